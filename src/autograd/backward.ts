@@ -1,0 +1,78 @@
+/** The user-facing autograd entry points: tensor.backward() and autograd.grad(). */
+import { AutogradError, ShapeError, fmtShape } from "../errors.js";
+import { onesLike } from "../tensor/creation.js";
+import { shapesEqual } from "../tensor/shape.js";
+import { Tensor } from "../tensor/tensor.js";
+import { runBackward } from "./engine.js";
+import { retainOutput } from "./node.js";
+
+export interface BackwardOptions {
+  /** Keep the graph's saved tensors so backward can run through it again. */
+  retainGraph?: boolean;
+  /** Record the backward pass itself, for higher-order gradients. */
+  createGraph?: boolean;
+  /** Accumulate only into these leaves' .grad. */
+  inputs?: readonly Tensor[];
+}
+
+function rootGradient(op: string, t: Tensor, g: Tensor | null | undefined, i = 0): Tensor {
+  if (g === undefined || g === null) {
+    if (t.numel() !== 1) throw new AutogradError(`${op}: grad can be implicitly created only for scalar outputs; output ${i} has shape ${fmtShape(t.shape)}, pass a gradient of that shape`);
+    return onesLike(t);
+  }
+  if (!shapesEqual(g.shape, t.shape)) throw new ShapeError(`${op}: mismatch in shape: gradient has shape ${fmtShape(g.shape)} and output ${i} has shape ${fmtShape(t.shape)}`);
+  return g;
+}
+
+/** Computes gradients of `t` and accumulates them into the leaves' .grad. */
+export function backward(t: Tensor, gradient?: Tensor | null, opts?: BackwardOptions): void {
+  if (!t.requiresGrad) throw new AutogradError(`backward: element 0 of tensors does not require grad and does not have a gradFn (shape ${fmtShape(t.shape)})`);
+  const createGraph = opts?.createGraph ?? false;
+  runBackward([t], [rootGradient("backward", t, gradient)], {
+    retainGraph: opts?.retainGraph ?? createGraph,
+    createGraph,
+    accumulateOnly: opts?.inputs,
+  });
+}
+
+export interface GradOptions {
+  /** Gradients w.r.t. each output (required for non-scalar outputs). */
+  gradOutputs?: readonly (Tensor | null)[] | Tensor;
+  retainGraph?: boolean;
+  createGraph?: boolean;
+  /** Return null for inputs the outputs do not depend on, instead of raising. */
+  allowUnused?: boolean;
+}
+
+/**
+ * Gradients of `outputs` with respect to `inputs`, without touching .grad
+ * (torch.autograd.grad). With createGraph the results can be differentiated again.
+ */
+export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], opts?: GradOptions): (Tensor | null)[] {
+  const outs = outputs instanceof Tensor ? [outputs] : [...outputs];
+  const ins = inputs instanceof Tensor ? [inputs] : [...inputs];
+  const gos = opts?.gradOutputs instanceof Tensor ? [opts.gradOutputs] : opts?.gradOutputs ?? [];
+  const createGraph = opts?.createGraph ?? false;
+  outs.forEach((o, i) => {
+    if (!o.requiresGrad) throw new AutogradError(`grad: element ${i} of tensors does not require grad and does not have a gradFn`);
+  });
+  return runBackward(outs, outs.map((o, i) => rootGradient("grad", o, gos[i], i)), {
+    retainGraph: opts?.retainGraph ?? createGraph,
+    createGraph,
+    inputs: ins,
+    allowUnused: opts?.allowUnused,
+  });
+}
+
+declare module "../tensor/tensor.js" {
+  interface Tensor {
+    /** Backpropagates from this tensor into the leaves' .grad. */
+    backward(gradient?: Tensor | null, opts?: BackwardOptions): void;
+  }
+}
+Tensor.prototype.backward = function (gradient, opts) { backward(this, gradient, opts); };
+const originalRetain = Tensor.prototype.retainGrad;
+Tensor.prototype.retainGrad = function () {
+  originalRetain.call(this);
+  if (this.gradFn) retainOutput(this.gradFn, this.outputNr, this);
+};

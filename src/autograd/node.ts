@@ -1,0 +1,84 @@
+/**
+ * Autograd graph nodes. Each recorded op creates a Node holding its backward closure, the
+ * tensors it saved (checked against their version counter when used) and one edge per
+ * input pointing at the node that produced that input. Leaves that require grad get an
+ * AccumulateGrad node (`variable` set), shared by all their uses.
+ */
+import { AutogradError, fmtShape } from "../errors.js";
+import type { DType } from "../tensor/dtype.js";
+import type { GradHook, Tensor } from "../tensor/tensor.js";
+
+export interface Edge {
+  node: Node;
+  /** Which output of `node` the gradient flows into. */
+  outputNr: number;
+}
+
+export type BackwardFn = (grads: Tensor[], saved: Tensor[]) => (Tensor | null | undefined)[];
+
+let sequence = 0;
+
+export class Node {
+  readonly sequenceNr = sequence++;
+  /** Per output: hooks registered on the output tensor (registerHook / retainGrad). */
+  private outputHooks: GradHook[][] = [];
+  private saved: { tensor: Tensor; version: number }[] | null;
+  private readonly hadSaved: boolean;
+
+  constructor(
+    /** Like PyTorch's grad_fn names: "MulBackward0". */
+    readonly name: string,
+    /** One edge per input of the op (null where the input needs no gradient). */
+    readonly next: readonly (Edge | null)[],
+    /** Shapes and dtypes of the op's outputs, for zero-filling missing gradients. */
+    readonly outputs: readonly { shape: readonly number[]; dtype: DType }[],
+    saved: readonly Tensor[],
+    readonly backwardFn: BackwardFn | null,
+    /** For AccumulateGrad: the leaf that receives the gradient. */
+    readonly variable: Tensor | null = null,
+  ) {
+    this.saved = saved.map((tensor) => ({ tensor, version: tensor.version }));
+    this.hadSaved = saved.length > 0;
+  }
+
+  hooksFor(outputNr: number): GradHook[] {
+    return (this.outputHooks[outputNr] ??= []);
+  }
+  hasHooks(outputNr: number): boolean {
+    return (this.outputHooks[outputNr]?.length ?? 0) > 0;
+  }
+
+  /** The saved tensors, checked against in-place modification since they were saved. */
+  unpackSaved(): Tensor[] {
+    if (this.saved === null) {
+      if (!this.hadSaved) return [];
+      throw new AutogradError(
+        `${this.name}: trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call backward() or autograd.grad(). Specify retainGraph: true if you need to backward through the graph a second time.`,
+      );
+    }
+    return this.saved.map(({ tensor, version }) => {
+      if (tensor.version !== version) {
+        throw new AutogradError(
+          `${this.name}: one of the variables needed for gradient computation has been modified by an inplace operation: [${tensor.dtype} ${fmtShape(tensor.shape)}] is at version ${tensor.version}; expected version ${version} instead.`,
+        );
+      }
+      return tensor;
+    });
+  }
+
+  /** Frees the saved tensors (after a backward without retainGraph). */
+  release(): void {
+    this.saved = null;
+  }
+}
+
+/** Non-leaf tensors whose .grad is kept (retainGrad), by node and output. */
+const retained = new WeakMap<Node, Map<number, Tensor>>();
+export function retainOutput(node: Node, outputNr: number, t: Tensor): void {
+  let m = retained.get(node);
+  if (!m) retained.set(node, (m = new Map()));
+  m.set(outputNr, t);
+}
+export function retainedOutput(node: Node, outputNr: number): Tensor | undefined {
+  return retained.get(node)?.get(outputNr);
+}

@@ -1,0 +1,47 @@
+/**
+ * The backend interface: a device's memory plus one implementation per primitive op.
+ * Backends are plugged in by device type ("cpu", "webgpu") and are reached only through
+ * the dispatcher; nothing else calls a kernel.
+ */
+import { DeviceError } from "../errors.js";
+import type { Tensor } from "../tensor/tensor.js";
+import type { PrimitiveAttrs, PrimitiveName } from "./primitives.js";
+
+export type PrimitiveImpl<P extends PrimitiveName> = (inputs: readonly Tensor[], attrs: PrimitiveAttrs[P], device: string) => Tensor[];
+
+export interface Backend {
+  /** Device type this backend serves ("cpu"). */
+  readonly name: string;
+  /** Human-readable description of the active kernels (e.g. "TypeScript kernels"). */
+  describe(): string;
+  readonly ops: { [P in PrimitiveName]: PrimitiveImpl<P> };
+}
+
+const backends = new Map<string, Backend>();
+
+export function registerBackend(backend: Backend): void {
+  backends.set(backend.name, backend);
+}
+
+/** Parses "cpu" or "webgpu:0" into its backend. */
+export function backendFor(device: string): Backend {
+  const type = device.split(":")[0]!;
+  const b = backends.get(type);
+  if (!b) throw new DeviceError(`unknown or unavailable device '${device}'; available: ${[...backends.keys()].join(", ")}`);
+  return b;
+}
+
+export function checkDevice(device: string | undefined, op: string): string {
+  const d = device ?? "cpu";
+  try {
+    backendFor(d);
+  } catch (e) {
+    throw new DeviceError(`${op}: ${(e as Error).message}`);
+  }
+  return d;
+}
+
+/** Each registered backend and the kernels it runs (fluxion.backends()). */
+export function backends_(): { device: string; kernels: string }[] {
+  return [...backends.values()].map((b) => ({ device: b.name, kernels: b.describe() }));
+}

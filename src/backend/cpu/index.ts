@@ -1,0 +1,19 @@
+/**
+ * The CPU backend in TypeScript: every primitive as a loop over typed arrays. It runs
+ * anywhere JavaScript runs and is the reference the native kernels are tested against.
+ */
+import { registerBackend, type Backend } from "../backend.js";
+import { assign, binary, cast, copy, unary, where } from "./elementwise.js";
+import { matmul } from "./matmul.js";
+import { reduce, scan } from "./reduce.js";
+import { cat, gather, indexPut, pad, scatter, view } from "./structure.js";
+import { sort, unique } from "./sort.js";
+import { fromHost, full, random, range } from "./creation.js";
+
+export const cpuBackend: Backend = {
+  name: "cpu",
+  describe: () => "TypeScript kernels",
+  ops: { unary, binary, where, cast, reduce, scan, view, copy, assign, matmul, cat, pad, gather, scatter, indexPut, sort, unique, random, full, range, fromHost },
+};
+
+registerBackend(cpuBackend);

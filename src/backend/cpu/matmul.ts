@@ -1,0 +1,98 @@
+/**
+ * CPU batched matmul in TypeScript: B is packed to contiguous rows when needed, then four
+ * rows of A at a time stream over B's rows (i-k-j order) so the inner loop is a contiguous
+ * multiply-add that V8 compiles tightly. The native addon replaces this for speed.
+ */
+import type { TypedArray } from "../../tensor/dtype.js";
+import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBFloat16Bits, float32ToFloat16Bits } from "../../tensor/half.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import type { PrimitiveAttrs } from "../primitives.js";
+import { alloc } from "./util.js";
+
+type Work = Float32Array | Float64Array;
+
+function reader(t: Tensor): (i: number) => number {
+  const d = t.storage.data;
+  if (t.dtype === "bfloat16") return (i) => bfloat16BitsToFloat32(d[i]!);
+  if (t.dtype === "float16") return (i) => float16BitsToFloat32(d[i]!);
+  return (i) => d[i]!;
+}
+
+/** C[M,N] += A[M,K] * B[K,N]; A addressed by strides, B packed row-major, C row-major. */
+function gemm(M: number, N: number, K: number, A: Work, pa: number, rsA: number, csA: number, B: Work, C: Work): void {
+  let i = 0;
+  for (; i + 4 <= M; i += 4) {
+    const c0 = i * N, c1 = c0 + N, c2 = c1 + N, c3 = c2 + N;
+    const a0 = pa + i * rsA;
+    for (let k = 0; k < K; k++) {
+      const ak = a0 + k * csA;
+      const x0 = A[ak]!, x1 = A[ak + rsA]!, x2 = A[ak + 2 * rsA]!, x3 = A[ak + 3 * rsA]!;
+      const bk = k * N;
+      for (let j = 0; j < N; j++) {
+        const b = B[bk + j]!;
+        C[c0 + j] += x0 * b;
+        C[c1 + j] += x1 * b;
+        C[c2 + j] += x2 * b;
+        C[c3 + j] += x3 * b;
+      }
+    }
+  }
+  for (; i < M; i++) {
+    const c0 = i * N, a0 = pa + i * rsA;
+    for (let k = 0; k < K; k++) {
+      const x0 = A[a0 + k * csA]!;
+      if (x0 === 0) continue;
+      const bk = k * N;
+      for (let j = 0; j < N; j++) C[c0 + j] += x0 * B[bk + j]!;
+    }
+  }
+}
+
+export function matmul(inputs: readonly Tensor[], _attrs: PrimitiveAttrs["matmul"], device: string): Tensor[] {
+  const [a, b] = inputs as [Tensor, Tensor];
+  const nd = a.shape.length;
+  const batch = a.shape.slice(0, nd - 2);
+  const M = a.shape[nd - 2]!, K = a.shape[nd - 1]!, N = b.shape[nd - 1]!;
+  const out = alloc([...batch, M, N], a.dtype, device);
+  const nb = batch.reduce((x, y) => x * y, 1);
+  if (nb * M * N === 0) return [out];
+  const f64 = a.dtype === "float64" || a.dtype === "int32";
+  const direct = a.dtype === "float32" || a.dtype === "float64";
+  const mk = (n: number): Work => (f64 ? new Float64Array(n) : new Float32Array(n));
+  // A is read through its own strides unless it needs widening
+  const widenA = !direct;
+  const readA = reader(a), readB = reader(b);
+  const Bp = mk(K * N);
+  const Aw = widenA ? mk(M * K) : null;
+  const C = direct ? null : mk(M * N);
+  const rsA = a.strides[nd - 2]!, csA = a.strides[nd - 1]!, rsB = b.strides[nd - 2]!, csB = b.strides[nd - 1]!;
+  const idx = new Array<number>(batch.length).fill(0);
+  let pa = a.offset, pb = b.offset;
+  const outData = out.storage.data as TypedArray;
+  for (let t = 0; t < nb; t++) {
+    // pack B rows contiguously (a plain copy when it is already row-major)
+    if (direct && csB === 1) {
+      const bd = b.storage.data as Work;
+      for (let k = 0; k < K; k++) Bp.set(bd.subarray(pb + k * rsB, pb + k * rsB + N), k * N);
+    } else for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) Bp[k * N + j] = readB(pb + k * rsB + j * csB);
+    const dst = direct ? (outData.subarray(t * M * N, (t + 1) * M * N) as Work) : C!.fill(0);
+    if (Aw) {
+      for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) Aw[i * K + k] = readA(pa + i * rsA + k * csA);
+      gemm(M, N, K, Aw, 0, K, 1, Bp, dst);
+    } else gemm(M, N, K, a.storage.data as Work, pa, rsA, csA, Bp, dst);
+    if (!direct) {
+      const base = t * M * N;
+      const conv = a.dtype === "bfloat16" ? float32ToBFloat16Bits : a.dtype === "float16" ? float32ToFloat16Bits : (v: number) => v;
+      for (let i = 0; i < M * N; i++) outData[base + i] = conv(C![i]!);
+    }
+    for (let d = batch.length - 1; d >= 0; d--) {
+      pa += a.strides[d]!;
+      pb += b.strides[d]!;
+      if (++idx[d]! < batch[d]!) break;
+      idx[d] = 0;
+      pa -= a.strides[d]! * batch[d]!;
+      pb -= b.strides[d]! * batch[d]!;
+    }
+  }
+  return [out];
+}

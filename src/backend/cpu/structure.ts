@@ -1,0 +1,138 @@
+/** CPU primitives that move or select elements: view, cat, pad, gather, scatter, indexPut. */
+import { IndexError, fmtShape } from "../../errors.js";
+import { Tensor } from "../../tensor/tensor.js";
+import type { PrimitiveAttrs } from "../primitives.js";
+import { assign, cast, copy } from "./elementwise.js";
+import { isHalf } from "../../tensor/dtype.js";
+import { alloc } from "./util.js";
+import { full } from "./creation.js";
+
+export function view(inputs: readonly Tensor[], attrs: PrimitiveAttrs["view"]): Tensor[] {
+  const x = inputs[0]!;
+  return [new Tensor(x.storage, [...attrs.shape], [...attrs.strides], attrs.offset, x.dtype)];
+}
+
+/** A view of `t`'s storage with the given shape and offset, keeping t's strides. */
+function window(t: Tensor, shape: readonly number[], offset: number): Tensor {
+  return new Tensor(t.storage, shape, t.strides, offset, t.dtype);
+}
+
+export function cat(inputs: readonly Tensor[], attrs: PrimitiveAttrs["cat"], device: string): Tensor[] {
+  const axis = attrs.axis;
+  const shape = [...inputs[0]!.shape];
+  shape[axis] = inputs.reduce((s, t) => s + t.shape[axis]!, 0);
+  const out = alloc(shape, inputs[0]!.dtype, device);
+  let pos = 0;
+  for (const t of inputs) {
+    if (t.numel() > 0) assign([window(out, t.shape, pos * out.strides[axis]!), t], {}, device);
+    pos += t.shape[axis]!;
+  }
+  return [out];
+}
+
+export function pad(inputs: readonly Tensor[], attrs: PrimitiveAttrs["pad"], device: string): Tensor[] {
+  const x = inputs[0]!;
+  const shape = x.shape.map((s, d) => s + attrs.pads[d]![0] + attrs.pads[d]![1]);
+  const out = full([], { shape, dtype: x.dtype, value: attrs.value }, device)[0]!;
+  const offset = attrs.pads.reduce((o, [before], d) => o + before * out.strides[d]!, 0);
+  if (x.numel() > 0) assign([window(out, x.shape, offset), x], {}, device);
+  return [out];
+}
+
+/** Calls fn(indexValue, indexPos, coords) for every element of index, in row-major order. */
+function forEachIndex(index: Tensor, fn: (v: number, pos: number, coords: number[]) => void): void {
+  const n = index.numel();
+  const nd = index.ndim;
+  const coords = new Array<number>(nd).fill(0);
+  const data = index.storage.data;
+  let p = index.offset;
+  for (let k = 0; k < n; k++) {
+    fn(data[p]!, k, coords);
+    for (let d = nd - 1; d >= 0; d--) {
+      p += index.strides[d]!;
+      if (++coords[d]! < index.shape[d]!) break;
+      coords[d] = 0;
+      p -= index.strides[d]! * index.shape[d]!;
+    }
+  }
+}
+
+function checkAxisIndex(op: string, v: number, size: number, axis: number, shape: readonly number[]): void {
+  if (v < 0 || v >= size || !Number.isInteger(v)) {
+    throw new IndexError(`${op}: index ${v} is out of bounds for dimension ${axis} with size ${size} (input shape ${fmtShape(shape)})`);
+  }
+}
+
+export function gather(inputs: readonly Tensor[], attrs: PrimitiveAttrs["gather"], device: string): Tensor[] {
+  const [x, index] = inputs as [Tensor, Tensor];
+  const axis = attrs.axis;
+  const out = alloc(index.shape, x.dtype, device);
+  const od = out.storage.data, xd = x.storage.data;
+  const size = x.shape[axis]!;
+  forEachIndex(index, (v, pos, coords) => {
+    checkAxisIndex("gather", v, size, axis, x.shape);
+    let p = x.offset;
+    for (let d = 0; d < coords.length; d++) p += (d === axis ? v : coords[d]!) * x.strides[d]!;
+    od[pos] = xd[p]!;
+  });
+  return [out];
+}
+
+export function scatter(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scatter"], device: string): Tensor[] {
+  const [x, index, src] = inputs as [Tensor, Tensor, Tensor];
+  const axis = attrs.axis;
+  const size = x.shape[axis]!;
+  forEachIndex(index, (v) => checkAxisIndex("scatter", v, size, axis, x.shape));
+  if (isHalf(x.dtype) && attrs.reduce === "add") {
+    // accumulate in float32 and round once at the end
+    const wide = scatter([widen(x, device), index, widen(src, device)], attrs, device)[0]!;
+    return cast([wide], { dtype: x.dtype }, device);
+  }
+  const out = copy([x], {}, device)[0]!;
+  const od = out.storage.data, sd = src.storage.data;
+  const add = attrs.reduce === "add";
+  forEachIndex(index, (v, _pos, coords) => {
+    let p = 0, q = src.offset;
+    for (let d = 0; d < coords.length; d++) {
+      p += (d === axis ? v : coords[d]!) * out.strides[d]!;
+      q += coords[d]! * src.strides[d]!;
+    }
+    od[p] = add ? od[p]! + sd[q]! : sd[q]!;
+  });
+  return [out];
+}
+
+function widen(t: Tensor, device: string): Tensor {
+  return cast([t], { dtype: "float32" }, device)[0]!;
+}
+
+export function indexPut(inputs: readonly Tensor[], attrs: PrimitiveAttrs["indexPut"], device: string): Tensor[] {
+  const [dst, index, values] = inputs as [Tensor, Tensor, Tensor];
+  const n = dst.numel();
+  const idx = index._rawContiguous();
+  for (const v of idx) {
+    if (v < 0 || v >= n) throw new IndexError(`indexPut: index ${v} is out of bounds for a tensor of ${n} elements (shape ${fmtShape(dst.shape)})`);
+  }
+  if (isHalf(dst.dtype) && attrs.accumulate) {
+    // accumulate in float32 and round once at the end
+    const wide = widen(dst, device);
+    indexPut([wide, index, widen(values, device)], attrs, device);
+    assign([dst, cast([wide], { dtype: dst.dtype }, device)[0]!], {}, device);
+    return [dst];
+  }
+  // element k of values goes to dst's flat element idx[k]; a single value broadcasts
+  const vals = (values.dtype === dst.dtype ? values : cast([values], { dtype: dst.dtype }, device)[0]!)._rawContiguous();
+  const dd = dst.storage.data;
+  const nd = dst.ndim;
+  for (let k = 0; k < idx.length; k++) {
+    let rem = idx[k]!, p = dst.offset;
+    for (let d = nd - 1; d >= 0; d--) {
+      const s = dst.shape[d]!;
+      p += (rem % s) * dst.strides[d]!;
+      rem = Math.floor(rem / s);
+    }
+    const v = vals[vals.length === 1 ? 0 : k]!;
+    dd[p] = attrs.accumulate ? dd[p]! + v : v;
+  }
+  return [dst];
+}

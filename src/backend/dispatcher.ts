@@ -1,0 +1,75 @@
+/**
+ * The dispatcher: the one place every computation passes through.
+ *
+ *   dispatch(op, inputs, attrs) -> outputs
+ *
+ * It checks that the inputs share a device, runs the installed layers (a profiler, a
+ * recording hook, later autocast and the compile() tracer) and finally the device's
+ * backend kernel. Layers wrap the call like middleware: each gets the call and a `next`
+ * to continue, so a layer can observe, rewrite or replace it.
+ */
+import { DeviceError, fmtShape } from "../errors.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { backendFor } from "./backend.js";
+import type { PrimitiveAttrs, PrimitiveName } from "./primitives.js";
+
+export interface DispatchCall<P extends PrimitiveName = PrimitiveName> {
+  op: P;
+  inputs: readonly Tensor[];
+  attrs: PrimitiveAttrs[P];
+  /** Device for ops without tensor inputs (creation, random). */
+  device?: string;
+}
+
+export type DispatchLayer = (call: DispatchCall, next: (call: DispatchCall) => Tensor[]) => Tensor[];
+
+const layers: DispatchLayer[] = [];
+
+/** Installs a layer (outermost last) and returns a function that removes it. */
+export function addDispatchLayer(layer: DispatchLayer): () => void {
+  layers.push(layer);
+  return () => {
+    const i = layers.indexOf(layer);
+    if (i >= 0) layers.splice(i, 1);
+  };
+}
+
+/** Runs `fn` with `layer` installed. */
+export function withDispatchLayer<T>(layer: DispatchLayer, fn: () => T): T {
+  const remove = addDispatchLayer(layer);
+  try {
+    return fn();
+  } finally {
+    remove();
+  }
+}
+
+function runBackend(call: DispatchCall): Tensor[] {
+  let device = call.device;
+  for (const t of call.inputs) {
+    if (device === undefined) device = t.device;
+    else if (t.device !== device) {
+      throw new DeviceError(
+        `${call.op}: expected all tensors to be on the same device, but found ${device} and ${t.device} (shapes ${call.inputs.map((x) => fmtShape(x.shape)).join(", ")})`,
+      );
+    }
+  }
+  const backend = backendFor(device ?? "cpu");
+  return (backend.ops[call.op] as (i: readonly Tensor[], a: unknown, d: string) => Tensor[])(call.inputs, call.attrs, device ?? "cpu");
+}
+
+function runLayers(i: number, call: DispatchCall): Tensor[] {
+  if (i < 0) return runBackend(call);
+  return layers[i]!(call, (c) => runLayers(i - 1, c));
+}
+
+/** Runs a primitive op on its inputs' device and returns all its outputs. */
+export function dispatchAll<P extends PrimitiveName>(op: P, inputs: readonly Tensor[], attrs: PrimitiveAttrs[P], device?: string): Tensor[] {
+  const call: DispatchCall = { op, inputs, attrs, device } as DispatchCall;
+  return layers.length === 0 ? runBackend(call) : runLayers(layers.length - 1, call);
+}
+
+/** Runs a primitive op and returns its (first) output. */
+export function dispatch<P extends PrimitiveName>(op: P, inputs: readonly Tensor[], attrs: PrimitiveAttrs[P], device?: string): Tensor {
+  return dispatchAll(op, inputs, attrs, device)[0]!;
+}

@@ -1,0 +1,73 @@
+/**
+ * The closed set of primitive ops every backend implements, with their attributes.
+ * Everything else in Fluxion (all Tensor methods, nn, optim) is composed from these through
+ * `dispatch`, so a new backend, the compiler and autocast each have one small list to handle.
+ *
+ * Conventions: inputs arrive with any strides (views); outputs are new contiguous tensors,
+ * except `view` (shares storage) and the in-place `assign`/`indexPut`, which write into
+ * their first input. Binary and ternary inputs already have the same dtype (the op layer
+ * promotes and casts) and are broadcast by the backend.
+ */
+import type { DType } from "../tensor/dtype.js";
+import type { Generator } from "../tensor/random.js";
+import type { UnaryOpName, BinaryOpName } from "../ops/elementwise_table.js";
+
+export type ReduceOpName = "sum" | "prod" | "max" | "min" | "argmax" | "argmin";
+
+export type RandomDist =
+  | { kind: "uniform"; low: number; high: number }
+  | { kind: "normal"; mean: number; std: number }
+  | { kind: "randint"; low: number; high: number }
+  | { kind: "randperm"; n: number }
+  | { kind: "bernoulli" }; // probabilities come as the single input
+
+export interface PrimitiveAttrs {
+  /** Elementwise math on one input; params carry e.g. leakyRelu's slope or clamp's bounds. */
+  unary: { op: UnaryOpName; params?: readonly number[] };
+  /** Elementwise math on two broadcast inputs. */
+  binary: { op: BinaryOpName };
+  /** where(cond, a, b), broadcast. */
+  where: Record<string, never>;
+  /** Converts to another dtype. */
+  cast: { dtype: DType };
+  /** Reduction over `axes`; argmax/argmin take exactly one axis. */
+  reduce: { op: ReduceOpName; axes: readonly number[]; keepdim: boolean };
+  /** Inclusive prefix sum/product along one axis. */
+  scan: { op: "sum" | "prod"; axis: number };
+  /** A view sharing storage (reshape, permute, expand, slice, select ... all reduce to this). */
+  view: { shape: readonly number[]; strides: readonly number[]; offset: number };
+  /** A contiguous copy. */
+  copy: Record<string, never>;
+  /** In place: writes input 1 (broadcast, same dtype) into the view input 0. */
+  assign: Record<string, never>;
+  /** Batched matmul: [...batch, M, K] x [...batch, K, N] with equal batch shapes. */
+  matmul: Record<string, never>;
+  /** Concatenation along an axis. */
+  cat: { axis: number };
+  /** Constant padding; pads[d] = [before, after] elements (non-negative) for each dim d. */
+  pad: { pads: readonly (readonly [number, number])[]; value: number };
+  /** out[i][j] = x[index[i][j]][j] along `axis` (torch.gather). */
+  gather: { axis: number };
+  /** Returns a copy of input 0 with input 2 scattered at input 1 along `axis`. */
+  scatter: { axis: number; reduce: "none" | "add" };
+  /** In place: dst.flatten()[index[i]] = (or +=) values[i]; index is int32 over dst's elements. */
+  indexPut: { accumulate: boolean };
+  /** Sort along an axis: outputs [values, int32 indices]. Stable; NaN sorts as largest. */
+  sort: { axis: number; descending: boolean };
+  /** Unique elements of the flattened input, sorted: outputs [values, inverse, counts]. */
+  unique: Record<string, never>;
+  /** Random numbers from a Generator. */
+  random: { dist: RandomDist; shape: readonly number[]; dtype: DType; generator: Generator };
+  /** A tensor of one value. */
+  full: { shape: readonly number[]; dtype: DType; value: number };
+  /** start + i * step for i < n (or a linspace that ends exactly at `end`). */
+  range: { start: number; step: number; n: number; dtype: DType; end?: number };
+  /** A tensor built from host values (already converted to the dtype's array). */
+  fromHost: { data: ArrayLike<number>; shape: readonly number[]; dtype: DType };
+}
+
+export type PrimitiveName = keyof PrimitiveAttrs;
+export const PRIMITIVES: readonly PrimitiveName[] = [
+  "unary", "binary", "where", "cast", "reduce", "scan", "view", "copy", "assign", "matmul", "cat",
+  "pad", "gather", "scatter", "indexPut", "sort", "unique", "random", "full", "range", "fromHost",
+];

@@ -1,0 +1,27 @@
+/**
+ * Fluxion's error types. Every error raised for bad input is a FluxionError whose message
+ * names the op, the shapes/dtypes involved and the problem, so a user can fix the call
+ * without reading Fluxion's source.
+ */
+export class FluxionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Shapes that cannot be combined (broadcasting, matmul, cat, view). */
+export class ShapeError extends FluxionError {}
+/** A dtype the op does not accept, or a mix of dtypes PyTorch refuses. */
+export class DTypeError extends FluxionError {}
+/** An index or dim out of range. */
+export class IndexError extends FluxionError {}
+/** Misuse of autograd: backward through a freed graph, in-place on a saved tensor, ... */
+export class AutogradError extends FluxionError {}
+/** A device that does not exist, or tensors on different devices. */
+export class DeviceError extends FluxionError {}
+
+/** Formats a shape the way error messages print it: [2, 3]. */
+export function fmtShape(shape: readonly number[]): string {
+  return `[${shape.join(", ")}]`;
+}

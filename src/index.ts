@@ -1,0 +1,39 @@
+/**
+ * Fluxion: eager tensors with define-by-run autograd and a PyTorch-style API.
+ *
+ * @example
+ * import { tensor } from "fluxion";
+ * const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * x.mul(x).sum().backward();
+ * console.log(x.grad.toString()); // tensor([[2., 4.], [6., 8.]])
+ */
+import "./backend/cpu/index.js";
+import "./ops/views.js";
+import "./ops/conversion.js";
+import "./ops/elementwise.js";
+import "./ops/reduction.js";
+import "./ops/linalg.js";
+import "./ops/inplace.js";
+import "./ops/shape_ops.js";
+import "./ops/sorting.js";
+import "./ops/indexing.js";
+import "./autograd/backward.js";
+
+export { Tensor, type GradHook } from "./tensor/tensor.js";
+export { type DType, DTYPES, promoteTypes } from "./tensor/dtype.js";
+export * from "./tensor/creation.js";
+export { Generator, manualSeed, defaultGenerator } from "./tensor/random.js";
+export { printOptions } from "./tensor/print.js";
+export * from "./errors.js";
+export { dispatch, dispatchAll, addDispatchLayer, withDispatchLayer, type DispatchCall, type DispatchLayer } from "./backend/dispatcher.js";
+export { PRIMITIVES, type PrimitiveName, type PrimitiveAttrs } from "./backend/primitives.js";
+export { backends_ as backends, registerBackend, type Backend } from "./backend/backend.js";
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled, withGradEnabled } from "./autograd/grad_mode.js";
+export * as autograd from "./autograd/index.js";
+export { where, clamp } from "./ops/elementwise.js";
+export { matmul, mm, bmm, mv, dot, outer } from "./ops/linalg.js";
+export { softmax, logSoftmax, cumsum, cumprod, logsumexp } from "./ops/reduction.js";
+export type { TensorLike } from "./ops/helpers.js";
+export * as optim from "./optim/index.js";
+export * as data from "./data/index.js";
+export * as io from "./io/index.js";

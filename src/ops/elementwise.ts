@@ -1,0 +1,228 @@
+/**
+ * Elementwise math with broadcasting and scalars: the unary and binary functions of
+ * src/ops/elementwise_table.ts as Tensor methods, each with its derivative right beside it.
+ * Derivatives are written with Tensor ops, so they are differentiable again (createGraph).
+ */
+import { dispatch } from "../backend/dispatcher.js";
+import { record1 } from "../autograd/record.js";
+import { DTypeError, fmtShape } from "../errors.js";
+import { floatResult, isFloating, type DType } from "../tensor/dtype.js";
+import { Tensor } from "../tensor/tensor.js";
+import { BINARY_OPS, UNARY_OPS, type BinaryOpName, type UnaryOpName } from "./elementwise_table.js";
+import { asTensor, deviceOf, reduceGradToShape, resultTypeOf, type TensorLike } from "./helpers.js";
+
+type UnaryGrad = { uses: "x" | "out" | "both" | "none"; grad: (g: Tensor, x: Tensor, out: Tensor, p: readonly number[]) => Tensor };
+
+const SQRT_2_OVER_PI = 0.7978845608028654;
+
+/** d(op)/dx, for each differentiable unary op. Ops absent here have zero gradient. */
+const UNARY_GRADS: Partial<Record<UnaryOpName, UnaryGrad>> = {
+  neg: { uses: "none", grad: (g) => g.neg() },
+  abs: { uses: "x", grad: (g, x) => g.mul(x.sign()) },
+  exp: { uses: "out", grad: (g, _x, y) => g.mul(y) },
+  log: { uses: "x", grad: (g, x) => g.div(x) },
+  log1p: { uses: "x", grad: (g, x) => g.div(x.add(1)) },
+  expm1: { uses: "out", grad: (g, _x, y) => g.mul(y.add(1)) },
+  sqrt: { uses: "out", grad: (g, _x, y) => g.div(y.mul(2)) },
+  rsqrt: { uses: "out", grad: (g, _x, y) => g.mul(y.pow(3)).mul(-0.5) },
+  reciprocal: { uses: "out", grad: (g, _x, y) => g.mul(y.mul(y)).neg() },
+  sin: { uses: "x", grad: (g, x) => g.mul(x.cos()) },
+  cos: { uses: "x", grad: (g, x) => g.mul(x.sin()).neg() },
+  tan: { uses: "out", grad: (g, _x, y) => g.mul(y.mul(y).add(1)) },
+  tanh: { uses: "out", grad: (g, _x, y) => g.mul(y.mul(y).rsub(1)) },
+  sigmoid: { uses: "out", grad: (g, _x, y) => g.mul(y.mul(y.rsub(1))) },
+  erf: { uses: "x", grad: (g, x) => g.mul(x.mul(x).neg().exp().mul(2 / Math.sqrt(Math.PI))) },
+  relu: { uses: "out", grad: (g, _x, y) => g.mul(y.gt(0)) },
+  leakyRelu: { uses: "x", grad: (g, x, _y, p) => g.mul(where(x.gt(0), 1, p[0]!)) },
+  geluErf: {
+    uses: "x",
+    grad: (g, x) => {
+      const cdf = x.mul(Math.SQRT1_2).erf().add(1).mul(0.5);
+      const pdf = x.mul(x).mul(-0.5).exp().mul(1 / Math.sqrt(2 * Math.PI));
+      return g.mul(cdf.add(x.mul(pdf)));
+    },
+  },
+  geluTanh: {
+    uses: "x",
+    grad: (g, x) => {
+      const x2 = x.mul(x);
+      const t = x.add(x2.mul(x).mul(0.044715)).mul(SQRT_2_OVER_PI).tanh();
+      const dt = t.mul(t).rsub(1).mul(x2.mul(3 * 0.044715).add(1)).mul(SQRT_2_OVER_PI);
+      return g.mul(t.add(1).mul(0.5).add(x.mul(0.5).mul(dt)));
+    },
+  },
+  silu: {
+    uses: "x",
+    grad: (g, x) => {
+      const s = x.sigmoid();
+      return g.mul(s.mul(x.mul(s.rsub(1)).add(1)));
+    },
+  },
+  softplus: { uses: "x", grad: (g, x, _y, [beta, threshold]) => g.mul(where(x.mul(beta!).gt(threshold!), 1, x.mul(beta!).sigmoid())) },
+  clamp: { uses: "x", grad: (g, x, _y, [lo, hi]) => g.mul(x.ge(lo!).logicalAnd(x.le(hi!))) },
+  powScalar: { uses: "x", grad: (g, x, _y, [e]) => (e === 0 ? g.mul(0) : g.mul(x.pow(e! - 1).mul(e!))) },
+};
+
+const NAME_OF: Record<string, string> = { geluErf: "Gelu", geluTanh: "Gelu", powScalar: "Pow", leakyRelu: "LeakyRelu" };
+function nodeName(op: string): string {
+  const base = NAME_OF[op] ?? op[0]!.toUpperCase() + op.slice(1);
+  return `${base}Backward0`;
+}
+
+/** Applies a unary op from the table, promoting integers for float ops. */
+export function unary(op: UnaryOpName, x: Tensor, params?: readonly number[]): Tensor {
+  const def = UNARY_OPS[op];
+  const input = def.kind === "float" ? x.to(floatResult(x.dtype)) : x;
+  const out = dispatch("unary", [input], { op, params });
+  const rule = UNARY_GRADS[op];
+  if (!rule || def.kind === "predicate" || !isFloating(out.dtype)) return out;
+  const saved = rule.uses === "x" ? [input] : rule.uses === "out" ? [out] : rule.uses === "both" ? [input, out] : [];
+  const p = params ?? [];
+  return record1(nodeName(op), [input], out, saved, ([g], s) => {
+    const xs = rule.uses === "x" || rule.uses === "both" ? s[0]! : input;
+    const ys = rule.uses === "out" ? s[0]! : rule.uses === "both" ? s[1]! : out;
+    return [rule.grad(g!, xs, ys, p)];
+  });
+}
+
+type BinaryGrad = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
+
+const BINARY_GRADS: Partial<Record<BinaryOpName, { uses: "ab" | "abo" | "none"; grad: BinaryGrad }>> = {
+  add: { uses: "none", grad: (g) => [g, g] },
+  sub: { uses: "none", grad: (g) => [g, g.neg()] },
+  mul: { uses: "ab", grad: (g, a, b) => [g.mul(b), g.mul(a)] },
+  div: { uses: "ab", grad: (g, a, b) => [g.div(b), g.mul(a).div(b.mul(b)).neg()] },
+  pow: {
+    uses: "abo",
+    grad: (g, a, b, out) => [
+      g.mul(b).mul(a.pow(b.sub(1))),
+      // d/db a^b = a^b log a, defined as 0 where a == 0 and b >= 0
+      where(a.eq(0).logicalAnd(b.ge(0)), 0, g.mul(out).mul(a.log())),
+    ],
+  },
+  maximum: { uses: "ab", grad: (g, a, b) => tieSplit(g, a, b) },
+  minimum: { uses: "ab", grad: (g, a, b) => tieSplit(g, b, a) },
+  atan2: {
+    uses: "ab",
+    grad: (g, a, b) => {
+      const d = a.mul(a).add(b.mul(b));
+      return [g.mul(b).div(d), g.mul(a).neg().div(d)];
+    },
+  },
+  remainder: { uses: "ab", grad: (g, a, b) => [g, g.mul(a.div(b).floor()).neg()] },
+};
+
+/** Gradient of max(hi, lo): to the larger input, split in half on ties (as torch). */
+function tieSplit(g: Tensor, hi: Tensor, lo: Tensor): [Tensor, Tensor] {
+  const half = g.mul(0.5);
+  return [where(hi.gt(lo), g, where(hi.eq(lo), half, 0)), where(lo.gt(hi), g, where(hi.eq(lo), half, 0))];
+}
+
+/** Applies a binary op with broadcasting and type promotion. */
+export function binary(op: BinaryOpName, a: TensorLike, b: TensorLike): Tensor {
+  const def = BINARY_OPS[op];
+  let dtype: DType = resultTypeOf(a, b);
+  if (def.kind === "float") dtype = floatResult(dtype);
+  const device = deviceOf(a, b);
+  const ta = asTensor(a, dtype, device), tb = asTensor(b, dtype, device);
+  const out = dispatch("binary", [ta, tb], { op });
+  const rule = BINARY_GRADS[op];
+  if (!rule || def.kind === "predicate" || !isFloating(out.dtype)) return out;
+  const saved = rule.uses === "ab" ? [ta, tb] : rule.uses === "abo" ? [ta, tb, out] : [];
+  const sa = ta.shape, sb = tb.shape;
+  return record1(nodeName(op), [ta, tb], out, saved, ([g], s) => {
+    const [ga, gb] = rule.grad(g!, s[0] ?? ta, s[1] ?? tb, s[2] ?? out);
+    return [ga && reduceGradToShape(ga, sa), gb && reduceGradToShape(gb, sb)];
+  });
+}
+
+/** where(cond, a, b): a where cond is true, else b (broadcast). */
+export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  if (cond.dtype !== "bool") throw new DTypeError(`where: expected condition to be a bool tensor, got ${cond.dtype} (shape ${fmtShape(cond.shape)})`);
+  const dtype = resultTypeOf(a, b);
+  const device = deviceOf(cond, a, b);
+  const ta = asTensor(a, dtype, device), tb = asTensor(b, dtype, device);
+  const out = dispatch("where", [cond, ta, tb], {});
+  if (!isFloating(dtype)) return out;
+  const sa = ta.shape, sb = tb.shape;
+  return record1("WhereBackward0", [null, ta, tb], out, [cond], ([g], [c]) => [
+    null,
+    reduceGradToShape(where(c!, g!, 0), sa),
+    reduceGradToShape(where(c!, 0, g!), sb),
+  ]);
+}
+
+/** Clamps into [min, max]; either bound may be omitted (null/undefined). */
+export function clamp(x: Tensor, min?: number | Tensor | null, max?: number | Tensor | null): Tensor {
+  if ((min === undefined || min === null) && (max === undefined || max === null)) throw new DTypeError("clamp: at least one of 'min' or 'max' must not be None");
+  if (min instanceof Tensor || max instanceof Tensor) {
+    let r: Tensor = x;
+    if (min !== undefined && min !== null) r = r.maximum(min instanceof Tensor ? min : asTensor(min, x.dtype, x.device));
+    if (max !== undefined && max !== null) r = r.minimum(max instanceof Tensor ? max : asTensor(max, x.dtype, x.device));
+    return r;
+  }
+  const lo = min ?? -Infinity, hi = max ?? Infinity;
+  const input = isFloating(x.dtype) || (Number.isInteger(lo) || !Number.isFinite(lo)) && (Number.isInteger(hi) || !Number.isFinite(hi)) ? x : x.to("float32");
+  return unary("clamp", input, [lo, hi]);
+}
+
+type UnaryMethods = { [K in UnaryOpName as K extends "powScalar" | "clamp" | "geluErf" | "geluTanh" | "leakyRelu" | "softplus" ? never : K]: () => Tensor };
+type BinaryMethods = { [K in BinaryOpName as K extends "add" | "sub" | "pow" ? never : K]: (other: TensorLike) => Tensor };
+
+declare module "../tensor/tensor.js" {
+  interface Tensor extends UnaryMethods, BinaryMethods {
+    /** this + alpha * other */
+    add(other: TensorLike, opts?: { alpha?: number }): Tensor;
+    /** this - alpha * other */
+    sub(other: TensorLike, opts?: { alpha?: number }): Tensor;
+    /** other - this (torch.rsub) */
+    rsub(other: TensorLike): Tensor;
+    pow(exponent: TensorLike): Tensor;
+    square(): Tensor;
+    leakyRelu(negativeSlope?: number): Tensor;
+    /** GELU; approximate "tanh" uses the tanh formula. */
+    gelu(opts?: { approximate?: "none" | "tanh" }): Tensor;
+    softplus(opts?: { beta?: number; threshold?: number }): Tensor;
+    clamp(min?: number | Tensor | null, max?: number | Tensor | null): Tensor;
+    clip(min?: number | Tensor | null, max?: number | Tensor | null): Tensor;
+    logicalAnd(other: TensorLike): Tensor;
+    logicalOr(other: TensorLike): Tensor;
+    logicalXor(other: TensorLike): Tensor;
+    logicalNot(): Tensor;
+    where(cond: Tensor, other: TensorLike): Tensor;
+  }
+}
+
+const P = Tensor.prototype as unknown as Record<string, unknown>;
+for (const op of Object.keys(UNARY_OPS) as UnaryOpName[]) {
+  if (op === "powScalar" || op === "clamp" || op === "softplus") continue;
+  P[op] = function (this: Tensor) { return unary(op, this); };
+}
+for (const op of Object.keys(BINARY_OPS) as BinaryOpName[]) {
+  P[op] = function (this: Tensor, other: TensorLike) { return binary(op, this, other); };
+}
+const T = Tensor.prototype;
+T.add = function (other, opts) {
+  return binary("add", this, opts?.alpha !== undefined && opts.alpha !== 1 ? scaled(other, opts.alpha) : other);
+};
+T.sub = function (other, opts) {
+  return binary("sub", this, opts?.alpha !== undefined && opts.alpha !== 1 ? scaled(other, opts.alpha) : other);
+};
+function scaled(x: TensorLike, alpha: number): TensorLike {
+  return x instanceof Tensor ? x.mul(alpha) : Number(x) * alpha;
+}
+T.rsub = function (other) { return binary("sub", other, this); };
+T.pow = function (e) {
+  if (typeof e === "number" && !(this.dtype === "int32" && !Number.isInteger(e))) {
+    if (e === 1) return this.mul(1);
+    return isFloating(this.dtype) ? unary("powScalar", this, [e]) : binary("pow", this, e);
+  }
+  return binary("pow", this, e);
+};
+T.square = function () { return this.mul(this); };
+T.leakyRelu = function (slope = 0.01) { return unary("leakyRelu", this, [slope]); };
+T.gelu = function (opts) { return unary(opts?.approximate === "tanh" ? "geluTanh" : "geluErf", this); };
+T.softplus = function (opts) { return unary("softplus", this, [opts?.beta ?? 1, opts?.threshold ?? 20]); };
+T.clamp = function (min, max) { return clamp(this, min, max); };
+T.clip = T.clamp;
+T.where = function (cond, other) { return where(cond, this, other); };

@@ -1,0 +1,51 @@
+/** Helpers shared by op definitions: scalar operands, dtype casts, gradient reduction. */
+import { dispatch } from "../backend/dispatcher.js";
+import { DTypeError, fmtShape } from "../errors.js";
+import { resultType, type DType } from "../tensor/dtype.js";
+import { scalarTensor } from "../tensor/creation.js";
+import { shapesEqual } from "../tensor/shape.js";
+import { Tensor } from "../tensor/tensor.js";
+
+/** A tensor, or a JS scalar wherever PyTorch accepts a Python scalar. */
+export type TensorLike = Tensor | number | boolean;
+
+/** Result dtype of an op over tensors and scalars (torch.result_type). */
+export function resultTypeOf(...xs: TensorLike[]): DType {
+  return resultType(xs.map((x) => (x instanceof Tensor ? { dtype: x.dtype, dim: x.ndim } : x)));
+}
+
+/** `x` as a tensor of `dtype` on `device` (scalars become 0-d tensors). */
+export function asTensor(x: TensorLike, dtype: DType, device: string): Tensor {
+  if (x instanceof Tensor) return x.dtype === dtype ? x : x.to(dtype);
+  return scalarTensor(x, dtype, device);
+}
+
+export function deviceOf(...xs: TensorLike[]): string {
+  for (const x of xs) if (x instanceof Tensor) return x.device;
+  return "cpu";
+}
+
+/**
+ * Sums a broadcast gradient back to `shape` (the input's shape before broadcasting):
+ * leading dims are summed away, dims that were 1 are summed with keepdim.
+ */
+export function reduceGradToShape(g: Tensor, shape: readonly number[]): Tensor {
+  if (shapesEqual(g.shape, shape)) return g;
+  const lead = g.ndim - shape.length;
+  const dims: number[] = [];
+  for (let i = 0; i < g.ndim; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) dims.push(i);
+  }
+  let r = dims.length ? g.sum(dims, { keepdim: true }) : g;
+  if (lead > 0) r = r.reshape(shape);
+  return r;
+}
+
+/** Casts without recording (for integer/bool data paths). */
+export function castRaw(x: Tensor, dtype: DType): Tensor {
+  return x.dtype === dtype ? x : dispatch("cast", [x], { dtype });
+}
+
+export function checkFloat(op: string, x: Tensor): void {
+  if (!x.isFloatingPoint()) throw new DTypeError(`${op}: expected a floating point tensor, got ${x.dtype} (shape ${fmtShape(x.shape)})`);
+}

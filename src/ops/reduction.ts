@@ -1,0 +1,289 @@
+/**
+ * Reductions over one or several dims (sum, mean, prod, max/min, var/std, logsumexp, norm,
+ * all/any), scans (cumsum, cumprod) and softmax/logSoftmax. Options follow the project's
+ * rule: positional dim, then an options object: `x.sum(1, { keepdim: true })`.
+ */
+import { dispatch } from "../backend/dispatcher.js";
+import { record, record1 } from "../autograd/record.js";
+import { noGrad } from "../autograd/grad_mode.js";
+import { DTypeError, IndexError, fmtShape } from "../errors.js";
+import { isFloating, type DType } from "../tensor/dtype.js";
+import { normalizeDim, normalizeDims, numelOf } from "../tensor/shape.js";
+import { arange } from "../tensor/creation.js";
+import { Tensor } from "../tensor/tensor.js";
+import { castRaw, checkFloat } from "./helpers.js";
+import { where } from "./elementwise.js";
+
+export type Dims = number | readonly number[] | null | undefined;
+export interface ReduceOptions {
+  keepdim?: boolean;
+}
+
+/** Reshapes a reduced gradient back so it broadcasts against the input. */
+function unreduce(g: Tensor, inShape: readonly number[], axes: readonly number[], keepdim: boolean): Tensor {
+  if (!keepdim) for (const a of axes) g = g.unsqueeze(a);
+  return g;
+}
+
+function checkNonEmpty(op: string, x: Tensor, axes: readonly number[]): void {
+  for (const a of axes) {
+    if (x.shape[a] === 0) throw new IndexError(`${op}: expected reduction dim ${a} to have non-zero size (shape ${fmtShape(x.shape)})`);
+  }
+  if (axes.length === 0 && x.numel() === 0) throw new IndexError(`${op}: cannot reduce an empty tensor (shape ${fmtShape(x.shape)}) without a dim`);
+}
+
+export function sum(x: Tensor, dim?: Dims, opts?: ReduceOptions & { dtype?: DType }): Tensor {
+  const axes = normalizeDims("sum", dim, x.ndim);
+  const keepdim = opts?.keepdim ?? false;
+  let input = x;
+  if (opts?.dtype) input = x.to(opts.dtype);
+  else if (!isFloating(x.dtype)) input = castRaw(x, "int32");
+  const out = dispatch("reduce", [input], { op: "sum", axes, keepdim });
+  const inShape = input.shape;
+  return record1("SumBackward0", [input], out, [], ([g]) => [unreduce(g!, inShape, axes, keepdim).expand(inShape)]);
+}
+
+export function mean(x: Tensor, dim?: Dims, opts?: ReduceOptions): Tensor {
+  if (!isFloating(x.dtype)) throw new DTypeError(`mean: could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${x.dtype}`);
+  const axes = normalizeDims("mean", dim, x.ndim);
+  const n = numelOf(axes.map((a) => x.shape[a]!));
+  return sum(x, axes, opts).div(n);
+}
+
+export function prod(x: Tensor, dim?: number | null, opts?: ReduceOptions): Tensor {
+  if (dim === undefined || dim === null) return prod(x.reshape([-1]), 0, { keepdim: false }).reshape(opts?.keepdim ? x.shape.map(() => 1) : []);
+  const d = normalizeDim("prod", dim, x.ndim);
+  const keepdim = opts?.keepdim ?? false;
+  const input = isFloating(x.dtype) ? x : castRaw(x, "int32");
+  const out = dispatch("reduce", [input], { op: "prod", axes: [d], keepdim });
+  return record1("ProdBackward0", [input], out, [input, out], ([g], [xs, y]) => {
+    const gk = unreduce(g!, xs!.shape, [d], keepdim);
+    const yk = unreduce(y!, xs!.shape, [d], keepdim);
+    // without zeros the product of the others is y / x; with zeros use exact exclusive products
+    const hasZero = noGrad(() => xs!.eq(0).any().item()) as boolean;
+    if (!hasZero) return [gk.mul(yk).div(xs!)];
+    return [gk.mul(productOfOthers(xs!, d))];
+  });
+}
+
+/** out[k] = prod_{j != k} x[j] along dim, exact with zeros (O(n^2) along dim). */
+function productOfOthers(x: Tensor, dim: number): Tensor {
+  const xm = x.movedim(dim, -1);
+  const n = xm.shape[xm.ndim - 1]!;
+  const eyeMask = arange(n, undefined, 1, { device: x.device }).unsqueeze(1).eq(arange(n, undefined, 1, { device: x.device }));
+  // rows k: x with x[k] replaced by 1, multiplied along the row
+  const rows = where(eyeMask, 1, xm.unsqueeze(-2).expand([...xm.shape.slice(0, -1), n, n]));
+  return rows.prod(-1).movedim(-1, dim);
+}
+
+interface MaxMinResult {
+  values: Tensor;
+  indices: Tensor;
+}
+
+/** Values and int32 indices of the max/min along a dim (first occurrence). */
+function maxMinDim(kind: "max" | "min", x: Tensor, dim: number, keepdim: boolean): MaxMinResult {
+  const d = normalizeDim(kind, dim, x.ndim);
+  checkNonEmpty(kind, x, [d]);
+  const values = dispatch("reduce", [x], { op: kind, axes: [d], keepdim });
+  const indices = dispatch("reduce", [x], { op: kind === "max" ? "argmax" : "argmin", axes: [d], keepdim });
+  const inShape = x.shape;
+  record(kind === "max" ? "MaxBackward0" : "MinBackward0", [x], [values, indices], [indices], ([g], [idx]) => {
+    const gk = unreduce(g!, inShape, [d], keepdim);
+    const ik = unreduce(idx!, inShape, [d], keepdim);
+    const positions = arange(inShape[d]!, undefined, 1, { device: g!.device }).reshape(inShape.map((s, i) => (i === d ? s : 1)));
+    return [where(positions.eq(ik), gk, 0)];
+  });
+  return { values, indices };
+}
+
+/** amax/amin: the extreme value; the gradient is shared equally among ties (as torch). */
+function amaxAmin(kind: "max" | "min", x: Tensor, dim: Dims, keepdim: boolean): Tensor {
+  const axes = normalizeDims(kind === "max" ? "amax" : "amin", dim, x.ndim);
+  checkNonEmpty(kind === "max" ? "amax" : "amin", x, axes);
+  const out = dispatch("reduce", [x], { op: kind, axes, keepdim });
+  const inShape = x.shape;
+  return record1(kind === "max" ? "AmaxBackward0" : "AminBackward0", [x], out, [x, out], ([g], [xs, y]) => {
+    const mask = xs!.eq(unreduce(y!, inShape, axes, keepdim)).to(g!.dtype);
+    const count = mask.sum(axes, { keepdim: true });
+    return [unreduce(g!, inShape, axes, keepdim).mul(mask).div(count)];
+  });
+}
+
+function argMaxMin(kind: "argmax" | "argmin", x: Tensor, dim: number | null | undefined, keepdim: boolean): Tensor {
+  if (dim === undefined || dim === null) {
+    const r = argMaxMin(kind, x.reshape([-1]), 0, false);
+    return keepdim ? r.reshape(x.shape.map(() => 1)) : r;
+  }
+  const d = normalizeDim(kind, dim, x.ndim);
+  checkNonEmpty(kind, x, [d]);
+  return dispatch("reduce", [x], { op: kind, axes: [d], keepdim });
+}
+
+export interface VarOptions extends ReduceOptions {
+  /** Degrees of freedom subtracted from N (1 = unbiased, the default; 0 = population). */
+  correction?: number;
+}
+
+export function variance(x: Tensor, dim?: Dims, opts?: VarOptions): Tensor {
+  checkFloat("var", x);
+  const axes = normalizeDims("var", dim, x.ndim);
+  const n = numelOf(axes.map((a) => x.shape[a]!));
+  const correction = opts?.correction ?? 1;
+  const mu = x.mean(axes, { keepdim: true });
+  const dev = x.sub(mu);
+  return dev.mul(dev).sum(axes, { keepdim: opts?.keepdim }).div(Math.max(0, n - correction));
+}
+
+export function logsumexp(x: Tensor, dim: Dims, opts?: ReduceOptions): Tensor {
+  const input = isFloating(x.dtype) ? x : x.to("float32");
+  const axes = normalizeDims("logsumexp", dim, x.ndim);
+  const keepdim = opts?.keepdim ?? false;
+  // shift by the (detached) max for stability; infinite maxima shift by 0
+  const m = noGrad(() => {
+    const mx = input.amax(axes, { keepdim: true });
+    return where(mx.isfinite(), mx, 0);
+  });
+  const r = input.sub(m).exp().sum(axes, { keepdim: true }).log().add(m);
+  return keepdim ? r : r.squeeze(axes);
+}
+
+export function norm(x: Tensor, p: number | "fro" = 2, dim?: Dims, opts?: ReduceOptions): Tensor {
+  checkFloat("norm", x);
+  const axes = normalizeDims("norm", dim, x.ndim);
+  const keepdim = opts?.keepdim ?? false;
+  const order = p === "fro" ? 2 : p;
+  if (order === Infinity) return x.abs().amax(axes, { keepdim });
+  if (order === -Infinity) return x.abs().amin(axes, { keepdim });
+  if (order === 0) return x.ne(0).to(x.dtype).sum(axes, { keepdim });
+  if (order === 1) return x.abs().sum(axes, { keepdim });
+  if (order === 2) {
+    const out = noGrad(() => x.mul(x).sum(axes, { keepdim }).sqrt());
+    const inShape = x.shape;
+    // d||x|| = x / ||x||, taken as 0 where the norm is 0 (as torch)
+    return record1("NormBackward1", [x], out.detach(), [x, out], ([g], [xs, n]) => {
+      const nk = unreduce(n!, inShape, axes, keepdim);
+      return [where(nk.eq(0), 0, unreduce(g!, inShape, axes, keepdim).mul(xs!).div(nk))];
+    });
+  }
+  return x.abs().pow(order).sum(axes, { keepdim }).pow(1 / order);
+}
+
+export function cumsum(x: Tensor, dim: number): Tensor {
+  const d = normalizeDim("cumsum", dim, x.ndim);
+  const input = isFloating(x.dtype) ? x : castRaw(x, "int32");
+  const out = dispatch("scan", [input], { op: "sum", axis: x.ndim === 0 ? 0 : d });
+  return record1("CumsumBackward0", [input], out, [], ([g]) => {
+    // reverse cumulative sum: total - cumsum + g
+    return [g!.sum(d, { keepdim: true }).sub(g!.cumsum(d)).add(g!)];
+  });
+}
+
+export function cumprod(x: Tensor, dim: number): Tensor {
+  const d = normalizeDim("cumprod", dim, x.ndim);
+  const input = isFloating(x.dtype) ? x : castRaw(x, "int32");
+  const out = dispatch("scan", [input], { op: "prod", axis: x.ndim === 0 ? 0 : d });
+  return record1("CumprodBackward0", [input], out, [input, out], ([g], [xs, y]) => {
+    const hasZero = noGrad(() => xs!.eq(0).any().item()) as boolean;
+    if (!hasZero) {
+      const gy = g!.mul(y!);
+      return [gy.sum(d, { keepdim: true }).sub(gy.cumsum(d)).add(gy).div(xs!)];
+    }
+    return [cumprodGradExact(xs!, g!, d)];
+  });
+}
+
+/** grad_k = sum_{i>=k} g_i prod_{j<=i, j!=k} x_j, exact with zeros (O(n^2) along dim). */
+function cumprodGradExact(x: Tensor, g: Tensor, dim: number): Tensor {
+  const xm = x.movedim(dim, -1), gm = g.movedim(dim, -1);
+  const n = xm.shape[xm.ndim - 1]!;
+  const ar = arange(n, undefined, 1, { device: x.device });
+  const rows = where(ar.unsqueeze(1).eq(ar), 1, xm.unsqueeze(-2).expand([...xm.shape.slice(0, -1), n, n]));
+  const partial = rows.cumprod(-1); // [.., k, i] = prod_{j<=i, j!=k} x_j
+  const upper = ar.unsqueeze(0).ge(ar.unsqueeze(1)); // i >= k
+  return where(upper, partial.mul(gm.unsqueeze(-2)), 0).sum(-1).movedim(-1, dim);
+}
+
+export function softmax(x: Tensor, dim: number): Tensor {
+  const input = isFloating(x.dtype) ? x : x.to("float32");
+  const d = normalizeDim("softmax", dim, x.ndim);
+  const out = noGrad(() => {
+    const m = input.amax(d, { keepdim: true });
+    const e = input.sub(where(m.isfinite(), m, 0)).exp();
+    return e.div(e.sum(d, { keepdim: true }));
+  });
+  return record1("SoftmaxBackward0", [input], out, [out], ([g], [y]) => [y!.mul(g!.sub(g!.mul(y!).sum(d, { keepdim: true })))]);
+}
+
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  const input = isFloating(x.dtype) ? x : x.to("float32");
+  const d = normalizeDim("logSoftmax", dim, x.ndim);
+  const out = noGrad(() => {
+    const m = input.amax(d, { keepdim: true });
+    const shifted = input.sub(where(m.isfinite(), m, 0));
+    return shifted.sub(shifted.exp().sum(d, { keepdim: true }).log());
+  });
+  return record1("LogSoftmaxBackward0", [input], out, [out], ([g], [y]) => [g!.sub(y!.exp().mul(g!.sum(d, { keepdim: true })))]);
+}
+
+declare module "../tensor/tensor.js" {
+  interface Tensor {
+    sum(dim?: Dims, opts?: ReduceOptions & { dtype?: DType }): Tensor;
+    mean(dim?: Dims, opts?: ReduceOptions): Tensor;
+    prod(dim?: number | null, opts?: ReduceOptions): Tensor;
+    /** max() of all elements; max(dim) -> { values, indices }; max(other) = maximum. */
+    max(): Tensor;
+    max(dim: number, opts?: ReduceOptions): MaxMinResult;
+    max(other: Tensor): Tensor;
+    min(): Tensor;
+    min(dim: number, opts?: ReduceOptions): MaxMinResult;
+    min(other: Tensor): Tensor;
+    amax(dim?: Dims, opts?: ReduceOptions): Tensor;
+    amin(dim?: Dims, opts?: ReduceOptions): Tensor;
+    argmax(dim?: number | null, opts?: ReduceOptions): Tensor;
+    argmin(dim?: number | null, opts?: ReduceOptions): Tensor;
+    var(dim?: Dims, opts?: VarOptions): Tensor;
+    std(dim?: Dims, opts?: VarOptions): Tensor;
+    logsumexp(dim: Dims, opts?: ReduceOptions): Tensor;
+    norm(p?: number | "fro", dim?: Dims, opts?: ReduceOptions): Tensor;
+    all(dim?: Dims, opts?: ReduceOptions): Tensor;
+    any(dim?: Dims, opts?: ReduceOptions): Tensor;
+    cumsum(dim: number): Tensor;
+    cumprod(dim: number): Tensor;
+    softmax(dim: number): Tensor;
+    logSoftmax(dim: number): Tensor;
+  }
+}
+
+const P = Tensor.prototype;
+P.sum = function (dim, opts) { return sum(this, dim, opts); };
+P.mean = function (dim, opts) { return mean(this, dim, opts); };
+P.prod = function (dim, opts) { return prod(this, dim, opts); };
+P.max = function (this: Tensor, arg?: number | Tensor, opts?: ReduceOptions): any {
+  if (arg instanceof Tensor) return this.maximum(arg);
+  if (arg === undefined) return amaxAmin("max", this, undefined, false);
+  return maxMinDim("max", this, arg, opts?.keepdim ?? false);
+} as Tensor["max"];
+P.min = function (this: Tensor, arg?: number | Tensor, opts?: ReduceOptions): any {
+  if (arg instanceof Tensor) return this.minimum(arg);
+  if (arg === undefined) return amaxAmin("min", this, undefined, false);
+  return maxMinDim("min", this, arg, opts?.keepdim ?? false);
+} as Tensor["min"];
+P.amax = function (dim, opts) { return amaxAmin("max", this, dim, opts?.keepdim ?? false); };
+P.amin = function (dim, opts) { return amaxAmin("min", this, dim, opts?.keepdim ?? false); };
+P.argmax = function (dim, opts) { return argMaxMin("argmax", this, dim, opts?.keepdim ?? false); };
+P.argmin = function (dim, opts) { return argMaxMin("argmin", this, dim, opts?.keepdim ?? false); };
+P.var = function (dim, opts) { return variance(this, dim, opts); };
+P.std = function (dim, opts) { return variance(this, dim, opts).sqrt(); };
+P.logsumexp = function (dim, opts) { return logsumexp(this, dim, opts); };
+P.norm = function (p, dim, opts) { return norm(this, p, dim, opts); };
+P.all = function (dim, opts) {
+  return dispatch("reduce", [castRaw(this, "bool")], { op: "min", axes: normalizeDims("all", dim, this.ndim), keepdim: opts?.keepdim ?? false });
+};
+P.any = function (dim, opts) {
+  return dispatch("reduce", [castRaw(this, "bool")], { op: "max", axes: normalizeDims("any", dim, this.ndim), keepdim: opts?.keepdim ?? false });
+};
+P.cumsum = function (dim) { return cumsum(this, dim); };
+P.cumprod = function (dim) { return cumprod(this, dim); };
+P.softmax = function (dim) { return softmax(this, dim); };
+P.logSoftmax = function (dim) { return logSoftmax(this, dim); };

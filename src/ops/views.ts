@@ -1,0 +1,290 @@
+/**
+ * View ops: new shapes and strides over the same storage (reshape, permute, expand,
+ * narrow, select, ...). Each goes through the `view` primitive and records its backward.
+ * A view remembers its base tensor so in-place writes through it can rebase autograd.
+ */
+import { dispatch } from "../backend/dispatcher.js";
+import { IndexError, ShapeError, fmtShape } from "../errors.js";
+import { record1 } from "../autograd/record.js";
+import { contiguousStrides, inferShape, normalizeDim, normalizeDims, numelOf, shapesEqual } from "../tensor/shape.js";
+import { Tensor } from "../tensor/tensor.js";
+import { zeros } from "../tensor/creation.js";
+import { reduceGradToShape } from "./helpers.js";
+
+/** A raw view (no autograd): the result shares x's storage and base. */
+export function rawView(x: Tensor, shape: readonly number[], strides: readonly number[], offset: number): Tensor {
+  const v = dispatch("view", [x], { shape, strides, offset });
+  v._base = x._base ?? x;
+  return v;
+}
+
+function makeView(name: string, x: Tensor, shape: readonly number[], strides: readonly number[], offset: number, backward: (g: Tensor) => Tensor): Tensor {
+  return record1(name, [x], rawView(x, shape, strides, offset), [], ([g]) => [backward(g!)]);
+}
+
+/**
+ * The gradient of a view that selects part of its input: zeros of the input's shape with
+ * g written into the same view. Its own backward applies the view again (double backward).
+ */
+function viewBackward(g: Tensor, inputShape: readonly number[], applyView: (t: Tensor) => Tensor, name: string): Tensor {
+  const out = zeros(inputShape, { dtype: g.dtype, device: g.device });
+  const target = applyView(out.detach());
+  dispatch("assign", [target, g], {});
+  return record1(name, [g], out, [], ([gg]) => [applyView(gg!)]);
+}
+
+/** Strides for viewing (shape, strides) as newShape without copying, or null (torch's computeStride). */
+function viewStrides(shape: readonly number[], strides: readonly number[], newShape: readonly number[]): number[] | null {
+  if (numelOf(shape) === 0) return contiguousStrides(newShape);
+  const out = new Array<number>(newShape.length);
+  let viewD = newShape.length - 1;
+  let chunkBase = strides[strides.length - 1] ?? 1;
+  let tensorNumel = 1, viewNumel = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    tensorNumel *= shape[d]!;
+    if (d === 0 || (shape[d - 1] !== 1 && strides[d - 1] !== tensorNumel * chunkBase)) {
+      while (viewD >= 0 && (viewNumel < tensorNumel || newShape[viewD] === 1)) {
+        out[viewD] = viewNumel * chunkBase;
+        viewNumel *= newShape[viewD]!;
+        viewD--;
+      }
+      if (viewNumel !== tensorNumel) return null;
+      if (d > 0) {
+        chunkBase = strides[d - 1]!;
+        tensorNumel = 1;
+        viewNumel = 1;
+      }
+    }
+  }
+  if (viewD !== -1) return null;
+  return out;
+}
+
+function shapeArgs(args: (number | readonly number[])[]): number[] {
+  return args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as number[])] : (args as number[]);
+}
+
+export function view(x: Tensor, shape: readonly number[]): Tensor {
+  const target = inferShape("view", shape, x.numel(), x.shape);
+  const strides = viewStrides(x.shape, x.strides, target);
+  if (!strides) {
+    throw new ShapeError(`view: size ${fmtShape(target)} is not compatible with input tensor's size ${fmtShape(x.shape)} and stride ${fmtShape(x.strides)} (at least one dimension spans across two contiguous subspaces). Use reshape(...) instead.`);
+  }
+  const inShape = x.shape;
+  return makeView("ViewBackward0", x, target, strides, x.offset, (g) => g.reshape(inShape));
+}
+
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  const target = inferShape("reshape", shape, x.numel(), x.shape);
+  if (viewStrides(x.shape, x.strides, target)) return view(x, target);
+  return view(x.contiguous(), target);
+}
+
+export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  if (dims.length !== x.ndim) throw new ShapeError(`permute: number of dims don't match: input has ${x.ndim} dims (shape ${fmtShape(x.shape)}), permutation has ${dims.length}`);
+  const p = normalizeDimsKeepOrder("permute", dims, x.ndim);
+  const inv = new Array<number>(p.length);
+  p.forEach((d, i) => (inv[d] = i));
+  return makeView("PermuteBackward0", x, p.map((d) => x.shape[d]!), p.map((d) => x.strides[d]!), x.offset, (g) => g.permute(inv));
+}
+
+function normalizeDimsKeepOrder(op: string, dims: readonly number[], ndim: number): number[] {
+  const out = dims.map((d) => normalizeDim(op, d, ndim));
+  if (new Set(out).size !== out.length) throw new IndexError(`${op}: repeated dim in ${JSON.stringify(dims)}`);
+  return out;
+}
+
+export function transpose(x: Tensor, d0: number, d1: number): Tensor {
+  if (x.ndim < 2 && (d0 === 0 || d0 === -1) && (d1 === 0 || d1 === -1)) return x.ndim === 0 ? x : makeView("TransposeBackward0", x, x.shape, x.strides, x.offset, (g) => g);
+  const a = normalizeDim("transpose", d0, x.ndim), b = normalizeDim("transpose", d1, x.ndim);
+  const p = x.shape.map((_, i) => i);
+  [p[a], p[b]] = [p[b]!, p[a]!];
+  return permute(x, p);
+}
+
+export function expand(x: Tensor, sizes: readonly number[]): Tensor {
+  if (sizes.length < x.ndim) throw new ShapeError(`expand: the number of sizes provided (${sizes.length}) must be greater or equal to the number of dimensions in the tensor (${x.ndim}, shape ${fmtShape(x.shape)})`);
+  const lead = sizes.length - x.ndim;
+  const shape: number[] = [], strides: number[] = [];
+  sizes.forEach((s, i) => {
+    const d = i - lead;
+    const cur = d >= 0 ? x.shape[d]! : 1;
+    if (s === -1) {
+      if (d < 0) throw new ShapeError(`expand: -1 is not allowed in a leading, non-existing dimension (sizes ${fmtShape(sizes)})`);
+      s = cur;
+    }
+    if (cur !== s && cur !== 1) throw new ShapeError(`expand: the expanded size of the tensor (${s}) must match the existing size (${cur}) at non-singleton dimension ${i}. Target sizes: ${fmtShape(sizes)}. Tensor sizes: ${fmtShape(x.shape)}`);
+    shape.push(s);
+    strides.push(d < 0 || (cur === 1 && s !== 1) ? 0 : x.strides[d]!);
+  });
+  if (shapesEqual(shape, x.shape)) return x;
+  const inShape = x.shape;
+  return makeView("ExpandBackward0", x, shape, strides, x.offset, (g) => reduceGradToShape(g, inShape));
+}
+
+export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
+  const dims = dim === undefined ? x.shape.map((_, i) => i) : normalizeDims("squeeze", dim, x.ndim);
+  const keep = x.shape.map((s, i) => !(s === 1 && dims.includes(i)));
+  const inShape = x.shape;
+  return makeView("SqueezeBackward0", x, x.shape.filter((_, i) => keep[i]), x.strides.filter((_, i) => keep[i]), x.offset, (g) => g.reshape(inShape));
+}
+
+export function unsqueeze(x: Tensor, dim: number): Tensor {
+  const d = normalizeDim("unsqueeze", dim, x.ndim + 1);
+  const shape = [...x.shape], strides = [...x.strides];
+  shape.splice(d, 0, 1);
+  strides.splice(d, 0, d < x.ndim ? x.strides[d]! * x.shape[d]! : 1);
+  const inShape = x.shape;
+  return makeView("UnsqueezeBackward0", x, shape, strides, x.offset, (g) => g.reshape(inShape));
+}
+
+export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  if (x.ndim === 0) return x.reshape([1]);
+  const s = normalizeDim("flatten", startDim, x.ndim), e = normalizeDim("flatten", endDim, x.ndim);
+  if (s > e) throw new IndexError(`flatten: startDim (${startDim}) cannot come after endDim (${endDim})`);
+  const shape = [...x.shape.slice(0, s), numelOf(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)];
+  return x.reshape(shape);
+}
+
+export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Tensor {
+  const d = normalizeDim("unflatten", dim, x.ndim);
+  const inner = inferShape("unflatten", sizes, x.shape[d]!, [x.shape[d]!]);
+  return x.view([...x.shape.slice(0, d), ...inner, ...x.shape.slice(d + 1)]);
+}
+
+/** Elements start..start+length-1 along dim. */
+export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  const d = normalizeDim("narrow", dim, x.ndim);
+  const size = x.shape[d]!;
+  if (start < 0) start += size;
+  if (!Number.isInteger(start) || !Number.isInteger(length) || start < 0 || length < 0 || start + length > size) {
+    throw new IndexError(`narrow: start (${start}) + length (${length}) exceeds dimension size (${size}) of dim ${d} (shape ${fmtShape(x.shape)})`);
+  }
+  return slice(x, d, start, start + length, 1);
+}
+
+/** Elements start, start+step, ... < end along dim (a basic-indexing slice, already clamped). */
+export function slice(x: Tensor, dim: number, start: number, end: number, step: number): Tensor {
+  const n = Math.max(0, Math.ceil((end - start) / step));
+  const shape = [...x.shape], strides = [...x.strides];
+  shape[dim] = n;
+  strides[dim] = x.strides[dim]! * step;
+  const offset = x.offset + (n > 0 ? start * x.strides[dim]! : 0);
+  const inShape = x.shape;
+  const apply = (t: Tensor) => slice(t, dim, start, end, step);
+  return makeView("SliceBackward0", x, shape, strides, offset, (g) => viewBackward(g, inShape, apply, "SliceBackwardBackward0"));
+}
+
+/** Removes dim by taking one index of it. */
+export function select(x: Tensor, dim: number, index: number): Tensor {
+  const d = normalizeDim("select", dim, x.ndim);
+  if (x.ndim === 0) throw new IndexError("select: cannot select on a 0-d tensor");
+  const i = x._checkIndex("select", d, index);
+  const shape = x.shape.filter((_, k) => k !== d), strides = x.strides.filter((_, k) => k !== d);
+  const inShape = x.shape;
+  const apply = (t: Tensor) => select(t, d, i);
+  return makeView("SelectBackward0", x, shape, strides, x.offset + i * x.strides[d]!, (g) => viewBackward(g, inShape, apply, "SelectBackwardBackward0"));
+}
+
+export function contiguous(x: Tensor): Tensor {
+  if (x.isContiguous()) return x;
+  return clone(x);
+}
+
+export function clone(x: Tensor): Tensor {
+  return record1("CloneBackward0", [x], dispatch("copy", [x], {}), [], ([g]) => [g!]);
+}
+
+/** A tensor sharing storage with x but cut from the graph. */
+export function detach(x: Tensor): Tensor {
+  const d = dispatch("view", [x], { shape: x.shape, strides: x.strides, offset: x.offset });
+  d._base = x._base ?? x;
+  return d;
+}
+
+export function unbind(x: Tensor, dim = 0): Tensor[] {
+  const d = normalizeDim("unbind", dim, x.ndim);
+  return Array.from({ length: x.shape[d]! }, (_, i) => select(x, d, i));
+}
+
+export function movedim(x: Tensor, source: number, destination: number): Tensor {
+  const s = normalizeDim("movedim", source, x.ndim), t = normalizeDim("movedim", destination, x.ndim);
+  const order = x.shape.map((_, i) => i).filter((i) => i !== s);
+  order.splice(t, 0, s);
+  return permute(x, order);
+}
+
+declare module "../tensor/tensor.js" {
+  interface Tensor {
+    /** A view with a new shape (one dim may be -1); fails if the strides don't allow it. */
+    view(...shape: number[]): Tensor;
+    view(shape: readonly number[]): Tensor;
+    /** Like view, but copies when the layout requires it. */
+    reshape(...shape: number[]): Tensor;
+    reshape(shape: readonly number[]): Tensor;
+    viewAs(other: Tensor): Tensor;
+    reshapeAs(other: Tensor): Tensor;
+    permute(...dims: number[]): Tensor;
+    permute(dims: readonly number[]): Tensor;
+    transpose(dim0: number, dim1: number): Tensor;
+    /** Transpose of a matrix (<= 2-D). */
+    t(): Tensor;
+    /** The transpose of a 2-D tensor (x.T in PyTorch). */
+    readonly T: Tensor;
+    /** Matrix transpose of the last two dims (x.mT). */
+    readonly mT: Tensor;
+    expand(...sizes: number[]): Tensor;
+    expand(sizes: readonly number[]): Tensor;
+    expandAs(other: Tensor): Tensor;
+    squeeze(dim?: number | readonly number[]): Tensor;
+    unsqueeze(dim: number): Tensor;
+    flatten(startDim?: number, endDim?: number): Tensor;
+    unflatten(dim: number, sizes: readonly number[]): Tensor;
+    narrow(dim: number, start: number, length: number): Tensor;
+    select(dim: number, index: number): Tensor;
+    contiguous(): Tensor;
+    clone(): Tensor;
+    detach(): Tensor;
+    /** Detaches in place: this tensor leaves the graph and becomes a leaf. */
+    detach_(): Tensor;
+    unbind(dim?: number): Tensor[];
+    movedim(source: number, destination: number): Tensor;
+  }
+}
+
+const P = Tensor.prototype;
+P.view = function (...shape: (number | readonly number[])[]) { return view(this, shapeArgs(shape)); };
+P.reshape = function (...shape: (number | readonly number[])[]) { return reshape(this, shapeArgs(shape)); };
+P.viewAs = function (other) { return view(this, other.shape); };
+P.reshapeAs = function (other) { return reshape(this, other.shape); };
+P.permute = function (...dims: (number | readonly number[])[]) { return permute(this, shapeArgs(dims)); };
+P.transpose = function (d0, d1) { return transpose(this, d0, d1); };
+P.t = function () {
+  if (this.ndim > 2) throw new ShapeError(`t: expects a tensor with <= 2 dimensions, but self is ${this.ndim}D (shape ${fmtShape(this.shape)})`);
+  return this.ndim < 2 ? this : transpose(this, 0, 1);
+};
+Object.defineProperty(P, "T", { get(this: Tensor) { return this.permute(this.shape.map((_, i) => this.ndim - 1 - i)); } });
+Object.defineProperty(P, "mT", {
+  get(this: Tensor) {
+    if (this.ndim < 2) throw new ShapeError(`mT: tensor must have at least 2 dimensions, got shape ${fmtShape(this.shape)}`);
+    return transpose(this, -2, -1);
+  },
+});
+P.expand = function (...sizes: (number | readonly number[])[]) { return expand(this, shapeArgs(sizes)); };
+P.expandAs = function (other) { return expand(this, other.shape); };
+P.squeeze = function (dim) { return squeeze(this, dim); };
+P.unsqueeze = function (dim) { return unsqueeze(this, dim); };
+P.flatten = function (s, e) { return flatten(this, s, e); };
+P.unflatten = function (d, sizes) { return unflatten(this, d, sizes); };
+P.narrow = function (d, s, l) { return narrow(this, d, s, l); };
+P.select = function (d, i) { return select(this, d, i); };
+P.contiguous = function () { return contiguous(this); };
+P.clone = function () { return clone(this); };
+P.detach = function () { return detach(this); };
+P.detach_ = function () {
+  this.gradFn = null;
+  this._requiresGrad = false;
+  return this;
+};
+P.unbind = function (d) { return unbind(this, d); };
+P.movedim = function (s, d) { return movedim(this, s, d); };

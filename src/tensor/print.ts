@@ -1,0 +1,137 @@
+/**
+ * Printing tensors the way PyTorch does: `tensor([[1.0000, 2.5000]], requires_grad=True)`.
+ * Same number formatting rules (integer-valued floats print as `1.`, four decimals
+ * otherwise, scientific when the range is wide), same line width (80), and tensors over
+ * 1000 elements summarised with `...` keeping 3 items at each edge.
+ */
+import { contiguousStrides } from "./shape.js";
+import type { Tensor } from "./tensor.js";
+
+export const printOptions = { precision: 4, threshold: 1000, edgeitems: 3, linewidth: 80 };
+
+/** Python's str(float) spelling of non-finite values. */
+function nonFinite(v: number): string {
+  return v !== v ? "nan" : v > 0 ? "inf" : "-inf";
+}
+
+/** Python's "{:.Ne}": at least two exponent digits. */
+function toSci(v: number, precision: number): string {
+  if (!Number.isFinite(v)) return nonFinite(v);
+  const s = v.toExponential(precision);
+  return s.replace(/e([+-])(\d)$/, "e$10$2");
+}
+
+function toFixed(v: number, precision: number): string {
+  if (!Number.isFinite(v)) return nonFinite(v);
+  return v.toFixed(precision);
+}
+
+class Formatter {
+  private intMode = true;
+  private sciMode = false;
+  width = 1;
+
+  constructor(private readonly floating: boolean, private readonly isBool: boolean, values: number[]) {
+    const p = printOptions.precision;
+    if (!floating) {
+      for (const v of values) this.width = Math.max(this.width, this.plain(v).length);
+      return;
+    }
+    const finite = values.filter((v) => Number.isFinite(v) && v !== 0);
+    if (finite.length === 0) return;
+    const abs = finite.map(Math.abs);
+    const min = Math.min(...abs), max = Math.max(...abs);
+    this.intMode = finite.every((v) => v === Math.ceil(v));
+    if (this.intMode) {
+      if (max / min > 1000 || max > 1e8) {
+        this.sciMode = true;
+        for (const v of finite) this.width = Math.max(this.width, toSci(v, p).length);
+      } else for (const v of finite) this.width = Math.max(this.width, toFixed(v, 0).length + 1);
+    } else if (max / min > 1000 || max > 1e8 || min < 1e-4) {
+      this.sciMode = true;
+      for (const v of finite) this.width = Math.max(this.width, toSci(v, p).length);
+    } else for (const v of finite) this.width = Math.max(this.width, toFixed(v, p).length);
+  }
+
+  private plain(v: number): string {
+    return this.isBool ? (v ? "True" : "False") : String(v);
+  }
+
+  format(v: number): string {
+    let s: string;
+    if (!this.floating) s = this.plain(v);
+    else if (this.sciMode) s = toSci(v, printOptions.precision);
+    else if (this.intMode) s = Number.isFinite(v) ? toFixed(v, 0) + "." : nonFinite(v);
+    else s = toFixed(v, printOptions.precision);
+    return s.padStart(this.width);
+  }
+}
+
+/** Indices kept along a dim of size n when summarising. */
+function keptIndices(n: number, summarize: boolean): (number | null)[] {
+  const e = printOptions.edgeitems;
+  if (!summarize || n <= 2 * e) return Array.from({ length: n }, (_, i) => i);
+  return [...Array.from({ length: e }, (_, i) => i), null, ...Array.from({ length: e }, (_, i) => n - e + i)];
+}
+
+function collect(flat: ArrayLike<number>, shape: readonly number[], strides: readonly number[], summarize: boolean): number[] {
+  const out: number[] = [];
+  const walk = (d: number, off: number) => {
+    if (d === shape.length) return void out.push(flat[off]!);
+    for (const i of keptIndices(shape[d]!, summarize)) if (i !== null) walk(d + 1, off + i * strides[d]!);
+  };
+  walk(0, 0);
+  return out;
+}
+
+function render(flat: ArrayLike<number>, shape: readonly number[], strides: readonly number[], f: Formatter, summarize: boolean, indent: number, d = 0, off = 0): string {
+  const nd = shape.length - d;
+  if (nd === 0) return f.format(flat[off]!);
+  const idx = keptIndices(shape[d]!, summarize);
+  if (nd === 1) {
+    const perLine = Math.max(1, Math.floor((printOptions.linewidth - indent) / (f.width + 2)));
+    const items = idx.map((i) => (i === null ? " ..." : f.format(flat[off + i * strides[d]!]!)));
+    const lines: string[] = [];
+    for (let i = 0; i < items.length; i += perLine) lines.push(items.slice(i, i + perLine).join(", "));
+    return "[" + lines.join(",\n" + " ".repeat(indent + 1)) + "]";
+  }
+  const parts = idx.map((i) => (i === null ? "..." : render(flat, shape, strides, f, summarize, indent + 1, d + 1, off + i * strides[d]!)));
+  return "[" + parts.join("," + "\n".repeat(nd - 1) + " ".repeat(indent + 1)) + "]";
+}
+
+/** The tensor's body, e.g. `[[1., 2.],\n [3., 4.]]`, indented for a prefix of `indent` chars. */
+export function formatValues(t: Tensor, indent: number): string {
+  const flat = t.data();
+  const shape = t.shape, strides = contiguousStrides(shape);
+  const summarize = t.numel() > printOptions.threshold;
+  const values = collect(flat, shape, strides, summarize);
+  const f = new Formatter(t.isFloatingPoint(), t.dtype === "bool", values);
+  return render(flat, shape, strides, f, summarize, indent);
+}
+
+export function formatTensor(t: Tensor): string {
+  const prefix = "tensor(";
+  const indent = prefix.length;
+  const suffixes: string[] = [];
+  let body: string;
+  if (t.numel() === 0) {
+    body = "[]";
+    if (t.ndim !== 1) suffixes.push(`size=(${t.shape.join(", ")}${t.ndim === 1 ? "," : ""})`);
+  } else body = formatValues(t, indent);
+  if (t.device !== "cpu") suffixes.push(`device='${t.device}'`);
+  if (!(t.dtype === "float32" || t.dtype === "int32" || t.dtype === "bool")) suffixes.push(`dtype=${t.dtype}`);
+  if (t.gradFn) suffixes.push(`grad_fn=<${t.gradFn.name}>`);
+  else if (t.requiresGrad) suffixes.push("requires_grad=True");
+  let out = prefix + body;
+  let lastLine = out.length - out.lastIndexOf("\n") + 1;
+  for (const s of suffixes) {
+    if (lastLine + s.length + 2 > printOptions.linewidth) {
+      out += ",\n" + " ".repeat(indent) + s;
+      lastLine = indent + s.length;
+    } else {
+      out += ", " + s;
+      lastLine += s.length + 2;
+    }
+  }
+  return out + ")";
+}

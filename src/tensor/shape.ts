@@ -1,0 +1,93 @@
+/** Shape arithmetic: sizes, strides, broadcasting and dim normalisation. */
+import { IndexError, ShapeError, fmtShape } from "../errors.js";
+
+export type Shape = readonly number[];
+
+export function numelOf(shape: Shape): number {
+  let n = 1;
+  for (const s of shape) n *= s;
+  return n;
+}
+
+export function contiguousStrides(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i]!;
+  }
+  return strides;
+}
+
+export function isContiguousLayout(shape: Shape, strides: Shape): boolean {
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i] !== 1 && strides[i] !== s) return false;
+    s *= shape[i]!;
+  }
+  return true;
+}
+
+export function shapesEqual(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** NumPy/PyTorch broadcasting of any number of shapes. */
+export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
+  const nd = Math.max(0, ...shapes.map((s) => s.length));
+  const out = new Array<number>(nd).fill(1);
+  for (const s of shapes) {
+    for (let i = 0; i < s.length; i++) {
+      const o = nd - s.length + i, d = s[i]!;
+      if (out[o] === 1) out[o] = d;
+      else if (d !== 1 && d !== out[o]) {
+        throw new ShapeError(`${op}: shapes ${shapes.map(fmtShape).join(" and ")} cannot be broadcast together (dim ${o - nd}: ${out[o]} vs ${d})`);
+      }
+    }
+  }
+  return out;
+}
+
+/** Wraps a possibly negative dim into [0, ndim); ndim 0 accepts dims -1 and 0 like PyTorch. */
+export function normalizeDim(op: string, dim: number, ndim: number): number {
+  const n = Math.max(ndim, 1);
+  if (!Number.isInteger(dim) || dim < -n || dim >= n) {
+    throw new IndexError(`${op}: dimension ${dim} out of range (expected to be in range of [${-n}, ${n - 1}]) for a tensor of ${ndim} dims`);
+  }
+  return dim < 0 ? dim + n : dim;
+}
+
+/** Normalises a list of dims (or all dims when undefined/null), rejecting repeats. */
+export function normalizeDims(op: string, dims: number | readonly number[] | undefined | null, ndim: number): number[] {
+  if (dims === undefined || dims === null) return Array.from({ length: ndim }, (_, i) => i);
+  const list = typeof dims === "number" ? [dims] : dims;
+  const out = list.map((d) => normalizeDim(op, d, ndim));
+  if (new Set(out).size !== out.length) throw new IndexError(`${op}: dim ${JSON.stringify(list)} appears multiple times in the list of dims`);
+  return out.sort((a, b) => a - b);
+}
+
+export function checkShape(op: string, shape: readonly number[]): number[] {
+  for (const s of shape) {
+    if (!Number.isInteger(s) || s < 0) throw new ShapeError(`${op}: invalid shape ${fmtShape(shape)}: sizes must be non-negative integers`);
+  }
+  return [...shape];
+}
+
+/** Resolves a -1 entry in a requested shape for view/reshape. */
+export function inferShape(op: string, shape: readonly number[], numel: number, from: Shape): number[] {
+  let infer = -1, known = 1;
+  for (let i = 0; i < shape.length; i++) {
+    const s = shape[i]!;
+    if (s === -1) {
+      if (infer >= 0) throw new ShapeError(`${op}: only one dimension can be inferred (-1) in ${fmtShape(shape)}`);
+      infer = i;
+    } else if (!Number.isInteger(s) || s < 0) throw new ShapeError(`${op}: invalid size ${s} in shape ${fmtShape(shape)}`);
+    else known *= s;
+  }
+  const out = [...shape];
+  if (infer >= 0) {
+    if (known === 0 || numel % known !== 0) throw new ShapeError(`${op}: shape ${fmtShape(shape)} is invalid for input of size ${numel} (shape ${fmtShape(from)})`);
+    out[infer] = numel / known;
+  } else if (known !== numel) throw new ShapeError(`${op}: shape ${fmtShape(shape)} is invalid for input of size ${numel} (shape ${fmtShape(from)})`);
+  return out;
+}

@@ -1,0 +1,204 @@
+/**
+ * Tensor: dtype, shape, strides, offset and a reference to shared storage, plus the
+ * autograd fields. This file holds only the core (metadata, reading values, autograd
+ * entry points); the math methods are attached by the files in src/ops/, each next to the
+ * op it exposes, so an op's function, its backward and its method live in one place.
+ */
+import { AutogradError, DTypeError, FluxionError, IndexError, fmtShape } from "../errors.js";
+import { isFloating, isHalf, type DType, type TypedArray } from "./dtype.js";
+import { bfloat16BitsToFloat32, float16BitsToFloat32 } from "./half.js";
+import { contiguousStrides, isContiguousLayout, normalizeDim, numelOf } from "./shape.js";
+import type { Storage } from "./storage.js";
+import type { Node } from "../autograd/node.js";
+import { formatTensor } from "./print.js";
+
+export type GradHook = (grad: Tensor) => Tensor | void;
+
+export class Tensor {
+  /** Set by autograd: the node that produced this tensor (null for leaves). */
+  gradFn: Node | null = null;
+  /** Which output of gradFn this tensor is. */
+  outputNr = 0;
+  /** Accumulated gradient (leaves, and non-leaves after retainGrad()). */
+  grad: Tensor | null = null;
+  /** For views: the tensor that owns the storage (in-place writes through views rebase it). */
+  _base: Tensor | null = null;
+  /** @internal leaf requires-grad flag; non-leaves require grad through gradFn. */
+  _requiresGrad = false;
+  /** @internal hooks on a leaf's gradient (non-leaf hooks live on gradFn). */
+  _leafHooks: GradHook[] = [];
+  /** @internal the AccumulateGrad node of a leaf, shared by all uses. */
+  _accumulator: Node | null = null;
+  /** @internal set by retainGrad() on a non-leaf. */
+  _retainsGrad = false;
+
+  /** @internal Use the creation functions (tensor, zeros, ...) instead. */
+  constructor(
+    public readonly storage: Storage,
+    public readonly shape: readonly number[],
+    public readonly strides: readonly number[],
+    public readonly offset: number,
+    public readonly dtype: DType,
+  ) {}
+
+  /** @internal A contiguous tensor over the whole storage. */
+  static _contiguous(storage: Storage, shape: readonly number[], dtype: DType): Tensor {
+    return new Tensor(storage, shape, contiguousStrides(shape), 0, dtype);
+  }
+
+  get device(): string {
+    return this.storage.device;
+  }
+  /** Bumped by every in-place write to the storage (shared by views). */
+  get version(): number {
+    return this.storage.version;
+  }
+  get ndim(): number {
+    return this.shape.length;
+  }
+  dim(): number {
+    return this.shape.length;
+  }
+  numel(): number {
+    return numelOf(this.shape);
+  }
+  /** size() is the shape; size(d) one dim of it (negative d counts from the end). */
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number[] | number {
+    if (dim === undefined) return [...this.shape];
+    return this.shape[normalizeDim("size", dim, this.ndim)]!;
+  }
+  stride(): number[];
+  stride(dim: number): number;
+  stride(dim?: number): number[] | number {
+    if (dim === undefined) return [...this.strides];
+    return this.strides[normalizeDim("stride", dim, this.ndim)]!;
+  }
+  isContiguous(): boolean {
+    return isContiguousLayout(this.shape, this.strides);
+  }
+  isFloatingPoint(): boolean {
+    return isFloating(this.dtype);
+  }
+
+  // ---- autograd -------------------------------------------------------------------------
+
+  get requiresGrad(): boolean {
+    return this._requiresGrad || this.gradFn !== null;
+  }
+  set requiresGrad(value: boolean) {
+    this.requiresGrad_(value);
+  }
+  /** True for tensors created by the user rather than by a recorded op. */
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  /** Sets requiresGrad on a leaf in place and returns it (torch's requires_grad_). */
+  requiresGrad_(value = true): this {
+    if (this.gradFn !== null) {
+      if (value) return this;
+      throw new AutogradError(
+        "requiresGrad_: you can only change requiresGrad of leaf tensors. If you want to use a computed tensor in a subgraph that doesn't require differentiation, use detach().",
+      );
+    }
+    if (value && !isFloating(this.dtype)) {
+      throw new DTypeError(`requiresGrad_: only tensors of floating point dtype can require gradients, got ${this.dtype}`);
+    }
+    this._requiresGrad = value;
+    return this;
+  }
+
+  /** Keeps .grad on a non-leaf after backward (leaves always keep it). */
+  retainGrad(): void {
+    if (!this.requiresGrad) throw new AutogradError("retainGrad: can't retain grad on a tensor that doesn't require grad");
+    if (this.gradFn !== null) this._retainsGrad = true;
+  }
+  get retainsGrad(): boolean {
+    return this._retainsGrad;
+  }
+
+  /**
+   * Registers a hook called with this tensor's gradient during backward; returning a tensor
+   * replaces the gradient. Returns a function that removes the hook.
+   */
+  registerHook(hook: GradHook): () => void {
+    if (!this.requiresGrad) throw new AutogradError("registerHook: cannot register a hook on a tensor that doesn't require gradient");
+    const list = this.gradFn ? this.gradFn.hooksFor(this.outputNr) : this._leafHooks;
+    list.push(hook);
+    return () => {
+      const i = list.indexOf(hook);
+      if (i >= 0) list.splice(i, 1);
+    };
+  }
+
+  // ---- reading values -------------------------------------------------------------------
+
+  /** @internal The raw elements in row-major order (a copy when the tensor is a view). */
+  _rawContiguous(): TypedArray {
+    const n = this.numel();
+    if (this.offset === 0 && this.isContiguous() && this.storage.data.length === n) return this.storage.data;
+    if (this.isContiguous()) return this.storage.data.subarray(this.offset, this.offset + n);
+    return this.contiguous().storage.data;
+  }
+
+  /**
+   * The elements as a new typed array in row-major order: Float32Array, Float64Array,
+   * Int32Array, Uint8Array for bool; bfloat16/float16 are widened to Float32Array.
+   * Synchronous on CPU.
+   */
+  data(): TypedArray {
+    const raw = this._rawContiguous();
+    if (isHalf(this.dtype)) {
+      const conv = this.dtype === "bfloat16" ? bfloat16BitsToFloat32 : float16BitsToFloat32;
+      const out = new Float32Array(raw.length);
+      for (let i = 0; i < raw.length; i++) out[i] = conv(raw[i]!);
+      return out;
+    }
+    return raw.slice();
+  }
+
+  /** The single value of a one-element tensor, as a JS number (boolean for bool). */
+  item(): number | boolean {
+    if (this.numel() !== 1) {
+      throw new FluxionError(`item: a Tensor with ${this.numel()} elements (shape ${fmtShape(this.shape)}) cannot be converted to a scalar`);
+    }
+    const v = this.data()[0]!;
+    return this.dtype === "bool" ? v !== 0 : v;
+  }
+
+  /** Nested JS arrays of the values (a number or boolean for 0-d tensors). */
+  tolist(): any {
+    const flat = this.data();
+    const isBool = this.dtype === "bool";
+    const shape = this.shape;
+    let pos = 0;
+    const build = (d: number): any => {
+      if (d === shape.length) {
+        const v = flat[pos++]!;
+        return isBool ? v !== 0 : v;
+      }
+      const out = new Array(shape[d]);
+      for (let i = 0; i < shape[d]!; i++) out[i] = build(d + 1);
+      return out;
+    };
+    return build(0);
+  }
+
+  toString(): string {
+    return formatTensor(this);
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  /** @internal Throws unless `i` is a valid index into dim `d`. */
+  _checkIndex(op: string, d: number, i: number): number {
+    const n = this.shape[d]!;
+    if (!Number.isInteger(i) || i < -n || i >= n) {
+      throw new IndexError(`${op}: index ${i} is out of bounds for dimension ${d} with size ${n} (shape ${fmtShape(this.shape)})`);
+    }
+    return i < 0 ? i + n : i;
+  }
+}

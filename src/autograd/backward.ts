@@ -27,6 +27,7 @@ function rootGradient(op: string, t: Tensor, g: Tensor | null | undefined, i = 0
 /** Computes gradients of `t` and accumulates them into the leaves' .grad. */
 export function backward(t: Tensor, gradient?: Tensor | null, opts?: BackwardOptions): void {
   if (!t.requiresGrad) throw new AutogradError(`backward: element 0 of tensors does not require grad and does not have a gradFn (shape ${fmtShape(t.shape)})`);
+  if (opts?.inputs && opts.inputs.length === 0) throw new AutogradError("backward: the inputs option cannot be empty; leave it out to accumulate into every leaf");
   const createGraph = opts?.createGraph ?? false;
   runBackward([t], [rootGradient("backward", t, gradient)], {
     retainGraph: opts?.retainGraph ?? createGraph,

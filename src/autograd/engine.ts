@@ -6,13 +6,13 @@
  * which gives higher-order gradients.
  */
 import { AutogradError, ShapeError, fmtShape } from "../errors.js";
-import type { Storage } from "../tensor/storage.js";
+import { zeros } from "../tensor/creation.js";
 import { shapesEqual } from "../tensor/shape.js";
+import type { Storage } from "../tensor/storage.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { noGrad, withGradEnabled } from "./grad_mode.js";
+import { withGradEnabled } from "./grad_mode.js";
 import { retainedOutput, type Node } from "./node.js";
 import { edgeOf } from "./record.js";
-import { zeros } from "../tensor/creation.js";
 
 export interface EngineOptions {
   retainGraph: boolean;
@@ -20,7 +20,7 @@ export interface EngineOptions {
   /** autograd.grad: return the gradients of these instead of accumulating into .grad. */
   inputs?: readonly Tensor[];
   allowUnused?: boolean;
-  /** backward(inputs=...): accumulate only into these leaves. */
+  /** backward(inputs=...): accumulate only into these tensors' .grad. */
   accumulateOnly?: readonly Tensor[];
 }
 
@@ -34,17 +34,11 @@ function topologicalOrder(roots: readonly Node[]): Node[] {
     const stack: [Node, number][] = [[root, 0]];
     while (stack.length) {
       const top = stack[stack.length - 1]!;
-      const [node, i] = top;
-      if (i < node.next.length) {
-        top[1]++;
-        const child = node.next[i]?.node;
-        if (child && !visited.has(child)) {
-          visited.add(child);
-          stack.push([child, 0]);
-        }
-      } else {
-        stack.pop();
-        post.push(node);
+      const child = top[0].next[top[1]++]?.node;
+      if (top[1] > top[0].next.length) post.push(stack.pop()![0]);
+      else if (child && !visited.has(child)) {
+        visited.add(child);
+        stack.push([child, 0]);
       }
     }
   }
@@ -59,97 +53,94 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
   });
   const order = topologicalOrder(rootEdges.map((e) => e.node));
 
-  // autograd.grad targets: where to capture, and which nodes lead to them
+  // the tensors whose gradients are wanted (autograd.grad inputs / backward inputs), by node and output
   const capture = opts.inputs !== undefined;
+  const wanted = opts.inputs ?? opts.accumulateOnly;
   const targets = new Map<Node, Map<number, number[]>>();
-  (opts.inputs ?? opts.accumulateOnly ?? []).forEach((t, k) => {
+  wanted?.forEach((t, k) => {
     const e = edgeOf(t);
-    if (!e) throw new AutogradError(`grad: input ${k} (shape ${fmtShape(t.shape)}) does not require grad`);
+    if (!e) throw new AutogradError(`${capture ? "grad" : "backward"}: input ${k} (shape ${fmtShape(t.shape)}) does not require grad`);
     let m = targets.get(e.node);
     if (!m) targets.set(e.node, (m = new Map()));
     m.set(e.outputNr, [...(m.get(e.outputNr) ?? []), k]);
   });
-  const pruned = capture || opts.accumulateOnly !== undefined;
-  const needed = new Set<Node>();
-  if (pruned) {
+  // with targets, a node runs its backward only when some target lies beyond it
+  const leadsToTarget = new Set<Node>();
+  if (wanted) {
     for (let i = order.length - 1; i >= 0; i--) {
       const n = order[i]!;
-      if (targets.has(n) || n.next.some((e) => e && needed.has(e.node))) needed.add(n);
+      if (n.next.some((e) => e && (targets.has(e.node) || leadsToTarget.has(e.node)))) leadsToTarget.add(n);
     }
   }
 
   const buffers = new Map<Node, (Tensor | null)[]>();
-  const addTo = (node: Node, nr: number, g: Tensor) => {
-    let buf = buffers.get(node);
-    if (!buf) buffers.set(node, (buf = new Array(node.outputs.length).fill(null)));
+  const addTo = (node: Node, nr: number, g: Tensor, from: string) => {
     const meta = node.outputs[nr]!;
     if (!shapesEqual(g.shape, meta.shape)) {
-      throw new ShapeError(`backward: ${node.name} received a gradient of shape ${fmtShape(g.shape)} for an output of shape ${fmtShape(meta.shape)}`);
+      throw new ShapeError(`backward: ${from} has shape ${fmtShape(g.shape)} but the tensor it is the gradient of has shape ${fmtShape(meta.shape)}`);
     }
     if (g.dtype !== meta.dtype) g = g.to(meta.dtype);
+    let buf = buffers.get(node);
+    if (!buf) buffers.set(node, (buf = new Array(node.outputs.length).fill(null)));
     buf[nr] = buf[nr] ? buf[nr]!.add(g) : g;
   };
-  withGradEnabled(opts.createGraph, () => rootEdges.forEach((e, i) => addTo(e.node, e.outputNr, rootGrads[i]!)));
-
   const captured: (Tensor | null)[] = (opts.inputs ?? []).map(() => null);
   // storages already given to a .grad or passed in by the caller: never alias two grads
   const handedOut = new Set<Storage>(rootGrads.map((g) => g.storage));
+  const store = (t: Tensor, g: Tensor) => accumulate(t, g, opts.createGraph, handedOut);
 
-  for (const node of order) {
-    const buf = buffers.get(node);
-    if (!buf) continue;
-    buffers.delete(node);
-    withGradEnabled(opts.createGraph, () => {
+  withGradEnabled(opts.createGraph, () => {
+    rootEdges.forEach((e, i) => addTo(e.node, e.outputNr, rootGrads[i]!, `the gradient passed for output ${i}`));
+    for (const node of order) {
+      const buf = buffers.get(node);
+      if (!buf) continue;
+      buffers.delete(node);
       for (let nr = 0; nr < buf.length; nr++) {
         if (!buf[nr]) continue;
         const hooks = node.variable ? node.variable._leafHooks : node.hasHooks(nr) ? node.hooksFor(nr) : [];
         for (const h of hooks) buf[nr] = h(buf[nr]!) ?? buf[nr]!;
-        const keep = !capture && retainedOutput(node, nr);
-        if (keep) keep.grad = keep.grad ? keep.grad.add(buf[nr]!).detach() : buf[nr]!.detach().clone();
-        for (const k of targets.get(node)?.get(nr) ?? []) if (capture) captured[k] = buf[nr]!;
+        const ks = targets.get(node)?.get(nr);
+        if (capture) ks?.forEach((k) => (captured[k] = buf[nr]!));
+        else if (!node.variable && ks) ks.forEach((k) => store(wanted![k]!, buf[nr]!)); // backward(inputs) on a non-leaf
+        else if (!wanted) {
+          const keep = retainedOutput(node, nr);
+          if (keep) store(keep, buf[nr]!);
+        }
       }
-    });
-    if (node.variable) {
-      const leaf = node.variable;
-      if (!capture && buf[0] && (!pruned || targets.has(node))) accumulate(leaf, buf[0], opts.createGraph, handedOut);
-      continue;
-    }
-    if (pruned && !needed.has(node)) continue;
-    const grads = buf.map((g, i) => g ?? zeros(node.outputs[i]!.shape, { dtype: node.outputs[i]!.dtype }));
-    const saved = node.unpackSaved();
-    const inGrads = withGradEnabled(opts.createGraph, () => node.backwardFn!(grads, saved));
-    if (!opts.retainGraph) node.release();
-    withGradEnabled(opts.createGraph, () => {
+      if (node.variable) {
+        if (!capture && buf[0] && (!wanted || targets.has(node))) store(node.variable, buf[0]);
+        continue;
+      }
+      if (wanted && !leadsToTarget.has(node)) continue;
+      const grads = buf.map((g, i) => g ?? zeros(node.outputs[i]!.shape, { dtype: node.outputs[i]!.dtype }));
+      const inGrads = node.backwardFn!(grads, node.unpackSaved());
+      if (!opts.retainGraph) node.release();
       node.next.forEach((e, i) => {
         const g = inGrads[i];
-        if (e && g) addTo(e.node, e.outputNr, g);
+        if (e && g) addTo(e.node, e.outputNr, g, `the gradient ${node.name} returned for its input ${i}`);
       });
-    });
-  }
+    }
+  });
 
-  if (capture) {
-    captured.forEach((g, k) => {
-      if (g === null && !opts.allowUnused) {
-        throw new AutogradError(`grad: input ${k} appears to not have been used in the graph. Set allowUnused: true if this is the desired behavior.`);
-      }
-    });
+  if (capture && !opts.allowUnused) {
+    const k = captured.indexOf(null);
+    if (k >= 0) throw new AutogradError(`grad: input ${k} appears to not have been used in the graph. Set allowUnused: true if this is the desired behavior.`);
   }
   return captured;
 }
 
-function accumulate(leaf: Tensor, g: Tensor, createGraph: boolean, handedOut: Set<Storage>): void {
-  if (createGraph) {
-    leaf.grad = leaf.grad ? leaf.grad.add(g) : g;
+/**
+ * Adds g into t.grad (grad mode is already createGraph's). The first gradient is stored
+ * as is unless it is a strided view or already handed to another tensor, so no two .grads
+ * share memory; later ones are added in place (or out of place, recorded, with createGraph).
+ */
+function accumulate(t: Tensor, g: Tensor, createGraph: boolean, handedOut: Set<Storage>): void {
+  if (t.grad) {
+    t.grad = createGraph ? t.grad.add(g) : t.grad.add_(g.detach());
     return;
   }
-  noGrad(() => {
-    if (leaf.grad) {
-      leaf.grad.add_(g);
-      return;
-    }
-    let stored = g.detach();
-    if (!stored.isContiguous() || handedOut.has(stored.storage)) stored = stored.clone();
-    handedOut.add(stored.storage);
-    leaf.grad = stored;
-  });
+  let stored = createGraph ? g : g.detach();
+  if (!stored.isContiguous() || handedOut.has(stored.storage)) stored = stored.clone();
+  handedOut.add(stored.storage);
+  t.grad = stored;
 }

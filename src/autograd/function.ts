@@ -12,7 +12,7 @@
  */
 import { AutogradError } from "../errors.js";
 import { Tensor } from "../tensor/tensor.js";
-import { noGrad } from "./grad_mode.js";
+import { isGradEnabled, noGrad } from "./grad_mode.js";
 import { record } from "./record.js";
 
 export class FunctionCtx {
@@ -44,7 +44,8 @@ export class Function {
 
   static apply<T extends Out = Tensor>(this: typeof Function, ...args: unknown[]): T {
     const ctx = new FunctionCtx();
-    ctx.needsInputGrad = args.map((a) => a instanceof Tensor && a.requiresGrad);
+    const grad = isGradEnabled();
+    ctx.needsInputGrad = args.map((a) => grad && a instanceof Tensor && a.requiresGrad);
     const raw = noGrad(() => this.forward(ctx, ...args));
     const outs = (Array.isArray(raw) ? raw : [raw]).map((o, i) => {
       if (!(o instanceof Tensor)) throw new AutogradError(`${this.name}.forward must return a Tensor or an array of Tensors (output ${i} is not)`);

@@ -1,11 +1,12 @@
 /**
  * Finite-difference checks of autograd (torch.autograd.gradcheck / gradgradcheck).
  * The numerical Jacobian uses central differences on float64 inputs; the analytical one is
- * built row by row with autograd.grad. Mismatches raise a GradcheckError naming the
- * input, the output and the worst element.
+ * built row by row with autograd.grad over one recorded forward. Mismatches raise a
+ * GradcheckError naming the output, the input and the worst element.
  */
 import { FluxionError, fmtShape } from "../errors.js";
-import { zerosLike, randnLike } from "../tensor/creation.js";
+import { zeros, zerosLike, randnLike } from "../tensor/creation.js";
+import { Generator } from "../tensor/random.js";
 import { Tensor } from "../tensor/tensor.js";
 import { grad } from "./backward.js";
 import { enableGrad, noGrad } from "./grad_mode.js";
@@ -13,7 +14,9 @@ import { enableGrad, noGrad } from "./grad_mode.js";
 export class GradcheckError extends FluxionError {}
 
 export interface GradcheckOptions {
+  /** Finite-difference step (default 1e-6). */
   eps?: number;
+  /** Tolerances: |analytical - numerical| <= atol + rtol * |numerical| (defaults 1e-5, 1e-3). */
   atol?: number;
   rtol?: number;
   /** Throw on failure (default); when false, return false instead. */
@@ -22,9 +25,9 @@ export interface GradcheckOptions {
 
 type Fn = (...inputs: Tensor[]) => Tensor | Tensor[];
 
-function outputsOf(fn: Fn, inputs: Tensor[]): Tensor[] {
+function floatOutputs(fn: Fn, inputs: Tensor[]): Tensor[] {
   const r = fn(...inputs);
-  return Array.isArray(r) ? r : [r];
+  return (Array.isArray(r) ? r : [r]).filter((o) => o.isFloatingPoint());
 }
 
 /** Storage offset of the k-th element (row-major) of t. */
@@ -38,52 +41,62 @@ function elementOffset(t: Tensor, k: number): number {
   return off;
 }
 
+/**
+ * Checks the gradients of `fn` at `inputs` (those with requiresGrad, float64) against
+ * central finite differences. Returns true, or throws a GradcheckError describing the
+ * first mismatch (returns false with raiseException: false).
+ *
+ * @example
+ * const x = randn([3], { dtype: "float64", requiresGrad: true });
+ * autograd.gradcheck((t) => t.sin().mul(t), [x]); // true
+ */
 export function gradcheck(fn: Fn, inputs: Tensor[], opts?: GradcheckOptions): boolean {
   const eps = opts?.eps ?? 1e-6, atol = opts?.atol ?? 1e-5, rtol = opts?.rtol ?? 1e-3;
   const diffIdx = inputs.map((t, i) => (t.requiresGrad ? i : -1)).filter((i) => i >= 0);
-  for (const i of diffIdx) {
-    if (inputs[i]!.dtype !== "float64") throw new GradcheckError(`gradcheck: input ${i} has dtype ${inputs[i]!.dtype}; use float64 inputs for finite differences`);
-  }
   if (diffIdx.length === 0) throw new GradcheckError("gradcheck: no input requires grad");
-  const outs = outputsOf(fn, inputs).filter((o) => o.isFloatingPoint());
+  for (const i of diffIdx) {
+    const x = inputs[i]!;
+    if (x.dtype !== "float64") throw new GradcheckError(`gradcheck: input ${i} has dtype ${x.dtype}; use float64 inputs for finite differences`);
+    if (x.shape.some((s, d) => s > 1 && x.strides[d] === 0)) throw new GradcheckError(`gradcheck: input ${i} (shape ${fmtShape(x.shape)}, strides ${fmtShape(x.strides)}) has overlapping memory; clone() it first`);
+  }
   const fail = (msg: string) => {
     if (opts?.raiseException === false) return false;
     throw new GradcheckError(msg);
   };
 
-  for (let oi = 0; oi < outs.length; oi++) {
-    const out = outs[oi]!;
-    const nOut = out.numel();
-    for (const ii of diffIdx) {
-      const x = inputs[ii]!;
-      const n = x.numel();
-      // numerical: column k of the Jacobian is (f(x + eps e_k) - f(x - eps e_k)) / 2 eps
-      const numerical: Float64Array[] = [];
-      const data = x.storage.data;
-      for (let k = 0; k < n; k++) {
-        const off = elementOffset(x, k);
-        const orig = data[off]!;
-        const eval_ = (v: number) => {
-          data[off] = v;
-          const r = noGrad(() => outputsOf(fn, inputs))[oi]!;
-          return r.to("float64").data() as Float64Array;
-        };
-        const plus = eval_(orig + eps), minus = eval_(orig - eps);
-        data[off] = orig;
-        numerical.push(plus.map((p, j) => (p - minus[j]!) / (2 * eps)));
+  // numerical: numerical[i][k][o] = d(output o) / d(element k of input i), by central differences
+  const numerical = diffIdx.map((i) => {
+    const x = inputs[i]!, data = x.storage.data;
+    return Array.from({ length: x.numel() }, (_, k) => {
+      const off = elementOffset(x, k), orig = data[off]!;
+      const at = (v: number) => {
+        data[off] = v;
+        return noGrad(() => floatOutputs(fn, inputs)).map((o) => o.to("float64").data());
+      };
+      const plus = at(orig + eps), minus = at(orig - eps);
+      data[off] = orig;
+      return plus.map((p, o) => p.map((v, j) => (v - minus[o]![j]!) / (2 * eps)));
+    });
+  });
+
+  // analytical: row j of each output's Jacobian is the gradient of its element j
+  const diff = diffIdx.map((i) => inputs[i]!);
+  const outs = enableGrad(() => floatOutputs(fn, inputs));
+  for (let o = 0; o < outs.length; o++) {
+    const out = outs[o]!;
+    for (let j = 0; j < out.numel(); j++) {
+      let rows: (Tensor | null)[] = diff.map(() => null);
+      if (out.requiresGrad) {
+        const go = zeros(out.shape, { dtype: "float64" });
+        go.storage.data[j] = 1;
+        rows = grad([out], diff, { gradOutputs: [go], retainGraph: true, allowUnused: true });
       }
-      // analytical: row j of the Jacobian is the gradient of output element j
-      for (let j = 0; j < nOut; j++) {
-        const go = zerosLike(out);
-        noGrad(() => (go.storage.data[j] = 1));
-        const fresh = outputsOf(fn, inputs)[oi]!;
-        let row: Tensor | null = null;
-        if (fresh.requiresGrad) row = grad([fresh], [x], { gradOutputs: [go], allowUnused: true })[0] ?? null;
-        const a = row ? (row.to("float64").data() as Float64Array) : new Float64Array(n);
-        for (let k = 0; k < n; k++) {
-          const num = numerical[k]![j]!, ana = a[k]!;
+      for (let d = 0; d < diff.length; d++) {
+        const a = rows[d] ? rows[d]!.to("float64").data() : new Float64Array(diff[d]!.numel());
+        for (let k = 0; k < a.length; k++) {
+          const num = numerical[d]![k]![o]![j]!, ana = a[k]!;
           if (!(Math.abs(ana - num) <= atol + rtol * Math.abs(num))) {
-            return fail(`gradcheck: Jacobian mismatch for output ${oi} (shape ${fmtShape(out.shape)}) with respect to input ${ii} (shape ${fmtShape(x.shape)}), element [${j}, ${k}]: numerical ${num}, analytical ${ana}`);
+            return fail(`gradcheck: Jacobian mismatch for output ${o} (shape ${fmtShape(out.shape)}) with respect to input ${diffIdx[d]} (shape ${fmtShape(diff[d]!.shape)}), element [${j}, ${k}]: numerical ${num}, analytical ${ana}`);
           }
         }
       }
@@ -92,14 +105,18 @@ export function gradcheck(fn: Fn, inputs: Tensor[], opts?: GradcheckOptions): bo
   return true;
 }
 
-/** Checks second derivatives: gradcheck of the (createGraph) gradient of fn. */
-export function gradgradcheck(fn: Fn, inputs: Tensor[], opts?: GradcheckOptions): boolean {
-  const outs = noGrad(() => outputsOf(fn, inputs));
-  const gradOutputs = outs.map((o) => randnLike(o, { dtype: "float64" }).requiresGrad_(true));
+/**
+ * Checks second derivatives: gradcheck of the (createGraph) gradient of `fn`, contracted
+ * with random output gradients (a fixed seed, so runs are reproducible).
+ */
+export function gradgradcheck(fn: Fn, inputs: Tensor[], opts?: GradcheckOptions & { seed?: number }): boolean {
+  const generator = new Generator(opts?.seed ?? 0);
+  const outs = noGrad(() => floatOutputs(fn, inputs));
+  const gradOutputs = outs.map((o) => randnLike(o, { dtype: "float64", generator }).requiresGrad_(true));
   const diff = inputs.filter((t) => t.requiresGrad);
   const gradFn = (...args: Tensor[]) => enableGrad(() => {
     const xs = args.slice(0, inputs.length), gos = args.slice(inputs.length);
-    const ys = outputsOf(fn, xs);
+    const ys = floatOutputs(fn, xs);
     const gs = grad(ys, xs.filter((t) => t.requiresGrad), { gradOutputs: gos, createGraph: true, allowUnused: true });
     return gs.map((g, i) => g ?? zerosLike(diff[i]!));
   });

@@ -11,9 +11,11 @@ import { isFloating } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { isGradEnabled } from "./grad_mode.js";
 import { Node, type BackwardFn, type Edge } from "./node.js";
+import { refreshIfStale } from "./view_grad.js";
 
 /** The edge a gradient for `t` flows along: its grad_fn, its leaf accumulator, or none. */
 export function edgeOf(t: Tensor): Edge | null {
+  if (t._base && t.gradFn) refreshIfStale(t);
   if (t.gradFn) return { node: t.gradFn, outputNr: t.outputNr };
   if (t._requiresGrad) {
     t._accumulator ??= new Node("AccumulateGrad", [], [{ shape: t.shape, dtype: t.dtype }], [], null, t);

@@ -62,6 +62,13 @@ export interface PrimitiveAttrs {
   full: { shape: readonly number[]; dtype: DType; value: number };
   /** start + i * step for i < n (or a linspace that ends exactly at `end`). */
   range: { start: number; step: number; n: number; dtype: DType; end?: number };
+  /**
+   * im2col: [N, C, H, W] -> [N, C*kh*kw, L] sliding blocks (zero padding), L = outH*outW.
+   * Convolution and pooling are built from it and its adjoint `fold`.
+   */
+  unfold: { kernel: readonly [number, number]; stride: readonly [number, number]; padding: readonly [number, number]; dilation: readonly [number, number] };
+  /** col2im, the adjoint of unfold: [N, C*kh*kw, L] -> [N, C, H, W], overlapping blocks summed. */
+  fold: { outputSize: readonly [number, number]; kernel: readonly [number, number]; stride: readonly [number, number]; padding: readonly [number, number]; dilation: readonly [number, number] };
   /** A tensor built from host values (already converted to the dtype's array). */
   fromHost: { data: ArrayLike<number>; shape: readonly number[]; dtype: DType };
 }
@@ -69,5 +76,5 @@ export interface PrimitiveAttrs {
 export type PrimitiveName = keyof PrimitiveAttrs;
 export const PRIMITIVES: readonly PrimitiveName[] = [
   "unary", "binary", "where", "cast", "reduce", "scan", "view", "copy", "assign", "matmul", "cat",
-  "pad", "gather", "scatter", "indexPut", "sort", "unique", "random", "full", "range", "fromHost",
+  "pad", "gather", "scatter", "indexPut", "sort", "unique", "unfold", "fold", "random", "full", "range", "fromHost",
 ];

@@ -8,6 +8,7 @@ import { record1 } from "../autograd/record.js";
 import { DTypeError, fmtShape } from "../errors.js";
 import { floatResult, isFloating, type DType } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
+import { zerosLike } from "../tensor/creation.js";
 import { BINARY_OPS, UNARY_OPS, type BinaryOpName, type UnaryOpName } from "./elementwise_table.js";
 import { asTensor, deviceOf, reduceGradToShape, resultTypeOf, type TensorLike } from "./helpers.js";
 
@@ -16,8 +17,16 @@ type UnaryGrad = { uses: "x" | "out" | "both" | "none"; grad: (g: Tensor, x: Ten
 const SQRT_2_OVER_PI = 0.7978845608028654;
 
 /** d(op)/dx, for each differentiable unary op. Ops absent here have zero gradient. */
+const zeroGrad: UnaryGrad = { uses: "none", grad: (g) => zerosLike(g) };
+
 const UNARY_GRADS: Partial<Record<UnaryOpName, UnaryGrad>> = {
   neg: { uses: "none", grad: (g) => g.neg() },
+  // piecewise constant: zero gradient, but the output still requires grad (as torch)
+  sign: zeroGrad,
+  floor: zeroGrad,
+  ceil: zeroGrad,
+  round: zeroGrad,
+  trunc: zeroGrad,
   abs: { uses: "x", grad: (g, x) => g.mul(x.sign()) },
   exp: { uses: "out", grad: (g, _x, y) => g.mul(y) },
   log: { uses: "x", grad: (g, x) => g.div(x) },
@@ -33,7 +42,7 @@ const UNARY_GRADS: Partial<Record<UnaryOpName, UnaryGrad>> = {
   sigmoid: { uses: "out", grad: (g, _x, y) => g.mul(y.mul(y.rsub(1))) },
   erf: { uses: "x", grad: (g, x) => g.mul(x.mul(x).neg().exp().mul(2 / Math.sqrt(Math.PI))) },
   relu: { uses: "out", grad: (g, _x, y) => g.mul(y.gt(0)) },
-  leakyRelu: { uses: "x", grad: (g, x, _y, p) => g.mul(where(x.gt(0), 1, p[0]!)) },
+  leakyRelu: { uses: "x", grad: (g, x, _y, p) => where(x.gt(0), g, g.mul(p[0]!)) },
   geluErf: {
     uses: "x",
     grad: (g, x) => {
@@ -72,6 +81,9 @@ function nodeName(op: string): string {
 /** Applies a unary op from the table, promoting integers for float ops. */
 export function unary(op: UnaryOpName, x: Tensor, params?: readonly number[]): Tensor {
   const def = UNARY_OPS[op];
+  if (op === "neg" && x.dtype === "bool") {
+    throw new DTypeError(`neg: negation on a bool tensor (shape ${fmtShape(x.shape)}) is not supported; to invert a mask use logicalNot()`);
+  }
   const input = def.kind === "float" ? x.to(floatResult(x.dtype)) : x;
   const out = dispatch("unary", [input], { op, params });
   const rule = UNARY_GRADS[op];
@@ -95,7 +107,8 @@ const BINARY_GRADS: Partial<Record<BinaryOpName, { uses: "ab" | "abo" | "none"; 
   pow: {
     uses: "abo",
     grad: (g, a, b, out) => [
-      g.mul(b).mul(a.pow(b.sub(1))),
+      // d/da a^b = b a^(b-1), defined as 0 where b == 0 (avoids 0 * inf at a == 0)
+      where(b.eq(0), 0, g.mul(b).mul(a.pow(b.sub(1)))),
       // d/db a^b = a^b log a, defined as 0 where a == 0 and b >= 0
       where(a.eq(0).logicalAnd(b.ge(0)), 0, g.mul(out).mul(a.log())),
     ],
@@ -123,6 +136,12 @@ export function binary(op: BinaryOpName, a: TensorLike, b: TensorLike): Tensor {
   const def = BINARY_OPS[op];
   let dtype: DType = resultTypeOf(a, b);
   if (def.kind === "float") dtype = floatResult(dtype);
+  if (op === "sub" && dtype === "bool") {
+    throw new DTypeError(`sub: subtraction with two bool operands (${describe(a)} and ${describe(b)}) is not supported; use logicalXor() instead`);
+  }
+  if (op === "pow" && dtype === "int32" && hasNegative(b)) {
+    throw new DTypeError(`pow: integers to negative integer powers are not allowed (base ${describe(a)}, exponent ${describe(b)}); use a floating point base`);
+  }
   const device = deviceOf(a, b);
   const ta = asTensor(a, dtype, device), tb = asTensor(b, dtype, device);
   const out = dispatch("binary", [ta, tb], { op });
@@ -134,6 +153,18 @@ export function binary(op: BinaryOpName, a: TensorLike, b: TensorLike): Tensor {
     const [ga, gb] = rule.grad(g!, s[0] ?? ta, s[1] ?? tb, s[2] ?? out);
     return [ga && reduceGradToShape(ga, sa), gb && reduceGradToShape(gb, sb)];
   });
+}
+
+function describe(x: TensorLike): string {
+  return x instanceof Tensor ? `${x.dtype} tensor of shape ${fmtShape(x.shape)}` : `scalar ${String(x)}`;
+}
+
+function hasNegative(x: TensorLike): boolean {
+  if (!(x instanceof Tensor)) return Number(x) < 0;
+  if (x.dtype === "bool" || x.numel() === 0) return false;
+  const d = x.data();
+  for (let i = 0; i < d.length; i++) if (d[i]! < 0) return true;
+  return false;
 }
 
 /** where(cond, a, b): a where cond is true, else b (broadcast). */

@@ -12,7 +12,8 @@ export type ElementwiseKind = "float" | "same" | "predicate";
 export const UNARY_OPS = {
   neg: { js: "-x", kind: "same" },
   abs: { js: "Math.abs(x)", kind: "same" },
-  sign: { js: "(x > 0 ? 1 : x < 0 ? -1 : x)", kind: "same" },
+  // as torch: sign(NaN) = 0 and sign(-0) = 0
+  sign: { js: "(x > 0 ? 1 : x < 0 ? -1 : 0)", kind: "same" },
   floor: { js: "Math.floor(x)", kind: "same" },
   ceil: { js: "Math.ceil(x)", kind: "same" },
   // round half to even, as torch.round does
@@ -39,10 +40,10 @@ export const UNARY_OPS = {
   silu: { js: "(x >= 0 ? x / (1 + Math.exp(-x)) : x * Math.exp(x) / (1 + Math.exp(x)))", kind: "float" },
   // p0 = beta, p1 = threshold: linear above threshold for stability, as torch does
   softplus: { js: "(x * p0 > p1 ? x : Math.log1p(Math.exp(x * p0)) / p0)", kind: "float" },
-  // p0 = min, p1 = max (±Infinity when absent); NaN propagates
-  clamp: { js: "(x !== x ? x : x < p0 ? p0 : x > p1 ? p1 : x)", kind: "same" },
-  // x ** p0 for a scalar exponent
-  powScalar: { js: "Math.pow(x, p0)", kind: "float" },
+  // p0 = min, p1 = max (±Infinity when absent); NaN propagates; min > max gives max (as torch)
+  clamp: { js: "Math.min(Math.max(x, p0), p1)", kind: "same" },
+  // x ** p0 for a scalar exponent (C pow semantics: 1 ** NaN = 1; 0.5 and -0.5 as sqrt/rsqrt, as torch)
+  powScalar: { js: "H.powScalar(x, p0)", kind: "float" },
   logicalNot: { js: "(x === 0)", kind: "predicate" },
   isnan: { js: "(x !== x)", kind: "predicate" },
   isfinite: { js: "Number.isFinite(x)", kind: "predicate" },
@@ -54,13 +55,13 @@ export const BINARY_OPS = {
   sub: { js: "x - y", kind: "same" },
   mul: { js: "x * y", kind: "same" },
   div: { js: "x / y", kind: "float" },
-  pow: { js: "Math.pow(x, y)", kind: "same" },
+  pow: { js: "H.pow(x, y)", kind: "same" },
   // NaN-propagating, as torch.maximum/minimum
   maximum: { js: "(x > y || x !== x ? x : y)", kind: "same" },
   minimum: { js: "(x < y || x !== x ? x : y)", kind: "same" },
   atan2: { js: "Math.atan2(x, y)", kind: "float" },
-  // Python-style modulo: the result has the divisor's sign
-  remainder: { js: "(y === 0 ? (Number.isInteger(x) && Number.isInteger(y) ? 0 : NaN) : x - Math.floor(x / y) * y)", kind: "same" },
+  // Python-style modulo: the result has the divisor's sign (fmod, then shift, as torch)
+  remainder: { js: "H.remainder(x, y)", kind: "same" },
   eq: { js: "(x === y)", kind: "predicate" },
   ne: { js: "(x !== y)", kind: "predicate" },
   lt: { js: "(x < y)", kind: "predicate" },
@@ -75,32 +76,65 @@ export const BINARY_OPS = {
 export type UnaryOpName = keyof typeof UNARY_OPS;
 export type BinaryOpName = keyof typeof BINARY_OPS;
 
+/** exp(-x^2) without the rounding error of x*x: x = hi + lo with hi*hi exact. */
+function expNegSquare(x: number): number {
+  const hi = Math.fround(x), lo = x - hi;
+  return Math.exp(-hi * hi) * Math.exp(-lo * (x + hi));
+}
+
 /**
- * erf to float64 accuracy: a positive series for |x| < 3 (no cancellation) and the
- * continued fraction for erfc beyond. Exact enough for float64 gradcheck.
+ * erf to within a few float64 ulps (checked against PyTorch and Python's math.erf in the
+ * tests): a positive series, summed with compensation, for |x| < 2.5 (no cancellation);
+ * the continued fraction of erfc beyond.
  */
 export function erf(x: number): number {
   if (x !== x) return x;
   const ax = Math.abs(x);
+  if (ax === 0) return x; // keeps -0
   let r: number;
-  if (ax < 3) {
+  if (ax < 2.5) {
     // erf(x) = 2/sqrt(pi) * exp(-x^2) * sum_n 2^n x^(2n+1) / (1*3*...*(2n+1))
-    let term = ax, sum = ax;
+    let term = ax, sum = ax, c = 0;
     const x2 = ax * ax;
     for (let n = 1; n < 200; n++) {
       term *= (2 * x2) / (2 * n + 1);
-      sum += term;
+      const y = term - c, t = sum + y;
+      c = t - sum - y;
+      sum = t;
       if (term < sum * 1e-17) break;
     }
-    r = (2 / Math.sqrt(Math.PI)) * Math.exp(-x2) * sum;
+    r = (2 / Math.sqrt(Math.PI)) * expNegSquare(ax) * sum;
   } else if (ax < 27) {
     // erfc(x) = exp(-x^2)/sqrt(pi) * 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))), evaluated backwards
     let f = ax;
-    for (let n = 60; n >= 1; n--) f = ax + n / 2 / f;
-    r = 1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+    for (let n = 80; n >= 1; n--) f = ax + n / 2 / f;
+    r = 1 - expNegSquare(ax) / Math.sqrt(Math.PI) / f;
   } else r = 1;
   return x < 0 ? -r : r;
 }
 
+/**
+ * x ** y with C's pow semantics where JS differs: pow(1, y) = 1 and pow(-1, ±inf) = 1
+ * for any y, NaN included (Math.pow gives NaN there).
+ */
+export function pow(x: number, y: number): number {
+  if (x === 1 || (x === -1 && (y === Infinity || y === -Infinity))) return 1;
+  return Math.pow(x, y);
+}
+
+/** x ** p for a scalar exponent: torch computes p = 0.5 as sqrt and -0.5 as rsqrt (so (-inf) ** 0.5 is NaN). */
+export function powScalar(x: number, p: number): number {
+  if (p === 0.5) return Math.sqrt(x);
+  if (p === -0.5) return 1 / Math.sqrt(x);
+  return pow(x, p);
+}
+
+/** torch.remainder: fmod, shifted by the divisor when the signs differ. x % 0 is NaN (0 in int32 storage). */
+export function remainder(x: number, y: number): number {
+  let m = x % y;
+  if (m !== 0 && (y < 0) !== (m < 0)) m += y;
+  return m;
+}
+
 /** Helpers the generated loops may call as H.name. */
-export const ELEMENTWISE_HELPERS = { erf };
+export const ELEMENTWISE_HELPERS = { erf, pow, powScalar, remainder };

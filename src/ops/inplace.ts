@@ -8,15 +8,14 @@
  */
 import { dispatch } from "../backend/dispatcher.js";
 import { isGradEnabled, noGrad } from "../autograd/grad_mode.js";
-import { record1, edgeOf } from "../autograd/record.js";
-import { Node } from "../autograd/node.js";
+import { record1 } from "../autograd/record.js";
+import { rebaseView } from "../autograd/view_grad.js";
 import { AutogradError, DTypeError, FluxionError, ShapeError, fmtShape } from "../errors.js";
 import { isFloating, type DType } from "../tensor/dtype.js";
-import { scalarTensor, zeros } from "../tensor/creation.js";
+import { scalarTensor, zerosLike } from "../tensor/creation.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
-import { isContiguousLayout, shapesEqual } from "../tensor/shape.js";
+import { shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
-import { rawView } from "./views.js";
 import type { TensorLike } from "./helpers.js";
 
 /** PyTorch's can_cast: no float -> integer/bool, no integer -> bool. */
@@ -28,11 +27,15 @@ function canCast(from: DType, to: DType): boolean {
 
 function checkWritable(op: string, self: Tensor): void {
   if (isGradEnabled()) {
-    if (self.isLeaf && self.requiresGrad) {
+    if (self.isLeaf && self._requiresGrad) {
       throw new AutogradError(`${op}: a leaf Variable that requires grad is being used in an in-place operation. Wrap the update in noGrad(() => ...) or use an out-of-place op.`);
     }
-    if (self._base && self._base.isLeaf && self._base.requiresGrad) {
+    const base = self._base;
+    if (base?.isLeaf && base.requiresGrad) {
       throw new AutogradError(`${op}: a view of a leaf Variable that requires grad is being used in an in-place operation.`);
+    }
+    if (base?.requiresGrad && !self.requiresGrad) {
+      throw new AutogradError(`${op}: a view created in noGrad mode (or before its base required grad) is being modified in-place with grad mode enabled. This is ambiguous for autograd and forbidden; create the view with grad mode on, or clone() it.`);
     }
   }
   self.shape.forEach((s, d) => {
@@ -43,14 +46,15 @@ function checkWritable(op: string, self: Tensor): void {
 }
 
 /**
- * Writes compute(self) into self. `compute` sees a snapshot of self when autograd may need
- * the old values, so saved tensors are never the ones being overwritten.
+ * Writes compute(self) into self and returns self. `operands` are the other tensors compute
+ * reads (to know whether autograd is involved). `savesSelf` says whether compute's backward
+ * keeps self's old values (mul_, pow_, ...): then compute gets a copy, so the saved tensor
+ * is not the one being overwritten. Nothing is written when the result does not fit.
  */
-export function applyInPlace(self: Tensor, op: string, compute: (current: Tensor) => Tensor): Tensor {
+export function applyInPlace(self: Tensor, op: string, compute: (current: Tensor) => Tensor, operands: readonly unknown[] = [], savesSelf = true): Tensor {
   checkWritable(op, self);
-  const tracking = isGradEnabled();
-  const current = tracking ? snapshot(self) : self;
-  let result = compute(current);
+  const tracking = isGradEnabled() && (self.requiresGrad || operands.some((o) => o instanceof Tensor && o.requiresGrad));
+  let result = compute(tracking && savesSelf ? self.clone() : self);
   if (!shapesEqual(result.shape, self.shape)) {
     throw new ShapeError(`${op}: output with shape ${fmtShape(self.shape)} doesn't match the broadcast shape ${fmtShape(result.shape)}`);
   }
@@ -58,75 +62,21 @@ export function applyInPlace(self: Tensor, op: string, compute: (current: Tensor
     throw new DTypeError(`${op}: result type ${result.dtype} can't be cast to the desired output type ${self.dtype}`);
   }
   if (result.dtype !== self.dtype) result = result.to(self.dtype);
-  if (result.storage === self.storage) result = noGrad(() => result.clone()); // never read what is being written
-  dispatch("assign", [self, result.detach()], {});
-  self.storage.version++;
-  if (tracking && result.requiresGrad) rebase(self, result);
-  return self;
-}
-
-/** A tensor with self's current values and history that later writes to self don't touch. */
-function snapshot(self: Tensor): Tensor {
-  if (!self.requiresGrad) return self; // nothing to save for self's own gradient
-  return self.clone();
-}
-
-function rebase(self: Tensor, result: Tensor): void {
-  const base = self._base;
-  if (!base) {
-    self.gradFn = result.gradFn;
-    self.outputNr = result.outputNr;
-    return;
+  if (tracking && self.requiresGrad && !result.requiresGrad) {
+    // overwritten by values that don't depend on self's old ones: zero gradient to them
+    const name = op === "copy_" ? "CopyBackwards" : `${op[0]!.toUpperCase()}${op.slice(1, -1)}Backward0`;
+    result = record1(name, [self], result, [], ([g]) => [zerosLike(g!)]);
   }
-  if (base.offset !== 0 || !isContiguousLayout(base.shape, base.strides)) {
-    throw new AutogradError(`in-place write through a view: the base tensor (shape ${fmtShape(base.shape)}) is not contiguous; clone() it first`);
-  }
-  const geom = { shape: [...self.shape], strides: [...self.strides], offset: self.offset };
-  const baseEdge = edgeOf(base);
-  const node = new Node(
-    "CopySlices",
-    [baseEdge, edgeOf(result)],
-    [{ shape: base.shape, dtype: base.dtype }],
-    [],
-    ([g]) => [baseEdge ? maskRegion(g!, geom) : null, regionOf(g!, geom)],
-  );
-  base.gradFn = node;
-  base.outputNr = 0;
-  // the view's own history: its region of the rebased base
-  const viewNode = new Node("AsStridedBackward0", [{ node, outputNr: 0 }], [{ shape: self.shape, dtype: self.dtype }], [], ([g]) => [embedRegion(g!, base.shape, geom)]);
-  self.gradFn = viewNode;
-  self.outputNr = 0;
-}
-
-type Geometry = { shape: number[]; strides: number[]; offset: number };
-
-/** g (shaped like the base) with the view's region set to zero. Self-adjoint. */
-function maskRegion(g: Tensor, geom: Geometry): Tensor {
-  const out = noGrad(() => g.contiguous().clone());
-  dispatch("assign", [rawView(out, geom.shape, geom.strides, geom.offset), scalarTensor(0, out.dtype, out.device)], {});
-  return record1("MaskRegionBackward", [g], out, [], ([gg]) => [maskRegion(gg!, geom)]);
-}
-
-/** The view's region of g (shaped like the base). Adjoint of embedRegion. */
-function regionOf(g: Tensor, geom: Geometry): Tensor {
-  const c = noGrad(() => g.contiguous());
-  const out = noGrad(() => rawView(c, geom.shape, geom.strides, c.offset + geom.offset).clone());
-  const baseShape = g.shape;
-  return record1("AsStridedBackward0", [g], out, [], ([gg]) => [embedRegion(gg!, baseShape, geom)]);
-}
-
-/** Zeros shaped like the base with g written into the view's region. Adjoint of regionOf. */
-function embedRegion(g: Tensor, baseShape: readonly number[], geom: Geometry): Tensor {
-  const out = zeros(baseShape, { dtype: g.dtype, device: g.device });
-  dispatch("assign", [rawView(out, geom.shape, geom.strides, geom.offset), g.detach()], {});
-  return record1("AsStridedScatterBackward", [g], out, [], ([gg]) => [regionOf(gg!, geom)]);
-}
-
-/** Writes without autograd (random fills, initialisers). */
-function fillRaw(self: Tensor, op: string, values: Tensor): Tensor {
-  checkWritable(op, self);
+  const values = result.storage === self.storage ? noGrad(() => result.clone()) : result; // never read what is being written
   dispatch("assign", [self, values], {});
   self.storage.version++;
+  if (tracking && result.requiresGrad) {
+    if (self._base) rebaseView(self, self._base, result);
+    else {
+      self.gradFn = result.gradFn;
+      self.outputNr = result.outputNr;
+    }
+  }
   return self;
 }
 
@@ -165,35 +115,37 @@ declare module "../tensor/tensor.js" {
 }
 
 const P = Tensor.prototype;
-P.add_ = function (o, opts) { return applyInPlace(this, "add_", (s) => s.add(o, opts)); };
-P.sub_ = function (o, opts) { return applyInPlace(this, "sub_", (s) => s.sub(o, opts)); };
-P.mul_ = function (o) { return applyInPlace(this, "mul_", (s) => s.mul(o)); };
-P.div_ = function (o) { return applyInPlace(this, "div_", (s) => s.div(o)); };
-P.pow_ = function (e) { return applyInPlace(this, "pow_", (s) => s.pow(e)); };
+P.add_ = function (o, opts) { return applyInPlace(this, "add_", (s) => s.add(o, opts), [o], false); };
+P.sub_ = function (o, opts) { return applyInPlace(this, "sub_", (s) => s.sub(o, opts), [o], false); };
+P.mul_ = function (o) { return applyInPlace(this, "mul_", (s) => s.mul(o), [o]); };
+P.div_ = function (o) { return applyInPlace(this, "div_", (s) => s.div(o), [o]); };
+P.pow_ = function (e) { return applyInPlace(this, "pow_", (s) => s.pow(e), [e]); };
+// ops whose backward needs only their output (or nothing) may read self directly
+const OUTPUT_ONLY = new Set(["neg", "exp", "sqrt", "sigmoid", "tanh", "relu", "floor", "ceil", "round"]);
 for (const name of ["neg", "abs", "exp", "log", "sqrt", "sigmoid", "tanh", "relu", "floor", "ceil", "round"] as const) {
-  (P as any)[`${name}_`] = function (this: Tensor) { return applyInPlace(this, `${name}_`, (s) => (s as any)[name]()); };
+  (P as any)[`${name}_`] = function (this: Tensor) { return applyInPlace(this, `${name}_`, (s) => (s as any)[name](), [], !OUTPUT_ONLY.has(name)); };
 }
-P.clamp_ = function (min, max) { return applyInPlace(this, "clamp_", (s) => s.clamp(min, max)); };
+P.clamp_ = function (min, max) { return applyInPlace(this, "clamp_", (s) => s.clamp(min, max), [min, max]); };
 P.copy_ = function (src) {
   return applyInPlace(this, "copy_", () => {
     const r = src.expand(this.shape);
     return r.dtype === this.dtype ? r : r.to(this.dtype);
-  });
+  }, [src], false);
 };
 P.fill_ = function (value) {
   if (value instanceof Tensor && value.ndim !== 0) throw new ShapeError(`fill_: only supports 0-dimension value tensor but got tensor with ${value.ndim} dimensions`);
   const v = value instanceof Tensor ? value : scalarTensor(value, this.dtype, this.device);
-  return applyInPlace(this, "fill_", () => v.to(this.dtype).expand(this.shape));
+  return applyInPlace(this, "fill_", () => v.to(this.dtype).expand(this.shape), [v], false);
 };
-P.zero_ = function () { return this.fill_(0); };
-P.addcmul_ = function (t1, t2, opts) { return applyInPlace(this, "addcmul_", (s) => s.add(t1.mul(t2).mul(opts?.value ?? 1))); };
-P.addcdiv_ = function (t1, t2, opts) { return applyInPlace(this, "addcdiv_", (s) => s.add(t1.div(t2).mul(opts?.value ?? 1))); };
-P.lerp_ = function (end, w) { return applyInPlace(this, "lerp_", (s) => s.add(end.sub(s).mul(w))); };
+P.zero_ = function () { return applyInPlace(this, "zero_", () => scalarTensor(0, this.dtype, this.device).expand(this.shape), [], false); };
+P.addcmul_ = function (t1, t2, opts) { return applyInPlace(this, "addcmul_", (s) => s.add(t1.mul(t2).mul(opts?.value ?? 1)), [t1, t2], false); };
+P.addcdiv_ = function (t1, t2, opts) { return applyInPlace(this, "addcdiv_", (s) => s.add(t1.div(t2).mul(opts?.value ?? 1)), [t1, t2], false); };
+P.lerp_ = function (end, w) { return applyInPlace(this, "lerp_", (s) => s.add(end.sub(s).mul(w)), [end, w], false); };
 P.uniform_ = function (low = 0, high = 1, opts) {
-  const g = opts?.generator ?? defaultGenerator;
-  return fillRaw(this, "uniform_", dispatch("random", [], { dist: { kind: "uniform", low, high }, shape: this.shape, dtype: this.dtype, generator: g }, this.device));
+  const generator = opts?.generator ?? defaultGenerator;
+  return applyInPlace(this, "uniform_", () => dispatch("random", [], { dist: { kind: "uniform", low, high }, shape: this.shape, dtype: this.dtype, generator }, this.device), [], false);
 };
 P.normal_ = function (mean = 0, std = 1, opts) {
-  const g = opts?.generator ?? defaultGenerator;
-  return fillRaw(this, "normal_", dispatch("random", [], { dist: { kind: "normal", mean, std }, shape: this.shape, dtype: this.dtype, generator: g }, this.device));
+  const generator = opts?.generator ?? defaultGenerator;
+  return applyInPlace(this, "normal_", () => dispatch("random", [], { dist: { kind: "normal", mean, std }, shape: this.shape, dtype: this.dtype, generator }, this.device), [], false);
 };

@@ -19,6 +19,27 @@ export interface ReduceOptions {
   keepdim?: boolean;
 }
 
+/**
+ * The dims a reduction runs over: all of them for undefined/null or an empty list (as
+ * torch.sum(x, dim=[])), none for a 0-d tensor (whose dims 0 and -1 name the tensor itself).
+ */
+function reductionAxes(op: string, dim: Dims, x: Tensor): number[] {
+  const all = dim === undefined || dim === null || (Array.isArray(dim) && dim.length === 0);
+  const axes = normalizeDims(op, all ? null : dim, x.ndim);
+  return x.ndim === 0 ? [] : axes;
+}
+
+/** A single dim, normalized; null for a 0-d tensor (where dims 0 and -1 are accepted). */
+function singleAxis(op: string, dim: number, x: Tensor): number | null {
+  const d = normalizeDim(op, dim, x.ndim);
+  return x.ndim === 0 ? null : d;
+}
+
+/** x as 1-D (a 0-d tensor becomes [1]). */
+function flat1(x: Tensor): Tensor {
+  return x.ndim === 0 ? x.unsqueeze(0) : x.reshape([-1]);
+}
+
 /** Reshapes a reduced gradient back so it broadcasts against the input. */
 function unreduce(g: Tensor, inShape: readonly number[], axes: readonly number[], keepdim: boolean): Tensor {
   if (!keepdim) for (const a of axes) g = g.unsqueeze(a);
@@ -33,7 +54,7 @@ function checkNonEmpty(op: string, x: Tensor, axes: readonly number[]): void {
 }
 
 export function sum(x: Tensor, dim?: Dims, opts?: ReduceOptions & { dtype?: DType }): Tensor {
-  const axes = normalizeDims("sum", dim, x.ndim);
+  const axes = reductionAxes("sum", dim, x);
   const keepdim = opts?.keepdim ?? false;
   let input = x;
   if (opts?.dtype) input = x.to(opts.dtype);
@@ -45,13 +66,16 @@ export function sum(x: Tensor, dim?: Dims, opts?: ReduceOptions & { dtype?: DTyp
 
 export function mean(x: Tensor, dim?: Dims, opts?: ReduceOptions): Tensor {
   if (!isFloating(x.dtype)) throw new DTypeError(`mean: could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${x.dtype}`);
-  const axes = normalizeDims("mean", dim, x.ndim);
+  const axes = reductionAxes("mean", dim, x);
   const n = numelOf(axes.map((a) => x.shape[a]!));
   return sum(x, axes, opts).div(n);
 }
 
 export function prod(x: Tensor, dim?: number | null, opts?: ReduceOptions): Tensor {
-  if (dim === undefined || dim === null) return prod(x.reshape([-1]), 0, { keepdim: false }).reshape(opts?.keepdim ? x.shape.map(() => 1) : []);
+  if (dim === undefined || dim === null || x.ndim === 0) {
+    if (dim !== undefined && dim !== null) normalizeDim("prod", dim, x.ndim);
+    return prod(flat1(x), 0, { keepdim: false }).reshape(opts?.keepdim ? x.shape.map(() => 1) : []);
+  }
   const d = normalizeDim("prod", dim, x.ndim);
   const keepdim = opts?.keepdim ?? false;
   const input = isFloating(x.dtype) ? x : castRaw(x, "int32");
@@ -83,6 +107,11 @@ interface MaxMinResult {
 
 /** Values and int32 indices of the max/min along a dim (first occurrence). */
 function maxMinDim(kind: "max" | "min", x: Tensor, dim: number, keepdim: boolean): MaxMinResult {
+  if (x.ndim === 0) {
+    normalizeDim(kind, dim, 0);
+    const r = maxMinDim(kind, flat1(x), 0, false);
+    return { values: r.values.reshape([]), indices: r.indices.reshape([]) };
+  }
   const d = normalizeDim(kind, dim, x.ndim);
   checkNonEmpty(kind, x, [d]);
   const values = dispatch("reduce", [x], { op: kind, axes: [d], keepdim });
@@ -99,7 +128,7 @@ function maxMinDim(kind: "max" | "min", x: Tensor, dim: number, keepdim: boolean
 
 /** amax/amin: the extreme value; the gradient is shared equally among ties (as torch). */
 function amaxAmin(kind: "max" | "min", x: Tensor, dim: Dims, keepdim: boolean): Tensor {
-  const axes = normalizeDims(kind === "max" ? "amax" : "amin", dim, x.ndim);
+  const axes = reductionAxes(kind === "max" ? "amax" : "amin", dim, x);
   checkNonEmpty(kind === "max" ? "amax" : "amin", x, axes);
   const out = dispatch("reduce", [x], { op: kind, axes, keepdim });
   const inShape = x.shape;
@@ -112,8 +141,12 @@ function amaxAmin(kind: "max" | "min", x: Tensor, dim: Dims, keepdim: boolean): 
 
 function argMaxMin(kind: "argmax" | "argmin", x: Tensor, dim: number | null | undefined, keepdim: boolean): Tensor {
   if (dim === undefined || dim === null) {
-    const r = argMaxMin(kind, x.reshape([-1]), 0, false);
+    const r = argMaxMin(kind, flat1(x), 0, false);
     return keepdim ? r.reshape(x.shape.map(() => 1)) : r;
+  }
+  if (x.ndim === 0) {
+    normalizeDim(kind, dim, 0);
+    return argMaxMin(kind, x, null, false);
   }
   const d = normalizeDim(kind, dim, x.ndim);
   checkNonEmpty(kind, x, [d]);
@@ -127,7 +160,7 @@ export interface VarOptions extends ReduceOptions {
 
 export function variance(x: Tensor, dim?: Dims, opts?: VarOptions): Tensor {
   checkFloat("var", x);
-  const axes = normalizeDims("var", dim, x.ndim);
+  const axes = reductionAxes("var", dim, x);
   const n = numelOf(axes.map((a) => x.shape[a]!));
   const correction = opts?.correction ?? 1;
   const mu = x.mean(axes, { keepdim: true });
@@ -137,20 +170,25 @@ export function variance(x: Tensor, dim?: Dims, opts?: VarOptions): Tensor {
 
 export function logsumexp(x: Tensor, dim: Dims, opts?: ReduceOptions): Tensor {
   const input = isFloating(x.dtype) ? x : x.to("float32");
-  const axes = normalizeDims("logsumexp", dim, x.ndim);
+  const axes = reductionAxes("logsumexp", dim, x);
   const keepdim = opts?.keepdim ?? false;
-  // shift by the (detached) max for stability; infinite maxima shift by 0
-  const m = noGrad(() => {
-    const mx = input.amax(axes, { keepdim: true });
-    return where(mx.isfinite(), mx, 0);
-  });
-  const r = input.sub(m).exp().sum(axes, { keepdim: true }).log().add(m);
-  return keepdim ? r : r.squeeze(axes);
+  // shift by the (detached) max for stability; infinite maxima (and empty sets) shift by 0
+  const empty = axes.some((a) => x.shape[a] === 0);
+  const r = empty
+    ? input.exp().sum(axes, { keepdim: true }).log()
+    : (() => {
+        const m = noGrad(() => {
+          const mx = input.amax(axes, { keepdim: true });
+          return where(mx.isfinite(), mx, 0);
+        });
+        return input.sub(m).exp().sum(axes, { keepdim: true }).log().add(m);
+      })();
+  return keepdim || axes.length === 0 ? r : r.squeeze(axes);
 }
 
 export function norm(x: Tensor, p: number | "fro" = 2, dim?: Dims, opts?: ReduceOptions): Tensor {
   checkFloat("norm", x);
-  const axes = normalizeDims("norm", dim, x.ndim);
+  const axes = reductionAxes("norm", dim, x);
   const keepdim = opts?.keepdim ?? false;
   const order = p === "fro" ? 2 : p;
   if (order === Infinity) return x.abs().amax(axes, { keepdim });
@@ -160,8 +198,9 @@ export function norm(x: Tensor, p: number | "fro" = 2, dim?: Dims, opts?: Reduce
   if (order === 2) {
     const out = noGrad(() => x.mul(x).sum(axes, { keepdim }).sqrt());
     const inShape = x.shape;
-    // d||x|| = x / ||x||, taken as 0 where the norm is 0 (as torch)
-    return record1("NormBackward1", [x], out.detach(), [x, out], ([g], [xs, n]) => {
+    // d||x|| = x / ||x||, taken as 0 where the norm is 0 (as torch). The saved norm is the
+    // recorded output itself, so a second derivative flows through it too.
+    return record1("NormBackward1", [x], out, [x, out], ([g], [xs, n]) => {
       const nk = unreduce(n!, inShape, axes, keepdim);
       return [where(nk.eq(0), 0, unreduce(g!, inShape, axes, keepdim).mul(xs!).div(nk))];
     });
@@ -170,9 +209,10 @@ export function norm(x: Tensor, p: number | "fro" = 2, dim?: Dims, opts?: Reduce
 }
 
 export function cumsum(x: Tensor, dim: number): Tensor {
+  if (x.ndim === 0) return cumsum(flat1(x), singleAxis("cumsum", dim, x) ?? 0).reshape([]);
   const d = normalizeDim("cumsum", dim, x.ndim);
   const input = isFloating(x.dtype) ? x : castRaw(x, "int32");
-  const out = dispatch("scan", [input], { op: "sum", axis: x.ndim === 0 ? 0 : d });
+  const out = dispatch("scan", [input], { op: "sum", axis: d });
   return record1("CumsumBackward0", [input], out, [], ([g]) => {
     // reverse cumulative sum: total - cumsum + g
     return [g!.sum(d, { keepdim: true }).sub(g!.cumsum(d)).add(g!)];
@@ -180,9 +220,10 @@ export function cumsum(x: Tensor, dim: number): Tensor {
 }
 
 export function cumprod(x: Tensor, dim: number): Tensor {
+  if (x.ndim === 0) return cumprod(flat1(x), singleAxis("cumprod", dim, x) ?? 0).reshape([]);
   const d = normalizeDim("cumprod", dim, x.ndim);
   const input = isFloating(x.dtype) ? x : castRaw(x, "int32");
-  const out = dispatch("scan", [input], { op: "prod", axis: x.ndim === 0 ? 0 : d });
+  const out = dispatch("scan", [input], { op: "prod", axis: d });
   return record1("CumprodBackward0", [input], out, [input, out], ([g], [xs, y]) => {
     const hasZero = noGrad(() => xs!.eq(0).any().item()) as boolean;
     if (!hasZero) {
@@ -207,6 +248,7 @@ function cumprodGradExact(x: Tensor, g: Tensor, dim: number): Tensor {
 export function softmax(x: Tensor, dim: number): Tensor {
   const input = isFloating(x.dtype) ? x : x.to("float32");
   const d = normalizeDim("softmax", dim, x.ndim);
+  if (x.ndim === 0 || x.shape[d] === 0) return softmaxDegenerate(input, false);
   const out = noGrad(() => {
     const m = input.amax(d, { keepdim: true });
     const e = input.sub(where(m.isfinite(), m, 0)).exp();
@@ -218,12 +260,22 @@ export function softmax(x: Tensor, dim: number): Tensor {
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   const input = isFloating(x.dtype) ? x : x.to("float32");
   const d = normalizeDim("logSoftmax", dim, x.ndim);
+  if (x.ndim === 0 || x.shape[d] === 0) return softmaxDegenerate(input, true);
   const out = noGrad(() => {
     const m = input.amax(d, { keepdim: true });
     const shifted = input.sub(where(m.isfinite(), m, 0));
     return shifted.sub(shifted.exp().sum(d, { keepdim: true }).log());
   });
   return record1("LogSoftmaxBackward0", [input], out, [out], ([g], [y]) => [g!.sub(y!.exp().mul(g!.sum(d, { keepdim: true })))]);
+}
+
+/**
+ * softmax over a 0-d tensor (a set of one: 1, or 0 for log) or an empty dim (an empty
+ * result): computed with differentiable ops so the zero gradient still flows.
+ */
+function softmaxDegenerate(x: Tensor, log: boolean): Tensor {
+  const zero = x.mul(0);
+  return log ? zero : zero.add(1);
 }
 
 declare module "../tensor/tensor.js" {
@@ -277,11 +329,12 @@ P.var = function (dim, opts) { return variance(this, dim, opts); };
 P.std = function (dim, opts) { return variance(this, dim, opts).sqrt(); };
 P.logsumexp = function (dim, opts) { return logsumexp(this, dim, opts); };
 P.norm = function (p, dim, opts) { return norm(this, p, dim, opts); };
+// all/any are min/max over bool; the kernel gives the empty set the identity (true / false)
 P.all = function (dim, opts) {
-  return dispatch("reduce", [castRaw(this, "bool")], { op: "min", axes: normalizeDims("all", dim, this.ndim), keepdim: opts?.keepdim ?? false });
+  return dispatch("reduce", [castRaw(this, "bool")], { op: "min", axes: reductionAxes("all", dim, this), keepdim: opts?.keepdim ?? false });
 };
 P.any = function (dim, opts) {
-  return dispatch("reduce", [castRaw(this, "bool")], { op: "max", axes: normalizeDims("any", dim, this.ndim), keepdim: opts?.keepdim ?? false });
+  return dispatch("reduce", [castRaw(this, "bool")], { op: "max", axes: reductionAxes("any", dim, this), keepdim: opts?.keepdim ?? false });
 };
 P.cumsum = function (dim) { return cumsum(this, dim); };
 P.cumprod = function (dim) { return cumprod(this, dim); };

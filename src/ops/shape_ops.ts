@@ -1,2 +1,432 @@
-/** Placeholder: being written. */
-export {};
+/**
+ * Shape ops that build new tensors from pieces of others: cat/stack (and hstack/vstack),
+ * split/chunk/tensorSplit (views), pad, flip, roll, repeat/tile and tril/triu.
+ *
+ * Only `cat`, `pad`, `flip` and `tril`/`triu` touch primitives directly (cat, pad, a
+ * negative-stride view + copy, where); the rest are compositions of views and those, so
+ * their backward comes from the pieces and is differentiable again (double backward).
+ */
+import { dispatch } from "../backend/dispatcher.js";
+import { record1 } from "../autograd/record.js";
+import { FluxionError, IndexError, ShapeError, fmtShape } from "../errors.js";
+import { promoteTypes, type DType } from "../tensor/dtype.js";
+import { arange, scalarTensor, zeros } from "../tensor/creation.js";
+import { normalizeDim, normalizeDims } from "../tensor/shape.js";
+import { Tensor } from "../tensor/tensor.js";
+import { where } from "./elementwise.js";
+
+const describe = (t: Tensor) => `${fmtShape(t.shape)} ${t.dtype}`;
+
+function isLegacyEmpty(t: Tensor): boolean {
+  return t.ndim === 1 && t.shape[0] === 0;
+}
+
+// ---- cat / stack ------------------------------------------------------------------------
+
+/**
+ * Concatenates tensors along an existing dim. Inputs are promoted to a common dtype (like
+ * torch.cat); 1-D tensors of shape [0] are skipped, as PyTorch does for legacy reasons.
+ * @example cat([zeros([2, 3]), ones([1, 3])]).shape // [3, 3]
+ */
+export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  if (tensors.length === 0) throw new FluxionError("cat: expected a non-empty list of Tensors");
+  tensors.forEach((t, i) => {
+    if (t.ndim === 0) throw new ShapeError(`cat: zero-dimensional tensor (at position ${i}) cannot be concatenated; use stack, or unsqueeze it first`);
+  });
+  let dtype: DType = tensors[0]!.dtype;
+  for (const t of tensors) dtype = promoteTypes(dtype, t.dtype);
+  const cast = tensors.map((t) => t.to(dtype));
+  const skip = cast.map((t) => isLegacyEmpty(t) && cast.some((u) => !isLegacyEmpty(u)));
+  const used = cast.filter((_, i) => !skip[i]);
+  const firstIndex = skip.indexOf(false);
+  const first = used[0]!;
+  const d = normalizeDim("cat", dim, first.ndim);
+  cast.forEach((t, i) => {
+    if (skip[i]) return;
+    if (t.ndim !== first.ndim) {
+      throw new ShapeError(`cat: tensors must have same number of dimensions: got ${first.ndim} and ${t.ndim} (tensor ${firstIndex} is ${describe(first)}, tensor ${i} is ${describe(t)})`);
+    }
+    for (let k = 0; k < t.ndim; k++) {
+      if (k !== d && t.shape[k] !== first.shape[k]) {
+        throw new ShapeError(
+          `cat: sizes of tensors must match except in dimension ${d}. Expected size ${first.shape[k]} but got size ${t.shape[k]} for tensor number ${i} in the list (shapes ${fmtShape(first.shape)} and ${fmtShape(t.shape)}, dtype ${dtype})`,
+        );
+      }
+    }
+  });
+  const out = dispatch("cat", used, { axis: d });
+  const lengths = cast.map((t, i) => (skip[i] ? -1 : t.shape[d]!));
+  return record1("CatBackward0", cast, out, [], ([g]) => {
+    // each input's gradient is its slice of g; skipped [0]-tensors get an empty gradient
+    let pos = 0;
+    return lengths.map((len) => {
+      if (len < 0) return zeros([0], { dtype: g!.dtype, device: g!.device });
+      const piece = g!.narrow(d, pos, len);
+      pos += len;
+      return piece;
+    });
+  });
+}
+
+/**
+ * Stacks equally shaped tensors along a new dim.
+ * @example stack([tensor([1, 2]), tensor([3, 4])], 1).tolist() // [[1, 3], [2, 4]]
+ */
+export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  if (tensors.length === 0) throw new FluxionError("stack: expected a non-empty list of Tensors");
+  const s0 = tensors[0]!.shape;
+  tensors.forEach((t, i) => {
+    if (t.ndim !== s0.length || t.shape.some((s, k) => s !== s0[k])) {
+      throw new ShapeError(`stack: expects each tensor to be equal size, but got ${fmtShape(s0)} at entry 0 and ${fmtShape(t.shape)} at entry ${i}`);
+    }
+  });
+  const d = normalizeDim("stack", dim, s0.length + 1);
+  return cat(tensors.map((t) => t.unsqueeze(d)), d);
+}
+
+function atLeast(t: Tensor, n: 1 | 2): Tensor {
+  // unsqueeze rather than reshape: it also works on 0-d tensors
+  while (t.ndim < n) t = t.unsqueeze(0);
+  return t;
+}
+
+/**
+ * Concatenates column-wise: along dim 1, or dim 0 for 1-D inputs (0-d inputs become 1-D).
+ * @example hstack([tensor([1, 2]), tensor([3])]).tolist() // [1, 2, 3]
+ */
+export function hstack(tensors: readonly Tensor[]): Tensor {
+  const ts = tensors.map((t) => atLeast(t, 1));
+  return cat(ts, ts[0] && ts[0].ndim === 1 ? 0 : 1);
+}
+
+/**
+ * Concatenates row-wise after making every input at least 2-D (1-D [n] becomes [1, n]).
+ * @example vstack([tensor([1, 2]), tensor([3, 4])]).shape // [2, 2]
+ */
+export function vstack(tensors: readonly Tensor[]): Tensor {
+  return cat(tensors.map((t) => atLeast(t, 2)), 0);
+}
+
+// ---- split / chunk ----------------------------------------------------------------------
+
+function splitBySizes(x: Tensor, sizes: readonly number[], d: number): Tensor[] {
+  let pos = 0;
+  return sizes.map((len) => {
+    const piece = x.narrow(d, pos, len);
+    pos += len;
+    return piece;
+  });
+}
+
+function checkSplittable(op: string, x: Tensor, dim: number): number {
+  if (x.ndim === 0) throw new ShapeError(`${op}: expects at least a 1-dimensional tensor, got a 0-d tensor`);
+  return normalizeDim(op, dim, x.ndim);
+}
+
+/**
+ * Splits into views along dim: pieces of `splitSize` (the last may be smaller), or pieces
+ * of the given sizes, which must add up to the dim's size.
+ * @example split(arange(5), 2).map((t) => t.tolist()) // [[0, 1], [2, 3], [4]]
+ */
+export function split(x: Tensor, splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+  const d = checkSplittable("split", x, dim);
+  const size = x.shape[d]!;
+  if (typeof splitSizeOrSections === "number") {
+    const s = splitSizeOrSections;
+    if (!Number.isInteger(s) || s < 0) throw new ShapeError(`split: splitSize must be a non-negative integer, got ${s}`);
+    if (s === 0 && size !== 0) throw new ShapeError(`split: splitSize can only be 0 if dimension size is 0, but got dimension size of ${size} (shape ${fmtShape(x.shape)}, dim ${d})`);
+    const n = s === 0 ? 1 : Math.max(1, Math.ceil(size / s));
+    return splitBySizes(x, Array.from({ length: n }, (_, i) => Math.min(s, size - i * s)), d);
+  }
+  const sizes = splitSizeOrSections;
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (sizes.some((s) => !Number.isInteger(s) || s < 0) || total !== size) {
+    throw new ShapeError(`split: split sizes must be non-negative integers that sum exactly to ${size} (the size of dim ${d} of input ${fmtShape(x.shape)}), but got ${JSON.stringify(sizes)}`);
+  }
+  return splitBySizes(x, sizes, d);
+}
+
+/**
+ * Splits into `chunks` views of ceil(size / chunks) elements (the last may be smaller, and
+ * fewer chunks may come back), exactly like torch.chunk.
+ * @example chunk(arange(5), 3).map((t) => t.tolist()) // [[0, 1], [2, 3], [4]]
+ */
+export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+  const d = checkSplittable("chunk", x, dim);
+  if (!Number.isInteger(chunks) || chunks <= 0) throw new ShapeError(`chunk: expects \`chunks\` to be a positive integer, got: ${chunks}`);
+  const size = x.shape[d]!;
+  const each = Math.ceil(size / chunks);
+  // an empty dim still yields `chunks` empty pieces (split alone would give one)
+  if (size === 0) return splitBySizes(x, new Array<number>(chunks).fill(0), d);
+  return split(x, each, d);
+}
+
+/**
+ * Splits into `sections` nearly equal views (the first size % sections get one extra
+ * element), or at the given indices along dim (torch.tensor_split).
+ * @example tensorSplit(arange(5), 3).map((t) => t.tolist()) // [[0, 1], [2, 3], [4]]
+ * @example tensorSplit(arange(5), [1, 3]).map((t) => t.tolist()) // [[0], [1, 2], [3, 4]]
+ */
+export function tensorSplit(x: Tensor, indicesOrSections: number | readonly number[], dim = 0): Tensor[] {
+  const d = checkSplittable("tensorSplit", x, dim);
+  const size = x.shape[d]!;
+  if (typeof indicesOrSections === "number") {
+    const n = indicesOrSections;
+    if (!Number.isInteger(n) || n <= 0) throw new ShapeError(`tensorSplit: number of sections must be a positive integer, got ${n}`);
+    const base = Math.floor(size / n), extra = size % n;
+    return splitBySizes(x, Array.from({ length: n }, (_, i) => base + (i < extra ? 1 : 0)), d);
+  }
+  // slice semantics: indices clamp into [0, size] and a later index before an earlier one is empty
+  const bounds = [0, ...indicesOrSections.map((i) => Math.min(size, Math.max(0, i < 0 ? i + size : i))), size];
+  const pieces: Tensor[] = [];
+  for (let k = 0; k + 1 < bounds.length; k++) {
+    const start = bounds[k]!;
+    pieces.push(x.narrow(d, start, Math.max(0, bounds[k + 1]! - start)));
+  }
+  return pieces;
+}
+
+// ---- pad --------------------------------------------------------------------------------
+
+export type PadMode = "constant" | "reflect" | "replicate" | "circular";
+export interface PadOptions {
+  /** How to fill the border (default "constant"). */
+  mode?: PadMode;
+  /** Fill value for mode "constant" (default 0). */
+  value?: number;
+}
+
+/**
+ * Pads (or, with negative amounts in constant mode, crops) the last dims, like F.pad:
+ * `padding` lists [before, after] pairs starting from the last dim.
+ * Modes: "constant" (fill with `value`), "reflect" (mirror without repeating the edge),
+ * "replicate" (repeat the edge), "circular" (wrap around). Unlike PyTorch, the non-constant
+ * modes accept any number of padded dims and any batch shape.
+ * @example pad(tensor([1, 2, 3]), [1, 2], { mode: "reflect" }).tolist() // [2, 1, 2, 3, 2, 1]
+ */
+export function pad(x: Tensor, padding: readonly number[], opts?: PadOptions): Tensor {
+  const mode = opts?.mode ?? "constant";
+  if (!["constant", "reflect", "replicate", "circular"].includes(mode)) {
+    throw new FluxionError(`pad: unknown mode ${JSON.stringify(mode)}; expected "constant", "reflect", "replicate" or "circular"`);
+  }
+  if (padding.length % 2 !== 0) throw new ShapeError(`pad: padding length must be divisible by 2, got ${padding.length} (${JSON.stringify(padding)})`);
+  if (padding.length / 2 > x.ndim) {
+    throw new ShapeError(`pad: padding length should be less than or equal to two times the input dimension but got padding length ${padding.length} and input of dimension ${x.ndim} (shape ${fmtShape(x.shape)})`);
+  }
+  if (padding.some((p) => !Number.isInteger(p))) throw new ShapeError(`pad: padding amounts must be integers, got ${JSON.stringify(padding)}`);
+  // pairs[d] = [before, after] for every dim of x
+  const pairs: [number, number][] = x.shape.map(() => [0, 0]);
+  for (let i = 0; i < padding.length / 2; i++) pairs[x.ndim - 1 - i] = [padding[2 * i]!, padding[2 * i + 1]!];
+  if (mode === "constant") return constantPad(x, pairs, opts?.value ?? 0);
+  if (opts?.value !== undefined) throw new FluxionError(`pad: padding mode "${mode}" doesn't take in value argument`);
+  let r = x;
+  pairs.forEach(([before, after], d) => {
+    if (before === 0 && after === 0) return;
+    const size = x.shape[d]!;
+    const at = `padding (${before}, ${after}) at dimension ${d} of input ${fmtShape(x.shape)}`;
+    if (before < 0 || after < 0) throw new ShapeError(`pad: negative padding is only supported in constant mode, got ${at}`);
+    let left: Tensor, right: Tensor;
+    if (mode === "reflect") {
+      if (before >= size || after >= size) throw new ShapeError(`pad: reflect padding size should be less than the corresponding input dimension, but got ${at}`);
+      left = r.narrow(d, 1, before).flip([d]);
+      right = r.narrow(d, size - 1 - after, after).flip([d]);
+    } else if (mode === "replicate") {
+      if (size === 0) throw new ShapeError(`pad: replicate padding needs a non-empty dimension, got ${at}`);
+      const edgeShape = (n: number) => r.shape.map((s, k) => (k === d ? n : s));
+      left = r.narrow(d, 0, 1).expand(edgeShape(before));
+      right = r.narrow(d, size - 1, 1).expand(edgeShape(after));
+    } else {
+      if (before > size || after > size) throw new ShapeError(`pad: circular padding size should be at most the corresponding input dimension, but got ${at}`);
+      left = r.narrow(d, size - before, before);
+      right = r.narrow(d, 0, after);
+    }
+    r = cat([left, r, right], d);
+  });
+  return r === x ? x.clone() : r;
+}
+
+/** Constant padding: negative amounts crop with a view, positive ones use the pad primitive. */
+function constantPad(x: Tensor, pairs: [number, number][], value: number): Tensor {
+  let r = x;
+  pairs.forEach(([before, after], d) => {
+    if (before >= 0 && after >= 0) return;
+    const cutBefore = Math.max(0, -before), cutAfter = Math.max(0, -after);
+    const size = x.shape[d]!;
+    if (cutBefore + cutAfter > size) {
+      throw new ShapeError(`pad: the input size ${size} in dimension ${d} (shape ${fmtShape(x.shape)}) is too small for padding (${before}, ${after}): the output would have size ${size + before + after}`);
+    }
+    r = r.narrow(d, cutBefore, size - cutBefore - cutAfter);
+  });
+  const pads = pairs.map(([b, a]) => [Math.max(0, b), Math.max(0, a)] as const);
+  if (pads.every(([b, a]) => b === 0 && a === 0)) return r.clone();
+  const out = dispatch("pad", [r], { pads, value });
+  const inShape = r.shape;
+  return record1("ConstantPadNdBackward0", [r], out, [], ([g]) => {
+    let gi = g!;
+    pads.forEach(([b], d) => {
+      if (gi.shape[d] !== inShape[d]) gi = gi.narrow(d, b, inShape[d]!);
+    });
+    return [gi];
+  });
+}
+
+// ---- flip / roll ------------------------------------------------------------------------
+
+/**
+ * Reverses the order of elements along the given dims (a copy, like torch.flip).
+ * @example flip(tensor([[1, 2], [3, 4]]), [1]).tolist() // [[2, 1], [4, 3]]
+ */
+export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
+  const axes = normalizeDims("flip", dims, x.ndim);
+  if (x.ndim === 0) axes.length = 0; // dim 0 / -1 of a 0-d tensor: nothing to reverse
+  // a view with negated strides starting at the last element, then a contiguous copy
+  let offset = x.offset;
+  const strides = [...x.strides];
+  for (const d of axes) {
+    if (x.shape[d]! > 0) offset += (x.shape[d]! - 1) * strides[d]!;
+    strides[d] = -strides[d]!;
+  }
+  const out = dispatch("copy", [dispatch("view", [x], { shape: x.shape, strides, offset })], {});
+  return record1("FlipBackward0", [x], out, [], ([g]) => [flip(g!, axes)]);
+}
+
+/**
+ * Rotates elements along dims by `shifts` (elements pushed off the end come back at the
+ * start). Without dims the tensor is rolled as if flattened, then restored to its shape.
+ * @example roll(tensor([1, 2, 3, 4]), 1).tolist() // [4, 1, 2, 3]
+ */
+export function roll(x: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
+  const sh = typeof shifts === "number" ? [shifts] : [...shifts];
+  const ds = dims === undefined ? [] : typeof dims === "number" ? [dims] : [...dims];
+  if (ds.length === 0) {
+    if (sh.length !== 1) throw new ShapeError(`roll: without dims, shifts must be a single number, got ${JSON.stringify(shifts)}`);
+    if (x.ndim === 0) return x.clone();
+    return roll(x.flatten(), sh[0]!, 0).view(x.shape);
+  }
+  if (sh.length !== ds.length) throw new ShapeError(`roll: shifts and dimensions must align. shifts: ${sh.length}, dims: ${ds.length}`);
+  if (x.ndim === 0) {
+    ds.forEach((d) => normalizeDim("roll", d, 0));
+    return x.clone(); // one element: nothing moves
+  }
+  let r = x;
+  sh.forEach((shift, i) => {
+    if (!Number.isInteger(shift)) throw new ShapeError(`roll: shifts must be integers, got ${shift}`);
+    const d = normalizeDim("roll", ds[i]!, x.ndim);
+    const n = r.shape[d]!;
+    if (n === 0) return;
+    const s = ((shift % n) + n) % n;
+    if (s !== 0) r = cat([r.narrow(d, n - s, s), r.narrow(d, 0, n - s)], d);
+  });
+  return r === x ? x.clone() : r;
+}
+
+// ---- repeat / tile ----------------------------------------------------------------------
+
+/**
+ * Tiles the tensor `sizes[i]` times along each dim (torch.Tensor.repeat); extra leading
+ * sizes add new leading dims. Always returns a new tensor.
+ * @example repeat(tensor([1, 2]), [2, 2]).tolist() // [[1, 2, 1, 2], [1, 2, 1, 2]]
+ */
+export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
+  if (sizes.length < x.ndim) {
+    throw new ShapeError(`repeat: number of dimensions of repeat dims (${sizes.length}) can not be smaller than number of dimensions of tensor (${x.ndim}, shape ${fmtShape(x.shape)})`);
+  }
+  if (sizes.some((s) => !Number.isInteger(s) || s < 0)) throw new ShapeError(`repeat: repeats must be non-negative integers, got ${fmtShape(sizes)}`);
+  const shape = [...new Array<number>(sizes.length - x.ndim).fill(1), ...x.shape];
+  // view as [1, s0, 1, s1, ...], expand to [r0, s0, r1, s1, ...], merge the pairs
+  const out = x
+    .reshape(shape.flatMap((s) => [1, s]))
+    .expand(shape.flatMap((s, i) => [sizes[i]!, s]))
+    .reshape(shape.map((s, i) => s * sizes[i]!));
+  return out.storage === x.storage ? out.clone() : out;
+}
+
+/**
+ * Like repeat, but `dims` shorter than the tensor's rank are padded with leading 1s.
+ * @example tile(ones([2, 3]), [2]).shape // [2, 6]
+ */
+export function tile(x: Tensor, dims: readonly number[]): Tensor {
+  return repeat(x, [...new Array<number>(Math.max(0, x.ndim - dims.length)).fill(1), ...dims]);
+}
+
+// ---- tril / triu ------------------------------------------------------------------------
+
+function triangle(op: "tril" | "triu", x: Tensor, diagonal: number): Tensor {
+  if (x.ndim < 2) throw new ShapeError(`${op}: input tensor must have at least 2 dimensions, got shape ${fmtShape(x.shape)}`);
+  if (!Number.isInteger(diagonal)) throw new IndexError(`${op}: diagonal must be an integer, got ${diagonal}`);
+  const rows = x.shape[x.ndim - 2]!, cols = x.shape[x.ndim - 1]!;
+  const j = arange(cols, undefined, 1, { device: x.device });
+  const i = arange(rows, undefined, 1, { device: x.device }).unsqueeze(1);
+  const offset = j.sub(i); // j - i: which diagonal each element is on
+  const keep = op === "tril" ? offset.le(diagonal) : offset.ge(diagonal);
+  return where(keep, x, scalarTensor(0, x.dtype, x.device));
+}
+
+/**
+ * The lower triangle of the last two dims: elements with j - i <= diagonal; others are 0.
+ * @example tril(ones([2, 2])).tolist() // [[1, 0], [1, 1]]
+ */
+export function tril(x: Tensor, diagonal = 0): Tensor {
+  return triangle("tril", x, diagonal);
+}
+
+/**
+ * The upper triangle of the last two dims: elements with j - i >= diagonal; others are 0.
+ * @example triu(ones([2, 2])).tolist() // [[1, 1], [0, 1]]
+ */
+export function triu(x: Tensor, diagonal = 0): Tensor {
+  return triangle("triu", x, diagonal);
+}
+
+// ---- Tensor methods ---------------------------------------------------------------------
+
+declare module "../tensor/tensor.js" {
+  interface Tensor {
+    /** Views of pieces of splitSize (or of the given sizes) along dim. */
+    split(splitSizeOrSections: number | readonly number[], dim?: number): Tensor[];
+    /** `chunks` views of nearly equal size along dim (torch.chunk). */
+    chunk(chunks: number, dim?: number): Tensor[];
+    /** Views split into n sections or at indices along dim (torch.tensor_split). */
+    tensorSplit(indicesOrSections: number | readonly number[], dim?: number): Tensor[];
+    /** A copy with the order of elements reversed along dims: x.flip(0, 1) or x.flip([0, 1]). */
+    flip(...dims: number[]): Tensor;
+    flip(dims: readonly number[]): Tensor;
+    /** flip along dim 1 (left/right). */
+    fliplr(): Tensor;
+    /** flip along dim 0 (up/down). */
+    flipud(): Tensor;
+    /** Rotates elements along dims; without dims, over the flattened tensor. */
+    roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor;
+    /** Tiles the tensor: x.repeat(2, 3) or x.repeat([2, 3]); extra sizes add leading dims. */
+    repeat(...sizes: number[]): Tensor;
+    repeat(sizes: readonly number[]): Tensor;
+    /** repeat with missing leading repeats taken as 1. */
+    tile(dims: readonly number[]): Tensor;
+    tile(...dims: number[]): Tensor;
+    tril(diagonal?: number): Tensor;
+    triu(diagonal?: number): Tensor;
+  }
+}
+
+function listArg(args: (number | readonly number[])[]): number[] {
+  return args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as number[])] : (args as number[]);
+}
+
+const P = Tensor.prototype;
+P.split = function (s, dim) { return split(this, s, dim); };
+P.chunk = function (n, dim) { return chunk(this, n, dim); };
+P.tensorSplit = function (s, dim) { return tensorSplit(this, s, dim); };
+P.flip = function (...dims: (number | readonly number[])[]) { return flip(this, listArg(dims)); };
+P.fliplr = function () {
+  if (this.ndim < 2) throw new ShapeError(`fliplr: input must be >= 2-D, got shape ${fmtShape(this.shape)}`);
+  return flip(this, [1]);
+};
+P.flipud = function () {
+  if (this.ndim < 1) throw new ShapeError("flipud: input must be >= 1-D, got a 0-d tensor");
+  return flip(this, [0]);
+};
+P.roll = function (shifts, dims) { return roll(this, shifts, dims); };
+P.repeat = function (...sizes: (number | readonly number[])[]) { return repeat(this, listArg(sizes)); };
+P.tile = function (...dims: (number | readonly number[])[]) { return tile(this, listArg(dims)); };
+P.tril = function (diagonal) { return tril(this, diagonal); };
+P.triu = function (diagonal) { return triu(this, diagonal); };

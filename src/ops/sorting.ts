@@ -1,2 +1,306 @@
-/** Placeholder: being written. */
-export {};
+/**
+ * Sorting and order statistics: sort, argsort, msort, topk, kthvalue, median, nanmedian
+ * and unique. All are built on the `sort` and `unique` primitives (stable; NaN counts as
+ * the largest value). Indices are int32.
+ *
+ * The values of sort/topk/kthvalue/median are differentiable: the gradient flows back to
+ * the elements that were chosen, by scattering it to their indices. That scatter's own
+ * backward is a gather (and the gather's a scatter), so double backward works too.
+ */
+import { dispatch, dispatchAll } from "../backend/dispatcher.js";
+import { record1 } from "../autograd/record.js";
+import { noGrad } from "../autograd/grad_mode.js";
+import { DTypeError, IndexError, fmtShape } from "../errors.js";
+import { isFloating } from "../tensor/dtype.js";
+import { full, zeros } from "../tensor/creation.js";
+import { normalizeDim } from "../tensor/shape.js";
+import { Tensor } from "../tensor/tensor.js";
+import { where } from "./elementwise.js";
+
+/** Values with the int32 positions they came from along the dim (like torch.return_types). */
+export interface SortResult {
+  values: Tensor;
+  indices: Tensor;
+}
+export interface SortOptions {
+  /** Largest first (default false). */
+  descending?: boolean;
+  /** Accepted for PyTorch compatibility: Fluxion's sort is always stable. */
+  stable?: boolean;
+}
+export interface TopkOptions {
+  /** The k largest (default) or the k smallest elements. */
+  largest?: boolean;
+  /** Accepted for PyTorch compatibility: results always come back sorted. */
+  sorted?: boolean;
+}
+export interface KeepdimOptions {
+  /** Keep the reduced dim with size 1 (default false). */
+  keepdim?: boolean;
+}
+
+// ---- differentiable gather / scatter along a dim ----------------------------------------
+
+/** out[..i..] = x[..index[..i..]..] along axis; its gradient scatters back. */
+function gatherAlong(x: Tensor, axis: number, index: Tensor): Tensor {
+  const out = dispatch("gather", [x, index], { axis });
+  const shape = x.shape;
+  return record1("GatherBackward0", [x], out, [index], ([g], [idx]) => [scatterAddInto(shape, axis, idx!, g!)]);
+}
+
+/** zeros(shape) with src added at index along axis; its gradient gathers back. */
+function scatterAddInto(shape: readonly number[], axis: number, index: Tensor, src: Tensor): Tensor {
+  const base = zeros(shape, { dtype: src.dtype, device: src.device });
+  const out = dispatch("scatter", [base, index, src], { axis, reduce: "add" });
+  return record1("ScatterAddBackward0", [src], out, [index], ([g], [idx]) => [gatherAlong(g!, axis, idx!)]);
+}
+
+/**
+ * Records the backward of an op whose values are elements of x picked along dim d at
+ * `indices` (same rank as x when keepdim, else without dim d).
+ */
+function recordSelection(name: string, x: Tensor, values: Tensor, indices: Tensor, d: number, keepdim: boolean): Tensor {
+  const shape = x.shape;
+  return record1(name, [x], values, [indices], ([g], [idx]) => {
+    const gk = keepdim ? g! : g!.unsqueeze(d);
+    const ik = keepdim ? idx! : idx!.unsqueeze(d);
+    return [scatterAddInto(shape, d, ik, gk)];
+  });
+}
+
+/** A contiguous copy of elements start..start+len-1 along d (dim d dropped if squeeze). */
+function takeRaw(t: Tensor, d: number, start: number, len: number, squeeze: boolean): Tensor {
+  const shape = [...t.shape], strides = [...t.strides];
+  shape[d] = len;
+  if (squeeze) {
+    shape.splice(d, 1);
+    strides.splice(d, 1);
+  }
+  const offset = t.offset + (len > 0 ? start * t.strides[d]! : 0);
+  return dispatch("copy", [dispatch("view", [t], { shape, strides, offset })], {});
+}
+
+function dropDim(t: Tensor, d: number): Tensor {
+  const shape = t.shape.filter((_, k) => k !== d);
+  return dispatch("view", [t], { shape, strides: t.strides.filter((_, k) => k !== d), offset: t.offset });
+}
+
+/** Runs a dim-wise op on a 0-d tensor as on [1], then makes its results 0-d again. */
+function on0d(x: Tensor, fn: (x1: Tensor) => SortResult): SortResult {
+  const r = fn(x.unsqueeze(0));
+  const to0d = (t: Tensor) => (t.ndim === 1 && t.shape[0] === 1 ? t.reshape([]) : t);
+  return { values: to0d(r.values), indices: to0d(r.indices) };
+}
+
+function checkNonEmptyDim(op: string, x: Tensor, d: number): void {
+  if (x.shape[d] === 0) throw new IndexError(`${op}: expected reduction dim ${d} to have non-zero size (input shape ${fmtShape(x.shape)})`);
+}
+
+// ---- sort / argsort / msort -------------------------------------------------------------
+
+/**
+ * Sorts along dim (default the last), ascending unless `descending`. Stable: equal values
+ * keep their order. NaN sorts as larger than every number.
+ * @example sort(tensor([3, 1, 2])).values.tolist() // [1, 2, 3]; .indices: [1, 2, 0]
+ */
+export function sort(x: Tensor, dim = -1, opts?: SortOptions): SortResult {
+  if (x.ndim === 0) return on0d(x, (x1) => sort(x1, 0, opts));
+  const d = normalizeDim("sort", dim, x.ndim);
+  const [values, indices] = dispatchAll("sort", [x], { axis: d, descending: opts?.descending ?? false }) as [Tensor, Tensor];
+  return { values: recordSelection("SortBackward0", x, values, indices, d, true), indices };
+}
+
+/**
+ * The int32 indices that sort x along dim (sort(...).indices).
+ * @example argsort(tensor([3, 1, 2])).tolist() // [1, 2, 0]
+ */
+export function argsort(x: Tensor, dim = -1, opts?: SortOptions): Tensor {
+  return noGrad(() => sort(x, dim, opts).indices);
+}
+
+/**
+ * Sorts along dim 0 (torch.msort).
+ * @example msort(tensor([[2, 1], [1, 3]])).tolist() // [[1, 1], [2, 3]]
+ */
+export function msort(x: Tensor): Tensor {
+  return sort(x, 0).values;
+}
+
+// ---- topk / kthvalue --------------------------------------------------------------------
+
+/**
+ * The k largest (or, with largest: false, smallest) elements along dim, in sorted order,
+ * with their indices. NaN counts as the largest value.
+ * @example topk(tensor([1, 5, 3]), 2).values.tolist() // [5, 3]
+ */
+export function topk(x: Tensor, k: number, dim = -1, opts?: TopkOptions): SortResult {
+  if (x.ndim === 0) return on0d(x, (x1) => topk(x1, k, 0, opts));
+  const d = normalizeDim("topk", dim, x.ndim);
+  const size = x.shape[d]!;
+  if (!Number.isInteger(k) || k < 0 || k > size) {
+    throw new IndexError(`topk: selected index k out of range (k = ${k}, size of dim ${d} = ${size}, input shape ${fmtShape(x.shape)})`);
+  }
+  const [sv, si] = dispatchAll("sort", [x], { axis: d, descending: opts?.largest ?? true }) as [Tensor, Tensor];
+  const values = takeRaw(sv, d, 0, k, false), indices = takeRaw(si, d, 0, k, false);
+  return { values: recordSelection("TopkBackward0", x, values, indices, d, true), indices };
+}
+
+/**
+ * The k-th smallest element (k counts from 1) along dim, with its index.
+ * @example kthvalue(tensor([4, 1, 3]), 2).values.item() // 3
+ */
+export function kthvalue(x: Tensor, k: number, dim = -1, opts?: KeepdimOptions): SortResult {
+  if (x.ndim === 0) return on0d(x, (x1) => kthvalue(x1, k, 0, opts));
+  const d = normalizeDim("kthvalue", dim, x.ndim);
+  const size = x.shape[d]!;
+  if (!Number.isInteger(k) || k < 1 || k > size) {
+    throw new IndexError(`kthvalue: selected number k out of range for dimension ${d} (k = ${k}, size ${size}, input shape ${fmtShape(x.shape)})`);
+  }
+  const keepdim = opts?.keepdim ?? false;
+  const [sv, si] = dispatchAll("sort", [x], { axis: d, descending: false }) as [Tensor, Tensor];
+  const values = takeRaw(sv, d, k - 1, 1, !keepdim), indices = takeRaw(si, d, k - 1, 1, !keepdim);
+  return { values: recordSelection("KthvalueBackward0", x, values, indices, d, keepdim), indices };
+}
+
+// ---- median / nanmedian -----------------------------------------------------------------
+
+type MedianKind = "median" | "nanmedian";
+
+/**
+ * Position of the median in each row of `sorted` (keepdim shape, int32): the lower median;
+ * for "median" a row with NaN picks its first NaN, for "nanmedian" NaNs are ignored.
+ */
+function medianPositions(kind: MedianKind, sorted: Tensor, d: number): Tensor {
+  const n = sorted.shape[d]!;
+  const nanCount = sorted.isnan().sum(d, { keepdim: true });
+  const numbers = nanCount.rsub(n);
+  if (kind === "median") return where(nanCount.gt(0), numbers, (n - 1) >> 1);
+  // lower median of the numbers; an all-NaN row picks position 0 (a NaN)
+  return where(numbers.gt(0), numbers.sub(1).div(2).floor().int(), 0);
+}
+
+function medianDim(kind: MedianKind, x: Tensor, dim: number, keepdim: boolean): SortResult {
+  if (x.ndim === 0) return on0d(x, (x1) => medianDim(kind, x1, 0, keepdim));
+  const d = normalizeDim(kind, dim, x.ndim);
+  checkNonEmptyDim(kind, x, d);
+  const [sv, si] = dispatchAll("sort", [x], { axis: d, descending: false }) as [Tensor, Tensor];
+  const pos = noGrad(() => medianPositions(kind, sv, d));
+  let values = dispatch("gather", [sv, pos], { axis: d }), indices = dispatch("gather", [si, pos], { axis: d });
+  if (!keepdim) [values, indices] = [dropDim(values, d), dropDim(indices, d)];
+  return { values: recordSelection(kind === "median" ? "MedianBackward1" : "NanmedianBackward1", x, values, indices, d, keepdim), indices };
+}
+
+/** Median of all elements; the gradient is shared equally by the elements equal to it (as torch). */
+function medianAll(kind: MedianKind, x: Tensor): Tensor {
+  if (x.numel() === 0) {
+    if (!isFloating(x.dtype)) throw new DTypeError(`${kind}: cannot take the median of an empty ${x.dtype} tensor (shape ${fmtShape(x.shape)})`);
+    return full([], NaN, { dtype: x.dtype, device: x.device });
+  }
+  const out = noGrad(() => medianDim(kind, x.ndim === 0 ? x : x.reshape([-1]), 0, false).values);
+  return record1(kind === "median" ? "MedianBackward0" : "NanmedianBackward0", [x], out, [x, out], ([g], [xs, y]) => {
+    const mask = where(y!.isnan(), xs!.isnan(), xs!.eq(y!)).to(g!.dtype);
+    return [mask.mul(g!.div(mask.sum()))];
+  });
+}
+
+/**
+ * median(x): the lower median of all elements (NaN if any element is NaN).
+ * median(x, dim): { values, indices } of the lower median along dim.
+ * @example median(tensor([3, 1, 4, 2])).item() // 2
+ */
+export function median(x: Tensor): Tensor;
+export function median(x: Tensor, dim: number, opts?: KeepdimOptions): SortResult;
+export function median(x: Tensor, dim?: number, opts?: KeepdimOptions): Tensor | SortResult {
+  return dim === undefined ? medianAll("median", x) : medianDim("median", x, dim, opts?.keepdim ?? false);
+}
+
+/**
+ * Like median, ignoring NaNs (NaN only when every element considered is NaN).
+ * @example nanmedian(tensor([1, NaN, 3, 2])).item() // 2
+ */
+export function nanmedian(x: Tensor): Tensor;
+export function nanmedian(x: Tensor, dim: number, opts?: KeepdimOptions): SortResult;
+export function nanmedian(x: Tensor, dim?: number, opts?: KeepdimOptions): Tensor | SortResult {
+  return dim === undefined ? medianAll("nanmedian", x) : medianDim("nanmedian", x, dim, opts?.keepdim ?? false);
+}
+
+// ---- unique -----------------------------------------------------------------------------
+
+export interface UniqueOptions {
+  /** Accepted for PyTorch compatibility: the values always come back sorted ascending. */
+  sorted?: boolean;
+  /** Also return `inverse`: for each input element, the index of its value in `values`. */
+  returnInverse?: boolean;
+  /** Also return `counts`: how often each value occurs. */
+  returnCounts?: boolean;
+}
+/** unique()'s result when returnInverse or returnCounts is set. */
+export interface UniqueResult {
+  /** The distinct values, sorted ascending (1-D; each NaN counts as distinct). */
+  values: Tensor;
+  /** int32, the input's shape: values.flatten()[inverse] rebuilds the input. */
+  inverse?: Tensor;
+  /** int32, one count per value. */
+  counts?: Tensor;
+}
+
+/**
+ * The distinct elements of the flattened input, sorted. Without options this returns a
+ * Tensor, like torch.unique; with `returnInverse` and/or `returnCounts` it returns an object
+ * holding `values` plus exactly the requested fields (typed accordingly). Not differentiable.
+ * @example unique(tensor([2, 1, 2])).tolist() // [1, 2]
+ * @example const { values, counts } = unique(tensor([2, 1, 2]), { returnCounts: true }); // counts: [1, 2]
+ */
+export function unique(x: Tensor, opts?: UniqueOptions & { returnInverse?: false; returnCounts?: false }): Tensor;
+export function unique(x: Tensor, opts: UniqueOptions & { returnInverse: true; returnCounts: true }): { values: Tensor; inverse: Tensor; counts: Tensor };
+export function unique(x: Tensor, opts: UniqueOptions & { returnInverse: true }): { values: Tensor; inverse: Tensor };
+export function unique(x: Tensor, opts: UniqueOptions & { returnCounts: true }): { values: Tensor; counts: Tensor };
+export function unique(x: Tensor, opts?: UniqueOptions): Tensor | UniqueResult;
+export function unique(x: Tensor, opts?: UniqueOptions): Tensor | UniqueResult {
+  const [values, inverse, counts] = dispatchAll("unique", [x], {}) as [Tensor, Tensor, Tensor];
+  if (!opts?.returnInverse && !opts?.returnCounts) return values;
+  const r: UniqueResult = { values };
+  if (opts.returnInverse) r.inverse = inverse;
+  if (opts.returnCounts) r.counts = counts;
+  return r;
+}
+
+// ---- Tensor methods ---------------------------------------------------------------------
+
+declare module "../tensor/tensor.js" {
+  interface Tensor {
+    /** { values, indices } sorted along dim (default -1); stable, NaN largest. */
+    sort(dim?: number, opts?: SortOptions): SortResult;
+    argsort(dim?: number, opts?: SortOptions): Tensor;
+    msort(): Tensor;
+    /** { values, indices } of the k largest (or smallest) along dim (default -1). */
+    topk(k: number, dim?: number, opts?: TopkOptions): SortResult;
+    /** { values, indices } of the k-th smallest (k from 1) along dim (default -1). */
+    kthvalue(k: number, dim?: number, opts?: KeepdimOptions): SortResult;
+    /** median() of all elements; median(dim) -> { values, indices } (lower median). */
+    median(): Tensor;
+    median(dim: number, opts?: KeepdimOptions): SortResult;
+    nanmedian(): Tensor;
+    nanmedian(dim: number, opts?: KeepdimOptions): SortResult;
+    /** Distinct elements, sorted; with returnInverse/returnCounts an object (see unique()). */
+    unique(opts?: UniqueOptions & { returnInverse?: false; returnCounts?: false }): Tensor;
+    unique(opts: UniqueOptions & { returnInverse: true; returnCounts: true }): { values: Tensor; inverse: Tensor; counts: Tensor };
+    unique(opts: UniqueOptions & { returnInverse: true }): { values: Tensor; inverse: Tensor };
+    unique(opts: UniqueOptions & { returnCounts: true }): { values: Tensor; counts: Tensor };
+    unique(opts?: UniqueOptions): Tensor | UniqueResult;
+  }
+}
+
+const P = Tensor.prototype;
+P.sort = function (dim, opts) { return sort(this, dim, opts); };
+P.argsort = function (dim, opts) { return argsort(this, dim, opts); };
+P.msort = function () { return msort(this); };
+P.topk = function (k, dim, opts) { return topk(this, k, dim, opts); };
+P.kthvalue = function (k, dim, opts) { return kthvalue(this, k, dim, opts); };
+P.median = function (this: Tensor, dim?: number, opts?: KeepdimOptions): any {
+  return dim === undefined ? medianAll("median", this) : medianDim("median", this, dim, opts?.keepdim ?? false);
+} as Tensor["median"];
+P.nanmedian = function (this: Tensor, dim?: number, opts?: KeepdimOptions): any {
+  return dim === undefined ? medianAll("nanmedian", this) : medianDim("nanmedian", this, dim, opts?.keepdim ?? false);
+} as Tensor["nanmedian"];
+P.unique = function (this: Tensor, opts?: UniqueOptions): any { return unique(this, opts); } as Tensor["unique"];

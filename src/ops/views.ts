@@ -4,9 +4,10 @@
  * A view remembers its base tensor so in-place writes through it can rebase autograd.
  */
 import { dispatch } from "../backend/dispatcher.js";
-import { IndexError, ShapeError, fmtShape } from "../errors.js";
+import { AutogradError, IndexError, ShapeError, fmtShape } from "../errors.js";
 import { record1 } from "../autograd/record.js";
-import { contiguousStrides, inferShape, normalizeDim, normalizeDims, numelOf, shapesEqual } from "../tensor/shape.js";
+import { markView } from "../autograd/view_grad.js";
+import { contiguousStrides, inferShape, normalizeDim, normalizeDims, numelOf } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { zeros } from "../tensor/creation.js";
 import { reduceGradToShape } from "./helpers.js";
@@ -19,7 +20,9 @@ export function rawView(x: Tensor, shape: readonly number[], strides: readonly n
 }
 
 function makeView(name: string, x: Tensor, shape: readonly number[], strides: readonly number[], offset: number, backward: (g: Tensor) => Tensor): Tensor {
-  return record1(name, [x], rawView(x, shape, strides, offset), [], ([g]) => [backward(g!)]);
+  const v = record1(name, [x], rawView(x, shape, strides, offset), [], ([g]) => [backward(g!)]);
+  markView(v);
+  return v;
 }
 
 /**
@@ -36,6 +39,7 @@ function viewBackward(g: Tensor, inputShape: readonly number[], applyView: (t: T
 /** Strides for viewing (shape, strides) as newShape without copying, or null (torch's computeStride). */
 function viewStrides(shape: readonly number[], strides: readonly number[], newShape: readonly number[]): number[] | null {
   if (numelOf(shape) === 0) return contiguousStrides(newShape);
+  if (shape.length === 0) return newShape.map(() => 1); // a 0-d tensor: any all-ones shape
   const out = new Array<number>(newShape.length);
   let viewD = newShape.length - 1;
   let chunkBase = strides[strides.length - 1] ?? 1;
@@ -80,12 +84,12 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   return view(x.contiguous(), target);
 }
 
-export function permute(x: Tensor, dims: readonly number[]): Tensor {
+export function permute(x: Tensor, dims: readonly number[], name = "PermuteBackward0"): Tensor {
   if (dims.length !== x.ndim) throw new ShapeError(`permute: number of dims don't match: input has ${x.ndim} dims (shape ${fmtShape(x.shape)}), permutation has ${dims.length}`);
   const p = normalizeDimsKeepOrder("permute", dims, x.ndim);
   const inv = new Array<number>(p.length);
   p.forEach((d, i) => (inv[d] = i));
-  return makeView("PermuteBackward0", x, p.map((d) => x.shape[d]!), p.map((d) => x.strides[d]!), x.offset, (g) => g.permute(inv));
+  return makeView(name, x, p.map((d) => x.shape[d]!), p.map((d) => x.strides[d]!), x.offset, (g) => g.permute(inv));
 }
 
 function normalizeDimsKeepOrder(op: string, dims: readonly number[], ndim: number): number[] {
@@ -94,12 +98,12 @@ function normalizeDimsKeepOrder(op: string, dims: readonly number[], ndim: numbe
   return out;
 }
 
-export function transpose(x: Tensor, d0: number, d1: number): Tensor {
-  if (x.ndim < 2 && (d0 === 0 || d0 === -1) && (d1 === 0 || d1 === -1)) return x.ndim === 0 ? x : makeView("TransposeBackward0", x, x.shape, x.strides, x.offset, (g) => g);
+export function transpose(x: Tensor, d0: number, d1: number, name = "TransposeBackward0"): Tensor {
   const a = normalizeDim("transpose", d0, x.ndim), b = normalizeDim("transpose", d1, x.ndim);
+  if (x.ndim === 0) return makeView(name, x, [], [], x.offset, (g) => g);
   const p = x.shape.map((_, i) => i);
   [p[a], p[b]] = [p[b]!, p[a]!];
-  return permute(x, p);
+  return permute(x, p, name);
 }
 
 export function expand(x: Tensor, sizes: readonly number[]): Tensor {
@@ -117,7 +121,6 @@ export function expand(x: Tensor, sizes: readonly number[]): Tensor {
     shape.push(s);
     strides.push(d < 0 || (cur === 1 && s !== 1) ? 0 : x.strides[d]!);
   });
-  if (shapesEqual(shape, x.shape)) return x;
   const inShape = x.shape;
   return makeView("ExpandBackward0", x, shape, strides, x.offset, (g) => reduceGradToShape(g, inShape));
 }
@@ -195,11 +198,12 @@ export function clone(x: Tensor): Tensor {
   return record1("CloneBackward0", [x], dispatch("copy", [x], {}), [], ([g]) => [g!]);
 }
 
-/** A tensor sharing storage with x but cut from the graph. */
+/**
+ * A tensor sharing storage (and version counter) with x but cut from the graph. It is not
+ * a differentiable view: in-place writes to it don't change x's history.
+ */
 export function detach(x: Tensor): Tensor {
-  const d = dispatch("view", [x], { shape: x.shape, strides: x.strides, offset: x.offset });
-  d._base = x._base ?? x;
-  return d;
+  return dispatch("view", [x], { shape: x.shape, strides: x.strides, offset: x.offset });
 }
 
 export function unbind(x: Tensor, dim = 0): Tensor[] {
@@ -207,11 +211,15 @@ export function unbind(x: Tensor, dim = 0): Tensor[] {
   return Array.from({ length: x.shape[d]! }, (_, i) => select(x, d, i));
 }
 
-export function movedim(x: Tensor, source: number, destination: number): Tensor {
-  const s = normalizeDim("movedim", source, x.ndim), t = normalizeDim("movedim", destination, x.ndim);
-  const order = x.shape.map((_, i) => i).filter((i) => i !== s);
-  order.splice(t, 0, s);
-  return permute(x, order);
+/** Moves dims `source` to positions `destination` (ints or equal-length lists); the rest keep their order. */
+export function movedim(x: Tensor, source: number | readonly number[], destination: number | readonly number[]): Tensor {
+  const src = normalizeDimsKeepOrder("movedim", typeof source === "number" ? [source] : source, x.ndim);
+  const dst = normalizeDimsKeepOrder("movedim", typeof destination === "number" ? [destination] : destination, x.ndim);
+  if (src.length !== dst.length) throw new ShapeError(`movedim: Invalid source or destination dims: source (${JSON.stringify(source)} dims) should contain the same number of dims as destination (${JSON.stringify(destination)} dims)`);
+  const order = new Array<number>(x.ndim).fill(-1);
+  src.forEach((s, i) => (order[dst[i]!] = s));
+  const rest = x.shape.map((_, i) => i).filter((i) => !src.includes(i));
+  return permute(x, order.map((o) => (o >= 0 ? o : rest.shift()!)));
 }
 
 declare module "../tensor/tensor.js" {
@@ -248,7 +256,7 @@ declare module "../tensor/tensor.js" {
     /** Detaches in place: this tensor leaves the graph and becomes a leaf. */
     detach_(): Tensor;
     unbind(dim?: number): Tensor[];
-    movedim(source: number, destination: number): Tensor;
+    movedim(source: number | readonly number[], destination: number | readonly number[]): Tensor;
   }
 }
 
@@ -261,7 +269,7 @@ P.permute = function (...dims: (number | readonly number[])[]) { return permute(
 P.transpose = function (d0, d1) { return transpose(this, d0, d1); };
 P.t = function () {
   if (this.ndim > 2) throw new ShapeError(`t: expects a tensor with <= 2 dimensions, but self is ${this.ndim}D (shape ${fmtShape(this.shape)})`);
-  return this.ndim < 2 ? this : transpose(this, 0, 1);
+  return transpose(this, 0, this.ndim < 2 ? 0 : 1, "TBackward0");
 };
 Object.defineProperty(P, "T", { get(this: Tensor) { return this.permute(this.shape.map((_, i) => this.ndim - 1 - i)); } });
 Object.defineProperty(P, "mT", {
@@ -282,6 +290,7 @@ P.contiguous = function () { return contiguous(this); };
 P.clone = function () { return clone(this); };
 P.detach = function () { return detach(this); };
 P.detach_ = function () {
+  if (this._base && this.gradFn) throw new AutogradError("detach_: can't detach views in-place. Use detach() instead.");
   this.gradFn = null;
   this._requiresGrad = false;
   return this;

@@ -8,13 +8,13 @@
  * their type (Int32Array -> int32); BigInt64Array/bigint values are checked and become
  * int32. Ranges (arange) follow PyTorch: all-integer arguments give int32.
  */
-import { DTypeError, FluxionError, ShapeError } from "../errors.js";
+import { DTypeError, FluxionError, ShapeError, fmtShape } from "../errors.js";
 import { dispatch } from "../backend/dispatcher.js";
 import { checkDevice } from "../backend/backend.js";
 import { DEFAULT_FLOAT, DEFAULT_INT, checkDType, isFloating, type DType } from "./dtype.js";
 import { checkShape } from "./shape.js";
 import { defaultGenerator, type Generator } from "./random.js";
-import type { Tensor } from "./tensor.js";
+import { Tensor } from "./tensor.js";
 import type { RandomDist } from "../backend/primitives.js";
 
 export interface CreateOptions {
@@ -27,7 +27,7 @@ export interface RandomOptions extends CreateOptions {
 }
 
 export type NestedArray = number | boolean | bigint | readonly NestedArray[];
-export type TensorData = NestedArray | ArrayLike<number> | BigInt64Array | ArrayBufferView;
+export type TensorData = NestedArray | ArrayLike<number> | BigInt64Array | ArrayBufferView | Tensor;
 
 function finish(t: Tensor, opts: CreateOptions | undefined, op: string): Tensor {
   if (opts?.requiresGrad) {
@@ -48,7 +48,7 @@ function shapeArg(op: string, shape: number | readonly number[]): number[] {
 const INT32_MIN = -2147483648, INT32_MAX = 2147483647;
 function int64ToInt32(op: string, v: bigint | number): number {
   const n = Number(v);
-  if (n < INT32_MIN || n > INT32_MAX) throw new DTypeError(`${op}: int64 value ${v} does not fit in int32, Fluxion's integer dtype`);
+  if (!(n >= INT32_MIN && n <= INT32_MAX)) throw new DTypeError(`${op}: value ${v} does not fit in int32, Fluxion's integer dtype`);
   return n;
 }
 
@@ -62,18 +62,26 @@ function flattenNested(op: string, data: NestedArray): { shape: number[]; flat: 
     probe = probe[0]!;
   }
   const flat: (number | boolean | bigint)[] = [];
+  const path: number[] = [];
+  const where = () => (path.length ? ` (at index [${path.join("][")}])` : "");
   const walk = (x: NestedArray, d: number) => {
     if (d === shape.length) {
-      if (Array.isArray(x)) throw new ShapeError(`${op}: ragged nested array: expected a scalar at depth ${d}, got an array`);
+      if (Array.isArray(x)) {
+        throw new ShapeError(`${op}: ragged nested array: expected a scalar at dim ${d}${where()} but got a sequence of length ${x.length}; the first elements give shape ${fmtShape(shape)}`);
+      }
       if (typeof x !== "number" && typeof x !== "boolean" && typeof x !== "bigint") {
-        throw new FluxionError(`${op}: could not convert ${typeof x} ${String(x)} to a tensor element`);
+        throw new FluxionError(`${op}: could not convert ${x === null ? "null" : typeof x} ${String(x)}${where()} to a tensor element; expected a number, boolean or bigint`);
       }
       flat.push(x);
       return;
     }
-    if (!Array.isArray(x)) throw new ShapeError(`${op}: ragged nested array: expected a sequence of length ${shape[d]} at dim ${d}, got a scalar`);
-    if (x.length !== shape[d]) throw new ShapeError(`${op}: ragged nested array: expected a sequence of length ${shape[d]} at dim ${d} (got ${x.length})`);
-    for (const v of x) walk(v, d + 1);
+    if (!Array.isArray(x)) throw new ShapeError(`${op}: ragged nested array: expected a sequence of length ${shape[d]} at dim ${d}${where()} but got a scalar`);
+    if (x.length !== shape[d]) throw new ShapeError(`${op}: ragged nested array: expected a sequence of length ${shape[d]} at dim ${d}${where()} but got length ${x.length}`);
+    for (let i = 0; i < x.length; i++) {
+      path.push(i);
+      walk(x[i]!, d + 1);
+      path.pop();
+    }
   };
   walk(data, 0);
   return { shape, flat };
@@ -89,7 +97,12 @@ export function tensor(data: TensorData, opts?: CreateOptions & { shape?: readon
   let values: ArrayLike<number>;
   let shape: number[];
   let inferred: DType;
-  if (ArrayBuffer.isView(data)) {
+  if (data instanceof Tensor) {
+    // torch.tensor(t) copies (and warns that clone().detach() says so more clearly)
+    values = data.data();
+    shape = [...data.shape];
+    inferred = data.dtype;
+  } else if (ArrayBuffer.isView(data)) {
     if (data instanceof DataView) throw new FluxionError(`${op}: DataView is not supported; pass a typed array`);
     if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
       values = Int32Array.from(data as BigInt64Array, (v) => int64ToInt32(op, v));
@@ -102,8 +115,9 @@ export function tensor(data: TensorData, opts?: CreateOptions & { shape?: readon
     const { shape: s, flat } = flattenNested(op, data as NestedArray);
     shape = s;
     const allBool = flat.length > 0 && flat.every((v) => typeof v === "boolean");
-    const anyBig = flat.some((v) => typeof v === "bigint");
-    inferred = allBool ? "bool" : anyBig ? "int32" : DEFAULT_FLOAT;
+    // bigints mark integer data; plain numbers alongside them keep it integer only if whole
+    const intData = flat.some((v) => typeof v === "bigint") && flat.every((v) => typeof v !== "number" || Number.isInteger(v));
+    inferred = allBool ? "bool" : intData ? "int32" : DEFAULT_FLOAT;
     values = flat.map((v) => (typeof v === "bigint" ? int64ToInt32(op, v) : Number(v)));
   }
   if (opts?.shape) {
@@ -123,14 +137,21 @@ export function scalarTensor(value: number | boolean, dtype: DType, device = "cp
   return dispatch("full", [], { shape: [], dtype, value: Number(value) }, device);
 }
 
+/**
+ * A tensor filled with `value`: float32 for numbers, bool for booleans, unless `dtype` says otherwise.
+ * @example full([2, 3], 7); full([2], 1, { dtype: "int32" })
+ */
 export function full(shape: number | readonly number[], value: number | boolean, opts?: CreateOptions): Tensor {
   const op = "full";
   const dtype = dtypeOf(opts, typeof value === "boolean" ? "bool" : DEFAULT_FLOAT, op);
+  if (dtype === "int32" && typeof value === "number") int64ToInt32(op, Math.trunc(value));
   return finish(dispatch("full", [], { shape: shapeArg(op, shape), dtype, value: Number(value) }, checkDevice(opts?.device, op)), opts, op);
 }
+/** @example zeros([2, 3]); zeros(4, { dtype: "int32" }) */
 export function zeros(shape: number | readonly number[], opts?: CreateOptions): Tensor {
   return full(shape, 0, { ...opts, dtype: opts?.dtype ?? DEFAULT_FLOAT });
 }
+/** @example ones([2, 3], { requiresGrad: true }) */
 export function ones(shape: number | readonly number[], opts?: CreateOptions): Tensor {
   return full(shape, 1, { ...opts, dtype: opts?.dtype ?? DEFAULT_FLOAT });
 }
@@ -142,26 +163,33 @@ export function empty(shape: number | readonly number[], opts?: CreateOptions): 
 function likeOpts(t: Tensor, opts?: CreateOptions): CreateOptions {
   return { dtype: t.dtype, device: t.device, ...opts };
 }
+/** Zeros with `t`'s shape, dtype and device (overridable through opts). */
 export function zerosLike(t: Tensor, opts?: CreateOptions): Tensor {
   return zeros(t.shape, likeOpts(t, opts));
 }
+/** Ones with `t`'s shape, dtype and device (overridable through opts). */
 export function onesLike(t: Tensor, opts?: CreateOptions): Tensor {
   return ones(t.shape, likeOpts(t, opts));
 }
+/** `value` with `t`'s shape, dtype and device (overridable through opts). */
 export function fullLike(t: Tensor, value: number | boolean, opts?: CreateOptions): Tensor {
   return full(t.shape, value, likeOpts(t, opts));
 }
+/** Like empty(): zero-filled, with `t`'s shape, dtype and device. */
 export function emptyLike(t: Tensor, opts?: CreateOptions): Tensor {
   return zeros(t.shape, likeOpts(t, opts));
 }
 
 /**
- * Values from start to end (exclusive) by step; arange(n) is 0..n-1.
- * All-integer arguments give int32, otherwise float32.
+ * Values from start to end (exclusive) by step; arange(n) is 0..n-1. All-integer arguments
+ * give int32, otherwise float32. The length is ceil((end - start) / step) computed in float64,
+ * as torch.arange, so arange(0, 1, 0.1) has 10 elements.
+ * @example arange(5); arange(1, 2, 0.25); arange(5, 0, -1)
  */
 export function arange(start: number, end?: number, step = 1, opts?: CreateOptions): Tensor {
   const op = "arange";
   if (end === undefined) [start, end] = [0, start];
+  if (!Number.isFinite(start) || !Number.isFinite(end)) throw new FluxionError(`${op}: unsupported range: start ${start} and end ${end} must be finite`);
   if (step === 0 || !Number.isFinite(step)) throw new FluxionError(`${op}: step must be nonzero and finite, got ${step}`);
   if ((end - start) / step < 0) throw new FluxionError(`${op}: upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`);
   const allInt = [start, end, step].every(Number.isInteger);
@@ -170,7 +198,11 @@ export function arange(start: number, end?: number, step = 1, opts?: CreateOptio
   return finish(dispatch("range", [], { start, step, n, dtype }, checkDevice(opts?.device, op)), opts, op);
 }
 
-/** `steps` evenly spaced values from start to end inclusive. */
+/**
+ * `steps` evenly spaced values from start to end inclusive; both endpoints are exact (the
+ * second half counts back from `end`, as torch does).
+ * @example linspace(0, 1, 5) // [0, 0.25, 0.5, 0.75, 1]
+ */
 export function linspace(start: number, end: number, steps: number, opts?: CreateOptions): Tensor {
   const op = "linspace";
   if (!Number.isInteger(steps) || steps < 0) throw new FluxionError(`${op}: number of steps must be a non-negative integer, got ${steps}`);
@@ -179,9 +211,15 @@ export function linspace(start: number, end: number, steps: number, opts?: Creat
   return finish(dispatch("range", [], { start, step, n: steps, dtype, end: steps > 1 ? end : undefined }, checkDevice(opts?.device, op)), opts, op);
 }
 
-/** Identity matrix n x m (m defaults to n). */
-export function eye(n: number, m: number = n, opts?: CreateOptions): Tensor {
+/**
+ * Identity matrix n x m (m defaults to n).
+ * @example eye(3); eye(2, 3); eye(3, { dtype: "float64" })
+ */
+export function eye(n: number, m?: number | CreateOptions, opts?: CreateOptions): Tensor;
+export function eye(n: number, mOrOpts?: number | CreateOptions, maybeOpts?: CreateOptions): Tensor {
   const op = "eye";
+  const m = typeof mOrOpts === "number" ? mOrOpts : n;
+  const opts = typeof mOrOpts === "object" ? mOrOpts : maybeOpts;
   const device = checkDevice(opts?.device, op);
   const dtype = dtypeOf(opts, DEFAULT_FLOAT, op);
   const out = dispatch("full", [], { shape: checkShape(op, [n, m]), dtype, value: 0 }, device);
@@ -204,20 +242,36 @@ function requireFloat(op: string, opts: CreateOptions | undefined): void {
   if (opts?.dtype !== undefined && !isFloating(opts.dtype)) throw new DTypeError(`${op}: expected a floating point dtype, got ${opts.dtype}`);
 }
 
-/** Uniform samples in [0, 1). */
+/**
+ * Uniform samples in [0, 1).
+ * @example rand([2, 3]); rand(4, { generator: new Generator(0) })
+ */
 export function rand(shape: number | readonly number[], opts?: RandomOptions): Tensor {
   requireFloat("rand", opts);
   return randomTensor("rand", { kind: "uniform", low: 0, high: 1 }, shape, opts, DEFAULT_FLOAT);
 }
-/** Standard normal samples. */
+/**
+ * Standard normal samples.
+ * @example manualSeed(0); randn([2, 3])
+ */
 export function randn(shape: number | readonly number[], opts?: RandomOptions): Tensor {
   requireFloat("randn", opts);
   return randomTensor("randn", { kind: "normal", mean: 0, std: 1 }, shape, opts, DEFAULT_FLOAT);
 }
-/** Integers uniform in [low, high). */
-export function randint(low: number, high: number, shape: number | readonly number[], opts?: RandomOptions): Tensor {
+/**
+ * Integers uniform in [low, high); `randint(high, shape)` draws from [0, high).
+ * @example randint(0, 10, [2, 3]); randint(6, [4], { dtype: "float32" })
+ */
+export function randint(high: number, shape: number | readonly number[], opts?: RandomOptions): Tensor;
+export function randint(low: number, high: number, shape: number | readonly number[], opts?: RandomOptions): Tensor;
+export function randint(a: number, b: number | readonly number[], c?: number | readonly number[] | RandomOptions, d?: RandomOptions): Tensor {
+  const [low, high, shape, opts] = typeof b === "number" ? [a, b, c as number | readonly number[], d] : [0, a, b, c as RandomOptions | undefined];
+  if (shape === undefined) throw new FluxionError("randint: missing the shape argument, e.g. randint(0, 10, [2, 3])");
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     throw new FluxionError(`randint: expected integers low < high, got low=${low}, high=${high}`);
+  }
+  if ((opts?.dtype ?? DEFAULT_INT) === "int32" && (low < -(2 ** 31) || high > 2 ** 31)) {
+    throw new DTypeError(`randint: range [${low}, ${high}) does not fit in int32; pass a float dtype for larger ranges`);
   }
   return randomTensor("randint", { kind: "randint", low, high }, shape, opts, DEFAULT_INT);
 }
@@ -231,9 +285,11 @@ export function bernoulli(p: Tensor, opts?: RandomOptions): Tensor {
   if (!isFloating(p.dtype)) throw new DTypeError(`bernoulli: expected a floating point probability tensor, got ${p.dtype}`);
   return randomTensor("bernoulli", { kind: "bernoulli" }, p.shape, { ...opts, requiresGrad: false }, p.dtype, p.detach());
 }
+/** rand() with `t`'s shape, dtype and device. */
 export function randLike(t: Tensor, opts?: RandomOptions): Tensor {
   return rand(t.shape, { dtype: t.dtype, device: t.device, ...opts });
 }
+/** randn() with `t`'s shape, dtype and device. */
 export function randnLike(t: Tensor, opts?: RandomOptions): Tensor {
   return randn(t.shape, { dtype: t.dtype, device: t.device, ...opts });
 }

@@ -4,6 +4,7 @@
  * otherwise, scientific when the range is wide), same line width (80), and tensors over
  * 1000 elements summarised with `...` keeping 3 items at each edge.
  */
+import { DEFAULT_FLOAT, DEFAULT_INT } from "./dtype.js";
 import { contiguousStrides } from "./shape.js";
 import type { Tensor } from "./tensor.js";
 
@@ -14,16 +15,65 @@ function nonFinite(v: number): string {
   return v !== v ? "nan" : v > 0 ? "inf" : "-inf";
 }
 
-/** Python's "{:.Ne}": at least two exponent digits. */
-function toSci(v: number, precision: number): string {
-  if (!Number.isFinite(v)) return nonFinite(v);
-  const s = v.toExponential(precision);
-  return s.replace(/e([+-])(\d)$/, "e$10$2");
+/** A finite double's magnitude as an exact fraction m * 2^e (m, e integers). */
+const f64 = new Float64Array(1);
+const u64 = new BigUint64Array(f64.buffer);
+function exactBinary(a: number): { m: bigint; e: number } {
+  f64[0] = a;
+  const bits = u64[0]!;
+  const exp = Number((bits >> 52n) & 0x7ffn);
+  const frac = bits & 0xfffffffffffffn;
+  return exp === 0 ? { m: frac, e: -1074 } : { m: frac | 0x10000000000000n, e: exp - 1075 };
 }
 
-function toFixed(v: number, precision: number): string {
+/**
+ * round(a * 10^k) for a finite a >= 0, computed exactly with ties to even, as Python's
+ * float formatting does. (JS toFixed/toExponential break exact ties upwards, so 0.03125
+ * would print as 0.0313 where PyTorch prints 0.0312.)
+ */
+function roundScaled(a: number, k: number): bigint {
+  const { m, e } = exactBinary(a);
+  let num = m, den = 1n;
+  if (e >= 0) num <<= BigInt(e);
+  else den <<= BigInt(-e);
+  if (k >= 0) num *= 10n ** BigInt(k);
+  else den *= 10n ** BigInt(-k);
+  const q = num / den, r2 = (num % den) * 2n;
+  return r2 > den || (r2 === den && (q & 1n) === 1n) ? q + 1n : q;
+}
+
+function signOf(v: number): string {
+  return v < 0 || Object.is(v, -0) ? "-" : "";
+}
+
+/** Python's "{:.Nf}". */
+export function formatFixed(v: number, precision: number): string {
   if (!Number.isFinite(v)) return nonFinite(v);
-  return v.toFixed(precision);
+  const digits = roundScaled(Math.abs(v), precision).toString().padStart(precision + 1, "0");
+  const body = precision === 0 ? digits : digits.slice(0, -precision) + "." + digits.slice(-precision);
+  return signOf(v) + body;
+}
+
+/** Python's "{:.Ne}": ties to even, at least two exponent digits. */
+export function formatSci(v: number, precision: number): string {
+  if (!Number.isFinite(v)) return nonFinite(v);
+  const a = Math.abs(v);
+  let exp = 0, n = 0n;
+  if (a !== 0) {
+    const lo = 10n ** BigInt(precision), hi = lo * 10n;
+    exp = Math.floor(Math.log10(a));
+    // log10 can be off by one near powers of ten, and rounding can carry into a new digit
+    for (let tries = 0; tries < 4; tries++) {
+      n = roundScaled(a, precision - exp);
+      if (n >= hi) exp++;
+      else if (n < lo) exp--;
+      else break;
+    }
+  }
+  const digits = n.toString().padStart(precision + 1, "0");
+  const mant = precision === 0 ? digits : digits[0] + "." + digits.slice(1);
+  const e = Math.abs(exp).toString().padStart(2, "0");
+  return `${signOf(v)}${mant}e${exp < 0 ? "-" : "+"}${e}`;
 }
 
 class Formatter {
@@ -45,12 +95,12 @@ class Formatter {
     if (this.intMode) {
       if (max / min > 1000 || max > 1e8) {
         this.sciMode = true;
-        for (const v of finite) this.width = Math.max(this.width, toSci(v, p).length);
-      } else for (const v of finite) this.width = Math.max(this.width, toFixed(v, 0).length + 1);
+        for (const v of finite) this.width = Math.max(this.width, formatSci(v, p).length);
+      } else for (const v of finite) this.width = Math.max(this.width, formatFixed(v, 0).length + 1);
     } else if (max / min > 1000 || max > 1e8 || min < 1e-4) {
       this.sciMode = true;
-      for (const v of finite) this.width = Math.max(this.width, toSci(v, p).length);
-    } else for (const v of finite) this.width = Math.max(this.width, toFixed(v, p).length);
+      for (const v of finite) this.width = Math.max(this.width, formatSci(v, p).length);
+    } else for (const v of finite) this.width = Math.max(this.width, formatFixed(v, p).length);
   }
 
   private plain(v: number): string {
@@ -60,9 +110,9 @@ class Formatter {
   format(v: number): string {
     let s: string;
     if (!this.floating) s = this.plain(v);
-    else if (this.sciMode) s = toSci(v, printOptions.precision);
-    else if (this.intMode) s = Number.isFinite(v) ? toFixed(v, 0) + "." : nonFinite(v);
-    else s = toFixed(v, printOptions.precision);
+    else if (this.sciMode) s = formatSci(v, printOptions.precision);
+    else if (this.intMode) s = Number.isFinite(v) ? formatFixed(v, 0) + "." : nonFinite(v);
+    else s = formatFixed(v, printOptions.precision);
     return s.padStart(this.width);
   }
 }
@@ -113,13 +163,18 @@ export function formatTensor(t: Tensor): string {
   const prefix = "tensor(";
   const indent = prefix.length;
   const suffixes: string[] = [];
+  if (t.device !== "cpu") suffixes.push(`device='${t.device}'`);
   let body: string;
   if (t.numel() === 0) {
+    // as PyTorch: the shape unless it is (0,), and any dtype but the default float one,
+    // since there are no values to tell an integer tensor from a float one
     body = "[]";
-    if (t.ndim !== 1) suffixes.push(`size=(${t.shape.join(", ")}${t.ndim === 1 ? "," : ""})`);
-  } else body = formatValues(t, indent);
-  if (t.device !== "cpu") suffixes.push(`device='${t.device}'`);
-  if (!(t.dtype === "float32" || t.dtype === "int32" || t.dtype === "bool")) suffixes.push(`dtype=${t.dtype}`);
+    if (t.ndim !== 1) suffixes.push(`size=(${t.shape.join(", ")})`);
+    if (t.dtype !== DEFAULT_FLOAT) suffixes.push(`dtype=${t.dtype}`);
+  } else {
+    body = formatValues(t, indent);
+    if (!(t.dtype === DEFAULT_FLOAT || t.dtype === DEFAULT_INT || t.dtype === "bool")) suffixes.push(`dtype=${t.dtype}`);
+  }
   if (t.gradFn) suffixes.push(`grad_fn=<${t.gradFn.name}>`);
   else if (t.requiresGrad) suffixes.push("requires_grad=True");
   let out = prefix + body;

@@ -1,5 +1,5 @@
 /**
- * Random numbers: xoshiro128** seeded through splitmix32, so the same seed gives the same
+ * Random numbers: xoshiro128** seeded through splitmix64, so the same seed gives the same
  * numbers on every platform. `manualSeed` reseeds the default generator; a `Generator` can
  * also be passed per call (`randn([2, 3], { generator })`), as in PyTorch.
  */
@@ -14,21 +14,26 @@ export class Generator {
     this.manualSeed(seed ?? Date.now() ^ Math.floor(Math.random() * 0x7fffffff));
   }
 
-  /** Reseeds the generator; returns it so `new Generator().manualSeed(1)` chains. */
+  /**
+   * Reseeds the generator; returns it so `new Generator().manualSeed(1)` chains. Like
+   * torch.manual_seed the seed is an integer (fractions are truncated; negatives are taken
+   * as their 64-bit two's complement), and every 64-bit seed gives its own stream.
+   */
   manualSeed(seed: number): this {
     if (!Number.isFinite(seed)) throw new FluxionError(`manualSeed: seed must be a finite number, got ${seed}`);
-    this._seed = seed;
-    // splitmix32 over the low and high 32 bits of the seed fills the state (never all zero)
-    let z = (seed >>> 0) ^ Math.floor(seed / 2 ** 32);
-    for (let i = 0; i < 4; i++) {
-      z = (z + 0x9e3779b9) | 0;
-      let t = z ^ (z >>> 16);
-      t = Math.imul(t, 0x21f0aaad);
-      t ^= t >>> 15;
-      t = Math.imul(t, 0x735a2d97);
-      t ^= t >>> 15;
-      this.s[i] = t;
+    this._seed = Math.trunc(seed);
+    // splitmix64 over the 64-bit seed fills the 128-bit state; it is a bijection per output,
+    // so distinct seeds give distinct states
+    let z = BigInt.asUintN(64, BigInt(this._seed));
+    for (let i = 0; i < 4; i += 2) {
+      z = BigInt.asUintN(64, z + 0x9e3779b97f4a7c15n);
+      let t = BigInt.asUintN(64, (z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n);
+      t = BigInt.asUintN(64, (t ^ (t >> 27n)) * 0x94d049bb133111ebn);
+      t ^= t >> 31n;
+      this.s[i] = Number(t & 0xffffffffn);
+      this.s[i + 1] = Number(t >> 32n);
     }
+    if (this.s.every((w) => w === 0)) this.s[0] = 1; // xoshiro's one forbidden state
     this.spareNormal = null;
     return this;
   }
@@ -43,6 +48,12 @@ export class Generator {
   }
   setState(state: readonly number[]): void {
     if (state.length !== 5) throw new FluxionError(`Generator.setState: expected 5 numbers, got ${state.length}`);
+    const words = state.slice(0, 4);
+    if (!words.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32)) {
+      throw new FluxionError(`Generator.setState: the first 4 numbers must be unsigned 32-bit integers, got [${words.join(", ")}]`);
+    }
+    if (words.every((w) => w === 0)) throw new FluxionError("Generator.setState: the state words are all zero, which xoshiro128** never leaves");
+    if (!Number.isNaN(state[4]) && !Number.isFinite(state[4])) throw new FluxionError(`Generator.setState: the 5th number (pending normal sample) must be finite or NaN, got ${state[4]}`);
     for (let i = 0; i < 4; i++) this.s[i] = state[i]!;
     this.spareNormal = Number.isNaN(state[4]) ? null : state[4]!;
   }

@@ -19,7 +19,9 @@ export function contiguousStrides(shape: Shape): number[] {
   return strides;
 }
 
+/** Row-major layout check; as in PyTorch, size-1 dims' strides don't matter and empty tensors are contiguous. */
 export function isContiguousLayout(shape: Shape, strides: Shape): boolean {
+  if (shape.includes(0)) return true;
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     if (shape[i] !== 1 && strides[i] !== s) return false;

@@ -67,13 +67,19 @@ export class Tensor {
   size(dim: number): number;
   size(dim?: number): number[] | number {
     if (dim === undefined) return [...this.shape];
+    this._checkHasDims("size", dim);
     return this.shape[normalizeDim("size", dim, this.ndim)]!;
   }
   stride(): number[];
   stride(dim: number): number;
   stride(dim?: number): number[] | number {
     if (dim === undefined) return [...this.strides];
+    this._checkHasDims("stride", dim);
     return this.strides[normalizeDim("stride", dim, this.ndim)]!;
+  }
+  /** size(d)/stride(d) of a 0-d tensor would read past its (empty) shape. */
+  private _checkHasDims(op: string, dim: number): void {
+    if (this.ndim === 0) throw new IndexError(`${op}: dimension specified as ${dim} but tensor has no dimensions`);
   }
   isContiguous(): boolean {
     return isContiguousLayout(this.shape, this.strides);

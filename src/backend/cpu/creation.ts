@@ -1,4 +1,5 @@
 /** CPU primitives that create tensors: full, range, fromHost and random. */
+import { FluxionError } from "../../errors.js";
 import { isHalf, type DType } from "../../tensor/dtype.js";
 import { float32ToBFloat16Bits, float32ToFloat16Bits } from "../../tensor/half.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -47,8 +48,12 @@ export function random(inputs: readonly Tensor[], attrs: PrimitiveAttrs["random"
   const f64 = dtype === "float64";
   switch (dist.kind) {
     case "uniform": {
+      // draw only as many bits as the dtype's significand holds, so rounding to the dtype
+      // never turns a value just under 1 into 1 (rand must stay in [0, 1))
       const span = dist.high - dist.low;
-      for (let i = 0; i < n; i++) d[i] = enc(dist.low + span * (f64 ? g.nextDouble() : g.nextFloat()));
+      const bits = dtype === "bfloat16" ? 8 : dtype === "float16" ? 11 : 24;
+      const scale = 2 ** -bits;
+      for (let i = 0; i < n; i++) d[i] = enc(dist.low + span * (f64 ? g.nextDouble() : (g.nextUint32() >>> (32 - bits)) * scale));
       break;
     }
     case "normal":
@@ -71,6 +76,9 @@ export function random(inputs: readonly Tensor[], attrs: PrimitiveAttrs["random"
     }
     case "bernoulli": {
       const p = inputs[0]!.data();
+      for (let i = 0; i < n; i++) {
+        if (!(p[i]! >= 0 && p[i]! <= 1)) throw new FluxionError(`bernoulli: expected all probabilities in [0, 1], got p=${p[i]} at flat index ${i}`);
+      }
       for (let i = 0; i < n; i++) d[i] = enc(g.nextDouble() < p[i]! ? 1 : 0);
       break;
     }

@@ -10,7 +10,7 @@ export function unary(inputs: readonly Tensor[], attrs: PrimitiveAttrs["unary"],
   const x = inputs[0]!;
   const def = UNARY_OPS[attrs.op];
   const out = alloc(x.shape, def.kind === "predicate" ? "bool" : x.dtype, device);
-  runElementwise(x.shape, outOperand(out), [operand(x)], def.js, attrs.params);
+  runElementwise(x.shape, outOperand(out), [operand(x)], boolResult(def.js, out.dtype, def.kind), attrs.params);
   return [out];
 }
 
@@ -19,8 +19,13 @@ export function binary(inputs: readonly Tensor[], attrs: PrimitiveAttrs["binary"
   const def = BINARY_OPS[attrs.op];
   const shape = broadcastShapes(attrs.op, a.shape, b.shape);
   const out = alloc(shape, def.kind === "predicate" ? "bool" : a.dtype, device);
-  runElementwise(shape, outOperand(out), [broadcastOperand(a, shape), broadcastOperand(b, shape)], def.js);
+  runElementwise(shape, outOperand(out), [broadcastOperand(a, shape), broadcastOperand(b, shape)], boolResult(def.js, out.dtype, def.kind));
   return [out];
+}
+
+/** Arithmetic on bool operands (true + true) must store true, not 2: test the value against 0. */
+function boolResult(expr: string, outDtype: string, kind: string): string {
+  return outDtype === "bool" && kind !== "predicate" ? `((${expr}) !== 0)` : expr;
 }
 
 export function where(inputs: readonly Tensor[], _attrs: PrimitiveAttrs["where"], device: string): Tensor[] {

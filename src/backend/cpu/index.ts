@@ -9,11 +9,12 @@ import { reduce, scan } from "./reduce.js";
 import { cat, gather, indexPut, pad, scatter, view } from "./structure.js";
 import { sort, unique } from "./sort.js";
 import { fromHost, full, random, range } from "./creation.js";
+import { fold, unfold } from "./conv.js";
 
 export const cpuBackend: Backend = {
   name: "cpu",
   describe: () => "TypeScript kernels",
-  ops: { unary, binary, where, cast, reduce, scan, view, copy, assign, matmul, cat, pad, gather, scatter, indexPut, sort, unique, random, full, range, fromHost },
+  ops: { unary, binary, where, cast, reduce, scan, view, copy, assign, matmul, cat, pad, gather, scatter, indexPut, sort, unique, unfold, fold, random, full, range, fromHost },
 };
 
 registerBackend(cpuBackend);

@@ -40,8 +40,8 @@ function gemm(M: number, N: number, K: number, A: Work, pa: number, rsA: number,
   for (; i < M; i++) {
     const c0 = i * N, a0 = pa + i * rsA;
     for (let k = 0; k < K; k++) {
+      // no skipping of zeros: 0 * inf and 0 * NaN must give NaN
       const x0 = A[a0 + k * csA]!;
-      if (x0 === 0) continue;
       const bk = k * N;
       for (let j = 0; j < N; j++) C[c0 + j] += x0 * B[bk + j]!;
     }
@@ -74,6 +74,13 @@ export function matmul(inputs: readonly Tensor[], _attrs: PrimitiveAttrs["matmul
     if (direct && csB === 1) {
       const bd = b.storage.data as Work;
       for (let k = 0; k < K; k++) Bp.set(bd.subarray(pb + k * rsB, pb + k * rsB + N), k * N);
+    } else if (direct) {
+      // strided (e.g. transposed) B: gather without a per-element closure call
+      const bd = b.storage.data as Work;
+      for (let k = 0; k < K; k++) {
+        const src = pb + k * rsB, dst = k * N;
+        for (let j = 0; j < N; j++) Bp[dst + j] = bd[src + j * csB]!;
+      }
     } else for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) Bp[k * N + j] = readB(pb + k * rsB + j * csB);
     const dst = direct ? (outData.subarray(t * M * N, (t + 1) * M * N) as Work) : C!.fill(0);
     if (Aw) {

@@ -13,14 +13,21 @@ import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBFloat16Bits, flo
 
 const H = { bf2f: bfloat16BitsToFloat32, h2f: float16BitsToFloat32, f2bf: float32ToBFloat16Bits, f2h: float32ToFloat16Bits };
 
-const REDUCERS: Record<ReduceOpName, { init: string; step: string; result: string }> = {
-  sum: { init: "let acc = 0;", step: "acc += v;", result: "acc" },
-  prod: { init: "let acc = 1;", step: "acc *= v;", result: "acc" },
-  max: { init: "let acc = R > 0 ? rd(a[q]) : NaN;", step: "if (v > acc || v !== v) acc = v;", result: "acc" },
-  min: { init: "let acc = R > 0 ? rd(a[q]) : NaN;", step: "if (v < acc || v !== v) acc = v;", result: "acc" },
+/**
+ * Per op: the accumulator's start, the step folding in value `v` (at position `j` of the
+ * run) and the result. max/min/argmax/argmin start from the run's first element (the op
+ * layer rejects empty runs for them, except all/any: bool min/max, whose empty result is
+ * the identity `empty`).
+ */
+const REDUCERS: Record<ReduceOpName, { init: string; step: string; first: boolean }> = {
+  sum: { init: "0", step: "acc += v;", first: false },
+  prod: { init: "1", step: "acc *= v;", first: false },
+  // a NaN wins and stays (NaN compares false, so nothing replaces it)
+  max: { init: "0", step: "if (v > acc || v !== v) acc = v;", first: true },
+  min: { init: "0", step: "if (v < acc || v !== v) acc = v;", first: true },
   // first occurrence wins; a NaN counts as the extreme and the first NaN is kept
-  argmax: { init: "let best = rd(a[q]), bi = 0;", step: "if (best === best && (v > best || v !== v)) { best = v; bi = j; }", result: "bi" },
-  argmin: { init: "let best = rd(a[q]), bi = 0;", step: "if (best === best && (v < best || v !== v)) { best = v; bi = j; }", result: "bi" },
+  argmax: { init: "0", step: "if (acc === acc && (v > acc || v !== v)) { acc = v; bi = j; }", first: true },
+  argmin: { init: "0", step: "if (acc === acc && (v < acc || v !== v)) { acc = v; bi = j; }", first: true },
 };
 
 type ReduceFn = (kept: number[], o: unknown, a: unknown, sa: number[], pa0: number, R: number, rs: number) => void;
@@ -33,31 +40,81 @@ function writeExpr(d: DType, v: string): string {
   return d === "bfloat16" ? `H.f2bf(${v})` : d === "float16" ? `H.f2h(${v})` : v;
 }
 
-function compileReduce(op: ReduceOpName, inD: DType, outD: DType): ReduceFn {
-  const key = `${op}:${inD}>${outD}`;
+/** The result of reducing an empty run: the identity of bool min (all) / max (any). */
+function emptyValue(op: ReduceOpName, inD: DType): string {
+  if (op === "sum") return "0";
+  if (op === "prod") return "1";
+  if (inD === "bool" && (op === "min" || op === "max")) return op === "min" ? "1" : "0";
+  return op === "argmax" || op === "argmin" ? "0" : "NaN";
+}
+
+/**
+ * Two loop shapes. "inner": each output walks its run (best when the run is contiguous).
+ * "outer": the kept dims' innermost is contiguous and the run is strided (a sum over dim 0
+ * of a matrix), so rows of the run are swept in order into a row of accumulators, reading
+ * memory sequentially instead of striding down columns.
+ */
+function compileReduce(op: ReduceOpName, inD: DType, outD: DType, shape: "inner" | "outer"): ReduceFn {
+  const key = `${op}:${inD}>${outD}:${shape}`;
   let fn = cache.get(key);
   if (fn) return fn;
   const r = REDUCERS[op];
-  const src = `
-const rd = (r) => ${readExpr(inD)};
-return function reduce(kept, o, a, sa, pa0, R, rs) {
+  const isArg = op === "argmax" || op === "argmin";
+  const result = isArg ? "bi" : "acc";
+  const empty = emptyValue(op, inD);
+  const advance = (last: string) => `
+    for (let d = ${last}; d >= 0; d--) {
+      pa += sa[d];
+      if (++idx[d] < kept[d]) break;
+      idx[d] = 0;
+      pa -= sa[d] * kept[d];
+    }`;
+  const body = shape === "inner"
+    ? `
   const nd = kept.length;
   let outer = 1;
   for (let d = 0; d < nd; d++) outer *= kept[d];
   const idx = new Int32Array(nd);
   let pa = pa0;
   for (let k = 0; k < outer; k++) {
-    let q = pa;
-    ${r.init}
-    for (let j = 0; j < R; j++) { const v = rd(a[q]); ${r.step} q += rs; }
-    o[k] = ${writeExpr(outD, r.result)};
-    for (let d = nd - 1; d >= 0; d--) {
-      pa += sa[d];
-      if (++idx[d] < kept[d]) break;
-      idx[d] = 0;
-      pa -= sa[d] * kept[d];
+    if (R === 0) { o[k] = ${writeExpr(outD, empty)}; } else {
+      let q = pa, j0 = 0, bi = 0;
+      let acc = ${r.first ? "rd(a[q])" : r.init};
+      ${r.first ? "q += rs; j0 = 1;" : ""}
+      for (let j = j0; j < R; j++) { const v = rd(a[q]); ${r.step} q += rs; }
+      o[k] = ${writeExpr(outD, result)};
     }
-  }
+    ${advance("nd - 1")}
+  }`
+    : `
+  const nd = kept.length, n0 = kept[nd - 1];
+  let outer = 1;
+  for (let d = 0; d < nd - 1; d++) outer *= kept[d];
+  const accs = new Float64Array(n0);
+  const bis = new Int32Array(n0);
+  const idx = new Int32Array(nd);
+  let pa = pa0, ko = 0;
+  for (let k = 0; k < outer; k++) {
+    if (R === 0) { for (let i = 0; i < n0; i++) o[ko + i] = ${writeExpr(outD, empty)}; } else {
+      ${r.first ? "for (let i = 0; i < n0; i++) accs[i] = rd(a[pa + i]);" : `accs.fill(${r.init});`}
+      ${isArg ? "bis.fill(0);" : ""}
+      for (let j = ${r.first ? 1 : 0}; j < R; j++) {
+        let q = pa + j * rs;
+        for (let i = 0; i < n0; i++, q++) {
+          const v = rd(a[q]);
+          let acc = accs[i]${isArg ? ", bi = bis[i]" : ""};
+          ${r.step}
+          accs[i] = acc;${isArg ? " bis[i] = bi;" : ""}
+        }
+      }
+      for (let i = 0; i < n0; i++) { ${isArg ? "const bi = bis[i];" : "const acc = accs[i];"} o[ko + i] = ${writeExpr(outD, result)}; }
+    }
+    ko += n0;
+    ${advance("nd - 2")}
+  }`;
+  const src = `
+const rd = (r) => ${readExpr(inD)};
+return function reduce(kept, o, a, sa, pa0, R, rs) {${body}
 };`;
   fn = new Function("H", src)(H) as ReduceFn;
   cache.set(key, fn);
@@ -82,14 +139,17 @@ function splitRun(x: Tensor, axes: readonly number[], device: string): { x: Tens
 
 export function reduce(inputs: readonly Tensor[], attrs: PrimitiveAttrs["reduce"], device: string): Tensor[] {
   const x0 = inputs[0]!;
-  const axes = [...attrs.axes].sort((a, b) => a - b);
+  // dims past the last name nothing (a 0-d tensor's dim 0): reducing over them is a copy
+  const axes = attrs.axes.filter((a) => a < x0.ndim).sort((a, b) => a - b);
   const outShape = x0.shape.flatMap((s, d) => (axes.includes(d) ? (attrs.keepdim ? [1] : []) : [s]));
   const isArg = attrs.op === "argmax" || attrs.op === "argmin";
   const outD: DType = isArg ? "int32" : x0.dtype;
   const out = alloc(outShape, outD, device);
   if (out.numel() === 0) return [out];
   const { x, kept, keptStrides, R, rs } = splitRun(x0, axes, device);
-  compileReduce(attrs.op, x.dtype, outD)(kept, out.storage.data, x.storage.data, keptStrides, x.offset, R, rs);
+  const nk = kept.length;
+  const shape = nk > 0 && keptStrides[nk - 1] === 1 && rs > 1 && kept[nk - 1]! >= 4 ? "outer" : "inner";
+  compileReduce(attrs.op, x.dtype, outD, shape)(kept, out.storage.data, x.storage.data, keptStrides, x.offset, R, rs);
   return [out];
 }
 
@@ -101,6 +161,8 @@ export function scan(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scan"], d
   const out = alloc(x.shape, x.dtype, device);
   if (out.numel() === 0) return [out];
   const axis = attrs.axis;
+  // a 0-d input scans a run of one element
+  const R = x.ndim === 0 ? 1 : x.shape[axis]!;
   const keptAxes = x.shape.map((_, d) => d).filter((d) => d !== axis);
   const kept = collapseDims(keptAxes.map((d) => x.shape[d]!), [keptAxes.map((d) => out.strides[d]!), keptAxes.map((d) => x.strides[d]!)]);
   const key = `${attrs.op}:${x.dtype}`;
@@ -127,6 +189,6 @@ return function scan(kept, o, so, a, sa, pa0, R, ors, ars) {
 };`)(H) as ScanFn;
     scanCache.set(key, fn);
   }
-  fn(kept.shape, out.storage.data, kept.strides[0]!, x.storage.data, kept.strides[1]!, x.offset, x.shape[axis]!, out.strides[axis]!, x.strides[axis]!);
+  fn(kept.shape, out.storage.data, kept.strides[0]!, x.storage.data, kept.strides[1]!, x.offset, R, out.strides[axis] ?? 0, x.strides[axis] ?? 0);
   return [out];
 }

@@ -1,5 +1,5 @@
 /** CPU primitives that move or select elements: view, cat, pad, gather, scatter, indexPut. */
-import { IndexError, fmtShape } from "../../errors.js";
+import { IndexError, ShapeError, fmtShape } from "../../errors.js";
 import { Tensor } from "../../tensor/tensor.js";
 import type { PrimitiveAttrs } from "../primitives.js";
 import { assign, cast, copy } from "./elementwise.js";
@@ -63,9 +63,19 @@ function checkAxisIndex(op: string, v: number, size: number, axis: number, shape
   }
 }
 
+/**
+ * gather/scatter's shape rule, checked before any element is read or written: index has x's
+ * number of dims and is no larger than `other` in every dim but `axis` (axis -1: in every dim).
+ */
+function checkIndexShape(op: string, index: Tensor, other: Tensor, axis: number): void {
+  const ok = index.ndim === other.ndim && index.shape.every((s, d) => d === axis || s <= other.shape[d]!);
+  if (!ok) throw new ShapeError(`${op}: index of shape ${fmtShape(index.shape)} does not fit a tensor of shape ${fmtShape(other.shape)}${axis >= 0 ? ` outside dimension ${axis}` : ""}`);
+}
+
 export function gather(inputs: readonly Tensor[], attrs: PrimitiveAttrs["gather"], device: string): Tensor[] {
   const [x, index] = inputs as [Tensor, Tensor];
   const axis = attrs.axis;
+  checkIndexShape("gather", index, x, axis);
   const out = alloc(index.shape, x.dtype, device);
   const od = out.storage.data, xd = x.storage.data;
   const size = x.shape[axis]!;
@@ -78,10 +88,17 @@ export function gather(inputs: readonly Tensor[], attrs: PrimitiveAttrs["gather"
   return [out];
 }
 
+/** a + b in a kernel's storage type: logical or for bool (so a Uint8Array stays 0/1). */
+function adder(dtype: string): (a: number, b: number) => number {
+  return dtype === "bool" ? (a, b) => (a || b ? 1 : 0) : (a, b) => a + b;
+}
+
 export function scatter(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scatter"], device: string): Tensor[] {
   const [x, index, src] = inputs as [Tensor, Tensor, Tensor];
   const axis = attrs.axis;
   const size = x.shape[axis]!;
+  checkIndexShape("scatter", index, x, axis);
+  checkIndexShape("scatter", index, src, -1);
   forEachIndex(index, (v) => checkAxisIndex("scatter", v, size, axis, x.shape));
   if (isHalf(x.dtype) && attrs.reduce === "add") {
     // accumulate in float32 and round once at the end
@@ -91,13 +108,14 @@ export function scatter(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scatte
   const out = copy([x], {}, device)[0]!;
   const od = out.storage.data, sd = src.storage.data;
   const add = attrs.reduce === "add";
+  const plus = adder(x.dtype);
   forEachIndex(index, (v, _pos, coords) => {
     let p = 0, q = src.offset;
     for (let d = 0; d < coords.length; d++) {
       p += (d === axis ? v : coords[d]!) * out.strides[d]!;
       q += coords[d]! * src.strides[d]!;
     }
-    od[p] = add ? od[p]! + sd[q]! : sd[q]!;
+    od[p] = add ? plus(od[p]!, sd[q]!) : sd[q]!;
   });
   return [out];
 }
@@ -110,8 +128,11 @@ export function indexPut(inputs: readonly Tensor[], attrs: PrimitiveAttrs["index
   const [dst, index, values] = inputs as [Tensor, Tensor, Tensor];
   const n = dst.numel();
   const idx = index._rawContiguous();
+  if (values.numel() !== 1 && values.numel() !== idx.length) {
+    throw new ShapeError(`indexPut: got ${values.numel()} values (shape ${fmtShape(values.shape)}) for ${idx.length} indices; expected one value per index, or a single value`);
+  }
   for (const v of idx) {
-    if (v < 0 || v >= n) throw new IndexError(`indexPut: index ${v} is out of bounds for a tensor of ${n} elements (shape ${fmtShape(dst.shape)})`);
+    if (v < 0 || v >= n || !Number.isInteger(v)) throw new IndexError(`indexPut: index ${v} is out of bounds for a tensor of ${n} elements (shape ${fmtShape(dst.shape)})`);
   }
   if (isHalf(dst.dtype) && attrs.accumulate) {
     // accumulate in float32 and round once at the end
@@ -124,6 +145,7 @@ export function indexPut(inputs: readonly Tensor[], attrs: PrimitiveAttrs["index
   const vals = (values.dtype === dst.dtype ? values : cast([values], { dtype: dst.dtype }, device)[0]!)._rawContiguous();
   const dd = dst.storage.data;
   const nd = dst.ndim;
+  const plus = adder(dst.dtype);
   for (let k = 0; k < idx.length; k++) {
     let rem = idx[k]!, p = dst.offset;
     for (let d = nd - 1; d >= 0; d--) {
@@ -132,7 +154,7 @@ export function indexPut(inputs: readonly Tensor[], attrs: PrimitiveAttrs["index
       rem = Math.floor(rem / s);
     }
     const v = vals[vals.length === 1 ? 0 : k]!;
-    dd[p] = attrs.accumulate ? dd[p]! + v : v;
+    dd[p] = attrs.accumulate ? plus(dd[p]!, v) : v;
   }
   return [dst];
 }

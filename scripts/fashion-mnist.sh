@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The main job in one command: installs what is missing (npm packages; Debian's
+# Fashion-MNIST package when the data is not found and we are root), then trains.
+# Arguments go to examples/fashion-mnist.ts, e.g. --epochs 5 --lr 0.01 --model cnn.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -d node_modules ] || npm ci --no-audit --no-fund
+data_dir="${FLUXION_DATA:-/usr/share/datasets/fashion-mnist}"
+if [ ! -f "$data_dir/train-images-idx3-ubyte.gz" ] && [ ! -f "$data_dir/train-images-idx3-ubyte" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "Fashion-MNIST not found in $data_dir: installing Debian's dataset-fashion-mnist"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist
+fi
+exec node --import tsx examples/fashion-mnist.ts "$@"

@@ -1,0 +1,177 @@
+/**
+ * Map-style datasets (torch.utils.data): the abstract Dataset, TensorDataset, Subset,
+ * ConcatDataset and randomSplit.
+ *
+ * A dataset may also offer `getBatch(indices)`, returning an already collated batch; the
+ * DataLoader uses it instead of `get` + collate when no custom collateFn is given. That is
+ * the fast path: TensorDataset gathers whole rows with one copy per batch, so an epoch of
+ * 60000 small items costs ~1000 copies rather than 60000 item tensors.
+ */
+import { FluxionError, IndexError, ShapeError, fmtShape } from "../errors.js";
+import { randperm } from "../tensor/creation.js";
+import type { Generator } from "../tensor/random.js";
+import { Tensor } from "../tensor/tensor.js";
+import type { Collated } from "./collate.js";
+import { gatherRows } from "./host.js";
+
+/**
+ * A map-style dataset: `length` items, item i from `get(i)`. Subclass it and implement both
+ * (torch's `__len__` and `__getitem__`).
+ * @example
+ * class Squares extends data.Dataset<[Tensor, number]> {
+ *   get length() { return 100; }
+ *   get(i: number): [Tensor, number] { return [tensor([i]), i * i]; }
+ * }
+ */
+export abstract class Dataset<T> {
+  /** Number of items. */
+  abstract readonly length: number;
+  /** Item i, for 0 <= i < length. */
+  abstract get(index: number): T;
+  /** Optional fast path: the collated batch of these items (what defaultCollate would make). */
+  getBatch?(indices: readonly number[]): Collated<T>;
+
+  /** Number of items (torch's len(dataset)). */
+  len(): number {
+    return this.length;
+  }
+
+  *[Symbol.iterator](): Iterator<T> {
+    for (let i = 0; i < this.length; i++) yield this.get(i);
+  }
+
+  /** @internal Throws a clear IndexError unless 0 <= i < length (negative i counts from the end). */
+  protected checkIndex(i: number): number {
+    const n = this.length;
+    if (!Number.isInteger(i) || i < -n || i >= n) throw new IndexError(`${this.constructor.name}.get: index ${i} is out of range for a dataset of ${n} items`);
+    return i < 0 ? i + n : i;
+  }
+}
+
+/**
+ * A dataset of tensors sharing their first dim: item i is `[t0[i], t1[i], ...]`.
+ * Batches are gathered with one copy per tensor (the DataLoader fast path).
+ * @example
+ * const ds = new data.TensorDataset(randn([100, 784]), randint(0, 10, [100]));
+ * const [x, y] = ds.get(0); // x: [784], y: 0-d int32
+ */
+export class TensorDataset<T extends Tensor[] = Tensor[]> extends Dataset<T> {
+  readonly tensors: T;
+
+  constructor(...tensors: T) {
+    super();
+    if (tensors.length === 0) throw new FluxionError("TensorDataset: expected at least one tensor");
+    tensors.forEach((t, k) => {
+      if (!(t instanceof Tensor)) throw new FluxionError(`TensorDataset: argument ${k} is not a Tensor`);
+      if (t.ndim === 0) throw new ShapeError(`TensorDataset: tensor ${k} is 0-d; every tensor needs a first dim indexing items`);
+    });
+    const n = tensors[0]!.shape[0]!;
+    const bad = tensors.findIndex((t) => t.shape[0] !== n);
+    if (bad >= 0) {
+      throw new ShapeError(`TensorDataset: size mismatch between tensors: tensor 0 has shape ${fmtShape(tensors[0]!.shape)}, tensor ${bad} has shape ${fmtShape(tensors[bad]!.shape)} (the first dims must match)`);
+    }
+    this.tensors = tensors;
+  }
+
+  get length(): number {
+    return this.tensors[0]!.shape[0]!;
+  }
+
+  get(index: number): T {
+    const i = this.checkIndex(index);
+    return this.tensors.map((t) => t.select(0, i)) as T;
+  }
+
+  override getBatch(indices: readonly number[]): Collated<T> {
+    return this.tensors.map((t) => gatherRows("TensorDataset.getBatch", t.detach(), indices)) as Collated<T>;
+  }
+}
+
+/**
+ * The items of `dataset` at `indices`, in that order.
+ * @example
+ * const firstHundred = new data.Subset(train, [...Array(100).keys()]);
+ */
+export class Subset<T> extends Dataset<T> {
+  readonly indices: readonly number[];
+
+  constructor(
+    readonly dataset: Dataset<T>,
+    indices: ArrayLike<number>,
+  ) {
+    super();
+    const n = dataset.length;
+    this.indices = Array.from(indices, (i) => {
+      if (!Number.isInteger(i) || i < 0 || i >= n) throw new IndexError(`Subset: index ${i} is out of range for a dataset of ${n} items`);
+      return i;
+    });
+    if (dataset.getBatch) this.getBatch = (idx) => dataset.getBatch!(idx.map((i) => this.indices[this.checkIndex(i)]!));
+  }
+
+  get length(): number {
+    return this.indices.length;
+  }
+
+  get(index: number): T {
+    return this.dataset.get(this.indices[this.checkIndex(index)]!);
+  }
+}
+
+/**
+ * Several datasets one after another.
+ * @example
+ * const all = new data.ConcatDataset([trainSet, extraSet]);
+ */
+export class ConcatDataset<T> extends Dataset<T> {
+  private readonly ends: number[] = [];
+
+  constructor(readonly datasets: readonly Dataset<T>[]) {
+    super();
+    if (datasets.length === 0) throw new FluxionError("ConcatDataset: expected at least one dataset");
+    let total = 0;
+    for (const d of datasets) this.ends.push((total += d.length));
+  }
+
+  get length(): number {
+    return this.ends[this.ends.length - 1]!;
+  }
+
+  get(index: number): T {
+    const i = this.checkIndex(index);
+    const k = this.ends.findIndex((e) => i < e);
+    return this.datasets[k]!.get(i - (k === 0 ? 0 : this.ends[k - 1]!));
+  }
+}
+
+/**
+ * Splits a dataset into non-overlapping random subsets (torch.utils.data.random_split).
+ * `lengths` are item counts summing to the dataset's length, or fractions summing to 1
+ * (floored, with the remainder handed out one by one from the first subset on).
+ * The same generator seed gives the same split.
+ * @example
+ * const [train, val] = data.randomSplit(full, [0.9, 0.1], { generator: new Generator(42) });
+ */
+export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], opts: { generator?: Generator } = {}): Subset<T>[] {
+  const n = dataset.length;
+  const sum = lengths.reduce((a, b) => a + b, 0);
+  let counts: number[];
+  if (lengths.length > 0 && Math.abs(sum - 1) < 1e-9 && lengths.every((f) => f >= 0 && f <= 1)) {
+    counts = lengths.map((f) => Math.floor(n * f));
+    let rest = n - counts.reduce((a, b) => a + b, 0);
+    for (let i = 0; rest > 0; i = (i + 1) % counts.length, rest--) counts[i]!++;
+  } else {
+    if (!lengths.every((c) => Number.isInteger(c) && c >= 0)) {
+      throw new FluxionError(`randomSplit: lengths must be non-negative integers or fractions summing to 1, got [${lengths.join(", ")}]`);
+    }
+    if (sum !== n) throw new FluxionError(`randomSplit: sum of input lengths (${sum}) does not equal the length of the input dataset (${n})`);
+    counts = [...lengths];
+  }
+  const perm = randperm(n, { generator: opts.generator }).data();
+  const out: Subset<T>[] = [];
+  let start = 0;
+  for (const c of counts) {
+    out.push(new Subset(dataset, perm.subarray(start, start + c)));
+    start += c;
+  }
+  return out;
+}

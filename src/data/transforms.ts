@@ -1,0 +1,310 @@
+/**
+ * Transforms (torchvision.transforms): Compose, ToTensor, Normalize, RandomHorizontalFlip,
+ * RandomCrop, Lambda. Each works on one item or on a batch:
+ *   - ByteImage: [H, W(, C)] one image, or a batched ByteImage [N, H, W(, C)];
+ *   - Tensor: [H, W] or [C, H, W] one image, [N, C, H, W] a batch.
+ * Random transforms draw from a Generator (default: the global one) and, on a batch, make
+ * an independent choice per image. Datasets apply a "batchable" transform to whole batches
+ * (the DataLoader fast path); Lambda is per item unless told otherwise.
+ */
+import { FluxionError, ShapeError, fmtShape } from "../errors.js";
+import { isFloating, type TypedArray } from "../tensor/dtype.js";
+import { float32ToBFloat16Bits, float32ToFloat16Bits } from "../tensor/half.js";
+import { defaultGenerator, type Generator } from "../tensor/random.js";
+import { Tensor } from "../tensor/tensor.js";
+import { tensorFromRaw } from "./host.js";
+import { ByteImage } from "./image.js";
+
+/**
+ * A transform: call `forward(x)` (nn.Module's name for it; `apply` would clash with
+ * Function.prototype.apply when TypeScript infers a dataset's item type from a plain
+ * function). Subclass it for your own, or pass a plain function.
+ */
+export abstract class Transform<I = any, O = any> {
+  /** True when forward() accepts a batch as well as a single item. */
+  readonly batchable: boolean = true;
+  abstract forward(x: I): O;
+}
+
+/** Anything datasets and Compose accept as a transform. */
+export type TransformLike<I = any, O = any> = Transform<I, O> | ((x: I) => O);
+
+/** Applies a transform object or function. */
+export function applyTransform<I, O>(t: TransformLike<I, O>, x: I): O {
+  return typeof t === "function" ? t(x) : t.forward(x);
+}
+
+/** Whether `t` may be applied to a whole batch (plain functions are assumed per-item). */
+export function isBatchable(t: TransformLike | undefined): boolean {
+  return t === undefined || (typeof t !== "function" && t.batchable);
+}
+
+/**
+ * Applies transforms in order.
+ * @example
+ * const t = new Compose([new ToTensor(), new Normalize([0.5], [0.5])]);
+ */
+export class Compose extends Transform {
+  override readonly batchable: boolean;
+  constructor(readonly transforms: readonly TransformLike[]) {
+    super();
+    this.batchable = transforms.every(isBatchable);
+  }
+  forward(x: unknown): any {
+    return this.transforms.reduce((v, t) => applyTransform(t, v), x);
+  }
+}
+
+/**
+ * Wraps a function as a transform. Pass `{ batchable: true }` when it also handles batches.
+ * @example
+ * const flat = new Lambda((x: Tensor) => x.flatten(-3), { batchable: true });
+ */
+export class Lambda<I = any, O = any> extends Transform<I, O> {
+  override readonly batchable: boolean;
+  constructor(
+    readonly fn: (x: I) => O,
+    opts: { batchable?: boolean } = {},
+  ) {
+    super();
+    this.batchable = opts.batchable ?? false;
+  }
+  forward(x: I): O {
+    return this.fn(x);
+  }
+}
+
+/**
+ * 8-bit pixels to a float32 tensor: a ByteImage [H, W(, C)] becomes [C, H, W] (a batch
+ * [N, C, H, W]) with values p / 255 in [0, 1], or mapped linearly onto `range`
+ * (`{ range: [-1, 1] }` gives 2p/255 - 1). An int32 tensor is scaled the same way keeping
+ * its layout; a floating tensor passes through unchanged (as torchvision does).
+ * @example
+ * new ToTensor().forward(new ByteImage(new Uint8Array([0, 255]), [1, 2])); // tensor([[[0., 1.]]])
+ */
+export class ToTensor extends Transform<ByteImage | Tensor, Tensor> {
+  readonly range: readonly [number, number];
+  private readonly lut = new Float32Array(256);
+
+  constructor(opts: { range?: readonly [number, number] } = {}) {
+    super();
+    const [lo, hi] = (this.range = opts.range ?? [0, 1]);
+    for (let p = 0; p < 256; p++) this.lut[p] = p === 0 ? lo : p === 255 ? hi : lo + (p * (hi - lo)) / 255;
+  }
+
+  forward(x: ByteImage | Tensor): Tensor {
+    if (x instanceof Tensor) {
+      if (isFloating(x.dtype)) return x;
+      const [lo, hi] = this.range;
+      return x.to("float32").mul((hi - lo) / 255).add(lo);
+    }
+    if (!(x instanceof ByteImage)) throw new FluxionError(`ToTensor: expected a ByteImage or a Tensor, got ${typeof x}`);
+    const n = x.count, h = x.height, w = x.width, c = x.channels;
+    const src = x.pixels, lut = this.lut, out = new Float32Array(src.length);
+    const plane = h * w;
+    if (c === 1) for (let i = 0; i < src.length; i++) out[i] = lut[src[i]!]!;
+    else {
+      // HWC -> CHW per image
+      for (let b = 0; b < n; b++) {
+        const base = b * plane * c;
+        for (let p = 0; p < plane; p++) for (let k = 0; k < c; k++) out[base + k * plane + p] = lut[src[base + p * c + k]!]!;
+      }
+    }
+    return tensorFromRaw(out, x.batched ? [n, c, h, w] : [c, h, w], "float32");
+  }
+}
+
+function perChannel(op: string, v: number | readonly number[], name: string): number[] {
+  const arr = typeof v === "number" ? [v] : [...v];
+  if (arr.length === 0 || !arr.every(Number.isFinite)) throw new FluxionError(`${op}: ${name} must be a finite number or a non-empty list of them, got ${JSON.stringify(v)}`);
+  return arr;
+}
+
+/**
+ * (x - mean[c]) / std[c] per channel, on float tensors [C, H, W] or [N, C, H, W] ([H, W]
+ * with one mean/std). A single number applies to every channel.
+ * @example
+ * new Normalize([0.2860], [0.3530]).forward(x) // Fashion-MNIST's mean and std
+ */
+export class Normalize extends Transform<Tensor, Tensor> {
+  readonly mean: readonly number[];
+  readonly std: readonly number[];
+
+  constructor(mean: number | readonly number[], std: number | readonly number[]) {
+    super();
+    this.mean = perChannel("Normalize", mean, "mean");
+    this.std = perChannel("Normalize", std, "std");
+    if (this.std.some((s) => s === 0)) throw new FluxionError(`Normalize: std evaluated to zero after conversion (std = [${this.std.join(", ")}]), leading to division by zero`);
+    if (this.mean.length !== this.std.length && this.mean.length !== 1 && this.std.length !== 1) {
+      throw new FluxionError(`Normalize: mean has ${this.mean.length} values but std has ${this.std.length}`);
+    }
+  }
+
+  forward(x: Tensor): Tensor {
+    if (!(x instanceof Tensor)) throw new FluxionError("Normalize: expected a float tensor; apply ToTensor first to convert images");
+    if (!isFloating(x.dtype)) throw new FluxionError(`Normalize: expected a floating point tensor, got ${x.dtype}; apply ToTensor first`);
+    const k = Math.max(this.mean.length, this.std.length);
+    const channels = x.ndim >= 3 ? x.shape[x.ndim - 3]! : 1;
+    if (x.ndim < 2) throw new ShapeError(`Normalize: expected an image tensor [C, H, W] or a batch [N, C, H, W], got shape ${fmtShape(x.shape)}`);
+    if (k !== 1 && k !== channels) {
+      throw new ShapeError(`Normalize: ${k} mean/std values for an image with ${channels} channels (shape ${fmtShape(x.shape)})`);
+    }
+    const shape = k === 1 ? [1] : [k, 1, 1];
+    const fill = (v: readonly number[]) => tensorFromRaw(Float32Array.from({ length: k }, (_, i) => v[v.length === 1 ? 0 : i]!), shape, "float32").to(x.dtype);
+    return x.sub(fill(this.mean)).div(fill(this.std));
+  }
+}
+
+/** How an image or batch is laid out: N images, each [A, H, W, B] (A = CHW channels, B = HWC channels). */
+interface Layout {
+  n: number;
+  a: number;
+  h: number;
+  w: number;
+  b: number;
+  src: TypedArray;
+  /** Rebuilds the same kind of input from new elements with new H and W. */
+  rebuild(raw: TypedArray, h: number, w: number): ByteImage | Tensor;
+  /** The stored representation of a fill value. */
+  encode(v: number): number;
+}
+
+function layoutOf(op: string, x: ByteImage | Tensor): Layout {
+  if (x instanceof ByteImage) {
+    const lead = x.batched ? [x.count] : [];
+    const tail = x.shape.length === (x.batched ? 4 : 3) ? [x.channels] : [];
+    return {
+      n: x.count, a: 1, h: x.height, w: x.width, b: x.channels, src: x.pixels,
+      rebuild: (raw, h, w) => new ByteImage(raw as Uint8Array, [...lead, h, w, ...tail], x.batched),
+      encode: (v) => Math.min(255, Math.max(0, Math.round(v))),
+    };
+  }
+  if (!(x instanceof Tensor)) throw new FluxionError(`${op}: expected a ByteImage or a Tensor, got ${typeof x}`);
+  if (x.ndim < 2 || x.ndim > 4) throw new ShapeError(`${op}: expected an image [H, W] / [C, H, W] or a batch [N, C, H, W], got shape ${fmtShape(x.shape)}`);
+  const batched = x.ndim === 4;
+  const h = x.shape[x.ndim - 2]!, w = x.shape[x.ndim - 1]!;
+  const lead = x.shape.slice(0, x.ndim - 2);
+  const dtype = x.dtype;
+  return {
+    n: batched ? x.shape[0]! : 1, a: x.ndim >= 3 ? x.shape[x.ndim - 3]! : 1, h, w, b: 1, src: x._rawContiguous(),
+    rebuild: (raw, nh, nw) => tensorFromRaw(raw, [...lead, nh, nw], dtype, x.device),
+    encode: dtype === "bfloat16" ? float32ToBFloat16Bits : dtype === "float16" ? float32ToFloat16Bits : dtype === "bool" ? (v) => (v ? 1 : 0) : (v) => v,
+  };
+}
+
+function sameArrayType(src: TypedArray, n: number): TypedArray {
+  return new (src.constructor as new (n: number) => TypedArray)(n);
+}
+
+/**
+ * Mirrors images left-right with probability p (each image of a batch independently).
+ * @example
+ * const flip = new RandomHorizontalFlip(0.5, { generator: new Generator(0) });
+ */
+export class RandomHorizontalFlip extends Transform<ByteImage | Tensor, ByteImage | Tensor> {
+  readonly generator: Generator | undefined;
+  constructor(
+    readonly p = 0.5,
+    opts: { generator?: Generator } = {},
+  ) {
+    super();
+    if (!(p >= 0 && p <= 1)) throw new FluxionError(`RandomHorizontalFlip: p must be a probability in [0, 1], got ${p}`);
+    this.generator = opts.generator;
+  }
+
+  forward<X extends ByteImage | Tensor>(x: X): X {
+    const L = layoutOf("RandomHorizontalFlip", x);
+    const g = this.generator ?? defaultGenerator;
+    const flips = Array.from({ length: L.n }, () => g.nextFloat() < this.p);
+    if (!flips.some(Boolean)) return x;
+    const { src, a, h, w, b } = L;
+    const out = sameArrayType(src, src.length);
+    const per = a * h * w * b, rowLen = w * b;
+    for (let s = 0; s < L.n; s++) {
+      const base = s * per;
+      if (!flips[s]) {
+        out.set(src.subarray(base, base + per), base);
+        continue;
+      }
+      for (let r = 0; r < a * h; r++) {
+        const row = base + r * rowLen;
+        for (let c = 0; c < w; c++) for (let k = 0; k < b; k++) out[row + c * b + k] = src[row + (w - 1 - c) * b + k]!;
+      }
+    }
+    return L.rebuild(out, h, w) as X;
+  }
+}
+
+export interface RandomCropOptions {
+  /** Border added before cropping: all sides, [left/right, top/bottom] or [left, top, right, bottom]. */
+  padding?: number | readonly [number, number] | readonly [number, number, number, number];
+  /** Value of the padded border (default 0). */
+  fill?: number;
+  /** Pad further when the image is smaller than the crop, instead of failing. */
+  padIfNeeded?: boolean;
+  generator?: Generator;
+}
+
+/**
+ * Crops a random size[0] x size[1] window, after optional padding (each image of a batch
+ * gets its own window). The window's top row is drawn first, then its left column.
+ * @example
+ * const crop = new RandomCrop(28, { padding: 4 }); // the classic CIFAR/MNIST augmentation
+ */
+export class RandomCrop extends Transform<ByteImage | Tensor, ByteImage | Tensor> {
+  readonly size: readonly [number, number];
+  readonly padding: readonly [number, number, number, number];
+  readonly fill: number;
+  readonly padIfNeeded: boolean;
+  readonly generator: Generator | undefined;
+
+  constructor(size: number | readonly [number, number], opts: RandomCropOptions = {}) {
+    super();
+    this.size = typeof size === "number" ? [size, size] : [size[0], size[1]];
+    if (!this.size.every((s) => Number.isInteger(s) && s > 0)) throw new FluxionError(`RandomCrop: size must be positive integers, got ${JSON.stringify(size)}`);
+    const p = opts.padding ?? 0;
+    this.padding = typeof p === "number" ? [p, p, p, p] : p.length === 2 ? [p[0], p[1], p[0], p[1]] : [p[0], p[1], p[2], p[3]];
+    if (!this.padding.every((v) => Number.isInteger(v) && v >= 0)) throw new FluxionError(`RandomCrop: padding must be non-negative integers, got ${JSON.stringify(p)}`);
+    this.fill = opts.fill ?? 0;
+    this.padIfNeeded = opts.padIfNeeded ?? false;
+    this.generator = opts.generator;
+  }
+
+  forward<X extends ByteImage | Tensor>(x: X): X {
+    const L = layoutOf("RandomCrop", x);
+    const [th, tw] = this.size;
+    let [pl, pt, pr, pb] = this.padding;
+    if (this.padIfNeeded) {
+      if (L.h + pt + pb < th) { const d = th - (L.h + pt + pb); pt += d; pb += d; }
+      if (L.w + pl + pr < tw) { const d = tw - (L.w + pl + pr); pl += d; pr += d; }
+    }
+    const hp = L.h + pt + pb, wp = L.w + pl + pr;
+    if (hp < th || wp < tw) {
+      throw new ShapeError(`RandomCrop: required crop size ${th}x${tw} is larger than the (padded) input image ${hp}x${wp}; pass { padIfNeeded: true } or more padding`);
+    }
+    const g = this.generator ?? defaultGenerator;
+    const { src, a, h, w, b } = L;
+    const fill = L.encode(this.fill);
+    const out = sameArrayType(src, L.n * a * th * tw * b);
+    const inPer = a * h * w * b, outPer = a * th * tw * b;
+    for (let s = 0; s < L.n; s++) {
+      const top = g.nextBelow(hp - th + 1) - pt, left = g.nextBelow(wp - tw + 1) - pl;
+      for (let c = 0; c < a; c++) {
+        for (let y = 0; y < th; y++) {
+          const sy = top + y;
+          const outRow = s * outPer + (c * th + y) * tw * b;
+          if (sy < 0 || sy >= h) {
+            out.fill(fill, outRow, outRow + tw * b);
+            continue;
+          }
+          const inRow = s * inPer + (c * h + sy) * w * b;
+          for (let xx = 0; xx < tw; xx++) {
+            const sx = left + xx;
+            for (let k = 0; k < b; k++) out[outRow + xx * b + k] = sx < 0 || sx >= w ? fill : src[inRow + sx * b + k]!;
+          }
+        }
+      }
+    }
+    return L.rebuild(out, th, tw) as X;
+  }
+}

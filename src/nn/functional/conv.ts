@@ -1,0 +1,207 @@
+/**
+ * F.conv1d, F.conv2d and F.convTranspose2d, composed from the unfold/fold primitives and
+ * one batched matmul per call (im2col): forward is W · unfold(x); autograd then derives the
+ * input gradient (Wᵀ · dy, folded back) and the weight gradient (dy · unfold(x)ᵀ) from the
+ * matmul and unfold rules. Nothing here touches a kernel directly.
+ */
+import { ShapeError, fmtShape } from "../../errors.js";
+import { pad } from "../../ops/shape_ops.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { fold, unfold, windowOutputSize } from "./fold.js";
+
+export type IntOrPair = number | readonly [number, number];
+export type IntOrSingle = number | readonly [number];
+export type ConvPadding2d = IntOrPair | "same" | "valid";
+export type ConvPadding1d = IntOrSingle | "same" | "valid";
+
+export interface Conv2dOptions {
+  stride?: IntOrPair;
+  /** Zero padding per side, or "valid" (none) or "same" (output size = input size; stride 1 only). */
+  padding?: ConvPadding2d;
+  dilation?: IntOrPair;
+  groups?: number;
+}
+export interface Conv1dOptions {
+  stride?: IntOrSingle;
+  padding?: ConvPadding1d;
+  dilation?: IntOrSingle;
+  groups?: number;
+}
+export interface ConvTranspose2dOptions {
+  stride?: IntOrPair;
+  padding?: IntOrPair;
+  outputPadding?: IntOrPair;
+  groups?: number;
+  dilation?: IntOrPair;
+}
+
+/** @internal Normalises an int-or-tuple argument to `n` non-negative integers. */
+export function _tupleOf(op: string, name: string, v: number | readonly number[], n: number, min = 0): number[] {
+  const t = typeof v === "number" ? new Array<number>(n).fill(v) : [...v];
+  if (t.length !== n || !t.every((x) => Number.isInteger(x) && x >= min)) {
+    throw new ShapeError(`${op}: ${name} must be ${n === 1 ? "an integer" : `an integer or ${n} integers`} >= ${min}, got ${JSON.stringify(v)}`);
+  }
+  return t;
+}
+
+/**
+ * @internal Checks a convolution input's rank (and, given inChannels, its channel count):
+ * returns it batched and whether it was unbatched. `op` names the caller in messages
+ * ("conv2d", or "Conv2d" from the module).
+ */
+export function _checkConvInput(op: string, x: Tensor, inChannels: number | null, spatial: 1 | 2): { batched: Tensor; unbatched: boolean } {
+  const dims = spatial === 2 ? "[N, C, H, W]" : "[N, C, L]";
+  const lo = spatial + 1, hi = spatial + 2;
+  const ok = x.ndim === lo || x.ndim === hi;
+  const c = ok ? x.shape[x.ndim - spatial - 1] : undefined;
+  if (!ok || (inChannels !== null && c !== inChannels)) {
+    throw new ShapeError(`${op}: expected a ${lo}-D or ${hi}-D input ${dims}${inChannels !== null ? ` with C = ${inChannels}` : ""}, got shape ${fmtShape(x.shape)}`);
+  }
+  const unbatched = x.ndim === lo;
+  return { batched: unbatched ? x.unsqueeze(0) : x, unbatched };
+}
+
+/** torch's "Given groups=..., weight of size ..., expected input[...] to have ... channels" check. */
+function checkGroups(op: string, x: Tensor, weight: Tensor, groups: number): void {
+  if (!Number.isInteger(groups) || groups < 1) throw new ShapeError(`${op}: groups must be a positive integer, got ${groups}`);
+  const O = weight.shape[0]!, C = x.shape[1]!, want = weight.shape[1]! * groups;
+  if (O % groups !== 0) throw new ShapeError(`${op}: out_channels (weight ${fmtShape(weight.shape)} dim 0 = ${O}) must be divisible by groups (${groups})`);
+  if (C !== want) {
+    throw new ShapeError(`${op}: Given groups=${groups}, weight of size ${fmtShape(weight.shape)}, expected input${fmtShape(x.shape)} to have ${want} channels, but got ${C} channels instead`);
+  }
+}
+
+interface Conv2dArgs {
+  stride: number[];
+  padding: number[];
+  dilation: number[];
+  groups: number;
+}
+
+/** The core: x [N, C, H, W], weight [O, C/groups, kh, kw] -> [N, O, oh, ow]. */
+function conv2dCore(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, a: Conv2dArgs): Tensor {
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const [O, Cg, kh, kw] = weight.shape as [number, number, number, number];
+  const G = a.groups;
+  const ph = H + 2 * a.padding[0]!, pw = W + 2 * a.padding[1]!;
+  const ekh = a.dilation[0]! * (kh - 1) + 1, ekw = a.dilation[1]! * (kw - 1) + 1;
+  if (ekh > ph || ekw > pw) {
+    throw new ShapeError(`${op}: Calculated padded input size per channel: (${ph} x ${pw}). Kernel size: (${ekh} x ${ekw}). Kernel size can't be greater than actual input size (input ${fmtShape(x.shape)}, weight ${fmtShape(weight.shape)}, padding (${a.padding.join(", ")}), dilation (${a.dilation.join(", ")}))`);
+  }
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== O)) throw new ShapeError(`${op}: expected bias of shape [${O}], got ${fmtShape(bias.shape)}`);
+  const opts = { stride: a.stride as [number, number], padding: a.padding as [number, number], dilation: a.dilation as [number, number] };
+  const oh = windowOutputSize(H, kh, a.stride[0]!, a.padding[0]!, a.dilation[0]!);
+  const ow = windowOutputSize(W, kw, a.stride[1]!, a.padding[1]!, a.dilation[1]!);
+  const K = Cg * kh * kw;
+  let out: Tensor;
+  if (kh === 1 && kw === 1 && a.stride[0] === 1 && a.stride[1] === 1 && a.padding[0] === 0 && a.padding[1] === 0 && G === 1) {
+    // pointwise convolution: no im2col needed
+    out = weight.reshape([O, C]).matmul(x.reshape([N, C, H * W]));
+  } else {
+    const cols = unfold(x, [kh, kw], opts); // [N, C*kh*kw, L], channel-major so groups are contiguous
+    if (G === 1) out = weight.reshape([O, K]).matmul(cols);
+    else out = weight.reshape([G, O / G, K]).matmul(cols.reshape([N, G, K, oh * ow]));
+  }
+  out = out.reshape([N, O, oh, ow]);
+  return bias ? out.add(bias.reshape([1, O, 1, 1])) : out;
+}
+
+/** Resolves "same"/"valid"/ints to symmetric padding plus the extra right/bottom padding "same" may need. */
+function resolvePadding(op: string, padding: ConvPadding2d, kernel: number[], dilation: number[], stride: number[]): { sym: number[]; extra: number[] } {
+  if (padding === "valid") return { sym: [0, 0], extra: [0, 0] };
+  if (padding === "same") {
+    if (stride.some((s) => s !== 1)) throw new ShapeError(`${op}: padding='same' is not supported for strided convolutions (stride (${stride.join(", ")}))`);
+    const total = kernel.map((k, i) => dilation[i]! * (k - 1));
+    const sym = total.map((t) => Math.floor(t / 2));
+    return { sym, extra: total.map((t, i) => t - 2 * sym[i]!) };
+  }
+  if (typeof padding === "string") throw new ShapeError(`${op}: invalid padding string ${JSON.stringify(padding)}; expected "valid" or "same"`);
+  return { sym: _tupleOf(op, "padding", padding, 2), extra: [0, 0] };
+}
+
+/**
+ * 2-D convolution (cross-correlation, as torch) over [N, C, H, W] or unbatched [C, H, W].
+ * @example F.conv2d(x, weight, bias, { stride: 2, padding: 1 }) // x [8, 3, 32, 32], weight [16, 3, 3, 3] -> [8, 16, 16, 16]
+ */
+export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: Conv2dOptions): Tensor {
+  return conv2dNamed("conv2d", x, weight, bias, opts);
+}
+
+function conv2dNamed(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: Conv2dOptions | undefined): Tensor {
+  if (weight.ndim !== 4) throw new ShapeError(`${op}: expected a 4-D weight [out_channels, in_channels/groups, kH, kW], got shape ${fmtShape(weight.shape)}`);
+  const groups = opts?.groups ?? 1;
+  const { batched, unbatched } = _checkConvInput(op, x, null, 2);
+  checkGroups(op, batched, weight, groups);
+  const stride = _tupleOf(op, "stride", opts?.stride ?? 1, 2, 1);
+  const dilation = _tupleOf(op, "dilation", opts?.dilation ?? 1, 2, 1);
+  const { sym, extra } = resolvePadding(op, opts?.padding ?? 0, weight.shape.slice(2), dilation, stride);
+  // asymmetric "same": pad the extra element on the right/bottom first, as torch does
+  const input = extra[0] || extra[1] ? pad(batched, [0, extra[1]!, 0, extra[0]!]) : batched;
+  const y = conv2dCore(op, input, weight, bias, { stride, padding: sym, dilation, groups });
+  return unbatched ? y.squeeze(0) : y;
+}
+
+/**
+ * 1-D convolution over [N, C, L] or unbatched [C, L] (a 2-D convolution with height 1).
+ * @example F.conv1d(x, weight, null, { padding: "same" }) // x [4, 2, 10], weight [6, 2, 3] -> [4, 6, 10]
+ */
+export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: Conv1dOptions): Tensor {
+  const op = "conv1d";
+  if (weight.ndim !== 3) throw new ShapeError(`${op}: expected a 3-D weight [out_channels, in_channels/groups, kL], got shape ${fmtShape(weight.shape)}`);
+  const groups = opts?.groups ?? 1;
+  const { batched, unbatched } = _checkConvInput(op, x, null, 1);
+  checkGroups(op, batched, weight, groups);
+  const stride = _tupleOf(op, "stride", opts?.stride ?? 1, 1, 1)[0]!;
+  const dilation = _tupleOf(op, "dilation", opts?.dilation ?? 1, 1, 1)[0]!;
+  const p = opts?.padding ?? 0;
+  const padding: ConvPadding2d = typeof p === "string" ? p : [0, _tupleOf(op, "padding", p, 1)[0]!];
+  const y = conv2dNamed(op, batched.unsqueeze(2), weight.unsqueeze(2), bias, { stride: [1, stride], padding, dilation: [1, dilation], groups }).squeeze(2);
+  return unbatched ? y.squeeze(0) : y;
+}
+
+/**
+ * Transposed 2-D convolution (the gradient of conv2d with respect to its input), with
+ * weight [in_channels, out_channels/groups, kH, kW] as torch. Output size per dim:
+ * (in - 1)·stride - 2·padding + dilation·(k - 1) + outputPadding + 1.
+ * @example F.convTranspose2d(x, weight, null, { stride: 2, padding: 1, outputPadding: 1 }) // [1, 4, 5, 5] -> [1, C, 10, 10] for k = 3
+ */
+export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTranspose2dOptions): Tensor {
+  const op = "convTranspose2d";
+  if (weight.ndim !== 4) throw new ShapeError(`${op}: expected a 4-D weight [in_channels, out_channels/groups, kH, kW], got shape ${fmtShape(weight.shape)}`);
+  const G = opts?.groups ?? 1;
+  if (!Number.isInteger(G) || G < 1) throw new ShapeError(`${op}: groups must be a positive integer, got ${G}`);
+  const { batched, unbatched } = _checkConvInput(op, x, null, 2);
+  if (batched.shape[1] !== weight.shape[0]) {
+    throw new ShapeError(`${op}: Given transposed=1, weight of size ${fmtShape(weight.shape)}, expected input${fmtShape(batched.shape)} to have ${weight.shape[0]} channels, but got ${batched.shape[1]} channels instead`);
+  }
+  const stride = _tupleOf(op, "stride", opts?.stride ?? 1, 2, 1);
+  const padding = _tupleOf(op, "padding", opts?.padding ?? 0, 2);
+  const outPad = _tupleOf(op, "outputPadding", opts?.outputPadding ?? 0, 2);
+  const dilation = _tupleOf(op, "dilation", opts?.dilation ?? 1, 2, 1);
+  outPad.forEach((p, i) => {
+    if (p >= stride[i]! && p >= dilation[i]!) throw new ShapeError(`${op}: output padding must be smaller than either stride or dilation, but got outputPadding (${outPad.join(", ")}), stride (${stride.join(", ")}), dilation (${dilation.join(", ")})`);
+  });
+  const [N, Cin, H, W] = batched.shape as [number, number, number, number];
+  const [, Og, kh, kw] = weight.shape as [number, number, number, number];
+  if (Cin % G !== 0) throw new ShapeError(`${op}: in_channels (${Cin}) must be divisible by groups (${G})`);
+  const O = Og * G, Cg = Cin / G, k = kh * kw;
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== O)) throw new ShapeError(`${op}: expected bias of shape [${O}], got ${fmtShape(bias.shape)}`);
+  const full = [(H - 1) * stride[0]! + dilation[0]! * (kh - 1) + 1, (W - 1) * stride[1]! + dilation[1]! * (kw - 1) + 1];
+  const outSize = full.map((f, i) => f - 2 * padding[i]! + outPad[i]!);
+  if (outSize.some((s) => s <= 0)) throw new ShapeError(`${op}: output size (${outSize.join(", ")}) is non-positive for input ${fmtShape(batched.shape)}, weight ${fmtShape(weight.shape)}, padding (${padding.join(", ")})`);
+  // columns: each input pixel scatters weightᵀ · x into its output block
+  const xs = batched.reshape([N, G, Cg, H * W]);
+  const wt = weight.reshape([G, Cg, Og * k]).transpose(1, 2); // [G, Og*k, Cg]
+  const cols = wt.matmul(xs).reshape([N, O * k, H * W]);
+  const foldOpts = { stride: stride as [number, number], dilation: dilation as [number, number] };
+  let y: Tensor;
+  if (outPad[0]! < stride[0]! && outPad[1]! < stride[1]!) {
+    y = fold(cols, outSize as [number, number], [kh, kw], { ...foldOpts, padding: padding as [number, number] });
+  } else {
+    // outputPadding >= stride (allowed when < dilation): fold the full output, then crop/extend
+    const whole = fold(cols, full as [number, number], [kh, kw], foldOpts);
+    y = pad(whole, [-padding[1]!, outSize[1]! + padding[1]! - full[1]!, -padding[0]!, outSize[0]! + padding[0]! - full[0]!]);
+  }
+  if (bias) y = y.add(bias.reshape([1, O, 1, 1]));
+  return unbatched ? y.squeeze(0) : y;
+}

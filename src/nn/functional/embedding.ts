@@ -1,0 +1,103 @@
+/**
+ * F.embedding: rows of a weight matrix picked by integer indices (a gather along dim 0);
+ * its gradient adds each output row back into the row it came from (a scatter-add), with
+ * the paddingIdx row's gradient kept at zero. The two are each other's backward, so double
+ * backward works too. maxNorm renormalises the looked-up rows in place, as torch.
+ */
+import { dispatch } from "../../backend/dispatcher.js";
+import { record1 } from "../../autograd/record.js";
+import { noGrad } from "../../autograd/grad_mode.js";
+import { DTypeError, IndexError, ShapeError, fmtShape } from "../../errors.js";
+import { where } from "../../ops/elementwise.js";
+import { tensor, zeros } from "../../tensor/creation.js";
+import type { Tensor } from "../../tensor/tensor.js";
+
+export interface EmbeddingOptions {
+  /** Index whose row gets no gradient (and, in nn.Embedding, starts at zero). Negative counts from the end. */
+  paddingIdx?: number | null;
+  /** Rows looked up with a norm above this are rescaled in place to this norm. */
+  maxNorm?: number | null;
+  /** The p of the norm for maxNorm (default 2). */
+  normType?: number;
+  /** Divide each row's gradient by how often its index occurs in the batch. */
+  scaleGradByFreq?: boolean;
+}
+
+/** out[m] = w[idx[m]] for flat int32 idx [M]; backward scatter-adds into [V, D]. */
+function gatherRows(w: Tensor, idx: Tensor): Tensor {
+  const [V, D] = w.shape as [number, number];
+  const M = idx.shape[0]!;
+  const out = dispatch("gather", [w.detach(), idx.reshape([M, 1]).expand([M, D])], { axis: 0 });
+  return record1("EmbeddingBackward0", [w], out, [], ([g]) => [scatterRows(g!, idx, V)]);
+}
+
+/** out[v] = sum of src[m] with idx[m] = v, shape [V, D]; backward gathers. */
+function scatterRows(src: Tensor, idx: Tensor, V: number): Tensor {
+  const [M, D] = src.shape as [number, number];
+  const base = zeros([V, D], { dtype: src.dtype, device: src.device });
+  const out = dispatch("scatter", [base, idx.reshape([M, 1]).expand([M, D]), src.detach()], { axis: 0, reduce: "add" });
+  return record1("EmbeddingDenseBackward0", [src], out, [], ([g]) => [gatherRows(g!, idx)]);
+}
+
+/**
+ * Looks up rows of `weight` [numEmbeddings, dim] for integer indices of any shape:
+ * output shape = input shape + [dim].
+ * @example F.embedding(tensor([[0, 2], [1, 0]], { dtype: "int32" }), weight, { paddingIdx: 0 }) // [2, 2, dim]
+ */
+export function embedding(input: Tensor, weight: Tensor, opts?: EmbeddingOptions): Tensor {
+  const op = "embedding";
+  if (weight.ndim !== 2) throw new ShapeError(`${op}: expected a 2-D weight [num_embeddings, embedding_dim], got shape ${fmtShape(weight.shape)}`);
+  if (input.dtype !== "int32") throw new DTypeError(`${op}: expected integer (int32) indices, got ${input.dtype} (shape ${fmtShape(input.shape)}); convert with .to("int32")`);
+  const [V, D] = weight.shape as [number, number];
+  let pad = opts?.paddingIdx ?? null;
+  if (pad !== null) {
+    if (!Number.isInteger(pad) || pad < -V || pad >= V) throw new IndexError(`${op}: paddingIdx must be within num_embeddings (${V}), got ${pad}`);
+    if (pad < 0) pad += V;
+  }
+  const idx = input.reshape([-1]);
+  if (input.device === "cpu") {
+    const vals = idx.data();
+    for (let i = 0; i < vals.length; i++) {
+      const v = vals[i]!;
+      if (v < 0 || v >= V) throw new IndexError(`${op}: index ${v} is out of range for an embedding with ${V} rows (weight ${fmtShape(weight.shape)})`);
+    }
+    if (opts?.maxNorm !== undefined && opts.maxNorm !== null) renorm(weight, vals, opts.maxNorm, opts.normType ?? 2);
+  }
+  let src = weight;
+  if (pad !== null || opts?.scaleGradByFreq) src = gradScaled(weight, idx, pad, opts?.scaleGradByFreq ?? false);
+  return gatherRows(src, idx).reshape([...input.shape, D]);
+}
+
+/**
+ * Identity on the weight whose backward zeroes the padding row's gradient and, with
+ * scaleGradByFreq, divides each row's gradient by its count in the batch.
+ */
+function gradScaled(weight: Tensor, idx: Tensor, pad: number | null, byFreq: boolean): Tensor {
+  const V = weight.shape[0]!;
+  return record1("EmbeddingPaddingBackward0", [weight], weight.detach(), [], ([g]) => {
+    let r = g!;
+    const rows = Array.from({ length: V }, () => 1);
+    if (byFreq) {
+      const counts = new Array<number>(V).fill(0);
+      for (const v of idx.data()) counts[v]!++;
+      counts.forEach((c, v) => (rows[v] = c > 0 ? 1 / c : 1));
+    }
+    if (pad !== null) rows[pad] = 0;
+    const scale = tensor(rows, { dtype: g!.dtype, device: g!.device }).reshape([V, 1]);
+    r = r.mul(scale);
+    return [r];
+  });
+}
+
+/** torch's embedding_renorm_: rows referenced by `indices` with norm > maxNorm are scaled to maxNorm. */
+function renorm(weight: Tensor, indices: ArrayLike<number>, maxNorm: number, normType: number): void {
+  const V = weight.shape[0]!;
+  const used = new Array<boolean>(V).fill(false);
+  for (let i = 0; i < indices.length; i++) used[indices[i]!] = true;
+  noGrad(() => {
+    const norms = weight.norm(normType, 1, { keepdim: true });
+    const mask = tensor(used, { device: weight.device }).reshape([V, 1]);
+    const scale = where(norms.gt(maxNorm).logicalAnd(mask), norms.add(1e-7).reciprocal().mul(maxNorm), 1);
+    weight.mul_(scale.to(weight.dtype));
+  });
+}

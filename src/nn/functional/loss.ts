@@ -1,0 +1,189 @@
+/**
+ * Loss functions (F.crossEntropy, F.mseLoss, ...), numerically stable and matching
+ * PyTorch's formulas, reductions ("mean" | "sum" | "none") and special cases
+ * (ignoreIndex, class weights, label smoothing, posWeight).
+ */
+import { noGrad } from "../../autograd/grad_mode.js";
+import { DTypeError, FluxionError, IndexError, ShapeError, fmtShape } from "../../errors.js";
+import { arange } from "../../tensor/creation.js";
+import { shapesEqual } from "../../tensor/shape.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { where } from "../../ops/elementwise.js";
+
+export type Reduction = "mean" | "sum" | "none";
+
+function reduce(op: string, loss: Tensor, reduction: Reduction | undefined): Tensor {
+  switch (reduction ?? "mean") {
+    case "mean": return loss.mean();
+    case "sum": return loss.sum();
+    case "none": return loss;
+    default: throw new FluxionError(`${op}: reduction must be "mean", "sum" or "none", got ${JSON.stringify(reduction)}`);
+  }
+}
+
+function checkSameShape(op: string, input: Tensor, target: Tensor): void {
+  if (!shapesEqual(input.shape, target.shape)) {
+    throw new ShapeError(`${op}: target shape ${fmtShape(target.shape)} must match input shape ${fmtShape(input.shape)} (reshape one of them; Fluxion does not broadcast losses)`);
+  }
+}
+
+export interface NllOptions {
+  /** Per-class rescaling weights, shape [C]. */
+  weight?: Tensor | null;
+  /** Targets equal to this contribute nothing (default -100). */
+  ignoreIndex?: number;
+  reduction?: Reduction;
+}
+
+/** Class dim and the target's expected shape for input [N, C, ...] or [C]. */
+function classLayout(op: string, input: Tensor, target: Tensor): { classDim: number; C: number } {
+  if (input.ndim === 0) throw new ShapeError(`${op}: input must have at least 1 dimension (classes), got a 0-d tensor`);
+  const classDim = input.ndim === 1 ? 0 : 1;
+  const C = input.shape[classDim]!;
+  const expected = input.shape.filter((_, i) => i !== classDim);
+  if (!shapesEqual(target.shape, expected)) {
+    throw new ShapeError(`${op}: expected target of shape ${fmtShape(expected)} for input of shape ${fmtShape(input.shape)} (class indices), got ${fmtShape(target.shape)}`);
+  }
+  return { classDim, C };
+}
+
+/** Boolean mask [..., C, ...] selecting each element's target class, and the valid mask. */
+function targetMask(op: string, input: Tensor, target: Tensor, ignoreIndex: number): { mask: Tensor; valid: Tensor; classDim: number; C: number } {
+  if (target.dtype !== "int32") throw new DTypeError(`${op}: expected target of class indices with dtype int32, got ${target.dtype} (use target.int(), or pass probabilities as a float tensor to crossEntropy)`);
+  const { classDim, C } = classLayout(op, input, target);
+  const valid = target.ne(ignoreIndex);
+  noGrad(() => {
+    const t = target.data(), v = valid.data();
+    for (let i = 0; i < t.length; i++) {
+      if (v[i] && (t[i]! < 0 || t[i]! >= C)) throw new IndexError(`${op}: target ${t[i]} is out of bounds for ${C} classes (input shape ${fmtShape(input.shape)}); labels must be in [0, ${C - 1}]`);
+    }
+  });
+  const classes = arange(C, undefined, 1, { device: input.device }).reshape(input.shape.map((s, i) => (i === classDim ? s : 1)));
+  const mask = classes.eq(where(valid, target, 0).unsqueeze(classDim)).logicalAnd(valid.unsqueeze(classDim));
+  return { mask, valid, classDim, C };
+}
+
+function checkWeight(op: string, weight: Tensor | null | undefined, C: number): void {
+  if (weight && (weight.ndim !== 1 || weight.shape[0] !== C)) throw new ShapeError(`${op}: weight must be a 1-D tensor of size ${C} (number of classes), got shape ${fmtShape(weight.shape)}`);
+}
+
+/** Negative log likelihood of log-probabilities `input` [N, C, ...] at int32 class indices `target`. */
+export function nllLoss(input: Tensor, target: Tensor, opts?: NllOptions): Tensor {
+  const op = "nllLoss";
+  const { mask, classDim, C } = targetMask(op, input, target, opts?.ignoreIndex ?? -100);
+  checkWeight(op, opts?.weight, C);
+  const w = opts?.weight ? opts.weight.reshape(input.shape.map((s, i) => (i === classDim ? s : 1))) : null;
+  const picked = where(mask, w ? input.mul(w) : input, 0).sum(classDim).neg(); // -w[t] * input[t]
+  const reduction = opts?.reduction ?? "mean";
+  if (reduction !== "mean") return reduce(op, picked, reduction);
+  // mean is normalised by the total weight of the non-ignored targets
+  const total = w ? where(mask, w, 0).sum() : mask.sum().to(input.dtype);
+  return picked.sum().div(total);
+}
+
+export interface CrossEntropyOptions extends NllOptions {
+  /** Mixes the target with a uniform distribution: (1 - ε) target + ε / C. */
+  labelSmoothing?: number;
+}
+
+/**
+ * Cross entropy of logits `input` [N, C, ...] against int32 class indices [N, ...] or
+ * class probabilities (a float tensor shaped like input).
+ * @example F.crossEntropy(model.forward(x), labels)
+ */
+export function crossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyOptions): Tensor {
+  const op = "crossEntropy";
+  const eps = opts?.labelSmoothing ?? 0;
+  if (eps < 0 || eps > 1) throw new FluxionError(`${op}: labelSmoothing must be between 0.0 and 1.0, got ${eps}`);
+  const classDim = input.ndim === 1 ? 0 : 1;
+  const logp = input.logSoftmax(classDim);
+  const C = input.shape[classDim]!;
+  checkWeight(op, opts?.weight, C);
+  const wShape = input.shape.map((s, i) => (i === classDim ? s : 1));
+  const w = opts?.weight ? opts.weight.reshape(wShape) : null;
+  const reduction = opts?.reduction ?? "mean";
+
+  if (target.isFloatingPoint()) {
+    // class probabilities
+    checkSameShape(op, input, target);
+    const t = eps > 0 ? target.mul(1 - eps).add(eps / C) : target;
+    const loss = (w ? logp.mul(w) : logp).mul(t).sum(classDim).neg();
+    return reduce(op, loss, reduction);
+  }
+  const nll = nllLoss(logp, target, { ...opts, reduction });
+  if (eps === 0) return nll;
+  const { mask, valid } = targetMask(op, input, target, opts?.ignoreIndex ?? -100);
+  const smooth = where(valid, (w ? logp.mul(w) : logp).sum(classDim).neg(), 0);
+  let smoothRed: Tensor;
+  if (reduction === "mean") smoothRed = w ? smooth.sum().div(where(mask, w, 0).sum()) : smooth.mean();
+  else smoothRed = reduce(op, smooth, reduction);
+  return nll.mul(1 - eps).add(smoothRed.mul(eps / C));
+}
+
+export function mseLoss(input: Tensor, target: Tensor, opts?: { reduction?: Reduction }): Tensor {
+  checkSameShape("mseLoss", input, target);
+  const d = input.sub(target);
+  return reduce("mseLoss", d.mul(d), opts?.reduction);
+}
+
+export function l1Loss(input: Tensor, target: Tensor, opts?: { reduction?: Reduction }): Tensor {
+  checkSameShape("l1Loss", input, target);
+  return reduce("l1Loss", input.sub(target).abs(), opts?.reduction);
+}
+
+/** Quadratic below beta, linear above (divided by beta, as torch.smooth_l1_loss). */
+export function smoothL1Loss(input: Tensor, target: Tensor, opts?: { reduction?: Reduction; beta?: number }): Tensor {
+  checkSameShape("smoothL1Loss", input, target);
+  const beta = opts?.beta ?? 1;
+  const d = input.sub(target).abs();
+  const loss = beta === 0 ? d : where(d.lt(beta), d.mul(d).mul(0.5 / beta), d.sub(0.5 * beta));
+  return reduce("smoothL1Loss", loss, opts?.reduction);
+}
+
+/** Quadratic below delta, linear above (not divided by delta, as torch.huber_loss). */
+export function huberLoss(input: Tensor, target: Tensor, opts?: { reduction?: Reduction; delta?: number }): Tensor {
+  checkSameShape("huberLoss", input, target);
+  const delta = opts?.delta ?? 1;
+  const d = input.sub(target).abs();
+  const loss = where(d.lt(delta), d.mul(d).mul(0.5), d.sub(0.5 * delta).mul(delta));
+  return reduce("huberLoss", loss, opts?.reduction);
+}
+
+/** Binary cross entropy of probabilities; logs are clamped at -100 as torch does. */
+export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: { weight?: Tensor | null; reduction?: Reduction }): Tensor {
+  checkSameShape("binaryCrossEntropy", input, target);
+  noGrad(() => {
+    const lo = input.min().item() as number, hi = input.max().item() as number;
+    if (input.numel() > 0 && (lo < 0 || hi > 1)) throw new FluxionError(`binaryCrossEntropy: all elements of input should be between 0 and 1 (got min ${lo}, max ${hi}); use binaryCrossEntropyWithLogits for logits`);
+  });
+  const logP = input.log().clamp(-100);
+  const log1mP = input.rsub(1).log().clamp(-100);
+  let loss = target.mul(logP).add(target.rsub(1).mul(log1mP)).neg();
+  if (opts?.weight) loss = loss.mul(opts.weight);
+  return reduce("binaryCrossEntropy", loss, opts?.reduction);
+}
+
+/** Sigmoid + binary cross entropy in one stable expression (posWeight scales positives). */
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts?: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction }): Tensor {
+  checkSameShape("binaryCrossEntropyWithLogits", input, target);
+  // log(1 + exp(-x)) computed without overflow: softplus(-x) = max(-x, 0) + log1p(exp(-|x|))
+  const logSigNeg = input.neg().clamp(0).add(input.abs().neg().exp().log1p()); // -log sigmoid(x)
+  let loss: Tensor;
+  if (opts?.posWeight) {
+    const logWeight = opts.posWeight.sub(1).mul(target).add(1);
+    loss = target.rsub(1).mul(input).add(logWeight.mul(logSigNeg));
+  } else loss = target.rsub(1).mul(input).add(logSigNeg);
+  if (opts?.weight) loss = loss.mul(opts.weight);
+  return reduce("binaryCrossEntropyWithLogits", loss, opts?.reduction);
+}
+
+/** KL divergence with log-probability input: target * (log target - input). */
+export function klDiv(input: Tensor, target: Tensor, opts?: { reduction?: Reduction | "batchmean"; logTarget?: boolean }): Tensor {
+  checkSameShape("klDiv", input, target);
+  const loss = opts?.logTarget
+    ? target.exp().mul(target.sub(input))
+    : where(target.gt(0), target.mul(target.log().sub(input)), 0); // 0 log 0 = 0
+  const reduction = opts?.reduction ?? "mean";
+  if (reduction === "batchmean") return loss.sum().div(input.ndim > 0 ? input.shape[0]! : 1);
+  return reduce("klDiv", loss, reduction);
+}

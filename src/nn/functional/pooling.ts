@@ -1,0 +1,273 @@
+/**
+ * Pooling: F.maxPool2d/1d, F.avgPool2d/1d and F.adaptiveAvgPool2d/1d. Windows come from the
+ * unfold primitive (one [N·C, kh·kw, L] block matrix) followed by one reduction, so the
+ * gradients follow from the max/sum and unfold rules. Output sizes, padding rules
+ * (max pooling pads with -inf), ceil mode and average divisors are PyTorch's.
+ */
+import { dispatch } from "../../backend/dispatcher.js";
+import { ShapeError, fmtShape } from "../../errors.js";
+import { pad } from "../../ops/shape_ops.js";
+import { tensor } from "../../tensor/creation.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { _tupleOf, type IntOrPair, type IntOrSingle } from "./conv.js";
+import { unfold } from "./fold.js";
+
+export interface MaxPool2dOptions {
+  /** Default: kernelSize. */
+  stride?: IntOrPair | null;
+  padding?: IntOrPair;
+  dilation?: IntOrPair;
+  ceilMode?: boolean;
+  returnIndices?: boolean;
+}
+export interface AvgPool2dOptions {
+  stride?: IntOrPair | null;
+  padding?: IntOrPair;
+  ceilMode?: boolean;
+  /** Count the zero padding in the divisor (default true). */
+  countIncludePad?: boolean;
+  /** Divide every window sum by this instead of the window size. */
+  divisorOverride?: number | null;
+}
+export interface MaxPool1dOptions {
+  stride?: IntOrSingle | null;
+  padding?: IntOrSingle;
+  dilation?: IntOrSingle;
+  ceilMode?: boolean;
+  returnIndices?: boolean;
+}
+export interface AvgPool1dOptions {
+  stride?: IntOrSingle | null;
+  padding?: IntOrSingle;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+}
+
+/** One spatial dim of a pooling window: output length and the padding after the input. */
+interface Axis {
+  k: number;
+  s: number;
+  p: number;
+  d: number;
+  out: number;
+  /** Padding after the input so that the padded length is exactly what `out` windows span (may be negative: a crop). */
+  after: number;
+}
+
+/** torch's pooling_output_shape, plus the right padding the windows need. */
+function axis(op: string, size: number, k: number, s: number, p: number, d: number, ceil: boolean): Axis {
+  const span = size + 2 * p - d * (k - 1) - 1;
+  let out = Math.floor((span + (ceil ? s - 1 : 0)) / s) + 1;
+  if (ceil && (out - 1) * s >= size + p) out--;
+  const after = (out - 1) * s + d * (k - 1) + 1 - size - p;
+  return { k, s, p, d, out, after };
+}
+
+interface Geometry {
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  h: Axis;
+  w: Axis;
+  unbatched: boolean;
+  x4: Tensor;
+}
+
+function geometry(op: string, x: Tensor, kernelSize: IntOrPair, stride: IntOrPair | null | undefined, padding: IntOrPair, dilation: IntOrPair, ceil: boolean): Geometry {
+  if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`${op}: expected a 3-D or 4-D input [N, C, H, W], got shape ${fmtShape(x.shape)}`);
+  const k = _tupleOf(op, "kernelSize", kernelSize, 2, 1);
+  const s = stride === null || stride === undefined ? k : _tupleOf(op, "stride", stride, 2, 1);
+  const p = _tupleOf(op, "padding", padding, 2);
+  const d = _tupleOf(op, "dilation", dilation, 2, 1);
+  if (p[0]! > Math.floor(k[0]! / 2) || p[1]! > Math.floor(k[1]! / 2)) {
+    throw new ShapeError(`${op}: pad should be at most half of kernel size, but got padding (${p.join(", ")}) for kernel size (${k.join(", ")})`);
+  }
+  const unbatched = x.ndim === 3;
+  const x4 = unbatched ? x.unsqueeze(0) : x;
+  const [N, C, H, W] = x4.shape as [number, number, number, number];
+  const h = axis(op, H, k[0]!, s[0]!, p[0]!, d[0]!, ceil), w = axis(op, W, k[1]!, s[1]!, p[1]!, d[1]!, ceil);
+  if (h.out < 1 || w.out < 1) {
+    throw new ShapeError(`${op}: Given input size: (${C}x${H}x${W}). Calculated output size: (${C}x${h.out}x${w.out}). Output size is too small (kernel (${k.join(", ")}), stride (${s.join(", ")}), padding (${p.join(", ")}), dilation (${d.join(", ")}))`);
+  }
+  return { N, C, H, W, h, w, unbatched, x4 };
+}
+
+/** The [N·C, kh·kw, L] window matrix of a geometry; padding filled with `value`. */
+function windows(g: Geometry, x: Tensor, value: number): Tensor {
+  const { h, w } = g;
+  const planes = x.reshape([g.N * g.C, 1, g.H, g.W]);
+  const kernel: [number, number] = [h.k, w.k], stride: [number, number] = [h.s, w.s], dilation: [number, number] = [h.d, w.d];
+  // unfold's own zero padding suffices when no window needs more than p after the input
+  if (value === 0 && h.after <= h.p && w.after <= w.p) return unfold(planes, kernel, { stride, dilation, padding: [h.p, w.p] });
+  const noPad = h.p === 0 && w.p === 0 && h.after <= 0 && w.after <= 0;
+  const padded = noPad ? planes : pad(planes, [w.p, w.after, h.p, h.after], { value });
+  return unfold(padded, kernel, { stride, dilation });
+}
+
+function finish(g: Geometry, y: Tensor): Tensor {
+  const out = y.reshape([g.N, g.C, g.h.out, g.w.out]);
+  return g.unbatched ? out.squeeze(0) : out;
+}
+
+/** Flat input positions (h·W + w) of each window element, for returnIndices. */
+function windowPositions(g: Geometry, x: Tensor): Tensor {
+  const n = g.H * g.W;
+  const pos = new Float64Array(n);
+  for (let i = 0; i < n; i++) pos[i] = i + 1; // 0 marks padding
+  const t = tensor(pos, { shape: [1, 1, g.H, g.W], dtype: "float64", device: x.device });
+  return windows({ ...g, N: 1, C: 1 }, t, 0);
+}
+
+/**
+ * 2-D max pooling over [N, C, H, W] (or [C, H, W]). Padding counts as -inf. With
+ * `returnIndices` returns [output, indices] where indices are flat positions h·W + w in
+ * each input plane (int32), as torch's.
+ * @example F.maxPool2d(x, 2) // [N, C, 28, 28] -> [N, C, 14, 14]
+ */
+export function maxPool2d(x: Tensor, kernelSize: IntOrPair, opts?: MaxPool2dOptions & { returnIndices?: false }): Tensor;
+export function maxPool2d(x: Tensor, kernelSize: IntOrPair, opts: MaxPool2dOptions & { returnIndices: true }): [Tensor, Tensor];
+export function maxPool2d(x: Tensor, kernelSize: IntOrPair, opts?: MaxPool2dOptions): Tensor | [Tensor, Tensor];
+export function maxPool2d(x: Tensor, kernelSize: IntOrPair, opts?: MaxPool2dOptions): Tensor | [Tensor, Tensor] {
+  return maxPoolNamed("maxPool2d", x, kernelSize, opts);
+}
+
+function maxPoolNamed(op: string, x: Tensor, kernelSize: IntOrPair, opts?: MaxPool2dOptions): Tensor | [Tensor, Tensor] {
+  const g = geometry(op, x, kernelSize, opts?.stride, opts?.padding ?? 0, opts?.dilation ?? 1, opts?.ceilMode ?? false);
+  const cols = windows(g, g.x4, -Infinity);
+  const { values, indices } = cols.max(1);
+  const out = finish(g, values);
+  if (!opts?.returnIndices) return out;
+  const table = windowPositions(g, x);
+  const L = g.h.out * g.w.out;
+  const picked = dispatch("gather", [table.expand([g.N * g.C, table.shape[1]!, L]), indices.reshape([g.N * g.C, 1, L])], { axis: 1 });
+  return [out, finish(g, picked.sub(1).to("int32"))];
+}
+
+/**
+ * 2-D average pooling. The divisor is the window size clipped to the padded input
+ * (countIncludePad, the default) or the number of real input elements, or divisorOverride.
+ * @example F.avgPool2d(x, 2) // [N, C, 8, 8] -> [N, C, 4, 4]
+ */
+export function avgPool2d(x: Tensor, kernelSize: IntOrPair, opts?: AvgPool2dOptions): Tensor {
+  return avgPoolNamed("avgPool2d", x, kernelSize, opts);
+}
+
+function avgPoolNamed(op: string, x: Tensor, kernelSize: IntOrPair, opts?: AvgPool2dOptions): Tensor {
+  const g = geometry(op, x, kernelSize, opts?.stride, opts?.padding ?? 0, 1, opts?.ceilMode ?? false);
+  const override = opts?.divisorOverride;
+  if (override !== undefined && override !== null && (!Number.isFinite(override) || override === 0)) {
+    throw new ShapeError(`${op}: divisorOverride must be a non-zero number, got ${override}`);
+  }
+  const sums = windows(g, g.x4, 0).sum(1); // [N*C, L]
+  if (override !== undefined && override !== null) return finish(g, sums.div(override));
+  const divisors = avgDivisors(g, opts?.countIncludePad ?? true);
+  const first = divisors[0]!;
+  if (divisors.every((v) => v === first)) return finish(g, sums.div(first));
+  return finish(g, sums.div(tensor(divisors, { shape: [divisors.length], dtype: sums.dtype, device: sums.device })));
+}
+
+/** torch's avg_pool2d divisor for every output position (row-major). */
+function avgDivisors(g: Geometry, countIncludePad: boolean): Float64Array {
+  const along = (a: Axis, size: number) =>
+    Array.from({ length: a.out }, (_, o) => {
+      const start = o * a.s - a.p;
+      const end = Math.min(start + a.k, size + a.p);
+      return countIncludePad ? end - start : Math.min(end, size) - Math.max(start, 0);
+    });
+  const hs = along(g.h, g.H), ws = along(g.w, g.W);
+  const out = new Float64Array(hs.length * ws.length);
+  hs.forEach((a, i) => ws.forEach((b, j) => (out[i * ws.length + j] = a * b)));
+  return out;
+}
+
+/** @internal 1-D pooling through the 2-D code with a height-1 window. */
+function as1d(op: string, x: Tensor, run: (x4: Tensor) => Tensor | [Tensor, Tensor]): Tensor | [Tensor, Tensor] {
+  if (x.ndim !== 2 && x.ndim !== 3) throw new ShapeError(`${op}: expected a 2-D or 3-D input [N, C, L], got shape ${fmtShape(x.shape)}`);
+  const r = run(x.unsqueeze(-2));
+  return Array.isArray(r) ? [r[0].squeeze(-2), r[1].squeeze(-2)] : r.squeeze(-2);
+}
+
+function single(op: string, name: string, v: IntOrSingle | null | undefined, fallback: number): number {
+  return v === null || v === undefined ? fallback : _tupleOf(op, name, v, 1)[0]!;
+}
+
+/**
+ * 1-D max pooling over [N, C, L] (or [C, L]).
+ * @example F.maxPool1d(x, 2) // [N, C, 10] -> [N, C, 5]
+ */
+export function maxPool1d(x: Tensor, kernelSize: IntOrSingle, opts?: MaxPool1dOptions & { returnIndices?: false }): Tensor;
+export function maxPool1d(x: Tensor, kernelSize: IntOrSingle, opts: MaxPool1dOptions & { returnIndices: true }): [Tensor, Tensor];
+export function maxPool1d(x: Tensor, kernelSize: IntOrSingle, opts?: MaxPool1dOptions): Tensor | [Tensor, Tensor];
+export function maxPool1d(x: Tensor, kernelSize: IntOrSingle, opts?: MaxPool1dOptions): Tensor | [Tensor, Tensor] {
+  const op = "maxPool1d";
+  const k = single(op, "kernelSize", kernelSize, 1);
+  return as1d(op, x, (x4) =>
+    maxPoolNamed(op, x4, [1, k], {
+      stride: [1, single(op, "stride", opts?.stride, k)],
+      padding: [0, single(op, "padding", opts?.padding, 0)],
+      dilation: [1, single(op, "dilation", opts?.dilation, 1)],
+      ceilMode: opts?.ceilMode,
+      returnIndices: opts?.returnIndices,
+    }),
+  );
+}
+
+/**
+ * 1-D average pooling over [N, C, L] (or [C, L]).
+ * @example F.avgPool1d(x, 3, { stride: 1, padding: 1 }) // [N, C, 10] -> [N, C, 10]
+ */
+export function avgPool1d(x: Tensor, kernelSize: IntOrSingle, opts?: AvgPool1dOptions): Tensor {
+  const op = "avgPool1d";
+  const k = single(op, "kernelSize", kernelSize, 1);
+  return as1d(op, x, (x4) =>
+    avgPoolNamed(op, x4, [1, k], {
+      stride: [1, single(op, "stride", opts?.stride, k)],
+      padding: [0, single(op, "padding", opts?.padding, 0)],
+      ceilMode: opts?.ceilMode,
+      countIncludePad: opts?.countIncludePad,
+    }),
+  ) as Tensor;
+}
+
+export type AdaptiveSize2d = number | readonly [number | null, number | null];
+
+/** Averaging matrix [out, size]: row i averages [floor(i·size/out), ceil((i+1)·size/out)). */
+function adaptiveMatrix(size: number, out: number, like: Tensor): Tensor {
+  const m = new Float64Array(out * size);
+  for (let i = 0; i < out; i++) {
+    const start = Math.floor((i * size) / out), end = Math.ceil(((i + 1) * size) / out);
+    for (let j = start; j < end; j++) m[i * size + j] = 1 / (end - start);
+  }
+  return tensor(m, { shape: [out, size], dtype: like.dtype, device: like.device });
+}
+
+/**
+ * Adaptive average pooling to a fixed output size (null keeps that input dim). Window i
+ * spans [floor(i·H/oh), ceil((i+1)·H/oh)), as torch, so sizes need not divide.
+ * @example F.adaptiveAvgPool2d(x, 1) // global average pool: [N, C, H, W] -> [N, C, 1, 1]
+ */
+export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveSize2d): Tensor {
+  const op = "adaptiveAvgPool2d";
+  if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`${op}: expected a 3-D or 4-D input [N, C, H, W], got shape ${fmtShape(x.shape)}`);
+  const [H, W] = x.shape.slice(-2) as [number, number];
+  const req = typeof outputSize === "number" ? [outputSize, outputSize] : [...outputSize];
+  if (req.length !== 2) throw new ShapeError(`${op}: outputSize must be an integer or 2 integers (or null), got ${JSON.stringify(outputSize)}`);
+  const [oh, ow] = [req[0] ?? H, req[1] ?? W];
+  if (![oh, ow].every((v) => Number.isInteger(v) && v >= 1)) throw new ShapeError(`${op}: outputSize must be positive integers, got ${JSON.stringify(outputSize)}`);
+  if (H === 0 || W === 0) throw new ShapeError(`${op}: expected non-empty spatial dims, got input shape ${fmtShape(x.shape)}`);
+  const lead = x.shape.slice(0, -2);
+  if (oh === 1 && ow === 1) return x.mean([-2, -1], { keepdim: true });
+  if (H % oh === 0 && W % ow === 0) return x.reshape([...lead, oh, H / oh, ow, W / ow]).mean([-3, -1]);
+  // separable: average rows, then columns (exact: each window is a rectangle)
+  return adaptiveMatrix(H, oh, x).matmul(x).matmul(adaptiveMatrix(W, ow, x).t());
+}
+
+/**
+ * Adaptive average pooling over the last dim of [N, C, L] (or [C, L]).
+ * @example F.adaptiveAvgPool1d(x, 4) // [N, C, 10] -> [N, C, 4]
+ */
+export function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor {
+  if (x.ndim !== 2 && x.ndim !== 3) throw new ShapeError(`adaptiveAvgPool1d: expected a 2-D or 3-D input [N, C, L], got shape ${fmtShape(x.shape)}`);
+  return adaptiveAvgPool2d(x.unsqueeze(-2), [1, outputSize]).squeeze(-2);
+}

@@ -1,0 +1,11 @@
+/**
+ * `nn`: Module and Parameter, layers, containers, losses, `F` (functional), `init` and
+ * `utils` — named as in torch.nn.
+ */
+export { Module, type StateDict, type ForwardHook, type ForwardPreHook } from "./module.js";
+export { Parameter } from "./parameter.js";
+export * from "./layers/index.js";
+export * as F from "./functional/index.js";
+export * as functional from "./functional/index.js";
+export * as init from "./init.js";
+export * as utils from "./utils.js";

@@ -1,0 +1,104 @@
+/** Containers: Sequential, ModuleList, ModuleDict (keys become stateDict prefixes). */
+import { FluxionError, IndexError } from "../../errors.js";
+import { Module } from "../module.js";
+
+/**
+ * Runs its modules in order.
+ * @example const mlp = new nn.Sequential(new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 10));
+ */
+export class Sequential extends Module {
+  constructor(...modules: Module[] | [Record<string, Module>]) {
+    super();
+    const first = modules[0];
+    if (modules.length === 1 && !(first instanceof Module) && typeof first === "object") {
+      for (const [k, m] of Object.entries(first)) this.addModule(k, m);
+    } else (modules as Module[]).forEach((m, i) => this.addModule(String(i), m));
+  }
+  forward(x: any): any {
+    for (const m of this.children()) x = m.call(x);
+    return x;
+  }
+  get length(): number {
+    return [...this.children()].length;
+  }
+  /** The i-th module (negative counts from the end). */
+  at(i: number): Module {
+    const list = [...this.children()];
+    const j = i < 0 ? i + list.length : i;
+    if (j < 0 || j >= list.length) throw new IndexError(`Sequential.at: index ${i} is out of range for ${list.length} modules`);
+    return list[j]!;
+  }
+  append(m: Module): this {
+    this.addModule(String(this.length), m);
+    return this;
+  }
+  [Symbol.iterator](): Iterator<Module> {
+    return this.children();
+  }
+}
+
+/** A list of modules whose parameters are registered (plain arrays are not). */
+export class ModuleList extends Module {
+  constructor(modules: Iterable<Module> = []) {
+    super();
+    for (const m of modules) this.append(m);
+  }
+  forward(): never {
+    throw new FluxionError("ModuleList has no forward(); iterate over it in your module's forward");
+  }
+  get length(): number {
+    return [...this.children()].length;
+  }
+  at(i: number): Module {
+    const list = [...this.children()];
+    const j = i < 0 ? i + list.length : i;
+    if (j < 0 || j >= list.length) throw new IndexError(`ModuleList.at: index ${i} is out of range for ${list.length} modules`);
+    return list[j]!;
+  }
+  append(m: Module): this {
+    this.addModule(String(this.length), m);
+    return this;
+  }
+  extend(ms: Iterable<Module>): this {
+    for (const m of ms) this.append(m);
+    return this;
+  }
+  [Symbol.iterator](): Iterator<Module> {
+    return this.children();
+  }
+}
+
+/** A string-keyed dict of modules. */
+export class ModuleDict extends Module {
+  constructor(modules: Record<string, Module> = {}) {
+    super();
+    for (const [k, m] of Object.entries(modules)) this.set(k, m);
+  }
+  forward(): never {
+    throw new FluxionError("ModuleDict has no forward(); look modules up in your module's forward");
+  }
+  get(key: string): Module | undefined {
+    const v = (this as any)[key];
+    return v instanceof Module ? v : undefined;
+  }
+  set(key: string, m: Module): this {
+    if (key === "training") throw new FluxionError(`ModuleDict: "${key}" is reserved`);
+    this.addModule(key, m);
+    return this;
+  }
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+  keys(): string[] {
+    return [...this.namedChildren()].map(([k]) => k);
+  }
+  values(): Module[] {
+    return [...this.children()];
+  }
+  entries(): [string, Module][] {
+    return [...this.namedChildren()];
+  }
+  get size(): number {
+    return this.keys().length;
+  }
+}

@@ -1,0 +1,226 @@
+/**
+ * Conv1d, Conv2d and ConvTranspose2d modules: weight/bias parameters with PyTorch's shapes,
+ * default initialisation (kaiming-uniform with a = √5, bias uniform ±1/√fan_in) and
+ * printing. Also the small Python-style formatters the layer prints share ("(3, 3)",
+ * "1e-05", "True").
+ */
+import { FluxionError, ShapeError, fmtShape } from "../../errors.js";
+import { pad, type PadMode } from "../../ops/shape_ops.js";
+import { empty } from "../../tensor/creation.js";
+import type { DType } from "../../tensor/dtype.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { _checkConvInput, _tupleOf, conv2d, convTranspose2d } from "../functional/conv.js";
+import * as init from "../init.js";
+import { Module } from "../module.js";
+import { Parameter } from "../parameter.js";
+
+// ---- Python-style formatting for extraRepr ------------------------------------------------
+
+/** @internal A float as Python's repr prints it: 0.1, 1e-05, 1.0. */
+export function _pyFloat(v: number): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
+  if (Number.isInteger(v) && Math.abs(v) < 1e16) return `${v}.0`;
+  const exp = Math.floor(Math.log10(Math.abs(v)));
+  if (exp < -4 || exp >= 16) {
+    const [mant, e] = v.toExponential().split("e") as [string, string];
+    const n = Number(e);
+    return `${mant}e${n < 0 ? "-" : "+"}${String(Math.abs(n)).padStart(2, "0")}`;
+  }
+  return String(v);
+}
+
+/** @internal A value as Python prints it: ints, tuples "(3, 3)" / "(3,)", None, True/False. */
+export function _pyValue(v: unknown): string {
+  if (v === null || v === undefined) return "None";
+  if (typeof v === "boolean") return v ? "True" : "False";
+  if (typeof v === "string") return v;
+  if (Array.isArray(v)) return v.length === 1 ? `(${_pyValue(v[0])},)` : `(${v.map(_pyValue).join(", ")})`;
+  return String(v);
+}
+
+// ---- convolution modules ------------------------------------------------------------------
+
+export type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
+
+export interface ConvOptions<T> {
+  stride?: T;
+  /** Zero padding per side, or "valid" / "same". */
+  padding?: T | "same" | "valid";
+  dilation?: T;
+  groups?: number;
+  bias?: boolean;
+  /** How to pad: "zeros" (default) or a pad mode applied before a padding-free convolution. */
+  paddingMode?: PaddingMode;
+  dtype?: DType;
+  device?: string;
+}
+
+/** Shared state of the convolution modules (torch's _ConvNd). */
+abstract class ConvNd extends Module {
+  weight: Parameter;
+  bias: Parameter | null;
+  readonly kernelSize: number[];
+  readonly stride: number[];
+  readonly padding: number[] | "same" | "valid";
+  readonly dilation: number[];
+  readonly outputPadding: number[];
+  readonly groups: number;
+  readonly paddingMode: PaddingMode;
+
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: number | readonly number[],
+    n: number,
+    transposed: boolean,
+    opts: ConvOptions<number | readonly number[]> & { outputPadding?: number | readonly number[] } | undefined,
+  ) {
+    super();
+    const op = this.constructor.name;
+    this.groups = opts?.groups ?? 1;
+    if (!Number.isInteger(this.groups) || this.groups < 1) throw new FluxionError(`${op}: groups must be a positive integer, got ${this.groups}`);
+    if (inChannels % this.groups !== 0) throw new FluxionError(`${op}: in_channels (${inChannels}) must be divisible by groups (${this.groups})`);
+    if (outChannels % this.groups !== 0) throw new FluxionError(`${op}: out_channels (${outChannels}) must be divisible by groups (${this.groups})`);
+    this.kernelSize = _tupleOf(op, "kernelSize", kernelSize, n, 1);
+    this.stride = _tupleOf(op, "stride", opts?.stride ?? 1, n, 1);
+    this.dilation = _tupleOf(op, "dilation", opts?.dilation ?? 1, n, 1);
+    this.outputPadding = _tupleOf(op, "outputPadding", opts?.outputPadding ?? 0, n);
+    const p = opts?.padding ?? 0;
+    if (typeof p === "string") {
+      if (p !== "same" && p !== "valid") throw new FluxionError(`${op}: invalid padding string ${JSON.stringify(p)}; expected "valid" or "same"`);
+      if (p === "same" && this.stride.some((s) => s !== 1)) throw new FluxionError(`${op}: padding='same' is not supported for strided convolutions`);
+      this.padding = p;
+    } else this.padding = _tupleOf(op, "padding", p, n);
+    this.paddingMode = opts?.paddingMode ?? "zeros";
+    if (!["zeros", "reflect", "replicate", "circular"].includes(this.paddingMode)) {
+      throw new FluxionError(`${op}: paddingMode must be one of "zeros", "reflect", "replicate", "circular", got ${JSON.stringify(this.paddingMode)}`);
+    }
+    const shape = transposed ? [inChannels, outChannels / this.groups, ...this.kernelSize] : [outChannels, inChannels / this.groups, ...this.kernelSize];
+    const create = { dtype: opts?.dtype, device: opts?.device };
+    this.weight = new Parameter(empty(shape, create));
+    this.bias = opts?.bias === false ? null : new Parameter(empty([outChannels], create));
+    this.resetParameters();
+  }
+
+  /** PyTorch's default: kaiming-uniform(a = √5) weight, bias uniform ±1/√fan_in. */
+  resetParameters(): void {
+    init.kaimingUniform_(this.weight, { a: Math.sqrt(5) });
+    if (this.bias) {
+      const { fanIn } = init.calculateFanInAndFanOut(this.weight);
+      if (fanIn !== 0) {
+        const bound = 1 / Math.sqrt(fanIn);
+        init.uniform_(this.bias, -bound, bound);
+      }
+    }
+  }
+
+  /** For a non-"zeros" paddingMode: pads x explicitly and returns the padding left to the convolution. */
+  protected prePad(x: Tensor): { x: Tensor; padding: number[] | "same" | "valid" } {
+    if (this.paddingMode === "zeros") return { x, padding: this.padding };
+    const amounts: [number, number][] =
+      this.padding === "valid" ? this.kernelSize.map(() => [0, 0])
+      : this.padding === "same" ? this.kernelSize.map((k, i) => {
+          const total = this.dilation[i]! * (k - 1);
+          return [Math.floor(total / 2), total - Math.floor(total / 2)];
+        })
+      : this.padding.map((q) => [q, q]);
+    const flat = amounts.slice().reverse().flat(); // last dim first, as F.pad
+    const mode: PadMode = this.paddingMode;
+    return { x: pad(x, flat, { mode }), padding: this.kernelSize.map(() => 0) };
+  }
+
+  override extraRepr(): string {
+    let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${_pyValue(this.kernelSize)}, stride=${_pyValue(this.stride)}`;
+    if (typeof this.padding === "string" || this.padding.some((p) => p !== 0)) s += `, padding=${_pyValue(this.padding)}`;
+    if (this.dilation.some((d) => d !== 1)) s += `, dilation=${_pyValue(this.dilation)}`;
+    if (this.outputPadding.some((p) => p !== 0)) s += `, output_padding=${_pyValue(this.outputPadding)}`;
+    if (this.groups !== 1) s += `, groups=${this.groups}`;
+    if (!this.bias) s += ", bias=False";
+    if (this.paddingMode !== "zeros") s += `, padding_mode=${this.paddingMode}`;
+    return s;
+  }
+}
+
+/**
+ * 2-D convolution layer: [N, inChannels, H, W] -> [N, outChannels, H', W'].
+ * @example
+ * const conv = new nn.Conv2d(1, 32, 3, { padding: 1 });
+ * conv.forward(x); // [64, 1, 28, 28] -> [64, 32, 28, 28]
+ * String(conv);    // "Conv2d(1, 32, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))"
+ */
+export class Conv2d extends ConvNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly [number, number], opts?: ConvOptions<number | readonly [number, number]>) {
+    super(inChannels, outChannels, kernelSize, 2, false, opts);
+  }
+  forward(x: Tensor): Tensor {
+    _checkConvInput("Conv2d", x, this.inChannels, 2);
+    const { x: input, padding } = this.prePad(x);
+    return conv2d(input, this.weight, this.bias, { stride: this.stride as [number, number], padding: typeof padding === "string" ? padding : (padding as [number, number]), dilation: this.dilation as [number, number], groups: this.groups });
+  }
+}
+
+/**
+ * 1-D convolution layer: [N, inChannels, L] -> [N, outChannels, L'].
+ * @example new nn.Conv1d(16, 33, 3, { stride: 2 }).forward(x) // [20, 16, 50] -> [20, 33, 24]
+ */
+export class Conv1d extends ConvNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly [number], opts?: ConvOptions<number | readonly [number]>) {
+    super(inChannels, outChannels, kernelSize, 1, false, opts);
+  }
+  forward(x: Tensor): Tensor {
+    const { batched, unbatched } = _checkConvInput("Conv1d", x, this.inChannels, 1);
+    const { x: input, padding } = this.prePad(batched);
+    const y = conv2d(input.unsqueeze(2), this.weight.unsqueeze(2), this.bias, {
+      stride: [1, this.stride[0]!],
+      padding: typeof padding === "string" ? padding : [0, padding[0]!],
+      dilation: [1, this.dilation[0]!],
+      groups: this.groups,
+    }).squeeze(2);
+    return unbatched ? y.squeeze(0) : y;
+  }
+}
+
+export interface ConvTransposeOptions {
+  stride?: number | readonly [number, number];
+  padding?: number | readonly [number, number];
+  outputPadding?: number | readonly [number, number];
+  groups?: number;
+  bias?: boolean;
+  dilation?: number | readonly [number, number];
+  dtype?: DType;
+  device?: string;
+}
+
+/**
+ * Transposed 2-D convolution layer (a "deconvolution"), weight [in, out/groups, kH, kW].
+ * forward's optional outputSize picks the outputPadding that reaches that size.
+ * @example new nn.ConvTranspose2d(16, 8, 3, { stride: 2, padding: 1, outputPadding: 1 }).forward(x) // [1, 16, 12, 12] -> [1, 8, 24, 24]
+ */
+export class ConvTranspose2d extends ConvNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly [number, number], opts?: ConvTransposeOptions) {
+    super(inChannels, outChannels, kernelSize, 2, true, opts);
+  }
+  forward(x: Tensor, outputSize?: readonly number[]): Tensor {
+    const { batched } = _checkConvInput("ConvTranspose2d", x, this.inChannels, 2);
+    const padding = this.padding as number[];
+    let outputPadding = this.outputPadding;
+    if (outputSize) {
+      const want = outputSize.slice(-2);
+      outputPadding = want.map((w, i) => {
+        const min = (batched.shape[2 + i]! - 1) * this.stride[i]! - 2 * padding[i]! + this.dilation[i]! * (this.kernelSize[i]! - 1) + 1;
+        const extra = w - min;
+        if (!(extra >= 0 && extra < Math.max(this.stride[i]!, this.dilation[i]!))) {
+          throw new ShapeError(`ConvTranspose2d: requested an output size of ${fmtShape(want)}, but valid sizes range from ${min} to ${min + Math.max(this.stride[i]!, this.dilation[i]!) - 1} in dim ${i} (for an input with shape ${fmtShape(x.shape)})`);
+        }
+        return extra;
+      });
+    }
+    return convTranspose2d(x, this.weight, this.bias, {
+      stride: this.stride as [number, number],
+      padding: padding as [number, number],
+      outputPadding: outputPadding as [number, number],
+      groups: this.groups,
+      dilation: this.dilation as [number, number],
+    });
+  }
+}

@@ -1,0 +1,12 @@
+/** All nn layers. */
+export * from "./container.js";
+export * from "./linear.js";
+export * from "./activation.js";
+export * from "./loss.js";
+export * from "./conv.js";
+export * from "./pooling.js";
+export * from "./normalization.js";
+export * from "./dropout.js";
+export * from "./embedding.js";
+export * from "./rnn.js";
+export * from "./transformer.js";

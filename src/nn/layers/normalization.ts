@@ -1,0 +1,209 @@
+/**
+ * BatchNorm1d/2d, LayerNorm and GroupNorm modules. Batch norm keeps PyTorch's buffers
+ * (running_mean, running_var, num_batches_tracked) so stateDicts load across frameworks;
+ * momentum null means a cumulative moving average, as torch.
+ */
+import { noGrad } from "../../autograd/grad_mode.js";
+import { FluxionError, ShapeError, fmtShape } from "../../errors.js";
+import { empty, ones, zeros } from "../../tensor/creation.js";
+import type { DType } from "../../tensor/dtype.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { batchNorm, groupNorm, layerNorm } from "../functional/normalization.js";
+import * as init from "../init.js";
+import { Module } from "../module.js";
+import { Parameter } from "../parameter.js";
+import { _pyFloat, _pyValue } from "./conv.js";
+
+export interface BatchNormModuleOptions {
+  eps?: number;
+  /** Weight of each new batch in the running stats (default 0.1); null: cumulative average. */
+  momentum?: number | null;
+  /** Learnable per-channel weight and bias (default true). */
+  affine?: boolean;
+  /** Keep running stats for evaluation (default true); when false, batch stats are always used. */
+  trackRunningStats?: boolean;
+  dtype?: DType;
+  device?: string;
+}
+
+/** Shared code of BatchNorm1d/2d (torch's _BatchNorm). */
+abstract class BatchNormBase extends Module {
+  weight: Parameter | null;
+  bias: Parameter | null;
+  declare running_mean: Tensor | null;
+  declare running_var: Tensor | null;
+  declare num_batches_tracked: Tensor | null;
+  readonly eps: number;
+  readonly momentum: number | null;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+
+  constructor(readonly numFeatures: number, opts?: BatchNormModuleOptions) {
+    super();
+    this.eps = opts?.eps ?? 1e-5;
+    this.momentum = opts?.momentum === undefined ? 0.1 : opts.momentum;
+    this.affine = opts?.affine ?? true;
+    this.trackRunningStats = opts?.trackRunningStats ?? true;
+    const create = { dtype: opts?.dtype, device: opts?.device };
+    this.weight = this.affine ? new Parameter(empty([numFeatures], create)) : null;
+    this.bias = this.affine ? new Parameter(empty([numFeatures], create)) : null;
+    if (this.trackRunningStats) {
+      this.registerBuffer("running_mean", zeros([numFeatures], create));
+      this.registerBuffer("running_var", ones([numFeatures], create));
+      this.registerBuffer("num_batches_tracked", zeros([], { dtype: "int32", device: opts?.device }));
+    } else {
+      this.registerBuffer("running_mean", null);
+      this.registerBuffer("running_var", null);
+      this.registerBuffer("num_batches_tracked", null);
+    }
+    this.resetParameters();
+  }
+
+  /** The running mean (PyTorch name: running_mean). */
+  get runningMean(): Tensor | null {
+    return this.running_mean;
+  }
+  /** The running variance (PyTorch name: running_var). */
+  get runningVar(): Tensor | null {
+    return this.running_var;
+  }
+  /** Batches seen in training (PyTorch name: num_batches_tracked). */
+  get numBatchesTracked(): Tensor | null {
+    return this.num_batches_tracked;
+  }
+
+  resetRunningStats(): void {
+    noGrad(() => {
+      this.running_mean?.zero_();
+      this.running_var?.fill_(1);
+      this.num_batches_tracked?.zero_();
+    });
+  }
+  resetParameters(): void {
+    this.resetRunningStats();
+    if (this.weight) init.ones_(this.weight);
+    if (this.bias) init.zeros_(this.bias);
+  }
+
+  /** Throws unless x has an allowed rank and numFeatures channels at dim 1. */
+  protected abstract checkInput(x: Tensor): void;
+
+  forward(x: Tensor): Tensor {
+    this.checkInput(x);
+    const name = this.constructor.name;
+    if (x.shape[1] !== this.numFeatures) {
+      throw new ShapeError(`${name}(${this.numFeatures}): expected input with ${this.numFeatures} channels at dim 1, got shape ${fmtShape(x.shape)}`);
+    }
+    let factor = this.momentum ?? 0;
+    if (this.training && this.trackRunningStats && this.num_batches_tracked) {
+      const counter = noGrad(() => this.num_batches_tracked!.add_(1));
+      if (this.momentum === null) factor = 1 / (counter.item() as number);
+    }
+    const useBatchStats = this.training || (this.running_mean === null && this.running_var === null);
+    const track = !this.training || this.trackRunningStats;
+    return batchNorm(x, track ? this.running_mean : null, track ? this.running_var : null, this.weight, this.bias, { training: useBatchStats, momentum: factor, eps: this.eps });
+  }
+
+  override extraRepr(): string {
+    return `${this.numFeatures}, eps=${_pyFloat(this.eps)}, momentum=${this.momentum === null ? "None" : _pyFloat(this.momentum)}, affine=${_pyValue(this.affine)}, track_running_stats=${_pyValue(this.trackRunningStats)}`;
+  }
+}
+
+/**
+ * Batch normalization over [N, C] or [N, C, L].
+ * @example new nn.BatchNorm1d(100).forward(x) // x [20, 100]
+ */
+export class BatchNorm1d extends BatchNormBase {
+  protected checkInput(x: Tensor): void {
+    if (x.ndim !== 2 && x.ndim !== 3) throw new ShapeError(`BatchNorm1d: expected 2D or 3D input (got ${x.ndim}D input, shape ${fmtShape(x.shape)})`);
+  }
+}
+
+/**
+ * Batch normalization over [N, C, H, W].
+ * @example
+ * const bn = new nn.BatchNorm2d(32);
+ * String(bn); // "BatchNorm2d(32, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
+ */
+export class BatchNorm2d extends BatchNormBase {
+  protected checkInput(x: Tensor): void {
+    if (x.ndim !== 4) throw new ShapeError(`BatchNorm2d: expected 4D input (got ${x.ndim}D input, shape ${fmtShape(x.shape)})`);
+  }
+}
+
+export interface LayerNormModuleOptions {
+  eps?: number;
+  /** Learnable weight and bias of normalizedShape (default true). */
+  elementwiseAffine?: boolean;
+  dtype?: DType;
+  device?: string;
+}
+
+/**
+ * Layer normalization over the trailing normalizedShape dims.
+ * @example new nn.LayerNorm(4); // prints "LayerNorm((4,), eps=1e-05, elementwise_affine=True)"
+ */
+export class LayerNorm extends Module {
+  weight: Parameter | null;
+  bias: Parameter | null;
+  readonly normalizedShape: number[];
+  readonly eps: number;
+  readonly elementwiseAffine: boolean;
+  constructor(normalizedShape: number | readonly number[], opts?: LayerNormModuleOptions) {
+    super();
+    this.normalizedShape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
+    this.eps = opts?.eps ?? 1e-5;
+    this.elementwiseAffine = opts?.elementwiseAffine ?? true;
+    const create = { dtype: opts?.dtype, device: opts?.device };
+    this.weight = this.elementwiseAffine ? new Parameter(ones(this.normalizedShape, create)) : null;
+    this.bias = this.elementwiseAffine ? new Parameter(zeros(this.normalizedShape, create)) : null;
+  }
+  resetParameters(): void {
+    if (this.weight) init.ones_(this.weight);
+    if (this.bias) init.zeros_(this.bias);
+  }
+  forward(x: Tensor): Tensor {
+    return layerNorm(x, this.normalizedShape, this.weight, this.bias, { eps: this.eps });
+  }
+  override extraRepr(): string {
+    return `${_pyValue(this.normalizedShape)}, eps=${_pyFloat(this.eps)}, elementwise_affine=${_pyValue(this.elementwiseAffine)}`;
+  }
+}
+
+export interface GroupNormModuleOptions {
+  eps?: number;
+  /** Learnable per-channel weight and bias (default true). */
+  affine?: boolean;
+  dtype?: DType;
+  device?: string;
+}
+
+/**
+ * Group normalization: numChannels split into numGroups groups.
+ * @example new nn.GroupNorm(3, 6).forward(x) // x [N, 6, H, W]; prints "GroupNorm(3, 6, eps=1e-05, affine=True)"
+ */
+export class GroupNorm extends Module {
+  weight: Parameter | null;
+  bias: Parameter | null;
+  readonly eps: number;
+  readonly affine: boolean;
+  constructor(readonly numGroups: number, readonly numChannels: number, opts?: GroupNormModuleOptions) {
+    super();
+    if (numChannels % numGroups !== 0) throw new FluxionError(`GroupNorm: num_channels (${numChannels}) must be divisible by num_groups (${numGroups})`);
+    this.eps = opts?.eps ?? 1e-5;
+    this.affine = opts?.affine ?? true;
+    const create = { dtype: opts?.dtype, device: opts?.device };
+    this.weight = this.affine ? new Parameter(ones([numChannels], create)) : null;
+    this.bias = this.affine ? new Parameter(zeros([numChannels], create)) : null;
+  }
+  resetParameters(): void {
+    if (this.weight) init.ones_(this.weight);
+    if (this.bias) init.zeros_(this.bias);
+  }
+  forward(x: Tensor): Tensor {
+    return groupNorm(x, this.numGroups, this.weight, this.bias, { eps: this.eps });
+  }
+  override extraRepr(): string {
+    return `${this.numGroups}, ${this.numChannels}, eps=${_pyFloat(this.eps)}, affine=${_pyValue(this.affine)}`;
+  }
+}

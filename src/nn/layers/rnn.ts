@@ -1,0 +1,454 @@
+/**
+ * Recurrent layers: RNN (tanh/relu), LSTM (with optional projections) and GRU over whole
+ * sequences, and the single-step RNNCell, LSTMCell and GRUCell — PyTorch 1.13's modules with
+ * the same parameter names and shapes (weight_ih_l0, bias_hh_l1_reverse, ...), gate order
+ * (i, f, g, o for LSTM; r, z, n for GRU), default init (uniform ±1/√hidden) and outputs, so
+ * a PyTorch stateDict loads unchanged.
+ *
+ * The recurrence is composed from Tensor ops (autograd derives the backward). The input
+ * projection of a layer is one matmul over all timesteps; only the hidden-to-hidden product
+ * runs per step. Not here: packed sequences (PackedSequence); pad and mask instead.
+ */
+import { FluxionError, ShapeError, DTypeError, fmtShape } from "../../errors.js";
+import { empty, zeros } from "../../tensor/creation.js";
+import type { DType } from "../../tensor/dtype.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { cat, stack } from "../../ops/shape_ops.js";
+import { dropout as dropoutFn } from "../functional/dropout.js";
+import { linear } from "../functional/linear.js";
+import * as init from "../init.js";
+import { Module } from "../module.js";
+import { Parameter } from "../parameter.js";
+import { _pyFloat } from "./conv.js";
+
+// ---- one timestep of each cell (shared by the sequence layers and the Cell modules) ---------
+
+/**
+ * xg: the input projection x Wihᵀ + b_ih (plus b_hh where it can be folded in), [N, G].
+ * whh/bhh: the hidden-to-hidden weight and (unfolded) bias.
+ */
+function rnnStep(xg: Tensor, h: Tensor, whh: Tensor, bhh: Tensor | null, relu: boolean): Tensor {
+  let pre = h.matmul(whh.t()).add(xg);
+  if (bhh) pre = pre.add(bhh);
+  return relu ? pre.relu() : pre.tanh();
+}
+
+function lstmStep(xg: Tensor, h: Tensor, c: Tensor, whh: Tensor, bhh: Tensor | null, whr: Tensor | null): [Tensor, Tensor] {
+  let gates = h.matmul(whh.t()).add(xg);
+  if (bhh) gates = gates.add(bhh);
+  const [i, f, g, o] = gates.chunk(4, -1) as [Tensor, Tensor, Tensor, Tensor];
+  const c2 = f.sigmoid().mul(c).add(i.sigmoid().mul(g.tanh()));
+  let h2 = o.sigmoid().mul(c2.tanh());
+  if (whr) h2 = h2.matmul(whr.t());
+  return [h2, c2];
+}
+
+/** GRU: b_hn stays inside r * (W_hn h + b_hn), so b_hh cannot be folded into xg. */
+function gruStep(xg: Tensor, h: Tensor, whh: Tensor, bhh: Tensor | null): Tensor {
+  const gh = linear(h, whh, bhh);
+  const [xr, xz, xn] = xg.chunk(3, -1) as [Tensor, Tensor, Tensor];
+  const [hr, hz, hn] = gh.chunk(3, -1) as [Tensor, Tensor, Tensor];
+  const r = xr.add(hr).sigmoid();
+  const z = xz.add(hz).sigmoid();
+  const n = xn.add(r.mul(hn)).tanh();
+  // (1 - z) * n + z * h
+  return n.add(z.mul(h.sub(n)));
+}
+
+type Mode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
+const GATES: Record<Mode, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
+
+function checkSizes(cls: string, inputSize: number, hiddenSize: number): void {
+  for (const [name, v] of [["input_size", inputSize], ["hidden_size", hiddenSize]] as const) {
+    if (!Number.isInteger(v) || v <= 0) throw new FluxionError(`${cls}: ${name} must be a positive integer, got ${v}`);
+  }
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((s, i) => s === b[i]);
+}
+
+function checkDType(cls: string, what: string, t: Tensor, dtype: DType): void {
+  if (t.dtype !== dtype) {
+    throw new DTypeError(`${cls}: expected ${what} of dtype ${dtype} (the dtype of the module's parameters), got ${t.dtype}; convert the module (module.to("${t.dtype}")) or the tensor (x.to("${dtype}"))`);
+  }
+}
+
+// ---- sequence layers ----------------------------------------------------------------------
+
+export interface RNNBaseOptions {
+  /** Stacked layers (default 1); layer k > 0 reads the outputs of layer k - 1. */
+  numLayers?: number;
+  /** Use b_ih and b_hh (default true). */
+  bias?: boolean;
+  /** Input and output are [N, T, *] instead of [T, N, *] (hidden states are not affected). */
+  batchFirst?: boolean;
+  /** Dropout on the outputs of every layer but the last, in training mode (default 0). */
+  dropout?: number;
+  /** Also run each layer backwards in time and concatenate both directions (default false). */
+  bidirectional?: boolean;
+  dtype?: DType;
+  device?: string;
+}
+
+/** Names of one (layer, direction)'s parameters. */
+interface LayerWeights {
+  wih: string;
+  whh: string;
+  bih: string | null;
+  bhh: string | null;
+  whr: string | null;
+}
+
+/**
+ * Shared machinery of RNN, LSTM and GRU (torch.nn.RNNBase): parameter registration, input
+ * and hidden-state checks, the layer/direction loop.
+ */
+export abstract class RNNBase extends Module {
+  readonly numLayers: number;
+  readonly bias: boolean;
+  readonly batchFirst: boolean;
+  readonly dropout: number;
+  readonly bidirectional: boolean;
+  readonly projSize: number;
+  private readonly layerWeights: LayerWeights[] = [];
+
+  constructor(readonly mode: Mode, readonly inputSize: number, readonly hiddenSize: number, opts?: RNNBaseOptions & { projSize?: number }) {
+    super();
+    const cls = new.target.name;
+    checkSizes(cls, inputSize, hiddenSize);
+    this.numLayers = opts?.numLayers ?? 1;
+    this.bias = opts?.bias ?? true;
+    this.batchFirst = opts?.batchFirst ?? false;
+    this.dropout = opts?.dropout ?? 0;
+    this.bidirectional = opts?.bidirectional ?? false;
+    this.projSize = opts?.projSize ?? 0;
+    if (!Number.isInteger(this.numLayers) || this.numLayers < 1) throw new FluxionError(`${cls}: num_layers must be a positive integer, got ${this.numLayers}`);
+    if (!(this.dropout >= 0 && this.dropout <= 1)) {
+      throw new FluxionError(`${cls}: dropout should be a number in range [0, 1] representing the probability of an element being zeroed, got ${this.dropout}`);
+    }
+    if (!Number.isInteger(this.projSize) || this.projSize < 0) throw new FluxionError(`${cls}: proj_size should be a non-negative integer, got ${this.projSize}`);
+    if (this.projSize >= hiddenSize) throw new FluxionError(`${cls}: proj_size has to be smaller than hidden_size (got proj_size=${this.projSize}, hidden_size=${hiddenSize})`);
+    if (this.projSize > 0 && mode !== "LSTM") throw new FluxionError(`${cls}: proj_size argument is only supported for LSTM, not RNN or GRU`);
+
+    const gate = GATES[mode] * hiddenSize;
+    const realHidden = this.projSize > 0 ? this.projSize : hiddenSize;
+    const D = this.bidirectional ? 2 : 1;
+    const create = { dtype: opts?.dtype, device: opts?.device };
+    for (let layer = 0; layer < this.numLayers; layer++) {
+      for (let dir = 0; dir < D; dir++) {
+        const sfx = `_l${layer}${dir === 1 ? "_reverse" : ""}`;
+        const layerIn = layer === 0 ? inputSize : realHidden * D;
+        const names: LayerWeights = { wih: `weight_ih${sfx}`, whh: `weight_hh${sfx}`, bih: null, bhh: null, whr: null };
+        this.registerParameter(names.wih, new Parameter(empty([gate, layerIn], create)));
+        this.registerParameter(names.whh, new Parameter(empty([gate, realHidden], create)));
+        if (this.bias) {
+          this.registerParameter((names.bih = `bias_ih${sfx}`), new Parameter(empty([gate], create)));
+          this.registerParameter((names.bhh = `bias_hh${sfx}`), new Parameter(empty([gate], create)));
+        }
+        if (this.projSize > 0) this.registerParameter((names.whr = `weight_hr${sfx}`), new Parameter(empty([this.projSize, hiddenSize], create)));
+        this.layerWeights.push(names);
+      }
+    }
+    this.resetParameters();
+  }
+
+  /** Every weight uniform in ±1/√hiddenSize, as PyTorch. */
+  resetParameters(): void {
+    const stdv = 1 / Math.sqrt(this.hiddenSize);
+    for (const p of this.parameters()) init.uniform_(p, -stdv, stdv);
+  }
+
+  /** The parameters per (layer, direction), in PyTorch's order (torch's all_weights). */
+  get allWeights(): Parameter[][] {
+    return this.layerWeights.map((w) => [w.wih, w.whh, w.bih, w.bhh, w.whr].filter((n): n is string => n !== null).map((n) => this.param(n)!));
+  }
+
+  private param(name: string | null): Parameter | null {
+    return name === null ? null : ((this as any)[name] as Parameter);
+  }
+
+  /** Checks input and hidden states; returns them time-major and batched. */
+  protected prepare(input: Tensor, hx: Tensor[] | null): { x: Tensor; h0: Tensor[]; batched: boolean } {
+    const cls = this.constructor.name;
+    if (input.ndim !== 2 && input.ndim !== 3) throw new ShapeError(`${cls}: Expected input to be 2-D or 3-D but received ${input.ndim}-D tensor (shape ${fmtShape(input.shape)})`);
+    if (input.shape[input.ndim - 1] !== this.inputSize) {
+      throw new ShapeError(`${cls}: input.size(-1) must be equal to input_size. Expected ${this.inputSize}, got ${input.shape[input.ndim - 1]} (input shape ${fmtShape(input.shape)})`);
+    }
+    const dtype = this.param(this.layerWeights[0]!.wih)!.dtype;
+    checkDType(cls, "input", input, dtype);
+    const batched = input.ndim === 3;
+    let x = batched ? input : input.unsqueeze(1);
+    if (batched && this.batchFirst) x = x.transpose(0, 1);
+    const N = x.shape[1]!;
+    const LD = this.numLayers * (this.bidirectional ? 2 : 1);
+    const sizes = this.mode === "LSTM" ? [this.projSize > 0 ? this.projSize : this.hiddenSize, this.hiddenSize] : [this.hiddenSize];
+    const h0 = sizes.map((H, i) => {
+      const h = hx?.[i];
+      if (!h) return zeros([LD, N, H], { dtype, device: input.device });
+      if (batched && h.ndim !== 3) throw new ShapeError(`${cls}: For batched 3-D input, hx${this.mode === "LSTM" ? ` and cx` : ""} should also be 3-D but got ${h.ndim}-D tensor (shape ${fmtShape(h.shape)})`);
+      if (!batched && h.ndim !== 2) throw new ShapeError(`${cls}: For unbatched 2-D input, hx${this.mode === "LSTM" ? ` and cx` : ""} should also be 2-D but got ${h.ndim}-D tensor (shape ${fmtShape(h.shape)})`);
+      const hb = batched ? h : h.unsqueeze(1);
+      if (!sameShape(hb.shape, [LD, N, H])) {
+        const want = batched ? [LD, N, H] : [LD, H];
+        throw new ShapeError(`${cls}: Expected hidden${this.mode === "LSTM" ? `[${i}]` : ""} size ${fmtShape(want)}, got ${fmtShape(h.shape)} (num_layers * num_directions, batch, ${i === 0 && this.projSize > 0 ? "proj_size" : "hidden_size"})`);
+      }
+      checkDType(cls, `hidden state${this.mode === "LSTM" ? `[${i}]` : ""}`, h, dtype);
+      return hb;
+    });
+    return { x, h0, batched };
+  }
+
+  /** Runs all layers over time-major x [T, N, I]; returns [output, hN(, cN)]. */
+  protected run(x: Tensor, h0: Tensor[]): { output: Tensor; hN: Tensor[] } {
+    const D = this.bidirectional ? 2 : 1;
+    const T = x.shape[0]!;
+    const lstm = this.mode === "LSTM", gru = this.mode === "GRU", relu = this.mode === "RNN_RELU";
+    const finals: Tensor[][] = h0.map(() => []);
+    for (let layer = 0; layer < this.numLayers; layer++) {
+      const dirOutputs: Tensor[] = [];
+      for (let dir = 0; dir < D; dir++) {
+        const idx = layer * D + dir;
+        const w = this.layerWeights[idx]!;
+        const whh = this.param(w.whh)!, bih = this.param(w.bih), bhh = this.param(w.bhh), whr = this.param(w.whr);
+        // input projection of all timesteps at once; b_hh folds in except for the GRU
+        let xg = linear(x, this.param(w.wih)!, bih);
+        const foldBias = !gru && bhh !== null;
+        if (foldBias) xg = xg.add(bhh!);
+        const stepBias = foldBias ? null : bhh;
+        let h = h0[0]!.select(0, idx);
+        let c = lstm ? h0[1]!.select(0, idx) : null;
+        const outs: Tensor[] = new Array(T);
+        for (let s = 0; s < T; s++) {
+          const t = dir === 0 ? s : T - 1 - s;
+          const xt = xg.select(0, t);
+          if (lstm) [h, c] = lstmStep(xt, h, c!, whh, stepBias, whr);
+          else if (gru) h = gruStep(xt, h, whh, stepBias);
+          else h = rnnStep(xt, h, whh, stepBias, relu);
+          outs[t] = h;
+        }
+        dirOutputs.push(T > 0 ? stack(outs, 0) : zeros([0, x.shape[1]!, h.shape[1]!], { dtype: h.dtype, device: h.device }));
+        finals[0]!.push(h);
+        if (lstm) finals[1]!.push(c!);
+      }
+      x = D === 2 ? cat(dirOutputs, 2) : dirOutputs[0]!;
+      if (this.dropout > 0 && this.training && layer < this.numLayers - 1) x = dropoutFn(x, this.dropout, { training: true });
+    }
+    return { output: x, hN: finals.map((hs) => stack(hs, 0)) };
+  }
+
+  /** Back to the caller's layout: batch-first and/or unbatched. */
+  protected finish(output: Tensor, hN: Tensor[], batched: boolean): { output: Tensor; hN: Tensor[] } {
+    if (!batched) return { output: output.squeeze(1), hN: hN.map((h) => h.squeeze(1)) };
+    return { output: this.batchFirst ? output.transpose(0, 1) : output, hN };
+  }
+
+  override extraRepr(): string {
+    let s = `${this.inputSize}, ${this.hiddenSize}`;
+    if (this.projSize !== 0) s += `, proj_size=${this.projSize}`;
+    if (this.numLayers !== 1) s += `, num_layers=${this.numLayers}`;
+    if (!this.bias) s += ", bias=False";
+    if (this.batchFirst) s += ", batch_first=True";
+    if (this.dropout !== 0) s += `, dropout=${_pyFloat(this.dropout)}`;
+    if (this.bidirectional) s += ", bidirectional=True";
+    return s;
+  }
+}
+
+export interface RNNOptions extends RNNBaseOptions {
+  /** "tanh" (default) or "relu". */
+  nonlinearity?: "tanh" | "relu";
+}
+
+/**
+ * Elman RNN: h_t = tanh(x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh) (or relu), over a sequence.
+ * Input [T, N, inputSize] ([N, T, inputSize] with batchFirst, or unbatched [T, inputSize]);
+ * hx [numLayers · numDirections, N, hiddenSize] (zeros when omitted).
+ * Returns [output [T, N, numDirections · hiddenSize], hN].
+ * @example
+ * const rnn = new nn.RNN(10, 20, { numLayers: 2 });
+ * const [output, hN] = rnn.forward(randn([5, 3, 10])); // output [5, 3, 20], hN [2, 3, 20]
+ */
+export class RNN extends RNNBase {
+  readonly nonlinearity: "tanh" | "relu";
+  constructor(inputSize: number, hiddenSize: number, opts?: RNNOptions) {
+    const nl = opts?.nonlinearity ?? "tanh";
+    if (nl !== "tanh" && nl !== "relu") throw new FluxionError(`RNN: Unknown nonlinearity '${nl}'. Select from 'tanh' or 'relu'.`);
+    super(nl === "tanh" ? "RNN_TANH" : "RNN_RELU", inputSize, hiddenSize, opts);
+    this.nonlinearity = nl;
+  }
+  forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor] {
+    const { x, h0, batched } = this.prepare(input, hx ? [hx] : null);
+    const r = this.run(x, h0);
+    const { output, hN } = this.finish(r.output, r.hN, batched);
+    return [output, hN[0]!];
+  }
+}
+
+export interface LSTMOptions extends RNNBaseOptions {
+  /** When > 0, h_t is projected to projSize by weight_hr (an LSTM with projections). */
+  projSize?: number;
+}
+
+/**
+ * Long short-term memory over a sequence, gates i, f, g, o stacked in that order in
+ * weight_ih/weight_hh ([4 · hiddenSize, *]):
+ * c_t = σ(f) ⊙ c_{t-1} + σ(i) ⊙ tanh(g), h_t = σ(o) ⊙ tanh(c_t).
+ * Returns [output, [hN, cN]].
+ * @example
+ * const lstm = new nn.LSTM(10, 20, { numLayers: 2, batchFirst: true });
+ * const [out, [hN, cN]] = lstm.forward(randn([3, 5, 10])); // out [3, 5, 20], hN and cN [2, 3, 20]
+ * String(lstm); // "LSTM(10, 20, num_layers=2, batch_first=True)"
+ */
+export class LSTM extends RNNBase {
+  constructor(inputSize: number, hiddenSize: number, opts?: LSTMOptions) {
+    super("LSTM", inputSize, hiddenSize, opts);
+  }
+  forward(input: Tensor, hx?: [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]] {
+    const { x, h0, batched } = this.prepare(input, hx ?? null);
+    const r = this.run(x, h0);
+    const { output, hN } = this.finish(r.output, r.hN, batched);
+    return [output, [hN[0]!, hN[1]!]];
+  }
+}
+
+/**
+ * Gated recurrent unit over a sequence, gates r, z, n stacked in that order:
+ * r = σ(W_ir x + b_ir + W_hr h + b_hr), z likewise, n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)),
+ * h' = (1 - z) ⊙ n + z ⊙ h. Returns [output, hN].
+ * @example
+ * const gru = new nn.GRU(8, 16, { bidirectional: true });
+ * const [out, hN] = gru.forward(randn([7, 2, 8])); // out [7, 2, 32], hN [2, 2, 16]
+ */
+export class GRU extends RNNBase {
+  constructor(inputSize: number, hiddenSize: number, opts?: RNNBaseOptions) {
+    super("GRU", inputSize, hiddenSize, opts);
+  }
+  forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor] {
+    const { x, h0, batched } = this.prepare(input, hx ? [hx] : null);
+    const r = this.run(x, h0);
+    const { output, hN } = this.finish(r.output, r.hN, batched);
+    return [output, hN[0]!];
+  }
+}
+
+// ---- cells ----------------------------------------------------------------------------------
+
+export interface RNNCellOptions {
+  bias?: boolean;
+  dtype?: DType;
+  device?: string;
+}
+
+/** Shared code of the cells (torch.nn.RNNCellBase): weight_ih, weight_hh, bias_ih, bias_hh. */
+export abstract class RNNCellBase extends Module {
+  declare weight_ih: Parameter;
+  declare weight_hh: Parameter;
+  declare bias_ih: Parameter | null;
+  declare bias_hh: Parameter | null;
+  readonly bias: boolean;
+
+  constructor(readonly inputSize: number, readonly hiddenSize: number, numChunks: number, opts?: RNNCellOptions) {
+    super();
+    checkSizes(new.target.name, inputSize, hiddenSize);
+    this.bias = opts?.bias ?? true;
+    const create = { dtype: opts?.dtype, device: opts?.device };
+    this.registerParameter("weight_ih", new Parameter(empty([numChunks * hiddenSize, inputSize], create)));
+    this.registerParameter("weight_hh", new Parameter(empty([numChunks * hiddenSize, hiddenSize], create)));
+    this.registerParameter("bias_ih", this.bias ? new Parameter(empty([numChunks * hiddenSize], create)) : null);
+    this.registerParameter("bias_hh", this.bias ? new Parameter(empty([numChunks * hiddenSize], create)) : null);
+    this.resetParameters();
+  }
+
+  /** Every weight uniform in ±1/√hiddenSize, as PyTorch. */
+  resetParameters(): void {
+    const stdv = 1 / Math.sqrt(this.hiddenSize);
+    for (const p of this.parameters()) init.uniform_(p, -stdv, stdv);
+  }
+
+  /** Checks input [N, I] or [I] and hidden states [N, H] or [H]; returns them batched. */
+  protected prepare(input: Tensor, hx: (Tensor | null | undefined)[]): { x: Tensor; h: Tensor[]; batched: boolean } {
+    const cls = this.constructor.name;
+    if (input.ndim !== 1 && input.ndim !== 2) throw new ShapeError(`${cls}: Expected input to be 1-D or 2-D but received ${input.ndim}-D tensor (shape ${fmtShape(input.shape)})`);
+    if (input.shape[input.ndim - 1] !== this.inputSize) {
+      throw new ShapeError(`${cls}: input has inconsistent input_size: got ${input.shape[input.ndim - 1]} expected ${this.inputSize} (input shape ${fmtShape(input.shape)})`);
+    }
+    checkDType(cls, "input", input, this.weight_ih.dtype);
+    const batched = input.ndim === 2;
+    const x = batched ? input : input.unsqueeze(0);
+    const N = x.shape[0]!;
+    const h = hx.map((t, i) => {
+      if (!t) return zeros([N, this.hiddenSize], { dtype: x.dtype, device: x.device });
+      const want = batched ? [N, this.hiddenSize] : [this.hiddenSize];
+      if (!sameShape(t.shape, want)) throw new ShapeError(`${cls}: Expected hidden${hx.length > 1 ? `[${i}]` : ""} size ${fmtShape(want)}, got ${fmtShape(t.shape)}`);
+      checkDType(cls, "hidden state", t, this.weight_ih.dtype);
+      return batched ? t : t.unsqueeze(0);
+    });
+    return { x, h, batched };
+  }
+
+  override extraRepr(): string {
+    let s = `${this.inputSize}, ${this.hiddenSize}`;
+    if (!this.bias) s += ", bias=False";
+    return s;
+  }
+}
+
+/**
+ * One step of an Elman RNN: h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh) (or relu).
+ * @example
+ * const cell = new nn.RNNCell(10, 20);
+ * let h = zeros([3, 20]);
+ * for (const xt of x.unbind(0)) h = cell.forward(xt, h); // x [T, 3, 10]
+ */
+export class RNNCell extends RNNCellBase {
+  readonly nonlinearity: "tanh" | "relu";
+  constructor(inputSize: number, hiddenSize: number, opts?: RNNCellOptions & { nonlinearity?: "tanh" | "relu" }) {
+    const nl = opts?.nonlinearity ?? "tanh";
+    if (nl !== "tanh" && nl !== "relu") throw new FluxionError(`RNNCell: Unknown nonlinearity: ${nl}`);
+    super(inputSize, hiddenSize, 1, opts);
+    this.nonlinearity = nl;
+  }
+  forward(input: Tensor, hx?: Tensor | null): Tensor {
+    const { x, h, batched } = this.prepare(input, [hx]);
+    const out = rnnStep(linear(x, this.weight_ih, this.bias_ih), h[0]!, this.weight_hh, this.bias_hh, this.nonlinearity === "relu");
+    return batched ? out : out.squeeze(0);
+  }
+  override extraRepr(): string {
+    return super.extraRepr() + (this.nonlinearity !== "tanh" ? `, nonlinearity=${this.nonlinearity}` : "");
+  }
+}
+
+/**
+ * One LSTM step; returns [h', c'].
+ * @example
+ * const cell = new nn.LSTMCell(10, 20);
+ * const [h, c] = cell.forward(randn([3, 10])); // zero initial states; h and c [3, 20]
+ */
+export class LSTMCell extends RNNCellBase {
+  constructor(inputSize: number, hiddenSize: number, opts?: RNNCellOptions) {
+    super(inputSize, hiddenSize, 4, opts);
+  }
+  forward(input: Tensor, hx?: [Tensor, Tensor] | null): [Tensor, Tensor] {
+    const { x, h, batched } = this.prepare(input, [hx?.[0], hx?.[1]]);
+    const [h2, c2] = lstmStep(linear(x, this.weight_ih, this.bias_ih), h[0]!, h[1]!, this.weight_hh, this.bias_hh, null);
+    return batched ? [h2, c2] : [h2.squeeze(0), c2.squeeze(0)];
+  }
+}
+
+/**
+ * One GRU step; returns h'.
+ * @example
+ * const cell = new nn.GRUCell(10, 20);
+ * const h = cell.forward(randn([3, 10]), zeros([3, 20])); // [3, 20]
+ */
+export class GRUCell extends RNNCellBase {
+  constructor(inputSize: number, hiddenSize: number, opts?: RNNCellOptions) {
+    super(inputSize, hiddenSize, 3, opts);
+  }
+  forward(input: Tensor, hx?: Tensor | null): Tensor {
+    const { x, h, batched } = this.prepare(input, [hx]);
+    const out = gruStep(linear(x, this.weight_ih, this.bias_ih), h[0]!, this.weight_hh, this.bias_hh);
+    return batched ? out : out.squeeze(0);
+  }
+}

@@ -1,0 +1,377 @@
+/**
+ * MultiheadAttention, TransformerEncoderLayer and TransformerEncoder, as in PyTorch 1.13:
+ * same parameter and submodule names (in_proj_weight, out_proj.weight, self_attn.*, linear1,
+ * norm1, ...), same default init and the same outputs, so PyTorch stateDicts load unchanged.
+ * Attention itself is F.scaledDotProductAttention's core (functional/attention.ts).
+ *
+ * Mind the mask conventions, which are PyTorch's: in MultiheadAttention and the transformer
+ * layers a bool mask is true where attention is NOT allowed (key_padding_mask: true = pad),
+ * while F.scaledDotProductAttention's bool mask is true where attention IS allowed.
+ */
+import { FluxionError, ShapeError, DTypeError, fmtShape } from "../../errors.js";
+import { empty, zeros } from "../../tensor/creation.js";
+import type { DType } from "../../tensor/dtype.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { cat } from "../../ops/shape_ops.js";
+import { pad } from "../../ops/shape_ops.js";
+import { _attention, _causalMask, _maskToBias } from "../functional/attention.js";
+import { linear } from "../functional/linear.js";
+import * as init from "../init.js";
+import { Module } from "../module.js";
+import { Parameter } from "../parameter.js";
+import { ModuleList } from "./container.js";
+import { Dropout } from "./dropout.js";
+import { Linear } from "./linear.js";
+import { LayerNorm } from "./normalization.js";
+
+/** MultiheadAttention's output projection: a Linear, named as in PyTorch so prints match. */
+export class NonDynamicallyQuantizableLinear extends Linear {}
+
+export interface MultiheadAttentionOptions {
+  /** Dropout on the attention weights in training mode (default 0). */
+  dropout?: number;
+  /** Biases on the input and output projections (default true). */
+  bias?: boolean;
+  /** Learned bias_k and bias_v appended to the keys and values (default false). */
+  addBiasKv?: boolean;
+  /** Append a zero key and value (default false). */
+  addZeroAttn?: boolean;
+  /** Key and value feature sizes (default embedDim); when they differ, separate q/k/v weights. */
+  kdim?: number;
+  vdim?: number;
+  /** Inputs and output are [N, L, E] instead of [L, N, E]. */
+  batchFirst?: boolean;
+  dtype?: DType;
+  device?: string;
+}
+
+export interface MultiheadAttentionForwardOptions {
+  /** [N, S] (or [S] unbatched): bool true = ignore that key (padding), or a float mask added. */
+  keyPaddingMask?: Tensor | null;
+  /** Also return the attention weights (default true). */
+  needWeights?: boolean;
+  /** [L, S] or [N · numHeads, L, S]: bool true = NOT allowed to attend, or a float mask added. */
+  attnMask?: Tensor | null;
+  /** Average the returned weights over heads (default true): [N, L, S], else [N, numHeads, L, S]. */
+  averageAttnWeights?: boolean;
+  /** Causal attention: attnMask, when given, is taken to be the causal mask; when not, one is built. */
+  isCausal?: boolean;
+}
+
+/**
+ * Multi-head attention (torch.nn.MultiheadAttention): projects query, key and value,
+ * attends per head with softmax(q kᵀ/√headDim + masks) v and projects the heads back.
+ * Returns [output, weights | null]; output is [L, N, E] ([N, L, E] with batchFirst).
+ * @example
+ * const mha = new nn.MultiheadAttention(16, 4, { batchFirst: true });
+ * const x = randn([2, 5, 16]);
+ * const [out, w] = mha.forward(x, x, x); // out [2, 5, 16], w [2, 5, 5] (averaged over heads)
+ */
+export class MultiheadAttention extends Module {
+  declare in_proj_weight: Parameter | null;
+  declare q_proj_weight: Parameter | null;
+  declare k_proj_weight: Parameter | null;
+  declare v_proj_weight: Parameter | null;
+  declare in_proj_bias: Parameter | null;
+  declare bias_k: Parameter | null;
+  declare bias_v: Parameter | null;
+  out_proj: NonDynamicallyQuantizableLinear;
+  readonly kdim: number;
+  readonly vdim: number;
+  readonly headDim: number;
+  readonly dropout: number;
+  readonly batchFirst: boolean;
+  readonly addZeroAttn: boolean;
+  /** Whether key and value have embedDim features (one packed in_proj_weight). */
+  readonly qkvSameEmbedDim: boolean;
+
+  constructor(readonly embedDim: number, readonly numHeads: number, opts?: MultiheadAttentionOptions) {
+    super();
+    if (!Number.isInteger(embedDim) || embedDim <= 0 || !Number.isInteger(numHeads) || numHeads <= 0) {
+      throw new FluxionError(`MultiheadAttention: embed_dim and num_heads must be positive integers, got ${embedDim} and ${numHeads}`);
+    }
+    if (embedDim % numHeads !== 0) throw new FluxionError(`MultiheadAttention: embed_dim must be divisible by num_heads (got embed_dim=${embedDim}, num_heads=${numHeads})`);
+    this.kdim = opts?.kdim ?? embedDim;
+    this.vdim = opts?.vdim ?? embedDim;
+    this.headDim = embedDim / numHeads;
+    this.dropout = opts?.dropout ?? 0;
+    if (!(this.dropout >= 0 && this.dropout <= 1)) throw new FluxionError(`MultiheadAttention: dropout must be in [0, 1], got ${this.dropout}`);
+    this.batchFirst = opts?.batchFirst ?? false;
+    this.addZeroAttn = opts?.addZeroAttn ?? false;
+    this.qkvSameEmbedDim = this.kdim === embedDim && this.vdim === embedDim;
+    const create = { dtype: opts?.dtype, device: opts?.device };
+    const E = embedDim;
+    // PyTorch's registration order, which is the stateDict's
+    if (!this.qkvSameEmbedDim) {
+      this.registerParameter("q_proj_weight", new Parameter(empty([E, E], create)));
+      this.registerParameter("k_proj_weight", new Parameter(empty([E, this.kdim], create)));
+      this.registerParameter("v_proj_weight", new Parameter(empty([E, this.vdim], create)));
+      this.registerParameter("in_proj_weight", null);
+    } else {
+      this.registerParameter("in_proj_weight", new Parameter(empty([3 * E, E], create)));
+      this.registerParameter("q_proj_weight", null);
+      this.registerParameter("k_proj_weight", null);
+      this.registerParameter("v_proj_weight", null);
+    }
+    const bias = opts?.bias ?? true;
+    this.registerParameter("in_proj_bias", bias ? new Parameter(empty([3 * E], create)) : null);
+    this.out_proj = new NonDynamicallyQuantizableLinear(E, E, { bias, ...create });
+    const biasKv = opts?.addBiasKv ?? false;
+    this.registerParameter("bias_k", biasKv ? new Parameter(empty([1, 1, E], create)) : null);
+    this.registerParameter("bias_v", biasKv ? new Parameter(empty([1, 1, E], create)) : null);
+    this.resetParameters();
+  }
+
+  /** xavier-uniform projections, zero biases, xavier-normal bias_k/bias_v (PyTorch's _reset_parameters). */
+  resetParameters(): void {
+    if (this.in_proj_weight) init.xavierUniform_(this.in_proj_weight);
+    else for (const w of [this.q_proj_weight, this.k_proj_weight, this.v_proj_weight]) init.xavierUniform_(w!);
+    if (this.in_proj_bias) {
+      init.zeros_(this.in_proj_bias);
+      init.zeros_(this.out_proj.bias!);
+    }
+    if (this.bias_k) init.xavierNormal_(this.bias_k);
+    if (this.bias_v) init.xavierNormal_(this.bias_v);
+  }
+
+  forward(query: Tensor, key: Tensor, value: Tensor, opts?: MultiheadAttentionForwardOptions): [Tensor, Tensor | null] {
+    const op = "MultiheadAttention";
+    const E = this.embedDim, H = this.numHeads;
+    const batched = query.ndim === 3;
+    if (query.ndim !== 2 && query.ndim !== 3) throw new ShapeError(`${op}: query should be unbatched 2-D [L, E] or batched 3-D but received a ${query.ndim}-D query tensor (shape ${fmtShape(query.shape)})`);
+    if (key.ndim !== query.ndim || value.ndim !== query.ndim) {
+      throw new ShapeError(`${op}: For ${batched ? "batched (3-D)" : "unbatched (2-D)"} query, expected key and value to be ${query.ndim}-D but found ${key.ndim}-D and ${value.ndim}-D tensors respectively`);
+    }
+    const last = (t: Tensor) => t.shape[t.ndim - 1]!;
+    if (last(query) !== E) throw new ShapeError(`${op}: was expecting embedding dimension of ${E}, but got ${last(query)} (query shape ${fmtShape(query.shape)})`);
+    if (last(key) !== this.kdim) throw new ShapeError(`${op}: expected key with ${this.kdim} features (kdim), got shape ${fmtShape(key.shape)}`);
+    if (last(value) !== this.vdim) throw new ShapeError(`${op}: expected value with ${this.vdim} features (vdim), got shape ${fmtShape(value.shape)}`);
+    if (key.shape.slice(0, -1).some((s, i) => s !== value.shape[i])) {
+      throw new ShapeError(`${op}: key's sequence and batch dims ${fmtShape(key.shape.slice(0, -1))} do not match value's ${fmtShape(value.shape.slice(0, -1))}`);
+    }
+    const dtype = this.out_proj.weight.dtype;
+    for (const [name, t] of [["query", query], ["key", key], ["value", value]] as const) {
+      if (t.dtype !== dtype) throw new DTypeError(`${op}: expected ${name} of dtype ${dtype} (the module's parameter dtype), got ${t.dtype}`);
+    }
+
+    // internally batch-first and batched: [N, L, E]
+    const toNLE = (t: Tensor) => (!batched ? t.unsqueeze(0) : this.batchFirst ? t : t.transpose(0, 1));
+    const sameKV = key === value, selfAttn = sameKV && query === key;
+    const q0 = toNLE(query), k0 = sameKV ? null : toNLE(key), v0 = toNLE(value);
+    const kIn = k0 ?? v0;
+    const N = q0.shape[0]!, L = q0.shape[1]!;
+    let S = kIn.shape[1]!;
+    if (q0.shape[0] !== kIn.shape[0]) throw new ShapeError(`${op}: query and key must have the same batch size, got query ${fmtShape(query.shape)} and key ${fmtShape(key.shape)}${batched ? (this.batchFirst ? " (batchFirst: [N, L, E])" : " ([L, N, E]; pass batchFirst: true for [N, L, E])") : ""}`);
+
+    // input projections
+    let q: Tensor, k: Tensor, v: Tensor;
+    const b = this.in_proj_bias;
+    const bq = b?.narrow(0, 0, E) ?? null, bk = b?.narrow(0, E, E) ?? null, bv = b?.narrow(0, 2 * E, E) ?? null;
+    if (this.in_proj_weight) {
+      const w = this.in_proj_weight;
+      if (selfAttn) [q, k, v] = linear(q0, w, b).chunk(3, -1) as [Tensor, Tensor, Tensor];
+      else {
+        q = linear(q0, w.narrow(0, 0, E), bq);
+        if (sameKV) [k, v] = linear(v0, w.narrow(0, E, 2 * E), b?.narrow(0, E, 2 * E)).chunk(2, -1) as [Tensor, Tensor];
+        else {
+          k = linear(kIn, w.narrow(0, E, E), bk);
+          v = linear(v0, w.narrow(0, 2 * E, E), bv);
+        }
+      }
+    } else {
+      q = linear(q0, this.q_proj_weight!, bq);
+      k = linear(kIn, this.k_proj_weight!, bk);
+      v = linear(v0, this.v_proj_weight!, bv);
+    }
+
+    // masks -> one additive bias broadcastable to [N, H, L, S]
+    let attnMask = opts?.attnMask ?? null;
+    let kpm = opts?.keyPaddingMask ?? null;
+    if (attnMask) {
+      const want2 = [L, S], want3 = [batched ? N * H : H, L, S];
+      if (attnMask.ndim === 2 ? !sameDims(attnMask.shape, want2) : attnMask.ndim === 3 ? !sameDims(attnMask.shape, want3) : true) {
+        throw new ShapeError(`${op}: The shape of the attn_mask is ${fmtShape(attnMask.shape)}, but should be ${fmtShape(want2)} or ${fmtShape(want3)} (L=${L} queries, S=${S} keys, ${batched ? `batch ${N} x ` : ""}${H} heads)`);
+      }
+    } else if (opts?.isCausal) attnMask = _causalMask(L, S, query.device).logicalNot();
+    if (kpm) {
+      const want = batched ? [N, S] : [S];
+      if (!sameDims(kpm.shape, want)) throw new ShapeError(`${op}: expecting key_padding_mask shape of ${fmtShape(want)} ${batched ? "[N, S]" : "[S]"}, but got ${fmtShape(kpm.shape)}`);
+      if (!batched) kpm = kpm.unsqueeze(0);
+    }
+    if (this.bias_k && this.bias_v) {
+      k = cat([k, this.bias_k.expand([N, 1, E])], 1);
+      v = cat([v, this.bias_v.expand([N, 1, E])], 1);
+      attnMask = attnMask && padLast(attnMask);
+      kpm = kpm && padLast(kpm);
+    }
+
+    // heads: [N, T, E] -> [N, H, T, headDim]
+    const heads = (t: Tensor) => t.reshape([N, t.shape[1]!, H, this.headDim]).transpose(1, 2);
+    let qh = heads(q), kh = heads(k), vh = heads(v);
+    if (this.addZeroAttn) {
+      const z = zeros([N, H, 1, this.headDim], { dtype, device: query.device });
+      kh = cat([kh, z], 2);
+      vh = cat([vh, z], 2);
+      attnMask = attnMask && padLast(attnMask);
+      kpm = kpm && padLast(kpm);
+    }
+    S = kh.shape[2]!;
+    let bias: Tensor | null = null;
+    if (attnMask) {
+      bias = _maskToBias(op, "attn_mask", attnMask, dtype, false);
+      if (attnMask.ndim === 3) bias = bias.reshape([-1, H, L, S]);
+    }
+    if (kpm) {
+      const kb = _maskToBias(op, "key_padding_mask", kpm, dtype, false).reshape([N, 1, 1, S]);
+      bias = bias ? bias.add(kb) : kb;
+    }
+
+    const p = this.training ? this.dropout : 0;
+    const { output, weights } = _attention(qh, kh, vh, bias, 1 / Math.sqrt(this.headDim), p);
+    let out = this.out_proj.forward(output.transpose(1, 2).reshape([N, L, E]));
+    out = !batched ? out.squeeze(0) : this.batchFirst ? out : out.transpose(0, 1);
+    if (!(opts?.needWeights ?? true)) return [out, null];
+    let w = (opts?.averageAttnWeights ?? true) ? weights.mean(1) : weights;
+    if (!batched) w = w.squeeze(0);
+    return [out, w];
+  }
+}
+
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((s, i) => s === b[i]);
+}
+
+/** One more (unmasked) key column at the end of a mask. */
+function padLast(mask: Tensor): Tensor {
+  if (mask.dtype === "bool") return cat([mask, zeros([...mask.shape.slice(0, -1), 1], { dtype: "bool", device: mask.device })], -1);
+  return pad(mask, [0, 1]);
+}
+
+// ---- transformer encoder --------------------------------------------------------------------
+
+export type TransformerActivation = "relu" | "gelu" | ((x: Tensor) => Tensor) | Module;
+
+export interface TransformerEncoderLayerOptions {
+  /** Hidden size of the feed-forward block (default 2048). */
+  dimFeedforward?: number;
+  /** Dropout after attention, inside and after the feed-forward block (default 0.1). */
+  dropout?: number;
+  /** "relu" (default), "gelu", a function or a module. */
+  activation?: TransformerActivation;
+  /** LayerNorm eps (default 1e-5). */
+  layerNormEps?: number;
+  /** Input [N, L, E] instead of [L, N, E]. */
+  batchFirst?: boolean;
+  /** Pre-norm: x + sa(norm1(x)), then x + ff(norm2(x)) (default false: post-norm). */
+  normFirst?: boolean;
+  dtype?: DType;
+  device?: string;
+}
+
+export interface TransformerEncoderForwardOptions {
+  /** Attention mask [L, L] or [N · nhead, L, L] (bool true = NOT allowed, or float added). */
+  srcMask?: Tensor | null;
+  /** [N, L] (bool true = padding). */
+  srcKeyPaddingMask?: Tensor | null;
+  /** Causal self-attention (srcMask, when given, is taken to be the causal mask). */
+  isCausal?: boolean;
+}
+
+/**
+ * One transformer encoder layer (torch.nn.TransformerEncoderLayer): self-attention and a
+ * feed-forward block, each with a residual connection and LayerNorm (post-norm by default).
+ * @example
+ * const layer = new nn.TransformerEncoderLayer(32, 4, { dimFeedforward: 64, batchFirst: true });
+ * layer.eval();
+ * layer.forward(randn([2, 10, 32])); // [2, 10, 32]
+ */
+export class TransformerEncoderLayer extends Module {
+  self_attn: MultiheadAttention;
+  linear1: Linear;
+  dropout: Dropout;
+  linear2: Linear;
+  norm1: LayerNorm;
+  norm2: LayerNorm;
+  dropout1: Dropout;
+  dropout2: Dropout;
+  activation: ((x: Tensor) => Tensor) | Module;
+  readonly normFirst: boolean;
+  readonly batchFirst: boolean;
+  /** The constructor's options, for clone(). */
+  private readonly options: TransformerEncoderLayerOptions;
+
+  constructor(readonly dModel: number, readonly nhead: number, opts?: TransformerEncoderLayerOptions) {
+    super();
+    this.options = { ...opts };
+    const dff = opts?.dimFeedforward ?? 2048, p = opts?.dropout ?? 0.1, eps = opts?.layerNormEps ?? 1e-5;
+    const create = { dtype: opts?.dtype, device: opts?.device };
+    this.batchFirst = opts?.batchFirst ?? false;
+    this.normFirst = opts?.normFirst ?? false;
+    this.self_attn = new MultiheadAttention(dModel, nhead, { dropout: p, batchFirst: this.batchFirst, ...create });
+    this.linear1 = new Linear(dModel, dff, create);
+    this.dropout = new Dropout(p);
+    this.linear2 = new Linear(dff, dModel, create);
+    this.norm1 = new LayerNorm(dModel, { eps, ...create });
+    this.norm2 = new LayerNorm(dModel, { eps, ...create });
+    this.dropout1 = new Dropout(p);
+    this.dropout2 = new Dropout(p);
+    const act = opts?.activation ?? "relu";
+    if (act === "relu") this.activation = (x) => x.relu();
+    else if (act === "gelu") this.activation = (x) => x.gelu();
+    else if (typeof act === "function" || act instanceof Module) this.activation = act;
+    else throw new FluxionError(`TransformerEncoderLayer: activation should be relu/gelu, not ${String(act)}`);
+  }
+
+  forward(src: Tensor, opts?: TransformerEncoderForwardOptions): Tensor {
+    let x = src;
+    const sa = (t: Tensor) =>
+      this.dropout1.forward(this.self_attn.forward(t, t, t, { attnMask: opts?.srcMask, keyPaddingMask: opts?.srcKeyPaddingMask, needWeights: false, isCausal: opts?.isCausal })[0]);
+    const act = (t: Tensor) => (this.activation instanceof Module ? (this.activation.call(t) as Tensor) : this.activation(t));
+    const ff = (t: Tensor) => this.dropout2.forward(this.linear2.forward(this.dropout.forward(act(this.linear1.forward(t)))));
+    if (this.normFirst) {
+      x = x.add(sa(this.norm1.forward(x)));
+      x = x.add(ff(this.norm2.forward(x)));
+    } else {
+      x = this.norm1.forward(x.add(sa(x)));
+      x = this.norm2.forward(x.add(ff(x)));
+    }
+    return x;
+  }
+
+  /** A fresh layer with the same configuration, parameter values, dtype and mode (PyTorch's deepcopy). */
+  clone(): TransformerEncoderLayer {
+    const w = this.linear1.weight;
+    const copy = new TransformerEncoderLayer(this.dModel, this.nhead, { ...this.options, dtype: w.dtype, device: w.device });
+    copy.loadStateDict(this.stateDict());
+    copy.train(this.training);
+    return copy;
+  }
+}
+
+export interface TransformerEncoderOptions {
+  /** A final normalization (e.g. a LayerNorm) after the last layer. */
+  norm?: Module | null;
+}
+
+/**
+ * A stack of numLayers copies of an encoder layer (torch.nn.TransformerEncoder); the copies
+ * start with equal parameters, as PyTorch's deepcopy.
+ * @example
+ * const enc = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(32, 4, { batchFirst: true }), 6);
+ * enc.forward(randn([2, 10, 32]), { srcKeyPaddingMask: padMask }); // [2, 10, 32]
+ */
+export class TransformerEncoder extends Module {
+  layers: ModuleList;
+  norm: Module | null;
+  constructor(encoderLayer: TransformerEncoderLayer, readonly numLayers: number, opts?: TransformerEncoderOptions) {
+    super();
+    if (!Number.isInteger(numLayers) || numLayers < 1) throw new FluxionError(`TransformerEncoder: num_layers must be a positive integer, got ${numLayers}`);
+    this.layers = new ModuleList(Array.from({ length: numLayers }, () => encoderLayer.clone()));
+    this.norm = opts?.norm ?? null;
+  }
+  forward(src: Tensor, opts?: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean }): Tensor {
+    let x = src;
+    for (const layer of this.layers) x = (layer as TransformerEncoderLayer).call(x, { srcMask: opts?.mask, srcKeyPaddingMask: opts?.srcKeyPaddingMask, isCausal: opts?.isCausal });
+    return this.norm ? (this.norm.call(x) as Tensor) : x;
+  }
+}

@@ -1,0 +1,281 @@
+/**
+ * nn.Module: the base class of layers and models. As in PyTorch, parameters and submodules
+ * assigned to fields are registered automatically (found by walking the instance's own
+ * fields in declaration order), buffers are registered explicitly with registerBuffer, and
+ * stateDict keys use PyTorch's dotted names (`fc1.weight`, `bn.running_mean`).
+ *
+ * @example
+ * class SimpleNet extends nn.Module {
+ *   fc1 = new nn.Linear(784, 128);
+ *   relu = new nn.ReLU();
+ *   fc2 = new nn.Linear(128, 10);
+ *   forward(x: Tensor) { return this.fc2.forward(this.relu.forward(this.fc1.forward(x))); }
+ * }
+ */
+import { FluxionError, ShapeError, fmtShape } from "../errors.js";
+import { noGrad } from "../autograd/grad_mode.js";
+import type { DType } from "../tensor/dtype.js";
+import { Tensor } from "../tensor/tensor.js";
+import { Parameter } from "./parameter.js";
+
+export type ForwardHook = (module: Module, inputs: unknown[], output: unknown) => unknown;
+export type ForwardPreHook = (module: Module, inputs: unknown[]) => unknown[] | void;
+export type StateDict = Record<string, Tensor>;
+
+interface ModuleInternals {
+  buffers: Map<string, Tensor | null>;
+  nonPersistent: Set<string>;
+  params: Map<string, Parameter | null>;
+  forwardHooks: ForwardHook[];
+  forwardPreHooks: ForwardPreHook[];
+}
+
+const internals = new WeakMap<Module, ModuleInternals>();
+function state(m: Module): ModuleInternals {
+  let s = internals.get(m);
+  if (!s) internals.set(m, (s = { buffers: new Map(), nonPersistent: new Set(), params: new Map(), forwardHooks: [], forwardPreHooks: [] }));
+  return s;
+}
+
+export abstract class Module {
+  /** Training mode (dropout active, batch norm uses batch statistics). */
+  training = true;
+
+  /** The computation; override in subclasses. */
+  abstract forward(...inputs: any[]): any;
+
+  /** Runs forward with the registered forward pre-hooks and hooks (PyTorch's module(x)). */
+  call(...inputs: any[]): any {
+    const s = state(this);
+    for (const h of s.forwardPreHooks) inputs = h(this, inputs) ?? inputs;
+    let out = this.forward(...inputs);
+    for (const h of s.forwardHooks) out = h(this, inputs, out) ?? out;
+    return out;
+  }
+
+  registerForwardHook(hook: ForwardHook): () => void {
+    return addRemovable(state(this).forwardHooks, hook);
+  }
+  registerForwardPreHook(hook: ForwardPreHook): () => void {
+    return addRemovable(state(this).forwardPreHooks, hook);
+  }
+
+  /**
+   * Registers a buffer: state that is saved in stateDict but is not a parameter
+   * (BatchNorm's running_mean). Accessible as a property of the same name.
+   */
+  registerBuffer(name: string, value: Tensor | null, opts?: { persistent?: boolean }): void {
+    checkName(this, name);
+    const s = state(this);
+    s.buffers.set(name, value);
+    if (opts?.persistent === false) s.nonPersistent.add(name);
+    Object.defineProperty(this, name, {
+      get: () => s.buffers.get(name),
+      set: (v: Tensor | null) => s.buffers.set(name, v),
+      enumerable: false,
+      configurable: true,
+    });
+  }
+
+  /** Registers a parameter under an explicit name (fields holding a Parameter need not). */
+  registerParameter(name: string, value: Parameter | null): void {
+    checkName(this, name);
+    const s = state(this);
+    s.params.set(name, value);
+    Object.defineProperty(this, name, {
+      get: () => s.params.get(name),
+      set: (v: Parameter | null) => s.params.set(name, v),
+      enumerable: false,
+      configurable: true,
+    });
+  }
+
+  /** Registers a submodule under an explicit name (fields holding a Module need not). */
+  addModule(name: string, module: Module | null): void {
+    (this as any)[name] = module;
+  }
+
+  // ---- traversal ------------------------------------------------------------------------
+
+  *namedChildren(): Generator<[string, Module]> {
+    for (const [k, v] of Object.entries(this)) if (v instanceof Module) yield [k, v];
+  }
+  *children(): Generator<Module> {
+    for (const [, m] of this.namedChildren()) yield m;
+  }
+  *namedModules(prefix = "", seen = new Set<Module>()): Generator<[string, Module]> {
+    if (seen.has(this)) return;
+    seen.add(this);
+    yield [prefix, this];
+    for (const [k, m] of this.namedChildren()) yield* m.namedModules(prefix ? `${prefix}.${k}` : k, seen);
+  }
+  *modules(): Generator<Module> {
+    for (const [, m] of this.namedModules()) yield m;
+  }
+
+  /** This module's own parameters (fields and registered), in declaration order. */
+  private *ownParameters(): Generator<[string, Parameter]> {
+    for (const [k, v] of state(this).params) if (v) yield [k, v];
+    for (const [k, v] of Object.entries(this)) if (v instanceof Parameter) yield [k, v];
+  }
+
+  *namedParameters(opts?: { prefix?: string; recurse?: boolean }): Generator<[string, Parameter]> {
+    const seen = new Set<Tensor>();
+    const mods: Iterable<[string, Module]> = opts?.recurse === false ? [[opts?.prefix ?? "", this]] : this.namedModules(opts?.prefix ?? "");
+    for (const [mp, m] of mods) {
+      for (const [k, p] of m.ownParameters()) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        yield [mp ? `${mp}.${k}` : k, p];
+      }
+    }
+  }
+  /** All parameters, for an optimizer: `new optim.SGD(model.parameters(), { lr: 0.01 })`. */
+  parameters(recurse = true): Parameter[] {
+    return [...this.namedParameters({ recurse })].map(([, p]) => p);
+  }
+  *namedBuffers(opts?: { prefix?: string; recurse?: boolean }): Generator<[string, Tensor]> {
+    const mods: Iterable<[string, Module]> = opts?.recurse === false ? [[opts?.prefix ?? "", this]] : this.namedModules(opts?.prefix ?? "");
+    for (const [mp, m] of mods) for (const [k, b] of state(m).buffers) if (b) yield [mp ? `${mp}.${k}` : k, b];
+  }
+  buffers(recurse = true): Tensor[] {
+    return [...this.namedBuffers({ recurse })].map(([, b]) => b);
+  }
+
+  // ---- modes and bulk changes -----------------------------------------------------------
+
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+  eval(): this {
+    return this.train(false);
+  }
+  zeroGrad(opts?: { setToNone?: boolean }): void {
+    const setToNone = opts?.setToNone ?? true;
+    for (const p of this.parameters()) {
+      if (!p.grad) continue;
+      if (setToNone) p.grad = null;
+      else noGrad(() => p.grad!.zero_());
+    }
+  }
+  requiresGrad_(requiresGrad = true): this {
+    for (const p of this.parameters()) p.requiresGrad_(requiresGrad);
+    return this;
+  }
+  /** Calls fn on every submodule (children first) and on this module. */
+  apply(fn: (m: Module) => void): this {
+    for (const c of this.children()) c.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  /** Casts floating-point parameters and buffers in place (their storage is replaced). */
+  to(arg: DType | string | { dtype?: DType; device?: string }): this {
+    const opts = typeof arg === "string" ? (arg.includes(":") || arg === "cpu" || arg === "webgpu" ? { device: arg } : { dtype: arg as DType }) : arg;
+    const convert = (t: Tensor): Tensor => {
+      let r = t;
+      if (opts.dtype && t.isFloatingPoint()) r = r.to(opts.dtype);
+      if (opts.device) r = r.to(opts.device);
+      return r;
+    };
+    for (const m of this.modules()) {
+      const s = state(m);
+      for (const [k, v] of Object.entries(m)) {
+        if (v instanceof Parameter) (m as any)[k] = rewrap(v, convert);
+      }
+      for (const [k, v] of s.params) if (v) s.params.set(k, rewrap(v, convert));
+      for (const [k, v] of s.buffers) if (v) s.buffers.set(k, noGrad(() => convert(v)));
+    }
+    return this;
+  }
+  float(): this { return this.to("float32"); }
+  double(): this { return this.to("float64"); }
+
+  // ---- state dict -----------------------------------------------------------------------
+
+  /** Parameters and persistent buffers by PyTorch-style dotted name. */
+  stateDict(): StateDict {
+    const out: StateDict = {};
+    for (const [name, m] of this.namedModules()) {
+      const pre = name ? `${name}.` : "";
+      for (const [k, p] of m.ownParameters()) out[pre + k] = p.detach();
+      const s = state(m);
+      for (const [k, b] of s.buffers) if (b && !s.nonPersistent.has(k)) out[pre + k] = b.detach();
+    }
+    return out;
+  }
+
+  /**
+   * Copies values from a state dict. Everything is checked first (shapes, and with
+   * strict the key sets), so a failed load leaves the module unchanged.
+   */
+  loadStateDict(sd: StateDict | Map<string, Tensor>, opts?: { strict?: boolean }): { missingKeys: string[]; unexpectedKeys: string[] } {
+    const strict = opts?.strict ?? true;
+    const given = sd instanceof Map ? sd : new Map(Object.entries(sd));
+    const own = this.stateDict();
+    const missingKeys = Object.keys(own).filter((k) => !given.has(k));
+    const unexpectedKeys = [...given.keys()].filter((k) => !(k in own));
+    const problems: string[] = [];
+    for (const [k, t] of given) {
+      const mine = own[k];
+      if (!mine) continue;
+      if (!(t instanceof Tensor)) problems.push(`${k}: expected a Tensor, got ${typeof t}`);
+      else if (t.shape.length !== mine.shape.length || t.shape.some((s, i) => s !== mine.shape[i])) {
+        problems.push(`size mismatch for ${k}: copying a param with shape ${fmtShape(t.shape)} from checkpoint, the shape in current model is ${fmtShape(mine.shape)}`);
+      }
+    }
+    if (strict) {
+      if (missingKeys.length) problems.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(", ")}`);
+      if (unexpectedKeys.length) problems.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(", ")}`);
+    }
+    if (problems.length) throw new ShapeError(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${problems.join("\n\t")}`);
+    noGrad(() => {
+      for (const [k, t] of given) if (own[k]) own[k]!.copy_(t);
+    });
+    return { missingKeys, unexpectedKeys };
+  }
+
+  // ---- printing -------------------------------------------------------------------------
+
+  /** Extra text inside the parentheses of this module's print, e.g. "in_features=784, ...". */
+  extraRepr(): string {
+    return "";
+  }
+
+  toString(): string {
+    const lines: string[] = [];
+    for (const [k, m] of this.namedChildren()) lines.push(`(${k}): ${indent(m.toString())}`);
+    const extra = this.extraRepr();
+    const name = this.constructor.name;
+    if (lines.length === 0) return `${name}(${extra})`;
+    const body = [...(extra ? extra.split("\n") : []), ...lines].map((l) => "  " + l).join("\n");
+    return `${name}(\n${body}\n)`;
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+}
+
+function indent(s: string): string {
+  return s.split("\n").join("\n  ");
+}
+
+function addRemovable<T>(list: T[], item: T): () => void {
+  list.push(item);
+  return () => {
+    const i = list.indexOf(item);
+    if (i >= 0) list.splice(i, 1);
+  };
+}
+
+function checkName(m: Module, name: string): void {
+  if (!name || name.includes(".")) throw new FluxionError(`${m.constructor.name}: invalid name "${name}": must be non-empty and contain no "."`);
+}
+
+function rewrap(p: Parameter, convert: (t: Tensor) => Tensor): Parameter {
+  const t = noGrad(() => convert(p));
+  if (t === p) return p;
+  const np = new Parameter(t.detach(), p.requiresGrad);
+  return np;
+}

@@ -1,0 +1,372 @@
+/**
+ * Ops that move elements by index tensors: gather, scatter, scatterAdd, indexSelect,
+ * indexAdd, take and oneHot, plus the flat take/put helpers that x.index(...) and
+ * x.indexPut_(...) (src/ops/indexing.ts) are built on. Everything lowers to the gather,
+ * scatter and indexPut primitives; each op records its backward with these same ops
+ * (gather <-> scatterAdd, indexSelect <-> indexAdd, take <-> put), so gradients are
+ * differentiable again.
+ *
+ * Index tensors are int32 (Fluxion's integer dtype). Bounds are checked here, before any
+ * kernel runs, so errors name the op, the bad index, the dim and its size, and a failed
+ * in-place op leaves its tensor untouched.
+ */
+import { dispatch } from "../backend/dispatcher.js";
+import { record1 } from "../autograd/record.js";
+import { DTypeError, IndexError, ShapeError, fmtShape } from "../errors.js";
+import { scalarTensor, zeros } from "../tensor/creation.js";
+import { normalizeDim, shapesEqual } from "../tensor/shape.js";
+import { Tensor } from "../tensor/tensor.js";
+import { applyInPlace } from "./inplace.js";
+import { where } from "./elementwise.js";
+
+// ---- checks ---------------------------------------------------------------------------
+
+/** Throws a DTypeError unless `index` is an int32 tensor. */
+export function checkIndexDType(op: string, index: Tensor, what = "index"): void {
+  if (!(index instanceof Tensor)) throw new DTypeError(`${op}: expected ${what} to be an int32 Tensor, got ${typeof index}`);
+  if (index.dtype !== "int32") {
+    throw new DTypeError(`${op}: expected ${what} to be an int32 tensor, got ${index.dtype} (shape ${fmtShape(index.shape)}); convert it with .int()`);
+  }
+}
+
+/**
+ * Checks every value of `index` against a dim of size `size` and returns the index with
+ * negative values wrapped when `allowNegative` (torch's advanced indexing and take do;
+ * gather, scatter and indexSelect do not). Reads the index values on the host.
+ */
+export function checkIndexValues(op: string, index: Tensor, size: number, dim: number, allowNegative: boolean, shape?: readonly number[]): Tensor {
+  const vals = index._rawContiguous();
+  const lo = allowNegative ? -size : 0;
+  let negative = false;
+  for (let k = 0; k < vals.length; k++) {
+    const v = vals[k]!;
+    if (v < lo || v >= size) {
+      const where_ = shape ? ` (input shape ${fmtShape(shape)})` : "";
+      throw new IndexError(`${op}: index ${v} is out of bounds for dimension ${dim} with size ${size}${where_}`);
+    }
+    if (v < 0) negative = true;
+  }
+  return negative ? wrapNegative(index, size) : index;
+}
+
+/** index with negative entries counted from the end of a dim of `size`. */
+function wrapNegative(index: Tensor, size: number): Tensor {
+  return where(index.lt(0), index.add(size), index);
+}
+
+/** gather/scatter's rule: same ndim, and index no larger than `other` in the listed dims. */
+function checkIndexShape(op: string, index: Tensor, other: Tensor, otherName: string, exceptDim: number | null): void {
+  if (index.ndim !== other.ndim) {
+    throw new ShapeError(`${op}: index tensor must have the same number of dimensions as ${otherName} tensor (index shape ${fmtShape(index.shape)}, ${otherName} shape ${fmtShape(other.shape)})`);
+  }
+  for (let d = 0; d < index.ndim; d++) {
+    if (d !== exceptDim && index.shape[d]! > other.shape[d]!) {
+      throw new ShapeError(`${op}: size of index (${fmtShape(index.shape)}) must be no larger than ${otherName} (${fmtShape(other.shape)}) in dimension ${d}${exceptDim === null ? "" : ` (all dims but ${exceptDim})`}`);
+    }
+  }
+}
+
+function checkSameDType(op: string, self: Tensor, src: Tensor, name: string): void {
+  if (self.dtype !== src.dtype) {
+    throw new DTypeError(`${op}: expected self and ${name} to have the same dtype, but got self ${self.dtype} and ${name} ${src.dtype}`);
+  }
+}
+
+/** g padded with zeros at the end of each dim up to `shape` (the adjoint of narrowing to g's shape). */
+function padTo(g: Tensor, shape: readonly number[]): Tensor {
+  if (shapesEqual(g.shape, shape)) return g;
+  const out = dispatch("pad", [g], { pads: shape.map((s, d) => [0, s - g.shape[d]!] as const), value: 0 });
+  const small = g.shape;
+  return record1("ConstantPadNdBackward0", [g], out, [], ([gg]) => [small.reduce((t: Tensor, s, d) => t.narrow(d, 0, s), gg!)]);
+}
+
+/** Runs fn on 1-D views of 0-d tensors (the kernels need an axis), and reshapes back. */
+function lift0d(tensors: Tensor[], fn: (ts: Tensor[]) => Tensor, outScalar: boolean): Tensor {
+  const r = fn(tensors.map((t) => (t.ndim === 0 ? t.reshape([1]) : t)));
+  return outScalar ? r.reshape([]) : r;
+}
+
+// ---- gather / scatter -----------------------------------------------------------------
+
+/**
+ * Gathers values along `dim`: out[i][j][k] = x[index[i][j][k]][j][k] for dim 0 (torch.gather).
+ * `index` is int32 with x's number of dims and no larger than x outside `dim`.
+ *
+ * @example
+ * tensor([[1, 2], [3, 4]]).gather(1, tensor([[0, 0], [1, 0]], { dtype: "int32" })) // [[1, 1], [4, 3]]
+ */
+export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  checkIndexDType("gather", index);
+  const d = normalizeDim("gather", dim, x.ndim);
+  if (x.ndim === 0 || index.ndim === 0) {
+    if (x.ndim > 1 || index.ndim > 1) checkIndexShape("gather", index, x, "input", d);
+    return lift0d([x, index], ([a, i]) => gather(a!, 0, i!), index.ndim === 0);
+  }
+  checkIndexShape("gather", index, x, "input", d);
+  checkIndexValues("gather", index, x.shape[d]!, d, false, x.shape);
+  const out = dispatch("gather", [x, index], { axis: d });
+  const inShape = x.shape;
+  return record1("GatherBackward0", [x], out, [index], ([g], [idx]) => [
+    scatterAdd(zeros(inShape, { dtype: g!.dtype, device: g!.device }), d, idx!, g!),
+  ]);
+}
+
+/** The shared body of scatter and scatterAdd (out-of-place). */
+function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Tensor | number, reduce: "none" | "add"): Tensor {
+  checkIndexDType(op, index);
+  const d = normalizeDim(op, dim, x.ndim);
+  const srcT = src instanceof Tensor ? src : scalarTensor(src, x.dtype, x.device).expand(index.shape);
+  if (src instanceof Tensor) checkSameDType(op, x, src, "src");
+  if (x.ndim === 0 || index.ndim === 0 || srcT.ndim === 0) {
+    if (Math.max(x.ndim, index.ndim, srcT.ndim) > 1) checkIndexShape(op, index, x, "self", d);
+    return lift0d([x, index, srcT], ([a, i, s]) => scatterImpl(op, a!, 0, i!, s!, reduce), x.ndim === 0);
+  }
+  checkIndexShape(op, index, x, "self", d);
+  checkIndexShape(op, index, srcT, "src", null);
+  checkIndexValues(op, index, x.shape[d]!, d, false, x.shape);
+  const out = dispatch("scatter", [x, index, srcT], { axis: d, reduce });
+  const srcShape = srcT.shape;
+  const name = reduce === "add" ? "ScatterAddBackward0" : "ScatterBackward0";
+  return record1(name, [x, src instanceof Tensor ? srcT : null], out, [index], ([g], [idx]) => [
+    // overwritten positions get no gradient from self; added ones pass it through
+    reduce === "add" ? g! : scatterImpl("scatter", g!, d, idx!, 0, "none"),
+    src instanceof Tensor ? padTo(gather(g!, d, idx!), srcShape) : null,
+  ]);
+}
+
+/**
+ * Out-of-place scatter: a copy of x with out[index[i][j]][j] = src[i][j] along `dim` (dim 0
+ * shown). `src` may be a tensor (same dtype, at least index's size) or a number. Where an
+ * index repeats, which write wins is unspecified, as in PyTorch.
+ *
+ * @example
+ * zeros([2, 3]).scatter(1, tensor([[2], [0]], { dtype: "int32" }), 1) // [[0, 0, 1], [1, 0, 0]]
+ */
+export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
+  return scatterImpl("scatter", x, dim, index, src, "none");
+}
+
+/**
+ * Out-of-place scatter with summation: out[index[i][j]][j] += src[i][j] along `dim`
+ * (dim 0 shown); repeated indices accumulate. The adjoint of gather.
+ *
+ * @example
+ * zeros([3]).scatterAdd(0, tensor([0, 0, 2], { dtype: "int32" }), tensor([1, 2, 3])) // [3, 0, 3]
+ */
+export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+  if (!(src instanceof Tensor)) throw new DTypeError(`scatterAdd: expected src to be a Tensor, got ${typeof src}`);
+  return scatterImpl("scatterAdd", x, dim, index, src, "add");
+}
+
+// ---- indexSelect / indexAdd -------------------------------------------------------------
+
+function checkVectorIndex(op: string, index: Tensor): void {
+  checkIndexDType(op, index);
+  if (index.ndim > 1) throw new ShapeError(`${op}: index is supposed to be a vector (0-d or 1-d), got shape ${fmtShape(index.shape)}`);
+}
+
+/** index (1-D, n elements) shaped to run along `dim` of a tensor of `shape` (with shape[dim] = n). */
+function alongDim(index: Tensor, dim: number, shape: readonly number[]): Tensor {
+  const s = shape.map((_, k) => (k === dim ? index.numel() : 1));
+  return index.reshape(s).expand(shape);
+}
+
+/**
+ * The entries of x at `index` (int32, 1-D) along `dim` (torch.index_select).
+ *
+ * @example
+ * tensor([[1, 2], [3, 4], [5, 6]]).indexSelect(0, tensor([2, 0], { dtype: "int32" })) // [[5, 6], [1, 2]]
+ */
+export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+  checkVectorIndex("indexSelect", index);
+  const d = normalizeDim("indexSelect", dim, x.ndim);
+  if (x.ndim === 0) {
+    if (index.numel() !== 1) throw new IndexError(`indexSelect: a 0-d input needs exactly one index, got ${index.numel()}`);
+    return indexSelect(x.reshape([1]), 0, index.reshape([1])).reshape([]);
+  }
+  const idx = index.reshape([-1]);
+  checkIndexValues("indexSelect", idx, x.shape[d]!, d, false, x.shape);
+  const outShape = x.shape.map((s, k) => (k === d ? idx.numel() : s));
+  const out = dispatch("gather", [x, alongDim(idx, d, outShape)], { axis: d });
+  const inShape = x.shape;
+  return record1("IndexSelectBackward0", [x], out, [idx], ([g], [i]) => [
+    indexAdd(zeros(inShape, { dtype: g!.dtype, device: g!.device }), d, i!, g!),
+  ]);
+}
+
+/**
+ * x with alpha * source added at `index` (int32, 1-D) along `dim`; repeated indices
+ * accumulate (torch.index_add). source has x's shape except source.shape[dim] = index.numel().
+ *
+ * @example
+ * zeros([3, 2]).indexAdd(0, tensor([0, 0], { dtype: "int32" }), ones([2, 2]), { alpha: 2 }) // [[4, 4], [0, 0], [0, 0]]
+ */
+export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, opts?: { alpha?: number }): Tensor {
+  checkVectorIndex("indexAdd", index);
+  checkSameDType("indexAdd", x, source, "source");
+  const alpha = opts?.alpha ?? 1;
+  if (!x.isFloatingPoint() && !Number.isInteger(alpha)) throw new DTypeError(`indexAdd: for an ${x.dtype} input, alpha must be an integer, got ${alpha}`);
+  const d = normalizeDim("indexAdd", dim, x.ndim);
+  if (x.ndim === 0 || source.ndim === 0) {
+    if (x.ndim > 1 || source.ndim > 1) throw new ShapeError(`indexAdd: source (shape ${fmtShape(source.shape)}) and self (shape ${fmtShape(x.shape)}) must have the same number of dimensions`);
+    return lift0d([x, source], ([a, s]) => indexAdd(a!, 0, index.reshape([-1]), s!, opts), x.ndim === 0);
+  }
+  const idx = index.reshape([-1]);
+  const ok = source.ndim === x.ndim && source.shape.every((s, k) => (k === d ? s === idx.numel() : s === x.shape[k]));
+  if (!ok) {
+    throw new ShapeError(`indexAdd: source (shape ${fmtShape(source.shape)}) must match self (shape ${fmtShape(x.shape)}) in every dim but ${d}, where it must have index's length ${idx.numel()}`);
+  }
+  checkIndexValues("indexAdd", idx, x.shape[d]!, d, false, x.shape);
+  const scaled = alpha === 1 ? source : source.mul(alpha);
+  const out = dispatch("scatter", [x, alongDim(idx, d, source.shape), scaled], { axis: d, reduce: "add" });
+  return record1("IndexAddBackward0", [x, scaled], out, [idx], ([g], [i]) => [g!, indexSelect(g!, d, i!)]);
+}
+
+// ---- take / flat put ------------------------------------------------------------------
+
+/**
+ * Reads x's elements (in row-major order) at already-checked, non-negative flat positions
+ * `flatIndex`; the result has flatIndex's shape. The core of take and advanced indexing.
+ */
+export function takeFlat(x: Tensor, flatIndex: Tensor): Tensor {
+  const flat = x.reshape([-1]);
+  return gather(flat, 0, flatIndex.reshape([-1])).reshape(flatIndex.shape);
+}
+
+/**
+ * Out-of-place put: a copy of x with values (shaped like flatIndex) written at x's flat
+ * positions flatIndex, or added there when `accumulate`. Positions must be checked already.
+ * Backward: self's gradient is g with the written positions zeroed (unless accumulating);
+ * values' gradient is g read back at those positions.
+ */
+export function putFlat(x: Tensor, flatIndex: Tensor, values: Tensor, accumulate: boolean): Tensor {
+  const vals = (values.dtype === x.dtype ? values : values.to(x.dtype)).expand(flatIndex.shape);
+  const out = dispatch("copy", [x], {});
+  if (flatIndex.numel() > 0) dispatch("indexPut", [out, flatIndex.reshape([-1]).contiguous(), vals.detach().contiguous().reshape([-1])], { accumulate });
+  return record1("IndexPutBackward0", [x, vals], out, [flatIndex], ([g], [fi]) => [
+    accumulate ? g! : zeroAt(g!, fi!),
+    takeFlat(g!, fi!),
+  ]);
+}
+
+/** g with its elements at flat positions `flatIndex` set to zero. Linear and self-adjoint. */
+function zeroAt(g: Tensor, flatIndex: Tensor): Tensor {
+  const out = dispatch("copy", [g], {});
+  if (flatIndex.numel() > 0) dispatch("indexPut", [out, flatIndex.reshape([-1]).contiguous(), scalarTensor(0, g.dtype, g.device)], { accumulate: false });
+  return record1("ZeroAtBackward", [g], out, [flatIndex], ([gg], [fi]) => [zeroAt(gg!, fi!)]);
+}
+
+/**
+ * x treated as 1-D (row-major) and read at `index` (int32, any shape, negatives count from
+ * the end); the result has index's shape (torch.take).
+ *
+ * @example
+ * tensor([[1, 2], [3, 4]]).take(tensor([0, -1], { dtype: "int32" })) // [1, 4]
+ */
+export function take(x: Tensor, index: Tensor): Tensor {
+  checkIndexDType("take", index);
+  const n = x.numel();
+  const vals = index._rawContiguous();
+  for (const v of vals) {
+    if (v < -n || v >= n) throw new IndexError(`take: index ${v} is out of bounds for a tensor of ${n} elements (shape ${fmtShape(x.shape)})`);
+  }
+  return takeFlat(x, wrapNegative(index, n));
+}
+
+// ---- oneHot ---------------------------------------------------------------------------
+
+/**
+ * One-hot encoding: int32 labels of shape S become an int32 tensor of shape [...S, numClasses]
+ * with a 1 at each label (torch.nn.functional.one_hot). numClasses -1 means max(labels) + 1.
+ *
+ * @example
+ * oneHot(tensor([0, 2], { dtype: "int32" }), 3) // [[1, 0, 0], [0, 0, 1]]
+ */
+export function oneHot(labels: Tensor, numClasses = -1): Tensor {
+  checkIndexDType("oneHot", labels, "labels");
+  const vals = labels._rawContiguous();
+  let max = -1;
+  for (const v of vals) {
+    if (v < 0) throw new IndexError(`oneHot: class values must be non-negative, got ${v}`);
+    if (v > max) max = v;
+  }
+  if (numClasses === -1) {
+    if (vals.length === 0) throw new ShapeError("oneHot: can not infer the number of classes from an empty tensor; pass numClasses");
+    numClasses = max + 1;
+  } else if (!Number.isInteger(numClasses) || numClasses < 1) {
+    throw new ShapeError(`oneHot: numClasses must be a positive integer or -1, got ${numClasses}`);
+  } else if (max >= numClasses) {
+    throw new IndexError(`oneHot: class values must be smaller than numClasses (${numClasses}), got ${max}`);
+  }
+  const out = zeros([...labels.shape, numClasses], { dtype: "int32", device: labels.device });
+  if (labels.numel() === 0) return out;
+  const idx = labels.unsqueeze(-1);
+  return dispatch("scatter", [out, idx, scalarTensor(1, "int32", labels.device).expand(idx.shape)], { axis: labels.ndim, reduce: "none" });
+}
+
+// ---- nonzero ----------------------------------------------------------------------------
+
+/** The coordinates of x's non-zero elements, int32 [n, ndim], in row-major order (torch.nonzero). */
+export function nonzero(x: Tensor): Tensor {
+  const vals = x._rawContiguous();
+  const nd = x.ndim;
+  // bfloat16/float16 store bits: every pattern but +0 and -0 (0x8000) is non-zero
+  const isZero = x.dtype === "bfloat16" || x.dtype === "float16" ? (v: number) => (v & 0x7fff) === 0 : (v: number) => v === 0;
+  const coords: number[] = [];
+  const c = new Array<number>(nd).fill(0);
+  let n = 0;
+  for (let k = 0; k < vals.length; k++) {
+    if (!isZero(vals[k]!)) {
+      n++;
+      coords.push(...c);
+    }
+    for (let d = nd - 1; d >= 0; d--) {
+      if (++c[d]! < x.shape[d]!) break;
+      c[d] = 0;
+    }
+  }
+  return dispatch("fromHost", [], { data: Int32Array.from(coords), shape: [n, nd], dtype: "int32" }, x.device);
+}
+
+// ---- Tensor methods ---------------------------------------------------------------------
+
+declare module "../tensor/tensor.js" {
+  interface Tensor {
+    /** Values along dim at int32 `index` (torch.gather). */
+    gather(dim: number, index: Tensor): Tensor;
+    /** A copy with src (or a number) written at index along dim (torch.scatter). */
+    scatter(dim: number, index: Tensor, src: Tensor | number): Tensor;
+    /** In-place scatter. */
+    scatter_(dim: number, index: Tensor, src: Tensor | number): this;
+    /** A copy with src added at index along dim (torch.scatter_add). */
+    scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor;
+    /** In-place scatterAdd. */
+    scatterAdd_(dim: number, index: Tensor, src: Tensor): this;
+    /** Entries at a 1-D int32 index along dim (torch.index_select). */
+    indexSelect(dim: number, index: Tensor): Tensor;
+    /** A copy with alpha * source added at index along dim (torch.index_add). */
+    indexAdd(dim: number, index: Tensor, source: Tensor, opts?: { alpha?: number }): Tensor;
+    /** In-place indexAdd. */
+    indexAdd_(dim: number, index: Tensor, source: Tensor, opts?: { alpha?: number }): this;
+    /** Elements at flat (row-major) int32 positions (torch.take). */
+    take(index: Tensor): Tensor;
+    /** Coordinates of the non-zero elements, int32 [n, ndim]. */
+    nonzero(): Tensor;
+    /** Same as nonzero() (torch.argwhere). */
+    argwhere(): Tensor;
+  }
+}
+
+const P = Tensor.prototype;
+P.gather = function (dim, index) { return gather(this, dim, index); };
+P.scatter = function (dim, index, src) { return scatter(this, dim, index, src); };
+P.scatter_ = function (dim, index, src) { return applyInPlace(this, "scatter_", (s) => scatter(s, dim, index, src), [src], false); };
+P.scatterAdd = function (dim, index, src) { return scatterAdd(this, dim, index, src); };
+P.scatterAdd_ = function (dim, index, src) { return applyInPlace(this, "scatterAdd_", (s) => scatterAdd(s, dim, index, src), [src], false); };
+P.indexSelect = function (dim, index) { return indexSelect(this, dim, index); };
+P.indexAdd = function (dim, index, source, opts) { return indexAdd(this, dim, index, source, opts); };
+P.indexAdd_ = function (dim, index, source, opts) { return applyInPlace(this, "indexAdd_", (s) => indexAdd(s, dim, index, source, opts), [source], false); };
+P.take = function (index) { return take(this, index); };
+P.nonzero = function () { return nonzero(this); };
+P.argwhere = function () { return nonzero(this); };
+

@@ -1,0 +1,135 @@
+/**
+ * LRScheduler, the base of the epoch/step schedulers: it owns the bookkeeping PyTorch's
+ * `_LRScheduler` does (initialLr in each group, baseLrs, lastEpoch, the initial step,
+ * getLastLr, stateDict). Subclasses give the recursive (chainable) rule in `getLr` and,
+ * where PyTorch has one, the closed form used by `step(epoch)`.
+ */
+import { FluxionError } from "../../errors.js";
+import { Optimizer, type ParamGroup } from "../optimizer.js";
+
+/** A scheduler's saved state: its own fields (numbers, arrays, nested scheduler states). */
+export type SchedulerStateDict = Record<string, unknown>;
+
+function deepCopy<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(deepCopy) as T;
+  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deepCopy(x)])) as T;
+  return v;
+}
+
+/** Fields of `obj` that describe its state: everything but the optimizer and functions. */
+export function ownState(obj: object, exclude: readonly string[] = []): SchedulerStateDict {
+  const out: SchedulerStateDict = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (k === "optimizer" || exclude.includes(k) || typeof v === "function" || v instanceof Optimizer) continue;
+    out[k] = deepCopy(v);
+  }
+  return out;
+}
+
+/** Copies `sd` onto `obj` after checking every key is one of obj's state fields. */
+export function loadOwnState(obj: object, sd: SchedulerStateDict, name: string, exclude: readonly string[] = []): void {
+  const known = ownState(obj, exclude);
+  for (const k of Object.keys(sd)) {
+    if (!(k in known)) throw new FluxionError(`${name}.loadStateDict: unexpected key '${k}' in the state dict; expected keys: ${Object.keys(known).join(", ")}`);
+  }
+  for (const [k, v] of Object.entries(sd)) (obj as Record<string, unknown>)[k] = deepCopy(v);
+}
+
+/** `value` for each group: an array must have one entry per group. */
+export function perGroup<T>(name: string, what: string, optimizer: Optimizer<any>, value: T | readonly T[]): T[] {
+  checkOptimizer(name, optimizer);
+  const n = optimizer.paramGroups.length;
+  if (Array.isArray(value)) {
+    if (value.length !== n) throw new FluxionError(`${name}: expected ${n} values for ${what} (one per parameter group), got ${value.length}`);
+    return [...value];
+  }
+  return new Array<T>(n).fill(value as T);
+}
+
+export function checkOptimizer(name: string, optimizer: unknown): asserts optimizer is Optimizer<any> {
+  if (!(optimizer instanceof Optimizer)) {
+    throw new FluxionError(`${name}: ${optimizer === null ? "null" : (optimizer as object)?.constructor?.name ?? typeof optimizer} is not an Optimizer`);
+  }
+}
+
+/**
+ * Base class of the learning-rate schedulers that step once per epoch (or batch).
+ * Construction performs the first step (lastEpoch becomes 0), as PyTorch's does; call
+ * `step()` after each `optimizer.step()`.
+ */
+export abstract class LRScheduler {
+  readonly optimizer: Optimizer<any>;
+  /** Each group's initialLr when the scheduler was created. */
+  baseLrs: number[];
+  /** Index of the last epoch stepped (−1 before the initial step). */
+  lastEpoch: number;
+  protected _stepCount = 0;
+  protected _lastLr: number[] = [];
+
+  /** Subclasses call `this.initialStep()` at the end of their constructor. */
+  protected constructor(optimizer: Optimizer<any>, lastEpoch: number, protected readonly name: string) {
+    checkOptimizer(name, optimizer);
+    this.optimizer = optimizer;
+    const groups = optimizer.paramGroups as ParamGroup[];
+    if (lastEpoch === -1) {
+      for (const g of groups) if (!("initialLr" in g)) g.initialLr = g.lr;
+    } else {
+      groups.forEach((g, i) => {
+        if (!("initialLr" in g)) throw new FluxionError(`${name}: param 'initialLr' is not specified in paramGroups[${i}] when resuming an optimizer (lastEpoch = ${lastEpoch})`);
+      });
+    }
+    this.baseLrs = groups.map((g) => g.initialLr as number);
+    this.lastEpoch = lastEpoch;
+  }
+
+  /** @internal Resets the step count and performs the first step. */
+  initialStep(): void {
+    this._stepCount = 0;
+    this.step();
+  }
+
+  /** The learning rate of each group after one more step (the chainable rule). */
+  protected abstract getLr(): number[];
+
+  /** The learning rate of each group at `lastEpoch`, computed from baseLrs (when defined). */
+  protected closedFormLr(): number[] | null {
+    return null;
+  }
+
+  protected get groups(): ParamGroup[] {
+    return this.optimizer.paramGroups as ParamGroup[];
+  }
+
+  /**
+   * Advances the schedule and writes the new learning rates into the optimizer's groups.
+   * `epoch` (deprecated in PyTorch) jumps to that epoch using the closed form.
+   */
+  step(epoch?: number): void {
+    this._stepCount++;
+    let values: number[];
+    if (epoch === undefined) {
+      this.lastEpoch++;
+      values = this.getLr();
+    } else {
+      this.lastEpoch = epoch;
+      values = this.closedFormLr() ?? this.getLr();
+    }
+    this.groups.forEach((g, i) => (g.lr = values[i]!));
+    this._lastLr = this.groups.map((g) => g.lr);
+  }
+
+  /** The learning rates this scheduler last set, one per parameter group. */
+  getLastLr(): number[] {
+    return [...this._lastLr];
+  }
+
+  /** The scheduler's state (every field but the optimizer and functions). */
+  stateDict(): SchedulerStateDict {
+    return ownState(this, ["name"]);
+  }
+
+  /** Restores state saved by stateDict(); unknown keys are refused. */
+  loadStateDict(stateDict: SchedulerStateDict): void {
+    loadOwnState(this, stateDict, this.name, ["name"]);
+  }
+}

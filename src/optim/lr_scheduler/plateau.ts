@@ -1,0 +1,134 @@
+/**
+ * ReduceLROnPlateau: lowers the lr when a watched metric stops improving, as PyTorch
+ * 1.13's. Unlike the other schedulers it is stepped with the metric and has no schedule
+ * of its own, so it does not derive from LRScheduler.
+ */
+import { FluxionError } from "../../errors.js";
+import { Tensor } from "../../tensor/tensor.js";
+import type { Optimizer } from "../optimizer.js";
+import { checkOptimizer, loadOwnState, ownState, perGroup, type SchedulerStateDict } from "./base.js";
+
+export interface ReduceLROnPlateauOptions {
+  /** "min": reduce when the metric stops decreasing (default); "max": stops increasing. */
+  mode?: "min" | "max";
+  /** new lr = lr · factor (default 0.1; must be < 1). */
+  factor?: number;
+  /** Epochs without improvement tolerated before reducing (default 10). */
+  patience?: number;
+  /** Minimum change that counts as an improvement (default 1e-4). */
+  threshold?: number;
+  /** "rel" (default): relative to the best value; "abs": absolute. */
+  thresholdMode?: "rel" | "abs";
+  /** Epochs to wait after a reduction before counting bad epochs again (default 0). */
+  cooldown?: number;
+  /** Lower bound on the lr, one for all groups or one per group (default 0). */
+  minLr?: number | number[];
+  /** Reductions smaller than eps are skipped (default 1e-8). */
+  eps?: number;
+}
+
+/**
+ * Reduces each group's lr by `factor` once the metric has not improved for `patience`
+ * epochs.
+ *
+ * @example
+ * const sched = new optim.lrScheduler.ReduceLROnPlateau(optimizer, { mode: "min", patience: 5 });
+ * for (let epoch = 0; epoch < 100; epoch++) { train(); sched.step(validationLoss()); }
+ */
+export class ReduceLROnPlateau {
+  readonly optimizer: Optimizer<any>;
+  factor: number;
+  minLrs: number[];
+  patience: number;
+  cooldown: number;
+  cooldownCounter = 0;
+  mode: "min" | "max";
+  threshold: number;
+  thresholdMode: "rel" | "abs";
+  best: number;
+  numBadEpochs = 0;
+  modeWorse: number;
+  eps: number;
+  lastEpoch = 0;
+  private _lastLr: number[];
+
+  constructor(optimizer: Optimizer<any>, opts: ReduceLROnPlateauOptions = {}) {
+    const name = "ReduceLROnPlateau";
+    const factor = opts.factor ?? 0.1;
+    if (factor >= 1) throw new FluxionError(`${name}: factor should be < 1.0, got ${factor}`);
+    checkOptimizer(name, optimizer);
+    const mode = opts.mode ?? "min", thresholdMode = opts.thresholdMode ?? "rel";
+    if (mode !== "min" && mode !== "max") throw new FluxionError(`${name}: mode ${String(mode)} is unknown! (expected "min" or "max")`);
+    if (thresholdMode !== "rel" && thresholdMode !== "abs") throw new FluxionError(`${name}: threshold mode ${String(thresholdMode)} is unknown! (expected "rel" or "abs")`);
+    this.optimizer = optimizer;
+    this.factor = factor;
+    this.minLrs = perGroup(name, "minLr", optimizer, opts.minLr ?? 0);
+    this.patience = opts.patience ?? 10;
+    this.cooldown = opts.cooldown ?? 0;
+    this.mode = mode;
+    this.threshold = opts.threshold ?? 1e-4;
+    this.thresholdMode = thresholdMode;
+    this.modeWorse = mode === "min" ? Infinity : -Infinity;
+    this.best = this.modeWorse;
+    this.eps = opts.eps ?? 1e-8;
+    this._lastLr = optimizer.paramGroups.map((g) => g.lr);
+  }
+
+  /** Records this epoch's metric (a number or a one-element tensor) and reduces the lr if due. */
+  step(metrics: number | Tensor): void {
+    const current = metrics instanceof Tensor ? Number(metrics.item()) : Number(metrics);
+    this.lastEpoch += 1;
+    if (this.isBetter(current, this.best)) {
+      this.best = current;
+      this.numBadEpochs = 0;
+    } else {
+      this.numBadEpochs += 1;
+    }
+    if (this.inCooldown) {
+      this.cooldownCounter -= 1;
+      this.numBadEpochs = 0; // ignore any bad epochs in cooldown
+    }
+    if (this.numBadEpochs > this.patience) {
+      this.reduceLr();
+      this.cooldownCounter = this.cooldown;
+      this.numBadEpochs = 0;
+    }
+    this._lastLr = this.optimizer.paramGroups.map((g) => g.lr);
+  }
+
+  private reduceLr(): void {
+    this.optimizer.paramGroups.forEach((g, i) => {
+      const oldLr = g.lr;
+      const newLr = Math.max(oldLr * this.factor, this.minLrs[i]!);
+      if (oldLr - newLr > this.eps) g.lr = newLr;
+    });
+  }
+
+  get inCooldown(): boolean {
+    return this.cooldownCounter > 0;
+  }
+
+  /** Whether metric `a` improves on `best` by more than the threshold. */
+  isBetter(a: number, best: number): boolean {
+    if (this.mode === "min" && this.thresholdMode === "rel") return a < best * (1 - this.threshold);
+    if (this.mode === "min") return a < best - this.threshold;
+    if (this.thresholdMode === "rel") return a > best * (this.threshold + 1);
+    return a > best + this.threshold;
+  }
+
+  /** The learning rates after the last step, one per parameter group. */
+  getLastLr(): number[] {
+    return [...this._lastLr];
+  }
+
+  stateDict(): SchedulerStateDict {
+    return ownState(this);
+  }
+
+  /** Restores state saved by stateDict(); a JSON round trip's null for ±Infinity is undone. */
+  loadStateDict(stateDict: SchedulerStateDict): void {
+    loadOwnState(this, stateDict, "ReduceLROnPlateau");
+    this.modeWorse = this.mode === "min" ? Infinity : -Infinity;
+    if (this.best === null) this.best = this.modeWorse;
+  }
+}

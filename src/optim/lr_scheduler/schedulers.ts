@@ -1,0 +1,204 @@
+/**
+ * The closed-form-friendly schedulers of torch.optim.lr_scheduler: StepLR, MultiStepLR,
+ * ConstantLR, LinearLR, ExponentialLR, CosineAnnealingLR and LambdaLR. Each `getLr` is
+ * PyTorch 1.13's recursive rule (it reads the group's current lr, so schedulers chain), and
+ * `closedFormLr` its closed form, formula for formula so the values match to the last bit.
+ */
+import { FluxionError } from "../../errors.js";
+import type { Optimizer } from "../optimizer.js";
+import { LRScheduler, perGroup, type SchedulerStateDict } from "./base.js";
+
+/**
+ * Multiplies each group's lr by gamma every stepSize epochs.
+ *
+ * @example
+ * // lr = 0.05 for epochs 0..29, 0.005 for 30..59, ...
+ * const sched = new optim.lrScheduler.StepLR(optimizer, 30, { gamma: 0.1 });
+ * for (let epoch = 0; epoch < 100; epoch++) { train(); sched.step(); }
+ */
+export class StepLR extends LRScheduler {
+  stepSize: number;
+  gamma: number;
+  constructor(optimizer: Optimizer<any>, stepSize: number, opts: { gamma?: number; lastEpoch?: number } = {}) {
+    if (!Number.isInteger(stepSize) || stepSize <= 0) throw new FluxionError(`StepLR: stepSize must be a positive integer, got ${stepSize}`);
+    super(optimizer, opts.lastEpoch ?? -1, "StepLR");
+    this.stepSize = stepSize;
+    this.gamma = opts.gamma ?? 0.1;
+    this.initialStep();
+  }
+  protected getLr(): number[] {
+    if (this.lastEpoch === 0 || this.lastEpoch % this.stepSize !== 0) return this.groups.map((g) => g.lr);
+    return this.groups.map((g) => g.lr * this.gamma);
+  }
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => b * this.gamma ** Math.floor(this.lastEpoch / this.stepSize));
+  }
+}
+
+/**
+ * Multiplies each group's lr by gamma at each milestone epoch (repeated milestones
+ * multiply repeatedly).
+ *
+ * @example
+ * const sched = new optim.lrScheduler.MultiStepLR(optimizer, [30, 80], { gamma: 0.1 });
+ */
+export class MultiStepLR extends LRScheduler {
+  /** Sorted milestones, repeats kept (PyTorch's Counter). */
+  milestones: number[];
+  gamma: number;
+  constructor(optimizer: Optimizer<any>, milestones: readonly number[], opts: { gamma?: number; lastEpoch?: number } = {}) {
+    super(optimizer, opts.lastEpoch ?? -1, "MultiStepLR");
+    this.milestones = [...milestones].sort((a, b) => a - b);
+    this.gamma = opts.gamma ?? 0.1;
+    this.initialStep();
+  }
+  protected getLr(): number[] {
+    const count = this.milestones.filter((m) => m === this.lastEpoch).length;
+    if (count === 0) return this.groups.map((g) => g.lr);
+    return this.groups.map((g) => g.lr * this.gamma ** count);
+  }
+  protected override closedFormLr(): number[] {
+    const passed = this.milestones.filter((m) => m <= this.lastEpoch).length; // bisect_right
+    return this.baseLrs.map((b) => b * this.gamma ** passed);
+  }
+}
+
+/**
+ * Multiplies each group's lr by a constant factor until totalIters epochs have passed.
+ *
+ * @example
+ * // lr = 0.025 for epochs 0..3, then 0.05
+ * const sched = new optim.lrScheduler.ConstantLR(optimizer, { factor: 0.5, totalIters: 4 });
+ */
+export class ConstantLR extends LRScheduler {
+  factor: number;
+  totalIters: number;
+  constructor(optimizer: Optimizer<any>, opts: { factor?: number; totalIters?: number; lastEpoch?: number } = {}) {
+    const factor = opts.factor ?? 1 / 3;
+    if (factor > 1 || factor < 0) throw new FluxionError(`ConstantLR: constant multiplicative factor expected to be between 0 and 1, got ${factor}`);
+    super(optimizer, opts.lastEpoch ?? -1, "ConstantLR");
+    this.factor = factor;
+    this.totalIters = opts.totalIters ?? 5;
+    this.initialStep();
+  }
+  protected getLr(): number[] {
+    if (this.lastEpoch === 0) return this.groups.map((g) => g.lr * this.factor);
+    if (this.lastEpoch > this.totalIters || this.lastEpoch !== this.totalIters) return this.groups.map((g) => g.lr);
+    return this.groups.map((g) => g.lr * (1 / this.factor));
+  }
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => b * (this.factor + (this.lastEpoch >= this.totalIters ? 1 : 0) * (1 - this.factor)));
+  }
+}
+
+/**
+ * Scales each group's lr linearly from startFactor to endFactor over totalIters epochs
+ * (a warm-up when startFactor < 1).
+ *
+ * @example
+ * const warmup = new optim.lrScheduler.LinearLR(optimizer, { startFactor: 0.1, totalIters: 5 });
+ */
+export class LinearLR extends LRScheduler {
+  startFactor: number;
+  endFactor: number;
+  totalIters: number;
+  constructor(optimizer: Optimizer<any>, opts: { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number } = {}) {
+    const startFactor = opts.startFactor ?? 1 / 3, endFactor = opts.endFactor ?? 1;
+    if (startFactor > 1 || startFactor < 0) throw new FluxionError(`LinearLR: starting multiplicative factor expected to be between 0 and 1, got ${startFactor}`);
+    if (endFactor > 1 || endFactor < 0) throw new FluxionError(`LinearLR: ending multiplicative factor expected to be between 0 and 1, got ${endFactor}`);
+    super(optimizer, opts.lastEpoch ?? -1, "LinearLR");
+    this.startFactor = startFactor;
+    this.endFactor = endFactor;
+    this.totalIters = opts.totalIters ?? 5;
+    this.initialStep();
+  }
+  protected getLr(): number[] {
+    if (this.lastEpoch === 0) return this.groups.map((g) => g.lr * this.startFactor);
+    if (this.lastEpoch > this.totalIters) return this.groups.map((g) => g.lr);
+    const d = this.endFactor - this.startFactor;
+    return this.groups.map((g) => g.lr * (1 + d / (this.totalIters * this.startFactor + (this.lastEpoch - 1) * d)));
+  }
+  protected override closedFormLr(): number[] {
+    const d = this.endFactor - this.startFactor;
+    return this.baseLrs.map((b) => b * (this.startFactor + (d * Math.min(this.totalIters, this.lastEpoch)) / this.totalIters));
+  }
+}
+
+/**
+ * Multiplies each group's lr by gamma every epoch.
+ *
+ * @example
+ * const sched = new optim.lrScheduler.ExponentialLR(optimizer, 0.9);
+ */
+export class ExponentialLR extends LRScheduler {
+  gamma: number;
+  constructor(optimizer: Optimizer<any>, gamma: number, opts: { lastEpoch?: number } = {}) {
+    super(optimizer, opts.lastEpoch ?? -1, "ExponentialLR");
+    this.gamma = gamma;
+    this.initialStep();
+  }
+  protected getLr(): number[] {
+    if (this.lastEpoch === 0) return this.groups.map((g) => g.lr);
+    return this.groups.map((g) => g.lr * this.gamma);
+  }
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => b * this.gamma ** this.lastEpoch);
+  }
+}
+
+/**
+ * Cosine annealing from each group's initial lr down to etaMin over tMax epochs (SGDR
+ * without restarts; past tMax the cosine continues back up, as in PyTorch).
+ *
+ * @example
+ * const sched = new optim.lrScheduler.CosineAnnealingLR(optimizer, 100, { etaMin: 1e-5 });
+ */
+export class CosineAnnealingLR extends LRScheduler {
+  tMax: number;
+  etaMin: number;
+  constructor(optimizer: Optimizer<any>, tMax: number, opts: { etaMin?: number; lastEpoch?: number } = {}) {
+    super(optimizer, opts.lastEpoch ?? -1, "CosineAnnealingLR");
+    this.tMax = tMax;
+    this.etaMin = opts.etaMin ?? 0;
+    this.initialStep();
+  }
+  protected getLr(): number[] {
+    const { lastEpoch: e, tMax: T, etaMin } = this;
+    if (e === 0) return this.groups.map((g) => g.lr);
+    if (this._stepCount === 1 && e > 0) {
+      return this.baseLrs.map((b) => etaMin + ((b - etaMin) * (1 + Math.cos((e * Math.PI) / T))) / 2);
+    }
+    if ((((e - 1 - T) % (2 * T)) + 2 * T) % (2 * T) === 0) {
+      return this.groups.map((g, i) => g.lr + ((this.baseLrs[i]! - etaMin) * (1 - Math.cos(Math.PI / T))) / 2);
+    }
+    return this.groups.map((g) => ((1 + Math.cos((Math.PI * e) / T)) / (1 + Math.cos((Math.PI * (e - 1)) / T))) * (g.lr - etaMin) + etaMin);
+  }
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => this.etaMin + ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.lastEpoch) / this.tMax))) / 2);
+  }
+}
+
+/**
+ * Sets each group's lr to its initial lr times lrLambda(epoch) (one function, or one per
+ * group). The functions are not part of stateDict().
+ *
+ * @example
+ * const sched = new optim.lrScheduler.LambdaLR(optimizer, (epoch) => 0.95 ** epoch);
+ */
+export class LambdaLR extends LRScheduler {
+  lrLambdas: Array<(epoch: number) => number>;
+  constructor(optimizer: Optimizer<any>, lrLambda: ((epoch: number) => number) | Array<(epoch: number) => number>, opts: { lastEpoch?: number } = {}) {
+    const lambdas = perGroup("LambdaLR", "lrLambda", optimizer, lrLambda);
+    super(optimizer, opts.lastEpoch ?? -1, "LambdaLR");
+    this.lrLambdas = lambdas;
+    this.initialStep();
+  }
+  protected getLr(): number[] {
+    return this.baseLrs.map((b, i) => b * this.lrLambdas[i]!(this.lastEpoch));
+  }
+  override stateDict(): SchedulerStateDict {
+    const sd = super.stateDict();
+    delete sd.lrLambdas;
+    return sd;
+  }
+}

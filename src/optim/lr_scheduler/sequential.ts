@@ -1,0 +1,69 @@
+/**
+ * SequentialLR: hands the schedule from one scheduler to the next at milestone epochs
+ * (warm-up then decay), as PyTorch 1.13's: at a milestone the next scheduler restarts
+ * with step(0).
+ */
+import { FluxionError } from "../../errors.js";
+import type { Optimizer } from "../optimizer.js";
+import { LRScheduler, loadOwnState, ownState, type SchedulerStateDict } from "./base.js";
+
+/**
+ * Runs `schedulers[i]` between milestones[i−1] and milestones[i].
+ *
+ * @example
+ * const warmup = new optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 5 });
+ * const decay = new optim.lrScheduler.ExponentialLR(opt, 0.9);
+ * const sched = new optim.lrScheduler.SequentialLR(opt, [warmup, decay], [5]);
+ */
+export class SequentialLR extends LRScheduler {
+  private readonly schedulers: LRScheduler[];
+  milestones: number[];
+
+  constructor(optimizer: Optimizer<any>, schedulers: LRScheduler[], milestones: number[], opts: { lastEpoch?: number } = {}) {
+    if (schedulers.length === 0) throw new FluxionError("SequentialLR: expects at least one scheduler");
+    schedulers.forEach((s, i) => {
+      if (s.optimizer !== optimizer) {
+        throw new FluxionError(`SequentialLR: expects all schedulers to belong to the same optimizer, but got the scheduler at index ${i} to be different than the optimizer passed in`);
+      }
+    });
+    if (milestones.length !== schedulers.length - 1) {
+      throw new FluxionError(`SequentialLR: expects the number of schedulers provided to be one more than the number of milestone points, but got ${schedulers.length} schedulers and ${milestones.length} milestones`);
+    }
+    super(optimizer, -1, "SequentialLR");
+    this.schedulers = schedulers;
+    this.milestones = [...milestones];
+    this.lastEpoch = (opts.lastEpoch ?? -1) + 1;
+    // reset the lrs to their initial values and undo the step each scheduler took when built
+    for (const g of this.groups) g.lr = g.initialLr as number;
+    for (const s of schedulers) s.lastEpoch -= 1;
+    schedulers[0]!.initialStep();
+    this._lastLr = schedulers[0]!.getLastLr();
+  }
+
+  protected getLr(): number[] {
+    return this.getLastLr();
+  }
+
+  override step(): void {
+    this.lastEpoch += 1;
+    const idx = this.milestones.filter((m) => m <= this.lastEpoch).length; // bisect_right
+    const scheduler = this.schedulers[idx]!;
+    if (idx > 0 && this.milestones[idx - 1] === this.lastEpoch) scheduler.step(0);
+    else scheduler.step();
+    this._lastLr = scheduler.getLastLr();
+  }
+
+  /** Its own fields plus each wrapped scheduler's state, under `schedulers`. */
+  override stateDict(): SchedulerStateDict {
+    return { ...ownState(this, ["name", "schedulers"]), schedulers: this.schedulers.map((s) => s.stateDict()) };
+  }
+
+  override loadStateDict(stateDict: SchedulerStateDict): void {
+    const { schedulers, ...own } = stateDict;
+    if (!Array.isArray(schedulers) || schedulers.length !== this.schedulers.length) {
+      throw new FluxionError(`SequentialLR.loadStateDict: expected states for ${this.schedulers.length} schedulers, got ${Array.isArray(schedulers) ? schedulers.length : "none"}`);
+    }
+    loadOwnState(this, own, this.name, ["name", "schedulers"]);
+    schedulers.forEach((s, i) => this.schedulers[i]!.loadStateDict(s as SchedulerStateDict));
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * The Optimizer base class: parameter groups (each with its own options), per-parameter
+ * state, zeroGrad, the step template (closure under enableGrad, update under noGrad) and
+ * stateDict/loadStateDict in PyTorch's layout. The update rules themselves live one per file
+ * (sgd.ts, adam.ts, ...), written with in-place Tensor ops so they go through the dispatcher
+ * like any other computation; this file knows nothing about any particular rule.
+ */
+import { enableGrad, noGrad } from "../autograd/grad_mode.js";
+import { FluxionError, fmtShape } from "../errors.js";
+import { shapesEqual } from "../tensor/shape.js";
+import { Tensor } from "../tensor/tensor.js";
+
+/** An optimizer's per-parameter state: moment buffers (tensors) and counters (numbers). */
+export type ParamState = Record<string, Tensor | number>;
+
+/** Options every optimizer has. */
+export interface BaseOptions {
+  lr: number;
+}
+
+/**
+ * A parameter group as the optimizer holds it: its parameters plus a full set of options
+ * (defaults filled in). Schedulers add keys such as `initialLr`, as PyTorch's do.
+ */
+export type ParamGroup<O extends BaseOptions = BaseOptions> = O & { params: Tensor[]; [key: string]: unknown };
+
+/** A parameter group as the user passes it: `{ params, ...optionsOverridingTheDefaults }`. */
+export type ParamGroupInput<O extends BaseOptions = BaseOptions> = Partial<O> & { params: Tensor | Iterable<Tensor>; [key: string]: unknown };
+
+/** What an optimizer accepts: tensors (one group) or parameter groups. */
+export type Params<O extends BaseOptions = BaseOptions> = Iterable<Tensor> | Iterable<ParamGroupInput<O>>;
+
+/** The serialisable state of an optimizer: parameters are replaced by their indices. */
+export interface OptimizerStateDict {
+  state: Record<number, ParamState>;
+  paramGroups: Array<{ params: number[]; [key: string]: unknown }>;
+}
+
+/** snake_case -> camelCase, so state dicts written by PyTorch (exp_avg, weight_decay) load. */
+function camelKey(key: string): string {
+  return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+function copyOption(v: unknown): unknown {
+  return Array.isArray(v) ? [...v] : v;
+}
+
+/**
+ * Base class of all optimizers. Subclasses declare their defaults, validate options and
+ * implement `updateGroup`, which runs inside `noGrad`.
+ *
+ * @example
+ * const opt = new optim.SGD([{ params: [w], lr: 0.1 }, { params: [b] }], { lr: 0.01 });
+ * loss.backward();
+ * opt.step();
+ * opt.zeroGrad();
+ */
+export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
+  /** Default options, used for keys a parameter group doesn't set. */
+  readonly defaults: O;
+  /** The parameter groups; options can be changed between steps (`paramGroups[0].lr = 0.01`). */
+  paramGroups: ParamGroup<O>[] = [];
+  /** Per-parameter state, created lazily by the first step that sees a gradient. */
+  state = new Map<Tensor, ParamState>();
+
+  /**
+   * @param defaults every option's value for groups that don't set it (see withDefaults)
+   * @param name the optimizer's name for error messages ("SGD")
+   */
+  protected constructor(params: Params<O>, defaults: O, protected readonly name: string) {
+    this.defaults = defaults;
+    if (params instanceof Tensor) {
+      throw new FluxionError(`${name}: params should be an iterable of Tensors or parameter groups, but got a single Tensor (shape ${fmtShape(params.shape)}); wrap it in an array`);
+    }
+    if (params === null || params === undefined || typeof (params as Iterable<unknown>)[Symbol.iterator] !== "function") {
+      throw new FluxionError(`${name}: params should be an iterable of Tensors or parameter groups, but got ${params === null ? "null" : typeof params}`);
+    }
+    const list = Array.from(params as Iterable<Tensor | ParamGroupInput<O>>);
+    if (list.length === 0) throw new FluxionError(`${name}: optimizer got an empty parameter list`);
+    const groups = list[0] instanceof Tensor ? [{ params: list as Tensor[] } as unknown as ParamGroupInput<O>] : (list as ParamGroupInput<O>[]);
+    for (const g of groups) this.addParamGroup(g);
+  }
+
+  /** Checks one group's options; throws a FluxionError naming the bad value. */
+  protected abstract validateGroup(group: ParamGroup<O>, where: string): void;
+
+  /** Applies one update to the parameters of `group` that have a gradient (runs in noGrad). */
+  protected abstract updateGroup(group: ParamGroup<O>): void;
+
+  /**
+   * Adds a parameter group (fine-tuning: unfreeze layers and give them their own lr).
+   * Options missing from the group are taken from the defaults.
+   */
+  addParamGroup(group: ParamGroupInput<O>): void {
+    const where = `parameter group ${this.paramGroups.length}`;
+    if (group === null || typeof group !== "object" || !("params" in group)) {
+      throw new FluxionError(`${this.name}: ${where} must be an object with a 'params' key`);
+    }
+    const raw = group.params;
+    if (raw instanceof Set) {
+      throw new FluxionError(`${this.name}: optimizer parameters need to be organized in ordered collections, but the ordering of tensors in sets will change between runs. Please use an array instead.`);
+    }
+    const params = raw instanceof Tensor ? [raw] : Array.from(raw as Iterable<Tensor>);
+    params.forEach((p, i) => {
+      if (!(p instanceof Tensor)) throw new FluxionError(`${this.name}: optimizer can only optimize Tensors, but params[${i}] of ${where} is ${p === null ? "null" : typeof p}`);
+      if (!p.isLeaf && !p.retainsGrad) throw new FluxionError(`${this.name}: can't optimize a non-leaf Tensor (params[${i}] of ${where}, shape ${fmtShape(p.shape)}); optimize the leaf it was computed from, or detach() it and set requiresGrad`);
+    });
+    if (new Set(params).size !== params.length) {
+      throw new FluxionError(`${this.name}: ${where} contains the same parameter more than once; it would be updated twice per step`);
+    }
+    this.paramGroups.forEach((other, gi) => {
+      const shared = params.findIndex((p) => other.params.includes(p));
+      if (shared >= 0) throw new FluxionError(`${this.name}: some parameters appear in more than one parameter group (params[${shared}] of ${where} is already in parameter group ${gi})`);
+    });
+    const full: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(this.defaults)) full[k] = copyOption(v);
+    for (const [k, v] of Object.entries(group)) if (k !== "params" && v !== undefined) full[k] = copyOption(v);
+    full.params = params;
+    const complete = full as ParamGroup<O>;
+    if (complete.lr === undefined) {
+      throw new FluxionError(`${this.name}: ${where} didn't specify a value of the required option lr (pass { lr } to the optimizer or to the group)`);
+    }
+    this.validateGroup(complete, where);
+    this.paramGroups.push(complete);
+  }
+
+  /**
+   * Clears the gradients of all optimized parameters: to null (the default, cheaper; the
+   * next backward allocates fresh ones) or, with `setToNone: false`, to zeros in place.
+   */
+  zeroGrad(opts: { setToNone?: boolean } = {}): void {
+    const setToNone = opts.setToNone ?? true;
+    for (const group of this.paramGroups) {
+      for (const p of group.params) {
+        if (p.grad === null) continue;
+        if (setToNone) p.grad = null;
+        else {
+          const g = p.grad.gradFn !== null ? p.grad.detach() : p.grad;
+          g.requiresGrad_(false);
+          noGrad(() => g.zero_());
+          p.grad = g;
+        }
+      }
+    }
+  }
+
+  /**
+   * Performs one optimization step. `closure`, when given, re-evaluates the model (with
+   * grad mode on) and returns the loss, which step returns.
+   */
+  step<T = unknown>(closure?: () => T): T | undefined {
+    const loss = closure ? enableGrad(closure) : undefined;
+    noGrad(() => {
+      for (const group of this.paramGroups) this.updateGroup(group);
+    });
+    return loss;
+  }
+
+  /** The state of `p`, created empty on first use (PyTorch's defaultdict). */
+  protected stateOf(p: Tensor): ParamState {
+    let s = this.state.get(p);
+    if (!s) this.state.set(p, (s = {}));
+    return s;
+  }
+
+  /**
+   * The optimizer's state as `{ state: { index: {...} }, paramGroups: [{ ...options,
+   * params: [indices] }] }`, indices numbering the parameters in group order as PyTorch
+   * does. State tensors are returned by reference (save them before stepping again);
+   * loadStateDict copies.
+   */
+  stateDict(): OptimizerStateDict {
+    const index = new Map<Tensor, number>();
+    const paramGroups = this.paramGroups.map((g) => {
+      const packed: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(g)) if (k !== "params") packed[k] = copyOption(v);
+      packed.params = g.params.map((p) => {
+        if (!index.has(p)) index.set(p, index.size);
+        return index.get(p)!;
+      });
+      return packed as { params: number[] };
+    });
+    const state: Record<number, ParamState> = {};
+    for (const [p, s] of this.state) {
+      const i = index.get(p);
+      if (i !== undefined) state[i] = { ...s };
+    }
+    return { state, paramGroups };
+  }
+
+  /**
+   * Restores state saved by stateDict() into an optimizer over the same parameters (same
+   * group sizes, same order). Tensors are copied and cast to each parameter's dtype. Also
+   * accepts PyTorch's snake_case keys (param_groups, exp_avg, weight_decay). Nothing
+   * changes if the state dict doesn't fit.
+   */
+  loadStateDict(stateDict: OptimizerStateDict): void {
+    const sd = stateDict as unknown as Record<string, unknown>;
+    const savedGroups = (sd.paramGroups ?? sd.param_groups) as Array<Record<string, unknown>> | undefined;
+    const savedState = (sd.state ?? {}) as Record<string, Record<string, unknown>>;
+    if (!Array.isArray(savedGroups)) throw new FluxionError(`${this.name}.loadStateDict: the state dict has no paramGroups array`);
+    if (savedGroups.length !== this.paramGroups.length) {
+      throw new FluxionError(`${this.name}.loadStateDict: loaded state dict has ${savedGroups.length} parameter groups, but the optimizer has ${this.paramGroups.length}`);
+    }
+    const idToParam = new Map<number, Tensor>();
+    const newGroups = savedGroups.map((saved, gi) => {
+      const ids = saved.params as number[] | undefined;
+      const params = this.paramGroups[gi]!.params;
+      if (!Array.isArray(ids)) throw new FluxionError(`${this.name}.loadStateDict: parameter group ${gi} of the state dict has no params list`);
+      if (ids.length !== params.length) {
+        throw new FluxionError(`${this.name}.loadStateDict: parameter group ${gi} has ${ids.length} parameters in the state dict, but ${params.length} in the optimizer`);
+      }
+      ids.forEach((id, i) => idToParam.set(Number(id), params[i]!));
+      const group: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(saved)) if (k !== "params") group[camelKey(k)] = copyOption(v);
+      for (const [k, v] of Object.entries(this.defaults)) if (!(k in group)) group[k] = copyOption(v);
+      group.params = params;
+      this.validateGroup(group as ParamGroup<O>, `parameter group ${gi} of the loaded state dict`);
+      return group as ParamGroup<O>;
+    });
+    const newState = new Map<Tensor, ParamState>();
+    for (const [id, entry] of Object.entries(savedState)) {
+      const p = idToParam.get(Number(id));
+      if (!p) throw new FluxionError(`${this.name}.loadStateDict: the state dict has state for parameter index ${id}, which no parameter group lists`);
+      const s: ParamState = {};
+      for (const [rawKey, v] of Object.entries(entry)) {
+        const key = camelKey(rawKey);
+        if (v === null || v === undefined) continue;
+        if (key === "step") s.step = v instanceof Tensor ? Number(v.item()) : Number(v);
+        else if (v instanceof Tensor) {
+          if (!shapesEqual(v.shape, p.shape)) {
+            throw new FluxionError(`${this.name}.loadStateDict: state '${key}' of parameter ${id} has shape ${fmtShape(v.shape)}, but the parameter has shape ${fmtShape(p.shape)}`);
+          }
+          s[key] = noGrad(() => (p.isFloatingPoint() ? v.to(p.dtype) : v).clone());
+        } else if (typeof v === "number") s[key] = v;
+        else throw new FluxionError(`${this.name}.loadStateDict: state '${key}' of parameter ${id} is a ${typeof v}; expected a Tensor or a number`);
+      }
+      newState.set(p, s);
+    }
+    this.paramGroups = newGroups;
+    this.state = newState;
+  }
+
+  toString(): string {
+    const lines = this.paramGroups.map((g, i) => {
+      const opts = Object.keys(g)
+        .filter((k) => k !== "params")
+        .sort()
+        .map((k) => `    ${k}: ${JSON.stringify(g[k])}`);
+      return `Parameter Group ${i}\n${opts.join("\n")}`;
+    });
+    return `${this.name} (\n${lines.join("\n")}\n)`;
+  }
+}
+
+/**
+ * `defaults` overridden by the options the user set (keys set to undefined are ignored);
+ * an unknown key (a typo, or PyTorch's snake_case) is an error.
+ */
+export function withDefaults<O extends object>(name: string, defaults: O, options: Partial<O>): O {
+  for (const key of Object.keys(options)) {
+    if (!(key in defaults)) {
+      const hint = camelKey(key) in defaults ? ` (did you mean ${camelKey(key)}?)` : "";
+      throw new FluxionError(`${name}: unknown option '${key}'${hint}; known options: ${Object.keys(defaults).join(", ")}`);
+    }
+  }
+  const out = { ...defaults };
+  for (const [k, v] of Object.entries(options)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+/** Throws unless `value` satisfies `ok`: "Adam: invalid beta parameter at index 1: 1 (parameter group 0)". */
+export function checkOption(name: string, ok: boolean, what: string, value: unknown, where: string, expected: string): void {
+  if (!ok) throw new FluxionError(`${name}: invalid ${what}: ${JSON.stringify(value)} (${where}; expected ${expected})`);
+}

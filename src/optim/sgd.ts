@@ -1,0 +1,71 @@
+/**
+ * SGD with optional momentum (heavy-ball or Nesterov), dampening, L2 weight decay and
+ * maximize: PyTorch 1.13's single-tensor `_single_tensor_sgd`, op for op.
+ */
+import type { Tensor } from "../tensor/tensor.js";
+import { Optimizer, checkOption, withDefaults, type ParamGroup, type Params } from "./optimizer.js";
+
+export interface SGDOptions {
+  /** Learning rate (required, in the options or in every group). */
+  lr: number;
+  /** Momentum factor (default 0). */
+  momentum: number;
+  /** Dampening for momentum (default 0). */
+  dampening: number;
+  /** L2 penalty added to the gradient (default 0). */
+  weightDecay: number;
+  /** Nesterov momentum (default false; needs momentum > 0 and dampening 0). */
+  nesterov: boolean;
+  /** Maximize the objective instead of minimizing it (default false). */
+  maximize: boolean;
+}
+
+/**
+ * Stochastic gradient descent (torch.optim.SGD).
+ *
+ * With momentum μ, dampening τ and weight decay λ, each step does
+ * g ← ∇ + λθ; b ← μb + (1−τ)g (b = g on the first step); θ ← θ − lr·(g + μb if nesterov else b).
+ *
+ * @example
+ * const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+ * opt.zeroGrad();
+ * criterion.forward(model.forward(x), y).backward();
+ * opt.step();
+ */
+export class SGD extends Optimizer<SGDOptions> {
+  constructor(params: Params<SGDOptions>, options: Partial<SGDOptions> = {}) {
+    // lr is required: addParamGroup reports a group left without one
+    const defaults = withDefaults<SGDOptions>("SGD", { lr: undefined as unknown as number, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false }, options);
+    super(params, defaults, "SGD");
+  }
+
+  protected validateGroup(g: ParamGroup<SGDOptions>, where: string): void {
+    checkOption("SGD", g.lr >= 0, "learning rate", g.lr, where, "lr >= 0");
+    checkOption("SGD", g.momentum >= 0, "momentum value", g.momentum, where, "momentum >= 0");
+    checkOption("SGD", g.weightDecay >= 0, "weightDecay value", g.weightDecay, where, "weightDecay >= 0");
+    if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) {
+      checkOption("SGD", false, "nesterov setting", { momentum: g.momentum, dampening: g.dampening }, where, "Nesterov momentum requires a momentum and zero dampening");
+    }
+  }
+
+  protected updateGroup(group: ParamGroup<SGDOptions>): void {
+    const { lr, momentum, dampening, weightDecay, nesterov, maximize } = group;
+    for (const param of group.params) {
+      if (param.grad === null) continue;
+      let dP: Tensor = maximize ? param.grad.neg() : param.grad;
+      if (weightDecay !== 0) dP = dP.add(param, { alpha: weightDecay });
+      if (momentum !== 0) {
+        const state = this.stateOf(param);
+        let buf = state.momentumBuffer as Tensor | undefined;
+        if (buf === undefined) {
+          buf = dP.detach().clone();
+          state.momentumBuffer = buf;
+        } else {
+          buf.mul_(momentum).add_(dP, { alpha: 1 - dampening });
+        }
+        dP = nesterov ? dP.add(buf, { alpha: momentum }) : buf;
+      }
+      param.add_(dP, { alpha: -lr });
+    }
+  }
+}

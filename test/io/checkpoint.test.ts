@@ -1,0 +1,96 @@
+/** io.save / io.load: safetensors files on disk, atomic writes, clear errors. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FluxionError, Tensor, io, tensor } from "../../src/index.js";
+import { _testHooks } from "../../src/io/node_files.js";
+
+function withTempDir(fn: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), "fluxion-ckpt-"));
+  try {
+    fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("save then load returns the same tensors and metadata", () => {
+  withTempDir((dir) => {
+    const path = join(dir, "model.safetensors");
+    io.save({ "fc.weight": tensor([[1, 2], [3, 4]]), "fc.bias": tensor([0.5, -0.5]), step: tensor([7], { dtype: "int32" }) }, path, { metadata: { epoch: "2" } });
+    const state = io.load(path);
+    assert.deepEqual(Object.keys(state), ["fc.weight", "fc.bias", "step"]);
+    assert.deepEqual(state["fc.weight"]!.tolist(), [[1, 2], [3, 4]]);
+    assert.deepEqual(state["fc.bias"]!.tolist(), [0.5, -0.5]);
+    assert.equal(state.step!.dtype, "int32");
+    assert.deepEqual(io.loadWithMetadata(path).metadata, { epoch: "2" });
+    assert.deepEqual(readdirSync(dir), ["model.safetensors"], "no temporary files left behind");
+  });
+});
+
+test("saving over an existing checkpoint replaces it", () => {
+  withTempDir((dir) => {
+    const path = join(dir, "ckpt.safetensors");
+    io.save({ w: tensor([1]) }, path);
+    io.save({ w: tensor([2, 3]) }, path);
+    assert.deepEqual(io.load(path).w!.tolist(), [2, 3]);
+  });
+});
+
+test("a failed save leaves the previous file byte-for-byte intact", () => {
+  withTempDir((dir) => {
+    const path = join(dir, "ckpt.safetensors");
+    io.save({ w: tensor([1, 2, 3]) }, path);
+    const before = readFileSync(path);
+
+    // bad input: rejected before the disk is touched
+    assert.throws(() => io.save({ w: tensor([9]), oops: "x" as unknown as Tensor }, path), /entry 'oops' is string/);
+    assert.deepEqual(readFileSync(path), before);
+
+    // a crash after the temporary file is written, before the rename
+    let tempSeen = "";
+    _testHooks.afterTempWrite = (temp) => {
+      tempSeen = temp;
+      assert.ok(readdirSync(dir).length === 2, "temp file sits next to the target");
+      throw new Error("simulated crash");
+    };
+    try {
+      assert.throws(() => io.save({ w: tensor([4, 5, 6, 7]) }, path), (e: unknown) => {
+        assert.ok(e instanceof FluxionError);
+        assert.match(e.message, /save: could not write .*ckpt\.safetensors \(any previous file there is unchanged\): simulated crash/);
+        return true;
+      });
+    } finally {
+      _testHooks.afterTempWrite = null;
+    }
+    assert.ok(tempSeen.startsWith(dir), "temp file in the same directory as the target");
+    assert.deepEqual(readFileSync(path), before);
+    assert.deepEqual(io.load(path).w!.tolist(), [1, 2, 3]);
+    assert.deepEqual(readdirSync(dir), ["ckpt.safetensors"], "temporary file cleaned up");
+  });
+});
+
+test("saving into a missing directory fails clearly", () => {
+  withTempDir((dir) => {
+    const path = join(dir, "no", "such", "dir", "x.safetensors");
+    assert.throws(() => io.save({ w: tensor([1]) }, path), /save: could not write .*x\.safetensors.*ENOENT/);
+  });
+});
+
+test("loading a missing, truncated or foreign file names the file and the problem", () => {
+  withTempDir((dir) => {
+    const missing = join(dir, "missing.safetensors");
+    assert.throws(() => io.load(missing), (e: unknown) => e instanceof FluxionError && e.message === `load: no such file: ${missing}`);
+
+    const path = join(dir, "cut.safetensors");
+    const full = io.serialize({ w: tensor([[1, 2], [3, 4]]) });
+    writeFileSync(path, full.subarray(0, full.length - 4));
+    assert.throws(() => io.load(path), new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is not a valid safetensors file: truncated: tensor 'w' ends at data byte 16 but the file holds only 12 bytes`));
+
+    const foreign = join(dir, "notes.txt");
+    writeFileSync(foreign, "hello, this is not a checkpoint");
+    assert.throws(() => io.load(foreign), /notes\.txt is not a valid safetensors file: header length \d+ is implausibly large/);
+  });
+});

@@ -1,0 +1,215 @@
+/** io.serialize / io.deserialize: the safetensors format in memory, against the spec and torch. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FluxionError, Tensor, io, tensor, type DType } from "../../src/index.js";
+import { flat } from "../helpers.js";
+
+const FIXTURES = join(import.meta.dirname, "..", "fixtures");
+
+/** An independent reading of safetensors bytes (DataView + JSON), sharing no code with src/io. */
+function parseIndependently(bytes: Uint8Array): { header: Record<string, any>; body: DataView; headerLen: number } {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLen = Number(dv.getBigUint64(0, true));
+  const text = Buffer.from(bytes.subarray(8, 8 + headerLen)).toString("utf8");
+  return { header: JSON.parse(text), body: new DataView(bytes.buffer, bytes.byteOffset + 8 + headerLen), headerLen };
+}
+
+/** Bit patterns of a half tensor's values, read back through data() (float32) to bits. */
+function f32Bits(values: ArrayLike<number>): number[] {
+  return Array.from(values, (v) => new Uint32Array(new Float32Array([v]).buffer)[0]!);
+}
+
+test("round trip keeps dtype, shape and exact values for every dtype Fluxion writes", () => {
+  const cases: [DType, number[] | boolean[], number[]][] = [
+    ["float32", [1.5, -0, Infinity, -Infinity, NaN, 3.4028234663852886e38, 1.401298464324817e-45], [7]],
+    ["float64", [Math.PI, -0, Number.MIN_VALUE, Number.MAX_VALUE, NaN, -1e-300], [2, 3]],
+    ["bfloat16", [1, -2.5, 3.140625, 65280, -Infinity, NaN], [3, 2]],
+    ["float16", [0.5, -1, 65504, 6.103515625e-5, 5.960464477539063e-8, Infinity], [6]],
+    ["int32", [-2147483648, -1, 0, 1, 2147483647, 12345], [2, 1, 3]],
+    ["bool", [true, false, false, true], [2, 2]],
+  ];
+  for (const [dtype, values, shape] of cases) {
+    const t = tensor(values as number[], { dtype }).reshape(shape);
+    const back = io.deserialize(io.serialize({ x: t })).x!;
+    assert.equal(back.dtype, dtype, dtype);
+    assert.deepEqual([...back.shape], shape, dtype);
+    if (dtype === "bfloat16" || dtype === "float16" || dtype === "float32") assert.deepEqual(f32Bits(back.data()), f32Bits(t.data()), dtype);
+    else assert.deepEqual(flat(back), flat(t), dtype);
+  }
+});
+
+test("serialize writes the layout of the spec: LE u64 header length, space-padded JSON, LE data at offsets", () => {
+  const w = tensor([[1, 2, 3], [4, 5, 6]]); // float32
+  const b = tensor([258, -1], { dtype: "int32" });
+  const m = tensor([true, false, true]);
+  const bytes = io.serialize({ w, b, m }, { metadata: { epoch: "3" } });
+  const { header, body, headerLen } = parseIndependently(bytes);
+  assert.equal(headerLen % 8, 0, "data starts 8-byte aligned");
+  const headerText = Buffer.from(bytes.subarray(8, 8 + headerLen)).toString("utf8");
+  assert.match(headerText, /^\{.*\} *$/, "JSON padded with trailing spaces only");
+  assert.deepEqual(header.__metadata__, { epoch: "3" });
+  assert.deepEqual(header.w, { dtype: "F32", shape: [2, 3], data_offsets: [0, 24] });
+  assert.deepEqual(header.b, { dtype: "I32", shape: [2], data_offsets: [24, 32] });
+  assert.deepEqual(header.m, { dtype: "BOOL", shape: [3], data_offsets: [32, 35] });
+  assert.equal(bytes.length, 8 + headerLen + 35);
+  assert.deepEqual([0, 1, 2, 3, 4, 5].map((i) => body.getFloat32(4 * i, true)), [1, 2, 3, 4, 5, 6]);
+  assert.equal(body.getInt32(24, true), 258);
+  assert.equal(body.getUint8(24), 2, "little-endian: low byte first");
+  assert.equal(body.getInt32(28, true), -1);
+  assert.deepEqual([body.getUint8(32), body.getUint8(33), body.getUint8(34)], [1, 0, 1]);
+});
+
+test("half dtypes are stored as their 16-bit patterns", () => {
+  const bytes = io.serialize({ h: tensor([1, -2], { dtype: "float16" }), b: tensor([1, -2], { dtype: "bfloat16" }) });
+  const { header, body } = parseIndependently(bytes);
+  assert.equal(header.h.dtype, "F16");
+  assert.equal(header.b.dtype, "BF16");
+  const [h0, b0] = [header.h.data_offsets[0], header.b.data_offsets[0]];
+  assert.deepEqual([body.getUint16(h0, true), body.getUint16(h0 + 2, true)], [0x3c00, 0xc000]);
+  assert.deepEqual([body.getUint16(b0, true), body.getUint16(b0 + 2, true)], [0x3f80, 0xc000]);
+});
+
+test("views, 0-d and empty tensors and Map state dicts round trip", () => {
+  const base = tensor([[1, 2, 3], [4, 5, 6]]);
+  const state = new Map<string, Tensor>([
+    ["transposed", base.t()],
+    ["row", base.select(0, 1)],
+    ["scalar", tensor(2.5)],
+    ["empty", tensor([]).reshape([0, 3])],
+  ]);
+  const back = io.deserialize(io.serialize(state));
+  assert.deepEqual(Object.keys(back), ["transposed", "row", "scalar", "empty"], "file order = dict order");
+  assert.deepEqual(back.transposed!.tolist(), [[1, 4], [2, 5], [3, 6]]);
+  assert.deepEqual(back.row!.tolist(), [4, 5, 6]);
+  assert.deepEqual([...back.scalar!.shape], []);
+  assert.equal(back.scalar!.item(), 2.5);
+  assert.deepEqual([...back.empty!.shape], [0, 3]);
+});
+
+test("metadata round trips; no metadata reads as null", () => {
+  const bytes = io.serialize({ a: tensor([1]) }, { metadata: { format: "pt", step: "100" } });
+  assert.deepEqual(io.deserializeWithMetadata(bytes).metadata, { format: "pt", step: "100" });
+  assert.equal(io.deserializeWithMetadata(io.serialize({ a: tensor([1]) })).metadata, null);
+  assert.throws(() => io.serialize({ a: tensor([1]) }, { metadata: { step: 100 as unknown as string } }), /metadata values must be strings; 'step' is number/);
+});
+
+test("a non-tensor value is an error naming the entry", () => {
+  assert.throws(() => io.serialize({ w: tensor([1]), lr: 0.1 as unknown as Tensor }), (e: unknown) => {
+    assert.ok(e instanceof FluxionError);
+    assert.match(e.message, /entry 'lr' is number, not a Tensor/);
+    return true;
+  });
+  assert.throws(() => io.serialize({ nested: { a: tensor([1]) } as unknown as Tensor }), /entry 'nested' is object, not a Tensor/);
+  assert.throws(() => io.serialize({ __metadata__: tensor([1]) }), /reserved/);
+});
+
+/** Builds safetensors bytes from a header object and a body, for corrupt-file tests. */
+function rawFile(header: unknown, body: Uint8Array, headerLenOverride?: number): Uint8Array {
+  const json = new TextEncoder().encode(typeof header === "string" ? header : JSON.stringify(header));
+  const out = new Uint8Array(8 + json.length + body.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerLenOverride ?? json.length), true);
+  out.set(json, 8);
+  out.set(body, 8 + json.length);
+  return out;
+}
+
+test("corrupt or truncated bytes are clear errors naming the source and the problem", () => {
+  const good = io.serialize({ w: tensor([[1, 2], [3, 4]]) });
+  const cases: [Uint8Array, RegExp][] = [
+    [good.subarray(0, 5), /ckpt\.st is not a valid safetensors file: truncated: 5 bytes, fewer than the 8-byte header length/],
+    [good.subarray(0, 20), /truncated: header claims \d+ bytes but only 12 follow/],
+    [good.subarray(0, good.length - 3), /truncated: tensor 'w' ends at data byte 16 but the file holds only 13 bytes/],
+    [rawFile("{not json", new Uint8Array(0)), /header is not valid UTF-8 JSON/],
+    [rawFile("[1, 2]", new Uint8Array(0)), /header is not a JSON object/],
+    [rawFile({ w: { dtype: "F32", shape: [2], data_offsets: [0, 4] } }, new Uint8Array(4)), /tensor 'w' \(F32, shape \[2\]\) needs 8 bytes but data_offsets \[0, 4\] span 4/],
+    [rawFile({ w: { dtype: "F32", shape: [-1], data_offsets: [0, 4] } }, new Uint8Array(4)), /tensor 'w' has an invalid shape \[-1\]/],
+    [rawFile({ w: { dtype: "F32", shape: [1], data_offsets: [4, 0] } }, new Uint8Array(4)), /invalid data_offsets \[4,0\]/],
+    [rawFile({ w: { dtype: "F32", shape: [1], data_offsets: [0, 4] } }, new Uint8Array(6)), /2 unexpected trailing bytes after the last tensor/],
+    [rawFile({ a: { dtype: "F32", shape: [1], data_offsets: [0, 4] }, b: { dtype: "F32", shape: [1], data_offsets: [2, 6] } }, new Uint8Array(6)), /tensor 'b' overlaps/],
+    [rawFile({ a: { dtype: "F32", shape: [1], data_offsets: [4, 8] } }, new Uint8Array(8)), /a gap of 4 bytes before tensor 'a'/],
+    [rawFile({ a: { dtype: "C64", shape: [1], data_offsets: [0, 8] } }, new Uint8Array(8)), /tensor 'a' has dtype "C64", which Fluxion cannot read/],
+    [rawFile({ __metadata__: { n: 1 } }, new Uint8Array(0)), /__metadata__ must be an object of string values/],
+    [rawFile("{}", new Uint8Array(0), 2 ** 40), /header length 1099511627776 is implausibly large/],
+  ];
+  for (const [bytes, re] of cases) {
+    assert.throws(() => io.deserialize(bytes, "ckpt.st"), (e: unknown) => {
+      assert.ok(e instanceof FluxionError, `${re}: not a FluxionError: ${e}`);
+      assert.match(e.message, re);
+      assert.match(e.message, /ckpt\.st/, "names the source");
+      return true;
+    });
+  }
+});
+
+test("I64 (torch's default integer) loads as int32 with a range check", () => {
+  const body = new Uint8Array(16);
+  const dv = new DataView(body.buffer);
+  dv.setBigInt64(0, -7n, true);
+  dv.setBigInt64(8, 2147483647n, true);
+  const t = io.deserialize(rawFile({ idx: { dtype: "I64", shape: [2], data_offsets: [0, 16] } }, body)).idx!;
+  assert.equal(t.dtype, "int32");
+  assert.deepEqual(t.tolist(), [-7, 2147483647]);
+  dv.setBigInt64(8, 2147483648n, true);
+  assert.throws(() => io.deserialize(rawFile({ idx: { dtype: "I64", shape: [2], data_offsets: [0, 16] } }, body), "big.st"), /big\.st: tensor 'idx' \(I64\) holds 2147483648 at element 1, which does not fit in int32/);
+});
+
+test("a file written by torch (test/fixtures/io_make_safetensors.py) reads with torch's values", () => {
+  const bytes = new Uint8Array(readFileSync(join(FIXTURES, "io_torch.safetensors")));
+  const expected = JSON.parse(readFileSync(join(FIXTURES, "io_torch_expected.json"), "utf8"));
+  const { tensors, metadata } = io.deserializeWithMetadata(bytes, "io_torch.safetensors");
+  assert.deepEqual(metadata, expected.__metadata__);
+  const dtypes: Record<string, DType> = { F32: "float32", F64: "float64", BF16: "bfloat16", F16: "float16", I32: "int32", BOOL: "bool", I64: "int32", U8: "int32" };
+  const names = Object.keys(expected).filter((k) => k !== "__metadata__");
+  assert.deepEqual(Object.keys(tensors).sort(), names.sort());
+  for (const name of names) {
+    const want = expected[name], got = tensors[name]!;
+    assert.equal(got.dtype, dtypes[want.dtype], name);
+    assert.deepEqual([...got.shape], want.shape, name);
+    // float32 values: torch printed the exact float32 value as a float64, so equality is exact
+    assert.deepEqual(got.tolist(), want.values, name);
+  }
+  assert.ok(Object.is(tensors.f32!.tolist()[1][2], -0), "-0.0 keeps its sign");
+  assert.deepEqual(tensors["fc.weight"]!.tolist(), [[0, 2, 4], [1, 3, 5]], "torch's transposed tensor stored row-major");
+});
+
+/** Runs the fixture script's --check mode; null when python3 with torch is not available here. */
+function torchCheck(path: string): any | null {
+  if (!existsSync("/usr/bin/python3")) return null;
+  try {
+    return JSON.parse(execFileSync("/usr/bin/python3", [join(FIXTURES, "io_make_safetensors.py"), "--check", path], { encoding: "utf8", timeout: 120_000, stdio: ["ignore", "pipe", "pipe"] }));
+  } catch (e) {
+    if (/No module named 'torch'/.test(String((e as { stderr?: unknown }).stderr))) return null;
+    throw e;
+  }
+}
+
+test("a file Fluxion writes is parsed by torch (fixture script --check) to the same values", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "fluxion-io-"));
+  try {
+    const path = join(dir, "fluxion.safetensors");
+    const state = {
+      "fc1.weight": tensor([[0.25, -1.5], [3, 1e-3]]),
+      "fc1.bias": tensor([0.1, -0.2], { dtype: "float64" }),
+      half: tensor([1, -2.5, 65504], { dtype: "float16" }),
+      brain: tensor([1, -2.5, 3.140625], { dtype: "bfloat16" }),
+      steps: tensor([-3, 2147483647], { dtype: "int32" }),
+      mask: tensor([true, false]),
+    };
+    writeFileSync(path, io.serialize(state, { metadata: { framework: "fluxion" } }));
+    const out = torchCheck(path);
+    if (out === null) return t.skip("needs /usr/bin/python3 with torch");
+    assert.deepEqual(out.__metadata__, { framework: "fluxion" });
+    const codes: Record<string, string> = { "fc1.weight": "F32", "fc1.bias": "F64", half: "F16", brain: "BF16", steps: "I32", mask: "BOOL" };
+    for (const [name, t] of Object.entries(state)) {
+      assert.equal(out[name].dtype, codes[name], name);
+      assert.deepEqual(out[name].shape, [...t.shape], name);
+      assert.deepEqual(out[name].values, t.tolist(), name);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,76 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { nn, empty, Generator, ShapeError, tensor } from "../../src/index.js";
+import { assertClose } from "../helpers.js";
+
+const init = nn.init;
+
+function stats(v: ArrayLike<number>) {
+  let s = 0, s2 = 0, lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < v.length; i++) {
+    s += v[i]!;
+    s2 += v[i]! * v[i]!;
+    lo = Math.min(lo, v[i]!);
+    hi = Math.max(hi, v[i]!);
+  }
+  const mean = s / v.length;
+  return { mean, std: Math.sqrt(s2 / v.length - mean * mean), lo, hi };
+}
+
+test("calculateGain and fan computation follow torch.nn.init", () => {
+  assert.equal(init.calculateGain("relu"), Math.SQRT2);
+  assert.equal(init.calculateGain("tanh"), 5 / 3);
+  assertClose([init.calculateGain("leaky_relu", 0.2)], [Math.sqrt(2 / 1.04)]);
+  assert.equal(init.calculateGain("conv2d"), 1);
+  assert.deepEqual(init.calculateFanInAndFanOut(empty([32, 16, 3, 3])), { fanIn: 144, fanOut: 288 });
+  assert.throws(() => init.calculateFanInAndFanOut(empty([5])), (e: unknown) => e instanceof ShapeError && /fewer than 2 dimensions \(shape \[5\]\)/.test((e as Error).message));
+});
+
+test("uniform/normal families have the documented bounds and spread", () => {
+  const g = new Generator(3);
+  const w = empty([400, 300]);
+  init.kaimingUniform_(w, { nonlinearity: "relu", generator: g });
+  const bound = Math.sqrt(6 / 300);
+  let s = stats(w.data());
+  assert.ok(s.lo >= -bound && s.hi <= bound && s.hi > 0.99 * bound);
+  assert.ok(Math.abs(s.std - bound / Math.sqrt(3)) < 0.01 * bound);
+  init.kaimingNormal_(w, { mode: "fan_out", nonlinearity: "relu", generator: g });
+  s = stats(w.data());
+  assert.ok(Math.abs(s.std - Math.sqrt(2 / 400)) < 0.02 * Math.sqrt(2 / 400));
+  init.xavierUniform_(w, 2, { generator: g });
+  s = stats(w.data());
+  const xb = 2 * Math.sqrt(6 / 700);
+  assert.ok(s.lo >= -xb && s.hi <= xb && s.hi > 0.99 * xb);
+  init.xavierNormal_(w, 1, { generator: g });
+  assert.ok(Math.abs(stats(w.data()).std - Math.sqrt(2 / 700)) < 0.02 * Math.sqrt(2 / 700));
+  init.truncNormal_(w, 0, 1, -0.5, 0.5, { generator: g });
+  s = stats(w.data());
+  assert.ok(s.lo >= -0.5 && s.hi <= 0.5);
+  init.constant_(w, 0.25);
+  assert.deepEqual(stats(w.data()), { mean: 0.25, std: 0, lo: 0.25, hi: 0.25 });
+});
+
+test("the same generator seed gives the same initialisation", () => {
+  const a = empty([3, 4]), b = empty([3, 4]);
+  init.normal_(a, 0, 1, { generator: new Generator(7) });
+  init.normal_(b, 0, 1, { generator: new Generator(7) });
+  assert.deepEqual(a.tolist(), b.tolist());
+});
+
+test("orthogonal_ gives orthonormal rows or columns; eye_ gives the identity", () => {
+  for (const shape of [[6, 4], [4, 6], [5, 5]]) {
+    const w = empty(shape, { dtype: "float64" });
+    init.orthogonal_(w, 1, { generator: new Generator(1) });
+    const [r, c] = shape as [number, number];
+    const gram = r >= c ? w.T.matmul(w) : w.matmul(w.T);
+    const k = Math.min(r, c);
+    assertClose(gram, init.eye_(empty([k, k], { dtype: "float64" })), { atol: 1e-12 });
+  }
+  assert.deepEqual(init.eye_(empty([2, 3])).tolist(), [[1, 0, 0], [0, 1, 0]]);
+});
+
+test("initialisers refuse nothing under autograd: they run without recording", () => {
+  const p = new nn.Parameter(tensor([1, 2]));
+  init.uniform_(p, -1, 1);
+  assert.ok(p.isLeaf && p.requiresGrad && p.gradFn === null);
+});

@@ -1,0 +1,75 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { nn, tensor, Tensor, FluxionError, autograd, randn } from "../../src/index.js";
+import { assertClose } from "../helpers.js";
+
+const F = nn.F;
+type Case = { name: string; inputs: { values: any; kind: "f" | "i" }[]; opts: Record<string, any>; output: any; grad: any };
+const cases: Case[] = JSON.parse(readFileSync(new URL("../fixtures/nn_loss_reference.json", import.meta.url), "utf8"));
+
+function run(c: Case, x: Tensor, t: Tensor): Tensor {
+  const o = { ...c.opts };
+  if (o.weight) o.weight = tensor(o.weight, { dtype: "float64" });
+  if (o.posWeight) o.posWeight = tensor(o.posWeight, { dtype: "float64" });
+  const kind = c.name.replace(/_(mean|sum|none)$/, "");
+  if (kind.startsWith("cross_entropy")) return F.crossEntropy(x, t, o);
+  if (kind.startsWith("nll")) return F.nllLoss(x, t, o);
+  if (kind === "mse") return F.mseLoss(x, t, o);
+  if (kind === "l1") return F.l1Loss(x, t, o);
+  if (kind === "smooth_l1") return F.smoothL1Loss(x, t, o);
+  if (kind === "huber") return F.huberLoss(x, t, o);
+  if (kind.startsWith("bce_logits")) return F.binaryCrossEntropyWithLogits(x, t, o);
+  if (kind.startsWith("bce")) return F.binaryCrossEntropy(x, t, o);
+  if (kind.startsWith("kl")) return F.klDiv(x, o.logOfTarget ? t.log() : t, o);
+  throw new Error(`no runner for ${c.name}`);
+}
+
+for (const c of cases) {
+  test(`${c.name} matches PyTorch (value and input gradient)`, () => {
+    const [xi, ti] = c.inputs;
+    const x = tensor(xi!.values, { dtype: "float64", requiresGrad: true });
+    const t = tensor(ti!.values, { dtype: ti!.kind === "i" ? "int32" : "float64" });
+    const out = run(c, x, t);
+    assertClose(out, c.output, { atol: 1e-10, rtol: 1e-9 });
+    (out.ndim > 0 ? out.sum() : out).backward();
+    assertClose(x.grad!, c.grad, { atol: 1e-10, rtol: 1e-9 });
+  });
+}
+
+test("losses pass gradcheck, including second derivatives of cross entropy", () => {
+  const x = randn([4, 5], { dtype: "float64", requiresGrad: true });
+  const labels = tensor([1, 0, 4, 2], { dtype: "int32" });
+  assert.ok(autograd.gradcheck((z) => F.crossEntropy(z, labels, { labelSmoothing: 0.1 }), [x]));
+  assert.ok(autograd.gradgradcheck((z) => F.crossEntropy(z, labels), [x]));
+  const y = randn([4, 5], { dtype: "float64" });
+  assert.ok(autograd.gradcheck((z) => F.binaryCrossEntropyWithLogits(z, y.gt(0).double()), [x]));
+  assert.ok(autograd.gradcheck((z) => F.smoothL1Loss(z, y), [x]));
+});
+
+test("float32 cross entropy does not overflow on huge logits", () => {
+  const x = tensor([[1e30, 0, -1e30], [1e38, -1e38, 0]]);
+  const loss = F.crossEntropy(x, tensor([0, 1], { dtype: "int32" }), { reduction: "none" });
+  assertClose(loss, [0, 2e38], { rtol: 1e-6 });
+});
+
+test("labels out of range name the bad value and the number of classes", () => {
+  const x = randn([3, 10]);
+  assert.throws(() => F.crossEntropy(x, tensor([0, 10, 2], { dtype: "int32" })), (e: unknown) => e instanceof FluxionError && /target 10 is out of bounds for 10 classes/.test((e as Error).message));
+  assert.throws(() => F.crossEntropy(x, tensor([0, -1, 2], { dtype: "int32" })), /target -1 is out of bounds/);
+  assert.throws(() => F.crossEntropy(x, tensor([0, 1], { dtype: "int32" })), /expected target of shape \[3\] for input of shape \[3, 10\]/);
+  assert.throws(() => F.nllLoss(x, tensor([0, 1, 2])), /dtype int32, got float32/);
+  assert.throws(() => F.mseLoss(x, randn([3, 1])), /target shape \[3, 1\] must match input shape \[3, 10\]/);
+  assert.throws(() => F.binaryCrossEntropy(tensor([0.5, 1.5]), tensor([0, 1])), /between 0 and 1/);
+});
+
+test("loss modules forward to the functional forms", () => {
+  const x = tensor([[2, 1, 0.1]]);
+  const t = tensor([0], { dtype: "int32" });
+  const ce = new nn.CrossEntropyLoss();
+  assertClose(ce.forward(x, t), F.crossEntropy(x, t));
+  // log(e^2 + e^1 + e^0.1) - 2
+  assertClose(ce.forward(x, t), [Math.log(Math.exp(2) + Math.exp(1) + Math.exp(0.1)) - 2], { rtol: 1e-6 });
+  const sum = new nn.MSELoss({ reduction: "sum" });
+  assertClose(sum.forward(tensor([1, 2]), tensor([0, 0])), [5]);
+});

@@ -1,0 +1,165 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { nn, Tensor, tensor, zeros, ones, randn, manualSeed, ShapeError } from "../../src/index.js";
+import { assertClose } from "../helpers.js";
+
+class SimpleNet extends nn.Module {
+  fc1 = new nn.Linear(784, 128);
+  relu = new nn.ReLU();
+  fc2 = new nn.Linear(128, 10);
+  forward(x: Tensor): Tensor {
+    return this.fc2.forward(this.relu.forward(this.fc1.forward(x)));
+  }
+}
+
+class WithBuffer extends nn.Module {
+  lin = new nn.Linear(3, 2);
+  constructor() {
+    super();
+    this.registerBuffer("running_mean", zeros([2]));
+    this.registerBuffer("scratch", ones([2]), { persistent: false });
+  }
+  forward(x: Tensor): Tensor {
+    return this.lin.forward(x).sub((this as any).running_mean);
+  }
+}
+
+test("fields register parameters and submodules in declaration order with PyTorch key names", () => {
+  const net = new SimpleNet();
+  assert.deepEqual([...net.namedParameters()].map(([k, p]) => [k, [...p.shape]]), [
+    ["fc1.weight", [128, 784]],
+    ["fc1.bias", [128]],
+    ["fc2.weight", [10, 128]],
+    ["fc2.bias", [10]],
+  ]);
+  assert.equal(net.parameters().length, 4);
+  assert.ok(net.parameters().every((p) => p.requiresGrad && p.isLeaf));
+  assert.deepEqual([...net.namedChildren()].map(([k]) => k), ["fc1", "relu", "fc2"]);
+  assert.deepEqual([...net.namedModules()].map(([k]) => k), ["", "fc1", "relu", "fc2"]);
+});
+
+test("buffers are in stateDict unless non-persistent; parameters are not buffers", () => {
+  const m = new WithBuffer();
+  // PyTorch order: a module's own parameters and buffers, then its children
+  assert.deepEqual(Object.keys(m.stateDict()), ["running_mean", "lin.weight", "lin.bias"]);
+  assert.deepEqual([...m.namedBuffers()].map(([k]) => k), ["running_mean", "scratch"]);
+  assert.equal(m.parameters().length, 2);
+});
+
+test("printing matches PyTorch's module repr", () => {
+  assert.equal(
+    new SimpleNet().toString(),
+    "SimpleNet(\n  (fc1): Linear(in_features=784, out_features=128, bias=True)\n  (relu): ReLU()\n  (fc2): Linear(in_features=128, out_features=10, bias=True)\n)",
+  );
+  const seq = new nn.Sequential(new nn.Linear(2, 3, { bias: false }), new nn.Sequential(new nn.GELU(), new nn.Flatten()));
+  assert.equal(
+    seq.toString(),
+    "Sequential(\n  (0): Linear(in_features=2, out_features=3, bias=False)\n  (1): Sequential(\n    (0): GELU(approximate='none')\n    (1): Flatten(start_dim=1, end_dim=-1)\n  )\n)",
+  );
+});
+
+test("stateDict round trip restores outputs exactly; loadStateDict is all-or-nothing", () => {
+  manualSeed(1);
+  const a = new SimpleNet(), b = new SimpleNet();
+  const x = randn([2, 784]);
+  assert.notDeepEqual(a.forward(x).tolist(), b.forward(x).tolist());
+  b.loadStateDict(a.stateDict());
+  assert.deepEqual(a.forward(x).tolist(), b.forward(x).tolist());
+  // the loaded values are copies: changing a afterwards does not change b
+  a.fc1.bias!.detach().fill_(0);
+  assert.notDeepEqual(a.forward(x).tolist(), b.forward(x).tolist());
+
+  const before = b.stateDict()["fc1.weight"]!.clone();
+  const bad = { ...a.stateDict(), "fc2.weight": zeros([10, 64]) } as Record<string, Tensor>;
+  delete bad["fc2.bias"];
+  bad["extra.weight"] = zeros([1]);
+  assert.throws(() => b.loadStateDict(bad), (e: unknown) => {
+    const m = (e as Error).message;
+    return e instanceof ShapeError && /size mismatch for fc2.weight: copying a param with shape \[10, 64\] from checkpoint, the shape in current model is \[10, 128\]/.test(m) && /Missing key\(s\) in state_dict: "fc2.bias"/.test(m) && /Unexpected key\(s\) in state_dict: "extra.weight"/.test(m);
+  });
+  assert.deepEqual(b.stateDict()["fc1.weight"]!.tolist(), before.tolist(), "nothing was copied");
+  const res = b.loadStateDict({ "fc1.weight": a.fc1.weight.detach() }, { strict: false });
+  assert.deepEqual(res.missingKeys, ["fc1.bias", "fc2.weight", "fc2.bias"]);
+});
+
+test("train/eval propagate; zeroGrad clears grads; requiresGrad_ and apply reach every module", () => {
+  const net = new nn.Sequential(new nn.Linear(3, 3), new nn.Sequential(new nn.Linear(3, 1)));
+  net.eval();
+  assert.ok([...net.modules()].every((m) => !m.training));
+  net.train();
+  assert.ok([...net.modules()].every((m) => m.training));
+  net.forward(ones([2, 3])).sum().backward();
+  assert.ok(net.parameters().every((p) => p.grad !== null));
+  net.zeroGrad({ setToNone: false });
+  assert.ok(net.parameters().every((p) => p.grad!.abs().sum().item() === 0));
+  net.zeroGrad();
+  assert.ok(net.parameters().every((p) => p.grad === null));
+  net.requiresGrad_(false);
+  assert.ok(net.parameters().every((p) => !p.requiresGrad));
+  const names: string[] = [];
+  net.apply((m) => names.push(m.constructor.name));
+  assert.deepEqual(names, ["Linear", "Linear", "Sequential", "Sequential"]);
+});
+
+test("forward hooks and pre-hooks run through call(), can replace values, and can be removed", () => {
+  const lin = new nn.Linear(2, 2);
+  const seen: number[][] = [];
+  const remove = lin.registerForwardHook((_m, _inp, out) => {
+    seen.push([...(out as Tensor).shape]);
+    return (out as Tensor).mul(0);
+  });
+  const removePre = lin.registerForwardPreHook((_m, inp) => [(inp[0] as Tensor).mul(2)]);
+  const x = ones([1, 2]);
+  assertClose(lin.call(x), [[0, 0]]);
+  assert.deepEqual(seen, [[1, 2]]);
+  remove();
+  assertClose(lin.call(x), lin.forward(x.mul(2)));
+  removePre();
+  assertClose(lin.call(x), lin.forward(x));
+});
+
+test("containers: Sequential runs in order, ModuleList/ModuleDict register their modules", () => {
+  const seq = new nn.Sequential(new nn.Linear(2, 4), new nn.ReLU(), new nn.Linear(4, 1));
+  assert.equal(seq.length, 3);
+  assert.ok(seq.at(-1) instanceof nn.Linear);
+  assert.deepEqual(Object.keys(seq.stateDict()), ["0.weight", "0.bias", "2.weight", "2.bias"]);
+  const x = randn([5, 2]);
+  const manual = (seq.at(2) as nn.Linear).forward((seq.at(0) as nn.Linear).forward(x).relu());
+  assertClose(seq.forward(x), manual);
+  const named = new nn.Sequential({ enc: new nn.Linear(2, 2), act: new nn.Tanh() });
+  assert.deepEqual(Object.keys(named.stateDict()), ["enc.weight", "enc.bias"]);
+
+  class Stack extends nn.Module {
+    layers = new nn.ModuleList([new nn.Linear(2, 2), new nn.Linear(2, 2)]);
+    heads = new nn.ModuleDict({ a: new nn.Linear(2, 1) });
+    forward(x: Tensor) {
+      for (const l of this.layers) x = (l as nn.Linear).forward(x);
+      return (this.heads.get("a") as nn.Linear).forward(x);
+    }
+  }
+  const s = new Stack();
+  assert.deepEqual(Object.keys(s.stateDict()), ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias", "heads.a.weight", "heads.a.bias"]);
+  assert.deepEqual(s.heads.keys(), ["a"]);
+  assert.throws(() => s.layers.at(5), /index 5 is out of range for 2 modules/);
+});
+
+test("Linear: y = x Wᵀ + b, PyTorch's default init bounds, clear shape errors", () => {
+  const lin = new nn.Linear(3, 2);
+  lin.loadStateDict({ weight: tensor([[1, 2, 3], [0, -1, 0.5]]), bias: tensor([0.5, -0.5]) });
+  assertClose(lin.forward(tensor([[1, 1, 1], [2, 0, -2]])), [[6.5, -1], [-3.5, -1.5]]);
+  const big = new nn.Linear(400, 300);
+  const bound = 1 / Math.sqrt(400); // kaiming_uniform(a=√5) gives ±1/√fan_in for the weight too
+  for (const p of big.parameters()) {
+    const v = p.data();
+    assert.ok(v.every((e) => Math.abs(e) <= bound + 1e-7));
+    assert.ok(Math.max(...v) > 0.95 * bound, "uses the whole range");
+  }
+  assert.throws(() => lin.forward(ones([4, 28, 28])), (e: unknown) => e instanceof ShapeError && /Linear\(in_features=3, out_features=2\): expected input with last dimension 3, got shape \[4, 28, 28\]/.test((e as Error).message));
+});
+
+test("Module.to converts floating parameters and buffers", () => {
+  const m = new WithBuffer().to("float64");
+  assert.ok(m.parameters().every((p) => p.dtype === "float64" && p.requiresGrad));
+  assert.equal(((m as any).running_mean as Tensor).dtype, "float64");
+  assert.equal(m.forward(ones([1, 3], { dtype: "float64" })).dtype, "float64");
+});

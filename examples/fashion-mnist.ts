@@ -70,10 +70,10 @@ function evaluate(): { loss: number; accuracy: number } {
   let correct = 0, total = 0, lossSum = 0;
   noGrad(() => {
     for (const [x, y] of testLoader) {
-      const logits = model.forward(x as Tensor);
-      lossSum += (criterion.forward(logits, y as Tensor).item() as number) * (y as Tensor).numel();
-      correct += logits.argmax(1).eq(y as Tensor).sum().item() as number;
-      total += (y as Tensor).numel();
+      const logits = model.forward(x);
+      lossSum += (criterion.forward(logits, y).item() as number) * (y).numel();
+      correct += logits.argmax(1).eq(y).sum().item() as number;
+      total += (y).numel();
     }
   });
   model.train();
@@ -88,12 +88,12 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
   let running = 0, seen = 0;
   for (const [x, y] of trainLoader) {
     optimizer.zeroGrad();
-    const loss = criterion.forward(model.forward(x as Tensor), y as Tensor);
+    const loss = criterion.forward(model.forward(x), y);
     loss.backward();
     optimizer.step();
     const l = loss.item() as number;
-    running += l * (y as Tensor).numel();
-    seen += (y as Tensor).numel();
+    running += l * (y).numel();
+    seen += (y).numel();
     bar.update(1, { loss: l });
   }
   bar.close();

@@ -113,7 +113,7 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
       }
       if (wanted && !leadsToTarget.has(node)) continue;
       const grads = buf.map((g, i) => g ?? zeros(node.outputs[i]!.shape, { dtype: node.outputs[i]!.dtype }));
-      const inGrads = node.backwardFn!(grads, node.unpackSaved());
+      const inGrads = node.backwardFn!(grads, node.unpackSaved(), node.next.map((e) => e !== null));
       if (!opts.retainGraph) node.release();
       node.next.forEach((e, i) => {
         const g = inGrads[i];

@@ -14,7 +14,12 @@ export interface Edge {
   outputNr: number;
 }
 
-export type BackwardFn = (grads: Tensor[], saved: Tensor[]) => (Tensor | null | undefined)[];
+/**
+ * A node's backward: gradients of its outputs and its saved tensors in, one gradient per
+ * input out. `needs[i]` says whether input i wants a gradient at all, so formulas can skip
+ * work (the weight-only gradient of a layer whose input is data).
+ */
+export type BackwardFn = (grads: Tensor[], saved: Tensor[], needs: readonly boolean[]) => (Tensor | null | undefined)[];
 
 let sequence = 0;
 

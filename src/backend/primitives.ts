@@ -69,7 +69,7 @@ export interface PrimitiveAttrs {
   unfold: { kernel: readonly [number, number]; stride: readonly [number, number]; padding: readonly [number, number]; dilation: readonly [number, number] };
   /** col2im, the adjoint of unfold: [N, C*kh*kw, L] -> [N, C, H, W], overlapping blocks summed. */
   fold: { outputSize: readonly [number, number]; kernel: readonly [number, number]; stride: readonly [number, number]; padding: readonly [number, number]; dilation: readonly [number, number] };
-  /** A tensor built from host values (already converted to the dtype's array). */
+  /** A tensor built from host values (numbers; half dtypes take float values and are rounded to the dtype). */
   fromHost: { data: ArrayLike<number>; shape: readonly number[]; dtype: DType };
 }
 

@@ -21,8 +21,11 @@ import { ByteImage } from "./image.js";
  * function). Subclass it for your own, or pass a plain function.
  */
 export abstract class Transform<I = any, O = any> {
-  /** True when forward() accepts a batch as well as a single item. */
-  readonly batchable: boolean = true;
+  /**
+   * True when forward() accepts a batch as well as a single item. False by default, so a
+   * custom transform only ever sees single items unless it says otherwise.
+   */
+  readonly batchable: boolean = false;
   abstract forward(x: I): O;
 }
 
@@ -83,6 +86,7 @@ export class Lambda<I = any, O = any> extends Transform<I, O> {
  * new ToTensor().forward(new ByteImage(new Uint8Array([0, 255]), [1, 2])); // tensor([[[0., 1.]]])
  */
 export class ToTensor extends Transform<ByteImage | Tensor, Tensor> {
+  override readonly batchable: boolean = true;
   readonly range: readonly [number, number];
   private readonly lut = new Float32Array(256);
 
@@ -127,6 +131,7 @@ function perChannel(op: string, v: number | readonly number[], name: string): nu
  * new Normalize([0.2860], [0.3530]).forward(x) // Fashion-MNIST's mean and std
  */
 export class Normalize extends Transform<Tensor, Tensor> {
+  override readonly batchable: boolean = true;
   readonly mean: readonly number[];
   readonly std: readonly number[];
 
@@ -202,6 +207,7 @@ function sameArrayType(src: TypedArray, n: number): TypedArray {
  * const flip = new RandomHorizontalFlip(0.5, { generator: new Generator(0) });
  */
 export class RandomHorizontalFlip extends Transform<ByteImage | Tensor, ByteImage | Tensor> {
+  override readonly batchable: boolean = true;
   readonly generator: Generator | undefined;
   constructor(
     readonly p = 0.5,
@@ -252,6 +258,7 @@ export interface RandomCropOptions {
  * const crop = new RandomCrop(28, { padding: 4 }); // the classic CIFAR/MNIST augmentation
  */
 export class RandomCrop extends Transform<ByteImage | Tensor, ByteImage | Tensor> {
+  override readonly batchable: boolean = true;
   readonly size: readonly [number, number];
   readonly padding: readonly [number, number, number, number];
   readonly fill: number;

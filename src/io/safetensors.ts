@@ -35,7 +35,7 @@ export interface SafetensorsContents {
   metadata: Metadata | null;
 }
 
-const WRITE_CODES: Record<DType, string> = {
+const WRITE_CODES: Partial<Record<DType, string>> = {
   float32: "F32",
   float64: "F64",
   bfloat16: "BF16",
@@ -109,8 +109,10 @@ export function serialize(stateDict: StateDict, opts: SerializeOptions = {}): Ui
   let offset = 0;
   for (const [name, t] of entries) {
     if (t.device !== "cpu") throw new FluxionError(`${op}: tensor '${name}' is on ${t.device}; move it to the CPU first (await t.toArray() / t.cpu())`);
+    const code = WRITE_CODES[t.dtype];
+    if (code === undefined) throw new FluxionError(`${op}: tensor '${name}' has dtype ${t.dtype}, which Fluxion cannot write to safetensors`);
     const data = tensorBytes(t);
-    header[name] = { dtype: WRITE_CODES[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + data.length] };
+    header[name] = { dtype: code, shape: [...t.shape], data_offsets: [offset, offset + data.length] };
     chunks.push(data);
     offset += data.length;
   }

@@ -97,38 +97,39 @@ export function unary(op: UnaryOpName, x: Tensor, params?: readonly number[]): T
   });
 }
 
-type BinaryGrad = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
-
-const BINARY_GRADS: Partial<Record<BinaryOpName, { uses: "ab" | "abo" | "none"; grad: BinaryGrad }>> = {
-  add: { uses: "none", grad: (g) => [g, g] },
-  sub: { uses: "none", grad: (g) => [g, g.neg()] },
-  mul: { uses: "ab", grad: (g, a, b) => [g.mul(b), g.mul(a)] },
-  div: { uses: "ab", grad: (g, a, b) => [g.div(b), g.mul(a).div(b.mul(b)).neg()] },
-  pow: {
-    uses: "abo",
-    grad: (g, a, b, out) => [
-      // d/da a^b = b a^(b-1), defined as 0 where b == 0 (avoids 0 * inf at a == 0)
-      where(b.eq(0), 0, g.mul(b).mul(a.pow(b.sub(1)))),
-      // d/db a^b = a^b log a, defined as 0 where a == 0 and b >= 0
-      where(a.eq(0).logicalAnd(b.ge(0)), 0, g.mul(out).mul(a.log())),
-    ],
-  },
-  maximum: { uses: "ab", grad: (g, a, b) => tieSplit(g, a, b) },
-  minimum: { uses: "ab", grad: (g, a, b) => tieSplit(g, b, a) },
-  atan2: {
-    uses: "ab",
-    grad: (g, a, b) => {
-      const d = a.mul(a).add(b.mul(b));
-      return [g.mul(b).div(d), g.mul(a).neg().div(d)];
-    },
-  },
-  remainder: { uses: "ab", grad: (g, a, b) => [g, g.mul(a.div(b).floor()).neg()] },
+/**
+ * Per-input derivative formulas of a binary op and the tensors each one reads, so only
+ * what a needed gradient uses is saved (x.mul(2) saves nothing for the scalar's side).
+ */
+type Operands = { a: Tensor; b: Tensor; out: Tensor };
+type BinaryRule = {
+  a?: { uses: readonly (keyof Operands)[]; grad: (g: Tensor, s: Operands) => Tensor };
+  b?: { uses: readonly (keyof Operands)[]; grad: (g: Tensor, s: Operands) => Tensor };
 };
 
-/** Gradient of max(hi, lo): to the larger input, split in half on ties (as torch). */
-function tieSplit(g: Tensor, hi: Tensor, lo: Tensor): [Tensor, Tensor] {
-  const half = g.mul(0.5);
-  return [where(hi.gt(lo), g, where(hi.eq(lo), half, 0)), where(lo.gt(hi), g, where(hi.eq(lo), half, 0))];
+const BINARY_GRADS: Partial<Record<BinaryOpName, BinaryRule>> = {
+  add: { a: { uses: [], grad: (g) => g }, b: { uses: [], grad: (g) => g } },
+  sub: { a: { uses: [], grad: (g) => g }, b: { uses: [], grad: (g) => g.neg() } },
+  mul: { a: { uses: ["b"], grad: (g, { b }) => g.mul(b) }, b: { uses: ["a"], grad: (g, { a }) => g.mul(a) } },
+  div: { a: { uses: ["b"], grad: (g, { b }) => g.div(b) }, b: { uses: ["a", "b"], grad: (g, { a, b }) => g.mul(a).div(b.mul(b)).neg() } },
+  pow: {
+    // d/da a^b = b a^(b-1), defined as 0 where b == 0 (avoids 0 * inf at a == 0)
+    a: { uses: ["a", "b"], grad: (g, { a, b }) => where(b.eq(0), 0, g.mul(b).mul(a.pow(b.sub(1)))) },
+    // d/db a^b = a^b log a, defined as 0 where a == 0 and b >= 0
+    b: { uses: ["a", "b", "out"], grad: (g, { a, b, out }) => where(a.eq(0).logicalAnd(b.ge(0)), 0, g.mul(out).mul(a.log())) },
+  },
+  maximum: { a: { uses: ["a", "b"], grad: (g, { a, b }) => tieSplit(g, a, b) }, b: { uses: ["a", "b"], grad: (g, { a, b }) => tieSplit(g, b, a) } },
+  minimum: { a: { uses: ["a", "b"], grad: (g, { a, b }) => tieSplit(g, b, a) }, b: { uses: ["a", "b"], grad: (g, { a, b }) => tieSplit(g, a, b) } },
+  atan2: {
+    a: { uses: ["a", "b"], grad: (g, { a, b }) => g.mul(b).div(a.mul(a).add(b.mul(b))) },
+    b: { uses: ["a", "b"], grad: (g, { a, b }) => g.mul(a).neg().div(a.mul(a).add(b.mul(b))) },
+  },
+  remainder: { a: { uses: [], grad: (g) => g }, b: { uses: ["a", "b"], grad: (g, { a, b }) => g.mul(a.div(b).floor()).neg() } },
+};
+
+/** The share of max(mine, other)'s gradient that goes to `mine`: all if larger, half on ties (as torch). */
+function tieSplit(g: Tensor, mine: Tensor, other: Tensor): Tensor {
+  return where(mine.gt(other), g, where(mine.eq(other), g.mul(0.5), 0));
 }
 
 /** Applies a binary op with broadcasting and type promotion. */
@@ -147,11 +148,17 @@ export function binary(op: BinaryOpName, a: TensorLike, b: TensorLike): Tensor {
   const out = dispatch("binary", [ta, tb], { op });
   const rule = BINARY_GRADS[op];
   if (!rule || def.kind === "predicate" || !isFloating(out.dtype)) return out;
-  const saved = rule.uses === "ab" ? [ta, tb] : rule.uses === "abo" ? [ta, tb, out] : [];
+  // save only what the needed gradients read; the closure keeps names, never tensors
+  const ra = ta.requiresGrad ? rule.a : undefined, rb = tb.requiresGrad ? rule.b : undefined;
+  const keys = [...new Set([...(ra?.uses ?? []), ...(rb?.uses ?? [])])];
+  const operands: Operands = { a: ta, b: tb, out };
   const sa = ta.shape, sb = tb.shape;
-  return record1(nodeName(op), [ta, tb], out, saved, ([g], s) => {
-    const [ga, gb] = rule.grad(g!, s[0] ?? ta, s[1] ?? tb, s[2] ?? out);
-    return [ga && reduceGradToShape(ga, sa), gb && reduceGradToShape(gb, sb)];
+  return record1(nodeName(op), [ta, tb], out, keys.map((k) => operands[k]), ([g], saved, needs) => {
+    const s = Object.fromEntries(keys.map((k, i) => [k, saved[i]])) as Operands;
+    return [
+      needs[0] && ra ? reduceGradToShape(ra.grad(g!, s), sa) : null,
+      needs[1] && rb ? reduceGradToShape(rb.grad(g!, s), sb) : null,
+    ];
   });
 }
 

@@ -149,3 +149,18 @@ test("per-item and batched ToTensor + Normalize agree", () => {
   assert.deepEqual([...whole.shape], [3, 1, 2, 2]);
   for (let i = 0; i < 3; i++) assert.deepEqual(whole.select(0, i).tolist(), t.forward(batch.at(i)).tolist());
 });
+
+test("custom Transform subclasses are per item unless they declare batchable", () => {
+  class AddOne extends data.transforms.Transform<Tensor, Tensor> {
+    forward(x: Tensor) {
+      return x.add(1);
+    }
+  }
+  class AddOneBatched extends AddOne {
+    override readonly batchable = true;
+  }
+  assert.equal(new AddOne().batchable, false);
+  assert.equal(new AddOneBatched().batchable, true);
+  assert.equal(new ToTensor().batchable && new Normalize(0, 1).batchable && new RandomCrop(1).batchable && new RandomHorizontalFlip().batchable, true);
+  assert.deepEqual(new AddOne().forward(tensor([1, 2])).tolist(), [2, 3]);
+});

@@ -83,6 +83,10 @@ describe("normalization gradcheck (float64)", () => {
     const rm = randomTensor([2], { seed: 4 }), rv = randomTensor([2], { seed: 5, lo: 0.5, hi: 2 });
     assert.ok(autograd.gradcheck((x, w, b) => F.batchNorm(x, rm, rv, w, b), [r([3, 2, 2], 1), r([2], 2), r([2], 3)]));
   });
+  it("double backward (gradgradcheck) through the fused batchNorm and layerNorm nodes", () => {
+    assert.ok(autograd.gradgradcheck((x, w, b) => F.batchNorm(x, null, null, w, b, { training: true }), [r([3, 2, 2], 1), r([2], 2), r([2], 3)]));
+    assert.ok(autograd.gradgradcheck((x, w, b) => F.layerNorm(x, [3], w, b), [r([2, 3], 1), r([3], 2), r([3], 3)]));
+  });
   it("layerNorm and groupNorm", () => {
     assert.ok(autograd.gradcheck((x, w, b) => F.layerNorm(x, [2, 3], w, b), [r([2, 2, 3], 1), r([2, 3], 2), r([2, 3], 3)]));
     assert.ok(autograd.gradcheck((x, w, b) => F.groupNorm(x, 2, w, b), [r([2, 4, 3], 1), r([4], 2), r([4], 3)]));

@@ -1,0 +1,143 @@
+/**
+ * Shared by every JavaScript benchmark runner (Fluxion and the JS peers): the case list and
+ * sizes, the timing loop (warm-up, then repetitions until a time budget, median), and the one
+ * result format — a JSON line per measurement appended to the file named by BENCH_OUT —
+ * that bench/report.ts merges with the Python peers' lines (bench/torch_bench.py writes the
+ * same shape). Not a framework: each runner still builds its own models in its own API.
+ */
+import { appendFileSync } from "node:fs";
+
+/** One measurement, as every runner writes it. `ms` is the median time of one call. */
+export interface BenchResult {
+  case: string;           // e.g. "gemm.f32.n256.t1", "mlp.train.b64", "dispatch.add2"
+  impl: string;           // "fluxion", "pytorch", "numpy", "onnxruntime", "tfjs-wasm", "jax-js"
+  threads?: number | string; // thread setting this number was measured at
+  status: "ok" | "failed" | "missing";
+  ms?: number;            // median milliseconds per call (for dispatch: per op)
+  reps?: number;
+  minMs?: number;
+  note?: string;          // how it was measured (jit, extrapolated, ...) or why it failed
+}
+
+export const QUICK = process.env.BENCH_QUICK === "1";
+/** Comma-separated case prefixes (gemm, bf16, mlp, cnn, infer, dispatch, fmnist); empty = all. */
+const ONLY = (process.env.BENCH_ONLY ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+
+/** Whether a case id is selected by --only (matches a group name or an id prefix). */
+export function selected(caseId: string): boolean {
+  if (ONLY.length === 0) return true;
+  const group = caseGroup(caseId);
+  return ONLY.some((o) => o === group || caseId.startsWith(o));
+}
+
+/** The --only group a case id belongs to. */
+export function caseGroup(caseId: string): string {
+  if (caseId.startsWith("gemm.f32")) return "gemm";
+  if (caseId.startsWith("gemm.bf16")) return "bf16";
+  if (caseId.includes(".infer.")) return "infer";
+  return caseId.split(".")[0]!;
+}
+
+export const GEMM_SIZES = QUICK ? [128, 256, 512] : [128, 256, 512, 1024, 2048];
+export const BF16_SIZES = QUICK ? [256] : [256, 1024];
+export const THREADS = [1, 2];
+/** Time each measurement may take (after warm-up); long single calls stop earlier. */
+export const BUDGET_MS = QUICK ? 400 : 1500;
+
+export function emit(r: BenchResult): void {
+  const line = JSON.stringify(r);
+  if (process.env.BENCH_OUT) appendFileSync(process.env.BENCH_OUT, line + "\n");
+  const shown = r.status === "ok" ? `${fmtMs(r.ms!)}  (${r.reps} reps${r.note ? `; ${r.note}` : ""})` : `${r.status}: ${r.note}`;
+  console.log(`  ${r.impl.padEnd(12)} ${String(r.threads ?? "").padEnd(8)} ${r.case.padEnd(22)} ${shown}`);
+}
+
+export function fmtMs(ms: number): string {
+  if (ms < 0.01) return `${(ms * 1000).toFixed(2)} µs`;
+  if (ms < 1) return `${(ms * 1000).toFixed(1)} µs`;
+  if (ms < 1000) return `${ms.toFixed(2)} ms`;
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export interface MeasureOptions {
+  warmup?: number;   // untimed calls first (default 3)
+  minReps?: number;  // at least this many timed calls (default 5) unless one call is very long
+  maxReps?: number;  // at most this many (default 200)
+  inner?: number;    // calls per timed repetition; the result is per call (for µs-scale ops)
+  budgetMs?: number;
+}
+
+/**
+ * Times `fn` (sync or async): warm-up calls, then repetitions until the budget is spent and at
+ * least minReps are done; returns the median per call. A first call longer than twice the
+ * budget is taken as the only sample (JIT warm-up is noise next to a multi-second call).
+ */
+export async function measure(fn: () => unknown, opts: MeasureOptions = {}): Promise<{ ms: number; reps: number; minMs: number }> {
+  const budget = opts.budgetMs ?? BUDGET_MS;
+  const warmup = opts.warmup ?? 3, minReps = opts.minReps ?? 5, maxReps = opts.maxReps ?? 200, inner = opts.inner ?? 1;
+  const once = async (): Promise<number> => {
+    const t0 = performance.now();
+    for (let i = 0; i < inner; i++) {
+      const r = fn();
+      if (r instanceof Promise) await r;
+    }
+    return (performance.now() - t0) / inner;
+  };
+  const first = await once();
+  if (first * inner > 2 * budget) return { ms: first, reps: 1, minMs: first };
+  let spent = first * inner;
+  for (let i = 1; i < warmup && spent < budget; i++) spent += (await once()) * inner;
+  const samples: number[] = [];
+  const start = performance.now();
+  while (samples.length < maxReps) {
+    samples.push(await once());
+    const elapsed = performance.now() - start;
+    if (samples.length >= minReps && elapsed >= budget) break;
+    if (elapsed >= 3 * budget) break; // slow case: fewer than minReps, say so through reps
+  }
+  return { ms: median(samples), reps: samples.length, minMs: Math.min(...samples) };
+}
+
+/** Runs one case: skips it when not selected, times it, and emits ok or failed (with the reason). */
+export async function runCase(
+  impl: string, threads: number | string | undefined, caseId: string,
+  setup: () => unknown | Promise<unknown>, opts: MeasureOptions & { note?: string } = {},
+): Promise<void> {
+  if (!selected(caseId)) return;
+  try {
+    const fn = await setup();
+    if (typeof fn !== "function") throw new Error("setup returned no function");
+    const m = await measure(fn as () => unknown, opts);
+    emit({ case: caseId, impl, threads, status: "ok", ms: m.ms, reps: m.reps, minMs: m.minMs, note: opts.note });
+  } catch (e) {
+    emit({ case: caseId, impl, threads, status: "failed", note: firstLine(e) });
+  }
+}
+
+export function firstLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split("\n")[0]!.slice(0, 200);
+}
+
+/** Deterministic pseudo-random float32 data (peers get the same kind of inputs without sharing RNGs). */
+export function randomData(n: number, seed = 1, scale = 1): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
+    out[i] = ((s >>> 0) / 4294967296 - 0.5) * 2 * scale;
+  }
+  return out;
+}
+
+export function randomLabels(n: number, classes = 10, seed = 7): Int32Array {
+  const out = new Int32Array(n);
+  let s = seed;
+  for (let i = 0; i < n; i++) { s = (s * 1103515245 + 12345) >>> 0; out[i] = (s >>> 16) % classes; }
+  return out;
+}

@@ -30,10 +30,16 @@ function batched(op: string, a: Tensor, b: Tensor): Tensor {
   const ae = a.expand([...batch, ...a.shape.slice(-2)]), be = b.expand([...batch, ...b.shape.slice(-2)]);
   const out = dispatch("matmul", [ae.detach(), be.detach()], {});
   const sa = a.shape, sb = b.shape;
-  return record1("MmBackward0", [a, b], out, [a, b], ([g], [x, y]) => [
-    reduceGradToShape(g!.matmul(y!.mT), sa),
-    reduceGradToShape(x!.mT.matmul(g!), sb),
-  ]);
+  // dA = dY Bᵀ needs B, dB = Aᵀ dY needs A: save (and compute) only what is needed
+  const needA = a.requiresGrad, needB = b.requiresGrad;
+  const saved = [...(needB ? [a] : []), ...(needA ? [b] : [])];
+  return record1("MmBackward0", [a, b], out, saved, ([g], s, needs) => {
+    const x = needB ? s[0] : undefined, y = needA ? s[needB ? 1 : 0] : undefined;
+    return [
+      needs[0] && y ? reduceGradToShape(g!.matmul(y.mT), sa) : null,
+      needs[1] && x ? reduceGradToShape(x.mT.matmul(g!), sb) : null,
+    ];
+  });
 }
 
 /** torch.matmul: dot for 1-D x 1-D, matrix product for 2-D, batched with broadcasting above. */

@@ -6,10 +6,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { nn, autograd, manualSeed, randn, zeros, type Tensor, FluxionError, ShapeError, DTypeError } from "../../src/index.js";
+import { nn, autograd, manualSeed, randn, tensor, zeros, type Tensor, FluxionError, ShapeError, DTypeError } from "../../src/index.js";
 import { assertClose, flat } from "../helpers.js";
-import { dec, type Enc } from "../fixtures/nn_cases.ts";
 
+interface Enc {
+  shape: number[];
+  v: number[];
+}
+function dec(e: Enc, opts?: { requiresGrad?: boolean }): Tensor {
+  const t = tensor(e.v, { shape: e.shape, dtype: "float64" });
+  return opts?.requiresGrad ? t.requiresGrad_(true) : t;
+}
 interface SeqCase {
   name: string;
   cls: "RNN" | "LSTM" | "GRU";

@@ -1,8 +1,7 @@
 /**
  * Conv1d, Conv2d and ConvTranspose2d modules: weight/bias parameters with PyTorch's shapes,
  * default initialisation (kaiming-uniform with a = √5, bias uniform ±1/√fan_in) and
- * printing. Also the small Python-style formatters the layer prints share ("(3, 3)",
- * "1e-05", "True").
+ * printing. 
  */
 import { FluxionError, ShapeError, fmtShape } from "../../errors.js";
 import { pad, type PadMode } from "../../ops/shape_ops.js";
@@ -13,30 +12,7 @@ import { _checkConvInput, _tupleOf, conv2d, convTranspose2d } from "../functiona
 import * as init from "../init.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
-
-// ---- Python-style formatting for extraRepr ------------------------------------------------
-
-/** @internal A float as Python's repr prints it: 0.1, 1e-05, 1.0. */
-export function _pyFloat(v: number): string {
-  if (!Number.isFinite(v)) return Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
-  if (Number.isInteger(v) && Math.abs(v) < 1e16) return `${v}.0`;
-  const exp = Math.floor(Math.log10(Math.abs(v)));
-  if (exp < -4 || exp >= 16) {
-    const [mant, e] = v.toExponential().split("e") as [string, string];
-    const n = Number(e);
-    return `${mant}e${n < 0 ? "-" : "+"}${String(Math.abs(n)).padStart(2, "0")}`;
-  }
-  return String(v);
-}
-
-/** @internal A value as Python prints it: ints, tuples "(3, 3)" / "(3,)", None, True/False. */
-export function _pyValue(v: unknown): string {
-  if (v === null || v === undefined) return "None";
-  if (typeof v === "boolean") return v ? "True" : "False";
-  if (typeof v === "string") return v;
-  if (Array.isArray(v)) return v.length === 1 ? `(${_pyValue(v[0])},)` : `(${v.map(_pyValue).join(", ")})`;
-  return String(v);
-}
+import { pyFloat, pyValue } from "./repr.js";
 
 // ---- convolution modules ------------------------------------------------------------------
 
@@ -130,10 +106,10 @@ abstract class ConvNd extends Module {
   }
 
   override extraRepr(): string {
-    let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${_pyValue(this.kernelSize)}, stride=${_pyValue(this.stride)}`;
-    if (typeof this.padding === "string" || this.padding.some((p) => p !== 0)) s += `, padding=${_pyValue(this.padding)}`;
-    if (this.dilation.some((d) => d !== 1)) s += `, dilation=${_pyValue(this.dilation)}`;
-    if (this.outputPadding.some((p) => p !== 0)) s += `, output_padding=${_pyValue(this.outputPadding)}`;
+    let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${pyValue(this.kernelSize)}, stride=${pyValue(this.stride)}`;
+    if (typeof this.padding === "string" || this.padding.some((p) => p !== 0)) s += `, padding=${pyValue(this.padding)}`;
+    if (this.dilation.some((d) => d !== 1)) s += `, dilation=${pyValue(this.dilation)}`;
+    if (this.outputPadding.some((p) => p !== 0)) s += `, output_padding=${pyValue(this.outputPadding)}`;
     if (this.groups !== 1) s += `, groups=${this.groups}`;
     if (!this.bias) s += ", bias=False";
     if (this.paddingMode !== "zeros") s += `, padding_mode=${this.paddingMode}`;

@@ -3,7 +3,7 @@ import { FluxionError } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { dropout, dropout2d } from "../functional/dropout.js";
 import { Module } from "../module.js";
-import { _pyFloat, _pyValue } from "./conv.js";
+import { pyFloat, pyValue } from "./repr.js";
 
 abstract class DropoutBase extends Module {
   readonly inplace: boolean;
@@ -13,7 +13,7 @@ abstract class DropoutBase extends Module {
     if (!(p >= 0 && p <= 1)) throw new FluxionError(`${new.target.name}: dropout probability has to be between 0 and 1, but got ${p}`);
   }
   override extraRepr(): string {
-    return `p=${_pyFloat(this.p)}, inplace=${_pyValue(this.inplace)}`;
+    return `p=${pyFloat(this.p)}, inplace=${pyValue(this.inplace)}`;
   }
 }
 

@@ -11,7 +11,7 @@ import { embedding } from "../functional/embedding.js";
 import * as init from "../init.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
-import { _pyFloat } from "./conv.js";
+import { pyFloat } from "./repr.js";
 
 export interface EmbeddingModuleOptions {
   /** Row that gets no gradient and starts at zero (negative counts from the end). */
@@ -89,8 +89,8 @@ export class Embedding extends Module {
   override extraRepr(): string {
     let s = `${this.numEmbeddings}, ${this.embeddingDim}`;
     if (this.paddingIdx !== null) s += `, padding_idx=${this.paddingIdx}`;
-    if (this.maxNorm !== null) s += `, max_norm=${_pyFloat(this.maxNorm)}`;
-    if (this.normType !== 2) s += `, norm_type=${_pyFloat(this.normType)}`;
+    if (this.maxNorm !== null) s += `, max_norm=${pyFloat(this.maxNorm)}`;
+    if (this.normType !== 2) s += `, norm_type=${pyFloat(this.normType)}`;
     if (this.scaleGradByFreq) s += ", scale_grad_by_freq=True";
     return s;
   }

@@ -12,7 +12,7 @@ import { batchNorm, groupNorm, layerNorm } from "../functional/normalization.js"
 import * as init from "../init.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
-import { _pyFloat, _pyValue } from "./conv.js";
+import { pyFloat, pyValue } from "./repr.js";
 
 export interface BatchNormModuleOptions {
   eps?: number;
@@ -105,7 +105,7 @@ abstract class BatchNormBase extends Module {
   }
 
   override extraRepr(): string {
-    return `${this.numFeatures}, eps=${_pyFloat(this.eps)}, momentum=${this.momentum === null ? "None" : _pyFloat(this.momentum)}, affine=${_pyValue(this.affine)}, track_running_stats=${_pyValue(this.trackRunningStats)}`;
+    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${this.momentum === null ? "None" : pyFloat(this.momentum)}, affine=${pyValue(this.affine)}, track_running_stats=${pyValue(this.trackRunningStats)}`;
   }
 }
 
@@ -166,7 +166,7 @@ export class LayerNorm extends Module {
     return layerNorm(x, this.normalizedShape, this.weight, this.bias, { eps: this.eps });
   }
   override extraRepr(): string {
-    return `${_pyValue(this.normalizedShape)}, eps=${_pyFloat(this.eps)}, elementwise_affine=${_pyValue(this.elementwiseAffine)}`;
+    return `${pyValue(this.normalizedShape)}, eps=${pyFloat(this.eps)}, elementwise_affine=${pyValue(this.elementwiseAffine)}`;
   }
 }
 
@@ -204,6 +204,6 @@ export class GroupNorm extends Module {
     return groupNorm(x, this.numGroups, this.weight, this.bias, { eps: this.eps });
   }
   override extraRepr(): string {
-    return `${this.numGroups}, ${this.numChannels}, eps=${_pyFloat(this.eps)}, affine=${_pyValue(this.affine)}`;
+    return `${this.numGroups}, ${this.numChannels}, eps=${pyFloat(this.eps)}, affine=${pyValue(this.affine)}`;
   }
 }

@@ -6,7 +6,7 @@ import type { Tensor } from "../../tensor/tensor.js";
 import type { IntOrPair, IntOrSingle } from "../functional/conv.js";
 import { adaptiveAvgPool1d, adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d, type AdaptiveSize2d } from "../functional/pooling.js";
 import { Module } from "../module.js";
-import { _pyValue } from "./conv.js";
+import { pyValue } from "./repr.js";
 
 export interface MaxPoolOptions<T> {
   /** Default: kernelSize. */
@@ -42,7 +42,7 @@ export class MaxPool2d extends Module {
     return maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode, returnIndices: this.returnIndices });
   }
   override extraRepr(): string {
-    return `kernel_size=${_pyValue(this.kernelSize)}, stride=${_pyValue(this.stride)}, padding=${_pyValue(this.padding)}, dilation=${_pyValue(this.dilation)}, ceil_mode=${_pyValue(this.ceilMode)}`;
+    return `kernel_size=${pyValue(this.kernelSize)}, stride=${pyValue(this.stride)}, padding=${pyValue(this.padding)}, dilation=${pyValue(this.dilation)}, ceil_mode=${pyValue(this.ceilMode)}`;
   }
 }
 
@@ -68,7 +68,7 @@ export class MaxPool1d extends Module {
     return maxPool1d(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode, returnIndices: this.returnIndices });
   }
   override extraRepr(): string {
-    return `kernel_size=${_pyValue(this.kernelSize)}, stride=${_pyValue(this.stride)}, padding=${_pyValue(this.padding)}, dilation=${_pyValue(this.dilation)}, ceil_mode=${_pyValue(this.ceilMode)}`;
+    return `kernel_size=${pyValue(this.kernelSize)}, stride=${pyValue(this.stride)}, padding=${pyValue(this.padding)}, dilation=${pyValue(this.dilation)}, ceil_mode=${pyValue(this.ceilMode)}`;
   }
 }
 
@@ -102,7 +102,7 @@ export class AvgPool2d extends Module {
     return avgPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad, divisorOverride: this.divisorOverride });
   }
   override extraRepr(): string {
-    return `kernel_size=${_pyValue(this.kernelSize)}, stride=${_pyValue(this.stride)}, padding=${_pyValue(this.padding)}`;
+    return `kernel_size=${pyValue(this.kernelSize)}, stride=${pyValue(this.stride)}, padding=${pyValue(this.padding)}`;
   }
 }
 
@@ -129,7 +129,7 @@ export class AvgPool1d extends Module {
     return avgPool1d(x, this.kernelSize, { stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad });
   }
   override extraRepr(): string {
-    return `kernel_size=${_pyValue([this.kernelSize])}, stride=${_pyValue([this.stride])}, padding=${_pyValue([this.padding])}`;
+    return `kernel_size=${pyValue([this.kernelSize])}, stride=${pyValue([this.stride])}, padding=${pyValue([this.padding])}`;
   }
 }
 
@@ -145,7 +145,7 @@ export class AdaptiveAvgPool2d extends Module {
     return adaptiveAvgPool2d(x, this.outputSize);
   }
   override extraRepr(): string {
-    return `output_size=${_pyValue(this.outputSize)}`;
+    return `output_size=${pyValue(this.outputSize)}`;
   }
 }
 
@@ -161,6 +161,6 @@ export class AdaptiveAvgPool1d extends Module {
     return adaptiveAvgPool1d(x, this.outputSize);
   }
   override extraRepr(): string {
-    return `output_size=${_pyValue(this.outputSize)}`;
+    return `output_size=${pyValue(this.outputSize)}`;
   }
 }

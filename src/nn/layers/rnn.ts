@@ -19,7 +19,7 @@ import { linear } from "../functional/linear.js";
 import * as init from "../init.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
-import { _pyFloat } from "./conv.js";
+import { pyFloat } from "./repr.js";
 
 // ---- one timestep of each cell (shared by the sequence layers and the Cell modules) ---------
 
@@ -159,6 +159,9 @@ export abstract class RNNBase extends Module {
     for (const p of this.parameters()) init.uniform_(p, -stdv, stdv);
   }
 
+  /** A no-op kept for PyTorch code that calls it (torch's cuDNN weight compaction). */
+  flattenParameters(): void {}
+
   /** The parameters per (layer, direction), in PyTorch's order (torch's all_weights). */
   get allWeights(): Parameter[][] {
     return this.layerWeights.map((w) => [w.wih, w.whh, w.bih, w.bhh, w.whr].filter((n): n is string => n !== null).map((n) => this.param(n)!));
@@ -249,7 +252,7 @@ export abstract class RNNBase extends Module {
     if (this.numLayers !== 1) s += `, num_layers=${this.numLayers}`;
     if (!this.bias) s += ", bias=False";
     if (this.batchFirst) s += ", batch_first=True";
-    if (this.dropout !== 0) s += `, dropout=${_pyFloat(this.dropout)}`;
+    if (this.dropout !== 0) s += `, dropout=${pyFloat(this.dropout)}`;
     if (this.bidirectional) s += ", bidirectional=True";
     return s;
   }

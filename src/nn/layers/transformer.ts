@@ -12,8 +12,7 @@ import { FluxionError, ShapeError, DTypeError, fmtShape } from "../../errors.js"
 import { empty, zeros } from "../../tensor/creation.js";
 import type { DType } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { cat } from "../../ops/shape_ops.js";
-import { pad } from "../../ops/shape_ops.js";
+import { cat, pad } from "../../ops/shape_ops.js";
 import { _attention, _causalMask, _maskToBias } from "../functional/attention.js";
 import { linear } from "../functional/linear.js";
 import * as init from "../init.js";

@@ -31,7 +31,7 @@ class SmallCNN extends nn.Module {
   );
   classifier = new nn.Linear(1600, 10);
   forward(x: Tensor): Tensor {
-    return this.classifier.forward(this.features.forward(x).flatten(1));
+    return this.classifier(this.features(x).flatten(1)); // modules are callable, as in PyTorch
   }
 }
 
@@ -70,10 +70,10 @@ function evaluate(): { loss: number; accuracy: number } {
   let correct = 0, total = 0, lossSum = 0;
   noGrad(() => {
     for (const [x, y] of testLoader) {
-      const logits = model.forward(x);
-      lossSum += (criterion.forward(logits, y).item() as number) * (y).numel();
+      const logits = model(x);
+      lossSum += (criterion(logits, y).item() as number) * y.numel();
       correct += logits.argmax(1).eq(y).sum().item() as number;
-      total += (y).numel();
+      total += y.numel();
     }
   });
   model.train();
@@ -88,12 +88,12 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
   let running = 0, seen = 0;
   for (const [x, y] of trainLoader) {
     optimizer.zeroGrad();
-    const loss = criterion.forward(model.forward(x), y);
+    const loss = criterion(model(x), y);
     loss.backward();
     optimizer.step();
     const l = loss.item() as number;
-    running += l * (y).numel();
-    seen += (y).numel();
+    running += l * y.numel();
+    seen += y.numel();
     bar.update(1, { loss: l });
   }
   bar.close();

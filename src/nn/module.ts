@@ -9,8 +9,13 @@
  *   fc1 = new nn.Linear(784, 128);
  *   relu = new nn.ReLU();
  *   fc2 = new nn.Linear(128, 10);
- *   forward(x: Tensor) { return this.fc2.forward(this.relu.forward(this.fc1.forward(x))); }
+ *   forward(x: Tensor) { return this.fc2(this.relu(this.fc1(x))); }
  * }
+ * const model = new SimpleNet();
+ * model(x); // same as model.call(x): forward with hooks; model.forward(x) skips hooks
+ *
+ * Modules are callable like PyTorch's: the constructor returns a function object whose
+ * prototype is the module's class, so `instanceof`, fields and methods all behave as usual.
  */
 import { FluxionError, ShapeError, fmtShape } from "../errors.js";
 import { noGrad } from "../autograd/grad_mode.js";
@@ -37,9 +42,24 @@ function state(m: Module): ModuleInternals {
   return s;
 }
 
+/** Calling a module runs forward with its hooks, typed from the subclass's forward. */
+export interface Module {
+  (...inputs: Parameters<this["forward"]>): ReturnType<this["forward"]>;
+}
+
 export abstract class Module {
   /** Training mode (dropout active, batch norm uses batch statistics). */
-  training = true;
+  training!: boolean;
+
+  constructor() {
+    const callable = ((...inputs: unknown[]) => callable.call(...inputs)) as unknown as Module;
+    // a plain function's own `length` and `name` would shadow module fields and getters
+    delete (callable as { length?: number }).length;
+    delete (callable as { name?: string }).name;
+    Object.setPrototypeOf(callable, new.target.prototype);
+    callable.training = true;
+    return callable;
+  }
 
   /** The computation; override in subclasses. */
   abstract forward(...inputs: any[]): any;

@@ -163,3 +163,28 @@ test("Module.to converts floating parameters and buffers", () => {
   assert.equal(((m as any).running_mean as Tensor).dtype, "float64");
   assert.equal(m.forward(ones([1, 3], { dtype: "float64" })).dtype, "float64");
 });
+
+test("modules are callable like PyTorch's: model(x) runs forward with hooks, fields and instanceof still work", () => {
+  class Net extends nn.Module {
+    fc1 = new nn.Linear(4, 3);
+    act = new nn.ReLU();
+    fc2 = new nn.Linear(3, 2);
+    forward(x: Tensor): Tensor {
+      return this.fc2(this.act(this.fc1(x)));
+    }
+  }
+  const net = new Net();
+  const x = randn([5, 4]);
+  assert.equal(typeof net, "function");
+  assert.ok(net instanceof nn.Module && net instanceof Net);
+  assert.deepEqual(net(x).tolist(), net.forward(x).tolist());
+  let calls = 0;
+  net.fc1.registerForwardHook(() => void calls++);
+  net(x);
+  assert.equal(calls, 1, "calling a submodule runs its hooks");
+  assert.deepEqual([...net.namedChildren()].map(([k]) => k), ["fc1", "act", "fc2"]);
+  // a function's own length/name do not shadow module members
+  const seq = new nn.Sequential(new nn.Linear(2, 2), new nn.ReLU());
+  assert.equal(seq.length, 2);
+  assert.equal(String(net).split("\n")[0], "Net(");
+});

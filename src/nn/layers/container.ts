@@ -18,7 +18,7 @@ export class Sequential extends Module {
     for (const m of this.children()) x = m.call(x);
     return x;
   }
-  get length(): number {
+  override get length(): number {
     return [...this.children()].length;
   }
   /** The i-th module (negative counts from the end). */
@@ -46,7 +46,7 @@ export class ModuleList extends Module {
   forward(): never {
     throw new FluxionError("ModuleList has no forward(); iterate over it in your module's forward");
   }
-  get length(): number {
+  override get length(): number {
     return [...this.children()].length;
   }
   at(i: number): Module {

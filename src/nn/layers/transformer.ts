@@ -315,9 +315,9 @@ export class TransformerEncoderLayer extends Module {
     this.dropout1 = new Dropout(p);
     this.dropout2 = new Dropout(p);
     const act = opts?.activation ?? "relu";
-    if (act === "relu") this.activation = (x) => x.relu();
-    else if (act === "gelu") this.activation = (x) => x.gelu();
-    else if (typeof act === "function" || act instanceof Module) this.activation = act;
+    if (act === "relu") this.activation = (x: Tensor) => x.relu();
+    else if (act === "gelu") this.activation = (x: Tensor) => x.gelu();
+    else if (typeof act === "function") this.activation = act; // a function or a (callable) Module
     else throw new FluxionError(`TransformerEncoderLayer: activation should be relu/gelu, not ${String(act)}`);
   }
 
@@ -325,7 +325,7 @@ export class TransformerEncoderLayer extends Module {
     let x = src;
     const sa = (t: Tensor) =>
       this.dropout1.forward(this.self_attn.forward(t, t, t, { attnMask: opts?.srcMask, keyPaddingMask: opts?.srcKeyPaddingMask, needWeights: false, isCausal: opts?.isCausal })[0]);
-    const act = (t: Tensor) => (this.activation instanceof Module ? (this.activation.call(t) as Tensor) : this.activation(t));
+    const act = this.activation as (t: Tensor) => Tensor;
     const ff = (t: Tensor) => this.dropout2.forward(this.linear2.forward(this.dropout.forward(act(this.linear1.forward(t)))));
     if (this.normFirst) {
       x = x.add(sa(this.norm1.forward(x)));

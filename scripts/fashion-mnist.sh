@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
+# native kernels (a failed build only warns: training then runs on the TypeScript kernels)
+[ -f native/build/Release/fluxion_native.node ] || node native/build.mjs
 data_dir="${FLUXION_DATA:-/usr/share/datasets/fashion-mnist}"
 if [ ! -f "$data_dir/train-images-idx3-ubyte.gz" ] && [ ! -f "$data_dir/train-images-idx3-ubyte" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "Fashion-MNIST not found in $data_dir: installing Debian's dataset-fashion-mnist"

@@ -29,13 +29,15 @@ class Pool {
   void run(long n, TaskFn fn, void* ctx, int helpers) {
     std::lock_guard<std::mutex> serial(run_mutex_);  // one job at a time
     if ((int)workers_.size() < helpers) resize(helpers);
-    job_.fn = fn;
-    job_.ctx = ctx;
-    job_.n = n;
-    job_.next.store(0);
-    job_.done.store(0);
     {
-      std::lock_guard<std::mutex> lk(m_);
+      // a worker that woke late for the previous job may still be leaving it
+      std::unique_lock<std::mutex> lk(m_);
+      done_cv_.wait(lk, [&] { return busy_ == 0; });
+      job_.fn = fn;
+      job_.ctx = ctx;
+      job_.n = n;
+      job_.next.store(0);
+      job_.done.store(0);
       active_ = helpers;
       ++generation_;
     }

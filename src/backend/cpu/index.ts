@@ -1,6 +1,7 @@
 /**
  * The CPU backend in TypeScript: every primitive as a loop over typed arrays. It runs
- * anywhere JavaScript runs and is the reference the native kernels are tested against.
+ * anywhere JavaScript runs and is the reference the native kernels are tested against;
+ * where the native addon is loaded (./native.ts), kernels such as matmul route to it.
  */
 import { registerBackend, type Backend } from "../backend.js";
 import { assign, binary, cast, copy, unary, where } from "./elementwise.js";
@@ -10,10 +11,11 @@ import { cat, gather, indexPut, pad, scatter, view } from "./structure.js";
 import { sort, unique } from "./sort.js";
 import { fromHost, full, random, range } from "./creation.js";
 import { fold, unfold } from "./conv.js";
+import { describeNative } from "./native.js";
 
 export const cpuBackend: Backend = {
   name: "cpu",
-  describe: () => "TypeScript kernels",
+  describe: describeNative,
   ops: { unary, binary, where, cast, reduce, scan, view, copy, assign, matmul, cat, pad, gather, scatter, indexPut, sort, unique, unfold, fold, random, full, range, fromHost },
 };
 

@@ -1,13 +1,17 @@
 /**
- * CPU batched matmul in TypeScript: B is packed to contiguous rows when needed, then four
- * rows of A at a time stream over B's rows (i-k-j order) so the inner loop is a contiguous
- * multiply-add that V8 compiles tightly. The native addon replaces this for speed.
+ * CPU batched matmul. `matmul` runs the native GEMM (native/, through ./native.ts) for
+ * float32, float64 and bfloat16 when the addon is loaded, reading the operands through
+ * their strides in place; everything else, and everything when the addon is missing, runs
+ * `matmulReference`: the TypeScript kernel the native one is tested against. There B is
+ * packed to contiguous rows when needed, then four rows of A at a time stream over B's
+ * rows (i-k-j order) so the inner loop is a contiguous multiply-add that V8 compiles tightly.
  */
 import type { TypedArray } from "../../tensor/dtype.js";
 import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBFloat16Bits, float32ToFloat16Bits } from "../../tensor/half.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import type { PrimitiveAttrs } from "../primitives.js";
 import { alloc } from "./util.js";
+import { nativeGemm, type GemmDType } from "./native.js";
 
 type Work = Float32Array | Float64Array;
 
@@ -48,7 +52,68 @@ function gemm(M: number, N: number, K: number, A: Work, pa: number, rsA: number,
   }
 }
 
-export function matmul(inputs: readonly Tensor[], _attrs: PrimitiveAttrs["matmul"], device: string): Tensor[] {
+/** Batched matmul: native GEMM where it applies, the TypeScript reference otherwise. */
+export function matmul(inputs: readonly Tensor[], attrs: PrimitiveAttrs["matmul"], device: string): Tensor[] {
+  return matmulNative(inputs, device) ?? matmulReference(inputs, attrs, device);
+}
+
+const NATIVE_DTYPES = new Set(["float32", "float64", "bfloat16"]);
+
+/**
+ * Batch dims merged where both operands step through them evenly (so a contiguous or
+ * stride-0 broadcast batch becomes one native call); each entry is [size, strideA, strideB].
+ */
+function mergedBatch(a: Tensor, b: Tensor, batch: readonly number[]): [number, number, number][] {
+  const dims: [number, number, number][] = [];
+  for (let d = 0; d < batch.length; d++) {
+    const size = batch[d]!, sa = a.strides[d]!, sb = b.strides[d]!;
+    if (size === 1) continue;
+    const last = dims[dims.length - 1];
+    if (last && last[1] === sa * size && last[2] === sb * size) {
+      last[0] *= size;
+      last[1] = sa;
+      last[2] = sb;
+    } else dims.push([size, sa, sb]);
+  }
+  return dims.length ? dims : [[1, 0, 0]];
+}
+
+/** The native path; null when the addon is not loaded or the dtype is not supported. */
+function matmulNative(inputs: readonly Tensor[], device: string): Tensor[] | null {
+  const [a, b] = inputs as [Tensor, Tensor];
+  if (!NATIVE_DTYPES.has(a.dtype) || b.dtype !== a.dtype) return null;
+  const nd = a.shape.length;
+  const batch = a.shape.slice(0, nd - 2);
+  const M = a.shape[nd - 2]!, K = a.shape[nd - 1]!, N = b.shape[nd - 1]!;
+  const out = alloc([...batch, M, N], a.dtype, device);
+  const dims = mergedBatch(a, b, batch);
+  const [inner, isa, isb] = dims[dims.length - 1]!;
+  const outer = dims.slice(0, -1);
+  const nOuter = outer.reduce((x, d) => x * d[0], 1);
+  const dt = a.dtype as GemmDType;
+  const idx = new Array<number>(outer.length).fill(0);
+  let pa = a.offset, pb = b.offset, pc = 0;
+  for (let t = 0; t < nOuter; t++) {
+    const ok = nativeGemm(dt, M, N, K, inner,
+      { data: a.storage.data, offset: pa, rowStride: a.strides[nd - 2]!, colStride: a.strides[nd - 1]!, batchStride: isa },
+      { data: b.storage.data, offset: pb, rowStride: b.strides[nd - 2]!, colStride: b.strides[nd - 1]!, batchStride: isb },
+      { data: out.storage.data, offset: pc, rowStride: N, colStride: 1, batchStride: M * N });
+    if (!ok) return null;
+    pc += inner * M * N;
+    for (let d = outer.length - 1; d >= 0; d--) {
+      pa += outer[d]![1];
+      pb += outer[d]![2];
+      if (++idx[d]! < outer[d]![0]) break;
+      idx[d] = 0;
+      pa -= outer[d]![1] * outer[d]![0];
+      pb -= outer[d]![2] * outer[d]![0];
+    }
+  }
+  return [out];
+}
+
+/** The TypeScript kernel: every dtype, any strides; the reference for the native GEMM. */
+export function matmulReference(inputs: readonly Tensor[], _attrs: PrimitiveAttrs["matmul"], device: string): Tensor[] {
   const [a, b] = inputs as [Tensor, Tensor];
   const nd = a.shape.length;
   const batch = a.shape.slice(0, nd - 2);

@@ -1,0 +1,38 @@
+# Builds the native kernels addon: `node-gyp rebuild -C native` (see native/build.mjs).
+# Each instruction set's kernels are a static library compiled with its own -m flags;
+# isa.cc picks one at run time, so the addon loads on any x86-64 CPU (and elsewhere with
+# the portable kernels only). No system library is needed.
+{
+  "target_defaults": {
+    "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "src"],
+    "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
+    "cflags_cc": ["-std=c++17", "-O3", "-fPIC", "-fno-math-errno"],
+    "cflags_cc!": ["-std=gnu++17", "-O2"],
+    "conditions": [
+      ["target_arch=='x64'", { "defines": ["FLUXION_X86_KERNELS"] }]
+    ]
+  },
+  "targets": [
+    {
+      "target_name": "fluxion_native",
+      "sources": ["src/addon.cc", "src/isa.cc", "src/thread_pool.cc", "src/gemm_portable.cc"],
+      "conditions": [
+        ["target_arch=='x64'", { "dependencies": ["kernels_avx2", "kernels_avx512", "kernels_avx512bf16"] }]
+      ]
+    }
+  ],
+  "conditions": [
+    ["target_arch=='x64'", {
+      "targets": [
+        { "target_name": "kernels_avx2", "type": "static_library",
+          "sources": ["src/gemm_avx2.cc"], "cflags_cc": ["-mavx2", "-mfma"] },
+        { "target_name": "kernels_avx512", "type": "static_library",
+          "sources": ["src/gemm_avx512.cc"],
+          "cflags_cc": ["-mavx2", "-mfma", "-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl"] },
+        { "target_name": "kernels_avx512bf16", "type": "static_library",
+          "sources": ["src/gemm_avx512bf16.cc"],
+          "cflags_cc": ["-mavx2", "-mfma", "-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx512bf16"] }
+      ]
+    }]
+  ]
+}

@@ -1,0 +1,153 @@
+// The N-API binding: argument checking and marshalling only, no math. Kernels read and
+// write the tensors' ArrayBuffers in place; every access range is checked here against
+// the typed array's length first, so a bad stride from JavaScript throws instead of
+// touching memory it does not own.
+#include <napi.h>
+
+#include <string>
+
+#include "gemm.h"
+#include "isa.h"
+#include "thread_pool.h"
+
+namespace {
+
+using namespace fluxion;
+
+struct Operand {
+  void* data = nullptr;
+  size_t length = 0;  // in elements
+};
+
+bool typed_array(const Napi::Value& v, DType dt, Operand* out) {
+  if (!v.IsTypedArray()) return false;
+  Napi::TypedArray ta = v.As<Napi::TypedArray>();
+  napi_typedarray_type want = dt == DType::f32 ? napi_float32_array : dt == DType::f64 ? napi_float64_array : napi_uint16_array;
+  if (ta.TypedArrayType() != want) return false;
+  out->data = (char*)ta.ArrayBuffer().Data() + ta.ByteOffset();
+  out->length = ta.ElementLength();
+  return true;
+}
+
+// Whether offset + sum over dims of idx*stride stays inside [0, length) for all indices.
+bool in_bounds(size_t length, long offset, std::initializer_list<std::pair<long, long>> dims) {
+  long lo = offset, hi = offset;
+  for (auto [size, stride] : dims) {
+    if (size <= 0) return true;  // nothing is accessed
+    long span = (size - 1) * stride;
+    if (span < 0) lo += span; else hi += span;
+  }
+  return lo >= 0 && (size_t)hi < length;
+}
+
+Napi::Value Throw(Napi::Env env, const std::string& msg) {
+  Napi::TypeError::New(env, "fluxion native: " + msg).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// Parameter slots of gemm()'s Float64Array (kept in sync with src/backend/cpu/native.ts).
+enum P {
+  kDType, kM, kN, kK, kBatch,
+  kOffA, kRsA, kCsA, kBsA,
+  kOffB, kRsB, kCsB, kBsB,
+  kOffC, kRsC, kCsC, kBsC,
+  kAlpha, kBeta, kOffBias, kBiasStride, kBiasKind, kAct,
+  kParamCount
+};
+
+// gemm(params: Float64Array, a, b, c, bias | null): C = act(alpha A B + beta C + bias)
+Napi::Value Gemm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 5 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    return Throw(env, "gemm(params, a, b, c, bias) expects a Float64Array of parameters");
+  Napi::Float64Array pa = info[0].As<Napi::Float64Array>();
+  if (pa.ElementLength() < kParamCount) return Throw(env, "gemm: too few parameters");
+  const double* p = pa.Data();
+  auto L = [&](int i) { return (long)p[i]; };
+  const int dt = (int)p[kDType];
+  if (dt < 0 || dt > 2) return Throw(env, "gemm: unknown dtype code");
+  GemmArgs g{};
+  g.dtype = (DType)dt;
+  g.M = L(kM); g.N = L(kN); g.K = L(kK); g.batch = L(kBatch);
+  if (g.M < 0 || g.N < 0 || g.K < 0 || g.batch < 0) return Throw(env, "gemm: negative size");
+  Operand a, b, c, bias;
+  if (!typed_array(info[1], g.dtype, &a) || !typed_array(info[2], g.dtype, &b) || !typed_array(info[3], g.dtype, &c))
+    return Throw(env, "gemm: operands must be typed arrays of the dtype (Float32Array, Float64Array, Uint16Array for bfloat16)");
+  g.rsA = L(kRsA); g.csA = L(kCsA); g.bsA = L(kBsA);
+  g.rsB = L(kRsB); g.csB = L(kCsB); g.bsB = L(kBsB);
+  g.rsC = L(kRsC); g.csC = L(kCsC); g.bsC = L(kBsC);
+  g.alpha = p[kAlpha]; g.beta = p[kBeta];
+  g.biasKind = (BiasKind)(int)p[kBiasKind];
+  g.act = (Act)(int)p[kAct];
+  if ((int)g.biasKind < 0 || (int)g.biasKind > 2 || (int)g.act < 0 || (int)g.act > 3) return Throw(env, "gemm: bad epilogue code");
+  if (!in_bounds(a.length, L(kOffA), {{g.batch, g.bsA}, {g.M, g.rsA}, {g.K, g.csA}}) ||
+      !in_bounds(b.length, L(kOffB), {{g.batch, g.bsB}, {g.K, g.rsB}, {g.N, g.csB}}) ||
+      !in_bounds(c.length, L(kOffC), {{g.batch, g.bsC}, {g.M, g.rsC}, {g.N, g.csC}}))
+    return Throw(env, "gemm: an operand's strides reach outside its array");
+  if (g.biasKind != BiasKind::none) {
+    if (!typed_array(info[4], g.dtype, &bias)) return Throw(env, "gemm: bias must be a typed array of the dtype");
+    g.biasStride = L(kBiasStride);
+    long n = g.biasKind == BiasKind::row ? g.M : g.N;
+    if (!in_bounds(bias.length, L(kOffBias), {{n, g.biasStride}})) return Throw(env, "gemm: bias reaches outside its array");
+  }
+  const size_t es = g.dtype == DType::f64 ? 8 : g.dtype == DType::f32 ? 4 : 2;
+  g.A = (char*)a.data + L(kOffA) * es;
+  g.B = (char*)b.data + L(kOffB) * es;
+  g.C = (char*)c.data + L(kOffC) * es;
+  g.bias = bias.data ? (char*)bias.data + L(kOffBias) * es : nullptr;
+  g.threads = num_threads();
+  gemm(g);
+  return env.Undefined();
+}
+
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsNumber()) return Throw(info.Env(), "setNumThreads(n) expects a number");
+  set_num_threads(info[0].As<Napi::Number>().Int32Value());
+  return info.Env().Undefined();
+}
+
+Napi::Value GetNumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), num_threads()); }
+
+// setIsa(name) -> boolean (false when unknown or unsupported; nothing changes then)
+Napi::Value SetIsa(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsString()) return Throw(info.Env(), "setIsa(name) expects a string");
+  return Napi::Boolean::New(info.Env(), set_isa(info[0].As<Napi::String>().Utf8Value().c_str()));
+}
+
+// setBf16Mode("dot" | "convert" | "auto") -> boolean
+Napi::Value SetBf16Mode(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsString()) return Throw(info.Env(), "setBf16Mode(mode) expects a string");
+  return Napi::Boolean::New(info.Env(), set_bf16_mode(info[0].As<Napi::String>().Utf8Value().c_str()));
+}
+
+// info() -> { isa, bf16Dot, supported: string[], defaultThreads }
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("isa", isa_name(active_isa()));
+  o.Set("bf16Dot", bf16_dot_active());
+  Napi::Array s = Napi::Array::New(env);
+  const CpuFeatures& f = cpu_features();
+  uint32_t n = 0;
+  s.Set(n++, "portable");
+  if (f.avx2_fma) s.Set(n++, "avx2");
+  if (f.avx512) s.Set(n++, "avx512");
+  o.Set("supported", s);
+  o.Set("avx512bf16", f.avx512_bf16);
+  o.Set("defaultThreads", default_num_threads());
+  return o;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
+  exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
+  exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));
+  exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
+  exports.Set("setBf16Mode", Napi::Function::New(env, SetBf16Mode, "setBf16Mode"));
+  exports.Set("info", Napi::Function::New(env, Info, "info"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(fluxion_native, Init)

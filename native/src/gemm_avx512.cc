@@ -1,0 +1,47 @@
+// GEMM for AVX-512 (F/BW/DQ/VL): 12 x 32 float32 and 12 x 16 float64 tiles, 24 zmm
+// accumulators. Compiled with -mavx512f ... and only called when the CPU has them.
+#include <immintrin.h>
+
+#include "kernel_prelude.h"
+
+namespace fluxion {
+namespace {
+
+struct V16f {
+  using T = float;
+  using R = __m512;
+  static constexpr int W = 16;
+  static R zero() { return _mm512_setzero_ps(); }
+  static R load(const float* p) { return _mm512_load_ps(p); }
+  static R bcast(const float* p) { return _mm512_set1_ps(*p); }
+  static R fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
+  static void store(float* p, R v) { _mm512_store_ps(p, v); }
+  static void prefetch(const float* p) { _mm_prefetch((const char*)p, _MM_HINT_T0); }
+};
+
+struct V8d {
+  using T = double;
+  using R = __m512d;
+  static constexpr int W = 8;
+  static R zero() { return _mm512_setzero_pd(); }
+  static R load(const double* p) { return _mm512_load_pd(p); }
+  static R bcast(const double* p) { return _mm512_set1_pd(*p); }
+  static R fma(R a, R b, R c) { return _mm512_fmadd_pd(a, b, c); }
+  static void store(double* p, R v) { _mm512_store_pd(p, v); }
+  static void prefetch(const double* p) { _mm_prefetch((const char*)p, _MM_HINT_T0); }
+};
+
+#include "microkernel.inc"
+#include "pack.inc"
+
+using F32 = DefaultFamily<Micro<V16f, 12, 2>, float, 512, 144, 2048>;
+using F64 = DefaultFamily<Micro<V8d, 12, 2>, double, 256, 240, 2048>;
+using BF16 = DefaultFamily<Micro<V16f, 12, 2>, uint16_t, 512, 144, 2048>;
+
+#include "driver.inc"
+
+}  // namespace
+
+void gemm_avx512(const GemmArgs& g) { gemm_dispatch<F32, F64, BF16>(g); }
+
+}  // namespace fluxion

@@ -1,0 +1,126 @@
+// CPU feature detection and the per-ISA GEMM dispatch. Compiled without ISA flags: it
+// only decides, the kernels live in gemm_<isa>.cc.
+#include "isa.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+
+namespace fluxion {
+
+const CpuFeatures& cpu_features() {
+  static const CpuFeatures f = [] {
+    CpuFeatures c;
+#if defined(__x86_64__) && defined(FLUXION_X86_KERNELS)
+    __builtin_cpu_init();
+    // __builtin_cpu_supports also checks that the OS saves the wide registers (XCR0)
+    c.avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    c.avx512 = c.avx2_fma && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+    c.avx512_bf16 = c.avx512 && __builtin_cpu_supports("avx512bf16");
+#endif
+    return c;
+  }();
+  return f;
+}
+
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::avx512: return "avx512";
+    case Isa::avx2: return "avx2";
+    default: return "portable";
+  }
+}
+
+Isa best_isa() {
+  const CpuFeatures& f = cpu_features();
+  return f.avx512 ? Isa::avx512 : f.avx2_fma ? Isa::avx2 : Isa::portable;
+}
+
+static bool supported(Isa isa) {
+  const CpuFeatures& f = cpu_features();
+  return isa == Isa::portable || (isa == Isa::avx2 && f.avx2_fma) || (isa == Isa::avx512 && f.avx512);
+}
+
+static bool parse(const char* name, Isa* out) {
+  if (!std::strcmp(name, "auto")) *out = best_isa();
+  else if (!std::strcmp(name, "portable")) *out = Isa::portable;
+  else if (!std::strcmp(name, "avx2")) *out = Isa::avx2;
+  else if (!std::strcmp(name, "avx512")) *out = Isa::avx512;
+  else return false;
+  return true;
+}
+
+static Isa g_isa = [] {
+  Isa isa;
+  const char* env = std::getenv("FLUXION_NATIVE_ISA");
+  if (env && parse(env, &isa) && supported(isa)) return isa;
+  return best_isa();
+}();
+
+Isa active_isa() { return g_isa; }
+
+bool set_isa(const char* name) {
+  Isa isa;
+  if (!parse(name, &isa) || !supported(isa)) return false;
+  g_isa = isa;
+  return true;
+}
+
+// vdpbf16ps does twice the work of an FMA, but not every CPU issues it at the FMA's rate
+// (Zen 4 does; Sapphire Rapids runs it at half that, slower than converting to float32
+// and using the float32 kernel). So the first bfloat16 GEMM times both on a small
+// product and keeps the faster; FLUXION_NATIVE_BF16=dot|convert forces one.
+static int g_bf16_mode = -1;  // -1 undecided, 0 convert, 1 dot
+
+#if defined(__x86_64__) && defined(FLUXION_X86_KERNELS)
+static double time_bf16(void (*fn)(const GemmArgs&)) {
+  const long M = 96, N = 96, K = 512;
+  static uint16_t a[M * K], b[K * N], c[M * N];
+  for (long i = 0; i < M * K; i++) a[i] = b[i % (K * N)] = 0x3f80;  // 1.0
+  GemmArgs g{};
+  g.dtype = DType::bf16; g.M = M; g.N = N; g.K = K; g.batch = 1;
+  g.A = a; g.rsA = K; g.csA = 1; g.B = b; g.rsB = N; g.csB = 1; g.C = c; g.rsC = N; g.csC = 1;
+  g.alpha = 1; g.threads = 1;
+  double best = 1e30;
+  for (int r = 0; r < 5; r++) {
+    auto t0 = std::chrono::steady_clock::now();
+    fn(g);
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  return best;
+}
+#endif
+
+bool bf16_dot_active() {
+  if (g_isa != Isa::avx512 || !cpu_features().avx512_bf16) return false;
+#if defined(__x86_64__) && defined(FLUXION_X86_KERNELS)
+  if (g_bf16_mode < 0) {
+    const char* env = std::getenv("FLUXION_NATIVE_BF16");
+    if (env && !std::strcmp(env, "dot")) g_bf16_mode = 1;
+    else if (env && !std::strcmp(env, "convert")) g_bf16_mode = 0;
+    else g_bf16_mode = time_bf16(gemm_bf16_avx512bf16) < time_bf16(gemm_avx512) ? 1 : 0;
+  }
+#endif
+  return g_bf16_mode == 1;
+}
+
+bool set_bf16_mode(const char* mode) {
+  if (!std::strcmp(mode, "dot")) g_bf16_mode = 1;
+  else if (!std::strcmp(mode, "convert")) g_bf16_mode = 0;
+  else if (!std::strcmp(mode, "auto")) g_bf16_mode = -1;
+  else return false;
+  return true;
+}
+
+void gemm(const GemmArgs& g) {
+#if defined(__x86_64__) && defined(FLUXION_X86_KERNELS)
+  if (g.dtype == DType::bf16 && bf16_dot_active()) return gemm_bf16_avx512bf16(g);
+  if (g_isa == Isa::avx512) return gemm_avx512(g);
+  if (g_isa == Isa::avx2) return gemm_avx2(g);
+#endif
+  gemm_portable(g);
+}
+
+}  // namespace fluxion

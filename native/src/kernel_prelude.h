@@ -1,0 +1,13 @@
+// What every kernel translation unit includes before opening its anonymous namespace and
+// pulling in the shared micro-kernel, packing and driver sources (microkernel.inc,
+// pack.inc, driver.inc). Only C headers and non-template std functions are used by those
+// sources, so nothing compiled under one ISA's flags can be picked up by another.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+#include "gemm.h"
+#include "thread_pool.h"

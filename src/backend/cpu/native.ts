@@ -1,0 +1,190 @@
+/**
+ * The native kernels' loader and typed wrappers: the only place the core touches the
+ * N-API addon (native/, built by `npm run build:native`). It imports no `node:` module:
+ * the addon is opened with `process.dlopen` when running in Node.js, so bundlers and
+ * browsers see plain code and simply get `null` here, and the TypeScript kernels run.
+ *
+ * Not for: deciding which op goes native (the kernels in this folder do, per dtype/shape).
+ * Environment: FLUXION_NATIVE=0 disables the addon; FLUXION_NATIVE_ISA=portable|avx2|avx512
+ * and FLUXION_NATIVE_BF16=dot|convert force a kernel path (tests); FLUXION_NUM_THREADS
+ * sets the initial thread count.
+ */
+import type { TypedArray } from "../../tensor/dtype.js";
+
+/** What the compiled addon exports (native/src/addon.cc). */
+interface Addon {
+  gemm(params: Float64Array, a: TypedArray, b: TypedArray, c: TypedArray, bias: TypedArray | null): void;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  setIsa(name: string): boolean;
+  setBf16Mode(mode: string): boolean;
+  info(): { isa: string; bf16Dot: boolean; supported: string[]; avx512bf16: boolean; defaultThreads: number };
+}
+
+interface NodeProcess {
+  versions?: { node?: string };
+  env: Record<string, string | undefined>;
+  platform: string;
+  dlopen(module: { exports: unknown }, filename: string): void;
+}
+
+let addon: Addon | null | undefined;
+let unavailableReason = "";
+let warned = false;
+let threadsWithoutAddon = 1;
+
+function nodeProcess(): NodeProcess | undefined {
+  const p = (globalThis as { process?: NodeProcess }).process;
+  return p?.versions?.node ? p : undefined;
+}
+
+function addonPath(proc: NodeProcess): string {
+  // this file is src/backend/cpu/native.ts; the addon is native/build/Release/
+  const url = new URL("../../../native/build/Release/fluxion_native.node", import.meta.url);
+  let path = decodeURIComponent(url.pathname);
+  if (proc.platform === "win32") path = path.replace(/^\/([A-Za-z]:)/, "$1");
+  return path;
+}
+
+/** The addon, loaded on first use; null (with a reason) where it is missing or disabled. */
+export function nativeAddon(): Addon | null {
+  if (addon !== undefined) return addon;
+  addon = null;
+  const proc = nodeProcess();
+  if (!proc) {
+    unavailableReason = "not running in Node.js";
+    return null;
+  }
+  if (proc.env.FLUXION_NATIVE === "0") {
+    unavailableReason = "disabled by FLUXION_NATIVE=0";
+    return null;
+  }
+  try {
+    const mod = { exports: {} as Addon };
+    proc.dlopen(mod, addonPath(proc));
+    addon = mod.exports;
+  } catch (e) {
+    unavailableReason = `addon not built or not loadable (${(e as Error).message.split("\n")[0]})`;
+    if (!warned) {
+      warned = true;
+      console.warn(`fluxion: native CPU kernels unavailable: ${unavailableReason}; using the TypeScript kernels. Build them with \`npm run build:native\`.`);
+    }
+  }
+  return addon;
+}
+
+export interface NativeStatus {
+  /** True when the addon is loaded and native kernels run. */
+  active: boolean;
+  /** Instruction set of the active kernels ("avx512", "avx2", "portable"), or null. */
+  isa: string | null;
+  /** Instruction sets this CPU supports (each can be forced with setNativeIsa). */
+  supportedIsas: string[];
+  /** Threads large ops may use. */
+  threads: number;
+  /** Why the addon is not active ("" when it is). */
+  reason: string;
+}
+
+/**
+ * Which native kernels are active.
+ * @example nativeStatus() // { active: true, isa: "avx512", supportedIsas: [...], threads: 2, reason: "" }
+ */
+export function nativeStatus(): NativeStatus {
+  const a = nativeAddon();
+  if (!a) return { active: false, isa: null, supportedIsas: [], threads: threadsWithoutAddon, reason: unavailableReason };
+  const info = a.info();
+  return { active: true, isa: info.isa, supportedIsas: info.supported, threads: a.getNumThreads(), reason: "" };
+}
+
+/** One line for `backends()`: e.g. "native (avx512, 2 threads) + TypeScript kernels". */
+export function describeNative(): string {
+  const s = nativeStatus();
+  return s.active ? `native (${s.isa}, ${s.threads} thread${s.threads === 1 ? "" : "s"}) + TypeScript kernels` : `TypeScript kernels (native: ${s.reason})`;
+}
+
+/**
+ * Sets how many threads large CPU ops may use (like torch.set_num_threads); small ops stay
+ * on one thread. Defaults to the number of cores (or FLUXION_NUM_THREADS).
+ * @example setNumThreads(1) // single-threaded benchmarks
+ */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: expected a positive integer, got ${n}`);
+  const a = nativeAddon();
+  if (a) a.setNumThreads(n);
+  else threadsWithoutAddon = n;
+}
+
+/** Threads large CPU ops may use (torch.get_num_threads). */
+export function getNumThreads(): number {
+  const a = nativeAddon();
+  return a ? a.getNumThreads() : threadsWithoutAddon;
+}
+
+/**
+ * Forces the native kernels of one instruction set ("portable", "avx2", "avx512") or
+ * "auto" for the best; returns false (changing nothing) when the CPU lacks it or the
+ * addon is not loaded. Meant for tests and benchmarks.
+ */
+export function setNativeIsa(isa: "portable" | "avx2" | "avx512" | "auto"): boolean {
+  return nativeAddon()?.setIsa(isa) ?? false;
+}
+
+/** Forces bfloat16 GEMM to vdpbf16ps ("dot") or float32 conversion ("convert"), or "auto". */
+export function setNativeBf16Mode(mode: "dot" | "convert" | "auto"): boolean {
+  return nativeAddon()?.setBf16Mode(mode) ?? false;
+}
+
+export type GemmDType = "float32" | "float64" | "bfloat16";
+export type GemmActivation = "none" | "relu" | "gelu" | "geluTanh";
+
+/** A matrix operand in a typed array: element offset and row/column/batch strides. */
+export interface GemmOperand {
+  data: TypedArray;
+  offset: number;
+  rowStride: number;
+  colStride: number;
+  /** Stride between batch items (0 broadcasts one matrix over the batch). */
+  batchStride?: number;
+}
+
+/** The fused epilogue: C = act(alpha * A·B + beta * C + bias). */
+export interface GemmEpilogue {
+  alpha?: number;
+  /** 0 (the default) never reads C, so whatever C held (even NaN) is overwritten. */
+  beta?: number;
+  /** "col": bias[j] added to column j (nn.Linear); "row": bias[i] to row i (conv channels). */
+  bias?: { data: TypedArray; offset: number; stride: number; kind: "row" | "col" };
+  activation?: GemmActivation;
+}
+
+const DTYPE_CODE: Record<GemmDType, number> = { float32: 0, float64: 1, bfloat16: 2 };
+const ACT_CODE: Record<GemmActivation, number> = { none: 0, relu: 1, gelu: 2, geluTanh: 3 };
+const params = new Float64Array(23); // slot order: enum P in native/src/addon.cc
+
+/**
+ * Batched strided GEMM on the native kernels, in place on the typed arrays:
+ *   C[b] = act(alpha * A[b] (M x K) · B[b] (K x N) + beta * C[b] + bias)   for b < batch.
+ * bfloat16 arrays are Uint16Array bit patterns, accumulated in float32 and rounded once.
+ * Returns false when the addon is not loaded (nothing is written then). Throws on strides
+ * that reach outside an array.
+ * @example nativeGemm("float32", 2, 2, 2, 1, {data: a, offset: 0, rowStride: 2, colStride: 1}, ...)
+ */
+export function nativeGemm(
+  dtype: GemmDType, M: number, N: number, K: number, batch: number,
+  a: GemmOperand, b: GemmOperand, c: GemmOperand, epilogue: GemmEpilogue = {},
+): boolean {
+  const native = nativeAddon();
+  if (!native) return false;
+  const p = params;
+  p[0] = DTYPE_CODE[dtype]; p[1] = M; p[2] = N; p[3] = K; p[4] = batch;
+  p[5] = a.offset; p[6] = a.rowStride; p[7] = a.colStride; p[8] = a.batchStride ?? 0;
+  p[9] = b.offset; p[10] = b.rowStride; p[11] = b.colStride; p[12] = b.batchStride ?? 0;
+  p[13] = c.offset; p[14] = c.rowStride; p[15] = c.colStride; p[16] = c.batchStride ?? 0;
+  p[17] = epilogue.alpha ?? 1; p[18] = epilogue.beta ?? 0;
+  const bias = epilogue.bias;
+  p[19] = bias?.offset ?? 0; p[20] = bias?.stride ?? 0; p[21] = bias ? (bias.kind === "row" ? 1 : 2) : 0;
+  p[22] = ACT_CODE[epilogue.activation ?? "none"];
+  native.gemm(p, a.data, b.data, c.data, bias?.data ?? null);
+  return true;
+}

@@ -1,0 +1,201 @@
+/**
+ * The native GEMM against the TypeScript reference kernel (matmulReference), on every
+ * instruction-set path this CPU supports: edge sizes (1, primes, sizes off the tile and
+ * past the cache blocks), transposed, strided and broadcast-batched operands, float64,
+ * bfloat16 (both the vdpbf16ps and the convert path) and the fused epilogue.
+ * Skipped when the addon is not built (CI builds it, and native_loader.test.ts checks that).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { dispatch, type DType, type Tensor } from "../../src/index.js";
+import { matmul, matmulReference } from "../../src/backend/cpu/matmul.js";
+import { nativeGemm, nativeStatus, setNativeBf16Mode, setNativeIsa, setNumThreads, getNumThreads } from "../../src/backend/cpu/native.js";
+import { assertClose, randomTensor } from "../helpers.js";
+
+const status = nativeStatus();
+const skip = status.active ? false : `native addon not loaded: ${status.reason}`;
+const isas = status.supportedIsas as ("portable" | "avx2" | "avx512")[];
+
+function asStrided(t: Tensor, shape: number[], strides: number[], offset: number): Tensor {
+  return dispatch("view", [t], { shape, strides, offset });
+}
+
+/** Checks native vs reference for a ⋅ b (inputs already built, any strides). */
+function check(a: Tensor, b: Tensor, msg: string): void {
+  const got = matmul([a, b], {}, "cpu")[0]!;
+  const want = matmulReference([a, b], {}, "cpu")[0]!;
+  const K = a.shape[a.ndim - 1]!;
+  if (a.dtype === "float64") assertClose(got.data(), want.data(), { atol: 1e-11 * K, rtol: 1e-12, msg });
+  else if (a.dtype === "float32") assertClose(got.data(), want.data(), { atol: 2e-6 * K, rtol: 1e-5, msg });
+  // bfloat16: both round the float32 sum once; summation order may move it by an ulp
+  else assertClose(got.data(), want.data(), { atol: 1e-3 * K, rtol: 2 ** -7, msg });
+}
+
+function rand(shape: number[], dtype: DType, seed: number): Tensor {
+  return randomTensor(shape, { seed, dtype: "float64" }).to(dtype);
+}
+
+const SIZES: [number, number, number][] = [
+  [1, 1, 1], [1, 7, 1], [5, 1, 3], [2, 3, 4], [13, 17, 11], [31, 33, 29], [12, 32, 64],
+  [97, 65, 130], [100, 1, 257], [1, 300, 200], [67, 129, 513],
+];
+
+for (const isa of isas) {
+  test(`native GEMM (${isa}) matches the TypeScript reference on edge sizes, float32 and float64`, { skip }, () => {
+    assert.ok(setNativeIsa(isa));
+    try {
+      let seed = 1;
+      for (const dt of ["float32", "float64"] as const)
+        for (const [M, N, K] of SIZES) check(rand([M, K], dt, seed++), rand([K, N], dt, seed++), `${isa} ${dt} ${M}x${K} · ${K}x${N}`);
+    } finally {
+      setNativeIsa("auto");
+    }
+  });
+
+  test(`native GEMM (${isa}) handles transposed and strided operands`, { skip }, () => {
+    assert.ok(setNativeIsa(isa));
+    try {
+      const M = 37, K = 45, N = 53;
+      const a = rand([M, K], "float32", 11), b = rand([K, N], "float32", 12);
+      const aT = rand([K, M], "float32", 13).mT, bT = rand([N, K], "float32", 14).mT;
+      check(aT, b, "Aᵀ·B");
+      check(a, bT, "A·Bᵀ (nn.Linear)");
+      check(aT, bT, "Aᵀ·Bᵀ");
+      // every other row and column of a bigger buffer, starting at an offset
+      const big = rand([2 * M + 1, 3 * K], "float32", 15);
+      const aS = asStrided(big, [M, K], [2 * 3 * K, 2], 3 * K + 1);
+      const bigB = rand([K * N * 2 + 5], "float32", 16);
+      const bS = asStrided(bigB, [K, N], [1, 2 * K], 5);  // column-major with gaps
+      check(aS, bS, "strided A · strided B");
+      // the Linear weight gradient: xᵀ·dy with x [batch, in], dy [batch, out]
+      const x = rand([64, 100], "float32", 17), dy = rand([64, 30], "float32", 18);
+      check(x.mT, dy, "xᵀ·dy");
+    } finally {
+      setNativeIsa("auto");
+    }
+  });
+
+  test(`native GEMM (${isa}) runs batches, including stride-0 broadcast and non-mergeable batch strides`, { skip }, () => {
+    assert.ok(setNativeIsa(isa));
+    try {
+      const a = rand([3, 4, 9, 7], "float32", 21), b = rand([3, 4, 7, 5], "float32", 22);
+      check(a, b, "contiguous batch");
+      const bOne = rand([7, 5], "float32", 23).expand([3, 4, 7, 5]);
+      check(a, bOne, "B broadcast over the batch (stride 0)");
+      const aOne = rand([1, 4, 9, 7], "float32", 24).expand([3, 4, 9, 7]);
+      check(aOne, b, "A broadcast over the outer batch dim only");
+      const aP = rand([4, 3, 9, 7], "float64", 25).permute([1, 0, 2, 3]);
+      check(aP, rand([3, 4, 7, 5], "float64", 26), "permuted batch dims, float64");
+      // many small items: spread over threads one GEMM each
+      check(rand([64, 20, 24], "float32", 27), rand([64, 24, 20], "float32", 28), "64 small items");
+    } finally {
+      setNativeIsa("auto");
+    }
+  });
+}
+
+test("native bfloat16 GEMM matches float32 math on the rounded inputs (vdpbf16ps and convert paths)", { skip }, () => {
+  const modes = isas.includes("avx512") ? (["dot", "convert"] as const) : (["convert"] as const);
+  for (const isa of isas) {
+    setNativeIsa(isa);
+    for (const mode of modes) {
+      setNativeBf16Mode(mode);
+      let seed = 100;
+      for (const [M, N, K] of [[1, 1, 1], [13, 17, 11], [31, 33, 30], [40, 70, 515]] as [number, number, number][]) {
+        check(rand([M, K], "bfloat16", seed++), rand([K, N], "bfloat16", seed++), `bf16 ${isa}/${mode} ${M}x${K}x${N}`);
+        check(rand([K, M], "bfloat16", seed++).mT, rand([N, K], "bfloat16", seed++).mT, `bf16 transposed ${isa}/${mode} ${M}x${K}x${N}`);
+      }
+    }
+  }
+  setNativeBf16Mode("auto");
+  setNativeIsa("auto");
+});
+
+test("native GEMM with threads matches the single-threaded result on large blocked products", { skip }, () => {
+  const before = getNumThreads();
+  try {
+    // past every cache block: K > KC, M > MC, N > NC on the AVX-512 path
+    const a = rand([300, 600], "float32", 31), b = rand([600, 2100], "float32", 32);
+    setNumThreads(1);
+    const one = matmul([a, b], {}, "cpu")[0]!;
+    setNumThreads(2);
+    const two = matmul([a, b], {}, "cpu")[0]!;
+    assertClose(two.data(), one.data(), { atol: 1e-3, rtol: 1e-5 });
+    check(a, b, "300x600 · 600x2100");
+  } finally {
+    setNumThreads(before);
+  }
+});
+
+/** float64 reference for C = act(alpha A B + beta C0 + bias). */
+function epilogueRef(M: number, N: number, K: number, A: Float64Array, B: Float64Array, C0: Float64Array, alpha: number, beta: number, bias: Float64Array | null, kind: "row" | "col", act: (x: number) => number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < M; i++)
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += A[i * K + k]! * B[k * N + j]!;
+      let v = alpha * s + (beta === 0 ? 0 : beta * C0[i * N + j]!);
+      if (bias) v += kind === "row" ? bias[i]! : bias[j]!;
+      out.push(act(v));
+    }
+  return out;
+}
+
+/** erf by Simpson's rule on 2/√π ∫₀ˣ e^(-t²) dt (error far below the tolerances). */
+const erf = (x: number): number => {
+  const n = 4000, h = x / n;
+  let s = 1 + Math.exp(-x * x);
+  for (let i = 1; i < n; i++) s += (i % 2 ? 4 : 2) * Math.exp(-((i * h) ** 2));
+  return ((2 / Math.sqrt(Math.PI)) * s * h) / 3;
+};
+const ACTS = {
+  none: (x: number) => x,
+  relu: (x: number) => Math.max(0, x),
+  gelu: (x: number) => 0.5 * x * (1 + erf(x / Math.SQRT2)),
+  geluTanh: (x: number) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3))),
+};
+
+test("native GEMM fused epilogue: alpha, beta, row/column bias and activations (float64 and float32)", { skip }, () => {
+  for (const isa of isas) {
+    setNativeIsa(isa);
+    let seed = 200;
+    for (const [M, N, K] of [[5, 7, 3], [29, 41, 600], [3, 2, 0]] as [number, number, number][]) {
+      for (const act of ["none", "relu", "gelu", "geluTanh"] as const) {
+        for (const kind of ["row", "col"] as const) {
+          const [alpha, beta] = act === "none" ? [0.5, 2] : act === "relu" ? [1, 0] : [1.5, -1];
+          const A = randomTensor([M * K], { seed: seed++ }).data() as Float64Array;
+          const B = randomTensor([K * N], { seed: seed++ }).data() as Float64Array;
+          const C0 = randomTensor([M * N], { seed: seed++ }).data() as Float64Array;
+          const bias = randomTensor([kind === "row" ? M : N], { seed: seed++ }).data() as Float64Array;
+          const want = epilogueRef(M, N, K, A, B, C0, alpha, beta, bias, kind, ACTS[act]);
+          for (const dt of ["float64", "float32"] as const) {
+            const Arr = dt === "float64" ? Float64Array : Float32Array;
+            const C = Arr.from(C0);
+            if (beta === 0) C.fill(NaN); // beta 0 must not read C
+            assert.ok(nativeGemm(dt, M, N, K, 1,
+              { data: Arr.from(A), offset: 0, rowStride: K, colStride: 1 },
+              { data: Arr.from(B), offset: 0, rowStride: N, colStride: 1 },
+              { data: C, offset: 0, rowStride: N, colStride: 1 },
+              { alpha, beta, bias: { data: Arr.from(bias), offset: 0, stride: 1, kind }, activation: act }));
+            const tol = dt === "float64" ? 1e-10 : 1e-4 * Math.max(1, K);
+            assertClose(C, want, { atol: tol, rtol: dt === "float64" ? 1e-10 : 1e-4, msg: `${isa} ${dt} ${M}x${N}x${K} ${act} ${kind} bias` });
+          }
+        }
+      }
+    }
+  }
+  setNativeIsa("auto");
+});
+
+test("native GEMM rejects strides that reach outside the arrays, without writing", { skip }, () => {
+  const a = new Float32Array(6), b = new Float32Array(6), c = new Float32Array(4).fill(7);
+  assert.throws(() => nativeGemm("float32", 2, 2, 3, 1,
+    { data: a, offset: 1, rowStride: 3, colStride: 1 },
+    { data: b, offset: 0, rowStride: 2, colStride: 1 },
+    { data: c, offset: 0, rowStride: 2, colStride: 1 }), /outside/);
+  assert.throws(() => nativeGemm("float32", 2, 2, 3, 2,
+    { data: a, offset: 0, rowStride: 3, colStride: 1, batchStride: 0 },
+    { data: b, offset: 0, rowStride: 2, colStride: 1, batchStride: 0 },
+    { data: c, offset: 0, rowStride: 2, colStride: 1, batchStride: 4 }), /outside/);
+  assert.deepEqual([...c], [7, 7, 7, 7]);
+});

@@ -40,8 +40,12 @@ export interface PrimitiveAttrs {
   copy: Record<string, never>;
   /** In place: writes input 1 (broadcast, same dtype) into the view input 0. */
   assign: Record<string, never>;
-  /** Batched matmul: [...batch, M, K] x [...batch, K, N] with equal batch shapes. */
-  matmul: Record<string, never>;
+  /**
+   * Batched matmul: [...batch, M, K] x [...batch, K, N] with equal batch shapes, with an
+   * optional fused epilogue act(A·B + bias): with `bias`, a 1-D third input is added to
+   * every column ("col", length N: nn.Linear) or row ("row", length M: conv channels).
+   */
+  matmul: { bias?: "row" | "col"; activation?: "relu" | "gelu" | "geluTanh" };
   /** Concatenation along an axis. */
   cat: { axis: number };
   /** Constant padding; pads[d] = [before, after] elements (non-negative) for each dim d. */

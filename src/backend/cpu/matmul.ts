@@ -8,10 +8,11 @@
  */
 import type { TypedArray } from "../../tensor/dtype.js";
 import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBFloat16Bits, float32ToFloat16Bits } from "../../tensor/half.js";
-import type { Tensor } from "../../tensor/tensor.js";
+import { Tensor } from "../../tensor/tensor.js";
 import type { PrimitiveAttrs } from "../primitives.js";
 import { alloc } from "./util.js";
-import { nativeGemm, type GemmDType } from "./native.js";
+import { nativeGemm, type GemmDType, type GemmEpilogue } from "./native.js";
+import { binary, unary } from "./elementwise.js";
 
 type Work = Float32Array | Float64Array;
 
@@ -54,7 +55,7 @@ function gemm(M: number, N: number, K: number, A: Work, pa: number, rsA: number,
 
 /** Batched matmul: native GEMM where it applies, the TypeScript reference otherwise. */
 export function matmul(inputs: readonly Tensor[], attrs: PrimitiveAttrs["matmul"], device: string): Tensor[] {
-  return matmulNative(inputs, device) ?? matmulReference(inputs, attrs, device);
+  return matmulNative(inputs, attrs, device) ?? matmulReference(inputs, attrs, device);
 }
 
 const NATIVE_DTYPES = new Set(["float32", "float64", "bfloat16"]);
@@ -79,9 +80,13 @@ function mergedBatch(a: Tensor, b: Tensor, batch: readonly number[]): [number, n
 }
 
 /** The native path; null when the addon is not loaded or the dtype is not supported. */
-function matmulNative(inputs: readonly Tensor[], device: string): Tensor[] | null {
-  const [a, b] = inputs as [Tensor, Tensor];
-  if (!NATIVE_DTYPES.has(a.dtype) || b.dtype !== a.dtype) return null;
+function matmulNative(inputs: readonly Tensor[], attrs: PrimitiveAttrs["matmul"], device: string): Tensor[] | null {
+  const [a, b, bias] = inputs as [Tensor, Tensor, Tensor | undefined];
+  if (!NATIVE_DTYPES.has(a.dtype) || b.dtype !== a.dtype || (bias && bias.dtype !== a.dtype)) return null;
+  const epilogue: GemmEpilogue = {
+    activation: attrs.activation,
+    bias: bias && attrs.bias ? { data: bias.storage.data, offset: bias.offset, stride: bias.strides[0] ?? 0, kind: attrs.bias } : undefined,
+  };
   const nd = a.shape.length;
   const batch = a.shape.slice(0, nd - 2);
   const M = a.shape[nd - 2]!, K = a.shape[nd - 1]!, N = b.shape[nd - 1]!;
@@ -97,7 +102,7 @@ function matmulNative(inputs: readonly Tensor[], device: string): Tensor[] | nul
     const ok = nativeGemm(dt, M, N, K, inner,
       { data: a.storage.data, offset: pa, rowStride: a.strides[nd - 2]!, colStride: a.strides[nd - 1]!, batchStride: isa },
       { data: b.storage.data, offset: pb, rowStride: b.strides[nd - 2]!, colStride: b.strides[nd - 1]!, batchStride: isb },
-      { data: out.storage.data, offset: pc, rowStride: N, colStride: 1, batchStride: M * N });
+      { data: out.storage.data, offset: pc, rowStride: N, colStride: 1, batchStride: M * N }, epilogue);
     if (!ok) return null;
     pc += inner * M * N;
     for (let d = outer.length - 1; d >= 0; d--) {
@@ -113,8 +118,24 @@ function matmulNative(inputs: readonly Tensor[], device: string): Tensor[] | nul
 }
 
 /** The TypeScript kernel: every dtype, any strides; the reference for the native GEMM. */
-export function matmulReference(inputs: readonly Tensor[], _attrs: PrimitiveAttrs["matmul"], device: string): Tensor[] {
-  const [a, b] = inputs as [Tensor, Tensor];
+export function matmulReference(inputs: readonly Tensor[], attrs: PrimitiveAttrs["matmul"], device: string): Tensor[] {
+  const [product] = plainMatmul(inputs as [Tensor, Tensor], device);
+  return [applyEpilogue(product!, inputs[2], attrs, device)];
+}
+
+/** act(out + bias) with the elementwise kernels (the reference for the fused epilogue). */
+function applyEpilogue(out: Tensor, bias: Tensor | undefined, attrs: PrimitiveAttrs["matmul"], device: string): Tensor {
+  let r = out;
+  if (bias && attrs.bias) {
+    const M = out.shape[out.ndim - 2]!;
+    const b = attrs.bias === "col" ? bias : new Tensor(bias.storage, [M, 1], [bias.strides[0] ?? 0, 0], bias.offset, bias.dtype);
+    r = binary([r, b], { op: "add" }, device)[0]!;
+  }
+  if (attrs.activation) r = unary([r], { op: attrs.activation === "gelu" ? "geluErf" : attrs.activation }, device)[0]!;
+  return r;
+}
+
+function plainMatmul([a, b]: [Tensor, Tensor], device: string): Tensor[] {
   const nd = a.shape.length;
   const batch = a.shape.slice(0, nd - 2);
   const M = a.shape[nd - 2]!, K = a.shape[nd - 1]!, N = b.shape[nd - 1]!;

@@ -1,5 +1,11 @@
-/** F.linear and F.bilinear. */
-import { ShapeError, fmtShape } from "../../errors.js";
+/**
+ * F.linear and F.bilinear. linear is one op: a GEMM with the bias fused into its epilogue
+ * (the matmul primitive's `bias: "col"`), and a backward that produces the weight gradient
+ * dYᵀ·X directly in the weight's [out, in] layout.
+ */
+import { dispatch } from "../../backend/dispatcher.js";
+import { record1 } from "../../autograd/record.js";
+import { DTypeError, ShapeError, fmtShape } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
 
 /**
@@ -11,8 +17,28 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (x.ndim === 0 || x.shape[x.ndim - 1] !== inFeatures) {
     throw new ShapeError(`linear: expected input with last dimension ${inFeatures} (weight shape ${fmtShape(weight.shape)}), got input shape ${fmtShape(x.shape)}`);
   }
-  const y = x.matmul(weight.t());
-  return bias ? y.add(bias) : y;
+  const outFeatures = weight.shape[0]!;
+  if (weight.ndim !== 2 || (bias && (bias.ndim !== 1 || bias.shape[0] !== outFeatures))) {
+    throw new ShapeError(`linear: expected weight [out, in] and bias [out], got weight ${fmtShape(weight.shape)} and bias ${bias ? fmtShape(bias.shape) : "none"}`);
+  }
+  if (x.dtype !== weight.dtype || (bias && bias.dtype !== weight.dtype)) {
+    throw new DTypeError(`linear: input, weight and bias must have the same dtype, got ${x.dtype}, ${weight.dtype}${bias ? ` and ${bias.dtype}` : ""}`);
+  }
+  const lead = x.shape.slice(0, -1);
+  const x2 = x.reshape([-1, inFeatures]);
+  const inputs = bias ? [x2.detach(), weight.detach().t(), bias.detach()] : [x2.detach(), weight.detach().t()];
+  const out2 = dispatch("matmul", inputs, bias ? { bias: "col" } : {});
+  const needX = x2.requiresGrad, needW = weight.requiresGrad;
+  const saved = [...(needW ? [x2] : []), ...(needX ? [weight] : [])];
+  const y = record1("AddmmBackward0", [x2, weight, bias], out2, saved, ([g], s, needs) => {
+    const xs = needW ? s[0] : undefined, w = needX ? s[needW ? 1 : 0] : undefined;
+    return [
+      needs[0] && w ? g!.matmul(w) : null, // dX = dY · W
+      needs[1] && xs ? g!.t().matmul(xs) : null, // dW = dYᵀ · X, already [out, in]
+      needs[2] ? g!.sum(0) : null,
+    ];
+  });
+  return y.reshape([...lead, outFeatures]);
 }
 
 /** y = x1ᵀ W x2 + b: x1 [N, in1], x2 [N, in2], weight [out, in1, in2]. */

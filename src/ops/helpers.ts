@@ -17,7 +17,23 @@ export function resultTypeOf(...xs: TensorLike[]): DType {
 /** `x` as a tensor of `dtype` on `device` (scalars become 0-d tensors). */
 export function asTensor(x: TensorLike, dtype: DType, device: string): Tensor {
   if (x instanceof Tensor) return x.dtype === dtype ? x : x.to(dtype);
-  return scalarTensor(x, dtype, device);
+  return cachedScalar(Number(x), dtype, device);
+}
+
+/**
+ * 0-d tensors for scalar operands, reused: `x.mul(2)` in a loop should not allocate a new
+ * constant each time. They are internal (never handed to users), so nothing writes to them.
+ */
+const scalarCache = new Map<string, Tensor>();
+function cachedScalar(value: number, dtype: DType, device: string): Tensor {
+  const key = `${device}|${dtype}|${Object.is(value, -0) ? "-0" : value}`;
+  let t = scalarCache.get(key);
+  if (!t) {
+    if (scalarCache.size >= 4096) scalarCache.clear(); // bounded: schedules produce many distinct values
+    t = scalarTensor(value, dtype, device);
+    scalarCache.set(key, t);
+  }
+  return t;
 }
 
 export function deviceOf(...xs: TensorLike[]): string {

@@ -12,7 +12,7 @@ export interface BenchResult {
   case: string;           // e.g. "gemm.f32.n256.t1", "mlp.train.b64", "dispatch.add2"
   impl: string;           // "fluxion", "pytorch", "numpy", "onnxruntime", "tfjs-wasm", "jax-js"
   threads?: number | string; // thread setting this number was measured at
-  status: "ok" | "failed" | "missing";
+  status: "ok" | "failed" | "missing" | "unsupported";
   ms?: number;            // median milliseconds per call (for dispatch: per op)
   reps?: number;
   minMs?: number;
@@ -47,7 +47,7 @@ export const BUDGET_MS = QUICK ? 400 : 1500;
 export function emit(r: BenchResult): void {
   const line = JSON.stringify(r);
   if (process.env.BENCH_OUT) appendFileSync(process.env.BENCH_OUT, line + "\n");
-  const shown = r.status === "ok" ? `${fmtMs(r.ms!)}  (${r.reps} reps${r.note ? `; ${r.note}` : ""})` : `${r.status}: ${r.note}`;
+  const shown = r.status === "ok" && r.ms === undefined ? r.note : r.status === "ok" ? `${fmtMs(r.ms!)}  (${r.reps} reps${r.note ? `; ${r.note}` : ""})` : `${r.status}: ${r.note}`;
   console.log(`  ${r.impl.padEnd(12)} ${String(r.threads ?? "").padEnd(8)} ${r.case.padEnd(22)} ${shown}`);
 }
 
@@ -74,8 +74,8 @@ export interface MeasureOptions {
 
 /**
  * Times `fn` (sync or async): warm-up calls, then repetitions until the budget is spent and at
- * least minReps are done; returns the median per call. A first call longer than twice the
- * budget is taken as the only sample (JIT warm-up is noise next to a multi-second call).
+ * least minReps are done; returns the median per call. When the first (warm-up) call takes
+ * longer than twice the budget, a single further call is the only sample.
  */
 export async function measure(fn: () => unknown, opts: MeasureOptions = {}): Promise<{ ms: number; reps: number; minMs: number }> {
   const budget = opts.budgetMs ?? BUDGET_MS;
@@ -89,7 +89,10 @@ export async function measure(fn: () => unknown, opts: MeasureOptions = {}): Pro
     return (performance.now() - t0) / inner;
   };
   const first = await once();
-  if (first * inner > 2 * budget) return { ms: first, reps: 1, minMs: first };
+  if (first * inner > 2 * budget) {
+    const second = await once(); // the first call was the warm-up
+    return { ms: second, reps: 1, minMs: second };
+  }
   let spent = first * inner;
   for (let i = 1; i < warmup && spent < budget; i++) spent += (await once()) * inner;
   const samples: number[] = [];

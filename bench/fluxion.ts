@@ -1,0 +1,154 @@
+/**
+ * Fluxion's side of `npm run bench`: every case, measured on whatever kernels Fluxion
+ * currently has (TypeScript loops or the native addon — `backends()` says which, and the
+ * first line of output records it). Run by bench/run.sh as
+ *   BENCH_OUT=results.jsonl node --import tsx bench/fluxion.ts
+ * The models mirror examples/fashion-mnist.ts (SimpleNet and SmallCNN) and the peers' scripts.
+ */
+import * as fluxion from "../src/index.js";
+import { nn, optim, data, Tensor, randn, randint, randperm, matmul, noGrad, manualSeed, indexSelect, Generator } from "../src/index.js";
+import { BF16_SIZES, GEMM_SIZES, QUICK, THREADS, emit, runCase, selected, firstLine } from "./common.js";
+
+const IMPL = "fluxion";
+
+/** The seed's model (examples/fashion-mnist.ts). */
+class SimpleNet extends nn.Module {
+  fc1 = new nn.Linear(784, 128);
+  relu = new nn.ReLU();
+  fc2 = new nn.Linear(128, 10);
+  forward(x: Tensor): Tensor {
+    return this.fc2.forward(this.relu.forward(this.fc1.forward(x.flatten(1))));
+  }
+}
+
+/** Conv 1→32 3x3, ReLU, MaxPool 2, Conv 32→64 3x3, ReLU, MaxPool 2, Linear 1600→10. */
+class SmallCNN extends nn.Module {
+  features = new nn.Sequential(
+    new nn.Conv2d(1, 32, 3), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Conv2d(32, 64, 3), new nn.ReLU(), new nn.MaxPool2d(2),
+  );
+  classifier = new nn.Linear(1600, 10);
+  forward(x: Tensor): Tensor {
+    return this.classifier.forward(this.features.forward(x).flatten(1));
+  }
+}
+
+// Thread control, if this Fluxion has it (the issue asks for one "settable like torch.setNumThreads").
+// Looked up on the public API first, then on the CPU backend's native module where it lives.
+const nativeModule = "../src/backend/cpu/native.js";
+const internal = (await import(nativeModule).catch(() => ({}))) as Record<string, unknown>;
+const exported = fluxion as unknown as Record<string, unknown>;
+const api = exported.setNumThreads || exported.set_num_threads ? exported : internal;
+const setThreads = (api.setNumThreads ?? api.set_num_threads) as ((n: number) => void) | undefined;
+const getThreads = (api.getNumThreads ?? api.get_num_threads) as (() => number) | undefined;
+const defaultThreads = getThreads?.();
+function useThreads(n: number | undefined): number | string {
+  if (!setThreads) return "default";
+  setThreads(n ?? defaultThreads ?? 2);
+  return getThreads?.() ?? n ?? "default";
+}
+
+const kernels = fluxion.backends().map((b) => `${b.device}: ${b.kernels}`).join("; ");
+const threadNote = !setThreads ? "no setNumThreads (runs at its default)" : `setNumThreads${api === exported ? "" : " (from src/backend/cpu/native.ts; not exported by src/index.ts)"}, default ${defaultThreads ?? "?"} threads`;
+console.log(`Fluxion kernels: ${kernels}; ${threadNote}`);
+emit({ case: "info.kernels", impl: IMPL, status: "ok", note: `${kernels}; ${threadNote}` });
+
+function trainStep(model: nn.Module, x: Tensor, y: Tensor): () => void {
+  const criterion = new nn.CrossEntropyLoss();
+  const optimizer = new optim.SGD(model.parameters(), { lr: 0.01 });
+  return () => {
+    optimizer.zeroGrad();
+    const loss = criterion.forward((model as SimpleNet).forward(x), y);
+    loss.backward();
+    optimizer.step();
+  };
+}
+
+function inference(model: nn.Module, x: Tensor): () => void {
+  model.eval();
+  return () => noGrad(() => (model as SimpleNet).forward(x));
+}
+
+manualSeed(0);
+
+// float32 GEMM at 1 and all threads, then bfloat16 GEMM.
+for (const t of THREADS) {
+  const threads = useThreads(t);
+  for (const n of GEMM_SIZES) {
+    await runCase(IMPL, threads, `gemm.f32.n${n}.t${t}`, () => {
+      const a = randn([n, n]), b = randn([n, n]);
+      return () => matmul(a, b);
+    });
+  }
+  for (const n of BF16_SIZES) {
+    await runCase(IMPL, threads, `gemm.bf16.n${n}.t${t}`, () => {
+      const a = randn([n, n]).to("bfloat16"), b = randn([n, n]).to("bfloat16");
+      const c = matmul(a, b);
+      if (c.dtype !== "bfloat16") throw new Error(`bfloat16 matmul returned ${c.dtype}`);
+      return () => matmul(a, b);
+    });
+  }
+}
+
+// Models and small ops at the default (all threads).
+const threads = useThreads(undefined);
+for (const b of [64, 256]) {
+  await runCase(IMPL, threads, `mlp.train.b${b}`, () => trainStep(new SimpleNet(), randn([b, 1, 28, 28]), randint(0, 10, [b])));
+}
+await runCase(IMPL, threads, "cnn.train.b64", () => trainStep(new SmallCNN(), randn([64, 1, 28, 28]), randint(0, 10, [64])), { minReps: 3 });
+for (const b of [1, 64]) {
+  await runCase(IMPL, threads, `mlp.infer.b${b}`, () => inference(new SimpleNet(), randn([b, 1, 28, 28])));
+  await runCase(IMPL, threads, `cnn.infer.b${b}`, () => inference(new SmallCNN(), randn([b, 1, 28, 28])));
+}
+await runCase(IMPL, threads, "dispatch.add2", () => {
+  const a = randn([2]), b = randn([2]);
+  return () => a.add(b);
+}, { inner: 1000, warmup: 5 });
+await runCase(IMPL, threads, "dispatch.add64x128", () => {
+  const a = randn([64, 128]), b = randn([64, 128]);
+  return () => a.add(b);
+}, { inner: 100, warmup: 5 });
+
+// One Fashion-MNIST SimpleNet epoch (60k images, batch 64), two ways: through the DataLoader as
+// examples/fashion-mnist.ts trains, and indexing preloaded tensors as bench/fashion_mnist_torch.py does.
+// --quick times the first 150 batches and extrapolates to the 938 of an epoch.
+async function fashionEpoch(caseId: string, useLoader: boolean): Promise<void> {
+  if (!selected(caseId)) return;
+  try {
+    const trainSet = new data.datasets.FashionMNIST({ train: true, transform: new data.transforms.ToTensor() });
+    const model = new SimpleNet();
+    const criterion = new nn.CrossEntropyLoss();
+    const optimizer = new optim.SGD(model.parameters(), { lr: 0.01 });
+    const batches = Math.ceil(trainSet.length / 64);
+    const limit = QUICK ? 150 : batches;
+    const step = (x: Tensor, y: Tensor): void => {
+      optimizer.zeroGrad();
+      const loss = criterion.forward(model.forward(x), y);
+      loss.backward();
+      optimizer.step();
+      loss.item();
+    };
+    let seen = 0;
+    const t0 = performance.now();
+    if (useLoader) {
+      const loader = new data.DataLoader(trainSet, { batchSize: 64, shuffle: true, generator: new Generator(0) });
+      for (const [x, y] of loader) {
+        step(x as Tensor, y as Tensor);
+        if (++seen >= limit) break;
+      }
+    } else {
+      const images = trainSet.data.div(255).unsqueeze(1), labels = trainSet.targets;
+      const perm = randperm(trainSet.length);
+      for (let i = 0; i < trainSet.length && seen < limit; i += 64, seen++) {
+        const idx = perm.narrow(0, i, Math.min(64, trainSet.length - i));
+        step(indexSelect(images, 0, idx), indexSelect(labels, 0, idx));
+      }
+    }
+    const ms = ((performance.now() - t0) * batches) / seen;
+    emit({ case: caseId, impl: IMPL, threads, status: "ok", ms, reps: 1, note: seen < batches ? `${seen} of ${batches} batches, extrapolated` : undefined });
+  } catch (e) {
+    emit({ case: caseId, impl: IMPL, threads, status: "failed", note: firstLine(e) });
+  }
+}
+await fashionEpoch("fmnist.epoch.loader", true);
+await fashionEpoch("fmnist.epoch.tensors", false);

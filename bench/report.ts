@@ -1,0 +1,207 @@
+/**
+ * Merges the JSON lines of every runner (bench/common.ts's BenchResult) into the tables of
+ * `npm run bench`: medians, Fluxion/peer ratios, the issue's targets met or not, every raw
+ * measurement, and the machine it ran on. Prints the tables and, with --write, writes
+ * BENCHMARKS.md.
+ *   node --import tsx bench/report.ts --results bench/out/results.jsonl --write BENCHMARKS.md \
+ *        --command "npm run bench" --load-start "1.2 0.8 0.5" --torch-default "..."
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { execSync } from "node:child_process";
+import { cpus, loadavg, totalmem } from "node:os";
+import { parseArgs } from "node:util";
+import type { BenchResult } from "./common.js";
+
+const { values: args } = parseArgs({
+  options: {
+    results: { type: "string", default: "bench/out/results.jsonl" },
+    write: { type: "string" },
+    command: { type: "string", default: "npm run bench" },
+    "load-start": { type: "string" },
+    "torch-default": { type: "string" },
+    quick: { type: "boolean", default: false },
+    seconds: { type: "string" },
+  },
+});
+
+const rows: BenchResult[] = readFileSync(args.results!, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as BenchResult);
+const PEERS = ["pytorch", "numpy", "onnxruntime", "tfjs-wasm", "jax-js"] as const;
+const NAMES: Record<string, string> = { fluxion: "Fluxion", pytorch: "PyTorch", numpy: "NumPy/OpenBLAS", onnxruntime: "ONNX Runtime", "tfjs-wasm": "TF.js wasm", "jax-js": "jax-js" };
+
+const results = rows.filter((r) => !r.case.startsWith("info."));
+const infos = rows.filter((r) => r.case.startsWith("info."));
+/** Peers reported missing by run.sh (not installed, or their runner could not start). */
+const missing = new Map(infos.filter((r) => r.status === "missing").map((r) => [r.impl, r.note ?? "missing"]));
+
+function get(caseId: string, impl: string, threads?: number | string): BenchResult[] {
+  return results.filter((r) => r.case === caseId && r.impl === impl && (threads === undefined || String(r.threads) === String(threads)));
+}
+/** The fastest ok measurement of a peer for a case (PyTorch and ORT are run at 1 and 2 threads). */
+function best(caseId: string, impl: string): BenchResult | undefined {
+  return get(caseId, impl).filter((r) => r.status === "ok" && r.ms !== undefined).sort((a, b) => a.ms! - b.ms!)[0];
+}
+
+function fmt(ms: number): string {
+  if (ms < 0.1) return `${(ms * 1000).toFixed(2)} µs`;
+  if (ms < 1) return `${(ms * 1000).toFixed(0)} µs`;
+  if (ms < 100) return `${ms.toFixed(2)} ms`;
+  if (ms < 1000) return `${ms.toFixed(0)} ms`;
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+const ratio = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)) + "×";
+const gflops = (n: number, ms: number): string => `${((2 * n ** 3) / (ms * 1e6)).toFixed(n >= 256 || ms < 1 ? 1 : 2)} GF/s`;
+
+/** A peer's cell: its median (and thread setting when it was the best of several), then Fluxion÷peer. */
+function peerCell(caseId: string, impl: string, flux: BenchResult | undefined, extra?: (r: BenchResult) => string, showThreads = false): string {
+  const r = best(caseId, impl);
+  if (!r) {
+    const other = get(caseId, impl)[0];
+    if (other) return other.status === "unsupported" ? `n/a¹` : `failed²`;
+    return missing.has(impl) ? "missing³" : "—";
+  }
+  const thr = showThreads ? ` @${r.threads}t` : "";
+  const lazy = r.note?.includes("includes dataSync") ? "⁴" : "";
+  const base = `${fmt(r.ms!)}${lazy}${extra ? ` (${extra(r)})` : ""}${thr}`;
+  return flux?.status === "ok" ? `${base} · **${ratio(flux.ms! / r.ms!)}**` : base;
+}
+function fluxCell(r: BenchResult | undefined, extra?: (r: BenchResult) => string, rowThreads?: number): string {
+  if (!r) return "—";
+  if (r.status !== "ok") return "failed²";
+  const thr = rowThreads !== undefined && String(r.threads) !== String(rowThreads) ? ` @${r.threads}` : "";
+  return `${fmt(r.ms!)}${extra ? ` (${extra(r)})` : ""}${thr}`;
+}
+function table(header: string[], body: string[][]): string {
+  return [`| ${header.join(" | ")} |`, `| ${header.map(() => "---").join(" | ")} |`, ...body.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
+const sizes = (prefix: string): number[] => [...new Set(results.filter((r) => r.case.startsWith(prefix)).map((r) => Number(/\.n(\d+)\./.exec(r.case)![1])))].sort((a, b) => a - b);
+
+const out: string[] = [];
+// float32 GEMM: peers at the same thread count as the row.
+const gemmSizes = sizes("gemm.f32");
+if (gemmSizes.length) {
+  out.push("### float32 GEMM (C = A·B, square n×n)\n");
+  const body: string[][] = [];
+  for (const t of [1, 2]) for (const n of gemmSizes) {
+    const id = `gemm.f32.n${n}.t${t}`, flux = get(id, "fluxion")[0];
+    if (!flux && !results.some((r) => r.case === id)) continue;
+    body.push([`n=${n}, ${t} thread${t > 1 ? "s" : ""}`, fluxCell(flux, (r) => gflops(n, r.ms!), t), ...PEERS.map((p) => peerCell(id, p, flux, (r) => gflops(n, r.ms!)))]);
+  }
+  out.push(table(["case", "Fluxion", ...PEERS.map((p) => NAMES[p]!)], body), "");
+}
+// bfloat16 GEMM against PyTorch's, and against Fluxion's own float32 GEMM.
+const bfSizes = sizes("gemm.bf16");
+if (bfSizes.length) {
+  out.push("### bfloat16 GEMM (float32 accumulation)\n");
+  const body: string[][] = [];
+  for (const t of [1, 2]) for (const n of bfSizes) {
+    const id = `gemm.bf16.n${n}.t${t}`, flux = get(id, "fluxion")[0];
+    if (!flux && !results.some((r) => r.case === id)) continue;
+    const f32 = get(`gemm.f32.n${n}.t${t}`, "fluxion")[0];
+    const own = flux?.status === "ok" && f32?.status === "ok" ? ratio(f32.ms! / flux.ms!) : "—";
+    body.push([`n=${n}, ${t} thread${t > 1 ? "s" : ""}`, fluxCell(flux, (r) => gflops(n, r.ms!), t), own, ...["pytorch", "tfjs-wasm", "jax-js"].map((p) => peerCell(id, p, flux, (r) => gflops(n, r.ms!)))]);
+  }
+  out.push(table(["case", "Fluxion bf16", "Fluxion bf16 speed-up over its f32", "PyTorch", "TF.js wasm", "jax-js"], body), "");
+}
+// Models, dispatch and the epoch: peers at their best thread setting (shown as @Nt).
+const MODEL_CASES: [string, string][] = [
+  ["mlp.train.b64", "MLP 784-128-10 training step, batch 64"],
+  ["mlp.train.b256", "MLP training step, batch 256"],
+  ["cnn.train.b64", "small CNN training step, batch 64"],
+  ["mlp.infer.b1", "MLP forward (inference), batch 1"],
+  ["mlp.infer.b64", "MLP forward (inference), batch 64"],
+  ["cnn.infer.b1", "CNN forward (inference), batch 1"],
+  ["cnn.infer.b64", "CNN forward (inference), batch 64"],
+  ["dispatch.add2", "dispatch: add of two [2] tensors, per op"],
+  ["dispatch.add64x128", "dispatch: add of two [64,128] tensors, per op"],
+  ["fmnist.epoch.tensors", "Fashion-MNIST SimpleNet epoch, preloaded tensors"],
+  ["fmnist.epoch.loader", "Fashion-MNIST SimpleNet epoch, DataLoader"],
+];
+const modelBody = MODEL_CASES.filter(([id]) => results.some((r) => r.case === id)).map(([id, label]) => {
+  const flux = get(id, "fluxion")[0];
+  return [label, fluxCell(flux), ...PEERS.filter((p) => p !== "numpy").map((p) => peerCell(id, p, flux, undefined, p === "pytorch" || p === "onnxruntime"))];
+});
+if (modelBody.length) {
+  out.push("### Training, inference, dispatch overhead, Fashion-MNIST epoch\n");
+  out.push(table(["case", "Fluxion", ...PEERS.filter((p) => p !== "numpy").map((p) => NAMES[p]!)], modelBody), "");
+}
+
+// The issue's targets (issue 4), met or not, from this run.
+const targets: string[][] = [];
+function target(name: string, values: (number | undefined)[], ok: (v: number) => boolean, show: (v: number) => string): void {
+  const vs = values.filter((v): v is number => v !== undefined && Number.isFinite(v));
+  if (!vs.length) return targets.push([name, "not measured", "—"]) as unknown as void;
+  targets.push([name, vs.map(show).join(", "), vs.every(ok) ? "met" : "**not met**"]);
+}
+const speed = (a?: BenchResult, b?: BenchResult): number | undefined => (a?.status === "ok" && b?.status === "ok" ? b.ms! / a.ms! : undefined);
+for (const t of [1, 2]) {
+  target(`float32 GEMM n ≥ 256, ${t} thread${t > 1 ? "s" : ""}: ≥ 0.9× NumPy's speed`, gemmSizes.filter((n) => n >= 256).map((n) => speed(get(`gemm.f32.n${n}.t${t}`, "fluxion")[0], best(`gemm.f32.n${n}.t${t}`, "numpy"))), (v) => v >= 0.9, (v) => `${v.toFixed(2)}×`);
+}
+target("bfloat16 GEMM: ≥ 1.7× Fluxion's own float32 speed", bfSizes.flatMap((n) => [1, 2].map((t) => speed(get(`gemm.bf16.n${n}.t${t}`, "fluxion")[0], get(`gemm.f32.n${n}.t${t}`, "fluxion")[0]))), (v) => v >= 1.7, (v) => `${v.toFixed(2)}×`);
+const timeRatio = (id: string, peer: string): number | undefined => { const s = speed(get(id, "fluxion")[0], best(id, peer)); return s === undefined ? undefined : 1 / s; };
+target("MLP training step b64, b256: Fluxion time ÷ PyTorch (best threads) ≤ 1.0", [timeRatio("mlp.train.b64", "pytorch"), timeRatio("mlp.train.b256", "pytorch")], (v) => v <= 1, (v) => v.toFixed(2));
+target("CNN training step b64: ÷ PyTorch ≤ 1.0", [timeRatio("cnn.train.b64", "pytorch")], (v) => v <= 1, (v) => v.toFixed(2));
+target("CNN inference b64: ÷ ONNX Runtime (best threads) ≤ 1.0", [timeRatio("cnn.infer.b64", "onnxruntime")], (v) => v <= 1, (v) => v.toFixed(2));
+target("Fashion-MNIST epoch (preloaded tensors): ÷ PyTorch ≤ 1.0", [timeRatio("fmnist.epoch.tensors", "pytorch")], (v) => v <= 1, (v) => v.toFixed(2));
+target("dispatch overhead, tiny add: ÷ PyTorch ≤ 2.0", [timeRatio("dispatch.add2", "pytorch")], (v) => v <= 2, (v) => v.toFixed(2));
+
+// Every measurement, for the record.
+const raw = table(["case", "implementation", "threads", "median", "reps", "note"],
+  results.map((r) => [r.case, NAMES[r.impl] ?? r.impl, String(r.threads ?? ""), r.status === "ok" ? fmt(r.ms!) : r.status, String(r.reps ?? ""), (r.note ?? "").replace(/\|/g, "\\|")]));
+
+const footnotes = [
+  "¹ n/a: the peer has no such feature (the raw table says which).",
+  "² failed: the case ran and threw; the error is in the raw table below.",
+  "³ missing: the peer could not be installed or started: " + ([...missing].map(([k, v]) => `${NAMES[k] ?? k}: ${v}`).join("; ") || "none this run") + ".",
+  "⁴ jax-js evaluates lazily: its eager add only runs when read back, so the read-back (dataSync) is inside its time.",
+  "@default in a Fluxion GEMM cell: this Fluxion had no thread setting, so the row ran at its default.",
+  "—: not measured for that peer (e.g. a single-threaded peer has no 2-thread row; ONNX Runtime has no training API).",
+];
+
+function lscpu(field: string): string {
+  try { return execSync("lscpu", { encoding: "utf8" }).split("\n").find((l) => l.startsWith(field + ":"))?.split(":")[1]?.trim() ?? "?"; } catch { return "?"; }
+}
+const machine = `${lscpu("Model name")}, ${lscpu("CPU(s)")} CPUs (${lscpu("Core(s) per socket")} cores/socket, ${lscpu("Thread(s) per core")} thread/core), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM; flags include ${["avx2", "fma", "avx512f", "avx512_bf16", "amx_bf16"].filter((f) => (execSyncSafe("grep -m1 -o -w " + f + " /proc/cpuinfo") ?? "").trim() === f).join(", ")}`;
+function execSyncSafe(cmd: string): string | undefined { try { return execSync(cmd, { encoding: "utf8" }); } catch { return undefined; } }
+const infoLines = infos.map((r) => `- ${NAMES[r.impl] ?? r.impl}${r.threads !== undefined ? ` (${r.threads}-thread run)` : ""}: ${r.status === "ok" ? "" : `**${r.status}**: `}${r.note}`);
+
+const summary = [
+  "Fluxion ÷ peer in every peer cell (**bold**): the time Fluxion takes divided by the peer's; below 1 Fluxion is faster, above 1 it is that many times slower.",
+  "GEMM rows compare every implementation at the row's thread count. Model rows compare Fluxion at its default threads with each peer's best setting, marked @1t/@2t (PyTorch and ONNX Runtime were each run at 1 and 2 threads; TF.js wasm and jax-js run single-threaded in Node).",
+  "",
+  ...out,
+  ...footnotes.map((f) => f + "  "),
+  "",
+  "### Targets of issue 4\n",
+  table(["target", "this run", ""], targets),
+  "",
+].join("\n");
+
+console.log("\n" + summary);
+
+if (args.write) {
+  const now = new Date();
+  const doc = `# Fluxion CPU benchmarks
+
+Generated by \`bench/run.sh\` (\`npm run bench\`); do not edit by hand — rerun it.
+
+- **Date:** ${now.toISOString().replace("T", " ").slice(0, 16)} UTC
+- **Command:** \`${args.command}\`${args.quick ? " (quick mode: fewer sizes, shorter budgets, the epoch extrapolated from 150 batches)" : ""}${args.seconds ? ` — took ${(Number(args.seconds) / 60).toFixed(1)} min` : ""}
+- **Machine:** ${machine}; Node ${process.version}
+- **Load average** (1/5/15 min) at start: ${args["load-start"] ?? "?"}; at the end: ${loadavg().map((x) => x.toFixed(2)).join(" ")}. The machine is shared with other agents running builds and tests, so absolute numbers move between runs; the ratios within one run are what matter. Multi-threaded peers (OpenMP/OpenBLAS spin-waiting) suffer most from a busy core.
+- **Method:** each case is warmed up, then repeated until a ${args.quick ? "0.4" : "1.5"} s budget is spent and at least 5 runs are done (fewer for calls over ~1 s); the median is reported. Per-op dispatch times are the median over batches of 1000 (or 100) back-to-back adds. Inputs are random float32; models are the seed's SimpleNet and SmallCNN (examples/fashion-mnist.ts), CrossEntropyLoss, SGD lr 0.01.
+- **Thread settings:** PyTorch was run in two processes: \`torch.set_num_threads(1)\` with OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=1, and the same at 2 (its own default here: ${args["torch-default"] ?? "?"}); model rows use whichever was faster and say which. NumPy ran with OPENBLAS_NUM_THREADS=1 and 2 and with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset. ONNX Runtime ran with intraOpNumThreads 1 and 2 (sequential execution, all graph optimizations). TF.js wasm and jax-js are single-threaded in Node. Fluxion ran at its default for the model rows and at 1/2 threads for GEMM when it exports a thread setting (see below).
+
+## Versions and kernels
+
+${infoLines.join("\n")}
+
+## Results
+
+${summary}
+## All measurements
+
+${raw}
+`;
+  writeFileSync(args.write, doc);
+  console.log(`wrote ${args.write}`);
+}

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# `npm run bench`: Fluxion against PyTorch, NumPy/OpenBLAS, ONNX Runtime, TensorFlow.js (wasm)
+# and jax-js on this machine, in one run. Installs what is missing (the JS peers into
+# bench/peers/node_modules from bench/peers/package-lock.json — never into the root package;
+# Debian's python3-torch/python3-numpy when absent and we are root), runs every runner one
+# after another, each writing JSON lines to bench/out/results.jsonl, then bench/report.ts
+# prints the tables and writes BENCHMARKS.md. A peer that cannot be installed or started is
+# recorded as missing, with the reason.
+#
+#   bash bench/run.sh                  full run (~10-15 min on 2 cores), writes BENCHMARKS.md
+#   bash bench/run.sh --quick          fewer sizes, shorter budgets (~3-5 min)
+#   bash bench/run.sh --only gemm,mlp  groups: gemm bf16 mlp cnn infer dispatch fmnist (or case-id prefixes)
+#   bash bench/run.sh --write FILE     where to write the report (default: BENCHMARKS.md for a full
+#                                      run, bench/out/BENCHMARKS.partial.md for --quick/--only)
+#   bash bench/run.sh --peers fluxion,pytorch   run only these runners
+#                                      (fluxion pytorch numpy onnxruntime tfjs-wasm jax-js)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+started=$(date +%s)
+quick=0 only="" write="" peers="fluxion,pytorch,numpy,onnxruntime,tfjs-wasm,jax-js"
+command_line="npm run bench${*:+ -- $*}"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --only) only="$2"; shift ;;
+    --only=*) only="${1#*=}" ;;
+    --write) write="$2"; shift ;;
+    --write=*) write="${1#*=}" ;;
+    --peers) peers="$2"; shift ;;
+    --peers=*) peers="${1#*=}" ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    *) echo "bench/run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+if [ -z "$write" ]; then
+  if [ $quick = 0 ] && [ -z "$only" ] && [ "$peers" = "fluxion,pytorch,numpy,onnxruntime,tfjs-wasm,jax-js" ]; then write=BENCHMARKS.md; else write=bench/out/BENCHMARKS.partial.md; fi
+fi
+wants() { [[ ",$peers," == *",$1,"* ]]; }
+
+out=bench/out
+mkdir -p "$out/logs"
+results="$out/results.jsonl"
+: > "$results"
+export BENCH_OUT="$PWD/$results" BENCH_QUICK=$quick BENCH_ONLY="$only"
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3 || echo python3)
+
+# One JSON line saying a peer is missing (or its runner died), with the reason.
+record() { # impl status reason
+  node -e 'const [impl, status, note] = process.argv.slice(1); require("fs").appendFileSync(process.env.BENCH_OUT, JSON.stringify({ case: "info.runner", impl, status, note }) + "\n")' "$1" "$2" "$3"
+}
+# Runs one runner; a non-zero exit is recorded: "missing" if it produced no result, else "failed".
+run_runner() { # impl label timeout_s command...
+  local impl=$1 label=$2 limit=$3; shift 3
+  local log="$out/logs/$label.log"
+  echo "== $label"
+  timeout "$limit" "$@" > >(tee "$log") 2> >(tee -a "$log" >&2)
+  local rc=$?
+  sleep 0.2  # let tee flush
+  if [ $rc -ne 0 ]; then
+    local why; why=$(grep -v '^\s*$' "$log" | grep -iE 'error|exception|not found|cannot' | tail -1 | cut -c1-200)
+    [ $rc = 124 ] && why="timed out after ${limit}s"
+    if grep -q "\"impl\":\"$impl\"" "$results"; then record "$impl" failed "$label exited with status $rc: ${why:-see bench/out/logs/$label.log}";
+    else record "$impl" missing "$label exited with status $rc: ${why:-see bench/out/logs/$label.log}"; fi
+  fi
+}
+
+# Root packages (tsx) for the TypeScript runners.
+[ -d node_modules/tsx ] || npm ci --no-audit --no-fund
+
+# JS peers, in their own folder.
+js_peers_ok=1
+if ! [ -d bench/peers/node_modules/onnxruntime-node ] || ! [ -d bench/peers/node_modules/@tensorflow/tfjs-backend-wasm ] || ! [ -d bench/peers/node_modules/@jax-js/jax ] || ! [ -d bench/peers/node_modules/@tensorflow/tfjs ]; then
+  echo "== installing the JS peers into bench/peers (onnxruntime-node, @tensorflow/tfjs(+wasm), @jax-js/jax)"
+  # onnxruntime-node's install script downloads GPU binaries (fails offline); its CPU library ships in the package.
+  if ! ONNXRUNTIME_NODE_INSTALL=skip npm ci --prefix bench/peers --no-audit --no-fund --ignore-scripts > "$out/logs/npm-peers.log" 2>&1; then
+    js_peers_ok=0
+    why=$(grep -iE 'ERR!' "$out/logs/npm-peers.log" | head -2 | tr '\n' ' ' | cut -c1-200)
+    for p in onnxruntime tfjs-wasm jax-js; do record "$p" missing "npm ci --prefix bench/peers failed: ${why:-see bench/out/logs/npm-peers.log}"; done
+  fi
+fi
+
+# Python peers: Debian's torch and numpy.
+if ! "$PY" -c "import torch, numpy" 2>/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "== installing python3-torch python3-numpy (Debian)"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch python3-numpy) > "$out/logs/apt.log" 2>&1
+fi
+torch_ok=0; numpy_ok=0
+"$PY" -c "import numpy" 2>/dev/null && numpy_ok=1
+"$PY" -c "import torch" 2>/dev/null && torch_ok=1
+torch_default=$(env -u OMP_NUM_THREADS -u OPENBLAS_NUM_THREADS "$PY" -c "import torch; print(f'torch.get_num_threads() = {torch.get_num_threads()}')" 2>/dev/null || echo "torch unavailable")
+
+if wants numpy; then
+  if [ $numpy_ok = 1 ]; then
+    for t in 1 2; do
+      # Only this command drops the OpenBLAS tuning overrides the environment may carry.
+      run_runner numpy "numpy-t$t" 600 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t "$PY" bench/torch_bench.py --impl numpy --threads $t
+    done
+  else record numpy missing "python3 cannot import numpy (apt-get install python3-numpy)"; fi
+fi
+if wants pytorch; then
+  if [ $torch_ok = 1 ]; then
+    for t in 1 2; do
+      run_runner pytorch "pytorch-t$t" 900 env OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t "$PY" bench/torch_bench.py --impl pytorch --threads $t
+    done
+  else record pytorch missing "python3 cannot import torch (apt-get install python3-torch)"; fi
+fi
+if wants onnxruntime && [ $js_peers_ok = 1 ]; then
+  if [ $torch_ok = 1 ] && "$PY" bench/export_onnx.py "$out/onnx" > "$out/logs/export_onnx.log" 2>&1; then
+    ONNX_DIR="$out/onnx" run_runner onnxruntime onnxruntime 600 node --import tsx bench/peers/onnxruntime.mjs
+  else record onnxruntime missing "the ONNX models could not be exported (bench/export_onnx.py needs torch; see bench/out/logs/export_onnx.log)"; fi
+fi
+if wants tfjs-wasm && [ $js_peers_ok = 1 ]; then run_runner tfjs-wasm tfjs-wasm 600 node --import tsx bench/peers/tfjs.mjs; fi
+if wants jax-js && [ $js_peers_ok = 1 ]; then run_runner jax-js jax-js 900 node --import tsx bench/peers/jaxjs.mjs; fi
+if wants fluxion; then run_runner fluxion fluxion 1800 node --import tsx bench/fluxion.ts; fi
+
+seconds=$(( $(date +%s) - started ))
+quick_flag=(); [ $quick = 1 ] && quick_flag=(--quick)
+node --import tsx bench/report.ts --results "$results" --write "$write" --command "$command_line" \
+  --load-start "$load_start" --torch-default "$torch_default" --seconds "$seconds" "${quick_flag[@]}"

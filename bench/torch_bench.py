@@ -1,0 +1,221 @@
+"""The Python peers of `npm run bench`: PyTorch (eager, torch.no_grad + eval for inference)
+and NumPy/OpenBLAS (float32 GEMM only). One process per (peer, thread count); bench/run.sh
+starts it with OMP_NUM_THREADS/OPENBLAS_NUM_THREADS set to the same count, because
+torch.set_num_threads alone does not reach the OpenBLAS that Debian's torch calls for matmul.
+
+  BENCH_OUT=results.jsonl /usr/bin/python3 bench/torch_bench.py --impl pytorch --threads 2
+
+Writes one JSON line per measurement in the format of bench/common.ts (BenchResult); honours
+BENCH_QUICK=1 and BENCH_ONLY=gemm,mlp,... exactly as the JavaScript runners do."""
+import argparse, json, os, statistics, sys, time
+
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+ONLY = [s.strip() for s in os.environ.get("BENCH_ONLY", "").split(",") if s.strip()]
+GEMM_SIZES = [128, 256, 512] if QUICK else [128, 256, 512, 1024, 2048]
+BF16_SIZES = [256] if QUICK else [256, 1024]
+BUDGET_S = 0.4 if QUICK else 1.5
+
+
+def case_group(case_id):
+    if case_id.startswith("gemm.f32"):
+        return "gemm"
+    if case_id.startswith("gemm.bf16"):
+        return "bf16"
+    if ".infer." in case_id:
+        return "infer"
+    return case_id.split(".")[0]
+
+
+def selected(case_id):
+    return not ONLY or any(o == case_group(case_id) or case_id.startswith(o) for o in ONLY)
+
+
+def emit(rec):
+    rec = {k: v for k, v in rec.items() if v is not None}
+    if os.environ.get("BENCH_OUT"):
+        with open(os.environ["BENCH_OUT"], "a") as f:
+            f.write(json.dumps(rec) + "\n")
+    shown = f"{rec['ms']:.4f} ms ({rec.get('reps')} reps{'; ' + rec['note'] if rec.get('note') else ''})" if "ms" in rec else f"{rec['status']}: {rec.get('note')}"
+    print(f"  {rec['impl']:<12} {str(rec.get('threads', '')):<8} {rec['case']:<22} {shown}", flush=True)
+
+
+def measure(fn, warmup=3, min_reps=5, max_reps=200, inner=1, budget=None):
+    """Same rules as measure() in bench/common.ts: warm-up, then repetitions until the budget,
+    median per call; after a first call longer than twice the budget, one more call is the
+    only sample."""
+    budget = budget or BUDGET_S
+
+    def once():
+        t0 = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        return (time.perf_counter() - t0) / inner
+
+    first = once()
+    if first * inner > 2 * budget:  # the first call was the warm-up; one more is the sample
+        second = once()
+        return second, 1, second
+    spent = first * inner
+    for _ in range(1, warmup):
+        if spent >= budget:
+            break
+        spent += once() * inner
+    samples, start = [], time.perf_counter()
+    while len(samples) < max_reps:
+        samples.append(once())
+        elapsed = time.perf_counter() - start
+        if (len(samples) >= min_reps and elapsed >= budget) or elapsed >= 3 * budget:
+            break
+    return statistics.median(samples), len(samples), min(samples)
+
+
+def run_case(impl, threads, case_id, setup, note=None, **opts):
+    if not selected(case_id):
+        return
+    try:
+        fn = setup()
+        med, reps, mn = measure(fn, **opts)
+        emit({"case": case_id, "impl": impl, "threads": threads, "status": "ok", "ms": med * 1e3, "reps": reps, "minMs": mn * 1e3, "note": note})
+    except Exception as e:  # a failing case is reported, not dropped
+        emit({"case": case_id, "impl": impl, "threads": threads, "status": "failed", "note": f"{type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}"})
+
+
+def blas_info(np):
+    """Which OpenBLAS build and kernel NumPy runs: threadpoolctl when installed, else asking
+    the loaded libopenblas through ctypes."""
+    try:
+        import threadpoolctl
+        infos = [f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')} kernel, {i.get('num_threads')} threads ({os.path.basename(i.get('filepath', ''))})"
+                 for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
+        if infos:
+            return "threadpoolctl: " + "; ".join(infos)
+    except ImportError:
+        pass
+    try:
+        import ctypes
+        libs = sorted({line.split()[-1] for line in open("/proc/self/maps") if "openblas" in line.lower() and line.split()[-1].startswith("/")})
+        for path in libs:
+            lib = ctypes.CDLL(path)
+            for sym in ("openblas_get_corename", "openblas_get_config"):
+                getattr(lib, sym).restype = ctypes.c_char_p
+            return f"ctypes: {lib.openblas_get_config().decode()} core {lib.openblas_get_corename().decode()}, {lib.openblas_get_num_threads()} threads ({path})"
+    except Exception as e:
+        return f"kernel unknown ({e})"
+    return "no OpenBLAS found in the process"
+
+
+def bench_numpy(threads):
+    import numpy as np
+    a0 = np.random.default_rng(0)
+    np.ones((64, 64), np.float32) @ np.ones((64, 64), np.float32)  # load the BLAS before asking it
+    emit({"case": "info.blas", "impl": "numpy", "threads": threads, "status": "ok", "note": f"numpy {np.__version__}; {blas_info(np)}"})
+    for n in GEMM_SIZES:
+        def setup(n=n):
+            a = a0.standard_normal((n, n), dtype=np.float32)
+            b = a0.standard_normal((n, n), dtype=np.float32)
+            c = np.empty((n, n), np.float32)
+            return lambda: np.matmul(a, b, out=c)
+        run_case("numpy", threads, f"gemm.f32.n{n}.t{threads}", setup)
+
+
+def bench_torch(threads):
+    import torch
+    import torch.nn as nn
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    emit({"case": "info.torch", "impl": "pytorch", "threads": threads, "status": "ok",
+          "note": f"torch {torch.__version__}; intra-op threads {torch.get_num_threads()}; OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}"})
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from fashion_mnist_torch import SimpleNet, small_cnn, load
+
+    for n in GEMM_SIZES:
+        def setup(n=n):
+            a, b = torch.randn(n, n), torch.randn(n, n)
+            return lambda: torch.mm(a, b)
+        run_case("pytorch", threads, f"gemm.f32.n{n}.t{threads}", setup)
+    for n in BF16_SIZES:
+        def setup(n=n):
+            a, b = torch.randn(n, n).bfloat16(), torch.randn(n, n).bfloat16()
+            return lambda: torch.mm(a, b)
+        run_case("pytorch", threads, f"gemm.bf16.n{n}.t{threads}", setup)
+
+    def train_step(model, x, y):
+        crit = nn.CrossEntropyLoss()
+        opt = torch.optim.SGD(model.parameters(), lr=0.01)
+
+        def step():
+            opt.zero_grad()
+            loss = crit(model(x), y)
+            loss.backward()
+            opt.step()
+        return step
+
+    def inference(model, x):
+        model.eval()
+
+        def fwd():
+            with torch.no_grad():
+                model(x)
+        return fwd
+
+    for b in (64, 256):
+        run_case("pytorch", threads, f"mlp.train.b{b}", lambda b=b: train_step(SimpleNet(), torch.randn(b, 1, 28, 28), torch.randint(0, 10, (b,))))
+    run_case("pytorch", threads, "cnn.train.b64", lambda: train_step(small_cnn(), torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,))))
+    for b in (1, 64):
+        run_case("pytorch", threads, f"mlp.infer.b{b}", lambda b=b: inference(SimpleNet(), torch.randn(b, 1, 28, 28)))
+        run_case("pytorch", threads, f"cnn.infer.b{b}", lambda b=b: inference(small_cnn(), torch.randn(b, 1, 28, 28)))
+
+    def add(shape):
+        a, b = torch.randn(*shape), torch.randn(*shape)
+        return lambda: a.add(b)
+    run_case("pytorch", threads, "dispatch.add2", lambda: add((2,)), inner=1000, warmup=5)
+    run_case("pytorch", threads, "dispatch.add64x128", lambda: add((64, 128)), inner=100, warmup=5)
+
+    # One Fashion-MNIST SimpleNet epoch (batch 64): preloaded tensors indexed by a permutation,
+    # as bench/fashion_mnist_torch.py trains, and through torch's DataLoader over a TensorDataset.
+    def epoch(case_id, use_loader):
+        if not selected(case_id):
+            return
+        try:
+            xtr, ytr = load(os.environ.get("FLUXION_DATA", "/usr/share/datasets/fashion-mnist"), "train")
+            model, crit = SimpleNet(), nn.CrossEntropyLoss()
+            opt = torch.optim.SGD(model.parameters(), lr=0.01)
+            batches = (len(xtr) + 63) // 64
+            limit = 150 if QUICK else batches
+            if use_loader:
+                it = iter(torch.utils.data.DataLoader(torch.utils.data.TensorDataset(xtr, ytr), batch_size=64, shuffle=True))
+            else:
+                perm = torch.randperm(len(xtr))
+                it = ((xtr[perm[i:i + 64]], ytr[perm[i:i + 64]]) for i in range(0, len(xtr), 64))
+            seen, t0 = 0, time.perf_counter()
+            for x, y in it:
+                opt.zero_grad()
+                loss = crit(model(x), y)
+                loss.backward()
+                opt.step()
+                loss.item()
+                seen += 1
+                if seen >= limit:
+                    break
+            ms = (time.perf_counter() - t0) * 1e3 * batches / seen
+            emit({"case": case_id, "impl": "pytorch", "threads": threads, "status": "ok", "ms": ms, "reps": 1,
+                  "note": f"{seen} of {batches} batches, extrapolated" if seen < batches else None})
+        except Exception as e:
+            emit({"case": case_id, "impl": "pytorch", "threads": threads, "status": "failed", "note": f"{type(e).__name__}: {e}"[:200]})
+    epoch("fmnist.epoch.loader", True)
+    epoch("fmnist.epoch.tensors", False)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--impl", choices=["pytorch", "numpy"], required=True)
+    p.add_argument("--threads", type=int, required=True)
+    a = p.parse_args()
+    try:
+        (bench_torch if a.impl == "pytorch" else bench_numpy)(a.threads)
+    except ImportError as e:
+        emit({"case": "info.missing", "impl": a.impl, "threads": a.threads, "status": "missing", "note": f"import failed: {e}"})
+
+
+if __name__ == "__main__":
+    main()

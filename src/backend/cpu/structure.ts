@@ -79,6 +79,7 @@ export function gather(inputs: readonly Tensor[], attrs: PrimitiveAttrs["gather"
   const out = alloc(index.shape, x.dtype, device);
   const od = out.storage.data, xd = x.storage.data;
   const size = x.shape[axis]!;
+  if (isRowSelect(index, axis) && gatherRows(x, index, axis, out)) return [out];
   forEachIndex(index, (v, pos, coords) => {
     checkAxisIndex("gather", v, size, axis, x.shape);
     let p = x.offset;
@@ -86,6 +87,49 @@ export function gather(inputs: readonly Tensor[], attrs: PrimitiveAttrs["gather"
     od[pos] = xd[p]!;
   });
   return [out];
+}
+
+/** True when index is a 1-D vector broadcast along every other dim (indexSelect's pattern). */
+function isRowSelect(index: Tensor, axis: number): boolean {
+  return index.strides.every((st, d) => d === axis || st === 0 || index.shape[d] === 1);
+}
+
+/**
+ * indexSelect's fast path: whole blocks x[..., i, <inner>] copied with typed-array set()
+ * when the dims after `axis` are contiguous in x. Returns false to use the general loop.
+ */
+function gatherRows(x: Tensor, index: Tensor, axis: number, out: Tensor): boolean {
+  const inner = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  let expect = 1;
+  for (let d = x.ndim - 1; d > axis; d--) {
+    if (x.shape[d] !== 1 && x.strides[d] !== expect) return false;
+    expect *= x.shape[d]!;
+  }
+  const n = index.shape[axis]!, size = x.shape[axis]!;
+  const idx = new Int32Array(n);
+  for (let j = 0; j < n; j++) {
+    const v = index.storage.data[index.offset + j * index.strides[axis]!]!;
+    checkAxisIndex("gather", v, size, axis, x.shape);
+    idx[j] = v;
+  }
+  const outer = x.shape.slice(0, axis);
+  const xd = x.storage.data as Float32Array, od = out.storage.data as Float32Array;
+  const coords = new Array<number>(axis).fill(0);
+  const nOuter = outer.reduce((a, b) => a * b, 1);
+  let base = x.offset, dst = 0;
+  for (let o = 0; o < nOuter; o++) {
+    for (let j = 0; j < n; j++, dst += inner) {
+      const src = base + idx[j]! * x.strides[axis]!;
+      od.set(xd.subarray(src, src + inner), dst);
+    }
+    for (let d = axis - 1; d >= 0; d--) {
+      base += x.strides[d]!;
+      if (++coords[d]! < outer[d]!) break;
+      coords[d] = 0;
+      base -= x.strides[d]! * outer[d]!;
+    }
+  }
+  return true;
 }
 
 /** a + b in a kernel's storage type: logical or for bool (so a Uint8Array stays 0/1). */

@@ -178,6 +178,15 @@ const summary = [
 
 console.log("\n" + summary);
 
+/** The training-accuracy section written by bench/accuracy.ts, when it has been run. */
+function accuracySection(): string {
+  try {
+    return "\n" + readFileSync("bench/accuracy.md", "utf8");
+  } catch {
+    return "\n## Training accuracy\n\nNot measured in this run: `node --import tsx bench/accuracy.ts` writes bench/accuracy.md.\n";
+  }
+}
+
 if (args.write) {
   const now = new Date();
   const doc = `# Fluxion CPU benchmarks
@@ -201,7 +210,7 @@ ${summary}
 ## All measurements
 
 ${raw}
-`;
+${accuracySection()}`;
   writeFileSync(args.write, doc);
   console.log(`wrote ${args.write}`);
 }

@@ -1,5 +1,6 @@
 # Builds the native kernels addon: `node-gyp rebuild -C native` (see native/build.mjs).
-# Each instruction set's kernels are a static library compiled with its own -m flags;
+# Each instruction set's kernels (GEMM: gemm_<isa>.cc; elementwise, reductions, im2col:
+# ewise_<isa>.cc) are a static library compiled with its own -m flags;
 # isa.cc picks one at run time, so the addon loads on any x86-64 CPU (and elsewhere with
 # the portable kernels only). No system library is needed.
 {
@@ -15,7 +16,8 @@
   "targets": [
     {
       "target_name": "fluxion_native",
-      "sources": ["src/addon.cc", "src/isa.cc", "src/thread_pool.cc", "src/gemm_portable.cc"],
+      "sources": ["src/addon.cc", "src/binding_ewise.cc", "src/isa.cc", "src/thread_pool.cc",
+                  "src/gemm_portable.cc", "src/ewise_portable.cc"],
       "conditions": [
         ["target_arch=='x64'", { "dependencies": ["kernels_avx2", "kernels_avx512", "kernels_avx512bf16"] }]
       ]
@@ -25,9 +27,9 @@
     ["target_arch=='x64'", {
       "targets": [
         { "target_name": "kernels_avx2", "type": "static_library",
-          "sources": ["src/gemm_avx2.cc"], "cflags_cc": ["-mavx2", "-mfma"] },
+          "sources": ["src/gemm_avx2.cc", "src/ewise_avx2.cc"], "cflags_cc": ["-mavx2", "-mfma"] },
         { "target_name": "kernels_avx512", "type": "static_library",
-          "sources": ["src/gemm_avx512.cc"],
+          "sources": ["src/gemm_avx512.cc", "src/ewise_avx512.cc"],
           "cflags_cc": ["-mavx2", "-mfma", "-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl"] },
         { "target_name": "kernels_avx512bf16", "type": "static_library",
           "sources": ["src/gemm_avx512bf16.cc"],

@@ -10,6 +10,11 @@
 #include "isa.h"
 #include "thread_pool.h"
 
+namespace fluxion {
+// binding_ewise.cc: elementwise, reduce, unfold, fold
+void register_ewise(Napi::Env env, Napi::Object exports);
+}  // namespace fluxion
+
 namespace {
 
 using namespace fluxion;
@@ -145,6 +150,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
   exports.Set("setBf16Mode", Napi::Function::New(env, SetBf16Mode, "setBf16Mode"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
+  register_ewise(env, exports);
   return exports;
 }
 

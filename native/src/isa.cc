@@ -1,6 +1,8 @@
-// CPU feature detection and the per-ISA GEMM dispatch. Compiled without ISA flags: it
-// only decides, the kernels live in gemm_<isa>.cc.
+// CPU feature detection and the per-ISA kernel dispatch. Compiled without ISA flags: it
+// only decides, the kernels live in gemm_<isa>.cc and ewise_<isa>.cc.
 #include "isa.h"
+
+#include "ewise.h"
 
 #include <algorithm>
 #include <chrono>
@@ -122,5 +124,25 @@ void gemm(const GemmArgs& g) {
 #endif
   gemm_portable(g);
 }
+
+// ---- elementwise, reductions, im2col: the same per-ISA choice --------------------------
+
+#if defined(__x86_64__) && defined(FLUXION_X86_KERNELS)
+#define FLUXION_ISA_CALL(name, arg)                    \
+  do {                                                 \
+    if (g_isa == Isa::avx512) return name##_avx512(arg); \
+    if (g_isa == Isa::avx2) return name##_avx2(arg);     \
+    return name##_portable(arg);                       \
+  } while (0)
+#else
+#define FLUXION_ISA_CALL(name, arg) return name##_portable(arg)
+#endif
+
+void elementwise(const EwArgs& g) { FLUXION_ISA_CALL(elementwise, g); }
+void reduce(const ReduceArgs& r) { FLUXION_ISA_CALL(reduce, r); }
+void unfold(const Im2colArgs& a) { FLUXION_ISA_CALL(unfold, a); }
+void fold(const Im2colArgs& a) { FLUXION_ISA_CALL(fold, a); }
+
+#undef FLUXION_ISA_CALL
 
 }  // namespace fluxion

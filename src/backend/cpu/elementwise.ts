@@ -1,16 +1,22 @@
-/** CPU elementwise primitives: unary, binary, where, cast, copy and in-place assign. */
+/**
+ * CPU elementwise primitives: unary, binary, where, cast, copy and in-place assign. Each
+ * tries the native kernels first (runElementwiseNative) and falls back to the generated
+ * TypeScript loops (runElementwise), which are also the reference the native ones are
+ * tested against.
+ */
 import { BINARY_OPS, UNARY_OPS } from "../../ops/elementwise_table.js";
 import { broadcastShapes } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import type { PrimitiveAttrs } from "../primitives.js";
-import { runElementwise } from "./loops.js";
+import { runElementwise, runElementwiseNative } from "./loops.js";
 import { alloc, broadcastOperand, operand, outOperand } from "./util.js";
 
 export function unary(inputs: readonly Tensor[], attrs: PrimitiveAttrs["unary"], device: string): Tensor[] {
   const x = inputs[0]!;
   const def = UNARY_OPS[attrs.op];
   const out = alloc(x.shape, def.kind === "predicate" ? "bool" : x.dtype, device);
-  runElementwise(x.shape, outOperand(out), [operand(x)], boolResult(def.js, out.dtype, def.kind), attrs.params);
+  const o = outOperand(out), ins = [operand(x)];
+  if (!runElementwiseNative("unary", attrs.op, x.shape, o, ins, attrs.params)) runElementwise(x.shape, o, ins, boolResult(def.js, out.dtype, def.kind), attrs.params);
   return [out];
 }
 
@@ -19,7 +25,8 @@ export function binary(inputs: readonly Tensor[], attrs: PrimitiveAttrs["binary"
   const def = BINARY_OPS[attrs.op];
   const shape = broadcastShapes(attrs.op, a.shape, b.shape);
   const out = alloc(shape, def.kind === "predicate" ? "bool" : a.dtype, device);
-  runElementwise(shape, outOperand(out), [broadcastOperand(a, shape), broadcastOperand(b, shape)], boolResult(def.js, out.dtype, def.kind));
+  const o = outOperand(out), ins = [broadcastOperand(a, shape), broadcastOperand(b, shape)];
+  if (!runElementwiseNative("binary", attrs.op, shape, o, ins)) runElementwise(shape, o, ins, boolResult(def.js, out.dtype, def.kind));
   return [out];
 }
 
@@ -32,20 +39,23 @@ export function where(inputs: readonly Tensor[], _attrs: PrimitiveAttrs["where"]
   const [c, a, b] = inputs as [Tensor, Tensor, Tensor];
   const shape = broadcastShapes("where", c.shape, a.shape, b.shape);
   const out = alloc(shape, a.dtype, device);
-  runElementwise(shape, outOperand(out), [broadcastOperand(c, shape), broadcastOperand(a, shape), broadcastOperand(b, shape)], "(x !== 0 ? y : z)");
+  const o = outOperand(out), ins = [broadcastOperand(c, shape), broadcastOperand(a, shape), broadcastOperand(b, shape)];
+  if (!runElementwiseNative("where", null, shape, o, ins)) runElementwise(shape, o, ins, "(x !== 0 ? y : z)");
   return [out];
 }
 
 export function cast(inputs: readonly Tensor[], attrs: PrimitiveAttrs["cast"], device: string): Tensor[] {
   const x = inputs[0]!;
   const out = alloc(x.shape, attrs.dtype, device);
-  runElementwise(x.shape, outOperand(out), [operand(x)], attrs.dtype === "bool" ? "(x !== 0)" : "x");
+  const o = outOperand(out), ins = [operand(x)];
+  if (!runElementwiseNative("convert", null, x.shape, o, ins)) runElementwise(x.shape, o, ins, attrs.dtype === "bool" ? "(x !== 0)" : "x");
   return [out];
 }
 
 export function copy(inputs: readonly Tensor[], _attrs: PrimitiveAttrs["copy"], device: string): Tensor[] {
   const x = inputs[0]!;
   const out = alloc(x.shape, x.dtype, device);
+  if (runElementwiseNative("convert", null, x.shape, outOperand(out), [operand(x)])) return [out];
   // same dtype: move raw values (no widening of half types)
   runElementwise(x.shape, { ...outOperand(out), dtype: "float64" }, [{ ...operand(x), dtype: "float64" }], "x");
   return [out];
@@ -55,6 +65,7 @@ export function assign(inputs: readonly Tensor[], _attrs: PrimitiveAttrs["assign
   const [dst, src] = inputs as [Tensor, Tensor];
   const raw = dst.dtype === src.dtype ? "float64" : null;
   const o = outOperand(dst), s = broadcastOperand(src, dst.shape);
+  if (runElementwiseNative("convert", null, dst.shape, o, [s])) return [dst];
   runElementwise(dst.shape, raw ? { ...o, dtype: raw } : o, [raw ? { ...s, dtype: raw } : s], dst.dtype === "bool" && src.dtype !== "bool" ? "(x !== 0)" : "x");
   return [dst];
 }

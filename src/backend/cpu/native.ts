@@ -9,7 +9,9 @@
  * and FLUXION_NATIVE_BF16=dot|convert force a kernel path (tests); FLUXION_NUM_THREADS
  * sets the initial thread count.
  */
-import type { TypedArray } from "../../tensor/dtype.js";
+import type { DType, TypedArray } from "../../tensor/dtype.js";
+import type { BinaryOpName, UnaryOpName } from "../../ops/elementwise_table.js";
+import type { ReduceOpName } from "../primitives.js";
 
 /** What the compiled addon exports (native/src/addon.cc). */
 interface Addon {
@@ -19,6 +21,11 @@ interface Addon {
   setIsa(name: string): boolean;
   setBf16Mode(mode: string): boolean;
   info(): { isa: string; bf16Dot: boolean; supported: string[]; avx512bf16: boolean; defaultThreads: number };
+  // native/src/binding_ewise.cc: false when the kernels do not handle the op/types
+  elementwise(params: Float64Array, out: TypedArray, a: TypedArray, b: TypedArray | null, c: TypedArray | null): boolean;
+  reduce(params: Float64Array, out: TypedArray, a: TypedArray): boolean;
+  unfold(params: Float64Array, image: TypedArray, cols: TypedArray): boolean;
+  fold(params: Float64Array, cols: TypedArray, image: TypedArray): boolean;
 }
 
 interface NodeProcess {
@@ -187,4 +194,116 @@ export function nativeGemm(
   p[22] = ACT_CODE[epilogue.activation ?? "none"];
   native.gemm(p, a.data, b.data, c.data, bias?.data ?? null);
   return true;
+}
+
+// ---- elementwise, reductions, im2col (native/src/binding_ewise.cc) ---------------------
+
+/** Unary op codes: index = the native enum UnaryOp (native/src/ewise.h); keep in sync. */
+const NATIVE_UNARY_OPS: readonly UnaryOpName[] = [
+  "neg", "abs", "sign", "floor", "ceil", "round", "trunc", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal",
+  "sin", "cos", "tan", "tanh", "sigmoid", "erf", "relu", "leakyRelu", "geluErf", "geluTanh", "silu", "softplus",
+  "clamp", "powScalar", "logicalNot", "isnan", "isfinite", "isinf",
+];
+/** Binary op codes: index = the native enum BinaryOp. */
+const NATIVE_BINARY_OPS: readonly BinaryOpName[] = [
+  "add", "sub", "mul", "div", "pow", "maximum", "minimum", "atan2", "remainder", "eq", "ne", "lt", "le", "gt", "ge",
+  "logicalAnd", "logicalOr", "logicalXor",
+];
+const UNARY_CODE = new Map<string, number>(NATIVE_UNARY_OPS.map((n, i) => [n, i]));
+const BINARY_CODE = new Map<string, number>(NATIVE_BINARY_OPS.map((n, i) => [n, i]));
+const REDUCE_CODE: Record<ReduceOpName, number> = { sum: 0, prod: 1, max: 2, min: 3, argmax: 4, argmin: 5 };
+/** Element type codes (native EType); the half types are raw 16-bit moves only. */
+const ETYPE: Record<DType, number> = { float32: 0, float64: 1, int32: 2, bool: 3, bfloat16: 4, float16: 4 };
+const EW_KIND = { unary: 0, binary: 1, where: 2, convert: 3 } as const;
+const MAX_DIMS = 6;
+
+export type NativeEwKind = keyof typeof EW_KIND;
+
+/** An operand of an elementwise kernel: its array, element offset and dtype. */
+export interface NativeEwOperand {
+  arr: TypedArray;
+  offset: number;
+  dtype: DType;
+}
+
+const ewParams = new Float64Array(44); // slot layout: Elementwise() in native/src/binding_ewise.cc
+
+/**
+ * out = op(ins...) elementwise on the native kernels, in place, over a collapsed `shape`
+ * (at most 6 dims) with per-operand strides (`strides[0]` for out, then the inputs).
+ * "convert" casts/copies in[0] into out. Returns false, writing nothing, when the addon
+ * is missing or does not handle the op on these dtypes (the caller runs TypeScript then).
+ */
+export function nativeElementwise(
+  kind: NativeEwKind, op: string | null, shape: readonly number[], ops: readonly NativeEwOperand[],
+  strides: readonly (readonly number[])[], p0 = 0, p1 = 0,
+): boolean {
+  const native = nativeAddon();
+  const nd = shape.length;
+  if (!native || nd > MAX_DIMS) return false;
+  const code = kind === "unary" ? UNARY_CODE.get(op!) : kind === "binary" ? BINARY_CODE.get(op!) : 0;
+  if (code === undefined) return false;
+  const p = ewParams;
+  p[0] = EW_KIND[kind]; p[1] = code; p[2] = nd; p[3] = p0; p[4] = p1; p[5] = ops.length - 1;
+  for (let k = 0; k < ops.length; k++) {
+    const o = ops[k]!, s = strides[k]!;
+    p[6 + 2 * k] = ETYPE[o.dtype];
+    p[7 + 2 * k] = o.offset;
+    for (let d = 0; d < nd; d++) p[20 + 6 * k + d] = s[d]!;
+  }
+  for (let d = 0; d < nd; d++) p[14 + d] = shape[d]!;
+  return native.elementwise(p, ops[0]!.arr, ops[1]!.arr, ops[2]?.arr ?? null, ops[3]?.arr ?? null);
+}
+
+const reduceParams = new Float64Array(19); // slot layout: Reduce() in native/src/binding_ewise.cc
+
+/**
+ * out[k] = op over j < R of a[offset + base(k) + j * runStride], for k over the `kept`
+ * sizes/strides (out contiguous over them); float64 accumulation. False when not handled.
+ */
+export function nativeReduce(
+  op: ReduceOpName, inDtype: DType, outDtype: DType, kept: readonly number[], keptStrides: readonly number[],
+  out: TypedArray, a: TypedArray, offset: number, R: number, runStride: number,
+): boolean {
+  const native = nativeAddon();
+  const nd = kept.length;
+  if (!native || nd > MAX_DIMS) return false;
+  const p = reduceParams;
+  p[0] = REDUCE_CODE[op]; p[1] = ETYPE[inDtype]; p[2] = ETYPE[outDtype]; p[3] = nd; p[4] = offset; p[5] = R; p[6] = runStride;
+  for (let d = 0; d < nd; d++) {
+    p[7 + d] = kept[d]!;
+    p[13 + d] = keptStrides[d]!;
+  }
+  return native.reduce(p, out, a);
+}
+
+/** Geometry of unfold/fold: [N, C, H, W] images, kernel, stride, padding, dilation, output size. */
+export interface Im2colGeometry {
+  N: number; C: number; H: number; W: number;
+  kernel: readonly [number, number]; stride: readonly [number, number];
+  padding: readonly [number, number]; dilation: readonly [number, number];
+  oh: number; ow: number;
+}
+
+const im2colParams = new Float64Array(16);
+
+function im2col(fn: "unfold" | "fold", dtype: DType, g: Im2colGeometry, src: TypedArray, srcOffset: number, dst: TypedArray): boolean {
+  const native = nativeAddon();
+  if (!native || (dtype !== "float32" && dtype !== "float64")) return false;
+  const p = im2colParams;
+  p[0] = ETYPE[dtype]; p[1] = g.N; p[2] = g.C; p[3] = g.H; p[4] = g.W;
+  p[5] = g.kernel[0]; p[6] = g.kernel[1]; p[7] = g.stride[0]; p[8] = g.stride[1];
+  p[9] = g.padding[0]; p[10] = g.padding[1]; p[11] = g.dilation[0]; p[12] = g.dilation[1];
+  p[13] = g.oh; p[14] = g.ow; p[15] = srcOffset;
+  return native[fn](p, src, dst);
+}
+
+/** im2col of a contiguous image (from `offset`) into contiguous zeroed/any `cols`; false when not handled. */
+export function nativeUnfold(dtype: DType, g: Im2colGeometry, image: TypedArray, offset: number, cols: TypedArray): boolean {
+  return im2col("unfold", dtype, g, image, offset, cols);
+}
+
+/** col2im: sums contiguous `cols` (from `offset`) into the zero-filled contiguous `image`. */
+export function nativeFold(dtype: DType, g: Im2colGeometry, cols: TypedArray, offset: number, image: TypedArray): boolean {
+  return im2col("fold", dtype, g, cols, offset, image);
 }

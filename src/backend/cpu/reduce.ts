@@ -2,6 +2,8 @@
  * CPU reductions and scans. The reduced dims are merged into one strided run (copying the
  * input first when they cannot be merged), so each kernel is a loop over kept positions
  * with an inner loop over the run. Accumulation is in float64 (JS numbers).
+ * Reductions go to the native kernels (./native.ts) when the addon is loaded and handles
+ * the dtypes; the generated loops here are the fallback and the reference.
  */
 import type { DType } from "../../tensor/dtype.js";
 import { Tensor } from "../../tensor/tensor.js";
@@ -9,6 +11,7 @@ import type { PrimitiveAttrs, ReduceOpName } from "../primitives.js";
 import { collapseDims } from "./loops.js";
 import { alloc } from "./util.js";
 import { copy } from "./elementwise.js";
+import { nativeReduce } from "./native.js";
 import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBFloat16Bits, float32ToFloat16Bits } from "../../tensor/half.js";
 
 const H = { bf2f: bfloat16BitsToFloat32, h2f: float16BitsToFloat32, f2bf: float32ToBFloat16Bits, f2h: float32ToFloat16Bits };
@@ -137,7 +140,17 @@ function splitRun(x: Tensor, axes: readonly number[], device: string): { x: Tens
   return { x, kept: kept.shape, keptStrides: kept.strides[0]!, R: red.shape[0] ?? 1, rs: red.strides[0]?.[0] ?? 0 };
 }
 
+/** Reduction: the native kernels where they apply, the TypeScript reference otherwise. */
 export function reduce(inputs: readonly Tensor[], attrs: PrimitiveAttrs["reduce"], device: string): Tensor[] {
+  return reduceImpl(inputs, attrs, device, true);
+}
+
+/** The TypeScript kernel: every dtype; the reference for the native reductions. */
+export function reduceReference(inputs: readonly Tensor[], attrs: PrimitiveAttrs["reduce"], device: string): Tensor[] {
+  return reduceImpl(inputs, attrs, device, false);
+}
+
+function reduceImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["reduce"], device: string, allowNative: boolean): Tensor[] {
   const x0 = inputs[0]!;
   // dims past the last name nothing (a 0-d tensor's dim 0): reducing over them is a copy
   const axes = attrs.axes.filter((a) => a < x0.ndim).sort((a, b) => a - b);
@@ -147,6 +160,8 @@ export function reduce(inputs: readonly Tensor[], attrs: PrimitiveAttrs["reduce"
   const out = alloc(outShape, outD, device);
   if (out.numel() === 0) return [out];
   const { x, kept, keptStrides, R, rs } = splitRun(x0, axes, device);
+  // tiny reductions stay in TypeScript: the call into the addon would cost more
+  if (allowNative && out.numel() * Math.max(R, 1) >= 48 && nativeReduce(attrs.op, x.dtype, outD, kept, keptStrides, out.storage.data, x.storage.data, x.offset, R, rs)) return [out];
   const nk = kept.length;
   const shape = nk > 0 && keptStrides[nk - 1] === 1 && rs > 1 && kept[nk - 1]! >= 4 ? "outer" : "inner";
   compileReduce(attrs.op, x.dtype, outD, shape)(kept, out.storage.data, x.storage.data, keptStrides, x.offset, R, rs);

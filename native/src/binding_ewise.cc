@@ -1,0 +1,210 @@
+// The N-API binding of the elementwise, reduction and im2col kernels: argument checking
+// and marshalling only. Each call takes a Float64Array of parameters (slot layouts below,
+// mirrored in src/backend/cpu/native.ts) and the typed arrays, read and written in place.
+// Calls answer false when the kernels do not handle the op/type combination (the caller
+// then runs its TypeScript kernel); malformed arguments throw.
+#include <cmath>
+
+#include "binding_util.h"
+#include "ewise.h"
+#include "thread_pool.h"
+
+namespace fluxion {
+
+namespace {
+
+using binding::Throw;
+
+// ---- what the kernels support (independent of the ISA) ------------------------------
+
+bool unary_pred(int op) {
+  return op == (int)UnaryOp::logical_not || op == (int)UnaryOp::isnan || op == (int)UnaryOp::isfinite || op == (int)UnaryOp::isinf;
+}
+bool math_type(EType t) { return t == EType::f32 || t == EType::f64 || t == EType::i32 || t == EType::u8; }
+
+}  // namespace
+
+bool ew_supported(const EwArgs& g) {
+  switch (g.kind) {
+    case EwKind::unary:
+      return g.op >= 0 && g.op < (int)UnaryOp::count && math_type(g.in[0].type) &&
+             g.out.type == (unary_pred(g.op) ? EType::u8 : g.in[0].type);
+    case EwKind::binary:
+      // int32 pow overflows to ToInt32 of a huge float64 whose low bits differ between
+      // libm and V8's Math.pow: left to TypeScript
+      if (g.op == (int)BinaryOp::pow && g.in[0].type == EType::i32) return false;
+      return g.op >= 0 && g.op < (int)BinaryOp::count && math_type(g.in[0].type) && g.in[1].type == g.in[0].type &&
+             g.out.type == (g.op >= (int)BinaryOp::eq ? EType::u8 : g.in[0].type);
+    case EwKind::where:
+      return g.in[0].type == EType::u8 && g.in[1].type == g.out.type && g.in[2].type == g.out.type;
+    case EwKind::convert:
+      return g.in[0].type == g.out.type || (math_type(g.in[0].type) && math_type(g.out.type));
+  }
+  return false;
+}
+
+bool reduce_supported(const ReduceArgs& r) {
+  if ((int)r.op < 0 || (int)r.op > 5) return false;
+  const bool arg = r.op == ReduceOp::argmax || r.op == ReduceOp::argmin;
+  if (r.in != EType::f32 && r.in != EType::f64 && r.in != EType::i32) return false;
+  return r.out == (arg ? EType::i32 : r.in);
+}
+
+namespace {
+
+napi_typedarray_type array_type(EType t) {
+  switch (t) {
+    case EType::f32: return napi_float32_array;
+    case EType::f64: return napi_float64_array;
+    case EType::i32: return napi_int32_array;
+    case EType::u8: return napi_uint8_array;
+    default: return napi_uint16_array;
+  }
+}
+size_t elem_size(EType t) { return t == EType::f64 ? 8 : t == EType::u16 ? 2 : t == EType::u8 ? 1 : 4; }
+
+bool etype_of(double code, EType* t) {
+  if (!(code >= 0 && code <= 4) || code != std::floor(code)) return false;
+  *t = (EType)(int)code;
+  return true;
+}
+
+// Resolves argument `i` as a typed array of type t; ptr points at element `offset`, after
+// checking that offset + the strided extent stays inside it.
+bool bind_operand(const Napi::CallbackInfo& info, size_t i, EType t, long offset, int ndim, const long* shape, const long* stride, char** ptr) {
+  napi_typedarray_type at;
+  void* data;
+  size_t len;
+  if (!binding::typed_array_info(info.Env(), info[i], &at, &data, &len) || at != array_type(t)) return false;
+  if (!binding::strided_in_bounds(len, offset, ndim, shape, stride)) return false;
+  *ptr = (char*)data + offset * (long)elem_size(t);
+  return true;
+}
+
+// elementwise(params, out, a, b, c) -> boolean. Slots:
+//   0 kind, 1 op, 2 ndim, 3 p0, 4 p1, 5 number of inputs,
+//   6 + 2k, 7 + 2k: type and element offset of operand k (0 out, 1..3 inputs),
+//   14..19 shape, 20 + 6k .. 25 + 6k: strides of operand k.
+constexpr size_t kEwSlots = 44;
+
+Napi::Value Elementwise(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const double* p = binding::params_of(info, 0, kEwSlots);
+  if (!p) return Throw(env, "elementwise(params, out, a, b, c) expects a Float64Array of parameters");
+  EwArgs g{};
+  g.kind = (EwKind)(int)p[0];
+  g.op = (int)p[1];
+  g.ndim = (int)p[2];
+  g.p0 = p[3];
+  g.p1 = p[4];
+  const int nin = (int)p[5];
+  if (p[0] < 0 || p[0] > 3 || g.ndim < 0 || g.ndim > kMaxDims || nin < 1 || nin > 3 || (int)info.Length() < 1 + 1 + nin)
+    return Throw(env, "elementwise: bad kind, rank or operand count");
+  const int want = g.kind == EwKind::binary ? 2 : g.kind == EwKind::where ? 3 : 1;
+  if (nin != want) return Throw(env, "elementwise: wrong number of inputs for the kind");
+  for (int d = 0; d < g.ndim; d++) {
+    g.shape[d] = (long)p[14 + d];
+    if (g.shape[d] < 0) return Throw(env, "elementwise: negative size");
+  }
+  EwOperand* ops[4] = {&g.out, &g.in[0], &g.in[1], &g.in[2]};
+  long offs[4];
+  for (int k = 0; k <= nin; k++) {
+    if (!etype_of(p[6 + 2 * k], &ops[k]->type)) return Throw(env, "elementwise: unknown type code");
+    offs[k] = (long)p[7 + 2 * k];
+    for (int d = 0; d < g.ndim; d++) ops[k]->stride[d] = (long)p[20 + 6 * k + d];
+  }
+  if (!ew_supported(g)) return Napi::Boolean::New(env, false);
+  for (int k = 0; k <= nin; k++) {
+    if (!bind_operand(info, 1 + k, ops[k]->type, offs[k], g.ndim, g.shape, ops[k]->stride, &ops[k]->data))
+      return Throw(env, "elementwise: operand " + std::to_string(k) + " is not a typed array of its type or its strides reach outside it");
+  }
+  g.threads = num_threads();
+  elementwise(g);
+  return Napi::Boolean::New(env, true);
+}
+
+// reduce(params, out, a) -> boolean. Slots: 0 op, 1 in type, 2 out type, 3 ndim,
+// 4 offset of a, 5 R, 6 run stride, 7..12 kept sizes, 13..18 kept strides.
+constexpr size_t kReduceSlots = 19;
+
+Napi::Value Reduce(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const double* p = binding::params_of(info, 0, kReduceSlots);
+  if (!p || info.Length() < 3) return Throw(env, "reduce(params, out, a) expects a Float64Array of parameters and two typed arrays");
+  ReduceArgs r{};
+  r.op = (ReduceOp)(int)p[0];
+  if (!etype_of(p[1], &r.in) || !etype_of(p[2], &r.out)) return Throw(env, "reduce: unknown type code");
+  r.ndim = (int)p[3];
+  if (r.ndim < 0 || r.ndim > kMaxDims) return Throw(env, "reduce: bad rank");
+  if (!reduce_supported(r)) return Napi::Boolean::New(env, false);
+  r.R = (long)p[5];
+  r.rs = (long)p[6];
+  long nout = 1;
+  long dims[kMaxDims + 1], strides[kMaxDims + 1];
+  for (int d = 0; d < r.ndim; d++) {
+    r.kept[d] = dims[d] = (long)p[7 + d];
+    r.kept_stride[d] = strides[d] = (long)p[13 + d];
+    if (r.kept[d] < 0) return Throw(env, "reduce: negative size");
+    nout *= r.kept[d];
+  }
+  if (r.R < 0) return Throw(env, "reduce: negative run length");
+  dims[r.ndim] = r.R;
+  strides[r.ndim] = r.rs;
+  char* a;
+  char* o;
+  const long one = nout, unit = 1;
+  if (!bind_operand(info, 2, r.in, (long)p[4], r.ndim + 1, dims, strides, &a) ||
+      !bind_operand(info, 1, r.out, 0, 1, &one, &unit, &o))
+    return Throw(env, "reduce: an operand is not a typed array of its type or is too short");
+  r.a = a;
+  r.o = o;
+  r.threads = num_threads();
+  reduce(r);
+  return Napi::Boolean::New(env, true);
+}
+
+// unfold(params, image, cols) / fold(params, cols, image) -> boolean. Slots: 0 type,
+// 1..14 N C H W kh kw sh sw ph pw dh dw oh ow, 15 source element offset. Both contiguous.
+constexpr size_t kIm2colSlots = 16;
+
+Napi::Value Im2col(const Napi::CallbackInfo& info, bool is_fold) {
+  Napi::Env env = info.Env();
+  const double* p = binding::params_of(info, 0, kIm2colSlots);
+  if (!p || info.Length() < 3) return Throw(env, "unfold/fold(params, src, dst) expects a Float64Array of parameters and two typed arrays");
+  Im2colArgs a{};
+  if (!etype_of(p[0], &a.type)) return Throw(env, "unfold/fold: unknown type code");
+  if (a.type != EType::f32 && a.type != EType::f64) return Napi::Boolean::New(env, false);
+  long* f[14] = {&a.N, &a.C, &a.H, &a.W, &a.kh, &a.kw, &a.sh, &a.sw, &a.ph, &a.pw, &a.dh, &a.dw, &a.oh, &a.ow};
+  for (int i = 0; i < 14; i++) {
+    *f[i] = (long)p[1 + i];
+    if (*f[i] < 0) return Throw(env, "unfold/fold: negative size");
+  }
+  if (a.kh < 1 || a.kw < 1 || a.sh < 1 || a.sw < 1 || a.dh < 1 || a.dw < 1) return Throw(env, "unfold/fold: kernel, stride and dilation must be positive");
+  const long img = a.N * a.C * a.H * a.W, cols = a.N * a.C * a.kh * a.kw * a.oh * a.ow;
+  // every index the loops form lies inside the image: they clip to [0, H) x [0, W)
+  const long src_n = is_fold ? cols : img, dst_n = is_fold ? img : cols, unit = 1;
+  char* src;
+  char* dst;
+  if (!bind_operand(info, 1, a.type, (long)p[15], 1, &src_n, &unit, &src) || !bind_operand(info, 2, a.type, 0, 1, &dst_n, &unit, &dst))
+    return Throw(env, "unfold/fold: an operand is not a typed array of the type or is too short");
+  a.src = src;
+  a.dst = dst;
+  a.threads = num_threads();
+  if (is_fold) fold(a);
+  else unfold(a);
+  return Napi::Boolean::New(env, true);
+}
+
+Napi::Value Unfold(const Napi::CallbackInfo& info) { return Im2col(info, false); }
+Napi::Value Fold(const Napi::CallbackInfo& info) { return Im2col(info, true); }
+
+}  // namespace
+
+void register_ewise(Napi::Env env, Napi::Object exports) {
+  exports.Set("elementwise", Napi::Function::New(env, Elementwise, "elementwise"));
+  exports.Set("reduce", Napi::Function::New(env, Reduce, "reduce"));
+  exports.Set("unfold", Napi::Function::New(env, Unfold, "unfold"));
+  exports.Set("fold", Napi::Function::New(env, Fold, "fold"));
+}
+
+}  // namespace fluxion

@@ -1,0 +1,95 @@
+// The interface of the non-GEMM kernels (elementwise, reductions, im2col/col2im) shared
+// by the binding and the per-ISA translation units (ewise_<isa>.cc). Operands are
+// addressed by element strides over a shape that the caller has already collapsed (dims
+// contiguous for every operand merged, size-1 dims dropped), so one loop shape covers
+// contiguous, broadcast (stride 0) and transposed operands alike.
+//
+// Semantics follow the TypeScript kernels exactly (src/ops/elementwise_table.ts): every op
+// computes what JavaScript computes in float64 and rounds once to the output dtype, except
+// where computing in float32 is provably identical (a single add/sub/mul/div/sqrt, compares).
+#pragma once
+
+#include <cstdint>
+
+namespace fluxion {
+
+// Element types as stored; u16 (bfloat16/float16 bits) is only moved, never computed on.
+enum class EType : int { f32 = 0, f64 = 1, i32 = 2, u8 = 3, u16 = 4 };
+constexpr int kMaxDims = 6;
+
+// Op codes, in the order of the name lists in src/backend/cpu/native.ts (keep in sync).
+enum class UnaryOp : int {
+  neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal,
+  sin, cos, tan, tanh, sigmoid, erf, relu, leaky_relu, gelu_erf, gelu_tanh, silu, softplus,
+  clamp, pow_scalar, logical_not, isnan, isfinite, isinf, count
+};
+enum class BinaryOp : int {
+  add, sub, mul, div, pow, maximum, minimum, atan2, remainder, eq, ne, lt, le, gt, ge,
+  logical_and, logical_or, logical_xor, count
+};
+// unary/binary: math ops; where(c, a, b); convert: out = in[0] converted to out's type
+// (cast, copy and assign; a plain move when the types are equal).
+enum class EwKind : int { unary = 0, binary = 1, where = 2, convert = 3 };
+
+struct EwOperand {
+  char* data;               // at the operand's element offset
+  EType type;
+  long stride[kMaxDims];    // in elements, over EwArgs::shape
+};
+
+struct EwArgs {
+  EwKind kind;
+  int op;
+  int ndim;                 // 0..kMaxDims (0: one element)
+  long shape[kMaxDims];
+  EwOperand out, in[3];
+  double p0, p1;            // unary params (leakyRelu slope, clamp bounds, ...)
+  int threads;
+};
+
+enum class ReduceOp : int { sum = 0, prod = 1, max = 2, min = 3, argmax = 4, argmin = 5 };
+
+// out[k] = reduce over j < R of a[base(k) + j * rs], for k over the kept dims (out is
+// contiguous over them; base(k) = sum kept_idx[d] * kept_stride[d]). Accumulates in float64.
+struct ReduceArgs {
+  ReduceOp op;
+  EType in, out;            // in: f32/f64/i32; out: in's type, or i32 for argmax/argmin
+  int ndim;
+  long kept[kMaxDims], kept_stride[kMaxDims];
+  const char* a;
+  long R, rs;
+  char* o;
+  int threads;
+};
+
+// im2col / col2im over a contiguous [N, C, H, W] image and [N, C*kh*kw, oh*ow] columns.
+struct Im2colArgs {
+  EType type;               // f32 or f64
+  long N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow;
+  const char* src;
+  char* dst;                // fold: must hold zeros (it accumulates)
+  int threads;
+};
+
+// Whether the kernels handle this op on these types (the binding checks before calling).
+bool ew_supported(const EwArgs& g);
+bool reduce_supported(const ReduceArgs& r);
+
+// One entry per instruction set, each in its own translation unit with that ISA's flags.
+#define FLUXION_DECLARE_EWISE(isa)         \
+  void elementwise_##isa(const EwArgs& g); \
+  void reduce_##isa(const ReduceArgs& r);  \
+  void unfold_##isa(const Im2colArgs& a);  \
+  void fold_##isa(const Im2colArgs& a);
+FLUXION_DECLARE_EWISE(portable)
+FLUXION_DECLARE_EWISE(avx2)
+FLUXION_DECLARE_EWISE(avx512)
+#undef FLUXION_DECLARE_EWISE
+
+// The active ISA's entries (isa.cc).
+void elementwise(const EwArgs& g);
+void reduce(const ReduceArgs& r);
+void unfold(const Im2colArgs& a);
+void fold(const Im2colArgs& a);
+
+}  // namespace fluxion

@@ -1,0 +1,25 @@
+// Elementwise, reduction and im2col kernels for the avx512 path: the shared sources
+// (ewise_ops.inc, ewise_driver.inc, reduce.inc, im2col.inc) compiled under this
+// translation unit's flags, so the compiler vectorises their loops for the ISA.
+// Compiled with the AVX-512 F/BW/DQ/VL flags; only called when the CPU has them.
+#include <type_traits>
+
+#include "ewise.h"
+#include "kernel_prelude.h"
+
+namespace fluxion {
+namespace {
+
+#include "ewise_ops.inc"
+#include "ewise_driver.inc"
+#include "reduce.inc"
+#include "im2col.inc"
+
+}  // namespace
+
+void elementwise_avx512(const EwArgs& g) { elementwise_impl(g); }
+void reduce_avx512(const ReduceArgs& r) { reduce_impl(r); }
+void unfold_avx512(const Im2colArgs& a) { unfold_impl(a); }
+void fold_avx512(const Im2colArgs& a) { fold_impl(a); }
+
+}  // namespace fluxion

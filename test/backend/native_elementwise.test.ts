@@ -1,0 +1,304 @@
+/**
+ * The native elementwise kernels (unary, binary, where, convert = cast/copy/assign) against
+ * the generated TypeScript loops they replace (runElementwise), on every instruction-set
+ * path this CPU supports: contiguous, scalar-, row- and column-broadcast, transposed and
+ * general strided layouts with offsets, sizes around the vector widths and past the
+ * threading threshold, special values (NaN, ±inf, ±0, denormals, int32 extremes), and
+ * each dtype the kernels handle (float32, float64, int32, bool; half types only move).
+ *
+ * Tolerances: ops that are a single IEEE operation (or compares, selects, moves) must be
+ * bit-identical (NaN matching NaN). Ops calling libm (exp, log, tanh, erf, pow, ...) use
+ * the C library where the reference uses V8's Math; both are within an ulp or so of the
+ * exact result, so they may differ by a few ulps: 4 ulps of the output dtype, 16 for
+ * float64 erf-based ops (the reference's erf is accurate to a few float64 ulps itself).
+ * Skipped when the addon is not built (CI builds it; native_loader.test.ts checks that).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { arrayFor, type DType, type TypedArray } from "../../src/tensor/dtype.js";
+import { BINARY_OPS, UNARY_OPS, type BinaryOpName, type UnaryOpName } from "../../src/ops/elementwise_table.js";
+import { runElementwise, runElementwiseNative, type Operand } from "../../src/backend/cpu/loops.js";
+import { nativeStatus, setNativeIsa } from "../../src/backend/cpu/native.js";
+import { tensor } from "../../src/index.js";
+import { float32ToBFloat16Bits, float32ToFloat16Bits } from "../../src/tensor/half.js";
+
+const status = nativeStatus();
+const skip = status.active ? false : `native addon not loaded: ${status.reason}`;
+const isas = status.supportedIsas as ("portable" | "avx2" | "avx512")[];
+
+// ---- value generation ---------------------------------------------------------------
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    return s / 4294967296;
+  };
+}
+
+const FLOAT_SPECIALS = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 0.5, -0.5, 2.5, -2.5, 1e-40, -3e-39, 1e30, -1e30, 88.8, -104, 710, 3.4e38];
+const INT_SPECIALS = [0, 1, -1, 2147483647, -2147483648, 65536, -65536, 46341, 7];
+
+function values(n: number, dtype: DType, seed: number): TypedArray {
+  const r = rng(seed), a = arrayFor(dtype, n);
+  for (let i = 0; i < n; i++) {
+    const u = r();
+    if (dtype === "bool") a[i] = u < 0.5 ? 1 : 0;
+    else if (dtype === "int32") a[i] = u < 0.1 ? INT_SPECIALS[Math.floor(r() * INT_SPECIALS.length)]! : Math.floor((r() - 0.5) * 200);
+    else if (u < 0.08) a[i] = FLOAT_SPECIALS[Math.floor(r() * FLOAT_SPECIALS.length)]!;
+    else if (u < 0.6) a[i] = (r() - 0.5) * 8;
+    else if (u < 0.8) a[i] = (r() - 0.5) * 100;
+    else a[i] = Math.round((r() - 0.5) * 10) / 2; // exact halves: ties for round, equal operands
+  }
+  // half types: valid encodings of those values (canonical NaN, as every kernel writes)
+  if (dtype === "bfloat16" || dtype === "float16") {
+    const enc = dtype === "bfloat16" ? float32ToBFloat16Bits : float32ToFloat16Bits;
+    const f = values(n, "float32", seed);
+    for (let i = 0; i < n; i++) a[i] = enc(f[i]!);
+  }
+  return a;
+}
+
+// ---- comparison ---------------------------------------------------------------------
+
+/** Distance in units of the last place of `dtype` between two finite numbers. */
+function ulps(a: number, b: number, dtype: DType): number {
+  if (a === b) return 0;
+  const mant = dtype === "float32" ? 23 : 52, minExp = dtype === "float32" ? -126 : -1022;
+  const e = Math.max(Math.floor(Math.log2(Math.max(Math.abs(a), Math.abs(b)))), minExp);
+  return Math.abs(a - b) / 2 ** (e - mant);
+}
+
+function compare(got: TypedArray, want: TypedArray, dtype: DType, maxUlps: number, msg: string): void {
+  for (let i = 0; i < want.length; i++) {
+    const g = got[i]!, w = want[i]!;
+    if (Object.is(g, w) || (g !== g && w !== w)) continue;
+    if (maxUlps > 0 && Number.isFinite(g) && Number.isFinite(w) && ulps(g, w, dtype) <= maxUlps) continue;
+    // float64 compositions like 1 + erf(x) cancel, magnifying an ulp of libm into many
+    // ulps of a small result; the absolute error stays at float64 precision
+    if (maxUlps > 0 && dtype === "float64" && Math.abs(g - w) <= 4e-15) continue;
+    assert.fail(`${msg}: element ${i}: native ${g}, reference ${w}`);
+  }
+}
+
+// ops whose value comes from libm (may differ from V8's Math by an ulp or so)
+const LIBM_UNARY = new Set<UnaryOpName>(["exp", "log", "log1p", "expm1", "sin", "cos", "tan", "tanh", "sigmoid", "erf", "geluErf", "geluTanh", "silu", "softplus", "powScalar"]);
+const LIBM_BINARY = new Set<BinaryOpName>(["pow", "atan2"]);
+
+// ---- layouts ------------------------------------------------------------------------
+
+interface Layout {
+  name: string;
+  shape: number[];
+  /** Per input: [strides, offset, storage size]. */
+  ins: [number[], number, number][];
+  out?: [number[], number, number];
+}
+
+function contiguousStrides(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let d = shape.length - 1; d >= 0; d--) { s[d] = acc; acc *= shape[d]!; }
+  return s;
+}
+
+function layouts(nin: number): Layout[] {
+  const L: Layout[] = [];
+  const same = (shape: number[], strides: number[], off: number, size: number): [number[], number, number][] =>
+    Array.from({ length: nin }, () => [strides, off, size]);
+  for (const n of [48, 61, 64, 127, 1000, 70001]) L.push({ name: `contiguous [${n}]`, shape: [n], ins: same([n], [1], 0, n) });
+  const M = 37, N = 53;
+  L.push({ name: "2-d contiguous", shape: [M, N], ins: same([M, N], [N, 1], 0, M * N) });
+  L.push({ name: "transposed", shape: [M, N], ins: same([M, N], [1, M], 0, M * N) });
+  L.push({ name: "strided with offset", shape: [5, 7, 9], ins: same([5, 7, 9], [140, 18, 2], 3, 5 * 140) });
+  if (nin >= 2) {
+    // the last input broadcast in the layouts training hits
+    const bcast = (name: string, strides: number[], size: number, big = M): Layout => ({
+      name, shape: [big, N],
+      ins: [...Array.from({ length: nin - 1 }, (): [number[], number, number] => [[N, 1], 0, big * N]), [strides, 0, size]],
+    });
+    L.push(bcast("scalar broadcast", [0, 0], 1));
+    L.push(bcast("row broadcast [M,N] + [N]", [0, 1], N));
+    L.push(bcast("column broadcast [M,N] + [M,1]", [1, 0], M));
+    L.push(bcast("large scalar broadcast", [0, 0], 1, 1300));
+    const first: Layout = { name: "first operand scalar", shape: [M, N], ins: same([M, N], [N, 1], 0, M * N) };
+    first.ins[0] = [[0, 0], 2, 3];
+    L.push(first);
+  }
+  const so: Layout = { name: "strided output", shape: [M, N], ins: same([M, N], [N, 1], 0, M * N), out: [[1, M + 2], 1, N * (M + 2) + 1] };
+  L.push(so);
+  L.push({ name: "0-d broadcast to 64", shape: [4, 16], ins: same([4, 16], [0, 0], 0, 1) });
+  return L;
+}
+
+function operandsFor(layout: Layout, inDtypes: readonly DType[], outDtype: DType, seed: number): { ins: Operand[]; out: () => Operand } {
+  const ins = layout.ins.map(([strides, offset, size], k) => ({ arr: values(size, inDtypes[k]!, seed * 7 + k), strides, offset, dtype: inDtypes[k]! }));
+  const [ostr, ooff, osize] = layout.out ?? [contiguousStrides(layout.shape), 0, layout.shape.reduce((x, y) => x * y, 1)];
+  // both outputs start from the same (nonzero) contents, so untouched elements compare too
+  const init = values(osize, outDtype, seed * 13);
+  return { ins, out: () => ({ arr: init.slice(), strides: ostr, offset: ooff, dtype: outDtype }) };
+}
+
+/** Runs native and reference on identical operands; returns [native, reference] outputs. */
+function runBoth(kind: "unary" | "binary" | "where" | "convert", op: string | null, expr: string, layout: Layout, inDtypes: DType[], outDtype: DType, params: number[], seed: number): [TypedArray, TypedArray] {
+  const { ins, out } = operandsFor(layout, inDtypes, outDtype, seed);
+  const got = out(), want = out();
+  assert.ok(runElementwiseNative(kind, op, layout.shape, got, ins, params), `native declined ${kind} ${op} ${inDtypes}`);
+  runElementwise(layout.shape, want, ins, expr, params);
+  return [got.arr, want.arr];
+}
+
+function boolExpr(expr: string, outDtype: DType, kind: string): string {
+  return outDtype === "bool" && kind !== "predicate" ? `((${expr}) !== 0)` : expr;
+}
+
+const UNARY_PARAMS: Partial<Record<UnaryOpName, number[][]>> = {
+  leakyRelu: [[0.01], [-2.5]],
+  softplus: [[1, 20], [2.5, 3]],
+  clamp: [[-1.5, 2.25], [0, Infinity], [-Infinity, 0.1], [3, -3]],
+  powScalar: [[2], [0.5], [-0.5], [3], [-1], [0.3], [0]],
+};
+
+function withIsa(isa: "portable" | "avx2" | "avx512", fn: () => void): void {
+  assert.ok(setNativeIsa(isa));
+  try {
+    fn();
+  } finally {
+    setNativeIsa("auto");
+  }
+}
+
+for (const isa of isas) {
+  test(`native unary ops (${isa}) match the TypeScript loops on every layout, float32/float64/int32/bool`, { skip }, () => {
+    withIsa(isa, () => {
+      let seed = 1;
+      for (const [name, def] of Object.entries(UNARY_OPS) as [UnaryOpName, (typeof UNARY_OPS)[UnaryOpName]][]) {
+        // integer/bool inputs reach "float" ops only after promotion by the op layer
+        const dtypes: DType[] = def.kind === "float" ? ["float32", "float64"] : ["float32", "float64", "int32", "bool"];
+        for (const dt of dtypes) {
+          const outD: DType = def.kind === "predicate" ? "bool" : dt;
+          for (const params of UNARY_PARAMS[name] ?? [[]]) {
+            for (const layout of layouts(1)) {
+              const [got, want] = runBoth("unary", name, boolExpr(def.js, outD, def.kind), layout, [dt], outD, params, seed++);
+              const tol = LIBM_UNARY.has(name) ? ((name === "erf" || name === "geluErf") && dt === "float64" ? 16 : 4) : 0;
+              compare(got, want, outD, dt === "int32" ? 0 : tol, `${isa} ${name}(${params}) ${dt} ${layout.name}`);
+            }
+          }
+        }
+      }
+    });
+  });
+
+  test(`native binary ops (${isa}) match the TypeScript loops incl. broadcasts, float32/float64/int32/bool`, { skip }, () => {
+    withIsa(isa, () => {
+      let seed = 1000;
+      for (const [name, def] of Object.entries(BINARY_OPS) as [BinaryOpName, (typeof BINARY_OPS)[BinaryOpName]][]) {
+        // int32 pow overflows into ToInt32 of a huge float64 whose last bits libm and V8
+        // disagree on: the kernels decline it (TypeScript runs)
+        const dtypes: DType[] = def.kind === "float" ? ["float32", "float64"] : name === "pow" ? ["float32", "float64", "bool"] : ["float32", "float64", "int32", "bool"];
+        for (const dt of dtypes) {
+          const outD: DType = def.kind === "predicate" ? "bool" : dt;
+          for (const layout of layouts(2)) {
+            const [got, want] = runBoth("binary", name, boolExpr(def.js, outD, def.kind), layout, [dt, dt], outD, [], seed++);
+            compare(got, want, outD, LIBM_BINARY.has(name) ? 4 : 0, `${isa} ${name} ${dt} ${layout.name}`);
+          }
+        }
+      }
+    });
+  });
+
+  test(`native where, casts and copies (${isa}) match the TypeScript loops`, { skip }, () => {
+    withIsa(isa, () => {
+      let seed = 5000;
+      for (const dt of ["float32", "float64", "int32", "bool", "bfloat16", "float16"] as DType[]) {
+        for (const layout of layouts(3)) {
+          const [got, want] = runBoth("where", null, "(x !== 0 ? y : z)", layout, ["bool", dt, dt], dt, [], seed++);
+          compare(got, want, dt, 0, `${isa} where ${dt} ${layout.name}`);
+        }
+        // copy/assign of one dtype: raw moves (the reference moves values as float64)
+        for (const layout of layouts(1)) {
+          const { ins, out } = operandsFor(layout, [dt], dt, seed++);
+          const got = out(), want = out();
+          assert.ok(runElementwiseNative("convert", null, layout.shape, got, ins));
+          runElementwise(layout.shape, { ...want, dtype: "float64" }, [{ ...ins[0]!, dtype: "float64" }], "x");
+          compare(got.arr, want.arr, dt, 0, `${isa} copy ${dt} ${layout.name}`);
+        }
+      }
+      const math: DType[] = ["float32", "float64", "int32", "bool"];
+      for (const from of math) {
+        for (const to of math) {
+          if (from === to) continue;
+          for (const layout of layouts(1)) {
+            const [got, want] = runBoth("convert", null, to === "bool" ? "(x !== 0)" : "x", layout, [from], to, [], seed++);
+            compare(got, want, to, 0, `${isa} cast ${from} -> ${to} ${layout.name}`);
+          }
+        }
+      }
+    });
+  });
+}
+
+test("the native kernels decline what they do not handle, so the TypeScript loops run", { skip }, () => {
+  const shape = [64];
+  const op = (dtype: DType): Operand => ({ arr: arrayFor(dtype, 64), strides: [1], offset: 0, dtype });
+  // half types are computed in TypeScript (widened), and converted there
+  assert.equal(runElementwiseNative("unary", "exp", shape, op("bfloat16"), [op("bfloat16")]), false);
+  assert.equal(runElementwiseNative("convert", null, shape, op("float16"), [op("bfloat16")]), false);
+  assert.equal(runElementwiseNative("convert", null, shape, op("float32"), [op("bfloat16")]), false);
+  assert.equal(runElementwiseNative("binary", "pow", shape, op("int32"), [op("int32"), op("int32")]), false);
+  // tiny ops stay in TypeScript
+  assert.equal(runElementwiseNative("binary", "add", [2], op("float32"), [op("float32"), op("float32")]), false);
+  // more than 6 non-mergeable dims
+  const sh = [2, 2, 2, 2, 2, 2, 2];
+  const st = [256, 64, 16, 4, 1, 128, 512].map((s) => s);
+  const big = (dtype: DType): Operand => ({ arr: arrayFor(dtype, 1024), strides: st, offset: 0, dtype });
+  assert.equal(runElementwiseNative("unary", "neg", sh, { ...big("float32"), strides: contiguousStrides(sh) }, [big("float32")]), false);
+});
+
+test("a bad stride from TypeScript throws instead of touching memory outside the array", { skip }, () => {
+  const a: Operand = { arr: new Float32Array(64), strides: [2], offset: 0, dtype: "float32" };
+  const o: Operand = { arr: new Float32Array(64), strides: [1], offset: 0, dtype: "float32" };
+  assert.throws(() => runElementwiseNative("unary", "neg", [64], o, [a]), /strides reach outside/);
+  assert.throws(() => runElementwiseNative("unary", "neg", [64], { ...o, offset: 1 }, [{ ...a, strides: [1] }]), /strides reach outside/);
+});
+
+/** Runs an ES module snippet in a fresh Node with tsx; returns its stdout (throws on failure). */
+function runChild(code: string, env: Record<string, string>): string {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { env: { ...process.env, ...env }, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+// a small forward pass through the elementwise ops, as exact values (bit patterns)
+const probe = `
+  import { tensor, where } from "./src/index.ts";
+  import { nativeStatus } from "./src/backend/cpu/native.ts";
+  const x = tensor(Array.from({ length: 300 }, (_, i) => Math.sin(i) * 5)).reshape([20, 15]);
+  const b = tensor(Array.from({ length: 15 }, (_, i) => i / 7 - 1));
+  const y = x.add(b).mul(0.3).relu().sub(x.mT.contiguous().mT).div(x.abs().add(1)).sqrt().neg();
+  const z = where(x.gt(0), x.maximum(b), y).to("float64").mul(1 / 3);
+  const bits = (t) => Array.from(new Uint32Array(new Float32Array(t.to("float32").data()).buffer));
+  console.log(JSON.stringify({ isa: nativeStatus().isa, y: bits(y), z: Array.from(z.data()).map(String) }));
+`;
+
+test("FLUXION_NATIVE=0 and FLUXION_NATIVE_ISA=portable give bit-identical elementwise results", { skip }, () => {
+  const ts = JSON.parse(runChild(probe, { FLUXION_NATIVE: "0" }));
+  const portable = JSON.parse(runChild(probe, { FLUXION_NATIVE_ISA: "portable" }));
+  const best = JSON.parse(runChild(probe, {}));
+  assert.equal(ts.isa, null);
+  assert.equal(portable.isa, "portable");
+  assert.deepEqual(portable.y, ts.y);
+  assert.deepEqual(portable.z, ts.z);
+  assert.deepEqual(best.y, ts.y);
+  assert.deepEqual(best.z, ts.z);
+});
+
+test("tensor ops use the native kernels transparently (values as PyTorch gives them)", () => {
+  const x = tensor(Array.from({ length: 64 }, (_, i) => (i % 8) - 3.5));
+  assert.deepEqual(x.relu().sum().item(), 8 * (0.5 + 1.5 + 2.5 + 3.5));
+  assert.deepEqual(x.clamp(-1, 1).tolist().slice(0, 8), [-1, -1, -1, -0.5, 0.5, 1, 1, 1]);
+  assert.deepEqual(x.gt(0).to("int32").sum().item(), 32);
+});

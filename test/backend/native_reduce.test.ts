@@ -1,0 +1,139 @@
+/**
+ * The native reductions (sum, prod, max, min, argmax, argmin) and im2col/col2im (unfold,
+ * fold) against their TypeScript references (reduceReference, unfoldReference,
+ * foldReference), on every instruction-set path this CPU supports: reductions over the
+ * last dim, leading dims, middle and several dims, all dims, empty runs; transposed and
+ * strided inputs (both loop shapes); NaN, ±inf and ±0 ties; int32 wrap-around; sizes past
+ * the threading threshold; convolution geometries with stride, padding and dilation.
+ *
+ * Tolerances: max/min/argmax/argmin, sums over runs shorter than 64 elements, the "outer"
+ * (column) sums and unfold/fold are bit-identical to the reference (same order of float64
+ * operations). Sums/products over longer contiguous runs keep 8 partial float64 sums, a
+ * different order: within 1e-12 relative (float64) or an ulp after rounding (float32).
+ * Skipped when the addon is not built.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { dispatch, type DType, type Tensor } from "../../src/index.js";
+import type { ReduceOpName } from "../../src/backend/primitives.js";
+import { reduce, reduceReference } from "../../src/backend/cpu/reduce.js";
+import { fold, foldReference, unfold, unfoldReference } from "../../src/backend/cpu/conv.js";
+import { nativeStatus, setNativeIsa } from "../../src/backend/cpu/native.js";
+import { randomTensor } from "../helpers.js";
+
+const status = nativeStatus();
+const skip = status.active ? false : `native addon not loaded: ${status.reason}`;
+const isas = status.supportedIsas as ("portable" | "avx2" | "avx512")[];
+
+function withIsa(isa: "portable" | "avx2" | "avx512", fn: () => void): void {
+  assert.ok(setNativeIsa(isa));
+  try {
+    fn();
+  } finally {
+    setNativeIsa("auto");
+  }
+}
+
+/** Random values with specials sprinkled in, as a tensor of `dtype`. */
+function rand(shape: number[], dtype: DType, seed: number, specials = true): Tensor {
+  const t = randomTensor(shape, { seed, dtype: "float64", lo: -4, hi: 4 });
+  const d = t.data() as Float64Array;
+  const sp = [NaN, Infinity, -Infinity, 0, -0, 2, 2, -2];
+  if (specials) for (let i = 0; i < d.length; i += 17) d[i] = sp[(i * 7 + seed) % sp.length]!;
+  if (dtype === "int32") for (let i = 0; i < d.length; i++) d[i] = Number.isFinite(d[i]!) ? Math.round(d[i]! * 1e8) : 3;
+  return t.to(dtype);
+}
+
+function sameBits(got: ArrayLike<number>, want: ArrayLike<number>, msg: string, rel = 0): void {
+  assert.equal(got.length, want.length, msg);
+  for (let i = 0; i < want.length; i++) {
+    const g = got[i]!, w = want[i]!;
+    if (Object.is(g, w) || (g !== g && w !== w)) continue;
+    if (rel > 0 && Number.isFinite(w) && Math.abs(g - w) <= rel * Math.max(1, Math.abs(w))) continue;
+    assert.fail(`${msg}: element ${i}: native ${g}, reference ${w}`);
+  }
+}
+
+const OPS: ReduceOpName[] = ["sum", "prod", "max", "min", "argmax", "argmin"];
+
+/** [shape, axes, view] cases; view turns the contiguous tensor into a strided one. */
+const CASES: [number[], number[], ((t: Tensor) => Tensor) | null, string][] = [
+  [[64, 10], [1], null, "rows of 10 (softmax)"],
+  [[7, 300], [1], null, "long rows (lanes)"],
+  [[64, 10], [0], null, "over the batch dim (bias grad, outer loop)"],
+  [[600, 130], [0], null, "column sums past the thread threshold"],
+  [[5, 6, 7], [1], null, "middle dim"],
+  [[5, 6, 7], [0, 2], null, "first and last dims (copied to one run)"],
+  [[4, 5, 6], [0, 1, 2], null, "all dims"],
+  [[3, 0, 4], [1], null, "empty run"],
+  [[40, 50], [1], (t) => t.mT, "transposed input, last dim"],
+  [[40, 50], [0], (t) => t.mT, "transposed input, first dim"],
+  [[2, 70000], [1], null, "two long rows"],
+  [[300, 200], [1], null, "many rows past the thread threshold"],
+  [[9, 12], [1], (t) => dispatch("view", [t], { shape: [9, 5], strides: [12, 2], offset: 1 }), "strided slice"],
+];
+
+for (const isa of isas) {
+  test(`native reductions (${isa}) match the TypeScript reference`, { skip }, () => {
+    withIsa(isa, () => {
+      let seed = 1;
+      for (const dt of ["float32", "float64", "int32"] as DType[]) {
+        for (const [shape, axes, view, name] of CASES) {
+          for (const op of OPS) {
+            const empty = shape.includes(0);
+            if (empty && op !== "sum" && op !== "prod") continue;
+            if ((op === "argmax" || op === "argmin") && axes.length !== 1) continue;
+            const base = rand(shape, dt, seed++, op !== "prod");
+            const x = view ? view(base) : base;
+            for (const keepdim of [false, true]) {
+              const attrs = { op, axes, keepdim };
+              const got = reduce([x], attrs, "cpu")[0]!, want = reduceReference([x], attrs, "cpu")[0]!;
+              assert.deepEqual(got.shape, want.shape);
+              assert.equal(got.dtype, want.dtype);
+              const R = axes.reduce((p, a) => p * x.shape[a]!, 1);
+              const reordered = (op === "sum" || op === "prod") && R >= 64 && dt !== "int32";
+              sameBits(got.data(), want.data(), `${isa} ${op} ${dt} ${name} keepdim=${keepdim}`, reordered ? (dt === "float32" ? 2 ** -23 : 1e-12) : 0);
+            }
+          }
+        }
+      }
+    });
+  });
+
+  test(`native unfold/fold (${isa}) match the TypeScript im2col/col2im`, { skip }, () => {
+    withIsa(isa, () => {
+      let seed = 100;
+      const geoms: [number[], [number, number], [number, number], [number, number], [number, number]][] = [
+        [[2, 3, 8, 9], [3, 3], [1, 1], [0, 0], [1, 1]],
+        [[1, 2, 7, 7], [3, 3], [1, 1], [1, 1], [1, 1]],
+        [[2, 1, 9, 11], [2, 2], [2, 2], [0, 0], [1, 1]],
+        [[1, 3, 10, 13], [3, 2], [2, 3], [2, 1], [2, 1]],
+        [[3, 4, 5, 5], [5, 5], [1, 1], [4, 4], [1, 1]],
+        [[64, 1, 28, 28], [3, 3], [1, 1], [0, 0], [1, 1]],
+      ];
+      for (const dt of ["float32", "float64"] as DType[]) {
+        for (const [shape, kernel, stride, padding, dilation] of geoms) {
+          const x = rand(shape, dt, seed++);
+          const u = { kernel, stride, padding, dilation };
+          const cols = unfold([x], u, "cpu")[0]!, ref = unfoldReference([x], u, "cpu")[0]!;
+          sameBits(cols.data(), ref.data(), `${isa} unfold ${dt} ${shape} k${kernel} s${stride} p${padding} d${dilation}`);
+          const f = { outputSize: [shape[2]!, shape[3]!] as [number, number], ...u };
+          const c = rand([...ref.shape], dt, seed++, false);
+          sameBits(fold([c], f, "cpu")[0]!.data(), foldReference([c], f, "cpu")[0]!.data(), `${isa} fold ${dt} ${shape}`);
+          // a strided (non-contiguous) image is copied first, then unfolded
+          const xt = x.transpose(2, 3);
+          sameBits(unfold([xt], u, "cpu")[0]!.data(), unfoldReference([xt], u, "cpu")[0]!.data(), `${isa} unfold transposed ${dt}`);
+        }
+      }
+    });
+  });
+}
+
+test("reductions of bool and half tensors keep running in TypeScript, with the same results", () => {
+  const b = rand([8, 40], "float32", 3, false).gt(0);
+  const attrs = { op: "max" as const, axes: [1], keepdim: false };
+  assert.deepEqual(reduce([b], attrs, "cpu")[0]!.tolist(), reduceReference([b], attrs, "cpu")[0]!.tolist());
+  const h = rand([8, 40], "bfloat16", 4, false);
+  const s = { op: "sum" as const, axes: [1], keepdim: false };
+  assert.deepEqual(reduce([h], s, "cpu")[0]!.tolist(), reduceReference([h], s, "cpu")[0]!.tolist());
+});

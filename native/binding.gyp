@@ -17,9 +17,9 @@
     {
       "target_name": "fluxion_native",
       "sources": ["src/addon.cc", "src/binding_ewise.cc", "src/isa.cc", "src/thread_pool.cc",
-                  "src/gemm_portable.cc", "src/ewise_portable.cc"],
+                  "src/gemm_portable.cc", "src/ewise_portable.cc", "src/allocator.cc"],
       "conditions": [
-        ["target_arch=='x64'", { "dependencies": ["kernels_avx2", "kernels_avx512", "kernels_avx512bf16"] }]
+        ["target_arch=='x64'", { "dependencies": ["kernels_avx2", "kernels_avx512", "kernels_avx512bf16", "kernels_amx"] }]
       ]
     }
   ],
@@ -33,7 +33,10 @@
           "cflags_cc": ["-mavx2", "-mfma", "-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl"] },
         { "target_name": "kernels_avx512bf16", "type": "static_library",
           "sources": ["src/gemm_avx512bf16.cc"],
-          "cflags_cc": ["-mavx2", "-mfma", "-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx512bf16"] }
+          "cflags_cc": ["-mavx2", "-mfma", "-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx512bf16"] },
+        { "target_name": "kernels_amx", "type": "static_library",
+          "sources": ["src/gemm_amx.cc"],
+          "cflags_cc": ["-mavx2", "-mfma", "-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx512bf16", "-mamx-tile", "-mamx-bf16"] }
       ]
     }]
   ]

@@ -1,0 +1,1 @@
+// Placeholder: the caching allocator for tensor storage is being written.

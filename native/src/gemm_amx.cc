@@ -1,0 +1,1 @@
+// Placeholder: the AMX-BF16 GEMM kernel is being written.

@@ -39,6 +39,7 @@ def main():
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--lr", type=float, default=0.01)
     p.add_argument("--momentum", type=float, default=0.0)
+    p.add_argument("--optimizer", default="sgd", choices=["sgd", "adam"])
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--model", default="mlp")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -52,7 +53,7 @@ def main():
     for seed in a.seeds:
         torch.manual_seed(seed)
         model = small_cnn() if a.model == "cnn" else SimpleNet()
-        opt = torch.optim.SGD(model.parameters(), lr=a.lr, momentum=a.momentum)
+        opt = torch.optim.Adam(model.parameters(), lr=a.lr) if a.optimizer == "adam" else torch.optim.SGD(model.parameters(), lr=a.lr, momentum=a.momentum)
         crit = nn.CrossEntropyLoss()
         accs, times = [], []
         for _ in range(a.epochs):
@@ -67,7 +68,7 @@ def main():
             times.append(time.time() - t0)
             with torch.no_grad():
                 accs.append((model(xte).argmax(1) == yte).float().mean().item())
-        print(json.dumps({"seed": seed, "model": a.model, "lr": a.lr, "momentum": a.momentum, "accuracy": accs, "epoch_seconds": times}), flush=True)
+        print(json.dumps({"seed": seed, "model": a.model, "lr": a.lr, "momentum": a.momentum, "optimizer": a.optimizer, "accuracy": accs, "epoch_seconds": times}), flush=True)
 
 if __name__ == "__main__":
     main()

@@ -5,7 +5,7 @@
  *
  *   node --import tsx examples/fashion-mnist.ts --epochs 5 --lr 0.01 --batch-size 64 --model mlp
  *
- * Options: --epochs N, --lr X, --momentum X, --batch-size N, --model mlp|cnn, --seed N,
+ * Options: --epochs N, --lr X, --momentum X, --optimizer sgd|adam, --batch-size N, --model mlp|cnn, --seed N,
  * --data DIR (else FLUXION_DATA, else Debian's /usr/share/datasets/fashion-mnist), --out DIR.
  */
 import { parseArgs } from "node:util";
@@ -40,6 +40,7 @@ const { values: args } = parseArgs({
     epochs: { type: "string", default: "5" },
     lr: { type: "string", default: "0.01" },
     momentum: { type: "string", default: "0" },
+    optimizer: { type: "string", default: "sgd" },
     "batch-size": { type: "string", default: "64" },
     model: { type: "string", default: "mlp" },
     seed: { type: "string", default: "0" },
@@ -50,6 +51,7 @@ const { values: args } = parseArgs({
 const epochs = Number(args.epochs), lr = Number(args.lr), momentum = Number(args.momentum);
 const batchSize = Number(args["batch-size"]), seed = Number(args.seed);
 if (args.model !== "mlp" && args.model !== "cnn") throw new Error(`--model must be mlp or cnn, got ${args.model}`);
+if (args.optimizer !== "sgd" && args.optimizer !== "adam") throw new Error(`--optimizer must be sgd or adam, got ${args.optimizer}`);
 
 manualSeed(seed);
 const toTensor = new data.transforms.ToTensor();
@@ -60,10 +62,10 @@ const testLoader = new data.DataLoader(testSet, { batchSize: 1000 });
 
 const model = args.model === "cnn" ? new SmallCNN() : new SimpleNet();
 const criterion = new nn.CrossEntropyLoss();
-const optimizer = new optim.SGD(model.parameters(), { lr, momentum });
+const optimizer = args.optimizer === "adam" ? new optim.Adam(model.parameters(), { lr }) : new optim.SGD(model.parameters(), { lr, momentum });
 console.log(model.toString());
 console.log(`Fashion-MNIST: ${trainSet.length} training / ${testSet.length} test images from ${trainSet.files.images.replace(/\/[^/]*$/, "")}`);
-console.log(`SGD lr=${lr} momentum=${momentum}, batch ${batchSize}, ${epochs} epochs, seed ${seed}`);
+console.log(`${args.optimizer === "adam" ? `Adam lr=${lr}` : `SGD lr=${lr} momentum=${momentum}`}, batch ${batchSize}, ${epochs} epochs, seed ${seed}`);
 
 function evaluate(): { loss: number; accuracy: number } {
   model.eval();

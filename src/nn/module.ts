@@ -85,29 +85,14 @@ export abstract class Module {
    * (BatchNorm's running_mean). Accessible as a property of the same name.
    */
   registerBuffer(name: string, value: Tensor | null, opts?: { persistent?: boolean }): void {
-    checkName(this, name);
     const s = state(this);
-    s.buffers.set(name, value);
+    defineSlot(this, name, s.buffers, value);
     if (opts?.persistent === false) s.nonPersistent.add(name);
-    Object.defineProperty(this, name, {
-      get: () => s.buffers.get(name),
-      set: (v: Tensor | null) => s.buffers.set(name, v),
-      enumerable: false,
-      configurable: true,
-    });
   }
 
   /** Registers a parameter under an explicit name (fields holding a Parameter need not). */
   registerParameter(name: string, value: Parameter | null): void {
-    checkName(this, name);
-    const s = state(this);
-    s.params.set(name, value);
-    Object.defineProperty(this, name, {
-      get: () => s.params.get(name),
-      set: (v: Parameter | null) => s.params.set(name, v),
-      enumerable: false,
-      configurable: true,
-    });
+    defineSlot(this, name, state(this).params, value);
   }
 
   /** Registers a submodule under an explicit name (fields holding a Module need not). */
@@ -289,8 +274,16 @@ function addRemovable<T>(list: T[], item: T): () => void {
   };
 }
 
-function checkName(m: Module, name: string): void {
+/** Stores `value` in `slots` under `name` and exposes it as a (non-enumerable) property. */
+function defineSlot<T>(m: Module, name: string, slots: Map<string, T | null>, value: T | null): void {
   if (!name || name.includes(".")) throw new FluxionError(`${m.constructor.name}: invalid name "${name}": must be non-empty and contain no "."`);
+  slots.set(name, value);
+  Object.defineProperty(m, name, {
+    get: () => slots.get(name),
+    set: (v: T | null) => slots.set(name, v),
+    enumerable: false,
+    configurable: true,
+  });
 }
 
 function rewrap(p: Parameter, convert: (t: Tensor) => Tensor): Parameter {

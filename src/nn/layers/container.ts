@@ -2,22 +2,8 @@
 import { FluxionError, IndexError } from "../../errors.js";
 import { Module } from "../module.js";
 
-/**
- * Runs its modules in order.
- * @example const mlp = new nn.Sequential(new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 10));
- */
-export class Sequential extends Module {
-  constructor(...modules: Module[] | [Record<string, Module>]) {
-    super();
-    const first = modules[0];
-    if (modules.length === 1 && !(first instanceof Module) && typeof first === "object") {
-      for (const [k, m] of Object.entries(first)) this.addModule(k, m);
-    } else (modules as Module[]).forEach((m, i) => this.addModule(String(i), m));
-  }
-  forward(x: any): any {
-    for (const m of this.children()) x = m.call(x);
-    return x;
-  }
+/** Modules under the keys "0", "1", ...: the shared part of Sequential and ModuleList. */
+abstract class IndexedModules extends Module {
   override get length(): number {
     return [...this.children()].length;
   }
@@ -25,7 +11,7 @@ export class Sequential extends Module {
   at(i: number): Module {
     const list = [...this.children()];
     const j = i < 0 ? i + list.length : i;
-    if (j < 0 || j >= list.length) throw new IndexError(`Sequential.at: index ${i} is out of range for ${list.length} modules`);
+    if (j < 0 || j >= list.length) throw new IndexError(`${this.constructor.name}.at: index ${i} is out of range for ${list.length} modules`);
     return list[j]!;
   }
   append(m: Module): this {
@@ -37,8 +23,26 @@ export class Sequential extends Module {
   }
 }
 
+/**
+ * Runs its modules in order.
+ * @example const mlp = new nn.Sequential(new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 10));
+ */
+export class Sequential extends IndexedModules {
+  constructor(...modules: Module[] | [Record<string, Module>]) {
+    super();
+    const first = modules[0];
+    if (modules.length === 1 && !(first instanceof Module) && typeof first === "object") {
+      for (const [k, m] of Object.entries(first)) this.addModule(k, m);
+    } else (modules as Module[]).forEach((m, i) => this.addModule(String(i), m));
+  }
+  forward(x: any): any {
+    for (const m of this.children()) x = m.call(x);
+    return x;
+  }
+}
+
 /** A list of modules whose parameters are registered (plain arrays are not). */
-export class ModuleList extends Module {
+export class ModuleList extends IndexedModules {
   constructor(modules: Iterable<Module> = []) {
     super();
     for (const m of modules) this.append(m);
@@ -46,25 +50,9 @@ export class ModuleList extends Module {
   forward(): never {
     throw new FluxionError("ModuleList has no forward(); iterate over it in your module's forward");
   }
-  override get length(): number {
-    return [...this.children()].length;
-  }
-  at(i: number): Module {
-    const list = [...this.children()];
-    const j = i < 0 ? i + list.length : i;
-    if (j < 0 || j >= list.length) throw new IndexError(`ModuleList.at: index ${i} is out of range for ${list.length} modules`);
-    return list[j]!;
-  }
-  append(m: Module): this {
-    this.addModule(String(this.length), m);
-    return this;
-  }
   extend(ms: Iterable<Module>): this {
     for (const m of ms) this.append(m);
     return this;
-  }
-  [Symbol.iterator](): Iterator<Module> {
-    return this.children();
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "allocator.h"
 #include "gemm.h"
 #include "isa.h"
 #include "thread_pool.h"
@@ -119,18 +120,19 @@ Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), set_isa(info[0].As<Napi::String>().Utf8Value().c_str()));
 }
 
-// setBf16Mode("dot" | "convert" | "auto") -> boolean
+// setBf16Mode("amx" | "dot" | "convert" | "auto") -> boolean
 Napi::Value SetBf16Mode(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsString()) return Throw(info.Env(), "setBf16Mode(mode) expects a string");
   return Napi::Boolean::New(info.Env(), set_bf16_mode(info[0].As<Napi::String>().Utf8Value().c_str()));
 }
 
-// info() -> { isa, bf16Dot, supported: string[], defaultThreads }
+// info() -> { isa, bf16Dot, bf16Mode, supported: string[], defaultThreads }
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
   o.Set("isa", isa_name(active_isa()));
   o.Set("bf16Dot", bf16_dot_active());
+  o.Set("bf16Mode", bf16_mode());
   Napi::Array s = Napi::Array::New(env);
   const CpuFeatures& f = cpu_features();
   uint32_t n = 0;
@@ -151,6 +153,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setBf16Mode", Napi::Function::New(env, SetBf16Mode, "setBf16Mode"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   register_ewise(env, exports);
+  storage_alloc::register_allocator(env, exports);
   return exports;
 }
 

@@ -33,5 +33,10 @@ void gemm_avx2(const GemmArgs& g);
 void gemm_avx512(const GemmArgs& g);
 // bfloat16 with vdpbf16ps (AVX512-BF16); other dtypes are not handled there.
 void gemm_bf16_avx512bf16(const GemmArgs& g);
+// bfloat16 with AMX tiles (tdpbf16ps); only after amx_bf16_available() returned true.
+void gemm_bf16_amx(const GemmArgs& g);
+// Whether the CPU has AMX-BF16 and the OS granted this process the tile state (asked
+// once). Call only when the CPU has AVX512-BF16.
+bool amx_bf16_available();
 
 }  // namespace fluxion

@@ -20,7 +20,7 @@ struct BF16Pairs {
   static size_t a_panel_bytes(long kc) { return (size_t)MR * ((kc + 1) / 2) * 4; }
   static size_t b_panel_bytes(long kc) { return (size_t)NR * ((kc + 1) / 2) * 4; }
 
-  // Both packers write 32-bit (k, k+1) pairs; `pair(src, s)` reads elements src[0] and
+  // A is packed as 32-bit (k, k+1) pairs too (B: pack_b_pairs); `pair(src, s)` reads src[0] and
   // src[s] (s = the K stride), zero past K.
   static uint32_t pair(const uint16_t* src, long s, bool second) {
     return (uint32_t)src[0] | (second ? (uint32_t)src[s] << 16 : 0u);
@@ -44,23 +44,7 @@ struct BF16Pairs {
   }
 
   static void pack_b(long kc, long nc, const uint16_t* B, long rsB, long csB, void* out) {
-    uint32_t* o = (uint32_t*)out;
-    const long kp = (kc + 1) / 2, kfull = kc / 2;
-    for (long q0 = 0; q0 < nc; q0 += NR, o += NR * kp) {
-      const long cols = nc - q0 < NR ? nc - q0 : NR;
-      const uint16_t* src = B + q0 * csB;
-      if (csB == 1 && cols == NR) {  // row-major: interleave rows 2q and 2q+1
-        for (long q = 0; q < kfull; q++) {
-          const uint16_t* r0 = src + 2 * q * rsB;
-          for (int j = 0; j < NR; j++) o[q * NR + j] = (uint32_t)r0[j] | (uint32_t)r0[j + rsB] << 16;
-        }
-      } else {
-        for (int j = 0; j < NR; j++)
-          for (long q = 0; q < kfull; q++) o[q * NR + j] = j < cols ? pair(src + j * csB + 2 * q * rsB, rsB, true) : 0;
-      }
-      if (kc & 1)
-        for (int j = 0; j < NR; j++) o[kfull * NR + j] = j < cols ? pair(src + j * csB + 2 * kfull * rsB, rsB, false) : 0;
-    }
+    pack_b_pairs<NR>(kc, nc, B, rsB, csB, (uint32_t*)out, (kc + 1) / 2);
   }
 
   static void kernel(long kc, const void* a_, const void* b_, float* tile) {

@@ -70,11 +70,13 @@ bool set_isa(const char* name) {
   return true;
 }
 
-// vdpbf16ps does twice the work of an FMA, but not every CPU issues it at the FMA's rate
-// (Zen 4 does; Sapphire Rapids runs it at half that, slower than converting to float32
-// and using the float32 kernel). So the first bfloat16 GEMM times both on a small
-// product and keeps the faster; FLUXION_NATIVE_BF16=dot|convert forces one.
-static int g_bf16_mode = -1;  // -1 undecided, 0 convert, 1 dot
+// bfloat16 GEMM: AMX tiles where the CPU and OS allow them (several times the float32
+// kernel's speed). Otherwise vdpbf16ps does twice the work of an FMA, but not every CPU
+// issues it at the FMA's rate (Zen 4 does; Sapphire Rapids runs it at half that, slower
+// than converting to float32 and using the float32 kernel), so then the first bfloat16
+// GEMM times both on a small product and keeps the faster.
+enum class Bf16Mode : int { undecided = -1, convert = 0, dot = 1, amx = 2 };
+static Bf16Mode g_bf16_mode = Bf16Mode::undecided;
 
 #if defined(__x86_64__) && defined(FLUXION_X86_KERNELS)
 static double time_bf16(void (*fn)(const GemmArgs&)) {
@@ -95,30 +97,67 @@ static double time_bf16(void (*fn)(const GemmArgs&)) {
 }
 #endif
 
-bool bf16_dot_active() {
-  if (g_isa != Isa::avx512 || !cpu_features().avx512_bf16) return false;
+// Whether this CPU (and OS) can run mode m at all; it runs only while AVX-512 is active.
+static bool cpu_can(Bf16Mode m) {
+  if (m == Bf16Mode::convert) return true;
 #if defined(__x86_64__) && defined(FLUXION_X86_KERNELS)
-  if (g_bf16_mode < 0) {
-    const char* env = std::getenv("FLUXION_NATIVE_BF16");
-    if (env && !std::strcmp(env, "dot")) g_bf16_mode = 1;
-    else if (env && !std::strcmp(env, "convert")) g_bf16_mode = 0;
-    else g_bf16_mode = time_bf16(gemm_bf16_avx512bf16) < time_bf16(gemm_avx512) ? 1 : 0;
-  }
+  if (!cpu_features().avx512_bf16) return false;
+  return m == Bf16Mode::dot || (m == Bf16Mode::amx && amx_bf16_available());
+#else
+  return false;
 #endif
-  return g_bf16_mode == 1;
+}
+static bool mode_supported(Bf16Mode m) { return cpu_can(m) && (m == Bf16Mode::convert || g_isa == Isa::avx512); }
+
+static bool parse_bf16(const char* s, Bf16Mode* out) {
+  if (!std::strcmp(s, "amx")) *out = Bf16Mode::amx;
+  else if (!std::strcmp(s, "dot")) *out = Bf16Mode::dot;
+  else if (!std::strcmp(s, "convert")) *out = Bf16Mode::convert;
+  else if (!std::strcmp(s, "auto")) *out = Bf16Mode::undecided;
+  else return false;
+  return true;
 }
 
+// The mode in effect for the active ISA (a forced mode the ISA cannot run falls back).
+static Bf16Mode current_bf16_mode() {
+  if (g_bf16_mode == Bf16Mode::undecided) {
+    const char* env = std::getenv("FLUXION_NATIVE_BF16");
+    Bf16Mode m;
+    if (env && parse_bf16(env, &m) && m != Bf16Mode::undecided && mode_supported(m)) g_bf16_mode = m;
+    else if (mode_supported(Bf16Mode::amx)) g_bf16_mode = Bf16Mode::amx;
+#if defined(__x86_64__) && defined(FLUXION_X86_KERNELS)
+    else if (mode_supported(Bf16Mode::dot))
+      g_bf16_mode = time_bf16(gemm_bf16_avx512bf16) < time_bf16(gemm_avx512) ? Bf16Mode::dot : Bf16Mode::convert;
+#endif
+    else g_bf16_mode = Bf16Mode::convert;
+  }
+  return mode_supported(g_bf16_mode) ? g_bf16_mode : Bf16Mode::convert;
+}
+
+const char* bf16_mode() {
+  switch (current_bf16_mode()) {
+    case Bf16Mode::amx: return "amx";
+    case Bf16Mode::dot: return "dot";
+    default: return "convert";
+  }
+}
+
+bool bf16_dot_active() { return current_bf16_mode() != Bf16Mode::convert; }
+
 bool set_bf16_mode(const char* mode) {
-  if (!std::strcmp(mode, "dot")) g_bf16_mode = 1;
-  else if (!std::strcmp(mode, "convert")) g_bf16_mode = 0;
-  else if (!std::strcmp(mode, "auto")) g_bf16_mode = -1;
-  else return false;
+  Bf16Mode m;
+  if (!parse_bf16(mode, &m) || (m != Bf16Mode::undecided && !cpu_can(m))) return false;
+  g_bf16_mode = m;
   return true;
 }
 
 void gemm(const GemmArgs& g) {
 #if defined(__x86_64__) && defined(FLUXION_X86_KERNELS)
-  if (g.dtype == DType::bf16 && bf16_dot_active()) return gemm_bf16_avx512bf16(g);
+  if (g.dtype == DType::bf16) {
+    const Bf16Mode m = current_bf16_mode();
+    if (m == Bf16Mode::amx) return gemm_bf16_amx(g);
+    if (m == Bf16Mode::dot) return gemm_bf16_avx512bf16(g);
+  }
   if (g_isa == Isa::avx512) return gemm_avx512(g);
   if (g_isa == Isa::avx2) return gemm_avx2(g);
 #endif

@@ -24,10 +24,15 @@ Isa active_isa();
 // Selects `name` ("portable", "avx2", "avx512" or "auto"); returns false, changing
 // nothing, when the name is unknown or the CPU lacks it.
 bool set_isa(const char* name);
-// Whether bfloat16 GEMM uses vdpbf16ps (AVX-512 active, the CPU has AVX512-BF16 and it is
-// the faster way here); the alternative converts to float32 while packing.
+// How bfloat16 GEMM runs: "amx" (AMX tiles), "dot" (vdpbf16ps) or "convert" (to float32
+// while packing, then the float32 kernel). Decided on first use: AMX when the active ISA
+// is AVX-512 and the CPU and OS allow it, else the faster of dot and convert, measured;
+// FLUXION_NATIVE_BF16=amx|dot|convert forces one.
+const char* bf16_mode();
+// Whether bfloat16 GEMM uses vdpbf16ps or AMX (the native dot-product instructions).
 bool bf16_dot_active();
-// Forces "dot" or "convert", or "auto" to measure again; false for an unknown mode.
+// Forces "amx", "dot" or "convert", or "auto" to decide again; false (changing nothing)
+// for an unknown mode or one this CPU cannot run.
 bool set_bf16_mode(const char* mode);
 
 // The GEMM entry of the active ISA.

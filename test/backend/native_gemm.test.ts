@@ -2,7 +2,8 @@
  * The native GEMM against the TypeScript reference kernel (matmulReference), on every
  * instruction-set path this CPU supports: edge sizes (1, primes, sizes off the tile and
  * past the cache blocks), transposed, strided and broadcast-batched operands, float64,
- * bfloat16 (both the vdpbf16ps and the convert path) and the fused epilogue.
+ * bfloat16 (AMX tiles, vdpbf16ps and the convert path, each forced on in turn) and the fused
+ * epilogue.
  * Skipped when the addon is not built (CI builds it, and native_loader.test.ts checks that).
  */
 import { test } from "node:test";
@@ -94,21 +95,114 @@ for (const isa of isas) {
   });
 }
 
-test("native bfloat16 GEMM matches float32 math on the rounded inputs (vdpbf16ps and convert paths)", { skip }, () => {
-  const modes = isas.includes("avx512") ? (["dot", "convert"] as const) : (["convert"] as const);
-  for (const isa of isas) {
-    setNativeIsa(isa);
-    for (const mode of modes) {
-      setNativeBf16Mode(mode);
-      let seed = 100;
-      for (const [M, N, K] of [[1, 1, 1], [13, 17, 11], [31, 33, 30], [40, 70, 515]] as [number, number, number][]) {
-        check(rand([M, K], "bfloat16", seed++), rand([K, N], "bfloat16", seed++), `bf16 ${isa}/${mode} ${M}x${K}x${N}`);
-        check(rand([K, M], "bfloat16", seed++).mT, rand([N, K], "bfloat16", seed++).mT, `bf16 transposed ${isa}/${mode} ${M}x${K}x${N}`);
-      }
-    }
+// setNativeBf16Mode's type in native.ts predates "amx"; the addon accepts it.
+const setBf16Mode = setNativeBf16Mode as (mode: "amx" | "dot" | "convert" | "auto") => boolean;
+const amx = status.active && isas.includes("avx512") && setBf16Mode("amx");
+if (status.active) setBf16Mode("auto");
+const noAmx = skip || (amx ? false : "AMX-BF16 not available on this CPU/OS");
+const bf16Modes = isas.includes("avx512") ? ([...(amx ? ["amx"] : []), "dot", "convert"] as const) : (["convert"] as const);
+
+/** Runs fn with bfloat16 GEMM forced to `mode` (and the ISA to `isa`), restoring "auto". */
+function withBf16Mode(mode: string, isa: string, fn: () => void): void {
+  assert.ok(setNativeIsa(isa as "avx512"));
+  assert.ok(setBf16Mode(mode as "amx"), `bfloat16 mode ${mode}`);
+  try {
+    fn();
+  } finally {
+    setBf16Mode("auto");
+    setNativeIsa("auto");
   }
-  setNativeBf16Mode("auto");
-  setNativeIsa("auto");
+}
+
+test("native bfloat16 GEMM matches float32 math on the rounded inputs (AMX, vdpbf16ps and convert paths)", { skip }, () => {
+  for (const isa of isas)
+    for (const mode of isa === "avx512" ? bf16Modes : (["convert"] as const))
+      withBf16Mode(mode, isa, () => {
+        let seed = 100;
+        for (const [M, N, K] of [[1, 1, 1], [13, 17, 11], [31, 33, 30], [40, 70, 515]] as [number, number, number][]) {
+          check(rand([M, K], "bfloat16", seed++), rand([K, N], "bfloat16", seed++), `bf16 ${isa}/${mode} ${M}x${K}x${N}`);
+          check(rand([K, M], "bfloat16", seed++).mT, rand([N, K], "bfloat16", seed++).mT, `bf16 transposed ${isa}/${mode} ${M}x${K}x${N}`);
+        }
+      });
+});
+
+test("native bfloat16 GEMM on AMX: edge sizes around the 32 x 32 tile and the K step of 32, past the cache blocks", { skip: noAmx }, () => {
+  withBf16Mode("amx", "avx512", () => {
+    let seed = 300;
+    const sizes: [number, number, number][] = [
+      [1, 1, 1], [2, 3, 2], [16, 16, 32], [32, 32, 32], [33, 31, 33], [17, 47, 63], [64, 64, 64],
+      [97, 65, 130], [1, 300, 200], [300, 1, 7], [37, 41, 1031], [259, 70, 33], [20, 2049, 40],
+    ];
+    for (const [M, N, K] of sizes) check(rand([M, K], "bfloat16", seed++), rand([K, N], "bfloat16", seed++), `amx ${M}x${K}x${N}`);
+  });
+});
+
+test("native bfloat16 GEMM on AMX: transposed, strided and batched operands", { skip: noAmx }, () => {
+  withBf16Mode("amx", "avx512", () => {
+    const M = 37, K = 45, N = 53;
+    const a = rand([M, K], "bfloat16", 311), b = rand([K, N], "bfloat16", 312);
+    const aT = rand([K, M], "bfloat16", 313).mT, bT = rand([N, K], "bfloat16", 314).mT;
+    check(aT, b, "amx Aᵀ·B");
+    check(a, bT, "amx A·Bᵀ (nn.Linear)");
+    check(aT, bT, "amx Aᵀ·Bᵀ");
+    const big = rand([2 * M + 1, 3 * K], "bfloat16", 315);
+    const aS = asStrided(big, [M, K], [2 * 3 * K, 2], 3 * K + 1);
+    const bS = asStrided(rand([K * N * 2 + 5], "bfloat16", 316), [K, N], [1, 2 * K], 5);
+    check(aS, bS, "amx strided A · strided B");
+    check(rand([64, 100], "bfloat16", 317).mT, rand([64, 30], "bfloat16", 318), "amx xᵀ·dy");
+    check(rand([3, 4, 9, 40], "bfloat16", 319), rand([3, 4, 40, 5], "bfloat16", 320), "amx contiguous batch");
+    check(rand([3, 4, 9, 40], "bfloat16", 321), rand([40, 5], "bfloat16", 322).expand([3, 4, 40, 5]), "amx B broadcast over the batch");
+    check(rand([64, 20, 24], "bfloat16", 323), rand([64, 24, 20], "bfloat16", 324), "amx 64 small items");
+    const before = getNumThreads();
+    try {
+      for (const t of [1, 2]) {
+        setNumThreads(t);
+        check(rand([300, 600], "bfloat16", 325), rand([600, 700], "bfloat16", 326), `amx 300x600 · 600x700, ${t} threads`);
+      }
+    } finally {
+      setNumThreads(before);
+    }
+  });
+});
+
+test("native bfloat16 GEMM fused epilogue (bias, activation, alpha/beta) agrees with AMX forced on and off", { skip }, () => {
+  const M = 29, N = 41, K = 70;
+  const a = rand([M, K], "bfloat16", 331), b = rand([N, K], "bfloat16", 332).mT;
+  for (const mode of isas.includes("avx512") ? bf16Modes : (["convert"] as const))
+    withBf16Mode(mode, isas.includes("avx512") ? "avx512" : "portable", () => {
+      for (const [kind, len] of [["col", N], ["row", M]] as const)
+        for (const activation of ["relu", "gelu", "geluTanh"] as const) {
+          const bias = rand([len], "bfloat16", 333);
+          const got = matmul([a, b, bias], { bias: kind, activation }, "cpu")[0]!;
+          const want = matmulReference([a, b, bias], { bias: kind, activation }, "cpu")[0]!;
+          // the reference rounds the product to bf16 before the bias; the kernel rounds once
+          assertClose(got.data(), want.data(), { atol: 2e-2, rtol: 2 ** -6, msg: `bf16 ${mode} ${kind} bias ${activation}` });
+        }
+      // alpha and beta: C = 0.5 A·B + 2 C0, against float64 math on the bf16 inputs
+      const C0 = rand([M, N], "bfloat16", 334);
+      const C = (C0.storage.data as Uint16Array).slice();
+      const A64 = a.to("float64").data() as Float64Array, B64 = b.contiguous().to("float64").data() as Float64Array;
+      const C64 = C0.to("float64").data() as Float64Array;
+      assert.ok(nativeGemm("bfloat16", M, N, K, 1,
+        { data: a.storage.data, offset: a.offset, rowStride: a.strides[0]!, colStride: a.strides[1]! },
+        { data: b.storage.data, offset: b.offset, rowStride: b.strides[0]!, colStride: b.strides[1]! },
+        { data: C, offset: 0, rowStride: N, colStride: 1 }, { alpha: 0.5, beta: 2 }));
+      const want = epilogueRef(M, N, K, A64, B64, C64, 0.5, 2, null, "col", ACTS.none);
+      const got = [...C].map((h) => new Float32Array(new Uint32Array([h << 16]).buffer)[0]!);
+      assertClose(got, want, { atol: 1e-2, rtol: 2 ** -7, msg: `bf16 ${mode} alpha/beta` });
+    });
+});
+
+test("FLUXION_NATIVE_ISA below AVX-512 turns the AMX and vdpbf16ps paths off", { skip }, () => {
+  if (!isas.includes("avx2")) return;
+  assert.ok(setNativeIsa("avx2"));
+  try {
+    const a = rand([33, 70], "bfloat16", 341), b = rand([70, 35], "bfloat16", 342);
+    check(a, b, "bf16 on avx2 (convert)");
+    assert.equal(nativeStatus().isa, "avx2");
+  } finally {
+    setNativeIsa("auto");
+  }
 });
 
 test("native GEMM with threads matches the single-threaded result on large blocked products", { skip }, () => {

@@ -39,7 +39,8 @@ function unfoldImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["unfold"], 
     const [kh, kw] = attrs.kernel, [sh, sw] = attrs.stride, [ph, pw] = attrs.padding, [dh, dw] = attrs.dilation;
     const oh = outputSize(H, kh, sh, ph, dh), ow = outputSize(W, kw, sw, pw, dw);
     const L = oh * ow;
-    const out = alloc([N, C * kh * kw, L], x.dtype, device);
+    // the native im2col writes every column, padding zeros included; the loop below skips them
+    const out = alloc([N, C * kh * kw, L], x.dtype, device, { zero: !(allowNative && (x.dtype === "float32" || x.dtype === "float64")) });
     const geometry = { N, C, H, W, kernel: attrs.kernel, stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, oh, ow };
     if (allowNative && nativeUnfold(x.dtype, geometry, x.storage.data, x.offset, out.storage.data)) return out;
     const src = x.storage.data, dst = out.storage.data;

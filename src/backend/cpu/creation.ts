@@ -15,14 +15,14 @@ function encoder(dtype: DType): (v: number) => number {
 }
 
 export function full(_inputs: readonly Tensor[], attrs: PrimitiveAttrs["full"], device: string): Tensor[] {
-  const out = alloc(attrs.shape, attrs.dtype, device);
+  const out = alloc(attrs.shape, attrs.dtype, device, { zero: false });
   out.storage.data.fill(encoder(attrs.dtype)(attrs.value));
   return [out];
 }
 
 export function range(_inputs: readonly Tensor[], attrs: PrimitiveAttrs["range"], device: string): Tensor[] {
   const { start, step, n, end } = attrs;
-  const out = alloc([n], attrs.dtype, device);
+  const out = alloc([n], attrs.dtype, device, { zero: false });
   const d = out.storage.data, enc = encoder(attrs.dtype);
   // linspace: the second half counts back from `end` so the last value is exact (as torch)
   const half = end === undefined ? n : Math.floor(n / 2);
@@ -43,7 +43,7 @@ export function fromHost(_inputs: readonly Tensor[], attrs: PrimitiveAttrs["from
 
 export function random(inputs: readonly Tensor[], attrs: PrimitiveAttrs["random"], device: string): Tensor[] {
   const { dist, generator: g, dtype } = attrs;
-  const out = alloc(attrs.shape, dtype, device);
+  const out = alloc(attrs.shape, dtype, device, { zero: false }); // every case writes all n
   const d = out.storage.data, n = d.length, enc = encoder(dtype);
   const f64 = dtype === "float64";
   switch (dist.kind) {

@@ -14,7 +14,7 @@ import { alloc, broadcastOperand, operand, outOperand } from "./util.js";
 export function unary(inputs: readonly Tensor[], attrs: PrimitiveAttrs["unary"], device: string): Tensor[] {
   const x = inputs[0]!;
   const def = UNARY_OPS[attrs.op];
-  const out = alloc(x.shape, def.kind === "predicate" ? "bool" : x.dtype, device);
+  const out = alloc(x.shape, def.kind === "predicate" ? "bool" : x.dtype, device, { zero: false });
   const o = outOperand(out), ins = [operand(x)];
   if (!runElementwiseNative("unary", attrs.op, x.shape, o, ins, attrs.params)) runElementwise(x.shape, o, ins, boolResult(def.js, out.dtype, def.kind), attrs.params);
   return [out];
@@ -24,7 +24,7 @@ export function binary(inputs: readonly Tensor[], attrs: PrimitiveAttrs["binary"
   const [a, b] = inputs as [Tensor, Tensor];
   const def = BINARY_OPS[attrs.op];
   const shape = broadcastShapes(attrs.op, a.shape, b.shape);
-  const out = alloc(shape, def.kind === "predicate" ? "bool" : a.dtype, device);
+  const out = alloc(shape, def.kind === "predicate" ? "bool" : a.dtype, device, { zero: false });
   const o = outOperand(out), ins = [broadcastOperand(a, shape), broadcastOperand(b, shape)];
   if (!runElementwiseNative("binary", attrs.op, shape, o, ins)) runElementwise(shape, o, ins, boolResult(def.js, out.dtype, def.kind));
   return [out];
@@ -38,7 +38,7 @@ function boolResult(expr: string, outDtype: string, kind: string): string {
 export function where(inputs: readonly Tensor[], _attrs: PrimitiveAttrs["where"], device: string): Tensor[] {
   const [c, a, b] = inputs as [Tensor, Tensor, Tensor];
   const shape = broadcastShapes("where", c.shape, a.shape, b.shape);
-  const out = alloc(shape, a.dtype, device);
+  const out = alloc(shape, a.dtype, device, { zero: false });
   const o = outOperand(out), ins = [broadcastOperand(c, shape), broadcastOperand(a, shape), broadcastOperand(b, shape)];
   if (!runElementwiseNative("where", null, shape, o, ins)) runElementwise(shape, o, ins, "(x !== 0 ? y : z)");
   return [out];
@@ -46,7 +46,7 @@ export function where(inputs: readonly Tensor[], _attrs: PrimitiveAttrs["where"]
 
 export function cast(inputs: readonly Tensor[], attrs: PrimitiveAttrs["cast"], device: string): Tensor[] {
   const x = inputs[0]!;
-  const out = alloc(x.shape, attrs.dtype, device);
+  const out = alloc(x.shape, attrs.dtype, device, { zero: false });
   const o = outOperand(out), ins = [operand(x)];
   if (!runElementwiseNative("convert", null, x.shape, o, ins)) runElementwise(x.shape, o, ins, attrs.dtype === "bool" ? "(x !== 0)" : "x");
   return [out];
@@ -54,7 +54,7 @@ export function cast(inputs: readonly Tensor[], attrs: PrimitiveAttrs["cast"], d
 
 export function copy(inputs: readonly Tensor[], _attrs: PrimitiveAttrs["copy"], device: string): Tensor[] {
   const x = inputs[0]!;
-  const out = alloc(x.shape, x.dtype, device);
+  const out = alloc(x.shape, x.dtype, device, { zero: false });
   if (runElementwiseNative("convert", null, x.shape, outOperand(out), [operand(x)])) return [out];
   // same dtype: move raw values (no widening of half types)
   runElementwise(x.shape, { ...outOperand(out), dtype: "float64" }, [{ ...operand(x), dtype: "float64" }], "x");

@@ -90,7 +90,8 @@ function matmulNative(inputs: readonly Tensor[], attrs: PrimitiveAttrs["matmul"]
   const nd = a.shape.length;
   const batch = a.shape.slice(0, nd - 2);
   const M = a.shape[nd - 2]!, K = a.shape[nd - 1]!, N = b.shape[nd - 1]!;
-  const out = alloc([...batch, M, N], a.dtype, device);
+  // beta = 0: the GEMM writes every element of C without reading it
+  const out = alloc([...batch, M, N], a.dtype, device, { zero: false });
   const dims = mergedBatch(a, b, batch);
   const [inner, isa, isb] = dims[dims.length - 1]!;
   const outer = dims.slice(0, -1);

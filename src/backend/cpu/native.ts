@@ -7,7 +7,8 @@
  * Not for: deciding which op goes native (the kernels in this folder do, per dtype/shape).
  * Environment: FLUXION_NATIVE=0 disables the addon; FLUXION_NATIVE_ISA=portable|avx2|avx512
  * and FLUXION_NATIVE_BF16=dot|convert force a kernel path (tests); FLUXION_NUM_THREADS
- * sets the initial thread count.
+ * sets the initial thread count; FLUXION_NATIVE_ALLOC=0 turns off the caching allocator of
+ * tensor storage and FLUXION_ALLOC_CACHE_MB caps its cache.
  */
 import type { DType, TypedArray } from "../../tensor/dtype.js";
 import type { BinaryOpName, UnaryOpName } from "../../ops/elementwise_table.js";
@@ -26,6 +27,12 @@ interface Addon {
   reduce(params: Float64Array, out: TypedArray, a: TypedArray): boolean;
   unfold(params: Float64Array, image: TypedArray, cols: TypedArray): boolean;
   fold(params: Float64Array, cols: TypedArray, image: TypedArray): boolean;
+  // native/src/allocator.cc: the caching allocator of tensor storage
+  allocBuffer(byteLength: number, zero: boolean): ArrayBuffer;
+  allocatorStats(): NativeAllocatorStats;
+  setAllocatorCacheLimit(bytes: number): void;
+  emptyAllocatorCache(): void;
+  setAllocatorPoison(on: boolean): void;
 }
 
 interface NodeProcess {
@@ -138,7 +145,7 @@ export function setNativeIsa(isa: "portable" | "avx2" | "avx512" | "auto"): bool
 }
 
 /** Forces bfloat16 GEMM to vdpbf16ps ("dot") or float32 conversion ("convert"), or "auto". */
-export function setNativeBf16Mode(mode: "dot" | "convert" | "auto"): boolean {
+export function setNativeBf16Mode(mode: "amx" | "dot" | "convert" | "auto"): boolean {
   return nativeAddon()?.setBf16Mode(mode) ?? false;
 }
 
@@ -306,4 +313,72 @@ export function nativeUnfold(dtype: DType, g: Im2colGeometry, image: TypedArray,
 /** col2im: sums contiguous `cols` (from `offset`) into the zero-filled contiguous `image`. */
 export function nativeFold(dtype: DType, g: Im2colGeometry, cols: TypedArray, offset: number, image: TypedArray): boolean {
   return im2col("fold", dtype, g, cols, offset, image);
+}
+
+// ---- tensor storage: the caching allocator (native/src/allocator.cc) --------------------
+
+/**
+ * Buffers smaller than this stay plain typed arrays: V8 serves them from its own heap
+ * cheaply, and the call into the addon would cost more than it saves.
+ */
+export const POOLED_MIN_BYTES = 16384;
+
+/** Counters of the caching allocator, in bytes of block capacity. */
+export interface NativeAllocatorStats {
+  /** Held in the free lists, ready for reuse. */
+  cachedBytes: number;
+  /** Handed out to ArrayBuffers that the GC has not collected yet. */
+  liveBytes: number;
+  /** The cap on cachedBytes. */
+  cacheLimit: number;
+  hits: number;
+  misses: number;
+  /** Blocks returned to the system to stay under the cap. */
+  trimmed: number;
+}
+
+let pool: Addon | null | undefined;
+
+function storagePool(): Addon | null {
+  if (pool !== undefined) return pool;
+  const a = nativeAddon();
+  const env = nodeProcess()?.env ?? {};
+  // an addon built before the allocator existed has no allocBuffer
+  pool = a && typeof a.allocBuffer === "function" && env.FLUXION_NATIVE_ALLOC !== "0" ? a : null;
+  const mb = Number(env.FLUXION_ALLOC_CACHE_MB);
+  if (pool && env.FLUXION_ALLOC_CACHE_MB !== undefined && Number.isFinite(mb) && mb >= 0) pool.setAllocatorCacheLimit(mb * 2 ** 20);
+  return pool;
+}
+
+/**
+ * An ArrayBuffer of exactly `byteLength` bytes from the caching allocator, zero-filled
+ * when `zero`, else holding arbitrary old values; null when the allocator is off or the
+ * buffer is small (the caller allocates a plain typed array then). Never freed by hand:
+ * the block goes back to its free list when the GC collects the buffer.
+ */
+export function nativeStorageBuffer(byteLength: number, zero: boolean): ArrayBuffer | null {
+  if (byteLength < POOLED_MIN_BYTES) return null;
+  const p = pool === undefined ? storagePool() : pool;
+  return p ? p.allocBuffer(byteLength, zero) : null;
+}
+
+/** The allocator's counters, or null when it is off. */
+export function nativeAllocatorStats(): NativeAllocatorStats | null {
+  return storagePool()?.allocatorStats() ?? null;
+}
+
+/** Caps the bytes kept cached for reuse (cold blocks are returned to the system first). */
+export function setAllocatorCacheLimit(bytes: number): void {
+  if (!(bytes >= 0)) throw new RangeError(`setAllocatorCacheLimit: expected a non-negative byte count, got ${bytes}`);
+  storagePool()?.setAllocatorCacheLimit(bytes);
+}
+
+/** Returns every cached block to the system (like torch.cuda.empty_cache). */
+export function emptyAllocatorCache(): void {
+  storagePool()?.emptyAllocatorCache();
+}
+
+/** Tests: fill blocks with 0xff bytes as they are released, so a premature reuse shows. */
+export function setAllocatorPoison(on: boolean): void {
+  storagePool()?.setAllocatorPoison(on);
 }

@@ -157,7 +157,8 @@ function reduceImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["reduce"], 
   const outShape = x0.shape.flatMap((s, d) => (axes.includes(d) ? (attrs.keepdim ? [1] : []) : [s]));
   const isArg = attrs.op === "argmax" || attrs.op === "argmin";
   const outD: DType = isArg ? "int32" : x0.dtype;
-  const out = alloc(outShape, outD, device);
+  // both kernels write every output element (the empty-run value when R = 0)
+  const out = alloc(outShape, outD, device, { zero: false });
   if (out.numel() === 0) return [out];
   const { x, kept, keptStrides, R, rs } = splitRun(x0, axes, device);
   // tiny reductions stay in TypeScript: the call into the addon would cost more

@@ -21,7 +21,8 @@ export function cat(inputs: readonly Tensor[], attrs: PrimitiveAttrs["cat"], dev
   const axis = attrs.axis;
   const shape = [...inputs[0]!.shape];
   shape[axis] = inputs.reduce((s, t) => s + t.shape[axis]!, 0);
-  const out = alloc(shape, inputs[0]!.dtype, device);
+  // the inputs tile the output along `axis`
+  const out = alloc(shape, inputs[0]!.dtype, device, { zero: false });
   let pos = 0;
   for (const t of inputs) {
     if (t.numel() > 0) assign([window(out, t.shape, pos * out.strides[axis]!), t], {}, device);
@@ -76,7 +77,7 @@ export function gather(inputs: readonly Tensor[], attrs: PrimitiveAttrs["gather"
   const [x, index] = inputs as [Tensor, Tensor];
   const axis = attrs.axis;
   checkIndexShape("gather", index, x, axis);
-  const out = alloc(index.shape, x.dtype, device);
+  const out = alloc(index.shape, x.dtype, device, { zero: false }); // one write per index
   const od = out.storage.data, xd = x.storage.data;
   const size = x.shape[axis]!;
   if (isRowSelect(index, axis) && gatherRows(x, index, axis, out)) return [out];

@@ -1,12 +1,39 @@
 /** Small helpers shared by the CPU kernels: output allocation and operand views. */
-import { arrayFor, type DType } from "../../tensor/dtype.js";
+import { arrayFor, itemSize, type DType, type TypedArray } from "../../tensor/dtype.js";
 import { contiguousStrides, numelOf } from "../../tensor/shape.js";
 import { Storage } from "../../tensor/storage.js";
 import { Tensor } from "../../tensor/tensor.js";
 import type { Operand } from "./loops.js";
+import { nativeStorageBuffer } from "./native.js";
 
-export function alloc(shape: readonly number[], dtype: DType, device: string): Tensor {
-  return Tensor._contiguous(new Storage(arrayFor(dtype, numelOf(shape)), device), [...shape], dtype);
+export interface AllocOptions {
+  /**
+   * Whether the elements must start at zero (the default). Pass false only when the kernel
+   * writes every element: large buffers then come from the caching allocator unzeroed.
+   */
+  zero?: boolean;
+}
+
+/**
+ * A new contiguous tensor for a kernel's output. Large buffers come from the native caching
+ * allocator (reused memory, given back when the GC collects the tensor); small ones, and
+ * all of them without the addon, are plain zero-filled typed arrays.
+ */
+export function alloc(shape: readonly number[], dtype: DType, device: string, options?: AllocOptions): Tensor {
+  const n = numelOf(shape);
+  return Tensor._contiguous(new Storage(storageArray(dtype, n, options?.zero ?? true), device), [...shape], dtype);
+}
+
+function storageArray(dtype: DType, n: number, zero: boolean): TypedArray {
+  const buffer = nativeStorageBuffer(n * itemSize(dtype), zero);
+  if (!buffer) return arrayFor(dtype, n);
+  switch (dtype) {
+    case "float32": return new Float32Array(buffer);
+    case "float64": return new Float64Array(buffer);
+    case "int32": return new Int32Array(buffer);
+    case "bool": return new Uint8Array(buffer);
+    case "bfloat16": case "float16": return new Uint16Array(buffer);
+  }
 }
 
 export function operand(t: Tensor): Operand {

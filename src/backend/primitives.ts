@@ -24,8 +24,12 @@ export type RandomDist =
 export interface PrimitiveAttrs {
   /** Elementwise math on one input; params carry e.g. leakyRelu's slope or clamp's bounds. */
   unary: { op: UnaryOpName; params?: readonly number[] };
-  /** Elementwise math on two broadcast inputs. */
-  binary: { op: BinaryOpName };
+  /**
+   * Elementwise math on two broadcast inputs. With `inPlace`, the result is written into
+   * input 0 (already of the broadcast shape and result dtype; input 1 must not partially
+   * overlap it) and input 0 is returned: eager `x.add_(y)` without a temporary.
+   */
+  binary: { op: BinaryOpName; inPlace?: boolean };
   /** where(cond, a, b), broadcast. */
   where: Record<string, never>;
   /** Converts to another dtype. */

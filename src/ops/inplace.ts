@@ -11,12 +11,12 @@ import { isGradEnabled, noGrad } from "../autograd/grad_mode.js";
 import { record1 } from "../autograd/record.js";
 import { rebaseView } from "../autograd/view_grad.js";
 import { AutogradError, DTypeError, FluxionError, ShapeError, fmtShape } from "../errors.js";
-import { isFloating, type DType } from "../tensor/dtype.js";
+import { isFloating, isHalf, type DType } from "../tensor/dtype.js";
 import { scalarTensor, zerosLike } from "../tensor/creation.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
-import type { TensorLike } from "./helpers.js";
+import { asTensor, resultTypeOf, type TensorLike } from "./helpers.js";
 
 /** PyTorch's can_cast: no float -> integer/bool, no integer -> bool. */
 function canCast(from: DType, to: DType): boolean {
@@ -115,10 +115,37 @@ declare module "../tensor/tensor.js" {
 }
 
 const P = Tensor.prototype;
-P.add_ = function (o, opts) { return applyInPlace(this, "add_", (s) => s.add(o, opts), [o], false); };
-P.sub_ = function (o, opts) { return applyInPlace(this, "sub_", (s) => s.sub(o, opts), [o], false); };
-P.mul_ = function (o) { return applyInPlace(this, "mul_", (s) => s.mul(o), [o]); };
-P.div_ = function (o) { return applyInPlace(this, "div_", (s) => s.div(o), [o]); };
+P.add_ = function (o, opts) {
+  const other = opts?.alpha !== undefined && opts.alpha !== 1 ? scaled(o, opts.alpha) : o;
+  return binaryInPlace(this, "add", other) ?? applyInPlace(this, "add_", (s) => s.add(o, opts), [o], false);
+};
+P.sub_ = function (o, opts) {
+  const other = opts?.alpha !== undefined && opts.alpha !== 1 ? scaled(o, opts.alpha) : o;
+  return binaryInPlace(this, "sub", other) ?? applyInPlace(this, "sub_", (s) => s.sub(o, opts), [o], false);
+};
+P.mul_ = function (o) { return binaryInPlace(this, "mul", o) ?? applyInPlace(this, "mul_", (s) => s.mul(o), [o]); };
+P.div_ = function (o) { return binaryInPlace(this, "div", o) ?? applyInPlace(this, "div_", (s) => s.div(o), [o]); };
+
+function scaled(x: TensorLike, alpha: number): TensorLike {
+  return x instanceof Tensor ? noGrad(() => x.mul(alpha)) : Number(x) * alpha;
+}
+
+/**
+ * The fast path of add_/sub_/mul_/div_ when autograd has nothing to record: one kernel
+ * writing straight into self (no temporary, no copy back). Returns null when the general
+ * path is needed (autograd, dtype or shape changes, overlapping operands).
+ */
+function binaryInPlace(self: Tensor, op: "add" | "sub" | "mul" | "div", other: TensorLike): Tensor | null {
+  if (isGradEnabled() && (self.requiresGrad || (other instanceof Tensor && other.requiresGrad))) return null;
+  if (!isFloating(self.dtype) || isHalf(self.dtype) || resultTypeOf(self, other) !== self.dtype) return null;
+  const o = asTensor(other, self.dtype, self.device);
+  if (o.ndim > self.ndim || o.shape.some((s, i) => s !== 1 && s !== self.shape[self.ndim - o.ndim + i])) return null;
+  if (o.storage === self.storage && !(o.offset === self.offset && shapesEqual(o.shape, self.shape) && shapesEqual(o.strides, self.strides))) return null;
+  checkWritable(`${op}_`, self);
+  dispatch("binary", [self, o], { op, inPlace: true });
+  self.storage.version++;
+  return self;
+}
 P.pow_ = function (e) { return applyInPlace(this, "pow_", (s) => s.pow(e), [e]); };
 // ops whose backward needs only their output (or nothing) may read self directly
 const OUTPUT_ONLY = new Set(["neg", "exp", "sqrt", "sigmoid", "tanh", "relu", "floor", "ceil", "round"]);

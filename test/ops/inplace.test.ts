@@ -270,3 +270,31 @@ test("random fills write in place with a seeded generator", () => {
   assert.equal(n.version, 1);
   assert.throws(() => tensor([1], { requiresGrad: true }).normal_(), /leaf Variable/);
 });
+
+test("add_/sub_/mul_/div_ without autograd write in place with one binary kernel, same values as out-of-place", async () => {
+  const { withDispatchLayer, randn, noGrad, tensor } = await import("../../src/index.js");
+  const x = randn([4, 5]), y = randn([5]);
+  const expected = x.add(y.mul(-0.5)).mul(3).div(y).sub(2);
+  const ops: string[] = [];
+  const before = x.version;
+  withDispatchLayer((call, next) => {
+    ops.push(call.op + ((call.attrs as { inPlace?: boolean }).inPlace ? ":inPlace" : ""));
+    return next(call);
+  }, () => {
+    x.add_(y, { alpha: -0.5 }).mul_(3).div_(y).sub_(2);
+  });
+  assert.deepEqual(x.tolist(), expected.tolist());
+  assert.equal(x.version, before + 4);
+  assert.ok(!ops.includes("assign"), `no copy-back: ${ops.join(",")}`);
+  assert.equal(ops.filter((o) => o === "binary:inPlace").length, 4);
+  // a partially overlapping operand takes the general path (reads never see half-written data)
+  const z = tensor([1, 2, 3, 4]);
+  z.add_(z.flip(0));
+  assert.deepEqual(z.tolist(), [5, 5, 5, 5]);
+  // parameters updated under noGrad (the optimizer pattern)
+  const p = randn([3], { requiresGrad: true });
+  const p0 = p.detach().clone();
+  noGrad(() => p.sub_(tensor([1, 1, 1]), { alpha: 0.1 }));
+  assert.deepEqual(p.tolist(), p0.sub(0.1).tolist());
+  assert.ok(p.isLeaf && p.requiresGrad);
+});

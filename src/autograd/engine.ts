@@ -7,6 +7,7 @@
  */
 import { AutogradError, ShapeError, fmtShape } from "../errors.js";
 import { zeros } from "../tensor/creation.js";
+import { isFloating } from "../tensor/dtype.js";
 import { shapesEqual } from "../tensor/shape.js";
 import type { Storage } from "../tensor/storage.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -112,7 +113,9 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
         continue;
       }
       if (wanted && !leadsToTarget.has(node)) continue;
-      const grads = buf.map((g, i) => g ?? zeros(node.outputs[i]!.shape, { dtype: node.outputs[i]!.dtype }));
+      // missing gradients are zeros; integer outputs (argmax indices) carry none, so they get
+      // a 0-d placeholder instead of a full-size zero tensor that no formula reads
+      const grads = buf.map((g, i) => g ?? zeros(isFloating(node.outputs[i]!.dtype) ? node.outputs[i]!.shape : [], { dtype: node.outputs[i]!.dtype }));
       const inGrads = node.backwardFn!(grads, node.unpackSaved(), node.next.map((e) => e !== null));
       if (!opts.retainGraph) node.release();
       node.next.forEach((e, i) => {

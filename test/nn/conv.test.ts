@@ -181,3 +181,16 @@ describe("conv errors", () => {
     assert.throws(() => F.convTranspose2d(ones([1, 1, 3, 3]), ones([1, 1, 3, 3]), null, { stride: 2, outputPadding: 2 }), /output padding must be smaller than either stride or dilation/);
   });
 });
+
+it("conv2d's single-GEMM path has correct second derivatives (gradgradcheck) with bias, stride, padding, dilation", async () => {
+  const { randn } = await import("../../src/index.js");
+  const nnMod = nn;
+  const x = randn([2, 3, 6, 5], { dtype: "float64", requiresGrad: true });
+  const w = randn([4, 3, 3, 2], { dtype: "float64", requiresGrad: true });
+  const b = randn([4], { dtype: "float64", requiresGrad: true });
+  const f = (x_: typeof x, w_: typeof w, b_: typeof b) => nnMod.F.conv2d(x_, w_, b_, { stride: [2, 1], padding: 1, dilation: [1, 2] });
+  assert.ok(autograd.gradcheck(f, [x, w, b]));
+  assert.ok(autograd.gradgradcheck(f, [x, w, b]));
+  const w1 = randn([4, 3, 1, 1], { dtype: "float64", requiresGrad: true });
+  assert.ok(autograd.gradgradcheck((x_, w_) => nnMod.F.conv2d(x_, w_), [x, w1]));
+});

@@ -7,6 +7,9 @@
 import { ShapeError, fmtShape } from "../../errors.js";
 import { pad } from "../../ops/shape_ops.js";
 import type { Tensor } from "../../tensor/tensor.js";
+import { dispatch } from "../../backend/dispatcher.js";
+import { record1 } from "../../autograd/record.js";
+import { isGradEnabled, noGrad } from "../../autograd/grad_mode.js";
 import { fold, unfold, windowOutputSize } from "./fold.js";
 
 export type IntOrPair = number | readonly [number, number];
@@ -71,6 +74,40 @@ function checkGroups(op: string, x: Tensor, weight: Tensor, groups: number): voi
   }
 }
 
+type WindowArgs = { stride: [number, number]; padding: [number, number]; dilation: [number, number] };
+
+/**
+ * An ungrouped convolution as single large GEMMs rather than one small GEMM per image: the
+ * im2col blocks of the whole batch are laid out [C·kh·kw, N·L], so the forward is
+ * W [O, K] · cols [K, N·L] (bias fused into the GEMM), the weight gradient is
+ * dY [O, N·L] · colsᵀ (one GEMM with the batch in its inner dimension, instead of N GEMMs
+ * and a sum), and the input gradient is col2im(Wᵀ · dY).
+ */
+function convAsOneGemm(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, a: WindowArgs, [oh, ow]: [number, number]): Tensor {
+  const [N, , H, W] = x.shape as [number, number, number, number];
+  const [O, C, kh, kw] = weight.shape as [number, number, number, number];
+  const K = C * kh * kw, L = oh * ow;
+  const blocks = (t: Tensor) => (kh === 1 && kw === 1 && a.stride.every((v) => v === 1) && a.padding.every((v) => v === 0) ? t.reshape([N, C, L]) : unfold(t, [kh, kw], a));
+  // raw forward (autograd is recorded once below, with a backward written for this layout)
+  const cols = noGrad(() => blocks(x).permute(1, 0, 2).contiguous().view(K, N * L)); // [K, N·L]
+  const w2 = weight.detach().reshape([O, K]);
+  const out2 = dispatch("matmul", bias ? [w2, cols, bias.detach()] : [w2, cols], bias ? { bias: "row" } : {}); // [O, N·L]
+  const out = noGrad(() => out2.view(O, N, oh, ow).permute(1, 0, 2, 3).contiguous());
+  return record1("ConvolutionBackward0", [x, weight, bias], out, [x, weight], ([g], [xs, ws], needs) => {
+    const g2 = g!.permute(1, 0, 2, 3).reshape([O, N * L]);
+    // under createGraph the blocks are recomputed differentiably (for d(dW)/dx)
+    const c = isGradEnabled() && xs!.requiresGrad ? blocks(xs!).permute(1, 0, 2).reshape([K, N * L]) : cols;
+    const dW = needs[1] ? g2.matmul(c.t()).view(weight.shape) : null;
+    const db = needs[2] ? g!.sum([0, 2, 3]) : null;
+    let dx: Tensor | null = null;
+    if (needs[0]) {
+      const dcols = ws!.reshape([O, K]).t().matmul(g2).view(K, N, L).permute(1, 0, 2); // [N, K, L]
+      dx = kh === 1 && kw === 1 && a.stride.every((v) => v === 1) && a.padding.every((v) => v === 0) ? dcols.reshape([N, C, H, W]) : fold(dcols, [H, W], [kh, kw], a);
+    }
+    return [dx, dW, db];
+  });
+}
+
 interface Conv2dArgs {
   stride: number[];
   padding: number[];
@@ -93,16 +130,9 @@ function conv2dCore(op: string, x: Tensor, weight: Tensor, bias: Tensor | null |
   const oh = windowOutputSize(H, kh, a.stride[0]!, a.padding[0]!, a.dilation[0]!);
   const ow = windowOutputSize(W, kw, a.stride[1]!, a.padding[1]!, a.dilation[1]!);
   const K = Cg * kh * kw;
-  let out: Tensor;
-  if (kh === 1 && kw === 1 && a.stride[0] === 1 && a.stride[1] === 1 && a.padding[0] === 0 && a.padding[1] === 0 && G === 1) {
-    // pointwise convolution: no im2col needed
-    out = weight.reshape([O, C]).matmul(x.reshape([N, C, H * W]));
-  } else {
-    const cols = unfold(x, [kh, kw], opts); // [N, C*kh*kw, L], channel-major so groups are contiguous
-    if (G === 1) out = weight.reshape([O, K]).matmul(cols);
-    else out = weight.reshape([G, O / G, K]).matmul(cols.reshape([N, G, K, oh * ow]));
-  }
-  out = out.reshape([N, O, oh, ow]);
+  if (G === 1) return convAsOneGemm(x, weight, bias, opts, [oh, ow]);
+  const cols = unfold(x, [kh, kw], opts); // [N, C*kh*kw, L], channel-major so groups are contiguous
+  const out = weight.reshape([G, O / G, K]).matmul(cols.reshape([N, G, K, oh * ow])).reshape([N, O, oh, ow]);
   return bias ? out.add(bias.reshape([1, O, 1, 1])) : out;
 }
 

@@ -73,3 +73,17 @@ test("loss modules forward to the functional forms", () => {
   const sum = new nn.MSELoss({ reduction: "sum" });
   assertClose(sum.forward(tensor([1, 2]), tensor([0, 0])), [5]);
 });
+
+test("the fused crossEntropy fast path equals the general path (value and gradient)", () => {
+  const x1 = randn([7, 5], { dtype: "float64", requiresGrad: true });
+  const x2 = x1.detach().clone().requiresGrad_(true);
+  const labels = tensor([0, 4, 2, 2, 1, 3, 0], { dtype: "int32" });
+  const fast = F.crossEntropy(x1, labels, { reduction: "sum" });
+  // a weight of ones takes the general path
+  const general = F.crossEntropy(x2, labels, { reduction: "sum", weight: tensor([1, 1, 1, 1, 1], { dtype: "float64" }) });
+  assert.equal(fast.gradFn!.name, "CrossEntropyLossBackward0");
+  assertClose(fast, general, { atol: 1e-12 });
+  fast.backward();
+  general.backward();
+  assertClose(x1.grad!, x2.grad!, { atol: 1e-12 });
+});

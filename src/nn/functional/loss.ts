@@ -3,9 +3,10 @@
  * PyTorch's formulas, reductions ("mean" | "sum" | "none") and special cases
  * (ignoreIndex, class weights, label smoothing, posWeight).
  */
-import { noGrad } from "../../autograd/grad_mode.js";
+import { isGradEnabled, noGrad } from "../../autograd/grad_mode.js";
+import { record1 } from "../../autograd/record.js";
 import { DTypeError, FluxionError, IndexError, ShapeError, fmtShape } from "../../errors.js";
-import { arange } from "../../tensor/creation.js";
+import { arange, zerosLike } from "../../tensor/creation.js";
 import { shapesEqual } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { where } from "../../ops/elementwise.js";
@@ -95,6 +96,8 @@ export function crossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyO
   const op = "crossEntropy";
   const eps = opts?.labelSmoothing ?? 0;
   if (eps < 0 || eps > 1) throw new FluxionError(`${op}: labelSmoothing must be between 0.0 and 1.0, got ${eps}`);
+  const fused = plainCrossEntropy(input, target, opts);
+  if (fused) return fused;
   const classDim = input.ndim === 1 ? 0 : 1;
   const logp = input.logSoftmax(classDim);
   const C = input.shape[classDim]!;
@@ -118,6 +121,36 @@ export function crossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyO
   if (reduction === "mean") smoothRed = w ? smooth.sum().div(where(mask, w, 0).sum()) : smooth.mean();
   else smoothRed = reduce(op, smooth, reduction);
   return nll.mul(1 - eps).add(smoothRed.mul(eps / C));
+}
+
+/**
+ * The common case as one op — logits [N, C], int32 labels all in range, no weight, no
+ * smoothing, mean or sum — with the closed-form gradient (softmax - onehot) · g / N instead
+ * of differentiating a dozen small ops. Returns null for every other case.
+ */
+function plainCrossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyOptions): Tensor | null {
+  const reduction = opts?.reduction ?? "mean";
+  if (input.ndim !== 2 || !input.isFloatingPoint() || target.dtype !== "int32" || opts?.weight || (opts?.labelSmoothing ?? 0) !== 0 || reduction === "none") return null;
+  const [N, C] = input.shape as [number, number];
+  if (target.ndim !== 1 || target.shape[0] !== N || N === 0) return null;
+  const ignore = opts?.ignoreIndex ?? -100;
+  const labels = target.data();
+  for (const t of labels) {
+    if (t === ignore) return null; // the general path handles ignored targets
+    if (t < 0 || t >= C) throw new IndexError(`crossEntropy: target ${t} is out of bounds for ${C} classes (input shape ${fmtShape(input.shape)}); labels must be in [0, ${C - 1}]`);
+  }
+  const idx = target.reshape([N, 1]);
+  const scale = reduction === "mean" ? 1 / N : 1;
+  const { logp, loss } = noGrad(() => {
+    const lp = input.logSoftmax(1);
+    return { logp: lp, loss: lp.gather(1, idx).sum().mul(-scale) };
+  });
+  return record1("CrossEntropyLossBackward0", [input], loss, [input, logp], ([g], [x, lp]) => {
+    // under createGraph, softmax is recomputed differentiably from the input
+    const probs = isGradEnabled() ? x!.softmax(1) : lp!.exp();
+    const onehot = zerosLike(probs).scatter(1, idx, 1);
+    return [probs.sub(onehot).mul(g!.mul(scale))];
+  });
 }
 
 export function mseLoss(input: Tensor, target: Tensor, opts?: { reduction?: Reduction }): Tensor {

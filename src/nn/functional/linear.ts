@@ -7,6 +7,7 @@ import { dispatch } from "../../backend/dispatcher.js";
 import { record1 } from "../../autograd/record.js";
 import { DTypeError, ShapeError, fmtShape } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
+import { rawView } from "../../ops/views.js";
 
 /**
  * y = x Wᵀ + b over the last dim of x.
@@ -25,9 +26,10 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     throw new DTypeError(`linear: input, weight and bias must have the same dtype, got ${x.dtype}, ${weight.dtype}${bias ? ` and ${bias.dtype}` : ""}`);
   }
   const lead = x.shape.slice(0, -1);
-  const x2 = x.reshape([-1, inFeatures]);
-  const inputs = bias ? [x2.detach(), weight.detach().t(), bias.detach()] : [x2.detach(), weight.detach().t()];
-  const out2 = dispatch("matmul", inputs, bias ? { bias: "col" } : {});
+  const x2 = x.ndim === 2 ? x : x.reshape([-1, inFeatures]);
+  // Wᵀ as a raw view: the primitive needs no autograd, the backward below is written out
+  const wT = rawView(weight, [inFeatures, outFeatures], [weight.strides[1]!, weight.strides[0]!], weight.offset);
+  const out2 = dispatch("matmul", bias ? [x2, wT, bias] : [x2, wT], bias ? { bias: "col" } : {});
   const needX = x2.requiresGrad, needW = weight.requiresGrad;
   const saved = [...(needW ? [x2] : []), ...(needX ? [weight] : [])];
   const y = record1("AddmmBackward0", [x2, weight, bias], out2, saved, ([g], s, needs) => {
@@ -38,7 +40,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
       needs[2] ? g!.sum(0) : null,
     ];
   });
-  return y.reshape([...lead, outFeatures]);
+  return x.ndim === 2 ? y : y.reshape([...lead, outFeatures]);
 }
 
 /** y = x1ᵀ W x2 + b: x1 [N, in1], x2 [N, in2], weight [out, in1, in2]. */

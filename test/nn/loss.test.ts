@@ -87,3 +87,23 @@ test("the fused crossEntropy fast path equals the general path (value and gradie
   general.backward();
   assertClose(x1.grad!, x2.grad!, { atol: 1e-12 });
 });
+
+test("every loss module forwards its options to the functional form", () => {
+  const x = randn([3, 4], { dtype: "float64" }), t = randn([3, 4], { dtype: "float64" });
+  const p = x.sigmoid(), y = t.gt(0).double();
+  const logp = x.logSoftmax(1), q = t.softmax(1);
+  const labels = tensor([1, 0, 3], { dtype: "int32" });
+  const pairs: [nn.Module, () => Tensor][] = [
+    [new nn.NLLLoss({ reduction: "sum" }), () => F.nllLoss(logp, labels, { reduction: "sum" })],
+    [new nn.L1Loss(), () => F.l1Loss(x, t)],
+    [new nn.SmoothL1Loss({ beta: 0.5 }), () => F.smoothL1Loss(x, t, { beta: 0.5 })],
+    [new nn.HuberLoss({ delta: 0.5 }), () => F.huberLoss(x, t, { delta: 0.5 })],
+    [new nn.BCELoss(), () => F.binaryCrossEntropy(p, y)],
+    [new nn.BCEWithLogitsLoss({ posWeight: tensor([1, 2, 3, 4], { dtype: "float64" }) }), () => F.binaryCrossEntropyWithLogits(x, y, { posWeight: tensor([1, 2, 3, 4], { dtype: "float64" }) })],
+    [new nn.KLDivLoss({ reduction: "batchmean" }), () => F.klDiv(logp, q, { reduction: "batchmean" })],
+  ];
+  const inputs: [Tensor, Tensor][] = [[logp, labels], [x, t], [x, t], [x, t], [p, y], [x, y], [logp, q]];
+  pairs.forEach(([m, f], i) => assertClose(m(...inputs[i]!), f(), { atol: 1e-12 }));
+  // huber = smooth L1 scaled by delta
+  assertClose(F.huberLoss(x, t, { delta: 0.5 }), F.smoothL1Loss(x, t, { beta: 0.5 }).mul(0.5), { atol: 1e-12 });
+});

@@ -188,3 +188,14 @@ test("modules are callable like PyTorch's: model(x) runs forward with hooks, fie
   assert.equal(seq.length, 2);
   assert.equal(String(net).split("\n")[0], "Net(");
 });
+
+test("activation modules match their Tensor methods and print their settings", () => {
+  const x = randn([4, 3]);
+  assertClose(new nn.Softplus(2, 10)(x), x.softplus({ beta: 2, threshold: 10 }));
+  assert.equal(new nn.Softplus(2, 10).toString(), "Softplus(beta=2, threshold=10)");
+  assertClose(nn.F.hardtanh(x, -0.5, 0.5), x.clamp(-0.5, 0.5));
+  assertClose(new nn.ELU(0.5)(x), x.where(x.gt(0), x.exp().sub(1).mul(0.5)));
+  assertClose(new nn.LeakyReLU(0.2)(x), x.leakyRelu(0.2));
+  assert.equal(new nn.LeakyReLU(0.2).toString(), "LeakyReLU(negative_slope=0.2)");
+  assertClose(new nn.LogSoftmax(1)(x), x.logSoftmax(1));
+});

@@ -110,8 +110,6 @@ export function runElementwise(shape: readonly number[], out: Operand, ins: read
   fn(cs, ...args, params[0] ?? 0, params[1] ?? 0);
 }
 
-/** True when a dtype's stored values need widening before arithmetic. */
-export const needsWidening = isHalf;
 
 /**
  * Below this many elements an op stays in TypeScript: the generated loop finishes before

@@ -1,6 +1,7 @@
 /** Activation functions (F.relu, F.gelu, F.softmax, ...), thin wrappers over Tensor ops. */
 import type { Tensor } from "../../tensor/tensor.js";
 import { softmax as softmaxOp, logSoftmax as logSoftmaxOp } from "../../ops/reduction.js";
+import { where } from "../../ops/elementwise.js";
 
 export function relu(x: Tensor): Tensor {
   return x.relu();
@@ -25,7 +26,7 @@ export function softplus(x: Tensor, opts?: { beta?: number; threshold?: number }
 }
 /** ELU: x for x > 0, alpha * (exp(x) - 1) otherwise. */
 export function elu(x: Tensor, alpha = 1): Tensor {
-  return x.gt(0).where(x, x.expm1().mul(alpha));
+  return where(x.gt(0), x, x.expm1().mul(alpha));
 }
 export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
   return x.clamp(minVal, maxVal);

@@ -77,32 +77,36 @@ function checkGroups(op: string, x: Tensor, weight: Tensor, groups: number): voi
 type WindowArgs = { stride: [number, number]; padding: [number, number]; dilation: [number, number] };
 
 /**
- * An ungrouped convolution as single large GEMMs rather than one small GEMM per image: the
- * im2col blocks of the whole batch are laid out [C·kh·kw, N·L], so the forward is
- * W [O, K] · cols [K, N·L] (bias fused into the GEMM), the weight gradient is
- * dY [O, N·L] · colsᵀ (one GEMM with the batch in its inner dimension, instead of N GEMMs
- * and a sum), and the input gradient is col2im(Wᵀ · dY).
+ * An ungrouped convolution with its own backward. Forward: one batched GEMM
+ * W [O, K] · cols [N, K, L] (W broadcast, bias fused) straight into the output layout.
+ * Backward: the weight gradient is ONE GEMM dY [O, N·L] · colsᵀ [N·L, K] with the batch in
+ * its inner dimension (instead of N small GEMMs and a sum), and the input gradient is
+ * col2im(Wᵀ · dY) per image. Inference never pays for the training-only re-layout.
  */
 function convAsOneGemm(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, a: WindowArgs, [oh, ow]: [number, number]): Tensor {
   const [N, , H, W] = x.shape as [number, number, number, number];
   const [O, C, kh, kw] = weight.shape as [number, number, number, number];
   const K = C * kh * kw, L = oh * ow;
-  const blocks = (t: Tensor) => (kh === 1 && kw === 1 && a.stride.every((v) => v === 1) && a.padding.every((v) => v === 0) ? t.reshape([N, C, L]) : unfold(t, [kh, kw], a));
-  // raw forward (autograd is recorded once below, with a backward written for this layout)
-  const cols = noGrad(() => blocks(x).permute(1, 0, 2).contiguous().view(K, N * L)); // [K, N·L]
-  const w2 = weight.detach().reshape([O, K]);
-  const out2 = dispatch("matmul", bias ? [w2, cols, bias.detach()] : [w2, cols], bias ? { bias: "row" } : {}); // [O, N·L]
-  const out = noGrad(() => out2.view(O, N, oh, ow).permute(1, 0, 2, 3).contiguous());
+  const pointwise = kh === 1 && kw === 1 && a.stride.every((v) => v === 1) && a.padding.every((v) => v === 0);
+  const blocks = (t: Tensor) => (pointwise ? t.reshape([N, C, L]) : unfold(t, [kh, kw], a)); // [N, K, L]
+  // raw forward (autograd is recorded once below)
+  const cols = noGrad(() => blocks(x));
+  const w2 = noGrad(() => weight.reshape([O, K]));
+  const out = dispatch("matmul", bias ? [w2.expand([N, O, K]), cols, bias] : [w2.expand([N, O, K]), cols], bias ? { bias: "row" } : {}).view(N, O, oh, ow);
   return record1("ConvolutionBackward0", [x, weight, bias], out, [x, weight], ([g], [xs, ws], needs) => {
-    const g2 = g!.permute(1, 0, 2, 3).reshape([O, N * L]);
-    // under createGraph the blocks are recomputed differentiably (for d(dW)/dx)
-    const c = isGradEnabled() && xs!.requiresGrad ? blocks(xs!).permute(1, 0, 2).reshape([K, N * L]) : cols;
-    const dW = needs[1] ? g2.matmul(c.t()).view(weight.shape) : null;
+    const g3 = g!.reshape([N, O, L]);
+    let dW: Tensor | null = null;
+    if (needs[1]) {
+      // under createGraph the blocks are recomputed differentiably (for d(dW)/dx)
+      const c = isGradEnabled() && xs!.requiresGrad ? blocks(xs!) : cols;
+      const colsT = c.permute(1, 0, 2).reshape([K, N * L]);
+      dW = g3.permute(1, 0, 2).reshape([O, N * L]).matmul(colsT.t()).view(weight.shape);
+    }
     const db = needs[2] ? g!.sum([0, 2, 3]) : null;
     let dx: Tensor | null = null;
     if (needs[0]) {
-      const dcols = ws!.reshape([O, K]).t().matmul(g2).view(K, N, L).permute(1, 0, 2); // [N, K, L]
-      dx = kh === 1 && kw === 1 && a.stride.every((v) => v === 1) && a.padding.every((v) => v === 0) ? dcols.reshape([N, C, H, W]) : fold(dcols, [H, W], [kh, kw], a);
+      const dcols = ws!.reshape([O, K]).t().matmul(g3); // [N, K, L]
+      dx = pointwise ? dcols.reshape([N, C, H, W]) : fold(dcols, [H, W], [kh, kw], a);
     }
     return [dx, dW, db];
   });

@@ -3,35 +3,14 @@
  * currently has (TypeScript loops or the native addon — `backends()` says which, and the
  * first line of output records it). Run by bench/run.sh as
  *   BENCH_OUT=results.jsonl node --import tsx bench/fluxion.ts
- * The models mirror examples/fashion-mnist.ts (SimpleNet and SmallCNN) and the peers' scripts.
+ * The models are examples/models.ts (SimpleNet and SmallCNN), mirrored by the peers' scripts.
  */
 import * as fluxion from "../src/index.js";
 import { nn, optim, data, Tensor, randn, randint, randperm, matmul, noGrad, manualSeed, indexSelect, Generator } from "../src/index.js";
+import { SimpleNet, SmallCNN } from "../examples/models.js";
 import { BF16_SIZES, GEMM_SIZES, QUICK, THREADS, emit, runCase, selected, firstLine } from "./common.js";
 
 const IMPL = "fluxion";
-
-/** The seed's model (examples/fashion-mnist.ts). */
-class SimpleNet extends nn.Module {
-  fc1 = new nn.Linear(784, 128);
-  relu = new nn.ReLU();
-  fc2 = new nn.Linear(128, 10);
-  forward(x: Tensor): Tensor {
-    return this.fc2.forward(this.relu.forward(this.fc1.forward(x.flatten(1))));
-  }
-}
-
-/** Conv 1→32 3x3, ReLU, MaxPool 2, Conv 32→64 3x3, ReLU, MaxPool 2, Linear 1600→10. */
-class SmallCNN extends nn.Module {
-  features = new nn.Sequential(
-    new nn.Conv2d(1, 32, 3), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Conv2d(32, 64, 3), new nn.ReLU(), new nn.MaxPool2d(2),
-  );
-  classifier = new nn.Linear(1600, 10);
-  forward(x: Tensor): Tensor {
-    return this.classifier.forward(this.features.forward(x).flatten(1));
-  }
-}
 
 // Thread control, if this Fluxion has it (the issue asks for one "settable like torch.setNumThreads").
 // Looked up on the public API first, then on the CPU backend's native module where it lives.

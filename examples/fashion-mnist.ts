@@ -11,29 +11,8 @@
 import { parseArgs } from "node:util";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { nn, optim, data, io, utils, noGrad, manualSeed, Generator, Tensor } from "../src/index.js";
-
-/** The seed's model, as DESIGN.md writes it. */
-class SimpleNet extends nn.Module {
-  fc1 = new nn.Linear(784, 128);
-  relu = new nn.ReLU();
-  fc2 = new nn.Linear(128, 10);
-  forward(x: Tensor): Tensor {
-    return this.fc2.forward(this.relu.forward(this.fc1.forward(x.flatten(1))));
-  }
-}
-
-/** Conv 1→32 3x3, ReLU, MaxPool 2, Conv 32→64 3x3, ReLU, MaxPool 2, Linear 1600→10. */
-class SmallCNN extends nn.Module {
-  features = new nn.Sequential(
-    new nn.Conv2d(1, 32, 3), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Conv2d(32, 64, 3), new nn.ReLU(), new nn.MaxPool2d(2),
-  );
-  classifier = new nn.Linear(1600, 10);
-  forward(x: Tensor): Tensor {
-    return this.classifier(this.features(x).flatten(1)); // modules are callable, as in PyTorch
-  }
-}
+import { nn, optim, data, io, utils, noGrad, manualSeed, Generator } from "../src/index.js";
+import { SimpleNet, SmallCNN } from "./models.js";
 
 const { values: args } = parseArgs({
   options: {

@@ -34,7 +34,7 @@ bool ew_supported(const EwArgs& g) {
       // libm and V8's Math.pow: left to TypeScript
       if (g.op == (int)BinaryOp::pow && g.in[0].type == EType::i32) return false;
       return g.op >= 0 && g.op < (int)BinaryOp::count && math_type(g.in[0].type) && g.in[1].type == g.in[0].type &&
-             g.out.type == (g.op >= (int)BinaryOp::eq ? EType::u8 : g.in[0].type);
+             g.out.type == (g.op >= (int)BinaryOp::eq && g.op <= (int)BinaryOp::logical_xor ? EType::u8 : g.in[0].type);
     case EwKind::where:
       return g.in[0].type == EType::u8 && g.in[1].type == g.out.type && g.in[2].type == g.out.type;
     case EwKind::convert:

@@ -25,7 +25,7 @@ enum class UnaryOp : int {
 };
 enum class BinaryOp : int {
   add, sub, mul, div, pow, maximum, minimum, atan2, remainder, eq, ne, lt, le, gt, ge,
-  logical_and, logical_or, logical_xor, count
+  logical_and, logical_or, logical_xor, add_scaled, count
 };
 // unary/binary: math ops; where(c, a, b); convert: out = in[0] converted to out's type
 // (cast, copy and assign; a plain move when the types are equal).

@@ -29,7 +29,7 @@ export interface PrimitiveAttrs {
    * input 0 (already of the broadcast shape and result dtype; input 1 must not partially
    * overlap it) and input 0 is returned: eager `x.add_(y)` without a temporary.
    */
-  binary: { op: BinaryOpName; inPlace?: boolean };
+  binary: { op: BinaryOpName; inPlace?: boolean; params?: readonly number[] };
   /** where(cond, a, b), broadcast. */
   where: Record<string, never>;
   /** Converts to another dtype. */

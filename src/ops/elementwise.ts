@@ -205,7 +205,7 @@ export function clamp(x: Tensor, min?: number | Tensor | null, max?: number | Te
 }
 
 type UnaryMethods = { [K in UnaryOpName as K extends "powScalar" | "clamp" | "geluErf" | "geluTanh" | "leakyRelu" | "softplus" ? never : K]: () => Tensor };
-type BinaryMethods = { [K in BinaryOpName as K extends "add" | "sub" | "pow" ? never : K]: (other: TensorLike) => Tensor };
+type BinaryMethods = { [K in BinaryOpName as K extends "add" | "sub" | "pow" | "addScaled" ? never : K]: (other: TensorLike) => Tensor };
 
 declare module "../tensor/tensor.js" {
   interface Tensor extends UnaryMethods, BinaryMethods {
@@ -237,6 +237,7 @@ for (const op of Object.keys(UNARY_OPS) as UnaryOpName[]) {
   P[op] = function (this: Tensor) { return unary(op, this); };
 }
 for (const op of Object.keys(BINARY_OPS) as BinaryOpName[]) {
+  if (op === "addScaled") continue; // a kernel for add_/sub_ with alpha, not a method
   P[op] = function (this: Tensor, other: TensorLike) { return binary(op, this, other); };
 }
 const T = Tensor.prototype;

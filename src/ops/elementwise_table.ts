@@ -71,6 +71,8 @@ export const BINARY_OPS = {
   logicalAnd: { js: "(x !== 0 && y !== 0)", kind: "predicate" },
   logicalOr: { js: "(x !== 0 || y !== 0)", kind: "predicate" },
   logicalXor: { js: "((x !== 0) !== (y !== 0))", kind: "predicate" },
+  // x + p0 * y in one pass: in-place add_/sub_ with alpha (not a Tensor method of its own)
+  addScaled: { js: "x + p0 * y", kind: "same" },
 } as const satisfies Record<string, { js: string; kind: ElementwiseKind }>;
 
 export type UnaryOpName = keyof typeof UNARY_OPS;

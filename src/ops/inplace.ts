@@ -116,33 +116,31 @@ declare module "../tensor/tensor.js" {
 
 const P = Tensor.prototype;
 P.add_ = function (o, opts) {
-  const other = opts?.alpha !== undefined && opts.alpha !== 1 ? scaled(o, opts.alpha) : o;
-  return binaryInPlace(this, "add", other) ?? applyInPlace(this, "add_", (s) => s.add(o, opts), [o], false);
+  return binaryInPlace(this, "add", o, opts?.alpha ?? 1) ?? applyInPlace(this, "add_", (s) => s.add(o, opts), [o], false);
 };
 P.sub_ = function (o, opts) {
-  const other = opts?.alpha !== undefined && opts.alpha !== 1 ? scaled(o, opts.alpha) : o;
-  return binaryInPlace(this, "sub", other) ?? applyInPlace(this, "sub_", (s) => s.sub(o, opts), [o], false);
+  return binaryInPlace(this, "sub", o, opts?.alpha ?? 1) ?? applyInPlace(this, "sub_", (s) => s.sub(o, opts), [o], false);
 };
 P.mul_ = function (o) { return binaryInPlace(this, "mul", o) ?? applyInPlace(this, "mul_", (s) => s.mul(o), [o]); };
 P.div_ = function (o) { return binaryInPlace(this, "div", o) ?? applyInPlace(this, "div_", (s) => s.div(o), [o]); };
-
-function scaled(x: TensorLike, alpha: number): TensorLike {
-  return x instanceof Tensor ? noGrad(() => x.mul(alpha)) : Number(x) * alpha;
-}
 
 /**
  * The fast path of add_/sub_/mul_/div_ when autograd has nothing to record: one kernel
  * writing straight into self (no temporary, no copy back). Returns null when the general
  * path is needed (autograd, dtype or shape changes, overlapping operands).
  */
-function binaryInPlace(self: Tensor, op: "add" | "sub" | "mul" | "div", other: TensorLike): Tensor | null {
+function binaryInPlace(self: Tensor, op: "add" | "sub" | "mul" | "div", other: TensorLike, alpha = 1): Tensor | null {
   if (isGradEnabled() && (self.requiresGrad || (other instanceof Tensor && other.requiresGrad))) return null;
   if (!isFloating(self.dtype) || isHalf(self.dtype) || resultTypeOf(self, other) !== self.dtype) return null;
   const o = asTensor(other, self.dtype, self.device);
   if (o.ndim > self.ndim || o.shape.some((s, i) => s !== 1 && s !== self.shape[self.ndim - o.ndim + i])) return null;
   if (o.storage === self.storage && !(o.offset === self.offset && shapesEqual(o.shape, self.shape) && shapesEqual(o.strides, self.strides))) return null;
   checkWritable(`${op}_`, self);
-  dispatch("binary", [self, o], { op, inPlace: true });
+  // with alpha, x ± alpha·y is one kernel (computed in double, rounded once)
+  // alpha is rounded to the tensor's precision first, as PyTorch's kernels take it as scalar_t
+  const a = self.dtype === "float32" ? Math.fround(alpha) : alpha;
+  if (alpha !== 1) dispatch("binary", [self, o], { op: "addScaled", params: [op === "sub" ? -a : a], inPlace: true });
+  else dispatch("binary", [self, o], { op, inPlace: true });
   self.storage.version++;
   return self;
 }

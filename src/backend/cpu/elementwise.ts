@@ -26,7 +26,7 @@ export function binary(inputs: readonly Tensor[], attrs: PrimitiveAttrs["binary"
   const shape = broadcastShapes(attrs.op, a.shape, b.shape);
   const out = attrs.inPlace ? a : alloc(shape, def.kind === "predicate" ? "bool" : a.dtype, device, { zero: false });
   const o = outOperand(out), ins = [broadcastOperand(a, shape), broadcastOperand(b, shape)];
-  if (!runElementwiseNative("binary", attrs.op, shape, o, ins)) runElementwise(shape, o, ins, boolResult(def.js, out.dtype, def.kind));
+  if (!runElementwiseNative("binary", attrs.op, shape, o, ins, attrs.params)) runElementwise(shape, o, ins, boolResult(def.js, out.dtype, def.kind), attrs.params);
   return [out];
 }
 

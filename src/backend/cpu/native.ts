@@ -214,7 +214,7 @@ const NATIVE_UNARY_OPS: readonly UnaryOpName[] = [
 /** Binary op codes: index = the native enum BinaryOp. */
 const NATIVE_BINARY_OPS: readonly BinaryOpName[] = [
   "add", "sub", "mul", "div", "pow", "maximum", "minimum", "atan2", "remainder", "eq", "ne", "lt", "le", "gt", "ge",
-  "logicalAnd", "logicalOr", "logicalXor",
+  "logicalAnd", "logicalOr", "logicalXor", "addScaled",
 ];
 const UNARY_CODE = new Map<string, number>(NATIVE_UNARY_OPS.map((n, i) => [n, i]));
 const BINARY_CODE = new Map<string, number>(NATIVE_BINARY_OPS.map((n, i) => [n, i]));

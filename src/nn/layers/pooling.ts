@@ -17,29 +17,24 @@ export interface MaxPoolOptions<T> {
   ceilMode?: boolean;
 }
 
-/**
- * 2-D max pooling. With returnIndices, forward returns [output, indices].
- * @example
- * const pool = new nn.MaxPool2d(2);
- * pool.forward(x);  // [N, C, 28, 28] -> [N, C, 14, 14]
- * String(pool);     // "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
- */
-export class MaxPool2d extends Module {
-  readonly stride: IntOrPair;
-  readonly padding: IntOrPair;
-  readonly dilation: IntOrPair;
+/** The settings and print shared by MaxPool1d and MaxPool2d (torch's _MaxPoolNd). */
+abstract class MaxPoolNd<T extends IntOrPair | IntOrSingle> extends Module {
+  readonly stride: T;
+  readonly padding: T;
+  readonly dilation: T;
   readonly returnIndices: boolean;
   readonly ceilMode: boolean;
-  constructor(readonly kernelSize: IntOrPair, opts?: MaxPoolOptions<IntOrPair>) {
+  constructor(readonly kernelSize: T, opts?: MaxPoolOptions<T>) {
     super();
     this.stride = opts?.stride ?? kernelSize;
-    this.padding = opts?.padding ?? 0;
-    this.dilation = opts?.dilation ?? 1;
+    this.padding = opts?.padding ?? (0 as T);
+    this.dilation = opts?.dilation ?? (1 as T);
     this.returnIndices = opts?.returnIndices ?? false;
     this.ceilMode = opts?.ceilMode ?? false;
   }
-  forward(x: Tensor): any {
-    return maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode, returnIndices: this.returnIndices });
+  /** The options as the functional form takes them. */
+  protected options() {
+    return { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode, returnIndices: this.returnIndices };
   }
   override extraRepr(): string {
     return `kernel_size=${pyValue(this.kernelSize)}, stride=${pyValue(this.stride)}, padding=${pyValue(this.padding)}, dilation=${pyValue(this.dilation)}, ceil_mode=${pyValue(this.ceilMode)}`;
@@ -47,28 +42,25 @@ export class MaxPool2d extends Module {
 }
 
 /**
+ * 2-D max pooling. With returnIndices, forward returns [output, indices].
+ * @example
+ * const pool = new nn.MaxPool2d(2);
+ * pool.forward(x);  // [N, C, 28, 28] -> [N, C, 14, 14]
+ * String(pool);     // "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
+ */
+export class MaxPool2d extends MaxPoolNd<IntOrPair> {
+  forward(x: Tensor): any {
+    return maxPool2d(x, this.kernelSize, this.options());
+  }
+}
+
+/**
  * 1-D max pooling over [N, C, L].
  * @example new nn.MaxPool1d(3, { stride: 2 }).forward(x) // [N, C, 50] -> [N, C, 24]
  */
-export class MaxPool1d extends Module {
-  readonly stride: IntOrSingle;
-  readonly padding: IntOrSingle;
-  readonly dilation: IntOrSingle;
-  readonly returnIndices: boolean;
-  readonly ceilMode: boolean;
-  constructor(readonly kernelSize: IntOrSingle, opts?: MaxPoolOptions<IntOrSingle>) {
-    super();
-    this.stride = opts?.stride ?? kernelSize;
-    this.padding = opts?.padding ?? 0;
-    this.dilation = opts?.dilation ?? 1;
-    this.returnIndices = opts?.returnIndices ?? false;
-    this.ceilMode = opts?.ceilMode ?? false;
-  }
+export class MaxPool1d extends MaxPoolNd<IntOrSingle> {
   forward(x: Tensor): any {
-    return maxPool1d(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode, returnIndices: this.returnIndices });
-  }
-  override extraRepr(): string {
-    return `kernel_size=${pyValue(this.kernelSize)}, stride=${pyValue(this.stride)}, padding=${pyValue(this.padding)}, dilation=${pyValue(this.dilation)}, ceil_mode=${pyValue(this.ceilMode)}`;
+    return maxPool1d(x, this.kernelSize, this.options());
   }
 }
 

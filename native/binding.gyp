@@ -1,7 +1,7 @@
 # Builds the native kernels addon: `node-gyp rebuild -C native` (see native/build.mjs).
-# Each instruction set's kernels (GEMM: gemm_<isa>.cc; elementwise, reductions, im2col:
-# ewise_<isa>.cc) are a static library compiled with its own -m flags;
-# isa.cc picks one at run time, so the addon loads on any x86-64 CPU (and elsewhere with
+# Each instruction set's kernels (GEMM: gemm_<isa>.cc; elementwise, reductions, im2col,
+# pooling, scatter: ewise_<isa>.cc) are a static library compiled with its own -m flags;
+# conv.cc schedules convolutions over them; isa.cc picks one at run time, so the addon loads on any x86-64 CPU (and elsewhere with
 # the portable kernels only). No system library is needed.
 {
   "target_defaults": {
@@ -16,7 +16,7 @@
   "targets": [
     {
       "target_name": "fluxion_native",
-      "sources": ["src/addon.cc", "src/binding_ewise.cc", "src/isa.cc", "src/thread_pool.cc",
+      "sources": ["src/addon.cc", "src/binding_ewise.cc", "src/binding_conv.cc", "src/conv.cc", "src/isa.cc", "src/thread_pool.cc",
                   "src/gemm_portable.cc", "src/ewise_portable.cc", "src/allocator.cc"],
       "conditions": [
         ["target_arch=='x64'", { "dependencies": ["kernels_avx2", "kernels_avx512", "kernels_avx512bf16", "kernels_amx"] }]

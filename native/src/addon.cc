@@ -14,6 +14,8 @@
 namespace fluxion {
 // binding_ewise.cc: elementwise, reduce, unfold, fold
 void register_ewise(Napi::Env env, Napi::Object exports);
+// binding_conv.cc: convolution
+void register_conv(Napi::Env env, Napi::Object exports);
 }  // namespace fluxion
 
 namespace {
@@ -153,6 +155,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setBf16Mode", Napi::Function::New(env, SetBf16Mode, "setBf16Mode"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   register_ewise(env, exports);
+  register_conv(env, exports);
   storage_alloc::register_allocator(env, exports);
   return exports;
 }

@@ -163,40 +163,83 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, true);
 }
 
-// unfold(params, image, cols) / fold(params, cols, image) -> boolean. Slots: 0 type,
-// 1..14 N C H W kh kw sh sw ph pw dh dw oh ow, 15 source element offset. Both contiguous.
+// unfold(params, image, cols) / fold(params, cols, image) / maxPool(params, image, values,
+// indices) -> boolean. Slots: 0 type, 1..14 N C H W kh kw sh sw ph pw dh dw oh ow, 15 source
+// element offset. All contiguous; maxPool's indices are an Int32Array like values.
 constexpr size_t kIm2colSlots = 16;
+enum class Windows { unfold, fold, maxpool };
 
-Napi::Value Im2col(const Napi::CallbackInfo& info, bool is_fold) {
+Napi::Value Im2col(const Napi::CallbackInfo& info, Windows mode) {
   Napi::Env env = info.Env();
   const double* p = binding::params_of(info, 0, kIm2colSlots);
-  if (!p || info.Length() < 3) return Throw(env, "unfold/fold(params, src, dst) expects a Float64Array of parameters and two typed arrays");
+  if (!p || info.Length() < (mode == Windows::maxpool ? 4u : 3u))
+    return Throw(env, "unfold/fold/maxPool(params, src, dst[, indices]) expects a Float64Array of parameters and typed arrays");
   Im2colArgs a{};
-  if (!etype_of(p[0], &a.type)) return Throw(env, "unfold/fold: unknown type code");
+  if (!etype_of(p[0], &a.type)) return Throw(env, "unfold/fold/maxPool: unknown type code");
   if (a.type != EType::f32 && a.type != EType::f64) return Napi::Boolean::New(env, false);
   long* f[14] = {&a.N, &a.C, &a.H, &a.W, &a.kh, &a.kw, &a.sh, &a.sw, &a.ph, &a.pw, &a.dh, &a.dw, &a.oh, &a.ow};
   for (int i = 0; i < 14; i++) {
     *f[i] = (long)p[1 + i];
-    if (*f[i] < 0) return Throw(env, "unfold/fold: negative size");
+    if (*f[i] < 0) return Throw(env, "unfold/fold/maxPool: negative size");
   }
-  if (a.kh < 1 || a.kw < 1 || a.sh < 1 || a.sw < 1 || a.dh < 1 || a.dw < 1) return Throw(env, "unfold/fold: kernel, stride and dilation must be positive");
-  const long img = a.N * a.C * a.H * a.W, cols = a.N * a.C * a.kh * a.kw * a.oh * a.ow;
+  if (a.kh < 1 || a.kw < 1 || a.sh < 1 || a.sw < 1 || a.dh < 1 || a.dw < 1) return Throw(env, "unfold/fold/maxPool: kernel, stride and dilation must be positive");
+  const long img = a.N * a.C * a.H * a.W, cols = a.N * a.C * a.kh * a.kw * a.oh * a.ow, pooled = a.N * a.C * a.oh * a.ow;
   // every index the loops form lies inside the image: they clip to [0, H) x [0, W)
-  const long src_n = is_fold ? cols : img, dst_n = is_fold ? img : cols, unit = 1;
+  const long src_n = mode == Windows::fold ? cols : img;
+  const long dst_n = mode == Windows::fold ? img : mode == Windows::maxpool ? pooled : cols, unit = 1;
   char* src;
   char* dst;
-  if (!bind_operand(info, 1, a.type, (long)p[15], 1, &src_n, &unit, &src) || !bind_operand(info, 2, a.type, 0, 1, &dst_n, &unit, &dst))
-    return Throw(env, "unfold/fold: an operand is not a typed array of the type or is too short");
+  char* indices = nullptr;
+  if (!bind_operand(info, 1, a.type, (long)p[15], 1, &src_n, &unit, &src) || !bind_operand(info, 2, a.type, 0, 1, &dst_n, &unit, &dst) ||
+      (mode == Windows::maxpool && !bind_operand(info, 3, EType::i32, 0, 1, &pooled, &unit, &indices)))
+    return Throw(env, "unfold/fold/maxPool: an operand is not a typed array of the type or is too short");
   a.src = src;
   a.dst = dst;
+  a.indices = indices;
   a.threads = num_threads();
-  if (is_fold) fold(a);
-  else unfold(a);
+  if (mode == Windows::fold) fold(a);
+  else if (mode == Windows::unfold) unfold(a);
+  else maxpool(a);
   return Napi::Boolean::New(env, true);
 }
 
-Napi::Value Unfold(const Napi::CallbackInfo& info) { return Im2col(info, false); }
-Napi::Value Fold(const Napi::CallbackInfo& info) { return Im2col(info, true); }
+Napi::Value Unfold(const Napi::CallbackInfo& info) { return Im2col(info, Windows::unfold); }
+Napi::Value Fold(const Napi::CallbackInfo& info) { return Im2col(info, Windows::fold); }
+Napi::Value MaxPool(const Napi::CallbackInfo& info) { return Im2col(info, Windows::maxpool); }
+
+// scatter(params, out, index, src) -> -1 when done, false when the type is not handled, or
+// the position of the first index outside [0, size) (then nothing is written). Slots:
+// 0 type, 1..4 outer size len inner, 5 add, 6 index offset, 7 src offset. out, index
+// (Int32Array) and src are contiguous.
+constexpr size_t kScatterSlots = 8;
+
+Napi::Value Scatter(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const double* p = binding::params_of(info, 0, kScatterSlots);
+  if (!p || info.Length() < 4) return Throw(env, "scatter(params, out, index, src) expects a Float64Array of parameters and three typed arrays");
+  ScatterArgs s{};
+  if (!etype_of(p[0], &s.type)) return Throw(env, "scatter: unknown type code");
+  if (s.type != EType::f32 && s.type != EType::f64) return Napi::Boolean::New(env, false);
+  s.outer = (long)p[1]; s.size = (long)p[2]; s.len = (long)p[3]; s.inner = (long)p[4];
+  s.add = p[5] != 0;
+  if (s.outer < 0 || s.size < 0 || s.len < 0 || s.inner < 0) return Throw(env, "scatter: negative size");
+  const long out_n = s.outer * s.size * s.inner, in_n = s.outer * s.len * s.inner, unit = 1;
+  char* out;
+  char* index;
+  char* src;
+  if (!bind_operand(info, 1, s.type, 0, 1, &out_n, &unit, &out) || !bind_operand(info, 2, EType::i32, (long)p[6], 1, &in_n, &unit, &index) ||
+      !bind_operand(info, 3, s.type, (long)p[7], 1, &in_n, &unit, &src))
+    return Throw(env, "scatter: an operand is not a typed array of its type or is too short");
+  const int32_t* idx = (const int32_t*)index;
+  for (long k = 0; k < in_n; k++)
+    if (idx[k] < 0 || idx[k] >= s.size) return Napi::Number::New(env, (double)k);
+  s.out = out;
+  s.index = idx;
+  s.src = src;
+  s.threads = num_threads();
+  scatter(s);
+  return Napi::Number::New(env, -1);
+}
 
 }  // namespace
 
@@ -205,6 +248,8 @@ void register_ewise(Napi::Env env, Napi::Object exports) {
   exports.Set("reduce", Napi::Function::New(env, Reduce, "reduce"));
   exports.Set("unfold", Napi::Function::New(env, Unfold, "unfold"));
   exports.Set("fold", Napi::Function::New(env, Fold, "fold"));
+  exports.Set("maxPool", Napi::Function::New(env, MaxPool, "maxPool"));
+  exports.Set("scatter", Napi::Function::New(env, Scatter, "scatter"));
 }
 
 }  // namespace fluxion

@@ -25,7 +25,7 @@ enum class UnaryOp : int {
 };
 enum class BinaryOp : int {
   add, sub, mul, div, pow, maximum, minimum, atan2, remainder, eq, ne, lt, le, gt, ge,
-  logical_and, logical_or, logical_xor, add_scaled, count
+  logical_and, logical_or, logical_xor, add_scaled, relu_grad, count
 };
 // unary/binary: math ops; where(c, a, b); convert: out = in[0] converted to out's type
 // (cast, copy and assign; a plain move when the types are equal).
@@ -68,6 +68,20 @@ struct Im2colArgs {
   long N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow;
   const char* src;
   char* dst;                // fold: must hold zeros (it accumulates)
+  char* indices;            // maxpool only: int32 positions of the maxima, like dst
+  int threads;
+};
+
+// Dense scatter along an axis: out[o, index[o, a, e], e] = (or +=) src[o, a, e] for
+// out [outer, size, inner], index and src [outer, len, inner], all contiguous; every index
+// already checked to lie in [0, size).
+struct ScatterArgs {
+  EType type;               // f32 or f64
+  long outer, size, len, inner;
+  bool add;
+  char* out;
+  const int32_t* index;
+  const char* src;
   int threads;
 };
 
@@ -80,7 +94,9 @@ bool reduce_supported(const ReduceArgs& r);
   void elementwise_##isa(const EwArgs& g); \
   void reduce_##isa(const ReduceArgs& r);  \
   void unfold_##isa(const Im2colArgs& a);  \
-  void fold_##isa(const Im2colArgs& a);
+  void fold_##isa(const Im2colArgs& a);    \
+  void maxpool_##isa(const Im2colArgs& a); \
+  void scatter_##isa(const ScatterArgs& s);
 FLUXION_DECLARE_EWISE(portable)
 FLUXION_DECLARE_EWISE(avx2)
 FLUXION_DECLARE_EWISE(avx512)
@@ -91,5 +107,8 @@ void elementwise(const EwArgs& g);
 void reduce(const ReduceArgs& r);
 void unfold(const Im2colArgs& a);
 void fold(const Im2colArgs& a);
+// Max pooling: dst gets [N, C, oh, ow] maxima, indices their positions in each input plane.
+void maxpool(const Im2colArgs& a);
+void scatter(const ScatterArgs& s);
 
 }  // namespace fluxion

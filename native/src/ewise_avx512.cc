@@ -2,6 +2,7 @@
 // (ewise_ops.inc, ewise_driver.inc, reduce.inc, im2col.inc) compiled under this
 // translation unit's flags, so the compiler vectorises their loops for the ISA.
 // Compiled with the AVX-512 F/BW/DQ/VL flags; only called when the CPU has them.
+#include <immintrin.h>
 #include <type_traits>
 
 #include "ewise.h"
@@ -14,6 +15,8 @@ namespace {
 #include "ewise_driver.inc"
 #include "reduce.inc"
 #include "im2col.inc"
+#include "pool.inc"
+#include "scatter.inc"
 
 }  // namespace
 
@@ -21,5 +24,7 @@ void elementwise_avx512(const EwArgs& g) { elementwise_impl(g); }
 void reduce_avx512(const ReduceArgs& r) { reduce_impl(r); }
 void unfold_avx512(const Im2colArgs& a) { unfold_impl(a); }
 void fold_avx512(const Im2colArgs& a) { fold_impl(a); }
+void maxpool_avx512(const Im2colArgs& a) { maxpool_impl(a); }
+void scatter_avx512(const ScatterArgs& s) { scatter_impl(s); }
 
 }  // namespace fluxion

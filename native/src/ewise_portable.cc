@@ -14,6 +14,8 @@ namespace {
 #include "ewise_driver.inc"
 #include "reduce.inc"
 #include "im2col.inc"
+#include "pool.inc"
+#include "scatter.inc"
 
 }  // namespace
 
@@ -21,5 +23,7 @@ void elementwise_portable(const EwArgs& g) { elementwise_impl(g); }
 void reduce_portable(const ReduceArgs& r) { reduce_impl(r); }
 void unfold_portable(const Im2colArgs& a) { unfold_impl(a); }
 void fold_portable(const Im2colArgs& a) { fold_impl(a); }
+void maxpool_portable(const Im2colArgs& a) { maxpool_impl(a); }
+void scatter_portable(const ScatterArgs& s) { scatter_impl(s); }
 
 }  // namespace fluxion

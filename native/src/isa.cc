@@ -181,6 +181,8 @@ void elementwise(const EwArgs& g) { FLUXION_ISA_CALL(elementwise, g); }
 void reduce(const ReduceArgs& r) { FLUXION_ISA_CALL(reduce, r); }
 void unfold(const Im2colArgs& a) { FLUXION_ISA_CALL(unfold, a); }
 void fold(const Im2colArgs& a) { FLUXION_ISA_CALL(fold, a); }
+void maxpool(const Im2colArgs& a) { FLUXION_ISA_CALL(maxpool, a); }
+void scatter(const ScatterArgs& s) { FLUXION_ISA_CALL(scatter, s); }
 
 #undef FLUXION_ISA_CALL
 

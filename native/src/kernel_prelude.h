@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
+#include <vector>
 
 #include "gemm.h"
 #include "thread_pool.h"

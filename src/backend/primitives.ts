@@ -77,6 +77,25 @@ export interface PrimitiveAttrs {
   unfold: { kernel: readonly [number, number]; stride: readonly [number, number]; padding: readonly [number, number]; dilation: readonly [number, number] };
   /** col2im, the adjoint of unfold: [N, C*kh*kw, L] -> [N, C, H, W], overlapping blocks summed. */
   fold: { outputSize: readonly [number, number]; kernel: readonly [number, number]; stride: readonly [number, number]; padding: readonly [number, number]; dilation: readonly [number, number] };
+  /**
+   * Ungrouped 2-D convolution (cross-correlation) of x [N, C, H, W] with w [O, C, kh, kw]
+   * and zero padding, in one of three passes (L = oh·ow output positions):
+   * "forward": [x, w, bias?] -> [y [N, O, oh, ow]], bias per channel and `activation` fused;
+   * "input": [dy, w] -> [dx [N, C, ...inputSize]], the gradient with respect to x;
+   * "weight": [x, dy] -> [dw [O, C, kh, kw], db [O]], the gradients of w and of a bias.
+   */
+  conv2d: {
+    pass: "forward" | "input" | "weight";
+    kernel: readonly [number, number]; stride: readonly [number, number]; padding: readonly [number, number]; dilation: readonly [number, number];
+    inputSize?: readonly [number, number];
+    activation?: "relu";
+  };
+  /**
+   * Max pooling: [N, C, H, W] -> [values, int32 indices], both [N, C, oh, ow]. Indices are
+   * flat positions (h·W + w) in each input plane; padding never wins; the first maximum
+   * wins ties and a NaN wins outright. Windows past the input (ceil mode) are clipped.
+   */
+  maxPool: { outputSize: readonly [number, number]; kernel: readonly [number, number]; stride: readonly [number, number]; padding: readonly [number, number]; dilation: readonly [number, number] };
   /** A tensor built from host values (numbers; half dtypes take float values and are rounded to the dtype). */
   fromHost: { data: ArrayLike<number>; shape: readonly number[]; dtype: DType };
 }
@@ -84,5 +103,5 @@ export interface PrimitiveAttrs {
 export type PrimitiveName = keyof PrimitiveAttrs;
 export const PRIMITIVES: readonly PrimitiveName[] = [
   "unary", "binary", "where", "cast", "reduce", "scan", "view", "copy", "assign", "matmul", "cat",
-  "pad", "gather", "scatter", "indexPut", "sort", "unique", "unfold", "fold", "random", "full", "range", "fromHost",
+  "pad", "gather", "scatter", "indexPut", "sort", "unique", "unfold", "fold", "conv2d", "maxPool", "random", "full", "range", "fromHost",
 ];

@@ -19,6 +19,16 @@ const SQRT_2_OVER_PI = 0.7978845608028654;
 /** d(op)/dx, for each differentiable unary op. Ops absent here have zero gradient. */
 const zeroGrad: UnaryGrad = { uses: "none", grad: (g) => zerosLike(g) };
 
+/**
+ * ReLU's backward in one kernel: g where the output y > 0, else 0 (torch's
+ * threshold_backward). Linear in g, so its own gradient is reluGrad again (createGraph).
+ */
+function reluGrad(g: Tensor, y: Tensor): Tensor {
+  if (g.dtype !== y.dtype || g.ndim !== y.ndim || g.shape.some((s, d) => s !== y.shape[d])) return g.mul(y.gt(0));
+  const out = dispatch("binary", [g, y], { op: "reluGrad" });
+  return record1("ThresholdBackwardBackward0", [g], out, [y], ([gg], [ys]) => [reluGrad(gg!, ys!)]);
+}
+
 const UNARY_GRADS: Partial<Record<UnaryOpName, UnaryGrad>> = {
   neg: { uses: "none", grad: (g) => g.neg() },
   // piecewise constant: zero gradient, but the output still requires grad (as torch)
@@ -41,7 +51,7 @@ const UNARY_GRADS: Partial<Record<UnaryOpName, UnaryGrad>> = {
   tanh: { uses: "out", grad: (g, _x, y) => g.mul(y.mul(y).rsub(1)) },
   sigmoid: { uses: "out", grad: (g, _x, y) => g.mul(y.mul(y.rsub(1))) },
   erf: { uses: "x", grad: (g, x) => g.mul(x.mul(x).neg().exp().mul(2 / Math.sqrt(Math.PI))) },
-  relu: { uses: "out", grad: (g, _x, y) => g.mul(y.gt(0)) },
+  relu: { uses: "out", grad: (g, _x, y) => reluGrad(g, y) },
   leakyRelu: { uses: "x", grad: (g, x, _y, p) => where(x.gt(0), g, g.mul(p[0]!)) },
   geluErf: {
     uses: "x",
@@ -205,7 +215,7 @@ export function clamp(x: Tensor, min?: number | Tensor | null, max?: number | Te
 }
 
 type UnaryMethods = { [K in UnaryOpName as K extends "powScalar" | "clamp" | "geluErf" | "geluTanh" | "leakyRelu" | "softplus" ? never : K]: () => Tensor };
-type BinaryMethods = { [K in BinaryOpName as K extends "add" | "sub" | "pow" | "addScaled" ? never : K]: (other: TensorLike) => Tensor };
+type BinaryMethods = { [K in BinaryOpName as K extends "add" | "sub" | "pow" | "addScaled" | "reluGrad" ? never : K]: (other: TensorLike) => Tensor };
 
 declare module "../tensor/tensor.js" {
   interface Tensor extends UnaryMethods, BinaryMethods {
@@ -237,7 +247,7 @@ for (const op of Object.keys(UNARY_OPS) as UnaryOpName[]) {
   P[op] = function (this: Tensor) { return unary(op, this); };
 }
 for (const op of Object.keys(BINARY_OPS) as BinaryOpName[]) {
-  if (op === "addScaled") continue; // a kernel for add_/sub_ with alpha, not a method
+  if (op === "addScaled" || op === "reluGrad") continue; // kernels for add_/sub_ with alpha and ReLU's backward, not methods
   P[op] = function (this: Tensor, other: TensorLike) { return binary(op, this, other); };
 }
 const T = Tensor.prototype;

@@ -73,6 +73,9 @@ export const BINARY_OPS = {
   logicalXor: { js: "((x !== 0) !== (y !== 0))", kind: "predicate" },
   // x + p0 * y in one pass: in-place add_/sub_ with alpha (not a Tensor method of its own)
   addScaled: { js: "x + p0 * y", kind: "same" },
+  // ReLU's gradient: x = incoming gradient, y = the ReLU's output; 0 where y <= 0 (a NaN
+  // gradient included), as torch's threshold_backward (not a Tensor method of its own)
+  reluGrad: { js: "(y <= 0 ? 0 : x)", kind: "same" },
 } as const satisfies Record<string, { js: string; kind: ElementwiseKind }>;
 
 export type UnaryOpName = keyof typeof UNARY_OPS;

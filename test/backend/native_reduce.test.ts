@@ -7,7 +7,7 @@
  * the threading threshold; convolution geometries with stride, padding and dilation.
  *
  * Tolerances: max/min/argmax/argmin, sums over runs shorter than 64 elements, the "outer"
- * (column) sums and unfold/fold are bit-identical to the reference (same order of float64
+ * (column) sums, max pooling and unfold/fold are bit-identical to the reference (same order of float64
  * operations). Sums/products over longer contiguous runs keep 8 partial float64 sums, a
  * different order: within 1e-12 relative (float64) or an ulp after rounding (float32).
  * Skipped when the addon is not built.
@@ -17,7 +17,7 @@ import assert from "node:assert/strict";
 import { dispatch, type DType, type Tensor } from "../../src/index.js";
 import type { ReduceOpName } from "../../src/backend/primitives.js";
 import { reduce, reduceReference } from "../../src/backend/cpu/reduce.js";
-import { fold, foldReference, unfold, unfoldReference } from "../../src/backend/cpu/conv.js";
+import { fold, foldReference, maxPool, maxPoolReference, outputSize, unfold, unfoldReference } from "../../src/backend/cpu/conv.js";
 import { nativeStatus, setNativeIsa } from "../../src/backend/cpu/native.js";
 import { randomTensor } from "../helpers.js";
 
@@ -123,6 +123,34 @@ for (const isa of isas) {
           // a strided (non-contiguous) image is copied first, then unfolded
           const xt = x.transpose(2, 3);
           sameBits(unfold([xt], u, "cpu")[0]!.data(), unfoldReference([xt], u, "cpu")[0]!.data(), `${isa} unfold transposed ${dt}`);
+        }
+      }
+    });
+  });
+
+  test(`native max pooling (${isa}) matches the TypeScript kernel: values, winning positions, NaN, ties, clipped windows`, { skip }, () => {
+    withIsa(isa, () => {
+      let seed = 300;
+      const geoms: [number[], [number, number], [number, number], [number, number], [number, number], number][] = [
+        [[64, 32, 26, 26], [2, 2], [2, 2], [0, 0], [1, 1], 0],
+        [[2, 3, 7, 9], [3, 3], [2, 2], [1, 1], [1, 1], 1], // one extra (ceil-mode) window per dim
+        [[1, 2, 11, 10], [3, 2], [1, 3], [1, 1], [2, 1], 0],
+        [[3, 1, 5, 5], [5, 5], [1, 1], [2, 2], [1, 1], 0],
+      ];
+      for (const dt of ["float32", "float64"] as DType[]) {
+        for (const [shape, kernel, stride, padding, dilation, extra] of geoms) {
+          // rounded values make ties common
+          const x = rand(shape, dt, seed++).mul(2).round();
+          const oh = outputSize(shape[2]!, kernel[0], stride[0], padding[0], dilation[0]) + extra;
+          const ow = outputSize(shape[3]!, kernel[1], stride[1], padding[1], dilation[1]) + extra;
+          const a = { outputSize: [oh, ow] as [number, number], kernel, stride, padding, dilation };
+          for (const input of [x, x.transpose(2, 3).contiguous().transpose(2, 3)]) {
+            const [v, i] = maxPool([input], a, "cpu"), [rv, ri] = maxPoolReference([input], a, "cpu");
+            assert.deepEqual(v!.shape, [shape[0], shape[1], oh, ow]);
+            assert.equal(i!.dtype, "int32");
+            sameBits(v!.data(), rv!.data(), `${isa} maxPool values ${dt} ${shape} k${kernel}`);
+            sameBits(i!.data(), ri!.data(), `${isa} maxPool indices ${dt} ${shape} k${kernel}`);
+          }
         }
       }
     });

@@ -41,6 +41,20 @@ describe("pooling against PyTorch 1.13", () => {
 
 describe("pooling hand-computed cases", () => {
   const x = arange(16, undefined, 1, { dtype: "float32" }).reshape([1, 1, 4, 4]);
+  it("maxPool2d: ties go to the first maximum, a NaN wins its window, the gradient goes to the winner", () => {
+    const v = tensor([[3, 3, 1, NaN], [0, 3, 2, 5], [-Infinity, -Infinity, 4, 4], [-Infinity, -Infinity, 4, 9]], { dtype: "float32" })
+      .reshape([1, 1, 4, 4]).requiresGrad_();
+    const [y, idx] = F.maxPool2d(v, 2, { returnIndices: true });
+    assert.deepEqual(idx.tolist(), [[[[0, 3], [8, 15]]]]);
+    assert.deepEqual(y.tolist(), [[[[3, NaN], [-Infinity, 9]]]]);
+    y.backward(tensor([[[[1, 2], [3, 4]]]], { dtype: "float32" }));
+    assert.deepEqual(v.grad!.tolist(), [[[[1, 0, 0, 2], [0, 0, 0, 0], [3, 0, 0, 0], [0, 0, 0, 4]]]]);
+  });
+  it("ReLU's gradient is 0 where the output is 0, even for a NaN incoming gradient (torch's threshold_backward)", () => {
+    const v = tensor([-1, 0, 2, 3], { requiresGrad: true });
+    v.relu().backward(tensor([NaN, 5, NaN, 7]));
+    assert.deepEqual(v.grad!.tolist(), [0, 0, NaN, 7]);
+  });
   it("maxPool2d 2x2 takes each block's maximum, with flat indices", () => {
     const [y, idx] = F.maxPool2d(x, 2, { returnIndices: true });
     assert.deepEqual(y.tolist(), [[[[5, 7], [13, 15]]]]);

@@ -1,16 +1,19 @@
 /**
- * CPU im2col (unfold) and col2im (fold): the sliding-window primitives that convolution,
- * transposed convolution and pooling are composed from (each is the other's adjoint, so
- * their gradients come for free). Inputs are read through their strides. float32/float64
- * run on the native kernels (./native.ts) when the addon is loaded; these loops are the
- * fallback and the reference.
+ * CPU sliding-window primitives: im2col (unfold) and col2im (fold), which grouped and
+ * transposed convolution and average pooling are composed from (each is the other's
+ * adjoint, so their gradients come for free); the three passes of an ungrouped convolution
+ * (conv2d); and max pooling. Inputs are read through their strides. float32/float64 run on
+ * the native kernels (./native.ts) when the addon is loaded; the TypeScript code here is
+ * the fallback and the reference.
  */
 import { isHalf } from "../../tensor/dtype.js";
-import type { Tensor } from "../../tensor/tensor.js";
+import { Tensor } from "../../tensor/tensor.js";
 import type { PrimitiveAttrs } from "../primitives.js";
 import { alloc } from "./util.js";
-import { cast, copy } from "./elementwise.js";
-import { nativeFold, nativeUnfold } from "./native.js";
+import { cast, copy, unary } from "./elementwise.js";
+import { matmul, matmulReference } from "./matmul.js";
+import { reduce, reduceReference } from "./reduce.js";
+import { nativeConv2d, nativeFold, nativeMaxPool, nativeUnfold, type ConvGeometry } from "./native.js";
 
 export function outputSize(size: number, k: number, stride: number, pad: number, dil: number): number {
   return Math.floor((size + 2 * pad - dil * (k - 1) - 1) / stride) + 1;
@@ -112,4 +115,155 @@ function foldImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["fold"], devi
     }
     return out;
   })];
+}
+
+export function maxPool(inputs: readonly Tensor[], attrs: PrimitiveAttrs["maxPool"], device: string): Tensor[] {
+  return maxPoolImpl(inputs, attrs, device, true);
+}
+
+/** The TypeScript max pooling: the reference for the native one. */
+export function maxPoolReference(inputs: readonly Tensor[], attrs: PrimitiveAttrs["maxPool"], device: string): Tensor[] {
+  return maxPoolImpl(inputs, attrs, device, false);
+}
+
+function maxPoolImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["maxPool"], device: string, allowNative: boolean): Tensor[] {
+  let indices: Tensor | undefined;
+  const values = viaFloat32(inputs[0]!, device, (x0) => {
+    const x = x0.isContiguous() ? x0 : copy([x0], {}, device)[0]!;
+    const [N, C, H, W] = x.shape as [number, number, number, number];
+    const [kh, kw] = attrs.kernel, [sh, sw] = attrs.stride, [ph, pw] = attrs.padding, [dh, dw] = attrs.dilation;
+    const [oh, ow] = attrs.outputSize;
+    const out = alloc([N, C, oh, ow], x.dtype, device, { zero: false });
+    indices = alloc([N, C, oh, ow], "int32", device, { zero: false });
+    const geometry = { N, C, H, W, kernel: attrs.kernel, stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, oh, ow };
+    const od = out.storage.data, id = indices.storage.data as Int32Array;
+    if (allowNative && nativeMaxPool(x.dtype, geometry, x.storage.data, x.offset, od, id)) return out;
+    const src = x.storage.data;
+    let o = 0;
+    for (let plane = 0; plane < N * C; plane++) {
+      const base = x.offset + plane * H * W;
+      for (let y = 0; y < oh; y++) {
+        for (let xo = 0; xo < ow; xo++, o++) {
+          let best = -Infinity, at = -1;
+          scan: for (let i = 0; i < kh; i++) {
+            const iy = y * sh - ph + i * dh;
+            if (iy < 0 || iy >= H) continue;
+            for (let j = 0; j < kw; j++) {
+              const ix = xo * sw - pw + j * dw;
+              if (ix < 0 || ix >= W) continue;
+              const v = src[base + iy * W + ix]!;
+              if (v > best || at < 0 || v !== v) {
+                best = v;
+                at = iy * W + ix;
+                if (v !== v) break scan;
+              }
+            }
+          }
+          od[o] = best;
+          id[o] = at;
+        }
+      }
+    }
+    return out;
+  });
+  return [values, indices!];
+}
+
+// ---- conv2d: the three passes of an ungrouped convolution --------------------------------
+
+type Conv2dAttrs = PrimitiveAttrs["conv2d"];
+
+function contiguous(t: Tensor, device: string): Tensor {
+  return t.isContiguous() ? t : copy([t], {}, device)[0]!;
+}
+
+function convGeometry(x: readonly number[], w: readonly number[], attrs: Conv2dAttrs): ConvGeometry {
+  const [N, C, H, W] = x as [number, number, number, number];
+  const [kh, kw] = attrs.kernel, [sh, sw] = attrs.stride, [ph, pw] = attrs.padding, [dh, dw] = attrs.dilation;
+  return { N, C, H, W, O: w[0]!, ...attrs, oh: outputSize(H, kh, sh, ph, dh), ow: outputSize(W, kw, sw, pw, dw) };
+}
+
+export function conv2d(inputs: readonly Tensor[], attrs: Conv2dAttrs, device: string): Tensor[] {
+  const ins = inputs.map((t) => contiguous(t, device));
+  const dtype = ins[0]!.dtype;
+  if (dtype === "float32" || dtype === "float64") {
+    const out = conv2dNative(ins, attrs, device);
+    if (out) return out;
+  }
+  return conv2dComposite(ins, attrs, device, { unfold, fold, matmul, reduce });
+}
+
+/** The TypeScript convolution (im2col, batched GEMM, col2im): the reference for the native one. */
+export function conv2dReference(inputs: readonly Tensor[], attrs: Conv2dAttrs, device: string): Tensor[] {
+  const ins = inputs.map((t) => contiguous(t, device));
+  return conv2dComposite(ins, attrs, device, { unfold: unfoldReference, fold: foldReference, matmul: matmulReference, reduce: reduceReference });
+}
+
+function conv2dNative(inputs: readonly Tensor[], attrs: Conv2dAttrs, device: string): Tensor[] | null {
+  const data = (t: Tensor | undefined) => t?.storage.data ?? null;
+  if (attrs.pass === "forward") {
+    const [x, w, bias] = inputs as [Tensor, Tensor, Tensor | undefined];
+    const g = convGeometry(x.shape, w.shape, attrs);
+    const y = alloc([g.N, g.O, g.oh, g.ow], x.dtype, device, { zero: false });
+    const ok = nativeConv2d("forward", x.dtype, g, attrs.activation, x.storage.data, x.offset, w.storage.data, w.offset, data(bias), bias?.offset ?? 0, y.storage.data, null);
+    return ok ? [y] : null;
+  }
+  if (attrs.pass === "input") {
+    const [dy, w] = inputs as [Tensor, Tensor];
+    const [H, W] = attrs.inputSize!;
+    const g = convGeometry([dy.shape[0]!, w.shape[1]!, H, W], w.shape, attrs);
+    const dx = alloc([g.N, g.C, H, W], dy.dtype, device, { zero: false });
+    const ok = nativeConv2d("input", dy.dtype, g, undefined, dy.storage.data, dy.offset, w.storage.data, w.offset, null, 0, dx.storage.data, null);
+    return ok ? [dx] : null;
+  }
+  const [x, dy] = inputs as [Tensor, Tensor];
+  const g = convGeometry(x.shape, [dy.shape[1]!, x.shape[1]!, ...attrs.kernel], attrs);
+  const dw = alloc([g.O, g.C, ...attrs.kernel], x.dtype, device, { zero: false });
+  const db = alloc([g.O], x.dtype, device, { zero: false });
+  const ok = nativeConv2d("weight", x.dtype, g, undefined, x.storage.data, x.offset, dy.storage.data, dy.offset, null, 0, dw.storage.data, db.storage.data);
+  return ok ? [dw, db] : null;
+}
+
+interface ConvKernels {
+  unfold: typeof unfold;
+  fold: typeof fold;
+  matmul: typeof matmul;
+  reduce: typeof reduce;
+}
+
+/** A view of contiguous `t`'s storage (broadcast with stride 0 where asked). */
+function viewOf(t: Tensor, shape: number[], strides: number[]): Tensor {
+  return new Tensor(t.storage, shape, strides, t.offset, t.dtype);
+}
+
+/** The passes from im2col/col2im and one batched GEMM (weights broadcast over the batch). */
+function conv2dComposite(inputs: readonly Tensor[], attrs: Conv2dAttrs, device: string, k: ConvKernels): Tensor[] {
+  const win = { kernel: attrs.kernel, stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation };
+  if (attrs.pass === "forward") {
+    const [x, w, bias] = inputs as [Tensor, Tensor, Tensor | undefined];
+    const g = convGeometry(x.shape, w.shape, attrs);
+    const cols = k.unfold([x], win, device)[0]!; // [N, K, L]
+    const K = cols.shape[1]!;
+    const wb = viewOf(w, [g.N, g.O, K], [0, K, 1]);
+    let y = k.matmul(bias ? [wb, cols, bias] : [wb, cols], bias ? { bias: "row" } : {}, device)[0]!;
+    if (attrs.activation) y = unary([y], { op: attrs.activation }, device)[0]!;
+    return [viewOf(y, [g.N, g.O, g.oh, g.ow], [g.O * g.oh * g.ow, g.oh * g.ow, g.ow, 1])];
+  }
+  if (attrs.pass === "input") {
+    const [dy, w] = inputs as [Tensor, Tensor];
+    const [N, O] = dy.shape as [number, number];
+    const K = w.numel() / O, L = dy.numel() / (N * O || 1);
+    const wt = viewOf(w, [N, K, O], [0, 1, K]);
+    const dcols = k.matmul([wt, viewOf(dy, [N, O, L], [O * L, L, 1])], {}, device)[0]!;
+    return k.fold([dcols], { outputSize: attrs.inputSize!, ...win }, device);
+  }
+  const [x, dy] = inputs as [Tensor, Tensor];
+  const [N, O] = dy.shape as [number, number];
+  const cols = k.unfold([x], win, device)[0]!; // [N, K, L]
+  const K = cols.shape[1]!, L = cols.shape[2]!;
+  const dy3 = viewOf(dy, [N, O, L], [O * L, L, 1]);
+  const perImage = k.matmul([dy3, viewOf(cols, [N, L, K], [K * L, 1, L])], {}, device)[0]!; // [N, O, K]
+  const dw = k.reduce([perImage], { op: "sum", axes: [0], keepdim: false }, device)[0]!;
+  const db = k.reduce([dy3], { op: "sum", axes: [0, 2], keepdim: false }, device)[0]!;
+  return [viewOf(dw, [O, x.shape[1]!, ...attrs.kernel], [K, attrs.kernel[0] * attrs.kernel[1], attrs.kernel[1], 1]), db];
 }

@@ -10,13 +10,13 @@ import { reduce, scan } from "./reduce.js";
 import { cat, gather, indexPut, pad, scatter, view } from "./structure.js";
 import { sort, unique } from "./sort.js";
 import { fromHost, full, random, range } from "./creation.js";
-import { fold, unfold } from "./conv.js";
+import { conv2d, fold, maxPool, unfold } from "./conv.js";
 import { describeNative } from "./native.js";
 
 export const cpuBackend: Backend = {
   name: "cpu",
   describe: describeNative,
-  ops: { unary, binary, where, cast, reduce, scan, view, copy, assign, matmul, cat, pad, gather, scatter, indexPut, sort, unique, unfold, fold, random, full, range, fromHost },
+  ops: { unary, binary, where, cast, reduce, scan, view, copy, assign, matmul, cat, pad, gather, scatter, indexPut, sort, unique, unfold, fold, conv2d, maxPool, random, full, range, fromHost },
 };
 
 registerBackend(cpuBackend);

@@ -27,6 +27,9 @@ interface Addon {
   reduce(params: Float64Array, out: TypedArray, a: TypedArray): boolean;
   unfold(params: Float64Array, image: TypedArray, cols: TypedArray): boolean;
   fold(params: Float64Array, cols: TypedArray, image: TypedArray): boolean;
+  maxPool(params: Float64Array, image: TypedArray, values: TypedArray, indices: Int32Array): boolean;
+  scatter(params: Float64Array, out: TypedArray, index: Int32Array, src: TypedArray): number | false;
+  conv2d(params: Float64Array, a: TypedArray, b: TypedArray, c: TypedArray | null, out0: TypedArray, out1: TypedArray | null): boolean;
   // native/src/allocator.cc: the caching allocator of tensor storage
   allocBuffer(byteLength: number, zero: boolean): ArrayBuffer;
   allocatorStats(): NativeAllocatorStats;
@@ -214,7 +217,7 @@ const NATIVE_UNARY_OPS: readonly UnaryOpName[] = [
 /** Binary op codes: index = the native enum BinaryOp. */
 const NATIVE_BINARY_OPS: readonly BinaryOpName[] = [
   "add", "sub", "mul", "div", "pow", "maximum", "minimum", "atan2", "remainder", "eq", "ne", "lt", "le", "gt", "ge",
-  "logicalAnd", "logicalOr", "logicalXor", "addScaled",
+  "logicalAnd", "logicalOr", "logicalXor", "addScaled", "reluGrad",
 ];
 const UNARY_CODE = new Map<string, number>(NATIVE_UNARY_OPS.map((n, i) => [n, i]));
 const BINARY_CODE = new Map<string, number>(NATIVE_BINARY_OPS.map((n, i) => [n, i]));
@@ -292,17 +295,21 @@ export interface Im2colGeometry {
   oh: number; ow: number;
 }
 
-const im2colParams = new Float64Array(16);
+const im2colParamsBuffer = new Float64Array(16);
 
-function im2col(fn: "unfold" | "fold", dtype: DType, g: Im2colGeometry, src: TypedArray, srcOffset: number, dst: TypedArray): boolean {
-  const native = nativeAddon();
-  if (!native || (dtype !== "float32" && dtype !== "float64")) return false;
-  const p = im2colParams;
+function im2colParams(dtype: DType, g: Im2colGeometry, srcOffset: number): Float64Array {
+  const p = im2colParamsBuffer;
   p[0] = ETYPE[dtype]; p[1] = g.N; p[2] = g.C; p[3] = g.H; p[4] = g.W;
   p[5] = g.kernel[0]; p[6] = g.kernel[1]; p[7] = g.stride[0]; p[8] = g.stride[1];
   p[9] = g.padding[0]; p[10] = g.padding[1]; p[11] = g.dilation[0]; p[12] = g.dilation[1];
   p[13] = g.oh; p[14] = g.ow; p[15] = srcOffset;
-  return native[fn](p, src, dst);
+  return p;
+}
+
+function im2col(fn: "unfold" | "fold", dtype: DType, g: Im2colGeometry, src: TypedArray, srcOffset: number, dst: TypedArray): boolean {
+  const native = nativeAddon();
+  if (!native || (dtype !== "float32" && dtype !== "float64")) return false;
+  return native[fn](im2colParams(dtype, g, srcOffset), src, dst);
 }
 
 /** im2col of a contiguous image (from `offset`) into contiguous zeroed/any `cols`; false when not handled. */
@@ -313,6 +320,64 @@ export function nativeUnfold(dtype: DType, g: Im2colGeometry, image: TypedArray,
 /** col2im: sums contiguous `cols` (from `offset`) into the zero-filled contiguous `image`. */
 export function nativeFold(dtype: DType, g: Im2colGeometry, cols: TypedArray, offset: number, image: TypedArray): boolean {
   return im2col("fold", dtype, g, cols, offset, image);
+}
+
+/**
+ * Max pooling of a contiguous image (from `offset`): window maxima into contiguous `values`,
+ * their flat positions in each input plane into `indices`; false when not handled.
+ */
+export function nativeMaxPool(dtype: DType, g: Im2colGeometry, image: TypedArray, offset: number, values: TypedArray, indices: Int32Array): boolean {
+  const native = nativeAddon();
+  if (!native || (dtype !== "float32" && dtype !== "float64")) return false;
+  return native.maxPool(im2colParams(dtype, g, offset), image, values, indices);
+}
+
+/** Sizes of a convolution: x [N, C, H, W], w [O, C, kh, kw], y [N, O, oh, ow]. */
+export interface ConvGeometry extends Im2colGeometry {
+  O: number;
+}
+
+const CONV_PASS = { forward: 0, input: 1, weight: 2 } as const;
+const convParams = new Float64Array(21);
+
+/**
+ * A convolution pass on the native driver (native/src/conv.h), operands contiguous from
+ * their offsets, outputs fresh and contiguous:
+ * forward (x, w, bias | null) -> y; input (dy, w) -> dx; weight (x, dy) -> dw, db.
+ * False when not handled (dtype other than float32/float64, or no addon).
+ */
+export function nativeConv2d(
+  pass: keyof typeof CONV_PASS, dtype: DType, g: ConvGeometry, activation: "relu" | undefined,
+  a: TypedArray, offA: number, b: TypedArray, offB: number, c: TypedArray | null, offC: number,
+  out0: TypedArray, out1: TypedArray | null,
+): boolean {
+  const native = nativeAddon();
+  if (!native || (dtype !== "float32" && dtype !== "float64")) return false;
+  const p = convParams;
+  p[0] = CONV_PASS[pass]; p[1] = dtype === "float64" ? 1 : 0;
+  p[2] = g.N; p[3] = g.C; p[4] = g.H; p[5] = g.W; p[6] = g.O;
+  p[7] = g.kernel[0]; p[8] = g.kernel[1]; p[9] = g.stride[0]; p[10] = g.stride[1];
+  p[11] = g.padding[0]; p[12] = g.padding[1]; p[13] = g.dilation[0]; p[14] = g.dilation[1];
+  p[15] = g.oh; p[16] = g.ow; p[17] = ACT_CODE[activation ?? "none"];
+  p[18] = offA; p[19] = offB; p[20] = offC;
+  return native.conv2d(p, a, b, c, out0, out1);
+}
+
+const scatterParams = new Float64Array(8);
+
+/**
+ * Dense scatter(-add) along an axis: contiguous out [outer, size, inner] receives contiguous
+ * src [outer, len, inner] at the int32 positions of index (same shape as src). Returns -1
+ * when done, the position of the first out-of-range index (nothing written), or false when
+ * not handled.
+ */
+export function nativeScatter(dtype: DType, geometry: { outer: number; size: number; len: number; inner: number }, add: boolean, out: TypedArray, index: Int32Array, indexOffset: number, src: TypedArray, srcOffset: number): number | false {
+  const native = nativeAddon();
+  if (!native || (dtype !== "float32" && dtype !== "float64")) return false;
+  const p = scatterParams;
+  p[0] = ETYPE[dtype]; p[1] = geometry.outer; p[2] = geometry.size; p[3] = geometry.len; p[4] = geometry.inner;
+  p[5] = add ? 1 : 0; p[6] = indexOffset; p[7] = srcOffset;
+  return native.scatter(p, out, index, src);
 }
 
 // ---- tensor storage: the caching allocator (native/src/allocator.cc) --------------------

@@ -6,6 +6,7 @@ import { assign, cast, copy } from "./elementwise.js";
 import { isHalf } from "../../tensor/dtype.js";
 import { alloc } from "./util.js";
 import { full } from "./creation.js";
+import { nativeScatter } from "./native.js";
 
 export function view(inputs: readonly Tensor[], attrs: PrimitiveAttrs["view"]): Tensor[] {
   const x = inputs[0]!;
@@ -144,6 +145,7 @@ export function scatter(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scatte
   const size = x.shape[axis]!;
   checkIndexShape("scatter", index, x, axis);
   checkIndexShape("scatter", index, src, -1);
+  if (isDenseScatter(x, index, src, axis)) return [scatterDense(x, index, src, axis, attrs.reduce === "add", device)];
   forEachIndex(index, (v) => checkAxisIndex("scatter", v, size, axis, x.shape));
   if (isHalf(x.dtype) && attrs.reduce === "add") {
     // accumulate in float32 and round once at the end
@@ -163,6 +165,48 @@ export function scatter(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scatte
     od[p] = add ? plus(od[p]!, sd[q]!) : sd[q]!;
   });
   return [out];
+}
+
+/**
+ * The layout max pooling's gradient and most scatters have: float32/float64, index and src
+ * contiguous with one shape that equals x's outside `axis`. One flat loop, no coordinates.
+ */
+function isDenseScatter(x: Tensor, index: Tensor, src: Tensor, axis: number): boolean {
+  return (x.dtype === "float32" || x.dtype === "float64") && index.isContiguous() && src.isContiguous() &&
+    index.shape.every((s, d) => s === src.shape[d] && (d === axis || s === x.shape[d]));
+}
+
+function scatterDense(x: Tensor, index: Tensor, src: Tensor, axis: number, add: boolean, device: string, allowNative = true): Tensor {
+  const out = copy([x], {}, device)[0]!;
+  const od = out.storage.data, sd = src.storage.data, id = index.storage.data as Int32Array;
+  const size = x.shape[axis]!, len = index.shape[axis]!;
+  let inner = 1;
+  for (let d = axis + 1; d < x.ndim; d++) inner *= x.shape[d]!;
+  const outer = index.numel() / (len * inner || 1);
+  const bad = allowNative ? nativeScatter(x.dtype, { outer, size, len, inner }, add, od, id, index.offset, sd, src.offset) : false;
+  if (bad !== false) {
+    if (bad >= 0) checkAxisIndex("scatter", id[index.offset + bad]!, size, axis, x.shape); // throws
+    return out;
+  }
+  let q = src.offset, i = index.offset;
+  for (let o = 0; o < outer; o++) {
+    const base = o * size * inner;
+    for (let a = 0; a < len; a++) {
+      for (let e = 0; e < inner; e++, q++, i++) {
+        const v = id[i]!;
+        if (v < 0 || v >= size) checkAxisIndex("scatter", v, size, axis, x.shape); // throws; out is discarded
+        const p = base + v * inner + e;
+        od[p] = add ? od[p]! + sd[q]! : sd[q]!;
+      }
+    }
+  }
+  return out;
+}
+
+/** The TypeScript dense scatter: the reference for the native one. */
+export function scatterDenseReference(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scatter"], device: string): Tensor {
+  const [x, index, src] = inputs as [Tensor, Tensor, Tensor];
+  return scatterDense(x, index, src, attrs.axis, attrs.reduce === "add", device, false);
 }
 
 function widen(t: Tensor, device: string): Tensor {

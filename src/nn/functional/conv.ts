@@ -1,15 +1,17 @@
 /**
- * F.conv1d, F.conv2d and F.convTranspose2d, composed from the unfold/fold primitives and
- * one batched matmul per call (im2col): forward is W · unfold(x); autograd then derives the
- * input gradient (Wᵀ · dy, folded back) and the weight gradient (dy · unfold(x)ᵀ) from the
- * matmul and unfold rules. Nothing here touches a kernel directly.
+ * F.conv1d, F.conv2d and F.convTranspose2d. An ungrouped convolution is the conv2d
+ * primitive (forward, input-gradient and weight-gradient passes). Grouped and transposed
+ * convolutions are composed from the unfold/fold primitives and one batched matmul per
+ * call (im2col): forward is W · unfold(x); autograd then derives the input gradient
+ * (Wᵀ · dy, folded back) and the weight gradient (dy · unfold(x)ᵀ) from the matmul and
+ * unfold rules. Nothing here touches a kernel directly.
  */
 import { ShapeError, fmtShape } from "../../errors.js";
 import { pad } from "../../ops/shape_ops.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { dispatch } from "../../backend/dispatcher.js";
+import { dispatch, dispatchAll } from "../../backend/dispatcher.js";
 import { record1 } from "../../autograd/record.js";
-import { isGradEnabled, noGrad } from "../../autograd/grad_mode.js";
+import { isGradEnabled } from "../../autograd/grad_mode.js";
 import { fold, unfold, windowOutputSize } from "./fold.js";
 
 export type IntOrPair = number | readonly [number, number];
@@ -77,39 +79,34 @@ function checkGroups(op: string, x: Tensor, weight: Tensor, groups: number): voi
 type WindowArgs = { stride: [number, number]; padding: [number, number]; dilation: [number, number] };
 
 /**
- * An ungrouped convolution with its own backward. Forward: one batched GEMM
- * W [O, K] · cols [N, K, L] (W broadcast, bias fused) straight into the output layout.
- * Backward: the weight gradient is ONE GEMM dY [O, N·L] · colsᵀ [N·L, K] with the batch in
- * its inner dimension (instead of N small GEMMs and a sum), and the input gradient is
- * col2im(Wᵀ · dY) per image. Inference never pays for the training-only re-layout.
+ * An ungrouped convolution: the conv2d primitive's forward pass, and its input and weight
+ * passes as the backward (the weight pass also gives the bias gradient). Under createGraph
+ * the backward is composed from differentiable ops instead (unfold, matmul, fold), so
+ * higher derivatives follow from their rules.
  */
-function convAsOneGemm(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, a: WindowArgs, [oh, ow]: [number, number]): Tensor {
+function convUngrouped(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, a: WindowArgs): Tensor {
+  const [, , H, W] = x.shape as [number, number, number, number];
+  const kernel = weight.shape.slice(2) as [number, number];
+  const attrs = { kernel, ...a };
+  const out = dispatch("conv2d", bias ? [x, weight, bias] : [x, weight], { pass: "forward", ...attrs });
+  return record1("ConvolutionBackward0", [x, weight, bias], out, [x, weight], ([g], [xs, ws], needs) => {
+    if (isGradEnabled()) return convBackwardComposed(g!, xs!, ws!, a, needs);
+    const dx = needs[0] ? dispatch("conv2d", [g!, ws!], { pass: "input", inputSize: [H, W], ...attrs }) : null;
+    const [dW, db] = needs[1] || needs[2] ? dispatchAll("conv2d", [xs!, g!], { pass: "weight", ...attrs }) : [null, null];
+    return [dx, needs[1] ? dW! : null, needs[2] ? db! : null];
+  });
+}
+
+/** The convolution backward from differentiable ops (for createGraph). */
+function convBackwardComposed(g: Tensor, x: Tensor, weight: Tensor, a: WindowArgs, needs: readonly boolean[]): (Tensor | null)[] {
   const [N, , H, W] = x.shape as [number, number, number, number];
   const [O, C, kh, kw] = weight.shape as [number, number, number, number];
-  const K = C * kh * kw, L = oh * ow;
-  const pointwise = kh === 1 && kw === 1 && a.stride.every((v) => v === 1) && a.padding.every((v) => v === 0);
-  const blocks = (t: Tensor) => (pointwise ? t.reshape([N, C, L]) : unfold(t, [kh, kw], a)); // [N, K, L]
-  // raw forward (autograd is recorded once below)
-  const cols = noGrad(() => blocks(x));
-  const w2 = noGrad(() => weight.reshape([O, K]));
-  const out = dispatch("matmul", bias ? [w2.expand([N, O, K]), cols, bias] : [w2.expand([N, O, K]), cols], bias ? { bias: "row" } : {}).view(N, O, oh, ow);
-  return record1("ConvolutionBackward0", [x, weight, bias], out, [x, weight], ([g], [xs, ws], needs) => {
-    const g3 = g!.reshape([N, O, L]);
-    let dW: Tensor | null = null;
-    if (needs[1]) {
-      // under createGraph the blocks are recomputed differentiably (for d(dW)/dx)
-      const c = isGradEnabled() && xs!.requiresGrad ? blocks(xs!) : cols;
-      const colsT = c.permute(1, 0, 2).reshape([K, N * L]);
-      dW = g3.permute(1, 0, 2).reshape([O, N * L]).matmul(colsT.t()).view(weight.shape);
-    }
-    const db = needs[2] ? g!.sum([0, 2, 3]) : null;
-    let dx: Tensor | null = null;
-    if (needs[0]) {
-      const dcols = ws!.reshape([O, K]).t().matmul(g3); // [N, K, L]
-      dx = pointwise ? dcols.reshape([N, C, H, W]) : fold(dcols, [H, W], [kh, kw], a);
-    }
-    return [dx, dW, db];
-  });
+  const K = C * kh * kw, L = g.shape[2]! * g.shape[3]!;
+  const g3 = g.reshape([N, O, L]);
+  const dW = needs[1] ? g3.matmul(unfold(x, [kh, kw], a).transpose(1, 2)).sum(0).view(weight.shape) : null;
+  const db = needs[2] ? g.sum([0, 2, 3]) : null;
+  const dx = needs[0] ? fold(weight.reshape([O, K]).t().matmul(g3), [H, W], [kh, kw], a) : null;
+  return [dx, dW, db];
 }
 
 interface Conv2dArgs {
@@ -134,7 +131,7 @@ function conv2dCore(op: string, x: Tensor, weight: Tensor, bias: Tensor | null |
   const oh = windowOutputSize(H, kh, a.stride[0]!, a.padding[0]!, a.dilation[0]!);
   const ow = windowOutputSize(W, kw, a.stride[1]!, a.padding[1]!, a.dilation[1]!);
   const K = Cg * kh * kw;
-  if (G === 1) return convAsOneGemm(x, weight, bias, opts, [oh, ow]);
+  if (G === 1) return convUngrouped(x, weight, bias, opts);
   const cols = unfold(x, [kh, kw], opts); // [N, C*kh*kw, L], channel-major so groups are contiguous
   const out = weight.reshape([G, O / G, K]).matmul(cols.reshape([N, G, K, oh * ow])).reshape([N, O, oh, ow]);
   return bias ? out.add(bias.reshape([1, O, 1, 1])) : out;

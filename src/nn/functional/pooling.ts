@@ -1,13 +1,17 @@
 /**
- * Pooling: F.maxPool2d/1d, F.avgPool2d/1d and F.adaptiveAvgPool2d/1d. Windows come from the
- * unfold primitive (one [N·C, kh·kw, L] block matrix) followed by one reduction, so the
- * gradients follow from the max/sum and unfold rules. Output sizes, padding rules
+ * Pooling: F.maxPool2d/1d, F.avgPool2d/1d and F.adaptiveAvgPool2d/1d. Max pooling is the
+ * maxPool primitive (values and winning positions in one pass; the gradient scatters back
+ * to those positions). Average pooling takes its windows from the unfold primitive (one
+ * [N·C, kh·kw, L] block matrix) and sums them, so its gradient follows from the sum and
+ * unfold rules. Output sizes, padding rules
  * (max pooling pads with -inf), ceil mode and average divisors are PyTorch's.
  */
-import { dispatch } from "../../backend/dispatcher.js";
+import { dispatchAll } from "../../backend/dispatcher.js";
+import { record1 } from "../../autograd/record.js";
+import { scatterAdd } from "../../ops/advanced_indexing.js";
 import { ShapeError, fmtShape } from "../../errors.js";
 import { pad } from "../../ops/shape_ops.js";
-import { tensor } from "../../tensor/creation.js";
+import { tensor, zeros } from "../../tensor/creation.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { _tupleOf, type IntOrPair, type IntOrSingle } from "./conv.js";
 import { unfold } from "./fold.js";
@@ -93,30 +97,19 @@ function geometry(op: string, x: Tensor, kernelSize: IntOrPair, stride: IntOrPai
   return { N, C, H, W, h, w, unbatched, x4 };
 }
 
-/** The [N·C, kh·kw, L] window matrix of a geometry; padding filled with `value`. */
-function windows(g: Geometry, x: Tensor, value: number): Tensor {
+/** The [N·C, kh·kw, L] window matrix of a geometry, zero padded. */
+function windows(g: Geometry, x: Tensor): Tensor {
   const { h, w } = g;
   const planes = x.reshape([g.N * g.C, 1, g.H, g.W]);
   const kernel: [number, number] = [h.k, w.k], stride: [number, number] = [h.s, w.s], dilation: [number, number] = [h.d, w.d];
   // unfold's own zero padding suffices when no window needs more than p after the input
-  if (value === 0 && h.after <= h.p && w.after <= w.p) return unfold(planes, kernel, { stride, dilation, padding: [h.p, w.p] });
-  const noPad = h.p === 0 && w.p === 0 && h.after <= 0 && w.after <= 0;
-  const padded = noPad ? planes : pad(planes, [w.p, w.after, h.p, h.after], { value });
-  return unfold(padded, kernel, { stride, dilation });
+  if (h.after <= h.p && w.after <= w.p) return unfold(planes, kernel, { stride, dilation, padding: [h.p, w.p] });
+  return unfold(pad(planes, [w.p, w.after, h.p, h.after]), kernel, { stride, dilation });
 }
 
 function finish(g: Geometry, y: Tensor): Tensor {
   const out = y.reshape([g.N, g.C, g.h.out, g.w.out]);
   return g.unbatched ? out.squeeze(0) : out;
-}
-
-/** Flat input positions (h·W + w) of each window element, for returnIndices. */
-function windowPositions(g: Geometry, x: Tensor): Tensor {
-  const n = g.H * g.W;
-  const pos = new Float64Array(n);
-  for (let i = 0; i < n; i++) pos[i] = i + 1; // 0 marks padding
-  const t = tensor(pos, { shape: [1, 1, g.H, g.W], dtype: "float64", device: x.device });
-  return windows({ ...g, N: 1, C: 1 }, t, 0);
 }
 
 /**
@@ -134,14 +127,19 @@ export function maxPool2d(x: Tensor, kernelSize: IntOrPair, opts?: MaxPool2dOpti
 
 function maxPoolNamed(op: string, x: Tensor, kernelSize: IntOrPair, opts?: MaxPool2dOptions): Tensor | [Tensor, Tensor] {
   const g = geometry(op, x, kernelSize, opts?.stride, opts?.padding ?? 0, opts?.dilation ?? 1, opts?.ceilMode ?? false);
-  const cols = windows(g, g.x4, -Infinity);
-  const { values, indices } = cols.max(1);
-  const out = finish(g, values);
-  if (!opts?.returnIndices) return out;
-  const table = windowPositions(g, x);
-  const L = g.h.out * g.w.out;
-  const picked = dispatch("gather", [table.expand([g.N * g.C, table.shape[1]!, L]), indices.reshape([g.N * g.C, 1, L])], { axis: 1 });
-  return [out, finish(g, picked.sub(1).to("int32"))];
+  const { h, w, N, C, H, W } = g;
+  const attrs = { outputSize: [h.out, w.out], kernel: [h.k, w.k], stride: [h.s, w.s], padding: [h.p, w.p], dilation: [h.d, w.d] } as const;
+  const [values, indices] = dispatchAll("maxPool", [g.x4], attrs) as [Tensor, Tensor];
+  const out = record1("MaxPool2DWithIndicesBackward0", [g.x4], values, [indices], ([grad], [idx]) => {
+    // each output's gradient goes to the input element that won its window
+    const planes = [N * C, h.out * w.out];
+    const zero = zeros([1, 1], { dtype: grad!.dtype, device: grad!.device }).expand([N * C, H * W]); // a fill, not a copy
+    const dx = scatterAdd(zero, 1, idx!.reshape(planes), grad!.reshape(planes));
+    return [dx.reshape([N, C, H, W])];
+  });
+  const y = g.unbatched ? out.squeeze(0) : out;
+  if (!opts?.returnIndices) return y;
+  return [y, g.unbatched ? indices.squeeze(0) : indices];
 }
 
 /**
@@ -159,7 +157,7 @@ function avgPoolNamed(op: string, x: Tensor, kernelSize: IntOrPair, opts?: AvgPo
   if (override !== undefined && override !== null && (!Number.isFinite(override) || override === 0)) {
     throw new ShapeError(`${op}: divisorOverride must be a non-zero number, got ${override}`);
   }
-  const sums = windows(g, g.x4, 0).sum(1); // [N*C, L]
+  const sums = windows(g, g.x4).sum(1); // [N*C, L]
   if (override !== undefined && override !== null) return finish(g, sums.div(override));
   const divisors = avgDivisors(g, opts?.countIncludePad ?? true);
   const first = divisors[0]!;

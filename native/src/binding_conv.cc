@@ -1,0 +1,80 @@
+// The N-API binding of the convolution driver (conv.h): argument checking and marshalling
+// only. conv2d(params, a, b, c, out0, out1) -> boolean, with operands by pass:
+//   forward: a = x, b = w, c = bias | null, out0 = y
+//   input:   a = dy, b = w, out0 = dx
+//   weight:  a = x, b = dy, out0 = dw, out1 = db
+// Params (Float64Array, mirrored in src/backend/cpu/native.ts): 0 pass, 1 dtype (0 f32,
+// 1 f64), 2..16 N C H W O kh kw sh sw ph pw dh dw oh ow, 17 activation, 18..20 element
+// offsets of a, b, c. Every operand is contiguous; outputs start at element 0.
+#include "binding_util.h"
+#include "conv.h"
+#include "thread_pool.h"
+
+namespace fluxion {
+namespace {
+
+using binding::Throw;
+constexpr size_t kConvSlots = 21;
+
+// Argument i as a Float32Array/Float64Array of dt holding `count` elements from `offset`.
+bool bind(const Napi::CallbackInfo& info, size_t i, DType dt, long offset, long count, void** ptr) {
+  napi_typedarray_type t;
+  void* data;
+  size_t len;
+  if (info.Length() <= i || !binding::typed_array_info(info.Env(), info[i], &t, &data, &len)) return false;
+  if (t != (dt == DType::f64 ? napi_float64_array : napi_float32_array)) return false;
+  const long unit = 1;
+  if (!binding::strided_in_bounds(len, offset, 1, &count, &unit)) return false;
+  *ptr = (char*)data + offset * (dt == DType::f64 ? 8 : 4);
+  return true;
+}
+
+Napi::Value Conv2d(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const double* p = binding::params_of(info, 0, kConvSlots);
+  if (!p) return Throw(env, "conv2d(params, a, b, c, out0, out1) expects a Float64Array of parameters");
+  ConvArgs a{};
+  const int pass = (int)p[0], dt = (int)p[1], act = (int)p[17];
+  if (pass < 0 || pass > 2 || (dt != 0 && dt != 1) || act < 0 || act > 3) return Throw(env, "conv2d: bad pass, dtype or activation code");
+  a.pass = (ConvPass)pass;
+  a.dtype = dt == 1 ? DType::f64 : DType::f32;
+  a.act = (Act)act;
+  long* f[15] = {&a.N, &a.C, &a.H, &a.W, &a.O, &a.kh, &a.kw, &a.sh, &a.sw, &a.ph, &a.pw, &a.dh, &a.dw, &a.oh, &a.ow};
+  for (int i = 0; i < 15; i++) {
+    *f[i] = (long)p[2 + i];
+    if (*f[i] < 0) return Throw(env, "conv2d: negative size");
+  }
+  if (a.kh < 1 || a.kw < 1 || a.sh < 1 || a.sw < 1 || a.dh < 1 || a.dw < 1) return Throw(env, "conv2d: kernel, stride and dilation must be positive");
+  const long img = a.N * a.C * a.H * a.W, wts = a.O * a.C * a.kh * a.kw, out = a.N * a.O * a.oh * a.ow;
+  const long oa = (long)p[18], ob = (long)p[19], oc = (long)p[20];
+  void *pa = nullptr, *pb = nullptr, *pc = nullptr, *o0 = nullptr, *o1 = nullptr;
+  bool ok = false;
+  switch (a.pass) {
+    case ConvPass::forward:
+      ok = bind(info, 1, a.dtype, oa, img, &pa) && bind(info, 2, a.dtype, ob, wts, &pb) &&
+           (info[3].IsNull() || bind(info, 3, a.dtype, oc, a.O, &pc)) && bind(info, 4, a.dtype, 0, out, &o0);
+      a.x = pa; a.w = pb; a.bias = pc; a.y = o0;
+      break;
+    case ConvPass::input:
+      ok = bind(info, 1, a.dtype, oa, out, &pa) && bind(info, 2, a.dtype, ob, wts, &pb) && bind(info, 4, a.dtype, 0, img, &o0);
+      a.dy = pa; a.w = pb; a.dx = o0;
+      break;
+    case ConvPass::weight:
+      ok = bind(info, 1, a.dtype, oa, img, &pa) && bind(info, 2, a.dtype, ob, out, &pb) &&
+           bind(info, 4, a.dtype, 0, wts, &o0) && bind(info, 5, a.dtype, 0, a.O, &o1);
+      a.x = pa; a.dy = pb; a.dweight = o0; a.dbias = o1;
+      break;
+  }
+  if (!ok) return Throw(env, "conv2d: an operand is not a typed array of the dtype or is too short");
+  a.threads = num_threads();
+  conv2d(a);
+  return Napi::Boolean::New(env, true);
+}
+
+}  // namespace
+
+void register_conv(Napi::Env env, Napi::Object exports) {
+  exports.Set("conv2d", Napi::Function::New(env, Conv2d, "conv2d"));
+}
+
+}  // namespace fluxion

@@ -1,0 +1,189 @@
+// The convolution driver (conv.h). It only schedules: the math is the active ISA's
+// im2col/col2im (ewise.h) and GEMM (isa.h), called per image with one thread each while
+// images are spread over the pool; a batch smaller than the thread count instead gives
+// each image's GEMM all the threads.
+#include "conv.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "ewise.h"
+#include "isa.h"
+#include "thread_pool.h"
+
+namespace fluxion {
+namespace {
+
+// Thread-local scratch for one image's columns (grows, never shrinks).
+void* scratch(size_t bytes) {
+  thread_local std::vector<double> buf;
+  if (buf.size() * sizeof(double) < bytes) buf.resize((bytes + sizeof(double) - 1) / sizeof(double));
+  return buf.data();
+}
+
+struct Geometry {
+  const ConvArgs* a;
+  long K, L, es;    // K = C·kh·kw rows of columns, L = oh·ow columns, element size
+  bool pointwise;   // 1x1, stride 1, no padding: the columns are the image itself
+  int inner;        // threads inside each image's GEMM
+};
+
+Im2colArgs image_args(const Geometry& g, const void* src, void* dst) {
+  const ConvArgs& a = *g.a;
+  Im2colArgs c{};
+  c.type = a.dtype == DType::f64 ? EType::f64 : EType::f32;
+  c.N = 1; c.C = a.C; c.H = a.H; c.W = a.W; c.kh = a.kh; c.kw = a.kw;
+  c.sh = a.sh; c.sw = a.sw; c.ph = a.ph; c.pw = a.pw; c.dh = a.dh; c.dw = a.dw; c.oh = a.oh; c.ow = a.ow;
+  c.src = (const char*)src;
+  c.dst = (char*)dst;
+  c.threads = g.inner;
+  return c;
+}
+
+// The columns [K, L] of image n (the image itself for a pointwise convolution).
+const void* columns(const Geometry& g, long n) {
+  const ConvArgs& a = *g.a;
+  const char* img = (const char*)a.x + n * a.C * a.H * a.W * g.es;
+  if (g.pointwise) return img;
+  void* cols = scratch(g.K * g.L * g.es);
+  unfold(image_args(g, img, cols));
+  return cols;
+}
+
+GemmArgs gemm_args(const Geometry& g) {
+  GemmArgs m{};
+  m.dtype = g.a->dtype;
+  m.batch = 1;
+  m.alpha = 1;
+  m.threads = g.inner;
+  return m;
+}
+
+void forward_image(void* ctx, long n) {
+  const Geometry& g = *(const Geometry*)ctx;
+  const ConvArgs& a = *g.a;
+  GemmArgs m = gemm_args(g);
+  m.M = a.O; m.N = g.L; m.K = g.K;
+  m.A = a.w; m.rsA = g.K; m.csA = 1;
+  m.B = columns(g, n); m.rsB = g.L; m.csB = 1;
+  m.C = (char*)a.y + n * a.O * g.L * g.es; m.rsC = g.L; m.csC = 1;
+  m.bias = a.bias; m.biasStride = 1; m.biasKind = a.bias ? BiasKind::row : BiasKind::none;
+  m.act = a.act;
+  gemm(m);
+}
+
+void input_image(void* ctx, long n) {
+  const Geometry& g = *(const Geometry*)ctx;
+  const ConvArgs& a = *g.a;
+  char* dxn = (char*)a.dx + n * a.C * a.H * a.W * g.es;
+  GemmArgs m = gemm_args(g);
+  m.M = g.K; m.N = g.L; m.K = a.O;
+  m.A = a.w; m.rsA = 1; m.csA = g.K;  // Wᵀ
+  m.B = (const char*)a.dy + n * a.O * g.L * g.es; m.rsB = g.L; m.csB = 1;
+  m.C = g.pointwise ? (void*)dxn : scratch(g.K * g.L * g.es); m.rsC = g.L; m.csC = 1;
+  gemm(m);
+  if (g.pointwise) return;
+  std::memset(dxn, 0, a.C * a.H * a.W * g.es);
+  fold(image_args(g, m.C, dxn));
+}
+
+// Sum of n elements in 8 interleaved partial sums, so the adds pipeline (a single running
+// sum is one long dependency chain).
+template <class T>
+T row_sum(const T* v, long n) {
+  T part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  long i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; k++) part[k] += v[i + k];
+  T s = 0;
+  for (; i < n; i++) s += v[i];
+  for (int k = 0; k < 8; k++) s += part[k];
+  return s;
+}
+
+// Weight pass: task t sums images [n0, n1) into its own dW and db partials.
+struct WeightRun {
+  const Geometry* g;
+  long tasks;
+  char* partials;  // tasks x (O·K + O) elements
+};
+
+template <class T>
+void weight_images(const Geometry& g, long n0, long n1, T* dw, T* db) {
+  const ConvArgs& a = *g.a;
+  for (long n = n0; n < n1; n++) {
+    const T* dyn = (const T*)a.dy + n * a.O * g.L;
+    GemmArgs m = gemm_args(g);
+    m.M = a.O; m.N = g.K; m.K = g.L;
+    m.A = dyn; m.rsA = g.L; m.csA = 1;
+    m.B = columns(g, n); m.rsB = 1; m.csB = g.L;  // colsᵀ
+    m.C = dw; m.rsC = g.K; m.csC = 1;
+    m.beta = n == n0 ? 0 : 1;
+    gemm(m);
+    for (long o = 0; o < a.O; o++) {
+      const T s = row_sum(dyn + o * g.L, g.L);
+      db[o] = n == n0 ? s : db[o] + s;
+    }
+  }
+}
+
+template <class T>
+void weight_task(void* ctx, long t) {
+  const WeightRun& r = *(const WeightRun*)ctx;
+  const ConvArgs& a = *r.g->a;
+  const long n0 = a.N * t / r.tasks, n1 = a.N * (t + 1) / r.tasks;
+  T* part = (T*)r.partials + t * (a.O * r.g->K + a.O);
+  weight_images<T>(*r.g, n0, n1, part, part + a.O * r.g->K);
+}
+
+template <class T>
+void weight_pass(const Geometry& g, long tasks) {
+  const ConvArgs& a = *g.a;
+  const long wk = a.O * g.K;
+  if (a.N == 0) {
+    std::memset(a.dweight, 0, wk * sizeof(T));
+    std::memset(a.dbias, 0, a.O * sizeof(T));
+    return;
+  }
+  if (tasks <= 1) return weight_images<T>(g, 0, a.N, (T*)a.dweight, (T*)a.dbias);
+  std::vector<T> partials(tasks * (wk + a.O));
+  WeightRun r{&g, tasks, (char*)partials.data()};
+  parallel_for(tasks, &weight_task<T>, &r);
+  // the partials summed in task order
+  T* dw = (T*)a.dweight;
+  T* db = (T*)a.dbias;
+  std::memcpy(dw, partials.data(), wk * sizeof(T));
+  std::memcpy(db, partials.data() + wk, a.O * sizeof(T));
+  for (long t = 1; t < tasks; t++) {
+    const T* p = partials.data() + t * (wk + a.O);
+    for (long i = 0; i < wk; i++) dw[i] += p[i];
+    for (long o = 0; o < a.O; o++) db[o] += p[wk + o];
+  }
+}
+
+}  // namespace
+
+void conv2d(const ConvArgs& a) {
+  Geometry g{&a, a.C * a.kh * a.kw, a.oh * a.ow, a.dtype == DType::f64 ? 8L : 4L, false, 1};
+  g.pointwise = a.kh == 1 && a.kw == 1 && a.sh == 1 && a.sw == 1 && a.ph == 0 && a.pw == 0;
+  const double macs = (double)a.N * a.O * g.K * g.L;
+  const int threads = a.threads < 1 ? 1 : a.threads;
+  // images over threads when there are enough of them; otherwise threads inside each GEMM
+  const bool spread = threads > 1 && a.N >= threads && macs >= 64.0 * 64 * 64;
+  g.inner = spread ? 1 : threads;
+  if (a.pass == ConvPass::weight) {
+    const long tasks = spread ? threads : 1;
+    if (a.dtype == DType::f64) weight_pass<double>(g, tasks);
+    else weight_pass<float>(g, tasks);
+    return;
+  }
+  TaskFn fn = a.pass == ConvPass::forward ? &forward_image : &input_image;
+  if (spread) {
+    parallel_for(a.N, fn, &g);
+  } else {
+    for (long n = 0; n < a.N; n++) fn(&g, n);
+  }
+}
+
+}  // namespace fluxion

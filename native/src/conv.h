@@ -1,0 +1,33 @@
+// Convolution over contiguous NCHW tensors, one image per task: each image's columns are
+// built in thread-local scratch (im2col) and multiplied at once (GEMM), so the column
+// matrix of the whole batch never exists and what one GEMM reads is still in cache.
+//   forward: y[n] = act(W · cols(x[n]) + bias)                  W as [O, C·kh·kw]
+//   input:   dx[n] = col2im(Wᵀ · dy[n])
+//   weight:  dW = Σn dy[n] · cols(x[n])ᵀ,  db = Σn,l dy[n]      (per-thread partial sums)
+#pragma once
+
+#include "gemm.h"
+
+namespace fluxion {
+
+enum class ConvPass : int { forward = 0, input = 1, weight = 2 };
+
+struct ConvArgs {
+  ConvPass pass;
+  DType dtype;                          // f32 or f64
+  long N, C, H, W, O, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow;
+  const void* x;                        // forward, weight: [N, C, H, W]
+  const void* w;                        // forward, input: [O, C, kh, kw]
+  const void* bias;                     // forward: [O] or null
+  Act act;                              // forward
+  const void* dy;                       // input, weight: [N, O, oh, ow]
+  void* y;                              // forward: [N, O, oh, ow]
+  void* dx;                             // input: [N, C, H, W]
+  void* dweight;                        // weight: [O, C, kh, kw]
+  void* dbias;                          // weight: [O]
+  int threads;
+};
+
+void conv2d(const ConvArgs& a);
+
+}  // namespace fluxion

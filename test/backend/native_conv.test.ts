@@ -1,0 +1,147 @@
+/**
+ * The conv2d primitive's native driver (per-image im2col + GEMM, native/src/conv.cc) against
+ * its TypeScript composition (conv2dReference: im2col, batched GEMM, col2im), for all three
+ * passes, on every instruction-set path this CPU supports; both are checked against an
+ * independent float64 direct convolution on a small case. Also the dense scatter kernel
+ * (max pooling's gradient) against its TypeScript loop.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { FluxionError, tensor, type DType, type Tensor } from "../../src/index.js";
+import { conv2d, conv2dReference, outputSize } from "../../src/backend/cpu/conv.js";
+import { scatter, scatterDenseReference } from "../../src/backend/cpu/structure.js";
+import { getNumThreads, nativeStatus, setNativeIsa, setNumThreads } from "../../src/backend/cpu/native.js";
+import { assertClose, randomTensor } from "../helpers.js";
+
+const status = nativeStatus();
+const skip = status.active ? false : `native addon not loaded: ${status.reason}`;
+const isas = status.supportedIsas as ("portable" | "avx2" | "avx512")[];
+
+type Pair = [number, number];
+/** [x shape, O, kernel, stride, padding, dilation] */
+const GEOMS: [number[], number, Pair, Pair, Pair, Pair][] = [
+  [[5, 3, 9, 8], 4, [3, 3], [1, 1], [0, 0], [1, 1]],
+  [[3, 2, 11, 7], 5, [3, 2], [2, 1], [1, 1], [1, 2]],
+  [[4, 6, 6, 6], 7, [1, 1], [1, 1], [0, 0], [1, 1]], // pointwise: no im2col
+  [[1, 4, 10, 10], 3, [5, 5], [2, 2], [2, 2], [1, 1]], // batch 1: threads inside the GEMM
+  [[2, 1, 7, 13], 33, [2, 4], [3, 2], [1, 0], [2, 1]],
+  [[64, 32, 13, 13], 64, [3, 3], [1, 1], [0, 0], [1, 1]], // the small CNN's second layer
+];
+
+function passes(xShape: number[], O: number, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair, dtype: DType, seed: number) {
+  const [N, C, H, W] = xShape as [number, number, number, number];
+  const oh = outputSize(H, kernel[0], stride[0], padding[0], dilation[0]), ow = outputSize(W, kernel[1], stride[1], padding[1], dilation[1]);
+  const x = randomTensor(xShape, { seed, dtype }), w = randomTensor([O, C, ...kernel], { seed: seed + 1, dtype });
+  const b = randomTensor([O], { seed: seed + 2, dtype }), dy = randomTensor([N, O, oh, ow], { seed: seed + 3, dtype });
+  const win = { kernel, stride, padding, dilation };
+  return [
+    { name: "forward", ins: [x, w, b], attrs: { pass: "forward" as const, ...win } },
+    { name: "forward+relu, no bias", ins: [x, w], attrs: { pass: "forward" as const, ...win, activation: "relu" as const } },
+    { name: "input", ins: [dy, w], attrs: { pass: "input" as const, ...win, inputSize: [H, W] as Pair } },
+    { name: "weight", ins: [x, dy], attrs: { pass: "weight" as const, ...win } },
+  ];
+}
+
+for (const isa of isas) {
+  test(`native conv2d (${isa}) matches the TypeScript composition: forward, input and weight passes`, { skip }, () => {
+    assert.ok(setNativeIsa(isa));
+    try {
+      let seed = 1;
+      for (const dtype of ["float32", "float64"] as DType[]) {
+        for (const [xs, O, k, s, p, d] of GEOMS) {
+          for (const { name, ins, attrs } of passes(xs, O, k, s, p, d, dtype, (seed += 10))) {
+            const got = conv2d(ins, attrs, "cpu"), want = conv2dReference(ins, attrs, "cpu");
+            assert.equal(got.length, want.length);
+            got.forEach((t, i) => {
+              assert.deepEqual(t.shape, want[i]!.shape, `${name} output ${i} shape`);
+              assert.equal(t.dtype, dtype);
+              // same products, different summation order (per-thread partial sums)
+              assertClose(t, want[i]!, dtype === "float32" ? { atol: 2e-4, rtol: 1e-4 } : { atol: 1e-11, rtol: 1e-11 });
+            });
+          }
+        }
+      }
+    } finally {
+      setNativeIsa("auto");
+    }
+  });
+}
+
+test("native conv2d gives the same result at 1 and 2 threads and with strided inputs", { skip }, () => {
+  const before = getNumThreads();
+  try {
+    for (const { name, ins, attrs } of passes([6, 3, 9, 9], 8, [3, 3], [1, 1], [1, 1], [1, 1], "float32", 7)) {
+      setNumThreads(1);
+      const one = conv2d(ins, attrs, "cpu");
+      setNumThreads(2);
+      const two = conv2d(ins, attrs, "cpu");
+      one.forEach((t, i) => assertClose(two[i]!, t, { atol: 1e-5, rtol: 1e-5, msg: name }));
+      // a transposed (non-contiguous) first input is copied, then convolved
+      const t0 = ins[0]!.transpose(2, 3).contiguous().transpose(2, 3);
+      const strided = conv2d([t0, ...ins.slice(1)], attrs, "cpu");
+      strided.forEach((t, i) => assertClose(t, two[i]!, { atol: 0, rtol: 0, msg: `${name} strided` }));
+    }
+  } finally {
+    setNumThreads(before);
+  }
+});
+
+/** A direct float64 convolution: y[n,o,i,j] = b[o] + Σ x[n,c,i·s-p+u·d, j·s-p+v·d] w[o,c,u,v]. */
+function directConv(x: Tensor, w: Tensor, b: Tensor, stride: Pair, padding: Pair, dilation: Pair): number[] {
+  const [N, C, H, W] = x.shape as number[] as [number, number, number, number];
+  const [O, , kh, kw] = w.shape as number[] as [number, number, number, number];
+  const oh = outputSize(H, kh, stride[0], padding[0], dilation[0]), ow = outputSize(W, kw, stride[1], padding[1], dilation[1]);
+  const xd = x.data(), wd = w.data(), bd = b.data(), out: number[] = [];
+  for (let n = 0; n < N; n++)
+    for (let o = 0; o < O; o++)
+      for (let i = 0; i < oh; i++)
+        for (let j = 0; j < ow; j++) {
+          let s = Number(bd[o]);
+          for (let c = 0; c < C; c++)
+            for (let u = 0; u < kh; u++)
+              for (let v = 0; v < kw; v++) {
+                const yy = i * stride[0] - padding[0] + u * dilation[0], xx = j * stride[1] - padding[1] + v * dilation[1];
+                if (yy >= 0 && yy < H && xx >= 0 && xx < W) s += Number(xd[((n * C + c) * H + yy) * W + xx]) * Number(wd[((o * C + c) * kh + u) * kw + v]);
+              }
+          out.push(s);
+        }
+  return out;
+}
+
+test("conv2d forward (native and TypeScript) equals a direct float64 convolution", () => {
+  const x = randomTensor([2, 3, 7, 6], { seed: 3 }), w = randomTensor([4, 3, 3, 2], { seed: 4 }), b = randomTensor([4], { seed: 5 });
+  const attrs = { pass: "forward" as const, kernel: [3, 2] as Pair, stride: [2, 1] as Pair, padding: [1, 1] as Pair, dilation: [1, 2] as Pair };
+  const want = directConv(x, w, b, attrs.stride, attrs.padding, attrs.dilation);
+  assertClose(conv2d([x, w, b], attrs, "cpu")[0]!, want, { atol: 1e-12, rtol: 1e-12 });
+  assertClose(conv2dReference([x, w, b], attrs, "cpu")[0]!, want, { atol: 1e-12, rtol: 1e-12 });
+});
+
+test("dense scatter and scatter-add (native) match the TypeScript loop; a bad index names the op and shape", () => {
+  for (const dtype of ["float32", "float64"] as DType[]) {
+    for (const reduce of ["add", "none"] as const) {
+      for (const [xs, is, axis] of [[[6, 20], [6, 7], 1], [[9, 4, 5], [3, 4, 5], 0], [[3, 8, 6], [3, 5, 6], 1]] as [number[], number[], number][]) {
+        const x = randomTensor(xs, { seed: 11, dtype }), src = randomTensor(is, { seed: 12, dtype });
+        // distinct positions for plain scatter (repeats make the winner unspecified); repeats for add
+        const idx = randomTensor(is, { seed: 13, lo: 0, hi: xs[axis]! }).floor().to("int32");
+        const index = reduce === "add" ? idx : distinctAlong(is, axis, xs[axis]!);
+        const attrs = { axis, reduce };
+        const got = scatter([x, index, src], attrs, "cpu")[0]!, want = scatterDenseReference([x, index, src], attrs, "cpu");
+        assert.deepEqual(got.shape, xs);
+        assert.deepEqual(Array.from(got.data()), Array.from(want.data()), `${dtype} ${reduce} ${xs} axis ${axis}`);
+      }
+    }
+  }
+  const x = randomTensor([2, 3], { dtype: "float32" }), src = randomTensor([2, 1], { dtype: "float32" });
+  const bad = randomTensor([2, 1], { lo: 3, hi: 3.5 }).floor().to("int32");
+  assert.throws(() => scatter([x, bad, src], { axis: 1, reduce: "add" }, "cpu"), (e: Error) =>
+    e instanceof FluxionError && /scatter: index 3 is out of bounds for dimension 1 with size 3 \(input shape \[2, 3\]\)/.test(e.message));
+});
+
+/** An int32 index of `shape` whose entries along `axis` are distinct positions (counting down from size - 1). */
+function distinctAlong(shape: number[], axis: number, size: number): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1), vals: number[] = [];
+  let inner = 1;
+  for (let d = axis + 1; d < shape.length; d++) inner *= shape[d]!;
+  for (let k = 0; k < n; k++) vals.push(size - 1 - (Math.floor(k / inner) % shape[axis]!));
+  return tensor(vals, { shape, dtype: "int32" });
+}

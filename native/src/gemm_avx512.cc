@@ -35,6 +35,7 @@ struct V8d {
 #include "pack.inc"
 
 using F32 = DefaultFamily<Micro<V16f, 12, 2>, float, 512, 144, 2048>;
+using F32x8 = DefaultFamily<Micro<V16f, 8, 2>, float, 512, 144, 2048>;  // M a multiple of 8
 using F64 = DefaultFamily<Micro<V8d, 12, 2>, double, 256, 240, 2048>;
 using BF16 = DefaultFamily<Micro<V16f, 12, 2>, uint16_t, 512, 144, 2048>;
 
@@ -42,6 +43,6 @@ using BF16 = DefaultFamily<Micro<V16f, 12, 2>, uint16_t, 512, 144, 2048>;
 
 }  // namespace
 
-void gemm_avx512(const GemmArgs& g) { gemm_dispatch<F32, F64, BF16>(g); }
+void gemm_avx512(const GemmArgs& g) { gemm_dispatch<F32, F64, BF16, F32x8>(g); }
 
 }  // namespace fluxion

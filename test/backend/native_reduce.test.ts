@@ -132,7 +132,9 @@ for (const isa of isas) {
     withIsa(isa, () => {
       let seed = 300;
       const geoms: [number[], [number, number], [number, number], [number, number], [number, number], number][] = [
-        [[64, 32, 26, 26], [2, 2], [2, 2], [0, 0], [1, 1], 0],
+        [[64, 32, 26, 26], [2, 2], [2, 2], [0, 0], [1, 1], 0], // the vectorised 2x2 kernel (float32)...
+        [[3, 2, 11, 41], [2, 2], [2, 2], [0, 0], [1, 1], 0], // ...with odd sizes and rows of 20 outputs
+        [[2, 2, 7, 7], [2, 2], [2, 2], [0, 0], [1, 1], 1], // ceil mode: clipped last windows, general kernel
         [[2, 3, 7, 9], [3, 3], [2, 2], [1, 1], [1, 1], 1], // one extra (ceil-mode) window per dim
         [[1, 2, 11, 10], [3, 2], [1, 3], [1, 1], [2, 1], 0],
         [[3, 1, 5, 5], [5, 5], [1, 1], [2, 2], [1, 1], 0],

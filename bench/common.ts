@@ -65,7 +65,7 @@ export function median(xs: number[]): number {
 }
 
 export interface MeasureOptions {
-  warmup?: number;   // untimed calls first (default 3)
+  warmup?: number;   // untimed calls first (default 3), and for at least a fifth of the budget
   minReps?: number;  // at least this many timed calls (default 5) unless one call is very long
   maxReps?: number;  // at most this many (default 200)
   inner?: number;    // calls per timed repetition; the result is per call (for µs-scale ops)
@@ -73,8 +73,10 @@ export interface MeasureOptions {
 }
 
 /**
- * Times `fn` (sync or async): warm-up calls, then repetitions until the budget is spent and at
- * least minReps are done; returns the median per call. When the first (warm-up) call takes
+ * Times `fn` (sync or async): warm-up calls (at least `warmup`, and for a fifth of the budget,
+ * so that JIT-compiled code is measured hot, not the first hundred calls of a 50 µs op),
+ * then repetitions until the budget is spent and at least minReps are done; returns the
+ * median per call. When the first (warm-up) call takes
  * longer than twice the budget, a single further call is the only sample.
  */
 export async function measure(fn: () => unknown, opts: MeasureOptions = {}): Promise<{ ms: number; reps: number; minMs: number }> {
@@ -94,7 +96,7 @@ export async function measure(fn: () => unknown, opts: MeasureOptions = {}): Pro
     return { ms: second, reps: 1, minMs: second };
   }
   let spent = first * inner;
-  for (let i = 1; i < warmup && spent < budget; i++) spent += (await once()) * inner;
+  for (let i = 1; (i < warmup || spent < budget / 5) && spent < budget; i++) spent += (await once()) * inner;
   const samples: number[] = [];
   const start = performance.now();
   while (samples.length < maxReps) {

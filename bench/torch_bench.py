@@ -40,7 +40,8 @@ def emit(rec):
 
 
 def measure(fn, warmup=3, min_reps=5, max_reps=200, inner=1, budget=None):
-    """Same rules as measure() in bench/common.ts: warm-up, then repetitions until the budget,
+    """Same rules as measure() in bench/common.ts: warm-up (at least `warmup` calls and a fifth
+    of the budget), then repetitions until the budget,
     median per call; after a first call longer than twice the budget, one more call is the
     only sample."""
     budget = budget or BUDGET_S
@@ -55,11 +56,10 @@ def measure(fn, warmup=3, min_reps=5, max_reps=200, inner=1, budget=None):
     if first * inner > 2 * budget:  # the first call was the warm-up; one more is the sample
         second = once()
         return second, 1, second
-    spent = first * inner
-    for _ in range(1, warmup):
-        if spent >= budget:
-            break
+    spent, calls = first * inner, 1
+    while (calls < warmup or spent < budget / 5) and spent < budget:
         spent += once() * inner
+        calls += 1
     samples, start = [], time.perf_counter()
     while len(samples) < max_reps:
         samples.append(once())

@@ -102,23 +102,25 @@ T row_sum(const T* v, long n) {
   return s;
 }
 
-// Weight pass: task t sums images [n0, n1) into its own dW and db partials.
+// Weight pass: task t sums images [n0, n1) into its own partials: dWᵀ [K, O] (then db [O]).
+// The transposed product dWᵀ = cols · dyᵀ packs the columns along their rows (contiguous)
+// and gathers only dy, the smaller operand, and its O side is the GEMM's wide one.
 struct WeightRun {
   const Geometry* g;
   long tasks;
-  char* partials;  // tasks x (O·K + O) elements
+  char* partials;  // tasks x (K·O + O) elements
 };
 
 template <class T>
-void weight_images(const Geometry& g, long n0, long n1, T* dw, T* db) {
+void weight_images(const Geometry& g, long n0, long n1, T* dwt, T* db) {
   const ConvArgs& a = *g.a;
   for (long n = n0; n < n1; n++) {
     const T* dyn = (const T*)a.dy + n * a.O * g.L;
     GemmArgs m = gemm_args(g);
-    m.M = a.O; m.N = g.K; m.K = g.L;
-    m.A = dyn; m.rsA = g.L; m.csA = 1;
-    m.B = columns(g, n); m.rsB = 1; m.csB = g.L;  // colsᵀ
-    m.C = dw; m.rsC = g.K; m.csC = 1;
+    m.M = g.K; m.N = a.O; m.K = g.L;
+    m.A = columns(g, n); m.rsA = g.L; m.csA = 1;
+    m.B = dyn; m.rsB = 1; m.csB = g.L;  // dyᵀ
+    m.C = dwt; m.rsC = a.O; m.csC = 1;
     m.beta = n == n0 ? 0 : 1;
     gemm(m);
     for (long o = 0; o < a.O; o++) {
@@ -140,25 +142,28 @@ void weight_task(void* ctx, long t) {
 template <class T>
 void weight_pass(const Geometry& g, long tasks) {
   const ConvArgs& a = *g.a;
-  const long wk = a.O * g.K;
-  if (a.N == 0) {
-    std::memset(a.dweight, 0, wk * sizeof(T));
-    std::memset(a.dbias, 0, a.O * sizeof(T));
-    return;
-  }
-  if (tasks <= 1) return weight_images<T>(g, 0, a.N, (T*)a.dweight, (T*)a.dbias);
-  std::vector<T> partials(tasks * (wk + a.O));
-  WeightRun r{&g, tasks, (char*)partials.data()};
-  parallel_for(tasks, &weight_task<T>, &r);
-  // the partials summed in task order
+  const long K = g.K, O = a.O, wk = O * K;
   T* dw = (T*)a.dweight;
   T* db = (T*)a.dbias;
-  std::memcpy(dw, partials.data(), wk * sizeof(T));
-  std::memcpy(db, partials.data() + wk, a.O * sizeof(T));
+  if (a.N == 0) {
+    std::memset(dw, 0, wk * sizeof(T));
+    std::memset(db, 0, O * sizeof(T));
+    return;
+  }
+  std::vector<T> partials(tasks * (wk + O));
+  WeightRun r{&g, tasks, (char*)partials.data()};
+  if (tasks > 1) parallel_for(tasks, &weight_task<T>, &r);
+  else weight_task<T>(&r, 0);
+  // the partials summed in task order, dWᵀ transposed back to [O, K]
+  const T* p0 = partials.data();
+  for (long o = 0; o < O; o++)
+    for (long k = 0; k < K; k++) dw[o * K + k] = p0[k * O + o];
+  std::memcpy(db, p0 + wk, O * sizeof(T));
   for (long t = 1; t < tasks; t++) {
-    const T* p = partials.data() + t * (wk + a.O);
-    for (long i = 0; i < wk; i++) dw[i] += p[i];
-    for (long o = 0; o < a.O; o++) db[o] += p[wk + o];
+    const T* p = partials.data() + t * (wk + O);
+    for (long o = 0; o < O; o++)
+      for (long k = 0; k < K; k++) dw[o * K + k] += p[k * O + o];
+    for (long o = 0; o < O; o++) db[o] += p[wk + o];
   }
 }
 

@@ -73,6 +73,17 @@ for (const isa of isas) {
       // the Linear weight gradient: xᵀ·dy with x [batch, in], dy [batch, out]
       const x = rand([64, 100], "float32", 17), dy = rand([64, 30], "float32", 18);
       check(x.mT, dy, "xᵀ·dy");
+      // one or two rows skip packing: B's columns contiguous (a Linear weight), B's rows
+      // contiguous, strided A, and K below and above the 16 interleaved sums
+      for (const [m, k, n] of [[1, 784, 128], [2, 37, 5], [1, 7, 33]]) {
+        const am = rand([m, k], "float64", 19), w = rand([n, k], "float64", 20), bm = rand([k, n], "float64", 21);
+        check(am, w.mT, `${m}x${k} · Wᵀ`);
+        check(am, bm, `${m}x${k} · ${k}x${n}`);
+        check(rand([k, m], "float32", 22).mT, w.to("float32").mT, `strided ${m}x${k} · Wᵀ`);
+      }
+      // a B with neither layout takes the packed path
+      const bX = asStrided(rand([4 * 9 * 8], "float32", 23), [9, 8], [2, 20], 0);
+      check(rand([1, 9], "float32", 24), bX, "1x9 · strided B");
     } finally {
       setNativeIsa("auto");
     }

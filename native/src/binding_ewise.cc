@@ -209,9 +209,9 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) { return Im2col(info, Window
 
 // scatter(params, out, index, src) -> -1 when done, false when the type is not handled, or
 // the position of the first index outside [0, size) (then nothing is written). Slots:
-// 0 type, 1..4 outer size len inner, 5 add, 6 index offset, 7 src offset. out, index
-// (Int32Array) and src are contiguous.
-constexpr size_t kScatterSlots = 8;
+// 0 type, 1..4 outer size len inner, 5 add, 6 index offset, 7 src offset, 8 fill (0/1),
+// 9 fill value. out, index (Int32Array) and src are contiguous.
+constexpr size_t kScatterSlots = 10;
 
 Napi::Value Scatter(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -222,6 +222,8 @@ Napi::Value Scatter(const Napi::CallbackInfo& info) {
   if (s.type != EType::f32 && s.type != EType::f64) return Napi::Boolean::New(env, false);
   s.outer = (long)p[1]; s.size = (long)p[2]; s.len = (long)p[3]; s.inner = (long)p[4];
   s.add = p[5] != 0;
+  s.fill = p[8] != 0;
+  s.fill_value = p[9];
   if (s.outer < 0 || s.size < 0 || s.len < 0 || s.inner < 0) return Throw(env, "scatter: negative size");
   const long out_n = s.outer * s.size * s.inner, in_n = s.outer * s.len * s.inner, unit = 1;
   char* out;

@@ -74,11 +74,13 @@ struct Im2colArgs {
 
 // Dense scatter along an axis: out[o, index[o, a, e], e] = (or +=) src[o, a, e] for
 // out [outer, size, inner], index and src [outer, len, inner], all contiguous; every index
-// already checked to lie in [0, size).
+// already checked to lie in [0, size). With `fill`, out's blocks are first set to fill_value.
 struct ScatterArgs {
   EType type;               // f32 or f64
   long outer, size, len, inner;
   bool add;
+  bool fill;                // out starts as fill_value everywhere (else it holds x already)
+  double fill_value;
   char* out;
   const int32_t* index;
   const char* src;

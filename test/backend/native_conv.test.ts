@@ -131,6 +131,11 @@ test("dense scatter and scatter-add (native) match the TypeScript loop; a bad in
       }
     }
   }
+  // x broadcast from one value (max pooling's zeros) is filled block by block
+  const filled = randomTensor([1, 1], { seed: 14, dtype: "float32" }).expand([6, 20]);
+  const srcF = randomTensor([6, 7], { seed: 15, dtype: "float32" }), idxF = randomTensor([6, 7], { seed: 16, lo: 0, hi: 20 }).floor().to("int32");
+  const attrsF = { axis: 1, reduce: "add" as const };
+  assert.deepEqual(Array.from(scatter([filled, idxF, srcF], attrsF, "cpu")[0]!.data()), Array.from(scatterDenseReference([filled, idxF, srcF], attrsF, "cpu").data()), "broadcast x");
   const x = randomTensor([2, 3], { dtype: "float32" }), src = randomTensor([2, 1], { dtype: "float32" });
   const bad = randomTensor([2, 1], { lo: 3, hi: 3.5 }).floor().to("int32");
   assert.throws(() => scatter([x, bad, src], { axis: 1, reduce: "add" }, "cpu"), (e: Error) =>

@@ -363,20 +363,21 @@ export function nativeConv2d(
   return native.conv2d(p, a, b, c, out0, out1);
 }
 
-const scatterParams = new Float64Array(8);
+const scatterParams = new Float64Array(10);
 
 /**
  * Dense scatter(-add) along an axis: contiguous out [outer, size, inner] receives contiguous
- * src [outer, len, inner] at the int32 positions of index (same shape as src). Returns -1
- * when done, the position of the first out-of-range index (nothing written), or false when
- * not handled.
+ * src [outer, len, inner] at the int32 positions of index (same shape as src); with `fill`,
+ * out is first set to that value block by block (else it already holds x). Returns -1 when
+ * done, the position of the first out-of-range index (nothing written), or false when not
+ * handled.
  */
-export function nativeScatter(dtype: DType, geometry: { outer: number; size: number; len: number; inner: number }, add: boolean, out: TypedArray, index: Int32Array, indexOffset: number, src: TypedArray, srcOffset: number): number | false {
+export function nativeScatter(dtype: DType, geometry: { outer: number; size: number; len: number; inner: number }, add: boolean, fill: number | null, out: TypedArray, index: Int32Array, indexOffset: number, src: TypedArray, srcOffset: number): number | false {
   const native = nativeAddon();
   if (!native || (dtype !== "float32" && dtype !== "float64")) return false;
   const p = scatterParams;
   p[0] = ETYPE[dtype]; p[1] = geometry.outer; p[2] = geometry.size; p[3] = geometry.len; p[4] = geometry.inner;
-  p[5] = add ? 1 : 0; p[6] = indexOffset; p[7] = srcOffset;
+  p[5] = add ? 1 : 0; p[6] = indexOffset; p[7] = srcOffset; p[8] = fill === null ? 0 : 1; p[9] = fill ?? 0;
   return native.scatter(p, out, index, src);
 }
 

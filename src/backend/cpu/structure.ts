@@ -122,7 +122,9 @@ function gatherRows(x: Tensor, index: Tensor, axis: number, out: Tensor): boolea
   for (let o = 0; o < nOuter; o++) {
     for (let j = 0; j < n; j++, dst += inner) {
       const src = base + idx[j]! * x.strides[axis]!;
-      od.set(xd.subarray(src, src + inner), dst);
+      // short rows (labels: one element) are cheaper copied than viewed through a subarray
+      if (inner < 32) for (let e = 0; e < inner; e++) od[dst + e] = xd[src + e]!;
+      else od.set(xd.subarray(src, src + inner), dst);
     }
     for (let d = axis - 1; d >= 0; d--) {
       base += x.strides[d]!;
@@ -177,17 +179,24 @@ function isDenseScatter(x: Tensor, index: Tensor, src: Tensor, axis: number): bo
 }
 
 function scatterDense(x: Tensor, index: Tensor, src: Tensor, axis: number, add: boolean, device: string, allowNative = true): Tensor {
-  const out = copy([x], {}, device)[0]!;
-  const od = out.storage.data, sd = src.storage.data, id = index.storage.data as Int32Array;
   const size = x.shape[axis]!, len = index.shape[axis]!;
   let inner = 1;
   for (let d = axis + 1; d < x.ndim; d++) inner *= x.shape[d]!;
   const outer = index.numel() / (len * inner || 1);
-  const bad = allowNative ? nativeScatter(x.dtype, { outer, size, len, inner }, add, od, id, index.offset, sd, src.offset) : false;
-  if (bad !== false) {
-    if (bad >= 0) checkAxisIndex("scatter", id[index.offset + bad]!, size, axis, x.shape); // throws
-    return out;
+  const sd = src.storage.data, id = index.storage.data as Int32Array;
+  if (allowNative) {
+    // x broadcast from one value (max pooling's zeros): the kernel fills block by block,
+    // while each is in cache, instead of a whole-tensor copy first
+    const fill = x.strides.every((s) => s === 0) && x.numel() > 0 ? Number(x.storage.data[x.offset]) : null;
+    const out = fill === null ? copy([x], {}, device)[0]! : alloc(x.shape, x.dtype, device, { zero: false });
+    const bad = nativeScatter(x.dtype, { outer, size, len, inner }, add, fill, out.storage.data, id, index.offset, sd, src.offset);
+    if (bad !== false) {
+      if (bad >= 0) checkAxisIndex("scatter", id[index.offset + bad]!, size, axis, x.shape); // throws
+      return out;
+    }
   }
+  const out = copy([x], {}, device)[0]!;
+  const od = out.storage.data;
   let q = src.offset, i = index.offset;
   for (let o = 0; o < outer; o++) {
     const base = o * size * inner;

@@ -12,4 +12,6 @@ if [ ! -f "$data_dir/train-images-idx3-ubyte.gz" ] && [ ! -f "$data_dir/train-im
   echo "Fashion-MNIST not found in $data_dir: installing Debian's dataset-fashion-mnist"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist
 fi
-exec node --import tsx examples/fashion-mnist.ts "$@"
+# a larger young generation lets more of a step's temporaries die young (see README,
+# "Speed tips"): about 15% off a CNN training step, nothing lost for the MLP
+exec node --max-semi-space-size=64 --import tsx examples/fashion-mnist.ts "$@"

@@ -110,6 +110,9 @@ for (const isa of isas) {
         [[1, 3, 10, 13], [3, 2], [2, 3], [2, 1], [2, 1]],
         [[3, 4, 5, 5], [5, 5], [1, 1], [4, 4], [1, 1]],
         [[64, 1, 28, 28], [3, 3], [1, 1], [0, 0], [1, 1]],
+        // images up to 16 wide with column stride 1 fold a row at a time in registers
+        [[2, 3, 11, 12], [3, 3], [2, 1], [1, 2], [2, 1]],
+        [[4, 32, 13, 13], [3, 3], [1, 1], [0, 0], [1, 1]],
       ];
       for (const dt of ["float32", "float64"] as DType[]) {
         for (const [shape, kernel, stride, padding, dilation] of geoms) {

@@ -32,14 +32,17 @@ export function isHalf(d: DType): boolean {
   return d === "bfloat16" || d === "float16";
 }
 
+/** The typed array each dtype is stored in (bfloat16/float16 as raw 16-bit patterns). */
+const ARRAY_TYPES = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array, bfloat16: Uint16Array, float16: Uint16Array } as const;
+
+/** `n` zeros in the storage array of a dtype. */
 export function arrayFor(d: DType, n: number): TypedArray {
-  switch (d) {
-    case "float32": return new Float32Array(n);
-    case "float64": return new Float64Array(n);
-    case "int32": return new Int32Array(n);
-    case "bool": return new Uint8Array(n);
-    case "bfloat16": case "float16": return new Uint16Array(n);
-  }
+  return new ARRAY_TYPES[d](n);
+}
+
+/** The storage array of a dtype over all of `buffer`. */
+export function arrayOver(d: DType, buffer: ArrayBuffer): TypedArray {
+  return new ARRAY_TYPES[d](buffer);
 }
 
 export function itemSize(d: DType): number {

@@ -1,5 +1,5 @@
 /** Small helpers shared by the CPU kernels: output allocation and operand views. */
-import { arrayFor, itemSize, type DType, type TypedArray } from "../../tensor/dtype.js";
+import { arrayFor, arrayOver, itemSize, type DType, type TypedArray } from "../../tensor/dtype.js";
 import { contiguousStrides, numelOf } from "../../tensor/shape.js";
 import { Storage } from "../../tensor/storage.js";
 import { Tensor } from "../../tensor/tensor.js";
@@ -26,14 +26,7 @@ export function alloc(shape: readonly number[], dtype: DType, device: string, op
 
 function storageArray(dtype: DType, n: number, zero: boolean): TypedArray {
   const buffer = nativeStorageBuffer(n * itemSize(dtype), zero);
-  if (!buffer) return arrayFor(dtype, n);
-  switch (dtype) {
-    case "float32": return new Float32Array(buffer);
-    case "float64": return new Float64Array(buffer);
-    case "int32": return new Int32Array(buffer);
-    case "bool": return new Uint8Array(buffer);
-    case "bfloat16": case "float16": return new Uint16Array(buffer);
-  }
+  return buffer ? arrayOver(dtype, buffer) : arrayFor(dtype, n);
 }
 
 export function operand(t: Tensor): Operand {

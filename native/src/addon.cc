@@ -7,6 +7,7 @@
 #include <string>
 
 #include "allocator.h"
+#include "binding_util.h"
 #include "gemm.h"
 #include "isa.h"
 #include "thread_pool.h"
@@ -22,35 +23,16 @@ namespace {
 
 using namespace fluxion;
 
+using binding::Throw;
+using binding::strided_in_bounds;
+
 struct Operand {
   void* data = nullptr;
   size_t length = 0;  // in elements
 };
 
-bool typed_array(const Napi::Value& v, DType dt, Operand* out) {
-  if (!v.IsTypedArray()) return false;
-  Napi::TypedArray ta = v.As<Napi::TypedArray>();
-  napi_typedarray_type want = dt == DType::f32 ? napi_float32_array : dt == DType::f64 ? napi_float64_array : napi_uint16_array;
-  if (ta.TypedArrayType() != want) return false;
-  out->data = (char*)ta.ArrayBuffer().Data() + ta.ByteOffset();
-  out->length = ta.ElementLength();
-  return true;
-}
-
-// Whether offset + sum over dims of idx*stride stays inside [0, length) for all indices.
-bool in_bounds(size_t length, long offset, std::initializer_list<std::pair<long, long>> dims) {
-  long lo = offset, hi = offset;
-  for (auto [size, stride] : dims) {
-    if (size <= 0) return true;  // nothing is accessed
-    long span = (size - 1) * stride;
-    if (span < 0) lo += span; else hi += span;
-  }
-  return lo >= 0 && (size_t)hi < length;
-}
-
-Napi::Value Throw(Napi::Env env, const std::string& msg) {
-  Napi::TypeError::New(env, "fluxion native: " + msg).ThrowAsJavaScriptException();
-  return env.Undefined();
+bool typed_array(const Napi::CallbackInfo& info, size_t i, DType dt, Operand* out) {
+  return binding::dtype_array(info, i, dt, &out->data, &out->length);
 }
 
 // Parameter slots of gemm()'s Float64Array (kept in sync with src/backend/cpu/native.ts).
@@ -79,7 +61,7 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   g.M = L(kM); g.N = L(kN); g.K = L(kK); g.batch = L(kBatch);
   if (g.M < 0 || g.N < 0 || g.K < 0 || g.batch < 0) return Throw(env, "gemm: negative size");
   Operand a, b, c, bias;
-  if (!typed_array(info[1], g.dtype, &a) || !typed_array(info[2], g.dtype, &b) || !typed_array(info[3], g.dtype, &c))
+  if (!typed_array(info, 1, g.dtype, &a) || !typed_array(info, 2, g.dtype, &b) || !typed_array(info, 3, g.dtype, &c))
     return Throw(env, "gemm: operands must be typed arrays of the dtype (Float32Array, Float64Array, Uint16Array for bfloat16)");
   g.rsA = L(kRsA); g.csA = L(kCsA); g.bsA = L(kBsA);
   g.rsB = L(kRsB); g.csB = L(kCsB); g.bsB = L(kBsB);
@@ -88,15 +70,15 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   g.biasKind = (BiasKind)(int)p[kBiasKind];
   g.act = (Act)(int)p[kAct];
   if ((int)g.biasKind < 0 || (int)g.biasKind > 2 || (int)g.act < 0 || (int)g.act > 3) return Throw(env, "gemm: bad epilogue code");
-  if (!in_bounds(a.length, L(kOffA), {{g.batch, g.bsA}, {g.M, g.rsA}, {g.K, g.csA}}) ||
-      !in_bounds(b.length, L(kOffB), {{g.batch, g.bsB}, {g.K, g.rsB}, {g.N, g.csB}}) ||
-      !in_bounds(c.length, L(kOffC), {{g.batch, g.bsC}, {g.M, g.rsC}, {g.N, g.csC}}))
+  if (!strided_in_bounds(a.length, L(kOffA), {{g.batch, g.bsA}, {g.M, g.rsA}, {g.K, g.csA}}) ||
+      !strided_in_bounds(b.length, L(kOffB), {{g.batch, g.bsB}, {g.K, g.rsB}, {g.N, g.csB}}) ||
+      !strided_in_bounds(c.length, L(kOffC), {{g.batch, g.bsC}, {g.M, g.rsC}, {g.N, g.csC}}))
     return Throw(env, "gemm: an operand's strides reach outside its array");
   if (g.biasKind != BiasKind::none) {
-    if (!typed_array(info[4], g.dtype, &bias)) return Throw(env, "gemm: bias must be a typed array of the dtype");
+    if (!typed_array(info, 4, g.dtype, &bias)) return Throw(env, "gemm: bias must be a typed array of the dtype");
     g.biasStride = L(kBiasStride);
     long n = g.biasKind == BiasKind::row ? g.M : g.N;
-    if (!in_bounds(bias.length, L(kOffBias), {{n, g.biasStride}})) return Throw(env, "gemm: bias reaches outside its array");
+    if (!strided_in_bounds(bias.length, L(kOffBias), {{n, g.biasStride}})) return Throw(env, "gemm: bias reaches outside its array");
   }
   const size_t es = g.dtype == DType::f64 ? 8 : g.dtype == DType::f32 ? 4 : 2;
   g.A = (char*)a.data + L(kOffA) * es;

@@ -18,13 +18,9 @@ constexpr size_t kConvSlots = 21;
 
 // Argument i as a Float32Array/Float64Array of dt holding `count` elements from `offset`.
 bool bind(const Napi::CallbackInfo& info, size_t i, DType dt, long offset, long count, void** ptr) {
-  napi_typedarray_type t;
   void* data;
   size_t len;
-  if (info.Length() <= i || !binding::typed_array_info(info.Env(), info[i], &t, &data, &len)) return false;
-  if (t != (dt == DType::f64 ? napi_float64_array : napi_float32_array)) return false;
-  const long unit = 1;
-  if (!binding::strided_in_bounds(len, offset, 1, &count, &unit)) return false;
+  if (!binding::dtype_array(info, i, dt, &data, &len) || !binding::strided_in_bounds(len, offset, {{count, 1}})) return false;
   *ptr = (char*)data + offset * (dt == DType::f64 ? 8 : 4);
   return true;
 }

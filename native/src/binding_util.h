@@ -5,7 +5,11 @@
 
 #include <napi.h>
 
+#include <initializer_list>
 #include <string>
+#include <utility>
+
+#include "gemm.h"
 
 namespace fluxion {
 namespace binding {
@@ -26,11 +30,30 @@ inline bool strided_in_bounds(size_t length, long offset, int ndim, const long* 
   return lo >= 0 && (size_t)hi < length;
 }
 
+// The same for (size, stride) pairs written inline.
+inline bool strided_in_bounds(size_t length, long offset, std::initializer_list<std::pair<long, long>> dims) {
+  long lo = offset, hi = offset;
+  for (auto [size, stride] : dims) {
+    if (size <= 0) return true;  // nothing is accessed
+    long span = (size - 1) * stride;
+    if (span < 0) lo += span; else hi += span;
+  }
+  return lo >= 0 && (size_t)hi < length;
+}
+
 // The data pointer, element count and element type of a typed array (false otherwise).
 inline bool typed_array_info(napi_env env, napi_value v, napi_typedarray_type* type, void** data, size_t* length) {
   bool is = false;
   if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
   return napi_get_typedarray_info(env, v, type, length, data, nullptr, nullptr) == napi_ok;
+}
+
+// Argument `i` as the typed array of a GEMM dtype (Float32Array, Float64Array, Uint16Array
+// for bfloat16): its data and element count; false for anything else.
+inline bool dtype_array(const Napi::CallbackInfo& info, size_t i, DType dt, void** data, size_t* length) {
+  napi_typedarray_type t;
+  if (info.Length() <= i || !typed_array_info(info.Env(), info[i], &t, data, length)) return false;
+  return t == (dt == DType::f32 ? napi_float32_array : dt == DType::f64 ? napi_float64_array : napi_uint16_array);
 }
 
 // Float64Array parameter block at argument `i`, with at least `count` entries.

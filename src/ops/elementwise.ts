@@ -24,7 +24,7 @@ const zeroGrad: UnaryGrad = { uses: "none", grad: (g) => zerosLike(g) };
  * threshold_backward). Linear in g, so its own gradient is reluGrad again (createGraph).
  */
 function reluGrad(g: Tensor, y: Tensor): Tensor {
-  if (g.dtype !== y.dtype || g.ndim !== y.ndim || g.shape.some((s, d) => s !== y.shape[d])) return g.mul(y.gt(0));
+  // the engine hands every backward a gradient of its output's shape and dtype
   const out = dispatch("binary", [g, y], { op: "reluGrad" });
   return record1("ThresholdBackwardBackward0", [g], out, [y], ([gg], [ys]) => [reluGrad(gg!, ys!)]);
 }

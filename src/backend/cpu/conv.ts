@@ -19,6 +19,11 @@ export function outputSize(size: number, k: number, stride: number, pad: number,
   return Math.floor((size + 2 * pad - dil * (k - 1) - 1) / stride) + 1;
 }
 
+/** `t`, or a contiguous copy of it: the kernels here read dense NCHW. */
+function contiguous(t: Tensor, device: string): Tensor {
+  return t.isContiguous() ? t : copy([t], {}, device)[0]!;
+}
+
 /** Runs a kernel on float32 copies of half-precision inputs and rounds the result back. */
 function viaFloat32(x: Tensor, device: string, run: (x: Tensor) => Tensor): Tensor {
   if (!isHalf(x.dtype)) return run(x);
@@ -37,7 +42,7 @@ export function unfoldReference(inputs: readonly Tensor[], attrs: PrimitiveAttrs
 
 function unfoldImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["unfold"], device: string, allowNative: boolean): Tensor[] {
   return [viaFloat32(inputs[0]!, device, (x0) => {
-    const x = x0.isContiguous() ? x0 : copy([x0], {}, device)[0]!;
+    const x = contiguous(x0, device);
     const [N, C, H, W] = x.shape as [number, number, number, number];
     const [kh, kw] = attrs.kernel, [sh, sw] = attrs.stride, [ph, pw] = attrs.padding, [dh, dw] = attrs.dilation;
     const oh = outputSize(H, kh, sh, ph, dh), ow = outputSize(W, kw, sw, pw, dw);
@@ -83,7 +88,7 @@ export function foldReference(inputs: readonly Tensor[], attrs: PrimitiveAttrs["
 
 function foldImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["fold"], device: string, allowNative: boolean): Tensor[] {
   return [viaFloat32(inputs[0]!, device, (x0) => {
-    const x = x0.isContiguous() ? x0 : copy([x0], {}, device)[0]!;
+    const x = contiguous(x0, device);
     const [N, CK] = x.shape as [number, number, number];
     const [H, W] = attrs.outputSize;
     const [kh, kw] = attrs.kernel, [sh, sw] = attrs.stride, [ph, pw] = attrs.padding, [dh, dw] = attrs.dilation;
@@ -129,7 +134,7 @@ export function maxPoolReference(inputs: readonly Tensor[], attrs: PrimitiveAttr
 function maxPoolImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["maxPool"], device: string, allowNative: boolean): Tensor[] {
   let indices: Tensor | undefined;
   const values = viaFloat32(inputs[0]!, device, (x0) => {
-    const x = x0.isContiguous() ? x0 : copy([x0], {}, device)[0]!;
+    const x = contiguous(x0, device);
     const [N, C, H, W] = x.shape as [number, number, number, number];
     const [kh, kw] = attrs.kernel, [sh, sw] = attrs.stride, [ph, pw] = attrs.padding, [dh, dw] = attrs.dilation;
     const [oh, ow] = attrs.outputSize;
@@ -172,10 +177,6 @@ function maxPoolImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["maxPool"]
 // ---- conv2d: the three passes of an ungrouped convolution --------------------------------
 
 type Conv2dAttrs = PrimitiveAttrs["conv2d"];
-
-function contiguous(t: Tensor, device: string): Tensor {
-  return t.isContiguous() ? t : copy([t], {}, device)[0]!;
-}
 
 function convGeometry(x: readonly number[], w: readonly number[], attrs: Conv2dAttrs): ConvGeometry {
   const [N, C, H, W] = x as [number, number, number, number];

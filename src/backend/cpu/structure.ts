@@ -184,19 +184,19 @@ function scatterDense(x: Tensor, index: Tensor, src: Tensor, axis: number, add: 
   for (let d = axis + 1; d < x.ndim; d++) inner *= x.shape[d]!;
   const outer = index.numel() / (len * inner || 1);
   const sd = src.storage.data, id = index.storage.data as Int32Array;
+  // x broadcast from one value (max pooling's zeros): the native kernel fills block by
+  // block, while each is in cache, instead of a whole-tensor copy first
+  const fill = allowNative && x.numel() > 0 && x.strides.every((s) => s === 0) ? Number(x.storage.data[x.offset]) : null;
+  const out = fill === null ? copy([x], {}, device)[0]! : alloc(x.shape, x.dtype, device, { zero: false });
+  const od = out.storage.data;
   if (allowNative) {
-    // x broadcast from one value (max pooling's zeros): the kernel fills block by block,
-    // while each is in cache, instead of a whole-tensor copy first
-    const fill = x.strides.every((s) => s === 0) && x.numel() > 0 ? Number(x.storage.data[x.offset]) : null;
-    const out = fill === null ? copy([x], {}, device)[0]! : alloc(x.shape, x.dtype, device, { zero: false });
-    const bad = nativeScatter(x.dtype, { outer, size, len, inner }, add, fill, out.storage.data, id, index.offset, sd, src.offset);
+    const bad = nativeScatter(x.dtype, { outer, size, len, inner }, add, fill, od, id, index.offset, sd, src.offset);
     if (bad !== false) {
       if (bad >= 0) checkAxisIndex("scatter", id[index.offset + bad]!, size, axis, x.shape); // throws
       return out;
     }
   }
-  const out = copy([x], {}, device)[0]!;
-  const od = out.storage.data;
+  if (fill !== null) od.fill(fill); // no addon after all
   let q = src.offset, i = index.offset;
   for (let o = 0; o < outer; o++) {
     const base = o * size * inner;

@@ -10,12 +10,10 @@ import assert from "node:assert/strict";
 import { FluxionError, tensor, type DType, type Tensor } from "../../src/index.js";
 import { conv2d, conv2dReference, outputSize } from "../../src/backend/cpu/conv.js";
 import { scatter, scatterDenseReference } from "../../src/backend/cpu/structure.js";
-import { getNumThreads, nativeStatus, setNativeIsa, setNumThreads } from "../../src/backend/cpu/native.js";
+import { getNumThreads, setNumThreads } from "../../src/backend/cpu/native.js";
+import { isas, skip, withIsa } from "./native_helpers.js";
 import { assertClose, randomTensor } from "../helpers.js";
 
-const status = nativeStatus();
-const skip = status.active ? false : `native addon not loaded: ${status.reason}`;
-const isas = status.supportedIsas as ("portable" | "avx2" | "avx512")[];
 
 type Pair = [number, number];
 /** [x shape, O, kernel, stride, padding, dilation] */
@@ -44,8 +42,7 @@ function passes(xShape: number[], O: number, kernel: Pair, stride: Pair, padding
 
 for (const isa of isas) {
   test(`native conv2d (${isa}) matches the TypeScript composition: forward, input and weight passes`, { skip }, () => {
-    assert.ok(setNativeIsa(isa));
-    try {
+    withIsa(isa, () => {
       let seed = 1;
       for (const dtype of ["float32", "float64"] as DType[]) {
         for (const [xs, O, k, s, p, d] of GEOMS) {
@@ -61,9 +58,7 @@ for (const isa of isas) {
           }
         }
       }
-    } finally {
-      setNativeIsa("auto");
-    }
+    });
   });
 }
 

@@ -19,13 +19,10 @@ import { spawnSync } from "node:child_process";
 import { arrayFor, type DType, type TypedArray } from "../../src/tensor/dtype.js";
 import { BINARY_OPS, UNARY_OPS, type BinaryOpName, type UnaryOpName } from "../../src/ops/elementwise_table.js";
 import { runElementwise, runElementwiseNative, type Operand } from "../../src/backend/cpu/loops.js";
-import { nativeStatus, setNativeIsa } from "../../src/backend/cpu/native.js";
+import { isas, skip, withIsa } from "./native_helpers.js";
 import { tensor } from "../../src/index.js";
 import { float32ToBFloat16Bits, float32ToFloat16Bits } from "../../src/tensor/half.js";
 
-const status = nativeStatus();
-const skip = status.active ? false : `native addon not loaded: ${status.reason}`;
-const isas = status.supportedIsas as ("portable" | "avx2" | "avx512")[];
 
 // ---- value generation ---------------------------------------------------------------
 
@@ -161,15 +158,6 @@ const UNARY_PARAMS: Partial<Record<UnaryOpName, number[][]>> = {
   clamp: [[-1.5, 2.25], [0, Infinity], [-Infinity, 0.1], [3, -3]],
   powScalar: [[2], [0.5], [-0.5], [3], [-1], [0.3], [0]],
 };
-
-function withIsa(isa: "portable" | "avx2" | "avx512", fn: () => void): void {
-  assert.ok(setNativeIsa(isa));
-  try {
-    fn();
-  } finally {
-    setNativeIsa("auto");
-  }
-}
 
 for (const isa of isas) {
   test(`native unary ops (${isa}) match the TypeScript loops on every layout, float32/float64/int32/bool`, { skip }, () => {

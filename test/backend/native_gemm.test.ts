@@ -11,11 +11,9 @@ import assert from "node:assert/strict";
 import { dispatch, type DType, type Tensor } from "../../src/index.js";
 import { matmul, matmulReference } from "../../src/backend/cpu/matmul.js";
 import { nativeGemm, nativeStatus, setNativeBf16Mode, setNativeIsa, setNumThreads, getNumThreads } from "../../src/backend/cpu/native.js";
+import { isas, skip, status, withIsa } from "./native_helpers.js";
 import { assertClose, randomTensor } from "../helpers.js";
 
-const status = nativeStatus();
-const skip = status.active ? false : `native addon not loaded: ${status.reason}`;
-const isas = status.supportedIsas as ("portable" | "avx2" | "avx512")[];
 
 function asStrided(t: Tensor, shape: number[], strides: number[], offset: number): Tensor {
   return dispatch("view", [t], { shape, strides, offset });
@@ -45,19 +43,15 @@ const SIZES: [number, number, number][] = [
 
 for (const isa of isas) {
   test(`native GEMM (${isa}) matches the TypeScript reference on edge sizes, float32 and float64`, { skip }, () => {
-    assert.ok(setNativeIsa(isa));
-    try {
+    withIsa(isa, () => {
       let seed = 1;
       for (const dt of ["float32", "float64"] as const)
         for (const [M, N, K] of SIZES) check(rand([M, K], dt, seed++), rand([K, N], dt, seed++), `${isa} ${dt} ${M}x${K} · ${K}x${N}`);
-    } finally {
-      setNativeIsa("auto");
-    }
+    });
   });
 
   test(`native GEMM (${isa}) handles transposed and strided operands`, { skip }, () => {
-    assert.ok(setNativeIsa(isa));
-    try {
+    withIsa(isa, () => {
       const M = 37, K = 45, N = 53;
       const a = rand([M, K], "float32", 11), b = rand([K, N], "float32", 12);
       const aT = rand([K, M], "float32", 13).mT, bT = rand([N, K], "float32", 14).mT;
@@ -84,14 +78,11 @@ for (const isa of isas) {
       // a B with neither layout takes the packed path
       const bX = asStrided(rand([4 * 9 * 8], "float32", 23), [9, 8], [2, 20], 0);
       check(rand([1, 9], "float32", 24), bX, "1x9 · strided B");
-    } finally {
-      setNativeIsa("auto");
-    }
+    });
   });
 
   test(`native GEMM (${isa}) runs batches, including stride-0 broadcast and non-mergeable batch strides`, { skip }, () => {
-    assert.ok(setNativeIsa(isa));
-    try {
+    withIsa(isa, () => {
       const a = rand([3, 4, 9, 7], "float32", 21), b = rand([3, 4, 7, 5], "float32", 22);
       check(a, b, "contiguous batch");
       const bOne = rand([7, 5], "float32", 23).expand([3, 4, 7, 5]);
@@ -102,9 +93,7 @@ for (const isa of isas) {
       check(aP, rand([3, 4, 7, 5], "float64", 26), "permuted batch dims, float64");
       // many small items: spread over threads one GEMM each
       check(rand([64, 20, 24], "float32", 27), rand([64, 24, 20], "float32", 28), "64 small items");
-    } finally {
-      setNativeIsa("auto");
-    }
+    });
   });
 }
 
@@ -208,14 +197,11 @@ test("native bfloat16 GEMM fused epilogue (bias, activation, alpha/beta) agrees 
 
 test("FLUXION_NATIVE_ISA below AVX-512 turns the AMX and vdpbf16ps paths off", { skip }, () => {
   if (!isas.includes("avx2")) return;
-  assert.ok(setNativeIsa("avx2"));
-  try {
+  withIsa("avx2", () => {
     const a = rand([33, 70], "bfloat16", 341), b = rand([70, 35], "bfloat16", 342);
     check(a, b, "bf16 on avx2 (convert)");
     assert.equal(nativeStatus().isa, "avx2");
-  } finally {
-    setNativeIsa("auto");
-  }
+  });
 });
 
 test("native GEMM with threads matches the single-threaded result on large blocked products", { skip }, () => {

@@ -18,21 +18,9 @@ import { dispatch, type DType, type Tensor } from "../../src/index.js";
 import type { ReduceOpName } from "../../src/backend/primitives.js";
 import { reduce, reduceReference } from "../../src/backend/cpu/reduce.js";
 import { fold, foldReference, maxPool, maxPoolReference, outputSize, unfold, unfoldReference } from "../../src/backend/cpu/conv.js";
-import { nativeStatus, setNativeIsa } from "../../src/backend/cpu/native.js";
+import { isas, skip, withIsa } from "./native_helpers.js";
 import { randomTensor } from "../helpers.js";
 
-const status = nativeStatus();
-const skip = status.active ? false : `native addon not loaded: ${status.reason}`;
-const isas = status.supportedIsas as ("portable" | "avx2" | "avx512")[];
-
-function withIsa(isa: "portable" | "avx2" | "avx512", fn: () => void): void {
-  assert.ok(setNativeIsa(isa));
-  try {
-    fn();
-  } finally {
-    setNativeIsa("auto");
-  }
-}
 
 /** Random values with specials sprinkled in, as a tensor of `dtype`. */
 function rand(shape: number[], dtype: DType, seed: number, specials = true): Tensor {

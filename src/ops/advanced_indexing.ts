@@ -111,19 +111,23 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   ]);
 }
 
-/** The shared body of scatter and scatterAdd (out-of-place). */
-function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Tensor | number, reduce: "none" | "add"): Tensor {
+/**
+ * The shared body of scatter and scatterAdd (out-of-place). `checkValues` false skips the
+ * pass over the index values, for indices Fluxion's own kernels produced (in range by
+ * construction); the backend still refuses an out-of-range index before writing.
+ */
+function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Tensor | number, reduce: "none" | "add", checkValues = true): Tensor {
   checkIndexDType(op, index);
   const d = normalizeDim(op, dim, x.ndim);
   const srcT = src instanceof Tensor ? src : scalarTensor(src, x.dtype, x.device).expand(index.shape);
   if (src instanceof Tensor) checkSameDType(op, x, src, "src");
   if (x.ndim === 0 || index.ndim === 0 || srcT.ndim === 0) {
     if (Math.max(x.ndim, index.ndim, srcT.ndim) > 1) checkIndexShape(op, index, x, "self", d);
-    return lift0d([x, index, srcT], ([a, i, s]) => scatterImpl(op, a!, 0, i!, s!, reduce), x.ndim === 0);
+    return lift0d([x, index, srcT], ([a, i, s]) => scatterImpl(op, a!, 0, i!, s!, reduce, checkValues), x.ndim === 0);
   }
   checkIndexShape(op, index, x, "self", d);
   checkIndexShape(op, index, srcT, "src", null);
-  checkIndexValues(op, index, x.shape[d]!, d, false, x.shape);
+  if (checkValues) checkIndexValues(op, index, x.shape[d]!, d, false, x.shape);
   const out = dispatch("scatter", [x, index, srcT], { axis: d, reduce });
   const srcShape = srcT.shape;
   const name = reduce === "add" ? "ScatterAddBackward0" : "ScatterBackward0";
@@ -156,6 +160,14 @@ export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | num
 export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
   if (!(src instanceof Tensor)) throw new DTypeError(`scatterAdd: expected src to be a Tensor, got ${typeof src}`);
   return scatterImpl("scatterAdd", x, dim, index, src, "add");
+}
+
+/**
+ * @internal scatterAdd for indices produced by Fluxion's own kernels (max pooling's winner
+ * positions): the same op and gradient without the pass that checks every index value.
+ */
+export function _scatterAddTrusted(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+  return scatterImpl("scatterAdd", x, dim, index, src, "add", false);
 }
 
 // ---- indexSelect / indexAdd -------------------------------------------------------------

@@ -8,7 +8,7 @@
  */
 import { dispatchAll } from "../../backend/dispatcher.js";
 import { record1 } from "../../autograd/record.js";
-import { scatterAdd } from "../../ops/advanced_indexing.js";
+import { _scatterAddTrusted } from "../../ops/advanced_indexing.js";
 import { ShapeError, fmtShape } from "../../errors.js";
 import { pad } from "../../ops/shape_ops.js";
 import { tensor, zeros } from "../../tensor/creation.js";
@@ -134,7 +134,7 @@ function maxPoolNamed(op: string, x: Tensor, kernelSize: IntOrPair, opts?: MaxPo
     // each output's gradient goes to the input element that won its window
     const planes = [N * C, h.out * w.out];
     const zero = zeros([1, 1], { dtype: grad!.dtype, device: grad!.device }).expand([N * C, H * W]); // a fill, not a copy
-    const dx = scatterAdd(zero, 1, idx!.reshape(planes), grad!.reshape(planes));
+    const dx = _scatterAddTrusted(zero, 1, idx!.reshape(planes), grad!.reshape(planes)); // positions from the kernel
     return [dx.reshape([N, C, H, W])];
   });
   const y = g.unbatched ? out.squeeze(0) : out;

@@ -67,6 +67,10 @@ run_runner() { # impl label timeout_s command...
   fi
 }
 
+# Every Node.js runner gets the same V8 flags: on 2 cores the background GC threads would
+# otherwise compete with the compute threads (README, Speed tips; BENCHMARKS.md says so).
+NODE_RUN=(node --single-threaded-gc --import tsx)
+
 # Root packages (tsx) for the TypeScript runners.
 [ -d node_modules/tsx ] || npm ci --no-audit --no-fund
 
@@ -109,12 +113,12 @@ if wants pytorch; then
 fi
 if wants onnxruntime && [ $js_peers_ok = 1 ]; then
   if [ $torch_ok = 1 ] && "$PY" bench/export_onnx.py "$out/onnx" > "$out/logs/export_onnx.log" 2>&1; then
-    ONNX_DIR="$out/onnx" run_runner onnxruntime onnxruntime 600 node --import tsx bench/peers/onnxruntime.mjs
+    ONNX_DIR="$out/onnx" run_runner onnxruntime onnxruntime 600 "${NODE_RUN[@]}" bench/peers/onnxruntime.mjs
   else record onnxruntime missing "the ONNX models could not be exported (bench/export_onnx.py needs torch; see bench/out/logs/export_onnx.log)"; fi
 fi
-if wants tfjs-wasm && [ $js_peers_ok = 1 ]; then run_runner tfjs-wasm tfjs-wasm 600 node --import tsx bench/peers/tfjs.mjs; fi
-if wants jax-js && [ $js_peers_ok = 1 ]; then run_runner jax-js jax-js 900 node --import tsx bench/peers/jaxjs.mjs; fi
-if wants fluxion; then run_runner fluxion fluxion 1800 node --import tsx bench/fluxion.ts; fi
+if wants tfjs-wasm && [ $js_peers_ok = 1 ]; then run_runner tfjs-wasm tfjs-wasm 600 "${NODE_RUN[@]}" bench/peers/tfjs.mjs; fi
+if wants jax-js && [ $js_peers_ok = 1 ]; then run_runner jax-js jax-js 900 "${NODE_RUN[@]}" bench/peers/jaxjs.mjs; fi
+if wants fluxion; then run_runner fluxion fluxion 1800 "${NODE_RUN[@]}" bench/fluxion.ts; fi
 
 seconds=$(( $(date +%s) - started ))
 quick_flag=(); [ $quick = 1 ] && quick_flag=(--quick)

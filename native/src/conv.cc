@@ -167,6 +167,27 @@ void weight_pass(const Geometry& g, long tasks) {
   }
 }
 
+// The AVX-512 float32 forward over gathered column panels (conv_gemm.inc), weights
+// packed once for the whole batch.
+struct GatheredForward {
+  const ConvArgs* a;
+  const float* panels;
+  static void image(void* ctx, long n) {
+    const GatheredForward& f = *(const GatheredForward*)ctx;
+    conv_forward_image_avx512(*f.a, f.panels, n);
+  }
+};
+
+void gathered_forward(const ConvArgs& a, bool spread) {
+  float* panels = (float*)std::aligned_alloc(64, (sizeof(float) * conv_weight_panel_floats_avx512(a) + 63) / 64 * 64);
+  if (!panels) std::abort();
+  conv_pack_weights_avx512(a, panels);
+  GatheredForward f{&a, panels};
+  if (spread) parallel_for(a.N, &GatheredForward::image, &f);
+  else for (long n = 0; n < a.N; n++) GatheredForward::image(&f, n);
+  std::free(panels);
+}
+
 }  // namespace
 
 void conv2d(const ConvArgs& a) {
@@ -183,6 +204,9 @@ void conv2d(const ConvArgs& a) {
     else weight_pass<float>(g, tasks);
     return;
   }
+  // one image at a time on each thread (the gathered path has no threads inside an image)
+  if (a.pass == ConvPass::forward && a.dtype == DType::f32 && g.inner == 1 && !g.pointwise && active_isa() == Isa::avx512)
+    return gathered_forward(a, spread);
   TaskFn fn = a.pass == ConvPass::forward ? &forward_image : &input_image;
   if (spread) {
     parallel_for(a.N, fn, &g);

@@ -1,10 +1,14 @@
 // Convolution over contiguous NCHW tensors, one image per task: each image's columns are
 // built in thread-local scratch (im2col) and multiplied at once (GEMM), so the column
-// matrix of the whole batch never exists and what one GEMM reads is still in cache.
+// matrix of the whole batch never exists and what one GEMM reads is still in cache. (On
+// AVX-512 the float32 forward skips the column matrix: conv_gemm.inc gathers the GEMM's
+// packed panels straight from the image.)
 //   forward: y[n] = act(W · cols(x[n]) + bias)                  W as [O, C·kh·kw]
 //   input:   dx[n] = col2im(Wᵀ · dy[n])
 //   weight:  dW = Σn dy[n] · cols(x[n])ᵀ,  db = Σn,l dy[n]      (per-thread partial sums)
 #pragma once
+
+#include <cstddef>
 
 #include "gemm.h"
 
@@ -29,5 +33,12 @@ struct ConvArgs {
 };
 
 void conv2d(const ConvArgs& a);
+
+// The AVX-512 float32 forward as an implicit GEMM (conv_gemm.inc), for conv.cc: the
+// weights packed once into panels (this many floats), then each image's output computed
+// from panels gathered straight out of the image. Only when the CPU has AVX-512.
+size_t conv_weight_panel_floats_avx512(const ConvArgs& a);
+void conv_pack_weights_avx512(const ConvArgs& a, float* panels);
+void conv_forward_image_avx512(const ConvArgs& a, const float* panels, long n);
 
 }  // namespace fluxion

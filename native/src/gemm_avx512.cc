@@ -2,6 +2,7 @@
 // accumulators. Compiled with -mavx512f ... and only called when the CPU has them.
 #include <immintrin.h>
 
+#include "conv.h"
 #include "kernel_prelude.h"
 
 namespace fluxion {
@@ -44,9 +45,22 @@ using F64 = DefaultFamily<Micro<V8d, 12, 2>, double, 256, 240, 2048>;
 using BF16 = DefaultFamily<Micro<V16f, 12, 2>, uint16_t, 512, 144, 2048>;
 
 #include "driver.inc"
+#include "conv_gemm.inc"
 
 }  // namespace
 
 void gemm_avx512(const GemmArgs& g) { gemm_dispatch<F32, F64, BF16, F32x8>(g); }
+
+size_t conv_weight_panel_floats_avx512(const ConvArgs& a) {
+  return conv_uses_rows8(a.O) ? conv_weight_floats<F32x8>(a) : conv_weight_floats<F32>(a);
+}
+void conv_pack_weights_avx512(const ConvArgs& a, float* panels) {
+  if (conv_uses_rows8(a.O)) conv_pack_weights<F32x8>(a, panels);
+  else conv_pack_weights<F32>(a, panels);
+}
+void conv_forward_image_avx512(const ConvArgs& a, const float* panels, long n) {
+  if (conv_uses_rows8(a.O)) conv_forward_image<F32x8>(a, panels, n);
+  else conv_forward_image<F32>(a, panels, n);
+}
 
 }  // namespace fluxion

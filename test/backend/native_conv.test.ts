@@ -62,6 +62,36 @@ for (const isa of isas) {
   });
 }
 
+// On AVX-512 a float32 forward with one thread per image gathers its column panels
+// straight from the image (native/src/conv_gemm.inc): contiguous runs where the x stride is
+// 1, vgatherdps otherwise (x stride 2, or a one-column output whose 16 lanes span 16 rows),
+// and K blocks past 1024 rows (128 channels x 3x3).
+const GATHER_GEOMS: [number[], number, Pair, Pair, Pair, Pair][] = [
+  ...GEOMS,
+  [[3, 5, 6, 1], 6, [2, 1], [1, 1], [1, 0], [1, 1]],
+  [[2, 128, 5, 6], 13, [3, 3], [1, 1], [1, 1], [1, 1]],
+  [[2, 3, 40, 37], 150, [3, 3], [1, 1], [2, 1], [2, 1]],
+];
+
+test("native conv2d forward on AVX-512, one image per thread (gathered column panels), matches the composition", { skip: skip || (!isas.includes("avx512") && "no AVX-512") }, () => {
+  const before = getNumThreads();
+  try {
+    setNumThreads(1);
+    withIsa("avx512", () => {
+      let seed = 500;
+      for (const [xs, O, k, s, p, d] of GATHER_GEOMS) {
+        for (const { name, ins, attrs } of passes(xs, O, k, s, p, d, "float32", (seed += 10)).slice(0, 2)) {
+          const got = conv2d(ins, attrs, "cpu")[0]!, want = conv2dReference(ins, attrs, "cpu")[0]!;
+          assert.deepEqual(got.shape, want.shape, `${name} [${xs}] shape`);
+          assertClose(got, want, { atol: 5e-4, rtol: 1e-4, msg: `${name} [${xs}] O=${O}` });
+        }
+      }
+    });
+  } finally {
+    setNumThreads(before);
+  }
+});
+
 test("native conv2d gives the same result at 1 and 2 threads and with strided inputs", { skip }, () => {
   const before = getNumThreads();
   try {

@@ -73,6 +73,12 @@ export abstract class Module {
     return out;
   }
 
+  /** Whether forward hooks or pre-hooks are registered (nn.Sequential only fuses modules without). */
+  _hasHooks(): boolean {
+    const s = state(this);
+    return s.forwardHooks.length > 0 || s.forwardPreHooks.length > 0;
+  }
+
   registerForwardHook(hook: ForwardHook): () => void {
     return addRemovable(state(this).forwardHooks, hook);
   }

@@ -23,6 +23,10 @@ const zeroGrad: UnaryGrad = { uses: "none", grad: (g) => zerosLike(g) };
  * ReLU's backward in one kernel: g where the output y > 0, else 0 (torch's
  * threshold_backward). Linear in g, so its own gradient is reluGrad again (createGraph).
  */
+export function _reluGrad(g: Tensor, y: Tensor): Tensor {
+  return reluGrad(g, y);
+}
+
 function reluGrad(g: Tensor, y: Tensor): Tensor {
   // the engine hands every backward a gradient of its output's shape and dtype
   const out = dispatch("binary", [g, y], { op: "reluGrad" });

@@ -169,6 +169,12 @@ describe("conv errors", () => {
     assert.throws(() => m.forward(ones([2, 3, 8, 8])), /Conv2d: expected a 3-D or 4-D input \[N, C, H, W\] with C = 1, got shape \[2, 3, 8, 8\]/);
     assert.throws(() => F.conv2d(ones([2, 3, 8, 8]), ones([4, 2, 3, 3])), /Given groups=1, weight of size \[4, 2, 3, 3\], expected input\[2, 3, 8, 8\] to have 2 channels, but got 3 channels instead/);
   });
+  it("mixed dtypes name all three (not a native TypeError)", () => {
+    const x64 = ones([1, 1, 5, 5], { dtype: "float64" });
+    assert.throws(() => new nn.Conv2d(1, 2, 3).forward(x64), { name: "DTypeError", message: "conv2d: input, weight and bias must have the same dtype, got float64, float32 and float32" });
+    assert.throws(() => F.conv1d(ones([1, 2, 5]), ones([3, 2, 2], { dtype: "float64" })), { name: "DTypeError", message: "conv1d: input, weight and bias must have the same dtype, got float32, float64" });
+    assert.throws(() => F.convTranspose2d(x64, ones([1, 2, 3, 3])), { name: "DTypeError", message: "convTranspose2d: input, weight and bias must have the same dtype, got float64, float32" });
+  });
   it("kernel larger than the padded input", () => {
     assert.throws(() => F.conv2d(ones([1, 1, 2, 2]), ones([1, 1, 3, 3])), /Calculated padded input size per channel: \(2 x 2\)\. Kernel size: \(3 x 3\)\. Kernel size can't be greater than actual input size/);
     assert.doesNotThrow(() => F.conv2d(ones([1, 1, 2, 2]), ones([1, 1, 3, 3]), null, { padding: 1 }));

@@ -6,12 +6,13 @@
  * (Wᵀ · dy, folded back) and the weight gradient (dy · unfold(x)ᵀ) from the matmul and
  * unfold rules. Nothing here touches a kernel directly.
  */
-import { ShapeError, fmtShape } from "../../errors.js";
+import { DTypeError, ShapeError, fmtShape } from "../../errors.js";
 import { pad } from "../../ops/shape_ops.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { dispatch, dispatchAll } from "../../backend/dispatcher.js";
 import { record1 } from "../../autograd/record.js";
 import { isGradEnabled } from "../../autograd/grad_mode.js";
+import { _reluGrad } from "../../ops/elementwise.js";
 import { fold, unfold, windowOutputSize } from "./fold.js";
 
 export type IntOrPair = number | readonly [number, number];
@@ -66,6 +67,13 @@ export function _checkConvInput(op: string, x: Tensor, inChannels: number | null
   return { batched: unbatched ? x.unsqueeze(0) : x, unbatched };
 }
 
+/** Input, weight and bias share one dtype (the kernels take a single one). */
+function checkDtypes(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined): void {
+  if (x.dtype !== weight.dtype || (bias && bias.dtype !== weight.dtype)) {
+    throw new DTypeError(`${op}: input, weight and bias must have the same dtype, got ${x.dtype}, ${weight.dtype}${bias ? ` and ${bias.dtype}` : ""}`);
+  }
+}
+
 /** torch's "Given groups=..., weight of size ..., expected input[...] to have ... channels" check. */
 function checkGroups(op: string, x: Tensor, weight: Tensor, groups: number): void {
   if (!Number.isInteger(groups) || groups < 1) throw new ShapeError(`${op}: groups must be a positive integer, got ${groups}`);
@@ -84,15 +92,22 @@ type WindowArgs = { stride: [number, number]; padding: [number, number]; dilatio
  * the backward is composed from differentiable ops instead (unfold, matmul, fold), so
  * higher derivatives follow from their rules.
  */
-function convUngrouped(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, a: WindowArgs): Tensor {
+/**
+ * With `relu`, the ReLU runs in the convolution's epilogue (nn.Sequential fuses Conv2d +
+ * ReLU this way): the same values as conv then relu without a pass over the output, and a
+ * backward that masks the gradient by the output first, as ReLU's own backward does.
+ */
+function convUngrouped(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, a: WindowArgs, relu = false): Tensor {
   const [, , H, W] = x.shape as [number, number, number, number];
   const kernel = weight.shape.slice(2) as [number, number];
   const attrs = { kernel, ...a };
-  const out = dispatch("conv2d", bias ? [x, weight, bias] : [x, weight], { pass: "forward", ...attrs });
-  return record1("ConvolutionBackward0", [x, weight, bias], out, [x, weight], ([g], [xs, ws], needs) => {
-    if (isGradEnabled()) return convBackwardComposed(g!, xs!, ws!, a, needs);
-    const dx = needs[0] ? dispatch("conv2d", [g!, ws!], { pass: "input", inputSize: [H, W], ...attrs }) : null;
-    const [dW, db] = needs[1] || needs[2] ? dispatchAll("conv2d", [xs!, g!], { pass: "weight", ...attrs }) : [null, null];
+  const out = dispatch("conv2d", bias ? [x, weight, bias] : [x, weight], { pass: "forward", ...attrs, ...(relu ? { activation: "relu" as const } : {}) });
+  const name = relu ? "ConvolutionReluBackward0" : "ConvolutionBackward0";
+  return record1(name, [x, weight, bias], out, relu ? [x, weight, out] : [x, weight], ([g], [xs, ws, ys], needs) => {
+    const gc = relu ? _reluGrad(g!, ys!) : g!;
+    if (isGradEnabled()) return convBackwardComposed(gc, xs!, ws!, a, needs);
+    const dx = needs[0] ? dispatch("conv2d", [gc, ws!], { pass: "input", inputSize: [H, W], ...attrs }) : null;
+    const [dW, db] = needs[1] || needs[2] ? dispatchAll("conv2d", [xs!, gc], { pass: "weight", ...attrs }) : [null, null];
     return [dx, needs[1] ? dW! : null, needs[2] ? db! : null];
   });
 }
@@ -117,7 +132,7 @@ interface Conv2dArgs {
 }
 
 /** The core: x [N, C, H, W], weight [O, C/groups, kh, kw] -> [N, O, oh, ow]. */
-function conv2dCore(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, a: Conv2dArgs): Tensor {
+function conv2dCore(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, a: Conv2dArgs, relu = false): Tensor {
   const [N, C, H, W] = x.shape as [number, number, number, number];
   const [O, Cg, kh, kw] = weight.shape as [number, number, number, number];
   const G = a.groups;
@@ -131,10 +146,11 @@ function conv2dCore(op: string, x: Tensor, weight: Tensor, bias: Tensor | null |
   const oh = windowOutputSize(H, kh, a.stride[0]!, a.padding[0]!, a.dilation[0]!);
   const ow = windowOutputSize(W, kw, a.stride[1]!, a.padding[1]!, a.dilation[1]!);
   const K = Cg * kh * kw;
-  if (G === 1) return convUngrouped(x, weight, bias, opts);
+  if (G === 1) return convUngrouped(x, weight, bias, opts, relu);
   const cols = unfold(x, [kh, kw], opts); // [N, C*kh*kw, L], channel-major so groups are contiguous
   const out = weight.reshape([G, O / G, K]).matmul(cols.reshape([N, G, K, oh * ow])).reshape([N, O, oh, ow]);
-  return bias ? out.add(bias.reshape([1, O, 1, 1])) : out;
+  const biased = bias ? out.add(bias.reshape([1, O, 1, 1])) : out;
+  return relu ? biased.relu() : biased;
 }
 
 /** Resolves "same"/"valid"/ints to symmetric padding plus the extra right/bottom padding "same" may need. */
@@ -158,8 +174,14 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: C
   return conv2dNamed("conv2d", x, weight, bias, opts);
 }
 
-function conv2dNamed(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: Conv2dOptions | undefined): Tensor {
+/** relu(conv2d(...)) with the ReLU fused into the convolution (internal: nn.Sequential's Conv2d + ReLU). */
+export function _conv2dRelu(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: Conv2dOptions): Tensor {
+  return conv2dNamed("conv2d", x, weight, bias, opts, true);
+}
+
+function conv2dNamed(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: Conv2dOptions | undefined, relu = false): Tensor {
   if (weight.ndim !== 4) throw new ShapeError(`${op}: expected a 4-D weight [out_channels, in_channels/groups, kH, kW], got shape ${fmtShape(weight.shape)}`);
+  checkDtypes(op, x, weight, bias);
   const groups = opts?.groups ?? 1;
   const { batched, unbatched } = _checkConvInput(op, x, null, 2);
   checkGroups(op, batched, weight, groups);
@@ -168,7 +190,7 @@ function conv2dNamed(op: string, x: Tensor, weight: Tensor, bias: Tensor | null 
   const { sym, extra } = resolvePadding(op, opts?.padding ?? 0, weight.shape.slice(2), dilation, stride);
   // asymmetric "same": pad the extra element on the right/bottom first, as torch does
   const input = extra[0] || extra[1] ? pad(batched, [0, extra[1]!, 0, extra[0]!]) : batched;
-  const y = conv2dCore(op, input, weight, bias, { stride, padding: sym, dilation, groups });
+  const y = conv2dCore(op, input, weight, bias, { stride, padding: sym, dilation, groups }, relu);
   return unbatched ? y.squeeze(0) : y;
 }
 
@@ -179,6 +201,7 @@ function conv2dNamed(op: string, x: Tensor, weight: Tensor, bias: Tensor | null 
 export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: Conv1dOptions): Tensor {
   const op = "conv1d";
   if (weight.ndim !== 3) throw new ShapeError(`${op}: expected a 3-D weight [out_channels, in_channels/groups, kL], got shape ${fmtShape(weight.shape)}`);
+  checkDtypes(op, x, weight, bias);
   const groups = opts?.groups ?? 1;
   const { batched, unbatched } = _checkConvInput(op, x, null, 1);
   checkGroups(op, batched, weight, groups);
@@ -199,6 +222,7 @@ export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: C
 export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTranspose2dOptions): Tensor {
   const op = "convTranspose2d";
   if (weight.ndim !== 4) throw new ShapeError(`${op}: expected a 4-D weight [in_channels, out_channels/groups, kH, kW], got shape ${fmtShape(weight.shape)}`);
+  checkDtypes(op, x, weight, bias);
   const G = opts?.groups ?? 1;
   if (!Number.isInteger(G) || G < 1) throw new ShapeError(`${op}: groups must be a positive integer, got ${G}`);
   const { batched, unbatched } = _checkConvInput(op, x, null, 2);

@@ -1,6 +1,8 @@
 /** Containers: Sequential, ModuleList, ModuleDict (keys become stateDict prefixes). */
 import { FluxionError, IndexError } from "../../errors.js";
 import { Module } from "../module.js";
+import { ReLU } from "./activation.js";
+import { Conv2d } from "./conv.js";
 
 /** Modules under the keys "0", "1", ...: the shared part of Sequential and ModuleList. */
 abstract class IndexedModules extends Module {
@@ -36,9 +38,27 @@ export class Sequential extends IndexedModules {
     } else (modules as Module[]).forEach((m, i) => this.addModule(String(i), m));
   }
   forward(x: any): any {
-    for (const m of this.children()) x = m.call(x);
+    const mods = [...this.children()];
+    for (let i = 0; i < mods.length; i++) {
+      const m = mods[i]!;
+      if (fusesWithRelu(m, mods[i + 1])) {
+        x = (m as Conv2d)._forwardRelu(x);
+        i++;
+      } else x = m.call(x);
+    }
     return x;
   }
+}
+
+/**
+ * A plain Conv2d followed by a plain ReLU runs as one convolution with the ReLU in its
+ * epilogue: the same values and gradients without a pass over the activations. Subclasses
+ * (their forward may differ) and modules with hooks (they would miss the intermediate
+ * output) run one by one as usual.
+ */
+function fusesWithRelu(m: Module, next: Module | undefined): boolean {
+  const exactly = (mod: Module, cls: unknown): boolean => Object.getPrototypeOf(mod) === (cls as { prototype: object }).prototype;
+  return next !== undefined && exactly(m, Conv2d) && exactly(next, ReLU) && !m._hasHooks() && !next._hasHooks();
 }
 
 /** A list of modules whose parameters are registered (plain arrays are not). */

@@ -8,7 +8,7 @@ import { pad, type PadMode } from "../../ops/shape_ops.js";
 import { empty } from "../../tensor/creation.js";
 import type { DType } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { _checkConvInput, _tupleOf, conv2d, convTranspose2d } from "../functional/conv.js";
+import { _checkConvInput, _conv2dRelu, _tupleOf, conv2d, convTranspose2d } from "../functional/conv.js";
 import * as init from "../init.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
@@ -129,9 +129,17 @@ export class Conv2d extends ConvNd {
     super(inChannels, outChannels, kernelSize, 2, false, opts);
   }
   forward(x: Tensor): Tensor {
+    return this.convolve(x, false);
+  }
+  /** relu(forward(x)) in one kernel: what nn.Sequential runs for a Conv2d followed by a ReLU. */
+  _forwardRelu(x: Tensor): Tensor {
+    return this.convolve(x, true);
+  }
+  private convolve(x: Tensor, relu: boolean): Tensor {
     _checkConvInput("Conv2d", x, this.inChannels, 2);
     const { x: input, padding } = this.prePad(x);
-    return conv2d(input, this.weight, this.bias, { stride: this.stride as [number, number], padding: typeof padding === "string" ? padding : (padding as [number, number]), dilation: this.dilation as [number, number], groups: this.groups });
+    const opts = { stride: this.stride as [number, number], padding: typeof padding === "string" ? padding : (padding as [number, number]), dilation: this.dilation as [number, number], groups: this.groups };
+    return relu ? _conv2dRelu(input, this.weight, this.bias, opts) : conv2d(input, this.weight, this.bias, opts);
   }
 }
 

@@ -1,0 +1,117 @@
+/**
+ * nn.Sequential runs a plain Conv2d followed by a plain ReLU as one convolution with the
+ * ReLU in its epilogue. It must be invisible: the same values and gradients, bit for bit,
+ * as running the two modules one by one; not applied to subclasses or modules with hooks.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { autograd, nn, noGrad, type Tensor } from "../../src/index.js";
+import { _conv2dRelu } from "../../src/nn/functional/conv.js";
+import { assertClose, randomTensor } from "../helpers.js";
+
+type ConvOpts = ConstructorParameters<typeof nn.Conv2d>[3];
+
+/** The modules of `seq` called one by one (no fusion). */
+function oneByOne(seq: nn.Sequential, x: Tensor): Tensor {
+  let h = x;
+  for (const m of seq) h = m.call(h);
+  return h;
+}
+
+/** Output and parameter gradients (and the input's) of sum(f(x) * weights). */
+function run(seq: nn.Sequential, x: Tensor, f: (s: nn.Sequential, x: Tensor) => Tensor): { out: Tensor; grads: Tensor[] } {
+  for (const p of seq.parameters()) p.grad = null;
+  x.grad = null;
+  const out = f(seq, x);
+  out.mul(randomTensor(out.shape, { seed: 99, dtype: out.dtype })).sum().backward();
+  return { out: out.detach(), grads: [...seq.parameters(), x].map((p) => p.grad!.clone()) };
+}
+
+const CASES: [string, number[], number, number, number, ConvOpts][] = [
+  ["3x3, bias", [4, 2, 9, 8], 2, 5, 3, {}],
+  ["padding 1, stride 2, no bias", [3, 3, 10, 7], 3, 4, 3, { padding: 1, stride: 2, bias: false }],
+  ["dilation 2, padding 'same'", [2, 2, 9, 9], 2, 3, 3, { padding: "same", dilation: 2 }],
+  ["groups 2 (relu after the grouped product)", [2, 4, 6, 6], 4, 6, 3, { groups: 2 }],
+  ["reflect padding", [2, 1, 7, 7], 1, 3, 3, { padding: 1, paddingMode: "reflect" }],
+  ["unbatched input", [2, 6, 5], 2, 3, 2, {}],
+  ["the small CNN's 32 -> 64 layer", [64, 32, 13, 13], 32, 64, 3, {}],
+];
+
+for (const dtype of ["float32", "float64"] as const) {
+  test(`Sequential(Conv2d, ReLU, ...) fused equals the modules one by one, values and gradients (${dtype})`, () => {
+    let seed = 1;
+    for (const [name, xShape, C, O, k, opts] of CASES) {
+      const seq = new nn.Sequential(new nn.Conv2d(C, O, k, { ...opts, dtype }), new nn.ReLU(), new nn.Flatten(0));
+      const x = randomTensor(xShape, { seed: seed++, dtype, requiresGrad: true });
+      const fused = run(seq, x, (s, v) => s.call(v));
+      const plain = run(seq, x, oneByOne);
+      assert.deepEqual(fused.out.shape, plain.out.shape, name);
+      assertClose(fused.out, plain.out, { atol: 0, rtol: 0, msg: `${name}: output` });
+      fused.grads.forEach((g, i) => assertClose(g, plain.grads[i]!, { atol: 0, rtol: 0, msg: `${name}: gradient ${i}` }));
+      assert.ok(fused.out.data().some((v) => v === 0) && fused.out.data().some((v) => v > 0), `${name}: the ReLU clips some values`);
+    }
+  });
+}
+
+test("the fused Conv2d + ReLU records one ConvolutionReluBackward0 node, checked against in-place changes", () => {
+  const seq = new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.ReLU());
+  const y = seq.call(randomTensor([1, 1, 5, 5], { seed: 3, dtype: "float32" }));
+  assert.equal(y.gradFn?.name, "ConvolutionReluBackward0");
+  const before = y.detach().clone();
+  const z = y.sum();
+  y.add_(1);
+  assert.throws(() => z.backward(), /ConvolutionReluBackward0: one of the variables needed for gradient computation has been modified by an inplace operation/);
+  // grad mode off: no node, same values
+  const v = noGrad(() => seq.call(randomTensor([1, 1, 5, 5], { seed: 3, dtype: "float32" })));
+  assert.equal(v.gradFn, null);
+  assertClose(v, before, { atol: 0, rtol: 0 });
+});
+
+test("the fused Conv2d + ReLU has correct first and second derivatives (gradcheck, gradgradcheck, float64)", () => {
+  const x = randomTensor([2, 2, 4, 4], { seed: 11, dtype: "float64", requiresGrad: true });
+  const w = randomTensor([3, 2, 2, 2], { seed: 12, dtype: "float64", requiresGrad: true });
+  const b = randomTensor([3], { seed: 13, dtype: "float64", requiresGrad: true });
+  const f = (xs: Tensor, ws: Tensor, bs: Tensor) => _conv2dRelu(xs, ws, bs, { padding: 1 });
+  assert.ok(f(x, w, b).data().some((v) => v === 0), "some outputs are clipped");
+  assert.ok(autograd.gradcheck(f, [x, w, b]));
+  assert.ok(autograd.gradgradcheck(f, [x, w, b]));
+});
+
+test("Sequential does not fuse a Conv2d or ReLU with hooks, or subclasses of either", () => {
+  const x = randomTensor([2, 1, 6, 6], { seed: 5, dtype: "float32" });
+  // a hook on the convolution sees its output before the ReLU, negatives included
+  const conv = new nn.Conv2d(1, 3, 3);
+  let seen: Tensor | null = null;
+  conv.registerForwardHook((_m, _in, out) => {
+    seen = out as Tensor;
+  });
+  const y = new nn.Sequential(conv, new nn.ReLU()).call(x);
+  assert.ok(seen !== null && (seen as Tensor).data().some((v) => v < 0), "the hook saw the pre-ReLU output");
+  assert.equal(y.gradFn?.name, "ReluBackward0");
+  // a hook on the ReLU too
+  const relu = new nn.ReLU();
+  let calls = 0;
+  relu.registerForwardPreHook(() => {
+    calls++;
+  });
+  new nn.Sequential(new nn.Conv2d(1, 3, 3), relu).call(x);
+  assert.equal(calls, 1);
+  // a ReLU subclass keeps its own forward
+  class DoubledReLU extends nn.ReLU {
+    override forward(t: Tensor): Tensor {
+      return t.mul(2).relu();
+    }
+  }
+  const c2 = new nn.Conv2d(1, 3, 3);
+  const doubled = new nn.Sequential(c2, new DoubledReLU()).call(x);
+  assertClose(doubled, c2.call(x).relu().mul(2), { atol: 1e-6, rtol: 1e-6 });
+  // a Conv2d subclass too
+  class ShiftedConv extends nn.Conv2d {
+    override forward(t: Tensor): Tensor {
+      return super.forward(t).sub(10);
+    }
+  }
+  const c3 = new ShiftedConv(1, 3, 3);
+  const shifted = new nn.Sequential(c3, new nn.ReLU()).call(x);
+  assert.ok(shifted.data().every((v: number) => v === 0), "conv output - 10 is negative everywhere, so relu gives 0");
+});

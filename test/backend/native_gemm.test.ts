@@ -207,14 +207,17 @@ test("FLUXION_NATIVE_ISA below AVX-512 turns the AMX and vdpbf16ps paths off", {
 test("native GEMM with threads matches the single-threaded result on large blocked products", { skip }, () => {
   const before = getNumThreads();
   try {
-    // past every cache block: K > KC, M > MC, N > NC on the AVX-512 path
-    const a = rand([150, 1100], "float32", 31), b = rand([1100, 2100], "float32", 32);
-    setNumThreads(1);
-    const one = matmul([a, b], {}, "cpu")[0]!;
-    setNumThreads(2);
-    const two = matmul([a, b], {}, "cpu")[0]!;
-    assertClose(two.data(), one.data(), { atol: 1e-3, rtol: 1e-5 });
-    check(a, b, "150x1100 · 1100x2100");
+    // past every cache block: K > KC, M > MC, N > NC on the AVX-512 path; wide (threads
+    // split the columns) and narrow (threads split the rows, sharing packed B)
+    for (const [M, K, N] of [[150, 1100, 2100], [300, 1100, 100]]) {
+      const a = rand([M, K], "float32", 31), b = rand([K, N], "float32", 32);
+      setNumThreads(1);
+      const one = matmul([a, b], {}, "cpu")[0]!;
+      setNumThreads(2);
+      const two = matmul([a, b], {}, "cpu")[0]!;
+      assertClose(two.data(), one.data(), { atol: 1e-3, rtol: 1e-5 });
+      check(a, b, `${M}x${K} · ${K}x${N}`);
+    }
   } finally {
     setNumThreads(before);
   }

@@ -1,11 +1,12 @@
 // The N-API binding of the convolution driver (conv.h): argument checking and marshalling
 // only. conv2d(params, a, b, c, out0, out1) -> boolean, with operands by pass:
-//   forward: a = x, b = w, c = bias | null, out0 = y
+//   forward: a = x, b = w, c = bias | null, out0 = y (max-pooled when asked)
 //   input:   a = dy, b = w, out0 = dx
 //   weight:  a = x, b = dy, out0 = dw, out1 = db
 // Params (Float64Array, mirrored in src/backend/cpu/native.ts): 0 pass, 1 dtype (0 f32,
 // 1 f64), 2..16 N C H W O kh kw sh sw ph pw dh dw oh ow, 17 activation, 18..20 element
-// offsets of a, b, c. Every operand is contiguous; outputs start at element 0.
+// offsets of a, b, c, 21..26 the forward's max pooling: window kh kw, stride sh sw, pooled
+// size oh ow (window 0: none). Every operand is contiguous; outputs start at element 0.
 #include "binding_util.h"
 #include "conv.h"
 #include "thread_pool.h"
@@ -14,7 +15,7 @@ namespace fluxion {
 namespace {
 
 using binding::Throw;
-constexpr size_t kConvSlots = 21;
+constexpr size_t kConvSlots = 27;
 
 // Argument i as a Float32Array/Float64Array of dt holding `count` elements from `offset`.
 bool bind(const Napi::CallbackInfo& info, size_t i, DType dt, long offset, long count, void** ptr) {
@@ -41,14 +42,22 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
     if (*f[i] < 0) return Throw(env, "conv2d: negative size");
   }
   if (a.kh < 1 || a.kw < 1 || a.sh < 1 || a.sw < 1 || a.dh < 1 || a.dw < 1) return Throw(env, "conv2d: kernel, stride and dilation must be positive");
+  long* q[6] = {&a.pkh, &a.pkw, &a.psh, &a.psw, &a.poh, &a.pow};
+  for (int i = 0; i < 6; i++) *q[i] = (long)p[21 + i];
+  const bool pooled = a.pass == ConvPass::forward && a.pkh > 0;
+  if (pooled && (a.pkw < 1 || a.psh < 1 || a.psw < 1 || a.poh < 0 || a.pow < 0 ||
+                 (a.poh > 0 && (a.poh - 1) * a.psh + a.pkh > a.oh) || (a.pow > 0 && (a.pow - 1) * a.psw + a.pkw > a.ow)))
+    return Throw(env, "conv2d: the pooling window does not fit the output");
+  if (!pooled) a.pkh = 0;
   const long img = a.N * a.C * a.H * a.W, wts = a.O * a.C * a.kh * a.kw, out = a.N * a.O * a.oh * a.ow;
+  const long yout = pooled ? a.N * a.O * a.poh * a.pow : out;
   const long oa = (long)p[18], ob = (long)p[19], oc = (long)p[20];
   void *pa = nullptr, *pb = nullptr, *pc = nullptr, *o0 = nullptr, *o1 = nullptr;
   bool ok = false;
   switch (a.pass) {
     case ConvPass::forward:
       ok = bind(info, 1, a.dtype, oa, img, &pa) && bind(info, 2, a.dtype, ob, wts, &pb) &&
-           (info[3].IsNull() || bind(info, 3, a.dtype, oc, a.O, &pc)) && bind(info, 4, a.dtype, 0, out, &o0);
+           (info[3].IsNull() || bind(info, 3, a.dtype, oc, a.O, &pc)) && bind(info, 4, a.dtype, 0, yout, &o0);
       a.x = pa; a.w = pb; a.bias = pc; a.y = o0;
       break;
     case ConvPass::input:

@@ -15,12 +15,15 @@
 namespace fluxion {
 namespace {
 
-// Thread-local scratch for one image's columns (grows, never shrinks).
-void* scratch(size_t bytes) {
+// Thread-local scratch (grows, never shrinks): one image's columns; one image's output
+// before max pooling, and the pooling kernel's (unused) indices.
+template <int Which>
+void* scratch_buffer(size_t bytes) {
   thread_local std::vector<double> buf;
   if (buf.size() * sizeof(double) < bytes) buf.resize((bytes + sizeof(double) - 1) / sizeof(double));
   return buf.data();
 }
+void* scratch(size_t bytes) { return scratch_buffer<0>(bytes); }
 
 struct Geometry {
   const ConvArgs* a;
@@ -60,6 +63,28 @@ GemmArgs gemm_args(const Geometry& g) {
   return m;
 }
 
+// Where image n's forward output goes: straight into y, or (max pooling asked) into
+// scratch that pool_image then reduces into y, so the full-size output is never written.
+void* forward_dest(const Geometry& g, long n) {
+  const ConvArgs& a = *g.a;
+  if (a.pkh > 0) return scratch_buffer<1>(a.O * g.L * g.es);
+  return (char*)a.y + n * a.O * g.L * g.es;
+}
+
+void pool_image(const Geometry& g, long n, const void* out) {
+  const ConvArgs& a = *g.a;
+  if (a.pkh == 0) return;
+  Im2colArgs p{};
+  p.type = a.dtype == DType::f64 ? EType::f64 : EType::f32;
+  p.N = 1; p.C = a.O; p.H = a.oh; p.W = a.ow; p.kh = a.pkh; p.kw = a.pkw;
+  p.sh = a.psh; p.sw = a.psw; p.ph = 0; p.pw = 0; p.dh = 1; p.dw = 1; p.oh = a.poh; p.ow = a.pow;
+  p.src = (const char*)out;
+  p.dst = (char*)a.y + n * a.O * a.poh * a.pow * g.es;
+  p.indices = (char*)scratch_buffer<2>(a.O * a.poh * a.pow * sizeof(int32_t));
+  p.threads = g.inner;
+  maxpool(p);
+}
+
 void forward_image(void* ctx, long n) {
   const Geometry& g = *(const Geometry*)ctx;
   const ConvArgs& a = *g.a;
@@ -67,10 +92,11 @@ void forward_image(void* ctx, long n) {
   m.M = a.O; m.N = g.L; m.K = g.K;
   m.A = a.w; m.rsA = g.K; m.csA = 1;
   m.B = columns(g, n); m.rsB = g.L; m.csB = 1;
-  m.C = (char*)a.y + n * a.O * g.L * g.es; m.rsC = g.L; m.csC = 1;
+  m.C = forward_dest(g, n); m.rsC = g.L; m.csC = 1;
   m.bias = a.bias; m.biasStride = 1; m.biasKind = a.bias ? BiasKind::row : BiasKind::none;
   m.act = a.act;
   gemm(m);
+  pool_image(g, n, m.C);
 }
 
 void input_image(void* ctx, long n) {
@@ -170,19 +196,22 @@ void weight_pass(const Geometry& g, long tasks) {
 // The AVX-512 float32 forward over gathered column panels (conv_gemm.inc), weights
 // packed once for the whole batch.
 struct GatheredForward {
-  const ConvArgs* a;
+  const Geometry* g;
   const float* panels;
   static void image(void* ctx, long n) {
     const GatheredForward& f = *(const GatheredForward*)ctx;
-    conv_forward_image_avx512(*f.a, f.panels, n);
+    float* out = (float*)forward_dest(*f.g, n);
+    conv_forward_image_avx512(*f.g->a, f.panels, n, out);
+    pool_image(*f.g, n, out);
   }
 };
 
-void gathered_forward(const ConvArgs& a, bool spread) {
+void gathered_forward(const Geometry& g, bool spread) {
+  const ConvArgs& a = *g.a;
   float* panels = (float*)std::aligned_alloc(64, (sizeof(float) * conv_weight_panel_floats_avx512(a) + 63) / 64 * 64);
   if (!panels) std::abort();
   conv_pack_weights_avx512(a, panels);
-  GatheredForward f{&a, panels};
+  GatheredForward f{&g, panels};
   if (spread) parallel_for(a.N, &GatheredForward::image, &f);
   else for (long n = 0; n < a.N; n++) GatheredForward::image(&f, n);
   std::free(panels);
@@ -206,7 +235,7 @@ void conv2d(const ConvArgs& a) {
   }
   // one image at a time on each thread (the gathered path has no threads inside an image)
   if (a.pass == ConvPass::forward && a.dtype == DType::f32 && g.inner == 1 && !g.pointwise && active_isa() == Isa::avx512)
-    return gathered_forward(a, spread);
+    return gathered_forward(g, spread);
   TaskFn fn = a.pass == ConvPass::forward ? &forward_image : &input_image;
   if (spread) {
     parallel_for(a.N, fn, &g);

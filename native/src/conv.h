@@ -24,6 +24,7 @@ struct ConvArgs {
   const void* w;                        // forward, input: [O, C, kh, kw]
   const void* bias;                     // forward: [O] or null
   Act act;                              // forward
+  long pkh, pkw, psh, psw, poh, pow;    // forward: max-pool y (window, stride, pooled size); pkh 0: none
   const void* dy;                       // input, weight: [N, O, oh, ow]
   void* y;                              // forward: [N, O, oh, ow]
   void* dx;                             // input: [N, C, H, W]
@@ -35,10 +36,10 @@ struct ConvArgs {
 void conv2d(const ConvArgs& a);
 
 // The AVX-512 float32 forward as an implicit GEMM (conv_gemm.inc), for conv.cc: the
-// weights packed once into panels (this many floats), then each image's output computed
-// from panels gathered straight out of the image. Only when the CPU has AVX-512.
+// weights packed once into panels (this many floats), then image n's output [O, oh, ow]
+// computed into y from panels gathered straight out of the image. Only on AVX-512 CPUs.
 size_t conv_weight_panel_floats_avx512(const ConvArgs& a);
 void conv_pack_weights_avx512(const ConvArgs& a, float* panels);
-void conv_forward_image_avx512(const ConvArgs& a, const float* panels, long n);
+void conv_forward_image_avx512(const ConvArgs& a, const float* panels, long n, float* y);
 
 }  // namespace fluxion

@@ -58,9 +58,9 @@ void conv_pack_weights_avx512(const ConvArgs& a, float* panels) {
   if (conv_uses_rows8(a.O)) conv_pack_weights<F32x8>(a, panels);
   else conv_pack_weights<F32>(a, panels);
 }
-void conv_forward_image_avx512(const ConvArgs& a, const float* panels, long n) {
-  if (conv_uses_rows8(a.O)) conv_forward_image<F32x8>(a, panels, n);
-  else conv_forward_image<F32>(a, panels, n);
+void conv_forward_image_avx512(const ConvArgs& a, const float* panels, long n, float* y) {
+  if (conv_uses_rows8(a.O)) conv_forward_image<F32x8>(a, panels, n, y);
+  else conv_forward_image<F32>(a, panels, n, y);
 }
 
 }  // namespace fluxion

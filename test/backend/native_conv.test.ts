@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FluxionError, tensor, type DType, type Tensor } from "../../src/index.js";
-import { conv2d, conv2dReference, outputSize } from "../../src/backend/cpu/conv.js";
+import { conv2d, conv2dReference, maxPoolReference, outputSize } from "../../src/backend/cpu/conv.js";
 import { scatter, scatterDenseReference } from "../../src/backend/cpu/structure.js";
 import { getNumThreads, setNumThreads } from "../../src/backend/cpu/native.js";
 import { isas, skip, withIsa } from "./native_helpers.js";
@@ -87,6 +87,45 @@ test("native conv2d forward on AVX-512, one image per thread (gathered column pa
         }
       }
     });
+  } finally {
+    setNumThreads(before);
+  }
+});
+
+// The forward's max-pooling epilogue (inference): each image's activations pooled in
+// scratch; against conv then the TypeScript max pooling, on every ISA and at 1 thread
+// (AVX-512: the gathered path) and 2 (threads across images, or inside a batch-1 GEMM).
+test("native conv2d forward with the max-pooling epilogue matches conv, relu, then max pooling", { skip }, () => {
+  const before = getNumThreads();
+  const geoms: [number[], number, Pair, Pair, Pair][] = [
+    [[4, 3, 12, 11], 5, [3, 3], [2, 2], [2, 2]],
+    [[3, 2, 9, 13], 7, [2, 3], [3, 2], [2, 1]],
+    [[1, 4, 10, 10], 12, [3, 3], [2, 3], [3, 3]], // batch 1
+    [[64, 32, 13, 13], 64, [3, 3], [2, 2], [2, 2]], // the small CNN's second layer
+  ];
+  try {
+    for (const isa of isas)
+      for (const threads of [1, 2])
+        withIsa(isa, () => {
+          setNumThreads(threads);
+          let seed = 700;
+          for (const dtype of ["float32", "float64"] as DType[])
+            for (const [xs, O, k, pk, ps] of geoms) {
+              const x = randomTensor(xs, { seed: seed++, dtype }), w = randomTensor([O, xs[1]!, ...k], { seed: seed++, dtype });
+              const b = randomTensor([O], { seed: seed++, dtype });
+              if (xs[0] === 3) x.storage.data[5] = NaN; // a NaN wins its window
+              const attrs = { pass: "forward" as const, kernel: k, stride: [1, 1] as Pair, padding: [1, 0] as Pair, dilation: [1, 1] as Pair, activation: "relu" as const };
+              const got = conv2d([x, w, b], { ...attrs, pool: { kernel: pk, stride: ps } }, "cpu")[0]!;
+              const full = conv2dReference([x, w, b], attrs, "cpu")[0]!;
+              const oh = full.shape[2]!, ow = full.shape[3]!;
+              const want = maxPoolReference([full], { kernel: pk, stride: ps, padding: [0, 0], dilation: [1, 1], outputSize: [outputSize(oh, pk[0], ps[0], 0, 1), outputSize(ow, pk[1], ps[1], 0, 1)] }, "cpu")[0]!;
+              const msg = `${isa} ${threads}t ${dtype} [${xs}] pool ${pk}/${ps}`;
+              assert.deepEqual(got.shape, want.shape, msg);
+              assert.equal(got.dtype, dtype);
+              assertClose(got, want, { ...(dtype === "float32" ? { atol: 2e-4, rtol: 1e-4 } : { atol: 1e-11, rtol: 1e-11 }), msg });
+              if (xs[0] === 3) assert.ok(got.data().some((v) => Number.isNaN(v)), `${msg}: the NaN propagates`);
+            }
+        });
   } finally {
     setNumThreads(before);
   }

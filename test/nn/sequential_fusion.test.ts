@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { autograd, nn, noGrad, type Tensor } from "../../src/index.js";
 import { _conv2dRelu } from "../../src/nn/functional/conv.js";
+import { addDispatchLayer } from "../../src/backend/dispatcher.js";
 import { assertClose, randomTensor } from "../helpers.js";
 
 type ConvOpts = ConstructorParameters<typeof nn.Conv2d>[3];
@@ -114,4 +115,56 @@ test("Sequential does not fuse a Conv2d or ReLU with hooks, or subclasses of eit
   const c3 = new ShiftedConv(1, 3, 3);
   const shifted = new nn.Sequential(c3, new nn.ReLU()).call(x);
   assert.ok(shifted.data().every((v: number) => v === 0), "conv output - 10 is negative everywhere, so relu gives 0");
+});
+
+test("Sequential(Conv2d, ReLU, MaxPool2d) under noGrad pools in the convolution: the same values as one by one", () => {
+  const pools: [string, nn.MaxPool2d, boolean][] = [
+    ["2x2", new nn.MaxPool2d(2), true],
+    ["3x3 stride 2", new nn.MaxPool2d(3, { stride: 2 }), true],
+    ["[2, 3] stride [1, 2]", new nn.MaxPool2d([2, 3], { stride: [1, 2] }), true],
+    ["padding 1 (not fused)", new nn.MaxPool2d(2, { padding: 1 }), false],
+    ["ceil mode (not fused)", new nn.MaxPool2d(2, { ceilMode: true }), false],
+  ];
+  // which convolutions ran with the pooling epilogue
+  let pooledCalls = 0;
+  const remove = addDispatchLayer((call, next) => {
+    if (call.op === "conv2d" && (call.attrs as { pool?: unknown }).pool) pooledCalls++;
+    return next(call);
+  });
+  let seed = 40;
+  for (const dtype of ["float32", "float64"] as const)
+    for (const [name, pool, fusable] of pools)
+      for (const [xShape, opts] of [[[5, 3, 11, 10], { padding: 1 }], [[3, 9, 8], {}], [[2, 2, 8, 8], { groups: 2 }]] as [number[], ConvOpts][]) {
+        const C = xShape.length === 4 ? xShape[1]! : xShape[0]!;
+        const seq = new nn.Sequential(new nn.Conv2d(C, 4, 3, { ...opts, dtype }), new nn.ReLU(), pool, new nn.Flatten(0));
+        const x = randomTensor(xShape, { seed: seed++, dtype });
+        pooledCalls = 0;
+        const fused = noGrad(() => seq.call(x));
+        assert.equal(pooledCalls, fusable && !opts?.groups ? 1 : 0, `${name} [${xShape}]: pooled in the convolution`);
+        const plain = noGrad(() => oneByOne(seq, x));
+        assert.deepEqual(fused.shape, plain.shape, name);
+        assertClose(fused, plain, { atol: 0, rtol: 0, msg: `${name} [${xShape}] ${dtype}` });
+      }
+  remove();
+});
+
+test("Sequential(Conv2d, ReLU, MaxPool2d) with gradients on trains as one by one; a window larger than the output still throws", () => {
+  const seq = new nn.Sequential(new nn.Conv2d(2, 3, 3), new nn.ReLU(), new nn.MaxPool2d(2));
+  const x = randomTensor([2, 2, 9, 9], { seed: 8, dtype: "float32", requiresGrad: true });
+  const fused = run(seq, x, (s, v) => s.call(v));
+  const plain = run(seq, x, oneByOne);
+  assertClose(fused.out, plain.out, { atol: 0, rtol: 0 });
+  fused.grads.forEach((g, i) => assertClose(g, plain.grads[i]!, { atol: 0, rtol: 0, msg: `gradient ${i}` }));
+  const tiny = new nn.Sequential(new nn.Conv2d(1, 1, 3), new nn.ReLU(), new nn.MaxPool2d(4));
+  const small = randomTensor([1, 1, 5, 5], { seed: 9, dtype: "float32" });
+  const msg = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return "no error";
+  };
+  assert.equal(msg(() => noGrad(() => tiny.call(small))), msg(() => noGrad(() => oneByOne(tiny, small))));
+  assert.notEqual(msg(() => noGrad(() => tiny.call(small))), "no error");
 });

@@ -184,6 +184,12 @@ function convGeometry(x: readonly number[], w: readonly number[], attrs: Conv2dA
   return { N, C, H, W, O: w[0]!, ...attrs, oh: outputSize(H, kh, sh, ph, dh), ow: outputSize(W, kw, sw, pw, dw) };
 }
 
+/** The forward's max-pooling window (conv2d's `pool`) as maxPool attrs over y [.., oh, ow]. */
+function poolAttrs(pool: NonNullable<Conv2dAttrs["pool"]>, oh: number, ow: number): PrimitiveAttrs["maxPool"] {
+  const [kh, kw] = pool.kernel, [sh, sw] = pool.stride;
+  return { kernel: pool.kernel, stride: pool.stride, padding: [0, 0], dilation: [1, 1], outputSize: [outputSize(oh, kh, sh, 0, 1), outputSize(ow, kw, sw, 0, 1)] };
+}
+
 export function conv2d(inputs: readonly Tensor[], attrs: Conv2dAttrs, device: string): Tensor[] {
   const ins = inputs.map((t) => contiguous(t, device));
   const dtype = ins[0]!.dtype;
@@ -191,13 +197,13 @@ export function conv2d(inputs: readonly Tensor[], attrs: Conv2dAttrs, device: st
     const out = conv2dNative(ins, attrs, device);
     if (out) return out;
   }
-  return conv2dComposite(ins, attrs, device, { unfold, fold, matmul, reduce });
+  return conv2dComposite(ins, attrs, device, { unfold, fold, matmul, reduce, maxPool });
 }
 
 /** The TypeScript convolution (im2col, batched GEMM, col2im): the reference for the native one. */
 export function conv2dReference(inputs: readonly Tensor[], attrs: Conv2dAttrs, device: string): Tensor[] {
   const ins = inputs.map((t) => contiguous(t, device));
-  return conv2dComposite(ins, attrs, device, { unfold: unfoldReference, fold: foldReference, matmul: matmulReference, reduce: reduceReference });
+  return conv2dComposite(ins, attrs, device, { unfold: unfoldReference, fold: foldReference, matmul: matmulReference, reduce: reduceReference, maxPool: maxPoolReference });
 }
 
 function conv2dNative(inputs: readonly Tensor[], attrs: Conv2dAttrs, device: string): Tensor[] | null {
@@ -205,8 +211,9 @@ function conv2dNative(inputs: readonly Tensor[], attrs: Conv2dAttrs, device: str
   if (attrs.pass === "forward") {
     const [x, w, bias] = inputs as [Tensor, Tensor, Tensor | undefined];
     const g = convGeometry(x.shape, w.shape, attrs);
-    const y = alloc([g.N, g.O, g.oh, g.ow], x.dtype, device, { zero: false });
-    const ok = nativeConv2d("forward", x.dtype, g, attrs.activation, x.storage.data, x.offset, w.storage.data, w.offset, data(bias), bias?.offset ?? 0, y.storage.data, null);
+    const pool = attrs.pool ? poolAttrs(attrs.pool, g.oh, g.ow) : null;
+    const y = alloc([g.N, g.O, ...(pool ? pool.outputSize : [g.oh, g.ow])], x.dtype, device, { zero: false });
+    const ok = nativeConv2d("forward", x.dtype, g, attrs.activation, x.storage.data, x.offset, w.storage.data, w.offset, data(bias), bias?.offset ?? 0, y.storage.data, null, pool);
     return ok ? [y] : null;
   }
   if (attrs.pass === "input") {
@@ -230,6 +237,7 @@ interface ConvKernels {
   fold: typeof fold;
   matmul: typeof matmul;
   reduce: typeof reduce;
+  maxPool: typeof maxPool;
 }
 
 /** A view of contiguous `t`'s storage (broadcast with stride 0 where asked). */
@@ -248,7 +256,8 @@ function conv2dComposite(inputs: readonly Tensor[], attrs: Conv2dAttrs, device: 
     const wb = viewOf(w, [g.N, g.O, K], [0, K, 1]);
     let y = k.matmul(bias ? [wb, cols, bias] : [wb, cols], bias ? { bias: "row" } : {}, device)[0]!;
     if (attrs.activation) y = unary([y], { op: attrs.activation }, device)[0]!;
-    return [viewOf(y, [g.N, g.O, g.oh, g.ow], [g.O * g.oh * g.ow, g.oh * g.ow, g.ow, 1])];
+    const out = viewOf(y, [g.N, g.O, g.oh, g.ow], [g.O * g.oh * g.ow, g.oh * g.ow, g.ow, 1]);
+    return attrs.pool ? [k.maxPool([out], poolAttrs(attrs.pool, g.oh, g.ow), device)[0]!] : [out];
   }
   if (attrs.pass === "input") {
     const [dy, w] = inputs as [Tensor, Tensor];

@@ -338,18 +338,19 @@ export interface ConvGeometry extends Im2colGeometry {
 }
 
 const CONV_PASS = { forward: 0, input: 1, weight: 2 } as const;
-const convParams = new Float64Array(21);
+const convParams = new Float64Array(27);
 
 /**
  * A convolution pass on the native driver (native/src/conv.h), operands contiguous from
  * their offsets, outputs fresh and contiguous:
- * forward (x, w, bias | null) -> y; input (dy, w) -> dx; weight (x, dy) -> dw, db.
+ * forward (x, w, bias | null) -> y (max-pooled when `pool` is given); input (dy, w) -> dx;
+ * weight (x, dy) -> dw, db.
  * False when not handled (dtype other than float32/float64, or no addon).
  */
 export function nativeConv2d(
   pass: keyof typeof CONV_PASS, dtype: DType, g: ConvGeometry, activation: "relu" | undefined,
   a: TypedArray, offA: number, b: TypedArray, offB: number, c: TypedArray | null, offC: number,
-  out0: TypedArray, out1: TypedArray | null,
+  out0: TypedArray, out1: TypedArray | null, pool: { kernel: readonly [number, number]; stride: readonly [number, number]; outputSize: readonly [number, number] } | null = null,
 ): boolean {
   const native = nativeAddon();
   if (!native || (dtype !== "float32" && dtype !== "float64")) return false;
@@ -360,6 +361,9 @@ export function nativeConv2d(
   p[11] = g.padding[0]; p[12] = g.padding[1]; p[13] = g.dilation[0]; p[14] = g.dilation[1];
   p[15] = g.oh; p[16] = g.ow; p[17] = ACT_CODE[activation ?? "none"];
   p[18] = offA; p[19] = offB; p[20] = offC;
+  // forward's max-pooling epilogue: window, stride and pooled size (a zero window: none)
+  p[21] = pool?.kernel[0] ?? 0; p[22] = pool?.kernel[1] ?? 0; p[23] = pool?.stride[0] ?? 0; p[24] = pool?.stride[1] ?? 0;
+  p[25] = pool?.outputSize[0] ?? 0; p[26] = pool?.outputSize[1] ?? 0;
   return native.conv2d(p, a, b, c, out0, out1);
 }
 

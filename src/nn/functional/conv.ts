@@ -10,10 +10,11 @@ import { DTypeError, ShapeError, fmtShape } from "../../errors.js";
 import { pad } from "../../ops/shape_ops.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { dispatch, dispatchAll } from "../../backend/dispatcher.js";
-import { record1 } from "../../autograd/record.js";
+import { needsGrad, record1 } from "../../autograd/record.js";
 import { isGradEnabled } from "../../autograd/grad_mode.js";
 import { _reluGrad } from "../../ops/elementwise.js";
 import { fold, unfold, windowOutputSize } from "./fold.js";
+import { maxPool2d } from "./pooling.js";
 
 export type IntOrPair = number | readonly [number, number];
 export type IntOrSingle = number | readonly [number];
@@ -97,10 +98,14 @@ type WindowArgs = { stride: [number, number]; padding: [number, number]; dilatio
  * ReLU this way): the same values as conv then relu without a pass over the output, and a
  * backward that masks the gradient by the output first, as ReLU's own backward does.
  */
-function convUngrouped(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, a: WindowArgs, relu = false): Tensor {
+function convUngrouped(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, a: WindowArgs, relu = false, pool?: PoolWindow): Tensor {
   const [, , H, W] = x.shape as [number, number, number, number];
   const kernel = weight.shape.slice(2) as [number, number];
   const attrs = { kernel, ...a };
+  if (pool) {
+    // inference only (_conv2dReluMaxPool checked that nothing needs a gradient)
+    return dispatch("conv2d", bias ? [x, weight, bias] : [x, weight], { pass: "forward", ...attrs, ...(relu ? { activation: "relu" as const } : {}), pool });
+  }
   const out = dispatch("conv2d", bias ? [x, weight, bias] : [x, weight], { pass: "forward", ...attrs, ...(relu ? { activation: "relu" as const } : {}) });
   const name = relu ? "ConvolutionReluBackward0" : "ConvolutionBackward0";
   return record1(name, [x, weight, bias], out, relu ? [x, weight, out] : [x, weight], ([g], [xs, ws, ys], needs) => {
@@ -132,7 +137,7 @@ interface Conv2dArgs {
 }
 
 /** The core: x [N, C, H, W], weight [O, C/groups, kh, kw] -> [N, O, oh, ow]. */
-function conv2dCore(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, a: Conv2dArgs, relu = false): Tensor {
+function conv2dCore(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, a: Conv2dArgs, relu = false, pool?: PoolWindow): Tensor {
   const [N, C, H, W] = x.shape as [number, number, number, number];
   const [O, Cg, kh, kw] = weight.shape as [number, number, number, number];
   const G = a.groups;
@@ -146,7 +151,9 @@ function conv2dCore(op: string, x: Tensor, weight: Tensor, bias: Tensor | null |
   const oh = windowOutputSize(H, kh, a.stride[0]!, a.padding[0]!, a.dilation[0]!);
   const ow = windowOutputSize(W, kw, a.stride[1]!, a.padding[1]!, a.dilation[1]!);
   const K = Cg * kh * kw;
-  if (G === 1) return convUngrouped(x, weight, bias, opts, relu);
+  const fits = !pool || (oh >= pool.kernel[0] && ow >= pool.kernel[1]);
+  if (G === 1 && fits) return convUngrouped(x, weight, bias, opts, relu, pool);
+  if (pool) return maxPool2d(conv2dCore(op, x, weight, bias, a, relu), pool.kernel, { stride: pool.stride });
   const cols = unfold(x, [kh, kw], opts); // [N, C*kh*kw, L], channel-major so groups are contiguous
   const out = weight.reshape([G, O / G, K]).matmul(cols.reshape([N, G, K, oh * ow])).reshape([N, O, oh, ow]);
   const biased = bias ? out.add(bias.reshape([1, O, 1, 1])) : out;
@@ -179,7 +186,24 @@ export function _conv2dRelu(x: Tensor, weight: Tensor, bias: Tensor | null | und
   return conv2dNamed("conv2d", x, weight, bias, opts, true);
 }
 
-function conv2dNamed(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: Conv2dOptions | undefined, relu = false): Tensor {
+/** A max-pooling window without padding or dilation, floor mode. */
+export interface PoolWindow {
+  kernel: [number, number];
+  stride: [number, number];
+}
+
+/**
+ * maxPool2d(relu(conv2d(...))) where nothing needs a gradient (inference; internal:
+ * nn.Sequential's Conv2d + ReLU + MaxPool2d): each image's activations are pooled while
+ * still in cache, so the full-size output is never written. Composed when autograd would
+ * record the ops.
+ */
+export function _conv2dReluMaxPool(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: Conv2dOptions, pool: PoolWindow): Tensor {
+  if (needsGrad([x, weight, bias])) return maxPool2d(_conv2dRelu(x, weight, bias, opts), pool.kernel, { stride: pool.stride });
+  return conv2dNamed("conv2d", x, weight, bias, opts, true, pool);
+}
+
+function conv2dNamed(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: Conv2dOptions | undefined, relu = false, pool?: PoolWindow): Tensor {
   if (weight.ndim !== 4) throw new ShapeError(`${op}: expected a 4-D weight [out_channels, in_channels/groups, kH, kW], got shape ${fmtShape(weight.shape)}`);
   checkDtypes(op, x, weight, bias);
   const groups = opts?.groups ?? 1;
@@ -190,7 +214,7 @@ function conv2dNamed(op: string, x: Tensor, weight: Tensor, bias: Tensor | null 
   const { sym, extra } = resolvePadding(op, opts?.padding ?? 0, weight.shape.slice(2), dilation, stride);
   // asymmetric "same": pad the extra element on the right/bottom first, as torch does
   const input = extra[0] || extra[1] ? pad(batched, [0, extra[1]!, 0, extra[0]!]) : batched;
-  const y = conv2dCore(op, input, weight, bias, { stride, padding: sym, dilation, groups }, relu);
+  const y = conv2dCore(op, input, weight, bias, { stride, padding: sym, dilation, groups }, relu, pool);
   return unbatched ? y.squeeze(0) : y;
 }
 

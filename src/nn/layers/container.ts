@@ -3,6 +3,8 @@ import { FluxionError, IndexError } from "../../errors.js";
 import { Module } from "../module.js";
 import { ReLU } from "./activation.js";
 import { Conv2d } from "./conv.js";
+import { MaxPool2d } from "./pooling.js";
+import type { PoolWindow } from "../functional/conv.js";
 
 /** Modules under the keys "0", "1", ...: the shared part of Sequential and ModuleList. */
 abstract class IndexedModules extends Module {
@@ -41,9 +43,11 @@ export class Sequential extends IndexedModules {
     const mods = [...this.children()];
     for (let i = 0; i < mods.length; i++) {
       const m = mods[i]!;
-      if (fusesWithRelu(m, mods[i + 1])) {
-        x = (m as Conv2d)._forwardRelu(x);
-        i++;
+      if (plain(m, Conv2d) && plain(mods[i + 1], ReLU)) {
+        const pool = mods[i + 2];
+        const window = plain(pool, MaxPool2d) ? fusablePool(pool as MaxPool2d) : null;
+        x = window ? (m as Conv2d)._forwardReluMaxPool(x, window) : (m as Conv2d)._forwardRelu(x);
+        i += window ? 2 : 1;
       } else x = m.call(x);
     }
     return x;
@@ -51,14 +55,22 @@ export class Sequential extends IndexedModules {
 }
 
 /**
- * A plain Conv2d followed by a plain ReLU runs as one convolution with the ReLU in its
- * epilogue: the same values and gradients without a pass over the activations. Subclasses
- * (their forward may differ) and modules with hooks (they would miss the intermediate
- * output) run one by one as usual.
+ * Whether `m` is exactly a `cls` (not a subclass, whose forward may differ) without hooks
+ * (they would miss the intermediate outputs). nn.Sequential runs a plain Conv2d followed
+ * by a plain ReLU as one convolution with the ReLU in its epilogue (the same values and
+ * gradients without a pass over the activations), and with a plain MaxPool2d after them
+ * also pools in that kernel when nothing needs a gradient (inference).
  */
-function fusesWithRelu(m: Module, next: Module | undefined): boolean {
-  const exactly = (mod: Module, cls: unknown): boolean => Object.getPrototypeOf(mod) === (cls as { prototype: object }).prototype;
-  return next !== undefined && exactly(m, Conv2d) && exactly(next, ReLU) && !m._hasHooks() && !next._hasHooks();
+function plain(m: Module | undefined, cls: unknown): boolean {
+  return m !== undefined && Object.getPrototypeOf(m) === (cls as { prototype: object }).prototype && !m._hasHooks();
+}
+
+/** The pooling window when the kernel can pool it (no padding or dilation, floor mode, values only). */
+function fusablePool(p: MaxPool2d): PoolWindow | null {
+  const pair = (v: number | readonly number[]): [number, number] => (typeof v === "number" ? [v, v] : [v[0]!, v[1]!]);
+  const [padding, dilation] = [pair(p.padding), pair(p.dilation)];
+  if (p.ceilMode || p.returnIndices || padding.some((v) => v !== 0) || dilation.some((v) => v !== 1)) return null;
+  return { kernel: pair(p.kernelSize), stride: pair(p.stride) };
 }
 
 /** A list of modules whose parameters are registered (plain arrays are not). */

@@ -8,7 +8,7 @@ import { pad, type PadMode } from "../../ops/shape_ops.js";
 import { empty } from "../../tensor/creation.js";
 import type { DType } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { _checkConvInput, _conv2dRelu, _tupleOf, conv2d, convTranspose2d } from "../functional/conv.js";
+import { _checkConvInput, _conv2dRelu, _conv2dReluMaxPool, _tupleOf, conv2d, convTranspose2d, type PoolWindow } from "../functional/conv.js";
 import * as init from "../init.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
@@ -135,10 +135,15 @@ export class Conv2d extends ConvNd {
   _forwardRelu(x: Tensor): Tensor {
     return this.convolve(x, true);
   }
-  private convolve(x: Tensor, relu: boolean): Tensor {
+  /** maxPool2d(relu(forward(x))), pooled in the kernel when nothing needs a gradient (nn.Sequential). */
+  _forwardReluMaxPool(x: Tensor, pool: PoolWindow): Tensor {
+    return this.convolve(x, true, pool);
+  }
+  private convolve(x: Tensor, relu: boolean, pool?: PoolWindow): Tensor {
     _checkConvInput("Conv2d", x, this.inChannels, 2);
     const { x: input, padding } = this.prePad(x);
     const opts = { stride: this.stride as [number, number], padding: typeof padding === "string" ? padding : (padding as [number, number]), dilation: this.dilation as [number, number], groups: this.groups };
+    if (pool) return _conv2dReluMaxPool(input, this.weight, this.bias, opts, pool);
     return relu ? _conv2dRelu(input, this.weight, this.bias, opts) : conv2d(input, this.weight, this.bias, opts);
   }
 }

@@ -15,7 +15,7 @@ struct V8f {
   static R load(const float* p) { return _mm256_load_ps(p); }
   static R bcast(const float* p) { return _mm256_broadcast_ss(p); }
   static R fma(R a, R b, R c) { return _mm256_fmadd_ps(a, b, c); }
-  static void store(float* p, R v) { _mm256_store_ps(p, v); }
+  static void store(float* p, R v) { _mm256_storeu_ps(p, v); }
   static void prefetch(const float* p) { _mm_prefetch((const char*)p, _MM_HINT_T0); }
 };
 
@@ -27,7 +27,7 @@ struct V4d {
   static R load(const double* p) { return _mm256_load_pd(p); }
   static R bcast(const double* p) { return _mm256_broadcast_sd(p); }
   static R fma(R a, R b, R c) { return _mm256_fmadd_pd(a, b, c); }
-  static void store(double* p, R v) { _mm256_store_pd(p, v); }
+  static void store(double* p, R v) { _mm256_storeu_pd(p, v); }
   static void prefetch(const double* p) { _mm_prefetch((const char*)p, _MM_HINT_T0); }
 };
 

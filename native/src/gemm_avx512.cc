@@ -16,7 +16,7 @@ struct V16f {
   static R load(const float* p) { return _mm512_load_ps(p); }
   static R bcast(const float* p) { return _mm512_set1_ps(*p); }
   static R fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
-  static void store(float* p, R v) { _mm512_store_ps(p, v); }
+  static void store(float* p, R v) { _mm512_storeu_ps(p, v); }
   static void prefetch(const float* p) { _mm_prefetch((const char*)p, _MM_HINT_T0); }
 };
 
@@ -28,7 +28,7 @@ struct V8d {
   static R load(const double* p) { return _mm512_load_pd(p); }
   static R bcast(const double* p) { return _mm512_set1_pd(*p); }
   static R fma(R a, R b, R c) { return _mm512_fmadd_pd(a, b, c); }
-  static void store(double* p, R v) { _mm512_store_pd(p, v); }
+  static void store(double* p, R v) { _mm512_storeu_pd(p, v); }
   static void prefetch(const double* p) { _mm_prefetch((const char*)p, _MM_HINT_T0); }
 };
 

@@ -17,7 +17,7 @@ struct V4f {
   static R load(const float* p) { return *(const R*)p; }
   static R bcast(const float* p) { return R{*p, *p, *p, *p}; }
   static R fma(R a, R b, R c) { return a * b + c; }
-  static void store(float* p, R v) { *(R*)p = v; }
+  static void store(float* p, R v) { std::memcpy(p, &v, sizeof v); }
   static void prefetch(const float* p) { __builtin_prefetch(p); }
 };
 
@@ -29,7 +29,7 @@ struct V2d {
   static R load(const double* p) { return *(const R*)p; }
   static R bcast(const double* p) { return R{*p, *p}; }
   static R fma(R a, R b, R c) { return a * b + c; }
-  static void store(double* p, R v) { *(R*)p = v; }
+  static void store(double* p, R v) { std::memcpy(p, &v, sizeof v); }
   static void prefetch(const double* p) { __builtin_prefetch(p); }
 };
 

@@ -1,6 +1,7 @@
 // The N-API binding of the convolution driver (conv.h): argument checking and marshalling
 // only. conv2d(params, a, b, c, out0, out1) -> boolean, with operands by pass:
-//   forward: a = x, b = w, c = bias | null, out0 = y (max-pooled when asked)
+//   forward: a = x, b = w, c = bias | null, out0 = y (max-pooled when asked), out1 = the
+//            pooled maxima's int32 positions | null
 //   input:   a = dy, b = w, out0 = dx
 //   weight:  a = x, b = dy, out0 = dw, out1 = db
 // Params (Float64Array, mirrored in src/backend/cpu/native.ts): 0 pass, 1 dtype (0 f32,
@@ -24,6 +25,13 @@ bool bind(const Napi::CallbackInfo& info, size_t i, DType dt, long offset, long 
   if (!binding::dtype_array(info, i, dt, &data, &len) || !binding::strided_in_bounds(len, offset, {{count, 1}})) return false;
   *ptr = (char*)data + offset * (dt == DType::f64 ? 8 : 4);
   return true;
+}
+
+// An Int32Array of at least `count` elements (the pooled forward's indices).
+bool bind_int32(const Napi::CallbackInfo& info, size_t i, long count, void** ptr) {
+  napi_typedarray_type type;
+  size_t len;
+  return binding::typed_array_info(info.Env(), info[i], &type, ptr, &len) && type == napi_int32_array && len >= (size_t)count;
 }
 
 Napi::Value Conv2d(const Napi::CallbackInfo& info) {
@@ -57,8 +65,9 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   switch (a.pass) {
     case ConvPass::forward:
       ok = bind(info, 1, a.dtype, oa, img, &pa) && bind(info, 2, a.dtype, ob, wts, &pb) &&
-           (info[3].IsNull() || bind(info, 3, a.dtype, oc, a.O, &pc)) && bind(info, 4, a.dtype, 0, yout, &o0);
-      a.x = pa; a.w = pb; a.bias = pc; a.y = o0;
+           (info[3].IsNull() || bind(info, 3, a.dtype, oc, a.O, &pc)) && bind(info, 4, a.dtype, 0, yout, &o0) &&
+           (info[5].IsNull() || (pooled && bind_int32(info, 5, yout, &o1)));
+      a.x = pa; a.w = pb; a.bias = pc; a.y = o0; a.pool_indices = (int32_t*)o1;
       break;
     case ConvPass::input:
       ok = bind(info, 1, a.dtype, oa, out, &pa) && bind(info, 2, a.dtype, ob, wts, &pb) && bind(info, 4, a.dtype, 0, img, &o0);

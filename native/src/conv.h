@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "gemm.h"
 
@@ -25,6 +26,7 @@ struct ConvArgs {
   const void* bias;                     // forward: [O] or null
   Act act;                              // forward
   long pkh, pkw, psh, psw, poh, pow;    // forward: max-pool y (window, stride, pooled size); pkh 0: none
+  int32_t* pool_indices;                // forward, pooled: positions of the maxima, or null
   const void* dy;                       // input, weight: [N, O, oh, ow]
   void* y;                              // forward: [N, O, oh, ow]
   void* dx;                             // input: [N, C, H, W]

@@ -81,8 +81,9 @@ export interface PrimitiveAttrs {
    * Ungrouped 2-D convolution (cross-correlation) of x [N, C, H, W] with w [O, C, kh, kw]
    * and zero padding, in one of three passes (L = oh·ow output positions):
    * "forward": [x, w, bias?] -> [y [N, O, oh, ow]], bias per channel and `activation` fused,
-   *   and with `pool` y max-pooled (no padding or dilation, floor mode, values only) into
-   *   [N, O, poh, pow] without the full-size y ever being written (inference);
+   *   and with `pool` y max-pooled (no padding or dilation, floor mode) into [N, O, poh, pow]
+   *   without the full-size y ever being written; with `pool.indices` also the int32
+   *   positions of the maxima, as maxPool returns them (for the gradient);
    * "input": [dy, w] -> [dx [N, C, ...inputSize]], the gradient with respect to x;
    * "weight": [x, dy] -> [dw [O, C, kh, kw], db [O]], the gradients of w and of a bias.
    */
@@ -91,7 +92,7 @@ export interface PrimitiveAttrs {
     kernel: readonly [number, number]; stride: readonly [number, number]; padding: readonly [number, number]; dilation: readonly [number, number];
     inputSize?: readonly [number, number];
     activation?: "relu";
-    pool?: { kernel: readonly [number, number]; stride: readonly [number, number] };
+    pool?: { kernel: readonly [number, number]; stride: readonly [number, number]; indices?: boolean };
   };
   /**
    * Max pooling: [N, C, H, W] -> [values, int32 indices], both [N, C, oh, ow]. Indices are

@@ -116,13 +116,25 @@ test("native conv2d forward with the max-pooling epilogue matches conv, relu, th
               if (xs[0] === 3) x.storage.data[5] = NaN; // a NaN wins its window
               const attrs = { pass: "forward" as const, kernel: k, stride: [1, 1] as Pair, padding: [1, 0] as Pair, dilation: [1, 1] as Pair, activation: "relu" as const };
               const got = conv2d([x, w, b], { ...attrs, pool: { kernel: pk, stride: ps } }, "cpu")[0]!;
+              const [gotValues, gotIndices] = conv2d([x, w, b], { ...attrs, pool: { kernel: pk, stride: ps, indices: true } }, "cpu");
               const full = conv2dReference([x, w, b], attrs, "cpu")[0]!;
               const oh = full.shape[2]!, ow = full.shape[3]!;
-              const want = maxPoolReference([full], { kernel: pk, stride: ps, padding: [0, 0], dilation: [1, 1], outputSize: [outputSize(oh, pk[0], ps[0], 0, 1), outputSize(ow, pk[1], ps[1], 0, 1)] }, "cpu")[0]!;
+              const [want, wantIndices] = maxPoolReference([full], { kernel: pk, stride: ps, padding: [0, 0], dilation: [1, 1], outputSize: [outputSize(oh, pk[0], ps[0], 0, 1), outputSize(ow, pk[1], ps[1], 0, 1)] }, "cpu");
               const msg = `${isa} ${threads}t ${dtype} [${xs}] pool ${pk}/${ps}`;
-              assert.deepEqual(got.shape, want.shape, msg);
+              assert.deepEqual(got.shape, want!.shape, msg);
               assert.equal(got.dtype, dtype);
-              assertClose(got, want, { ...(dtype === "float32" ? { atol: 2e-4, rtol: 1e-4 } : { atol: 1e-11, rtol: 1e-11 }), msg });
+              assertClose(got, want!, { ...(dtype === "float32" ? { atol: 2e-4, rtol: 1e-4 } : { atol: 1e-11, rtol: 1e-11 }), msg });
+              assertClose(gotValues!, got, { atol: 0, rtol: 0, msg: `${msg}: values with indices` });
+              assert.equal(gotIndices!.dtype, "int32");
+              // float32 sums in another order can pick another of two near-equal maxima: compare where they agree in value
+              const gi = gotIndices!.data(), wi = wantIndices!.data(), fv = full.data(), per = oh * ow, pooled = gi.length / (xs[0]! * O);
+              let same = 0;
+              for (let e = 0; e < gi.length; e++) {
+                const plane = Math.floor(e / pooled) * per;
+                if (gi[e] === wi[e]) same++;
+                else assert.ok(Math.abs(fv[plane + gi[e]!]! - fv[plane + wi[e]!]!) < 1e-4 || Number.isNaN(fv[plane + gi[e]!]!), `${msg}: index ${e}`);
+              }
+              assert.ok(same > 0.99 * gi.length, `${msg}: indices agree`);
               if (xs[0] === 3) assert.ok(got.data().some((v) => Number.isNaN(v)), `${msg}: the NaN propagates`);
             }
         });

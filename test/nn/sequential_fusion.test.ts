@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { autograd, nn, noGrad, type Tensor } from "../../src/index.js";
-import { _conv2dRelu } from "../../src/nn/functional/conv.js";
+import { _conv2dRelu, _conv2dReluMaxPool } from "../../src/nn/functional/conv.js";
 import { addDispatchLayer } from "../../src/backend/dispatcher.js";
 import { assertClose, randomTensor } from "../helpers.js";
 
@@ -148,13 +148,29 @@ test("Sequential(Conv2d, ReLU, MaxPool2d) under noGrad pools in the convolution:
   remove();
 });
 
-test("Sequential(Conv2d, ReLU, MaxPool2d) with gradients on trains as one by one; a window larger than the output still throws", () => {
-  const seq = new nn.Sequential(new nn.Conv2d(2, 3, 3), new nn.ReLU(), new nn.MaxPool2d(2));
-  const x = randomTensor([2, 2, 9, 9], { seed: 8, dtype: "float32", requiresGrad: true });
-  const fused = run(seq, x, (s, v) => s.call(v));
-  const plain = run(seq, x, oneByOne);
-  assertClose(fused.out, plain.out, { atol: 0, rtol: 0 });
-  fused.grads.forEach((g, i) => assertClose(g, plain.grads[i]!, { atol: 0, rtol: 0, msg: `gradient ${i}` }));
+test("Sequential(Conv2d, ReLU, MaxPool2d) trains as one by one (pooled in the kernel, gradients through the winners); a window larger than the output still throws", () => {
+  let seed = 60;
+  for (const dtype of ["float32", "float64"] as const)
+    for (const [name, pool, opts] of [
+      ["2x2", new nn.MaxPool2d(2), {}],
+      ["3x3 stride 2 (overlapping windows)", new nn.MaxPool2d(3, { stride: 2 }), { padding: 1 }],
+      ["[2, 3] stride [1, 2], no bias", new nn.MaxPool2d([2, 3], { stride: [1, 2] }), { bias: false }],
+    ] as [string, nn.MaxPool2d, ConvOpts][]) {
+      const seq = new nn.Sequential(new nn.Conv2d(2, 3, 3, { ...opts, dtype }), new nn.ReLU(), pool);
+      const x = randomTensor([3, 2, 9, 10], { seed: seed++, dtype, requiresGrad: true });
+      if (name.startsWith("3x3")) (x.storage.data as Float64Array | Float32Array)[7] = NaN; // NaN wins and its gradient flows
+      const fused = run(seq, x, (s, v) => s.call(v));
+      const plain = run(seq, x, oneByOne);
+      assert.equal(seq.call(x).gradFn?.name, "ConvolutionReluMaxPoolBackward0");
+      assertClose(fused.out, plain.out, { atol: 0, rtol: 0, msg: `${name} ${dtype}: output` });
+      fused.grads.forEach((g, i) => assertClose(g, plain.grads[i]!, { atol: 0, rtol: 0, msg: `${name} ${dtype}: gradient ${i}` }));
+    }
+  const xs = randomTensor([2, 2, 6, 7], { seed: 70, dtype: "float64", requiresGrad: true });
+  const ws = randomTensor([3, 2, 2, 2], { seed: 71, dtype: "float64", requiresGrad: true });
+  const bs = randomTensor([3], { seed: 72, dtype: "float64", requiresGrad: true });
+  const f = (a: Tensor, w: Tensor, b: Tensor) => _conv2dReluMaxPool(a, w, b, { padding: 1 }, { kernel: [2, 2], stride: [2, 2] });
+  assert.ok(autograd.gradcheck(f, [xs, ws, bs]));
+  assert.ok(autograd.gradgradcheck(f, [xs, ws, bs]));
   const tiny = new nn.Sequential(new nn.Conv2d(1, 1, 3), new nn.ReLU(), new nn.MaxPool2d(4));
   const small = randomTensor([1, 1, 5, 5], { seed: 9, dtype: "float32" });
   const msg = (f: () => unknown) => {

@@ -212,9 +212,11 @@ function conv2dNative(inputs: readonly Tensor[], attrs: Conv2dAttrs, device: str
     const [x, w, bias] = inputs as [Tensor, Tensor, Tensor | undefined];
     const g = convGeometry(x.shape, w.shape, attrs);
     const pool = attrs.pool ? poolAttrs(attrs.pool, g.oh, g.ow) : null;
-    const y = alloc([g.N, g.O, ...(pool ? pool.outputSize : [g.oh, g.ow])], x.dtype, device, { zero: false });
-    const ok = nativeConv2d("forward", x.dtype, g, attrs.activation, x.storage.data, x.offset, w.storage.data, w.offset, data(bias), bias?.offset ?? 0, y.storage.data, null, pool);
-    return ok ? [y] : null;
+    const shape = [g.N, g.O, ...(pool ? pool.outputSize : [g.oh, g.ow])];
+    const y = alloc(shape, x.dtype, device, { zero: false });
+    const indices = attrs.pool?.indices ? alloc(shape, "int32", device, { zero: false }) : null;
+    const ok = nativeConv2d("forward", x.dtype, g, attrs.activation, x.storage.data, x.offset, w.storage.data, w.offset, data(bias), bias?.offset ?? 0, y.storage.data, indices?.storage.data ?? null, pool);
+    return ok ? (indices ? [y, indices] : [y]) : null;
   }
   if (attrs.pass === "input") {
     const [dy, w] = inputs as [Tensor, Tensor];
@@ -257,7 +259,9 @@ function conv2dComposite(inputs: readonly Tensor[], attrs: Conv2dAttrs, device: 
     let y = k.matmul(bias ? [wb, cols, bias] : [wb, cols], bias ? { bias: "row" } : {}, device)[0]!;
     if (attrs.activation) y = unary([y], { op: attrs.activation }, device)[0]!;
     const out = viewOf(y, [g.N, g.O, g.oh, g.ow], [g.O * g.oh * g.ow, g.oh * g.ow, g.ow, 1]);
-    return attrs.pool ? [k.maxPool([out], poolAttrs(attrs.pool, g.oh, g.ow), device)[0]!] : [out];
+    if (!attrs.pool) return [out];
+    const pooled = k.maxPool([out], poolAttrs(attrs.pool, g.oh, g.ow), device);
+    return attrs.pool.indices ? pooled : [pooled[0]!];
   }
   if (attrs.pass === "input") {
     const [dy, w] = inputs as [Tensor, Tensor];

@@ -343,8 +343,8 @@ const convParams = new Float64Array(27);
 /**
  * A convolution pass on the native driver (native/src/conv.h), operands contiguous from
  * their offsets, outputs fresh and contiguous:
- * forward (x, w, bias | null) -> y (max-pooled when `pool` is given); input (dy, w) -> dx;
- * weight (x, dy) -> dw, db.
+ * forward (x, w, bias | null) -> y (max-pooled when `pool` is given, with the int32 positions
+ * of the maxima in out1 when that is not null); input (dy, w) -> dx; weight (x, dy) -> dw, db.
  * False when not handled (dtype other than float32/float64, or no addon).
  */
 export function nativeConv2d(

@@ -13,6 +13,8 @@ import { dispatch, dispatchAll } from "../../backend/dispatcher.js";
 import { needsGrad, record1 } from "../../autograd/record.js";
 import { isGradEnabled } from "../../autograd/grad_mode.js";
 import { _reluGrad } from "../../ops/elementwise.js";
+import { _scatterAddTrusted } from "../../ops/advanced_indexing.js";
+import { zeros } from "../../tensor/creation.js";
 import { fold, unfold, windowOutputSize } from "./fold.js";
 import { maxPool2d } from "./pooling.js";
 
@@ -99,22 +101,39 @@ type WindowArgs = { stride: [number, number]; padding: [number, number]; dilatio
  * backward that masks the gradient by the output first, as ReLU's own backward does.
  */
 function convUngrouped(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, a: WindowArgs, relu = false, pool?: PoolWindow): Tensor {
-  const [, , H, W] = x.shape as [number, number, number, number];
+  const [N, , H, W] = x.shape as [number, number, number, number];
   const kernel = weight.shape.slice(2) as [number, number];
   const attrs = { kernel, ...a };
-  if (pool) {
-    // inference only (_conv2dReluMaxPool checked that nothing needs a gradient)
-    return dispatch("conv2d", bias ? [x, weight, bias] : [x, weight], { pass: "forward", ...attrs, ...(relu ? { activation: "relu" as const } : {}), pool });
-  }
-  const out = dispatch("conv2d", bias ? [x, weight, bias] : [x, weight], { pass: "forward", ...attrs, ...(relu ? { activation: "relu" as const } : {}) });
-  const name = relu ? "ConvolutionReluBackward0" : "ConvolutionBackward0";
-  return record1(name, [x, weight, bias], out, relu ? [x, weight, out] : [x, weight], ([g], [xs, ws, ys], needs) => {
-    const gc = relu ? _reluGrad(g!, ys!) : g!;
-    if (isGradEnabled()) return convBackwardComposed(gc, xs!, ws!, a, needs);
-    const dx = needs[0] ? dispatch("conv2d", [gc, ws!], { pass: "input", inputSize: [H, W], ...attrs }) : null;
-    const [dW, db] = needs[1] || needs[2] ? dispatchAll("conv2d", [xs!, gc], { pass: "weight", ...attrs }) : [null, null];
+  const ins = bias ? [x, weight, bias] : [x, weight];
+  const forward = { pass: "forward" as const, ...attrs, ...(relu ? { activation: "relu" as const } : {}) };
+  // the input and weight gradients from the gradient gc of the convolution's output
+  const backward = (gc: Tensor, xs: Tensor, ws: Tensor, needs: readonly boolean[]): (Tensor | null)[] => {
+    if (isGradEnabled()) return convBackwardComposed(gc, xs, ws, a, needs);
+    const dx = needs[0] ? dispatch("conv2d", [gc, ws], { pass: "input", inputSize: [H, W], ...attrs }) : null;
+    const [dW, db] = needs[1] || needs[2] ? dispatchAll("conv2d", [xs, gc], { pass: "weight", ...attrs }) : [null, null];
     return [dx, needs[1] ? dW! : null, needs[2] ? db! : null];
-  });
+  };
+  if (pool) {
+    if (!needsGrad([x, weight, bias])) return dispatch("conv2d", ins, { ...forward, pool });
+    // training: the pooled values and the winners' positions; the gradient goes back
+    // through relu on the pooled values (the winners' own values), then to the winners
+    const [values, indices] = dispatchAll("conv2d", ins, { ...forward, pool: { ...pool, indices: true } }) as [Tensor, Tensor];
+    const O = weight.shape[0]!;
+    const oh = windowOutputSize(H, kernel[0], a.stride[0], a.padding[0], a.dilation[0]), ow = windowOutputSize(W, kernel[1], a.stride[1], a.padding[1], a.dilation[1]);
+    const planes = [N * O, values.shape[2]! * values.shape[3]!];
+    const name = relu ? "ConvolutionReluMaxPoolBackward0" : "ConvolutionMaxPoolBackward0";
+    return record1(name, [x, weight, bias], values, [x, weight, values, indices], ([g], [xs, ws, vs, idx], needs) => {
+      const gp = relu ? _reluGrad(g!, vs!) : g!;
+      const zero = zeros([1, 1], { dtype: gp.dtype, device: gp.device }).expand([N * O, oh * ow]); // a fill, not a copy
+      const gc = _scatterAddTrusted(zero, 1, idx!.reshape(planes), gp.reshape(planes)).reshape([N, O, oh, ow]);
+      return backward(gc, xs!, ws!, needs);
+    });
+  }
+  const out = dispatch("conv2d", ins, forward);
+  const name = relu ? "ConvolutionReluBackward0" : "ConvolutionBackward0";
+  return record1(name, [x, weight, bias], out, relu ? [x, weight, out] : [x, weight], ([g], [xs, ws, ys], needs) =>
+    backward(relu ? _reluGrad(g!, ys!) : g!, xs!, ws!, needs),
+  );
 }
 
 /** The convolution backward from differentiable ops (for createGraph). */
@@ -193,13 +212,12 @@ export interface PoolWindow {
 }
 
 /**
- * maxPool2d(relu(conv2d(...))) where nothing needs a gradient (inference; internal:
- * nn.Sequential's Conv2d + ReLU + MaxPool2d): each image's activations are pooled while
- * still in cache, so the full-size output is never written. Composed when autograd would
- * record the ops.
+ * maxPool2d(relu(conv2d(...))) in one kernel (internal: nn.Sequential's Conv2d + ReLU +
+ * MaxPool2d): each image's activations are pooled while still in cache, so the full-size
+ * output is never written; when training, the winners' positions come along for the
+ * gradient, which goes through relu on the pooled values only.
  */
 export function _conv2dReluMaxPool(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: Conv2dOptions, pool: PoolWindow): Tensor {
-  if (needsGrad([x, weight, bias])) return maxPool2d(_conv2dRelu(x, weight, bias, opts), pool.kernel, { stride: pool.stride });
   return conv2dNamed("conv2d", x, weight, bias, opts, true, pool);
 }
 

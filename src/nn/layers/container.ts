@@ -59,7 +59,7 @@ export class Sequential extends IndexedModules {
  * (they would miss the intermediate outputs). nn.Sequential runs a plain Conv2d followed
  * by a plain ReLU as one convolution with the ReLU in its epilogue (the same values and
  * gradients without a pass over the activations), and with a plain MaxPool2d after them
- * also pools in that kernel when nothing needs a gradient (inference).
+ * also pools in that kernel, so the full-size activations are never written.
  */
 function plain(m: Module | undefined, cls: unknown): boolean {
   return m !== undefined && Object.getPrototypeOf(m) === (cls as { prototype: object }).prototype && !m._hasHooks();

@@ -135,7 +135,7 @@ export class Conv2d extends ConvNd {
   _forwardRelu(x: Tensor): Tensor {
     return this.convolve(x, true);
   }
-  /** maxPool2d(relu(forward(x))), pooled in the kernel when nothing needs a gradient (nn.Sequential). */
+  /** maxPool2d(relu(forward(x))) in one kernel (nn.Sequential's Conv2d + ReLU + MaxPool2d). */
   _forwardReluMaxPool(x: Tensor, pool: PoolWindow): Tensor {
     return this.convolve(x, true, pool);
   }

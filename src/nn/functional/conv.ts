@@ -94,11 +94,11 @@ type WindowArgs = { stride: [number, number]; padding: [number, number]; dilatio
  * passes as the backward (the weight pass also gives the bias gradient). Under createGraph
  * the backward is composed from differentiable ops instead (unfold, matmul, fold), so
  * higher derivatives follow from their rules.
- */
-/**
- * With `relu`, the ReLU runs in the convolution's epilogue (nn.Sequential fuses Conv2d +
- * ReLU this way): the same values as conv then relu without a pass over the output, and a
- * backward that masks the gradient by the output first, as ReLU's own backward does.
+ *
+ * With `relu` the ReLU runs in the convolution's epilogue, and with `pool` the max pooling
+ * too (nn.Sequential fuses Conv2d + ReLU [+ MaxPool2d] this way): the same values without a
+ * pass over the full-size output, and a backward that masks the gradient as ReLU's own
+ * backward does (by the output, or by the pooled winners' values) before the convolution's.
  */
 function convUngrouped(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, a: WindowArgs, relu = false, pool?: PoolWindow): Tensor {
   const [N, , H, W] = x.shape as [number, number, number, number];

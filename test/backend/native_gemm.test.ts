@@ -255,8 +255,9 @@ test("native GEMM fused epilogue: alpha, beta, row/column bias and activations (
   for (const isa of isas) {
     setNativeIsa(isa);
     let seed = 200;
-    // [40, 200, 300]: one block of rows, split by columns over the threads (bias slices)
-    for (const [M, N, K] of [[5, 7, 3], [29, 41, 1100], [3, 2, 0], [40, 200, 300]] as [number, number, number][]) {
+    // [40, 200, 300]: one block of rows, split by columns over the threads (bias slices);
+    // [64, 10, 300]: narrow, computed transposed (the row and column biases trade places)
+    for (const [M, N, K] of [[5, 7, 3], [29, 41, 1100], [3, 2, 0], [40, 200, 300], [64, 10, 300]] as [number, number, number][]) {
       for (const act of ["none", "relu", "gelu", "geluTanh"] as const) {
         for (const kind of ["row", "col"] as const) {
           const [alpha, beta] = act === "none" ? [0.5, 2] : act === "relu" ? [1, 0] : [1.5, -1];

@@ -16,7 +16,7 @@ namespace fluxion {
 namespace {
 
 // Thread-local scratch (grows, never shrinks): one image's columns; one image's output
-// before max pooling, and the pooling kernel's indices when nobody asked for them.
+// before max pooling.
 template <int Which>
 void* scratch_buffer(size_t bytes) {
   thread_local std::vector<double> buf;
@@ -80,8 +80,7 @@ void pool_image(const Geometry& g, long n, const void* out) {
   p.sh = a.psh; p.sw = a.psw; p.ph = 0; p.pw = 0; p.dh = 1; p.dw = 1; p.oh = a.poh; p.ow = a.pow;
   p.src = (const char*)out;
   p.dst = (char*)a.y + n * a.O * a.poh * a.pow * g.es;
-  const long per_image = a.O * a.poh * a.pow;
-  p.indices = a.pool_indices ? (char*)(a.pool_indices + n * per_image) : (char*)scratch_buffer<2>(per_image * sizeof(int32_t));
+  p.indices = a.pool_indices ? (char*)(a.pool_indices + n * a.O * a.poh * a.pow) : nullptr;
   p.threads = g.inner;
   maxpool(p);
 }

@@ -68,7 +68,7 @@ struct Im2colArgs {
   long N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow;
   const char* src;
   char* dst;                // fold: must hold zeros (it accumulates)
-  char* indices;            // maxpool only: int32 positions of the maxima, like dst
+  char* indices;            // maxpool only: int32 positions of the maxima, like dst (null: values only)
   int threads;
 };
 

@@ -10,6 +10,7 @@ BENCH_QUICK=1 and BENCH_ONLY=gemm,mlp,... exactly as the JavaScript runners do."
 import argparse, json, os, statistics, sys, time
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
+EPOCHS = 1 if QUICK else 3
 ONLY = [s.strip() for s in os.environ.get("BENCH_ONLY", "").split(",") if s.strip()]
 GEMM_SIZES = [128, 256, 512] if QUICK else [128, 256, 512, 1024, 2048]
 BF16_SIZES = [256] if QUICK else [256, 1024]
@@ -171,8 +172,9 @@ def bench_torch(threads):
     run_case("pytorch", threads, "dispatch.add2", lambda: add((2,)), inner=1000, warmup=5)
     run_case("pytorch", threads, "dispatch.add64x128", lambda: add((64, 128)), inner=100, warmup=5)
 
-    # One Fashion-MNIST SimpleNet epoch (batch 64): preloaded tensors indexed by a permutation,
-    # as bench/fashion_mnist_torch.py trains, and through torch's DataLoader over a TensorDataset.
+    # A Fashion-MNIST SimpleNet epoch (batch 64): preloaded tensors indexed by a permutation,
+    # as bench/fashion_mnist_torch.py trains, and through torch's DataLoader over a TensorDataset;
+    # the median of EPOCHS epochs of one training run (bench/fluxion.ts does the same).
     def epoch(case_id, use_loader):
         if not selected(case_id):
             return
@@ -182,24 +184,27 @@ def bench_torch(threads):
             opt = torch.optim.SGD(model.parameters(), lr=0.01)
             batches = (len(xtr) + 63) // 64
             limit = 150 if QUICK else batches
-            if use_loader:
-                it = iter(torch.utils.data.DataLoader(torch.utils.data.TensorDataset(xtr, ytr), batch_size=64, shuffle=True))
-            else:
-                perm = torch.randperm(len(xtr))
-                it = ((xtr[perm[i:i + 64]], ytr[perm[i:i + 64]]) for i in range(0, len(xtr), 64))
-            seen, t0 = 0, time.perf_counter()
-            for x, y in it:
-                opt.zero_grad()
-                loss = crit(model(x), y)
-                loss.backward()
-                opt.step()
-                loss.item()
-                seen += 1
-                if seen >= limit:
-                    break
-            ms = (time.perf_counter() - t0) * 1e3 * batches / seen
-            emit({"case": case_id, "impl": "pytorch", "threads": threads, "status": "ok", "ms": ms, "reps": 1,
-                  "note": f"{seen} of {batches} batches, extrapolated" if seen < batches else None})
+            times = []
+            for _ in range(EPOCHS):
+                if use_loader:
+                    it = iter(torch.utils.data.DataLoader(torch.utils.data.TensorDataset(xtr, ytr), batch_size=64, shuffle=True))
+                else:
+                    perm = torch.randperm(len(xtr))
+                    it = ((xtr[perm[i:i + 64]], ytr[perm[i:i + 64]]) for i in range(0, len(xtr), 64))
+                seen, t0 = 0, time.perf_counter()
+                for x, y in it:
+                    opt.zero_grad()
+                    loss = crit(model(x), y)
+                    loss.backward()
+                    opt.step()
+                    loss.item()
+                    seen += 1
+                    if seen >= limit:
+                        break
+                times.append((time.perf_counter() - t0) * 1e3 * batches / seen)
+            notes = [f"median of {len(times)} epochs, first {times[0]:.0f} ms"] + ([f"{seen} of {batches} batches, extrapolated"] if seen < batches else [])
+            emit({"case": case_id, "impl": "pytorch", "threads": threads, "status": "ok", "ms": sorted(times)[len(times) // 2], "reps": len(times),
+                  "note": "; ".join(notes)})
         except Exception as e:
             emit({"case": case_id, "impl": "pytorch", "threads": threads, "status": "failed", "note": f"{type(e).__name__}: {e}"[:200]})
     epoch("fmnist.epoch.loader", True)

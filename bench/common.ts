@@ -43,6 +43,12 @@ export const BF16_SIZES = QUICK ? [256] : [256, 1024];
 export const THREADS = [1, 2];
 /** Time each measurement may take (after warm-up); long single calls stop earlier. */
 export const BUDGET_MS = QUICK ? 400 : 1500;
+/**
+ * The MLP training step's warm-up, for every runner: V8 needs thousands of calls to compile
+ * an eager step's code paths (Fluxion's: 1.27 ms over the first 200 steps, 0.60 ms after
+ * 1300, 0.45 ms after 3000), so at least 3000 calls within a 4 s budget.
+ */
+export const MLP_TRAIN_TIMING = QUICK ? {} : { warmup: 3000, budgetMs: 4000 };
 
 export function emit(r: BenchResult): void {
   const line = JSON.stringify(r);

@@ -8,7 +8,7 @@
 import * as fluxion from "../src/index.js";
 import { nn, optim, data, Tensor, randn, randint, randperm, matmul, noGrad, manualSeed, indexSelect, Generator } from "../src/index.js";
 import { SimpleNet, SmallCNN } from "../examples/models.js";
-import { BF16_SIZES, GEMM_SIZES, QUICK, THREADS, emit, runCase, selected, firstLine } from "./common.js";
+import { BF16_SIZES, GEMM_SIZES, MLP_TRAIN_TIMING, QUICK, THREADS, emit, runCase, selected, firstLine } from "./common.js";
 
 const IMPL = "fluxion";
 
@@ -72,7 +72,7 @@ for (const t of THREADS) {
 // Models and small ops at the default (all threads).
 const threads = useThreads(undefined);
 for (const b of [64, 256]) {
-  await runCase(IMPL, threads, `mlp.train.b${b}`, () => trainStep(new SimpleNet(), randn([b, 1, 28, 28]), randint(0, 10, [b])));
+  await runCase(IMPL, threads, `mlp.train.b${b}`, () => trainStep(new SimpleNet(), randn([b, 1, 28, 28]), randint(0, 10, [b])), MLP_TRAIN_TIMING);
 }
 await runCase(IMPL, threads, "cnn.train.b64", () => trainStep(new SmallCNN(), randn([64, 1, 28, 28]), randint(0, 10, [64])), { minReps: 3 });
 for (const b of [1, 64]) {

@@ -15,6 +15,8 @@ ONLY = [s.strip() for s in os.environ.get("BENCH_ONLY", "").split(",") if s.stri
 GEMM_SIZES = [128, 256, 512] if QUICK else [128, 256, 512, 1024, 2048]
 BF16_SIZES = [256] if QUICK else [256, 1024]
 BUDGET_S = 0.4 if QUICK else 1.5
+# MLP_TRAIN_TIMING in bench/common.ts: the same warm-up for every runner's MLP training step
+MLP_TRAIN_TIMING = {} if QUICK else {"warmup": 3000, "budget": 4.0}
 
 
 def case_group(case_id):
@@ -160,7 +162,7 @@ def bench_torch(threads):
         return fwd
 
     for b in (64, 256):
-        run_case("pytorch", threads, f"mlp.train.b{b}", lambda b=b: train_step(SimpleNet(), torch.randn(b, 1, 28, 28), torch.randint(0, 10, (b,))))
+        run_case("pytorch", threads, f"mlp.train.b{b}", lambda b=b: train_step(SimpleNet(), torch.randn(b, 1, 28, 28), torch.randint(0, 10, (b,))), **MLP_TRAIN_TIMING)
     run_case("pytorch", threads, "cnn.train.b64", lambda: train_step(small_cnn(), torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,))))
     for b in (1, 64):
         run_case("pytorch", threads, f"mlp.infer.b{b}", lambda b=b: inference(SimpleNet(), torch.randn(b, 1, 28, 28)))

@@ -10,7 +10,7 @@
  */
 import { readFileSync } from "node:fs";
 import { init, defaultDevice, jit, valueAndGrad, numpy as np, nn, lax, tree } from "@jax-js/jax";
-import { BF16_SIZES, GEMM_SIZES, THREADS, emit, randomData, randomLabels, runCase, selected } from "../common.js";
+import { BF16_SIZES, GEMM_SIZES, MLP_TRAIN_TIMING, THREADS, emit, randomData, randomLabels, runCase, selected } from "../common.js";
 
 const IMPL = "jax-js";
 const devices = await init("wasm");
@@ -77,7 +77,7 @@ function trainStep(forward, params0, b) {
   return run;
 }
 
-for (const b of [64, 256]) await runCase(IMPL, threads, `mlp.train.b${b}`, () => trainStep(mlpForward, mlpParams(), b), { note: "jit" });
+for (const b of [64, 256]) await runCase(IMPL, threads, `mlp.train.b${b}`, () => trainStep(mlpForward, mlpParams(), b), { note: "jit", ...MLP_TRAIN_TIMING });
 await runCase(IMPL, threads, "cnn.train.b64", () => trainStep(cnnForward, cnnParams(), 64), { note: "jit", minReps: 3 });
 for (const b of [1, 64]) {
   for (const [name, forward, params] of [["mlp", mlpForward, mlpParams], ["cnn", cnnForward, cnnParams]]) {

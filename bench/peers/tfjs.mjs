@@ -9,7 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
-import { BF16_SIZES, GEMM_SIZES, THREADS, emit, randomData, randomLabels, runCase, selected } from "../common.js";
+import { BF16_SIZES, GEMM_SIZES, MLP_TRAIN_TIMING, THREADS, emit, randomData, randomLabels, runCase, selected } from "../common.js";
 
 const IMPL = "tfjs-wasm";
 tf.env().set("IS_TEST", false);
@@ -72,7 +72,7 @@ const nhwc = (b) => tf.tensor4d(randomData(b * 784, 3), [b, 28, 28, 1]);
 const flat = (b) => tf.tensor4d(randomData(b * 784, 3), [b, 1, 28, 28]);
 const oneHot = (b) => tf.oneHot(tf.tensor1d(randomLabels(b), "int32"), 10);
 
-for (const b of [64, 256]) await runCase(IMPL, threads, `mlp.train.b${b}`, () => trainStep(mlp(), flat(b), oneHot(b)));
+for (const b of [64, 256]) await runCase(IMPL, threads, `mlp.train.b${b}`, () => trainStep(mlp(), flat(b), oneHot(b)), MLP_TRAIN_TIMING);
 await runCase(IMPL, threads, "cnn.train.b64", () => trainStep(cnn(), nhwc(64), oneHot(64)));
 for (const b of [1, 64]) {
   for (const [name, make, input] of [["mlp", mlp, flat], ["cnn", cnn, nhwc]]) {

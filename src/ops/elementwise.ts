@@ -24,13 +24,9 @@ const zeroGrad: UnaryGrad = { uses: "none", grad: (g) => zerosLike(g) };
  * threshold_backward). Linear in g, so its own gradient is reluGrad again (createGraph).
  */
 export function _reluGrad(g: Tensor, y: Tensor): Tensor {
-  return reluGrad(g, y);
-}
-
-function reluGrad(g: Tensor, y: Tensor): Tensor {
   // the engine hands every backward a gradient of its output's shape and dtype
   const out = dispatch("binary", [g, y], { op: "reluGrad" });
-  return record1("ThresholdBackwardBackward0", [g], out, [y], ([gg], [ys]) => [reluGrad(gg!, ys!)]);
+  return record1("ThresholdBackwardBackward0", [g], out, [y], ([gg], [ys]) => [_reluGrad(gg!, ys!)]);
 }
 
 const UNARY_GRADS: Partial<Record<UnaryOpName, UnaryGrad>> = {
@@ -55,7 +51,7 @@ const UNARY_GRADS: Partial<Record<UnaryOpName, UnaryGrad>> = {
   tanh: { uses: "out", grad: (g, _x, y) => g.mul(y.mul(y).rsub(1)) },
   sigmoid: { uses: "out", grad: (g, _x, y) => g.mul(y.mul(y.rsub(1))) },
   erf: { uses: "x", grad: (g, x) => g.mul(x.mul(x).neg().exp().mul(2 / Math.sqrt(Math.PI))) },
-  relu: { uses: "out", grad: (g, _x, y) => reluGrad(g, y) },
+  relu: { uses: "out", grad: (g, _x, y) => _reluGrad(g, y) },
   leakyRelu: { uses: "x", grad: (g, x, _y, p) => where(x.gt(0), g, g.mul(p[0]!)) },
   geluErf: {
     uses: "x",

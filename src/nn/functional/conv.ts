@@ -13,10 +13,8 @@ import { dispatch, dispatchAll } from "../../backend/dispatcher.js";
 import { needsGrad, record1 } from "../../autograd/record.js";
 import { isGradEnabled } from "../../autograd/grad_mode.js";
 import { _reluGrad } from "../../ops/elementwise.js";
-import { _scatterAddTrusted } from "../../ops/advanced_indexing.js";
-import { zeros } from "../../tensor/creation.js";
 import { fold, unfold, windowOutputSize } from "./fold.js";
-import { maxPool2d } from "./pooling.js";
+import { _maxPoolGrad, maxPool2d } from "./pooling.js";
 
 export type IntOrPair = number | readonly [number, number];
 export type IntOrSingle = number | readonly [number];
@@ -118,16 +116,11 @@ function convUngrouped(x: Tensor, weight: Tensor, bias: Tensor | null | undefine
     // training: the pooled values and the winners' positions; the gradient goes back
     // through relu on the pooled values (the winners' own values), then to the winners
     const [values, indices] = dispatchAll("conv2d", ins, { ...forward, pool: { ...pool, indices: true } }) as [Tensor, Tensor];
-    const O = weight.shape[0]!;
-    const oh = windowOutputSize(H, kernel[0], a.stride[0], a.padding[0], a.dilation[0]), ow = windowOutputSize(W, kernel[1], a.stride[1], a.padding[1], a.dilation[1]);
-    const planes = [N * O, values.shape[2]! * values.shape[3]!];
+    const outShape = [N, weight.shape[0]!, windowOutputSize(H, kernel[0], a.stride[0], a.padding[0], a.dilation[0]), windowOutputSize(W, kernel[1], a.stride[1], a.padding[1], a.dilation[1])] as const;
     const name = relu ? "ConvolutionReluMaxPoolBackward0" : "ConvolutionMaxPoolBackward0";
-    return record1(name, [x, weight, bias], values, [x, weight, values, indices], ([g], [xs, ws, vs, idx], needs) => {
-      const gp = relu ? _reluGrad(g!, vs!) : g!;
-      const zero = zeros([1, 1], { dtype: gp.dtype, device: gp.device }).expand([N * O, oh * ow]); // a fill, not a copy
-      const gc = _scatterAddTrusted(zero, 1, idx!.reshape(planes), gp.reshape(planes)).reshape([N, O, oh, ow]);
-      return backward(gc, xs!, ws!, needs);
-    });
+    return record1(name, [x, weight, bias], values, [x, weight, values, indices], ([g], [xs, ws, vs, idx], needs) =>
+      backward(_maxPoolGrad(relu ? _reluGrad(g!, vs!) : g!, idx!, outShape), xs!, ws!, needs),
+    );
   }
   const out = dispatch("conv2d", ins, forward);
   const name = relu ? "ConvolutionReluBackward0" : "ConvolutionBackward0";

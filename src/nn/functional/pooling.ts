@@ -113,6 +113,19 @@ function finish(g: Geometry, y: Tensor): Tensor {
 }
 
 /**
+ * @internal Max pooling's gradient: each output's gradient `grad` [N, C, oh, ow] added at the
+ * input position that won its window (`indices`, flat per plane, from the maxPool kernel or
+ * conv2d's pooled forward) of a zero [N, C, H, W].
+ */
+export function _maxPoolGrad(grad: Tensor, indices: Tensor, inputShape: readonly [number, number, number, number]): Tensor {
+  const [N, C, H, W] = inputShape;
+  const planes = [N * C, grad.numel() / (N * C || 1)];
+  const zero = zeros([1, 1], { dtype: grad.dtype, device: grad.device }).expand([N * C, H * W]); // a fill, not a copy
+  // positions from the kernel: in range by construction
+  return _scatterAddTrusted(zero, 1, indices.reshape(planes), grad.reshape(planes)).reshape([N, C, H, W]);
+}
+
+/**
  * 2-D max pooling over [N, C, H, W] (or [C, H, W]). Padding counts as -inf. With
  * `returnIndices` returns [output, indices] where indices are flat positions h·W + w in
  * each input plane (int32), as torch's.
@@ -130,13 +143,7 @@ function maxPoolNamed(op: string, x: Tensor, kernelSize: IntOrPair, opts?: MaxPo
   const { h, w, N, C, H, W } = g;
   const attrs = { outputSize: [h.out, w.out], kernel: [h.k, w.k], stride: [h.s, w.s], padding: [h.p, w.p], dilation: [h.d, w.d] } as const;
   const [values, indices] = dispatchAll("maxPool", [g.x4], attrs) as [Tensor, Tensor];
-  const out = record1("MaxPool2DWithIndicesBackward0", [g.x4], values, [indices], ([grad], [idx]) => {
-    // each output's gradient goes to the input element that won its window
-    const planes = [N * C, h.out * w.out];
-    const zero = zeros([1, 1], { dtype: grad!.dtype, device: grad!.device }).expand([N * C, H * W]); // a fill, not a copy
-    const dx = _scatterAddTrusted(zero, 1, idx!.reshape(planes), grad!.reshape(planes)); // positions from the kernel
-    return [dx.reshape([N, C, H, W])];
-  });
+  const out = record1("MaxPool2DWithIndicesBackward0", [g.x4], values, [indices], ([grad], [idx]) => [_maxPoolGrad(grad!, idx!, [N, C, H, W])]);
   const y = g.unbatched ? out.squeeze(0) : out;
   if (!opts?.returnIndices) return y;
   return [y, g.unbatched ? indices.squeeze(0) : indices];

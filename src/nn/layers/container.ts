@@ -4,7 +4,7 @@ import { Module } from "../module.js";
 import { ReLU } from "./activation.js";
 import { Conv2d } from "./conv.js";
 import { MaxPool2d } from "./pooling.js";
-import type { PoolWindow } from "../functional/conv.js";
+import { _tupleOf, type PoolWindow } from "../functional/conv.js";
 
 /** Modules under the keys "0", "1", ...: the shared part of Sequential and ModuleList. */
 abstract class IndexedModules extends Module {
@@ -67,10 +67,9 @@ function plain(m: Module | undefined, cls: unknown): boolean {
 
 /** The pooling window when the kernel can pool it (no padding or dilation, floor mode, values only). */
 function fusablePool(p: MaxPool2d): PoolWindow | null {
-  const pair = (v: number | readonly number[]): [number, number] => (typeof v === "number" ? [v, v] : [v[0]!, v[1]!]);
-  const [padding, dilation] = [pair(p.padding), pair(p.dilation)];
-  if (p.ceilMode || p.returnIndices || padding.some((v) => v !== 0) || dilation.some((v) => v !== 1)) return null;
-  return { kernel: pair(p.kernelSize), stride: pair(p.stride) };
+  const pair = (name: string, v: number | readonly number[]) => _tupleOf("MaxPool2d", name, v, 2) as [number, number];
+  if (p.ceilMode || p.returnIndices || pair("padding", p.padding).some((v) => v !== 0) || pair("dilation", p.dilation).some((v) => v !== 1)) return null;
+  return { kernel: pair("kernelSize", p.kernelSize), stride: pair("stride", p.stride) };
 }
 
 /** A list of modules whose parameters are registered (plain arrays are not). */

@@ -18,20 +18,23 @@ namespace {
 using binding::Throw;
 constexpr size_t kConvSlots = 27;
 
-// Argument i as a Float32Array/Float64Array of dt holding `count` elements from `offset`.
-bool bind(const Napi::CallbackInfo& info, size_t i, DType dt, long offset, long count, void** ptr) {
+// Argument i as a typed array of `type` holding `count` elements from `offset`.
+bool bind_array(const Napi::CallbackInfo& info, size_t i, napi_typedarray_type type, size_t elem, long offset, long count, void** ptr) {
+  napi_typedarray_type t;
   void* data;
   size_t len;
-  if (!binding::dtype_array(info, i, dt, &data, &len) || !binding::strided_in_bounds(len, offset, {{count, 1}})) return false;
-  *ptr = (char*)data + offset * (dt == DType::f64 ? 8 : 4);
+  if (!binding::typed_array_info(info.Env(), info[i], &t, &data, &len) || t != type || !binding::strided_in_bounds(len, offset, {{count, 1}})) return false;
+  *ptr = (char*)data + offset * elem;
   return true;
 }
 
-// An Int32Array of at least `count` elements (the pooled forward's indices).
+// ... a Float32Array/Float64Array of dt; an Int32Array (the pooled forward's indices).
+bool bind(const Napi::CallbackInfo& info, size_t i, DType dt, long offset, long count, void** ptr) {
+  const bool f64 = dt == DType::f64;
+  return bind_array(info, i, f64 ? napi_float64_array : napi_float32_array, f64 ? 8 : 4, offset, count, ptr);
+}
 bool bind_int32(const Napi::CallbackInfo& info, size_t i, long count, void** ptr) {
-  napi_typedarray_type type;
-  size_t len;
-  return binding::typed_array_info(info.Env(), info[i], &type, ptr, &len) && type == napi_int32_array && len >= (size_t)count;
+  return bind_array(info, i, napi_int32_array, 4, 0, count, ptr);
 }
 
 Napi::Value Conv2d(const Napi::CallbackInfo& info) {

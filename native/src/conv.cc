@@ -1,5 +1,6 @@
 // The convolution driver (conv.h). It only schedules: the math is the active ISA's
-// im2col/col2im (ewise.h) and GEMM (isa.h), called per image with one thread each while
+// im2col/col2im and max pooling (ewise.h) and GEMM (isa.h), or on AVX-512 the float32
+// forward's implicit GEMM (conv_gemm.inc), called per image with one thread each while
 // images are spread over the pool; a batch smaller than the thread count instead gives
 // each image's GEMM all the threads.
 #include "conv.h"
@@ -206,17 +207,6 @@ struct GatheredForward {
   }
 };
 
-void gathered_forward(const Geometry& g, bool spread) {
-  const ConvArgs& a = *g.a;
-  float* panels = (float*)std::aligned_alloc(64, (sizeof(float) * conv_weight_panel_floats_avx512(a) + 63) / 64 * 64);
-  if (!panels) std::abort();
-  conv_pack_weights_avx512(a, panels);
-  GatheredForward f{&g, panels};
-  if (spread) parallel_for(a.N, &GatheredForward::image, &f);
-  else for (long n = 0; n < a.N; n++) GatheredForward::image(&f, n);
-  std::free(panels);
-}
-
 }  // namespace
 
 void conv2d(const ConvArgs& a) {
@@ -233,15 +223,24 @@ void conv2d(const ConvArgs& a) {
     else weight_pass<float>(g, tasks);
     return;
   }
-  // one image at a time on each thread (the gathered path has no threads inside an image)
-  if (a.pass == ConvPass::forward && a.dtype == DType::f32 && g.inner == 1 && !g.pointwise && active_isa() == Isa::avx512)
-    return gathered_forward(g, spread);
   TaskFn fn = a.pass == ConvPass::forward ? &forward_image : &input_image;
-  if (spread) {
-    parallel_for(a.N, fn, &g);
-  } else {
-    for (long n = 0; n < a.N; n++) fn(&g, n);
+  void* ctx = (void*)&g;
+  // the gathered forward runs one image at a time on each thread (no threads inside one)
+  GatheredForward gathered{&g, nullptr};
+  if (a.pass == ConvPass::forward && a.dtype == DType::f32 && g.inner == 1 && !g.pointwise && active_isa() == Isa::avx512) {
+    float* panels = (float*)std::aligned_alloc(64, (sizeof(float) * conv_weight_panel_floats_avx512(a) + 63) / 64 * 64);
+    if (!panels) std::abort();
+    conv_pack_weights_avx512(a, panels);
+    gathered.panels = panels;
+    fn = &GatheredForward::image;
+    ctx = &gathered;
   }
+  if (spread) {
+    parallel_for(a.N, fn, ctx);
+  } else {
+    for (long n = 0; n < a.N; n++) fn(ctx, n);
+  }
+  std::free((void*)gathered.panels);
 }
 
 }  // namespace fluxion

@@ -12,7 +12,7 @@
  */
 import type { DType, TypedArray } from "../../tensor/dtype.js";
 import type { BinaryOpName, UnaryOpName } from "../../ops/elementwise_table.js";
-import type { ReduceOpName } from "../primitives.js";
+import type { PrimitiveAttrs, ReduceOpName } from "../primitives.js";
 
 /** What the compiled addon exports (native/src/addon.cc). */
 interface Addon {
@@ -350,7 +350,7 @@ const convParams = new Float64Array(27);
 export function nativeConv2d(
   pass: keyof typeof CONV_PASS, dtype: DType, g: ConvGeometry, activation: "relu" | undefined,
   a: TypedArray, offA: number, b: TypedArray, offB: number, c: TypedArray | null, offC: number,
-  out0: TypedArray, out1: TypedArray | null, pool: { kernel: readonly [number, number]; stride: readonly [number, number]; outputSize: readonly [number, number] } | null = null,
+  out0: TypedArray, out1: TypedArray | null, pool: Pick<PrimitiveAttrs["maxPool"], "kernel" | "stride" | "outputSize"> | null = null,
 ): boolean {
   const native = nativeAddon();
   if (!native || (dtype !== "float32" && dtype !== "float64")) return false;

@@ -194,18 +194,35 @@ void weight_pass(const Geometry& g, long tasks) {
   }
 }
 
-// The AVX-512 float32 forward over gathered column panels (conv_gemm.inc), weights
-// packed once for the whole batch.
-struct GatheredForward {
+// The AVX-512 float32 forwards, with the weights packed once for the whole batch: a direct
+// convolution (conv_direct_avx512.cc; it also max-pools 2x2 windows in registers) with
+// lanes over positions for layers with few taps or over channels for O a multiple of 16,
+// else the implicit GEMM over gathered panels (conv_gemm.inc).
+constexpr long kPositionLanesMaxTaps = 32;
+
+struct PackedForward {
   const Geometry* g;
-  const float* panels;
+  float* weights;
+  bool direct, channel_lanes, pooled;  // pooled: the direct kernel writes the pooled output
   static void image(void* ctx, long n) {
-    const GatheredForward& f = *(const GatheredForward*)ctx;
+    const PackedForward& f = *(const PackedForward*)ctx;
+    const ConvArgs& a = *f.g->a;
+    if (f.pooled) {
+      conv_direct_image_avx512(a, f.channel_lanes, f.weights, n, (float*)a.y + n * a.O * a.poh * a.pow, true);
+      return;
+    }
     float* out = (float*)forward_dest(*f.g, n);
-    conv_forward_image_avx512(*f.g->a, f.panels, n, out);
+    if (f.direct) conv_direct_image_avx512(a, f.channel_lanes, f.weights, n, out, false);
+    else conv_forward_image_avx512(a, f.weights, n, out);
     pool_image(*f.g, n, out);
   }
 };
+
+float* packed_weights(size_t floats) {
+  float* p = (float*)std::aligned_alloc(64, (sizeof(float) * floats + 63) / 64 * 64);
+  if (!p) std::abort();
+  return p;
+}
 
 }  // namespace
 
@@ -225,22 +242,29 @@ void conv2d(const ConvArgs& a) {
   }
   TaskFn fn = a.pass == ConvPass::forward ? &forward_image : &input_image;
   void* ctx = (void*)&g;
-  // the gathered forward runs one image at a time on each thread (no threads inside one)
-  GatheredForward gathered{&g, nullptr};
+  // the packed forwards run one image at a time on each thread (no threads inside one)
+  PackedForward packed{&g, nullptr, false, false, false};
   if (a.pass == ConvPass::forward && a.dtype == DType::f32 && g.inner == 1 && !g.pointwise && active_isa() == Isa::avx512) {
-    float* panels = (float*)std::aligned_alloc(64, (sizeof(float) * conv_weight_panel_floats_avx512(a) + 63) / 64 * 64);
-    if (!panels) std::abort();
-    conv_pack_weights_avx512(a, panels);
-    gathered.panels = panels;
-    fn = &GatheredForward::image;
-    ctx = &gathered;
+    const bool direct_ok = a.sw == 1 && (a.act == Act::none || a.act == Act::relu);
+    packed.channel_lanes = direct_ok && g.K > kPositionLanesMaxTaps && a.O % 16 == 0;
+    packed.direct = packed.channel_lanes || (direct_ok && g.K <= kPositionLanesMaxTaps);
+    if (packed.direct) {
+      packed.pooled = a.pkh == 2 && a.pkw == 2 && a.psh == 2 && a.psw == 2 && !a.pool_indices;
+      packed.weights = packed_weights(a.O * (g.K + 1));
+      conv_direct_pack_weights_avx512(a, packed.channel_lanes, packed.weights);
+    } else {
+      packed.weights = packed_weights(conv_weight_panel_floats_avx512(a));
+      conv_pack_weights_avx512(a, packed.weights);
+    }
+    fn = &PackedForward::image;
+    ctx = &packed;
   }
   if (spread) {
     parallel_for(a.N, fn, ctx);
   } else {
     for (long n = 0; n < a.N; n++) fn(ctx, n);
   }
-  std::free((void*)gathered.panels);
+  std::free(packed.weights);
 }
 
 }  // namespace fluxion

@@ -143,6 +143,62 @@ test("native conv2d forward with the max-pooling epilogue matches conv, relu, th
   }
 });
 
+// On AVX-512, float32 forwards with x stride 1 and one thread per image run a direct
+// convolution (native/src/conv_direct_avx512.cc): lanes over output positions when C·kh·kw
+// <= 32, else lanes over output channels when O is a multiple of 16 (two channel vectors per
+// tile when it is a multiple of 32); a 2x2 stride-2 pool without indices is done in
+// registers. Geometries: ragged row ends, rows wider than one tile, odd heights, padding,
+// dilation, a y stride, several channel blocks, and NaN.
+const DIRECT_GEOMS: [number[], number, Pair, Pair, Pair, Pair][] = [
+  [[3, 1, 28, 28], 32, [3, 3], [1, 1], [0, 0], [1, 1]], // the small CNN's first layer
+  [[2, 3, 17, 35], 29, [3, 3], [2, 1], [1, 2], [1, 1]], // positions: 3 blocks, the last of 5
+  [[2, 2, 9, 20], 7, [4, 4], [1, 1], [0, 1], [2, 1]], // positions: K = 32
+  [[2, 4, 9, 30], 16, [3, 3], [1, 1], [1, 1], [1, 1]], // channels, one vector: spans of a 30-wide row
+  [[3, 8, 11, 9], 48, [3, 2], [2, 1], [2, 0], [1, 2]], // channels, one vector, 3 blocks
+  [[2, 6, 12, 15], 32, [3, 3], [1, 1], [1, 1], [2, 1]], // channels, two vectors
+  [[2, 32, 13, 13], 64, [3, 3], [1, 1], [0, 0], [1, 1]], // the small CNN's second layer
+];
+
+test("native conv2d forward on AVX-512 as a direct convolution matches the composition, with and without 2x2 pooling", { skip: skip || (!isas.includes("avx512") && "no AVX-512") }, () => {
+  const before = getNumThreads();
+  try {
+    withIsa("avx512", () => {
+      for (const threads of [1, 2]) {
+        setNumThreads(threads);
+        let seed = 900;
+        for (const [xs, O, k, s, p, d] of DIRECT_GEOMS) {
+          const x = randomTensor(xs, { seed: seed++, dtype: "float32" }), w = randomTensor([O, xs[1]!, ...k], { seed: seed++, dtype: "float32" });
+          const b = randomTensor([O], { seed: seed++, dtype: "float32" });
+          x.storage.data[xs[2]! * xs[3]! + 3 * xs[3]! + 4] = NaN; // image 0, channel 1 (or image 1): a NaN wins its window
+          for (const [bias, activation] of [[true, "relu"], [false, undefined]] as const) {
+            const ins = bias ? [x, w, b] : [x, w];
+            const attrs = { pass: "forward" as const, kernel: k, stride: s, padding: p, dilation: d, ...(activation ? { activation } : {}) };
+            const full = conv2dReference(ins, attrs, "cpu")[0]!;
+            const msg = `${threads}t [${xs}] O=${O} k=${k} s=${s} p=${p} d=${d} bias=${bias} ${activation ?? "linear"}`;
+            const got = conv2d(ins, attrs, "cpu")[0]!;
+            assert.deepEqual(got.shape, full.shape, msg);
+            assertClose(got, full, { atol: 5e-4, rtol: 1e-4, msg });
+            const gv = got.data(), fv = full.data();
+            for (let e = 0; e < fv.length; e++) assert.equal(Number.isNaN(gv[e]!), Number.isNaN(fv[e]!), `${msg}: NaN at ${e}`);
+            if (activation) assert.ok(gv.every((v) => !Object.is(v, -0)), `${msg}: relu gives +0`);
+            const oh = full.shape[2]!, ow = full.shape[3]!;
+            const pool = { kernel: [2, 2] as Pair, stride: [2, 2] as Pair };
+            const pooled = conv2d(ins, { ...attrs, pool }, "cpu")[0]!;
+            const [want] = maxPoolReference([full], { ...pool, padding: [0, 0], dilation: [1, 1], outputSize: [outputSize(oh, 2, 2, 0, 1), outputSize(ow, 2, 2, 0, 1)] }, "cpu");
+            assert.deepEqual(pooled.shape, want!.shape, `${msg} pooled`);
+            assertClose(pooled, want!, { atol: 5e-4, rtol: 1e-4, msg: `${msg} pooled` });
+            const pv = pooled.data(), wv = want!.data();
+            for (let e = 0; e < wv.length; e++) assert.equal(Number.isNaN(pv[e]!), Number.isNaN(wv[e]!), `${msg} pooled: NaN at ${e}`);
+            assert.ok(wv.some((v) => Number.isNaN(v)), `${msg}: the NaN reaches the pooled output`);
+          }
+        }
+      }
+    });
+  } finally {
+    setNumThreads(before);
+  }
+});
+
 test("native conv2d gives the same result at 1 and 2 threads and with strided inputs", { skip }, () => {
   const before = getNumThreads();
   try {

@@ -204,17 +204,20 @@ struct PackedForward {
   const Geometry* g;
   float* weights;
   bool direct, channel_lanes, pooled;  // pooled: the direct kernel writes the pooled output
-  static void image(void* ctx, long n) {
+  long parts;                          // direct: tasks per image, each a band of rows
+  static void task(void* ctx, long t) {
     const PackedForward& f = *(const PackedForward*)ctx;
     const ConvArgs& a = *f.g->a;
+    const long n = t / f.parts, part = t % f.parts;
     if (f.pooled) {
-      conv_direct_image_avx512(a, f.channel_lanes, f.weights, n, (float*)a.y + n * a.O * a.poh * a.pow, true);
+      float* y = (float*)a.y + n * a.O * a.poh * a.pow;
+      conv_direct_image_avx512(a, f.channel_lanes, f.weights, n, y, true, part, f.parts);
       return;
     }
     float* out = (float*)forward_dest(*f.g, n);
-    if (f.direct) conv_direct_image_avx512(a, f.channel_lanes, f.weights, n, out, false);
+    if (f.direct) conv_direct_image_avx512(a, f.channel_lanes, f.weights, n, out, false, part, f.parts);
     else conv_forward_image_avx512(a, f.weights, n, out);
-    pool_image(*f.g, n, out);
+    pool_image(*f.g, n, out);  // only with one part per image
   }
 };
 
@@ -242,27 +245,34 @@ void conv2d(const ConvArgs& a) {
   }
   TaskFn fn = a.pass == ConvPass::forward ? &forward_image : &input_image;
   void* ctx = (void*)&g;
-  // the packed forwards run one image at a time on each thread (no threads inside one)
-  PackedForward packed{&g, nullptr, false, false, false};
-  if (a.pass == ConvPass::forward && a.dtype == DType::f32 && g.inner == 1 && !g.pointwise && active_isa() == Isa::avx512) {
+  // The packed forwards: the direct ones split an image's rows over the threads when there
+  // are fewer images than threads (unless its output is pooled afterwards, which needs the
+  // whole image); the gathered one runs one image per thread.
+  PackedForward packed{&g, nullptr, false, false, false, 1};
+  long tasks = a.N;
+  if (a.pass == ConvPass::forward && a.dtype == DType::f32 && !g.pointwise && active_isa() == Isa::avx512) {
     const bool direct_ok = a.sw == 1 && (a.act == Act::none || a.act == Act::relu);
-    packed.channel_lanes = direct_ok && g.K > kPositionLanesMaxTaps && a.O % 16 == 0;
-    packed.direct = packed.channel_lanes || (direct_ok && g.K <= kPositionLanesMaxTaps);
-    if (packed.direct) {
-      packed.pooled = a.pkh == 2 && a.pkw == 2 && a.psh == 2 && a.psw == 2 && !a.pool_indices;
-      packed.weights = packed_weights(a.O * (g.K + 1));
-      conv_direct_pack_weights_avx512(a, packed.channel_lanes, packed.weights);
-    } else {
+    const bool channel_lanes = direct_ok && g.K > kPositionLanesMaxTaps && a.O % 16 == 0;
+    const bool direct = channel_lanes || (direct_ok && g.K <= kPositionLanesMaxTaps);
+    const bool pooled = direct && a.pkh == 2 && a.pkw == 2 && a.psh == 2 && a.psw == 2 && !a.pool_indices;
+    if (direct && (g.inner == 1 || pooled || a.pkh == 0)) {
+      packed = {&g, packed_weights(a.O * (g.K + 1)), true, channel_lanes, pooled, 1};
+      if (g.inner > 1 && macs >= 64.0 * 64 * 64) packed.parts = (threads + a.N - 1) / a.N;
+      conv_direct_pack_weights_avx512(a, channel_lanes, packed.weights);
+    } else if (g.inner == 1) {
       packed.weights = packed_weights(conv_weight_panel_floats_avx512(a));
       conv_pack_weights_avx512(a, packed.weights);
     }
-    fn = &PackedForward::image;
-    ctx = &packed;
+    if (packed.weights) {
+      fn = &PackedForward::task;
+      ctx = &packed;
+      tasks = a.N * packed.parts;
+    }
   }
-  if (spread) {
-    parallel_for(a.N, fn, ctx);
+  if (spread || tasks > a.N) {
+    parallel_for(tasks, fn, ctx);
   } else {
-    for (long n = 0; n < a.N; n++) fn(ctx, n);
+    for (long t = 0; t < tasks; t++) fn(ctx, t);
   }
   std::free(packed.weights);
 }

@@ -48,8 +48,10 @@ void conv_forward_image_avx512(const ConvArgs& a, const float* panels, long n, f
 // stride 1 and relu or no activation: lanes over output positions (few taps, C·kh·kw) or
 // over output channels (O a multiple of 16). The weights and bias packed once
 // (O·(C·kh·kw + 1) floats, 64-byte aligned), then image n's output computed into y,
-// [O, oh, ow], or with pool set (a 2x2 stride-2 max pool without indices) [O, poh, pow].
+// [O, oh, ow], or with pool set (a 2x2 stride-2 max pool without indices) [O, poh, pow];
+// only part `part` of `parts` near-equal bands of output row pairs.
 void conv_direct_pack_weights_avx512(const ConvArgs& a, bool channel_lanes, float* packed);
-void conv_direct_image_avx512(const ConvArgs& a, bool channel_lanes, const float* packed, long n, float* y, bool pool);
+void conv_direct_image_avx512(const ConvArgs& a, bool channel_lanes, const float* packed, long n, float* y, bool pool,
+                              long part, long parts);
 
 }  // namespace fluxion

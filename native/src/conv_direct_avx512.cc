@@ -16,6 +16,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <type_traits>
@@ -54,7 +55,7 @@ template <int OB, bool Pool>
 void position_tile(const PositionTile& t) {
   __m512 acc0[OB], acc1[OB];
 #pragma GCC unroll 16
-  for (int o = 0; o < OB; o++) acc0[o] = acc1[o] = _mm512_set1_ps(t.bias[o]);
+  for (int o = 0; o < OB; o++) acc0[o] = acc1[o] = _mm512_setzero_ps();
   const float* w = t.w;
   for (long k = 0; k < t.K; k++, w += OB) {
     const long off = t.taps[k];
@@ -67,34 +68,37 @@ void position_tile(const PositionTile& t) {
       acc1[o] = _mm512_fmadd_ps(wo, x1, acc1[o]);
     }
   }
-  // A NaN anywhere in the tile (rare) takes the NaN-propagating max.
-  __mmask16 nan = 0;
+  const __m512 zero = _mm512_setzero_ps();
+  if constexpr (Pool) {
+    // The window's max, then bias and relu (monotone, so the result is the pooled GEMM's
+    // exactly). A NaN anywhere in the tile (rare) takes the NaN-propagating max.
+    __mmask16 nan = 0;
 #pragma GCC unroll 16
-  for (int o = 0; o < OB; o++) nan |= _mm512_cmp_ps_mask(acc0[o], acc1[o], _CMP_UNORD_Q);
-  auto finish = [&](auto nan_safe) {
-    constexpr bool kNanSafe = decltype(nan_safe)::value;
-    const auto max = [](__m512 a, __m512 b) { return kNanSafe ? max_nan(a, b) : _mm512_max_ps(a, b); };
-    const __m512 zero = _mm512_setzero_ps();
-    if constexpr (Pool) {
+    for (int o = 0; o < OB; o++) nan |= _mm512_cmp_ps_mask(acc0[o], acc1[o], _CMP_UNORD_Q);
+    auto finish = [&](auto nan_safe) {
+      constexpr bool kNanSafe = decltype(nan_safe)::value;
+      const auto max = [](__m512 a, __m512 b) { return kNanSafe ? max_nan(a, b) : _mm512_max_ps(a, b); };
       const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 0, 0, 0, 0, 0, 0, 0, 0);
       const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
 #pragma GCC unroll 16
-      for (int o = 0; o < OB; o++) {  // relu commutes with the window's max (it is monotone)
+      for (int o = 0; o < OB; o++) {
         const __m512 v = max(acc0[o], acc1[o]);
-        __m512 h = max(_mm512_permutex2var_ps(v, even, v), _mm512_permutex2var_ps(v, odd, v));
-        if (t.relu) h = max(h, zero);
+        __m512 h = _mm512_add_ps(max(_mm512_permutex2var_ps(v, even, v), _mm512_permutex2var_ps(v, odd, v)), _mm512_set1_ps(t.bias[o]));
+        if (t.relu) h = max_nan(h, zero);
         _mm512_mask_storeu_ps(t.out[0] + o * t.plane, t.store, h);
       }
-    } else {
+    };
+    if (nan) finish(std::true_type{});
+    else finish(std::false_type{});
+  } else {
 #pragma GCC unroll 16
-      for (int o = 0; o < OB; o++) {
-        _mm512_mask_storeu_ps(t.out[0] + o * t.plane, t.load[0], t.relu ? max(acc0[o], zero) : acc0[o]);
-        _mm512_mask_storeu_ps(t.out[1] + o * t.plane, t.load[1], t.relu ? max(acc1[o], zero) : acc1[o]);
-      }
+    for (int o = 0; o < OB; o++) {
+      const __m512 b = _mm512_set1_ps(t.bias[o]);
+      const __m512 r0 = _mm512_add_ps(acc0[o], b), r1 = _mm512_add_ps(acc1[o], b);
+      _mm512_mask_storeu_ps(t.out[0] + o * t.plane, t.load[0], t.relu ? max_nan(r0, zero) : r0);
+      _mm512_mask_storeu_ps(t.out[1] + o * t.plane, t.load[1], t.relu ? max_nan(r1, zero) : r1);
     }
-  };
-  if (nan) finish(std::true_type{});
-  else finish(std::false_type{});
+  }
 }
 
 struct ChannelTile {
@@ -113,11 +117,9 @@ template <int P, int CV, bool Pool>
 void channel_tile(const ChannelTile& t) {
   __m512 acc[2][P][CV];
 #pragma GCC unroll 4
-  for (int v = 0; v < CV; v++) {
-    const __m512 bias = _mm512_loadu_ps(t.bias + 16 * v);
+  for (int v = 0; v < CV; v++)
 #pragma GCC unroll 16
-    for (int p = 0; p < P; p++) acc[0][p][v] = acc[1][p][v] = bias;
-  }
+    for (int p = 0; p < P; p++) acc[0][p][v] = acc[1][p][v] = _mm512_setzero_ps();
   const float* w = t.w;
   for (long k = 0; k < t.K; k++, w += 16 * CV) {
     __m512 wk[CV];
@@ -145,18 +147,18 @@ void channel_tile(const ChannelTile& t) {
   };
 #pragma GCC unroll 4
   for (int v = 0; v < CV; v++) {
+    const __m512 bias = _mm512_loadu_ps(t.bias + 16 * v);
+    const auto finish = [&](__m512 x) { return t.relu ? max_nan(_mm512_add_ps(x, bias), zero) : _mm512_add_ps(x, bias); };
     if constexpr (Pool) {
 #pragma GCC unroll 16
-      for (int j = 0; j < P / 2; j++) {
-        __m512 m = max_nan(max_nan(acc[0][2 * j][v], acc[0][2 * j + 1][v]), max_nan(acc[1][2 * j][v], acc[1][2 * j + 1][v]));
-        _mm512_store_ps(buf[j], t.relu ? max_nan(m, zero) : m);
-      }
+      for (int j = 0; j < P / 2; j++)
+        _mm512_store_ps(buf[j], finish(max_nan(max_nan(acc[0][2 * j][v], acc[0][2 * j + 1][v]), max_nan(acc[1][2 * j][v], acc[1][2 * j + 1][v]))));
       store(t.out[0] + v * 16 * t.plane, P / 2);
     } else {
 #pragma GCC unroll 2
       for (int r = 0; r < 2; r++) {
 #pragma GCC unroll 16
-        for (int p = 0; p < P; p++) _mm512_store_ps(buf[p], t.relu ? max_nan(acc[r][p][v], zero) : acc[r][p][v]);
+        for (int p = 0; p < P; p++) _mm512_store_ps(buf[p], finish(acc[r][p][v]));
         store(t.out[r] + v * 16 * t.plane, P);
       }
     }
@@ -202,7 +204,7 @@ Image prepare(const ConvArgs& a, long n) {
   return {img, Wp, taps.data()};
 }
 
-void position_image(const ConvArgs& a, const float* packed, const Image& im, float* y, bool pool) {
+void position_image(const ConvArgs& a, const float* packed, const Image& im, float* y, bool pool, long r0, long r1) {
   static constexpr auto plain = position_tiles<false>(std::make_integer_sequence<int, kBlock>());
   static constexpr auto pooled = position_tiles<true>(std::make_integer_sequence<int, kBlock>());
   const long K = a.C * a.kh * a.kw;
@@ -213,7 +215,7 @@ void position_image(const ConvArgs& a, const float* packed, const Image& im, flo
   t.plane = pool ? a.poh * a.pow : a.oh * a.ow;
   const long rows = pool ? 2 * a.poh : a.oh;
   const long cols = pool ? 2 * a.pow : a.ow;
-  for (long r = 0; r < rows; r += 2) {
+  for (long r = r0; r < r1; r += 2) {
     const bool two = r + 1 < rows;
     for (long x = 0; x < cols; x += 16) {
       const __mmask16 lanes = first_lanes(cols - x);
@@ -241,7 +243,7 @@ void position_image(const ConvArgs& a, const float* packed, const Image& im, flo
   }
 }
 
-void channel_image(const ConvArgs& a, const float* packed, const Image& im, float* y, bool pool) {
+void channel_image(const ConvArgs& a, const float* packed, const Image& im, float* y, bool pool, long r0, long r1) {
   static constexpr auto plain1 = channel_tiles<1, false>(std::make_integer_sequence<int, kSpan>());
   static constexpr auto pooled1 = channel_tiles<1, true>(std::make_integer_sequence<int, kSpan>());
   static constexpr auto plain2 = channel_tiles<2, false>(std::make_integer_sequence<int, kSpan / 2>());
@@ -259,7 +261,7 @@ void channel_image(const ConvArgs& a, const float* packed, const Image& im, floa
   // a row's positions (pooled: windows, two positions each) in near-equal spans
   const long unit = pool ? 2 : 1, units = pool ? a.pow : a.ow, most = kSpan / cv / unit;
   const long spans = (units + most - 1) / most;
-  for (long r = 0; r < rows; r += 2) {
+  for (long r = r0; r < r1; r += 2) {
     const bool two = r + 1 < rows;
     for (long s = 0, u0 = 0; s < spans; s++) {
       const long u1 = units * (s + 1) / spans, x = u0 * unit, width = (u1 - u0) * unit;
@@ -289,7 +291,8 @@ void channel_image(const ConvArgs& a, const float* packed, const Image& im, floa
 // Positions layout: block b of kBlock channels (the last one narrower) as [K][ob], at
 // b * kBlock * K. Channels layout: block b of 32 channels (16 if O is an odd multiple of
 // 16) as [K][32], at b * 32 * K. Then
-// the bias (zeros when there is none), which the accumulators start from.
+// the bias (zeros when there is none), added after the sum as the GEMM does, so every path
+// gives the same bits.
 void conv_direct_pack_weights_avx512(const ConvArgs& a, bool channel_lanes, float* out) {
   const long K = a.C * a.kh * a.kw, block = channel_lanes ? (a.O % 32 == 0 ? 32 : 16) : kBlock;
   const float* w = (const float*)a.w;
@@ -301,10 +304,14 @@ void conv_direct_pack_weights_avx512(const ConvArgs& a, bool channel_lanes, floa
   }
 }
 
-void conv_direct_image_avx512(const ConvArgs& a, bool channel_lanes, const float* packed, long n, float* y, bool pool) {
+void conv_direct_image_avx512(const ConvArgs& a, bool channel_lanes, const float* packed, long n, float* y, bool pool,
+                              long part, long parts) {
+  const long rows = pool ? 2 * a.poh : a.oh, pairs = (rows + 1) / 2;
+  const long r0 = 2 * (pairs * part / parts), r1 = std::min(rows, 2 * (pairs * (part + 1) / parts));
+  if (r0 >= r1) return;
   const Image im = prepare(a, n);
-  if (channel_lanes) channel_image(a, packed, im, y, pool);
-  else position_image(a, packed, im, y, pool);
+  if (channel_lanes) channel_image(a, packed, im, y, pool, r0, r1);
+  else position_image(a, packed, im, y, pool, r0, r1);
 }
 
 }  // namespace fluxion

@@ -147,8 +147,9 @@ test("native conv2d forward with the max-pooling epilogue matches conv, relu, th
 // convolution (native/src/conv_direct_avx512.cc): lanes over output positions when C·kh·kw
 // <= 32, else lanes over output channels when O is a multiple of 16 (two channel vectors per
 // tile when it is a multiple of 32); a 2x2 stride-2 pool without indices is done in
-// registers. Geometries: ragged row ends, rows wider than one tile, odd heights, padding,
-// dilation, a y stride, several channel blocks, and NaN.
+// registers; with fewer images than threads, an image's rows are split over the threads.
+// Geometries: ragged row ends, rows wider than one tile, odd heights, padding, dilation, a y
+// stride, several channel blocks, batch 1, and NaN.
 const DIRECT_GEOMS: [number[], number, Pair, Pair, Pair, Pair][] = [
   [[3, 1, 28, 28], 32, [3, 3], [1, 1], [0, 0], [1, 1]], // the small CNN's first layer
   [[2, 3, 17, 35], 29, [3, 3], [2, 1], [1, 2], [1, 1]], // positions: 3 blocks, the last of 5
@@ -157,6 +158,8 @@ const DIRECT_GEOMS: [number[], number, Pair, Pair, Pair, Pair][] = [
   [[3, 8, 11, 9], 48, [3, 2], [2, 1], [2, 0], [1, 2]], // channels, one vector, 3 blocks
   [[2, 6, 12, 15], 32, [3, 3], [1, 1], [1, 1], [2, 1]], // channels, two vectors
   [[2, 32, 13, 13], 64, [3, 3], [1, 1], [0, 0], [1, 1]], // the small CNN's second layer
+  [[1, 3, 30, 35], 29, [3, 3], [2, 1], [1, 2], [1, 1]], // batch 1: rows split over the threads
+  [[1, 32, 13, 13], 64, [3, 3], [1, 1], [0, 0], [1, 1]],
 ];
 
 test("native conv2d forward on AVX-512 as a direct convolution matches the composition, with and without 2x2 pooling", { skip: skip || (!isas.includes("avx512") && "no AVX-512") }, () => {

@@ -19,7 +19,6 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -70,26 +69,22 @@ void position_tile(const PositionTile& t) {
   }
   const __m512 zero = _mm512_setzero_ps();
   if constexpr (Pool) {
-    // The window's max, then bias and relu (monotone, so the result is the pooled GEMM's
-    // exactly). A NaN anywhere in the tile (rare) takes the NaN-propagating max.
-    __mmask16 nan = 0;
+    // Two channels at a time: their rows' maxima with the bias (max(a + b, c + b) is
+    // max(a, c) + b exactly, as the GEMM then pool gives), the even and odd columns of
+    // both split by one permute each, the columns' max, relu; then 8 pooled outputs each.
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
 #pragma GCC unroll 16
-    for (int o = 0; o < OB; o++) nan |= _mm512_cmp_ps_mask(acc0[o], acc1[o], _CMP_UNORD_Q);
-    auto finish = [&](auto nan_safe) {
-      constexpr bool kNanSafe = decltype(nan_safe)::value;
-      const auto max = [](__m512 a, __m512 b) { return kNanSafe ? max_nan(a, b) : _mm512_max_ps(a, b); };
-      const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 0, 0, 0, 0, 0, 0, 0, 0);
-      const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
-#pragma GCC unroll 16
-      for (int o = 0; o < OB; o++) {
-        const __m512 v = max(acc0[o], acc1[o]);
-        __m512 h = _mm512_add_ps(max(_mm512_permutex2var_ps(v, even, v), _mm512_permutex2var_ps(v, odd, v)), _mm512_set1_ps(t.bias[o]));
-        if (t.relu) h = max_nan(h, zero);
-        _mm512_mask_storeu_ps(t.out[0] + o * t.plane, t.store, h);
-      }
-    };
-    if (nan) finish(std::true_type{});
-    else finish(std::false_type{});
+    for (int o = 0; o < OB; o += 2) {
+      const int o1 = o + 1 < OB ? o + 1 : o;
+      const __m512 v0 = _mm512_add_ps(max_nan(acc0[o], acc1[o]), _mm512_set1_ps(t.bias[o]));
+      const __m512 v1 = _mm512_add_ps(max_nan(acc0[o1], acc1[o1]), _mm512_set1_ps(t.bias[o1]));
+      __m512 h = max_nan(_mm512_permutex2var_ps(v0, even, v1), _mm512_permutex2var_ps(v0, odd, v1));
+      if (t.relu) h = max_nan(h, zero);
+      _mm512_mask_storeu_ps(t.out[0] + o * t.plane, t.store, h);
+      // the upper half to the next plane (masked-off lanes never fault)
+      if (o1 != o) _mm512_mask_storeu_ps(t.out[0] + o1 * t.plane - 8, (__mmask16)(t.store << 8), h);
+    }
   } else {
 #pragma GCC unroll 16
     for (int o = 0; o < OB; o++) {

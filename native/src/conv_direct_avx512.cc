@@ -4,13 +4,14 @@
 //   3-channel images), where the GEMM forms spend their time building panels and storing
 //   tiles around a K of 9..27. A tile is 12 channels x 16 positions of two output rows:
 //   each tap is one masked load per row that feeds 12 FMAs, the weights broadcast.
-// - Lanes over output channels (O a multiple of 16), for many taps: a tile is 16 channels x
-//   up to 12 positions of two rows, each tap one weight vector times image values
-//   broadcast from L1. No lane is wasted on a row's ragged end (a 13x13 image's 11-wide
-//   rows leave the implicit GEMM's 32-wide panels partly empty, and pooling drops a row and
-//   a column that need not be computed at all), and nothing is gathered.
-// With a 2x2 stride-2 max pool asked (and no indices), a tile's two rows are a pooling
-// window's rows: it is pooled in registers and only the pooled output is stored.
+// - Lanes over output channels (O a multiple of 16), for many taps: a tile is up to 12
+//   positions of one output row x 32 channels (24 x 16 when O is an odd multiple of 16),
+//   each tap two weight vectors times image values broadcast from L1. No lane is wasted on
+//   a row's ragged end (a 13x13 image's 11-wide rows leave the implicit GEMM's 32-wide
+//   panels partly empty, and pooling drops a row and a column that need not be computed at
+//   all), and nothing is gathered.
+// With a 2x2 stride-2 max pool asked (and no indices), a tile covers a pooling window's two
+// rows: it is pooled in registers and only the pooled output is stored.
 // Compiled with the AVX-512 flags; conv.cc decides when this applies.
 // GCC 12 takes the intrinsics' own `__m512 __Y = __Y;` placeholders for uninitialized reads
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -28,7 +29,7 @@ namespace fluxion {
 namespace {
 
 constexpr int kBlock = 12;  // positions layout: channels per tile (2 x 12 accumulators)
-constexpr int kSpan = 12;   // channels layout: positions per row of a tile (2 x 12 accumulators)
+constexpr int kSpan = 24;   // channels layout: positions x channel vectors per tile (accumulators)
 
 // max that lets a NaN through from either side, as torch's relu and max_pool2d do (vmaxps
 // returns its second operand when one is NaN): there a + b, which is NaN exactly then.
@@ -100,63 +101,64 @@ struct ChannelTile {
   const float* w;       // packed weights of this block of 16 * CV channels: [K][CV][16]
   long K;
   const long* taps;     // input offset of each tap (c, i, j)
-  const float* in[2];   // the input under the tile's first position, in each of its rows
+  const float* in[2];   // the input under the tile's first position, per row (pooled: 2)
   const float* bias;    // at the block's first channel
   bool relu;
-  float* out[2];        // channel 0 at the tile's first position, per row (pooled: out[0])
+  float* out;           // channel 0 at the tile's first (pooled) position
   long plane;           // distance between channels in the output
 };
 
-// P positions x 2 rows x CV vectors of 16 channels (2 * P * CV <= 24 accumulators).
+// P positions of one output row x CV vectors of 16 channels (P * CV <= 24 accumulators);
+// pooled, the window's two rows one after the other, the first's column maxima kept.
 template <int P, int CV, bool Pool>
 void channel_tile(const ChannelTile& t) {
-  __m512 acc[2][P][CV];
-#pragma GCC unroll 4
-  for (int v = 0; v < CV; v++)
-#pragma GCC unroll 16
-    for (int p = 0; p < P; p++) acc[0][p][v] = acc[1][p][v] = _mm512_setzero_ps();
-  const float* w = t.w;
-  for (long k = 0; k < t.K; k++, w += 16 * CV) {
-    __m512 wk[CV];
-#pragma GCC unroll 4
-    for (int v = 0; v < CV; v++) wk[v] = _mm512_load_ps(w + 16 * v);
+  constexpr int kOut = Pool ? P / 2 : P;  // outputs per channel
+  __m512 kept[kOut][CV];
+  const __m512 zero = _mm512_setzero_ps();
 #pragma GCC unroll 2
-    for (int r = 0; r < 2; r++) {
-      const float* in = t.in[r] + t.taps[k];
+  for (int r = 0; r < (Pool ? 2 : 1); r++) {
+    __m512 acc[P][CV];
 #pragma GCC unroll 16
+    for (int p = 0; p < P; p++)
+#pragma GCC unroll 4
+      for (int v = 0; v < CV; v++) acc[p][v] = zero;
+    const float* w = t.w;
+    for (long k = 0; k < t.K; k++, w += 16 * CV) {
+      __m512 wk[CV];
+#pragma GCC unroll 4
+      for (int v = 0; v < CV; v++) wk[v] = _mm512_load_ps(w + 16 * v);
+      const float* in = t.in[r] + t.taps[k];
+#pragma GCC unroll 24
       for (int p = 0; p < P; p++) {
         const __m512 x = _mm512_set1_ps(in[p]);
 #pragma GCC unroll 4
-        for (int v = 0; v < CV; v++) acc[r][p][v] = _mm512_fmadd_ps(wk[v], x, acc[r][p][v]);
+        for (int v = 0; v < CV; v++) acc[p][v] = _mm512_fmadd_ps(wk[v], x, acc[p][v]);
       }
     }
+    // NaN-propagating maxes: the epilogue is small next to K > 32 taps
+#pragma GCC unroll 24
+    for (int j = 0; j < kOut; j++)
+#pragma GCC unroll 4
+      for (int v = 0; v < CV; v++) {
+        if constexpr (!Pool) kept[j][v] = acc[j][v];
+        else if (r == 0) kept[j][v] = max_nan(acc[2 * j][v], acc[2 * j + 1][v]);
+        else kept[j][v] = max_nan(kept[j][v], max_nan(acc[2 * j][v], acc[2 * j + 1][v]));
+      }
   }
-  // The epilogue is small next to K > 32 taps: NaN-propagating maxes throughout. A row's
-  // vectors (16 channels at a position each) go to the channels' planes through a buffer:
-  // vscatterdps cost about 12 cycles per element on Zen 4, a tenth of the whole time.
-  const __m512 zero = _mm512_setzero_ps();
-  alignas(64) float buf[P][16];
-  auto store = [&](float* out, int n) {
-    for (int l = 0; l < 16; l++)
-      for (int p = 0; p < n; p++) out[l * t.plane + p] = buf[p][l];
-  };
+  // Bias, relu, and each vector (16 channels at one output position) to the channels'
+  // planes through a buffer: vscatterdps costs about 12 cycles per element on Zen 4.
+  alignas(64) float buf[kOut][16];
 #pragma GCC unroll 4
   for (int v = 0; v < CV; v++) {
     const __m512 bias = _mm512_loadu_ps(t.bias + 16 * v);
-    const auto finish = [&](__m512 x) { return t.relu ? max_nan(_mm512_add_ps(x, bias), zero) : _mm512_add_ps(x, bias); };
-    if constexpr (Pool) {
-#pragma GCC unroll 16
-      for (int j = 0; j < P / 2; j++)
-        _mm512_store_ps(buf[j], finish(max_nan(max_nan(acc[0][2 * j][v], acc[0][2 * j + 1][v]), max_nan(acc[1][2 * j][v], acc[1][2 * j + 1][v]))));
-      store(t.out[0] + v * 16 * t.plane, P / 2);
-    } else {
-#pragma GCC unroll 2
-      for (int r = 0; r < 2; r++) {
-#pragma GCC unroll 16
-        for (int p = 0; p < P; p++) _mm512_store_ps(buf[p], finish(acc[r][p][v]));
-        store(t.out[r] + v * 16 * t.plane, P);
-      }
+#pragma GCC unroll 24
+    for (int j = 0; j < kOut; j++) {
+      const __m512 y = _mm512_add_ps(kept[j][v], bias);
+      _mm512_store_ps(buf[j], t.relu ? max_nan(y, zero) : y);
     }
+    float* out = t.out + v * 16 * t.plane;
+    for (int l = 0; l < 16; l++)
+      for (int j = 0; j < kOut; j++) out[l * t.plane + j] = buf[j][l];
   }
 }
 
@@ -244,37 +246,28 @@ void channel_image(const ConvArgs& a, const float* packed, const Image& im, floa
   static constexpr auto plain2 = channel_tiles<2, false>(std::make_integer_sequence<int, kSpan / 2>());
   static constexpr auto pooled2 = channel_tiles<2, true>(std::make_integer_sequence<int, kSpan / 2>());
   const long K = a.C * a.kh * a.kw;
-  const long plane = pool ? a.poh * a.pow : a.oh * a.ow;
   const int cv = a.O % 32 == 0 ? 2 : 1;  // two weight vectors per tap halve the broadcasts
   void (*const* tiles)(const ChannelTile&) = cv == 2 ? (pool ? pooled2 : plain2).data() : (pool ? pooled1 : plain1).data();
   ChannelTile t{};
   t.K = K;
   t.taps = im.taps;
   t.relu = a.act == Act::relu;
-  t.plane = plane;
-  const long rows = pool ? 2 * a.poh : a.oh;
+  t.plane = pool ? a.poh * a.pow : a.oh * a.ow;
+  const long ow = pool ? a.pow : a.ow;  // outputs per row
   // a row's positions (pooled: windows, two positions each) in near-equal spans
-  const long unit = pool ? 2 : 1, units = pool ? a.pow : a.ow, most = kSpan / cv / unit;
-  const long spans = (units + most - 1) / most;
-  for (long r = r0; r < r1; r += 2) {
-    const bool two = r + 1 < rows;
+  const long unit = pool ? 2 : 1, most = kSpan / cv / unit, spans = (ow + most - 1) / most;
+  for (long r = r0; r < r1; r += unit) {
     for (long s = 0, u0 = 0; s < spans; s++) {
-      const long u1 = units * (s + 1) / spans, x = u0 * unit, width = (u1 - u0) * unit;
-      t.in[0] = im.x + r * a.sh * im.Wp + x;
-      t.in[1] = two ? t.in[0] + a.sh * im.Wp : t.in[0];
-      if (pool) {
-        t.out[0] = t.out[1] = y + (r / 2) * a.pow + u0;
-      } else {
-        t.out[0] = y + r * a.ow + x;
-        t.out[1] = two ? t.out[0] + a.ow : t.out[0];
-      }
+      const long u1 = ow * (s + 1) / spans;
+      t.in[0] = im.x + r * a.sh * im.Wp + u0 * unit;
+      t.in[1] = t.in[0] + (pool ? a.sh * im.Wp : 0);
+      t.out = y + (r / unit) * ow + u0;
       for (long o0 = 0; o0 < a.O; o0 += 16 * cv) {
         ChannelTile b = t;
         b.w = packed + o0 * K;
         b.bias = packed + a.O * K + o0;
-        b.out[0] += o0 * plane;
-        b.out[1] += o0 * plane;
-        tiles[width - 1](b);
+        b.out += o0 * t.plane;
+        tiles[(u1 - u0) * unit - 1](b);
       }
       u0 = u1;
     }

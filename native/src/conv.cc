@@ -196,7 +196,7 @@ void weight_pass(const Geometry& g, long tasks) {
 
 // The AVX-512 float32 forwards, with the weights packed once for the whole batch: a direct
 // convolution (conv_direct_avx512.cc; it also max-pools 2x2 windows in registers) with
-// lanes over positions for layers with few taps or over channels for O a multiple of 16,
+// lanes over channels for O a multiple of 16 or over positions for layers with few taps,
 // else the implicit GEMM over gathered panels (conv_gemm.inc).
 constexpr long kPositionLanesMaxTaps = 32;
 
@@ -252,9 +252,12 @@ void conv2d(const ConvArgs& a) {
   long tasks = a.N;
   if (a.pass == ConvPass::forward && a.dtype == DType::f32 && !g.pointwise && active_isa() == Isa::avx512) {
     const bool direct_ok = a.sw == 1 && (a.act == Act::none || a.act == Act::relu);
-    const bool channel_lanes = direct_ok && g.K > kPositionLanesMaxTaps && a.O % 16 == 0;
+    const bool pool2x2 = a.pkh == 2 && a.pkw == 2 && a.psh == 2 && a.psw == 2 && !a.pool_indices;
+    // channel lanes store each output through a transposing buffer: with few taps that
+    // only pays when pooling has cut the outputs by 4 (1 -> 32 channels: 15% faster)
+    const bool channel_lanes = direct_ok && a.O % 16 == 0 && (g.K > kPositionLanesMaxTaps || pool2x2);
     const bool direct = channel_lanes || (direct_ok && g.K <= kPositionLanesMaxTaps);
-    const bool pooled = direct && a.pkh == 2 && a.pkw == 2 && a.psh == 2 && a.psw == 2 && !a.pool_indices;
+    const bool pooled = direct && pool2x2;
     if (direct && (g.inner == 1 || pooled || a.pkh == 0)) {
       packed = {&g, packed_weights(a.O * (g.K + 1)), true, channel_lanes, pooled, 1};
       if (g.inner > 1 && macs >= 64.0 * 64 * 64) packed.parts = (threads + a.N - 1) / a.N;

@@ -194,24 +194,27 @@ void weight_pass(const Geometry& g, long tasks) {
   }
 }
 
-// The AVX-512 float32 forwards, with the weights packed once for the whole batch: a direct
-// convolution (conv_direct_avx512.cc; it also max-pools 2x2 windows in registers) with
-// lanes over channels for O a multiple of 16 or over positions for layers with few taps,
-// else the implicit GEMM over gathered panels (conv_gemm.inc).
+// The AVX-512 float32 forwards, with the weights packed once for the whole batch: a 3x3
+// layer pooled 2x2 as Winograd F(2x2, 3x3) (conv_winograd_avx512.cc); a direct convolution
+// (conv_direct_avx512.cc; it also max-pools 2x2 windows in registers) with lanes over
+// channels for O a multiple of 16 or over positions for layers with few taps; else the
+// implicit GEMM over gathered panels (conv_gemm.inc).
 constexpr long kPositionLanesMaxTaps = 32;
 
 struct PackedForward {
   const Geometry* g;
   float* weights;
-  bool direct, channel_lanes, pooled;  // pooled: the direct kernel writes the pooled output
+  bool direct, channel_lanes, pooled;  // pooled: the kernel writes the pooled output
   long parts;                          // direct: tasks per image, each a band of rows
+  bool winograd;                       // pooled 3x3: Winograd F(2x2, 3x3)
   static void task(void* ctx, long t) {
     const PackedForward& f = *(const PackedForward*)ctx;
     const ConvArgs& a = *f.g->a;
     const long n = t / f.parts, part = t % f.parts;
     if (f.pooled) {
       float* y = (float*)a.y + n * a.O * a.poh * a.pow;
-      conv_direct_image_avx512(a, f.channel_lanes, f.weights, n, y, true, part, f.parts);
+      if (f.winograd) conv_winograd_image_avx512(a, f.weights, n, y, part, f.parts);
+      else conv_direct_image_avx512(a, f.channel_lanes, f.weights, n, y, true, part, f.parts);
       return;
     }
     float* out = (float*)forward_dest(*f.g, n);
@@ -228,6 +231,18 @@ float* packed_weights(size_t floats) {
 }
 
 }  // namespace
+
+const float* conv_padded_image(const ConvArgs& a, long n) {
+  const float* img = (const float*)a.x + n * a.C * a.H * a.W;
+  if (a.ph == 0 && a.pw == 0) return img;
+  const long Wp = a.W + 2 * a.pw, Hp = a.H + 2 * a.ph;
+  thread_local std::vector<float> padded;
+  padded.assign((size_t)a.C * Hp * Wp, 0.0f);
+  for (long c = 0; c < a.C; c++)
+    for (long iy = 0; iy < a.H; iy++)
+      std::memcpy(&padded[(c * Hp + iy + a.ph) * Wp + a.pw], img + (c * a.H + iy) * a.W, a.W * sizeof(float));
+  return padded.data();
+}
 
 void conv2d(const ConvArgs& a) {
   Geometry g{&a, a.C * a.kh * a.kw, a.oh * a.ow, a.dtype == DType::f64 ? 8L : 4L, false, 1};
@@ -248,7 +263,7 @@ void conv2d(const ConvArgs& a) {
   // The packed forwards: the direct ones split an image's rows over the threads when there
   // are fewer images than threads (unless its output is pooled afterwards, which needs the
   // whole image); the gathered one runs one image per thread.
-  PackedForward packed{&g, nullptr, false, false, false, 1};
+  PackedForward packed{&g, nullptr, false, false, false, 1, false};
   long tasks = a.N;
   if (a.pass == ConvPass::forward && a.dtype == DType::f32 && !g.pointwise && active_isa() == Isa::avx512) {
     const bool direct_ok = a.sw == 1 && (a.act == Act::none || a.act == Act::relu);
@@ -256,12 +271,21 @@ void conv2d(const ConvArgs& a) {
     // channel lanes store each output through a transposing buffer: with few taps that
     // only pays when pooling has cut the outputs by 4 (1 -> 32 channels: 15% faster)
     const bool channel_lanes = direct_ok && a.O % 16 == 0 && (g.K > kPositionLanesMaxTaps || pool2x2);
-    const bool direct = channel_lanes || (direct_ok && g.K <= kPositionLanesMaxTaps);
+    // Winograd F(2x2, 3x3) when every output tile is a pooling window, and there are enough
+    // input channels (4+) to amortise the input transform
+    const bool winograd = direct_ok && pool2x2 && a.kh == 3 && a.kw == 3 && a.sh == 1 && a.dh == 1 && a.dw == 1 && a.C >= 4;
+    const bool direct = winograd || channel_lanes || (direct_ok && g.K <= kPositionLanesMaxTaps);
     const bool pooled = direct && pool2x2;
     if (direct && (g.inner == 1 || pooled || a.pkh == 0)) {
-      packed = {&g, packed_weights(a.O * (g.K + 1)), true, channel_lanes, pooled, 1};
+      packed = {&g, nullptr, true, channel_lanes, pooled, 1, winograd};
       if (g.inner > 1 && macs >= 64.0 * 64 * 64) packed.parts = (threads + a.N - 1) / a.N;
-      conv_direct_pack_weights_avx512(a, channel_lanes, packed.weights);
+      if (winograd) {
+        packed.weights = packed_weights(conv_winograd_weight_floats(a));
+        conv_winograd_pack_weights_avx512(a, packed.weights);
+      } else {
+        packed.weights = packed_weights(a.O * (g.K + 1));
+        conv_direct_pack_weights_avx512(a, channel_lanes, packed.weights);
+      }
     } else if (g.inner == 1) {
       packed.weights = packed_weights(conv_weight_panel_floats_avx512(a));
       conv_pack_weights_avx512(a, packed.weights);

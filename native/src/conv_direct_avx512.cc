@@ -184,15 +184,7 @@ struct Image {
 
 Image prepare(const ConvArgs& a, long n) {
   const long Wp = a.W + 2 * a.pw, Hp = a.H + 2 * a.ph;
-  const float* img = (const float*)a.x + n * a.C * a.H * a.W;
-  if (a.ph || a.pw) {
-    thread_local std::vector<float> padded;
-    padded.assign((size_t)a.C * Hp * Wp, 0.0f);
-    for (long c = 0; c < a.C; c++)
-      for (long iy = 0; iy < a.H; iy++)
-        std::memcpy(&padded[(c * Hp + iy + a.ph) * Wp + a.pw], img + (c * a.H + iy) * a.W, a.W * sizeof(float));
-    img = padded.data();
-  }
+  const float* img = conv_padded_image(a, n);
   thread_local std::vector<long> taps;
   taps.resize(a.C * a.kh * a.kw);
   for (long c = 0, k = 0; c < a.C; c++)

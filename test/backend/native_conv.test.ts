@@ -124,7 +124,10 @@ test("native conv2d forward with the max-pooling epilogue matches conv, relu, th
               assert.deepEqual(got.shape, want!.shape, msg);
               assert.equal(got.dtype, dtype);
               assertClose(got, want!, { ...(dtype === "float32" ? { atol: 2e-4, rtol: 1e-4 } : { atol: 1e-11, rtol: 1e-11 }), msg });
-              assertClose(gotValues!, got, { atol: 0, rtol: 0, msg: `${msg}: values with indices` });
+              // with indices the full output is pooled afterwards; without, a 3x3 layer with 4+
+              // input channels pooled 2x2 runs Winograd on AVX-512: equal to float32 rounding
+              const winograd = isa === "avx512" && dtype === "float32" && xs[1]! >= 4 && k[0] === 3 && k[1] === 3 && pk[0] === 2 && pk[1] === 2 && ps[0] === 2 && ps[1] === 2;
+              assertClose(gotValues!, got, { atol: winograd ? 1e-4 : 0, rtol: winograd ? 1e-5 : 0, msg: `${msg}: values with indices` });
               assert.equal(gotIndices!.dtype, "int32");
               // float32 sums in another order can pick another of two near-equal maxima: compare where they agree in value
               const gi = gotIndices!.data(), wi = wantIndices!.data(), fv = full.data(), per = oh * ow, pooled = gi.length / (xs[0]! * O);
@@ -192,6 +195,53 @@ test("native conv2d forward on AVX-512 as a direct convolution matches the compo
             assertClose(pooled, want!, { atol: 5e-4, rtol: 1e-4, msg: `${msg} pooled` });
             const pv = pooled.data(), wv = want!.data();
             for (let e = 0; e < wv.length; e++) assert.equal(Number.isNaN(pv[e]!), Number.isNaN(wv[e]!), `${msg} pooled: NaN at ${e}`);
+            assert.ok(wv.some((v) => Number.isNaN(v)), `${msg}: the NaN reaches the pooled output`);
+          }
+        }
+      }
+    });
+  } finally {
+    setNumThreads(before);
+  }
+});
+
+// On AVX-512 a float32 3x3, stride-1, undilated forward with 4+ input channels and a 2x2
+// stride-2 pool (no indices) runs Winograd F(2x2, 3x3) (native/src/conv_winograd_avx512.cc),
+// each output tile one pooling window. Geometries: tile rows wider than 16 tiles, odd
+// sizes, padding, channel blocks of 1..12, batch 1 (pooled rows split over the threads),
+// and NaN, which must reach exactly the windows whose inputs hold it.
+const WINOGRAD_GEOMS: [number[], number, Pair][] = [
+  [[3, 32, 13, 13], 64, [0, 0]], // the small CNN's second layer
+  [[2, 4, 9, 40], 13, [1, 1]], // 19 tiles per row: two vectors of tiles
+  [[2, 7, 12, 11], 25, [1, 0]],
+  [[1, 5, 16, 18], 1, [0, 2]], // batch 1, one channel
+  [[1, 16, 20, 20], 40, [1, 1]], // batch 1: rows split over the threads
+];
+
+test("native conv2d forward on AVX-512 with a 2x2 pool as Winograd F(2x2, 3x3) matches the composition", { skip: skip || (!isas.includes("avx512") && "no AVX-512") }, () => {
+  const before = getNumThreads();
+  try {
+    withIsa("avx512", () => {
+      for (const threads of [1, 2]) {
+        setNumThreads(threads);
+        let seed = 1300;
+        for (const [xs, O, p] of WINOGRAD_GEOMS) {
+          const x = randomTensor(xs, { seed: seed++, dtype: "float32" }), w = randomTensor([O, xs[1]!, 3, 3], { seed: seed++, dtype: "float32" });
+          const b = randomTensor([O], { seed: seed++, dtype: "float32" });
+          x.storage.data[xs[2]! * xs[3]! + 5 * xs[3]! + 6] = NaN; // image 0, channel 1
+          for (const [bias, activation] of [[true, "relu"], [false, undefined]] as const) {
+            const ins = bias ? [x, w, b] : [x, w];
+            const attrs = { pass: "forward" as const, kernel: [3, 3] as Pair, stride: [1, 1] as Pair, padding: p, dilation: [1, 1] as Pair, ...(activation ? { activation } : {}) };
+            const full = conv2dReference(ins, attrs, "cpu")[0]!;
+            const pool = { kernel: [2, 2] as Pair, stride: [2, 2] as Pair };
+            const [want] = maxPoolReference([full], { ...pool, padding: [0, 0], dilation: [1, 1], outputSize: [outputSize(full.shape[2]!, 2, 2, 0, 1), outputSize(full.shape[3]!, 2, 2, 0, 1)] }, "cpu");
+            const got = conv2d(ins, { ...attrs, pool }, "cpu")[0]!;
+            const msg = `${threads}t [${xs}] O=${O} p=${p} bias=${bias} ${activation ?? "linear"}`;
+            assert.deepEqual(got.shape, want!.shape, msg);
+            assert.equal(got.dtype, "float32");
+            assertClose(got, want!, { atol: 5e-4, rtol: 1e-4, msg });
+            const gv = got.data(), wv = want!.data();
+            for (let e = 0; e < wv.length; e++) assert.equal(Number.isNaN(gv[e]!), Number.isNaN(wv[e]!), `${msg}: NaN at ${e}`);
             assert.ok(wv.some((v) => Number.isNaN(v)), `${msg}: the NaN reaches the pooled output`);
           }
         }

@@ -33,12 +33,10 @@ inline __m512 max_nan(__m512 a, __m512 b) {
 
 __mmask16 first_lanes(long n) { return n <= 0 ? 0 : (__mmask16)(n >= 16 ? 0xFFFF : (1u << n) - 1); }
 
-// V[ξ][c][t] for the tiles of tile rows [ty0, ty1), t counted from ty0's first tile: element
-// ξ at V + ξ * xi_stride, channel c `stride` floats further. 16 tiles of a tile row per
-// vector, the x-transform of each input row done once and kept for the two tile rows that
-// share it.
-void input_transform(const ConvArgs& a, const float* img, long Wp, long Hp, long ty0, long ty1, float* V, long stride,
-                     long xi_stride) {
+// V[ξ][c][t] for the tiles t (= pooled outputs, row by row): element ξ at V + ξ * xi_stride,
+// channel c `stride` floats further. 16 tiles of a tile row per vector, the x-transform of
+// each input row done once and kept for the two tile rows that share it.
+void input_transform(const ConvArgs& a, const float* img, long Wp, long Hp, float* V, long stride, long xi_stride) {
   const long TX = a.pow, C = a.C;
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
@@ -60,12 +58,12 @@ void input_transform(const ConvArgs& a, const float* img, long Wp, long Hp, long
         x[3] = _mm512_sub_ps(d1, d3);
       };
       __m512 x0[4], x1[4], x2[4], x3[4];  // the window's 4 input rows
-      row(2 * ty0, x0);
-      row(2 * ty0 + 1, x1);
-      for (long ty = ty0; ty < ty1; ty++) {
+      row(0, x0);
+      row(1, x1);
+      for (long ty = 0; ty < a.poh; ty++) {
         row(2 * ty + 2, x2);
         row(2 * ty + 3, x3);
-        float* out = V + c * stride + (ty - ty0) * TX + g;
+        float* out = V + c * stride + ty * TX + g;
         for (int k = 0; k < 4; k++) {  // along y: element ξ = 4 * i + k
           _mm512_mask_storeu_ps(out + (0 * 4 + k) * xi_stride, lanes, _mm512_sub_ps(x0[k], x2[k]));
           _mm512_mask_storeu_ps(out + (1 * 4 + k) * xi_stride, lanes, _mm512_add_ps(x1[k], x2[k]));
@@ -161,71 +159,81 @@ void channel_block(long O, long i, long* first, long* count) {
 size_t conv_winograd_weight_floats(const ConvArgs& a) { return (size_t)16 * a.O * a.C + a.O; }
 
 // Block by block (channel_block), U[ξ][c][ob] at 16 * C * first; then the bias (zeros when
-// there is none). U = G g Gᵀ with G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
+// there is none). U = G g Gᵀ with G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1], for 16
+// output channels at a time, so that packing stays small next to a batch-1 forward.
 void conv_winograd_pack_weights_avx512(const ConvArgs& a, float* out) {
   const float* w = (const float*)a.w;
   const long C = a.C, nblocks = (a.O + kMaxBlock - 1) / kMaxBlock;
+  const __m512 half = _mm512_set1_ps(0.5f);
+  // (a + b + c) / 2 and (a - b + c) / 2
+  auto plus = [&](__m512 a, __m512 b, __m512 c) { return _mm512_mul_ps(_mm512_add_ps(_mm512_add_ps(a, b), c), half); };
+  auto minus = [&](__m512 a, __m512 b, __m512 c) { return _mm512_mul_ps(_mm512_add_ps(_mm512_sub_ps(a, b), c), half); };
   for (long bi = 0; bi < nblocks; bi++) {
     long first, count;
     channel_block(a.O, bi, &first, &count);
     float* U = out + 16 * C * first;
-    for (long o = 0; o < count; o++)
-      for (long c = 0; c < C; c++) {
-        const float* g = w + ((first + o) * C + c) * 9;
-        double t[4][3];  // G g
-        for (int j = 0; j < 3; j++) {
-          t[0][j] = g[j];
-          t[1][j] = 0.5 * (g[j] + g[3 + j] + g[6 + j]);
-          t[2][j] = 0.5 * (g[j] - g[3 + j] + g[6 + j]);
-          t[3][j] = g[6 + j];
-        }
-        for (int i = 0; i < 4; i++) {  // (G g) Gᵀ
-          const double u[4] = {t[i][0], 0.5 * (t[i][0] + t[i][1] + t[i][2]), 0.5 * (t[i][0] - t[i][1] + t[i][2]), t[i][2]};
-          for (int k = 0; k < 4; k++) U[((4 * i + k) * C + c) * count + o] = (float)u[k];
-        }
+    const __mmask16 lanes = first_lanes(count);  // count <= kMaxBlock < 16
+    for (long c = 0; c < C; c++) {
+      alignas(64) float kernel[9][16];  // element r of each channel's 3x3 kernel (vgatherdps is slow)
+      for (long o = 0; o < count; o++)
+        for (int r = 0; r < 9; r++) kernel[r][o] = w[((first + o) * C + c) * 9 + r];
+      __m512 g[9];
+      for (int r = 0; r < 9; r++) g[r] = _mm512_maskz_load_ps(lanes, kernel[r]);
+      __m512 t[4][3];  // G g
+      for (int j = 0; j < 3; j++) {
+        t[0][j] = g[j];
+        t[1][j] = plus(g[j], g[3 + j], g[6 + j]);
+        t[2][j] = minus(g[j], g[3 + j], g[6 + j]);
+        t[3][j] = g[6 + j];
       }
+      for (int i = 0; i < 4; i++) {  // (G g) Gᵀ
+        const __m512 u[4] = {t[i][0], plus(t[i][0], t[i][1], t[i][2]), minus(t[i][0], t[i][1], t[i][2]), t[i][2]};
+        for (int k = 0; k < 4; k++) _mm512_mask_storeu_ps(U + ((4 * i + k) * C + c) * count, lanes, u[k]);
+      }
+    }
   }
   for (long o = 0; o < a.O; o++) out[16 * a.O * C + o] = a.bias ? ((const float*)a.bias)[o] : 0.0f;
 }
 
 void conv_winograd_image_avx512(const ConvArgs& a, const float* packed, long n, float* y, long part, long parts) {
   static constexpr auto kernels = blocks(std::make_integer_sequence<int, kMaxBlock>());
-  const long TY = a.poh, TX = a.pow, C = a.C;
-  const long ty0 = TY * part / parts, ty1 = TY * (part + 1) / parts;
-  if (ty0 >= ty1) return;
+  // Parts split the channel blocks, not the tiles: the GEMMs run 32 tiles at a time, so
+  // splitting a 5x5-tile image's rows would double their work.
+  const long C = a.C;
+  const long nblocks = (a.O + kMaxBlock - 1) / kMaxBlock, b0 = nblocks * part / parts, b1 = nblocks * (part + 1) / parts;
+  if (b0 >= b1) return;
   const long Wp = a.W + 2 * a.pw, Hp = a.H + 2 * a.ph;
   const float* img = conv_padded_image(a, n);
   // ξ planes one cache line more than C rows apart: C * stride floats is often a multiple
   // of 4 KiB, and 16 streams that far apart thrash L1's sets
-  const long T = (ty1 - ty0) * TX, stride = (T + 31) / 32 * 32, xi_stride = C * stride + 16;
+  const long T = a.poh * a.pow, stride = (T + 31) / 32 * 32, xi_stride = C * stride + 16;
   // Lanes past the last tile are read by the GEMMs (their results are not stored) and never
   // written: zeros, so that nothing there is a NaN or a denormal; zeroed again only when
   // the layout changes.
   thread_local std::vector<float> V;
-  thread_local long layout[3] = {-1, -1, -1};
-  if (layout[0] != T || layout[1] != stride || layout[2] != C) {
+  thread_local long layout[2] = {-1, -1};
+  if (layout[0] != T || layout[1] != C) {
     V.assign((size_t)16 * xi_stride, 0.0f);
-    layout[0] = T, layout[1] = stride, layout[2] = C;
+    layout[0] = T, layout[1] = C;
   }
-  input_transform(a, img, Wp, Hp, ty0, ty1, V.data(), stride, xi_stride);
+  input_transform(a, img, Wp, Hp, V.data(), stride, xi_stride);
 
-  const long nblocks = (a.O + kMaxBlock - 1) / kMaxBlock;
   Block b{};
   b.C = C;
   b.stride = stride;
   b.xi_stride = xi_stride;
   b.relu = a.act == Act::relu;
-  b.plane = TY * TX;
+  b.plane = T;
   for (long t0 = 0; t0 < T; t0 += 32) {
     b.V = V.data() + t0;
     b.lanes[0] = first_lanes(T - t0);
     b.lanes[1] = first_lanes(T - t0 - 16);
-    for (long bi = 0; bi < nblocks; bi++) {
+    for (long bi = b0; bi < b1; bi++) {
       long first, count;
       channel_block(a.O, bi, &first, &count);
       b.U = packed + 16 * C * first;
       b.bias = packed + 16 * a.O * C + first;
-      b.out = y + first * b.plane + ty0 * TX + t0;
+      b.out = y + first * T + t0;
       kernels[count - 1](b);
     }
   }

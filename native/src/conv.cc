@@ -224,6 +224,17 @@ struct PackedForward {
   }
 };
 
+// The Winograd weight transform in one part per thread (about 10 us for 32 -> 64 channels,
+// a fifth of a batch-1 forward of that layer).
+struct WinogradPack {
+  const ConvArgs* a;
+  float* out;
+  static void task(void* ctx, long t) {
+    const WinogradPack& p = *(const WinogradPack*)ctx;
+    conv_winograd_pack_weights_avx512(*p.a, p.out, t, p.a->threads < 1 ? 1 : p.a->threads);
+  }
+};
+
 float* packed_weights(size_t floats) {
   float* p = (float*)std::aligned_alloc(64, (sizeof(float) * floats + 63) / 64 * 64);
   if (!p) std::abort();
@@ -281,7 +292,9 @@ void conv2d(const ConvArgs& a) {
       if (g.inner > 1 && macs >= 64.0 * 64 * 64) packed.parts = (threads + a.N - 1) / a.N;
       if (winograd) {
         packed.weights = packed_weights(conv_winograd_weight_floats(a));
-        conv_winograd_pack_weights_avx512(a, packed.weights);
+        WinogradPack pack{&a, packed.weights};
+        if (threads > 1) parallel_for(threads, &WinogradPack::task, &pack);
+        else WinogradPack::task(&pack, 0);
       } else {
         packed.weights = packed_weights(a.O * (g.K + 1));
         conv_direct_pack_weights_avx512(a, channel_lanes, packed.weights);

@@ -158,17 +158,18 @@ void channel_block(long O, long i, long* first, long* count) {
 
 size_t conv_winograd_weight_floats(const ConvArgs& a) { return (size_t)16 * a.O * a.C + a.O; }
 
-// Block by block (channel_block), U[ξ][c][ob] at 16 * C * first; then the bias (zeros when
-// there is none). U = G g Gᵀ with G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1], for 16
+// Block by block (channel_block; part `part` of `parts` of the blocks), U[ξ][c][ob] at
+// 16 * C * first; then (part 0) the bias (zeros when there is none). U = G g Gᵀ with G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1], for 16
 // output channels at a time, so that packing stays small next to a batch-1 forward.
-void conv_winograd_pack_weights_avx512(const ConvArgs& a, float* out) {
+void conv_winograd_pack_weights_avx512(const ConvArgs& a, float* out, long part, long parts) {
   const float* w = (const float*)a.w;
   const long C = a.C, nblocks = (a.O + kMaxBlock - 1) / kMaxBlock;
+  const long b0 = nblocks * part / parts, b1 = nblocks * (part + 1) / parts;
   const __m512 half = _mm512_set1_ps(0.5f);
   // (a + b + c) / 2 and (a - b + c) / 2
   auto plus = [&](__m512 a, __m512 b, __m512 c) { return _mm512_mul_ps(_mm512_add_ps(_mm512_add_ps(a, b), c), half); };
   auto minus = [&](__m512 a, __m512 b, __m512 c) { return _mm512_mul_ps(_mm512_add_ps(_mm512_sub_ps(a, b), c), half); };
-  for (long bi = 0; bi < nblocks; bi++) {
+  for (long bi = b0; bi < b1; bi++) {
     long first, count;
     channel_block(a.O, bi, &first, &count);
     float* U = out + 16 * C * first;
@@ -192,7 +193,8 @@ void conv_winograd_pack_weights_avx512(const ConvArgs& a, float* out) {
       }
     }
   }
-  for (long o = 0; o < a.O; o++) out[16 * a.O * C + o] = a.bias ? ((const float*)a.bias)[o] : 0.0f;
+  if (part == 0)
+    for (long o = 0; o < a.O; o++) out[16 * a.O * C + o] = a.bias ? ((const float*)a.bias)[o] : 0.0f;
 }
 
 void conv_winograd_image_avx512(const ConvArgs& a, const float* packed, long n, float* y, long part, long parts) {

@@ -1,8 +1,9 @@
 // The convolution driver (conv.h). It only schedules: the math is the active ISA's
 // im2col/col2im and max pooling (ewise.h) and GEMM (isa.h), or on AVX-512 the float32
-// forward's implicit GEMM (conv_gemm.inc), called per image with one thread each while
-// images are spread over the pool; a batch smaller than the thread count instead gives
-// each image's GEMM all the threads.
+// forward's direct, Winograd or implicit-GEMM kernels, called per image with one thread
+// each while images are spread over the pool; a batch smaller than the thread count
+// instead gives each image's GEMM all the threads (the direct and Winograd kernels split
+// the image's rows or channels into tasks).
 #include "conv.h"
 
 #include <cstdlib>
@@ -204,8 +205,9 @@ constexpr long kPositionLanesMaxTaps = 32;
 struct PackedForward {
   const Geometry* g;
   float* weights;
-  bool direct, channel_lanes, pooled;  // pooled: the kernel writes the pooled output
-  long parts;                          // direct: tasks per image, each a band of rows
+  bool direct, channel_lanes, pooled;  // direct: direct or Winograd (else the gathered GEMM);
+                                       // pooled: the kernel writes the pooled output
+  long parts;                          // direct: tasks per image (bands of rows or channels)
   bool winograd;                       // pooled 3x3: Winograd F(2x2, 3x3)
   static void task(void* ctx, long t) {
     const PackedForward& f = *(const PackedForward*)ctx;

@@ -1,8 +1,8 @@
 // Convolution over contiguous NCHW tensors, one image per task: each image's columns are
 // built in thread-local scratch (im2col) and multiplied at once (GEMM), so the column
 // matrix of the whole batch never exists and what one GEMM reads is still in cache. (On
-// AVX-512 the float32 forward skips the column matrix: conv_gemm.inc gathers the GEMM's
-// packed panels straight from the image.)
+// AVX-512 the float32 forward skips the column matrix: a direct or Winograd convolution
+// reads the image itself, or conv_gemm.inc gathers the GEMM's packed panels from it.)
 //   forward: y[n] = act(W · cols(x[n]) + bias)                  W as [O, C·kh·kw]
 //   input:   dx[n] = col2im(Wᵀ · dy[n])
 //   weight:  dW = Σn dy[n] · cols(x[n])ᵀ,  db = Σn,l dy[n]      (per-thread partial sums)

@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "avx512_util.h"
 #include "conv.h"
 
 namespace fluxion {
@@ -30,13 +31,6 @@ namespace {
 
 constexpr int kBlock = 12;  // positions layout: channels per tile (2 x 12 accumulators)
 constexpr int kSpan = 24;   // channels layout: positions x channel vectors per tile (accumulators)
-
-// max that lets a NaN through from either side, as torch's relu and max_pool2d do (vmaxps
-// returns its second operand when one is NaN): there a + b, which is NaN exactly then.
-inline __m512 max_nan(__m512 a, __m512 b) {
-  const __mmask16 ordered = _mm512_cmp_ps_mask(a, b, _CMP_ORD_Q);
-  return _mm512_mask_max_ps(_mm512_add_ps(a, b), ordered, a, b);
-}
 
 struct PositionTile {
   const float* w;      // packed weights of this channel block: [K][ob]
@@ -171,8 +165,6 @@ template <int CV, bool Pool, int... I>
 constexpr std::array<void (*)(const ChannelTile&), sizeof...(I)> channel_tiles(std::integer_sequence<int, I...>) {
   return {&channel_tile<I + 1, CV, Pool>...};
 }
-
-__mmask16 first_lanes(long n) { return (__mmask16)(n >= 16 ? 0xFFFF : (1u << n) - 1); }
 
 // Image n with a zero border (in thread-local scratch) when the convolution pads, so that
 // every tap is a plain load; and each tap's input offset. Hp x Wp is the padded plane.

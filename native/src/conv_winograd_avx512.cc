@@ -18,20 +18,13 @@
 #include <utility>
 #include <vector>
 
+#include "avx512_util.h"
 #include "conv.h"
 
 namespace fluxion {
 namespace {
 
 constexpr int kMaxBlock = 12;  // output channels per GEMM tile: 12 x 32 tiles, 24 accumulators
-
-// max that lets a NaN through from either side, as torch's relu and max_pool2d do.
-inline __m512 max_nan(__m512 a, __m512 b) {
-  const __mmask16 ordered = _mm512_cmp_ps_mask(a, b, _CMP_ORD_Q);
-  return _mm512_mask_max_ps(_mm512_add_ps(a, b), ordered, a, b);
-}
-
-__mmask16 first_lanes(long n) { return n <= 0 ? 0 : (__mmask16)(n >= 16 ? 0xFFFF : (1u << n) - 1); }
 
 // V[ξ][c][t] for the tiles t (= pooled outputs, row by row): element ξ at V + ξ * xi_stride,
 // channel c `stride` floats further. 16 tiles of a tile row per vector, the x-transform of

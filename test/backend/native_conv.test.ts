@@ -208,14 +208,15 @@ test("native conv2d forward on AVX-512 as a direct convolution matches the compo
 // On AVX-512 a float32 3x3, stride-1, undilated forward with 4+ input channels and a 2x2
 // stride-2 pool (no indices) runs Winograd F(2x2, 3x3) (native/src/conv_winograd_avx512.cc),
 // each output tile one pooling window. Geometries: tile rows wider than 16 tiles, odd
-// sizes, padding, channel blocks of 1..12, batch 1 (pooled rows split over the threads),
-// and NaN, which must reach exactly the windows whose inputs hold it.
+// sizes, padding, channel blocks of 1..12, batch 1 (channel blocks split over the threads),
+// bands of tile rows, and NaN, which must reach exactly the windows whose inputs hold it.
 const WINOGRAD_GEOMS: [number[], number, Pair][] = [
   [[3, 32, 13, 13], 64, [0, 0]], // the small CNN's second layer
   [[2, 4, 9, 40], 13, [1, 1]], // 19 tiles per row: two vectors of tiles
   [[2, 7, 12, 11], 25, [1, 0]],
   [[1, 5, 16, 18], 1, [0, 2]], // batch 1, one channel
-  [[1, 16, 20, 20], 40, [1, 1]], // batch 1: rows split over the threads
+  [[1, 16, 20, 20], 40, [1, 1]], // batch 1: channel blocks split over the threads
+  [[2, 64, 21, 20], 16, [1, 1]], // 64 channels: bands of 6 tile rows (the scratch kept to L2)
 ];
 
 test("native conv2d forward on AVX-512 with a 2x2 pool as Winograd F(2x2, 3x3) matches the composition", { skip: skip || (!isas.includes("avx512") && "no AVX-512") }, () => {

@@ -280,15 +280,16 @@ void conv2d(const ConvArgs& a) {
   long tasks = a.N;
   if (a.pass == ConvPass::forward && a.dtype == DType::f32 && !g.pointwise && active_isa() == Isa::avx512) {
     const bool direct_ok = a.sw == 1 && (a.act == Act::none || a.act == Act::relu);
-    const bool pool2x2 = a.pkh == 2 && a.pkw == 2 && a.psh == 2 && a.psw == 2 && !a.pool_indices;
+    const bool window2x2 = a.pkh == 2 && a.pkw == 2 && a.psh == 2 && a.psw == 2;
+    const bool pool2x2 = window2x2 && !a.pool_indices;  // what the direct kernels pool
     // channel lanes store each output through a transposing buffer: with few taps that
     // only pays when pooling has cut the outputs by 4 (1 -> 32 channels: 15% faster)
     const bool channel_lanes = direct_ok && a.O % 16 == 0 && (g.K > kPositionLanesMaxTaps || pool2x2);
-    // Winograd F(2x2, 3x3) when every output tile is a pooling window, and there are enough
-    // input channels (4+) to amortise the input transform
-    const bool winograd = direct_ok && pool2x2 && a.kh == 3 && a.kw == 3 && a.sh == 1 && a.dh == 1 && a.dw == 1 && a.C >= 4;
+    // Winograd F(2x2, 3x3) when every output tile is a pooling window (with or without the
+    // positions), and there are enough input channels (4+) to amortise the input transform
+    const bool winograd = direct_ok && window2x2 && a.kh == 3 && a.kw == 3 && a.sh == 1 && a.dh == 1 && a.dw == 1 && a.C >= 4;
     const bool direct = winograd || channel_lanes || (direct_ok && g.K <= kPositionLanesMaxTaps);
-    const bool pooled = direct && pool2x2;
+    const bool pooled = winograd || (direct && pool2x2);
     if (direct && (g.inner == 1 || pooled || a.pkh == 0)) {
       packed = {&g, nullptr, true, channel_lanes, pooled, 1, winograd};
       if (g.inner > 1 && macs >= 64.0 * 64 * 64) packed.parts = (threads + a.N - 1) / a.N;

@@ -124,10 +124,7 @@ test("native conv2d forward with the max-pooling epilogue matches conv, relu, th
               assert.deepEqual(got.shape, want!.shape, msg);
               assert.equal(got.dtype, dtype);
               assertClose(got, want!, { ...(dtype === "float32" ? { atol: 2e-4, rtol: 1e-4 } : { atol: 1e-11, rtol: 1e-11 }), msg });
-              // with indices the full output is pooled afterwards; without, a 3x3 layer with 4+
-              // input channels pooled 2x2 runs Winograd on AVX-512: equal to float32 rounding
-              const winograd = isa === "avx512" && dtype === "float32" && xs[1]! >= 4 && k[0] === 3 && k[1] === 3 && pk[0] === 2 && pk[1] === 2 && ps[0] === 2 && ps[1] === 2;
-              assertClose(gotValues!, got, { atol: winograd ? 1e-4 : 0, rtol: winograd ? 1e-5 : 0, msg: `${msg}: values with indices` });
+              assertClose(gotValues!, got, { atol: 0, rtol: 0, msg: `${msg}: values with indices` });
               assert.equal(gotIndices!.dtype, "int32");
               // float32 sums in another order can pick another of two near-equal maxima: compare where they agree in value
               const gi = gotIndices!.data(), wi = wantIndices!.data(), fv = full.data(), per = oh * ow, pooled = gi.length / (xs[0]! * O);
@@ -206,8 +203,8 @@ test("native conv2d forward on AVX-512 as a direct convolution matches the compo
 });
 
 // On AVX-512 a float32 3x3, stride-1, undilated forward with 4+ input channels and a 2x2
-// stride-2 pool (no indices) runs Winograd F(2x2, 3x3) (native/src/conv_winograd_avx512.cc),
-// each output tile one pooling window. Geometries: tile rows wider than 16 tiles, odd
+// stride-2 pool runs Winograd F(2x2, 3x3) (native/src/conv_winograd_avx512.cc), each output
+// tile one pooling window, with the maxima's positions when asked (training). Geometries: tile rows wider than 16 tiles, odd
 // sizes, padding, channel blocks of 1..12, batch 1 (channel blocks split over the threads),
 // bands of tile rows, and NaN, which must reach exactly the windows whose inputs hold it.
 const WINOGRAD_GEOMS: [number[], number, Pair][] = [
@@ -235,7 +232,7 @@ test("native conv2d forward on AVX-512 with a 2x2 pool as Winograd F(2x2, 3x3) m
             const attrs = { pass: "forward" as const, kernel: [3, 3] as Pair, stride: [1, 1] as Pair, padding: p, dilation: [1, 1] as Pair, ...(activation ? { activation } : {}) };
             const full = conv2dReference(ins, attrs, "cpu")[0]!;
             const pool = { kernel: [2, 2] as Pair, stride: [2, 2] as Pair };
-            const [want] = maxPoolReference([full], { ...pool, padding: [0, 0], dilation: [1, 1], outputSize: [outputSize(full.shape[2]!, 2, 2, 0, 1), outputSize(full.shape[3]!, 2, 2, 0, 1)] }, "cpu");
+            const [want, wantIndices] = maxPoolReference([full], { ...pool, padding: [0, 0], dilation: [1, 1], outputSize: [outputSize(full.shape[2]!, 2, 2, 0, 1), outputSize(full.shape[3]!, 2, 2, 0, 1)] }, "cpu");
             const got = conv2d(ins, { ...attrs, pool }, "cpu")[0]!;
             const msg = `${threads}t [${xs}] O=${O} p=${p} bias=${bias} ${activation ?? "linear"}`;
             assert.deepEqual(got.shape, want!.shape, msg);
@@ -244,6 +241,20 @@ test("native conv2d forward on AVX-512 with a 2x2 pool as Winograd F(2x2, 3x3) m
             const gv = got.data(), wv = want!.data();
             for (let e = 0; e < wv.length; e++) assert.equal(Number.isNaN(gv[e]!), Number.isNaN(wv[e]!), `${msg}: NaN at ${e}`);
             assert.ok(wv.some((v) => Number.isNaN(v)), `${msg}: the NaN reaches the pooled output`);
+            // training asks for the positions too: the same values, and the positions of the
+            // reference's maxima (or of a near-equal value: the sums are rounded differently)
+            const [values, indices] = conv2d(ins, { ...attrs, pool: { ...pool, indices: true } }, "cpu");
+            assertClose(values!, got, { atol: 0, rtol: 0, msg: `${msg}: values with indices` });
+            assert.equal(indices!.dtype, "int32");
+            const gi = indices!.data(), wi = wantIndices!.data(), fv = full.data(), per = full.shape[2]! * full.shape[3]!;
+            const pooledPer = wv.length / (xs[0]! * O);
+            let same = 0;
+            for (let e = 0; e < gi.length; e++) {
+              const plane = Math.floor(e / pooledPer) * per;
+              if (gi[e] === wi[e]) same++;
+              else assert.ok(Math.abs(fv[plane + gi[e]!]! - fv[plane + wi[e]!]!) < 1e-4 || Number.isNaN(fv[plane + wi[e]!]!), `${msg}: index ${e}: ${gi[e]} vs ${wi[e]}`);
+            }
+            assert.ok(same > 0.98 * gi.length, `${msg}: indices agree (${same} of ${gi.length})`);
           }
         }
       }

@@ -200,28 +200,50 @@ void weight_pass(const Geometry& g, long tasks) {
 // (conv_direct_avx512.cc; it also max-pools 2x2 windows in registers) with lanes over
 // channels for O a multiple of 16 or over positions for layers with few taps; else the
 // implicit GEMM over gathered panels (conv_gemm.inc).
+enum class Packed { none, gathered, position_lanes, channel_lanes, winograd };
 constexpr long kPositionLanesMaxTaps = 32;
+
+struct PackedChoice {
+  Packed kernel;
+  bool pooled;  // the kernel writes the pooled output itself (else pool_image afterwards)
+};
+
+PackedChoice choose_packed(const ConvArgs& a, const Geometry& g) {
+  if (a.pass != ConvPass::forward || a.dtype != DType::f32 || g.pointwise || active_isa() != Isa::avx512)
+    return {Packed::none, false};
+  const bool direct_ok = a.sw == 1 && (a.act == Act::none || a.act == Act::relu);
+  const bool window2x2 = a.pkh == 2 && a.pkw == 2 && a.psh == 2 && a.psw == 2;
+  const bool pool2x2 = window2x2 && !a.pool_indices;  // what the direct kernels pool
+  // Winograd when every output tile is a pooling window (with or without the positions),
+  // and there are enough input channels (4+) to amortise the input transform
+  if (direct_ok && window2x2 && a.kh == 3 && a.kw == 3 && a.sh == 1 && a.dh == 1 && a.dw == 1 && a.C >= 4)
+    return {Packed::winograd, true};
+  // channel lanes store each output through a transposing buffer: with few taps that only
+  // pays when pooling has cut the outputs by 4 (1 -> 32 channels: 15% faster)
+  if (direct_ok && a.O % 16 == 0 && (g.K > kPositionLanesMaxTaps || pool2x2)) return {Packed::channel_lanes, pool2x2};
+  if (direct_ok && g.K <= kPositionLanesMaxTaps) return {Packed::position_lanes, pool2x2};
+  return {Packed::gathered, false};
+}
 
 struct PackedForward {
   const Geometry* g;
+  PackedChoice use;
   float* weights;
-  bool direct, channel_lanes, pooled;  // direct: direct or Winograd (else the gathered GEMM);
-                                       // pooled: the kernel writes the pooled output
-  long parts;                          // direct: tasks per image (bands of rows or channels)
-  bool winograd;                       // pooled 3x3: Winograd F(2x2, 3x3)
+  long parts;  // tasks per image (direct and Winograd: bands of rows or channels)
   static void task(void* ctx, long t) {
     const PackedForward& f = *(const PackedForward*)ctx;
     const ConvArgs& a = *f.g->a;
     const long n = t / f.parts, part = t % f.parts;
-    if (f.pooled) {
+    const bool channel_lanes = f.use.kernel == Packed::channel_lanes;
+    if (f.use.pooled) {
       float* y = (float*)a.y + n * a.O * a.poh * a.pow;
-      if (f.winograd) conv_winograd_image_avx512(a, f.weights, n, y, part, f.parts);
-      else conv_direct_image_avx512(a, f.channel_lanes, f.weights, n, y, true, part, f.parts);
+      if (f.use.kernel == Packed::winograd) conv_winograd_image_avx512(a, f.weights, n, y, part, f.parts);
+      else conv_direct_image_avx512(a, channel_lanes, f.weights, n, y, true, part, f.parts);
       return;
     }
     float* out = (float*)forward_dest(*f.g, n);
-    if (f.direct) conv_direct_image_avx512(a, f.channel_lanes, f.weights, n, out, false, part, f.parts);
-    else conv_forward_image_avx512(a, f.weights, n, out);
+    if (f.use.kernel == Packed::gathered) conv_forward_image_avx512(a, f.weights, n, out);
+    else conv_direct_image_avx512(a, channel_lanes, f.weights, n, out, false, part, f.parts);
     pool_image(*f.g, n, out);  // only with one part per image
   }
 };
@@ -273,44 +295,33 @@ void conv2d(const ConvArgs& a) {
   }
   TaskFn fn = a.pass == ConvPass::forward ? &forward_image : &input_image;
   void* ctx = (void*)&g;
-  // The packed forwards: the direct ones split an image's rows over the threads when there
-  // are fewer images than threads (unless its output is pooled afterwards, which needs the
-  // whole image); the gathered one runs one image per thread.
-  PackedForward packed{&g, nullptr, false, false, false, 1, false};
+  // The packed forwards. The direct and Winograd ones split an image into parts over the
+  // threads when there are fewer images than threads, unless its output is pooled
+  // afterwards (which needs the whole image: then the GEMM path, threads inside it); the
+  // gathered one runs one image per thread.
+  PackedForward packed{&g, choose_packed(a, g), nullptr, 1};
+  const Packed kernel = packed.use.kernel;
+  const bool direct = kernel != Packed::none && kernel != Packed::gathered;
+  if (direct && (g.inner == 1 || packed.use.pooled || a.pkh == 0)) {
+    if (g.inner > 1 && macs >= 64.0 * 64 * 64) packed.parts = (threads + a.N - 1) / a.N;
+    if (kernel == Packed::winograd) {
+      packed.weights = packed_weights(conv_winograd_weight_floats(a));
+      WinogradPack pack{&a, packed.weights};
+      if (threads > 1) parallel_for(threads, &WinogradPack::task, &pack);
+      else WinogradPack::task(&pack, 0);
+    } else {
+      packed.weights = packed_weights(a.O * (g.K + 1));
+      conv_direct_pack_weights_avx512(a, kernel == Packed::channel_lanes, packed.weights);
+    }
+  } else if (kernel == Packed::gathered && g.inner == 1) {
+    packed.weights = packed_weights(conv_weight_panel_floats_avx512(a));
+    conv_pack_weights_avx512(a, packed.weights);
+  }
   long tasks = a.N;
-  if (a.pass == ConvPass::forward && a.dtype == DType::f32 && !g.pointwise && active_isa() == Isa::avx512) {
-    const bool direct_ok = a.sw == 1 && (a.act == Act::none || a.act == Act::relu);
-    const bool window2x2 = a.pkh == 2 && a.pkw == 2 && a.psh == 2 && a.psw == 2;
-    const bool pool2x2 = window2x2 && !a.pool_indices;  // what the direct kernels pool
-    // channel lanes store each output through a transposing buffer: with few taps that
-    // only pays when pooling has cut the outputs by 4 (1 -> 32 channels: 15% faster)
-    const bool channel_lanes = direct_ok && a.O % 16 == 0 && (g.K > kPositionLanesMaxTaps || pool2x2);
-    // Winograd F(2x2, 3x3) when every output tile is a pooling window (with or without the
-    // positions), and there are enough input channels (4+) to amortise the input transform
-    const bool winograd = direct_ok && window2x2 && a.kh == 3 && a.kw == 3 && a.sh == 1 && a.dh == 1 && a.dw == 1 && a.C >= 4;
-    const bool direct = winograd || channel_lanes || (direct_ok && g.K <= kPositionLanesMaxTaps);
-    const bool pooled = winograd || (direct && pool2x2);
-    if (direct && (g.inner == 1 || pooled || a.pkh == 0)) {
-      packed = {&g, nullptr, true, channel_lanes, pooled, 1, winograd};
-      if (g.inner > 1 && macs >= 64.0 * 64 * 64) packed.parts = (threads + a.N - 1) / a.N;
-      if (winograd) {
-        packed.weights = packed_weights(conv_winograd_weight_floats(a));
-        WinogradPack pack{&a, packed.weights};
-        if (threads > 1) parallel_for(threads, &WinogradPack::task, &pack);
-        else WinogradPack::task(&pack, 0);
-      } else {
-        packed.weights = packed_weights(a.O * (g.K + 1));
-        conv_direct_pack_weights_avx512(a, channel_lanes, packed.weights);
-      }
-    } else if (g.inner == 1) {
-      packed.weights = packed_weights(conv_weight_panel_floats_avx512(a));
-      conv_pack_weights_avx512(a, packed.weights);
-    }
-    if (packed.weights) {
-      fn = &PackedForward::task;
-      ctx = &packed;
-      tasks = a.N * packed.parts;
-    }
+  if (packed.weights) {
+    fn = &PackedForward::task;
+    ctx = &packed;
+    tasks = a.N * packed.parts;
   }
   if (spread || tasks > a.N) {
     parallel_for(tasks, fn, ctx);

@@ -54,6 +54,11 @@ void conv_direct_pack_weights_avx512(const ConvArgs& a, bool channel_lanes, floa
 void conv_direct_image_avx512(const ConvArgs& a, bool channel_lanes, const float* packed, long n, float* y, bool pool,
                               long part, long parts);
 
+// The weight pass of one image as a direct convolution (conv_direct_avx512.cc), AVX-512
+// float32, x stride 1, for few taps (C·kh·kw; a first layer's K of 9 leaves the GEMM's
+// tiles mostly empty): dWᵀ [K, O] and db [O] set (first) or added to.
+void conv_direct_weight_image_avx512(const ConvArgs& a, long n, float* dwt, float* db, bool first);
+
 // Winograd F(2x2, 3x3) (conv_winograd_avx512.cc), AVX-512 float32, for a 3x3 stride-1
 // undilated forward with relu or no activation whose output is max-pooled 2x2 (with or
 // without pool_indices): the weights transformed once (this many floats; in `parts` parts that can run

@@ -15,6 +15,7 @@
 // Compiled with the AVX-512 flags; conv.cc decides when this applies.
 // GCC 12 takes the intrinsics' own `__m512 __Y = __Y;` placeholders for uninitialized reads
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 
 #include <algorithm>
@@ -258,6 +259,72 @@ void channel_image(const ConvArgs& a, const float* packed, const Image& im, floa
   }
 }
 
+// Weight pass, lanes over output positions: WB taps x OB channels of dWᵀ (and the OB
+// channels' bias gradient with the first taps), each a vector of per-lane partial sums over
+// the image's positions, reduced at the end: per vector of positions, OB loads of dy and WB
+// of the input feed OB x WB FMAs.
+struct WeightTile {
+  const float* x;       // the (padded) image
+  long Wp;
+  const long* taps;     // input offset of each of this tile's taps
+  const float* dy;      // the tile's first channel of dy[n]
+  long oh, ow, sh;
+  float* dwt;           // dWᵀ [K][O] at the tile's first tap and channel
+  long O;
+  float* db;            // at the tile's first channel, or null (taps past the first group)
+  bool first;           // the first image of the partial sums: store, else add
+};
+
+template <int OB, int WB>
+void weight_tile(const WeightTile& t) {
+  __m512 acc[OB][WB], bias[OB];
+#pragma GCC unroll 4
+  for (int o = 0; o < OB; o++) {
+    bias[o] = _mm512_setzero_ps();
+#pragma GCC unroll 12
+    for (int k = 0; k < WB; k++) acc[o][k] = _mm512_setzero_ps();
+  }
+  const long L = t.oh * t.ow;
+  for (long r = 0; r < t.oh; r++) {
+    const float* in = t.x + r * t.sh * t.Wp;
+    const float* dy = t.dy + r * t.ow;
+    for (long x = 0; x < t.ow; x += 16) {
+      const __mmask16 lanes = first_lanes(t.ow - x);
+      __m512 d[OB];
+#pragma GCC unroll 4
+      for (int o = 0; o < OB; o++) {
+        d[o] = _mm512_maskz_loadu_ps(lanes, dy + o * L + x);
+        bias[o] = _mm512_add_ps(bias[o], d[o]);
+      }
+#pragma GCC unroll 12
+      for (int k = 0; k < WB; k++) {
+        const __m512 v = _mm512_maskz_loadu_ps(lanes, in + t.taps[k] + x);
+#pragma GCC unroll 4
+        for (int o = 0; o < OB; o++) acc[o][k] = _mm512_fmadd_ps(d[o], v, acc[o][k]);
+      }
+    }
+  }
+#pragma GCC unroll 4
+  for (int o = 0; o < OB; o++) {
+#pragma GCC unroll 12
+    for (int k = 0; k < WB; k++) {
+      const float s = _mm512_reduce_add_ps(acc[o][k]);
+      float& dst = t.dwt[k * t.O + o];
+      dst = t.first ? s : dst + s;
+    }
+    if (t.db) t.db[o] = t.first ? _mm512_reduce_add_ps(bias[o]) : t.db[o] + _mm512_reduce_add_ps(bias[o]);
+  }
+}
+
+// 2 x 12 accumulators: all of a 3x3 single-channel layer's taps in one pass over dy, which
+// streams from memory (a pass per group of taps re-read it)
+constexpr int kWeightChannels = 2, kWeightTaps = 12;
+
+template <int OB, int... I>
+constexpr std::array<void (*)(const WeightTile&), sizeof...(I)> weight_tiles(std::integer_sequence<int, I...>) {
+  return {&weight_tile<OB, I + 1>...};
+}
+
 }  // namespace
 
 // Positions layout: block b of kBlock channels (the last one narrower) as [K][ob], at
@@ -284,6 +351,32 @@ void conv_direct_image_avx512(const ConvArgs& a, bool channel_lanes, const float
   const Image im = prepare(a, n);
   if (channel_lanes) channel_image(a, packed, im, y, pool, r0, r1);
   else position_image(a, packed, im, y, pool, r0, r1);
+}
+
+void conv_direct_weight_image_avx512(const ConvArgs& a, long n, float* dwt, float* db, bool first) {
+  static constexpr std::array<std::array<void (*)(const WeightTile&), kWeightTaps>, kWeightChannels> tiles = {
+      weight_tiles<1>(std::make_integer_sequence<int, kWeightTaps>()),
+      weight_tiles<2>(std::make_integer_sequence<int, kWeightTaps>())};
+  const Image im = prepare(a, n);
+  const long K = a.C * a.kh * a.kw;
+  WeightTile t{};
+  t.x = im.x;
+  t.Wp = im.Wp;
+  t.oh = a.oh, t.ow = a.ow, t.sh = a.sh;
+  t.O = a.O;
+  t.first = first;
+  const long groups = (K + kWeightTaps - 1) / kWeightTaps;  // of near-equal numbers of taps
+  for (long o0 = 0; o0 < a.O; o0 += kWeightChannels) {
+    const long ob = std::min<long>(kWeightChannels, a.O - o0);
+    for (long gi = 0; gi < groups; gi++) {
+      const long k0 = K * gi / groups, kb = K * (gi + 1) / groups - k0;
+      t.taps = im.taps + k0;
+      t.dy = (const float*)a.dy + (n * a.O + o0) * a.oh * a.ow;
+      t.dwt = dwt + k0 * a.O + o0;
+      t.db = k0 == 0 ? db + o0 : nullptr;
+      tiles[ob - 1][kb - 1](t);
+    }
+  }
 }
 
 }  // namespace fluxion

@@ -148,6 +148,7 @@ test("native conv2d forward with the max-pooling epilogue matches conv, relu, th
 // <= 32, else lanes over output channels when O is a multiple of 16 (two channel vectors per
 // tile when it is a multiple of 32); a 2x2 stride-2 pool without indices is done in
 // registers; with fewer images than threads, an image's rows are split over the threads.
+// The weight pass of a layer with few taps is direct too (per-lane partial sums over dy).
 // Geometries: ragged row ends, rows wider than one tile, odd heights, padding, dilation, a y
 // stride, several channel blocks, batch 1, and NaN.
 const DIRECT_GEOMS: [number[], number, Pair, Pair, Pair, Pair][] = [
@@ -194,6 +195,13 @@ test("native conv2d forward on AVX-512 as a direct convolution matches the compo
             for (let e = 0; e < wv.length; e++) assert.equal(Number.isNaN(pv[e]!), Number.isNaN(wv[e]!), `${msg} pooled: NaN at ${e}`);
             assert.ok(wv.some((v) => Number.isNaN(v)), `${msg}: the NaN reaches the pooled output`);
           }
+          // the weight pass, direct for few taps (C·kh·kw <= 32): per-lane partial sums
+          const xf = randomTensor(xs, { seed: seed++, dtype: "float32" });
+          const win = { kernel: k, stride: s, padding: p, dilation: d };
+          const [oh, ow] = [outputSize(xs[2]!, k[0], s[0], p[0], d[0]), outputSize(xs[3]!, k[1], s[1], p[1], d[1])];
+          const dy = randomTensor([xs[0]!, O, oh, ow], { seed: seed++, dtype: "float32" });
+          const got = conv2d([xf, dy], { pass: "weight", ...win }, "cpu"), want = conv2dReference([xf, dy], { pass: "weight", ...win }, "cpu");
+          got.forEach((t, i) => assertClose(t, want[i]!, { atol: 2e-3, rtol: 1e-4, msg: `${threads}t [${xs}] O=${O} weight pass, output ${i}` }));
         }
       }
     });

@@ -232,9 +232,19 @@ Napi::Value Scatter(const Napi::CallbackInfo& info) {
   if (!bind_operand(info, 1, s.type, 0, 1, &out_n, &unit, &out) || !bind_operand(info, 2, EType::i32, (long)p[6], 1, &in_n, &unit, &index) ||
       !bind_operand(info, 3, s.type, (long)p[7], 1, &in_n, &unit, &src))
     return Throw(env, "scatter: an operand is not a typed array of its type or is too short");
+  // every index checked before anything is written: a block at a time without branches
+  // (so the compiler vectorizes it), then the first bad one found in a bad block
   const int32_t* idx = (const int32_t*)index;
-  for (long k = 0; k < in_n; k++)
-    if (idx[k] < 0 || idx[k] >= s.size) return Napi::Number::New(env, (double)k);
+  // as unsigned, negative indices are >= 2^31: at or past any size an int32 can index
+  const uint32_t size = s.size > 0x7FFFFFFFL ? 0x80000000u : (uint32_t)s.size;
+  for (long k0 = 0; k0 < in_n; k0 += 4096) {
+    const long k1 = k0 + 4096 < in_n ? k0 + 4096 : in_n;
+    bool bad = false;
+    for (long k = k0; k < k1; k++) bad |= (uint32_t)idx[k] >= size;
+    if (bad)
+      for (long k = k0; k < k1; k++)
+        if ((uint32_t)idx[k] >= size) return Napi::Number::New(env, (double)k);
+  }
   s.out = out;
   s.index = idx;
   s.src = src;

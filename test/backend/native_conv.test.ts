@@ -345,6 +345,15 @@ test("dense scatter and scatter-add (native) match the TypeScript loop; a bad in
   const bad = randomTensor([2, 1], { lo: 3, hi: 3.5 }).floor().to("int32");
   assert.throws(() => scatter([x, bad, src], { axis: 1, reduce: "add" }, "cpu"), (e: Error) =>
     e instanceof FluxionError && /scatter: index 3 is out of bounds for dimension 1 with size 3 \(input shape \[2, 3\]\)/.test(e.message));
+  // the native check runs in blocks of 4096 indices: a bad one (negative, or past the size)
+  // deep in a later block is still found
+  for (const badValue of [-1, 9]) {
+    const big = randomTensor([3, 9], { dtype: "float32" }), bigSrc = randomTensor([3, 3000], { dtype: "float32" });
+    const bigIdx = randomTensor([3, 3000], { seed: 17, lo: 0, hi: 9 }).floor().to("int32");
+    bigIdx.storage.data[2 * 3000 + 2500] = badValue;
+    assert.throws(() => scatter([big, bigIdx, bigSrc], { axis: 1, reduce: "add" }, "cpu"), (e: Error) =>
+      e instanceof FluxionError && new RegExp(`scatter: index ${badValue} is out of bounds for dimension 1 with size 9`).test(e.message));
+  }
 });
 
 /** An int32 index of `shape` whose entries along `axis` are distinct positions (counting down from size - 1). */

@@ -11,7 +11,8 @@
 //   panels partly empty, and pooling drops a row and a column that need not be computed at
 //   all), and nothing is gathered.
 // With a 2x2 stride-2 max pool asked (and no indices), a tile covers a pooling window's two
-// rows: it is pooled in registers and only the pooled output is stored.
+// rows: it is pooled in registers and only the pooled output is stored. The weight pass of
+// a few-tap layer is here too (lanes over positions, per-lane partial sums over dy).
 // Compiled with the AVX-512 flags; conv.cc decides when this applies.
 // GCC 12 takes the intrinsics' own `__m512 __Y = __Y;` placeholders for uninitialized reads
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -329,9 +330,8 @@ constexpr std::array<void (*)(const WeightTile&), sizeof...(I)> weight_tiles(std
 
 // Positions layout: block b of kBlock channels (the last one narrower) as [K][ob], at
 // b * kBlock * K. Channels layout: block b of 32 channels (16 if O is an odd multiple of
-// 16) as [K][32], at b * 32 * K. Then
-// the bias (zeros when there is none), added after the sum as the GEMM does, so every path
-// gives the same bits.
+// 16) as [K][32], at b * 32 * K. Then the bias (zeros when there is none), added after the
+// sum as the GEMM does, so that every path gives the same bits.
 void conv_direct_pack_weights_avx512(const ConvArgs& a, bool channel_lanes, float* out) {
   const long K = a.C * a.kh * a.kw, block = channel_lanes ? (a.O % 32 == 0 ? 32 : 16) : kBlock;
   const float* w = (const float*)a.w;

@@ -258,9 +258,10 @@ struct PackedForward {
 struct WinogradPack {
   const ConvArgs* a;
   float* out;
+  long parts;
   static void task(void* ctx, long t) {
     const WinogradPack& p = *(const WinogradPack*)ctx;
-    conv_winograd_pack_weights_avx512(*p.a, p.out, t, p.a->threads < 1 ? 1 : p.a->threads);
+    conv_winograd_pack_weights_avx512(*p.a, p.out, t, p.parts);
   }
 };
 
@@ -313,7 +314,7 @@ void conv2d(const ConvArgs& a) {
     if (g.inner > 1 && macs >= 64.0 * 64 * 64) packed.parts = (threads + a.N - 1) / a.N;
     if (kernel == Packed::winograd) {
       packed.weights = packed_weights(conv_winograd_weight_floats(a));
-      WinogradPack pack{&a, packed.weights};
+      WinogradPack pack{&a, packed.weights, threads};
       if (threads > 1) parallel_for(threads, &WinogradPack::task, &pack);
       else WinogradPack::task(&pack, 0);
     } else {

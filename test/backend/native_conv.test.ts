@@ -143,6 +143,21 @@ test("native conv2d forward with the max-pooling epilogue matches conv, relu, th
   }
 });
 
+/** Runs `fn` on the AVX-512 kernels at 1 and then 2 threads, then restores the thread count. */
+function onAvx512AtThreads(fn: (threads: number) => void): void {
+  const before = getNumThreads();
+  try {
+    withIsa("avx512", () => {
+      for (const threads of [1, 2]) {
+        setNumThreads(threads);
+        fn(threads);
+      }
+    });
+  } finally {
+    setNumThreads(before);
+  }
+}
+
 // On AVX-512, float32 forwards with x stride 1 and one thread per image run a direct
 // convolution (native/src/conv_direct_avx512.cc): lanes over output positions when C·kh·kw
 // <= 32, else lanes over output channels when O is a multiple of 16 (two channel vectors per
@@ -164,57 +179,50 @@ const DIRECT_GEOMS: [number[], number, Pair, Pair, Pair, Pair][] = [
 ];
 
 test("native conv2d forward on AVX-512 as a direct convolution matches the composition, with and without 2x2 pooling", { skip: skip || (!isas.includes("avx512") && "no AVX-512") }, () => {
-  const before = getNumThreads();
-  try {
-    withIsa("avx512", () => {
-      for (const threads of [1, 2]) {
-        setNumThreads(threads);
-        let seed = 900;
-        for (const [xs, O, k, s, p, d] of DIRECT_GEOMS) {
-          const x = randomTensor(xs, { seed: seed++, dtype: "float32" }), w = randomTensor([O, xs[1]!, ...k], { seed: seed++, dtype: "float32" });
-          const b = randomTensor([O], { seed: seed++, dtype: "float32" });
-          x.storage.data[xs[2]! * xs[3]! + 3 * xs[3]! + 4] = NaN; // image 0, channel 1 (or image 1): a NaN wins its window
-          for (const [bias, activation] of [[true, "relu"], [false, undefined]] as const) {
-            const ins = bias ? [x, w, b] : [x, w];
-            const attrs = { pass: "forward" as const, kernel: k, stride: s, padding: p, dilation: d, ...(activation ? { activation } : {}) };
-            const full = conv2dReference(ins, attrs, "cpu")[0]!;
-            const msg = `${threads}t [${xs}] O=${O} k=${k} s=${s} p=${p} d=${d} bias=${bias} ${activation ?? "linear"}`;
-            const got = conv2d(ins, attrs, "cpu")[0]!;
-            assert.deepEqual(got.shape, full.shape, msg);
-            assertClose(got, full, { atol: 5e-4, rtol: 1e-4, msg });
-            const gv = got.data(), fv = full.data();
-            for (let e = 0; e < fv.length; e++) assert.equal(Number.isNaN(gv[e]!), Number.isNaN(fv[e]!), `${msg}: NaN at ${e}`);
-            if (activation) assert.ok(gv.every((v) => !Object.is(v, -0)), `${msg}: relu gives +0`);
-            const oh = full.shape[2]!, ow = full.shape[3]!;
-            const pool = { kernel: [2, 2] as Pair, stride: [2, 2] as Pair };
-            const pooled = conv2d(ins, { ...attrs, pool }, "cpu")[0]!;
-            const [want] = maxPoolReference([full], { ...pool, padding: [0, 0], dilation: [1, 1], outputSize: [outputSize(oh, 2, 2, 0, 1), outputSize(ow, 2, 2, 0, 1)] }, "cpu");
-            assert.deepEqual(pooled.shape, want!.shape, `${msg} pooled`);
-            assertClose(pooled, want!, { atol: 5e-4, rtol: 1e-4, msg: `${msg} pooled` });
-            const pv = pooled.data(), wv = want!.data();
-            for (let e = 0; e < wv.length; e++) assert.equal(Number.isNaN(pv[e]!), Number.isNaN(wv[e]!), `${msg} pooled: NaN at ${e}`);
-            assert.ok(wv.some((v) => Number.isNaN(v)), `${msg}: the NaN reaches the pooled output`);
-          }
-          // the weight pass, direct for few taps (C·kh·kw <= 32): per-lane partial sums
-          const xf = randomTensor(xs, { seed: seed++, dtype: "float32" });
-          const win = { kernel: k, stride: s, padding: p, dilation: d };
-          const [oh, ow] = [outputSize(xs[2]!, k[0], s[0], p[0], d[0]), outputSize(xs[3]!, k[1], s[1], p[1], d[1])];
-          const dy = randomTensor([xs[0]!, O, oh, ow], { seed: seed++, dtype: "float32" });
-          const got = conv2d([xf, dy], { pass: "weight", ...win }, "cpu"), want = conv2dReference([xf, dy], { pass: "weight", ...win }, "cpu");
-          got.forEach((t, i) => assertClose(t, want[i]!, { atol: 2e-3, rtol: 1e-4, msg: `${threads}t [${xs}] O=${O} weight pass, output ${i}` }));
-        }
+  onAvx512AtThreads((threads) => {
+    let seed = 900;
+    for (const [xs, O, k, s, p, d] of DIRECT_GEOMS) {
+      const x = randomTensor(xs, { seed: seed++, dtype: "float32" }), w = randomTensor([O, xs[1]!, ...k], { seed: seed++, dtype: "float32" });
+      const b = randomTensor([O], { seed: seed++, dtype: "float32" });
+      x.storage.data[xs[2]! * xs[3]! + 3 * xs[3]! + 4] = NaN; // image 0, channel 1 (or image 1): a NaN wins its window
+      for (const [bias, activation] of [[true, "relu"], [false, undefined]] as const) {
+        const ins = bias ? [x, w, b] : [x, w];
+        const attrs = { pass: "forward" as const, kernel: k, stride: s, padding: p, dilation: d, ...(activation ? { activation } : {}) };
+        const full = conv2dReference(ins, attrs, "cpu")[0]!;
+        const msg = `${threads}t [${xs}] O=${O} k=${k} s=${s} p=${p} d=${d} bias=${bias} ${activation ?? "linear"}`;
+        const got = conv2d(ins, attrs, "cpu")[0]!;
+        assert.deepEqual(got.shape, full.shape, msg);
+        assertClose(got, full, { atol: 5e-4, rtol: 1e-4, msg });
+        const gv = got.data(), fv = full.data();
+        for (let e = 0; e < fv.length; e++) assert.equal(Number.isNaN(gv[e]!), Number.isNaN(fv[e]!), `${msg}: NaN at ${e}`);
+        if (activation) assert.ok(gv.every((v) => !Object.is(v, -0)), `${msg}: relu gives +0`);
+        const oh = full.shape[2]!, ow = full.shape[3]!;
+        const pool = { kernel: [2, 2] as Pair, stride: [2, 2] as Pair };
+        const pooled = conv2d(ins, { ...attrs, pool }, "cpu")[0]!;
+        const [want] = maxPoolReference([full], { ...pool, padding: [0, 0], dilation: [1, 1], outputSize: [outputSize(oh, 2, 2, 0, 1), outputSize(ow, 2, 2, 0, 1)] }, "cpu");
+        assert.deepEqual(pooled.shape, want!.shape, `${msg} pooled`);
+        assertClose(pooled, want!, { atol: 5e-4, rtol: 1e-4, msg: `${msg} pooled` });
+        const pv = pooled.data(), wv = want!.data();
+        for (let e = 0; e < wv.length; e++) assert.equal(Number.isNaN(pv[e]!), Number.isNaN(wv[e]!), `${msg} pooled: NaN at ${e}`);
+        assert.ok(wv.some((v) => Number.isNaN(v)), `${msg}: the NaN reaches the pooled output`);
       }
-    });
-  } finally {
-    setNumThreads(before);
-  }
+      // the weight pass, direct for few taps (C·kh·kw <= 32): per-lane partial sums
+      const xf = randomTensor(xs, { seed: seed++, dtype: "float32" });
+      const win = { kernel: k, stride: s, padding: p, dilation: d };
+      const [oh, ow] = [outputSize(xs[2]!, k[0], s[0], p[0], d[0]), outputSize(xs[3]!, k[1], s[1], p[1], d[1])];
+      const dy = randomTensor([xs[0]!, O, oh, ow], { seed: seed++, dtype: "float32" });
+      const got = conv2d([xf, dy], { pass: "weight", ...win }, "cpu"), want = conv2dReference([xf, dy], { pass: "weight", ...win }, "cpu");
+      got.forEach((t, i) => assertClose(t, want[i]!, { atol: 2e-3, rtol: 1e-4, msg: `${threads}t [${xs}] O=${O} weight pass, output ${i}` }));
+    }
+  });
 });
 
 // On AVX-512 a float32 3x3, stride-1, undilated forward with 4+ input channels and a 2x2
 // stride-2 pool runs Winograd F(2x2, 3x3) (native/src/conv_winograd_avx512.cc), each output
-// tile one pooling window, with the maxima's positions when asked (training). Geometries: tile rows wider than 16 tiles, odd
-// sizes, padding, channel blocks of 1..12, batch 1 (channel blocks split over the threads),
-// bands of tile rows, and NaN, which must reach exactly the windows whose inputs hold it.
+// tile one pooling window, with the maxima's positions when asked (training). Geometries:
+// tile rows wider than 16 tiles, odd sizes, padding, channel blocks of 1..12, batch 1
+// (channel blocks split over the threads), bands of tile rows, and NaN, which must reach
+// exactly the windows whose inputs hold it.
 const WINOGRAD_GEOMS: [number[], number, Pair][] = [
   [[3, 32, 13, 13], 64, [0, 0]], // the small CNN's second layer
   [[2, 4, 9, 40], 13, [1, 1]], // 19 tiles per row: two vectors of tiles
@@ -225,51 +233,43 @@ const WINOGRAD_GEOMS: [number[], number, Pair][] = [
 ];
 
 test("native conv2d forward on AVX-512 with a 2x2 pool as Winograd F(2x2, 3x3) matches the composition", { skip: skip || (!isas.includes("avx512") && "no AVX-512") }, () => {
-  const before = getNumThreads();
-  try {
-    withIsa("avx512", () => {
-      for (const threads of [1, 2]) {
-        setNumThreads(threads);
-        let seed = 1300;
-        for (const [xs, O, p] of WINOGRAD_GEOMS) {
-          const x = randomTensor(xs, { seed: seed++, dtype: "float32" }), w = randomTensor([O, xs[1]!, 3, 3], { seed: seed++, dtype: "float32" });
-          const b = randomTensor([O], { seed: seed++, dtype: "float32" });
-          x.storage.data[xs[2]! * xs[3]! + 5 * xs[3]! + 6] = NaN; // image 0, channel 1
-          for (const [bias, activation] of [[true, "relu"], [false, undefined]] as const) {
-            const ins = bias ? [x, w, b] : [x, w];
-            const attrs = { pass: "forward" as const, kernel: [3, 3] as Pair, stride: [1, 1] as Pair, padding: p, dilation: [1, 1] as Pair, ...(activation ? { activation } : {}) };
-            const full = conv2dReference(ins, attrs, "cpu")[0]!;
-            const pool = { kernel: [2, 2] as Pair, stride: [2, 2] as Pair };
-            const [want, wantIndices] = maxPoolReference([full], { ...pool, padding: [0, 0], dilation: [1, 1], outputSize: [outputSize(full.shape[2]!, 2, 2, 0, 1), outputSize(full.shape[3]!, 2, 2, 0, 1)] }, "cpu");
-            const got = conv2d(ins, { ...attrs, pool }, "cpu")[0]!;
-            const msg = `${threads}t [${xs}] O=${O} p=${p} bias=${bias} ${activation ?? "linear"}`;
-            assert.deepEqual(got.shape, want!.shape, msg);
-            assert.equal(got.dtype, "float32");
-            assertClose(got, want!, { atol: 5e-4, rtol: 1e-4, msg });
-            const gv = got.data(), wv = want!.data();
-            for (let e = 0; e < wv.length; e++) assert.equal(Number.isNaN(gv[e]!), Number.isNaN(wv[e]!), `${msg}: NaN at ${e}`);
-            assert.ok(wv.some((v) => Number.isNaN(v)), `${msg}: the NaN reaches the pooled output`);
-            // training asks for the positions too: the same values, and the positions of the
-            // reference's maxima (or of a near-equal value: the sums are rounded differently)
-            const [values, indices] = conv2d(ins, { ...attrs, pool: { ...pool, indices: true } }, "cpu");
-            assertClose(values!, got, { atol: 0, rtol: 0, msg: `${msg}: values with indices` });
-            assert.equal(indices!.dtype, "int32");
-            const gi = indices!.data(), wi = wantIndices!.data(), fv = full.data(), per = full.shape[2]! * full.shape[3]!;
-            const pooledPer = wv.length / (xs[0]! * O);
-            let same = 0;
-            for (let e = 0; e < gi.length; e++) {
-              const plane = Math.floor(e / pooledPer) * per;
-              if (gi[e] === wi[e]) same++;
-              else assert.ok(Math.abs(fv[plane + gi[e]!]! - fv[plane + wi[e]!]!) < 1e-4 || Number.isNaN(fv[plane + wi[e]!]!), `${msg}: index ${e}: ${gi[e]} vs ${wi[e]}`);
-            }
-            assert.ok(same > 0.98 * gi.length, `${msg}: indices agree (${same} of ${gi.length})`);
-          }
+  onAvx512AtThreads((threads) => {
+    let seed = 1300;
+    for (const [xs, O, p] of WINOGRAD_GEOMS) {
+      const x = randomTensor(xs, { seed: seed++, dtype: "float32" }), w = randomTensor([O, xs[1]!, 3, 3], { seed: seed++, dtype: "float32" });
+      const b = randomTensor([O], { seed: seed++, dtype: "float32" });
+      x.storage.data[xs[2]! * xs[3]! + 5 * xs[3]! + 6] = NaN; // image 0, channel 1
+      for (const [bias, activation] of [[true, "relu"], [false, undefined]] as const) {
+        const ins = bias ? [x, w, b] : [x, w];
+        const attrs = { pass: "forward" as const, kernel: [3, 3] as Pair, stride: [1, 1] as Pair, padding: p, dilation: [1, 1] as Pair, ...(activation ? { activation } : {}) };
+        const full = conv2dReference(ins, attrs, "cpu")[0]!;
+        const pool = { kernel: [2, 2] as Pair, stride: [2, 2] as Pair };
+        const [want, wantIndices] = maxPoolReference([full], { ...pool, padding: [0, 0], dilation: [1, 1], outputSize: [outputSize(full.shape[2]!, 2, 2, 0, 1), outputSize(full.shape[3]!, 2, 2, 0, 1)] }, "cpu");
+        const got = conv2d(ins, { ...attrs, pool }, "cpu")[0]!;
+        const msg = `${threads}t [${xs}] O=${O} p=${p} bias=${bias} ${activation ?? "linear"}`;
+        assert.deepEqual(got.shape, want!.shape, msg);
+        assert.equal(got.dtype, "float32");
+        assertClose(got, want!, { atol: 5e-4, rtol: 1e-4, msg });
+        const gv = got.data(), wv = want!.data();
+        for (let e = 0; e < wv.length; e++) assert.equal(Number.isNaN(gv[e]!), Number.isNaN(wv[e]!), `${msg}: NaN at ${e}`);
+        assert.ok(wv.some((v) => Number.isNaN(v)), `${msg}: the NaN reaches the pooled output`);
+        // training asks for the positions too: the same values, and the positions of the
+        // reference's maxima (or of a near-equal value: the sums are rounded differently)
+        const [values, indices] = conv2d(ins, { ...attrs, pool: { ...pool, indices: true } }, "cpu");
+        assertClose(values!, got, { atol: 0, rtol: 0, msg: `${msg}: values with indices` });
+        assert.equal(indices!.dtype, "int32");
+        const gi = indices!.data(), wi = wantIndices!.data(), fv = full.data(), per = full.shape[2]! * full.shape[3]!;
+        const pooledPer = wv.length / (xs[0]! * O);
+        let same = 0;
+        for (let e = 0; e < gi.length; e++) {
+          const plane = Math.floor(e / pooledPer) * per;
+          if (gi[e] === wi[e]) same++;
+          else assert.ok(Math.abs(fv[plane + gi[e]!]! - fv[plane + wi[e]!]!) < 1e-4 || Number.isNaN(fv[plane + wi[e]!]!), `${msg}: index ${e}: ${gi[e]} vs ${wi[e]}`);
         }
+        assert.ok(same > 0.98 * gi.length, `${msg}: indices agree (${same} of ${gi.length})`);
       }
-    });
-  } finally {
-    setNumThreads(before);
-  }
+    }
+  });
 });
 
 test("native conv2d gives the same result at 1 and 2 threads and with strided inputs", { skip }, () => {

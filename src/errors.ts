@@ -20,6 +20,8 @@ export class IndexError extends FluxionError {}
 export class AutogradError extends FluxionError {}
 /** A device that does not exist, or tensors on different devices. */
 export class DeviceError extends FluxionError {}
+/** A call whose arguments do not fit the function's signature (PyTorch raises TypeError). */
+export class ArgumentError extends FluxionError {}
 
 /** Formats a shape the way error messages print it: [2, 3]. */
 export function fmtShape(shape: readonly number[]): string {

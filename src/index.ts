@@ -21,7 +21,7 @@ import "./autograd/backward.js";
 
 export { Tensor, type GradHook } from "./tensor/tensor.js";
 export { type DType, DTYPES, promoteTypes } from "./tensor/dtype.js";
-export * from "./tensor/creation.js";
+export { scalarTensor, type CreateOptions, type RandomOptions, type TensorData, type NestedArray } from "./tensor/creation.js";
 export { Generator, manualSeed, defaultGenerator } from "./tensor/random.js";
 export { printOptions } from "./tensor/print.js";
 export * from "./errors.js";
@@ -31,13 +31,11 @@ export { backends_ as backends, registerBackend, type Backend } from "./backend/
 export { setNumThreads, getNumThreads, nativeStatus, setNativeIsa, type NativeStatus } from "./backend/cpu/native.js";
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled, withGradEnabled } from "./autograd/grad_mode.js";
 export * as autograd from "./autograd/index.js";
-export { where, clamp } from "./ops/elementwise.js";
-export { matmul, mm, bmm, mv, dot, outer } from "./ops/linalg.js";
-export { softmax, logSoftmax, cumsum, cumprod, logsumexp } from "./ops/reduction.js";
 export type { TensorLike } from "./ops/helpers.js";
-export { cat, stack, hstack, vstack, split, chunk, tensorSplit, pad, flip, roll, repeat, tile, tril, triu, type PadMode, type PadOptions } from "./ops/shape_ops.js";
-export { sort, argsort, msort, topk, kthvalue, median, nanmedian, unique, type SortResult, type SortOptions, type TopkOptions, type UniqueOptions, type UniqueResult } from "./ops/sorting.js";
-export { slice, Slice, type IndexSpec, oneHot, gather, scatter, scatterAdd, indexSelect, indexAdd, take, nonzero, maskedFill, maskedSelect } from "./ops/indexing.js";
+export { type PadMode, type PadOptions } from "./ops/shape_ops.js";
+export { type SortResult, type SortOptions, type TopkOptions, type UniqueOptions, type UniqueResult } from "./ops/sorting.js";
+export { slice, Slice, type IndexSpec } from "./ops/indexing.js";
+export * from "./functional.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 export * as data from "./data/index.js";

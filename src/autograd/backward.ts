@@ -5,6 +5,8 @@ import { shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { runBackward } from "./engine.js";
 import { retainOutput } from "./node.js";
+import { defineOp } from "../api/registry.js";
+import type { Method } from "../api/types.js";
 
 export interface BackwardOptions {
   /** Keep the graph's saved tensors so backward can run through it again. */
@@ -65,13 +67,25 @@ export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | reado
   });
 }
 
+const BACKWARD = "backward(Tensor self, Tensor? gradient=null, bool? retainGraph=null, bool createGraph=false, Tensor[]? inputs=null) -> None";
+
 declare module "../tensor/tensor.js" {
   interface Tensor {
     /** Backpropagates from this tensor into the leaves' .grad. */
-    backward(gradient?: Tensor | null, opts?: BackwardOptions): void;
+    backward: Method<typeof BACKWARD>;
   }
 }
-Tensor.prototype.backward = function (gradient, opts) { backward(this, gradient, opts); };
+defineOp(BACKWARD, (t: Tensor, gradient: Tensor | null, retainGraph: boolean | null, createGraph: boolean, inputs: Tensor[] | null) =>
+  backward(t, gradient, { retainGraph: retainGraph ?? undefined, createGraph, inputs: inputs ?? undefined }), { variants: "method", group: "autograd" });
+
+/** torch.autograd.grad, with PyTorch's positional order. */
+export const gradFn = defineOp(
+  "grad(Tensor|Tensor[] outputs, Tensor|Tensor[] inputs, Any? gradOutputs=null, bool? retainGraph=null, bool createGraph=false, bool onlyInputs=true, bool allowUnused=false) -> Tensor[]",
+  (outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], gradOutputs: readonly (Tensor | null)[] | Tensor | null, retainGraph: boolean | null, createGraph: boolean, _onlyInputs: boolean, allowUnused: boolean) =>
+    grad(outputs, inputs, { gradOutputs: gradOutputs ?? undefined, retainGraph: retainGraph ?? undefined, createGraph, allowUnused }),
+  { group: "autograd" },
+) as unknown as (outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], ...rest: unknown[]) => (Tensor | null)[];
+
 const originalRetain = Tensor.prototype.retainGrad;
 Tensor.prototype.retainGrad = function () {
   originalRetain.call(this);

@@ -1,5 +1,5 @@
 /** The `autograd` namespace: grad, Function, gradcheck, grad-mode helpers. */
-export { grad, backward, type BackwardOptions, type GradOptions } from "./backward.js";
+export { gradFn as grad, backward, type BackwardOptions, type GradOptions } from "./backward.js";
 export { Function, FunctionCtx } from "./function.js";
 export { gradcheck, gradgradcheck, GradcheckError, type GradcheckOptions } from "./gradcheck.js";
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled, withGradEnabled } from "./grad_mode.js";

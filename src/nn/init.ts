@@ -48,10 +48,10 @@ function fan(t: Tensor, mode: FanMode): number {
 }
 
 export function uniform_(t: Tensor, a = 0, b = 1, opts?: GenOpt): Tensor {
-  return noGrad(() => t.uniform_(a, b, opts));
+  return noGrad(() => t.uniform_(a, b, { generator: opts?.generator }));
 }
 export function normal_(t: Tensor, mean = 0, std = 1, opts?: GenOpt): Tensor {
-  return noGrad(() => t.normal_(mean, std, opts));
+  return noGrad(() => t.normal_(mean, std, { generator: opts?.generator }));
 }
 export function constant_(t: Tensor, value: number): Tensor {
   return noGrad(() => t.fill_(value));

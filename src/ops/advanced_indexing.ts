@@ -12,12 +12,13 @@
  */
 import { dispatch } from "../backend/dispatcher.js";
 import { record1 } from "../autograd/record.js";
-import { DTypeError, IndexError, ShapeError, fmtShape } from "../errors.js";
+import { DTypeError, FluxionError, IndexError, ShapeError, fmtShape } from "../errors.js";
+import { defineOp, type MethodsOf } from "../api/registry.js";
 import { scalarTensor, zeros } from "../tensor/creation.js";
 import { normalizeDim, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { applyInPlace } from "./inplace.js";
-import { where } from "./elementwise.js";
+import { whereImpl as where } from "./elementwise.js";
 
 // ---- checks ---------------------------------------------------------------------------
 
@@ -342,43 +343,60 @@ export function nonzero(x: Tensor): Tensor {
 
 // ---- Tensor methods ---------------------------------------------------------------------
 
+const SIGS = {
+  gather: "gather(Tensor self, int dim, Tensor index, *, bool sparseGrad=false) -> Tensor",
+  scatter: [
+    "scatter.src(Tensor self, int dim, Tensor index, Tensor src, *, \"add\"|\"multiply\"? reduce=null) -> Tensor",
+    "scatter.value(Tensor self, int dim, Tensor index, Scalar value, *, \"add\"|\"multiply\"? reduce=null) -> Tensor",
+  ],
+  scatter_: [
+    "scatter_.src(Tensor self, int dim, Tensor index, Tensor src, *, \"add\"|\"multiply\"? reduce=null) -> self",
+    "scatter_.value(Tensor self, int dim, Tensor index, Scalar value, *, \"add\"|\"multiply\"? reduce=null) -> self",
+  ],
+  scatterAdd: "scatterAdd(Tensor self, int dim, Tensor index, Tensor src) -> Tensor",
+  scatterAdd_: "scatterAdd_(Tensor self, int dim, Tensor index, Tensor src) -> self",
+  indexSelect: "indexSelect(Tensor self, int dim, Tensor index) -> Tensor",
+  indexAdd: "indexAdd(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor",
+  indexAdd_: "indexAdd_(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> self",
+  take: "take(Tensor self, Tensor index) -> Tensor",
+  nonzero: "nonzero(Tensor self, *, bool asTuple=false) -> Any",
+  argwhere: "argwhere(Tensor self) -> Tensor",
+} as const;
+
 declare module "../tensor/tensor.js" {
-  interface Tensor {
-    /** Values along dim at int32 `index` (torch.gather). */
-    gather(dim: number, index: Tensor): Tensor;
-    /** A copy with src (or a number) written at index along dim (torch.scatter). */
-    scatter(dim: number, index: Tensor, src: Tensor | number): Tensor;
-    /** In-place scatter. */
-    scatter_(dim: number, index: Tensor, src: Tensor | number): this;
-    /** A copy with src added at index along dim (torch.scatter_add). */
-    scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor;
-    /** In-place scatterAdd. */
-    scatterAdd_(dim: number, index: Tensor, src: Tensor): this;
-    /** Entries at a 1-D int32 index along dim (torch.index_select). */
-    indexSelect(dim: number, index: Tensor): Tensor;
-    /** A copy with alpha * source added at index along dim (torch.index_add). */
-    indexAdd(dim: number, index: Tensor, source: Tensor, opts?: { alpha?: number }): Tensor;
-    /** In-place indexAdd. */
-    indexAdd_(dim: number, index: Tensor, source: Tensor, opts?: { alpha?: number }): this;
-    /** Elements at flat (row-major) int32 positions (torch.take). */
-    take(index: Tensor): Tensor;
-    /** Coordinates of the non-zero elements, int32 [n, ndim]. */
-    nonzero(): Tensor;
-    /** Same as nonzero() (torch.argwhere). */
-    argwhere(): Tensor;
+  interface Tensor extends MethodsOf<Omit<typeof SIGS, "nonzero">> {
+    /** Coordinates of the non-zero elements, int32 [n, ndim]; with asTuple, one 1-D tensor per dim. */
+    nonzero(opts?: { asTuple?: false }): Tensor;
+    nonzero(opts: { asTuple: true }): Tensor[];
   }
 }
 
-const P = Tensor.prototype;
-P.gather = function (dim, index) { return gather(this, dim, index); };
-P.scatter = function (dim, index, src) { return scatter(this, dim, index, src); };
-P.scatter_ = function (dim, index, src) { return applyInPlace(this, "scatter_", (s) => scatter(s, dim, index, src), [src], false); };
-P.scatterAdd = function (dim, index, src) { return scatterAdd(this, dim, index, src); };
-P.scatterAdd_ = function (dim, index, src) { return applyInPlace(this, "scatterAdd_", (s) => scatterAdd(s, dim, index, src), [src], false); };
-P.indexSelect = function (dim, index) { return indexSelect(this, dim, index); };
-P.indexAdd = function (dim, index, source, opts) { return indexAdd(this, dim, index, source, opts); };
-P.indexAdd_ = function (dim, index, source, opts) { return applyInPlace(this, "indexAdd_", (s) => indexAdd(s, dim, index, source, opts), [source], false); };
-P.take = function (index) { return take(this, index); };
-P.nonzero = function () { return nonzero(this); };
-P.argwhere = function () { return nonzero(this); };
+/** scatter with reduce: "add" of a scalar value, or "multiply". */
+function scatterReduceMode(x: Tensor, dim: number, index: Tensor, src: Tensor | number, reduce: "add" | "multiply"): Tensor {
+  if (reduce === "add") return scatterAdd(x, dim, index, scalarTensor(src as number, x.dtype, x.device).expand(index.shape));
+  throw new FluxionError(`scatter: reduce="multiply" is not supported yet`);
+}
 
+type Reduce = { reduce?: "add" | "multiply" | null };
+const scatterReduce = (x: Tensor, dim: number, index: Tensor, src: Tensor | number, { reduce }: Reduce) =>
+  reduce === "add" && src instanceof Tensor ? scatterAdd(x, dim, index, src) : reduce ? scatterReduceMode(x, dim, index, src, reduce) : scatter(x, dim, index, src);
+const scatterReduceInPlace = (x: Tensor, dim: number, index: Tensor, src: Tensor | number, kw: Reduce) =>
+  applyInPlace(x, "scatter_", (s) => scatterReduce(s, dim, index, src, kw), [src], false);
+const m = { variants: "method" } as const;
+
+/** The public, argument-checked forms (torch.gather, ...); ops call the functions above directly. */
+export const ADVANCED_INDEXING_FNS = {
+  gather: defineOp(SIGS.gather, (x: Tensor, dim: number, index: Tensor) => gather(x, dim, index)),
+  scatter: defineOp(SIGS.scatter, scatterReduce),
+  scatter_: defineOp(SIGS.scatter_, scatterReduceInPlace, m),
+  scatterAdd: defineOp(SIGS.scatterAdd, scatterAdd),
+  scatterAdd_: defineOp(SIGS.scatterAdd_, (x: Tensor, dim: number, index: Tensor, src: Tensor) => applyInPlace(x, "scatterAdd_", (s) => scatterAdd(s, dim, index, src), [src], false), m),
+  indexSelect: defineOp(SIGS.indexSelect, indexSelect),
+  indexAdd: defineOp(SIGS.indexAdd, (x: Tensor, dim: number, index: Tensor, source: Tensor, { alpha }: { alpha: number }) => indexAdd(x, dim, index, source, { alpha })),
+  indexAdd_: defineOp(SIGS.indexAdd_, (x: Tensor, dim: number, index: Tensor, source: Tensor, { alpha }: { alpha: number }) =>
+    applyInPlace(x, "indexAdd_", (s) => indexAdd(s, dim, index, source, { alpha }), [source], false), m),
+  take: defineOp(SIGS.take, take),
+  nonzero: defineOp(SIGS.nonzero, (x: Tensor, { asTuple }: { asTuple: boolean }) => (asTuple ? nonzero(x).unbind(1) : nonzero(x))) as unknown as (x: Tensor, opts?: { asTuple?: boolean }) => Tensor,
+  argwhere: defineOp(SIGS.argwhere, nonzero),
+  oneHot: defineOp("oneHot(Tensor tensor, int numClasses=-1) -> Tensor", oneHot, { group: "nn.functional" }),
+};

@@ -3,16 +3,17 @@ import { dispatch } from "../backend/dispatcher.js";
 import { checkDevice } from "../backend/backend.js";
 import { record1 } from "../autograd/record.js";
 import { DeviceError } from "../errors.js";
-import { checkDType, isDType, isFloating, type DType } from "../tensor/dtype.js";
+import { checkDType, isFloating, type DType } from "../tensor/dtype.js";
+import { defineOp, type MethodsOf } from "../api/registry.js";
 import { Tensor } from "../tensor/tensor.js";
 
-/** Casts to dtype; differentiable between floating dtypes. */
+/** Casts to dtype; differentiable between floating dtypes (ops call this rather than x.to()). */
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
   const out = dispatch("cast", [x], { dtype });
   if (!isFloating(dtype) || !isFloating(x.dtype)) return out;
   const from = x.dtype;
-  return record1("ToCopyBackward0", [x], out, [], ([g]) => [g!.to(from)]);
+  return record1("ToCopyBackward0", [x], out, [], ([g]) => [cast(g!, from)]);
 }
 
 export interface ToOptions {
@@ -22,8 +23,7 @@ export interface ToOptions {
   copy?: boolean;
 }
 
-export function to(x: Tensor, arg: DType | string | ToOptions | Tensor): Tensor {
-  const opts: ToOptions = arg instanceof Tensor ? { dtype: arg.dtype, device: arg.device } : typeof arg === "string" ? (isDType(arg) ? { dtype: arg } : { device: arg }) : arg;
+export function to(x: Tensor, opts: ToOptions): Tensor {
   let r = x;
   if (opts.dtype !== undefined) r = cast(r, checkDType(opts.dtype, "to"));
   if (opts.device !== undefined && checkDevice(opts.device, "to") !== r.device) {
@@ -33,29 +33,37 @@ export function to(x: Tensor, arg: DType | string | ToOptions | Tensor): Tensor 
   return r;
 }
 
+const SIGS = {
+  to: [
+    "to.dtype(Tensor self, ScalarType dtype, bool nonBlocking=false, bool copy=false) -> Tensor",
+    "to.device(Tensor self, Device? device=null, ScalarType? dtype=null, bool nonBlocking=false, bool copy=false) -> Tensor",
+    "to.other(Tensor self, Tensor other, bool nonBlocking=false, bool copy=false) -> Tensor",
+  ],
+  type: "type(Tensor self, ScalarType dtype) -> Tensor",
+  float: "float(Tensor self) -> Tensor",
+  double: "double(Tensor self) -> Tensor",
+  int: "int(Tensor self) -> Tensor",
+  bool: "bool(Tensor self) -> Tensor",
+  half: "half(Tensor self) -> Tensor",
+  bfloat16: "bfloat16(Tensor self) -> Tensor",
+  cpu: "cpu(Tensor self) -> Tensor",
+} as const;
+
 declare module "../tensor/tensor.js" {
-  interface Tensor {
-    /** Converts dtype and/or device: to("float64"), to("cpu"), to({ dtype, device }), to(other). */
-    to(arg: DType | string | ToOptions | Tensor): Tensor;
-    /** Alias of to(dtype). */
-    type(dtype: DType): Tensor;
-    float(): Tensor;
-    double(): Tensor;
-    int(): Tensor;
-    bool(): Tensor;
-    half(): Tensor;
-    bfloat16(): Tensor;
-    cpu(): Tensor;
-  }
+  interface Tensor extends MethodsOf<typeof SIGS> {}
 }
 
-const P = Tensor.prototype;
-P.to = function (arg) { return to(this, arg); };
-P.type = function (d) { return cast(this, checkDType(d, "type")); };
-P.float = function () { return cast(this, "float32"); };
-P.double = function () { return cast(this, "float64"); };
-P.int = function () { return cast(this, "int32"); };
-P.bool = function () { return cast(this, "bool"); };
-P.half = function () { return cast(this, "float16"); };
-P.bfloat16 = function () { return cast(this, "bfloat16"); };
-P.cpu = function () { return to(this, "cpu"); };
+const m = { variants: "method" } as const;
+defineOp(SIGS.to, [
+  (x: Tensor, dtype: DType, _nb: boolean, copy: boolean) => to(x, { dtype, copy }),
+  (x: Tensor, device: string | null, dtype: DType | null, _nb: boolean, copy: boolean) => to(x, { device: device ?? undefined, dtype: dtype ?? undefined, copy }),
+  (x: Tensor, other: Tensor, _nb: boolean, copy: boolean) => to(x, { dtype: other.dtype, device: other.device, copy }),
+], m);
+defineOp(SIGS.type, cast, m);
+defineOp(SIGS.float, (x: Tensor) => cast(x, "float32"), m);
+defineOp(SIGS.double, (x: Tensor) => cast(x, "float64"), m);
+defineOp(SIGS.int, (x: Tensor) => cast(x, "int32"), m);
+defineOp(SIGS.bool, (x: Tensor) => cast(x, "bool"), m);
+defineOp(SIGS.half, (x: Tensor) => cast(x, "float16"), m);
+defineOp(SIGS.bfloat16, (x: Tensor) => cast(x, "bfloat16"), m);
+defineOp(SIGS.cpu, (x: Tensor) => to(x, { device: "cpu" }), m);

@@ -11,6 +11,8 @@ import { Tensor } from "../tensor/tensor.js";
 import { zerosLike } from "../tensor/creation.js";
 import { BINARY_OPS, UNARY_OPS, type BinaryOpName, type UnaryOpName } from "./elementwise_table.js";
 import { asTensor, deviceOf, reduceGradToShape, resultTypeOf, type TensorLike } from "./helpers.js";
+import { defineOp, type MethodsOf } from "../api/registry.js";
+import type { Fn, Method } from "../api/types.js";
 
 type UnaryGrad = { uses: "x" | "out" | "both" | "none"; grad: (g: Tensor, x: Tensor, out: Tensor, p: readonly number[]) => Tensor };
 
@@ -52,7 +54,7 @@ const UNARY_GRADS: Partial<Record<UnaryOpName, UnaryGrad>> = {
   sigmoid: { uses: "out", grad: (g, _x, y) => g.mul(y.mul(y.rsub(1))) },
   erf: { uses: "x", grad: (g, x) => g.mul(x.mul(x).neg().exp().mul(2 / Math.sqrt(Math.PI))) },
   relu: { uses: "out", grad: (g, _x, y) => _reluGrad(g, y) },
-  leakyRelu: { uses: "x", grad: (g, x, _y, p) => where(x.gt(0), g, g.mul(p[0]!)) },
+  leakyRelu: { uses: "x", grad: (g, x, _y, p) => whereImpl(x.gt(0), g, g.mul(p[0]!)) },
   geluErf: {
     uses: "x",
     grad: (g, x) => {
@@ -77,7 +79,7 @@ const UNARY_GRADS: Partial<Record<UnaryOpName, UnaryGrad>> = {
       return g.mul(s.mul(x.mul(s.rsub(1)).add(1)));
     },
   },
-  softplus: { uses: "x", grad: (g, x, _y, [beta, threshold]) => g.mul(where(x.mul(beta!).gt(threshold!), 1, x.mul(beta!).sigmoid())) },
+  softplus: { uses: "x", grad: (g, x, _y, [beta, threshold]) => g.mul(whereImpl(x.mul(beta!).gt(threshold!), 1, x.mul(beta!).sigmoid())) },
   clamp: { uses: "x", grad: (g, x, _y, [lo, hi]) => g.mul(x.ge(lo!).logicalAnd(x.le(hi!))) },
   powScalar: { uses: "x", grad: (g, x, _y, [e]) => (e === 0 ? g.mul(0) : g.mul(x.pow(e! - 1).mul(e!))) },
 };
@@ -124,9 +126,9 @@ const BINARY_GRADS: Partial<Record<BinaryOpName, BinaryRule>> = {
   div: { a: { uses: ["b"], grad: (g, { b }) => g.div(b) }, b: { uses: ["a", "b"], grad: (g, { a, b }) => g.mul(a).div(b.mul(b)).neg() } },
   pow: {
     // d/da a^b = b a^(b-1), defined as 0 where b == 0 (avoids 0 * inf at a == 0)
-    a: { uses: ["a", "b"], grad: (g, { a, b }) => where(b.eq(0), 0, g.mul(b).mul(a.pow(b.sub(1)))) },
+    a: { uses: ["a", "b"], grad: (g, { a, b }) => whereImpl(b.eq(0), 0, g.mul(b).mul(a.pow(b.sub(1)))) },
     // d/db a^b = a^b log a, defined as 0 where a == 0 and b >= 0
-    b: { uses: ["a", "b", "out"], grad: (g, { a, b, out }) => where(a.eq(0).logicalAnd(b.ge(0)), 0, g.mul(out).mul(a.log())) },
+    b: { uses: ["a", "b", "out"], grad: (g, { a, b, out }) => whereImpl(a.eq(0).logicalAnd(b.ge(0)), 0, g.mul(out).mul(a.log())) },
   },
   maximum: { a: { uses: ["a", "b"], grad: (g, { a, b }) => tieSplit(g, a, b) }, b: { uses: ["a", "b"], grad: (g, { a, b }) => tieSplit(g, b, a) } },
   minimum: { a: { uses: ["a", "b"], grad: (g, { a, b }) => tieSplit(g, b, a) }, b: { uses: ["a", "b"], grad: (g, { a, b }) => tieSplit(g, a, b) } },
@@ -139,7 +141,7 @@ const BINARY_GRADS: Partial<Record<BinaryOpName, BinaryRule>> = {
 
 /** The share of max(mine, other)'s gradient that goes to `mine`: all if larger, half on ties (as torch). */
 function tieSplit(g: Tensor, mine: Tensor, other: Tensor): Tensor {
-  return where(mine.gt(other), g, where(mine.eq(other), g.mul(0.5), 0));
+  return whereImpl(mine.gt(other), g, whereImpl(mine.eq(other), g.mul(0.5), 0));
 }
 
 /** Applies a binary op with broadcasting and type promotion. */
@@ -184,8 +186,17 @@ function hasNegative(x: TensorLike): boolean {
   return false;
 }
 
+/** Division: true division, or rounded toward zero ("trunc") or down ("floor"), keeping integer dtypes. */
+function divide(x: Tensor, y: TensorLike, mode: "trunc" | "floor" | null): Tensor {
+  if (mode === null) return binary("div", x, y);
+  const dtype = resultTypeOf(x, y);
+  if (isFloating(dtype)) return mode === "trunc" ? binary("div", x, y).trunc() : binary("div", x, y).floor();
+  const q = binary("div", x.to("float64"), y instanceof Tensor ? y.to("float64") : y);
+  return (mode === "trunc" ? q.trunc() : q.floor()).to(dtype);
+}
+
 /** where(cond, a, b): a where cond is true, else b (broadcast). */
-export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+export function whereImpl(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   if (cond.dtype !== "bool") throw new DTypeError(`where: expected condition to be a bool tensor, got ${cond.dtype} (shape ${fmtShape(cond.shape)})`);
   const dtype = resultTypeOf(a, b);
   const device = deviceOf(cond, a, b);
@@ -195,13 +206,13 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const sa = ta.shape, sb = tb.shape;
   return record1("WhereBackward0", [null, ta, tb], out, [cond], ([g], [c]) => [
     null,
-    reduceGradToShape(where(c!, g!, 0), sa),
-    reduceGradToShape(where(c!, 0, g!), sb),
+    reduceGradToShape(whereImpl(c!, g!, 0), sa),
+    reduceGradToShape(whereImpl(c!, 0, g!), sb),
   ]);
 }
 
 /** Clamps into [min, max]; either bound may be omitted (null/undefined). */
-export function clamp(x: Tensor, min?: number | Tensor | null, max?: number | Tensor | null): Tensor {
+function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | null): Tensor {
   if ((min === undefined || min === null) && (max === undefined || max === null)) throw new DTypeError("clamp: at least one of 'min' or 'max' must not be None");
   if (min instanceof Tensor || max instanceof Tensor) {
     let r: Tensor = x;
@@ -209,69 +220,81 @@ export function clamp(x: Tensor, min?: number | Tensor | null, max?: number | Te
     if (max !== undefined && max !== null) r = r.minimum(max instanceof Tensor ? max : asTensor(max, x.dtype, x.device));
     return r;
   }
-  const lo = min ?? -Infinity, hi = max ?? Infinity;
+  const lo = Number(min ?? -Infinity), hi = Number(max ?? Infinity);
   const input = isFloating(x.dtype) || (Number.isInteger(lo) || !Number.isFinite(lo)) && (Number.isInteger(hi) || !Number.isFinite(hi)) ? x : x.to("float32");
   return unary("clamp", input, [lo, hi]);
 }
 
-type UnaryMethods = { [K in UnaryOpName as K extends "powScalar" | "clamp" | "geluErf" | "geluTanh" | "leakyRelu" | "softplus" ? never : K]: () => Tensor };
-type BinaryMethods = { [K in BinaryOpName as K extends "add" | "sub" | "pow" | "addScaled" | "reluGrad" ? never : K]: (other: TensorLike) => Tensor };
+/** Unary ops of the table that are Tensor methods as they are (the others take parameters or are internal). */
+const PLAIN_UNARY = [
+  "neg", "abs", "sign", "floor", "ceil", "round", "trunc", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt",
+  "reciprocal", "sin", "cos", "tan", "tanh", "sigmoid", "erf", "relu", "silu", "logicalNot", "isnan", "isfinite", "isinf",
+] as const satisfies readonly UnaryOpName[];
+type PlainUnary = (typeof PLAIN_UNARY)[number];
+
+/** Binary ops of the table that are Tensor methods as they are (self, other). */
+const PLAIN_BINARY = [
+  "mul", "maximum", "minimum", "atan2", "remainder", "eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor",
+] as const satisfies readonly BinaryOpName[];
+type PlainBinary = (typeof PLAIN_BINARY)[number];
+
+type UnaryDecl<K extends string> = `${K}(Tensor self) -> Tensor`;
+type BinaryDecl<K extends string> = `${K}(Tensor self, Tensor|Scalar other) -> Tensor`;
+
+const SIGS = {
+  add: "add(Tensor self, Tensor|Scalar other, *, Scalar alpha=1) -> Tensor",
+  sub: "sub(Tensor self, Tensor|Scalar other, *, Scalar alpha=1) -> Tensor",
+  rsub: "rsub(Tensor self, Tensor|Scalar other, *, Scalar alpha=1) -> Tensor",
+  div: "div(Tensor self, Tensor|Scalar other, *, \"trunc\"|\"floor\"? roundingMode=null) -> Tensor",
+  pow: "pow(Tensor self, Tensor|Scalar exponent) -> Tensor",
+  square: "square(Tensor self) -> Tensor",
+  leakyRelu: "leakyRelu(Tensor self, float negativeSlope=0.01) -> Tensor",
+  gelu: "gelu(Tensor self, *, \"none\"|\"tanh\" approximate=\"none\") -> Tensor",
+  softplus: "softplus(Tensor self, float beta=1, float threshold=20) -> Tensor",
+  clamp: "clamp(Tensor self, Tensor|Scalar? min=null, Tensor|Scalar? max=null) -> Tensor",
+  clip: "clip(Tensor self, Tensor|Scalar? min=null, Tensor|Scalar? max=null) -> Tensor",
+} as const;
+const WHERE_METHOD = "where(Tensor self, Tensor condition, Tensor|Scalar other) -> Tensor";
+const WHERE = "where(Tensor condition, Tensor|Scalar input, Tensor|Scalar other) -> Tensor";
 
 declare module "../tensor/tensor.js" {
-  interface Tensor extends UnaryMethods, BinaryMethods {
-    /** this + alpha * other */
-    add(other: TensorLike, opts?: { alpha?: number }): Tensor;
-    /** this - alpha * other */
-    sub(other: TensorLike, opts?: { alpha?: number }): Tensor;
-    /** other - this (torch.rsub) */
-    rsub(other: TensorLike): Tensor;
-    pow(exponent: TensorLike): Tensor;
-    square(): Tensor;
-    leakyRelu(negativeSlope?: number): Tensor;
-    /** GELU; approximate "tanh" uses the tanh formula. */
-    gelu(opts?: { approximate?: "none" | "tanh" }): Tensor;
-    softplus(opts?: { beta?: number; threshold?: number }): Tensor;
-    clamp(min?: number | Tensor | null, max?: number | Tensor | null): Tensor;
-    clip(min?: number | Tensor | null, max?: number | Tensor | null): Tensor;
-    logicalAnd(other: TensorLike): Tensor;
-    logicalOr(other: TensorLike): Tensor;
-    logicalXor(other: TensorLike): Tensor;
-    logicalNot(): Tensor;
-    where(cond: Tensor, other: TensorLike): Tensor;
+  interface Tensor extends MethodsOf<typeof SIGS>, MethodsOf<{ [K in PlainUnary]: UnaryDecl<K> }>, MethodsOf<{ [K in PlainBinary]: BinaryDecl<K> }> {
+    /** self where condition is true, else other. */
+    where: Method<typeof WHERE_METHOD>;
   }
 }
 
-const P = Tensor.prototype as unknown as Record<string, unknown>;
-for (const op of Object.keys(UNARY_OPS) as UnaryOpName[]) {
-  if (op === "powScalar" || op === "clamp" || op === "softplus") continue;
-  P[op] = function (this: Tensor) { return unary(op, this); };
+const unaryFns = Object.fromEntries(PLAIN_UNARY.map((op) => [op, defineOp(`${op}(Tensor self) -> Tensor`, (x: Tensor) => unary(op, x))])) as { [K in PlainUnary]: Fn<UnaryDecl<K>> };
+const binaryFns = Object.fromEntries(PLAIN_BINARY.map((op) => [op, defineOp(`${op}(Tensor self, Tensor|Scalar other) -> Tensor`, (x: Tensor, y: TensorLike) => binary(op, x, y))])) as { [K in PlainBinary]: Fn<BinaryDecl<K>> };
+
+/** a + alpha * b (alpha 1 adds b itself). */
+function scaled(x: TensorLike, alpha: number | boolean): TensorLike {
+  if (alpha === 1 || alpha === true) return x;
+  return x instanceof Tensor ? x.mul(alpha) : Number(x) * Number(alpha);
 }
-for (const op of Object.keys(BINARY_OPS) as BinaryOpName[]) {
-  if (op === "addScaled" || op === "reluGrad") continue; // kernels for add_/sub_ with alpha and ReLU's backward, not methods
-  P[op] = function (this: Tensor, other: TensorLike) { return binary(op, this, other); };
-}
-const T = Tensor.prototype;
-T.add = function (other, opts) {
-  return binary("add", this, opts?.alpha !== undefined && opts.alpha !== 1 ? scaled(other, opts.alpha) : other);
-};
-T.sub = function (other, opts) {
-  return binary("sub", this, opts?.alpha !== undefined && opts.alpha !== 1 ? scaled(other, opts.alpha) : other);
-};
-function scaled(x: TensorLike, alpha: number): TensorLike {
-  return x instanceof Tensor ? x.mul(alpha) : Number(x) * alpha;
-}
-T.rsub = function (other) { return binary("sub", other, this); };
-T.pow = function (e) {
-  if (typeof e === "number" && !(this.dtype === "int32" && !Number.isInteger(e))) {
-    if (e === 1) return this.mul(1);
-    return isFloating(this.dtype) ? unary("powScalar", this, [e]) : binary("pow", this, e);
+const add = defineOp(SIGS.add, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => binary("add", x, scaled(y, alpha)));
+const sub = defineOp(SIGS.sub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => binary("sub", x, scaled(y, alpha)));
+const rsub = defineOp(SIGS.rsub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => binary("sub", y, scaled(x, alpha)));
+const div = defineOp(SIGS.div, (x: Tensor, y: TensorLike, { roundingMode }: { roundingMode?: "trunc" | "floor" | null }) => divide(x, y, roundingMode ?? null));
+const pow = defineOp(SIGS.pow, (x: Tensor, e: TensorLike) => {
+  if (typeof e === "number" && !(x.dtype === "int32" && !Number.isInteger(e))) {
+    if (e === 1) return x.mul(1);
+    return isFloating(x.dtype) ? unary("powScalar", x, [e]) : binary("pow", x, e);
   }
-  return binary("pow", this, e);
-};
-T.square = function () { return this.mul(this); };
-T.leakyRelu = function (slope = 0.01) { return unary("leakyRelu", this, [slope]); };
-T.gelu = function (opts) { return unary(opts?.approximate === "tanh" ? "geluTanh" : "geluErf", this); };
-T.softplus = function (opts) { return unary("softplus", this, [opts?.beta ?? 1, opts?.threshold ?? 20]); };
-T.clamp = function (min, max) { return clamp(this, min, max); };
-T.clip = T.clamp;
-T.where = function (cond, other) { return where(cond, this, other); };
+  return binary("pow", x, e);
+});
+const square = defineOp(SIGS.square, (x: Tensor) => x.mul(x));
+const leakyRelu = defineOp(SIGS.leakyRelu, (x: Tensor, slope: number) => unary("leakyRelu", x, [slope]));
+const gelu = defineOp(SIGS.gelu, (x: Tensor, { approximate }: { approximate: "none" | "tanh" }) => unary(approximate === "tanh" ? "geluTanh" : "geluErf", x));
+const softplus = defineOp(SIGS.softplus, (x: Tensor, beta: number, threshold: number) => unary("softplus", x, [beta, threshold]));
+const clampFn = defineOp(SIGS.clamp, clamp);
+const clip = defineOp(SIGS.clip, clamp);
+defineOp(WHERE_METHOD, (x: Tensor, cond: Tensor, other: TensorLike) => whereImpl(cond, x, other), { variants: "method", key: "Tensor.where" });
+const where = defineOp(WHERE, whereImpl);
+
+export const {
+  neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
+  sigmoid, erf, relu, silu, logicalNot, isnan, isfinite, isinf,
+} = unaryFns;
+export const { mul, maximum, minimum, atan2, remainder, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor } = binaryFns;
+export { add, sub, rsub, div, pow, square, leakyRelu, gelu, softplus, clampFn as clamp, clip, where };

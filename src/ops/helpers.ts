@@ -5,6 +5,7 @@ import { resultType, type DType } from "../tensor/dtype.js";
 import { scalarTensor } from "../tensor/creation.js";
 import { shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+import { cast } from "./conversion.js";
 
 /** A tensor, or a JS scalar wherever PyTorch accepts a Python scalar. */
 export type TensorLike = Tensor | number | boolean;
@@ -16,7 +17,7 @@ export function resultTypeOf(...xs: TensorLike[]): DType {
 
 /** `x` as a tensor of `dtype` on `device` (scalars become 0-d tensors). */
 export function asTensor(x: TensorLike, dtype: DType, device: string): Tensor {
-  if (x instanceof Tensor) return x.dtype === dtype ? x : x.to(dtype);
+  if (x instanceof Tensor) return x.dtype === dtype ? x : cast(x, dtype);
   return cachedScalar(Number(x), dtype, device);
 }
 

@@ -19,13 +19,14 @@ import { DTypeError, IndexError, ShapeError, fmtShape } from "../errors.js";
 import { arange, scalarTensor, tensor } from "../tensor/creation.js";
 import { broadcastShapes, contiguousStrides, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
-import { where } from "./elementwise.js";
+import { whereImpl as where } from "./elementwise.js";
 import { applyInPlace } from "./inplace.js";
 import { select, slice as sliceView, unsqueeze } from "./views.js";
 import { checkIndexValues, nonzero, putFlat, takeFlat } from "./advanced_indexing.js";
 import type { TensorLike } from "./helpers.js";
+import { defineOp, type MethodsOf } from "../api/registry.js";
 
-export { gather, scatter, scatterAdd, indexSelect, indexAdd, take, oneHot, nonzero } from "./advanced_indexing.js";
+
 
 /** A Python slice: start, stop, step, each optional (null). */
 export class Slice {
@@ -220,7 +221,7 @@ function flatPositions(op: string, view: Tensor, adv: readonly AdvancedIndex[]):
   rest.forEach((d, i) => {
     const s = ones();
     s[restPos[i]!] = view.shape[d]!;
-    flat = flat.add(arange(view.shape[d]!, undefined, 1, { dtype: "int32", device: view.device }).mul(cs[d]!).reshape(s));
+    flat = flat.add(arange(view.shape[d]!, { dtype: "int32", device: view.device }).mul(cs[d]!).reshape(s));
   });
   return shapesEqual(flat.shape, resultShape) ? flat : flat.expand(resultShape);
 }
@@ -339,27 +340,39 @@ function checkMask(op: string, x: Tensor, mask: Tensor, intoX: boolean): void {
   }
 }
 
+const SIGS = {
+  index: "index(Tensor self, Any... indices) -> Tensor",
+  indexPut_: "indexPut_(Tensor self, Any[] indices, Tensor|Scalar values, bool accumulate=false) -> self",
+  indexPut: "indexPut(Tensor self, Any[] indices, Tensor|Scalar values, bool accumulate=false) -> Tensor",
+  maskedFill: "maskedFill(Tensor self, Tensor mask, Tensor|Scalar value) -> Tensor",
+  maskedFill_: "maskedFill_(Tensor self, Tensor mask, Tensor|Scalar value) -> self",
+  maskedSelect: "maskedSelect(Tensor self, Tensor mask) -> Tensor",
+} as const;
+
 declare module "../tensor/tensor.js" {
-  interface Tensor {
-    /** x[specs] (see index()). */
+  interface Tensor extends MethodsOf<Omit<typeof SIGS, "index" | "indexPut_" | "indexPut">> {
+    /**
+     * x[specs]: ints, slices (`"1:5:2"` or slice()), null (a new axis), "..." , index
+     * tensors and bool masks, as PyTorch's indexing.
+     */
     index(...specs: IndexSpec[]): Tensor;
-    /** x[specs] = value in place (see indexPut_()). */
-    indexPut_(specs: readonly IndexSpec[], value: TensorLike, opts?: { accumulate?: boolean }): this;
+    /** x[specs] = value in place (PyTorch's indexed assignment). */
+    indexPut_(specs: readonly IndexSpec[], value: TensorLike, accumulate?: boolean | { accumulate?: boolean }): this;
     /** Out-of-place indexPut_: a copy with x[specs] = value. */
-    indexPut(specs: readonly IndexSpec[], value: TensorLike, opts?: { accumulate?: boolean }): Tensor;
-    maskedFill(mask: Tensor, value: TensorLike): Tensor;
-    maskedFill_(mask: Tensor, value: TensorLike): this;
-    maskedSelect(mask: Tensor): Tensor;
+    indexPut(specs: readonly IndexSpec[], value: TensorLike, accumulate?: boolean | { accumulate?: boolean }): Tensor;
   }
 }
 
-const P = Tensor.prototype;
-P.index = function (...specs) { return index(this, ...specs); };
-P.indexPut_ = function (specs, value, opts) {
-  indexPut_(this, specs, value, opts);
-  return this;
+const m = { variants: "method" } as const;
+/** The public, argument-checked forms (torch.masked_select, ...); ops call the functions above directly. */
+export const INDEXING_FNS = {
+  index: defineOp(SIGS.index, (x: Tensor, specs: IndexSpec[]) => index(x, ...specs), m),
+  indexPut_: defineOp(SIGS.indexPut_, (x: Tensor, specs: IndexSpec[], value: TensorLike, accumulate: boolean) => {
+    indexPut_(x, specs, value, { accumulate });
+    return x;
+  }, m),
+  indexPut: defineOp(SIGS.indexPut, (x: Tensor, specs: IndexSpec[], value: TensorLike, accumulate: boolean) => indexPut_(x.clone(), specs, value, { accumulate })),
+  maskedFill: defineOp(SIGS.maskedFill, maskedFill),
+  maskedFill_: defineOp(SIGS.maskedFill_, (x: Tensor, mask: Tensor, value: TensorLike) => applyInPlace(x, "maskedFill_", (s) => maskedFill(s, mask, value), [value], false), m),
+  maskedSelect: defineOp(SIGS.maskedSelect, maskedSelect),
 };
-P.indexPut = function (specs, value, opts) { return indexPut_(this.clone(), specs, value, opts); };
-P.maskedFill = function (mask, value) { return maskedFill(this, mask, value); };
-P.maskedFill_ = function (mask, value) { return applyInPlace(this, "maskedFill_", (s) => maskedFill(s, mask, value), [value], false); };
-P.maskedSelect = function (mask) { return maskedSelect(this, mask); };

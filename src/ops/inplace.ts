@@ -17,6 +17,7 @@ import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { asTensor, resultTypeOf, type TensorLike } from "./helpers.js";
+import { defineOp, type MethodsOf } from "../api/registry.js";
 
 /** PyTorch's can_cast: no float -> integer/bool, no integer -> bool. */
 function canCast(from: DType, to: DType): boolean {
@@ -80,49 +81,76 @@ export function applyInPlace(self: Tensor, op: string, compute: (current: Tensor
   return self;
 }
 
+/** In-place forms of unary ops: x.exp_() computes exp and writes it into x. */
+const UNARY_INPLACE = [
+  "neg", "abs", "sign", "floor", "ceil", "round", "trunc", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt",
+  "reciprocal", "sin", "cos", "tan", "tanh", "sigmoid", "erf", "relu", "silu",
+] as const;
+type UnaryInPlace = `${(typeof UNARY_INPLACE)[number]}_`;
+// ops whose backward needs only their output (or nothing) may read self directly
+const OUTPUT_ONLY = new Set<string>(["neg", "sign", "exp", "expm1", "sqrt", "rsqrt", "reciprocal", "tan", "sigmoid", "tanh", "relu", "floor", "ceil", "round", "trunc"]);
+
+const SIGS = {
+  add_: "add_(Tensor self, Tensor|Scalar other, *, Scalar alpha=1) -> self",
+  sub_: "sub_(Tensor self, Tensor|Scalar other, *, Scalar alpha=1) -> self",
+  mul_: "mul_(Tensor self, Tensor|Scalar other) -> self",
+  div_: "div_(Tensor self, Tensor|Scalar other, *, \"trunc\"|\"floor\"? roundingMode=null) -> self",
+  pow_: "pow_(Tensor self, Tensor|Scalar exponent) -> self",
+  remainder_: "remainder_(Tensor self, Tensor|Scalar other) -> self",
+  clamp_: "clamp_(Tensor self, Tensor|Scalar? min=null, Tensor|Scalar? max=null) -> self",
+  clip_: "clip_(Tensor self, Tensor|Scalar? min=null, Tensor|Scalar? max=null) -> self",
+  leakyRelu_: "leakyRelu_(Tensor self, float negativeSlope=0.01) -> self",
+  copy_: "copy_(Tensor self, Tensor src) -> self",
+  fill_: "fill_(Tensor self, Tensor|Scalar value) -> self",
+  zero_: "zero_(Tensor self) -> self",
+  addcmul_: "addcmul_(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> self",
+  addcdiv_: "addcdiv_(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> self",
+  lerp_: "lerp_(Tensor self, Tensor end, Tensor|Scalar weight) -> self",
+  uniform_: "uniform_(Tensor self, float from=0, float to=1, *, Generator? generator=null) -> self",
+  normal_: "normal_(Tensor self, float mean=0, float std=1, *, Generator? generator=null) -> self",
+} as const;
+
 declare module "../tensor/tensor.js" {
-  interface Tensor {
-    add_(other: TensorLike, opts?: { alpha?: number }): this;
-    sub_(other: TensorLike, opts?: { alpha?: number }): this;
-    mul_(other: TensorLike): this;
-    div_(other: TensorLike): this;
-    pow_(exponent: TensorLike): this;
-    neg_(): this;
-    abs_(): this;
-    exp_(): this;
-    log_(): this;
-    sqrt_(): this;
-    sigmoid_(): this;
-    tanh_(): this;
-    relu_(): this;
-    floor_(): this;
-    ceil_(): this;
-    round_(): this;
-    clamp_(min?: number | Tensor | null, max?: number | Tensor | null): this;
-    /** Copies src (broadcast, cast) into this tensor. */
-    copy_(src: Tensor): this;
-    fill_(value: number | boolean | Tensor): this;
-    zero_(): this;
-    /** Adds tensor1 * tensor2 * value (torch.addcmul_). */
-    addcmul_(t1: Tensor, t2: Tensor, opts?: { value?: number }): this;
-    /** Adds tensor1 / tensor2 * value (torch.addcdiv_). */
-    addcdiv_(t1: Tensor, t2: Tensor, opts?: { value?: number }): this;
-    /** Linear interpolation toward end (torch.lerp_). */
-    lerp_(end: Tensor, weight: number | Tensor): this;
-    uniform_(low?: number, high?: number, opts?: { generator?: Generator }): this;
-    normal_(mean?: number, std?: number, opts?: { generator?: Generator }): this;
-  }
+  interface Tensor extends MethodsOf<typeof SIGS>, MethodsOf<{ [K in UnaryInPlace]: `${K}(Tensor self) -> self` }> {}
 }
 
-const P = Tensor.prototype;
-P.add_ = function (o, opts) {
-  return binaryInPlace(this, "add", o, opts?.alpha ?? 1) ?? applyInPlace(this, "add_", (s) => s.add(o, opts), [o], false);
-};
-P.sub_ = function (o, opts) {
-  return binaryInPlace(this, "sub", o, opts?.alpha ?? 1) ?? applyInPlace(this, "sub_", (s) => s.sub(o, opts), [o], false);
-};
-P.mul_ = function (o) { return binaryInPlace(this, "mul", o) ?? applyInPlace(this, "mul_", (s) => s.mul(o), [o]); };
-P.div_ = function (o) { return binaryInPlace(this, "div", o) ?? applyInPlace(this, "div_", (s) => s.div(o), [o]); };
+const m = { variants: "method" } as const;
+for (const name of UNARY_INPLACE) {
+  defineOp(`${name}_(Tensor self) -> self`, (x: Tensor) => applyInPlace(x, `${name}_`, (s) => (s[name] as () => Tensor)(), [], !OUTPUT_ONLY.has(name)), m);
+}
+type Alpha = { alpha: number | boolean };
+defineOp(SIGS.add_, (x: Tensor, o: TensorLike, { alpha }: Alpha) =>
+  binaryInPlace(x, "add", o, Number(alpha)) ?? applyInPlace(x, "add_", (s) => s.add(o, { alpha }), [o], false), m);
+defineOp(SIGS.sub_, (x: Tensor, o: TensorLike, { alpha }: Alpha) =>
+  binaryInPlace(x, "sub", o, Number(alpha)) ?? applyInPlace(x, "sub_", (s) => s.sub(o, { alpha }), [o], false), m);
+defineOp(SIGS.mul_, (x: Tensor, o: TensorLike) => binaryInPlace(x, "mul", o) ?? applyInPlace(x, "mul_", (s) => s.mul(o), [o]), m);
+defineOp(SIGS.div_, (x: Tensor, o: TensorLike, { roundingMode }: { roundingMode?: "trunc" | "floor" | null }) =>
+  (roundingMode ? null : binaryInPlace(x, "div", o)) ?? applyInPlace(x, "div_", (s) => s.div(o, { roundingMode }), [o]), m);
+defineOp(SIGS.pow_, (x: Tensor, e: TensorLike) => applyInPlace(x, "pow_", (s) => s.pow(e), [e]), m);
+defineOp(SIGS.remainder_, (x: Tensor, o: TensorLike) => applyInPlace(x, "remainder_", (s) => s.remainder(o), [o]), m);
+const clampInPlace = (x: Tensor, min: TensorLike | null, max: TensorLike | null) => applyInPlace(x, "clamp_", (s) => s.clamp(min, max), [min, max]);
+defineOp(SIGS.clamp_, clampInPlace, m);
+defineOp(SIGS.clip_, clampInPlace, m);
+defineOp(SIGS.leakyRelu_, (x: Tensor, slope: number) => applyInPlace(x, "leakyRelu_", (s) => s.leakyRelu(slope), []), m);
+defineOp(SIGS.copy_, (x: Tensor, src: Tensor) => applyInPlace(x, "copy_", () => {
+  const r = src.expand(x.shape);
+  return r.dtype === x.dtype ? r : r.to(x.dtype);
+}, [src], false), m);
+defineOp(SIGS.fill_, (x: Tensor, value: TensorLike) => {
+  if (value instanceof Tensor && value.ndim !== 0) throw new ShapeError(`fill_: only supports 0-dimension value tensor but got tensor with ${value.ndim} dimensions`);
+  const v = value instanceof Tensor ? value : scalarTensor(value, x.dtype, x.device);
+  return applyInPlace(x, "fill_", () => v.to(x.dtype).expand(x.shape), [v], false);
+}, m);
+defineOp(SIGS.zero_, (x: Tensor) => applyInPlace(x, "zero_", () => scalarTensor(0, x.dtype, x.device).expand(x.shape), [], false), m);
+type Value = { value: number | boolean };
+defineOp(SIGS.addcmul_, (x: Tensor, t1: Tensor, t2: Tensor, { value }: Value) => applyInPlace(x, "addcmul_", (s) => s.add(t1.mul(t2).mul(value)), [t1, t2], false), m);
+defineOp(SIGS.addcdiv_, (x: Tensor, t1: Tensor, t2: Tensor, { value }: Value) => applyInPlace(x, "addcdiv_", (s) => s.add(t1.div(t2).mul(value)), [t1, t2], false), m);
+defineOp(SIGS.lerp_, (x: Tensor, end: Tensor, w: TensorLike) => applyInPlace(x, "lerp_", (s) => s.add(end.sub(s).mul(w)), [end, w], false), m);
+type Gen = { generator?: Generator | null };
+defineOp(SIGS.uniform_, (x: Tensor, low: number, high: number, { generator }: Gen) =>
+  applyInPlace(x, "uniform_", () => dispatch("random", [], { dist: { kind: "uniform", low, high }, shape: x.shape, dtype: x.dtype, generator: generator ?? defaultGenerator }, x.device), [], false), m);
+defineOp(SIGS.normal_, (x: Tensor, mean: number, std: number, { generator }: Gen) =>
+  applyInPlace(x, "normal_", () => dispatch("random", [], { dist: { kind: "normal", mean, std }, shape: x.shape, dtype: x.dtype, generator: generator ?? defaultGenerator }, x.device), [], false), m);
 
 /**
  * The fast path of add_/sub_/mul_/div_ when autograd has nothing to record: one kernel
@@ -144,33 +172,3 @@ function binaryInPlace(self: Tensor, op: "add" | "sub" | "mul" | "div", other: T
   self.storage.version++;
   return self;
 }
-P.pow_ = function (e) { return applyInPlace(this, "pow_", (s) => s.pow(e), [e]); };
-// ops whose backward needs only their output (or nothing) may read self directly
-const OUTPUT_ONLY = new Set(["neg", "exp", "sqrt", "sigmoid", "tanh", "relu", "floor", "ceil", "round"]);
-for (const name of ["neg", "abs", "exp", "log", "sqrt", "sigmoid", "tanh", "relu", "floor", "ceil", "round"] as const) {
-  (P as any)[`${name}_`] = function (this: Tensor) { return applyInPlace(this, `${name}_`, (s) => (s as any)[name](), [], !OUTPUT_ONLY.has(name)); };
-}
-P.clamp_ = function (min, max) { return applyInPlace(this, "clamp_", (s) => s.clamp(min, max), [min, max]); };
-P.copy_ = function (src) {
-  return applyInPlace(this, "copy_", () => {
-    const r = src.expand(this.shape);
-    return r.dtype === this.dtype ? r : r.to(this.dtype);
-  }, [src], false);
-};
-P.fill_ = function (value) {
-  if (value instanceof Tensor && value.ndim !== 0) throw new ShapeError(`fill_: only supports 0-dimension value tensor but got tensor with ${value.ndim} dimensions`);
-  const v = value instanceof Tensor ? value : scalarTensor(value, this.dtype, this.device);
-  return applyInPlace(this, "fill_", () => v.to(this.dtype).expand(this.shape), [v], false);
-};
-P.zero_ = function () { return applyInPlace(this, "zero_", () => scalarTensor(0, this.dtype, this.device).expand(this.shape), [], false); };
-P.addcmul_ = function (t1, t2, opts) { return applyInPlace(this, "addcmul_", (s) => s.add(t1.mul(t2).mul(opts?.value ?? 1)), [t1, t2], false); };
-P.addcdiv_ = function (t1, t2, opts) { return applyInPlace(this, "addcdiv_", (s) => s.add(t1.div(t2).mul(opts?.value ?? 1)), [t1, t2], false); };
-P.lerp_ = function (end, w) { return applyInPlace(this, "lerp_", (s) => s.add(end.sub(s).mul(w)), [end, w], false); };
-P.uniform_ = function (low = 0, high = 1, opts) {
-  const generator = opts?.generator ?? defaultGenerator;
-  return applyInPlace(this, "uniform_", () => dispatch("random", [], { dist: { kind: "uniform", low, high }, shape: this.shape, dtype: this.dtype, generator }, this.device), [], false);
-};
-P.normal_ = function (mean = 0, std = 1, opts) {
-  const generator = opts?.generator ?? defaultGenerator;
-  return applyInPlace(this, "normal_", () => dispatch("random", [], { dist: { kind: "normal", mean, std }, shape: this.shape, dtype: this.dtype, generator }, this.device), [], false);
-};

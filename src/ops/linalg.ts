@@ -4,6 +4,7 @@ import { record1 } from "../autograd/record.js";
 import { DTypeError, ShapeError, fmtShape } from "../errors.js";
 import { broadcastShapes } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+import { defineOp, type MethodsOf } from "../api/registry.js";
 import { reduceGradToShape } from "./helpers.js";
 
 function checkDTypes(op: string, a: Tensor, b: Tensor): void {
@@ -83,20 +84,25 @@ export function outer(a: Tensor, b: Tensor): Tensor {
   return a.unsqueeze(1).mul(b.unsqueeze(0));
 }
 
+const SIGS = {
+  matmul: "matmul(Tensor self, Tensor other) -> Tensor",
+  mm: "mm(Tensor self, Tensor mat2) -> Tensor",
+  bmm: "bmm(Tensor self, Tensor mat2) -> Tensor",
+  mv: "mv(Tensor self, Tensor vec) -> Tensor",
+  dot: "dot(Tensor self, Tensor other) -> Tensor",
+  outer: "outer(Tensor self, Tensor vec2) -> Tensor",
+} as const;
+
 declare module "../tensor/tensor.js" {
-  interface Tensor {
-    matmul(other: Tensor): Tensor;
-    mm(other: Tensor): Tensor;
-    bmm(other: Tensor): Tensor;
-    mv(vec: Tensor): Tensor;
-    dot(other: Tensor): Tensor;
-    outer(other: Tensor): Tensor;
-  }
+  interface Tensor extends MethodsOf<typeof SIGS> {}
 }
-const P = Tensor.prototype;
-P.matmul = function (o) { return matmul(this, o); };
-P.mm = function (o) { return mm(this, o); };
-P.bmm = function (o) { return bmm(this, o); };
-P.mv = function (v) { return mv(this, v); };
-P.dot = function (o) { return dot(this, o); };
-P.outer = function (o) { return outer(this, o); };
+
+/** The public, argument-checked forms (torch.matmul, ...); ops call the functions above directly. */
+export const LINALG_FNS = {
+  matmul: defineOp(SIGS.matmul, matmul),
+  mm: defineOp(SIGS.mm, mm),
+  bmm: defineOp(SIGS.bmm, bmm),
+  mv: defineOp(SIGS.mv, mv),
+  dot: defineOp(SIGS.dot, dot),
+  outer: defineOp(SIGS.outer, outer),
+};

@@ -6,7 +6,8 @@
 import { dispatch } from "../backend/dispatcher.js";
 import { record, record1 } from "../autograd/record.js";
 import { noGrad } from "../autograd/grad_mode.js";
-import { DTypeError, IndexError, fmtShape } from "../errors.js";
+import { ArgumentError, DTypeError, IndexError, fmtShape } from "../errors.js";
+import { defineOp, type MethodsOf } from "../api/registry.js";
 import { isFloating, type DType } from "../tensor/dtype.js";
 import { normalizeDim, normalizeDims, numelOf } from "../tensor/shape.js";
 import { arange } from "../tensor/creation.js";
@@ -15,9 +16,6 @@ import { castRaw, checkFloat } from "./helpers.js";
 import { where } from "./elementwise.js";
 
 export type Dims = number | readonly number[] | null | undefined;
-export interface ReduceOptions {
-  keepdim?: boolean;
-}
 
 /**
  * The dims a reduction runs over: all of them for undefined/null or an empty list (as
@@ -53,31 +51,29 @@ function checkNonEmpty(op: string, x: Tensor, axes: readonly number[]): void {
   if (axes.length === 0 && x.numel() === 0) throw new IndexError(`${op}: cannot reduce an empty tensor (shape ${fmtShape(x.shape)}) without a dim`);
 }
 
-export function sum(x: Tensor, dim?: Dims, opts?: ReduceOptions & { dtype?: DType }): Tensor {
+function sumImpl(x: Tensor, dim: Dims, keepdim: boolean, dtype?: DType | null): Tensor {
   const axes = reductionAxes("sum", dim, x);
-  const keepdim = opts?.keepdim ?? false;
   let input = x;
-  if (opts?.dtype) input = x.to(opts.dtype);
+  if (dtype) input = x.to(dtype);
   else if (!isFloating(x.dtype)) input = castRaw(x, "int32");
   const out = dispatch("reduce", [input], { op: "sum", axes, keepdim });
   const inShape = input.shape;
   return record1("SumBackward0", [input], out, [], ([g]) => [unreduce(g!, inShape, axes, keepdim).expand(inShape)]);
 }
 
-export function mean(x: Tensor, dim?: Dims, opts?: ReduceOptions): Tensor {
+function meanImpl(x: Tensor, dim: Dims, keepdim: boolean): Tensor {
   if (!isFloating(x.dtype)) throw new DTypeError(`mean: could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${x.dtype}`);
   const axes = reductionAxes("mean", dim, x);
   const n = numelOf(axes.map((a) => x.shape[a]!));
-  return sum(x, axes, opts).div(n);
+  return sumImpl(x, axes, keepdim).div(n);
 }
 
-export function prod(x: Tensor, dim?: number | null, opts?: ReduceOptions): Tensor {
+function prodImpl(x: Tensor, dim: number | null | undefined, keepdim: boolean): Tensor {
   if (dim === undefined || dim === null || x.ndim === 0) {
     if (dim !== undefined && dim !== null) normalizeDim("prod", dim, x.ndim);
-    return prod(flat1(x), 0, { keepdim: false }).reshape(opts?.keepdim ? x.shape.map(() => 1) : []);
+    return prodImpl(flat1(x), 0, false).reshape(keepdim ? x.shape.map(() => 1) : []);
   }
   const d = normalizeDim("prod", dim, x.ndim);
-  const keepdim = opts?.keepdim ?? false;
   const input = isFloating(x.dtype) ? x : castRaw(x, "int32");
   const out = dispatch("reduce", [input], { op: "prod", axes: [d], keepdim });
   return record1("ProdBackward0", [input], out, [input, out], ([g], [xs, y]) => {
@@ -94,23 +90,20 @@ export function prod(x: Tensor, dim?: number | null, opts?: ReduceOptions): Tens
 function productOfOthers(x: Tensor, dim: number): Tensor {
   const xm = x.movedim(dim, -1);
   const n = xm.shape[xm.ndim - 1]!;
-  const eyeMask = arange(n, undefined, 1, { device: x.device }).unsqueeze(1).eq(arange(n, undefined, 1, { device: x.device }));
+  const eyeMask = arange(n, { device: x.device }).unsqueeze(1).eq(arange(n, { device: x.device }));
   // rows k: x with x[k] replaced by 1, multiplied along the row
   const rows = where(eyeMask, 1, xm.unsqueeze(-2).expand([...xm.shape.slice(0, -1), n, n]));
   return rows.prod(-1).movedim(-1, dim);
 }
 
-interface MaxMinResult {
-  values: Tensor;
-  indices: Tensor;
-}
+type MaxMinResult = [values: Tensor, indices: Tensor];
 
 /** Values and int32 indices of the max/min along a dim (first occurrence). */
 function maxMinDim(kind: "max" | "min", x: Tensor, dim: number, keepdim: boolean): MaxMinResult {
   if (x.ndim === 0) {
     normalizeDim(kind, dim, 0);
     const r = maxMinDim(kind, flat1(x), 0, false);
-    return { values: r.values.reshape([]), indices: r.indices.reshape([]) };
+    return [r[0].reshape([]), r[1].reshape([])];
   }
   const d = normalizeDim(kind, dim, x.ndim);
   checkNonEmpty(kind, x, [d]);
@@ -120,10 +113,10 @@ function maxMinDim(kind: "max" | "min", x: Tensor, dim: number, keepdim: boolean
   record(kind === "max" ? "MaxBackward0" : "MinBackward0", [x], [values, indices], [indices], ([g], [idx]) => {
     const gk = unreduce(g!, inShape, [d], keepdim);
     const ik = unreduce(idx!, inShape, [d], keepdim);
-    const positions = arange(inShape[d]!, undefined, 1, { device: g!.device }).reshape(inShape.map((s, i) => (i === d ? s : 1)));
+    const positions = arange(inShape[d]!, { device: g!.device }).reshape(inShape.map((s, i) => (i === d ? s : 1)));
     return [where(positions.eq(ik), gk, 0)];
   });
-  return { values, indices };
+  return [values, indices];
 }
 
 /** amax/amin: the extreme value; the gradient is shared equally among ties (as torch). */
@@ -153,25 +146,19 @@ function argMaxMin(kind: "argmax" | "argmin", x: Tensor, dim: number | null | un
   return dispatch("reduce", [x], { op: kind, axes: [d], keepdim });
 }
 
-export interface VarOptions extends ReduceOptions {
-  /** Degrees of freedom subtracted from N (1 = unbiased, the default; 0 = population). */
-  correction?: number;
-}
-
-export function variance(x: Tensor, dim?: Dims, opts?: VarOptions): Tensor {
+/** Variance with `correction` degrees of freedom subtracted from N (1 = unbiased, 0 = population). */
+function variance(x: Tensor, dim: Dims, correction: number, keepdim: boolean): Tensor {
   checkFloat("var", x);
   const axes = reductionAxes("var", dim, x);
   const n = numelOf(axes.map((a) => x.shape[a]!));
-  const correction = opts?.correction ?? 1;
-  const mu = x.mean(axes, { keepdim: true });
+  const mu = x.mean(axes, true);
   const dev = x.sub(mu);
-  return dev.mul(dev).sum(axes, { keepdim: opts?.keepdim }).div(Math.max(0, n - correction));
+  return dev.mul(dev).sum(axes, keepdim).div(Math.max(0, n - correction));
 }
 
-export function logsumexp(x: Tensor, dim: Dims, opts?: ReduceOptions): Tensor {
+function logsumexp(x: Tensor, dim: Dims, keepdim: boolean): Tensor {
   const input = isFloating(x.dtype) ? x : x.to("float32");
   const axes = reductionAxes("logsumexp", dim, x);
-  const keepdim = opts?.keepdim ?? false;
   // shift by the (detached) max for stability; infinite maxima (and empty sets) shift by 0
   const empty = axes.some((a) => x.shape[a] === 0);
   const r = empty
@@ -186,10 +173,9 @@ export function logsumexp(x: Tensor, dim: Dims, opts?: ReduceOptions): Tensor {
   return keepdim || axes.length === 0 ? r : r.squeeze(axes);
 }
 
-export function norm(x: Tensor, p: number | "fro" = 2, dim?: Dims, opts?: ReduceOptions): Tensor {
+function norm(x: Tensor, p: number | "fro", dim: Dims, keepdim: boolean): Tensor {
   checkFloat("norm", x);
   const axes = reductionAxes("norm", dim, x);
-  const keepdim = opts?.keepdim ?? false;
   const order = p === "fro" ? 2 : p;
   if (order === Infinity) return x.abs().amax(axes, { keepdim });
   if (order === -Infinity) return x.abs().amin(axes, { keepdim });
@@ -208,7 +194,7 @@ export function norm(x: Tensor, p: number | "fro" = 2, dim?: Dims, opts?: Reduce
   return x.abs().pow(order).sum(axes, { keepdim }).pow(1 / order);
 }
 
-export function cumsum(x: Tensor, dim: number): Tensor {
+function cumsum(x: Tensor, dim: number): Tensor {
   if (x.ndim === 0) return cumsum(flat1(x), singleAxis("cumsum", dim, x) ?? 0).reshape([]);
   const d = normalizeDim("cumsum", dim, x.ndim);
   const input = isFloating(x.dtype) ? x : castRaw(x, "int32");
@@ -219,7 +205,7 @@ export function cumsum(x: Tensor, dim: number): Tensor {
   });
 }
 
-export function cumprod(x: Tensor, dim: number): Tensor {
+function cumprod(x: Tensor, dim: number): Tensor {
   if (x.ndim === 0) return cumprod(flat1(x), singleAxis("cumprod", dim, x) ?? 0).reshape([]);
   const d = normalizeDim("cumprod", dim, x.ndim);
   const input = isFloating(x.dtype) ? x : castRaw(x, "int32");
@@ -238,14 +224,14 @@ export function cumprod(x: Tensor, dim: number): Tensor {
 function cumprodGradExact(x: Tensor, g: Tensor, dim: number): Tensor {
   const xm = x.movedim(dim, -1), gm = g.movedim(dim, -1);
   const n = xm.shape[xm.ndim - 1]!;
-  const ar = arange(n, undefined, 1, { device: x.device });
+  const ar = arange(n, { device: x.device });
   const rows = where(ar.unsqueeze(1).eq(ar), 1, xm.unsqueeze(-2).expand([...xm.shape.slice(0, -1), n, n]));
   const partial = rows.cumprod(-1); // [.., k, i] = prod_{j<=i, j!=k} x_j
   const upper = ar.unsqueeze(0).ge(ar.unsqueeze(1)); // i >= k
   return where(upper, partial.mul(gm.unsqueeze(-2)), 0).sum(-1).movedim(-1, dim);
 }
 
-export function softmax(x: Tensor, dim: number): Tensor {
+export function softmaxImpl(x: Tensor, dim: number): Tensor {
   const input = isFloating(x.dtype) ? x : x.to("float32");
   const d = normalizeDim("softmax", dim, x.ndim);
   if (x.ndim === 0 || x.shape[d] === 0) return softmaxDegenerate(input, false);
@@ -257,7 +243,7 @@ export function softmax(x: Tensor, dim: number): Tensor {
   return record1("SoftmaxBackward0", [input], out, [out], ([g], [y]) => [y!.mul(g!.sub(g!.mul(y!).sum(d, { keepdim: true })))]);
 }
 
-export function logSoftmax(x: Tensor, dim: number): Tensor {
+export function logSoftmaxImpl(x: Tensor, dim: number): Tensor {
   const input = isFloating(x.dtype) ? x : x.to("float32");
   const d = normalizeDim("logSoftmax", dim, x.ndim);
   if (x.ndim === 0 || x.shape[d] === 0) return softmaxDegenerate(input, true);
@@ -278,65 +264,102 @@ function softmaxDegenerate(x: Tensor, log: boolean): Tensor {
   return log ? zero : zero.add(1);
 }
 
-declare module "../tensor/tensor.js" {
-  interface Tensor {
-    sum(dim?: Dims, opts?: ReduceOptions & { dtype?: DType }): Tensor;
-    mean(dim?: Dims, opts?: ReduceOptions): Tensor;
-    prod(dim?: number | null, opts?: ReduceOptions): Tensor;
-    /** max() of all elements; max(dim) -> { values, indices }; max(other) = maximum. */
-    max(): Tensor;
-    max(dim: number, opts?: ReduceOptions): MaxMinResult;
-    max(other: Tensor): Tensor;
-    min(): Tensor;
-    min(dim: number, opts?: ReduceOptions): MaxMinResult;
-    min(other: Tensor): Tensor;
-    amax(dim?: Dims, opts?: ReduceOptions): Tensor;
-    amin(dim?: Dims, opts?: ReduceOptions): Tensor;
-    argmax(dim?: number | null, opts?: ReduceOptions): Tensor;
-    argmin(dim?: number | null, opts?: ReduceOptions): Tensor;
-    var(dim?: Dims, opts?: VarOptions): Tensor;
-    std(dim?: Dims, opts?: VarOptions): Tensor;
-    logsumexp(dim: Dims, opts?: ReduceOptions): Tensor;
-    norm(p?: number | "fro", dim?: Dims, opts?: ReduceOptions): Tensor;
-    all(dim?: Dims, opts?: ReduceOptions): Tensor;
-    any(dim?: Dims, opts?: ReduceOptions): Tensor;
-    cumsum(dim: number): Tensor;
-    cumprod(dim: number): Tensor;
-    softmax(dim: number): Tensor;
-    logSoftmax(dim: number): Tensor;
-  }
+/** all/any are min/max over bool; the kernel gives the empty set the identity (true / false). */
+function allAny(kind: "all" | "any", x: Tensor, dim: Dims, keepdim: boolean): Tensor {
+  return dispatch("reduce", [castRaw(x, "bool")], { op: kind === "all" ? "min" : "max", axes: reductionAxes(kind, dim, x), keepdim });
 }
 
-const P = Tensor.prototype;
-P.sum = function (dim, opts) { return sum(this, dim, opts); };
-P.mean = function (dim, opts) { return mean(this, dim, opts); };
-P.prod = function (dim, opts) { return prod(this, dim, opts); };
-P.max = function (this: Tensor, arg?: number | Tensor, opts?: ReduceOptions): any {
-  if (arg instanceof Tensor) return this.maximum(arg);
-  if (arg === undefined) return amaxAmin("max", this, undefined, false);
-  return maxMinDim("max", this, arg, opts?.keepdim ?? false);
-} as Tensor["max"];
-P.min = function (this: Tensor, arg?: number | Tensor, opts?: ReduceOptions): any {
-  if (arg instanceof Tensor) return this.minimum(arg);
-  if (arg === undefined) return amaxAmin("min", this, undefined, false);
-  return maxMinDim("min", this, arg, opts?.keepdim ?? false);
-} as Tensor["min"];
-P.amax = function (dim, opts) { return amaxAmin("max", this, dim, opts?.keepdim ?? false); };
-P.amin = function (dim, opts) { return amaxAmin("min", this, dim, opts?.keepdim ?? false); };
-P.argmax = function (dim, opts) { return argMaxMin("argmax", this, dim, opts?.keepdim ?? false); };
-P.argmin = function (dim, opts) { return argMaxMin("argmin", this, dim, opts?.keepdim ?? false); };
-P.var = function (dim, opts) { return variance(this, dim, opts); };
-P.std = function (dim, opts) { return variance(this, dim, opts).sqrt(); };
-P.logsumexp = function (dim, opts) { return logsumexp(this, dim, opts); };
-P.norm = function (p, dim, opts) { return norm(this, p, dim, opts); };
-// all/any are min/max over bool; the kernel gives the empty set the identity (true / false)
-P.all = function (dim, opts) {
-  return dispatch("reduce", [castRaw(this, "bool")], { op: "min", axes: reductionAxes("all", dim, this), keepdim: opts?.keepdim ?? false });
+/** std/var: `correction` (keyword) or the legacy positional `unbiased`, not both. */
+function correctionOf(op: string, unbiased: boolean | undefined, correction: number | null | undefined): number {
+  if (correction !== undefined && correction !== null) {
+    if (unbiased !== undefined) throw new ArgumentError(`${op}(): pass either unbiased or correction, not both`);
+    return correction;
+  }
+  return unbiased === false ? 0 : 1;
+}
+
+const SIGS = {
+  sum: "sum(Tensor self, int[]? dim=null, bool keepdim=false, *, ScalarType? dtype=null) -> Tensor",
+  mean: "mean(Tensor self, int[]? dim=null, bool keepdim=false, *, ScalarType? dtype=null) -> Tensor",
+  prod: "prod(Tensor self, int? dim=null, bool keepdim=false, *, ScalarType? dtype=null) -> Tensor",
+  max: [
+    "max(Tensor self) -> Tensor",
+    "max.dim(Tensor self, int dim, bool keepdim=false) -> (Tensor values, Tensor indices)",
+    "max.other(Tensor self, Tensor other) -> Tensor",
+  ],
+  min: [
+    "min(Tensor self) -> Tensor",
+    "min.dim(Tensor self, int dim, bool keepdim=false) -> (Tensor values, Tensor indices)",
+    "min.other(Tensor self, Tensor other) -> Tensor",
+  ],
+  amax: "amax(Tensor self, int[]? dim=null, bool keepdim=false) -> Tensor",
+  amin: "amin(Tensor self, int[]? dim=null, bool keepdim=false) -> Tensor",
+  argmax: "argmax(Tensor self, int? dim=null, bool keepdim=false) -> Tensor",
+  argmin: "argmin(Tensor self, int? dim=null, bool keepdim=false) -> Tensor",
+  var: [
+    "var(Tensor self, int[]? dim=null, bool? unbiased=null, bool keepdim=false, *, float? correction=null) -> Tensor",
+    "var.unbiased(Tensor self, bool unbiased) -> Tensor",
+  ],
+  std: [
+    "std(Tensor self, int[]? dim=null, bool? unbiased=null, bool keepdim=false, *, float? correction=null) -> Tensor",
+    "std.unbiased(Tensor self, bool unbiased) -> Tensor",
+  ],
+  logsumexp: "logsumexp(Tensor self, int[] dim, bool keepdim=false) -> Tensor",
+  norm: "norm(Tensor self, float|\"fro\"? p=2, int[]? dim=null, bool keepdim=false) -> Tensor",
+  all: "all(Tensor self, int[]? dim=null, bool keepdim=false) -> Tensor",
+  any: "any(Tensor self, int[]? dim=null, bool keepdim=false) -> Tensor",
+  cumsum: "cumsum(Tensor self, int dim, *, ScalarType? dtype=null) -> Tensor",
+  cumprod: "cumprod(Tensor self, int dim, *, ScalarType? dtype=null) -> Tensor",
+  softmax: "softmax(Tensor self, int dim, ScalarType? dtype=null) -> Tensor",
+  logSoftmax: "logSoftmax(Tensor self, int dim, ScalarType? dtype=null) -> Tensor",
+} as const;
+
+declare module "../tensor/tensor.js" {
+  interface Tensor extends MethodsOf<typeof SIGS> {}
+}
+
+type DtypeKw = { dtype?: DType | null };
+/** Casts to the requested dtype first, as the `dtype` argument of torch's reductions does. */
+const withDtype = (x: Tensor, dtype: DType | null | undefined): Tensor => (dtype ? x.to(dtype) : x);
+
+const sum_ = defineOp(SIGS.sum, (x: Tensor, dim: Dims, keepdim: boolean, { dtype }: DtypeKw) => sumImpl(x, dim, keepdim, dtype));
+const mean_ = defineOp(SIGS.mean, (x: Tensor, dim: Dims, keepdim: boolean, { dtype }: DtypeKw) => meanImpl(withDtype(x, dtype), dim, keepdim));
+const prod_ = defineOp(SIGS.prod, (x: Tensor, dim: number | null, keepdim: boolean, { dtype }: DtypeKw) => prodImpl(withDtype(x, dtype), dim, keepdim));
+const max_ = defineOp(SIGS.max, [
+  (x: Tensor) => amaxAmin("max", x, undefined, false),
+  (x: Tensor, dim: number, keepdim: boolean) => maxMinDim("max", x, dim, keepdim),
+  (x: Tensor, other: Tensor) => x.maximum(other),
+]);
+const min_ = defineOp(SIGS.min, [
+  (x: Tensor) => amaxAmin("min", x, undefined, false),
+  (x: Tensor, dim: number, keepdim: boolean) => maxMinDim("min", x, dim, keepdim),
+  (x: Tensor, other: Tensor) => x.minimum(other),
+]);
+const amax_ = defineOp(SIGS.amax, (x: Tensor, dim: Dims, keepdim: boolean) => amaxAmin("max", x, dim, keepdim));
+const amin_ = defineOp(SIGS.amin, (x: Tensor, dim: Dims, keepdim: boolean) => amaxAmin("min", x, dim, keepdim));
+const argmax_ = defineOp(SIGS.argmax, (x: Tensor, dim: number | null, keepdim: boolean) => argMaxMin("argmax", x, dim, keepdim));
+const argmin_ = defineOp(SIGS.argmin, (x: Tensor, dim: number | null, keepdim: boolean) => argMaxMin("argmin", x, dim, keepdim));
+const var_ = defineOp(SIGS.var, [
+  (x: Tensor, dim: Dims, unbiased: boolean | null, keepdim: boolean, { correction }: { correction?: number | null }) =>
+    variance(x, dim, correctionOf("var", unbiased ?? undefined, correction), keepdim),
+  (x: Tensor, unbiased: boolean) => variance(x, null, unbiased ? 1 : 0, false),
+]);
+const std_ = defineOp(SIGS.std, [
+  (x: Tensor, dim: Dims, unbiased: boolean | null, keepdim: boolean, { correction }: { correction?: number | null }) =>
+    variance(x, dim, correctionOf("std", unbiased ?? undefined, correction), keepdim).sqrt(),
+  (x: Tensor, unbiased: boolean) => variance(x, null, unbiased ? 1 : 0, false).sqrt(),
+]);
+const logsumexp_ = defineOp(SIGS.logsumexp, logsumexp);
+const norm_ = defineOp(SIGS.norm, (x: Tensor, p: number | "fro" | null, dim: Dims, keepdim: boolean) => norm(x, p ?? 2, dim, keepdim));
+const all_ = defineOp(SIGS.all, (x: Tensor, dim: Dims, keepdim: boolean) => allAny("all", x, dim, keepdim));
+const any_ = defineOp(SIGS.any, (x: Tensor, dim: Dims, keepdim: boolean) => allAny("any", x, dim, keepdim));
+const cumsum_ = defineOp(SIGS.cumsum, (x: Tensor, dim: number, { dtype }: DtypeKw) => cumsum(withDtype(x, dtype), dim));
+const cumprod_ = defineOp(SIGS.cumprod, (x: Tensor, dim: number, { dtype }: DtypeKw) => cumprod(withDtype(x, dtype), dim));
+const softmax_ = defineOp(SIGS.softmax, (x: Tensor, dim: number, dtype: DType | null) => softmaxImpl(withDtype(x, dtype), dim));
+const logSoftmax_ = defineOp(SIGS.logSoftmax, (x: Tensor, dim: number, dtype: DType | null) => logSoftmaxImpl(withDtype(x, dtype), dim));
+
+export {
+  sum_ as sum, mean_ as mean, prod_ as prod, max_ as max, min_ as min, amax_ as amax, amin_ as amin,
+  argmax_ as argmax, argmin_ as argmin, var_ as var, std_ as std, logsumexp_ as logsumexp, norm_ as norm,
+  all_ as all, any_ as any, cumsum_ as cumsum, cumprod_ as cumprod, softmax_ as softmax, logSoftmax_ as logSoftmax,
 };
-P.any = function (dim, opts) {
-  return dispatch("reduce", [castRaw(this, "bool")], { op: "max", axes: reductionAxes("any", dim, this), keepdim: opts?.keepdim ?? false });
-};
-P.cumsum = function (dim) { return cumsum(this, dim); };
-P.cumprod = function (dim) { return cumprod(this, dim); };
-P.softmax = function (dim) { return softmax(this, dim); };
-P.logSoftmax = function (dim) { return logSoftmax(this, dim); };

@@ -13,6 +13,7 @@ import { promoteTypes, type DType } from "../tensor/dtype.js";
 import { arange, scalarTensor, zeros } from "../tensor/creation.js";
 import { normalizeDim, normalizeDims } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+import { defineOp, type MethodsOf } from "../api/registry.js";
 import { where } from "./elementwise.js";
 
 const describe = (t: Tensor) => `${fmtShape(t.shape)} ${t.dtype}`;
@@ -355,8 +356,8 @@ function triangle(op: "tril" | "triu", x: Tensor, diagonal: number): Tensor {
   if (x.ndim < 2) throw new ShapeError(`${op}: input tensor must have at least 2 dimensions, got shape ${fmtShape(x.shape)}`);
   if (!Number.isInteger(diagonal)) throw new IndexError(`${op}: diagonal must be an integer, got ${diagonal}`);
   const rows = x.shape[x.ndim - 2]!, cols = x.shape[x.ndim - 1]!;
-  const j = arange(cols, undefined, 1, { device: x.device });
-  const i = arange(rows, undefined, 1, { device: x.device }).unsqueeze(1);
+  const j = arange(cols, { device: x.device });
+  const i = arange(rows, { device: x.device }).unsqueeze(1);
   const offset = j.sub(i); // j - i: which diagonal each element is on
   const keep = op === "tril" ? offset.le(diagonal) : offset.ge(diagonal);
   return where(keep, x, scalarTensor(0, x.dtype, x.device));
@@ -380,53 +381,54 @@ export function triu(x: Tensor, diagonal = 0): Tensor {
 
 // ---- Tensor methods ---------------------------------------------------------------------
 
+const SIGS = {
+  split: "split(Tensor self, int|int[] splitSizeOrSections, int dim=0) -> Tensor[]",
+  chunk: "chunk(Tensor self, int chunks, int dim=0) -> Tensor[]",
+  tensorSplit: "tensorSplit(Tensor self, int|int[] indicesOrSections, int dim=0) -> Tensor[]",
+  flip: "flip(Tensor self, int... dims) -> Tensor",
+  fliplr: "fliplr(Tensor self) -> Tensor",
+  flipud: "flipud(Tensor self) -> Tensor",
+  roll: "roll(Tensor self, int[] shifts, int[]? dims=null) -> Tensor",
+  repeat: "repeat(Tensor self, int... repeats) -> Tensor",
+  tile: "tile(Tensor self, int... dims) -> Tensor",
+  tril: "tril(Tensor self, int diagonal=0) -> Tensor",
+  triu: "triu(Tensor self, int diagonal=0) -> Tensor",
+} as const;
+
 declare module "../tensor/tensor.js" {
-  interface Tensor {
-    /** Views of pieces of splitSize (or of the given sizes) along dim. */
-    split(splitSizeOrSections: number | readonly number[], dim?: number): Tensor[];
-    /** `chunks` views of nearly equal size along dim (torch.chunk). */
-    chunk(chunks: number, dim?: number): Tensor[];
-    /** Views split into n sections or at indices along dim (torch.tensor_split). */
-    tensorSplit(indicesOrSections: number | readonly number[], dim?: number): Tensor[];
-    /** A copy with the order of elements reversed along dims: x.flip(0, 1) or x.flip([0, 1]). */
-    flip(...dims: number[]): Tensor;
-    flip(dims: readonly number[]): Tensor;
-    /** flip along dim 1 (left/right). */
-    fliplr(): Tensor;
-    /** flip along dim 0 (up/down). */
-    flipud(): Tensor;
-    /** Rotates elements along dims; without dims, over the flattened tensor. */
-    roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor;
-    /** Tiles the tensor: x.repeat(2, 3) or x.repeat([2, 3]); extra sizes add leading dims. */
-    repeat(...sizes: number[]): Tensor;
-    repeat(sizes: readonly number[]): Tensor;
-    /** repeat with missing leading repeats taken as 1. */
-    tile(dims: readonly number[]): Tensor;
-    tile(...dims: number[]): Tensor;
-    tril(diagonal?: number): Tensor;
-    triu(diagonal?: number): Tensor;
-  }
+  interface Tensor extends MethodsOf<typeof SIGS> {}
 }
 
-function listArg(args: (number | readonly number[])[]): number[] {
-  return args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as number[])] : (args as number[]);
+function fliplr(x: Tensor): Tensor {
+  if (x.ndim < 2) throw new ShapeError(`fliplr: input must be >= 2-D, got shape ${fmtShape(x.shape)}`);
+  return flip(x, [1]);
+}
+function flipud(x: Tensor): Tensor {
+  if (x.ndim < 1) throw new ShapeError("flipud: input must be >= 1-D, got a 0-d tensor");
+  return flip(x, [0]);
 }
 
-const P = Tensor.prototype;
-P.split = function (s, dim) { return split(this, s, dim); };
-P.chunk = function (n, dim) { return chunk(this, n, dim); };
-P.tensorSplit = function (s, dim) { return tensorSplit(this, s, dim); };
-P.flip = function (...dims: (number | readonly number[])[]) { return flip(this, listArg(dims)); };
-P.fliplr = function () {
-  if (this.ndim < 2) throw new ShapeError(`fliplr: input must be >= 2-D, got shape ${fmtShape(this.shape)}`);
-  return flip(this, [1]);
+/** The public, argument-checked forms (torch.cat, torch.split, ...); ops call the functions above directly. */
+export const SHAPE_FNS = {
+  cat: defineOp("cat(Tensor[] tensors, int dim=0) -> Tensor", cat),
+  concat: defineOp("concat(Tensor[] tensors, int dim=0) -> Tensor", cat),
+  stack: defineOp("stack(Tensor[] tensors, int dim=0) -> Tensor", stack),
+  hstack: defineOp("hstack(Tensor[] tensors) -> Tensor", hstack),
+  vstack: defineOp("vstack(Tensor[] tensors) -> Tensor", vstack),
+  split: defineOp(SIGS.split, split),
+  chunk: defineOp(SIGS.chunk, chunk),
+  tensorSplit: defineOp(SIGS.tensorSplit, tensorSplit),
+  flip: defineOp(SIGS.flip, flip),
+  fliplr: defineOp(SIGS.fliplr, fliplr),
+  flipud: defineOp(SIGS.flipud, flipud),
+  roll: defineOp(SIGS.roll, (x: Tensor, shifts: number | number[], dims: number | number[] | null) => roll(x, shifts, dims ?? undefined)),
+  repeat: defineOp(SIGS.repeat, repeat, { variants: "method" }),
+  tile: defineOp(SIGS.tile, tile),
+  tril: defineOp(SIGS.tril, tril),
+  triu: defineOp(SIGS.triu, triu),
+  pad: defineOp(
+    'pad(Tensor input, int[] pad, "constant"|"reflect"|"replicate"|"circular" mode="constant", float? value=null) -> Tensor',
+    (x: Tensor, padding: number | number[], mode: PadMode, value: number | null) => pad(x, typeof padding === "number" ? [padding] : padding, { mode, value: value ?? 0 }),
+    { group: "nn.functional" },
+  ),
 };
-P.flipud = function () {
-  if (this.ndim < 1) throw new ShapeError("flipud: input must be >= 1-D, got a 0-d tensor");
-  return flip(this, [0]);
-};
-P.roll = function (shifts, dims) { return roll(this, shifts, dims); };
-P.repeat = function (...sizes: (number | readonly number[])[]) { return repeat(this, listArg(sizes)); };
-P.tile = function (...dims: (number | readonly number[])[]) { return tile(this, listArg(dims)); };
-P.tril = function (diagonal) { return tril(this, diagonal); };
-P.triu = function (diagonal) { return triu(this, diagonal); };

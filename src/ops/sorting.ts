@@ -10,12 +10,14 @@
 import { dispatch, dispatchAll } from "../backend/dispatcher.js";
 import { record1 } from "../autograd/record.js";
 import { noGrad } from "../autograd/grad_mode.js";
-import { DTypeError, IndexError, fmtShape } from "../errors.js";
+import { DTypeError, FluxionError, IndexError, fmtShape } from "../errors.js";
 import { isFloating } from "../tensor/dtype.js";
 import { full, zeros } from "../tensor/creation.js";
 import { normalizeDim } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
-import { where } from "./elementwise.js";
+import { whereImpl as where } from "./elementwise.js";
+import { defineOp, type MethodsOf } from "../api/registry.js";
+import { namedTuple } from "../api/return_types.js";
 
 /** Values with the int32 positions they came from along the dim (like torch.return_types). */
 export interface SortResult {
@@ -265,42 +267,56 @@ export function unique(x: Tensor, opts?: UniqueOptions): Tensor | UniqueResult {
   return r;
 }
 
-// ---- Tensor methods ---------------------------------------------------------------------
+// ---- declarations -----------------------------------------------------------------------
 
+const SIGS = {
+  sort: "sort(Tensor self, int dim=-1, bool descending=false, *, bool? stable=null) -> (Tensor values, Tensor indices)",
+  argsort: "argsort(Tensor self, int dim=-1, bool descending=false, *, bool? stable=null) -> Tensor",
+  msort: "msort(Tensor self) -> Tensor",
+  topk: "topk(Tensor self, int k, int dim=-1, bool largest=true, bool sorted=true) -> (Tensor values, Tensor indices)",
+  kthvalue: "kthvalue(Tensor self, int k, int dim=-1, bool keepdim=false) -> (Tensor values, Tensor indices)",
+  median: ["median(Tensor self) -> Tensor", "median.dim(Tensor self, int dim, bool keepdim=false) -> (Tensor values, Tensor indices)"],
+  nanmedian: ["nanmedian(Tensor self) -> Tensor", "nanmedian.dim(Tensor self, int dim, bool keepdim=false) -> (Tensor values, Tensor indices)"],
+} as const;
+const UNIQUE = "unique(Tensor self, bool sorted=true, bool returnInverse=false, bool returnCounts=false, int? dim=null) -> Any";
+
+type Uniq = { sorted?: boolean; dim?: number | null };
 declare module "../tensor/tensor.js" {
-  interface Tensor {
-    /** { values, indices } sorted along dim (default -1); stable, NaN largest. */
-    sort(dim?: number, opts?: SortOptions): SortResult;
-    argsort(dim?: number, opts?: SortOptions): Tensor;
-    msort(): Tensor;
-    /** { values, indices } of the k largest (or smallest) along dim (default -1). */
-    topk(k: number, dim?: number, opts?: TopkOptions): SortResult;
-    /** { values, indices } of the k-th smallest (k from 1) along dim (default -1). */
-    kthvalue(k: number, dim?: number, opts?: KeepdimOptions): SortResult;
-    /** median() of all elements; median(dim) -> { values, indices } (lower median). */
-    median(): Tensor;
-    median(dim: number, opts?: KeepdimOptions): SortResult;
-    nanmedian(): Tensor;
-    nanmedian(dim: number, opts?: KeepdimOptions): SortResult;
-    /** Distinct elements, sorted; with returnInverse/returnCounts an object (see unique()). */
-    unique(opts?: UniqueOptions & { returnInverse?: false; returnCounts?: false }): Tensor;
-    unique(opts: UniqueOptions & { returnInverse: true; returnCounts: true }): { values: Tensor; inverse: Tensor; counts: Tensor };
-    unique(opts: UniqueOptions & { returnInverse: true }): { values: Tensor; inverse: Tensor };
-    unique(opts: UniqueOptions & { returnCounts: true }): { values: Tensor; counts: Tensor };
-    unique(opts?: UniqueOptions): Tensor | UniqueResult;
+  interface Tensor extends MethodsOf<typeof SIGS> {
+    /**
+     * Distinct elements, sorted (torch.unique). With returnInverse and/or returnCounts, a
+     * tuple [values, inverse?, counts?] that also has those names as fields.
+     */
+    unique(opts?: Uniq & { returnInverse?: false; returnCounts?: false }): Tensor;
+    unique(opts: Uniq & { returnInverse: true; returnCounts: true }): [values: Tensor, inverse: Tensor, counts: Tensor] & { values: Tensor; inverse: Tensor; counts: Tensor };
+    unique(opts: Uniq & { returnInverse: true; returnCounts?: false }): [values: Tensor, inverse: Tensor] & { values: Tensor; inverse: Tensor };
+    unique(opts: Uniq & { returnInverse?: false; returnCounts: true }): [values: Tensor, counts: Tensor] & { values: Tensor; counts: Tensor };
+    unique(sorted: boolean, returnInverse?: boolean, returnCounts?: boolean, dim?: number | null): Tensor | Tensor[];
   }
 }
 
-const P = Tensor.prototype;
-P.sort = function (dim, opts) { return sort(this, dim, opts); };
-P.argsort = function (dim, opts) { return argsort(this, dim, opts); };
-P.msort = function () { return msort(this); };
-P.topk = function (k, dim, opts) { return topk(this, k, dim, opts); };
-P.kthvalue = function (k, dim, opts) { return kthvalue(this, k, dim, opts); };
-P.median = function (this: Tensor, dim?: number, opts?: KeepdimOptions): any {
-  return dim === undefined ? medianAll("median", this) : medianDim("median", this, dim, opts?.keepdim ?? false);
-} as Tensor["median"];
-P.nanmedian = function (this: Tensor, dim?: number, opts?: KeepdimOptions): any {
-  return dim === undefined ? medianAll("nanmedian", this) : medianDim("nanmedian", this, dim, opts?.keepdim ?? false);
-} as Tensor["nanmedian"];
-P.unique = function (this: Tensor, opts?: UniqueOptions): any { return unique(this, opts); } as Tensor["unique"];
+/** unique as torch returns it: a tensor, or a tuple of the values and the requested extras. */
+function uniqueTuple(x: Tensor, _sorted: boolean, returnInverse: boolean, returnCounts: boolean, dim: number | null | undefined): Tensor | unknown[] {
+  if (dim !== null && dim !== undefined) throw new FluxionError(`unique: the dim argument is not supported yet (got dim=${dim}); unique works over the flattened tensor`);
+  const r = unique(x, { returnInverse, returnCounts });
+  if (r instanceof Tensor) return r;
+  const fields = ["values", ...(returnInverse ? ["inverse"] : []), ...(returnCounts ? ["counts"] : [])];
+  return namedTuple("unique", fields, fields.map((f) => r[f as keyof UniqueResult]));
+}
+
+const medianOf = (kind: MedianKind) => [
+  (x: Tensor) => medianAll(kind, x),
+  (x: Tensor, dim: number, keepdim: boolean) => medianDim(kind, x, dim, keepdim),
+];
+
+/** The public, argument-checked forms (torch.sort, ...); ops call the functions above directly. */
+export const SORTING_FNS = {
+  sort: defineOp(SIGS.sort, (x: Tensor, dim: number, descending: boolean) => sort(x, dim, { descending })),
+  argsort: defineOp(SIGS.argsort, (x: Tensor, dim: number, descending: boolean) => argsort(x, dim, { descending })),
+  msort: defineOp(SIGS.msort, msort),
+  topk: defineOp(SIGS.topk, (x: Tensor, k: number, dim: number, largest: boolean) => topk(x, k, dim, { largest })),
+  kthvalue: defineOp(SIGS.kthvalue, (x: Tensor, k: number, dim: number, keepdim: boolean) => kthvalue(x, k, dim, { keepdim })),
+  median: defineOp(SIGS.median, medianOf("median")),
+  nanmedian: defineOp(SIGS.nanmedian, medianOf("nanmedian")),
+  unique: defineOp(UNIQUE, uniqueTuple) as unknown as (x: Tensor, ...rest: Parameters<Tensor["unique"]>) => ReturnType<Tensor["unique"]>,
+};

@@ -11,6 +11,7 @@ import { contiguousStrides, inferShape, normalizeDim, normalizeDims, numelOf } f
 import { Tensor } from "../tensor/tensor.js";
 import { zeros } from "../tensor/creation.js";
 import { reduceGradToShape } from "./helpers.js";
+import { defineOp, type MethodsOf } from "../api/registry.js";
 
 /** A raw view (no autograd): the result shares x's storage and base. */
 export function rawView(x: Tensor, shape: readonly number[], strides: readonly number[], offset: number): Tensor {
@@ -62,10 +63,6 @@ function viewStrides(shape: readonly number[], strides: readonly number[], newSh
   }
   if (viewD !== -1) return null;
   return out;
-}
-
-function shapeArgs(args: (number | readonly number[])[]): number[] {
-  return args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as number[])] : (args as number[]);
 }
 
 export function view(x: Tensor, shape: readonly number[]): Tensor {
@@ -222,55 +219,82 @@ export function movedim(x: Tensor, source: number | readonly number[], destinati
   return permute(x, order.map((o) => (o >= 0 ? o : rest.shift()!)));
 }
 
+const SIGS = {
+  view: "view(Tensor self, int... size) -> Tensor",
+  reshape: "reshape(Tensor self, int... shape) -> Tensor",
+  viewAs: "viewAs(Tensor self, Tensor other) -> Tensor",
+  reshapeAs: "reshapeAs(Tensor self, Tensor other) -> Tensor",
+  permute: "permute(Tensor self, int... dims) -> Tensor",
+  transpose: "transpose(Tensor self, int dim0, int dim1) -> Tensor",
+  swapaxes: "swapaxes(Tensor self, int axis0, int axis1) -> Tensor",
+  swapdims: "swapdims(Tensor self, int dim0, int dim1) -> Tensor",
+  t: "t(Tensor self) -> Tensor",
+  expand: "expand(Tensor self, int... size) -> Tensor",
+  expandAs: "expandAs(Tensor self, Tensor other) -> Tensor",
+  squeeze: "squeeze(Tensor self, int[]? dim=null) -> Tensor",
+  unsqueeze: "unsqueeze(Tensor self, int dim) -> Tensor",
+  flatten: "flatten(Tensor self, int startDim=0, int endDim=-1) -> Tensor",
+  unflatten: "unflatten(Tensor self, int dim, int[] sizes) -> Tensor",
+  narrow: "narrow(Tensor self, int dim, int start, int length) -> Tensor",
+  select: "select(Tensor self, int dim, int index) -> Tensor",
+  contiguous: "contiguous(Tensor self) -> Tensor",
+  clone: "clone(Tensor self) -> Tensor",
+  detach: "detach(Tensor self) -> Tensor",
+  detach_: "detach_(Tensor self) -> self",
+  unbind: "unbind(Tensor self, int dim=0) -> Tensor[]",
+  movedim: "movedim(Tensor self, int[] source, int[] destination) -> Tensor",
+  moveaxis: "moveaxis(Tensor self, int[] source, int[] destination) -> Tensor",
+} as const;
+
 declare module "../tensor/tensor.js" {
-  interface Tensor {
-    /** A view with a new shape (one dim may be -1); fails if the strides don't allow it. */
-    view(...shape: number[]): Tensor;
-    view(shape: readonly number[]): Tensor;
-    /** Like view, but copies when the layout requires it. */
-    reshape(...shape: number[]): Tensor;
-    reshape(shape: readonly number[]): Tensor;
-    viewAs(other: Tensor): Tensor;
-    reshapeAs(other: Tensor): Tensor;
-    permute(...dims: number[]): Tensor;
-    permute(dims: readonly number[]): Tensor;
-    transpose(dim0: number, dim1: number): Tensor;
-    /** Transpose of a matrix (<= 2-D). */
-    t(): Tensor;
+  interface Tensor extends MethodsOf<typeof SIGS> {
     /** The transpose of a 2-D tensor (x.T in PyTorch). */
     readonly T: Tensor;
     /** Matrix transpose of the last two dims (x.mT). */
     readonly mT: Tensor;
-    expand(...sizes: number[]): Tensor;
-    expand(sizes: readonly number[]): Tensor;
-    expandAs(other: Tensor): Tensor;
-    squeeze(dim?: number | readonly number[]): Tensor;
-    unsqueeze(dim: number): Tensor;
-    flatten(startDim?: number, endDim?: number): Tensor;
-    unflatten(dim: number, sizes: readonly number[]): Tensor;
-    narrow(dim: number, start: number, length: number): Tensor;
-    select(dim: number, index: number): Tensor;
-    contiguous(): Tensor;
-    clone(): Tensor;
-    detach(): Tensor;
-    /** Detaches in place: this tensor leaves the graph and becomes a leaf. */
-    detach_(): Tensor;
-    unbind(dim?: number): Tensor[];
-    movedim(source: number | readonly number[], destination: number | readonly number[]): Tensor;
   }
 }
 
-const P = Tensor.prototype;
-P.view = function (...shape: (number | readonly number[])[]) { return view(this, shapeArgs(shape)); };
-P.reshape = function (...shape: (number | readonly number[])[]) { return reshape(this, shapeArgs(shape)); };
-P.viewAs = function (other) { return view(this, other.shape); };
-P.reshapeAs = function (other) { return reshape(this, other.shape); };
-P.permute = function (...dims: (number | readonly number[])[]) { return permute(this, shapeArgs(dims)); };
-P.transpose = function (d0, d1) { return transpose(this, d0, d1); };
-P.t = function () {
-  if (this.ndim > 2) throw new ShapeError(`t: expects a tensor with <= 2 dimensions, but self is ${this.ndim}D (shape ${fmtShape(this.shape)})`);
-  return transpose(this, 0, this.ndim < 2 ? 0 : 1, "TBackward0");
+function t(x: Tensor): Tensor {
+  if (x.ndim > 2) throw new ShapeError(`t: expects a tensor with <= 2 dimensions, but self is ${x.ndim}D (shape ${fmtShape(x.shape)})`);
+  return transpose(x, 0, x.ndim < 2 ? 0 : 1, "TBackward0");
+}
+function detachInPlace(x: Tensor): Tensor {
+  if (x._base && x.gradFn) throw new AutogradError("detach_: can't detach views in-place. Use detach() instead.");
+  x.gradFn = null;
+  x._requiresGrad = false;
+  return x;
+}
+
+/** The function forms (torch.reshape, torch.permute, ...); view, expand and the like are methods only. */
+export const VIEW_FNS = {
+  view: defineOp(SIGS.view, view, { variants: "method" }),
+  reshape: defineOp(SIGS.reshape, reshape),
+  viewAs: defineOp(SIGS.viewAs, (x: Tensor, other: Tensor) => view(x, other.shape), { variants: "method" }),
+  reshapeAs: defineOp(SIGS.reshapeAs, (x: Tensor, other: Tensor) => reshape(x, other.shape), { variants: "method" }),
+  permute: defineOp(SIGS.permute, (x: Tensor, dims: number[]) => permute(x, dims)),
+  transpose: defineOp(SIGS.transpose, (x: Tensor, d0: number, d1: number) => transpose(x, d0, d1)),
+  swapaxes: defineOp(SIGS.swapaxes, (x: Tensor, d0: number, d1: number) => transpose(x, d0, d1)),
+  swapdims: defineOp(SIGS.swapdims, (x: Tensor, d0: number, d1: number) => transpose(x, d0, d1)),
+  t: defineOp(SIGS.t, t),
+  expand: defineOp(SIGS.expand, expand, { variants: "method" }),
+  expandAs: defineOp(SIGS.expandAs, (x: Tensor, other: Tensor) => expand(x, other.shape), { variants: "method" }),
+  squeeze: defineOp(SIGS.squeeze, (x: Tensor, dim: number | number[] | null) => squeeze(x, dim ?? undefined)),
+  unsqueeze: defineOp(SIGS.unsqueeze, unsqueeze),
+  flatten: defineOp(SIGS.flatten, flatten),
+  unflatten: defineOp(SIGS.unflatten, (x: Tensor, dim: number, sizes: number | number[]) => unflatten(x, dim, typeof sizes === "number" ? [sizes] : sizes)),
+  narrow: defineOp(SIGS.narrow, narrow),
+  select: defineOp(SIGS.select, select),
+  contiguous: defineOp(SIGS.contiguous, contiguous, { variants: "method" }),
+  clone: defineOp(SIGS.clone, clone),
+  detach: defineOp(SIGS.detach, detach),
+  detach_: defineOp(SIGS.detach_, detachInPlace),
+  unbind: defineOp(SIGS.unbind, unbind),
+  movedim: defineOp(SIGS.movedim, movedim),
+  moveaxis: defineOp(SIGS.moveaxis, movedim),
 };
+
+const P = Tensor.prototype;
 Object.defineProperty(P, "T", { get(this: Tensor) { return this.permute(this.shape.map((_, i) => this.ndim - 1 - i)); } });
 Object.defineProperty(P, "mT", {
   get(this: Tensor) {
@@ -278,22 +302,3 @@ Object.defineProperty(P, "mT", {
     return transpose(this, -2, -1);
   },
 });
-P.expand = function (...sizes: (number | readonly number[])[]) { return expand(this, shapeArgs(sizes)); };
-P.expandAs = function (other) { return expand(this, other.shape); };
-P.squeeze = function (dim) { return squeeze(this, dim); };
-P.unsqueeze = function (dim) { return unsqueeze(this, dim); };
-P.flatten = function (s, e) { return flatten(this, s, e); };
-P.unflatten = function (d, sizes) { return unflatten(this, d, sizes); };
-P.narrow = function (d, s, l) { return narrow(this, d, s, l); };
-P.select = function (d, i) { return select(this, d, i); };
-P.contiguous = function () { return contiguous(this); };
-P.clone = function () { return clone(this); };
-P.detach = function () { return detach(this); };
-P.detach_ = function () {
-  if (this._base && this.gradFn) throw new AutogradError("detach_: can't detach views in-place. Use detach() instead.");
-  this.gradFn = null;
-  this._requiresGrad = false;
-  return this;
-};
-P.unbind = function (d) { return unbind(this, d); };
-P.movedim = function (s, d) { return movedim(this, s, d); };

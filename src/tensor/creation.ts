@@ -15,6 +15,7 @@ import { DEFAULT_FLOAT, DEFAULT_INT, checkDType, isFloating, type DType } from "
 import { checkShape } from "./shape.js";
 import { defaultGenerator, type Generator } from "./random.js";
 import { Tensor } from "./tensor.js";
+import { defineOp } from "../api/registry.js";
 import type { RandomDist } from "../backend/primitives.js";
 
 export interface CreateOptions {
@@ -91,7 +92,7 @@ function flattenNested(op: string, data: NestedArray): { shape: number[]; flat: 
  * Creates a tensor from nested arrays, a typed array or a scalar.
  * @example tensor([[1, 2], [3, 4]], { requiresGrad: true })
  */
-export function tensor(data: TensorData, opts?: CreateOptions & { shape?: readonly number[] }): Tensor {
+function tensorImpl(data: TensorData, opts?: CreateOptions & { shape?: readonly number[] }): Tensor {
   const op = "tensor";
   const device = checkDevice(opts?.device, op);
   let values: ArrayLike<number>;
@@ -141,43 +142,43 @@ export function scalarTensor(value: number | boolean, dtype: DType, device = "cp
  * A tensor filled with `value`: float32 for numbers, bool for booleans, unless `dtype` says otherwise.
  * @example full([2, 3], 7); full([2], 1, { dtype: "int32" })
  */
-export function full(shape: number | readonly number[], value: number | boolean, opts?: CreateOptions): Tensor {
+function fullImpl(shape: number | readonly number[], value: number | boolean, opts?: CreateOptions): Tensor {
   const op = "full";
   const dtype = dtypeOf(opts, typeof value === "boolean" ? "bool" : DEFAULT_FLOAT, op);
   if (dtype === "int32" && typeof value === "number") int64ToInt32(op, Math.trunc(value));
   return finish(dispatch("full", [], { shape: shapeArg(op, shape), dtype, value: Number(value) }, checkDevice(opts?.device, op)), opts, op);
 }
 /** @example zeros([2, 3]); zeros(4, { dtype: "int32" }) */
-export function zeros(shape: number | readonly number[], opts?: CreateOptions): Tensor {
-  return full(shape, 0, { ...opts, dtype: opts?.dtype ?? DEFAULT_FLOAT });
+function zerosImpl(shape: number | readonly number[], opts?: CreateOptions): Tensor {
+  return fullImpl(shape, 0, { ...opts, dtype: opts?.dtype ?? DEFAULT_FLOAT });
 }
 /** @example ones([2, 3], { requiresGrad: true }) */
-export function ones(shape: number | readonly number[], opts?: CreateOptions): Tensor {
-  return full(shape, 1, { ...opts, dtype: opts?.dtype ?? DEFAULT_FLOAT });
+function onesImpl(shape: number | readonly number[], opts?: CreateOptions): Tensor {
+  return fullImpl(shape, 1, { ...opts, dtype: opts?.dtype ?? DEFAULT_FLOAT });
 }
 /** Uninitialised in PyTorch; zero-filled here (ArrayBuffers are always zeroed). */
-export function empty(shape: number | readonly number[], opts?: CreateOptions): Tensor {
-  return zeros(shape, opts);
+function emptyImpl(shape: number | readonly number[], opts?: CreateOptions): Tensor {
+  return zerosImpl(shape, opts);
 }
 
 function likeOpts(t: Tensor, opts?: CreateOptions): CreateOptions {
   return { dtype: t.dtype, device: t.device, ...opts };
 }
 /** Zeros with `t`'s shape, dtype and device (overridable through opts). */
-export function zerosLike(t: Tensor, opts?: CreateOptions): Tensor {
-  return zeros(t.shape, likeOpts(t, opts));
+function zerosLikeImpl(t: Tensor, opts?: CreateOptions): Tensor {
+  return zerosImpl(t.shape, likeOpts(t, opts));
 }
 /** Ones with `t`'s shape, dtype and device (overridable through opts). */
-export function onesLike(t: Tensor, opts?: CreateOptions): Tensor {
-  return ones(t.shape, likeOpts(t, opts));
+function onesLikeImpl(t: Tensor, opts?: CreateOptions): Tensor {
+  return onesImpl(t.shape, likeOpts(t, opts));
 }
 /** `value` with `t`'s shape, dtype and device (overridable through opts). */
-export function fullLike(t: Tensor, value: number | boolean, opts?: CreateOptions): Tensor {
-  return full(t.shape, value, likeOpts(t, opts));
+function fullLikeImpl(t: Tensor, value: number | boolean, opts?: CreateOptions): Tensor {
+  return fullImpl(t.shape, value, likeOpts(t, opts));
 }
 /** Like empty(): zero-filled, with `t`'s shape, dtype and device. */
-export function emptyLike(t: Tensor, opts?: CreateOptions): Tensor {
-  return zeros(t.shape, likeOpts(t, opts));
+function emptyLikeImpl(t: Tensor, opts?: CreateOptions): Tensor {
+  return zerosImpl(t.shape, likeOpts(t, opts));
 }
 
 /**
@@ -186,7 +187,7 @@ export function emptyLike(t: Tensor, opts?: CreateOptions): Tensor {
  * as torch.arange, so arange(0, 1, 0.1) has 10 elements.
  * @example arange(5); arange(1, 2, 0.25); arange(5, 0, -1)
  */
-export function arange(start: number, end?: number, step = 1, opts?: CreateOptions): Tensor {
+function arangeImpl(start: number, end?: number, step = 1, opts?: CreateOptions): Tensor {
   const op = "arange";
   if (end === undefined) [start, end] = [0, start];
   if (!Number.isFinite(start) || !Number.isFinite(end)) throw new FluxionError(`${op}: unsupported range: start ${start} and end ${end} must be finite`);
@@ -203,7 +204,7 @@ export function arange(start: number, end?: number, step = 1, opts?: CreateOptio
  * second half counts back from `end`, as torch does).
  * @example linspace(0, 1, 5) // [0, 0.25, 0.5, 0.75, 1]
  */
-export function linspace(start: number, end: number, steps: number, opts?: CreateOptions): Tensor {
+function linspaceImpl(start: number, end: number, steps: number, opts?: CreateOptions): Tensor {
   const op = "linspace";
   if (!Number.isInteger(steps) || steps < 0) throw new FluxionError(`${op}: number of steps must be a non-negative integer, got ${steps}`);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
@@ -215,8 +216,8 @@ export function linspace(start: number, end: number, steps: number, opts?: Creat
  * Identity matrix n x m (m defaults to n).
  * @example eye(3); eye(2, 3); eye(3, { dtype: "float64" })
  */
-export function eye(n: number, m?: number | CreateOptions, opts?: CreateOptions): Tensor;
-export function eye(n: number, mOrOpts?: number | CreateOptions, maybeOpts?: CreateOptions): Tensor {
+function eyeImpl(n: number, m?: number | CreateOptions, opts?: CreateOptions): Tensor;
+function eyeImpl(n: number, mOrOpts?: number | CreateOptions, maybeOpts?: CreateOptions): Tensor {
   const op = "eye";
   const m = typeof mOrOpts === "number" ? mOrOpts : n;
   const opts = typeof mOrOpts === "object" ? mOrOpts : maybeOpts;
@@ -246,7 +247,7 @@ function requireFloat(op: string, opts: CreateOptions | undefined): void {
  * Uniform samples in [0, 1).
  * @example rand([2, 3]); rand(4, { generator: new Generator(0) })
  */
-export function rand(shape: number | readonly number[], opts?: RandomOptions): Tensor {
+function randImpl(shape: number | readonly number[], opts?: RandomOptions): Tensor {
   requireFloat("rand", opts);
   return randomTensor("rand", { kind: "uniform", low: 0, high: 1 }, shape, opts, DEFAULT_FLOAT);
 }
@@ -254,7 +255,7 @@ export function rand(shape: number | readonly number[], opts?: RandomOptions): T
  * Standard normal samples.
  * @example manualSeed(0); randn([2, 3])
  */
-export function randn(shape: number | readonly number[], opts?: RandomOptions): Tensor {
+function randnImpl(shape: number | readonly number[], opts?: RandomOptions): Tensor {
   requireFloat("randn", opts);
   return randomTensor("randn", { kind: "normal", mean: 0, std: 1 }, shape, opts, DEFAULT_FLOAT);
 }
@@ -262,9 +263,9 @@ export function randn(shape: number | readonly number[], opts?: RandomOptions): 
  * Integers uniform in [low, high); `randint(high, shape)` draws from [0, high).
  * @example randint(0, 10, [2, 3]); randint(6, [4], { dtype: "float32" })
  */
-export function randint(high: number, shape: number | readonly number[], opts?: RandomOptions): Tensor;
-export function randint(low: number, high: number, shape: number | readonly number[], opts?: RandomOptions): Tensor;
-export function randint(a: number, b: number | readonly number[], c?: number | readonly number[] | RandomOptions, d?: RandomOptions): Tensor {
+function randintImpl(high: number, shape: number | readonly number[], opts?: RandomOptions): Tensor;
+function randintImpl(low: number, high: number, shape: number | readonly number[], opts?: RandomOptions): Tensor;
+function randintImpl(a: number, b: number | readonly number[], c?: number | readonly number[] | RandomOptions, d?: RandomOptions): Tensor {
   const [low, high, shape, opts] = typeof b === "number" ? [a, b, c as number | readonly number[], d] : [0, a, b, c as RandomOptions | undefined];
   if (shape === undefined) throw new FluxionError("randint: missing the shape argument, e.g. randint(0, 10, [2, 3])");
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
@@ -276,20 +277,64 @@ export function randint(a: number, b: number | readonly number[], c?: number | r
   return randomTensor("randint", { kind: "randint", low, high }, shape, opts, DEFAULT_INT);
 }
 /** A random permutation of 0..n-1. */
-export function randperm(n: number, opts?: RandomOptions): Tensor {
+function randpermImpl(n: number, opts?: RandomOptions): Tensor {
   if (!Number.isInteger(n) || n < 0) throw new FluxionError(`randperm: n must be a non-negative integer, got ${n}`);
   return randomTensor("randperm", { kind: "randperm", n }, [n], opts, DEFAULT_INT);
 }
 /** 0/1 samples with the probabilities in `p` (same shape and dtype as p). */
-export function bernoulli(p: Tensor, opts?: RandomOptions): Tensor {
+function bernoulliImpl(p: Tensor, opts?: RandomOptions): Tensor {
   if (!isFloating(p.dtype)) throw new DTypeError(`bernoulli: expected a floating point probability tensor, got ${p.dtype}`);
   return randomTensor("bernoulli", { kind: "bernoulli" }, p.shape, { ...opts, requiresGrad: false }, p.dtype, p.detach());
 }
 /** rand() with `t`'s shape, dtype and device. */
-export function randLike(t: Tensor, opts?: RandomOptions): Tensor {
-  return rand(t.shape, { dtype: t.dtype, device: t.device, ...opts });
+function randLikeImpl(t: Tensor, opts?: RandomOptions): Tensor {
+  return randImpl(t.shape, { dtype: t.dtype, device: t.device, ...opts });
 }
 /** randn() with `t`'s shape, dtype and device. */
-export function randnLike(t: Tensor, opts?: RandomOptions): Tensor {
-  return randn(t.shape, { dtype: t.dtype, device: t.device, ...opts });
+function randnLikeImpl(t: Tensor, opts?: RandomOptions): Tensor {
+  return randnImpl(t.shape, { dtype: t.dtype, device: t.device, ...opts });
 }
+
+// ---- declarations: the public, argument-checked forms ----------------------------------
+
+const CREATE = "ScalarType? dtype=null, Device? device=null, bool requiresGrad=false";
+const RANDOM = `Generator? generator=null, ${CREATE}`;
+type Kw = { dtype?: DType | null; device?: string | null; requiresGrad?: boolean; generator?: Generator | null };
+/** The options object as the implementations above read it (null means "not given"). */
+function kw(o: Kw): RandomOptions {
+  const r: RandomOptions = {};
+  if (o.dtype) r.dtype = o.dtype;
+  if (o.device) r.device = o.device;
+  if (o.requiresGrad) r.requiresGrad = true;
+  if (o.generator) r.generator = o.generator;
+  return r;
+}
+
+export const tensor = defineOp(
+  `tensor(Any data, *, ${CREATE}, int[]? shape=null) -> Tensor`,
+  (data: TensorData, o: Kw & { shape?: number[] | null }) => tensorImpl(data, { ...kw(o), shape: o.shape ?? undefined }),
+);
+export const full = defineOp(`full(int[] size, Scalar fillValue, *, ${CREATE}) -> Tensor`, (size: number | number[], v: number | boolean, o: Kw) => fullImpl(size, v, kw(o)));
+export const zeros = defineOp(`zeros(int... size, *, ${CREATE}) -> Tensor`, (size: number[], o: Kw) => zerosImpl(size, kw(o)));
+export const ones = defineOp(`ones(int... size, *, ${CREATE}) -> Tensor`, (size: number[], o: Kw) => onesImpl(size, kw(o)));
+export const empty = defineOp(`empty(int... size, *, ${CREATE}) -> Tensor`, (size: number[], o: Kw) => emptyImpl(size, kw(o)));
+export const zerosLike = defineOp(`zerosLike(Tensor input, *, ${CREATE}) -> Tensor`, (t: Tensor, o: Kw) => zerosLikeImpl(t, kw(o)));
+export const onesLike = defineOp(`onesLike(Tensor input, *, ${CREATE}) -> Tensor`, (t: Tensor, o: Kw) => onesLikeImpl(t, kw(o)));
+export const emptyLike = defineOp(`emptyLike(Tensor input, *, ${CREATE}) -> Tensor`, (t: Tensor, o: Kw) => emptyLikeImpl(t, kw(o)));
+export const fullLike = defineOp(`fullLike(Tensor input, Scalar fillValue, *, ${CREATE}) -> Tensor`, (t: Tensor, v: number | boolean, o: Kw) => fullLikeImpl(t, v, kw(o)));
+export const arange = defineOp(
+  [`arange(float end, *, ${CREATE}) -> Tensor`, `arange.start(float start, float end, float step=1, *, ${CREATE}) -> Tensor`],
+  [(end: number, o: Kw) => arangeImpl(0, end, 1, kw(o)), (start: number, end: number, step: number, o: Kw) => arangeImpl(start, end, step, kw(o))],
+);
+export const linspace = defineOp(`linspace(float start, float end, int steps, *, ${CREATE}) -> Tensor`, (a: number, b: number, n: number, o: Kw) => linspaceImpl(a, b, n, kw(o)));
+export const eye = defineOp(`eye(int n, int? m=null, *, ${CREATE}) -> Tensor`, (n: number, m: number | null, o: Kw) => eyeImpl(n, m ?? n, kw(o)));
+export const rand = defineOp(`rand(int... size, *, ${RANDOM}) -> Tensor`, (size: number[], o: Kw) => randImpl(size, kw(o)));
+export const randn = defineOp(`randn(int... size, *, ${RANDOM}) -> Tensor`, (size: number[], o: Kw) => randnImpl(size, kw(o)));
+export const randint = defineOp(
+  [`randint(int high, int[] size, *, ${RANDOM}) -> Tensor`, `randint.low(int low, int high, int[] size, *, ${RANDOM}) -> Tensor`],
+  [(high: number, size: number | number[], o: Kw) => randintImpl(0, high, size, kw(o)), (low: number, high: number, size: number | number[], o: Kw) => randintImpl(low, high, size, kw(o))],
+);
+export const randperm = defineOp(`randperm(int n, *, ${RANDOM}) -> Tensor`, (n: number, o: Kw) => randpermImpl(n, kw(o)));
+export const randLike = defineOp(`randLike(Tensor input, *, ${RANDOM}) -> Tensor`, (t: Tensor, o: Kw) => randLikeImpl(t, kw(o)));
+export const randnLike = defineOp(`randnLike(Tensor input, *, ${RANDOM}) -> Tensor`, (t: Tensor, o: Kw) => randnLikeImpl(t, kw(o)));
+export const bernoulli = defineOp(`bernoulli(Tensor self, *, Generator? generator=null) -> Tensor`, (p: Tensor, o: Kw) => bernoulliImpl(p, kw(o)));

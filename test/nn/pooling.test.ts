@@ -40,7 +40,7 @@ describe("pooling against PyTorch 1.13", () => {
 });
 
 describe("pooling hand-computed cases", () => {
-  const x = arange(16, undefined, 1, { dtype: "float32" }).reshape([1, 1, 4, 4]);
+  const x = arange(16, { dtype: "float32" }).reshape([1, 1, 4, 4]);
   it("maxPool2d: ties go to the first maximum, a NaN wins its window, the gradient goes to the winner", () => {
     const v = tensor([[3, 3, 1, NaN], [0, 3, 2, 5], [-Infinity, -Infinity, 4, 4], [-Infinity, -Infinity, 4, 9]], { dtype: "float32" })
       .reshape([1, 1, 4, 4]).requiresGrad_();

@@ -34,7 +34,7 @@ test("to() accepts a dtype, a device, an options object or another tensor", () =
   assert.notEqual(c, x);
   assert.notEqual(c.storage, x.storage);
   assert.deepEqual(c.tolist(), [1, 2]);
-  assert.throws(() => x.to({ dtype: "float128" as never }), (e: Error) => e instanceof DTypeError && /to: unknown dtype "float128"/.test(e.message));
+  assert.throws(() => x.to({ dtype: "float128" as never }), (e: Error) => e instanceof DTypeError && /unknown dtype "float128"/.test(e.message));
   assert.throws(() => x.to("tpu"), DeviceError);
 });
 

@@ -9,7 +9,8 @@ import { readFileSync } from "node:fs";
 import {
   DTypeError, IndexError, ShapeError, Tensor, arange, autograd, noGrad, ones, tensor, zeros,
 } from "../../src/index.js";
-import { slice, oneHot, type IndexSpec } from "../../src/ops/indexing.js";
+import { slice, type IndexSpec } from "../../src/ops/indexing.js";
+import { oneHot } from "../../src/ops/advanced_indexing.js";
 import { assertClose, assertShape, flat, nonContiguous, randomTensor } from "../helpers.js";
 
 const { gradcheck, gradgradcheck } = autograd;
@@ -41,7 +42,7 @@ function toSpec(s: FxSpec, alt: boolean): IndexSpec {
 }
 
 function base(shape: number[]): Tensor {
-  return arange(shape.reduce((a, b) => a * b, 1), undefined, 1, { dtype: "float64" }).reshape(shape);
+  return arange(shape.reduce((a, b) => a * b, 1), { dtype: "float64" }).reshape(shape);
 }
 
 for (const c of fx.reads) {
@@ -168,7 +169,7 @@ test("indexPut_ autograd: x's gradient is zero where written, value's gathers fr
   const v = randomTensor([2], { seed: 2, requiresGrad: true });
   const y = x0.mul(1);
   y.indexPut_([[0, 2], [1, 3]], v);
-  const w = arange(12, undefined, 1, { dtype: "float64" }).reshape(3, 4);
+  const w = arange(12, { dtype: "float64" }).reshape(3, 4);
   y.mul(w).sum().backward();
   const gx = w.tolist() as number[][];
   gx[0]![1] = 0;
@@ -214,7 +215,7 @@ test("indexPut_ when only the value requires grad still records", () => {
 });
 
 test("a failed indexPut_ leaves the tensor unchanged", () => {
-  const x = arange(6, undefined, 1, { dtype: "float32" }).reshape(2, 3);
+  const x = arange(6, { dtype: "float32" }).reshape(2, 3);
   const before = x.tolist(), v0 = x.version;
   assert.throws(() => x.indexPut_([[0, 1], [0, 3]], 9), /index 3 is out of bounds for dimension 1 with size 3/);
   assert.throws(() => x.indexPut_([[0, 1]], tensor([1, 2])), (e: unknown) => e instanceof ShapeError && /value tensor of shape \[2\] cannot be broadcast to indexing result of shape \[2, 3\]/.test((e as Error).message));

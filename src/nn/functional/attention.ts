@@ -28,7 +28,7 @@ export interface ScaledDotProductAttentionOptions {
 
 /** A causal mask [L, S] as bool (true = may attend): key j is visible to query i when j <= i. */
 export function _causalMask(L: number, S: number, device?: string): Tensor {
-  return arange(S, undefined, 1, { dtype: "int32", device }).unsqueeze(0).le(arange(L, undefined, 1, { dtype: "int32", device }).unsqueeze(1));
+  return arange(S, { dtype: "int32", device }).unsqueeze(0).le(arange(L, { dtype: "int32", device }).unsqueeze(1));
 }
 
 /**

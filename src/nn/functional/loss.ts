@@ -59,7 +59,7 @@ function targetMask(op: string, input: Tensor, target: Tensor, ignoreIndex: numb
       if (v[i] && (t[i]! < 0 || t[i]! >= C)) throw new IndexError(`${op}: target ${t[i]} is out of bounds for ${C} classes (input shape ${fmtShape(input.shape)}); labels must be in [0, ${C - 1}]`);
     }
   });
-  const classes = arange(C, undefined, 1, { device: input.device }).reshape(input.shape.map((s, i) => (i === classDim ? s : 1)));
+  const classes = arange(C, { device: input.device }).reshape(input.shape.map((s, i) => (i === classDim ? s : 1)));
   const mask = classes.eq(where(valid, target, 0).unsqueeze(classDim)).logicalAnd(valid.unsqueeze(classDim));
   return { mask, valid, classDim, C };
 }

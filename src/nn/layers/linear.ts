@@ -30,8 +30,8 @@ export class Linear extends Module {
   bias: Parameter | null;
   constructor(readonly inFeatures: number, readonly outFeatures: number, opts?: LinearOptions) {
     super();
-    this.weight = new Parameter(empty([outFeatures, inFeatures], opts));
-    this.bias = opts?.bias === false ? null : new Parameter(empty([outFeatures], opts));
+    this.weight = new Parameter(empty([outFeatures, inFeatures], { dtype: opts?.dtype, device: opts?.device }));
+    this.bias = opts?.bias === false ? null : new Parameter(empty([outFeatures], { dtype: opts?.dtype, device: opts?.device }));
     this.resetParameters();
   }
   resetParameters(): void {
@@ -58,8 +58,8 @@ export class Bilinear extends Module {
   bias: Parameter | null;
   constructor(readonly in1Features: number, readonly in2Features: number, readonly outFeatures: number, opts?: LinearOptions) {
     super();
-    this.weight = new Parameter(empty([outFeatures, in1Features, in2Features], opts));
-    this.bias = opts?.bias === false ? null : new Parameter(empty([outFeatures], opts));
+    this.weight = new Parameter(empty([outFeatures, in1Features, in2Features], { dtype: opts?.dtype, device: opts?.device }));
+    this.bias = opts?.bias === false ? null : new Parameter(empty([outFeatures], { dtype: opts?.dtype, device: opts?.device }));
     const bound = 1 / Math.sqrt(in1Features);
     init.uniform_(this.weight, -bound, bound);
     if (this.bias) init.uniform_(this.bias, -bound, bound);

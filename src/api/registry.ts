@@ -1,0 +1,100 @@
+/**
+ * The op table: every public op is declared once, beside its implementation,
+ *
+ *   export const sum = defineOp(SIGS.sum, sumImpl);
+ *
+ * and that declaration gives the function form (`fx.sum(x, 1)`), the Tensor method
+ * (`x.sum(1, true)`), run-time argument checking (args.ts), the TypeScript overloads
+ * (types.ts) and the API reference (scripts/gen-api-docs.ts, from `registeredOps()`).
+ *
+ * An implementation takes the declaration's positional-or-keyword parameters in order,
+ * with defaults filled in, then (when the declaration has keyword-only parameters) one
+ * options object holding those. Results declared as `(Tensor values, Tensor indices)`
+ * become named tuples (return_types.ts): `const [v, i] = x.max(1)` and `.values` both work.
+ */
+import { ArgumentError, FluxionError } from "../errors.js";
+import { Tensor } from "../tensor/tensor.js";
+import { bindCall, boundOverload } from "./args.js";
+import { namedTupleFactory } from "./return_types.js";
+import { parseSignature, type Signature } from "./schema.js";
+import type { Fn, Method } from "./types.js";
+
+type Impl = (...args: any[]) => unknown;
+
+export interface OpEntry {
+  readonly name: string;
+  readonly sigs: Signature[];
+  readonly impls: Impl[];
+  /** Per overload: builds the named tuple of a tuple-returning overload. */
+  readonly tuples: (((r: unknown) => unknown) | null)[];
+  readonly method: boolean;
+  readonly function: boolean;
+  /** Where it is documented ("tensor", "nn.functional", ...). */
+  readonly group: string;
+}
+
+const ops = new Map<string, OpEntry>();
+
+export interface DefineOptions {
+  /** "both" (default when the first parameter is `Tensor self`), "function" or "method". */
+  variants?: "both" | "function" | "method";
+  /** Docs section; defaults to "tensor" for ops with a method, else "functions". */
+  group?: string;
+  /** Registry key when it differs from the declared name (F.relu beside Tensor.relu). */
+  key?: string;
+}
+
+/** Runs a bound call of `entry`. */
+function invoke(entry: OpEntry, self: Tensor | undefined, args: ArrayLike<unknown>, asMethod: boolean): unknown {
+  const bound = bindCall(entry.sigs, self, args, asMethod);
+  const index = entry.sigs.length === 1 ? 0 : boundOverload;
+  const r = entry.impls[index]!.apply(null, bound);
+  const tuple = entry.tuples[index];
+  return tuple ? tuple(r) : r;
+}
+
+/**
+ * Declares an op: one declaration string (or a list of overloads, each with its own
+ * implementation) and returns its function form. Methods are attached to Tensor.
+ */
+export function defineOp<const S extends string | readonly string[]>(decl: S, impl: Impl | readonly Impl[], opts: DefineOptions = {}): Fn<S> {
+  const decls = typeof decl === "string" ? [decl] : (decl as readonly string[]);
+  const impls = typeof impl === "function" ? decls.map(() => impl) : [...impl];
+  if (impls.length !== decls.length) throw new FluxionError(`defineOp: ${decls.length} declarations but ${impls.length} implementations`);
+  const sigs = decls.map(parseSignature);
+  const name = sigs[0]!.name;
+  if (sigs.some((s) => s.name !== name)) throw new FluxionError(`defineOp: overloads must share a name, got ${sigs.map((s) => s.name).join(", ")}`);
+  const selfFirst = sigs.every((s) => s.params[0]?.name === "self" && s.params[0].type.text === "Tensor");
+  const variants = opts.variants ?? (selfFirst ? "both" : "function");
+  if (variants !== "function" && !selfFirst) throw new FluxionError(`defineOp: ${name} has a method form, so every overload must start with 'Tensor self'`);
+  const key = opts.key ?? name;
+  if (ops.has(key)) throw new FluxionError(`defineOp: ${key} is declared twice`);
+  const entry: OpEntry = {
+    name, sigs, impls,
+    tuples: sigs.map((s) => namedTupleFactory(name, s.returns)),
+    method: variants !== "function",
+    function: variants !== "method",
+    group: opts.group ?? (variants !== "function" ? "tensor" : "functions"),
+  };
+  ops.set(key, entry);
+  if (entry.method) {
+    Object.defineProperty(Tensor.prototype, name, {
+      value: function (this: unknown, ...args: unknown[]) {
+        if (!(this instanceof Tensor)) throw new ArgumentError(`Tensor.${name}() called on ${this === undefined ? "undefined" : String(this)}; call it as a method of a tensor (x.${name}(...)) or use the function form`);
+        return invoke(entry, this, args, true);
+      },
+      writable: true, configurable: true, enumerable: false,
+    });
+  }
+  const fn = function (...args: unknown[]) { return invoke(entry, undefined, args, false); };
+  Object.defineProperty(fn, "name", { value: name });
+  return fn as unknown as Fn<S>;
+}
+
+/** Every declared op, for the docs and for tests that iterate over the whole API. */
+export function registeredOps(): readonly OpEntry[] {
+  return [...ops.values()];
+}
+
+/** The method types of a table of declarations: `interface Tensor extends MethodsOf<typeof SIGS> {}`. */
+export type MethodsOf<T extends Record<string, string | readonly string[]>> = { [K in keyof T]: Method<T[K]> };

@@ -1,0 +1,38 @@
+/**
+ * The torch.* function forms: `fx.sum(x, 1)`, `fx.matmul(a, b)`, `fx.cat([a, b], 1)` ...
+ * for every op PyTorch has as a function, each the same declared op as the Tensor method
+ * (src/api/registry.ts), so arguments are checked the same way. Also the dtype constants
+ * (`fx.float32`, `fx.long` ...), accepted wherever a dtype string is.
+ */
+import { ADVANCED_INDEXING_FNS } from "./ops/advanced_indexing.js";
+import { INDEXING_FNS } from "./ops/indexing.js";
+import { LINALG_FNS } from "./ops/linalg.js";
+import { SHAPE_FNS } from "./ops/shape_ops.js";
+import { SORTING_FNS } from "./ops/sorting.js";
+import { VIEW_FNS } from "./ops/views.js";
+
+export {
+  neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
+  sigmoid, erf, relu, silu, logicalNot, isnan, isfinite, isinf,
+  mul, maximum, minimum, atan2, remainder, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor,
+  add, sub, rsub, div, pow, square, clamp, clip, where,
+} from "./ops/elementwise.js";
+export {
+  sum, mean, prod, max, min, amax, amin, argmax, argmin, var, std, logsumexp, norm, all, any, cumsum, cumprod, softmax, logSoftmax,
+} from "./ops/reduction.js";
+export {
+  tensor, full, zeros, ones, empty, zerosLike, onesLike, emptyLike, fullLike, arange, linspace, eye,
+  rand, randn, randint, randperm, randLike, randnLike, bernoulli,
+} from "./tensor/creation.js";
+
+export const { reshape, permute, transpose, swapaxes, swapdims, t, squeeze, unsqueeze, flatten, unflatten, narrow, select, clone, detach, unbind, movedim, moveaxis } = VIEW_FNS;
+export const { cat, concat, stack, hstack, vstack, split, chunk, tensorSplit, flip, fliplr, flipud, roll, tile, tril, triu, pad } = SHAPE_FNS;
+export const { matmul, mm, bmm, mv, dot, outer } = LINALG_FNS;
+export const { sort, argsort, msort, topk, kthvalue, median, nanmedian, unique } = SORTING_FNS;
+export const { gather, scatter, scatterAdd, indexSelect, indexAdd, take, nonzero, argwhere, oneHot } = ADVANCED_INDEXING_FNS;
+export const { indexPut, maskedFill, maskedSelect } = INDEXING_FNS;
+
+// dtype constants: torch.float32 and its aliases are plain dtype strings here
+export const float32 = "float32", float = "float32", float64 = "float64", double = "float64";
+export const float16 = "float16", half = "float16", bfloat16 = "bfloat16";
+export const int32 = "int32", int = "int32", bool = "bool";

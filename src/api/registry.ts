@@ -17,7 +17,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { bindCall, boundOverload } from "./args.js";
 import { namedTupleFactory } from "./return_types.js";
 import { parseSignature, type Signature } from "./schema.js";
-import type { Fn, Method } from "./types.js";
+import type { BoundArgs, CtorArgs, Fn, Method } from "./types.js";
 
 type Impl = (...args: any[]) => unknown;
 
@@ -98,3 +98,32 @@ export function registeredOps(): readonly OpEntry[] {
 
 /** The method types of a table of declarations: `interface Tensor extends MethodsOf<typeof SIGS> {}`. */
 export type MethodsOf<T extends Record<string, string | readonly string[]>> = { [K in keyof T]: Method<T[K]> };
+
+/** A declared constructor (or other callable that binds its own arguments), for the docs. */
+const ctors = new Map<string, { sig: Signature; group: string }>();
+
+/**
+ * Declares the arguments of a constructor (a Module, an optimizer, a DataLoader):
+ *
+ *   const LINEAR = "Linear(int inFeatures, int outFeatures, bool bias=true, *, Device? device=null, ScalarType? dtype=null)";
+ *   const linearArgs = declareArgs(LINEAR, "nn");
+ *   class Linear extends Module {
+ *     constructor(...args: CtorArgs<typeof LINEAR>) {
+ *       const [inFeatures, outFeatures, bias, { device, dtype }] = linearArgs.bind(args);
+ *
+ * `bind` checks the call exactly as ops are checked and returns the values in declaration
+ * order (defaults filled in), with the keyword-only ones in a trailing object.
+ */
+export function declareArgs<const S extends string>(decl: S, group: string): { sig: Signature; bind(args: ArrayLike<unknown>): BoundArgs<S> } {
+  const sig = parseSignature(decl);
+  if (ctors.has(sig.name)) throw new FluxionError(`declareArgs: ${sig.name} is declared twice`);
+  ctors.set(sig.name, { sig, group });
+  return { sig, bind: (args) => bindCall([sig], undefined, args, false) as BoundArgs<S> };
+}
+
+/** Every declared constructor, for the docs. */
+export function registeredConstructors(): readonly { sig: Signature; group: string }[] {
+  return [...ctors.values()];
+}
+
+export type { CtorArgs };

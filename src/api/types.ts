@@ -129,3 +129,13 @@ export type Fn<S extends string | readonly string[]> = UnionToIntersection<Decls
 export type Method<S extends string | readonly string[], Self = Tensor> = UnionToIntersection<Decls<S> extends infer D ? (D extends any ? Calls<D, true, Self> : never) : never>;
 /** Constructor arguments: the union of the accepted argument lists. */
 export type CtorArgs<S extends string> = ArgTuples<Decl<S>, false>;
+
+type Filled<Q> = Q extends P<any, infer T, infer O, any> ? (O extends true ? (T extends null ? T : T) : T) : never;
+type KwValues<Kw extends unknown[]> = { [K in Kw[number] as K extends P<infer N, any, any, any> ? N : never]: K extends P<any, infer T, any, any> ? T : never };
+/**
+ * What `declareArgs(S).bind(args)` returns: the positional-or-keyword values in order
+ * (defaults filled in), then, when there are keyword-only parameters, their object.
+ */
+export type BoundArgs<S extends string> = Decl<S> extends { params: { pos: infer Pos extends unknown[]; kw: infer Kw extends unknown[] } }
+  ? Kw extends [] ? { [K in keyof Pos]: Filled<Pos[K]> } : [...{ [K in keyof Pos]: Filled<Pos[K]> }, KwValues<Kw>]
+  : never;

@@ -284,9 +284,11 @@ const pow = defineOp(SIGS.pow, (x: Tensor, e: TensorLike) => {
   return binary("pow", x, e);
 });
 const square = defineOp(SIGS.square, (x: Tensor) => x.mul(x));
-const leakyRelu = defineOp(SIGS.leakyRelu, (x: Tensor, slope: number) => unary("leakyRelu", x, [slope]));
-const gelu = defineOp(SIGS.gelu, (x: Tensor, { approximate }: { approximate: "none" | "tanh" }) => unary(approximate === "tanh" ? "geluTanh" : "geluErf", x));
-const softplus = defineOp(SIGS.softplus, (x: Tensor, beta: number, threshold: number) => unary("softplus", x, [beta, threshold]));
+// the function forms of these three are nn.functional's (F.gelu ...), with PyTorch's F signatures
+const m = { variants: "method" } as const;
+defineOp(SIGS.leakyRelu, (x: Tensor, slope: number) => unary("leakyRelu", x, [slope]), m);
+defineOp(SIGS.gelu, (x: Tensor, { approximate }: { approximate: "none" | "tanh" }) => unary(approximate === "tanh" ? "geluTanh" : "geluErf", x), m);
+defineOp(SIGS.softplus, (x: Tensor, beta: number, threshold: number) => unary("softplus", x, [beta, threshold]), m);
 const clampFn = defineOp(SIGS.clamp, clamp);
 const clip = defineOp(SIGS.clip, clamp);
 defineOp(WHERE_METHOD, (x: Tensor, cond: Tensor, other: TensorLike) => whereImpl(cond, x, other), { variants: "method", key: "Tensor.where" });
@@ -297,4 +299,4 @@ export const {
   sigmoid, erf, relu, silu, logicalNot, isnan, isfinite, isinf,
 } = unaryFns;
 export const { mul, maximum, minimum, atan2, remainder, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor } = binaryFns;
-export { add, sub, rsub, div, pow, square, leakyRelu, gelu, softplus, clampFn as clamp, clip, where };
+export { add, sub, rsub, div, pow, square, clampFn as clamp, clip, where };

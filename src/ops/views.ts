@@ -288,7 +288,7 @@ export const VIEW_FNS = {
   contiguous: defineOp(SIGS.contiguous, contiguous, { variants: "method" }),
   clone: defineOp(SIGS.clone, clone),
   detach: defineOp(SIGS.detach, detach),
-  detach_: defineOp(SIGS.detach_, detachInPlace),
+  detach_: defineOp(SIGS.detach_, detachInPlace, { variants: "method" }),
   unbind: defineOp(SIGS.unbind, unbind),
   movedim: defineOp(SIGS.movedim, movedim),
   moveaxis: defineOp(SIGS.moveaxis, movedim),

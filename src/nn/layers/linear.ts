@@ -1,12 +1,12 @@
 /** Identity, Linear, Bilinear, Flatten, Unflatten. */
 import { ShapeError, fmtShape } from "../../errors.js";
 import { empty } from "../../tensor/creation.js";
-import type { DType } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { bilinear, linear } from "../functional/linear.js";
 import * as init from "../init.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
+import { declareArgs, type CtorArgs } from "../../api/registry.js";
 
 export class Identity extends Module {
   forward(x: Tensor): Tensor {
@@ -14,24 +14,28 @@ export class Identity extends Module {
   }
 }
 
-export interface LinearOptions {
-  bias?: boolean;
-  dtype?: DType;
-  device?: string;
-}
+const LINEAR = "Linear(int inFeatures, int outFeatures, bool bias=true, *, Device? device=null, ScalarType? dtype=null)";
+const linearArgs = declareArgs(LINEAR, "nn");
 
 /**
  * y = x Wᵀ + b. Weight [out, in] and bias initialised as PyTorch does
  * (kaiming-uniform with a = √5, bias uniform ±1/√in).
- * @example const fc = new nn.Linear(784, 128); fc.forward(x) // [N, 784] -> [N, 128]
+ * @example const fc = new nn.Linear(784, 128); fc(x) // [N, 784] -> [N, 128]
+ * @example new nn.Linear(784, 10, false) // no bias; also new nn.Linear(784, 10, { bias: false })
  */
 export class Linear extends Module {
   weight: Parameter;
   bias: Parameter | null;
-  constructor(readonly inFeatures: number, readonly outFeatures: number, opts?: LinearOptions) {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  constructor(...args: CtorArgs<typeof LINEAR>) {
     super();
-    this.weight = new Parameter(empty([outFeatures, inFeatures], { dtype: opts?.dtype, device: opts?.device }));
-    this.bias = opts?.bias === false ? null : new Parameter(empty([outFeatures], { dtype: opts?.dtype, device: opts?.device }));
+    const [inFeatures, outFeatures, bias, { device, dtype }] = linearArgs.bind(args);
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    const create = { dtype, device };
+    this.weight = new Parameter(empty([outFeatures, inFeatures], create));
+    this.bias = bias ? new Parameter(empty([outFeatures], create)) : null;
     this.resetParameters();
   }
   resetParameters(): void {
@@ -52,14 +56,22 @@ export class Linear extends Module {
   }
 }
 
+const BILINEAR = "Bilinear(int in1Features, int in2Features, int outFeatures, bool bias=true, *, Device? device=null, ScalarType? dtype=null)";
+const bilinearArgs = declareArgs(BILINEAR, "nn");
+
 /** y = x1ᵀ A x2 + b with weight [out, in1, in2]. */
 export class Bilinear extends Module {
   weight: Parameter;
   bias: Parameter | null;
-  constructor(readonly in1Features: number, readonly in2Features: number, readonly outFeatures: number, opts?: LinearOptions) {
+  readonly in1Features: number;
+  readonly in2Features: number;
+  readonly outFeatures: number;
+  constructor(...args: CtorArgs<typeof BILINEAR>) {
     super();
-    this.weight = new Parameter(empty([outFeatures, in1Features, in2Features], { dtype: opts?.dtype, device: opts?.device }));
-    this.bias = opts?.bias === false ? null : new Parameter(empty([outFeatures], { dtype: opts?.dtype, device: opts?.device }));
+    const [in1Features, in2Features, outFeatures, bias, { device, dtype }] = bilinearArgs.bind(args);
+    [this.in1Features, this.in2Features, this.outFeatures] = [in1Features, in2Features, outFeatures];
+    this.weight = new Parameter(empty([outFeatures, in1Features, in2Features], { dtype, device }));
+    this.bias = bias ? new Parameter(empty([outFeatures], { dtype, device })) : null;
     const bound = 1 / Math.sqrt(in1Features);
     init.uniform_(this.weight, -bound, bound);
     if (this.bias) init.uniform_(this.bias, -bound, bound);

@@ -4,7 +4,7 @@ import { Generator, Tensor, tensor, type DType } from "../src/index.js";
 
 /** Flattens nested arrays / numbers / tensors into a number array. */
 export function flat(x: unknown): number[] {
-  if (x instanceof Tensor) return Array.from(x.data(), Number);
+  if (x instanceof Tensor) return Array.from(x.toTypedArray(), Number);
   if (Array.isArray(x)) return x.flatMap(flat);
   if (typeof x === "boolean") return [x ? 1 : 0];
   if (ArrayBuffer.isView(x)) return Array.from(x as unknown as ArrayLike<number>, Number);

@@ -116,7 +116,8 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
       // missing gradients are zeros; integer outputs (argmax indices) carry none, so they get
       // a 0-d placeholder instead of a full-size zero tensor that no formula reads
       const grads = buf.map((g, i) => g ?? zeros(isFloating(node.outputs[i]!.dtype) ? node.outputs[i]!.shape : [], { dtype: node.outputs[i]!.dtype }));
-      const inGrads = node.backwardFn!(grads, node.unpackSaved(), node.next.map((e) => e !== null));
+      const saved = node.unpackSaved(); // raises if a previous backward freed this node
+      const inGrads = node.backwardFn!(grads, saved, node.next.map((e) => e !== null));
       if (!opts.retainGraph) node.release();
       node.next.forEach((e, i) => {
         const g = inGrads[i];

@@ -14,6 +14,7 @@ import { AutogradError } from "../errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import { isGradEnabled, noGrad } from "./grad_mode.js";
 import { record } from "./record.js";
+import type { BackwardFn } from "./node.js";
 
 export class FunctionCtx {
   /** @internal */ _toSave: Tensor[] = [];
@@ -42,28 +43,53 @@ export class Function {
     throw new AutogradError(`${this.name}.backward is not implemented`);
   }
 
-  static apply<T extends Out = Tensor>(this: typeof Function, ...args: unknown[]): T {
-    const ctx = new FunctionCtx();
-    const grad = isGradEnabled();
-    ctx.needsInputGrad = args.map((a) => grad && a instanceof Tensor && a.requiresGrad);
-    const raw = noGrad(() => this.forward(ctx, ...args));
-    const outs = (Array.isArray(raw) ? raw : [raw]).map((o, i) => {
-      if (!(o instanceof Tensor)) throw new AutogradError(`${this.name}.forward must return a Tensor or an array of Tensors (output ${i} is not)`);
-      // outputs that alias an input get their own identity so the graph stays a DAG
-      return args.includes(o) ? o.detach() : o;
-    });
-    const tensorArgs = args.map((a) => (a instanceof Tensor ? a : null));
-    const backward = this.backward.bind(this);
-    const name = `${this.name}Backward`;
-    record(name, tensorArgs, outs, ctx._toSave, (grads, saved) => {
-      ctx._saved = saved;
-      const r = backward(ctx, ...grads);
+  /**
+   * Runs the op and records its backward: `MyOp.apply(x, ...)`. Works detached from its
+   * class too (`const P3 = LegendrePolynomial3.apply; P3(x)`), as in PyTorch.
+   */
+  static get apply(): <T extends Out = Tensor>(...args: unknown[]) => T {
+    let bound = boundApply.get(this);
+    if (!bound) boundApply.set(this, (bound = (...args: unknown[]) => applyFunction(this, args)));
+    return bound as <T extends Out = Tensor>(...args: unknown[]) => T;
+  }
+}
+
+const boundApply = new WeakMap<typeof Function, (...args: unknown[]) => unknown>();
+
+/**
+ * The node's backward, made in its own scope so the closure holds no input or output
+ * (V8 keeps a function's whole closure context alive): saved tensors reach it through the
+ * node, which frees them after backward.
+ */
+function functionBackward(cls: typeof Function, ctx: FunctionCtx, nargs: number): BackwardFn {
+  return (grads, saved) => {
+    ctx._saved = saved;
+    try {
+      const r = cls.backward(ctx, ...grads);
       const list = r instanceof Tensor ? [r] : r;
-      if (list.length !== args.length) {
-        throw new AutogradError(`${this.name}.backward returned ${list.length} gradients but forward took ${args.length} arguments (return null for non-tensor ones)`);
+      if (list.length !== nargs) {
+        throw new AutogradError(`${cls.name}.backward returned ${list.length} gradients but forward took ${nargs} arguments (return null for non-tensor ones)`);
       }
       return list.map((g) => g ?? null);
-    });
-    return (Array.isArray(raw) ? outs : outs[0]) as T;
-  }
+    } finally {
+      ctx._saved = null;
+    }
+  };
+}
+
+/** apply's body: forward without recording, then one node whose backward calls cls.backward. */
+function applyFunction(cls: typeof Function, args: unknown[]): Out {
+  const ctx = new FunctionCtx();
+  const grad = isGradEnabled();
+  ctx.needsInputGrad = args.map((a) => grad && a instanceof Tensor && a.requiresGrad);
+  const raw = noGrad(() => cls.forward(ctx, ...args));
+  const outs = (Array.isArray(raw) ? raw : [raw]).map((o, i) => {
+    if (!(o instanceof Tensor)) throw new AutogradError(`${cls.name}.forward must return a Tensor or an array of Tensors (output ${i} is not)`);
+    // outputs that alias an input get their own identity so the graph stays a DAG
+    return args.includes(o) ? o.detach() : o;
+  });
+  const tensorArgs = args.map((a) => (a instanceof Tensor ? a : null));
+  record(`${cls.name}Backward`, tensorArgs, outs, ctx._toSave, functionBackward(cls, ctx, args.length));
+  ctx._toSave = [];
+  return Array.isArray(raw) ? outs : outs[0]!;
 }

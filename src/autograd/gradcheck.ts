@@ -71,7 +71,7 @@ export function gradcheck(fn: Fn, inputs: Tensor[], opts?: GradcheckOptions): bo
       const off = elementOffset(x, k), orig = data[off]!;
       const at = (v: number) => {
         data[off] = v;
-        return noGrad(() => floatOutputs(fn, inputs)).map((o) => o.to("float64").data());
+        return noGrad(() => floatOutputs(fn, inputs)).map((o) => o.to("float64").toTypedArray());
       };
       const plus = at(orig + eps), minus = at(orig - eps);
       data[off] = orig;
@@ -92,7 +92,7 @@ export function gradcheck(fn: Fn, inputs: Tensor[], opts?: GradcheckOptions): bo
         rows = grad([out], diff, { gradOutputs: [go], retainGraph: true, allowUnused: true });
       }
       for (let d = 0; d < diff.length; d++) {
-        const a = rows[d] ? rows[d]!.to("float64").data() : new Float64Array(diff[d]!.numel());
+        const a = rows[d] ? rows[d]!.to("float64").toTypedArray() : new Float64Array(diff[d]!.numel());
         for (let k = 0; k < a.length; k++) {
           const num = numerical[d]![k]![o]![j]!, ana = a[k]!;
           if (!(Math.abs(ana - num) <= atol + rtol * Math.abs(num))) {

@@ -29,6 +29,8 @@ export class Node {
   private outputHooks: GradHook[][] = [];
   private saved: { tensor: Tensor; version: number }[] | null;
   private readonly hadSaved: boolean;
+  /** The backward closure; dropped with the saved tensors, since it may hold them too. */
+  private fn: BackwardFn | null;
 
   constructor(
     /** Like PyTorch's grad_fn names: "MulBackward0". */
@@ -38,12 +40,30 @@ export class Node {
     /** Shapes and dtypes of the op's outputs, for zero-filling missing gradients. */
     readonly outputs: readonly { shape: readonly number[]; dtype: DType }[],
     saved: readonly Tensor[],
-    readonly backwardFn: BackwardFn | null,
+    backwardFn: BackwardFn | null,
     /** For AccumulateGrad: the leaf that receives the gradient. */
     readonly variable: Tensor | null = null,
   ) {
     this.saved = saved.map((tensor) => ({ tensor, version: tensor.version }));
     this.hadSaved = saved.length > 0;
+    this.fn = backwardFn;
+  }
+
+  /** The backward closure (unpackSaved() first: it raises once the node was released). */
+  get backwardFn(): BackwardFn | null {
+    return this.fn;
+  }
+
+  /** PyTorch's grad_fn.next_functions: the node and output each input's gradient flows to. */
+  get nextFunctions(): readonly (readonly [Node | null, number])[] {
+    return this.next.map((e) => [e?.node ?? null, e?.outputNr ?? 0] as const);
+  }
+
+  toString(): string {
+    return `<${this.name} object>`;
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
   }
 
   hooksFor(outputNr: number): GradHook[] {
@@ -71,9 +91,16 @@ export class Node {
     });
   }
 
-  /** Frees the saved tensors (after a backward without retainGraph). */
+  /**
+   * After a backward without retainGraph: frees the saved tensors, and the closure of a
+   * node that saved any (a second backward through it raises anyway). The closure matters
+   * because V8 keeps a closure's whole scope alive, so a formula can hold inputs it never
+   * reads; closures of nodes that saved nothing stay (PyTorch lets such graphs run twice),
+   * so they must be made in scopes that hold no tensors (see unaryBackward).
+   */
   release(): void {
     this.saved = null;
+    if (this.hadSaved) this.fn = null;
   }
 }
 

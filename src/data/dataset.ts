@@ -166,7 +166,7 @@ export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], 
     if (sum !== n) throw new FluxionError(`randomSplit: sum of input lengths (${sum}) does not equal the length of the input dataset (${n})`);
     counts = [...lengths];
   }
-  const perm = randperm(n, { generator: opts.generator }).data();
+  const perm = randperm(n, { generator: opts.generator }).toTypedArray();
   const out: Subset<T>[] = [];
   let start = 0;
   for (const c of counts) {

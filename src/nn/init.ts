@@ -120,7 +120,7 @@ export function orthogonal_(t: Tensor, gain = 1, opts?: GenOpt): Tensor {
   const rows = t.shape[0]!, cols = t.numel() / rows;
   const transpose = rows < cols;
   const [m, n] = transpose ? [cols, rows] : [rows, cols];
-  const a = Array.from(randn([m, n], { dtype: "float64", generator: opts?.generator }).data() as Float64Array);
+  const a = Array.from(randn([m, n], { dtype: "float64", generator: opts?.generator }).toTypedArray() as Float64Array);
   // modified Gram-Schmidt QR of the m x n matrix a (m >= n): q has orthonormal columns
   const q = new Float64Array(m * n);
   const rDiag = new Float64Array(n);

@@ -5,6 +5,7 @@
  */
 import { dispatch } from "../backend/dispatcher.js";
 import { record1 } from "../autograd/record.js";
+import type { BackwardFn } from "../autograd/node.js";
 import { DTypeError, fmtShape } from "../errors.js";
 import { floatResult, isFloating, type DType } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -101,12 +102,21 @@ export function unary(op: UnaryOpName, x: Tensor, params?: readonly number[]): T
   const rule = UNARY_GRADS[op];
   if (!rule || def.kind === "predicate" || !isFloating(out.dtype)) return out;
   const saved = rule.uses === "x" ? [input] : rule.uses === "out" ? [out] : rule.uses === "both" ? [input, out] : [];
-  const p = params ?? [];
-  return record1(nodeName(op), [input], out, saved, ([g], s) => {
-    const xs = rule.uses === "x" || rule.uses === "both" ? s[0]! : input;
-    const ys = rule.uses === "out" ? s[0]! : rule.uses === "both" ? s[1]! : out;
+  return record1(nodeName(op), [input], out, saved, unaryBackward(rule, params ?? []));
+}
+
+/**
+ * A unary op's backward, made outside unary() so the closure holds neither input nor
+ * output (V8 keeps a function's whole closure context): what the formula reads arrives
+ * as saved tensors, which the node frees after backward.
+ */
+function unaryBackward(rule: UnaryGrad, p: readonly number[]): BackwardFn {
+  return ([g], s) => {
+    // a formula reads only what its `uses` saved; the other argument is never touched
+    const xs = (rule.uses === "x" || rule.uses === "both" ? s[0] : undefined) as Tensor;
+    const ys = (rule.uses === "out" ? s[0] : rule.uses === "both" ? s[1] : undefined) as Tensor;
     return [rule.grad(g!, xs, ys, p)];
-  });
+  };
 }
 
 /**
@@ -160,18 +170,22 @@ export function binary(op: BinaryOpName, a: TensorLike, b: TensorLike): Tensor {
   const out = dispatch("binary", [ta, tb], { op });
   const rule = BINARY_GRADS[op];
   if (!rule || def.kind === "predicate" || !isFloating(out.dtype)) return out;
-  // save only what the needed gradients read; the closure keeps names, never tensors
+  // save only what the needed gradients read
   const ra = ta.requiresGrad ? rule.a : undefined, rb = tb.requiresGrad ? rule.b : undefined;
   const keys = [...new Set([...(ra?.uses ?? []), ...(rb?.uses ?? [])])];
-  const operands: Operands = { a: ta, b: tb, out };
-  const sa = ta.shape, sb = tb.shape;
-  return record1(nodeName(op), [ta, tb], out, keys.map((k) => operands[k]), ([g], saved, needs) => {
+  const saved = keys.map((k) => (k === "a" ? ta : k === "b" ? tb : out));
+  return record1(nodeName(op), [ta, tb], out, saved, binaryBackward(keys, ra, rb, ta.shape, tb.shape));
+}
+
+/** A binary op's backward; like unaryBackward, it keeps names and shapes, never tensors. */
+function binaryBackward(keys: readonly (keyof Operands)[], ra: BinaryRule["a"], rb: BinaryRule["b"], sa: readonly number[], sb: readonly number[]): BackwardFn {
+  return ([g], saved, needs) => {
     const s = Object.fromEntries(keys.map((k, i) => [k, saved[i]])) as Operands;
     return [
       needs[0] && ra ? reduceGradToShape(ra.grad(g!, s), sa) : null,
       needs[1] && rb ? reduceGradToShape(rb.grad(g!, s), sb) : null,
     ];
-  });
+  };
 }
 
 function describe(x: TensorLike): string {
@@ -181,7 +195,7 @@ function describe(x: TensorLike): string {
 function hasNegative(x: TensorLike): boolean {
   if (!(x instanceof Tensor)) return Number(x) < 0;
   if (x.dtype === "bool" || x.numel() === 0) return false;
-  const d = x.data();
+  const d = x.toTypedArray();
   for (let i = 0; i < d.length; i++) if (d[i]! < 0) return true;
   return false;
 }

@@ -8,6 +8,7 @@
  */
 import { dispatch } from "../backend/dispatcher.js";
 import { record1 } from "../autograd/record.js";
+import type { BackwardFn } from "../autograd/node.js";
 import { FluxionError, IndexError, ShapeError, fmtShape } from "../errors.js";
 import { promoteTypes, type DType } from "../tensor/dtype.js";
 import { arange, scalarTensor, zeros } from "../tensor/creation.js";
@@ -57,8 +58,15 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   });
   const out = dispatch("cat", used, { axis: d });
   const lengths = cast.map((t, i) => (skip[i] ? -1 : t.shape[d]!));
-  return record1("CatBackward0", cast, out, [], ([g]) => {
-    // each input's gradient is its slice of g; skipped [0]-tensors get an empty gradient
+  return record1("CatBackward0", cast, out, [], catBackward(lengths, d));
+}
+
+/**
+ * Each input's gradient is its slice of g; skipped [0]-tensors get an empty gradient.
+ * Made outside cat() so the closure, which outlives backward, holds no input.
+ */
+function catBackward(lengths: readonly number[], d: number): BackwardFn {
+  return ([g]) => {
     let pos = 0;
     return lengths.map((len) => {
       if (len < 0) return zeros([0], { dtype: g!.dtype, device: g!.device });
@@ -66,7 +74,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
       pos += len;
       return piece;
     });
-  });
+  };
 }
 
 /**
@@ -261,14 +269,18 @@ function constantPad(x: Tensor, pairs: [number, number][], value: number): Tenso
   const pads = pairs.map(([b, a]) => [Math.max(0, b), Math.max(0, a)] as const);
   if (pads.every(([b, a]) => b === 0 && a === 0)) return r.clone();
   const out = dispatch("pad", [r], { pads, value });
-  const inShape = r.shape;
-  return record1("ConstantPadNdBackward0", [r], out, [], ([g]) => {
+  return record1("ConstantPadNdBackward0", [r], out, [], constantPadBackward(pads, r.shape));
+}
+
+/** The gradient of constant padding: g with the padding cut off (made outside, to hold no input). */
+function constantPadBackward(pads: readonly (readonly [number, number])[], inShape: readonly number[]): BackwardFn {
+  return ([g]) => {
     let gi = g!;
     pads.forEach(([b], d) => {
       if (gi.shape[d] !== inShape[d]) gi = gi.narrow(d, b, inShape[d]!);
     });
     return [gi];
-  });
+  };
 }
 
 // ---- flip / roll ------------------------------------------------------------------------

@@ -20,6 +20,11 @@ export function rawView(x: Tensor, shape: readonly number[], strides: readonly n
   return v;
 }
 
+/**
+ * A differentiable view. Its node saves nothing, so its closure outlives backward (a graph
+ * of views can be walked twice): `backward` must be made in a scope where no closure
+ * mentions a tensor, or V8 keeps that tensor alive with it.
+ */
 function makeView(name: string, x: Tensor, shape: readonly number[], strides: readonly number[], offset: number, backward: (g: Tensor) => Tensor): Tensor {
   const v = record1(name, [x], rawView(x, shape, strides, offset), [], ([g]) => [backward(g!)]);
   markView(v);
@@ -86,7 +91,9 @@ export function permute(x: Tensor, dims: readonly number[], name = "PermuteBackw
   const p = normalizeDimsKeepOrder("permute", dims, x.ndim);
   const inv = new Array<number>(p.length);
   p.forEach((d, i) => (inv[d] = i));
-  return makeView(name, x, p.map((d) => x.shape[d]!), p.map((d) => x.strides[d]!), x.offset, (g) => g.permute(inv));
+  // no closure here may mention x: the backward closure would keep it alive (see makeView)
+  const xShape = x.shape, xStrides = x.strides;
+  return makeView(name, x, p.map((d) => xShape[d]!), p.map((d) => xStrides[d]!), x.offset, (g) => g.permute(inv));
 }
 
 function normalizeDimsKeepOrder(op: string, dims: readonly number[], ndim: number): number[] {
@@ -107,7 +114,8 @@ export function expand(x: Tensor, sizes: readonly number[]): Tensor {
   if (sizes.length < x.ndim) throw new ShapeError(`expand: the number of sizes provided (${sizes.length}) must be greater or equal to the number of dimensions in the tensor (${x.ndim}, shape ${fmtShape(x.shape)})`);
   const lead = sizes.length - x.ndim;
   const shape: number[] = [], strides: number[] = [];
-  sizes.forEach((s, i) => {
+  for (let i = 0; i < sizes.length; i++) {
+    let s = sizes[i]!;
     const d = i - lead;
     const cur = d >= 0 ? x.shape[d]! : 1;
     if (s === -1) {
@@ -117,7 +125,7 @@ export function expand(x: Tensor, sizes: readonly number[]): Tensor {
     if (cur !== s && cur !== 1) throw new ShapeError(`expand: the expanded size of the tensor (${s}) must match the existing size (${cur}) at non-singleton dimension ${i}. Target sizes: ${fmtShape(sizes)}. Tensor sizes: ${fmtShape(x.shape)}`);
     shape.push(s);
     strides.push(d < 0 || (cur === 1 && s !== 1) ? 0 : x.strides[d]!);
-  });
+  }
   const inShape = x.shape;
   return makeView("ExpandBackward0", x, shape, strides, x.offset, (g) => reduceGradToShape(g, inShape));
 }

@@ -100,7 +100,7 @@ function tensorImpl(data: TensorData, opts?: CreateOptions & { shape?: readonly 
   let inferred: DType;
   if (data instanceof Tensor) {
     // torch.tensor(t) copies (and warns that clone().detach() says so more clearly)
-    values = data.data();
+    values = data.toTypedArray();
     shape = [...data.shape];
     inferred = data.dtype;
   } else if (ArrayBuffer.isView(data)) {

@@ -151,7 +151,7 @@ function render(flat: ArrayLike<number>, shape: readonly number[], strides: read
 
 /** The tensor's body, e.g. `[[1., 2.],\n [3., 4.]]`, indented for a prefix of `indent` chars. */
 export function formatValues(t: Tensor, indent: number): string {
-  const flat = t.data();
+  const flat = t.toTypedArray();
   const shape = t.shape, strides = contiguousStrides(shape);
   const summarize = t.numel() > printOptions.threshold;
   const values = collect(flat, shape, strides, summarize);

@@ -150,11 +150,11 @@ export class Tensor {
   }
 
   /**
-   * The elements as a new typed array in row-major order: Float32Array, Float64Array,
-   * Int32Array, Uint8Array for bool; bfloat16/float16 are widened to Float32Array.
-   * Synchronous on CPU.
+   * The elements as a new typed array in row-major order (torch's `.numpy()`):
+   * Float32Array, Float64Array, Int32Array, Uint8Array for bool; bfloat16/float16 are
+   * widened to Float32Array. Synchronous on CPU.
    */
-  data(): TypedArray {
+  toTypedArray(): TypedArray {
     const raw = this._rawContiguous();
     if (isHalf(this.dtype)) {
       const conv = this.dtype === "bfloat16" ? bfloat16BitsToFloat32 : float16BitsToFloat32;
@@ -165,18 +165,40 @@ export class Tensor {
     return raw.slice();
   }
 
+  /**
+   * PyTorch's `t.data`: this tensor detached from autograd, sharing its storage, so
+   * `p.data.add_(-lr * g)` updates p without recording. Assigning `t.data = other` makes
+   * this tensor use other's storage, shape and dtype (torch's set_data).
+   *
+   * For code written against earlier Fluxion versions, calling it, `t.data()`, still
+   * returns the typed array (deprecated: use `t.toTypedArray()`).
+   */
+  get data(): DataAccessor {
+    return dataAccessor(this);
+  }
+  set data(other: Tensor) {
+    if (!(other instanceof Tensor)) throw new FluxionError(`data: can only assign a Tensor to .data, got ${other === null ? "null" : typeof other}`);
+    if (this.requiresGrad && !isFloating(other.dtype)) throw new DTypeError(`data: cannot assign a ${other.dtype} tensor to .data of a tensor that requires grad`);
+    const self = this as { -readonly [K in "storage" | "shape" | "strides" | "offset" | "dtype"]: Tensor[K] };
+    self.storage = other.storage;
+    self.shape = other.shape;
+    self.strides = other.strides;
+    self.offset = other.offset;
+    self.dtype = other.dtype;
+  }
+
   /** The single value of a one-element tensor, as a JS number (boolean for bool). */
   item(): number | boolean {
     if (this.numel() !== 1) {
       throw new FluxionError(`item: a Tensor with ${this.numel()} elements (shape ${fmtShape(this.shape)}) cannot be converted to a scalar`);
     }
-    const v = this.data()[0]!;
+    const v = this.toTypedArray()[0]!;
     return this.dtype === "bool" ? v !== 0 : v;
   }
 
   /** Nested JS arrays of the values (a number or boolean for 0-d tensors). */
   tolist(): any {
-    const flat = this.data();
+    const flat = this.toTypedArray();
     const isBool = this.dtype === "bool";
     const shape = this.shape;
     let pos = 0;
@@ -207,4 +229,34 @@ export class Tensor {
     }
     return i < 0 ? i + n : i;
   }
+}
+
+/** `t.data`: a detached tensor that can also be called as the old `t.toTypedArray()` typed-array read. */
+export type DataAccessor = Tensor & (() => TypedArray);
+
+let warnedDataCall = false;
+/**
+ * The detached view behind `t.data`, wrapped so that calling it (`t.toTypedArray()`, the typed-array
+ * read of earlier versions) still works. Property reads, writes and method calls all go to
+ * the detached tensor, and `instanceof Tensor` holds.
+ */
+function dataAccessor(t: Tensor): DataAccessor {
+  const detached = (t as unknown as { detach(): Tensor }).detach();
+  const call = function data(): TypedArray {
+    if (!warnedDataCall) {
+      warnedDataCall = true;
+      console.warn("fluxion: t.toTypedArray() is deprecated; use t.toTypedArray() (t.data is now the detached tensor, as in PyTorch)");
+    }
+    return detached.toTypedArray();
+  };
+  return new Proxy(call, {
+    get: (_f, key) => {
+      const v = Reflect.get(detached, key, detached);
+      return v;
+    },
+    set: (_f, key, value) => Reflect.set(detached, key, value, detached),
+    has: (_f, key) => Reflect.has(detached, key),
+    getPrototypeOf: () => Tensor.prototype,
+    apply: () => call(),
+  }) as unknown as DataAccessor;
 }

@@ -62,16 +62,16 @@ function onDirtyPool(outBytes: number, make: () => Tensor): Tensor {
 
 test("storage of 16 KB and more comes from the pool with the exact length; smaller is plain", { skip }, () => {
   const big = alloc([3, 1777], "float32", "cpu"); // 21324 bytes: rounded up inside, exact outside
-  assert.equal(big.data().length, 3 * 1777);
-  assert.equal(big.data().buffer.byteLength, 3 * 1777 * 4);
+  assert.equal(big.toTypedArray().length, 3 * 1777);
+  assert.equal(big.toTypedArray().buffer.byteLength, 3 * 1777 * 4);
   assert.equal(nativeStorageBuffer(POOLED_MIN_BYTES - 1, true), null);
   const misses = stats().misses, hits = stats().hits;
   alloc([100], "float64", "cpu");
   assert.equal(stats().misses + stats().hits, misses + hits, "small buffers bypass the allocator");
   for (const dt of ["float32", "float64", "int32", "bool", "bfloat16", "float16"] as const) {
     const t = alloc([9000], dt, "cpu");
-    assert.equal(t.data().length, 9000, dt);
-    assert.ok(t.data().every((v: number) => v === 0), `${dt} zero-filled by default`);
+    assert.equal(t.toTypedArray().length, 9000, dt);
+    assert.ok(t.toTypedArray().every((v: number) => v === 0), `${dt} zero-filled by default`);
   }
 });
 
@@ -79,19 +79,19 @@ test("alloc zero-fills reused blocks unless told not to", { skip }, () => {
   const n = 10000;
   primeDirty(n * 4);
   const z = alloc([n], "float32", "cpu");
-  assert.ok(z.data().every((v: number) => v === 0), "zero: true (the default) must clear a reused block");
+  assert.ok(z.toTypedArray().every((v: number) => v === 0), "zero: true (the default) must clear a reused block");
   primeDirty(n * 4);
   const hits = stats().hits;
   const d = alloc([n], "float32", "cpu", { zero: false });
   assert.equal(stats().hits, hits + 1);
-  assert.ok(Number.isNaN(d.data()[0]), "zero: false hands the (poisoned) old contents over as they are");
+  assert.ok(Number.isNaN(d.toTypedArray()[0]), "zero: false hands the (poisoned) old contents over as they are");
 });
 
 test("a block is not reused while a view, slice or subarray of it is alive", { skip }, () => {
   const keep: { check: () => void }[] = [];
   for (let i = 0; i < 40; i++) {
     const t = full([50, 97], i + 0.5); // 19400 bytes
-    const sub = t.data().subarray(100 * (i % 7), 100 * (i % 7) + 50);
+    const sub = t.toTypedArray().subarray(100 * (i % 7), 100 * (i % 7) + 50);
     const view = t.reshape([97, 50]).narrow(0, 3, 10);
     const which = i % 3;
     keep.push({
@@ -167,7 +167,7 @@ test("a loop over 1 GB of transient tensors keeps memory bounded and reuses bloc
   const rss0 = process.memoryUsage().rss, s0 = stats();
   const x = randn([1 << 20]); // 4 MB
   let checksum = 0;
-  for (let i = 0; i < 256; i++) checksum += x.relu().data()[i]!; // 1 GB allocated in all
+  for (let i = 0; i < 256; i++) checksum += x.relu().toTypedArray()[i]!; // 1 GB allocated in all
   assert.ok(Number.isFinite(checksum));
   const s1 = stats(), rss1 = process.memoryUsage().rss;
   assert.ok(s1.hits - s0.hits > 128, `expected most of 256 allocations reused, got ${s1.hits - s0.hits} hits`);
@@ -234,7 +234,7 @@ test("GC storm: random sizes, random survivors, several isolates allocating at o
   const slots: { t: Tensor; id: number }[] = [];
   const verify = () => {
     for (const { t, id } of slots.filter(Boolean)) {
-      const d = t.data() as Float32Array;
+      const d = t.toTypedArray() as Float32Array;
       assert.ok(d[0] === id && d[d.length - 1] === id && d[d.length >> 1] === id, `tensor ${id} was overwritten`);
     }
   };

@@ -127,7 +127,7 @@ test("native conv2d forward with the max-pooling epilogue matches conv, relu, th
               assertClose(gotValues!, got, { atol: 0, rtol: 0, msg: `${msg}: values with indices` });
               assert.equal(gotIndices!.dtype, "int32");
               // float32 sums in another order can pick another of two near-equal maxima: compare where they agree in value
-              const gi = gotIndices!.data(), wi = wantIndices!.data(), fv = full.data(), per = oh * ow, pooled = gi.length / (xs[0]! * O);
+              const gi = gotIndices!.toTypedArray(), wi = wantIndices!.toTypedArray(), fv = full.toTypedArray(), per = oh * ow, pooled = gi.length / (xs[0]! * O);
               let same = 0;
               for (let e = 0; e < gi.length; e++) {
                 const plane = Math.floor(e / pooled) * per;
@@ -135,7 +135,7 @@ test("native conv2d forward with the max-pooling epilogue matches conv, relu, th
                 else assert.ok(Math.abs(fv[plane + gi[e]!]! - fv[plane + wi[e]!]!) < 1e-4 || Number.isNaN(fv[plane + gi[e]!]!), `${msg}: index ${e}`);
               }
               assert.ok(same > 0.99 * gi.length, `${msg}: indices agree`);
-              if (xs[0] === 3) assert.ok(got.data().some((v) => Number.isNaN(v)), `${msg}: the NaN propagates`);
+              if (xs[0] === 3) assert.ok(got.toTypedArray().some((v) => Number.isNaN(v)), `${msg}: the NaN propagates`);
             }
         });
   } finally {
@@ -193,7 +193,7 @@ test("native conv2d forward on AVX-512 as a direct convolution matches the compo
         const got = conv2d(ins, attrs, "cpu")[0]!;
         assert.deepEqual(got.shape, full.shape, msg);
         assertClose(got, full, { atol: 5e-4, rtol: 1e-4, msg });
-        const gv = got.data(), fv = full.data();
+        const gv = got.toTypedArray(), fv = full.toTypedArray();
         for (let e = 0; e < fv.length; e++) assert.equal(Number.isNaN(gv[e]!), Number.isNaN(fv[e]!), `${msg}: NaN at ${e}`);
         if (activation) assert.ok(gv.every((v) => !Object.is(v, -0)), `${msg}: relu gives +0`);
         const oh = full.shape[2]!, ow = full.shape[3]!;
@@ -202,7 +202,7 @@ test("native conv2d forward on AVX-512 as a direct convolution matches the compo
         const [want] = maxPoolReference([full], { ...pool, padding: [0, 0], dilation: [1, 1], outputSize: [outputSize(oh, 2, 2, 0, 1), outputSize(ow, 2, 2, 0, 1)] }, "cpu");
         assert.deepEqual(pooled.shape, want!.shape, `${msg} pooled`);
         assertClose(pooled, want!, { atol: 5e-4, rtol: 1e-4, msg: `${msg} pooled` });
-        const pv = pooled.data(), wv = want!.data();
+        const pv = pooled.toTypedArray(), wv = want!.toTypedArray();
         for (let e = 0; e < wv.length; e++) assert.equal(Number.isNaN(pv[e]!), Number.isNaN(wv[e]!), `${msg} pooled: NaN at ${e}`);
         assert.ok(wv.some((v) => Number.isNaN(v)), `${msg}: the NaN reaches the pooled output`);
       }
@@ -250,7 +250,7 @@ test("native conv2d forward on AVX-512 with a 2x2 pool as Winograd F(2x2, 3x3) m
         assert.deepEqual(got.shape, want!.shape, msg);
         assert.equal(got.dtype, "float32");
         assertClose(got, want!, { atol: 5e-4, rtol: 1e-4, msg });
-        const gv = got.data(), wv = want!.data();
+        const gv = got.toTypedArray(), wv = want!.toTypedArray();
         for (let e = 0; e < wv.length; e++) assert.equal(Number.isNaN(gv[e]!), Number.isNaN(wv[e]!), `${msg}: NaN at ${e}`);
         assert.ok(wv.some((v) => Number.isNaN(v)), `${msg}: the NaN reaches the pooled output`);
         // training asks for the positions too: the same values, and the positions of the
@@ -258,7 +258,7 @@ test("native conv2d forward on AVX-512 with a 2x2 pool as Winograd F(2x2, 3x3) m
         const [values, indices] = conv2d(ins, { ...attrs, pool: { ...pool, indices: true } }, "cpu");
         assertClose(values!, got, { atol: 0, rtol: 0, msg: `${msg}: values with indices` });
         assert.equal(indices!.dtype, "int32");
-        const gi = indices!.data(), wi = wantIndices!.data(), fv = full.data(), per = full.shape[2]! * full.shape[3]!;
+        const gi = indices!.toTypedArray(), wi = wantIndices!.toTypedArray(), fv = full.toTypedArray(), per = full.shape[2]! * full.shape[3]!;
         const pooledPer = wv.length / (xs[0]! * O);
         let same = 0;
         for (let e = 0; e < gi.length; e++) {
@@ -296,7 +296,7 @@ function directConv(x: Tensor, w: Tensor, b: Tensor, stride: Pair, padding: Pair
   const [N, C, H, W] = x.shape as number[] as [number, number, number, number];
   const [O, , kh, kw] = w.shape as number[] as [number, number, number, number];
   const oh = outputSize(H, kh, stride[0], padding[0], dilation[0]), ow = outputSize(W, kw, stride[1], padding[1], dilation[1]);
-  const xd = x.data(), wd = w.data(), bd = b.data(), out: number[] = [];
+  const xd = x.toTypedArray(), wd = w.toTypedArray(), bd = b.toTypedArray(), out: number[] = [];
   for (let n = 0; n < N; n++)
     for (let o = 0; o < O; o++)
       for (let i = 0; i < oh; i++)
@@ -332,7 +332,7 @@ test("dense scatter and scatter-add (native) match the TypeScript loop; a bad in
         const attrs = { axis, reduce };
         const got = scatter([x, index, src], attrs, "cpu")[0]!, want = scatterDenseReference([x, index, src], attrs, "cpu");
         assert.deepEqual(got.shape, xs);
-        assert.deepEqual(Array.from(got.data()), Array.from(want.data()), `${dtype} ${reduce} ${xs} axis ${axis}`);
+        assert.deepEqual(Array.from(got.toTypedArray()), Array.from(want.toTypedArray()), `${dtype} ${reduce} ${xs} axis ${axis}`);
       }
     }
   }
@@ -340,7 +340,7 @@ test("dense scatter and scatter-add (native) match the TypeScript loop; a bad in
   const filled = randomTensor([1, 1], { seed: 14, dtype: "float32" }).expand([6, 20]);
   const srcF = randomTensor([6, 7], { seed: 15, dtype: "float32" }), idxF = randomTensor([6, 7], { seed: 16, lo: 0, hi: 20 }).floor().to("int32");
   const attrsF = { axis: 1, reduce: "add" as const };
-  assert.deepEqual(Array.from(scatter([filled, idxF, srcF], attrsF, "cpu")[0]!.data()), Array.from(scatterDenseReference([filled, idxF, srcF], attrsF, "cpu").data()), "broadcast x");
+  assert.deepEqual(Array.from(scatter([filled, idxF, srcF], attrsF, "cpu")[0]!.toTypedArray()), Array.from(scatterDenseReference([filled, idxF, srcF], attrsF, "cpu").toTypedArray()), "broadcast x");
   const x = randomTensor([2, 3], { dtype: "float32" }), src = randomTensor([2, 1], { dtype: "float32" });
   const bad = randomTensor([2, 1], { lo: 3, hi: 3.5 }).floor().to("int32");
   assert.throws(() => scatter([x, bad, src], { axis: 1, reduce: "add" }, "cpu"), (e: Error) =>

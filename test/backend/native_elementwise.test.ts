@@ -268,8 +268,8 @@ const probe = `
   const b = tensor(Array.from({ length: 15 }, (_, i) => i / 7 - 1));
   const y = x.add(b).mul(0.3).relu().sub(x.mT.contiguous().mT).div(x.abs().add(1)).sqrt().neg();
   const z = where(x.gt(0), x.maximum(b), y).to("float64").mul(1 / 3);
-  const bits = (t) => Array.from(new Uint32Array(new Float32Array(t.to("float32").data()).buffer));
-  console.log(JSON.stringify({ isa: nativeStatus().isa, y: bits(y), z: Array.from(z.data()).map(String) }));
+  const bits = (t) => Array.from(new Uint32Array(new Float32Array(t.to("float32").toTypedArray()).buffer));
+  console.log(JSON.stringify({ isa: nativeStatus().isa, y: bits(y), z: Array.from(z.toTypedArray()).map(String) }));
 `;
 
 test("FLUXION_NATIVE=0 and FLUXION_NATIVE_ISA=portable give bit-identical elementwise results", { skip }, () => {

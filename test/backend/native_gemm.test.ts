@@ -24,10 +24,10 @@ function check(a: Tensor, b: Tensor, msg: string): void {
   const got = matmul([a, b], {}, "cpu")[0]!;
   const want = matmulReference([a, b], {}, "cpu")[0]!;
   const K = a.shape[a.ndim - 1]!;
-  if (a.dtype === "float64") assertClose(got.data(), want.data(), { atol: 1e-11 * K, rtol: 1e-12, msg });
-  else if (a.dtype === "float32") assertClose(got.data(), want.data(), { atol: 2e-6 * K, rtol: 1e-5, msg });
+  if (a.dtype === "float64") assertClose(got.toTypedArray(), want.toTypedArray(), { atol: 1e-11 * K, rtol: 1e-12, msg });
+  else if (a.dtype === "float32") assertClose(got.toTypedArray(), want.toTypedArray(), { atol: 2e-6 * K, rtol: 1e-5, msg });
   // bfloat16: both round the float32 sum once; summation order may move it by an ulp
-  else assertClose(got.data(), want.data(), { atol: 1e-3 * K, rtol: 2 ** -7, msg });
+  else assertClose(got.toTypedArray(), want.toTypedArray(), { atol: 1e-3 * K, rtol: 2 ** -7, msg });
 }
 
 function rand(shape: number[], dtype: DType, seed: number): Tensor {
@@ -178,13 +178,13 @@ test("native bfloat16 GEMM fused epilogue (bias, activation, alpha/beta) agrees 
           const got = matmul([a, b, bias], { bias: kind, activation }, "cpu")[0]!;
           const want = matmulReference([a, b, bias], { bias: kind, activation }, "cpu")[0]!;
           // the reference rounds the product to bf16 before the bias; the kernel rounds once
-          assertClose(got.data(), want.data(), { atol: 2e-2, rtol: 2 ** -6, msg: `bf16 ${mode} ${kind} bias ${activation}` });
+          assertClose(got.toTypedArray(), want.toTypedArray(), { atol: 2e-2, rtol: 2 ** -6, msg: `bf16 ${mode} ${kind} bias ${activation}` });
         }
       // alpha and beta: C = 0.5 A·B + 2 C0, against float64 math on the bf16 inputs
       const C0 = rand([M, N], "bfloat16", 334);
       const C = (C0.storage.data as Uint16Array).slice();
-      const A64 = a.to("float64").data() as Float64Array, B64 = b.contiguous().to("float64").data() as Float64Array;
-      const C64 = C0.to("float64").data() as Float64Array;
+      const A64 = a.to("float64").toTypedArray() as Float64Array, B64 = b.contiguous().to("float64").toTypedArray() as Float64Array;
+      const C64 = C0.to("float64").toTypedArray() as Float64Array;
       assert.ok(nativeGemm("bfloat16", M, N, K, 1,
         { data: a.storage.data, offset: a.offset, rowStride: a.strides[0]!, colStride: a.strides[1]! },
         { data: b.storage.data, offset: b.offset, rowStride: b.strides[0]!, colStride: b.strides[1]! },
@@ -215,7 +215,7 @@ test("native GEMM with threads matches the single-threaded result on large block
       const one = matmul([a, b], {}, "cpu")[0]!;
       setNumThreads(2);
       const two = matmul([a, b], {}, "cpu")[0]!;
-      assertClose(two.data(), one.data(), { atol: 1e-3, rtol: 1e-5 });
+      assertClose(two.toTypedArray(), one.toTypedArray(), { atol: 1e-3, rtol: 1e-5 });
       check(a, b, `${M}x${K} · ${K}x${N}`);
     }
   } finally {
@@ -261,10 +261,10 @@ test("native GEMM fused epilogue: alpha, beta, row/column bias and activations (
       for (const act of ["none", "relu", "gelu", "geluTanh"] as const) {
         for (const kind of ["row", "col"] as const) {
           const [alpha, beta] = act === "none" ? [0.5, 2] : act === "relu" ? [1, 0] : [1.5, -1];
-          const A = randomTensor([M * K], { seed: seed++ }).data() as Float64Array;
-          const B = randomTensor([K * N], { seed: seed++ }).data() as Float64Array;
-          const C0 = randomTensor([M * N], { seed: seed++ }).data() as Float64Array;
-          const bias = randomTensor([kind === "row" ? M : N], { seed: seed++ }).data() as Float64Array;
+          const A = randomTensor([M * K], { seed: seed++ }).toTypedArray() as Float64Array;
+          const B = randomTensor([K * N], { seed: seed++ }).toTypedArray() as Float64Array;
+          const C0 = randomTensor([M * N], { seed: seed++ }).toTypedArray() as Float64Array;
+          const bias = randomTensor([kind === "row" ? M : N], { seed: seed++ }).toTypedArray() as Float64Array;
           const want = epilogueRef(M, N, K, A, B, C0, alpha, beta, bias, kind, ACTS[act]);
           for (const dt of ["float64", "float32"] as const) {
             const Arr = dt === "float64" ? Float64Array : Float32Array;

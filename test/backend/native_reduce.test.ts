@@ -25,7 +25,7 @@ import { randomTensor } from "../helpers.js";
 /** Random values with specials sprinkled in, as a tensor of `dtype`. */
 function rand(shape: number[], dtype: DType, seed: number, specials = true): Tensor {
   const t = randomTensor(shape, { seed, dtype: "float64", lo: -4, hi: 4 });
-  const d = t.data() as Float64Array;
+  const d = t.toTypedArray() as Float64Array;
   const sp = [NaN, Infinity, -Infinity, 0, -0, 2, 2, -2];
   if (specials) for (let i = 0; i < d.length; i += 17) d[i] = sp[(i * 7 + seed) % sp.length]!;
   if (dtype === "int32") for (let i = 0; i < d.length; i++) d[i] = Number.isFinite(d[i]!) ? Math.round(d[i]! * 1e8) : 3;
@@ -80,7 +80,7 @@ for (const isa of isas) {
               assert.equal(got.dtype, want.dtype);
               const R = axes.reduce((p, a) => p * x.shape[a]!, 1);
               const reordered = (op === "sum" || op === "prod") && R >= 64 && dt !== "int32";
-              sameBits(got.data(), want.data(), `${isa} ${op} ${dt} ${name} keepdim=${keepdim}`, reordered ? (dt === "float32" ? 2 ** -23 : 1e-12) : 0);
+              sameBits(got.toTypedArray(), want.toTypedArray(), `${isa} ${op} ${dt} ${name} keepdim=${keepdim}`, reordered ? (dt === "float32" ? 2 ** -23 : 1e-12) : 0);
             }
           }
         }
@@ -107,13 +107,13 @@ for (const isa of isas) {
           const x = rand(shape, dt, seed++);
           const u = { kernel, stride, padding, dilation };
           const cols = unfold([x], u, "cpu")[0]!, ref = unfoldReference([x], u, "cpu")[0]!;
-          sameBits(cols.data(), ref.data(), `${isa} unfold ${dt} ${shape} k${kernel} s${stride} p${padding} d${dilation}`);
+          sameBits(cols.toTypedArray(), ref.toTypedArray(), `${isa} unfold ${dt} ${shape} k${kernel} s${stride} p${padding} d${dilation}`);
           const f = { outputSize: [shape[2]!, shape[3]!] as [number, number], ...u };
           const c = rand([...ref.shape], dt, seed++, false);
-          sameBits(fold([c], f, "cpu")[0]!.data(), foldReference([c], f, "cpu")[0]!.data(), `${isa} fold ${dt} ${shape}`);
+          sameBits(fold([c], f, "cpu")[0]!.toTypedArray(), foldReference([c], f, "cpu")[0]!.toTypedArray(), `${isa} fold ${dt} ${shape}`);
           // a strided (non-contiguous) image is copied first, then unfolded
           const xt = x.transpose(2, 3);
-          sameBits(unfold([xt], u, "cpu")[0]!.data(), unfoldReference([xt], u, "cpu")[0]!.data(), `${isa} unfold transposed ${dt}`);
+          sameBits(unfold([xt], u, "cpu")[0]!.toTypedArray(), unfoldReference([xt], u, "cpu")[0]!.toTypedArray(), `${isa} unfold transposed ${dt}`);
         }
       }
     });
@@ -141,8 +141,8 @@ for (const isa of isas) {
             const [v, i] = maxPool([input], a, "cpu"), [rv, ri] = maxPoolReference([input], a, "cpu");
             assert.deepEqual(v!.shape, [shape[0], shape[1], oh, ow]);
             assert.equal(i!.dtype, "int32");
-            sameBits(v!.data(), rv!.data(), `${isa} maxPool values ${dt} ${shape} k${kernel}`);
-            sameBits(i!.data(), ri!.data(), `${isa} maxPool indices ${dt} ${shape} k${kernel}`);
+            sameBits(v!.toTypedArray(), rv!.toTypedArray(), `${isa} maxPool values ${dt} ${shape} k${kernel}`);
+            sameBits(i!.toTypedArray(), ri!.toTypedArray(), `${isa} maxPool indices ${dt} ${shape} k${kernel}`);
           }
         }
       }

@@ -144,7 +144,7 @@ test("an epoch of 60000 items at batch 64 runs the fast path once per batch", ()
   let items = 0, checksum = 0;
   for (const [x, y] of loader) {
     items += x!.shape[0]!;
-    const xs = x!.data(), ys = y!.data();
+    const xs = x!.toTypedArray(), ys = y!.toTypedArray();
     // row i of x is [4i, 4i+1, 4i+2, 4i+3]: batches pair rows with their own labels
     for (let r = 0; r < ys.length; r++) assert.equal(xs[4 * r], 4 * ys[r]!);
     for (const v of ys) checksum += v;

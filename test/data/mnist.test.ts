@@ -265,7 +265,7 @@ test("the real Fashion-MNIST: shapes, label range and counts, first labels, a ba
   const [x0, y0] = train.get(0);
   assert.deepEqual([...x0.shape], [1, 28, 28]);
   assert.equal(y0, 9);
-  const v = x0.data();
+  const v = x0.toTypedArray();
   assert.ok(v.every((p) => p >= 0 && p <= 1));
   assert.equal(Math.max(...v), 1, "the boot has a white pixel");
   assert.equal(x0.tolist()[0][0][0], 0, "black corner");

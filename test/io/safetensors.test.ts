@@ -37,7 +37,7 @@ test("round trip keeps dtype, shape and exact values for every dtype Fluxion wri
     const back = io.deserialize(io.serialize({ x: t })).x!;
     assert.equal(back.dtype, dtype, dtype);
     assert.deepEqual([...back.shape], shape, dtype);
-    if (dtype === "bfloat16" || dtype === "float16" || dtype === "float32") assert.deepEqual(f32Bits(back.data()), f32Bits(t.data()), dtype);
+    if (dtype === "bfloat16" || dtype === "float16" || dtype === "float32") assert.deepEqual(f32Bits(back.toTypedArray()), f32Bits(t.toTypedArray()), dtype);
     else assert.deepEqual(flat(back), flat(t), dtype);
   }
 });

@@ -106,15 +106,15 @@ describe("Conv modules", () => {
     const m = new nn.Conv2d(3, 64, 3);
     const bound = 1 / Math.sqrt(27);
     for (const p of [m.weight, m.bias!]) {
-      const v = Array.from(p.data());
+      const v = Array.from(p.toTypedArray());
       assert.ok(v.every((a) => Math.abs(a) <= bound));
       assert.ok(Math.max(...v.map(Math.abs)) > 0.9 * bound, "spread covers the range");
     }
     // ConvTranspose2d's fan_in comes from weight dim 1: [in, out, k, k]
     const t = new nn.ConvTranspose2d(64, 2, 3);
     const tb = 1 / Math.sqrt(2 * 9);
-    assert.ok(Array.from(t.weight.data()).every((a) => Math.abs(a) <= tb));
-    assert.ok(Math.max(...Array.from(t.weight.data(), Math.abs)) > 0.9 * tb);
+    assert.ok(Array.from(t.weight.toTypedArray()).every((a) => Math.abs(a) <= tb));
+    assert.ok(Math.max(...Array.from(t.weight.toTypedArray(), Math.abs)) > 0.9 * tb);
   });
 
   it("Conv2d forward equals F.conv2d with its parameters; accepts unbatched input", () => {

@@ -12,7 +12,7 @@ describe("F.dropout", () => {
     manualSeed(42);
     const x = ones([100, 100]);
     const y = F.dropout(x, 0.3);
-    const v = Array.from(y.data());
+    const v = Array.from(y.toTypedArray());
     const zeros = v.filter((a) => a === 0).length;
     assert.ok(Math.abs(zeros / 10000 - 0.3) < 0.015, `zero fraction ${zeros / 10000}`);
     assert.ok(v.every((a) => a === 0 || Math.abs(a - 1 / 0.7) < 1e-6));
@@ -21,7 +21,7 @@ describe("F.dropout", () => {
     const x = randomTensor([4, 5], { dtype: "float32" });
     assert.equal(F.dropout(x, 0.5, { training: false }), x);
     assert.equal(F.dropout(x, 0), x);
-    assert.ok(Array.from(F.dropout(x, 1).data()).every((v) => v === 0));
+    assert.ok(Array.from(F.dropout(x, 1).toTypedArray()).every((v) => v === 0));
   });
   it("is reproducible under manualSeed and uses the generator given", () => {
     const x = ones([50]);
@@ -36,7 +36,7 @@ describe("F.dropout", () => {
     const x = randomTensor([30], { dtype: "float32", requiresGrad: true });
     const y = F.dropout(x, 0.4);
     y.sum().backward();
-    const g = Array.from(x.grad!.data()), yv = Array.from(y.data());
+    const g = Array.from(x.grad!.toTypedArray()), yv = Array.from(y.toTypedArray());
     g.forEach((gi, i) => assert.ok(yv[i] === 0 ? gi === 0 : Math.abs(gi - 1 / 0.6) < 1e-6));
   });
   it("gradcheck (float64, fixed mask)", () => {

@@ -62,7 +62,7 @@ describe("Embedding module", () => {
   it("initialises N(0, 1) with the padding row zeroed", () => {
     manualSeed(0);
     const m = new nn.Embedding(200, 50, { paddingIdx: 3 });
-    const v = Array.from(m.weight.data());
+    const v = Array.from(m.weight.toTypedArray());
     assert.deepEqual(m.weight.select(0, 3).tolist(), new Array(50).fill(0));
     const mean = v.reduce((a, b) => a + b, 0) / v.length;
     const std = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);

@@ -31,23 +31,23 @@ test("uniform/normal families have the documented bounds and spread", () => {
   const w = empty([400, 300]);
   init.kaimingUniform_(w, { nonlinearity: "relu", generator: g });
   const bound = Math.sqrt(6 / 300);
-  let s = stats(w.data());
+  let s = stats(w.toTypedArray());
   assert.ok(s.lo >= -bound && s.hi <= bound && s.hi > 0.99 * bound);
   assert.ok(Math.abs(s.std - bound / Math.sqrt(3)) < 0.01 * bound);
   init.kaimingNormal_(w, { mode: "fan_out", nonlinearity: "relu", generator: g });
-  s = stats(w.data());
+  s = stats(w.toTypedArray());
   assert.ok(Math.abs(s.std - Math.sqrt(2 / 400)) < 0.02 * Math.sqrt(2 / 400));
   init.xavierUniform_(w, 2, { generator: g });
-  s = stats(w.data());
+  s = stats(w.toTypedArray());
   const xb = 2 * Math.sqrt(6 / 700);
   assert.ok(s.lo >= -xb && s.hi <= xb && s.hi > 0.99 * xb);
   init.xavierNormal_(w, 1, { generator: g });
-  assert.ok(Math.abs(stats(w.data()).std - Math.sqrt(2 / 700)) < 0.02 * Math.sqrt(2 / 700));
+  assert.ok(Math.abs(stats(w.toTypedArray()).std - Math.sqrt(2 / 700)) < 0.02 * Math.sqrt(2 / 700));
   init.truncNormal_(w, 0, 1, -0.5, 0.5, { generator: g });
-  s = stats(w.data());
+  s = stats(w.toTypedArray());
   assert.ok(s.lo >= -0.5 && s.hi <= 0.5);
   init.constant_(w, 0.25);
-  assert.deepEqual(stats(w.data()), { mean: 0.25, std: 0, lo: 0.25, hi: 0.25 });
+  assert.deepEqual(stats(w.toTypedArray()), { mean: 0.25, std: 0, lo: 0.25, hi: 0.25 });
 });
 
 test("the same generator seed gives the same initialisation", () => {

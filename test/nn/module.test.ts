@@ -150,7 +150,7 @@ test("Linear: y = x Wᵀ + b, PyTorch's default init bounds, clear shape errors"
   const big = new nn.Linear(400, 300);
   const bound = 1 / Math.sqrt(400); // kaiming_uniform(a=√5) gives ±1/√fan_in for the weight too
   for (const p of big.parameters()) {
-    const v = p.data();
+    const v = p.toTypedArray();
     assert.ok(v.every((e) => Math.abs(e) <= bound + 1e-7));
     assert.ok(Math.max(...v) > 0.95 * bound, "uses the whole range");
   }

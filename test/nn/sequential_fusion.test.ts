@@ -49,7 +49,7 @@ for (const dtype of ["float32", "float64"] as const) {
       assert.deepEqual(fused.out.shape, plain.out.shape, name);
       assertClose(fused.out, plain.out, { atol: 0, rtol: 0, msg: `${name}: output` });
       fused.grads.forEach((g, i) => assertClose(g, plain.grads[i]!, { atol: 0, rtol: 0, msg: `${name}: gradient ${i}` }));
-      assert.ok(fused.out.data().some((v) => v === 0) && fused.out.data().some((v) => v > 0), `${name}: the ReLU clips some values`);
+      assert.ok(fused.out.toTypedArray().some((v) => v === 0) && fused.out.toTypedArray().some((v) => v > 0), `${name}: the ReLU clips some values`);
     }
   });
 }
@@ -73,7 +73,7 @@ test("the fused Conv2d + ReLU has correct first and second derivatives (gradchec
   const w = randomTensor([3, 2, 2, 2], { seed: 12, dtype: "float64", requiresGrad: true });
   const b = randomTensor([3], { seed: 13, dtype: "float64", requiresGrad: true });
   const f = (xs: Tensor, ws: Tensor, bs: Tensor) => _conv2dRelu(xs, ws, bs, { padding: 1 });
-  assert.ok(f(x, w, b).data().some((v) => v === 0), "some outputs are clipped");
+  assert.ok(f(x, w, b).toTypedArray().some((v) => v === 0), "some outputs are clipped");
   assert.ok(autograd.gradcheck(f, [x, w, b]));
   assert.ok(autograd.gradgradcheck(f, [x, w, b]));
 });
@@ -87,7 +87,7 @@ test("Sequential does not fuse a Conv2d or ReLU with hooks, or subclasses of eit
     seen = out as Tensor;
   });
   const y = new nn.Sequential(conv, new nn.ReLU()).call(x);
-  assert.ok(seen !== null && (seen as Tensor).data().some((v) => v < 0), "the hook saw the pre-ReLU output");
+  assert.ok(seen !== null && (seen as Tensor).toTypedArray().some((v) => v < 0), "the hook saw the pre-ReLU output");
   assert.equal(y.gradFn?.name, "ReluBackward0");
   // a hook on the ReLU too
   const relu = new nn.ReLU();
@@ -114,7 +114,7 @@ test("Sequential does not fuse a Conv2d or ReLU with hooks, or subclasses of eit
   }
   const c3 = new ShiftedConv(1, 3, 3);
   const shifted = new nn.Sequential(c3, new nn.ReLU()).call(x);
-  assert.ok(shifted.data().every((v: number) => v === 0), "conv output - 10 is negative everywhere, so relu gives 0");
+  assert.ok(shifted.toTypedArray().every((v: number) => v === 0), "conv output - 10 is negative everywhere, so relu gives 0");
 });
 
 test("Sequential(Conv2d, ReLU, MaxPool2d) under noGrad pools in the convolution: the same values as one by one", () => {

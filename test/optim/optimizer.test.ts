@@ -9,7 +9,7 @@ import { FluxionError, Tensor, optim, tensor, zeros } from "../../src/index.js";
 import { REF, makeOptimizer, makeParams, setGrads } from "./reference.js";
 
 function snapshot(ts: Tensor[]): number[][] {
-  return ts.map((t) => Array.from(t.data()));
+  return ts.map((t) => Array.from(t.toTypedArray()));
 }
 
 test("an array of tensors becomes one group with the defaults filled in", () => {
@@ -48,10 +48,10 @@ test("changing a group's lr between steps takes effect", () => {
   const [p] = makeParams();
   const opt = new optim.SGD([p!], { lr: 1 });
   p!.grad = tensor([[1, 1, 1], [1, 1, 1]]);
-  const before = Array.from(p!.data());
+  const before = Array.from(p!.toTypedArray());
   opt.paramGroups[0]!.lr = 0.5;
   opt.step();
-  Array.from(p!.data()).forEach((x, i) => assert.equal(x, Math.fround(before[i]! - 0.5)));
+  Array.from(p!.toTypedArray()).forEach((x, i) => assert.equal(x, Math.fround(before[i]! - 0.5)));
 });
 
 test("zeroGrad sets gradients to null by default, or to zeros in place with setToNone: false", () => {
@@ -61,9 +61,9 @@ test("zeroGrad sets gradients to null by default, or to zeros in place with setT
   const g = tensor([1, 2, 3, 4]);
   b!.grad = g;
   opt.zeroGrad({ setToNone: false });
-  assert.deepEqual(Array.from(a!.grad!.data()), [0, 0, 0, 0, 0, 0]);
+  assert.deepEqual(Array.from(a!.grad!.toTypedArray()), [0, 0, 0, 0, 0, 0]);
   assert.equal(b!.grad, g, "the same tensor, zeroed in place");
-  assert.deepEqual(Array.from(g.data()), [0, 0, 0, 0]);
+  assert.deepEqual(Array.from(g.toTypedArray()), [0, 0, 0, 0]);
   opt.zeroGrad();
   assert.equal(a!.grad, null);
   assert.equal(b!.grad, null);
@@ -75,7 +75,7 @@ test("zeroGrad then backward accumulates fresh gradients", () => {
   p.mul(p).sum().backward();
   opt.zeroGrad();
   p.mul(3).sum().backward();
-  assert.deepEqual(Array.from(p.grad!.data()), [3, 3, 3]);
+  assert.deepEqual(Array.from(p.grad!.toTypedArray()), [3, 3, 3]);
 });
 
 test("stateDict has PyTorch's layout in camelCase: state by parameter index, groups with param indices", () => {
@@ -112,7 +112,7 @@ for (const c of REF.optimizers) {
       optB.step();
     }
     const saved = optB.stateDict();
-    const resumed = params.map((p) => tensor(p.data(), { shape: p.shape }).requiresGrad_(true));
+    const resumed = params.map((p) => tensor(p.toTypedArray(), { shape: p.shape }).requiresGrad_(true));
     const optC = makeOptimizer(c, resumed);
     optC.loadStateDict(saved);
     // the copy is independent of the optimizer it came from
@@ -134,14 +134,14 @@ test("loadStateDict restores group options (lr changed by a scheduler) and copie
   a.step();
   a.paramGroups[0]!.lr = 0.02;
   const sd = a.stateDict();
-  const q = tensor(p!.data(), { shape: [2, 3] }).requiresGrad_(true);
+  const q = tensor(p!.toTypedArray(), { shape: [2, 3] }).requiresGrad_(true);
   const b = new optim.SGD([q], { lr: 0.1, momentum: 0.9 });
   b.loadStateDict(sd);
   assert.equal(b.paramGroups[0]!.lr, 0.02);
   assert.equal(b.paramGroups[0]!.params[0], q);
   const buf = b.state.get(q)!.momentumBuffer as Tensor;
   assert.notEqual(buf, sd.state[0]!.momentumBuffer);
-  assert.deepEqual(Array.from(buf.data()), [1, 1, 1, 1, 1, 1]);
+  assert.deepEqual(Array.from(buf.toTypedArray()), [1, 1, 1, 1, 1, 1]);
 });
 
 test("loadStateDict refuses a different number of groups or parameters, naming the mismatch, and changes nothing", () => {
@@ -206,7 +206,7 @@ test("bad parameter lists are FluxionErrors", () => {
 test("Adagrad creates its state at construction and for groups added later", () => {
   const [a, b] = makeParams();
   const opt = new optim.Adagrad([a!], { initialAccumulatorValue: 0.5 });
-  assert.deepEqual(Array.from((opt.state.get(a!)!.sum as Tensor).data()), [0.5, 0.5, 0.5, 0.5, 0.5, 0.5]);
+  assert.deepEqual(Array.from((opt.state.get(a!)!.sum as Tensor).toTypedArray()), [0.5, 0.5, 0.5, 0.5, 0.5, 0.5]);
   opt.addParamGroup({ params: [b!] });
   b!.grad = zeros([4]);
   opt.step();

@@ -16,7 +16,7 @@ import { REF, makeOptimizer, makeParams, setGrads, torchStateDict, type Optimize
  */
 function assertMatchesTorch(actual: Tensor[], c: OptimizerCase, step: number): void {
   actual.forEach((p, i) => {
-    const got = Array.from(p.data());
+    const got = Array.from(p.toTypedArray());
     const e32 = c.expected[step]![i]!, e64 = c.expected64[step]![i]!;
     got.forEach((x, j) => {
       const tol = 2e-6 * Math.abs(e32[j]!) + 1e-7 + 3 * Math.abs(e32[j]! - e64[j]!);
@@ -46,7 +46,7 @@ test("Adam and AdamW match PyTorch bit for bit (no alpha-scaled adds on the para
       setGrads(params, s);
       opt.step();
     }
-    params.forEach((p, i) => assert.deepEqual(Array.from(p.data()), c.expected.at(-1)![i], c.name));
+    params.forEach((p, i) => assert.deepEqual(Array.from(p.toTypedArray()), c.expected.at(-1)![i], c.name));
   }
 });
 
@@ -56,7 +56,7 @@ test("a parameter without a gradient is skipped: no update, no state", () => {
   const opt = new optim.Adam(params, { lr: 0.01 });
   params[0]!.grad = tensor(REF.grads[0]![0]!, { shape: [2, 3] });
   opt.step();
-  assert.deepEqual(Array.from(params[1]!.data()), Array.from(new Float32Array(REF.params0[1]!)));
+  assert.deepEqual(Array.from(params[1]!.toTypedArray()), Array.from(new Float32Array(REF.params0[1]!)));
   assert.equal(opt.state.has(params[1]!), false);
   assert.equal(opt.state.get(params[0]!)!.step, 1);
   assert.ok(c);
@@ -77,7 +77,7 @@ test("step(closure) re-evaluates the loss with grad mode on and returns it (Adam
   const losses: number[] = [];
   for (let i = 0; i < q.losses.length; i++) losses.push(Number(opt.step(closure)!.item()));
   losses.forEach((l, i) => assert.ok(Math.abs(l - q.losses[i]!) <= 2e-6 * Math.abs(q.losses[i]!), `loss ${i}: ${l} vs ${q.losses[i]}`));
-  params.forEach((p, i) => Array.from(p.data()).forEach((x, j) => assert.ok(Math.abs(x - q.final[i]![j]!) <= 1e-6, `param ${i}[${j}]: ${x} vs ${q.final[i]![j]}`)));
+  params.forEach((p, i) => Array.from(p.toTypedArray()).forEach((x, j) => assert.ok(Math.abs(x - q.final[i]![j]!) <= 1e-6, `param ${i}[${j}]: ${x} vs ${q.final[i]![j]}`)));
 });
 
 for (const name of ["sgd_momentum", "adam_amsgrad", "adamw_wd_amsgrad", "rmsprop_all", "adagrad_decay_wd", "adam_groups"]) {

@@ -14,7 +14,7 @@ test("tensor: nested arrays give the nested shape; numbers default to float32", 
   assert.equal(t.dtype, "float32");
   assert.deepEqual(t.tolist(), [[1, 2, 3], [4, 5, 6]]);
   assert.deepEqual(shapeOf(tensor([[[1], [2]]])), [1, 2, 1]);
-  assert.deepEqual(Array.from(tensor([0.1]).data()), [Math.fround(0.1)]);
+  assert.deepEqual(Array.from(tensor([0.1]).toTypedArray()), [Math.fround(0.1)]);
 });
 
 test("tensor: ragged nested arrays throw a ShapeError naming the dim", () => {
@@ -136,7 +136,7 @@ test("zeros/ones/full/empty: shape, dtype and fill", () => {
   const z = zeros([2, 3]);
   assert.deepEqual(shapeOf(z), [2, 3]);
   assert.equal(z.dtype, "float32");
-  assert.ok(Array.from(z.data()).every((v) => v === 0));
+  assert.ok(Array.from(z.toTypedArray()).every((v) => v === 0));
   assert.deepEqual(ones(3, { dtype: "int32" }).tolist(), [1, 1, 1]);
   assert.deepEqual(full([2], 7.5).tolist(), [7.5, 7.5]);
   assert.equal(full([2], 7.5).dtype, "float32");
@@ -187,7 +187,7 @@ test("arange: element counts match torch.arange for fractional steps", () => {
     [0, -1, -0.1, 10], [-1, 1, 0.2, 10], [0, 1.5, 0.5, 3], [0, 1.6, 0.5, 4],
   ];
   for (const [s, e, st, n] of cases) assert.equal(arange(s, e, st).numel(), n, `arange(${s}, ${e}, ${st})`);
-  const t = arange(0, 1, 0.1).data();
+  const t = arange(0, 1, 0.1).toTypedArray();
   for (let i = 0; i < 10; i++) assert.equal(t[i], Math.fround(i * 0.1));
 });
 
@@ -204,10 +204,10 @@ test("linspace: endpoints exact, steps 0 and 1", () => {
   const t = linspace(0, 1, 5);
   assert.equal(t.dtype, "float32");
   assert.deepEqual(t.tolist(), [0, 0.25, 0.5, 0.75, 1]);
-  const u = linspace(-3.3, 7.7, 7).data();
+  const u = linspace(-3.3, 7.7, 7).toTypedArray();
   assert.equal(u[0], Math.fround(-3.3));
   assert.equal(u[6], Math.fround(7.7));
-  const w = linspace(0.1, 0.7, 1000, { dtype: "float64" }).data();
+  const w = linspace(0.1, 0.7, 1000, { dtype: "float64" }).toTypedArray();
   assert.equal(w[0], 0.1);
   assert.equal(w[999], 0.7);
   for (let i = 1; i < 1000; i++) assert.ok(w[i]! > w[i - 1]!);
@@ -238,12 +238,12 @@ test("reading values: item, tolist, data, numel, dim, size, stride, isContiguous
   assert.deepEqual(t.tolist(), [[1, 2, 3], [4, 5, 6]]);
   assert.deepEqual(tensor(2).tolist(), 2);
   assert.deepEqual(zeros([2, 0, 1]).tolist(), [[], []]);
-  const d = t.data();
+  const d = t.toTypedArray();
   assert.ok(d instanceof Float32Array);
   d[0] = 99;
   assert.equal(t.tolist()[0][0], 1, "data() is a copy");
-  assert.ok(tensor([true]).data() instanceof Uint8Array);
-  assert.ok(tensor([1], { dtype: "int32" }).data() instanceof Int32Array);
+  assert.ok(tensor([true]).toTypedArray() instanceof Uint8Array);
+  assert.ok(tensor([1], { dtype: "int32" }).toTypedArray() instanceof Int32Array);
   assert.equal(t.numel(), 6);
   assert.equal(t.dim(), 2);
   assert.equal(t.ndim, 2);
@@ -259,7 +259,7 @@ test("reading values: item, tolist, data, numel, dim, size, stride, isContiguous
   assert.ok(!tt.isContiguous());
   assert.deepEqual(tt.stride(), [1, 3]);
   assert.deepEqual(tt.tolist(), [[1, 4], [2, 5], [3, 6]]);
-  assert.deepEqual(Array.from(tt.data()), [1, 4, 2, 5, 3, 6]);
+  assert.deepEqual(Array.from(tt.toTypedArray()), [1, 4, 2, 5, 3, 6]);
   assert.equal(tensor(5).numel(), 1);
   assert.equal(tensor(5).dim(), 0);
   assert.deepEqual(tensor(5).size(), []);
@@ -268,7 +268,7 @@ test("reading values: item, tolist, data, numel, dim, size, stride, isContiguous
 test("reading values: data() of a view is a copy of just the view's elements", () => {
   const t = arange(6, { dtype: "float32" }).reshape([2, 3]);
   const row = t.select(0, 1);
-  const d = row.data();
+  const d = row.toTypedArray();
   assert.deepEqual(Array.from(d), [3, 4, 5]);
   d[0] = -1;
   assert.deepEqual(t.tolist(), [[0, 1, 2], [3, 4, 5]]);

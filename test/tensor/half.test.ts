@@ -143,19 +143,19 @@ for (const dtype of ["float16", "bfloat16"] as DType[]) {
     const want = src.map(round);
     const t = tensor(src, { dtype });
     assert.equal(t.dtype, dtype);
-    const d = t.data();
+    const d = t.toTypedArray();
     assert.ok(d instanceof Float32Array);
     assert.deepEqual(Array.from(d), want);
     assert.deepEqual(t.tolist(), want);
     assert.equal(tensor(0.1, { dtype }).item(), round(0.1));
-    assert.deepEqual(Array.from(full([2], 0.1, { dtype }).data()), [round(0.1), round(0.1)]);
+    assert.deepEqual(Array.from(full([2], 0.1, { dtype }).toTypedArray()), [round(0.1), round(0.1)]);
     assert.deepEqual(tensor(new Float32Array([0.1, 2.5]), { dtype }).tolist(), [round(0.1), 2.5]);
   });
 }
 
 test("float16 tensor: out-of-range values become inf, NaN stays NaN", () => {
   const t = tensor([1e6, -1e6, NaN], { dtype: "float16" });
-  const d = t.data();
+  const d = t.toTypedArray();
   assert.equal(d[0], Infinity);
   assert.equal(d[1], -Infinity);
   assert.ok(Number.isNaN(d[2]));

@@ -6,7 +6,7 @@ import {
   randnLike, randperm, tensor, zeros,
 } from "../../src/index.js";
 
-const arr = (t: { data(): ArrayLike<number> }) => Array.from(t.data());
+const arr = (t: { toTypedArray(): ArrayLike<number> }) => Array.from(t.toTypedArray());
 function moments(xs: ArrayLike<number>): { mean: number; variance: number } {
   let s = 0, s2 = 0;
   for (let i = 0; i < xs.length; i++) s += xs[i]!;
@@ -91,7 +91,7 @@ function xoshiroReference(seed: number[], n: number): number[] {
 test("rand: values in [0, 1), mean ~ 1/2 and variance ~ 1/12 over 1e5 samples", () => {
   const x = rand([100000], { generator: new Generator(3) });
   assert.equal(x.dtype, "float32");
-  const d = x.data();
+  const d = x.toTypedArray();
   for (const v of d) assert.ok(v >= 0 && v < 1);
   const { mean, variance } = moments(d);
   assert.ok(Math.abs(mean - 0.5) < 0.01, `mean ${mean}`);
@@ -103,7 +103,7 @@ test("rand: values in [0, 1), mean ~ 1/2 and variance ~ 1/12 over 1e5 samples", 
 
 for (const dtype of ["bfloat16", "float16", "float64"] as const) {
   test(`rand in ${dtype} never reaches 1`, () => {
-    const d = rand([200000], { dtype, generator: new Generator(11) }).data();
+    const d = rand([200000], { dtype, generator: new Generator(11) }).toTypedArray();
     let max = 0;
     for (const v of d) max = Math.max(max, v);
     assert.ok(max < 1, `max ${max}`);
@@ -112,7 +112,7 @@ for (const dtype of ["bfloat16", "float16", "float64"] as const) {
 }
 
 test("randn: mean ~ 0 and std ~ 1 over 1e5 samples", () => {
-  const d = randn([100000], { generator: new Generator(4) }).data();
+  const d = randn([100000], { generator: new Generator(4) }).toTypedArray();
   const { mean, variance } = moments(d);
   assert.ok(Math.abs(mean) < 0.02, `mean ${mean}`);
   assert.ok(Math.abs(Math.sqrt(variance) - 1) < 0.02, `std ${Math.sqrt(variance)}`);
@@ -126,13 +126,13 @@ test("randint: bounds, every value hit, dtype", () => {
   const t = randint(-3, 4, [10000], { generator: new Generator(5) });
   assert.equal(t.dtype, "int32");
   const seen = new Set<number>();
-  for (const v of t.data()) {
+  for (const v of t.toTypedArray()) {
     assert.ok(Number.isInteger(v) && v >= -3 && v < 4, String(v));
     seen.add(v);
   }
   assert.equal(seen.size, 7);
   const u = randint(6, [1000], { generator: new Generator(5) });
-  for (const v of u.data()) assert.ok(v >= 0 && v < 6);
+  for (const v of u.toTypedArray()) assert.ok(v >= 0 && v < 6);
   assert.equal(randint(0, 2, [3], { dtype: "float32" }).dtype, "float32");
   assert.throws(() => randint(5, 5, [2]), (e: Error) => e instanceof FluxionError && /low < high/.test(e.message));
   assert.throws(() => randint(0, 2.5, [2]), FluxionError);

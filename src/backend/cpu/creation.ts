@@ -75,7 +75,7 @@ export function random(inputs: readonly Tensor[], attrs: PrimitiveAttrs["random"
       break;
     }
     case "bernoulli": {
-      const p = inputs[0]!.data();
+      const p = inputs[0]!.toTypedArray();
       for (let i = 0; i < n; i++) {
         if (!(p[i]! >= 0 && p[i]! <= 1)) throw new FluxionError(`bernoulli: expected all probabilities in [0, 1], got p=${p[i]} at flat index ${i}`);
       }

@@ -109,7 +109,7 @@ class RowSorter {
 /** The elements of x in row-major order as numbers (half types widened), and as stored. */
 function contiguousData(x: Tensor, device: string): { raw: TypedArray; wide: ArrayLike<number> } {
   const src = copy([x], {}, device)[0]!;
-  return { raw: src.storage.data, wide: isHalf(x.dtype) ? src.data() : src.storage.data };
+  return { raw: src.storage.data, wide: isHalf(x.dtype) ? src.toTypedArray() : src.storage.data };
 }
 
 export function sort(inputs: readonly Tensor[], attrs: PrimitiveAttrs["sort"], device: string): Tensor[] {

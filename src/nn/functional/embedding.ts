@@ -56,7 +56,7 @@ export function embedding(input: Tensor, weight: Tensor, opts?: EmbeddingOptions
   }
   const idx = input.reshape([-1]);
   if (input.device === "cpu") {
-    const vals = idx.data();
+    const vals = idx.toTypedArray();
     for (let i = 0; i < vals.length; i++) {
       const v = vals[i]!;
       if (v < 0 || v >= V) throw new IndexError(`${op}: index ${v} is out of range for an embedding with ${V} rows (weight ${fmtShape(weight.shape)})`);
@@ -79,7 +79,7 @@ function gradScaled(weight: Tensor, idx: Tensor, pad: number | null, byFreq: boo
     const rows = Array.from({ length: V }, () => 1);
     if (byFreq) {
       const counts = new Array<number>(V).fill(0);
-      for (const v of idx.data()) counts[v]!++;
+      for (const v of idx.toTypedArray()) counts[v]!++;
       counts.forEach((c, v) => (rows[v] = c > 0 ? 1 / c : 1));
     }
     if (pad !== null) rows[pad] = 0;

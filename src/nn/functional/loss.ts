@@ -54,7 +54,7 @@ function targetMask(op: string, input: Tensor, target: Tensor, ignoreIndex: numb
   const { classDim, C } = classLayout(op, input, target);
   const valid = target.ne(ignoreIndex);
   noGrad(() => {
-    const t = target.data(), v = valid.data();
+    const t = target.toTypedArray(), v = valid.toTypedArray();
     for (let i = 0; i < t.length; i++) {
       if (v[i] && (t[i]! < 0 || t[i]! >= C)) throw new IndexError(`${op}: target ${t[i]} is out of bounds for ${C} classes (input shape ${fmtShape(input.shape)}); labels must be in [0, ${C - 1}]`);
     }
@@ -134,7 +134,7 @@ function plainCrossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyOpt
   const [N, C] = input.shape as [number, number];
   if (target.ndim !== 1 || target.shape[0] !== N || N === 0) return null;
   const ignore = opts?.ignoreIndex ?? -100;
-  const labels = target.data();
+  const labels = target.toTypedArray();
   for (const t of labels) {
     if (t === ignore) return null; // the general path handles ignored targets
     if (t < 0 || t >= C) throw new IndexError(`crossEntropy: target ${t} is out of bounds for ${C} classes (input shape ${fmtShape(input.shape)}); labels must be in [0, ${C - 1}]`);

@@ -28,9 +28,9 @@ export interface ChartOptions {
   yUnit?: string;
   /** The y axis never extends past these (e.g. [0, 100] for a percentage). */
   yBounds?: readonly [number, number];
-  /** Decimals of the values shown in point tooltips and the last point's label (default: the y ticks' decimals + 1). */
+  /** Decimals of the values in point tooltips and the legend (default: the y ticks' decimals + 1). */
   valueDecimals?: number;
-  /** Writes each series' last value next to its last point (default true). */
+  /** Writes each series' last value in the legend ("test: 84.31%"; default true). */
   labelLast?: boolean;
 }
 
@@ -133,16 +133,12 @@ export function lineChartSvg(opts: ChartOptions): string {
       for (const [x, y] of p) {
         out.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3" fill="${color}"><title>${escapeXml(`${s.name} ${opts.xLabel ?? "x"} ${x}: ${fmtValue(y)}`)}</title></circle>`);
       }
-      if (opts.labelLast ?? true) {
-        const [x, y] = p.at(-1)!;
-        // above the point, or below it when the point is in the top part of the frame
-        const ty = sy(y) < m.top + 20 ? sy(y) + 16 : sy(y) - 8;
-        out.push(`<text class="last-value" x="${sx(x).toFixed(1)}" y="${ty.toFixed(1)}" text-anchor="end" fill="${color}">${escapeXml(fmtValue(y))}</text>`);
-      }
     }
     const ly = m.top + 10 + i * 18;
     out.push(`<line x1="${m.left + pw + 12}" x2="${m.left + pw + 32}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"/>`);
-    out.push(`<text x="${m.left + pw + 38}" y="${ly + 4}">${escapeXml(s.name)}</text>`);
+    // the legend also gives the last value, where no curve or other label can cover it
+    const last = (opts.labelLast ?? true) && p.length ? `: ${fmtValue(p.at(-1)![1])}` : "";
+    out.push(`<text class="legend" x="${m.left + pw + 38}" y="${ly + 4}">${escapeXml(s.name + last)}</text>`);
   });
   out.push("</svg>");
   return out.join("\n");

@@ -33,7 +33,7 @@ test("one epoch: a single epoch tick '1', percent ticks around the value, the va
   for (const t of y) assert.match(t, /^\d+(\.\d)?%$/);
   const values = y.map((t) => Number(t.slice(0, -1)));
   assert.ok(values[0]! >= 75 && values.at(-1)! <= 95 && values[0]! < 84.3125 && values.at(-1)! > 84.3125, `range ${y} around 84.31%`);
-  assert.match(svg, /<text class="last-value"[^>]*>84\.31%<\/text>/);
+  assert.match(svg, /<text class="legend"[^>]*>test: 84\.31%<\/text>/);
   assert.match(svg, /<title>test epoch 1: 84\.31%<\/title>/);
   assertMarkersInside(svg);
   // the single point sits mid-frame horizontally, on its tick
@@ -76,8 +76,8 @@ test("loss ticks: labels with the decimals their step needs, no float noise, eve
   const ys = tickYs(svg);
   const gaps = ys.slice(1).map((v, i) => v - ys[i]!);
   assert.ok(gaps.every((g) => Math.abs(g - gaps[0]!) < 0.2), `even spacing ${gaps}`);
-  assert.match(svg, /<text class="last-value"[^>]*>0\.3571<\/text>/);
-  assert.match(svg, /<text class="last-value"[^>]*>0\.3923<\/text>/);
+  assert.match(svg, /<text class="legend"[^>]*>train: 0\.3571<\/text>/);
+  assert.match(svg, /<text class="legend"[^>]*>test: 0\.3923<\/text>/);
   assertMarkersInside(svg);
   // a single loss value: a range of ±5% around it, not a negative loss
   const one = utils.lineChartSvg({ series: [{ name: "train", values: [0.5] }] });

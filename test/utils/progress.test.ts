@@ -43,7 +43,7 @@ test("lineChartSvg draws one polyline per series with a legend and nice ticks", 
   assert.ok(svg.startsWith("<svg") && svg.endsWith("</svg>"));
   assert.equal(svg.match(/<polyline/g)!.length, 2);
   assert.ok(svg.includes("loss &lt;train&gt;"));
-  assert.ok(svg.includes(">train</text>") && svg.includes(">test</text>"));
+  assert.ok(svg.includes(">train: 0.25</text>") && svg.includes(">test: 0.40</text>"), svg);
   assert.deepEqual(utils.niceTicks(0, 1), [0, 0.2, 0.4, 0.6, 0.8, 1]);
   assert.deepEqual(utils.niceTicks(1, 5, 4), [1, 2, 3, 4, 5]);
 });

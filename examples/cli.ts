@@ -138,7 +138,9 @@ export function outputDir(raw: string, flag: string): string {
     if (!statSync(raw).isDirectory()) throw new UsageError(`${flag}: not a directory: ${raw}`);
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    // missing: created when the run starts
+    // missing is fine (created when the run starts); a path through a file is not
+    const code = (e as { code?: string }).code;
+    if (code !== "ENOENT") throw new UsageError(`${flag}: cannot use ${raw} as a directory (${code ?? String(e)})`);
   }
   return raw;
 }

@@ -18,7 +18,12 @@ import { FluxionError, io, type Tensor } from "../src/index.js";
 
 /** Creates and returns a new run folder under `out` (missing parents are created). */
 export function claimRunDir(out: string, prefix: string, now = new Date()): string {
-  mkdirSync(out, { recursive: true });
+  const fail = (e: unknown) => new FluxionError(`cannot create a run folder in ${out}: ${e instanceof Error ? e.message : String(e)}`);
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch (e) {
+    throw fail(e);
+  }
   const p = (n: number) => String(n).padStart(2, "0");
   const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
   for (let k = 1; ; k++) {
@@ -27,7 +32,7 @@ export function claimRunDir(out: string, prefix: string, now = new Date()): stri
       mkdirSync(dir); // fails if it exists: the folder is ours alone
       return dir;
     } catch (e) {
-      if ((e as { code?: string }).code !== "EEXIST") throw e;
+      if ((e as { code?: string }).code !== "EEXIST") throw fail(e);
     }
   }
 }

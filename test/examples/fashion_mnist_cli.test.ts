@@ -115,6 +115,7 @@ const BAD: [string[], string][] = [
   [["--data", "/nonexistent"], "--data: no such directory: /nonexistent"],
   [["--data", "/etc/hostname"], "--data: not a directory: /etc/hostname"],
   [["--out", "/etc/hostname"], "--out: not a directory: /etc/hostname"],
+  [["--out", "/etc/hostname/runs"], "--out: cannot use /etc/hostname/runs as a directory (ENOTDIR)"],
 ];
 
 test("the option parser: every bad option is a UsageError with its one-line message; good ones parse", async () => {

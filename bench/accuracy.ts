@@ -7,7 +7,7 @@
  *   node --import tsx bench/accuracy.ts --only mlp --seeds 0   # --only matches "<model>-<optimizer>" prefixes
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -39,7 +39,9 @@ function fluxionRun(r: Recipe, seed: number): Run {
   const dir = join(args.out!, `fluxion-${r.model}-${r.optimizer}-lr${r.lr}-m${r.momentum}-s${seed}`);
   mkdirSync(dir, { recursive: true });
   execFileSync("node", ["--import", "tsx", "examples/fashion-mnist.ts", "--model", r.model, "--optimizer", r.optimizer, "--lr", String(r.lr), "--momentum", String(r.momentum), "--seed", String(seed), "--epochs", String(r.epochs), "--out", dir], { stdio: ["ignore", "ignore", "inherit"] });
-  const m = JSON.parse(readFileSync(join(dir, `${r.model}-metrics.json`), "utf8"));
+  // each run writes a new folder <model>-<date>-<time>[-k] under --out: read the newest
+  const runDir = readdirSync(dir).filter((n) => n.startsWith(`${r.model}-`) && !n.endsWith(".safetensors")).sort().at(-1)!;
+  const m = JSON.parse(readFileSync(join(dir, runDir, "metrics.json"), "utf8"));
   return { seed, accuracy: m.testAccuracy, seconds: m.totalSeconds };
 }
 

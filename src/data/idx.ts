@@ -12,7 +12,7 @@
  * what is wrong, so a truncated download never turns into silent garbage.
  */
 import { FluxionError } from "../errors.js";
-import { gunzip, isGzip, readFileBytes } from "../io/node_files.js";
+import { gunzipExact, gunzipPrefix, isGzip, openRegularFile } from "../io/node_files.js";
 
 export type IdxType = "uint8" | "int8" | "int16" | "int32" | "float32" | "float64";
 export type IdxArray = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
@@ -36,12 +36,26 @@ function bad(source: string, problem: string): FluxionError {
   return new FluxionError(`IDX file ${source}: ${problem}`);
 }
 
+/** What an IDX header says: the element type, the dims, and the byte counts they imply. */
+export interface IdxHeader {
+  type: IdxType;
+  /** Bytes per element. */
+  itemSize: number;
+  shape: number[];
+  /** 4 + 4 * ndim. */
+  headerLength: number;
+  /** Bytes of element data the dims call for (may exceed 2^53 for absurd dims: compare, don't index). */
+  dataLength: number;
+}
+
+/** The longest possible IDX header: 4 bytes of magic and 255 dims. */
+export const MAX_IDX_HEADER = 4 + 4 * 255;
+
 /**
- * Parses IDX bytes (already decompressed).
- * @example
- * const { shape, data } = data.parseIdx(bytes, "train-labels-idx1-ubyte"); // shape [60000], data Uint8Array
+ * Parses an IDX header from the first bytes of a file (at least 4 + 4 * ndim of them; the
+ * data need not follow). Used to check sizes before reading or inflating the rest.
  */
-export function parseIdx(bytes: Uint8Array, source = "<bytes>"): IdxContents {
+export function parseIdxHeader(bytes: Uint8Array, source = "<bytes>"): IdxHeader {
   if (bytes.length < 4) throw bad(source, `truncated: ${bytes.length} bytes, fewer than the 4-byte magic number`);
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     const hex = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, "0")).join(" ");
@@ -51,19 +65,40 @@ export function parseIdx(bytes: Uint8Array, source = "<bytes>"): IdxContents {
   const t = TYPES[code];
   if (!t) throw bad(source, `unknown element type code 0x${code.toString(16).padStart(2, "0")} (expected 08, 09, 0b, 0c, 0d or 0e)`);
   if (ndim === 0) throw bad(source, "has 0 dimensions");
-  const headerLen = 4 + 4 * ndim;
-  if (bytes.length < headerLen) throw bad(source, `truncated: header declares ${ndim} dims (${headerLen} header bytes) but the file has ${bytes.length} bytes`);
+  const headerLength = 4 + 4 * ndim;
+  if (bytes.length < headerLength) throw bad(source, `truncated: header declares ${ndim} dims (${headerLength} header bytes) but the file has ${bytes.length} bytes`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shape = Array.from({ length: ndim }, (_, d) => view.getUint32(4 + 4 * d, false));
-  const numel = shape.reduce((a, b) => a * b, 1);
-  const want = numel * t.size, have = bytes.length - headerLen;
-  if (have < want) {
-    throw bad(source, `truncated: dims [${shape.join(", ")}] of ${t.type} need ${want} data bytes but only ${have} follow the header (the file is incomplete; fetch it again)`);
-  }
-  if (have > want) throw bad(source, `corrupt: ${have - want} unexpected bytes after the ${want} data bytes that dims [${shape.join(", ")}] of ${t.type} need`);
+  const dataLength = shape.reduce((a, b) => a * b, 1) * t.size;
+  return { type: t.type, itemSize: t.size, shape, headerLength, dataLength };
+}
+
+function describeHeader(h: IdxHeader): string {
+  return `dims [${h.shape.join(", ")}] of ${h.type}`;
+}
+
+/** The error for `have` data bytes after a header that calls for h.dataLength. */
+function sizeMismatch(h: IdxHeader, have: number, source: string): FluxionError {
+  const want = h.dataLength;
+  if (have < want) return bad(source, `truncated: ${describeHeader(h)} need ${want} data bytes but only ${have} follow the header (the file is incomplete; fetch it again)`);
+  return bad(source, `corrupt: ${have - want} unexpected bytes after the ${want} data bytes that ${describeHeader(h)} need`);
+}
+
+/**
+ * Parses IDX bytes (already decompressed).
+ * @example
+ * const { shape, data } = data.parseIdx(bytes, "train-labels-idx1-ubyte"); // shape [60000], data Uint8Array
+ */
+export function parseIdx(bytes: Uint8Array, source = "<bytes>"): IdxContents {
+  const h = parseIdxHeader(bytes, source);
+  const { headerLength: headerLen, dataLength: want } = h;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const numel = want / h.itemSize;
+  const have = bytes.length - headerLen;
+  if (have !== want) throw sizeMismatch(h, have, source);
   const body = bytes.subarray(headerLen);
   let data: IdxArray;
-  switch (t.type) {
+  switch (h.type) {
     case "uint8":
       data = body;
       break;
@@ -83,16 +118,35 @@ export function parseIdx(bytes: Uint8Array, source = "<bytes>"): IdxContents {
       data = Float64Array.from({ length: numel }, (_, i) => view.getFloat64(headerLen + 8 * i, false));
       break;
   }
-  return { type: t.type, shape, data };
+  return { type: h.type, shape: h.shape, data };
 }
 
 /**
- * Reads an IDX file, raw or gzip-compressed (detected by content, not by name).
+ * Reads an IDX file, raw or gzip-compressed (detected by content, not by name). The header
+ * is read first and bounds everything after it: a raw file must have exactly the size its
+ * dims call for (checked before reading the data), and a gzip file is inflated only up to
+ * that size, so a truncated, padded or bomb file fails fast with a FluxionError. Only
+ * regular files are read (not FIFOs or devices).
  * @example
  * const labels = data.readIdxFile("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz");
  */
 export function readIdxFile(path: string): IdxContents {
-  let bytes = readFileBytes(path, "readIdxFile");
-  if (isGzip(bytes)) bytes = gunzip(bytes, path, "readIdxFile");
+  const what = "readIdxFile";
+  const file = openRegularFile(path, what);
+  let bytes: Uint8Array;
+  try {
+    const start = file.read(0, Math.min(file.size, MAX_IDX_HEADER));
+    if (isGzip(start)) {
+      const compressed = file.read(0, file.size);
+      const h = parseIdxHeader(gunzipPrefix(compressed, MAX_IDX_HEADER, path, what), path);
+      bytes = gunzipExact(compressed, h.headerLength + h.dataLength, path, what, describeHeader(h));
+    } else {
+      const h = parseIdxHeader(start, path);
+      if (file.size - h.headerLength !== h.dataLength) throw sizeMismatch(h, file.size - h.headerLength, path);
+      bytes = file.read(0, file.size);
+    }
+  } finally {
+    file.close();
+  }
   return parseIdx(bytes, path);
 }

@@ -4,8 +4,8 @@
  * Saves are atomic (temp file + fsync + rename), so an interrupted save never destroys the
  * previous checkpoint.
  */
-import { readFileBytes, writeFileAtomic } from "./node_files.js";
-import { deserializeWithMetadata, serialize, type SafetensorsContents, type SerializeOptions, type StateDict } from "./safetensors.js";
+import { openRegularFile, writeFileAtomic } from "./node_files.js";
+import { decodeTensors, parseHeader, readHeaderLength, serialize, type SafetensorsContents, type SerializeOptions, type StateDict } from "./safetensors.js";
 import type { Tensor } from "../tensor/tensor.js";
 
 /**
@@ -21,8 +21,9 @@ export function save(stateDict: StateDict, path: string, opts: SerializeOptions 
 }
 
 /**
- * Loads a safetensors file into a state dict (name -> Tensor). A truncated or corrupt file
- * is a FluxionError naming the file and the problem.
+ * Loads a safetensors file into a state dict (name -> Tensor, a null-prototype object in
+ * file order). A truncated or corrupt file is a FluxionError naming the file and the
+ * problem; so is a path that is not a regular file (a directory, FIFO or device).
  * @example
  * model.loadStateDict(io.load("simplenet.safetensors"));
  */
@@ -36,5 +37,15 @@ export function load(path: string): Record<string, Tensor> {
  * const { tensors, metadata } = io.loadWithMetadata("simplenet.safetensors");
  */
 export function loadWithMetadata(path: string): SafetensorsContents {
-  return deserializeWithMetadata(readFileBytes(path, "load"), path);
+  // read in steps, each bounded by what came before: the length field, the header (at most
+  // 100 MB), then, once the header's offsets agree with the file's size, the data
+  const file = openRegularFile(path, "load");
+  try {
+    const n = readHeaderLength(file.read(0, Math.min(8, file.size)), file.size - 8, path);
+    const dataLen = file.size - 8 - n;
+    const { metadata, specs } = parseHeader(file.read(8, n), dataLen, path);
+    return { tensors: decodeTensors(specs, file.read(8 + n, dataLen), path), metadata };
+  } finally {
+    file.close();
+  }
 }

@@ -29,7 +29,10 @@ export interface SerializeOptions {
   metadata?: Metadata;
 }
 
-/** What deserialize found: the tensors (in file order) and the metadata, if any. */
+/**
+ * What deserialize found: the tensors (in file order) and the metadata, if any, as
+ * null-prototype objects (a key may be any string, "constructor" and "__proto__" included).
+ */
 export interface SafetensorsContents {
   tensors: Record<string, Tensor>;
   metadata: Metadata | null;
@@ -98,12 +101,17 @@ function tensorBytes(t: Tensor): Uint8Array {
 export function serialize(stateDict: StateDict, opts: SerializeOptions = {}): Uint8Array {
   const op = "serialize";
   const entries = entriesOf(op, stateDict);
-  const header: Record<string, unknown> = {};
+  // null prototypes: a tensor or metadata key named "__proto__" is then an ordinary key
+  // (on a plain object, assigning it would set the prototype and JSON would drop it)
+  const header = Object.create(null) as Record<string, unknown>;
   if (opts.metadata !== undefined) {
+    if (opts.metadata === null || typeof opts.metadata !== "object") throw new FluxionError(`${op}: metadata must be an object of strings, got ${opts.metadata === null ? "null" : typeof opts.metadata}`);
+    const meta = Object.create(null) as Metadata;
     for (const [k, v] of Object.entries(opts.metadata)) {
       if (typeof v !== "string") throw new FluxionError(`${op}: metadata values must be strings; '${k}' is ${typeof v}`);
+      meta[k] = v;
     }
-    header.__metadata__ = opts.metadata;
+    header.__metadata__ = meta;
   }
   const chunks: Uint8Array[] = [];
   let offset = 0;
@@ -183,42 +191,94 @@ function decode(code: string, bytes: Uint8Array, n: number, name: string, source
 }
 
 /**
- * Decodes safetensors bytes into tensors and metadata. Every structural problem (truncated
- * bytes, bad JSON, offsets that overlap or run past the end, sizes that disagree with the
- * shape) is a FluxionError naming `source` and the problem.
- * @example
- * const { tensors, metadata } = io.deserializeWithMetadata(bytes);
+ * The first key that occurs twice in one object of a JSON text, or null. JSON.parse keeps
+ * the last duplicate silently, so a header naming a tensor twice would lose one without a
+ * word. `text` must already be valid JSON (this scanner only tracks strings and nesting).
  */
-export function deserializeWithMetadata(bytes: Uint8Array, source = "<bytes>"): SafetensorsContents {
-  if (!(bytes instanceof Uint8Array)) throw new FluxionError(`deserialize: expected a Uint8Array of safetensors bytes, got ${typeof bytes}`);
-  if (bytes.length < 8) throw corrupt(source, `truncated: ${bytes.length} bytes, fewer than the 8-byte header length`);
-  const headerLen = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+export function findDuplicateKey(text: string): string | null {
+  const stack: (Set<string> | null)[] = []; // a Set per open object, null per open array
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b) stack.push(new Set());
+    else if (c === 0x5b) stack.push(null);
+    else if (c === 0x7d || c === 0x5d) stack.pop();
+    else if (c === 0x22) {
+      let j = i + 1, escaped = false;
+      for (; text.charCodeAt(j) !== 0x22; j++) {
+        if (text.charCodeAt(j) === 0x5c) {
+          escaped = true;
+          j++; // skip the escaped character (it may be a quote)
+        }
+      }
+      let k = j + 1;
+      while (k < text.length && " \t\n\r".includes(text[k]!)) k++;
+      const keys = stack.at(-1);
+      if (text[k] === ":" && keys) {
+        // "a" and "\u0061" are the same key: compare decoded strings
+        const key = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
+        if (keys.has(key)) return key;
+        keys.add(key);
+      }
+      i = j;
+    }
+  }
+  return null;
+}
+
+/** Where one tensor's bytes are in the data section, as the header says. */
+export interface TensorSpec {
+  name: string;
+  code: string;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+/**
+ * The header length from a file's first 8 bytes, checked against the 100 MB cap and the
+ * bytes that follow (`available`), before any of the header is read.
+ */
+export function readHeaderLength(first8: Uint8Array, available: number, source: string): number {
+  if (first8.length < 8) throw corrupt(source, `truncated: ${first8.length} bytes, fewer than the 8-byte header length`);
+  const headerLen = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
   if (headerLen > BigInt(MAX_HEADER)) throw corrupt(source, `header length ${headerLen} is implausibly large (limit ${MAX_HEADER}); the file is corrupt or not safetensors`);
   const n = Number(headerLen);
-  if (8 + n > bytes.length) throw corrupt(source, `truncated: header claims ${n} bytes but only ${bytes.length - 8} follow the length field`);
-  let header: unknown;
+  if (n > available) throw corrupt(source, `truncated: header claims ${n} bytes but only ${available} follow the length field`);
+  return n;
+}
+
+/**
+ * Parses and checks a header (the JSON after the length field) against the size of the
+ * data section that follows it: dtypes, shapes, offsets, sizes, duplicate names, and that
+ * the tensors tile the data section exactly. Nothing of the data is needed, so a file's
+ * size is checked before its data is read.
+ */
+export function parseHeader(headerBytes: Uint8Array, dataLen: number, source: string): { metadata: Metadata | null; specs: TensorSpec[] } {
+  let header: unknown, text: string;
   try {
-    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+    text = new TextDecoder("utf-8", { fatal: true }).decode(headerBytes);
+    header = JSON.parse(text);
   } catch (e) {
     throw corrupt(source, `header is not valid UTF-8 JSON (${e instanceof Error ? e.message : String(e)})`);
   }
   if (header === null || typeof header !== "object" || Array.isArray(header)) throw corrupt(source, "header is not a JSON object");
-  const dataStart = 8 + n, dataLen = bytes.length - dataStart;
+  const dup = findDuplicateKey(text);
+  if (dup !== null) throw corrupt(source, `the header names ${JSON.stringify(dup)} twice`);
 
   let metadata: Metadata | null = null;
-  const specs: { name: string; code: string; shape: number[]; begin: number; end: number }[] = [];
+  const specs: TensorSpec[] = [];
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === "__metadata__") {
       if (raw === null || typeof raw !== "object" || Array.isArray(raw) || Object.values(raw).some((v) => typeof v !== "string")) {
         throw corrupt(source, "__metadata__ must be an object of string values");
       }
-      metadata = { ...(raw as Metadata) };
+      metadata = Object.assign(Object.create(null) as Metadata, raw as Metadata);
       continue;
     }
     const spec = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (spec === null || typeof spec !== "object") throw corrupt(source, `entry '${name}' is not an object`);
+    if (spec === null || typeof spec !== "object" || Array.isArray(spec)) throw corrupt(source, `entry '${name}' is not an object`);
     const code = spec.dtype;
-    if (typeof code !== "string" || !(code in READ_CODES)) {
+    if (typeof code !== "string" || !Object.hasOwn(READ_CODES, code)) {
       throw new FluxionError(`deserialize: ${source}: tensor '${name}' has dtype ${JSON.stringify(code)}, which Fluxion cannot read (supported: ${Object.keys(READ_CODES).join(", ")})`);
     }
     const shape = spec.shape, offs = spec.data_offsets;
@@ -244,14 +304,38 @@ export function deserializeWithMetadata(bytes: Uint8Array, source = "<bytes>"): 
     cursor = s.end;
   }
   if (cursor !== dataLen) throw corrupt(source, `${dataLen - cursor} unexpected trailing bytes after the last tensor`);
+  return { metadata, specs };
+}
 
-  const entries: [string, Tensor][] = specs.map((s) => {
+/**
+ * The tensors of a data section laid out by parseHeader's specs, as a null-prototype
+ * object (in file order): a tensor may be named "constructor" or "__proto__".
+ */
+export function decodeTensors(specs: readonly TensorSpec[], data: Uint8Array, source: string): Record<string, Tensor> {
+  const out = Object.create(null) as Record<string, Tensor>;
+  for (const s of specs) {
     const { dtype } = READ_CODES[s.code]!;
     const numel = s.shape.reduce((a, b) => a * b, 1);
-    const values = decode(s.code, bytes.subarray(dataStart + s.begin, dataStart + s.end), numel, s.name, source);
-    return [s.name, dispatch("fromHost", [], { data: values, shape: s.shape, dtype }, "cpu")];
-  });
-  return { tensors: Object.fromEntries(entries), metadata };
+    const values = decode(s.code, data.subarray(s.begin, s.end), numel, s.name, source);
+    out[s.name] = dispatch("fromHost", [], { data: values, shape: s.shape, dtype }, "cpu");
+  }
+  return out;
+}
+
+/**
+ * Decodes safetensors bytes into tensors and metadata (both null-prototype objects, so any
+ * name is safe). Every structural problem (truncated bytes, bad JSON, a name given twice,
+ * offsets that overlap or run past the end, sizes that disagree with the shape) is a
+ * FluxionError naming `source` and the problem.
+ * @example
+ * const { tensors, metadata } = io.deserializeWithMetadata(bytes);
+ */
+export function deserializeWithMetadata(bytes: Uint8Array, source = "<bytes>"): SafetensorsContents {
+  if (!(bytes instanceof Uint8Array)) throw new FluxionError(`deserialize: expected a Uint8Array of safetensors bytes, got ${bytes === null ? "null" : typeof bytes}`);
+  const n = readHeaderLength(bytes.subarray(0, 8), bytes.length - 8, source);
+  const dataStart = 8 + n;
+  const { metadata, specs } = parseHeader(bytes.subarray(8, dataStart), bytes.length - dataStart, source);
+  return { tensors: decodeTensors(specs, bytes.subarray(dataStart), source), metadata };
 }
 
 /**

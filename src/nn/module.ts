@@ -205,33 +205,51 @@ export abstract class Module {
 
   // ---- state dict -----------------------------------------------------------------------
 
-  /** Parameters and persistent buffers by PyTorch-style dotted name. */
+  /**
+   * Parameters and persistent buffers by PyTorch-style dotted name, in registration order,
+   * as a null-prototype object: `sd["fc1.weight"]` and `Object.keys(sd)` work as on a plain
+   * object, and no key (not even "constructor" or "__proto__") collides with an inherited one.
+   */
   stateDict(): StateDict {
-    const out: StateDict = {};
+    const out = Object.create(null) as StateDict;
+    for (const [k, t] of this.stateEntries()) out[k] = t.detach();
+    return out;
+  }
+
+  /** The live parameters and persistent buffers by dotted name (what stateDict copies out). */
+  private stateEntries(): Map<string, Tensor> {
+    const out = new Map<string, Tensor>();
     for (const [name, m] of this.namedModules()) {
       const pre = name ? `${name}.` : "";
-      for (const [k, p] of m.ownParameters()) out[pre + k] = p.detach();
+      for (const [k, p] of m.ownParameters()) out.set(pre + k, p);
       const s = state(m);
-      for (const [k, b] of s.buffers) if (b && !s.nonPersistent.has(k)) out[pre + k] = b.detach();
+      for (const [k, b] of s.buffers) if (b && !s.nonPersistent.has(k)) out.set(pre + k, b);
     }
     return out;
   }
 
   /**
-   * Copies values from a state dict. Everything is checked first (shapes, and with
-   * strict the key sets), so a failed load leaves the module unchanged.
+   * Copies values from a state dict (an object or a Map of name -> Tensor). Everything is
+   * checked first (that each value is a Tensor of the right shape, and with strict the key
+   * sets), so a failed load leaves the module unchanged. Keys are compared as strings only:
+   * "constructor" or "__proto__" is an ordinary (here: unexpected) key.
    */
-  loadStateDict(sd: StateDict | Map<string, Tensor>, opts?: { strict?: boolean }): { missingKeys: string[]; unexpectedKeys: string[] } {
+  loadStateDict(sd: StateDict | ReadonlyMap<string, Tensor>, opts?: { strict?: boolean }): { missingKeys: string[]; unexpectedKeys: string[] } {
+    const where = `${this.constructor.name}.loadStateDict`;
+    if (sd === null || typeof sd !== "object" || sd instanceof Tensor) {
+      const got = sd === null ? "null" : sd instanceof Tensor ? `a Tensor of shape ${fmtShape(sd.shape)}` : typeof sd;
+      throw new FluxionError(`${where}: expected a state dict (an object or Map of name -> Tensor, as stateDict() or io.load() return), got ${got}`);
+    }
     const strict = opts?.strict ?? true;
-    const given = sd instanceof Map ? sd : new Map(Object.entries(sd));
-    const own = this.stateDict();
-    const missingKeys = Object.keys(own).filter((k) => !given.has(k));
-    const unexpectedKeys = [...given.keys()].filter((k) => !(k in own));
+    const given: ReadonlyMap<string, unknown> = sd instanceof Map ? sd : new Map(Object.entries(sd));
+    const own = this.stateEntries();
+    const missingKeys = [...own.keys()].filter((k) => !given.has(k));
+    const unexpectedKeys = [...given.keys()].filter((k) => !own.has(k));
     const problems: string[] = [];
     for (const [k, t] of given) {
-      const mine = own[k];
+      const mine = own.get(k);
       if (!mine) continue;
-      if (!(t instanceof Tensor)) problems.push(`${k}: expected a Tensor, got ${typeof t}`);
+      if (!(t instanceof Tensor)) problems.push(`${k}: expected a Tensor, got ${t === null ? "null" : Array.isArray(t) ? "an array" : typeof t}`);
       else if (t.shape.length !== mine.shape.length || t.shape.some((s, i) => s !== mine.shape[i])) {
         problems.push(`size mismatch for ${k}: copying a param with shape ${fmtShape(t.shape)} from checkpoint, the shape in current model is ${fmtShape(mine.shape)}`);
       }
@@ -242,7 +260,7 @@ export abstract class Module {
     }
     if (problems.length) throw new ShapeError(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${problems.join("\n\t")}`);
     noGrad(() => {
-      for (const [k, t] of given) if (own[k]) own[k]!.copy_(t);
+      for (const [k, t] of given) own.get(k)?.copy_(t as Tensor);
     });
     return { missingKeys, unexpectedKeys };
   }

@@ -36,13 +36,26 @@ export interface OptimizerStateDict {
   paramGroups: Array<{ params: number[]; [key: string]: unknown }>;
 }
 
-/** snake_case -> camelCase, so state dicts written by PyTorch (exp_avg, weight_decay) load. */
+/**
+ * snake_case -> camelCase, so state dicts written by PyTorch (exp_avg, weight_decay) load.
+ * Only plain snake_case words are converted: "__proto__" or "_private" stay as they are.
+ */
 function camelKey(key: string): string {
+  if (!/^[a-z][a-z0-9]*(_[a-z0-9]+)+$/.test(key)) return key;
   return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
 function copyOption(v: unknown): unknown {
   return Array.isArray(v) ? [...v] : v;
+}
+
+/**
+ * Sets `obj[key] = value` as an own data property. Plain assignment of "__proto__" would set
+ * the prototype instead (letting a state dict inject inherited options), so option and
+ * state keys read from a state dict are always defined, never assigned.
+ */
+function defineKey(obj: object, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
 /**
@@ -173,7 +186,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     const index = new Map<Tensor, number>();
     const paramGroups = this.paramGroups.map((g) => {
       const packed: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(g)) if (k !== "params") packed[k] = copyOption(v);
+      for (const [k, v] of Object.entries(g)) if (k !== "params") defineKey(packed, k, copyOption(v));
       packed.params = g.params.map((p) => {
         if (!index.has(p)) index.set(p, index.size);
         return index.get(p)!;
@@ -183,7 +196,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     const state: Record<number, ParamState> = {};
     for (const [p, s] of this.state) {
       const i = index.get(p);
-      if (i !== undefined) state[i] = { ...s };
+      if (i !== undefined) state[i] = { ...s }; // spreading defines keys, "__proto__" included
     }
     return { state, paramGroups };
   }
@@ -192,36 +205,45 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
    * Restores state saved by stateDict() into an optimizer over the same parameters (same
    * group sizes, same order). Tensors are copied and cast to each parameter's dtype. Also
    * accepts PyTorch's snake_case keys (param_groups, exp_avg, weight_decay). Nothing
-   * changes if the state dict doesn't fit.
+   * changes if the state dict doesn't fit. Keys are plain data: a saved option or state
+   * named "__proto__" or "constructor" is stored as such and never changes a prototype.
    */
   loadStateDict(stateDict: OptimizerStateDict): void {
+    const where = `${this.name}.loadStateDict`;
+    if (stateDict === null || typeof stateDict !== "object") {
+      throw new FluxionError(`${where}: expected a state dict ({ state, paramGroups }, as stateDict() returns), got ${stateDict === null ? "null" : typeof stateDict}`);
+    }
     const sd = stateDict as unknown as Record<string, unknown>;
-    const savedGroups = (sd.paramGroups ?? sd.param_groups) as Array<Record<string, unknown>> | undefined;
-    const savedState = (sd.state ?? {}) as Record<string, Record<string, unknown>>;
-    if (!Array.isArray(savedGroups)) throw new FluxionError(`${this.name}.loadStateDict: the state dict has no paramGroups array`);
+    const own = (o: object, k: string) => (Object.hasOwn(o, k) ? (o as Record<string, unknown>)[k] : undefined);
+    const savedGroups = (own(sd, "paramGroups") ?? own(sd, "param_groups")) as Array<Record<string, unknown>> | undefined;
+    const savedState = own(sd, "state") ?? {};
+    if (!Array.isArray(savedGroups)) throw new FluxionError(`${where}: the state dict has no paramGroups array`);
+    if (savedState === null || typeof savedState !== "object") throw new FluxionError(`${where}: the state dict's state is ${savedState === null ? "null" : typeof savedState}; expected an object of index -> state`);
     if (savedGroups.length !== this.paramGroups.length) {
-      throw new FluxionError(`${this.name}.loadStateDict: loaded state dict has ${savedGroups.length} parameter groups, but the optimizer has ${this.paramGroups.length}`);
+      throw new FluxionError(`${where}: loaded state dict has ${savedGroups.length} parameter groups, but the optimizer has ${this.paramGroups.length}`);
     }
     const idToParam = new Map<number, Tensor>();
     const newGroups = savedGroups.map((saved, gi) => {
-      const ids = saved.params as number[] | undefined;
+      if (saved === null || typeof saved !== "object") throw new FluxionError(`${where}: parameter group ${gi} of the state dict is ${saved === null ? "null" : typeof saved}, not an object`);
+      const ids = own(saved, "params") as number[] | undefined;
       const params = this.paramGroups[gi]!.params;
-      if (!Array.isArray(ids)) throw new FluxionError(`${this.name}.loadStateDict: parameter group ${gi} of the state dict has no params list`);
+      if (!Array.isArray(ids)) throw new FluxionError(`${where}: parameter group ${gi} of the state dict has no params list`);
       if (ids.length !== params.length) {
-        throw new FluxionError(`${this.name}.loadStateDict: parameter group ${gi} has ${ids.length} parameters in the state dict, but ${params.length} in the optimizer`);
+        throw new FluxionError(`${where}: parameter group ${gi} has ${ids.length} parameters in the state dict, but ${params.length} in the optimizer`);
       }
       ids.forEach((id, i) => idToParam.set(Number(id), params[i]!));
       const group: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(saved)) if (k !== "params") group[camelKey(k)] = copyOption(v);
-      for (const [k, v] of Object.entries(this.defaults)) if (!(k in group)) group[k] = copyOption(v);
+      for (const [k, v] of Object.entries(saved)) if (k !== "params") defineKey(group, camelKey(k), copyOption(v));
+      for (const [k, v] of Object.entries(this.defaults)) if (!Object.hasOwn(group, k)) defineKey(group, k, copyOption(v));
       group.params = params;
       this.validateGroup(group as ParamGroup<O>, `parameter group ${gi} of the loaded state dict`);
       return group as ParamGroup<O>;
     });
     const newState = new Map<Tensor, ParamState>();
-    for (const [id, entry] of Object.entries(savedState)) {
+    for (const [id, entry] of Object.entries(savedState as Record<string, unknown>)) {
       const p = idToParam.get(Number(id));
-      if (!p) throw new FluxionError(`${this.name}.loadStateDict: the state dict has state for parameter index ${id}, which no parameter group lists`);
+      if (!p) throw new FluxionError(`${where}: the state dict has state for parameter index ${id}, which no parameter group lists`);
+      if (entry === null || typeof entry !== "object") throw new FluxionError(`${where}: the state of parameter ${id} is ${entry === null ? "null" : typeof entry}, not an object`);
       const s: ParamState = {};
       for (const [rawKey, v] of Object.entries(entry)) {
         const key = camelKey(rawKey);
@@ -229,11 +251,11 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         if (key === "step") s.step = v instanceof Tensor ? Number(v.item()) : Number(v);
         else if (v instanceof Tensor) {
           if (!shapesEqual(v.shape, p.shape)) {
-            throw new FluxionError(`${this.name}.loadStateDict: state '${key}' of parameter ${id} has shape ${fmtShape(v.shape)}, but the parameter has shape ${fmtShape(p.shape)}`);
+            throw new FluxionError(`${where}: state '${key}' of parameter ${id} has shape ${fmtShape(v.shape)}, but the parameter has shape ${fmtShape(p.shape)}`);
           }
-          s[key] = noGrad(() => (p.isFloatingPoint() ? v.to(p.dtype) : v).clone());
-        } else if (typeof v === "number") s[key] = v;
-        else throw new FluxionError(`${this.name}.loadStateDict: state '${key}' of parameter ${id} is a ${typeof v}; expected a Tensor or a number`);
+          defineKey(s, key, noGrad(() => (p.isFloatingPoint() ? v.to(p.dtype) : v).clone()));
+        } else if (typeof v === "number") defineKey(s, key, v);
+        else throw new FluxionError(`${where}: state '${key}' of parameter ${id} is a ${typeof v}; expected a Tensor or a number`);
       }
       newState.set(p, s);
     }

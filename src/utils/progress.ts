@@ -2,7 +2,8 @@
  * A progress bar for loops (tqdm-style): rate in it/s, ETA and live postfix values such as
  * the loss. On a terminal it redraws one line; otherwise (CI logs, pipes) it prints a plain
  * line every `logEvery` percent so logs stay readable. Writes to any `{ write }` sink;
- * defaults to process.stdout when running in Node.
+ * defaults to process.stderr when running in Node (as tqdm does), so a program's stdout
+ * carries only its results and can be piped or parsed.
  *
  * @example
  * const bar = new ProgressBar({ total: loader.length, desc: "epoch 1/5" });
@@ -18,7 +19,7 @@ export interface ProgressSink {
 export interface ProgressOptions {
   total: number;
   desc?: string;
-  /** Where to draw; defaults to process.stdout (Node) or console.log lines elsewhere. */
+  /** Where to draw; defaults to process.stderr (Node) or console.log lines elsewhere. */
   sink?: ProgressSink;
   /** Non-TTY output: print a line every this many percent (default 10). */
   logEvery?: number;
@@ -27,8 +28,8 @@ export interface ProgressOptions {
 }
 
 function defaultSink(): ProgressSink {
-  const proc = (globalThis as { process?: { stdout?: ProgressSink } }).process;
-  if (proc?.stdout) return proc.stdout;
+  const proc = (globalThis as { process?: { stderr?: ProgressSink } }).process;
+  if (proc?.stderr) return proc.stderr;
   return { write: (s: string) => console.log(s.trimEnd()), isTTY: false };
 }
 
@@ -77,10 +78,11 @@ export class ProgressBar {
   /** The current status line (without bar), e.g. "422/938 [00:03<00:04, 140.2 it/s, loss=0.5120]". */
   status(): string {
     const elapsed = (Date.now() - this.start) / 1000;
-    const rate = elapsed > 0 ? this.n / elapsed : 0;
-    const eta = rate > 0 ? (this.opts.total - this.n) / rate : Infinity;
+    // under a millisecond there is no rate to speak of: "?" rather than 0 or Infinity
+    const rate = elapsed > 0 ? this.n / elapsed : NaN;
+    const eta = this.n >= this.opts.total ? 0 : rate > 0 ? (this.opts.total - this.n) / rate : Infinity;
     const extra = Object.entries(this.postfix).map(([k, v]) => `, ${k}=${formatValue(v)}`).join("");
-    return `${this.n}/${this.opts.total} [${formatDuration(elapsed)}<${formatDuration(eta)}, ${rate.toFixed(1)} it/s${extra}]`;
+    return `${this.n}/${this.opts.total} [${formatDuration(elapsed)}<${formatDuration(eta)}, ${Number.isFinite(rate) ? rate.toFixed(1) : "?"} it/s${extra}]`;
   }
 
   private render(final: boolean): void {

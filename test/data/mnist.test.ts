@@ -85,7 +85,7 @@ test("the test split, torchvision's <root>/MNIST/raw layout, unzipped files and 
   assert.deepEqual(new datasets.MNIST({ root: dotted }).targets.tolist(), [1, 1, 1]);
 });
 
-test("lookup order: root, then FLUXION_DATA, then the system copy, then the user cache", () => {
+test("lookup order: root alone when given; else FLUXION_DATA, then the system copy, then the user cache", () => {
   const root = newDir("order-root"), env = newDir("order-env");
   writeSplit(root, { labels: [1, 1, 1] });
   writeSplit(newDir("order-env/fashion-mnist"), { labels: [2, 2, 2] });
@@ -96,7 +96,8 @@ test("lookup order: root, then FLUXION_DATA, then the system copy, then the user
     const fromEnv = new datasets.FashionMNIST();
     assert.equal(fromEnv.files.labels, join(env, "fashion-mnist", "train-labels-idx1-ubyte.gz"), "FLUXION_DATA beats the system copy");
     assert.deepEqual(new datasets.MNIST().targets.tolist(), [3, 3, 3], "each dataset has its folder under FLUXION_DATA");
-    assert.deepEqual(new datasets.MNIST({ root: newDir("order-empty") }).targets.tolist(), [3, 3, 3], "a root without the files falls through");
+    const empty = newDir("order-empty");
+    assert.throws(() => new datasets.MNIST({ root: empty }), (e: unknown) => e instanceof FluxionError && e.message.startsWith(`MNIST: dataset not found in ${empty} (`), "a root without the files is an error, not a fallback to FLUXION_DATA");
   } finally {
     delete process.env.FLUXION_DATA;
   }
@@ -127,16 +128,51 @@ test("corrupt dataset files are errors naming the file and the problem", () => {
   assert.throws(() => new datasets.MNIST({ root: flatImgs }), /should hold uint8 images \[N, rows, cols\], found uint8 \[3, 12\]/);
 });
 
-test("missing files: the error lists where it looked and how to get them", { skip: existsSync("/usr/share/datasets/mnist") && "a system MNIST copy exists" }, () => {
-  const empty = newDir("nowhere");
-  assert.throws(() => new datasets.MNIST({ root: empty, download: true }), (e: unknown) => {
+test("missing files without root: the error lists where it looked and how to get them", { skip: existsSync("/usr/share/datasets/mnist") && "a system MNIST copy exists" }, () => {
+  assert.throws(() => new datasets.MNIST(), (e: unknown) => {
     assert.ok(e instanceof FluxionError);
-    assert.match(e.message, /MNIST: train files train-images-idx3-ubyte\.gz and train-labels-idx1-ubyte\.gz not found in any of: /);
-    assert.ok(e.message.includes(empty) && e.message.includes(join(empty, "MNIST", "raw")) && e.message.includes("/usr/share/datasets/mnist"));
-    assert.match(e.message, /download: true needs the async loader: await datasets\.MNIST\.load\(\{ download: true \}\)/);
+    assert.match(e.message, /^MNIST: train files train-images-idx3-ubyte\.gz and train-labels-idx1-ubyte\.gz not found in any of: /);
+    assert.ok(e.message.includes("/usr/share/datasets/mnist") && e.message.includes(join(process.env.XDG_CACHE_HOME!, "fluxion", "mnist")));
     assert.match(e.message, /place the four files \(train-images-idx3-ubyte\.gz, train-labels-idx1-ubyte\.gz, t10k-images-idx3-ubyte\.gz, t10k-labels-idx1-ubyte\.gz\) in a directory and pass \{ root: "<dir>" \} or set FLUXION_DATA=<dir>/);
     return true;
   });
+});
+
+test("an explicit root that lacks the files, or has only some, is an error naming it (no fallback to the system copy)", () => {
+  for (const [name, write] of [
+    ["root-missing", null],
+    ["root-partial", (d: string) => writeFileSync(join(d, "train-images-idx3-ubyte.gz"), gzipSync(idxBytes(0x08, [1, 2, 2], [0, 0, 0, 0])))],
+    ["root-test-only", (d: string) => writeSplit(d, { train: false })],
+  ] as const) {
+    const root = join(scratch, name);
+    if (write) write(newDir(name));
+    for (const Cls of [datasets.MNIST, datasets.FashionMNIST]) {
+      assert.throws(() => new Cls({ root }), (e: unknown) => {
+        assert.ok(e instanceof FluxionError);
+        const n = Cls.spec.name;
+        assert.ok(e.message.startsWith(`${n}: dataset not found in ${root} (looked for the train files train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz in ${root}, ${join(root, n, "raw")}, ${join(root, n)}, ${join(root, Cls.spec.folder)}); `), e.message);
+        assert.ok(e.message.includes(`pass download: true to fetch them there (await datasets.${n}.load({ root, download: true }))`));
+        assert.ok(!e.message.includes(Cls.spec.systemDir + ","), "the system copy is not searched");
+        return true;
+      });
+    }
+  }
+  // the test split present in that root still loads
+  assert.equal(new datasets.MNIST({ root: join(scratch, "root-test-only"), train: false }).length, 3);
+  assert.throws(() => new datasets.MNIST({ root: "" }), /MNIST: root must be a non-empty directory path, got ""/);
+});
+
+test("the constructor refuses download: true (it cannot fetch synchronously), even when the files are there", () => {
+  const root = newDir("ctor-download");
+  writeSplit(root);
+  for (const opts of [{ root, download: true }, { download: true }]) {
+    assert.throws(() => new datasets.MNIST(opts), (e: unknown) => {
+      assert.ok(e instanceof FluxionError);
+      assert.match(e.message, /^MNIST: the constructor cannot download \(it reads files synchronously\); use the async loader, which downloads missing files: await datasets\.MNIST\.load\(\{ (root, )?download: true, \.\.\. \}\)$/);
+      return true;
+    });
+  }
+  assert.equal(new datasets.MNIST({ root, download: false }).length, 3, "download: false is fine");
 });
 
 test("Fashion-MNIST's how-to names the Debian package", () => {

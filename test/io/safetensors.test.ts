@@ -92,7 +92,7 @@ test("views, 0-d and empty tensors and Map state dicts round trip", () => {
 
 test("metadata round trips; no metadata reads as null", () => {
   const bytes = io.serialize({ a: tensor([1]) }, { metadata: { format: "pt", step: "100" } });
-  assert.deepEqual(io.deserializeWithMetadata(bytes).metadata, { format: "pt", step: "100" });
+  assert.deepEqual({ ...io.deserializeWithMetadata(bytes).metadata }, { format: "pt", step: "100" });
   assert.equal(io.deserializeWithMetadata(io.serialize({ a: tensor([1]) })).metadata, null);
   assert.throws(() => io.serialize({ a: tensor([1]) }, { metadata: { step: 100 as unknown as string } }), /metadata values must be strings; 'step' is number/);
 });
@@ -161,7 +161,7 @@ test("a file written by torch (test/fixtures/io_make_safetensors.py) reads with 
   const bytes = new Uint8Array(readFileSync(join(FIXTURES, "io_torch.safetensors")));
   const expected = JSON.parse(readFileSync(join(FIXTURES, "io_torch_expected.json"), "utf8"));
   const { tensors, metadata } = io.deserializeWithMetadata(bytes, "io_torch.safetensors");
-  assert.deepEqual(metadata, expected.__metadata__);
+  assert.deepEqual({ ...metadata }, expected.__metadata__);
   const dtypes: Record<string, DType> = { F32: "float32", F64: "float64", BF16: "bfloat16", F16: "float16", I32: "int32", BOOL: "bool", I64: "int32", U8: "int32" };
   const names = Object.keys(expected).filter((k) => k !== "__metadata__");
   assert.deepEqual(Object.keys(tensors).sort(), names.sort());

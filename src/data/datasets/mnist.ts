@@ -2,14 +2,17 @@
  * MNIST and Fashion-MNIST (torchvision.datasets.MNIST / FashionMNIST): 28x28 grayscale
  * images with labels 0-9, read from the original IDX files.
  *
- * Where the files are looked for, in order (the first directory holding both files of the
- * split wins; each directory is also searched in <dir>/<Name>/raw, <dir>/<Name> and
- * <dir>/<folder>, so a torchvision root works as is):
- *   1. the `root` option;  2. $FLUXION_DATA;  3. the system copy (Debian's
- *   dataset-fashion-mnist package installs /usr/share/datasets/fashion-mnist);
- *   4. the per-user cache ~/.cache/fluxion/<folder>.
- * `new FashionMNIST(...)` is synchronous and reads what is there; `await
- * FashionMNIST.load(...)` also downloads missing files (verified by MD5) into the cache.
+ * Where the files are looked for (each directory is also searched in <dir>/<Name>/raw,
+ * <dir>/<Name> and <dir>/<folder>, so a torchvision root works as is):
+ *   - with the `root` option, there and only there: an explicit root that lacks the files
+ *     is an error, as in torchvision, never a silent fallback to another copy;
+ *   - without it, in order (the first directory holding both files of the split wins):
+ *     1. $FLUXION_DATA;  2. the system copy (Debian's dataset-fashion-mnist package
+ *     installs /usr/share/datasets/fashion-mnist);  3. the per-user cache
+ *     ~/.cache/fluxion/<folder>.
+ * `new FashionMNIST(...)` is synchronous and reads what is there (it refuses `download:
+ * true`, which needs the network); `await FashionMNIST.load(...)` also downloads missing
+ * files (verified by MD5) into `root`, else $FLUXION_DATA/<folder>, else the cache.
  *
  * Items are `[image, label]`: a ByteImage [28, 28] (or the transform's output) and a number
  * (or the targetTransform's output). With a batchable transform and no targetTransform the
@@ -76,7 +79,7 @@ export const FASHION_MNIST_SPEC: IdxDatasetSpec = {
 };
 
 export interface MnistOptions<X = ByteImage, Y = number> {
-  /** Directory holding the files (searched first). */
+  /** Directory holding the files; when given, the only place searched. */
   root?: string;
   /** The 60000-image training split (default) or the 10000-image test split. */
   train?: boolean;
@@ -84,7 +87,10 @@ export interface MnistOptions<X = ByteImage, Y = number> {
   transform?: TransformLike<ByteImage, X>;
   /** Applied to each label (a number). */
   targetTransform?: TransformLike<number, Y>;
-  /** Only for `load()`: fetch missing files (default true there; the constructor cannot). */
+  /**
+   * Only for `load()`: fetch missing files (default true there). The synchronous
+   * constructor cannot download and refuses `download: true`.
+   */
   download?: boolean;
   /** Only for `load()`: replaces the global fetch. */
   fetch?: FetchLike;
@@ -92,11 +98,14 @@ export interface MnistOptions<X = ByteImage, Y = number> {
   quiet?: boolean;
 }
 
-/** The candidate directories, in lookup order, each with its torchvision-style variants. */
+/**
+ * The candidate directories, in lookup order, each with its torchvision-style variants:
+ * only `root`'s when it is given, else $FLUXION_DATA's, the system copy and the cache.
+ */
 export function candidateDirs(spec: IdxDatasetSpec, root?: string): string[] {
   const expand = (d: string) => [d, joinPath(d, spec.name, "raw"), joinPath(d, spec.name), joinPath(d, spec.folder)];
+  if (root !== undefined) return expand(root);
   const dirs: string[] = [];
-  if (root !== undefined) dirs.push(...expand(root));
   const env = envVar("FLUXION_DATA");
   if (env !== undefined) dirs.push(...expand(env));
   dirs.push(spec.systemDir, joinPath(userCacheDir(), spec.folder));
@@ -134,6 +143,20 @@ export function howToGet(spec: IdxDatasetSpec): string {
   return `To get the ${spec.name} files:\n${steps.map((s, i) => `  ${i + 1}. ${s}`).join("\n")}`;
 }
 
+/** The error for a split whose files are in none of the candidate directories. */
+function notFound(spec: IdxDatasetSpec, train: boolean, root: string | undefined): FluxionError {
+  const [a, b] = train ? spec.train : spec.test;
+  const searched = candidateDirs(spec, root).join(", ");
+  const split = `${train ? "train" : "test"} files ${a.file} and ${b.file}`;
+  if (root !== undefined) {
+    return new FluxionError(
+      `${spec.name}: dataset not found in ${root} (looked for the ${split} in ${searched}); ` +
+        `pass download: true to fetch them there (await datasets.${spec.name}.load({ root, download: true })), or put the files in that directory, or omit root to search $FLUXION_DATA, the system copy and the cache.\n${howToGet(spec)}`,
+    );
+  }
+  return new FluxionError(`${spec.name}: ${split} not found in any of: ${searched}.\n${howToGet(spec)}`);
+}
+
 /**
  * The MNIST handwritten digits.
  * @example
@@ -162,14 +185,18 @@ export class MNIST<X = ByteImage, Y = number> extends Dataset<[X, Y]> {
   constructor(opts: MnistOptions<X, Y> = {}) {
     super();
     const spec = (new.target as unknown as { spec: IdxDatasetSpec }).spec;
+    if (opts.download === true) {
+      throw new FluxionError(
+        `${spec.name}: the constructor cannot download (it reads files synchronously); use the async loader, which downloads missing files: ` +
+          `await datasets.${spec.name}.load({ ${opts.root !== undefined ? "root, " : ""}download: true, ... })`,
+      );
+    }
+    if (opts.root !== undefined && (typeof opts.root !== "string" || opts.root === "")) {
+      throw new FluxionError(`${spec.name}: root must be a non-empty directory path, got ${typeof opts.root === "string" ? '""' : typeof opts.root}`);
+    }
     this.train = opts.train ?? true;
     const files = locateFiles(spec, this.train, opts.root);
-    if (!files) {
-      const [a, b] = this.train ? spec.train : spec.test;
-      const searched = candidateDirs(spec, opts.root).join(", ");
-      const dl = opts.download ? ` (download: true needs the async loader: await datasets.${spec.name}.load({ download: true }))` : "";
-      throw new FluxionError(`${spec.name}: ${this.train ? "train" : "test"} files ${a.file} and ${b.file} not found in any of: ${searched}${dl}.\n${howToGet(spec)}`);
-    }
+    if (!files) throw notFound(spec, this.train, opts.root);
     this.files = files;
     const img = readIdxFile(files.images), lbl = readIdxFile(files.labels);
     if (img.type !== "uint8" || img.shape.length !== 3) {
@@ -202,7 +229,7 @@ export class MNIST<X = ByteImage, Y = number> extends Dataset<[X, Y]> {
    */
   static async load<X = ByteImage, Y = number>(opts: MnistOptions<X, Y> = {}): Promise<MNIST<X, Y>> {
     await ensureFiles(this.spec, opts);
-    return new this(opts);
+    return new this({ ...opts, download: false });
   }
 
   get length(): number {
@@ -260,7 +287,7 @@ export class FashionMNIST<X = ByteImage, Y = number> extends MNIST<X, Y> {
   /** Like MNIST.load: finds or downloads the files, then loads them. */
   static override async load<X = ByteImage, Y = number>(opts: MnistOptions<X, Y> = {}): Promise<FashionMNIST<X, Y>> {
     await ensureFiles(this.spec, opts);
-    return new this(opts);
+    return new this({ ...opts, download: false });
   }
 }
 

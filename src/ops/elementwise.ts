@@ -5,11 +5,11 @@
  */
 import { dispatch } from "../backend/dispatcher.js";
 import { record1 } from "../autograd/record.js";
-import { DTypeError, fmtShape } from "../errors.js";
+import { DTypeError, FluxionError, fmtShape } from "../errors.js";
 import { floatResult, isFloating, type DType } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { zerosLike } from "../tensor/creation.js";
-import { BINARY_OPS, UNARY_OPS, type BinaryOpName, type UnaryOpName } from "./elementwise_table.js";
+import { BINARY_OPS, UNARY_OPS, ZERO_DIVISION, type BinaryOpName, type UnaryOpName } from "./elementwise_table.js";
 import { asTensor, deviceOf, reduceGradToShape, resultTypeOf, type TensorLike } from "./helpers.js";
 
 type UnaryGrad = { uses: "x" | "out" | "both" | "none"; grad: (g: Tensor, x: Tensor, out: Tensor, p: readonly number[]) => Tensor };
@@ -153,9 +153,12 @@ export function binary(op: BinaryOpName, a: TensorLike, b: TensorLike): Tensor {
   if (op === "pow" && dtype === "int32" && hasNegative(b)) {
     throw new DTypeError(`pow: integers to negative integer powers are not allowed (base ${describe(a)}, exponent ${describe(b)}); use a floating point base`);
   }
+  if (op === "remainder" && dtype === "bool") {
+    throw new DTypeError(`remainder: not implemented for bool operands (${describe(a)} and ${describe(b)}), as in PyTorch; convert them with .int()`);
+  }
   const device = deviceOf(a, b);
   const ta = asTensor(a, dtype, device), tb = asTensor(b, dtype, device);
-  const out = dispatch("binary", [ta, tb], { op });
+  const out = dispatchDivision(op, ta, tb, { op });
   const rule = BINARY_GRADS[op];
   if (!rule || def.kind === "predicate" || !isFloating(out.dtype)) return out;
   // save only what the needed gradients read; the closure keeps names, never tensors
@@ -170,6 +173,53 @@ export function binary(op: BinaryOpName, a: TensorLike, b: TensorLike): Tensor {
       needs[1] && rb ? reduceGradToShape(rb.grad(g!, s), sb) : null,
     ];
   });
+}
+
+/**
+ * dispatch("binary", ...), with integer division by zero (raised by the kernel, which checks
+ * every divisor before writing) reported with the op and its operands.
+ */
+function dispatchDivision(name: string, a: Tensor, b: Tensor, attrs: { op: BinaryOpName; params?: readonly number[] }): Tensor {
+  try {
+    return dispatch("binary", [a, b], attrs);
+  } catch (e) {
+    if (e instanceof FluxionError && e.message === ZERO_DIVISION) {
+      throw new FluxionError(`${name}: ZeroDivisionError: integer division by zero (${describe(a)} by ${describe(b)}, which holds a 0); PyTorch raises this too; divide floats to get inf/nan instead`);
+    }
+    throw e;
+  }
+}
+
+export type RoundingMode = "trunc" | "floor";
+const ROUNDING_CODE: Record<RoundingMode, number> = { trunc: 1, floor: 2 };
+
+/**
+ * a / b (torch.div). With `roundingMode` "trunc" the quotient is rounded toward zero, with
+ * "floor" down (Python's //, torch.floor_divide); integer operands then stay integers and
+ * dividing them by zero raises (PyTorch's ZeroDivisionError), floats give inf/nan. The
+ * rounded forms have zero gradient, as in PyTorch.
+ * @example tensor([7, -7], { dtype: "int32" }).div(2, { roundingMode: "floor" }) // int32 [3, -4]
+ */
+export function div(a: TensorLike, b: TensorLike, opts?: { roundingMode?: RoundingMode | null }): Tensor {
+  const mode = opts?.roundingMode;
+  if (mode === undefined || mode === null) return binary("div", a, b);
+  if (mode !== "trunc" && mode !== "floor") {
+    throw new FluxionError(`div: expected roundingMode to be one of null, "trunc", or "floor" but found ${JSON.stringify(mode)}`);
+  }
+  const dtype = resultTypeOf(a, b);
+  if (dtype === "bool") throw new DTypeError(`div: rounding mode "${mode}" is not implemented for bool operands (${describe(a)} and ${describe(b)}), as in PyTorch; convert them with .int()`);
+  const device = deviceOf(a, b);
+  const ta = asTensor(a, dtype, device), tb = asTensor(b, dtype, device);
+  // p1: float32 and the half types round the quotient to float32 (PyTorch computes them so)
+  const params = [ROUNDING_CODE[mode], dtype === "float64" || dtype === "int32" ? 0 : 1];
+  const out = dispatchDivision("div", ta, tb, { op: "div", params });
+  if (!isFloating(dtype)) return out;
+  const sa = ta.shape, sb = tb.shape;
+  // piecewise constant: zero gradient (PyTorch's grad * 0, so a NaN gradient stays NaN)
+  return record1("DivBackward2", [ta, tb], out, [], ([g], _s, needs) => [
+    needs[0] ? reduceGradToShape(g!.mul(0), sa) : null,
+    needs[1] ? reduceGradToShape(g!.mul(0), sb) : null,
+  ]);
 }
 
 function describe(x: TensorLike): string {
@@ -215,7 +265,7 @@ export function clamp(x: Tensor, min?: number | Tensor | null, max?: number | Te
 }
 
 type UnaryMethods = { [K in UnaryOpName as K extends "powScalar" | "clamp" | "geluErf" | "geluTanh" | "leakyRelu" | "softplus" ? never : K]: () => Tensor };
-type BinaryMethods = { [K in BinaryOpName as K extends "add" | "sub" | "pow" | "addScaled" | "reluGrad" ? never : K]: (other: TensorLike) => Tensor };
+type BinaryMethods = { [K in BinaryOpName as K extends "add" | "sub" | "pow" | "div" | "addScaled" | "reluGrad" ? never : K]: (other: TensorLike) => Tensor };
 
 declare module "../tensor/tensor.js" {
   interface Tensor extends UnaryMethods, BinaryMethods {
@@ -225,6 +275,10 @@ declare module "../tensor/tensor.js" {
     sub(other: TensorLike, opts?: { alpha?: number }): Tensor;
     /** other - this (torch.rsub) */
     rsub(other: TensorLike): Tensor;
+    /** this / other; roundingMode "trunc" or "floor" rounds the quotient (torch.div). */
+    div(other: TensorLike, opts?: { roundingMode?: RoundingMode | null }): Tensor;
+    /** this / other rounded down (torch.floor_divide: div with roundingMode "floor"). */
+    floorDivide(other: TensorLike): Tensor;
     pow(exponent: TensorLike): Tensor;
     square(): Tensor;
     leakyRelu(negativeSlope?: number): Tensor;
@@ -261,6 +315,8 @@ function scaled(x: TensorLike, alpha: number): TensorLike {
   return x instanceof Tensor ? x.mul(alpha) : Number(x) * alpha;
 }
 T.rsub = function (other) { return binary("sub", other, this); };
+T.div = function (other, opts) { return div(this, other, opts); };
+T.floorDivide = function (other) { return div(this, other, { roundingMode: "floor" }); };
 T.pow = function (e) {
   if (typeof e === "number" && !(this.dtype === "int32" && !Number.isInteger(e))) {
     if (e === 1) return this.mul(1);

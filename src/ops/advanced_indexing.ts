@@ -12,8 +12,11 @@
  */
 import { dispatch } from "../backend/dispatcher.js";
 import { record1 } from "../autograd/record.js";
-import { DTypeError, IndexError, ShapeError, fmtShape } from "../errors.js";
-import { scalarTensor, zeros } from "../tensor/creation.js";
+import { DTypeError, FluxionError, IndexError, ShapeError, fmtShape } from "../errors.js";
+import { onesLike, scalarTensor, zeros, zerosLike } from "../tensor/creation.js";
+import type { PrimitiveAttrs } from "../backend/primitives.js";
+
+type ScatterReduce = PrimitiveAttrs["scatter"]["reduce"];
 import { normalizeDim, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { applyInPlace } from "./inplace.js";
@@ -116,7 +119,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
  * pass over the index values, for indices Fluxion's own kernels produced (in range by
  * construction); the backend still refuses an out-of-range index before writing.
  */
-function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Tensor | number, reduce: "none" | "add", checkValues = true): Tensor {
+function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Tensor | number, reduce: ScatterReduce, checkValues = true): Tensor {
   checkIndexDType(op, index);
   const d = normalizeDim(op, dim, x.ndim);
   const srcT = src instanceof Tensor ? src : scalarTensor(src, x.dtype, x.device).expand(index.shape);
@@ -130,6 +133,7 @@ function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Ten
   if (checkValues) checkIndexValues(op, index, x.shape[d]!, d, false, x.shape);
   const out = dispatch("scatter", [x, index, srcT], { axis: d, reduce });
   const srcShape = srcT.shape;
+  if (reduce === "multiply") return recordScatterMultiply(x, d, index, srcT, src instanceof Tensor, out);
   const name = reduce === "add" ? "ScatterAddBackward0" : "ScatterBackward0";
   return record1(name, [x, src instanceof Tensor ? srcT : null], out, [index], ([g], [idx]) => [
     // overwritten positions get no gradient from self; added ones pass it through
@@ -139,15 +143,41 @@ function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Ten
 }
 
 /**
+ * The gradient of scatter with reduce "multiply" (PyTorch has none): out[p] = x[p] · Π src[k]
+ * over the k sent to p. For x it is g · Π src[k] (exact with zeros); for src[k] it is
+ * g[p] · x[p] · Π of the other src sent to p, from the product of the non-zero ones and the
+ * count of zeros, so a zero among them is handled exactly too.
+ */
+function recordScatterMultiply(x: Tensor, d: number, index: Tensor, srcT: Tensor, srcIsTensor: boolean, out: Tensor): Tensor {
+  const srcShape = srcT.shape;
+  return record1("ScatterReduceBackward0", [x, srcIsTensor ? srcT : null], out, [x, index, srcT], ([g], [xs, idx, ss], needs) => {
+    const ones = onesLike(xs!);
+    const used = index.shape.reduce((t: Tensor, s, k) => t.narrow(k, 0, s), ss!); // the src elements that are sent
+    const gx = needs[0] ? g!.mul(scatterImpl("scatter", ones, d, idx!, used, "multiply", false)) : null;
+    if (!needs[1]) return [gx, null];
+    const isZero = used.eq(0);
+    const nonzeroProd = scatterImpl("scatter", ones, d, idx!, where(isZero, 1, used), "multiply", false).gather(d, idx!);
+    const zeros_ = scatterImpl("scatterAdd", zerosLike(xs!), d, idx!, isZero.to(xs!.dtype), "add", false).gather(d, idx!);
+    const others = where(isZero, where(zeros_.eq(1), nonzeroProd, 0), where(zeros_.eq(0), nonzeroProd.div(where(isZero, 1, used)), 0));
+    return [gx, padTo(g!.mul(xs!).gather(d, idx!).mul(others), srcShape)];
+  });
+}
+
+/**
  * Out-of-place scatter: a copy of x with out[index[i][j]][j] = src[i][j] along `dim` (dim 0
  * shown). `src` may be a tensor (same dtype, at least index's size) or a number. Where an
- * index repeats, which write wins is unspecified, as in PyTorch.
+ * index repeats, which write wins is unspecified, as in PyTorch. With `reduce` "add" or
+ * "multiply" each src value is added to / multiplied into its target instead (repeats
+ * accumulate), as torch.scatter(..., reduce=...).
  *
  * @example
  * zeros([2, 3]).scatter(1, tensor([[2], [0]], { dtype: "int32" }), 1) // [[0, 0, 1], [1, 0, 0]]
  */
-export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
-  return scatterImpl("scatter", x, dim, index, src, "none");
+export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | number, opts?: { reduce?: "add" | "multiply" }): Tensor {
+  const reduce = opts?.reduce;
+  if (reduce === undefined) return scatterImpl("scatter", x, dim, index, src, "none");
+  if (reduce !== "add" && reduce !== "multiply") throw new FluxionError(`scatter: reduce argument must be either "add" or "multiply", got ${JSON.stringify(reduce)}`);
+  return scatterImpl("scatter", x, dim, index, src, reduce);
 }
 
 /**
@@ -346,10 +376,10 @@ declare module "../tensor/tensor.js" {
   interface Tensor {
     /** Values along dim at int32 `index` (torch.gather). */
     gather(dim: number, index: Tensor): Tensor;
-    /** A copy with src (or a number) written at index along dim (torch.scatter). */
-    scatter(dim: number, index: Tensor, src: Tensor | number): Tensor;
+    /** A copy with src (or a number) written (or with `reduce`, added / multiplied) at index along dim (torch.scatter). */
+    scatter(dim: number, index: Tensor, src: Tensor | number, opts?: { reduce?: "add" | "multiply" }): Tensor;
     /** In-place scatter. */
-    scatter_(dim: number, index: Tensor, src: Tensor | number): this;
+    scatter_(dim: number, index: Tensor, src: Tensor | number, opts?: { reduce?: "add" | "multiply" }): this;
     /** A copy with src added at index along dim (torch.scatter_add). */
     scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor;
     /** In-place scatterAdd. */
@@ -371,8 +401,8 @@ declare module "../tensor/tensor.js" {
 
 const P = Tensor.prototype;
 P.gather = function (dim, index) { return gather(this, dim, index); };
-P.scatter = function (dim, index, src) { return scatter(this, dim, index, src); };
-P.scatter_ = function (dim, index, src) { return applyInPlace(this, "scatter_", (s) => scatter(s, dim, index, src), [src], false); };
+P.scatter = function (dim, index, src, opts) { return scatter(this, dim, index, src, opts); };
+P.scatter_ = function (dim, index, src, opts) { return applyInPlace(this, "scatter_", (s) => scatter(s, dim, index, src, opts), [src], false); };
 P.scatterAdd = function (dim, index, src) { return scatterAdd(this, dim, index, src); };
 P.scatterAdd_ = function (dim, index, src) { return applyInPlace(this, "scatterAdd_", (s) => scatterAdd(s, dim, index, src), [src], false); };
 P.indexSelect = function (dim, index) { return indexSelect(this, dim, index); };

@@ -8,6 +8,7 @@ import { AutogradError, IndexError, ShapeError, fmtShape } from "../errors.js";
 import { record1 } from "../autograd/record.js";
 import { markView } from "../autograd/view_grad.js";
 import { contiguousStrides, inferShape, normalizeDim, normalizeDims, numelOf } from "../tensor/shape.js";
+import { checkDType, itemSize, type DType } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { zeros } from "../tensor/creation.js";
 import { reduceGradToShape } from "./helpers.js";
@@ -222,11 +223,56 @@ export function movedim(x: Tensor, source: number | readonly number[], destinati
   return permute(x, order.map((o) => (o >= 0 ? o : rest.shift()!)));
 }
 
+/**
+ * x.view(dtype): the same bytes read as another dtype, sharing storage (torch.Tensor.view(dtype)).
+ * Same element size: the same shape and strides. A smaller element (float32 -> bfloat16,
+ * int32 -> bool) multiplies the last dim by the size ratio and needs it contiguous
+ * (stride 1); a larger one divides it, and needs the last dim, the storage offset and the
+ * other strides divisible by the ratio, as PyTorch does. Not differentiable: the result
+ * requires no gradient (PyTorch's view(dtype) has none either), but in-place writes
+ * through it bump the version counter the original shares.
+ * @example tensor([1]).view("int32").item() // 1065353216 (the bits of 1.0f)
+ */
+export function viewAsDType(x: Tensor, dtype: DType): Tensor {
+  const to = checkDType(dtype, "view");
+  if (to === x.dtype) return x;
+  const from = itemSize(x.dtype), size = itemSize(to);
+  const shape = [...x.shape], strides = [...x.strides];
+  let offset = x.offset;
+  const why = `to view ${x.dtype} as ${to} (different element sizes)`;
+  const where_ = `(shape ${fmtShape(x.shape)}, strides ${fmtShape(x.strides)}, offset ${x.offset})`;
+  if (from !== size) {
+    if (x.ndim === 0) throw new ShapeError(`view: self.dim() cannot be 0 ${why}`);
+    const last = x.ndim - 1;
+    if (from > size) {
+      const r = from / size;
+      if (strides[last] !== 1) throw new ShapeError(`view: self.stride(-1) must be 1 ${why}, but got ${strides[last]} ${where_}`);
+      shape[last]! *= r;
+      for (let d = 0; d < last; d++) strides[d]! *= r;
+      offset *= r;
+    } else {
+      const r = size / from;
+      if (shape[last]! % r !== 0) throw new ShapeError(`view: self.size(-1) must be divisible by ${r} ${why}, but got ${shape[last]} ${where_}`);
+      if (offset % r !== 0) throw new ShapeError(`view: self.storage_offset() must be divisible by ${r} ${why}, but got ${offset} ${where_}`);
+      if (strides[last] !== 1) throw new ShapeError(`view: self.stride(-1) must be 1 ${why}, but got ${strides[last]} ${where_}`);
+      for (let d = 0; d < last; d++) {
+        if (strides[d]! % r !== 0) throw new ShapeError(`view: self.stride(${d}) must be divisible by ${r} ${why}, but got ${strides[d]} ${where_}`);
+        strides[d]! /= r;
+      }
+      shape[last]! /= r;
+      offset /= r;
+    }
+  }
+  return dispatch("view", [x], { shape, strides, offset, dtype: to });
+}
+
 declare module "../tensor/tensor.js" {
   interface Tensor {
     /** A view with a new shape (one dim may be -1); fails if the strides don't allow it. */
     view(...shape: number[]): Tensor;
     view(shape: readonly number[]): Tensor;
+    /** The same bytes read as another dtype, sharing storage (see viewAsDType). */
+    view(dtype: DType): Tensor;
     /** Like view, but copies when the layout requires it. */
     reshape(...shape: number[]): Tensor;
     reshape(shape: readonly number[]): Tensor;
@@ -261,7 +307,10 @@ declare module "../tensor/tensor.js" {
 }
 
 const P = Tensor.prototype;
-P.view = function (...shape: (number | readonly number[])[]) { return view(this, shapeArgs(shape)); };
+P.view = function (...shape: (number | readonly number[] | DType)[]) {
+  if (shape.length === 1 && typeof shape[0] === "string") return viewAsDType(this, shape[0]);
+  return view(this, shapeArgs(shape as (number | readonly number[])[]));
+};
 P.reshape = function (...shape: (number | readonly number[])[]) { return reshape(this, shapeArgs(shape)); };
 P.viewAs = function (other) { return view(this, other.shape); };
 P.reshapeAs = function (other) { return reshape(this, other.shape); };

@@ -184,7 +184,7 @@ function dispatchDivision(name: string, a: Tensor, b: Tensor, attrs: { op: Binar
     return dispatch("binary", [a, b], attrs);
   } catch (e) {
     if (e instanceof FluxionError && e.message === ZERO_DIVISION) {
-      throw new FluxionError(`${name}: ZeroDivisionError: integer division by zero (${describe(a)} by ${describe(b)}, which holds a 0); PyTorch raises this too; divide floats to get inf/nan instead`);
+      throw new FluxionError(`${name}: ZeroDivisionError: integer ${name === "remainder" ? "remainder" : "division"} by zero (${describe(a)} by ${describe(b)}, which holds a 0), as in PyTorch; divide floats to get inf/nan instead`);
     }
     throw e;
   }
@@ -192,6 +192,7 @@ function dispatchDivision(name: string, a: Tensor, b: Tensor, attrs: { op: Binar
 
 export type RoundingMode = "trunc" | "floor";
 const ROUNDING_CODE: Record<RoundingMode, number> = { trunc: 1, floor: 2 };
+const PRECISION_CODE: Partial<Record<DType, number>> = { float32: 1, bfloat16: 2, float16: 3 };
 
 /**
  * a / b (torch.div). With `roundingMode` "trunc" the quotient is rounded toward zero, with
@@ -210,8 +211,8 @@ export function div(a: TensorLike, b: TensorLike, opts?: { roundingMode?: Roundi
   if (dtype === "bool") throw new DTypeError(`div: rounding mode "${mode}" is not implemented for bool operands (${describe(a)} and ${describe(b)}), as in PyTorch; convert them with .int()`);
   const device = deviceOf(a, b);
   const ta = asTensor(a, dtype, device), tb = asTensor(b, dtype, device);
-  // p1: float32 and the half types round the quotient to float32 (PyTorch computes them so)
-  const params = [ROUNDING_CODE[mode], dtype === "float64" || dtype === "int32" ? 0 : 1];
+  // p1: the precision PyTorch computes the steps in (divRounded in elementwise_table.ts)
+  const params = [ROUNDING_CODE[mode], PRECISION_CODE[dtype] ?? 0];
   const out = dispatchDivision("div", ta, tb, { op: "div", params });
   if (!isFloating(dtype)) return out;
   const sa = ta.shape, sb = tb.shape;

@@ -10,6 +10,7 @@
  * float's inf or NaN.
  */
 import { FluxionError } from "../errors.js";
+import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBFloat16Bits, float32ToFloat16Bits } from "../tensor/half.js";
 
 export type ElementwiseKind = "float" | "same" | "predicate";
 
@@ -58,8 +59,8 @@ export const BINARY_OPS = {
   add: { js: "x + y", kind: "same" },
   sub: { js: "x - y", kind: "same" },
   mul: { js: "x * y", kind: "same" },
-  // p0: rounding mode (0 true division, 1 "trunc", 2 "floor"); p1 = 1 rounds the quotient
-  // to float32 first (float32/half operands, as PyTorch computes them)
+  // p0: rounding mode (0 true division, 1 "trunc", 2 "floor"); p1: the precision the
+  // rounded forms compute in, as PyTorch does (0 float64, 1 float32, 2 bfloat16, 3 float16)
   div: { js: "(p0 === 0 ? x / y : H.divRounded(x, y, p0, p1))", jsInt: "H.intDiv(x, y, p0)", kind: "float" },
   pow: { js: "H.pow(x, y)", kind: "same" },
   // NaN-propagating, as torch.maximum/minimum
@@ -167,24 +168,34 @@ export function intDiv(x: number, y: number, mode: number): number {
   return mode === 1 ? Math.trunc(x / y) : Math.floor(x / y);
 }
 
+/** Rounding of a float64 result to the precision PyTorch computes a dtype in (divRounded's p1). */
+const ROUND_TO: readonly ((v: number) => number)[] = [
+  (v) => v,
+  Math.fround,
+  (v) => bfloat16BitsToFloat32(float32ToBFloat16Bits(v)),
+  (v) => float16BitsToFloat32(float32ToFloat16Bits(v)),
+];
+
 /**
  * Float division with a rounding mode (1 "trunc", 2 "floor"), as torch.div(..., rounding_mode=...).
  * "floor" is PyTorch's div_floor_floating (Python's //): the quotient of x - fmod(x, y),
  * stepped down when the signs differ, then floored with a correction, so 1 // 0.1 is 9; a zero
- * divisor gives x / y. With `f32` every step is rounded to float32 as PyTorch computes float32
- * (a double step rounded to float32 equals the float32 step for + - * /; fmod is exact), so
- * 0.7 / 0.1 truncates to 7 in float32 and to 6 in float64, as in PyTorch.
+ * divisor gives x / y. Every step is rounded to the precision `prec` (ROUND_TO) as PyTorch
+ * computes that dtype: float32 in float32 (a double step rounded to float32 equals the
+ * float32 step for + - * /; fmod is exact), so 0.7 / 0.1 truncates to 7 in float32 and to 6
+ * in float64; bfloat16 and float16 round every step to themselves.
  */
-export function divRounded(x: number, y: number, mode: number, f32: number): number {
-  const q = f32 ? Math.fround(x / y) : x / y;
+export function divRounded(x: number, y: number, mode: number, prec: number): number {
+  const r = ROUND_TO[prec]!;
+  const q = r(x / y);
   if (mode === 1) return Math.trunc(q);
   if (y === 0) return q;
   const mod = x % y;
-  let div = f32 ? Math.fround(Math.fround(x - mod) / y) : (x - mod) / y;
-  if (mod !== 0 && (y < 0) !== (mod < 0)) div = f32 ? Math.fround(div - 1) : div - 1;
+  let div = r(r(x - mod) / y);
+  if (mod !== 0 && (y < 0) !== (mod < 0)) div = r(div - 1);
   if (div === 0) return q < 0 || Object.is(q, -0) ? -0 : 0; // copysign(0, x / y)
   let fl = Math.floor(div);
-  if ((f32 ? Math.fround(div - fl) : div - fl) > 0.5) fl = f32 ? Math.fround(fl + 1) : fl + 1;
+  if (r(div - fl) > 0.5) fl = r(fl + 1);
   return fl;
 }
 

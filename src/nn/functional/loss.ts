@@ -109,6 +109,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyO
   if (target.isFloatingPoint()) {
     // class probabilities
     checkSameShape(op, input, target);
+    if ((opts?.ignoreIndex ?? -100) >= 0) throw new FluxionError(`${op}: ignoreIndex is not supported for floating point (probability) targets, got ignoreIndex ${opts!.ignoreIndex} with target ${target.dtype} of shape ${fmtShape(target.shape)}`);
     const t = eps > 0 ? target.mul(1 - eps).add(eps / C) : target;
     const loss = (w ? logp.mul(w) : logp).mul(t).sum(classDim).neg();
     return reduce(op, loss, reduction);

@@ -145,8 +145,9 @@ function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Ten
 /**
  * The gradient of scatter with reduce "multiply" (PyTorch has none): out[p] = x[p] · Π src[k]
  * over the k sent to p. For x it is g · Π src[k] (exact with zeros); for src[k] it is
- * g[p] · x[p] · Π of the other src sent to p, from the product of the non-zero ones and the
- * count of zeros, so a zero among them is handled exactly too.
+ * g[p] · x[p] · Π of the other src sent to p, without dividing by a zero: the product of the
+ * other non-zero ones, times 1 if no other is zero, the (zero) value of the other zero if
+ * there is one, else 0 — so its own derivative (createGraph) is right at zeros too.
  */
 function recordScatterMultiply(x: Tensor, d: number, index: Tensor, srcT: Tensor, srcIsTensor: boolean, out: Tensor): Tensor {
   const srcShape = srcT.shape;
@@ -155,10 +156,15 @@ function recordScatterMultiply(x: Tensor, d: number, index: Tensor, srcT: Tensor
     const used = index.shape.reduce((t: Tensor, s, k) => t.narrow(k, 0, s), ss!); // the src elements that are sent
     const gx = needs[0] ? g!.mul(scatterImpl("scatter", ones, d, idx!, used, "multiply", false)) : null;
     if (!needs[1]) return [gx, null];
-    const isZero = used.eq(0);
-    const nonzeroProd = scatterImpl("scatter", ones, d, idx!, where(isZero, 1, used), "multiply", false).gather(d, idx!);
-    const zeros_ = scatterImpl("scatterAdd", zerosLike(xs!), d, idx!, isZero.to(xs!.dtype), "add", false).gather(d, idx!);
-    const others = where(isZero, where(zeros_.eq(1), nonzeroProd, 0), where(zeros_.eq(0), nonzeroProd.div(where(isZero, 1, used)), 0));
+    // per target p, gathered back to each k: the product of the non-zero src, the number of
+    // zeros and the sum of the zeros' values (0, but its derivative counts each zero once)
+    const isZero = used.eq(0), zero = zerosLike(xs!);
+    const perTarget = (v: Tensor, reduce: "add" | "multiply") => scatterImpl("scatter", reduce === "add" ? zero : ones, d, idx!, v, reduce, false).gather(d, idx!);
+    const nonzeroProd = perTarget(where(isZero, 1, used), "multiply");
+    const otherZeros = perTarget(isZero.to(used.dtype), "add").sub(isZero.to(used.dtype));
+    const otherZeroSum = perTarget(where(isZero, used, 0), "add").sub(where(isZero, used, 0));
+    const otherNonzero = where(isZero, nonzeroProd, nonzeroProd.div(where(isZero, 1, used)));
+    const others = otherNonzero.mul(where(otherZeros.eq(0), 1, where(otherZeros.eq(1), otherZeroSum, 0)));
     return [gx, padTo(g!.mul(xs!).gather(d, idx!).mul(others), srcShape)];
   });
 }

@@ -202,7 +202,8 @@ export interface PadOptions {
  * Modes: "constant" (fill with `value`), "reflect" (mirror without repeating the edge),
  * "replicate" (repeat the edge), "circular" (wrap around). Negative amounts crop as PyTorch
  * 1.13 does: reflect and replicate pad the whole input, then crop (pad(x, [-1, 2]) mirrors
- * around the original last element); circular crops first and wraps around what is left.
+ * around the original last element); circular crops first and wraps around what is left,
+ * again and again if the padding is longer than that (never longer than the input).
  * Unlike PyTorch, the non-constant modes accept any number of padded dims and any batch shape.
  * @example pad(tensor([1, 2, 3]), [1, 2], { mode: "reflect" }).tolist() // [2, 1, 2, 3, 2, 1]
  */
@@ -230,27 +231,31 @@ export function pad(x: Tensor, padding: readonly number[], opts?: PadOptions): T
     const cutBefore = Math.max(0, -before), cutAfter = Math.max(0, -after);
     const padBefore = Math.max(0, before), padAfter = Math.max(0, after);
     let size = x.shape[d]!;
+    let left: Tensor, right: Tensor;
     if (mode === "circular") {
+      if (padBefore > size || padAfter > size) throw new ShapeError(`pad: circular padding size should be at most the corresponding input dimension, but got ${at}`);
       if (cutBefore + cutAfter > size) throw new ShapeError(`pad: negative circular padding crops more than the input has, got ${at}: the output would have size ${size + before + after}`);
       size -= cutBefore + cutAfter;
       r = r.narrow(d, cutBefore, size);
-      if (padBefore > size || padAfter > size) throw new ShapeError(`pad: circular padding size should be at most the corresponding input dimension (after cropping: ${size}), but got ${at}`);
-    } else if (size + before + after <= 0) {
-      throw new ShapeError(`pad: input size ${size} in dimension ${d} is too small for ${mode} ${at}: the output would have size ${size + before + after}`);
-    }
-    let left: Tensor, right: Tensor;
-    if (mode === "reflect") {
-      if (padBefore >= size || padAfter >= size) throw new ShapeError(`pad: reflect padding size should be less than the corresponding input dimension, but got ${at}`);
-      left = r.narrow(d, 1, padBefore).flip([d]);
-      right = r.narrow(d, size - 1 - padAfter, padAfter).flip([d]);
-    } else if (mode === "replicate") {
-      if (size === 0) throw new ShapeError(`pad: replicate padding needs a non-empty dimension, got ${at}`);
-      const edgeShape = (n: number) => r.shape.map((s, k) => (k === d ? n : s));
-      left = r.narrow(d, 0, 1).expand(edgeShape(padBefore));
-      right = r.narrow(d, size - 1, 1).expand(edgeShape(padAfter));
+      if (size === 0 && padBefore + padAfter > 0) throw new ShapeError(`pad: circular padding has nothing left to wrap around after cropping, got ${at}`);
+      // padding longer than what is left wraps around it again (as PyTorch's copy does)
+      const longest = Math.max(padBefore, padAfter);
+      const wraps = longest > size ? Math.ceil(longest / size) : 1;
+      const tiled = wraps === 1 ? r : cat(Array.from({ length: wraps }, () => r), d);
+      left = tiled.narrow(d, wraps * size - padBefore, padBefore);
+      right = tiled.narrow(d, 0, padAfter);
     } else {
-      left = r.narrow(d, size - padBefore, padBefore);
-      right = r.narrow(d, 0, padAfter);
+      if (size + before + after <= 0) throw new ShapeError(`pad: input size ${size} in dimension ${d} is too small for ${mode} ${at}: the output would have size ${size + before + after}`);
+      if (mode === "reflect") {
+        if (padBefore >= size || padAfter >= size) throw new ShapeError(`pad: reflect padding size should be less than the corresponding input dimension, but got ${at}`);
+        left = r.narrow(d, 1, padBefore).flip([d]);
+        right = r.narrow(d, size - 1 - padAfter, padAfter).flip([d]);
+      } else {
+        if (size === 0) throw new ShapeError(`pad: replicate padding needs a non-empty dimension, got ${at}`);
+        const edgeShape = (n: number) => r.shape.map((s, k) => (k === d ? n : s));
+        left = r.narrow(d, 0, 1).expand(edgeShape(padBefore));
+        right = r.narrow(d, size - 1, 1).expand(edgeShape(padAfter));
+      }
     }
     if (padBefore > 0 || padAfter > 0) r = cat([left, r, right], d);
     if (mode !== "circular" && (cutBefore > 0 || cutAfter > 0)) r = r.narrow(d, cutBefore, r.shape[d]! - cutBefore - cutAfter);

@@ -49,7 +49,7 @@ for (const c of WV.view as ViewCase[]) {
     assert.deepEqual(y.shape, c.out.shape, "shape");
     assert.deepEqual(y.strides, c.out.stride, "strides");
     assert.equal(y.offset, c.out.offset, "offset");
-    assertValues(y.dtype === "bool" ? y.tolist().flat(3).map((b) => (b ? 1 : 0)) : y.to("float64"), decAll(c.out.v), { rtol: 0, msg: "values" });
+    assertValues(y.dtype === "bool" ? (y.tolist() as unknown[]).flat(3).map((b) => (b ? 1 : 0)) : y.to("float64"), decAll(c.out.v), { rtol: 0, msg: "values" });
   });
 }
 

@@ -15,12 +15,12 @@ import { record1 } from "../autograd/record.js";
 import { DTypeError, FluxionError, IndexError, ShapeError, fmtShape } from "../errors.js";
 import { onesLike, scalarTensor, zeros, zerosLike } from "../tensor/creation.js";
 import type { PrimitiveAttrs } from "../backend/primitives.js";
-
-type ScatterReduce = PrimitiveAttrs["scatter"]["reduce"];
 import { normalizeDim, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { applyInPlace } from "./inplace.js";
 import { where } from "./elementwise.js";
+
+type ScatterReduce = PrimitiveAttrs["scatter"]["reduce"];
 
 // ---- checks ---------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ export {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
   sigmoid, erf, relu, silu, logicalNot, isnan, isfinite, isinf,
   mul, maximum, minimum, atan2, remainder, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor,
-  add, sub, rsub, div, pow, square, clamp, clip, where,
+  add, sub, rsub, div, floorDivide, pow, square, clamp, clip, where,
 } from "./ops/elementwise.js";
 export {
   sum, mean, prod, max, min, amax, amin, argmax, argmin, var, std, logsumexp, norm, all, any, cumsum, cumprod, softmax, logSoftmax,

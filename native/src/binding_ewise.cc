@@ -81,6 +81,38 @@ bool bind_operand(const Napi::CallbackInfo& info, size_t i, EType t, long offset
   return true;
 }
 
+// Integer division (remainder, div with a rounding mode) by zero raises ZeroDivisionError in
+// PyTorch. The kernels answer false for it, before writing anything, so the TypeScript
+// kernel runs and raises the error (one message, one place).
+bool integer_division(const EwArgs& g) {
+  return g.kind == EwKind::binary && (g.in[0].type == EType::i32 || g.in[0].type == EType::u8) &&
+         (g.op == (int)BinaryOp::remainder || (g.op == (int)BinaryOp::div && g.p0 != 0));
+}
+
+template <class T>
+bool any_zero(const char* data, int ndim, const long* shape, const long* stride) {
+  long n = 1;
+  for (int d = 0; d < ndim; d++) n *= shape[d];
+  if (n == 0) return false;
+  long idx[kMaxDims] = {0};
+  long off = 0;
+  for (long k = 0; k < n; k++) {
+    if (((const T*)data)[off] == 0) return true;
+    for (int d = ndim - 1; d >= 0; d--) {
+      off += stride[d];
+      if (++idx[d] < shape[d]) break;
+      off -= stride[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+  return false;
+}
+
+bool zero_divisor(const EwArgs& g) {
+  const EwOperand& b = g.in[1];
+  return b.type == EType::i32 ? any_zero<int32_t>(b.data, g.ndim, g.shape, b.stride) : any_zero<uint8_t>(b.data, g.ndim, g.shape, b.stride);
+}
+
 // elementwise(params, out, a, b, c) -> boolean. Slots:
 //   0 kind, 1 op, 2 ndim, 3 p0, 4 p1, 5 number of inputs,
 //   6 + 2k, 7 + 2k: type and element offset of operand k (0 out, 1..3 inputs),
@@ -118,6 +150,7 @@ Napi::Value Elementwise(const Napi::CallbackInfo& info) {
     if (!bind_operand(info, 1 + k, ops[k]->type, offs[k], g.ndim, g.shape, ops[k]->stride, &ops[k]->data))
       return Throw(env, "elementwise: operand " + std::to_string(k) + " is not a typed array of its type or its strides reach outside it");
   }
+  if (integer_division(g) && zero_divisor(g)) return Napi::Boolean::New(env, false);
   g.threads = num_threads();
   elementwise(g);
   return Napi::Boolean::New(env, true);

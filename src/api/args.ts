@@ -260,13 +260,14 @@ export function bindCall(sigs: readonly Signature[], self: Tensor | undefined, a
       boundOverload = i;
       return r;
     }
-    firstFailure ??= r;
+    // an unknown dtype name says most about what was meant (view("int8"))
+    if (firstFailure === null || (r.dtype && !firstFailure.dtype)) firstFailure = r;
   }
   if (sigs.length === 1) throw new (firstFailure!.dtype ? DTypeError : ArgumentError)(firstFailure!.message());
   const got = Array.prototype.map.call(args, (a: unknown) => describeValue(a)).join(", ");
   const list = sigs.map((s) => ` * ${s.name}(${s.params.slice(asMethod ? 1 : 0).map((p, i) => (s.params[i + (asMethod ? 1 : 0)]!.keywordOnly && (i === 0 || !s.params[i - 1 + (asMethod ? 1 : 0)]!.keywordOnly) ? "*, " : "") + paramText(p)).join(", ")})`).join("\n");
   const Err = firstFailure!.dtype ? DTypeError : ArgumentError;
-  throw new Err(`${callName(sigs[0]!, asMethod)} received an invalid combination of arguments - got (${got}), but expected one of:\n${list}\n(the first one: ${firstFailure!.message()})`);
+  throw new Err(`${callName(sigs[0]!, asMethod)} received an invalid combination of arguments - got (${got}), but expected one of:\n${list}\n(closest: ${firstFailure!.message()})`);
 }
 
 /** A parameter as the docs and messages print it: `int[]? dim=null`. */

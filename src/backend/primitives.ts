@@ -38,8 +38,12 @@ export interface PrimitiveAttrs {
   reduce: { op: ReduceOpName; axes: readonly number[]; keepdim: boolean };
   /** Inclusive prefix sum/product along one axis. */
   scan: { op: "sum" | "prod"; axis: number };
-  /** A view sharing storage (reshape, permute, expand, slice, select ... all reduce to this). */
-  view: { shape: readonly number[]; strides: readonly number[]; offset: number };
+  /**
+   * A view sharing storage (reshape, permute, expand, slice, select ... all reduce to this).
+   * With `dtype`, the storage's bytes are read as that dtype (Tensor.view(dtype)); shape,
+   * strides and offset then count its elements.
+   */
+  view: { shape: readonly number[]; strides: readonly number[]; offset: number; dtype?: DType };
   /** A contiguous copy. */
   copy: Record<string, never>;
   /** In place: writes input 1 (broadcast, same dtype) into the view input 0. */
@@ -56,8 +60,11 @@ export interface PrimitiveAttrs {
   pad: { pads: readonly (readonly [number, number])[]; value: number };
   /** out[i][j] = x[index[i][j]][j] along `axis` (torch.gather). */
   gather: { axis: number };
-  /** Returns a copy of input 0 with input 2 scattered at input 1 along `axis`. */
-  scatter: { axis: number; reduce: "none" | "add" };
+  /**
+   * Returns a copy of input 0 with input 2 scattered at input 1 along `axis`: written
+   * ("none"), added ("add") or multiplied in ("multiply"); repeated indices accumulate.
+   */
+  scatter: { axis: number; reduce: "none" | "add" | "multiply" };
   /** In place: dst.flatten()[index[i]] = (or +=) values[i]; index is int32 over dst's elements. */
   indexPut: { accumulate: boolean };
   /** Sort along an axis: outputs [values, int32 indices]. Stable; NaN sorts as largest. */
@@ -68,7 +75,11 @@ export interface PrimitiveAttrs {
   random: { dist: RandomDist; shape: readonly number[]; dtype: DType; generator: Generator };
   /** A tensor of one value. */
   full: { shape: readonly number[]; dtype: DType; value: number };
-  /** start + i * step for i < n (or a linspace that ends exactly at `end`). */
+  /**
+   * start + i * step for i < n (or a linspace that ends exactly at `end`). An int32 linspace
+   * (`end` given) has PyTorch 1.13's CPU values: truncated toward zero as its kernel computes
+   * them (see integerLinspace in cpu/creation.ts).
+   */
   range: { start: number; step: number; n: number; dtype: DType; end?: number };
   /**
    * im2col: [N, C, H, W] -> [N, C*kh*kw, L] sliding blocks (zero padding), L = outH*outW.

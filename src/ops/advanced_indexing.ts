@@ -14,11 +14,14 @@ import { dispatch } from "../backend/dispatcher.js";
 import { record1 } from "../autograd/record.js";
 import { DTypeError, FluxionError, IndexError, ShapeError, fmtShape } from "../errors.js";
 import { defineOp, type MethodsOf } from "../api/registry.js";
-import { scalarTensor, zeros } from "../tensor/creation.js";
+import { onesLike, scalarTensor, zeros, zerosLike } from "../tensor/creation.js";
+import type { PrimitiveAttrs } from "../backend/primitives.js";
 import { normalizeDim, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { applyInPlace } from "./inplace.js";
 import { whereImpl as where } from "./elementwise.js";
+
+type ScatterReduce = PrimitiveAttrs["scatter"]["reduce"];
 
 // ---- checks ---------------------------------------------------------------------------
 
@@ -117,7 +120,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
  * pass over the index values, for indices Fluxion's own kernels produced (in range by
  * construction); the backend still refuses an out-of-range index before writing.
  */
-function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Tensor | number, reduce: "none" | "add", checkValues = true): Tensor {
+function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Tensor | number, reduce: ScatterReduce, checkValues = true): Tensor {
   checkIndexDType(op, index);
   const d = normalizeDim(op, dim, x.ndim);
   const srcT = src instanceof Tensor ? src : scalarTensor(src, x.dtype, x.device).expand(index.shape);
@@ -131,6 +134,7 @@ function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Ten
   if (checkValues) checkIndexValues(op, index, x.shape[d]!, d, false, x.shape);
   const out = dispatch("scatter", [x, index, srcT], { axis: d, reduce });
   const srcShape = srcT.shape;
+  if (reduce === "multiply") return recordScatterMultiply(x, d, index, srcT, src instanceof Tensor, out);
   const name = reduce === "add" ? "ScatterAddBackward0" : "ScatterBackward0";
   return record1(name, [x, src instanceof Tensor ? srcT : null], out, [index], ([g], [idx]) => [
     // overwritten positions get no gradient from self; added ones pass it through
@@ -140,15 +144,47 @@ function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Ten
 }
 
 /**
+ * The gradient of scatter with reduce "multiply" (PyTorch has none): out[p] = x[p] · Π src[k]
+ * over the k sent to p. For x it is g · Π src[k] (exact with zeros); for src[k] it is
+ * g[p] · x[p] · Π of the other src sent to p, without dividing by a zero: the product of the
+ * other non-zero ones, times 1 if no other is zero, the (zero) value of the other zero if
+ * there is one, else 0 — so its own derivative (createGraph) is right at zeros too.
+ */
+function recordScatterMultiply(x: Tensor, d: number, index: Tensor, srcT: Tensor, srcIsTensor: boolean, out: Tensor): Tensor {
+  const srcShape = srcT.shape;
+  return record1("ScatterReduceBackward0", [x, srcIsTensor ? srcT : null], out, [x, index, srcT], ([g], [xs, idx, ss], needs) => {
+    const ones = onesLike(xs!);
+    const used = index.shape.reduce((t: Tensor, s, k) => t.narrow(k, 0, s), ss!); // the src elements that are sent
+    const gx = needs[0] ? g!.mul(scatterImpl("scatter", ones, d, idx!, used, "multiply", false)) : null;
+    if (!needs[1]) return [gx, null];
+    // per target p, gathered back to each k: the product of the non-zero src, the number of
+    // zeros and the sum of the zeros' values (0, but its derivative counts each zero once)
+    const isZero = used.eq(0), zero = zerosLike(xs!);
+    const perTarget = (v: Tensor, reduce: "add" | "multiply") => scatterImpl("scatter", reduce === "add" ? zero : ones, d, idx!, v, reduce, false).gather(d, idx!);
+    const nonzeroProd = perTarget(where(isZero, 1, used), "multiply");
+    const otherZeros = perTarget(isZero.to(used.dtype), "add").sub(isZero.to(used.dtype));
+    const otherZeroSum = perTarget(where(isZero, used, 0), "add").sub(where(isZero, used, 0));
+    const otherNonzero = where(isZero, nonzeroProd, nonzeroProd.div(where(isZero, 1, used)));
+    const others = otherNonzero.mul(where(otherZeros.eq(0), 1, where(otherZeros.eq(1), otherZeroSum, 0)));
+    return [gx, padTo(g!.mul(xs!).gather(d, idx!).mul(others), srcShape)];
+  });
+}
+
+/**
  * Out-of-place scatter: a copy of x with out[index[i][j]][j] = src[i][j] along `dim` (dim 0
  * shown). `src` may be a tensor (same dtype, at least index's size) or a number. Where an
- * index repeats, which write wins is unspecified, as in PyTorch.
+ * index repeats, which write wins is unspecified, as in PyTorch. With `reduce` "add" or
+ * "multiply" each src value is added to / multiplied into its target instead (repeats
+ * accumulate), as torch.scatter(..., reduce=...).
  *
  * @example
  * zeros([2, 3]).scatter(1, tensor([[2], [0]], { dtype: "int32" }), 1) // [[0, 0, 1], [1, 0, 0]]
  */
-export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
-  return scatterImpl("scatter", x, dim, index, src, "none");
+export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | number, opts?: { reduce?: "add" | "multiply" }): Tensor {
+  const reduce = opts?.reduce;
+  if (reduce === undefined) return scatterImpl("scatter", x, dim, index, src, "none");
+  if (reduce !== "add" && reduce !== "multiply") throw new FluxionError(`scatter: reduce argument must be either "add" or "multiply", got ${JSON.stringify(reduce)}`);
+  return scatterImpl("scatter", x, dim, index, src, reduce);
 }
 
 /**
@@ -346,11 +382,11 @@ export function nonzero(x: Tensor): Tensor {
 const SIGS = {
   gather: "gather(Tensor self, int dim, Tensor index, *, bool sparseGrad=false) -> Tensor",
   scatter: [
-    "scatter.src(Tensor self, int dim, Tensor index, Tensor src, *, \"add\"|\"multiply\"? reduce=null) -> Tensor",
+    "scatter.src(Tensor self, int dim, Tensor index, Tensor|Scalar src, *, \"add\"|\"multiply\"? reduce=null) -> Tensor",
     "scatter.value(Tensor self, int dim, Tensor index, Scalar value, *, \"add\"|\"multiply\"? reduce=null) -> Tensor",
   ],
   scatter_: [
-    "scatter_.src(Tensor self, int dim, Tensor index, Tensor src, *, \"add\"|\"multiply\"? reduce=null) -> self",
+    "scatter_.src(Tensor self, int dim, Tensor index, Tensor|Scalar src, *, \"add\"|\"multiply\"? reduce=null) -> self",
     "scatter_.value(Tensor self, int dim, Tensor index, Scalar value, *, \"add\"|\"multiply\"? reduce=null) -> self",
   ],
   scatterAdd: "scatterAdd(Tensor self, int dim, Tensor index, Tensor src) -> Tensor",
@@ -371,15 +407,9 @@ declare module "../tensor/tensor.js" {
   }
 }
 
-/** scatter with reduce: "add" of a scalar value, or "multiply". */
-function scatterReduceMode(x: Tensor, dim: number, index: Tensor, src: Tensor | number, reduce: "add" | "multiply"): Tensor {
-  if (reduce === "add") return scatterAdd(x, dim, index, scalarTensor(src as number, x.dtype, x.device).expand(index.shape));
-  throw new FluxionError(`scatter: reduce="multiply" is not supported yet`);
-}
-
 type Reduce = { reduce?: "add" | "multiply" | null };
 const scatterReduce = (x: Tensor, dim: number, index: Tensor, src: Tensor | number, { reduce }: Reduce) =>
-  reduce === "add" && src instanceof Tensor ? scatterAdd(x, dim, index, src) : reduce ? scatterReduceMode(x, dim, index, src, reduce) : scatter(x, dim, index, src);
+  scatter(x, dim, index, src, reduce ? { reduce } : undefined);
 const scatterReduceInPlace = (x: Tensor, dim: number, index: Tensor, src: Tensor | number, kw: Reduce) =>
   applyInPlace(x, "scatter_", (s) => scatterReduce(s, dim, index, src, kw), [src], false);
 const m = { variants: "method" } as const;

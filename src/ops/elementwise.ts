@@ -6,11 +6,11 @@
 import { dispatch } from "../backend/dispatcher.js";
 import { record1 } from "../autograd/record.js";
 import type { BackwardFn } from "../autograd/node.js";
-import { DTypeError, fmtShape } from "../errors.js";
+import { DTypeError, FluxionError, fmtShape } from "../errors.js";
 import { floatResult, isFloating, type DType } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { zerosLike } from "../tensor/creation.js";
-import { BINARY_OPS, UNARY_OPS, type BinaryOpName, type UnaryOpName } from "./elementwise_table.js";
+import { BINARY_OPS, UNARY_OPS, ZERO_DIVISION, type BinaryOpName, type UnaryOpName } from "./elementwise_table.js";
 import { asTensor, deviceOf, reduceGradToShape, resultTypeOf, type TensorLike } from "./helpers.js";
 import { defineOp, type MethodsOf } from "../api/registry.js";
 import type { Fn, Method } from "../api/types.js";
@@ -165,9 +165,12 @@ export function binary(op: BinaryOpName, a: TensorLike, b: TensorLike): Tensor {
   if (op === "pow" && dtype === "int32" && hasNegative(b)) {
     throw new DTypeError(`pow: integers to negative integer powers are not allowed (base ${describe(a)}, exponent ${describe(b)}); use a floating point base`);
   }
+  if (op === "remainder" && dtype === "bool") {
+    throw new DTypeError(`remainder: not implemented for bool operands (${describe(a)} and ${describe(b)}), as in PyTorch; convert them with .int()`);
+  }
   const device = deviceOf(a, b);
   const ta = asTensor(a, dtype, device), tb = asTensor(b, dtype, device);
-  const out = dispatch("binary", [ta, tb], { op });
+  const out = dispatchDivision(op, ta, tb, { op });
   const rule = BINARY_GRADS[op];
   if (!rule || def.kind === "predicate" || !isFloating(out.dtype)) return out;
   // save only what the needed gradients read
@@ -188,6 +191,54 @@ function binaryBackward(keys: readonly (keyof Operands)[], ra: BinaryRule["a"], 
   };
 }
 
+/**
+ * dispatch("binary", ...), with integer division by zero (raised by the kernel, which checks
+ * every divisor before writing) reported with the op and its operands.
+ */
+function dispatchDivision(name: string, a: Tensor, b: Tensor, attrs: { op: BinaryOpName; params?: readonly number[] }): Tensor {
+  try {
+    return dispatch("binary", [a, b], attrs);
+  } catch (e) {
+    if (e instanceof FluxionError && e.message === ZERO_DIVISION) {
+      throw new FluxionError(`${name}: ZeroDivisionError: integer ${name === "remainder" ? "remainder" : "division"} by zero (${describe(a)} by ${describe(b)}, which holds a 0), as in PyTorch; divide floats to get inf/nan instead`);
+    }
+    throw e;
+  }
+}
+
+export type RoundingMode = "trunc" | "floor";
+const ROUNDING_CODE: Record<RoundingMode, number> = { trunc: 1, floor: 2 };
+const PRECISION_CODE: Partial<Record<DType, number>> = { float32: 1, bfloat16: 2, float16: 3 };
+
+/**
+ * a / b (torch.div). With `roundingMode` "trunc" the quotient is rounded toward zero, with
+ * "floor" down (Python's //, torch.floor_divide); integer operands then stay integers and
+ * dividing them by zero raises (PyTorch's ZeroDivisionError), floats give inf/nan. The
+ * rounded forms have zero gradient, as in PyTorch.
+ * @example tensor([7, -7], { dtype: "int32" }).div(2, { roundingMode: "floor" }) // int32 [3, -4]
+ */
+function divide(a: TensorLike, b: TensorLike, opts?: { roundingMode?: RoundingMode | null }): Tensor {
+  const mode = opts?.roundingMode;
+  if (mode === undefined || mode === null) return binary("div", a, b);
+  if (mode !== "trunc" && mode !== "floor") {
+    throw new FluxionError(`div: expected roundingMode to be one of null, "trunc", or "floor" but found ${JSON.stringify(mode)}`);
+  }
+  const dtype = resultTypeOf(a, b);
+  if (dtype === "bool") throw new DTypeError(`div: rounding mode "${mode}" is not implemented for bool operands (${describe(a)} and ${describe(b)}), as in PyTorch; convert them with .int()`);
+  const device = deviceOf(a, b);
+  const ta = asTensor(a, dtype, device), tb = asTensor(b, dtype, device);
+  // p1: the precision PyTorch computes the steps in (divRounded in elementwise_table.ts)
+  const params = [ROUNDING_CODE[mode], PRECISION_CODE[dtype] ?? 0];
+  const out = dispatchDivision("div", ta, tb, { op: "div", params });
+  if (!isFloating(dtype)) return out;
+  const sa = ta.shape, sb = tb.shape;
+  // piecewise constant: zero gradient (PyTorch's grad * 0, so a NaN gradient stays NaN)
+  return record1("DivBackward2", [ta, tb], out, [], ([g], _s, needs) => [
+    needs[0] ? reduceGradToShape(g!.mul(0), sa) : null,
+    needs[1] ? reduceGradToShape(g!.mul(0), sb) : null,
+  ]);
+}
+
 function describe(x: TensorLike): string {
   return x instanceof Tensor ? `${x.dtype} tensor of shape ${fmtShape(x.shape)}` : `scalar ${String(x)}`;
 }
@@ -198,15 +249,6 @@ function hasNegative(x: TensorLike): boolean {
   const d = x.toTypedArray();
   for (let i = 0; i < d.length; i++) if (d[i]! < 0) return true;
   return false;
-}
-
-/** Division: true division, or rounded toward zero ("trunc") or down ("floor"), keeping integer dtypes. */
-function divide(x: Tensor, y: TensorLike, mode: "trunc" | "floor" | null): Tensor {
-  if (mode === null) return binary("div", x, y);
-  const dtype = resultTypeOf(x, y);
-  if (isFloating(dtype)) return mode === "trunc" ? binary("div", x, y).trunc() : binary("div", x, y).floor();
-  const q = binary("div", x.to("float64"), y instanceof Tensor ? y.to("float64") : y);
-  return (mode === "trunc" ? q.trunc() : q.floor()).to(dtype);
 }
 
 /** where(cond, a, b): a where cond is true, else b (broadcast). */
@@ -260,6 +302,7 @@ const SIGS = {
   sub: "sub(Tensor self, Tensor|Scalar other, *, Scalar alpha=1) -> Tensor",
   rsub: "rsub(Tensor self, Tensor|Scalar other, *, Scalar alpha=1) -> Tensor",
   div: "div(Tensor self, Tensor|Scalar other, *, \"trunc\"|\"floor\"? roundingMode=null) -> Tensor",
+  floorDivide: "floorDivide(Tensor self, Tensor|Scalar other) -> Tensor",
   pow: "pow(Tensor self, Tensor|Scalar exponent) -> Tensor",
   square: "square(Tensor self) -> Tensor",
   leakyRelu: "leakyRelu(Tensor self, float negativeSlope=0.01) -> Tensor",
@@ -289,7 +332,8 @@ function scaled(x: TensorLike, alpha: number | boolean): TensorLike {
 const add = defineOp(SIGS.add, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => binary("add", x, scaled(y, alpha)));
 const sub = defineOp(SIGS.sub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => binary("sub", x, scaled(y, alpha)));
 const rsub = defineOp(SIGS.rsub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => binary("sub", y, scaled(x, alpha)));
-const div = defineOp(SIGS.div, (x: Tensor, y: TensorLike, { roundingMode }: { roundingMode?: "trunc" | "floor" | null }) => divide(x, y, roundingMode ?? null));
+const div = defineOp(SIGS.div, (x: Tensor, y: TensorLike, kw: { roundingMode?: RoundingMode | null }) => divide(x, y, kw));
+const floorDivide = defineOp(SIGS.floorDivide, (x: Tensor, y: TensorLike) => divide(x, y, { roundingMode: "floor" }));
 const pow = defineOp(SIGS.pow, (x: Tensor, e: TensorLike) => {
   if (typeof e === "number" && !(x.dtype === "int32" && !Number.isInteger(e))) {
     if (e === 1) return x.mul(1);
@@ -313,4 +357,4 @@ export const {
   sigmoid, erf, relu, silu, logicalNot, isnan, isfinite, isinf,
 } = unaryFns;
 export const { mul, maximum, minimum, atan2, remainder, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor } = binaryFns;
-export { add, sub, rsub, div, pow, square, clampFn as clamp, clip, where };
+export { add, sub, rsub, div, floorDivide, pow, square, clampFn as clamp, clip, where };

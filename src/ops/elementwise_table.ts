@@ -5,8 +5,13 @@
  *
  * kind says how dtypes flow: "float" ops compute in floating point (integer inputs are
  * promoted to float32 by the op layer), "same" ops keep the input dtype, "predicate" ops
- * return bool.
+ * return bool. `jsInt`, where given, replaces `js` for integer (int32, bool) operands:
+ * integer division by zero raises there (PyTorch's ZeroDivisionError) instead of giving a
+ * float's inf or NaN.
  */
+import { FluxionError } from "../errors.js";
+import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBFloat16Bits, float32ToFloat16Bits } from "../tensor/half.js";
+
 export type ElementwiseKind = "float" | "same" | "predicate";
 
 export const UNARY_OPS = {
@@ -54,14 +59,16 @@ export const BINARY_OPS = {
   add: { js: "x + y", kind: "same" },
   sub: { js: "x - y", kind: "same" },
   mul: { js: "x * y", kind: "same" },
-  div: { js: "x / y", kind: "float" },
+  // p0: rounding mode (0 true division, 1 "trunc", 2 "floor"); p1: the precision the
+  // rounded forms compute in, as PyTorch does (0 float64, 1 float32, 2 bfloat16, 3 float16)
+  div: { js: "(p0 === 0 ? x / y : H.divRounded(x, y, p0, p1))", jsInt: "H.intDiv(x, y, p0)", kind: "float" },
   pow: { js: "H.pow(x, y)", kind: "same" },
   // NaN-propagating, as torch.maximum/minimum
   maximum: { js: "(x > y || x !== x ? x : y)", kind: "same" },
   minimum: { js: "(x < y || x !== x ? x : y)", kind: "same" },
   atan2: { js: "Math.atan2(x, y)", kind: "float" },
   // Python-style modulo: the result has the divisor's sign (fmod, then shift, as torch)
-  remainder: { js: "H.remainder(x, y)", kind: "same" },
+  remainder: { js: "H.remainder(x, y)", jsInt: "H.intRemainder(x, y)", kind: "same" },
   eq: { js: "(x === y)", kind: "predicate" },
   ne: { js: "(x !== y)", kind: "predicate" },
   lt: { js: "(x < y)", kind: "predicate" },
@@ -76,7 +83,7 @@ export const BINARY_OPS = {
   // ReLU's gradient: x = incoming gradient, y = the ReLU's output; 0 where y <= 0 (a NaN
   // gradient included), as torch's threshold_backward (not a Tensor method of its own)
   reluGrad: { js: "(y <= 0 ? 0 : x)", kind: "same" },
-} as const satisfies Record<string, { js: string; kind: ElementwiseKind }>;
+} as const satisfies Record<string, { js: string; jsInt?: string; kind: ElementwiseKind }>;
 
 export type UnaryOpName = keyof typeof UNARY_OPS;
 export type BinaryOpName = keyof typeof BINARY_OPS;
@@ -134,12 +141,63 @@ export function powScalar(x: number, p: number): number {
   return pow(x, p);
 }
 
-/** torch.remainder: fmod, shifted by the divisor when the signs differ. x % 0 is NaN (0 in int32 storage). */
+/** torch.remainder: fmod, shifted by the divisor when the signs differ. x % 0 is NaN for floats. */
 export function remainder(x: number, y: number): number {
   let m = x % y;
   if (m !== 0 && (y < 0) !== (m < 0)) m += y;
   return m;
 }
 
+/** The message integer division by zero raises with (the op layer adds the op and operands). */
+export const ZERO_DIVISION = "ZeroDivisionError: integer division or remainder by zero";
+
+/** torch.remainder on integers: a zero divisor raises, as PyTorch's ZeroDivisionError. */
+export function intRemainder(x: number, y: number): number {
+  if (y === 0) throw new FluxionError(ZERO_DIVISION);
+  return remainder(x, y);
+}
+
+/**
+ * Integer division with a rounding mode (1 "trunc", 2 "floor"): the float64 quotient of two
+ * int32 never crosses an integer by rounding, so truncating or flooring it is exact.
+ * -2^31 / -1 wraps to -2^31 when stored (PyTorch crashes on it). Mode 0 is plain x / y.
+ */
+export function intDiv(x: number, y: number, mode: number): number {
+  if (mode === 0) return x / y;
+  if (y === 0) throw new FluxionError(ZERO_DIVISION);
+  return mode === 1 ? Math.trunc(x / y) : Math.floor(x / y);
+}
+
+/** Rounding of a float64 result to the precision PyTorch computes a dtype in (divRounded's p1). */
+const ROUND_TO: readonly ((v: number) => number)[] = [
+  (v) => v,
+  Math.fround,
+  (v) => bfloat16BitsToFloat32(float32ToBFloat16Bits(v)),
+  (v) => float16BitsToFloat32(float32ToFloat16Bits(v)),
+];
+
+/**
+ * Float division with a rounding mode (1 "trunc", 2 "floor"), as torch.div(..., rounding_mode=...).
+ * "floor" is PyTorch's div_floor_floating (Python's //): the quotient of x - fmod(x, y),
+ * stepped down when the signs differ, then floored with a correction, so 1 // 0.1 is 9; a zero
+ * divisor gives x / y. Every step is rounded to the precision `prec` (ROUND_TO) as PyTorch
+ * computes that dtype: float32 in float32 (a double step rounded to float32 equals the
+ * float32 step for + - * /; fmod is exact), so 0.7 / 0.1 truncates to 7 in float32 and to 6
+ * in float64; bfloat16 and float16 round every step to themselves.
+ */
+export function divRounded(x: number, y: number, mode: number, prec: number): number {
+  const r = ROUND_TO[prec]!;
+  const q = r(x / y);
+  if (mode === 1) return Math.trunc(q);
+  if (y === 0) return q;
+  const mod = x % y;
+  let div = r(r(x - mod) / y);
+  if (mod !== 0 && (y < 0) !== (mod < 0)) div = r(div - 1);
+  if (div === 0) return q < 0 || Object.is(q, -0) ? -0 : 0; // copysign(0, x / y)
+  let fl = Math.floor(div);
+  if (r(div - fl) > 0.5) fl = r(fl + 1);
+  return fl;
+}
+
 /** Helpers the generated loops may call as H.name. */
-export const ELEMENTWISE_HELPERS = { erf, pow, powScalar, remainder };
+export const ELEMENTWISE_HELPERS = { erf, pow, powScalar, remainder, intRemainder, intDiv, divRounded };

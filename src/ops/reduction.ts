@@ -5,7 +5,7 @@
  */
 import { dispatch } from "../backend/dispatcher.js";
 import { record, record1 } from "../autograd/record.js";
-import { noGrad } from "../autograd/grad_mode.js";
+import { isGradEnabled, noGrad } from "../autograd/grad_mode.js";
 import { ArgumentError, DTypeError, IndexError, fmtShape } from "../errors.js";
 import { defineOp, type MethodsOf } from "../api/registry.js";
 import { isFloating, type DType } from "../tensor/dtype.js";
@@ -210,14 +210,38 @@ function cumprod(x: Tensor, dim: number): Tensor {
   const d = normalizeDim("cumprod", dim, x.ndim);
   const input = isFloating(x.dtype) ? x : castRaw(x, "int32");
   const out = dispatch("scan", [input], { op: "prod", axis: d });
-  return record1("CumprodBackward0", [input], out, [input, out], ([g], [xs, y]) => {
-    const hasZero = noGrad(() => xs!.eq(0).any().item()) as boolean;
-    if (!hasZero) {
-      const gy = g!.mul(y!);
-      return [gy.sum(d, { keepdim: true }).sub(gy.cumsum(d)).add(gy).div(xs!)];
-    }
-    return [cumprodGradExact(xs!, g!, d)];
-  });
+  return record1("CumprodBackward0", [input], out, [input, out], ([g], [xs, y]) => [cumprodBackward(g!, xs!, y!, d)]);
+}
+
+/** Σ_{i>=k} t_i along dim: the sum of the terms themselves (no total - prefix cancellation). */
+function reversedCumsum(t: Tensor, dim: number): Tensor {
+  return t.flip([dim]).cumsum(dim).flip([dim]);
+}
+
+/**
+ * cumprod's gradient, grad_k = Σ_{i>=k} g_i Π_{j<=i, j!=k} x_j, as PyTorch's cumprod_backward.
+ * Before the first zero along dim it is reversedCumsum(g·y) / x; at the first zero z it is
+ * Π_{j<z} x_j · Σ_{z<=i<z2} g_i Π_{z<j<=i} x_j (z2 the second zero); after z it is 0. The
+ * masks make one formula for every row, with or without zeros, read no values on the host,
+ * and cost O(n). Its values are exact, but the masks hide how the gradient changes when a
+ * zero moves, so under createGraph (differentiating the gradient) it takes PyTorch's route:
+ * without zeros the first part alone (correct to every order), with zeros the O(n²) exact
+ * products, which needs one host read to choose.
+ */
+function cumprodBackward(g: Tensor, x: Tensor, y: Tensor, dim: number): Tensor {
+  if (isGradEnabled()) {
+    const hasZero = noGrad(() => x.eq(0).any().item()) as boolean;
+    return hasZero ? cumprodGradExact(x, g, dim) : reversedCumsum(g.mul(y), dim).div(x);
+  }
+  const isZero = x.eq(0);
+  const zerosSoFar = isZero.to("int32").cumsum(dim);
+  const before = zerosSoFar.eq(0); // k < z
+  const part0 = where(before, reversedCumsum(where(before, g.mul(y), 0), dim).div(where(before, x, 1)), 0);
+  const firstZero = zerosSoFar.eq(1).logicalAnd(isZero);
+  const between = zerosSoFar.eq(1).logicalAnd(isZero.logicalNot()); // z < k < z2
+  const prefix = where(before, x, 1).prod(dim, { keepdim: true }); // Π_{j<z} x_j
+  const tail = where(zerosSoFar.eq(1), g, 0).mul(where(between, x, 1).cumprod(dim)).sum(dim, { keepdim: true });
+  return part0.add(where(firstZero, prefix.mul(tail), 0));
 }
 
 /** grad_k = sum_{i>=k} g_i prod_{j<=i, j!=k} x_j, exact with zeros (O(n^2) along dim). */

@@ -206,11 +206,14 @@ export interface PadOptions {
 }
 
 /**
- * Pads (or, with negative amounts in constant mode, crops) the last dims, like F.pad:
- * `padding` lists [before, after] pairs starting from the last dim.
+ * Pads (or, with negative amounts, crops) the last dims, like F.pad: `padding` lists
+ * [before, after] pairs starting from the last dim.
  * Modes: "constant" (fill with `value`), "reflect" (mirror without repeating the edge),
- * "replicate" (repeat the edge), "circular" (wrap around). Unlike PyTorch, the non-constant
- * modes accept any number of padded dims and any batch shape.
+ * "replicate" (repeat the edge), "circular" (wrap around). Negative amounts crop as PyTorch
+ * 1.13 does: reflect and replicate pad the whole input, then crop (pad(x, [-1, 2]) mirrors
+ * around the original last element); circular crops first and wraps around what is left,
+ * again and again if the padding is longer than that (never longer than the input).
+ * Unlike PyTorch, the non-constant modes accept any number of padded dims and any batch shape.
  * @example pad(tensor([1, 2, 3]), [1, 2], { mode: "reflect" }).tolist() // [2, 1, 2, 3, 2, 1]
  */
 export function pad(x: Tensor, padding: readonly number[], opts?: PadOptions): Tensor {
@@ -231,27 +234,43 @@ export function pad(x: Tensor, padding: readonly number[], opts?: PadOptions): T
   let r = x;
   pairs.forEach(([before, after], d) => {
     if (before === 0 && after === 0) return;
-    const size = x.shape[d]!;
     const at = `padding (${before}, ${after}) at dimension ${d} of input ${fmtShape(x.shape)}`;
-    if (before < 0 || after < 0) throw new ShapeError(`pad: negative padding is only supported in constant mode, got ${at}`);
+    // negative amounts crop, in PyTorch's order: reflect and replicate pad the whole input
+    // and then crop; circular crops first and wraps around what is left
+    const cutBefore = Math.max(0, -before), cutAfter = Math.max(0, -after);
+    const padBefore = Math.max(0, before), padAfter = Math.max(0, after);
+    let size = x.shape[d]!;
     let left: Tensor, right: Tensor;
-    if (mode === "reflect") {
-      if (before >= size || after >= size) throw new ShapeError(`pad: reflect padding size should be less than the corresponding input dimension, but got ${at}`);
-      left = r.narrow(d, 1, before).flip([d]);
-      right = r.narrow(d, size - 1 - after, after).flip([d]);
-    } else if (mode === "replicate") {
-      if (size === 0) throw new ShapeError(`pad: replicate padding needs a non-empty dimension, got ${at}`);
-      const edgeShape = (n: number) => r.shape.map((s, k) => (k === d ? n : s));
-      left = r.narrow(d, 0, 1).expand(edgeShape(before));
-      right = r.narrow(d, size - 1, 1).expand(edgeShape(after));
+    if (mode === "circular") {
+      if (padBefore > size || padAfter > size) throw new ShapeError(`pad: circular padding size should be at most the corresponding input dimension, but got ${at}`);
+      if (cutBefore + cutAfter > size) throw new ShapeError(`pad: negative circular padding crops more than the input has, got ${at}: the output would have size ${size + before + after}`);
+      size -= cutBefore + cutAfter;
+      r = r.narrow(d, cutBefore, size);
+      if (size === 0 && padBefore + padAfter > 0) throw new ShapeError(`pad: circular padding has nothing left to wrap around after cropping, got ${at}`);
+      // padding longer than what is left wraps around it again (as PyTorch's copy does)
+      const longest = Math.max(padBefore, padAfter);
+      const wraps = longest > size ? Math.ceil(longest / size) : 1;
+      const tiled = wraps === 1 ? r : cat(Array.from({ length: wraps }, () => r), d);
+      left = tiled.narrow(d, wraps * size - padBefore, padBefore);
+      right = tiled.narrow(d, 0, padAfter);
     } else {
-      if (before > size || after > size) throw new ShapeError(`pad: circular padding size should be at most the corresponding input dimension, but got ${at}`);
-      left = r.narrow(d, size - before, before);
-      right = r.narrow(d, 0, after);
+      if (size + before + after <= 0) throw new ShapeError(`pad: input size ${size} in dimension ${d} is too small for ${mode} ${at}: the output would have size ${size + before + after}`);
+      if (mode === "reflect") {
+        if (padBefore >= size || padAfter >= size) throw new ShapeError(`pad: reflect padding size should be less than the corresponding input dimension, but got ${at}`);
+        left = r.narrow(d, 1, padBefore).flip([d]);
+        right = r.narrow(d, size - 1 - padAfter, padAfter).flip([d]);
+      } else {
+        if (size === 0) throw new ShapeError(`pad: replicate padding needs a non-empty dimension, got ${at}`);
+        const edgeShape = (n: number) => r.shape.map((s, k) => (k === d ? n : s));
+        left = r.narrow(d, 0, 1).expand(edgeShape(padBefore));
+        right = r.narrow(d, size - 1, 1).expand(edgeShape(padAfter));
+      }
     }
-    r = cat([left, r, right], d);
+    if (padBefore > 0 || padAfter > 0) r = cat([left, r, right], d);
+    if (mode !== "circular" && (cutBefore > 0 || cutAfter > 0)) r = r.narrow(d, cutBefore, r.shape[d]! - cutBefore - cutAfter);
   });
-  return r === x ? x.clone() : r;
+  // a result that is only crops of x is still a new tensor, as F.pad's
+  return r.storage === x.storage ? r.clone() : r;
 }
 
 /** Constant padding: negative amounts crop with a view, positive ones use the pad primitive. */
@@ -440,7 +459,7 @@ export const SHAPE_FNS = {
   triu: defineOp(SIGS.triu, triu),
   pad: defineOp(
     'pad(Tensor input, int[] pad, "constant"|"reflect"|"replicate"|"circular" mode="constant", float? value=null) -> Tensor',
-    (x: Tensor, padding: number | number[], mode: PadMode, value: number | null) => pad(x, typeof padding === "number" ? [padding] : padding, { mode, value: value ?? 0 }),
+    (x: Tensor, padding: number | number[], mode: PadMode, value: number | null) => pad(x, typeof padding === "number" ? [padding] : padding, { mode, value: value ?? undefined }),
     { group: "nn.functional" },
   ),
 };

@@ -8,6 +8,7 @@ import { AutogradError, IndexError, ShapeError, fmtShape } from "../errors.js";
 import { record1 } from "../autograd/record.js";
 import { markView } from "../autograd/view_grad.js";
 import { contiguousStrides, inferShape, normalizeDim, normalizeDims, numelOf } from "../tensor/shape.js";
+import { checkDType, itemSize, type DType } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { zeros } from "../tensor/creation.js";
 import { reduceGradToShape } from "./helpers.js";
@@ -227,8 +228,51 @@ export function movedim(x: Tensor, source: number | readonly number[], destinati
   return permute(x, order.map((o) => (o >= 0 ? o : rest.shift()!)));
 }
 
+/**
+ * x.view(dtype): the same bytes read as another dtype, sharing storage (torch.Tensor.view(dtype)).
+ * Same element size: the same shape and strides. A smaller element (float32 -> bfloat16,
+ * int32 -> bool) multiplies the last dim by the size ratio and needs it contiguous
+ * (stride 1); a larger one divides it, and needs the last dim, the storage offset and the
+ * other strides divisible by the ratio, as PyTorch does. Not differentiable: the result
+ * requires no gradient (PyTorch's view(dtype) has none either), but in-place writes
+ * through it bump the version counter the original shares.
+ * @example tensor([1]).view("int32").item() // 1065353216 (the bits of 1.0f)
+ */
+export function viewAsDType(x: Tensor, dtype: DType): Tensor {
+  const to = checkDType(dtype, "view");
+  if (to === x.dtype) return x;
+  const from = itemSize(x.dtype), size = itemSize(to);
+  const shape = [...x.shape], strides = [...x.strides];
+  let offset = x.offset;
+  const why = `to view ${x.dtype} as ${to} (different element sizes)`;
+  const where_ = `(shape ${fmtShape(x.shape)}, strides ${fmtShape(x.strides)}, offset ${x.offset})`;
+  if (from !== size) {
+    if (x.ndim === 0) throw new ShapeError(`view: self.dim() cannot be 0 ${why}`);
+    const last = x.ndim - 1;
+    if (from > size) {
+      const r = from / size;
+      if (strides[last] !== 1) throw new ShapeError(`view: self.stride(-1) must be 1 ${why}, but got ${strides[last]} ${where_}`);
+      shape[last]! *= r;
+      for (let d = 0; d < last; d++) strides[d]! *= r;
+      offset *= r;
+    } else {
+      const r = size / from;
+      if (shape[last]! % r !== 0) throw new ShapeError(`view: self.size(-1) must be divisible by ${r} ${why}, but got ${shape[last]} ${where_}`);
+      if (offset % r !== 0) throw new ShapeError(`view: self.storage_offset() must be divisible by ${r} ${why}, but got ${offset} ${where_}`);
+      if (strides[last] !== 1) throw new ShapeError(`view: self.stride(-1) must be 1 ${why}, but got ${strides[last]} ${where_}`);
+      for (let d = 0; d < last; d++) {
+        if (strides[d]! % r !== 0) throw new ShapeError(`view: self.stride(${d}) must be divisible by ${r} ${why}, but got ${strides[d]} ${where_}`);
+        strides[d]! /= r;
+      }
+      shape[last]! /= r;
+      offset /= r;
+    }
+  }
+  return dispatch("view", [x], { shape, strides, offset, dtype: to });
+}
+
 const SIGS = {
-  view: "view(Tensor self, int... size) -> Tensor",
+  view: ["view(Tensor self, int... size) -> Tensor", "view.dtype(Tensor self, ScalarType dtype) -> Tensor"],
   reshape: "reshape(Tensor self, int... shape) -> Tensor",
   viewAs: "viewAs(Tensor self, Tensor other) -> Tensor",
   reshapeAs: "reshapeAs(Tensor self, Tensor other) -> Tensor",
@@ -276,7 +320,7 @@ function detachInPlace(x: Tensor): Tensor {
 
 /** The function forms (torch.reshape, torch.permute, ...); view, expand and the like are methods only. */
 export const VIEW_FNS = {
-  view: defineOp(SIGS.view, view, { variants: "method" }),
+  view: defineOp(SIGS.view, [view, viewAsDType], { variants: "method" }),
   reshape: defineOp(SIGS.reshape, reshape),
   viewAs: defineOp(SIGS.viewAs, (x: Tensor, other: Tensor) => view(x, other.shape), { variants: "method" }),
   reshapeAs: defineOp(SIGS.reshapeAs, (x: Tensor, other: Tensor) => reshape(x, other.shape), { variants: "method" }),

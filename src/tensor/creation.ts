@@ -201,14 +201,26 @@ function arangeImpl(start: number, end?: number, step = 1, opts?: CreateOptions)
 
 /**
  * `steps` evenly spaced values from start to end inclusive; both endpoints are exact (the
- * second half counts back from `end`, as torch does).
+ * second half counts back from `end`, as torch does). With dtype int32 the values are
+ * PyTorch's: start and end truncated to integers, then each value truncated (so
+ * linspace(0, 10, 7, int32) is [0, 1, 3, 5, 6, 8, 10]); dtype bool is refused.
  * @example linspace(0, 1, 5) // [0, 0.25, 0.5, 0.75, 1]
  */
 function linspaceImpl(start: number, end: number, steps: number, opts?: CreateOptions): Tensor {
   const op = "linspace";
   if (!Number.isInteger(steps) || steps < 0) throw new FluxionError(`${op}: number of steps must be a non-negative integer, got ${steps}`);
-  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   const dtype = dtypeOf(opts, DEFAULT_FLOAT, op);
+  if (dtype === "bool") throw new DTypeError(`${op}: dtype bool is not supported (PyTorch: "linspace_cpu" not implemented for 'Bool'); create an integer or float linspace and compare it instead`);
+  if (dtype === "int32") {
+    // as PyTorch: the endpoints are converted to the integer dtype first (toward zero), the
+    // step is computed in float64 from them, and the range primitive rounds like its kernel
+    for (const [name, v] of [["start", start], ["end", end]] as const) {
+      if (!(v > INT32_MIN - 1 && v < INT32_MAX + 1)) throw new DTypeError(`${op}: ${name} ${v} cannot be converted to int32 without overflow`);
+    }
+    start = Math.trunc(start);
+    end = Math.trunc(end);
+  }
+  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   return finish(dispatch("range", [], { start, step, n: steps, dtype, end: steps > 1 ? end : undefined }, checkDevice(opts?.device, op)), opts, op);
 }
 

@@ -40,9 +40,9 @@ export function arrayFor(d: DType, n: number): TypedArray {
   return new ARRAY_TYPES[d](n);
 }
 
-/** The storage array of a dtype over all of `buffer`. */
-export function arrayOver(d: DType, buffer: ArrayBuffer): TypedArray {
-  return new ARRAY_TYPES[d](buffer);
+/** The storage array of a dtype over all of `buffer`, or over `length` elements from `byteOffset`. */
+export function arrayOver(d: DType, buffer: ArrayBuffer, byteOffset = 0, length?: number): TypedArray {
+  return length === undefined && byteOffset === 0 ? new ARRAY_TYPES[d](buffer) : new ARRAY_TYPES[d](buffer, byteOffset, length);
 }
 
 export function itemSize(d: DType): number {

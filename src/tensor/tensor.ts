@@ -170,7 +170,7 @@ export class Tensor {
    * `p.data.add_(-lr * g)` updates p without recording. Assigning `t.data = other` makes
    * this tensor use other's storage, shape and dtype (torch's set_data).
    *
-   * For code written against earlier Fluxion versions, calling it, `t.data()`, still
+   * For code written against earlier Fluxion versions, calling it, `t.toTypedArray()`, still
    * returns the typed array (deprecated: use `t.toTypedArray()`).
    */
   get data(): DataAccessor {

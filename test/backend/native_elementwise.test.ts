@@ -131,8 +131,10 @@ function layouts(nin: number): Layout[] {
   return L;
 }
 
-function operandsFor(layout: Layout, inDtypes: readonly DType[], outDtype: DType, seed: number): { ins: Operand[]; out: () => Operand } {
+function operandsFor(layout: Layout, inDtypes: readonly DType[], outDtype: DType, seed: number, nonzeroDivisor = false): { ins: Operand[]; out: () => Operand } {
   const ins = layout.ins.map(([strides, offset, size], k) => ({ arr: values(size, inDtypes[k]!, seed * 7 + k), strides, offset, dtype: inDtypes[k]! }));
+  // integer division by zero raises (native_attrs.test.ts checks that): divisors of 1 instead
+  if (nonzeroDivisor) ins[1]!.arr.forEach((v, i, a) => { if (v === 0) a[i] = 1; });
   const [ostr, ooff, osize] = layout.out ?? [contiguousStrides(layout.shape), 0, layout.shape.reduce((x, y) => x * y, 1)];
   // both outputs start from the same (nonzero) contents, so untouched elements compare too
   const init = values(osize, outDtype, seed * 13);
@@ -140,8 +142,8 @@ function operandsFor(layout: Layout, inDtypes: readonly DType[], outDtype: DType
 }
 
 /** Runs native and reference on identical operands; returns [native, reference] outputs. */
-function runBoth(kind: "unary" | "binary" | "where" | "convert", op: string | null, expr: string, layout: Layout, inDtypes: DType[], outDtype: DType, params: number[], seed: number): [TypedArray, TypedArray] {
-  const { ins, out } = operandsFor(layout, inDtypes, outDtype, seed);
+function runBoth(kind: "unary" | "binary" | "where" | "convert", op: string | null, expr: string, layout: Layout, inDtypes: DType[], outDtype: DType, params: number[], seed: number, nonzeroDivisor = false): [TypedArray, TypedArray] {
+  const { ins, out } = operandsFor(layout, inDtypes, outDtype, seed, nonzeroDivisor);
   const got = out(), want = out();
   assert.ok(runElementwiseNative(kind, op, layout.shape, got, ins, params), `native declined ${kind} ${op} ${inDtypes}`);
   runElementwise(layout.shape, want, ins, expr, params);
@@ -189,8 +191,11 @@ for (const isa of isas) {
         const dtypes: DType[] = def.kind === "float" ? ["float32", "float64"] : name === "pow" ? ["float32", "float64", "bool"] : ["float32", "float64", "int32", "bool"];
         for (const dt of dtypes) {
           const outD: DType = def.kind === "predicate" ? "bool" : dt;
+          // integer operands use the table's integer form where it has one (as the CPU backend does)
+          const intForm = "jsInt" in def && (dt === "int32" || dt === "bool");
+          const js = intForm ? def.jsInt : def.js;
           for (const layout of layouts(2)) {
-            const [got, want] = runBoth("binary", name, boolExpr(def.js, outD, def.kind), layout, [dt, dt], outD, [], seed++);
+            const [got, want] = runBoth("binary", name, boolExpr(js, outD, def.kind), layout, [dt, dt], outD, [], seed++, intForm);
             compare(got, want, outD, LIBM_BINARY.has(name) ? 4 : 0, `${isa} ${name} ${dt} ${layout.name}`);
           }
         }

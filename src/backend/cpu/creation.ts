@@ -1,6 +1,6 @@
 /** CPU primitives that create tensors: full, range, fromHost and random. */
 import { FluxionError } from "../../errors.js";
-import { isHalf, type DType } from "../../tensor/dtype.js";
+import { isHalf, type DType, type TypedArray } from "../../tensor/dtype.js";
 import { float32ToBFloat16Bits, float32ToFloat16Bits } from "../../tensor/half.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import type { PrimitiveAttrs } from "../primitives.js";
@@ -24,10 +24,55 @@ export function range(_inputs: readonly Tensor[], attrs: PrimitiveAttrs["range"]
   const { start, step, n, end } = attrs;
   const out = alloc([n], attrs.dtype, device, { zero: false });
   const d = out.storage.data, enc = encoder(attrs.dtype);
+  if (end !== undefined && attrs.dtype === "int32") {
+    integerLinspace(start, end, step, n, d, 32 / 4);
+    return [out];
+  }
   // linspace: the second half counts back from `end` so the last value is exact (as torch)
   const half = end === undefined ? n : Math.floor(n / 2);
   for (let i = 0; i < n; i++) d[i] = enc(i < half ? start + i * step : end! - (n - 1 - i) * step);
   return [out];
+}
+
+/**
+ * An integer linspace with exactly PyTorch 1.13's CPU values (checked against it in
+ * test/tensor/linspace_parity.test.ts). Its kernel computes start + step·i (first half) or
+ * end - step·(n-1-i) (second half) in float64 with a fused multiply-add and truncates; but
+ * whole pairs of 32-byte vectors come first, each vector from one such value (its base,
+ * truncated) plus k·step for its lanes k, and only the rest element by element. The same
+ * value can therefore truncate differently (linspace(7, -3, 25)[9] is 2, not 3). What is
+ * emulated is the single-threaded run; PyTorch splits longer ranges (32768 and more) over
+ * threads, each starting its own vectors.
+ */
+function integerLinspace(start: number, end: number, step: number, n: number, d: TypedArray, lanes: number): void {
+  const half = Math.floor(n / 2);
+  const at = (i: number) => (i < half ? fma(step, i, start) : fma(-step, n - 1 - i, end));
+  const vecEnd = Math.floor(n / (2 * lanes)) * 2 * lanes;
+  for (let v = 0; v < vecEnd; v += lanes) {
+    const base = Math.trunc(at(v));
+    for (let k = 0; k < lanes; k++) d[v + k] = Math.trunc(base + k * step);
+  }
+  for (let i = vecEnd; i < n; i++) d[i] = Math.trunc(at(i));
+}
+
+/**
+ * a·b + c rounded once (a fused multiply-add): the product split exactly into two doubles
+ * (Dekker), then added to c with the rounding error of that sum carried.
+ */
+function fma(a: number, b: number, c: number): number {
+  const p = a * b;
+  if (!Number.isFinite(p)) return p + c;
+  const split = (x: number): [number, number] => {
+    const t = 134217729 * x; // 2^27 + 1
+    const hi = t - (t - x);
+    return [hi, x - hi];
+  };
+  const [ah, al] = split(a), [bh, bl] = split(b);
+  const pe = ((ah * bh - p) + ah * bl + al * bh) + al * bl; // p + pe = a·b exactly
+  const s = p + c;
+  const bb = s - p;
+  const se = (p - (s - bb)) + (c - bb); // s + se = p + c exactly
+  return s + (se + pe);
 }
 
 export function fromHost(_inputs: readonly Tensor[], attrs: PrimitiveAttrs["fromHost"], device: string): Tensor[] {

@@ -26,7 +26,9 @@ export function binary(inputs: readonly Tensor[], attrs: PrimitiveAttrs["binary"
   const shape = broadcastShapes(attrs.op, a.shape, b.shape);
   const out = attrs.inPlace ? a : alloc(shape, def.kind === "predicate" ? "bool" : a.dtype, device, { zero: false });
   const o = outOperand(out), ins = [broadcastOperand(a, shape), broadcastOperand(b, shape)];
-  if (!runElementwiseNative("binary", attrs.op, shape, o, ins, attrs.params)) runElementwise(shape, o, ins, boolResult(def.js, out.dtype, def.kind), attrs.params);
+  // integer operands: the table's integer form where it has one (division by zero raises)
+  const js = "jsInt" in def && (a.dtype === "int32" || a.dtype === "bool") ? def.jsInt : def.js;
+  if (!runElementwiseNative("binary", attrs.op, shape, o, ins, attrs.params)) runElementwise(shape, o, ins, boolResult(js, out.dtype, def.kind), attrs.params);
   return [out];
 }
 

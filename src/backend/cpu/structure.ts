@@ -1,6 +1,8 @@
 /** CPU primitives that move or select elements: view, cat, pad, gather, scatter, indexPut. */
-import { IndexError, ShapeError, fmtShape } from "../../errors.js";
+import { FluxionError, IndexError, ShapeError, fmtShape } from "../../errors.js";
 import { Tensor } from "../../tensor/tensor.js";
+import { Storage } from "../../tensor/storage.js";
+import { arrayOver, itemSize, type DType } from "../../tensor/dtype.js";
 import type { PrimitiveAttrs } from "../primitives.js";
 import { assign, cast, copy } from "./elementwise.js";
 import { isHalf } from "../../tensor/dtype.js";
@@ -10,7 +12,18 @@ import { nativeScatter } from "./native.js";
 
 export function view(inputs: readonly Tensor[], attrs: PrimitiveAttrs["view"]): Tensor[] {
   const x = inputs[0]!;
-  return [new Tensor(x.storage, [...attrs.shape], [...attrs.strides], attrs.offset, x.dtype)];
+  const dtype = attrs.dtype ?? x.dtype;
+  const storage = dtype === x.dtype ? x.storage : reinterpret(x.storage, dtype);
+  return [new Tensor(storage, [...attrs.shape], [...attrs.strides], attrs.offset, dtype)];
+}
+
+/** The bytes of `s` as a storage of `dtype`: a typed array over the same buffer, the same version counter. */
+function reinterpret(s: Storage, dtype: DType): Storage {
+  const d = s.data, size = itemSize(dtype);
+  if (d.byteOffset % size !== 0) {
+    throw new FluxionError(`view: this tensor's storage starts at byte ${d.byteOffset} of its buffer, which ${dtype} (${size}-byte elements) cannot be read from; view a copy (x.clone().view(...))`);
+  }
+  return new Storage(arrayOver(dtype, d.buffer as ArrayBuffer, d.byteOffset, Math.floor(d.byteLength / size)), s.device, s);
 }
 
 /** A view of `t`'s storage with the given shape and offset, keeping t's strides. */
@@ -141,30 +154,36 @@ function adder(dtype: string): (a: number, b: number) => number {
   return dtype === "bool" ? (a, b) => (a || b ? 1 : 0) : (a, b) => a + b;
 }
 
+/** How scatter combines the old value a with the scattered b: a*b is logical and for bool. */
+function combiner(dtype: string, reduce: PrimitiveAttrs["scatter"]["reduce"]): (a: number, b: number) => number {
+  if (reduce === "add") return adder(dtype);
+  if (reduce === "multiply") return dtype === "bool" ? (a, b) => (a && b ? 1 : 0) : (a, b) => a * b;
+  return (_a, b) => b;
+}
+
 export function scatter(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scatter"], device: string): Tensor[] {
   const [x, index, src] = inputs as [Tensor, Tensor, Tensor];
   const axis = attrs.axis;
   const size = x.shape[axis]!;
   checkIndexShape("scatter", index, x, axis);
   checkIndexShape("scatter", index, src, -1);
-  if (isDenseScatter(x, index, src, axis)) return [scatterDense(x, index, src, axis, attrs.reduce === "add", device)];
+  if (isDenseScatter(x, index, src, axis)) return [scatterDense(x, index, src, axis, attrs.reduce, device)];
   forEachIndex(index, (v) => checkAxisIndex("scatter", v, size, axis, x.shape));
-  if (isHalf(x.dtype) && attrs.reduce === "add") {
+  if (isHalf(x.dtype) && attrs.reduce !== "none") {
     // accumulate in float32 and round once at the end
     const wide = scatter([widen(x, device), index, widen(src, device)], attrs, device)[0]!;
     return cast([wide], { dtype: x.dtype }, device);
   }
   const out = copy([x], {}, device)[0]!;
   const od = out.storage.data, sd = src.storage.data;
-  const add = attrs.reduce === "add";
-  const plus = adder(x.dtype);
+  const combine = combiner(x.dtype, attrs.reduce);
   forEachIndex(index, (v, _pos, coords) => {
     let p = 0, q = src.offset;
     for (let d = 0; d < coords.length; d++) {
       p += (d === axis ? v : coords[d]!) * out.strides[d]!;
       q += coords[d]! * src.strides[d]!;
     }
-    od[p] = add ? plus(od[p]!, sd[q]!) : sd[q]!;
+    od[p] = combine(od[p]!, sd[q]!);
   });
   return [out];
 }
@@ -178,7 +197,10 @@ function isDenseScatter(x: Tensor, index: Tensor, src: Tensor, axis: number): bo
     index.shape.every((s, d) => s === src.shape[d] && (d === axis || s === x.shape[d]));
 }
 
-function scatterDense(x: Tensor, index: Tensor, src: Tensor, axis: number, add: boolean, device: string, allowNative = true): Tensor {
+function scatterDense(x: Tensor, index: Tensor, src: Tensor, axis: number, reduce: PrimitiveAttrs["scatter"]["reduce"], device: string, allowNative = true): Tensor {
+  // the native kernel writes or adds; multiply runs here
+  allowNative &&= reduce !== "multiply";
+  const add = reduce === "add", mul = reduce === "multiply";
   const size = x.shape[axis]!, len = index.shape[axis]!;
   let inner = 1;
   for (let d = axis + 1; d < x.ndim; d++) inner *= x.shape[d]!;
@@ -205,7 +227,7 @@ function scatterDense(x: Tensor, index: Tensor, src: Tensor, axis: number, add: 
         const v = id[i]!;
         if (v < 0 || v >= size) checkAxisIndex("scatter", v, size, axis, x.shape); // throws; out is discarded
         const p = base + v * inner + e;
-        od[p] = add ? od[p]! + sd[q]! : sd[q]!;
+        od[p] = add ? od[p]! + sd[q]! : mul ? od[p]! * sd[q]! : sd[q]!;
       }
     }
   }
@@ -215,7 +237,7 @@ function scatterDense(x: Tensor, index: Tensor, src: Tensor, axis: number, add: 
 /** The TypeScript dense scatter: the reference for the native one. */
 export function scatterDenseReference(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scatter"], device: string): Tensor {
   const [x, index, src] = inputs as [Tensor, Tensor, Tensor];
-  return scatterDense(x, index, src, attrs.axis, attrs.reduce === "add", device, false);
+  return scatterDense(x, index, src, attrs.axis, attrs.reduce, device, false);
 }
 
 function widen(t: Tensor, device: string): Tensor {

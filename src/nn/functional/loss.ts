@@ -109,6 +109,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyO
   if (target.isFloatingPoint()) {
     // class probabilities
     checkSameShape(op, input, target);
+    if ((opts?.ignoreIndex ?? -100) >= 0) throw new FluxionError(`${op}: ignoreIndex is not supported for floating point (probability) targets, got ignoreIndex ${opts!.ignoreIndex} with target ${target.dtype} of shape ${fmtShape(target.shape)}`);
     const t = eps > 0 ? target.mul(1 - eps).add(eps / C) : target;
     const loss = (w ? logp.mul(w) : logp).mul(t).sum(classDim).neg();
     return reduce(op, loss, reduction);
@@ -118,7 +119,9 @@ export function crossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyO
   const { mask, valid } = targetMask(op, input, target, opts?.ignoreIndex ?? -100);
   const smooth = where(valid, (w ? logp.mul(w) : logp).sum(classDim).neg(), 0);
   let smoothRed: Tensor;
-  if (reduction === "mean") smoothRed = w ? smooth.sum().div(where(mask, w, 0).sum()) : smooth.mean();
+  // "mean" divides by what nllLoss divides by: the total weight (or the number) of the
+  // non-ignored targets, as PyTorch does; ignored rows add nothing to either
+  if (reduction === "mean") smoothRed = smooth.sum().div(w ? where(mask, w, 0).sum() : valid.sum());
   else smoothRed = reduce(op, smooth, reduction);
   return nll.mul(1 - eps).add(smoothRed.mul(eps / C));
 }

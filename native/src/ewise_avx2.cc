@@ -8,6 +8,9 @@
 #include "kernel_prelude.h"
 
 namespace fluxion {
+// Everything compiled under this file's -m flags is named isa_avx2 (or ends in _avx2),
+// so that native/check_isa.mjs can tell it from portable code.
+namespace isa_avx2 {
 namespace {
 
 #include "ewise_ops.inc"
@@ -18,6 +21,9 @@ namespace {
 #include "scatter.inc"
 
 }  // namespace
+}  // namespace isa_avx2
+
+using namespace isa_avx2;  // the entry points below
 
 void elementwise_avx2(const EwArgs& g) { elementwise_impl(g); }
 void reduce_avx2(const ReduceArgs& r) { reduce_impl(r); }

@@ -28,6 +28,8 @@ const asDependency = packageRoot.split(path.sep).includes("node_modules");
 const rebuildHint = asDependency
   ? "install a C++ compiler, make and python3, then run `npm rebuild fluxion` in your project"
   : "run `npm run build:native`";
+// (recent npm versions block dependencies' install scripts until `npm install-scripts approve fluxion`;
+// the prebuilt binaries need no script at all)
 
 if (process.env.FLUXION_NATIVE === "0") {
   console.log("fluxion: FLUXION_NATIVE=0, not building the native addon");

@@ -131,11 +131,13 @@ export function nativeAddon(): Addon | null {
     unavailableReason = `addon not built or not loadable (${r.reasons.join("; ")})`;
     if (!warned) {
       warned = true;
-      console.warn(
-        `fluxion: native CPU kernels unavailable: ${unavailableReason}; using the TypeScript kernels (slower). ` +
-          "To build them, run `npm rebuild fluxion` in your project (needs a C++ compiler, make and python3; " +
-          "in a clone of Fluxion: `npm run build:native`).",
-      );
+      // installed as a dependency: what to run in the user's project; in a clone: the repository's script
+      const installed = (packageRoot(proc) ?? "").split("/").includes("node_modules");
+      const hint = installed
+        ? "To build them, run `npm rebuild fluxion` in your project (needs a C++ compiler, make and python3; " +
+          "where npm blocks dependencies' install scripts, first `npm install-scripts approve fluxion`)."
+        : "To build them, run `npm run build:native`.";
+      console.warn(`fluxion: native CPU kernels unavailable: ${unavailableReason}; using the TypeScript kernels (slower). ${hint}`);
     }
   }
   return addon;

@@ -14,6 +14,7 @@ namespace fluxion {
 namespace isa_avx512 {
 namespace {
 
+#include "local_array.inc"
 #include "ewise_ops.inc"
 #include "ewise_driver.inc"
 #include "reduce.inc"

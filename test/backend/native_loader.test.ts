@@ -53,6 +53,26 @@ test("the kernels addon is pure N-API: it imports no V8, libuv or Node C++ symbo
   assert.deepEqual(foreign, []);
 });
 
+test("the allocator addon is used only under the Node ABI it was built for, never outside Node.js; the kernels stay", { skip }, () => {
+  const code = (patch: string) => `
+    ${patch}
+    const { nativeStatus, nativeAllocatorReason } = await import("./src/backend/cpu/native.ts");
+    const { randn, ones } = await import("./src/index.ts");
+    const x = ones([50000]).mul(2); // big enough for a pooled buffer
+    console.log(JSON.stringify({ active: nativeStatus().active, allocator: nativeStatus().allocator, reason: nativeAllocatorReason(), sum: x.sum().item(), n: randn([3]).shape }));
+  `;
+  const abi = runChild(code(`Object.defineProperty(process.versions, "modules", { value: "999" });`), {});
+  assert.equal(abi.status, 0, abi.err);
+  const a = JSON.parse(abi.out);
+  assert.deepEqual([a.active, a.allocator, a.sum], [true, false, 100000]);
+  assert.match(a.reason, /fluxion_alloc\.node: built for Node ABI \d+, this is 999; prebuilds\/[\w-]+\/fluxion_alloc\.abi999\.node: not found/);
+  assert.equal(abi.err, "", "a missing allocator is not worth a warning");
+  const bun = runChild(code(`process.versions.bun = "1.2.0";`), {});
+  assert.equal(bun.status, 0, bun.err);
+  const b = JSON.parse(bun.out);
+  assert.deepEqual([b.active, b.allocator, b.reason, b.sum], [true, false, "not Node.js", 100000]);
+});
+
 test("FLUXION_NATIVE=0 falls back to the TypeScript kernels, silently, with the same results", () => {
   const r = runChild(probe, { FLUXION_NATIVE: "0" });
   assert.equal(r.status, 0, r.err);

@@ -3,11 +3,15 @@
 # pooling, scatter: ewise_<isa>.cc) are a static library compiled with its own -m flags;
 # conv.cc schedules convolutions over them; isa.cc picks one at run time, so the addon loads on any x86-64 CPU (and elsewhere with
 # the portable kernels only). No system library is needed.
+# Pure N-API (node-addon-api): one binary loads on every Node version >= 20 (and Bun,
+# Deno). The caching allocator, which needs V8's C++ API, is the separate optional addon in
+# alloc/. ISA-specific code is named isa_<tag>/*_<tag>; native/check_isa.mjs checks that
+# none of it leaks into portable code.
 {
   "target_defaults": {
     "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "src"],
     "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
-    "cflags_cc": ["-std=c++17", "-O3", "-fPIC", "-fno-math-errno"],
+    "cflags_cc": ["-std=c++17", "-O3", "-fPIC", "-fno-math-errno", "-fvisibility=hidden"],
     "cflags_cc!": ["-std=gnu++17", "-O2"],
     "conditions": [
       ["target_arch=='x64'", { "defines": ["FLUXION_X86_KERNELS"] }]
@@ -17,7 +21,7 @@
     {
       "target_name": "fluxion_native",
       "sources": ["src/addon.cc", "src/binding_ewise.cc", "src/binding_conv.cc", "src/conv.cc", "src/isa.cc", "src/thread_pool.cc",
-                  "src/gemm_portable.cc", "src/ewise_portable.cc", "src/allocator.cc"],
+                  "src/gemm_portable.cc", "src/ewise_portable.cc"],
       "conditions": [
         ["target_arch=='x64'", { "dependencies": ["kernels_avx2", "kernels_avx512", "kernels_avx512bf16", "kernels_amx"] }]
       ]

@@ -6,7 +6,6 @@
 
 #include <string>
 
-#include "allocator.h"
 #include "binding_util.h"
 #include "gemm.h"
 #include "isa.h"
@@ -138,7 +137,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   register_ewise(env, exports);
   register_conv(env, exports);
-  storage_alloc::register_allocator(env, exports);
   return exports;
 }
 

@@ -273,6 +273,8 @@ float* packed_weights(size_t floats) {
 
 }  // namespace
 
+size_t conv_winograd_weight_floats(const ConvArgs& a) { return (size_t)16 * a.O * a.C + a.O; }
+
 const float* conv_padded_image(const ConvArgs& a, long n) {
   const float* img = (const float*)a.x + n * a.C * a.H * a.W;
   if (a.ph == 0 && a.pw == 0) return img;

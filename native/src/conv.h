@@ -63,7 +63,8 @@ void conv_direct_weight_image_avx512(const ConvArgs& a, long n, float* dwt, floa
 // undilated forward with relu or no activation whose output is max-pooled 2x2 (with or
 // without pool_indices): the weights transformed once (this many floats; in `parts` parts
 // that can run at once), then image n's pooled output [O, poh, pow] computed into y, only
-// part `part` of `parts` near-equal sets of channels.
+// part `part` of `parts` near-equal sets of channels. (The size is computed in conv.cc:
+// portable code must not call into an AVX-512 object before the ISA check.)
 size_t conv_winograd_weight_floats(const ConvArgs& a);
 void conv_winograd_pack_weights_avx512(const ConvArgs& a, float* packed, long part, long parts);
 void conv_winograd_image_avx512(const ConvArgs& a, const float* packed, long n, float* y, long part, long parts);

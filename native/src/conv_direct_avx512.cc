@@ -22,12 +22,14 @@
 #include <algorithm>
 #include <array>
 #include <utility>
-#include <vector>
 
 #include "avx512_util.h"
 #include "conv.h"
 
 namespace fluxion {
+// Everything compiled under this file's -m flags is named isa_avx512 (or ends in _avx512),
+// so that native/check_isa.mjs can tell it from portable code.
+namespace isa_avx512 {
 namespace {
 
 constexpr int kBlock = 12;  // positions layout: channels per tile (2 x 12 accumulators)
@@ -178,12 +180,12 @@ struct Image {
 Image prepare(const ConvArgs& a, long n) {
   const long Wp = a.W + 2 * a.pw, Hp = a.H + 2 * a.ph;
   const float* img = conv_padded_image(a, n);
-  thread_local std::vector<long> taps;
-  taps.resize(a.C * a.kh * a.kw);
+  thread_local Scratch<long> scratch;
+  long* const taps = scratch.get(a.C * a.kh * a.kw);
   for (long c = 0, k = 0; c < a.C; c++)
     for (long i = 0; i < a.kh; i++)
       for (long j = 0; j < a.kw; j++) taps[k++] = (c * Hp + i * a.dh) * Wp + j * a.dw;
-  return {img, Wp, taps.data()};
+  return {img, Wp, taps};
 }
 
 void position_image(const ConvArgs& a, const float* packed, const Image& im, float* y, bool pool, long r0, long r1) {
@@ -326,6 +328,9 @@ constexpr std::array<void (*)(const WeightTile&), sizeof...(I)> weight_tiles(std
 }
 
 }  // namespace
+}  // namespace isa_avx512
+
+using namespace isa_avx512;  // the entry points below
 
 // Positions layout: block b of kBlock channels (the last one narrower) as [K][ob], at
 // b * kBlock * K. Channels layout: block b of 32 channels (16 if O is an odd multiple of

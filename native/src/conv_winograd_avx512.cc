@@ -19,12 +19,14 @@
 #include <array>
 #include <cstdint>
 #include <utility>
-#include <vector>
 
 #include "avx512_util.h"
 #include "conv.h"
 
 namespace fluxion {
+// Everything compiled under this file's -m flags is named isa_avx512 (or ends in _avx512),
+// so that native/check_isa.mjs can tell it from portable code.
+namespace isa_avx512 {
 namespace {
 
 constexpr int kMaxBlock = 12;  // output channels per GEMM tile: 12 x 32 tiles, 24 accumulators
@@ -177,8 +179,9 @@ void channel_block(long O, long i, long* first, long* count) {
 }
 
 }  // namespace
+}  // namespace isa_avx512
 
-size_t conv_winograd_weight_floats(const ConvArgs& a) { return (size_t)16 * a.O * a.C + a.O; }
+using namespace isa_avx512;  // the entry points below
 
 // Block by block (channel_block; part `part` of `parts` of the blocks), U[ξ][c][ob] at
 // 16 * C * first; then (part 0) the bias (zeros when there is none). U = G g Gᵀ with G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1], for 16
@@ -238,16 +241,14 @@ void conv_winograd_image_avx512(const ConvArgs& a, const float* packed, long n, 
     // Lanes past the last tile are read by the GEMMs (their results are not stored) and
     // never written: zeros, so that nothing there is a NaN or a denormal; zeroed again
     // only when the layout changes.
-    thread_local std::vector<float> V;
+    thread_local Scratch<float> V_scratch;
     thread_local long layout[2] = {-1, -1};
-    if (layout[0] != T || layout[1] != C) {
-      V.assign((size_t)16 * xi_stride, 0.0f);
-      layout[0] = T, layout[1] = C;
-    }
-    input_transform(a, img, Wp, Hp, ty0, ty1, V.data(), stride, xi_stride);
-    thread_local std::vector<int32_t> at;  // tile -> its output (0, 0) in the conv's plane
+    float* const V = layout[0] != T || layout[1] != C ? V_scratch.zeroed((size_t)16 * xi_stride) : V_scratch.p;
+    layout[0] = T, layout[1] = C;
+    input_transform(a, img, Wp, Hp, ty0, ty1, V, stride, xi_stride);
+    thread_local Scratch<int32_t> at_scratch;  // tile -> its output (0, 0) in the conv's plane
+    int32_t* const at = at_scratch.get(stride);
     if (a.pool_indices) {
-      at.resize(stride);
       for (long t = 0; t < T; t++) at[t] = (int32_t)(2 * (ty0 + t / TX) * a.ow + 2 * (t % TX));
     }
 
@@ -259,7 +260,7 @@ void conv_winograd_image_avx512(const ConvArgs& a, const float* packed, long n, 
     b.plane = a.poh * TX;
     b.ow = (int32_t)a.ow;
     for (long t0 = 0; t0 < T; t0 += 32) {
-      b.V = V.data() + t0;
+      b.V = V + t0;
       b.lanes[0] = first_lanes(T - t0);
       b.lanes[1] = first_lanes(T - t0 - 16);
       for (long bi = b0; bi < b1; bi++) {
@@ -269,7 +270,7 @@ void conv_winograd_image_avx512(const ConvArgs& a, const float* packed, long n, 
         b.bias = packed + 16 * a.O * C + first;
         b.out = y + first * b.plane + ty0 * TX + t0;
         b.indices = a.pool_indices ? a.pool_indices + (n * a.O + first) * b.plane + ty0 * TX + t0 : nullptr;
-        b.at = at.data() + t0;
+        b.at = at + t0;
         kernels[count - 1](b);
       }
     }

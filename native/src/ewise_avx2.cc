@@ -8,8 +8,12 @@
 #include "kernel_prelude.h"
 
 namespace fluxion {
+// Everything compiled under this file's -m flags is named isa_avx2 (or ends in _avx2),
+// so that native/check_isa.mjs can tell it from portable code.
+namespace isa_avx2 {
 namespace {
 
+#include "local_array.inc"
 #include "ewise_ops.inc"
 #include "ewise_driver.inc"
 #include "reduce.inc"
@@ -18,6 +22,9 @@ namespace {
 #include "scatter.inc"
 
 }  // namespace
+}  // namespace isa_avx2
+
+using namespace isa_avx2;  // the entry points below
 
 void elementwise_avx2(const EwArgs& g) { elementwise_impl(g); }
 void reduce_avx2(const ReduceArgs& r) { reduce_impl(r); }

@@ -9,8 +9,12 @@
 #include "kernel_prelude.h"
 
 namespace fluxion {
+// Everything compiled under this file's -m flags is named isa_avx512 (or ends in _avx512),
+// so that native/check_isa.mjs can tell it from portable code.
+namespace isa_avx512 {
 namespace {
 
+#include "local_array.inc"
 #include "ewise_ops.inc"
 #include "ewise_driver.inc"
 #include "reduce.inc"
@@ -19,6 +23,9 @@ namespace {
 #include "scatter.inc"
 
 }  // namespace
+}  // namespace isa_avx512
+
+using namespace isa_avx512;  // the entry points below
 
 void elementwise_avx512(const EwArgs& g) { elementwise_impl(g); }
 void reduce_avx512(const ReduceArgs& r) { reduce_impl(r); }

@@ -10,6 +10,7 @@
 namespace fluxion {
 namespace {
 
+#include "local_array.inc"
 #include "ewise_ops.inc"
 #include "ewise_driver.inc"
 #include "reduce.inc"

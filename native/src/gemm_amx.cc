@@ -9,7 +9,8 @@
 // 32 so every step uses full tiles and one tile configuration. Output, beta and epilogue go
 // through the shared driver (float32 workspace, rounded to bf16 once).
 //
-// Linux hands out AMX state only on request: amx_bf16_available() asks once with
+// Linux hands out AMX state only on request: amx_bf16_available() (isa.cc, compiled
+// without ISA flags since it runs before anything is known) asks once with
 // arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA); when refused (old kernel, seccomp)
 // the caller keeps the AVX512-BF16 path.
 // Compiled with -mamx-tile -mamx-bf16 and only called when amx_bf16_available().
@@ -17,12 +18,10 @@
 
 #include "kernel_prelude.h"
 
-#if defined(__linux__)
-#include <sys/syscall.h>
-#include <unistd.h>
-#endif
-
 namespace fluxion {
+// Everything compiled under this file's -m flags is named isa_amx (or ends in _amx),
+// so that native/check_isa.mjs can tell it from portable code.
+namespace isa_amx {
 namespace {
 
 #include "pack.inc"
@@ -116,22 +115,9 @@ struct AmxBF16 {
 #include "driver.inc"
 
 }  // namespace
+}  // namespace isa_amx
 
-bool amx_bf16_available() {
-  static const bool ok = [] {
-#if defined(__linux__) && defined(SYS_arch_prctl)
-    __builtin_cpu_init();
-    if (!__builtin_cpu_supports("amx-tile") || !__builtin_cpu_supports("amx-bf16")) return false;
-    constexpr int kArchGetXcompPerm = 0x1022, kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
-    if (syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) != 0) return false;
-    unsigned long bitmask = 0;
-    return syscall(SYS_arch_prctl, kArchGetXcompPerm, &bitmask) == 0 && (bitmask & (1ul << kXfeatureXtiledata));
-#else
-    return false;
-#endif
-  }();
-  return ok;
-}
+using namespace isa_amx;  // the entry points below
 
 void gemm_bf16_amx(const GemmArgs& g) { gemm_bf16<AmxBF16>(g); }
 

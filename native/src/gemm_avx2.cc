@@ -5,6 +5,9 @@
 #include "kernel_prelude.h"
 
 namespace fluxion {
+// Everything compiled under this file's -m flags is named isa_avx2 (or ends in _avx2),
+// so that native/check_isa.mjs can tell it from portable code.
+namespace isa_avx2 {
 namespace {
 
 struct V8f {
@@ -41,6 +44,9 @@ using BF16 = DefaultFamily<Micro<V8f, 6, 2>, uint16_t, 256, 480, 4096>;
 #include "driver.inc"
 
 }  // namespace
+}  // namespace isa_avx2
+
+using namespace isa_avx2;  // the entry points below
 
 void gemm_avx2(const GemmArgs& g) { gemm_dispatch<F32, F64, BF16>(g); }
 

@@ -6,6 +6,9 @@
 #include "kernel_prelude.h"
 
 namespace fluxion {
+// Everything compiled under this file's -m flags is named isa_avx512 (or ends in _avx512),
+// so that native/check_isa.mjs can tell it from portable code.
+namespace isa_avx512 {
 namespace {
 
 struct V16f {
@@ -48,6 +51,9 @@ using BF16 = DefaultFamily<Micro<V16f, 12, 2>, uint16_t, 512, 144, 2048>;
 #include "conv_gemm.inc"
 
 }  // namespace
+}  // namespace isa_avx512
+
+using namespace isa_avx512;  // the entry points below
 
 void gemm_avx512(const GemmArgs& g) { gemm_dispatch<F32, F64, BF16, F32x8>(g); }
 

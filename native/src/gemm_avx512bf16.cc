@@ -9,6 +9,9 @@
 #include "kernel_prelude.h"
 
 namespace fluxion {
+// Everything compiled under this file's -m flags is named isa_avx512bf16 (or ends in _avx512bf16),
+// so that native/check_isa.mjs can tell it from portable code.
+namespace isa_avx512bf16 {
 namespace {
 
 #include "pack.inc"
@@ -77,6 +80,9 @@ struct BF16Pairs {
 #include "driver.inc"
 
 }  // namespace
+}  // namespace isa_avx512bf16
+
+using namespace isa_avx512bf16;  // the entry points below
 
 void gemm_bf16_avx512bf16(const GemmArgs& g) {
   gemm_bf16<BF16Pairs>(g);

@@ -9,6 +9,11 @@
 #include <cstdlib>
 #include <cstring>
 
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 namespace fluxion {
 
 const CpuFeatures& cpu_features() {
@@ -25,6 +30,23 @@ const CpuFeatures& cpu_features() {
     return c;
   }();
   return f;
+}
+
+// Here, not in gemm_amx.cc: it runs on any CPU, so it must not be compiled with AMX flags.
+bool amx_bf16_available() {
+  static const bool ok = [] {
+#if defined(__x86_64__) && defined(__linux__) && defined(SYS_arch_prctl)
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("amx-tile") || !__builtin_cpu_supports("amx-bf16")) return false;
+    constexpr int kArchGetXcompPerm = 0x1022, kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+    if (syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) != 0) return false;
+    unsigned long bitmask = 0;
+    return syscall(SYS_arch_prctl, kArchGetXcompPerm, &bitmask) == 0 && (bitmask & (1ul << kXfeatureXtiledata));
+#else
+    return false;
+#endif
+  }();
+  return ok;
 }
 
 const char* isa_name(Isa isa) {

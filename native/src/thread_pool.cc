@@ -150,7 +150,9 @@ int initial_threads() {
   return default_num_threads();
 }
 
-std::atomic<int> g_threads{0};
+// Per calling thread: Node's main thread and each Worker keep their own setting (a worker
+// calling setNumThreads does not change the main thread's); 0 until set: the default.
+thread_local int t_threads = 0;
 
 }  // namespace
 
@@ -160,15 +162,14 @@ int default_num_threads() {
 }
 
 int num_threads() {
-  int n = g_threads.load();
-  if (n == 0) {
-    n = initial_threads();
-    g_threads.store(n);
+  if (t_threads == 0) {
+    static const int initial = initial_threads();
+    t_threads = initial;
   }
-  return n;
+  return t_threads;
 }
 
-void set_num_threads(int n) { g_threads.store(n < 1 ? 1 : n); }
+void set_num_threads(int n) { t_threads = n < 1 ? 1 : n; }
 
 void parallel_for(long n, TaskFn fn, void* ctx) {
   if (n <= 0) return;

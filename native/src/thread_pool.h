@@ -11,9 +11,12 @@ namespace fluxion {
 
 using TaskFn = void (*)(void* ctx, long index);
 
-// Number of threads ops may use (the caller included); 1 means everything runs inline.
+// Number of threads ops called from this thread may use (the caller included); 1 means
+// everything runs inline. Each calling thread (Node's main thread, each Worker) has its own
+// setting, starting at FLUXION_NUM_THREADS or the number of cores. The pool itself is one
+// per process: jobs from different threads run one after the other.
 int num_threads();
-// Sets it (clamped to >= 1); workers are started or stopped lazily.
+// Sets it for the calling thread (clamped to >= 1); workers are started lazily.
 void set_num_threads(int n);
 // Hardware concurrency, the default for num_threads().
 int default_num_threads();

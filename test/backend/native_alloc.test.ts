@@ -1,12 +1,13 @@
 /**
- * The caching allocator of CPU tensor storage (native/src/allocator.cc, reached through
- * `alloc` in src/backend/cpu/util.ts): buffers come back to their free list only when the
- * GC collects them, never while a view, slice or tensor still refers to them; zeroing is
- * right (kernels that skip it write every element, checked on poisoned reused blocks);
- * V8 sees the memory; the cache stays under its cap; a GC storm with several isolates does
- * not corrupt data; without the addon (or with FLUXION_NATIVE_ALLOC=0) storage is plain
- * typed arrays. Blocks are poisoned (0xff bytes: NaN, -1, 255) on release in these tests,
- * so a block handed out too early, or a kernel leaving an element unwritten, shows.
+ * The caching allocator of CPU tensor storage (native/alloc/allocator.cc, the optional
+ * second addon, reached through `alloc` in src/backend/cpu/util.ts): buffers come back to
+ * their free list only when the GC collects them, never while a view, slice or tensor
+ * still refers to them; zeroing is right (kernels that skip it write every element,
+ * checked on poisoned reused blocks); V8 sees the memory; the cache stays under its cap; a
+ * GC storm with several isolates does not corrupt data; without the addon (or with
+ * FLUXION_NATIVE_ALLOC=0) storage is plain typed arrays. Blocks are poisoned (0xff bytes:
+ * NaN, -1, 255) on release in these tests, so a block handed out too early, or a kernel
+ * leaving an element unwritten, shows.
  */
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
@@ -223,7 +224,7 @@ test("GC storm: random sizes, random survivors, several isolates allocating at o
     }
     parentPort.postMessage(bad);
   `;
-  const addonPath = new URL("../../native/build/Release/fluxion_native.node", import.meta.url).pathname;
+  const addonPath = new URL("../../native/alloc/build/Release/fluxion_alloc.node", import.meta.url).pathname;
   const workers = [0, 1].map(() => new Promise<number>((resolve, reject) => {
     const w = new Worker(workerCode, { eval: true, workerData: addonPath });
     w.once("message", resolve);

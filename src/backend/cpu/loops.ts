@@ -8,11 +8,16 @@
  * `runElementwiseNative` hands the same collapsed loop to the native kernels (./native.ts)
  * when the addon is loaded, the op/dtypes are ones it handles and the op is big enough for
  * the call to pay off; the generated loops remain the fallback and the reference.
+ *
+ * Where `new Function` is forbidden (a strict Content-Security-Policy, some edge runtimes:
+ * see codegen.ts), the same expression runs as closures (expr.ts) in a generic strided loop.
  */
 import { isHalf, type DType, type TypedArray } from "../../tensor/dtype.js";
 import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBFloat16Bits, float32ToFloat16Bits } from "../../tensor/half.js";
 import { ELEMENTWISE_HELPERS } from "../../ops/elementwise_table.js";
 import { nativeElementwise, type NativeEwKind } from "./native.js";
+import { codegenAvailable, compileFunction } from "./codegen.js";
+import { compileExpr, type ScalarFn } from "./expr.js";
 
 export interface Operand {
   arr: TypedArray;
@@ -35,9 +40,15 @@ type LoopFn = (shape: readonly number[], ...args: unknown[]) => void;
 const cache = new Map<string, LoopFn>();
 
 function compileLoop(inDtypes: readonly DType[], outDtype: DType, expr: string): LoopFn {
-  const key = `${inDtypes.join(",")}>${outDtype}:${expr}`;
+  // keyed by the path too: tests switch code generation off and on
+  const key = `${codegenAvailable() ? "js" : "closures"}:${inDtypes.join(",")}>${outDtype}:${expr}`;
   let fn = cache.get(key);
-  if (fn) return fn;
+  if (!fn) cache.set(key, (fn = makeLoop(inDtypes, outDtype, expr) ?? closureLoop(inDtypes, outDtype, expr)));
+  return fn;
+}
+
+/** The loop as generated source, compiled; null where code generation is not allowed. */
+function makeLoop(inDtypes: readonly DType[], outDtype: DType, expr: string): LoopFn | null {
   const n = inDtypes.length;
   const ids = Array.from({ length: n }, (_, i) => String.fromCharCode(97 + i)); // a, b, c
   const all = ["o", ...ids];
@@ -67,9 +78,70 @@ return function loop(shape, ${params.join(", ")}, p0, p1) {
     }
   }
 };`;
-  fn = new Function("H", src)(H) as LoopFn;
-  cache.set(key, fn);
-  return fn;
+  const make = compileFunction(["H"], src) as ((h: typeof H) => LoopFn) | null;
+  return make ? make(H) : null;
+}
+
+type Read = (arr: TypedArray, i: number) => number;
+type Write = (arr: TypedArray, i: number, v: number | boolean) => void;
+
+function reader(d: DType): Read {
+  if (d === "bfloat16") return (a, i) => bfloat16BitsToFloat32(a[i] as number);
+  if (d === "float16") return (a, i) => float16BitsToFloat32(a[i] as number);
+  return (a, i) => a[i] as number;
+}
+function writer(d: DType): Write {
+  if (d === "bfloat16") return (a, i, v) => void (a[i] = float32ToBFloat16Bits(v as number));
+  if (d === "float16") return (a, i, v) => void (a[i] = float32ToFloat16Bits(v as number));
+  // a typed array store converts as the generated `o[q] = expr` does (true -> 1, ToInt32, ...)
+  return (a, i, v) => void ((a as unknown as (number | boolean)[])[i] = v);
+}
+
+/**
+ * The loop without code generation: the expression as closures (expr.ts) and a generic
+ * walk over the collapsed dims, with the generated loop's argument order.
+ */
+function closureLoop(inDtypes: readonly DType[], outDtype: DType, expr: string): LoopFn {
+  const f: ScalarFn = compileExpr(expr, { Math, Number, H, Infinity, NaN });
+  const n = inDtypes.length;
+  const reads = inDtypes.map(reader);
+  const write = writer(outDtype);
+  return (shape, ...args) => {
+    const nd = shape.length;
+    const arrs: TypedArray[] = [], strides: (readonly number[])[] = [], pos: number[] = [];
+    for (let k = 0; k <= n; k++) {
+      arrs.push(args[3 * k] as TypedArray);
+      strides.push(args[3 * k + 1] as readonly number[]);
+      pos.push(args[3 * k + 2] as number);
+    }
+    const p0 = args[3 * n + 3] as number, p1 = args[3 * n + 4] as number;
+    const o = arrs[0]!;
+    const value = (q: readonly number[]): number | boolean =>
+      f(n > 0 ? reads[0]!(arrs[1]!, q[1]!) : 0, n > 1 ? reads[1]!(arrs[2]!, q[2]!) : 0, n > 2 ? reads[2]!(arrs[3]!, q[3]!) : 0, p0, p1);
+    if (nd === 0) {
+      write(o, pos[0]!, value(pos));
+      return;
+    }
+    const n0 = shape[nd - 1]!;
+    const inner = strides.map((s) => s[nd - 1]!);
+    let outer = 1;
+    for (let d = 0; d < nd - 1; d++) outer *= shape[d]!;
+    const idx = new Int32Array(nd);
+    const q = pos.slice();
+    for (let k = 0; k < outer; k++) {
+      for (let m = 0; m <= n; m++) q[m] = pos[m]!;
+      for (let i = 0; i < n0; i++) {
+        write(o, q[0]!, value(q));
+        for (let m = 0; m <= n; m++) q[m]! += inner[m]!;
+      }
+      for (let d = nd - 2; d >= 0; d--) {
+        for (let m = 0; m <= n; m++) pos[m]! += strides[m]![d]!;
+        if (++idx[d]! < shape[d]!) break;
+        idx[d] = 0;
+        for (let m = 0; m <= n; m++) pos[m]! -= strides[m]![d]! * shape[d]!;
+      }
+    }
+  };
 }
 
 /**

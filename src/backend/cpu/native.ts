@@ -1,11 +1,20 @@
 /**
  * The native kernels' loader and typed wrappers: the only place the core touches the
- * N-API addon (native/, built by `npm run build:native`). It imports no `node:` module:
- * the addon is opened with `process.dlopen` when running in Node.js, so bundlers and
- * browsers see plain code and simply get `null` here, and the TypeScript kernels run.
+ * N-API addons (native/). It imports no `node:` module: the addons are opened with
+ * `process.dlopen` when running in Node.js, so bundlers and browsers see plain code and
+ * simply get `null` here, and the TypeScript kernels run.
+ *
+ * Two addons, each looked for first in native/ (built by `npm install` / `npm rebuild
+ * fluxion`, or `npm run build:native` in a clone) and then among the prebuilt binaries
+ * shipped in the package (prebuilds/<platform>-<arch>/):
+ * - fluxion_native.node, the kernels: pure N-API, so one binary serves every Node version;
+ * - fluxion_alloc.node, the optional caching allocator of tensor storage: it uses V8's C++
+ *   API, so it is used only under the Node.js ABI it was built for (its `abi` must equal
+ *   process.versions.modules), never under Bun or Deno; without it storage is plain typed
+ *   arrays.
  *
  * Not for: deciding which op goes native (the kernels in this folder do, per dtype/shape).
- * Environment: FLUXION_NATIVE=0 disables the addon; FLUXION_NATIVE_ISA=portable|avx2|avx512
+ * Environment: FLUXION_NATIVE=0 disables the addons; FLUXION_NATIVE_ISA=portable|avx2|avx512
  * and FLUXION_NATIVE_BF16=dot|convert force a kernel path (tests); FLUXION_NUM_THREADS
  * sets the initial thread count; FLUXION_NATIVE_ALLOC=0 turns off the caching allocator of
  * tensor storage and FLUXION_ALLOC_CACHE_MB caps its cache.
@@ -14,7 +23,7 @@ import type { DType, TypedArray } from "../../tensor/dtype.js";
 import type { BinaryOpName, UnaryOpName } from "../../ops/elementwise_table.js";
 import type { PrimitiveAttrs, ReduceOpName } from "../primitives.js";
 
-/** What the compiled addon exports (native/src/addon.cc). */
+/** What the kernels addon exports (native/src/addon.cc). */
 interface Addon {
   gemm(params: Float64Array, a: TypedArray, b: TypedArray, c: TypedArray, bias: TypedArray | null): void;
   setNumThreads(n: number): void;
@@ -30,7 +39,12 @@ interface Addon {
   maxPool(params: Float64Array, image: TypedArray, values: TypedArray, indices: Int32Array): boolean;
   scatter(params: Float64Array, out: TypedArray, index: Int32Array, src: TypedArray): number | false;
   conv2d(params: Float64Array, a: TypedArray, b: TypedArray, c: TypedArray | null, out0: TypedArray, out1: TypedArray | null): boolean;
-  // native/src/allocator.cc: the caching allocator of tensor storage
+}
+
+/** What the optional allocator addon exports (native/alloc/allocator.cc). */
+interface AllocAddon {
+  /** NODE_MODULE_VERSION of the headers it was built against. */
+  abi: number;
   allocBuffer(byteLength: number, zero: boolean): ArrayBuffer;
   allocatorStats(): NativeAllocatorStats;
   setAllocatorCacheLimit(bytes: number): void;
@@ -39,13 +53,16 @@ interface Addon {
 }
 
 interface NodeProcess {
-  versions?: { node?: string };
+  versions?: { node?: string; modules?: string; bun?: string; deno?: string };
+  release?: { name?: string };
   env: Record<string, string | undefined>;
   platform: string;
+  arch: string;
   dlopen(module: { exports: unknown }, filename: string): void;
 }
 
 let addon: Addon | null | undefined;
+let addonFile: string | null = null;
 let unavailableReason = "";
 let warned = false;
 let threadsWithoutAddon = 1;
@@ -55,15 +72,44 @@ function nodeProcess(): NodeProcess | undefined {
   return p?.versions?.node ? p : undefined;
 }
 
-function addonPath(proc: NodeProcess): string {
-  // this file is src/backend/cpu/native.ts; the addon is native/build/Release/
-  const url = new URL("../../../native/build/Release/fluxion_native.node", import.meta.url);
-  let path = decodeURIComponent(url.pathname);
-  if (proc.platform === "win32") path = path.replace(/^\/([A-Za-z]:)/, "$1");
-  return path;
+/**
+ * The package's root folder: this file is <root>/src/backend/cpu/native.ts, or
+ * <root>/dist/backend/cpu/native.js in the published package. (Not `new URL("...",
+ * import.meta.url)`: bundlers would take that for an asset to copy.)
+ */
+function packageRoot(proc: NodeProcess): string | null {
+  const url = import.meta.url;
+  if (!url.startsWith("file:")) return null;
+  let file = decodeURIComponent(new URL(url).pathname);
+  if (proc.platform === "win32") file = file.replace(/^\/([A-Za-z]:)/, "$1");
+  return file.split("/").slice(0, -4).join("/");
 }
 
-/** The addon, loaded on first use; null (with a reason) where it is missing or disabled. */
+/**
+ * Opens the first of `files` (relative to the package root) that loads and passes `accept`;
+ * null with the reasons otherwise.
+ */
+function openAddon<T>(proc: NodeProcess, files: readonly string[], accept: (exports: T) => string | null): { exports: T; file: string } | { reasons: string[] } {
+  const root = packageRoot(proc);
+  if (root === null) return { reasons: [`not loaded from a file (${import.meta.url.slice(0, 40)})`] };
+  const reasons: string[] = [];
+  for (const rel of files) {
+    const file = `${root}/${rel}`;
+    try {
+      const mod = { exports: {} as T };
+      proc.dlopen(mod, file);
+      const refused = accept(mod.exports);
+      if (refused === null) return { exports: mod.exports, file };
+      reasons.push(`${rel}: ${refused}`);
+    } catch (e) {
+      const msg = (e as Error).message.split("\n")[0]!;
+      reasons.push(`${rel}: ${/cannot open shared object|no such file|not find|ENOENT/i.test(msg) ? "not found" : msg}`);
+    }
+  }
+  return { reasons };
+}
+
+/** The kernels addon, loaded on first use; null (with a reason) where it is missing or disabled. */
 export function nativeAddon(): Addon | null {
   if (addon !== undefined) return addon;
   addon = null;
@@ -76,15 +122,22 @@ export function nativeAddon(): Addon | null {
     unavailableReason = "disabled by FLUXION_NATIVE=0";
     return null;
   }
-  try {
-    const mod = { exports: {} as Addon };
-    proc.dlopen(mod, addonPath(proc));
-    addon = mod.exports;
-  } catch (e) {
-    unavailableReason = `addon not built or not loadable (${(e as Error).message.split("\n")[0]})`;
+  const r = openAddon<Addon>(proc, ["native/build/Release/fluxion_native.node", `prebuilds/${proc.platform}-${proc.arch}/fluxion_native.node`],
+    (x) => (typeof x.gemm === "function" ? null : "not Fluxion's kernels addon"));
+  if ("exports" in r) {
+    addon = r.exports;
+    addonFile = r.file;
+  } else {
+    unavailableReason = `addon not built or not loadable (${r.reasons.join("; ")})`;
     if (!warned) {
       warned = true;
-      console.warn(`fluxion: native CPU kernels unavailable: ${unavailableReason}; using the TypeScript kernels. Build them with \`npm run build:native\`.`);
+      // installed as a dependency: what to run in the user's project; in a clone: the repository's script
+      const installed = (packageRoot(proc) ?? "").split("/").includes("node_modules");
+      const hint = installed
+        ? "To build them, run `npm rebuild fluxion` in your project (needs a C++ compiler, make and python3; " +
+          "where npm blocks dependencies' install scripts, first `npm install-scripts approve fluxion`)."
+        : "To build them, run `npm run build:native`.";
+      console.warn(`fluxion: native CPU kernels unavailable: ${unavailableReason}; using the TypeScript kernels (slower). ${hint}`);
     }
   }
   return addon;
@@ -97,21 +150,26 @@ export interface NativeStatus {
   isa: string | null;
   /** Instruction sets this CPU supports (each can be forced with setNativeIsa). */
   supportedIsas: string[];
-  /** Threads large ops may use. */
+  /** Threads large ops called from this thread may use (see setNumThreads). */
   threads: number;
   /** Why the addon is not active ("" when it is). */
   reason: string;
+  /** The kernels addon's file (native/build/... or prebuilds/...), or null. */
+  binary: string | null;
+  /** Whether tensor storage comes from the native caching allocator. */
+  allocator: boolean;
 }
 
 /**
  * Which native kernels are active.
- * @example nativeStatus() // { active: true, isa: "avx512", supportedIsas: [...], threads: 2, reason: "" }
+ * @example nativeStatus() // { active: true, isa: "avx512", supportedIsas: [...], threads: 2, reason: "", ... }
  */
 export function nativeStatus(): NativeStatus {
   const a = nativeAddon();
-  if (!a) return { active: false, isa: null, supportedIsas: [], threads: threadsWithoutAddon, reason: unavailableReason };
+  const allocator = storagePool() !== null;
+  if (!a) return { active: false, isa: null, supportedIsas: [], threads: threadsWithoutAddon, reason: unavailableReason, binary: null, allocator };
   const info = a.info();
-  return { active: true, isa: info.isa, supportedIsas: info.supported, threads: a.getNumThreads(), reason: "" };
+  return { active: true, isa: info.isa, supportedIsas: info.supported, threads: a.getNumThreads(), reason: "", binary: addonFile, allocator };
 }
 
 /** One line for `backends()`: e.g. "native (avx512, 2 threads) + TypeScript kernels". */
@@ -123,6 +181,11 @@ export function describeNative(): string {
 /**
  * Sets how many threads large CPU ops may use (like torch.set_num_threads); small ops stay
  * on one thread. Defaults to the number of cores (or FLUXION_NUM_THREADS).
+ *
+ * The setting belongs to the calling JavaScript thread: calling it in a `Worker` changes
+ * the ops that worker runs, not the main thread's (nor other workers'), and each new
+ * worker starts at the default. The native thread pool itself is shared by the process,
+ * so large ops started at the same moment from several threads take turns.
  * @example setNumThreads(1) // single-threaded benchmarks
  */
 export function setNumThreads(n: number): void {
@@ -132,7 +195,7 @@ export function setNumThreads(n: number): void {
   else threadsWithoutAddon = n;
 }
 
-/** Threads large CPU ops may use (torch.get_num_threads). */
+/** Threads large CPU ops called from this thread may use (torch.get_num_threads). */
 export function getNumThreads(): number {
   const a = nativeAddon();
   return a ? a.getNumThreads() : threadsWithoutAddon;
@@ -407,17 +470,44 @@ export interface NativeAllocatorStats {
   trimmed: number;
 }
 
-let pool: Addon | null | undefined;
+let pool: AllocAddon | null | undefined;
+let poolReason = "";
 
-function storagePool(): Addon | null {
+/** The allocator addon, loaded on first use (only where the kernels addon loaded); null where unavailable. */
+function storagePool(): AllocAddon | null {
   if (pool !== undefined) return pool;
-  const a = nativeAddon();
-  const env = nodeProcess()?.env ?? {};
-  // an addon built before the allocator existed has no allocBuffer
-  pool = a && typeof a.allocBuffer === "function" && env.FLUXION_NATIVE_ALLOC !== "0" ? a : null;
+  pool = null;
+  const proc = nodeProcess();
+  if (!proc || !nativeAddon()) {
+    poolReason = "no native kernels";
+    return null;
+  }
+  const env = proc.env;
+  if (env.FLUXION_NATIVE_ALLOC === "0") {
+    poolReason = "disabled by FLUXION_NATIVE_ALLOC=0";
+    return null;
+  }
+  // V8's C++ API: only in the Node.js whose ABI it was built for
+  const abi = proc.versions?.modules;
+  if (proc.release?.name !== "node" || proc.versions?.bun || proc.versions?.deno || !abi) {
+    poolReason = "not Node.js";
+    return null;
+  }
+  const r = openAddon<AllocAddon>(proc, ["native/alloc/build/Release/fluxion_alloc.node", `prebuilds/${proc.platform}-${proc.arch}/fluxion_alloc.abi${abi}.node`],
+    (x) => (String(x.abi) === abi ? null : `built for Node ABI ${x.abi}, this is ${abi}`));
+  if (!("exports" in r)) {
+    poolReason = r.reasons.join("; ");
+    return null;
+  }
+  pool = r.exports;
   const mb = Number(env.FLUXION_ALLOC_CACHE_MB);
-  if (pool && env.FLUXION_ALLOC_CACHE_MB !== undefined && Number.isFinite(mb) && mb >= 0) pool.setAllocatorCacheLimit(mb * 2 ** 20);
+  if (env.FLUXION_ALLOC_CACHE_MB !== undefined && Number.isFinite(mb) && mb >= 0) pool.setAllocatorCacheLimit(mb * 2 ** 20);
   return pool;
+}
+
+/** Why the caching allocator is not active ("" when it is). */
+export function nativeAllocatorReason(): string {
+  return storagePool() ? "" : poolReason;
 }
 
 /**

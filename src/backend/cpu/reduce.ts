@@ -3,15 +3,18 @@
  * input first when they cannot be merged), so each kernel is a loop over kept positions
  * with an inner loop over the run. Accumulation is in float64 (JS numbers).
  * Reductions go to the native kernels (./native.ts) when the addon is loaded and handles
- * the dtypes; the generated loops here are the fallback and the reference.
+ * the dtypes; the generated loops here are the fallback and the reference. Where
+ * `new Function` is forbidden (codegen.ts), closures built from the same REDUCERS table
+ * run instead, with the same order of operations (hence the same results).
  */
-import type { DType } from "../../tensor/dtype.js";
+import type { DType, TypedArray } from "../../tensor/dtype.js";
 import { Tensor } from "../../tensor/tensor.js";
 import type { PrimitiveAttrs, ReduceOpName } from "../primitives.js";
 import { collapseDims } from "./loops.js";
 import { alloc } from "./util.js";
 import { copy } from "./elementwise.js";
 import { nativeReduce } from "./native.js";
+import { codegenAvailable, compileFunction } from "./codegen.js";
 import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBFloat16Bits, float32ToFloat16Bits } from "../../tensor/half.js";
 
 const H = { bf2f: bfloat16BitsToFloat32, h2f: float16BitsToFloat32, f2bf: float32ToBFloat16Bits, f2h: float32ToFloat16Bits };
@@ -20,17 +23,19 @@ const H = { bf2f: bfloat16BitsToFloat32, h2f: float16BitsToFloat32, f2bf: float3
  * Per op: the accumulator's start, the step folding in value `v` (at position `j` of the
  * run) and the result. max/min/argmax/argmin start from the run's first element (the op
  * layer rejects empty runs for them, except all/any: bool min/max, whose empty result is
- * the identity `empty`).
+ * the identity `empty`). Each step is written twice, as source for the generated loops and
+ * as a function for the closure path: `fold` (sum, prod) gives the new accumulator,
+ * `takes` (the others) says whether `v` replaces it (and, for argmax/argmin, its index).
  */
-const REDUCERS: Record<ReduceOpName, { init: string; step: string; first: boolean }> = {
-  sum: { init: "0", step: "acc += v;", first: false },
-  prod: { init: "1", step: "acc *= v;", first: false },
+const REDUCERS: Record<ReduceOpName, { init: string; step: string; first: boolean; fold?: (acc: number, v: number) => number; takes?: (v: number, acc: number) => boolean }> = {
+  sum: { init: "0", step: "acc += v;", first: false, fold: (acc, v) => acc + v },
+  prod: { init: "1", step: "acc *= v;", first: false, fold: (acc, v) => acc * v },
   // a NaN wins and stays (NaN compares false, so nothing replaces it)
-  max: { init: "0", step: "if (v > acc || v !== v) acc = v;", first: true },
-  min: { init: "0", step: "if (v < acc || v !== v) acc = v;", first: true },
+  max: { init: "0", step: "if (v > acc || v !== v) acc = v;", first: true, takes: (v, acc) => v > acc || v !== v },
+  min: { init: "0", step: "if (v < acc || v !== v) acc = v;", first: true, takes: (v, acc) => v < acc || v !== v },
   // first occurrence wins; a NaN counts as the extreme and the first NaN is kept
-  argmax: { init: "0", step: "if (acc === acc && (v > acc || v !== v)) { acc = v; bi = j; }", first: true },
-  argmin: { init: "0", step: "if (acc === acc && (v < acc || v !== v)) { acc = v; bi = j; }", first: true },
+  argmax: { init: "0", step: "if (acc === acc && (v > acc || v !== v)) { acc = v; bi = j; }", first: true, takes: (v, acc) => acc === acc && (v > acc || v !== v) },
+  argmin: { init: "0", step: "if (acc === acc && (v < acc || v !== v)) { acc = v; bi = j; }", first: true, takes: (v, acc) => acc === acc && (v < acc || v !== v) },
 };
 
 type ReduceFn = (kept: number[], o: unknown, a: unknown, sa: number[], pa0: number, R: number, rs: number) => void;
@@ -58,9 +63,16 @@ function emptyValue(op: ReduceOpName, inD: DType): string {
  * memory sequentially instead of striding down columns.
  */
 function compileReduce(op: ReduceOpName, inD: DType, outD: DType, shape: "inner" | "outer"): ReduceFn {
-  const key = `${op}:${inD}>${outD}:${shape}`;
+  // keyed by the path too: tests switch code generation off and on
+  const key = `${codegenAvailable() ? "js" : "closures"}:${op}:${inD}>${outD}:${shape}`;
   let fn = cache.get(key);
   if (fn) return fn;
+  fn = makeReduce(op, inD, outD, shape) ?? closureReduce(op, inD, outD);
+  cache.set(key, fn);
+  return fn;
+}
+
+function makeReduce(op: ReduceOpName, inD: DType, outD: DType, shape: "inner" | "outer"): ReduceFn | null {
   const r = REDUCERS[op];
   const isArg = op === "argmax" || op === "argmin";
   const result = isArg ? "bi" : "acc";
@@ -119,9 +131,62 @@ function compileReduce(op: ReduceOpName, inD: DType, outD: DType, shape: "inner"
 const rd = (r) => ${readExpr(inD)};
 return function reduce(kept, o, a, sa, pa0, R, rs) {${body}
 };`;
-  fn = new Function("H", src)(H) as ReduceFn;
-  cache.set(key, fn);
-  return fn;
+  const make = compileFunction(["H"], src) as ((h: typeof H) => ReduceFn) | null;
+  return make ? make(H) : null;
+}
+
+const READ: Partial<Record<DType, (r: number) => number>> = { bfloat16: H.bf2f, float16: H.h2f };
+const WRITE: Partial<Record<DType, (v: number) => number>> = { bfloat16: H.f2bf, float16: H.f2h };
+
+/**
+ * The reduction without code generation: each output walks its run (the "inner" shape),
+ * folding in the same order as the generated loops of either shape.
+ */
+function closureReduce(op: ReduceOpName, inD: DType, outD: DType): ReduceFn {
+  const r = REDUCERS[op];
+  const isArg = op === "argmax" || op === "argmin";
+  const rd = READ[inD] ?? ((v: number) => v);
+  const wr = WRITE[outD] ?? ((v: number) => v);
+  const empty = wr(Number(emptyValue(op, inD)));
+  const { fold, takes } = r;
+  const init = Number(r.init);
+  return (kept, o, a, sa, pa0, R, rs) => {
+    const out = o as TypedArray, src = a as TypedArray;
+    const nd = kept.length;
+    let outer = 1;
+    for (let d = 0; d < nd; d++) outer *= kept[d]!;
+    const idx = new Int32Array(nd);
+    let pa = pa0;
+    for (let k = 0; k < outer; k++) {
+      if (R === 0) out[k] = empty;
+      else {
+        let q = pa, bi = 0, j = 0;
+        let acc = init;
+        if (r.first) {
+          acc = rd(src[q] as number);
+          q += rs;
+          j = 1;
+        }
+        if (fold) for (; j < R; j++, q += rs) acc = fold(acc, rd(src[q] as number));
+        else {
+          for (; j < R; j++, q += rs) {
+            const v = rd(src[q] as number);
+            if (takes!(v, acc)) {
+              acc = v;
+              bi = j;
+            }
+          }
+        }
+        out[k] = wr(isArg ? bi : acc);
+      }
+      for (let d = nd - 1; d >= 0; d--) {
+        pa += sa[d]!;
+        if (++idx[d]! < kept[d]!) break;
+        idx[d] = 0;
+        pa -= sa[d]! * kept[d]!;
+      }
+    }
+  };
 }
 
 /** Splits x into kept dims and a single strided run over the reduced dims. */
@@ -181,11 +246,11 @@ export function scan(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scan"], d
   const R = x.ndim === 0 ? 1 : x.shape[axis]!;
   const keptAxes = x.shape.map((_, d) => d).filter((d) => d !== axis);
   const kept = collapseDims(keptAxes.map((d) => x.shape[d]!), [keptAxes.map((d) => out.strides[d]!), keptAxes.map((d) => x.strides[d]!)]);
-  const key = `${attrs.op}:${x.dtype}`;
+  const key = `${codegenAvailable() ? "js" : "closures"}:${attrs.op}:${x.dtype}`;
   let fn = scanCache.get(key);
   if (!fn) {
     const step = attrs.op === "sum" ? "acc += rd(a[qa]);" : "acc *= rd(a[qa]);";
-    fn = new Function("H", `
+    const make = compileFunction(["H"], `
 const rd = (r) => ${readExpr(x.dtype)};
 return function scan(kept, o, so, a, sa, pa0, R, ors, ars) {
   const nd = kept.length;
@@ -202,9 +267,41 @@ return function scan(kept, o, so, a, sa, pa0, R, ors, ars) {
       idx[d] = 0; po -= so[d] * kept[d]; pa -= sa[d] * kept[d];
     }
   }
-};`)(H) as ScanFn;
+};`) as ((h: typeof H) => ScanFn) | null;
+    fn = make ? make(H) : closureScan(attrs.op, x.dtype);
     scanCache.set(key, fn);
   }
   fn(kept.shape, out.storage.data, kept.strides[0]!, x.storage.data, kept.strides[1]!, x.offset, R, out.strides[axis] ?? 0, x.strides[axis] ?? 0);
   return [out];
+}
+
+/** The scan without code generation, in the generated loop's order. */
+function closureScan(op: "sum" | "prod", d: DType): ScanFn {
+  const rd = READ[d] ?? ((v: number) => v);
+  const wr = WRITE[d] ?? ((v: number) => v);
+  return (kept, o, so, a, sa, pa0, R, ors, ars) => {
+    const out = o as TypedArray, src = a as TypedArray;
+    const nd = kept.length;
+    let outer = 1;
+    for (let d = 0; d < nd; d++) outer *= kept[d]!;
+    const idx = new Int32Array(nd);
+    let po = 0, pa = pa0;
+    for (let k = 0; k < outer; k++) {
+      let acc = op === "sum" ? 0 : 1, qo = po, qa = pa;
+      for (let j = 0; j < R; j++) {
+        acc = op === "sum" ? acc + rd(src[qa] as number) : acc * rd(src[qa] as number);
+        out[qo] = wr(acc);
+        qo += ors;
+        qa += ars;
+      }
+      for (let d = nd - 1; d >= 0; d--) {
+        po += so[d]!;
+        pa += sa[d]!;
+        if (++idx[d]! < kept[d]!) break;
+        idx[d] = 0;
+        po -= so[d]! * kept[d]!;
+        pa -= sa[d]! * kept[d]!;
+      }
+    }
+  };
 }

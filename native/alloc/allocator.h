@@ -4,8 +4,6 @@
 // garbage-collected (possibly on a background sweeper thread; the lists are locked).
 #pragma once
 
-#include <napi.h>
-
 #include <cstddef>
 #include <cstdint>
 
@@ -32,9 +30,6 @@ Stats stats();
 void set_cache_limit(size_t bytes);
 // Returns every cached block to the system (torch.cuda.empty_cache's counterpart).
 void empty_cache();
-
-// allocBuffer, allocatorStats, setAllocatorCacheLimit, emptyAllocatorCache
-void register_allocator(Napi::Env env, Napi::Object exports);
 
 }  // namespace storage_alloc
 }  // namespace fluxion

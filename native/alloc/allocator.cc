@@ -1,4 +1,8 @@
-// The caching allocator for CPU tensor storage (see allocator.h).
+// The caching allocator for CPU tensor storage (see allocator.h): the optional second addon,
+// fluxion_alloc.node. The kernels addon (native/src) is pure N-API and loads on any Node
+// version (and Bun, Deno); this one calls V8's C++ API, so it is built per Node major and
+// only loaded where it was built for the running Node (src/backend/cpu/native.ts checks
+// `abi` against process.versions.modules). Without it tensors use plain typed arrays.
 //
 // Why: a fresh `new Float32Array(n)` of a few hundred KB costs more than the kernel that
 // fills it — glibc mmaps such blocks, so every allocation page-faults freshly zeroed pages,
@@ -14,7 +18,10 @@
 // memory, so GC pressure works as for plain typed arrays.
 #include "allocator.h"
 
+#include <node_version.h>
 #include <v8.h>
+
+#include <napi.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -23,7 +30,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include "binding_util.h"
 
 namespace fluxion {
 namespace storage_alloc {
@@ -177,7 +183,10 @@ void empty_cache() {
 
 namespace {
 
-using binding::Throw;
+Napi::Value Throw(Napi::Env env, const std::string& msg) {
+  Napi::TypeError::New(env, "fluxion native: " + msg).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
 
 // Called by V8 when the ArrayBuffer's backing store dies; deleter_data carries the capacity.
 void on_buffer_freed(void* data, size_t /*byte_length*/, void* deleter_data) {
@@ -198,6 +207,10 @@ Napi::Value AllocBuffer(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  if (!isolate) {
+    release(p, cap);
+    return Throw(env, "allocBuffer: no V8 isolate (not running in Node.js)");
+  }
   std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(p, bytes, on_buffer_freed, (void*)(uintptr_t)cap);
   v8::Local<v8::Value> buffer = v8::ArrayBuffer::New(isolate, std::move(store));
   // A plain typed array's memory comes from V8's own allocator, which starts a cheap young-
@@ -245,15 +258,23 @@ Napi::Value SetAllocatorPoison(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-}  // namespace
-
-void register_allocator(Napi::Env env, Napi::Object exports) {
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // the NODE_MODULE_VERSION of the headers this was built against: the loader compares it
+  // with process.versions.modules before calling anything that touches V8
+  exports.Set("abi", Napi::Number::New(env, NODE_MODULE_VERSION));
   exports.Set("allocBuffer", Napi::Function::New(env, AllocBuffer, "allocBuffer"));
   exports.Set("allocatorStats", Napi::Function::New(env, AllocatorStats, "allocatorStats"));
   exports.Set("setAllocatorCacheLimit", Napi::Function::New(env, SetAllocatorCacheLimit, "setAllocatorCacheLimit"));
   exports.Set("emptyAllocatorCache", Napi::Function::New(env, EmptyAllocatorCache, "emptyAllocatorCache"));
   exports.Set("setAllocatorPoison", Napi::Function::New(env, SetAllocatorPoison, "setAllocatorPoison"));
+  return exports;
 }
+
+}  // namespace
 
 }  // namespace storage_alloc
 }  // namespace fluxion
+
+static Napi::Object InitAllocator(Napi::Env env, Napi::Object exports) { return fluxion::storage_alloc::Init(env, exports); }
+
+NODE_API_MODULE(fluxion_alloc, InitAllocator)

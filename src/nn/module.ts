@@ -17,8 +17,9 @@
  * Modules are callable like PyTorch's: the constructor returns a function object whose
  * prototype is the module's class, so `instanceof`, fields and methods all behave as usual.
  */
-import { FluxionError, ShapeError, fmtShape } from "../errors.js";
+import { ArgumentError, FluxionError, ShapeError, fmtShape } from "../errors.js";
 import { noGrad } from "../autograd/grad_mode.js";
+import { describeValue, registerTypeCheck } from "../api/args.js";
 import type { DType } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Parameter } from "./parameter.js";
@@ -40,6 +41,13 @@ function state(m: Module): ModuleInternals {
   let s = internals.get(m);
   if (!s) internals.set(m, (s = { buffers: new Map(), nonPersistent: new Set(), params: new Map(), forwardHooks: [], forwardPreHooks: [] }));
   return s;
+}
+
+/** `Module` in a declaration (`Sequential(Module... modules)`) is this class. */
+declare module "../api/types.js" {
+  interface ExtraBaseTypes {
+    Module: Module;
+  }
 }
 
 /** Calling a module runs forward with its hooks, typed from the subclass's forward. */
@@ -222,6 +230,9 @@ export abstract class Module {
    * strict the key sets), so a failed load leaves the module unchanged.
    */
   loadStateDict(sd: StateDict | Map<string, Tensor>, opts?: { strict?: boolean }): { missingKeys: string[]; unexpectedKeys: string[] } {
+    if (sd === null || typeof sd !== "object" || Array.isArray(sd) || sd instanceof Tensor) {
+      throw new ArgumentError(`${this.constructor.name}.loadStateDict(): argument 'stateDict' must be a dict of Tensors (an object or a Map, as model.stateDict() returns), but got ${describeValue(sd)}`);
+    }
     const strict = opts?.strict ?? true;
     const given = sd instanceof Map ? sd : new Map(Object.entries(sd));
     const own = this.stateDict();
@@ -267,6 +278,19 @@ export abstract class Module {
     return this.toString();
   }
 }
+
+registerTypeCheck("Module", (v) => v instanceof Module);
+
+// What runs when a subclass defines no forward (PyTorch's _forward_unimplemented); the
+// abstract declaration keeps TypeScript subclasses honest, this catches JavaScript ones.
+Object.defineProperty(Module.prototype, "forward", {
+  value: function forward(this: Module): never {
+    throw new FluxionError(`${this.constructor.name}: forward is not implemented; define forward(...) in the subclass`);
+  },
+  writable: true,
+  configurable: true,
+  enumerable: false,
+});
 
 function indent(s: string): string {
   return s.split("\n").join("\n  ");

@@ -229,6 +229,15 @@ test("forward methods take PyTorch's positional order too", () => {
   assert.ok((a.sub(c).abs().max().item() as number) > 1e-4, "the mask changes the result");
   const layer = enc.layers.at(0) as nn.TransformerEncoderLayer;
   assertClose(layer.forward(q, causal), layer.forward(q, { srcMask: causal }), { atol: 0, rtol: 0 });
+  // activation by name, function or module (positional, fifth): the same layer
+  const byName = new nn.TransformerEncoderLayer(8, 2, 16, 0, "gelu").eval();
+  const byModule = new nn.TransformerEncoderLayer(8, 2, 16, 0, new nn.GELU()).eval();
+  const byFn = new nn.TransformerEncoderLayer(8, 2, 16, 0, (t: Tensor) => t.gelu()).eval();
+  byModule.loadStateDict(byName.stateDict());
+  byFn.loadStateDict(byName.stateDict());
+  const s = randn([3, 2, 8]);
+  assertClose(byModule.forward(s), byName.forward(s), { atol: 0, rtol: 0 });
+  assertClose(byFn.forward(s), byName.forward(s), { atol: 0, rtol: 0 });
   // recurrent layers: (input, hx)
   const lstm = new nn.LSTM(4, 5);
   const x = randn([3, 2, 4]), h0 = randn([1, 2, 5]), c0 = randn([1, 2, 5]);

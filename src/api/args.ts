@@ -55,7 +55,7 @@ function matchesAtom(atom: TypeAtom, v: unknown): boolean {
   if (atom.of === "int" && typeof v === "number") return Number.isInteger(v);
   if (!Array.isArray(v)) return false;
   if (atom.length !== undefined && v.length !== atom.length) return false;
-  for (let i = 0; i < v.length; i++) if (!matchesBase(atom.of, v[i])) return false;
+  for (let i = 0; i < v.length; i++) if (!(matchesBase(atom.of, v[i]) || (atom.nullableItems && v[i] === null))) return false;
   return true;
 }
 
@@ -74,9 +74,9 @@ export function describeValue(v: unknown): string {
   if (typeof v === "string") return `string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "..." : v)}`;
   if (typeof v === "number") return Number.isInteger(v) ? `int ${v}` : `float ${v}`;
   if (typeof v === "boolean" || typeof v === "bigint") return `${typeof v} ${String(v)}`;
-  if (typeof v === "function") return `function ${v.name || "(anonymous)"}`;
+  if (typeof v === "function") return instanceName(v) ?? `function ${v.name || "(anonymous)"}`;
   if (Array.isArray(v)) {
-    const items = v.slice(0, 6).map((x) => (x instanceof Tensor ? "Tensor" : Array.isArray(x) ? "array" : typeof x === "object" && x !== null ? "object" : String(x)));
+    const items = v.slice(0, 6).map((x) => (x instanceof Tensor ? "Tensor" : Array.isArray(x) ? "array" : typeof x === "function" ? instanceName(x) ?? "function" : typeof x === "object" && x !== null ? "object" : String(x)));
     return `array [${items.join(", ")}${v.length > 6 ? ", ..." : ""}]`;
   }
   if (ArrayBuffer.isView(v)) return v.constructor.name;
@@ -91,9 +91,15 @@ export function describeValue(v: unknown): string {
   return (v as object).constructor?.name ?? typeof v;
 }
 
+/** A callable object of a class (an nn.Module) reads as its class name, not its source. */
+function instanceName(f: Function): string | null {
+  const proto = Object.getPrototypeOf(f);
+  return proto && proto !== Function.prototype && typeof proto.constructor === "function" ? proto.constructor.name : null;
+}
+
 /** The types a parameter takes, in words: `int or int[]`. */
 function typeWords(t: ParamType): string {
-  const words = t.atoms.map((a) => (a.kind === "literal" ? JSON.stringify(a.value) : a.kind === "list" ? `${a.of}[${a.length ?? ""}]${a.of === "int" ? " (or one int)" : ""}` : a.base === "ScalarType" ? "dtype" : a.base));
+  const words = t.atoms.map((a) => (a.kind === "literal" ? JSON.stringify(a.value) : a.kind === "list" ? `${a.of}${a.nullableItems ? "?" : ""}[${a.length ?? ""}]${a.of === "int" ? " (or one int)" : ""}` : a.base === "ScalarType" ? "dtype" : a.base));
   if (t.nullable) words.push("null");
   return words.join(" or ");
 }
@@ -146,6 +152,12 @@ function suggestion(key: string, params: readonly Param[]): string {
   return bestD <= Math.max(2, Math.floor(key.length / 3)) ? ` (did you mean '${best}'?)` : "";
 }
 
+/** Varargs of ints (sizes) also take one list: view(2, 3) or view([2, 3]). */
+function unpackable(p: Param): boolean {
+  const a = p.type.atoms[0]!;
+  return a.kind === "base" && a.base === "int";
+}
+
 /** Whether a trailing plain object fills this positional slot (a required Dict/Any) rather than being the options. */
 function takesObject(p: Param | undefined): boolean {
   return p !== undefined && !p.hasDefault && !p.type.nullable && p.type.atoms.some((a) => a.kind === "base" && (a.base === "Dict" || a.base === "Any"));
@@ -184,11 +196,11 @@ function tryBind(sig: Signature, self: Tensor | undefined, args: ArrayLike<unkno
     const p = params[pi]!;
     if (p.type.varargs) {
       // the rest of the positional arguments, or (for sizes: view([2, 3])) one list of them
-      const unpack = n - ai === 1 && Array.isArray(v) && p.type.atoms[0]!.kind === "base" && p.type.atoms[0]!.base === "int";
+      const unpack = n - ai === 1 && Array.isArray(v) && unpackable(p);
       const rest = unpack ? (v as unknown[]) : Array.prototype.slice.call(args, ai, n);
       for (let k = 0; k < rest.length; k++) {
         if (!matchesType(p.type, rest[k])) {
-          return new BindFailure(() => `${name()}: argument '${p.name}' must be ${typeWords(p.type)} values (or one list of them), but element ${k} is ${describeValue(rest[k])}`);
+          return new BindFailure(() => `${name()}: argument '${p.name}' must be ${typeWords(p.type)} values${unpackable(p) ? " (or one list of them)" : ""}, but element ${k} is ${describeValue(rest[k])}`);
         }
       }
       out[pi] = rest;

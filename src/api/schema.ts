@@ -11,7 +11,7 @@
  *
  * Types: Tensor, Scalar (number or boolean), int, float, bool, str, ScalarType (a dtype),
  * Device, Generator, Module, Callable, Dict, Any; `T[]` a list (int[] also takes one int,
- * int[2] one int or a list of two), `T...` varargs (or one list), `"a"|"b"` string
+ * int[2] one int or a list of two; `int?[2]` lets items be null), `T...` varargs (or one list), `"a"|"b"` string
  * literals, `A|B` unions; a trailing `?` also accepts null. Parameters after `*` are
  * keyword-only: they reach the implementation in a trailing options object.
  */
@@ -24,7 +24,7 @@ export type BaseType =
 /** One alternative of a parameter's type. */
 export type TypeAtom =
   | { kind: "base"; base: BaseType }
-  | { kind: "list"; of: BaseType; length?: number }
+  | { kind: "list"; of: BaseType; length?: number; nullableItems?: boolean }
   | { kind: "literal"; value: string };
 
 export interface ParamType {
@@ -105,10 +105,12 @@ function parseType(decl: string, text: string): ParamType {
       if (!a.endsWith('"') || a.length < 2) bad(decl, `bad string literal ${a}`);
       return { kind: "literal", value: a.slice(1, -1) };
     }
-    const list = /^(\w+)\[(\d*)\]$/.exec(a);
+    const list = /^(\w+)(\?)?\[(\d*)\]$/.exec(a);
     if (list) {
       if (!BASES.includes(list[1] as BaseType)) bad(decl, `unknown type ${list[1]}`);
-      return { kind: "list", of: list[1] as BaseType, length: list[2] ? Number(list[2]) : undefined };
+      const atom: TypeAtom = { kind: "list", of: list[1] as BaseType, length: list[3] ? Number(list[3]) : undefined };
+      if (list[2]) atom.nullableItems = true;
+      return atom;
     }
     if (!BASES.includes(a as BaseType)) bad(decl, `unknown type ${a}`);
     return { kind: "base", base: a as BaseType };

@@ -40,6 +40,8 @@ type Base<B extends string> =
 
 type Atom<A extends string> =
   A extends `"${infer L}"` ? L
+  : A extends `int?[${string}]` ? number | readonly (number | null)[]
+  : A extends `${infer B}?[${string}]` ? readonly (Base<B> | null)[]
   : A extends `int[${string}]` ? number | readonly number[]
   : A extends `${infer B}[${string}]` ? readonly Base<B>[]
   : Base<A>;
@@ -102,9 +104,12 @@ type Labeled<Ps extends unknown[]> = { [K in keyof Ps]: Arg<Ps[K]> };
 type Tuples<Ps extends unknown[], O, Req extends boolean, Acc extends unknown[] = []> =
   Ps extends [infer H, ...infer T]
     ? H extends P<any, infer VT, any, true>
-      ? [...Labeled<Acc>, ...Exclude<VT, null>[]] | [...Labeled<Acc>, ...Exclude<VT, null>[], O] | [...Labeled<Acc>, readonly Exclude<VT, null>[], O?] | StopBefore<Acc, O, Req, H>
+      ? [...Labeled<Acc>, ...Exclude<VT, null>[]] | [...Labeled<Acc>, ...Exclude<VT, null>[], O] | OneList<Acc, Exclude<VT, null>, O> | StopBefore<Acc, O, Req, H>
       : StopBefore<Acc, O, Req, H> | Tuples<T, O, Req, [...Acc, H]>
     : WithOptions<Labeled<Acc>, O, Req>;
+
+/** Int varargs (sizes) also take one list, as args.ts unpacks: view([2, 3]). */
+type OneList<Acc extends unknown[], VT, O> = VT extends number ? [...Labeled<Acc>, readonly VT[], O?] : never;
 
 /** An argument list followed by the options object (none when there is nothing to name). */
 type WithOptions<A extends unknown[], O, Req extends boolean> = keyof O extends never ? A : Req extends true ? [...A, O] : [...A, O?];
@@ -130,7 +135,8 @@ export type Method<S extends string | readonly string[], Self = Tensor> = UnionT
 /** Constructor arguments: the union of the accepted argument lists. */
 export type CtorArgs<S extends string> = ArgTuples<Decl<S>, false>;
 
-type Filled<Q> = Q extends P<any, infer T, infer O, any> ? (O extends true ? (T extends null ? T : T) : T) : never;
+/** A bound value: its type, or for varargs the array of them. */
+type Filled<Q> = Q extends P<any, infer T, any, infer V> ? (V extends true ? Exclude<T, null>[] : T) : never;
 type KwValues<Kw extends unknown[]> = { [K in Kw[number] as K extends P<infer N, any, any, any> ? N : never]: K extends P<any, infer T, any, any> ? T : never };
 /**
  * What `declareArgs(S).bind(args)` returns: the positional-or-keyword values in order

@@ -1,24 +1,58 @@
 /**
  * nn.init: in-place initialisers (uniform_, normal_, xavier/kaiming, orthogonal_, ...) with
  * PyTorch's fan and gain rules, so every layer's default initialisation matches PyTorch's
- * and the same recipe trains the same way. All run under noGrad.
+ * and the same recipe trains the same way. All run under noGrad. Each is declared once with
+ * PyTorch's signature (`kaimingUniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu",
+ * *, generator)`), so positional calls, options objects and argument checks work as for ops.
  */
 import { noGrad } from "../autograd/grad_mode.js";
-import { FluxionError, ShapeError, fmtShape } from "../errors.js";
+import { ShapeError, fmtShape } from "../errors.js";
+import { defineOp } from "../api/registry.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { randn, tensor } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
 
-export type Nonlinearity = "linear" | "conv1d" | "conv2d" | "conv3d" | "conv_transpose1d" | "conv_transpose2d" | "sigmoid" | "tanh" | "relu" | "leaky_relu" | "selu";
+export type Nonlinearity = "linear" | "conv1d" | "conv2d" | "conv3d" | "conv_transpose1d" | "conv_transpose2d" | "conv_transpose3d" | "sigmoid" | "tanh" | "relu" | "leaky_relu" | "selu";
 export type FanMode = "fan_in" | "fan_out";
-interface GenOpt {
-  generator?: Generator;
+type Gen = { generator: Generator | null };
+/** The options-object form of kaimingUniform_/kaimingNormal_'s arguments after the tensor. */
+export interface KaimingOptions {
+  /** Negative slope of the rectifier after this layer (leaky_relu). */
+  a?: number;
+  mode?: FanMode;
+  nonlinearity?: Nonlinearity;
+  generator?: Generator | null;
 }
 
-/** The recommended gain for a nonlinearity (torch.nn.init.calculate_gain). */
-export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
+// PyTorch's nn.init signatures (1.13), camelCased; the generator is keyword-only, as in later PyTorch
+const NONLINEARITY = '"linear"|"conv1d"|"conv2d"|"conv3d"|"conv_transpose1d"|"conv_transpose2d"|"conv_transpose3d"|"sigmoid"|"tanh"|"relu"|"leaky_relu"|"selu"';
+const SIGS = {
+  calculateGain: `calculateGain(${NONLINEARITY} nonlinearity, float? param=null) -> float`,
+  calculateFanInAndFanOut: "calculateFanInAndFanOut(Tensor tensor) -> Any",
+  uniform_: "uniform_(Tensor tensor, float a=0.0, float b=1.0, *, Generator? generator=null) -> Tensor",
+  normal_: "normal_(Tensor tensor, float mean=0.0, float std=1.0, *, Generator? generator=null) -> Tensor",
+  constant_: "constant_(Tensor tensor, Scalar val) -> Tensor",
+  zeros_: "zeros_(Tensor tensor) -> Tensor",
+  ones_: "ones_(Tensor tensor) -> Tensor",
+  eye_: "eye_(Tensor tensor) -> Tensor",
+  xavierUniform_: "xavierUniform_(Tensor tensor, float gain=1.0, *, Generator? generator=null) -> Tensor",
+  xavierNormal_: "xavierNormal_(Tensor tensor, float gain=1.0, *, Generator? generator=null) -> Tensor",
+  kaimingUniform_: `kaimingUniform_(Tensor tensor, float a=0, "fan_in"|"fan_out" mode="fan_in", ${NONLINEARITY} nonlinearity="leaky_relu", *, Generator? generator=null) -> Tensor`,
+  kaimingNormal_: `kaimingNormal_(Tensor tensor, float a=0, "fan_in"|"fan_out" mode="fan_in", ${NONLINEARITY} nonlinearity="leaky_relu", *, Generator? generator=null) -> Tensor`,
+  truncNormal_: "truncNormal_(Tensor tensor, float mean=0.0, float std=1.0, float a=-2.0, float b=2.0, *, Generator? generator=null) -> Tensor",
+  orthogonal_: "orthogonal_(Tensor tensor, float gain=1, *, Generator? generator=null) -> Tensor",
+} as const;
+/** Registry keys: Tensor.uniform_ and friends already use the bare names. */
+const opts = (name: string) => ({ group: "nn.init", variants: "function", key: `nn.init.${name}` }) as const;
+
+/**
+ * The recommended gain for a nonlinearity (torch.nn.init.calculate_gain); param is
+ * leaky_relu's negative slope (default 0.01).
+ * @example init.calculateGain("leaky_relu", 0.2) // √(2 / (1 + 0.2²))
+ */
+export const calculateGain = defineOp(SIGS.calculateGain, (nonlinearity: Nonlinearity, param: number | null): number => {
   switch (nonlinearity) {
-    case "linear": case "conv1d": case "conv2d": case "conv3d": case "conv_transpose1d": case "conv_transpose2d": case "sigmoid":
+    case "linear": case "conv1d": case "conv2d": case "conv3d": case "conv_transpose1d": case "conv_transpose2d": case "conv_transpose3d": case "sigmoid":
       return 1;
     case "tanh":
       return 5 / 3;
@@ -30,40 +64,38 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
     }
     case "selu":
       return 3 / 4;
-    default:
-      throw new FluxionError(`calculateGain: unsupported nonlinearity ${nonlinearity}`);
   }
-}
+}, opts("calculateGain"));
 
 /** fan_in and fan_out of a weight: dims 1 and 0 times the receptive field size. */
-export function calculateFanInAndFanOut(t: Tensor): { fanIn: number; fanOut: number } {
+export const calculateFanInAndFanOut: (tensor: Tensor) => { fanIn: number; fanOut: number } = defineOp(SIGS.calculateFanInAndFanOut, (t: Tensor) => {
   if (t.ndim < 2) throw new ShapeError(`calculateFanInAndFanOut: fan in and fan out can not be computed for tensor with fewer than 2 dimensions (shape ${fmtShape(t.shape)})`);
   const receptive = t.shape.slice(2).reduce((a, b) => a * b, 1);
   return { fanIn: t.shape[1]! * receptive, fanOut: t.shape[0]! * receptive };
-}
+}, opts("calculateFanInAndFanOut"));
 
 function fan(t: Tensor, mode: FanMode): number {
   const { fanIn, fanOut } = calculateFanInAndFanOut(t);
   return mode === "fan_in" ? fanIn : fanOut;
 }
 
-export function uniform_(t: Tensor, a = 0, b = 1, opts?: GenOpt): Tensor {
-  return noGrad(() => t.uniform_(a, b, { generator: opts?.generator }));
-}
-export function normal_(t: Tensor, mean = 0, std = 1, opts?: GenOpt): Tensor {
-  return noGrad(() => t.normal_(mean, std, { generator: opts?.generator }));
-}
-export function constant_(t: Tensor, value: number): Tensor {
-  return noGrad(() => t.fill_(value));
-}
-export function zeros_(t: Tensor): Tensor {
-  return constant_(t, 0);
-}
-export function ones_(t: Tensor): Tensor {
-  return constant_(t, 1);
-}
+/** Fills with U(a, b). @example init.uniform_(w, -0.1, 0.1) */
+export const uniform_ = defineOp(SIGS.uniform_, (t: Tensor, a: number, b: number, { generator }: Gen) =>
+  noGrad(() => t.uniform_(a, b, { generator })), opts("uniform_"));
+
+/** Fills with N(mean, std²). */
+export const normal_ = defineOp(SIGS.normal_, (t: Tensor, mean: number, std: number, { generator }: Gen) =>
+  noGrad(() => t.normal_(mean, std, { generator })), opts("normal_"));
+
+/** Fills with val. */
+export const constant_ = defineOp(SIGS.constant_, (t: Tensor, val: number | boolean) => noGrad(() => t.fill_(val)), opts("constant_"));
+
+export const zeros_ = defineOp(SIGS.zeros_, (t: Tensor) => noGrad(() => t.fill_(0)), opts("zeros_"));
+
+export const ones_ = defineOp(SIGS.ones_, (t: Tensor) => noGrad(() => t.fill_(1)), opts("ones_"));
+
 /** Identity matrix into a 2-D tensor. */
-export function eye_(t: Tensor): Tensor {
+export const eye_ = defineOp(SIGS.eye_, (t: Tensor) => {
   if (t.ndim !== 2) throw new ShapeError(`eye_: only tensors with 2 dimensions are supported, got shape ${fmtShape(t.shape)}`);
   return noGrad(() => {
     t.zero_();
@@ -71,37 +103,41 @@ export function eye_(t: Tensor): Tensor {
     for (let i = 0; i < k; i++) t.select(0, i).narrow(0, i, 1).fill_(1);
     return t;
   });
-}
+}, opts("eye_"));
 
-export function xavierUniform_(t: Tensor, gain = 1, opts?: GenOpt): Tensor {
+/** U(-a, a) with a = gain·√(6 / (fan_in + fan_out)) (Glorot). */
+export const xavierUniform_ = defineOp(SIGS.xavierUniform_, (t: Tensor, gain: number, gen: Gen) => {
   const { fanIn, fanOut } = calculateFanInAndFanOut(t);
   const a = gain * Math.sqrt(3) * Math.sqrt(2 / (fanIn + fanOut));
-  return uniform_(t, -a, a, opts);
-}
-export function xavierNormal_(t: Tensor, gain = 1, opts?: GenOpt): Tensor {
-  const { fanIn, fanOut } = calculateFanInAndFanOut(t);
-  return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), opts);
-}
+  return uniform_(t, -a, a, gen);
+}, opts("xavierUniform_"));
 
-export interface KaimingOptions extends GenOpt {
-  /** Negative slope of the rectifier after this layer (leaky_relu). */
-  a?: number;
-  mode?: FanMode;
-  nonlinearity?: Nonlinearity;
-}
-export function kaimingUniform_(t: Tensor, opts?: KaimingOptions): Tensor {
-  const gain = calculateGain(opts?.nonlinearity ?? "leaky_relu", opts?.a ?? 0);
-  const bound = Math.sqrt(3) * (gain / Math.sqrt(fan(t, opts?.mode ?? "fan_in")));
-  return uniform_(t, -bound, bound, opts);
-}
-export function kaimingNormal_(t: Tensor, opts?: KaimingOptions): Tensor {
-  const gain = calculateGain(opts?.nonlinearity ?? "leaky_relu", opts?.a ?? 0);
-  return normal_(t, 0, gain / Math.sqrt(fan(t, opts?.mode ?? "fan_in")), opts);
-}
+/** N(0, std²) with std = gain·√(2 / (fan_in + fan_out)) (Glorot). */
+export const xavierNormal_ = defineOp(SIGS.xavierNormal_, (t: Tensor, gain: number, gen: Gen) => {
+  const { fanIn, fanOut } = calculateFanInAndFanOut(t);
+  return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), gen);
+}, opts("xavierNormal_"));
+
+/**
+ * U(-bound, bound) with bound = gain·√(3 / fan) (He); `a` is the negative slope of the
+ * rectifier after this layer (leaky_relu).
+ * @example init.kaimingUniform_(w, Math.sqrt(5)) // what nn.Linear does; also init.kaimingUniform_(w, { a: Math.sqrt(5) })
+ */
+export const kaimingUniform_ = defineOp(SIGS.kaimingUniform_, (t: Tensor, a: number, mode: FanMode, nonlinearity: Nonlinearity, gen: Gen) => {
+  const gain = calculateGain(nonlinearity, a);
+  const bound = Math.sqrt(3) * (gain / Math.sqrt(fan(t, mode)));
+  return uniform_(t, -bound, bound, gen);
+}, opts("kaimingUniform_"));
+
+/** N(0, std²) with std = gain / √fan (He). @example init.kaimingNormal_(w, 0, "fan_out", "relu") */
+export const kaimingNormal_ = defineOp(SIGS.kaimingNormal_, (t: Tensor, a: number, mode: FanMode, nonlinearity: Nonlinearity, gen: Gen) => {
+  const gain = calculateGain(nonlinearity, a);
+  return normal_(t, 0, gain / Math.sqrt(fan(t, mode)), gen);
+}, opts("kaimingNormal_"));
 
 /** Normal values redrawn until inside [a, b] (torch.nn.init.trunc_normal_ up to sampling method). */
-export function truncNormal_(t: Tensor, mean = 0, std = 1, a = -2, b = 2, opts?: GenOpt): Tensor {
-  const g = opts?.generator ?? defaultGenerator;
+export const truncNormal_ = defineOp(SIGS.truncNormal_, (t: Tensor, mean: number, std: number, a: number, b: number, { generator }: Gen) => {
+  const g = generator ?? defaultGenerator;
   return noGrad(() => {
     const n = t.numel();
     const vals = new Float64Array(n);
@@ -112,15 +148,15 @@ export function truncNormal_(t: Tensor, mean = 0, std = 1, a = -2, b = 2, opts?:
     }
     return t.copy_(tensorFrom(vals, t));
   });
-}
+}, opts("truncNormal_"));
 
 /** A (semi-)orthogonal matrix from the QR decomposition of a normal matrix (torch's recipe). */
-export function orthogonal_(t: Tensor, gain = 1, opts?: GenOpt): Tensor {
+export const orthogonal_ = defineOp(SIGS.orthogonal_, (t: Tensor, gain: number, { generator }: Gen): Tensor => {
   if (t.ndim < 2) throw new ShapeError(`orthogonal_: only tensors with 2 or more dimensions are supported, got shape ${fmtShape(t.shape)}`);
   const rows = t.shape[0]!, cols = t.numel() / rows;
   const transpose = rows < cols;
   const [m, n] = transpose ? [cols, rows] : [rows, cols];
-  const a = Array.from(randn([m, n], { dtype: "float64", generator: opts?.generator }).toTypedArray() as Float64Array);
+  const a = Array.from(randn([m, n], { dtype: "float64", generator }).toTypedArray() as Float64Array);
   // modified Gram-Schmidt QR of the m x n matrix a (m >= n): q has orthonormal columns
   const q = new Float64Array(m * n);
   const rDiag = new Float64Array(n);
@@ -146,7 +182,7 @@ export function orthogonal_(t: Tensor, gain = 1, opts?: GenOpt): Tensor {
     else out[i * cols + j] = v;
   }
   return noGrad(() => t.copy_(tensorFrom(out, t)));
-}
+}, opts("orthogonal_"));
 
 function tensorFrom(values: Float64Array, like: Tensor): Tensor {
   return tensor(values, { shape: like.shape, dtype: "float64" }).to(like.dtype);

@@ -17,8 +17,9 @@
  * Modules are callable like PyTorch's: the constructor returns a function object whose
  * prototype is the module's class, so `instanceof`, fields and methods all behave as usual.
  */
-import { FluxionError, ShapeError, fmtShape } from "../errors.js";
+import { ArgumentError, FluxionError, ShapeError, fmtShape } from "../errors.js";
 import { noGrad } from "../autograd/grad_mode.js";
+import { describeValue, registerTypeCheck } from "../api/args.js";
 import type { DType } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Parameter } from "./parameter.js";
@@ -40,6 +41,13 @@ function state(m: Module): ModuleInternals {
   let s = internals.get(m);
   if (!s) internals.set(m, (s = { buffers: new Map(), nonPersistent: new Set(), params: new Map(), forwardHooks: [], forwardPreHooks: [] }));
   return s;
+}
+
+/** `Module` in a declaration (`Sequential(Module... modules)`) is this class. */
+declare module "../api/types.js" {
+  interface ExtraBaseTypes {
+    Module: Module;
+  }
 }
 
 /** Calling a module runs forward with its hooks, typed from the subclass's forward. */
@@ -235,10 +243,8 @@ export abstract class Module {
    * "constructor" or "__proto__" is an ordinary (here: unexpected) key.
    */
   loadStateDict(sd: StateDict | ReadonlyMap<string, Tensor>, opts?: { strict?: boolean }): { missingKeys: string[]; unexpectedKeys: string[] } {
-    const where = `${this.constructor.name}.loadStateDict`;
-    if (sd === null || typeof sd !== "object" || sd instanceof Tensor) {
-      const got = sd === null ? "null" : sd instanceof Tensor ? `a Tensor of shape ${fmtShape(sd.shape)}` : typeof sd;
-      throw new FluxionError(`${where}: expected a state dict (an object or Map of name -> Tensor, as stateDict() or io.load() return), got ${got}`);
+    if (sd === null || typeof sd !== "object" || Array.isArray(sd) || sd instanceof Tensor) {
+      throw new ArgumentError(`${this.constructor.name}.loadStateDict(): argument 'stateDict' must be a dict of Tensors (an object or a Map, as model.stateDict() or io.load() return), but got ${describeValue(sd)}`);
     }
     const strict = opts?.strict ?? true;
     const given: ReadonlyMap<string, unknown> = sd instanceof Map ? sd : new Map(Object.entries(sd));
@@ -285,6 +291,19 @@ export abstract class Module {
     return this.toString();
   }
 }
+
+registerTypeCheck("Module", (v) => v instanceof Module);
+
+// What runs when a subclass defines no forward (PyTorch's _forward_unimplemented); the
+// abstract declaration keeps TypeScript subclasses honest, this catches JavaScript ones.
+Object.defineProperty(Module.prototype, "forward", {
+  value: function forward(this: Module): never {
+    throw new FluxionError(`${this.constructor.name}: forward is not implemented; define forward(...) in the subclass`);
+  },
+  writable: true,
+  configurable: true,
+  enumerable: false,
+});
 
 function indent(s: string): string {
   return s.split("\n").join("\n  ");

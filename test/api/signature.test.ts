@@ -126,7 +126,8 @@ test("every declared op is reachable as declared: methods on Tensor, functions o
   const missing: string[] = [];
   for (const op of ops) {
     if (op.method && typeof (Tensor.prototype as unknown as Record<string, unknown>)[op.name] !== "function") missing.push(`Tensor.${op.name}`);
-    if (op.function && op.group !== "nn.functional" && op.group !== "autograd" && typeof mod[op.name] !== "function") missing.push(`fx.${op.name}`);
+    if (op.function && op.group === "nn.init" && typeof (nn.init as unknown as Record<string, unknown>)[op.name] !== "function") missing.push(`nn.init.${op.name}`);
+    if (op.function && op.group !== "nn.functional" && op.group !== "autograd" && op.group !== "nn.init" && typeof mod[op.name] !== "function") missing.push(`fx.${op.name}`);
   }
   assert.deepEqual(missing, []);
 });
@@ -141,4 +142,21 @@ test("errors are FluxionErrors, never raw TypeErrors", () => {
   for (const f of [() => x.add(null as never), () => fx.cat(null as never), () => x.reshape(null as never), () => fx.where(null as never, x, x)]) {
     assert.throws(f, (e: Error) => e instanceof FluxionError);
   }
+});
+
+test("list items may be nullable (int?[2], as PyTorch's Tensor?[]); Module is a registered type; modules read by class name", async () => {
+  const { bindCall } = await import("../../src/api/args.js");
+  const s = parseSignature("f(int?[2] size, Module? m=null, Module... rest)");
+  assert.deepEqual(s.params[0]!.type.atoms, [{ kind: "list", of: "int", length: 2, nullableItems: true }]);
+  assert.deepEqual(bindCall([s], undefined, [[5, null]], false), [[5, null], null, []]);
+  assert.deepEqual(bindCall([s], undefined, [3], false), [3, null, []]);
+  const relu = new nn.ReLU();
+  assert.deepEqual(bindCall([s], undefined, [[1, 2], relu, relu], false), [[1, 2], relu, [relu]]);
+  throwsArg(() => bindCall([s], undefined, [[5, "a"]], false), /^f\(\): argument 'size' \(position 1\) must be int\?\[2\] \(or one int\), but got array \[5, a\]$/);
+  throwsArg(() => bindCall([s], undefined, [[null, null, null]], false), /must be int\?\[2\]/);
+  throwsArg(() => bindCall([parseSignature("g(int[2] size)")], undefined, [[5, null]], false), /^g\(\): argument 'size' \(position 1\) must be int\[2\] \(or one int\), but got array \[5, null\]$/);
+  // a Module (a callable object) is named by its class, also inside lists; non-int varargs take no single list
+  throwsArg(() => bindCall([s], undefined, [1, 2], false), /^f\(\): argument 'm' \(position 2\) must be Module or null, but got int 2$/);
+  throwsArg(() => bindCall([parseSignature("h(Tensor x)")], undefined, [relu], false), /^h\(\): argument 'x' \(position 1\) must be Tensor, but got ReLU$/);
+  throwsArg(() => bindCall([s], undefined, [1, null, [relu]], false), /^f\(\): argument 'rest' must be Module values, but element 0 is array \[ReLU\]$/);
 });

@@ -118,7 +118,7 @@ test("Module.loadStateDict: a bad value or shape anywhere leaves every parameter
     assert.deepEqual([net.fc.weight.tolist(), net.fc.bias!.tolist()], [w, b]);
   }
   for (const bad of [null, undefined, 5, "x", tensor([1])]) {
-    assert.throws(() => net.loadStateDict(bad as unknown as Record<string, Tensor>), (e: unknown) => e instanceof FluxionError && /^Net\.loadStateDict: expected a state dict \(an object or Map of name -> Tensor, as stateDict\(\) or io\.load\(\) return\), got (null|undefined|number|string|a Tensor of shape \[1\])$/.test(e.message));
+    assert.throws(() => net.loadStateDict(bad as unknown as Record<string, Tensor>), (e: unknown) => e instanceof FluxionError && /^Net\.loadStateDict\(\): argument 'stateDict' must be a dict of Tensors \(an object or a Map, as model\.stateDict\(\) or io\.load\(\) return\), but got (null|undefined|int 5|string "x"|Tensor \(float32, shape \[1\]\))$/.test(e.message));
   }
 });
 

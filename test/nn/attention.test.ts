@@ -208,5 +208,5 @@ test("errors name the expected and received shapes", () => {
   assert.throws(() => F.scaledDotProductAttention(randn([2, 3]), randn([4, 5]), randn([4, 5])), (e: Error) => e instanceof ShapeError && /must share E/.test(e.message));
   assert.throws(() => F.scaledDotProductAttention(randn([2, 3]), randn([4, 3]), randn([4, 5]), { attnMask: ones([3, 4], { dtype: "bool" }) }), (e: Error) => e instanceof ShapeError && /cannot be broadcast/.test(e.message));
   assert.throws(() => F.scaledDotProductAttention(randn([2, 3]), randn([2, 3]), randn([2, 3]), { isCausal: true, attnMask: ones([2, 2], { dtype: "bool" }) }), FluxionError);
-  assert.throws(() => new nn.TransformerEncoderLayer(8, 2, { activation: "tanh" as any }), /activation should be relu\/gelu/);
+  assert.throws(() => new nn.TransformerEncoderLayer(8, 2, { activation: "tanh" as any }), /TransformerEncoderLayer\(\): option 'activation' must be "relu" or "gelu" or Callable, but got string "tanh"/);
 });

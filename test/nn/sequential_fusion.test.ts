@@ -10,7 +10,7 @@ import { _conv2dRelu, _conv2dReluMaxPool } from "../../src/nn/functional/conv.js
 import { addDispatchLayer } from "../../src/backend/dispatcher.js";
 import { assertClose, randomTensor } from "../helpers.js";
 
-type ConvOpts = ConstructorParameters<typeof nn.Conv2d>[3];
+type ConvOpts = nn.ConvOptions<number | readonly [number, number]>;
 
 /** The modules of `seq` called one by one (no fusion). */
 function oneByOne(seq: nn.Sequential, x: Tensor): Tensor {

@@ -1,5 +1,7 @@
 /** Containers: Sequential, ModuleList, ModuleDict (keys become stateDict prefixes). */
-import { FluxionError, IndexError } from "../../errors.js";
+import { ArgumentError, FluxionError, IndexError } from "../../errors.js";
+import { describeValue, isPlainObject } from "../../api/args.js";
+import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import { Module } from "../module.js";
 import { ReLU } from "./activation.js";
 import { Conv2d } from "./conv.js";
@@ -19,6 +21,7 @@ abstract class IndexedModules extends Module {
     return list[j]!;
   }
   append(m: Module): this {
+    checkModule(`${this.constructor.name}.append()`, "module", m);
     this.addModule(String(this.length), m);
     return this;
   }
@@ -27,17 +30,44 @@ abstract class IndexedModules extends Module {
   }
 }
 
+/** Throws an ArgumentError unless m is a Module. */
+function checkModule(op: string, what: string, m: unknown): asserts m is Module {
+  if (!(m instanceof Module)) throw new ArgumentError(`${op}: ${what} must be a Module, but got ${describeValue(m)}`);
+}
+
+/** A dict of modules (a plain object or a Map, PyTorch's OrderedDict) as checked [name, module] pairs. */
+function dictEntries(op: string, dict: Record<string, unknown> | Map<string, unknown>): [string, Module][] {
+  const entries = dict instanceof Map ? [...dict.entries()] : Object.entries(dict);
+  for (const [k, m] of entries) {
+    if (typeof k !== "string") throw new ArgumentError(`${op}: argument 'modules' must have string keys, but got key ${describeValue(k)}`);
+    checkModule(op, `argument 'modules' entry '${k}'`, m);
+  }
+  return entries as [string, Module][];
+}
+
+function isDict(v: unknown): v is Record<string, unknown> | Map<string, unknown> {
+  return v instanceof Map || isPlainObject(v);
+}
+
+const SEQUENTIAL = "Sequential(Module... modules)";
+const sequentialArgs = declareArgs(SEQUENTIAL, "nn");
+
 /**
- * Runs its modules in order.
+ * Runs its modules in order. Takes modules, or one dict of named modules (an object or a
+ * Map, as PyTorch's OrderedDict), whose keys become the stateDict prefixes.
  * @example const mlp = new nn.Sequential(new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 10));
+ * @example new nn.Sequential({ fc: new nn.Linear(4, 2), act: new nn.ReLU() }) // stateDict keys fc.weight, fc.bias
  */
 export class Sequential extends IndexedModules {
-  constructor(...modules: Module[] | [Record<string, Module>]) {
+  constructor(...args: CtorArgs<typeof SEQUENTIAL> | [Record<string, Module> | Map<string, Module>]) {
     super();
-    const first = modules[0];
-    if (modules.length === 1 && !(first instanceof Module) && typeof first === "object") {
-      for (const [k, m] of Object.entries(first)) this.addModule(k, m);
-    } else (modules as Module[]).forEach((m, i) => this.addModule(String(i), m));
+    const first = args[0];
+    if (args.length === 1 && isDict(first)) {
+      for (const [k, m] of dictEntries("Sequential()", first)) this.addModule(k, m);
+    } else {
+      const [modules] = sequentialArgs.bind(args);
+      modules.forEach((m, i) => this.addModule(String(i), m));
+    }
   }
   forward(x: any): any {
     const mods = [...this.children()];
@@ -72,26 +102,50 @@ function fusablePool(p: MaxPool2d): PoolWindow | null {
   return { kernel: pair("kernelSize", p.kernelSize), stride: pair("stride", p.stride) };
 }
 
-/** A list of modules whose parameters are registered (plain arrays are not). */
+const MODULE_LIST = "ModuleList(Module[]? modules=null)";
+const moduleListArgs = declareArgs(MODULE_LIST, "nn");
+
+/**
+ * A list of modules whose parameters are registered (plain arrays are not). Takes an array
+ * or any iterable of modules (another ModuleList, a generator).
+ * @example new nn.ModuleList(Array.from({ length: 3 }, () => new nn.Linear(8, 8)))
+ */
 export class ModuleList extends IndexedModules {
-  constructor(modules: Iterable<Module> = []) {
+  constructor(...args: CtorArgs<typeof MODULE_LIST> | [Iterable<Module>]) {
     super();
-    for (const m of modules) this.append(m);
+    const first = args[0];
+    // an iterable that is not an array (a ModuleList, a generator) is read into one first
+    if (args.length === 1 && (typeof first === "object" || typeof first === "function") && first !== null && !Array.isArray(first)) {
+      if (typeof (first as Iterable<unknown>)[Symbol.iterator] === "function") args = [[...(first as Iterable<Module>)]];
+    }
+    const [modules] = moduleListArgs.bind(args);
+    for (const m of modules ?? []) this.append(m);
   }
   forward(): never {
     throw new FluxionError("ModuleList has no forward(); iterate over it in your module's forward");
   }
   extend(ms: Iterable<Module>): this {
+    if (ms === null || typeof (ms as Iterable<Module> | undefined)?.[Symbol.iterator] !== "function" || typeof ms === "string") {
+      throw new ArgumentError(`ModuleList.extend(): argument 'modules' must be an iterable of Modules, but got ${describeValue(ms)}`);
+    }
     for (const m of ms) this.append(m);
     return this;
   }
 }
 
-/** A string-keyed dict of modules. */
+const MODULE_DICT = "ModuleDict(Dict? modules=null)";
+const moduleDictArgs = declareArgs(MODULE_DICT, "nn");
+
+/**
+ * A string-keyed dict of modules; takes an object or a Map (PyTorch's OrderedDict).
+ * @example new nn.ModuleDict({ conv: new nn.Conv2d(1, 4, 3), pool: new nn.MaxPool2d(2) })
+ */
 export class ModuleDict extends Module {
-  constructor(modules: Record<string, Module> = {}) {
+  constructor(modules?: Record<string, Module> | Map<string, Module> | null) {
     super();
-    for (const [k, m] of Object.entries(modules)) this.set(k, m);
+    // one dict is the modules (PyTorch's only parameter), never an options object
+    const [dict] = arguments.length === 1 && isDict(modules) ? [modules] : moduleDictArgs.bind(arguments);
+    if (dict) for (const [k, m] of dictEntries("ModuleDict()", dict as Record<string, unknown> | Map<string, unknown>)) this.set(k, m);
   }
   forward(): never {
     throw new FluxionError("ModuleDict has no forward(); look modules up in your module's forward");
@@ -101,6 +155,7 @@ export class ModuleDict extends Module {
     return v instanceof Module ? v : undefined;
   }
   set(key: string, m: Module): this {
+    checkModule("ModuleDict.set()", "module", m);
     if (key === "training") throw new FluxionError(`ModuleDict: "${key}" is reserved`);
     this.addModule(key, m);
     return this;

@@ -13,11 +13,17 @@ import * as init from "../init.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
 import { pyFloat, pyValue } from "./repr.js";
+import { declareArgs, type CtorArgs } from "../../api/registry.js";
+import { checkTensorArg, declareMethodArgs } from "../args.js";
+
+const CONV_TRANSPOSE2D_FORWARD = "ConvTranspose2d.forward(Tensor input, int[]? outputSize=null)";
+const convTransposeForwardArgs = declareMethodArgs(CONV_TRANSPOSE2D_FORWARD);
 
 // ---- convolution modules ------------------------------------------------------------------
 
 export type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
 
+/** The options-object form of Conv1d/Conv2d's arguments (`new nn.Conv2d(1, 6, 5, { padding: 2 })`). */
 export interface ConvOptions<T> {
   stride?: T;
   /** Zero padding per side, or "valid" / "same". */
@@ -27,14 +33,41 @@ export interface ConvOptions<T> {
   bias?: boolean;
   /** How to pad: "zeros" (default) or a pad mode applied before a padding-free convolution. */
   paddingMode?: PaddingMode;
-  dtype?: DType;
-  device?: string;
+  dtype?: DType | null;
+  device?: string | null;
+}
+
+const CONV1D = 'Conv1d(int inChannels, int outChannels, int[1] kernelSize, int[1] stride=1, int[1]|"same"|"valid" padding=0, int[1] dilation=1, int groups=1, bool bias=true, "zeros"|"reflect"|"replicate"|"circular" paddingMode="zeros", *, Device? device=null, ScalarType? dtype=null)';
+const CONV2D = 'Conv2d(int inChannels, int outChannels, int[2] kernelSize, int[2] stride=1, int[2]|"same"|"valid" padding=0, int[2] dilation=1, int groups=1, bool bias=true, "zeros"|"reflect"|"replicate"|"circular" paddingMode="zeros", *, Device? device=null, ScalarType? dtype=null)';
+const CONV_TRANSPOSE2D = 'ConvTranspose2d(int inChannels, int outChannels, int[2] kernelSize, int[2] stride=1, int[2] padding=0, int[2] outputPadding=0, int groups=1, bool bias=true, int[2] dilation=1, "zeros" paddingMode="zeros", *, Device? device=null, ScalarType? dtype=null)';
+const conv1dArgs = declareArgs(CONV1D, "nn");
+const conv2dArgs = declareArgs(CONV2D, "nn");
+const convTranspose2dArgs = declareArgs(CONV_TRANSPOSE2D, "nn");
+
+type Size = number | readonly number[];
+
+/** A convolution's arguments after binding (torch's _ConvNd.__init__ parameters). */
+interface ConvConfig {
+  inChannels: number;
+  outChannels: number;
+  kernelSize: Size;
+  stride: Size;
+  padding: Size | "same" | "valid";
+  dilation: Size;
+  outputPadding: Size;
+  groups: number;
+  bias: boolean;
+  paddingMode: PaddingMode;
+  device: string | null;
+  dtype: DType | null;
 }
 
 /** Shared state of the convolution modules (torch's _ConvNd). */
 abstract class ConvNd extends Module {
   weight: Parameter;
   bias: Parameter | null;
+  readonly inChannels: number;
+  readonly outChannels: number;
   readonly kernelSize: number[];
   readonly stride: number[];
   readonly padding: number[] | "same" | "valid";
@@ -43,38 +76,30 @@ abstract class ConvNd extends Module {
   readonly groups: number;
   readonly paddingMode: PaddingMode;
 
-  constructor(
-    readonly inChannels: number,
-    readonly outChannels: number,
-    kernelSize: number | readonly number[],
-    n: number,
-    transposed: boolean,
-    opts: ConvOptions<number | readonly number[]> & { outputPadding?: number | readonly number[] } | undefined,
-  ) {
+  constructor(c: ConvConfig, n: number, transposed: boolean) {
     super();
     const op = this.constructor.name;
-    this.groups = opts?.groups ?? 1;
-    if (!Number.isInteger(this.groups) || this.groups < 1) throw new FluxionError(`${op}: groups must be a positive integer, got ${this.groups}`);
+    const { inChannels, outChannels } = c;
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.groups = c.groups;
+    if (this.groups < 1) throw new FluxionError(`${op}: groups must be a positive integer, got ${this.groups}`);
     if (inChannels % this.groups !== 0) throw new FluxionError(`${op}: in_channels (${inChannels}) must be divisible by groups (${this.groups})`);
     if (outChannels % this.groups !== 0) throw new FluxionError(`${op}: out_channels (${outChannels}) must be divisible by groups (${this.groups})`);
-    this.kernelSize = _tupleOf(op, "kernelSize", kernelSize, n, 1);
-    this.stride = _tupleOf(op, "stride", opts?.stride ?? 1, n, 1);
-    this.dilation = _tupleOf(op, "dilation", opts?.dilation ?? 1, n, 1);
-    this.outputPadding = _tupleOf(op, "outputPadding", opts?.outputPadding ?? 0, n);
-    const p = opts?.padding ?? 0;
+    this.kernelSize = _tupleOf(op, "kernelSize", c.kernelSize, n, 1);
+    this.stride = _tupleOf(op, "stride", c.stride, n, 1);
+    this.dilation = _tupleOf(op, "dilation", c.dilation, n, 1);
+    this.outputPadding = _tupleOf(op, "outputPadding", c.outputPadding, n);
+    const p = c.padding;
     if (typeof p === "string") {
-      if (p !== "same" && p !== "valid") throw new FluxionError(`${op}: invalid padding string ${JSON.stringify(p)}; expected "valid" or "same"`);
       if (p === "same" && this.stride.some((s) => s !== 1)) throw new FluxionError(`${op}: padding='same' is not supported for strided convolutions`);
       this.padding = p;
     } else this.padding = _tupleOf(op, "padding", p, n);
-    this.paddingMode = opts?.paddingMode ?? "zeros";
-    if (!["zeros", "reflect", "replicate", "circular"].includes(this.paddingMode)) {
-      throw new FluxionError(`${op}: paddingMode must be one of "zeros", "reflect", "replicate", "circular", got ${JSON.stringify(this.paddingMode)}`);
-    }
+    this.paddingMode = c.paddingMode;
     const shape = transposed ? [inChannels, outChannels / this.groups, ...this.kernelSize] : [outChannels, inChannels / this.groups, ...this.kernelSize];
-    const create = { dtype: opts?.dtype, device: opts?.device };
+    const create = { dtype: c.dtype, device: c.device };
     this.weight = new Parameter(empty(shape, create));
-    this.bias = opts?.bias === false ? null : new Parameter(empty([outChannels], create));
+    this.bias = c.bias ? new Parameter(empty([outChannels], create)) : null;
     this.resetParameters();
   }
 
@@ -125,8 +150,9 @@ abstract class ConvNd extends Module {
  * String(conv);    // "Conv2d(1, 32, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))"
  */
 export class Conv2d extends ConvNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly [number, number], opts?: ConvOptions<number | readonly [number, number]>) {
-    super(inChannels, outChannels, kernelSize, 2, false, opts);
+  constructor(...args: CtorArgs<typeof CONV2D>) {
+    const [inChannels, outChannels, kernelSize, stride, padding, dilation, groups, bias, paddingMode, { device, dtype }] = conv2dArgs.bind(args);
+    super({ inChannels, outChannels, kernelSize, stride, padding, dilation, outputPadding: 0, groups, bias, paddingMode, device, dtype }, 2, false);
   }
   forward(x: Tensor): Tensor {
     return this.convolve(x, false);
@@ -140,6 +166,7 @@ export class Conv2d extends ConvNd {
     return this.convolve(x, true, pool);
   }
   private convolve(x: Tensor, relu: boolean, pool?: PoolWindow): Tensor {
+    checkTensorArg(this, "input", x); // nn.Sequential's fused paths come here without forward
     _checkConvInput("Conv2d", x, this.inChannels, 2);
     const { x: input, padding } = this.prePad(x);
     const opts = { stride: this.stride as [number, number], padding: typeof padding === "string" ? padding : (padding as [number, number]), dilation: this.dilation as [number, number], groups: this.groups };
@@ -153,10 +180,12 @@ export class Conv2d extends ConvNd {
  * @example new nn.Conv1d(16, 33, 3, { stride: 2 }).forward(x) // [20, 16, 50] -> [20, 33, 24]
  */
 export class Conv1d extends ConvNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly [number], opts?: ConvOptions<number | readonly [number]>) {
-    super(inChannels, outChannels, kernelSize, 1, false, opts);
+  constructor(...args: CtorArgs<typeof CONV1D>) {
+    const [inChannels, outChannels, kernelSize, stride, padding, dilation, groups, bias, paddingMode, { device, dtype }] = conv1dArgs.bind(args);
+    super({ inChannels, outChannels, kernelSize, stride, padding, dilation, outputPadding: 0, groups, bias, paddingMode, device, dtype }, 1, false);
   }
   forward(x: Tensor): Tensor {
+    checkTensorArg(this, "input", x);
     const { batched, unbatched } = _checkConvInput("Conv1d", x, this.inChannels, 1);
     const { x: input, padding } = this.prePad(batched);
     const y = conv2d(input.unsqueeze(2), this.weight.unsqueeze(2), this.bias, {
@@ -169,6 +198,7 @@ export class Conv1d extends ConvNd {
   }
 }
 
+/** The options-object form of ConvTranspose2d's arguments. */
 export interface ConvTransposeOptions {
   stride?: number | readonly [number, number];
   padding?: number | readonly [number, number];
@@ -176,8 +206,9 @@ export interface ConvTransposeOptions {
   groups?: number;
   bias?: boolean;
   dilation?: number | readonly [number, number];
-  dtype?: DType;
-  device?: string;
+  paddingMode?: "zeros";
+  dtype?: DType | null;
+  device?: string | null;
 }
 
 /**
@@ -186,15 +217,19 @@ export interface ConvTransposeOptions {
  * @example new nn.ConvTranspose2d(16, 8, 3, { stride: 2, padding: 1, outputPadding: 1 }).forward(x) // [1, 16, 12, 12] -> [1, 8, 24, 24]
  */
 export class ConvTranspose2d extends ConvNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly [number, number], opts?: ConvTransposeOptions) {
-    super(inChannels, outChannels, kernelSize, 2, true, opts);
+  constructor(...args: CtorArgs<typeof CONV_TRANSPOSE2D>) {
+    const [inChannels, outChannels, kernelSize, stride, padding, outputPadding, groups, bias, dilation, paddingMode, { device, dtype }] = convTranspose2dArgs.bind(args);
+    super({ inChannels, outChannels, kernelSize, stride, padding, dilation, outputPadding, groups, bias, paddingMode, device, dtype }, 2, true);
   }
-  forward(x: Tensor, outputSize?: readonly number[]): Tensor {
+  forward(...args: CtorArgs<typeof CONV_TRANSPOSE2D_FORWARD>): Tensor {
+    const [x, size] = convTransposeForwardArgs.bind(args);
     const { batched } = _checkConvInput("ConvTranspose2d", x, this.inChannels, 2);
     const padding = this.padding as number[];
     let outputPadding = this.outputPadding;
-    if (outputSize) {
-      const want = outputSize.slice(-2);
+    if (size !== null) {
+      const sizes = typeof size === "number" ? [size] : size;
+      if (sizes.length !== 2 && sizes.length !== batched.ndim) throw new ShapeError(`ConvTranspose2d: outputSize must have 2 or ${batched.ndim} elements (got ${sizes.length})`);
+      const want = sizes.slice(-2);
       outputPadding = want.map((w, i) => {
         const min = (batched.shape[2 + i]! - 1) * this.stride[i]! - 2 * padding[i]! + this.dilation[i]! * (this.kernelSize[i]! - 1) + 1;
         const extra = w - min;

@@ -12,7 +12,10 @@ import * as init from "../init.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
 import { pyFloat } from "./repr.js";
+import { declareArgs, type CtorArgs } from "../../api/registry.js";
+import { checkTensorArg, declareMethodArgs } from "../args.js";
 
+/** The options-object form of Embedding's arguments. */
 export interface EmbeddingModuleOptions {
   /** Row that gets no gradient and starts at zero (negative counts from the end). */
   paddingIdx?: number | null;
@@ -20,45 +23,62 @@ export interface EmbeddingModuleOptions {
   maxNorm?: number | null;
   normType?: number;
   scaleGradByFreq?: boolean;
-  /** Use this tensor as the weight instead of a fresh N(0, 1) one. */
-  weight?: Tensor;
-  dtype?: DType;
-  device?: string;
+  /** Sparse gradients: not supported (false only). */
+  sparse?: boolean;
+  /** Use this tensor as the weight instead of a fresh N(0, 1) one (PyTorch's _weight). */
+  weight?: Tensor | null;
+  dtype?: DType | null;
+  device?: string | null;
+}
+
+const EMBEDDING = "Embedding(int numEmbeddings, int embeddingDim, int? paddingIdx=null, float? maxNorm=null, float normType=2.0, bool scaleGradByFreq=false, bool sparse=false, *, Tensor? weight=null, Device? device=null, ScalarType? dtype=null)";
+const embeddingArgs = declareArgs(EMBEDDING, "nn");
+const FROM_PRETRAINED = "Embedding.fromPretrained(Tensor embeddings, bool freeze=true, int? paddingIdx=null, float? maxNorm=null, float normType=2.0, bool scaleGradByFreq=false, bool sparse=false)";
+const fromPretrainedArgs = declareMethodArgs(FROM_PRETRAINED);
+
+function checkDense(op: string, sparse: boolean): void {
+  if (sparse) throw new FluxionError(`${op}: sparse gradients are not supported; use sparse=false (the default)`);
 }
 
 /**
  * A lookup table: int32 indices of any shape -> vectors, output shape = input shape + [dim].
  * @example
- * const emb = new nn.Embedding(10, 3, { paddingIdx: 0 });
+ * const emb = new nn.Embedding(10, 3, 0); // padding_idx 0; also new nn.Embedding(10, 3, { paddingIdx: 0 })
  * emb.forward(tensor([[1, 2, 0]], { dtype: "int32" })); // [1, 3, 3]
  * String(emb); // "Embedding(10, 3, padding_idx=0)"
  */
 export class Embedding extends Module {
   weight: Parameter;
+  readonly numEmbeddings: number;
+  readonly embeddingDim: number;
   readonly paddingIdx: number | null;
   readonly maxNorm: number | null;
   readonly normType: number;
   readonly scaleGradByFreq: boolean;
 
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts?: EmbeddingModuleOptions) {
+  constructor(...args: CtorArgs<typeof EMBEDDING>) {
     super();
-    let pad = opts?.paddingIdx ?? null;
+    const [numEmbeddings, embeddingDim, paddingIdx, maxNorm, normType, scaleGradByFreq, sparse, { weight, device, dtype }] = embeddingArgs.bind(args);
+    checkDense("Embedding", sparse);
+    this.numEmbeddings = numEmbeddings;
+    this.embeddingDim = embeddingDim;
+    let pad = paddingIdx;
     if (pad !== null) {
-      if (!Number.isInteger(pad) || pad < -numEmbeddings || pad >= numEmbeddings) throw new FluxionError(`Embedding: padding_idx must be within num_embeddings (${numEmbeddings}), got ${pad}`);
+      if (pad < -numEmbeddings || pad >= numEmbeddings) throw new FluxionError(`Embedding: padding_idx must be within num_embeddings (${numEmbeddings}), got ${pad}`);
       if (pad < 0) pad += numEmbeddings;
     }
     this.paddingIdx = pad;
-    this.maxNorm = opts?.maxNorm ?? null;
-    this.normType = opts?.normType ?? 2;
-    this.scaleGradByFreq = opts?.scaleGradByFreq ?? false;
-    if (opts?.weight) {
-      const w = opts.weight;
+    this.maxNorm = maxNorm;
+    this.normType = normType;
+    this.scaleGradByFreq = scaleGradByFreq;
+    if (weight) {
+      const w = weight;
       if (w.ndim !== 2 || w.shape[0] !== numEmbeddings || w.shape[1] !== embeddingDim) {
         throw new ShapeError(`Embedding: shape of weight ${fmtShape(w.shape)} does not match num_embeddings and embedding_dim [${numEmbeddings}, ${embeddingDim}]`);
       }
       this.weight = new Parameter(w.detach());
     } else {
-      this.weight = new Parameter(empty([numEmbeddings, embeddingDim], { dtype: opts?.dtype, device: opts?.device }));
+      this.weight = new Parameter(empty([numEmbeddings, embeddingDim], { dtype, device }));
       this.resetParameters();
     }
   }
@@ -71,18 +91,22 @@ export class Embedding extends Module {
 
   /**
    * An Embedding holding the given [num, dim] matrix; frozen (requiresGrad false) unless
-   * freeze is false.
+   * freeze is false. Arguments in PyTorch's order: (embeddings, freeze, paddingIdx, maxNorm,
+   * normType, scaleGradByFreq, sparse).
    * @example nn.Embedding.fromPretrained(tensor([[1, 2.3, 3], [4, 5.1, 6.3]])).forward(tensor([1], { dtype: "int32" }))
    */
-  static fromPretrained(embeddings: Tensor, opts?: Omit<EmbeddingModuleOptions, "weight" | "dtype" | "device"> & { freeze?: boolean }): Embedding {
+  static fromPretrained(...args: CtorArgs<typeof FROM_PRETRAINED>): Embedding {
+    const [embeddings, freeze, paddingIdx, maxNorm, normType, scaleGradByFreq, sparse] = fromPretrainedArgs.bind(args);
     if (embeddings.ndim !== 2) throw new ShapeError(`Embedding.fromPretrained: embeddings parameter is expected to be 2-dimensional, got shape ${fmtShape(embeddings.shape)}`);
+    checkDense("Embedding.fromPretrained", sparse);
     const [n, d] = embeddings.shape as [number, number];
-    const e = new Embedding(n, d, { ...opts, weight: embeddings });
-    e.weight.requiresGrad_(!(opts?.freeze ?? true));
+    const e = new Embedding(n, d, paddingIdx, maxNorm, normType, scaleGradByFreq, { weight: embeddings });
+    e.weight.requiresGrad_(!freeze);
     return e;
   }
 
   forward(input: Tensor): Tensor {
+    checkTensorArg(this, "input", input);
     return embedding(input, this.weight, { paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType, scaleGradByFreq: this.scaleGradByFreq });
   }
 

@@ -7,10 +7,21 @@ import * as init from "../init.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
+import { ArgumentError } from "../../errors.js";
+import { describeValue } from "../../api/args.js";
+import { checkTensorArg } from "../args.js";
 
+/**
+ * Returns its input unchanged. As PyTorch's, the constructor takes any arguments and
+ * ignores them (`new nn.Identity(54, { unusedArgument1: 0.1 })`), so it can stand in for
+ * any layer.
+ */
 export class Identity extends Module {
-  forward(x: Tensor): Tensor {
-    return x;
+  constructor(..._args: unknown[]) {
+    super();
+  }
+  forward(input: Tensor): Tensor {
+    return input;
   }
 }
 
@@ -46,6 +57,7 @@ export class Linear extends Module {
     }
   }
   forward(x: Tensor): Tensor {
+    checkTensorArg(this, "input", x);
     if (x.ndim === 0 || x.shape[x.ndim - 1] !== this.inFeatures) {
       throw new ShapeError(`Linear(in_features=${this.inFeatures}, out_features=${this.outFeatures}): expected input with last dimension ${this.inFeatures}, got shape ${fmtShape(x.shape)}${x.ndim > 2 ? " (flatten images first, e.g. x.flatten(1))" : ""}`);
     }
@@ -77,6 +89,8 @@ export class Bilinear extends Module {
     if (this.bias) init.uniform_(this.bias, -bound, bound);
   }
   forward(x1: Tensor, x2: Tensor): Tensor {
+    checkTensorArg(this, "input1", x1, 1);
+    checkTensorArg(this, "input2", x2, 2);
     return bilinear(x1, x2, this.weight, this.bias);
   }
   override extraRepr(): string {
@@ -84,12 +98,22 @@ export class Bilinear extends Module {
   }
 }
 
-/** Flattens dims startDim..endDim (default 1..-1: keeps the batch dim). */
+const FLATTEN = "Flatten(int startDim=1, int endDim=-1)";
+const flattenArgs = declareArgs(FLATTEN, "nn");
+
+/**
+ * Flattens dims startDim..endDim (default 1..-1: keeps the batch dim).
+ * @example new nn.Flatten().forward(x) // [N, C, H, W] -> [N, C·H·W]; also new nn.Flatten(0, 2)
+ */
 export class Flatten extends Module {
-  constructor(readonly startDim = 1, readonly endDim = -1) {
+  readonly startDim: number;
+  readonly endDim: number;
+  constructor(...args: CtorArgs<typeof FLATTEN>) {
     super();
+    [this.startDim, this.endDim] = flattenArgs.bind(args);
   }
   forward(x: Tensor): Tensor {
+    checkTensorArg(this, "input", x);
     return x.flatten(this.startDim, this.endDim);
   }
   override extraRepr(): string {
@@ -97,11 +121,25 @@ export class Flatten extends Module {
   }
 }
 
+const UNFLATTEN = "Unflatten(int dim, int[] unflattenedSize)";
+const unflattenArgs = declareArgs(UNFLATTEN, "nn");
+
+/**
+ * Splits dim into unflattenedSize (a list, as PyTorch requires; one -1 is inferred).
+ * @example new nn.Unflatten(1, [2, 5]).forward(x) // [N, 10] -> [N, 2, 5]
+ */
 export class Unflatten extends Module {
-  constructor(readonly dim: number, readonly unflattenedSize: readonly number[]) {
+  readonly dim: number;
+  readonly unflattenedSize: readonly number[];
+  constructor(...args: CtorArgs<typeof UNFLATTEN>) {
     super();
+    const [dim, size] = unflattenArgs.bind(args);
+    if (typeof size === "number") throw new ArgumentError(`Unflatten(): argument 'unflattenedSize' must be a list of ints, but got ${describeValue(size)}`);
+    this.dim = dim;
+    this.unflattenedSize = [...size];
   }
   forward(x: Tensor): Tensor {
+    checkTensorArg(this, "input", x);
     return x.unflatten(this.dim, this.unflattenedSize);
   }
   override extraRepr(): string {

@@ -1,81 +1,229 @@
-/** Loss modules: thin configurable wrappers over the functional losses. */
+/**
+ * Loss modules: thin configurable wrappers over the functional losses, with PyTorch's
+ * constructor arguments in PyTorch's order, deprecated ones included so positional calls
+ * translate unchanged: `new nn.NLLLoss(weight, null, 0)` sets ignoreIndex 0, and
+ * sizeAverage / reduce, when given, decide the reduction as PyTorch's legacy rule does.
+ * `opts` is what the functional form gets: `F.crossEntropy(input, target, loss.opts)`.
+ * Class weights are buffers named as PyTorch's (weight, pos_weight), so they are in the
+ * stateDict and follow `module.to(dtype)`.
+ */
+import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import * as F from "../functional/loss.js";
+import { checkTensorArg } from "../args.js";
 import { Module } from "../module.js";
+
+export type Reduction = "mean" | "sum" | "none";
+
+/** PyTorch's _Reduction.legacy_get_string: sizeAverage / reduce (when either is given) override reduction. */
+function legacyReduction<R extends string>(sizeAverage: boolean | null, reduce: boolean | null, reduction: R): R | Reduction {
+  if (sizeAverage === null && reduce === null) return reduction;
+  if (!(reduce ?? true)) return "none";
+  return (sizeAverage ?? true) ? "mean" : "sum";
+}
+
+/** Shared by every loss: forward(input, target) checks its tensors and calls the functional form. */
+abstract class Loss extends Module {
+  protected abstract compute(input: Tensor, target: Tensor): Tensor;
+  forward(input: Tensor, target: Tensor): Tensor {
+    checkTensorArg(this, "input", input, 1);
+    checkTensorArg(this, "target", target, 2);
+    return this.compute(input, target);
+  }
+}
+
+const CROSS_ENTROPY = 'CrossEntropyLoss(Tensor? weight=null, bool? sizeAverage=null, int ignoreIndex=-100, bool? reduce=null, "mean"|"sum"|"none" reduction="mean", float labelSmoothing=0.0)';
+const crossEntropyArgs = declareArgs(CROSS_ENTROPY, "nn");
 
 /**
  * Cross entropy over logits, with class indices (int32) or probabilities as targets.
  * @example const criterion = new nn.CrossEntropyLoss(); criterion.forward(logits, labels)
+ * @example new nn.CrossEntropyLoss(classWeights, { labelSmoothing: 0.1 })
  */
-export class CrossEntropyLoss extends Module {
-  constructor(readonly opts: F.CrossEntropyOptions = {}) {
+export class CrossEntropyLoss extends Loss {
+  declare weight: Tensor | null;
+  readonly reduction: Reduction;
+  readonly ignoreIndex: number;
+  readonly labelSmoothing: number;
+  constructor(...args: CtorArgs<typeof CROSS_ENTROPY>) {
     super();
+    const [weight, sizeAverage, ignoreIndex, reduce, reduction, labelSmoothing] = crossEntropyArgs.bind(args);
+    this.reduction = legacyReduction(sizeAverage, reduce, reduction);
+    this.ignoreIndex = ignoreIndex;
+    this.labelSmoothing = labelSmoothing;
+    this.registerBuffer("weight", weight);
   }
-  forward(input: Tensor, target: Tensor): Tensor {
+  get opts(): { weight: Tensor | null; ignoreIndex: number; reduction: Reduction; labelSmoothing: number } {
+    return { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction, labelSmoothing: this.labelSmoothing };
+  }
+  protected compute(input: Tensor, target: Tensor): Tensor {
     return F.crossEntropy(input, target, this.opts);
   }
 }
-export class NLLLoss extends Module {
-  constructor(readonly opts: F.NllOptions = {}) {
+
+const NLL = 'NLLLoss(Tensor? weight=null, bool? sizeAverage=null, int ignoreIndex=-100, bool? reduce=null, "mean"|"sum"|"none" reduction="mean")';
+const nllArgs = declareArgs(NLL, "nn");
+
+/** Negative log likelihood of log-probabilities at int32 class indices. */
+export class NLLLoss extends Loss {
+  declare weight: Tensor | null;
+  readonly reduction: Reduction;
+  readonly ignoreIndex: number;
+  constructor(...args: CtorArgs<typeof NLL>) {
     super();
+    const [weight, sizeAverage, ignoreIndex, reduce, reduction] = nllArgs.bind(args);
+    this.reduction = legacyReduction(sizeAverage, reduce, reduction);
+    this.ignoreIndex = ignoreIndex;
+    this.registerBuffer("weight", weight);
   }
-  forward(input: Tensor, target: Tensor): Tensor {
+  get opts(): { weight: Tensor | null; ignoreIndex: number; reduction: Reduction } {
+    return { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction };
+  }
+  protected compute(input: Tensor, target: Tensor): Tensor {
     return F.nllLoss(input, target, this.opts);
   }
 }
-export class MSELoss extends Module {
-  constructor(readonly opts: { reduction?: F.Reduction } = {}) {
+
+const MSE = 'MSELoss(bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none" reduction="mean")';
+const mseArgs = declareArgs(MSE, "nn");
+
+/** Mean squared error. @example new nn.MSELoss({ reduction: "sum" }) */
+export class MSELoss extends Loss {
+  readonly opts: { reduction: Reduction };
+  readonly reduction: Reduction;
+  constructor(...args: CtorArgs<typeof MSE>) {
     super();
+    const [sizeAverage, reduce, reduction] = mseArgs.bind(args);
+    this.reduction = legacyReduction(sizeAverage, reduce, reduction);
+    this.opts = { reduction: this.reduction };
   }
-  forward(input: Tensor, target: Tensor): Tensor {
+  protected compute(input: Tensor, target: Tensor): Tensor {
     return F.mseLoss(input, target, this.opts);
   }
 }
-export class L1Loss extends Module {
-  constructor(readonly opts: { reduction?: F.Reduction } = {}) {
+
+const L1 = 'L1Loss(bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none" reduction="mean")';
+const l1Args = declareArgs(L1, "nn");
+
+/** Mean absolute error. */
+export class L1Loss extends Loss {
+  readonly opts: { reduction: Reduction };
+  readonly reduction: Reduction;
+  constructor(...args: CtorArgs<typeof L1>) {
     super();
+    const [sizeAverage, reduce, reduction] = l1Args.bind(args);
+    this.reduction = legacyReduction(sizeAverage, reduce, reduction);
+    this.opts = { reduction: this.reduction };
   }
-  forward(input: Tensor, target: Tensor): Tensor {
+  protected compute(input: Tensor, target: Tensor): Tensor {
     return F.l1Loss(input, target, this.opts);
   }
 }
-export class SmoothL1Loss extends Module {
-  constructor(readonly opts: { reduction?: F.Reduction; beta?: number } = {}) {
+
+const SMOOTH_L1 = 'SmoothL1Loss(bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none" reduction="mean", float beta=1.0)';
+const smoothL1Args = declareArgs(SMOOTH_L1, "nn");
+
+/** Squared error below beta, absolute error above. */
+export class SmoothL1Loss extends Loss {
+  readonly opts: { reduction: Reduction; beta: number };
+  readonly reduction: Reduction;
+  readonly beta: number;
+  constructor(...args: CtorArgs<typeof SMOOTH_L1>) {
     super();
+    const [sizeAverage, reduce, reduction, beta] = smoothL1Args.bind(args);
+    this.reduction = legacyReduction(sizeAverage, reduce, reduction);
+    this.beta = beta;
+    this.opts = { reduction: this.reduction, beta };
   }
-  forward(input: Tensor, target: Tensor): Tensor {
+  protected compute(input: Tensor, target: Tensor): Tensor {
     return F.smoothL1Loss(input, target, this.opts);
   }
 }
-export class HuberLoss extends Module {
-  constructor(readonly opts: { reduction?: F.Reduction; delta?: number } = {}) {
+
+const HUBER = 'HuberLoss("mean"|"sum"|"none" reduction="mean", float delta=1.0)';
+const huberArgs = declareArgs(HUBER, "nn");
+
+/** Squared error below delta, delta-scaled absolute error above. */
+export class HuberLoss extends Loss {
+  readonly opts: { reduction: Reduction; delta: number };
+  readonly reduction: Reduction;
+  readonly delta: number;
+  constructor(...args: CtorArgs<typeof HUBER>) {
     super();
+    const [reduction, delta] = huberArgs.bind(args);
+    this.reduction = reduction;
+    this.delta = delta;
+    this.opts = { reduction, delta };
   }
-  forward(input: Tensor, target: Tensor): Tensor {
+  protected compute(input: Tensor, target: Tensor): Tensor {
     return F.huberLoss(input, target, this.opts);
   }
 }
-export class BCELoss extends Module {
-  constructor(readonly opts: { weight?: Tensor | null; reduction?: F.Reduction } = {}) {
+
+const BCE = 'BCELoss(Tensor? weight=null, bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none" reduction="mean")';
+const bceArgs = declareArgs(BCE, "nn");
+
+/** Binary cross entropy of probabilities. */
+export class BCELoss extends Loss {
+  declare weight: Tensor | null;
+  readonly reduction: Reduction;
+  constructor(...args: CtorArgs<typeof BCE>) {
     super();
+    const [weight, sizeAverage, reduce, reduction] = bceArgs.bind(args);
+    this.reduction = legacyReduction(sizeAverage, reduce, reduction);
+    this.registerBuffer("weight", weight);
   }
-  forward(input: Tensor, target: Tensor): Tensor {
+  get opts(): { weight: Tensor | null; reduction: Reduction } {
+    return { weight: this.weight, reduction: this.reduction };
+  }
+  protected compute(input: Tensor, target: Tensor): Tensor {
     return F.binaryCrossEntropy(input, target, this.opts);
   }
 }
-export class BCEWithLogitsLoss extends Module {
-  constructor(readonly opts: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: F.Reduction } = {}) {
+
+const BCE_LOGITS = 'BCEWithLogitsLoss(Tensor? weight=null, bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none" reduction="mean", Tensor? posWeight=null)';
+const bceLogitsArgs = declareArgs(BCE_LOGITS, "nn");
+
+/** Binary cross entropy of logits (sigmoid folded in, numerically stable). */
+export class BCEWithLogitsLoss extends Loss {
+  declare weight: Tensor | null;
+  declare pos_weight: Tensor | null;
+  readonly reduction: Reduction;
+  constructor(...args: CtorArgs<typeof BCE_LOGITS>) {
     super();
+    const [weight, sizeAverage, reduce, reduction, posWeight] = bceLogitsArgs.bind(args);
+    this.reduction = legacyReduction(sizeAverage, reduce, reduction);
+    this.registerBuffer("weight", weight);
+    this.registerBuffer("pos_weight", posWeight);
   }
-  forward(input: Tensor, target: Tensor): Tensor {
+  /** The positive-class weight (PyTorch name: pos_weight). */
+  get posWeight(): Tensor | null {
+    return this.pos_weight;
+  }
+  get opts(): { weight: Tensor | null; posWeight: Tensor | null; reduction: Reduction } {
+    return { weight: this.weight, posWeight: this.pos_weight, reduction: this.reduction };
+  }
+  protected compute(input: Tensor, target: Tensor): Tensor {
     return F.binaryCrossEntropyWithLogits(input, target, this.opts);
   }
 }
-export class KLDivLoss extends Module {
-  constructor(readonly opts: { reduction?: F.Reduction | "batchmean"; logTarget?: boolean } = {}) {
+
+const KL_DIV = 'KLDivLoss(bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none"|"batchmean" reduction="mean", bool logTarget=false)';
+const klDivArgs = declareArgs(KL_DIV, "nn");
+
+/** Kullback-Leibler divergence of log-probabilities input from target. */
+export class KLDivLoss extends Loss {
+  readonly opts: { reduction: Reduction | "batchmean"; logTarget: boolean };
+  readonly reduction: Reduction | "batchmean";
+  readonly logTarget: boolean;
+  constructor(...args: CtorArgs<typeof KL_DIV>) {
     super();
+    const [sizeAverage, reduce, reduction, logTarget] = klDivArgs.bind(args);
+    this.reduction = legacyReduction(sizeAverage, reduce, reduction);
+    this.logTarget = logTarget;
+    this.opts = { reduction: this.reduction, logTarget };
   }
-  forward(input: Tensor, target: Tensor): Tensor {
+  protected compute(input: Tensor, target: Tensor): Tensor {
     return F.klDiv(input, target, this.opts);
   }
 }

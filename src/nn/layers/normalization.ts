@@ -13,7 +13,10 @@ import * as init from "../init.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
 import { pyFloat, pyValue } from "./repr.js";
+import { declareArgs, type CtorArgs } from "../../api/registry.js";
+import { checkTensorArg } from "../args.js";
 
+/** The options-object form of BatchNorm1d/2d's arguments (`new nn.BatchNorm2d(32, { momentum: null })`). */
 export interface BatchNormModuleOptions {
   eps?: number;
   /** Weight of each new batch in the running stats (default 0.1); null: cumulative average. */
@@ -22,9 +25,13 @@ export interface BatchNormModuleOptions {
   affine?: boolean;
   /** Keep running stats for evaluation (default true); when false, batch stats are always used. */
   trackRunningStats?: boolean;
-  dtype?: DType;
-  device?: string;
+  dtype?: DType | null;
+  device?: string | null;
 }
+
+const BATCH_NORM1D = "BatchNorm1d(int numFeatures, float eps=1e-5, float? momentum=0.1, bool affine=true, bool trackRunningStats=true, *, Device? device=null, ScalarType? dtype=null)";
+const BATCH_NORM2D = "BatchNorm2d(int numFeatures, float eps=1e-5, float? momentum=0.1, bool affine=true, bool trackRunningStats=true, *, Device? device=null, ScalarType? dtype=null)";
+const batchNormArgs = { BatchNorm1d: declareArgs(BATCH_NORM1D, "nn"), BatchNorm2d: declareArgs(BATCH_NORM2D, "nn") };
 
 /** Shared code of BatchNorm1d/2d (torch's _BatchNorm). */
 abstract class BatchNormBase extends Module {
@@ -33,24 +40,27 @@ abstract class BatchNormBase extends Module {
   declare running_mean: Tensor | null;
   declare running_var: Tensor | null;
   declare num_batches_tracked: Tensor | null;
+  readonly numFeatures: number;
   readonly eps: number;
   readonly momentum: number | null;
   readonly affine: boolean;
   readonly trackRunningStats: boolean;
 
-  constructor(readonly numFeatures: number, opts?: BatchNormModuleOptions) {
+  constructor(kind: keyof typeof batchNormArgs, args: ArrayLike<unknown>) {
     super();
-    this.eps = opts?.eps ?? 1e-5;
-    this.momentum = opts?.momentum === undefined ? 0.1 : opts.momentum;
-    this.affine = opts?.affine ?? true;
-    this.trackRunningStats = opts?.trackRunningStats ?? true;
-    const create = { dtype: opts?.dtype, device: opts?.device };
+    const [numFeatures, eps, momentum, affine, trackRunningStats, { device, dtype }] = batchNormArgs[kind].bind(args);
+    this.numFeatures = numFeatures;
+    this.eps = eps;
+    this.momentum = momentum;
+    this.affine = affine;
+    this.trackRunningStats = trackRunningStats;
+    const create = { dtype, device };
     this.weight = this.affine ? new Parameter(empty([numFeatures], create)) : null;
     this.bias = this.affine ? new Parameter(empty([numFeatures], create)) : null;
     if (this.trackRunningStats) {
       this.registerBuffer("running_mean", zeros([numFeatures], create));
       this.registerBuffer("running_var", ones([numFeatures], create));
-      this.registerBuffer("num_batches_tracked", zeros([], { dtype: "int32", device: opts?.device }));
+      this.registerBuffer("num_batches_tracked", zeros([], { dtype: "int32", device }));
     } else {
       this.registerBuffer("running_mean", null);
       this.registerBuffer("running_var", null);
@@ -89,6 +99,7 @@ abstract class BatchNormBase extends Module {
   protected abstract checkInput(x: Tensor): void;
 
   forward(x: Tensor): Tensor {
+    checkTensorArg(this, "input", x);
     this.checkInput(x);
     const name = this.constructor.name;
     if (x.shape[1] !== this.numFeatures) {
@@ -114,6 +125,9 @@ abstract class BatchNormBase extends Module {
  * @example new nn.BatchNorm1d(100).forward(x) // x [20, 100]
  */
 export class BatchNorm1d extends BatchNormBase {
+  constructor(...args: CtorArgs<typeof BATCH_NORM1D>) {
+    super("BatchNorm1d", args);
+  }
   protected checkInput(x: Tensor): void {
     if (x.ndim !== 2 && x.ndim !== 3) throw new ShapeError(`BatchNorm1d: expected 2D or 3D input (got ${x.ndim}D input, shape ${fmtShape(x.shape)})`);
   }
@@ -126,22 +140,30 @@ export class BatchNorm1d extends BatchNormBase {
  * String(bn); // "BatchNorm2d(32, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
  */
 export class BatchNorm2d extends BatchNormBase {
+  constructor(...args: CtorArgs<typeof BATCH_NORM2D>) {
+    super("BatchNorm2d", args);
+  }
   protected checkInput(x: Tensor): void {
     if (x.ndim !== 4) throw new ShapeError(`BatchNorm2d: expected 4D input (got ${x.ndim}D input, shape ${fmtShape(x.shape)})`);
   }
 }
 
+/** The options-object form of LayerNorm's arguments. */
 export interface LayerNormModuleOptions {
   eps?: number;
   /** Learnable weight and bias of normalizedShape (default true). */
   elementwiseAffine?: boolean;
-  dtype?: DType;
-  device?: string;
+  dtype?: DType | null;
+  device?: string | null;
 }
+
+const LAYER_NORM = "LayerNorm(int[] normalizedShape, float eps=1e-5, bool elementwiseAffine=true, *, Device? device=null, ScalarType? dtype=null)";
+const layerNormArgs = declareArgs(LAYER_NORM, "nn");
 
 /**
  * Layer normalization over the trailing normalizedShape dims.
  * @example new nn.LayerNorm(4); // prints "LayerNorm((4,), eps=1e-05, elementwise_affine=True)"
+ * @example new nn.LayerNorm([10, 10], 1e-6, false)
  */
 export class LayerNorm extends Module {
   weight: Parameter | null;
@@ -149,12 +171,13 @@ export class LayerNorm extends Module {
   readonly normalizedShape: number[];
   readonly eps: number;
   readonly elementwiseAffine: boolean;
-  constructor(normalizedShape: number | readonly number[], opts?: LayerNormModuleOptions) {
+  constructor(...args: CtorArgs<typeof LAYER_NORM>) {
     super();
+    const [normalizedShape, eps, elementwiseAffine, { device, dtype }] = layerNormArgs.bind(args);
     this.normalizedShape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
-    this.eps = opts?.eps ?? 1e-5;
-    this.elementwiseAffine = opts?.elementwiseAffine ?? true;
-    const create = { dtype: opts?.dtype, device: opts?.device };
+    this.eps = eps;
+    this.elementwiseAffine = elementwiseAffine;
+    const create = { dtype, device };
     this.weight = this.elementwiseAffine ? new Parameter(ones(this.normalizedShape, create)) : null;
     this.bias = this.elementwiseAffine ? new Parameter(zeros(this.normalizedShape, create)) : null;
   }
@@ -163,6 +186,7 @@ export class LayerNorm extends Module {
     if (this.bias) init.zeros_(this.bias);
   }
   forward(x: Tensor): Tensor {
+    checkTensorArg(this, "input", x);
     return layerNorm(x, this.normalizedShape, this.weight, this.bias, { eps: this.eps });
   }
   override extraRepr(): string {
@@ -170,13 +194,17 @@ export class LayerNorm extends Module {
   }
 }
 
+/** The options-object form of GroupNorm's arguments. */
 export interface GroupNormModuleOptions {
   eps?: number;
   /** Learnable per-channel weight and bias (default true). */
   affine?: boolean;
-  dtype?: DType;
-  device?: string;
+  dtype?: DType | null;
+  device?: string | null;
 }
+
+const GROUP_NORM = "GroupNorm(int numGroups, int numChannels, float eps=1e-5, bool affine=true, *, Device? device=null, ScalarType? dtype=null)";
+const groupNormArgs = declareArgs(GROUP_NORM, "nn");
 
 /**
  * Group normalization: numChannels split into numGroups groups.
@@ -185,14 +213,19 @@ export interface GroupNormModuleOptions {
 export class GroupNorm extends Module {
   weight: Parameter | null;
   bias: Parameter | null;
+  readonly numGroups: number;
+  readonly numChannels: number;
   readonly eps: number;
   readonly affine: boolean;
-  constructor(readonly numGroups: number, readonly numChannels: number, opts?: GroupNormModuleOptions) {
+  constructor(...args: CtorArgs<typeof GROUP_NORM>) {
     super();
+    const [numGroups, numChannels, eps, affine, { device, dtype }] = groupNormArgs.bind(args);
     if (numChannels % numGroups !== 0) throw new FluxionError(`GroupNorm: num_channels (${numChannels}) must be divisible by num_groups (${numGroups})`);
-    this.eps = opts?.eps ?? 1e-5;
-    this.affine = opts?.affine ?? true;
-    const create = { dtype: opts?.dtype, device: opts?.device };
+    this.numGroups = numGroups;
+    this.numChannels = numChannels;
+    this.eps = eps;
+    this.affine = affine;
+    const create = { dtype, device };
     this.weight = this.affine ? new Parameter(ones([numChannels], create)) : null;
     this.bias = this.affine ? new Parameter(zeros([numChannels], create)) : null;
   }
@@ -201,6 +234,7 @@ export class GroupNorm extends Module {
     if (this.bias) init.zeros_(this.bias);
   }
   forward(x: Tensor): Tensor {
+    checkTensorArg(this, "input", x);
     return groupNorm(x, this.numGroups, this.weight, this.bias, { eps: this.eps });
   }
   override extraRepr(): string {

@@ -7,7 +7,10 @@ import type { IntOrPair, IntOrSingle } from "../functional/conv.js";
 import { adaptiveAvgPool1d, adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d, type AdaptiveSize2d } from "../functional/pooling.js";
 import { Module } from "../module.js";
 import { pyValue } from "./repr.js";
+import { declareArgs, type CtorArgs } from "../../api/registry.js";
+import { checkTensorArg } from "../args.js";
 
+/** The options-object form of MaxPool1d/2d's arguments (`new nn.MaxPool2d(3, { stride: 2 })`). */
 export interface MaxPoolOptions<T> {
   /** Default: kernelSize. */
   stride?: T | null;
@@ -17,20 +20,27 @@ export interface MaxPoolOptions<T> {
   ceilMode?: boolean;
 }
 
+const MAX_POOL1D = "MaxPool1d(int[1] kernelSize, int[1]? stride=null, int[1] padding=0, int[1] dilation=1, bool returnIndices=false, bool ceilMode=false)";
+const MAX_POOL2D = "MaxPool2d(int[2] kernelSize, int[2]? stride=null, int[2] padding=0, int[2] dilation=1, bool returnIndices=false, bool ceilMode=false)";
+const maxPoolArgs = { MaxPool1d: declareArgs(MAX_POOL1D, "nn"), MaxPool2d: declareArgs(MAX_POOL2D, "nn") };
+
 /** The settings and print shared by MaxPool1d and MaxPool2d (torch's _MaxPoolNd). */
 abstract class MaxPoolNd<T extends IntOrPair | IntOrSingle> extends Module {
+  readonly kernelSize: T;
   readonly stride: T;
   readonly padding: T;
   readonly dilation: T;
   readonly returnIndices: boolean;
   readonly ceilMode: boolean;
-  constructor(readonly kernelSize: T, opts?: MaxPoolOptions<T>) {
+  constructor(kind: keyof typeof maxPoolArgs, args: ArrayLike<unknown>) {
     super();
-    this.stride = opts?.stride ?? kernelSize;
-    this.padding = opts?.padding ?? (0 as T);
-    this.dilation = opts?.dilation ?? (1 as T);
-    this.returnIndices = opts?.returnIndices ?? false;
-    this.ceilMode = opts?.ceilMode ?? false;
+    const [kernelSize, stride, padding, dilation, returnIndices, ceilMode] = maxPoolArgs[kind].bind(args);
+    this.kernelSize = kernelSize as T;
+    this.stride = (stride ?? kernelSize) as T;
+    this.padding = padding as T;
+    this.dilation = dilation as T;
+    this.returnIndices = returnIndices;
+    this.ceilMode = ceilMode;
   }
   /** The options as the functional form takes them. */
   protected options() {
@@ -49,7 +59,11 @@ abstract class MaxPoolNd<T extends IntOrPair | IntOrSingle> extends Module {
  * String(pool);     // "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
  */
 export class MaxPool2d extends MaxPoolNd<IntOrPair> {
+  constructor(...args: CtorArgs<typeof MAX_POOL2D>) {
+    super("MaxPool2d", args);
+  }
   forward(x: Tensor): any {
+    checkTensorArg(this, "input", x);
     return maxPool2d(x, this.kernelSize, this.options());
   }
 }
@@ -59,11 +73,16 @@ export class MaxPool2d extends MaxPoolNd<IntOrPair> {
  * @example new nn.MaxPool1d(3, { stride: 2 }).forward(x) // [N, C, 50] -> [N, C, 24]
  */
 export class MaxPool1d extends MaxPoolNd<IntOrSingle> {
+  constructor(...args: CtorArgs<typeof MAX_POOL1D>) {
+    super("MaxPool1d", args);
+  }
   forward(x: Tensor): any {
+    checkTensorArg(this, "input", x);
     return maxPool1d(x, this.kernelSize, this.options());
   }
 }
 
+/** The options-object form of AvgPool1d/2d's arguments. */
 export interface AvgPoolOptions<T> {
   stride?: T | null;
   padding?: T;
@@ -72,25 +91,32 @@ export interface AvgPoolOptions<T> {
   divisorOverride?: number | null;
 }
 
+const AVG_POOL2D = "AvgPool2d(int[2] kernelSize, int[2]? stride=null, int[2] padding=0, bool ceilMode=false, bool countIncludePad=true, int? divisorOverride=null)";
+const avgPool2dArgs = declareArgs(AVG_POOL2D, "nn");
+
 /**
  * 2-D average pooling.
  * @example new nn.AvgPool2d(2).forward(x) // [N, C, 8, 8] -> [N, C, 4, 4]; prints "AvgPool2d(kernel_size=2, stride=2, padding=0)"
  */
 export class AvgPool2d extends Module {
+  readonly kernelSize: IntOrPair;
   readonly stride: IntOrPair;
   readonly padding: IntOrPair;
   readonly ceilMode: boolean;
   readonly countIncludePad: boolean;
   readonly divisorOverride: number | null;
-  constructor(readonly kernelSize: IntOrPair, opts?: AvgPoolOptions<IntOrPair>) {
+  constructor(...args: CtorArgs<typeof AVG_POOL2D>) {
     super();
-    this.stride = opts?.stride ?? kernelSize;
-    this.padding = opts?.padding ?? 0;
-    this.ceilMode = opts?.ceilMode ?? false;
-    this.countIncludePad = opts?.countIncludePad ?? true;
-    this.divisorOverride = opts?.divisorOverride ?? null;
+    const [kernelSize, stride, padding, ceilMode, countIncludePad, divisorOverride] = avgPool2dArgs.bind(args);
+    this.kernelSize = kernelSize as IntOrPair;
+    this.stride = (stride ?? kernelSize) as IntOrPair;
+    this.padding = padding as IntOrPair;
+    this.ceilMode = ceilMode;
+    this.countIncludePad = countIncludePad;
+    this.divisorOverride = divisorOverride;
   }
   forward(x: Tensor): Tensor {
+    checkTensorArg(this, "input", x);
     return avgPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad, divisorOverride: this.divisorOverride });
   }
   override extraRepr(): string {
@@ -98,9 +124,12 @@ export class AvgPool2d extends Module {
   }
 }
 
+const AVG_POOL1D = "AvgPool1d(int[1] kernelSize, int[1]? stride=null, int[1] padding=0, bool ceilMode=false, bool countIncludePad=true)";
+const avgPool1dArgs = declareArgs(AVG_POOL1D, "nn");
+
 /**
  * 1-D average pooling over [N, C, L]. Prints its sizes as 1-tuples, as torch's does.
- * @example new nn.AvgPool1d(3, { stride: 2 }).forward(x) // [N, C, 7] -> [N, C, 3]
+ * @example new nn.AvgPool1d(3, 2).forward(x) // stride 2: [N, C, 7] -> [N, C, 3]
  */
 export class AvgPool1d extends Module {
   readonly kernelSize: number;
@@ -108,16 +137,18 @@ export class AvgPool1d extends Module {
   readonly padding: number;
   readonly ceilMode: boolean;
   readonly countIncludePad: boolean;
-  constructor(kernelSize: IntOrSingle, opts?: Omit<AvgPoolOptions<IntOrSingle>, "divisorOverride">) {
+  constructor(...args: CtorArgs<typeof AVG_POOL1D>) {
     super();
-    const one = (v: IntOrSingle) => (typeof v === "number" ? v : v[0]);
+    const [kernelSize, stride, padding, ceilMode, countIncludePad] = avgPool1dArgs.bind(args);
+    const one = (v: number | readonly number[]) => (typeof v === "number" ? v : v[0]!);
     this.kernelSize = one(kernelSize);
-    this.stride = one(opts?.stride ?? kernelSize);
-    this.padding = one(opts?.padding ?? 0);
-    this.ceilMode = opts?.ceilMode ?? false;
-    this.countIncludePad = opts?.countIncludePad ?? true;
+    this.stride = one(stride ?? kernelSize);
+    this.padding = one(padding);
+    this.ceilMode = ceilMode;
+    this.countIncludePad = countIncludePad;
   }
   forward(x: Tensor): Tensor {
+    checkTensorArg(this, "input", x);
     return avgPool1d(x, this.kernelSize, { stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad });
   }
   override extraRepr(): string {
@@ -125,15 +156,21 @@ export class AvgPool1d extends Module {
   }
 }
 
+const ADAPTIVE_AVG_POOL2D = "AdaptiveAvgPool2d(int?[2] outputSize)";
+const adaptiveAvgPool2dArgs = declareArgs(ADAPTIVE_AVG_POOL2D, "nn");
+
 /**
  * Adaptive average pooling to a fixed output size (null keeps that input dim).
  * @example new nn.AdaptiveAvgPool2d([5, 7]).forward(x) // [N, C, H, W] -> [N, C, 5, 7]
  */
 export class AdaptiveAvgPool2d extends Module {
-  constructor(readonly outputSize: AdaptiveSize2d) {
+  readonly outputSize: AdaptiveSize2d;
+  constructor(...args: CtorArgs<typeof ADAPTIVE_AVG_POOL2D>) {
     super();
+    [this.outputSize] = adaptiveAvgPool2dArgs.bind(args) as [AdaptiveSize2d];
   }
   forward(x: Tensor): Tensor {
+    checkTensorArg(this, "input", x);
     return adaptiveAvgPool2d(x, this.outputSize);
   }
   override extraRepr(): string {
@@ -141,16 +178,24 @@ export class AdaptiveAvgPool2d extends Module {
   }
 }
 
+const ADAPTIVE_AVG_POOL1D = "AdaptiveAvgPool1d(int[1] outputSize)";
+const adaptiveAvgPool1dArgs = declareArgs(ADAPTIVE_AVG_POOL1D, "nn");
+
 /**
  * Adaptive average pooling over the last dim of [N, C, L].
  * @example new nn.AdaptiveAvgPool1d(4).forward(x) // [N, C, 10] -> [N, C, 4]
  */
 export class AdaptiveAvgPool1d extends Module {
-  constructor(readonly outputSize: number) {
+  /** As given: 4 or [4] (printed as PyTorch prints it: 4 or (4,)). */
+  readonly outputSize: number | readonly number[];
+  constructor(...args: CtorArgs<typeof ADAPTIVE_AVG_POOL1D>) {
     super();
+    [this.outputSize] = adaptiveAvgPool1dArgs.bind(args);
   }
   forward(x: Tensor): Tensor {
-    return adaptiveAvgPool1d(x, this.outputSize);
+    checkTensorArg(this, "input", x);
+    const size = this.outputSize;
+    return adaptiveAvgPool1d(x, typeof size === "number" ? size : size[0]!);
   }
   override extraRepr(): string {
     return `output_size=${pyValue(this.outputSize)}`;

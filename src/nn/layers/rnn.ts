@@ -20,6 +20,8 @@ import * as init from "../init.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
 import { pyFloat } from "./repr.js";
+import { declareArgs, type CtorArgs } from "../../api/registry.js";
+import { declareMethodArgs } from "../args.js";
 
 // ---- one timestep of each cell (shared by the sequence layers and the Cell modules) ---------
 
@@ -76,6 +78,7 @@ function checkDType(cls: string, what: string, t: Tensor, dtype: DType): void {
 
 // ---- sequence layers ----------------------------------------------------------------------
 
+/** The options-object form of RNN/LSTM/GRU's arguments (`new nn.LSTM(10, 20, { numLayers: 2 })`). */
 export interface RNNBaseOptions {
   /** Stacked layers (default 1); layer k > 0 reads the outputs of layer k - 1. */
   numLayers?: number;
@@ -87,8 +90,36 @@ export interface RNNBaseOptions {
   dropout?: number;
   /** Also run each layer backwards in time and concatenate both directions (default false). */
   bidirectional?: boolean;
-  dtype?: DType;
-  device?: string;
+  dtype?: DType | null;
+  device?: string | null;
+}
+
+// PyTorch 1.13's positional order (RNNBase's); RNN's nonlinearity is keyword-only there too
+const RNN_DECL = 'RNN(int inputSize, int hiddenSize, int numLayers=1, bool bias=true, bool batchFirst=false, float dropout=0.0, bool bidirectional=false, *, "tanh"|"relu" nonlinearity="tanh", Device? device=null, ScalarType? dtype=null)';
+const LSTM_DECL = "LSTM(int inputSize, int hiddenSize, int numLayers=1, bool bias=true, bool batchFirst=false, float dropout=0.0, bool bidirectional=false, int projSize=0, *, Device? device=null, ScalarType? dtype=null)";
+const GRU_DECL = "GRU(int inputSize, int hiddenSize, int numLayers=1, bool bias=true, bool batchFirst=false, float dropout=0.0, bool bidirectional=false, *, Device? device=null, ScalarType? dtype=null)";
+const rnnArgs = declareArgs(RNN_DECL, "nn");
+const lstmArgs = declareArgs(LSTM_DECL, "nn");
+const gruArgs = declareArgs(GRU_DECL, "nn");
+const RNN_FORWARD = "RNN.forward(Tensor input, Tensor? hx=null)";
+const LSTM_FORWARD = "LSTM.forward(Tensor input, Tensor[2]? hx=null)";
+const GRU_FORWARD = "GRU.forward(Tensor input, Tensor? hx=null)";
+const rnnForwardArgs = declareMethodArgs(RNN_FORWARD);
+const lstmForwardArgs = declareMethodArgs(LSTM_FORWARD);
+const gruForwardArgs = declareMethodArgs(GRU_FORWARD);
+
+/** A sequence layer's arguments after binding. */
+interface RNNConfig {
+  inputSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  bias: boolean;
+  batchFirst: boolean;
+  dropout: number;
+  bidirectional: boolean;
+  projSize: number;
+  device: string | null;
+  dtype: DType | null;
 }
 
 /** Names of one (layer, direction)'s parameters. */
@@ -105,6 +136,9 @@ interface LayerWeights {
  * and hidden-state checks, the layer/direction loop.
  */
 export abstract class RNNBase extends Module {
+  readonly mode: Mode;
+  readonly inputSize: number;
+  readonly hiddenSize: number;
   readonly numLayers: number;
   readonly bias: boolean;
   readonly batchFirst: boolean;
@@ -113,28 +147,32 @@ export abstract class RNNBase extends Module {
   readonly projSize: number;
   private readonly layerWeights: LayerWeights[] = [];
 
-  constructor(readonly mode: Mode, readonly inputSize: number, readonly hiddenSize: number, opts?: RNNBaseOptions & { projSize?: number }) {
+  constructor(mode: Mode, c: RNNConfig) {
     super();
     const cls = new.target.name;
+    const { inputSize, hiddenSize } = c;
     checkSizes(cls, inputSize, hiddenSize);
-    this.numLayers = opts?.numLayers ?? 1;
-    this.bias = opts?.bias ?? true;
-    this.batchFirst = opts?.batchFirst ?? false;
-    this.dropout = opts?.dropout ?? 0;
-    this.bidirectional = opts?.bidirectional ?? false;
-    this.projSize = opts?.projSize ?? 0;
-    if (!Number.isInteger(this.numLayers) || this.numLayers < 1) throw new FluxionError(`${cls}: num_layers must be a positive integer, got ${this.numLayers}`);
+    this.mode = mode;
+    this.inputSize = inputSize;
+    this.hiddenSize = hiddenSize;
+    this.numLayers = c.numLayers;
+    this.bias = c.bias;
+    this.batchFirst = c.batchFirst;
+    this.dropout = c.dropout;
+    this.bidirectional = c.bidirectional;
+    this.projSize = c.projSize;
+    if (this.numLayers < 1) throw new FluxionError(`${cls}: num_layers must be a positive integer, got ${this.numLayers}`);
     if (!(this.dropout >= 0 && this.dropout <= 1)) {
       throw new FluxionError(`${cls}: dropout should be a number in range [0, 1] representing the probability of an element being zeroed, got ${this.dropout}`);
     }
-    if (!Number.isInteger(this.projSize) || this.projSize < 0) throw new FluxionError(`${cls}: proj_size should be a non-negative integer, got ${this.projSize}`);
+    if (this.projSize < 0) throw new FluxionError(`${cls}: proj_size should be a non-negative integer, got ${this.projSize}`);
     if (this.projSize >= hiddenSize) throw new FluxionError(`${cls}: proj_size has to be smaller than hidden_size (got proj_size=${this.projSize}, hidden_size=${hiddenSize})`);
     if (this.projSize > 0 && mode !== "LSTM") throw new FluxionError(`${cls}: proj_size argument is only supported for LSTM, not RNN or GRU`);
 
     const gate = GATES[mode] * hiddenSize;
     const realHidden = this.projSize > 0 ? this.projSize : hiddenSize;
     const D = this.bidirectional ? 2 : 1;
-    const create = { dtype: opts?.dtype, device: opts?.device };
+    const create = { dtype: c.dtype, device: c.device };
     for (let layer = 0; layer < this.numLayers; layer++) {
       for (let dir = 0; dir < D; dir++) {
         const sfx = `_l${layer}${dir === 1 ? "_reverse" : ""}`;
@@ -258,6 +296,7 @@ export abstract class RNNBase extends Module {
   }
 }
 
+/** The options-object form of RNN's arguments. */
 export interface RNNOptions extends RNNBaseOptions {
   /** "tanh" (default) or "relu". */
   nonlinearity?: "tanh" | "relu";
@@ -269,25 +308,26 @@ export interface RNNOptions extends RNNBaseOptions {
  * hx [numLayers · numDirections, N, hiddenSize] (zeros when omitted).
  * Returns [output [T, N, numDirections · hiddenSize], hN].
  * @example
- * const rnn = new nn.RNN(10, 20, { numLayers: 2 });
+ * const rnn = new nn.RNN(10, 20, 2); // two layers; also new nn.RNN(10, 20, { numLayers: 2 })
  * const [output, hN] = rnn.forward(randn([5, 3, 10])); // output [5, 3, 20], hN [2, 3, 20]
  */
 export class RNN extends RNNBase {
   readonly nonlinearity: "tanh" | "relu";
-  constructor(inputSize: number, hiddenSize: number, opts?: RNNOptions) {
-    const nl = opts?.nonlinearity ?? "tanh";
-    if (nl !== "tanh" && nl !== "relu") throw new FluxionError(`RNN: Unknown nonlinearity '${nl}'. Select from 'tanh' or 'relu'.`);
-    super(nl === "tanh" ? "RNN_TANH" : "RNN_RELU", inputSize, hiddenSize, opts);
-    this.nonlinearity = nl;
+  constructor(...args: CtorArgs<typeof RNN_DECL>) {
+    const [inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, { nonlinearity, device, dtype }] = rnnArgs.bind(args);
+    super(nonlinearity === "tanh" ? "RNN_TANH" : "RNN_RELU", { inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, projSize: 0, device, dtype });
+    this.nonlinearity = nonlinearity;
   }
-  forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor] {
-    const { x, h0, batched } = this.prepare(input, hx ? [hx] : null);
+  forward(...args: CtorArgs<typeof RNN_FORWARD>): [Tensor, Tensor] {
+    const [x0, h] = rnnForwardArgs.bind(args);
+    const { x, h0, batched } = this.prepare(x0, h ? [h] : null);
     const r = this.run(x, h0);
     const { output, hN } = this.finish(r.output, r.hN, batched);
     return [output, hN[0]!];
   }
 }
 
+/** The options-object form of LSTM's arguments. */
 export interface LSTMOptions extends RNNBaseOptions {
   /** When > 0, h_t is projected to projSize by weight_hr (an LSTM with projections). */
   projSize?: number;
@@ -299,16 +339,18 @@ export interface LSTMOptions extends RNNBaseOptions {
  * c_t = σ(f) ⊙ c_{t-1} + σ(i) ⊙ tanh(g), h_t = σ(o) ⊙ tanh(c_t).
  * Returns [output, [hN, cN]].
  * @example
- * const lstm = new nn.LSTM(10, 20, { numLayers: 2, batchFirst: true });
+ * const lstm = new nn.LSTM(10, 20, 2, true, true); // PyTorch's order: numLayers, bias, batchFirst
  * const [out, [hN, cN]] = lstm.forward(randn([3, 5, 10])); // out [3, 5, 20], hN and cN [2, 3, 20]
  * String(lstm); // "LSTM(10, 20, num_layers=2, batch_first=True)"
  */
 export class LSTM extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, opts?: LSTMOptions) {
-    super("LSTM", inputSize, hiddenSize, opts);
+  constructor(...args: CtorArgs<typeof LSTM_DECL>) {
+    const [inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, projSize, { device, dtype }] = lstmArgs.bind(args);
+    super("LSTM", { inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, projSize, device, dtype });
   }
-  forward(input: Tensor, hx?: [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]] {
-    const { x, h0, batched } = this.prepare(input, hx ?? null);
+  forward(...args: CtorArgs<typeof LSTM_FORWARD>): [Tensor, [Tensor, Tensor]] {
+    const [x0, h] = lstmForwardArgs.bind(args);
+    const { x, h0, batched } = this.prepare(x0, h ? [...h] : null);
     const r = this.run(x, h0);
     const { output, hN } = this.finish(r.output, r.hN, batched);
     return [output, [hN[0]!, hN[1]!]];
@@ -324,11 +366,13 @@ export class LSTM extends RNNBase {
  * const [out, hN] = gru.forward(randn([7, 2, 8])); // out [7, 2, 32], hN [2, 2, 16]
  */
 export class GRU extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, opts?: RNNBaseOptions) {
-    super("GRU", inputSize, hiddenSize, opts);
+  constructor(...args: CtorArgs<typeof GRU_DECL>) {
+    const [inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, { device, dtype }] = gruArgs.bind(args);
+    super("GRU", { inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, projSize: 0, device, dtype });
   }
-  forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor] {
-    const { x, h0, batched } = this.prepare(input, hx ? [hx] : null);
+  forward(...args: CtorArgs<typeof GRU_FORWARD>): [Tensor, Tensor] {
+    const [x0, h] = gruForwardArgs.bind(args);
+    const { x, h0, batched } = this.prepare(x0, h ? [h] : null);
     const r = this.run(x, h0);
     const { output, hN } = this.finish(r.output, r.hN, batched);
     return [output, hN[0]!];
@@ -337,11 +381,25 @@ export class GRU extends RNNBase {
 
 // ---- cells ----------------------------------------------------------------------------------
 
+/** The options-object form of the cells' arguments. */
 export interface RNNCellOptions {
   bias?: boolean;
-  dtype?: DType;
-  device?: string;
+  dtype?: DType | null;
+  device?: string | null;
 }
+
+const RNN_CELL = 'RNNCell(int inputSize, int hiddenSize, bool bias=true, "tanh"|"relu" nonlinearity="tanh", *, Device? device=null, ScalarType? dtype=null)';
+const LSTM_CELL = "LSTMCell(int inputSize, int hiddenSize, bool bias=true, *, Device? device=null, ScalarType? dtype=null)";
+const GRU_CELL = "GRUCell(int inputSize, int hiddenSize, bool bias=true, *, Device? device=null, ScalarType? dtype=null)";
+const rnnCellArgs = declareArgs(RNN_CELL, "nn");
+const lstmCellArgs = declareArgs(LSTM_CELL, "nn");
+const gruCellArgs = declareArgs(GRU_CELL, "nn");
+const RNN_CELL_FORWARD = "RNNCell.forward(Tensor input, Tensor? hx=null)";
+const LSTM_CELL_FORWARD = "LSTMCell.forward(Tensor input, Tensor[2]? hx=null)";
+const GRU_CELL_FORWARD = "GRUCell.forward(Tensor input, Tensor? hx=null)";
+const rnnCellForwardArgs = declareMethodArgs(RNN_CELL_FORWARD);
+const lstmCellForwardArgs = declareMethodArgs(LSTM_CELL_FORWARD);
+const gruCellForwardArgs = declareMethodArgs(GRU_CELL_FORWARD);
 
 /** Shared code of the cells (torch.nn.RNNCellBase): weight_ih, weight_hh, bias_ih, bias_hh. */
 export abstract class RNNCellBase extends Module {
@@ -349,13 +407,17 @@ export abstract class RNNCellBase extends Module {
   declare weight_hh: Parameter;
   declare bias_ih: Parameter | null;
   declare bias_hh: Parameter | null;
+  readonly inputSize: number;
+  readonly hiddenSize: number;
   readonly bias: boolean;
 
-  constructor(readonly inputSize: number, readonly hiddenSize: number, numChunks: number, opts?: RNNCellOptions) {
+  constructor(inputSize: number, hiddenSize: number, numChunks: number, c: { bias: boolean; device: string | null; dtype: DType | null }) {
     super();
     checkSizes(new.target.name, inputSize, hiddenSize);
-    this.bias = opts?.bias ?? true;
-    const create = { dtype: opts?.dtype, device: opts?.device };
+    this.inputSize = inputSize;
+    this.hiddenSize = hiddenSize;
+    this.bias = c.bias;
+    const create = { dtype: c.dtype, device: c.device };
     this.registerParameter("weight_ih", new Parameter(empty([numChunks * hiddenSize, inputSize], create)));
     this.registerParameter("weight_hh", new Parameter(empty([numChunks * hiddenSize, hiddenSize], create)));
     this.registerParameter("bias_ih", this.bias ? new Parameter(empty([numChunks * hiddenSize], create)) : null);
@@ -406,14 +468,14 @@ export abstract class RNNCellBase extends Module {
  */
 export class RNNCell extends RNNCellBase {
   readonly nonlinearity: "tanh" | "relu";
-  constructor(inputSize: number, hiddenSize: number, opts?: RNNCellOptions & { nonlinearity?: "tanh" | "relu" }) {
-    const nl = opts?.nonlinearity ?? "tanh";
-    if (nl !== "tanh" && nl !== "relu") throw new FluxionError(`RNNCell: Unknown nonlinearity: ${nl}`);
-    super(inputSize, hiddenSize, 1, opts);
-    this.nonlinearity = nl;
+  constructor(...args: CtorArgs<typeof RNN_CELL>) {
+    const [inputSize, hiddenSize, bias, nonlinearity, { device, dtype }] = rnnCellArgs.bind(args);
+    super(inputSize, hiddenSize, 1, { bias, device, dtype });
+    this.nonlinearity = nonlinearity;
   }
-  forward(input: Tensor, hx?: Tensor | null): Tensor {
-    const { x, h, batched } = this.prepare(input, [hx]);
+  forward(...args: CtorArgs<typeof RNN_CELL_FORWARD>): Tensor {
+    const [x0, h0] = rnnCellForwardArgs.bind(args);
+    const { x, h, batched } = this.prepare(x0, [h0]);
     const out = rnnStep(linear(x, this.weight_ih, this.bias_ih), h[0]!, this.weight_hh, this.bias_hh, this.nonlinearity === "relu");
     return batched ? out : out.squeeze(0);
   }
@@ -429,11 +491,13 @@ export class RNNCell extends RNNCellBase {
  * const [h, c] = cell.forward(randn([3, 10])); // zero initial states; h and c [3, 20]
  */
 export class LSTMCell extends RNNCellBase {
-  constructor(inputSize: number, hiddenSize: number, opts?: RNNCellOptions) {
-    super(inputSize, hiddenSize, 4, opts);
+  constructor(...args: CtorArgs<typeof LSTM_CELL>) {
+    const [inputSize, hiddenSize, bias, { device, dtype }] = lstmCellArgs.bind(args);
+    super(inputSize, hiddenSize, 4, { bias, device, dtype });
   }
-  forward(input: Tensor, hx?: [Tensor, Tensor] | null): [Tensor, Tensor] {
-    const { x, h, batched } = this.prepare(input, [hx?.[0], hx?.[1]]);
+  forward(...args: CtorArgs<typeof LSTM_CELL_FORWARD>): [Tensor, Tensor] {
+    const [x0, hc] = lstmCellForwardArgs.bind(args);
+    const { x, h, batched } = this.prepare(x0, [hc?.[0], hc?.[1]]);
     const [h2, c2] = lstmStep(linear(x, this.weight_ih, this.bias_ih), h[0]!, h[1]!, this.weight_hh, this.bias_hh, null);
     return batched ? [h2, c2] : [h2.squeeze(0), c2.squeeze(0)];
   }
@@ -446,11 +510,13 @@ export class LSTMCell extends RNNCellBase {
  * const h = cell.forward(randn([3, 10]), zeros([3, 20])); // [3, 20]
  */
 export class GRUCell extends RNNCellBase {
-  constructor(inputSize: number, hiddenSize: number, opts?: RNNCellOptions) {
-    super(inputSize, hiddenSize, 3, opts);
+  constructor(...args: CtorArgs<typeof GRU_CELL>) {
+    const [inputSize, hiddenSize, bias, { device, dtype }] = gruCellArgs.bind(args);
+    super(inputSize, hiddenSize, 3, { bias, device, dtype });
   }
-  forward(input: Tensor, hx?: Tensor | null): Tensor {
-    const { x, h, batched } = this.prepare(input, [hx]);
+  forward(...args: CtorArgs<typeof GRU_CELL_FORWARD>): Tensor {
+    const [x0, h0] = gruCellForwardArgs.bind(args);
+    const { x, h, batched } = this.prepare(x0, [h0]);
     const out = gruStep(linear(x, this.weight_ih, this.bias_ih), h[0]!, this.weight_hh, this.bias_hh);
     return batched ? out : out.squeeze(0);
   }

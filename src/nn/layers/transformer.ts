@@ -8,7 +8,10 @@
  * layers a bool mask is true where attention is NOT allowed (key_padding_mask: true = pad),
  * while F.scaledDotProductAttention's bool mask is true where attention IS allowed.
  */
-import { FluxionError, ShapeError, DTypeError, fmtShape } from "../../errors.js";
+import { ArgumentError, FluxionError, ShapeError, DTypeError, fmtShape } from "../../errors.js";
+import { describeValue } from "../../api/args.js";
+import { declareArgs, type CtorArgs } from "../../api/registry.js";
+import { declareMethodArgs } from "../args.js";
 import { empty, zeros } from "../../tensor/creation.js";
 import type { DType } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -26,6 +29,7 @@ import { LayerNorm } from "./normalization.js";
 /** MultiheadAttention's output projection: a Linear, named as in PyTorch so prints match. */
 export class NonDynamicallyQuantizableLinear extends Linear {}
 
+/** The options-object form of MultiheadAttention's arguments. */
 export interface MultiheadAttentionOptions {
   /** Dropout on the attention weights in training mode (default 0). */
   dropout?: number;
@@ -36,14 +40,15 @@ export interface MultiheadAttentionOptions {
   /** Append a zero key and value (default false). */
   addZeroAttn?: boolean;
   /** Key and value feature sizes (default embedDim); when they differ, separate q/k/v weights. */
-  kdim?: number;
-  vdim?: number;
+  kdim?: number | null;
+  vdim?: number | null;
   /** Inputs and output are [N, L, E] instead of [L, N, E]. */
   batchFirst?: boolean;
-  dtype?: DType;
-  device?: string;
+  dtype?: DType | null;
+  device?: string | null;
 }
 
+/** The options-object form of MultiheadAttention.forward's arguments after query, key and value. */
 export interface MultiheadAttentionForwardOptions {
   /** [N, S] (or [S] unbatched): bool true = ignore that key (padding), or a float mask added. */
   keyPaddingMask?: Tensor | null;
@@ -57,6 +62,11 @@ export interface MultiheadAttentionForwardOptions {
   isCausal?: boolean;
 }
 
+const MHA = "MultiheadAttention(int embedDim, int numHeads, float dropout=0.0, bool bias=true, bool addBiasKv=false, bool addZeroAttn=false, int? kdim=null, int? vdim=null, bool batchFirst=false, *, Device? device=null, ScalarType? dtype=null)";
+const mhaArgs = declareArgs(MHA, "nn");
+const MHA_FORWARD = "MultiheadAttention.forward(Tensor query, Tensor key, Tensor value, Tensor? keyPaddingMask=null, bool needWeights=true, Tensor? attnMask=null, bool averageAttnWeights=true, bool isCausal=false)";
+const mhaForwardArgs = declareMethodArgs(MHA_FORWARD);
+
 /**
  * Multi-head attention (torch.nn.MultiheadAttention): projects query, key and value,
  * attends per head with softmax(q kᵀ/√headDim + masks) v and projects the heads back.
@@ -65,6 +75,7 @@ export interface MultiheadAttentionForwardOptions {
  * const mha = new nn.MultiheadAttention(16, 4, { batchFirst: true });
  * const x = randn([2, 5, 16]);
  * const [out, w] = mha.forward(x, x, x); // out [2, 5, 16], w [2, 5, 5] (averaged over heads)
+ * mha.forward(x, x, x, padMask, false); // PyTorch's order: keyPaddingMask, needWeights, attnMask, ...
  */
 export class MultiheadAttention extends Module {
   declare in_proj_weight: Parameter | null;
@@ -75,6 +86,8 @@ export class MultiheadAttention extends Module {
   declare bias_k: Parameter | null;
   declare bias_v: Parameter | null;
   out_proj: NonDynamicallyQuantizableLinear;
+  readonly embedDim: number;
+  readonly numHeads: number;
   readonly kdim: number;
   readonly vdim: number;
   readonly headDim: number;
@@ -84,21 +97,24 @@ export class MultiheadAttention extends Module {
   /** Whether key and value have embedDim features (one packed in_proj_weight). */
   readonly qkvSameEmbedDim: boolean;
 
-  constructor(readonly embedDim: number, readonly numHeads: number, opts?: MultiheadAttentionOptions) {
+  constructor(...args: CtorArgs<typeof MHA>) {
     super();
-    if (!Number.isInteger(embedDim) || embedDim <= 0 || !Number.isInteger(numHeads) || numHeads <= 0) {
+    const [embedDim, numHeads, dropout, bias, addBiasKv, addZeroAttn, kdim, vdim, batchFirst, { device, dtype }] = mhaArgs.bind(args);
+    if (embedDim <= 0 || numHeads <= 0) {
       throw new FluxionError(`MultiheadAttention: embed_dim and num_heads must be positive integers, got ${embedDim} and ${numHeads}`);
     }
     if (embedDim % numHeads !== 0) throw new FluxionError(`MultiheadAttention: embed_dim must be divisible by num_heads (got embed_dim=${embedDim}, num_heads=${numHeads})`);
-    this.kdim = opts?.kdim ?? embedDim;
-    this.vdim = opts?.vdim ?? embedDim;
+    this.embedDim = embedDim;
+    this.numHeads = numHeads;
+    this.kdim = kdim ?? embedDim;
+    this.vdim = vdim ?? embedDim;
     this.headDim = embedDim / numHeads;
-    this.dropout = opts?.dropout ?? 0;
+    this.dropout = dropout;
     if (!(this.dropout >= 0 && this.dropout <= 1)) throw new FluxionError(`MultiheadAttention: dropout must be in [0, 1], got ${this.dropout}`);
-    this.batchFirst = opts?.batchFirst ?? false;
-    this.addZeroAttn = opts?.addZeroAttn ?? false;
+    this.batchFirst = batchFirst;
+    this.addZeroAttn = addZeroAttn;
     this.qkvSameEmbedDim = this.kdim === embedDim && this.vdim === embedDim;
-    const create = { dtype: opts?.dtype, device: opts?.device };
+    const create = { dtype, device };
     const E = embedDim;
     // PyTorch's registration order, which is the stateDict's
     if (!this.qkvSameEmbedDim) {
@@ -112,12 +128,10 @@ export class MultiheadAttention extends Module {
       this.registerParameter("k_proj_weight", null);
       this.registerParameter("v_proj_weight", null);
     }
-    const bias = opts?.bias ?? true;
     this.registerParameter("in_proj_bias", bias ? new Parameter(empty([3 * E], create)) : null);
-    this.out_proj = new NonDynamicallyQuantizableLinear(E, E, { bias, ...create });
-    const biasKv = opts?.addBiasKv ?? false;
-    this.registerParameter("bias_k", biasKv ? new Parameter(empty([1, 1, E], create)) : null);
-    this.registerParameter("bias_v", biasKv ? new Parameter(empty([1, 1, E], create)) : null);
+    this.out_proj = new NonDynamicallyQuantizableLinear(E, E, bias, create);
+    this.registerParameter("bias_k", addBiasKv ? new Parameter(empty([1, 1, E], create)) : null);
+    this.registerParameter("bias_v", addBiasKv ? new Parameter(empty([1, 1, E], create)) : null);
     this.resetParameters();
   }
 
@@ -133,7 +147,8 @@ export class MultiheadAttention extends Module {
     if (this.bias_v) init.xavierNormal_(this.bias_v);
   }
 
-  forward(query: Tensor, key: Tensor, value: Tensor, opts?: MultiheadAttentionForwardOptions): [Tensor, Tensor | null] {
+  forward(...args: CtorArgs<typeof MHA_FORWARD>): [Tensor, Tensor | null] {
+    const [query, key, value, keyPaddingMask, needWeights, attnMaskArg, averageAttnWeights, isCausal] = mhaForwardArgs.bind(args);
     const op = "MultiheadAttention";
     const E = this.embedDim, H = this.numHeads;
     const batched = query.ndim === 3;
@@ -184,14 +199,14 @@ export class MultiheadAttention extends Module {
     }
 
     // masks -> one additive bias broadcastable to [N, H, L, S]
-    let attnMask = opts?.attnMask ?? null;
-    let kpm = opts?.keyPaddingMask ?? null;
+    let attnMask = attnMaskArg;
+    let kpm = keyPaddingMask;
     if (attnMask) {
       const want2 = [L, S], want3 = [batched ? N * H : H, L, S];
       if (attnMask.ndim === 2 ? !sameDims(attnMask.shape, want2) : attnMask.ndim === 3 ? !sameDims(attnMask.shape, want3) : true) {
         throw new ShapeError(`${op}: The shape of the attn_mask is ${fmtShape(attnMask.shape)}, but should be ${fmtShape(want2)} or ${fmtShape(want3)} (L=${L} queries, S=${S} keys, ${batched ? `batch ${N} x ` : ""}${H} heads)`);
       }
-    } else if (opts?.isCausal) attnMask = _causalMask(L, S, query.device).logicalNot();
+    } else if (isCausal) attnMask = _causalMask(L, S, query.device).logicalNot();
     if (kpm) {
       const want = batched ? [N, S] : [S];
       if (!sameDims(kpm.shape, want)) throw new ShapeError(`${op}: expecting key_padding_mask shape of ${fmtShape(want)} ${batched ? "[N, S]" : "[S]"}, but got ${fmtShape(kpm.shape)}`);
@@ -229,8 +244,8 @@ export class MultiheadAttention extends Module {
     const { output, weights } = _attention(qh, kh, vh, bias, 1 / Math.sqrt(this.headDim), p);
     let out = this.out_proj.forward(output.transpose(1, 2).reshape([N, L, E]));
     out = !batched ? out.squeeze(0) : this.batchFirst ? out : out.transpose(0, 1);
-    if (!(opts?.needWeights ?? true)) return [out, null];
-    let w = (opts?.averageAttnWeights ?? true) ? weights.mean(1) : weights;
+    if (!needWeights) return [out, null];
+    let w = averageAttnWeights ? weights.mean(1) : weights;
     if (!batched) w = w.squeeze(0);
     return [out, w];
   }
@@ -250,6 +265,7 @@ function padLast(mask: Tensor): Tensor {
 
 export type TransformerActivation = "relu" | "gelu" | ((x: Tensor) => Tensor) | Module;
 
+/** The options-object form of TransformerEncoderLayer's arguments. */
 export interface TransformerEncoderLayerOptions {
   /** Hidden size of the feed-forward block (default 2048). */
   dimFeedforward?: number;
@@ -263,10 +279,11 @@ export interface TransformerEncoderLayerOptions {
   batchFirst?: boolean;
   /** Pre-norm: x + sa(norm1(x)), then x + ff(norm2(x)) (default false: post-norm). */
   normFirst?: boolean;
-  dtype?: DType;
-  device?: string;
+  dtype?: DType | null;
+  device?: string | null;
 }
 
+/** The options-object form of TransformerEncoderLayer.forward's arguments after src. */
 export interface TransformerEncoderForwardOptions {
   /** Attention mask [L, L] or [N · nhead, L, L] (bool true = NOT allowed, or float added). */
   srcMask?: Tensor | null;
@@ -276,13 +293,18 @@ export interface TransformerEncoderForwardOptions {
   isCausal?: boolean;
 }
 
+const ENCODER_LAYER = 'TransformerEncoderLayer(int dModel, int nhead, int dimFeedforward=2048, float dropout=0.1, "relu"|"gelu"|Callable activation="relu", float layerNormEps=1e-5, bool batchFirst=false, bool normFirst=false, *, Device? device=null, ScalarType? dtype=null)';
+const encoderLayerArgs = declareArgs(ENCODER_LAYER, "nn");
+const ENCODER_LAYER_FORWARD = "TransformerEncoderLayer.forward(Tensor src, Tensor? srcMask=null, Tensor? srcKeyPaddingMask=null, bool isCausal=false)";
+const encoderLayerForwardArgs = declareMethodArgs(ENCODER_LAYER_FORWARD);
+
 /**
  * One transformer encoder layer (torch.nn.TransformerEncoderLayer): self-attention and a
  * feed-forward block, each with a residual connection and LayerNorm (post-norm by default).
  * @example
- * const layer = new nn.TransformerEncoderLayer(32, 4, { dimFeedforward: 64, batchFirst: true });
+ * const layer = new nn.TransformerEncoderLayer(32, 4, 64, { batchFirst: true }); // dimFeedforward 64
  * layer.eval();
- * layer.forward(randn([2, 10, 32])); // [2, 10, 32]
+ * layer.forward(randn([2, 10, 32])); // [2, 10, 32]; layer.forward(src, srcMask) as in PyTorch
  */
 export class TransformerEncoderLayer extends Module {
   self_attn: MultiheadAttention;
@@ -294,18 +316,22 @@ export class TransformerEncoderLayer extends Module {
   dropout1: Dropout;
   dropout2: Dropout;
   activation: ((x: Tensor) => Tensor) | Module;
+  readonly dModel: number;
+  readonly nhead: number;
   readonly normFirst: boolean;
   readonly batchFirst: boolean;
-  /** The constructor's options, for clone(). */
+  /** The constructor's arguments, for clone(). */
   private readonly options: TransformerEncoderLayerOptions;
 
-  constructor(readonly dModel: number, readonly nhead: number, opts?: TransformerEncoderLayerOptions) {
+  constructor(...args: CtorArgs<typeof ENCODER_LAYER>) {
     super();
-    this.options = { ...opts };
-    const dff = opts?.dimFeedforward ?? 2048, p = opts?.dropout ?? 0.1, eps = opts?.layerNormEps ?? 1e-5;
-    const create = { dtype: opts?.dtype, device: opts?.device };
-    this.batchFirst = opts?.batchFirst ?? false;
-    this.normFirst = opts?.normFirst ?? false;
+    const [dModel, nhead, dff, p, act, eps, batchFirst, normFirst, { device, dtype }] = encoderLayerArgs.bind(args);
+    this.dModel = dModel;
+    this.nhead = nhead;
+    this.options = { dimFeedforward: dff, dropout: p, activation: act, layerNormEps: eps, batchFirst, normFirst, device, dtype };
+    const create = { dtype, device };
+    this.batchFirst = batchFirst;
+    this.normFirst = normFirst;
     this.self_attn = new MultiheadAttention(dModel, nhead, { dropout: p, batchFirst: this.batchFirst, ...create });
     this.linear1 = new Linear(dModel, dff, create);
     this.dropout = new Dropout(p);
@@ -314,17 +340,16 @@ export class TransformerEncoderLayer extends Module {
     this.norm2 = new LayerNorm(dModel, { eps, ...create });
     this.dropout1 = new Dropout(p);
     this.dropout2 = new Dropout(p);
-    const act = opts?.activation ?? "relu";
     if (act === "relu") this.activation = (x: Tensor) => x.relu();
     else if (act === "gelu") this.activation = (x: Tensor) => x.gelu();
-    else if (typeof act === "function") this.activation = act; // a function or a (callable) Module
-    else throw new FluxionError(`TransformerEncoderLayer: activation should be relu/gelu, not ${String(act)}`);
+    else this.activation = act as (x: Tensor) => Tensor; // a function or a (callable) Module
   }
 
-  forward(src: Tensor, opts?: TransformerEncoderForwardOptions): Tensor {
+  forward(...args: CtorArgs<typeof ENCODER_LAYER_FORWARD>): Tensor {
+    const [src, srcMask, srcKeyPaddingMask, isCausal] = encoderLayerForwardArgs.bind(args);
     let x = src;
     const sa = (t: Tensor) =>
-      this.dropout1.forward(this.self_attn.forward(t, t, t, { attnMask: opts?.srcMask, keyPaddingMask: opts?.srcKeyPaddingMask, needWeights: false, isCausal: opts?.isCausal })[0]);
+      this.dropout1.forward(this.self_attn.forward(t, t, t, { attnMask: srcMask, keyPaddingMask: srcKeyPaddingMask, needWeights: false, isCausal })[0]);
     const act = this.activation as (t: Tensor) => Tensor;
     const ff = (t: Tensor) => this.dropout2.forward(this.linear2.forward(this.dropout.forward(act(this.linear1.forward(t)))));
     if (this.normFirst) {
@@ -340,21 +365,30 @@ export class TransformerEncoderLayer extends Module {
   /** A fresh layer with the same configuration, parameter values, dtype and mode (PyTorch's deepcopy). */
   clone(): TransformerEncoderLayer {
     const w = this.linear1.weight;
-    const copy = new TransformerEncoderLayer(this.dModel, this.nhead, { ...this.options, dtype: w.dtype, device: w.device });
+    const copy = new TransformerEncoderLayer(this.dModel, this.nhead, { ...this.options, dtype: w.dtype, device: w.device } as TransformerEncoderLayerOptions);
     copy.loadStateDict(this.stateDict());
     copy.train(this.training);
     return copy;
   }
 }
 
+/** The options-object form of TransformerEncoder's arguments after the layer and its count. */
 export interface TransformerEncoderOptions {
   /** A final normalization (e.g. a LayerNorm) after the last layer. */
   norm?: Module | null;
+  enableNestedTensor?: boolean;
+  maskCheck?: boolean;
 }
+
+const ENCODER = "TransformerEncoder(Module encoderLayer, int numLayers, Module? norm=null, bool enableNestedTensor=true, bool maskCheck=true)";
+const encoderArgs = declareArgs(ENCODER, "nn");
+const ENCODER_FORWARD = "TransformerEncoder.forward(Tensor src, Tensor? mask=null, Tensor? srcKeyPaddingMask=null, bool isCausal=false)";
+const encoderForwardArgs = declareMethodArgs(ENCODER_FORWARD);
 
 /**
  * A stack of numLayers copies of an encoder layer (torch.nn.TransformerEncoder); the copies
- * start with equal parameters, as PyTorch's deepcopy.
+ * start with equal parameters, as PyTorch's deepcopy. enableNestedTensor and maskCheck are
+ * accepted for PyTorch code and change nothing (they pick PyTorch's fast paths, not results).
  * @example
  * const enc = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(32, 4, { batchFirst: true }), 6);
  * enc.forward(randn([2, 10, 32]), { srcKeyPaddingMask: padMask }); // [2, 10, 32]
@@ -362,15 +396,26 @@ export interface TransformerEncoderOptions {
 export class TransformerEncoder extends Module {
   layers: ModuleList;
   norm: Module | null;
-  constructor(encoderLayer: TransformerEncoderLayer, readonly numLayers: number, opts?: TransformerEncoderOptions) {
+  readonly numLayers: number;
+  readonly enableNestedTensor: boolean;
+  readonly maskCheck: boolean;
+  constructor(...args: CtorArgs<typeof ENCODER>) {
     super();
-    if (!Number.isInteger(numLayers) || numLayers < 1) throw new FluxionError(`TransformerEncoder: num_layers must be a positive integer, got ${numLayers}`);
+    const [encoderLayer, numLayers, norm, enableNestedTensor, maskCheck] = encoderArgs.bind(args);
+    if (!(encoderLayer instanceof TransformerEncoderLayer)) {
+      throw new ArgumentError(`TransformerEncoder(): argument 'encoderLayer' (position 1) must be a TransformerEncoderLayer (its copies are made with clone()), but got ${describeValue(encoderLayer)}`);
+    }
+    if (numLayers < 1) throw new FluxionError(`TransformerEncoder: num_layers must be a positive integer, got ${numLayers}`);
+    this.numLayers = numLayers;
+    this.enableNestedTensor = enableNestedTensor;
+    this.maskCheck = maskCheck;
     this.layers = new ModuleList(Array.from({ length: numLayers }, () => encoderLayer.clone()));
-    this.norm = opts?.norm ?? null;
+    this.norm = norm;
   }
-  forward(src: Tensor, opts?: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean }): Tensor {
+  forward(...args: CtorArgs<typeof ENCODER_FORWARD>): Tensor {
+    const [src, mask, srcKeyPaddingMask, isCausal] = encoderForwardArgs.bind(args);
     let x = src;
-    for (const layer of this.layers) x = (layer as TransformerEncoderLayer).call(x, { srcMask: opts?.mask, srcKeyPaddingMask: opts?.srcKeyPaddingMask, isCausal: opts?.isCausal });
+    for (const layer of this.layers) x = (layer as TransformerEncoderLayer).call(x, { srcMask: mask, srcKeyPaddingMask, isCausal });
     return this.norm ? (this.norm.call(x) as Tensor) : x;
   }
 }

@@ -10,7 +10,7 @@
  * Each positional prefix becomes one overload followed by an optional options object
  * that may name any parameter; a declaration list gives an overload per declaration.
  * Declarations must keep one space between a parameter's type and its name, no spaces
- * inside a type, and defaults without commas.
+ * inside a type, and no commas in defaults other than list defaults (`betas=[0.9, 0.999]`).
  */
 import type { DType } from "../tensor/dtype.js";
 import type { Generator } from "../tensor/random.js";
@@ -22,8 +22,14 @@ export interface ExtraBaseTypes {}
 
 type Trim<S extends string> = S extends ` ${infer R}` ? Trim<R> : S extends `${infer R} ` ? Trim<R> : S extends `\n${infer R}` ? Trim<R> : S;
 
-/** Splits a parameter list on commas (declarations keep commas out of types and defaults). */
-type SplitParams<S extends string> = S extends `${infer H},${infer T}` ? [Trim<H>, ...SplitParams<T>] : Trim<S> extends "" ? [] : [Trim<S>];
+/** Splits a parameter list on commas (declarations keep commas out of types; list defaults are rejoined). */
+type SplitParams<S extends string> = Rejoin<NaiveSplit<S>>;
+type NaiveSplit<S extends string> = S extends `${infer H},${infer T}` ? [H, ...NaiveSplit<T>] : Trim<S> extends "" ? [] : [S];
+/** Whether a piece ends inside a list default (`betas=[0.9` of `betas=[0.9, 0.999]`). */
+type OpenList<A extends string> = A extends `${string}=${infer D}` ? (Trim<D> extends `[${infer In}` ? (In extends `${string}]${string}` ? false : true) : false) : false;
+type Rejoin<L extends string[]> = L extends [infer A extends string, infer B extends string, ...infer R extends string[]]
+  ? OpenList<A> extends true ? Rejoin<[`${A},${B}`, ...R]> : [Trim<A>, ...Rejoin<[B, ...R]>]
+  : L extends [infer A extends string] ? [Trim<A>] : [];
 
 type Base<B extends string> =
   B extends "Tensor" ? Tensor

@@ -5,6 +5,7 @@
  * tuples and plain objects are collated field by field; strings and anything else are
  * kept as a list.
  */
+import { declareArgs } from "../api/registry.js";
 import { FluxionError } from "../errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import { ByteImage } from "./image.js";
@@ -62,13 +63,17 @@ function collateAt(items: readonly unknown[], where: string): unknown {
   return [...items];
 }
 
+const collateArgs = declareArgs("defaultCollate(Any[] batch) -> Any", "data");
+
 /**
  * Collates dataset items into a batch (see the file comment for the rules).
  * @example
  * const [x, y] = data.defaultCollate([[tensor([1, 2]), 0], [tensor([3, 4]), 1]]);
  * // x: tensor([[1., 2.], [3., 4.]]), y: tensor([0, 1], dtype=int32)
  */
-export function defaultCollate<T>(items: readonly T[]): Collated<T> {
+export function defaultCollate<T>(items: readonly T[]): Collated<T>;
+export function defaultCollate<T>(...args: unknown[]): Collated<T> {
+  const [items] = collateArgs.bind(args) as [T[]];
   if (items.length === 0) throw new FluxionError("defaultCollate: cannot collate an empty batch");
   return collateAt(items, "") as Collated<T>;
 }

@@ -7,12 +7,28 @@
  * the fast path: TensorDataset gathers whole rows with one copy per batch, so an epoch of
  * 60000 small items costs ~1000 copies rather than 60000 item tensors.
  */
-import { FluxionError, IndexError, ShapeError, fmtShape } from "../errors.js";
+import { describeValue } from "../api/args.js";
+import { declareArgs } from "../api/registry.js";
+import { ArgumentError, FluxionError, IndexError, ShapeError, fmtShape } from "../errors.js";
+import { isFloating } from "../tensor/dtype.js";
 import { randperm } from "../tensor/creation.js";
 import type { Generator } from "../tensor/random.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { Collated } from "./collate.js";
 import { gatherRows } from "./host.js";
+
+// torch.utils.data's signatures; the datasets themselves are checked below (an object with length and get)
+const tensorDatasetArgs = declareArgs("TensorDataset(Tensor... tensors)", "data");
+const subsetArgs = declareArgs("Subset(Any dataset, Any indices)", "data");
+const concatDatasetArgs = declareArgs("ConcatDataset(Any[] datasets)", "data");
+const randomSplitArgs = declareArgs("randomSplit(Any dataset, float[] lengths, Generator? generator=null) -> Any", "data");
+
+/** Throws unless `d` looks like a map-style dataset (what DataLoader and Subset use of it). */
+function checkDataset(op: string, what: string, d: unknown): asserts d is Dataset<unknown> {
+  if (d === null || typeof d !== "object" || typeof (d as Dataset<unknown>).get !== "function" || typeof (d as Dataset<unknown>).length !== "number") {
+    throw new ArgumentError(`${op}(): ${what} must be a Dataset (an object with \`length\` and \`get(i)\`), but got ${describeValue(d)}`);
+  }
+}
 
 /**
  * A map-style dataset: `length` items, item i from `get(i)`. Subclass it and implement both
@@ -60,9 +76,9 @@ export class TensorDataset<T extends Tensor[] = Tensor[]> extends Dataset<T> {
 
   constructor(...tensors: T) {
     super();
+    tensorDatasetArgs.bind(tensors);
     if (tensors.length === 0) throw new FluxionError("TensorDataset: expected at least one tensor");
     tensors.forEach((t, k) => {
-      if (!(t instanceof Tensor)) throw new FluxionError(`TensorDataset: argument ${k} is not a Tensor`);
       if (t.ndim === 0) throw new ShapeError(`TensorDataset: tensor ${k} is 0-d; every tensor needs a first dim indexing items`);
     });
     const n = tensors[0]!.shape[0]!;
@@ -88,18 +104,30 @@ export class TensorDataset<T extends Tensor[] = Tensor[]> extends Dataset<T> {
 }
 
 /**
- * The items of `dataset` at `indices`, in that order.
+ * The items of `dataset` at `indices` (an array, a typed array or a 1-D integer Tensor),
+ * in that order.
  * @example
  * const firstHundred = new data.Subset(train, [...Array(100).keys()]);
  */
 export class Subset<T> extends Dataset<T> {
+  readonly dataset: Dataset<T>;
   readonly indices: readonly number[];
 
-  constructor(
-    readonly dataset: Dataset<T>,
-    indices: ArrayLike<number>,
-  ) {
+  constructor(dataset: Dataset<T>, indices: ArrayLike<number> | Tensor);
+  constructor(...args: unknown[]) {
     super();
+    const [dataset, raw] = subsetArgs.bind(args) as [Dataset<T>, unknown];
+    checkDataset("Subset", "argument 'dataset'", dataset);
+    let indices: ArrayLike<number>;
+    if (raw instanceof Tensor) {
+      if (raw.ndim !== 1 || isFloating(raw.dtype) || raw.dtype === "bool") throw new ArgumentError(`Subset(): a Tensor of indices must be 1-D with an integer dtype, but got ${describeValue(raw)}`);
+      indices = raw.tolist() as number[];
+    } else if (typeof raw === "object" && raw !== null && typeof (raw as ArrayLike<number>).length === "number" && !(raw instanceof Dataset)) {
+      indices = raw as ArrayLike<number>;
+    } else {
+      throw new ArgumentError(`Subset(): argument 'indices' must be a list of ints (an array, a typed array or a 1-D integer Tensor), but got ${describeValue(raw)}`);
+    }
+    this.dataset = dataset;
     const n = dataset.length;
     this.indices = Array.from(indices, (i) => {
       if (!Number.isInteger(i) || i < 0 || i >= n) throw new IndexError(`Subset: index ${i} is out of range for a dataset of ${n} items`);
@@ -125,9 +153,15 @@ export class Subset<T> extends Dataset<T> {
 export class ConcatDataset<T> extends Dataset<T> {
   private readonly ends: number[] = [];
 
-  constructor(readonly datasets: readonly Dataset<T>[]) {
+  readonly datasets: readonly Dataset<T>[];
+
+  constructor(datasets: readonly Dataset<T>[]);
+  constructor(...args: unknown[]) {
     super();
+    const [datasets] = concatDatasetArgs.bind(args) as [Dataset<T>[]];
+    datasets.forEach((d, i) => checkDataset("ConcatDataset", `datasets[${i}]`, d));
     if (datasets.length === 0) throw new FluxionError("ConcatDataset: expected at least one dataset");
+    this.datasets = [...datasets];
     let total = 0;
     for (const d of datasets) this.ends.push((total += d.length));
   }
@@ -149,9 +183,13 @@ export class ConcatDataset<T> extends Dataset<T> {
  * (floored, with the remainder handed out one by one from the first subset on).
  * The same generator seed gives the same split.
  * @example
- * const [train, val] = data.randomSplit(full, [0.9, 0.1], { generator: new Generator(42) });
+ * const [train, val] = data.randomSplit(full, [0.9, 0.1], new Generator(42)); // or { generator: new Generator(42) }
  */
-export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], opts: { generator?: Generator } = {}): Subset<T>[] {
+export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], opts?: { generator?: Generator | null }): Subset<T>[];
+export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], generator?: Generator | null): Subset<T>[];
+export function randomSplit<T>(...args: unknown[]): Subset<T>[] {
+  const [dataset, lengths, generator] = randomSplitArgs.bind(args) as [Dataset<T>, number[], Generator | null];
+  checkDataset("randomSplit", "argument 'dataset'", dataset);
   const n = dataset.length;
   const sum = lengths.reduce((a, b) => a + b, 0);
   let counts: number[];
@@ -166,7 +204,7 @@ export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], 
     if (sum !== n) throw new FluxionError(`randomSplit: sum of input lengths (${sum}) does not equal the length of the input dataset (${n})`);
     counts = [...lengths];
   }
-  const perm = randperm(n, { generator: opts.generator }).toTypedArray();
+  const perm = randperm(n, { generator: generator ?? undefined }).toTypedArray();
   const out: Subset<T>[] = [];
   let start = 0;
   for (const c of counts) {

@@ -6,14 +6,32 @@
  * Random transforms draw from a Generator (default: the global one) and, on a batch, make
  * an independent choice per image. Datasets apply a "batchable" transform to whole batches
  * (the DataLoader fast path); Lambda is per item unless told otherwise.
+ *
+ * Constructors take torchvision's positional order and a trailing options object
+ * (`new RandomCrop(28, 4)` or `new RandomCrop(28, { padding: 4 })`); Fluxion's additions
+ * (a Generator, ToTensor's range, Lambda's batchable) are keyword-only.
  */
-import { FluxionError, ShapeError, fmtShape } from "../errors.js";
+import { describeValue } from "../api/args.js";
+import { declareArgs } from "../api/registry.js";
+import { ArgumentError, FluxionError, ShapeError, fmtShape } from "../errors.js";
 import { isFloating, type TypedArray } from "../tensor/dtype.js";
 import { float32ToBFloat16Bits, float32ToFloat16Bits } from "../tensor/half.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { Tensor } from "../tensor/tensor.js";
 import { tensorFromRaw } from "./host.js";
 import { ByteImage } from "./image.js";
+
+// torchvision.transforms' signatures (0.14, beside PyTorch 1.13)
+const G = "data.transforms";
+const composeArgs = declareArgs("Compose(Any[] transforms)", G);
+const lambdaArgs = declareArgs("Lambda(Callable lambd, *, bool batchable=false)", G);
+const toTensorArgs = declareArgs("ToTensor(*, float[2] range=[0, 1])", G);
+const normalizeArgs = declareArgs("Normalize(float|float[] mean, float|float[] std, bool inplace=false)", G);
+const flipArgs = declareArgs("RandomHorizontalFlip(float p=0.5, *, Generator? generator=null)", G);
+const cropArgs = declareArgs(
+  'RandomCrop(int[] size, int[]? padding=null, bool padIfNeeded=false, float fill=0, "constant"|"edge"|"reflect"|"symmetric" paddingMode="constant", *, Generator? generator=null)',
+  G,
+);
 
 /**
  * A transform: call `forward(x)` (nn.Module's name for it; `apply` would clash with
@@ -49,9 +67,16 @@ export function isBatchable(t: TransformLike | undefined): boolean {
  */
 export class Compose extends Transform {
   override readonly batchable: boolean;
-  constructor(readonly transforms: readonly TransformLike[]) {
+  readonly transforms: readonly TransformLike[];
+  constructor(transforms: readonly TransformLike[]);
+  constructor(...args: unknown[]) {
     super();
-    this.batchable = transforms.every(isBatchable);
+    const [transforms] = composeArgs.bind(args) as [TransformLike[]];
+    transforms.forEach((t, i) => {
+      if (typeof t !== "function" && !(t instanceof Transform)) throw new ArgumentError(`Compose(): transforms[${i}] must be a Transform or a function, but got ${describeValue(t)}`);
+    });
+    this.transforms = [...transforms];
+    this.batchable = this.transforms.every(isBatchable);
   }
   forward(x: unknown): any {
     return this.transforms.reduce((v, t) => applyTransform(t, v), x);
@@ -65,12 +90,13 @@ export class Compose extends Transform {
  */
 export class Lambda<I = any, O = any> extends Transform<I, O> {
   override readonly batchable: boolean;
-  constructor(
-    readonly fn: (x: I) => O,
-    opts: { batchable?: boolean } = {},
-  ) {
+  readonly fn: (x: I) => O;
+  constructor(lambd: (x: I) => O, opts?: { lambd?: (x: I) => O; batchable?: boolean });
+  constructor(...args: unknown[]) {
     super();
-    this.batchable = opts.batchable ?? false;
+    const [lambd, { batchable }] = lambdaArgs.bind(args);
+    this.fn = lambd as (x: I) => O;
+    this.batchable = batchable;
   }
   forward(x: I): O {
     return this.fn(x);
@@ -90,9 +116,11 @@ export class ToTensor extends Transform<ByteImage | Tensor, Tensor> {
   readonly range: readonly [number, number];
   private readonly lut = new Float32Array(256);
 
-  constructor(opts: { range?: readonly [number, number] } = {}) {
+  constructor(opts?: { range?: readonly [number, number] });
+  constructor(...args: unknown[]) {
     super();
-    const [lo, hi] = (this.range = opts.range ?? [0, 1]);
+    const [{ range }] = toTensorArgs.bind(args);
+    const [lo, hi] = (this.range = [range[0]!, range[1]!]);
     for (let p = 0; p < 256; p++) this.lut[p] = p === 0 ? lo : p === 255 ? hi : lo + (p * (hi - lo)) / 255;
   }
 
@@ -134,9 +162,15 @@ export class Normalize extends Transform<Tensor, Tensor> {
   override readonly batchable: boolean = true;
   readonly mean: readonly number[];
   readonly std: readonly number[];
+  /** Write the result into the input tensor (torchvision's inplace). */
+  readonly inplace: boolean;
 
-  constructor(mean: number | readonly number[], std: number | readonly number[]) {
+  constructor(mean: number | readonly number[], std: number | readonly number[], inplace?: boolean);
+  constructor(mean: number | readonly number[], std: number | readonly number[], opts?: { inplace?: boolean });
+  constructor(...args: unknown[]) {
     super();
+    const [mean, std, inplace] = normalizeArgs.bind(args);
+    this.inplace = inplace;
     this.mean = perChannel("Normalize", mean, "mean");
     this.std = perChannel("Normalize", std, "std");
     if (this.std.some((s) => s === 0)) throw new FluxionError(`Normalize: std evaluated to zero after conversion (std = [${this.std.join(", ")}]), leading to division by zero`);
@@ -156,7 +190,7 @@ export class Normalize extends Transform<Tensor, Tensor> {
     }
     const shape = k === 1 ? [1] : [k, 1, 1];
     const fill = (v: readonly number[]) => tensorFromRaw(Float32Array.from({ length: k }, (_, i) => v[v.length === 1 ? 0 : i]!), shape, "float32").to(x.dtype);
-    return x.sub(fill(this.mean)).div(fill(this.std));
+    return this.inplace ? x.sub_(fill(this.mean)).div_(fill(this.std)) : x.sub(fill(this.mean)).div(fill(this.std));
   }
 }
 
@@ -208,14 +242,16 @@ function sameArrayType(src: TypedArray, n: number): TypedArray {
  */
 export class RandomHorizontalFlip extends Transform<ByteImage | Tensor, ByteImage | Tensor> {
   override readonly batchable: boolean = true;
+  readonly p: number;
   readonly generator: Generator | undefined;
-  constructor(
-    readonly p = 0.5,
-    opts: { generator?: Generator } = {},
-  ) {
+  constructor(p?: number, opts?: { p?: number; generator?: Generator | null });
+  constructor(opts?: { p?: number; generator?: Generator | null });
+  constructor(...args: unknown[]) {
     super();
+    const [p, { generator }] = flipArgs.bind(args);
     if (!(p >= 0 && p <= 1)) throw new FluxionError(`RandomHorizontalFlip: p must be a probability in [0, 1], got ${p}`);
-    this.generator = opts.generator;
+    this.p = p;
+    this.generator = generator ?? undefined;
   }
 
   forward<X extends ByteImage | Tensor>(x: X): X {
@@ -241,21 +277,57 @@ export class RandomHorizontalFlip extends Transform<ByteImage | Tensor, ByteImag
   }
 }
 
+export type PaddingMode = "constant" | "edge" | "reflect" | "symmetric";
+
 export interface RandomCropOptions {
+  size?: number | readonly number[];
   /** Border added before cropping: all sides, [left/right, top/bottom] or [left, top, right, bottom]. */
-  padding?: number | readonly [number, number] | readonly [number, number, number, number];
-  /** Value of the padded border (default 0). */
-  fill?: number;
+  padding?: number | readonly number[] | null;
   /** Pad further when the image is smaller than the crop, instead of failing. */
   padIfNeeded?: boolean;
-  generator?: Generator;
+  /** Value of the padded border in "constant" mode (default 0). */
+  fill?: number;
+  /** How the border is made: "constant" (fill), "edge", "reflect" or "symmetric" (torchvision's modes). */
+  paddingMode?: PaddingMode;
+  generator?: Generator | null;
+}
+
+/** Where a source index lands after padding in `mode`; -1 means the fill value. */
+function padIndex(mode: PaddingMode, i: number, n: number): number {
+  if (i >= 0 && i < n) return i;
+  switch (mode) {
+    case "constant": return -1;
+    case "edge": return i < 0 ? 0 : n - 1;
+    case "reflect": return i < 0 ? -i : 2 * (n - 1) - i;
+    case "symmetric": return i < 0 ? -i - 1 : 2 * n - 1 - i;
+  }
+}
+
+/**
+ * For each position of one axis after two rounds of padding (the padding, then
+ * padIfNeeded's, as torchvision pads twice), the source index or -1 for the fill value.
+ */
+function axisMap(mode: PaddingMode, n: number, first: readonly [number, number], second: readonly [number, number], axis: string): Int32Array {
+  const n1 = n + first[0] + first[1];
+  for (const [size, [before, after]] of [[n, first], [n1, second]] as const) {
+    const most = Math.max(before, after);
+    if (most === 0) continue;
+    const ok = mode === "constant" || (mode === "edge" ? size > 0 : mode === "reflect" ? most < size : most <= size);
+    if (!ok) throw new ShapeError(`RandomCrop: ${mode} padding of ${most} is too large for an image ${axis} of ${size} (${mode === "reflect" ? "it must be smaller than" : "it may be at most"} the ${axis})`);
+  }
+  const map = new Int32Array(n1 + second[0] + second[1]);
+  for (let u = 0; u < map.length; u++) {
+    const v = padIndex(mode, u - second[0], n1);
+    map[u] = v < 0 ? -1 : padIndex(mode, v - first[0], n);
+  }
+  return map;
 }
 
 /**
  * Crops a random size[0] x size[1] window, after optional padding (each image of a batch
  * gets its own window). The window's top row is drawn first, then its left column.
  * @example
- * const crop = new RandomCrop(28, { padding: 4 }); // the classic CIFAR/MNIST augmentation
+ * const crop = new RandomCrop(28, 4); // the classic CIFAR/MNIST augmentation; or (28, { padding: 4 })
  */
 export class RandomCrop extends Transform<ByteImage | Tensor, ByteImage | Tensor> {
   override readonly batchable: boolean = true;
@@ -263,51 +335,64 @@ export class RandomCrop extends Transform<ByteImage | Tensor, ByteImage | Tensor
   readonly padding: readonly [number, number, number, number];
   readonly fill: number;
   readonly padIfNeeded: boolean;
+  readonly paddingMode: PaddingMode;
   readonly generator: Generator | undefined;
 
-  constructor(size: number | readonly [number, number], opts: RandomCropOptions = {}) {
+  constructor(size: number | readonly number[], opts?: RandomCropOptions);
+  constructor(size: number | readonly number[], padding: number | readonly number[] | null | undefined, opts?: RandomCropOptions);
+  constructor(
+    size: number | readonly number[], padding: number | readonly number[] | null | undefined, padIfNeeded?: boolean, fill?: number, paddingMode?: PaddingMode, opts?: RandomCropOptions,
+  );
+  constructor(...args: unknown[]) {
     super();
-    this.size = typeof size === "number" ? [size, size] : [size[0], size[1]];
-    if (!this.size.every((s) => Number.isInteger(s) && s > 0)) throw new FluxionError(`RandomCrop: size must be positive integers, got ${JSON.stringify(size)}`);
-    const p = opts.padding ?? 0;
-    this.padding = typeof p === "number" ? [p, p, p, p] : p.length === 2 ? [p[0], p[1], p[0], p[1]] : [p[0], p[1], p[2], p[3]];
-    if (!this.padding.every((v) => Number.isInteger(v) && v >= 0)) throw new FluxionError(`RandomCrop: padding must be non-negative integers, got ${JSON.stringify(p)}`);
-    this.fill = opts.fill ?? 0;
-    this.padIfNeeded = opts.padIfNeeded ?? false;
-    this.generator = opts.generator;
+    const [size, p, padIfNeeded, fill, paddingMode, { generator }] = cropArgs.bind(args);
+    const sz = typeof size === "number" ? [size, size] : size.length === 1 ? [size[0]!, size[0]!] : size;
+    if (sz.length !== 2 || !sz.every((v) => v > 0)) throw new FluxionError(`RandomCrop: size must be a positive integer or 2 of them, got ${JSON.stringify(size)}`);
+    this.size = [sz[0]!, sz[1]!];
+    const pads = p === null ? [0] : typeof p === "number" ? [p] : p;
+    if (![1, 2, 4].includes(pads.length) || !pads.every((v) => v >= 0)) {
+      throw new FluxionError(`RandomCrop: padding must be one non-negative integer, or a list of 2 or 4 of them, got ${JSON.stringify(p)}`);
+    }
+    const [l, t = l, r = l, b = t] = pads as number[];
+    this.padding = pads.length === 2 ? [l!, t, l!, t] : [l!, t, r, b];
+    this.fill = fill;
+    this.padIfNeeded = padIfNeeded;
+    this.paddingMode = paddingMode;
+    this.generator = generator ?? undefined;
   }
 
   forward<X extends ByteImage | Tensor>(x: X): X {
     const L = layoutOf("RandomCrop", x);
     const [th, tw] = this.size;
-    let [pl, pt, pr, pb] = this.padding;
-    if (this.padIfNeeded) {
-      if (L.h + pt + pb < th) { const d = th - (L.h + pt + pb); pt += d; pb += d; }
-      if (L.w + pl + pr < tw) { const d = tw - (L.w + pl + pr); pl += d; pr += d; }
-    }
-    const hp = L.h + pt + pb, wp = L.w + pl + pr;
+    const [pl, pt, pr, pb] = this.padding;
+    // padIfNeeded pads both sides by the shortfall, after the padding (as torchvision)
+    const eh = this.padIfNeeded ? Math.max(0, th - (L.h + pt + pb)) : 0;
+    const ew = this.padIfNeeded ? Math.max(0, tw - (L.w + pl + pr)) : 0;
+    const hp = L.h + pt + pb + 2 * eh, wp = L.w + pl + pr + 2 * ew;
     if (hp < th || wp < tw) {
       throw new ShapeError(`RandomCrop: required crop size ${th}x${tw} is larger than the (padded) input image ${hp}x${wp}; pass { padIfNeeded: true } or more padding`);
     }
+    const rows = axisMap(this.paddingMode, L.h, [pt, pb], [eh, eh], "height");
+    const cols = axisMap(this.paddingMode, L.w, [pl, pr], [ew, ew], "width");
     const g = this.generator ?? defaultGenerator;
     const { src, a, h, w, b } = L;
     const fill = L.encode(this.fill);
     const out = sameArrayType(src, L.n * a * th * tw * b);
     const inPer = a * h * w * b, outPer = a * th * tw * b;
     for (let s = 0; s < L.n; s++) {
-      const top = g.nextBelow(hp - th + 1) - pt, left = g.nextBelow(wp - tw + 1) - pl;
+      const top = g.nextBelow(hp - th + 1), left = g.nextBelow(wp - tw + 1);
       for (let c = 0; c < a; c++) {
         for (let y = 0; y < th; y++) {
-          const sy = top + y;
+          const sy = rows[top + y]!;
           const outRow = s * outPer + (c * th + y) * tw * b;
-          if (sy < 0 || sy >= h) {
+          if (sy < 0) {
             out.fill(fill, outRow, outRow + tw * b);
             continue;
           }
           const inRow = s * inPer + (c * h + sy) * w * b;
           for (let xx = 0; xx < tw; xx++) {
-            const sx = left + xx;
-            for (let k = 0; k < b; k++) out[outRow + xx * b + k] = sx < 0 || sx >= w ? fill : src[inRow + sx * b + k]!;
+            const sx = cols[left + xx]!;
+            for (let k = 0; k < b; k++) out[outRow + xx * b + k] = sx < 0 ? fill : src[inRow + sx * b + k]!;
           }
         }
       }

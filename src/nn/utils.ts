@@ -1,55 +1,99 @@
-/** nn.utils: gradient clipping and flattening parameters to a vector. */
+/**
+ * nn.utils: gradient clipping and flattening parameters to a vector, declared with
+ * torch.nn.utils' signatures (PyTorch's positional order and a trailing options object).
+ */
 import { noGrad } from "../autograd/grad_mode.js";
-import { FluxionError, ShapeError, fmtShape } from "../errors.js";
+import { describeValue } from "../api/args.js";
+import { defineOp } from "../api/registry.js";
+import { ArgumentError, FluxionError, ShapeError, fmtShape } from "../errors.js";
 import { scalarTensor } from "../tensor/creation.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
 import { cat } from "../ops/shape_ops.js";
 
-function gradsOf(parameters: Iterable<Tensor> | Tensor): Tensor[] {
-  const list = Symbol.iterator in Object(parameters) && !("shape" in (parameters as object)) ? [...(parameters as Iterable<Tensor>)] : [parameters as Tensor];
-  return list.filter((p) => p.grad !== null).map((p) => p.grad!);
+/** `parameters` as a list of tensors: one Tensor or an iterable of them (PyTorch accepts both). */
+function tensorsOf(op: string, parameters: unknown, single: boolean): Tensor[] {
+  if (single && parameters instanceof Tensor) return [parameters];
+  const iterable = parameters !== null && typeof parameters === "object" && typeof (parameters as Iterable<unknown>)[Symbol.iterator] === "function";
+  if (!iterable || parameters instanceof Tensor) {
+    throw new ArgumentError(`${op}(): argument 'parameters' must be ${single ? "a Tensor or " : ""}an iterable of Tensors, but got ${describeValue(parameters)}`);
+  }
+  const list = [...(parameters as Iterable<unknown>)];
+  list.forEach((p, i) => {
+    if (!(p instanceof Tensor)) throw new ArgumentError(`${op}(): parameters[${i}] must be a Tensor, but got ${describeValue(p)}`);
+  });
+  return list as Tensor[];
+}
+
+function gradsOf(op: string, parameters: unknown): Tensor[] {
+  return tensorsOf(op, parameters, true).filter((p) => p.grad !== null).map((p) => p.grad!);
 }
 
 /**
  * Scales gradients so their combined norm is at most maxNorm; returns the total norm
- * (before clipping). normType may be Infinity.
+ * (before clipping). normType may be Infinity (or "inf").
+ * @example nn.utils.clipGradNorm_(model.parameters(), 1.0)
  */
-export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: number, normType = 2, opts?: { errorIfNonfinite?: boolean }): Tensor {
-  const grads = gradsOf(parameters);
-  return noGrad(() => {
-    if (grads.length === 0) return scalarTensor(0, "float32");
-    const norms = grads.map((g) => g.norm(normType));
-    const total = normType === Infinity ? norms.reduce((a, b) => a.maximum(b)) : norms.reduce((a, b) => a.add(b.pow(normType)), scalarTensor(0, norms[0]!.dtype)).pow(1 / normType);
-    const t = total.item() as number;
-    if (opts?.errorIfNonfinite && !Number.isFinite(t)) throw new FluxionError(`clipGradNorm_: the total norm of order ${normType} for gradients is non-finite (${t}), so it cannot be clipped`);
-    const coef = maxNorm / (t + 1e-6);
-    if (coef < 1) for (const g of grads) g.mul_(coef);
-    return total;
-  });
-}
+export const clipGradNorm_ = defineOp(
+  'clipGradNorm_(Any parameters, float maxNorm, float|"inf" normType=2.0, bool errorIfNonfinite=false) -> Tensor',
+  (parameters: unknown, maxNorm: number, norm: number | "inf", errorIfNonfinite: boolean): Tensor => {
+    const normType = norm === "inf" ? Infinity : norm;
+    const grads = gradsOf("clipGradNorm_", parameters);
+    return noGrad(() => {
+      if (grads.length === 0) return scalarTensor(0, "float32");
+      const norms = grads.map((g) => g.norm(normType));
+      const total = normType === Infinity ? norms.reduce((a, b) => a.maximum(b)) : norms.reduce((a, b) => a.add(b.pow(normType)), scalarTensor(0, norms[0]!.dtype)).pow(1 / normType);
+      const t = total.item() as number;
+      if (errorIfNonfinite && !Number.isFinite(t)) throw new FluxionError(`clipGradNorm_: the total norm of order ${normType} for gradients is non-finite (${t}), so it cannot be clipped`);
+      const coef = maxNorm / (t + 1e-6);
+      if (coef < 1) for (const g of grads) g.mul_(coef);
+      return total;
+    });
+  },
+  { group: "nn.utils", key: "nn.utils.clipGradNorm_" },
+);
 
-/** Clamps every gradient element into [-clipValue, clipValue]. */
-export function clipGradValue_(parameters: Iterable<Tensor> | Tensor, clipValue: number): void {
-  noGrad(() => {
-    for (const g of gradsOf(parameters)) g.clamp_(-clipValue, clipValue);
-  });
-}
+/**
+ * Clamps every gradient element into [-clipValue, clipValue].
+ * @example nn.utils.clipGradValue_(model.parameters(), 0.5)
+ */
+export const clipGradValue_ = defineOp(
+  "clipGradValue_(Any parameters, float clipValue) -> None",
+  (parameters: unknown, clipValue: number): void => {
+    const grads = gradsOf("clipGradValue_", parameters);
+    noGrad(() => {
+      for (const g of grads) g.clamp_(-clipValue, clipValue);
+    });
+  },
+  { group: "nn.utils", key: "nn.utils.clipGradValue_" },
+);
 
-/** All parameters flattened and concatenated into one vector. */
-export function parametersToVector(parameters: Iterable<Tensor>): Tensor {
-  return cat([...parameters].map((p) => p.reshape([-1])));
-}
+/**
+ * All parameters flattened and concatenated into one vector.
+ * @example const v = nn.utils.parametersToVector(model.parameters())
+ */
+export const parametersToVector = defineOp(
+  "parametersToVector(Any parameters) -> Tensor",
+  (parameters: unknown): Tensor => cat(tensorsOf("parametersToVector", parameters, false).map((p) => p.reshape([-1]))),
+  { group: "nn.utils", key: "nn.utils.parametersToVector" },
+);
 
-/** Copies consecutive slices of vec into the parameters (inverse of parametersToVector). */
-export function vectorToParameters(vec: Tensor, parameters: Iterable<Tensor>): void {
-  const list = [...parameters];
-  const total = list.reduce((n, p) => n + p.numel(), 0);
-  if (vec.ndim !== 1 || vec.numel() !== total) throw new ShapeError(`vectorToParameters: expected a 1-D vector of ${total} elements, got shape ${fmtShape(vec.shape)}`);
-  noGrad(() => {
-    let off = 0;
-    for (const p of list) {
-      p.copy_(vec.narrow(0, off, p.numel()).view(p.shape));
-      off += p.numel();
-    }
-  });
-}
+/**
+ * Copies consecutive slices of vec into the parameters (inverse of parametersToVector).
+ * @example nn.utils.vectorToParameters(v, model.parameters())
+ */
+export const vectorToParameters = defineOp(
+  "vectorToParameters(Tensor vec, Any parameters) -> None",
+  (vec: Tensor, parameters: unknown): void => {
+    const list = tensorsOf("vectorToParameters", parameters, false);
+    const total = list.reduce((n, p) => n + p.numel(), 0);
+    if (vec.ndim !== 1 || vec.numel() !== total) throw new ShapeError(`vectorToParameters: expected a 1-D vector of ${total} elements, got shape ${fmtShape(vec.shape)}`);
+    noGrad(() => {
+      let off = 0;
+      for (const p of list) {
+        p.copy_(vec.narrow(0, off, p.numel()).view(p.shape));
+        off += p.numel();
+      }
+    });
+  },
+  { group: "nn.utils", key: "nn.utils.vectorToParameters" },
+);

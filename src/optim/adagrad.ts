@@ -4,7 +4,11 @@
  */
 import type { Tensor } from "../tensor/tensor.js";
 import { fullLike } from "../tensor/creation.js";
-import { Optimizer, checkOption, withDefaults, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+import { declareArgs, type CtorArgs } from "../api/registry.js";
+import { Optimizer, checkOption, type ParamGroup, type ParamState } from "./optimizer.js";
+
+const ADAGRAD_ARGS = "Adagrad(Any params, float lr=1e-2, float lrDecay=0, float weightDecay=0, float initialAccumulatorValue=0, float eps=1e-10, bool? foreach=null, *, bool maximize=false)";
+const adagradArgs = declareArgs(ADAGRAD_ARGS, "optim");
 
 export interface AdagradOptions {
   /** Learning rate (default 1e-2). */
@@ -31,9 +35,9 @@ export interface AdagradOptions {
  * opt.step();
  */
 export class Adagrad extends Optimizer<AdagradOptions> {
-  constructor(params: Params<AdagradOptions>, options: Partial<AdagradOptions> = {}) {
-    const defaults = withDefaults<AdagradOptions>("Adagrad", { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false }, options);
-    super(params, defaults, "Adagrad");
+  constructor(...args: CtorArgs<typeof ADAGRAD_ARGS>) {
+    const [params, lr, lrDecay, weightDecay, initialAccumulatorValue, eps, , { maximize }] = adagradArgs.bind(args);
+    super(params, { lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize }, "Adagrad", adagradArgs.sig);
     for (const g of this.paramGroups) for (const p of g.params) this.initState(p, g);
   }
 

@@ -5,7 +5,11 @@
  */
 import type { Tensor } from "../tensor/tensor.js";
 import { zerosLike } from "../tensor/creation.js";
-import { Optimizer, checkOption, withDefaults, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+import { declareArgs, type CtorArgs } from "../api/registry.js";
+import { Optimizer, checkOption, refuseUnsupported, type ParamGroup, type ParamState } from "./optimizer.js";
+
+const ADAM_ARGS = "Adam(Any params, float lr=1e-3, float[2] betas=[0.9, 0.999], float eps=1e-8, float weightDecay=0, bool amsgrad=false, *, bool? foreach=null, bool maximize=false, bool capturable=false, bool differentiable=false, bool fused=false)";
+const adamArgs = declareArgs(ADAM_ARGS, "optim");
 
 export interface AdamOptions {
   /** Learning rate (default 1e-3). */
@@ -77,15 +81,16 @@ export function adamUpdate(param: Tensor, state: ParamState, group: ParamGroup<A
  * AMSGrad and L2 weight decay. State per parameter: step, expAvg, expAvgSq (maxExpAvgSq).
  *
  * @example
- * const opt = new optim.Adam(model.parameters(), { lr: 1e-3, betas: [0.9, 0.999] });
+ * const opt = new optim.Adam(model.parameters(), 1e-3, [0.9, 0.999]); // or { lr: 1e-3, betas: [0.9, 0.999] }
  * opt.zeroGrad();
  * loss.backward();
  * opt.step();
  */
 export class Adam extends Optimizer<AdamOptions> {
-  constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    const defaults = withDefaults<AdamOptions>("Adam", { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false }, options);
-    super(params, defaults, "Adam");
+  constructor(...args: CtorArgs<typeof ADAM_ARGS>) {
+    const [params, lr, betas, eps, weightDecay, amsgrad, { maximize, capturable, differentiable, fused }] = adamArgs.bind(args);
+    refuseUnsupported("Adam", { capturable, differentiable, fused });
+    super(params, { lr, betas: betas as [number, number], eps, weightDecay, amsgrad, maximize }, "Adam", adamArgs.sig);
   }
 
   protected validateGroup(g: ParamGroup<AdamOptions>, where: string): void {

@@ -2,10 +2,14 @@
  * AdamW: Adam with decoupled weight decay (Loshchilov & Hutter), PyTorch 1.13's
  * `_single_tensor_adamw`. The update is adam.ts's, with the decay applied to the weights.
  */
-import { Optimizer, withDefaults, type ParamGroup, type Params } from "./optimizer.js";
+import { declareArgs, type CtorArgs } from "../api/registry.js";
+import { Optimizer, refuseUnsupported, type ParamGroup } from "./optimizer.js";
 import { adamUpdate, validateAdamGroup, type AdamOptions } from "./adam.js";
 
 export type AdamWOptions = AdamOptions;
+
+const ADAMW_ARGS = "AdamW(Any params, float lr=1e-3, float[2] betas=[0.9, 0.999], float eps=1e-8, float weightDecay=1e-2, bool amsgrad=false, *, bool maximize=false, bool? foreach=null, bool capturable=false)";
+const adamwArgs = declareArgs(ADAMW_ARGS, "optim");
 
 /**
  * AdamW (torch.optim.AdamW): θ ← θ(1 − lr·λ), then the Adam update without an L2 term.
@@ -17,9 +21,10 @@ export type AdamWOptions = AdamOptions;
  * opt.step();
  */
 export class AdamW extends Optimizer<AdamWOptions> {
-  constructor(params: Params<AdamWOptions>, options: Partial<AdamWOptions> = {}) {
-    const defaults = withDefaults<AdamWOptions>("AdamW", { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false }, options);
-    super(params, defaults, "AdamW");
+  constructor(...args: CtorArgs<typeof ADAMW_ARGS>) {
+    const [params, lr, betas, eps, weightDecay, amsgrad, { maximize, capturable }] = adamwArgs.bind(args);
+    refuseUnsupported("AdamW", { capturable });
+    super(params, { lr, betas: betas as [number, number], eps, weightDecay, amsgrad, maximize }, "AdamW", adamwArgs.sig);
   }
 
   protected validateGroup(g: ParamGroup<AdamWOptions>, where: string): void {

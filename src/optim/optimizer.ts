@@ -6,7 +6,10 @@
  * like any other computation; this file knows nothing about any particular rule.
  */
 import { enableGrad, noGrad } from "../autograd/grad_mode.js";
-import { FluxionError, fmtShape } from "../errors.js";
+import { bindCall, describeValue, isPlainObject, matchesType } from "../api/args.js";
+import { parseSignature, type Param, type Signature } from "../api/schema.js";
+import type { CtorArgs } from "../api/types.js";
+import { ArgumentError, FluxionError, fmtShape } from "../errors.js";
 import { shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 
@@ -49,6 +52,23 @@ function copyOption(v: unknown): unknown {
   return Array.isArray(v) ? [...v] : v;
 }
 
+/** The Levenshtein distance between two keys, ignoring case (for near-miss group keys). */
+function keyDistance(a: string, b: string): number {
+  a = a.toLowerCase();
+  b = b.toLowerCase();
+  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0]!;
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = d[j]!;
+      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return d[b.length]!;
+}
+
 /**
  * Sets `obj[key] = value` as an own data property. Plain assignment of "__proto__" would set
  * the prototype instead (letting a state dict inject inherited options), so option and
@@ -59,8 +79,33 @@ function defineKey(obj: object, key: string, value: unknown): void {
 }
 
 /**
- * Base class of all optimizers. Subclasses declare their defaults, validate options and
- * implement `updateGroup`, which runs inside `noGrad`.
+ * PyTorch options that select an implementation Fluxion does not have. Off (their default)
+ * they are accepted; on, they are refused rather than ignored. (`foreach` only picks
+ * PyTorch's multi-tensor loop, which computes the same numbers, so any value is accepted.)
+ */
+const UNSUPPORTED_FLAGS: Record<string, string> = {
+  differentiable: "differentiable=true (autograd through the optimizer step) is not supported",
+  capturable: "capturable=true (CUDA graph capture) is not supported",
+  fused: "fused=true (the fused CUDA implementation) is not supported",
+};
+
+/** Throws for any unsupported implementation flag that is switched on. */
+export function refuseUnsupported(name: string, flags: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(flags)) {
+    if (v === true && k in UNSUPPORTED_FLAGS) throw new ArgumentError(`${name}(): ${UNSUPPORTED_FLAGS[k]}; leave '${k}' false`);
+  }
+}
+
+const ZERO_GRAD = "zeroGrad(bool setToNone=true)";
+const zeroGradSig = parseSignature(ZERO_GRAD);
+const STEP = "step(Callable? closure=null)";
+const stepSig = parseSignature(STEP);
+
+/**
+ * Base class of all optimizers. Subclasses declare their constructor's arguments in
+ * PyTorch's order (`declareArgs`, whose types also check parameter groups' values), pass
+ * the defaults, validate option values and implement `updateGroup`, which runs inside
+ * `noGrad`.
  *
  * @example
  * const opt = new optim.SGD([{ params: [w], lr: 0.1 }, { params: [b] }], { lr: 0.01 });
@@ -75,13 +120,17 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   paramGroups: ParamGroup<O>[] = [];
   /** Per-parameter state, created lazily by the first step that sees a gradient. */
   state = new Map<Tensor, ParamState>();
+  /** The declared parameters by name: what a parameter group's values are checked against. */
+  readonly #declared: ReadonlyMap<string, Param>;
 
   /**
-   * @param defaults every option's value for groups that don't set it (see withDefaults)
+   * @param defaults every option's value for groups that don't set it
    * @param name the optimizer's name for error messages ("SGD")
+   * @param signature the constructor's declaration, whose types parameter groups' values must have
    */
-  protected constructor(params: Params<O>, defaults: O, protected readonly name: string) {
+  protected constructor(params: Params<O>, defaults: O, protected readonly name: string, signature?: Signature) {
     this.defaults = defaults;
+    this.#declared = new Map((signature?.params ?? []).filter((p) => p.name !== "params").map((p) => [p.name, p]));
     if (params instanceof Tensor) {
       throw new FluxionError(`${name}: params should be an iterable of Tensors or parameter groups, but got a single Tensor (shape ${fmtShape(params.shape)}); wrap it in an array`);
     }
@@ -125,12 +174,13 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       const shared = params.findIndex((p) => other.params.includes(p));
       if (shared >= 0) throw new FluxionError(`${this.name}: some parameters appear in more than one parameter group (params[${shared}] of ${where} is already in parameter group ${gi})`);
     });
+    this.checkGroupValues(group, where);
     const full: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(this.defaults)) full[k] = copyOption(v);
     for (const [k, v] of Object.entries(group)) if (k !== "params" && v !== undefined) full[k] = copyOption(v);
     full.params = params;
     const complete = full as ParamGroup<O>;
-    if (complete.lr === undefined) {
+    if (complete.lr === undefined || complete.lr === null) {
       throw new FluxionError(`${this.name}: ${where} didn't specify a value of the required option lr (pass { lr } to the optimizer or to the group)`);
     }
     this.validateGroup(complete, where);
@@ -138,11 +188,43 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   }
 
   /**
-   * Clears the gradients of all optimized parameters: to null (the default, cheaper; the
-   * next backward allocates fresh ones) or, with `setToNone: false`, to zeros in place.
+   * Checks a parameter group's values against the declaration: a declared option must have
+   * its declared type (`lr: "0.1"` is an ArgumentError), and a key that is a near miss of
+   * one (`weight_decay`, `betas` as `beta`, `LR`) is refused rather than ignored. Other keys
+   * are kept, as PyTorch keeps them (a group's `name`, a scheduler's `initialLr`).
    */
-  zeroGrad(opts: { setToNone?: boolean } = {}): void {
-    const setToNone = opts.setToNone ?? true;
+  private checkGroupValues(group: Record<string, unknown>, where: string): void {
+    if (this.#declared.size === 0) return;
+    for (const [key, v] of Object.entries(group)) {
+      if (key === "params" || v === undefined) continue;
+      const p = this.#declared.get(key);
+      if (p) {
+        // null only where PyTorch's default is None (foreach); lr may not be null in a group
+        const nullOk = p.type.nullable && p.default === null && key !== "lr";
+        if (v === null ? !nullOk : !matchesType(p.type, v)) {
+          const type = p.type.text.replace(/\?$/, "") + (nullOk ? " or null" : "");
+          throw new ArgumentError(`${this.name}(): option '${key}' of ${where} must be ${type}, but got ${describeValue(v)}`);
+        }
+        refuseUnsupported(this.name, { [key]: v });
+        continue;
+      }
+      let near: string | null = null;
+      for (const name of this.#declared.keys()) {
+        if (camelKey(key) === name || keyDistance(key, name) <= Math.max(1, Math.floor(name.length / 4))) near = name;
+      }
+      if (near !== null) {
+        throw new ArgumentError(`${this.name}(): unknown option '${key}' in ${where} (did you mean '${near}'?); options: ${[...this.#declared.keys()].join(", ")}`);
+      }
+    }
+  }
+
+  /**
+   * Clears the gradients of all optimized parameters: to null (the default, cheaper; the
+   * next backward allocates fresh ones) or, with `setToNone` false, to zeros in place.
+   * @example opt.zeroGrad(); opt.zeroGrad(false); opt.zeroGrad({ setToNone: false })
+   */
+  zeroGrad(...args: CtorArgs<typeof ZERO_GRAD>): void {
+    const [setToNone] = bindCall([zeroGradSig], undefined, args, false) as [boolean];
     for (const group of this.paramGroups) {
       for (const p of group.params) {
         if (p.grad === null) continue;
@@ -161,7 +243,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
    * Performs one optimization step. `closure`, when given, re-evaluates the model (with
    * grad mode on) and returns the loss, which step returns.
    */
-  step<T = unknown>(closure?: () => T): T | undefined {
+  step<T = unknown>(...args: [closure?: (() => T) | null]): T | undefined {
+    const [closure] = bindCall([stepSig], undefined, args, false) as [(() => T) | null];
     const loss = closure ? enableGrad(closure) : undefined;
     noGrad(() => {
       for (const group of this.paramGroups) this.updateGroup(group);
@@ -210,9 +293,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
    */
   loadStateDict(stateDict: OptimizerStateDict): void {
     const where = `${this.name}.loadStateDict`;
-    if (stateDict === null || typeof stateDict !== "object") {
-      throw new FluxionError(`${where}: expected a state dict ({ state, paramGroups }, as stateDict() returns), got ${stateDict === null ? "null" : typeof stateDict}`);
-    }
+    if (!isPlainObject(stateDict)) throw new ArgumentError(`${where}(): expected a state dict object { state, paramGroups }, as stateDict() returns, but got ${describeValue(stateDict)}`);
     const sd = stateDict as unknown as Record<string, unknown>;
     const own = (o: object, k: string) => (Object.hasOwn(o, k) ? (o as Record<string, unknown>)[k] : undefined);
     const savedGroups = (own(sd, "paramGroups") ?? own(sd, "param_groups")) as Array<Record<string, unknown>> | undefined;
@@ -234,6 +315,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       ids.forEach((id, i) => idToParam.set(Number(id), params[i]!));
       const group: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(saved)) if (k !== "params") defineKey(group, camelKey(k), copyOption(v));
+      this.checkGroupValues(group, `parameter group ${gi} of the loaded state dict`);
       for (const [k, v] of Object.entries(this.defaults)) if (!Object.hasOwn(group, k)) defineKey(group, k, copyOption(v));
       group.params = params;
       this.validateGroup(group as ParamGroup<O>, `parameter group ${gi} of the loaded state dict`);
@@ -275,23 +357,15 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   }
 }
 
-/**
- * `defaults` overridden by the options the user set (keys set to undefined are ignored);
- * an unknown key (a typo, or PyTorch's snake_case) is an error.
- */
-export function withDefaults<O extends object>(name: string, defaults: O, options: Partial<O>): O {
-  for (const key of Object.keys(options)) {
-    if (!(key in defaults)) {
-      const hint = camelKey(key) in defaults ? ` (did you mean ${camelKey(key)}?)` : "";
-      throw new FluxionError(`${name}: unknown option '${key}'${hint}; known options: ${Object.keys(defaults).join(", ")}`);
-    }
-  }
-  const out = { ...defaults };
-  for (const [k, v] of Object.entries(options)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  return out;
+/** A value as option messages print it: numbers as JS prints them (NaN, Infinity), not JSON's null. */
+function fmtOption(v: unknown): string {
+  if (typeof v === "number") return String(v);
+  if (Array.isArray(v)) return `[${v.map(fmtOption).join(", ")}]`;
+  if (isPlainObject(v)) return `{ ${Object.entries(v).map(([k, x]) => `${k}: ${fmtOption(x)}`).join(", ")} }`;
+  return typeof v === "string" ? JSON.stringify(v) : String(v);
 }
 
 /** Throws unless `value` satisfies `ok`: "Adam: invalid beta parameter at index 1: 1 (parameter group 0)". */
 export function checkOption(name: string, ok: boolean, what: string, value: unknown, where: string, expected: string): void {
-  if (!ok) throw new FluxionError(`${name}: invalid ${what}: ${JSON.stringify(value)} (${where}; expected ${expected})`);
+  if (!ok) throw new FluxionError(`${name}: invalid ${what}: ${fmtOption(value)} (${where}; expected ${expected})`);
 }

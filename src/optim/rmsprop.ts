@@ -4,7 +4,12 @@
  */
 import type { Tensor } from "../tensor/tensor.js";
 import { zerosLike } from "../tensor/creation.js";
-import { Optimizer, checkOption, withDefaults, type ParamGroup, type Params } from "./optimizer.js";
+import { declareArgs, type CtorArgs } from "../api/registry.js";
+import { Optimizer, checkOption, refuseUnsupported, type ParamGroup } from "./optimizer.js";
+
+// every parameter is positional in PyTorch 1.13's RMSprop, foreach and maximize included
+const RMSPROP_ARGS = "RMSprop(Any params, float lr=1e-2, float alpha=0.99, float eps=1e-8, float weightDecay=0, float momentum=0, bool centered=false, bool? foreach=null, bool maximize=false, bool differentiable=false)";
+const rmspropArgs = declareArgs(RMSPROP_ARGS, "optim");
 
 export interface RMSpropOptions {
   /** Learning rate (default 1e-2). */
@@ -33,9 +38,10 @@ export interface RMSpropOptions {
  * opt.step();
  */
 export class RMSprop extends Optimizer<RMSpropOptions> {
-  constructor(params: Params<RMSpropOptions>, options: Partial<RMSpropOptions> = {}) {
-    const defaults = withDefaults<RMSpropOptions>("RMSprop", { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false }, options);
-    super(params, defaults, "RMSprop");
+  constructor(...args: CtorArgs<typeof RMSPROP_ARGS>) {
+    const [params, lr, alpha, eps, weightDecay, momentum, centered, , maximize, differentiable] = rmspropArgs.bind(args);
+    refuseUnsupported("RMSprop", { differentiable });
+    super(params, { lr, alpha, eps, weightDecay, momentum, centered, maximize }, "RMSprop", rmspropArgs.sig);
   }
 
   protected validateGroup(g: ParamGroup<RMSpropOptions>, where: string): void {

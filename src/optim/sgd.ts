@@ -3,7 +3,12 @@
  * maximize: PyTorch 1.13's single-tensor `_single_tensor_sgd`, op for op.
  */
 import type { Tensor } from "../tensor/tensor.js";
-import { Optimizer, checkOption, withDefaults, type ParamGroup, type Params } from "./optimizer.js";
+import { declareArgs, type CtorArgs } from "../api/registry.js";
+import { Optimizer, checkOption, refuseUnsupported, type ParamGroup } from "./optimizer.js";
+
+// lr is PyTorch's `required`: null here, and then every parameter group must set it
+const SGD_ARGS = "SGD(Any params, float? lr=null, float momentum=0, float dampening=0, float weightDecay=0, bool nesterov=false, *, bool maximize=false, bool? foreach=null, bool differentiable=false)";
+const sgdArgs = declareArgs(SGD_ARGS, "optim");
 
 export interface SGDOptions {
   /** Learning rate (required, in the options or in every group). */
@@ -27,16 +32,18 @@ export interface SGDOptions {
  * g ← ∇ + λθ; b ← μb + (1−τ)g (b = g on the first step); θ ← θ − lr·(g + μb if nesterov else b).
  *
  * @example
- * const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+ * const opt = new optim.SGD(model.parameters(), 0.01, 0.9); // or { lr: 0.01, momentum: 0.9 }
  * opt.zeroGrad();
  * criterion.forward(model.forward(x), y).backward();
  * opt.step();
  */
 export class SGD extends Optimizer<SGDOptions> {
-  constructor(params: Params<SGDOptions>, options: Partial<SGDOptions> = {}) {
-    // lr is required: addParamGroup reports a group left without one
-    const defaults = withDefaults<SGDOptions>("SGD", { lr: undefined as unknown as number, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false }, options);
-    super(params, defaults, "SGD");
+  constructor(...args: CtorArgs<typeof SGD_ARGS>) {
+    const [params, lr, momentum, dampening, weightDecay, nesterov, { maximize, differentiable }] = sgdArgs.bind(args);
+    refuseUnsupported("SGD", { differentiable });
+    // a null lr stays unset, so addParamGroup reports a group left without one
+    const defaults = { lr: (lr ?? undefined) as number, momentum, dampening, weightDecay, nesterov, maximize };
+    super(params, defaults, "SGD", sgdArgs.sig);
   }
 
   protected validateGroup(g: ParamGroup<SGDOptions>, where: string): void {

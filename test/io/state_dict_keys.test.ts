@@ -146,5 +146,5 @@ test("Optimizer.loadStateDict: saved keys named __proto__/constructor are data, 
   assert.ok(Object.hasOwn(again.state[0]!, "__proto__"));
   assert.ok(Object.hasOwn(again.paramGroups[0]!, "__proto__"));
   assert.equal(Object.getPrototypeOf(again.paramGroups[0]), Object.prototype);
-  assert.throws(() => fresh.loadStateDict(null as never), (e: unknown) => e instanceof FluxionError && e.message === "SGD.loadStateDict: expected a state dict ({ state, paramGroups }, as stateDict() returns), got null");
+  assert.throws(() => fresh.loadStateDict(null as never), (e: unknown) => e instanceof FluxionError && e.message === "SGD.loadStateDict(): expected a state dict object { state, paramGroups }, as stateDict() returns, but got null");
 });

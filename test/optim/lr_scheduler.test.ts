@@ -92,7 +92,8 @@ test("a scheduler's stateDict holds its fields, not the optimizer; LambdaLR leav
   const opt = makeOptimizer("SGD");
   const s = new S.StepLR(opt, 3, { gamma: 0.5 });
   s.step();
-  assert.deepEqual(s.stateDict(), { baseLrs: [0.1, 0.05], lastEpoch: 1, _stepCount: 2, _lastLr: [0.1, 0.05], stepSize: 3, gamma: 0.5 });
+  // verbose is part of the state, as in PyTorch's state_dict
+  assert.deepEqual(s.stateDict(), { baseLrs: [0.1, 0.05], lastEpoch: 1, verbose: false, _stepCount: 2, _lastLr: [0.1, 0.05], stepSize: 3, gamma: 0.5 });
   const l = new S.LambdaLR(makeOptimizer("SGD"), (e) => e);
   assert.equal("lrLambdas" in l.stateDict(), false);
   assert.throws(() => s.loadStateDict({ stepsize: 4 }), /StepLR.loadStateDict: unexpected key 'stepsize'/);
@@ -122,12 +123,12 @@ test("scheduler errors are FluxionErrors that name the problem", () => {
     [() => new S.OneCycleLR(o(), 0.1), /you must define either totalSteps OR \(epochs AND stepsPerEpoch\)/],
     [() => new S.OneCycleLR(o(), 0.1, { totalSteps: 0 }), /expected positive integer totalSteps, but got 0/],
     [() => new S.OneCycleLR(o(), [0.1], { totalSteps: 10 }), /expected 2 values for maxLr/],
-    [() => new S.OneCycleLR(o(), 0.1, { totalSteps: 10, annealStrategy: "exp" as any }), /annealStrategy must be one of 'cos' or 'linear'/],
+    [() => new S.OneCycleLR(o(), 0.1, { totalSteps: 10, annealStrategy: "exp" as any }), /OneCycleLR\(\): option 'annealStrategy' must be "cos" or "linear", but got string "exp"/],
     [() => new S.OneCycleLR(new optim.Adagrad(makeParams()), 0.1, { totalSteps: 10 }), /optimizer must support momentum/],
     [() => new S.SequentialLR(o(), [new S.StepLR(o(), 2)], [3]), /belong to the same optimizer/],
     [() => { const opt = o(); return new S.SequentialLR(opt, [new S.StepLR(opt, 2), new S.StepLR(opt, 3)], []); }, /one more than the number of milestone points, but got 2 schedulers and 0 milestones/],
     [() => new S.ReduceLROnPlateau(o(), { factor: 1 }), /factor should be < 1.0, got 1/],
-    [() => new S.ReduceLROnPlateau(o(), { mode: "up" as any }), /mode up is unknown/],
+    [() => new S.ReduceLROnPlateau(o(), { mode: "up" as any }), /ReduceLROnPlateau\(\): option 'mode' must be "min" or "max", but got string "up"/],
     [() => new S.ReduceLROnPlateau(o(), { minLr: [0.1] }), /expected 2 values for minLr/],
   ];
   for (const [fn, re] of cases) assert.throws(fn, (e: Error) => e instanceof FluxionError && re.test(e.message), String(re));

@@ -184,7 +184,7 @@ test("bad options are FluxionErrors naming the option and the value", () => {
     [() => new optim.Adagrad(ps(), { lrDecay: -1 }), /Adagrad: invalid lrDecay value: -1/],
     [() => new optim.Adagrad(ps(), { initialAccumulatorValue: -1 }), /invalid initialAccumulatorValue value: -1/],
     [() => new optim.Adam([{ params: ps(), lr: -0.5 }]), /Adam: invalid learning rate: -0.5 \(parameter group 0/],
-    [() => new optim.SGD(ps(), { lr: 0.1, weight_decay: 0.1 } as any), /SGD: unknown option 'weight_decay' \(did you mean weightDecay\?\)/],
+    [() => new optim.SGD(ps(), { lr: 0.1, weight_decay: 0.1 } as any), /SGD\(\) got an unexpected option 'weight_decay' \(did you mean 'weightDecay'\?\)/],
   ];
   for (const [fn, re] of cases) assert.throws(fn, (e: Error) => e instanceof FluxionError && re.test(e.message), String(re));
 });

@@ -10,6 +10,7 @@ import type { DType } from "../../tensor/dtype.js";
 import type { Generator } from "../../tensor/random.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { dropout } from "./dropout.js";
+import { defineF } from "./define.js";
 
 export interface ScaledDotProductAttentionOptions {
   /**
@@ -99,3 +100,12 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
   const scale = opts?.scale ?? 1 / Math.sqrt(E);
   return _attention(query, key, value, bias, scale, p, opts?.generator).output;
 }
+
+/** The declared form `F` exports (torch 2.x's signature; scale and generator keyword-only). */
+export const ATTENTION_FNS = {
+  scaledDotProductAttention: defineF(
+    "scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor? attnMask=null, float dropoutP=0.0, bool isCausal=false, *, float? scale=null, Generator? generator=null) -> Tensor",
+    (q: Tensor, k: Tensor, v: Tensor, attnMask: Tensor | null, dropoutP: number, isCausal: boolean, { scale, generator }: { scale: number | null; generator: Generator | null }) =>
+      scaledDotProductAttention(q, k, v, { attnMask, dropoutP, isCausal, scale, generator: generator ?? undefined }),
+  ),
+};

@@ -15,6 +15,7 @@ import { isGradEnabled } from "../../autograd/grad_mode.js";
 import { _reluGrad } from "../../ops/elementwise.js";
 import { fold, unfold, windowOutputSize } from "./fold.js";
 import { _maxPoolGrad, maxPool2d } from "./pooling.js";
+import { defineF } from "./define.js";
 
 export type IntOrPair = number | readonly [number, number];
 export type IntOrSingle = number | readonly [number];
@@ -295,3 +296,20 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null,
   if (bias) y = y.add(bias.reshape([1, O, 1, 1]));
   return unbatched ? y.squeeze(0) : y;
 }
+
+/** The declared forms `F` exports (torch.nn.functional's signatures and positional order). */
+export const CONV_FNS = {
+  conv1d: defineF(
+    'conv1d(Tensor input, Tensor weight, Tensor? bias=null, int[1] stride=1, int[1]|"same"|"valid" padding=0, int[1] dilation=1, int groups=1) -> Tensor',
+    (x: Tensor, w: Tensor, b: Tensor | null, stride: IntOrSingle, padding: ConvPadding1d, dilation: IntOrSingle, groups: number) => conv1d(x, w, b, { stride, padding, dilation, groups }),
+  ),
+  conv2d: defineF(
+    'conv2d(Tensor input, Tensor weight, Tensor? bias=null, int[2] stride=1, int[2]|"same"|"valid" padding=0, int[2] dilation=1, int groups=1) -> Tensor',
+    (x: Tensor, w: Tensor, b: Tensor | null, stride: IntOrPair, padding: ConvPadding2d, dilation: IntOrPair, groups: number) => conv2d(x, w, b, { stride, padding, dilation, groups }),
+  ),
+  convTranspose2d: defineF(
+    "convTranspose2d(Tensor input, Tensor weight, Tensor? bias=null, int[2] stride=1, int[2] padding=0, int[2] outputPadding=0, int groups=1, int[2] dilation=1) -> Tensor",
+    (x: Tensor, w: Tensor, b: Tensor | null, stride: IntOrPair, padding: IntOrPair, outputPadding: IntOrPair, groups: number, dilation: IntOrPair) =>
+      convTranspose2d(x, w, b, { stride, padding, outputPadding, groups, dilation }),
+  ),
+};

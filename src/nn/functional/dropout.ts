@@ -8,6 +8,7 @@ import { FluxionError, ShapeError, fmtShape } from "../../errors.js";
 import { bernoulli, full } from "../../tensor/creation.js";
 import type { Generator } from "../../tensor/random.js";
 import type { Tensor } from "../../tensor/tensor.js";
+import { defineF } from "./define.js";
 
 export interface DropoutOptions {
   /** Default true, as F.dropout's (modules pass their own training flag). */
@@ -51,3 +52,16 @@ export function dropout2d(x: Tensor, p = 0.5, opts?: DropoutOptions): Tensor {
   if (!(opts?.training ?? true) || p === 0 || x.numel() === 0) return x;
   return applyMask(x, p, x.shape.map((s, i) => (i < 2 ? s : 1)), opts);
 }
+
+type Gen = { generator: Generator | null };
+/** The declared forms `F` exports: PyTorch's order, plus a keyword-only generator. */
+export const DROPOUT_FNS = {
+  dropout: defineF(
+    "dropout(Tensor input, float p=0.5, bool training=true, bool inplace=false, *, Generator? generator=null) -> Tensor",
+    (x: Tensor, p: number, training: boolean, inplace: boolean, { generator }: Gen) => dropout(x, p, { training, inplace, generator: generator ?? undefined }),
+  ),
+  dropout2d: defineF(
+    "dropout2d(Tensor input, float p=0.5, bool training=true, bool inplace=false, *, Generator? generator=null) -> Tensor",
+    (x: Tensor, p: number, training: boolean, inplace: boolean, { generator }: Gen) => dropout2d(x, p, { training, inplace, generator: generator ?? undefined }),
+  ),
+};

@@ -7,10 +7,11 @@
 import { dispatch } from "../../backend/dispatcher.js";
 import { record1 } from "../../autograd/record.js";
 import { noGrad } from "../../autograd/grad_mode.js";
-import { DTypeError, IndexError, ShapeError, fmtShape } from "../../errors.js";
+import { DTypeError, FluxionError, IndexError, ShapeError, fmtShape } from "../../errors.js";
 import { where } from "../../ops/elementwise.js";
 import { tensor, zeros } from "../../tensor/creation.js";
 import type { Tensor } from "../../tensor/tensor.js";
+import { defineF } from "./define.js";
 
 export interface EmbeddingOptions {
   /** Index whose row gets no gradient (and, in nn.Embedding, starts at zero). Negative counts from the end. */
@@ -101,3 +102,14 @@ function renorm(weight: Tensor, indices: ArrayLike<number>, maxNorm: number, nor
     weight.mul_(scale.to(weight.dtype));
   });
 }
+
+/** The declared form `F` exports (torch.nn.functional.embedding's signature and order). */
+export const EMBEDDING_FNS = {
+  embedding: defineF(
+    "embedding(Tensor input, Tensor weight, int? paddingIdx=null, float? maxNorm=null, float normType=2.0, bool scaleGradByFreq=false, bool sparse=false) -> Tensor",
+    (input: Tensor, weight: Tensor, paddingIdx: number | null, maxNorm: number | null, normType: number, scaleGradByFreq: boolean, sparse: boolean) => {
+      if (sparse) throw new FluxionError("embedding(): sparse=true (sparse gradients) is not supported; Fluxion computes a dense weight gradient");
+      return embedding(input, weight, { paddingIdx, maxNorm, normType, scaleGradByFreq });
+    },
+  ),
+};

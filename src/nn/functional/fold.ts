@@ -7,6 +7,7 @@ import { dispatch } from "../../backend/dispatcher.js";
 import { record1 } from "../../autograd/record.js";
 import { ShapeError, fmtShape } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
+import { defineF } from "./define.js";
 
 export type Pair = number | readonly [number, number];
 
@@ -65,3 +66,13 @@ export function fold(x: Tensor, outputSize: Pair, kernelSize: Pair, opts?: Windo
   const out = dispatch("fold", [x], { outputSize: size, ...a });
   return record1("Col2ImBackward0", [x], out, [], ([g]) => [unfold(g!, a.kernel, a)]);
 }
+
+/** The declared forms `F` exports (torch.nn.functional's signatures and positional order). */
+export const FOLD_FNS = {
+  unfold: defineF("unfold(Tensor input, int[2] kernelSize, int[2] dilation=1, int[2] padding=0, int[2] stride=1) -> Tensor", (x: Tensor, k: Pair, dilation: Pair, padding: Pair, stride: Pair) =>
+    unfold(x, k, { dilation, padding, stride })),
+  fold: defineF(
+    "fold(Tensor input, int[2] outputSize, int[2] kernelSize, int[2] dilation=1, int[2] padding=0, int[2] stride=1) -> Tensor",
+    (x: Tensor, size: Pair, k: Pair, dilation: Pair, padding: Pair, stride: Pair) => fold(x, size, k, { dilation, padding, stride }),
+  ),
+};

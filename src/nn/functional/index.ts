@@ -1,15 +1,38 @@
-/** `F`: the functional forms of layers, activations and losses (torch.nn.functional). */
-export * from "./activation.js";
-export * from "./linear.js";
-export * from "./loss.js";
-export { unfold, fold } from "./fold.js";
-export { conv1d, conv2d, convTranspose2d, type Conv1dOptions, type Conv2dOptions, type ConvTranspose2dOptions, type ConvPadding1d, type ConvPadding2d, type IntOrPair, type IntOrSingle } from "./conv.js";
-export * from "./pooling.js";
-export * from "./normalization.js";
-export * from "./dropout.js";
-export * from "./embedding.js";
-export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from "./attention.js";
+/**
+ * `F`: the functional forms of layers, activations and losses (torch.nn.functional). Each
+ * is the declared, argument-checked form (PyTorch's positional order and a trailing options
+ * object; see define.ts); the layers call the raw functions of the files directly.
+ */
+import { ACTIVATION_FNS } from "./activation.js";
+import { ATTENTION_FNS } from "./attention.js";
+import { CONV_FNS } from "./conv.js";
+import { DROPOUT_FNS } from "./dropout.js";
+import { EMBEDDING_FNS } from "./embedding.js";
+import { FOLD_FNS } from "./fold.js";
+import { LINEAR_FNS } from "./linear.js";
+import { LOSS_FNS } from "./loss.js";
+import { NORMALIZATION_FNS } from "./normalization.js";
+import { POOLING_FNS } from "./pooling.js";
 import { SHAPE_FNS } from "../../ops/shape_ops.js";
-export const { pad } = SHAPE_FNS;
 import { ADVANCED_INDEXING_FNS } from "../../ops/advanced_indexing.js";
+
+export const { relu, leakyRelu, gelu, silu, sigmoid, tanh, softplus, elu, hardtanh, softmax, logSoftmax } = ACTIVATION_FNS;
+export const { linear, bilinear } = LINEAR_FNS;
+export const { nllLoss, crossEntropy, mseLoss, l1Loss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, klDiv } = LOSS_FNS;
+export const { unfold, fold } = FOLD_FNS;
+export const { conv1d, conv2d, convTranspose2d } = CONV_FNS;
+export const { maxPool2d, maxPool1d, avgPool2d, avgPool1d, adaptiveAvgPool2d, adaptiveAvgPool1d } = POOLING_FNS;
+export const { batchNorm, layerNorm, groupNorm } = NORMALIZATION_FNS;
+export const { dropout, dropout2d } = DROPOUT_FNS;
+export const { embedding } = EMBEDDING_FNS;
+export const { scaledDotProductAttention } = ATTENTION_FNS;
+export const { pad } = SHAPE_FNS;
 export const { oneHot } = ADVANCED_INDEXING_FNS;
+
+export type { Reduction, NllOptions, CrossEntropyOptions } from "./loss.js";
+export type { Conv1dOptions, Conv2dOptions, ConvTranspose2dOptions, ConvPadding1d, ConvPadding2d, IntOrPair, IntOrSingle } from "./conv.js";
+export type { MaxPool2dOptions, AvgPool2dOptions, MaxPool1dOptions, AvgPool1dOptions, AdaptiveSize2d } from "./pooling.js";
+export type { BatchNormOptions, LayerNormOptions } from "./normalization.js";
+export type { DropoutOptions } from "./dropout.js";
+export type { EmbeddingOptions } from "./embedding.js";
+export type { ScaledDotProductAttentionOptions } from "./attention.js";

@@ -8,6 +8,7 @@ import { record1 } from "../../autograd/record.js";
 import { DTypeError, ShapeError, fmtShape } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { rawView } from "../../ops/views.js";
+import { defineF } from "./define.js";
 
 /**
  * y = x Wᵀ + b over the last dim of x.
@@ -54,3 +55,9 @@ export function bilinear(x1: Tensor, x2: Tensor, weight: Tensor, bias?: Tensor |
   const y = t.mul(x2.unsqueeze(-2)).sum(-1);
   return bias ? y.add(bias) : y;
 }
+
+/** The declared forms `F` exports (torch.nn.functional's signatures). */
+export const LINEAR_FNS = {
+  linear: defineF("linear(Tensor input, Tensor weight, Tensor? bias=null) -> Tensor", linear),
+  bilinear: defineF("bilinear(Tensor input1, Tensor input2, Tensor weight, Tensor? bias=null) -> Tensor", bilinear),
+};

@@ -5,11 +5,12 @@
  */
 import { isGradEnabled, noGrad } from "../../autograd/grad_mode.js";
 import { record1 } from "../../autograd/record.js";
-import { DTypeError, FluxionError, IndexError, ShapeError, fmtShape } from "../../errors.js";
+import { ArgumentError, DTypeError, FluxionError, IndexError, ShapeError, fmtShape } from "../../errors.js";
 import { arange, zerosLike } from "../../tensor/creation.js";
 import { shapesEqual } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { where } from "../../ops/elementwise.js";
+import { defineF } from "./define.js";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -223,3 +224,82 @@ export function klDiv(input: Tensor, target: Tensor, opts?: { reduction?: Reduct
   if (reduction === "batchmean") return loss.sum().div(input.ndim > 0 ? input.shape[0]! : 1);
   return reduce("klDiv", loss, reduction);
 }
+
+// ---- the declared forms ------------------------------------------------------------------
+
+/**
+ * PyTorch's deprecated `size_average` and `reduce` keep their positional slots (so the
+ * parameters after them bind where PyTorch binds them) but are refused when set, with the
+ * `reduction` they stand for (torch.nn._reduction.legacy_get_string).
+ */
+function refuseLegacy(op: string, sizeAverage: boolean | null, reduce: boolean | null): void {
+  if (sizeAverage === null && reduce === null) return;
+  const meant = (reduce ?? true) ? ((sizeAverage ?? true) ? "mean" : "sum") : "none";
+  const which = [sizeAverage !== null ? `sizeAverage=${sizeAverage}` : "", reduce !== null ? `reduce=${reduce}` : ""].filter(Boolean).join(", ");
+  throw new ArgumentError(`${op}(): sizeAverage and reduce are deprecated and not supported (got ${which}); pass reduction: "${meant}" instead`);
+}
+
+type Red = Reduction;
+/** The declared forms `F` exports (torch.nn.functional's signatures and positional order). */
+export const LOSS_FNS = {
+  nllLoss: defineF(
+    'nllLoss(Tensor input, Tensor target, Tensor? weight=null, bool? sizeAverage=null, int ignoreIndex=-100, bool? reduce=null, "mean"|"sum"|"none" reduction="mean") -> Tensor',
+    (x: Tensor, t: Tensor, weight: Tensor | null, sizeAverage: boolean | null, ignoreIndex: number, reduce: boolean | null, reduction: Red) => {
+      refuseLegacy("nllLoss", sizeAverage, reduce);
+      return nllLoss(x, t, { weight, ignoreIndex, reduction });
+    },
+  ),
+  crossEntropy: defineF(
+    'crossEntropy(Tensor input, Tensor target, Tensor? weight=null, bool? sizeAverage=null, int ignoreIndex=-100, bool? reduce=null, "mean"|"sum"|"none" reduction="mean", float labelSmoothing=0.0) -> Tensor',
+    (x: Tensor, t: Tensor, weight: Tensor | null, sizeAverage: boolean | null, ignoreIndex: number, reduce: boolean | null, reduction: Red, labelSmoothing: number) => {
+      refuseLegacy("crossEntropy", sizeAverage, reduce);
+      return crossEntropy(x, t, { weight, ignoreIndex, reduction, labelSmoothing });
+    },
+  ),
+  mseLoss: defineF(
+    'mseLoss(Tensor input, Tensor target, bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none" reduction="mean") -> Tensor',
+    (x: Tensor, t: Tensor, sizeAverage: boolean | null, reduce: boolean | null, reduction: Red) => {
+      refuseLegacy("mseLoss", sizeAverage, reduce);
+      return mseLoss(x, t, { reduction });
+    },
+  ),
+  l1Loss: defineF(
+    'l1Loss(Tensor input, Tensor target, bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none" reduction="mean") -> Tensor',
+    (x: Tensor, t: Tensor, sizeAverage: boolean | null, reduce: boolean | null, reduction: Red) => {
+      refuseLegacy("l1Loss", sizeAverage, reduce);
+      return l1Loss(x, t, { reduction });
+    },
+  ),
+  smoothL1Loss: defineF(
+    'smoothL1Loss(Tensor input, Tensor target, bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none" reduction="mean", float beta=1.0) -> Tensor',
+    (x: Tensor, t: Tensor, sizeAverage: boolean | null, reduce: boolean | null, reduction: Red, beta: number) => {
+      refuseLegacy("smoothL1Loss", sizeAverage, reduce);
+      return smoothL1Loss(x, t, { reduction, beta });
+    },
+  ),
+  huberLoss: defineF(
+    'huberLoss(Tensor input, Tensor target, "mean"|"sum"|"none" reduction="mean", float delta=1.0) -> Tensor',
+    (x: Tensor, t: Tensor, reduction: Red, delta: number) => huberLoss(x, t, { reduction, delta }),
+  ),
+  binaryCrossEntropy: defineF(
+    'binaryCrossEntropy(Tensor input, Tensor target, Tensor? weight=null, bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none" reduction="mean") -> Tensor',
+    (x: Tensor, t: Tensor, weight: Tensor | null, sizeAverage: boolean | null, reduce: boolean | null, reduction: Red) => {
+      refuseLegacy("binaryCrossEntropy", sizeAverage, reduce);
+      return binaryCrossEntropy(x, t, { weight, reduction });
+    },
+  ),
+  binaryCrossEntropyWithLogits: defineF(
+    'binaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor? weight=null, bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none" reduction="mean", Tensor? posWeight=null) -> Tensor',
+    (x: Tensor, t: Tensor, weight: Tensor | null, sizeAverage: boolean | null, reduce: boolean | null, reduction: Red, posWeight: Tensor | null) => {
+      refuseLegacy("binaryCrossEntropyWithLogits", sizeAverage, reduce);
+      return binaryCrossEntropyWithLogits(x, t, { weight, reduction, posWeight });
+    },
+  ),
+  klDiv: defineF(
+    'klDiv(Tensor input, Tensor target, bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none"|"batchmean" reduction="mean", bool logTarget=false) -> Tensor',
+    (x: Tensor, t: Tensor, sizeAverage: boolean | null, reduce: boolean | null, reduction: Red | "batchmean", logTarget: boolean) => {
+      refuseLegacy("klDiv", sizeAverage, reduce);
+      return klDiv(x, t, { reduction, logTarget });
+    },
+  ),
+};

@@ -10,6 +10,7 @@ import { record1 } from "../../autograd/record.js";
 import { FluxionError, ShapeError, fmtShape } from "../../errors.js";
 import { reduceGradToShape } from "../../ops/helpers.js";
 import type { Tensor } from "../../tensor/tensor.js";
+import { defineF } from "./define.js";
 
 interface Stats {
   mean: Tensor;
@@ -156,3 +157,20 @@ export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, 
   if (bias) y = y.add(bias.reshape(bshape));
   return y;
 }
+
+/** The declared forms `F` exports (torch.nn.functional's signatures and positional order). */
+export const NORMALIZATION_FNS = {
+  batchNorm: defineF(
+    "batchNorm(Tensor input, Tensor? runningMean, Tensor? runningVar, Tensor? weight=null, Tensor? bias=null, bool training=false, float momentum=0.1, float eps=1e-5) -> Tensor",
+    (x: Tensor, rm: Tensor | null | undefined, rv: Tensor | null | undefined, w: Tensor | null, b: Tensor | null, training: boolean, momentum: number, eps: number) =>
+      batchNorm(x, rm ?? null, rv ?? null, w, b, { training, momentum, eps }),
+  ),
+  layerNorm: defineF(
+    "layerNorm(Tensor input, int[] normalizedShape, Tensor? weight=null, Tensor? bias=null, float eps=1e-5) -> Tensor",
+    (x: Tensor, shape: number | number[], w: Tensor | null, b: Tensor | null, eps: number) => layerNorm(x, shape, w, b, { eps }),
+  ),
+  groupNorm: defineF(
+    "groupNorm(Tensor input, int numGroups, Tensor? weight=null, Tensor? bias=null, float eps=1e-5) -> Tensor",
+    (x: Tensor, numGroups: number, w: Tensor | null, b: Tensor | null, eps: number) => groupNorm(x, numGroups, w, b, { eps }),
+  ),
+};

@@ -15,6 +15,8 @@ import { tensor, zeros } from "../../tensor/creation.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { _tupleOf, type IntOrPair, type IntOrSingle } from "./conv.js";
 import { unfold } from "./fold.js";
+import { defineF } from "./define.js";
+import type { Fn } from "../../api/types.js";
 
 export interface MaxPool2dOptions {
   /** Default: kernelSize. */
@@ -276,3 +278,36 @@ export function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor {
   if (x.ndim !== 2 && x.ndim !== 3) throw new ShapeError(`adaptiveAvgPool1d: expected a 2-D or 3-D input [N, C, L], got shape ${fmtShape(x.shape)}`);
   return adaptiveAvgPool2d(x.unsqueeze(-2), [1, outputSize]).squeeze(-2);
 }
+
+// ---- the declared forms ------------------------------------------------------------------
+
+const MAX_POOL2D = "maxPool2d(Tensor input, int[2] kernelSize, int[2]? stride=null, int[2] padding=0, int[2] dilation=1, bool ceilMode=false, bool returnIndices=false) -> Tensor";
+const MAX_POOL1D = "maxPool1d(Tensor input, int[1] kernelSize, int[1]? stride=null, int[1] padding=0, int[1] dilation=1, bool ceilMode=false, bool returnIndices=false) -> Tensor";
+type Opt<T> = T | undefined;
+/** With returnIndices true the result is [output, indices] (the declaration's types say Tensor). */
+type WithIndices<K, O> = {
+  (input: Tensor, kernelSize: K, opts: O & { returnIndices: true }): [Tensor, Tensor];
+  (input: Tensor, kernelSize: K, stride: Opt<K | null>, padding: Opt<K>, dilation: Opt<K>, ceilMode: Opt<boolean>, returnIndices: true): [Tensor, Tensor];
+};
+
+/** The declared forms `F` exports (torch.nn.functional's signatures and positional order). */
+export const POOLING_FNS = {
+  maxPool2d: defineF(MAX_POOL2D, (x: Tensor, k: IntOrPair, stride: IntOrPair | null, padding: IntOrPair, dilation: IntOrPair, ceilMode: boolean, returnIndices: boolean) =>
+    maxPool2d(x, k, { stride, padding, dilation, ceilMode, returnIndices })) as WithIndices<IntOrPair, MaxPool2dOptions> & Fn<typeof MAX_POOL2D>,
+  maxPool1d: defineF(MAX_POOL1D, (x: Tensor, k: IntOrSingle, stride: IntOrSingle | null, padding: IntOrSingle, dilation: IntOrSingle, ceilMode: boolean, returnIndices: boolean) =>
+    maxPool1d(x, k, { stride, padding, dilation, ceilMode, returnIndices })) as WithIndices<IntOrSingle, MaxPool1dOptions> & Fn<typeof MAX_POOL1D>,
+  avgPool2d: defineF(
+    "avgPool2d(Tensor input, int[2] kernelSize, int[2]? stride=null, int[2] padding=0, bool ceilMode=false, bool countIncludePad=true, int? divisorOverride=null) -> Tensor",
+    (x: Tensor, k: IntOrPair, stride: IntOrPair | null, padding: IntOrPair, ceilMode: boolean, countIncludePad: boolean, divisorOverride: number | null) =>
+      avgPool2d(x, k, { stride, padding, ceilMode, countIncludePad, divisorOverride }),
+  ),
+  avgPool1d: defineF(
+    "avgPool1d(Tensor input, int[1] kernelSize, int[1]? stride=null, int[1] padding=0, bool ceilMode=false, bool countIncludePad=true) -> Tensor",
+    (x: Tensor, k: IntOrSingle, stride: IntOrSingle | null, padding: IntOrSingle, ceilMode: boolean, countIncludePad: boolean) =>
+      avgPool1d(x, k, { stride, padding, ceilMode, countIncludePad }),
+  ),
+  // an output size may leave a dim as it is with null ([null, 7]), so the list is checked here
+  adaptiveAvgPool2d: defineF("adaptiveAvgPool2d(Tensor input, int|Any[2] outputSize) -> Tensor", (x: Tensor, size: AdaptiveSize2d) => adaptiveAvgPool2d(x, size)),
+  adaptiveAvgPool1d: defineF("adaptiveAvgPool1d(Tensor input, int[1] outputSize) -> Tensor", (x: Tensor, size: number | number[]) =>
+    adaptiveAvgPool1d(x, typeof size === "number" ? size : size[0]!)),
+};

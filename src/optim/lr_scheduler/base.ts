@@ -4,6 +4,9 @@
  * getLastLr, stateDict). Subclasses give the recursive (chainable) rule in `getLr` and,
  * where PyTorch has one, the closed form used by `step(epoch)`.
  */
+import { bindCall } from "../../api/args.js";
+import { parseSignature } from "../../api/schema.js";
+import type { CtorArgs } from "../../api/types.js";
 import { FluxionError } from "../../errors.js";
 import { Optimizer, type ParamGroup } from "../optimizer.js";
 
@@ -52,6 +55,19 @@ export function checkOptimizer(name: string, optimizer: unknown): asserts optimi
   }
 }
 
+/** PyTorch's `{:.4e}`: 1.0000e-02 (two exponent digits at least). */
+export function fmtLr(lr: number): string {
+  return lr.toExponential(4).replace(/e([+-])(\d)$/, "e$10$2");
+}
+
+/** PyTorch's `%.5d` / `%.2f` of an epoch in verbose messages. */
+export function fmtEpoch(epoch: number): string {
+  return Number.isInteger(epoch) ? (epoch < 0 ? "-" : "") + String(Math.abs(epoch)).padStart(5, "0") : epoch.toFixed(2);
+}
+
+const STEP = "step(int? epoch=null)";
+const stepSig = parseSignature(STEP);
+
 /**
  * Base class of the learning-rate schedulers that step once per epoch (or batch).
  * Construction performs the first step (lastEpoch becomes 0), as PyTorch's does; call
@@ -63,13 +79,16 @@ export abstract class LRScheduler {
   baseLrs: number[];
   /** Index of the last epoch stepped (−1 before the initial step). */
   lastEpoch: number;
+  /** Print each learning-rate change, as PyTorch's `verbose=True` does. */
+  verbose: boolean;
   protected _stepCount = 0;
   protected _lastLr: number[] = [];
 
   /** Subclasses call `this.initialStep()` at the end of their constructor. */
-  protected constructor(optimizer: Optimizer<any>, lastEpoch: number, protected readonly name: string) {
+  protected constructor(optimizer: Optimizer<any>, lastEpoch: number, protected readonly name: string, verbose = false) {
     checkOptimizer(name, optimizer);
     this.optimizer = optimizer;
+    this.verbose = verbose;
     const groups = optimizer.paramGroups as ParamGroup[];
     if (lastEpoch === -1) {
       for (const g of groups) if (!("initialLr" in g)) g.initialLr = g.lr;
@@ -104,17 +123,23 @@ export abstract class LRScheduler {
    * Advances the schedule and writes the new learning rates into the optimizer's groups.
    * `epoch` (deprecated in PyTorch) jumps to that epoch using the closed form.
    */
-  step(epoch?: number): void {
+  step(...args: CtorArgs<typeof STEP>): void {
+    const [epoch] = bindCall([stepSig], undefined, args, false) as [number | null];
     this._stepCount++;
     let values: number[];
-    if (epoch === undefined) {
+    if (epoch === null) {
       this.lastEpoch++;
       values = this.getLr();
     } else {
       this.lastEpoch = epoch;
       values = this.closedFormLr() ?? this.getLr();
     }
-    this.groups.forEach((g, i) => (g.lr = values[i]!));
+    this.groups.forEach((g, i) => {
+      g.lr = values[i]!;
+      if (this.verbose) {
+        console.log(epoch === null ? `Adjusting learning rate of group ${i} to ${fmtLr(g.lr)}.` : `Epoch ${fmtEpoch(epoch)}: adjusting learning rate of group ${i} to ${fmtLr(g.lr)}.`);
+      }
+    });
     this._lastLr = this.groups.map((g) => g.lr);
   }
 

@@ -4,9 +4,13 @@
  * fastai default, or three with threePhase); momentum (SGD's momentum or Adam's beta1)
  * cycles inversely. It steps per batch and is not chainable.
  */
+import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import { FluxionError } from "../../errors.js";
-import type { Optimizer } from "../optimizer.js";
-import { LRScheduler, perGroup } from "./base.js";
+import { LRScheduler, checkOptimizer, perGroup } from "./base.js";
+
+const ONE_CYCLE_LR =
+  'OneCycleLR(Any optimizer, float|float[] maxLr, int? totalSteps=null, int? epochs=null, int? stepsPerEpoch=null, float pctStart=0.3, "cos"|"linear" annealStrategy="cos", bool cycleMomentum=true, float|float[] baseMomentum=0.85, float|float[] maxMomentum=0.95, float divFactor=25.0, float finalDivFactor=1e4, bool threePhase=false, int lastEpoch=-1, bool verbose=false)';
+const oneCycleLrArgs = declareArgs(ONE_CYCLE_LR, "optim.lrScheduler");
 
 type GroupKey = "initialLr" | "maxLr" | "minLr" | "maxMomentum" | "baseMomentum";
 interface Phase {
@@ -17,6 +21,7 @@ interface Phase {
   endMomentum: GroupKey;
 }
 
+/** The keyword arguments of OneCycleLR (each may also be passed positionally, in PyTorch's order). */
 export interface OneCycleLROptions {
   /** Steps in the cycle; or give epochs and stepsPerEpoch. */
   totalSteps?: number;
@@ -62,26 +67,24 @@ export class OneCycleLR extends LRScheduler {
   useBeta1: boolean;
   private schedulePhases: Phase[];
 
-  constructor(optimizer: Optimizer<any>, maxLr: number | number[], opts: OneCycleLROptions = {}) {
+  constructor(...args: CtorArgs<typeof ONE_CYCLE_LR>) {
     const name = "OneCycleLR";
-    const { totalSteps, epochs, stepsPerEpoch } = opts;
+    const [optimizer, maxLr, totalSteps, epochs, stepsPerEpoch, pctStart, annealStrategy, cycleMomentum, baseMomentum, maxMomentum, divFactor, finalDivFactor, threePhase, lastEpoch, verbose] =
+      oneCycleLrArgs.bind(args);
+    checkOptimizer(name, optimizer);
     let total: number;
-    if (totalSteps === undefined && (epochs === undefined || stepsPerEpoch === undefined)) {
+    if (totalSteps === null && (epochs === null || stepsPerEpoch === null)) {
       throw new FluxionError(`${name}: you must define either totalSteps OR (epochs AND stepsPerEpoch)`);
-    } else if (totalSteps !== undefined) {
-      if (!Number.isInteger(totalSteps) || totalSteps <= 0) throw new FluxionError(`${name}: expected positive integer totalSteps, but got ${totalSteps}`);
+    } else if (totalSteps !== null) {
+      if (totalSteps <= 0) throw new FluxionError(`${name}: expected positive integer totalSteps, but got ${totalSteps}`);
       total = totalSteps;
     } else {
-      if (!Number.isInteger(epochs) || epochs! <= 0) throw new FluxionError(`${name}: expected positive integer epochs, but got ${epochs}`);
-      if (!Number.isInteger(stepsPerEpoch) || stepsPerEpoch! <= 0) throw new FluxionError(`${name}: expected positive integer stepsPerEpoch, but got ${stepsPerEpoch}`);
+      if (epochs! <= 0) throw new FluxionError(`${name}: expected positive integer epochs, but got ${epochs}`);
+      if (stepsPerEpoch! <= 0) throw new FluxionError(`${name}: expected positive integer stepsPerEpoch, but got ${stepsPerEpoch}`);
       total = epochs! * stepsPerEpoch!;
     }
-    const pctStart = opts.pctStart ?? 0.3;
     if (!(pctStart >= 0 && pctStart <= 1)) throw new FluxionError(`${name}: expected pctStart between 0 and 1, but got ${pctStart}`);
-    const annealStrategy = opts.annealStrategy ?? "cos";
-    if (annealStrategy !== "cos" && annealStrategy !== "linear") throw new FluxionError(`${name}: annealStrategy must be one of 'cos' or 'linear', instead got ${String(annealStrategy)}`);
     const maxLrs = perGroup(name, "maxLr", optimizer, maxLr);
-    const cycleMomentum = opts.cycleMomentum ?? true;
     const groups = optimizer.paramGroups;
     let useBeta1 = false;
     let maxMomentums: number[] = [], baseMomentums: number[] = [];
@@ -90,13 +93,11 @@ export class OneCycleLR extends LRScheduler {
         throw new FluxionError(`${name}: optimizer must support momentum (a momentum or betas option) with the cycleMomentum option enabled; pass { cycleMomentum: false }`);
       }
       useBeta1 = "betas" in optimizer.defaults;
-      maxMomentums = perGroup(name, "maxMomentum", optimizer, opts.maxMomentum ?? 0.95);
-      baseMomentums = perGroup(name, "baseMomentum", optimizer, opts.baseMomentum ?? 0.85);
+      maxMomentums = perGroup(name, "maxMomentum", optimizer, maxMomentum);
+      baseMomentums = perGroup(name, "baseMomentum", optimizer, baseMomentum);
     }
-    const lastEpoch = opts.lastEpoch ?? -1;
     // all checks passed: now write the groups, as PyTorch does before its base constructor
     if (lastEpoch === -1) {
-      const divFactor = opts.divFactor ?? 25, finalDivFactor = opts.finalDivFactor ?? 1e4;
       groups.forEach((g, i) => {
         g.initialLr = maxLrs[i]! / divFactor;
         g.maxLr = maxLrs[i];
@@ -111,12 +112,12 @@ export class OneCycleLR extends LRScheduler {
         g.baseMomentum = baseMomentums[i];
       });
     }
-    super(optimizer, lastEpoch, name);
+    super(optimizer, lastEpoch, name, verbose);
     this.totalSteps = total;
     this.annealStrategy = annealStrategy;
     this.cycleMomentum = cycleMomentum;
     this.useBeta1 = useBeta1;
-    this.schedulePhases = opts.threePhase
+    this.schedulePhases = threePhase
       ? [
           { endStep: pctStart * total - 1, startLr: "initialLr", endLr: "maxLr", startMomentum: "maxMomentum", endMomentum: "baseMomentum" },
           { endStep: 2 * pctStart * total - 2, startLr: "maxLr", endLr: "initialLr", startMomentum: "baseMomentum", endMomentum: "maxMomentum" },

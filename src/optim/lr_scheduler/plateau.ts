@@ -3,11 +3,20 @@
  * 1.13's. Unlike the other schedulers it is stepped with the metric and has no schedule
  * of its own, so it does not derive from LRScheduler.
  */
+import { bindCall } from "../../api/args.js";
+import { declareArgs, type CtorArgs } from "../../api/registry.js";
+import { parseSignature } from "../../api/schema.js";
 import { FluxionError } from "../../errors.js";
 import { Tensor } from "../../tensor/tensor.js";
 import type { Optimizer } from "../optimizer.js";
-import { checkOptimizer, loadOwnState, ownState, perGroup, type SchedulerStateDict } from "./base.js";
+import { checkOptimizer, fmtEpoch, fmtLr, loadOwnState, ownState, perGroup, type SchedulerStateDict } from "./base.js";
 
+const REDUCE_LR_ON_PLATEAU =
+  'ReduceLROnPlateau(Any optimizer, "min"|"max" mode="min", float factor=0.1, int patience=10, float threshold=1e-4, "rel"|"abs" thresholdMode="rel", int cooldown=0, float|float[] minLr=0, float eps=1e-8, bool verbose=false)';
+const plateauArgs = declareArgs(REDUCE_LR_ON_PLATEAU, "optim.lrScheduler");
+const stepSig = parseSignature("step(Tensor|float metrics, int? epoch=null)");
+
+/** The keyword arguments of ReduceLROnPlateau (each may also be passed positionally, in PyTorch's order). */
 export interface ReduceLROnPlateauOptions {
   /** "min": reduce when the metric stops decreasing (default); "max": stops increasing. */
   mode?: "min" | "max";
@@ -49,35 +58,40 @@ export class ReduceLROnPlateau {
   numBadEpochs = 0;
   modeWorse: number;
   eps: number;
+  /** Print each reduction, as PyTorch's `verbose=True` does. */
+  verbose: boolean;
   lastEpoch = 0;
   private _lastLr: number[];
 
-  constructor(optimizer: Optimizer<any>, opts: ReduceLROnPlateauOptions = {}) {
+  constructor(...args: CtorArgs<typeof REDUCE_LR_ON_PLATEAU>) {
     const name = "ReduceLROnPlateau";
-    const factor = opts.factor ?? 0.1;
-    if (factor >= 1) throw new FluxionError(`${name}: factor should be < 1.0, got ${factor}`);
+    const [optimizer, mode, factor, patience, threshold, thresholdMode, cooldown, minLr, eps, verbose] = plateauArgs.bind(args);
+    if (!(factor < 1)) throw new FluxionError(`${name}: factor should be < 1.0, got ${factor}`);
     checkOptimizer(name, optimizer);
-    const mode = opts.mode ?? "min", thresholdMode = opts.thresholdMode ?? "rel";
-    if (mode !== "min" && mode !== "max") throw new FluxionError(`${name}: mode ${String(mode)} is unknown! (expected "min" or "max")`);
-    if (thresholdMode !== "rel" && thresholdMode !== "abs") throw new FluxionError(`${name}: threshold mode ${String(thresholdMode)} is unknown! (expected "rel" or "abs")`);
     this.optimizer = optimizer;
     this.factor = factor;
-    this.minLrs = perGroup(name, "minLr", optimizer, opts.minLr ?? 0);
-    this.patience = opts.patience ?? 10;
-    this.cooldown = opts.cooldown ?? 0;
+    this.minLrs = perGroup(name, "minLr", optimizer, minLr);
+    this.patience = patience;
+    this.cooldown = cooldown;
     this.mode = mode;
-    this.threshold = opts.threshold ?? 1e-4;
+    this.threshold = threshold;
     this.thresholdMode = thresholdMode;
     this.modeWorse = mode === "min" ? Infinity : -Infinity;
     this.best = this.modeWorse;
-    this.eps = opts.eps ?? 1e-8;
+    this.eps = eps;
+    this.verbose = verbose;
     this._lastLr = optimizer.paramGroups.map((g) => g.lr);
   }
 
-  /** Records this epoch's metric (a number or a one-element tensor) and reduces the lr if due. */
-  step(metrics: number | Tensor): void {
-    const current = metrics instanceof Tensor ? Number(metrics.item()) : Number(metrics);
-    this.lastEpoch += 1;
+  /**
+   * Records this epoch's metric (a number or a one-element tensor) and reduces the lr if
+   * due. `epoch` (deprecated in PyTorch) sets the epoch number instead of counting.
+   */
+  step(metrics: number | Tensor, epoch?: number | null): void;
+  step(...args: unknown[]): void {
+    const [m, epoch] = bindCall([stepSig], undefined, args, false) as [Tensor | number, number | null];
+    const current = m instanceof Tensor ? Number(m.item()) : m;
+    this.lastEpoch = epoch ?? this.lastEpoch + 1;
     if (this.isBetter(current, this.best)) {
       this.best = current;
       this.numBadEpochs = 0;
@@ -100,7 +114,10 @@ export class ReduceLROnPlateau {
     this.optimizer.paramGroups.forEach((g, i) => {
       const oldLr = g.lr;
       const newLr = Math.max(oldLr * this.factor, this.minLrs[i]!);
-      if (oldLr - newLr > this.eps) g.lr = newLr;
+      if (oldLr - newLr > this.eps) {
+        g.lr = newLr;
+        if (this.verbose) console.log(`Epoch ${fmtEpoch(this.lastEpoch)}: reducing learning rate of group ${i} to ${fmtLr(newLr)}.`);
+      }
     });
   }
 

@@ -4,26 +4,44 @@
  * PyTorch 1.13's recursive rule (it reads the group's current lr, so schedulers chain), and
  * `closedFormLr` its closed form, formula for formula so the values match to the last bit.
  */
+import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import { FluxionError } from "../../errors.js";
-import type { Optimizer } from "../optimizer.js";
 import { LRScheduler, perGroup, type SchedulerStateDict } from "./base.js";
+
+// PyTorch 1.13's signatures; the optimizer is checked by LRScheduler (checkOptimizer)
+const STEP_LR = "StepLR(Any optimizer, int stepSize, float gamma=0.1, int lastEpoch=-1, bool verbose=false)";
+const MULTI_STEP_LR = "MultiStepLR(Any optimizer, int[] milestones, float gamma=0.1, int lastEpoch=-1, bool verbose=false)";
+const CONSTANT_LR = "ConstantLR(Any optimizer, float factor=0.3333333333333333, int totalIters=5, int lastEpoch=-1, bool verbose=false)";
+const LINEAR_LR = "LinearLR(Any optimizer, float startFactor=0.3333333333333333, float endFactor=1.0, int totalIters=5, int lastEpoch=-1, bool verbose=false)";
+const EXPONENTIAL_LR = "ExponentialLR(Any optimizer, float gamma, int lastEpoch=-1, bool verbose=false)";
+const COSINE_ANNEALING_LR = "CosineAnnealingLR(Any optimizer, int tMax, float etaMin=0, int lastEpoch=-1, bool verbose=false)";
+const LAMBDA_LR = "LambdaLR(Any optimizer, Callable|Callable[] lrLambda, int lastEpoch=-1, bool verbose=false)";
+const G = "optim.lrScheduler";
+const stepLrArgs = declareArgs(STEP_LR, G);
+const multiStepLrArgs = declareArgs(MULTI_STEP_LR, G);
+const constantLrArgs = declareArgs(CONSTANT_LR, G);
+const linearLrArgs = declareArgs(LINEAR_LR, G);
+const exponentialLrArgs = declareArgs(EXPONENTIAL_LR, G);
+const cosineAnnealingLrArgs = declareArgs(COSINE_ANNEALING_LR, G);
+const lambdaLrArgs = declareArgs(LAMBDA_LR, G);
 
 /**
  * Multiplies each group's lr by gamma every stepSize epochs.
  *
  * @example
  * // lr = 0.05 for epochs 0..29, 0.005 for 30..59, ...
- * const sched = new optim.lrScheduler.StepLR(optimizer, 30, { gamma: 0.1 });
+ * const sched = new optim.lrScheduler.StepLR(optimizer, 30, 0.1); // or (optimizer, 30, { gamma: 0.1 })
  * for (let epoch = 0; epoch < 100; epoch++) { train(); sched.step(); }
  */
 export class StepLR extends LRScheduler {
   stepSize: number;
   gamma: number;
-  constructor(optimizer: Optimizer<any>, stepSize: number, opts: { gamma?: number; lastEpoch?: number } = {}) {
-    if (!Number.isInteger(stepSize) || stepSize <= 0) throw new FluxionError(`StepLR: stepSize must be a positive integer, got ${stepSize}`);
-    super(optimizer, opts.lastEpoch ?? -1, "StepLR");
+  constructor(...args: CtorArgs<typeof STEP_LR>) {
+    const [optimizer, stepSize, gamma, lastEpoch, verbose] = stepLrArgs.bind(args);
+    if (stepSize <= 0) throw new FluxionError(`StepLR: stepSize must be a positive integer, got ${stepSize}`);
+    super(optimizer, lastEpoch, "StepLR", verbose);
     this.stepSize = stepSize;
-    this.gamma = opts.gamma ?? 0.1;
+    this.gamma = gamma;
     this.initialStep();
   }
   protected getLr(): number[] {
@@ -46,10 +64,11 @@ export class MultiStepLR extends LRScheduler {
   /** Sorted milestones, repeats kept (PyTorch's Counter). */
   milestones: number[];
   gamma: number;
-  constructor(optimizer: Optimizer<any>, milestones: readonly number[], opts: { gamma?: number; lastEpoch?: number } = {}) {
-    super(optimizer, opts.lastEpoch ?? -1, "MultiStepLR");
-    this.milestones = [...milestones].sort((a, b) => a - b);
-    this.gamma = opts.gamma ?? 0.1;
+  constructor(...args: CtorArgs<typeof MULTI_STEP_LR>) {
+    const [optimizer, milestones, gamma, lastEpoch, verbose] = multiStepLrArgs.bind(args);
+    super(optimizer, lastEpoch, "MultiStepLR", verbose);
+    this.milestones = (typeof milestones === "number" ? [milestones] : [...milestones]).sort((a, b) => a - b);
+    this.gamma = gamma;
     this.initialStep();
   }
   protected getLr(): number[] {
@@ -73,12 +92,12 @@ export class MultiStepLR extends LRScheduler {
 export class ConstantLR extends LRScheduler {
   factor: number;
   totalIters: number;
-  constructor(optimizer: Optimizer<any>, opts: { factor?: number; totalIters?: number; lastEpoch?: number } = {}) {
-    const factor = opts.factor ?? 1 / 3;
-    if (factor > 1 || factor < 0) throw new FluxionError(`ConstantLR: constant multiplicative factor expected to be between 0 and 1, got ${factor}`);
-    super(optimizer, opts.lastEpoch ?? -1, "ConstantLR");
+  constructor(...args: CtorArgs<typeof CONSTANT_LR>) {
+    const [optimizer, factor, totalIters, lastEpoch, verbose] = constantLrArgs.bind(args);
+    if (!(factor <= 1 && factor >= 0)) throw new FluxionError(`ConstantLR: constant multiplicative factor expected to be between 0 and 1, got ${factor}`);
+    super(optimizer, lastEpoch, "ConstantLR", verbose);
     this.factor = factor;
-    this.totalIters = opts.totalIters ?? 5;
+    this.totalIters = totalIters;
     this.initialStep();
   }
   protected getLr(): number[] {
@@ -102,14 +121,14 @@ export class LinearLR extends LRScheduler {
   startFactor: number;
   endFactor: number;
   totalIters: number;
-  constructor(optimizer: Optimizer<any>, opts: { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number } = {}) {
-    const startFactor = opts.startFactor ?? 1 / 3, endFactor = opts.endFactor ?? 1;
-    if (startFactor > 1 || startFactor < 0) throw new FluxionError(`LinearLR: starting multiplicative factor expected to be between 0 and 1, got ${startFactor}`);
-    if (endFactor > 1 || endFactor < 0) throw new FluxionError(`LinearLR: ending multiplicative factor expected to be between 0 and 1, got ${endFactor}`);
-    super(optimizer, opts.lastEpoch ?? -1, "LinearLR");
+  constructor(...args: CtorArgs<typeof LINEAR_LR>) {
+    const [optimizer, startFactor, endFactor, totalIters, lastEpoch, verbose] = linearLrArgs.bind(args);
+    if (!(startFactor <= 1 && startFactor >= 0)) throw new FluxionError(`LinearLR: starting multiplicative factor expected to be between 0 and 1, got ${startFactor}`);
+    if (!(endFactor <= 1 && endFactor >= 0)) throw new FluxionError(`LinearLR: ending multiplicative factor expected to be between 0 and 1, got ${endFactor}`);
+    super(optimizer, lastEpoch, "LinearLR", verbose);
     this.startFactor = startFactor;
     this.endFactor = endFactor;
-    this.totalIters = opts.totalIters ?? 5;
+    this.totalIters = totalIters;
     this.initialStep();
   }
   protected getLr(): number[] {
@@ -132,8 +151,9 @@ export class LinearLR extends LRScheduler {
  */
 export class ExponentialLR extends LRScheduler {
   gamma: number;
-  constructor(optimizer: Optimizer<any>, gamma: number, opts: { lastEpoch?: number } = {}) {
-    super(optimizer, opts.lastEpoch ?? -1, "ExponentialLR");
+  constructor(...args: CtorArgs<typeof EXPONENTIAL_LR>) {
+    const [optimizer, gamma, lastEpoch, verbose] = exponentialLrArgs.bind(args);
+    super(optimizer, lastEpoch, "ExponentialLR", verbose);
     this.gamma = gamma;
     this.initialStep();
   }
@@ -156,10 +176,11 @@ export class ExponentialLR extends LRScheduler {
 export class CosineAnnealingLR extends LRScheduler {
   tMax: number;
   etaMin: number;
-  constructor(optimizer: Optimizer<any>, tMax: number, opts: { etaMin?: number; lastEpoch?: number } = {}) {
-    super(optimizer, opts.lastEpoch ?? -1, "CosineAnnealingLR");
+  constructor(...args: CtorArgs<typeof COSINE_ANNEALING_LR>) {
+    const [optimizer, tMax, etaMin, lastEpoch, verbose] = cosineAnnealingLrArgs.bind(args);
+    super(optimizer, lastEpoch, "CosineAnnealingLR", verbose);
     this.tMax = tMax;
-    this.etaMin = opts.etaMin ?? 0;
+    this.etaMin = etaMin;
     this.initialStep();
   }
   protected getLr(): number[] {
@@ -187,9 +208,10 @@ export class CosineAnnealingLR extends LRScheduler {
  */
 export class LambdaLR extends LRScheduler {
   lrLambdas: Array<(epoch: number) => number>;
-  constructor(optimizer: Optimizer<any>, lrLambda: ((epoch: number) => number) | Array<(epoch: number) => number>, opts: { lastEpoch?: number } = {}) {
-    const lambdas = perGroup("LambdaLR", "lrLambda", optimizer, lrLambda);
-    super(optimizer, opts.lastEpoch ?? -1, "LambdaLR");
+  constructor(...args: CtorArgs<typeof LAMBDA_LR>) {
+    const [optimizer, lrLambda, lastEpoch, verbose] = lambdaLrArgs.bind(args);
+    const lambdas = perGroup("LambdaLR", "lrLambda", optimizer, lrLambda as ((epoch: number) => number) | Array<(epoch: number) => number>);
+    super(optimizer, lastEpoch, "LambdaLR", verbose);
     this.lrLambdas = lambdas;
     this.initialStep();
   }

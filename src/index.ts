@@ -40,4 +40,6 @@ export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 export * as data from "./data/index.js";
 export * as io from "./io/index.js";
+/** torch.save / torch.load: io.save and io.load (safetensors files). */
+export { save, load } from "./io/index.js";
 export * as utils from "./utils/index.js";

@@ -1,34 +1,60 @@
 /**
- * Saving and loading state dicts as safetensors files: `io.save(stateDict, path)` and
- * `io.load(path)`. Encoding lives in safetensors.ts; the file system in node_files.ts.
- * Saves are atomic (temp file + fsync + rename), so an interrupted save never destroys the
- * previous checkpoint.
+ * Saving and loading checkpoints as safetensors files, as torch.save / torch.load are used:
+ * `io.save(obj, path)` and `io.load(path)`, where obj is a state dict or a dict of state
+ * dicts, tensors and plain values (structured.ts). Encoding lives in safetensors.ts; the
+ * file system in node_files.ts. Saves are atomic (temp file + fsync + rename), so an
+ * interrupted save never destroys the previous checkpoint.
  */
+import { FluxionError } from "../errors.js";
 import { openRegularFile, writeFileAtomic } from "./node_files.js";
-import { decodeTensors, parseHeader, readHeaderLength, serialize, type SafetensorsContents, type SerializeOptions, type StateDict } from "./safetensors.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { decodeTensors, parseHeader, readHeaderLength, type SafetensorsContents } from "./safetensors.js";
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type SaveOptions } from "./structured.js";
+
+let warnedTorchName = false;
+/**
+ * torch.save writes a pickle archive under these names; Fluxion writes safetensors, which
+ * torch.load cannot read. Saying so once is better than a file that fails later in Python.
+ */
+function checkTorchName(path: string, opts: SaveOptions): void {
+  if (!/\.(pt|pth|pkl)$/i.test(path) || opts.format === "safetensors" || warnedTorchName) return;
+  warnedTorchName = true;
+  console.warn(`fluxion: io.save writes safetensors, not PyTorch's pickle format, so '${path}' can be read by io.load and by Python's safetensors.torch.load_file, but not by torch.load. Name it .safetensors, or pass { format: "safetensors" } to silence this.`);
+}
 
 /**
- * Saves a state dict (object or Map of name -> Tensor) to `path` in the safetensors format,
- * readable by PyTorch's `safetensors.torch.load_file`. Atomic: a failure leaves any file
- * already at `path` untouched.
+ * Saves a checkpoint to `path` in the safetensors format: a state dict (object or Map of
+ * name -> Tensor) as a plain safetensors file that PyTorch's `safetensors.torch.load_file`
+ * reads, or, like torch.save, a dict of state dicts, tensors and plain values
+ * (`{ epoch, model: model.stateDict(), optimizer: optimizer.stateDict() }`). Atomic: a
+ * failure leaves any file already at `path` untouched.
  * @example
- * io.save(model.stateDict(), "simplenet.safetensors", { metadata: { epoch: "5" } });
+ * io.save(model.stateDict(), "simplenet.safetensors");
+ * io.save({ epoch, loss, model: model.stateDict(), optimizer: optimizer.stateDict() }, "ckpt.safetensors");
  */
-export function save(stateDict: StateDict, path: string, opts: SerializeOptions = {}): void {
-  const bytes = serialize(stateDict, opts); // fails on bad input before touching the disk
+export function save(obj: Checkpoint, path: string, opts: SaveOptions = {}): void {
+  if (typeof path !== "string" || path === "") throw new FluxionError(`save: expected a file path string, got ${path === "" ? "an empty string" : typeof path}`);
+  const bytes = encodeCheckpoint("save", obj, opts); // fails on bad input before touching the disk
+  checkTorchName(path, opts);
   writeFileAtomic(path, bytes, "save");
 }
 
 /**
- * Loads a safetensors file into a state dict (name -> Tensor, a null-prototype object in
- * file order). A truncated or corrupt file is a FluxionError naming the file and the
- * problem; so is a path that is not a regular file (a directory, FIFO or device).
+ * Loads a checkpoint written by io.save: a state dict (name -> Tensor, a null-prototype
+ * object in file order) for a plain safetensors file, or the saved structure. A truncated
+ * or corrupt file is a FluxionError naming the file and the problem; so is a path that is
+ * not a regular file (a directory, FIFO or device), or a PyTorch pickle checkpoint.
  * @example
  * model.loadStateDict(io.load("simplenet.safetensors"));
+ * const { epoch, model: weights } = io.load("ckpt.safetensors");
  */
-export function load(path: string): Record<string, Tensor> {
-  return loadWithMetadata(path).tensors;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function load(path: string): any {
+  return decodeCheckpoint(loadWithMetadata(path), path);
+}
+
+/** torch.save's formats: a zip archive (since 1.6) or a bare pickle (protocol 2+). */
+function isTorchPickle(first: Uint8Array): boolean {
+  return (first[0] === 0x50 && first[1] === 0x4b && first[2] === 0x03 && first[3] === 0x04) || (first[0] === 0x80 && first[1]! >= 2 && first[1]! <= 5);
 }
 
 /**
@@ -41,7 +67,11 @@ export function loadWithMetadata(path: string): SafetensorsContents {
   // 100 MB), then, once the header's offsets agree with the file's size, the data
   const file = openRegularFile(path, "load");
   try {
-    const n = readHeaderLength(file.read(0, Math.min(8, file.size)), file.size - 8, path);
+    const first = file.read(0, Math.min(8, file.size));
+    if (isTorchPickle(first)) {
+      throw new FluxionError(`load: ${path} is a PyTorch pickle checkpoint (torch.save's format), which Fluxion cannot read; convert it in Python: from safetensors.torch import save_file; save_file(torch.load("${path}"), "model.safetensors")`);
+    }
+    const n = readHeaderLength(first, file.size - 8, path);
     const dataLen = file.size - 8 - n;
     const { metadata, specs } = parseHeader(file.read(8, n), dataLen, path);
     return { tensors: decodeTensors(specs, file.read(8 + n, dataLen), path), metadata };

@@ -46,7 +46,7 @@ test("a failed save leaves the previous file byte-for-byte intact", () => {
     const before = readFileSync(path);
 
     // bad input: rejected before the disk is touched
-    assert.throws(() => io.save({ w: tensor([9]), oops: "x" as unknown as Tensor }, path), /entry 'oops' is string/);
+    assert.throws(() => io.save({ w: tensor([9]), oops: () => 0 }, path), /cannot save 'oops': a function is not data/);
     assert.deepEqual(readFileSync(path), before);
 
     // a crash after the temporary file is written, before the rename

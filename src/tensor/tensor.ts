@@ -187,13 +187,16 @@ export class Tensor {
     self.dtype = other.dtype;
   }
 
-  /** The single value of a one-element tensor, as a JS number (boolean for bool). */
-  item(): number | boolean {
+  /**
+   * The single value of a one-element tensor as a JS number; for a bool tensor, a boolean
+   * (as PyTorch's item()). Typed as number unless asked: `mask.any().item<boolean>()`.
+   */
+  item<T extends number | boolean = number>(): T {
     if (this.numel() !== 1) {
       throw new FluxionError(`item: a Tensor with ${this.numel()} elements (shape ${fmtShape(this.shape)}) cannot be converted to a scalar`);
     }
     const v = this.toTypedArray()[0]!;
-    return this.dtype === "bool" ? v !== 0 : v;
+    return (this.dtype === "bool" ? v !== 0 : v) as T;
   }
 
   /** Nested JS arrays of the values (a number or boolean for 0-d tensors). */

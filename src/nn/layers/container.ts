@@ -10,6 +10,8 @@ import { _tupleOf, type PoolWindow } from "../functional/conv.js";
 
 /** Modules under the keys "0", "1", ...: the shared part of Sequential and ModuleList. */
 abstract class IndexedModules extends Module {
+  /** seq[0], seq[1], ...: the modules by position (seq.at(-1) counts from the end). */
+  readonly [index: number]: Module;
   override get length(): number {
     return [...this.children()].length;
   }

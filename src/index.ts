@@ -25,7 +25,7 @@ export { scalarTensor, type CreateOptions, type RandomOptions, type TensorData, 
 export { Generator, manualSeed, defaultGenerator } from "./tensor/random.js";
 export { printOptions } from "./tensor/print.js";
 export * from "./errors.js";
-export { dispatch, dispatchAll, addDispatchLayer, withDispatchLayer, type DispatchCall, type DispatchLayer } from "./backend/dispatcher.js";
+export { dispatch, dispatchAll, addDispatchLayer, withDispatchLayer, publicOpStack, type DispatchCall, type DispatchLayer } from "./backend/dispatcher.js";
 export { PRIMITIVES, type PrimitiveName, type PrimitiveAttrs } from "./backend/primitives.js";
 export { backends_ as backends, registerBackend, type Backend } from "./backend/backend.js";
 export { setNumThreads, getNumThreads, nativeStatus, setNativeIsa, type NativeStatus } from "./backend/cpu/native.js";

@@ -15,6 +15,7 @@
 import { ArgumentError, FluxionError } from "../errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import { bindCall, boundOverload } from "./args.js";
+import { popPublicOp, pushPublicOp } from "../backend/dispatcher.js";
 import { namedTupleFactory } from "./return_types.js";
 import { parseSignature, type Signature } from "./schema.js";
 import type { BoundArgs, CtorArgs, Fn, Method } from "./types.js";
@@ -23,6 +24,8 @@ type Impl = (...args: any[]) => unknown;
 
 export interface OpEntry {
   readonly name: string;
+  /** The registry key ("sum", "F.relu", "Tensor.where"), which dispatch calls carry as publicOp. */
+  readonly key: string;
   readonly sigs: Signature[];
   readonly impls: Impl[];
   /** Per overload: builds the named tuple of a tuple-returning overload. */
@@ -48,7 +51,13 @@ export interface DefineOptions {
 function invoke(entry: OpEntry, self: Tensor | undefined, args: ArrayLike<unknown>, asMethod: boolean): unknown {
   const bound = bindCall(entry.sigs, self, args, asMethod);
   const index = entry.sigs.length === 1 ? 0 : boundOverload;
-  const r = entry.impls[index]!.apply(null, bound);
+  pushPublicOp(entry.key);
+  let r: unknown;
+  try {
+    r = entry.impls[index]!.apply(null, bound);
+  } finally {
+    popPublicOp();
+  }
   const tuple = entry.tuples[index];
   return tuple ? tuple(r) : r;
 }
@@ -70,7 +79,7 @@ export function defineOp<const S extends string | readonly string[]>(decl: S, im
   const key = opts.key ?? name;
   if (ops.has(key)) throw new FluxionError(`defineOp: ${key} is declared twice`);
   const entry: OpEntry = {
-    name, sigs, impls,
+    name, key, sigs, impls,
     tuples: sigs.map((s) => namedTupleFactory(name, s.returns)),
     method: variants !== "function",
     function: variants !== "method",

@@ -19,6 +19,40 @@ export interface DispatchCall<P extends PrimitiveName = PrimitiveName> {
   attrs: PrimitiveAttrs[P];
   /** Device for ops without tensor inputs (creation, random). */
   device?: string;
+  /**
+   * The public op this primitive serves ("softmax", "F.crossEntropy", "Linear"): the
+   * innermost declared op running when it was dispatched (see publicOpStack), or "" when a
+   * primitive is dispatched directly. Profilers, autocast and the compiler read it.
+   */
+  publicOp: string;
+}
+
+/**
+ * The declared ops running now, outermost first (src/api/registry.ts pushes and pops).
+ * A primitive's call carries the innermost; `publicOpStack()` gives the whole chain.
+ */
+const opStack: string[] = [];
+let onPublicOp: ((name: string) => void) | null = null;
+/** @internal Marks `name` as running until the matching popPublicOp. */
+export function pushPublicOp(name: string): void {
+  opStack.push(name);
+  if (onPublicOp !== null) onPublicOp(name);
+}
+/** @internal Calls `fn` with each public op as it starts (the profiler counts calls); null removes it. */
+export function setPublicOpListener(fn: ((name: string) => void) | null): void {
+  onPublicOp = fn;
+}
+/** @internal */
+export function popPublicOp(): void {
+  opStack.pop();
+}
+/** The declared ops running now, outermost first ("F.crossEntropy", "logSoftmax", ...). */
+export function publicOpStack(): readonly string[] {
+  return opStack.slice();
+}
+/** @internal The live stack (not copied), for layers that run on every call. */
+export function _publicOpStackRef(): readonly string[] {
+  return opStack;
 }
 
 export type DispatchLayer = (call: DispatchCall, next: (call: DispatchCall) => Tensor[]) => Tensor[];
@@ -65,7 +99,7 @@ function runLayers(i: number, call: DispatchCall): Tensor[] {
 
 /** Runs a primitive op on its inputs' device and returns all its outputs. */
 export function dispatchAll<P extends PrimitiveName>(op: P, inputs: readonly Tensor[], attrs: PrimitiveAttrs[P], device?: string): Tensor[] {
-  const call: DispatchCall = { op, inputs, attrs, device } as DispatchCall;
+  const call: DispatchCall = { op, inputs, attrs, device, publicOp: opStack.length ? opStack[opStack.length - 1]! : "" } as DispatchCall;
   return layers.length === 0 ? runBackend(call) : runLayers(layers.length - 1, call);
 }
 

@@ -18,6 +18,7 @@
  * prototype is the module's class, so `instanceof`, fields and methods all behave as usual.
  */
 import { ArgumentError, FluxionError, ShapeError, fmtShape } from "../errors.js";
+import { popPublicOp, pushPublicOp } from "../backend/dispatcher.js";
 import { noGrad } from "../autograd/grad_mode.js";
 import { describeValue, registerTypeCheck } from "../api/args.js";
 import type { DType } from "../tensor/dtype.js";
@@ -76,7 +77,14 @@ export abstract class Module {
   call(...inputs: any[]): any {
     const s = state(this);
     for (const h of s.forwardPreHooks) inputs = h(this, inputs) ?? inputs;
-    let out = this.forward(...inputs);
+    // kernels the module dispatches itself are attributed to it ("nn.Linear") by profilers
+    pushPublicOp(`nn.${this.constructor.name}`);
+    let out;
+    try {
+      out = this.forward(...inputs);
+    } finally {
+      popPublicOp();
+    }
     for (const h of s.forwardHooks) out = h(this, inputs, out) ?? out;
     return out;
   }

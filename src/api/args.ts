@@ -128,8 +128,8 @@ function mismatch(what: string, p: Param, v: unknown): BindFailure {
   return new BindFailure(() => `${what} must be ${typeWords(p.type)}, but got ${known ? `unknown dtype ${JSON.stringify(v)} (dtypes: ${DTYPES.join(", ")})` : describeValue(v)}`, known);
 }
 
-/** The Levenshtein distance, for "did you mean". */
-function distance(a: string, b: string): number {
+/** The Levenshtein distance ignoring case, for "did you mean" (option keys, parameter group keys). */
+export function nameDistance(a: string, b: string): number {
   const d = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let prev = d[0]!;
@@ -146,7 +146,7 @@ function distance(a: string, b: string): number {
 function suggestion(key: string, params: readonly Param[]): string {
   let best = "", bestD = Infinity;
   for (const p of params) {
-    const dd = distance(key, p.name);
+    const dd = nameDistance(key, p.name);
     if (dd < bestD) [best, bestD] = [p.name, dd];
   }
   return bestD <= Math.max(2, Math.floor(key.length / 3)) ? ` (did you mean '${best}'?)` : "";

@@ -6,7 +6,7 @@
  * like any other computation; this file knows nothing about any particular rule.
  */
 import { enableGrad, noGrad } from "../autograd/grad_mode.js";
-import { bindCall, describeValue, isPlainObject, matchesType } from "../api/args.js";
+import { bindCall, describeValue, isPlainObject, matchesType, nameDistance } from "../api/args.js";
 import { parseSignature, type Param, type Signature } from "../api/schema.js";
 import type { CtorArgs } from "../api/types.js";
 import { ArgumentError, FluxionError, fmtShape } from "../errors.js";
@@ -50,23 +50,6 @@ function camelKey(key: string): string {
 
 function copyOption(v: unknown): unknown {
   return Array.isArray(v) ? [...v] : v;
-}
-
-/** The Levenshtein distance between two keys, ignoring case (for near-miss group keys). */
-function keyDistance(a: string, b: string): number {
-  a = a.toLowerCase();
-  b = b.toLowerCase();
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return d[b.length]!;
 }
 
 /**
@@ -210,7 +193,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       }
       let near: string | null = null;
       for (const name of this.#declared.keys()) {
-        if (camelKey(key) === name || keyDistance(key, name) <= Math.max(1, Math.floor(name.length / 4))) near = name;
+        if (camelKey(key) === name || nameDistance(key, name) <= Math.max(1, Math.floor(name.length / 4))) near = name;
       }
       if (near !== null) {
         throw new ArgumentError(`${this.name}(): unknown option '${key}' in ${where} (did you mean '${near}'?); options: ${[...this.#declared.keys()].join(", ")}`);

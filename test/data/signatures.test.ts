@@ -5,13 +5,14 @@
 // against torch's own padding (test/fixtures/transforms_padding.json). Mirrors src/data/.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { ArgumentError, FluxionError, Generator, ShapeError, Tensor, arange, data, tensor } from "../../src/index.js";
 import { PYTORCH, camel, declaredCtor, differences, type Departures } from "../fixtures/api_signatures.js";
 
 const { DataLoader, TensorDataset, Subset, ConcatDataset, randomSplit, defaultCollate } = data;
 const { Compose, ToTensor, Normalize, RandomHorizontalFlip, RandomCrop, Lambda } = data.transforms;
 const throwsArg = (f: () => unknown, re: RegExp) => assert.throws(f, (e: Error) => e instanceof ArgumentError && re.test(e.message), String(re));
+const { datasets } = data;
 const ds = (n = 7) => new TensorDataset(arange(n * 2).reshape(n, 2), arange(n));
 
 const DEPARTURES: Record<string, Departures> = {
@@ -156,4 +157,14 @@ test("RandomCrop refuses padding a mode cannot make", () => {
   assert.throws(() => new RandomCrop(3, 3, false, 0, "reflect").forward(x), (e: Error) => e instanceof ShapeError && /reflect padding of 3 is too large for an image height of 3 \(it must be smaller than the height\)/.test(e.message));
   assert.throws(() => new RandomCrop(3, 4, false, 0, "symmetric").forward(x), /symmetric padding of 4 is too large for an image height of 3 \(it may be at most the height\)/);
   assert.doesNotThrow(() => new RandomCrop(3, 3, false, 0, "symmetric").forward(x));
+});
+
+test("MNIST/FashionMNIST take torchvision's positional order or one options object, checked", { skip: !existsSync("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz") && "Debian's dataset-fashion-mnist is not installed" }, () => {
+  const root = "/usr/share/datasets/fashion-mnist";
+  const a = new datasets.FashionMNIST(root, false);
+  const b = new datasets.FashionMNIST({ root, train: false });
+  assert.equal(a.length, 10000);
+  assert.deepEqual(a.files, b.files);
+  throwsArg(() => new datasets.FashionMNIST(root, "test" as never), /FashionMNIST\(\): argument 'train' \(position 2\) must be bool, but got string "test"/);
+  throwsArg(() => new datasets.FashionMNIST({ rooot: root } as never), /FashionMNIST\(\) got an unexpected option 'rooot' \(did you mean 'root'\?\)/);
 });

@@ -28,6 +28,7 @@ import { readIdxFile } from "../idx.js";
 import { ByteImage } from "../image.js";
 import { applyTransform, isBatchable, type TransformLike } from "../transforms.js";
 import { downloadResources, type FetchLike, type Resource } from "./download.js";
+import { declareArgs } from "../../api/registry.js";
 
 /** Where a dataset's files live and how to get them. */
 export interface IdxDatasetSpec {
@@ -182,9 +183,14 @@ export class MNIST<X = ByteImage, Y = number> extends Dataset<[X, Y]> {
   readonly cols: number;
   private cachedData: Tensor | null = null;
 
-  constructor(opts: MnistOptions<X, Y> = {}) {
+  /**
+   * torchvision's order, `new FashionMNIST("data", true, transform)`, or one options object,
+   * `new FashionMNIST({ root: "data", train: true, transform })`.
+   */
+  constructor(...args: [opts?: MnistOptions<X, Y>] | [root: string | null, train?: boolean, transform?: TransformLike<ByteImage, X> | null, targetTransform?: TransformLike<number, Y> | null, download?: boolean]) {
     super();
     const spec = (new.target as unknown as { spec: IdxDatasetSpec }).spec;
+    const opts = bindMnistArgs(spec.name, args) as MnistOptions<X, Y>;
     if (opts.download === true) {
       throw new FluxionError(
         `${spec.name}: the constructor cannot download (it reads files synchronously); use the async loader, which downloads missing files: ` +
@@ -289,6 +295,22 @@ export class FashionMNIST<X = ByteImage, Y = number> extends MNIST<X, Y> {
     await ensureFiles(this.spec, opts);
     return new this({ ...opts, download: false });
   }
+}
+
+const MNIST_ARGS = "(str? root=null, bool train=true, Any? transform=null, Any? targetTransform=null, bool download=false, *, Callable? fetch=null, bool quiet=false)";
+const mnistArgs = {
+  MNIST: declareArgs(`MNIST${MNIST_ARGS}`, "data.datasets"),
+  FashionMNIST: declareArgs(`FashionMNIST${MNIST_ARGS}`, "data.datasets"),
+};
+
+/** The constructor's arguments, in torchvision's order or as one options object, checked. */
+function bindMnistArgs(name: string, args: readonly unknown[]): MnistOptions<unknown, unknown> {
+  const binder = mnistArgs[name as keyof typeof mnistArgs] ?? mnistArgs.MNIST;
+  const [root, train, transform, targetTransform, download, kw] = binder.bind(args);
+  return {
+    root: root ?? undefined, train, transform: (transform ?? undefined) as MnistOptions["transform"], targetTransform: (targetTransform ?? undefined) as MnistOptions["targetTransform"],
+    download, fetch: (kw.fetch ?? undefined) as FetchLike | undefined, quiet: kw.quiet,
+  };
 }
 
 async function ensureFiles(spec: IdxDatasetSpec, opts: MnistOptions<unknown, unknown>): Promise<void> {

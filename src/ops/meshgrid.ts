@@ -41,9 +41,10 @@ export function meshgrid(tensors: readonly Tensor[], indexing: Indexing | null =
   return tensors.map((t, k) => t.reshape(shape.map((s, j) => (j === dimOf(k) ? s : 1))).expand(shape));
 }
 
+// varargs first: a bad option on the common form is the failure the message shows
 const DECLS = [
-  `meshgrid(Tensor[] tensors, *, "ij"|"xy"? indexing=null) -> Tensor[]`,
-  `meshgrid.varargs(Tensor... tensors, *, "ij"|"xy"? indexing=null) -> Tensor[]`,
+  `meshgrid(Tensor... tensors, *, "ij"|"xy"? indexing=null) -> Tensor[]`,
+  `meshgrid.list(Tensor[] tensors, *, "ij"|"xy"? indexing=null) -> Tensor[]`,
 ] as const;
 
 type Kw = { indexing: Indexing | null };

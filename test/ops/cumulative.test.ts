@@ -119,5 +119,6 @@ test("cumulative results never alias their input", () => {
 test("cumulative op errors: dim out of range, integer logcumsumexp", () => {
   assert.throws(() => tensor([1, 2]).cummax(1), (e: Error) => e instanceof IndexError && /cummax: dimension 1 out of range/.test(e.message));
   assert.throws(() => tensor([1, 2], { dtype: "int32" }).logcumsumexp(0), (e: Error) => e instanceof DTypeError && /logcumsumexp: expected a floating point tensor, got int32/.test(e.message));
+  // @ts-expect-error a missing argument, as untyped JavaScript can call it
   assert.throws(() => tensor([1, 2]).cummin(), /missing required argument 'dim'/);
 });

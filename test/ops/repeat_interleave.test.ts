@@ -62,6 +62,7 @@ test("repeatInterleave errors", () => {
   assert.throws(() => x.repeatInterleave(i32([1, 2]), 1, { outputSize: 4 }), (e: Error) => e instanceof ShapeError && /outputSize \(4\) does not match the sum of repeats \(3\)/.test(e.message));
   assert.throws(() => x.repeatInterleave(2, 1, { outputSize: 3 }), /outputSize \(3\) does not match 2 elements repeated 2 times/);
   assert.throws(() => tensor(5).repeatInterleave(3, 0), (e: Error) => e instanceof IndexError && /dimension specified as 0 but tensor has no dimensions/.test(e.message));
+  // @ts-expect-error a missing argument, as untyped JavaScript can call it
   assert.throws(() => x.repeatInterleave(), (e: Error) => e instanceof ArgumentError && /Tensor\.repeatInterleave\(\) received an invalid combination of arguments/.test(e.message));
   assert.deepEqual(tensor(5).repeatInterleave(3).tolist(), [5, 5, 5]);
 });

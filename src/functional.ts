@@ -10,6 +10,13 @@ import { LINALG_FNS } from "./ops/linalg.js";
 import { SHAPE_FNS } from "./ops/shape_ops.js";
 import { SORTING_FNS } from "./ops/sorting.js";
 import { VIEW_FNS } from "./ops/views.js";
+import { SCATTER_REDUCE_FNS } from "./ops/scatter_reduce.js";
+import { CUMULATIVE_FNS } from "./ops/cumulative.js";
+import { DIAGONAL_FNS } from "./ops/diagonal.js";
+import { REPEAT_INTERLEAVE_FNS } from "./ops/repeat_interleave.js";
+import { MESHGRID_FNS } from "./ops/meshgrid.js";
+import { MOMENTS_FNS } from "./ops/moments.js";
+import { EINSUM_FNS } from "./ops/einsum.js";
 
 export {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
@@ -31,6 +38,13 @@ export const { matmul, mm, bmm, mv, dot, outer } = LINALG_FNS;
 export const { sort, argsort, msort, topk, kthvalue, median, nanmedian, unique } = SORTING_FNS;
 export const { gather, scatter, scatterAdd, indexSelect, indexAdd, take, nonzero, argwhere, oneHot } = ADVANCED_INDEXING_FNS;
 export const { indexPut, maskedFill, maskedSelect } = INDEXING_FNS;
+export const { scatterReduce } = SCATTER_REDUCE_FNS;
+export const { cummax, cummin, logcumsumexp } = CUMULATIVE_FNS;
+export const { diagonal, diagEmbed, diag, trace } = DIAGONAL_FNS;
+export const { repeatInterleave } = REPEAT_INTERLEAVE_FNS;
+export const { meshgrid } = MESHGRID_FNS;
+export const { stdMean, varMean } = MOMENTS_FNS;
+export const { einsum } = EINSUM_FNS;
 
 // dtype constants: torch.float32 and its aliases are plain dtype strings here
 export const float32 = "float32", float = "float32", float64 = "float64", double = "float64";

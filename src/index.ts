@@ -17,6 +17,14 @@ import "./ops/inplace.js";
 import "./ops/shape_ops.js";
 import "./ops/sorting.js";
 import "./ops/indexing.js";
+import "./ops/scatter_reduce.js";
+import "./ops/cumulative.js";
+import "./ops/diagonal.js";
+import "./ops/windows.js";
+import "./ops/repeat_interleave.js";
+import "./ops/meshgrid.js";
+import "./ops/moments.js";
+import "./ops/einsum.js";
 import "./autograd/backward.js";
 
 export { Tensor, type GradHook } from "./tensor/tensor.js";

@@ -40,12 +40,14 @@ export function namedTuple(name: string, fields: readonly string[], values: read
 /**
  * For a declared return `(Tensor values, Tensor indices)`: a function turning the
  * implementation's result (an array or an object with those fields) into the named tuple.
- * Null for any other return type.
+ * Null for any other return type, and for unnamed fields `(Tensor, Tensor)` (a plain array).
  */
 export function namedTupleFactory(name: string, returns: string): ((r: unknown) => unknown) | null {
   const m = /^\((.*)\)$/.exec(returns.trim());
   if (!m) return null;
-  const fields = m[1]!.split(",").map((f) => f.trim().split(/\s+/).pop()!);
+  const parts = m[1]!.split(",").map((f) => f.trim().split(/\s+/));
+  if (parts.every((p) => p.length === 1)) return null; // `(Tensor, Tensor)`: a plain tuple, as torch.std_mean's
+  const fields = parts.map((p) => p[p.length - 1]!);
   const C = tupleClass(name, fields);
   return (r: unknown) => {
     if (r instanceof C) return r;

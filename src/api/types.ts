@@ -83,7 +83,7 @@ type Ret<R extends string> =
   R extends "Tensor" ? Tensor
   : R extends "Tensor[]" ? Tensor[]
   : R extends "self" ? Tensor
-  : R extends `(${infer Fields})` ? NamedTupleOf<SplitParams<Fields>>
+  : R extends `(${infer Fields})` ? TupleOf<SplitParams<Fields>>
   : R extends "bool" ? boolean
   : R extends "int" | "float" ? number
   : R extends "None" ? void
@@ -93,6 +93,9 @@ type FieldTypes<F extends string[]> = { [K in keyof F]: F[K] extends `${infer T}
 type FieldObj<F extends string[]> = { [K in F[number] as K extends `${string} ${infer N}` ? N : never]: K extends `${infer T} ${string}` ? Ret<T> : never };
 /** `(Tensor values, Tensor indices)`: destructures as a tuple and reads as an object. */
 export type NamedTupleOf<F extends string[]> = FieldTypes<F> & FieldObj<F>;
+/** `(Tensor, Tensor)` (no field names): a plain tuple. */
+type PlainTupleOf<F extends string[]> = { [K in keyof F]: Ret<F[K]> };
+type TupleOf<F extends string[]> = F[number] extends `${string} ${string}` ? NamedTupleOf<F> : PlainTupleOf<F>;
 
 type RawRet<Tail extends string> = Tail extends ` -> ${infer R}` ? Trim<R> : "Tensor";
 type Decl<S extends string> = S extends `${infer Head}(${infer Params})${infer Tail}`

@@ -1,40 +1,18 @@
 /**
  * The "Build the Neural Network" tutorial (pytorch.org/tutorials/beginner/basics/buildmodel_tutorial)
  * translated line by line, checked against PyTorch 1.13 (test/fixtures/tutorials/buildmodel.py
- * -> buildmodel.json). Weights and inputs are common.py's deterministic values instead of
+ * -> buildmodel.json; the model class is in neural_network.ts). Weights and inputs are common.py's deterministic values instead of
  * torch.rand and the default initialisation. Lines that needed more than the mechanical
  * changes carry a comment saying so.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { nn, Tensor } from "../../src/index.js";
+import { nn } from "../../src/index.js";
 import { assertTensor, camel, det, initDeterministic, loadFixture } from "./common.js";
+import { NeuralNetwork } from "./neural_network.js";
 
 const F = loadFixture("buildmodel.json");
 const device = "cpu";
-
-class NeuralNetwork extends nn.Module {
-  flatten: nn.Flatten; // not mechanical: TypeScript wants the fields declared
-  linearReluStack: nn.Sequential;
-
-  constructor() {
-    super();
-    this.flatten = new nn.Flatten();
-    this.linearReluStack = new nn.Sequential(
-      new nn.Linear(28 * 28, 512),
-      new nn.ReLU(),
-      new nn.Linear(512, 512),
-      new nn.ReLU(),
-      new nn.Linear(512, 10),
-    );
-  }
-
-  forward(x: Tensor): Tensor {
-    x = this.flatten(x);
-    const logits = this.linearReluStack(x);
-    return logits;
-  }
-}
 
 /** Python's module repr with the attribute names camelCased, as the translation names them. */
 function camelRepr(s: string): string {

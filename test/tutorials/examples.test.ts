@@ -140,7 +140,7 @@ test("Examples: a custom autograd.Function, LegendrePolynomial3, applied detache
 
     // Forward pass: compute predicted y using operations; we compute
     // P3 using our custom autograd operation.
-    const yPred = a.add(b.mul(P3(c.add(d.mul(x)))));
+    const yPred = a.add(b.mul(P3<Tensor>(c.add(d.mul(x))))); // not mechanical: P3<Tensor>, apply's result type is not inferred from forward's, and inside mul(...) it does not default to Tensor
 
     // Compute and print loss
     const loss = yPred.sub(y).pow(2).sum();

@@ -12,7 +12,7 @@ import { assertTensor, camel, det, initDeterministic, loadFixture } from "./comm
 import { NeuralNetwork } from "./neural_network.js";
 
 const F = loadFixture("buildmodel.json");
-const device = "cpu";
+const device = "cpu"; // not mechanical: "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu" -- no device queries; backends() lists the devices
 
 /** Python's module repr with the attribute names camelCased, as the translation names them. */
 function camelRepr(s: string): string {
@@ -54,7 +54,7 @@ test("Build the Neural Network: Flatten, Linear, ReLU, Sequential, Softmax one b
     new nn.ReLU(),
     new nn.Linear(20, 10),
   );
-  initDeterministic(seqModules[3]!, 300); // seq_modules[3]
+  initDeterministic(seqModules[3], 300); // seq_modules[3]
   inputImage = det([3, 28, 28], 102, 0.5, 0.5); // torch.rand(3, 28, 28)
   const logits = seqModules(inputImage);
   const softmax = new nn.Softmax({ dim: 1 });

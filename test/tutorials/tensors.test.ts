@@ -41,7 +41,10 @@ test("Tensors: initializing a tensor from data, from an array, and from another 
 });
 
 test("Tensors: attributes (shape, dtype, device)", () => {
-  const t = rand(3, 4);
+  let t = rand(3, 4);
+  // We move our tensor to the GPU if available
+  if (fx.backends().some((b) => b.device !== "cpu")) t = t.to("webgpu"); // not mechanical: torch.cuda.is_available() has no counterpart; backends() lists the devices
+  assert.equal(t.device, "cpu");
   assert.deepEqual([...t.shape], F.attributes.shape);
   // printing differs: `${t.shape}` is "3,4" (a JS array), PyTorch prints "torch.Size([3, 4])";
   // `${t.dtype}` is "float32", PyTorch prints "torch.float32"

@@ -52,8 +52,13 @@ export function load(path: string): any {
   return decodeCheckpoint(loadWithMetadata(path), path);
 }
 
-/** torch.save's formats: a zip archive (since 1.6) or a bare pickle (protocol 2+). */
+/**
+ * torch.save's formats: a zip archive (since 1.6) or a bare pickle (protocol 2+). Those
+ * first bytes can also be a safetensors header length (0x0280 = 640), so a file whose
+ * header starts where safetensors' does (byte 8 is "{") is never taken for a pickle.
+ */
 function isTorchPickle(first: Uint8Array): boolean {
+  if (first[8] === 0x7b) return false;
   return (first[0] === 0x50 && first[1] === 0x4b && first[2] === 0x03 && first[3] === 0x04) || (first[0] === 0x80 && first[1]! >= 2 && first[1]! <= 5);
 }
 
@@ -67,11 +72,11 @@ export function loadWithMetadata(path: string): SafetensorsContents {
   // 100 MB), then, once the header's offsets agree with the file's size, the data
   const file = openRegularFile(path, "load");
   try {
-    const first = file.read(0, Math.min(8, file.size));
+    const first = file.read(0, Math.min(9, file.size));
     if (isTorchPickle(first)) {
       throw new FluxionError(`load: ${path} is a PyTorch pickle checkpoint (torch.save's format), which Fluxion cannot read; convert it in Python: from safetensors.torch import save_file; save_file(torch.load("${path}"), "model.safetensors")`);
     }
-    const n = readHeaderLength(first, file.size - 8, path);
+    const n = readHeaderLength(first.subarray(0, 8), file.size - 8, path);
     const dataLen = file.size - 8 - n;
     const { metadata, specs } = parseHeader(file.read(8, n), dataLen, path);
     return { tensors: decodeTensors(specs, file.read(8 + n, dataLen), path), metadata };

@@ -4,23 +4,10 @@
 // gradients of sum(out · gout). Also: their declarations against PyTorch's signatures.
 import { describe, it, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { nn, tensor, type Tensor } from "../../src/index.js";
 import { assertClose, assertShape } from "../helpers.js";
 import { camel, declaredOp, differences, type Departures } from "../fixtures/api_signatures.js";
-
-type Enc = { shape: number[]; v: number[] };
-type Case = {
-  name: string; fn: string; dtype: "float32" | "float64"; inputs: (Enc | null)[]; intInputs: number[]; nograd: number[];
-  args: unknown[]; kwargs: Record<string, unknown>; outs: Enc[]; gout?: Enc; grads?: (Enc | null)[];
-};
-type PyParam = [string, string, unknown];
-export const NEW_REF: {
-  signatures: { functional: Record<string, PyParam[]>; layers: Record<string, PyParam[]> };
-  cases: Case[];
-  layers: Record<string, { torch: string; repr: string; state: Record<string, number[]> }>;
-  normRuns: Record<string, any>;
-} = JSON.parse(readFileSync(new URL("../fixtures/nn_new_reference.json", import.meta.url), "utf8"), (_, v) => (v === "inf" ? Infinity : v === "-inf" ? -Infinity : v));
+import { NEW_REF, type FCase as Case } from "../fixtures/nn_new_cases.js";
 
 const F = nn.F as unknown as Record<string, (...a: unknown[]) => unknown>;
 

@@ -87,8 +87,9 @@ export function maxUnpool3d(x: Tensor, indices: Tensor, kernelSize: Size, opts?:
   return maxUnpool("maxUnpool3d", 3, x, indices, kernelSize, opts);
 }
 
-type Impl = (x: Tensor, indices: Tensor, k: Size, stride: Size | null, padding: Size, outputSize: number[] | null) => Tensor;
-const bound = (impl: typeof maxUnpool1d): Impl => (x, indices, k, stride, padding, outputSize) => impl(x, indices, k, { stride, padding, outputSize });
+type Impl = (x: Tensor, indices: Tensor, k: Size, stride: Size | null, padding: Size, outputSize: number | number[] | null) => Tensor;
+const bound = (impl: typeof maxUnpool1d): Impl => (x, indices, k, stride, padding, outputSize) =>
+  impl(x, indices, k, { stride, padding, outputSize: typeof outputSize === "number" ? [outputSize] : outputSize });
 
 /** The declared forms `F` exports (torch.nn.functional's signatures and positional order). */
 export const UNPOOL_FNS = {

@@ -220,9 +220,11 @@ export function instanceNorm(
 /** ||x||_p along `axes` (keepdim), with a zero gradient where the norm is 0 (as torch's norm). */
 function pNorm(x: Tensor, p: number, dim: number): Tensor {
   if (p === 2 || p === 1 || p === Infinity || p === -Infinity || p === 0) return x.norm(p, dim, true);
-  const s = x.abs().pow(p).sum(dim, { keepdim: true });
+  // |x|^p (p < 1) and s^(1/p) have infinite derivatives at 0: take the power of 1 there and
+  // select 0, so zeros get the zero gradient torch's norm gives them instead of NaN
+  const a = x.abs(), az = a.eq(0);
+  const s = where(az, 0, where(az, 1, a).pow(p)).sum(dim, { keepdim: true });
   const zero = s.eq(0);
-  // s^(1/p) has an infinite derivative at 0: take the root of 1 there and select 0
   return where(zero, 0, where(zero, 1, s).pow(1 / p));
 }
 

@@ -14,6 +14,8 @@ const F = nn.F;
 /** Each fixture case: Fluxion's positional form (as the torch call) and its options form. */
 const CASES: Record<string, [() => nn.Module, () => nn.Module]> = {
   CELU: [() => new nn.CELU(0.5, true), () => new nn.CELU({ alpha: 0.5, inplace: true })],
+  CELUDefault: [() => new nn.CELU(), () => new nn.CELU({})],
+  HardtanhDefault: [() => new nn.Hardtanh(), () => new nn.Hardtanh({})],
   SELU: [() => new nn.SELU(true), () => new nn.SELU({ inplace: true })],
   Hardsigmoid: [() => new nn.Hardsigmoid(true), () => new nn.Hardsigmoid({ inplace: true })],
   Hardswish: [() => new nn.Hardswish(), () => new nn.Hardswish({ inplace: false })],

@@ -122,6 +122,16 @@ describe("forms, dtypes and in-place variants", () => {
     same(F.conv3d(v, w, null, 1, 1), F.conv3d(v, w, { padding: 1 }));
     same(F.convTranspose3d(v, w.transpose(0, 1), null, 2, 1, 1), F.convTranspose3d(v, w.transpose(0, 1), { stride: 2, padding: 1, outputPadding: 1 }));
   });
+  it("3-D results are contiguous, as PyTorch's, so .view() works on them", () => {
+    const v = randn([2, 4, 3, 4, 5], { generator: new Generator(3) });
+    const outs = [
+      F.conv3d(v, randn([6, 2, 2, 3, 3]), null, 1, 1, 1, 2), F.conv3d(v, randn([6, 4, 2, 3, 3]), randn([6])),
+      F.convTranspose3d(v, randn([4, 3, 2, 2, 2]), null, 2), F.convTranspose3d(v, randn([4, 3, 2, 2, 2]), randn([3])),
+      F.maxPool3d(v, 2), F.avgPool3d(v, 2), F.adaptiveMaxPool3d(v, 2), F.adaptiveAvgPool3d(v, [2, 3, 1]), F.interpolate(v, { scaleFactor: 1.5, mode: "trilinear" }),
+    ];
+    for (const y of outs) assert.ok(y.isContiguous(), `shape ${y.shape}`);
+    assertShape(outs[0]!.view(2, -1), [2, outs[0]!.numel() / 2]);
+  });
   it("float32 stays float32; nearest modes take integer inputs", () => {
     for (const y of [F.interpolate(x, { scaleFactor: 2, mode: "bicubic" }), F.mish(x), F.hardswish(x), F.normalize(x), F.conv3d(x.unsqueeze(2), randn([1, 3, 1, 2, 2]))]) assert.equal(y.dtype, "float32");
     const ints = tensor([[[1, 2, 3]]], { dtype: "int32" });

@@ -118,7 +118,8 @@ export function conv3d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: C
     dilation: [dilation[1]!, dilation[2]!],
     groups,
   });
-  const y = y2.reshape([N, od, O, y2.shape[2]!, y2.shape[3]!]).transpose(1, 2);
+  // contiguous, as PyTorch's result (so .view() works on it)
+  const y = y2.reshape([N, od, O, y2.shape[2]!, y2.shape[3]!]).transpose(1, 2).contiguous();
   return unbatched ? y.squeeze(0) : y;
 }
 
@@ -185,8 +186,8 @@ export function convTranspose3d(x: Tensor, weight: Tensor, bias?: Tensor | null,
     const whole = fold(cols, [full[0]!, 1], [kd, 1], foldOpts);
     yd = pad(whole, [0, 0, -padding[0]!, out[0]! + padding[0]! - full[0]!]);
   }
-  let y = yd.reshape([N, O, Ho, Wo, out[0]!]).permute(0, 1, 4, 2, 3);
-  if (bias) y = y.add(bias.reshape([1, O, 1, 1, 1]));
+  const permuted = yd.reshape([N, O, Ho, Wo, out[0]!]).permute(0, 1, 4, 2, 3);
+  const y = bias ? permuted.add(bias.reshape([1, O, 1, 1, 1])) : permuted.contiguous();
   return unbatched ? y.squeeze(0) : y;
 }
 

@@ -3,16 +3,21 @@
  * is the declared, argument-checked form (PyTorch's positional order and a trailing options
  * object; see define.ts); the layers call the raw functions of the files directly.
  */
-import { ACTIVATION_FNS } from "./activation.js";
+import { ACTIVATION_FNS, MORE_ACTIVATION_FNS } from "./activation.js";
+import { ADAPTIVE_FNS } from "./adaptive.js";
 import { ATTENTION_FNS } from "./attention.js";
 import { CONV_FNS } from "./conv.js";
+import { CONV3D_FNS } from "./conv3d.js";
 import { DROPOUT_FNS } from "./dropout.js";
 import { EMBEDDING_FNS } from "./embedding.js";
 import { FOLD_FNS } from "./fold.js";
+import { INTERPOLATE_FNS } from "./interpolate.js";
 import { LINEAR_FNS } from "./linear.js";
 import { LOSS_FNS } from "./loss.js";
-import { NORMALIZATION_FNS } from "./normalization.js";
+import { MORE_NORMALIZATION_FNS, NORMALIZATION_FNS } from "./normalization.js";
 import { POOLING_FNS } from "./pooling.js";
+import { POOLING3D_FNS } from "./pooling3d.js";
+import { UNPOOL_FNS } from "./unpool.js";
 import { SHAPE_FNS } from "../../ops/shape_ops.js";
 import { ADVANCED_INDEXING_FNS } from "../../ops/advanced_indexing.js";
 
@@ -23,6 +28,13 @@ export const { unfold, fold } = FOLD_FNS;
 export const { conv1d, conv2d, convTranspose2d } = CONV_FNS;
 export const { maxPool2d, maxPool1d, avgPool2d, avgPool1d, adaptiveAvgPool2d, adaptiveAvgPool1d } = POOLING_FNS;
 export const { batchNorm, layerNorm, groupNorm } = NORMALIZATION_FNS;
+export const { celu, selu, hardsigmoid, hardswish, relu6, mish, softsign, logsigmoid, softmin, tanhshrink, softshrink, hardshrink, threshold, glu, prelu } = MORE_ACTIVATION_FNS;
+export const { interpolate, upsample, upsampleNearest, upsampleBilinear } = INTERPOLATE_FNS;
+export const { instanceNorm, normalize } = MORE_NORMALIZATION_FNS;
+export const { conv3d, convTranspose1d, convTranspose3d } = CONV3D_FNS;
+export const { avgPool3d, maxPool3d } = POOLING3D_FNS;
+export const { maxUnpool1d, maxUnpool2d, maxUnpool3d } = UNPOOL_FNS;
+export const { adaptiveAvgPool3d, adaptiveMaxPool1d, adaptiveMaxPool2d, adaptiveMaxPool3d } = ADAPTIVE_FNS;
 export const { dropout, dropout2d } = DROPOUT_FNS;
 export const { embedding } = EMBEDDING_FNS;
 export const { scaledDotProductAttention } = ATTENTION_FNS;
@@ -33,6 +45,11 @@ export type { Reduction, NllOptions, CrossEntropyOptions } from "./loss.js";
 export type { Conv1dOptions, Conv2dOptions, ConvTranspose2dOptions, ConvPadding1d, ConvPadding2d, IntOrPair, IntOrSingle } from "./conv.js";
 export type { MaxPool2dOptions, AvgPool2dOptions, MaxPool1dOptions, AvgPool1dOptions, AdaptiveSize2d } from "./pooling.js";
 export type { BatchNormOptions, LayerNormOptions } from "./normalization.js";
+export type { InterpolateMode, InterpolateOptions } from "./interpolate.js";
+export type { Conv3dOptions, ConvTranspose1dOptions, ConvTranspose3dOptions, ConvPadding3d, IntOrTriple } from "./conv3d.js";
+export type { AvgPool3dOptions, MaxPool3dOptions } from "./pooling3d.js";
+export type { MaxUnpoolOptions } from "./unpool.js";
+export type { AdaptiveSize } from "./adaptive.js";
 export type { DropoutOptions } from "./dropout.js";
 export type { EmbeddingOptions } from "./embedding.js";
 export type { ScaledDotProductAttentionOptions } from "./attention.js";

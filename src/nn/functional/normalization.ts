@@ -1,5 +1,6 @@
 /**
- * F.batchNorm, F.layerNorm and F.groupNorm, composed from reductions and elementwise ops.
+ * F.batchNorm, F.layerNorm, F.groupNorm, F.instanceNorm and F.normalize, composed from
+ * reductions and elementwise ops (instance norm is batch norm over [1, N·C, *], as PyTorch's).
  * Batch and layer norm record one node with the closed-form backward (a few passes instead
  * of the dozen a composed graph takes); group norm is composed and autograd derives it.
  * Batch norm normalises with the biased batch variance and updates the running variance
@@ -9,6 +10,7 @@ import { isGradEnabled, noGrad } from "../../autograd/grad_mode.js";
 import { record1 } from "../../autograd/record.js";
 import { FluxionError, ShapeError, fmtShape } from "../../errors.js";
 import { reduceGradToShape } from "../../ops/helpers.js";
+import { where } from "../../ops/elementwise.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { defineF } from "./define.js";
 
@@ -173,4 +175,77 @@ export const NORMALIZATION_FNS = {
     "groupNorm(Tensor input, int numGroups, Tensor? weight=null, Tensor? bias=null, float eps=1e-5) -> Tensor",
     (x: Tensor, numGroups: number, w: Tensor | null, b: Tensor | null, eps: number) => groupNorm(x, numGroups, w, b, { eps }),
   ),
+};
+
+// ---- instance norm and F.normalize ---------------------------------------------------------
+
+/**
+ * Instance normalization: each (sample, channel) plane of [N, C, *] normalised over its own
+ * positions. As PyTorch, this is batch norm over the input seen as [1, N·C, *] (same
+ * gradient), with the running stats repeated per sample and averaged back over the batch.
+ * With useInputStats false the running stats normalise instead.
+ * @example F.instanceNorm(x) // x [N, C, H, W]: every plane gets mean 0, variance 1
+ */
+export function instanceNorm(
+  x: Tensor,
+  runningMean?: Tensor | null,
+  runningVar?: Tensor | null,
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  opts?: { useInputStats?: boolean; momentum?: number; eps?: number },
+): Tensor {
+  const op = "instanceNorm";
+  if (x.ndim < 3) throw new ShapeError(`${op}: expected an input of at least 3 dims [N, C, *], got shape ${fmtShape(x.shape)}`);
+  const [N, C] = x.shape as [number, number];
+  for (const [name, t] of [["runningMean", runningMean], ["runningVar", runningVar], ["weight", weight], ["bias", bias]] as const) checkAffine(op, name, t, [C]);
+  const useInputStats = opts?.useInputStats ?? true;
+  if (!useInputStats && (!runningMean || !runningVar)) throw new FluxionError(`${op}: Expected running_mean and running_var to be defined when useInputStats is false`);
+  if (useInputStats && x.numel() / (N * C) === 1 && N * C > 0) {
+    throw new ShapeError(`${op}: Expected more than 1 spatial element when training, got input size ${fmtShape(x.shape)}`);
+  }
+  const repeat = (t: Tensor | null | undefined) => (t ? t.repeat(N) : null);
+  const rm = noGrad(() => repeat(runningMean)), rv = noGrad(() => repeat(runningVar));
+  const y = batchNorm(x.reshape([1, N * C, ...x.shape.slice(2)]), rm, rv, repeat(weight), repeat(bias), {
+    training: useInputStats,
+    momentum: opts?.momentum ?? 0.1,
+    eps: opts?.eps ?? 1e-5,
+  });
+  noGrad(() => {
+    if (runningMean && useInputStats) runningMean.copy_(rm!.view([N, C]).mean(0));
+    if (runningVar && useInputStats) runningVar.copy_(rv!.view([N, C]).mean(0));
+  });
+  return y.reshape(x.shape);
+}
+
+/** ||x||_p along `axes` (keepdim), with a zero gradient where the norm is 0 (as torch's norm). */
+function pNorm(x: Tensor, p: number, dim: number): Tensor {
+  if (p === 2 || p === 1 || p === Infinity || p === -Infinity || p === 0) return x.norm(p, dim, true);
+  // |x|^p (p < 1) and s^(1/p) have infinite derivatives at 0: take the power of 1 there and
+  // select 0, so zeros get the zero gradient torch's norm gives them instead of NaN
+  const a = x.abs(), az = a.eq(0);
+  const s = where(az, 0, where(az, 1, a).pow(p)).sum(dim, { keepdim: true });
+  const zero = s.eq(0);
+  return where(zero, 0, where(zero, 1, s).pow(1 / p));
+}
+
+/**
+ * Lp normalization along dim: x / max(||x||_p, eps), as torch.nn.functional.normalize.
+ * @example F.normalize(x) // each row of x [N, D] scaled to unit L2 norm
+ */
+export function normalize(x: Tensor, p = 2, dim = 1, eps = 1e-12): Tensor {
+  if (!x.isFloatingPoint()) throw new FluxionError(`normalize: expected a floating point input, got ${x.dtype}`);
+  const d = dim < 0 ? dim + x.ndim : dim;
+  if (d < 0 || d >= Math.max(x.ndim, 1)) throw new ShapeError(`normalize: Dimension out of range (expected to be in range of [${-Math.max(x.ndim, 1)}, ${Math.max(x.ndim, 1) - 1}], but got ${dim})`);
+  return x.div(pNorm(x, p, dim).clamp(eps).expandAs(x));
+}
+
+/** The declared forms of instanceNorm and normalize. */
+export const MORE_NORMALIZATION_FNS = {
+  instanceNorm: defineF(
+    "instanceNorm(Tensor input, Tensor? runningMean=null, Tensor? runningVar=null, Tensor? weight=null, Tensor? bias=null, bool useInputStats=true, float momentum=0.1, float eps=1e-5) -> Tensor",
+    (x: Tensor, rm: Tensor | null, rv: Tensor | null, w: Tensor | null, b: Tensor | null, useInputStats: boolean, momentum: number, eps: number) =>
+      instanceNorm(x, rm, rv, w, b, { useInputStats, momentum, eps }),
+  ),
+  // PyTorch's `out` (write into a given tensor) is left out, as for every F function here
+  normalize: defineF("normalize(Tensor input, float p=2.0, int dim=1, float eps=1e-12) -> Tensor", normalize),
 };

@@ -311,3 +311,11 @@ export const POOLING_FNS = {
   adaptiveAvgPool1d: defineF("adaptiveAvgPool1d(Tensor input, int[1] outputSize) -> Tensor", (x: Tensor, size: number | number[]) =>
     adaptiveAvgPool1d(x, typeof size === "number" ? size : size[0]!)),
 };
+
+/**
+ * @internal One dim of a pooling window as this file computes it (output length per torch's
+ * pooling_output_shape, with ceil mode), for the 3-D poolings built on the 2-D ones.
+ */
+export function _poolAxis(op: string, size: number, k: number, s: number, p: number, d: number, ceil: boolean): { out: number } {
+  return axis(op, size, k, s, p, d, ceil);
+}

@@ -1,9 +1,16 @@
 /**
  * Activation modules: ReLU, LeakyReLU, GELU, SiLU, Sigmoid, Tanh, ELU, Softplus, Softmax,
- * LogSoftmax — PyTorch's constructor arguments in PyTorch's order (`new nn.LeakyReLU(0.2,
- * true)` or `new nn.LeakyReLU({ negativeSlope: 0.2, inplace: true })`) and PyTorch's prints.
+ * LogSoftmax, CELU, SELU, Hardsigmoid, Hardswish, Hardtanh, ReLU6, Mish, Threshold, Softsign,
+ * LogSigmoid, Tanhshrink, Softshrink, Hardshrink, Softmin, GLU, PReLU — PyTorch's constructor
+ * arguments in PyTorch's order (`new nn.LeakyReLU(0.2, true)` or
+ * `new nn.LeakyReLU({ negativeSlope: 0.2, inplace: true })`) and PyTorch's prints.
  */
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
+import { noGrad } from "../../autograd/grad_mode.js";
+import { FluxionError } from "../../errors.js";
+import { full } from "../../tensor/creation.js";
+import { Parameter } from "../parameter.js";
+import { pyFloat } from "./repr.js";
 import { applyInPlace } from "../../ops/inplace.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import * as F from "../functional/activation.js";
@@ -203,5 +210,327 @@ export class LogSoftmax extends Module {
   }
   override extraRepr(): string {
     return `dim=${this.dim ?? "None"}`;
+  }
+}
+
+// ---- more activations: CELU ... PReLU (torch.nn's constructors, prints and state) ----------
+
+/** The "inplace=True" part of a print, joined as PyTorch's extra_repr joins it. */
+const inplaceText = (inplace: boolean, lead = "") => (inplace ? `${lead}inplace=True` : "");
+
+/** A module for an elementwise function with an inplace flag (most of torch's activations). */
+abstract class InplaceActivation extends Module {
+  abstract readonly inplace: boolean;
+  protected abstract fn(x: Tensor): Tensor;
+  /** torch's name for the in-place op, used in autograd messages. */
+  protected abstract readonly opName: string;
+  forward(x: Tensor): Tensor {
+    checkTensorArg(this, "input", x);
+    return this.inplace ? applyInPlace(x, this.opName, (s) => this.fn(s)) : this.fn(x);
+  }
+}
+
+const CELU_DECL = "CELU(float alpha=1.0, bool inplace=false)";
+const celuArgs = declareArgs(CELU_DECL, "nn");
+
+/** max(0, x) + min(0, alpha · (exp(x / alpha) - 1)). @example new nn.CELU(0.5) */
+export class CELU extends InplaceActivation {
+  readonly alpha: number;
+  readonly inplace: boolean;
+  protected readonly opName = "celu_";
+  constructor(...args: CtorArgs<typeof CELU_DECL>) {
+    super();
+    [this.alpha, this.inplace] = celuArgs.bind(args);
+  }
+  protected fn(x: Tensor): Tensor {
+    return F.celu(x, this.alpha);
+  }
+  override extraRepr(): string {
+    return `alpha=${pyFloat(this.alpha)}${inplaceText(this.inplace, ", ")}`;
+  }
+}
+
+const SELU_DECL = "SELU(bool inplace=false)";
+const seluArgs = declareArgs(SELU_DECL, "nn");
+
+/** scale · ELU(x, alpha) with the self-normalising constants. */
+export class SELU extends InplaceActivation {
+  readonly inplace: boolean;
+  protected readonly opName = "selu_";
+  constructor(...args: CtorArgs<typeof SELU_DECL>) {
+    super();
+    [this.inplace] = seluArgs.bind(args);
+  }
+  protected fn(x: Tensor): Tensor {
+    return F.selu(x);
+  }
+  override extraRepr(): string {
+    return inplaceText(this.inplace);
+  }
+}
+
+const HARDSIGMOID = "Hardsigmoid(bool inplace=false)";
+const hardsigmoidArgs = declareArgs(HARDSIGMOID, "nn");
+
+/** relu6(x + 3) / 6. (PyTorch prints no arguments for it, inplace or not.) */
+export class Hardsigmoid extends InplaceActivation {
+  readonly inplace: boolean;
+  protected readonly opName = "hardsigmoid_";
+  constructor(...args: CtorArgs<typeof HARDSIGMOID>) {
+    super();
+    [this.inplace] = hardsigmoidArgs.bind(args);
+  }
+  protected fn(x: Tensor): Tensor {
+    return F.hardsigmoid(x);
+  }
+}
+
+const HARDSWISH = "Hardswish(bool inplace=false)";
+const hardswishArgs = declareArgs(HARDSWISH, "nn");
+
+/** x · relu6(x + 3) / 6 (MobileNetV3). (PyTorch prints no arguments for it.) */
+export class Hardswish extends InplaceActivation {
+  readonly inplace: boolean;
+  protected readonly opName = "hardswish_";
+  constructor(...args: CtorArgs<typeof HARDSWISH>) {
+    super();
+    [this.inplace] = hardswishArgs.bind(args);
+  }
+  protected fn(x: Tensor): Tensor {
+    return F.hardswish(x);
+  }
+}
+
+// PyTorch's deprecated aliases min_value/max_value are left out
+const HARDTANH = "Hardtanh(float minVal=-1.0, float maxVal=1.0, bool inplace=false)";
+const hardtanhArgs = declareArgs(HARDTANH, "nn");
+
+/** x clamped into [minVal, maxVal]. @example new nn.Hardtanh(-2, 2) */
+export class Hardtanh extends InplaceActivation {
+  readonly minVal: number;
+  readonly maxVal: number;
+  readonly inplace: boolean;
+  protected readonly opName = "hardtanh_";
+  constructor(...args: CtorArgs<typeof HARDTANH>) {
+    super();
+    [this.minVal, this.maxVal, this.inplace] = hardtanhArgs.bind(args);
+    if (!(this.maxVal > this.minVal)) throw new FluxionError(`Hardtanh: maxVal must be greater than minVal, got minVal=${this.minVal}, maxVal=${this.maxVal}`);
+  }
+  protected fn(x: Tensor): Tensor {
+    return F.hardtanh(x, this.minVal, this.maxVal);
+  }
+  override extraRepr(): string {
+    return `min_val=${pyFloat(this.minVal)}, max_val=${pyFloat(this.maxVal)}${inplaceText(this.inplace, ", ")}`;
+  }
+}
+
+const RELU6 = "ReLU6(bool inplace=false)";
+const relu6Args = declareArgs(RELU6, "nn");
+
+/** min(max(0, x), 6): a Hardtanh(0, 6), as PyTorch's. */
+export class ReLU6 extends Hardtanh {
+  constructor(...args: CtorArgs<typeof RELU6>) {
+    const [inplace] = relu6Args.bind(args);
+    super(0, 6, inplace);
+  }
+  override extraRepr(): string {
+    return inplaceText(this.inplace);
+  }
+}
+
+const MISH = "Mish(bool inplace=false)";
+const mishArgs = declareArgs(MISH, "nn");
+
+/** x · tanh(softplus(x)). */
+export class Mish extends InplaceActivation {
+  readonly inplace: boolean;
+  protected readonly opName = "mish_";
+  constructor(...args: CtorArgs<typeof MISH>) {
+    super();
+    [this.inplace] = mishArgs.bind(args);
+  }
+  protected fn(x: Tensor): Tensor {
+    return F.mish(x);
+  }
+  override extraRepr(): string {
+    return inplaceText(this.inplace);
+  }
+}
+
+const THRESHOLD = "Threshold(float threshold, float value, bool inplace=false)";
+const thresholdArgs = declareArgs(THRESHOLD, "nn");
+
+/** x where x > threshold, else value. @example new nn.Threshold(0.1, 20) */
+export class Threshold extends InplaceActivation {
+  readonly threshold: number;
+  readonly value: number;
+  readonly inplace: boolean;
+  protected readonly opName = "threshold_";
+  constructor(...args: CtorArgs<typeof THRESHOLD>) {
+    super();
+    [this.threshold, this.value, this.inplace] = thresholdArgs.bind(args);
+  }
+  protected fn(x: Tensor): Tensor {
+    return F.threshold(x, this.threshold, this.value);
+  }
+  override extraRepr(): string {
+    return `threshold=${pyFloat(this.threshold)}, value=${pyFloat(this.value)}${inplaceText(this.inplace, ", ")}`;
+  }
+}
+
+/** An elementwise function without arguments (Softsign, LogSigmoid, Tanhshrink). */
+abstract class PlainActivation extends Module {
+  protected abstract fn(x: Tensor): Tensor;
+  forward(x: Tensor): Tensor {
+    checkTensorArg(this, "input", x);
+    return this.fn(x);
+  }
+}
+
+const SOFTSIGN = "Softsign()";
+const softsignArgs = declareArgs(SOFTSIGN, "nn");
+
+/** x / (1 + |x|). */
+export class Softsign extends PlainActivation {
+  constructor(...args: CtorArgs<typeof SOFTSIGN>) {
+    super();
+    softsignArgs.bind(args);
+  }
+  protected fn(x: Tensor): Tensor {
+    return F.softsign(x);
+  }
+}
+
+const LOG_SIGMOID = "LogSigmoid()";
+const logSigmoidArgs = declareArgs(LOG_SIGMOID, "nn");
+
+/** log(sigmoid(x)), finite for any x. */
+export class LogSigmoid extends PlainActivation {
+  constructor(...args: CtorArgs<typeof LOG_SIGMOID>) {
+    super();
+    logSigmoidArgs.bind(args);
+  }
+  protected fn(x: Tensor): Tensor {
+    return F.logsigmoid(x);
+  }
+}
+
+const TANHSHRINK = "Tanhshrink()";
+const tanhshrinkArgs = declareArgs(TANHSHRINK, "nn");
+
+/** x - tanh(x). */
+export class Tanhshrink extends PlainActivation {
+  constructor(...args: CtorArgs<typeof TANHSHRINK>) {
+    super();
+    tanhshrinkArgs.bind(args);
+  }
+  protected fn(x: Tensor): Tensor {
+    return F.tanhshrink(x);
+  }
+}
+
+const SOFTSHRINK = "Softshrink(float lambd=0.5)";
+const softshrinkArgs = declareArgs(SOFTSHRINK, "nn");
+
+/** x ∓ lambd outside [-lambd, lambd], 0 inside. Prints as "Softshrink(0.5)". */
+export class Softshrink extends PlainActivation {
+  readonly lambd: number;
+  constructor(...args: CtorArgs<typeof SOFTSHRINK>) {
+    super();
+    [this.lambd] = softshrinkArgs.bind(args);
+  }
+  protected fn(x: Tensor): Tensor {
+    return F.softshrink(x, this.lambd);
+  }
+  override extraRepr(): string {
+    return pyFloat(this.lambd);
+  }
+}
+
+const HARDSHRINK = "Hardshrink(float lambd=0.5)";
+const hardshrinkArgs = declareArgs(HARDSHRINK, "nn");
+
+/** x outside [-lambd, lambd], 0 inside. Prints as "Hardshrink(0.5)". */
+export class Hardshrink extends PlainActivation {
+  readonly lambd: number;
+  constructor(...args: CtorArgs<typeof HARDSHRINK>) {
+    super();
+    [this.lambd] = hardshrinkArgs.bind(args);
+  }
+  protected fn(x: Tensor): Tensor {
+    return F.hardshrink(x, this.lambd);
+  }
+  override extraRepr(): string {
+    return pyFloat(this.lambd);
+  }
+}
+
+const SOFTMIN = "Softmin(int? dim=null)";
+const softminArgs = declareArgs(SOFTMIN, "nn");
+
+/** softmax(-x) along dim. @example new nn.Softmin(1) */
+export class Softmin extends Module {
+  readonly dim: number | null;
+  constructor(...args: CtorArgs<typeof SOFTMIN>) {
+    super();
+    [this.dim] = softminArgs.bind(args);
+  }
+  forward(x: Tensor): Tensor {
+    checkTensorArg(this, "input", x);
+    return F.softmin(x, this.dim ?? implicitDim("Softmin", x.ndim));
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim ?? "None"}`;
+  }
+}
+
+const GLU_DECL = "GLU(int dim=-1)";
+const gluArgs = declareArgs(GLU_DECL, "nn");
+
+/** a · sigmoid(b), a and b the halves of the input along dim. @example new nn.GLU(1) */
+export class GLU extends Module {
+  readonly dim: number;
+  constructor(...args: CtorArgs<typeof GLU_DECL>) {
+    super();
+    [this.dim] = gluArgs.bind(args);
+  }
+  forward(x: Tensor): Tensor {
+    checkTensorArg(this, "input", x);
+    return F.glu(x, this.dim);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}
+
+const PRELU = "PReLU(int numParameters=1, float init=0.25, *, Device? device=null, ScalarType? dtype=null)";
+const preluArgs = declareArgs(PRELU, "nn");
+
+/**
+ * x for x > 0, weight · x otherwise, with a learnable weight: one value, or one per channel
+ * (numParameters = C, the input's dim 1).
+ * @example new nn.PReLU(3).forward(x) // x [N, 3, H, W]
+ */
+export class PReLU extends Module {
+  weight: Parameter;
+  readonly numParameters: number;
+  readonly init: number;
+  constructor(...args: CtorArgs<typeof PRELU>) {
+    super();
+    const [numParameters, init, { device, dtype }] = preluArgs.bind(args);
+    if (numParameters < 1) throw new FluxionError(`PReLU: numParameters must be a positive integer, got ${numParameters}`);
+    this.numParameters = numParameters;
+    this.init = init;
+    this.weight = new Parameter(full([numParameters], init, { dtype, device }));
+  }
+  resetParameters(): void {
+    noGrad(() => this.weight.fill_(this.init));
+  }
+  forward(x: Tensor): Tensor {
+    checkTensorArg(this, "input", x);
+    return F.prelu(x, this.weight);
+  }
+  override extraRepr(): string {
+    return `num_parameters=${this.numParameters}`;
   }
 }

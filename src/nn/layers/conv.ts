@@ -1,7 +1,7 @@
 /**
- * Conv1d, Conv2d and ConvTranspose2d modules: weight/bias parameters with PyTorch's shapes,
- * default initialisation (kaiming-uniform with a = √5, bias uniform ±1/√fan_in) and
- * printing. 
+ * Conv1d, Conv2d, Conv3d and ConvTranspose1d/2d/3d modules: weight/bias parameters with
+ * PyTorch's shapes, default initialisation (kaiming-uniform with a = √5, bias uniform
+ * ±1/√fan_in) and printing.
  */
 import { FluxionError, ShapeError, fmtShape } from "../../errors.js";
 import { pad, type PadMode } from "../../ops/shape_ops.js";
@@ -9,6 +9,7 @@ import { empty } from "../../tensor/creation.js";
 import type { DType } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { _checkConvInput, _conv2dRelu, _conv2dReluMaxPool, _tupleOf, conv2d, convTranspose2d, type PoolWindow } from "../functional/conv.js";
+import { _batchedInput, conv3d, convTranspose1d, convTranspose3d } from "../functional/conv3d.js";
 import * as init from "../init.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
@@ -245,6 +246,112 @@ export class ConvTranspose2d extends ConvNd {
       outputPadding: outputPadding as [number, number],
       groups: this.groups,
       dilation: this.dilation as [number, number],
+    });
+  }
+}
+
+// ---- 3-D and transposed 1-D/3-D convolutions ----------------------------------------------
+
+const CONV3D = 'Conv3d(int inChannels, int outChannels, int[3] kernelSize, int[3] stride=1, int[3]|"same"|"valid" padding=0, int[3] dilation=1, int groups=1, bool bias=true, "zeros"|"reflect"|"replicate"|"circular" paddingMode="zeros", *, Device? device=null, ScalarType? dtype=null)';
+const CONV_TRANSPOSE1D = 'ConvTranspose1d(int inChannels, int outChannels, int[1] kernelSize, int[1] stride=1, int[1] padding=0, int[1] outputPadding=0, int groups=1, bool bias=true, int[1] dilation=1, "zeros" paddingMode="zeros", *, Device? device=null, ScalarType? dtype=null)';
+const CONV_TRANSPOSE3D = 'ConvTranspose3d(int inChannels, int outChannels, int[3] kernelSize, int[3] stride=1, int[3] padding=0, int[3] outputPadding=0, int groups=1, bool bias=true, int[3] dilation=1, "zeros" paddingMode="zeros", *, Device? device=null, ScalarType? dtype=null)';
+const conv3dArgs = declareArgs(CONV3D, "nn");
+const convTranspose1dArgs = declareArgs(CONV_TRANSPOSE1D, "nn");
+const convTranspose3dArgs = declareArgs(CONV_TRANSPOSE3D, "nn");
+const CONV_TRANSPOSE1D_FORWARD = "ConvTranspose1d.forward(Tensor input, int[]? outputSize=null)";
+const CONV_TRANSPOSE3D_FORWARD = "ConvTranspose3d.forward(Tensor input, int[]? outputSize=null)";
+const convTranspose1dForwardArgs = declareMethodArgs(CONV_TRANSPOSE1D_FORWARD);
+const convTranspose3dForwardArgs = declareMethodArgs(CONV_TRANSPOSE3D_FORWARD);
+
+/**
+ * 3-D convolution layer: [N, inChannels, D, H, W] -> [N, outChannels, D', H', W'].
+ * @example new nn.Conv3d(3, 8, 3, { padding: 1 }).forward(x) // [2, 3, 8, 16, 16] -> [2, 8, 8, 16, 16]
+ */
+export class Conv3d extends ConvNd {
+  constructor(...args: CtorArgs<typeof CONV3D>) {
+    const [inChannels, outChannels, kernelSize, stride, padding, dilation, groups, bias, paddingMode, { device, dtype }] = conv3dArgs.bind(args);
+    super({ inChannels, outChannels, kernelSize, stride, padding, dilation, outputPadding: 0, groups, bias, paddingMode, device, dtype }, 3, false);
+  }
+  forward(x: Tensor): Tensor {
+    checkTensorArg(this, "input", x);
+    _batchedInput("Conv3d", x, 3, this.inChannels);
+    const { x: input, padding } = this.prePad(x);
+    return conv3d(input, this.weight, this.bias, {
+      stride: this.stride as [number, number, number],
+      padding: typeof padding === "string" ? padding : (padding as [number, number, number]),
+      dilation: this.dilation as [number, number, number],
+      groups: this.groups,
+    });
+  }
+}
+
+/**
+ * The outputPadding that makes a transposed convolution's output `outputSize` (the spatial
+ * size, or the full size), as torch's _output_padding.
+ */
+function outputPaddingFor(m: ConvNd, name: string, x: Tensor, outputSize: number | readonly number[] | null): number[] {
+  if (outputSize === null) return m.outputPadding;
+  const n = m.kernelSize.length;
+  const sizes = typeof outputSize === "number" ? [outputSize] : [...outputSize];
+  if (sizes.length !== n && sizes.length !== n + 2 && !(x.ndim === n + 1 && sizes.length === n + 1)) {
+    throw new ShapeError(`${name}: outputSize must have ${n} or ${n + 2} elements (got ${sizes.length})`);
+  }
+  const want = sizes.slice(-n);
+  const padding = m.padding as number[];
+  return want.map((w, i) => {
+    const min = (x.shape[x.ndim - n + i]! - 1) * m.stride[i]! - 2 * padding[i]! + m.dilation[i]! * (m.kernelSize[i]! - 1) + 1;
+    const extra = w - min;
+    const span = Math.max(m.stride[i]!, m.dilation[i]!);
+    if (!(extra >= 0 && extra < span)) {
+      throw new ShapeError(`${name}: requested an output size of ${fmtShape(want)}, but valid sizes range from ${min} to ${min + span - 1} in dim ${i} (for an input with shape ${fmtShape(x.shape)})`);
+    }
+    return extra;
+  });
+}
+
+/**
+ * Transposed 1-D convolution layer, weight [in, out/groups, k]; forward's optional outputSize
+ * picks the outputPadding that reaches that size.
+ * @example new nn.ConvTranspose1d(16, 8, 3, { stride: 2 }).forward(x) // [N, 16, 10] -> [N, 8, 21]
+ */
+export class ConvTranspose1d extends ConvNd {
+  constructor(...args: CtorArgs<typeof CONV_TRANSPOSE1D>) {
+    const [inChannels, outChannels, kernelSize, stride, padding, outputPadding, groups, bias, dilation, paddingMode, { device, dtype }] = convTranspose1dArgs.bind(args);
+    super({ inChannels, outChannels, kernelSize, stride, padding, dilation, outputPadding, groups, bias, paddingMode, device, dtype }, 1, true);
+  }
+  forward(...args: CtorArgs<typeof CONV_TRANSPOSE1D_FORWARD>): Tensor {
+    const [x, size] = convTranspose1dForwardArgs.bind(args);
+    _batchedInput("ConvTranspose1d", x, 1, this.inChannels);
+    const outputPadding = outputPaddingFor(this, "ConvTranspose1d", x, size);
+    return convTranspose1d(x, this.weight, this.bias, {
+      stride: this.stride[0]!,
+      padding: (this.padding as number[])[0]!,
+      outputPadding: outputPadding[0]!,
+      groups: this.groups,
+      dilation: this.dilation[0]!,
+    });
+  }
+}
+
+/**
+ * Transposed 3-D convolution layer, weight [in, out/groups, kd, kh, kw].
+ * @example new nn.ConvTranspose3d(8, 4, 2, { stride: 2 }).forward(x) // [N, 8, 4, 4, 4] -> [N, 4, 8, 8, 8]
+ */
+export class ConvTranspose3d extends ConvNd {
+  constructor(...args: CtorArgs<typeof CONV_TRANSPOSE3D>) {
+    const [inChannels, outChannels, kernelSize, stride, padding, outputPadding, groups, bias, dilation, paddingMode, { device, dtype }] = convTranspose3dArgs.bind(args);
+    super({ inChannels, outChannels, kernelSize, stride, padding, dilation, outputPadding, groups, bias, paddingMode, device, dtype }, 3, true);
+  }
+  forward(...args: CtorArgs<typeof CONV_TRANSPOSE3D_FORWARD>): Tensor {
+    const [x, size] = convTranspose3dForwardArgs.bind(args);
+    _batchedInput("ConvTranspose3d", x, 3, this.inChannels);
+    const outputPadding = outputPaddingFor(this, "ConvTranspose3d", x, size);
+    return convTranspose3d(x, this.weight, this.bias, {
+      stride: this.stride as [number, number, number],
+      padding: this.padding as [number, number, number],
+      outputPadding: outputPadding as [number, number, number],
+      groups: this.groups,
+      dilation: this.dilation as [number, number, number],
     });
   }
 }

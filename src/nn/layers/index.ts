@@ -5,6 +5,7 @@ export * from "./activation.js";
 export * from "./loss.js";
 export * from "./conv.js";
 export * from "./pooling.js";
+export * from "./upsample.js";
 export * from "./normalization.js";
 export * from "./dropout.js";
 export * from "./embedding.js";

@@ -1,14 +1,14 @@
 /**
- * BatchNorm1d/2d, LayerNorm and GroupNorm modules. Batch norm keeps PyTorch's buffers
- * (running_mean, running_var, num_batches_tracked) so stateDicts load across frameworks;
- * momentum null means a cumulative moving average, as torch.
+ * BatchNorm1d/2d, LayerNorm, GroupNorm and InstanceNorm1d/2d/3d modules. Batch and instance
+ * norm keep PyTorch's buffers (running_mean, running_var, num_batches_tracked) so stateDicts
+ * load across frameworks; batch norm's momentum null means a cumulative moving average, as torch.
  */
 import { noGrad } from "../../autograd/grad_mode.js";
 import { FluxionError, ShapeError, fmtShape } from "../../errors.js";
 import { empty, ones, zeros } from "../../tensor/creation.js";
 import type { DType } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { batchNorm, groupNorm, layerNorm } from "../functional/normalization.js";
+import { batchNorm, groupNorm, instanceNorm, layerNorm } from "../functional/normalization.js";
 import * as init from "../init.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
@@ -239,5 +239,127 @@ export class GroupNorm extends Module {
   }
   override extraRepr(): string {
     return `${this.numGroups}, ${this.numChannels}, eps=${pyFloat(this.eps)}, affine=${pyValue(this.affine)}`;
+  }
+}
+
+// ---- instance norm -----------------------------------------------------------------------
+
+const INSTANCE_NORM = {
+  InstanceNorm1d: declareArgs("InstanceNorm1d(int numFeatures, float eps=1e-5, float momentum=0.1, bool affine=false, bool trackRunningStats=false, *, Device? device=null, ScalarType? dtype=null)", "nn"),
+  InstanceNorm2d: declareArgs("InstanceNorm2d(int numFeatures, float eps=1e-5, float momentum=0.1, bool affine=false, bool trackRunningStats=false, *, Device? device=null, ScalarType? dtype=null)", "nn"),
+  InstanceNorm3d: declareArgs("InstanceNorm3d(int numFeatures, float eps=1e-5, float momentum=0.1, bool affine=false, bool trackRunningStats=false, *, Device? device=null, ScalarType? dtype=null)", "nn"),
+};
+const SPATIAL = { InstanceNorm1d: 1, InstanceNorm2d: 2, InstanceNorm3d: 3 } as const;
+
+const warnedChannels = new Set<string>();
+
+/**
+ * Shared code of InstanceNorm1d/2d/3d (torch's _InstanceNorm): every (sample, channel) plane
+ * normalised on its own; optional affine weight and bias; with trackRunningStats, the
+ * running stats (PyTorch's buffer names) are updated in training and used in eval.
+ */
+abstract class InstanceNormBase extends Module {
+  weight: Parameter | null;
+  bias: Parameter | null;
+  declare running_mean: Tensor | null;
+  declare running_var: Tensor | null;
+  declare num_batches_tracked: Tensor | null;
+  readonly numFeatures: number;
+  readonly eps: number;
+  readonly momentum: number;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+  private readonly kind: keyof typeof INSTANCE_NORM;
+
+  constructor(kind: keyof typeof INSTANCE_NORM, args: ArrayLike<unknown>) {
+    super();
+    this.kind = kind;
+    const [numFeatures, eps, momentum, affine, trackRunningStats, { device, dtype }] = INSTANCE_NORM[kind].bind(args);
+    this.numFeatures = numFeatures;
+    this.eps = eps;
+    this.momentum = momentum;
+    this.affine = affine;
+    this.trackRunningStats = trackRunningStats;
+    const create = { dtype, device };
+    this.weight = affine ? new Parameter(ones([numFeatures], create)) : null;
+    this.bias = affine ? new Parameter(zeros([numFeatures], create)) : null;
+    this.registerBuffer("running_mean", trackRunningStats ? zeros([numFeatures], create) : null);
+    this.registerBuffer("running_var", trackRunningStats ? ones([numFeatures], create) : null);
+    this.registerBuffer("num_batches_tracked", trackRunningStats ? zeros([], { dtype: "int32", device }) : null);
+  }
+
+  /** The running mean (PyTorch name: running_mean). */
+  get runningMean(): Tensor | null {
+    return this.running_mean;
+  }
+  /** The running variance (PyTorch name: running_var). */
+  get runningVar(): Tensor | null {
+    return this.running_var;
+  }
+  resetRunningStats(): void {
+    noGrad(() => {
+      this.running_mean?.zero_();
+      this.running_var?.fill_(1);
+      this.num_batches_tracked?.zero_();
+    });
+  }
+  resetParameters(): void {
+    this.resetRunningStats();
+    if (this.weight) init.ones_(this.weight);
+    if (this.bias) init.zeros_(this.bias);
+  }
+
+  forward(x: Tensor): Tensor {
+    checkTensorArg(this, "input", x);
+    const n = SPATIAL[this.kind];
+    const name = this.kind;
+    if (x.ndim !== n + 1 && x.ndim !== n + 2) throw new ShapeError(`${name}: expected ${n + 1}D or ${n + 2}D input (got ${x.ndim}D input, shape ${fmtShape(x.shape)})`);
+    const featureDim = x.ndim - n - 1;
+    if (x.shape[featureDim] !== this.numFeatures) {
+      if (this.affine) throw new ShapeError(`${name}: expected input's size at dim=${featureDim} to match num_features (${this.numFeatures}), but got: ${x.shape[featureDim]} (input shape ${fmtShape(x.shape)}).`);
+      if (!warnedChannels.has(name)) {
+        warnedChannels.add(name);
+        console.warn(`fluxion: ${name}: input's size at dim=${featureDim} does not match num_features. You can silence this warning by not passing in num_features, which is not used because affine=False`);
+      }
+    }
+    const unbatched = x.ndim === n + 1;
+    const y = instanceNorm(unbatched ? x.unsqueeze(0) : x, this.running_mean, this.running_var, this.weight, this.bias, {
+      useInputStats: this.training || !this.trackRunningStats,
+      momentum: this.momentum,
+      eps: this.eps,
+    });
+    return unbatched ? y.squeeze(0) : y;
+  }
+
+  override extraRepr(): string {
+    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${pyFloat(this.momentum)}, affine=${pyValue(this.affine)}, track_running_stats=${pyValue(this.trackRunningStats)}`;
+  }
+}
+
+/**
+ * Instance normalization over [N, C, L] (or unbatched [C, L]).
+ * @example new nn.InstanceNorm1d(3) // prints "InstanceNorm1d(3, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False)"
+ */
+export class InstanceNorm1d extends InstanceNormBase {
+  constructor(...args: CtorArgs<"InstanceNorm1d(int numFeatures, float eps=1e-5, float momentum=0.1, bool affine=false, bool trackRunningStats=false, *, Device? device=null, ScalarType? dtype=null)">) {
+    super("InstanceNorm1d", args);
+  }
+}
+/**
+ * Instance normalization over [N, C, H, W] (or [C, H, W]): each image's channels normalised on their own (style transfer).
+ * @example new nn.InstanceNorm2d(64, { affine: true }).forward(x) // x [N, 64, H, W]
+ */
+export class InstanceNorm2d extends InstanceNormBase {
+  constructor(...args: CtorArgs<"InstanceNorm2d(int numFeatures, float eps=1e-5, float momentum=0.1, bool affine=false, bool trackRunningStats=false, *, Device? device=null, ScalarType? dtype=null)">) {
+    super("InstanceNorm2d", args);
+  }
+}
+/**
+ * Instance normalization over [N, C, D, H, W] (or [C, D, H, W]).
+ * @example new nn.InstanceNorm3d(8).forward(x) // x [N, 8, D, H, W]
+ */
+export class InstanceNorm3d extends InstanceNormBase {
+  constructor(...args: CtorArgs<"InstanceNorm3d(int numFeatures, float eps=1e-5, float momentum=0.1, bool affine=false, bool trackRunningStats=false, *, Device? device=null, ScalarType? dtype=null)">) {
+    super("InstanceNorm3d", args);
   }
 }

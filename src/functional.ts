@@ -29,7 +29,7 @@ export {
 } from "./ops/reduction.js";
 export {
   tensor, full, zeros, ones, empty, zerosLike, onesLike, emptyLike, fullLike, arange, linspace, eye,
-  rand, randn, randint, randperm, randLike, randnLike, bernoulli,
+  rand, randn, randint, randperm, randLike, randnLike, bernoulli, scalarTensorFn as scalarTensor,
 } from "./tensor/creation.js";
 
 export const { reshape, permute, transpose, swapaxes, swapdims, t, squeeze, unsqueeze, flatten, unflatten, narrow, select, clone, detach, unbind, movedim, moveaxis } = VIEW_FNS;

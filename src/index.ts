@@ -29,7 +29,7 @@ import "./autograd/backward.js";
 
 export { Tensor, type GradHook } from "./tensor/tensor.js";
 export { type DType, DTYPES, promoteTypes } from "./tensor/dtype.js";
-export { scalarTensor, type CreateOptions, type RandomOptions, type TensorData, type NestedArray } from "./tensor/creation.js";
+export { type CreateOptions, type RandomOptions, type TensorData, type NestedArray } from "./tensor/creation.js";
 export { Generator, manualSeed, defaultGenerator } from "./tensor/random.js";
 export { printOptions } from "./tensor/print.js";
 export * from "./errors.js";

@@ -33,18 +33,43 @@ const cropArgs = declareArgs(
   G,
 );
 
+/** Calling a transform runs forward, as torchvision's transforms are called: `t(x)`. */
+export interface Transform<I = any, O = any> {
+  (x: I): O;
+}
+
 /**
- * A transform: call `forward(x)` (nn.Module's name for it; `apply` would clash with
- * Function.prototype.apply when TypeScript infers a dataset's item type from a plain
- * function). Subclass it for your own, or pass a plain function.
+ * A transform: call it, `t(x)`, or `t.forward(x)` (nn.Module's name for it; `apply` would
+ * clash with Function.prototype.apply). Subclass it for your own, or pass a plain function.
  */
 export abstract class Transform<I = any, O = any> {
   /**
    * True when forward() accepts a batch as well as a single item. False by default, so a
    * custom transform only ever sees single items unless it says otherwise.
    */
-  readonly batchable: boolean = false;
+  declare readonly batchable: boolean;
   abstract forward(x: I): O;
+
+  /** What goes between the parentheses when printed (torchvision's __repr__): "mean=[0.5], std=[0.5]". */
+  extraRepr(): string {
+    return "";
+  }
+  toString(): string {
+    return `${this.constructor.name}(${this.extraRepr()})`;
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  constructor() {
+    // a function object with this class's prototype, so `t(x)` works (as nn.Module does)
+    const callable = ((x: I) => callable.forward(x)) as unknown as Transform<I, O>;
+    delete (callable as { length?: number }).length;
+    delete (callable as { name?: string }).name;
+    Object.setPrototypeOf(callable, new.target.prototype);
+    Object.defineProperty(callable, "batchable", { value: false, writable: true, configurable: true, enumerable: true });
+    return callable;
+  }
 }
 
 /** Anything datasets and Compose accept as a transform. */
@@ -52,12 +77,12 @@ export type TransformLike<I = any, O = any> = Transform<I, O> | ((x: I) => O);
 
 /** Applies a transform object or function. */
 export function applyTransform<I, O>(t: TransformLike<I, O>, x: I): O {
-  return typeof t === "function" ? t(x) : t.forward(x);
+  return t instanceof Transform ? t.forward(x) : t(x);
 }
 
 /** Whether `t` may be applied to a whole batch (plain functions are assumed per-item). */
 export function isBatchable(t: TransformLike | undefined): boolean {
-  return t === undefined || (typeof t !== "function" && t.batchable);
+  return t === undefined || (t instanceof Transform && t.batchable);
 }
 
 /**
@@ -73,10 +98,13 @@ export class Compose extends Transform {
     super();
     const [transforms] = composeArgs.bind(args) as [TransformLike[]];
     transforms.forEach((t, i) => {
-      if (typeof t !== "function" && !(t instanceof Transform)) throw new ArgumentError(`Compose(): transforms[${i}] must be a Transform or a function, but got ${describeValue(t)}`);
+      if (typeof t !== "function") throw new ArgumentError(`Compose(): transforms[${i}] must be a Transform or a function, but got ${describeValue(t)}`);
     });
     this.transforms = [...transforms];
     this.batchable = this.transforms.every(isBatchable);
+  }
+  override toString(): string {
+    return `Compose(\n${this.transforms.map((t) => `    ${t instanceof Transform ? t.toString() : `<function ${t.name || "(anonymous)"}>`}`).join("\n")}\n)`;
   }
   forward(x: unknown): any {
     return this.transforms.reduce((v, t) => applyTransform(t, v), x);
@@ -178,6 +206,9 @@ export class Normalize extends Transform<Tensor, Tensor> {
       throw new FluxionError(`Normalize: mean has ${this.mean.length} values but std has ${this.std.length}`);
     }
   }
+  override extraRepr(): string {
+    return `mean=[${this.mean.join(", ")}], std=[${this.std.join(", ")}]`;
+  }
 
   forward(x: Tensor): Tensor {
     if (!(x instanceof Tensor)) throw new FluxionError("Normalize: expected a float tensor; apply ToTensor first to convert images");
@@ -252,6 +283,9 @@ export class RandomHorizontalFlip extends Transform<ByteImage | Tensor, ByteImag
     if (!(p >= 0 && p <= 1)) throw new FluxionError(`RandomHorizontalFlip: p must be a probability in [0, 1], got ${p}`);
     this.p = p;
     this.generator = generator ?? undefined;
+  }
+  override extraRepr(): string {
+    return `p=${this.p}`;
   }
 
   forward<X extends ByteImage | Tensor>(x: X): X {

@@ -349,4 +349,9 @@ export const randint = defineOp(
 export const randperm = defineOp(`randperm(int n, *, ${RANDOM}) -> Tensor`, (n: number, o: Kw) => randpermImpl(n, kw(o)));
 export const randLike = defineOp(`randLike(Tensor input, *, ${RANDOM}) -> Tensor`, (t: Tensor, o: Kw) => randLikeImpl(t, kw(o)));
 export const randnLike = defineOp(`randnLike(Tensor input, *, ${RANDOM}) -> Tensor`, (t: Tensor, o: Kw) => randnLikeImpl(t, kw(o)));
+/** torch.scalar_tensor: a 0-d tensor (float32 unless dtype says otherwise). */
+export const scalarTensorFn = defineOp(
+  `scalarTensor(Scalar s, *, ${CREATE}) -> Tensor`,
+  (v: number | boolean, o: Kw) => fullImpl([], v, { ...kw(o), dtype: o.dtype ?? DEFAULT_FLOAT }),
+);
 export const bernoulli = defineOp(`bernoulli(Tensor self, *, Generator? generator=null) -> Tensor`, (p: Tensor, o: Kw) => bernoulliImpl(p, kw(o)));

@@ -5,7 +5,7 @@ import { FluxionError, Generator, Tensor, arange, data, tensor } from "../../src
 import { assertClose } from "../helpers.js";
 
 const { ByteImage } = data;
-const { Compose, ToTensor, Normalize, RandomHorizontalFlip, RandomCrop, Lambda, isBatchable } = data.transforms;
+const { Compose, ToTensor, Normalize, RandomHorizontalFlip, RandomCrop, Lambda, Transform, isBatchable } = data.transforms;
 
 test("ToTensor scales bytes to [0, 1] float32 and adds the channel dim", () => {
   const img = new ByteImage(new Uint8Array([0, 51, 102, 255, 1, 254]), [2, 3]);
@@ -163,4 +163,23 @@ test("custom Transform subclasses are per item unless they declare batchable", (
   assert.equal(new AddOneBatched().batchable, true);
   assert.equal(new ToTensor().batchable && new Normalize(0, 1).batchable && new RandomCrop(1).batchable && new RandomHorizontalFlip().batchable, true);
   assert.deepEqual(new AddOne().forward(tensor([1, 2])).tolist(), [2, 3]);
+});
+
+test("transforms are callable, as torchvision's are, and print like them", () => {
+  const n = new Normalize([0.5], [0.5]);
+  assert.deepEqual(n(tensor([[[1]]])).tolist(), [[[1]]]);
+  assert.equal(typeof n, "function");
+  assert.ok(n instanceof Normalize);
+  const c = new Compose([new ToTensor(), n]);
+  assert.equal(c.batchable, true, "a callable transform still counts as batchable when it is");
+  assert.equal(String(c), "Compose(\n    ToTensor()\n    Normalize(mean=[0.5], std=[0.5])\n)");
+  class AddOne extends Transform<number, number> {
+    forward(x: number) {
+      return x + 1;
+    }
+  }
+  const t = new AddOne();
+  assert.equal(t(1), 2);
+  assert.equal(t.batchable, false);
+  assert.equal(String(new Compose([t, (x: number) => x * 2])), "Compose(\n    AddOne()\n    <function (anonymous)>\n)");
 });

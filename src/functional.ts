@@ -5,6 +5,7 @@
  * (`fx.float32`, `fx.long` ...), accepted wherever a dtype string is.
  */
 import { ADVANCED_INDEXING_FNS } from "./ops/advanced_indexing.js";
+import { EXTRA_FNS } from "./ops/elementwise_extra.js";
 import { INDEXING_FNS } from "./ops/indexing.js";
 import { LINALG_FNS } from "./ops/linalg.js";
 import { SHAPE_FNS } from "./ops/shape_ops.js";
@@ -21,8 +22,9 @@ import { EINSUM_FNS } from "./ops/einsum.js";
 export {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
   sigmoid, erf, relu, silu, logicalNot, isnan, isfinite, isinf,
-  mul, maximum, minimum, atan2, remainder, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor,
-  add, sub, rsub, div, floorDivide, pow, square, clamp, clip, where,
+  mul, maximum, minimum, atan2, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor,
+  add, sub, rsub, div, pow, square, clamp, clip, where,
+  log2, log10, exp2, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, frac, copysign, fmod, logaddexp, logaddexp2, hypot,
 } from "./ops/elementwise.js";
 export {
   sum, mean, prod, max, min, amax, amin, argmax, argmin, var, std, logsumexp, norm, all, any, cumsum, cumprod, softmax, logSoftmax,
@@ -45,6 +47,10 @@ export const { repeatInterleave } = REPEAT_INTERLEAVE_FNS;
 export const { meshgrid } = MESHGRID_FNS;
 export const { stdMean, varMean } = MOMENTS_FNS;
 export const { einsum } = EINSUM_FNS;
+export const {
+  remainder, floorDivide, bitwiseAnd, bitwiseOr, bitwiseXor, bitwiseLeftShift, bitwiseRightShift, xlogy,
+  bitwiseNot, sinc, deg2rad, rad2deg, logit, nanToNum, lerp, isclose, allclose,
+} = EXTRA_FNS;
 
 // dtype constants: torch.float32 and its aliases are plain dtype strings here
 export const float32 = "float32", float = "float32", float64 = "float64", double = "float64";

@@ -21,10 +21,17 @@ bool unary_pred(int op) {
   return op == (int)UnaryOp::logical_not || op == (int)UnaryOp::isnan || op == (int)UnaryOp::isfinite || op == (int)UnaryOp::isinf;
 }
 bool math_type(EType t) { return t == EType::f32 || t == EType::f64 || t == EType::i32 || t == EType::u8; }
+// bitwise ops and shifts: integer and bool operands only (the kernels compute them in int32)
+bool integer_op(EwKind kind, int op) {
+  if (kind == EwKind::unary) return op == (int)UnaryOp::bitwise_not;
+  return kind == EwKind::binary && op >= (int)BinaryOp::bitwise_and && op <= (int)BinaryOp::right_shift;
+}
+bool integer_type(EType t) { return t == EType::i32 || t == EType::u8; }
 
 }  // namespace
 
 bool ew_supported(const EwArgs& g) {
+  if (integer_op(g.kind, g.op) && !integer_type(g.in[0].type)) return false;
   switch (g.kind) {
     case EwKind::unary:
       return g.op >= 0 && g.op < (int)UnaryOp::count && math_type(g.in[0].type) &&
@@ -81,12 +88,12 @@ bool bind_operand(const Napi::CallbackInfo& info, size_t i, EType t, long offset
   return true;
 }
 
-// Integer division (remainder, div with a rounding mode) by zero raises ZeroDivisionError in
+// Integer division (remainder, fmod, div with a rounding mode) by zero raises ZeroDivisionError in
 // PyTorch. The kernels answer false for it, before writing anything, so the TypeScript
 // kernel runs and raises the error (one message, one place).
 bool integer_division(const EwArgs& g) {
   return g.kind == EwKind::binary && (g.in[0].type == EType::i32 || g.in[0].type == EType::u8) &&
-         (g.op == (int)BinaryOp::remainder || (g.op == (int)BinaryOp::div && g.p0 != 0));
+         (g.op == (int)BinaryOp::remainder || g.op == (int)BinaryOp::fmod || (g.op == (int)BinaryOp::div && g.p0 != 0));
 }
 
 template <class T>

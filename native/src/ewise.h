@@ -21,11 +21,13 @@ constexpr int kMaxDims = 6;
 enum class UnaryOp : int {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal,
   sin, cos, tan, tanh, sigmoid, erf, relu, leaky_relu, gelu_erf, gelu_tanh, silu, softplus,
-  clamp, pow_scalar, logical_not, isnan, isfinite, isinf, count
+  clamp, pow_scalar, logical_not, isnan, isfinite, isinf, log2, log10, exp2, asin, acos, atan,
+  sinh, cosh, asinh, acosh, atanh, sinc, frac, logit, bitwise_not, count
 };
 enum class BinaryOp : int {
   add, sub, mul, div, pow, maximum, minimum, atan2, remainder, eq, ne, lt, le, gt, ge,
-  logical_and, logical_or, logical_xor, add_scaled, relu_grad, count
+  logical_and, logical_or, logical_xor, add_scaled, relu_grad, fmod, copysign, logaddexp, logaddexp2,
+  hypot, xlogy, lerp, bitwise_and, bitwise_or, bitwise_xor, left_shift, right_shift, count
 };
 // unary/binary: math ops; where(c, a, b); convert: out = in[0] converted to out's type
 // (cast, copy and assign; a plain move when the types are equal).
@@ -43,7 +45,7 @@ struct EwArgs {
   int ndim;                 // 0..kMaxDims (0: one element)
   long shape[kMaxDims];
   EwOperand out, in[3];
-  double p0, p1;            // unary params (leakyRelu slope, clamp bounds, ...)
+  double p0, p1;            // params (leakyRelu slope, clamp bounds, lerp weight, ...)
   int threads;
 };
 

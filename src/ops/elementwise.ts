@@ -10,7 +10,7 @@ import { DTypeError, FluxionError, fmtShape } from "../errors.js";
 import { floatResult, isFloating, type DType } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { zerosLike } from "../tensor/creation.js";
-import { BINARY_OPS, UNARY_OPS, ZERO_DIVISION, type BinaryOpName, type UnaryOpName } from "./elementwise_table.js";
+import { BINARY_OPS, UNARY_OPS, ZERO_DIVISION, type BinaryOpName, type OperandDTypes, type UnaryOpName } from "./elementwise_table.js";
 import { asTensor, deviceOf, reduceGradToShape, resultTypeOf, type TensorLike } from "./helpers.js";
 import { defineOp, type MethodsOf } from "../api/registry.js";
 import type { Fn, Method } from "../api/types.js";
@@ -83,9 +83,40 @@ const UNARY_GRADS: Partial<Record<UnaryOpName, UnaryGrad>> = {
   softplus: { uses: "x", grad: (g, x, _y, [beta, threshold]) => g.mul(whereImpl(x.mul(beta!).gt(threshold!), 1, x.mul(beta!).sigmoid())) },
   clamp: { uses: "x", grad: (g, x, _y, [lo, hi]) => g.mul(x.ge(lo!).logicalAnd(x.le(hi!))) },
   powScalar: { uses: "x", grad: (g, x, _y, [e]) => (e === 0 ? g.mul(0) : g.mul(x.pow(e! - 1).mul(e!))) },
+  // the formulas of PyTorch's derivatives.yaml, so values at domain edges (inf, NaN) agree
+  log2: { uses: "x", grad: (g, x) => g.div(x.mul(Math.LN2)) },
+  log10: { uses: "x", grad: (g, x) => g.div(x.mul(Math.LN10)) },
+  exp2: { uses: "out", grad: (g, _x, y) => g.mul(y.mul(Math.LN2)) },
+  asin: { uses: "x", grad: (g, x) => g.mul(x.mul(x).rsub(1).rsqrt()) },
+  acos: { uses: "x", grad: (g, x) => g.mul(x.mul(x).rsub(1).rsqrt().neg()) },
+  atan: { uses: "x", grad: (g, x) => g.div(x.mul(x).add(1)) },
+  sinh: { uses: "x", grad: (g, x) => g.mul(x.cosh()) },
+  cosh: { uses: "x", grad: (g, x) => g.mul(x.sinh()) },
+  asinh: { uses: "x", grad: (g, x) => g.mul(x.mul(x).add(1).rsqrt()) },
+  acosh: { uses: "x", grad: (g, x) => g.mul(x.mul(x).sub(1).rsqrt()) },
+  atanh: { uses: "x", grad: (g, x) => g.mul(x.mul(x).rsub(1).reciprocal()) },
+  // (pi x cos(pi x) - sin(pi x)) / (pi x^2), and 0 at x = 0
+  sinc: {
+    uses: "x",
+    grad: (g, x) => {
+      const px = x.mul(Math.PI);
+      return g.mul(whereImpl(x.eq(0), 0, px.mul(px.cos()).sub(px.sin()).div(px.mul(x))));
+    },
+  },
+  frac: { uses: "none", grad: (g) => g },
+  // 1 / (x (1 - x)); outside [lo, hi] 0 with eps (clamped there), NaN outside [0, 1] without
+  logit: {
+    uses: "x",
+    grad: (g, x, _y, [lo, hi]) => {
+      const d = g.div(x.mul(x.rsub(1)));
+      return lo! < 0 ? whereImpl(x.lt(0).logicalOr(x.gt(1)), NaN, d) : whereImpl(x.lt(lo!).logicalOr(x.gt(hi!)), 0, d);
+    },
+  },
 };
 
-const NAME_OF: Record<string, string> = { geluErf: "Gelu", geluTanh: "Gelu", powScalar: "Pow", leakyRelu: "LeakyRelu" };
+const NAME_OF: Record<string, string> = {
+  geluErf: "Gelu", geluTanh: "Gelu", powScalar: "Pow", leakyRelu: "LeakyRelu", logaddexp2: "Logaddexp2", lerp: "Lerp",
+};
 function nodeName(op: string): string {
   const base = NAME_OF[op] ?? op[0]!.toUpperCase() + op.slice(1);
   return `${base}Backward0`;
@@ -97,6 +128,7 @@ export function unary(op: UnaryOpName, x: Tensor, params?: readonly number[]): T
   if (op === "neg" && x.dtype === "bool") {
     throw new DTypeError(`neg: negation on a bool tensor (shape ${fmtShape(x.shape)}) is not supported; to invert a mask use logicalNot()`);
   }
+  if ("accepts" in def) checkAccepts(op, def.accepts, x.dtype, () => describe(x));
   const input = def.kind === "float" ? x.to(floatResult(x.dtype)) : x;
   const out = dispatch("unary", [input], { op, params });
   const rule = UNARY_GRADS[op];
@@ -146,7 +178,27 @@ const BINARY_GRADS: Partial<Record<BinaryOpName, BinaryRule>> = {
     a: { uses: ["a", "b"], grad: (g, { a, b }) => g.mul(b).div(a.mul(a).add(b.mul(b))) },
     b: { uses: ["a", "b"], grad: (g, { a, b }) => g.mul(a).neg().div(a.mul(a).add(b.mul(b))) },
   },
-  remainder: { a: { uses: [], grad: (g) => g }, b: { uses: ["a", "b"], grad: (g, { a, b }) => g.mul(a.div(b).floor()).neg() } },
+  // d/db: -floor(a / b) with div's floor rounding (1 // 0.1 is 9), as PyTorch
+  remainder: { a: { uses: [], grad: (g) => g }, b: { uses: ["a", "b"], grad: (g, { a, b }) => g.mul(divide(a, b, { roundingMode: "floor" })).neg() } },
+  fmod: { a: { uses: [], grad: (g) => g }, b: { uses: ["a", "b"], grad: (g, { a, b }) => g.mul(divide(a, b, { roundingMode: "trunc" })).neg() } },
+  // out / a, 0 where a == 0 (PyTorch's copysign_tensor_self_backward); nothing flows to the sign
+  copysign: { a: { uses: ["a", "out"], grad: (g, { a, out }) => g.mul(whereImpl(a.eq(0), 0, out.div(a))) }, b: { uses: [], grad: (g) => zerosLike(g) } },
+  logaddexp: {
+    a: { uses: ["a", "b"], grad: (g, { a, b }) => g.div(b.sub(a).exp().add(1)) },
+    b: { uses: ["a", "b"], grad: (g, { a, b }) => g.div(a.sub(b).exp().add(1)) },
+  },
+  logaddexp2: {
+    a: { uses: ["a", "b"], grad: (g, { a, b }) => g.div(b.sub(a).exp2().add(1)) },
+    b: { uses: ["a", "b"], grad: (g, { a, b }) => g.div(a.sub(b).exp2().add(1)) },
+  },
+  hypot: { a: { uses: ["a", "out"], grad: (g, { a, out }) => g.mul(a).div(out) }, b: { uses: ["b", "out"], grad: (g, { b, out }) => g.mul(b).div(out) } },
+  // d/da: log(b), also where a == 0 (PyTorch 1.13's formula)
+  xlogy: { a: { uses: ["b"], grad: (g, { b }) => g.mul(b.log()) }, b: { uses: ["a", "b"], grad: (g, { a, b }) => g.mul(a).div(b) } },
+};
+
+/** Scalar-parameter binary ops' derivatives (lerp's weight p0): d/da and d/db. */
+const PARAM_BINARY_GRADS: Partial<Record<BinaryOpName, { a: (g: Tensor, p: readonly number[]) => Tensor; b: (g: Tensor, p: readonly number[]) => Tensor }>> = {
+  lerp: { a: (g, [w]) => g.mul(1 - w!), b: (g, [w]) => g.mul(w!) },
 };
 
 /** The share of max(mine, other)'s gradient that goes to `mine`: all if larger, half on ties (as torch). */
@@ -154,10 +206,14 @@ function tieSplit(g: Tensor, mine: Tensor, other: Tensor): Tensor {
   return whereImpl(mine.gt(other), g, whereImpl(mine.eq(other), g.mul(0.5), 0));
 }
 
-/** Applies a binary op with broadcasting and type promotion. */
-export function binary(op: BinaryOpName, a: TensorLike, b: TensorLike): Tensor {
+/**
+ * Applies a binary op with broadcasting and type promotion. `params` go to the kernel
+ * (lerp's weight); ops with params take their derivative from PARAM_BINARY_GRADS.
+ */
+export function binary(op: BinaryOpName, a: TensorLike, b: TensorLike, params?: readonly number[]): Tensor {
   const def = BINARY_OPS[op];
   let dtype: DType = resultTypeOf(a, b);
+  if ("accepts" in def) checkAccepts(op, def.accepts, dtype, () => `${describe(a)} and ${describe(b)}`);
   if (def.kind === "float") dtype = floatResult(dtype);
   if (op === "sub" && dtype === "bool") {
     throw new DTypeError(`sub: subtraction with two bool operands (${describe(a)} and ${describe(b)}) is not supported; use logicalXor() instead`);
@@ -165,19 +221,58 @@ export function binary(op: BinaryOpName, a: TensorLike, b: TensorLike): Tensor {
   if (op === "pow" && dtype === "int32" && hasNegative(b)) {
     throw new DTypeError(`pow: integers to negative integer powers are not allowed (base ${describe(a)}, exponent ${describe(b)}); use a floating point base`);
   }
-  if (op === "remainder" && dtype === "bool") {
-    throw new DTypeError(`remainder: not implemented for bool operands (${describe(a)} and ${describe(b)}), as in PyTorch; convert them with .int()`);
-  }
   const device = deviceOf(a, b);
   const ta = asTensor(a, dtype, device), tb = asTensor(b, dtype, device);
-  const out = dispatchDivision(op, ta, tb, { op });
+  const out = dispatchDivision(op, ta, tb, params ? { op, params } : { op }, a, b);
+  if (def.kind === "predicate" || !isFloating(out.dtype)) return out;
+  const pr = params ? PARAM_BINARY_GRADS[op] : undefined;
+  if (pr) return record1(nodeName(op), [ta, tb], out, [], paramBinaryBackward(pr, [...params!], ta.shape, tb.shape));
   const rule = BINARY_GRADS[op];
-  if (!rule || def.kind === "predicate" || !isFloating(out.dtype)) return out;
+  if (!rule) return out;
   // save only what the needed gradients read
   const ra = ta.requiresGrad ? rule.a : undefined, rb = tb.requiresGrad ? rule.b : undefined;
   const keys = [...new Set([...(ra?.uses ?? []), ...(rb?.uses ?? [])])];
   const saved = keys.map((k) => (k === "a" ? ta : k === "b" ? tb : out));
   return record1(nodeName(op), [ta, tb], out, saved, binaryBackward(keys, ra, rb, ta.shape, tb.shape));
+}
+
+/** A parameterised binary op's backward (lerp's weight): params and shapes only. */
+function paramBinaryBackward(pr: NonNullable<(typeof PARAM_BINARY_GRADS)[BinaryOpName]>, p: readonly number[], sa: readonly number[], sb: readonly number[]): BackwardFn {
+  return ([g], _s, needs) => [needs[0] ? reduceGradToShape(pr.a(g!, p), sa) : null, needs[1] ? reduceGradToShape(pr.b(g!, p), sb) : null];
+}
+
+/** PyTorch's names of the dtypes, as its "not implemented for 'Float'" messages print them. */
+const TORCH_DTYPE: Readonly<Record<string, string>> = {
+  float32: "Float", float64: "Double", float16: "Half", bfloat16: "BFloat16", int32: "Int", bool: "Bool", int64: "Long", int8: "Char", uint8: "Byte", int16: "Short",
+};
+export function torchDTypeName(d: DType): string {
+  return TORCH_DTYPE[d] ?? d;
+}
+
+/** PyTorch's CPU kernel of each op with a restricted operand dtype (its refusal names it). */
+const TORCH_KERNEL: Readonly<Record<string, string>> = {
+  remainder: "remainder_cpu", fmod: "fmod_cpu", frac: "frac_cpu", logaddexp: "logaddexp_cpu", logaddexp2: "logaddexp2_cpu", hypot: "hypot_cpu",
+  lerp: "lerp_kernel_scalar", bitwiseAnd: "bitwise_and_cpu", bitwiseOr: "bitwise_or_cpu", bitwiseXor: "bitwise_xor_cpu", bitwiseNot: "bitwise_not_cpu",
+  bitwiseLeftShift: "lshift_cpu", bitwiseRightShift: "rshift_cpu",
+};
+const ACCEPTS_HINT: Readonly<Record<OperandDTypes, string>> = {
+  float: "convert them with .float()", numeric: "convert them with .int()", integral: "bitwise ops take integer or bool tensors", int: "shifts take integer tensors",
+};
+
+function accepted(accepts: OperandDTypes, dtype: DType): boolean {
+  if (accepts === "float") return isFloating(dtype);
+  if (accepts === "numeric") return dtype !== "bool";
+  if (accepts === "integral") return !isFloating(dtype);
+  return !isFloating(dtype) && dtype !== "bool";
+}
+
+/**
+ * Refuses an operand dtype the op is not defined for (the table's `accepts`), with PyTorch's
+ * own message in ours: remainder(bool, bool) is "remainder_cpu" not implemented for 'Bool'.
+ */
+export function checkAccepts(op: string, accepts: OperandDTypes, dtype: DType, operands: () => string, kernel = TORCH_KERNEL[op]): void {
+  if (accepted(accepts, dtype)) return;
+  throw new DTypeError(`${op}: not implemented for ${dtype} operands (${operands()}): "${kernel}" not implemented for '${torchDTypeName(dtype)}', as in PyTorch; ${ACCEPTS_HINT[accepts]}`);
 }
 
 /** A binary op's backward; like unaryBackward, it keeps names and shapes, never tensors. */
@@ -195,12 +290,12 @@ function binaryBackward(keys: readonly (keyof Operands)[], ra: BinaryRule["a"], 
  * dispatch("binary", ...), with integer division by zero (raised by the kernel, which checks
  * every divisor before writing) reported with the op and its operands.
  */
-function dispatchDivision(name: string, a: Tensor, b: Tensor, attrs: { op: BinaryOpName; params?: readonly number[] }): Tensor {
+function dispatchDivision(name: string, a: Tensor, b: Tensor, attrs: { op: BinaryOpName; params?: readonly number[] }, givenA: TensorLike = a, givenB: TensorLike = b): Tensor {
   try {
     return dispatch("binary", [a, b], attrs);
   } catch (e) {
     if (e instanceof FluxionError && e.message === ZERO_DIVISION) {
-      throw new FluxionError(`${name}: ZeroDivisionError: integer ${name === "remainder" ? "remainder" : "division"} by zero (${describe(a)} by ${describe(b)}, which holds a 0), as in PyTorch; divide floats to get inf/nan instead`);
+      throw new FluxionError(`${name}: ZeroDivisionError: integer ${name === "remainder" || name === "fmod" ? "remainder" : "division"} by zero (${describe(givenA)} by ${describe(givenB)}, which holds a 0), as in PyTorch; divide floats to get inf/nan instead`);
     }
     throw e;
   }
@@ -217,29 +312,32 @@ const PRECISION_CODE: Partial<Record<DType, number>> = { float32: 1, bfloat16: 2
  * rounded forms have zero gradient, as in PyTorch.
  * @example tensor([7, -7], { dtype: "int32" }).div(2, { roundingMode: "floor" }) // int32 [3, -4]
  */
-function divide(a: TensorLike, b: TensorLike, opts?: { roundingMode?: RoundingMode | null }): Tensor {
+export function divide(a: TensorLike, b: TensorLike, opts?: { roundingMode?: RoundingMode | null }, name: "div" | "floorDivide" = "div"): Tensor {
   const mode = opts?.roundingMode;
   if (mode === undefined || mode === null) return binary("div", a, b);
   if (mode !== "trunc" && mode !== "floor") {
     throw new FluxionError(`div: expected roundingMode to be one of null, "trunc", or "floor" but found ${JSON.stringify(mode)}`);
   }
   const dtype = resultTypeOf(a, b);
-  if (dtype === "bool") throw new DTypeError(`div: rounding mode "${mode}" is not implemented for bool operands (${describe(a)} and ${describe(b)}), as in PyTorch; convert them with .int()`);
+  if (dtype === "bool") {
+    const what = name === "div" ? `rounding mode "${mode}" is not implemented` : "not implemented";
+    throw new DTypeError(`${name}: ${what} for bool operands (${describe(a)} and ${describe(b)}): "div_${mode}_cpu" not implemented for 'Bool', as in PyTorch; convert them with .int()`);
+  }
   const device = deviceOf(a, b);
   const ta = asTensor(a, dtype, device), tb = asTensor(b, dtype, device);
   // p1: the precision PyTorch computes the steps in (divRounded in elementwise_table.ts)
   const params = [ROUNDING_CODE[mode], PRECISION_CODE[dtype] ?? 0];
-  const out = dispatchDivision("div", ta, tb, { op: "div", params });
+  const out = dispatchDivision(name, ta, tb, { op: "div", params }, a, b);
   if (!isFloating(dtype)) return out;
-  const sa = ta.shape, sb = tb.shape;
-  // piecewise constant: zero gradient (PyTorch's grad * 0, so a NaN gradient stays NaN)
-  return record1("DivBackward2", [ta, tb], out, [], ([g], _s, needs) => [
-    needs[0] ? reduceGradToShape(g!.mul(0), sa) : null,
-    needs[1] ? reduceGradToShape(g!.mul(0), sb) : null,
-  ]);
+  return record1("DivBackward2", [ta, tb], out, [], zeroBackward(ta.shape, tb.shape));
 }
 
-function describe(x: TensorLike): string {
+/** Piecewise constant: zero gradient (PyTorch's grad * 0, so a NaN gradient stays NaN). */
+function zeroBackward(sa: readonly number[], sb: readonly number[]): BackwardFn {
+  return ([g], _s, needs) => [needs[0] ? reduceGradToShape(g!.mul(0), sa) : null, needs[1] ? reduceGradToShape(g!.mul(0), sb) : null];
+}
+
+export function describe(x: TensorLike): string {
   return x instanceof Tensor ? `${x.dtype} tensor of shape ${fmtShape(x.shape)}` : `scalar ${String(x)}`;
 }
 
@@ -285,24 +383,28 @@ function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | null): Ten
 const PLAIN_UNARY = [
   "neg", "abs", "sign", "floor", "ceil", "round", "trunc", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt",
   "reciprocal", "sin", "cos", "tan", "tanh", "sigmoid", "erf", "relu", "silu", "logicalNot", "isnan", "isfinite", "isinf",
+  "log2", "log10", "exp2", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "frac",
 ] as const satisfies readonly UnaryOpName[];
 type PlainUnary = (typeof PLAIN_UNARY)[number];
 
 /** Binary ops of the table that are Tensor methods as they are (self, other). */
 const PLAIN_BINARY = [
-  "mul", "maximum", "minimum", "atan2", "remainder", "eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor",
+  "mul", "maximum", "minimum", "atan2", "eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor", "copysign", "fmod",
 ] as const satisfies readonly BinaryOpName[];
 type PlainBinary = (typeof PLAIN_BINARY)[number];
+/** Binary ops whose other operand must be a tensor, as in PyTorch (self, Tensor other). */
+const TENSOR_BINARY = ["logaddexp", "logaddexp2", "hypot"] as const satisfies readonly BinaryOpName[];
+type TensorBinary = (typeof TENSOR_BINARY)[number];
 
 type UnaryDecl<K extends string> = `${K}(Tensor self) -> Tensor`;
 type BinaryDecl<K extends string> = `${K}(Tensor self, Tensor|Scalar other) -> Tensor`;
+type TensorBinaryDecl<K extends string> = `${K}(Tensor self, Tensor other) -> Tensor`;
 
 const SIGS = {
   add: "add(Tensor self, Tensor|Scalar other, *, Scalar alpha=1) -> Tensor",
   sub: "sub(Tensor self, Tensor|Scalar other, *, Scalar alpha=1) -> Tensor",
   rsub: "rsub(Tensor self, Tensor|Scalar other, *, Scalar alpha=1) -> Tensor",
   div: "div(Tensor self, Tensor|Scalar other, *, \"trunc\"|\"floor\"? roundingMode=null) -> Tensor",
-  floorDivide: "floorDivide(Tensor self, Tensor|Scalar other) -> Tensor",
   pow: "pow(Tensor self, Tensor|Scalar exponent) -> Tensor",
   square: "square(Tensor self) -> Tensor",
   leakyRelu: "leakyRelu(Tensor self, float negativeSlope=0.01) -> Tensor",
@@ -315,7 +417,8 @@ const WHERE_METHOD = "where(Tensor self, Tensor condition, Tensor|Scalar other) 
 const WHERE = "where(Tensor condition, Tensor|Scalar input, Tensor|Scalar other) -> Tensor";
 
 declare module "../tensor/tensor.js" {
-  interface Tensor extends MethodsOf<typeof SIGS>, MethodsOf<{ [K in PlainUnary]: UnaryDecl<K> }>, MethodsOf<{ [K in PlainBinary]: BinaryDecl<K> }> {
+  interface Tensor extends MethodsOf<typeof SIGS>, MethodsOf<{ [K in PlainUnary]: UnaryDecl<K> }>, MethodsOf<{ [K in PlainBinary]: BinaryDecl<K> }>,
+    MethodsOf<{ [K in TensorBinary]: TensorBinaryDecl<K> }> {
     /** self where condition is true, else other. */
     where: Method<typeof WHERE_METHOD>;
   }
@@ -323,6 +426,7 @@ declare module "../tensor/tensor.js" {
 
 const unaryFns = Object.fromEntries(PLAIN_UNARY.map((op) => [op, defineOp(`${op}(Tensor self) -> Tensor`, (x: Tensor) => unary(op, x))])) as { [K in PlainUnary]: Fn<UnaryDecl<K>> };
 const binaryFns = Object.fromEntries(PLAIN_BINARY.map((op) => [op, defineOp(`${op}(Tensor self, Tensor|Scalar other) -> Tensor`, (x: Tensor, y: TensorLike) => binary(op, x, y))])) as { [K in PlainBinary]: Fn<BinaryDecl<K>> };
+const tensorBinaryFns = Object.fromEntries(TENSOR_BINARY.map((op) => [op, defineOp(`${op}(Tensor self, Tensor other) -> Tensor`, (x: Tensor, y: Tensor) => binary(op, x, y))])) as { [K in TensorBinary]: Fn<TensorBinaryDecl<K>> };
 
 /** a + alpha * b (alpha 1 adds b itself). */
 function scaled(x: TensorLike, alpha: number | boolean): TensorLike {
@@ -333,7 +437,6 @@ const add = defineOp(SIGS.add, (x: Tensor, y: TensorLike, { alpha }: { alpha: nu
 const sub = defineOp(SIGS.sub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => binary("sub", x, scaled(y, alpha)));
 const rsub = defineOp(SIGS.rsub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => binary("sub", y, scaled(x, alpha)));
 const div = defineOp(SIGS.div, (x: Tensor, y: TensorLike, kw: { roundingMode?: RoundingMode | null }) => divide(x, y, kw));
-const floorDivide = defineOp(SIGS.floorDivide, (x: Tensor, y: TensorLike) => divide(x, y, { roundingMode: "floor" }));
 const pow = defineOp(SIGS.pow, (x: Tensor, e: TensorLike) => {
   if (typeof e === "number" && !(x.dtype === "int32" && !Number.isInteger(e))) {
     if (e === 1) return x.mul(1);
@@ -355,6 +458,8 @@ const where = defineOp(WHERE, whereImpl);
 export const {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
   sigmoid, erf, relu, silu, logicalNot, isnan, isfinite, isinf,
+  log2, log10, exp2, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, frac,
 } = unaryFns;
-export const { mul, maximum, minimum, atan2, remainder, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor } = binaryFns;
-export { add, sub, rsub, div, floorDivide, pow, square, clampFn as clamp, clip, where };
+export const { mul, maximum, minimum, atan2, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, copysign, fmod } = binaryFns;
+export const { logaddexp, logaddexp2, hypot } = tensorBinaryFns;
+export { add, sub, rsub, div, pow, square, clampFn as clamp, clip, where };

@@ -8,11 +8,17 @@
  * return bool. `jsInt`, where given, replaces `js` for integer (int32, bool) operands:
  * integer division by zero raises there (PyTorch's ZeroDivisionError) instead of giving a
  * float's inf or NaN.
+ *
+ * accepts, where given, says which operand dtypes (after promotion) the op is defined for;
+ * the op layer refuses the others with PyTorch's message: "float" (floating point only),
+ * "numeric" (no bool), "integral" (integers and bool), "int" (integers only). Params that
+ * carry a precision (sinc's p0, lerp's p1) use divRounded's codes: 0 float64, 1 float32.
  */
 import { FluxionError } from "../errors.js";
 import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBFloat16Bits, float32ToFloat16Bits } from "../tensor/half.js";
 
 export type ElementwiseKind = "float" | "same" | "predicate";
+export type OperandDTypes = "float" | "numeric" | "integral" | "int";
 
 export const UNARY_OPS = {
   neg: { js: "-x", kind: "same" },
@@ -53,7 +59,25 @@ export const UNARY_OPS = {
   isnan: { js: "(x !== x)", kind: "predicate" },
   isfinite: { js: "Number.isFinite(x)", kind: "predicate" },
   isinf: { js: "(x === Infinity || x === -Infinity)", kind: "predicate" },
-} as const satisfies Record<string, { js: string; kind: ElementwiseKind }>;
+  log2: { js: "Math.log2(x)", kind: "float" },
+  log10: { js: "Math.log10(x)", kind: "float" },
+  exp2: { js: "Math.pow(2, x)", kind: "float" },
+  asin: { js: "Math.asin(x)", kind: "float" },
+  acos: { js: "Math.acos(x)", kind: "float" },
+  atan: { js: "Math.atan(x)", kind: "float" },
+  sinh: { js: "Math.sinh(x)", kind: "float" },
+  cosh: { js: "Math.cosh(x)", kind: "float" },
+  asinh: { js: "Math.asinh(x)", kind: "float" },
+  acosh: { js: "Math.acosh(x)", kind: "float" },
+  atanh: { js: "Math.atanh(x)", kind: "float" },
+  // sin(pi x) / (pi x), 1 at 0; p0: precision (1: pi x rounded to float32 first, as torch's float kernel)
+  sinc: { js: "H.sinc(x, p0)", kind: "float" },
+  // x - trunc(x), keeping the sign of x's fraction (torch.frac); floats only
+  frac: { js: "x - Math.trunc(x)", kind: "same", accepts: "float" },
+  // log(x / (1 - x)) with x clamped to [p0, p1] = [eps, 1 - eps]; p0 < 0: no clamp (eps=None)
+  logit: { js: "H.logit(x, p0, p1)", kind: "float" },
+  bitwiseNot: { js: "~x", kind: "same", accepts: "integral" },
+} as const satisfies Record<string, { js: string; kind: ElementwiseKind; accepts?: OperandDTypes }>;
 
 export const BINARY_OPS = {
   add: { js: "x + y", kind: "same" },
@@ -68,7 +92,25 @@ export const BINARY_OPS = {
   minimum: { js: "(x < y || x !== x ? x : y)", kind: "same" },
   atan2: { js: "Math.atan2(x, y)", kind: "float" },
   // Python-style modulo: the result has the divisor's sign (fmod, then shift, as torch)
-  remainder: { js: "H.remainder(x, y)", jsInt: "H.intRemainder(x, y)", kind: "same" },
+  remainder: { js: "H.remainder(x, y)", jsInt: "H.intRemainder(x, y)", kind: "same", accepts: "numeric" },
+  // C's fmod: the result has the dividend's sign (JavaScript's % is fmod)
+  fmod: { js: "x % y", jsInt: "H.intFmod(x, y)", kind: "same", accepts: "numeric" },
+  copysign: { js: "H.copysign(x, y)", kind: "float" },
+  // log(e^x + e^y) without overflow; equal infinities give themselves (inf - inf would be NaN)
+  logaddexp: { js: "(x === y && (x === Infinity || x === -Infinity) ? x : Math.max(x, y) + Math.log1p(Math.exp(-Math.abs(x - y))))", kind: "same", accepts: "float" },
+  // log2(2^x + 2^y); 1.4426950408889634 = 1 / ln 2, as torch multiplies by it
+  logaddexp2: { js: "(x === y && (x === Infinity || x === -Infinity) ? x : Math.max(x, y) + Math.log1p(Math.pow(2, -Math.abs(x - y))) * 1.4426950408889634)", kind: "same", accepts: "float" },
+  hypot: { js: "Math.hypot(x, y)", kind: "same", accepts: "float" },
+  // x * log(y), 0 where x == 0 unless y is NaN (torch.xlogy)
+  xlogy: { js: "(y !== y ? y : x === 0 ? 0 : x * Math.log(y))", kind: "float" },
+  // torch.lerp with a scalar weight p0 (x = start, y = end); p1: precision (H.lerp)
+  lerp: { js: "H.lerp(x, y, p0, p1)", kind: "same", accepts: "float" },
+  bitwiseAnd: { js: "x & y", kind: "same", accepts: "integral" },
+  bitwiseOr: { js: "x | y", kind: "same", accepts: "integral" },
+  bitwiseXor: { js: "x ^ y", kind: "same", accepts: "integral" },
+  // shift counts are taken modulo 32, as PyTorch 1.13 does on x86 (and JavaScript's << and >>)
+  bitwiseLeftShift: { js: "x << y", kind: "same", accepts: "int" },
+  bitwiseRightShift: { js: "x >> y", kind: "same", accepts: "int" },
   eq: { js: "(x === y)", kind: "predicate" },
   ne: { js: "(x !== y)", kind: "predicate" },
   lt: { js: "(x < y)", kind: "predicate" },
@@ -83,7 +125,7 @@ export const BINARY_OPS = {
   // ReLU's gradient: x = incoming gradient, y = the ReLU's output; 0 where y <= 0 (a NaN
   // gradient included), as torch's threshold_backward (not a Tensor method of its own)
   reluGrad: { js: "(y <= 0 ? 0 : x)", kind: "same" },
-} as const satisfies Record<string, { js: string; jsInt?: string; kind: ElementwiseKind }>;
+} as const satisfies Record<string, { js: string; jsInt?: string; kind: ElementwiseKind; accepts?: OperandDTypes }>;
 
 export type UnaryOpName = keyof typeof UNARY_OPS;
 export type BinaryOpName = keyof typeof BINARY_OPS;
@@ -199,5 +241,67 @@ export function divRounded(x: number, y: number, mode: number, prec: number): nu
   return fl;
 }
 
+/** C's fmod on integers: a zero divisor raises, as PyTorch's ZeroDivisionError. */
+export function intFmod(x: number, y: number): number {
+  if (y === 0) throw new FluxionError(ZERO_DIVISION);
+  return x % y;
+}
+
+const bits = new Float64Array(1), bitsHi = new Uint32Array(bits.buffer, 4, 1);
+/** C's copysign: |x| with y's sign bit (that of -0 and of a negative NaN included). */
+export function copysign(x: number, y: number): number {
+  let negative = y < 0 || (y === 0 && 1 / y < 0);
+  if (y !== y) {
+    bits[0] = y;
+    negative = bitsHi[0]! >>> 31 === 1;
+  }
+  const a = Math.abs(x);
+  return negative ? -a : a;
+}
+
+const PI_FLOAT32 = Math.fround(Math.PI);
+/**
+ * sin(pi x) / (pi x), and 1 at x = 0 (torch.sinc). PyTorch computes a float32 tensor in
+ * float32: pi and pi x rounded to float32 first, which is what makes sinc(3) about -2.5e-9
+ * there instead of 4e-17; `prec` 1 does the same (0 computes in float64).
+ */
+export function sinc(x: number, prec: number): number {
+  if (x === 0) return 1;
+  if (prec === 0) {
+    const p = Math.PI * x;
+    return Math.sin(p) / p;
+  }
+  const p = Math.fround(PI_FLOAT32 * x);
+  return Math.fround(Math.sin(p)) / p;
+}
+
+/**
+ * torch.logit: log(x / (1 - x)), x first clamped to [lo, hi] = [eps, 1 - eps] unless lo < 0
+ * (no eps); NaN stays NaN. Clamped to lo, then to hi, as PyTorch's vectorised kernel (for
+ * eps > 0.5, where lo > hi, that gives hi; its scalar loop, which handles the few elements
+ * past the last full vector, gives lo there).
+ */
+export function logit(x: number, lo: number, hi: number): number {
+  if (lo >= 0) {
+    x = x < lo ? lo : x;
+    x = x > hi ? hi : x;
+  }
+  return Math.log(x / (1 - x));
+}
+
+/**
+ * torch.lerp(start, end, weight) for a scalar weight w, as PyTorch's kernel: start + w d
+ * for w < 0.5, else end - d (1 - w), with d = end - start, so w = 0 gives start and w = 1
+ * gives end exactly. PyTorch fuses the last multiply-add (an FMA): for float32 (`prec` 1:
+ * d and 1 - w rounded to float32 as PyTorch computes them) the product is exact in float64
+ * and the sum rounds once more on store, which reproduces the FMA; float64 may differ from
+ * it in the last bit.
+ */
+export function lerp(x: number, y: number, w: number, prec: number): number {
+  const r = ROUND_TO[prec]!;
+  const d = r(y - x);
+  return w < 0.5 ? x + w * d : y - d * r(1 - w);
+}
+
 /** Helpers the generated loops may call as H.name. */
-export const ELEMENTWISE_HELPERS = { erf, pow, powScalar, remainder, intRemainder, intDiv, divRounded };
+export const ELEMENTWISE_HELPERS = { erf, pow, powScalar, remainder, intRemainder, intDiv, divRounded, intFmod, copysign, sinc, logit, lerp };

@@ -85,10 +85,20 @@ export function applyInPlace(self: Tensor, op: string, compute: (current: Tensor
 const UNARY_INPLACE = [
   "neg", "abs", "sign", "floor", "ceil", "round", "trunc", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt",
   "reciprocal", "sin", "cos", "tan", "tanh", "sigmoid", "erf", "relu", "silu",
+  "log2", "log10", "exp2", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "sinc", "deg2rad", "rad2deg", "frac", "bitwiseNot",
 ] as const;
 type UnaryInPlace = `${(typeof UNARY_INPLACE)[number]}_`;
 // ops whose backward needs only their output (or nothing) may read self directly
-const OUTPUT_ONLY = new Set<string>(["neg", "sign", "exp", "expm1", "sqrt", "rsqrt", "reciprocal", "tan", "sigmoid", "tanh", "relu", "floor", "ceil", "round", "trunc"]);
+const OUTPUT_ONLY = new Set<string>([
+  "neg", "sign", "exp", "expm1", "sqrt", "rsqrt", "reciprocal", "tan", "sigmoid", "tanh", "relu", "floor", "ceil", "round", "trunc",
+  "exp2", "deg2rad", "rad2deg", "frac", "bitwiseNot",
+]);
+/** In-place forms of binary ops: x.fmod_(y) computes fmod and writes it into x. */
+const BINARY_INPLACE = [
+  "remainder", "fmod", "copysign", "atan2", "xlogy", "floorDivide",
+  "bitwiseAnd", "bitwiseOr", "bitwiseXor", "bitwiseLeftShift", "bitwiseRightShift",
+] as const;
+type BinaryInPlace = `${(typeof BINARY_INPLACE)[number]}_`;
 
 const SIGS = {
   add_: "add_(Tensor self, Tensor|Scalar other, *, Scalar alpha=1) -> self",
@@ -96,7 +106,6 @@ const SIGS = {
   mul_: "mul_(Tensor self, Tensor|Scalar other) -> self",
   div_: "div_(Tensor self, Tensor|Scalar other, *, \"trunc\"|\"floor\"? roundingMode=null) -> self",
   pow_: "pow_(Tensor self, Tensor|Scalar exponent) -> self",
-  remainder_: "remainder_(Tensor self, Tensor|Scalar other) -> self",
   clamp_: "clamp_(Tensor self, Tensor|Scalar? min=null, Tensor|Scalar? max=null) -> self",
   clip_: "clip_(Tensor self, Tensor|Scalar? min=null, Tensor|Scalar? max=null) -> self",
   leakyRelu_: "leakyRelu_(Tensor self, float negativeSlope=0.01) -> self",
@@ -106,12 +115,16 @@ const SIGS = {
   addcmul_: "addcmul_(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> self",
   addcdiv_: "addcdiv_(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> self",
   lerp_: "lerp_(Tensor self, Tensor end, Tensor|Scalar weight) -> self",
+  logit_: "logit_(Tensor self, float? eps=null) -> self",
+  hypot_: "hypot_(Tensor self, Tensor other) -> self",
+  nanToNum_: "nanToNum_(Tensor self, float? nan=0, float? posinf=null, float? neginf=null) -> self",
   uniform_: "uniform_(Tensor self, float from=0, float to=1, *, Generator? generator=null) -> self",
   normal_: "normal_(Tensor self, float mean=0, float std=1, *, Generator? generator=null) -> self",
 } as const;
 
 declare module "../tensor/tensor.js" {
-  interface Tensor extends MethodsOf<typeof SIGS>, MethodsOf<{ [K in UnaryInPlace]: `${K}(Tensor self) -> self` }> {}
+  interface Tensor extends MethodsOf<typeof SIGS>, MethodsOf<{ [K in UnaryInPlace]: `${K}(Tensor self) -> self` }>,
+    MethodsOf<{ [K in BinaryInPlace]: `${K}(Tensor self, Tensor|Scalar other) -> self` }> {}
 }
 
 const m = { variants: "method" } as const;
@@ -127,8 +140,9 @@ defineOp(SIGS.mul_, (x: Tensor, o: TensorLike) => binaryInPlace(x, "mul", o) ?? 
 defineOp(SIGS.div_, (x: Tensor, o: TensorLike, { roundingMode }: { roundingMode?: "trunc" | "floor" | null }) =>
   (roundingMode ? null : binaryInPlace(x, "div", o)) ?? applyInPlace(x, "div_", (s) => s.div(o, { roundingMode }), [o]), m);
 defineOp(SIGS.pow_, (x: Tensor, e: TensorLike) => applyInPlace(x, "pow_", (s) => s.pow(e), [e]), m);
-defineOp(SIGS.remainder_, (x: Tensor, o: TensorLike) => applyInPlace(x, "remainder_", (s) => s.remainder(o), [o]), m);
-const clampInPlace = (x: Tensor, min: TensorLike | null, max: TensorLike | null) => applyInPlace(x, "clamp_", (s) => s.clamp(min, max), [min, max]);
+for (const name of BINARY_INPLACE) {
+  defineOp(`${name}_(Tensor self, Tensor|Scalar other) -> self`, (x: Tensor, o: TensorLike) => applyInPlace(x, `${name}_`, (s) => (s[name] as (o: TensorLike) => Tensor)(o), [o]), m);
+}const clampInPlace = (x: Tensor, min: TensorLike | null, max: TensorLike | null) => applyInPlace(x, "clamp_", (s) => s.clamp(min, max), [min, max]);
 defineOp(SIGS.clamp_, clampInPlace, m);
 defineOp(SIGS.clip_, clampInPlace, m);
 defineOp(SIGS.leakyRelu_, (x: Tensor, slope: number) => applyInPlace(x, "leakyRelu_", (s) => s.leakyRelu(slope), []), m);
@@ -145,7 +159,12 @@ defineOp(SIGS.zero_, (x: Tensor) => applyInPlace(x, "zero_", () => scalarTensor(
 type Value = { value: number | boolean };
 defineOp(SIGS.addcmul_, (x: Tensor, t1: Tensor, t2: Tensor, { value }: Value) => applyInPlace(x, "addcmul_", (s) => s.add(t1.mul(t2).mul(value)), [t1, t2], false), m);
 defineOp(SIGS.addcdiv_, (x: Tensor, t1: Tensor, t2: Tensor, { value }: Value) => applyInPlace(x, "addcdiv_", (s) => s.add(t1.div(t2).mul(value)), [t1, t2], false), m);
-defineOp(SIGS.lerp_, (x: Tensor, end: Tensor, w: TensorLike) => applyInPlace(x, "lerp_", (s) => s.add(end.sub(s).mul(w)), [end, w], false), m);
+// the same kernel as lerp; a weight tensor's backward reads self's old values
+defineOp(SIGS.lerp_, (x: Tensor, end: Tensor, w: TensorLike) => applyInPlace(x, "lerp_", (s) => s.lerp(end, w), [end, w], w instanceof Tensor), m);
+defineOp(SIGS.hypot_, (x: Tensor, o: Tensor) => applyInPlace(x, "hypot_", (s) => s.hypot(o), [o]), m);
+defineOp(SIGS.logit_, (x: Tensor, eps: number | null) => applyInPlace(x, "logit_", (s) => s.logit(eps), []), m);
+defineOp(SIGS.nanToNum_, (x: Tensor, nan: number | null, posinf: number | null, neginf: number | null) =>
+  applyInPlace(x, "nanToNum_", (s) => s.nanToNum(nan, posinf, neginf), [], false), m);
 type Gen = { generator?: Generator | null };
 defineOp(SIGS.uniform_, (x: Tensor, low: number, high: number, { generator }: Gen) =>
   applyInPlace(x, "uniform_", () => dispatch("random", [], { dist: { kind: "uniform", low, high }, shape: x.shape, dtype: x.dtype, generator: generator ?? defaultGenerator }, x.device), [], false), m);

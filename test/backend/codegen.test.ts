@@ -33,6 +33,8 @@ test("every table expression as closures equals the compiled expression, on spec
   const globals = { Math, Number, H, Infinity, NaN };
   const exprs: string[] = [...Object.values(UNARY_OPS), ...Object.values(BINARY_OPS)].map((d) => d.js);
   exprs.push("(x !== 0 ? y : z)", "(x !== 0)", "x", "((x + y) !== 0)", "-x * -y + +z % 3 - !x", "x - y - z", "x / y / z", "1e-3 * .5e1 + 2.");
+  // bitwise operators, with JavaScript's precedence among themselves and the others
+  exprs.push("x | y & z ^ 3", "~x + 1 << 2", "x >> 1 < y", "x & y === z", "x << y >> 1", "~~x ^ -y | 5 & z", "x & 1 ? y | 2 : ~z");
   const params = [[0.01, 0], [1, 20], [-Infinity, Infinity], [2, -1], [0.5, 0.5]];
   for (const js of exprs) {
     const closure = compileExpr(js, globals);
@@ -65,6 +67,8 @@ test("compileExpr rejects what it does not understand, naming the expression", (
   assert.throws(() => compileExpr("x = 1", g), /cannot read " = 1"/);
   assert.throws(() => compileExpr("Math.PI(x)", g), /not a function/);
   assert.throws(() => compileExpr("x ? y", g), /expected ":"/);
+  assert.throws(() => compileExpr("x >>> y", g), /unexpected ">"/);
+  assert.throws(() => compileExpr("x ** y", g), /unexpected "\*"/);
 });
 
 /** `make()` run with code generation, then without; their outputs' elements must be identical. */

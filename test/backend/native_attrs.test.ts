@@ -301,7 +301,10 @@ function strided(shape: number[], dtype: DType, seed: number): Tensor {
 }
 
 test("native binary ops match the TypeScript loops on broadcast and strided operands, div's rounding modes included", { skip }, () => {
-  const ops: [BinaryOpName, number[]][] = [["add", []], ["mul", []], ["maximum", []], ["lt", []], ["remainder", []], ["div", []], ["div", [1, 0]], ["div", [2, 0]]];
+  const ops: [BinaryOpName, number[]][] = [
+    ["add", []], ["mul", []], ["maximum", []], ["lt", []], ["remainder", []], ["div", []], ["div", [1, 0]], ["div", [2, 0]],
+    ["fmod", []], ["copysign", []], ["lerp", [0.25, 0]], ["lerp", [0.75, 1]], ["bitwiseXor", []], ["bitwiseLeftShift", []], ["bitwiseRightShift", []],
+  ];
   let seed = 2000;
   everywhere((where) => {
     for (const [sa, sb] of broadcastPairs(17)) {
@@ -309,8 +312,9 @@ test("native binary ops match the TypeScript loops on broadcast and strided oper
         for (const [op, p] of ops) {
           const def = BINARY_OPS[op];
           if (dtype === "int32" && op === "div" && p.length === 0) continue; // true division is float (promoted by the op layer)
+          if ("accepts" in def && (def.accepts === "float" ? dtype === "int32" : def.accepts !== "numeric" && dtype !== "int32")) continue; // refused by the op layer
           // float32 rounds div's rounded quotient to float32 (p1 = 1), as the op layer asks
-          const params = op === "div" && p.length ? [p[0]!, dtype === "float32" ? 1 : 0] : [];
+          const params = op === "div" && p.length ? [p[0]!, dtype === "float32" ? 1 : 0] : p;
           const intForm = "jsInt" in def && dtype === "int32";
           const nonzero = (t: Tensor) => (intForm ? t.add(t.eq(0).to(dtype)) : t); // division by zero is tested below
           for (const layout of ["contiguous", "strided"] as const) {
@@ -330,7 +334,7 @@ test("native binary ops match the TypeScript loops on broadcast and strided oper
 
 test("integer division by zero: the native kernel declines before writing, the TypeScript kernel raises", { skip }, () => {
   everywhere((where) => {
-    for (const [op, params] of [["remainder", []], ["div", [1, 0]], ["div", [2, 0]]] as [BinaryOpName, number[]][]) {
+    for (const [op, params] of [["remainder", []], ["fmod", []], ["div", [1, 0]], ["div", [2, 0]]] as [BinaryOpName, number[]][]) {
       const a = arange(200).to("int32"), b = arange(200).remainder(7).to("int32"); // zeros at 0, 7, 14, ...
       const out = alloc([200], "int32", "cpu");
       out.storage.data.fill(-5);

@@ -4,10 +4,12 @@
  * path this CPU supports: contiguous, scalar-, row- and column-broadcast, transposed and
  * general strided layouts with offsets, sizes around the vector widths and past the
  * threading threshold, special values (NaN, ±inf, ±0, denormals, int32 extremes), and
- * each dtype the kernels handle (float32, float64, int32, bool; half types only move).
+ * each dtype the kernels handle (float32, float64, int32, bool; half types only move) that
+ * the op is defined for (bitwise ops and shifts: integers and bool only).
  *
  * Tolerances: ops that are a single IEEE operation (or compares, selects, moves) must be
- * bit-identical (NaN matching NaN). Ops calling libm (exp, log, tanh, erf, pow, ...) use
+ * bit-identical (NaN matching NaN), and so must compositions of them (lerp, add_ with alpha:
+ * the kernels are compiled without fused multiply-adds). Ops calling libm (exp, log, tanh, erf, pow, ...) use
  * the C library where the reference uses V8's Math; both are within an ulp or so of the
  * exact result, so they may differ by a few ulps: 4 ulps of the output dtype, 16 for
  * float64 erf-based ops (the reference's erf is accurate to a few float64 ulps itself).
@@ -82,8 +84,18 @@ function compare(got: TypedArray, want: TypedArray, dtype: DType, maxUlps: numbe
 }
 
 // ops whose value comes from libm (may differ from V8's Math by an ulp or so)
-const LIBM_UNARY = new Set<UnaryOpName>(["exp", "log", "log1p", "expm1", "sin", "cos", "tan", "tanh", "sigmoid", "erf", "geluErf", "geluTanh", "silu", "softplus", "powScalar"]);
-const LIBM_BINARY = new Set<BinaryOpName>(["pow", "atan2"]);
+const LIBM_UNARY = new Set<UnaryOpName>([
+  "exp", "log", "log1p", "expm1", "sin", "cos", "tan", "tanh", "sigmoid", "erf", "geluErf", "geluTanh", "silu", "softplus", "powScalar",
+  "log2", "log10", "exp2", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "sinc", "logit",
+]);
+const LIBM_BINARY = new Set<BinaryOpName>(["pow", "atan2", "logaddexp", "logaddexp2", "hypot", "xlogy"]);
+
+/** The dtypes a table op is tested on: those its `accepts` allows, else all four math dtypes. */
+function dtypesOf(def: { kind: string; accepts?: string }): DType[] {
+  if (def.accepts === "integral") return ["int32", "bool"];
+  if (def.accepts === "int") return ["int32"];
+  return def.kind === "float" || def.accepts === "float" ? ["float32", "float64"] : ["float32", "float64", "int32", "bool"];
+}
 
 // ---- layouts ------------------------------------------------------------------------
 
@@ -159,6 +171,16 @@ const UNARY_PARAMS: Partial<Record<UnaryOpName, number[][]>> = {
   softplus: [[1, 20], [2.5, 3]],
   clamp: [[-1.5, 2.25], [0, Infinity], [-Infinity, 0.1], [3, -3]],
   powScalar: [[2], [0.5], [-0.5], [3], [-1], [0.3], [0]],
+  // precision: float64, float32
+  sinc: [[0], [1]],
+  // no eps; eps 0.1 (lo, hi); eps 0; eps above 0.5
+  logit: [[-1, 0], [0.1, 0.9], [0, 1], [0.6, 0.4]],
+};
+const BINARY_PARAMS: Partial<Record<BinaryOpName, number[][]>> = {
+  // alpha of add_/sub_ (a fused multiply-add here would round once where JavaScript rounds twice)
+  addScaled: [[0.1], [-2.5], [1 / 3]],
+  // weight, precision (as the op layer passes them: a float32 weight rounded to float32)
+  lerp: [[0.3, 0], [0.7, 0], [-0.7, 0], [1.5, 0], [0.5, 0], [Math.fround(0.3), 1], [Math.fround(0.7), 1], [0, 1], [1, 1]],
 };
 
 for (const isa of isas) {
@@ -167,7 +189,7 @@ for (const isa of isas) {
       let seed = 1;
       for (const [name, def] of Object.entries(UNARY_OPS) as [UnaryOpName, (typeof UNARY_OPS)[UnaryOpName]][]) {
         // integer/bool inputs reach "float" ops only after promotion by the op layer
-        const dtypes: DType[] = def.kind === "float" ? ["float32", "float64"] : ["float32", "float64", "int32", "bool"];
+        const dtypes = dtypesOf(def);
         for (const dt of dtypes) {
           const outD: DType = def.kind === "predicate" ? "bool" : dt;
           for (const params of UNARY_PARAMS[name] ?? [[]]) {
@@ -188,15 +210,17 @@ for (const isa of isas) {
       for (const [name, def] of Object.entries(BINARY_OPS) as [BinaryOpName, (typeof BINARY_OPS)[BinaryOpName]][]) {
         // int32 pow overflows into ToInt32 of a huge float64 whose last bits libm and V8
         // disagree on: the kernels decline it (TypeScript runs)
-        const dtypes: DType[] = def.kind === "float" ? ["float32", "float64"] : name === "pow" ? ["float32", "float64", "bool"] : ["float32", "float64", "int32", "bool"];
+        const dtypes = name === "pow" ? ["float32", "float64", "bool"] as DType[] : dtypesOf(def);
         for (const dt of dtypes) {
           const outD: DType = def.kind === "predicate" ? "bool" : dt;
           // integer operands use the table's integer form where it has one (as the CPU backend does)
           const intForm = "jsInt" in def && (dt === "int32" || dt === "bool");
           const js = intForm ? def.jsInt : def.js;
-          for (const layout of layouts(2)) {
-            const [got, want] = runBoth("binary", name, boolExpr(js, outD, def.kind), layout, [dt, dt], outD, [], seed++, intForm);
-            compare(got, want, outD, LIBM_BINARY.has(name) ? 4 : 0, `${isa} ${name} ${dt} ${layout.name}`);
+          for (const params of BINARY_PARAMS[name] ?? [[]]) {
+            for (const layout of layouts(2)) {
+              const [got, want] = runBoth("binary", name, boolExpr(js, outD, def.kind), layout, [dt, dt], outD, params, seed++, intForm);
+              compare(got, want, outD, LIBM_BINARY.has(name) ? 4 : 0, `${isa} ${name}(${params}) ${dt} ${layout.name}`);
+            }
           }
         }
       }
@@ -242,6 +266,10 @@ test("the native kernels decline what they do not handle, so the TypeScript loop
   assert.equal(runElementwiseNative("convert", null, shape, op("float16"), [op("bfloat16")]), false);
   assert.equal(runElementwiseNative("convert", null, shape, op("float32"), [op("bfloat16")]), false);
   assert.equal(runElementwiseNative("binary", "pow", shape, op("int32"), [op("int32"), op("int32")]), false);
+  // bitwise ops and shifts are defined on integers and bool only
+  assert.equal(runElementwiseNative("binary", "bitwiseAnd", shape, op("float32"), [op("float32"), op("float32")]), false);
+  assert.equal(runElementwiseNative("binary", "bitwiseLeftShift", shape, op("float64"), [op("float64"), op("float64")]), false);
+  assert.equal(runElementwiseNative("unary", "bitwiseNot", shape, op("float32"), [op("float32")]), false);
   // tiny ops stay in TypeScript
   assert.equal(runElementwiseNative("binary", "add", [2], op("float32"), [op("float32"), op("float32")]), false);
   // more than 6 non-mergeable dims

@@ -119,7 +119,7 @@ test("integer division and remainder by zero raise ZeroDivisionError (PyTorch: R
     for (const [name, fn] of [
       ["div", () => a.div(b, { roundingMode: "floor" })],
       ["div", () => a.div(b, { roundingMode: "trunc" })],
-      ["div", () => a.floorDivide(b)],
+      ["floorDivide", () => a.floorDivide(b)],
       ["remainder", () => a.remainder(b)],
       ["remainder", () => a.remainder(0)],
       ["div", () => a.div(tensor(0, { dtype: "int32" }), { roundingMode: "trunc" })],

@@ -6,8 +6,8 @@
  *
  * The language is the subset the table uses: number literals; the variables x, y, z (the
  * inputs), p0, p1 (params); Math.*, Number.*, H.* (helpers), Infinity, NaN; calls; unary
- * - + !; * / %, + -, < <= > >=, === !==, && ||, ?: and parentheses, with JavaScript's
- * precedence. Anything else is an error naming the expression.
+ * - + ! ~; * / %, + -, << >>, < <= > >=, === !==, &, ^, |, && ||, ?: and parentheses, with
+ * JavaScript's precedence. Anything else is an error naming the expression.
  */
 export type ScalarFn = (x: number, y: number, z: number, p0: number, p1: number) => number | boolean;
 type Value = number | boolean;
@@ -15,7 +15,7 @@ type Node = ScalarFn;
 
 const VARS = ["x", "y", "z", "p0", "p1"] as const;
 
-const TOKEN = /\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_$][\w$]*)|(===|!==|<=|>=|&&|\|\||[-+*/%<>!?:().,]))/y;
+const TOKEN = /\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_$][\w$]*)|(===|!==|<<|>>|<=|>=|&&|\|\||[-+*/%<>!?:().,&|^~]))/y;
 
 type Token = { kind: "num"; value: number } | { kind: "id"; name: string } | { kind: "op"; op: string };
 
@@ -106,18 +106,19 @@ export function compileExpr(src: string, globals: Readonly<Record<string, unknow
 
   function unary(): Node {
     const op = peekOp();
-    if (op === "-" || op === "+" || op === "!") {
+    if (op === "-" || op === "+" || op === "!" || op === "~") {
       i++;
       const a = unary();
       if (op === "-") return (x, y, z, p0, p1) => -(a(x, y, z, p0, p1) as number);
       if (op === "+") return (x, y, z, p0, p1) => +a(x, y, z, p0, p1);
+      if (op === "~") return (x, y, z, p0, p1) => ~(a(x, y, z, p0, p1) as number);
       return (x, y, z, p0, p1) => !a(x, y, z, p0, p1);
     }
     return primary();
   }
 
   // left-associative binary levels, loosest last
-  const LEVELS: readonly (readonly string[])[] = [["*", "/", "%"], ["+", "-"], ["<", "<=", ">", ">="], ["===", "!=="], ["&&"], ["||"]];
+  const LEVELS: readonly (readonly string[])[] = [["*", "/", "%"], ["+", "-"], ["<<", ">>"], ["<", "<=", ">", ">="], ["===", "!=="], ["&"], ["^"], ["|"], ["&&"], ["||"]];
 
   function binary(level: number): Node {
     if (level < 0) return unary();
@@ -154,6 +155,11 @@ function combine(op: string, a: Node, b: Node): Node {
     case "%": return (x, y, z, p0, p1) => (a(x, y, z, p0, p1) as N) % (b(x, y, z, p0, p1) as N);
     case "+": return (x, y, z, p0, p1) => (a(x, y, z, p0, p1) as N) + (b(x, y, z, p0, p1) as N);
     case "-": return (x, y, z, p0, p1) => (a(x, y, z, p0, p1) as N) - (b(x, y, z, p0, p1) as N);
+    case "<<": return (x, y, z, p0, p1) => (a(x, y, z, p0, p1) as N) << (b(x, y, z, p0, p1) as N);
+    case ">>": return (x, y, z, p0, p1) => (a(x, y, z, p0, p1) as N) >> (b(x, y, z, p0, p1) as N);
+    case "&": return (x, y, z, p0, p1) => (a(x, y, z, p0, p1) as N) & (b(x, y, z, p0, p1) as N);
+    case "^": return (x, y, z, p0, p1) => (a(x, y, z, p0, p1) as N) ^ (b(x, y, z, p0, p1) as N);
+    case "|": return (x, y, z, p0, p1) => (a(x, y, z, p0, p1) as N) | (b(x, y, z, p0, p1) as N);
     case "<": return (x, y, z, p0, p1) => a(x, y, z, p0, p1) < b(x, y, z, p0, p1);
     case "<=": return (x, y, z, p0, p1) => a(x, y, z, p0, p1) <= b(x, y, z, p0, p1);
     case ">": return (x, y, z, p0, p1) => a(x, y, z, p0, p1) > b(x, y, z, p0, p1);

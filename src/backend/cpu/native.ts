@@ -275,12 +275,14 @@ export function nativeGemm(
 const NATIVE_UNARY_OPS: readonly UnaryOpName[] = [
   "neg", "abs", "sign", "floor", "ceil", "round", "trunc", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal",
   "sin", "cos", "tan", "tanh", "sigmoid", "erf", "relu", "leakyRelu", "geluErf", "geluTanh", "silu", "softplus",
-  "clamp", "powScalar", "logicalNot", "isnan", "isfinite", "isinf",
+  "clamp", "powScalar", "logicalNot", "isnan", "isfinite", "isinf", "log2", "log10", "exp2", "asin", "acos", "atan",
+  "sinh", "cosh", "asinh", "acosh", "atanh", "sinc", "frac", "logit", "bitwiseNot",
 ];
 /** Binary op codes: index = the native enum BinaryOp. */
 const NATIVE_BINARY_OPS: readonly BinaryOpName[] = [
   "add", "sub", "mul", "div", "pow", "maximum", "minimum", "atan2", "remainder", "eq", "ne", "lt", "le", "gt", "ge",
-  "logicalAnd", "logicalOr", "logicalXor", "addScaled", "reluGrad",
+  "logicalAnd", "logicalOr", "logicalXor", "addScaled", "reluGrad", "fmod", "copysign", "logaddexp", "logaddexp2",
+  "hypot", "xlogy", "lerp", "bitwiseAnd", "bitwiseOr", "bitwiseXor", "bitwiseLeftShift", "bitwiseRightShift",
 ];
 const UNARY_CODE = new Map<string, number>(NATIVE_UNARY_OPS.map((n, i) => [n, i]));
 const BINARY_CODE = new Map<string, number>(NATIVE_BINARY_OPS.map((n, i) => [n, i]));

@@ -6,6 +6,7 @@
  * same shape). Not a framework: each runner still builds its own models in its own API.
  */
 import { appendFileSync } from "node:fs";
+import { GCProfiler } from "node:v8";
 
 /** One measurement, as every runner writes it. `ms` is the median time of one call. */
 export interface BenchResult {
@@ -17,17 +18,41 @@ export interface BenchResult {
   reps?: number;
   minMs?: number;
   note?: string;          // how it was measured (jit, extrapolated, ...) or why it failed
+  gcPct?: number;         // garbage collection's share of the timed calls, % (Node runners, when asked)
+  // memory cases (mem.*): peak above the process baseline, MB (2^20 bytes), and the baseline
+  rssMB?: number;
+  heapMB?: number;        // V8 heap used + external memory (ArrayBuffers included)
+  baseRssMB?: number;
+  /** profile.* rows (BENCH_PROFILE=1): where a training step's time goes, from utils.profile(). */
+  split?: ProfileSplit;
+}
+
+/** The share of a step's wall time taken by kernels, GC and the slowest ops (from utils.profile). */
+export interface ProfileSplit {
+  wallMs: number;      // per step
+  kernelPct: number;
+  gcPct: number | null;
+  ops: { name: string; selfPct: number; calls: number }[]; // by self kernel time, per step
 }
 
 export const QUICK = process.env.BENCH_QUICK === "1";
-/** Comma-separated case prefixes (gemm, bf16, mlp, cnn, infer, dispatch, fmnist); empty = all. */
+/** Comma-separated case prefixes (gemm, bf16, mlp, cnn, infer, dispatch, fmnist, issue15, ...); empty = all. */
 const ONLY = (process.env.BENCH_ONLY ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+/** BENCH_PROFILE=1: print utils.profile()'s table of each untuned training case and record the split. */
+export const PROFILE = process.env.BENCH_PROFILE === "1";
 
-/** Whether a case id is selected by --only (matches a group name or an id prefix). */
+/**
+ * The groups of the untuned workloads of issue 15 (bench/untuned.ts); `--only issue15` selects
+ * them all, plus the tuned MLP and CNN training steps that the issue's table re-checks.
+ */
+export const ISSUE15_GROUPS = ["transformer", "resnet", "lstm", "ops", "mm", "norm", "mem"];
+
+/** Whether a case id is selected by --only (matches a group name, the issue15 alias, or an id prefix). */
 export function selected(caseId: string): boolean {
   if (ONLY.length === 0) return true;
   const group = caseGroup(caseId);
-  return ONLY.some((o) => o === group || caseId.startsWith(o));
+  const issue15 = ISSUE15_GROUPS.includes(group) || /^(mlp|cnn)\.train\./.test(caseId);
+  return ONLY.some((o) => o === group || caseId.startsWith(o) || (o === "issue15" && issue15));
 }
 
 /** The --only group a case id belongs to. */
@@ -53,7 +78,9 @@ export const MLP_TRAIN_TIMING = QUICK ? {} : { warmup: 3000, budgetMs: 4000 };
 export function emit(r: BenchResult): void {
   const line = JSON.stringify(r);
   if (process.env.BENCH_OUT) appendFileSync(process.env.BENCH_OUT, line + "\n");
-  const shown = r.status === "ok" && r.ms === undefined ? r.note : r.status === "ok" ? `${fmtMs(r.ms!)}  (${r.reps} reps${r.note ? `; ${r.note}` : ""})` : `${r.status}: ${r.note}`;
+  const gc = r.gcPct !== undefined ? `; GC ${r.gcPct.toFixed(1)}%` : "";
+  const mem = r.rssMB !== undefined ? `peak RSS +${r.rssMB.toFixed(1)} MB${r.heapMB !== undefined ? `, heap+external +${r.heapMB.toFixed(1)} MB` : ""}${r.note ? `; ${r.note}` : ""}` : undefined;
+  const shown = r.status === "ok" && r.ms === undefined ? mem ?? r.note : r.status === "ok" ? `${fmtMs(r.ms!)}  (${r.reps} reps${gc}${r.note ? `; ${r.note}` : ""})` : `${r.status}: ${r.note}`;
   console.log(`  ${r.impl.padEnd(12)} ${String(r.threads ?? "").padEnd(8)} ${r.case.padEnd(22)} ${shown}`);
 }
 
@@ -76,6 +103,7 @@ export interface MeasureOptions {
   maxReps?: number;  // at most this many (default 200)
   inner?: number;    // calls per timed repetition; the result is per call (for µs-scale ops)
   budgetMs?: number;
+  gc?: boolean;      // also measure garbage collection's share of the timed calls (v8.GCProfiler)
 }
 
 /**
@@ -85,7 +113,7 @@ export interface MeasureOptions {
  * median per call. When the first (warm-up) call takes
  * longer than twice the budget, a single further call is the only sample.
  */
-export async function measure(fn: () => unknown, opts: MeasureOptions = {}): Promise<{ ms: number; reps: number; minMs: number }> {
+export async function measure(fn: () => unknown, opts: MeasureOptions = {}): Promise<{ ms: number; reps: number; minMs: number; gcPct?: number }> {
   const budget = opts.budgetMs ?? BUDGET_MS;
   const warmup = opts.warmup ?? 3, minReps = opts.minReps ?? 5, maxReps = opts.maxReps ?? 200, inner = opts.inner ?? 1;
   const once = async (): Promise<number> => {
@@ -96,14 +124,29 @@ export async function measure(fn: () => unknown, opts: MeasureOptions = {}): Pro
     }
     return (performance.now() - t0) / inner;
   };
+  // GC is read with v8.GCProfiler, whose stop() is synchronous: PerformanceObserver's "gc"
+  // entries only arrive when the event loop turns, which a synchronous step never lets it do.
+  const gcStart = (): (() => number | undefined) => {
+    if (!opts.gc) return () => undefined;
+    const prof = new GCProfiler();
+    prof.start();
+    const t0 = performance.now();
+    return () => {
+      const wall = performance.now() - t0;
+      const gcMs = (prof.stop()?.statistics ?? []).reduce((s, e) => s + e.cost, 0) / 1000; // cost is µs
+      return wall > 0 ? (100 * gcMs) / wall : undefined;
+    };
+  };
   const first = await once();
   if (first * inner > 2 * budget) {
+    const gcStop = gcStart();
     const second = await once(); // the first call was the warm-up
-    return { ms: second, reps: 1, minMs: second };
+    return { ms: second, reps: 1, minMs: second, gcPct: gcStop() };
   }
   let spent = first * inner;
   for (let i = 1; (i < warmup || spent < budget / 5) && spent < budget; i++) spent += (await once()) * inner;
   const samples: number[] = [];
+  const gcStop = gcStart();
   const start = performance.now();
   while (samples.length < maxReps) {
     samples.push(await once());
@@ -111,7 +154,7 @@ export async function measure(fn: () => unknown, opts: MeasureOptions = {}): Pro
     if (samples.length >= minReps && elapsed >= budget) break;
     if (elapsed >= 3 * budget) break; // slow case: fewer than minReps, say so through reps
   }
-  return { ms: median(samples), reps: samples.length, minMs: Math.min(...samples) };
+  return { ms: median(samples), reps: samples.length, minMs: Math.min(...samples), gcPct: gcStop() };
 }
 
 /** Runs one case: skips it when not selected, times it, and emits ok or failed (with the reason). */
@@ -124,7 +167,7 @@ export async function runCase(
     const fn = await setup();
     if (typeof fn !== "function") throw new Error("setup returned no function");
     const m = await measure(fn as () => unknown, opts);
-    emit({ case: caseId, impl, threads, status: "ok", ms: m.ms, reps: m.reps, minMs: m.minMs, note: opts.note });
+    emit({ case: caseId, impl, threads, status: "ok", ms: m.ms, reps: m.reps, minMs: m.minMs, note: opts.note, gcPct: m.gcPct });
   } catch (e) {
     emit({ case: caseId, impl, threads, status: "failed", note: firstLine(e) });
   }

@@ -3,12 +3,14 @@
  * currently has (TypeScript loops or the native addon — `backends()` says which, and the
  * first line of output records it). Run by bench/run.sh as
  *   BENCH_OUT=results.jsonl node --import tsx bench/fluxion.ts
- * The models are examples/models.ts (SimpleNet and SmallCNN), mirrored by the peers' scripts.
+ * The models are examples/models.ts (SimpleNet and SmallCNN), mirrored by the peers' scripts;
+ * the untuned workloads of issue 15 are bench/untuned.ts, run last.
  */
 import * as fluxion from "../src/index.js";
 import { nn, optim, data, Tensor, randn, randint, randperm, matmul, noGrad, manualSeed, indexSelect, Generator } from "../src/index.js";
 import { SimpleNet, SmallCNN } from "../examples/models.js";
 import { BF16_SIZES, GEMM_SIZES, MLP_TRAIN_TIMING, QUICK, THREADS, emit, runCase, selected, firstLine } from "./common.js";
+import { runUntuned } from "./untuned.js";
 
 const IMPL = "fluxion";
 
@@ -139,3 +141,15 @@ async function fashionEpoch(caseId: string, useLoader: boolean): Promise<void> {
 }
 await fashionEpoch("fmnist.epoch.loader", true);
 await fashionEpoch("fmnist.epoch.tensors", false);
+
+// Issue 15's table compares at 1 and at 2 threads, the tuned training steps included (as a
+// regression check): those above ran at the default, so here the other thread counts.
+for (const t of THREADS) {
+  if (!setThreads || t === (defaultThreads ?? threads)) continue;
+  const at = useThreads(t);
+  for (const b of [64, 256]) {
+    await runCase(IMPL, at, `mlp.train.b${b}`, () => trainStep(new SimpleNet(), randn([b, 1, 28, 28]), randint(0, 10, [b])), MLP_TRAIN_TIMING);
+  }
+  await runCase(IMPL, at, "cnn.train.b64", () => trainStep(new SmallCNN(), randn([64, 1, 28, 28]), randint(0, 10, [64])), { minReps: 3 });
+}
+await runUntuned(IMPL, useThreads);

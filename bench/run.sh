@@ -7,9 +7,13 @@
 # prints the tables and writes BENCHMARKS.md. A peer that cannot be installed or started is
 # recorded as missing, with the reason.
 #
-#   bash bench/run.sh                  full run (~10-15 min on 2 cores), writes BENCHMARKS.md
-#   bash bench/run.sh --quick          fewer sizes, shorter budgets (~3-5 min)
-#   bash bench/run.sh --only gemm,mlp  groups: gemm bf16 mlp cnn infer dispatch fmnist (or case-id prefixes)
+#   bash bench/run.sh                  full run (~20-25 min on 2 cores), writes BENCHMARKS.md
+#   bash bench/run.sh --quick          fewer sizes, shorter budgets (~6-10 min)
+#   bash bench/run.sh --only gemm,mlp  groups: gemm bf16 mlp cnn infer dispatch fmnist, and issue 15's
+#                                      transformer resnet lstm ops mm norm mem (all of them, with the
+#                                      MLP/CNN training steps: issue15), or case-id prefixes
+#   bash bench/run.sh --profile        also print utils.profile()'s table of each issue-15 training
+#                                      case (BENCH_PROFILE=1) and put the split in the report
 #   bash bench/run.sh --write FILE     where to write the report (default: BENCHMARKS.md for a full
 #                                      run, bench/out/BENCHMARKS.partial.md for --quick/--only)
 #   bash bench/run.sh --peers fluxion,pytorch   run only these runners
@@ -28,7 +32,8 @@ while [ $# -gt 0 ]; do
     --write=*) write="${1#*=}" ;;
     --peers) peers="$2"; shift ;;
     --peers=*) peers="${1#*=}" ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    --profile) export BENCH_PROFILE=1 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -91,6 +96,34 @@ if ! "$PY" -c "import torch, numpy" 2>/dev/null && [ "$(id -u)" = 0 ] && command
   echo "== installing python3-torch python3-numpy (Debian)"
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch python3-numpy) > "$out/logs/apt.log" 2>&1
 fi
+# Their BLAS: Debian's torch and numpy link libblas.so.3, which update-alternatives may resolve
+# to the reference BLAS (many times slower than OpenBLAS). Say which it resolves to; when it is
+# not OpenBLAS, install libopenblas0-pthread if we can and point only the peers' commands at it.
+# The peers' commands also drop OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE that the environment may carry
+# (tuning overrides for this machine's tests): OpenBLAS picks its kernel itself, as a user's would.
+multiarch=$("$PY" -c "import sysconfig; print(sysconfig.get_config_var('MULTIARCH') or '')" 2>/dev/null)
+blas_link="libblas.so.3${multiarch:+-$multiarch}"
+blas_alt=$(update-alternatives --query "$blas_link" 2>/dev/null | sed -n 's/^Value: //p')
+[ -n "$blas_alt" ] || blas_alt=$(readlink -f "/usr/lib/${multiarch:-x86_64-linux-gnu}/libblas.so.3" 2>/dev/null)
+openblas_dir="/usr/lib/${multiarch:-x86_64-linux-gnu}/openblas-pthread"
+peer_env=(-u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
+if [[ "$blas_alt" == *openblas* ]]; then
+  blas_note="libblas.so.3 resolves to $blas_alt (update-alternatives --display $blas_link)"
+else
+  if ! [ -e "$openblas_dir/libblas.so.3" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing libopenblas0-pthread (libblas.so.3 resolves to ${blas_alt:-nothing})"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas0-pthread) >> "$out/logs/apt.log" 2>&1
+  fi
+  if [ -e "$openblas_dir/libblas.so.3" ]; then
+    peer_env+=("LD_LIBRARY_PATH=$openblas_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
+    blas_note="libblas.so.3 resolves to ${blas_alt:-nothing} (not OpenBLAS): the Python peers load $openblas_dir/libblas.so.3 through LD_LIBRARY_PATH"
+  else
+    blas_note="libblas.so.3 resolves to ${blas_alt:-nothing} and OpenBLAS is not installed (apt-get install libopenblas0-pthread): the Python peers run on that BLAS"
+  fi
+fi
+echo "== BLAS of the Python peers: $blas_note"
+node -e 'require("fs").appendFileSync(process.env.BENCH_OUT, JSON.stringify({ case: "info.blas-alternative", impl: "pytorch", status: "ok", note: process.argv[1] }) + "\n")' "$blas_note"
+
 torch_ok=0; numpy_ok=0
 "$PY" -c "import numpy" 2>/dev/null && numpy_ok=1
 "$PY" -c "import torch" 2>/dev/null && torch_ok=1
@@ -99,15 +132,14 @@ torch_default=$(env -u OMP_NUM_THREADS -u OPENBLAS_NUM_THREADS "$PY" -c "import 
 if wants numpy; then
   if [ $numpy_ok = 1 ]; then
     for t in 1 2; do
-      # Only this command drops the OpenBLAS tuning overrides the environment may carry.
-      run_runner numpy "numpy-t$t" 600 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t "$PY" bench/torch_bench.py --impl numpy --threads $t
+      run_runner numpy "numpy-t$t" 600 env "${peer_env[@]}" OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t "$PY" bench/torch_bench.py --impl numpy --threads $t
     done
   else record numpy missing "python3 cannot import numpy (apt-get install python3-numpy)"; fi
 fi
 if wants pytorch; then
   if [ $torch_ok = 1 ]; then
     for t in 1 2; do
-      run_runner pytorch "pytorch-t$t" 900 env OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t "$PY" bench/torch_bench.py --impl pytorch --threads $t
+      run_runner pytorch "pytorch-t$t" 1500 env "${peer_env[@]}" OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t "$PY" bench/torch_bench.py --impl pytorch --threads $t
     done
   else record pytorch missing "python3 cannot import torch (apt-get install python3-torch)"; fi
 fi
@@ -118,7 +150,7 @@ if wants onnxruntime && [ $js_peers_ok = 1 ]; then
 fi
 if wants tfjs-wasm && [ $js_peers_ok = 1 ]; then run_runner tfjs-wasm tfjs-wasm 600 "${NODE_RUN[@]}" bench/peers/tfjs.mjs; fi
 if wants jax-js && [ $js_peers_ok = 1 ]; then run_runner jax-js jax-js 900 "${NODE_RUN[@]}" bench/peers/jaxjs.mjs; fi
-if wants fluxion; then run_runner fluxion fluxion 1800 "${NODE_RUN[@]}" bench/fluxion.ts; fi
+if wants fluxion; then run_runner fluxion fluxion 2700 "${NODE_RUN[@]}" bench/fluxion.ts; fi
 
 seconds=$(( $(date +%s) - started ))
 quick_flag=(); [ $quick = 1 ] && quick_flag=(--quick)

@@ -6,8 +6,10 @@ torch.set_num_threads alone does not reach the OpenBLAS that Debian's torch call
   BENCH_OUT=results.jsonl /usr/bin/python3 bench/torch_bench.py --impl pytorch --threads 2
 
 Writes one JSON line per measurement in the format of bench/common.ts (BenchResult); honours
-BENCH_QUICK=1 and BENCH_ONLY=gemm,mlp,... exactly as the JavaScript runners do."""
-import argparse, json, os, statistics, sys, time
+BENCH_QUICK=1 and BENCH_ONLY=gemm,mlp,issue15,... exactly as the JavaScript runners do. The
+untuned workloads of issue 15 are in bench/untuned_torch.py; `--memory CASE` is its
+memory-measuring child process."""
+import argparse, json, os, re, statistics, sys, time
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 EPOCHS = 1 if QUICK else 3
@@ -29,8 +31,14 @@ def case_group(case_id):
     return case_id.split(".")[0]
 
 
+# ISSUE15_GROUPS in bench/common.ts: `--only issue15` selects them and the tuned MLP/CNN training steps
+ISSUE15_GROUPS = ["transformer", "resnet", "lstm", "ops", "mm", "norm", "mem"]
+
+
 def selected(case_id):
-    return not ONLY or any(o == case_group(case_id) or case_id.startswith(o) for o in ONLY)
+    group = case_group(case_id)
+    issue15 = group in ISSUE15_GROUPS or case_id.startswith(("mlp.train.", "cnn.train."))
+    return not ONLY or any(o == group or case_id.startswith(o) or (o == "issue15" and issue15) for o in ONLY)
 
 
 def emit(rec):
@@ -38,7 +46,8 @@ def emit(rec):
     if os.environ.get("BENCH_OUT"):
         with open(os.environ["BENCH_OUT"], "a") as f:
             f.write(json.dumps(rec) + "\n")
-    shown = f"{rec['ms']:.4f} ms ({rec.get('reps')} reps{'; ' + rec['note'] if rec.get('note') else ''})" if "ms" in rec else f"{rec['status']}: {rec.get('note')}"
+    shown = f"{rec['ms']:.4f} ms ({rec.get('reps')} reps{'; ' + rec['note'] if rec.get('note') else ''})" if "ms" in rec else \
+        f"peak RSS +{rec['rssMB']:.1f} MB; {rec.get('note')}" if "rssMB" in rec else f"{rec['status']}: {rec.get('note')}"
     print(f"  {rec['impl']:<12} {str(rec.get('threads', '')):<8} {rec['case']:<22} {shown}", flush=True)
 
 
@@ -84,8 +93,8 @@ def run_case(impl, threads, case_id, setup, note=None, **opts):
 
 
 def blas_info(np):
-    """Which OpenBLAS build and kernel NumPy runs: threadpoolctl when installed, else asking
-    the loaded libopenblas through ctypes."""
+    """Which OpenBLAS build and kernel this process runs (NumPy's or torch's): threadpoolctl
+    when installed, else asking the loaded libopenblas through ctypes."""
     try:
         import threadpoolctl
         infos = [f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')} kernel, {i.get('num_threads')} threads ({os.path.basename(i.get('filepath', ''))})"
@@ -105,6 +114,22 @@ def blas_info(np):
     except Exception as e:
         return f"kernel unknown ({e})"
     return "no OpenBLAS found in the process"
+
+
+def torch_blas_info(torch):
+    """Which BLAS this torch calls for matmul. Debian's torch links libblas.so.3, which
+    update-alternatives resolves to OpenBLAS or to the slow reference BLAS (bench/run.sh
+    prints which and makes the peers load OpenBLAS): the BLAS libraries mapped into the
+    process say which one was loaded; threadpoolctl (when installed) or OpenBLAS itself
+    (ctypes) say its build and kernel; torch.__config__.show() gives the build's BLAS_INFO."""
+    torch.mm(torch.ones(64, 64), torch.ones(64, 64))  # load the BLAS before asking it
+    libs = sorted({f[-1] for f in (line.split() for line in open("/proc/self/maps"))
+                   if len(f) >= 6 and f[-1].startswith("/") and re.search(r"blas|blis|mkl", os.path.basename(f[-1]) + os.path.dirname(f[-1]))})
+    kind = ("OpenBLAS" if any("openblas" in lib for lib in libs) else "MKL" if any("mkl" in lib for lib in libs)
+            else "the reference BLAS (slow)" if any("/blas/" in lib for lib in libs) else "unknown")
+    config = re.search(r"BLAS_INFO=[^,\s]*", torch.__config__.show())
+    detail = blas_info(None) if kind == "OpenBLAS" else "not OpenBLAS"
+    return f"BLAS: {kind}; {detail}; libraries mapped: {', '.join(libs) or 'none'}; torch build {config.group(0) if config else 'BLAS_INFO unknown'}"
 
 
 def bench_numpy(threads):
@@ -127,7 +152,9 @@ def bench_torch(threads):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     emit({"case": "info.torch", "impl": "pytorch", "threads": threads, "status": "ok",
-          "note": f"torch {torch.__version__}; intra-op threads {torch.get_num_threads()}; OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}"})
+          "note": f"torch {torch.__version__}; intra-op threads {torch.get_num_threads()}; OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}; "
+                  f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}, OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', 'unset')}"})
+    emit({"case": "info.blas", "impl": "pytorch", "threads": threads, "status": "ok", "note": torch_blas_info(torch)})
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from fashion_mnist_torch import SimpleNet, small_cnn, load
 
@@ -212,13 +239,22 @@ def bench_torch(threads):
     epoch("fmnist.epoch.loader", True)
     epoch("fmnist.epoch.tensors", False)
 
+    # The tuned training steps run above in this process; the untuned workloads of issue 15:
+    from untuned_torch import bench_untuned
+    bench_untuned(threads, run_case, emit, selected, QUICK)
+
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--impl", choices=["pytorch", "numpy"], required=True)
     p.add_argument("--threads", type=int, required=True)
+    p.add_argument("--memory", choices=["transformer", "resnet", "lstm"], help="measure one training case's peak memory (a child of the pytorch run)")
     a = p.parse_args()
     try:
+        if a.memory:
+            sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+            from untuned_torch import memory_case
+            return memory_case(a.memory, a.threads, emit, QUICK)
         (bench_torch if a.impl == "pytorch" else bench_numpy)(a.threads)
     except ImportError as e:
         emit({"case": "info.missing", "impl": a.impl, "threads": a.threads, "status": "missing", "note": f"import failed: {e}"})

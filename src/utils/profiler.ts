@@ -4,7 +4,7 @@
  * ("matmul", "binary:mul") and to the public op it served ("softmax", "F.crossEntropy",
  * from DispatchCall.publicOp). What is not kernel time (JavaScript, autograd bookkeeping,
  * allocation) is reported as the rest of the wall time, and garbage collection separately
- * where the runtime reports it (PerformanceObserver "gc" entries, in Node).
+ * where the runtime reports it (Node's v8.GCProfiler).
  *
  * Not for: timing individual kernels precisely (each call is timed with performance.now,
  * ~0.1 µs resolution plus the layer's own overhead); benchmarks live in bench/.
@@ -92,24 +92,22 @@ function fmtBytes(b: number): string {
   return b >= 1 << 30 ? `${(b / (1 << 30)).toFixed(2)} GB` : b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(2)} MB` : b >= 1024 ? `${(b / 1024).toFixed(1)} KB` : `${b} B`;
 }
 
-/** Starts counting GC time where PerformanceObserver reports "gc" entries; returns a stop function. */
+/**
+ * Starts counting GC time; returns a stop function giving the ms spent (null where the
+ * runtime cannot say). Node's v8.GCProfiler reports synchronously (PerformanceObserver's
+ * "gc" entries arrive only after the current task, too late for a synchronous profile).
+ */
 function gcTimer(): () => number | null {
-  const PO = (globalThis as { PerformanceObserver?: new (cb: (list: { getEntries(): { duration: number }[] }) => void) => { observe(o: object): void; disconnect(): void; takeRecords?(): { duration: number }[] } }).PerformanceObserver;
-  if (!PO) return () => null;
-  let ms = 0;
-  try {
-    const obs = new PO((list) => {
-      for (const e of list.getEntries()) ms += e.duration;
-    });
-    obs.observe({ entryTypes: ["gc"] });
-    return () => {
-      for (const e of obs.takeRecords?.() ?? []) ms += e.duration;
-      obs.disconnect();
-      return ms;
-    };
-  } catch {
-    return () => null;
-  }
+  type GCProfiler = { start(): void; stop(): { statistics?: { cost: number }[] } | undefined };
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const v8 = typeof proc?.getBuiltinModule === "function" ? (proc.getBuiltinModule("node:v8") as { GCProfiler?: new () => GCProfiler }) : undefined;
+  if (!v8?.GCProfiler) return () => null;
+  const profiler = new v8.GCProfiler();
+  profiler.start();
+  return () => {
+    const stats = profiler.stop()?.statistics ?? [];
+    return stats.reduce((ms, s) => ms + s.cost / 1000, 0); // cost is in microseconds
+  };
 }
 
 /**

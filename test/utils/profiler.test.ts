@@ -49,3 +49,12 @@ test("the layer is removed even when the function throws; the public-op stack un
   assert.deepEqual(p.byOp.map((r) => r.name).sort(), ["neg", "tensor"]);
   assert.throws(() => utils.profile(5 as never), /profile: expected a function to run, got number/);
 });
+
+test("garbage collection during the run is reported (Node)", () => {
+  const p = utils.profile(() => {
+    for (let i = 0; i < 200; i++) randn(256, 256).mul(2);
+    (globalThis as { gc?: () => void }).gc?.();
+  });
+  assert.ok(p.gcMs !== null && p.gcMs > 0, `gcMs = ${p.gcMs}`);
+  assert.match(p.table(), /Garbage collection: \S+ \(\S+% of wall/);
+});

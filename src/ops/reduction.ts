@@ -2,6 +2,9 @@
  * Reductions over one or several dims (sum, mean, prod, max/min, var/std, logsumexp, norm,
  * all/any), scans (cumsum, cumprod) and softmax/logSoftmax. Options follow the project's
  * rule: positional dim, then an options object: `x.sum(1, { keepdim: true })`.
+ *
+ * As in PyTorch, sum, prod, cumsum and cumprod of integer and bool tensors accumulate in
+ * int64 and return int64 (exact, wrapping only at 2^63), never in a narrower type.
  */
 import { dispatch } from "../backend/dispatcher.js";
 import { record, record1 } from "../autograd/record.js";
@@ -55,7 +58,7 @@ function sumImpl(x: Tensor, dim: Dims, keepdim: boolean, dtype?: DType | null): 
   const axes = reductionAxes("sum", dim, x);
   let input = x;
   if (dtype) input = x.to(dtype);
-  else if (!isFloating(x.dtype)) input = castRaw(x, "int32");
+  else if (!isFloating(x.dtype)) input = castRaw(x, "int64");
   const out = dispatch("reduce", [input], { op: "sum", axes, keepdim });
   const inShape = input.shape;
   return record1("SumBackward0", [input], out, [], ([g]) => [unreduce(g!, inShape, axes, keepdim).expand(inShape)]);
@@ -74,7 +77,7 @@ function prodImpl(x: Tensor, dim: number | null | undefined, keepdim: boolean): 
     return prodImpl(flat1(x), 0, false).reshape(keepdim ? x.shape.map(() => 1) : []);
   }
   const d = normalizeDim("prod", dim, x.ndim);
-  const input = isFloating(x.dtype) ? x : castRaw(x, "int32");
+  const input = isFloating(x.dtype) ? x : castRaw(x, "int64");
   const out = dispatch("reduce", [input], { op: "prod", axes: [d], keepdim });
   return record1("ProdBackward0", [input], out, [input, out], ([g], [xs, y]) => {
     const gk = unreduce(g!, xs!.shape, [d], keepdim);
@@ -197,7 +200,7 @@ function norm(x: Tensor, p: number | "fro", dim: Dims, keepdim: boolean): Tensor
 function cumsum(x: Tensor, dim: number): Tensor {
   if (x.ndim === 0) return cumsum(flat1(x), singleAxis("cumsum", dim, x) ?? 0).reshape([]);
   const d = normalizeDim("cumsum", dim, x.ndim);
-  const input = isFloating(x.dtype) ? x : castRaw(x, "int32");
+  const input = isFloating(x.dtype) ? x : castRaw(x, "int64");
   const out = dispatch("scan", [input], { op: "sum", axis: d });
   return record1("CumsumBackward0", [input], out, [], ([g]) => {
     // reverse cumulative sum: total - cumsum + g
@@ -208,7 +211,7 @@ function cumsum(x: Tensor, dim: number): Tensor {
 function cumprod(x: Tensor, dim: number): Tensor {
   if (x.ndim === 0) return cumprod(flat1(x), singleAxis("cumprod", dim, x) ?? 0).reshape([]);
   const d = normalizeDim("cumprod", dim, x.ndim);
-  const input = isFloating(x.dtype) ? x : castRaw(x, "int32");
+  const input = isFloating(x.dtype) ? x : castRaw(x, "int64");
   const out = dispatch("scan", [input], { op: "prod", axis: d });
   return record1("CumprodBackward0", [input], out, [input, out], ([g], [xs, y]) => [cumprodBackward(g!, xs!, y!, d)]);
 }

@@ -40,7 +40,7 @@ const FLOAT_SPECIALS = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 0.5, -0.5, 2.5, 
 const INT_SPECIALS = [0, 1, -1, 2147483647, -2147483648, 65536, -65536, 46341, 7];
 
 function values(n: number, dtype: DType, seed: number): TypedArray {
-  const r = rng(seed), a = arrayFor(dtype, n);
+  const r = rng(seed), a = arrayFor(dtype, n) as TypedArray;
   for (let i = 0; i < n; i++) {
     const u = r();
     if (dtype === "bool") a[i] = u < 0.5 ? 1 : 0;
@@ -147,7 +147,7 @@ function runBoth(kind: "unary" | "binary" | "where" | "convert", op: string | nu
   const got = out(), want = out();
   assert.ok(runElementwiseNative(kind, op, layout.shape, got, ins, params), `native declined ${kind} ${op} ${inDtypes}`);
   runElementwise(layout.shape, want, ins, expr, params);
-  return [got.arr, want.arr];
+  return [got.arr as TypedArray, want.arr as TypedArray];
 }
 
 function boolExpr(expr: string, outDtype: DType, kind: string): string {
@@ -217,7 +217,7 @@ for (const isa of isas) {
           const got = out(), want = out();
           assert.ok(runElementwiseNative("convert", null, layout.shape, got, ins));
           runElementwise(layout.shape, { ...want, dtype: "float64" }, [{ ...ins[0]!, dtype: "float64" }], "x");
-          compare(got.arr, want.arr, dt, 0, `${isa} copy ${dt} ${layout.name}`);
+          compare(got.arr as TypedArray, want.arr as TypedArray, dt, 0, `${isa} copy ${dt} ${layout.name}`);
         }
       }
       const math: DType[] = ["float32", "float64", "int32", "bool"];

@@ -7,7 +7,7 @@
  */
 import { test, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { cat, stack, tensor, type DType, type Tensor } from "../../src/index.js";
+import { cat, full, stack, tensor, type DType, type Tensor } from "../../src/index.js";
 import { setCodegenDisabled } from "../../src/backend/cpu/codegen.js";
 import { INT_FIX, encodeAll, fluxionDType, fromFix, type FixTensor } from "../fixtures/dtype_int_ref.js";
 
@@ -119,6 +119,17 @@ test("sum/prod/cumsum/cumprod of integer and bool tensors accumulate in int64; m
     check(tensor([2n ** 32n, 2n ** 32n, 3n]).prod(), W.prod, "int64 prod wraps");
     check(tensor([2n ** 62n, 2n ** 62n, 2n ** 62n, 2n ** 62n]).cumsum(0), W.cumsum, "int64 cumsum wraps");
   });
+});
+
+test("narrow integer sums take the float64 kernels only while exact: 2^22 + 1 int32 maxima sum exactly (past 2^53)", () => {
+  const n = 2 ** 22 + 1, v = 2 ** 31 - 1;
+  const s = full([n], v, { dtype: "int32" }).sum();
+  assert.equal(s.dtype, "int64");
+  assert.equal(s.item(), BigInt(n) * BigInt(v)); // odd and above 2^53: a float64 sum cannot hold it
+  const u = full([1000], 255, { dtype: "uint8" });
+  assert.equal(u.sum().item(), 255000);
+  assert.deepEqual(u.cumsum(0).narrow(0, 998, 2).tolist(), [254745, 255000]);
+  assert.equal(u.cumsum(0).dtype, "int64");
 });
 
 test("int64 reductions are exact on long runs, in both loop shapes", () => {

@@ -16,6 +16,7 @@ import type { Tensor } from "../../tensor/tensor.js";
 import type { PrimitiveAttrs } from "../primitives.js";
 import { rawOperand, runElementwise, runElementwiseNative, type Operand } from "./loops.js";
 import { alloc, broadcastOperand, operand, outOperand } from "./util.js";
+import { nativeIntTypes } from "./native.js";
 
 export function unary(inputs: readonly Tensor[], attrs: PrimitiveAttrs["unary"], device: string): Tensor[] {
   const x = inputs[0]!;
@@ -73,9 +74,9 @@ export function where(inputs: readonly Tensor[], _attrs: PrimitiveAttrs["where"]
 /**
  * How a value of dtype `from` becomes one of `to` in the TypeScript loops: the expression
  * and whether its input/output are raw (see elementwise_int64.ts for the rules, which are
- * PyTorch's C casts on x86-64).
+ * PyTorch's C casts on x86-64). Exported for the native kernels' tests.
  */
-function castExpr(from: DType, to: DType): { expr: string; rawIn: boolean; rawOut: boolean } {
+export function castExpr(from: DType, to: DType): { expr: string; rawIn: boolean; rawOut: boolean } {
   if (from === to) return { expr: "x", rawIn: true, rawOut: true };
   if (from === "int64") {
     if (to === "float64") return { expr: "Number(x)", rawIn: true, rawOut: false };
@@ -97,11 +98,12 @@ function convert(shape: readonly number[], from: DType, o: Operand, x: Operand):
 }
 
 /**
- * Whether the native convert may run: it stores out-of-range floats into int32 as
- * JavaScript's ToInt32 does (wrapping), where PyTorch (and castExpr) give INT32_MIN.
+ * Whether the native convert may run: an addon older than the integer dtypes stores
+ * out-of-range floats into int32 as JavaScript's ToInt32 does (wrapping), where PyTorch
+ * (and castExpr) give INT32_MIN.
  */
 function nativeConvertOk(from: DType, to: DType): boolean {
-  return !(isFloating(from) && !isFloating(to) && to !== "bool");
+  return !(isFloating(from) && !isFloating(to) && to !== "bool") || nativeIntTypes();
 }
 
 export function cast(inputs: readonly Tensor[], attrs: PrimitiveAttrs["cast"], device: string): Tensor[] {

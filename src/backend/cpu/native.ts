@@ -30,7 +30,7 @@ interface Addon {
   getNumThreads(): number;
   setIsa(name: string): boolean;
   setBf16Mode(mode: string): boolean;
-  info(): { isa: string; bf16Dot: boolean; supported: string[]; avx512bf16: boolean; defaultThreads: number };
+  info(): { isa: string; bf16Dot: boolean; supported: string[]; avx512bf16: boolean; defaultThreads: number; intTypes?: boolean };
   // native/src/binding_ewise.cc: false when the kernels do not handle the op/types
   elementwise(params: Float64Array, out: TypedArray, a: TypedArray, b: TypedArray | null, c: TypedArray | null): boolean;
   reduce(params: Float64Array, out: TypedArray, a: TypedArray): boolean;
@@ -286,10 +286,29 @@ const UNARY_CODE = new Map<string, number>(NATIVE_UNARY_OPS.map((n, i) => [n, i]
 const BINARY_CODE = new Map<string, number>(NATIVE_BINARY_OPS.map((n, i) => [n, i]));
 const REDUCE_CODE: Record<ReduceOpName, number> = { sum: 0, prod: 1, max: 2, min: 3, argmax: 4, argmin: 5 };
 /**
- * Element type codes (native EType); the half types are raw 16-bit moves only. A dtype
- * without a code (uint8, int8, int64) is left to the TypeScript kernels.
+ * Element type codes (native EType); the half types are raw 16-bit moves only. uint8, int8
+ * and int64 have codes only in an addon that reports `intTypes` (an older binary would
+ * refuse the codes); without them those dtypes stay in the TypeScript kernels.
  */
-const ETYPE: Partial<Record<DType, number>> = { float32: 0, float64: 1, int32: 2, bool: 3, bfloat16: 4, float16: 4 };
+const BASE_ETYPE: Partial<Record<DType, number>> = { float32: 0, float64: 1, int32: 2, bool: 3, bfloat16: 4, float16: 4 };
+const INT_ETYPE: Partial<Record<DType, number>> = { uint8: 5, int8: 6, int64: 7 };
+let ETYPE: Partial<Record<DType, number>> = BASE_ETYPE;
+let intTypes: boolean | undefined;
+
+/**
+ * Whether the loaded addon computes uint8/int8/int64 and casts floats to integers as
+ * PyTorch does (NaN and out-of-range to INT32_MIN/INT64_MIN); older builds wrapped like
+ * JavaScript's ToInt32, so their float -> integer casts are not used.
+ */
+export function nativeIntTypes(): boolean {
+  if (intTypes === undefined) {
+    const a = nativeAddon();
+    if (!a) return false;
+    intTypes = a.info().intTypes === true;
+    if (intTypes) ETYPE = { ...BASE_ETYPE, ...INT_ETYPE };
+  }
+  return intTypes;
+}
 const EW_KIND = { unary: 0, binary: 1, where: 2, convert: 3 } as const;
 const MAX_DIMS = 6;
 
@@ -317,6 +336,7 @@ export function nativeElementwise(
   const native = nativeAddon();
   const nd = shape.length;
   if (!native || nd > MAX_DIMS) return false;
+  nativeIntTypes(); // settles ETYPE for this addon
   const code = kind === "unary" ? UNARY_CODE.get(op!) : kind === "binary" ? BINARY_CODE.get(op!) : 0;
   if (code === undefined) return false;
   const p = ewParams;

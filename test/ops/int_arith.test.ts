@@ -63,6 +63,22 @@ test("elementwise ops on each integer dtype wrap like PyTorch (add/sub/mul/neg/a
   });
 });
 
+test("large tensors (the native kernels' size) wrap like the small ones: int32 products past 2^53, int64/uint8/int8 add and mul", () => {
+  // PyTorch 1.13: (2^31 - 1)^2 as int32 is 1, and times -(2^31 - 1) is -1
+  const x = full([64], 2 ** 31 - 1, { dtype: "int32" });
+  assert.deepEqual([...new Set(x.mul(x).tolist() as number[])], [1]);
+  assert.deepEqual([...new Set(x.mul(x.neg()).tolist() as number[])], [-1]);
+  const l = full([100], 2n ** 62n + 3n);
+  assert.deepEqual([...new Set((l.mul(l).add(l).tolist() as bigint[]).map(String))], [String(BigInt.asIntN(64, (2n ** 62n + 3n) ** 2n + 2n ** 62n + 3n))]);
+  const u = full([100], 200, { dtype: "uint8" });
+  assert.deepEqual([...new Set(u.add(u).tolist() as number[])], [144]);
+  assert.deepEqual([...new Set(u.mul(u).tolist() as number[])], [64]);
+  const c = full([100], -128, { dtype: "int8" });
+  assert.deepEqual([...new Set(c.neg().tolist() as number[])], [-128]);
+  assert.deepEqual([...new Set(c.abs().tolist() as number[])], [-128]);
+  assert.deepEqual([...new Set(c.lt(u.to("int8")).tolist() as boolean[])], [true]);
+});
+
 test("ops between integer dtypes promote (uint8 with int8 to int32, PyTorch's int16, same values)", () => {
   for (const m of INT_FIX.mixed as { a: DType; b: DType; add: FixTensor; mul: FixTensor; lt: FixTensor }[]) {
     const a = fromFix(INT_FIX.arith[m.a].a), b = fromFix(INT_FIX.arith[m.b].b);

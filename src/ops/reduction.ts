@@ -67,13 +67,21 @@ function exactInFloat64(dtype: DType, n: number): boolean {
   return m !== undefined && n * m <= 2 ** 53;
 }
 
+/** How many elements each output of a reduction over `axes` folds. */
+function reducedNumel(shape: readonly number[], axes: readonly number[]): number {
+  let n = 1;
+  for (const a of axes) n *= shape[a]!;
+  return n;
+}
+
 function sumImpl(x: Tensor, dim: Dims, keepdim: boolean, dtype?: DType | null): Tensor {
   const axes = reductionAxes("sum", dim, x);
   let input = x;
   if (dtype) input = x.to(dtype);
   else if (!isFloating(x.dtype)) {
-    // integers never require grad: nothing to record
-    if (exactInFloat64(x.dtype, numelOf(axes.map((a) => x.shape[a]!)))) {
+    // integers never require grad: nothing to record. (No closure over x here: V8 would
+    // keep x alive in the backward closure's context below.)
+    if (exactInFloat64(x.dtype, reducedNumel(x.shape, axes))) {
       return castRaw(dispatch("reduce", [castRaw(x, "float64")], { op: "sum", axes, keepdim }), "int64");
     }
     input = castRaw(x, "int64");

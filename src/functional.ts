@@ -56,3 +56,4 @@ export const {
 export const float32 = "float32", float = "float32", float64 = "float64", double = "float64";
 export const float16 = "float16", half = "float16", bfloat16 = "bfloat16";
 export const int32 = "int32", int = "int32", bool = "bool";
+export const int64 = "int64", long = "int64", uint8 = "uint8", int8 = "int8";

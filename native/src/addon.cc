@@ -123,6 +123,8 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   if (f.avx2_fma) s.Set(n++, "avx2");
   if (f.avx512) s.Set(n++, "avx512");
   o.Set("supported", s);
+  // the integer dtypes uint8/int8/int64 (type codes 5-7) and PyTorch's float -> int casts
+  o.Set("intTypes", true);
   o.Set("avx512bf16", f.avx512_bf16);
   o.Set("defaultThreads", default_num_threads());
   return o;

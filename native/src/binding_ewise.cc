@@ -27,11 +27,24 @@ bool integer_op(EwKind kind, int op) {
   return kind == EwKind::binary && op >= (int)BinaryOp::bitwise_and && op <= (int)BinaryOp::right_shift;
 }
 bool integer_type(EType t) { return t == EType::i32 || t == EType::u8; }
+// uint8, int8, int64: integer arithmetic of their own (ewise_driver.inc), and every cast
+bool int_type(EType t) { return t == EType::u8i || t == EType::i8 || t == EType::i64; }
+bool cast_type(EType t) { return math_type(t) || int_type(t); }
+bool int_unary(int op) { return op == (int)UnaryOp::neg || op == (int)UnaryOp::abs; }
+bool int_binary(int op) {
+  return op == (int)BinaryOp::add || op == (int)BinaryOp::sub || op == (int)BinaryOp::mul || op == (int)BinaryOp::maximum ||
+         op == (int)BinaryOp::minimum || (op >= (int)BinaryOp::eq && op <= (int)BinaryOp::ge);
+}
 
 }  // namespace
 
 bool ew_supported(const EwArgs& g) {
   if (integer_op(g.kind, g.op) && !integer_type(g.in[0].type)) return false;
+  if ((g.kind == EwKind::unary || g.kind == EwKind::binary) && int_type(g.in[0].type)) {
+    if (g.kind == EwKind::unary) return int_unary(g.op) && g.out.type == g.in[0].type;
+    const bool pred = g.op >= (int)BinaryOp::eq && g.op <= (int)BinaryOp::ge;
+    return int_binary(g.op) && g.in[1].type == g.in[0].type && g.out.type == (pred ? EType::u8 : g.in[0].type);
+  }
   switch (g.kind) {
     case EwKind::unary:
       return g.op >= 0 && g.op < (int)UnaryOp::count && math_type(g.in[0].type) &&
@@ -45,7 +58,7 @@ bool ew_supported(const EwArgs& g) {
     case EwKind::where:
       return g.in[0].type == EType::u8 && g.in[1].type == g.out.type && g.in[2].type == g.out.type;
     case EwKind::convert:
-      return g.in[0].type == g.out.type || (math_type(g.in[0].type) && math_type(g.out.type));
+      return g.in[0].type == g.out.type || (cast_type(g.in[0].type) && cast_type(g.out.type));
   }
   return false;
 }
@@ -64,14 +77,23 @@ napi_typedarray_type array_type(EType t) {
     case EType::f32: return napi_float32_array;
     case EType::f64: return napi_float64_array;
     case EType::i32: return napi_int32_array;
-    case EType::u8: return napi_uint8_array;
+    case EType::u8: case EType::u8i: return napi_uint8_array;
+    case EType::i8: return napi_int8_array;
+    case EType::i64: return napi_bigint64_array;
     default: return napi_uint16_array;
   }
 }
-size_t elem_size(EType t) { return t == EType::f64 ? 8 : t == EType::u16 ? 2 : t == EType::u8 ? 1 : 4; }
+size_t elem_size(EType t) {
+  switch (t) {
+    case EType::f64: case EType::i64: return 8;
+    case EType::f32: case EType::i32: return 4;
+    case EType::u16: return 2;
+    default: return 1;
+  }
+}
 
 bool etype_of(double code, EType* t) {
-  if (!(code >= 0 && code <= 4) || code != std::floor(code)) return false;
+  if (!(code >= 0 && code <= 7) || code != std::floor(code)) return false;
   *t = (EType)(int)code;
   return true;
 }

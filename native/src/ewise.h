@@ -14,7 +14,10 @@
 namespace fluxion {
 
 // Element types as stored; u16 (bfloat16/float16 bits) is only moved, never computed on.
-enum class EType : int { f32 = 0, f64 = 1, i32 = 2, u8 = 3, u16 = 4 };
+// u8 is bool (arithmetic stores value != 0); u8i is the uint8 dtype (arithmetic wraps), i8
+// int8 and i64 int64 (a BigInt64Array in JavaScript): these three run C integer arithmetic
+// in their own type (add/sub/mul wrap, compares, max/min, neg/abs) and every cast.
+enum class EType : int { f32 = 0, f64 = 1, i32 = 2, u8 = 3, u16 = 4, u8i = 5, i8 = 6, i64 = 7 };
 constexpr int kMaxDims = 6;
 
 // Op codes, in the order of the name lists in src/backend/cpu/native.ts (keep in sync).

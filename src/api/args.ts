@@ -33,7 +33,7 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 function matchesBase(base: BaseType, v: unknown): boolean {
   switch (base) {
     case "Tensor": return v instanceof Tensor;
-    case "Scalar": return (typeof v === "number") || typeof v === "boolean";
+    case "Scalar": return typeof v === "number" || typeof v === "boolean" || typeof v === "bigint";
     case "int": return typeof v === "number" && Number.isInteger(v);
     case "float": return typeof v === "number";
     case "bool": return typeof v === "boolean";

@@ -9,7 +9,7 @@
  * it, and the generator (scripts/gen-api.ts) turns the same declarations into the
  * TypeScript overloads and docs/api.md, so one string per op drives checking, types and docs.
  *
- * Types: Tensor, Scalar (number or boolean), int, float, bool, str, ScalarType (a dtype),
+ * Types: Tensor, Scalar (number, boolean or bigint), int, float, bool, str, ScalarType (a dtype),
  * Device, Generator, Module, Callable, Dict, Any; `T[]` a list (int[] also takes one int,
  * int[2] one int or a list of two; `int?[2]` lets items be null), `T...` varargs (or one list), `"a"|"b"` string
  * literals, `A|B` unions; a trailing `?` also accepts null. Parameters after `*` are

@@ -33,7 +33,7 @@ type Rejoin<L extends string[]> = L extends [infer A extends string, infer B ext
 
 type Base<B extends string> =
   B extends "Tensor" ? Tensor
-  : B extends "Scalar" ? number | boolean
+  : B extends "Scalar" ? number | boolean | bigint
   : B extends "int" | "float" ? number
   : B extends "bool" ? boolean
   : B extends "str" | "Device" ? string

@@ -68,7 +68,7 @@ export function gradcheck(fn: Fn, inputs: Tensor[], opts?: GradcheckOptions): bo
   const numerical = diffIdx.map((i) => {
     const x = inputs[i]!, data = x.storage.data;
     return Array.from({ length: x.numel() }, (_, k) => {
-      const off = elementOffset(x, k), orig = data[off]!;
+      const off = elementOffset(x, k), orig = data[off] as number; // floating inputs only
       const at = (v: number) => {
         data[off] = v;
         return noGrad(() => floatOutputs(fn, inputs)).map((o) => o.to("float64").toTypedArray());

@@ -73,8 +73,8 @@ export interface PrimitiveAttrs {
   unique: Record<string, never>;
   /** Random numbers from a Generator. */
   random: { dist: RandomDist; shape: readonly number[]; dtype: DType; generator: Generator };
-  /** A tensor of one value. */
-  full: { shape: readonly number[]; dtype: DType; value: number };
+  /** A tensor of one value (a bigint only for int64, where it is exact; numbers truncate into integer dtypes). */
+  full: { shape: readonly number[]; dtype: DType; value: number | bigint };
   /**
    * start + i * step for i < n (or a linspace that ends exactly at `end`). An int32 linspace
    * (`end` given) has PyTorch 1.13's CPU values: truncated toward zero as its kernel computes
@@ -111,8 +111,11 @@ export interface PrimitiveAttrs {
    * wins ties and a NaN wins outright. Windows past the input (ceil mode) are clipped.
    */
   maxPool: { outputSize: readonly [number, number]; kernel: readonly [number, number]; stride: readonly [number, number]; padding: readonly [number, number]; dilation: readonly [number, number] };
-  /** A tensor built from host values (numbers; half dtypes take float values and are rounded to the dtype). */
-  fromHost: { data: ArrayLike<number>; shape: readonly number[]; dtype: DType };
+  /**
+   * A tensor built from host values: numbers (half dtypes take float values and are rounded
+   * to the dtype), or for int64 also bigints (a BigInt64Array or a bigint array).
+   */
+  fromHost: { data: ArrayLike<number> | ArrayLike<bigint>; shape: readonly number[]; dtype: DType };
 }
 
 export type PrimitiveName = keyof PrimitiveAttrs;

@@ -1,20 +1,23 @@
 /**
  * Collation: turning a list of dataset items into one batch (torch's default_collate).
- * Tensors are stacked along a new dim 0; numbers become a 1-D tensor (int32 when all are
- * integers, else float32); booleans a bool tensor; ByteImages a batched ByteImage; arrays,
- * tuples and plain objects are collated field by field; strings and anything else are
- * kept as a list.
+ * Tensors are stacked along a new dim 0; numbers become a 1-D tensor (int32, Fluxion's
+ * default integer dtype, when all are integers, else float32); bigints an int64 tensor;
+ * booleans a bool tensor; typed arrays (NumPy arrays' counterpart) are stacked as tensors of
+ * their dtype (a Uint8Array as uint8, a BigInt64Array as int64); ByteImages a batched
+ * ByteImage; arrays, tuples and plain objects are collated field by field; strings and
+ * anything else are kept as a list.
  */
 import { declareArgs } from "../api/registry.js";
 import { FluxionError } from "../errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import { ByteImage } from "./image.js";
 import { stackTensors, tensorFromRaw } from "./host.js";
+import { tensor } from "../tensor/creation.js";
 
 /** The batch type default collation makes from items of type T. */
 export type Collated<T> = T extends Tensor
   ? Tensor
-  : T extends number | boolean
+  : T extends number | boolean | bigint | ArrayBufferView
     ? Tensor
     : T extends ByteImage
       ? ByteImage
@@ -46,6 +49,13 @@ function collateAt(items: readonly unknown[], where: string): unknown {
     return tensorFromRaw(allInt ? Int32Array.from(nums) : Float32Array.from(nums), [nums.length], allInt ? "int32" : "float32");
   }
   if (typeof first === "boolean") return tensorFromRaw(Uint8Array.from(items as boolean[], (b) => (b ? 1 : 0)), [items.length], "bool");
+  if (typeof first === "bigint") return tensorFromRaw(BigInt64Array.from(items as bigint[]), [items.length], "int64");
+  if (ArrayBuffer.isView(first) && !(first instanceof DataView)) {
+    const kind = Object.getPrototypeOf(first);
+    const bad = items.findIndex((x) => Object.getPrototypeOf(x) !== kind);
+    if (bad >= 0) throw new FluxionError(`defaultCollate: items differ in type${where}: item 0 is a ${first.constructor.name}, item ${bad} is a ${(items[bad] as object).constructor.name}`);
+    return stackTensors(`defaultCollate${where}`, items.map((x) => tensor(x as ArrayBufferView)));
+  }
   if (first instanceof ByteImage) return ByteImage.stack(items as ByteImage[]);
   if (Array.isArray(first)) {
     const len = first.length;

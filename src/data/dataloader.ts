@@ -127,7 +127,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   private epochOrder(): ArrayLike<number> {
     const n = this.dataset.length;
     if (!this.shuffle) return Int32Array.from({ length: n }, (_, i) => i);
-    return randperm(n, { generator: this.generator ?? defaultGenerator }).toTypedArray();
+    return randperm(n, { generator: this.generator ?? defaultGenerator }).toTypedArray<Int32Array>();
   }
 
   private makeBatch(indices: number[]): B {

@@ -6,18 +6,18 @@
  */
 import { dispatch } from "../backend/dispatcher.js";
 import { DTypeError, IndexError, ShapeError, fmtShape } from "../errors.js";
-import { arrayFor, isHalf, type DType, type TypedArray } from "../tensor/dtype.js";
+import { arrayFor, isHalf, type DType, type StorageArray } from "../tensor/dtype.js";
 import { bfloat16BitsToFloat32, float16BitsToFloat32 } from "../tensor/half.js";
 import type { Tensor } from "../tensor/tensor.js";
 
-/** A tensor from its raw row-major elements (half dtypes as their 16-bit patterns). */
-export function tensorFromRaw(raw: TypedArray, shape: readonly number[], dtype: DType, device = "cpu"): Tensor {
-  let values: ArrayLike<number> = raw;
+/** A tensor from its raw row-major elements (half dtypes as their 16-bit patterns, int64 as bigints). */
+export function tensorFromRaw(raw: StorageArray, shape: readonly number[], dtype: DType, device = "cpu"): Tensor {
+  let values: ArrayLike<number> | ArrayLike<bigint> = raw;
   if (isHalf(dtype)) {
     // fromHost takes values, not bit patterns; widening to float32 and back is exact
     const conv = dtype === "bfloat16" ? bfloat16BitsToFloat32 : float16BitsToFloat32;
     const f = new Float32Array(raw.length);
-    for (let i = 0; i < raw.length; i++) f[i] = conv(raw[i]!);
+    for (let i = 0; i < raw.length; i++) f[i] = conv(raw[i] as number);
     values = f;
   }
   return dispatch("fromHost", [], { data: values, shape, dtype }, device);
@@ -36,7 +36,7 @@ export function gatherRows(op: string, t: Tensor, indices: ArrayLike<number>): T
     if (!Number.isInteger(i) || i < -n || i >= n) throw new IndexError(`${op}: index ${i} is out of range for a dataset of ${n} items`);
     if (i < 0) i += n;
     if (row === 1) out[b] = src[i]!;
-    else out.set(src.subarray(i * row, (i + 1) * row), b * row);
+    else (out as Float64Array).set(src.subarray(i * row, (i + 1) * row) as Float64Array, b * row);
   }
   return tensorFromRaw(out, [indices.length, ...rest], t.dtype, t.device);
 }
@@ -51,7 +51,7 @@ export function stackTensors(op: string, items: readonly Tensor[]): Tensor {
     if (t.ndim !== first.ndim || t.shape.some((s, d) => s !== first.shape[d])) {
       throw new ShapeError(`${op}: stack expects each tensor to be equal size, but got ${fmtShape(first.shape)} at item 0 and ${fmtShape(t.shape)} at item ${b}; pad or resize them in a transform, or pass a collateFn`);
     }
-    out.set(t._rawContiguous(), b * row);
+    (out as Float64Array).set(t._rawContiguous() as Float64Array, b * row);
   });
   return tensorFromRaw(out, [items.length, ...first.shape], first.dtype, first.device);
 }

@@ -256,7 +256,7 @@ function layoutOf(op: string, x: ByteImage | Tensor): Layout {
   const lead = x.shape.slice(0, x.ndim - 2);
   const dtype = x.dtype;
   return {
-    n: batched ? x.shape[0]! : 1, a: x.ndim >= 3 ? x.shape[x.ndim - 3]! : 1, h, w, b: 1, src: x._rawContiguous(),
+    n: batched ? x.shape[0]! : 1, a: x.ndim >= 3 ? x.shape[x.ndim - 3]! : 1, h, w, b: 1, src: x._rawContiguous() as TypedArray,
     rebuild: (raw, nh, nw) => tensorFromRaw(raw, [...lead, nh, nw], dtype, x.device),
     encode: dtype === "bfloat16" ? float32ToBFloat16Bits : dtype === "float16" ? float32ToFloat16Bits : dtype === "bool" ? (v) => (v ? 1 : 0) : (v) => v,
   };

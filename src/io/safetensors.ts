@@ -10,8 +10,9 @@
  *   rest      the tensors' bytes, little-endian, row-major; offsets are relative to here,
  *             contiguous and non-overlapping, covering the whole rest of the file
  *
- * Fluxion writes F32, F64, BF16, F16, I32 and BOOL. It reads those plus I64/U64/U32 (to
- * int32, with a range check) and I8/U8/I16/U16 (widened to int32).
+ * Fluxion writes F32, F64, BF16, F16, I64, I32, U8, I8 and BOOL, as PyTorch's safetensors
+ * does. It reads those plus U64 and U32 (to int64; U64 with a range check) and I16/U16
+ * (widened to int32).
  */
 import { dispatch } from "../backend/dispatcher.js";
 import { FluxionError, fmtShape } from "../errors.js";
@@ -44,6 +45,9 @@ const WRITE_CODES: Partial<Record<DType, string>> = {
   bfloat16: "BF16",
   float16: "F16",
   int32: "I32",
+  int64: "I64",
+  uint8: "U8",
+  int8: "I8",
   bool: "BOOL",
 };
 
@@ -55,13 +59,13 @@ const READ_CODES: Record<string, { size: number; dtype: DType }> = {
   F16: { size: 2, dtype: "float16" },
   I32: { size: 4, dtype: "int32" },
   BOOL: { size: 1, dtype: "bool" },
-  I64: { size: 8, dtype: "int32" },
-  U64: { size: 8, dtype: "int32" },
-  U32: { size: 4, dtype: "int32" },
+  I64: { size: 8, dtype: "int64" },
+  U8: { size: 1, dtype: "uint8" },
+  I8: { size: 1, dtype: "int8" },
+  U64: { size: 8, dtype: "int64" },
+  U32: { size: 4, dtype: "int64" },
   I16: { size: 2, dtype: "int32" },
   U16: { size: 2, dtype: "int32" },
-  I8: { size: 1, dtype: "int32" },
-  U8: { size: 1, dtype: "int32" },
 };
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -144,10 +148,10 @@ function corrupt(source: string, problem: string): FluxionError {
 }
 
 /** Decodes one tensor's bytes into values for the fromHost primitive. */
-function decode(code: string, bytes: Uint8Array, n: number, name: string, source: string): ArrayLike<number> {
+function decode(code: string, bytes: Uint8Array, n: number, name: string, source: string): ArrayLike<number> | ArrayLike<bigint> {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // on little-endian hosts the bytes are the values; slice() makes an aligned, owned copy
-  const copyAs = <A extends TypedArray>(ctor: { new (buf: ArrayBuffer): A }): A => new ctor(bytes.slice().buffer);
+  const copyAs = <A extends TypedArray | BigInt64Array>(ctor: { new (buf: ArrayBuffer): A }): A => new ctor(bytes.slice().buffer);
   switch (code) {
     case "F32":
       if (LITTLE_ENDIAN) return copyAs(Float32Array);
@@ -168,21 +172,24 @@ function decode(code: string, bytes: Uint8Array, n: number, name: string, source
     case "U8":
       return Uint8Array.from(bytes);
     case "I8":
-      return Int32Array.from({ length: n }, (_, i) => view.getInt8(i));
+      return Int8Array.from({ length: n }, (_, i) => view.getInt8(i));
+    case "I64":
+      if (LITTLE_ENDIAN) return copyAs(BigInt64Array);
+      return BigInt64Array.from({ length: n }, (_, i) => view.getBigInt64(i * 8, true));
+    case "U32":
+      return BigInt64Array.from({ length: n }, (_, i) => BigInt(view.getUint32(i * 4, true)));
     case "I16":
       return Int32Array.from({ length: n }, (_, i) => view.getInt16(i * 2, true));
     case "U16":
       return Int32Array.from({ length: n }, (_, i) => view.getUint16(i * 2, true));
-    case "U32":
-    case "I64":
     case "U64": {
-      const out = new Int32Array(n);
+      const out = new BigInt64Array(n);
       for (let i = 0; i < n; i++) {
-        const v = code === "U32" ? BigInt(view.getUint32(i * 4, true)) : code === "I64" ? view.getBigInt64(i * 8, true) : view.getBigUint64(i * 8, true);
-        if (v < -2147483648n || v > 2147483647n) {
-          throw new FluxionError(`deserialize: ${source}: tensor '${name}' (${code}) holds ${v} at element ${i}, which does not fit in int32, Fluxion's integer dtype`);
+        const v = view.getBigUint64(i * 8, true);
+        if (v > 0x7fffffffffffffffn) {
+          throw new FluxionError(`deserialize: ${source}: tensor '${name}' (${code}) holds ${v} at element ${i}, which does not fit in int64, Fluxion's widest integer dtype`);
         }
-        out[i] = Number(v);
+        out[i] = v;
       }
       return out;
     }

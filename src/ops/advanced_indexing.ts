@@ -6,9 +6,10 @@
  * (gather <-> scatterAdd, indexSelect <-> indexAdd, take <-> put), so gradients are
  * differentiable again.
  *
- * Index tensors are int32 (Fluxion's integer dtype). Bounds are checked here, before any
- * kernel runs, so errors name the op, the bad index, the dim and its size, and a failed
- * in-place op leaves its tensor untouched.
+ * Index tensors are int32 (Fluxion's integer dtype) or int64 (PyTorch's): an int64 index
+ * is range-checked and then narrowed to int32 for the kernels (any valid index fits). Bounds
+ * are checked here, before any kernel runs, so errors name the op, the bad index, the dim
+ * and its size, and a failed in-place op leaves its tensor untouched.
  */
 import { dispatch } from "../backend/dispatcher.js";
 import { record1 } from "../autograd/record.js";
@@ -19,24 +20,30 @@ import type { PrimitiveAttrs } from "../backend/primitives.js";
 import { normalizeDim, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { applyInPlace } from "./inplace.js";
+import { castRaw } from "./helpers.js";
 import { whereImpl as where } from "./elementwise.js";
 
 type ScatterReduce = PrimitiveAttrs["scatter"]["reduce"];
 
 // ---- checks ---------------------------------------------------------------------------
 
-/** Throws a DTypeError unless `index` is an int32 tensor. */
+/** Throws a DTypeError unless `index` is an int64 or int32 tensor. */
 export function checkIndexDType(op: string, index: Tensor, what = "index"): void {
-  if (!(index instanceof Tensor)) throw new DTypeError(`${op}: expected ${what} to be an int32 Tensor, got ${typeof index}`);
-  if (index.dtype !== "int32") {
-    throw new DTypeError(`${op}: expected ${what} to be an int32 tensor, got ${index.dtype} (shape ${fmtShape(index.shape)}); convert it with .int()`);
+  if (!(index instanceof Tensor)) throw new DTypeError(`${op}: expected ${what} to be an int64 or int32 Tensor, got ${typeof index}`);
+  if (index.dtype !== "int32" && index.dtype !== "int64") {
+    throw new DTypeError(`${op}: expected ${what} to be an int64 or int32 tensor, got ${index.dtype} (shape ${fmtShape(index.shape)}); convert it with .long() or .int()`);
   }
 }
 
+/** An index the kernels read: int32 (an int64 one is narrowed; call after its values are checked). */
+export function kernelIndex(index: Tensor): Tensor {
+  return castRaw(index, "int32");
+}
+
 /**
- * Checks every value of `index` against a dim of size `size` and returns the index with
- * negative values wrapped when `allowNegative` (torch's advanced indexing and take do;
- * gather, scatter and indexSelect do not). Reads the index values on the host.
+ * Checks every value of `index` against a dim of size `size` and returns the index, as
+ * int32, with negative values wrapped when `allowNegative` (torch's advanced indexing and
+ * take do; gather, scatter and indexSelect do not). Reads the index values on the host.
  */
 export function checkIndexValues(op: string, index: Tensor, size: number, dim: number, allowNegative: boolean, shape?: readonly number[]): Tensor {
   const vals = index._rawContiguous();
@@ -50,7 +57,8 @@ export function checkIndexValues(op: string, index: Tensor, size: number, dim: n
     }
     if (v < 0) negative = true;
   }
-  return negative ? wrapNegative(index, size) : index;
+  const idx = kernelIndex(index);
+  return negative ? wrapNegative(idx, size) : idx;
 }
 
 /** index with negative entries counted from the end of a dim of `size`. */
@@ -107,10 +115,10 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
     return lift0d([x, index], ([a, i]) => gather(a!, 0, i!), index.ndim === 0);
   }
   checkIndexShape("gather", index, x, "input", d);
-  checkIndexValues("gather", index, x.shape[d]!, d, false, x.shape);
-  const out = dispatch("gather", [x, index], { axis: d });
+  const index32 = checkIndexValues("gather", index, x.shape[d]!, d, false, x.shape);
+  const out = dispatch("gather", [x, index32], { axis: d });
   const inShape = x.shape;
-  return record1("GatherBackward0", [x], out, [index], ([g], [idx]) => [
+  return record1("GatherBackward0", [x], out, [index32], ([g], [idx]) => [
     scatterAdd(zeros(inShape, { dtype: g!.dtype, device: g!.device }), d, idx!, g!),
   ]);
 }
@@ -131,12 +139,12 @@ function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Ten
   }
   checkIndexShape(op, index, x, "self", d);
   checkIndexShape(op, index, srcT, "src", null);
-  if (checkValues) checkIndexValues(op, index, x.shape[d]!, d, false, x.shape);
-  const out = dispatch("scatter", [x, index, srcT], { axis: d, reduce });
+  const index32 = checkValues ? checkIndexValues(op, index, x.shape[d]!, d, false, x.shape) : kernelIndex(index);
+  const out = dispatch("scatter", [x, index32, srcT], { axis: d, reduce });
   const srcShape = srcT.shape;
-  if (reduce === "multiply") return recordScatterMultiply(x, d, index, srcT, src instanceof Tensor, out);
+  if (reduce === "multiply") return recordScatterMultiply(x, d, index32, srcT, src instanceof Tensor, out);
   const name = reduce === "add" ? "ScatterAddBackward0" : "ScatterBackward0";
-  return record1(name, [x, src instanceof Tensor ? srcT : null], out, [index], ([g], [idx]) => [
+  return record1(name, [x, src instanceof Tensor ? srcT : null], out, [index32], ([g], [idx]) => [
     // overwritten positions get no gradient from self; added ones pass it through
     reduce === "add" ? g! : scatterImpl("scatter", g!, d, idx!, 0, "none"),
     src instanceof Tensor ? padTo(gather(g!, d, idx!), srcShape) : null,
@@ -233,8 +241,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
     if (index.numel() !== 1) throw new IndexError(`indexSelect: a 0-d input needs exactly one index, got ${index.numel()}`);
     return indexSelect(x.reshape([1]), 0, index.reshape([1])).reshape([]);
   }
-  const idx = index.reshape([-1]);
-  checkIndexValues("indexSelect", idx, x.shape[d]!, d, false, x.shape);
+  const idx = checkIndexValues("indexSelect", index.reshape([-1]), x.shape[d]!, d, false, x.shape);
   const outShape = x.shape.map((s, k) => (k === d ? idx.numel() : s));
   const out = dispatch("gather", [x, alongDim(idx, d, outShape)], { axis: d });
   const inShape = x.shape;
@@ -260,12 +267,12 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, 
     if (x.ndim > 1 || source.ndim > 1) throw new ShapeError(`indexAdd: source (shape ${fmtShape(source.shape)}) and self (shape ${fmtShape(x.shape)}) must have the same number of dimensions`);
     return lift0d([x, source], ([a, s]) => indexAdd(a!, 0, index.reshape([-1]), s!, opts), x.ndim === 0);
   }
-  const idx = index.reshape([-1]);
-  const ok = source.ndim === x.ndim && source.shape.every((s, k) => (k === d ? s === idx.numel() : s === x.shape[k]));
+  const flatIndex = index.reshape([-1]);
+  const ok = source.ndim === x.ndim && source.shape.every((s, k) => (k === d ? s === flatIndex.numel() : s === x.shape[k]));
   if (!ok) {
-    throw new ShapeError(`indexAdd: source (shape ${fmtShape(source.shape)}) must match self (shape ${fmtShape(x.shape)}) in every dim but ${d}, where it must have index's length ${idx.numel()}`);
+    throw new ShapeError(`indexAdd: source (shape ${fmtShape(source.shape)}) must match self (shape ${fmtShape(x.shape)}) in every dim but ${d}, where it must have index's length ${flatIndex.numel()}`);
   }
-  checkIndexValues("indexAdd", idx, x.shape[d]!, d, false, x.shape);
+  const idx = checkIndexValues("indexAdd", flatIndex, x.shape[d]!, d, false, x.shape);
   const scaled = alpha === 1 ? source : source.mul(alpha);
   const out = dispatch("scatter", [x, alongDim(idx, d, source.shape), scaled], { axis: d, reduce: "add" });
   return record1("IndexAddBackward0", [x, scaled], out, [idx], ([g], [i]) => [g!, indexSelect(g!, d, i!)]);
@@ -319,14 +326,15 @@ export function take(x: Tensor, index: Tensor): Tensor {
   for (const v of vals) {
     if (v < -n || v >= n) throw new IndexError(`take: index ${v} is out of bounds for a tensor of ${n} elements (shape ${fmtShape(x.shape)})`);
   }
-  return takeFlat(x, wrapNegative(index, n));
+  return takeFlat(x, wrapNegative(kernelIndex(index), n));
 }
 
 // ---- oneHot ---------------------------------------------------------------------------
 
 /**
- * One-hot encoding: int32 labels of shape S become an int32 tensor of shape [...S, numClasses]
- * with a 1 at each label (torch.nn.functional.one_hot). numClasses -1 means max(labels) + 1.
+ * One-hot encoding: labels of shape S become a tensor of shape [...S, numClasses] with a 1
+ * at each label (torch.nn.functional.one_hot), of the labels' dtype: int64 for int64 labels
+ * (as PyTorch), int32 for int32 ones. numClasses -1 means max(labels) + 1.
  *
  * @example
  * oneHot(tensor([0, 2], { dtype: "int32" }), 3) // [[1, 0, 0], [0, 0, 1]]
@@ -337,7 +345,7 @@ export function oneHot(labels: Tensor, numClasses = -1): Tensor {
   let max = -1;
   for (const v of vals) {
     if (v < 0) throw new IndexError(`oneHot: class values must be non-negative, got ${v}`);
-    if (v > max) max = v;
+    if (v > max) max = Number(v);
   }
   if (numClasses === -1) {
     if (vals.length === 0) throw new ShapeError("oneHot: can not infer the number of classes from an empty tensor; pass numClasses");
@@ -347,10 +355,10 @@ export function oneHot(labels: Tensor, numClasses = -1): Tensor {
   } else if (max >= numClasses) {
     throw new IndexError(`oneHot: class values must be smaller than numClasses (${numClasses}), got ${max}`);
   }
-  const out = zeros([...labels.shape, numClasses], { dtype: "int32", device: labels.device });
+  const out = zeros([...labels.shape, numClasses], { dtype: labels.dtype, device: labels.device });
   if (labels.numel() === 0) return out;
-  const idx = labels.unsqueeze(-1);
-  return dispatch("scatter", [out, idx, scalarTensor(1, "int32", labels.device).expand(idx.shape)], { axis: labels.ndim, reduce: "none" });
+  const idx = kernelIndex(labels).unsqueeze(-1);
+  return dispatch("scatter", [out, idx, scalarTensor(1, labels.dtype, labels.device).expand(idx.shape)], { axis: labels.ndim, reduce: "none" });
 }
 
 // ---- nonzero ----------------------------------------------------------------------------
@@ -360,7 +368,7 @@ export function nonzero(x: Tensor): Tensor {
   const vals = x._rawContiguous();
   const nd = x.ndim;
   // bfloat16/float16 store bits: every pattern but +0 and -0 (0x8000) is non-zero
-  const isZero = x.dtype === "bfloat16" || x.dtype === "float16" ? (v: number) => (v & 0x7fff) === 0 : (v: number) => v === 0;
+  const isZero = x.dtype === "bfloat16" || x.dtype === "float16" ? (v: number | bigint) => ((v as number) & 0x7fff) === 0 : (v: number | bigint) => v === 0 || v === 0n;
   const coords: number[] = [];
   const c = new Array<number>(nd).fill(0);
   let n = 0;

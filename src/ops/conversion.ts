@@ -1,4 +1,8 @@
-/** dtype and device conversion: to(), float(), double(), int(), bool(), half(), bfloat16(). */
+/**
+ * dtype and device conversion: to(), float(), double(), int(), long(), byte(), char(),
+ * bool(), half(), bfloat16(). Casts follow PyTorch's C casts (see
+ * src/ops/elementwise_int64.ts): floats truncate toward zero into integers.
+ */
 import { dispatch } from "../backend/dispatcher.js";
 import { checkDevice } from "../backend/backend.js";
 import { record1 } from "../autograd/record.js";
@@ -43,6 +47,9 @@ const SIGS = {
   float: "float(Tensor self) -> Tensor",
   double: "double(Tensor self) -> Tensor",
   int: "int(Tensor self) -> Tensor",
+  long: "long(Tensor self) -> Tensor",
+  byte: "byte(Tensor self) -> Tensor",
+  char: "char(Tensor self) -> Tensor",
   bool: "bool(Tensor self) -> Tensor",
   half: "half(Tensor self) -> Tensor",
   bfloat16: "bfloat16(Tensor self) -> Tensor",
@@ -63,6 +70,9 @@ defineOp(SIGS.type, cast, m);
 defineOp(SIGS.float, (x: Tensor) => cast(x, "float32"), m);
 defineOp(SIGS.double, (x: Tensor) => cast(x, "float64"), m);
 defineOp(SIGS.int, (x: Tensor) => cast(x, "int32"), m);
+defineOp(SIGS.long, (x: Tensor) => cast(x, "int64"), m);
+defineOp(SIGS.byte, (x: Tensor) => cast(x, "uint8"), m);
+defineOp(SIGS.char, (x: Tensor) => cast(x, "int8"), m);
 defineOp(SIGS.bool, (x: Tensor) => cast(x, "bool"), m);
 defineOp(SIGS.half, (x: Tensor) => cast(x, "float16"), m);
 defineOp(SIGS.bfloat16, (x: Tensor) => cast(x, "bfloat16"), m);

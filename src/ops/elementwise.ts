@@ -7,7 +7,7 @@ import { dispatch } from "../backend/dispatcher.js";
 import { record1 } from "../autograd/record.js";
 import type { BackwardFn } from "../autograd/node.js";
 import { DTypeError, FluxionError, fmtShape } from "../errors.js";
-import { floatResult, isFloating, type DType } from "../tensor/dtype.js";
+import { arrayFor, floatResult, isFloating, isIntegral, type DType, type TypedArray } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { zerosLike } from "../tensor/creation.js";
 import { BINARY_OPS, UNARY_OPS, ZERO_DIVISION, type BinaryOpName, type OperandDTypes, type UnaryOpName } from "./elementwise_table.js";
@@ -218,7 +218,7 @@ export function binary(op: BinaryOpName, a: TensorLike, b: TensorLike, params?: 
   if (op === "sub" && dtype === "bool") {
     throw new DTypeError(`sub: subtraction with two bool operands (${describe(a)} and ${describe(b)}) is not supported; use logicalXor() instead`);
   }
-  if (op === "pow" && dtype === "int32" && hasNegative(b)) {
+  if (op === "pow" && isIntegral(dtype) && hasNegative(b)) {
     throw new DTypeError(`pow: integers to negative integer powers are not allowed (base ${describe(a)}, exponent ${describe(b)}); use a floating point base`);
   }
   const device = deviceOf(a, b);
@@ -374,9 +374,23 @@ function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | null): Ten
     if (max !== undefined && max !== null) r = r.minimum(max instanceof Tensor ? max : asTensor(max, x.dtype, x.device));
     return r;
   }
-  const lo = Number(min ?? -Infinity), hi = Number(max ?? Infinity);
+  let lo = Number(min ?? -Infinity), hi = Number(max ?? Infinity);
   const input = isFloating(x.dtype) || (Number.isInteger(lo) || !Number.isFinite(lo)) && (Number.isInteger(hi) || !Number.isFinite(hi)) ? x : x.to("float32");
+  if (isIntegral(input.dtype)) {
+    // as PyTorch, integer bounds are converted to the tensor's dtype first (a uint8's -5 is 251)
+    lo = wrapInto(lo, input.dtype);
+    hi = wrapInto(hi, input.dtype);
+  }
   return unary("clamp", input, [lo, hi]);
+}
+
+/** An integer bound stored into `dtype` and read back (wrapping as the dtype does); ±Infinity (no bound) stays. */
+function wrapInto(v: number, dtype: DType): number {
+  if (!Number.isFinite(v)) return v;
+  if (dtype === "int64") return Number(BigInt.asIntN(64, BigInt(v)));
+  const a = arrayFor(dtype, 1) as TypedArray;
+  a[0] = v;
+  return a[0]!;
 }
 
 /** Unary ops of the table that are Tensor methods as they are (the others take parameters or are internal). */
@@ -438,7 +452,7 @@ const sub = defineOp(SIGS.sub, (x: Tensor, y: TensorLike, { alpha }: { alpha: nu
 const rsub = defineOp(SIGS.rsub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => binary("sub", y, scaled(x, alpha)));
 const div = defineOp(SIGS.div, (x: Tensor, y: TensorLike, kw: { roundingMode?: RoundingMode | null }) => divide(x, y, kw));
 const pow = defineOp(SIGS.pow, (x: Tensor, e: TensorLike) => {
-  if (typeof e === "number" && !(x.dtype === "int32" && !Number.isInteger(e))) {
+  if (typeof e === "number" && !(isIntegral(x.dtype) && !Number.isInteger(e))) {
     if (e === 1) return x.mul(1);
     return isFloating(x.dtype) ? unary("powScalar", x, [e]) : binary("pow", x, e);
   }

@@ -7,8 +7,8 @@ import { shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { cast } from "./conversion.js";
 
-/** A tensor, or a JS scalar wherever PyTorch accepts a Python scalar. */
-export type TensorLike = Tensor | number | boolean;
+/** A tensor, or a JS scalar wherever PyTorch accepts a Python scalar (a bigint is an exact int64). */
+export type TensorLike = Tensor | number | boolean | bigint;
 
 /** Result dtype of an op over tensors and scalars (torch.result_type). */
 export function resultTypeOf(...xs: TensorLike[]): DType {
@@ -18,7 +18,7 @@ export function resultTypeOf(...xs: TensorLike[]): DType {
 /** `x` as a tensor of `dtype` on `device` (scalars become 0-d tensors). */
 export function asTensor(x: TensorLike, dtype: DType, device: string): Tensor {
   if (x instanceof Tensor) return x.dtype === dtype ? x : cast(x, dtype);
-  return cachedScalar(Number(x), dtype, device);
+  return cachedScalar(typeof x === "bigint" ? x : Number(x), dtype, device);
 }
 
 /**
@@ -26,8 +26,8 @@ export function asTensor(x: TensorLike, dtype: DType, device: string): Tensor {
  * constant each time. They are internal (never handed to users), so nothing writes to them.
  */
 const scalarCache = new Map<string, Tensor>();
-function cachedScalar(value: number, dtype: DType, device: string): Tensor {
-  const key = `${device}|${dtype}|${Object.is(value, -0) ? "-0" : value}`;
+function cachedScalar(value: number | bigint, dtype: DType, device: string): Tensor {
+  const key = `${device}|${dtype}|${Object.is(value, -0) ? "-0" : value}${typeof value === "bigint" ? "n" : ""}`;
   let t = scalarCache.get(key);
   if (!t) {
     if (scalarCache.size >= 4096) scalarCache.clear(); // bounded: schedules produce many distinct values

@@ -4,7 +4,7 @@
  * maskedSelect) that are built on them.
  *
  * A spec is an int, a slice (`slice(1, 3)` or the string "1:3"), `null` (new axis), "..."
- * (ellipsis), an int32 index tensor or JS number array, or a bool mask. Basic specs (ints,
+ * (ellipsis), an int32 or int64 index tensor or JS number array, or a bool mask. Basic specs (ints,
  * slices, null, ellipsis, 0-d int tensors) are applied first as views (src/ops/views.ts), so
  * a basic-only index shares storage and writes through it reach x. The remaining index
  * tensors ("advanced" indices) follow NumPy/PyTorch: they broadcast together, and their
@@ -69,7 +69,7 @@ const SLICE_RE = /^\s*(-?\d+)?\s*:\s*(-?\d+)?\s*(?::\s*(-?\d+)?\s*)?$/;
 function parseSpec(op: string, spec: IndexSpec): Parsed {
   if (spec === null) return { kind: "newaxis" };
   if (typeof spec === "number") {
-    if (!Number.isInteger(spec)) throw new IndexError(`${op}: only integers, slices, null, "...", and int32 or bool tensors are valid indices (got ${spec})`);
+    if (!Number.isInteger(spec)) throw new IndexError(`${op}: only integers, slices, null, "...", and int64, int32 or bool tensors are valid indices (got ${spec})`);
     return { kind: "int", i: spec };
   }
   if (typeof spec === "boolean") return { kind: "boolScalar", v: spec };
@@ -83,11 +83,11 @@ function parseSpec(op: string, spec: IndexSpec): Parsed {
   if (spec instanceof Slice) return { kind: "slice", s: spec };
   if (spec instanceof Tensor) {
     if (spec.dtype === "bool") return spec.ndim === 0 ? { kind: "boolScalar", v: spec.item() as boolean } : { kind: "mask", t: spec };
-    if (spec.dtype !== "int32") {
-      throw new DTypeError(`${op}: tensors used as indices must be int32 or bool tensors, got ${spec.dtype} (shape ${fmtShape(spec.shape)}); convert with .int()`);
+    if (spec.dtype !== "int32" && spec.dtype !== "int64") {
+      throw new DTypeError(`${op}: tensors used as indices must be int64, int32 or bool tensors, got ${spec.dtype} (shape ${fmtShape(spec.shape)}); convert with .long(), or .bool() for a mask`);
     }
     // a 0-d integer tensor selects like an int (a view), as in PyTorch
-    return spec.ndim === 0 ? { kind: "int", i: spec.item() as number } : { kind: "tensor", t: spec };
+    return spec.ndim === 0 ? { kind: "int", i: Number(spec.item()) } : { kind: "tensor", t: spec };
   }
   if (Array.isArray(spec)) return arraySpec(op, spec as readonly NestedIndex[]);
   throw new IndexError(`${op}: unsupported index ${String(spec)} of type ${typeof spec}`);

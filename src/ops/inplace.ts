@@ -11,7 +11,7 @@ import { isGradEnabled, noGrad } from "../autograd/grad_mode.js";
 import { record1 } from "../autograd/record.js";
 import { rebaseView } from "../autograd/view_grad.js";
 import { AutogradError, DTypeError, FluxionError, ShapeError, fmtShape } from "../errors.js";
-import { isFloating, isHalf, type DType } from "../tensor/dtype.js";
+import { isFloating, isHalf, isIntegral, type DType } from "../tensor/dtype.js";
 import { scalarTensor, zerosLike } from "../tensor/creation.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { shapesEqual } from "../tensor/shape.js";
@@ -22,7 +22,7 @@ import { defineOp, type MethodsOf } from "../api/registry.js";
 /** PyTorch's can_cast: no float -> integer/bool, no integer -> bool. */
 function canCast(from: DType, to: DType): boolean {
   if (isFloating(from)) return isFloating(to);
-  if (from === "int32") return to !== "bool";
+  if (isIntegral(from)) return to !== "bool";
   return true;
 }
 

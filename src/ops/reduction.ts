@@ -2,6 +2,9 @@
  * Reductions over one or several dims (sum, mean, prod, max/min, var/std, logsumexp, norm,
  * all/any), scans (cumsum, cumprod) and softmax/logSoftmax. Options follow the project's
  * rule: positional dim, then an options object: `x.sum(1, { keepdim: true })`.
+ *
+ * As in PyTorch, sum, prod, cumsum and cumprod of integer and bool tensors accumulate in
+ * int64 and return int64 (exact, wrapping only at 2^63), never in a narrower type.
  */
 import { dispatch } from "../backend/dispatcher.js";
 import { record, record1 } from "../autograd/record.js";
@@ -51,11 +54,38 @@ function checkNonEmpty(op: string, x: Tensor, axes: readonly number[]): void {
   if (axes.length === 0 && x.numel() === 0) throw new IndexError(`${op}: cannot reduce an empty tensor (shape ${fmtShape(x.shape)}) without a dim`);
 }
 
+/** The largest magnitude of each narrow integer dtype (and bool). */
+const MAX_ABS: Partial<Record<DType, number>> = { bool: 1, uint8: 255, int8: 128, int32: 2 ** 31 };
+
+/**
+ * Whether sums of `n` elements of `dtype` are exact in float64 (every partial sum stays within
+ * 2^53): then an int64 result is computed by the float64 kernels (native, vectorised) and
+ * converted, instead of by bigint accumulation, which is two orders of magnitude slower.
+ */
+function exactInFloat64(dtype: DType, n: number): boolean {
+  const m = MAX_ABS[dtype];
+  return m !== undefined && n * m <= 2 ** 53;
+}
+
+/** How many elements each output of a reduction over `axes` folds. */
+function reducedNumel(shape: readonly number[], axes: readonly number[]): number {
+  let n = 1;
+  for (const a of axes) n *= shape[a]!;
+  return n;
+}
+
 function sumImpl(x: Tensor, dim: Dims, keepdim: boolean, dtype?: DType | null): Tensor {
   const axes = reductionAxes("sum", dim, x);
   let input = x;
   if (dtype) input = x.to(dtype);
-  else if (!isFloating(x.dtype)) input = castRaw(x, "int32");
+  else if (!isFloating(x.dtype)) {
+    // integers never require grad: nothing to record. (No closure over x here: V8 would
+    // keep x alive in the backward closure's context below.)
+    if (exactInFloat64(x.dtype, reducedNumel(x.shape, axes))) {
+      return castRaw(dispatch("reduce", [castRaw(x, "float64")], { op: "sum", axes, keepdim }), "int64");
+    }
+    input = castRaw(x, "int64");
+  }
   const out = dispatch("reduce", [input], { op: "sum", axes, keepdim });
   const inShape = input.shape;
   return record1("SumBackward0", [input], out, [], ([g]) => [unreduce(g!, inShape, axes, keepdim).expand(inShape)]);
@@ -74,7 +104,7 @@ function prodImpl(x: Tensor, dim: number | null | undefined, keepdim: boolean): 
     return prodImpl(flat1(x), 0, false).reshape(keepdim ? x.shape.map(() => 1) : []);
   }
   const d = normalizeDim("prod", dim, x.ndim);
-  const input = isFloating(x.dtype) ? x : castRaw(x, "int32");
+  const input = isFloating(x.dtype) ? x : castRaw(x, "int64");
   const out = dispatch("reduce", [input], { op: "prod", axes: [d], keepdim });
   return record1("ProdBackward0", [input], out, [input, out], ([g], [xs, y]) => {
     const gk = unreduce(g!, xs!.shape, [d], keepdim);
@@ -197,7 +227,10 @@ function norm(x: Tensor, p: number | "fro", dim: Dims, keepdim: boolean): Tensor
 function cumsum(x: Tensor, dim: number): Tensor {
   if (x.ndim === 0) return cumsum(flat1(x), singleAxis("cumsum", dim, x) ?? 0).reshape([]);
   const d = normalizeDim("cumsum", dim, x.ndim);
-  const input = isFloating(x.dtype) ? x : castRaw(x, "int32");
+  if (!isFloating(x.dtype) && exactInFloat64(x.dtype, x.shape[d]!)) {
+    return castRaw(dispatch("scan", [castRaw(x, "float64")], { op: "sum", axis: d }), "int64");
+  }
+  const input = isFloating(x.dtype) ? x : castRaw(x, "int64");
   const out = dispatch("scan", [input], { op: "sum", axis: d });
   return record1("CumsumBackward0", [input], out, [], ([g]) => {
     // reverse cumulative sum: total - cumsum + g
@@ -208,7 +241,7 @@ function cumsum(x: Tensor, dim: number): Tensor {
 function cumprod(x: Tensor, dim: number): Tensor {
   if (x.ndim === 0) return cumprod(flat1(x), singleAxis("cumprod", dim, x) ?? 0).reshape([]);
   const d = normalizeDim("cumprod", dim, x.ndim);
-  const input = isFloating(x.dtype) ? x : castRaw(x, "int32");
+  const input = isFloating(x.dtype) ? x : castRaw(x, "int64");
   const out = dispatch("scan", [input], { op: "prod", axis: d });
   return record1("CumprodBackward0", [input], out, [input, out], ([g], [xs, y]) => [cumprodBackward(g!, xs!, y!, d)]);
 }

@@ -5,13 +5,16 @@
  *
  * dtype inference: JS numbers have no int/float distinction, so nested arrays of numbers
  * become float32 (the default float dtype) and booleans become bool; typed arrays keep
- * their type (Int32Array -> int32); BigInt64Array/bigint values are checked and become
- * int32. Ranges (arange) follow PyTorch: all-integer arguments give int32.
+ * their type (Int32Array -> int32, Uint8Array -> uint8, Int8Array -> int8, BigInt64Array ->
+ * int64; the other integer arrays -> int32, range-checked); bigint values make int64.
+ * Ranges (arange) follow PyTorch's rule with Fluxion's default integer dtype: all-integer
+ * arguments give int32 (PyTorch: int64).
  */
 import { DTypeError, FluxionError, ShapeError, fmtShape } from "../errors.js";
+import type { StorageArray } from "./dtype.js";
 import { dispatch } from "../backend/dispatcher.js";
 import { checkDevice } from "../backend/backend.js";
-import { DEFAULT_FLOAT, DEFAULT_INT, checkDType, isFloating, type DType } from "./dtype.js";
+import { DEFAULT_FLOAT, DEFAULT_INT, checkDType, isFloating, isIntegral, type DType } from "./dtype.js";
 import { checkShape } from "./shape.js";
 import { defaultGenerator, type Generator } from "./random.js";
 import { Tensor } from "./tensor.js";
@@ -47,10 +50,32 @@ function shapeArg(op: string, shape: number | readonly number[]): number[] {
 }
 
 const INT32_MIN = -2147483648, INT32_MAX = 2147483647;
-function int64ToInt32(op: string, v: bigint | number): number {
-  const n = Number(v);
-  if (!(n >= INT32_MIN && n <= INT32_MAX)) throw new DTypeError(`${op}: value ${v} does not fit in int32, Fluxion's integer dtype`);
-  return n;
+
+/**
+ * The integers a JS number or bigint may have to be stored in an integer dtype, as PyTorch
+ * checks a Python int ("value cannot be converted to type uint8 without overflow"): the
+ * dtype's range, where for uint8 negatives down to -255 are allowed too (they wrap, as C's
+ * unsigned conversion does).
+ */
+const INT_RANGE: Partial<Record<DType, readonly [bigint, bigint]>> = {
+  uint8: [-255n, 255n], int8: [-128n, 127n], int32: [BigInt(INT32_MIN), BigInt(INT32_MAX)], int64: [-(2n ** 63n), 2n ** 63n - 1n],
+};
+
+/**
+ * `v` checked to fit the integer dtype and truncated toward zero, as PyTorch converts a
+ * Python scalar: a whole number or bigint must lie in INT_RANGE (a Python int's rule), a
+ * fractional number between the dtype's lowest and largest value (a Python float's rule:
+ * -0.5 does not fit uint8). Returns a bigint for int64, a number otherwise (other dtypes
+ * take v as a number).
+ */
+function checkedValue(op: string, v: number | bigint, dtype: DType): number | bigint {
+  const range = INT_RANGE[dtype];
+  if (range === undefined) return Number(v);
+  const t = typeof v === "bigint" ? v : Number.isFinite(v) ? BigInt(Math.trunc(v)) : null;
+  const lowest = dtype === "uint8" ? 0 : Number(range[0]);
+  const fractionalOut = typeof v === "number" && !Number.isInteger(v) && !(v >= lowest && v <= Number(range[1]));
+  if (t === null || t < range[0] || t > range[1] || fractionalOut) throw new DTypeError(`${op}: value ${v} cannot be converted to type ${dtype} without overflow`);
+  return dtype === "int64" ? t : Number(t);
 }
 
 /** Flattens nested arrays, checking that they are rectangular. */
@@ -95,31 +120,27 @@ function flattenNested(op: string, data: NestedArray): { shape: number[]; flat: 
 function tensorImpl(data: TensorData, opts?: CreateOptions & { shape?: readonly number[] }): Tensor {
   const op = "tensor";
   const device = checkDevice(opts?.device, op);
-  let values: ArrayLike<number>;
+  // numbers, except int64 data (BigInt64Array, bigint values), which stay bigints
+  let values: ArrayLike<number | bigint>;
   let shape: number[];
   let inferred: DType;
   if (data instanceof Tensor) {
     // torch.tensor(t) copies (and warns that clone().detach() says so more clearly)
-    values = data.toTypedArray();
+    values = data.toTypedArray<StorageArray>();
     shape = [...data.shape];
     inferred = data.dtype;
   } else if (ArrayBuffer.isView(data)) {
     if (data instanceof DataView) throw new FluxionError(`${op}: DataView is not supported; pass a typed array`);
-    if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
-      values = Int32Array.from(data as BigInt64Array, (v) => int64ToInt32(op, v));
-      inferred = "int32";
-    } else if (data instanceof Float32Array) [values, inferred] = [data, "float32"];
-    else if (data instanceof Float64Array) [values, inferred] = [data, "float64"];
-    else [values, inferred] = [data as unknown as ArrayLike<number>, "int32"];
+    [values, inferred] = [data as unknown as ArrayLike<number | bigint>, typedArrayDType(data)];
     shape = [values.length];
   } else {
     const { shape: s, flat } = flattenNested(op, data as NestedArray);
     shape = s;
     const allBool = flat.length > 0 && flat.every((v) => typeof v === "boolean");
-    // bigints mark integer data; plain numbers alongside them keep it integer only if whole
+    // bigints mark int64 data; plain numbers alongside them keep it integer only if whole
     const intData = flat.some((v) => typeof v === "bigint") && flat.every((v) => typeof v !== "number" || Number.isInteger(v));
-    inferred = allBool ? "bool" : intData ? "int32" : DEFAULT_FLOAT;
-    values = flat.map((v) => (typeof v === "bigint" ? int64ToInt32(op, v) : Number(v)));
+    inferred = allBool ? "bool" : intData ? "int64" : DEFAULT_FLOAT;
+    values = flat.map((v) => (typeof v === "boolean" ? Number(v) : v));
   }
   if (opts?.shape) {
     const want = checkShape(op, opts.shape);
@@ -127,26 +148,53 @@ function tensorImpl(data: TensorData, opts?: CreateOptions & { shape?: readonly 
     shape = want;
   }
   const dtype = dtypeOf(opts, inferred, op);
-  if (dtype === "int32" && !(values instanceof Int32Array)) {
-    values = Int32Array.from(values as ArrayLike<number>, (v) => int64ToInt32(op, Math.trunc(v)));
-  }
-  return finish(dispatch("fromHost", [], { data: values, shape, dtype }, device), opts, op);
+  return finish(dispatch("fromHost", [], { data: hostValues(op, values, dtype), shape, dtype }, device), opts, op);
 }
 
-/** A 0-d tensor holding one value. */
-export function scalarTensor(value: number | boolean, dtype: DType, device = "cpu"): Tensor {
-  return dispatch("full", [], { shape: [], dtype, value: Number(value) }, device);
+/** The dtype a typed array's elements make (integer arrays without a dtype of their own: int32). */
+function typedArrayDType(data: ArrayBufferView): DType {
+  if (data instanceof Float32Array) return "float32";
+  if (data instanceof Float64Array) return "float64";
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) return "int64";
+  if (data instanceof Uint8Array || data instanceof Uint8ClampedArray) return "uint8";
+  if (data instanceof Int8Array) return "int8";
+  return "int32";
 }
 
 /**
- * A tensor filled with `value`: float32 for numbers, bool for booleans, unless `dtype` says otherwise.
- * @example full([2, 3], 7); full([2], 1, { dtype: "int32" })
+ * The values as fromHost takes them for `dtype`: range-checked (and truncated) for the
+ * integer dtypes, bigints for int64, numbers otherwise. Arrays that already hold the dtype's
+ * own kind of values pass through.
  */
-function fullImpl(shape: number | readonly number[], value: number | boolean, opts?: CreateOptions): Tensor {
+function hostValues(op: string, values: ArrayLike<number | bigint>, dtype: DType): ArrayLike<number> | ArrayLike<bigint> {
+  if (dtype === "int64") {
+    if (values instanceof BigInt64Array) return values;
+    return BigInt64Array.from(values as ArrayLike<number | bigint>, (v) => checkedValue(op, v, dtype) as bigint);
+  }
+  const same = (dtype === "int32" && values instanceof Int32Array) || (dtype === "int8" && values instanceof Int8Array) ||
+    (dtype === "uint8" && values instanceof Uint8Array) || values instanceof Float32Array || values instanceof Float64Array;
+  if (isIntegral(dtype) && !same) return Array.from(values, (v) => checkedValue(op, v, dtype) as number);
+  if (values instanceof BigInt64Array || values instanceof BigUint64Array || Array.prototype.some.call(values, (v) => typeof v === "bigint")) {
+    return Array.from(values, Number);
+  }
+  return values as ArrayLike<number>;
+}
+
+/** A 0-d tensor holding one value (a bigint is exact in int64). */
+export function scalarTensor(value: number | boolean | bigint, dtype: DType, device = "cpu"): Tensor {
+  return dispatch("full", [], { shape: [], dtype, value: typeof value === "bigint" ? value : Number(value) }, device);
+}
+
+/**
+ * A tensor filled with `value`: float32 for numbers, bool for booleans, int64 for bigints,
+ * unless `dtype` says otherwise. Into an integer dtype the value is truncated and must fit.
+ * @example full([2, 3], 7); full([2], 1, { dtype: "int32" }); full([2], 2n ** 62n)
+ */
+function fullImpl(shape: number | readonly number[], value: number | boolean | bigint, opts?: CreateOptions): Tensor {
   const op = "full";
-  const dtype = dtypeOf(opts, typeof value === "boolean" ? "bool" : DEFAULT_FLOAT, op);
-  if (dtype === "int32" && typeof value === "number") int64ToInt32(op, Math.trunc(value));
-  return finish(dispatch("full", [], { shape: shapeArg(op, shape), dtype, value: Number(value) }, checkDevice(opts?.device, op)), opts, op);
+  const dtype = dtypeOf(opts, typeof value === "boolean" ? "bool" : typeof value === "bigint" ? "int64" : DEFAULT_FLOAT, op);
+  const v = typeof value === "boolean" ? Number(value) : checkedValue(op, value, dtype);
+  return finish(dispatch("full", [], { shape: shapeArg(op, shape), dtype, value: v }, checkDevice(opts?.device, op)), opts, op);
 }
 /** @example zeros([2, 3]); zeros(4, { dtype: "int32" }) */
 function zerosImpl(shape: number | readonly number[], opts?: CreateOptions): Tensor {
@@ -173,7 +221,7 @@ function onesLikeImpl(t: Tensor, opts?: CreateOptions): Tensor {
   return onesImpl(t.shape, likeOpts(t, opts));
 }
 /** `value` with `t`'s shape, dtype and device (overridable through opts). */
-function fullLikeImpl(t: Tensor, value: number | boolean, opts?: CreateOptions): Tensor {
+function fullLikeImpl(t: Tensor, value: number | boolean | bigint, opts?: CreateOptions): Tensor {
   return fullImpl(t.shape, value, likeOpts(t, opts));
 }
 /** Like empty(): zero-filled, with `t`'s shape, dtype and device. */
@@ -201,7 +249,7 @@ function arangeImpl(start: number, end?: number, step = 1, opts?: CreateOptions)
 
 /**
  * `steps` evenly spaced values from start to end inclusive; both endpoints are exact (the
- * second half counts back from `end`, as torch does). With dtype int32 the values are
+ * second half counts back from `end`, as torch does). With an integer dtype the values are
  * PyTorch's: start and end truncated to integers, then each value truncated (so
  * linspace(0, 10, 7, int32) is [0, 1, 3, 5, 6, 8, 10]); dtype bool is refused.
  * @example linspace(0, 1, 5) // [0, 0.25, 0.5, 0.75, 1]
@@ -211,14 +259,13 @@ function linspaceImpl(start: number, end: number, steps: number, opts?: CreateOp
   if (!Number.isInteger(steps) || steps < 0) throw new FluxionError(`${op}: number of steps must be a non-negative integer, got ${steps}`);
   const dtype = dtypeOf(opts, DEFAULT_FLOAT, op);
   if (dtype === "bool") throw new DTypeError(`${op}: dtype bool is not supported (PyTorch: "linspace_cpu" not implemented for 'Bool'); create an integer or float linspace and compare it instead`);
-  if (dtype === "int32") {
+  if (isIntegral(dtype)) {
     // as PyTorch: the endpoints are converted to the integer dtype first (toward zero), the
     // step is computed in float64 from them, and the range primitive rounds like its kernel
-    for (const [name, v] of [["start", start], ["end", end]] as const) {
-      if (!(v > INT32_MIN - 1 && v < INT32_MAX + 1)) throw new DTypeError(`${op}: ${name} ${v} cannot be converted to int32 without overflow`);
-    }
-    start = Math.trunc(start);
-    end = Math.trunc(end);
+    // (uint8 takes -255..-1, wrapped as its store does: linspace(-1, 5, 4) starts at 255)
+    const asDtype = (v: number) => (dtype === "uint8" ? ((v % 256) + 256) % 256 : v);
+    start = asDtype(Number(checkedValue(`${op}: start`, start, dtype)));
+    end = asDtype(Number(checkedValue(`${op}: end`, end, dtype)));
   }
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   return finish(dispatch("range", [], { start, step, n: steps, dtype, end: steps > 1 ? end : undefined }, checkDevice(opts?.device, op)), opts, op);
@@ -283,8 +330,11 @@ function randintImpl(a: number, b: number | readonly number[], c?: number | read
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     throw new FluxionError(`randint: expected integers low < high, got low=${low}, high=${high}`);
   }
-  if ((opts?.dtype ?? DEFAULT_INT) === "int32" && (low < -(2 ** 31) || high > 2 ** 31)) {
-    throw new DTypeError(`randint: range [${low}, ${high}) does not fit in int32; pass a float dtype for larger ranges`);
+  const dtype = opts?.dtype ?? DEFAULT_INT, range = INT_RANGE[dtype];
+  // uint8's range check admits negatives (they wrap); a random draw must land in [0, 255]
+  const [min, max] = dtype === "uint8" ? [0, 255] : range ? [Number(range[0]), Number(range[1])] : [-Infinity, Infinity];
+  if (low < min || high - 1 > max) {
+    throw new DTypeError(`randint: range [${low}, ${high}) does not fit in ${dtype}; pass a wider dtype (int64 or a float dtype)`);
   }
   return randomTensor("randint", { kind: "randint", low, high }, shape, opts, DEFAULT_INT);
 }

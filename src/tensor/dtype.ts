@@ -1,18 +1,27 @@
 /**
  * Data types: their storage arrays, categories and PyTorch's type-promotion rules.
  * bfloat16 and float16 are storage dtypes kept in Uint16Array; kernels compute them in
- * float32 and round back with round-to-nearest-even (see half.ts).
+ * float32 and round back with round-to-nearest-even (see half.ts). int64 is kept in a
+ * BigInt64Array: its elements are bigints, and the kernels compute them exactly as
+ * bigints (wrapping at 2^63 like C's int64) or, for float math, through Number.
  */
 import { DTypeError } from "../errors.js";
 
-export type DType = "float32" | "float64" | "int32" | "bool" | "bfloat16" | "float16";
-export const DTYPES: readonly DType[] = ["float32", "float64", "int32", "bool", "bfloat16", "float16"];
+export type DType = "float32" | "float64" | "int32" | "bool" | "bfloat16" | "float16" | "uint8" | "int8" | "int64";
+export const DTYPES: readonly DType[] = ["float32", "float64", "int32", "bool", "bfloat16", "float16", "uint8", "int8", "int64"];
 
-export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array | Uint16Array;
+/** The storage arrays whose elements are numbers (every dtype but int64). */
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array | Uint16Array | Int8Array;
+/** The storage array of any dtype: int64 is a BigInt64Array of bigints. */
+export type StorageArray = TypedArray | BigInt64Array;
 
 /** The default dtype of floating-point tensors (torch.get_default_dtype()). */
 export const DEFAULT_FLOAT: DType = "float32";
-/** The default dtype of integer tensors. PyTorch uses int64; Fluxion uses int32 throughout. */
+/**
+ * The default dtype of integer tensors (arange, randint, integer scalars). PyTorch uses
+ * int64; Fluxion uses int32, and int64 only where asked for (or where PyTorch accumulates:
+ * integer sum/cumsum/prod).
+ */
 export const DEFAULT_INT: DType = "int32";
 
 export function isDType(x: unknown): x is DType {
@@ -27,46 +36,68 @@ export function checkDType(x: unknown, op: string): DType {
 export function isFloating(d: DType): boolean {
   return d === "float32" || d === "float64" || d === "bfloat16" || d === "float16";
 }
+/** The integer dtypes (not bool): uint8, int8, int32, int64. */
+export function isIntegral(d: DType): boolean {
+  return d === "int32" || d === "int64" || d === "uint8" || d === "int8";
+}
 /** Storage-only float dtypes that kernels compute in float32. */
 export function isHalf(d: DType): boolean {
   return d === "bfloat16" || d === "float16";
 }
 
 /** The typed array each dtype is stored in (bfloat16/float16 as raw 16-bit patterns). */
-const ARRAY_TYPES = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array, bfloat16: Uint16Array, float16: Uint16Array } as const;
+const ARRAY_TYPES = {
+  float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array, bfloat16: Uint16Array, float16: Uint16Array,
+  uint8: Uint8Array, int8: Int8Array, int64: BigInt64Array,
+} as const;
 
 /** `n` zeros in the storage array of a dtype. */
-export function arrayFor(d: DType, n: number): TypedArray {
+export function arrayFor(d: DType, n: number): StorageArray {
   return new ARRAY_TYPES[d](n);
 }
 
 /** The storage array of a dtype over all of `buffer`, or over `length` elements from `byteOffset`. */
-export function arrayOver(d: DType, buffer: ArrayBuffer, byteOffset = 0, length?: number): TypedArray {
+export function arrayOver(d: DType, buffer: ArrayBuffer, byteOffset = 0, length?: number): StorageArray {
   return length === undefined && byteOffset === 0 ? new ARRAY_TYPES[d](buffer) : new ARRAY_TYPES[d](buffer, byteOffset, length);
 }
 
 export function itemSize(d: DType): number {
-  return d === "float64" ? 8 : d === "float32" || d === "int32" ? 4 : d === "bool" ? 1 : 2;
+  return ARRAY_TYPES[d].BYTES_PER_ELEMENT;
 }
 
 /** 0 = bool, 1 = integer, 2 = floating: the categories that promotion ranks. */
 function category(d: DType): number {
-  return d === "bool" ? 0 : d === "int32" ? 1 : 2;
+  return d === "bool" ? 0 : isIntegral(d) ? 1 : 2;
 }
 
-/** Promotes two dtypes (torch.promote_types). */
+/** Rank of the integer dtypes for promotion; uint8 and int8 are both below int32. */
+const INT_RANK: Partial<Record<DType, number>> = { uint8: 1, int8: 1, int32: 2, int64: 3 };
+
+/**
+ * Promotes two dtypes (torch.promote_types). One difference: PyTorch promotes uint8 with
+ * int8 to int16, which Fluxion lacks; they promote to int32 here (the values are the same).
+ */
 export function promoteTypes(a: DType, b: DType): DType {
   if (a === b) return a;
   const ca = category(a), cb = category(b);
   if (ca !== cb) return ca > cb ? a : b;
+  if (ca === 1) {
+    const ra = INT_RANK[a]!, rb = INT_RANK[b]!;
+    if (ra !== rb) return ra > rb ? a : b;
+    return "int32"; // uint8 with int8: int16 in PyTorch
+  }
   // both floating and different
   if (a === "float64" || b === "float64") return "float64";
   return "float32"; // float32 with a half type, or bfloat16 with float16
 }
 
-/** A scalar operand's dtype as a 0-d "weak" participant in promotion. */
-export function scalarDType(x: number | boolean): DType {
+/**
+ * A scalar operand's dtype as a 0-d "weak" participant in promotion: integer numbers count
+ * as the default integer dtype, bigints as int64.
+ */
+export function scalarDType(x: number | boolean | bigint): DType {
   if (typeof x === "boolean") return "bool";
+  if (typeof x === "bigint") return "int64";
   return Number.isInteger(x) ? DEFAULT_INT : DEFAULT_FLOAT;
 }
 
@@ -74,10 +105,10 @@ export function scalarDType(x: number | boolean): DType {
  * PyTorch's result_type: tensors with dims outrank 0-d tensors, which outrank plain scalars;
  * a lower tier only matters when it is of a higher category (int tensor + 2.5 is float).
  */
-export function resultType(operands: ReadonlyArray<{ dtype: DType; dim: number } | number | boolean>): DType {
+export function resultType(operands: ReadonlyArray<{ dtype: DType; dim: number } | number | boolean | bigint>): DType {
   let dimT: DType | null = null, zeroT: DType | null = null, scal: DType | null = null;
   for (const o of operands) {
-    if (typeof o === "number" || typeof o === "boolean") {
+    if (typeof o === "number" || typeof o === "boolean" || typeof o === "bigint") {
       const d = scalarDType(o);
       scal = scal === null ? d : promoteTypes(scal, d);
     } else if (o.dim > 0) dimT = dimT === null ? o.dtype : promoteTypes(dimT, o.dtype);

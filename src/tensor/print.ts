@@ -4,7 +4,7 @@
  * otherwise, scientific when the range is wide), same line width (80), and tensors over
  * 1000 elements summarised with `...` keeping 3 items at each edge.
  */
-import { DEFAULT_FLOAT, DEFAULT_INT } from "./dtype.js";
+import { DEFAULT_FLOAT, DEFAULT_INT, type StorageArray } from "./dtype.js";
 import { contiguousStrides } from "./shape.js";
 import type { Tensor } from "./tensor.js";
 
@@ -81,6 +81,7 @@ class Formatter {
   private sciMode = false;
   width = 1;
 
+  // int64 values arrive as bigints, which only the non-floating path (String(v)) sees
   constructor(private readonly floating: boolean, private readonly isBool: boolean, values: number[]) {
     const p = printOptions.precision;
     if (!floating) {
@@ -151,7 +152,7 @@ function render(flat: ArrayLike<number>, shape: readonly number[], strides: read
 
 /** The tensor's body, e.g. `[[1., 2.],\n [3., 4.]]`, indented for a prefix of `indent` chars. */
 export function formatValues(t: Tensor, indent: number): string {
-  const flat = t.toTypedArray();
+  const flat = t.toTypedArray<StorageArray>() as ArrayLike<number>;
   const shape = t.shape, strides = contiguousStrides(shape);
   const summarize = t.numel() > printOptions.threshold;
   const values = collect(flat, shape, strides, summarize);
@@ -173,7 +174,10 @@ export function formatTensor(t: Tensor): string {
     if (t.dtype !== DEFAULT_FLOAT) suffixes.push(`dtype=${t.dtype}`);
   } else {
     body = formatValues(t, indent);
-    if (!(t.dtype === DEFAULT_FLOAT || t.dtype === DEFAULT_INT || t.dtype === "bool")) suffixes.push(`dtype=${t.dtype}`);
+    // as PyTorch, the default dtypes go without a suffix: float32, int64 and bool, and int32,
+    // Fluxion's default integer dtype (what arange and argmax give: PyTorch prints those
+    // without a suffix too); every other dtype is named
+    if (!(t.dtype === DEFAULT_FLOAT || t.dtype === DEFAULT_INT || t.dtype === "int64" || t.dtype === "bool")) suffixes.push(`dtype=${t.dtype}`);
   }
   if (t.gradFn) suffixes.push(`grad_fn=<${t.gradFn.name}>`);
   else if (t.requiresGrad) suffixes.push("requires_grad=True");

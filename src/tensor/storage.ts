@@ -4,14 +4,14 @@
  * when a tensor saved for backward was modified afterwards. x.view(dtype) reads the same
  * bytes through another typed array: a second Storage sharing the first one's counter.
  */
-import type { TypedArray } from "./dtype.js";
+import type { StorageArray } from "./dtype.js";
 
 export class Storage {
   /** The version counter, one per set of bytes: shared with the storages aliasing them. */
   private readonly counter: { version: number };
   constructor(
     /** The elements; for bfloat16/float16 the raw 16-bit patterns. */
-    public readonly data: TypedArray,
+    public readonly data: StorageArray,
     public readonly device: string,
     /** For Tensor.view(dtype): the storage whose bytes `data` reads as another dtype. */
     aliasOf?: Storage,

@@ -5,7 +5,7 @@
  * op it exposes, so an op's function, its backward and its method live in one place.
  */
 import { AutogradError, DTypeError, FluxionError, IndexError, fmtShape } from "../errors.js";
-import { isFloating, isHalf, type DType, type TypedArray } from "./dtype.js";
+import { isFloating, isHalf, type DType, type StorageArray, type TypedArray } from "./dtype.js";
 import { bfloat16BitsToFloat32, float16BitsToFloat32 } from "./half.js";
 import { contiguousStrides, isContiguousLayout, normalizeDim, numelOf } from "./shape.js";
 import type { Storage } from "./storage.js";
@@ -142,7 +142,7 @@ export class Tensor {
   // ---- reading values -------------------------------------------------------------------
 
   /** @internal The raw elements in row-major order (a copy when the tensor is a view). */
-  _rawContiguous(): TypedArray {
+  _rawContiguous(): StorageArray {
     const n = this.numel();
     if (this.offset === 0 && this.isContiguous() && this.storage.data.length === n) return this.storage.data;
     if (this.isContiguous()) return this.storage.data.subarray(this.offset, this.offset + n);
@@ -151,15 +151,21 @@ export class Tensor {
 
   /**
    * The elements as a new typed array in row-major order (torch's `.numpy()`):
-   * Float32Array, Float64Array, Int32Array, Uint8Array for bool; bfloat16/float16 are
-   * widened to Float32Array. Synchronous on CPU.
+   * Float32Array, Float64Array, Int32Array, Uint8Array for bool and uint8, Int8Array,
+   * BigInt64Array for int64; bfloat16/float16 are widened to Float32Array. Synchronous on CPU.
+   *
+   * The declared type is the number arrays; name the array type for an int64 tensor:
+   * `t.toTypedArray<BigInt64Array>()` (as tfjs's `dataSync<D>()` does).
+   * @example tensor([1n, 2n]).toTypedArray<BigInt64Array>() // BigInt64Array [1n, 2n]
    */
-  toTypedArray(): TypedArray {
+  toTypedArray(): TypedArray;
+  toTypedArray<A extends StorageArray>(): A;
+  toTypedArray(): StorageArray {
     const raw = this._rawContiguous();
     if (isHalf(this.dtype)) {
       const conv = this.dtype === "bfloat16" ? bfloat16BitsToFloat32 : float16BitsToFloat32;
       const out = new Float32Array(raw.length);
-      for (let i = 0; i < raw.length; i++) out[i] = conv(raw[i]!);
+      for (let i = 0; i < raw.length; i++) out[i] = conv(raw[i] as number);
       return out;
     }
     return raw.slice();
@@ -188,28 +194,30 @@ export class Tensor {
   }
 
   /**
-   * The single value of a one-element tensor as a JS number; for a bool tensor, a boolean
-   * (as PyTorch's item()). Typed as number unless asked: `mask.any().item<boolean>()`.
+   * The single value of a one-element tensor as a JS number; for a bool tensor a boolean
+   * (as PyTorch's item()), and for an int64 value beyond the safe integers (|v| > 2^53 - 1)
+   * a bigint, so no value is ever rounded. Typed as number unless asked:
+   * `mask.any().item<boolean>()`, `big.item<bigint>()`.
+   * @example tensor([2n ** 60n]).item<bigint>() // 1152921504606846976n; tensor([7n]).item() // 7
    */
-  item<T extends number | boolean = number>(): T {
+  item<T extends number | boolean | bigint = number>(): T {
     if (this.numel() !== 1) {
       throw new FluxionError(`item: a Tensor with ${this.numel()} elements (shape ${fmtShape(this.shape)}) cannot be converted to a scalar`);
     }
-    const v = this.toTypedArray()[0]!;
-    return (this.dtype === "bool" ? v !== 0 : v) as T;
+    return elementValue(this.dtype, this.toTypedArray<StorageArray>()[0]!) as T;
   }
 
-  /** Nested JS arrays of the values (a number or boolean for 0-d tensors). */
+  /**
+   * Nested JS arrays of the values (a number or boolean for 0-d tensors); int64 elements
+   * as item() gives them (numbers, bigints beyond the safe integers).
+   */
   tolist(): any {
-    const flat = this.toTypedArray();
-    const isBool = this.dtype === "bool";
+    const flat = this.toTypedArray<StorageArray>();
+    const dtype = this.dtype;
     const shape = this.shape;
     let pos = 0;
     const build = (d: number): any => {
-      if (d === shape.length) {
-        const v = flat[pos++]!;
-        return isBool ? v !== 0 : v;
-      }
+      if (d === shape.length) return elementValue(dtype, flat[pos++]!);
       const out = new Array(shape[d]);
       for (let i = 0; i < shape[d]!; i++) out[i] = build(d + 1);
       return out;
@@ -232,6 +240,12 @@ export class Tensor {
     }
     return i < 0 ? i + n : i;
   }
+}
+
+/** One stored element as item() returns it: bool as boolean, int64 as a number when that is exact. */
+function elementValue(dtype: DType, v: number | bigint): number | boolean | bigint {
+  if (typeof v === "bigint") return v >= -0x1fffffffffffffn && v <= 0x1fffffffffffffn ? Number(v) : v;
+  return dtype === "bool" ? v !== 0 : v;
 }
 
 /** `t.data`: a detached tensor that can also be called as the old `t.toTypedArray()` typed-array read. */

@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { tensor, type DType, type Tensor } from "../../src/index.js";
 import { BINARY_OPS, ELEMENTWISE_HELPERS, UNARY_OPS } from "../../src/ops/elementwise_table.js";
+import { INT64_BINARY, INT64_HELPERS, INT64_UNARY } from "../../src/ops/elementwise_int64.js";
 import { codegenAvailable, setCodegenDisabled } from "../../src/backend/cpu/codegen.js";
 import { compileExpr } from "../../src/backend/cpu/expr.js";
 import { runElementwise } from "../../src/backend/cpu/loops.js";
@@ -57,6 +58,29 @@ test("every table expression as closures equals the compiled expression, on spec
   }
 });
 
+test("every exact int64 form (elementwise_int64.ts) as closures equals its compiled form, on bigint specials", () => {
+  const globals = { Math, Number, H: { ...ELEMENTWISE_HELPERS, ...INT64_HELPERS }, Infinity, NaN };
+  const BIG = [0n, 1n, -1n, 2n, -7n, 3n, 2n ** 53n + 1n, -(2n ** 63n), 2n ** 63n - 1n, 40n];
+  const exprs = [...Object.values(INT64_UNARY), ...Object.values(INT64_BINARY)] as string[];
+  assert.ok(exprs.length >= 25);
+  for (const js of exprs) {
+    const closure = compileExpr(js, globals);
+    const compiled = new Function("H", `return (x, y, z, p0, p1) => ${js};`)(globals.H) as typeof closure;
+    for (const x of BIG)
+      for (const y of BIG)
+        for (const [p0, p1] of [[1, 2], [-5, 100], [-Infinity, Infinity], [2, 1]]) {
+          const run = (f: typeof closure) => {
+            try {
+              return f(x as never, y as never, 0, p0!, p1!);
+            } catch (e) {
+              return `threw ${String(e)}`;
+            }
+          };
+          assert.ok(same(run(closure), run(compiled)), `${js} at x=${x} y=${y} p=${p0},${p1}`);
+        }
+  }
+});
+
 test("compileExpr rejects what it does not understand, naming the expression", () => {
   const g = { Math, H };
   assert.throws(() => compileExpr("x + w", g), /unknown name "w".*"x \+ w"/);
@@ -72,7 +96,7 @@ test("compileExpr rejects what it does not understand, naming the expression", (
 });
 
 /** `make()` run with code generation, then without; their outputs' elements must be identical. */
-function bothPaths(what: string, make: () => ArrayLike<number>): void {
+function bothPaths(what: string, make: () => ArrayLike<number | bigint>): void {
   setCodegenDisabled(false);
   assert.ok(codegenAvailable());
   const compiled = Array.from(make());
@@ -90,7 +114,7 @@ function input(dtype: DType, seed: number): Tensor {
   return tensor(new Float64Array(vals), { shape: [4, 6], dtype: "float64" }).to(dtype).t();
 }
 
-const DTYPES: DType[] = ["float32", "float64", "int32", "bool", "bfloat16", "float16"];
+const DTYPES: DType[] = ["float32", "float64", "int32", "bool", "bfloat16", "float16", "uint8", "int8", "int64"];
 
 /** What src/backend/cpu/elementwise.ts runs: bool outputs of arithmetic test against 0. */
 function boolResult(js: string, out: DType, kind: string): string {
@@ -166,7 +190,7 @@ test("every reduction on every dtype and both loop shapes: closures and compiled
 
 test("cumsum and cumprod scans: closures and compiled loops agree", () => {
   for (const op of ["sum", "prod"] as const)
-    for (const dtype of ["float32", "float64", "int32", "bfloat16", "float16"] as DType[])
+    for (const dtype of ["float32", "float64", "int32", "bfloat16", "float16", "uint8", "int64"] as DType[])
       for (const axis of [0, 1]) {
         const x = input(dtype, 7);
         bothPaths(`scan ${op} ${dtype} axis ${axis}`, () => scan([x], { op, axis }, "cpu")[0]!.storage.data);
@@ -175,7 +199,7 @@ test("cumsum and cumprod scans: closures and compiled loops agree", () => {
 
 test("an EvalError from new Function switches the kernels to closures, with the same results", () => {
   const x = randomTensor([5, 7], { seed: 9, dtype: "float32" });
-  const run = (): number[] => {
+  const run = (): (number | bigint)[] => {
     const out = alloc(x.shape, "float32", "cpu");
     runElementwise(x.shape, outOperand(out), [broadcastOperand(x, x.shape)], UNARY_OPS.geluTanh.js);
     return [...out.storage.data, ...reduceReference([x], { op: "argmax", axes: [1], keepdim: false }, "cpu")[0]!.storage.data];

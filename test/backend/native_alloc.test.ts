@@ -199,7 +199,7 @@ test("the cache stays under its cap, trims the coldest sizes first, and can be e
 
 test("buffers can be transferred (detached) and still come back once", { skip }, () => {
   const t = full([10000], 3);
-  const data = t.storage.data;
+  const data = t.storage.data as Float32Array;
   const moved = structuredClone(data, { transfer: [data.buffer as ArrayBuffer] });
   assert.equal(data.byteLength, 0, "the tensor's buffer is detached");
   assert.ok(moved.every((v: number) => v === 3));

@@ -337,7 +337,7 @@ test("integer division by zero: the native kernel declines before writing, the T
     for (const [op, params] of [["remainder", []], ["fmod", []], ["div", [1, 0]], ["div", [2, 0]]] as [BinaryOpName, number[]][]) {
       const a = arange(200).to("int32"), b = arange(200).remainder(7).to("int32"); // zeros at 0, 7, 14, ...
       const out = alloc([200], "int32", "cpu");
-      out.storage.data.fill(-5);
+      (out.storage.data as Int32Array).fill(-5);
       assert.equal(runElementwiseNative("binary", op, [200], outOperand(out), [broadcastOperand(a, [200]), broadcastOperand(b, [200])], params), false, `${where} ${op}`);
       assert.ok(out.storage.data.every((v) => v === -5), `${where} ${op}: nothing written`);
       // a zero only in the broadcast divisor

@@ -4,8 +4,9 @@
  * path this CPU supports: contiguous, scalar-, row- and column-broadcast, transposed and
  * general strided layouts with offsets, sizes around the vector widths and past the
  * threading threshold, special values (NaN, ±inf, ±0, denormals, int32 extremes), and
- * each dtype the kernels handle (float32, float64, int32, bool; half types only move) that
- * the op is defined for (bitwise ops and shifts: integers and bool only).
+ * each dtype the kernels handle (float32, float64, int32, bool; uint8, int8 and int64 for
+ * integer arithmetic, compares and every cast; half types only move) that the op is defined
+ * for (bitwise ops and shifts: integers and bool only).
  *
  * Tolerances: ops that are a single IEEE operation (or compares, selects, moves) must be
  * bit-identical (NaN matching NaN), and so must compositions of them (lerp, add_ with alpha:
@@ -21,6 +22,8 @@ import { spawnSync } from "node:child_process";
 import { arrayFor, type DType, type TypedArray } from "../../src/tensor/dtype.js";
 import { BINARY_OPS, UNARY_OPS, type BinaryOpName, type UnaryOpName } from "../../src/ops/elementwise_table.js";
 import { runElementwise, runElementwiseNative, type Operand } from "../../src/backend/cpu/loops.js";
+import { castExpr } from "../../src/backend/cpu/elementwise.js";
+import { INT64_BINARY, INT64_UNARY, INT_BINARY } from "../../src/ops/elementwise_int64.js";
 import { isas, skip, withIsa } from "./native_helpers.js";
 import { tensor } from "../../src/index.js";
 import { float32ToBFloat16Bits, float32ToFloat16Bits } from "../../src/tensor/half.js";
@@ -41,12 +44,20 @@ function rng(seed: number): () => number {
 const FLOAT_SPECIALS = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 0.5, -0.5, 2.5, -2.5, 1e-40, -3e-39, 1e30, -1e30, 88.8, -104, 710, 3.4e38];
 const INT_SPECIALS = [0, 1, -1, 2147483647, -2147483648, 65536, -65536, 46341, 7];
 
+const INT64_SPECIALS = [0n, 1n, -1n, 2n ** 63n - 1n, -(2n ** 63n), 2n ** 53n + 1n, -(2n ** 40n), 3037000500n, 7n];
+
 function values(n: number, dtype: DType, seed: number): TypedArray {
-  const r = rng(seed), a = arrayFor(dtype, n);
+  if (dtype === "int64") {
+    const r = rng(seed), b = new BigInt64Array(n);
+    for (let i = 0; i < n; i++) b[i] = r() < 0.2 ? INT64_SPECIALS[Math.floor(r() * INT64_SPECIALS.length)]! : BigInt(Math.floor((r() - 0.5) * 2 ** 40));
+    return b as unknown as TypedArray;
+  }
+  const r = rng(seed), a = arrayFor(dtype, n) as TypedArray;
   for (let i = 0; i < n; i++) {
     const u = r();
     if (dtype === "bool") a[i] = u < 0.5 ? 1 : 0;
     else if (dtype === "int32") a[i] = u < 0.1 ? INT_SPECIALS[Math.floor(r() * INT_SPECIALS.length)]! : Math.floor((r() - 0.5) * 200);
+    else if (dtype === "uint8" || dtype === "int8") a[i] = Math.floor(r() * 256); // the store wraps into the dtype
     else if (u < 0.08) a[i] = FLOAT_SPECIALS[Math.floor(r() * FLOAT_SPECIALS.length)]!;
     else if (u < 0.6) a[i] = (r() - 0.5) * 8;
     else if (u < 0.8) a[i] = (r() - 0.5) * 100;
@@ -146,7 +157,7 @@ function layouts(nin: number): Layout[] {
 function operandsFor(layout: Layout, inDtypes: readonly DType[], outDtype: DType, seed: number, nonzeroDivisor = false): { ins: Operand[]; out: () => Operand } {
   const ins = layout.ins.map(([strides, offset, size], k) => ({ arr: values(size, inDtypes[k]!, seed * 7 + k), strides, offset, dtype: inDtypes[k]! }));
   // integer division by zero raises (native_attrs.test.ts checks that): divisors of 1 instead
-  if (nonzeroDivisor) ins[1]!.arr.forEach((v, i, a) => { if (v === 0) a[i] = 1; });
+  if (nonzeroDivisor) (ins[1]!.arr as Float64Array).forEach((v, i, a) => { if (v === 0) a[i] = 1; });
   const [ostr, ooff, osize] = layout.out ?? [contiguousStrides(layout.shape), 0, layout.shape.reduce((x, y) => x * y, 1)];
   // both outputs start from the same (nonzero) contents, so untouched elements compare too
   const init = values(osize, outDtype, seed * 13);
@@ -159,7 +170,7 @@ function runBoth(kind: "unary" | "binary" | "where" | "convert", op: string | nu
   const got = out(), want = out();
   assert.ok(runElementwiseNative(kind, op, layout.shape, got, ins, params), `native declined ${kind} ${op} ${inDtypes}`);
   runElementwise(layout.shape, want, ins, expr, params);
-  return [got.arr, want.arr];
+  return [got.arr as TypedArray, want.arr as TypedArray];
 }
 
 function boolExpr(expr: string, outDtype: DType, kind: string): string {
@@ -215,7 +226,8 @@ for (const isa of isas) {
           const outD: DType = def.kind === "predicate" ? "bool" : dt;
           // integer operands use the table's integer form where it has one (as the CPU backend does)
           const intForm = "jsInt" in def && (dt === "int32" || dt === "bool");
-          const js = intForm ? def.jsInt : def.js;
+          // and int32's exact forms (mul is Math.imul: products past 2^53 keep their low bits)
+          const js = (dt === "int32" ? INT_BINARY[name] : undefined) ?? (intForm ? def.jsInt : def.js);
           for (const params of BINARY_PARAMS[name] ?? [[]]) {
             for (const layout of layouts(2)) {
               const [got, want] = runBoth("binary", name, boolExpr(js, outD, def.kind), layout, [dt, dt], outD, params, seed++, intForm);
@@ -241,16 +253,66 @@ for (const isa of isas) {
           const got = out(), want = out();
           assert.ok(runElementwiseNative("convert", null, layout.shape, got, ins));
           runElementwise(layout.shape, { ...want, dtype: "float64" }, [{ ...ins[0]!, dtype: "float64" }], "x");
-          compare(got.arr, want.arr, dt, 0, `${isa} copy ${dt} ${layout.name}`);
+          compare(got.arr as TypedArray, want.arr as TypedArray, dt, 0, `${isa} copy ${dt} ${layout.name}`);
         }
       }
-      const math: DType[] = ["float32", "float64", "int32", "bool"];
+      // every cast between the computed dtypes, against the TypeScript cast (PyTorch's C
+      // casts: NaN and out-of-range floats to INT32_MIN/INT64_MIN, uint8 through int64, ...)
+      const math: DType[] = ["float32", "float64", "int32", "bool", "uint8", "int8", "int64"];
       for (const from of math) {
         for (const to of math) {
           if (from === to) continue;
+          const c = castExpr(from, to);
           for (const layout of layouts(1)) {
-            const [got, want] = runBoth("convert", null, to === "bool" ? "(x !== 0)" : "x", layout, [from], to, [], seed++);
-            compare(got, want, to, 0, `${isa} cast ${from} -> ${to} ${layout.name}`);
+            const { ins, out } = operandsFor(layout, [from], to, seed++);
+            const got = out(), want = out();
+            assert.ok(runElementwiseNative("convert", null, layout.shape, got, ins), `native declined cast ${from} -> ${to}`);
+            runElementwise(layout.shape, c.rawOut ? { ...want, dtype: "raw" } : want, [c.rawIn ? { ...ins[0]!, dtype: "raw" } : ins[0]!], c.expr);
+            compare(got.arr as TypedArray, want.arr as TypedArray, to, 0, `${isa} cast ${from} -> ${to} ${layout.name}`);
+          }
+        }
+      }
+      // where and moves of the integer dtypes
+      for (const dt of ["uint8", "int8", "int64"] as DType[]) {
+        for (const layout of layouts(3)) {
+          const { ins, out } = operandsFor(layout, ["bool", dt, dt], dt, seed++);
+          const got = out(), want = out();
+          assert.ok(runElementwiseNative("where", null, layout.shape, got, ins));
+          runElementwise(layout.shape, { ...want, dtype: "raw" }, [ins[0]!, { ...ins[1]!, dtype: "raw" }, { ...ins[2]!, dtype: "raw" }], "(x !== 0 ? y : z)");
+          compare(got.arr as TypedArray, want.arr as TypedArray, dt, 0, `${isa} where ${dt} ${layout.name}`);
+        }
+      }
+    });
+  });
+}
+
+for (const isa of isas) {
+  test(`native integer ops (${isa}) on uint8/int8/int64 match the exact TypeScript forms (wrap-around, compares)`, { skip }, () => {
+    withIsa(isa, () => {
+      let seed = 9000;
+      const binary: BinaryOpName[] = ["add", "sub", "mul", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge"];
+      for (const dt of ["uint8", "int8", "int64"] as DType[]) {
+        for (const name of binary) {
+          const pred = BINARY_OPS[name].kind === "predicate";
+          const outD: DType = pred ? "bool" : dt;
+          const exact = dt === "int64" ? INT64_BINARY[name]! : INT_BINARY[name] ?? BINARY_OPS[name].js;
+          for (const layout of layouts(2)) {
+            const { ins, out } = operandsFor(layout, [dt, dt], outD, seed++);
+            const got = out(), want = out();
+            assert.ok(runElementwiseNative("binary", name, layout.shape, got, ins), `native declined ${name} ${dt}`);
+            const raw = dt === "int64";
+            runElementwise(layout.shape, raw && !pred ? { ...want, dtype: "raw" } : want, raw ? ins.map((o) => ({ ...o, dtype: "raw" as const })) : ins, exact);
+            compare(got.arr as TypedArray, want.arr as TypedArray, outD, 0, `${isa} ${name} ${dt} ${layout.name}`);
+          }
+        }
+        for (const name of ["neg", "abs"] as UnaryOpName[]) {
+          for (const layout of layouts(1)) {
+            const { ins, out } = operandsFor(layout, [dt], dt, seed++);
+            const got = out(), want = out();
+            assert.ok(runElementwiseNative("unary", name, layout.shape, got, ins), `native declined ${name} ${dt}`);
+            const raw = dt === "int64";
+            runElementwise(layout.shape, raw ? { ...want, dtype: "raw" } : want, raw ? ins.map((o) => ({ ...o, dtype: "raw" as const })) : ins, raw ? INT64_UNARY[name]! : UNARY_OPS[name].js);
+            compare(got.arr as TypedArray, want.arr as TypedArray, dt, 0, `${isa} ${name} ${dt} ${layout.name}`);
           }
         }
       }
@@ -270,6 +332,13 @@ test("the native kernels decline what they do not handle, so the TypeScript loop
   assert.equal(runElementwiseNative("binary", "bitwiseAnd", shape, op("float32"), [op("float32"), op("float32")]), false);
   assert.equal(runElementwiseNative("binary", "bitwiseLeftShift", shape, op("float64"), [op("float64"), op("float64")]), false);
   assert.equal(runElementwiseNative("unary", "bitwiseNot", shape, op("float32"), [op("float32")]), false);
+  // the integer dtypes: division, remainder, pow, sign ... run in TypeScript (exact forms, ZeroDivisionError)
+  for (const dt of ["uint8", "int8", "int64"] as DType[]) {
+    for (const name of ["div", "remainder", "pow", "logicalAnd", "addScaled"] as BinaryOpName[]) {
+      assert.equal(runElementwiseNative("binary", name, shape, op(name === "logicalAnd" ? "bool" : dt), [op(dt), op(dt)], [1]), false, `${name} ${dt}`);
+    }
+    assert.equal(runElementwiseNative("unary", "sign", shape, op(dt), [op(dt)]), false);
+  }
   // tiny ops stay in TypeScript
   assert.equal(runElementwiseNative("binary", "add", [2], op("float32"), [op("float32"), op("float32")]), false);
   // more than 6 non-mergeable dims

@@ -186,8 +186,8 @@ test("native bfloat16 GEMM fused epilogue (bias, activation, alpha/beta) agrees 
       const A64 = a.to("float64").toTypedArray() as Float64Array, B64 = b.contiguous().to("float64").toTypedArray() as Float64Array;
       const C64 = C0.to("float64").toTypedArray() as Float64Array;
       assert.ok(nativeGemm("bfloat16", M, N, K, 1,
-        { data: a.storage.data, offset: a.offset, rowStride: a.strides[0]!, colStride: a.strides[1]! },
-        { data: b.storage.data, offset: b.offset, rowStride: b.strides[0]!, colStride: b.strides[1]! },
+        { data: a.storage.data as Uint16Array, offset: a.offset, rowStride: a.strides[0]!, colStride: a.strides[1]! },
+        { data: b.storage.data as Uint16Array, offset: b.offset, rowStride: b.strides[0]!, colStride: b.strides[1]! },
         { data: C, offset: 0, rowStride: N, colStride: 1 }, { alpha: 0.5, beta: 2 }));
       const want = epilogueRef(M, N, K, A64, B64, C64, 0.5, 2, null, "col", ACTS.none);
       const got = [...C].map((h) => new Float32Array(new Uint32Array([h << 16]).buffer)[0]!);

@@ -120,6 +120,30 @@ test("defaultCollate: floats to float32, booleans to bool, objects by key, strin
   assert.deepEqual(halves.tolist(), [[1.5], [-2]]);
 });
 
+test("defaultCollate: bigints to int64, typed arrays stacked in their dtype (uint8 images, int64 labels), int64/uint8 tensors stacked", () => {
+  const big = defaultCollate([2n ** 60n, -3n]);
+  assert.equal(big.dtype, "int64");
+  assert.deepEqual(big.tolist(), [2n ** 60n, -3]);
+  const imgs = defaultCollate([new Uint8Array([0, 255]), new Uint8Array([7, 8])]);
+  assert.equal(imgs.dtype, "uint8");
+  assert.deepEqual(imgs.tolist(), [[0, 255], [7, 8]]);
+  const labels = defaultCollate([new BigInt64Array([1n]), new BigInt64Array([2n ** 62n])]);
+  assert.equal(labels.dtype, "int64");
+  assert.deepEqual(labels.tolist(), [[1], [2n ** 62n]]);
+  const pairs = defaultCollate([[tensor([1, 2], { dtype: "uint8" }), tensor(5n)], [tensor([3, 4], { dtype: "uint8" }), tensor(6n)]]);
+  assert.equal(pairs[0].dtype, "uint8");
+  assert.deepEqual(pairs[0].tolist(), [[1, 2], [3, 4]]);
+  assert.equal(pairs[1].dtype, "int64");
+  assert.deepEqual(pairs[1].tolist(), [5, 6]);
+  assert.throws(() => defaultCollate([new Uint8Array([1]), new Int8Array([1])]), /items differ in type: item 0 is a Uint8Array, item 1 is a Int8Array/);
+  // a DataLoader over uint8 data with int64 labels batches them in their dtypes
+  const ds = new TensorDataset(tensor([[1, 2], [3, 4], [5, 6]], { dtype: "uint8" }), tensor([0n, 1n, 2n]));
+  const [x, y] = [...new DataLoader(ds, { batchSize: 2 })][0]!;
+  assert.equal(x.dtype, "uint8");
+  assert.equal(y.dtype, "int64");
+  assert.deepEqual(y.tolist(), [0, 1]);
+});
+
 test("defaultCollate explains mismatched items", () => {
   assert.throws(() => defaultCollate([tensor([1, 2]), tensor([1, 2, 3])]), (e: unknown) => e instanceof FluxionError && /stack expects each tensor to be equal size, but got \[2\] at item 0 and \[3\] at item 1/.test(e.message));
   assert.throws(() => defaultCollate([[tensor([1]), 1], [tensor([1]), "x"]] as unknown[]), /items differ in type\[1\]: item 0 is number, item 1 is string/);

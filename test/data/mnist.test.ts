@@ -65,7 +65,7 @@ test("loads a split from root: images as ByteImages, labels, targets, data", () 
   assert.equal(label, labels[1]);
   assert.equal(ds.targets.dtype, "int32");
   assert.deepEqual(ds.targets.tolist(), labels);
-  assert.equal(ds.data.dtype, "float32");
+  assert.equal(ds.data.dtype, "uint8"); // as torchvision's dataset.data
   assert.deepEqual([...ds.data.shape], [3, 4, 3]);
   assert.deepEqual(ds.data.select(0, 2).flatten().tolist(), pixels.slice(24));
   assert.equal(ds.classes[7], "7 - seven");

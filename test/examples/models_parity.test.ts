@@ -58,7 +58,7 @@ for (const [name, label] of CASES) {
     pytorchStep();
     const { tensors, metadata } = io.loadWithMetadata(join(dir, `${name}.safetensors`));
     assert.ok(metadata, "the PyTorch file has metadata");
-    const x32 = tensors.x!.dtype === "int32" ? tensors.x : tensors.x!.to("float32");
+    const x32 = tensors.x!.isFloatingPoint() ? tensors.x!.to("float32") : tensors.x;
     const c = makeTrainCase(name, { x: x32, y: tensors.y });
     const stateDict: Record<string, Tensor> = {};
     for (const [k, v] of Object.entries(tensors)) if (k.startsWith("model.")) stateDict[k.slice(6)] = v;
@@ -74,7 +74,7 @@ for (const [name, label] of CASES) {
     assert.ok(Math.abs(lossF32 - Number(metadata.loss_f32)) <= 1e-5 * Number(metadata.loss_f32), `float32 loss ${lossF32} vs PyTorch ${metadata.loss_f32}`);
 
     // float64: the same loss, gradients and loss after one step (the optimizer is made after .to())
-    const c64 = makeTrainCase(name, { x: tensors.x!.dtype === "int32" ? tensors.x : tensors.x!.to("float64"), y: tensors.y, model: c.model.to("float64") });
+    const c64 = makeTrainCase(name, { x: tensors.x!.isFloatingPoint() ? tensors.x!.to("float64") : tensors.x, y: tensors.y, model: c.model.to("float64") });
     c64.model.loadStateDict(stateDict);
     c64.optimizer.zeroGrad();
     const loss0 = c64.loss();

@@ -147,16 +147,44 @@ test("corrupt or truncated bytes are clear errors naming the source and the prob
   }
 });
 
-test("I64 (torch's default integer) loads as int32 with a range check", () => {
-  const body = new Uint8Array(16);
+test("I64 (torch's default integer) loads as int64 exactly; U64/U32 as int64 (U64 range-checked); I8/U8 keep their dtype", () => {
+  const body = new Uint8Array(24);
   const dv = new DataView(body.buffer);
   dv.setBigInt64(0, -7n, true);
-  dv.setBigInt64(8, 2147483647n, true);
-  const t = io.deserialize(rawFile({ idx: { dtype: "I64", shape: [2], data_offsets: [0, 16] } }, body)).idx!;
-  assert.equal(t.dtype, "int32");
-  assert.deepEqual(t.tolist(), [-7, 2147483647]);
-  dv.setBigInt64(8, 2147483648n, true);
-  assert.throws(() => io.deserialize(rawFile({ idx: { dtype: "I64", shape: [2], data_offsets: [0, 16] } }, body), "big.st"), /big\.st: tensor 'idx' \(I64\) holds 2147483648 at element 1, which does not fit in int32/);
+  dv.setBigInt64(8, 2n ** 62n + 1n, true);
+  dv.setBigInt64(16, -(2n ** 63n), true);
+  const t = io.deserialize(rawFile({ idx: { dtype: "I64", shape: [3], data_offsets: [0, 24] } }, body)).idx!;
+  assert.equal(t.dtype, "int64");
+  assert.deepEqual(t.tolist(), [-7, 2n ** 62n + 1n, -(2n ** 63n)]);
+  dv.setBigUint64(0, 5n, true);
+  dv.setBigUint64(16, 2n ** 63n, true);
+  const u = io.deserialize(rawFile({ u: { dtype: "U64", shape: [2], data_offsets: [0, 16] } }, body.slice(0, 16))).u!;
+  assert.equal(u.dtype, "int64");
+  assert.deepEqual(u.tolist(), [5, 2n ** 62n + 1n]);
+  assert.throws(() => io.deserialize(rawFile({ u: { dtype: "U64", shape: [3], data_offsets: [0, 24] } }, body), "big.st"), /big\.st: tensor 'u' \(U64\) holds 9223372036854775808 at element 2, which does not fit in int64/);
+  const u32 = io.deserialize(rawFile({ w: { dtype: "U32", shape: [1], data_offsets: [0, 4] } }, new Uint8Array([255, 255, 255, 255]))).w!;
+  assert.equal(u32.dtype, "int64");
+  assert.deepEqual(u32.tolist(), [4294967295]);
+  const i8 = io.deserialize(rawFile({ b: { dtype: "I8", shape: [2], data_offsets: [0, 2] } }, new Uint8Array([255, 7]))).b!;
+  assert.equal(i8.dtype, "int8");
+  assert.deepEqual(i8.tolist(), [-1, 7]);
+  const u8 = io.deserialize(rawFile({ b: { dtype: "U8", shape: [2], data_offsets: [0, 2] } }, new Uint8Array([255, 7]))).b!;
+  assert.equal(u8.dtype, "uint8");
+  assert.deepEqual(u8.tolist(), [255, 7]);
+});
+
+test("int64, uint8 and int8 round-trip through serialize/deserialize bit for bit", () => {
+  const state = { l: tensor([2n ** 63n - 1n, -(2n ** 63n), 2n ** 53n + 1n]), u: tensor([0, 255, 7], { dtype: "uint8" }), c: tensor([-128, 127], { dtype: "int8" }) };
+  const back = io.deserialize(io.serialize(state));
+  for (const [k, t] of Object.entries(state)) {
+    assert.equal(back[k]!.dtype, t.dtype, k);
+    assert.deepEqual(back[k]!.tolist(), t.tolist(), k);
+  }
+  // the header names the safetensors codes PyTorch uses
+  const bytes = io.serialize(state);
+  const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+  assert.deepEqual([header.l.dtype, header.u.dtype, header.c.dtype], ["I64", "U8", "I8"]);
 });
 
 test("a file written by torch (test/fixtures/io_make_safetensors.py) reads with torch's values", () => {
@@ -164,19 +192,26 @@ test("a file written by torch (test/fixtures/io_make_safetensors.py) reads with 
   const expected = JSON.parse(readFileSync(join(FIXTURES, "io_torch_expected.json"), "utf8"));
   const { tensors, metadata } = io.deserializeWithMetadata(bytes, "io_torch.safetensors");
   assert.deepEqual({ ...metadata }, expected.__metadata__);
-  const dtypes: Record<string, DType> = { F32: "float32", F64: "float64", BF16: "bfloat16", F16: "float16", I32: "int32", BOOL: "bool", I64: "int32", U8: "int32" };
+  const dtypes: Record<string, DType> = { F32: "float32", F64: "float64", BF16: "bfloat16", F16: "float16", I32: "int32", BOOL: "bool", I64: "int64", U8: "uint8", I8: "int8" };
   const names = Object.keys(expected).filter((k) => k !== "__metadata__");
   assert.deepEqual(Object.keys(tensors).sort(), names.sort());
   for (const name of names) {
     const want = expected[name], got = tensors[name]!;
     assert.equal(got.dtype, dtypes[want.dtype], name);
     assert.deepEqual([...got.shape], want.shape, name);
-    // float32 values: torch printed the exact float32 value as a float64, so equality is exact
-    assert.deepEqual(got.tolist(), want.values, name);
+    // float32 values: torch printed the exact float32 value as a float64, so equality is exact;
+    // integers beyond 2^53 are strings in the JSON
+    assert.deepEqual(exactValues(got.tolist()), want.values, name);
   }
   assert.ok(Object.is(tensors.f32!.tolist()[1][2], -0), "-0.0 keeps its sign");
   assert.deepEqual(tensors["fc.weight"]!.tolist(), [[0, 2, 4], [1, 3, 5]], "torch's transposed tensor stored row-major");
 });
+
+/** Nested values with bigints (int64 beyond 2^53) as strings, as the fixture script writes them. */
+function exactValues(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(exactValues);
+  return typeof v === "bigint" ? String(v) : v;
+}
 
 /** Runs the fixture script's --check mode; null when python3 with torch is not available here. */
 function torchCheck(path: string): any | null {
@@ -200,16 +235,19 @@ test("a file Fluxion writes is parsed by torch (fixture script --check) to the s
       brain: tensor([1, -2.5, 3.140625], { dtype: "bfloat16" }),
       steps: tensor([-3, 2147483647], { dtype: "int32" }),
       mask: tensor([true, false]),
+      big: tensor([2n ** 63n - 1n, -(2n ** 63n), 2n ** 53n + 1n, 5n]),
+      pixels: tensor([0, 128, 255], { dtype: "uint8" }),
+      q: tensor([-128, -1, 127], { dtype: "int8" }),
     };
     writeFileSync(path, io.serialize(state, { metadata: { framework: "fluxion" } }));
     const out = torchCheck(path);
     if (out === null) return t.skip("needs /usr/bin/python3 with torch");
     assert.deepEqual(out.__metadata__, { framework: "fluxion" });
-    const codes: Record<string, string> = { "fc1.weight": "F32", "fc1.bias": "F64", half: "F16", brain: "BF16", steps: "I32", mask: "BOOL" };
+    const codes: Record<string, string> = { "fc1.weight": "F32", "fc1.bias": "F64", half: "F16", brain: "BF16", steps: "I32", mask: "BOOL", big: "I64", pixels: "U8", q: "I8" };
     for (const [name, t] of Object.entries(state)) {
       assert.equal(out[name].dtype, codes[name], name);
       assert.deepEqual(out[name].shape, [...t.shape], name);
-      assert.deepEqual(out[name].values, t.tolist(), name);
+      assert.deepEqual(out[name].values, exactValues(t.tolist()), name);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -87,7 +87,7 @@ describe("Embedding module", () => {
   });
   it("errors: float indices, out-of-range index, bad paddingIdx", () => {
     const m = new nn.Embedding(5, 2);
-    assert.throws(() => m.forward(tensor([1.0, 2.0])), /embedding: expected integer \(int32\) indices, got float32/);
+    assert.throws(() => m.forward(tensor([1.0, 2.0])), /embedding: expected integer \(int64 or int32\) indices, got float32/);
     assert.throws(() => m.forward(idx([1, 5])), /embedding: index 5 is out of range for an embedding with 5 rows/);
     assert.throws(() => new nn.Embedding(5, 2, { paddingIdx: 5 }), /padding_idx must be within num_embeddings \(5\), got 5/);
   });

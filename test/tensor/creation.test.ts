@@ -30,13 +30,13 @@ test("tensor: non-numeric elements are rejected", () => {
   assert.throws(() => tensor([null] as never), FluxionError);
 });
 
-test("tensor: typed arrays keep their dtype; other integer arrays become int32", () => {
+test("tensor: typed arrays keep their dtype (Uint8Array uint8, Int8Array int8); other integer arrays become int32", () => {
   assert.equal(tensor(new Float32Array([1, 2])).dtype, "float32");
   assert.equal(tensor(new Float64Array([1, 2])).dtype, "float64");
   assert.equal(tensor(new Int32Array([1, 2])).dtype, "int32");
-  for (const arr of [new Uint8Array([1, 255]), new Int8Array([-1, 5]), new Int16Array([-300, 7]), new Uint16Array([1, 65535]), new Uint32Array([7, 2 ** 31 - 1])]) {
+  for (const [arr, dtype] of [[new Uint8Array([1, 255]), "uint8"], [new Int8Array([-1, 5]), "int8"], [new Int16Array([-300, 7]), "int32"], [new Uint16Array([1, 65535]), "int32"], [new Uint32Array([7, 2 ** 31 - 1]), "int32"]] as const) {
     const t = tensor(arr);
-    assert.equal(t.dtype, "int32", arr.constructor.name);
+    assert.equal(t.dtype, dtype, arr.constructor.name);
     assert.deepEqual(t.tolist(), Array.from(arr));
   }
   assert.throws(() => tensor(new Uint32Array([2 ** 31])), DTypeError);
@@ -70,7 +70,7 @@ test("tensor: explicit dtype converts (floats truncate toward zero for int32)", 
   assert.equal(tensor([1, 2], { dtype: "float64" }).dtype, "float64");
   assert.deepEqual(tensor([0, 2, -1], { dtype: "bool" }).tolist(), [false, true, true]);
   assert.deepEqual(tensor([true, false], { dtype: "float32" }).tolist(), [1, 0]);
-  assert.throws(() => tensor([1], { dtype: "int64" as never }), (e: Error) => e instanceof DTypeError && /unknown dtype "int64"/.test(e.message));
+  assert.throws(() => tensor([1], { dtype: "int16" as never }), (e: Error) => e instanceof DTypeError && /unknown dtype "int16"/.test(e.message));
 });
 
 test("tensor: the shape option reshapes flat data and checks the element count", () => {
@@ -80,17 +80,17 @@ test("tensor: the shape option reshapes flat data and checks the element count",
   assert.throws(() => tensor([1, 2], { shape: [-1, 2] }), ShapeError);
 });
 
-test("tensor: BigInt64Array and bigint values become int32 with a range check", () => {
-  const t = tensor(new BigInt64Array([1n, -2n, 2147483647n]));
-  assert.equal(t.dtype, "int32");
-  assert.deepEqual(t.tolist(), [1, -2, 2147483647]);
-  assert.equal(tensor([1n, 2n]).dtype, "int32");
+test("tensor: BigInt64Array and bigint values become int64, exactly; int32 keeps its range check", () => {
+  const t = tensor(new BigInt64Array([1n, -2n, 2n ** 62n + 1n]));
+  assert.equal(t.dtype, "int64");
+  assert.deepEqual(t.tolist(), [1, -2, 2n ** 62n + 1n]);
+  assert.equal(tensor([1n, 2n]).dtype, "int64");
   assert.equal(tensor(5n).item(), 5);
-  assert.throws(() => tensor(new BigInt64Array([2n ** 40n])), (e: Error) => e instanceof DTypeError && /1099511627776/.test(e.message) && /int32/.test(e.message));
-  assert.throws(() => tensor([-2147483649n]), DTypeError);
+  assert.throws(() => tensor(new BigInt64Array([2n ** 40n]), { dtype: "int32" }), (e: Error) => e instanceof DTypeError && /1099511627776/.test(e.message) && /int32/.test(e.message));
+  assert.throws(() => tensor([-2147483649n], { dtype: "int32" }), DTypeError);
   assert.throws(() => tensor([3e9], { dtype: "int32" }), (e: Error) => e instanceof DTypeError && /int32/.test(e.message));
-  assert.equal(tensor(new BigUint64Array([3n])).dtype, "int32");
-  assert.equal(tensor([1n, 2]).dtype, "int32");
+  assert.equal(tensor(new BigUint64Array([3n])).dtype, "int64");
+  assert.equal(tensor([1n, 2]).dtype, "int64");
   assert.equal(tensor([1n, 2.5]).dtype, "float32");
   assert.deepEqual(tensor([1n, 2.5]).tolist(), [1, 2.5]);
   assert.throws(() => tensor([NaN], { dtype: "int32" }), (e: Error) => e instanceof DTypeError && /NaN/.test(e.message));

@@ -4,8 +4,9 @@ import assert from "node:assert/strict";
 import { DTYPES, DTypeError, promoteTypes, type DType } from "../../src/index.js";
 import { checkDType, floatResult, isFloating, itemSize, resultType, arrayFor } from "../../src/tensor/dtype.js";
 
-// torch.promote_types over float32, float64, int64 (Fluxion's int32 plays its part), bool,
-// bfloat16, float16, in this order; rows promote with columns.
+// torch.promote_types over float32, float64, int32, bool, bfloat16, float16, in this order;
+// rows promote with columns. (Every pair of all nine dtypes, uint8/int8/int64 included, is
+// checked against PyTorch in dtype_int.test.ts.)
 const ORDER: DType[] = ["float32", "float64", "int32", "bool", "bfloat16", "float16"];
 const TABLE: DType[][] = [
   ["float32", "float64", "float32", "float32", "float32", "float32"],
@@ -17,7 +18,7 @@ const TABLE: DType[][] = [
 ];
 
 test("promoteTypes matches torch.promote_types for every pair", () => {
-  assert.deepEqual([...DTYPES].sort(), [...ORDER].sort());
+  assert.deepEqual([...DTYPES].sort(), [...ORDER, "uint8", "int8", "int64"].sort());
   for (let i = 0; i < ORDER.length; i++) {
     for (let j = 0; j < ORDER.length; j++) {
       assert.equal(promoteTypes(ORDER[i]!, ORDER[j]!), TABLE[i]![j]!, `${ORDER[i]} + ${ORDER[j]}`);
@@ -45,7 +46,8 @@ test("resultType: dim tensors outrank 0-d tensors, which outrank scalars, within
 
 test("dtype helpers", () => {
   assert.ok(isFloating("bfloat16") && isFloating("float16") && isFloating("float64"));
-  assert.ok(!isFloating("int32") && !isFloating("bool"));
+  assert.ok(!isFloating("int32") && !isFloating("bool") && !isFloating("int64") && !isFloating("uint8"));
+  assert.equal(floatResult("int64"), "float32");
   assert.equal(floatResult("int32"), "float32");
   assert.equal(floatResult("float16"), "float16");
   assert.deepEqual(DTYPES.map(itemSize), DTYPES.map((d) => arrayFor(d, 1).BYTES_PER_ELEMENT));

@@ -38,8 +38,8 @@ test("the cases the issue names: non-divisible ranges and negative steps", () =>
 test("linspace refuses dtype bool and int32 endpoints that overflow", () => {
   assert.match(WV.linspaceBool, /"linspace_cpu" not implemented for 'Bool'/);
   assert.throws(() => linspace(0, 1, 5, { dtype: "bool" }), (e: Error) => e instanceof DTypeError && /^linspace: dtype bool is not supported/.test(e.message));
-  assert.throws(() => linspace(0, 2 ** 31, 5, { dtype: "int32" }), (e: Error) => e instanceof DTypeError && /linspace: end 2147483648 cannot be converted to int32 without overflow/.test(e.message));
-  assert.throws(() => linspace(NaN, 1, 5, { dtype: "int32" }), (e: Error) => e instanceof DTypeError && /linspace: start NaN cannot be converted to int32/.test(e.message));
+  assert.throws(() => linspace(0, 2 ** 31, 5, { dtype: "int32" }), (e: Error) => e instanceof DTypeError && /linspace: end: value 2147483648 cannot be converted to type int32 without overflow/.test(e.message));
+  assert.throws(() => linspace(NaN, 1, 5, { dtype: "int32" }), (e: Error) => e instanceof DTypeError && /linspace: start: value NaN cannot be converted to type int32/.test(e.message));
   // float linspace is unchanged: exact endpoints
   assert.deepEqual(linspace(0, 1, 5).tolist(), [0, 0.25, 0.5, 0.75, 1]);
 });

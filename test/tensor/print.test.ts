@@ -23,14 +23,13 @@ const decode = (v: number | boolean | string): number | boolean =>
   v === "nan" ? NaN : v === "inf" ? Infinity : v === "-inf" ? -Infinity : (v as number | boolean);
 
 /**
- * Known, intended differences: PyTorch spells dtypes `torch.float64` where Fluxion prints
- * `float64`, and the fixture's integer tensors are torch.int64 (PyTorch's default integer
- * dtype, printed without a suffix) standing in for Fluxion's int32 (Fluxion's default
- * integer dtype, likewise printed without one). No fixture case puts a dtype suffix near
- * the 80-column wrap, where the shorter spelling could change the layout.
+ * The one intended difference: PyTorch spells dtypes `torch.float64` where Fluxion prints
+ * `float64` (Fluxion's dtypes are the strings "float64", ...). Integer cases are int64 in both.
+ * No fixture case puts a dtype suffix near the 80-column wrap, where the shorter spelling
+ * could change the layout.
  */
 function normalizeTorch(repr: string): string {
-  return repr.replaceAll("torch.int64", "int32").replaceAll("dtype=torch.", "dtype=");
+  return repr.replaceAll("dtype=torch.", "dtype=");
 }
 
 for (const c of fixture.cases) {
@@ -87,11 +86,13 @@ test("print: empty tensors show their size unless (0,) and any non-default dtype
   assert.equal(zeros([2, 0], { dtype: "bool" }).toString(), "tensor([], size=(2, 0), dtype=bool)");
 });
 
-test("print: dtype suffix for float64 and the 16-bit floats, none for float32/int32/bool", () => {
+test("print: no dtype suffix for the default dtypes, as PyTorch: float32, int64, bool, and int32 (Fluxion's default integer dtype, which arange and argmax give)", () => {
   assert.equal(tensor([1.5], { dtype: "float64" }).toString(), "tensor([1.5000], dtype=float64)");
   assert.equal(tensor([1.5], { dtype: "float16" }).toString(), "tensor([1.5000], dtype=float16)");
   assert.equal(tensor([0.1], { dtype: "bfloat16" }).toString(), "tensor([0.1001], dtype=bfloat16)");
   assert.equal(tensor([1, 2], { dtype: "int32" }).toString(), "tensor([1, 2])");
+  assert.equal(tensor([1, 2], { dtype: "int64" }).toString(), "tensor([1, 2])");
+  assert.equal(tensor([1, 2], { dtype: "uint8" }).toString(), "tensor([1, 2], dtype=uint8)");
   assert.equal(tensor([true, false]).toString(), "tensor([ True, False])");
 });
 

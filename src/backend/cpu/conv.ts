@@ -6,7 +6,7 @@
  * the native kernels (./native.ts) when the addon is loaded; the TypeScript code here is
  * the fallback and the reference.
  */
-import { isHalf } from "../../tensor/dtype.js";
+import { isHalf, type TypedArray } from "../../tensor/dtype.js";
 import { Tensor } from "../../tensor/tensor.js";
 import type { PrimitiveAttrs } from "../primitives.js";
 import { alloc } from "./util.js";
@@ -50,7 +50,7 @@ function unfoldImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["unfold"], 
     // the native im2col writes every column, padding zeros included; the loop below skips them
     const out = alloc([N, C * kh * kw, L], x.dtype, device, { zero: !(allowNative && (x.dtype === "float32" || x.dtype === "float64")) });
     const geometry = { N, C, H, W, kernel: attrs.kernel, stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, oh, ow };
-    if (allowNative && nativeUnfold(x.dtype, geometry, x.storage.data, x.offset, out.storage.data)) return out;
+    if (allowNative && nativeUnfold(x.dtype, geometry, x.storage.data as TypedArray, x.offset, out.storage.data as TypedArray)) return out;
     const src = x.storage.data, dst = out.storage.data;
     const base = x.offset;
     let o = 0;
@@ -96,8 +96,8 @@ function foldImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["fold"], devi
     const oh = outputSize(H, kh, sh, ph, dh), ow = outputSize(W, kw, sw, pw, dw);
     const out = alloc([N, C, H, W], x.dtype, device);
     const geometry = { N, C, H, W, kernel: attrs.kernel, stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, oh, ow };
-    if (allowNative && nativeFold(x.dtype, geometry, x.storage.data, x.offset, out.storage.data)) return out;
-    const src = x.storage.data, dst = out.storage.data;
+    if (allowNative && nativeFold(x.dtype, geometry, x.storage.data as TypedArray, x.offset, out.storage.data as TypedArray)) return out;
+    const src = x.storage.data as TypedArray, dst = out.storage.data as TypedArray;
     let o = x.offset;
     for (let n = 0; n < N; n++) {
       for (let c = 0; c < C; c++) {
@@ -141,9 +141,9 @@ function maxPoolImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["maxPool"]
     const out = alloc([N, C, oh, ow], x.dtype, device, { zero: false });
     indices = alloc([N, C, oh, ow], "int32", device, { zero: false });
     const geometry = { N, C, H, W, kernel: attrs.kernel, stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, oh, ow };
-    const od = out.storage.data, id = indices.storage.data as Int32Array;
-    if (allowNative && nativeMaxPool(x.dtype, geometry, x.storage.data, x.offset, od, id)) return out;
-    const src = x.storage.data;
+    const od = out.storage.data as TypedArray, id = indices.storage.data as Int32Array;
+    if (allowNative && nativeMaxPool(x.dtype, geometry, x.storage.data as TypedArray, x.offset, od, id)) return out;
+    const src = x.storage.data as TypedArray;
     let o = 0;
     for (let plane = 0; plane < N * C; plane++) {
       const base = x.offset + plane * H * W;
@@ -207,7 +207,8 @@ export function conv2dReference(inputs: readonly Tensor[], attrs: Conv2dAttrs, d
 }
 
 function conv2dNative(inputs: readonly Tensor[], attrs: Conv2dAttrs, device: string): Tensor[] | null {
-  const data = (t: Tensor | undefined) => t?.storage.data ?? null;
+  // the native convolution sees float32/float64 only (it declines anything else)
+  const data = (t: Tensor | undefined) => (t?.storage.data ?? null) as TypedArray | null;
   if (attrs.pass === "forward") {
     const [x, w, bias] = inputs as [Tensor, Tensor, Tensor | undefined];
     const g = convGeometry(x.shape, w.shape, attrs);
@@ -215,7 +216,7 @@ function conv2dNative(inputs: readonly Tensor[], attrs: Conv2dAttrs, device: str
     const shape = [g.N, g.O, ...(pool ? pool.outputSize : [g.oh, g.ow])];
     const y = alloc(shape, x.dtype, device, { zero: false });
     const indices = attrs.pool?.indices ? alloc(shape, "int32", device, { zero: false }) : null;
-    const ok = nativeConv2d("forward", x.dtype, g, attrs.activation, x.storage.data, x.offset, w.storage.data, w.offset, data(bias), bias?.offset ?? 0, y.storage.data, indices?.storage.data ?? null, pool);
+    const ok = nativeConv2d("forward", x.dtype, g, attrs.activation, data(x)!, x.offset, data(w)!, w.offset, data(bias), bias?.offset ?? 0, data(y)!, data(indices ?? undefined), pool);
     return ok ? (indices ? [y, indices] : [y]) : null;
   }
   if (attrs.pass === "input") {
@@ -223,14 +224,14 @@ function conv2dNative(inputs: readonly Tensor[], attrs: Conv2dAttrs, device: str
     const [H, W] = attrs.inputSize!;
     const g = convGeometry([dy.shape[0]!, w.shape[1]!, H, W], w.shape, attrs);
     const dx = alloc([g.N, g.C, H, W], dy.dtype, device, { zero: false });
-    const ok = nativeConv2d("input", dy.dtype, g, undefined, dy.storage.data, dy.offset, w.storage.data, w.offset, null, 0, dx.storage.data, null);
+    const ok = nativeConv2d("input", dy.dtype, g, undefined, data(dy)!, dy.offset, data(w)!, w.offset, null, 0, data(dx)!, null);
     return ok ? [dx] : null;
   }
   const [x, dy] = inputs as [Tensor, Tensor];
   const g = convGeometry(x.shape, [dy.shape[1]!, x.shape[1]!, ...attrs.kernel], attrs);
   const dw = alloc([g.O, g.C, ...attrs.kernel], x.dtype, device, { zero: false });
   const db = alloc([g.O], x.dtype, device, { zero: false });
-  const ok = nativeConv2d("weight", x.dtype, g, undefined, x.storage.data, x.offset, dy.storage.data, dy.offset, null, 0, dw.storage.data, db.storage.data);
+  const ok = nativeConv2d("weight", x.dtype, g, undefined, data(x)!, x.offset, data(dy)!, dy.offset, null, 0, data(dw)!, data(db));
   return ok ? [dw, db] : null;
 }
 

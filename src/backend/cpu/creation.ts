@@ -1,31 +1,42 @@
 /** CPU primitives that create tensors: full, range, fromHost and random. */
 import { FluxionError } from "../../errors.js";
-import { isHalf, type DType, type TypedArray } from "../../tensor/dtype.js";
+import { isHalf, type DType } from "../../tensor/dtype.js";
 import { float32ToBFloat16Bits, float32ToFloat16Bits } from "../../tensor/half.js";
+import { toInt64 } from "../../ops/elementwise_int64.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import type { PrimitiveAttrs } from "../primitives.js";
 import { alloc } from "./util.js";
 
-/** Stored representation of a value in a dtype (raw bits for the 16-bit floats). */
+/**
+ * Stored representation of a value in a dtype (raw bits for the 16-bit floats, a bigint for
+ * int64: truncated; a bigint value is taken as it is).
+ */
 function encoder(dtype: DType): (v: number) => number {
   if (dtype === "bfloat16") return float32ToBFloat16Bits;
   if (dtype === "float16") return float32ToFloat16Bits;
   if (dtype === "bool") return (v) => (v !== 0 ? 1 : 0);
+  if (dtype === "int64") return ((v: number | bigint) => (typeof v === "bigint" ? v : toInt64(v))) as unknown as (v: number) => number;
+  // the other integer arrays truncate (and wrap) on store
   return (v) => v;
 }
 
 export function full(_inputs: readonly Tensor[], attrs: PrimitiveAttrs["full"], device: string): Tensor[] {
   const out = alloc(attrs.shape, attrs.dtype, device, { zero: false });
-  out.storage.data.fill(encoder(attrs.dtype)(attrs.value));
+  const v = typeof attrs.value === "bigint" && attrs.dtype !== "int64" ? Number(attrs.value) : attrs.value;
+  (out.storage.data as Float64Array).fill(encoder(attrs.dtype)(v as number));
   return [out];
 }
+
+/** Elements of the integer dtypes a 32-byte vector holds: PyTorch's integer linspace works vector by vector. */
+const LANES: Partial<Record<DType, number>> = { int32: 8, int64: 4, uint8: 32, int8: 32 };
 
 export function range(_inputs: readonly Tensor[], attrs: PrimitiveAttrs["range"], device: string): Tensor[] {
   const { start, step, n, end } = attrs;
   const out = alloc([n], attrs.dtype, device, { zero: false });
-  const d = out.storage.data, enc = encoder(attrs.dtype);
-  if (end !== undefined && attrs.dtype === "int32") {
-    integerLinspace(start, end, step, n, d, 32 / 4);
+  const d = out.storage.data as Float64Array, enc = encoder(attrs.dtype);
+  const lanes = LANES[attrs.dtype];
+  if (end !== undefined && lanes !== undefined) {
+    integerLinspace(start, end, step, n, (i, v) => (d[i] = enc(v)), lanes);
     return [out];
   }
   // linspace: the second half counts back from `end` so the last value is exact (as torch)
@@ -44,15 +55,15 @@ export function range(_inputs: readonly Tensor[], attrs: PrimitiveAttrs["range"]
  * emulated is the single-threaded run; PyTorch splits longer ranges (32768 and more) over
  * threads, each starting its own vectors.
  */
-function integerLinspace(start: number, end: number, step: number, n: number, d: TypedArray, lanes: number): void {
+function integerLinspace(start: number, end: number, step: number, n: number, store: (i: number, v: number) => void, lanes: number): void {
   const half = Math.floor(n / 2);
   const at = (i: number) => (i < half ? fma(step, i, start) : fma(-step, n - 1 - i, end));
   const vecEnd = Math.floor(n / (2 * lanes)) * 2 * lanes;
   for (let v = 0; v < vecEnd; v += lanes) {
     const base = Math.trunc(at(v));
-    for (let k = 0; k < lanes; k++) d[v + k] = Math.trunc(base + k * step);
+    for (let k = 0; k < lanes; k++) store(v + k, Math.trunc(base + k * step));
   }
-  for (let i = vecEnd; i < n; i++) d[i] = Math.trunc(at(i));
+  for (let i = vecEnd; i < n; i++) store(i, Math.trunc(at(i)));
 }
 
 /**
@@ -77,11 +88,13 @@ function fma(a: number, b: number, c: number): number {
 
 export function fromHost(_inputs: readonly Tensor[], attrs: PrimitiveAttrs["fromHost"], device: string): Tensor[] {
   const out = alloc(attrs.shape, attrs.dtype, device);
-  const d = out.storage.data, src = attrs.data;
-  if (isHalf(attrs.dtype) || attrs.dtype === "bool") {
+  const d = out.storage.data as Float64Array, src = attrs.data as ArrayLike<number>;
+  // a typed array of the storage's own kind is copied as it is (bigints into int64 included)
+  const sameKind = ArrayBuffer.isView(src) && (src instanceof BigInt64Array) === (attrs.dtype === "int64");
+  if (isHalf(attrs.dtype) || attrs.dtype === "bool" || (attrs.dtype === "int64" && !sameKind)) {
     const enc = encoder(attrs.dtype);
     for (let i = 0; i < d.length; i++) d[i] = enc(src[i]!);
-  } else if (ArrayBuffer.isView(src)) (d as Float64Array).set(src as unknown as Float64Array);
+  } else if (sameKind) d.set(src as unknown as Float64Array);
   else for (let i = 0; i < d.length; i++) d[i] = src[i]!;
   return [out];
 }
@@ -89,7 +102,7 @@ export function fromHost(_inputs: readonly Tensor[], attrs: PrimitiveAttrs["from
 export function random(inputs: readonly Tensor[], attrs: PrimitiveAttrs["random"], device: string): Tensor[] {
   const { dist, generator: g, dtype } = attrs;
   const out = alloc(attrs.shape, dtype, device, { zero: false }); // every case writes all n
-  const d = out.storage.data, n = d.length, enc = encoder(dtype);
+  const d = out.storage.data as Float64Array, n = d.length, enc = encoder(dtype);
   const f64 = dtype === "float64";
   switch (dist.kind) {
     case "uniform": {
@@ -110,7 +123,7 @@ export function random(inputs: readonly Tensor[], attrs: PrimitiveAttrs["random"
       break;
     }
     case "randperm": {
-      for (let i = 0; i < n; i++) d[i] = i;
+      for (let i = 0; i < n; i++) d[i] = enc(i);
       for (let i = n - 1; i > 0; i--) {
         const j = g.nextBelow(i + 1);
         const t = d[i]!;

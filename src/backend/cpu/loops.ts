@@ -3,7 +3,10 @@
  * expression (from src/ops/elementwise_table.ts) dropped into a loop over any number of
  * dims with per-operand strides; adjacent dims that are contiguous for every operand are
  * merged first, so a contiguous op becomes one flat loop that V8 optimises well.
- * bfloat16/float16 operands are widened on read and rounded on write inside the loop.
+ * bfloat16/float16 operands are widened on read and rounded on write inside the loop;
+ * int64 operands (bigints) are read as Number and written truncated (H.toI64), unless the
+ * kernel labels them "raw": then the expression gets and gives the bigints themselves
+ * (the exact int64 forms of src/ops/elementwise_int64.ts, casts, moves).
  *
  * `runElementwiseNative` hands the same collapsed loop to the native kernels (./native.ts)
  * when the addon is loaded, the op/dtypes are ones it handles and the op is big enough for
@@ -12,34 +15,43 @@
  * Where `new Function` is forbidden (a strict Content-Security-Policy, some edge runtimes:
  * see codegen.ts), the same expression runs as closures (expr.ts) in a generic strided loop.
  */
-import { isHalf, type DType, type TypedArray } from "../../tensor/dtype.js";
+import { isHalf, type DType, type StorageArray } from "../../tensor/dtype.js";
 import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBFloat16Bits, float32ToFloat16Bits } from "../../tensor/half.js";
 import { ELEMENTWISE_HELPERS } from "../../ops/elementwise_table.js";
+import { INT64_HELPERS } from "../../ops/elementwise_int64.js";
 import { nativeElementwise, type NativeEwKind } from "./native.js";
 import { codegenAvailable, compileFunction } from "./codegen.js";
 import { compileExpr, type ScalarFn } from "./expr.js";
 
+/** An operand's dtype, or "raw": its stored values as they are (bigints for int64). */
+export type LoopDType = DType | "raw";
+
 export interface Operand {
-  arr: TypedArray;
+  arr: StorageArray;
   strides: readonly number[];
   offset: number;
-  dtype: DType;
+  dtype: LoopDType;
 }
 
-const H = { ...ELEMENTWISE_HELPERS, bf2f: bfloat16BitsToFloat32, h2f: float16BitsToFloat32, f2bf: float32ToBFloat16Bits, f2h: float32ToFloat16Bits };
-
-function readWrap(d: DType, raw: string): string {
-  return d === "bfloat16" ? `H.bf2f(${raw})` : d === "float16" ? `H.h2f(${raw})` : raw;
+/** The operand with its stored values passed to and from the expression unconverted. */
+export function rawOperand(o: Operand): Operand {
+  return { ...o, dtype: "raw" };
 }
-function writeWrap(d: DType, v: string): string {
-  return d === "bfloat16" ? `H.f2bf(${v})` : d === "float16" ? `H.f2h(${v})` : v;
+
+const H = { ...ELEMENTWISE_HELPERS, ...INT64_HELPERS, bf2f: bfloat16BitsToFloat32, h2f: float16BitsToFloat32, f2bf: float32ToBFloat16Bits, f2h: float32ToFloat16Bits };
+
+function readWrap(d: LoopDType, raw: string): string {
+  return d === "bfloat16" ? `H.bf2f(${raw})` : d === "float16" ? `H.h2f(${raw})` : d === "int64" ? `Number(${raw})` : raw;
+}
+function writeWrap(d: LoopDType, v: string): string {
+  return d === "bfloat16" ? `H.f2bf(${v})` : d === "float16" ? `H.f2h(${v})` : d === "int64" ? `H.toI64(${v})` : v;
 }
 
 const NAMES = ["x", "y", "z"];
 type LoopFn = (shape: readonly number[], ...args: unknown[]) => void;
 const cache = new Map<string, LoopFn>();
 
-function compileLoop(inDtypes: readonly DType[], outDtype: DType, expr: string): LoopFn {
+function compileLoop(inDtypes: readonly LoopDType[], outDtype: LoopDType, expr: string): LoopFn {
   // keyed by the path too: tests switch code generation off and on
   const key = `${codegenAvailable() ? "js" : "closures"}:${inDtypes.join(",")}>${outDtype}:${expr}`;
   let fn = cache.get(key);
@@ -48,7 +60,7 @@ function compileLoop(inDtypes: readonly DType[], outDtype: DType, expr: string):
 }
 
 /** The loop as generated source, compiled; null where code generation is not allowed. */
-function makeLoop(inDtypes: readonly DType[], outDtype: DType, expr: string): LoopFn | null {
+function makeLoop(inDtypes: readonly LoopDType[], outDtype: LoopDType, expr: string): LoopFn | null {
   const n = inDtypes.length;
   const ids = Array.from({ length: n }, (_, i) => String.fromCharCode(97 + i)); // a, b, c
   const all = ["o", ...ids];
@@ -82,17 +94,20 @@ return function loop(shape, ${params.join(", ")}, p0, p1) {
   return make ? make(H) : null;
 }
 
-type Read = (arr: TypedArray, i: number) => number;
-type Write = (arr: TypedArray, i: number, v: number | boolean) => void;
+type Read = (arr: StorageArray, i: number) => number;
+type Write = (arr: StorageArray, i: number, v: number | boolean) => void;
 
-function reader(d: DType): Read {
+function reader(d: LoopDType): Read {
   if (d === "bfloat16") return (a, i) => bfloat16BitsToFloat32(a[i] as number);
   if (d === "float16") return (a, i) => float16BitsToFloat32(a[i] as number);
+  if (d === "int64") return (a, i) => Number(a[i]);
+  // "raw" int64 values are bigints: they flow through the closures as they are
   return (a, i) => a[i] as number;
 }
-function writer(d: DType): Write {
+function writer(d: LoopDType): Write {
   if (d === "bfloat16") return (a, i, v) => void (a[i] = float32ToBFloat16Bits(v as number));
   if (d === "float16") return (a, i, v) => void (a[i] = float32ToFloat16Bits(v as number));
+  if (d === "int64") return (a, i, v) => void (a[i] = INT64_HELPERS.toI64(v));
   // a typed array store converts as the generated `o[q] = expr` does (true -> 1, ToInt32, ...)
   return (a, i, v) => void ((a as unknown as (number | boolean)[])[i] = v);
 }
@@ -101,16 +116,16 @@ function writer(d: DType): Write {
  * The loop without code generation: the expression as closures (expr.ts) and a generic
  * walk over the collapsed dims, with the generated loop's argument order.
  */
-function closureLoop(inDtypes: readonly DType[], outDtype: DType, expr: string): LoopFn {
+function closureLoop(inDtypes: readonly LoopDType[], outDtype: LoopDType, expr: string): LoopFn {
   const f: ScalarFn = compileExpr(expr, { Math, Number, H, Infinity, NaN });
   const n = inDtypes.length;
   const reads = inDtypes.map(reader);
   const write = writer(outDtype);
   return (shape, ...args) => {
     const nd = shape.length;
-    const arrs: TypedArray[] = [], strides: (readonly number[])[] = [], pos: number[] = [];
+    const arrs: StorageArray[] = [], strides: (readonly number[])[] = [], pos: number[] = [];
     for (let k = 0; k <= n; k++) {
-      arrs.push(args[3 * k] as TypedArray);
+      arrs.push(args[3 * k] as StorageArray);
       strides.push(args[3 * k + 1] as readonly number[]);
       pos.push(args[3 * k + 2] as number);
     }
@@ -200,9 +215,9 @@ export function runElementwiseNative(
 ): boolean {
   let size = 1;
   for (const s of shape) size *= s;
-  if (size < NATIVE_MIN_ELEMENTS) return false;
+  if (size < NATIVE_MIN_ELEMENTS || out.dtype === "raw" || ins.some((o) => o.dtype === "raw")) return false;
   // the half types are only moved natively, never converted or computed on
-  if (kind === "convert" && out.dtype !== ins[0]!.dtype && (isHalf(out.dtype) || isHalf(ins[0]!.dtype))) return false;
+  if (kind === "convert" && out.dtype !== ins[0]!.dtype && (isHalf(out.dtype as DType) || isHalf(ins[0]!.dtype as DType))) return false;
   const { shape: cs, strides } = collapseDims(shape, [out.strides, ...ins.map((o) => o.strides)]);
   return nativeElementwise(kind, op, cs, [out, ...ins], strides, params[0] ?? 0, params[1] ?? 0);
 }

@@ -6,7 +6,7 @@
  * packed to contiguous rows when needed, then four rows of A at a time stream over B's
  * rows (i-k-j order) so the inner loop is a contiguous multiply-add that V8 compiles tightly.
  */
-import type { TypedArray } from "../../tensor/dtype.js";
+import { isIntegral, type TypedArray } from "../../tensor/dtype.js";
 import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBFloat16Bits, float32ToFloat16Bits } from "../../tensor/half.js";
 import { Tensor } from "../../tensor/tensor.js";
 import type { PrimitiveAttrs } from "../primitives.js";
@@ -17,7 +17,7 @@ import { binary, unary } from "./elementwise.js";
 type Work = Float32Array | Float64Array;
 
 function reader(t: Tensor): (i: number) => number {
-  const d = t.storage.data;
+  const d = t.storage.data as TypedArray;
   if (t.dtype === "bfloat16") return (i) => bfloat16BitsToFloat32(d[i]!);
   if (t.dtype === "float16") return (i) => float16BitsToFloat32(d[i]!);
   return (i) => d[i]!;
@@ -85,7 +85,7 @@ function matmulNative(inputs: readonly Tensor[], attrs: PrimitiveAttrs["matmul"]
   if (!NATIVE_DTYPES.has(a.dtype) || b.dtype !== a.dtype || (bias && bias.dtype !== a.dtype)) return null;
   const epilogue: GemmEpilogue = {
     activation: attrs.activation,
-    bias: bias && attrs.bias ? { data: bias.storage.data, offset: bias.offset, stride: bias.strides[0] ?? 0, kind: attrs.bias } : undefined,
+    bias: bias && attrs.bias ? { data: bias.storage.data as TypedArray, offset: bias.offset, stride: bias.strides[0] ?? 0, kind: attrs.bias } : undefined,
   };
   const nd = a.shape.length;
   const batch = a.shape.slice(0, nd - 2);
@@ -101,9 +101,9 @@ function matmulNative(inputs: readonly Tensor[], attrs: PrimitiveAttrs["matmul"]
   let pa = a.offset, pb = b.offset, pc = 0;
   for (let t = 0; t < nOuter; t++) {
     const ok = nativeGemm(dt, M, N, K, inner,
-      { data: a.storage.data, offset: pa, rowStride: a.strides[nd - 2]!, colStride: a.strides[nd - 1]!, batchStride: isa },
-      { data: b.storage.data, offset: pb, rowStride: b.strides[nd - 2]!, colStride: b.strides[nd - 1]!, batchStride: isb },
-      { data: out.storage.data, offset: pc, rowStride: N, colStride: 1, batchStride: M * N }, epilogue);
+      { data: a.storage.data as TypedArray, offset: pa, rowStride: a.strides[nd - 2]!, colStride: a.strides[nd - 1]!, batchStride: isa },
+      { data: b.storage.data as TypedArray, offset: pb, rowStride: b.strides[nd - 2]!, colStride: b.strides[nd - 1]!, batchStride: isb },
+      { data: out.storage.data as TypedArray, offset: pc, rowStride: N, colStride: 1, batchStride: M * N }, epilogue);
     if (!ok) return null;
     pc += inner * M * N;
     for (let d = outer.length - 1; d >= 0; d--) {
@@ -116,6 +116,35 @@ function matmulNative(inputs: readonly Tensor[], attrs: PrimitiveAttrs["matmul"]
     }
   }
   return [out];
+}
+
+/** int64 matmul in exact bigint arithmetic, wrapping at 2^63 like C's int64 (out is contiguous). */
+function int64Matmul(a: Tensor, b: Tensor, out: Tensor, batch: readonly number[]): Tensor {
+  const nd = a.shape.length;
+  const M = a.shape[nd - 2]!, K = a.shape[nd - 1]!, N = b.shape[nd - 1]!;
+  const ad = a.storage.data as BigInt64Array, bd = b.storage.data as BigInt64Array, od = out.storage.data as BigInt64Array;
+  const rsA = a.strides[nd - 2]!, csA = a.strides[nd - 1]!, rsB = b.strides[nd - 2]!, csB = b.strides[nd - 1]!;
+  const nb = batch.reduce((x, y) => x * y, 1);
+  const idx = new Array<number>(batch.length).fill(0);
+  let pa = a.offset, pb = b.offset;
+  for (let t = 0; t < nb; t++) {
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < N; j++) {
+        let acc = 0n;
+        for (let k = 0; k < K; k++) acc = BigInt.asIntN(64, acc + ad[pa + i * rsA + k * csA]! * bd[pb + k * rsB + j * csB]!);
+        od[(t * M + i) * N + j] = acc;
+      }
+    }
+    for (let d = batch.length - 1; d >= 0; d--) {
+      pa += a.strides[d]!;
+      pb += b.strides[d]!;
+      if (++idx[d]! < batch[d]!) break;
+      idx[d] = 0;
+      pa -= a.strides[d]! * batch[d]!;
+      pb -= b.strides[d]! * batch[d]!;
+    }
+  }
+  return out;
 }
 
 /** The TypeScript kernel: every dtype, any strides; the reference for the native GEMM. */
@@ -143,7 +172,9 @@ function plainMatmul([a, b]: [Tensor, Tensor], device: string): Tensor[] {
   const out = alloc([...batch, M, N], a.dtype, device);
   const nb = batch.reduce((x, y) => x * y, 1);
   if (nb * M * N === 0) return [out];
-  const f64 = a.dtype === "float64" || a.dtype === "int32";
+  if (a.dtype === "int64") return [int64Matmul(a, b, out, batch)];
+  // integers accumulate exactly in float64 (below 2^53) and wrap when stored, as C's do
+  const f64 = a.dtype === "float64" || isIntegral(a.dtype);
   const direct = a.dtype === "float32" || a.dtype === "float64";
   const mk = (n: number): Work => (f64 ? new Float64Array(n) : new Float32Array(n));
   // A is read through its own strides unless it needs widening

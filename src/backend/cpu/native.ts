@@ -30,7 +30,7 @@ interface Addon {
   getNumThreads(): number;
   setIsa(name: string): boolean;
   setBf16Mode(mode: string): boolean;
-  info(): { isa: string; bf16Dot: boolean; supported: string[]; avx512bf16: boolean; defaultThreads: number };
+  info(): { isa: string; bf16Dot: boolean; supported: string[]; avx512bf16: boolean; defaultThreads: number; intTypes?: boolean };
   // native/src/binding_ewise.cc: false when the kernels do not handle the op/types
   elementwise(params: Float64Array, out: TypedArray, a: TypedArray, b: TypedArray | null, c: TypedArray | null): boolean;
   reduce(params: Float64Array, out: TypedArray, a: TypedArray): boolean;
@@ -287,8 +287,30 @@ const NATIVE_BINARY_OPS: readonly BinaryOpName[] = [
 const UNARY_CODE = new Map<string, number>(NATIVE_UNARY_OPS.map((n, i) => [n, i]));
 const BINARY_CODE = new Map<string, number>(NATIVE_BINARY_OPS.map((n, i) => [n, i]));
 const REDUCE_CODE: Record<ReduceOpName, number> = { sum: 0, prod: 1, max: 2, min: 3, argmax: 4, argmin: 5 };
-/** Element type codes (native EType); the half types are raw 16-bit moves only. */
-const ETYPE: Record<DType, number> = { float32: 0, float64: 1, int32: 2, bool: 3, bfloat16: 4, float16: 4 };
+/**
+ * Element type codes (native EType); the half types are raw 16-bit moves only. uint8, int8
+ * and int64 have codes only in an addon that reports `intTypes` (an older binary would
+ * refuse the codes); without them those dtypes stay in the TypeScript kernels.
+ */
+const BASE_ETYPE: Partial<Record<DType, number>> = { float32: 0, float64: 1, int32: 2, bool: 3, bfloat16: 4, float16: 4 };
+const INT_ETYPE: Partial<Record<DType, number>> = { uint8: 5, int8: 6, int64: 7 };
+let ETYPE: Partial<Record<DType, number>> = BASE_ETYPE;
+let intTypes: boolean | undefined;
+
+/**
+ * Whether the loaded addon computes uint8/int8/int64 and casts floats to integers as
+ * PyTorch does (NaN and out-of-range to INT32_MIN/INT64_MIN); older builds wrapped like
+ * JavaScript's ToInt32, so their float -> integer casts are not used.
+ */
+export function nativeIntTypes(): boolean {
+  if (intTypes === undefined) {
+    const a = nativeAddon();
+    if (!a) return false;
+    intTypes = a.info().intTypes === true;
+    if (intTypes) ETYPE = { ...BASE_ETYPE, ...INT_ETYPE };
+  }
+  return intTypes;
+}
 const EW_KIND = { unary: 0, binary: 1, where: 2, convert: 3 } as const;
 const MAX_DIMS = 6;
 
@@ -296,9 +318,9 @@ export type NativeEwKind = keyof typeof EW_KIND;
 
 /** An operand of an elementwise kernel: its array, element offset and dtype. */
 export interface NativeEwOperand {
-  arr: TypedArray;
+  arr: TypedArray | BigInt64Array;
   offset: number;
-  dtype: DType;
+  dtype: DType | "raw";
 }
 
 const ewParams = new Float64Array(44); // slot layout: Elementwise() in native/src/binding_ewise.cc
@@ -316,18 +338,21 @@ export function nativeElementwise(
   const native = nativeAddon();
   const nd = shape.length;
   if (!native || nd > MAX_DIMS) return false;
+  nativeIntTypes(); // settles ETYPE for this addon
   const code = kind === "unary" ? UNARY_CODE.get(op!) : kind === "binary" ? BINARY_CODE.get(op!) : 0;
   if (code === undefined) return false;
   const p = ewParams;
   p[0] = EW_KIND[kind]; p[1] = code; p[2] = nd; p[3] = p0; p[4] = p1; p[5] = ops.length - 1;
   for (let k = 0; k < ops.length; k++) {
     const o = ops[k]!, s = strides[k]!;
-    p[6 + 2 * k] = ETYPE[o.dtype];
+    const type = o.dtype === "raw" ? undefined : ETYPE[o.dtype];
+    if (type === undefined) return false;
+    p[6 + 2 * k] = type;
     p[7 + 2 * k] = o.offset;
     for (let d = 0; d < nd; d++) p[20 + 6 * k + d] = s[d]!;
   }
   for (let d = 0; d < nd; d++) p[14 + d] = shape[d]!;
-  return native.elementwise(p, ops[0]!.arr, ops[1]!.arr, ops[2]?.arr ?? null, ops[3]?.arr ?? null);
+  return native.elementwise(p, ops[0]!.arr as TypedArray, ops[1]!.arr as TypedArray, (ops[2]?.arr ?? null) as TypedArray | null, (ops[3]?.arr ?? null) as TypedArray | null);
 }
 
 const reduceParams = new Float64Array(19); // slot layout: Reduce() in native/src/binding_ewise.cc
@@ -338,18 +363,19 @@ const reduceParams = new Float64Array(19); // slot layout: Reduce() in native/sr
  */
 export function nativeReduce(
   op: ReduceOpName, inDtype: DType, outDtype: DType, kept: readonly number[], keptStrides: readonly number[],
-  out: TypedArray, a: TypedArray, offset: number, R: number, runStride: number,
+  out: TypedArray | BigInt64Array, a: TypedArray | BigInt64Array, offset: number, R: number, runStride: number,
 ): boolean {
   const native = nativeAddon();
   const nd = kept.length;
-  if (!native || nd > MAX_DIMS) return false;
+  const inType = ETYPE[inDtype], outType = ETYPE[outDtype];
+  if (!native || nd > MAX_DIMS || inType === undefined || outType === undefined) return false;
   const p = reduceParams;
-  p[0] = REDUCE_CODE[op]; p[1] = ETYPE[inDtype]; p[2] = ETYPE[outDtype]; p[3] = nd; p[4] = offset; p[5] = R; p[6] = runStride;
+  p[0] = REDUCE_CODE[op]; p[1] = inType; p[2] = outType; p[3] = nd; p[4] = offset; p[5] = R; p[6] = runStride;
   for (let d = 0; d < nd; d++) {
     p[7 + d] = kept[d]!;
     p[13 + d] = keptStrides[d]!;
   }
-  return native.reduce(p, out, a);
+  return native.reduce(p, out as TypedArray, a as TypedArray);
 }
 
 /** Geometry of unfold/fold: [N, C, H, W] images, kernel, stride, padding, dilation, output size. */
@@ -364,7 +390,7 @@ const im2colParamsBuffer = new Float64Array(16);
 
 function im2colParams(dtype: DType, g: Im2colGeometry, srcOffset: number): Float64Array {
   const p = im2colParamsBuffer;
-  p[0] = ETYPE[dtype]; p[1] = g.N; p[2] = g.C; p[3] = g.H; p[4] = g.W;
+  p[0] = ETYPE[dtype]!; p[1] = g.N; p[2] = g.C; p[3] = g.H; p[4] = g.W;
   p[5] = g.kernel[0]; p[6] = g.kernel[1]; p[7] = g.stride[0]; p[8] = g.stride[1];
   p[9] = g.padding[0]; p[10] = g.padding[1]; p[11] = g.dilation[0]; p[12] = g.dilation[1];
   p[13] = g.oh; p[14] = g.ow; p[15] = srcOffset;
@@ -445,7 +471,7 @@ export function nativeScatter(dtype: DType, geometry: { outer: number; size: num
   const native = nativeAddon();
   if (!native || (dtype !== "float32" && dtype !== "float64")) return false;
   const p = scatterParams;
-  p[0] = ETYPE[dtype]; p[1] = geometry.outer; p[2] = geometry.size; p[3] = geometry.len; p[4] = geometry.inner;
+  p[0] = ETYPE[dtype]!; p[1] = geometry.outer; p[2] = geometry.size; p[3] = geometry.len; p[4] = geometry.inner;
   p[5] = add ? 1 : 0; p[6] = indexOffset; p[7] = srcOffset; p[8] = fill === null ? 0 : 1; p[9] = fill ?? 0;
   return native.scatter(p, out, index, src);
 }

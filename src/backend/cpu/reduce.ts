@@ -1,13 +1,15 @@
 /**
  * CPU reductions and scans. The reduced dims are merged into one strided run (copying the
  * input first when they cannot be merged), so each kernel is a loop over kept positions
- * with an inner loop over the run. Accumulation is in float64 (JS numbers).
+ * with an inner loop over the run. Accumulation is in float64 (JS numbers), except int64:
+ * bigints, exact, wrapping at 2^63 as C's int64 does (the op layer sums and multiplies
+ * every integer dtype in int64, as PyTorch).
  * Reductions go to the native kernels (./native.ts) when the addon is loaded and handles
  * the dtypes; the generated loops here are the fallback and the reference. Where
  * `new Function` is forbidden (codegen.ts), closures built from the same REDUCERS table
  * run instead, with the same order of operations (hence the same results).
  */
-import type { DType, TypedArray } from "../../tensor/dtype.js";
+import type { DType, StorageArray } from "../../tensor/dtype.js";
 import { Tensor } from "../../tensor/tensor.js";
 import type { PrimitiveAttrs, ReduceOpName } from "../primitives.js";
 import { collapseDims } from "./loops.js";
@@ -17,7 +19,7 @@ import { nativeReduce } from "./native.js";
 import { codegenAvailable, compileFunction } from "./codegen.js";
 import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBFloat16Bits, float32ToFloat16Bits } from "../../tensor/half.js";
 
-const H = { bf2f: bfloat16BitsToFloat32, h2f: float16BitsToFloat32, f2bf: float32ToBFloat16Bits, f2h: float32ToFloat16Bits };
+const H = { bf2f: bfloat16BitsToFloat32, h2f: float16BitsToFloat32, f2bf: float32ToBFloat16Bits, f2h: float32ToFloat16Bits, Z: 0n, O: 1n, wrap: (v: bigint) => BigInt.asIntN(64, v) };
 
 /**
  * Per op: the accumulator's start, the step folding in value `v` (at position `j` of the
@@ -40,6 +42,18 @@ const REDUCERS: Record<ReduceOpName, { init: string; step: string; first: boolea
 
 type ReduceFn = (kept: number[], o: unknown, a: unknown, sa: number[], pa0: number, R: number, rs: number) => void;
 const cache = new Map<string, ReduceFn>();
+
+/**
+ * int64 runs the same steps on bigints: constants become H.Z/H.O, and a product wraps at
+ * every step (a sum only grows by a bit per doubling, and wraps when stored).
+ */
+function int64Step(op: ReduceOpName, src: string): string {
+  return op === "prod" ? "acc = H.wrap(acc * v);" : src;
+}
+function int64Const(c: string): string {
+  // NaN is max/min's empty value, which the op layer never lets int64 reach
+  return c === "1" ? "H.O" : c === "0" || c === "NaN" ? "H.Z" : c;
+}
 
 function readExpr(d: DType): string {
   return d === "bfloat16" ? "H.bf2f(r)" : d === "float16" ? "H.h2f(r)" : "r";
@@ -73,10 +87,12 @@ function compileReduce(op: ReduceOpName, inD: DType, outD: DType, shape: "inner"
 }
 
 function makeReduce(op: ReduceOpName, inD: DType, outD: DType, shape: "inner" | "outer"): ReduceFn | null {
-  const r = REDUCERS[op];
+  const big = inD === "int64";
+  const r0 = REDUCERS[op];
+  const r = big ? { ...r0, init: int64Const(r0.init), step: int64Step(op, r0.step) } : r0;
   const isArg = op === "argmax" || op === "argmin";
   const result = isArg ? "bi" : "acc";
-  const empty = emptyValue(op, inD);
+  const empty = big && !isArg ? int64Const(emptyValue(op, inD)) : emptyValue(op, inD);
   const advance = (last: string) => `
     for (let d = ${last}; d >= 0; d--) {
       pa += sa[d];
@@ -105,7 +121,7 @@ function makeReduce(op: ReduceOpName, inD: DType, outD: DType, shape: "inner" | 
   const nd = kept.length, n0 = kept[nd - 1];
   let outer = 1;
   for (let d = 0; d < nd - 1; d++) outer *= kept[d];
-  const accs = new Float64Array(n0);
+  const accs = new ${big ? "BigInt64Array" : "Float64Array"}(n0);
   const bis = new Int32Array(n0);
   const idx = new Int32Array(nd);
   let pa = pa0, ko = 0;
@@ -136,6 +152,7 @@ return function reduce(kept, o, a, sa, pa0, R, rs) {${body}
 }
 
 const READ: Partial<Record<DType, (r: number) => number>> = { bfloat16: H.bf2f, float16: H.h2f };
+const wrapProd = (acc: number, v: number) => BigInt.asIntN(64, BigInt(acc) * BigInt(v)) as unknown as number;
 const WRITE: Partial<Record<DType, (v: number) => number>> = { bfloat16: H.f2bf, float16: H.f2h };
 
 /**
@@ -147,11 +164,15 @@ function closureReduce(op: ReduceOpName, inD: DType, outD: DType): ReduceFn {
   const isArg = op === "argmax" || op === "argmin";
   const rd = READ[inD] ?? ((v: number) => v);
   const wr = WRITE[outD] ?? ((v: number) => v);
-  const empty = wr(Number(emptyValue(op, inD)));
-  const { fold, takes } = r;
-  const init = Number(r.init);
+  // int64: bigint constants (typed as numbers here: only + * < > flow through them)
+  const big = inD === "int64";
+  const num = (c: string) => (big ? (BigInt(c === "NaN" ? 0 : c) as unknown as number) : Number(c));
+  const empty = isArg ? 0 : big ? num(emptyValue(op, inD)) : wr(Number(emptyValue(op, inD)));
+  const { takes } = r;
+  const fold = big && op === "prod" ? wrapProd : r.fold;
+  const init = num(r.init);
   return (kept, o, a, sa, pa0, R, rs) => {
-    const out = o as TypedArray, src = a as TypedArray;
+    const out = o as StorageArray as Float64Array, src = a as StorageArray as Float64Array;
     const nd = kept.length;
     let outer = 1;
     for (let d = 0; d < nd; d++) outer *= kept[d]!;
@@ -249,7 +270,8 @@ export function scan(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scan"], d
   const key = `${codegenAvailable() ? "js" : "closures"}:${attrs.op}:${x.dtype}`;
   let fn = scanCache.get(key);
   if (!fn) {
-    const step = attrs.op === "sum" ? "acc += rd(a[qa]);" : "acc *= rd(a[qa]);";
+    const big = x.dtype === "int64";
+    const step = attrs.op === "sum" ? "acc += rd(a[qa]);" : big ? "acc = H.wrap(acc * a[qa]);" : "acc *= rd(a[qa]);";
     const make = compileFunction(["H"], `
 const rd = (r) => ${readExpr(x.dtype)};
 return function scan(kept, o, so, a, sa, pa0, R, ors, ars) {
@@ -259,7 +281,7 @@ return function scan(kept, o, so, a, sa, pa0, R, ors, ars) {
   const idx = new Int32Array(nd);
   let po = 0, pa = pa0;
   for (let k = 0; k < outer; k++) {
-    let acc = ${attrs.op === "sum" ? 0 : 1}, qo = po, qa = pa;
+    let acc = ${big ? (attrs.op === "sum" ? "H.Z" : "H.O") : attrs.op === "sum" ? 0 : 1}, qo = po, qa = pa;
     for (let j = 0; j < R; j++) { ${step} o[qo] = ${writeExpr(x.dtype, "acc")}; qo += ors; qa += ars; }
     for (let d = nd - 1; d >= 0; d--) {
       po += so[d]; pa += sa[d];
@@ -279,17 +301,20 @@ return function scan(kept, o, so, a, sa, pa0, R, ors, ars) {
 function closureScan(op: "sum" | "prod", d: DType): ScanFn {
   const rd = READ[d] ?? ((v: number) => v);
   const wr = WRITE[d] ?? ((v: number) => v);
+  const big = d === "int64";
+  const zero = (big ? 0n : 0) as number, one = (big ? 1n : 1) as number;
+  const mul = big ? wrapProd : (x: number, y: number) => x * y;
   return (kept, o, so, a, sa, pa0, R, ors, ars) => {
-    const out = o as TypedArray, src = a as TypedArray;
+    const out = o as StorageArray as Float64Array, src = a as StorageArray as Float64Array;
     const nd = kept.length;
     let outer = 1;
     for (let d = 0; d < nd; d++) outer *= kept[d]!;
     const idx = new Int32Array(nd);
     let po = 0, pa = pa0;
     for (let k = 0; k < outer; k++) {
-      let acc = op === "sum" ? 0 : 1, qo = po, qa = pa;
+      let acc = op === "sum" ? zero : one, qo = po, qa = pa;
       for (let j = 0; j < R; j++) {
-        acc = op === "sum" ? acc + rd(src[qa] as number) : acc * rd(src[qa] as number);
+        acc = op === "sum" ? acc + rd(src[qa] as number) : mul(acc, rd(src[qa] as number));
         out[qo] = wr(acc);
         qo += ors;
         qa += ars;

@@ -6,10 +6,11 @@
  * Why a radix sort: Array.prototype.sort with a comparator costs about a second per million
  * elements in V8. Instead each value becomes an unsigned 64-bit key (two uint32 halves) that
  * orders like the number, and rows are sorted by an LSD radix sort (stable by construction),
- * or by insertion sort when they are short.
+ * or by insertion sort when they are short. int64 values (bigints) get keys of their own
+ * bits, so values beyond 2^53 order exactly.
  */
 import type { Tensor } from "../../tensor/tensor.js";
-import { isHalf, type TypedArray } from "../../tensor/dtype.js";
+import { isHalf, type StorageArray } from "../../tensor/dtype.js";
 import type { PrimitiveAttrs } from "../primitives.js";
 import { alloc } from "./util.js";
 import { copy } from "./elementwise.js";
@@ -63,6 +64,24 @@ class RowSorter {
     this.lo[k] = l;
   }
 
+  /** Sets the key of position k to an int64's bits with the sign flipped (two's complement orders like unsigned then). */
+  setKeyInt64(k: number, v: bigint, descending: boolean): void {
+    const u = BigInt.asUintN(64, v) ^ 0x8000000000000000n;
+    let h = Number(u >> 32n), l = Number(u & 0xffffffffn);
+    if (descending) {
+      h = ~h >>> 0;
+      l = ~l >>> 0;
+    }
+    this.hi[k] = h;
+    this.lo[k] = l;
+  }
+
+  /** Sets the key of element `v` of either kind. */
+  set(k: number, v: number | bigint, descending: boolean): void {
+    if (typeof v === "bigint") this.setKeyInt64(k, v, descending);
+    else this.setKey(k, v, descending);
+  }
+
   /** Positions 0..n-1 stably sorted by their keys (the returned array is reused by the next call). */
   sort(n: number): Int32Array {
     const { hi, lo, idx } = this;
@@ -106,8 +125,8 @@ class RowSorter {
   }
 }
 
-/** The elements of x in row-major order as numbers (half types widened), and as stored. */
-function contiguousData(x: Tensor, device: string): { raw: TypedArray; wide: ArrayLike<number> } {
+/** The elements of x in row-major order as numbers (half types widened; int64 stays bigints), and as stored. */
+function contiguousData(x: Tensor, device: string): { raw: StorageArray; wide: ArrayLike<number | bigint> } {
   const src = copy([x], {}, device)[0]!;
   return { raw: src.storage.data, wide: isHalf(x.dtype) ? src.toTypedArray() : src.storage.data };
 }
@@ -129,7 +148,7 @@ export function sort(inputs: readonly Tensor[], attrs: PrimitiveAttrs["sort"], d
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * R * inner + i;
-      for (let r = 0; r < R; r++) sorter.setKey(r, wide[base + r * inner]!, attrs.descending);
+      for (let r = 0; r < R; r++) sorter.set(r, wide[base + r * inner]!, attrs.descending);
       const order = sorter.sort(R);
       for (let r = 0; r < R; r++) {
         vd[base + r * inner] = raw[base + order[r]! * inner]!;
@@ -145,7 +164,7 @@ export function unique(inputs: readonly Tensor[], _attrs: PrimitiveAttrs["unique
   const n = x.numel();
   const { raw, wide } = contiguousData(x, device);
   const sorter = new RowSorter(n);
-  for (let k = 0; k < n; k++) sorter.setKey(k, wide[k]!, false);
+  for (let k = 0; k < n; k++) sorter.set(k, wide[k]!, false);
   const order = sorter.sort(n);
   const inverse = alloc(x.shape, "int32", device);
   const inv = inverse.storage.data;

@@ -2,7 +2,7 @@
 import { FluxionError, IndexError, ShapeError, fmtShape } from "../../errors.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { Storage } from "../../tensor/storage.js";
-import { arrayOver, itemSize, type DType } from "../../tensor/dtype.js";
+import { arrayOver, itemSize, type DType, type TypedArray } from "../../tensor/dtype.js";
 import type { PrimitiveAttrs } from "../primitives.js";
 import { assign, cast, copy } from "./elementwise.js";
 import { isHalf } from "../../tensor/dtype.js";
@@ -54,7 +54,7 @@ export function pad(inputs: readonly Tensor[], attrs: PrimitiveAttrs["pad"], dev
   return [out];
 }
 
-/** Calls fn(indexValue, indexPos, coords) for every element of index, in row-major order. */
+/** Calls fn(indexValue, indexPos, coords) for every element of index, in row-major order (an int64 index read as numbers). */
 function forEachIndex(index: Tensor, fn: (v: number, pos: number, coords: number[]) => void): void {
   const n = index.numel();
   const nd = index.ndim;
@@ -62,7 +62,7 @@ function forEachIndex(index: Tensor, fn: (v: number, pos: number, coords: number
   const data = index.storage.data;
   let p = index.offset;
   for (let k = 0; k < n; k++) {
-    fn(data[p]!, k, coords);
+    fn(Number(data[p]!), k, coords);
     for (let d = nd - 1; d >= 0; d--) {
       p += index.strides[d]!;
       if (++coords[d]! < index.shape[d]!) break;
@@ -123,7 +123,7 @@ function gatherRows(x: Tensor, index: Tensor, axis: number, out: Tensor): boolea
   const n = index.shape[axis]!, size = x.shape[axis]!;
   const idx = new Int32Array(n);
   for (let j = 0; j < n; j++) {
-    const v = index.storage.data[index.offset + j * index.strides[axis]!]!;
+    const v = Number(index.storage.data[index.offset + j * index.strides[axis]!]!);
     checkAxisIndex("gather", v, size, axis, x.shape);
     idx[j] = v;
   }
@@ -149,15 +149,19 @@ function gatherRows(x: Tensor, index: Tensor, axis: number, out: Tensor): boolea
   return true;
 }
 
+/** A stored element: a number, or a bigint for int64 (whose + and * wrap when stored). */
+type Elem = number | bigint;
+type Combine = (a: Elem, b: Elem) => Elem;
+
 /** a + b in a kernel's storage type: logical or for bool (so a Uint8Array stays 0/1). */
-function adder(dtype: string): (a: number, b: number) => number {
-  return dtype === "bool" ? (a, b) => (a || b ? 1 : 0) : (a, b) => a + b;
+function adder(dtype: string): Combine {
+  return dtype === "bool" ? (a, b) => (a || b ? 1 : 0) : (a, b) => (a as number) + (b as number);
 }
 
 /** How scatter combines the old value a with the scattered b: a*b is logical and for bool. */
-function combiner(dtype: string, reduce: PrimitiveAttrs["scatter"]["reduce"]): (a: number, b: number) => number {
+function combiner(dtype: string, reduce: PrimitiveAttrs["scatter"]["reduce"]): Combine {
   if (reduce === "add") return adder(dtype);
-  if (reduce === "multiply") return dtype === "bool" ? (a, b) => (a && b ? 1 : 0) : (a, b) => a * b;
+  if (reduce === "multiply") return dtype === "bool" ? (a, b) => (a && b ? 1 : 0) : (a, b) => (a as number) * (b as number);
   return (_a, b) => b;
 }
 
@@ -205,12 +209,13 @@ function scatterDense(x: Tensor, index: Tensor, src: Tensor, axis: number, reduc
   let inner = 1;
   for (let d = axis + 1; d < x.ndim; d++) inner *= x.shape[d]!;
   const outer = index.numel() / (len * inner || 1);
-  const sd = src.storage.data, id = index.storage.data as Int32Array;
+  // float32/float64 only (isDenseScatter)
+  const sd = src.storage.data as TypedArray, id = index.storage.data as Int32Array;
   // x broadcast from one value (max pooling's zeros): the native kernel fills block by
   // block, while each is in cache, instead of a whole-tensor copy first
   const fill = allowNative && x.numel() > 0 && x.strides.every((s) => s === 0) ? Number(x.storage.data[x.offset]) : null;
   const out = fill === null ? copy([x], {}, device)[0]! : alloc(x.shape, x.dtype, device, { zero: false });
-  const od = out.storage.data;
+  const od = out.storage.data as TypedArray;
   if (allowNative) {
     const bad = nativeScatter(x.dtype, { outer, size, len, inner }, add, fill, od, id, index.offset, sd, src.offset);
     if (bad !== false) {
@@ -251,7 +256,7 @@ export function indexPut(inputs: readonly Tensor[], attrs: PrimitiveAttrs["index
   if (values.numel() !== 1 && values.numel() !== idx.length) {
     throw new ShapeError(`indexPut: got ${values.numel()} values (shape ${fmtShape(values.shape)}) for ${idx.length} indices; expected one value per index, or a single value`);
   }
-  for (const v of idx) {
+  for (const v of idx as ArrayLike<number> as number[]) {
     if (v < 0 || v >= n || !Number.isInteger(v)) throw new IndexError(`indexPut: index ${v} is out of bounds for a tensor of ${n} elements (shape ${fmtShape(dst.shape)})`);
   }
   if (isHalf(dst.dtype) && attrs.accumulate) {
@@ -267,7 +272,7 @@ export function indexPut(inputs: readonly Tensor[], attrs: PrimitiveAttrs["index
   const nd = dst.ndim;
   const plus = adder(dst.dtype);
   for (let k = 0; k < idx.length; k++) {
-    let rem = idx[k]!, p = dst.offset;
+    let rem = Number(idx[k]!), p = dst.offset;
     for (let d = nd - 1; d >= 0; d--) {
       const s = dst.shape[d]!;
       p += (rem % s) * dst.strides[d]!;

@@ -1,5 +1,5 @@
 /** Small helpers shared by the CPU kernels: output allocation and operand views. */
-import { arrayFor, arrayOver, itemSize, type DType, type TypedArray } from "../../tensor/dtype.js";
+import { arrayFor, arrayOver, itemSize, type DType, type StorageArray } from "../../tensor/dtype.js";
 import { contiguousStrides, numelOf } from "../../tensor/shape.js";
 import { Storage } from "../../tensor/storage.js";
 import { Tensor } from "../../tensor/tensor.js";
@@ -24,7 +24,7 @@ export function alloc(shape: readonly number[], dtype: DType, device: string, op
   return Tensor._contiguous(new Storage(storageArray(dtype, n, options?.zero ?? true), device), [...shape], dtype);
 }
 
-function storageArray(dtype: DType, n: number, zero: boolean): TypedArray {
+function storageArray(dtype: DType, n: number, zero: boolean): StorageArray {
   const buffer = nativeStorageBuffer(n * itemSize(dtype), zero);
   return buffer ? arrayOver(dtype, buffer) : arrayFor(dtype, n);
 }

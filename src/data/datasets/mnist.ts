@@ -242,13 +242,12 @@ export class MNIST<X = ByteImage, Y = number> extends Dataset<[X, Y]> {
     return this.labels.length;
   }
 
-  /** The images as a float32 tensor [N, 28, 28] of raw pixel values 0..255 (made on first use). */
+  /**
+   * The images as a uint8 tensor [N, 28, 28] of raw pixel values 0..255, as torchvision's
+   * `dataset.data` (made on first use; `ds.data.float().div(255)` scales it).
+   */
   get data(): Tensor {
-    if (!this.cachedData) {
-      const px = this.images, f = new Float32Array(px.length);
-      for (let i = 0; i < px.length; i++) f[i] = px[i]!;
-      this.cachedData = tensorFromRaw(f, [this.length, this.rows, this.cols], "float32");
-    }
+    if (!this.cachedData) this.cachedData = tensorFromRaw(this.images.slice(), [this.length, this.rows, this.cols], "uint8");
     return this.cachedData;
   }
 

@@ -9,6 +9,7 @@ import { record1 } from "../../autograd/record.js";
 import { noGrad } from "../../autograd/grad_mode.js";
 import { DTypeError, FluxionError, IndexError, ShapeError, fmtShape } from "../../errors.js";
 import { where } from "../../ops/elementwise.js";
+import { castRaw } from "../../ops/helpers.js";
 import { tensor, zeros } from "../../tensor/creation.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { defineF } from "./define.js";
@@ -48,21 +49,23 @@ function scatterRows(src: Tensor, idx: Tensor, V: number): Tensor {
 export function embedding(input: Tensor, weight: Tensor, opts?: EmbeddingOptions): Tensor {
   const op = "embedding";
   if (weight.ndim !== 2) throw new ShapeError(`${op}: expected a 2-D weight [num_embeddings, embedding_dim], got shape ${fmtShape(weight.shape)}`);
-  if (input.dtype !== "int32") throw new DTypeError(`${op}: expected integer (int32) indices, got ${input.dtype} (shape ${fmtShape(input.shape)}); convert with .to("int32")`);
+  if (input.dtype !== "int64" && input.dtype !== "int32") throw new DTypeError(`${op}: expected integer (int64 or int32) indices, got ${input.dtype} (shape ${fmtShape(input.shape)}); convert with .long()`);
   const [V, D] = weight.shape as [number, number];
   let pad = opts?.paddingIdx ?? null;
   if (pad !== null) {
     if (!Number.isInteger(pad) || pad < -V || pad >= V) throw new IndexError(`${op}: paddingIdx must be within num_embeddings (${V}), got ${pad}`);
     if (pad < 0) pad += V;
   }
-  const idx = input.reshape([-1]);
+  let idx = input.reshape([-1]);
   if (input.device === "cpu") {
-    const vals = idx.toTypedArray();
+    const vals = idx.toTypedArray<Int32Array | BigInt64Array>();
     for (let i = 0; i < vals.length; i++) {
       const v = vals[i]!;
       if (v < 0 || v >= V) throw new IndexError(`${op}: index ${v} is out of range for an embedding with ${V} rows (weight ${fmtShape(weight.shape)})`);
     }
-    if (opts?.maxNorm !== undefined && opts.maxNorm !== null) renorm(weight, vals, opts.maxNorm, opts.normType ?? 2);
+    // checked: an int64 index now fits int32, which the row gather reads
+    idx = castRaw(idx, "int32");
+    if (opts?.maxNorm !== undefined && opts.maxNorm !== null) renorm(weight, idx.toTypedArray(), opts.maxNorm, opts.normType ?? 2);
   }
   let src = weight;
   if (pad !== null || opts?.scaleGradByFreq) src = gradScaled(weight, idx, pad, opts?.scaleGradByFreq ?? false);

@@ -51,7 +51,7 @@ function classLayout(op: string, input: Tensor, target: Tensor): { classDim: num
 
 /** Boolean mask [..., C, ...] selecting each element's target class, and the valid mask. */
 function targetMask(op: string, input: Tensor, target: Tensor, ignoreIndex: number): { mask: Tensor; valid: Tensor; classDim: number; C: number } {
-  if (target.dtype !== "int32") throw new DTypeError(`${op}: expected target of class indices with dtype int32, got ${target.dtype} (use target.int(), or pass probabilities as a float tensor to crossEntropy)`);
+  if (target.dtype !== "int64" && target.dtype !== "int32") throw new DTypeError(`${op}: expected target of class indices with dtype int64 or int32, got ${target.dtype} (use target.long(), or pass probabilities as a float tensor to crossEntropy)`);
   const { classDim, C } = classLayout(op, input, target);
   const valid = target.ne(ignoreIndex);
   noGrad(() => {
@@ -69,7 +69,7 @@ function checkWeight(op: string, weight: Tensor | null | undefined, C: number): 
   if (weight && (weight.ndim !== 1 || weight.shape[0] !== C)) throw new ShapeError(`${op}: weight must be a 1-D tensor of size ${C} (number of classes), got shape ${fmtShape(weight.shape)}`);
 }
 
-/** Negative log likelihood of log-probabilities `input` [N, C, ...] at int32 class indices `target`. */
+/** Negative log likelihood of log-probabilities `input` [N, C, ...] at int64/int32 class indices `target`. */
 export function nllLoss(input: Tensor, target: Tensor, opts?: NllOptions): Tensor {
   const op = "nllLoss";
   const { mask, classDim, C } = targetMask(op, input, target, opts?.ignoreIndex ?? -100);
@@ -89,7 +89,7 @@ export interface CrossEntropyOptions extends NllOptions {
 }
 
 /**
- * Cross entropy of logits `input` [N, C, ...] against int32 class indices [N, ...] or
+ * Cross entropy of logits `input` [N, C, ...] against int64/int32 class indices [N, ...] or
  * class probabilities (a float tensor shaped like input).
  * @example F.crossEntropy(model.forward(x), labels)
  */
@@ -128,18 +128,19 @@ export function crossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyO
 }
 
 /**
- * The common case as one op — logits [N, C], int32 labels all in range, no weight, no
+ * The common case as one op — logits [N, C], int64/int32 labels all in range, no weight, no
  * smoothing, mean or sum — with the closed-form gradient (softmax - onehot) · g / N instead
  * of differentiating a dozen small ops. Returns null for every other case.
  */
 function plainCrossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyOptions): Tensor | null {
   const reduction = opts?.reduction ?? "mean";
-  if (input.ndim !== 2 || !input.isFloatingPoint() || target.dtype !== "int32" || opts?.weight || (opts?.labelSmoothing ?? 0) !== 0 || reduction === "none") return null;
+  if (input.ndim !== 2 || !input.isFloatingPoint() || (target.dtype !== "int32" && target.dtype !== "int64") || opts?.weight || (opts?.labelSmoothing ?? 0) !== 0 || reduction === "none") return null;
   const [N, C] = input.shape as [number, number];
   if (target.ndim !== 1 || target.shape[0] !== N || N === 0) return null;
   const ignore = opts?.ignoreIndex ?? -100;
-  const labels = target.toTypedArray();
-  for (const t of labels) {
+  const labels = target.toTypedArray<Int32Array | BigInt64Array>();
+  for (const label of labels) {
+    const t = Number(label);
     if (t === ignore) return null; // the general path handles ignored targets
     if (t < 0 || t >= C) throw new IndexError(`crossEntropy: target ${t} is out of bounds for ${C} classes (input shape ${fmtShape(input.shape)}); labels must be in [0, ${C - 1}]`);
   }

@@ -14,7 +14,7 @@ import { AutogradError, DTypeError, FluxionError, ShapeError, fmtShape } from ".
 import { isFloating, isHalf, type DType } from "../tensor/dtype.js";
 import { scalarTensor, zerosLike } from "../tensor/creation.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
-import { shapesEqual } from "../tensor/shape.js";
+import { expandableTo, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { asTensor, resultTypeOf, type TensorLike } from "./helpers.js";
 import { defineOp, type MethodsOf } from "../api/registry.js";
@@ -133,6 +133,7 @@ defineOp(SIGS.clamp_, clampInPlace, m);
 defineOp(SIGS.clip_, clampInPlace, m);
 defineOp(SIGS.leakyRelu_, (x: Tensor, slope: number) => applyInPlace(x, "leakyRelu_", (s) => s.leakyRelu(slope), []), m);
 defineOp(SIGS.copy_, (x: Tensor, src: Tensor) => applyInPlace(x, "copy_", () => {
+  if (!expandableTo(src.shape, x.shape)) throw new ShapeError(`copy_: src of shape ${fmtShape(src.shape)} cannot be broadcast to the shape of self ${fmtShape(x.shape)}`);
   const r = src.expand(x.shape);
   return r.dtype === x.dtype ? r : r.to(x.dtype);
 }, [src], false), m);

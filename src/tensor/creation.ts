@@ -12,7 +12,7 @@ import { DTypeError, FluxionError, ShapeError, fmtShape } from "../errors.js";
 import { dispatch } from "../backend/dispatcher.js";
 import { checkDevice } from "../backend/backend.js";
 import { DEFAULT_FLOAT, DEFAULT_INT, checkDType, isFloating, type DType } from "./dtype.js";
-import { checkShape } from "./shape.js";
+import { checkNumel, checkShape } from "./shape.js";
 import { defaultGenerator, type Generator } from "./random.js";
 import { Tensor } from "./tensor.js";
 import { defineOp } from "../api/registry.js";
@@ -42,8 +42,8 @@ function dtypeOf(opts: CreateOptions | undefined, fallback: DType, op: string): 
   return opts?.dtype === undefined ? fallback : checkDType(opts.dtype, op);
 }
 
-function shapeArg(op: string, shape: number | readonly number[]): number[] {
-  return checkShape(op, typeof shape === "number" ? [shape] : shape);
+function shapeArg(op: string, shape: number | readonly number[], dtype?: DType): number[] {
+  return checkShape(op, typeof shape === "number" ? [shape] : shape, dtype);
 }
 
 const INT32_MIN = -2147483648, INT32_MAX = 2147483647;
@@ -53,15 +53,25 @@ function int64ToInt32(op: string, v: bigint | number): number {
   return n;
 }
 
+/**
+ * The deepest nesting tensor() reads, as torch.tensor (deeper data, or an array that
+ * contains itself, is refused before the walk, which recurses once per level).
+ */
+const MAX_NESTING = 128;
+
 /** Flattens nested arrays, checking that they are rectangular. */
 function flattenNested(op: string, data: NestedArray): { shape: number[]; flat: (number | boolean | bigint)[] } {
   const shape: number[] = [];
   let probe: NestedArray = data;
   while (Array.isArray(probe)) {
+    if (shape.length === MAX_NESTING) {
+      throw new ShapeError(`${op}: too many dimensions: the data is nested more than ${MAX_NESTING} levels deep (PyTorch's limit), or an array contains itself`);
+    }
     shape.push(probe.length);
     if (probe.length === 0) break;
     probe = probe[0]!;
   }
+  checkNumel(op, shape);
   const flat: (number | boolean | bigint)[] = [];
   const path: number[] = [];
   const where = () => (path.length ? ` (at index [${path.join("][")}])` : "");
@@ -122,7 +132,7 @@ function tensorImpl(data: TensorData, opts?: CreateOptions & { shape?: readonly 
     values = flat.map((v) => (typeof v === "bigint" ? int64ToInt32(op, v) : Number(v)));
   }
   if (opts?.shape) {
-    const want = checkShape(op, opts.shape);
+    const want = shapeArg(op, opts.shape);
     if (want.reduce((a, b) => a * b, 1) !== values.length) throw new ShapeError(`${op}: shape [${want.join(", ")}] does not match ${values.length} values`);
     shape = want;
   }
@@ -142,23 +152,22 @@ export function scalarTensor(value: number | boolean, dtype: DType, device = "cp
  * A tensor filled with `value`: float32 for numbers, bool for booleans, unless `dtype` says otherwise.
  * @example full([2, 3], 7); full([2], 1, { dtype: "int32" })
  */
-function fullImpl(shape: number | readonly number[], value: number | boolean, opts?: CreateOptions): Tensor {
-  const op = "full";
+function fullImpl(shape: number | readonly number[], value: number | boolean, opts?: CreateOptions, op = "full"): Tensor {
   const dtype = dtypeOf(opts, typeof value === "boolean" ? "bool" : DEFAULT_FLOAT, op);
   if (dtype === "int32" && typeof value === "number") int64ToInt32(op, Math.trunc(value));
-  return finish(dispatch("full", [], { shape: shapeArg(op, shape), dtype, value: Number(value) }, checkDevice(opts?.device, op)), opts, op);
+  return finish(dispatch("full", [], { shape: shapeArg(op, shape, dtype), dtype, value: Number(value) }, checkDevice(opts?.device, op)), opts, op);
 }
 /** @example zeros([2, 3]); zeros(4, { dtype: "int32" }) */
-function zerosImpl(shape: number | readonly number[], opts?: CreateOptions): Tensor {
-  return fullImpl(shape, 0, { ...opts, dtype: opts?.dtype ?? DEFAULT_FLOAT });
+function zerosImpl(shape: number | readonly number[], opts?: CreateOptions, op = "zeros"): Tensor {
+  return fullImpl(shape, 0, { ...opts, dtype: opts?.dtype ?? DEFAULT_FLOAT }, op);
 }
 /** @example ones([2, 3], { requiresGrad: true }) */
-function onesImpl(shape: number | readonly number[], opts?: CreateOptions): Tensor {
-  return fullImpl(shape, 1, { ...opts, dtype: opts?.dtype ?? DEFAULT_FLOAT });
+function onesImpl(shape: number | readonly number[], opts?: CreateOptions, op = "ones"): Tensor {
+  return fullImpl(shape, 1, { ...opts, dtype: opts?.dtype ?? DEFAULT_FLOAT }, op);
 }
 /** Uninitialised in PyTorch; zero-filled here (ArrayBuffers are always zeroed). */
-function emptyImpl(shape: number | readonly number[], opts?: CreateOptions): Tensor {
-  return zerosImpl(shape, opts);
+function emptyImpl(shape: number | readonly number[], opts?: CreateOptions, op = "empty"): Tensor {
+  return zerosImpl(shape, opts, op);
 }
 
 function likeOpts(t: Tensor, opts?: CreateOptions): CreateOptions {
@@ -166,19 +175,19 @@ function likeOpts(t: Tensor, opts?: CreateOptions): CreateOptions {
 }
 /** Zeros with `t`'s shape, dtype and device (overridable through opts). */
 function zerosLikeImpl(t: Tensor, opts?: CreateOptions): Tensor {
-  return zerosImpl(t.shape, likeOpts(t, opts));
+  return zerosImpl(t.shape, likeOpts(t, opts), "zerosLike");
 }
 /** Ones with `t`'s shape, dtype and device (overridable through opts). */
 function onesLikeImpl(t: Tensor, opts?: CreateOptions): Tensor {
-  return onesImpl(t.shape, likeOpts(t, opts));
+  return onesImpl(t.shape, likeOpts(t, opts), "onesLike");
 }
 /** `value` with `t`'s shape, dtype and device (overridable through opts). */
 function fullLikeImpl(t: Tensor, value: number | boolean, opts?: CreateOptions): Tensor {
-  return fullImpl(t.shape, value, likeOpts(t, opts));
+  return fullImpl(t.shape, value, likeOpts(t, opts), "fullLike");
 }
 /** Like empty(): zero-filled, with `t`'s shape, dtype and device. */
 function emptyLikeImpl(t: Tensor, opts?: CreateOptions): Tensor {
-  return zerosImpl(t.shape, likeOpts(t, opts));
+  return zerosImpl(t.shape, likeOpts(t, opts), "emptyLike");
 }
 
 /**
@@ -196,6 +205,7 @@ function arangeImpl(start: number, end?: number, step = 1, opts?: CreateOptions)
   const allInt = [start, end, step].every(Number.isInteger);
   const dtype = dtypeOf(opts, allInt ? DEFAULT_INT : DEFAULT_FLOAT, op);
   const n = Math.max(0, Math.ceil((end - start) / step));
+  checkNumel(op, [n], dtype);
   return finish(dispatch("range", [], { start, step, n, dtype }, checkDevice(opts?.device, op)), opts, op);
 }
 
@@ -220,6 +230,7 @@ function linspaceImpl(start: number, end: number, steps: number, opts?: CreateOp
     start = Math.trunc(start);
     end = Math.trunc(end);
   }
+  checkNumel(op, [steps], dtype);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   return finish(dispatch("range", [], { start, step, n: steps, dtype, end: steps > 1 ? end : undefined }, checkDevice(opts?.device, op)), opts, op);
 }
@@ -235,7 +246,7 @@ function eyeImpl(n: number, mOrOpts?: number | CreateOptions, maybeOpts?: Create
   const opts = typeof mOrOpts === "object" ? mOrOpts : maybeOpts;
   const device = checkDevice(opts?.device, op);
   const dtype = dtypeOf(opts, DEFAULT_FLOAT, op);
-  const out = dispatch("full", [], { shape: checkShape(op, [n, m]), dtype, value: 0 }, device);
+  const out = dispatch("full", [], { shape: checkShape(op, [n, m], dtype), dtype, value: 0 }, device);
   const k = Math.min(n, m);
   if (k > 0) {
     const diag = dispatch("view", [out], { shape: [k], strides: [m + 1], offset: 0 });
@@ -247,7 +258,7 @@ function eyeImpl(n: number, mOrOpts?: number | CreateOptions, maybeOpts?: Create
 function randomTensor(op: string, dist: RandomDist, shape: number | readonly number[], opts: RandomOptions | undefined, fallback: DType, input?: Tensor): Tensor {
   const dtype = dtypeOf(opts, fallback, op);
   const device = input?.device ?? checkDevice(opts?.device, op);
-  const t = dispatch("random", input ? [input] : [], { dist, shape: shapeArg(op, shape), dtype, generator: opts?.generator ?? defaultGenerator }, device);
+  const t = dispatch("random", input ? [input] : [], { dist, shape: shapeArg(op, shape, dtype), dtype, generator: opts?.generator ?? defaultGenerator }, device);
   return finish(t, opts, op);
 }
 

@@ -148,9 +148,16 @@ defineOp(SIGS.addcmul_, (x: Tensor, t1: Tensor, t2: Tensor, { value }: Value) =>
 defineOp(SIGS.addcdiv_, (x: Tensor, t1: Tensor, t2: Tensor, { value }: Value) => applyInPlace(x, "addcdiv_", (s) => s.add(t1.div(t2).mul(value)), [t1, t2], false), m);
 defineOp(SIGS.lerp_, (x: Tensor, end: Tensor, w: TensorLike) => applyInPlace(x, "lerp_", (s) => s.add(end.sub(s).mul(w)), [end, w], false), m);
 type Gen = { generator?: Generator | null };
+/** PyTorch's argument checks of uniform_/normal_ (null when they pass), before anything is written. */
+function checkRandomArgs(op: string, ok: boolean, expects: string): null {
+  if (!ok) throw new FluxionError(`${op} expects ${expects}`);
+  return null;
+}
 defineOp(SIGS.uniform_, (x: Tensor, low: number, high: number, { generator }: Gen) =>
+  checkRandomArgs("uniform_", Number.isFinite(low) && Number.isFinite(high) && low <= high, `a finite [from, to) range, but found from=${low}, to=${high}`) ??
   applyInPlace(x, "uniform_", () => dispatch("random", [], { dist: { kind: "uniform", low, high }, shape: x.shape, dtype: x.dtype, generator: generator ?? defaultGenerator }, x.device), [], false), m);
 defineOp(SIGS.normal_, (x: Tensor, mean: number, std: number, { generator }: Gen) =>
+  checkRandomArgs("normal_", std >= 0, `std >= 0.0, but found std ${std}`) ??
   applyInPlace(x, "normal_", () => dispatch("random", [], { dist: { kind: "normal", mean, std }, shape: x.shape, dtype: x.dtype, generator: generator ?? defaultGenerator }, x.device), [], false), m);
 
 /**

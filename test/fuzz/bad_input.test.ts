@@ -4,11 +4,13 @@
 // must either return a sane result or throw a FluxionError that names the op, never a
 // TypeError/RangeError, a stack overflow or a NaN made from non-numeric input; an in-place
 // op that fails leaves its tensor's values and version unchanged. Seeded, so every run
-// makes the same calls. The issue's own cases follow, each with its message.
+// makes the same calls (issue_cases.test.ts has the issue's own list, message by message).
+// Debugging: FUZZ_TRACE=1 writes each call and its time to stderr (to find one that hangs
+// or crashes); FUZZ_SKIP="a|b" skips the calls whose label contains a or b.
 import { test } from "node:test";
 import { writeSync } from "node:fs";
 import assert from "node:assert/strict";
-import { FluxionError, Tensor, nn } from "../../src/index.js";
+import { Tensor, nn } from "../../src/index.js";
 import { registeredConstructors, registeredOps } from "../../src/api/registry.js";
 import type { Param, Signature } from "../../src/api/schema.js";
 import { BAD_VALUES, goodTensor, goodValue, groupNamespace, judge, seeded, type BadValue } from "./values.js";
@@ -60,7 +62,7 @@ function snapshot(t: unknown): (() => string | null) | null {
 }
 
 /** One call: judged, and for in-place ops checked to leave `target` unchanged when it throws. */
-function call(stats: Stats, label: string, opName: string | string[], bad: BadValue | null, target: unknown, run: () => unknown): void {
+function call(stats: Stats, label: string, opName: string | string[], bad: BadValue | null, target: unknown, run: () => unknown, returnsTensor = false): void {
   const opNames = typeof opName === "string" ? [opName] : opName;
   if (SKIP.some((x) => label.includes(x))) return;
   stats.calls++;
@@ -75,7 +77,7 @@ function call(stats: Stats, label: string, opName: string | string[], bad: BadVa
       threw = true;
       throw e;
     }
-  }, bad);
+  }, bad, returnsTensor);
   if (TRACE) writeSync(2, `  ${(performance.now() - t0).toFixed(1)} ms\n`);
   if (threw) stats.threw++;
   if (failure) stats.failures.push(failure);
@@ -85,13 +87,15 @@ function call(stats: Stats, label: string, opName: string | string[], bad: BadVa
   }
 }
 
-function fuzzSignature(stats: Stats, sig: Signature, opName: string, fn: ((...a: unknown[]) => unknown) | null, asMethod: boolean, owner: string, construct: boolean): void {
+function fuzzSignature(stats: Stats, sig: Signature, opName: string, fn: ((...a: unknown[]) => unknown) | null, asMethod: boolean, owner: string, construct: boolean, overloaded = false): void {
   const params = sig.params.slice(asMethod ? 1 : 0);
   const invoke = (self: Tensor | null, args: unknown[]) => () => {
     if (asMethod) return ((Tensor.prototype as unknown as Record<string, (...a: unknown[]) => unknown>)[opName]!).apply(self, args);
     return construct ? new (fn as unknown as new (...a: unknown[]) => unknown)(...args) : fn!(...args);
   };
   const what = `${asMethod ? "Tensor." : ""}${sig.name}${sig.overload ? "." + sig.overload : ""}`;
+  // (with overloads, a bad value may bind another one: max(x, -1) is max over dim -1)
+  const returnsTensor = !construct && !overloaded && (sig.returns === "Tensor" || sig.returns === "self");
   // each argument position made bad in turn, the others good
   for (let k = 0; k < params.length; k++) {
     const p = params[k]!;
@@ -108,14 +112,14 @@ function fuzzSignature(stats: Stats, sig: Signature, opName: string, fn: ((...a:
         label = `${what}(${p.name}=${bad.name})`;
       }
       const target = asMethod ? self : args[0];
-      call(stats, label, opName, bad, target, invoke(self, args));
+      call(stats, label, opName, bad, target, invoke(self, args), returnsTensor);
     }
   }
   // a method on a tensor of the wrong dtype, shape or size, with good arguments
   if (asMethod) {
     for (const bad of BAD_VALUES.filter((b) => b.name.endsWith("tensor"))) {
       const self = bad.make() as Tensor;
-      call(stats, `${what} on ${bad.name}`, opName, bad, self, invoke(self, baseArgs(owner, params, -1)));
+      call(stats, `${what} on ${bad.name}`, opName, bad, self, invoke(self, baseArgs(owner, params, -1)), returnsTensor);
     }
   }
   // too many arguments
@@ -131,8 +135,9 @@ test("every declared op: bad arguments give a FluxionError naming the op, or a s
     const fn = entry.function ? (groupNamespace(entry.group)[entry.name] as (...a: unknown[]) => unknown) : null;
     if (entry.function) assert.equal(typeof fn, "function", `${entry.group}.${entry.name} is not exported`);
     for (const sig of entry.sigs) {
-      if (entry.function) fuzzSignature(stats, sig, entry.name, fn, false, entry.name, false);
-      if (entry.method) fuzzSignature(stats, sig, entry.name, null, true, entry.name, false);
+      const overloaded = entry.sigs.length > 1;
+      if (entry.function) fuzzSignature(stats, sig, entry.name, fn, false, entry.name, false, overloaded);
+      if (entry.method) fuzzSignature(stats, sig, entry.name, null, true, entry.name, false, overloaded);
     }
   }
   console.log(`ops: ${stats.calls} calls, ${stats.threw} errors, ${stats.failures.length} failures`);

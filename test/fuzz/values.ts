@@ -161,7 +161,7 @@ export function names(message: string, names: readonly string[]): boolean {
  * What one call did wrong, or null when it passed. `opNames`: what its message may name
  * (the op; for a container's forward also its children, which check their own input).
  */
-export function judge(label: string, opNames: readonly string[], run: () => unknown, bad: BadValue | null): string | null {
+export function judge(label: string, opNames: readonly string[], run: () => unknown, bad: BadValue | null, returnsTensor = false): string | null {
   // a Module passed where a callable goes is called, and its forward names itself
   if (bad?.name === "a Module") opNames = [...opNames, "ReLU"];
   let result: unknown;
@@ -177,6 +177,9 @@ export function judge(label: string, opNames: readonly string[], run: () => unkn
   }
   const ms = performance.now() - t0;
   if (ms > 2000) return `${label}: took ${ms.toFixed(0)} ms`;
+  if (returnsTensor && !(result instanceof Tensor && result.shape.every((s) => Number.isSafeInteger(s) && s >= 0))) {
+    return `${label}: returned ${result instanceof Tensor ? `a tensor of shape [${result.shape}]` : typeof result} instead of a tensor`;
+  }
   if (bad?.garbage) {
     for (const t of tensorsIn(result)) if (hasNaN(t)) return `${label}: returned NaN from ${bad.name}`;
   }

@@ -27,3 +27,20 @@ export class ArgumentError extends FluxionError {}
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
 }
+
+const named = new WeakSet<Error>();
+/**
+ * Makes a FluxionError raised inside `name` (an op the user called, a module's forward) name
+ * it: "Upsample: interpolate: ...". Only the innermost public entry point adds its name (an
+ * error it already names, or one named on the way out, is left alone); anything that is
+ * not a FluxionError passes through unchanged.
+ */
+export function nameIn(e: unknown, name: string, label = name): unknown {
+  if (!(e instanceof FluxionError) || named.has(e)) return e;
+  named.add(e);
+  if (new RegExp(`(^|\\W)${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(\\W|$)`).test(e.message)) return e;
+  const before = e.message;
+  e.message = `${label}: ${before}`;
+  if (typeof e.stack === "string") e.stack = e.stack.replace(before, e.message);
+  return e;
+}

@@ -52,13 +52,19 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   Napi::Float64Array pa = info[0].As<Napi::Float64Array>();
   if (pa.ElementLength() < kParamCount) return Throw(env, "gemm: too few parameters");
   const double* p = pa.Data();
-  auto L = [&](int i) { return (long)p[i]; };
-  const int dt = (int)p[kDType];
-  if (dt < 0 || dt > 2) return Throw(env, "gemm: unknown dtype code");
+  // every slot decoded as a whole number in range before use: sizes and offsets >= 0
+  long v[kParamCount] = {0};
+  for (int i : {kM, kN, kK, kBatch, kOffA, kOffB, kOffC, kOffBias})
+    if (!binding::count_slot(p[i], &v[i])) return Throw(env, "gemm: sizes and offsets must be whole numbers from 0 to 2^53");
+  for (int i : {kRsA, kCsA, kBsA, kRsB, kCsB, kBsB, kRsC, kCsC, kBsC, kBiasStride})
+    if (!binding::stride_slot(p[i], &v[i])) return Throw(env, "gemm: strides must be whole numbers of magnitude at most 2^53");
+  int dt, bias_kind, act;
+  if (!binding::code_slot(p[kDType], 2, &dt)) return Throw(env, "gemm: unknown dtype code");
+  if (!binding::code_slot(p[kBiasKind], 2, &bias_kind) || !binding::code_slot(p[kAct], 3, &act)) return Throw(env, "gemm: bad epilogue code");
+  auto L = [&](int i) { return v[i]; };
   GemmArgs g{};
   g.dtype = (DType)dt;
   g.M = L(kM); g.N = L(kN); g.K = L(kK); g.batch = L(kBatch);
-  if (g.M < 0 || g.N < 0 || g.K < 0 || g.batch < 0) return Throw(env, "gemm: negative size");
   Operand a, b, c, bias;
   if (!typed_array(info, 1, g.dtype, &a) || !typed_array(info, 2, g.dtype, &b) || !typed_array(info, 3, g.dtype, &c))
     return Throw(env, "gemm: operands must be typed arrays of the dtype (Float32Array, Float64Array, Uint16Array for bfloat16)");
@@ -66,18 +72,20 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   g.rsB = L(kRsB); g.csB = L(kCsB); g.bsB = L(kBsB);
   g.rsC = L(kRsC); g.csC = L(kCsC); g.bsC = L(kBsC);
   g.alpha = p[kAlpha]; g.beta = p[kBeta];
-  g.biasKind = (BiasKind)(int)p[kBiasKind];
-  g.act = (Act)(int)p[kAct];
-  if ((int)g.biasKind < 0 || (int)g.biasKind > 2 || (int)g.act < 0 || (int)g.act > 3) return Throw(env, "gemm: bad epilogue code");
+  g.biasKind = (BiasKind)bias_kind;
+  g.act = (Act)act;
+  // every element an operand addresses lies inside its array (and offsets at most at its end)
   if (!strided_in_bounds(a.length, L(kOffA), {{g.batch, g.bsA}, {g.M, g.rsA}, {g.K, g.csA}}) ||
       !strided_in_bounds(b.length, L(kOffB), {{g.batch, g.bsB}, {g.K, g.rsB}, {g.N, g.csB}}) ||
-      !strided_in_bounds(c.length, L(kOffC), {{g.batch, g.bsC}, {g.M, g.rsC}, {g.N, g.csC}}))
-    return Throw(env, "gemm: an operand's strides reach outside its array");
+      !strided_in_bounds(c.length, L(kOffC), {{g.batch, g.bsC}, {g.M, g.rsC}, {g.N, g.csC}}) ||
+      (size_t)L(kOffA) > a.length || (size_t)L(kOffB) > b.length || (size_t)L(kOffC) > c.length)
+    return Throw(env, "gemm: an operand's sizes and strides reach outside its array");
   if (g.biasKind != BiasKind::none) {
     if (!typed_array(info, 4, g.dtype, &bias)) return Throw(env, "gemm: bias must be a typed array of the dtype");
     g.biasStride = L(kBiasStride);
     long n = g.biasKind == BiasKind::row ? g.M : g.N;
-    if (!strided_in_bounds(bias.length, L(kOffBias), {{n, g.biasStride}})) return Throw(env, "gemm: bias reaches outside its array");
+    if (!strided_in_bounds(bias.length, L(kOffBias), {{n, g.biasStride}}) || (size_t)L(kOffBias) > bias.length)
+      return Throw(env, "gemm: bias reaches outside its array");
   }
   const size_t es = g.dtype == DType::f64 ? 8 : g.dtype == DType::f32 ? 4 : 2;
   g.A = (char*)a.data + L(kOffA) * es;

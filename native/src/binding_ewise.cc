@@ -104,8 +104,8 @@ bool bind_operand(const Napi::CallbackInfo& info, size_t i, EType t, long offset
   napi_typedarray_type at;
   void* data;
   size_t len;
-  if (!binding::typed_array_info(info.Env(), info[i], &at, &data, &len) || at != array_type(t)) return false;
-  if (!binding::strided_in_bounds(len, offset, ndim, shape, stride)) return false;
+  if (info.Length() <= i || !binding::typed_array_info(info.Env(), info[i], &at, &data, &len) || at != array_type(t)) return false;
+  if (offset < 0 || (size_t)offset > len || !binding::strided_in_bounds(len, offset, ndim, shape, stride)) return false;
   *ptr = (char*)data + offset * (long)elem_size(t);
   return true;
 }
@@ -153,26 +153,26 @@ Napi::Value Elementwise(const Napi::CallbackInfo& info) {
   const double* p = binding::params_of(info, 0, kEwSlots);
   if (!p) return Throw(env, "elementwise(params, out, a, b, c) expects a Float64Array of parameters");
   EwArgs g{};
-  g.kind = (EwKind)(int)p[0];
-  g.op = (int)p[1];
-  g.ndim = (int)p[2];
+  int kind, nin;
+  long op;
+  if (!binding::code_slot(p[0], 3, &kind) || !binding::code_slot(p[2], kMaxDims, &g.ndim) || !binding::code_slot(p[5], 3, &nin) ||
+      nin < 1 || !binding::whole(p[1], 0, 1 << 20, &op) || (int)info.Length() < 1 + 1 + nin)
+    return Throw(env, "elementwise: bad kind, op, rank or operand count");
+  g.kind = (EwKind)kind;
+  g.op = (int)op;
   g.p0 = p[3];
   g.p1 = p[4];
-  const int nin = (int)p[5];
-  if (p[0] < 0 || p[0] > 3 || g.ndim < 0 || g.ndim > kMaxDims || nin < 1 || nin > 3 || (int)info.Length() < 1 + 1 + nin)
-    return Throw(env, "elementwise: bad kind, rank or operand count");
   const int want = g.kind == EwKind::binary ? 2 : g.kind == EwKind::where ? 3 : 1;
   if (nin != want) return Throw(env, "elementwise: wrong number of inputs for the kind");
-  for (int d = 0; d < g.ndim; d++) {
-    g.shape[d] = (long)p[14 + d];
-    if (g.shape[d] < 0) return Throw(env, "elementwise: negative size");
-  }
+  for (int d = 0; d < g.ndim; d++)
+    if (!binding::count_slot(p[14 + d], &g.shape[d])) return Throw(env, "elementwise: sizes must be whole numbers from 0 to 2^53");
   EwOperand* ops[4] = {&g.out, &g.in[0], &g.in[1], &g.in[2]};
   long offs[4];
   for (int k = 0; k <= nin; k++) {
     if (!etype_of(p[6 + 2 * k], &ops[k]->type)) return Throw(env, "elementwise: unknown type code");
-    offs[k] = (long)p[7 + 2 * k];
-    for (int d = 0; d < g.ndim; d++) ops[k]->stride[d] = (long)p[20 + 6 * k + d];
+    if (!binding::count_slot(p[7 + 2 * k], &offs[k])) return Throw(env, "elementwise: offsets must be whole numbers from 0 to 2^53");
+    for (int d = 0; d < g.ndim; d++)
+      if (!binding::stride_slot(p[20 + 6 * k + d], &ops[k]->stride[d])) return Throw(env, "elementwise: strides must be whole numbers of magnitude at most 2^53");
   }
   if (!ew_supported(g)) return Napi::Boolean::New(env, false);
   for (int k = 0; k <= nin; k++) {
@@ -194,28 +194,31 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
   const double* p = binding::params_of(info, 0, kReduceSlots);
   if (!p || info.Length() < 3) return Throw(env, "reduce(params, out, a) expects a Float64Array of parameters and two typed arrays");
   ReduceArgs r{};
-  r.op = (ReduceOp)(int)p[0];
+  int op;
+  if (!binding::code_slot(p[0], 5, &op)) return Throw(env, "reduce: unknown op code");
+  r.op = (ReduceOp)op;
   if (!etype_of(p[1], &r.in) || !etype_of(p[2], &r.out)) return Throw(env, "reduce: unknown type code");
-  r.ndim = (int)p[3];
-  if (r.ndim < 0 || r.ndim > kMaxDims) return Throw(env, "reduce: bad rank");
+  if (!binding::code_slot(p[3], kMaxDims, &r.ndim)) return Throw(env, "reduce: bad rank");
   if (!reduce_supported(r)) return Napi::Boolean::New(env, false);
-  r.R = (long)p[5];
-  r.rs = (long)p[6];
-  long nout = 1;
+  long offset;
+  if (!binding::count_slot(p[4], &offset) || !binding::count_slot(p[5], &r.R) || !binding::stride_slot(p[6], &r.rs))
+    return Throw(env, "reduce: offset, run length and run stride must be whole numbers (offset and length from 0 to 2^53)");
+  double nout = 1;
   long dims[kMaxDims + 1], strides[kMaxDims + 1];
   for (int d = 0; d < r.ndim; d++) {
-    r.kept[d] = dims[d] = (long)p[7 + d];
-    r.kept_stride[d] = strides[d] = (long)p[13 + d];
-    if (r.kept[d] < 0) return Throw(env, "reduce: negative size");
-    nout *= r.kept[d];
+    if (!binding::count_slot(p[7 + d], &r.kept[d]) || !binding::stride_slot(p[13 + d], &r.kept_stride[d]))
+      return Throw(env, "reduce: kept sizes and strides must be whole numbers (sizes from 0 to 2^53)");
+    dims[d] = r.kept[d];
+    strides[d] = r.kept_stride[d];
+    nout *= (double)r.kept[d];
   }
-  if (r.R < 0) return Throw(env, "reduce: negative run length");
+  if (nout > binding::kMaxSlot) return Throw(env, "reduce: the output is larger than any array");
   dims[r.ndim] = r.R;
   strides[r.ndim] = r.rs;
   char* a;
   char* o;
-  const long one = nout, unit = 1;
-  if (!bind_operand(info, 2, r.in, (long)p[4], r.ndim + 1, dims, strides, &a) ||
+  const long one = (long)nout, unit = 1;
+  if (!bind_operand(info, 2, r.in, offset, r.ndim + 1, dims, strides, &a) ||
       !bind_operand(info, 1, r.out, 0, 1, &one, &unit, &o))
     return Throw(env, "reduce: an operand is not a typed array of its type or is too short");
   r.a = a;
@@ -224,6 +227,17 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
   reduce(r);
   return Napi::Boolean::New(env, true);
 }
+
+// Sliding windows along one axis: floor((size + 2p - d(k-1) - 1) / s) + 1, or 0 when the
+// kernel is larger than the padded input.
+long window_count(long size, long k, long s, long p, long d) {
+  const long span = size + 2 * p - d * (k - 1) - 1;
+  return span < 0 ? 0 : span / s + 1;
+}
+
+// Geometry slots (sizes, kernel, stride, padding, dilation) fit in 31 bits, so the window
+// arithmetic above cannot overflow a long.
+constexpr double kMaxGeometry = 2147483647.0;
 
 // unfold(params, image, cols) / fold(params, cols, image) / maxPool(params, image, values,
 // indices) -> boolean. Slots: 0 type, 1..14 N C H W kh kw sh sw ph pw dh dw oh ow, 15 source
@@ -236,25 +250,39 @@ Napi::Value Im2col(const Napi::CallbackInfo& info, Windows mode) {
   const double* p = binding::params_of(info, 0, kIm2colSlots);
   if (!p || info.Length() < (mode == Windows::maxpool ? 4u : 3u))
     return Throw(env, "unfold/fold/maxPool(params, src, dst[, indices]) expects a Float64Array of parameters and typed arrays");
+  const char* name = mode == Windows::unfold ? "unfold" : mode == Windows::fold ? "fold" : "maxPool";
+  auto fail = [&](const std::string& why) { return Throw(env, std::string(name) + ": " + why); };
   Im2colArgs a{};
-  if (!etype_of(p[0], &a.type)) return Throw(env, "unfold/fold/maxPool: unknown type code");
+  if (!etype_of(p[0], &a.type)) return fail("unknown type code");
   if (a.type != EType::f32 && a.type != EType::f64) return Napi::Boolean::New(env, false);
   long* f[14] = {&a.N, &a.C, &a.H, &a.W, &a.kh, &a.kw, &a.sh, &a.sw, &a.ph, &a.pw, &a.dh, &a.dw, &a.oh, &a.ow};
-  for (int i = 0; i < 14; i++) {
-    *f[i] = (long)p[1 + i];
-    if (*f[i] < 0) return Throw(env, "unfold/fold/maxPool: negative size");
-  }
-  if (a.kh < 1 || a.kw < 1 || a.sh < 1 || a.sw < 1 || a.dh < 1 || a.dw < 1) return Throw(env, "unfold/fold/maxPool: kernel, stride and dilation must be positive");
-  const long img = a.N * a.C * a.H * a.W, cols = a.N * a.C * a.kh * a.kw * a.oh * a.ow, pooled = a.N * a.C * a.oh * a.ow;
+  long offset;
+  for (int i = 0; i < 14; i++)
+    if (!binding::whole(p[1 + i], 0, kMaxGeometry, f[i])) return fail("sizes must be whole numbers from 0 to 2^31 - 1");
+  if (!binding::count_slot(p[15], &offset)) return fail("the source offset must be a whole number from 0 to 2^53");
+  if (a.kh < 1 || a.kw < 1 || a.sh < 1 || a.sw < 1 || a.dh < 1 || a.dw < 1) return fail("kernel, stride and dilation must be positive");
+  // unfold/fold: the output size must be the one the geometry gives (the columns are laid
+  // out by it). Max pooling clips every window to the input, so any size is safe there (a
+  // window wholly outside gives -inf at index -1); the dispatcher refuses sizes torch would not make.
+  const bool pool = mode == Windows::maxpool;
+  if (!pool && (a.oh != window_count(a.H, a.kh, a.sh, a.ph, a.dh) || a.ow != window_count(a.W, a.kw, a.sw, a.pw, a.dw) || a.oh < 1 || a.ow < 1))
+    return fail("the output size " + std::to_string(a.oh) + "x" + std::to_string(a.ow) + " does not follow from the input size, kernel, stride, padding and dilation");
+  const double img = binding::product({a.N, a.C, a.H, a.W}), cols = binding::product({a.N, a.C, a.kh, a.kw, a.oh, a.ow});
+  const double pooled = binding::product({a.N, a.C, a.oh, a.ow});
+  if (img > binding::kMaxSlot || cols > binding::kMaxSlot) return fail("sizes larger than any array");
+  // max pooling's per-window work and scratch are not bounded by its arrays: a window of
+  // 2^24 elements or more is left to the TypeScript kernel
+  if (pool && binding::product({a.kh, a.kw}) >= 16777216.0) return Napi::Boolean::New(env, false);
   // every index the loops form lies inside the image: they clip to [0, H) x [0, W)
-  const long src_n = mode == Windows::fold ? cols : img;
-  const long dst_n = mode == Windows::fold ? img : mode == Windows::maxpool ? pooled : cols, unit = 1;
+  const long src_n = (long)(mode == Windows::fold ? cols : img);
+  const long dst_n = (long)(mode == Windows::fold ? img : pool ? pooled : cols), unit = 1, pooled_n = (long)pooled;
   char* src;
   char* dst;
   char* indices = nullptr;
-  if (!bind_operand(info, 1, a.type, (long)p[15], 1, &src_n, &unit, &src) || !bind_operand(info, 2, a.type, 0, 1, &dst_n, &unit, &dst) ||
-      (mode == Windows::maxpool && !bind_operand(info, 3, EType::i32, 0, 1, &pooled, &unit, &indices)))
-    return Throw(env, "unfold/fold/maxPool: an operand is not a typed array of the type or is too short");
+  if (!bind_operand(info, 1, a.type, offset, 1, &src_n, &unit, &src) || !bind_operand(info, 2, a.type, 0, 1, &dst_n, &unit, &dst) ||
+      (pool && !bind_operand(info, 3, EType::i32, 0, 1, &pooled_n, &unit, &indices)))
+    return fail("an operand is not a typed array of the type or is too short");
+  if (pooled == 0) return Napi::Boolean::New(env, true);  // no planes or no windows: nothing to do
   a.src = src;
   a.dst = dst;
   a.indices = indices;
@@ -282,17 +310,23 @@ Napi::Value Scatter(const Napi::CallbackInfo& info) {
   ScatterArgs s{};
   if (!etype_of(p[0], &s.type)) return Throw(env, "scatter: unknown type code");
   if (s.type != EType::f32 && s.type != EType::f64) return Napi::Boolean::New(env, false);
-  s.outer = (long)p[1]; s.size = (long)p[2]; s.len = (long)p[3]; s.inner = (long)p[4];
-  s.add = p[5] != 0;
-  s.fill = p[8] != 0;
+  long index_offset, src_offset;
+  int add, fill;
+  if (!binding::count_slot(p[1], &s.outer) || !binding::count_slot(p[2], &s.size) || !binding::count_slot(p[3], &s.len) ||
+      !binding::count_slot(p[4], &s.inner) || !binding::count_slot(p[6], &index_offset) || !binding::count_slot(p[7], &src_offset) ||
+      !binding::code_slot(p[5], 1, &add) || !binding::code_slot(p[8], 1, &fill))
+    return Throw(env, "scatter: sizes and offsets must be whole numbers from 0 to 2^53, flags 0 or 1");
+  s.add = add != 0;
+  s.fill = fill != 0;
   s.fill_value = p[9];
-  if (s.outer < 0 || s.size < 0 || s.len < 0 || s.inner < 0) return Throw(env, "scatter: negative size");
-  const long out_n = s.outer * s.size * s.inner, in_n = s.outer * s.len * s.inner, unit = 1;
+  const double out_d = binding::product({s.outer, s.size, s.inner}), in_d = binding::product({s.outer, s.len, s.inner});
+  if (out_d > binding::kMaxSlot || in_d > binding::kMaxSlot) return Throw(env, "scatter: sizes larger than any array");
+  const long out_n = (long)out_d, in_n = (long)in_d, unit = 1;
   char* out;
   char* index;
   char* src;
-  if (!bind_operand(info, 1, s.type, 0, 1, &out_n, &unit, &out) || !bind_operand(info, 2, EType::i32, (long)p[6], 1, &in_n, &unit, &index) ||
-      !bind_operand(info, 3, s.type, (long)p[7], 1, &in_n, &unit, &src))
+  if (!bind_operand(info, 1, s.type, 0, 1, &out_n, &unit, &out) || !bind_operand(info, 2, EType::i32, index_offset, 1, &in_n, &unit, &index) ||
+      !bind_operand(info, 3, s.type, src_offset, 1, &in_n, &unit, &src))
     return Throw(env, "scatter: an operand is not a typed array of its type or is too short");
   // every index checked before anything is written: a block at a time without branches
   // (so the compiler vectorizes it), then the first bad one found in a bad block

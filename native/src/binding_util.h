@@ -1,10 +1,13 @@
-// Helpers shared by the N-API binding files: typed-array access and bounds checks. Every
-// range a kernel will touch is checked here against the typed array's length first, so a
-// bad stride from JavaScript throws instead of touching memory it does not own.
+// Helpers shared by the N-API binding files: parameter decoding, typed-array access and
+// bounds checks. Every parameter slot is decoded as a whole number in a stated range before
+// any cast (a NaN or 1e300 cast to long is undefined behaviour), and every range a kernel
+// will touch is checked against the typed array's length first, so bad sizes, strides or
+// offsets from JavaScript throw instead of touching memory the arrays do not own.
 #pragma once
 
 #include <napi.h>
 
+#include <cmath>
 #include <initializer_list>
 #include <string>
 #include <utility>
@@ -19,26 +22,56 @@ inline Napi::Value Throw(Napi::Env env, const std::string& msg) {
   return env.Undefined();
 }
 
-// Whether offset + sum over dims of idx*stride stays inside [0, length) for all indices.
+// The largest magnitude a size, stride or offset slot may hold: 2^53, where doubles stop
+// being exact. Products of such values are formed in double (below), never in long, so
+// they cannot wrap around; anything past an array's length fails the bounds checks.
+constexpr double kMaxSlot = 9007199254740992.0;
+
+// Slot value v as a whole number in [lo, hi]; false for NaN, infinities, fractions and
+// values out of range (checked before the cast).
+inline bool whole(double v, double lo, double hi, long* out) {
+  if (!(v >= lo && v <= hi) || v != std::floor(v)) return false;
+  *out = (long)v;
+  return true;
+}
+// ... a count or offset: [0, 2^53]; a stride: [-2^53, 2^53]; a code: [0, max].
+inline bool count_slot(double v, long* out) { return whole(v, 0, kMaxSlot, out); }
+inline bool stride_slot(double v, long* out) { return whole(v, -kMaxSlot, kMaxSlot, out); }
+inline bool code_slot(double v, int max, int* out) {
+  long l;
+  if (!whole(v, 0, max, &l)) return false;
+  *out = (int)l;
+  return true;
+}
+
+// Whether offset + sum over dims of idx*stride stays inside [0, length) for all indices
+// (in double: exact for in-range operands, and any overflow lands far past the length).
 inline bool strided_in_bounds(size_t length, long offset, int ndim, const long* size, const long* stride) {
-  long lo = offset, hi = offset;
+  double lo = (double)offset, hi = (double)offset;
   for (int d = 0; d < ndim; d++) {
     if (size[d] <= 0) return true;  // nothing is accessed
-    long span = (size[d] - 1) * stride[d];
+    const double span = (double)(size[d] - 1) * (double)stride[d];
     if (span < 0) lo += span; else hi += span;
   }
-  return lo >= 0 && (size_t)hi < length;
+  return lo >= 0 && hi < (double)length;
 }
 
 // The same for (size, stride) pairs written inline.
 inline bool strided_in_bounds(size_t length, long offset, std::initializer_list<std::pair<long, long>> dims) {
-  long lo = offset, hi = offset;
+  double lo = (double)offset, hi = (double)offset;
   for (auto [size, stride] : dims) {
     if (size <= 0) return true;  // nothing is accessed
-    long span = (size - 1) * stride;
+    const double span = (double)(size - 1) * (double)stride;
     if (span < 0) lo += span; else hi += span;
   }
-  return lo >= 0 && (size_t)hi < length;
+  return lo >= 0 && hi < (double)length;
+}
+
+// The product of counts, in double (so it cannot wrap around).
+inline double product(std::initializer_list<long> counts) {
+  double p = 1;
+  for (long c : counts) p *= (double)c;
+  return p;
 }
 
 // The data pointer, element count and element type of a typed array (false otherwise).

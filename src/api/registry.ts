@@ -53,13 +53,33 @@ function invoke(entry: OpEntry, self: Tensor | undefined, args: ArrayLike<unknow
   const index = entry.sigs.length === 1 ? 0 : boundOverload;
   pushPublicOp(entry.key);
   let r: unknown;
+  depth++;
   try {
     r = entry.impls[index]!.apply(null, bound);
+  } catch (e) {
+    throw depth === 1 ? namingOp(e, entry.name, asMethod) : e;
   } finally {
+    depth--;
     popPublicOp();
   }
   const tuple = entry.tuples[index];
   return tuple ? tuple(r) : r;
+}
+
+/** How many op calls are running (ops call other ops): only the user's call renames errors. */
+let depth = 0;
+
+/**
+ * An error raised inside the op the user called names that op: `x.viewAs(y)` failing in the
+ * view it is built on reads "Tensor.viewAs(): view: shape [7, 1, 3] is invalid ...", and
+ * `x.add_(y)` "Tensor.add_(): add: shapes ...". Messages that already name it are kept.
+ */
+function namingOp(e: unknown, name: string, asMethod: boolean): unknown {
+  if (!(e instanceof FluxionError) || new RegExp(`(^|\\W)${name}(\\W|$)`).test(e.message)) return e;
+  const before = e.message;
+  e.message = `${asMethod ? "Tensor." : ""}${name}(): ${before}`;
+  if (typeof e.stack === "string") e.stack = e.stack.replace(before, e.message);
+  return e;
 }
 
 /**

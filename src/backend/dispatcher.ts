@@ -3,14 +3,16 @@
  *
  *   dispatch(op, inputs, attrs) -> outputs
  *
- * It checks that the inputs share a device, runs the installed layers (a profiler, a
- * recording hook, later autocast and the compile() tracer) and finally the device's
+ * It runs the installed layers (a profiler, a recording hook, later autocast and the
+ * compile() tracer), then checks the call against the primitive's contract
+ * (primitive_checks.ts) and that the inputs share a device, and finally runs the device's
  * backend kernel. Layers wrap the call like middleware: each gets the call and a `next`
  * to continue, so a layer can observe, rewrite or replace it.
  */
 import { DeviceError, fmtShape } from "../errors.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { backendFor } from "./backend.js";
+import { checkPrimitive } from "./primitive_checks.js";
 import type { PrimitiveAttrs, PrimitiveName } from "./primitives.js";
 
 export interface DispatchCall<P extends PrimitiveName = PrimitiveName> {
@@ -78,7 +80,14 @@ export function withDispatchLayer<T>(layer: DispatchLayer, fn: () => T): T {
   }
 }
 
+/** The primitive the backend is running now, so kernel-level errors (allocation) can name it. */
+let running: PrimitiveName | null = null;
+export function runningPrimitive(): PrimitiveName | null {
+  return running;
+}
+
 function runBackend(call: DispatchCall): Tensor[] {
+  checkPrimitive(call);
   let device = call.device;
   for (const t of call.inputs) {
     if (device === undefined) device = t.device;
@@ -89,7 +98,13 @@ function runBackend(call: DispatchCall): Tensor[] {
     }
   }
   const backend = backendFor(device ?? "cpu");
-  return (backend.ops[call.op] as (i: readonly Tensor[], a: unknown, d: string) => Tensor[])(call.inputs, call.attrs, device ?? "cpu");
+  const outer = running;
+  running = call.op;
+  try {
+    return (backend.ops[call.op] as (i: readonly Tensor[], a: unknown, d: string) => Tensor[])(call.inputs, call.attrs, device ?? "cpu");
+  } finally {
+    running = outer;
+  }
 }
 
 function runLayers(i: number, call: DispatchCall): Tensor[] {

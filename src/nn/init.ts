@@ -6,7 +6,7 @@
  * *, generator)`), so positional calls, options objects and argument checks work as for ops.
  */
 import { noGrad } from "../autograd/grad_mode.js";
-import { ShapeError, fmtShape } from "../errors.js";
+import { FluxionError, ShapeError, fmtShape } from "../errors.js";
 import { defineOp } from "../api/registry.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { randn, tensor } from "../tensor/creation.js";
@@ -105,8 +105,22 @@ export const eye_ = defineOp(SIGS.eye_, (t: Tensor) => {
   });
 }, opts("eye_"));
 
+let warnedZeroElement = false;
+/**
+ * PyTorch's fan-based initialisers do nothing to a tensor without elements (a layer with 0
+ * input channels), with a warning, where the fan would divide by zero.
+ */
+function zeroElementNoOp(op: string, t: Tensor): Tensor {
+  if (!warnedZeroElement) {
+    warnedZeroElement = true;
+    console.warn(`fluxion: ${op}: Initializing zero-element tensors is a no-op`);
+  }
+  return t;
+}
+
 /** U(-a, a) with a = gain·√(6 / (fan_in + fan_out)) (Glorot). */
 export const xavierUniform_ = defineOp(SIGS.xavierUniform_, (t: Tensor, gain: number, gen: Gen) => {
+  if (t.numel() === 0) return zeroElementNoOp("xavierUniform_", t);
   const { fanIn, fanOut } = calculateFanInAndFanOut(t);
   const a = gain * Math.sqrt(3) * Math.sqrt(2 / (fanIn + fanOut));
   return uniform_(t, -a, a, gen);
@@ -114,6 +128,7 @@ export const xavierUniform_ = defineOp(SIGS.xavierUniform_, (t: Tensor, gain: nu
 
 /** N(0, std²) with std = gain·√(2 / (fan_in + fan_out)) (Glorot). */
 export const xavierNormal_ = defineOp(SIGS.xavierNormal_, (t: Tensor, gain: number, gen: Gen) => {
+  if (t.numel() === 0) return zeroElementNoOp("xavierNormal_", t);
   const { fanIn, fanOut } = calculateFanInAndFanOut(t);
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), gen);
 }, opts("xavierNormal_"));
@@ -124,6 +139,7 @@ export const xavierNormal_ = defineOp(SIGS.xavierNormal_, (t: Tensor, gain: numb
  * @example init.kaimingUniform_(w, Math.sqrt(5)) // what nn.Linear does; also init.kaimingUniform_(w, { a: Math.sqrt(5) })
  */
 export const kaimingUniform_ = defineOp(SIGS.kaimingUniform_, (t: Tensor, a: number, mode: FanMode, nonlinearity: Nonlinearity, gen: Gen) => {
+  if (t.numel() === 0) return zeroElementNoOp("kaimingUniform_", t);
   const gain = calculateGain(nonlinearity, a);
   const bound = Math.sqrt(3) * (gain / Math.sqrt(fan(t, mode)));
   return uniform_(t, -bound, bound, gen);
@@ -131,6 +147,7 @@ export const kaimingUniform_ = defineOp(SIGS.kaimingUniform_, (t: Tensor, a: num
 
 /** N(0, std²) with std = gain / √fan (He). @example init.kaimingNormal_(w, 0, "fan_out", "relu") */
 export const kaimingNormal_ = defineOp(SIGS.kaimingNormal_, (t: Tensor, a: number, mode: FanMode, nonlinearity: Nonlinearity, gen: Gen) => {
+  if (t.numel() === 0) return zeroElementNoOp("kaimingNormal_", t);
   const gain = calculateGain(nonlinearity, a);
   return normal_(t, 0, gain / Math.sqrt(fan(t, mode)), gen);
 }, opts("kaimingNormal_"));
@@ -138,12 +155,20 @@ export const kaimingNormal_ = defineOp(SIGS.kaimingNormal_, (t: Tensor, a: numbe
 /** Normal values redrawn until inside [a, b] (torch.nn.init.trunc_normal_ up to sampling method). */
 export const truncNormal_ = defineOp(SIGS.truncNormal_, (t: Tensor, mean: number, std: number, a: number, b: number, { generator }: Gen) => {
   const g = generator ?? defaultGenerator;
+  if (!Number.isFinite(mean) || !(std > 0 && std < Infinity) || !(a < b)) {
+    throw new FluxionError(`truncNormal_: expected a finite mean, a positive finite std and a < b, got mean=${mean}, std=${std}, a=${a}, b=${b}`);
+  }
   return noGrad(() => {
     const n = t.numel();
     const vals = new Float64Array(n);
+    // rejection sampling, bounded: [a, b] far out in the tails would otherwise never fill
+    let budget = 1000 * n + 1000;
     for (let i = 0; i < n; i++) {
       let v: number;
-      do v = mean + std * g.nextNormal(); while (v < a || v > b);
+      do {
+        if (budget-- === 0) throw new FluxionError(`truncNormal_: [a, b] = [${a}, ${b}] holds too little of N(${mean}, ${std}²) to sample (mean more than a few std outside it)`);
+        v = mean + std * g.nextNormal();
+      } while (v < a || v > b);
       vals[i] = v;
     }
     return t.copy_(tensorFrom(vals, t));

@@ -17,7 +17,7 @@
  * Modules are callable like PyTorch's: the constructor returns a function object whose
  * prototype is the module's class, so `instanceof`, fields and methods all behave as usual.
  */
-import { ArgumentError, FluxionError, ShapeError, fmtShape } from "../errors.js";
+import { ArgumentError, FluxionError, ShapeError, fmtShape, nameIn } from "../errors.js";
 import { popPublicOp, pushPublicOp } from "../backend/dispatcher.js";
 import { noGrad } from "../autograd/grad_mode.js";
 import { describeValue, registerTypeCheck } from "../api/args.js";
@@ -82,6 +82,8 @@ export abstract class Module {
     let out;
     try {
       out = this.forward(...inputs);
+    } catch (e) {
+      throw nameIn(e, this.constructor.name); // the innermost module names itself: "Upsample: interpolate: ..."
     } finally {
       popPublicOp();
     }

@@ -14,7 +14,7 @@ import { AutogradError, DTypeError, FluxionError, ShapeError, fmtShape } from ".
 import { isFloating, isHalf, isIntegral, type DType } from "../tensor/dtype.js";
 import { scalarTensor, zerosLike } from "../tensor/creation.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
-import { shapesEqual } from "../tensor/shape.js";
+import { expandableTo, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { asTensor, resultTypeOf, type TensorLike } from "./helpers.js";
 import { defineOp, type MethodsOf } from "../api/registry.js";
@@ -147,6 +147,7 @@ defineOp(SIGS.clamp_, clampInPlace, m);
 defineOp(SIGS.clip_, clampInPlace, m);
 defineOp(SIGS.leakyRelu_, (x: Tensor, slope: number) => applyInPlace(x, "leakyRelu_", (s) => s.leakyRelu(slope), []), m);
 defineOp(SIGS.copy_, (x: Tensor, src: Tensor) => applyInPlace(x, "copy_", () => {
+  if (!expandableTo(src.shape, x.shape)) throw new ShapeError(`copy_: src of shape ${fmtShape(src.shape)} cannot be broadcast to the shape of self ${fmtShape(x.shape)}`);
   const r = src.expand(x.shape);
   return r.dtype === x.dtype ? r : r.to(x.dtype);
 }, [src], false), m);
@@ -166,9 +167,16 @@ defineOp(SIGS.logit_, (x: Tensor, eps: number | null) => applyInPlace(x, "logit_
 defineOp(SIGS.nanToNum_, (x: Tensor, nan: number | null, posinf: number | null, neginf: number | null) =>
   applyInPlace(x, "nanToNum_", (s) => s.nanToNum(nan, posinf, neginf), [], false), m);
 type Gen = { generator?: Generator | null };
+/** PyTorch's argument checks of uniform_/normal_ (null when they pass), before anything is written. */
+function checkRandomArgs(op: string, ok: boolean, expects: string): null {
+  if (!ok) throw new FluxionError(`${op} expects ${expects}`);
+  return null;
+}
 defineOp(SIGS.uniform_, (x: Tensor, low: number, high: number, { generator }: Gen) =>
+  checkRandomArgs("uniform_", Number.isFinite(low) && Number.isFinite(high) && low <= high, `a finite [from, to) range, but found from=${low}, to=${high}`) ??
   applyInPlace(x, "uniform_", () => dispatch("random", [], { dist: { kind: "uniform", low, high }, shape: x.shape, dtype: x.dtype, generator: generator ?? defaultGenerator }, x.device), [], false), m);
 defineOp(SIGS.normal_, (x: Tensor, mean: number, std: number, { generator }: Gen) =>
+  checkRandomArgs("normal_", std >= 0, `std >= 0.0, but found std ${std}`) ??
   applyInPlace(x, "normal_", () => dispatch("random", [], { dist: { kind: "normal", mean, std }, shape: x.shape, dtype: x.dtype, generator: generator ?? defaultGenerator }, x.device), [], false), m);
 
 /**

@@ -182,6 +182,8 @@ export function tensorSplit(x: Tensor, indicesOrSections: number | readonly numb
   if (typeof indicesOrSections === "number") {
     const n = indicesOrSections;
     if (!Number.isInteger(n) || n <= 0) throw new ShapeError(`tensorSplit: number of sections must be a positive integer, got ${n}`);
+    // sections past the size are empty views: a few are PyTorch's semantics, 1e12 would exhaust the heap
+    if (n > Math.max(size, 2 ** 20)) throw new ShapeError(`tensorSplit: ${n} sections of a dimension of size ${size} would create ${n} tensors, most of them empty; at most ${Math.max(size, 2 ** 20)} are supported here`);
     const base = Math.floor(size / n), extra = size % n;
     return splitBySizes(x, Array.from({ length: n }, (_, i) => base + (i < extra ? 1 : 0)), d);
   }

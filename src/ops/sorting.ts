@@ -174,7 +174,7 @@ type MedianKind = "median" | "nanmedian";
  */
 function medianPositions(kind: MedianKind, sorted: Tensor, d: number): Tensor {
   const n = sorted.shape[d]!;
-  const nanCount = sorted.isnan().sum(d, { keepdim: true });
+  const nanCount = sorted.isnan().sum(d, { keepdim: true, dtype: "int32" }); // positions are int32 indices
   const numbers = nanCount.rsub(n);
   if (kind === "median") return where(nanCount.gt(0), numbers, (n - 1) >> 1);
   // lower median of the numbers; an all-NaN row picks position 0 (a NaN)

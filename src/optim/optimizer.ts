@@ -229,10 +229,32 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   step<T = unknown>(...args: [closure?: (() => T) | null]): T | undefined {
     const [closure] = bindCall([stepSig], undefined, args, false) as [(() => T) | null];
     const loss = closure ? enableGrad(closure) : undefined;
+    this.checkStep();
     noGrad(() => {
       for (const group of this.paramGroups) this.updateGroup(group);
     });
     return loss;
+  }
+
+  /**
+   * Everything a step reads, checked before any parameter is updated, so a failed step
+   * changes nothing: each group's options (they may have been edited since) and each
+   * gradient's shape and dtype against its parameter's (PyTorch refuses such a grad when
+   * it is assigned).
+   */
+  private checkStep(): void {
+    this.paramGroups.forEach((group, gi) => {
+      const where = `parameter group ${gi}`;
+      this.validateGroup(group, where);
+      group.params.forEach((p, i) => {
+        const g: unknown = p.grad;
+        if (g === null || g === undefined) return;
+        if (!(g instanceof Tensor) || !shapesEqual(g.shape, p.shape) || g.dtype !== p.dtype) {
+          const got = g instanceof Tensor ? `shape ${fmtShape(g.shape)} (${g.dtype})` : describeValue(g);
+          throw new FluxionError(`${this.name}.step(): params[${i}] of ${where} (shape ${fmtShape(p.shape)}, ${p.dtype}) has a gradient of ${got}; a gradient must match its parameter's shape and dtype. Nothing was updated`);
+        }
+      });
+    });
   }
 
   /** The state of `p`, created empty on first use (PyTorch's defaultdict). */

@@ -15,7 +15,7 @@ import type { StorageArray } from "./dtype.js";
 import { dispatch } from "../backend/dispatcher.js";
 import { checkDevice } from "../backend/backend.js";
 import { DEFAULT_FLOAT, DEFAULT_INT, checkDType, isFloating, isIntegral, type DType } from "./dtype.js";
-import { checkShape } from "./shape.js";
+import { checkNumel, checkShape } from "./shape.js";
 import { defaultGenerator, type Generator } from "./random.js";
 import { Tensor } from "./tensor.js";
 import { defineOp } from "../api/registry.js";
@@ -45,8 +45,8 @@ function dtypeOf(opts: CreateOptions | undefined, fallback: DType, op: string): 
   return opts?.dtype === undefined ? fallback : checkDType(opts.dtype, op);
 }
 
-function shapeArg(op: string, shape: number | readonly number[]): number[] {
-  return checkShape(op, typeof shape === "number" ? [shape] : shape);
+function shapeArg(op: string, shape: number | readonly number[], dtype?: DType): number[] {
+  return checkShape(op, typeof shape === "number" ? [shape] : shape, dtype);
 }
 
 const INT32_MIN = -2147483648, INT32_MAX = 2147483647;
@@ -78,15 +78,25 @@ function checkedValue(op: string, v: number | bigint, dtype: DType): number | bi
   return dtype === "int64" ? t : Number(t);
 }
 
+/**
+ * The deepest nesting tensor() reads, as torch.tensor (deeper data, or an array that
+ * contains itself, is refused before the walk, which recurses once per level).
+ */
+const MAX_NESTING = 128;
+
 /** Flattens nested arrays, checking that they are rectangular. */
 function flattenNested(op: string, data: NestedArray): { shape: number[]; flat: (number | boolean | bigint)[] } {
   const shape: number[] = [];
   let probe: NestedArray = data;
   while (Array.isArray(probe)) {
+    if (shape.length === MAX_NESTING) {
+      throw new ShapeError(`${op}: too many dimensions: the data is nested more than ${MAX_NESTING} levels deep (PyTorch's limit), or an array contains itself`);
+    }
     shape.push(probe.length);
     if (probe.length === 0) break;
     probe = probe[0]!;
   }
+  checkNumel(op, shape);
   const flat: (number | boolean | bigint)[] = [];
   const path: number[] = [];
   const where = () => (path.length ? ` (at index [${path.join("][")}])` : "");
@@ -143,7 +153,7 @@ function tensorImpl(data: TensorData, opts?: CreateOptions & { shape?: readonly 
     values = flat.map((v) => (typeof v === "boolean" ? Number(v) : v));
   }
   if (opts?.shape) {
-    const want = checkShape(op, opts.shape);
+    const want = shapeArg(op, opts.shape);
     if (want.reduce((a, b) => a * b, 1) !== values.length) throw new ShapeError(`${op}: shape [${want.join(", ")}] does not match ${values.length} values`);
     shape = want;
   }
@@ -190,23 +200,22 @@ export function scalarTensor(value: number | boolean | bigint, dtype: DType, dev
  * unless `dtype` says otherwise. Into an integer dtype the value is truncated and must fit.
  * @example full([2, 3], 7); full([2], 1, { dtype: "int32" }); full([2], 2n ** 62n)
  */
-function fullImpl(shape: number | readonly number[], value: number | boolean | bigint, opts?: CreateOptions): Tensor {
-  const op = "full";
+function fullImpl(shape: number | readonly number[], value: number | boolean | bigint, opts?: CreateOptions, op = "full"): Tensor {
   const dtype = dtypeOf(opts, typeof value === "boolean" ? "bool" : typeof value === "bigint" ? "int64" : DEFAULT_FLOAT, op);
   const v = typeof value === "boolean" ? Number(value) : checkedValue(op, value, dtype);
-  return finish(dispatch("full", [], { shape: shapeArg(op, shape), dtype, value: v }, checkDevice(opts?.device, op)), opts, op);
+  return finish(dispatch("full", [], { shape: shapeArg(op, shape, dtype), dtype, value: v }, checkDevice(opts?.device, op)), opts, op);
 }
 /** @example zeros([2, 3]); zeros(4, { dtype: "int32" }) */
-function zerosImpl(shape: number | readonly number[], opts?: CreateOptions): Tensor {
-  return fullImpl(shape, 0, { ...opts, dtype: opts?.dtype ?? DEFAULT_FLOAT });
+function zerosImpl(shape: number | readonly number[], opts?: CreateOptions, op = "zeros"): Tensor {
+  return fullImpl(shape, 0, { ...opts, dtype: opts?.dtype ?? DEFAULT_FLOAT }, op);
 }
 /** @example ones([2, 3], { requiresGrad: true }) */
-function onesImpl(shape: number | readonly number[], opts?: CreateOptions): Tensor {
-  return fullImpl(shape, 1, { ...opts, dtype: opts?.dtype ?? DEFAULT_FLOAT });
+function onesImpl(shape: number | readonly number[], opts?: CreateOptions, op = "ones"): Tensor {
+  return fullImpl(shape, 1, { ...opts, dtype: opts?.dtype ?? DEFAULT_FLOAT }, op);
 }
 /** Uninitialised in PyTorch; zero-filled here (ArrayBuffers are always zeroed). */
-function emptyImpl(shape: number | readonly number[], opts?: CreateOptions): Tensor {
-  return zerosImpl(shape, opts);
+function emptyImpl(shape: number | readonly number[], opts?: CreateOptions, op = "empty"): Tensor {
+  return zerosImpl(shape, opts, op);
 }
 
 function likeOpts(t: Tensor, opts?: CreateOptions): CreateOptions {
@@ -214,19 +223,19 @@ function likeOpts(t: Tensor, opts?: CreateOptions): CreateOptions {
 }
 /** Zeros with `t`'s shape, dtype and device (overridable through opts). */
 function zerosLikeImpl(t: Tensor, opts?: CreateOptions): Tensor {
-  return zerosImpl(t.shape, likeOpts(t, opts));
+  return zerosImpl(t.shape, likeOpts(t, opts), "zerosLike");
 }
 /** Ones with `t`'s shape, dtype and device (overridable through opts). */
 function onesLikeImpl(t: Tensor, opts?: CreateOptions): Tensor {
-  return onesImpl(t.shape, likeOpts(t, opts));
+  return onesImpl(t.shape, likeOpts(t, opts), "onesLike");
 }
 /** `value` with `t`'s shape, dtype and device (overridable through opts). */
 function fullLikeImpl(t: Tensor, value: number | boolean | bigint, opts?: CreateOptions): Tensor {
-  return fullImpl(t.shape, value, likeOpts(t, opts));
+  return fullImpl(t.shape, value, likeOpts(t, opts), "fullLike");
 }
 /** Like empty(): zero-filled, with `t`'s shape, dtype and device. */
 function emptyLikeImpl(t: Tensor, opts?: CreateOptions): Tensor {
-  return zerosImpl(t.shape, likeOpts(t, opts));
+  return zerosImpl(t.shape, likeOpts(t, opts), "emptyLike");
 }
 
 /**
@@ -244,6 +253,7 @@ function arangeImpl(start: number, end?: number, step = 1, opts?: CreateOptions)
   const allInt = [start, end, step].every(Number.isInteger);
   const dtype = dtypeOf(opts, allInt ? DEFAULT_INT : DEFAULT_FLOAT, op);
   const n = Math.max(0, Math.ceil((end - start) / step));
+  checkNumel(op, [n], dtype);
   return finish(dispatch("range", [], { start, step, n, dtype }, checkDevice(opts?.device, op)), opts, op);
 }
 
@@ -267,6 +277,7 @@ function linspaceImpl(start: number, end: number, steps: number, opts?: CreateOp
     start = asDtype(Number(checkedValue(`${op}: start`, start, dtype)));
     end = asDtype(Number(checkedValue(`${op}: end`, end, dtype)));
   }
+  checkNumel(op, [steps], dtype);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   return finish(dispatch("range", [], { start, step, n: steps, dtype, end: steps > 1 ? end : undefined }, checkDevice(opts?.device, op)), opts, op);
 }
@@ -282,7 +293,7 @@ function eyeImpl(n: number, mOrOpts?: number | CreateOptions, maybeOpts?: Create
   const opts = typeof mOrOpts === "object" ? mOrOpts : maybeOpts;
   const device = checkDevice(opts?.device, op);
   const dtype = dtypeOf(opts, DEFAULT_FLOAT, op);
-  const out = dispatch("full", [], { shape: checkShape(op, [n, m]), dtype, value: 0 }, device);
+  const out = dispatch("full", [], { shape: checkShape(op, [n, m], dtype), dtype, value: 0 }, device);
   const k = Math.min(n, m);
   if (k > 0) {
     const diag = dispatch("view", [out], { shape: [k], strides: [m + 1], offset: 0 });
@@ -294,7 +305,7 @@ function eyeImpl(n: number, mOrOpts?: number | CreateOptions, maybeOpts?: Create
 function randomTensor(op: string, dist: RandomDist, shape: number | readonly number[], opts: RandomOptions | undefined, fallback: DType, input?: Tensor): Tensor {
   const dtype = dtypeOf(opts, fallback, op);
   const device = input?.device ?? checkDevice(opts?.device, op);
-  const t = dispatch("random", input ? [input] : [], { dist, shape: shapeArg(op, shape), dtype, generator: opts?.generator ?? defaultGenerator }, device);
+  const t = dispatch("random", input ? [input] : [], { dist, shape: shapeArg(op, shape, dtype), dtype, generator: opts?.generator ?? defaultGenerator }, device);
   return finish(t, opts, op);
 }
 

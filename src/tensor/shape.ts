@@ -1,7 +1,14 @@
-/** Shape arithmetic: sizes, strides, broadcasting and dim normalisation. */
-import { IndexError, ShapeError, fmtShape } from "../errors.js";
+/** Shape arithmetic: sizes, strides, broadcasting, dim normalisation and size limits. */
+import { FluxionError, IndexError, ShapeError, fmtShape } from "../errors.js";
+import { itemSize, type DType } from "./dtype.js";
 
 export type Shape = readonly number[];
+
+/**
+ * The most elements one tensor's storage can hold: a typed array's length limit in V8
+ * (2^32). A larger request is refused before any memory is touched.
+ */
+export const MAX_NUMEL = 2 ** 32;
 
 export function numelOf(shape: Shape): number {
   let n = 1;
@@ -9,12 +16,13 @@ export function numelOf(shape: Shape): number {
   return n;
 }
 
+/** Row-major strides; as PyTorch's, a size-0 dim counts as 1 (zeros([2, 0]) has strides [1, 1]). */
 export function contiguousStrides(shape: Shape): number[] {
   const strides = new Array<number>(shape.length);
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     strides[i] = s;
-    s *= shape[i]!;
+    s *= Math.max(shape[i]!, 1);
   }
   return strides;
 }
@@ -32,6 +40,13 @@ export function isContiguousLayout(shape: Shape, strides: Shape): boolean {
 
 export function shapesEqual(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** Whether `from` broadcasts to exactly `to` (trailing dims equal or 1, no more dims than `to`). */
+export function expandableTo(from: Shape, to: Shape): boolean {
+  if (from.length > to.length) return false;
+  const off = to.length - from.length;
+  return from.every((d, i) => d === 1 || d === to[off + i]);
 }
 
 /** NumPy/PyTorch broadcasting of any number of shapes. */
@@ -68,11 +83,40 @@ export function normalizeDims(op: string, dims: number | readonly number[] | und
   return out.sort((a, b) => a - b);
 }
 
-export function checkShape(op: string, shape: readonly number[]): number[] {
+/**
+ * Checks a requested shape: non-negative integer sizes whose product fits in one tensor's
+ * storage (MAX_NUMEL; with `dtype`, the message gives the bytes asked for). Returns a copy.
+ */
+export function checkShape(op: string, shape: readonly number[], dtype?: DType): number[] {
   for (const s of shape) {
     if (!Number.isInteger(s) || s < 0) throw new ShapeError(`${op}: invalid shape ${fmtShape(shape)}: sizes must be non-negative integers`);
   }
+  checkNumel(op, shape, dtype);
   return [...shape];
+}
+
+/** Throws when a shape of valid sizes holds more elements than a tensor's storage can. */
+export function checkNumel(op: string, shape: readonly number[], dtype?: DType): void {
+  let n = 1;
+  for (const s of shape) n *= s;
+  if (n <= MAX_NUMEL || shape.includes(0)) return;
+  throw new FluxionError(`${op}: cannot allocate a tensor of shape ${fmtShape(shape)}: ${fmtCount(n)} elements${dtype ? ` of ${dtype} (${fmtBytes(n * itemSize(dtype))})` : ""}, more than the ${MAX_NUMEL} elements a tensor's storage can hold`);
+}
+
+/** An element count as messages print it: exact while it is, else in scientific notation. */
+function fmtCount(n: number): string {
+  return Number.isSafeInteger(n) ? String(n) : n.toExponential(3);
+}
+
+/** `4000000000000 bytes (3.6 TiB)`. */
+export function fmtBytes(bytes: number): string {
+  const units = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+  let v = bytes, u = -1;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${fmtCount(bytes)} bytes${u >= 0 ? ` (${v.toFixed(1)} ${units[u]})` : ""}`;
 }
 
 /** Resolves a -1 entry in a requested shape for view/reshape. */

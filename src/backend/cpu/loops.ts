@@ -164,6 +164,8 @@ function closureLoop(inDtypes: readonly LoopDType[], outDtype: LoopDType, expr: 
  * reduced shape and, per operand, its strides over that shape.
  */
 export function collapseDims(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+  // no elements: one empty dim (a size-0 dim's stride says nothing; it may block merging)
+  if (shape.includes(0)) return { shape: [0], strides: strides.map(() => [1]) };
   const outShape: number[] = [];
   const outStrides: number[][] = strides.map(() => []);
   for (let d = 0; d < shape.length; d++) {

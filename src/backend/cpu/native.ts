@@ -19,6 +19,7 @@
  * sets the initial thread count; FLUXION_NATIVE_ALLOC=0 turns off the caching allocator of
  * tensor storage and FLUXION_ALLOC_CACHE_MB caps its cache.
  */
+import { FluxionError } from "../../errors.js";
 import type { DType, TypedArray } from "../../tensor/dtype.js";
 import type { BinaryOpName, UnaryOpName } from "../../ops/elementwise_table.js";
 import type { PrimitiveAttrs, ReduceOpName } from "../primitives.js";
@@ -215,6 +216,20 @@ export function setNativeBf16Mode(mode: "amx" | "dot" | "convert" | "auto"): boo
   return nativeAddon()?.setBf16Mode(mode) ?? false;
 }
 
+/**
+ * Runs an addon call. The binding checks every size, stride and offset against the arrays
+ * before a kernel touches them and throws on a mismatch (a bug above, or a direct call with
+ * inconsistent attributes): that error becomes a FluxionError naming the kernel.
+ */
+function guarded<T>(kernel: string, call: () => T): T {
+  try {
+    return call();
+  } catch (e) {
+    const msg = String((e as Error)?.message ?? e).replace(/^fluxion native: /, "");
+    throw new FluxionError(`${kernel} (native kernel): ${msg.startsWith(`${kernel}: `) ? msg.slice(kernel.length + 2) : msg}`);
+  }
+}
+
 export type GemmDType = "float32" | "float64" | "bfloat16";
 export type GemmActivation = "none" | "relu" | "gelu" | "geluTanh";
 
@@ -265,7 +280,7 @@ export function nativeGemm(
   const bias = epilogue.bias;
   p[19] = bias?.offset ?? 0; p[20] = bias?.stride ?? 0; p[21] = bias ? (bias.kind === "row" ? 1 : 2) : 0;
   p[22] = ACT_CODE[epilogue.activation ?? "none"];
-  native.gemm(p, a.data, b.data, c.data, bias?.data ?? null);
+  guarded("gemm", () => native.gemm(p, a.data, b.data, c.data, bias?.data ?? null));
   return true;
 }
 
@@ -352,7 +367,7 @@ export function nativeElementwise(
     for (let d = 0; d < nd; d++) p[20 + 6 * k + d] = s[d]!;
   }
   for (let d = 0; d < nd; d++) p[14 + d] = shape[d]!;
-  return native.elementwise(p, ops[0]!.arr as TypedArray, ops[1]!.arr as TypedArray, (ops[2]?.arr ?? null) as TypedArray | null, (ops[3]?.arr ?? null) as TypedArray | null);
+  return guarded("elementwise", () => native.elementwise(p, ops[0]!.arr as TypedArray, ops[1]!.arr as TypedArray, (ops[2]?.arr ?? null) as TypedArray | null, (ops[3]?.arr ?? null) as TypedArray | null));
 }
 
 const reduceParams = new Float64Array(19); // slot layout: Reduce() in native/src/binding_ewise.cc
@@ -375,7 +390,7 @@ export function nativeReduce(
     p[7 + d] = kept[d]!;
     p[13 + d] = keptStrides[d]!;
   }
-  return native.reduce(p, out as TypedArray, a as TypedArray);
+  return guarded("reduce", () => native.reduce(p, out as TypedArray, a as TypedArray));
 }
 
 /** Geometry of unfold/fold: [N, C, H, W] images, kernel, stride, padding, dilation, output size. */
@@ -400,7 +415,7 @@ function im2colParams(dtype: DType, g: Im2colGeometry, srcOffset: number): Float
 function im2col(fn: "unfold" | "fold", dtype: DType, g: Im2colGeometry, src: TypedArray, srcOffset: number, dst: TypedArray): boolean {
   const native = nativeAddon();
   if (!native || (dtype !== "float32" && dtype !== "float64")) return false;
-  return native[fn](im2colParams(dtype, g, srcOffset), src, dst);
+  return guarded(fn, () => native[fn](im2colParams(dtype, g, srcOffset), src, dst));
 }
 
 /** im2col of a contiguous image (from `offset`) into contiguous zeroed/any `cols`; false when not handled. */
@@ -420,7 +435,7 @@ export function nativeFold(dtype: DType, g: Im2colGeometry, cols: TypedArray, of
 export function nativeMaxPool(dtype: DType, g: Im2colGeometry, image: TypedArray, offset: number, values: TypedArray, indices: Int32Array): boolean {
   const native = nativeAddon();
   if (!native || (dtype !== "float32" && dtype !== "float64")) return false;
-  return native.maxPool(im2colParams(dtype, g, offset), image, values, indices);
+  return guarded("maxPool", () => native.maxPool(im2colParams(dtype, g, offset), image, values, indices));
 }
 
 /** Sizes of a convolution: x [N, C, H, W], w [O, C, kh, kw], y [N, O, oh, ow]. */
@@ -455,7 +470,7 @@ export function nativeConv2d(
   // forward's max-pooling epilogue: window, stride and pooled size (a zero window: none)
   p[21] = pool?.kernel[0] ?? 0; p[22] = pool?.kernel[1] ?? 0; p[23] = pool?.stride[0] ?? 0; p[24] = pool?.stride[1] ?? 0;
   p[25] = pool?.outputSize[0] ?? 0; p[26] = pool?.outputSize[1] ?? 0;
-  return native.conv2d(p, a, b, c, out0, out1);
+  return guarded("conv2d", () => native.conv2d(p, a, b, c, out0, out1));
 }
 
 const scatterParams = new Float64Array(10);
@@ -473,7 +488,7 @@ export function nativeScatter(dtype: DType, geometry: { outer: number; size: num
   const p = scatterParams;
   p[0] = ETYPE[dtype]!; p[1] = geometry.outer; p[2] = geometry.size; p[3] = geometry.len; p[4] = geometry.inner;
   p[5] = add ? 1 : 0; p[6] = indexOffset; p[7] = srcOffset; p[8] = fill === null ? 0 : 1; p[9] = fill ?? 0;
-  return native.scatter(p, out, index, src);
+  return guarded("scatter", () => native.scatter(p, out, index, src));
 }
 
 // ---- tensor storage: the caching allocator (native/src/allocator.cc) --------------------

@@ -1,6 +1,8 @@
 /** Small helpers shared by the CPU kernels: output allocation and operand views. */
+import { FluxionError, ShapeError, fmtShape } from "../../errors.js";
 import { arrayFor, arrayOver, itemSize, type DType, type StorageArray } from "../../tensor/dtype.js";
-import { contiguousStrides, numelOf } from "../../tensor/shape.js";
+import { checkNumel, contiguousStrides, fmtBytes } from "../../tensor/shape.js";
+import { runningPrimitive } from "../dispatcher.js";
 import { Storage } from "../../tensor/storage.js";
 import { Tensor } from "../../tensor/tensor.js";
 import type { Operand } from "./loops.js";
@@ -20,8 +22,24 @@ export interface AllocOptions {
  * all of them without the addon, are plain zero-filled typed arrays.
  */
 export function alloc(shape: readonly number[], dtype: DType, device: string, options?: AllocOptions): Tensor {
-  const n = numelOf(shape);
-  return Tensor._contiguous(new Storage(storageArray(dtype, n, options?.zero ?? true), device), [...shape], dtype);
+  // checked before any memory is touched: a size computed from bad attributes (a negative
+  // or fractional output size, an absurd count) is an error naming the primitive, not a
+  // RangeError from a typed array or the allocator
+  const op = runningPrimitive() ?? "alloc";
+  let n = 1;
+  for (const s of shape) {
+    if (!Number.isInteger(s) || s < 0) throw new ShapeError(`${op}: invalid output shape ${fmtShape(shape)} (${dtype}): sizes must be non-negative integers`);
+    n *= s;
+  }
+  checkNumel(op, shape, dtype);
+  let data: StorageArray;
+  try {
+    data = storageArray(dtype, n, options?.zero ?? true);
+  } catch (e) {
+    if (e instanceof FluxionError) throw e;
+    throw new FluxionError(`${op}: out of memory: cannot allocate ${fmtBytes(n * itemSize(dtype))} for a tensor of shape ${fmtShape(shape)} (${dtype})`);
+  }
+  return Tensor._contiguous(new Storage(data, device), [...shape], dtype);
 }
 
 function storageArray(dtype: DType, n: number, zero: boolean): StorageArray {

@@ -12,6 +12,7 @@ import { _scatterAddTrusted } from "../../ops/advanced_indexing.js";
 import { ShapeError, fmtShape } from "../../errors.js";
 import { pad } from "../../ops/shape_ops.js";
 import { tensor, zeros } from "../../tensor/creation.js";
+import { checkNumel } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { _tupleOf, type IntOrPair, type IntOrSingle } from "./conv.js";
 import { unfold } from "./fold.js";
@@ -241,6 +242,7 @@ export type AdaptiveSize2d = number | readonly [number | null, number | null];
 
 /** Averaging matrix [out, size]: row i averages [floor(i·size/out), ceil((i+1)·size/out)). */
 function adaptiveMatrix(size: number, out: number, like: Tensor): Tensor {
+  checkNumel("adaptiveAvgPool2d", [out, size], like.dtype);
   const m = new Float64Array(out * size);
   for (let i = 0; i < out; i++) {
     const start = Math.floor((i * size) / out), end = Math.ceil(((i + 1) * size) / out);
@@ -276,6 +278,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveSize2d): Tensor
  */
 export function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor {
   if (x.ndim !== 2 && x.ndim !== 3) throw new ShapeError(`adaptiveAvgPool1d: expected a 2-D or 3-D input [N, C, L], got shape ${fmtShape(x.shape)}`);
+  if (x.shape[x.ndim - 1] === 0) throw new ShapeError(`adaptiveAvgPool1d: expected a non-empty length, got input shape ${fmtShape(x.shape)}`);
   return adaptiveAvgPool2d(x.unsqueeze(-2), [1, outputSize]).squeeze(-2);
 }
 

@@ -14,7 +14,7 @@ import { pyFloat } from "./repr.js";
 import { applyInPlace } from "../../ops/inplace.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import * as F from "../functional/activation.js";
-import { checkTensorArg } from "../args.js";
+import { checkLayerSizes, checkTensorArg } from "../args.js";
 import { Module } from "../module.js";
 
 const RELU = "ReLU(bool inplace=false)";
@@ -518,7 +518,7 @@ export class PReLU extends Module {
   constructor(...args: CtorArgs<typeof PRELU>) {
     super();
     const [numParameters, init, { device, dtype }] = preluArgs.bind(args);
-    if (numParameters < 1) throw new FluxionError(`PReLU: numParameters must be a positive integer, got ${numParameters}`);
+    checkLayerSizes("PReLU", { numParameters }, device, ["numParameters"]);
     this.numParameters = numParameters;
     this.init = init;
     this.weight = new Parameter(full([numParameters], init, { dtype, device }));

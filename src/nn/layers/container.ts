@@ -78,8 +78,15 @@ export class Sequential extends IndexedModules {
       if (plain(m, Conv2d) && plain(mods[i + 1], ReLU)) {
         const pool = mods[i + 2];
         const window = plain(pool, MaxPool2d) ? fusablePool(pool as MaxPool2d) : null;
-        x = window ? (m as Conv2d)._forwardReluMaxPool(x, window) : (m as Conv2d)._forwardRelu(x);
-        i += window ? 2 : 1;
+        const fused = window ? [m, mods[i + 1]!, pool!] : [m, mods[i + 1]!];
+        try {
+          x = window ? (m as Conv2d)._forwardReluMaxPool(x, window) : (m as Conv2d)._forwardRelu(x);
+        } catch (e) {
+          // bad input: run the modules one by one, so the error is the one that module gives
+          if (!(e instanceof FluxionError)) throw e;
+          for (const f of fused) x = f.call(x);
+        }
+        i += fused.length - 1;
       } else x = m.call(x);
     }
     return x;

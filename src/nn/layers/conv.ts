@@ -15,7 +15,8 @@ import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
 import { pyFloat, pyValue } from "./repr.js";
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
-import { checkTensorArg, declareMethodArgs } from "../args.js";
+import { checkLayerSizes, checkTensorArg, declareMethodArgs } from "../args.js";
+import { checkNumel } from "../../tensor/shape.js";
 
 const CONV_TRANSPOSE2D_FORWARD = "ConvTranspose2d.forward(Tensor input, int[]? outputSize=null)";
 const convTransposeForwardArgs = declareMethodArgs(CONV_TRANSPOSE2D_FORWARD);
@@ -81,6 +82,7 @@ abstract class ConvNd extends Module {
     super();
     const op = this.constructor.name;
     const { inChannels, outChannels } = c;
+    checkLayerSizes(op, { in_channels: inChannels, out_channels: outChannels }, c.device);
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.groups = c.groups;
@@ -99,6 +101,7 @@ abstract class ConvNd extends Module {
     this.paddingMode = c.paddingMode;
     const shape = transposed ? [inChannels, outChannels / this.groups, ...this.kernelSize] : [outChannels, inChannels / this.groups, ...this.kernelSize];
     const create = { dtype: c.dtype, device: c.device };
+    checkNumel(op, shape, c.dtype ?? "float32"); // a kernel of 1e12 names the layer, not empty()
     this.weight = new Parameter(empty(shape, create));
     this.bias = c.bias ? new Parameter(empty([outChannels], create)) : null;
     this.resetParameters();

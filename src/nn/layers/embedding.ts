@@ -13,7 +13,8 @@ import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
 import { pyFloat } from "./repr.js";
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
-import { checkTensorArg, declareMethodArgs } from "../args.js";
+import { checkLayerSizes, checkTensorArg, declareMethodArgs } from "../args.js";
+import { checkNumel } from "../../tensor/shape.js";
 
 /** The options-object form of Embedding's arguments. */
 export interface EmbeddingModuleOptions {
@@ -60,6 +61,8 @@ export class Embedding extends Module {
     super();
     const [numEmbeddings, embeddingDim, paddingIdx, maxNorm, normType, scaleGradByFreq, sparse, { weight, device, dtype }] = embeddingArgs.bind(args);
     checkDense("Embedding", sparse);
+    checkLayerSizes("Embedding", { num_embeddings: numEmbeddings, embedding_dim: embeddingDim }, device);
+    if (!weight) checkNumel("Embedding", [numEmbeddings, embeddingDim], dtype ?? "float32");
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;
     let pad = paddingIdx;

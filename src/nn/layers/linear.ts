@@ -9,7 +9,7 @@ import { Parameter } from "../parameter.js";
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import { ArgumentError } from "../../errors.js";
 import { describeValue } from "../../api/args.js";
-import { checkTensorArg } from "../args.js";
+import { checkLayerSizes, checkTensorArg } from "../args.js";
 
 /**
  * Returns its input unchanged. As PyTorch's, the constructor takes any arguments and
@@ -42,6 +42,7 @@ export class Linear extends Module {
   constructor(...args: CtorArgs<typeof LINEAR>) {
     super();
     const [inFeatures, outFeatures, bias, { device, dtype }] = linearArgs.bind(args);
+    checkLayerSizes("Linear", { in_features: inFeatures, out_features: outFeatures }, device);
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     const create = { dtype, device };
@@ -81,6 +82,7 @@ export class Bilinear extends Module {
   constructor(...args: CtorArgs<typeof BILINEAR>) {
     super();
     const [in1Features, in2Features, outFeatures, bias, { device, dtype }] = bilinearArgs.bind(args);
+    checkLayerSizes("Bilinear", { in1_features: in1Features, in2_features: in2Features, out_features: outFeatures }, device);
     [this.in1Features, this.in2Features, this.outFeatures] = [in1Features, in2Features, outFeatures];
     this.weight = new Parameter(empty([outFeatures, in1Features, in2Features], { dtype, device }));
     this.bias = bias ? new Parameter(empty([outFeatures], { dtype, device })) : null;

@@ -14,7 +14,8 @@ import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
 import { pyFloat, pyValue } from "./repr.js";
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
-import { checkTensorArg } from "../args.js";
+import { checkLayerSizes, checkTensorArg } from "../args.js";
+import { checkShape } from "../../tensor/shape.js";
 
 /** The options-object form of BatchNorm1d/2d's arguments (`new nn.BatchNorm2d(32, { momentum: null })`). */
 export interface BatchNormModuleOptions {
@@ -49,6 +50,7 @@ abstract class BatchNormBase extends Module {
   constructor(kind: keyof typeof batchNormArgs, args: ArrayLike<unknown>) {
     super();
     const [numFeatures, eps, momentum, affine, trackRunningStats, { device, dtype }] = batchNormArgs[kind].bind(args);
+    checkLayerSizes(kind, { num_features: numFeatures }, device);
     this.numFeatures = numFeatures;
     this.eps = eps;
     this.momentum = momentum;
@@ -174,7 +176,8 @@ export class LayerNorm extends Module {
   constructor(...args: CtorArgs<typeof LAYER_NORM>) {
     super();
     const [normalizedShape, eps, elementwiseAffine, { device, dtype }] = layerNormArgs.bind(args);
-    this.normalizedShape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
+    this.normalizedShape = checkShape("LayerNorm", typeof normalizedShape === "number" ? [normalizedShape] : normalizedShape, dtype ?? "float32");
+    checkLayerSizes("LayerNorm", {}, device);
     this.eps = eps;
     this.elementwiseAffine = elementwiseAffine;
     const create = { dtype, device };
@@ -220,6 +223,7 @@ export class GroupNorm extends Module {
   constructor(...args: CtorArgs<typeof GROUP_NORM>) {
     super();
     const [numGroups, numChannels, eps, affine, { device, dtype }] = groupNormArgs.bind(args);
+    checkLayerSizes("GroupNorm", { num_groups: numGroups, num_channels: numChannels }, device, ["num_groups"]);
     if (numChannels % numGroups !== 0) throw new FluxionError(`GroupNorm: num_channels (${numChannels}) must be divisible by num_groups (${numGroups})`);
     this.numGroups = numGroups;
     this.numChannels = numChannels;

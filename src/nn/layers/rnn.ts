@@ -21,7 +21,7 @@ import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
 import { pyFloat } from "./repr.js";
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
-import { declareMethodArgs } from "../args.js";
+import { checkLayerSizes, declareMethodArgs } from "../args.js";
 
 // ---- one timestep of each cell (shared by the sequence layers and the Cell modules) ---------
 
@@ -60,11 +60,12 @@ function gruStep(xg: Tensor, h: Tensor, whh: Tensor, bhh: Tensor | null): Tensor
 type Mode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
 const GATES: Record<Mode, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
 
-function checkSizes(cls: string, inputSize: number, hiddenSize: number): void {
-  for (const [name, v] of [["input_size", inputSize], ["hidden_size", hiddenSize]] as const) {
-    if (!Number.isInteger(v) || v <= 0) throw new FluxionError(`${cls}: ${name} must be a positive integer, got ${v}`);
-  }
+function checkSizes(cls: string, inputSize: number, hiddenSize: number, device: string | null): void {
+  checkLayerSizes(cls, { input_size: inputSize, hidden_size: hiddenSize }, device, ["input_size", "hidden_size"]);
 }
+
+/** More layers than any network has: each adds four parameter tensors, so 1e12 would never finish. */
+const MAX_LAYERS = 65536;
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((s, i) => s === b[i]);
@@ -151,7 +152,7 @@ export abstract class RNNBase extends Module {
     super();
     const cls = new.target.name;
     const { inputSize, hiddenSize } = c;
-    checkSizes(cls, inputSize, hiddenSize);
+    checkSizes(cls, inputSize, hiddenSize, c.device);
     this.mode = mode;
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
@@ -161,7 +162,7 @@ export abstract class RNNBase extends Module {
     this.dropout = c.dropout;
     this.bidirectional = c.bidirectional;
     this.projSize = c.projSize;
-    if (this.numLayers < 1) throw new FluxionError(`${cls}: num_layers must be a positive integer, got ${this.numLayers}`);
+    if (this.numLayers < 1 || this.numLayers > MAX_LAYERS) throw new FluxionError(`${cls}: num_layers must be a positive integer${this.numLayers > MAX_LAYERS ? ` no larger than ${MAX_LAYERS}` : ""}, got ${this.numLayers}`);
     if (!(this.dropout >= 0 && this.dropout <= 1)) {
       throw new FluxionError(`${cls}: dropout should be a number in range [0, 1] representing the probability of an element being zeroed, got ${this.dropout}`);
     }
@@ -413,7 +414,7 @@ export abstract class RNNCellBase extends Module {
 
   constructor(inputSize: number, hiddenSize: number, numChunks: number, c: { bias: boolean; device: string | null; dtype: DType | null }) {
     super();
-    checkSizes(new.target.name, inputSize, hiddenSize);
+    checkSizes(new.target.name, inputSize, hiddenSize, c.device);
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     this.bias = c.bias;

@@ -11,7 +11,7 @@
 import { ArgumentError, FluxionError, ShapeError, DTypeError, fmtShape } from "../../errors.js";
 import { describeValue } from "../../api/args.js";
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
-import { declareMethodArgs } from "../args.js";
+import { checkLayerSizes, declareMethodArgs } from "../args.js";
 import { empty, zeros } from "../../tensor/creation.js";
 import type { DType } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -103,6 +103,7 @@ export class MultiheadAttention extends Module {
     if (embedDim <= 0 || numHeads <= 0) {
       throw new FluxionError(`MultiheadAttention: embed_dim and num_heads must be positive integers, got ${embedDim} and ${numHeads}`);
     }
+    checkLayerSizes("MultiheadAttention", { embed_dim: embedDim, kdim: kdim ?? embedDim, vdim: vdim ?? embedDim }, device);
     if (embedDim % numHeads !== 0) throw new FluxionError(`MultiheadAttention: embed_dim must be divisible by num_heads (got embed_dim=${embedDim}, num_heads=${numHeads})`);
     this.embedDim = embedDim;
     this.numHeads = numHeads;
@@ -326,6 +327,10 @@ export class TransformerEncoderLayer extends Module {
   constructor(...args: CtorArgs<typeof ENCODER_LAYER>) {
     super();
     const [dModel, nhead, dff, p, act, eps, batchFirst, normFirst, { device, dtype }] = encoderLayerArgs.bind(args);
+    // checked here, so the messages name this layer rather than the attention inside it
+    checkLayerSizes("TransformerEncoderLayer", { d_model: dModel, nhead, dim_feedforward: dff }, device, ["d_model", "nhead"]);
+    if (dModel % nhead !== 0) throw new FluxionError(`TransformerEncoderLayer: d_model must be divisible by nhead (got d_model=${dModel}, nhead=${nhead})`);
+    if (!(p >= 0 && p <= 1)) throw new FluxionError(`TransformerEncoderLayer: dropout must be in [0, 1], got ${p}`);
     this.dModel = dModel;
     this.nhead = nhead;
     this.options = { dimFeedforward: dff, dropout: p, activation: act, layerNormEps: eps, batchFirst, normFirst, device, dtype };
@@ -347,6 +352,7 @@ export class TransformerEncoderLayer extends Module {
 
   forward(...args: CtorArgs<typeof ENCODER_LAYER_FORWARD>): Tensor {
     const [src, srcMask, srcKeyPaddingMask, isCausal] = encoderLayerForwardArgs.bind(args);
+    if (src.ndim !== 2 && src.ndim !== 3) throw new ShapeError(`TransformerEncoderLayer.forward(): src should be unbatched 2-D [S, E] or batched 3-D, got shape ${fmtShape(src.shape)}`);
     let x = src;
     const sa = (t: Tensor) =>
       this.dropout1.forward(this.self_attn.forward(t, t, t, { attnMask: srcMask, keyPaddingMask: srcKeyPaddingMask, needWeights: false, isCausal })[0]);
@@ -405,7 +411,7 @@ export class TransformerEncoder extends Module {
     if (!(encoderLayer instanceof TransformerEncoderLayer)) {
       throw new ArgumentError(`TransformerEncoder(): argument 'encoderLayer' (position 1) must be a TransformerEncoderLayer (its copies are made with clone()), but got ${describeValue(encoderLayer)}`);
     }
-    if (numLayers < 1) throw new FluxionError(`TransformerEncoder: num_layers must be a positive integer, got ${numLayers}`);
+    if (numLayers < 1 || numLayers > 65536) throw new FluxionError(`TransformerEncoder: num_layers must be a positive integer${numLayers > 65536 ? " no larger than 65536" : ""}, got ${numLayers}`);
     this.numLayers = numLayers;
     this.enableNestedTensor = enableNestedTensor;
     this.maskCheck = maskCheck;

@@ -1,0 +1,388 @@
+/**
+ * The primitives' contract (primitives.ts), checked by the dispatcher before any backend
+ * runs: the inputs are tensors, as many as the primitive takes, of the ranks and dtypes it
+ * reads; attributes are integers in range; and the sizes a kernel derives from them agree
+ * with the tensors it reads and writes (a conv2d's output size with its image, a fold's
+ * blocks with its columns, a view's extent with its storage). The ops above call the
+ * primitives correctly; this is for direct `dispatch` calls and for ops with a bug, so no
+ * kernel (TypeScript or native) reads past an array, writes past one, or silently makes
+ * numbers out of `undefined`. Each violation is a FluxionError naming the primitive.
+ *
+ * Not for: user-level argument checks (src/api/args.ts and the ops name the public op);
+ * semantics the ops decide (dtype promotion, which mixes of dtypes a kernel converts).
+ */
+import { describeValue } from "../api/args.js";
+import { ArgumentError, DTypeError, IndexError, ShapeError, fmtShape } from "../errors.js";
+import { BINARY_OPS, UNARY_OPS } from "../ops/elementwise_table.js";
+import { isDType, itemSize, type DType } from "../tensor/dtype.js";
+import { Generator } from "../tensor/random.js";
+import { broadcastShapes, checkNumel, expandableTo, shapesEqual } from "../tensor/shape.js";
+import { Tensor } from "../tensor/tensor.js";
+import type { DispatchCall } from "./dispatcher.js";
+import type { PrimitiveAttrs, PrimitiveName } from "./primitives.js";
+
+type Pair = readonly [number, number];
+
+function bad(op: string, msg: string): never {
+  throw new ShapeError(`${op}: ${msg}`);
+}
+
+/** `inputs` holds between min and max tensors (optional trailing ones may be absent, not undefined). */
+function tensors(op: string, inputs: unknown, min: number, max = min): readonly Tensor[] {
+  if (!Array.isArray(inputs)) throw new ArgumentError(`${op}: inputs must be an array of tensors, got ${describeValue(inputs)}`);
+  if (inputs.length < min || inputs.length > max) {
+    throw new ArgumentError(`${op}: expected ${min === max ? min : `${min} to ${max}`} input tensor${max === 1 ? "" : "s"}, got ${inputs.length}`);
+  }
+  inputs.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw new ArgumentError(`${op}: input ${i} must be a Tensor, got ${describeValue(t)}`);
+  });
+  return inputs as Tensor[];
+}
+
+function isInt(v: unknown, min: number): v is number {
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= min;
+}
+
+function int(op: string, name: string, v: unknown, min: number): number {
+  if (!isInt(v, min)) bad(op, `${name} must be an integer >= ${min}, got ${describeValue(v)}`);
+  return v;
+}
+
+function pair(op: string, name: string, v: unknown, min: number): Pair {
+  if (!Array.isArray(v) || v.length !== 2 || !isInt(v[0], min) || !isInt(v[1], min)) {
+    bad(op, `${name} must be two integers >= ${min}, got ${describeValue(v)}`);
+  }
+  return v as unknown as Pair;
+}
+
+function finite(op: string, name: string, v: unknown): number {
+  if (typeof v !== "number" || !Number.isFinite(v)) bad(op, `${name} must be a finite number, got ${describeValue(v)}`);
+  return v;
+}
+
+/** A number (NaN and infinities included: padding with -inf, normal_(nan) are the ops' business). */
+function number(op: string, name: string, v: unknown): number {
+  if (typeof v !== "number") bad(op, `${name} must be a number, got ${describeValue(v)}`);
+  return v;
+}
+
+/** A shape attribute: non-negative integers (whose product fits one tensor, for a new one of `dtype`). */
+function shapeAttr(op: string, v: unknown, dtype: DType | null): readonly number[] {
+  if (!Array.isArray(v) || !v.every((s) => isInt(s, 0))) bad(op, `shape must be a list of non-negative integers, got ${describeValue(v)}`);
+  if (dtype !== null) checkNumel(op, v, isDType(dtype) ? dtype : undefined);
+  return v;
+}
+
+function dtypeAttr(op: string, v: unknown): void {
+  if (!isDType(v)) throw new DTypeError(`${op}: unknown dtype ${describeValue(v)}`);
+}
+
+/** An axis of a tensor of `ndim` dims (a 0-d tensor has axis 0, as normalizeDim allows). */
+function axisAttr(op: string, v: unknown, ndim: number): number {
+  if (!isInt(v, 0) || v >= Math.max(ndim, 1)) throw new IndexError(`${op}: axis ${typeof v === "number" ? v : describeValue(v)} is out of range for a tensor of ${ndim} dims`);
+  return v;
+}
+
+function rank(op: string, what: string, t: Tensor, ndim: number): void {
+  if (t.ndim !== ndim) bad(op, `expected ${what} to be ${ndim}-D, got shape ${fmtShape(t.shape)}`);
+}
+
+function sameDType(op: string, ts: readonly Tensor[]): void {
+  if (ts.some((t) => t.dtype !== ts[0]!.dtype)) throw new DTypeError(`${op}: expected inputs of one dtype, got ${ts.map((t) => t.dtype).join(", ")}`);
+}
+
+/** A tensor written in place has no memory location under two elements (a broadcast, stride-0 dim). */
+function writable(op: string, t: Tensor): void {
+  if (t.shape.some((s, d) => s > 1 && t.strides[d] === 0)) {
+    bad(op, `the destination (shape ${fmtShape(t.shape)}, strides ${fmtShape(t.strides)}) has several elements at one memory location; write into a contiguous copy`);
+  }
+}
+
+function int32Index(op: string, index: Tensor): void {
+  if (index.dtype !== "int32") throw new DTypeError(`${op}: expected an int32 index tensor, got ${index.dtype} (shape ${fmtShape(index.shape)})`);
+}
+
+/** A sliding window's output length: floor((size + 2p - d(k-1) - 1) / s) + 1, at least 1. */
+function windows(op: string, what: string, size: number, k: number, s: number, p: number, d: number): number {
+  const span = size + 2 * p - d * (k - 1) - 1;
+  if (span < 0) bad(op, `the kernel (${k}, dilation ${d}) is larger than the padded input ${what} (${size} + 2·${p})`);
+  return Math.floor(span / s) + 1;
+}
+
+interface Window {
+  kernel: Pair;
+  stride: Pair;
+  padding: Pair;
+  dilation: Pair;
+}
+
+function windowAttrs(op: string, a: Window): Window {
+  return { kernel: pair(op, "kernel", a.kernel, 1), stride: pair(op, "stride", a.stride, 1), padding: pair(op, "padding", a.padding, 0), dilation: pair(op, "dilation", a.dilation, 1) };
+}
+
+/** The output size [oh, ow] of window `w` over an H x W image. */
+function windowOutput(op: string, w: Window, H: number, W: number): Pair {
+  return [windows(op, "height", H, w.kernel[0], w.stride[0], w.padding[0], w.dilation[0]), windows(op, "width", W, w.kernel[1], w.stride[1], w.padding[1], w.dilation[1])];
+}
+
+type Checks = { [P in PrimitiveName]: (inputs: readonly unknown[], attrs: PrimitiveAttrs[P]) => void };
+
+const CHECKS: Checks = {
+  unary(inputs, a) {
+    tensors("unary", inputs, 1);
+    if (!Object.hasOwn(UNARY_OPS, a.op)) bad("unary", `unknown op ${describeValue(a.op)}`);
+  },
+  binary(inputs, a) {
+    const [x, y] = tensors("binary", inputs, 2);
+    if (!Object.hasOwn(BINARY_OPS, a.op)) bad("binary", `unknown op ${describeValue(a.op)}`);
+    const shape = broadcastShapes(a.op, x!.shape, y!.shape); // named as the kernel names it
+    if (a.inPlace && !shapesEqual(shape, x!.shape)) bad(a.op, `output with shape ${fmtShape(x!.shape)} doesn't match the broadcast shape ${fmtShape(shape)}`);
+    if (a.inPlace) writable(a.op, x!);
+  },
+  where(inputs) {
+    const [c, x, y] = tensors("where", inputs, 3);
+    broadcastShapes("where", c!.shape, x!.shape, y!.shape);
+  },
+  cast(inputs, a) {
+    tensors("cast", inputs, 1);
+    dtypeAttr("cast", a.dtype);
+  },
+  reduce(inputs, a) {
+    const [x] = tensors("reduce", inputs, 1);
+    const ops = ["sum", "prod", "max", "min", "argmax", "argmin"];
+    if (!ops.includes(a.op)) bad("reduce", `unknown op ${describeValue(a.op)}`);
+    if (!Array.isArray(a.axes)) bad("reduce", `axes must be a list of integers, got ${describeValue(a.axes)}`);
+    a.axes.forEach((ax) => axisAttr(`reduce (${a.op})`, ax, x!.ndim));
+    if (new Set(a.axes).size !== a.axes.length) throw new IndexError(`reduce: axes ${fmtShape(a.axes)} repeat an axis`);
+    if ((a.op === "argmax" || a.op === "argmin") && a.axes.length !== 1) bad("reduce", `${a.op} takes exactly one axis, got ${fmtShape(a.axes)}`);
+  },
+  scan(inputs, a) {
+    const [x] = tensors("scan", inputs, 1);
+    if (a.op !== "sum" && a.op !== "prod") bad("scan", `unknown op ${describeValue(a.op)}`);
+    axisAttr("scan", a.axis, x!.ndim);
+  },
+  view(inputs, a) {
+    const [x] = tensors("view", inputs, 1);
+    const shape = shapeAttr("view", a.shape, null); // a view allocates nothing: expand(1e12) is fine
+    if (!Array.isArray(a.strides) || a.strides.length !== shape.length || !a.strides.every((s) => Number.isSafeInteger(s))) {
+      bad("view", `strides must be ${shape.length} integers (one per dim of shape ${fmtShape(shape)}), got ${describeValue(a.strides)}`);
+    }
+    int("view", "offset", a.offset, 0);
+    if (a.dtype !== undefined) dtypeAttr("view", a.dtype);
+    // the storage's length in elements of the view's dtype (CPU storage: a typed array)
+    const data = x!.storage.data;
+    if (!ArrayBuffer.isView(data)) return;
+    const length = a.dtype === undefined || a.dtype === x!.dtype ? data.length : Math.floor(data.byteLength / itemSize(a.dtype));
+    let lo = a.offset, hi = a.offset;
+    for (let d = 0; d < shape.length; d++) {
+      if (shape[d] === 0) return; // no element is addressed
+      const span = (shape[d]! - 1) * a.strides[d]!;
+      if (span < 0) lo += span;
+      else hi += span;
+    }
+    if (lo < 0 || hi >= length) {
+      bad("view", `shape ${fmtShape(shape)} with strides ${fmtShape(a.strides)} and offset ${a.offset} reaches elements ${lo}..${hi}, outside a storage of ${length} elements`);
+    }
+  },
+  copy(inputs) {
+    tensors("copy", inputs, 1);
+  },
+  assign(inputs) {
+    const [dst, src] = tensors("assign", inputs, 2);
+    if (!expandableTo(src!.shape, dst!.shape)) bad("assign", `source of shape ${fmtShape(src!.shape)} cannot be broadcast to the destination's shape ${fmtShape(dst!.shape)}`);
+    writable("assign", dst!);
+  },
+  matmul(inputs, a) {
+    const ts = tensors("matmul", inputs, 2, 3);
+    const [x, y, bias] = ts as [Tensor, Tensor, Tensor | undefined];
+    sameDType("matmul", ts);
+    if (x.ndim < 2 || y.ndim !== x.ndim) bad("matmul", `expected operands [...batch, M, K] and [...batch, K, N] of equal rank (2 or more), got shapes ${fmtShape(x.shape)} and ${fmtShape(y.shape)}`);
+    const nd = x.ndim, M = x.shape[nd - 2]!, K = x.shape[nd - 1]!, N = y.shape[nd - 1]!;
+    if (y.shape[nd - 2] !== K || !shapesEqual(x.shape.slice(0, -2), y.shape.slice(0, -2))) {
+      bad("matmul", `shapes ${fmtShape(x.shape)} and ${fmtShape(y.shape)} cannot be multiplied (batch dims must be equal and K = ${K} must match ${y.shape[nd - 2]})`);
+    }
+    if (a.bias !== undefined && a.bias !== "row" && a.bias !== "col") bad("matmul", `bias must be "row" or "col", got ${describeValue(a.bias)}`);
+    if ((bias === undefined) !== (a.bias === undefined)) bad("matmul", `a bias input needs attrs.bias ("row" or "col") and attrs.bias needs a third input`);
+    if (bias) {
+      const n = a.bias === "row" ? M : N;
+      if (bias.ndim !== 1 || bias.shape[0] !== n) bad("matmul", `a ${a.bias} bias must be 1-D of length ${n}, got shape ${fmtShape(bias.shape)}`);
+    }
+    if (a.activation !== undefined && !["relu", "gelu", "geluTanh"].includes(a.activation)) bad("matmul", `unknown activation ${describeValue(a.activation)}`);
+  },
+  cat(inputs, a) {
+    const ts = tensors("cat", inputs, 1, Infinity);
+    const first = ts[0]!;
+    const axis = axisAttr("cat", a.axis, first.ndim);
+    sameDType("cat", ts);
+    for (const t of ts) {
+      if (t.ndim !== first.ndim || t.shape.some((s, d) => d !== axis && s !== first.shape[d])) {
+        bad("cat", `tensors of shapes ${fmtShape(first.shape)} and ${fmtShape(t.shape)} differ outside axis ${axis}`);
+      }
+    }
+  },
+  pad(inputs, a) {
+    const [x] = tensors("pad", inputs, 1);
+    if (!Array.isArray(a.pads) || a.pads.length !== x!.ndim) bad("pad", `pads must hold one [before, after] pair per dim (${x!.ndim}), got ${describeValue(a.pads)}`);
+    a.pads.forEach((p, d) => pair("pad", `pads[${d}]`, p, 0));
+    number("pad", "value", a.value);
+  },
+  gather(inputs, a) {
+    const [x, index] = tensors("gather", inputs, 2);
+    axisAttr("gather", a.axis, x!.ndim);
+    int32Index("gather", index!);
+    if (index!.ndim !== x!.ndim) bad("gather", `index of shape ${fmtShape(index!.shape)} must have as many dims as the input (shape ${fmtShape(x!.shape)})`);
+  },
+  scatter(inputs, a) {
+    const [x, index, src] = tensors("scatter", inputs, 3);
+    axisAttr("scatter", a.axis, x!.ndim);
+    int32Index("scatter", index!);
+    sameDType("scatter", [x!, src!]);
+    if (!["none", "add", "multiply"].includes(a.reduce)) bad("scatter", `unknown reduce ${describeValue(a.reduce)}`);
+    if (index!.ndim !== x!.ndim) bad("scatter", `index of shape ${fmtShape(index!.shape)} must have as many dims as the input (shape ${fmtShape(x!.shape)})`);
+  },
+  indexPut(inputs) {
+    const [dst, index] = tensors("indexPut", inputs, 3);
+    int32Index("indexPut", index!);
+    writable("indexPut", dst!);
+  },
+  sort(inputs, a) {
+    const [x] = tensors("sort", inputs, 1);
+    axisAttr("sort", a.axis, x!.ndim);
+  },
+  unique(inputs) {
+    tensors("unique", inputs, 1);
+  },
+  random(inputs, a) {
+    const ts = tensors("random", inputs, a.dist?.kind === "bernoulli" ? 1 : 0);
+    const shape = shapeAttr("random", a.shape, a.dtype);
+    dtypeAttr("random", a.dtype);
+    if (!(a.generator instanceof Generator)) throw new ArgumentError(`random: generator must be a Generator, got ${describeValue(a.generator)}`);
+    const d = a.dist;
+    switch (d?.kind) {
+      case "uniform":
+        number("random", "low", d.low);
+        number("random", "high", d.high);
+        break;
+      case "normal":
+        number("random", "mean", d.mean);
+        number("random", "std", d.std);
+        break;
+      case "randint":
+        if (!Number.isSafeInteger(d.low) || !Number.isSafeInteger(d.high) || d.high <= d.low) bad("random", `randint needs integers low < high, got ${d.low}, ${d.high}`);
+        break;
+      case "randperm":
+        if (!isInt(d.n, 0) || !shapesEqual(shape, [d.n])) bad("random", `randperm of ${describeValue(d.n)} needs shape [n], got ${fmtShape(shape)}`);
+        break;
+      case "bernoulli":
+        if (!shapesEqual(ts[0]!.shape, shape)) bad("random", `bernoulli's probabilities (shape ${fmtShape(ts[0]!.shape)}) must have the output shape ${fmtShape(shape)}`);
+        break;
+      default:
+        bad("random", `unknown distribution ${describeValue(d)}`);
+    }
+  },
+  full(inputs, a) {
+    tensors("full", inputs, 0);
+    shapeAttr("full", a.shape, a.dtype);
+    dtypeAttr("full", a.dtype);
+    // a bigint is an exact int64 value
+    if (typeof a.value === "bigint") {
+      if (a.dtype !== "int64") bad("full", `a bigint value needs dtype int64, got ${String(a.dtype)}`);
+    } else number("full", "value", a.value);
+  },
+  range(inputs, a) {
+    tensors("range", inputs, 0);
+    int("range", "n", a.n, 0);
+    checkNumel("range", [a.n], a.dtype);
+    dtypeAttr("range", a.dtype);
+    finite("range", "start", a.start);
+    finite("range", "step", a.step);
+    if (a.end !== undefined) finite("range", "end", a.end);
+  },
+  unfold(inputs, a) {
+    const [x] = tensors("unfold", inputs, 1);
+    rank("unfold", "the input [N, C, H, W]", x!, 4);
+    windowOutput("unfold", windowAttrs("unfold", a), x!.shape[2]!, x!.shape[3]!);
+  },
+  fold(inputs, a) {
+    const [x] = tensors("fold", inputs, 1);
+    rank("fold", "the columns [N, C·kh·kw, L]", x!, 3);
+    const w = windowAttrs("fold", a);
+    const [H, W] = pair("fold", "outputSize", a.outputSize, 1);
+    const [oh, ow] = windowOutput("fold", w, H, W);
+    const taps = w.kernel[0] * w.kernel[1];
+    if (x!.shape[1]! % taps !== 0 || x!.shape[2] !== oh * ow) {
+      bad("fold", `columns of shape ${fmtShape(x!.shape)} do not fit kernel ${fmtShape(w.kernel)} over an output of ${H}x${W} (expected [N, C·${taps}, ${oh * ow}])`);
+    }
+  },
+  conv2d(inputs, a) {
+    const op = "conv2d";
+    if (!["forward", "input", "weight"].includes(a.pass)) bad(op, `unknown pass ${describeValue(a.pass)}`);
+    const ts = tensors(op, inputs, 2, a.pass === "forward" ? 3 : 2);
+    sameDType(op, ts);
+    ts.forEach((t, i) => i < 2 && rank(op, `input ${i}`, t, 4));
+    const w = windowAttrs(op, a);
+    const [p, q, bias] = ts as [Tensor, Tensor, Tensor | undefined];
+    if (a.activation !== undefined && a.activation !== "relu") bad(op, `unknown activation ${describeValue(a.activation)}`);
+    if (a.pass === "forward") {
+      // p = x [N, C, H, W], q = w [O, C, kh, kw]
+      const [oh, ow] = windowOutput(op, w, p.shape[2]!, p.shape[3]!);
+      if (q.shape[1] !== p.shape[1] || q.shape[2] !== w.kernel[0] || q.shape[3] !== w.kernel[1]) {
+        bad(op, `weight of shape ${fmtShape(q.shape)} does not fit input ${fmtShape(p.shape)} and kernel ${fmtShape(w.kernel)} (expected [O, ${p.shape[1]}, ${w.kernel[0]}, ${w.kernel[1]}])`);
+      }
+      if (bias && (bias.ndim !== 1 || bias.shape[0] !== q.shape[0])) bad(op, `bias must be 1-D of length ${q.shape[0]}, got shape ${fmtShape(bias.shape)}`);
+      if (a.pool !== undefined) {
+        const k = pair(op, "pool.kernel", a.pool.kernel, 1), s = pair(op, "pool.stride", a.pool.stride, 1);
+        windowOutput(`${op} (pool)`, { kernel: k, stride: s, padding: [0, 0], dilation: [1, 1] }, oh, ow);
+      }
+      return;
+    }
+    if (a.pass === "input") {
+      // p = dy [N, O, oh, ow], q = w [O, C, kh, kw]
+      const [H, W] = pair(op, "inputSize", a.inputSize, 1);
+      const [oh, ow] = windowOutput(op, w, H, W);
+      if (q.shape[0] !== p.shape[1] || q.shape[2] !== w.kernel[0] || q.shape[3] !== w.kernel[1] || p.shape[2] !== oh || p.shape[3] !== ow) {
+        bad(op, `the input pass's gradient ${fmtShape(p.shape)} and weight ${fmtShape(q.shape)} do not fit kernel ${fmtShape(w.kernel)} over an input of ${H}x${W} (expected [N, ${q.shape[0]}, ${oh}, ${ow}] and [O, C, ${w.kernel[0]}, ${w.kernel[1]}])`);
+      }
+      return;
+    }
+    // weight pass: p = x [N, C, H, W], q = dy [N, O, oh, ow]
+    const [oh, ow] = windowOutput(op, w, p.shape[2]!, p.shape[3]!);
+    if (q.shape[0] !== p.shape[0] || q.shape[2] !== oh || q.shape[3] !== ow) {
+      bad(op, `the weight pass's gradient ${fmtShape(q.shape)} does not fit input ${fmtShape(p.shape)} and kernel ${fmtShape(w.kernel)} (expected [${p.shape[0]}, O, ${oh}, ${ow}])`);
+    }
+  },
+  maxPool(inputs, a) {
+    const op = "maxPool";
+    const [x] = tensors(op, inputs, 1);
+    rank(op, "the input [N, C, H, W]", x!, 4);
+    const w = windowAttrs(op, a);
+    const out = pair(op, "outputSize", a.outputSize, 0);
+    // floor mode's size, or ceil mode's (one more window when the last one starts inside the
+    // input or its left padding: torch's pooling_output_shape)
+    for (const d of [0, 1] as const) {
+      const size = x!.shape[2 + d]!, s = w.stride[d], p = w.padding[d];
+      const floor = windows(op, d === 0 ? "height" : "width", size, w.kernel[d], s, p, w.dilation[d]);
+      let ceil = Math.floor((size + 2 * p - w.dilation[d] * (w.kernel[d] - 1) - 1 + s - 1) / s) + 1;
+      if ((ceil - 1) * s >= size + p) ceil--;
+      if (out[d] !== floor && out[d] !== ceil) bad(op, `outputSize ${fmtShape(out)} does not fit input ${fmtShape(x!.shape)} with kernel ${fmtShape(w.kernel)}, stride ${fmtShape(w.stride)}, padding ${fmtShape(w.padding)}, dilation ${fmtShape(w.dilation)} (${d === 0 ? "height" : "width"}: ${floor}${ceil !== floor ? ` or ${ceil}` : ""})`);
+    }
+  },
+  fromHost(inputs, a) {
+    tensors("fromHost", inputs, 0);
+    const shape = shapeAttr("fromHost", a.shape, a.dtype);
+    dtypeAttr("fromHost", a.dtype);
+    const n = shape.reduce((x, y) => x * y, 1);
+    const data = a.data as ArrayLike<number> | null | undefined;
+    if (data === null || typeof data !== "object" || typeof data.length !== "number" || data.length !== n) {
+      bad("fromHost", `data must hold ${n} values for shape ${fmtShape(shape)}, got ${describeValue(data)}`);
+    }
+  },
+};
+
+/** Throws a FluxionError naming the primitive when `call` breaks the primitive's contract. */
+export function checkPrimitive(call: DispatchCall): void {
+  const check = Object.hasOwn(CHECKS, call.op) ? (CHECKS[call.op] as (i: readonly unknown[], a: unknown) => void) : undefined;
+  if (!check) throw new ArgumentError(`dispatch: unknown primitive ${describeValue(call.op)}`);
+  if (call.attrs === null || typeof call.attrs !== "object") throw new ArgumentError(`${call.op}: attrs must be an object, got ${describeValue(call.attrs)}`);
+  check(call.inputs, call.attrs);
+}

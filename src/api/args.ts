@@ -171,7 +171,6 @@ function takesObject(p: Param | undefined): boolean {
 function tryBind(sig: Signature, self: Tensor | undefined, args: ArrayLike<unknown>, asMethod: boolean): unknown[] | BindFailure {
   const params = sig.params, npos = sig.positionalCount;
   const first = self === undefined ? 0 : 1; // a method's `self` is bound already
-  const name = () => callName(sig, asMethod);
   let n = args.length;
   while (n > 0 && args[n - 1] === undefined) n--; // trailing undefineds are "not given"
   let options: Record<string, unknown> | null = null;
@@ -191,7 +190,7 @@ function tryBind(sig: Signature, self: Tensor | undefined, args: ArrayLike<unkno
     const v = args[ai];
     if (pi >= npos) {
       const max = npos - first;
-      return new BindFailure(() => `${name()} takes ${max} positional argument${max === 1 ? "" : "s"} but ${n} were given${hasKw ? `; pass ${params.slice(npos).map((q) => q.name).join(", ")} in an options object` : ""}`);
+      return new BindFailure(() => `${callName(sig, asMethod)} takes ${max} positional argument${max === 1 ? "" : "s"} but ${n} were given${hasKw ? `; pass ${params.slice(npos).map((q) => q.name).join(", ")} in an options object` : ""}`);
     }
     const p = params[pi]!;
     if (p.type.varargs) {
@@ -200,7 +199,7 @@ function tryBind(sig: Signature, self: Tensor | undefined, args: ArrayLike<unkno
       const rest = unpack ? (v as unknown[]) : Array.prototype.slice.call(args, ai, n);
       for (let k = 0; k < rest.length; k++) {
         if (!matchesType(p.type, rest[k])) {
-          return new BindFailure(() => `${name()}: argument '${p.name}' must be ${typeWords(p.type)} values${unpackable(p) ? " (or one list of them)" : ""}, but element ${k} is ${describeValue(rest[k])}`);
+          return new BindFailure(() => `${callName(sig, asMethod)}: argument '${p.name}' must be ${typeWords(p.type)} values${unpackable(p) ? " (or one list of them)" : ""}, but element ${k} is ${describeValue(rest[k])}`);
         }
       }
       out[pi] = rest;
@@ -208,7 +207,7 @@ function tryBind(sig: Signature, self: Tensor | undefined, args: ArrayLike<unkno
       break;
     }
     if (v === undefined) continue;
-    if (!matchesType(p.type, v)) return mismatch(`${name()}: argument '${p.name}' (position ${ai + 1})`, p, v);
+    if (!matchesType(p.type, v)) return mismatch(`${callName(sig, asMethod)}: argument '${p.name}' (position ${ai + 1})`, p, v);
     out[pi] = v;
   }
   // the options object
@@ -221,14 +220,14 @@ function tryBind(sig: Signature, self: Tensor | undefined, args: ArrayLike<unkno
       for (let k = first; k < params.length; k++) if (params[k]!.name === key) { idx = k; break; }
       if (idx < 0) {
         const rest = params.slice(first);
-        return new BindFailure(() => `${name()} got an unexpected option '${key}'${suggestion(key, rest)}; ${rest.length ? `valid options: ${rest.map((q) => q.name).join(", ")}` : "it takes no options"}`);
+        return new BindFailure(() => `${callName(sig, asMethod)} got an unexpected option '${key}'${suggestion(key, rest)}; ${rest.length ? `valid options: ${rest.map((q) => q.name).join(", ")}` : "it takes no options"}`);
       }
       if (v === undefined) continue;
       const p = params[idx]!;
       const ok = p.type.varargs ? Array.isArray(v) && v.every((x) => matchesType(p.type, x)) : matchesType(p.type, v);
-      if (!ok) return mismatch(`${name()}: option '${key}'`, p, v);
+      if (!ok) return mismatch(`${callName(sig, asMethod)}: option '${key}'`, p, v);
       if (idx < npos) {
-        if (out[idx] !== undefined) return new BindFailure(() => `${name()} got multiple values for argument '${key}' (positional and in the options object)`);
+        if (out[idx] !== undefined) return new BindFailure(() => `${callName(sig, asMethod)} got multiple values for argument '${key}' (positional and in the options object)`);
         out[idx] = v;
       } else (kw ??= {})[key] = v;
     }
@@ -239,7 +238,7 @@ function tryBind(sig: Signature, self: Tensor | undefined, args: ArrayLike<unkno
     const p = params[k]!;
     if (p.type.varargs) out[k] = [];
     else if (p.hasDefault) out[k] = Array.isArray(p.default) ? [...p.default] : p.default;
-    else if (!p.type.nullable) return new BindFailure(() => `${name()} missing required argument '${p.name}' (position ${k - first + 1})`);
+    else if (!p.type.nullable) return new BindFailure(() => `${callName(sig, asMethod)} missing required argument '${p.name}' (position ${k - first + 1})`);
   }
   if (!hasKw) return out;
   if (kw === null && sig.kwDefaults !== null) out[npos] = sig.kwDefaults;
@@ -249,7 +248,7 @@ function tryBind(sig: Signature, self: Tensor | undefined, args: ArrayLike<unkno
       const p = params[k]!;
       if (kw[p.name] !== undefined) continue;
       if (p.hasDefault) kw[p.name] = Array.isArray(p.default) ? [...p.default] : p.default;
-      else if (!p.type.nullable) return new BindFailure(() => `${name()} missing required option '${p.name}'`);
+      else if (!p.type.nullable) return new BindFailure(() => `${callName(sig, asMethod)} missing required option '${p.name}'`);
     }
     out[npos] = kw;
   }

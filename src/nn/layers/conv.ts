@@ -8,8 +8,8 @@ import { pad, type PadMode } from "../../ops/shape_ops.js";
 import { empty } from "../../tensor/creation.js";
 import type { DType } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { _checkConvInput, _conv2dRelu, _conv2dReluMaxPool, _tupleOf, conv2d, convTranspose2d, type PoolWindow } from "../functional/conv.js";
-import { _batchedInput, conv3d, convTranspose1d, convTranspose3d } from "../functional/conv3d.js";
+import { _batchedInput, _conv2dRelu, _conv2dReluMaxPool, _tupleOf, conv2d, convTranspose2d, type PoolWindow } from "../functional/conv.js";
+import { conv3d, convTranspose1d, convTranspose3d } from "../functional/conv3d.js";
 import * as init from "../init.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
@@ -171,7 +171,7 @@ export class Conv2d extends ConvNd {
   }
   private convolve(x: Tensor, relu: boolean, pool?: PoolWindow): Tensor {
     checkTensorArg(this, "input", x); // nn.Sequential's fused paths come here without forward
-    _checkConvInput("Conv2d", x, this.inChannels, 2);
+    _batchedInput("Conv2d", x, 2, this.inChannels);
     const { x: input, padding } = this.prePad(x);
     const opts = { stride: this.stride as [number, number], padding: typeof padding === "string" ? padding : (padding as [number, number]), dilation: this.dilation as [number, number], groups: this.groups };
     if (pool) return _conv2dReluMaxPool(input, this.weight, this.bias, opts, pool);
@@ -190,7 +190,7 @@ export class Conv1d extends ConvNd {
   }
   forward(x: Tensor): Tensor {
     checkTensorArg(this, "input", x);
-    const { batched, unbatched } = _checkConvInput("Conv1d", x, this.inChannels, 1);
+    const { batched, unbatched } = _batchedInput("Conv1d", x, 1, this.inChannels);
     const { x: input, padding } = this.prePad(batched);
     const y = conv2d(input.unsqueeze(2), this.weight.unsqueeze(2), this.bias, {
       stride: [1, this.stride[0]!],
@@ -227,7 +227,7 @@ export class ConvTranspose2d extends ConvNd {
   }
   forward(...args: CtorArgs<typeof CONV_TRANSPOSE2D_FORWARD>): Tensor {
     const [x, size] = convTransposeForwardArgs.bind(args);
-    const { batched } = _checkConvInput("ConvTranspose2d", x, this.inChannels, 2);
+    const { batched } = _batchedInput("ConvTranspose2d", x, 2, this.inChannels);
     const padding = this.padding as number[];
     let outputPadding = this.outputPadding;
     if (size !== null) {

@@ -148,6 +148,10 @@ describe("Conv modules", () => {
     assertShape(m.forward(x, [10, 10]), [1, 2, 10, 10]);
     assertShape(m.forward(x, [1, 2, 9, 10]), [1, 2, 9, 10]);
     assert.throws(() => m.forward(x, [12, 12]), /valid sizes range from 9 to 10/);
+    // unbatched [C, H, W]: the size may name the channels too, as PyTorch's [C, H, W] (ConvTranspose1d/3d's rule)
+    const u = x.squeeze(0);
+    assertShape(m.forward(u, [2, 10, 10]), [2, 10, 10]);
+    assertShape(m.forward(u, [10, 9]), [2, 10, 9]);
   });
 
   it("a training step gives parameter gradients of the right shapes", () => {

@@ -248,8 +248,6 @@ export class LogSoftmax extends SoftmaxActivation {
   }
 }
 
-// ---- more activations: CELU ... PReLU (torch.nn's constructors, prints and state) ----------
-
 const CELU_DECL = "CELU(float alpha=1.0, bool inplace=false)";
 const celuArgs = declareArgs(CELU_DECL, "nn");
 

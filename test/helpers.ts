@@ -1,6 +1,9 @@
-/** Shared test utilities: closeness checks against float64 references and random inputs. */
+/** Shared test utilities: closeness checks against float64 references, random inputs, temporary directories and error messages. */
 import assert from "node:assert/strict";
-import { Generator, Tensor, tensor, type DType } from "../src/index.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FluxionError, Generator, Tensor, tensor, type DType } from "../src/index.js";
 
 /** Flattens nested arrays / numbers / tensors into a number array. */
 export function flat(x: unknown): number[] {
@@ -56,4 +59,35 @@ export function nonContiguous(t: Tensor): Tensor {
 /** Reference value of a tensor as float64 numbers with its shape. */
 export function ref(t: Tensor): { shape: number[]; v: number[] } {
   return { shape: [...t.shape], v: flat(t) };
+}
+
+/**
+ * Runs fn with a fresh temporary directory (fluxion-<name>-XXXXXX) and removes it afterwards,
+ * also when fn throws or the promise it returns rejects.
+ * @example withTempDir("ckpt", (dir) => io.save(state, join(dir, "model.safetensors")))
+ */
+export function withTempDir<T>(name: string, fn: (dir: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), `fluxion-${name}-`));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  let result: T;
+  try {
+    result = fn(dir);
+  } catch (e) {
+    remove();
+    throw e;
+  }
+  if (result instanceof Promise) return result.finally(remove) as T;
+  remove();
+  return result;
+}
+
+/** The message of the FluxionError that fn throws; fails the test when fn succeeds or throws anything else. */
+export function fluxionErrorMessage(fn: () => unknown, what: string): string {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof FluxionError, `not a FluxionError: ${e}`);
+    return e.message;
+  }
+  assert.fail(`${what} succeeded`);
 }

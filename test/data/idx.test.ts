@@ -1,21 +1,12 @@
 /** The IDX reader on files the test writes itself: raw and gzipped, every element type, and broken files. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { FluxionError, data } from "../../src/index.js";
 import { idxBytes } from "./idx_writer.js";
-
-function withDir(fn: (dir: string) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), "fluxion-idx-"));
-  try {
-    fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { withTempDir } from "../helpers.js";
 
 test("parseIdx reads the header and uint8 images", () => {
   const pixels = [0, 1, 2, 3, 4, 5, 250, 251, 252, 253, 254, 255];
@@ -42,7 +33,7 @@ test("parseIdx decodes every element type big-endian", () => {
 });
 
 test("readIdxFile reads raw and gzipped files (detected by content)", () => {
-  withDir((dir) => {
+  withTempDir("idx", (dir) => {
     const bytes = idxBytes(0x08, [5], [9, 0, 0, 3, 7]);
     writeFileSync(join(dir, "labels-idx1-ubyte"), bytes);
     writeFileSync(join(dir, "labels-idx1-ubyte.gz"), gzipSync(bytes));
@@ -56,7 +47,7 @@ test("readIdxFile reads raw and gzipped files (detected by content)", () => {
 });
 
 test("broken IDX files are FluxionErrors naming the file and what is wrong", () => {
-  withDir((dir) => {
+  withTempDir("idx", (dir) => {
     const good = idxBytes(0x08, [2, 3, 3], Array.from({ length: 18 }, (_, i) => i));
     const cases: [string, Uint8Array, RegExp][] = [
       ["truncated-data", good.subarray(0, good.length - 5), /truncated: dims \[2, 3, 3\] of uint8 need 18 data bytes but only 13 follow the header/],

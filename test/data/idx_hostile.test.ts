@@ -8,33 +8,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, truncateSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
-import { FluxionError, data } from "../../src/index.js";
+import { data } from "../../src/index.js";
 import { idxBytes } from "./idx_writer.js";
+import { fluxionErrorMessage, withTempDir } from "../helpers.js";
 
 const SRC = resolve(import.meta.dirname, "../../src");
 
-function withTempDir(fn: (dir: string) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), "fluxion-idx-hostile-"));
-  try {
-    fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function readError(path: string): string {
-  try {
-    data.readIdxFile(path);
-  } catch (e) {
-    assert.ok(e instanceof FluxionError, `not a FluxionError: ${e}`);
-    return e.message;
-  }
-  assert.fail(`readIdxFile(${path}) succeeded`);
-}
+const readError = (path: string) => fluxionErrorMessage(() => data.readIdxFile(path), `readIdxFile(${path})`);
 
 /**
  * A gzip bomb: the header of [10, 28, 28] uint8 images (7856 bytes in all), then `mb`
@@ -50,7 +33,7 @@ function bomb(mb: number): Uint8Array {
 }
 
 test("a gzip bomb (0.5 MB inflating to 512 MB) fails after inflating what the header declares", () => {
-  withTempDir((dir) => {
+  withTempDir("idx-hostile", (dir) => {
     const path = join(dir, "train-images-idx3-ubyte.gz");
     writeFileSync(path, bomb(512));
     // in a fresh process, so its peak memory is the bomb's doing alone
@@ -70,7 +53,7 @@ console.log(JSON.stringify({ message, grewKB: process.resourceUsage().maxRSS - b
 });
 
 test("dims the compressed size cannot hold are refused before inflating", () => {
-  withTempDir((dir) => {
+  withTempDir("idx-hostile", (dir) => {
     const path = join(dir, "claims.gz");
     writeFileSync(path, gzipSync(idxBytes(0x08, [60000, 1000, 1000], [])));
     assert.match(readError(path), /^readIdxFile: .*claims\.gz: its header declares 60000000016 bytes \(dims \[60000, 1000, 1000\] of uint8\), but \d+ gzip-compressed bytes cannot hold that much; the file is corrupt$/);
@@ -78,7 +61,7 @@ test("dims the compressed size cannot hold are refused before inflating", () => 
 });
 
 test("a raw file whose size disagrees with its dims fails before its data is read (sparse 8 GB)", () => {
-  withTempDir((dir) => {
+  withTempDir("idx-hostile", (dir) => {
     const path = join(dir, "padded-idx1-ubyte");
     writeFileSync(path, idxBytes(0x08, [3], [1, 2, 3]));
     truncateSync(path, 8 * 2 ** 30);
@@ -92,7 +75,7 @@ test("a raw file whose size disagrees with its dims fails before its data is rea
 });
 
 test("gzip files: exact sizes load, short or long ones are errors", () => {
-  withTempDir((dir) => {
+  withTempDir("idx-hostile", (dir) => {
     const good = join(dir, "good.gz");
     writeFileSync(good, gzipSync(idxBytes(0x0b, [2, 2], [-1, 2, -3, 300])));
     assert.deepEqual([...data.readIdxFile(good).data], [-1, 2, -3, 300]);
@@ -109,7 +92,7 @@ test("gzip files: exact sizes load, short or long ones are errors", () => {
 });
 
 test("readIdxFile refuses FIFOs and devices", () => {
-  withTempDir((dir) => {
+  withTempDir("idx-hostile", (dir) => {
     if (process.platform !== "win32") {
       const fifo = join(dir, "train-labels-idx1-ubyte");
       execFileSync("mkfifo", [fifo]);

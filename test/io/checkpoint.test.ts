@@ -1,23 +1,14 @@
 /** io.save / io.load: safetensors files on disk, atomic writes, clear errors. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FluxionError, Tensor, io, tensor } from "../../src/index.js";
 import { _testHooks } from "../../src/io/node_files.js";
-
-function withTempDir(fn: (dir: string) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), "fluxion-ckpt-"));
-  try {
-    fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { withTempDir } from "../helpers.js";
 
 test("save then load returns the same tensors and metadata", () => {
-  withTempDir((dir) => {
+  withTempDir("ckpt", (dir) => {
     const path = join(dir, "model.safetensors");
     io.save({ "fc.weight": tensor([[1, 2], [3, 4]]), "fc.bias": tensor([0.5, -0.5]), step: tensor([7], { dtype: "int32" }) }, path, { metadata: { epoch: "2" } });
     const state = io.load(path);
@@ -31,7 +22,7 @@ test("save then load returns the same tensors and metadata", () => {
 });
 
 test("saving over an existing checkpoint replaces it", () => {
-  withTempDir((dir) => {
+  withTempDir("ckpt", (dir) => {
     const path = join(dir, "ckpt.safetensors");
     io.save({ w: tensor([1]) }, path);
     io.save({ w: tensor([2, 3]) }, path);
@@ -40,7 +31,7 @@ test("saving over an existing checkpoint replaces it", () => {
 });
 
 test("a failed save leaves the previous file byte-for-byte intact", () => {
-  withTempDir((dir) => {
+  withTempDir("ckpt", (dir) => {
     const path = join(dir, "ckpt.safetensors");
     io.save({ w: tensor([1, 2, 3]) }, path);
     const before = readFileSync(path);
@@ -73,14 +64,14 @@ test("a failed save leaves the previous file byte-for-byte intact", () => {
 });
 
 test("saving into a missing directory fails clearly", () => {
-  withTempDir((dir) => {
+  withTempDir("ckpt", (dir) => {
     const path = join(dir, "no", "such", "dir", "x.safetensors");
     assert.throws(() => io.save({ w: tensor([1]) }, path), /save: could not write .*x\.safetensors.*ENOENT/);
   });
 });
 
 test("loading a missing, truncated or foreign file names the file and the problem", () => {
-  withTempDir((dir) => {
+  withTempDir("ckpt", (dir) => {
     const missing = join(dir, "missing.safetensors");
     assert.throws(() => io.load(missing), (e: unknown) => e instanceof FluxionError && e.message === `load: no such file: ${missing}`);
 

@@ -1,8 +1,8 @@
 // torch.save-style checkpoints: a dict of state dicts, tensors and plain values saves to a
 // safetensors file (tensors readable by PyTorch's safetensors) and loads back as it was.
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -10,6 +10,7 @@ import * as fx from "../../src/index.js";
 import { FluxionError, io, nn, optim, tensor, Tensor } from "../../src/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "fluxion-ckpt-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
 const plain = (x: unknown) => JSON.parse(JSON.stringify(x, (_k, v) => (v instanceof Tensor ? v.tolist() : typeof v === "bigint" ? `${v}n` : v)));
 
 test("a training checkpoint round-trips: model, optimizer, scheduler, epoch and loss", () => {

@@ -7,20 +7,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, truncateSync, writeFileSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, existsSync, openSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { FluxionError, io, tensor } from "../../src/index.js";
 import { findDuplicateKey } from "../../src/io/safetensors.js";
-
-function withTempDir(fn: (dir: string) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), "fluxion-hostile-"));
-  try {
-    fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { fluxionErrorMessage, withTempDir } from "../helpers.js";
 
 /** Safetensors bytes from a header given as JSON text (so duplicates survive) and a body. */
 function rawFile(headerJson: string, body: Uint8Array): Uint8Array {
@@ -32,27 +23,19 @@ function rawFile(headerJson: string, body: Uint8Array): Uint8Array {
   return out;
 }
 
-function loadError(path: string): string {
-  try {
-    io.load(path);
-  } catch (e) {
-    assert.ok(e instanceof FluxionError, `not a FluxionError: ${e}`);
-    return e.message;
-  }
-  assert.fail(`io.load(${path}) succeeded`);
-}
+const loadError = (path: string) => fluxionErrorMessage(() => io.load(path), `io.load(${path})`);
 
 test("io.load refuses a character device (/dev/zero would be read forever) and a directory", { skip: !existsSync("/dev/zero") && "no /dev/zero" }, () => {
   const t0 = Date.now();
   assert.equal(loadError("/dev/zero"), "load: /dev/zero is a character device, not a regular file; only regular files can be read (a device or pipe could block or never end)");
   assert.ok(Date.now() - t0 < 1000, "refused without reading");
-  withTempDir((dir) => {
+  withTempDir("hostile", (dir) => {
     assert.match(loadError(dir), /^load: .* is a directory, not a regular file/);
   });
 });
 
 test("io.load refuses a FIFO without blocking on it", { skip: process.platform === "win32" && "no mkfifo" }, () => {
-  withTempDir((dir) => {
+  withTempDir("hostile", (dir) => {
     const fifo = join(dir, "pipe.safetensors");
     execFileSync("mkfifo", [fifo]);
     // no writer ever opens the pipe: a plain open() for reading would block this test forever
@@ -61,7 +44,7 @@ test("io.load refuses a FIFO without blocking on it", { skip: process.platform =
 });
 
 test("the header's offsets are checked against the file size before the data is read (a sparse 8 GB file)", () => {
-  withTempDir((dir) => {
+  withTempDir("hostile", (dir) => {
     const path = join(dir, "padded.safetensors");
     writeFileSync(path, io.serialize({ w: tensor([1, 2, 3, 4]) }));
     truncateSync(path, 8 * 2 ** 30); // sparse: no disk used, but reading it would need 8 GB
@@ -72,7 +55,7 @@ test("the header's offsets are checked against the file size before the data is 
 });
 
 test("a header length over the 100 MB cap, or longer than the file, fails before the header is read", () => {
-  withTempDir((dir) => {
+  withTempDir("hostile", (dir) => {
     const huge = join(dir, "huge-header.safetensors");
     const len = new Uint8Array(8);
     new DataView(len.buffer).setBigUint64(0, 100_000_001n, true);
@@ -104,7 +87,7 @@ test("a header naming a tensor twice (also via an escape, or a field inside an e
   // equal keys in different objects are not duplicates
   const ok = io.deserialize(rawFile(`{"a":${spec(0)},"b":${spec(4)}}`, body));
   assert.deepEqual(Object.keys(ok), ["a", "b"]);
-  withTempDir((dir) => {
+  withTempDir("hostile", (dir) => {
     const path = join(dir, "dup.safetensors");
     writeFileSync(path, rawFile(`{"w":${spec(0)},"w":${spec(4)}}`, body));
     assert.match(loadError(path), /dup\.safetensors is not a valid safetensors file: the header names "w" twice$/);

@@ -2,11 +2,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FluxionError, Tensor, io, tensor, type DType } from "../../src/index.js";
-import { flat } from "../helpers.js";
+import { flat, withTempDir } from "../helpers.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures");
 
@@ -225,8 +224,7 @@ function torchCheck(path: string): any | null {
 }
 
 test("a file Fluxion writes is parsed by torch (fixture script --check) to the same values", (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "fluxion-io-"));
-  try {
+  withTempDir("io", (dir) => {
     const path = join(dir, "fluxion.safetensors");
     const state = {
       "fc1.weight": tensor([[0.25, -1.5], [3, 1e-3]]),
@@ -249,7 +247,5 @@ test("a file Fluxion writes is parsed by torch (fixture script --check) to the s
       assert.deepEqual(out[name].shape, [...t.shape], name);
       assert.deepEqual(out[name].values, exactValues(t.tolist()), name);
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

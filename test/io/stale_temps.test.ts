@@ -8,18 +8,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { io, tensor } from "../../src/index.js";
 import { ORPHAN_TEMP_AGE_MS, STALE_TEMP_AGE_MS, removeStaleTemps } from "../../src/io/node_files.js";
+import { withTempDir } from "../helpers.js";
 
 const SRC = resolve(import.meta.dirname, "../../src");
-
-function withTempDir(fn: (dir: string) => Promise<void> | void): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "fluxion-temps-"));
-  return Promise.resolve(fn(dir)).finally(() => rmSync(dir, { recursive: true, force: true }));
-}
 
 /** The id of a process that has exited (spawned and waited for). */
 function deadPid(): number {
@@ -35,7 +30,7 @@ function age(path: string, ms: number): void {
 }
 
 test("kill -9 during a save: the old file stays loadable, and the next save removes the orphaned temp file", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("temps", async (dir) => {
     const target = join(dir, "model.safetensors");
     io.save({ w: tensor([1, 2, 3]) }, target);
     // a child that saves a 4 MB tensor and stops for good right after writing its temp file
@@ -80,7 +75,7 @@ io.save({ w: zeros([1024, 1024]) }, ${JSON.stringify(target)});
 });
 
 test("removeStaleTemps: only our scheme for this target, only dead writers' or very old files", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("temps", async (dir) => {
     const dead = deadPid();
     // a live writer: a sleeping child (stands for another process saving at this moment)
     const live = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore" });
@@ -117,7 +112,7 @@ test("removeStaleTemps: only our scheme for this target, only dead writers' or v
 });
 
 test("two saves of one target by live processes leave each other's temp files alone", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("temps", async (dir) => {
     const target = join(dir, "shared.safetensors");
     const live = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore" });
     try {

@@ -148,6 +148,15 @@ describe("Conv modules", () => {
     assertShape(m.forward(x, [10, 10]), [1, 2, 10, 10]);
     assertShape(m.forward(x, [1, 2, 9, 10]), [1, 2, 9, 10]);
     assert.throws(() => m.forward(x, [12, 12]), /valid sizes range from 9 to 10/);
+    // unbatched [C, H, W]: the size may name the channels too, as PyTorch's [C, H, W] (ConvTranspose1d/3d's rule)
+    const u = x.squeeze(0);
+    assertShape(m.forward(u, [2, 10, 10]), [2, 10, 10]);
+    assertShape(m.forward(u, [10, 9]), [2, 10, 9]);
+    // with dilation 2 over stride 1 the output padding may reach 1 (it must stay below stride or dilation)
+    const d = new nn.ConvTranspose2d(2, 2, 3, { dilation: 2 });
+    const xd = randomTensor([1, 2, 4, 4], { dtype: "float32" });
+    assertClose(d.forward(xd, [9, 8]), F.convTranspose2d(xd, d.weight, d.bias, { dilation: 2, outputPadding: [1, 0] }));
+    assert.throws(() => d.forward(xd, [10, 8]), /ConvTranspose2d: requested an output size of \[10, 8\], but valid sizes range from 8 to 9 in dim 0/);
   });
 
   it("a training step gives parameter gradients of the right shapes", () => {

@@ -131,6 +131,22 @@ describe("pooling modules", () => {
     assertShape(y, [2, 3, 3, 3]);
     assertShape(i, [2, 3, 3, 3]);
   });
+  it("every pooling module passes each of its settings to the functional form", () => {
+    const x1 = randomTensor([2, 3, 11], { dtype: "float64" }), x2 = randomTensor([2, 3, 9, 10], { dtype: "float64" });
+    const x3 = randomTensor([1, 2, 6, 7, 8], { dtype: "float64" });
+    const exact = { atol: 0, rtol: 0 };
+    assertClose(new nn.MaxPool1d(3, 2, 1, 2, false, true).forward(x1), F.maxPool1d(x1, 3, { stride: 2, padding: 1, dilation: 2, ceilMode: true }), exact);
+    assertClose(new nn.MaxPool3d([2, 3, 2], [1, 2, 1], 1, 1, false, true).forward(x3), F.maxPool3d(x3, [2, 3, 2], { stride: [1, 2, 1], padding: 1, ceilMode: true }), exact);
+    assertClose(new nn.AvgPool1d(3, 2, 1, true, false).forward(x1), F.avgPool1d(x1, 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }), exact);
+    assertClose(new nn.AvgPool2d(3, 2, 1, true, true, 5).forward(x2), F.avgPool2d(x2, 3, { stride: 2, padding: 1, ceilMode: true, divisorOverride: 5 }), exact);
+    assertClose(new nn.AvgPool3d(2, 1, 1, false, false, 3).forward(x3), F.avgPool3d(x3, 2, { stride: 1, padding: 1, countIncludePad: false, divisorOverride: 3 }), exact);
+    assertClose(new nn.AdaptiveAvgPool1d(4).forward(x1), F.adaptiveAvgPool1d(x1, 4), exact);
+    assertClose(new nn.AdaptiveAvgPool1d([4]).forward(x1), F.adaptiveAvgPool1d(x1, 4), exact);
+    const [v, i] = new nn.AdaptiveMaxPool1d(4, true).forward(x1) as [Tensor, Tensor];
+    const [fv, fi] = F.adaptiveMaxPool1d(x1, 4, { returnIndices: true });
+    assertClose(v, fv, exact);
+    assert.deepEqual(i.tolist(), fi.tolist());
+  });
 });
 
 describe("pooling errors", () => {

@@ -8,12 +8,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import * as fx from "../../src/index.js";
 import { nn, optim } from "../../src/index.js";
-import { assertClose } from "../helpers.js";
+import { assertClose, withTempDir } from "../helpers.js";
 import { assertTensor, camel, det, detLabels, initDeterministic, loadFixture } from "./common.js";
 import { NeuralNetwork } from "./neural_network.js";
 
@@ -21,17 +20,8 @@ const F = loadFixture("saveload.json");
 const X = det([16, 1, 28, 28], 2000, 0.5, 0.5);
 const y = detLabels(16, 2001, 10);
 
-function withTmp(fn: (dir: string) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), "fluxion-tutorial-"));
-  try {
-    fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 test("Save & Load: model weights through stateDict, save, load and loadStateDict", () => {
-  withTmp((tmp) => {
+  withTempDir("tutorial", (tmp) => {
     let model = new NeuralNetwork();
     initDeterministic(model, 1);
     fx.save(model.stateDict(), join(tmp, "model_weights.safetensors")); // torch.save(model.state_dict(), 'model_weights.pth'): a .pth name would warn that the file is safetensors
@@ -44,7 +34,7 @@ test("Save & Load: model weights through stateDict, save, load and loadStateDict
 });
 
 test("Save & Load: saving the whole model object (torch.save(model, 'model.pth'))", { skip: "missing feature: a whole Module (class and weights) cannot be saved or loaded; torch.save(model) pickles the object, fx.save takes state dicts, tensors and plain values only" }, () => {
-  withTmp((tmp) => {
+  withTempDir("tutorial", (tmp) => {
     let model = new NeuralNetwork();
     initDeterministic(model, 1);
     model.eval();
@@ -55,7 +45,7 @@ test("Save & Load: saving the whole model object (torch.save(model, 'model.pth')
 });
 
 test("Save & Load: a general checkpoint {epoch, model, optimizer, loss} resumes training exactly", () => {
-  withTmp((tmp) => {
+  withTempDir("tutorial", (tmp) => {
     const lossFn = new nn.CrossEntropyLoss();
     const step = (model: NeuralNetwork, optimizer: optim.SGD): number => {
       optimizer.zeroGrad();
@@ -100,7 +90,7 @@ test("Save & Load: a general checkpoint {epoch, model, optimizer, loss} resumes 
 });
 
 test("Save & Load: a checkpoint whose safetensors header is 896 bytes long loads back", () => {
-  withTmp((tmp) => {
+  withTempDir("tutorial", (tmp) => {
     // a tensor name long enough that the header (padded to 8 bytes) is 0x380 = 896 bytes
     let name = "w";
     while (new DataView(fx.io.serialize({ [name]: fx.zeros(1) }).buffer).getUint32(0, true) < 896) name += "w";

@@ -4,7 +4,9 @@
  * convolutions are composed from the unfold/fold primitives and one batched matmul per
  * call (im2col): forward is W · unfold(x); autograd then derives the input gradient
  * (Wᵀ · dy, folded back) and the weight gradient (dy · unfold(x)ᵀ) from the matmul and
- * unfold rules. Nothing here touches a kernel directly.
+ * unfold rules. Nothing here touches a kernel directly. The argument checks (`_batchedInput`,
+ * `_check*`) are shared with conv3d.ts and the conv layers, so every convolution words its
+ * errors the same way.
  */
 import { DTypeError, ShapeError, fmtShape } from "../../errors.js";
 import { pad } from "../../ops/shape_ops.js";
@@ -52,33 +54,43 @@ export function _tupleOf(op: string, name: string, v: number | readonly number[]
   return t;
 }
 
+const DIMS: Record<number, string> = { 1: "[N, C, L]", 2: "[N, C, H, W]", 3: "[N, C, D, H, W]" };
+
 /**
- * @internal Checks a convolution input's rank (and, given inChannels, its channel count):
- * returns it batched and whether it was unbatched. `op` names the caller in messages
- * ("conv2d", or "Conv2d" from the module).
+ * @internal Checks a convolution input's rank ([C, *] or [N, C, *] with `spatial` dims) and,
+ * given inChannels, its channel count: returns it batched (an unbatched one gets N = 1) and
+ * whether it was unbatched. `op` names the caller in messages ("conv2d", or "Conv2d" from
+ * the module).
  */
-export function _checkConvInput(op: string, x: Tensor, inChannels: number | null, spatial: 1 | 2): { batched: Tensor; unbatched: boolean } {
-  const dims = spatial === 2 ? "[N, C, H, W]" : "[N, C, L]";
-  const lo = spatial + 1, hi = spatial + 2;
-  const ok = x.ndim === lo || x.ndim === hi;
-  const c = ok ? x.shape[x.ndim - spatial - 1] : undefined;
-  if (!ok || (inChannels !== null && c !== inChannels)) {
-    throw new ShapeError(`${op}: expected a ${lo}-D or ${hi}-D input ${dims}${inChannels !== null ? ` with C = ${inChannels}` : ""}, got shape ${fmtShape(x.shape)}`);
+export function _batchedInput(op: string, x: Tensor, spatial: number, inChannels: number | null = null): { batched: Tensor; unbatched: boolean } {
+  const ok = x.ndim === spatial + 1 || x.ndim === spatial + 2;
+  if (!ok || (inChannels !== null && x.shape[x.ndim - spatial - 1] !== inChannels)) {
+    throw new ShapeError(`${op}: expected a ${spatial + 1}-D or ${spatial + 2}-D input ${DIMS[spatial]}${inChannels !== null ? ` with C = ${inChannels}` : ""}, got shape ${fmtShape(x.shape)}`);
   }
-  const unbatched = x.ndim === lo;
+  const unbatched = x.ndim === spatial + 1;
   return { batched: unbatched ? x.unsqueeze(0) : x, unbatched };
 }
 
-/** Input, weight and bias share one dtype (the kernels take a single one). */
-function checkDtypes(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined): void {
+/** @internal Input, weight and bias share one dtype (the kernels take a single one). */
+export function _checkDtypes(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined): void {
   if (x.dtype !== weight.dtype || (bias && bias.dtype !== weight.dtype)) {
     throw new DTypeError(`${op}: input, weight and bias must have the same dtype, got ${x.dtype}, ${weight.dtype}${bias ? ` and ${bias.dtype}` : ""}`);
   }
 }
 
-/** torch's "Given groups=..., weight of size ..., expected input[...] to have ... channels" check. */
-function checkGroups(op: string, x: Tensor, weight: Tensor, groups: number): void {
+/** @internal A bias, when given, has one value per output channel. */
+export function _checkBias(op: string, bias: Tensor | null | undefined, O: number): void {
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== O)) throw new ShapeError(`${op}: expected bias of shape [${O}], got ${fmtShape(bias.shape)}`);
+}
+
+/** @internal groups is a positive integer. */
+export function _checkGroupCount(op: string, groups: number): void {
   if (!Number.isInteger(groups) || groups < 1) throw new ShapeError(`${op}: groups must be a positive integer, got ${groups}`);
+}
+
+/** @internal torch's "Given groups=..., weight of size ..., expected input[...] to have ... channels" check. */
+export function _checkGroups(op: string, x: Tensor, weight: Tensor, groups: number): void {
+  _checkGroupCount(op, groups);
   const O = weight.shape[0]!, C = x.shape[1]!, want = weight.shape[1]! * groups;
   if (O % groups !== 0) throw new ShapeError(`${op}: out_channels (weight ${fmtShape(weight.shape)} dim 0 = ${O}) must be divisible by groups (${groups})`);
   if (C !== want) {
@@ -159,7 +171,7 @@ function conv2dCore(op: string, x: Tensor, weight: Tensor, bias: Tensor | null |
   if (ekh > ph || ekw > pw) {
     throw new ShapeError(`${op}: Calculated padded input size per channel: (${ph} x ${pw}). Kernel size: (${ekh} x ${ekw}). Kernel size can't be greater than actual input size (input ${fmtShape(x.shape)}, weight ${fmtShape(weight.shape)}, padding (${a.padding.join(", ")}), dilation (${a.dilation.join(", ")}))`);
   }
-  if (bias && (bias.ndim !== 1 || bias.shape[0] !== O)) throw new ShapeError(`${op}: expected bias of shape [${O}], got ${fmtShape(bias.shape)}`);
+  _checkBias(op, bias, O);
   const opts = { stride: a.stride as [number, number], padding: a.padding as [number, number], dilation: a.dilation as [number, number] };
   const oh = windowOutputSize(H, kh, a.stride[0]!, a.padding[0]!, a.dilation[0]!);
   const ow = windowOutputSize(W, kw, a.stride[1]!, a.padding[1]!, a.dilation[1]!);
@@ -217,10 +229,10 @@ export function _conv2dReluMaxPool(x: Tensor, weight: Tensor, bias: Tensor | nul
 
 function conv2dNamed(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: Conv2dOptions | undefined, relu = false, pool?: PoolWindow): Tensor {
   if (weight.ndim !== 4) throw new ShapeError(`${op}: expected a 4-D weight [out_channels, in_channels/groups, kH, kW], got shape ${fmtShape(weight.shape)}`);
-  checkDtypes(op, x, weight, bias);
+  _checkDtypes(op, x, weight, bias);
   const groups = opts?.groups ?? 1;
-  const { batched, unbatched } = _checkConvInput(op, x, null, 2);
-  checkGroups(op, batched, weight, groups);
+  const { batched, unbatched } = _batchedInput(op, x, 2);
+  _checkGroups(op, batched, weight, groups);
   const stride = _tupleOf(op, "stride", opts?.stride ?? 1, 2, 1);
   const dilation = _tupleOf(op, "dilation", opts?.dilation ?? 1, 2, 1);
   const { sym, extra } = resolvePadding(op, opts?.padding ?? 0, weight.shape.slice(2), dilation, stride);
@@ -237,16 +249,32 @@ function conv2dNamed(op: string, x: Tensor, weight: Tensor, bias: Tensor | null 
 export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: Conv1dOptions): Tensor {
   const op = "conv1d";
   if (weight.ndim !== 3) throw new ShapeError(`${op}: expected a 3-D weight [out_channels, in_channels/groups, kL], got shape ${fmtShape(weight.shape)}`);
-  checkDtypes(op, x, weight, bias);
+  _checkDtypes(op, x, weight, bias);
   const groups = opts?.groups ?? 1;
-  const { batched, unbatched } = _checkConvInput(op, x, null, 1);
-  checkGroups(op, batched, weight, groups);
+  const { batched, unbatched } = _batchedInput(op, x, 1);
+  _checkGroups(op, batched, weight, groups);
   const stride = _tupleOf(op, "stride", opts?.stride ?? 1, 1, 1)[0]!;
   const dilation = _tupleOf(op, "dilation", opts?.dilation ?? 1, 1, 1)[0]!;
   const p = opts?.padding ?? 0;
   const padding: ConvPadding2d = typeof p === "string" ? p : [0, _tupleOf(op, "padding", p, 1)[0]!];
   const y = conv2dNamed(op, batched.unsqueeze(2), weight.unsqueeze(2), bias, { stride: [1, stride], padding, dilation: [1, dilation], groups }).squeeze(2);
   return unbatched ? y.squeeze(0) : y;
+}
+
+/** @internal A transposed convolution's input has weight.shape[0] channels. */
+export function _checkTransposedChannels(op: string, batched: Tensor, weight: Tensor): void {
+  if (batched.shape[1] !== weight.shape[0]) {
+    throw new ShapeError(`${op}: Given transposed=1, weight of size ${fmtShape(weight.shape)}, expected input${fmtShape(batched.shape)} to have ${weight.shape[0]} channels, but got ${batched.shape[1]} channels instead`);
+  }
+}
+
+/** @internal outputPadding adds to the output's end, so it must stay below the stride or the dilation (as torch). */
+export function _checkOutputPadding(op: string, outPad: readonly number[], stride: readonly number[], dilation: readonly number[]): void {
+  outPad.forEach((p, i) => {
+    if (p >= stride[i]! && p >= dilation[i]!) {
+      throw new ShapeError(`${op}: output padding must be smaller than either stride or dilation, but got outputPadding (${outPad.join(", ")}), stride (${stride.join(", ")}), dilation (${dilation.join(", ")})`);
+    }
+  });
 }
 
 /**
@@ -258,25 +286,21 @@ export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: C
 export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTranspose2dOptions): Tensor {
   const op = "convTranspose2d";
   if (weight.ndim !== 4) throw new ShapeError(`${op}: expected a 4-D weight [in_channels, out_channels/groups, kH, kW], got shape ${fmtShape(weight.shape)}`);
-  checkDtypes(op, x, weight, bias);
+  _checkDtypes(op, x, weight, bias);
   const G = opts?.groups ?? 1;
-  if (!Number.isInteger(G) || G < 1) throw new ShapeError(`${op}: groups must be a positive integer, got ${G}`);
-  const { batched, unbatched } = _checkConvInput(op, x, null, 2);
-  if (batched.shape[1] !== weight.shape[0]) {
-    throw new ShapeError(`${op}: Given transposed=1, weight of size ${fmtShape(weight.shape)}, expected input${fmtShape(batched.shape)} to have ${weight.shape[0]} channels, but got ${batched.shape[1]} channels instead`);
-  }
+  _checkGroupCount(op, G);
+  const { batched, unbatched } = _batchedInput(op, x, 2);
+  _checkTransposedChannels(op, batched, weight);
   const stride = _tupleOf(op, "stride", opts?.stride ?? 1, 2, 1);
   const padding = _tupleOf(op, "padding", opts?.padding ?? 0, 2);
   const outPad = _tupleOf(op, "outputPadding", opts?.outputPadding ?? 0, 2);
   const dilation = _tupleOf(op, "dilation", opts?.dilation ?? 1, 2, 1);
-  outPad.forEach((p, i) => {
-    if (p >= stride[i]! && p >= dilation[i]!) throw new ShapeError(`${op}: output padding must be smaller than either stride or dilation, but got outputPadding (${outPad.join(", ")}), stride (${stride.join(", ")}), dilation (${dilation.join(", ")})`);
-  });
+  _checkOutputPadding(op, outPad, stride, dilation);
   const [N, Cin, H, W] = batched.shape as [number, number, number, number];
   const [, Og, kh, kw] = weight.shape as [number, number, number, number];
   if (Cin % G !== 0) throw new ShapeError(`${op}: in_channels (${Cin}) must be divisible by groups (${G})`);
   const O = Og * G, Cg = Cin / G, k = kh * kw;
-  if (bias && (bias.ndim !== 1 || bias.shape[0] !== O)) throw new ShapeError(`${op}: expected bias of shape [${O}], got ${fmtShape(bias.shape)}`);
+  _checkBias(op, bias, O);
   const full = [(H - 1) * stride[0]! + dilation[0]! * (kh - 1) + 1, (W - 1) * stride[1]! + dilation[1]! * (kw - 1) + 1];
   const outSize = full.map((f, i) => f - 2 * padding[i]! + outPad[i]!);
   if (outSize.some((s) => s <= 0)) throw new ShapeError(`${op}: output size (${outSize.join(", ")}) is non-positive for input ${fmtShape(batched.shape)}, weight ${fmtShape(weight.shape)}, padding (${padding.join(", ")})`);

@@ -10,10 +10,10 @@
  * - convTranspose1d: convTranspose2d with height 1.
  * Autograd derives the gradients from these ops (unfold/fold are each other's adjoint).
  */
-import { DTypeError, ShapeError, fmtShape } from "../../errors.js";
+import { ShapeError, fmtShape } from "../../errors.js";
 import { pad } from "../../ops/shape_ops.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { _tupleOf, conv2d, convTranspose2d, type IntOrSingle } from "./conv.js";
+import { _batchedInput, _checkBias, _checkDtypes, _checkGroupCount, _checkGroups, _checkOutputPadding, _checkTransposedChannels, _tupleOf, conv2d, convTranspose2d, type IntOrSingle } from "./conv.js";
 import { defineF } from "./define.js";
 import { fold, unfold } from "./fold.js";
 
@@ -42,29 +42,11 @@ export interface ConvTranspose1dOptions {
   dilation?: IntOrSingle;
 }
 
-const DIMS: Record<number, string> = { 1: "[N, C, L]", 2: "[N, C, H, W]", 3: "[N, C, D, H, W]" };
-
-/** @internal The input batched (an unbatched one gets N = 1), after the rank and dtype checks. */
-export function _convInput(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, spatial: number, inChannels: number | null = null): { batched: Tensor; unbatched: boolean } {
+/** The input batched (an unbatched one gets N = 1), after the weight's rank and the dtype checks. */
+function convInput(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, spatial: number): { batched: Tensor; unbatched: boolean } {
   if (weight.ndim !== spatial + 2) throw new ShapeError(`${op}: expected a ${spatial + 2}-D weight, got shape ${fmtShape(weight.shape)}`);
-  if (x.dtype !== weight.dtype || (bias && bias.dtype !== weight.dtype)) {
-    throw new DTypeError(`${op}: input, weight and bias must have the same dtype, got ${x.dtype}, ${weight.dtype}${bias ? ` and ${bias.dtype}` : ""}`);
-  }
-  return _batchedInput(op, x, spatial, inChannels);
-}
-
-/** @internal Checks an input's rank ([C, *] or [N, C, *] with `spatial` dims) and, given inChannels, its channels. */
-export function _batchedInput(op: string, x: Tensor, spatial: number, inChannels: number | null = null): { batched: Tensor; unbatched: boolean } {
-  const ok = x.ndim === spatial + 1 || x.ndim === spatial + 2;
-  if (!ok || (inChannels !== null && x.shape[x.ndim - spatial - 1] !== inChannels)) {
-    throw new ShapeError(`${op}: expected a ${spatial + 1}-D or ${spatial + 2}-D input ${DIMS[spatial]}${inChannels !== null ? ` with C = ${inChannels}` : ""}, got shape ${fmtShape(x.shape)}`);
-  }
-  const unbatched = x.ndim === spatial + 1;
-  return { batched: unbatched ? x.unsqueeze(0) : x, unbatched };
-}
-
-function checkBias(op: string, bias: Tensor | null | undefined, O: number): void {
-  if (bias && (bias.ndim !== 1 || bias.shape[0] !== O)) throw new ShapeError(`${op}: expected bias of shape [${O}], got ${fmtShape(bias.shape)}`);
+  _checkDtypes(op, x, weight, bias);
+  return _batchedInput(op, x, spatial);
 }
 
 /**
@@ -74,16 +56,12 @@ function checkBias(op: string, bias: Tensor | null | undefined, O: number): void
  */
 export function conv3d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: Conv3dOptions): Tensor {
   const op = "conv3d";
-  const { batched, unbatched } = _convInput(op, x, weight, bias, 3);
+  const { batched, unbatched } = convInput(op, x, weight, bias, 3);
   const groups = opts?.groups ?? 1;
-  if (!Number.isInteger(groups) || groups < 1) throw new ShapeError(`${op}: groups must be a positive integer, got ${groups}`);
+  _checkGroups(op, batched, weight, groups);
   const [O, Cg, kd, kh, kw] = weight.shape as [number, number, number, number, number];
   const C = batched.shape[1]!;
-  if (O % groups !== 0) throw new ShapeError(`${op}: out_channels (weight ${fmtShape(weight.shape)} dim 0 = ${O}) must be divisible by groups (${groups})`);
-  if (C !== Cg * groups) {
-    throw new ShapeError(`${op}: Given groups=${groups}, weight of size ${fmtShape(weight.shape)}, expected input${fmtShape(batched.shape)} to have ${Cg * groups} channels, but got ${C} channels instead`);
-  }
-  checkBias(op, bias, O);
+  _checkBias(op, bias, O);
   const stride = _tupleOf(op, "stride", opts?.stride ?? 1, 3, 1);
   const dilation = _tupleOf(op, "dilation", opts?.dilation ?? 1, 3, 1);
   const kernel = [kd, kh, kw];
@@ -125,11 +103,7 @@ export function conv3d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: C
 
 /** Checks and output size of a transposed convolution along each spatial dim. */
 function transposeGeometry(op: string, inSize: readonly number[], kernel: readonly number[], stride: number[], padding: number[], outPad: number[], dilation: number[]): { full: number[]; out: number[] } {
-  outPad.forEach((p, i) => {
-    if (p >= stride[i]! && p >= dilation[i]!) {
-      throw new ShapeError(`${op}: output padding must be smaller than either stride or dilation, but got outputPadding (${outPad.join(", ")}), stride (${stride.join(", ")}), dilation (${dilation.join(", ")})`);
-    }
-  });
+  _checkOutputPadding(op, outPad, stride, dilation);
   const full = inSize.map((s, i) => (s - 1) * stride[i]! + dilation[i]! * (kernel[i]! - 1) + 1);
   const out = full.map((f, i) => f - 2 * padding[i]! + outPad[i]!);
   if (out.some((s) => s <= 0)) throw new ShapeError(`${op}: output size (${out.join(", ")}) is non-positive for input spatial size (${inSize.join(", ")}), kernel (${kernel.join(", ")}), padding (${padding.join(", ")})`);
@@ -138,14 +112,12 @@ function transposeGeometry(op: string, inSize: readonly number[], kernel: readon
 
 /** Input, weight and group checks shared by the transposed convolutions; returns the output channels. */
 function checkTransposed(op: string, batched: Tensor, weight: Tensor, bias: Tensor | null | undefined, groups: number): number {
-  if (!Number.isInteger(groups) || groups < 1) throw new ShapeError(`${op}: groups must be a positive integer, got ${groups}`);
+  _checkGroupCount(op, groups);
+  _checkTransposedChannels(op, batched, weight);
   const Cin = batched.shape[1]!;
-  if (Cin !== weight.shape[0]) {
-    throw new ShapeError(`${op}: Given transposed=1, weight of size ${fmtShape(weight.shape)}, expected input${fmtShape(batched.shape)} to have ${weight.shape[0]} channels, but got ${Cin} channels instead`);
-  }
   if (Cin % groups !== 0) throw new ShapeError(`${op}: in_channels (${Cin}) must be divisible by groups (${groups})`);
   const O = weight.shape[1]! * groups;
-  checkBias(op, bias, O);
+  _checkBias(op, bias, O);
   return O;
 }
 
@@ -157,7 +129,7 @@ function checkTransposed(op: string, batched: Tensor, weight: Tensor, bias: Tens
  */
 export function convTranspose3d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTranspose3dOptions): Tensor {
   const op = "convTranspose3d";
-  const { batched, unbatched } = _convInput(op, x, weight, bias, 3);
+  const { batched, unbatched } = convInput(op, x, weight, bias, 3);
   const groups = opts?.groups ?? 1;
   const O = checkTransposed(op, batched, weight, bias, groups);
   const stride = _tupleOf(op, "stride", opts?.stride ?? 1, 3, 1);
@@ -197,7 +169,7 @@ export function convTranspose3d(x: Tensor, weight: Tensor, bias?: Tensor | null,
  */
 export function convTranspose1d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTranspose1dOptions): Tensor {
   const op = "convTranspose1d";
-  const { batched, unbatched } = _convInput(op, x, weight, bias, 1);
+  const { batched, unbatched } = convInput(op, x, weight, bias, 1);
   const groups = opts?.groups ?? 1;
   checkTransposed(op, batched, weight, bias, groups);
   const one = (name: string, v: IntOrSingle | undefined, dflt: number, min: number) => _tupleOf(op, name, v ?? dflt, 1, min)[0]!;

@@ -4,6 +4,10 @@
  * LogSigmoid, Tanhshrink, Softshrink, Hardshrink, Softmin, GLU, PReLU — PyTorch's constructor
  * arguments in PyTorch's order (`new nn.LeakyReLU(0.2, true)` or
  * `new nn.LeakyReLU({ negativeSlope: 0.2, inplace: true })`) and PyTorch's prints.
+ *
+ * Each class binds its own declaration and says what it computes (`fn`); the bases below hold
+ * what the shapes share: the input check (Activation), the inplace flag and its print
+ * (InplaceActivation), softmax's dim (SoftmaxActivation) and the shrinks' lambd.
  */
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import { noGrad } from "../../autograd/grad_mode.js";
@@ -17,22 +21,52 @@ import * as F from "../functional/activation.js";
 import { checkLayerSizes, checkTensorArg } from "../args.js";
 import { Module } from "../module.js";
 
+/** A module that applies one function to its input: forward checks the input is a Tensor, then runs fn. */
+abstract class Activation extends Module {
+  protected abstract fn(x: Tensor): Tensor;
+  forward(x: Tensor): Tensor {
+    checkTensorArg(this, "input", x);
+    return this.fn(x);
+  }
+}
+
+/** The "inplace=True" part of a print, joined as PyTorch's extra_repr joins it. */
+const inplaceText = (inplace: boolean, lead = "") => (inplace ? `${lead}inplace=True` : "");
+
+/**
+ * An activation with torch's inplace flag: with it, forward writes fn's result into the input
+ * (fnInPlace) and returns the input. Prints "inplace=True" when set, as most of torch's do.
+ */
+abstract class InplaceActivation extends Activation {
+  readonly inplace: boolean;
+  constructor(inplace: boolean) {
+    super();
+    this.inplace = inplace;
+  }
+  /** fn written into x: torch's in-place form, whose name autograd messages use. */
+  protected abstract fnInPlace(x: Tensor): Tensor;
+  override forward(x: Tensor): Tensor {
+    checkTensorArg(this, "input", x);
+    return this.inplace ? this.fnInPlace(x) : this.fn(x);
+  }
+  override extraRepr(): string {
+    return inplaceText(this.inplace);
+  }
+}
+
 const RELU = "ReLU(bool inplace=false)";
 const reluArgs = declareArgs(RELU, "nn");
 
 /** max(x, 0); with inplace, written into the input. */
-export class ReLU extends Module {
-  readonly inplace: boolean;
+export class ReLU extends InplaceActivation {
   constructor(...args: CtorArgs<typeof RELU>) {
-    super();
-    [this.inplace] = reluArgs.bind(args);
+    super(...reluArgs.bind(args));
   }
-  forward(x: Tensor): Tensor {
-    checkTensorArg(this, "input", x);
-    return this.inplace ? x.relu_() : x.relu();
+  protected fn(x: Tensor): Tensor {
+    return x.relu();
   }
-  override extraRepr(): string {
-    return this.inplace ? "inplace=True" : "";
+  protected fnInPlace(x: Tensor): Tensor {
+    return x.relu_();
   }
 }
 
@@ -40,19 +74,21 @@ const LEAKY_RELU = "LeakyReLU(float negativeSlope=0.01, bool inplace=false)";
 const leakyReluArgs = declareArgs(LEAKY_RELU, "nn");
 
 /** x for x ≥ 0, negativeSlope · x otherwise. @example new nn.LeakyReLU(0.2) */
-export class LeakyReLU extends Module {
+export class LeakyReLU extends InplaceActivation {
   readonly negativeSlope: number;
-  readonly inplace: boolean;
   constructor(...args: CtorArgs<typeof LEAKY_RELU>) {
-    super();
-    [this.negativeSlope, this.inplace] = leakyReluArgs.bind(args);
+    const [negativeSlope, inplace] = leakyReluArgs.bind(args);
+    super(inplace);
+    this.negativeSlope = negativeSlope;
   }
-  forward(x: Tensor): Tensor {
-    checkTensorArg(this, "input", x);
-    return this.inplace ? x.leakyRelu_(this.negativeSlope) : x.leakyRelu(this.negativeSlope);
+  protected fn(x: Tensor): Tensor {
+    return x.leakyRelu(this.negativeSlope);
+  }
+  protected fnInPlace(x: Tensor): Tensor {
+    return x.leakyRelu_(this.negativeSlope);
   }
   override extraRepr(): string {
-    return `negative_slope=${this.negativeSlope}${this.inplace ? ", inplace=True" : ""}`;
+    return `negative_slope=${this.negativeSlope}${inplaceText(this.inplace, ", ")}`;
   }
 }
 
@@ -60,14 +96,13 @@ const GELU_DECL = 'GELU("none"|"tanh" approximate="none")';
 const geluArgs = declareArgs(GELU_DECL, "nn");
 
 /** x · Φ(x), or its tanh approximation. @example new nn.GELU("tanh") */
-export class GELU extends Module {
+export class GELU extends Activation {
   readonly approximate: "none" | "tanh";
   constructor(...args: CtorArgs<typeof GELU_DECL>) {
     super();
     [this.approximate] = geluArgs.bind(args);
   }
-  forward(x: Tensor): Tensor {
-    checkTensorArg(this, "input", x);
+  protected fn(x: Tensor): Tensor {
     return x.gelu({ approximate: this.approximate });
   }
   override extraRepr(): string {
@@ -79,31 +114,27 @@ const SILU = "SiLU(bool inplace=false)";
 const siluArgs = declareArgs(SILU, "nn");
 
 /** x · σ(x). */
-export class SiLU extends Module {
-  readonly inplace: boolean;
+export class SiLU extends InplaceActivation {
   constructor(...args: CtorArgs<typeof SILU>) {
-    super();
-    [this.inplace] = siluArgs.bind(args);
+    super(...siluArgs.bind(args));
   }
-  forward(x: Tensor): Tensor {
-    checkTensorArg(this, "input", x);
-    return this.inplace ? x.silu_() : x.silu();
+  protected fn(x: Tensor): Tensor {
+    return x.silu();
   }
-  override extraRepr(): string {
-    return this.inplace ? "inplace=True" : "";
+  protected fnInPlace(x: Tensor): Tensor {
+    return x.silu_();
   }
 }
 
 const SIGMOID = "Sigmoid()";
 const sigmoidArgs = declareArgs(SIGMOID, "nn");
 
-export class Sigmoid extends Module {
+export class Sigmoid extends Activation {
   constructor(...args: CtorArgs<typeof SIGMOID>) {
     super();
     sigmoidArgs.bind(args);
   }
-  forward(x: Tensor): Tensor {
-    checkTensorArg(this, "input", x);
+  protected fn(x: Tensor): Tensor {
     return x.sigmoid();
   }
 }
@@ -111,13 +142,12 @@ export class Sigmoid extends Module {
 const TANH = "Tanh()";
 const tanhArgs = declareArgs(TANH, "nn");
 
-export class Tanh extends Module {
+export class Tanh extends Activation {
   constructor(...args: CtorArgs<typeof TANH>) {
     super();
     tanhArgs.bind(args);
   }
-  forward(x: Tensor): Tensor {
-    checkTensorArg(this, "input", x);
+  protected fn(x: Tensor): Tensor {
     return x.tanh();
   }
 }
@@ -126,19 +156,21 @@ const ELU_DECL = "ELU(float alpha=1.0, bool inplace=false)";
 const eluArgs = declareArgs(ELU_DECL, "nn");
 
 /** x for x > 0, alpha · (eˣ - 1) otherwise. */
-export class ELU extends Module {
+export class ELU extends InplaceActivation {
   readonly alpha: number;
-  readonly inplace: boolean;
   constructor(...args: CtorArgs<typeof ELU_DECL>) {
-    super();
-    [this.alpha, this.inplace] = eluArgs.bind(args);
+    const [alpha, inplace] = eluArgs.bind(args);
+    super(inplace);
+    this.alpha = alpha;
   }
-  forward(x: Tensor): Tensor {
-    checkTensorArg(this, "input", x);
-    return this.inplace ? applyInPlace(x, "elu_", (s) => F.elu(s, this.alpha)) : F.elu(x, this.alpha);
+  protected fn(x: Tensor): Tensor {
+    return F.elu(x, this.alpha);
+  }
+  protected fnInPlace(x: Tensor): Tensor {
+    return applyInPlace(x, "elu_", (s) => this.fn(s));
   }
   override extraRepr(): string {
-    return `alpha=${this.alpha}${this.inplace ? ", inplace=True" : ""}`;
+    return `alpha=${this.alpha}${inplaceText(this.inplace, ", ")}`;
   }
 }
 
@@ -146,15 +178,14 @@ const SOFTPLUS = "Softplus(float beta=1, float threshold=20)";
 const softplusArgs = declareArgs(SOFTPLUS, "nn");
 
 /** log(1 + e^(beta·x)) / beta, linear above threshold. */
-export class Softplus extends Module {
+export class Softplus extends Activation {
   readonly beta: number;
   readonly threshold: number;
   constructor(...args: CtorArgs<typeof SOFTPLUS>) {
     super();
     [this.beta, this.threshold] = softplusArgs.bind(args);
   }
-  forward(x: Tensor): Tensor {
-    checkTensorArg(this, "input", x);
+  protected fn(x: Tensor): Tensor {
     return x.softplus({ beta: this.beta, threshold: this.threshold });
   }
   override extraRepr(): string {
@@ -175,22 +206,32 @@ function implicitDim(name: string, ndim: number): number {
   return ndim === 0 || ndim === 1 || ndim === 3 ? 0 : 1;
 }
 
+/** Softmax, LogSoftmax and Softmin: along dim, or PyTorch's deprecated implicit dim when dim is null. */
+abstract class SoftmaxActivation extends Activation {
+  readonly dim: number | null;
+  constructor(dim: number | null) {
+    super();
+    this.dim = dim;
+  }
+  /** The dim to reduce x along; `layer` names the class in the implicit-dim warning. */
+  protected dimFor(x: Tensor, layer: string): number {
+    return this.dim ?? implicitDim(layer, x.ndim);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim ?? "None"}`;
+  }
+}
+
 const SOFTMAX = "Softmax(int? dim=null)";
 const softmaxArgs = declareArgs(SOFTMAX, "nn");
 
 /** softmax along dim. @example new nn.Softmax(1).forward(logits) // rows sum to 1 */
-export class Softmax extends Module {
-  readonly dim: number | null;
+export class Softmax extends SoftmaxActivation {
   constructor(...args: CtorArgs<typeof SOFTMAX>) {
-    super();
-    [this.dim] = softmaxArgs.bind(args);
+    super(...softmaxArgs.bind(args));
   }
-  forward(x: Tensor): Tensor {
-    checkTensorArg(this, "input", x);
-    return x.softmax(this.dim ?? implicitDim("Softmax", x.ndim));
-  }
-  override extraRepr(): string {
-    return `dim=${this.dim ?? "None"}`;
+  protected fn(x: Tensor): Tensor {
+    return x.softmax(this.dimFor(x, "Softmax"));
   }
 }
 
@@ -198,35 +239,12 @@ const LOG_SOFTMAX = "LogSoftmax(int? dim=null)";
 const logSoftmaxArgs = declareArgs(LOG_SOFTMAX, "nn");
 
 /** log(softmax) along dim, computed stably. */
-export class LogSoftmax extends Module {
-  readonly dim: number | null;
+export class LogSoftmax extends SoftmaxActivation {
   constructor(...args: CtorArgs<typeof LOG_SOFTMAX>) {
-    super();
-    [this.dim] = logSoftmaxArgs.bind(args);
+    super(...logSoftmaxArgs.bind(args));
   }
-  forward(x: Tensor): Tensor {
-    checkTensorArg(this, "input", x);
-    return x.logSoftmax(this.dim ?? implicitDim("LogSoftmax", x.ndim));
-  }
-  override extraRepr(): string {
-    return `dim=${this.dim ?? "None"}`;
-  }
-}
-
-// ---- more activations: CELU ... PReLU (torch.nn's constructors, prints and state) ----------
-
-/** The "inplace=True" part of a print, joined as PyTorch's extra_repr joins it. */
-const inplaceText = (inplace: boolean, lead = "") => (inplace ? `${lead}inplace=True` : "");
-
-/** A module for an elementwise function with an inplace flag (most of torch's activations). */
-abstract class InplaceActivation extends Module {
-  abstract readonly inplace: boolean;
-  protected abstract fn(x: Tensor): Tensor;
-  /** torch's name for the in-place op, used in autograd messages. */
-  protected abstract readonly opName: string;
-  forward(x: Tensor): Tensor {
-    checkTensorArg(this, "input", x);
-    return this.inplace ? applyInPlace(x, this.opName, (s) => this.fn(s)) : this.fn(x);
+  protected fn(x: Tensor): Tensor {
+    return x.logSoftmax(this.dimFor(x, "LogSoftmax"));
   }
 }
 
@@ -236,14 +254,16 @@ const celuArgs = declareArgs(CELU_DECL, "nn");
 /** max(0, x) + min(0, alpha · (exp(x / alpha) - 1)). @example new nn.CELU(0.5) */
 export class CELU extends InplaceActivation {
   readonly alpha: number;
-  readonly inplace: boolean;
-  protected readonly opName = "celu_";
   constructor(...args: CtorArgs<typeof CELU_DECL>) {
-    super();
-    [this.alpha, this.inplace] = celuArgs.bind(args);
+    const [alpha, inplace] = celuArgs.bind(args);
+    super(inplace);
+    this.alpha = alpha;
   }
   protected fn(x: Tensor): Tensor {
     return F.celu(x, this.alpha);
+  }
+  protected fnInPlace(x: Tensor): Tensor {
+    return applyInPlace(x, "celu_", (s) => this.fn(s));
   }
   override extraRepr(): string {
     return `alpha=${pyFloat(this.alpha)}${inplaceText(this.inplace, ", ")}`;
@@ -255,49 +275,54 @@ const seluArgs = declareArgs(SELU_DECL, "nn");
 
 /** scale · ELU(x, alpha) with the self-normalising constants. */
 export class SELU extends InplaceActivation {
-  readonly inplace: boolean;
-  protected readonly opName = "selu_";
   constructor(...args: CtorArgs<typeof SELU_DECL>) {
-    super();
-    [this.inplace] = seluArgs.bind(args);
+    super(...seluArgs.bind(args));
   }
   protected fn(x: Tensor): Tensor {
     return F.selu(x);
   }
-  override extraRepr(): string {
-    return inplaceText(this.inplace);
+  protected fnInPlace(x: Tensor): Tensor {
+    return applyInPlace(x, "selu_", (s) => this.fn(s));
   }
 }
 
 const HARDSIGMOID = "Hardsigmoid(bool inplace=false)";
 const hardsigmoidArgs = declareArgs(HARDSIGMOID, "nn");
 
-/** relu6(x + 3) / 6. (PyTorch prints no arguments for it, inplace or not.) */
+/** relu6(x + 3) / 6. */
 export class Hardsigmoid extends InplaceActivation {
-  readonly inplace: boolean;
-  protected readonly opName = "hardsigmoid_";
   constructor(...args: CtorArgs<typeof HARDSIGMOID>) {
-    super();
-    [this.inplace] = hardsigmoidArgs.bind(args);
+    super(...hardsigmoidArgs.bind(args));
   }
   protected fn(x: Tensor): Tensor {
     return F.hardsigmoid(x);
+  }
+  protected fnInPlace(x: Tensor): Tensor {
+    return applyInPlace(x, "hardsigmoid_", (s) => this.fn(s));
+  }
+  /** PyTorch prints no arguments for it, inplace or not. */
+  override extraRepr(): string {
+    return "";
   }
 }
 
 const HARDSWISH = "Hardswish(bool inplace=false)";
 const hardswishArgs = declareArgs(HARDSWISH, "nn");
 
-/** x · relu6(x + 3) / 6 (MobileNetV3). (PyTorch prints no arguments for it.) */
+/** x · relu6(x + 3) / 6 (MobileNetV3). */
 export class Hardswish extends InplaceActivation {
-  readonly inplace: boolean;
-  protected readonly opName = "hardswish_";
   constructor(...args: CtorArgs<typeof HARDSWISH>) {
-    super();
-    [this.inplace] = hardswishArgs.bind(args);
+    super(...hardswishArgs.bind(args));
   }
   protected fn(x: Tensor): Tensor {
     return F.hardswish(x);
+  }
+  protected fnInPlace(x: Tensor): Tensor {
+    return applyInPlace(x, "hardswish_", (s) => this.fn(s));
+  }
+  /** PyTorch prints no arguments for it, inplace or not. */
+  override extraRepr(): string {
+    return "";
   }
 }
 
@@ -309,15 +334,18 @@ const hardtanhArgs = declareArgs(HARDTANH, "nn");
 export class Hardtanh extends InplaceActivation {
   readonly minVal: number;
   readonly maxVal: number;
-  readonly inplace: boolean;
-  protected readonly opName = "hardtanh_";
   constructor(...args: CtorArgs<typeof HARDTANH>) {
-    super();
-    [this.minVal, this.maxVal, this.inplace] = hardtanhArgs.bind(args);
+    const [minVal, maxVal, inplace] = hardtanhArgs.bind(args);
+    super(inplace);
+    this.minVal = minVal;
+    this.maxVal = maxVal;
     if (!(this.maxVal > this.minVal)) throw new FluxionError(`Hardtanh: maxVal must be greater than minVal, got minVal=${this.minVal}, maxVal=${this.maxVal}`);
   }
   protected fn(x: Tensor): Tensor {
     return F.hardtanh(x, this.minVal, this.maxVal);
+  }
+  protected fnInPlace(x: Tensor): Tensor {
+    return applyInPlace(x, "hardtanh_", (s) => this.fn(s));
   }
   override extraRepr(): string {
     return `min_val=${pyFloat(this.minVal)}, max_val=${pyFloat(this.maxVal)}${inplaceText(this.inplace, ", ")}`;
@@ -343,17 +371,14 @@ const mishArgs = declareArgs(MISH, "nn");
 
 /** x · tanh(softplus(x)). */
 export class Mish extends InplaceActivation {
-  readonly inplace: boolean;
-  protected readonly opName = "mish_";
   constructor(...args: CtorArgs<typeof MISH>) {
-    super();
-    [this.inplace] = mishArgs.bind(args);
+    super(...mishArgs.bind(args));
   }
   protected fn(x: Tensor): Tensor {
     return F.mish(x);
   }
-  override extraRepr(): string {
-    return inplaceText(this.inplace);
+  protected fnInPlace(x: Tensor): Tensor {
+    return applyInPlace(x, "mish_", (s) => this.fn(s));
   }
 }
 
@@ -364,26 +389,20 @@ const thresholdArgs = declareArgs(THRESHOLD, "nn");
 export class Threshold extends InplaceActivation {
   readonly threshold: number;
   readonly value: number;
-  readonly inplace: boolean;
-  protected readonly opName = "threshold_";
   constructor(...args: CtorArgs<typeof THRESHOLD>) {
-    super();
-    [this.threshold, this.value, this.inplace] = thresholdArgs.bind(args);
+    const [threshold, value, inplace] = thresholdArgs.bind(args);
+    super(inplace);
+    this.threshold = threshold;
+    this.value = value;
   }
   protected fn(x: Tensor): Tensor {
     return F.threshold(x, this.threshold, this.value);
   }
+  protected fnInPlace(x: Tensor): Tensor {
+    return applyInPlace(x, "threshold_", (s) => this.fn(s));
+  }
   override extraRepr(): string {
     return `threshold=${pyFloat(this.threshold)}, value=${pyFloat(this.value)}${inplaceText(this.inplace, ", ")}`;
-  }
-}
-
-/** An elementwise function without arguments (Softsign, LogSigmoid, Tanhshrink). */
-abstract class PlainActivation extends Module {
-  protected abstract fn(x: Tensor): Tensor;
-  forward(x: Tensor): Tensor {
-    checkTensorArg(this, "input", x);
-    return this.fn(x);
   }
 }
 
@@ -391,7 +410,7 @@ const SOFTSIGN = "Softsign()";
 const softsignArgs = declareArgs(SOFTSIGN, "nn");
 
 /** x / (1 + |x|). */
-export class Softsign extends PlainActivation {
+export class Softsign extends Activation {
   constructor(...args: CtorArgs<typeof SOFTSIGN>) {
     super();
     softsignArgs.bind(args);
@@ -405,7 +424,7 @@ const LOG_SIGMOID = "LogSigmoid()";
 const logSigmoidArgs = declareArgs(LOG_SIGMOID, "nn");
 
 /** log(sigmoid(x)), finite for any x. */
-export class LogSigmoid extends PlainActivation {
+export class LogSigmoid extends Activation {
   constructor(...args: CtorArgs<typeof LOG_SIGMOID>) {
     super();
     logSigmoidArgs.bind(args);
@@ -419,7 +438,7 @@ const TANHSHRINK = "Tanhshrink()";
 const tanhshrinkArgs = declareArgs(TANHSHRINK, "nn");
 
 /** x - tanh(x). */
-export class Tanhshrink extends PlainActivation {
+export class Tanhshrink extends Activation {
   constructor(...args: CtorArgs<typeof TANHSHRINK>) {
     super();
     tanhshrinkArgs.bind(args);
@@ -429,39 +448,41 @@ export class Tanhshrink extends PlainActivation {
   }
 }
 
-const SOFTSHRINK = "Softshrink(float lambd=0.5)";
-const softshrinkArgs = declareArgs(SOFTSHRINK, "nn");
-
-/** x ∓ lambd outside [-lambd, lambd], 0 inside. Prints as "Softshrink(0.5)". */
-export class Softshrink extends PlainActivation {
+/** Softshrink and Hardshrink: a threshold lambd, printed alone ("Softshrink(0.5)"). */
+abstract class ShrinkActivation extends Activation {
   readonly lambd: number;
-  constructor(...args: CtorArgs<typeof SOFTSHRINK>) {
+  constructor(lambd: number) {
     super();
-    [this.lambd] = softshrinkArgs.bind(args);
-  }
-  protected fn(x: Tensor): Tensor {
-    return F.softshrink(x, this.lambd);
+    this.lambd = lambd;
   }
   override extraRepr(): string {
     return pyFloat(this.lambd);
   }
 }
 
+const SOFTSHRINK = "Softshrink(float lambd=0.5)";
+const softshrinkArgs = declareArgs(SOFTSHRINK, "nn");
+
+/** x ∓ lambd outside [-lambd, lambd], 0 inside. */
+export class Softshrink extends ShrinkActivation {
+  constructor(...args: CtorArgs<typeof SOFTSHRINK>) {
+    super(...softshrinkArgs.bind(args));
+  }
+  protected fn(x: Tensor): Tensor {
+    return F.softshrink(x, this.lambd);
+  }
+}
+
 const HARDSHRINK = "Hardshrink(float lambd=0.5)";
 const hardshrinkArgs = declareArgs(HARDSHRINK, "nn");
 
-/** x outside [-lambd, lambd], 0 inside. Prints as "Hardshrink(0.5)". */
-export class Hardshrink extends PlainActivation {
-  readonly lambd: number;
+/** x outside [-lambd, lambd], 0 inside. */
+export class Hardshrink extends ShrinkActivation {
   constructor(...args: CtorArgs<typeof HARDSHRINK>) {
-    super();
-    [this.lambd] = hardshrinkArgs.bind(args);
+    super(...hardshrinkArgs.bind(args));
   }
   protected fn(x: Tensor): Tensor {
     return F.hardshrink(x, this.lambd);
-  }
-  override extraRepr(): string {
-    return pyFloat(this.lambd);
   }
 }
 
@@ -469,18 +490,12 @@ const SOFTMIN = "Softmin(int? dim=null)";
 const softminArgs = declareArgs(SOFTMIN, "nn");
 
 /** softmax(-x) along dim. @example new nn.Softmin(1) */
-export class Softmin extends Module {
-  readonly dim: number | null;
+export class Softmin extends SoftmaxActivation {
   constructor(...args: CtorArgs<typeof SOFTMIN>) {
-    super();
-    [this.dim] = softminArgs.bind(args);
+    super(...softminArgs.bind(args));
   }
-  forward(x: Tensor): Tensor {
-    checkTensorArg(this, "input", x);
-    return F.softmin(x, this.dim ?? implicitDim("Softmin", x.ndim));
-  }
-  override extraRepr(): string {
-    return `dim=${this.dim ?? "None"}`;
+  protected fn(x: Tensor): Tensor {
+    return F.softmin(x, this.dimFor(x, "Softmin"));
   }
 }
 
@@ -488,14 +503,13 @@ const GLU_DECL = "GLU(int dim=-1)";
 const gluArgs = declareArgs(GLU_DECL, "nn");
 
 /** a · sigmoid(b), a and b the halves of the input along dim. @example new nn.GLU(1) */
-export class GLU extends Module {
+export class GLU extends Activation {
   readonly dim: number;
   constructor(...args: CtorArgs<typeof GLU_DECL>) {
     super();
     [this.dim] = gluArgs.bind(args);
   }
-  forward(x: Tensor): Tensor {
-    checkTensorArg(this, "input", x);
+  protected fn(x: Tensor): Tensor {
     return F.glu(x, this.dim);
   }
   override extraRepr(): string {
@@ -511,7 +525,7 @@ const preluArgs = declareArgs(PRELU, "nn");
  * (numParameters = C, the input's dim 1).
  * @example new nn.PReLU(3).forward(x) // x [N, 3, H, W]
  */
-export class PReLU extends Module {
+export class PReLU extends Activation {
   weight: Parameter;
   readonly numParameters: number;
   readonly init: number;
@@ -526,8 +540,7 @@ export class PReLU extends Module {
   resetParameters(): void {
     noGrad(() => this.weight.fill_(this.init));
   }
-  forward(x: Tensor): Tensor {
-    checkTensorArg(this, "input", x);
+  protected fn(x: Tensor): Tensor {
     return F.prelu(x, this.weight);
   }
   override extraRepr(): string {

@@ -8,20 +8,15 @@ import { pad, type PadMode } from "../../ops/shape_ops.js";
 import { empty } from "../../tensor/creation.js";
 import type { DType } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { _checkConvInput, _conv2dRelu, _conv2dReluMaxPool, _tupleOf, conv2d, convTranspose2d, type PoolWindow } from "../functional/conv.js";
-import { _batchedInput, conv3d, convTranspose1d, convTranspose3d } from "../functional/conv3d.js";
+import { _batchedInput, _conv2dRelu, _conv2dReluMaxPool, _tupleOf, conv2d, convTranspose2d, type PoolWindow } from "../functional/conv.js";
+import { conv3d, convTranspose1d, convTranspose3d } from "../functional/conv3d.js";
 import * as init from "../init.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
-import { pyFloat, pyValue } from "./repr.js";
+import { pyValue } from "./repr.js";
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import { checkLayerSizes, checkTensorArg, declareMethodArgs } from "../args.js";
 import { checkNumel } from "../../tensor/shape.js";
-
-const CONV_TRANSPOSE2D_FORWARD = "ConvTranspose2d.forward(Tensor input, int[]? outputSize=null)";
-const convTransposeForwardArgs = declareMethodArgs(CONV_TRANSPOSE2D_FORWARD);
-
-// ---- convolution modules ------------------------------------------------------------------
 
 export type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
 
@@ -39,12 +34,18 @@ export interface ConvOptions<T> {
   device?: string | null;
 }
 
-const CONV1D = 'Conv1d(int inChannels, int outChannels, int[1] kernelSize, int[1] stride=1, int[1]|"same"|"valid" padding=0, int[1] dilation=1, int groups=1, bool bias=true, "zeros"|"reflect"|"replicate"|"circular" paddingMode="zeros", *, Device? device=null, ScalarType? dtype=null)';
-const CONV2D = 'Conv2d(int inChannels, int outChannels, int[2] kernelSize, int[2] stride=1, int[2]|"same"|"valid" padding=0, int[2] dilation=1, int groups=1, bool bias=true, "zeros"|"reflect"|"replicate"|"circular" paddingMode="zeros", *, Device? device=null, ScalarType? dtype=null)';
-const CONV_TRANSPOSE2D = 'ConvTranspose2d(int inChannels, int outChannels, int[2] kernelSize, int[2] stride=1, int[2] padding=0, int[2] outputPadding=0, int groups=1, bool bias=true, int[2] dilation=1, "zeros" paddingMode="zeros", *, Device? device=null, ScalarType? dtype=null)';
-const conv1dArgs = declareArgs(CONV1D, "nn");
-const conv2dArgs = declareArgs(CONV2D, "nn");
-const convTranspose2dArgs = declareArgs(CONV_TRANSPOSE2D, "nn");
+/** The options-object form of ConvTranspose2d's arguments. */
+export interface ConvTransposeOptions {
+  stride?: number | readonly [number, number];
+  padding?: number | readonly [number, number];
+  outputPadding?: number | readonly [number, number];
+  groups?: number;
+  bias?: boolean;
+  dilation?: number | readonly [number, number];
+  paddingMode?: "zeros";
+  dtype?: DType | null;
+  device?: string | null;
+}
 
 type Size = number | readonly number[];
 
@@ -62,6 +63,19 @@ interface ConvConfig {
   paddingMode: PaddingMode;
   device: string | null;
   dtype: DType | null;
+}
+
+/** What `bind` returns for Conv1d/2d/3d's declarations, in declaration order. */
+type ConvBound = readonly [number, number, Size, Size, Size | "same" | "valid", Size, number, boolean, PaddingMode, { device: string | null; dtype: DType | null }];
+/** The same for ConvTranspose1d/2d/3d's (outputPadding after padding, dilation last, as torch). */
+type ConvTransposeBound = readonly [number, number, Size, Size, Size, Size, number, boolean, Size, "zeros", { device: string | null; dtype: DType | null }];
+
+function convConfig([inChannels, outChannels, kernelSize, stride, padding, dilation, groups, bias, paddingMode, { device, dtype }]: ConvBound): ConvConfig {
+  return { inChannels, outChannels, kernelSize, stride, padding, dilation, outputPadding: 0, groups, bias, paddingMode, device, dtype };
+}
+
+function convTransposeConfig([inChannels, outChannels, kernelSize, stride, padding, outputPadding, groups, bias, dilation, paddingMode, { device, dtype }]: ConvTransposeBound): ConvConfig {
+  return { inChannels, outChannels, kernelSize, stride, padding, dilation, outputPadding, groups, bias, paddingMode, device, dtype };
 }
 
 /** Shared state of the convolution modules (torch's _ConvNd). */
@@ -146,6 +160,37 @@ abstract class ConvNd extends Module {
   }
 }
 
+// ---- convolutions ----------------------------------------------------------------------------
+
+const CONV1D = 'Conv1d(int inChannels, int outChannels, int[1] kernelSize, int[1] stride=1, int[1]|"same"|"valid" padding=0, int[1] dilation=1, int groups=1, bool bias=true, "zeros"|"reflect"|"replicate"|"circular" paddingMode="zeros", *, Device? device=null, ScalarType? dtype=null)';
+const CONV2D = 'Conv2d(int inChannels, int outChannels, int[2] kernelSize, int[2] stride=1, int[2]|"same"|"valid" padding=0, int[2] dilation=1, int groups=1, bool bias=true, "zeros"|"reflect"|"replicate"|"circular" paddingMode="zeros", *, Device? device=null, ScalarType? dtype=null)';
+const CONV3D = 'Conv3d(int inChannels, int outChannels, int[3] kernelSize, int[3] stride=1, int[3]|"same"|"valid" padding=0, int[3] dilation=1, int groups=1, bool bias=true, "zeros"|"reflect"|"replicate"|"circular" paddingMode="zeros", *, Device? device=null, ScalarType? dtype=null)';
+const conv1dArgs = declareArgs(CONV1D, "nn");
+const conv2dArgs = declareArgs(CONV2D, "nn");
+const conv3dArgs = declareArgs(CONV3D, "nn");
+
+/**
+ * 1-D convolution layer: [N, inChannels, L] -> [N, outChannels, L'].
+ * @example new nn.Conv1d(16, 33, 3, { stride: 2 }).forward(x) // [20, 16, 50] -> [20, 33, 24]
+ */
+export class Conv1d extends ConvNd {
+  constructor(...args: CtorArgs<typeof CONV1D>) {
+    super(convConfig(conv1dArgs.bind(args)), 1, false);
+  }
+  forward(x: Tensor): Tensor {
+    checkTensorArg(this, "input", x);
+    const { batched, unbatched } = _batchedInput("Conv1d", x, 1, this.inChannels);
+    const { x: input, padding } = this.prePad(batched);
+    const y = conv2d(input.unsqueeze(2), this.weight.unsqueeze(2), this.bias, {
+      stride: [1, this.stride[0]!],
+      padding: typeof padding === "string" ? padding : [0, padding[0]!],
+      dilation: [1, this.dilation[0]!],
+      groups: this.groups,
+    }).squeeze(2);
+    return unbatched ? y.squeeze(0) : y;
+  }
+}
+
 /**
  * 2-D convolution layer: [N, inChannels, H, W] -> [N, outChannels, H', W'].
  * @example
@@ -155,8 +200,7 @@ abstract class ConvNd extends Module {
  */
 export class Conv2d extends ConvNd {
   constructor(...args: CtorArgs<typeof CONV2D>) {
-    const [inChannels, outChannels, kernelSize, stride, padding, dilation, groups, bias, paddingMode, { device, dtype }] = conv2dArgs.bind(args);
-    super({ inChannels, outChannels, kernelSize, stride, padding, dilation, outputPadding: 0, groups, bias, paddingMode, device, dtype }, 2, false);
+    super(convConfig(conv2dArgs.bind(args)), 2, false);
   }
   forward(x: Tensor): Tensor {
     return this.convolve(x, false);
@@ -171,7 +215,7 @@ export class Conv2d extends ConvNd {
   }
   private convolve(x: Tensor, relu: boolean, pool?: PoolWindow): Tensor {
     checkTensorArg(this, "input", x); // nn.Sequential's fused paths come here without forward
-    _checkConvInput("Conv2d", x, this.inChannels, 2);
+    _batchedInput("Conv2d", x, 2, this.inChannels);
     const { x: input, padding } = this.prePad(x);
     const opts = { stride: this.stride as [number, number], padding: typeof padding === "string" ? padding : (padding as [number, number]), dilation: this.dilation as [number, number], groups: this.groups };
     if (pool) return _conv2dReluMaxPool(input, this.weight, this.bias, opts, pool);
@@ -180,100 +224,12 @@ export class Conv2d extends ConvNd {
 }
 
 /**
- * 1-D convolution layer: [N, inChannels, L] -> [N, outChannels, L'].
- * @example new nn.Conv1d(16, 33, 3, { stride: 2 }).forward(x) // [20, 16, 50] -> [20, 33, 24]
- */
-export class Conv1d extends ConvNd {
-  constructor(...args: CtorArgs<typeof CONV1D>) {
-    const [inChannels, outChannels, kernelSize, stride, padding, dilation, groups, bias, paddingMode, { device, dtype }] = conv1dArgs.bind(args);
-    super({ inChannels, outChannels, kernelSize, stride, padding, dilation, outputPadding: 0, groups, bias, paddingMode, device, dtype }, 1, false);
-  }
-  forward(x: Tensor): Tensor {
-    checkTensorArg(this, "input", x);
-    const { batched, unbatched } = _checkConvInput("Conv1d", x, this.inChannels, 1);
-    const { x: input, padding } = this.prePad(batched);
-    const y = conv2d(input.unsqueeze(2), this.weight.unsqueeze(2), this.bias, {
-      stride: [1, this.stride[0]!],
-      padding: typeof padding === "string" ? padding : [0, padding[0]!],
-      dilation: [1, this.dilation[0]!],
-      groups: this.groups,
-    }).squeeze(2);
-    return unbatched ? y.squeeze(0) : y;
-  }
-}
-
-/** The options-object form of ConvTranspose2d's arguments. */
-export interface ConvTransposeOptions {
-  stride?: number | readonly [number, number];
-  padding?: number | readonly [number, number];
-  outputPadding?: number | readonly [number, number];
-  groups?: number;
-  bias?: boolean;
-  dilation?: number | readonly [number, number];
-  paddingMode?: "zeros";
-  dtype?: DType | null;
-  device?: string | null;
-}
-
-/**
- * Transposed 2-D convolution layer (a "deconvolution"), weight [in, out/groups, kH, kW].
- * forward's optional outputSize picks the outputPadding that reaches that size.
- * @example new nn.ConvTranspose2d(16, 8, 3, { stride: 2, padding: 1, outputPadding: 1 }).forward(x) // [1, 16, 12, 12] -> [1, 8, 24, 24]
- */
-export class ConvTranspose2d extends ConvNd {
-  constructor(...args: CtorArgs<typeof CONV_TRANSPOSE2D>) {
-    const [inChannels, outChannels, kernelSize, stride, padding, outputPadding, groups, bias, dilation, paddingMode, { device, dtype }] = convTranspose2dArgs.bind(args);
-    super({ inChannels, outChannels, kernelSize, stride, padding, dilation, outputPadding, groups, bias, paddingMode, device, dtype }, 2, true);
-  }
-  forward(...args: CtorArgs<typeof CONV_TRANSPOSE2D_FORWARD>): Tensor {
-    const [x, size] = convTransposeForwardArgs.bind(args);
-    const { batched } = _checkConvInput("ConvTranspose2d", x, this.inChannels, 2);
-    const padding = this.padding as number[];
-    let outputPadding = this.outputPadding;
-    if (size !== null) {
-      const sizes = typeof size === "number" ? [size] : size;
-      if (sizes.length !== 2 && sizes.length !== batched.ndim) throw new ShapeError(`ConvTranspose2d: outputSize must have 2 or ${batched.ndim} elements (got ${sizes.length})`);
-      const want = sizes.slice(-2);
-      outputPadding = want.map((w, i) => {
-        const min = (batched.shape[2 + i]! - 1) * this.stride[i]! - 2 * padding[i]! + this.dilation[i]! * (this.kernelSize[i]! - 1) + 1;
-        const extra = w - min;
-        if (!(extra >= 0 && extra < Math.max(this.stride[i]!, this.dilation[i]!))) {
-          throw new ShapeError(`ConvTranspose2d: requested an output size of ${fmtShape(want)}, but valid sizes range from ${min} to ${min + Math.max(this.stride[i]!, this.dilation[i]!) - 1} in dim ${i} (for an input with shape ${fmtShape(x.shape)})`);
-        }
-        return extra;
-      });
-    }
-    return convTranspose2d(x, this.weight, this.bias, {
-      stride: this.stride as [number, number],
-      padding: padding as [number, number],
-      outputPadding: outputPadding as [number, number],
-      groups: this.groups,
-      dilation: this.dilation as [number, number],
-    });
-  }
-}
-
-// ---- 3-D and transposed 1-D/3-D convolutions ----------------------------------------------
-
-const CONV3D = 'Conv3d(int inChannels, int outChannels, int[3] kernelSize, int[3] stride=1, int[3]|"same"|"valid" padding=0, int[3] dilation=1, int groups=1, bool bias=true, "zeros"|"reflect"|"replicate"|"circular" paddingMode="zeros", *, Device? device=null, ScalarType? dtype=null)';
-const CONV_TRANSPOSE1D = 'ConvTranspose1d(int inChannels, int outChannels, int[1] kernelSize, int[1] stride=1, int[1] padding=0, int[1] outputPadding=0, int groups=1, bool bias=true, int[1] dilation=1, "zeros" paddingMode="zeros", *, Device? device=null, ScalarType? dtype=null)';
-const CONV_TRANSPOSE3D = 'ConvTranspose3d(int inChannels, int outChannels, int[3] kernelSize, int[3] stride=1, int[3] padding=0, int[3] outputPadding=0, int groups=1, bool bias=true, int[3] dilation=1, "zeros" paddingMode="zeros", *, Device? device=null, ScalarType? dtype=null)';
-const conv3dArgs = declareArgs(CONV3D, "nn");
-const convTranspose1dArgs = declareArgs(CONV_TRANSPOSE1D, "nn");
-const convTranspose3dArgs = declareArgs(CONV_TRANSPOSE3D, "nn");
-const CONV_TRANSPOSE1D_FORWARD = "ConvTranspose1d.forward(Tensor input, int[]? outputSize=null)";
-const CONV_TRANSPOSE3D_FORWARD = "ConvTranspose3d.forward(Tensor input, int[]? outputSize=null)";
-const convTranspose1dForwardArgs = declareMethodArgs(CONV_TRANSPOSE1D_FORWARD);
-const convTranspose3dForwardArgs = declareMethodArgs(CONV_TRANSPOSE3D_FORWARD);
-
-/**
  * 3-D convolution layer: [N, inChannels, D, H, W] -> [N, outChannels, D', H', W'].
  * @example new nn.Conv3d(3, 8, 3, { padding: 1 }).forward(x) // [2, 3, 8, 16, 16] -> [2, 8, 8, 16, 16]
  */
 export class Conv3d extends ConvNd {
   constructor(...args: CtorArgs<typeof CONV3D>) {
-    const [inChannels, outChannels, kernelSize, stride, padding, dilation, groups, bias, paddingMode, { device, dtype }] = conv3dArgs.bind(args);
-    super({ inChannels, outChannels, kernelSize, stride, padding, dilation, outputPadding: 0, groups, bias, paddingMode, device, dtype }, 3, false);
+    super(convConfig(conv3dArgs.bind(args)), 3, false);
   }
   forward(x: Tensor): Tensor {
     checkTensorArg(this, "input", x);
@@ -288,28 +244,66 @@ export class Conv3d extends ConvNd {
   }
 }
 
+// ---- transposed convolutions -----------------------------------------------------------------
+
+const CONV_TRANSPOSE1D = 'ConvTranspose1d(int inChannels, int outChannels, int[1] kernelSize, int[1] stride=1, int[1] padding=0, int[1] outputPadding=0, int groups=1, bool bias=true, int[1] dilation=1, "zeros" paddingMode="zeros", *, Device? device=null, ScalarType? dtype=null)';
+const CONV_TRANSPOSE2D = 'ConvTranspose2d(int inChannels, int outChannels, int[2] kernelSize, int[2] stride=1, int[2] padding=0, int[2] outputPadding=0, int groups=1, bool bias=true, int[2] dilation=1, "zeros" paddingMode="zeros", *, Device? device=null, ScalarType? dtype=null)';
+const CONV_TRANSPOSE3D = 'ConvTranspose3d(int inChannels, int outChannels, int[3] kernelSize, int[3] stride=1, int[3] padding=0, int[3] outputPadding=0, int groups=1, bool bias=true, int[3] dilation=1, "zeros" paddingMode="zeros", *, Device? device=null, ScalarType? dtype=null)';
+const convTranspose1dArgs = declareArgs(CONV_TRANSPOSE1D, "nn");
+const convTranspose2dArgs = declareArgs(CONV_TRANSPOSE2D, "nn");
+const convTranspose3dArgs = declareArgs(CONV_TRANSPOSE3D, "nn");
+const CONV_TRANSPOSE1D_FORWARD = "ConvTranspose1d.forward(Tensor input, int[]? outputSize=null)";
+const CONV_TRANSPOSE2D_FORWARD = "ConvTranspose2d.forward(Tensor input, int[]? outputSize=null)";
+const CONV_TRANSPOSE3D_FORWARD = "ConvTranspose3d.forward(Tensor input, int[]? outputSize=null)";
+
+/** F.convTranspose1d/2d/3d, which take their sizes as int lists of the layer's rank. */
+type ConvTransposeFn = (x: Tensor, weight: Tensor, bias: Tensor | null, opts: object) => Tensor;
+
+/** Per number of spatial dims: the layer's name (for messages), forward's declaration and the functional form. */
+const TRANSPOSED: Record<number, { name: string; forwardArgs: ReturnType<typeof declareMethodArgs<typeof CONV_TRANSPOSE1D_FORWARD>>; fn: ConvTransposeFn }> = {
+  1: { name: "ConvTranspose1d", forwardArgs: declareMethodArgs(CONV_TRANSPOSE1D_FORWARD), fn: convTranspose1d },
+  2: { name: "ConvTranspose2d", forwardArgs: declareMethodArgs(CONV_TRANSPOSE2D_FORWARD), fn: convTranspose2d },
+  3: { name: "ConvTranspose3d", forwardArgs: declareMethodArgs(CONV_TRANSPOSE3D_FORWARD), fn: convTranspose3d },
+};
+
 /**
- * The outputPadding that makes a transposed convolution's output `outputSize` (the spatial
- * size, or the full size), as torch's _output_padding.
+ * The forward shared by the transposed convolutions (weight [in, out/groups, *kernel]):
+ * forward's optional outputSize picks the outputPadding that reaches that size.
  */
-function outputPaddingFor(m: ConvNd, name: string, x: Tensor, outputSize: number | readonly number[] | null): number[] {
-  if (outputSize === null) return m.outputPadding;
-  const n = m.kernelSize.length;
-  const sizes = typeof outputSize === "number" ? [outputSize] : [...outputSize];
-  if (sizes.length !== n && sizes.length !== n + 2 && !(x.ndim === n + 1 && sizes.length === n + 1)) {
-    throw new ShapeError(`${name}: outputSize must have ${n} or ${n + 2} elements (got ${sizes.length})`);
+abstract class ConvTransposeNd extends ConvNd {
+  /** The three forward declarations differ only in the layer's name. */
+  forward(...args: CtorArgs<typeof CONV_TRANSPOSE1D_FORWARD>): Tensor {
+    const n = this.kernelSize.length;
+    const { name, forwardArgs, fn } = TRANSPOSED[n]!;
+    const [x, size] = forwardArgs.bind(args);
+    _batchedInput(name, x, n, this.inChannels);
+    const outputPadding = this.outputPaddingFor(name, x, size);
+    return fn(x, this.weight, this.bias, { stride: this.stride, padding: this.padding as number[], outputPadding, groups: this.groups, dilation: this.dilation });
   }
-  const want = sizes.slice(-n);
-  const padding = m.padding as number[];
-  return want.map((w, i) => {
-    const min = (x.shape[x.ndim - n + i]! - 1) * m.stride[i]! - 2 * padding[i]! + m.dilation[i]! * (m.kernelSize[i]! - 1) + 1;
-    const extra = w - min;
-    const span = Math.max(m.stride[i]!, m.dilation[i]!);
-    if (!(extra >= 0 && extra < span)) {
-      throw new ShapeError(`${name}: requested an output size of ${fmtShape(want)}, but valid sizes range from ${min} to ${min + span - 1} in dim ${i} (for an input with shape ${fmtShape(x.shape)})`);
+
+  /**
+   * The outputPadding that makes a transposed convolution's output `outputSize` (the spatial
+   * size, or the full size), as torch's _output_padding.
+   */
+  protected outputPaddingFor(name: string, x: Tensor, outputSize: number | readonly number[] | null): number[] {
+    if (outputSize === null) return this.outputPadding;
+    const n = this.kernelSize.length;
+    const sizes = typeof outputSize === "number" ? [outputSize] : [...outputSize];
+    if (sizes.length !== n && sizes.length !== n + 2 && !(x.ndim === n + 1 && sizes.length === n + 1)) {
+      throw new ShapeError(`${name}: outputSize must have ${n} or ${n + 2} elements (got ${sizes.length})`);
     }
-    return extra;
-  });
+    const want = sizes.slice(-n);
+    const padding = this.padding as number[];
+    return want.map((w, i) => {
+      const min = (x.shape[x.ndim - n + i]! - 1) * this.stride[i]! - 2 * padding[i]! + this.dilation[i]! * (this.kernelSize[i]! - 1) + 1;
+      const extra = w - min;
+      const span = Math.max(this.stride[i]!, this.dilation[i]!);
+      if (!(extra >= 0 && extra < span)) {
+        throw new ShapeError(`${name}: requested an output size of ${fmtShape(want)}, but valid sizes range from ${min} to ${min + span - 1} in dim ${i} (for an input with shape ${fmtShape(x.shape)})`);
+      }
+      return extra;
+    });
+  }
 }
 
 /**
@@ -317,22 +311,20 @@ function outputPaddingFor(m: ConvNd, name: string, x: Tensor, outputSize: number
  * picks the outputPadding that reaches that size.
  * @example new nn.ConvTranspose1d(16, 8, 3, { stride: 2 }).forward(x) // [N, 16, 10] -> [N, 8, 21]
  */
-export class ConvTranspose1d extends ConvNd {
+export class ConvTranspose1d extends ConvTransposeNd {
   constructor(...args: CtorArgs<typeof CONV_TRANSPOSE1D>) {
-    const [inChannels, outChannels, kernelSize, stride, padding, outputPadding, groups, bias, dilation, paddingMode, { device, dtype }] = convTranspose1dArgs.bind(args);
-    super({ inChannels, outChannels, kernelSize, stride, padding, dilation, outputPadding, groups, bias, paddingMode, device, dtype }, 1, true);
+    super(convTransposeConfig(convTranspose1dArgs.bind(args)), 1, true);
   }
-  forward(...args: CtorArgs<typeof CONV_TRANSPOSE1D_FORWARD>): Tensor {
-    const [x, size] = convTranspose1dForwardArgs.bind(args);
-    _batchedInput("ConvTranspose1d", x, 1, this.inChannels);
-    const outputPadding = outputPaddingFor(this, "ConvTranspose1d", x, size);
-    return convTranspose1d(x, this.weight, this.bias, {
-      stride: this.stride[0]!,
-      padding: (this.padding as number[])[0]!,
-      outputPadding: outputPadding[0]!,
-      groups: this.groups,
-      dilation: this.dilation[0]!,
-    });
+}
+
+/**
+ * Transposed 2-D convolution layer (a "deconvolution"), weight [in, out/groups, kH, kW].
+ * forward's optional outputSize picks the outputPadding that reaches that size.
+ * @example new nn.ConvTranspose2d(16, 8, 3, { stride: 2, padding: 1, outputPadding: 1 }).forward(x) // [1, 16, 12, 12] -> [1, 8, 24, 24]
+ */
+export class ConvTranspose2d extends ConvTransposeNd {
+  constructor(...args: CtorArgs<typeof CONV_TRANSPOSE2D>) {
+    super(convTransposeConfig(convTranspose2dArgs.bind(args)), 2, true);
   }
 }
 
@@ -340,21 +332,8 @@ export class ConvTranspose1d extends ConvNd {
  * Transposed 3-D convolution layer, weight [in, out/groups, kd, kh, kw].
  * @example new nn.ConvTranspose3d(8, 4, 2, { stride: 2 }).forward(x) // [N, 8, 4, 4, 4] -> [N, 4, 8, 8, 8]
  */
-export class ConvTranspose3d extends ConvNd {
+export class ConvTranspose3d extends ConvTransposeNd {
   constructor(...args: CtorArgs<typeof CONV_TRANSPOSE3D>) {
-    const [inChannels, outChannels, kernelSize, stride, padding, outputPadding, groups, bias, dilation, paddingMode, { device, dtype }] = convTranspose3dArgs.bind(args);
-    super({ inChannels, outChannels, kernelSize, stride, padding, dilation, outputPadding, groups, bias, paddingMode, device, dtype }, 3, true);
-  }
-  forward(...args: CtorArgs<typeof CONV_TRANSPOSE3D_FORWARD>): Tensor {
-    const [x, size] = convTranspose3dForwardArgs.bind(args);
-    _batchedInput("ConvTranspose3d", x, 3, this.inChannels);
-    const outputPadding = outputPaddingFor(this, "ConvTranspose3d", x, size);
-    return convTranspose3d(x, this.weight, this.bias, {
-      stride: this.stride as [number, number, number],
-      padding: this.padding as [number, number, number],
-      outputPadding: outputPadding as [number, number, number],
-      groups: this.groups,
-      dilation: this.dilation as [number, number, number],
-    });
+    super(convTransposeConfig(convTranspose3dArgs.bind(args)), 3, true);
   }
 }

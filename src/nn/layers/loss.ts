@@ -22,13 +22,36 @@ function legacyReduction<R extends string>(sizeAverage: boolean | null, reduce: 
   return (sizeAverage ?? true) ? "mean" : "sum";
 }
 
-/** Shared by every loss: forward(input, target) checks its tensors and calls the functional form. */
-abstract class Loss extends Module {
+/** Shared by every loss: the reduction, and forward(input, target) checking its tensors and calling the functional form. */
+abstract class Loss<R extends string = Reduction> extends Module {
+  readonly reduction: R;
+  constructor(reduction: R) {
+    super();
+    this.reduction = reduction;
+  }
   protected abstract compute(input: Tensor, target: Tensor): Tensor;
   forward(input: Tensor, target: Tensor): Tensor {
     checkTensorArg(this, "input", input, 1);
     checkTensorArg(this, "target", target, 2);
     return this.compute(input, target);
+  }
+}
+
+/** A loss with a class-weight buffer named "weight" (torch's _WeightedLoss). */
+abstract class WeightedLoss extends Loss {
+  declare weight: Tensor | null;
+  constructor(weight: Tensor | null, reduction: Reduction) {
+    super(reduction);
+    this.registerBuffer("weight", weight);
+  }
+}
+
+/** MSELoss and L1Loss: nothing but the reduction, which PyTorch's legacy sizeAverage / reduce may set. */
+abstract class PointwiseLoss extends Loss {
+  readonly opts: { reduction: Reduction };
+  constructor([sizeAverage, reduce, reduction]: readonly [boolean | null, boolean | null, Reduction]) {
+    super(legacyReduction(sizeAverage, reduce, reduction));
+    this.opts = { reduction: this.reduction };
   }
 }
 
@@ -40,18 +63,14 @@ const crossEntropyArgs = declareArgs(CROSS_ENTROPY, "nn");
  * @example const criterion = new nn.CrossEntropyLoss(); criterion.forward(logits, labels)
  * @example new nn.CrossEntropyLoss(classWeights, { labelSmoothing: 0.1 })
  */
-export class CrossEntropyLoss extends Loss {
-  declare weight: Tensor | null;
-  readonly reduction: Reduction;
+export class CrossEntropyLoss extends WeightedLoss {
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
   constructor(...args: CtorArgs<typeof CROSS_ENTROPY>) {
-    super();
     const [weight, sizeAverage, ignoreIndex, reduce, reduction, labelSmoothing] = crossEntropyArgs.bind(args);
-    this.reduction = legacyReduction(sizeAverage, reduce, reduction);
+    super(weight, legacyReduction(sizeAverage, reduce, reduction));
     this.ignoreIndex = ignoreIndex;
     this.labelSmoothing = labelSmoothing;
-    this.registerBuffer("weight", weight);
   }
   get opts(): { weight: Tensor | null; ignoreIndex: number; reduction: Reduction; labelSmoothing: number } {
     return { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction, labelSmoothing: this.labelSmoothing };
@@ -65,16 +84,12 @@ const NLL = 'NLLLoss(Tensor? weight=null, bool? sizeAverage=null, int ignoreInde
 const nllArgs = declareArgs(NLL, "nn");
 
 /** Negative log likelihood of log-probabilities at int32 class indices. */
-export class NLLLoss extends Loss {
-  declare weight: Tensor | null;
-  readonly reduction: Reduction;
+export class NLLLoss extends WeightedLoss {
   readonly ignoreIndex: number;
   constructor(...args: CtorArgs<typeof NLL>) {
-    super();
     const [weight, sizeAverage, ignoreIndex, reduce, reduction] = nllArgs.bind(args);
-    this.reduction = legacyReduction(sizeAverage, reduce, reduction);
+    super(weight, legacyReduction(sizeAverage, reduce, reduction));
     this.ignoreIndex = ignoreIndex;
-    this.registerBuffer("weight", weight);
   }
   get opts(): { weight: Tensor | null; ignoreIndex: number; reduction: Reduction } {
     return { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction };
@@ -88,14 +103,9 @@ const MSE = 'MSELoss(bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"no
 const mseArgs = declareArgs(MSE, "nn");
 
 /** Mean squared error. @example new nn.MSELoss({ reduction: "sum" }) */
-export class MSELoss extends Loss {
-  readonly opts: { reduction: Reduction };
-  readonly reduction: Reduction;
+export class MSELoss extends PointwiseLoss {
   constructor(...args: CtorArgs<typeof MSE>) {
-    super();
-    const [sizeAverage, reduce, reduction] = mseArgs.bind(args);
-    this.reduction = legacyReduction(sizeAverage, reduce, reduction);
-    this.opts = { reduction: this.reduction };
+    super(mseArgs.bind(args));
   }
   protected compute(input: Tensor, target: Tensor): Tensor {
     return F.mseLoss(input, target, this.opts);
@@ -106,14 +116,9 @@ const L1 = 'L1Loss(bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none
 const l1Args = declareArgs(L1, "nn");
 
 /** Mean absolute error. */
-export class L1Loss extends Loss {
-  readonly opts: { reduction: Reduction };
-  readonly reduction: Reduction;
+export class L1Loss extends PointwiseLoss {
   constructor(...args: CtorArgs<typeof L1>) {
-    super();
-    const [sizeAverage, reduce, reduction] = l1Args.bind(args);
-    this.reduction = legacyReduction(sizeAverage, reduce, reduction);
-    this.opts = { reduction: this.reduction };
+    super(l1Args.bind(args));
   }
   protected compute(input: Tensor, target: Tensor): Tensor {
     return F.l1Loss(input, target, this.opts);
@@ -126,12 +131,10 @@ const smoothL1Args = declareArgs(SMOOTH_L1, "nn");
 /** Squared error below beta, absolute error above. */
 export class SmoothL1Loss extends Loss {
   readonly opts: { reduction: Reduction; beta: number };
-  readonly reduction: Reduction;
   readonly beta: number;
   constructor(...args: CtorArgs<typeof SMOOTH_L1>) {
-    super();
     const [sizeAverage, reduce, reduction, beta] = smoothL1Args.bind(args);
-    this.reduction = legacyReduction(sizeAverage, reduce, reduction);
+    super(legacyReduction(sizeAverage, reduce, reduction));
     this.beta = beta;
     this.opts = { reduction: this.reduction, beta };
   }
@@ -146,12 +149,10 @@ const huberArgs = declareArgs(HUBER, "nn");
 /** Squared error below delta, delta-scaled absolute error above. */
 export class HuberLoss extends Loss {
   readonly opts: { reduction: Reduction; delta: number };
-  readonly reduction: Reduction;
   readonly delta: number;
   constructor(...args: CtorArgs<typeof HUBER>) {
-    super();
     const [reduction, delta] = huberArgs.bind(args);
-    this.reduction = reduction;
+    super(reduction);
     this.delta = delta;
     this.opts = { reduction, delta };
   }
@@ -164,14 +165,10 @@ const BCE = 'BCELoss(Tensor? weight=null, bool? sizeAverage=null, bool? reduce=n
 const bceArgs = declareArgs(BCE, "nn");
 
 /** Binary cross entropy of probabilities. */
-export class BCELoss extends Loss {
-  declare weight: Tensor | null;
-  readonly reduction: Reduction;
+export class BCELoss extends WeightedLoss {
   constructor(...args: CtorArgs<typeof BCE>) {
-    super();
     const [weight, sizeAverage, reduce, reduction] = bceArgs.bind(args);
-    this.reduction = legacyReduction(sizeAverage, reduce, reduction);
-    this.registerBuffer("weight", weight);
+    super(weight, legacyReduction(sizeAverage, reduce, reduction));
   }
   get opts(): { weight: Tensor | null; reduction: Reduction } {
     return { weight: this.weight, reduction: this.reduction };
@@ -185,15 +182,11 @@ const BCE_LOGITS = 'BCEWithLogitsLoss(Tensor? weight=null, bool? sizeAverage=nul
 const bceLogitsArgs = declareArgs(BCE_LOGITS, "nn");
 
 /** Binary cross entropy of logits (sigmoid folded in, numerically stable). */
-export class BCEWithLogitsLoss extends Loss {
-  declare weight: Tensor | null;
+export class BCEWithLogitsLoss extends WeightedLoss {
   declare pos_weight: Tensor | null;
-  readonly reduction: Reduction;
   constructor(...args: CtorArgs<typeof BCE_LOGITS>) {
-    super();
     const [weight, sizeAverage, reduce, reduction, posWeight] = bceLogitsArgs.bind(args);
-    this.reduction = legacyReduction(sizeAverage, reduce, reduction);
-    this.registerBuffer("weight", weight);
+    super(weight, legacyReduction(sizeAverage, reduce, reduction));
     this.registerBuffer("pos_weight", posWeight);
   }
   /** The positive-class weight (PyTorch name: pos_weight). */
@@ -212,14 +205,12 @@ const KL_DIV = 'KLDivLoss(bool? sizeAverage=null, bool? reduce=null, "mean"|"sum
 const klDivArgs = declareArgs(KL_DIV, "nn");
 
 /** Kullback-Leibler divergence of log-probabilities input from target. */
-export class KLDivLoss extends Loss {
+export class KLDivLoss extends Loss<Reduction | "batchmean"> {
   readonly opts: { reduction: Reduction | "batchmean"; logTarget: boolean };
-  readonly reduction: Reduction | "batchmean";
   readonly logTarget: boolean;
   constructor(...args: CtorArgs<typeof KL_DIV>) {
-    super();
     const [sizeAverage, reduce, reduction, logTarget] = klDivArgs.bind(args);
-    this.reduction = legacyReduction(sizeAverage, reduce, reduction);
+    super(legacyReduction(sizeAverage, reduce, reduction));
     this.logTarget = logTarget;
     this.opts = { reduction: this.reduction, logTarget };
   }

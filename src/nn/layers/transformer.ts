@@ -16,6 +16,7 @@ import { empty, zeros } from "../../tensor/creation.js";
 import type { DType } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { cat, pad } from "../../ops/shape_ops.js";
+import { shapesEqual } from "../../tensor/shape.js";
 import { _attention, _causalMask, _maskToBias } from "../functional/attention.js";
 import { linear } from "../functional/linear.js";
 import * as init from "../init.js";
@@ -204,13 +205,13 @@ export class MultiheadAttention extends Module {
     let kpm = keyPaddingMask;
     if (attnMask) {
       const want2 = [L, S], want3 = [batched ? N * H : H, L, S];
-      if (attnMask.ndim === 2 ? !sameDims(attnMask.shape, want2) : attnMask.ndim === 3 ? !sameDims(attnMask.shape, want3) : true) {
+      if (!shapesEqual(attnMask.shape, want2) && !shapesEqual(attnMask.shape, want3)) {
         throw new ShapeError(`${op}: The shape of the attn_mask is ${fmtShape(attnMask.shape)}, but should be ${fmtShape(want2)} or ${fmtShape(want3)} (L=${L} queries, S=${S} keys, ${batched ? `batch ${N} x ` : ""}${H} heads)`);
       }
     } else if (isCausal) attnMask = _causalMask(L, S, query.device).logicalNot();
     if (kpm) {
       const want = batched ? [N, S] : [S];
-      if (!sameDims(kpm.shape, want)) throw new ShapeError(`${op}: expecting key_padding_mask shape of ${fmtShape(want)} ${batched ? "[N, S]" : "[S]"}, but got ${fmtShape(kpm.shape)}`);
+      if (!shapesEqual(kpm.shape, want)) throw new ShapeError(`${op}: expecting key_padding_mask shape of ${fmtShape(want)} ${batched ? "[N, S]" : "[S]"}, but got ${fmtShape(kpm.shape)}`);
       if (!batched) kpm = kpm.unsqueeze(0);
     }
     if (this.bias_k && this.bias_v) {
@@ -250,10 +251,6 @@ export class MultiheadAttention extends Module {
     if (!batched) w = w.squeeze(0);
     return [out, w];
   }
-}
-
-function sameDims(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((s, i) => s === b[i]);
 }
 
 /** One more (unmasked) key column at the end of a mask. */

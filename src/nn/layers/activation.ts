@@ -170,7 +170,7 @@ export class ELU extends InplaceActivation {
     return applyInPlace(x, "elu_", (s) => this.fn(s));
   }
   override extraRepr(): string {
-    return `alpha=${this.alpha}${inplaceText(this.inplace, ", ")}`;
+    return `alpha=${pyFloat(this.alpha)}${inplaceText(this.inplace, ", ")}`;
   }
 }
 

@@ -19,7 +19,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { backendFor } from "./backend.js";
 import { checkPrimitive } from "./primitive_checks.js";
 import { decompose } from "./decompositions.js";
-import type { FusedPrimitiveName, PrimitiveAttrs, PrimitiveName } from "./primitives.js";
+import type { FusedPrimitiveAttrs, FusedPrimitiveName, PrimitiveAttrs, PrimitiveName } from "./primitives.js";
 
 export interface DispatchCall<P extends PrimitiveName = PrimitiveName> {
   op: P;
@@ -123,7 +123,7 @@ let decomposing = 0;
  * For the dispatcher, and for a backend that implements a fused primitive for some dtypes
  * only (the CPU backend's half-precision inputs).
  */
-export function runDecomposition<P extends FusedPrimitiveName>(op: P, inputs: readonly Tensor[], attrs: PrimitiveAttrs[P], device: string): Tensor[] {
+export function runDecomposition<P extends FusedPrimitiveName>(op: P, inputs: readonly Tensor[], attrs: FusedPrimitiveAttrs[P], device: string): Tensor[] {
   decomposing++;
   try {
     return decompose(op, inputs, attrs, device);

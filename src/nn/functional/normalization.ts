@@ -109,7 +109,6 @@ export function batchNorm(
 ): Tensor {
   const op = "batchNorm";
   if (x.ndim < 2) throw new ShapeError(`${op}: expected an input of at least 2 dims [N, C, *], got shape ${fmtShape(x.shape)}`);
-  checkFloat(op, x);
   const C = x.shape[1]!;
   for (const [name, t] of [["runningMean", runningMean], ["runningVar", runningVar], ["weight", weight], ["bias", bias]] as const) checkAffine(op, name, t, [C]);
   const training = opts?.training ?? false;
@@ -117,6 +116,8 @@ export function batchNorm(
   const momentum = opts?.momentum ?? 0.1;
   if (!training && (!runningMean || !runningVar)) throw new FluxionError(`${op}: running_mean and running_var must be given when training is false`);
   if (training && C > 0 && x.numel() / C <= 1) throw new ShapeError(`${op}: Expected more than 1 value per channel when training, got input size ${fmtShape(x.shape)}`);
+  // after the size check, as PyTorch's F.batch_norm (its kernel refuses the dtype later)
+  checkFloat(op, x);
   const w = like(weight, x), b = like(bias, x);
   // the kernel reads (eval) or updates (training) the running pair in x's dtype; a stat
   // missing from the pair in training is a scratch tensor, updated and dropped

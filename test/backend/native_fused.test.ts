@@ -14,8 +14,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { setNumThreads, getNumThreads, tensor, type DType, type Tensor } from "../../src/index.js";
+import { FluxionError, setNumThreads, getNumThreads, tensor, type DType, type Tensor } from "../../src/index.js";
 import { nativeAddon } from "../../src/backend/cpu/native.js";
+import { nativeGroupNorm, nativeSoftmax } from "../../src/backend/cpu/native_fused.js";
 import {
   crossEntropy, crossEntropyBackward, crossEntropyBackwardReference, crossEntropyReference,
   softmax, softmaxBackward, softmaxBackwardReference, softmaxReference,
@@ -275,6 +276,11 @@ test("the binding refuses arrays that do not hold what the sizes say", { skip },
   assert.throws(() => a.batchNorm!(p([0, 2, 3, 4, 1, 0, 1, 0.1, 1e-5, 0, 2, 0, 1]), new Float32Array(24), null, null, new Float32Array(4), new Float32Array(3), new Float32Array(24), new Float32Array(3), new Float32Array(3)), /batchNorm: the running statistics/);
   assert.throws(() => a.groupNorm!(p([0, 2, 6, 1, 4, 0, 1e-5]), new Float32Array(12), null, null, new Float32Array(12), new Float32Array(8), new Float32Array(8)), /groupNorm: bad parameters \(groups must divide the channels\)/);
   assert.throws(() => a.groupNormBackward!(p([0, 2, 6, 1, 3, 0, 0]), new Float32Array(12), new Float32Array(12), new Float64Array(5), new Float64Array(6), null, new Float32Array(12), new Float32Array(6), new Float32Array(6)), /groupNormBackward: mean, rstd/);
+  // through the typed wrappers: a FluxionError naming the kernel
+  assert.throws(() => nativeSoftmax("float32", { outer: 4, size: 5, inner: 1 }, false, new Float32Array(19), 0, new Float32Array(20)),
+    (e: unknown) => e instanceof FluxionError && /^softmax \(native kernel\): x and y must be typed arrays/.test((e as Error).message));
+  assert.throws(() => nativeGroupNorm(1e-5, { N: 2, C: 6, S: 1, G: 4 }, tensor([1], { dtype: "float32" }), null, null, new Float32Array(12), new Float32Array(8), new Float32Array(8)),
+    (e: unknown) => e instanceof FluxionError && /^groupNorm \(native kernel\): bad parameters/.test((e as Error).message));
   // what passes the checks runs: the smallest softmax
   const y = new Float32Array(2);
   assert.equal(a.softmax!(p([0, 1, 2, 1, 0, 0]), new Float32Array([0, 0]), y), true);

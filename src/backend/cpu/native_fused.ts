@@ -54,14 +54,13 @@ function kernels(dtype: DType): FusedAddon | null {
   return fused !== null && (dtype === "float32" || dtype === "float64") ? fused : null;
 }
 
-/** Runs an addon call; a binding error (a size that disagrees with an array) becomes a FluxionError naming the kernel. */
-function guarded<T>(kernel: string, call: () => T): T {
-  try {
-    return call();
-  } catch (e) {
-    const msg = String((e as Error)?.message ?? e).replace(/^fluxion native: /, "");
-    throw new FluxionError(`${kernel} (native kernel): ${msg.startsWith(`${kernel}: `) ? msg.slice(kernel.length + 2) : msg}`);
-  }
+/**
+ * A binding error (a size that disagrees with an array) as a FluxionError naming the kernel.
+ * Each wrapper calls the addon in its own try/catch: no closure per call on these hot paths.
+ */
+function nativeFailure(kernel: string, e: unknown): never {
+  const msg = String((e as Error)?.message ?? e).replace(/^fluxion native: /, "");
+  throw new FluxionError(`${kernel} (native kernel): ${msg.startsWith(`${kernel}: `) ? msg.slice(kernel.length + 2) : msg}`);
 }
 
 const p = new Float64Array(16); // reused; slot layouts in native/src/binding_fused.cc
@@ -76,14 +75,22 @@ export function nativeSoftmax(d: DType, g: RowGeometry, log: boolean, x: TypedAr
   const k = kernels(d);
   if (!k) return false;
   rows(d, g); p[4] = log ? 1 : 0; p[5] = xOffset;
-  return guarded("softmax", () => k.softmax(p, x, y));
+  try {
+    return k.softmax(p, x, y);
+  } catch (e) {
+    return nativeFailure("softmax", e);
+  }
 }
 
 export function nativeSoftmaxBackward(d: DType, geo: RowGeometry, log: boolean, g: TypedArray, gOffset: number, y: TypedArray, yOffset: number, dx: TypedArray): boolean {
   const k = kernels(d);
   if (!k) return false;
   rows(d, geo); p[4] = log ? 1 : 0; p[5] = gOffset; p[6] = yOffset;
-  return guarded("softmaxBackward", () => k.softmaxBackward(p, g, y, dx));
+  try {
+    return k.softmaxBackward(p, g, y, dx);
+  } catch (e) {
+    return nativeFailure("softmaxBackward", e);
+  }
 }
 
 interface CrossEntropyOperands {
@@ -104,7 +111,11 @@ export function nativeCrossEntropy(a: FusedPrimitiveAttrs["crossEntropy"], o: Cr
   const k = kernels(o.x.dtype);
   if (!k) return false;
   crossEntropyParams(a, o);
-  return guarded("crossEntropy", () => k.crossEntropy(p, o.x.storage.data as TypedArray, o.target.storage.data as Target, o.weight, loss, lse));
+  try {
+    return k.crossEntropy(p, o.x.storage.data as TypedArray, o.target.storage.data as Target, o.weight, loss, lse);
+  } catch (e) {
+    return nativeFailure("crossEntropy", e);
+  }
 }
 
 export function nativeCrossEntropyBackward(a: FusedPrimitiveAttrs["crossEntropy"], o: CrossEntropyOperands, g: Tensor, lse: Tensor, dx: TypedArray): number | false {
@@ -112,7 +123,11 @@ export function nativeCrossEntropyBackward(a: FusedPrimitiveAttrs["crossEntropy"
   if (!k) return false;
   crossEntropyParams(a, o);
   p[10] = g.offset; p[11] = lse.offset;
-  return guarded("crossEntropyBackward", () => k.crossEntropyBackward(p, g.storage.data as TypedArray, o.x.storage.data as TypedArray, o.target.storage.data as Target, lse.storage.data as TypedArray, o.weight, dx));
+  try {
+    return k.crossEntropyBackward(p, g.storage.data as TypedArray, o.x.storage.data as TypedArray, o.target.storage.data as Target, lse.storage.data as TypedArray, o.weight, dx);
+  } catch (e) {
+    return nativeFailure("crossEntropyBackward", e);
+  }
 }
 
 function norms(d: DType, g: NormGeometry): void {
@@ -130,7 +145,11 @@ export function nativeBatchNorm(
   norms(o.x.dtype, geo);
   p[5] = o.x.offset; p[6] = a.training ? 1 : 0; p[7] = a.momentum; p[8] = a.eps;
   p[9] = rm?.offset ?? 0; p[10] = rm?.strides[0] ?? 0; p[11] = rv?.offset ?? 0; p[12] = rv?.strides[0] ?? 0;
-  return guarded("batchNorm", () => k.batchNorm(p, o.x.storage.data as TypedArray, o.weight, o.bias, (rm?.storage.data ?? null) as TypedArray | null, (rv?.storage.data ?? null) as TypedArray | null, y, mean, invstd));
+  try {
+    return k.batchNorm(p, o.x.storage.data as TypedArray, o.weight, o.bias, (rm?.storage.data ?? null) as TypedArray | null, (rv?.storage.data ?? null) as TypedArray | null, y, mean, invstd);
+  } catch (e) {
+    return nativeFailure("batchNorm", e);
+  }
 }
 
 export function nativeBatchNormBackward(
@@ -141,7 +160,11 @@ export function nativeBatchNormBackward(
   if (!k) return false;
   norms(x.dtype, geo);
   p[5] = g.offset; p[6] = x.offset; p[7] = training ? 1 : 0;
-  return guarded("batchNormBackward", () => k.batchNormBackward(p, g.storage.data as TypedArray, x.storage.data as TypedArray, mean, invstd, weight, dx, dw, db));
+  try {
+    return k.batchNormBackward(p, g.storage.data as TypedArray, x.storage.data as TypedArray, mean, invstd, weight, dx, dw, db);
+  } catch (e) {
+    return nativeFailure("batchNormBackward", e);
+  }
 }
 
 export function nativeGroupNorm(eps: number, geo: NormGeometry, x: Tensor, weight: Float64Array | null, bias: Float64Array | null, y: TypedArray, mean: TypedArray, rstd: TypedArray): boolean {
@@ -149,7 +172,11 @@ export function nativeGroupNorm(eps: number, geo: NormGeometry, x: Tensor, weigh
   if (!k) return false;
   norms(x.dtype, geo);
   p[5] = x.offset; p[6] = eps;
-  return guarded("groupNorm", () => k.groupNorm(p, x.storage.data as TypedArray, weight, bias, y, mean, rstd));
+  try {
+    return k.groupNorm(p, x.storage.data as TypedArray, weight, bias, y, mean, rstd);
+  } catch (e) {
+    return nativeFailure("groupNorm", e);
+  }
 }
 
 export function nativeGroupNormBackward(
@@ -160,5 +187,9 @@ export function nativeGroupNormBackward(
   if (!k) return false;
   norms(x.dtype, geo);
   p[5] = g.offset; p[6] = x.offset;
-  return guarded("groupNormBackward", () => k.groupNormBackward(p, g.storage.data as TypedArray, x.storage.data as TypedArray, mean, rstd, weight, dx, dw, db));
+  try {
+    return k.groupNormBackward(p, g.storage.data as TypedArray, x.storage.data as TypedArray, mean, rstd, weight, dx, dw, db);
+  } catch (e) {
+    return nativeFailure("groupNormBackward", e);
+  }
 }

@@ -209,6 +209,9 @@ for (const isa of isas) {
           [r([5, 6, 7, 9], 45, dtype), 3, "[5, 6, 7, 9], 3 groups"],
           [r([5, 6, 7, 9], 46, dtype), 6, "one group per channel"],
           [r([2, 8], 47, dtype), 4, "[2, 8], 4 groups"],
+          // groups past the cache size: statistics in one read, around the first element
+          [r([2, 4, 64, 80], 51, dtype).add(50), 1, "[2, 4, 64, 80], one group of 20480 (one read), mean 50"],
+          [r([3, 20000], 52, dtype, -1, 5), 1, "layer norm: [3, 20000] (one read)"],
         ];
         for (const [x, groups, name] of cases) {
           const C = x.shape[1]!;

@@ -3,7 +3,8 @@
  * the fused primitives — against PyTorch 1.13 (test/fixtures/fused_torch.json, written by
  * fused_torch.py): outputs, input gradients and batch norm's running statistics, float32 and
  * float64, on ordinary and hard inputs (large logits, -inf attention masks, ±inf/NaN rows,
- * constant rows and channels, large means). Each case runs on the CPU backend (native kernels
+ * constant rows and channels, large means), and BatchNorm2d modules over several steps
+ * (momentum null, affine false, trackRunningStats false, eval). Each case runs on the CPU backend (native kernels
  * when the addon is built, on each instruction-set path) and on a backend without fused
  * kernels (the dispatcher's decomposition), so every implementation meets PyTorch's numbers.
  *
@@ -13,7 +14,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { nn, tensor, type DType, type Tensor } from "../../src/index.js";
+import { nn, noGrad, tensor, type DType, type Tensor } from "../../src/index.js";
 import { decAll } from "../fixtures/math_ref.js";
 import { NOFUSED } from "../backend/fused_helpers.js";
 import { isas, withIsa } from "../backend/native_helpers.js";
@@ -112,6 +113,32 @@ for (const path of PATHS) {
           match(rv, c.runningVar, c.dtype, "value", `${c.name}: running var`);
           out.backward(dec(c.gout, c.dtype, path.device));
           [x, w, b].forEach((t, i) => c.grads[i] && match(t?.grad, c.grads[i], c.dtype, "grad", `${c.name}: grad ${i}`));
+        }
+      });
+    });
+
+    it("BatchNorm2d modules over steps: momentum null, affine false, trackRunningStats false, eval", () => {
+      run(path, () => {
+        for (const c of FX.batchNormModule) {
+          const bn = new nn.BatchNorm2d(3, { momentum: c.momentum, affine: c.affine, trackRunningStats: c.trackRunningStats, device: path.device, dtype: c.dtype });
+          if (c.affine) noGrad(() => (bn.weight!.copy_(dec(c.weight, c.dtype, path.device)), bn.bias!.copy_(dec(c.bias, c.dtype, path.device))));
+          c.steps.forEach((st: { training: boolean; x: Enc; gout: Enc; out: Enc; grad: Enc }, k: number) => {
+            bn.train(st.training);
+            const x = dec(st.x, c.dtype, path.device, true);
+            const out = bn.call(x) as Tensor;
+            match(out, st.out, c.dtype, "value", `${c.name} step ${k}: out`);
+            out.backward(dec(st.gout, c.dtype, path.device));
+            match(x.grad, st.grad, c.dtype, "grad", `${c.name} step ${k}: grad`);
+          });
+          if (c.affine) {
+            match(bn.weight!.grad, c.weightGrad, c.dtype, "grad", `${c.name}: weight grad`);
+            match(bn.bias!.grad, c.biasGrad, c.dtype, "grad", `${c.name}: bias grad`);
+          }
+          if (c.trackRunningStats) {
+            match(bn.runningMean, c.runningMean, c.dtype, "value", `${c.name}: running mean`);
+            match(bn.runningVar, c.runningVar, c.dtype, "value", `${c.name}: running var`);
+            assert.equal(Number(bn.numBatchesTracked!.item()), c.numBatchesTracked, `${c.name}: numBatchesTracked`);
+          } else assert.equal(bn.runningMean, null, `${c.name}: no running statistics`);
         }
       });
     });

@@ -8,7 +8,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DTypeError, FluxionError, IndexError, dispatch, dispatchAll, tensor, withDispatchLayer, type DType, type Tensor } from "../../src/index.js";
+import { DTypeError, FluxionError, IndexError, dispatch, dispatchAll, nn, tensor, withDispatchLayer, type DType, type Tensor } from "../../src/index.js";
 import { runDecomposition } from "../../src/backend/dispatcher.js";
 import type { FusedPrimitiveAttrs, FusedPrimitiveName } from "../../src/backend/primitives.js";
 import { crossEntropyBackwardReference, crossEntropyReference, softmaxBackwardReference, softmaxReference } from "../../src/backend/cpu/fused.js";
@@ -159,6 +159,35 @@ test("half-precision inputs take the decomposition inside the CPU backend", () =
   assert.equal(y.dtype, "bfloat16");
   assertClose(y, runDecomposition("softmax", [x], { axis: 1, log: false }, "cpu")[0]!, { rtol: 0, atol: 0 });
   assertClose(y.to("float64"), x.to("float64").softmax(1), { rtol: 2e-2, atol: 2e-3 });
+});
+
+test("float16 and bfloat16 through the ops: outputs and gradients in the dtype, close to float64's", () => {
+  const F = nn.F;
+  const t = tensor([[0, 1, 2], [3, 4, 5], [0, -100, 0], [5, 5, 1]], { dtype: "int64" });
+  const ops: [string, (x: Tensor, w: Tensor, b: Tensor) => Tensor][] = [
+    ["softmax", (x) => x.softmax(1)],
+    ["logSoftmax", (x) => x.logSoftmax(-1)],
+    // over 18 features: a 3-feature row of small variance magnifies half-precision rounding in dx
+    ["layerNorm", (x, w, b) => F.layerNorm(x, [6, 3], w.reshape([6, 1]).expand([6, 3]), b.reshape([6, 1]).expand([6, 3]))],
+    ["batchNorm", (x, w, b) => F.batchNorm(x, null, null, w, b, { training: true })],
+    ["groupNorm", (x, w, b) => F.groupNorm(x, 2, w, b)],
+    ["crossEntropy", (x) => F.crossEntropy(x, t, { labelSmoothing: 0.1 })],
+  ];
+  for (const dtype of ["float16", "bfloat16"] as const) {
+    const tol = dtype === "float16" ? 4e-3 : 3e-2;
+    const xh = r([4, 6, 3], 101).to(dtype), wh = r([6], 102).to(dtype), bh = r([6], 103).to(dtype);
+    for (const [name, f] of ops) {
+      const x = xh.clone().requiresGrad_(true), x64 = xh.to("float64").requiresGrad_(true);
+      const y = f(x, wh, bh), y64 = f(x64, wh.to("float64"), bh.to("float64"));
+      assert.equal(y.dtype, dtype, `${dtype} ${name}: output dtype`);
+      const g = r([...y.shape], 104).to(dtype);
+      y.backward(g);
+      y64.backward(g.to("float64"));
+      assert.equal(x.grad!.dtype, dtype, `${dtype} ${name}: gradient dtype`);
+      assertClose(y.to("float64"), y64, { rtol: tol, atol: tol * 4, msg: `${dtype} ${name}: output` });
+      assertClose(x.grad!.to("float64"), x64.grad!, { rtol: tol, atol: tol * 4, msg: `${dtype} ${name}: gradient` });
+    }
+  }
 });
 
 test("the dispatcher runs the decomposition where the backend lacks the fused kernel; its layers see the fused call only", () => {

@@ -1,6 +1,7 @@
 # Builds the native kernels addon: `node-gyp rebuild -C native` (see native/build.mjs).
 # Each instruction set's kernels (GEMM: gemm_<isa>.cc; elementwise, reductions, im2col,
-# pooling, scatter: ewise_<isa>.cc) are a static library compiled with its own -m flags;
+# pooling, scatter: ewise_<isa>.cc; softmax, cross entropy, batch/group norm:
+# fused_<isa>.cc) are a static library compiled with its own -m flags;
 # conv.cc schedules convolutions over them; isa.cc picks one at run time, so the addon loads on any x86-64 CPU (and elsewhere with
 # the portable kernels only). No system library is needed.
 # Pure N-API (node-addon-api): one binary loads on every Node version >= 20 (and Bun,
@@ -21,7 +22,8 @@
     {
       "target_name": "fluxion_native",
       "sources": ["src/addon.cc", "src/binding_ewise.cc", "src/binding_conv.cc", "src/conv.cc", "src/isa.cc", "src/thread_pool.cc",
-                  "src/gemm_portable.cc", "src/ewise_portable.cc"],
+                  "src/gemm_portable.cc", "src/ewise_portable.cc",
+                  "src/binding_fused.cc", "src/fused_isa.cc", "src/fused_portable.cc"],
       "conditions": [
         ["target_arch=='x64'", { "dependencies": ["kernels_avx2", "kernels_avx512", "kernels_avx512bf16", "kernels_amx"] }]
       ]
@@ -31,9 +33,9 @@
     ["target_arch=='x64'", {
       "targets": [
         { "target_name": "kernels_avx2", "type": "static_library",
-          "sources": ["src/gemm_avx2.cc", "src/ewise_avx2.cc"], "cflags_cc": ["-mavx2", "-mfma"] },
+          "sources": ["src/gemm_avx2.cc", "src/ewise_avx2.cc", "src/fused_avx2.cc"], "cflags_cc": ["-mavx2", "-mfma"] },
         { "target_name": "kernels_avx512", "type": "static_library",
-          "sources": ["src/gemm_avx512.cc", "src/ewise_avx512.cc", "src/conv_direct_avx512.cc", "src/conv_winograd_avx512.cc"],
+          "sources": ["src/gemm_avx512.cc", "src/ewise_avx512.cc", "src/conv_direct_avx512.cc", "src/conv_winograd_avx512.cc", "src/fused_avx512.cc"],
           "cflags_cc": ["-mavx2", "-mfma", "-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl"] },
         { "target_name": "kernels_avx512bf16", "type": "static_library",
           "sources": ["src/gemm_avx512bf16.cc"],

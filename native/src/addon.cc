@@ -16,6 +16,8 @@ namespace fluxion {
 void register_ewise(Napi::Env env, Napi::Object exports);
 // binding_conv.cc: convolution
 void register_conv(Napi::Env env, Napi::Object exports);
+// binding_fused.cc: softmax, cross entropy, batch and group norm
+void register_fused(Napi::Env env, Napi::Object exports);
 }  // namespace fluxion
 
 namespace {
@@ -147,6 +149,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   register_ewise(env, exports);
   register_conv(env, exports);
+  register_fused(env, exports);
   return exports;
 }
 

@@ -1,11 +1,12 @@
 /**
- * The backend interface: a device's memory plus one implementation per primitive op.
- * Backends are plugged in by device type ("cpu", "webgpu") and are reached only through
- * the dispatcher; nothing else calls a kernel.
+ * The backend interface: a device's memory plus one implementation per core primitive op,
+ * and optionally of the fused primitives (primitives.ts), whose decompositions the
+ * dispatcher runs where a backend leaves one out. Backends are plugged in by device type
+ * ("cpu", "webgpu") and are reached only through the dispatcher; nothing else calls a kernel.
  */
 import { DeviceError } from "../errors.js";
 import type { Tensor } from "../tensor/tensor.js";
-import type { PrimitiveAttrs, PrimitiveName } from "./primitives.js";
+import type { CorePrimitiveName, FusedPrimitiveName, PrimitiveAttrs, PrimitiveName } from "./primitives.js";
 
 export type PrimitiveImpl<P extends PrimitiveName> = (inputs: readonly Tensor[], attrs: PrimitiveAttrs[P], device: string) => Tensor[];
 
@@ -14,7 +15,8 @@ export interface Backend {
   readonly name: string;
   /** Human-readable description of the active kernels (e.g. "TypeScript kernels"). */
   describe(): string;
-  readonly ops: { [P in PrimitiveName]: PrimitiveImpl<P> };
+  /** Every core primitive, and any of the fused ones the backend runs as its own kernels. */
+  readonly ops: { [P in CorePrimitiveName]: PrimitiveImpl<P> } & { [P in FusedPrimitiveName]?: PrimitiveImpl<P> };
 }
 
 const backends = new Map<string, Backend>();

@@ -8,12 +8,18 @@
  * (primitive_checks.ts) and that the inputs share a device, and finally runs the device's
  * backend kernel. Layers wrap the call like middleware: each gets the call and a `next`
  * to continue, so a layer can observe, rewrite or replace it.
+ *
+ * A fused primitive (primitives.ts) that the device's backend does not implement runs as its
+ * decomposition into core primitives (decompositions.ts). The layers see the fused call
+ * only: the core primitives dispatched inside a decomposition skip them (a profiler times
+ * the fused op once, a tracer records one node).
  */
 import { DeviceError, fmtShape } from "../errors.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { backendFor } from "./backend.js";
 import { checkPrimitive } from "./primitive_checks.js";
-import type { PrimitiveAttrs, PrimitiveName } from "./primitives.js";
+import { decompose } from "./decompositions.js";
+import type { FusedPrimitiveAttrs, FusedPrimitiveName, PrimitiveAttrs, PrimitiveName } from "./primitives.js";
 
 export interface DispatchCall<P extends PrimitiveName = PrimitiveName> {
   op: P;
@@ -98,12 +104,31 @@ function runBackend(call: DispatchCall): Tensor[] {
     }
   }
   const backend = backendFor(device ?? "cpu");
+  const impl = backend.ops[call.op] as ((i: readonly Tensor[], a: unknown, d: string) => Tensor[]) | undefined;
+  if (impl === undefined) return runDecomposition(call.op as FusedPrimitiveName, call.inputs, call.attrs as never, device ?? "cpu");
   const outer = running;
   running = call.op;
   try {
-    return (backend.ops[call.op] as (i: readonly Tensor[], a: unknown, d: string) => Tensor[])(call.inputs, call.attrs, device ?? "cpu");
+    return impl(call.inputs, call.attrs, device ?? "cpu");
   } finally {
     running = outer;
+  }
+}
+
+/** Depth of decompositions running now: their core primitives skip the layers. */
+let decomposing = 0;
+
+/**
+ * Runs fused primitive `op` as its decomposition into core primitives, which skip the layers.
+ * For the dispatcher, and for a backend that implements a fused primitive for some dtypes
+ * only (the CPU backend's half-precision inputs).
+ */
+export function runDecomposition<P extends FusedPrimitiveName>(op: P, inputs: readonly Tensor[], attrs: FusedPrimitiveAttrs[P], device: string): Tensor[] {
+  decomposing++;
+  try {
+    return decompose(op, inputs, attrs, device);
+  } finally {
+    decomposing--;
   }
 }
 
@@ -115,7 +140,7 @@ function runLayers(i: number, call: DispatchCall): Tensor[] {
 /** Runs a primitive op on its inputs' device and returns all its outputs. */
 export function dispatchAll<P extends PrimitiveName>(op: P, inputs: readonly Tensor[], attrs: PrimitiveAttrs[P], device?: string): Tensor[] {
   const call: DispatchCall = { op, inputs, attrs, device, publicOp: opStack.length ? opStack[opStack.length - 1]! : "" } as DispatchCall;
-  return layers.length === 0 ? runBackend(call) : runLayers(layers.length - 1, call);
+  return layers.length === 0 || decomposing > 0 ? runBackend(call) : runLayers(layers.length - 1, call);
 }
 
 /** Runs a primitive op and returns its (first) output. */

@@ -8,18 +8,20 @@
  * kernel (TypeScript or native) reads past an array, writes past one, or silently makes
  * numbers out of `undefined`. Each violation is a FluxionError naming the primitive.
  *
+ * The fused primitives' checks (FUSED_CHECKS) hold them to the same contract.
+ *
  * Not for: user-level argument checks (src/api/args.ts and the ops name the public op);
  * semantics the ops decide (dtype promotion, which mixes of dtypes a kernel converts).
  */
 import { describeValue } from "../api/args.js";
 import { ArgumentError, DTypeError, IndexError, ShapeError, fmtShape } from "../errors.js";
 import { BINARY_OPS, UNARY_OPS } from "../ops/elementwise_table.js";
-import { isDType, itemSize, type DType } from "../tensor/dtype.js";
+import { isDType, isFloating, itemSize, type DType } from "../tensor/dtype.js";
 import { Generator } from "../tensor/random.js";
 import { broadcastShapes, checkNumel, expandableTo, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { DispatchCall } from "./dispatcher.js";
-import type { PrimitiveAttrs, PrimitiveName } from "./primitives.js";
+import type { FusedPrimitiveName, PrimitiveAttrs, PrimitiveName } from "./primitives.js";
 
 type Pair = readonly [number, number];
 
@@ -124,6 +126,142 @@ function windowAttrs(op: string, a: Window): Window {
 function windowOutput(op: string, w: Window, H: number, W: number): Pair {
   return [windows(op, "height", H, w.kernel[0], w.stride[0], w.padding[0], w.dilation[0]), windows(op, "width", W, w.kernel[1], w.stride[1], w.padding[1], w.dilation[1])];
 }
+
+/** A floating-point tensor (the fused primitives compute on float dtypes only). */
+function float(op: string, what: string, t: Tensor): void {
+  if (!isFloating(t.dtype)) throw new DTypeError(`${op}: expected ${what} of a floating point dtype, got ${t.dtype} (shape ${fmtShape(t.shape)})`);
+}
+
+function bool(op: string, name: string, v: unknown): void {
+  if (typeof v !== "boolean") bad(op, `${name} must be true or false, got ${describeValue(v)}`);
+}
+
+function sameShape(op: string, what: string, t: Tensor, shape: readonly number[]): void {
+  if (!shapesEqual(t.shape, shape)) bad(op, `expected ${what} of shape ${fmtShape(shape)}, got ${fmtShape(t.shape)}`);
+}
+
+/** Inputs of a fused primitive: x first (float, at least `minRank` dims), then `count` more of x's dtype. */
+function fusedInputs(op: string, inputs: unknown, count: number, minRank: number): readonly Tensor[] {
+  const ts = tensors(op, inputs, 1 + count);
+  float(op, "the input", ts[0]!);
+  if (ts[0]!.ndim < minRank) bad(op, `expected an input of at least ${minRank} dims, got shape ${fmtShape(ts[0]!.shape)}`);
+  return ts;
+}
+
+/** crossEntropy(Backward)'s shared attributes, target and weight; returns the target's shape. */
+function crossEntropyArgs(op: string, a: PrimitiveAttrs["crossEntropy"], x: Tensor, target: Tensor, weight: Tensor | undefined): readonly number[] {
+  if (!["none", "sum", "mean"].includes(a.reduction)) bad(op, `unknown reduction ${describeValue(a.reduction)}`);
+  if (!Number.isSafeInteger(a.ignoreIndex)) bad(op, `ignoreIndex must be an integer, got ${describeValue(a.ignoreIndex)}`);
+  if (typeof a.labelSmoothing !== "number" || !(a.labelSmoothing >= 0 && a.labelSmoothing <= 1)) bad(op, `labelSmoothing must be a number in [0, 1], got ${describeValue(a.labelSmoothing)}`);
+  bool(op, "weight", a.weight);
+  if (target.dtype !== "int32" && target.dtype !== "int64") throw new DTypeError(`${op}: expected an int32 or int64 target of class indices, got ${target.dtype}`);
+  const classDim = x.ndim === 1 ? 0 : 1;
+  sameShape(op, "the target", target, x.shape.filter((_, i) => i !== classDim));
+  if (weight) {
+    sameDType(op, [x, weight]);
+    sameShape(op, "the weight", weight, [x.shape[classDim]!]);
+  }
+  return target.shape;
+}
+
+/** The [C] vectors after x (weight, bias, running stats, saved statistics): of x's dtype and shape `shape`. */
+function vectors(op: string, x: Tensor, ts: readonly Tensor[], names: readonly string[], shape: readonly number[]): void {
+  ts.forEach((t, i) => {
+    sameDType(op, [x, t]);
+    sameShape(op, names[i]!, t, shape);
+  });
+}
+
+/** The names of the optional [C] inputs that are present, as their flags say. */
+function present(names: readonly string[], flags: readonly unknown[]): string[] {
+  return names.filter((_, i) => flags[i] === true);
+}
+
+function groupsOf(op: string, groups: unknown, C: number): number {
+  const G = int(op, "groups", groups, 1);
+  if (C % G !== 0) bad(op, `groups (${G}) must divide the channels (${C})`);
+  return G;
+}
+
+type FusedChecks = { [P in FusedPrimitiveName]: (inputs: readonly unknown[], attrs: PrimitiveAttrs[P]) => void };
+
+const FUSED_CHECKS: FusedChecks = {
+  softmax(inputs, a) {
+    const [x] = fusedInputs("softmax", inputs, 0, 0);
+    axisAttr("softmax", a.axis, x!.ndim);
+    bool("softmax", "log", a.log);
+  },
+  softmaxBackward(inputs, a) {
+    const [g, y] = fusedInputs("softmaxBackward", inputs, 1, 0);
+    sameDType("softmaxBackward", [g!, y!]);
+    sameShape("softmaxBackward", "the output y", y!, g!.shape);
+    axisAttr("softmaxBackward", a.axis, g!.ndim);
+    bool("softmaxBackward", "log", a.log);
+  },
+  crossEntropy(inputs, a) {
+    const ts = fusedInputs("crossEntropy", inputs, a.weight === true ? 2 : 1, 1);
+    crossEntropyArgs("crossEntropy", a, ts[0]!, ts[1]!, ts[2]);
+  },
+  crossEntropyBackward(inputs, a) {
+    const op = "crossEntropyBackward";
+    const ts = tensors(op, inputs, a.weight === true ? 5 : 4);
+    const [g, x, target, lse, weight] = ts as [Tensor, Tensor, Tensor, Tensor, Tensor | undefined];
+    float(op, "the logits", x);
+    if (x.ndim < 1) bad(op, `expected logits of at least 1 dim, got shape ${fmtShape(x.shape)}`);
+    const tshape = crossEntropyArgs(op, a, x, target, weight);
+    sameDType(op, [x, g, lse]);
+    sameShape(op, "the gradient", g, a.reduction === "none" ? tshape : []);
+    sameShape(op, "lse", lse, tshape);
+  },
+  batchNorm(inputs, a) {
+    const op = "batchNorm";
+    for (const k of ["training", "weight", "bias", "running"] as const) bool(op, k, a[k]);
+    finite(op, "eps", a.eps);
+    finite(op, "momentum", a.momentum);
+    if (!a.training && !a.running) bad(op, `evaluation (training false) needs the running statistics (running true)`);
+    const names = present(["weight", "bias", "runningMean", "runningVar"], [a.weight, a.bias, a.running, a.running]);
+    const ts = fusedInputs(op, inputs, names.length, 2);
+    const x = ts[0]!, C = x.shape[1]!;
+    vectors(op, x, ts.slice(1), names, [C]);
+    if (a.training && a.running && C > 0 && x.numel() / C < 2) bad(op, `updating the running variance needs at least 2 values per channel, got input of shape ${fmtShape(x.shape)}`);
+    if (a.running && a.training) ts.slice(-2).forEach((t) => writable(op, t));
+  },
+  batchNormBackward(inputs, a) {
+    const op = "batchNormBackward";
+    bool(op, "training", a.training);
+    bool(op, "weight", a.weight);
+    const ts = tensors(op, inputs, a.weight === true ? 5 : 4);
+    const [g, x] = ts as [Tensor, Tensor];
+    float(op, "the input", x);
+    if (x.ndim < 2) bad(op, `expected an input of at least 2 dims, got shape ${fmtShape(x.shape)}`);
+    sameDType(op, [x, g]);
+    sameShape(op, "the gradient", g, x.shape);
+    vectors(op, x, ts.slice(2), ["mean", "invstd", "weight"], [x.shape[1]!]);
+  },
+  groupNorm(inputs, a) {
+    const op = "groupNorm";
+    for (const k of ["weight", "bias"] as const) bool(op, k, a[k]);
+    finite(op, "eps", a.eps);
+    const names = present(["weight", "bias"], [a.weight, a.bias]);
+    const ts = fusedInputs(op, inputs, names.length, 2);
+    const x = ts[0]!;
+    groupsOf(op, a.groups, x.shape[1]!);
+    vectors(op, x, ts.slice(1), names, [x.shape[1]!]);
+  },
+  groupNormBackward(inputs, a) {
+    const op = "groupNormBackward";
+    bool(op, "weight", a.weight);
+    const ts = tensors(op, inputs, a.weight === true ? 5 : 4);
+    const [g, x, mean, rstd, weight] = ts as [Tensor, Tensor, Tensor, Tensor, Tensor | undefined];
+    float(op, "the input", x);
+    if (x.ndim < 2) bad(op, `expected an input of at least 2 dims, got shape ${fmtShape(x.shape)}`);
+    const G = groupsOf(op, a.groups, x.shape[1]!);
+    sameDType(op, [x, g]);
+    sameShape(op, "the gradient", g, x.shape);
+    vectors(op, x, [mean, rstd], ["mean", "rstd"], [x.shape[0]!, G]);
+    if (weight) vectors(op, x, [weight], ["weight"], [x.shape[1]!]);
+  },
+};
 
 type Checks = { [P in PrimitiveName]: (inputs: readonly unknown[], attrs: PrimitiveAttrs[P]) => void };
 
@@ -377,6 +515,7 @@ const CHECKS: Checks = {
       bad("fromHost", `data must hold ${n} values for shape ${fmtShape(shape)}, got ${describeValue(data)}`);
     }
   },
+  ...FUSED_CHECKS,
 };
 
 /** Throws a FluxionError naming the primitive when `call` breaks the primitive's contract. */

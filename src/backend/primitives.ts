@@ -1,7 +1,14 @@
 /**
- * The closed set of primitive ops every backend implements, with their attributes.
- * Everything else in Fluxion (all Tensor methods, nn, optim) is composed from these through
- * `dispatch`, so a new backend, the compiler and autocast each have one small list to handle.
+ * The primitive ops and their attributes, in two tiers:
+ * - the core primitives (`PRIMITIVES`): the closed set every backend implements. Everything
+ *   else in Fluxion (all Tensor methods, nn, optim) is composed from these through
+ *   `dispatch`, so a new backend, the compiler and autocast each have one small list to handle;
+ * - the fused primitives (`FUSED_PRIMITIVES`): an optional tier of a few hot composites
+ *   (softmax, cross entropy, batch/group norm, each with its backward) that a backend may
+ *   implement as single-pass kernels. Each has a decomposition into core primitives
+ *   (decompositions.ts) that the dispatcher runs where a backend lacks it, so a new backend
+ *   works before it is fast, and the dispatcher's layers (profiler, compile, autocast) still
+ *   see one call naming the fused op.
  *
  * Conventions: inputs arrive with any strides (views); outputs are new contiguous tensors,
  * except `view` (shares storage) and the in-place `assign`/`indexPut`, which write into
@@ -21,7 +28,7 @@ export type RandomDist =
   | { kind: "randperm"; n: number }
   | { kind: "bernoulli" }; // probabilities come as the single input
 
-export interface PrimitiveAttrs {
+export interface CorePrimitiveAttrs {
   /** Elementwise math on one input; params carry e.g. leakyRelu's slope or clamp's bounds. */
   unary: { op: UnaryOpName; params?: readonly number[] };
   /**
@@ -118,7 +125,83 @@ export interface PrimitiveAttrs {
   fromHost: { data: ArrayLike<number> | ArrayLike<bigint>; shape: readonly number[]; dtype: DType };
 }
 
+/**
+ * The fused tier. Conventions as above (inputs with any strides, new contiguous outputs, all
+ * float inputs of one float dtype); optional inputs are present when their attribute flag
+ * says so, in the listed order. Statistics saved for a backward pass are the forward's extra
+ * outputs, so the backward never recomputes them.
+ */
+export interface FusedPrimitiveAttrs {
+  /**
+   * softmax (or with `log` logSoftmax) along `axis`, as PyTorch computes it: y = exp(x - m) /
+   * Σ exp(x - m) with m the max along the axis (a row holding +inf or NaN, or only -inf,
+   * gives NaN; -inf entries beside finite ones give 0, as attention masks use them).
+   */
+  softmax: { axis: number; log: boolean };
+  /**
+   * The input gradient of softmax from [g, y] (y the forward's output): y · (g - Σ g·y), or
+   * with `log` g - exp(y) · Σ g, sums along `axis`.
+   */
+  softmaxBackward: { axis: number; log: boolean };
+  /**
+   * Cross entropy of logits x [C] or [N, C, ...] (classes on dim 1, or 0 when 1-D) at integer
+   * class indices [target] (x's shape without the class dim; int32 or int64), with per-class
+   * `weight` [C] as an optional third input. For each position i not equal to ignoreIndex
+   * (whose target must lie in [0, C), else an IndexError), with lse_i = log Σ_c exp(x_ic) and
+   * w_c the weights (1 without): loss_i = (1 - ε) w_t (lse_i - x_it) + ε/C Σ_c w_c (lse_i - x_ic),
+   * ε = labelSmoothing; ignored positions give 0. Outputs [loss, lse]: loss per position
+   * (reduction "none", target's shape) or its sum ("sum") or that sum divided by Σ_i w_t over
+   * the non-ignored positions ("mean", PyTorch's normalisation; 0/0 = NaN when all are
+   * ignored), 0-d; lse (target's shape) for the backward.
+   */
+  crossEntropy: { ignoreIndex: number; labelSmoothing: number; reduction: "none" | "sum" | "mean"; weight: boolean };
+  /** The logits' gradient from [g (loss's shape), x, target, lse, weight?]: one output, x's shape. */
+  crossEntropyBackward: { ignoreIndex: number; labelSmoothing: number; reduction: "none" | "sum" | "mean"; weight: boolean };
+  /**
+   * Batch normalization of x [N, C, *] per channel: y = (x - mean) · invstd · weight + bias
+   * with optional inputs weight, bias, runningMean, runningVar (each [C], in that order; the
+   * running pair is required when not training). Training: mean and invstd = 1/sqrt(var +
+   * eps) of the batch (biased variance over N and the spatial dims), and the running pair,
+   * when given, is updated in place: r = (1 - momentum) · r + momentum · batch statistic
+   * (the unbiased variance, n/(n - 1) · var, n = N · spatial size ≥ 2). Eval: the running
+   * statistics normalise. Outputs [y, mean [C], invstd [C]] (the statistics used).
+   */
+  batchNorm: { training: boolean; momentum: number; eps: number; weight: boolean; bias: boolean; running: boolean };
+  /**
+   * batchNorm's gradients from [g, x, mean, invstd, weight?] (the forward's saved outputs):
+   * [dx, dweight [C], dbias [C]], with dweight = Σ g · x̂ and dbias = Σ g (computed whether or
+   * not the forward had a weight and bias). Training: dx = invstd · (ĝ - mean(ĝ) - x̂ ·
+   * mean(ĝ · x̂)), ĝ = g · weight, means over N and the spatial dims; eval (statistics
+   * constant): dx = g · weight · invstd.
+   */
+  batchNormBackward: { training: boolean; weight: boolean };
+  /**
+   * Group normalization of x [N, C, *]: channels split into `groups` groups, each (sample,
+   * group) normalised over its channels and spatial positions (biased variance), then
+   * per-channel weight and bias (optional inputs, in that order). Layer normalization is this
+   * with x seen as [rows, features] and one group; instance normalization, one group per
+   * channel. Outputs [y, mean [N, groups], rstd [N, groups]] (rstd = 1/sqrt(var + eps)).
+   */
+  groupNorm: { groups: number; eps: number; weight: boolean; bias: boolean };
+  /**
+   * groupNorm's gradients from [g, x, mean, rstd, weight?]: [dx, dweight [C], dbias [C]]
+   * (dweight = Σ g · x̂, dbias = Σ g over samples and positions).
+   */
+  groupNormBackward: { groups: number; weight: boolean };
+}
+
+export interface PrimitiveAttrs extends CorePrimitiveAttrs, FusedPrimitiveAttrs {}
+
+export type CorePrimitiveName = keyof CorePrimitiveAttrs;
+export type FusedPrimitiveName = keyof FusedPrimitiveAttrs;
 export type PrimitiveName = keyof PrimitiveAttrs;
+
+/** The fused tier, which backends may leave out (the dispatcher then runs its decomposition). */
+export const FUSED_PRIMITIVES: readonly FusedPrimitiveName[] = [
+  "softmax", "softmaxBackward", "crossEntropy", "crossEntropyBackward", "batchNorm", "batchNormBackward", "groupNorm", "groupNormBackward",
+];
+
+/** The core primitives, which every backend implements (typed wide, so `PRIMITIVES.includes(call.op)` checks any call). */
 export const PRIMITIVES: readonly PrimitiveName[] = [
   "unary", "binary", "where", "cast", "reduce", "scan", "view", "copy", "assign", "matmul", "cat",
   "pad", "gather", "scatter", "indexPut", "sort", "unique", "unfold", "fold", "conv2d", "maxPool", "random", "full", "range", "fromHost",

@@ -8,6 +8,7 @@
  */
 import { dispatch } from "../backend/dispatcher.js";
 import { record, record1 } from "../autograd/record.js";
+import type { BackwardFn } from "../autograd/node.js";
 import { isGradEnabled, noGrad } from "../autograd/grad_mode.js";
 import { ArgumentError, DTypeError, IndexError, fmtShape } from "../errors.js";
 import { defineOp, type MethodsOf } from "../api/registry.js";
@@ -289,27 +290,35 @@ function cumprodGradExact(x: Tensor, g: Tensor, dim: number): Tensor {
 }
 
 export function softmaxImpl(x: Tensor, dim: number): Tensor {
-  const input = isFloating(x.dtype) ? x : x.to("float32");
-  const d = normalizeDim("softmax", dim, x.ndim);
-  if (x.ndim === 0 || x.shape[d] === 0) return softmaxDegenerate(input, false);
-  const out = noGrad(() => {
-    const m = input.amax(d, { keepdim: true });
-    const e = input.sub(where(m.isfinite(), m, 0)).exp();
-    return e.div(e.sum(d, { keepdim: true }));
-  });
-  return record1("SoftmaxBackward0", [input], out, [out], ([g], [y]) => [y!.mul(g!.sub(g!.mul(y!).sum(d, { keepdim: true })))]);
+  return softmaxOp(x, dim, false);
 }
 
 export function logSoftmaxImpl(x: Tensor, dim: number): Tensor {
+  return softmaxOp(x, dim, true);
+}
+
+/** softmax / logSoftmax as the fused primitive (one kernel forward, one backward). */
+function softmaxOp(x: Tensor, dim: number, log: boolean): Tensor {
   const input = isFloating(x.dtype) ? x : x.to("float32");
-  const d = normalizeDim("logSoftmax", dim, x.ndim);
-  if (x.ndim === 0 || x.shape[d] === 0) return softmaxDegenerate(input, true);
-  const out = noGrad(() => {
-    const m = input.amax(d, { keepdim: true });
-    const shifted = input.sub(where(m.isfinite(), m, 0));
-    return shifted.sub(shifted.exp().sum(d, { keepdim: true }).log());
-  });
-  return record1("LogSoftmaxBackward0", [input], out, [out], ([g], [y]) => [g!.sub(y!.exp().mul(g!.sum(d, { keepdim: true })))]);
+  const d = normalizeDim(log ? "logSoftmax" : "softmax", dim, x.ndim);
+  if (x.ndim === 0 || x.shape[d] === 0) return softmaxDegenerate(input, log);
+  const out = dispatch("softmax", [input], { axis: d, log });
+  return record1(log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", [input], out, [out], softmaxBackward(d, log));
+}
+
+/**
+ * The backward of softmax (log: logSoftmax) along axis `d`, from the saved output y: the fused
+ * primitive, or under createGraph the same formula in differentiable ops (y is the recorded
+ * output, so a second derivative flows through it).
+ */
+function softmaxBackward(d: number, log: boolean): BackwardFn {
+  return ([g], [y]) => {
+    const gy = g!.dtype === y!.dtype ? g! : g!.to(y!.dtype);
+    if (isGradEnabled()) {
+      return [log ? gy.sub(y!.exp().mul(gy.sum(d, { keepdim: true }))) : y!.mul(gy.sub(gy.mul(y!).sum(d, { keepdim: true })))];
+    }
+    return [dispatch("softmaxBackward", [gy, y!], { axis: d, log })];
+  };
 }
 
 /**

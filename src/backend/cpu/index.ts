@@ -2,6 +2,8 @@
  * The CPU backend in TypeScript: every primitive as a loop over typed arrays. It runs
  * anywhere JavaScript runs and is the reference the native kernels are tested against;
  * where the native addon is loaded (./native.ts), kernels such as matmul route to it.
+ * It implements the fused primitives too (./fused.ts, ./fused_norm.ts: native single-pass
+ * kernels, else TypeScript loops).
  */
 import { registerBackend, type Backend } from "../backend.js";
 import { assign, binary, cast, copy, unary, where } from "./elementwise.js";
@@ -12,11 +14,14 @@ import { sort, unique } from "./sort.js";
 import { fromHost, full, random, range } from "./creation.js";
 import { conv2d, fold, maxPool, unfold } from "./conv.js";
 import { describeNative } from "./native.js";
+import { crossEntropy, crossEntropyBackward, softmax, softmaxBackward } from "./fused.js";
+import { batchNorm, batchNormBackward, groupNorm, groupNormBackward } from "./fused_norm.js";
 
 export const cpuBackend: Backend = {
   name: "cpu",
   describe: describeNative,
-  ops: { unary, binary, where, cast, reduce, scan, view, copy, assign, matmul, cat, pad, gather, scatter, indexPut, sort, unique, unfold, fold, conv2d, maxPool, random, full, range, fromHost },
+  ops: { unary, binary, where, cast, reduce, scan, view, copy, assign, matmul, cat, pad, gather, scatter, indexPut, sort, unique, unfold, fold, conv2d, maxPool, random, full, range, fromHost,
+    softmax, softmaxBackward, crossEntropy, crossEntropyBackward, batchNorm, batchNormBackward, groupNorm, groupNormBackward },
 };
 
 registerBackend(cpuBackend);

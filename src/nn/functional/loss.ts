@@ -4,9 +4,11 @@
  * (ignoreIndex, class weights, label smoothing, posWeight).
  */
 import { isGradEnabled, noGrad } from "../../autograd/grad_mode.js";
+import type { BackwardFn } from "../../autograd/node.js";
 import { record1 } from "../../autograd/record.js";
+import { dispatch, dispatchAll } from "../../backend/dispatcher.js";
 import { ArgumentError, DTypeError, FluxionError, IndexError, ShapeError, fmtShape } from "../../errors.js";
-import { arange, zerosLike } from "../../tensor/creation.js";
+import { arange, scalarTensor, zerosLike } from "../../tensor/creation.js";
 import { shapesEqual } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { where } from "../../ops/elementwise.js";
@@ -97,65 +99,65 @@ export function crossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyO
   const op = "crossEntropy";
   const eps = opts?.labelSmoothing ?? 0;
   if (eps < 0 || eps > 1) throw new FluxionError(`${op}: labelSmoothing must be between 0.0 and 1.0, got ${eps}`);
-  const fused = plainCrossEntropy(input, target, opts);
-  if (fused) return fused;
+  const reduction = opts?.reduction ?? "mean";
+  if (reduction !== "mean" && reduction !== "sum" && reduction !== "none") {
+    throw new FluxionError(`${op}: reduction must be "mean", "sum" or "none", got ${JSON.stringify(reduction)}`);
+  }
+  if (!target.isFloatingPoint()) return classCrossEntropy(input, target, opts?.weight ?? null, opts?.ignoreIndex ?? -100, eps, reduction);
+  // class probabilities
   const classDim = input.ndim === 1 ? 0 : 1;
   const logp = input.logSoftmax(classDim);
   const C = input.shape[classDim]!;
   checkWeight(op, opts?.weight, C);
-  const wShape = input.shape.map((s, i) => (i === classDim ? s : 1));
-  const w = opts?.weight ? opts.weight.reshape(wShape) : null;
-  const reduction = opts?.reduction ?? "mean";
-
-  if (target.isFloatingPoint()) {
-    // class probabilities
-    checkSameShape(op, input, target);
-    if ((opts?.ignoreIndex ?? -100) >= 0) throw new FluxionError(`${op}: ignoreIndex is not supported for floating point (probability) targets, got ignoreIndex ${opts!.ignoreIndex} with target ${target.dtype} of shape ${fmtShape(target.shape)}`);
-    const t = eps > 0 ? target.mul(1 - eps).add(eps / C) : target;
-    const loss = (w ? logp.mul(w) : logp).mul(t).sum(classDim).neg();
-    return reduce(op, loss, reduction);
-  }
-  const nll = nllLoss(logp, target, { ...opts, reduction });
-  if (eps === 0) return nll;
-  const { mask, valid } = targetMask(op, input, target, opts?.ignoreIndex ?? -100);
-  const smooth = where(valid, (w ? logp.mul(w) : logp).sum(classDim).neg(), 0);
-  let smoothRed: Tensor;
-  // "mean" divides by what nllLoss divides by: the total weight (or the number) of the
-  // non-ignored targets, as PyTorch does; ignored rows add nothing to either
-  if (reduction === "mean") smoothRed = smooth.sum().div(w ? where(mask, w, 0).sum() : valid.sum());
-  else smoothRed = reduce(op, smooth, reduction);
-  return nll.mul(1 - eps).add(smoothRed.mul(eps / C));
+  const w = opts?.weight ? opts.weight.reshape(input.shape.map((s, i) => (i === classDim ? s : 1))) : null;
+  checkSameShape(op, input, target);
+  if ((opts?.ignoreIndex ?? -100) >= 0) throw new FluxionError(`${op}: ignoreIndex is not supported for floating point (probability) targets, got ignoreIndex ${opts!.ignoreIndex} with target ${target.dtype} of shape ${fmtShape(target.shape)}`);
+  const t = eps > 0 ? target.mul(1 - eps).add(eps / C) : target;
+  const loss = (w ? logp.mul(w) : logp).mul(t).sum(classDim).neg();
+  return reduce(op, loss, reduction);
 }
 
 /**
- * The common case as one op — logits [N, C], int64/int32 labels all in range, no weight, no
- * smoothing, mean or sum — with the closed-form gradient (softmax - onehot) · g / N instead
- * of differentiating a dozen small ops. Returns null for every other case.
+ * Cross entropy at class indices as the fused primitive (log-sum-exp, the picked logit, class
+ * weights, ignoreIndex, label smoothing and the reduction in one kernel; the kernel reports
+ * an out-of-range target), with its fused backward. The class weights get no gradient, as in
+ * PyTorch.
  */
-function plainCrossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyOptions): Tensor | null {
-  const reduction = opts?.reduction ?? "mean";
-  if (input.ndim !== 2 || !input.isFloatingPoint() || (target.dtype !== "int32" && target.dtype !== "int64") || opts?.weight || (opts?.labelSmoothing ?? 0) !== 0 || reduction === "none") return null;
-  const [N, C] = input.shape as [number, number];
-  if (target.ndim !== 1 || target.shape[0] !== N || N === 0) return null;
-  const ignore = opts?.ignoreIndex ?? -100;
-  const labels = target.toTypedArray<Int32Array | BigInt64Array>();
-  for (const label of labels) {
-    const t = Number(label);
-    if (t === ignore) return null; // the general path handles ignored targets
-    if (t < 0 || t >= C) throw new IndexError(`crossEntropy: target ${t} is out of bounds for ${C} classes (input shape ${fmtShape(input.shape)}); labels must be in [0, ${C - 1}]`);
-  }
-  const idx = target.reshape([N, 1]);
-  const scale = reduction === "mean" ? 1 / N : 1;
-  const { logp, loss } = noGrad(() => {
-    const lp = input.logSoftmax(1);
-    return { logp: lp, loss: lp.gather(1, idx).sum().mul(-scale) };
-  });
-  return record1("CrossEntropyLossBackward0", [input], loss, [input, logp], ([g], [x, lp]) => {
-    // under createGraph, softmax is recomputed differentiably from the input
-    const probs = isGradEnabled() ? x!.softmax(1) : lp!.exp();
-    const onehot = zerosLike(probs).scatter(1, idx, 1);
-    return [probs.sub(onehot).mul(g!.mul(scale))];
-  });
+function classCrossEntropy(input: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number, labelSmoothing: number, reduction: Reduction): Tensor {
+  const op = "crossEntropy";
+  if (target.dtype !== "int64" && target.dtype !== "int32") throw new DTypeError(`${op}: expected target of class indices with dtype int64 or int32, got ${target.dtype} (use target.long(), or pass probabilities as a float tensor to crossEntropy)`);
+  const x = input.isFloatingPoint() ? input : input.to("float32");
+  const { C } = classLayout(op, x, target);
+  checkWeight(op, weight, C);
+  const w = weight ? noGrad(() => (weight.dtype === x.dtype ? weight.detach() : weight.to(x.dtype))) : null;
+  const attrs = { ignoreIndex, labelSmoothing, reduction, weight: w !== null };
+  const [loss, lse] = dispatchAll("crossEntropy", w ? [x, target, w] : [x, target], attrs) as [Tensor, Tensor];
+  return record1("CrossEntropyLossBackward0", [x], loss, w ? [x, target, lse, w] : [x, target, lse], crossEntropyBackward(attrs));
+}
+
+/**
+ * crossEntropy's backward (saved: x, target, lse and the weight if any): the fused primitive,
+ * or under createGraph the same gradient in differentiable ops —
+ * scale · (softmax(x) · ((1 - ε) w_t + ε/C Σw) - (1 - ε) w_t · onehot(t) - ε/C · w), zero at
+ * ignored positions, scale = g (or g / Σ w_t for "mean").
+ */
+function crossEntropyBackward(a: { ignoreIndex: number; labelSmoothing: number; reduction: Reduction; weight: boolean }): BackwardFn {
+  return ([g0], saved) => {
+    const [x, target, lse, w] = saved as [Tensor, Tensor, Tensor, Tensor | undefined];
+    const g = g0!.dtype === x.dtype ? g0! : g0!.to(x.dtype);
+    if (!isGradEnabled()) return [dispatch("crossEntropyBackward", w ? [g, x, target, lse, w] : [g, x, target, lse], a)];
+    const classDim = x.ndim === 1 ? 0 : 1, C = x.shape[classDim]!, eps = a.labelSmoothing;
+    const valid = target.ne(a.ignoreIndex).unsqueeze(classDim);
+    const t = where(valid, target.unsqueeze(classDim), 0).long();
+    const wt = where(valid, w ? w.gather(0, t.reshape([-1])).reshape(t.shape) : 1, 0).to(x.dtype);
+    const onehot = zerosLike(x).scatter(classDim, t, 1);
+    let coef = wt.mul(1 - eps);
+    if (eps > 0) coef = coef.add((w ? w.sum() : scalarTensor(C, x.dtype, x.device)).mul(eps / C));
+    let d = x.softmax(classDim).mul(coef).sub(onehot.mul(wt.mul(1 - eps)));
+    if (eps > 0) d = d.sub(w ? w.reshape(x.shape.map((s, i) => (i === classDim ? s : 1))).mul(eps / C) : eps / C);
+    const scale = a.reduction === "none" ? g.unsqueeze(classDim) : a.reduction === "sum" ? g : g.div(wt.sum());
+    return [where(valid, d.mul(scale), 0)];
+  };
 }
 
 export function mseLoss(input: Tensor, target: Tensor, opts?: { reduction?: Reduction }): Tensor {

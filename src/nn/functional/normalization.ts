@@ -1,56 +1,21 @@
 /**
- * F.batchNorm, F.layerNorm, F.groupNorm, F.instanceNorm and F.normalize, composed from
- * reductions and elementwise ops (instance norm is batch norm over [1, N·C, *], as PyTorch's).
- * Batch and layer norm record one node with the closed-form backward (a few passes instead
- * of the dozen a composed graph takes); group norm is composed and autograd derives it.
- * Batch norm normalises with the biased batch variance and updates the running variance
- * with the unbiased one, exactly as PyTorch.
+ * F.batchNorm, F.layerNorm, F.groupNorm, F.instanceNorm and F.normalize. Batch, layer and
+ * group norm run as the fused primitives (src/backend/primitives.ts: batchNorm, groupNorm —
+ * layer norm is group norm with one group over [rows, features]) with their fused backward;
+ * under createGraph the backward is the same closed form in differentiable ops, with the
+ * statistics recomputed from x, so second derivatives hold. Instance norm is batch norm over
+ * [1, N·C, *], as PyTorch's. Batch norm normalises with the biased batch variance and updates
+ * the running variance with the unbiased one, exactly as PyTorch.
  */
 import { isGradEnabled, noGrad } from "../../autograd/grad_mode.js";
-import { record1 } from "../../autograd/record.js";
-import { FluxionError, ShapeError, fmtShape } from "../../errors.js";
-import { reduceGradToShape } from "../../ops/helpers.js";
+import type { BackwardFn } from "../../autograd/node.js";
+import { record, record1 } from "../../autograd/record.js";
+import { dispatchAll } from "../../backend/dispatcher.js";
+import { DTypeError, FluxionError, ShapeError, fmtShape } from "../../errors.js";
 import { where } from "../../ops/elementwise.js";
+import { ones, zeros } from "../../tensor/creation.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { defineF } from "./define.js";
-
-interface Stats {
-  mean: Tensor;
-  variance: Tensor;
-}
-
-function statsOf(x: Tensor, axes: number[]): Stats {
-  const mean = x.mean(axes, { keepdim: true });
-  const xc = x.sub(mean);
-  return { mean, variance: xc.mul(xc).mean(axes, { keepdim: true }) };
-}
-
-/**
- * y = (x - mean) / sqrt(var + eps) · w + b with the statistics over `axes` (biased variance);
- * w and b are already broadcastable to x. Backward, with x̂ the normalised input and
- * ĝ = g · w: dx = invstd · (ĝ - mean(ĝ) - x̂ · mean(ĝ · x̂)), dw = Σ g · x̂, db = Σ g.
- * Under createGraph the statistics are recomputed from x with grad, so double backward holds.
- */
-function normalizeAffine(name: string, x: Tensor, axes: number[], eps: number, w: Tensor | null, b: Tensor | null, stats: Stats): Tensor {
-  const { xhat, y } = noGrad(() => {
-    const xhat = x.sub(stats.mean).mul(stats.variance.add(eps).rsqrt());
-    let y = w ? xhat.mul(w) : xhat;
-    if (b) y = y.add(b);
-    return { xhat, y };
-  });
-  const wShape = w?.shape, bShape = b?.shape;
-  return record1(name, [x, w, b], y, [x], ([g], [xs]) => {
-    let xh = xhat, invstd: Tensor;
-    if (isGradEnabled()) {
-      const st = statsOf(xs!, axes);
-      invstd = st.variance.add(eps).rsqrt();
-      xh = xs!.sub(st.mean).mul(invstd);
-    } else invstd = stats.variance.add(eps).rsqrt();
-    const gh = w ? g!.mul(w) : g!;
-    const dx = gh.sub(gh.mean(axes, { keepdim: true })).sub(xh.mul(gh.mul(xh).mean(axes, { keepdim: true }))).mul(invstd);
-    return [dx, w ? reduceGradToShape(g!.mul(xh), wShape!) : null, b ? reduceGradToShape(g!, bShape!) : null];
-  });
-}
 
 export interface BatchNormOptions {
   /** Use batch statistics and update the running ones (default false: use the running ones). */
@@ -64,6 +29,67 @@ function checkAffine(op: string, name: string, t: Tensor | null | undefined, sha
   if (t && (t.ndim !== shape.length || t.shape.some((s, i) => s !== shape[i]))) {
     throw new ShapeError(`${op}: expected ${name} of shape ${fmtShape(shape)}, got ${fmtShape(t.shape)}`);
   }
+}
+
+function checkFloat(op: string, x: Tensor): void {
+  if (!x.isFloatingPoint()) throw new DTypeError(`${op}: expected a floating point input, got ${x.dtype} (shape ${fmtShape(x.shape)})`);
+}
+
+/** t in x's dtype (a differentiable cast), or null. */
+function like(t: Tensor | null | undefined, x: Tensor): Tensor | null {
+  return t ? (t.dtype === x.dtype ? t : t.to(x.dtype)) : null;
+}
+
+/** x's dims other than the channels (dim 1): what batch norm's statistics and dweight/dbias sum over. */
+function nonChannelAxes(ndim: number): number[] {
+  const axes: number[] = [];
+  for (let i = 0; i < ndim; i++) if (i !== 1) axes.push(i);
+  return axes;
+}
+
+/** A per-channel [C] vector shaped to broadcast against x [N, C, *]. */
+function perChannel(v: Tensor, ndim: number): Tensor {
+  return v.reshape([v.shape[0]!, ...new Array<number>(Math.max(0, ndim - 2)).fill(1)]);
+}
+
+/**
+ * dx of y = x̂ · w + b, x̂ = (x - mean) · r with the statistics over `groupAxes` of `xs` (kept):
+ * r · (ĝ - mean(ĝ) - x̂ · mean(ĝ · x̂)), ĝ = g · w. In differentiable ops, statistics recomputed
+ * from x: the createGraph backward of batch and group norm. Returns dx and x̂.
+ */
+function normGradComposed(g: Tensor, xs: Tensor, gh: Tensor, groupAxes: number[], eps: number): { dx: Tensor; xhat: Tensor } {
+  const mean = xs.mean(groupAxes, { keepdim: true });
+  const xc = xs.sub(mean);
+  const r = xc.mul(xc).mean(groupAxes, { keepdim: true }).add(eps).rsqrt();
+  const xhat = xc.mul(r);
+  const dx = gh.sub(gh.mean(groupAxes, { keepdim: true })).sub(xhat.mul(gh.mul(xhat).mean(groupAxes, { keepdim: true }))).mul(r);
+  return { dx, xhat };
+}
+
+/**
+ * batchNorm's backward (saved: x, mean, invstd and the weight if any): the fused primitive,
+ * or under createGraph its formula in differentiable ops. In eval mode the statistics are the
+ * running ones, constants.
+ */
+function batchNormBackward(training: boolean, eps: number, hasWeight: boolean, hasBias: boolean): BackwardFn {
+  return ([g0], saved) => {
+    const [xs, mean, invstd, w] = saved as [Tensor, Tensor, Tensor, Tensor | undefined];
+    const g = g0!.dtype === xs.dtype ? g0! : g0!.to(xs.dtype);
+    if (isGradEnabled()) {
+      const axes = nonChannelAxes(xs.ndim);
+      const gh = w ? g.mul(perChannel(w, xs.ndim)) : g;
+      let dx: Tensor, xhat: Tensor;
+      if (training) ({ dx, xhat } = normGradComposed(g, xs, gh, axes, eps));
+      else {
+        const r = perChannel(invstd, xs.ndim);
+        xhat = xs.sub(perChannel(mean, xs.ndim)).mul(r);
+        dx = gh.mul(r);
+      }
+      return [dx, hasWeight ? g.mul(xhat).sum(axes) : null, hasBias ? g.sum(axes) : null];
+    }
+    const [dx, dw, db] = dispatchAll("batchNormBackward", w ? [g, xs, mean, invstd, w] : [g, xs, mean, invstd], { training, weight: w !== undefined });
+    return [dx, hasWeight ? dw : null, hasBias ? db : null];
+  };
 }
 
 /**
@@ -87,32 +113,78 @@ export function batchNorm(
   for (const [name, t] of [["runningMean", runningMean], ["runningVar", runningVar], ["weight", weight], ["bias", bias]] as const) checkAffine(op, name, t, [C]);
   const training = opts?.training ?? false;
   const eps = opts?.eps ?? 1e-5;
-  const bshape = x.shape.map((s, i) => (i === 1 ? s : 1)); // [1, C, 1, ...]
-  const per = (t: Tensor) => t.reshape(bshape);
-  if (!training) {
-    if (!runningMean || !runningVar) throw new FluxionError(`${op}: running_mean and running_var must be given when training is false`);
-    // torch's transform: x · alpha + beta with alpha = weight / sqrt(var + eps), beta = bias - mean · alpha
-    let alpha = runningVar.add(eps).rsqrt();
-    if (weight) alpha = alpha.mul(weight);
-    let beta = runningMean.mul(alpha).neg();
-    if (bias) beta = beta.add(bias);
-    return x.mul(per(alpha)).add(per(beta));
-  }
-  const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
-  const n = x.numel() / C;
-  if (n <= 1) throw new ShapeError(`${op}: Expected more than 1 value per channel when training, got input size ${fmtShape(x.shape)}`);
-  const { mean, variance } = noGrad(() => statsOf(x, axes));
-  const y = normalizeAffine("NativeBatchNormBackward0", x, axes, eps, weight ? per(weight) : null, bias ? per(bias) : null, { mean, variance });
   const momentum = opts?.momentum ?? 0.1;
-  noGrad(() => {
-    if (runningMean) runningMean.copy_(mean.reshape([C]).mul(momentum).add(runningMean.mul(1 - momentum)));
-    if (runningVar) runningVar.copy_(variance.reshape([C]).mul(n / (n - 1)).mul(momentum).add(runningVar.mul(1 - momentum)));
-  });
-  return y;
+  if (!training && (!runningMean || !runningVar)) throw new FluxionError(`${op}: running_mean and running_var must be given when training is false`);
+  if (training && C > 0 && x.numel() / C <= 1) throw new ShapeError(`${op}: Expected more than 1 value per channel when training, got input size ${fmtShape(x.shape)}`);
+  // after the size check, as PyTorch's F.batch_norm (its kernel refuses the dtype later)
+  checkFloat(op, x);
+  const w = like(weight, x), b = like(bias, x);
+  // the kernel reads (eval) or updates (training) the running pair in x's dtype; a stat
+  // missing from the pair in training is a scratch tensor, updated and dropped
+  const given = [runningMean ?? null, runningVar ?? null];
+  const running = given.some((r) => r !== null);
+  const rs = running ? noGrad(() => given.map((r, i) => (r === null ? (i === 0 ? zeros([C], { dtype: x.dtype, device: x.device }) : ones([C], { dtype: x.dtype, device: x.device })) : r.dtype === x.dtype ? r : r.to(x.dtype)))) : [];
+  const inputs = [x, ...(w ? [w] : []), ...(b ? [b] : []), ...rs];
+  const [y, mean, invstd] = dispatchAll(op, inputs, { training, momentum, eps, weight: w !== null, bias: b !== null, running }) as [Tensor, Tensor, Tensor];
+  if (training && running) {
+    noGrad(() => {
+      given.forEach((r, i) => {
+        if (r === null) return;
+        if (rs[i] !== r) r.copy_(rs[i]!);
+        else r.storage.version++;
+      });
+    });
+  }
+  return record1("NativeBatchNormBackward0", [x, w, b], y, w ? [x, mean, invstd, w] : [x, mean, invstd], batchNormBackward(training, eps, w !== null, b !== null));
 }
 
 export interface LayerNormOptions {
   eps?: number;
+}
+
+/** Layer norm's view of x [*, normalized] as [rows, features], and the affine parameters' shape. */
+interface LayerNormLayout {
+  rows: readonly number[];
+  affine: readonly number[];
+}
+
+/**
+ * group norm's backward (saved: x, mean, rstd and the weight if any) for x [N, C, *] in
+ * `groups` groups — and layer norm's (`layout` given: x and g are seen as [rows, features],
+ * dx takes x's shape and dweight/dbias the parameters').
+ */
+function groupNormBackward(groups: number, eps: number, hasWeight: boolean, hasBias: boolean, layout: LayerNormLayout | null): BackwardFn {
+  return ([g0], saved) => {
+    const [xs0, mean, rstd, w0] = saved as [Tensor, Tensor, Tensor, Tensor | undefined];
+    const rows = layout?.rows;
+    const xs = rows ? xs0.reshape(rows) : xs0, w = w0 && rows ? w0.reshape([-1]) : w0;
+    let g = g0!.dtype === xs.dtype ? g0! : g0!.to(xs.dtype);
+    if (rows) g = g.reshape(rows);
+    let dx: Tensor, dw: Tensor, db: Tensor;
+    if (isGradEnabled()) {
+      const N = xs.shape[0]!;
+      const gh = w ? g.mul(perChannel(w, xs.ndim)) : g;
+      const r = normGradComposed(g.reshape([N, groups, -1]), xs.reshape([N, groups, -1]), gh.reshape([N, groups, -1]), [2], eps);
+      const axes = nonChannelAxes(xs.ndim);
+      dx = r.dx.reshape(xs.shape);
+      dw = g.mul(r.xhat.reshape(xs.shape)).sum(axes);
+      db = g.sum(axes);
+    } else [dx, dw, db] = dispatchAll("groupNormBackward", w ? [g, xs, mean, rstd, w] : [g, xs, mean, rstd], { groups, weight: w !== undefined }) as [Tensor, Tensor, Tensor];
+    if (layout) {
+      dx = dx.reshape(xs0.shape);
+      dw = dw.reshape(layout.affine);
+      db = db.reshape(layout.affine);
+    }
+    return [dx, hasWeight ? dw : null, hasBias ? db : null];
+  };
+}
+
+/** Runs the groupNorm primitive on x [N, C, *] and records its node on the original tensors. */
+function groupNormOp(name: string, x: Tensor, x2: Tensor, groups: number, w: Tensor | null, b: Tensor | null, w2: Tensor | null, b2: Tensor | null, eps: number, layout: LayerNormLayout | null): Tensor {
+  const inputs = [x2, ...(w2 ? [w2] : []), ...(b2 ? [b2] : [])];
+  const [y2, mean, rstd] = dispatchAll("groupNorm", inputs, { groups, eps, weight: w2 !== null, bias: b2 !== null }) as [Tensor, Tensor, Tensor];
+  const y = layout ? noGrad(() => y2.reshape(x.shape)) : y2;
+  return record(name, [x, w, b], [y], w ? [x, mean, rstd, w] : [x, mean, rstd], groupNormBackward(groups, eps, w !== null, b !== null, layout))[0]!;
 }
 
 /**
@@ -128,11 +200,14 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
   if (k === 0 || x.ndim < k || tail.some((s, i) => s !== shape[i])) {
     throw new ShapeError(`${op}: Given normalized_shape=${fmtShape(shape)}, expected input with shape [*, ${shape.join(", ")}], but got input of size ${fmtShape(x.shape)}`);
   }
+  checkFloat(op, x);
   checkAffine(op, "weight", weight, shape);
   checkAffine(op, "bias", bias, shape);
-  const axes = shape.map((_, i) => x.ndim - k + i);
-  const stats = noGrad(() => statsOf(x, axes));
-  return normalizeAffine("NativeLayerNormBackward0", x, axes, opts?.eps ?? 1e-5, weight ?? null, bias ?? null, stats);
+  const K = shape.reduce((p, s) => p * s, 1);
+  const rows = [K === 0 ? 0 : x.numel() / K, K];
+  const w = like(weight, x), b = like(bias, x);
+  const [x2, w2, b2] = noGrad(() => [x.reshape(rows), w ? w.reshape([K]) : null, b ? b.reshape([K]) : null]);
+  return groupNormOp("NativeLayerNormBackward0", x, x2!, 1, w, b, w2, b2, opts?.eps ?? 1e-5, { rows, affine: shape });
 }
 
 /**
@@ -143,21 +218,15 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
 export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, opts?: LayerNormOptions): Tensor {
   const op = "groupNorm";
   if (x.ndim < 2) throw new ShapeError(`${op}: expected an input of at least 2 dims [N, C, *], got shape ${fmtShape(x.shape)}`);
-  const [N, C] = x.shape as [number, number];
+  const C = x.shape[1]!;
   if (!Number.isInteger(numGroups) || numGroups < 1 || C % numGroups !== 0) {
     throw new ShapeError(`${op}: Expected number of channels in input to be divisible by num_groups, but got input of shape ${fmtShape(x.shape)} and num_groups=${numGroups}`);
   }
+  checkFloat(op, x);
   checkAffine(op, "weight", weight, [C]);
   checkAffine(op, "bias", bias, [C]);
-  const g = x.reshape([N, numGroups, -1]);
-  const mean = g.mean(2, { keepdim: true });
-  const gc = g.sub(mean);
-  const invstd = gc.mul(gc).mean(2, { keepdim: true }).add(opts?.eps ?? 1e-5).rsqrt();
-  let y = gc.mul(invstd).reshape(x.shape);
-  const bshape = x.shape.map((s, i) => (i === 1 ? s : 1));
-  if (weight) y = y.mul(weight.reshape(bshape));
-  if (bias) y = y.add(bias.reshape(bshape));
-  return y;
+  const w = like(weight, x), b = like(bias, x);
+  return groupNormOp("NativeGroupNormBackward0", x, x, numGroups, w, b, w, b, opts?.eps ?? 1e-5, null);
 }
 
 /** The declared forms `F` exports (torch.nn.functional's signatures and positional order). */

@@ -1,0 +1,145 @@
+/**
+ * The fused primitives (primitives.ts, FusedPrimitiveAttrs) written as core primitives: what
+ * the dispatcher runs when a backend does not implement one (a new backend works before it
+ * is fast), and a second, independent implementation the CPU kernels are tested against.
+ * Only core primitives are dispatched here, through small helpers (decompositions_helpers.ts);
+ * they skip the dispatcher's layers (dispatcher.ts), which have already seen the fused call.
+ * No autograd: primitives never record. Batch and group norm are in decompositions_norm.ts.
+ *
+ * Not for: speed (each is a handful of passes; the backends' fused kernels are the fast
+ * path), nor argument checks (primitive_checks_fused.ts has run before).
+ */
+import { IndexError, fmtShape } from "../errors.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { dispatch } from "./dispatcher.js";
+import type { FusedPrimitiveAttrs, FusedPrimitiveName } from "./primitives.js";
+import { alongAxis, binary, cast, reduce, reshape, scalar, unary, where } from "./decompositions_helpers.js";
+import { decomposeBatchNorm, decomposeBatchNormBackward, decomposeGroupNorm, decomposeGroupNormBackward } from "./decompositions_norm.js";
+
+// ---- softmax ---------------------------------------------------------------------------------
+
+function softmax(inputs: readonly Tensor[], a: FusedPrimitiveAttrs["softmax"]): Tensor[] {
+  const x0 = inputs[0]!;
+  const x = x0.ndim === 0 ? reshape(x0, [1]) : x0;
+  const shifted = binary("sub", x, reduce("max", x, [a.axis]));
+  const e = unary("exp", shifted);
+  const s = reduce("sum", e, [a.axis]);
+  const y = a.log ? binary("sub", shifted, unary("log", s)) : binary("div", e, s);
+  return [x0.ndim === 0 ? reshape(y, []) : y];
+}
+
+function softmaxBackward(inputs: readonly Tensor[], a: FusedPrimitiveAttrs["softmaxBackward"]): Tensor[] {
+  const [g0, y0] = inputs as [Tensor, Tensor];
+  const flat = g0.ndim === 0;
+  const g = flat ? reshape(g0, [1]) : g0, y = flat ? reshape(y0, [1]) : y0;
+  const dx = a.log
+    ? binary("sub", g, binary("mul", unary("exp", y), reduce("sum", g, [a.axis])))
+    : binary("mul", y, binary("sub", g, reduce("sum", binary("mul", g, y), [a.axis])));
+  return [flat ? reshape(dx, []) : dx];
+}
+
+// ---- cross entropy ---------------------------------------------------------------------------
+
+interface Targets {
+  classDim: number;
+  C: number;
+  /** target != ignoreIndex, target's shape with 1 inserted at classDim. */
+  valid: Tensor;
+  /** int32 class per position (0 where ignored), same shape as valid. */
+  index: Tensor;
+  /** w[target] (1 without weights), 0 where ignored; same shape as valid. */
+  wt: Tensor;
+}
+
+/**
+ * The targets checked and laid out beside the logits. The range check reads the targets on
+ * the host: a kernel would report a bad one itself, but core primitives cannot raise.
+ */
+function targets(op: string, x: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number): Targets {
+  const classDim = x.ndim === 1 ? 0 : 1;
+  const C = x.shape[classDim]!;
+  const keptShape = x.shape.map((s, i) => (i === classDim ? 1 : s));
+  const t = reshape(target, keptShape);
+  const values = t.toTypedArray() as ArrayLike<number | bigint>;
+  for (let i = 0; i < values.length; i++) {
+    const v = Number(values[i]!);
+    if (v !== ignoreIndex && (v < 0 || v >= C)) throw new IndexError(`${op}: target ${v} is out of bounds for ${C} classes (input shape ${fmtShape(x.shape)}); labels must be in [0, ${C - 1}]`);
+  }
+  const valid = binary("ne", t, ignoreIndex);
+  const index = cast(where(valid, t, 0), "int32");
+  let wt: Tensor;
+  if (weight) {
+    const picked = dispatch("gather", [weight, reshape(index, [index.numel()])], { axis: 0 });
+    wt = where(valid, reshape(picked, keptShape), 0);
+  } else wt = cast(valid, x.dtype);
+  return { classDim, C, valid, index, wt };
+}
+
+function crossEntropy(inputs: readonly Tensor[], a: FusedPrimitiveAttrs["crossEntropy"]): Tensor[] {
+  const [x, target] = inputs as [Tensor, Tensor];
+  const weight = a.weight ? inputs[2]! : null;
+  const { classDim, C, valid, index, wt } = targets("crossEntropy", x, target, weight, a.ignoreIndex);
+  const m = reduce("max", x, [classDim]);
+  const lse = binary("add", unary("log", reduce("sum", unary("exp", binary("sub", x, m)), [classDim])), m);
+  const xt = dispatch("gather", [x, index], { axis: classDim });
+  // ignored positions select 0 (not multiply: their lse - x_t may be infinite)
+  let loss = where(valid, binary("mul", wt, binary("sub", lse, xt)), 0);
+  const eps = a.labelSmoothing;
+  if (eps > 0) {
+    const dev = binary("sub", lse, x);
+    const wdev = weight ? binary("mul", dev, reshape(weight, alongAxis(x.shape, classDim))) : dev;
+    const smooth = where(valid, reduce("sum", wdev, [classDim]), 0);
+    loss = binary("add", binary("mul", loss, 1 - eps), binary("mul", smooth, eps / C));
+  }
+  const lseOut = reshape(lse, target.shape);
+  if (a.reduction === "none") return [reshape(loss, target.shape), lseOut];
+  const all = loss.shape.map((_, i) => i);
+  const total = reduce("sum", loss, all, false);
+  if (a.reduction === "sum") return [total, lseOut];
+  return [binary("div", total, reduce("sum", wt, all, false)), lseOut];
+}
+
+function crossEntropyBackward(inputs: readonly Tensor[], a: FusedPrimitiveAttrs["crossEntropyBackward"]): Tensor[] {
+  const [g, x, target, lse] = inputs as [Tensor, Tensor, Tensor, Tensor];
+  const weight = a.weight ? inputs[4]! : null;
+  const { classDim, C, valid, index, wt } = targets("crossEntropyBackward", x, target, weight, a.ignoreIndex);
+  const keptShape = valid.shape;
+  const p = unary("exp", binary("sub", x, reshape(lse, keptShape)));
+  const classes = reshape(dispatch("range", [], { start: 0, step: 1, n: C, dtype: "int32" }, x.device), alongAxis(x.shape, classDim));
+  const onehot = cast(binary("eq", classes, index), x.dtype);
+  const eps = a.labelSmoothing;
+  // d loss_i / d x_c = p_c ((1 - ε) w_t + ε/C Σw) - (1 - ε) w_t [c = t] - ε/C w_c
+  let coef = binary("mul", wt, 1 - eps);
+  let dx: Tensor;
+  if (eps > 0) {
+    const wsum = weight ? reduce("sum", weight, [0], false) : scalar(C, x.dtype, x.device);
+    coef = binary("add", coef, binary("mul", wsum, eps / C));
+    const wc = weight ? reshape(weight, alongAxis(x.shape, classDim)) : scalar(1, x.dtype, x.device);
+    dx = binary("sub", binary("sub", binary("mul", p, coef), binary("mul", onehot, binary("mul", wt, 1 - eps))), binary("mul", wc, eps / C));
+  } else dx = binary("sub", binary("mul", p, coef), binary("mul", onehot, coef));
+  let scale: Tensor;
+  if (a.reduction === "none") scale = reshape(g, keptShape);
+  else if (a.reduction === "sum") scale = g;
+  else scale = binary("div", g, reduce("sum", wt, wt.shape.map((_, i) => i), false));
+  return [where(valid, binary("mul", dx, scale), 0)];
+}
+
+// ---- the table --------------------------------------------------------------------------------
+
+type Decomposition<P extends FusedPrimitiveName> = (inputs: readonly Tensor[], attrs: FusedPrimitiveAttrs[P], device: string) => Tensor[];
+
+const DECOMPOSITIONS: { [P in FusedPrimitiveName]: Decomposition<P> } = {
+  softmax,
+  softmaxBackward,
+  crossEntropy,
+  crossEntropyBackward,
+  batchNorm: decomposeBatchNorm,
+  batchNormBackward: decomposeBatchNormBackward,
+  groupNorm: decomposeGroupNorm,
+  groupNormBackward: decomposeGroupNormBackward,
+};
+
+/** Runs fused primitive `op` as core primitives (called by the dispatcher; attributes already checked). */
+export function decompose(op: FusedPrimitiveName, inputs: readonly Tensor[], attrs: unknown, device: string): Tensor[] {
+  return (DECOMPOSITIONS[op] as Decomposition<FusedPrimitiveName>)(inputs, attrs as never, device);
+}

@@ -223,7 +223,7 @@ export function scatterReduce(x: Tensor, dim: number, index: Tensor, src: Tensor
     const r = scatterReduce(lift(x), 0, lift(index), lift(src), reduce, includeSelf);
     return x.ndim === 0 ? r.reshape([]) : r;
   }
-  checkIndexValues("scatterReduce", index, x.shape[d]!, d, false, x.shape);
+  index = checkIndexValues("scatterReduce", index, x.shape[d]!, d, false, x.shape); // int32, checked by a kernel
   const sent = sentPart(src, index);
   const { out, count } = noGrad(() => {
     const count = countSent(x, d, index);

@@ -120,18 +120,18 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
  * The shared body of scatter and scatterAdd (out-of-place). The kernel checks the index
  * values; its error names `op`.
  */
-function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Tensor | number, reduce: ScatterReduce): Tensor {
+function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Tensor | number, reduce: ScatterReduce, ownRule?: IndexRule): Tensor {
   checkIndexDType(op, index);
   const d = normalizeDim(op, dim, x.ndim);
   const srcT = src instanceof Tensor ? src : scalarTensor(src, x.dtype, x.device).expand(index.shape);
   if (src instanceof Tensor) checkSameDType(op, x, src, "src");
   if (x.ndim === 0 || index.ndim === 0 || srcT.ndim === 0) {
     if (Math.max(x.ndim, index.ndim, srcT.ndim) > 1) checkIndexShape(op, index, x, "self", d);
-    return lift0d([x, index, srcT], ([a, i, s]) => scatterImpl(op, a!, 0, i!, s!, reduce), x.ndim === 0);
+    return lift0d([x, index, srcT], ([a, i, s]) => scatterImpl(op, a!, 0, i!, s!, reduce, ownRule), x.ndim === 0);
   }
   checkIndexShape(op, index, x, "self", d);
   checkIndexShape(op, index, srcT, "src", null);
-  const rule = op === "scatter" ? undefined : boundsRule(op, d, x.shape[d]!, x.shape); // "scatter" is the kernel's own
+  const rule = ownRule ?? (op === "scatter" ? undefined : boundsRule(op, d, x.shape[d]!, x.shape)); // "scatter" is the kernel's own
   const out = dispatch("scatter", [x, index, srcT], rule ? { axis: d, reduce, index: rule } : { axis: d, reduce });
   const srcShape = srcT.shape;
   if (reduce === "multiply") return recordScatterMultiply(x, d, index, srcT, src instanceof Tensor, out);
@@ -205,6 +205,14 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
  */
 export function _scatterAddTrusted(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
   return scatterImpl("scatterAdd", x, dim, index, src, "add");
+}
+
+/**
+ * @internal Out-of-place scatter (written, not reduced) whose bad index raises `rule`'s
+ * error, for ops built on it that name their own (maxUnpool's "invalid max index").
+ */
+export function _scatterWithRule(x: Tensor, dim: number, index: Tensor, src: Tensor, rule: IndexRule): Tensor {
+  return scatterImpl("scatter", x, dim, index, src, "none", rule);
 }
 
 // ---- indexSelect / indexAdd -------------------------------------------------------------

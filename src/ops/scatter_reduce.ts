@@ -6,8 +6,8 @@
  * "add"/"multiply" plus a count of how many values reach each position; amax/amin (which
  * the scatter primitive has no reduce for) sort the sent values, then stably by target, so
  * each target's extreme is the last (first) of its run and exactly one value per target
- * is written — no write races and no host reads (beyond the index check every scatter
- * makes), in O(n log n) where a max-scatter primitive would be O(n).
+ * is written — no write races and no host reads (a gather kernel checks the index), in
+ * O(n log n) where a max-scatter primitive would be O(n).
  *
  * Gradients are PyTorch's: sum and mean pass (averaged) g through; amax/amin split g
  * evenly among the elements equal to the result (PyTorch counts self among them even when

@@ -17,6 +17,9 @@
  * - `x.index(t)` with a 0-d integer or bool tensor `t`: selects like an int (a view), so
  *   its value decides the view (PyTorch reads it the same way outside tracing).
  * - `allclose` and `equal`-style predicates that return a JS boolean.
+ * - `unique` (and the ops built on it): its output shape is the data's too, but the unique
+ *   primitive computes it inside the kernel, so a compiler must treat that primitive as a
+ *   break rather than see a readHost.
  * - `item()`, `tolist()`, `toTypedArray()`, printing, saving: reads the user asked for.
  * - Optimizer.loadStateDict reading a tensor `step`, ReduceLROnPlateau.step(metric as a
  *   tensor) (PyTorch's float(metrics)), clipGradNorm with errorIfNonfinite, and

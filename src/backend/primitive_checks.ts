@@ -21,7 +21,7 @@ import { Generator } from "../tensor/random.js";
 import { broadcastShapes, checkNumel, expandableTo, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { DispatchCall } from "./dispatcher.js";
-import type { FusedPrimitiveName, PrimitiveAttrs, PrimitiveName } from "./primitives.js";
+import type { FusedPrimitiveName, IndexRule, PrimitiveAttrs, PrimitiveName } from "./primitives.js";
 
 type Pair = readonly [number, number];
 
@@ -100,8 +100,13 @@ function writable(op: string, t: Tensor): void {
   }
 }
 
-function int32Index(op: string, index: Tensor): void {
-  if (index.dtype !== "int32") throw new DTypeError(`${op}: expected an int32 index tensor, got ${index.dtype} (shape ${fmtShape(index.shape)})`);
+/** An index tensor (int32, or int64 as PyTorch's) and the optional rule for its values. */
+function indexOperand(op: string, index: Tensor, rule: IndexRule | undefined): void {
+  if (index.dtype !== "int32" && index.dtype !== "int64") throw new DTypeError(`${op}: expected an int32 index tensor (or int64), got ${index.dtype} (shape ${fmtShape(index.shape)})`);
+  if (rule === undefined) return;
+  if (rule === null || typeof rule !== "object") bad(op, `index must be an object { negative?, error? }, got ${describeValue(rule)}`);
+  if (rule.negative !== undefined && typeof rule.negative !== "boolean") bad(op, `index.negative must be a boolean, got ${describeValue(rule.negative)}`);
+  if (rule.error !== undefined && typeof rule.error !== "string") bad(op, `index.error must be a string, got ${describeValue(rule.error)}`);
 }
 
 /** A sliding window's output length: floor((size + 2p - d(k-1) - 1) / s) + 1, at least 1. */
@@ -367,20 +372,20 @@ const CHECKS: Checks = {
   gather(inputs, a) {
     const [x, index] = tensors("gather", inputs, 2);
     axisAttr("gather", a.axis, x!.ndim);
-    int32Index("gather", index!);
+    indexOperand("gather", index!, a.index);
     if (index!.ndim !== x!.ndim) bad("gather", `index of shape ${fmtShape(index!.shape)} must have as many dims as the input (shape ${fmtShape(x!.shape)})`);
   },
   scatter(inputs, a) {
     const [x, index, src] = tensors("scatter", inputs, 3);
     axisAttr("scatter", a.axis, x!.ndim);
-    int32Index("scatter", index!);
+    indexOperand("scatter", index!, a.index);
     sameDType("scatter", [x!, src!]);
     if (!["none", "add", "multiply"].includes(a.reduce)) bad("scatter", `unknown reduce ${describeValue(a.reduce)}`);
     if (index!.ndim !== x!.ndim) bad("scatter", `index of shape ${fmtShape(index!.shape)} must have as many dims as the input (shape ${fmtShape(x!.shape)})`);
   },
-  indexPut(inputs) {
+  indexPut(inputs, a) {
     const [dst, index] = tensors("indexPut", inputs, 3);
-    int32Index("indexPut", index!);
+    indexOperand("indexPut", index!, a.index);
     writable("indexPut", dst!);
   },
   sort(inputs, a) {

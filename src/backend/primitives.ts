@@ -19,6 +19,19 @@ import type { DType } from "../tensor/dtype.js";
 import type { Generator } from "../tensor/random.js";
 import type { UnaryOpName, BinaryOpName } from "../ops/elementwise_table.js";
 
+/**
+ * How gather, scatter and indexPut treat their index (int32 or int64). The kernel checks
+ * every value while it runs (no op reads index values on the host first) and raises an
+ * IndexError before writing anything: `negative` accepts [-size, 0) as counted from the
+ * end (advanced indexing, take; otherwise only [0, size) is valid), and `error` is that
+ * IndexError's message with "{index}" standing for the bad value, so the error names the
+ * public op (by default the kernel names itself, the axis, its size and the input shape).
+ */
+export interface IndexRule {
+  negative?: boolean;
+  error?: string;
+}
+
 export type ReduceOpName = "sum" | "prod" | "max" | "min" | "argmax" | "argmin";
 
 export type RandomDist =
@@ -66,14 +79,14 @@ export interface CorePrimitiveAttrs {
   /** Constant padding; pads[d] = [before, after] elements (non-negative) for each dim d. */
   pad: { pads: readonly (readonly [number, number])[]; value: number };
   /** out[i][j] = x[index[i][j]][j] along `axis` (torch.gather). */
-  gather: { axis: number };
+  gather: { axis: number; index?: IndexRule };
   /**
    * Returns a copy of input 0 with input 2 scattered at input 1 along `axis`: written
    * ("none"), added ("add") or multiplied in ("multiply"); repeated indices accumulate.
    */
-  scatter: { axis: number; reduce: "none" | "add" | "multiply" };
-  /** In place: dst.flatten()[index[i]] = (or +=) values[i]; index is int32 over dst's elements. */
-  indexPut: { accumulate: boolean };
+  scatter: { axis: number; reduce: "none" | "add" | "multiply"; index?: IndexRule };
+  /** In place: dst.flatten()[index[i]] = (or +=) values[i]; index is over dst's elements. */
+  indexPut: { accumulate: boolean; index?: IndexRule };
   /** Sort along an axis: outputs [values, int32 indices]. Stable; NaN sorts as largest. */
   sort: { axis: number; descending: boolean };
   /** Unique elements of the flattened input, sorted: outputs [values, inverse, counts]. */

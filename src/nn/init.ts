@@ -11,6 +11,7 @@ import { defineOp } from "../api/registry.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { randn, tensor } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
+import { readHost } from "../tensor/host_read.js";
 
 export type Nonlinearity = "linear" | "conv1d" | "conv2d" | "conv3d" | "conv_transpose1d" | "conv_transpose2d" | "conv_transpose3d" | "sigmoid" | "tanh" | "relu" | "leaky_relu" | "selu";
 export type FanMode = "fan_in" | "fan_out";
@@ -181,7 +182,7 @@ export const orthogonal_ = defineOp(SIGS.orthogonal_, (t: Tensor, gain: number, 
   const rows = t.shape[0]!, cols = t.numel() / rows;
   const transpose = rows < cols;
   const [m, n] = transpose ? [cols, rows] : [rows, cols];
-  const a = Array.from(randn([m, n], { dtype: "float64", generator }).toTypedArray() as Float64Array);
+  const a = Array.from(readHost<Float64Array>(randn([m, n], { dtype: "float64", generator }), "orthogonal_")); // QR on the host: initialization, not a training step
   // modified Gram-Schmidt QR of the m x n matrix a (m >= n): q has orthonormal columns
   const q = new Float64Array(m * n);
   const rDiag = new Float64Array(n);

@@ -7,6 +7,7 @@ import { describeValue } from "../api/args.js";
 import { defineOp } from "../api/registry.js";
 import { ArgumentError, FluxionError, ShapeError, fmtShape } from "../errors.js";
 import { scalarTensor } from "../tensor/creation.js";
+import { readHostItem } from "../tensor/host_read.js";
 import { Tensor } from "../tensor/tensor.js";
 import { cat } from "../ops/shape_ops.js";
 
@@ -30,7 +31,8 @@ function gradsOf(op: string, parameters: unknown): Tensor[] {
 
 /**
  * Scales gradients so their combined norm is at most maxNorm; returns the total norm
- * (before clipping). normType may be Infinity (or "inf").
+ * (before clipping). normType may be Infinity (or "inf"). Reads nothing on the host
+ * unless errorIfNonfinite asks for the check.
  * @example nn.utils.clipGradNorm_(model.parameters(), 1.0)
  */
 export const clipGradNorm_ = defineOp(
@@ -42,10 +44,15 @@ export const clipGradNorm_ = defineOp(
       if (grads.length === 0) return scalarTensor(0, "float32");
       const norms = grads.map((g) => g.norm(normType));
       const total = normType === Infinity ? norms.reduce((a, b) => a.maximum(b)) : norms.reduce((a, b) => a.add(b.pow(normType)), scalarTensor(0, norms[0]!.dtype)).pow(1 / normType);
-      const t = total.item() as number;
-      if (errorIfNonfinite && !Number.isFinite(t)) throw new FluxionError(`clipGradNorm_: the total norm of order ${normType} for gradients is non-finite (${t}), so it cannot be clipped`);
-      const coef = maxNorm / (t + 1e-6);
-      if (coef < 1) for (const g of grads) g.mul_(coef);
+      if (errorIfNonfinite) {
+        // the check the user asked for needs the value: a counted host read
+        const t = readHostItem<number>(total, "clipGradNorm_(errorIfNonfinite)");
+        if (!Number.isFinite(t)) throw new FluxionError(`clipGradNorm_: the total norm of order ${normType} for gradients is non-finite (${t}), so it cannot be clipped`);
+      }
+      // PyTorch 1.13: every gradient times min(maxNorm / (total + 1e-6), 1), a tensor, so
+      // nothing is read on the host (a NaN total makes the gradients NaN, as there)
+      const coef = total.add(1e-6).reciprocal().mul(maxNorm).clamp(null, 1);
+      for (const g of grads) g.mul_(coef.to(g.dtype));
       return total;
     });
   },

@@ -6,21 +6,23 @@
  * (gather <-> scatterAdd, indexSelect <-> indexAdd, take <-> put), so gradients are
  * differentiable again.
  *
- * Index tensors are int32 (Fluxion's integer dtype) or int64 (PyTorch's): an int64 index
- * is range-checked and then narrowed to int32 for the kernels (any valid index fits). Bounds
- * are checked here, before any kernel runs, so errors name the op, the bad index, the dim
- * and its size, and a failed in-place op leaves its tensor untouched.
+ * Index tensors are int32 (Fluxion's integer dtype) or int64 (PyTorch's); the kernels take
+ * both. No op here reads index values on the host: the kernel checks every value while it
+ * runs (an IndexRule in its attrs carries the public op's error message, naming the op, the
+ * bad index, the dim and its size) and raises before writing anything, so a failed in-place
+ * op leaves its tensor untouched. nonzero is the exception (its output shape is the data's):
+ * a host read through readHost (src/tensor/host_read.ts).
  */
 import { dispatch } from "../backend/dispatcher.js";
 import { record1 } from "../autograd/record.js";
 import { DTypeError, FluxionError, IndexError, ShapeError, fmtShape } from "../errors.js";
 import { defineOp, type MethodsOf } from "../api/registry.js";
-import { onesLike, scalarTensor, zeros, zerosLike } from "../tensor/creation.js";
-import type { PrimitiveAttrs } from "../backend/primitives.js";
+import { arange, onesLike, scalarTensor, zeros, zerosLike } from "../tensor/creation.js";
+import type { IndexRule, PrimitiveAttrs } from "../backend/primitives.js";
+import { readHost } from "../tensor/host_read.js";
 import { normalizeDim, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { applyInPlace } from "./inplace.js";
-import { castRaw } from "./helpers.js";
 import { whereImpl as where } from "./elementwise.js";
 
 type ScatterReduce = PrimitiveAttrs["scatter"]["reduce"];
@@ -35,35 +37,27 @@ export function checkIndexDType(op: string, index: Tensor, what = "index"): void
   }
 }
 
-/** An index the kernels read: int32 (an int64 one is narrowed; call after its values are checked). */
-export function kernelIndex(index: Tensor): Tensor {
-  return castRaw(index, "int32");
+/**
+ * The kernel rule that makes an out-of-range index raise "<op>: index <v> is out of bounds
+ * for dimension <dim> with size <size> (input shape <shape>)" (no shape part without
+ * `shape`), naming the public op instead of the primitive.
+ */
+export function boundsRule(op: string, dim: number, size: number, shape: readonly number[] | null, negative = false): IndexRule {
+  const where_ = shape ? ` (input shape ${fmtShape(shape)})` : "";
+  return { negative, error: `${op}: index {index} is out of bounds for dimension ${dim} with size ${size}${where_}` };
 }
 
 /**
- * Checks every value of `index` against a dim of size `size` and returns the index, as
- * int32, with negative values wrapped when `allowNegative` (torch's advanced indexing and
- * take do; gather, scatter and indexSelect do not). Reads the index values on the host.
+ * `index` checked against a dim of size `size`, as int32 of the same shape, with negative
+ * values counted from the end when `allowNegative` (torch's advanced indexing does; gather,
+ * scatter and indexSelect do not). A dispatched computation (a gather from 0..size-1 whose
+ * kernel checks each value), not a host read: for ops that combine several indices before
+ * any kernel sees them.
  */
 export function checkIndexValues(op: string, index: Tensor, size: number, dim: number, allowNegative: boolean, shape?: readonly number[]): Tensor {
-  const vals = index._rawContiguous();
-  const lo = allowNegative ? -size : 0;
-  let negative = false;
-  for (let k = 0; k < vals.length; k++) {
-    const v = vals[k]!;
-    if (v < lo || v >= size) {
-      const where_ = shape ? ` (input shape ${fmtShape(shape)})` : "";
-      throw new IndexError(`${op}: index ${v} is out of bounds for dimension ${dim} with size ${size}${where_}`);
-    }
-    if (v < 0) negative = true;
-  }
-  const idx = kernelIndex(index);
-  return negative ? wrapNegative(idx, size) : idx;
-}
-
-/** index with negative entries counted from the end of a dim of `size`. */
-function wrapNegative(index: Tensor, size: number): Tensor {
-  return where(index.lt(0), index.add(size), index);
+  const positions = arange(size, { dtype: "int32", device: index.device });
+  const rule = boundsRule(op, dim, size, shape ?? null, allowNegative);
+  return dispatch("gather", [positions, index.reshape([-1])], { axis: 0, index: rule }).reshape(index.shape);
 }
 
 /** gather/scatter's rule: same ndim, and index no larger than `other` in the listed dims. */
@@ -115,36 +109,34 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
     return lift0d([x, index], ([a, i]) => gather(a!, 0, i!), index.ndim === 0);
   }
   checkIndexShape("gather", index, x, "input", d);
-  const index32 = checkIndexValues("gather", index, x.shape[d]!, d, false, x.shape);
-  const out = dispatch("gather", [x, index32], { axis: d });
+  const out = dispatch("gather", [x, index], { axis: d }); // the kernel's bounds error names gather
   const inShape = x.shape;
-  return record1("GatherBackward0", [x], out, [index32], ([g], [idx]) => [
+  return record1("GatherBackward0", [x], out, [index], ([g], [idx]) => [
     scatterAdd(zeros(inShape, { dtype: g!.dtype, device: g!.device }), d, idx!, g!),
   ]);
 }
 
 /**
- * The shared body of scatter and scatterAdd (out-of-place). `checkValues` false skips the
- * pass over the index values, for indices Fluxion's own kernels produced (in range by
- * construction); the backend still refuses an out-of-range index before writing.
+ * The shared body of scatter and scatterAdd (out-of-place). The kernel checks the index
+ * values; its error names `op`.
  */
-function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Tensor | number, reduce: ScatterReduce, checkValues = true): Tensor {
+function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Tensor | number, reduce: ScatterReduce, ownRule?: IndexRule): Tensor {
   checkIndexDType(op, index);
   const d = normalizeDim(op, dim, x.ndim);
   const srcT = src instanceof Tensor ? src : scalarTensor(src, x.dtype, x.device).expand(index.shape);
   if (src instanceof Tensor) checkSameDType(op, x, src, "src");
   if (x.ndim === 0 || index.ndim === 0 || srcT.ndim === 0) {
     if (Math.max(x.ndim, index.ndim, srcT.ndim) > 1) checkIndexShape(op, index, x, "self", d);
-    return lift0d([x, index, srcT], ([a, i, s]) => scatterImpl(op, a!, 0, i!, s!, reduce, checkValues), x.ndim === 0);
+    return lift0d([x, index, srcT], ([a, i, s]) => scatterImpl(op, a!, 0, i!, s!, reduce, ownRule), x.ndim === 0);
   }
   checkIndexShape(op, index, x, "self", d);
   checkIndexShape(op, index, srcT, "src", null);
-  const index32 = checkValues ? checkIndexValues(op, index, x.shape[d]!, d, false, x.shape) : kernelIndex(index);
-  const out = dispatch("scatter", [x, index32, srcT], { axis: d, reduce });
+  const rule = ownRule ?? (op === "scatter" ? undefined : boundsRule(op, d, x.shape[d]!, x.shape)); // "scatter" is the kernel's own
+  const out = dispatch("scatter", [x, index, srcT], rule ? { axis: d, reduce, index: rule } : { axis: d, reduce });
   const srcShape = srcT.shape;
-  if (reduce === "multiply") return recordScatterMultiply(x, d, index32, srcT, src instanceof Tensor, out);
+  if (reduce === "multiply") return recordScatterMultiply(x, d, index, srcT, src instanceof Tensor, out);
   const name = reduce === "add" ? "ScatterAddBackward0" : "ScatterBackward0";
-  return record1(name, [x, src instanceof Tensor ? srcT : null], out, [index32], ([g], [idx]) => [
+  return record1(name, [x, src instanceof Tensor ? srcT : null], out, [index], ([g], [idx]) => [
     // overwritten positions get no gradient from self; added ones pass it through
     reduce === "add" ? g! : scatterImpl("scatter", g!, d, idx!, 0, "none"),
     src instanceof Tensor ? padTo(gather(g!, d, idx!), srcShape) : null,
@@ -163,12 +155,12 @@ function recordScatterMultiply(x: Tensor, d: number, index: Tensor, srcT: Tensor
   return record1("ScatterReduceBackward0", [x, srcIsTensor ? srcT : null], out, [x, index, srcT], ([g], [xs, idx, ss], needs) => {
     const ones = onesLike(xs!);
     const used = index.shape.reduce((t: Tensor, s, k) => t.narrow(k, 0, s), ss!); // the src elements that are sent
-    const gx = needs[0] ? g!.mul(scatterImpl("scatter", ones, d, idx!, used, "multiply", false)) : null;
+    const gx = needs[0] ? g!.mul(scatterImpl("scatter", ones, d, idx!, used, "multiply")) : null;
     if (!needs[1]) return [gx, null];
     // per target p, gathered back to each k: the product of the non-zero src, the number of
     // zeros and the sum of the zeros' values (0, but its derivative counts each zero once)
     const isZero = used.eq(0), zero = zerosLike(xs!);
-    const perTarget = (v: Tensor, reduce: "add" | "multiply") => scatterImpl("scatter", reduce === "add" ? zero : ones, d, idx!, v, reduce, false).gather(d, idx!);
+    const perTarget = (v: Tensor, reduce: "add" | "multiply") => scatterImpl("scatter", reduce === "add" ? zero : ones, d, idx!, v, reduce).gather(d, idx!);
     const nonzeroProd = perTarget(where(isZero, 1, used), "multiply");
     const otherZeros = perTarget(isZero.to(used.dtype), "add").sub(isZero.to(used.dtype));
     const otherZeroSum = perTarget(where(isZero, used, 0), "add").sub(where(isZero, used, 0));
@@ -209,10 +201,18 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
 
 /**
  * @internal scatterAdd for indices produced by Fluxion's own kernels (max pooling's winner
- * positions): the same op and gradient without the pass that checks every index value.
+ * positions). Now the same as scatterAdd: no op reads index values on the host any more.
  */
 export function _scatterAddTrusted(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
-  return scatterImpl("scatterAdd", x, dim, index, src, "add", false);
+  return scatterImpl("scatterAdd", x, dim, index, src, "add");
+}
+
+/**
+ * @internal Out-of-place scatter (written, not reduced) whose bad index raises `rule`'s
+ * error, for ops built on it that name their own (maxUnpool's "invalid max index").
+ */
+export function _scatterWithRule(x: Tensor, dim: number, index: Tensor, src: Tensor, rule: IndexRule): Tensor {
+  return scatterImpl("scatter", x, dim, index, src, "none", rule);
 }
 
 // ---- indexSelect / indexAdd -------------------------------------------------------------
@@ -241,9 +241,9 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
     if (index.numel() !== 1) throw new IndexError(`indexSelect: a 0-d input needs exactly one index, got ${index.numel()}`);
     return indexSelect(x.reshape([1]), 0, index.reshape([1])).reshape([]);
   }
-  const idx = checkIndexValues("indexSelect", index.reshape([-1]), x.shape[d]!, d, false, x.shape);
+  const idx = index.reshape([-1]);
   const outShape = x.shape.map((s, k) => (k === d ? idx.numel() : s));
-  const out = dispatch("gather", [x, alongDim(idx, d, outShape)], { axis: d });
+  const out = dispatch("gather", [x, alongDim(idx, d, outShape)], { axis: d, index: boundsRule("indexSelect", d, x.shape[d]!, x.shape) });
   const inShape = x.shape;
   return record1("IndexSelectBackward0", [x], out, [idx], ([g], [i]) => [
     indexAdd(zeros(inShape, { dtype: g!.dtype, device: g!.device }), d, i!, g!),
@@ -272,21 +272,29 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, 
   if (!ok) {
     throw new ShapeError(`indexAdd: source (shape ${fmtShape(source.shape)}) must match self (shape ${fmtShape(x.shape)}) in every dim but ${d}, where it must have index's length ${flatIndex.numel()}`);
   }
-  const idx = checkIndexValues("indexAdd", flatIndex, x.shape[d]!, d, false, x.shape);
+  const idx = flatIndex;
   const scaled = alpha === 1 ? source : source.mul(alpha);
-  const out = dispatch("scatter", [x, alongDim(idx, d, source.shape), scaled], { axis: d, reduce: "add" });
+  const out = dispatch("scatter", [x, alongDim(idx, d, source.shape), scaled], { axis: d, reduce: "add", index: boundsRule("indexAdd", d, x.shape[d]!, x.shape) });
   return record1("IndexAddBackward0", [x, scaled], out, [idx], ([g], [i]) => [g!, indexSelect(g!, d, i!)]);
 }
 
 // ---- take / flat put ------------------------------------------------------------------
 
 /**
- * Reads x's elements (in row-major order) at already-checked, non-negative flat positions
- * `flatIndex`; the result has flatIndex's shape. The core of take and advanced indexing.
+ * Reads x's elements (in row-major order) at flat positions `flatIndex` (already checked,
+ * non-negative, unless `rule` has the kernel check them); the result has flatIndex's
+ * shape. The core of take and advanced indexing.
  */
-export function takeFlat(x: Tensor, flatIndex: Tensor): Tensor {
+export function takeFlat(x: Tensor, flatIndex: Tensor, rule?: IndexRule): Tensor {
   const flat = x.reshape([-1]);
-  return gather(flat, 0, flatIndex.reshape([-1])).reshape(flatIndex.shape);
+  if (rule === undefined) return gather(flat, 0, flatIndex.reshape([-1])).reshape(flatIndex.shape);
+  const idx = flatIndex.reshape([-1]);
+  const out = dispatch("gather", [flat, idx], { axis: 0, index: rule });
+  const n = flat.numel();
+  // the gradient goes back through positions with negative values wrapped (dispatched, not read)
+  return record1("TakeBackward0", [flat], out, [idx], ([g], [i]) => [
+    scatterAdd(zeros([n], { dtype: g!.dtype, device: g!.device }), 0, where(i!.lt(0), i!.add(n), i!), g!),
+  ]).reshape(flatIndex.shape);
 }
 
 /**
@@ -322,11 +330,7 @@ function zeroAt(g: Tensor, flatIndex: Tensor): Tensor {
 export function take(x: Tensor, index: Tensor): Tensor {
   checkIndexDType("take", index);
   const n = x.numel();
-  const vals = index._rawContiguous();
-  for (const v of vals) {
-    if (v < -n || v >= n) throw new IndexError(`take: index ${v} is out of bounds for a tensor of ${n} elements (shape ${fmtShape(x.shape)})`);
-  }
-  return takeFlat(x, wrapNegative(kernelIndex(index), n));
+  return takeFlat(x, index, { negative: true, error: `take: index {index} is out of bounds for a tensor of ${n} elements (shape ${fmtShape(x.shape)})` });
 }
 
 // ---- oneHot ---------------------------------------------------------------------------
@@ -341,34 +345,40 @@ export function take(x: Tensor, index: Tensor): Tensor {
  */
 export function oneHot(labels: Tensor, numClasses = -1): Tensor {
   checkIndexDType("oneHot", labels, "labels");
-  const vals = labels._rawContiguous();
-  let max = -1;
-  for (const v of vals) {
-    if (v < 0) throw new IndexError(`oneHot: class values must be non-negative, got ${v}`);
-    if (v > max) max = Number(v);
-  }
+  let rule: IndexRule;
   if (numClasses === -1) {
+    // the number of classes is the data's: an inherent host read (PyTorch's is too)
+    const vals = readHost(labels, "oneHot");
+    let max = -1;
+    for (const v of vals) {
+      if (v < 0) throw new IndexError(`oneHot: class values must be non-negative, got ${v}`);
+      if (v > max) max = Number(v);
+    }
     if (vals.length === 0) throw new ShapeError("oneHot: can not infer the number of classes from an empty tensor; pass numClasses");
     numClasses = max + 1;
+    rule = {};
   } else if (!Number.isInteger(numClasses) || numClasses < 1) {
     throw new ShapeError(`oneHot: numClasses must be a positive integer or -1, got ${numClasses}`);
-  } else if (max >= numClasses) {
-    throw new IndexError(`oneHot: class values must be smaller than numClasses (${numClasses}), got ${max}`);
+  } else {
+    // checked by the scatter kernel, as PyTorch's CUDA one_hot relies on scatter's check
+    rule = { error: `oneHot: class values must be non-negative and smaller than numClasses (${numClasses}), got {index}` };
   }
   const out = zeros([...labels.shape, numClasses], { dtype: labels.dtype, device: labels.device });
   if (labels.numel() === 0) return out;
-  const idx = kernelIndex(labels).unsqueeze(-1);
-  return dispatch("scatter", [out, idx, scalarTensor(1, labels.dtype, labels.device).expand(idx.shape)], { axis: labels.ndim, reduce: "none" });
+  const idx = labels.unsqueeze(-1);
+  return dispatch("scatter", [out, idx, scalarTensor(1, labels.dtype, labels.device).expand(idx.shape)], { axis: labels.ndim, reduce: "none", index: rule });
 }
 
 // ---- nonzero ----------------------------------------------------------------------------
 
-/** The coordinates of x's non-zero elements, int32 [n, ndim], in row-major order (torch.nonzero). */
+/**
+ * The coordinates of x's non-zero elements, int32 [n, ndim], in row-major order
+ * (torch.nonzero). Its shape is the data's: an inherent host read (a graph break).
+ */
 export function nonzero(x: Tensor): Tensor {
-  const vals = x._rawContiguous();
+  const vals = readHost(x, "nonzero"); // half dtypes arrive widened to float32
   const nd = x.ndim;
-  // bfloat16/float16 store bits: every pattern but +0 and -0 (0x8000) is non-zero
-  const isZero = x.dtype === "bfloat16" || x.dtype === "float16" ? (v: number | bigint) => ((v as number) & 0x7fff) === 0 : (v: number | bigint) => v === 0 || v === 0n;
+  const isZero = (v: number | bigint) => v === 0 || v === 0n;
   const coords: number[] = [];
   const c = new Array<number>(nd).fill(0);
   let n = 0;

@@ -218,11 +218,12 @@ export function binary(op: BinaryOpName, a: TensorLike, b: TensorLike, params?: 
   if (op === "sub" && dtype === "bool") {
     throw new DTypeError(`sub: subtraction with two bool operands (${describe(a)} and ${describe(b)}) is not supported; use logicalXor() instead`);
   }
-  if (op === "pow" && isIntegral(dtype) && hasNegative(b)) {
+  if (op === "pow" && isIntegral(dtype) && !(b instanceof Tensor) && Number(b) < 0) {
     throw new DTypeError(`pow: integers to negative integer powers are not allowed (base ${describe(a)}, exponent ${describe(b)}); use a floating point base`);
   }
   const device = deviceOf(a, b);
   const ta = asTensor(a, dtype, device), tb = asTensor(b, dtype, device);
+  if (op === "pow" && isIntegral(dtype) && b instanceof Tensor) return intPowTensor(ta, tb);
   const out = dispatchDivision(op, ta, tb, params ? { op, params } : { op }, a, b);
   if (def.kind === "predicate" || !isFloating(out.dtype)) return out;
   const pr = params ? PARAM_BINARY_GRADS[op] : undefined;
@@ -341,12 +342,19 @@ export function describe(x: TensorLike): string {
   return x instanceof Tensor ? `${x.dtype} tensor of shape ${fmtShape(x.shape)}` : `scalar ${String(x)}`;
 }
 
-function hasNegative(x: TensorLike): boolean {
-  if (!(x instanceof Tensor)) return Number(x) < 0;
-  if (x.dtype === "bool" || x.numel() === 0) return false;
-  const d = x.toTypedArray();
-  for (let i = 0; i < d.length; i++) if (d[i]! < 0) return true;
-  return false;
+/**
+ * Integer a ** b for a tensor of exponents, as PyTorch's (which, unlike for a scalar
+ * exponent, does not refuse negative ones): a negative power is 1 for a = 1, ±1 for a = -1
+ * (by b's parity), else 0 (integer 1 / a^|b|). Chosen by masks, so no value is read on the
+ * host; the kernel sees only exponents >= 0.
+ */
+function intPowTensor(ta: Tensor, tb: Tensor): Tensor {
+  const negative = tb.lt(0);
+  const power = dispatch("binary", [ta, whereImpl(negative, 0, tb)], { op: "pow" });
+  const odd = tb.remainder(2).ne(0);
+  const ofNegative = whereImpl(ta.eq(1), 1, whereImpl(ta.eq(-1), whereImpl(odd, -1, 1), 0));
+  const out = whereImpl(negative, ofNegative, power);
+  return out.dtype === ta.dtype ? out : out.to(ta.dtype); // the scalars above must not widen int8/uint8
 }
 
 /** where(cond, a, b): a where cond is true, else b (broadcast). */

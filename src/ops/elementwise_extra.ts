@@ -17,6 +17,7 @@ import { DTypeError, FluxionError } from "../errors.js";
 import { DEFAULT_FLOAT, floatResult, isFloating, type DType } from "../tensor/dtype.js";
 import { broadcastShapes } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+import { readHostItem } from "../tensor/host_read.js";
 import { defineOp, type MethodsOf } from "../api/registry.js";
 import type { Fn } from "../api/types.js";
 import { binary, checkAccepts, describe, divide, torchDTypeName, unary, whereImpl } from "./elementwise.js";
@@ -185,7 +186,7 @@ function iscloseImpl(self: Tensor, other: Tensor, rtol: number, atol: number, eq
 
 /** Whether every element of self is close to other's (isclose(...).all()), as a boolean. */
 function allcloseImpl(self: Tensor, other: Tensor, rtol: number, atol: number, equalNan: boolean): boolean {
-  return iscloseImpl(self, other, rtol, atol, equalNan, "allclose").all().item() as boolean;
+  return readHostItem<boolean>(iscloseImpl(self, other, rtol, atol, equalNan, "allclose").all(), "allclose"); // a JS boolean: an inherent host read
 }
 
 // ---- declarations --------------------------------------------------------------------------------

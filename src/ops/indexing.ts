@@ -17,6 +17,7 @@ import { needsGrad } from "../autograd/record.js";
 import { isGradEnabled } from "../autograd/grad_mode.js";
 import { DTypeError, IndexError, ShapeError, fmtShape } from "../errors.js";
 import { arange, scalarTensor, tensor } from "../tensor/creation.js";
+import { readHostItem } from "../tensor/host_read.js";
 import { broadcastShapes, contiguousStrides, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { whereImpl as where } from "./elementwise.js";
@@ -82,12 +83,13 @@ function parseSpec(op: string, spec: IndexSpec): Parsed {
   }
   if (spec instanceof Slice) return { kind: "slice", s: spec };
   if (spec instanceof Tensor) {
-    if (spec.dtype === "bool") return spec.ndim === 0 ? { kind: "boolScalar", v: spec.item() as boolean } : { kind: "mask", t: spec };
+    // a 0-d tensor selects like a Python int or bool (a view): its value is read on the host
+    if (spec.dtype === "bool") return spec.ndim === 0 ? { kind: "boolScalar", v: readHostItem<boolean>(spec, op) } : { kind: "mask", t: spec };
     if (spec.dtype !== "int32" && spec.dtype !== "int64") {
       throw new DTypeError(`${op}: tensors used as indices must be int64, int32 or bool tensors, got ${spec.dtype} (shape ${fmtShape(spec.shape)}); convert with .long(), or .bool() for a mask`);
     }
     // a 0-d integer tensor selects like an int (a view), as in PyTorch
-    return spec.ndim === 0 ? { kind: "int", i: Number(spec.item()) } : { kind: "tensor", t: spec };
+    return spec.ndim === 0 ? { kind: "int", i: Number(readHostItem<number | bigint>(spec, op)) } : { kind: "tensor", t: spec };
   }
   if (Array.isArray(spec)) return arraySpec(op, spec as readonly NestedIndex[]);
   throw new IndexError(`${op}: unsupported index ${String(spec)} of type ${typeof spec}`);

@@ -18,6 +18,7 @@ import { arange } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
 import { castRaw, checkFloat } from "./helpers.js";
 import { where } from "./elementwise.js";
+import { cat } from "./shape_ops.js";
 
 export type Dims = number | readonly number[] | null | undefined;
 
@@ -110,21 +111,25 @@ function prodImpl(x: Tensor, dim: number | null | undefined, keepdim: boolean): 
   return record1("ProdBackward0", [input], out, [input, out], ([g], [xs, y]) => {
     const gk = unreduce(g!, xs!.shape, [d], keepdim);
     const yk = unreduce(y!, xs!.shape, [d], keepdim);
-    // without zeros the product of the others is y / x; with zeros use exact exclusive products
-    const hasZero = noGrad(() => xs!.eq(0).any().item()) as boolean;
-    if (!hasZero) return [gk.mul(yk).div(xs!)];
-    return [gk.mul(productOfOthers(xs!, d))];
+    // slices without zeros: the product of the others is y / x (PyTorch's values); slices
+    // with a zero: exact exclusive products. Chosen per slice by a mask, not a host read
+    const hasZero = xs!.eq(0).any(d, { keepdim: true });
+    const divided = gk.mul(yk).div(where(hasZero, 1, xs!)); // finite where unused, so no NaN gradient leaks
+    return [where(hasZero, gk.mul(productOfOthers(xs!, d)), divided)];
   });
 }
 
-/** out[k] = prod_{j != k} x[j] along dim, exact with zeros (O(n^2) along dim). */
+/**
+ * out[k] = prod_{j != k} x[j] along dim, exact with zeros: the exclusive products from the
+ * front times those from the back (PyTorch's prod_safe_zeros_backward), O(n).
+ */
 function productOfOthers(x: Tensor, dim: number): Tensor {
-  const xm = x.movedim(dim, -1);
-  const n = xm.shape[xm.ndim - 1]!;
-  const eyeMask = arange(n, { device: x.device }).unsqueeze(1).eq(arange(n, { device: x.device }));
-  // rows k: x with x[k] replaced by 1, multiplied along the row
-  const rows = where(eyeMask, 1, xm.unsqueeze(-2).expand([...xm.shape.slice(0, -1), n, n]));
-  return rows.prod(-1).movedim(-1, dim);
+  const n = x.shape[dim]!;
+  if (n === 0) return x;
+  const one = x.narrow(dim, 0, 1).mul(0).add(1);
+  const front = cat([one, x.narrow(dim, 0, n - 1)], dim).cumprod(dim); // prod_{j<k}
+  const back = cat([one, x.narrow(dim, 1, n - 1).flip([dim])], dim).cumprod(dim).flip([dim]); // prod_{j>k}
+  return front.mul(back);
 }
 
 type MaxMinResult = [values: Tensor, indices: Tensor];
@@ -260,12 +265,13 @@ function reversedCumsum(t: Tensor, dim: number): Tensor {
  * and cost O(n). Its values are exact, but the masks hide how the gradient changes when a
  * zero moves, so under createGraph (differentiating the gradient) it takes PyTorch's route:
  * without zeros the first part alone (correct to every order), with zeros the O(n²) exact
- * products, which needs one host read to choose.
+ * products, chosen per slice by a mask (both are computed: no host read decides).
  */
 function cumprodBackward(g: Tensor, x: Tensor, y: Tensor, dim: number): Tensor {
   if (isGradEnabled()) {
-    const hasZero = noGrad(() => x.eq(0).any().item()) as boolean;
-    return hasZero ? cumprodGradExact(x, g, dim) : reversedCumsum(g.mul(y), dim).div(x);
+    const hasZero = x.eq(0).any(dim, { keepdim: true });
+    const divided = reversedCumsum(g.mul(y), dim).div(where(hasZero, 1, x)); // finite where unused
+    return where(hasZero, cumprodGradExact(x, g, dim), divided);
   }
   const isZero = x.eq(0);
   const zerosSoFar = isZero.to("int32").cumsum(dim);

@@ -16,6 +16,7 @@ import { isFloating } from "../tensor/dtype.js";
 import { zeros } from "../tensor/creation.js";
 import { normalizeDim } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+import { readHost } from "../tensor/host_read.js";
 import { castRaw } from "./helpers.js";
 import { _scatterAddTrusted } from "./advanced_indexing.js";
 
@@ -36,7 +37,7 @@ function checkCounts(repeats: Tensor, n: number, outputSize: number | null | und
   let r = castRaw(repeats, "int32").reshape([-1]);
   if (r.numel() === 1 && n !== 1) r = r.expand([n]).contiguous();
   if (r.numel() !== n) throw new ShapeError(`repeatInterleave: repeats must have the same size as input along dim: got ${r.numel()} repeats for ${what} of size ${n}`);
-  const vals = r.toTypedArray();
+  const vals = readHost(r, "repeatInterleave"); // the output size is the counts' sum: an inherent host read
   let total = 0;
   for (let i = 0; i < vals.length; i++) {
     const v = Number(vals[i]);

@@ -6,8 +6,8 @@
  * "add"/"multiply" plus a count of how many values reach each position; amax/amin (which
  * the scatter primitive has no reduce for) sort the sent values, then stably by target, so
  * each target's extreme is the last (first) of its run and exactly one value per target
- * is written — no write races and no host reads (beyond the index check every scatter
- * makes), in O(n log n) where a max-scatter primitive would be O(n).
+ * is written — no write races and no host reads (a gather kernel checks the index), in
+ * O(n log n) where a max-scatter primitive would be O(n).
  *
  * Gradients are PyTorch's: sum and mean pass (averaged) g through; amax/amin split g
  * evenly among the elements equal to the result (PyTorch counts self among them even when
@@ -223,7 +223,7 @@ export function scatterReduce(x: Tensor, dim: number, index: Tensor, src: Tensor
     const r = scatterReduce(lift(x), 0, lift(index), lift(src), reduce, includeSelf);
     return x.ndim === 0 ? r.reshape([]) : r;
   }
-  checkIndexValues("scatterReduce", index, x.shape[d]!, d, false, x.shape);
+  index = checkIndexValues("scatterReduce", index, x.shape[d]!, d, false, x.shape); // int32, checked by a kernel
   const sent = sentPart(src, index);
   const { out, count } = noGrad(() => {
     const count = countSent(x, d, index);

@@ -12,6 +12,7 @@ import type { CtorArgs } from "../api/types.js";
 import { ArgumentError, FluxionError, fmtShape } from "../errors.js";
 import { shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+import { readHostItem } from "../tensor/host_read.js";
 
 /** An optimizer's per-parameter state: moment buffers (tensors) and counters (numbers). */
 export type ParamState = Record<string, Tensor | number>;
@@ -335,7 +336,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       for (const [rawKey, v] of Object.entries(entry)) {
         const key = camelKey(rawKey);
         if (v === null || v === undefined) continue;
-        if (key === "step") s.step = v instanceof Tensor ? Number(v.item()) : Number(v);
+        if (key === "step") s.step = v instanceof Tensor ? Number(readHostItem<number | bigint>(v, "Optimizer.loadStateDict")) : Number(v);
         else if (v instanceof Tensor) {
           if (!shapesEqual(v.shape, p.shape)) {
             throw new FluxionError(`${where}: state '${key}' of parameter ${id} has shape ${fmtShape(v.shape)}, but the parameter has shape ${fmtShape(p.shape)}`);

@@ -11,6 +11,7 @@ import { contiguousStrides, isContiguousLayout, normalizeDim, numelOf } from "./
 import type { Storage } from "./storage.js";
 import type { Node } from "../autograd/node.js";
 import { formatTensor } from "./print.js";
+import { noteHostRead } from "./host_read.js";
 
 export type GradHook = (grad: Tensor) => Tensor | void;
 
@@ -161,6 +162,12 @@ export class Tensor {
   toTypedArray(): TypedArray;
   toTypedArray<A extends StorageArray>(): A;
   toTypedArray(): StorageArray {
+    noteHostRead(this, "toTypedArray");
+    return this._readValues();
+  }
+
+  /** @internal toTypedArray() without telling the host-read listeners (host_read.ts does). */
+  _readValues(): StorageArray {
     const raw = this._rawContiguous();
     if (isHalf(this.dtype)) {
       const conv = this.dtype === "bfloat16" ? bfloat16BitsToFloat32 : float16BitsToFloat32;
@@ -201,10 +208,16 @@ export class Tensor {
    * @example tensor([2n ** 60n]).item<bigint>() // 1152921504606846976n; tensor([7n]).item() // 7
    */
   item<T extends number | boolean | bigint = number>(): T {
+    noteHostRead(this, "item");
+    return this._itemValue() as T;
+  }
+
+  /** @internal item() without telling the host-read listeners (host_read.ts does). */
+  _itemValue(): number | boolean | bigint {
     if (this.numel() !== 1) {
       throw new FluxionError(`item: a Tensor with ${this.numel()} elements (shape ${fmtShape(this.shape)}) cannot be converted to a scalar`);
     }
-    return elementValue(this.dtype, this.toTypedArray<StorageArray>()[0]!) as T;
+    return elementValue(this.dtype, this._readValues()[0]!);
   }
 
   /**
@@ -212,7 +225,8 @@ export class Tensor {
    * as item() gives them (numbers, bigints beyond the safe integers).
    */
   tolist(): any {
-    const flat = this.toTypedArray<StorageArray>();
+    noteHostRead(this, "tolist");
+    const flat = this._readValues();
     const dtype = this.dtype;
     const shape = this.shape;
     let pos = 0;

@@ -1,9 +1,15 @@
-/** CPU primitives that move or select elements: view, cat, pad, gather, scatter, indexPut. */
+/**
+ * CPU primitives that move or select elements: view, cat, pad, gather, scatter, indexPut.
+ * Index values are checked here, while the kernel runs (the ops above never read them on
+ * the host first): a bad one raises the IndexError of the call's IndexRule before anything
+ * is written; int64 indices and negative ones (where the rule allows them) are resolved to
+ * in-range int32 positions first.
+ */
 import { FluxionError, IndexError, ShapeError, fmtShape } from "../../errors.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { Storage } from "../../tensor/storage.js";
 import { arrayOver, itemSize, type DType, type TypedArray } from "../../tensor/dtype.js";
-import type { PrimitiveAttrs } from "../primitives.js";
+import type { IndexRule, PrimitiveAttrs } from "../primitives.js";
 import { assign, cast, copy } from "./elementwise.js";
 import { isHalf } from "../../tensor/dtype.js";
 import { alloc } from "./util.js";
@@ -72,10 +78,42 @@ function forEachIndex(index: Tensor, fn: (v: number, pos: number, coords: number
   }
 }
 
-function checkAxisIndex(op: string, v: number, size: number, axis: number, shape: readonly number[]): void {
-  if (v < 0 || v >= size || !Number.isInteger(v)) {
-    throw new IndexError(`${op}: index ${v} is out of bounds for dimension ${axis} with size ${size} (input shape ${fmtShape(shape)})`);
+/** Raises the IndexError for index value v: the rule's message, or the kernel's own naming the axis. */
+type Fail = (v: number | bigint) => never;
+function failer(op: string, size: number, axis: number, shape: readonly number[], rule: IndexRule | undefined): Fail {
+  return (v) => {
+    const own = `${op}: index ${v} is out of bounds for dimension ${axis} with size ${size} (input shape ${fmtShape(shape)})`;
+    throw new IndexError(rule?.error !== undefined ? rule.error.split("{index}").join(String(v)) : own);
+  };
+}
+
+/**
+ * `index` as int32 positions in [0, size): itself when it is int32 and negatives are not
+ * allowed (the loops then check each value), else a checked copy with negative values
+ * counted from the end. Broadcast (stride-0) dims stay broadcast, so an index expanded
+ * along other dims (indexSelect's) is read and copied once.
+ */
+function resolveIndex(index: Tensor, size: number, negative: boolean, fail: Fail, device: string): Tensor {
+  if (index.dtype === "int32" && !negative) return index;
+  const compact = index.shape.map((s, d) => (index.strides[d] === 0 ? 1 : s));
+  const out = alloc(compact, "int32", device, { zero: false });
+  const od = out.storage.data as Int32Array, data = index.storage.data;
+  const nd = compact.length, coords = new Array<number>(nd).fill(0);
+  let p = index.offset;
+  for (let k = 0; k < od.length; k++) {
+    const raw = data[p]!;
+    let v = Number(raw);
+    if (negative && v < 0) v += size;
+    if (!(v >= 0 && v < size)) fail(raw);
+    od[k] = v;
+    for (let d = nd - 1; d >= 0; d--) {
+      p += index.strides[d]!;
+      if (++coords[d]! < compact[d]!) break;
+      coords[d] = 0;
+      p -= index.strides[d]! * compact[d]!;
+    }
   }
+  return new Tensor(out.storage, index.shape, out.strides.map((st, d) => (index.strides[d] === 0 ? 0 : st)), 0, "int32");
 }
 
 /**
@@ -88,15 +126,17 @@ function checkIndexShape(op: string, index: Tensor, other: Tensor, axis: number)
 }
 
 export function gather(inputs: readonly Tensor[], attrs: PrimitiveAttrs["gather"], device: string): Tensor[] {
-  const [x, index] = inputs as [Tensor, Tensor];
+  const x = inputs[0]!;
   const axis = attrs.axis;
-  checkIndexShape("gather", index, x, axis);
+  checkIndexShape("gather", inputs[1]!, x, axis);
+  const size = x.shape[axis]!;
+  const fail = failer("gather", size, axis, x.shape, attrs.index);
+  const index = resolveIndex(inputs[1]!, size, attrs.index?.negative ?? false, fail, device);
   const out = alloc(index.shape, x.dtype, device, { zero: false }); // one write per index
   const od = out.storage.data, xd = x.storage.data;
-  const size = x.shape[axis]!;
-  if (isRowSelect(index, axis) && gatherRows(x, index, axis, out)) return [out];
+  if (isRowSelect(index, axis) && gatherRows(x, index, axis, out, fail)) return [out];
   forEachIndex(index, (v, pos, coords) => {
-    checkAxisIndex("gather", v, size, axis, x.shape);
+    if (v < 0 || v >= size) fail(v);
     let p = x.offset;
     for (let d = 0; d < coords.length; d++) p += (d === axis ? v : coords[d]!) * x.strides[d]!;
     od[pos] = xd[p]!;
@@ -113,7 +153,7 @@ function isRowSelect(index: Tensor, axis: number): boolean {
  * indexSelect's fast path: whole blocks x[..., i, <inner>] copied with typed-array set()
  * when the dims after `axis` are contiguous in x. Returns false to use the general loop.
  */
-function gatherRows(x: Tensor, index: Tensor, axis: number, out: Tensor): boolean {
+function gatherRows(x: Tensor, index: Tensor, axis: number, out: Tensor, fail: Fail): boolean {
   const inner = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
   let expect = 1;
   for (let d = x.ndim - 1; d > axis; d--) {
@@ -124,7 +164,7 @@ function gatherRows(x: Tensor, index: Tensor, axis: number, out: Tensor): boolea
   const idx = new Int32Array(n);
   for (let j = 0; j < n; j++) {
     const v = Number(index.storage.data[index.offset + j * index.strides[axis]!]!);
-    checkAxisIndex("gather", v, size, axis, x.shape);
+    if (v < 0 || v >= size) fail(v);
     idx[j] = v;
   }
   const outer = x.shape.slice(0, axis);
@@ -166,16 +206,20 @@ function combiner(dtype: string, reduce: PrimitiveAttrs["scatter"]["reduce"]): C
 }
 
 export function scatter(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scatter"], device: string): Tensor[] {
-  const [x, index, src] = inputs as [Tensor, Tensor, Tensor];
+  const [x, , src] = inputs as [Tensor, Tensor, Tensor];
   const axis = attrs.axis;
   const size = x.shape[axis]!;
-  checkIndexShape("scatter", index, x, axis);
-  checkIndexShape("scatter", index, src, -1);
-  if (isDenseScatter(x, index, src, axis)) return [scatterDense(x, index, src, axis, attrs.reduce, device)];
-  forEachIndex(index, (v) => checkAxisIndex("scatter", v, size, axis, x.shape));
+  checkIndexShape("scatter", inputs[1]!, x, axis);
+  checkIndexShape("scatter", inputs[1]!, src, -1);
+  const fail = failer("scatter", size, axis, x.shape, attrs.index);
+  const index = resolveIndex(inputs[1]!, size, attrs.index?.negative ?? false, fail, device);
+  if (isDenseScatter(x, index, src, axis)) return [scatterDense(x, index, src, axis, attrs.reduce, device, fail)];
+  forEachIndex(index, (v) => {
+    if (v < 0 || v >= size) fail(v);
+  });
   if (isHalf(x.dtype) && attrs.reduce !== "none") {
-    // accumulate in float32 and round once at the end
-    const wide = scatter([widen(x, device), index, widen(src, device)], attrs, device)[0]!;
+    // accumulate in float32 and round once at the end (the index is resolved: no rule needed)
+    const wide = scatter([widen(x, device), index, widen(src, device)], { axis, reduce: attrs.reduce }, device)[0]!;
     return cast([wide], { dtype: x.dtype }, device);
   }
   const out = copy([x], {}, device)[0]!;
@@ -197,11 +241,11 @@ export function scatter(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scatte
  * contiguous with one shape that equals x's outside `axis`. One flat loop, no coordinates.
  */
 function isDenseScatter(x: Tensor, index: Tensor, src: Tensor, axis: number): boolean {
-  return (x.dtype === "float32" || x.dtype === "float64") && index.isContiguous() && src.isContiguous() &&
+  return (x.dtype === "float32" || x.dtype === "float64") && index.dtype === "int32" && index.isContiguous() && src.isContiguous() &&
     index.shape.every((s, d) => s === src.shape[d] && (d === axis || s === x.shape[d]));
 }
 
-function scatterDense(x: Tensor, index: Tensor, src: Tensor, axis: number, reduce: PrimitiveAttrs["scatter"]["reduce"], device: string, allowNative = true): Tensor {
+function scatterDense(x: Tensor, index: Tensor, src: Tensor, axis: number, reduce: PrimitiveAttrs["scatter"]["reduce"], device: string, fail: Fail, allowNative = true): Tensor {
   // the native kernel writes or adds; multiply runs here
   allowNative &&= reduce !== "multiply";
   const add = reduce === "add", mul = reduce === "multiply";
@@ -219,7 +263,7 @@ function scatterDense(x: Tensor, index: Tensor, src: Tensor, axis: number, reduc
   if (allowNative) {
     const bad = nativeScatter(x.dtype, { outer, size, len, inner }, add, fill, od, id, index.offset, sd, src.offset);
     if (bad !== false) {
-      if (bad >= 0) checkAxisIndex("scatter", id[index.offset + bad]!, size, axis, x.shape); // throws
+      if (bad >= 0) fail(id[index.offset + bad]!); // nothing was written
       return out;
     }
   }
@@ -230,7 +274,7 @@ function scatterDense(x: Tensor, index: Tensor, src: Tensor, axis: number, reduc
     for (let a = 0; a < len; a++) {
       for (let e = 0; e < inner; e++, q++, i++) {
         const v = id[i]!;
-        if (v < 0 || v >= size) checkAxisIndex("scatter", v, size, axis, x.shape); // throws; out is discarded
+        if (v < 0 || v >= size) fail(v); // out is discarded
         const p = base + v * inner + e;
         od[p] = add ? od[p]! + sd[q]! : mul ? od[p]! * sd[q]! : sd[q]!;
       }
@@ -242,7 +286,7 @@ function scatterDense(x: Tensor, index: Tensor, src: Tensor, axis: number, reduc
 /** The TypeScript dense scatter: the reference for the native one. */
 export function scatterDenseReference(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scatter"], device: string): Tensor {
   const [x, index, src] = inputs as [Tensor, Tensor, Tensor];
-  return scatterDense(x, index, src, attrs.axis, attrs.reduce, device, false);
+  return scatterDense(x, index, src, attrs.axis, attrs.reduce, device, failer("scatter", x.shape[attrs.axis]!, attrs.axis, x.shape, attrs.index), false);
 }
 
 function widen(t: Tensor, device: string): Tensor {
@@ -256,8 +300,11 @@ export function indexPut(inputs: readonly Tensor[], attrs: PrimitiveAttrs["index
   if (values.numel() !== 1 && values.numel() !== idx.length) {
     throw new ShapeError(`indexPut: got ${values.numel()} values (shape ${fmtShape(values.shape)}) for ${idx.length} indices; expected one value per index, or a single value`);
   }
-  for (const v of idx as ArrayLike<number> as number[]) {
-    if (v < 0 || v >= n || !Number.isInteger(v)) throw new IndexError(`indexPut: index ${v} is out of bounds for a tensor of ${n} elements (shape ${fmtShape(dst.shape)})`);
+  const error = attrs.index?.error, negative = attrs.index?.negative ?? false;
+  for (const raw of idx) {
+    const v = Number(raw);
+    if (v >= 0 ? v < n : negative && v >= -n) continue;
+    throw new IndexError(error !== undefined ? error.split("{index}").join(String(raw)) : `indexPut: index ${raw} is out of bounds for a tensor of ${n} elements (shape ${fmtShape(dst.shape)})`);
   }
   if (isHalf(dst.dtype) && attrs.accumulate) {
     // accumulate in float32 and round once at the end
@@ -273,6 +320,7 @@ export function indexPut(inputs: readonly Tensor[], attrs: PrimitiveAttrs["index
   const plus = adder(dst.dtype);
   for (let k = 0; k < idx.length; k++) {
     let rem = Number(idx[k]!), p = dst.offset;
+    if (rem < 0) rem += n; // allowed by the rule (checked above)
     for (let d = nd - 1; d >= 0; d--) {
       const s = dst.shape[d]!;
       p += (rem % s) * dst.strides[d]!;

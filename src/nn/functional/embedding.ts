@@ -3,14 +3,16 @@
  * its gradient adds each output row back into the row it came from (a scatter-add), with
  * the paddingIdx row's gradient kept at zero. The two are each other's backward, so double
  * backward works too. maxNorm renormalises the looked-up rows in place, as torch.
+ * Nothing here reads index values on the host: the gather kernel checks them (its error
+ * names embedding), and maxNorm's rows and scaleGradByFreq's counts are scatters.
  */
 import { dispatch } from "../../backend/dispatcher.js";
 import { record1 } from "../../autograd/record.js";
 import { noGrad } from "../../autograd/grad_mode.js";
 import { DTypeError, FluxionError, IndexError, ShapeError, fmtShape } from "../../errors.js";
 import { where } from "../../ops/elementwise.js";
-import { castRaw } from "../../ops/helpers.js";
-import { tensor, zeros } from "../../tensor/creation.js";
+import { arange, scalarTensor, zeros } from "../../tensor/creation.js";
+import type { IndexRule } from "../../backend/primitives.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { defineF } from "./define.js";
 
@@ -25,11 +27,16 @@ export interface EmbeddingOptions {
   scaleGradByFreq?: boolean;
 }
 
-/** out[m] = w[idx[m]] for flat int32 idx [M]; backward scatter-adds into [V, D]. */
-function gatherRows(w: Tensor, idx: Tensor): Tensor {
+/** The gather/scatter kernels' error for an index outside the weight's rows. */
+function rowsRule(weight: Tensor): IndexRule {
+  return { error: `embedding: index {index} is out of range for an embedding with ${weight.shape[0]} rows (weight ${fmtShape(weight.shape)})` };
+}
+
+/** out[m] = w[idx[m]] for flat int32/int64 idx [M]; backward scatter-adds into [V, D]. */
+function gatherRows(w: Tensor, idx: Tensor, rule?: IndexRule): Tensor {
   const [V, D] = w.shape as [number, number];
   const M = idx.shape[0]!;
-  const out = dispatch("gather", [w.detach(), idx.reshape([M, 1]).expand([M, D])], { axis: 0 });
+  const out = dispatch("gather", [w.detach(), idx.reshape([M, 1]).expand([M, D])], rule ? { axis: 0, index: rule } : { axis: 0 });
   return record1("EmbeddingBackward0", [w], out, [], ([g]) => [scatterRows(g!, idx, V)]);
 }
 
@@ -56,20 +63,19 @@ export function embedding(input: Tensor, weight: Tensor, opts?: EmbeddingOptions
     if (!Number.isInteger(pad) || pad < -V || pad >= V) throw new IndexError(`${op}: paddingIdx must be within num_embeddings (${V}), got ${pad}`);
     if (pad < 0) pad += V;
   }
-  let idx = input.reshape([-1]);
-  if (input.device === "cpu") {
-    const vals = idx.toTypedArray<Int32Array | BigInt64Array>();
-    for (let i = 0; i < vals.length; i++) {
-      const v = vals[i]!;
-      if (v < 0 || v >= V) throw new IndexError(`${op}: index ${v} is out of range for an embedding with ${V} rows (weight ${fmtShape(weight.shape)})`);
-    }
-    // checked: an int64 index now fits int32, which the row gather reads
-    idx = castRaw(idx, "int32");
-    if (opts?.maxNorm !== undefined && opts.maxNorm !== null) renorm(weight, idx.toTypedArray(), opts.maxNorm, opts.normType ?? 2);
-  }
+  const idx = input.reshape([-1]);
+  const rule = rowsRule(weight);
+  if (opts?.maxNorm !== undefined && opts.maxNorm !== null) renorm(weight, idx, rule, opts.maxNorm, opts.normType ?? 2);
   let src = weight;
   if (pad !== null || opts?.scaleGradByFreq) src = gradScaled(weight, idx, pad, opts?.scaleGradByFreq ?? false);
-  return gatherRows(src, idx).reshape([...input.shape, D]);
+  return gatherRows(src, idx, rule).reshape([...input.shape, D]);
+}
+
+/** [V] with a 1 at every row `idx` names (a count per row with `add`), as `dtype`. */
+function rowHits(V: number, idx: Tensor, dtype: Tensor["dtype"], device: string, add: boolean, rule?: IndexRule): Tensor {
+  const base = zeros([V], { dtype, device });
+  const one = scalarTensor(1, dtype, device).expand(idx.shape);
+  return dispatch("scatter", [base, idx, one], rule ? { axis: 0, reduce: add ? "add" : "none", index: rule } : { axis: 0, reduce: add ? "add" : "none" });
 }
 
 /**
@@ -79,28 +85,24 @@ export function embedding(input: Tensor, weight: Tensor, opts?: EmbeddingOptions
 function gradScaled(weight: Tensor, idx: Tensor, pad: number | null, byFreq: boolean): Tensor {
   const V = weight.shape[0]!;
   return record1("EmbeddingPaddingBackward0", [weight], weight.detach(), [], ([g]) => {
-    let r = g!;
-    const rows = Array.from({ length: V }, () => 1);
+    const dtype = g!.dtype, device = g!.device;
+    // each row's factor: 1 / (its count in the batch) with byFreq (1 for rows not used), 0 for the padding row
+    let scale: Tensor = scalarTensor(1, dtype, device).expand([V]);
     if (byFreq) {
-      const counts = new Array<number>(V).fill(0);
-      for (const v of idx.toTypedArray()) counts[v]!++;
-      counts.forEach((c, v) => (rows[v] = c > 0 ? 1 / c : 1));
+      const counts = noGrad(() => rowHits(V, idx, dtype, device, true));
+      scale = where(counts.gt(0), counts.reciprocal(), 1);
     }
-    if (pad !== null) rows[pad] = 0;
-    const scale = tensor(rows, { dtype: g!.dtype, device: g!.device }).reshape([V, 1]);
-    r = r.mul(scale);
-    return [r];
+    if (pad !== null) scale = where(arange(V, { dtype: "int32", device }).eq(pad), 0, scale);
+    return [g!.mul(scale.reshape([V, 1]))];
   });
 }
 
-/** torch's embedding_renorm_: rows referenced by `indices` with norm > maxNorm are scaled to maxNorm. */
-function renorm(weight: Tensor, indices: ArrayLike<number>, maxNorm: number, normType: number): void {
+/** torch's embedding_renorm_: rows referenced by `idx` with norm > maxNorm are scaled to maxNorm. */
+function renorm(weight: Tensor, idx: Tensor, rule: IndexRule, maxNorm: number, normType: number): void {
   const V = weight.shape[0]!;
-  const used = new Array<boolean>(V).fill(false);
-  for (let i = 0; i < indices.length; i++) used[indices[i]!] = true;
   noGrad(() => {
+    const mask = rowHits(V, idx, "bool", weight.device, false, rule).reshape([V, 1]); // the kernel checks idx first
     const norms = weight.norm(normType, 1, { keepdim: true });
-    const mask = tensor(used, { device: weight.device }).reshape([V, 1]);
     const scale = where(norms.gt(maxNorm).logicalAnd(mask), norms.add(1e-7).reciprocal().mul(maxNorm), 1);
     weight.mul_(scale.to(weight.dtype));
   });

@@ -8,6 +8,7 @@ import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import { parseSignature } from "../../api/schema.js";
 import { FluxionError } from "../../errors.js";
 import { Tensor } from "../../tensor/tensor.js";
+import { readHostItem } from "../../tensor/host_read.js";
 import type { Optimizer } from "../optimizer.js";
 import { checkOptimizer, fmtEpoch, fmtLr, loadOwnState, ownState, perGroup, type SchedulerStateDict } from "./base.js";
 
@@ -90,7 +91,7 @@ export class ReduceLROnPlateau {
   step(metrics: number | Tensor, epoch?: number | null): void;
   step(...args: unknown[]): void {
     const [m, epoch] = bindCall([stepSig], undefined, args, false) as [Tensor | number, number | null];
-    const current = m instanceof Tensor ? Number(m.item()) : m;
+    const current = m instanceof Tensor ? Number(readHostItem<number | bigint>(m, "ReduceLROnPlateau.step")) : m; // PyTorch's float(metrics)
     this.lastEpoch = epoch ?? this.lastEpoch + 1;
     if (this.isBetter(current, this.best)) {
       this.best = current;

@@ -1,0 +1,71 @@
+/**
+ * Host reads: the one door through which tensor values reach JavaScript.
+ *
+ * Under `compile()` or on a GPU a host read is a graph break (what was recorded must run
+ * first) or a stall, so ops do not read values to decide what to compute: index bounds are
+ * checked by the kernels, data-dependent choices are dispatched computations (`where`,
+ * masks). What is left reads through `readHost(t, reason)` (or `readHostItem`), which tells
+ * the installed listeners (a compiler counting graph breaks, a profiler, tests) who read.
+ * `item()`, `tolist()` and `toTypedArray()` go through it too, named as themselves.
+ *
+ * The host reads that are inherent (PyTorch reads the host for them too), and so remain:
+ * - `nonzero`/`argwhere`, and boolean-mask indexing built on it (x.index(mask),
+ *   indexPut_ with a mask, maskedSelect): the output's shape depends on the values.
+ * - `repeatInterleave` with a tensor of repeats: the output size is the repeats' sum
+ *   (PyTorch's CPU kernel reads it too; passing outputSize does not avoid the check here).
+ * - `oneHot` with numClasses -1: the class count is max(labels) + 1.
+ * - `x.index(t)` with a 0-d integer or bool tensor `t`: selects like an int (a view), so
+ *   its value decides the view (PyTorch reads it the same way outside tracing).
+ * - `allclose` and `equal`-style predicates that return a JS boolean.
+ * - `unique` (and the ops built on it): its output shape is the data's too, but the unique
+ *   primitive computes it inside the kernel, so a compiler must treat that primitive as a
+ *   break rather than see a readHost.
+ * - `item()`, `tolist()`, `toTypedArray()`, printing, saving: reads the user asked for.
+ * - Optimizer.loadStateDict reading a tensor `step`, ReduceLROnPlateau.step(metric as a
+ *   tensor) (PyTorch's float(metrics)), clipGradNorm with errorIfNonfinite, and
+ *   nn.init.orthogonal_'s host QR (initialization, outside any training step).
+ */
+import type { Tensor } from "./tensor.js";
+import type { StorageArray } from "./dtype.js";
+
+/** One host read: the reason (the op, or "item"/"tolist"/"toTypedArray"), the tensor's shape and dtype. */
+export interface HostRead {
+  reason: string;
+  shape: readonly number[];
+  dtype: string;
+}
+
+export type HostReadListener = (read: HostRead) => void;
+
+const listeners: HostReadListener[] = [];
+
+/** Calls `fn` on every host read until the returned function removes it. */
+export function onHostRead(fn: HostReadListener): () => void {
+  listeners.push(fn);
+  return () => {
+    const i = listeners.indexOf(fn);
+    if (i >= 0) listeners.splice(i, 1);
+  };
+}
+
+/** Tells the listeners that `t` is about to be read on the host for `reason`. */
+export function noteHostRead(t: Tensor, reason: string): void {
+  if (listeners.length === 0) return;
+  const read: HostRead = { reason, shape: t.shape, dtype: t.dtype };
+  for (const l of listeners.slice()) l(read);
+}
+
+/**
+ * t's elements as a new typed array in row-major order (as `toTypedArray()`), read on the
+ * host for `reason` (the op that needs them): a counted graph break under compile().
+ */
+export function readHost<A extends StorageArray = StorageArray>(t: Tensor, reason: string): A {
+  noteHostRead(t, reason);
+  return t._readValues() as A;
+}
+
+/** The value of a one-element tensor (as `item()`), read on the host for `reason`. */
+export function readHostItem<T extends number | boolean | bigint = number>(t: Tensor, reason: string): T {
+  noteHostRead(t, reason);
+  return t._itemValue() as T;
+}

@@ -4,6 +4,8 @@
 // Calls answer false when the kernels do not handle the op/type combination (the caller
 // then runs its TypeScript kernel); malformed arguments throw.
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 #include "binding_util.h"
 #include "ewise.h"
@@ -142,6 +144,45 @@ bool zero_divisor(const EwArgs& g) {
   return b.type == EType::i32 ? any_zero<int32_t>(b.data, g.ndim, g.shape, b.stride) : any_zero<uint8_t>(b.data, g.ndim, g.shape, b.stride);
 }
 
+// The last-level cache's size in bytes, from sysfs (glibc's sysconf misreports it in some
+// VMs); 32 MiB where unknown. FLUXION_STREAM_MIN_BYTES overrides the streaming threshold
+// (tests force the non-temporal path on small tensors with it).
+long stream_min_bytes() {
+  static const long bytes = [] {
+    if (const char* e = std::getenv("FLUXION_STREAM_MIN_BYTES")) return std::atol(e);
+    long best = 0;
+    for (int i = 0; i < 8; i++) {
+      char path[96];
+      std::snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+      FILE* f = std::fopen(path, "r");
+      if (!f) continue;
+      long v = 0;
+      char unit = 0;
+      if (std::fscanf(f, "%ld%c", &v, &unit) >= 1) {
+        if (unit == 'K') v <<= 10;
+        else if (unit == 'M') v <<= 20;
+        if (v > best) best = v;
+      }
+      std::fclose(f);
+    }
+    return best > 0 ? best : 32L << 20;
+  }();
+  return bytes;
+}
+
+// Bytes the op touches: each operand's elements along its non-broadcast dims.
+double touched_bytes(const EwArgs& g, int nin) {
+  const EwOperand* ops[4] = {&g.out, &g.in[0], &g.in[1], &g.in[2]};
+  double total = 0;
+  for (int k = 0; k <= nin; k++) {
+    double n = (double)elem_size(ops[k]->type);
+    for (int d = 0; d < g.ndim; d++)
+      if (ops[k]->stride[d] != 0) n *= (double)g.shape[d];
+    total += n;
+  }
+  return total;
+}
+
 // elementwise(params, out, a, b, c) -> boolean. Slots:
 //   0 kind, 1 op, 2 ndim, 3 p0, 4 p1, 5 number of inputs,
 //   6 + 2k, 7 + 2k: type and element offset of operand k (0 out, 1..3 inputs),
@@ -181,6 +222,7 @@ Napi::Value Elementwise(const Napi::CallbackInfo& info) {
   }
   if (integer_division(g) && zero_divisor(g)) return Napi::Boolean::New(env, false);
   g.threads = num_threads();
+  g.stream = touched_bytes(g, nin) >= (double)stream_min_bytes();
   elementwise(g);
   return Napi::Boolean::New(env, true);
 }

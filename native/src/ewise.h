@@ -50,6 +50,9 @@ struct EwArgs {
   EwOperand out, in[3];
   double p0, p1;            // params (leakyRelu slope, clamp bounds, lerp weight, ...)
   int threads;
+  // The operands together are larger than the last-level cache: contiguous float32 outputs
+  // may be written with non-temporal stores (vecmath_rows.h), as they would be evicted anyway.
+  bool stream;
 };
 
 enum class ReduceOp : int { sum = 0, prod = 1, max = 2, min = 3, argmax = 4, argmin = 5 };

@@ -2,6 +2,7 @@
 // (ewise_ops.inc, ewise_driver.inc, reduce.inc, im2col.inc) compiled under this
 // translation unit's flags, so the compiler vectorises their loops for the ISA.
 // Compiled with -mavx2 -mfma; only called when the CPU has them.
+#include <immintrin.h>
 #include <type_traits>
 
 #include "ewise.h"
@@ -24,6 +25,11 @@ namespace {
 
 #include "local_array.inc"
 #include "ewise_ops.inc"
+// float32 transcendentals on vector lanes, picked by ewise_driver.inc
+#include "vecmath_avx2.h"
+#include "vecmath.h"
+#include "vecmath_rows.h"
+#define FLUXION_VECMATH 1
 #include "ewise_driver.inc"
 #include "reduce.inc"
 #include "im2col.inc"

@@ -25,6 +25,11 @@ namespace {
 
 #include "local_array.inc"
 #include "ewise_ops.inc"
+// float32 transcendentals on vector lanes, picked by ewise_driver.inc
+#include "vecmath_avx512.h"
+#include "vecmath.h"
+#include "vecmath_rows.h"
+#define FLUXION_VECMATH 1
 #include "ewise_driver.inc"
 #include "reduce.inc"
 #include "im2col.inc"

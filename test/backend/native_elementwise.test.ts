@@ -82,14 +82,14 @@ function ulps(a: number, b: number, dtype: DType): number {
   return Math.abs(a - b) / 2 ** (e - mant);
 }
 
-function compare(got: TypedArray, want: TypedArray, dtype: DType, maxUlps: number, msg: string): void {
+function compare(got: TypedArray, want: TypedArray, dtype: DType, maxUlps: number, msg: string, absTol = dtype === "float64" ? 4e-15 : 0): void {
   for (let i = 0; i < want.length; i++) {
     const g = got[i]!, w = want[i]!;
     if (Object.is(g, w) || (g !== g && w !== w)) continue;
     if (maxUlps > 0 && Number.isFinite(g) && Number.isFinite(w) && ulps(g, w, dtype) <= maxUlps) continue;
     // float64 compositions like 1 + erf(x) cancel, magnifying an ulp of libm into many
     // ulps of a small result; the absolute error stays at float64 precision
-    if (maxUlps > 0 && dtype === "float64" && Math.abs(g - w) <= 4e-15) continue;
+    if (maxUlps > 0 && Math.abs(g - w) <= absTol) continue;
     assert.fail(`${msg}: element ${i}: native ${g}, reference ${w}`);
   }
 }
@@ -207,7 +207,11 @@ for (const isa of isas) {
             for (const layout of layouts(1)) {
               const [got, want] = runBoth("unary", name, boolExpr(def.js, outD, def.kind), layout, [dt], outD, params, seed++);
               const tol = LIBM_UNARY.has(name) ? ((name === "erf" || name === "geluErf") && dt === "float64" ? 16 : 4) : 0;
-              compare(got, want, outD, dt === "int32" ? 0 : tol, `${isa} ${name}(${params}) ${dt} ${layout.name}`);
+              // the float32 vector kernels (native/src/vecmath.h) compute gelu's negative tail
+              // without the reference's 1 + erf(x) cancellation: tiny results differ by up to
+              // the reference's own absolute error (test/backend/native_vecmath.test.ts checks them)
+              const gelu32 = (name === "geluErf" || name === "geluTanh") && dt === "float32";
+              compare(got, want, outD, dt === "int32" ? 0 : tol, `${isa} ${name}(${params}) ${dt} ${layout.name}`, gelu32 ? 4e-15 : undefined);
             }
           }
         }

@@ -14,6 +14,7 @@ import { execute } from "./executor.js";
 import { formatGraph, kernelCount, type Graph } from "./ir.js";
 import { optimize, type Pass, DEFAULT_PASSES } from "./passes/index.js";
 import { Recorder, type GraphRunner, type Recording } from "./recorder.js";
+import { setRecording } from "./state.js";
 
 const COMPILE = "compile(Callable fn) -> Any";
 const compileArgs = declareArgs(COMPILE, "compile");
@@ -129,6 +130,7 @@ export function compile<F extends (...args: any[]) => any>(fn: F, options: Compi
     const recorder = new Recorder(state);
     active = recorder;
     const remove = addLayer(recorder);
+    setRecording(true);
     state.calls++;
     state.current = [];
     let result: unknown;
@@ -136,6 +138,7 @@ export function compile<F extends (...args: any[]) => any>(fn: F, options: Compi
       result = fn.apply(this, args);
     } catch (e) {
       remove();
+      setRecording(false);
       active = null;
       // what ran before the error would have run eagerly: run it, then report the error
       try {
@@ -147,6 +150,7 @@ export function compile<F extends (...args: any[]) => any>(fn: F, options: Compi
       throw e;
     }
     remove();
+    setRecording(false);
     active = null;
     try {
       recorder.flush(null);

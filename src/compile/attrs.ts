@@ -97,8 +97,7 @@ export function scalarsOf(op: string, attrs: unknown): (number | bigint)[] {
 function show(op: string, v: unknown, path: string, counter: { n: number }): string {
   if (typeof v === "number" || typeof v === "bigint") {
     if (!isScalarPath(op, path)) return structuralNumber(v);
-    const slot = counter.n++;
-    return isSpecialScalar(v) ? String(v) : `$${slot}=${v}`;
+    return isSpecialScalar(v) ? String(v) : `$${counter.n++}=${v}`;
   }
   if (typeof v === "string") return v;
   if (typeof v === "boolean" || v === null || v === undefined) return String(v);
@@ -119,8 +118,9 @@ function show(op: string, v: unknown, path: string, counter: { n: number }): str
 }
 
 /**
- * Attributes for printing: `{op: mul, params: [$2=0.9]}`; a JS scalar shows its slot
- * (numbered across the graph by `counter`) and this recording's value. Empty attrs print "".
+ * Attributes for printing: `{op: mul, params: [$2=0.9]}`; a JS scalar input shows its number
+ * (counted across the graph by `counter`) and this recording's value; 0 and 1, keyed by
+ * value, print plainly. Empty attrs print "".
  */
 export function formatAttrs(op: string, attrs: unknown, counter: { n: number }): string {
   if (attrs === null || typeof attrs !== "object" || Object.keys(attrs as object).every((k) => (attrs as Record<string, unknown>)[k] === undefined)) return "";

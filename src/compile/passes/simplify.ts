@@ -40,6 +40,7 @@ export function simplify(g: Graph): Graph {
         changed = true;
         continue;
       }
+      prod.set(n.outputs[0]!, n); // a later view of this one sees the shortened chain
       nodes.push(n);
       continue;
     }

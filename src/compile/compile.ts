@@ -16,7 +16,7 @@ import { optimize, type Pass, DEFAULT_PASSES } from "./passes/index.js";
 import { Recorder, type GraphRunner, type Recording } from "./recorder.js";
 import { setRecording } from "./state.js";
 
-const COMPILE = "compile(Callable fn) -> Any";
+const COMPILE = "compile(Callable fn, *, Any[]? passes=null) -> Any";
 const compileArgs = declareArgs(COMPILE, "compile");
 
 export interface GraphBreak {
@@ -122,9 +122,9 @@ class CompiledState implements GraphRunner {
  * });
  * step(x, y); console.log(step.stats());
  */
-export function compile<F extends (...args: any[]) => any>(fn: F, options: CompileOptions = {}): CompiledFunction<F> {
-  compileArgs.bind([fn]);
-  const state = new CompiledState(options.passes ?? DEFAULT_PASSES);
+export function compile<F extends (...args: any[]) => any>(fn: F, options?: CompileOptions): CompiledFunction<F> {
+  const [, { passes }] = compileArgs.bind(options === undefined ? [fn] : [fn, options]);
+  const state = new CompiledState((passes as Pass[] | null) ?? DEFAULT_PASSES);
   const compiled = function (this: unknown, ...args: unknown[]): unknown {
     if (active !== null) return fn.apply(this, args); // nested: part of the outer graph
     const recorder = new Recorder(state);

@@ -187,3 +187,12 @@ test("a compiled function may not return a Promise", () => {
   const f = compile(async (x: Tensor) => x.mul(2));
   assert.throws(() => f(tensor([1])), (e: unknown) => e instanceof FluxionError && /Promise/.test((e as Error).message));
 });
+
+test("compile's arguments are checked; passes can be chosen (none: the graph runs as recorded)", () => {
+  assert.throws(() => compile("f" as never), (e: unknown) => e instanceof FluxionError && /compile/.test((e as Error).message) && /fn/.test((e as Error).message));
+  assert.throws(() => compile((x: Tensor) => x, { passes: 3 } as never), (e: unknown) => e instanceof FluxionError && /passes/.test((e as Error).message));
+  const f = compile((x: Tensor) => x.mul(1).t().t(), { passes: [] });
+  assert.deepEqual(vals(f(tensor([[1, 2]]))), [1, 2]);
+  assert.equal(f.graph!.nodes.filter((n) => n.op === "view").length, 2);
+  assert.equal(f.graphs[0]!.graph, f.graphs[0]!.program);
+});

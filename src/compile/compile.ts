@@ -40,6 +40,12 @@ export interface CompileStats {
   breaks: GraphBreak[];
   /** Time spent preparing programs (passes), in milliseconds. */
   prepareMs: number;
+  /** Time spent keying recorded graphs and looking them up in the cache, in milliseconds. */
+  lookupMs: number;
+  /** Time spent running programs (the kernels), in milliseconds. */
+  executeMs: number;
+  /** Time inside compiled calls in all, in milliseconds (the rest is recording: the user's JS and autograd). */
+  totalMs: number;
 }
 
 /** One graph of the last call: as recorded, and as prepared (after the passes). */
@@ -83,14 +89,20 @@ class CompiledState implements GraphRunner {
   hits = 0;
   misses = 0;
   prepareMs = 0;
+  lookupMs = 0;
+  executeMs = 0;
+  totalMs = 0;
   breaks = new Map<string, number>();
   last: GraphRecord[] = [];
   current: GraphRecord[] = [];
   constructor(readonly passes: readonly Pass[]) {}
 
   run(rec: Recording, breakReason: string | null): void {
+    const t0 = performance.now();
     const key = rec.key();
     let prep = this.cache.get(key);
+    const t1 = performance.now();
+    this.lookupMs += t1 - t0;
     const hit = prep !== undefined;
     if (prep === undefined) {
       const t0 = performance.now();
@@ -103,7 +115,12 @@ class CompiledState implements GraphRunner {
     this.graphs++;
     if (breakReason !== null) this.breaks.set(breakReason, (this.breaks.get(breakReason) ?? 0) + 1);
     this.current.push({ graph: prep.graph, program: prep.program, cacheHit: hit, endedBy: breakReason });
-    execute(prep.program, rec);
+    const t2 = performance.now();
+    try {
+      execute(prep.program, rec);
+    } finally {
+      this.executeMs += performance.now() - t2;
+    }
   }
 }
 
@@ -133,6 +150,7 @@ export function compile<F extends (...args: any[]) => any>(fn: F, options?: Comp
     setRecording(true);
     state.calls++;
     state.current = [];
+    const start = performance.now();
     let result: unknown;
     try {
       result = fn.apply(this, args);
@@ -147,6 +165,7 @@ export function compile<F extends (...args: any[]) => any>(fn: F, options?: Comp
         // the user's error is the one to see
       }
       state.last = state.current;
+      state.totalMs += performance.now() - start;
       throw e;
     }
     remove();
@@ -156,6 +175,7 @@ export function compile<F extends (...args: any[]) => any>(fn: F, options?: Comp
       recorder.flush(null);
     } finally {
       state.last = state.current;
+      state.totalMs += performance.now() - start;
     }
     if (result !== null && typeof result === "object" && typeof (result as { then?: unknown }).then === "function") {
       throw new FluxionError("compile: the compiled function returned a Promise; compile() records synchronous functions only (await outside it)");
@@ -173,9 +193,12 @@ export function compile<F extends (...args: any[]) => any>(fn: F, options?: Comp
       cacheSize: state.cache.size,
       breaks: [...state.breaks].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count),
       prepareMs: state.prepareMs,
+      lookupMs: state.lookupMs,
+      executeMs: state.executeMs,
+      totalMs: state.totalMs,
     }),
     resetStats: () => {
-      state.calls = state.graphs = state.hits = state.misses = state.prepareMs = 0;
+      state.calls = state.graphs = state.hits = state.misses = state.prepareMs = state.lookupMs = state.executeMs = state.totalMs = 0;
       state.breaks.clear();
     },
     explain: () => explain(state),
@@ -203,7 +226,9 @@ function explain(state: CompiledState): string {
   const s = {
     calls: state.calls, graphs: state.graphs, hits: state.hits, misses: state.misses,
   };
-  out.push(`calls ${s.calls}, graphs ${s.graphs}, cache hits ${s.hits}, misses ${s.misses}, programs ${state.cache.size}, prepare ${state.prepareMs.toFixed(1)} ms`);
+  out.push(`calls ${s.calls}, graphs ${s.graphs}, cache hits ${s.hits}, misses ${s.misses}, programs ${state.cache.size}`);
+  const rec = state.totalMs - state.prepareMs - state.lookupMs - state.executeMs;
+  out.push(`time: ${state.totalMs.toFixed(1)} ms in all: recording ${rec.toFixed(1)}, lookup ${state.lookupMs.toFixed(1)}, prepare ${state.prepareMs.toFixed(1)}, kernels ${state.executeMs.toFixed(1)}`);
   for (const [reason, count] of state.breaks) out.push(`break: ${reason} (${count}x)`);
   return out.join("\n");
 }

@@ -2,11 +2,15 @@
  * Capture: the dispatch layer compile() installs for the duration of a compiled call.
  * Each primitive is recorded as an IR node instead of running; it returns lazy tensors with
  * the right shape, dtype, device and strides whose storage is pending (views share their
- * input's storage; in-place primitives return their input). Storages the graph reads or
- * writes are watched: the first host access to any pending or watched storage (item(),
+ * input's storage; in-place primitives return their input). External storages the graph
+ * writes in place are watched: the first host access to any pending or watched storage (item(),
  * toTypedArray(), printing, a kernel that runs eagerly, an op reading values on the host), or
  * to a generator the graph draws from, runs the graph recorded so far, counted as a graph
  * break; recording then continues in a new graph. The end of the call runs the last graph.
+ * An external storage the graph only reads is not watched: a host read of it sees the values
+ * the graph will read, so it needs no break (cross-entropy's label checks read the labels).
+ * Writing such a storage's typed array directly (not through an op) inside the call is not
+ * seen in order — docs/compile.md lists it.
  *
  * A Recording holds one graph plus this call's bindings (its tensors, storages, attrs and
  * JS scalars), and the structural key the program cache is looked up by.
@@ -71,7 +75,8 @@ export class Recording {
       this.buffers.push({ external: true, numel: data.length, dtype: t.dtype, device: storage.device, writes: 0 });
       this.storages.push(storage);
       this.bufOf.set(storage, buf);
-      storage._lazy = hook;
+      // not watched until the graph writes it: reading it on the host before then sees the
+      // same values the graph reads (see watchWrite)
       this.keyParts.push(`B${buf}:${storage.device}:${data.length}:${data.constructor.name}`);
     }
     const version = this.buffers[buf]!.writes;
@@ -178,6 +183,7 @@ export class Recorder implements LazyStorageHook {
         const v = rec.values[ins[spec.inPlace]!]!;
         const buf = rec.buffers[v.buf]!;
         buf.writes++;
+        if (buf.external) t.storage._lazy = this; // a host read must see this write: run the graph first
         outs.push(t);
         outIds.push(rec.addValue(t, v.buf, buf.writes));
       } else {

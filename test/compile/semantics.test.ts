@@ -196,3 +196,22 @@ test("compile's arguments are checked; passes can be chosen (none: the graph run
   assert.equal(f.graph!.nodes.filter((n) => n.op === "view").length, 2);
   assert.equal(f.graphs[0]!.graph, f.graphs[0]!.program);
 });
+
+test("which host reads break: a tensor the graph computes or writes, not an input it only reads", () => {
+  const w = tensor([1, 2]);
+  const f = compile((x: Tensor, labels: Tensor) => {
+    const seen = x.toTypedArray()[0]; // only read by the graph: no break
+    const y = x.mul(2);
+    w.add_(y); // w now has a pending write
+    const wv = w.toTypedArray()[1]; // break: the write runs first
+    const idx = labels.add(0); // an index the graph computes: gather's bounds check reads it on the host
+    const picked = y.gather(0, idx);
+    return [seen, wv, picked];
+  });
+  const [seen, wv, picked] = f(tensor([3, 4]), tensor([1, 0], { dtype: "int64" })) as [number, number, Tensor];
+  assert.equal(seen, 3);
+  assert.equal(wv, 10);
+  assert.deepEqual(vals(picked), [8, 6]);
+  assert.deepEqual(f.stats().breaks.map((b) => b.reason).sort(), ["host read in Tensor.toTypedArray", "host read in gather"]);
+  assert.equal(f.stats().graphs, 3);
+});

@@ -17,7 +17,7 @@ import { Recorder, type GraphRunner, type Recording } from "./recorder.js";
 import { setRecording } from "./state.js";
 
 const COMPILE = "compile(Callable fn, *, Any[]? passes=null) -> Any";
-const compileArgs = declareArgs(COMPILE, "compile");
+const compileArgs = declareArgs(COMPILE, "functions");
 
 export interface GraphBreak {
   /** What ended the graph: "host read in Tensor.item", "unique (output shape depends on the values)". */

@@ -215,3 +215,12 @@ test("which host reads break: a tensor the graph computes or writes, not an inpu
   assert.deepEqual(f.stats().breaks.map((b) => b.reason).sort(), ["host read in Tensor.toTypedArray", "host read in gather"]);
   assert.equal(f.stats().graphs, 3);
 });
+
+test("a primitive without a compile rule (unique: its output shape depends on the values) ends the graph and runs eagerly, counted", () => {
+  const f = compile((x: Tensor) => x.mul(2).unique().add(1));
+  assert.deepEqual(vals(f(tensor([3, 1, 3, 2]))), [3, 5, 7]);
+  assert.deepEqual(vals(f(tensor([5, 5]))), [11]);
+  const s = f.stats();
+  assert.equal(s.graphs, 4);
+  assert.deepEqual(s.breaks.map((b) => [b.reason, b.count]), [["unique (output shape depends on the values) in unique", 2]]);
+});

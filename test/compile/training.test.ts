@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { compile, manualSeed, nn, optim, randn, randint, noGrad, type Tensor } from "../../src/index.js";
-import { SimpleNet, SmallCNN } from "../../examples/models.js";
+import { SimpleNet, SmallCNN, TransformerLM } from "../../examples/models.js";
 
 function params(m: nn.Module): number[][] {
   return m.parameters().map((p) => Array.from(p.toTypedArray()));
@@ -93,6 +93,31 @@ test("SmallCNN + SGD: 6 compiled steps equal eager", () => {
   assert.deepEqual(comp.params, eager.params);
   const s = (comp.step as ReturnType<typeof compile>).stats();
   assert.deepEqual([s.cacheMisses, s.cacheHits, s.graphs], [2, 4, 6]);
+});
+
+test("a small TransformerEncoder LM + AdamW: compiled steps equal eager; the position ids' bounds check is a counted break", () => {
+  const batches = makeBatches(4, [2, 8], 50, 10).map(([x]) => {
+    const t = x.abs().mul(10).floor().remainder(50).int();
+    return [t, t.flip([1]).reshape([-1])] as [Tensor, Tensor];
+  });
+  const mkModel = () => new TransformerLM({ vocab: 50, dModel: 16, nhead: 2, numLayers: 2, dimFeedforward: 32, maxLen: 8 });
+  const mk = (m: nn.Module) => ({ opt: new optim.AdamW(m.parameters(), { lr: 0.01 }), sched: null });
+  // logits [N, L, vocab] flattened for the loss
+  const lm = (m: nn.Module) => ({ forward: (x: Tensor) => m.forward(x).reshape([-1, 50]) }) as unknown as nn.Module;
+  const run2 = (compiled: boolean) => {
+    manualSeed(42);
+    const model = mkModel();
+    const { opt } = mk(model);
+    const step = trainer(lm(model), opt, null);
+    const s = compiled ? compile(step) : step;
+    return { losses: batches.map(([x, y]) => s(x, y).item()), params: params(model), s };
+  };
+  const eager = run2(false), comp = run2(true);
+  assert.deepEqual(comp.losses, eager.losses);
+  assert.deepEqual(comp.params, eager.params);
+  const st = (comp.s as ReturnType<typeof compile>).stats();
+  assert.deepEqual(st.breaks, [{ reason: "host read in nn.Embedding", count: 4 }]);
+  assert.equal(st.graphsLastCall, 2);
 });
 
 test("inference: compiled forward equals eager; a new batch size misses the cache, the old one hits", () => {

@@ -6,6 +6,7 @@ import { scalarTensor } from "../tensor/creation.js";
 import { shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { cast } from "./conversion.js";
+import { isRecording } from "../compile/state.js";
 
 /** A tensor, or a JS scalar wherever PyTorch accepts a Python scalar (a bigint is an exact int64). */
 export type TensorLike = Tensor | number | boolean | bigint;
@@ -27,6 +28,7 @@ export function asTensor(x: TensorLike, dtype: DType, device: string): Tensor {
  */
 const scalarCache = new Map<string, Tensor>();
 function cachedScalar(value: number | bigint, dtype: DType, device: string): Tensor {
+  if (isRecording()) return scalarTensor(value, dtype, device); // compile(): a graph input each call
   const key = `${device}|${dtype}|${Object.is(value, -0) ? "-0" : value}${typeof value === "bigint" ? "n" : ""}`;
   let t = scalarCache.get(key);
   if (!t) {

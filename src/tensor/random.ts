@@ -9,6 +9,11 @@ export class Generator {
   private s = new Uint32Array(4);
   private spareNormal: number | null = null;
   private _seed = 0;
+  /**
+   * @internal Set while a compile()d call has recorded draws from this generator that have
+   * not run yet: any other use of its state runs them first, so the numbers are eager's.
+   */
+  _lazy: { realize(): void } | null = null;
 
   constructor(seed?: number) {
     this.manualSeed(seed ?? Date.now() ^ Math.floor(Math.random() * 0x7fffffff));
@@ -20,6 +25,7 @@ export class Generator {
    * as their 64-bit two's complement), and every 64-bit seed gives its own stream.
    */
   manualSeed(seed: number): this {
+    if (this._lazy !== null) this._lazy.realize();
     if (!Number.isFinite(seed)) throw new FluxionError(`manualSeed: seed must be a finite number, got ${seed}`);
     this._seed = Math.trunc(seed);
     // splitmix64 over the 64-bit seed fills the 128-bit state; it is a bijection per output,
@@ -44,9 +50,11 @@ export class Generator {
 
   /** The full state, for saving and restoring (getState/setState). */
   getState(): number[] {
+    if (this._lazy !== null) this._lazy.realize();
     return [...this.s, this.spareNormal === null ? NaN : this.spareNormal];
   }
   setState(state: readonly number[]): void {
+    if (this._lazy !== null) this._lazy.realize();
     if (state.length !== 5) throw new FluxionError(`Generator.setState: expected 5 numbers, got ${state.length}`);
     const words = state.slice(0, 4);
     if (!words.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32)) {
@@ -60,6 +68,7 @@ export class Generator {
 
   /** Next 32 random bits as an unsigned integer. */
   nextUint32(): number {
+    if (this._lazy !== null) this._lazy.realize();
     const s = this.s;
     const result = Math.imul(rotl(Math.imul(s[1]!, 5), 7), 9) >>> 0;
     const t = s[1]! << 9;
@@ -85,6 +94,7 @@ export class Generator {
 
   /** Standard normal (Box-Muller, both outputs used). */
   nextNormal(): number {
+    if (this._lazy !== null) this._lazy.realize();
     if (this.spareNormal !== null) {
       const v = this.spareNormal;
       this.spareNormal = null;

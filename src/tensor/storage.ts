@@ -3,20 +3,46 @@
  * typed array; the version counter is bumped by every in-place write so autograd can tell
  * when a tensor saved for backward was modified afterwards. x.view(dtype) reads the same
  * bytes through another typed array: a second Storage sharing the first one's counter.
+ *
+ * Inside a compile()d call a storage can be pending (its elements not computed yet) or
+ * watched (a recorded graph reads or writes it): `_lazy` is then set, and the first access
+ * to `data` runs the recorded graph before it returns (src/compile/recorder.ts).
  */
 import type { StorageArray } from "./dtype.js";
+
+/** @internal What a pending or watched storage calls on its first `data` access (compile). */
+export interface LazyStorageHook {
+  realize(storage: Storage): void;
+}
 
 export class Storage {
   /** The version counter, one per set of bytes: shared with the storages aliasing them. */
   private readonly counter: { version: number };
+  /** @internal Set while compile() has this storage pending or watched; null otherwise. */
+  _lazy: LazyStorageHook | null = null;
+  private _data: StorageArray;
   constructor(
     /** The elements; for bfloat16/float16 the raw 16-bit patterns. */
-    public readonly data: StorageArray,
+    data: StorageArray,
     public readonly device: string,
     /** For Tensor.view(dtype): the storage whose bytes `data` reads as another dtype. */
     aliasOf?: Storage,
   ) {
+    this._data = data;
     this.counter = aliasOf ? aliasOf.counter : { version: 0 };
+  }
+  /** The elements; for bfloat16/float16 the raw 16-bit patterns. */
+  get data(): StorageArray {
+    if (this._lazy !== null) this._lazy.realize(this);
+    return this._data;
+  }
+  /** @internal The array as it is now, without realizing a pending graph (compile's bookkeeping). */
+  _peek(): StorageArray {
+    return this._data;
+  }
+  /** @internal compile(): gives a pending storage the elements its graph computed. */
+  _fill(data: StorageArray): void {
+    this._data = data;
   }
   get version(): number {
     return this.counter.version;

@@ -1,0 +1,128 @@
+/**
+ * Which attribute values are structure and which are JS scalars (graph inputs).
+ *
+ * Structure (part of a graph's cache key): op names, shapes, axes, strides, offsets, dtypes,
+ * kernel geometry, string modes, and the identity of objects such as Generators (numbered in
+ * order of first use, so a call with another generator in the same place still matches).
+ * Scalars (not in the key; each call's own values run): the numbers at the paths below —
+ * unary/binary params (clamp bounds, slopes, alpha), `full` and `pad` values, random
+ * distribution parameters, range start/step/end. Any numeric attribute of a primitive not
+ * listed here (one added later) counts as structure: a changed value recompiles, never reuses.
+ *
+ * As torch-xla does, the special scalars 0 and 1 are keyed by value ("$0", "$1"), so passes
+ * may simplify x*1 or fold zeros(); every other scalar is keyed only as "$".
+ */
+
+/** Whether attribute `path` (dot-joined keys; array items share their array's path) of `op` holds scalars. */
+export function isScalarPath(op: string, path: string): boolean {
+  switch (op) {
+    case "unary":
+    case "binary":
+      return path === "params";
+    case "full":
+    case "pad":
+      return path === "value";
+    case "random":
+      return path === "dist.low" || path === "dist.high" || path === "dist.mean" || path === "dist.std";
+    case "range":
+      return path === "start" || path === "step" || path === "end";
+    default:
+      return false;
+  }
+}
+
+/** 0 and 1 are keyed by value (positive zero only); every other scalar is a graph input. */
+export function isSpecialScalar(v: number | bigint): boolean {
+  return typeof v === "bigint" ? v === 0n || v === 1n : Object.is(v, 0) || v === 1;
+}
+
+export interface EncodeContext {
+  /** The scalars met, in order (this call's values). */
+  scalars: (number | bigint)[];
+  /** Objects (generators) numbered by first use. */
+  objects: Map<object, number>;
+  /** For CSE: key each non-special scalar by its slot (never equal to another) rather than "$". */
+  slotted?: boolean;
+}
+
+function structuralNumber(v: number | bigint): string {
+  if (typeof v === "bigint") return `${v}n`;
+  return Object.is(v, -0) ? "-0" : String(v);
+}
+
+function enc(op: string, v: unknown, path: string, ctx: EncodeContext): string {
+  if (typeof v === "number" || typeof v === "bigint") {
+    if (!isScalarPath(op, path)) return structuralNumber(v);
+    const slot = ctx.scalars.push(v) - 1;
+    if (isSpecialScalar(v)) return typeof v === "bigint" ? `$${v}n` : `$${v}`;
+    return ctx.slotted ? `$s${slot}` : typeof v === "bigint" ? "$n" : "$";
+  }
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "boolean" || v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) {
+    let s = "[";
+    for (let i = 0; i < v.length; i++) s += (i ? "," : "") + enc(op, v[i], path, ctx);
+    return s + "]";
+  }
+  if (typeof v === "object" && !ArrayBuffer.isView(v)) {
+    const proto = Object.getPrototypeOf(v);
+    if (proto === Object.prototype || proto === null) {
+      let s = "{";
+      for (const k in v as Record<string, unknown>) {
+        const x = (v as Record<string, unknown>)[k];
+        if (x === undefined) continue;
+        s += `${k}:${enc(op, x, path ? `${path}.${k}` : k, ctx)},`;
+      }
+      return s + "}";
+    }
+  }
+  // any other object (a Generator): by identity
+  let id = ctx.objects.get(v as object);
+  if (id === undefined) ctx.objects.set(v as object, (id = ctx.objects.size));
+  return `#${id}`;
+}
+
+/** The structural encoding of a node's attributes; pushes its scalars onto ctx.scalars. */
+export function encodeAttrs(op: string, attrs: unknown, ctx: EncodeContext): string {
+  return enc(op, attrs, "", ctx);
+}
+
+/** The JS scalars of a node's attributes, in encoding order. */
+export function scalarsOf(op: string, attrs: unknown): (number | bigint)[] {
+  const ctx: EncodeContext = { scalars: [], objects: new Map() };
+  enc(op, attrs, "", ctx);
+  return ctx.scalars;
+}
+
+function show(op: string, v: unknown, path: string, counter: { n: number }): string {
+  if (typeof v === "number" || typeof v === "bigint") {
+    if (!isScalarPath(op, path)) return structuralNumber(v);
+    return isSpecialScalar(v) ? String(v) : `$${counter.n++}=${v}`;
+  }
+  if (typeof v === "string") return v;
+  if (typeof v === "boolean" || v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return `[${v.map((x) => show(op, x, path, counter)).join(", ")}]`;
+  if (typeof v === "object") {
+    const proto = Object.getPrototypeOf(v);
+    if (proto === Object.prototype || proto === null) {
+      const parts: string[] = [];
+      for (const k in v as Record<string, unknown>) {
+        const x = (v as Record<string, unknown>)[k];
+        if (x !== undefined) parts.push(`${k}: ${show(op, x, path ? `${path}.${k}` : k, counter)}`);
+      }
+      return `{${parts.join(", ")}}`;
+    }
+    return (v as object).constructor?.name ?? "object";
+  }
+  return String(v);
+}
+
+/**
+ * Attributes for printing: `{op: mul, params: [$2=0.9]}`; a JS scalar input shows its number
+ * (counted across the graph by `counter`) and this recording's value; 0 and 1, keyed by
+ * value, print plainly. Empty attrs print "".
+ */
+export function formatAttrs(op: string, attrs: unknown, counter: { n: number }): string {
+  if (attrs === null || typeof attrs !== "object" || Object.keys(attrs as object).every((k) => (attrs as Record<string, unknown>)[k] === undefined)) return "";
+  return show(op, attrs, "", counter);
+}

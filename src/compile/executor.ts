@@ -1,0 +1,76 @@
+/**
+ * Runs a prepared program (an IR graph after the passes) with one call's bindings: the
+ * call's tensors for each value, and its attributes (so its JS scalars) for each recorded
+ * node. Kernels run through the dispatcher as in eager mode; each output's elements go into
+ * the storage of the lazy tensor the recording handed out. Views and inputs run nothing
+ * (the lazy tensors already share the right storage); in-place nodes write their input's
+ * storage, as eager. Every output is checked against the shape and dtype the recorder
+ * promised.
+ */
+import { FluxionError, fmtShape } from "../errors.js";
+import { dispatchAll } from "../backend/dispatcher.js";
+import type { PrimitiveName } from "../backend/primitives.js";
+import type { StorageArray } from "../tensor/dtype.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { isLive, type Graph } from "./ir.js";
+import { deadStorageHook, type Recording } from "./recorder.js";
+
+export function execute(prog: Graph, rec: Recording): void {
+  const tensors = rec.tensors;
+  const filled = new Set<number>();
+  let i = 0;
+  try {
+    for (; i < prog.nodes.length; i++) {
+      const n = prog.nodes[i]!;
+      if (n.effect === "input" || n.effect === "view") continue;
+      if (n.op === "const") {
+        const out = n.outputs[0]!;
+        const data = n.attrs.data as StorageArray;
+        // a live constant is the user's tensor: its own copy, so writing it cannot change the program
+        fill(tensors[out]!, isLive(prog, out) ? data.slice() : data);
+        filled.add(prog.values[out]!.buf);
+        continue;
+      }
+      const inputs = n.inputs.map((v) => tensors[v]!);
+      const attrs = n.src >= 0 ? rec.callAttrs[n.src] : n.attrs;
+      const outs = dispatchAll(n.op as PrimitiveName, inputs, attrs as never, n.device);
+      if (n.effect === "inplace") continue;
+      for (let j = 0; j < n.outputs.length; j++) {
+        const target = tensors[n.outputs[j]!]!;
+        adopt(n.op, target, outs[j]!);
+        filled.add(prog.values[n.outputs[j]!]!.buf);
+      }
+    }
+  } catch (e) {
+    // what did not run must not read as numbers later
+    const msg = `compile: this tensor's graph failed before computing it (${(e as Error).message})`;
+    for (let b = 0; b < rec.buffers.length; b++) if (!rec.buffers[b]!.external && !filled.has(b)) rec.storages[b]!._lazy = deadStorageHook(msg);
+    throw e;
+  }
+  // values a pass dropped (not live): reading them is an error, not a stale zero
+  if (prog.live !== null) {
+    for (let b = 0; b < rec.buffers.length; b++) {
+      if (!rec.buffers[b]!.external && !filled.has(b)) {
+        rec.storages[b]!._lazy = deadStorageHook("compile: this tensor was made inside a compiled function but its value was not kept; return it from the function");
+      }
+    }
+  }
+}
+
+function fill(target: Tensor, data: StorageArray): void {
+  target.storage._fill(data);
+}
+
+/** Moves a kernel's output into the lazy tensor's storage (checked against the recorded metadata). */
+function adopt(op: string, target: Tensor, out: Tensor): void {
+  const n = target.numel();
+  if (out.dtype !== target.dtype || out.shape.length !== target.shape.length || out.shape.some((s, d) => s !== target.shape[d])) {
+    throw new FluxionError(`compile: internal error: ${op} returned ${out.dtype} ${fmtShape(out.shape)} where ${target.dtype} ${fmtShape(target.shape)} was recorded`);
+  }
+  const data = out.storage._peek();
+  if (out.offset === 0 && out.isContiguous() && data.length === n) target.storage._fill(data);
+  else {
+    const c = out.contiguous();
+    target.storage._fill(c.storage.data.slice(c.offset, c.offset + n));
+  }
+}

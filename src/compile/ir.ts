@@ -1,0 +1,139 @@
+/**
+ * The compiler's IR: a straight-line graph of primitive calls over values, as recorded by
+ * compile() (recorder.ts) and rewritten by the passes (passes/). It prints like torch.fx:
+ *
+ *   %3 = matmul(%1, %2) {bias: col}  f32[64,10]
+ *
+ * A value (%k) is a tensor: a layout (shape, strides, offset, dtype) over a buffer (bK).
+ * Buffers are the storages: external ones (tensors made outside the graph: parameters,
+ * inputs, optimizer state) and the ones a node allocates. Views add values over the same
+ * buffer; in-place primitives (assign, indexPut, binary inPlace) write their input's buffer
+ * and give a new value for it, so every use names the buffer's state it reads (`version`).
+ *
+ * Node kinds beyond the primitives: "input" (a buffer as a graph input, or re-read after an
+ * in-place write) and "const" (a value a pass computed once: constant folding). Execution
+ * order is the node order; passes keep the order of nodes with effects.
+ *
+ * Room for later passes: an elementwise-fusion pass replaces a chain of pure nodes by one
+ * node of a new kind ("fused", attrs: the program of instructions, its scalar slots), which
+ * the executor hands to the backend's fused kernel; `src` keeps each scalar's origin.
+ */
+import type { DType } from "../tensor/dtype.js";
+import { formatAttrs } from "./attrs.js";
+
+export interface ValueInfo {
+  shape: readonly number[];
+  strides: readonly number[];
+  offset: number;
+  dtype: DType;
+  device: string;
+  /** The buffer it reads, and which state of it (the buffer's in-place writes before it). */
+  buf: number;
+  version: number;
+}
+
+export interface BufferInfo {
+  /** A storage from outside the graph (a graph input), as opposed to one a node allocates. */
+  external: boolean;
+  /** Its length in elements of `dtype`. */
+  numel: number;
+  dtype: DType;
+  device: string;
+  /** In-place writes recorded into it. */
+  writes: number;
+}
+
+/** What running a node does besides computing its outputs (passes must keep these). */
+export type Effect = "pure" | "view" | "inplace" | "random" | "input" | "const";
+
+export interface IRNode {
+  /** A primitive name, "input" or "const". */
+  op: string;
+  /** The recorded attributes (for a cached graph: the first recording's; see `src`). */
+  attrs: any;
+  inputs: number[];
+  outputs: number[];
+  /**
+   * The recorded node this one runs: the executor takes that node's attributes from the
+   * current call (so its JS scalars are this call's); -1 for nodes a pass made.
+   */
+  src: number;
+  effect: Effect;
+  /** The public op that dispatched it ("F.crossEntropy", "Linear"), "" when none. */
+  publicOp: string;
+  /** The device of a node without tensor inputs. */
+  device?: string;
+}
+
+export interface Graph {
+  values: ValueInfo[];
+  buffers: BufferInfo[];
+  nodes: IRNode[];
+  /**
+   * The values whose contents must exist after the graph runs (the user may still hold them),
+   * or null for all of them: compile() keeps every tensor made in a call (see docs/compile.md).
+   */
+  live: Set<number> | null;
+}
+
+export function isLive(g: Graph, v: number): boolean {
+  return g.live === null || g.live.has(v);
+}
+
+const SHORT: Record<DType, string> = {
+  float32: "f32", float64: "f64", int32: "i32", bool: "bool", bfloat16: "bf16", float16: "f16", uint8: "u8", int8: "i8", int64: "i64",
+};
+
+function contiguousOf(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    s[d] = acc;
+    acc *= shape[d]!;
+  }
+  return s;
+}
+
+/** `f32[64,10]`, with strides and offset when the layout is not contiguous from 0. */
+export function formatValueType(v: ValueInfo): string {
+  let s = `${SHORT[v.dtype]}[${v.shape.join(",")}]`;
+  const c = contiguousOf(v.shape);
+  if (v.strides.some((st, d) => st !== c[d] && v.shape[d] !== 1)) s += ` strides=[${v.strides.join(",")}]`;
+  if (v.offset !== 0) s += ` offset=${v.offset}`;
+  return s;
+}
+
+/** One node as a line: `%3 = matmul(%1, %2) {bias: col}  f32[64,10]`. */
+export function formatNode(g: Graph, n: IRNode, scalarCounter: { n: number }): string {
+  const outs = n.outputs.map((o) => `%${o}`).join(", ");
+  let call: string;
+  if (n.op === "input") {
+    const b = g.buffers[n.attrs.buf]!;
+    call = `input(b${n.attrs.buf}${n.attrs.version ? `@${n.attrs.version}` : ""}${b.external ? "" : ", internal"})`;
+  } else if (n.op === "const") {
+    call = "const()";
+  } else {
+    const attrs = formatAttrs(n.op, n.attrs, scalarCounter);
+    call = `${n.op}(${n.inputs.map((i) => `%${i}`).join(", ")})${attrs ? ` ${attrs}` : ""}`;
+  }
+  const types = n.outputs.map((o) => formatValueType(g.values[o]!)).join(", ");
+  const notes: string[] = [];
+  if (n.effect === "inplace") notes.push(`writes b${g.values[n.outputs[0]!]!.buf}`);
+  if (n.publicOp) notes.push(n.publicOp);
+  return `${outs} = ${call}  ${types}${notes.length ? `  # ${notes.join("; ")}` : ""}`;
+}
+
+/** The whole graph, one node a line, then its live values when not all are. */
+export function formatGraph(g: Graph): string {
+  const counter = { n: 0 };
+  const lines = g.nodes.map((n) => formatNode(g, n, counter));
+  if (g.live !== null) lines.push(`live: ${[...g.live].sort((a, b) => a - b).map((v) => `%${v}`).join(", ")}`);
+  return lines.join("\n");
+}
+
+/** Nodes that run a kernel (not inputs or views): what a graph costs to run. */
+export function kernelCount(g: Graph): number {
+  let k = 0;
+  for (const n of g.nodes) if (n.effect !== "input" && n.effect !== "view") k++;
+  return k;
+}

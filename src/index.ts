@@ -51,3 +51,4 @@ export * as io from "./io/index.js";
 /** torch.save / torch.load: io.save and io.load (safetensors files). */
 export { save, load } from "./io/index.js";
 export * as utils from "./utils/index.js";
+export * as amp from "./amp/index.js";

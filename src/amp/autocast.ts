@@ -159,7 +159,9 @@ const openHandles: AutocastMode[] = [];
  */
 export function autocast<T>(opts: AutocastOptions, fn: () => T): T;
 export function autocast(opts: AutocastOptions): AutocastMode;
-export function autocast<T>(...args: [...CtorArgs<typeof AUTOCAST>, () => T]): T;
+export function autocast<T>(deviceType: string, fn: () => T): T;
+export function autocast<T>(deviceType: string, dtype: AutocastDType | null, fn: () => T): T;
+export function autocast<T>(deviceType: string, dtype: AutocastDType | null, enabled: boolean, fn: () => T): T;
 export function autocast(...args: CtorArgs<typeof AUTOCAST>): AutocastMode;
 export function autocast(...args: unknown[]): unknown {
   const fn = typeof args[args.length - 1] === "function" ? (args.pop() as () => unknown) : undefined;

@@ -23,6 +23,9 @@ export type CastPolicy =
 const LOWER_PRECISION = [
   "matmul", "mm", "bmm", "baddbmm", "addmm", "addbmm",
   "F.linear", "F.conv1d", "F.conv2d", "F.conv3d", "F.convTbc",
+  // not listed by PyTorch, whose einsum reaches bmm before any dtype check; Fluxion's checks
+  // its operands first, so it is listed to give PyTorch's result (bfloat16) for mixed inputs
+  "einsum",
 ];
 
 const FP32 = [

@@ -54,7 +54,7 @@ let removeLayer: (() => void) | null = null;
 /** Casts of float32 leaf parameters, reused while a region is open (weights used twice cast once). */
 const castCache = new Map<Tensor, { version: number; cast: Tensor }>();
 
-const AUTOCAST = "autocast(str deviceType, ScalarType? dtype=null, bool enabled=true, bool? cacheEnabled=null)";
+const AUTOCAST = "AutocastMode(str deviceType, ScalarType? dtype=null, bool enabled=true, bool? cacheEnabled=null)";
 const autocastArgs = declareArgs(AUTOCAST, "amp");
 
 function validated(args: ArrayLike<unknown>, where: string): State {
@@ -95,7 +95,7 @@ export class AutocastMode {
 
   /** Takes autocast's arguments: `("cpu", "bfloat16")` or `({ deviceType: "cpu", dtype: "bfloat16" })`. */
   constructor(...args: CtorArgs<typeof AUTOCAST>) {
-    this.settings = validated(args, "amp.autocast");
+    this.settings = validated(args, creatingFor);
   }
 
   get enabled(): boolean {
@@ -144,6 +144,8 @@ export class AutocastMode {
 }
 
 const openHandles: AutocastMode[] = [];
+/** Which name argument errors carry: the function the user called. */
+let creatingFor = "AutocastMode";
 
 /**
  * Autocast, PyTorch's `torch.autocast(device_type, dtype, enabled, cache_enabled)`.
@@ -165,7 +167,13 @@ export function autocast<T>(deviceType: string, dtype: AutocastDType | null, ena
 export function autocast(...args: CtorArgs<typeof AUTOCAST>): AutocastMode;
 export function autocast(...args: unknown[]): unknown {
   const fn = typeof args[args.length - 1] === "function" ? (args.pop() as () => unknown) : undefined;
-  const mode = new AutocastMode(...(args as CtorArgs<typeof AUTOCAST>));
+  creatingFor = "amp.autocast";
+  let mode: AutocastMode;
+  try {
+    mode = new AutocastMode(...(args as CtorArgs<typeof AUTOCAST>));
+  } finally {
+    creatingFor = "AutocastMode";
+  }
   return fn === undefined ? mode : mode.run(fn);
 }
 

@@ -117,7 +117,8 @@ function castBFloat16Contiguous(x: Tensor, out: Tensor): boolean {
   const n = x.numel();
   if (x.dtype === "float32" && out.dtype === "bfloat16") {
     const src = x.storage.data as Float32Array, dst = out.storage.data as Uint16Array;
-    const bits = new Uint32Array(src.buffer, src.byteOffset + x.offset * 4, n);
+    // signed words: every value stays a small integer for V8 (unsigned ones above 2^31 would be doubles)
+    const bits = new Int32Array(src.buffer, src.byteOffset + x.offset * 4, n);
     for (let i = 0; i < n; i++) {
       const b = bits[i]!;
       dst[i] = (b & 0x7fffffff) > 0x7f800000 ? (b >>> 16) | 0x40 : (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
@@ -126,7 +127,7 @@ function castBFloat16Contiguous(x: Tensor, out: Tensor): boolean {
   }
   if (x.dtype === "bfloat16" && out.dtype === "float32") {
     const src = x.storage.data as Uint16Array, dst = out.storage.data as Float32Array;
-    const bits = new Uint32Array(dst.buffer, dst.byteOffset, n);
+    const bits = new Int32Array(dst.buffer, dst.byteOffset, n);
     for (let i = 0, o = x.offset; i < n; i++, o++) bits[i] = src[o]! << 16;
     return true;
   }

@@ -161,3 +161,22 @@ test("autocast policy: modules run their functional form's policy, also when for
   assert.equal(lin.forward(r(2, 4)).dtype, "float32");
   assert.equal(conv.forward(r(1, 2, 5, 5)).dtype, "float32");
 });
+
+test("autocast policy: layers that call F.linear inside (MultiheadAttention, TransformerEncoderLayer, LSTM) run under autocast, with gradients", () => {
+  const enc = new nn.TransformerEncoderLayer(16, 4, { dimFeedforward: 32, dropout: 0, batchFirst: true });
+  const lstm = new nn.LSTM(16, 8, { batchFirst: true });
+  const x = r(2, 5, 16);
+  const [y, out] = amp.autocast({ deviceType: "cpu", dtype: "bfloat16" }, () => {
+    const h = enc(x);
+    return [h, lstm(h)[0] as Tensor];
+  });
+  // as PyTorch 1.13's (checked by hand: float32 and float32): the post-norm LayerNorm gets a
+  // float32 residual sum, and the LSTM's float32 cell state promotes its bfloat16 gates
+  assert.equal(y.dtype, "float32");
+  assert.equal(out.dtype, "float32");
+  out.sum().backward();
+  for (const p of [...enc.parameters(), ...lstm.parameters()]) {
+    assert.ok(p.grad, "every parameter gets a gradient");
+    assert.equal(p.grad!.dtype, "float32");
+  }
+});

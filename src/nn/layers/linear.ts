@@ -10,7 +10,6 @@ import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import { ArgumentError } from "../../errors.js";
 import { describeValue } from "../../api/args.js";
 import { checkLayerSizes, checkTensorArg } from "../args.js";
-import { runOpLayers } from "../../backend/dispatcher.js";
 
 /**
  * Returns its input unchanged. As PyTorch's, the constructor takes any arguments and
@@ -63,8 +62,7 @@ export class Linear extends Module {
     if (x.ndim === 0 || x.shape[x.ndim - 1] !== this.inFeatures) {
       throw new ShapeError(`Linear(in_features=${this.inFeatures}, out_features=${this.outFeatures}): expected input with last dimension ${this.inFeatures}, got shape ${fmtShape(x.shape)}${x.ndim > 2 ? " (flatten images first, e.g. x.flatten(1))" : ""}`);
     }
-    // as F.linear, so op layers (autocast) see it with its parameters
-    return runOpLayers("F.linear", [x, this.weight, this.bias], linear) as Tensor;
+    return linear(x, this.weight, this.bias); // as F.linear (op layers, autocast, see it)
   }
   override extraRepr(): string {
     return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${this.bias ? "True" : "False"}`;

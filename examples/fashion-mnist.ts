@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import { realpathSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { FluxionError, nn, optim, data, io, utils, noGrad, manualSeed, Generator } from "../src/index.js";
+import { FluxionError, amp, nn, optim, data, io, utils, noGrad, manualSeed, Generator } from "../src/index.js";
 import { UsageError, decimal, existingDir, oneOf, optionsHelp, outputDir, parseOptions, wantsHelp, wholeNumber, type OptionTable, type ParsedOptions } from "./cli.js";
 import { SimpleNet, SmallCNN } from "./models.js";
 import { BestCheckpoint, claimRunDir } from "./runs.js";
@@ -27,6 +27,7 @@ export const OPTIONS = {
   optimizer: { arg: "sgd|adam", default: "sgd", help: "the optimizer", parse: oneOf("sgd", "adam") },
   "batch-size": { arg: "N", default: "64", help: "training batch size, a whole number >= 1", parse: wholeNumber(1) },
   model: { arg: "mlp|cnn", default: "mlp", help: "SimpleNet (784-128-10) or the small CNN", parse: oneOf("mlp", "cnn") },
+  amp: { arg: "none|bf16", default: "none", help: "automatic mixed precision: bf16 runs matmuls and convolutions in bfloat16 (amp.autocast, docs/amp.md)", parse: oneOf("none", "bf16") },
   seed: { arg: "N", default: "0", help: "random seed (initialisation and shuffling), a whole number >= 0", parse: wholeNumber(0) },
   data: { arg: "DIR", defaultText: "$FLUXION_DATA, else /usr/share/datasets/fashion-mnist, else ~/.cache/fluxion/fashion-mnist", help: "directory holding the four Fashion-MNIST files; when given, the only place looked in", parse: existingDir },
   out: { arg: "DIR", default: "runs/fashion-mnist", help: "where run folders and best-<model>.safetensors go", parse: outputDir },
@@ -78,7 +79,10 @@ function main(argv: readonly string[]): number {
   const optimizer = args.optimizer === "adam" ? new optim.Adam(model.parameters(), { lr }) : new optim.SGD(model.parameters(), { lr, momentum });
   console.log(model.toString());
   console.log(`Fashion-MNIST: ${trainSet.length} training / ${testSet.length} test images from ${trainSet.files.images.replace(/\/[^/]*$/, "")}`);
-  console.log(`${args.optimizer === "adam" ? `Adam lr=${lr}` : `SGD lr=${lr} momentum=${momentum}`}, batch ${batchSize}, ${epochs} epoch${epochs === 1 ? "" : "s"}, seed ${seed}`);
+  console.log(`${args.optimizer === "adam" ? `Adam lr=${lr}` : `SGD lr=${lr} momentum=${momentum}`}, batch ${batchSize}, ${epochs} epoch${epochs === 1 ? "" : "s"}, seed ${seed}${args.amp === "bf16" ? ", bfloat16 autocast" : ""}`);
+  // --amp bf16: forward and loss under autocast, backward outside it (as PyTorch's recipe);
+  // bfloat16 has float32's range, so no GradScaler
+  const autocast = { deviceType: "cpu", dtype: "bfloat16", enabled: args.amp === "bf16" } as const;
 
   const runDir = claimRunDir(args.out, args.model);
   const runName = relative(args.out, runDir);
@@ -91,8 +95,8 @@ function main(argv: readonly string[]): number {
     let correct = 0, total = 0, lossSum = 0;
     noGrad(() => {
       for (const [x, y] of testLoader) {
-        const logits = model(x);
-        lossSum += (criterion(logits, y).item() as number) * y.numel();
+        const logits = amp.autocast(autocast, () => model(x));
+        lossSum += (amp.autocast(autocast, () => criterion(logits, y)).item() as number) * y.numel();
         correct += logits.argmax(1).eq(y).sum().item() as number;
         total += y.numel();
       }
@@ -112,7 +116,7 @@ function main(argv: readonly string[]): number {
     let running = 0, seen = 0;
     for (const [x, y] of trainLoader) {
       optimizer.zeroGrad();
-      const loss = criterion(model(x), y);
+      const loss = amp.autocast(autocast, () => criterion(model(x), y));
       loss.backward();
       optimizer.step();
       const l = loss.item() as number;

@@ -52,3 +52,4 @@ export * as io from "./io/index.js";
 export { save, load } from "./io/index.js";
 export * as utils from "./utils/index.js";
 export { compile, type CompiledFunction, type CompileStats, type CompileOptions, type GraphBreak, type GraphRecord } from "./compile/index.js";
+export * as amp from "./amp/index.js";

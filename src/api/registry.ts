@@ -15,7 +15,7 @@
 import { ArgumentError, FluxionError } from "../errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import { bindCall, boundOverload } from "./args.js";
-import { popPublicOp, pushPublicOp } from "../backend/dispatcher.js";
+import { popPublicOp, pushPublicOp, runOpLayers } from "../backend/dispatcher.js";
 import { namedTupleFactory } from "./return_types.js";
 import { parseSignature, type Signature } from "./schema.js";
 import type { BoundArgs, CtorArgs, Fn, Method } from "./types.js";
@@ -55,7 +55,7 @@ function invoke(entry: OpEntry, self: Tensor | undefined, args: ArrayLike<unknow
   let r: unknown;
   depth++;
   try {
-    r = entry.impls[index]!.apply(null, bound);
+    r = runOpLayers(entry.key, bound, entry.impls[index]!); // op layers (autocast) see every declared op
   } catch (e) {
     throw depth === 1 ? namingOp(e, entry.name, asMethod) : e;
   } finally {

@@ -63,6 +63,38 @@ export function _publicOpStackRef(): readonly string[] {
   return opStack;
 }
 
+/**
+ * Layers at the granularity of public ops: each gets the op's key (as publicOp names it),
+ * its bound arguments and a `next` that runs the implementation on (possibly rewritten)
+ * arguments. A layer here sits above autograd, so what it does to the arguments is
+ * differentiated: autocast (src/amp) casts inputs here, recorded by autograd, because the
+ * ops' own dtype checks and backward formulas run above the primitive dispatch. The
+ * registry runs every declared op through them; layers that call internal functions with
+ * their parameters (nn.Linear, nn.Conv2d, the losses) do so by name with runOpLayers.
+ */
+export type OpLayer = (op: string, args: unknown[], next: (args: unknown[]) => unknown) => unknown;
+
+const opLayers: OpLayer[] = [];
+
+/** Installs an op layer (outermost last) and returns a function that removes it. */
+export function addOpLayer(layer: OpLayer): () => void {
+  opLayers.push(layer);
+  return () => {
+    const i = opLayers.indexOf(layer);
+    if (i >= 0) opLayers.splice(i, 1);
+  };
+}
+
+function runOpLayer(i: number, op: string, args: unknown[], impl: (...a: any[]) => unknown): unknown {
+  if (i < 0) return impl.apply(null, args);
+  return opLayers[i]!(op, args, (a) => runOpLayer(i - 1, op, a, impl));
+}
+
+/** Runs `impl(...args)` as the public op `op` through the installed op layers (a plain call when there are none). */
+export function runOpLayers(op: string, args: unknown[], impl: (...a: any[]) => unknown): unknown {
+  return opLayers.length === 0 ? impl.apply(null, args) : runOpLayer(opLayers.length - 1, op, args, impl);
+}
+
 export type DispatchLayer = (call: DispatchCall, next: (call: DispatchCall) => Tensor[]) => Tensor[];
 
 const layers: DispatchLayer[] = [];

@@ -76,6 +76,7 @@ test("--help prints usage with every option and its default, and exits 0 (throug
       /--optimizer sgd\|adam +the optimizer \(default: sgd\)/,
       /--batch-size N +.*\(default: 64\)/,
       /--model mlp\|cnn +.*\(default: mlp\)/,
+      /--amp none\|bf16 +automatic mixed precision: bf16 runs matmuls and convolutions in bfloat16 .*\(default: none\)/,
       /--seed N +.*\(default: 0\)/,
       /--data DIR +.*\(default: \$FLUXION_DATA, else \/usr\/share\/datasets\/fashion-mnist, else ~\/\.cache\/fluxion\/fashion-mnist\)/,
       /--out DIR +.*\(default: runs\/fashion-mnist\)/,
@@ -109,6 +110,7 @@ const BAD: [string[], string][] = [
   [["--optimizer", "adam", "--momentum", "0.9"], "--momentum applies to --optimizer sgd only (Adam has no momentum option), got 0.9"],
   [["--optimizer", "rmsprop"], `--optimizer must be one of sgd, adam, got "rmsprop"`],
   [["--model", "resnet"], `--model must be one of mlp, cnn, got "resnet"`],
+  [["--amp", "fp8"], `--amp must be one of none, bf16, got "fp8"`],
   [["--batch-size", "0"], `--batch-size must be a whole number >= 1, got "0"`],
   [["--batch-size", "0x10"], `--batch-size must be a whole number >= 1, got "0x10"`],
   [["--seed", "1.5"], `--seed must be a whole number >= 0, got "1.5"`],
@@ -124,10 +126,11 @@ test("the option parser: every bad option is a UsageError with its one-line mess
   for (const [args, message] of BAD) {
     assert.throws(() => parseCommandLine(args), (e: unknown) => e instanceof UsageError && e.message === message && !message.includes("\n"), args.join(" "));
   }
-  assert.deepEqual(parseCommandLine([]), { epochs: 5, lr: 0.01, momentum: 0, optimizer: "sgd", "batch-size": 64, model: "mlp", seed: 0, data: undefined, out: "runs/fashion-mnist" });
+  assert.deepEqual(parseCommandLine([]), { epochs: 5, lr: 0.01, momentum: 0, optimizer: "sgd", "batch-size": 64, model: "mlp", amp: "none", seed: 0, data: undefined, out: "runs/fashion-mnist" });
   assert.deepEqual(parseCommandLine(["--epochs=3", "--lr", "1e-3", "--momentum", ".9", "--model", "cnn", "--batch-size", "+32", "--seed", "12345678901", "--data", scratch, "--out", "a b"]), {
-    epochs: 3, lr: 0.001, momentum: 0.9, optimizer: "sgd", "batch-size": 32, model: "cnn", seed: 12345678901, data: scratch, out: "a b",
+    epochs: 3, lr: 0.001, momentum: 0.9, optimizer: "sgd", "batch-size": 32, model: "cnn", amp: "none", seed: 12345678901, data: scratch, out: "a b",
   });
+  assert.equal((parseCommandLine(["--amp", "bf16"]) as { amp: string }).amp, "bf16");
   assert.equal(parseCommandLine(["--optimizer", "adam", "--momentum", "0"]).constructor, Object, "momentum 0 (the default) is fine with Adam");
   assert.equal(parseCommandLine(["--epochs", "abc", "-h"]), "help");
   assert.throws(() => parseCommandLine(["--data", "-h", "--epochs", "1"]), /^UsageError: --data: no such directory: -h$/, "a value that looks like -h is a value");
@@ -188,7 +191,7 @@ test("tiny runs: a folder per run with its files; best-mlp.safetensors replaced 
   assert.match(r1.stdout, new RegExp(`run folder: ${join(out, run1)}\\n`));
   assert.ok(r1.stdout.includes(`best: ${best} created from this run's epoch 1 (${(100 * acc1).toFixed(2)}%)`), r1.stdout);
   assert.equal(io.loadWithMetadata(best).metadata!.testAccuracy, String(acc1));
-  assert.deepEqual(m1.args, { epochs: 1, lr: 1e-9, momentum: 0, optimizer: "sgd", "batch-size": 50, model: "mlp", seed: 3, data: dataDir, out });
+  assert.deepEqual(m1.args, { epochs: 1, lr: 1e-9, momentum: 0, optimizer: "sgd", "batch-size": 50, model: "mlp", amp: "none", seed: 3, data: dataDir, out });
   assert.equal(m1.best.action, "created");
   assert.ok(r1.stderr.includes("epoch 1/1 100% 4/4"), "the progress bar goes to stderr");
 
@@ -237,4 +240,14 @@ test("tiny runs: a folder per run with its files; best-mlp.safetensors replaced 
   assert.equal(r5.code, 0, r5.stderr);
   assert.match(r5.stdout, /best: .*best-mlp\.safetensors could not be read as a best checkpoint \(.*is not a valid safetensors file.*\); left as is\n/);
   assert.equal(readFileSync(join(out5, "best-mlp.safetensors"), "utf8"), "not a checkpoint");
+
+  // 6. --amp bf16 trains as well (bfloat16 autocast), and says so
+  const out6 = join(scratch, "runs-amp");
+  mkdirSync(out6);
+  const r6 = await program("--data", dataDir, "--out", out6, "--epochs", "2", "--lr", "0.1", "--batch-size", "16", "--amp", "bf16");
+  assert.equal(r6.code, 0, r6.stderr);
+  assert.match(r6.stdout, /batch 16, 2 epochs, seed 0, bfloat16 autocast\n/);
+  const m6 = JSON.parse(readFileSync(join(out6, runDirs(out6)[0]!, "metrics.json"), "utf8"));
+  assert.equal(m6.args.amp, "bf16");
+  assert.ok(Math.max(...(m6.testAccuracy as number[])) > 0.9, `trained accuracy under autocast ${m6.testAccuracy}`);
 });

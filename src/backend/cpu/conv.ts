@@ -13,7 +13,7 @@ import { alloc } from "./util.js";
 import { cast, copy, unary } from "./elementwise.js";
 import { matmul, matmulReference } from "./matmul.js";
 import { reduce, reduceReference } from "./reduce.js";
-import { nativeConv2d, nativeFold, nativeMaxPool, nativeUnfold, type ConvGeometry } from "./native.js";
+import { nativeAddon, nativeConv2d, nativeFold, nativeMaxPool, nativeUnfold, type ConvGeometry } from "./native.js";
 
 export function outputSize(size: number, k: number, stride: number, pad: number, dil: number): number {
   return Math.floor((size + 2 * pad - dil * (k - 1) - 1) / stride) + 1;
@@ -196,6 +196,12 @@ export function conv2d(inputs: readonly Tensor[], attrs: Conv2dAttrs, device: st
   if (dtype === "float32" || dtype === "float64") {
     const out = conv2dNative(ins, attrs, device);
     if (out) return out;
+  } else if (isHalf(dtype) && nativeAddon()) {
+    // bfloat16/float16 (autocast's convolutions): the native float32 kernels on the exactly
+    // widened inputs, each output rounded once: float32 accumulation, as the bfloat16 GEMM's,
+    // where the composite below would run im2col and max pooling in TypeScript loops
+    const out = conv2dNative(ins.map((t) => cast([t], { dtype: "float32" }, device)[0]!), attrs, device);
+    if (out) return out.map((t) => (t.dtype === "float32" ? cast([t], { dtype }, device)[0]! : t));
   }
   return conv2dComposite(ins, attrs, device, { unfold, fold, matmul, reduce, maxPool });
 }

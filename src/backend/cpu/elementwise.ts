@@ -106,9 +106,38 @@ function nativeConvertOk(from: DType, to: DType): boolean {
   return !(isFloating(from) && !isFloating(to) && to !== "bool") || nativeIntTypes();
 }
 
+/**
+ * float32 <-> bfloat16 of a contiguous tensor in one tight loop over the bits (autocast casts
+ * weights and activations every step; the generic loops call a helper per element, and the
+ * native convert moves half types only raw). Round to nearest even, NaN kept quiet, as
+ * float32ToBFloat16Bits.
+ */
+function castBFloat16Contiguous(x: Tensor, out: Tensor): boolean {
+  if (!x.isContiguous()) return false;
+  const n = x.numel();
+  if (x.dtype === "float32" && out.dtype === "bfloat16") {
+    const src = x.storage.data as Float32Array, dst = out.storage.data as Uint16Array;
+    // signed words: every value stays a small integer for V8 (unsigned ones above 2^31 would be doubles)
+    const bits = new Int32Array(src.buffer, src.byteOffset + x.offset * 4, n);
+    for (let i = 0; i < n; i++) {
+      const b = bits[i]!;
+      dst[i] = (b & 0x7fffffff) > 0x7f800000 ? (b >>> 16) | 0x40 : (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
+    }
+    return true;
+  }
+  if (x.dtype === "bfloat16" && out.dtype === "float32") {
+    const src = x.storage.data as Uint16Array, dst = out.storage.data as Float32Array;
+    const bits = new Int32Array(dst.buffer, dst.byteOffset, n);
+    for (let i = 0, o = x.offset; i < n; i++, o++) bits[i] = src[o]! << 16;
+    return true;
+  }
+  return false;
+}
+
 export function cast(inputs: readonly Tensor[], attrs: PrimitiveAttrs["cast"], device: string): Tensor[] {
   const x = inputs[0]!;
   const out = alloc(x.shape, attrs.dtype, device, { zero: false });
+  if (castBFloat16Contiguous(x, out)) return [out];
   const o = outOperand(out), xo = operand(x);
   if (!(nativeConvertOk(x.dtype, out.dtype) && runElementwiseNative("convert", null, x.shape, o, [xo]))) convert(x.shape, x.dtype, o, xo);
   return [out];

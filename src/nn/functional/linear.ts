@@ -3,7 +3,7 @@
  * (the matmul primitive's `bias: "col"`), and a backward that produces the weight gradient
  * dYᵀ·X directly in the weight's [out, in] layout.
  */
-import { dispatch } from "../../backend/dispatcher.js";
+import { dispatch, runOpLayers } from "../../backend/dispatcher.js";
 import { record1 } from "../../autograd/record.js";
 import { DTypeError, ShapeError, fmtShape } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -11,10 +11,16 @@ import { rawView } from "../../ops/views.js";
 import { defineF } from "./define.js";
 
 /**
- * y = x Wᵀ + b over the last dim of x.
+ * y = x Wᵀ + b over the last dim of x. Layers call this (nn.Linear, the attention and
+ * recurrent layers): it runs as the public op F.linear through the dispatcher's op layers,
+ * so autocast sees it with its parameters however it is reached.
  * @example F.linear(x, weight, bias) // x [N, in], weight [out, in] -> [N, out]
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  return runOpLayers("F.linear", [x, weight, bias ?? null], linearImpl) as Tensor;
+}
+
+function linearImpl(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   const inFeatures = weight.shape[1]!;
   if (x.ndim === 0 || x.shape[x.ndim - 1] !== inFeatures) {
     throw new ShapeError(`linear: expected input with last dimension ${inFeatures} (weight shape ${fmtShape(weight.shape)}), got input shape ${fmtShape(x.shape)}`);
@@ -58,6 +64,6 @@ export function bilinear(x1: Tensor, x2: Tensor, weight: Tensor, bias?: Tensor |
 
 /** The declared forms `F` exports (torch.nn.functional's signatures). */
 export const LINEAR_FNS = {
-  linear: defineF("linear(Tensor input, Tensor weight, Tensor? bias=null) -> Tensor", linear),
+  linear: defineF("linear(Tensor input, Tensor weight, Tensor? bias=null) -> Tensor", linearImpl),
   bilinear: defineF("bilinear(Tensor input1, Tensor input2, Tensor weight, Tensor? bias=null) -> Tensor", bilinear),
 };

@@ -17,6 +17,7 @@ import { pyValue } from "./repr.js";
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import { checkLayerSizes, checkTensorArg, declareMethodArgs } from "../args.js";
 import { checkNumel } from "../../tensor/shape.js";
+import { runOpLayers } from "../../backend/dispatcher.js";
 
 export type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
 
@@ -181,12 +182,15 @@ export class Conv1d extends ConvNd {
     checkTensorArg(this, "input", x);
     const { batched, unbatched } = _batchedInput("Conv1d", x, 1, this.inChannels);
     const { x: input, padding } = this.prePad(batched);
-    const y = conv2d(input.unsqueeze(2), this.weight.unsqueeze(2), this.bias, {
-      stride: [1, this.stride[0]!],
-      padding: typeof padding === "string" ? padding : [0, padding[0]!],
-      dilation: [1, this.dilation[0]!],
+    const opts = {
+      stride: [1, this.stride[0]!] as [number, number],
+      padding: typeof padding === "string" ? padding : ([0, padding[0]!] as [number, number]),
+      dilation: [1, this.dilation[0]!] as [number, number],
       groups: this.groups,
-    }).squeeze(2);
+    };
+    // as F.conv1d, so op layers (autocast) see it with its parameters
+    const y = (runOpLayers("F.conv1d", [input, this.weight, this.bias],
+      (i: Tensor, w: Tensor, b: Tensor | null) => conv2d(i.unsqueeze(2), w.unsqueeze(2), b, opts)) as Tensor).squeeze(2);
     return unbatched ? y.squeeze(0) : y;
   }
 }
@@ -218,8 +222,9 @@ export class Conv2d extends ConvNd {
     _batchedInput("Conv2d", x, 2, this.inChannels);
     const { x: input, padding } = this.prePad(x);
     const opts = { stride: this.stride as [number, number], padding: typeof padding === "string" ? padding : (padding as [number, number]), dilation: this.dilation as [number, number], groups: this.groups };
-    if (pool) return _conv2dReluMaxPool(input, this.weight, this.bias, opts, pool);
-    return relu ? _conv2dRelu(input, this.weight, this.bias, opts) : conv2d(input, this.weight, this.bias, opts);
+    // as F.conv2d, so op layers (autocast) see it with its parameters
+    return runOpLayers("F.conv2d", [input, this.weight, this.bias], (i: Tensor, w: Tensor, b: Tensor | null) =>
+      pool ? _conv2dReluMaxPool(i, w, b, opts, pool) : relu ? _conv2dRelu(i, w, b, opts) : conv2d(i, w, b, opts)) as Tensor;
   }
 }
 
@@ -235,12 +240,14 @@ export class Conv3d extends ConvNd {
     checkTensorArg(this, "input", x);
     _batchedInput("Conv3d", x, 3, this.inChannels);
     const { x: input, padding } = this.prePad(x);
-    return conv3d(input, this.weight, this.bias, {
+    const opts = {
       stride: this.stride as [number, number, number],
       padding: typeof padding === "string" ? padding : (padding as [number, number, number]),
       dilation: this.dilation as [number, number, number],
       groups: this.groups,
-    });
+    };
+    // as F.conv3d, so op layers (autocast) see it with its parameters
+    return runOpLayers("F.conv3d", [input, this.weight, this.bias], (i: Tensor, w: Tensor, b: Tensor | null) => conv3d(i, w, b, opts)) as Tensor;
   }
 }
 
@@ -278,7 +285,9 @@ abstract class ConvTransposeNd extends ConvNd {
     const [x, size] = forwardArgs.bind(args);
     _batchedInput(name, x, n, this.inChannels);
     const outputPadding = this.outputPaddingFor(name, x, size);
-    return fn(x, this.weight, this.bias, { stride: this.stride, padding: this.padding as number[], outputPadding, groups: this.groups, dilation: this.dilation });
+    const opts = { stride: this.stride, padding: this.padding as number[], outputPadding, groups: this.groups, dilation: this.dilation };
+    // as F.convTranspose<n>d, so op layers (autocast) see it with its parameters
+    return runOpLayers(`F.convTranspose${n}d`, [x, this.weight, this.bias], (i: Tensor, w: Tensor, b: Tensor | null) => fn(i, w, b, opts)) as Tensor;
   }
 
   /**

@@ -62,7 +62,7 @@ export class Linear extends Module {
     if (x.ndim === 0 || x.shape[x.ndim - 1] !== this.inFeatures) {
       throw new ShapeError(`Linear(in_features=${this.inFeatures}, out_features=${this.outFeatures}): expected input with last dimension ${this.inFeatures}, got shape ${fmtShape(x.shape)}${x.ndim > 2 ? " (flatten images first, e.g. x.flatten(1))" : ""}`);
     }
-    return linear(x, this.weight, this.bias);
+    return linear(x, this.weight, this.bias); // as F.linear (op layers, autocast, see it)
   }
   override extraRepr(): string {
     return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${this.bias ? "True" : "False"}`;

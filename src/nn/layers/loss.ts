@@ -12,6 +12,7 @@ import type { Tensor } from "../../tensor/tensor.js";
 import * as F from "../functional/loss.js";
 import { checkTensorArg } from "../args.js";
 import { Module } from "../module.js";
+import { runOpLayers } from "../../backend/dispatcher.js";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -33,7 +34,8 @@ abstract class Loss<R extends string = Reduction> extends Module {
   forward(input: Tensor, target: Tensor): Tensor {
     checkTensorArg(this, "input", input, 1);
     checkTensorArg(this, "target", target, 2);
-    return this.compute(input, target);
+    // under its module name ("nn.CrossEntropyLoss"), so op layers (autocast's float32 losses) see it
+    return runOpLayers(`nn.${this.constructor.name}`, [input, target], (i: Tensor, t: Tensor) => this.compute(i, t)) as Tensor;
   }
 }
 

@@ -1,0 +1,71 @@
+/**
+ * A quick measurement of bfloat16 autocast against float32 on this machine (issue 13): the
+ * native GEMM at n = 512 and 1024 in both dtypes, and a training step (batch 64) of the main
+ * job's models with and without amp.autocast. Cases alternate and each reports the median of
+ * its repeats, so a busy shared machine moves both sides alike. Not part of `npm run bench`
+ * yet (no PyTorch row):
+ *   node --import tsx bench/amp.ts [--quick]
+ */
+import { readFileSync } from "node:fs";
+import { amp, dispatch, nn, optim, randn, randint, manualSeed, nativeStatus, getNumThreads, type Tensor } from "../src/index.js";
+import { SimpleNet, SmallCNN } from "../examples/models.js";
+
+const quick = process.argv.includes("--quick");
+const cpu = (() => {
+  try {
+    const info = readFileSync("/proc/cpuinfo", "utf8");
+    const name = /model name\s*:\s*(.*)/.exec(info)?.[1] ?? "unknown CPU";
+    const flags = /flags\s*:\s*(.*)/.exec(info)?.[1]?.split(" ") ?? [];
+    return `${name} (${["avx512f", "avx512_bf16", "amx_bf16"].filter((f) => flags.includes(f)).join(", ") || "no AVX-512"})`;
+  } catch {
+    return "unknown CPU";
+  }
+})();
+const s = nativeStatus();
+console.log(`${cpu}; native ${s.active ? s.isa : "off"}, ${getNumThreads()} threads`);
+
+function median(xs: number[]): number {
+  const v = [...xs].sort((a, b) => a - b);
+  return v[Math.floor(v.length / 2)]!;
+}
+
+/** Median ms of `fns` run alternately, `rounds` times each after a warm-up call. */
+function interleaved(fns: (() => void)[], rounds: number): number[] {
+  fns.forEach((f) => f());
+  const times = fns.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) {
+    fns.forEach((f, i) => {
+      const t = performance.now();
+      f();
+      times[i]!.push(performance.now() - t);
+    });
+  }
+  return times.map(median);
+}
+
+for (const n of [512, 1024]) {
+  const a = randn([n, n]), b = randn([n, n]);
+  const a16 = a.to("bfloat16"), b16 = b.to("bfloat16");
+  const [f32, bf16] = interleaved([() => dispatch("matmul", [a, b], {}), () => dispatch("matmul", [a16, b16], {})], quick ? 5 : n === 512 ? 30 : 10);
+  const gflop = (2 * n ** 3) / 1e9;
+  console.log(`GEMM ${n}: float32 ${f32!.toFixed(2)} ms (${(gflop / f32! * 1e3).toFixed(0)} GFLOP/s), bfloat16 ${bf16!.toFixed(2)} ms (${(gflop / bf16! * 1e3).toFixed(0)} GFLOP/s): ${(f32! / bf16!).toFixed(2)}x`);
+}
+
+function step(Model: new () => nn.Module, useAmp: boolean): () => void {
+  manualSeed(0);
+  const model = new Model(), criterion = new nn.CrossEntropyLoss();
+  const optimizer = new optim.SGD(model.parameters(), { lr: 0.01 });
+  const x = randn([64, 1, 28, 28]), y = randint(0, 10, [64]);
+  const ac = { deviceType: "cpu", dtype: "bfloat16", enabled: useAmp } as const;
+  return () => {
+    optimizer.zeroGrad();
+    const loss: Tensor = amp.autocast(ac, () => criterion(model(x), y));
+    loss.backward();
+    optimizer.step();
+  };
+}
+
+for (const [name, Model, rounds] of [["SimpleNet", SimpleNet, 50], ["SmallCNN", SmallCNN, 8]] as const) {
+  const [f32, bf16] = interleaved([step(Model, false), step(Model, true)], quick ? 3 : rounds);
+  console.log(`${name} training step, batch 64: float32 ${f32!.toFixed(2)} ms, bfloat16 autocast ${bf16!.toFixed(2)} ms: ${(bf16! / f32!).toFixed(2)}x the float32 time`);
+}

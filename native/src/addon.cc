@@ -16,6 +16,8 @@ namespace fluxion {
 void register_ewise(Napi::Env env, Napi::Object exports);
 // binding_conv.cc: convolution
 void register_conv(Napi::Env env, Napi::Object exports);
+// binding_rnn.cc: the fused recurrent cells
+void register_rnn(Napi::Env env, Napi::Object exports);
 }  // namespace fluxion
 
 namespace {
@@ -147,6 +149,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   register_ewise(env, exports);
   register_conv(env, exports);
+  register_rnn(env, exports);
   return exports;
 }
 

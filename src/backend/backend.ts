@@ -5,7 +5,7 @@
  */
 import { DeviceError } from "../errors.js";
 import type { Tensor } from "../tensor/tensor.js";
-import type { PrimitiveAttrs, PrimitiveName } from "./primitives.js";
+import type { FusedPrimitiveName, PrimitiveAttrs, PrimitiveName } from "./primitives.js";
 
 export type PrimitiveImpl<P extends PrimitiveName> = (inputs: readonly Tensor[], attrs: PrimitiveAttrs[P], device: string) => Tensor[];
 
@@ -14,7 +14,7 @@ export interface Backend {
   readonly name: string;
   /** Human-readable description of the active kernels (e.g. "TypeScript kernels"). */
   describe(): string;
-  readonly ops: { [P in PrimitiveName]: PrimitiveImpl<P> };
+  readonly ops: { [P in Exclude<PrimitiveName, FusedPrimitiveName>]: PrimitiveImpl<P> } & { [P in FusedPrimitiveName]?: PrimitiveImpl<P> };
 }
 
 const backends = new Map<string, Backend>();

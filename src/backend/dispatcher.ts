@@ -14,6 +14,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { backendFor } from "./backend.js";
 import { checkPrimitive } from "./primitive_checks.js";
 import type { PrimitiveAttrs, PrimitiveName } from "./primitives.js";
+import { RNN_CELL_DECOMPOSITIONS } from "./rnn_cell.js";
 
 export interface DispatchCall<P extends PrimitiveName = PrimitiveName> {
   op: P;
@@ -101,7 +102,9 @@ function runBackend(call: DispatchCall): Tensor[] {
   const outer = running;
   running = call.op;
   try {
-    return (backend.ops[call.op] as (i: readonly Tensor[], a: unknown, d: string) => Tensor[])(call.inputs, call.attrs, device ?? "cpu");
+    // a fused primitive the backend lacks runs as its decomposition into core primitives
+    const kernel = backend.ops[call.op] ?? (RNN_CELL_DECOMPOSITIONS as Record<string, unknown>)[call.op];
+    return (kernel as (i: readonly Tensor[], a: unknown, d: string) => Tensor[])(call.inputs, call.attrs, device ?? "cpu");
   } finally {
     running = outer;
   }

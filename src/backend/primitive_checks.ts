@@ -20,6 +20,7 @@ import { broadcastShapes, checkNumel, expandableTo, shapesEqual } from "../tenso
 import { Tensor } from "../tensor/tensor.js";
 import type { DispatchCall } from "./dispatcher.js";
 import type { PrimitiveAttrs, PrimitiveName } from "./primitives.js";
+import { RNN_CELL_CHECKS } from "./rnn_cell.js";
 
 type Pair = readonly [number, number];
 
@@ -128,6 +129,8 @@ function windowOutput(op: string, w: Window, H: number, W: number): Pair {
 type Checks = { [P in PrimitiveName]: (inputs: readonly unknown[], attrs: PrimitiveAttrs[P]) => void };
 
 const CHECKS: Checks = {
+  rnnCell: (inputs, a) => RNN_CELL_CHECKS.rnnCell(inputs, a),
+  rnnCellBackward: (inputs, a) => RNN_CELL_CHECKS.rnnCellBackward(inputs, a),
   unary(inputs, a) {
     tensors("unary", inputs, 1);
     if (!Object.hasOwn(UNARY_OPS, a.op)) bad("unary", `unknown op ${describeValue(a.op)}`);

@@ -11,6 +11,7 @@
 import type { DType } from "../tensor/dtype.js";
 import type { Generator } from "../tensor/random.js";
 import type { UnaryOpName, BinaryOpName } from "../ops/elementwise_table.js";
+import type { RnnCellPrimitiveAttrs } from "./rnn_cell.js";
 
 export type ReduceOpName = "sum" | "prod" | "max" | "min" | "argmax" | "argmin";
 
@@ -21,7 +22,10 @@ export type RandomDist =
   | { kind: "randperm"; n: number }
   | { kind: "bernoulli" }; // probabilities come as the single input
 
-export interface PrimitiveAttrs {
+/** The optional fused primitives (a backend may lack them; the dispatcher then decomposes them). */
+export type FusedPrimitiveName = keyof RnnCellPrimitiveAttrs;
+
+export interface PrimitiveAttrs extends RnnCellPrimitiveAttrs {
   /** Elementwise math on one input; params carry e.g. leakyRelu's slope or clamp's bounds. */
   unary: { op: UnaryOpName; params?: readonly number[] };
   /**
@@ -122,4 +126,5 @@ export type PrimitiveName = keyof PrimitiveAttrs;
 export const PRIMITIVES: readonly PrimitiveName[] = [
   "unary", "binary", "where", "cast", "reduce", "scan", "view", "copy", "assign", "matmul", "cat",
   "pad", "gather", "scatter", "indexPut", "sort", "unique", "unfold", "fold", "conv2d", "maxPool", "random", "full", "range", "fromHost",
+  "rnnCell", "rnnCellBackward", // fused, optional: src/backend/rnn_cell.ts
 ];

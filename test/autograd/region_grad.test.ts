@@ -16,7 +16,7 @@ function countLarge(numel: number, fn: () => void): { total: number; byOp: Recor
   let total = 0;
   const remove = addDispatchLayer((call: DispatchCall, next) => {
     const outs = next(call);
-    if (call.op !== "view" && outs.some((o) => o.numel() >= numel) && !(call.op === "binary" && call.attrs.inPlace) && call.op !== "assign") {
+    if (call.op !== "view" && outs.some((o) => o.numel() >= numel) && !(call.op === "binary" && (call.attrs as { inPlace?: boolean }).inPlace) && call.op !== "assign") {
       byOp[call.op] = (byOp[call.op] ?? 0) + 1;
       total++;
     }

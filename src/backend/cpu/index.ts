@@ -12,11 +12,12 @@ import { sort, unique } from "./sort.js";
 import { fromHost, full, random, range } from "./creation.js";
 import { conv2d, fold, maxPool, unfold } from "./conv.js";
 import { describeNative } from "./native.js";
+import { rnnCell, rnnCellBackward } from "./rnn_cell.js";
 
 export const cpuBackend: Backend = {
   name: "cpu",
   describe: describeNative,
-  ops: { unary, binary, where, cast, reduce, scan, view, copy, assign, matmul, cat, pad, gather, scatter, indexPut, sort, unique, unfold, fold, conv2d, maxPool, random, full, range, fromHost },
+  ops: { unary, binary, where, cast, reduce, scan, view, copy, assign, matmul, cat, pad, gather, scatter, indexPut, sort, unique, unfold, fold, conv2d, maxPool, random, full, range, fromHost, rnnCell, rnnCellBackward },
 };
 
 registerBackend(cpuBackend);

@@ -224,6 +224,19 @@ Napi::Value AllocBuffer(const Napi::CallbackInfo& info) {
   return Napi::Value(env, reinterpret_cast<napi_value>(*buffer));
 }
 
+// releaseBuffer(arrayBuffer) -> boolean: detaches the ArrayBuffer (its typed arrays then have
+// length 0), so V8 drops its backing store now: a pooled block goes back to its free list at
+// once instead of when the GC collects the buffer. For buffers the caller knows are dead
+// (autograd's own gradient buffers). False when the buffer cannot be detached.
+Napi::Value ReleaseBuffer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArrayBuffer()) return Throw(env, "releaseBuffer(arrayBuffer) expects an ArrayBuffer");
+  napi_value ab = info[0];
+  bool detached = false;
+  if (napi_is_detached_arraybuffer(env, ab, &detached) != napi_ok || detached) return Napi::Boolean::New(env, false);
+  return Napi::Boolean::New(env, napi_detach_arraybuffer(env, ab) == napi_ok);
+}
+
 // allocatorStats() -> { cachedBytes, liveBytes, cacheLimit, hits, misses, trimmed }
 Napi::Value AllocatorStats(const Napi::CallbackInfo& info) {
   Stats st = stats();
@@ -264,6 +277,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("abi", Napi::Number::New(env, NODE_MODULE_VERSION));
   exports.Set("allocBuffer", Napi::Function::New(env, AllocBuffer, "allocBuffer"));
   exports.Set("allocatorStats", Napi::Function::New(env, AllocatorStats, "allocatorStats"));
+  exports.Set("releaseBuffer", Napi::Function::New(env, ReleaseBuffer, "releaseBuffer"));
   exports.Set("setAllocatorCacheLimit", Napi::Function::New(env, SetAllocatorCacheLimit, "setAllocatorCacheLimit"));
   exports.Set("emptyAllocatorCache", Napi::Function::New(env, EmptyAllocatorCache, "emptyAllocatorCache"));
   exports.Set("setAllocatorPoison", Napi::Function::New(env, SetAllocatorPoison, "setAllocatorPoison"));

@@ -38,6 +38,8 @@ export class Node {
    * calling the closure, which builds an input-sized tensor.
    */
   region: ViewRegion | null = null;
+  /** Made by a custom autograd.Function: its backward is user code, which may keep what it sees. */
+  opaque = false;
 
   constructor(
     /** Like PyTorch's grad_fn names: "MulBackward0". */

@@ -6,7 +6,26 @@
  */
 import type { StorageArray } from "./dtype.js";
 
+let created = 0;
+/** The sequence number the next Storage gets: storages with seq >= it are made later. */
+export function nextStorageSeq(): number {
+  return created;
+}
+let tracker: Storage[] | null = null;
+/** Collects every Storage made until the next call into `into` (null stops); returns the previous collector. */
+export function collectStorages(into: Storage[] | null): Storage[] | null {
+  const prev = tracker;
+  tracker = into;
+  return prev;
+}
+
 export class Storage {
+  /**
+   * Creation order of the memory (autograd frees gradient buffers it made itself: see
+   * src/autograd/recycle.ts). An alias (the same bytes read as another dtype) has its
+   * base's number: it is as old as the memory it reads.
+   */
+  readonly seq: number;
   /** The version counter, one per set of bytes: shared with the storages aliasing them. */
   private readonly counter: { version: number };
   constructor(
@@ -17,6 +36,8 @@ export class Storage {
     aliasOf?: Storage,
   ) {
     this.counter = aliasOf ? aliasOf.counter : { version: 0 };
+    this.seq = aliasOf ? aliasOf.seq : created++;
+    if (tracker !== null && !aliasOf) tracker.push(this);
   }
   get version(): number {
     return this.counter.version;

@@ -13,10 +13,12 @@ import { fromHost, full, random, range } from "./creation.js";
 import { conv2d, fold, maxPool, unfold } from "./conv.js";
 import { describeNative } from "./native.js";
 import { rnnCell, rnnCellBackward } from "./rnn_cell.js";
+import { releaseStorage } from "./util.js";
 
 export const cpuBackend: Backend = {
   name: "cpu",
   describe: describeNative,
+  release: releaseStorage,
   ops: { unary, binary, where, cast, reduce, scan, view, copy, assign, matmul, cat, pad, gather, scatter, indexPut, sort, unique, unfold, fold, conv2d, maxPool, random, full, range, fromHost, rnnCell, rnnCellBackward },
 };
 

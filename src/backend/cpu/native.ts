@@ -48,6 +48,8 @@ interface AllocAddon {
   abi: number;
   allocBuffer(byteLength: number, zero: boolean): ArrayBuffer;
   allocatorStats(): NativeAllocatorStats;
+  /** Detaches the buffer so its block returns to the cache now (absent in older builds). */
+  releaseBuffer?(buffer: ArrayBuffer): boolean;
   setAllocatorCacheLimit(bytes: number): void;
   emptyAllocatorCache(): void;
   setAllocatorPoison(on: boolean): void;
@@ -563,6 +565,16 @@ export function nativeStorageBuffer(byteLength: number, zero: boolean): ArrayBuf
   if (byteLength < POOLED_MIN_BYTES) return null;
   const p = pool === undefined ? storagePool() : pool;
   return p ? p.allocBuffer(byteLength, zero) : null;
+}
+
+/**
+ * Gives a pooled buffer's block back to the cache now: the buffer is detached, so every typed
+ * array over it has length 0 afterwards. Only for buffers nothing will touch again. False
+ * when the allocator is off (the GC then frees the buffer as usual).
+ */
+export function nativeReleaseBuffer(buffer: ArrayBuffer): boolean {
+  const p = pool === undefined ? storagePool() : pool;
+  return p?.releaseBuffer?.(buffer) ?? false;
 }
 
 /** The allocator's counters, or null when it is off. */

@@ -34,6 +34,24 @@ function forEachTensor(v: GradValue, fn: (t: Tensor) => void): void {
   else fn(v);
 }
 
+/**
+ * Frees the temporaries a built-in op made for itself (a layer's input projection, per-step
+ * products) once it is done, except any whose memory a tensor in `keep` (its outputs, what
+ * it saved for backward) shares. The caller guarantees `temps` never reached user code.
+ */
+export function freeTemporaries(temps: readonly (Tensor | null | undefined)[], keep: readonly (Tensor | null | undefined)[]): void {
+  if (!recycling) return;
+  const kept = new Set<ArrayBufferLike>();
+  for (const t of keep) if (t) kept.add(bufferOf(t.storage));
+  for (const t of temps) {
+    if (!t) continue;
+    const b = bufferOf(t.storage);
+    if (kept.has(b)) continue;
+    kept.add(b); // once
+    releaseStorage(t.storage);
+  }
+}
+
 /** The memory a storage's elements live in: storages that alias each other share it. */
 const bufferOf = (s: Storage): ArrayBufferLike => s.data.buffer;
 

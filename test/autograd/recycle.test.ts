@@ -253,3 +253,35 @@ test("the recycler frees by buffer: an alias (view as another dtype) of an old t
   });
   assert.ok(detached(temp[0]!) && !detached(out[0]!), "a formula's temporary is freed, its result is not");
 });
+
+test("a recurrent layer's forward frees its input projection and per-step products, never its outputs or saved tensors", { skip }, () => {
+  for (const [name, make] of [
+    ["LSTM (projSize)", () => new nn.LSTM(24, 48, { projSize: 16 })],
+    ["GRU", () => new nn.GRU(24, 48)],
+    ["RNN", () => new nn.RNN(24, 48)],
+  ] as const) {
+    const run = () => {
+      manualSeed(9);
+      const layer = make();
+      const x = randn([12, 100, 24], { requiresGrad: true }); // per-step products of 100 × 48 and up: pooled
+      let outs: Tensor[] = [];
+      const during = made(100 * 48, () => {
+        const r = layer(x) as [Tensor, Tensor | [Tensor, Tensor]];
+        outs = [r[0], ...(Array.isArray(r[1]) ? r[1] : [r[1]])];
+      });
+      for (const t of outs) assert.ok(!detached(t), `${name}: an output was freed`);
+      const [o, ...hs] = outs;
+      o!.pow(2).sum().add(hs.reduce((s, t) => s.add(t.sum()), o!.sum())).backward(); // uses the saved tensors
+      return { freed: during.filter(detached).length, grads: [x.grad!, ...layer.parameters().map((p) => p.grad!)] };
+    };
+    const on = run();
+    assert.ok(on.freed >= 12, `${name}: only ${on.freed} forward temporaries were freed`);
+    const old = setGradRecycling(false);
+    try {
+      const off = run();
+      on.grads.forEach((g, k) => assertClose(g, off.grads[k], { atol: 0, rtol: 0, msg: `${name}: gradient ${k}` }));
+    } finally {
+      setGradRecycling(old);
+    }
+  }
+});

@@ -21,6 +21,7 @@ import { grad } from "../../autograd/backward.js";
 import { isGradEnabled } from "../../autograd/grad_mode.js";
 import type { BackwardFn } from "../../autograd/node.js";
 import { record } from "../../autograd/record.js";
+import { freeTemporaries } from "../../autograd/recycle.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { cat, stack } from "../../ops/shape_ops.js";
 import { linear } from "./linear.js";
@@ -82,10 +83,12 @@ export function rnnLayer(mode: RnnCellMode, x: Tensor, h0: Tensor, c0: Tensor | 
   const whhT = tr(w.whh), whrT = w.whr ? tr(w.whr) : null;
   const stepBias = gru ? w.bhh : null;
   let h = h0, c = c0;
+  const temps: Tensor[] = [x2, xg]; // freed once the layer is done, unless output or saved
   const outs: Tensor[] = new Array(T), wss: Tensor[] = new Array(T), cs: Tensor[] = lstm ? new Array(T) : [], hfull: Tensor[] = whrT ? new Array(T) : [];
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
     const hh = mm(h, whhT, stepBias);
+    temps.push(hh);
     if (lstm) {
       const [hf, c2, ws] = dispatchAll("rnnCell", [stepOf(xg3, t), hh, c!], { mode }) as [Tensor, Tensor, Tensor];
       c = cs[t] = c2;
@@ -109,6 +112,8 @@ export function rnnLayer(mode: RnnCellMode, x: Tensor, h0: Tensor, c0: Tensor | 
   // workspace, the LSTM's cell states and a projected LSTM's unprojected h
   const saved = [x, h0, c0 ?? h0, w.wih, w.whh, w.whr ?? w.whh, w.bih ?? w.whh, w.bhh ?? w.whh, output, ...wss.filter((t) => t), ...cs, ...hfull];
   record(NAMES[mode], inputs, outputs, saved, layerBackward(mode, T, H, reverse, w.whr !== null, w.bih !== null));
+  // the per-step h were copied into output; the last one is h_n itself (kept: an output)
+  freeTemporaries([...temps, ...outs], [...outputs, ...saved]);
   return { output, h, c: lstm ? c : null };
 }
 

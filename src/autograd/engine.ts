@@ -157,7 +157,10 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
         inGrads = node.backwardFn!(grads, saved, needs);
         [...grads, ...inGrads].forEach((g) => rec.keep(g)); // user code saw them
       } else inGrads = rec.runFormula(() => node.backwardFn!(grads, saved, needs));
-      if (!opts.retainGraph) node.release();
+      if (!opts.retainGraph) {
+        if (node.privateSaved) rec.freePrivateSaved(node.privateSaved.map((i) => saved[i]), inGrads);
+        node.release();
+      }
       node.next.forEach((e, i) => {
         const g = inGrads[i];
         if (e && g) addTo(e.node, e.outputNr, g, `the gradient ${node.name} returned for its input ${i}`);

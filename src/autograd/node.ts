@@ -40,6 +40,12 @@ export class Node {
   region: ViewRegion | null = null;
   /** Made by a custom autograd.Function: its backward is user code, which may keep what it sees. */
   opaque = false;
+  /**
+   * Indices of saved tensors the op made for itself and never returned (a recurrent layer's
+   * per-step workspaces): a backward without retainGraph or createGraph frees their memory
+   * when it releases the node, instead of leaving it to the GC (recycle.ts).
+   */
+  privateSaved: readonly number[] | null = null;
 
   constructor(
     /** Like PyTorch's grad_fn names: "MulBackward0". */

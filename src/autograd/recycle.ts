@@ -122,6 +122,14 @@ export class GradRecycler {
     if (v) forEachTensor(v, (t) => this.mine(t.storage) && this.kept.add(bufferOf(t.storage)));
   }
 
+  /**
+   * Frees saved tensors that the op made for itself and never returned (Node.privateSaved),
+   * once its node has run and is released; not any whose memory a gradient it returned shares.
+   */
+  freePrivateSaved(saved: readonly (Tensor | undefined)[], grads: readonly (Tensor | null | undefined)[]): void {
+    if (this.enabled) freeTemporaries(saved, grads);
+  }
+
   /** A gradient made for one use (materialized, zero-filled, or returned and not needed). */
   dropIfUnheld(t: Tensor | null | undefined): void {
     if (!t) return;

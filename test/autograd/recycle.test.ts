@@ -271,11 +271,15 @@ test("a recurrent layer's forward frees its input projection and per-step produc
       });
       for (const t of outs) assert.ok(!detached(t), `${name}: an output was freed`);
       const [o, ...hs] = outs;
+      const freed = during.filter(detached).length;
       o!.pow(2).sum().add(hs.reduce((s, t) => s.add(t.sum()), o!.sum())).backward(); // uses the saved tensors
-      return { freed: during.filter(detached).length, grads: [x.grad!, ...layer.parameters().map((p) => p.grad!)] };
+      for (const t of outs) assert.ok(!detached(t), `${name}: an output was freed by backward`);
+      // backward frees the layer's own saved per-step workspaces (not the RNN's: it saves none)
+      return { freed, freedByBackward: during.filter(detached).length - freed, grads: [x.grad!, ...layer.parameters().map((p) => p.grad!)] };
     };
     const on = run();
     assert.ok(on.freed >= 12, `${name}: only ${on.freed} forward temporaries were freed`);
+    if (name !== "RNN") assert.ok(on.freedByBackward >= 12, `${name}: backward freed only ${on.freedByBackward} of the layer's saved workspaces`);
     const old = setGradRecycling(false);
     try {
       const off = run();
@@ -284,4 +288,14 @@ test("a recurrent layer's forward frees its input projection and per-step produc
       setGradRecycling(old);
     }
   }
+});
+
+test("an LSTMCell's h and c (the layer's own outputs) survive the backward that frees its workspace", { skip }, () => {
+  manualSeed(10);
+  const cell = new nn.LSTMCell(24, 48);
+  const x = randn([100, 24]);
+  const [h, c] = cell(x) as [Tensor, Tensor];
+  h.sum().add(c.pow(2).sum()).backward();
+  assert.ok(!detached(h) && !detached(c), "the cell's h or c was freed");
+  assert.ok(Number.isFinite(c.sum().item()));
 });

@@ -114,6 +114,12 @@ export function rnnLayer(mode: RnnCellMode, x: Tensor, h0: Tensor, c0: Tensor | 
   record(NAMES[mode], inputs, outputs, saved, layerBackward(mode, T, H, reverse, w.whr !== null, w.bih !== null));
   // the per-step h were copied into output; the last one is h_n itself (kept: an output)
   freeTemporaries([...temps, ...outs], [...outputs, ...saved]);
+  // the per-step workspaces, cell states and unprojected h are the layer's own: its backward
+  // frees them (all but c_n, an output)
+  if (output.gradFn) {
+    const out = new Set(outputs.map((o) => o.storage.data.buffer));
+    output.gradFn.privateSaved = saved.map((t, i) => (i >= SAVED_FIXED && !out.has(t.storage.data.buffer) ? i : -1)).filter((i) => i >= 0);
+  }
   return { output, h, c: lstm ? c : null };
 }
 

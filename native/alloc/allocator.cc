@@ -23,8 +23,14 @@
 
 #include <napi.h>
 
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/mman.h>
+#define FLUXION_ALLOC_MMAP 1
+#endif
+
 #include <cstdlib>
 #include <cstring>
+#include <atomic>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -59,22 +65,48 @@ State& state() {
   return *s;
 }
 
+using Blocks = std::vector<std::pair<void*, size_t>>;  // (block, capacity)
+
 // Moves one block of the least recently used non-empty bucket into `out`; false if none.
-bool evict_coldest(State& s, std::vector<void*>& out) {
+bool evict_coldest(State& s, Blocks& out) {
   Bucket* coldest = nullptr;
   size_t cap = 0;
   for (auto& [c, b] : s.buckets) {
     if (!b.blocks.empty() && (!coldest || b.last_used < coldest->last_used)) coldest = &b, cap = c;
   }
   if (!coldest) return false;
-  out.push_back(coldest->blocks.back());
+  out.emplace_back(coldest->blocks.back(), cap);
   coldest->blocks.pop_back();
   s.cached -= cap;
   s.trimmed++;
   return true;
 }
 
-void* system_alloc(size_t capacity) { return std::aligned_alloc(kAlign, capacity); }
+// Large blocks are mapped directly, so that a block the cache lets go of (over its cap, or
+// emptyAllocatorCache) returns its pages to the system: through malloc, glibc raises its mmap
+// threshold after the first such free and keeps later ones in its heap, so RSS never drops.
+constexpr size_t kMapMin = size_t(256) << 10;
+
+void* system_alloc(size_t capacity) {
+#ifdef FLUXION_ALLOC_MMAP
+  if (capacity >= kMapMin) {
+    void* p = mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? nullptr : p;
+  }
+#endif
+  return std::aligned_alloc(kAlign, capacity);
+}
+
+void system_free(void* p, size_t capacity) {
+#ifdef FLUXION_ALLOC_MMAP
+  if (capacity >= kMapMin) {
+    munmap(p, capacity);
+    return;
+  }
+#endif
+  std::free(p);
+}
+
 
 }  // namespace
 
@@ -123,14 +155,14 @@ void* acquire(size_t bytes, bool zero, size_t* capacity) {
 
 void release(void* block, size_t capacity) {
   State& s = state();
-  std::vector<void*> to_free;
+  Blocks to_free;
   bool poison;
   {
     std::lock_guard<std::mutex> lock(s.mu);
     s.live -= capacity;
     poison = s.poison;
     if (capacity > s.limit) {
-      to_free.push_back(block);
+      to_free.emplace_back(block, capacity);
       block = nullptr;
     } else {
       while (s.cached + capacity > s.limit && evict_coldest(s, to_free)) {}
@@ -144,7 +176,7 @@ void release(void* block, size_t capacity) {
     s.cached += capacity;
   }
   // munmap outside the lock: it can take tens of µs
-  for (void* q : to_free) std::free(q);
+  for (auto [q, c] : to_free) system_free(q, c);
 }
 
 Stats stats() {
@@ -155,28 +187,28 @@ Stats stats() {
 
 void set_cache_limit(size_t bytes) {
   State& s = state();
-  std::vector<void*> to_free;
+  Blocks to_free;
   {
     std::lock_guard<std::mutex> lock(s.mu);
     s.limit = bytes;
     while (s.cached > s.limit && evict_coldest(s, to_free)) {}
   }
-  for (void* q : to_free) std::free(q);
+  for (auto [q, c] : to_free) system_free(q, c);
 }
 
 void empty_cache() {
   State& s = state();
-  std::vector<void*> to_free;
+  Blocks to_free;
   {
     std::lock_guard<std::mutex> lock(s.mu);
     for (auto& [cap, b] : s.buckets) {
-      to_free.insert(to_free.end(), b.blocks.begin(), b.blocks.end());
+      for (void* q : b.blocks) to_free.emplace_back(q, cap);
       b.blocks.clear();
     }
     s.cached = 0;
     s.buckets.clear();
   }
-  for (void* q : to_free) std::free(q);
+  for (auto [q, c] : to_free) system_free(q, c);
 }
 
 // ---- N-API binding -------------------------------------------------------------------
@@ -188,9 +220,30 @@ Napi::Value Throw(Napi::Env env, const std::string& msg) {
   return env.Undefined();
 }
 
-// Called by V8 when the ArrayBuffer's backing store dies; deleter_data carries the capacity.
+// GC pressure: V8 starts a mark-compact once its external memory (our buffers included) has
+// grown some 64 MB past what the last one left. Tensors saved for backward live long enough to
+// reach the old generation, so after backward they wait for that mark-compact: ~100 MB more
+// than PyTorch, which frees them by refcount. With pressure p each block is also reported as
+// p × its size of extra external memory, so the mark-compact comes p + 1 times sooner (more
+// GC time, less memory). The units (quarters) a block was reported with travel in the low
+// bits of its deleter data (capacities are multiples of 1024), so changing p stays exact.
+// Only the first isolate that allocates under pressure (Node's main thread) gets it: the released
+// amounts wait in one counter and are reported to that isolate, whichever thread frees them.
+std::atomic<unsigned> g_pressure_quarters{0};
+std::atomic<int64_t> g_unreported_release{0};
+std::atomic<v8::Isolate*> g_pressure_isolate{nullptr};
+
+int64_t pressure_bytes(size_t cap, unsigned quarters) { return (int64_t)(cap / 4 * quarters); }
+
+// Called by V8 when the ArrayBuffer's backing store dies; deleter_data carries the capacity
+// and, in its low 8 bits, the pressure it was reported with.
 void on_buffer_freed(void* data, size_t /*byte_length*/, void* deleter_data) {
-  release(data, (size_t)(uintptr_t)deleter_data);
+  const uintptr_t d = (uintptr_t)deleter_data;
+  const size_t cap = d & ~uintptr_t(0xff);
+  const unsigned quarters = (unsigned)(d & 0xff);
+  // any thread (V8's sweeper): V8 is told on the next allocation, on the main thread
+  if (quarters) g_unreported_release += pressure_bytes(cap, quarters);
+  release(data, cap);
 }
 
 // allocBuffer(byteLength, zero) -> ArrayBuffer backed by a pooled block
@@ -211,7 +264,12 @@ Napi::Value AllocBuffer(const Napi::CallbackInfo& info) {
     release(p, cap);
     return Throw(env, "allocBuffer: no V8 isolate (not running in Node.js)");
   }
-  std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(p, bytes, on_buffer_freed, (void*)(uintptr_t)cap);
+  unsigned quarters = g_pressure_quarters.load();
+  if (quarters) {
+    v8::Isolate* expected = nullptr;
+    if (!g_pressure_isolate.compare_exchange_strong(expected, isolate) && expected != isolate) quarters = 0;
+  }
+  std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(p, bytes, on_buffer_freed, (void*)((uintptr_t)cap | quarters));
   v8::Local<v8::Value> buffer = v8::ArrayBuffer::New(isolate, std::move(store));
   // A plain typed array's memory comes from V8's own allocator, which starts a cheap young-
   // generation GC once 32 MB of young buffers are outstanding. Ours bypass that check, so
@@ -219,9 +277,26 @@ Napi::Value AllocBuffer(const Napi::CallbackInfo& info) {
   // (measured: 95 mark-compacts vs 17 scavenges in a 3 s relu loop). A 1-byte V8-allocated
   // buffer runs the check, which counts our young buffers too.
   v8::ArrayBuffer::New(isolate, 1);
+  if (isolate == g_pressure_isolate.load()) {
+    const int64_t change = pressure_bytes(cap, quarters) - g_unreported_release.exchange(0);
+    if (change != 0) isolate->AdjustAmountOfExternalAllocatedMemory(change);
+  }
   // Node's napi_value is a v8::Local's slot pointer (v8impl::JsValueFromV8LocalValue); the
   // Local lives in the HandleScope Node opened around this callback.
   return Napi::Value(env, reinterpret_cast<napi_value>(*buffer));
+}
+
+// releaseBuffer(arrayBuffer) -> boolean: detaches the ArrayBuffer (its typed arrays then have
+// length 0), so V8 drops its backing store now: a pooled block goes back to its free list at
+// once instead of when the GC collects the buffer. For buffers the caller knows are dead
+// (autograd's own gradient buffers). False when the buffer cannot be detached.
+Napi::Value ReleaseBuffer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArrayBuffer()) return Throw(env, "releaseBuffer(arrayBuffer) expects an ArrayBuffer");
+  napi_value ab = info[0];
+  bool detached = false;
+  if (napi_is_detached_arraybuffer(env, ab, &detached) != napi_ok || detached) return Napi::Boolean::New(env, false);
+  return Napi::Boolean::New(env, napi_detach_arraybuffer(env, ab) == napi_ok);
 }
 
 // allocatorStats() -> { cachedBytes, liveBytes, cacheLimit, hits, misses, trimmed }
@@ -249,6 +324,15 @@ Napi::Value EmptyAllocatorCache(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// setAllocatorGcPressure(p): see g_pressure_quarters; p in [0, 63.75], rounded to quarters
+Napi::Value SetAllocatorGcPressure(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsNumber()) return Throw(info.Env(), "setAllocatorGcPressure(p) expects a number");
+  const double p = info[0].As<Napi::Number>().DoubleValue();
+  if (!(p >= 0 && p <= 63.75)) return Throw(info.Env(), "setAllocatorGcPressure: p must be between 0 and 63.75, got " + std::to_string(p));
+  g_pressure_quarters = (unsigned)(p * 4 + 0.5);
+  return info.Env().Undefined();
+}
+
 // setAllocatorPoison(on): fill released blocks with 0xff bytes (tests)
 Napi::Value SetAllocatorPoison(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsBoolean()) return Throw(info.Env(), "setAllocatorPoison(on) expects a boolean");
@@ -264,8 +348,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("abi", Napi::Number::New(env, NODE_MODULE_VERSION));
   exports.Set("allocBuffer", Napi::Function::New(env, AllocBuffer, "allocBuffer"));
   exports.Set("allocatorStats", Napi::Function::New(env, AllocatorStats, "allocatorStats"));
+  exports.Set("releaseBuffer", Napi::Function::New(env, ReleaseBuffer, "releaseBuffer"));
   exports.Set("setAllocatorCacheLimit", Napi::Function::New(env, SetAllocatorCacheLimit, "setAllocatorCacheLimit"));
   exports.Set("emptyAllocatorCache", Napi::Function::New(env, EmptyAllocatorCache, "emptyAllocatorCache"));
+  exports.Set("setAllocatorGcPressure", Napi::Function::New(env, SetAllocatorGcPressure, "setAllocatorGcPressure"));
   exports.Set("setAllocatorPoison", Napi::Function::New(env, SetAllocatorPoison, "setAllocatorPoison"));
   return exports;
 }

@@ -18,6 +18,8 @@ void register_ewise(Napi::Env env, Napi::Object exports);
 void register_conv(Napi::Env env, Napi::Object exports);
 // binding_fused.cc: softmax, cross entropy, batch and group norm
 void register_fused(Napi::Env env, Napi::Object exports);
+// binding_rnn.cc: the fused recurrent cells
+void register_rnn(Napi::Env env, Napi::Object exports);
 }  // namespace fluxion
 
 namespace {
@@ -150,6 +152,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_ewise(env, exports);
   register_conv(env, exports);
   register_fused(env, exports);
+  register_rnn(env, exports);
   return exports;
 }
 

@@ -4,7 +4,16 @@
  * either accumulates into leaves' .grad (backward) or returns the gradients of chosen
  * inputs (autograd.grad). With createGraph the backward formulas are themselves recorded,
  * which gives higher-order gradients.
+ *
+ * Without createGraph, gradients are summed in place where PyTorch sums them in place:
+ * the first gradient for a tensor is kept as it came (the formula that made it may have
+ * handed the same tensor elsewhere), the second is added out of place into a new buffer
+ * that the engine owns, and every later one is added into that buffer in place. Views
+ * that pick part of their input pass their gradient on lazily (region_grad.ts), so the
+ * gradients of x.select(0, t) for every t land in one x-sized buffer. Gradient buffers the
+ * pass made are freed as soon as it is done with them (recycle.ts).
  */
+import { dispatch } from "../backend/dispatcher.js";
 import { AutogradError, ShapeError, fmtShape } from "../errors.js";
 import { zeros } from "../tensor/creation.js";
 import { isFloating } from "../tensor/dtype.js";
@@ -14,6 +23,8 @@ import type { Tensor } from "../tensor/tensor.js";
 import { withGradEnabled } from "./grad_mode.js";
 import { retainedOutput, type Node } from "./node.js";
 import { edgeOf } from "./record.js";
+import { RegionGrad, dense, type GradValue } from "./region_grad.js";
+import { GradRecycler } from "./recycle.js";
 
 export interface EngineOptions {
   retainGraph: boolean;
@@ -74,55 +85,87 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
     }
   }
 
-  const buffers = new Map<Node, (Tensor | null)[]>();
-  const addTo = (node: Node, nr: number, g: Tensor, from: string) => {
+  const buffers = new Map<Node, Slots>();
+  const rec = new GradRecycler(!opts.createGraph);
+  const addTo = (node: Node, nr: number, g: GradValue, from: string) => {
     const meta = node.outputs[nr]!;
     if (!shapesEqual(g.shape, meta.shape)) {
       throw new ShapeError(`backward: ${from} has shape ${fmtShape(g.shape)} but the tensor it is the gradient of has shape ${fmtShape(meta.shape)}`);
     }
     if (g.dtype !== meta.dtype) g = g.to(meta.dtype);
-    let buf = buffers.get(node);
-    if (!buf) buffers.set(node, (buf = new Array(node.outputs.length).fill(null)));
-    buf[nr] = buf[nr] ? buf[nr]!.add(g) : g;
+    let slots = buffers.get(node);
+    if (!slots) buffers.set(node, (slots = new Slots(node.outputs.length)));
+    slots.add(nr, g, opts.createGraph, rec);
   };
   const captured: (Tensor | null)[] = (opts.inputs ?? []).map(() => null);
   // storages already given to a .grad or passed in by the caller: never alias two grads
   const handedOut = new Set<Storage>(rootGrads.map((g) => g.storage));
-  const store = (t: Tensor, g: Tensor) => accumulate(t, g, opts.createGraph, handedOut);
+  const store = (t: Tensor, g: GradValue) => rec.keep(accumulate(t, g, opts.createGraph, handedOut));
 
   withGradEnabled(opts.createGraph, () => {
     rootEdges.forEach((e, i) => addTo(e.node, e.outputNr, rootGrads[i]!, `the gradient passed for output ${i}`));
     for (const node of order) {
-      const buf = buffers.get(node);
-      if (!buf) continue;
+      const slots = buffers.get(node);
+      if (!slots) continue;
       buffers.delete(node);
+      const buf = slots.vals;
+      const arrived = buf.slice(); // what the slots held, released below once used
       for (let nr = 0; nr < buf.length; nr++) {
         if (!buf[nr]) continue;
         const hooks = node.variable ? node.variable._leafHooks : node.hasHooks(nr) ? node.hooksFor(nr) : [];
-        for (const h of hooks) buf[nr] = h(buf[nr]!) ?? buf[nr]!;
         const ks = targets.get(node)?.get(nr);
-        if (capture) ks?.forEach((k) => (captured[k] = buf[nr]!));
-        else if (!node.variable && ks) ks.forEach((k) => store(wanted![k]!, buf[nr]!)); // backward(inputs) on a non-leaf
-        else if (!wanted) {
-          const keep = retainedOutput(node, nr);
-          if (keep) store(keep, buf[nr]!);
+        const keep = !capture && !ks && !wanted ? retainedOutput(node, nr) : undefined;
+        // hooks, autograd.grad's results and retained grads see a dense tensor
+        if (hooks.length > 0 || (ks && (capture || !node.variable)) || keep) buf[nr] = dense(buf[nr]!);
+        for (const h of hooks) {
+          rec.keep(buf[nr]);
+          buf[nr] = h(buf[nr] as Tensor) ?? buf[nr]!;
+          rec.keep(buf[nr]);
         }
+        if (capture) ks?.forEach((k) => rec.keep((captured[k] = buf[nr] as Tensor)));
+        else if (!node.variable && ks) ks.forEach((k) => store(wanted![k]!, buf[nr]!)); // backward(inputs) on a non-leaf
+        else if (keep) store(keep, buf[nr]!);
       }
+      const done = (grads: readonly (Tensor | null | undefined)[] = []) => {
+        arrived.forEach((v) => v && rec.drop(v));
+        for (const g of grads) rec.dropIfUnheld(g); // made for this node only, or not wanted
+      };
       if (node.variable) {
         if (!capture && buf[0] && (!wanted || targets.has(node))) store(node.variable, buf[0]);
+        done(buf.map((v, nr) => (v !== arrived[nr] ? (v as Tensor) : null)));
         continue;
       }
-      if (wanted && !leadsToTarget.has(node)) continue;
+      if (wanted && !leadsToTarget.has(node)) {
+        done();
+        continue;
+      }
+      const e0 = node.next[0];
+      if (node.region && !opts.createGraph && buf[0]) {
+        // a view picking part of its input: the gradient goes on as "this region of the input"
+        if (e0) addTo(e0.node, e0.outputNr, RegionGrad.of(buf[0], node.region), `the gradient ${node.name} returned for its input 0`);
+        if (!opts.retainGraph) node.release();
+        done(buf[0] !== arrived[0] ? [buf[0] as Tensor] : []);
+        continue;
+      }
       // missing gradients are zeros; integer outputs (argmax indices) carry none, so they get
       // a 0-d placeholder instead of a full-size zero tensor that no formula reads
-      const grads = buf.map((g, i) => g ?? zeros(isFloating(node.outputs[i]!.dtype) ? node.outputs[i]!.shape : [], { dtype: node.outputs[i]!.dtype }));
+      const grads = buf.map((g, i) => (g ? dense(g) : zeros(isFloating(node.outputs[i]!.dtype) ? node.outputs[i]!.shape : [], { dtype: node.outputs[i]!.dtype })));
       const saved = node.unpackSaved(); // raises if a previous backward freed this node
-      const inGrads = node.backwardFn!(grads, saved, node.next.map((e) => e !== null));
-      if (!opts.retainGraph) node.release();
+      const needs = node.next.map((e) => e !== null);
+      let inGrads: (Tensor | null | undefined)[];
+      if (node.opaque) {
+        inGrads = node.backwardFn!(grads, saved, needs);
+        [...grads, ...inGrads].forEach((g) => rec.keep(g)); // user code saw them
+      } else inGrads = rec.runFormula(() => node.backwardFn!(grads, saved, needs));
+      if (!opts.retainGraph) {
+        if (node.privateSaved) rec.freePrivateSaved(node.privateSaved.map((i) => saved[i]), inGrads);
+        node.release();
+      }
       node.next.forEach((e, i) => {
         const g = inGrads[i];
         if (e && g) addTo(e.node, e.outputNr, g, `the gradient ${node.name} returned for its input ${i}`);
       });
+      done([...grads, ...inGrads]);
     }
   });
 
@@ -134,17 +177,77 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
 }
 
 /**
+ * The gradients arriving at one node, per output. `owned[nr]`: the engine made vals[nr]
+ * itself and nothing else holds it, so later gradients may be added into it in place.
+ */
+class Slots {
+  readonly vals: (GradValue | null)[];
+  readonly owned: boolean[];
+  constructor(n: number) {
+    this.vals = new Array(n).fill(null);
+    this.owned = new Array(n).fill(false);
+  }
+
+  add(nr: number, g: GradValue, createGraph: boolean, rec: GradRecycler): void {
+    const old = this.vals[nr];
+    rec.hold(g);
+    if (!old) {
+      this.vals[nr] = g; // maybe shared with whoever made it: never written
+      return;
+    }
+    if (createGraph) {
+      this.vals[nr] = dense(old).add(dense(g)); // recorded, for higher-order gradients
+      return;
+    }
+    if (this.owned[nr]) {
+      addInPlace(old as Tensor, g);
+      rec.drop(g);
+      return;
+    }
+    let buf: Tensor;
+    if (!(old instanceof RegionGrad) && !(g instanceof RegionGrad)) buf = dispatch("binary", [old, g], { op: "add" });
+    else if (!(g instanceof RegionGrad)) {
+      buf = dispatch("copy", [g], {});
+      addInPlace(buf, old);
+    } else {
+      buf = old instanceof RegionGrad ? old.materialize() : dispatch("copy", [old], {});
+      addInPlace(buf, g);
+    }
+    this.vals[nr] = buf;
+    this.owned[nr] = true;
+    rec.hold(buf);
+    rec.drop(old);
+    rec.drop(g);
+  }
+}
+
+/** buf += g, in place (buf is contiguous, of g's shape and dtype, and referenced nowhere else). */
+function addInPlace(buf: Tensor, g: GradValue): void {
+  if (g instanceof RegionGrad) g.addInto(buf);
+  else dispatch("binary", [buf, g], { op: "add", inPlace: true });
+}
+
+/**
  * Adds g into t.grad (grad mode is already createGraph's). The first gradient is stored
  * as is unless it is a strided view or already handed to another tensor, so no two .grads
  * share memory; later ones are added in place (or out of place, recorded, with createGraph).
+ * A lazy region gradient is added into an existing contiguous .grad region by region.
+ * Returns the tensor that became (or replaced) t.grad, null when g was only added into it.
  */
-function accumulate(t: Tensor, g: Tensor, createGraph: boolean, handedOut: Set<Storage>): void {
+function accumulate(t: Tensor, gv: GradValue, createGraph: boolean, handedOut: Set<Storage>): Tensor | null {
+  if (t.grad && gv instanceof RegionGrad && !createGraph && t.grad.isContiguous() && t.grad.dtype === gv.dtype && !t.grad.requiresGrad) {
+    gv.addInto(t.grad);
+    t.grad.storage.version++;
+    return null;
+  }
+  const g = dense(gv);
   if (t.grad) {
     t.grad = createGraph ? t.grad.add(g) : t.grad.add_(g.detach());
-    return;
+    return createGraph ? t.grad : null;
   }
   let stored = createGraph ? g : g.detach();
   if (!stored.isContiguous() || handedOut.has(stored.storage)) stored = stored.clone();
   handedOut.add(stored.storage);
   t.grad = stored;
+  return stored;
 }

@@ -90,6 +90,8 @@ function applyFunction(cls: typeof Function, args: unknown[]): Out {
   });
   const tensorArgs = args.map((a) => (a instanceof Tensor ? a : null));
   record(`${cls.name}Backward`, tensorArgs, outs, ctx._toSave, functionBackward(cls, ctx, args.length));
+  // its backward is user code: the engine never frees gradients it saw (recycle.ts)
+  for (const o of outs) if (o.gradFn) o.gradFn.opaque = true;
   ctx._toSave = [];
   return Array.isArray(raw) ? outs : outs[0]!;
 }

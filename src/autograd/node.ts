@@ -7,6 +7,7 @@
 import { AutogradError, fmtShape } from "../errors.js";
 import type { DType } from "../tensor/dtype.js";
 import type { GradHook, Tensor } from "../tensor/tensor.js";
+import type { ViewRegion } from "./region_grad.js";
 
 export interface Edge {
   node: Node;
@@ -31,6 +32,20 @@ export class Node {
   private readonly hadSaved: boolean;
   /** The backward closure; dropped with the saved tensors, since it may hold them too. */
   private fn: BackwardFn | null;
+  /**
+   * For views that pick part of their input (select, slice): the region, so a backward
+   * without createGraph can pass the gradient on lazily (region_grad.ts) instead of
+   * calling the closure, which builds an input-sized tensor.
+   */
+  region: ViewRegion | null = null;
+  /** Made by a custom autograd.Function: its backward is user code, which may keep what it sees. */
+  opaque = false;
+  /**
+   * Indices of saved tensors the op made for itself and never returned (a recurrent layer's
+   * per-step workspaces): a backward without retainGraph or createGraph frees their memory
+   * when it releases the node, instead of leaving it to the GC (recycle.ts).
+   */
+  privateSaved: readonly number[] | null = null;
 
   constructor(
     /** Like PyTorch's grad_fn names: "MulBackward0". */

@@ -5,6 +5,7 @@
  * ("cpu", "webgpu") and are reached only through the dispatcher; nothing else calls a kernel.
  */
 import { DeviceError } from "../errors.js";
+import type { Storage } from "../tensor/storage.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { CorePrimitiveName, FusedPrimitiveName, PrimitiveAttrs, PrimitiveName } from "./primitives.js";
 
@@ -17,6 +18,17 @@ export interface Backend {
   describe(): string;
   /** Every core primitive, and any of the fused ones the backend runs as its own kernels. */
   readonly ops: { [P in CorePrimitiveName]: PrimitiveImpl<P> } & { [P in FusedPrimitiveName]?: PrimitiveImpl<P> };
+  /**
+   * Optional: gives a storage's memory back now instead of when the garbage collector finds
+   * it (the caller guarantees that nothing reads or writes it again; views of it see no
+   * elements afterwards). Autograd calls it for the gradient buffers it made and used up.
+   */
+  release?(storage: Storage): void;
+}
+
+/** Frees `storage` now where its backend can (see Backend.release); otherwise the GC will. */
+export function releaseStorage(storage: Storage): void {
+  backends.get(storage.device.split(":")[0]!)?.release?.(storage);
 }
 
 const backends = new Map<string, Backend>();

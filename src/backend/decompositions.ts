@@ -14,6 +14,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { dispatch } from "./dispatcher.js";
 import type { FusedPrimitiveAttrs, FusedPrimitiveName } from "./primitives.js";
 import { alongAxis, binary, cast, reduce, reshape, scalar, unary, where } from "./decompositions_helpers.js";
+import { rnnCellBackwardDecomposed, rnnCellDecomposed } from "./rnn_cell.js";
 import { decomposeBatchNorm, decomposeBatchNormBackward, decomposeGroupNorm, decomposeGroupNormBackward } from "./decompositions_norm.js";
 
 // ---- softmax ---------------------------------------------------------------------------------
@@ -137,6 +138,8 @@ const DECOMPOSITIONS: { [P in FusedPrimitiveName]: Decomposition<P> } = {
   batchNormBackward: decomposeBatchNormBackward,
   groupNorm: decomposeGroupNorm,
   groupNormBackward: decomposeGroupNormBackward,
+  rnnCell: (inputs, a) => rnnCellDecomposed(inputs, a),
+  rnnCellBackward: (inputs, a) => rnnCellBackwardDecomposed(inputs, a),
 };
 
 /** Runs fused primitive `op` as core primitives (called by the dispatcher; attributes already checked). */

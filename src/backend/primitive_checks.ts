@@ -22,6 +22,7 @@ import { broadcastShapes, checkNumel, expandableTo, shapesEqual } from "../tenso
 import { Tensor } from "../tensor/tensor.js";
 import type { DispatchCall } from "./dispatcher.js";
 import type { FusedPrimitiveName, IndexRule, PrimitiveAttrs, PrimitiveName } from "./primitives.js";
+import { RNN_CELL_CHECKS } from "./rnn_cell.js";
 
 type Pair = readonly [number, number];
 
@@ -266,6 +267,8 @@ const FUSED_CHECKS: FusedChecks = {
     vectors(op, x, [mean, rstd], ["mean", "rstd"], [x.shape[0]!, G]);
     if (weight) vectors(op, x, [weight], ["weight"], [x.shape[1]!]);
   },
+  rnnCell: (inputs, a) => RNN_CELL_CHECKS.rnnCell(inputs, a),
+  rnnCellBackward: (inputs, a) => RNN_CELL_CHECKS.rnnCellBackward(inputs, a),
 };
 
 type Checks = { [P in PrimitiveName]: (inputs: readonly unknown[], attrs: PrimitiveAttrs[P]) => void };

@@ -18,6 +18,7 @@
 import type { DType } from "../tensor/dtype.js";
 import type { Generator } from "../tensor/random.js";
 import type { UnaryOpName, BinaryOpName } from "../ops/elementwise_table.js";
+import type { RnnCellPrimitiveAttrs } from "./rnn_cell.js";
 
 /**
  * How gather, scatter and indexPut treat their index (int32 or int64). The kernel checks
@@ -144,7 +145,8 @@ export interface CorePrimitiveAttrs {
  * says so, in the listed order. Statistics saved for a backward pass are the forward's extra
  * outputs, so the backward never recomputes them.
  */
-export interface FusedPrimitiveAttrs {
+/** (The recurrent cells, rnnCell and rnnCellBackward, are declared in src/backend/rnn_cell.ts.) */
+export interface FusedPrimitiveAttrs extends RnnCellPrimitiveAttrs {
   /**
    * softmax (or with `log` logSoftmax) along `axis`, as PyTorch computes it: y = exp(x - m) /
    * Σ exp(x - m) with m the max along the axis (a row holding +inf or NaN, or only -inf,
@@ -212,6 +214,7 @@ export type PrimitiveName = keyof PrimitiveAttrs;
 /** The fused tier, which backends may leave out (the dispatcher then runs its decomposition). */
 export const FUSED_PRIMITIVES: readonly FusedPrimitiveName[] = [
   "softmax", "softmaxBackward", "crossEntropy", "crossEntropyBackward", "batchNorm", "batchNormBackward", "groupNorm", "groupNormBackward",
+  "rnnCell", "rnnCellBackward",
 ];
 
 /** The core primitives, which every backend implements (typed wide, so `PRIMITIVES.includes(call.op)` checks any call). */

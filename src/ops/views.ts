@@ -7,6 +7,7 @@ import { dispatch } from "../backend/dispatcher.js";
 import { AutogradError, IndexError, ShapeError, fmtShape } from "../errors.js";
 import { record1 } from "../autograd/record.js";
 import { markView } from "../autograd/view_grad.js";
+import type { ViewRegion } from "../autograd/region_grad.js";
 import { contiguousStrides, inferShape, normalizeDim, normalizeDims, numelOf } from "../tensor/shape.js";
 import { checkDType, itemSize, type DType } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -26,8 +27,10 @@ export function rawView(x: Tensor, shape: readonly number[], strides: readonly n
  * of views can be walked twice): `backward` must be made in a scope where no closure
  * mentions a tensor, or V8 keeps that tensor alive with it.
  */
-function makeView(name: string, x: Tensor, shape: readonly number[], strides: readonly number[], offset: number, backward: (g: Tensor) => Tensor): Tensor {
+function makeView(name: string, x: Tensor, shape: readonly number[], strides: readonly number[], offset: number, backward: (g: Tensor) => Tensor, region?: ViewRegion): Tensor {
   const v = record1(name, [x], rawView(x, shape, strides, offset), [], ([g]) => [backward(g!)]);
+  // views that pick part of x: without createGraph the engine passes g on lazily
+  if (region && v.gradFn && v.gradFn.next[0] !== null) v.gradFn.region = region;
   markView(v);
   return v;
 }
@@ -181,7 +184,8 @@ export function slice(x: Tensor, dim: number, start: number, end: number, step: 
   const offset = x.offset + (n > 0 ? start * x.strides[dim]! : 0);
   const inShape = x.shape;
   const apply = (t: Tensor) => slice(t, dim, start, end, step);
-  return makeView("SliceBackward0", x, shape, strides, offset, (g) => viewBackward(g, inShape, apply, "SliceBackwardBackward0"));
+  const region: ViewRegion = { inShape, step: { dim, start, length: n, step, drop: false } };
+  return makeView("SliceBackward0", x, shape, strides, offset, (g) => viewBackward(g, inShape, apply, "SliceBackwardBackward0"), region);
 }
 
 /** Removes dim by taking one index of it. */
@@ -192,7 +196,8 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   const shape = x.shape.filter((_, k) => k !== d), strides = x.strides.filter((_, k) => k !== d);
   const inShape = x.shape;
   const apply = (t: Tensor) => select(t, d, i);
-  return makeView("SelectBackward0", x, shape, strides, x.offset + i * x.strides[d]!, (g) => viewBackward(g, inShape, apply, "SelectBackwardBackward0"));
+  const region: ViewRegion = { inShape, step: { dim: d, start: i, length: 1, step: 1, drop: true } };
+  return makeView("SelectBackward0", x, shape, strides, x.offset + i * x.strides[d]!, (g) => viewBackward(g, inShape, apply, "SelectBackwardBackward0"), region);
 }
 
 export function contiguous(x: Tensor): Tensor {

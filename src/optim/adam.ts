@@ -6,7 +6,7 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { zerosLike } from "../tensor/creation.js";
 import { declareArgs, type CtorArgs } from "../api/registry.js";
-import { Optimizer, checkOption, refuseUnsupported, type ParamGroup, type ParamState } from "./optimizer.js";
+import { Optimizer, checkOption, freeTemporary, refuseUnsupported, type ParamGroup, type ParamState } from "./optimizer.js";
 
 const ADAM_ARGS = "Adam(Any params, float lr=1e-3, float[2] betas=[0.9, 0.999], float eps=1e-8, float weightDecay=0, bool amsgrad=false, *, bool? foreach=null, bool maximize=false, bool capturable=false, bool differentiable=false, bool fused=false)";
 const adamArgs = declareArgs(ADAM_ARGS, "optim");
@@ -63,17 +63,21 @@ export function adamUpdate(param: Tensor, state: ParamState, group: ParamGroup<A
   const biasCorrection2 = 1 - beta2 ** step;
   const stepSize = lr / biasCorrection1;
   const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
-  let denom: Tensor;
+  let avgSq = expAvgSq;
   if (amsgrad) {
     // a group switched to amsgrad mid-run starts its max from the current average
     if (state.maxExpAvgSq === undefined) state.maxExpAvgSq = zerosLike(param);
     const maxExpAvgSq = state.maxExpAvgSq as Tensor;
-    maxExpAvgSq.copy_(maxExpAvgSq.maximum(expAvgSq));
-    denom = maxExpAvgSq.sqrt().div(biasCorrection2Sqrt).add_(eps);
-  } else {
-    denom = expAvgSq.sqrt().div(biasCorrection2Sqrt).add_(eps);
+    const larger = maxExpAvgSq.maximum(expAvgSq);
+    maxExpAvgSq.copy_(larger);
+    freeTemporary(larger);
+    avgSq = maxExpAvgSq;
   }
+  // PyTorch's (sqrt(v) / c).add_(eps), with the division in place: one temporary, not two
+  const denom = avgSq.sqrt().div_(biasCorrection2Sqrt).add_(eps);
   param.addcdiv_(expAvg, denom, { value: -stepSize });
+  freeTemporary(denom);
+  if (grad !== param.grad) freeTemporary(grad); // maximize's -g, L2's g + λθ
 }
 
 /**

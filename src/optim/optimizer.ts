@@ -13,6 +13,7 @@ import { ArgumentError, FluxionError, fmtShape } from "../errors.js";
 import { shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { readHostItem } from "../tensor/host_read.js";
+import { releaseStorage } from "../backend/backend.js";
 
 /** An optimizer's per-parameter state: moment buffers (tensors) and counters (numbers). */
 export type ParamState = Record<string, Tensor | number>;
@@ -372,6 +373,15 @@ function fmtOption(v: unknown): string {
 }
 
 /** Throws unless `value` satisfies `ok`: "Adam: invalid beta parameter at index 1: 1 (parameter group 0)". */
+/**
+ * Gives a tensor the optimizer made for one update and used up (a denominator, -g, g + λθ)
+ * back to the caching allocator now rather than when the GC finds it, as PyTorch's refcount
+ * would. Only for tensors that never left the step.
+ */
+export function freeTemporary(t: Tensor): void {
+  releaseStorage(t.storage);
+}
+
 export function checkOption(name: string, ok: boolean, what: string, value: unknown, where: string, expected: string): void {
   if (!ok) throw new FluxionError(`${name}: invalid ${what}: ${fmtOption(value)} (${where}; expected ${expected})`);
 }

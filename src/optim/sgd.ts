@@ -4,7 +4,7 @@
  */
 import type { Tensor } from "../tensor/tensor.js";
 import { declareArgs, type CtorArgs } from "../api/registry.js";
-import { Optimizer, checkOption, refuseUnsupported, type ParamGroup } from "./optimizer.js";
+import { Optimizer, checkOption, freeTemporary, refuseUnsupported, type ParamGroup } from "./optimizer.js";
 
 // lr is PyTorch's `required`: null here, and then every parameter group must set it
 const SGD_ARGS = "SGD(Any params, float? lr=null, float momentum=0, float dampening=0, float weightDecay=0, bool nesterov=false, *, bool maximize=false, bool? foreach=null, bool differentiable=false)";
@@ -57,10 +57,12 @@ export class SGD extends Optimizer<SGDOptions> {
 
   protected updateGroup(group: ParamGroup<SGDOptions>): void {
     const { lr, momentum, dampening, weightDecay, nesterov, maximize } = group;
+    const temps: Tensor[] = []; // made by this step and used up by it: freed at once
     for (const param of group.params) {
       if (param.grad === null) continue;
       let dP: Tensor = maximize ? param.grad.neg() : param.grad;
-      if (weightDecay !== 0) dP = dP.add(param, { alpha: weightDecay });
+      if (maximize) temps.push(dP);
+      if (weightDecay !== 0) temps.push((dP = dP.add(param, { alpha: weightDecay })));
       if (momentum !== 0) {
         const state = this.stateOf(param);
         let buf = state.momentumBuffer as Tensor | undefined;
@@ -70,9 +72,12 @@ export class SGD extends Optimizer<SGDOptions> {
         } else {
           buf.mul_(momentum).add_(dP, { alpha: 1 - dampening });
         }
-        dP = nesterov ? dP.add(buf, { alpha: momentum }) : buf;
+        if (nesterov) temps.push((dP = dP.add(buf, { alpha: momentum })));
+        else dP = buf;
       }
       param.add_(dP, { alpha: -lr });
+      for (const t of temps) freeTemporary(t);
+      temps.length = 0;
     }
   }
 }

@@ -10,12 +10,31 @@
  */
 import type { StorageArray } from "./dtype.js";
 
+let created = 0;
+/** The sequence number the next Storage gets: storages with seq >= it are made later. */
+export function nextStorageSeq(): number {
+  return created;
+}
+let tracker: Storage[] | null = null;
+/** Collects every Storage made until the next call into `into` (null stops); returns the previous collector. */
+export function collectStorages(into: Storage[] | null): Storage[] | null {
+  const prev = tracker;
+  tracker = into;
+  return prev;
+}
+
 /** @internal What a pending or watched storage calls on its first `data` access (compile). */
 export interface LazyStorageHook {
   realize(storage: Storage): void;
 }
 
 export class Storage {
+  /**
+   * Creation order of the memory (autograd frees gradient buffers it made itself: see
+   * src/autograd/recycle.ts). An alias (the same bytes read as another dtype) has its
+   * base's number: it is as old as the memory it reads.
+   */
+  readonly seq: number;
   /** The version counter, one per set of bytes: shared with the storages aliasing them. */
   private readonly counter: { version: number };
   /** @internal Set while compile() has this storage pending or watched; null otherwise. */
@@ -30,6 +49,8 @@ export class Storage {
   ) {
     this._data = data;
     this.counter = aliasOf ? aliasOf.counter : { version: 0 };
+    this.seq = aliasOf ? aliasOf.seq : created++;
+    if (tracker !== null && !aliasOf) tracker.push(this);
   }
   /** The elements; for bfloat16/float16 the raw 16-bit patterns. */
   get data(): StorageArray {

@@ -20,8 +20,9 @@ import { alloc } from "../../src/backend/cpu/util.js";
 import { fold, foldReference, unfold, unfoldReference } from "../../src/backend/cpu/conv.js";
 import { matmulReference } from "../../src/backend/cpu/matmul.js";
 import {
-  emptyAllocatorCache, nativeAllocatorStats, nativeStorageBuffer, POOLED_MIN_BYTES, setAllocatorCacheLimit, setAllocatorPoison,
+  DEFAULT_GC_PRESSURE, emptyAllocatorCache, nativeAllocatorStats, nativeStorageBuffer, POOLED_MIN_BYTES, setAllocatorCacheLimit, setAllocatorGcPressure, setAllocatorPoison,
 } from "../../src/backend/cpu/native.js";
+import { releaseStorage } from "../../src/backend/backend.js";
 import { assertClose, flat } from "../helpers.js";
 
 const stats0 = nativeAllocatorStats();
@@ -279,4 +280,43 @@ test("FLUXION_ALLOC_CACHE_MB sets the cache cap", { skip }, () => {
   const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { env: { ...process.env, FLUXION_ALLOC_CACHE_MB: "3" }, encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(Number(r.stdout.trim()), 3 * 2 ** 20);
+});
+
+test("released large blocks go back to the system when the cache lets them go (RSS drops)", { skip }, () => {
+  const rss = () => process.memoryUsage.rss();
+  // twice: through malloc, the first round's frees would raise glibc's mmap threshold, and the
+  // second round's blocks would stay in its heap after they are freed
+  for (let round = 0; round < 2; round++) {
+    collect(); // earlier tests' garbage: freed now, not while this measures
+    emptyAllocatorCache();
+    const before = rss();
+    const ts = Array.from({ length: 24 }, () => randn([512, 1024])); // 24 × 2 MB, written
+    const grown = rss() - before;
+    for (const t of ts) releaseStorage(t.storage);
+    assert.equal(stats().cachedBytes >= 24 * 2 ** 21, true, "the released blocks should be cached first");
+    emptyAllocatorCache();
+    const dropped = before + grown - rss();
+    assert.ok(grown > 40 * 2 ** 20 && dropped > 0.9 * 48 * 2 ** 20, `round ${round}: RSS grew ${(grown / 2 ** 20).toFixed(1)} MB and dropped ${(dropped / 2 ** 20).toFixed(1)} MB after emptying the cache`);
+  }
+});
+
+test("GC pressure: buffers reported as 1 + p times their size bring V8's mark-compacts sooner", { skip }, () => {
+  const markCompacts = (p: number): number => {
+    setAllocatorGcPressure(p);
+    const prof = new v8.GCProfiler();
+    prof.start();
+    // 1 MB buffers, each alive while the next 40 are made: old enough to need a mark-compact
+    const ring: (ArrayBuffer | null)[] = new Array(40).fill(null);
+    for (let i = 0; i < 1500; i++) ring[i % 40] = nativeStorageBuffer(2 ** 20, false);
+    const events = prof.stop()?.statistics ?? [];
+    return events.filter((e) => e.gcType === "MarkSweepCompact").length;
+  };
+  try {
+    const none = markCompacts(0), high = markCompacts(15);
+    assert.ok(high > 2 * none, `mark-compacts: ${none} at pressure 0, ${high} at 15`);
+  } finally {
+    setAllocatorGcPressure(DEFAULT_GC_PRESSURE);
+  }
+  assert.throws(() => setAllocatorGcPressure(-1), /setAllocatorGcPressure: p must be a number between 0 and 63.75, got -1/);
+  assert.throws(() => setAllocatorGcPressure(NaN), /got NaN/);
 });

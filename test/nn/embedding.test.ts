@@ -1,7 +1,7 @@
 /** nn embedding: lookups and padding/frequency gradients against PyTorch, maxNorm, gradcheck, module. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { autograd, manualSeed, nn, tensor, type Tensor } from "../../src/index.js";
+import { addDispatchLayer, autograd, manualSeed, nn, randint, randn, tensor, type Tensor } from "../../src/index.js";
 import { assertClose, assertShape, randomTensor } from "../helpers.js";
 import { buildModule, dec, reference, reprsOf } from "../fixtures/nn_cases.js";
 
@@ -90,5 +90,30 @@ describe("Embedding module", () => {
     assert.throws(() => m.forward(tensor([1.0, 2.0])), /embedding: expected integer \(int64 or int32\) indices, got float32/);
     assert.throws(() => m.forward(idx([1, 5])), /embedding: index 5 is out of range for an embedding with 5 rows/);
     assert.throws(() => new nn.Embedding(5, 2, { paddingIdx: 5 }), /padding_idx must be within num_embeddings \(5\), got 5/);
+  });
+});
+
+describe("F.embedding backward takes the dense scatter-add (native where loaded)", () => {
+  it("hands the scatter a contiguous index and gradient, and sums repeated rows like a float64 loop", () => {
+    manualSeed(11);
+    const V = 30, D = 48, i = randint(0, V, [7, 9]);
+    const w = randn([V, D], { requiresGrad: true });
+    const g = randn([9, 7, D]).transpose(0, 1); // a non-contiguous incoming gradient
+    const scatters: Tensor[][] = [];
+    const remove = addDispatchLayer((call, next) => {
+      if (call.op === "scatter") scatters.push([...call.inputs]);
+      return next(call);
+    });
+    try {
+      F.embedding(i, w).backward(g);
+    } finally {
+      remove();
+    }
+    assert.equal(scatters.length, 1);
+    assert.ok(scatters[0]![1]!.isContiguous() && scatters[0]![2]!.isContiguous(), "the scatter got a strided index or gradient (TypeScript path)");
+    const iv = i.toTypedArray(), gv = g.contiguous().toTypedArray();
+    const want = new Float64Array(V * D);
+    for (let m = 0; m < iv.length; m++) for (let d = 0; d < D; d++) want[Number(iv[m]) * D + d] += gv[m * D + d]!;
+    assertClose(w.grad, tensor(Array.from(want)).reshape([V, D]), { atol: 1e-5 });
   });
 });

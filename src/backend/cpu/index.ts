@@ -16,12 +16,15 @@ import { conv2d, fold, maxPool, unfold } from "./conv.js";
 import { describeNative } from "./native.js";
 import { crossEntropy, crossEntropyBackward, softmax, softmaxBackward } from "./fused.js";
 import { batchNorm, batchNormBackward, groupNorm, groupNormBackward } from "./fused_norm.js";
+import { rnnCell, rnnCellBackward } from "./rnn_cell.js";
+import { releaseStorage } from "./util.js";
 
 export const cpuBackend: Backend = {
   name: "cpu",
   describe: describeNative,
+  release: releaseStorage,
   ops: { unary, binary, where, cast, reduce, scan, view, copy, assign, matmul, cat, pad, gather, scatter, indexPut, sort, unique, unfold, fold, conv2d, maxPool, random, full, range, fromHost,
-    softmax, softmaxBackward, crossEntropy, crossEntropyBackward, batchNorm, batchNormBackward, groupNorm, groupNormBackward },
+    softmax, softmaxBackward, crossEntropy, crossEntropyBackward, batchNorm, batchNormBackward, groupNorm, groupNormBackward, rnnCell, rnnCellBackward },
 };
 
 registerBackend(cpuBackend);

@@ -6,7 +6,7 @@ import { runningPrimitive } from "../dispatcher.js";
 import { Storage } from "../../tensor/storage.js";
 import { Tensor } from "../../tensor/tensor.js";
 import type { Operand } from "./loops.js";
-import { nativeStorageBuffer } from "./native.js";
+import { POOLED_MIN_BYTES, nativeReleaseBuffer, nativeStorageBuffer } from "./native.js";
 
 export interface AllocOptions {
   /**
@@ -40,6 +40,18 @@ export function alloc(shape: readonly number[], dtype: DType, device: string, op
     throw new FluxionError(`${op}: out of memory: cannot allocate ${fmtBytes(n * itemSize(dtype))} for a tensor of shape ${fmtShape(shape)} (${dtype})`);
   }
   return Tensor._contiguous(new Storage(data, device), [...shape], dtype);
+}
+
+/**
+ * Backend.release on CPU: a storage whose typed array spans a whole pooled buffer gives the
+ * block back to the caching allocator now (small and plain buffers are left to the GC).
+ */
+export function releaseStorage(storage: Storage): void {
+  // a storage compile() has pending or watched is the compiled program's to manage
+  if (storage._lazy !== null) return;
+  const d = storage.data;
+  if (d.byteLength < POOLED_MIN_BYTES || d.byteOffset !== 0 || d.byteLength !== d.buffer.byteLength) return;
+  nativeReleaseBuffer(d.buffer as ArrayBuffer);
 }
 
 function storageArray(dtype: DType, n: number, zero: boolean): StorageArray {

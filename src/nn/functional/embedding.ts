@@ -44,7 +44,10 @@ function gatherRows(w: Tensor, idx: Tensor, rule?: IndexRule): Tensor {
 function scatterRows(src: Tensor, idx: Tensor, V: number): Tensor {
   const [M, D] = src.shape as [number, number];
   const base = zeros([V, D], { dtype: src.dtype, device: src.device });
-  const out = dispatch("scatter", [base, idx.reshape([M, 1]).expand([M, D]), src.detach()], { axis: 0, reduce: "add" });
+  // a contiguous index (M·D int32s, cheap) and src: the native dense scatter-add; an expanded
+  // index view would send the kernel down the TypeScript path (several ms for an LM batch)
+  const index = dispatch("copy", [idx.reshape([M, 1]).expand([M, D])], {});
+  const out = dispatch("scatter", [base, index, src.isContiguous() ? src.detach() : dispatch("copy", [src], {})], { axis: 0, reduce: "add" });
   return record1("EmbeddingDenseBackward0", [src], out, [], ([g]) => [gatherRows(g!, idx)]);
 }
 

@@ -5,9 +5,10 @@
  * (i, f, g, o for LSTM; r, z, n for GRU), default init (uniform ±1/√hidden) and outputs, so
  * a PyTorch stateDict loads unchanged.
  *
- * The recurrence is composed from Tensor ops (autograd derives the backward). The input
- * projection of a layer is one matmul over all timesteps; only the hidden-to-hidden product
- * runs per step. Not here: packed sequences (PackedSequence); pad and mask instead.
+ * Each (layer, direction) runs as one fused layer (src/nn/functional/rnn.ts): the input
+ * projection of all timesteps is one GEMM, each step one recurrent GEMM and one fused cell
+ * kernel, and the backward is written out; the cells are that layer over one step.
+ * Not here: packed sequences (PackedSequence); pad and mask instead.
  */
 import { FluxionError, ShapeError, DTypeError, fmtShape } from "../../errors.js";
 import { empty, zeros } from "../../tensor/creation.js";
@@ -15,7 +16,8 @@ import type { DType } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { cat, stack } from "../../ops/shape_ops.js";
 import { dropout as dropoutFn } from "../functional/dropout.js";
-import { linear } from "../functional/linear.js";
+import { rnnLayer } from "../functional/rnn.js";
+import type { RnnCellMode } from "../../backend/rnn_cell.js";
 import * as init from "../init.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
@@ -23,39 +25,8 @@ import { pyFloat } from "./repr.js";
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import { checkLayerSizes, declareMethodArgs } from "../args.js";
 
-// ---- one timestep of each cell (shared by the sequence layers and the Cell modules) ---------
-
-/**
- * xg: the input projection x Wihᵀ + b_ih (plus b_hh where it can be folded in), [N, G].
- * whh/bhh: the hidden-to-hidden weight and (unfolded) bias.
- */
-function rnnStep(xg: Tensor, h: Tensor, whh: Tensor, bhh: Tensor | null, relu: boolean): Tensor {
-  let pre = h.matmul(whh.t()).add(xg);
-  if (bhh) pre = pre.add(bhh);
-  return relu ? pre.relu() : pre.tanh();
-}
-
-function lstmStep(xg: Tensor, h: Tensor, c: Tensor, whh: Tensor, bhh: Tensor | null, whr: Tensor | null): [Tensor, Tensor] {
-  let gates = h.matmul(whh.t()).add(xg);
-  if (bhh) gates = gates.add(bhh);
-  const [i, f, g, o] = gates.chunk(4, -1) as [Tensor, Tensor, Tensor, Tensor];
-  const c2 = f.sigmoid().mul(c).add(i.sigmoid().mul(g.tanh()));
-  let h2 = o.sigmoid().mul(c2.tanh());
-  if (whr) h2 = h2.matmul(whr.t());
-  return [h2, c2];
-}
-
-/** GRU: b_hn stays inside r * (W_hn h + b_hn), so b_hh cannot be folded into xg. */
-function gruStep(xg: Tensor, h: Tensor, whh: Tensor, bhh: Tensor | null): Tensor {
-  const gh = linear(h, whh, bhh);
-  const [xr, xz, xn] = xg.chunk(3, -1) as [Tensor, Tensor, Tensor];
-  const [hr, hz, hn] = gh.chunk(3, -1) as [Tensor, Tensor, Tensor];
-  const r = xr.add(hr).sigmoid();
-  const z = xz.add(hz).sigmoid();
-  const n = xn.add(r.mul(hn)).tanh();
-  // (1 - z) * n + z * h
-  return n.add(z.mul(h.sub(n)));
-}
+/** The cell each module mode runs (the rnnCell primitive's modes). */
+const CELL: Record<Mode, RnnCellMode> = { RNN_TANH: "tanh", RNN_RELU: "relu", LSTM: "lstm", GRU: "gru" };
 
 type Mode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
 const GATES: Record<Mode, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
@@ -244,34 +215,18 @@ export abstract class RNNBase extends Module {
   /** Runs all layers over time-major x [T, N, I]; returns [output, hN(, cN)]. */
   protected run(x: Tensor, h0: Tensor[]): { output: Tensor; hN: Tensor[] } {
     const D = this.bidirectional ? 2 : 1;
-    const T = x.shape[0]!;
-    const lstm = this.mode === "LSTM", gru = this.mode === "GRU", relu = this.mode === "RNN_RELU";
+    const lstm = this.mode === "LSTM";
     const finals: Tensor[][] = h0.map(() => []);
     for (let layer = 0; layer < this.numLayers; layer++) {
       const dirOutputs: Tensor[] = [];
       for (let dir = 0; dir < D; dir++) {
         const idx = layer * D + dir;
         const w = this.layerWeights[idx]!;
-        const whh = this.param(w.whh)!, bih = this.param(w.bih), bhh = this.param(w.bhh), whr = this.param(w.whr);
-        // input projection of all timesteps at once; b_hh folds in except for the GRU
-        let xg = linear(x, this.param(w.wih)!, bih);
-        const foldBias = !gru && bhh !== null;
-        if (foldBias) xg = xg.add(bhh!);
-        const stepBias = foldBias ? null : bhh;
-        let h = h0[0]!.select(0, idx);
-        let c = lstm ? h0[1]!.select(0, idx) : null;
-        const outs: Tensor[] = new Array(T);
-        for (let s = 0; s < T; s++) {
-          const t = dir === 0 ? s : T - 1 - s;
-          const xt = xg.select(0, t);
-          if (lstm) [h, c] = lstmStep(xt, h, c!, whh, stepBias, whr);
-          else if (gru) h = gruStep(xt, h, whh, stepBias);
-          else h = rnnStep(xt, h, whh, stepBias, relu);
-          outs[t] = h;
-        }
-        dirOutputs.push(T > 0 ? stack(outs, 0) : zeros([0, x.shape[1]!, h.shape[1]!], { dtype: h.dtype, device: h.device }));
-        finals[0]!.push(h);
-        if (lstm) finals[1]!.push(c!);
+        const weights = { wih: this.param(w.wih)!, whh: this.param(w.whh)!, bih: this.param(w.bih), bhh: this.param(w.bhh), whr: this.param(w.whr) };
+        const r = rnnLayer(CELL[this.mode], x, h0[0]!.select(0, idx), lstm ? h0[1]!.select(0, idx) : null, weights, dir === 1);
+        dirOutputs.push(r.output);
+        finals[0]!.push(r.h);
+        if (lstm) finals[1]!.push(r.c!);
       }
       x = D === 2 ? cat(dirOutputs, 2) : dirOutputs[0]!;
       if (this.dropout > 0 && this.training && layer < this.numLayers - 1) x = dropoutFn(x, this.dropout, { training: true });
@@ -453,6 +408,12 @@ export abstract class RNNCellBase extends Module {
     return { x, h, batched };
   }
 
+  /** One step: the sequence layer over a sequence of length 1 (the same fused kernels). */
+  protected step(mode: RnnCellMode, x: Tensor, h: Tensor, c: Tensor | null): { h: Tensor; c: Tensor | null } {
+    const w = { wih: this.weight_ih, whh: this.weight_hh, bih: this.bias_ih, bhh: this.bias_hh, whr: null };
+    return rnnLayer(mode, x.unsqueeze(0), h, c, w, false);
+  }
+
   override extraRepr(): string {
     let s = `${this.inputSize}, ${this.hiddenSize}`;
     if (!this.bias) s += ", bias=False";
@@ -477,7 +438,7 @@ export class RNNCell extends RNNCellBase {
   forward(...args: CtorArgs<typeof RNN_CELL_FORWARD>): Tensor {
     const [x0, h0] = rnnCellForwardArgs.bind(args);
     const { x, h, batched } = this.prepare(x0, [h0]);
-    const out = rnnStep(linear(x, this.weight_ih, this.bias_ih), h[0]!, this.weight_hh, this.bias_hh, this.nonlinearity === "relu");
+    const out = this.step(this.nonlinearity === "relu" ? "relu" : "tanh", x, h[0]!, null).h;
     return batched ? out : out.squeeze(0);
   }
   override extraRepr(): string {
@@ -499,8 +460,8 @@ export class LSTMCell extends RNNCellBase {
   forward(...args: CtorArgs<typeof LSTM_CELL_FORWARD>): [Tensor, Tensor] {
     const [x0, hc] = lstmCellForwardArgs.bind(args);
     const { x, h, batched } = this.prepare(x0, [hc?.[0], hc?.[1]]);
-    const [h2, c2] = lstmStep(linear(x, this.weight_ih, this.bias_ih), h[0]!, h[1]!, this.weight_hh, this.bias_hh, null);
-    return batched ? [h2, c2] : [h2.squeeze(0), c2.squeeze(0)];
+    const { h: h2, c: c2 } = this.step("lstm", x, h[0]!, h[1]!);
+    return batched ? [h2, c2!] : [h2.squeeze(0), c2!.squeeze(0)];
   }
 }
 
@@ -518,7 +479,7 @@ export class GRUCell extends RNNCellBase {
   forward(...args: CtorArgs<typeof GRU_CELL_FORWARD>): Tensor {
     const [x0, h0] = gruCellForwardArgs.bind(args);
     const { x, h, batched } = this.prepare(x0, [h0]);
-    const out = gruStep(linear(x, this.weight_ih, this.bias_ih), h[0]!, this.weight_hh, this.bias_hh);
+    const out = this.step("gru", x, h[0]!, null).h;
     return batched ? out : out.squeeze(0);
   }
 }

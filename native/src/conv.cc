@@ -33,6 +33,7 @@ struct Geometry {
   bool pointwise;   // 1x1, stride 1, no padding: the columns are the image itself
   int inner;        // threads inside each image's GEMM
   bool direct_weight;  // the weight pass per image as a direct convolution (AVX-512 float32, few taps)
+  bool channel_weight; // ... over channel-last copies (AVX-512 float32, O a multiple of 16)
 };
 
 Im2colArgs image_args(const Geometry& g, const void* src, void* dst) {
@@ -148,6 +149,10 @@ void weight_images(const Geometry& g, long n0, long n1, T* dwt, T* db) {
       conv_direct_weight_image_avx512(a, n, (float*)dwt, (float*)db, n == n0);
       continue;
     }
+    if (g.channel_weight) {
+      conv_weight_image_avx512(a, n, (float*)dwt, (float*)db, n == n0);
+      continue;
+    }
     const T* dyn = (const T*)a.dy + n * a.O * g.L;
     GemmArgs m = gemm_args(g);
     m.M = g.K; m.N = a.O; m.K = g.L;
@@ -216,7 +221,8 @@ struct PackedChoice {
 PackedChoice choose_packed(const ConvArgs& a, const Geometry& g) {
   if (a.pass != ConvPass::forward || a.dtype != DType::f32 || g.pointwise || active_isa() != Isa::avx512)
     return {Packed::none, false};
-  const bool direct_ok = a.sw == 1 && (a.act == Act::none || a.act == Act::relu);
+  const bool act_ok = a.act == Act::none || a.act == Act::relu;
+  const bool direct_ok = a.sw == 1 && act_ok;
   const bool window2x2 = a.pkh == 2 && a.pkw == 2 && a.psh == 2 && a.psw == 2;
   const bool pool2x2 = window2x2 && !a.pool_indices;  // what the direct kernels pool
   // Winograd when every output tile is a pooling window (with or without the positions),
@@ -227,6 +233,9 @@ PackedChoice choose_packed(const ConvArgs& a, const Geometry& g) {
   // pays when pooling has cut the outputs by 4 (1 -> 32 channels: 15% faster)
   if (direct_ok && a.O % 16 == 0 && (g.K > kPositionLanesMaxTaps || pool2x2)) return {Packed::channel_lanes, pool2x2};
   if (direct_ok && g.K <= kPositionLanesMaxTaps) return {Packed::position_lanes, pool2x2};
+  // x stride 2 (a downsampling layer): channel lanes broadcast every other input (pooling,
+  // if any, afterwards)
+  if (act_ok && a.sw == 2 && a.O % 16 == 0 && g.K > kPositionLanesMaxTaps) return {Packed::channel_lanes, false};
   return {Packed::gathered, false};
 }
 
@@ -265,6 +274,19 @@ struct WinogradPack {
   }
 };
 
+// The input pass as direct convolutions of dy (conv_input_avx512.cc): weights and taps
+// packed once, then image n (or part of it) per task.
+struct PackedInput {
+  const ConvArgs* a;
+  float* weights;
+  long* taps;
+  long parts;
+  static void task(void* ctx, long t) {
+    const PackedInput& p = *(const PackedInput*)ctx;
+    conv_input_image_avx512(*p.a, p.weights, p.taps, t / p.parts, t % p.parts, p.parts);
+  }
+};
+
 float* packed_weights(size_t floats) {
   float* p = (float*)std::aligned_alloc(64, (sizeof(float) * floats + 63) / 64 * 64);
   if (!p) std::abort();
@@ -288,7 +310,7 @@ const float* conv_padded_image(const ConvArgs& a, long n) {
 }
 
 void conv2d(const ConvArgs& a) {
-  Geometry g{&a, a.C * a.kh * a.kw, a.oh * a.ow, a.dtype == DType::f64 ? 8L : 4L, false, 1, false};
+  Geometry g{&a, a.C * a.kh * a.kw, a.oh * a.ow, a.dtype == DType::f64 ? 8L : 4L, false, 1, false, false};
   g.pointwise = a.kh == 1 && a.kw == 1 && a.sh == 1 && a.sw == 1 && a.ph == 0 && a.pw == 0;
   const double macs = (double)a.N * a.O * g.K * g.L;
   const int threads = a.threads < 1 ? 1 : a.threads;
@@ -299,8 +321,26 @@ void conv2d(const ConvArgs& a) {
     const long tasks = spread ? threads : 1;
     // few taps: a 1 -> 32 channel 3x3 layer's pass at batch 64 0.45 -> 0.34 ms (then bound by reading dy)
     g.direct_weight = a.dtype == DType::f32 && a.sw == 1 && g.K <= kPositionLanesMaxTaps && active_isa() == Isa::avx512;
+    // many taps, O a multiple of 16, one thread per image: over channel-last copies (a
+    // 16 -> 16 channel 3x3 layer's pass at batch 32 on 32x32 images 4.4 -> XXX ms)
+    g.channel_weight = !g.direct_weight && a.dtype == DType::f32 && a.O % 16 == 0 && g.inner == 1 && active_isa() == Isa::avx512;
     if (a.dtype == DType::f64) weight_pass<double>(g, tasks);
     else weight_pass<float>(g, tasks);
+    return;
+  }
+  if (a.pass == ConvPass::input && a.dtype == DType::f32 && a.C % 16 == 0 && active_isa() == Isa::avx512) {
+    // direct convolutions of dy, lanes over dx's channels: images over the threads, or with
+    // fewer images than threads bands of each image's rows
+    PackedInput p{&a, packed_weights((size_t)a.O * g.K + a.C), nullptr, 1};
+    p.taps = (long*)std::malloc(sizeof(long) * (a.O * a.kh * a.kw > 0 ? a.O * a.kh * a.kw : 1));
+    if (!p.taps) std::abort();
+    conv_input_pack_avx512(a, p.weights, p.taps);
+    if (g.inner > 1 && macs >= 64.0 * 64 * 64) p.parts = (threads + a.N - 1) / a.N;
+    const long tasks = a.N * p.parts;
+    if (spread || p.parts > 1) parallel_for(tasks, &PackedInput::task, &p);
+    else for (long t = 0; t < tasks; t++) PackedInput::task(&p, t);
+    std::free(p.taps);
+    std::free(p.weights);
     return;
   }
   TaskFn fn = a.pass == ConvPass::forward ? &forward_image : &input_image;

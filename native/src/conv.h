@@ -69,6 +69,19 @@ size_t conv_winograd_weight_floats(const ConvArgs& a);
 void conv_winograd_pack_weights_avx512(const ConvArgs& a, float* packed, long part, long parts);
 void conv_winograd_image_avx512(const ConvArgs& a, const float* packed, long n, float* y, long part, long parts);
 
+// The input pass as direct convolutions of dy (conv_input_avx512.cc), AVX-512 float32, for
+// C a multiple of 16, any stride, dilation and padding: the weights packed once, phase by
+// phase of the stride (O·C·kh·kw + C floats, 64-byte aligned), with each tap's offset in
+// the zero-bordered dy (O·kh·kw longs); then image n's dx [C, H, W] computed, only part
+// `part` of `parts` near-equal bands of rows.
+void conv_input_pack_avx512(const ConvArgs& a, float* packed, long* taps);
+void conv_input_image_avx512(const ConvArgs& a, const float* packed, const long* taps, long n, long part, long parts);
+
+// The weight pass of one image over channel-last copies of it (conv_weight_avx512.cc),
+// AVX-512 float32, O a multiple of 16, any stride, dilation and padding: dWᵀ [K, O] and
+// db [O] set to zero first (first) and added to.
+void conv_weight_image_avx512(const ConvArgs& a, long n, float* dwt, float* db, bool first);
+
 // Image n of x (float32), or with padding a zero-bordered copy of it in thread-local scratch
 // ([C, H + 2 ph, W + 2 pw]; valid until the thread's next call).
 const float* conv_padded_image(const ConvArgs& a, long n);

@@ -4,6 +4,8 @@
  * same table as bench/conv_layers_torch.py prints for PyTorch. Run:
  *   node --single-threaded-gc --import tsx bench/conv_layers.ts [threads]
  * Prints one line per layer and pass: name pass median_ms min_ms, then the per-step sum.
+ * With CPU=1 the times are the process's CPU time per call instead of wall time (steadier on
+ * a machine shared with other work; meaningful at 1 thread only).
  */
 import { randn, setNumThreads } from "../src/index.js";
 import { dispatch, dispatchAll } from "../src/backend/dispatcher.js";
@@ -23,14 +25,17 @@ const LAYERS: [string, number, number, number, number, number, number, number][]
 ];
 const N = 32;
 
+const CPU = process.env.CPU === "1";
+const now = CPU ? () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; } : () => performance.now();
+
 function timeit(fn: () => void, budgetMs = 600): [number, number] {
   for (let i = 0; i < 5; i++) fn();
   const ts: number[] = [];
   const start = performance.now();
   while (performance.now() - start < budgetMs || ts.length < 10) {
-    const t0 = performance.now();
+    const t0 = now();
     fn();
-    ts.push(performance.now() - t0);
+    ts.push(now() - t0);
   }
   ts.sort((a, b) => a - b);
   return [ts[ts.length >> 1]!, ts[0]!];

@@ -2,7 +2,9 @@
 (bench/conv_layers.ts is Fluxion's side): forward, input gradient and weight gradient
 (aten.convolution_backward with one output mask each), batch 32, float32, no bias.
 Run with /usr/bin/python3 and OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset; argv[1] = threads.
-Prints one line per layer and pass: name pass median_ms min_ms."""
+Prints one line per layer and pass: name pass median_ms min_ms. With CPU=1 the times are the
+process's CPU time per call (steadier on a shared machine; meaningful at 1 thread only)."""
+import os
 import sys
 import time
 import torch
@@ -23,15 +25,18 @@ LAYERS = [
 N = 32
 
 
+NOW = time.process_time if os.environ.get("CPU") == "1" else time.perf_counter
+
+
 def timeit(fn, budget=0.6):
     for _ in range(5):
         fn()
     ts = []
     start = time.perf_counter()
     while time.perf_counter() - start < budget or len(ts) < 10:
-        t0 = time.perf_counter()
+        t0 = NOW()
         fn()
-        ts.append(time.perf_counter() - t0)
+        ts.append(NOW() - t0)
     ts.sort()
     return ts[len(ts) // 2] * 1e3, ts[0] * 1e3
 

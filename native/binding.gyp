@@ -34,7 +34,7 @@
           "sources": ["src/gemm_avx2.cc", "src/ewise_avx2.cc"], "cflags_cc": ["-mavx2", "-mfma"] },
         { "target_name": "kernels_avx512", "type": "static_library",
           "sources": ["src/gemm_avx512.cc", "src/ewise_avx512.cc", "src/conv_direct_avx512.cc", "src/conv_winograd_avx512.cc",
-                      "src/conv_input_avx512.cc", "src/conv_weight_avx512.cc"],
+                      "src/conv_input_avx512.cc", "src/conv_weight_avx512.cc", "src/conv_winograd_weight_avx512.cc"],
           "cflags_cc": ["-mavx2", "-mfma", "-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl"] },
         { "target_name": "kernels_avx512bf16", "type": "static_library",
           "sources": ["src/gemm_avx512bf16.cc"],

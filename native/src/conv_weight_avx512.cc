@@ -4,9 +4,10 @@
 // x to a zero-bordered [Hp][Wp][C]. A tile is one tap, CB input channels x V vectors of 16
 // output channels in registers, summed over all of the image's positions: per position V
 // loads of dy and CB values of x broadcast (consecutive channels of one pixel) feed
-// CB x V FMAs. This replaces a GEMM per image over an unfolded column matrix whose
-// 16- or 32-wide O side left the GEMM's tiles half empty (a 16 -> 16 channel 3x3 layer on
-// 32x32 images ran at 40% of the forward's speed). The bias gradient is summed on the way.
+// CB x V FMAs. This replaces a GEMM per image over an unfolded column matrix whose 16- or
+// 32-wide O side left the GEMM's tiles half empty (a 16 -> 16 channel 3x3 layer on 32x32
+// images ran at 40% of the forward's speed). The copies and the bias gradient:
+// conv_channel_last_avx512.h.
 // Compiled with the AVX-512 flags; conv.cc decides when this applies.
 // GCC 12 takes the intrinsics' own `__m512 __Y = __Y;` placeholders for uninitialized reads
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -20,6 +21,7 @@
 
 #include "avx512_util.h"
 #include "conv.h"
+#include "conv_channel_last_avx512.h"
 
 namespace fluxion {
 // Everything compiled under this file's -m flags is named isa_avx512 (or ends in _avx512),
@@ -28,50 +30,6 @@ namespace isa_avx512 {
 namespace {
 
 constexpr int kAccumulators = 24;
-
-// In-register transpose of a 16x16 block: r[i][j] <-> r[j][i].
-inline void transpose16(__m512 r[16]) {
-  __m512 t[16];
-  for (int i = 0; i < 16; i += 2) {
-    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-  }
-  for (int i = 0; i < 16; i += 4) {
-    r[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
-    r[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
-    r[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
-    r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
-  }
-  // r[4q + m] now holds, in each 128-bit lane L, the elements (4L + 0..3) of rows 4q + {0..3}
-  // for column m: rows 4q..4q+3 x columns 4L + m. Gather the lanes across groups.
-  for (int m = 0; m < 4; m++) {
-    const __m512 a = r[m], b = r[4 + m], c = r[8 + m], d = r[12 + m];
-    const __m512 ab_lo = _mm512_shuffle_f32x4(a, b, 0x44), ab_hi = _mm512_shuffle_f32x4(a, b, 0xEE);
-    const __m512 cd_lo = _mm512_shuffle_f32x4(c, d, 0x44), cd_hi = _mm512_shuffle_f32x4(c, d, 0xEE);
-    t[m] = _mm512_shuffle_f32x4(ab_lo, cd_lo, 0x88);       // lane 0 of a, b, c, d
-    t[4 + m] = _mm512_shuffle_f32x4(ab_lo, cd_lo, 0xDD);   // lane 1
-    t[8 + m] = _mm512_shuffle_f32x4(ab_hi, cd_hi, 0x88);   // lane 2
-    t[12 + m] = _mm512_shuffle_f32x4(ab_hi, cd_hi, 0xDD);  // lane 3
-  }
-  for (int i = 0; i < 16; i++) r[i] = t[i];
-}
-
-// dst[s·ldd + r] = src[r·lds + s] for r < R, s < S (16x16 blocks in registers).
-void transpose(const float* src, long lds, long R, long S, float* dst, long ldd) {
-  const __m512 zero = _mm512_setzero_ps();
-  for (long r0 = 0; r0 < R; r0 += 16) {
-    const long rn = std::min(16L, R - r0);
-    const __mmask16 rmask = first_lanes(rn);
-    for (long s0 = 0; s0 < S; s0 += 16) {
-      const long sn = std::min(16L, S - s0);
-      const __mmask16 smask = first_lanes(sn);
-      __m512 v[16];
-      for (int r = 0; r < 16; r++) v[r] = r < rn ? _mm512_maskz_loadu_ps(smask, src + (r0 + r) * lds + s0) : zero;
-      transpose16(v);
-      for (int s = 0; s < sn; s++) _mm512_mask_storeu_ps(dst + (s0 + s) * ldd + r0, rmask, v[s]);
-    }
-  }
-}
 
 struct Tile {
   const float* x;  // channel-last bordered image at this tile's tap, first channel
@@ -134,30 +92,15 @@ using namespace isa_avx512;  // the entry points below
 void conv_weight_image_avx512(const ConvArgs& a, long n, float* dwt, float* db, bool first) {
   static constexpr auto tiles1 = weight_tiles<1>(std::make_integer_sequence<int, kAccumulators>());
   static constexpr auto tiles2 = weight_tiles<2>(std::make_integer_sequence<int, kAccumulators / 2>());
-  const long C = a.C, O = a.O, L = a.oh * a.ow, kk = a.kh * a.kw, K = C * kk;
+  const long C = a.C, O = a.O, kk = a.kh * a.kw, K = C * kk;
   if (first) {
     std::memset(dwt, 0, K * O * sizeof(float));
     std::memset(db, 0, O * sizeof(float));
   }
-  // dy[n] as [L][O], and the bias gradient from it
-  thread_local Scratch<float> dy_scratch;
-  float* const dyT = dy_scratch.get(L * O);
-  transpose((const float*)a.dy + n * O * L, L, O, L, dyT, O);
-  for (long o = 0; o < O; o += 16) {
-    __m512 s = _mm512_setzero_ps();
-    for (long l = 0; l < L; l++) s = _mm512_add_ps(s, _mm512_loadu_ps(dyT + l * O + o));
-    _mm512_storeu_ps(db + o, _mm512_add_ps(_mm512_loadu_ps(db + o), s));
-  }
-  // x[n] as [Hp][Wp][C]; the border is zeroed when the layout changes and never written
-  const long Hp = a.H + 2 * a.ph, Wp = a.W + 2 * a.pw;
-  thread_local Scratch<float> x_scratch;
-  thread_local long layout[3] = {-1, -1, -1};
-  const long size = Hp * Wp * C;
-  float* const xT = layout[0] != Hp || layout[1] != Wp || layout[2] != C ? x_scratch.zeroed(size) : x_scratch.p;
-  layout[0] = Hp, layout[1] = Wp, layout[2] = C;
-  const float* img = (const float*)a.x + n * C * a.H * a.W;
-  for (long y = 0; y < a.H; y++) transpose(img + y * a.W, a.H * a.W, C, a.W, xT + ((y + a.ph) * Wp + a.pw) * C, C);
-
+  const ChannelLast cl = channel_last(a, n, db);
+  const float* const xT = cl.x;
+  const float* const dyT = cl.dy;
+  const long Wp = cl.Wp;
   const int V = vectors_per_tile(O), most = kAccumulators / V;
   const TileFn* const tiles = V == 2 ? tiles2.data() : tiles1.data();
   const long cblocks = (C + most - 1) / most;

@@ -145,3 +145,61 @@ test("native conv2d forward on AVX-512 at x stride 2 (channel lanes) matches the
     }
   });
 });
+
+// Winograd F(2x2, 3x3) beyond the pooled forward (native/src/conv_winograd_avx512.cc,
+// conv_winograd_weight_avx512.cc): a 3x3 stride-1 undilated layer with an even output size
+// runs its forward (4+ input channels) and its input pass (the forward of dy with the
+// kernel flipped, bordered by 2 - p; 4+ output channels) over the full output, and its
+// weight pass (C and O multiples of 16) as 16 GEMMs over every tile of the batch.
+// Geometries: the small ResNet's three widths (an 8x8 image is one vector of 16 tiles);
+// tile rows that wrap inside a vector of tiles (9 per row); padding 0 and 2, asymmetric;
+// batch 1 (channel blocks split over the threads); bands of tile rows (64 channels on
+// 40x40); the weight pass's tile buffer flushed inside an image, one and two input-channel
+// vectors, 48 output channels (four blocks of 12).
+const WINOGRAD_GEOMS: [number[], number, Pair][] = [
+  [[2, 16, 32, 32], 16, [1, 1]],
+  [[2, 32, 16, 16], 48, [1, 1]],
+  [[2, 64, 8, 8], 64, [1, 1]],
+  [[3, 5, 10, 14], 13, [0, 0]],
+  [[2, 7, 12, 20], 25, [1, 0]],
+  [[1, 16, 20, 20], 40, [1, 1]],
+  [[2, 64, 40, 40], 32, [1, 1]],
+  [[2, 16, 6, 6], 32, [2, 2]],
+  [[3, 48, 10, 12], 16, [1, 0]],
+];
+
+test("native conv2d on AVX-512 as Winograd F(2x2, 3x3) over the full output: forward, input and weight passes match the composition", { skip: noAvx512 }, () => {
+  onAvx512AtThreads((threads) => {
+    let seed = 3300;
+    for (const [xs, O, p] of WINOGRAD_GEOMS) {
+      const k: Pair = [3, 3], s: Pair = [1, 1], d: Pair = [1, 1];
+      const win = { kernel: k, stride: s, padding: p, dilation: d };
+      const x = randomTensor(xs, { seed: seed++, dtype: "float32" }), w = randomTensor([O, xs[1]!, 3, 3], { seed: seed++, dtype: "float32" });
+      const b = randomTensor([O], { seed: seed++, dtype: "float32" });
+      x.storage.data[xs[2]! * xs[3]! + 3 * xs[3]! + 4] = NaN; // image 0, channel 1
+      const msg = `${threads}t [${xs}] O=${O} p=${p}`;
+      for (const [bias, activation] of [[true, "relu"], [false, undefined]] as const) {
+        const ins = bias ? [x, w, b] : [x, w];
+        const attrs = { pass: "forward" as const, ...win, ...(activation ? { activation } : {}) };
+        const want = conv2dReference(ins, attrs, "cpu")[0]!;
+        assertMatches(conv2d(ins, attrs, "cpu")[0]!, want, 1e-3, `${msg} forward bias=${bias} ${activation ?? "linear"}`);
+        assert.ok(want.toTypedArray().some((v) => Number.isNaN(v)), `${msg}: the NaN reaches y`);
+      }
+      const dy = gradient(xs, O, k, s, p, d, seed++);
+      const [oh, ow] = [dy.shape[2]!, dy.shape[3]!];
+      const inputAttrs = { pass: "input" as const, ...win, inputSize: [xs[2]!, xs[3]!] as Pair };
+      const xf = randomTensor(xs, { seed: seed++, dtype: "float32" });
+      const weightAttrs = { pass: "weight" as const, ...win };
+      const wantW = conv2dReference([xf, dy], weightAttrs, "cpu"), gotW = conv2d([xf, dy], weightAttrs, "cpu");
+      assertMatches(gotW[0]!, wantW[0]!, 3e-3, `${msg} weight pass, dW`);
+      assertMatches(gotW[1]!, wantW[1]!, 1e-3, `${msg} weight pass, db`);
+      dy.storage.data[(0 * O + 1) * oh * ow + (oh >> 1) * ow + (ow >> 1)] = NaN;
+      const wantX = conv2dReference([dy, w], inputAttrs, "cpu")[0]!;
+      assertMatches(conv2d([dy, w], inputAttrs, "cpu")[0]!, wantX, 1e-3, `${msg} input pass`);
+      assert.ok(wantX.toTypedArray().some((v) => Number.isNaN(v)), `${msg}: the NaN reaches dx`);
+      const wantNaN = conv2dReference([x, dy], weightAttrs, "cpu"), gotNaN = conv2d([x, dy], weightAttrs, "cpu");
+      assertMatches(gotNaN[0]!, wantNaN[0]!, 3e-3, `${msg} weight pass with NaN in x and dy, dW`);
+      assertMatches(gotNaN[1]!, wantNaN[1]!, 1e-3, `${msg} weight pass with NaN in dy, db`);
+    }
+  });
+});

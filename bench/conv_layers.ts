@@ -4,7 +4,7 @@
  * same table as bench/conv_layers_torch.py prints for PyTorch. Run:
  *   node --single-threaded-gc --import tsx bench/conv_layers.ts [threads]
  * Prints one line per layer and pass: name pass median_ms min_ms, then the per-step sum.
- * With CPU=1 the times are the process's CPU time per call instead of wall time (steadier on
+ * With COLD=1 each timed call starts with cold caches. With CPU=1 the times are the process's CPU time per call instead of wall time (steadier on
  * a machine shared with other work; meaningful at 1 thread only).
  */
 import { randn, setNumThreads } from "../src/index.js";
@@ -28,11 +28,19 @@ const N = 32;
 const CPU = process.env.CPU === "1";
 const now = CPU ? () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; } : () => performance.now();
 
+// With COLD=1 every timed call starts with caches cleared of its operands (a 64 MiB buffer
+// written in between, outside the timing), as in a training step where other layers' work
+// runs between two calls of one layer.
+const COLD = process.env.COLD === "1";
+const flush = new Float32Array(COLD ? 16 << 20 : 0);
+let flushes = 0;
+
 function timeit(fn: () => void, budgetMs = 600): [number, number] {
   for (let i = 0; i < 5; i++) fn();
   const ts: number[] = [];
   const start = performance.now();
   while (performance.now() - start < budgetMs || ts.length < 10) {
+    if (COLD) flush.fill(++flushes);
     const t0 = now();
     fn();
     ts.push(now() - t0);

@@ -3,7 +3,8 @@
 (aten.convolution_backward with one output mask each), batch 32, float32, no bias.
 Run with /usr/bin/python3 and OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset; argv[1] = threads.
 Prints one line per layer and pass: name pass median_ms min_ms. With CPU=1 the times are the
-process's CPU time per call (steadier on a shared machine; meaningful at 1 thread only)."""
+process's CPU time per call (steadier on a shared machine; meaningful at 1 thread only).
+With COLD=1 each timed call starts with cold caches."""
 import os
 import sys
 import time
@@ -26,6 +27,10 @@ N = 32
 
 
 NOW = time.process_time if os.environ.get("CPU") == "1" else time.perf_counter
+# COLD=1: every timed call starts with caches cleared of its operands (a 64 MiB buffer
+# written in between, outside the timing), as bench/conv_layers.ts does
+COLD = os.environ.get("COLD") == "1"
+FLUSH = torch.empty(16 << 20) if COLD else None
 
 
 def timeit(fn, budget=0.6):
@@ -34,6 +39,8 @@ def timeit(fn, budget=0.6):
     ts = []
     start = time.perf_counter()
     while time.perf_counter() - start < budget or len(ts) < 10:
+        if COLD:
+            FLUSH.fill_(len(ts))
         t0 = NOW()
         fn()
         ts.append(NOW() - t0)

@@ -31,24 +31,41 @@ namespace {
 
 constexpr int kMaxBlock = 12;  // output channels per GEMM tile: 12 x 32 tiles, 24 accumulators
 
+// The lanes l of a load at column x0 whose column x0 + l lies in [0, W).
+inline __mmask16 columns_in(long x0, long W) {
+  return (__mmask16)(first_lanes(W - x0) & ~first_lanes(-x0));
+}
+
 // V[ξ][c][t] for the tiles of tile rows [ty0, ty1) (tiles = pooled outputs, row by row; t
 // counted from ty0's first): element ξ at V + ξ * xi_stride, channel c `stride` floats
 // further. 16 tiles of a tile row per vector, the x-transform of each input row done once
-// and kept for the two tile rows that share it.
-void input_transform(long C, long TX, const float* img, long Wp, long Hp, long ty0, long ty1, float* V, long stride,
-                     long xi_stride) {
+// and kept for the two tile rows that share it. Read from image n of x itself, [C, H, W]:
+// rows and columns of the window in the padding (ph, pw) are zeros, by the loads' masks
+// (masked-off lanes never fault), so the image is not copied into a bordered one first (a
+// 16-channel 32x32 image's copy was a twelfth of its forward).
+void input_transform(long C, long TX, const float* img, long H, long W, long ph, long pw, long ty0, long ty1, float* V,
+                     long stride, long xi_stride) {
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const __m512 zero = _mm512_setzero_ps();
   for (long c = 0; c < C; c++) {
-    const float* plane = img + c * Hp * Wp;
+    const float* plane = img + c * H * W;
     for (long g = 0; g < TX; g += 16) {
       const __mmask16 lanes = first_lanes(TX - g);
+      // the columns of the window's loads, from col: col + [0, 16), + [16, 32), + [2, 18), + [18, 34)
+      const long col = 2 * g - pw;
+      const __mmask16 m0 = columns_in(col, W), m1 = columns_in(col + 16, W);
+      const __mmask16 m2 = columns_in(col + 2, W), m3 = columns_in(col + 18, W);
       // input columns 2 * (g + lane) + k, k = 0..3, of one row, transformed along x
       auto row = [&](long y, __m512 (&x)[4]) {
-        const float* r = plane + y * Wp + 2 * g;
-        const long left = Wp - 2 * g;  // columns from r to the end of the row
-        const __m512 s0 = _mm512_maskz_loadu_ps(first_lanes(left), r), s1 = _mm512_maskz_loadu_ps(first_lanes(left - 16), r + 16);
-        const __m512 u0 = _mm512_maskz_loadu_ps(first_lanes(left - 2), r + 2), u1 = _mm512_maskz_loadu_ps(first_lanes(left - 18), r + 18);
+        const long iy = y - ph;
+        if (iy < 0 || iy >= H) {
+          for (int k = 0; k < 4; k++) x[k] = zero;
+          return;
+        }
+        const float* r = plane + iy * W + col;
+        const __m512 s0 = _mm512_maskz_loadu_ps(m0, r), s1 = _mm512_maskz_loadu_ps(m1, r + 16);
+        const __m512 u0 = _mm512_maskz_loadu_ps(m2, r + 2), u1 = _mm512_maskz_loadu_ps(m3, r + 18);
         const __m512 d0 = _mm512_permutex2var_ps(s0, even, s1), d1 = _mm512_permutex2var_ps(s0, odd, s1);
         const __m512 d2 = _mm512_permutex2var_ps(u0, even, u1), d3 = _mm512_permutex2var_ps(u0, odd, u1);
         x[0] = _mm512_sub_ps(d0, d2);
@@ -342,8 +359,7 @@ void conv_winograd_image_avx512(const ConvArgs& a, const float* packed, long n, 
   const long C = a.C;
   const long nblocks = (a.O + kMaxBlock - 1) / kMaxBlock, b0 = nblocks * part / parts, b1 = nblocks * (part + 1) / parts;
   if (b0 >= b1) return;
-  const long Wp = a.W + 2 * a.pw, Hp = a.H + 2 * a.ph;
-  const float* img = conv_padded_image(a, n);
+  const float* img = (const float*)a.x + n * a.C * a.H * a.W;
   // Bands of whole tile rows, V at most ~256 KiB (L2) unless one row needs more.
   const long TX = a.pow, rows = std::max(1L, std::max(32L, (1L << 16) / (16 * C)) / TX);
   for (long ty0 = 0; ty0 < a.poh; ty0 += rows) {
@@ -358,7 +374,7 @@ void conv_winograd_image_avx512(const ConvArgs& a, const float* packed, long n, 
     thread_local long layout[2] = {-1, -1};
     float* const V = layout[0] != T || layout[1] != C ? V_scratch.zeroed((size_t)16 * xi_stride) : V_scratch.p;
     layout[0] = T, layout[1] = C;
-    input_transform(C, TX, img, Wp, Hp, ty0, ty1, V, stride, xi_stride);
+    input_transform(C, TX, img, a.H, a.W, a.ph, a.pw, ty0, ty1, V, stride, xi_stride);
     thread_local Scratch<int32_t> at_scratch;  // tile -> its output (0, 0) in the conv's plane
     int32_t* const at = at_scratch.get(stride);
     if (a.pool_indices) {
@@ -398,8 +414,7 @@ void conv_winograd_full_image_avx512(const ConvArgs& a, const float* packed, lon
   const long C = a.C;
   const long nblocks = (a.O + kMaxBlock - 1) / kMaxBlock, b0 = nblocks * part / parts, b1 = nblocks * (part + 1) / parts;
   if (b0 >= b1) return;
-  const long Wp = a.W + 2 * a.pw, Hp = a.H + 2 * a.ph;
-  const float* img = conv_padded_image(a, n);
+  const float* img = (const float*)a.x + n * a.C * a.H * a.W;
   const long TX = a.ow / 2, TY = a.oh / 2, rows = std::max(1L, std::max(32L, (1L << 16) / (16 * C)) / TX);
   for (long ty0 = 0; ty0 < TY; ty0 += rows) {
     const long ty1 = std::min(TY, ty0 + rows);
@@ -408,7 +423,7 @@ void conv_winograd_full_image_avx512(const ConvArgs& a, const float* packed, lon
     thread_local long layout[2] = {-1, -1};
     float* const V = layout[0] != T || layout[1] != C ? V_scratch.zeroed((size_t)16 * xi_stride) : V_scratch.p;
     layout[0] = T, layout[1] = C;
-    input_transform(C, TX, img, Wp, Hp, ty0, ty1, V, stride, xi_stride);
+    input_transform(C, TX, img, a.H, a.W, a.ph, a.pw, ty0, ty1, V, stride, xi_stride);
     FullBlock b{};
     b.C = C;
     b.stride = stride;

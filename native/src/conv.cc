@@ -1,6 +1,8 @@
 // The convolution driver (conv.h). It only schedules: the math is the active ISA's
 // im2col/col2im and max pooling (ewise.h) and GEMM (isa.h), or on AVX-512 the float32
-// forward's direct, Winograd or implicit-GEMM kernels, called per image with one thread
+// kernels of conv.h (forward: direct, Winograd or implicit GEMM; input pass: Winograd
+// through the forward of dy, or direct by stride phase; weight pass: Winograd, or direct
+// over channel-last copies or lanes over positions), called per image with one thread
 // each while images are spread over the pool; a batch smaller than the thread count
 // instead gives each image's GEMM all the threads (the direct and Winograd kernels split
 // the image's rows or channels into tasks).
@@ -33,6 +35,7 @@ struct Geometry {
   bool pointwise;   // 1x1, stride 1, no padding: the columns are the image itself
   int inner;        // threads inside each image's GEMM
   bool direct_weight;  // the weight pass per image as a direct convolution (AVX-512 float32, few taps)
+  bool channel_weight; // ... over channel-last copies (AVX-512 float32, O a multiple of 16)
 };
 
 Im2colArgs image_args(const Geometry& g, const void* src, void* dst) {
@@ -148,6 +151,10 @@ void weight_images(const Geometry& g, long n0, long n1, T* dwt, T* db) {
       conv_direct_weight_image_avx512(a, n, (float*)dwt, (float*)db, n == n0);
       continue;
     }
+    if (g.channel_weight) {
+      conv_weight_image_avx512(a, n, (float*)dwt, (float*)db, n == n0);
+      continue;
+    }
     const T* dyn = (const T*)a.dy + n * a.O * g.L;
     GemmArgs m = gemm_args(g);
     m.M = g.K; m.N = a.O; m.K = g.L;
@@ -200,12 +207,44 @@ void weight_pass(const Geometry& g, long tasks) {
   }
 }
 
+// The weight pass of a 3x3 stride-1 layer as Winograd (conv_winograd_weight_avx512.cc):
+// task t sums images [n0, n1) into its partial M [16, O, C] and db [O]; the partials are
+// added, then transformed into dW once.
+struct WinogradWeight {
+  const ConvArgs* a;
+  long tasks;
+  float* partials;  // tasks x (16·O·C + O)
+  static void task(void* ctx, long t) {
+    const WinogradWeight& w = *(const WinogradWeight*)ctx;
+    const ConvArgs& a = *w.a;
+    float* M = w.partials + t * (16 * a.O * a.C + a.O);
+    conv_winograd_weight_images_avx512(a, a.N * t / w.tasks, a.N * (t + 1) / w.tasks, M, M + 16 * a.O * a.C);
+  }
+};
+
+bool winograd_weight_ok(const ConvArgs& a) {
+  return a.dtype == DType::f32 && active_isa() == Isa::avx512 && a.N > 0 && a.kh == 3 && a.kw == 3 && a.sh == 1 && a.sw == 1 &&
+         a.dh == 1 && a.dw == 1 && a.oh % 2 == 0 && a.ow % 2 == 0 && a.C % 16 == 0 && a.O % 16 == 0;
+}
+
+void winograd_weight_pass(const ConvArgs& a, long tasks) {
+  const long size = 16 * a.O * a.C + a.O;
+  std::vector<float> partials((size_t)tasks * size);
+  WinogradWeight w{&a, tasks, partials.data()};
+  if (tasks > 1) parallel_for(tasks, &WinogradWeight::task, &w);
+  else WinogradWeight::task(&w, 0);
+  for (long t = 1; t < tasks; t++)
+    for (long i = 0; i < size; i++) partials[i] += partials[t * size + i];
+  conv_winograd_weight_finish_avx512(a, partials.data(), (float*)a.dweight);
+  std::memcpy(a.dbias, partials.data() + 16 * a.O * a.C, a.O * sizeof(float));
+}
+
 // The AVX-512 float32 forwards, with the weights packed once for the whole batch: a 3x3
 // layer pooled 2x2 as Winograd F(2x2, 3x3) (conv_winograd_avx512.cc); a direct convolution
 // (conv_direct_avx512.cc; it also max-pools 2x2 windows in registers) with lanes over
 // channels for O a multiple of 16 or over positions for layers with few taps; else the
 // implicit GEMM over gathered panels (conv_gemm.inc).
-enum class Packed { none, gathered, position_lanes, channel_lanes, winograd };
+enum class Packed { none, gathered, position_lanes, channel_lanes, winograd, winograd_full };
 constexpr long kPositionLanesMaxTaps = 32;
 
 struct PackedChoice {
@@ -213,20 +252,33 @@ struct PackedChoice {
   bool pooled;  // the kernel writes the pooled output itself (else pool_image afterwards)
 };
 
+// Winograd F(2x2, 3x3) over the full output: 3x3, stride 1, undilated, 2x2 tiles that
+// cover the output exactly, 4+ input channels to amortise the input transform.
+bool winograd_full_ok(const ConvArgs& a) {
+  return a.dtype == DType::f32 && active_isa() == Isa::avx512 && (a.act == Act::none || a.act == Act::relu) && a.kh == 3 &&
+         a.kw == 3 && a.sh == 1 && a.sw == 1 && a.dh == 1 && a.dw == 1 && a.oh % 2 == 0 && a.ow % 2 == 0 && a.C >= 4;
+}
+
 PackedChoice choose_packed(const ConvArgs& a, const Geometry& g) {
   if (a.pass != ConvPass::forward || a.dtype != DType::f32 || g.pointwise || active_isa() != Isa::avx512)
     return {Packed::none, false};
-  const bool direct_ok = a.sw == 1 && (a.act == Act::none || a.act == Act::relu);
+  const bool act_ok = a.act == Act::none || a.act == Act::relu;
+  const bool direct_ok = a.sw == 1 && act_ok;
   const bool window2x2 = a.pkh == 2 && a.pkw == 2 && a.psh == 2 && a.psw == 2;
   const bool pool2x2 = window2x2 && !a.pool_indices;  // what the direct kernels pool
   // Winograd when every output tile is a pooling window (with or without the positions),
   // and there are enough input channels (4+) to amortise the input transform
   if (direct_ok && window2x2 && a.kh == 3 && a.kw == 3 && a.sh == 1 && a.dh == 1 && a.dw == 1 && a.C >= 4)
     return {Packed::winograd, true};
+  // and for any 3x3 stride-1 layer with an even output size (pooled, if at all, afterwards)
+  if (winograd_full_ok(a)) return {Packed::winograd_full, false};
   // channel lanes store each output through a transposing buffer: with few taps that only
   // pays when pooling has cut the outputs by 4 (1 -> 32 channels: 15% faster)
   if (direct_ok && a.O % 16 == 0 && (g.K > kPositionLanesMaxTaps || pool2x2)) return {Packed::channel_lanes, pool2x2};
   if (direct_ok && g.K <= kPositionLanesMaxTaps) return {Packed::position_lanes, pool2x2};
+  // x stride 2 (a downsampling layer): channel lanes broadcast every other input (pooling,
+  // if any, afterwards)
+  if (act_ok && a.sw == 2 && a.O % 16 == 0 && g.K > kPositionLanesMaxTaps) return {Packed::channel_lanes, false};
   return {Packed::gathered, false};
 }
 
@@ -248,6 +300,7 @@ struct PackedForward {
     }
     float* out = (float*)forward_dest(*f.g, n);
     if (f.use.kernel == Packed::gathered) conv_forward_image_avx512(a, f.weights, n, out);
+    else if (f.use.kernel == Packed::winograd_full) conv_winograd_full_image_avx512(a, f.weights, n, out, part, f.parts);
     else conv_direct_image_avx512(a, channel_lanes, f.weights, n, out, false, part, f.parts);
     pool_image(*f.g, n, out);  // only with one part per image
   }
@@ -262,6 +315,19 @@ struct WinogradPack {
   static void task(void* ctx, long t) {
     const WinogradPack& p = *(const WinogradPack*)ctx;
     conv_winograd_pack_weights_avx512(*p.a, p.out, t, p.parts);
+  }
+};
+
+// The input pass as direct convolutions of dy (conv_input_avx512.cc): weights and taps
+// packed once, then image n (or part of it) per task.
+struct PackedInput {
+  const ConvArgs* a;
+  float* weights;
+  long* taps;
+  long parts;
+  static void task(void* ctx, long t) {
+    const PackedInput& p = *(const PackedInput*)ctx;
+    conv_input_image_avx512(*p.a, p.weights, p.taps, t / p.parts, t % p.parts, p.parts);
   }
 };
 
@@ -288,7 +354,7 @@ const float* conv_padded_image(const ConvArgs& a, long n) {
 }
 
 void conv2d(const ConvArgs& a) {
-  Geometry g{&a, a.C * a.kh * a.kw, a.oh * a.ow, a.dtype == DType::f64 ? 8L : 4L, false, 1, false};
+  Geometry g{&a, a.C * a.kh * a.kw, a.oh * a.ow, a.dtype == DType::f64 ? 8L : 4L, false, 1, false, false};
   g.pointwise = a.kh == 1 && a.kw == 1 && a.sh == 1 && a.sw == 1 && a.ph == 0 && a.pw == 0;
   const double macs = (double)a.N * a.O * g.K * g.L;
   const int threads = a.threads < 1 ? 1 : a.threads;
@@ -299,8 +365,50 @@ void conv2d(const ConvArgs& a) {
     const long tasks = spread ? threads : 1;
     // few taps: a 1 -> 32 channel 3x3 layer's pass at batch 64 0.45 -> 0.34 ms (then bound by reading dy)
     g.direct_weight = a.dtype == DType::f32 && a.sw == 1 && g.K <= kPositionLanesMaxTaps && active_isa() == Isa::avx512;
+    // many taps, O a multiple of 16, one thread per image: over channel-last copies (a
+    // 16 -> 16 channel 3x3 layer's pass at batch 32 on 32x32 images 4.4 -> 1.45 ms), or for
+    // a 3x3 stride-1 layer as Winograd (1.0 ms; 64 -> 64 channels on 8x8: 2.4 -> 0.8 ms)
+    g.channel_weight = !g.direct_weight && a.dtype == DType::f32 && a.O % 16 == 0 && g.inner == 1 && active_isa() == Isa::avx512;
+    if (g.inner == 1 && winograd_weight_ok(a)) {
+      winograd_weight_pass(a, tasks);
+      return;
+    }
     if (a.dtype == DType::f64) weight_pass<double>(g, tasks);
     else weight_pass<float>(g, tasks);
+    return;
+  }
+  if (a.pass == ConvPass::input && a.ph <= 2 && a.pw <= 2) {
+    // a 3x3 stride-1 layer's input pass is the forward convolution of dy, bordered by 2 - p,
+    // with the kernel flipped and its channels swapped: Winograd when that forward is
+    ConvArgs f = a;
+    f.pass = ConvPass::forward;
+    f.x = a.dy; f.C = a.O; f.H = a.oh; f.W = a.ow;
+    f.O = a.C; f.ph = 2 - a.ph; f.pw = 2 - a.pw; f.oh = a.H; f.ow = a.W;
+    f.bias = nullptr; f.act = Act::none; f.pkh = 0; f.pool_indices = nullptr; f.y = a.dx;
+    if (winograd_full_ok(f)) {
+      std::vector<float> flipped((size_t)a.O * a.C * 9);
+      const float* w = (const float*)a.w;
+      for (long o = 0; o < a.O; o++)
+        for (long c = 0; c < a.C; c++)
+          for (long r = 0; r < 9; r++) flipped[(c * a.O + o) * 9 + 8 - r] = w[(o * a.C + c) * 9 + r];
+      f.w = flipped.data();
+      conv2d(f);
+      return;
+    }
+  }
+  if (a.pass == ConvPass::input && a.dtype == DType::f32 && a.C % 16 == 0 && active_isa() == Isa::avx512) {
+    // direct convolutions of dy, lanes over dx's channels: images over the threads, or with
+    // fewer images than threads bands of each image's rows
+    PackedInput p{&a, packed_weights((size_t)a.O * g.K + a.C), nullptr, 1};
+    p.taps = (long*)std::malloc(sizeof(long) * (a.O * a.kh * a.kw > 0 ? a.O * a.kh * a.kw : 1));
+    if (!p.taps) std::abort();
+    conv_input_pack_avx512(a, p.weights, p.taps);
+    if (g.inner > 1 && macs >= 64.0 * 64 * 64) p.parts = (threads + a.N - 1) / a.N;
+    const long tasks = a.N * p.parts;
+    if (spread || p.parts > 1) parallel_for(tasks, &PackedInput::task, &p);
+    else for (long t = 0; t < tasks; t++) PackedInput::task(&p, t);
+    std::free(p.taps);
+    std::free(p.weights);
     return;
   }
   TaskFn fn = a.pass == ConvPass::forward ? &forward_image : &input_image;
@@ -314,7 +422,7 @@ void conv2d(const ConvArgs& a) {
   const bool direct = kernel != Packed::none && kernel != Packed::gathered;
   if (direct && (g.inner == 1 || packed.use.pooled || a.pkh == 0)) {
     if (g.inner > 1 && macs >= 64.0 * 64 * 64) packed.parts = (threads + a.N - 1) / a.N;
-    if (kernel == Packed::winograd) {
+    if (kernel == Packed::winograd || kernel == Packed::winograd_full) {
       packed.weights = packed_weights(conv_winograd_weight_floats(a));
       WinogradPack pack{&a, packed.weights, threads};
       if (threads > 1) parallel_for(threads, &WinogradPack::task, &pack);

@@ -69,6 +69,30 @@ size_t conv_winograd_weight_floats(const ConvArgs& a);
 void conv_winograd_pack_weights_avx512(const ConvArgs& a, float* packed, long part, long parts);
 void conv_winograd_image_avx512(const ConvArgs& a, const float* packed, long n, float* y, long part, long parts);
 
+// The input pass as direct convolutions of dy (conv_input_avx512.cc), AVX-512 float32, for
+// C a multiple of 16, any stride, dilation and padding: the weights packed once, phase by
+// phase of the stride (O·C·kh·kw + C floats, 64-byte aligned), with each tap's offset in
+// the zero-bordered dy (O·kh·kw longs); then image n's dx [C, H, W] computed, only part
+// `part` of `parts` near-equal bands of rows.
+void conv_input_pack_avx512(const ConvArgs& a, float* packed, long* taps);
+void conv_input_image_avx512(const ConvArgs& a, const float* packed, const long* taps, long n, long part, long parts);
+
+// The weight pass of one image over channel-last copies of it (conv_weight_avx512.cc),
+// AVX-512 float32, O a multiple of 16, any stride, dilation and padding: dWᵀ [K, O] and
+// db [O] set to zero first (first) and added to.
+void conv_weight_image_avx512(const ConvArgs& a, long n, float* dwt, float* db, bool first);
+
+// The same for any output (no pooling; oh and ow even): image n's output [O, oh, ow] into y,
+// weights packed by conv_winograd_pack_weights_avx512.
+void conv_winograd_full_image_avx512(const ConvArgs& a, const float* packed, long n, float* y, long part, long parts);
+
+// The weight pass of a 3x3 stride-1 undilated layer as Winograd F(2x2, 3x3)
+// (conv_winograd_weight_avx512.cc), AVX-512 float32, C and O multiples of 16, oh and ow
+// even: images [n0, n1) summed into M [16, O, C] and db [O] (both set, not added to); then,
+// with the threads' M added up, dW [O, C, 3, 3] from M.
+void conv_winograd_weight_images_avx512(const ConvArgs& a, long n0, long n1, float* M, float* db);
+void conv_winograd_weight_finish_avx512(const ConvArgs& a, const float* M, float* dw);
+
 // Image n of x (float32), or with padding a zero-bordered copy of it in thread-local scratch
 // ([C, H + 2 ph, W + 2 pw]; valid until the thread's next call).
 const float* conv_padded_image(const ConvArgs& a, long n);

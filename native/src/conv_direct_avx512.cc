@@ -25,6 +25,7 @@
 
 #include "avx512_util.h"
 #include "conv.h"
+#include "conv_channel_tile_avx512.h"
 
 namespace fluxion {
 // Everything compiled under this file's -m flags is named isa_avx512 (or ends in _avx512),
@@ -33,7 +34,6 @@ namespace isa_avx512 {
 namespace {
 
 constexpr int kBlock = 12;  // positions layout: channels per tile (2 x 12 accumulators)
-constexpr int kSpan = 24;   // channels layout: positions x channel vectors per tile (accumulators)
 
 struct PositionTile {
   const float* w;      // packed weights of this channel block: [K][ob]
@@ -94,79 +94,10 @@ void position_tile(const PositionTile& t) {
   }
 }
 
-struct ChannelTile {
-  const float* w;       // packed weights of this block of 16 * CV channels: [K][CV][16]
-  long K;
-  const long* taps;     // input offset of each tap (c, i, j)
-  const float* in[2];   // the input under the tile's first position, per row (pooled: 2)
-  const float* bias;    // at the block's first channel
-  bool relu;
-  float* out;           // channel 0 at the tile's first (pooled) position
-  long plane;           // distance between channels in the output
-};
-
-// P positions of one output row x CV vectors of 16 channels (P * CV <= 24 accumulators);
-// pooled, the window's two rows one after the other, the first's column maxima kept.
-template <int P, int CV, bool Pool>
-void channel_tile(const ChannelTile& t) {
-  constexpr int kOut = Pool ? P / 2 : P;  // outputs per channel
-  __m512 kept[kOut][CV];
-  const __m512 zero = _mm512_setzero_ps();
-#pragma GCC unroll 2
-  for (int r = 0; r < (Pool ? 2 : 1); r++) {
-    __m512 acc[P][CV];
-#pragma GCC unroll 16
-    for (int p = 0; p < P; p++)
-#pragma GCC unroll 4
-      for (int v = 0; v < CV; v++) acc[p][v] = zero;
-    const float* w = t.w;
-    for (long k = 0; k < t.K; k++, w += 16 * CV) {
-      __m512 wk[CV];
-#pragma GCC unroll 4
-      for (int v = 0; v < CV; v++) wk[v] = _mm512_load_ps(w + 16 * v);
-      const float* in = t.in[r] + t.taps[k];
-#pragma GCC unroll 24
-      for (int p = 0; p < P; p++) {
-        const __m512 x = _mm512_set1_ps(in[p]);
-#pragma GCC unroll 4
-        for (int v = 0; v < CV; v++) acc[p][v] = _mm512_fmadd_ps(wk[v], x, acc[p][v]);
-      }
-    }
-    // NaN-propagating maxes: the epilogue is small next to K > 32 taps
-#pragma GCC unroll 24
-    for (int j = 0; j < kOut; j++)
-#pragma GCC unroll 4
-      for (int v = 0; v < CV; v++) {
-        if constexpr (!Pool) kept[j][v] = acc[j][v];
-        else if (r == 0) kept[j][v] = max_nan(acc[2 * j][v], acc[2 * j + 1][v]);
-        else kept[j][v] = max_nan(kept[j][v], max_nan(acc[2 * j][v], acc[2 * j + 1][v]));
-      }
-  }
-  // Bias, relu, and each vector (16 channels at one output position) to the channels'
-  // planes through a buffer: vscatterdps costs about 12 cycles per element on Zen 4.
-  alignas(64) float buf[kOut][16];
-#pragma GCC unroll 4
-  for (int v = 0; v < CV; v++) {
-    const __m512 bias = _mm512_loadu_ps(t.bias + 16 * v);
-#pragma GCC unroll 24
-    for (int j = 0; j < kOut; j++) {
-      const __m512 y = _mm512_add_ps(kept[j][v], bias);
-      _mm512_store_ps(buf[j], t.relu ? max_nan(y, zero) : y);
-    }
-    float* out = t.out + v * 16 * t.plane;
-    for (int l = 0; l < 16; l++)
-      for (int j = 0; j < kOut; j++) out[l * t.plane + j] = buf[j][l];
-  }
-}
-
 // The tiles of widths 1..N, for a width known only at run time.
 template <bool Pool, int... I>
 constexpr std::array<void (*)(const PositionTile&), sizeof...(I)> position_tiles(std::integer_sequence<int, I...>) {
   return {&position_tile<I + 1, Pool>...};
-}
-template <int CV, bool Pool, int... I>
-constexpr std::array<void (*)(const ChannelTile&), sizeof...(I)> channel_tiles(std::integer_sequence<int, I...>) {
-  return {&channel_tile<I + 1, CV, Pool>...};
 }
 
 // Image n with a zero border (in thread-local scratch) when the convolution pads, so that
@@ -228,25 +159,25 @@ void position_image(const ConvArgs& a, const float* packed, const Image& im, flo
 }
 
 void channel_image(const ConvArgs& a, const float* packed, const Image& im, float* y, bool pool, long r0, long r1) {
-  static constexpr auto plain1 = channel_tiles<1, false>(std::make_integer_sequence<int, kSpan>());
-  static constexpr auto pooled1 = channel_tiles<1, true>(std::make_integer_sequence<int, kSpan>());
-  static constexpr auto plain2 = channel_tiles<2, false>(std::make_integer_sequence<int, kSpan / 2>());
-  static constexpr auto pooled2 = channel_tiles<2, true>(std::make_integer_sequence<int, kSpan / 2>());
   const long K = a.C * a.kh * a.kw;
   const int cv = a.O % 32 == 0 ? 2 : 1;  // two weight vectors per tap halve the broadcasts
-  void (*const* tiles)(const ChannelTile&) = cv == 2 ? (pool ? pooled2 : plain2).data() : (pool ? pooled1 : plain1).data();
+  const bool s2 = a.sw == 2;             // (pooled: x stride 1)
+  const ChannelTileFn* const tiles =
+      cv == 2 ? (pool ? channel_tile_table<2, true, 1>() : s2 ? channel_tile_table<2, false, 2>() : channel_tile_table<2, false, 1>())
+              : (pool ? channel_tile_table<1, true, 1>() : s2 ? channel_tile_table<1, false, 2>() : channel_tile_table<1, false, 1>());
   ChannelTile t{};
   t.K = K;
   t.taps = im.taps;
   t.relu = a.act == Act::relu;
   t.plane = pool ? a.poh * a.pow : a.oh * a.ow;
+  t.ostep = 1;
   const long ow = pool ? a.pow : a.ow;  // outputs per row
   // a row's positions (pooled: windows, two positions each) in near-equal spans
   const long unit = pool ? 2 : 1, most = kSpan / cv / unit, spans = (ow + most - 1) / most;
   for (long r = r0; r < r1; r += unit) {
     for (long s = 0, u0 = 0; s < spans; s++) {
       const long u1 = ow * (s + 1) / spans;
-      t.in[0] = im.x + r * a.sh * im.Wp + u0 * unit;
+      t.in[0] = im.x + r * a.sh * im.Wp + u0 * unit * a.sw;
       t.in[1] = t.in[0] + (pool ? a.sh * im.Wp : 0);
       t.out = y + (r / unit) * ow + u0;
       for (long o0 = 0; o0 < a.O; o0 += 16 * cv) {

@@ -31,25 +31,41 @@ namespace {
 
 constexpr int kMaxBlock = 12;  // output channels per GEMM tile: 12 x 32 tiles, 24 accumulators
 
+// The lanes l of a load at column x0 whose column x0 + l lies in [0, W).
+inline __mmask16 columns_in(long x0, long W) {
+  return (__mmask16)(first_lanes(W - x0) & ~first_lanes(-x0));
+}
+
 // V[ξ][c][t] for the tiles of tile rows [ty0, ty1) (tiles = pooled outputs, row by row; t
 // counted from ty0's first): element ξ at V + ξ * xi_stride, channel c `stride` floats
 // further. 16 tiles of a tile row per vector, the x-transform of each input row done once
-// and kept for the two tile rows that share it.
-void input_transform(const ConvArgs& a, const float* img, long Wp, long Hp, long ty0, long ty1, float* V, long stride,
-                     long xi_stride) {
-  const long TX = a.pow, C = a.C;
+// and kept for the two tile rows that share it. Read from image n of x itself, [C, H, W]:
+// rows and columns of the window in the padding (ph, pw) are zeros, by the loads' masks
+// (masked-off lanes never fault), so the image is not copied into a bordered one first (a
+// 16-channel 32x32 image's copy was a twelfth of its forward).
+void input_transform(long C, long TX, const float* img, long H, long W, long ph, long pw, long ty0, long ty1, float* V,
+                     long stride, long xi_stride) {
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const __m512 zero = _mm512_setzero_ps();
   for (long c = 0; c < C; c++) {
-    const float* plane = img + c * Hp * Wp;
+    const float* plane = img + c * H * W;
     for (long g = 0; g < TX; g += 16) {
       const __mmask16 lanes = first_lanes(TX - g);
+      // the columns of the window's loads, from col: col + [0, 16), + [16, 32), + [2, 18), + [18, 34)
+      const long col = 2 * g - pw;
+      const __mmask16 m0 = columns_in(col, W), m1 = columns_in(col + 16, W);
+      const __mmask16 m2 = columns_in(col + 2, W), m3 = columns_in(col + 18, W);
       // input columns 2 * (g + lane) + k, k = 0..3, of one row, transformed along x
       auto row = [&](long y, __m512 (&x)[4]) {
-        const float* r = plane + y * Wp + 2 * g;
-        const long left = Wp - 2 * g;  // columns from r to the end of the row
-        const __m512 s0 = _mm512_maskz_loadu_ps(first_lanes(left), r), s1 = _mm512_maskz_loadu_ps(first_lanes(left - 16), r + 16);
-        const __m512 u0 = _mm512_maskz_loadu_ps(first_lanes(left - 2), r + 2), u1 = _mm512_maskz_loadu_ps(first_lanes(left - 18), r + 18);
+        const long iy = y - ph;
+        if (iy < 0 || iy >= H) {
+          for (int k = 0; k < 4; k++) x[k] = zero;
+          return;
+        }
+        const float* r = plane + iy * W + col;
+        const __m512 s0 = _mm512_maskz_loadu_ps(m0, r), s1 = _mm512_maskz_loadu_ps(m1, r + 16);
+        const __m512 u0 = _mm512_maskz_loadu_ps(m2, r + 2), u1 = _mm512_maskz_loadu_ps(m3, r + 18);
         const __m512 d0 = _mm512_permutex2var_ps(s0, even, s1), d1 = _mm512_permutex2var_ps(s0, odd, s1);
         const __m512 d2 = _mm512_permutex2var_ps(u0, even, u1), d3 = _mm512_permutex2var_ps(u0, odd, u1);
         x[0] = _mm512_sub_ps(d0, d2);
@@ -178,6 +194,120 @@ void channel_block(long O, long i, long* first, long* count) {
   *count = O * (i + 1) / n - *first;
 }
 
+// ---- the full (unpooled) output ----------------------------------------------------------
+
+// Where a vector of 16 tiles goes in the output plane: runs of tiles along one tile row,
+// each 2·len outputs of two output rows from offset `at` (the tile row's top output row).
+struct TileRuns {
+  int n;
+  int lane[16], len[16];
+  long at[16];
+};
+
+void tile_runs(long t0, long T, long TX, long ty0, long ow, TileRuns& r) {
+  r.n = 0;
+  for (long t = t0; t < t0 + 16 && t < T;) {
+    const long ty = ty0 + t / TX, tx = t % TX, len = std::min(std::min(TX - tx, t0 + 16 - t), T - t);
+    r.lane[r.n] = (int)(t - t0);
+    r.len[r.n] = (int)len;
+    r.at[r.n] = 2 * ty * ow + 2 * tx;
+    r.n++;
+    t += len;
+  }
+}
+
+struct FullBlock {
+  const float* U;       // this channel block's transformed weights: [16][C][OB]
+  const float* bias;    // at the block's first channel
+  long C;
+  const float* V;       // [16][C][stride] (ξ xi_stride apart), at this block's first tile
+  long stride, xi_stride;
+  bool relu;
+  float* out;           // the output plane of the block's first channel
+  long plane, ow;
+  const TileRuns* runs; // per vector of tiles
+};
+
+// OB channels x TV vectors of 16 tiles: the 16 GEMMs into M (L1 scratch), then per channel
+// and tile vector the output transform, bias, relu, and the 2x2 outputs of each tile to
+// their two output rows (the tiles' pairs interleaved, then stored run by run).
+template <int OB, int TV>
+void full_block(const FullBlock& b) {
+  alignas(64) float M[16][OB][16 * TV];
+  for (int xi = 0; xi < 16; xi++) {
+    __m512 acc[OB][TV];
+#pragma GCC unroll 24
+    for (int o = 0; o < OB; o++)
+#pragma GCC unroll 2
+      for (int h = 0; h < TV; h++) acc[o][h] = _mm512_setzero_ps();
+    const float* u = b.U + xi * b.C * OB;
+    const float* v = b.V + xi * b.xi_stride;
+    for (long c = 0; c < b.C; c++, u += OB, v += b.stride) {
+      __m512 vv[TV];
+#pragma GCC unroll 2
+      for (int h = 0; h < TV; h++) vv[h] = _mm512_loadu_ps(v + 16 * h);
+#pragma GCC unroll 24
+      for (int o = 0; o < OB; o++) {
+        const __m512 w = _mm512_set1_ps(u[o]);
+#pragma GCC unroll 2
+        for (int h = 0; h < TV; h++) acc[o][h] = _mm512_fmadd_ps(w, vv[h], acc[o][h]);
+      }
+    }
+#pragma GCC unroll 24
+    for (int o = 0; o < OB; o++)
+#pragma GCC unroll 2
+      for (int h = 0; h < TV; h++) _mm512_store_ps(M[xi][o] + 16 * h, acc[o][h]);
+  }
+  const __m512 zero = _mm512_setzero_ps();
+  const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i hi = _mm512_add_epi32(lo, _mm512_set1_epi32(8));
+  for (int o = 0; o < OB; o++) {
+    const __m512 bias = _mm512_set1_ps(b.bias[o]);
+    float* const plane = b.out + o * b.plane;
+    for (int h = 0; h < TV; h++) {
+      __m512 r[4][2];  // Aᵀ along x for each row i of M
+      for (int i = 0; i < 4; i++) {
+        const __m512 m0 = _mm512_load_ps(M[4 * i][o] + 16 * h), m1 = _mm512_load_ps(M[4 * i + 1][o] + 16 * h);
+        const __m512 m2 = _mm512_load_ps(M[4 * i + 2][o] + 16 * h), m3 = _mm512_load_ps(M[4 * i + 3][o] + 16 * h);
+        r[i][0] = _mm512_add_ps(_mm512_add_ps(m0, m1), m2);
+        r[i][1] = _mm512_sub_ps(_mm512_sub_ps(m1, m2), m3);
+      }
+      __m512 y[4];  // then along y: the tile's outputs (0,0) (0,1) (1,0) (1,1)
+      for (int j = 0; j < 2; j++) {
+        y[j] = _mm512_add_ps(_mm512_add_ps(r[0][j], r[1][j]), r[2][j]);
+        y[2 + j] = _mm512_sub_ps(_mm512_sub_ps(r[1][j], r[2][j]), r[3][j]);
+      }
+      for (int k = 0; k < 4; k++) {
+        y[k] = _mm512_add_ps(y[k], bias);
+        if (b.relu) y[k] = max_nan(y[k], zero);
+      }
+      // each output row of the tiles: the pairs of its two outputs in tile order
+      alignas(64) float row[2][32];
+      for (int i = 0; i < 2; i++) {
+        _mm512_store_ps(row[i], _mm512_permutex2var_ps(y[2 * i], lo, y[2 * i + 1]));
+        _mm512_store_ps(row[i] + 16, _mm512_permutex2var_ps(y[2 * i], hi, y[2 * i + 1]));
+      }
+      const TileRuns& runs = b.runs[h];
+      for (int k = 0; k < runs.n; k++) {
+        const long n2 = 2L * runs.len[k];
+        for (int i = 0; i < 2; i++) {
+          const float* src = row[i] + 2 * runs.lane[k];
+          float* dst = plane + runs.at[k] + i * b.ow;
+          for (long q = 0; q < n2; q += 16) {
+            const __mmask16 m = first_lanes(n2 - q);
+            _mm512_mask_storeu_ps(dst + q, m, _mm512_maskz_loadu_ps(m, src + q));
+          }
+        }
+      }
+    }
+  }
+}
+
+template <int TV, int... I>
+constexpr std::array<void (*)(const FullBlock&), sizeof...(I)> full_blocks(std::integer_sequence<int, I...>) {
+  return {&full_block<I + 1, TV>...};
+}
+
 }  // namespace
 }  // namespace isa_avx512
 
@@ -229,8 +359,7 @@ void conv_winograd_image_avx512(const ConvArgs& a, const float* packed, long n, 
   const long C = a.C;
   const long nblocks = (a.O + kMaxBlock - 1) / kMaxBlock, b0 = nblocks * part / parts, b1 = nblocks * (part + 1) / parts;
   if (b0 >= b1) return;
-  const long Wp = a.W + 2 * a.pw, Hp = a.H + 2 * a.ph;
-  const float* img = conv_padded_image(a, n);
+  const float* img = (const float*)a.x + n * a.C * a.H * a.W;
   // Bands of whole tile rows, V at most ~256 KiB (L2) unless one row needs more.
   const long TX = a.pow, rows = std::max(1L, std::max(32L, (1L << 16) / (16 * C)) / TX);
   for (long ty0 = 0; ty0 < a.poh; ty0 += rows) {
@@ -245,7 +374,7 @@ void conv_winograd_image_avx512(const ConvArgs& a, const float* packed, long n, 
     thread_local long layout[2] = {-1, -1};
     float* const V = layout[0] != T || layout[1] != C ? V_scratch.zeroed((size_t)16 * xi_stride) : V_scratch.p;
     layout[0] = T, layout[1] = C;
-    input_transform(a, img, Wp, Hp, ty0, ty1, V, stride, xi_stride);
+    input_transform(C, TX, img, a.H, a.W, a.ph, a.pw, ty0, ty1, V, stride, xi_stride);
     thread_local Scratch<int32_t> at_scratch;  // tile -> its output (0, 0) in the conv's plane
     int32_t* const at = at_scratch.get(stride);
     if (a.pool_indices) {
@@ -272,6 +401,49 @@ void conv_winograd_image_avx512(const ConvArgs& a, const float* packed, long n, 
         b.indices = a.pool_indices ? a.pool_indices + (n * a.O + first) * b.plane + ty0 * TX + t0 : nullptr;
         b.at = at + t0;
         kernels[count - 1](b);
+      }
+    }
+  }
+}
+
+// The full output: the same bands and transforms as above with tiles = 2x2 output blocks
+// (oh and ow even), 32 tiles per GEMM block or 16 for the last (an 8x8 image has only 16).
+void conv_winograd_full_image_avx512(const ConvArgs& a, const float* packed, long n, float* y, long part, long parts) {
+  static constexpr auto kernels1 = full_blocks<1>(std::make_integer_sequence<int, kMaxBlock>());
+  static constexpr auto kernels2 = full_blocks<2>(std::make_integer_sequence<int, kMaxBlock>());
+  const long C = a.C;
+  const long nblocks = (a.O + kMaxBlock - 1) / kMaxBlock, b0 = nblocks * part / parts, b1 = nblocks * (part + 1) / parts;
+  if (b0 >= b1) return;
+  const float* img = (const float*)a.x + n * a.C * a.H * a.W;
+  const long TX = a.ow / 2, TY = a.oh / 2, rows = std::max(1L, std::max(32L, (1L << 16) / (16 * C)) / TX);
+  for (long ty0 = 0; ty0 < TY; ty0 += rows) {
+    const long ty1 = std::min(TY, ty0 + rows);
+    const long T = (ty1 - ty0) * TX, stride = (T + 31) / 32 * 32, xi_stride = C * stride + 16;
+    thread_local Scratch<float> V_scratch;  // lanes past the last tile: zeros, as above
+    thread_local long layout[2] = {-1, -1};
+    float* const V = layout[0] != T || layout[1] != C ? V_scratch.zeroed((size_t)16 * xi_stride) : V_scratch.p;
+    layout[0] = T, layout[1] = C;
+    input_transform(C, TX, img, a.H, a.W, a.ph, a.pw, ty0, ty1, V, stride, xi_stride);
+    FullBlock b{};
+    b.C = C;
+    b.stride = stride;
+    b.xi_stride = xi_stride;
+    b.relu = a.act == Act::relu;
+    b.plane = a.oh * a.ow;
+    b.ow = a.ow;
+    TileRuns runs[2];
+    b.runs = runs;
+    for (long t0 = 0; t0 < T; t0 += 32) {
+      const int tv = T - t0 > 16 ? 2 : 1;
+      for (int h = 0; h < tv; h++) tile_runs(t0 + 16 * h, T, TX, ty0, a.ow, runs[h]);
+      b.V = V + t0;
+      for (long bi = b0; bi < b1; bi++) {
+        long first, count;
+        channel_block(a.O, bi, &first, &count);
+        b.U = packed + 16 * C * first;
+        b.bias = packed + 16 * a.O * C + first;
+        b.out = y + first * b.plane;
+        (tv == 2 ? kernels2 : kernels1)[count - 1](b);
       }
     }
   }

@@ -41,7 +41,7 @@ function forEachTensor(v: GradValue, fn: (t: Tensor) => void): void {
  */
 export function freeTemporaries(temps: readonly (Tensor | null | undefined)[], keep: readonly (Tensor | null | undefined)[]): void {
   if (!recycling) return;
-  const kept = new Set<ArrayBufferLike>();
+  const kept = new Set<MemoryKey>();
   for (const t of keep) if (t) kept.add(bufferOf(t.storage));
   for (const t of temps) {
     if (!t) continue;
@@ -53,15 +53,21 @@ export function freeTemporaries(temps: readonly (Tensor | null | undefined)[], k
 }
 
 /** The memory a storage's elements live in: storages that alias each other share it. */
-const bufferOf = (s: Storage): ArrayBufferLike => s.data.buffer;
+/**
+ * The memory a storage reads, as the key of the sets below. A storage compile() has pending
+ * has no memory yet (reading `data` would run its graph): it is its own key, which is exact,
+ * as only a dtype view shares memory under another Storage and compile() does not record those.
+ */
+type MemoryKey = ArrayBufferLike | Storage;
+const bufferOf = (s: Storage): MemoryKey => (s._lazy !== null ? s : s.data.buffer);
 
 export class GradRecycler {
   /** Storages with seq >= epoch were made during this backward (aliases carry their base's seq). */
   private readonly epoch = nextStorageSeq();
   /** How many slot entries hold each buffer, and a storage to free it through. */
-  private readonly held = new Map<ArrayBufferLike, { s: Storage; n: number }>();
+  private readonly held = new Map<MemoryKey, { s: Storage; n: number }>();
   /** Buffers that escaped to user code: never freed. By buffer, so an alias escaping keeps its base. */
-  private readonly kept = new Set<ArrayBufferLike>();
+  private readonly kept = new Set<MemoryKey>();
 
   readonly enabled: boolean;
   constructor(enabled: boolean) {
@@ -83,7 +89,7 @@ export class GradRecycler {
       collectStorages(outer);
     }
     if (made.length > 0) {
-      const used = new Set<ArrayBufferLike>();
+      const used = new Set<MemoryKey>();
       for (const g of out) if (g) used.add(bufferOf(g.storage));
       for (const s of made) if (!used.has(bufferOf(s)) && this.mine(s)) releaseStorage(s);
     }

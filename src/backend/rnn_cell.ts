@@ -156,8 +156,3 @@ export function rnnCellBackwardDecomposed(inputs: readonly Tensor[], a: RnnCellA
   return [dispatch("binary", [dh, y], { op: "reluGrad" })];
 }
 
-/** The decompositions by primitive, for the dispatcher's fallback. */
-export const RNN_CELL_DECOMPOSITIONS = {
-  rnnCell: rnnCellDecomposed,
-  rnnCellBackward: rnnCellBackwardDecomposed,
-};

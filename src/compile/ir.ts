@@ -44,7 +44,8 @@ export interface BufferInfo {
 }
 
 /** What running a node does besides computing its outputs (passes must keep these). */
-export type Effect = "pure" | "view" | "inplace" | "random" | "input" | "const";
+/** "writes": new outputs, and also writes the inputs at positions `writes` in place (batchNorm's running statistics). */
+export type Effect = "pure" | "view" | "inplace" | "writes" | "random" | "input" | "const";
 
 export interface IRNode {
   /** A primitive name, "input" or "const". */
@@ -63,6 +64,8 @@ export interface IRNode {
   publicOp: string;
   /** The device of a node without tensor inputs. */
   device?: string;
+  /** For effect "writes": the positions of the inputs it writes in place. */
+  writes?: number[];
 }
 
 export interface Graph {
@@ -119,6 +122,7 @@ export function formatNode(g: Graph, n: IRNode, scalarCounter: { n: number }): s
   const types = n.outputs.map((o) => formatValueType(g.values[o]!)).join(", ");
   const notes: string[] = [];
   if (n.effect === "inplace") notes.push(`writes b${g.values[n.outputs[0]!]!.buf}`);
+  if (n.effect === "writes") notes.push(`writes ${n.writes!.map((k) => `b${g.values[n.inputs[k]!]!.buf}`).join(", ")}`);
   if (n.publicOp) notes.push(n.publicOp);
   return `${outs} = ${call}  ${types}${notes.length ? `  # ${notes.join("; ")}` : ""}`;
 }

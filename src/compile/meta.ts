@@ -81,7 +81,58 @@ export const META: { [P in PrimitiveName]?: Rule<P> } = {
     const shape = [x!.shape[0]!, x!.shape[1]!, ...a.outputSize];
     return [{ shape, dtype: x!.dtype }, { shape, dtype: "int32" }];
   },
+  // the fused tier (primitives.ts FusedPrimitiveAttrs, rnn_cell.ts)
+  softmax: ([x]) => [same(x!)],
+  softmaxBackward: ([g]) => [same(g!)],
+  crossEntropy: ([x, target], a) => [{ shape: a.reduction === "none" ? target!.shape : [], dtype: x!.dtype }, { shape: target!.shape, dtype: x!.dtype }],
+  crossEntropyBackward: ([, x]) => [same(x!)],
+  batchNorm: ([x]) => {
+    const c = { shape: [x!.shape[1]!], dtype: x!.dtype };
+    return [same(x!), c, c];
+  },
+  batchNormBackward: ([, x]) => {
+    const c = { shape: [x!.shape[1]!], dtype: x!.dtype };
+    return [same(x!), c, c];
+  },
+  groupNorm: ([x], a) => {
+    const s = { shape: [x!.shape[0]!, a.groups], dtype: x!.dtype };
+    return [same(x!), s, s];
+  },
+  groupNormBackward: ([, x]) => {
+    const c = { shape: [x!.shape[1]!], dtype: x!.dtype };
+    return [same(x!), c, c];
+  },
+  rnnCell: (ins, a) => {
+    const N = ins[0]!.shape[0]!, H = ins[0]!.shape[1]! / (a.mode === "lstm" ? 4 : a.mode === "gru" ? 3 : 1), dtype = ins[0]!.dtype;
+    const h = { shape: [N, H], dtype };
+    if (a.mode === "lstm") return [h, h, { shape: [N, 4 * H], dtype }];
+    if (a.mode === "gru") return [h, { shape: [N, 4 * H], dtype }];
+    return [h];
+  },
+  rnnCellBackward: (ins, a) => {
+    const [N, H] = ins[0]!.shape as [number, number], dtype = ins[0]!.dtype;
+    if (a.mode === "lstm") return [{ shape: [N, 4 * H], dtype }, { shape: [N, H], dtype }];
+    if (a.mode === "gru") return [{ shape: [N, 3 * H], dtype }, { shape: [N, 3 * H], dtype }, { shape: [N, H], dtype }];
+    return [{ shape: [N, H], dtype }];
+  },
 };
+
+/**
+ * Inputs a primitive writes in place besides its outputs (by position): batchNorm in training
+ * updates its running statistics. The recorder counts these as writes (the node is kept and
+ * ordered like other effects) and watches the storages.
+ */
+export function metaWrites(op: string, attrs: unknown): number[] {
+  if (op === "batchNorm") {
+    const a = attrs as PrimitiveAttrs["batchNorm"];
+    if (a.training && a.running) {
+      const k = 1 + (a.weight ? 1 : 0) + (a.bias ? 1 : 0);
+      return [k, k + 1];
+    }
+  }
+  return NO_WRITES;
+}
+const NO_WRITES: number[] = [];
 
 export function metaRule(op: string): Rule<PrimitiveName> | undefined {
   return (META as Record<string, Rule<PrimitiveName> | undefined>)[op];

@@ -25,7 +25,7 @@ import type { Generator } from "../tensor/random.js";
 import type { DType } from "../tensor/dtype.js";
 import { encodeAttrs, type EncodeContext } from "./attrs.js";
 import type { BufferInfo, Effect, Graph, IRNode, ValueInfo } from "./ir.js";
-import { metaRule } from "./meta.js";
+import { metaRule, metaWrites } from "./meta.js";
 
 const PLACEHOLDER = new Float32Array(0);
 
@@ -195,6 +195,14 @@ export class Recorder implements LazyStorageHook {
         outIds.push(rec.addValue(t, buf, 0));
       }
     }
+    const writes = metaWrites(op, call.attrs);
+    for (const k of writes) {
+      effect = "writes";
+      const t = inputs[k]!;
+      const buf = rec.buffers[rec.values[ins[k]!]!.buf]!;
+      buf.writes++;
+      if (buf.external) t.storage._lazy = this; // a host read must see this write: run the graph first
+    }
     if (op === "random") {
       const g = (call.attrs as PrimitiveAttrs["random"]).generator;
       if (g._lazy !== this) {
@@ -203,6 +211,7 @@ export class Recorder implements LazyStorageHook {
       }
     }
     const node: IRNode = { op, attrs: call.attrs, inputs: ins, outputs: outIds, src: rec.nodes.length, effect, publicOp: call.publicOp };
+    if (writes.length) node.writes = writes;
     if (inputs.length === 0) node.device = device;
     rec.nodes.push(node);
     rec.callAttrs.push(call.attrs);

@@ -10,7 +10,7 @@ export function eliminateDeadCode(g: Graph): Graph {
   const kept: IRNode[] = [];
   for (let i = g.nodes.length - 1; i >= 0; i--) {
     const n = g.nodes[i]!;
-    const keep = n.effect === "inplace" || n.effect === "random" || n.outputs.some((o) => needed.has(o) || isLive(g, o));
+    const keep = n.effect === "inplace" || n.effect === "writes" || n.effect === "random" || n.outputs.some((o) => needed.has(o) || isLive(g, o));
     if (!keep) continue;
     kept.push(n);
     for (const v of n.inputs) needed.add(v);

@@ -4,7 +4,10 @@ import type { Graph, IRNode } from "../ir.js";
 /** Buffers some in-place node writes: a value over one of them changes during the graph. */
 export function writtenBuffers(g: Graph): Set<number> {
   const s = new Set<number>();
-  for (const n of g.nodes) if (n.effect === "inplace") for (const o of n.outputs) s.add(g.values[o]!.buf);
+  for (const n of g.nodes) {
+    if (n.effect === "inplace") for (const o of n.outputs) s.add(g.values[o]!.buf);
+    else if (n.effect === "writes") for (const k of n.writes!) s.add(g.values[n.inputs[k]!]!.buf);
+  }
   return s;
 }
 

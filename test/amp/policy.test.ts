@@ -86,17 +86,19 @@ const NOT_IN_FLUXION = ["addmm", "baddbmm", "addbmm", "cdist"];
 
 /**
  * Where PyTorch 1.13 raises under autocast (a bfloat16 input with float32 parameters) and
- * Fluxion runs: what Fluxion gives (its usual type promotion). mv/dot raise in both.
+ * Fluxion runs: what Fluxion gives (the fused norm kernels keep the input's dtype, as PyTorch's
+ * batch norm does with mixed dtypes). mv/dot raise in both.
  */
-const FLUXION_WHERE_TORCH_RAISES: Record<string, DType> = { "F.layerNorm": "float32", "F.groupNorm": "float32" };
+const FLUXION_WHERE_TORCH_RAISES: Record<string, DType> = { "F.layerNorm": "bfloat16", "F.groupNorm": "bfloat16" };
 
 /**
- * Where PyTorch 1.13 keeps a bfloat16 input's dtype with float32 parameters (its batch-norm
- * and prelu kernels take mixed dtypes) and Fluxion's usual type promotion gives float32.
+ * Where PyTorch 1.13 keeps a bfloat16 input's dtype with float32 parameters (its prelu
+ * kernel takes mixed dtypes; batch norm does too, as Fluxion's fused batchNorm now does) and
+ * Fluxion's usual type promotion gives float32.
  * Not an autocast rule in either: the difference is in the ops, and costs nothing in
  * accuracy (the next matmul/conv casts to bfloat16 again).
  */
-const PROMOTED_WHERE_TORCH_KEEPS: Record<string, DType> = { "F.batchNorm": "float32", "F.prelu": "float32" };
+const PROMOTED_WHERE_TORCH_KEEPS: Record<string, DType> = { "F.prelu": "float32" };
 
 const bf16: Act = (t) => t.to("bfloat16");
 const same: Act = (t) => t;

@@ -60,6 +60,16 @@ export function checkIndexValues(op: string, index: Tensor, size: number, dim: n
   return dispatch("gather", [positions, index.reshape([-1])], { axis: 0, index: rule }).reshape(index.shape);
 }
 
+/**
+ * Raises an IndexError with `message` unless every element of the boolean tensor `cond` is
+ * true: a dispatched assertion (a one-element gather whose index is 1 when the condition
+ * fails), so the check runs as a kernel and a compiled graph keeps it, with no host read.
+ */
+export function assertAll(cond: Tensor, message: string): void {
+  const failed = cond.all().logicalNot().to("int32").reshape([1]);
+  dispatch("gather", [zeros([1], { dtype: "int32", device: cond.device }), failed], { axis: 0, index: { error: message } });
+}
+
 /** gather/scatter's rule: same ndim, and index no larger than `other` in the listed dims. */
 function checkIndexShape(op: string, index: Tensor, other: Tensor, otherName: string, exceptDim: number | null): void {
   if (index.ndim !== other.ndim) {

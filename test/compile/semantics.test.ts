@@ -224,3 +224,29 @@ test("a primitive without a compile rule (unique: its output shape depends on th
   assert.equal(s.graphs, 4);
   assert.deepEqual(s.breaks.map((b) => [b.reason, b.count]), [["unique (output shape depends on the values) in unique", 2]]);
 });
+
+test("losses check their labels and ranges in kernels: nllLoss, BCE and an LSTM step compile without breaks, and bad values still raise", () => {
+  const logits = randn([4, 3]);
+  const labels = tensor([0, 2, -100, 1], { dtype: "int64" });
+  const nll = compile((x: Tensor, t: Tensor) => nn.F.nllLoss(x.logSoftmax(1), t));
+  const eager = nn.F.nllLoss(logits.logSoftmax(1), labels).item() as number;
+  assert.ok(Math.abs((nll(logits, labels).item() as number) - eager) < 1e-6);
+  assert.deepEqual(nll.stats().breaks, []);
+  // a bad label raises the loss's own message, from the compiled program
+  assert.throws(() => nll(logits, tensor([0, 3, 1, 1], { dtype: "int64" })).item(), /nllLoss: target 3 is out of bounds for 3 classes \(input shape \[4, 3\]\); labels must be in \[0, 2\]/);
+  const bce = compile((p: Tensor, y: Tensor) => nn.F.binaryCrossEntropy(p, y));
+  const p = tensor([0.2, 0.9, 0.5]), y = tensor([0, 1, 1]);
+  assert.ok(Math.abs((bce(p, y).item() as number) - (nn.F.binaryCrossEntropy(p, y).item() as number)) < 1e-6);
+  assert.deepEqual(bce.stats().breaks, []);
+  assert.throws(() => bce(tensor([0.2, 1.5, 0.5]), y).item(), /binaryCrossEntropy: all elements of input should be between 0 and 1/);
+  assert.throws(() => nn.F.binaryCrossEntropy(tensor([0.2, NaN]), tensor([0, 1])), /between 0 and 1 \(NaN is not\)/);
+  const lstm = new nn.LSTM(3, 4);
+  const step = compile((x: Tensor) => {
+    const [out] = lstm.forward(x);
+    const loss = out.sum();
+    loss.backward();
+    return loss;
+  });
+  step(randn([5, 2, 3]));
+  assert.deepEqual(step.stats().breaks, []);
+});

@@ -7,11 +7,12 @@ import { isGradEnabled, noGrad } from "../../autograd/grad_mode.js";
 import type { BackwardFn } from "../../autograd/node.js";
 import { record1 } from "../../autograd/record.js";
 import { dispatch, dispatchAll } from "../../backend/dispatcher.js";
-import { ArgumentError, DTypeError, FluxionError, IndexError, ShapeError, fmtShape } from "../../errors.js";
+import { ArgumentError, DTypeError, FluxionError, ShapeError, fmtShape } from "../../errors.js";
 import { arange, scalarTensor, zerosLike } from "../../tensor/creation.js";
 import { shapesEqual } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { where } from "../../ops/elementwise.js";
+import { assertAll } from "../../ops/advanced_indexing.js";
 import { defineF } from "./define.js";
 
 export type Reduction = "mean" | "sum" | "none";
@@ -56,14 +57,13 @@ function targetMask(op: string, input: Tensor, target: Tensor, ignoreIndex: numb
   if (target.dtype !== "int64" && target.dtype !== "int32") throw new DTypeError(`${op}: expected target of class indices with dtype int64 or int32, got ${target.dtype} (use target.long(), or pass probabilities as a float tensor to crossEntropy)`);
   const { classDim, C } = classLayout(op, input, target);
   const valid = target.ne(ignoreIndex);
-  noGrad(() => {
-    const t = target.toTypedArray(), v = valid.toTypedArray();
-    for (let i = 0; i < t.length; i++) {
-      if (v[i] && (t[i]! < 0 || t[i]! >= C)) throw new IndexError(`${op}: target ${t[i]} is out of bounds for ${C} classes (input shape ${fmtShape(input.shape)}); labels must be in [0, ${C - 1}]`);
-    }
-  });
-  const classes = arange(C, { device: input.device }).reshape(input.shape.map((s, i) => (i === classDim ? s : 1)));
-  const mask = classes.eq(where(valid, target, 0).unsqueeze(classDim)).logicalAnd(valid.unsqueeze(classDim));
+  // the labels are checked by a kernel (a gather from 0..C-1 that raises on a bad value), not
+  // read on the host: a compiled step keeps its loss in the graph
+  const rule = { error: `${op}: target {index} is out of bounds for ${C} classes (input shape ${fmtShape(input.shape)}); labels must be in [0, ${C - 1}]` };
+  const labels = where(valid, target, 0);
+  const checked = dispatch("gather", [arange(C, { dtype: "int32", device: input.device }), labels.reshape([-1])], { axis: 0, index: rule }).reshape(labels.shape);
+  const classes = arange(C, { dtype: "int32", device: input.device }).reshape(input.shape.map((s, i) => (i === classDim ? s : 1)));
+  const mask = classes.eq(checked.unsqueeze(classDim)).logicalAnd(valid.unsqueeze(classDim));
   return { mask, valid, classDim, C };
 }
 
@@ -192,10 +192,7 @@ export function huberLoss(input: Tensor, target: Tensor, opts?: { reduction?: Re
 /** Binary cross entropy of probabilities; logs are clamped at -100 as torch does. */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: { weight?: Tensor | null; reduction?: Reduction }): Tensor {
   checkSameShape("binaryCrossEntropy", input, target);
-  noGrad(() => {
-    const lo = input.min().item() as number, hi = input.max().item() as number;
-    if (input.numel() > 0 && (lo < 0 || hi > 1)) throw new FluxionError(`binaryCrossEntropy: all elements of input should be between 0 and 1 (got min ${lo}, max ${hi}); use binaryCrossEntropyWithLogits for logits`);
-  });
+  noGrad(() => assertAll(input.ge(0).logicalAnd(input.le(1)), "binaryCrossEntropy: all elements of input should be between 0 and 1 (NaN is not); use binaryCrossEntropyWithLogits for logits"));
   const logP = input.log().clamp(-100);
   const log1mP = input.rsub(1).log().clamp(-100);
   let loss = target.mul(logP).add(target.rsub(1).mul(log1mP)).neg();

@@ -117,8 +117,9 @@ export function rnnLayer(mode: RnnCellMode, x: Tensor, h0: Tensor, c0: Tensor | 
   // the per-step workspaces, cell states and unprojected h are the layer's own: its backward
   // frees them (all but c_n, an output)
   if (output.gradFn) {
-    const out = new Set(outputs.map((o) => o.storage.data.buffer));
-    output.gradFn.privateSaved = saved.map((t, i) => (i >= SAVED_FIXED && !out.has(t.storage.data.buffer) ? i : -1)).filter((i) => i >= 0);
+    // by storage identity (not its elements: under compile() they are pending)
+    const out = new Set(outputs.map((o) => o.storage));
+    output.gradFn.privateSaved = saved.map((t, i) => (i >= SAVED_FIXED && !out.has(t.storage) ? i : -1)).filter((i) => i >= 0);
   }
   return { output, h, c: lstm ? c : null };
 }

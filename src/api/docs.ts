@@ -47,7 +47,8 @@ export function apiReference(): string {
     list.push(`${key}\u0000${lines.join("\n")}`);
   };
   for (const e of registeredOps()) add(e.group, e.name, opLines(e));
-  for (const c of registeredConstructors()) add(c.group, c.sig.name, [`- \`new ${signatureText(c.sig, false)}\``]);
+  // a class (capitalized, as nn.Linear) is called with `new`; a declared function (compile, the pooling functions) is not
+  for (const c of registeredConstructors()) add(c.group, c.sig.name, [`- \`${/^[A-Z]/.test(c.sig.name) ? "new " : ""}${signatureText(c.sig, false)}\``]);
   const out = [
     "# API reference",
     "",

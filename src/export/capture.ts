@@ -57,6 +57,7 @@ export function traceFunction(op: string, fn: (...args: Tensor[]) => Tensor | Te
   const hostReads: string[] = [];
   const recorder = new Recorder({
     run(rec, reason) {
+      checkExportable(op, rec, new Set(inputs.map((t) => t.storage))); // before it runs: a refused trace changes no weights
       recs.push(rec);
       if (reason !== null) hostReads.push(reason);
       execute(rec.graph(), rec);
@@ -134,18 +135,6 @@ function merge(recs: Recording[], outLocal: number[]): Merged {
 
 function finish(op: string, m: Merged, inputs: Tensor[], single: boolean, hostReads: string[]): TracedGraph {
   const g0 = m.graph;
-  for (const n of g0.nodes) {
-    const who = n.publicOp ? `${n.publicOp} (${n.op})` : n.op;
-    if (n.effect === "random") {
-      throw new FluxionError(`${op}: ${who} draws random numbers, which an inference graph cannot hold (dropout in training mode?); call model.eval() before exporting`);
-    }
-    const written = n.effect === "inplace" ? [n.inputs[0]!] : n.effect === "writes" ? n.writes!.map((k) => n.inputs[k]!) : [];
-    for (const v of written) {
-      if (g0.buffers[g0.values[v]!.buf]!.external) {
-        throw new FluxionError(`${op}: ${who} writes a tensor made outside the traced function in place (BatchNorm's running statistics in training mode?); an exported graph cannot change its weights or inputs: call model.eval() before exporting`);
-      }
-    }
-  }
   // the input value of each traced input (one a graph reads; unused inputs get one here)
   const inputBuf = new Map<Storage, number>();
   inputs.forEach((t, i) => inputBuf.set(t.storage, i));
@@ -191,4 +180,22 @@ function foldConstantsToWeights(g: Graph): Graph {
   const out = { ...g, buffers, nodes };
   constData.set(out, data);
   return out;
+}
+
+/** Random draws and in-place writes to tensors from outside (weights; the traced inputs are the graph's own copies) have no place in an inference graph. */
+function checkExportable(op: string, rec: Recording, inputs: Set<Storage>): void {
+  const g0 = rec.graph();
+  for (const n of g0.nodes) {
+    const who = n.publicOp ? `${n.publicOp} (${n.op})` : n.op;
+    if (n.effect === "random") {
+      throw new FluxionError(`${op}: ${who} draws random numbers, which an inference graph cannot hold (dropout in training mode?); call model.eval() before exporting`);
+    }
+    const written = n.effect === "inplace" ? [n.inputs[0]!] : n.effect === "writes" ? n.writes!.map((k) => n.inputs[k]!) : [];
+    for (const v of written) {
+      const buf = g0.values[v]!.buf;
+      if (g0.buffers[buf]!.external && !inputs.has(rec.storages[buf]!)) {
+        throw new FluxionError(`${op}: ${who} writes a tensor made outside the traced function in place (BatchNorm's running statistics in training mode?); an exported graph cannot change its weights or inputs: call model.eval() before exporting`);
+      }
+    }
+  }
 }

@@ -129,3 +129,30 @@ test("training: 'preserve' keeps training mode, and then Dropout and BatchNorm r
   assert.ok(onnx.exportBytes(drop, randn([2, 4])).length > 0);
   assert.ok(onnx.exportBytes(bn, randn([3, 4])).length > 0);
 });
+
+test("dynamicAxes: a symbolic batch axis; one file runs SimpleNet, the CNN and the Transformer LM at other batch sizes", async () => {
+  manualSeed(9);
+  const cases: [nn.Module, (b: number) => Tensor][] = [
+    [new SimpleNet(), (b) => randn([b, 784])],
+    [new SmallCNN(), (b) => randn([b, 1, 28, 28])],
+    [new TransformerLM({ vocab: 30, dModel: 16, nhead: 2, numLayers: 2, dimFeedforward: 32, maxLen: 8 }), (b) => randint(0, 30, [b, 6], { dtype: "int32" })],
+  ];
+  for (const [model, make] of cases) {
+    const bytes = onnx.exportBytes(model, make(2), { dynamicAxes: { input: { 0: "batch" }, output: { 0: "batch" } } });
+    const session = await ort.InferenceSession.create(bytes);
+    model.eval();
+    for (const b of [1, 5]) {
+      const x = make(b);
+      const got = (await session.run({ input: new ort.Tensor(x.dtype as "float32", x.toTypedArray() as Float32Array, [...x.shape]) })).output!;
+      const want = noGrad(() => (model as unknown as { forward(x: Tensor): Tensor }).forward(x));
+      assert.deepEqual([...got.dims], [...want.shape]);
+      assertClose(Array.from(got.data as Float32Array), want, { rtol: 1e-4, atol: 1e-5, msg: `${model.constructor.name} batch ${b}` });
+    }
+  }
+  assert.throws(() => onnx.exportBytes(new SimpleNet(), randn([2, 784]), { dynamicAxes: { input: { 1: "features" } } }), /must name axis 0 only/);
+  assert.throws(() => onnx.exportBytes(new SimpleNet(), randn([2, 784]), { dynamicAxes: { x: [0] } }), /names 'x', which is not an input or output/);
+  // outputs whose size follows the batch size other than as axis 0 are refused
+  const flatOuter = (x: Tensor) => x.reshape([-1]).outer(x.reshape([-1])).sum(0);
+  assert.throws(() => onnx.exportBytes(flatOuter, randn([2, 3]), { dynamicAxes: { input: [0] } }), /output 'output' changes its shape with the batch size \(\[6\], \[9\], \[12\]\)/);
+  assert.throws(() => onnx.exportBytes(flatOuter, randn([2, 3]), { dynamicAxes: { input: [0], output: [0] } }), /output 'output' has 6, 9, 12 rows for batch sizes 2, 3, 4: its axis 0 is not the batch axis/);
+});

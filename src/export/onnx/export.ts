@@ -10,8 +10,9 @@ import { Module } from "../../nn/module.js";
 import { Tensor } from "../../tensor/tensor.js";
 import type { StorageArray } from "../../tensor/dtype.js";
 import { writeFileAtomic } from "../../io/node_files.js";
-import { traceFunction } from "../capture.js";
-import { Lowering } from "./lower.js";
+import { traceFunction, type TracedGraph } from "../capture.js";
+import { makeBatchDynamic } from "./dynamic.js";
+import { Lowering, type Lowered } from "./lower.js";
 import { encodeModel, ONNX_DTYPE, type OnnxValueInfo } from "./proto.js";
 
 export interface OnnxExportOptions {
@@ -29,6 +30,13 @@ export interface OnnxExportOptions {
   training?: "eval" | "preserve";
   /** A description stored in the model (doc_string). */
   docString?: string;
+  /**
+   * Dynamic axes by input/output name, as PyTorch's `dynamic_axes`: only the batch axis (0)
+   * can be dynamic, e.g. `{ input: { 0: "batch" }, output: { 0: "batch" } }` (or `[0]`).
+   * The model is traced at three batch sizes; every shape constant must follow the batch
+   * size linearly, else the export fails naming the ONNX node that depends on it.
+   */
+  dynamicAxes?: Record<string, Record<number, string> | readonly number[]>;
 }
 
 const IR_VERSION: Record<number, number> = { 17: 8, 18: 8, 19: 9, 20: 9, 21: 10 };
@@ -60,22 +68,33 @@ export function exportBytes(model: Module | ((...xs: Tensor[]) => Tensor | Tenso
     }
   } else if (typeof model === "function") fn = model;
   else throw new FluxionError(`${op}: model must be an nn.Module or a function of tensors, got ${model === null ? "null" : typeof model}`);
-  let traced;
+  const inputNames = names(op, "inputNames", options.inputNames, ins.length, "input");
+  let traced: TracedGraph;
+  let lowered: Lowered;
+  let batchDims: { inputs: (string | null)[]; outputs: (string | null)[] } | null = null;
   try {
     traced = traceFunction(op, fn, ins);
+    const lower = (t: TracedGraph) => {
+      const outputNames = names(op, "outputNames", options.outputNames, t.outputs.length, "output");
+      if (new Set([...inputNames, ...outputNames]).size !== inputNames.length + outputNames.length) throw new FluxionError(`${op}: input and output names must all differ, got ${[...inputNames, ...outputNames].join(", ")}`);
+      return { lowered: new Lowering(t, { opsetVersion: opset, inputNames, outputNames, weightNames }).run(), outputNames };
+    };
+    const first = lower(traced);
+    lowered = first.lowered;
+    if (options.dynamicAxes !== undefined) {
+      const r = makeBatchDynamic(op, fn, ins, traced, lowered, inputNames, first.outputNames, options.dynamicAxes, (t) => lower(t).lowered);
+      lowered = r.lowered;
+      batchDims = r.dims;
+    }
   } finally {
     restore?.();
   }
-  const nOut = traced.outputs.length;
-  const inputNames = names(op, "inputNames", options.inputNames, ins.length, "input");
-  const outputNames = names(op, "outputNames", options.outputNames, nOut, "output");
-  if (new Set([...inputNames, ...outputNames]).size !== inputNames.length + outputNames.length) throw new FluxionError(`${op}: input and output names must all differ, got ${[...inputNames, ...outputNames].join(", ")}`);
-  const lowered = new Lowering(traced, { opsetVersion: opset, inputNames, outputNames, weightNames }).run();
-  const info = (name: string, v: number): OnnxValueInfo => {
+  const outputNames = names(op, "outputNames", options.outputNames, traced.outputs.length, "output");
+  const info = (name: string, v: number, dyn: string | null | undefined): OnnxValueInfo => {
     const x = traced.graph.values[v]!;
     const t = (ONNX_DTYPE as Record<string, number>)[x.dtype];
     if (t === undefined) throw new FluxionError(`${op}: ${name} has dtype ${x.dtype}, which ONNX cannot hold`);
-    return { name, elemType: t, dims: x.shape };
+    return { name, elemType: t, dims: dyn ? [dyn, ...x.shape.slice(1)] : x.shape };
   };
   return encodeModel({
     irVersion: IR_VERSION[opset]!,
@@ -85,8 +104,8 @@ export function exportBytes(model: Module | ((...xs: Tensor[]) => Tensor | Tenso
     graphName: model instanceof Module ? model.constructor.name : fn.name || "main",
     nodes: lowered.nodes,
     initializers: lowered.initializers,
-    inputs: traced.inputs.map((v, k) => info(inputNames[k]!, v)),
-    outputs: traced.outputs.map((v, k) => info(outputNames[k]!, v)),
+    inputs: traced.inputs.map((v, k) => info(inputNames[k]!, v, batchDims?.inputs[k])),
+    outputs: traced.outputs.map((v, k) => info(outputNames[k]!, v, batchDims?.outputs[k])),
     ...(options.docString ? { docString: options.docString } : {}),
   });
 }

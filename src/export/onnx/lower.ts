@@ -12,7 +12,8 @@ import { FluxionError } from "../../errors.js";
 import { dispatchAll } from "../../backend/dispatcher.js";
 import type { PrimitiveAttrs, PrimitiveName } from "../../backend/primitives.js";
 import type { DType, StorageArray } from "../../tensor/dtype.js";
-import type { Tensor } from "../../tensor/tensor.js";
+import { Tensor } from "../../tensor/tensor.js";
+import { Storage } from "../../tensor/storage.js";
 import { noGrad } from "../../autograd/grad_mode.js";
 import type { IRNode, ValueInfo } from "../../compile/ir.js";
 import type { TracedGraph } from "../capture.js";
@@ -81,6 +82,11 @@ export class Lowering {
 
   run(): Lowered {
     const g = this.t.graph;
+    // weights that are not the model's parameters or buffers (a cached mask, a closure's
+    // tensor) are constants like computed ones: each value read from them is an initializer
+    for (const [buf, data] of this.t.weights) {
+      if (!this.opts.weightNames.has(data)) this.folded.set(`${buf}@0`, Tensor._contiguous(new Storage(data, "cpu"), [data.length], g.buffers[buf]!.dtype));
+    }
     for (const n of g.nodes) {
       if (n.op === "input") this.keyOf.set(n.outputs[0]!, { buf: n.attrs.buf, version: n.attrs.version });
       else if (n.effect === "view") this.keyOf.set(n.outputs[0]!, this.keyOf.get(n.inputs[0]!)!);
@@ -145,7 +151,7 @@ export class Lowering {
     const dtype = this.t.graph.buffers[v.buf]!.dtype;
     b = known && prod(known.shape) === data.length
       ? { name: this.initializer(known.name, dtype, known.shape, data), shape: known.shape }
-      : { name: this.initializer(known ? `${known.name}.storage` : `weight_b${v.buf}`, dtype, [data.length], data), shape: [data.length] };
+      : { name: this.initializer(known ? `${known.name}.storage` : "weight", dtype, [data.length], data), shape: [data.length] };
     this.bases.set(key, b);
     return b;
   }
@@ -169,7 +175,7 @@ export class Lowering {
     if (f !== undefined) {
       const c = noGrad(() => f.contiguous());
       const data = c.storage._peek().subarray(c.offset, c.offset + c.numel());
-      name = this.initializer(`const_v${id}`, c.dtype, c.shape, data);
+      name = this.initializer("const", c.dtype, c.shape, data);
     } else name = this.layout(this.baseOf(id), v);
     this.lowered.set(id, name);
     return name;

@@ -1,7 +1,7 @@
 /**
  * ExportedProgram: a traced inference graph with its weights, runnable without the model's
  * source code — Fluxion's counterpart of a TorchScript module or a TensorFlow SavedModel.
- * `trace(fn, exampleInputs)` makes one (capture.ts); `save(path)` writes one safetensors
+ * `jit.trace(fn, exampleInputs)` / `exportGraph` make one (capture.ts); `save(path)` writes one safetensors
  * file (the weights as tensors, the graph as JSON in the file's metadata under
  * "fluxion.graph"), `loadGraph(path)` / `ExportedProgram.deserialize(bytes)` read it back.
  * Running interprets the IR node by node through the dispatcher (so the native kernels,
@@ -187,7 +187,7 @@ function flatWeight(data: StorageArray, dtype: DType): Tensor {
  * training mode and BatchNorm updating running statistics are refused: call `model.eval()`.
  * @example
  * model.eval();
- * const prog = trace((x) => model(x), [randn([1, 784])]);
+ * const prog = jit.trace((x) => model(x), [randn([1, 784])]); // or exportGraph(...)
  * prog.save("simplenet.fxgraph");
  * const y = loadGraph("simplenet.fxgraph").run(x);
  */
@@ -200,7 +200,7 @@ export function trace(fn: (...inputs: Tensor[]) => Tensor | Tensor[], exampleInp
   return new ExportedProgram(t.graph, t.roles, weights, t.inputs, t.outputs, t.single);
 }
 
-/** trace() under the name torch.export and TensorFlow use for a deployable graph. */
+/** jit.trace under a top-level name (`trace` alone is the matrix trace, as torch.trace). */
 export const exportGraph = trace;
 
 /** Loads a program saved by ExportedProgram.save. Node only (in a browser: ExportedProgram.deserialize(bytes)). */

@@ -52,4 +52,9 @@ export * as io from "./io/index.js";
 export { save, load } from "./io/index.js";
 export * as utils from "./utils/index.js";
 export { compile, type CompiledFunction, type CompileStats, type CompileOptions, type GraphBreak, type GraphRecord } from "./compile/index.js";
+/** Static graphs for deployment: jit.trace() / exportGraph(), loadGraph(), and ONNX export (docs/export.md). */
+export { exportGraph, loadGraph, ExportedProgram, onnx } from "./export/index.js";
+/** torch.jit.trace / torch.jit.load (top-level `trace` is the matrix trace, as torch.trace). */
+export * as jit from "./export/jit.js";
+export type { OnnxExportOptions } from "./export/onnx/index.js";
 export * as amp from "./amp/index.js";

@@ -1,0 +1,158 @@
+/**
+ * onnx.export: the exported models run in ONNX Runtime (onnxruntime-node, an independent
+ * implementation of every operator) and give Fluxion's eager outputs to float32 rounding
+ * (rtol 1e-4): SimpleNet, the small CNN, a TransformerEncoder LM, and layers the lowering
+ * maps one by one (BatchNorm in eval, average pooling through unfold, GELU, LayerNorm,
+ * Softmax, views that Reshape/Slice/Transpose/Expand cannot express). Options (names,
+ * opsets), the eval-mode switch, and the errors: an op without a lowering, training-mode
+ * layers with training: "preserve".
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import ort from "onnxruntime-node";
+import { FluxionError, manualSeed, nn, noGrad, onnx, randn, randint, type Tensor } from "../../src/index.js";
+import { SimpleNet, SmallCNN, TransformerLM } from "../../examples/models.js";
+import { assertClose } from "../helpers.js";
+
+async function runOrt(bytes: Uint8Array, feeds: Record<string, Tensor>): Promise<Record<string, ort.Tensor>> {
+  const session = await ort.InferenceSession.create(bytes);
+  const f: Record<string, ort.Tensor> = {};
+  for (const [k, t] of Object.entries(feeds)) f[k] = new ort.Tensor(t.dtype as "float32" | "int32", t.toTypedArray() as Float32Array, [...t.shape]);
+  return session.run(f);
+}
+
+/** Exports, runs in ONNX Runtime, compares with eager Fluxion in eval mode; returns the model's mode right after the export. */
+async function checkModel(model: nn.Module, x: Tensor, opts: onnx.OnnxExportOptions = {}): Promise<boolean> {
+  const bytes = onnx.exportBytes(model, x, opts);
+  const modeAfterExport = model.training;
+  model.eval();
+  const want = noGrad(() => (model as unknown as { forward(x: Tensor): Tensor }).forward(x));
+  const out = await runOrt(bytes, { [opts.inputNames?.[0] ?? "input"]: x });
+  const got = out[opts.outputNames?.[0] ?? "output"]!;
+  assert.deepEqual([...got.dims], [...want.shape]);
+  assertClose(Array.from(got.data as Float32Array), want, { rtol: 1e-4, atol: 1e-5 });
+  return modeAfterExport;
+}
+
+test("SimpleNet (Linear-ReLU-Linear): ONNX Runtime gives Fluxion's outputs", async () => {
+  manualSeed(1);
+  await checkModel(new SimpleNet(), randn([5, 784]));
+});
+
+test("the small CNN (conv, ReLU, max pooling, Linear): ONNX Runtime gives Fluxion's outputs", async () => {
+  manualSeed(2);
+  await checkModel(new SmallCNN(), randn([3, 1, 28, 28]));
+});
+
+test("a TransformerEncoder LM (embeddings, causal mask, attention, LayerNorm) in eval mode: ONNX Runtime gives Fluxion's outputs", async () => {
+  manualSeed(3);
+  const model = new TransformerLM({ vocab: 40, dModel: 32, nhead: 4, numLayers: 2, dimFeedforward: 64, maxLen: 16 });
+  await checkModel(model, randint(0, 40, [3, 12], { dtype: "int32" }));
+});
+
+test("nn.TransformerEncoder (sequence-first, GELU, pre-norm, dropout 0.1 switched off by eval) matches", async () => {
+  manualSeed(4);
+  const layer = new nn.TransformerEncoderLayer(16, 2, { dimFeedforward: 32, dropout: 0.1, activation: "gelu", normFirst: true });
+  const enc = new nn.TransformerEncoder(layer, 2);
+  enc.train();
+  assert.equal(await checkModel(enc, randn([7, 2, 16])), true, "the model's mode is restored after the export");
+});
+
+test("BatchNorm (eval), average pooling, GELU, LayerNorm, Softmax, Flatten: matches", async () => {
+  manualSeed(5);
+  const model = new nn.Sequential(
+    new nn.Conv2d(3, 4, 3, { padding: 1 }), new nn.BatchNorm2d(4), new nn.ReLU(), new nn.AvgPool2d(2),
+    new nn.Flatten(), new nn.Linear(64, 6), new nn.GELU(), new nn.LayerNorm(6), new nn.Softmax(1),
+  );
+  // running statistics that are not the defaults, so eval-mode BatchNorm is really exercised
+  model.train();
+  noGrad(() => (model as unknown as { forward(x: Tensor): Tensor }).forward(randn([8, 3, 8, 8]).mul(2).add(1)));
+  await checkModel(model, randn([2, 3, 8, 8]));
+});
+
+test("views ONNX's Reshape/Slice/Transpose cannot express (overlapping windows) lower to a Gather and match", async () => {
+  manualSeed(6);
+  const fn = (x: Tensor) => x.unfold(1, 4, 2).transpose(1, 2).mul(x.narrow(1, 2, 1).unsqueeze(2)).flip(1);
+  const x = randn([3, 10]);
+  const bytes = onnx.exportBytes(fn, x);
+  const got = (await runOrt(bytes, { input: x })).output!;
+  assertClose(Array.from(got.data as Float32Array), fn(x), { rtol: 1e-6 });
+});
+
+test("inputNames, outputNames and several inputs/outputs; opset 18 and 20 (axes as inputs, Gelu) also run", async () => {
+  manualSeed(7);
+  const fn = (a: Tensor, b: Tensor) => [a.matmul(b).gelu(), a.amax(1).sum()] as Tensor[];
+  const a = randn([4, 5]), b = randn([5, 3]);
+  for (const opsetVersion of [17, 18, 20]) {
+    const bytes = onnx.exportBytes(fn, [a, b], { inputNames: ["a", "b"], outputNames: ["y", "s"], opsetVersion });
+    const out = await runOrt(bytes, { a, b });
+    const [y, s] = fn(a, b);
+    assertClose(Array.from(out.y!.data as Float32Array), y!, { msg: `opset ${opsetVersion}` });
+    assertClose(Array.from(out.s!.data as Float32Array), s!, { msg: `opset ${opsetVersion}` });
+  }
+});
+
+test("onnx.export writes the file (atomically) and ONNX Runtime loads it from the path", async () => {
+  manualSeed(8);
+  const dir = mkdtempSync(join(tmpdir(), "fluxion-onnx-"));
+  try {
+    const model = new SimpleNet();
+    const path = join(dir, "simplenet.onnx");
+    onnx.export(model, randn([2, 784]), path, { inputNames: ["x"], outputNames: ["logits"] });
+    const session = await ort.InferenceSession.create(path);
+    assert.deepEqual([...session.inputNames], ["x"]);
+    assert.deepEqual([...session.outputNames], ["logits"]);
+    assert.ok(readFileSync(path).length > 4 * (784 * 128 + 128 * 10), "the weights are in the file");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("errors: an op without an ONNX lowering is named, with its public op; bad options", () => {
+  assert.throws(() => onnx.exportBytes((x: Tensor) => x.sort(1).values, randn([2, 3])), (e: unknown) => e instanceof FluxionError && /primitive 'sort'/.test(e.message) && /sort/.test(e.message));
+  assert.throws(() => onnx.exportBytes((x: Tensor) => x.cumprod(0), randn([3])), (e: unknown) => e instanceof FluxionError && /cumulative product/.test(e.message));
+  assert.throws(() => onnx.exportBytes(new SimpleNet(), randn([1, 784]), { opsetVersion: 13 }), /opsetVersion must be an integer from 17 to 21, got 13/);
+  assert.throws(() => onnx.exportBytes(new SimpleNet(), randn([1, 784]), { inputNames: ["a", "b"] }), /inputNames must be 1 non-empty string/);
+});
+
+test("training: 'preserve' keeps training mode, and then Dropout and BatchNorm refuse as an inference graph cannot hold them", () => {
+  const drop = new nn.Sequential(new nn.Linear(4, 4), new nn.Dropout(0.5));
+  drop.train();
+  assert.throws(() => onnx.exportBytes(drop, randn([2, 4]), { training: "preserve" }), (e: unknown) => e instanceof FluxionError && /bernoulli \(random\) draws random numbers/.test(e.message) && /dropout in training mode/.test(e.message) && /model\.eval\(\)/.test(e.message));
+  const bn = new nn.Sequential(new nn.BatchNorm1d(4));
+  bn.train();
+  assert.throws(() => onnx.exportBytes(bn, randn([3, 4]), { training: "preserve" }), (e: unknown) => e instanceof FluxionError && /writes a tensor made outside the traced function in place \(BatchNorm's running statistics/.test(e.message) && /model\.eval\(\)/.test(e.message));
+  // the default (eval) exports both
+  assert.ok(onnx.exportBytes(drop, randn([2, 4])).length > 0);
+  assert.ok(onnx.exportBytes(bn, randn([3, 4])).length > 0);
+});
+
+test("dynamicAxes: a symbolic batch axis; one file runs SimpleNet, the CNN and the Transformer LM at other batch sizes", async () => {
+  manualSeed(9);
+  const cases: [nn.Module, (b: number) => Tensor][] = [
+    [new SimpleNet(), (b) => randn([b, 784])],
+    [new SmallCNN(), (b) => randn([b, 1, 28, 28])],
+    [new TransformerLM({ vocab: 30, dModel: 16, nhead: 2, numLayers: 2, dimFeedforward: 32, maxLen: 8 }), (b) => randint(0, 30, [b, 6], { dtype: "int32" })],
+  ];
+  for (const [model, make] of cases) {
+    const bytes = onnx.exportBytes(model, make(2), { dynamicAxes: { input: { 0: "batch" }, output: { 0: "batch" } } });
+    const session = await ort.InferenceSession.create(bytes);
+    model.eval();
+    for (const b of [1, 5]) {
+      const x = make(b);
+      const got = (await session.run({ input: new ort.Tensor(x.dtype as "float32", x.toTypedArray() as Float32Array, [...x.shape]) })).output!;
+      const want = noGrad(() => (model as unknown as { forward(x: Tensor): Tensor }).forward(x));
+      assert.deepEqual([...got.dims], [...want.shape]);
+      assertClose(Array.from(got.data as Float32Array), want, { rtol: 1e-4, atol: 1e-5, msg: `${model.constructor.name} batch ${b}` });
+    }
+  }
+  assert.throws(() => onnx.exportBytes(new SimpleNet(), randn([2, 784]), { dynamicAxes: { input: { 1: "features" } } }), /must name axis 0 only/);
+  assert.throws(() => onnx.exportBytes(new SimpleNet(), randn([2, 784]), { dynamicAxes: { x: [0] } }), /names 'x', which is not an input or output/);
+  // outputs whose size follows the batch size other than as axis 0 are refused
+  const flatOuter = (x: Tensor) => x.reshape([-1]).outer(x.reshape([-1])).sum(0);
+  assert.throws(() => onnx.exportBytes(flatOuter, randn([2, 3]), { dynamicAxes: { input: [0] } }), /output 'output' changes its shape with the batch size \(\[6\], \[9\], \[12\]\)/);
+  assert.throws(() => onnx.exportBytes(flatOuter, randn([2, 3]), { dynamicAxes: { input: [0], output: [0] } }), /output 'output' has 6, 9, 12 rows for batch sizes 2, 3, 4: its axis 0 is not the batch axis/);
+});

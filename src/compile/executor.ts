@@ -5,7 +5,8 @@
  * the storage of the lazy tensor the recording handed out. Views and inputs run nothing
  * (the lazy tensors already share the right storage); in-place nodes write their input's
  * storage, as eager. Every output is checked against the shape and dtype the recorder
- * promised.
+ * promised. A fused program (passes/fuse_elementwise.ts) gets this call's JS scalars from
+ * the recorded nodes they came from.
  */
 import { FluxionError, fmtShape } from "../errors.js";
 import { dispatchAll } from "../backend/dispatcher.js";
@@ -14,6 +15,7 @@ import type { StorageArray } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { isLive, type Graph } from "./ir.js";
 import { deadStorageHook, type Recording } from "./recorder.js";
+import type { FusedNodeAttrs } from "./passes/fuse_elementwise.js";
 
 export function execute(prog: Graph, rec: Recording): void {
   const tensors = rec.tensors;
@@ -32,8 +34,18 @@ export function execute(prog: Graph, rec: Recording): void {
         continue;
       }
       const inputs = n.inputs.map((v) => tensors[v]!);
-      const attrs = n.src >= 0 ? rec.callAttrs[n.src] : n.attrs;
+      const attrs = n.src >= 0 ? rec.callAttrs[n.src] : n.op === "fusedProgram" ? withCallScalars(n.attrs as FusedNodeAttrs, rec.callAttrs) : n.attrs;
       const outs = dispatchAll(n.op as PrimitiveName, inputs, attrs as never, n.device);
+      if (n.op === "fusedProgram") {
+        // new outputs are adopted; the ones written into an input are already in place
+        const fo = (n.attrs as FusedNodeAttrs).outputs;
+        for (let j = 0; j < n.outputs.length; j++) {
+          if (fo[j]!.inPlace !== undefined) continue;
+          adopt(n.op, tensors[n.outputs[j]!]!, outs[j]!);
+          filled.add(prog.values[n.outputs[j]!]!.buf);
+        }
+        continue;
+      }
       if (n.effect === "inplace") continue;
       for (let j = 0; j < n.outputs.length; j++) {
         const target = tensors[n.outputs[j]!]!;
@@ -55,6 +67,13 @@ export function execute(prog: Graph, rec: Recording): void {
       }
     }
   }
+}
+
+/** A fused program's attributes with this call's JS scalars (graph inputs, read from the recorded nodes). */
+function withCallScalars(a: FusedNodeAttrs, callAttrs: readonly unknown[]): FusedNodeAttrs {
+  if (a.scalarSrc.length === 0) return a;
+  const scalars = a.scalarSrc.map(({ src, i }) => (callAttrs[src] as { params: readonly number[] }).params[i]!);
+  return { ...a, scalars };
 }
 
 function fill(target: Tensor, data: StorageArray): void {

@@ -121,7 +121,11 @@ export function formatNode(g: Graph, n: IRNode, scalarCounter: { n: number }): s
   }
   const types = n.outputs.map((o) => formatValueType(g.values[o]!)).join(", ");
   const notes: string[] = [];
-  if (n.effect === "inplace") notes.push(`writes b${g.values[n.outputs[0]!]!.buf}`);
+  if (n.effect === "inplace") {
+    // the outputs over an input's buffer (a fused program also has new ones)
+    const bufs = n.outputs.map((o) => g.values[o]!.buf).filter((b) => n.inputs.some((i) => g.values[i]!.buf === b));
+    notes.push(`writes ${[...new Set(bufs)].map((b) => `b${b}`).join(", ")}`);
+  }
   if (n.effect === "writes") notes.push(`writes ${n.writes!.map((k) => `b${g.values[n.inputs[k]!]!.buf}`).join(", ")}`);
   if (n.publicOp) notes.push(n.publicOp);
   return `${outs} = ${call}  ${types}${notes.length ? `  # ${notes.join("; ")}` : ""}`;

@@ -3,7 +3,7 @@
  * broadcast to it) become one `fusedProgram` node (src/backend/fused_program.ts), which the
  * backend runs as one kernel: each input read once, intermediates kept in registers (an
  * L1-sized block at a time on CPU), no dispatch or allocation per op. In-place binary nodes
- * (an optimizer's `mul_`, `add_`, `addcdiv_`) fuse too: their result is stored into the
+ * and `assign` nodes (an optimizer's `mul_`, `add_`, `addcdiv_`) fuse too: their result is stored into the
  * buffer they write, so SGD's momentum update or Adam's whole step per parameter is one pass.
  *
  * A group is a run of fusable nodes in node order; inputs, views and `full` nodes may sit
@@ -48,6 +48,8 @@ function fusable(g: Graph, n: IRNode): boolean {
   if (n.src < 0 || n.outputs.length !== 1) return false;
   const out = g.values[n.outputs[0]!]!;
   if (out.dtype !== "float32" || !n.inputs.every((v) => g.values[v]!.dtype === "float32")) return false;
+  // an in-place op's write (applyInPlace: addcmul_, addcdiv_, div_) is a store of its value
+  if (n.op === "assign") return n.effect === "inplace" && sameShape(g.values[n.inputs[0]!]!.shape, g.values[n.inputs[1]!]!.shape);
   if (n.op === "unary") return n.effect === "pure" && FUSABLE_UNARY[n.attrs.op as keyof typeof FUSABLE_UNARY] !== undefined;
   if (n.op === "binary") {
     if (FUSABLE_BINARY[n.attrs.op as keyof typeof FUSABLE_BINARY] === undefined) return false;
@@ -110,6 +112,14 @@ class Group {
       this.regOf.set(v, reg);
       return reg;
     });
+    if (n.op === "assign") {
+      // no instruction: the written value is the source's register, stored into the target
+      this.regOf.set(n.outputs[0]!, regs[1]!);
+      const target = g.values[n.inputs[0]!]!;
+      this.writes.set(target.buf, layoutKey(target));
+      this.addMember(n, out.buf);
+      return true;
+    }
     const params: number[] = [];
     const p = n.attrs.params as readonly number[] | undefined;
     if (p !== undefined) {
@@ -127,11 +137,15 @@ class Group {
       const target = g.values[n.inputs[0]!]!;
       this.writes.set(target.buf, layoutKey(target));
     } else this.ownBufs.add(out.buf);
-    let l = this.bufValues.get(out.buf);
-    if (l === undefined) this.bufValues.set(out.buf, (l = []));
+    this.addMember(n, out.buf);
+    return true;
+  }
+
+  private addMember(n: IRNode, buf: number): void {
+    let l = this.bufValues.get(buf);
+    if (l === undefined) this.bufValues.set(buf, (l = []));
     l.push(n.outputs[0]!);
     this.members.push(n);
-    return true;
   }
 
   /** The fused node, given which member values are read after the group. */

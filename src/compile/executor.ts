@@ -10,6 +10,7 @@
  */
 import { FluxionError, fmtShape } from "../errors.js";
 import { dispatchAll } from "../backend/dispatcher.js";
+import { releaseStorage } from "../backend/backend.js";
 import type { PrimitiveName } from "../backend/primitives.js";
 import type { StorageArray } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -20,9 +21,11 @@ import type { FusedNodeAttrs } from "./passes/fuse_elementwise.js";
 export function execute(prog: Graph, rec: Recording): void {
   const tensors = rec.tensors;
   const filled = new Set<number>();
+  const plan = releasePlan(prog);
   let i = 0;
   try {
     for (; i < prog.nodes.length; i++) {
+      if (plan.size > 0) releaseAfter(plan.get(i - 1), rec, filled);
       const n = prog.nodes[i]!;
       if (n.effect === "input" || n.effect === "view") continue;
       if (n.op === "const") {
@@ -59,13 +62,59 @@ export function execute(prog: Graph, rec: Recording): void {
     for (let b = 0; b < rec.buffers.length; b++) if (!rec.buffers[b]!.external && !filled.has(b)) rec.storages[b]!._lazy = deadStorageHook(msg);
     throw e;
   }
+  if (plan.size > 0) releaseAfter(plan.get(prog.nodes.length - 1), rec, filled);
   // values a pass dropped (not live): reading them is an error, not a stale zero
   if (prog.live !== null) {
     for (let b = 0; b < rec.buffers.length; b++) {
       if (!rec.buffers[b]!.external && !filled.has(b)) {
-        rec.storages[b]!._lazy = deadStorageHook("compile: this tensor was made inside a compiled function but its value was not kept; return it from the function");
+        rec.storages[b]!._lazy = deadStorageHook(NOT_KEPT);
       }
     }
+  }
+}
+
+const NOT_KEPT = "compile: this tensor was made inside a compiled function but its value was not kept; return it from the function";
+const plans = new WeakMap<Graph, Map<number, number[]>>();
+
+/**
+ * Internal buffers no live value reads (temporaries released while recording), by the index
+ * of the node after which nothing reads them: their memory goes back to the caching allocator
+ * there, as eager's releaseStorage would, so later kernels of the step (and the next call)
+ * reuse it instead of touching fresh pages.
+ */
+function releasePlan(prog: Graph): Map<number, number[]> {
+  let plan = plans.get(prog);
+  if (plan !== undefined) return plan;
+  plan = new Map();
+  if (prog.live !== null) {
+    const lastUse = new Map<number, number>();
+    const liveBuf = new Set<number>();
+    for (const v of prog.live) liveBuf.add(prog.values[v]!.buf);
+    prog.nodes.forEach((n, i) => {
+      for (const v of n.inputs) lastUse.set(prog.values[v]!.buf, i);
+      for (const v of n.outputs) lastUse.set(prog.values[v]!.buf, i);
+      // a non-live constant is the program's own array: never given back
+      if (n.op === "const") for (const v of n.outputs) liveBuf.add(prog.values[v]!.buf);
+    });
+    for (const [buf, i] of lastUse) {
+      if (prog.buffers[buf]!.external || liveBuf.has(buf)) continue;
+      let l = plan.get(i);
+      if (l === undefined) plan.set(i, (l = []));
+      l.push(buf);
+    }
+  }
+  plans.set(prog, plan);
+  return plan;
+}
+
+function releaseAfter(bufs: number[] | undefined, rec: Recording, filled: Set<number>): void {
+  if (bufs === undefined) return;
+  for (const b of bufs) {
+    if (!filled.has(b)) continue;
+    const s = rec.storages[b]!;
+    releaseStorage(s);
+    s._lazy = deadStorageHook(NOT_KEPT);
+    filled.delete(b);
   }
 }
 

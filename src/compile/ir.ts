@@ -14,9 +14,9 @@
  * in-place write) and "const" (a value a pass computed once: constant folding). Execution
  * order is the node order; passes keep the order of nodes with effects.
  *
- * Room for later passes: an elementwise-fusion pass replaces a chain of pure nodes by one
- * node of a new kind ("fused", attrs: the program of instructions, its scalar slots), which
- * the executor hands to the backend's fused kernel; `src` keeps each scalar's origin.
+ * Elementwise fusion (passes/fuse_elementwise.ts) replaces a run of elementwise nodes by one
+ * `fusedProgram` node (attrs: the program of instructions, its scalars and, in `scalarSrc`,
+ * each scalar's recorded node), which the executor dispatches like any primitive.
  */
 import type { DType } from "../tensor/dtype.js";
 import { formatAttrs } from "./attrs.js";

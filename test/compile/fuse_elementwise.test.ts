@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { compile, manualSeed, nn, optim, randn, tensor, ArgumentError, ShapeError, type Tensor } from "../../src/index.js";
 import { dispatchAll } from "../../src/backend/dispatcher.js";
 import { releaseStorage } from "../../src/backend/backend.js";
-import type { FusedProgramAttrs } from "../../src/backend/fused_program.js";
+import { fusedProgramDecomposed, type FusedProgramAttrs } from "../../src/backend/fused_program.js";
 import { runFusedProgramTS } from "../../src/backend/cpu/fused_program.js";
 import { captureGraph } from "../../src/compile/capture.js";
 import { execute } from "../../src/compile/executor.js";
@@ -224,6 +224,22 @@ for (const [rows, cols] of [[3, 5], [70, 1100]] as const) {
     ts.forEach((t, k) => close(values(t), values(want[k]!), `TS output ${k}`));
   });
 }
+
+test("fusedProgram's decomposition (for a backend without it) runs each instruction as its core primitive: the same values", () => {
+  const { attrs, inputs } = program(4, 60);
+  const got = dispatchAll("fusedProgram", inputs, attrs);
+  const dec = fusedProgramDecomposed(inputs, attrs);
+  dec.forEach((t, k) => assert.deepEqual(values(t), values(got[k]!), `output ${k}`));
+  // in place: stores after every instruction
+  const p = randn([4, 60]), q = p.clone(), y = randn([60]);
+  const inPlace: FusedProgramAttrs = { shape: [4, 60], dtype: "float32", code: [{ op: "load", input: 0 }, { op: "load", input: 1 }, { op: "binary", fn: "mul", a: 0, b: 1 }, { op: "binary", fn: "add", a: 2, b: 0 }], scalars: [], outputs: [{ reg: 2 }, { reg: 3, inPlace: 0 }] };
+  const [m1, o1] = fusedProgramDecomposed([p, y], inPlace);
+  const [m2, o2] = dispatchAll("fusedProgram", [q, y], inPlace);
+  assert.equal(o1, p);
+  assert.equal(o2, q);
+  assert.deepEqual(values(m1!), values(m2!));
+  assert.deepEqual(values(p), values(q));
+});
 
 test("fusedProgram writes an input in place after reading it (x = x*y + x)", () => {
   const p = randn([40, 30]), y = randn([30]);

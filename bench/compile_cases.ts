@@ -6,7 +6,8 @@
  *   compile.cnn.{eager,compiled}.b64          SmallCNN, batch 64, SGD lr 0.01 (as cnn.train.b64)
  *   compile.transformer.{eager,compiled}      TransformerLM (2 layers, d_model 128, 4 heads,
  *                                             seq 64, batch 16), AdamW lr 1e-3 (as transformer.train)
- * A compiled row's note gives the first call's time (recording + passes + the run) and, from
+ * A compiled row's note gives the first call's time (recording + passes + the run), the passes'
+ * share of it (the rest is what any call costs) and, from
  * stats(), the per-call split: recording, cache lookup (the cost of a hit over recording),
  * kernels. Peak memory of the transformer step, eager and compiled, comes from
  * bench/memory_case.ts in fresh processes (mem.transformer, mem.transformer.compiled).
@@ -33,23 +34,24 @@ function sgdStep(model: nn.Module, x: Tensor, y: Tensor): (x: Tensor, y: Tensor)
 }
 
 /** The step as timed: eager, or compiled after one first call whose time is recorded. */
-function prepare(make: () => { fn: (x: Tensor, y: Tensor) => unknown; x: Tensor; y: Tensor }, compiled: boolean, info: { firstMs?: number; step?: ReturnType<typeof compile> }): Step {
+function prepare(make: () => { fn: (x: Tensor, y: Tensor) => unknown; x: Tensor; y: Tensor }, compiled: boolean, info: { firstMs?: number; prepareMs?: number; step?: ReturnType<typeof compile> }): Step {
   const { fn, x, y } = make();
   if (!compiled) return () => fn(x, y);
   const step = compile(fn);
   const t0 = performance.now();
   step(x, y);
   info.firstMs = performance.now() - t0;
+  info.prepareMs = step.stats().prepareMs;
   step.resetStats();
   info.step = step;
   return () => step(x, y);
 }
 
-function splitNote(info: { firstMs?: number; step?: ReturnType<typeof compile> }): string {
+function splitNote(info: { firstMs?: number; prepareMs?: number; step?: ReturnType<typeof compile> }): string {
   const s = info.step!.stats();
   const per = (ms: number) => `${((1000 * ms) / Math.max(1, s.calls)).toFixed(0)} µs`;
   const rec = s.totalMs - s.lookupMs - s.executeMs - s.prepareMs;
-  return `first call ${info.firstMs!.toFixed(1)} ms; per call: recording ${per(rec)}, cache lookup ${per(s.lookupMs)}, kernels ${per(s.executeMs)}; ${s.graphs / Math.max(1, s.calls)} graph(s)/call, ${s.cacheMisses} miss(es) after the first call`;
+  return `first call ${info.firstMs!.toFixed(1)} ms (passes ${info.prepareMs!.toFixed(1)} ms of it); per call: recording ${per(rec)}, cache lookup ${per(s.lookupMs)}, kernels ${per(s.executeMs)}; ${s.graphs / Math.max(1, s.calls)} graph(s)/call, ${s.cacheMisses} miss(es) after the first call`;
 }
 
 const MODELS: [string, () => { fn: (x: Tensor, y: Tensor) => unknown; x: Tensor; y: Tensor }, object][] = [
@@ -66,7 +68,7 @@ export async function runCompileCases(impl: string, threads: number | string | u
     const suffix = name === "transformer" ? "" : ".b64";
     for (const mode of ["eager", "compiled"] as const) {
       const id = `compile.${name}.${mode}${suffix}`;
-      const info: { firstMs?: number; step?: ReturnType<typeof compile> } = {};
+      const info: { firstMs?: number; prepareMs?: number; step?: ReturnType<typeof compile> } = {};
       if (mode === "eager") await runCase(impl, threads, id, () => prepare(make, false, info), timing);
       else {
         if (!selected(id)) continue;

@@ -22,7 +22,7 @@ export function compileSection(results: BenchResult[]): string {
     if (!e && !c) continue;
     const ms = (r?: BenchResult) => (r?.status === "ok" && r.ms !== undefined ? fmt(r.ms) : r ? r.status : "—");
     const ratio = e?.ms && c?.ms ? c.ms / e.ms : undefined;
-    body.push([label, ms(e), ms(c), ratio ? ratio.toFixed(2) : "—", `≤ ${target}${ratio ? (ratio <= target ? " ✓" : " ✗") : ""}`, s?.firstMs !== undefined ? `${s.firstMs.toFixed(0)} ms${s.firstMs < 100 ? " ✓" : " ✗"}` : "—", s?.note?.replace(/^first call [\d.]+ ms; /, "") ?? ""]);
+    body.push([label, ms(e), ms(c), ratio ? ratio.toFixed(2) : "—", `≤ ${target}${ratio ? (ratio <= target ? " ✓" : " ✗") : ""}`, s?.firstMs !== undefined ? `${s.firstMs.toFixed(0)} ms${s.firstMs < 100 ? " ✓" : " ✗"}` : "—", s?.note?.replace(/^first call [\d.]+ ms /, "") ?? ""]);
   }
   const mem = (id: string) => {
     const r = get(id);

@@ -25,6 +25,8 @@ export interface BenchResult {
   baseRssMB?: number;
   /** profile.* rows (BENCH_PROFILE=1): where a training step's time goes, from utils.profile(). */
   split?: ProfileSplit;
+  /** compile.*.split rows: the compiled step's first call, milliseconds. */
+  firstMs?: number;
 }
 
 /** The share of a step's wall time taken by kernels, GC and the slowest ops (from utils.profile). */

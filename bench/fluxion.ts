@@ -11,6 +11,7 @@ import { nn, optim, data, Tensor, randn, randint, randperm, matmul, noGrad, manu
 import { SimpleNet, SmallCNN } from "../examples/models.js";
 import { BF16_SIZES, GEMM_SIZES, MLP_TRAIN_TIMING, QUICK, THREADS, emit, runCase, selected, firstLine } from "./common.js";
 import { runUntuned } from "./untuned.js";
+import { runCompileCases } from "./compile_cases.js";
 
 const IMPL = "fluxion";
 
@@ -153,3 +154,4 @@ for (const t of THREADS) {
   await runCase(IMPL, at, "cnn.train.b64", () => trainStep(new SmallCNN(), randn([64, 1, 28, 28]), randint(0, 10, [64])), { minReps: 3 });
 }
 await runUntuned(IMPL, useThreads);
+await runCompileCases(IMPL, useThreads(defaultThreads ?? undefined));

@@ -8,10 +8,11 @@
  *   where that cannot be written, the highest VmRSS sampled) minus the baseline VmRSS;
  * - heapMB: the peak of V8's used heap + external memory (tensor ArrayBuffers, including the
  *   caching allocator's live blocks) minus its baseline, sampled at every kernel dispatch.
- * bench/untuned_torch.py measures PyTorch's RSS the same way.
+ * bench/untuned_torch.py measures PyTorch's RSS the same way. A third argument "compiled" runs
+ * the step through compile() (the first call before the baseline); `--id ID` names the result.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { addDispatchLayer, setNumThreads } from "../src/index.js";
+import { addDispatchLayer, compile, setNumThreads } from "../src/index.js";
 import { nativeAllocatorStats } from "../src/backend/cpu/native.js";
 import { QUICK, emit, firstLine } from "./common.js";
 import { makeTrainCase, type TrainName } from "./untuned.js";
@@ -41,10 +42,14 @@ function resetPeakRss(): boolean {
 
 const name = process.argv[2] as TrainName;
 const threads = Number(process.argv[3] ?? 2);
-const id = `mem.${name}`;
+const compiled = process.argv[4] === "compiled";
+const idAt = process.argv.indexOf("--id");
+const id = idAt > 0 ? process.argv[idAt + 1]! : `mem.${name}`;
 try {
   setNumThreads(threads);
   const c = makeTrainCase(name);
+  const step = compiled ? compile(() => c.step()) : () => c.step();
+  if (compiled) step(); // the first call prepares the program: setup, before the baseline
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error("run with --expose-gc (the baseline is taken after a full GC)");
   gc();
@@ -63,7 +68,7 @@ try {
   });
   try {
     for (let i = 0; i < STEPS; i++) {
-      c.step();
+      step();
       sample();
       peakLive = Math.max(peakLive, nativeAllocatorStats()?.liveBytes ?? 0);
     }
@@ -76,7 +81,7 @@ try {
   emit({
     case: id, impl: "fluxion", threads, status: "ok",
     rssMB: (peakRss - baseRss) / MB, heapMB: (peakHeap - baseHeap) / MB, baseRssMB: baseRss / MB,
-    note: `${STEPS} steps; baseline RSS ${(baseRss / MB).toFixed(0)} MB after setup and a full GC; peak RSS from ${hwmReset ? "VmHWM (reset via /proc/self/clear_refs)" : "VmRSS sampled at every dispatch"}${alloc}`,
+    note: `${compiled ? "compiled; " : ""}${STEPS} steps; baseline RSS ${(baseRss / MB).toFixed(0)} MB after setup and a full GC; peak RSS from ${hwmReset ? "VmHWM (reset via /proc/self/clear_refs)" : "VmRSS sampled at every dispatch"}${alloc}`,
   });
 } catch (e) {
   emit({ case: id, impl: "fluxion", threads, status: "failed", note: firstLine(e) }); // exit 0: the failure is recorded

@@ -12,6 +12,7 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import type { BenchResult } from "./common.js";
 import { issue15Section } from "./report_issue15.js";
+import { compileSection } from "./report_compile.js";
 import { fmt, ratio, table } from "./report_util.js";
 
 const { values: args } = parseArgs({
@@ -168,6 +169,7 @@ const summary = [
   table(["target", "this run", ""], targets),
   "",
   issue15Section(results, profiles, missing),
+  compileSection(results),
 ].join("\n");
 
 console.log("\n" + summary);

@@ -8,6 +8,8 @@
  * `--lr -1` reads -1 (and is then rejected by the parser, not by the syntax); a token
  * starting with `--` is never taken as a value. Unknown options, a missing value, an
  * option given twice and stray arguments are errors. `-h`/`--help` anywhere asks for help.
+ * A switch (`flag: true`, e.g. `--compile`) takes no value: given, it parses "true", else
+ * its default.
  */
 import { statSync } from "node:fs";
 
@@ -24,6 +26,8 @@ export interface OptionSpec<T> {
   /** Shown in --help after the default, when there is no raw default (e.g. "FLUXION_DATA, else ..."). */
   defaultText?: string;
   help: string;
+  /** A switch: `--name` alone, no value (parsed from "true" when given). */
+  flag?: boolean;
   /** Turns the raw text into the value, throwing UsageError when it is not valid. */
   parse(raw: string, flag: string): T;
 }
@@ -36,7 +40,7 @@ export function wantsHelp(argv: readonly string[], table: OptionTable): boolean 
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "-h" || a === "--help") return true;
-    if (a.startsWith("--") && !a.includes("=") && Object.hasOwn(table, a.slice(2))) i++; // skip its value
+    if (a.startsWith("--") && !a.includes("=") && Object.hasOwn(table, a.slice(2)) && !table[a.slice(2)]!.flag) i++; // skip its value
   }
   return false;
 }
@@ -56,14 +60,17 @@ export function parseOptions<O extends OptionTable>(argv: readonly string[], tab
     const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
     if (!Object.hasOwn(table, name)) throw new UsageError(`unknown option --${name}`);
     let value: string;
-    if (eq >= 0) value = a.slice(eq + 1);
+    if (table[name]!.flag) {
+      if (eq >= 0) throw new UsageError(`--${name} is a switch and takes no value, got ${JSON.stringify(a.slice(eq + 1))}`);
+      value = "true";
+    } else if (eq >= 0) value = a.slice(eq + 1);
     else {
       const next = argv[i + 1];
       if (next === undefined || next.startsWith("--")) throw new UsageError(`--${name} needs a value (${table[name]!.arg})`);
       value = next;
       i++;
     }
-    if (raw.has(name)) throw new UsageError(`--${name} is given twice (${JSON.stringify(raw.get(name))} and ${JSON.stringify(value)})`);
+    if (raw.has(name)) throw new UsageError(table[name]!.flag ? `--${name} is given twice` : `--${name} is given twice (${JSON.stringify(raw.get(name))} and ${JSON.stringify(value)})`);
     raw.set(name, value);
   }
   const out: Record<string, unknown> = {};
@@ -77,8 +84,8 @@ export function parseOptions<O extends OptionTable>(argv: readonly string[], tab
 /** The options part of --help: one line per option with its default, aligned. */
 export function optionsHelp(table: OptionTable): string {
   const rows: [string, string][] = Object.entries(table).map(([name, s]) => {
-    const dflt = s.default !== undefined ? ` (default: ${s.default})` : s.defaultText ? ` (default: ${s.defaultText})` : "";
-    return [`--${name} ${s.arg}`, `${s.help}${dflt}`];
+    const dflt = s.flag ? "" : s.default !== undefined ? ` (default: ${s.default})` : s.defaultText ? ` (default: ${s.defaultText})` : "";
+    return [s.flag ? `--${name}` : `--${name} ${s.arg}`, `${s.help}${dflt}`];
   });
   rows.push(["-h, --help", "print this help and exit"]);
   const width = Math.max(...rows.map(([l]) => l.length)) + 2;

@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import { realpathSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { FluxionError, amp, nn, optim, data, io, utils, noGrad, manualSeed, Generator } from "../src/index.js";
+import { FluxionError, amp, compile, nn, optim, data, io, utils, noGrad, manualSeed, Generator, type Tensor } from "../src/index.js";
 import { UsageError, decimal, existingDir, oneOf, optionsHelp, outputDir, parseOptions, wantsHelp, wholeNumber, type OptionTable, type ParsedOptions } from "./cli.js";
 import { SimpleNet, SmallCNN } from "./models.js";
 import { BestCheckpoint, claimRunDir } from "./runs.js";
@@ -27,6 +27,7 @@ export const OPTIONS = {
   optimizer: { arg: "sgd|adam", default: "sgd", help: "the optimizer", parse: oneOf("sgd", "adam") },
   "batch-size": { arg: "N", default: "64", help: "training batch size, a whole number >= 1", parse: wholeNumber(1) },
   model: { arg: "mlp|cnn", default: "mlp", help: "SimpleNet (784-128-10) or the small CNN", parse: oneOf("mlp", "cnn") },
+  compile: { arg: "", flag: true, default: "false", help: "run the training step through compile() (one fused graph per step; docs/compile.md): the same results as without", parse: (raw) => raw === "true" },
   amp: { arg: "none|bf16", default: "none", help: "automatic mixed precision: bf16 runs matmuls and convolutions in bfloat16 (amp.autocast, docs/amp.md)", parse: oneOf("none", "bf16") },
   seed: { arg: "N", default: "0", help: "random seed (initialisation and shuffling), a whole number >= 0", parse: wholeNumber(0) },
   data: { arg: "DIR", defaultText: "$FLUXION_DATA, else /usr/share/datasets/fashion-mnist, else ~/.cache/fluxion/fashion-mnist", help: "directory holding the four Fashion-MNIST files; when given, the only place looked in", parse: existingDir },
@@ -79,7 +80,7 @@ function main(argv: readonly string[]): number {
   const optimizer = args.optimizer === "adam" ? new optim.Adam(model.parameters(), { lr }) : new optim.SGD(model.parameters(), { lr, momentum });
   console.log(model.toString());
   console.log(`Fashion-MNIST: ${trainSet.length} training / ${testSet.length} test images from ${trainSet.files.images.replace(/\/[^/]*$/, "")}`);
-  console.log(`${args.optimizer === "adam" ? `Adam lr=${lr}` : `SGD lr=${lr} momentum=${momentum}`}, batch ${batchSize}, ${epochs} epoch${epochs === 1 ? "" : "s"}, seed ${seed}${args.amp === "bf16" ? ", bfloat16 autocast" : ""}`);
+  console.log(`${args.optimizer === "adam" ? `Adam lr=${lr}` : `SGD lr=${lr} momentum=${momentum}`}, batch ${batchSize}, ${epochs} epoch${epochs === 1 ? "" : "s"}, seed ${seed}${args.amp === "bf16" ? ", bfloat16 autocast" : ""}${args.compile ? ", compiled step" : ""}`);
   // --amp bf16: forward and loss under autocast, backward outside it (as PyTorch's recipe);
   // bfloat16 has float32's range, so no GradScaler
   const autocast = { deviceType: "cpu", dtype: "bfloat16", enabled: args.amp === "bf16" } as const;
@@ -105,6 +106,16 @@ function main(argv: readonly string[]): number {
     return { loss: lossSum / total, accuracy: correct / total };
   }
 
+  const trainStep = (x: Tensor, y: Tensor): Tensor => {
+    optimizer.zeroGrad();
+    const loss = amp.autocast(autocast, () => criterion(model(x), y));
+    loss.backward();
+    optimizer.step();
+    return loss;
+  };
+  // --compile: the same step recorded and run as one optimized graph per call (same results)
+  const step = args.compile ? compile(trainStep) : trainStep;
+
   const history = { trainLoss: [] as number[], testLoss: [] as number[], testAccuracy: [] as number[], seconds: [] as number[] };
   const started = Date.now();
   const best = new BestCheckpoint(bestPath, testDigest);
@@ -115,10 +126,7 @@ function main(argv: readonly string[]): number {
     const bar = new utils.ProgressBar({ total: trainLoader.length, desc: `epoch ${epoch}/${epochs}` });
     let running = 0, seen = 0;
     for (const [x, y] of trainLoader) {
-      optimizer.zeroGrad();
-      const loss = amp.autocast(autocast, () => criterion(model(x), y));
-      loss.backward();
-      optimizer.step();
+      const loss = step(x, y);
       const l = loss.item() as number;
       running += l * y.numel();
       seen += y.numel();

@@ -20,6 +20,8 @@ void register_conv(Napi::Env env, Napi::Object exports);
 void register_fused(Napi::Env env, Napi::Object exports);
 // binding_rnn.cc: the fused recurrent cells
 void register_rnn(Napi::Env env, Napi::Object exports);
+// binding_fused_program.cc: compile()'s fused elementwise programs
+void register_fused_program(Napi::Env env, Napi::Object exports);
 }  // namespace fluxion
 
 namespace {
@@ -153,6 +155,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_conv(env, exports);
   register_fused(env, exports);
   register_rnn(env, exports);
+  register_fused_program(env, exports);
   return exports;
 }
 

@@ -28,6 +28,11 @@ export interface Backend {
 
 /** Frees `storage` now where its backend can (see Backend.release); otherwise the GC will. */
 export function releaseStorage(storage: Storage): void {
+  // pending in a compile() recording: the program need not keep it (its value is not live)
+  if (storage._lazy !== null) {
+    storage._lazy.release?.(storage);
+    return;
+  }
   backends.get(storage.device.split(":")[0]!)?.release?.(storage);
 }
 

@@ -9,6 +9,7 @@
  * Not for: speed (each is a handful of passes; the backends' fused kernels are the fast
  * path), nor argument checks (primitive_checks_fused.ts has run before).
  */
+import { fusedProgramDecomposed } from "./fused_program.js";
 import { IndexError, fmtShape } from "../errors.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { dispatch } from "./dispatcher.js";
@@ -140,6 +141,7 @@ const DECOMPOSITIONS: { [P in FusedPrimitiveName]: Decomposition<P> } = {
   groupNormBackward: decomposeGroupNormBackward,
   rnnCell: (inputs, a) => rnnCellDecomposed(inputs, a),
   rnnCellBackward: (inputs, a) => rnnCellBackwardDecomposed(inputs, a),
+  fusedProgram: (inputs, a) => fusedProgramDecomposed(inputs, a),
 };
 
 /** Runs fused primitive `op` as core primitives (called by the dispatcher; attributes already checked). */

@@ -23,6 +23,7 @@ import { Tensor } from "../tensor/tensor.js";
 import type { DispatchCall } from "./dispatcher.js";
 import type { FusedPrimitiveName, IndexRule, PrimitiveAttrs, PrimitiveName } from "./primitives.js";
 import { RNN_CELL_CHECKS } from "./rnn_cell.js";
+import { checkFusedProgram } from "./fused_program.js";
 
 type Pair = readonly [number, number];
 
@@ -269,6 +270,7 @@ const FUSED_CHECKS: FusedChecks = {
   },
   rnnCell: (inputs, a) => RNN_CELL_CHECKS.rnnCell(inputs, a),
   rnnCellBackward: (inputs, a) => RNN_CELL_CHECKS.rnnCellBackward(inputs, a),
+  fusedProgram: checkFusedProgram,
 };
 
 type Checks = { [P in PrimitiveName]: (inputs: readonly unknown[], attrs: PrimitiveAttrs[P]) => void };

@@ -19,6 +19,7 @@ import type { DType } from "../tensor/dtype.js";
 import type { Generator } from "../tensor/random.js";
 import type { UnaryOpName, BinaryOpName } from "../ops/elementwise_table.js";
 import type { RnnCellPrimitiveAttrs } from "./rnn_cell.js";
+import type { FusedProgramPrimitiveAttrs } from "./fused_program.js";
 
 /**
  * How gather, scatter and indexPut treat their index (int32 or int64). The kernel checks
@@ -145,8 +146,11 @@ export interface CorePrimitiveAttrs {
  * says so, in the listed order. Statistics saved for a backward pass are the forward's extra
  * outputs, so the backward never recomputes them.
  */
-/** (The recurrent cells, rnnCell and rnnCellBackward, are declared in src/backend/rnn_cell.ts.) */
-export interface FusedPrimitiveAttrs extends RnnCellPrimitiveAttrs {
+/**
+ * (The recurrent cells, rnnCell and rnnCellBackward, are declared in src/backend/rnn_cell.ts;
+ * compile()'s fused elementwise programs, fusedProgram, in src/backend/fused_program.ts.)
+ */
+export interface FusedPrimitiveAttrs extends RnnCellPrimitiveAttrs, FusedProgramPrimitiveAttrs {
   /**
    * softmax (or with `log` logSoftmax) along `axis`, as PyTorch computes it: y = exp(x - m) /
    * Σ exp(x - m) with m the max along the axis (a row holding +inf or NaN, or only -inf,
@@ -214,7 +218,7 @@ export type PrimitiveName = keyof PrimitiveAttrs;
 /** The fused tier, which backends may leave out (the dispatcher then runs its decomposition). */
 export const FUSED_PRIMITIVES: readonly FusedPrimitiveName[] = [
   "softmax", "softmaxBackward", "crossEntropy", "crossEntropyBackward", "batchNorm", "batchNormBackward", "groupNorm", "groupNormBackward",
-  "rnnCell", "rnnCellBackward",
+  "rnnCell", "rnnCellBackward", "fusedProgram",
 ];
 
 /** The core primitives, which every backend implements (typed wide, so `PRIMITIVES.includes(call.op)` checks any call). */

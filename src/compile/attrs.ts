@@ -26,6 +26,8 @@ export function isScalarPath(op: string, path: string): boolean {
       return path === "dist.low" || path === "dist.high" || path === "dist.mean" || path === "dist.std";
     case "range":
       return path === "start" || path === "step" || path === "end";
+    case "fusedProgram":
+      return path === "scalars";
     default:
       return false;
   }
@@ -123,6 +125,32 @@ function show(op: string, v: unknown, path: string, counter: { n: number }): str
  * value, print plainly. Empty attrs print "".
  */
 export function formatAttrs(op: string, attrs: unknown, counter: { n: number }): string {
+  if (op === "fusedProgram") return formatProgram(attrs as FusedProgramView, counter);
   if (attrs === null || typeof attrs !== "object" || Object.keys(attrs as object).every((k) => (attrs as Record<string, unknown>)[k] === undefined)) return "";
   return show(op, attrs, "", counter);
+}
+
+interface FusedProgramView {
+  shape: readonly number[];
+  code: readonly { op: string; input?: number; fn?: string; a?: number; b?: number; params?: readonly number[] }[];
+  scalars: readonly number[];
+  outputs: readonly { reg: number; inPlace?: number }[];
+}
+
+/**
+ * A fused program (passes/fuse_elementwise.ts) on one line: `{[64,128]: r2 = mul(in0, in1);
+ * r3 = addScaled(r0, r2, $4=-0.01) -> r2, r3 into in0}` (registers rK, inputs inK, JS scalars).
+ */
+function formatProgram(a: FusedProgramView, counter: { n: number }): string {
+  const scalar = a.scalars.map((v) => (isSpecialScalar(v) ? String(v) : `$${counter.n++}=${v}`));
+  const reg = (r: number) => (a.code[r]!.op === "load" ? `in${a.code[r]!.input}` : `r${r}`);
+  const lines: string[] = [];
+  a.code.forEach((ins, k) => {
+    if (ins.op === "load") return;
+    const args = [ins.a!, ...(ins.op === "binary" ? [ins.b!] : [])].map(reg);
+    for (const p of ins.params ?? []) args.push(scalar[p]!);
+    lines.push(`r${k} = ${ins.fn}(${args.join(", ")})`);
+  });
+  const outs = a.outputs.map((o) => (o.inPlace !== undefined ? `${reg(o.reg)} into in${o.inPlace}` : reg(o.reg)));
+  return `{[${a.shape.join(",")}]: ${lines.join("; ")} -> ${outs.join(", ")}}`;
 }

@@ -5,22 +5,27 @@
  * the storage of the lazy tensor the recording handed out. Views and inputs run nothing
  * (the lazy tensors already share the right storage); in-place nodes write their input's
  * storage, as eager. Every output is checked against the shape and dtype the recorder
- * promised.
+ * promised. A fused program (passes/fuse_elementwise.ts) gets this call's JS scalars from
+ * the recorded nodes they came from.
  */
 import { FluxionError, fmtShape } from "../errors.js";
 import { dispatchAll } from "../backend/dispatcher.js";
+import { releaseStorage } from "../backend/backend.js";
 import type { PrimitiveName } from "../backend/primitives.js";
 import type { StorageArray } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { isLive, type Graph } from "./ir.js";
 import { deadStorageHook, type Recording } from "./recorder.js";
+import type { FusedNodeAttrs } from "./passes/fuse_elementwise.js";
 
 export function execute(prog: Graph, rec: Recording): void {
   const tensors = rec.tensors;
   const filled = new Set<number>();
+  const plan = releasePlan(prog);
   let i = 0;
   try {
     for (; i < prog.nodes.length; i++) {
+      if (plan.size > 0) releaseAfter(plan.get(i - 1), rec, filled);
       const n = prog.nodes[i]!;
       if (n.effect === "input" || n.effect === "view") continue;
       if (n.op === "const") {
@@ -32,8 +37,18 @@ export function execute(prog: Graph, rec: Recording): void {
         continue;
       }
       const inputs = n.inputs.map((v) => tensors[v]!);
-      const attrs = n.src >= 0 ? rec.callAttrs[n.src] : n.attrs;
+      const attrs = n.src >= 0 ? rec.callAttrs[n.src] : n.op === "fusedProgram" ? withCallScalars(n.attrs as FusedNodeAttrs, rec.callAttrs) : n.attrs;
       const outs = dispatchAll(n.op as PrimitiveName, inputs, attrs as never, n.device);
+      if (n.op === "fusedProgram") {
+        // new outputs are adopted; the ones written into an input are already in place
+        const fo = (n.attrs as FusedNodeAttrs).outputs;
+        for (let j = 0; j < n.outputs.length; j++) {
+          if (fo[j]!.inPlace !== undefined) continue;
+          adopt(n.op, tensors[n.outputs[j]!]!, outs[j]!);
+          filled.add(prog.values[n.outputs[j]!]!.buf);
+        }
+        continue;
+      }
       if (n.effect === "inplace") continue;
       for (let j = 0; j < n.outputs.length; j++) {
         const target = tensors[n.outputs[j]!]!;
@@ -47,14 +62,67 @@ export function execute(prog: Graph, rec: Recording): void {
     for (let b = 0; b < rec.buffers.length; b++) if (!rec.buffers[b]!.external && !filled.has(b)) rec.storages[b]!._lazy = deadStorageHook(msg);
     throw e;
   }
+  if (plan.size > 0) releaseAfter(plan.get(prog.nodes.length - 1), rec, filled);
   // values a pass dropped (not live): reading them is an error, not a stale zero
   if (prog.live !== null) {
     for (let b = 0; b < rec.buffers.length; b++) {
       if (!rec.buffers[b]!.external && !filled.has(b)) {
-        rec.storages[b]!._lazy = deadStorageHook("compile: this tensor was made inside a compiled function but its value was not kept; return it from the function");
+        rec.storages[b]!._lazy = deadStorageHook(NOT_KEPT);
       }
     }
   }
+}
+
+const NOT_KEPT = "compile: this tensor was made inside a compiled function but its value was not kept; return it from the function";
+const plans = new WeakMap<Graph, Map<number, number[]>>();
+
+/**
+ * Internal buffers no live value reads (temporaries released while recording), by the index
+ * of the node after which nothing reads them: their memory goes back to the caching allocator
+ * there, as eager's releaseStorage would, so later kernels of the step (and the next call)
+ * reuse it instead of touching fresh pages.
+ */
+function releasePlan(prog: Graph): Map<number, number[]> {
+  let plan = plans.get(prog);
+  if (plan !== undefined) return plan;
+  plan = new Map();
+  if (prog.live !== null) {
+    const lastUse = new Map<number, number>();
+    const liveBuf = new Set<number>();
+    for (const v of prog.live) liveBuf.add(prog.values[v]!.buf);
+    prog.nodes.forEach((n, i) => {
+      for (const v of n.inputs) lastUse.set(prog.values[v]!.buf, i);
+      for (const v of n.outputs) lastUse.set(prog.values[v]!.buf, i);
+      // a non-live constant is the program's own array: never given back
+      if (n.op === "const") for (const v of n.outputs) liveBuf.add(prog.values[v]!.buf);
+    });
+    for (const [buf, i] of lastUse) {
+      if (prog.buffers[buf]!.external || liveBuf.has(buf)) continue;
+      let l = plan.get(i);
+      if (l === undefined) plan.set(i, (l = []));
+      l.push(buf);
+    }
+  }
+  plans.set(prog, plan);
+  return plan;
+}
+
+function releaseAfter(bufs: number[] | undefined, rec: Recording, filled: Set<number>): void {
+  if (bufs === undefined) return;
+  for (const b of bufs) {
+    if (!filled.has(b)) continue;
+    const s = rec.storages[b]!;
+    releaseStorage(s);
+    s._lazy = deadStorageHook(NOT_KEPT);
+    filled.delete(b);
+  }
+}
+
+/** A fused program's attributes with this call's JS scalars (graph inputs, read from the recorded nodes). */
+function withCallScalars(a: FusedNodeAttrs, callAttrs: readonly unknown[]): FusedNodeAttrs {
+  if (a.scalarSrc.length === 0) return a;
+  const scalars = a.scalarSrc.map(({ src, i }) => (callAttrs[src] as { params: readonly number[] }).params[i]!);
+  return { ...a, scalars };
 }
 
 function fill(target: Tensor, data: StorageArray): void {

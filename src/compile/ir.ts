@@ -14,9 +14,9 @@
  * in-place write) and "const" (a value a pass computed once: constant folding). Execution
  * order is the node order; passes keep the order of nodes with effects.
  *
- * Room for later passes: an elementwise-fusion pass replaces a chain of pure nodes by one
- * node of a new kind ("fused", attrs: the program of instructions, its scalar slots), which
- * the executor hands to the backend's fused kernel; `src` keeps each scalar's origin.
+ * Elementwise fusion (passes/fuse_elementwise.ts) replaces a run of elementwise nodes by one
+ * `fusedProgram` node (attrs: the program of instructions, its scalars and, in `scalarSrc`,
+ * each scalar's recorded node), which the executor dispatches like any primitive.
  */
 import type { DType } from "../tensor/dtype.js";
 import { formatAttrs } from "./attrs.js";
@@ -121,7 +121,11 @@ export function formatNode(g: Graph, n: IRNode, scalarCounter: { n: number }): s
   }
   const types = n.outputs.map((o) => formatValueType(g.values[o]!)).join(", ");
   const notes: string[] = [];
-  if (n.effect === "inplace") notes.push(`writes b${g.values[n.outputs[0]!]!.buf}`);
+  if (n.effect === "inplace") {
+    // the outputs over an input's buffer (a fused program also has new ones)
+    const bufs = n.outputs.map((o) => g.values[o]!.buf).filter((b) => n.inputs.some((i) => g.values[i]!.buf === b));
+    notes.push(`writes ${[...new Set(bufs)].map((b) => `b${b}`).join(", ")}`);
+  }
   if (n.effect === "writes") notes.push(`writes ${n.writes!.map((k) => `b${g.values[n.inputs[k]!]!.buf}`).join(", ")}`);
   if (n.publicOp) notes.push(n.publicOp);
   return `${outs} = ${call}  ${types}${notes.length ? `  # ${notes.join("; ")}` : ""}`;

@@ -115,6 +115,8 @@ export const META: { [P in PrimitiveName]?: Rule<P> } = {
     if (a.mode === "gru") return [{ shape: [N, 3 * H], dtype }, { shape: [N, 3 * H], dtype }, { shape: [N, H], dtype }];
     return [{ shape: [N, H], dtype }];
   },
+  // made by the fusion pass, not recorded from user code; a rule so a nested capture records it
+  fusedProgram: (ins, a) => a.outputs.map((o) => (o.inPlace !== undefined ? { inPlace: o.inPlace } : { shape: a.shape, dtype: a.dtype })),
 };
 
 /**

@@ -44,12 +44,37 @@ export class Recording {
   readonly ctx: EncodeContext = { scalars: [], objects: new Map() };
   readonly generators: Generator[] = [];
   private readonly bufOf = new Map<Storage, number>();
+  /** Internal buffers released while recording (autograd's and the optimizers' used-up temporaries). */
+  readonly dead = new Set<number>();
   private readonly valueOf = new Map<Tensor, number>();
   kernels = 0;
 
-  /** The graph as IR (shares this recording's arrays; holds no tensors). */
+  /**
+   * The graph as IR (shares this recording's arrays; holds no tensors). Live: every value
+   * except those over a buffer released while recording and read through no view (when none
+   * was released, null: all).
+   */
   graph(): Graph {
-    return { values: this.values, buffers: this.buffers, nodes: this.nodes, live: null };
+    let live: Set<number> | null = null;
+    if (this.dead.size > 0) {
+      // a released buffer that views (or re-reads) share stays live: a view's tensor is bound
+      // to its buffer's storage, so the passes may not rename the value it reads
+      const valuesOf = new Map<number, number>();
+      for (const v of this.values) valuesOf.set(v.buf, (valuesOf.get(v.buf) ?? 0) + 1);
+      live = new Set();
+      this.values.forEach((v, id) => {
+        if (!this.dead.has(v.buf) || valuesOf.get(v.buf)! > 1) live!.add(id);
+      });
+    }
+    return { values: this.values, buffers: this.buffers, nodes: this.nodes, live };
+  }
+
+  /** `storage` was released (releaseStorage): an internal buffer's value need not be kept. */
+  release(storage: Storage): void {
+    const buf = this.bufOf.get(storage);
+    if (buf === undefined || this.buffers[buf]!.external || this.dead.has(buf)) return;
+    this.dead.add(buf);
+    this.keyParts.push(`D${buf}`); // the program depends on what is live
   }
 
   key(): string {
@@ -135,6 +160,12 @@ export class Recorder implements LazyStorageHook {
 
   constructor(private readonly runner: GraphRunner) {
     this.layer = (call, next) => (this.executing ? next(call) : this.record(call, next));
+  }
+
+  /** A pending storage released by its owner (autograd, an optimizer): not live. */
+  release(storage: Storage): void {
+    if (this.executing) return;
+    this.rec.release(storage);
   }
 
   /** A host access to a pending or watched storage: a graph break. */

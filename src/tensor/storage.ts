@@ -26,6 +26,8 @@ export function collectStorages(into: Storage[] | null): Storage[] | null {
 /** @internal What a pending or watched storage calls on its first `data` access (compile). */
 export interface LazyStorageHook {
   realize(storage: Storage): void;
+  /** The storage's owner gave it up (releaseStorage: nothing reads or writes it again). */
+  release?(storage: Storage): void;
 }
 
 export class Storage {

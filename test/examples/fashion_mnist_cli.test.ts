@@ -71,6 +71,7 @@ test("--help prints usage with every option and its default, and exits 0 (throug
     assert.match(r.stdout, /^Usage: scripts\/fashion-mnist\.sh \[options\]\n/);
     for (const line of [
       /--epochs N +training epochs, a whole number >= 1 \(default: 5\)/,
+      /--compile +run the training step through compile\(\)/,
       /--lr X +learning rate, a number > 0 \(default: 0\.01\)/,
       /--momentum X +SGD momentum, 0 <= X < 1; SGD only \(default: 0\)/,
       /--optimizer sgd\|adam +the optimizer \(default: sgd\)/,
@@ -126,9 +127,12 @@ test("the option parser: every bad option is a UsageError with its one-line mess
   for (const [args, message] of BAD) {
     assert.throws(() => parseCommandLine(args), (e: unknown) => e instanceof UsageError && e.message === message && !message.includes("\n"), args.join(" "));
   }
-  assert.deepEqual(parseCommandLine([]), { epochs: 5, lr: 0.01, momentum: 0, optimizer: "sgd", "batch-size": 64, model: "mlp", amp: "none", seed: 0, data: undefined, out: "runs/fashion-mnist" });
+  assert.deepEqual(parseCommandLine([]), { epochs: 5, lr: 0.01, momentum: 0, optimizer: "sgd", "batch-size": 64, model: "mlp", compile: false, amp: "none", seed: 0, data: undefined, out: "runs/fashion-mnist" });
+  assert.equal((parseCommandLine(["--compile"]) as { compile: boolean }).compile, true);
+  assert.throws(() => parseCommandLine(["--compile=yes"]), /^UsageError: --compile is a switch and takes no value, got "yes"$/);
+  assert.throws(() => parseCommandLine(["--compile", "--compile"]), /^UsageError: --compile is given twice$/);
   assert.deepEqual(parseCommandLine(["--epochs=3", "--lr", "1e-3", "--momentum", ".9", "--model", "cnn", "--batch-size", "+32", "--seed", "12345678901", "--data", scratch, "--out", "a b"]), {
-    epochs: 3, lr: 0.001, momentum: 0.9, optimizer: "sgd", "batch-size": 32, model: "cnn", amp: "none", seed: 12345678901, data: scratch, out: "a b",
+    epochs: 3, lr: 0.001, momentum: 0.9, optimizer: "sgd", "batch-size": 32, model: "cnn", compile: false, amp: "none", seed: 12345678901, data: scratch, out: "a b",
   });
   assert.equal((parseCommandLine(["--amp", "bf16"]) as { amp: string }).amp, "bf16");
   assert.equal(parseCommandLine(["--optimizer", "adam", "--momentum", "0"]).constructor, Object, "momentum 0 (the default) is fine with Adam");
@@ -191,7 +195,7 @@ test("tiny runs: a folder per run with its files; best-mlp.safetensors replaced 
   assert.match(r1.stdout, new RegExp(`run folder: ${join(out, run1)}\\n`));
   assert.ok(r1.stdout.includes(`best: ${best} created from this run's epoch 1 (${(100 * acc1).toFixed(2)}%)`), r1.stdout);
   assert.equal(io.loadWithMetadata(best).metadata!.testAccuracy, String(acc1));
-  assert.deepEqual(m1.args, { epochs: 1, lr: 1e-9, momentum: 0, optimizer: "sgd", "batch-size": 50, model: "mlp", amp: "none", seed: 3, data: dataDir, out });
+  assert.deepEqual(m1.args, { epochs: 1, lr: 1e-9, momentum: 0, optimizer: "sgd", "batch-size": 50, model: "mlp", compile: false, amp: "none", seed: 3, data: dataDir, out });
   assert.equal(m1.best.action, "created");
   assert.ok(r1.stderr.includes("epoch 1/1 100% 4/4"), "the progress bar goes to stderr");
 
@@ -250,4 +254,20 @@ test("tiny runs: a folder per run with its files; best-mlp.safetensors replaced 
   const m6 = JSON.parse(readFileSync(join(out6, runDirs(out6)[0]!, "metrics.json"), "utf8"));
   assert.equal(m6.args.amp, "bf16");
   assert.ok(Math.max(...(m6.testAccuracy as number[])) > 0.9, `trained accuracy under autocast ${m6.testAccuracy}`);
+
+  // 7. --compile: the same seed gives the same losses and accuracies as the eager run, with SGD
+  // (momentum) and with Adam
+  for (const extra of [["--lr", "0.1", "--momentum", "0.5"], ["--optimizer", "adam", "--lr", "0.01"]]) {
+    const outs = [join(scratch, `runs-eager-${extra[0]}`), join(scratch, `runs-compiled-${extra[0]}`)];
+    const base = ["--data", dataDir, "--epochs", "2", "--batch-size", "16", "--seed", "5", ...extra];
+    const [re, rc] = [await program(...base, "--out", outs[0]!), await program(...base, "--compile", "--out", outs[1]!)];
+    assert.equal(re.code, 0, re.stderr);
+    assert.equal(rc.code, 0, rc.stderr);
+    assert.match(rc.stdout, /seed 5, compiled step\n/);
+    const [me, mc] = outs.map((o) => JSON.parse(readFileSync(join(o, runDirs(o)[0]!, "metrics.json"), "utf8")));
+    assert.equal(mc.args.compile, true);
+    assert.deepEqual(mc.trainLoss, me.trainLoss);
+    assert.deepEqual(mc.testAccuracy, me.testAccuracy);
+    assert.ok(Math.max(...(mc.testAccuracy as number[])) > 0.9, `compiled accuracy ${mc.testAccuracy}`);
+  }
 });

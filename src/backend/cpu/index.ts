@@ -17,6 +17,7 @@ import { describeNative } from "./native.js";
 import { crossEntropy, crossEntropyBackward, softmax, softmaxBackward } from "./fused.js";
 import { batchNorm, batchNormBackward, groupNorm, groupNormBackward } from "./fused_norm.js";
 import { rnnCell, rnnCellBackward } from "./rnn_cell.js";
+import { fusedProgram } from "./fused_program.js";
 import { releaseStorage } from "./util.js";
 
 export const cpuBackend: Backend = {
@@ -24,7 +25,7 @@ export const cpuBackend: Backend = {
   describe: describeNative,
   release: releaseStorage,
   ops: { unary, binary, where, cast, reduce, scan, view, copy, assign, matmul, cat, pad, gather, scatter, indexPut, sort, unique, unfold, fold, conv2d, maxPool, random, full, range, fromHost,
-    softmax, softmaxBackward, crossEntropy, crossEntropyBackward, batchNorm, batchNormBackward, groupNorm, groupNormBackward, rnnCell, rnnCellBackward },
+    softmax, softmaxBackward, crossEntropy, crossEntropyBackward, batchNorm, batchNormBackward, groupNorm, groupNormBackward, rnnCell, rnnCellBackward, fusedProgram },
 };
 
 registerBackend(cpuBackend);

@@ -1,15 +1,17 @@
 /**
  * The pass pipeline a recorded graph goes through before it runs (once per cache entry):
- * simplification, common subexpressions, constant folding, dead code. Later passes
- * (elementwise fusion, epilogue fusion, buffer planning) slot in before dead code.
+ * simplification, common subexpressions, constant folding, dead code, then elementwise
+ * fusion (after dead code, so dropped values are not stored). Later passes (epilogue fusion,
+ * buffer planning) slot in around fusion.
  */
 import { formatGraph, type Graph } from "../ir.js";
 import { eliminateCommonSubexpressions } from "./cse.js";
 import { eliminateDeadCode } from "./dce.js";
 import { foldConstants } from "./fold.js";
+import { fuseElementwise } from "./fuse_elementwise.js";
 import { simplify } from "./simplify.js";
 
-export { eliminateCommonSubexpressions, eliminateDeadCode, foldConstants, simplify };
+export { eliminateCommonSubexpressions, eliminateDeadCode, foldConstants, fuseElementwise, simplify };
 
 export interface Pass {
   name: string;
@@ -21,6 +23,7 @@ export const DEFAULT_PASSES: readonly Pass[] = [
   { name: "cse", run: eliminateCommonSubexpressions },
   { name: "fold", run: foldConstants },
   { name: "dce", run: eliminateDeadCode },
+  { name: "fuse", run: fuseElementwise },
 ];
 
 /** Runs the passes in order; with `trace`, records each pass's printout. */

@@ -1,0 +1,55 @@
+/**
+ * The CPU fused-program kernel (primitive `fusedProgram`, src/backend/fused_program.ts):
+ * the native interpreter (./native_fused_program.ts) where the addon is loaded, else this
+ * TypeScript interpreter, which runs each instruction over the whole iteration space through
+ * the same generated loops as the eager elementwise kernels (loops.ts), so a fused program
+ * gives exactly the values its unfused ops give on the TypeScript path. Not blocked: it is
+ * the fallback and the reference, the native interpreter is the fast path.
+ */
+import { BINARY_OPS, UNARY_OPS } from "../../ops/elementwise_table.js";
+import { arrayFor } from "../../tensor/dtype.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { paramsOf, type FusedProgramAttrs } from "../fused_program.js";
+import { runElementwise, type Operand } from "./loops.js";
+import { nativeFusedProgram } from "./native_fused_program.js";
+import { alloc, broadcastOperand, outOperand } from "./util.js";
+
+export function fusedProgram(inputs: readonly Tensor[], a: FusedProgramAttrs, device: string): Tensor[] {
+  const outs = a.outputs.map((o) => (o.inPlace !== undefined ? inputs[o.inPlace]! : alloc(a.shape, a.dtype, device, { zero: false })));
+  if (nativeFusedProgram(inputs, a, outs)) return outs;
+  runFusedProgramTS(inputs, a, outs);
+  return outs;
+}
+
+/** The TypeScript interpreter: writes the program's outputs into `outs`. */
+export function runFusedProgramTS(inputs: readonly Tensor[], a: FusedProgramAttrs, outs: readonly Tensor[]): void {
+  let n = 1;
+  for (const s of a.shape) n *= s;
+  const contiguous: number[] = [];
+  for (let d = a.shape.length - 1, acc = 1; d >= 0; d--) {
+    contiguous[d] = acc;
+    acc *= a.shape[d]!;
+  }
+  // a register that is a new output is computed straight into it
+  const direct = new Map<number, Tensor>();
+  a.outputs.forEach((o, k) => {
+    if (o.inPlace === undefined && a.code[o.reg]!.op !== "load" && !direct.has(o.reg)) direct.set(o.reg, outs[k]!);
+  });
+  const regs: Operand[] = [];
+  a.code.forEach((ins, k) => {
+    if (ins.op === "load") {
+      regs.push(broadcastOperand(inputs[ins.input]!, a.shape));
+      return;
+    }
+    const target = direct.get(k);
+    const out: Operand = target ? outOperand(target) : { arr: arrayFor(a.dtype, n), strides: contiguous, offset: 0, dtype: a.dtype };
+    if (ins.op === "unary") runElementwise(a.shape, out, [regs[ins.a]!], UNARY_OPS[ins.fn].js, paramsOf(ins, a.scalars));
+    else runElementwise(a.shape, out, [regs[ins.a]!, regs[ins.b]!], BINARY_OPS[ins.fn].js, paramsOf(ins, a.scalars));
+    regs.push(out);
+  });
+  // stores last: an input written in place may have been read above
+  a.outputs.forEach((o, k) => {
+    if (o.inPlace === undefined && direct.get(o.reg) === outs[k]) return;
+    runElementwise(a.shape, outOperand(outs[k]!), [regs[o.reg]!], "x");
+  });
+}

@@ -1,0 +1,329 @@
+/**
+ * Elementwise fusion (src/compile/passes/fuse_elementwise.ts) and the fusedProgram primitive
+ * it makes (src/backend/fused_program.ts): the pass's graphs before and after, each rerun on
+ * the same bindings against the unfused values; the primitive through the dispatcher against
+ * the eager ops it replaces (native interpreter: bit for bit on this path; the TypeScript
+ * interpreter, run directly, likewise against the TypeScript loops), with broadcast, strided,
+ * in-place and threaded (large) operands; its contract's errors; and compiled optimizer steps
+ * (SGD momentum/nesterov/weight decay, Adam, AdamW under a scheduler) equal to eager.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { compile, manualSeed, nn, optim, randn, tensor, ArgumentError, ShapeError, type Tensor } from "../../src/index.js";
+import { dispatchAll } from "../../src/backend/dispatcher.js";
+import { releaseStorage } from "../../src/backend/backend.js";
+import { fusedProgramDecomposed, type FusedProgramAttrs } from "../../src/backend/fused_program.js";
+import { runFusedProgramTS } from "../../src/backend/cpu/fused_program.js";
+import { captureGraph } from "../../src/compile/capture.js";
+import { execute } from "../../src/compile/executor.js";
+import { formatGraph } from "../../src/compile/ir.js";
+import { fuseElementwise } from "../../src/compile/passes/index.js";
+import { SimpleNet } from "../../examples/models.js";
+
+const x = tensor([[1, -2, 0.5], [3, 0.5, -1]]);
+const b = tensor([0.25, -1, 2]);
+const m = tensor([[0.5, 0, 1], [0, -2, 0]]);
+
+function values(t: Tensor): number[] {
+  return Array.from(t.toTypedArray() as Float32Array);
+}
+
+/** Captures fn, checks the printouts before and after fusion, reruns the fused graph on fresh copies of the inputs and compares the live values. */
+function check(fn: (...a: Tensor[]) => Tensor | Tensor[], args: () => Tensor[], before: string, after: string): void {
+  const eagerOut = fn(...args());
+  const want = (Array.isArray(eagerOut) ? eagerOut : [eagerOut]).map(values);
+  const cargs = args();
+  const c = captureGraph(fn, ...cargs);
+  assert.equal(formatGraph(c.graph), before.trim());
+  const fused = fuseElementwise(c.graph);
+  assert.equal(formatGraph(fused), after.trim());
+  // rerun: the arguments (written in place by the capture) back to their initial values, outputs forgotten
+  const fresh = args();
+  cargs.forEach((t, j) => t.storage._fill((fresh[j]!.toTypedArray() as Float32Array).slice()));
+  for (const v of c.outputs) if (!c.graph.buffers[c.graph.values[v]!.buf]!.external) c.recording.tensors[v]!.storage._fill(new Float32Array(0));
+  execute(fused, c.recording);
+  assert.deepEqual(c.outputs.map((v) => values(c.recording.tensors[v]!)), want);
+}
+
+test("fusion: a chain of elementwise ops with a broadcast operand becomes one program", () => {
+  check((x, b) => x.mul(b).add(x).tanh().mul(2), () => [x, b], `
+%0 = input(b0)  f32[2,3]
+%1 = input(b1)  f32[3]
+%2 = binary(%0, %1) {op: mul}  f32[2,3]  # mul
+%3 = binary(%2, %0) {op: add}  f32[2,3]  # add
+%4 = unary(%3) {op: tanh}  f32[2,3]  # tanh
+%5 = full() {shape: [], dtype: float32, value: $0=2}  f32[]  # mul
+%6 = binary(%4, %5) {op: mul}  f32[2,3]  # mul
+live: %6
+`, `
+%0 = input(b0)  f32[2,3]
+%1 = input(b1)  f32[3]
+%5 = full() {shape: [], dtype: float32, value: $0=2}  f32[]  # mul
+%6 = fusedProgram(%0, %1, %5) {[2,3]: r2 = mul(in0, in1); r3 = add(r2, in0); r4 = tanh(r3); r6 = mul(r4, in2) -> r6}  f32[2,3]  # mul, add, tanh
+live: %6
+`);
+});
+
+test("fusion: a group ends at another op (a reduction); a value read later is an output of the program", () => {
+  check((x, b) => {
+    const h = x.add(b).relu();
+    return [h, h.sum(0).exp(), h.mul(3)];
+  }, () => [x, b], `
+%0 = input(b0)  f32[2,3]
+%1 = input(b1)  f32[3]
+%2 = binary(%0, %1) {op: add}  f32[2,3]  # add
+%3 = unary(%2) {op: relu}  f32[2,3]  # relu
+%4 = reduce(%3) {op: sum, axes: [0], keepdim: false}  f32[3]  # sum
+%5 = unary(%4) {op: exp}  f32[3]  # exp
+%6 = full() {shape: [], dtype: float32, value: $0=3}  f32[]  # mul
+%7 = binary(%3, %6) {op: mul}  f32[2,3]  # mul
+live: %3, %5, %7
+`, `
+%0 = input(b0)  f32[2,3]
+%1 = input(b1)  f32[3]
+%3 = fusedProgram(%0, %1) {[2,3]: r2 = add(in0, in1); r3 = relu(r2) -> r3}  f32[2,3]  # add, relu
+%4 = reduce(%3) {op: sum, axes: [0], keepdim: false}  f32[3]  # sum
+%6 = full() {shape: [], dtype: float32, value: $0=3}  f32[]  # mul
+%5 = unary(%4) {op: exp}  f32[3]  # exp
+%7 = binary(%3, %6) {op: mul}  f32[2,3]  # mul
+live: %3, %5, %7
+`);
+});
+
+test("fusion: in-place updates (SGD momentum) store into the buffers they write; the JS scalar stays an input", () => {
+  check((p, mom, g) => {
+    mom.mul_(0.9).add_(g);
+    p.add_(mom, { alpha: -0.1 } as never);
+    return [p, mom];
+  }, () => [x.clone(), m.clone(), x.clone()], `
+%0 = full() {shape: [], dtype: float32, value: $0=0.9}  f32[]  # mul_
+%1 = input(b1)  f32[2,3]
+%2 = binary(%1, %0) {op: mul, inPlace: true}  f32[2,3]  # writes b1; mul_
+%3 = input(b2)  f32[2,3]
+%4 = binary(%2, %3) {op: add, inPlace: true}  f32[2,3]  # writes b1; add_
+%5 = input(b3)  f32[2,3]
+%6 = binary(%5, %4) {op: addScaled, params: [$1=-0.10000000149011612], inPlace: true}  f32[2,3]  # writes b3; add_
+live: %4, %6
+`, `
+%0 = full() {shape: [], dtype: float32, value: $0=0.9}  f32[]  # mul_
+%1 = input(b1)  f32[2,3]
+%3 = input(b2)  f32[2,3]
+%5 = input(b3)  f32[2,3]
+%4, %6 = fusedProgram(%1, %0, %3, %5) {[2,3]: r2 = mul(in0, in1); r4 = add(r2, in2); r6 = addScaled(in3, r4, $1=-0.10000000149011612) -> r4 into in0, r6 into in3}  f32[2,3], f32[2,3]  # writes b1, b3; mul_, add_
+live: %4, %6
+`);
+});
+
+test("fusion refuses what would change a read: a member's result through a view, a written buffer read afterwards through memory", () => {
+  // exp's result is read transposed: not a register, so mul stays its own node
+  check((x, b) => x.exp().t().mul(b.unsqueeze(1)), () => [x, b], `
+%0 = input(b0)  f32[2,3]
+%1 = unary(%0) {op: exp}  f32[2,3]  # exp
+%2 = view(%1) {shape: [3, 2], strides: [1, 3], offset: 0}  f32[3,2] strides=[1,3]  # t
+%3 = input(b2)  f32[3]
+%4 = view(%3) {shape: [3, 1], strides: [1, 1], offset: 0}  f32[3,1]  # unsqueeze
+%5 = binary(%2, %4) {op: mul}  f32[3,2]  # mul
+live: %5
+`, `
+%0 = input(b0)  f32[2,3]
+%1 = unary(%0) {op: exp}  f32[2,3]  # exp
+%2 = view(%1) {shape: [3, 2], strides: [1, 3], offset: 0}  f32[3,2] strides=[1,3]  # t
+%3 = input(b2)  f32[3]
+%4 = view(%3) {shape: [3, 1], strides: [1, 1], offset: 0}  f32[3,1]  # unsqueeze
+%5 = binary(%2, %4) {op: mul}  f32[3,2]  # mul
+live: %5
+`);
+  // p is written in place, then read back through views: the add after it is not fused
+  check((p, g) => {
+    const y = p.mul(g);
+    p.add_(g);
+    return y.add(p.t().t());
+  }, () => [x.clone(), m], `
+%0 = input(b0)  f32[2,3]
+%1 = input(b1)  f32[2,3]
+%2 = binary(%0, %1) {op: mul}  f32[2,3]  # mul
+%3 = binary(%0, %1) {op: add, inPlace: true}  f32[2,3]  # writes b0; add_
+%4 = view(%3) {shape: [3, 2], strides: [1, 3], offset: 0}  f32[3,2] strides=[1,3]  # t
+%5 = view(%4) {shape: [2, 3], strides: [3, 1], offset: 0}  f32[2,3]  # t
+%6 = binary(%2, %5) {op: add}  f32[2,3]  # add
+live: %6
+`, `
+%0 = input(b0)  f32[2,3]
+%1 = input(b1)  f32[2,3]
+%4 = view(%3) {shape: [3, 2], strides: [1, 3], offset: 0}  f32[3,2] strides=[1,3]  # t
+%5 = view(%4) {shape: [2, 3], strides: [3, 1], offset: 0}  f32[2,3]  # t
+%2, %3 = fusedProgram(%0, %1) {[2,3]: r2 = mul(in0, in1); r3 = add(in0, in1) -> r2, r3 into in0}  f32[2,3], f32[2,3]  # writes b0; mul, add_
+%6 = binary(%2, %5) {op: add}  f32[2,3]  # add
+live: %6
+`);
+});
+
+// ---- the primitive against the eager ops ---------------------------------------------------
+
+const UNARY = ["neg", "abs", "relu", "sqrt", "exp", "log", "log1p", "expm1", "tanh", "sigmoid", "silu", "geluErf", "geluTanh", "erf", "rsqrt", "reciprocal", "leakyRelu", "clamp"] as const;
+const BINARY = ["add", "sub", "mul", "div", "maximum", "minimum", "addScaled", "reluGrad"] as const;
+const PARAMS: Record<string, number[]> = { leakyRelu: [0.01], clamp: [-0.5, 0.75], addScaled: [-0.3] };
+
+/** Every fusable op once, over a [rows, cols] space, with x strided (a transpose), y broadcast (a row). */
+function program(rows: number, cols: number): { attrs: FusedProgramAttrs; inputs: Tensor[]; eager: () => Tensor[] } {
+  manualSeed(5);
+  const x = randn([cols, rows]).t(); // strided
+  const y = randn([cols]).abs().add(0.5); // broadcast, positive (log, sqrt)
+  const code: FusedProgramAttrs["code"][number][] = [{ op: "load", input: 0 }, { op: "load", input: 1 }];
+  const scalars: number[] = [];
+  const outputs: { reg: number }[] = [];
+  const slot = (fn: string) => PARAMS[fn]?.map((v) => scalars.push(v) - 1);
+  for (const fn of UNARY) {
+    // the positive operand for the ops defined there, x elsewhere
+    const a = ["sqrt", "log", "rsqrt"].includes(fn) ? 1 : 0;
+    const params = slot(fn);
+    code.push({ op: "unary", fn, a, ...(params ? { params } : {}) });
+    outputs.push({ reg: code.length - 1 });
+  }
+  for (const fn of BINARY) {
+    const params = slot(fn);
+    code.push({ op: "binary", fn, a: 0, b: 1, ...(params ? { params } : {}) });
+    outputs.push({ reg: code.length - 1 });
+  }
+  // a chain through registers
+  code.push({ op: "binary", fn: "mul", a: 2 + UNARY.indexOf("exp"), b: 2 + UNARY.indexOf("sigmoid") }); // exp(x) * sigmoid(x)
+  code.push({ op: "binary", fn: "addScaled", a: code.length - 1, b: 0, params: [scalars.push(0.125) - 1] });
+  outputs.push({ reg: code.length - 1 });
+  const attrs: FusedProgramAttrs = { shape: [rows, cols], dtype: "float32", code, scalars, outputs };
+  const eager = () => {
+    const u = (fn: string, t: Tensor) => dispatchAll("unary", [t], { op: fn as never, params: PARAMS[fn] })[0]!;
+    const bi = (fn: string, s: Tensor, t: Tensor, params?: number[]) => dispatchAll("binary", [s, t.expand([rows, cols])], { op: fn as never, params: params ?? PARAMS[fn] })[0]!;
+    const outs = UNARY.map((fn) => (["sqrt", "log", "rsqrt"].includes(fn) ? u(fn, y).expand([rows, cols]).contiguous() : u(fn, x)));
+    for (const fn of BINARY) outs.push(bi(fn, x, y));
+    outs.push(bi("addScaled", bi("mul", u("exp", x), u("sigmoid", x)), x, [0.125]));
+    return outs;
+  };
+  return { attrs, inputs: [x, y], eager };
+}
+
+for (const [rows, cols] of [[3, 5], [70, 1100]] as const) {
+  test(`fusedProgram equals its ops run eagerly, every fusable op, strided and broadcast inputs (${rows}x${cols}${rows * cols > 32768 ? ", threaded" : ""})`, () => {
+    const { attrs, inputs, eager } = program(rows, cols);
+    const got = dispatchAll("fusedProgram", inputs, attrs);
+    const want = eager();
+    assert.equal(got.length, want.length);
+    // eager ops of 48 elements and more run natively (loops.ts NATIVE_MIN_ELEMENTS): the same
+    // computation bit for bit; smaller ones run the TypeScript loops, whose transcendentals
+    // (Math.*) may differ from the native vector forms by an ulp or two
+    const close = (a: number[], w: number[], what: string) => {
+      for (let i = 0; i < a.length; i++) {
+        const tol = 4e-7 * Math.max(1, Math.abs(w[i]!));
+        assert.ok(Math.abs(a[i]! - w[i]!) <= tol || (Number.isNaN(a[i]!) && Number.isNaN(w[i]!)), `${what}[${i}]: ${a[i]} vs ${w[i]}`);
+      }
+    };
+    const native = cols >= 48;
+    got.forEach((t, k) => (native ? assert.deepEqual(values(t), values(want[k]!), `output ${k}`) : close(values(t), values(want[k]!), `output ${k}`)));
+    // the TypeScript interpreter (the fallback without the addon)
+    const ts = got.map((t) => t.clone());
+    runFusedProgramTS(inputs, attrs, ts);
+    ts.forEach((t, k) => close(values(t), values(want[k]!), `TS output ${k}`));
+  });
+}
+
+test("fusedProgram's decomposition (for a backend without it) runs each instruction as its core primitive: the same values", () => {
+  const { attrs, inputs } = program(4, 60);
+  const got = dispatchAll("fusedProgram", inputs, attrs);
+  const dec = fusedProgramDecomposed(inputs, attrs);
+  dec.forEach((t, k) => assert.deepEqual(values(t), values(got[k]!), `output ${k}`));
+  // in place: stores after every instruction
+  const p = randn([4, 60]), q = p.clone(), y = randn([60]);
+  const inPlace: FusedProgramAttrs = { shape: [4, 60], dtype: "float32", code: [{ op: "load", input: 0 }, { op: "load", input: 1 }, { op: "binary", fn: "mul", a: 0, b: 1 }, { op: "binary", fn: "add", a: 2, b: 0 }], scalars: [], outputs: [{ reg: 2 }, { reg: 3, inPlace: 0 }] };
+  const [m1, o1] = fusedProgramDecomposed([p, y], inPlace);
+  const [m2, o2] = dispatchAll("fusedProgram", [q, y], inPlace);
+  assert.equal(o1, p);
+  assert.equal(o2, q);
+  assert.deepEqual(values(m1!), values(m2!));
+  assert.deepEqual(values(p), values(q));
+});
+
+test("fusedProgram writes an input in place after reading it (x = x*y + x)", () => {
+  const p = randn([40, 30]), y = randn([30]);
+  const want = p.mul(y).add(p);
+  const attrs: FusedProgramAttrs = { shape: [40, 30], dtype: "float32", code: [{ op: "load", input: 0 }, { op: "load", input: 1 }, { op: "binary", fn: "mul", a: 0, b: 1 }, { op: "binary", fn: "add", a: 2, b: 0 }], scalars: [], outputs: [{ reg: 3, inPlace: 0 }] };
+  const [out] = dispatchAll("fusedProgram", [p, y], attrs);
+  assert.equal(out, p);
+  assert.deepEqual(values(p), values(want));
+});
+
+test("fusedProgram's contract: registers defined before use, scalar slots, shapes, in-place targets", () => {
+  const base = { shape: [2, 3], dtype: "float32", scalars: [] } as const;
+  assert.throws(() => dispatchAll("fusedProgram", [x], { ...base, code: [{ op: "load", input: 0 }, { op: "unary", fn: "exp", a: 1 }], outputs: [{ reg: 1 }] }), (e: Error) => e instanceof ArgumentError && /instruction 1 reads register 1/.test(e.message));
+  assert.throws(() => dispatchAll("fusedProgram", [x], { ...base, code: [{ op: "load", input: 0 }, { op: "unary", fn: "clamp", a: 0, params: [0, 1] }], outputs: [{ reg: 1 }] }), /instruction 1 reads scalar 0 of 0/);
+  assert.throws(() => dispatchAll("fusedProgram", [tensor([1, 2])], { ...base, code: [{ op: "load", input: 0 }], outputs: [{ reg: 0 }] }), (e: Error) => e instanceof ShapeError && /shape \[2\] does not broadcast to the program's shape \[2, 3\]/.test(e.message));
+  assert.throws(() => dispatchAll("fusedProgram", [b], { ...base, code: [{ op: "load", input: 0 }, { op: "unary", fn: "exp", a: 0 }], outputs: [{ reg: 1, inPlace: 0 }] }), /written in place needs an input of the program's shape \[2, 3\], got \[3\]/);
+});
+
+// ---- compiled optimizer steps --------------------------------------------------------------
+
+function trainSteps(makeOpt: (m: nn.Module) => { opt: optim.Optimizer; sched?: { step(): void } }, compiled: boolean, steps: number) {
+  manualSeed(3);
+  const model = new SimpleNet();
+  const { opt, sched } = makeOpt(model);
+  const crit = new nn.CrossEntropyLoss();
+  const fn = (x: Tensor, y: Tensor) => {
+    opt.zeroGrad();
+    const loss = crit.forward(model.forward(x), y);
+    loss.backward();
+    opt.step();
+    return loss;
+  };
+  const step = compiled ? compile(fn) : fn;
+  manualSeed(9);
+  const losses: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const xb = randn([16, 784]), yb = tensor(Array.from({ length: 16 }, (_, j) => (i * 7 + j * 3) % 10), { dtype: "int32" });
+    losses.push(step(xb, yb).item());
+    sched?.step();
+  }
+  return { losses, params: model.parameters().map(values), step };
+}
+
+const OPTIMIZERS: [string, (m: nn.Module) => { opt: optim.Optimizer; sched?: { step(): void } }][] = [
+  ["SGD momentum + weight decay + nesterov", (m) => ({ opt: new optim.SGD(m.parameters(), { lr: 0.05, momentum: 0.9, weightDecay: 1e-3, nesterov: true } as never) })],
+  ["Adam with StepLR", (m) => {
+    const opt = new optim.Adam(m.parameters(), { lr: 2e-3 });
+    return { opt, sched: new optim.lrScheduler.StepLR(opt, { stepSize: 3, gamma: 0.5 } as never) };
+  }],
+  ["AdamW with weight decay", (m) => ({ opt: new optim.AdamW(m.parameters(), { lr: 1e-3, weightDecay: 0.05 } as never) })],
+];
+
+for (const [name, makeOpt] of OPTIMIZERS) {
+  test(`compiled ${name}: each parameter's update is one fused program; 12 steps equal eager bit for bit`, () => {
+    const eager = trainSteps(makeOpt, false, 12);
+    const comp = trainSteps(makeOpt, true, 12);
+    assert.deepEqual(comp.losses, eager.losses);
+    comp.params.forEach((p, k) => assert.deepEqual(p, eager.params[k], `parameter ${k}`));
+    const prog = (comp.step as ReturnType<typeof compile>).graph!;
+    const fused = prog.nodes.filter((n) => n.op === "fusedProgram");
+    // one program per parameter writes it (SimpleNet: 4 parameters)
+    const writers = fused.filter((n) => n.attrs.outputs.some((o: { inPlace?: number }) => o.inPlace !== undefined));
+    assert.equal(writers.length, 4, formatGraph(prog));
+    // no unfused in-place update is left (binary in place, or an in-place op's assign)
+    assert.equal(prog.nodes.filter((n) => (n.op === "binary" || n.op === "assign") && n.effect === "inplace").length, 0, formatGraph(prog));
+    // Adam: the whole update of a parameter (moments, bias-corrected denominator, step) is one program
+    if (name.startsWith("Adam")) assert.equal(fused.length, 4, formatGraph(prog));
+  });
+}
+
+test("a temporary released while recording (autograd's, an optimizer's) is not stored by the program; reading it is an error", () => {
+  const x = randn([8, 16]);
+  let t: Tensor | null = null;
+  const f = compile((x: Tensor) => {
+    t = x.mul(2);
+    const y = t.exp().add(1);
+    releaseStorage(t.storage); // as optim's freeTemporary does
+    return y;
+  });
+  const y = f(x);
+  assert.deepEqual(values(y), values(x.mul(2).exp().add(1)));
+  const prog = f.graph!;
+  const fused = prog.nodes.filter((n) => n.op === "fusedProgram");
+  assert.equal(fused.length, 1, formatGraph(prog));
+  assert.equal(fused[0]!.outputs.length, 1, "only y is stored");
+  assert.throws(() => t!.toTypedArray(), /was made inside a compiled function but its value was not kept; return it from the function/);
+});

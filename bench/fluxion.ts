@@ -11,6 +11,7 @@ import { nn, optim, data, Tensor, randn, randint, randperm, matmul, noGrad, manu
 import { SimpleNet, SmallCNN } from "../examples/models.js";
 import { BF16_SIZES, GEMM_SIZES, MLP_TRAIN_TIMING, QUICK, THREADS, emit, runCase, selected, firstLine } from "./common.js";
 import { runUntuned } from "./untuned.js";
+import { runAmp } from "./amp_cases.js";
 
 const IMPL = "fluxion";
 
@@ -77,6 +78,7 @@ for (const b of [64, 256]) {
   await runCase(IMPL, threads, `mlp.train.b${b}`, () => trainStep(new SimpleNet(), randn([b, 1, 28, 28]), randint(0, 10, [b])), MLP_TRAIN_TIMING);
 }
 await runCase(IMPL, threads, "cnn.train.b64", () => trainStep(new SmallCNN(), randn([64, 1, 28, 28]), randint(0, 10, [64])), { minReps: 3 });
+await runAmp(IMPL, threads, runCase); // issue 13: float32 and bfloat16-autocast training steps
 for (const b of [1, 64]) {
   await runCase(IMPL, threads, `mlp.infer.b${b}`, () => inference(new SimpleNet(), randn([b, 1, 28, 28])));
   await runCase(IMPL, threads, `cnn.infer.b${b}`, () => inference(new SmallCNN(), randn([b, 1, 28, 28])));

@@ -2,13 +2,14 @@
  * A quick measurement of bfloat16 autocast against float32 on this machine (issue 13): the
  * native GEMM at n = 512 and 1024 in both dtypes, and a training step (batch 64) of the main
  * job's models with and without amp.autocast. Cases alternate and each reports the median of
- * its repeats, so a busy shared machine moves both sides alike. Not part of `npm run bench`
- * yet (no PyTorch row):
+ * its repeats, so a busy shared machine moves both sides alike. The same steps with PyTorch's
+ * rows are `npm run bench`'s amp group (bench/amp_cases.ts, bench/amp_torch.py):
  *   node --import tsx bench/amp.ts [--quick]
  */
 import { readFileSync } from "node:fs";
 import { amp, dispatch, nn, optim, randn, randint, manualSeed, nativeStatus, getNumThreads, type Tensor } from "../src/index.js";
 import { SimpleNet, SmallCNN } from "../examples/models.js";
+import { transformerEncoder } from "./amp_cases.js";
 
 const quick = process.argv.includes("--quick");
 const cpu = (() => {
@@ -68,4 +69,21 @@ function step(Model: new () => nn.Module, useAmp: boolean): () => void {
 for (const [name, Model, rounds] of [["SimpleNet", SimpleNet, 50], ["SmallCNN", SmallCNN, 8]] as const) {
   const [f32, bf16] = interleaved([step(Model, false), step(Model, true)], quick ? 3 : rounds);
   console.log(`${name} training step, batch 64: float32 ${f32!.toFixed(2)} ms, bfloat16 autocast ${bf16!.toFixed(2)} ms: ${(bf16! / f32!).toFixed(2)}x the float32 time`);
+}
+
+// the 2-layer TransformerEncoder (d_model 128, 4 heads, seq 64, batch 16), MSE against a fixed target
+function encoderStep(useAmp: boolean): () => void {
+  manualSeed(0);
+  const model = transformerEncoder(), optimizer = new optim.SGD(model.parameters(), { lr: 0.01 });
+  const x = randn([16, 64, 128]), y = randn([16, 64, 128]);
+  const ac = { deviceType: "cpu", dtype: "bfloat16", enabled: useAmp } as const;
+  return () => {
+    optimizer.zeroGrad();
+    amp.autocast(ac, () => nn.functional.mseLoss(model(x), y)).backward();
+    optimizer.step();
+  };
+}
+{
+  const [f32, bf16] = interleaved([encoderStep(false), encoderStep(true)], quick ? 3 : 8);
+  console.log(`TransformerEncoder training step, batch 16: float32 ${f32!.toFixed(2)} ms, bfloat16 autocast ${bf16!.toFixed(2)} ms: ${(bf16! / f32!).toFixed(2)}x the float32 time`);
 }

@@ -44,6 +44,7 @@ def main():
     p.add_argument("--model", default="mlp")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--amp", default="none", choices=["none", "bf16"])  # torch.autocast("cpu", torch.bfloat16) around forward + loss
     p.add_argument("--data", default=os.environ.get("FLUXION_DATA", "/usr/share/datasets/fashion-mnist"))
     a = p.parse_args()
     if a.threads:
@@ -62,13 +63,14 @@ def main():
             for i in range(0, len(xtr), a.batch_size):
                 idx = perm[i:i + a.batch_size]
                 opt.zero_grad()
-                loss = crit(model(xtr[idx]), ytr[idx])
+                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.amp == "bf16"):
+                    loss = crit(model(xtr[idx]), ytr[idx])
                 loss.backward()
                 opt.step()
             times.append(time.time() - t0)
-            with torch.no_grad():
+            with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.amp == "bf16"):
                 accs.append((model(xte).argmax(1) == yte).float().mean().item())
-        print(json.dumps({"seed": seed, "model": a.model, "lr": a.lr, "momentum": a.momentum, "optimizer": a.optimizer, "accuracy": accs, "epoch_seconds": times}), flush=True)
+        print(json.dumps({"seed": seed, "model": a.model, "lr": a.lr, "momentum": a.momentum, "optimizer": a.optimizer, "amp": a.amp, "accuracy": accs, "epoch_seconds": times}), flush=True)
 
 if __name__ == "__main__":
     main()

@@ -11,7 +11,11 @@ import { nn, optim, data, Tensor, randn, randint, randperm, matmul, noGrad, manu
 import { SimpleNet, SmallCNN } from "../examples/models.js";
 import { BF16_SIZES, GEMM_SIZES, MLP_TRAIN_TIMING, QUICK, THREADS, emit, runCase, selected, firstLine } from "./common.js";
 import { runUntuned } from "./untuned.js";
+<<<<<<< HEAD
 import { runCompileCases } from "./compile_cases.js";
+=======
+import { runAmp } from "./amp_cases.js";
+>>>>>>> h-amp
 
 const IMPL = "fluxion";
 
@@ -78,6 +82,7 @@ for (const b of [64, 256]) {
   await runCase(IMPL, threads, `mlp.train.b${b}`, () => trainStep(new SimpleNet(), randn([b, 1, 28, 28]), randint(0, 10, [b])), MLP_TRAIN_TIMING);
 }
 await runCase(IMPL, threads, "cnn.train.b64", () => trainStep(new SmallCNN(), randn([64, 1, 28, 28]), randint(0, 10, [64])), { minReps: 3 });
+await runAmp(IMPL, threads, runCase); // issue 13: float32 and bfloat16-autocast training steps
 for (const b of [1, 64]) {
   await runCase(IMPL, threads, `mlp.infer.b${b}`, () => inference(new SimpleNet(), randn([b, 1, 28, 28])));
   await runCase(IMPL, threads, `cnn.infer.b${b}`, () => inference(new SmallCNN(), randn([b, 1, 28, 28])));

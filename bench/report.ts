@@ -118,6 +118,26 @@ if (modelBody.length) {
   out.push(table(["case", "Fluxion", ...PEERS.filter((p) => p !== "numpy").map((p) => NAMES[p]!)], modelBody), "");
 }
 
+// Issue 13: float32 and bfloat16-autocast training steps, Fluxion (default threads) and PyTorch (its best thread count per row).
+const AMP_CASES: [string, string][] = [["cnn", "small CNN training step, batch 64"], ["transformer", "2-layer TransformerEncoder step (d 128, 4 heads, seq 64, batch 16)"]];
+const ampOk = (id: string, impl: string): BenchResult | undefined =>
+  results.filter((r) => r.case === id && r.impl === impl && r.status === "ok").sort((a, b) => a.ms! - b.ms!)[0];
+const ampRatio = (model: string, impl: string): number | undefined => {
+  const b = model === "cnn" ? "b64" : "b16";
+  const f = ampOk(`amp.${model}.f32.${b}`, impl), h = ampOk(`amp.${model}.bf16.${b}`, impl);
+  return f && h ? h.ms! / f.ms! : undefined;
+};
+const ampBody = AMP_CASES.filter(([m]) => results.some((r) => r.case.startsWith(`amp.${m}.`))).map(([m, label]) => {
+  const b = m === "cnn" ? "b64" : "b16";
+  const cell = (dt: string, impl: string) => { const r = ampOk(`amp.${m}.${dt}.${b}`, impl); return r ? fmt(r.ms!) : "—"; };
+  const rt = (impl: string) => { const v = ampRatio(m, impl); return v === undefined ? "—" : `${v.toFixed(2)}×`; };
+  return [label, cell("f32", "fluxion"), cell("bf16", "fluxion"), rt("fluxion"), cell("f32", "pytorch"), cell("bf16", "pytorch"), rt("pytorch")];
+});
+if (ampBody.length) {
+  out.push("### Mixed precision (issue 13): training step, float32 vs bfloat16 autocast\n");
+  out.push(table(["case", "Fluxion f32", "Fluxion bf16", "Fluxion bf16 ÷ f32", "PyTorch f32", "PyTorch autocast bf16", "PyTorch bf16 ÷ f32"], ampBody), "");
+}
+
 // The issue's targets (issue 4), met or not, from this run.
 const targets: string[][] = [];
 function target(name: string, values: (number | undefined)[], ok: (v: number) => boolean, show: (v: number) => string): void {
@@ -135,6 +155,9 @@ target("MLP training step b64, b256: Fluxion time ÷ PyTorch (best threads) ≤ 
 target("CNN training step b64: ÷ PyTorch ≤ 1.0", [timeRatio("cnn.train.b64", "pytorch")], (v) => v <= 1, (v) => v.toFixed(2));
 target("CNN inference b64: ÷ ONNX Runtime (best threads) ≤ 1.0", [timeRatio("cnn.infer.b64", "onnxruntime")], (v) => v <= 1, (v) => v.toFixed(2));
 target("Fashion-MNIST epoch (preloaded tensors): ÷ PyTorch ≤ 1.0", [timeRatio("fmnist.epoch.tensors", "pytorch")], (v) => v <= 1, (v) => v.toFixed(2));
+target("bf16 autocast CNN step b64: ÷ Fluxion's float32 step ≤ 0.7 (issue 13)", [ampRatio("cnn", "fluxion")], (v) => v <= 0.7, (v) => v.toFixed(2));
+target("bf16 autocast TransformerEncoder step: ÷ Fluxion's float32 step ≤ 0.7 (issue 13)", [ampRatio("transformer", "fluxion")], (v) => v <= 0.7, (v) => v.toFixed(2));
+target("bfloat16 GEMM n ≥ 512: ≥ 1.8× Fluxion's own float32 speed (issue 13, AVX512-BF16)", bfSizes.filter((n) => n >= 512).flatMap((n) => [1, 2].map((t) => speed(get(`gemm.bf16.n${n}.t${t}`, "fluxion")[0], get(`gemm.f32.n${n}.t${t}`, "fluxion")[0]))), (v) => v >= 1.8, (v) => `${v.toFixed(2)}×`);
 target("dispatch overhead, tiny add: ÷ PyTorch ≤ 2.0", [timeRatio("dispatch.add2", "pytorch")], (v) => v <= 2, (v) => v.toFixed(2));
 
 // Every measurement, for the record.

@@ -9,7 +9,7 @@
 #
 #   bash bench/run.sh                  full run (~20-25 min on 2 cores), writes BENCHMARKS.md
 #   bash bench/run.sh --quick          fewer sizes, shorter budgets (~6-10 min)
-#   bash bench/run.sh --only gemm,mlp  groups: gemm bf16 mlp cnn infer dispatch fmnist compile, and issue 15's
+#   bash bench/run.sh --only gemm,mlp  groups: gemm bf16 amp mlp cnn infer dispatch fmnist compile, and issue 15's
 #                                      transformer resnet lstm ops mm norm mem (all of them, with the
 #                                      MLP/CNN training steps: issue15), or case-id prefixes
 #   bash bench/run.sh --profile        also print utils.profile()'s table of each issue-15 training

@@ -191,6 +191,8 @@ def bench_torch(threads):
     for b in (64, 256):
         run_case("pytorch", threads, f"mlp.train.b{b}", lambda b=b: train_step(SimpleNet(), torch.randn(b, 1, 28, 28), torch.randint(0, 10, (b,))), **MLP_TRAIN_TIMING)
     run_case("pytorch", threads, "cnn.train.b64", lambda: train_step(small_cnn(), torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,))))
+    from amp_torch import bench_amp  # issue 13: float32 and bfloat16-autocast training steps
+    bench_amp(threads, run_case, small_cnn)
     for b in (1, 64):
         run_case("pytorch", threads, f"mlp.infer.b{b}", lambda b=b: inference(SimpleNet(), torch.randn(b, 1, 28, 28)))
         run_case("pytorch", threads, f"cnn.infer.b{b}", lambda b=b: inference(small_cnn(), torch.randn(b, 1, 28, 28)))

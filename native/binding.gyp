@@ -21,7 +21,7 @@
   "targets": [
     {
       "target_name": "fluxion_native",
-      "sources": ["src/addon.cc", "src/binding_ewise.cc", "src/binding_conv.cc", "src/conv.cc", "src/isa.cc", "src/thread_pool.cc",
+      "sources": ["src/addon.cc", "src/binding_ewise.cc", "src/bf16_ewise.cc", "src/binding_conv.cc", "src/conv.cc", "src/isa.cc", "src/thread_pool.cc",
                   "src/gemm_portable.cc", "src/ewise_portable.cc",
                   "src/binding_fused.cc", "src/fused_isa.cc", "src/fused_portable.cc",
                   "src/binding_rnn.cc", "src/rnn_cell_portable.cc",

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "bf16.h"
 #include "binding_util.h"
 #include "ewise.h"
 #include "thread_pool.h"
@@ -215,7 +216,9 @@ Napi::Value Elementwise(const Napi::CallbackInfo& info) {
     for (int d = 0; d < g.ndim; d++)
       if (!binding::stride_slot(p[20 + 6 * k + d], &ops[k]->stride[d])) return Throw(env, "elementwise: strides must be whole numbers of magnitude at most 2^53");
   }
-  if (!ew_supported(g)) return Napi::Boolean::New(env, false);
+  // a true 6th argument: 16-bit operands hold bfloat16 to compute with (bf16_ewise.cc)
+  const bool bf16 = info.Length() > 5 && info[5].IsBoolean() && info[5].As<Napi::Boolean>().Value();
+  if (bf16 ? !bf16_ew_supported(g) : !ew_supported(g)) return Napi::Boolean::New(env, false);
   for (int k = 0; k <= nin; k++) {
     if (!bind_operand(info, 1 + k, ops[k]->type, offs[k], g.ndim, g.shape, ops[k]->stride, &ops[k]->data))
       return Throw(env, "elementwise: operand " + std::to_string(k) + " is not a typed array of its type or its strides reach outside it");
@@ -223,7 +226,8 @@ Napi::Value Elementwise(const Napi::CallbackInfo& info) {
   if (integer_division(g) && zero_divisor(g)) return Napi::Boolean::New(env, false);
   g.threads = num_threads();
   g.stream = touched_bytes(g, nin) >= (double)stream_min_bytes();
-  elementwise(g);
+  if (bf16) bf16_elementwise(g);
+  else elementwise(g);
   return Napi::Boolean::New(env, true);
 }
 
@@ -241,7 +245,8 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
   r.op = (ReduceOp)op;
   if (!etype_of(p[1], &r.in) || !etype_of(p[2], &r.out)) return Throw(env, "reduce: unknown type code");
   if (!binding::code_slot(p[3], kMaxDims, &r.ndim)) return Throw(env, "reduce: bad rank");
-  if (!reduce_supported(r)) return Napi::Boolean::New(env, false);
+  const bool bf16 = info.Length() > 3 && info[3].IsBoolean() && info[3].As<Napi::Boolean>().Value();  // as Elementwise's
+  if (bf16 ? !bf16_reduce_supported(r) : !reduce_supported(r)) return Napi::Boolean::New(env, false);
   long offset;
   if (!binding::count_slot(p[4], &offset) || !binding::count_slot(p[5], &r.R) || !binding::stride_slot(p[6], &r.rs))
     return Throw(env, "reduce: offset, run length and run stride must be whole numbers (offset and length from 0 to 2^53)");
@@ -266,7 +271,8 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
   r.a = a;
   r.o = o;
   r.threads = num_threads();
-  reduce(r);
+  if (bf16) bf16_reduce(r);
+  else reduce(r);
   return Napi::Boolean::New(env, true);
 }
 

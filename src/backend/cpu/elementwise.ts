@@ -137,9 +137,11 @@ function castBFloat16Contiguous(x: Tensor, out: Tensor): boolean {
 export function cast(inputs: readonly Tensor[], attrs: PrimitiveAttrs["cast"], device: string): Tensor[] {
   const x = inputs[0]!;
   const out = alloc(x.shape, attrs.dtype, device, { zero: false });
-  if (castBFloat16Contiguous(x, out)) return [out];
   const o = outOperand(out), xo = operand(x);
-  if (!(nativeConvertOk(x.dtype, out.dtype) && runElementwiseNative("convert", null, x.shape, o, [xo]))) convert(x.shape, x.dtype, o, xo);
+  // the native convert first (bfloat16 <-> float32 included, vectorised), then the TypeScript bit loop
+  if (nativeConvertOk(x.dtype, out.dtype) && runElementwiseNative("convert", null, x.shape, o, [xo])) return [out];
+  if (castBFloat16Contiguous(x, out)) return [out];
+  convert(x.shape, x.dtype, o, xo);
   return [out];
 }
 

@@ -218,8 +218,9 @@ export function runElementwiseNative(
   let size = 1;
   for (const s of shape) size *= s;
   if (size < NATIVE_MIN_ELEMENTS || out.dtype === "raw" || ins.some((o) => o.dtype === "raw")) return false;
-  // the half types are only moved natively, never converted or computed on
-  if (kind === "convert" && out.dtype !== ins[0]!.dtype && (isHalf(out.dtype as DType) || isHalf(ins[0]!.dtype as DType))) return false;
+  // float16 is only moved natively; bfloat16 converts to and from float32 (bf16_ewise.cc)
+  if (kind === "convert" && out.dtype !== ins[0]!.dtype && (isHalf(out.dtype as DType) || isHalf(ins[0]!.dtype as DType)) &&
+      !((out.dtype === "bfloat16" && ins[0]!.dtype === "float32") || (out.dtype === "float32" && ins[0]!.dtype === "bfloat16"))) return false;
   const { shape: cs, strides } = collapseDims(shape, [out.strides, ...ins.map((o) => o.strides)]);
   return nativeElementwise(kind, op, cs, [out, ...ins], strides, params[0] ?? 0, params[1] ?? 0);
 }

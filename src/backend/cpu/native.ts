@@ -33,8 +33,9 @@ interface Addon {
   setBf16Mode(mode: string): boolean;
   info(): { isa: string; bf16Dot: boolean; supported: string[]; avx512bf16: boolean; defaultThreads: number; intTypes?: boolean };
   // native/src/binding_ewise.cc: false when the kernels do not handle the op/types
-  elementwise(params: Float64Array, out: TypedArray, a: TypedArray, b: TypedArray | null, c: TypedArray | null): boolean;
-  reduce(params: Float64Array, out: TypedArray, a: TypedArray): boolean;
+  /** bf16: 16-bit operands hold bfloat16 to compute with (native/src/bf16_ewise.cc). */
+  elementwise(params: Float64Array, out: TypedArray, a: TypedArray, b: TypedArray | null, c: TypedArray | null, bf16?: boolean): boolean;
+  reduce(params: Float64Array, out: TypedArray, a: TypedArray, bf16?: boolean): boolean;
   unfold(params: Float64Array, image: TypedArray, cols: TypedArray): boolean;
   fold(params: Float64Array, cols: TypedArray, image: TypedArray): boolean;
   maxPool(params: Float64Array, image: TypedArray, values: TypedArray, indices: Int32Array): boolean;
@@ -371,7 +372,9 @@ export function nativeElementwise(
     for (let d = 0; d < nd; d++) p[20 + 6 * k + d] = s[d]!;
   }
   for (let d = 0; d < nd; d++) p[14 + d] = shape[d]!;
-  return guarded("elementwise", () => native.elementwise(p, ops[0]!.arr as TypedArray, ops[1]!.arr as TypedArray, (ops[2]?.arr ?? null) as TypedArray | null, (ops[3]?.arr ?? null) as TypedArray | null));
+  // bfloat16 math and casts run widened to float32 blocks; where() and bf16 -> bf16 moves stay raw
+  const bf16 = kind !== "where" && ops.some((o) => o.dtype === "bfloat16") && !(kind === "convert" && ops[0]!.dtype === ops[1]!.dtype);
+  return guarded("elementwise", () => native.elementwise(p, ops[0]!.arr as TypedArray, ops[1]!.arr as TypedArray, (ops[2]?.arr ?? null) as TypedArray | null, (ops[3]?.arr ?? null) as TypedArray | null, bf16));
 }
 
 const reduceParams = new Float64Array(19); // slot layout: Reduce() in native/src/binding_ewise.cc
@@ -394,7 +397,7 @@ export function nativeReduce(
     p[7 + d] = kept[d]!;
     p[13 + d] = keptStrides[d]!;
   }
-  return guarded("reduce", () => native.reduce(p, out as TypedArray, a as TypedArray));
+  return guarded("reduce", () => native.reduce(p, out as TypedArray, a as TypedArray, inDtype === "bfloat16"));
 }
 
 /** Geometry of unfold/fold: [N, C, H, W] images, kernel, stride, padding, dilation, output size. */

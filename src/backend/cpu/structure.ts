@@ -214,12 +214,21 @@ export function scatter(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scatte
   const fail = failer("scatter", size, axis, x.shape, attrs.index);
   const index = resolveIndex(inputs[1]!, size, attrs.index?.negative ?? false, fail, device);
   if (isDenseScatter(x, index, src, axis)) return [scatterDense(x, index, src, axis, attrs.reduce, device, fail)];
-  forEachIndex(index, (v) => {
-    if (v < 0 || v >= size) fail(v);
-  });
+  // a half-type scatter that is dense once widened checks its indices in the float32 kernel
+  const denseHalf = isHalf(x.dtype) && attrs.reduce !== "none" && index.dtype === "int32" && index.isContiguous() && src.isContiguous() &&
+    index.shape.every((s, d) => s === src.shape[d] && (d === axis || s === x.shape[d]));
+  if (!denseHalf) {
+    forEachIndex(index, (v) => {
+      if (v < 0 || v >= size) fail(v);
+    });
+  }
   if (isHalf(x.dtype) && attrs.reduce !== "none") {
     // accumulate in float32 and round once at the end (the index is resolved: no rule needed)
-    const wide = scatter([widen(x, device), index, widen(src, device)], { axis, reduce: attrs.reduce }, device)[0]!;
+    // x broadcast from one value (max pooling's zeros) widens as one value, so that the dense kernel fills
+    const wx = x.numel() > 0 && x.strides.every((s) => s === 0)
+      ? (() => { const one = widen(new Tensor(x.storage, [1], [1], x.offset, x.dtype), device); return new Tensor(one.storage, x.shape, x.strides.map(() => 0), 0, "float32"); })()
+      : widen(x, device);
+    const wide = scatter([wx, index, widen(src, device)], { axis, reduce: attrs.reduce }, device)[0]!;
     return cast([wide], { dtype: x.dtype }, device);
   }
   const out = copy([x], {}, device)[0]!;

@@ -11,11 +11,8 @@ import { nn, optim, data, Tensor, randn, randint, randperm, matmul, noGrad, manu
 import { SimpleNet, SmallCNN } from "../examples/models.js";
 import { BF16_SIZES, GEMM_SIZES, MLP_TRAIN_TIMING, QUICK, THREADS, emit, runCase, selected, firstLine } from "./common.js";
 import { runUntuned } from "./untuned.js";
-<<<<<<< HEAD
 import { runCompileCases } from "./compile_cases.js";
-=======
 import { runAmp } from "./amp_cases.js";
->>>>>>> h-amp
 
 const IMPL = "fluxion";
 

@@ -99,9 +99,16 @@ inline VF exp_finish(const ExpParts& e) {
   return pow2_fast(e.n) ? y * e.pow2n : vldexp_wide(y, e.n);
 }
 
+// |x| < 87 in every lane: e^x's n lies in [-126, 126] (8x/ln2 rounds to m >= -1004), so
+// 2^n is e.pow2n. Checked on x, which saves exp_finish's floor and range test of n; where
+// it says no, vldexp_wide gives the same bits for the lanes that were in range anyway.
+inline bool exp_arg_fast(VF x) { return vall(vabs(x) < vset(87.0f)); }
+
 inline VF vexp(VF x) {
   const VF xc = vmin(vmax(x, vset(-104.0f)), vset(89.0f));  // beyond: 0 and +inf
-  const VF r = exp_finish(exp_parts(xc));
+  const ExpParts e = exp_parts(xc);
+  const VF y = exp_mantissa(e);
+  const VF r = exp_arg_fast(x) ? y * e.pow2n : vldexp_wide(y, e.n);
   return vsel(visnan(x), x, r);
 }
 
@@ -221,7 +228,8 @@ inline VF vtanh(VF x) {
     r = vfma(x * z, vpoly(z, kTanhP), x);
   } else {
     // 1 - 2 / (e^{2|x|} + 1); e^19 is the last value that does not round tanh to 1
-    const VF e = exp_finish(exp_parts(vmin(ax + ax, vset(19.0f))));
+    const ExpParts p = exp_parts(vmin(ax + ax, vset(19.0f)));
+    const VF e = exp_mantissa(p) * p.pow2n;  // n in [0, 28]: no range check (NaN lanes are replaced below)
     const VF big = vwithsign(vset(1.0f) - vset(2.0f) / (e + vset(1.0f)), x);
     const VF z = x * x;
     r = vsel(small, vfma(x * z, vpoly(z, kTanhP), x), big);
@@ -261,7 +269,7 @@ inline VF sigmoid_like(VF x) {
   const VF one = vset(1.0f), zero = vset(0.0f);
   const ExpParts e = exp_parts(vmax(zero - vabs(x), vset(-150.0f)));  // n >= -217: vldexp_wide
   const VF y = exp_mantissa(e);
-  const bool fast = pow2_fast(e.n);
+  const bool fast = exp_arg_fast(x);  // n in [-126, 0]: 2^n is e.pow2n
   const VF t = fast ? y * e.pow2n : vldexp_wide(y, e.n);
   const VF d = one + t, dl = (one - d) + t;  // exact: t <= 1
   const VB neg = x < zero;
@@ -272,7 +280,8 @@ inline VF sigmoid_like(VF x) {
   }
   const VF q = num / d;
   // ~1/d (to a few bits is plenty): sigmoid has it for free, 1 - q 2^n below 0 and q above
-  const VF inv_d = Silu ? one / d : vsel(neg, vfnma(q, vpow2(vmax(e.n, vset(-126.0f))), one), q);
+  // (2^n is e.pow2n when every lane's n is in range, the common case)
+  const VF inv_d = Silu ? one / d : vsel(neg, vfnma(q, fast ? e.pow2n : vpow2(vmax(e.n, vset(-126.0f))), one), q);
   const VF res = vfma(vfnma(q, dl, vfnma(q, d, num) + num_lo), inv_d, q);
   VF scaled = fast ? res * e.pow2n : vldexp_wide(res, e.n);
   // silu: x e^x underflows to -0 long before e^x does (the reference: x * 0 = -0)

@@ -37,7 +37,7 @@ function reference(a: Float32Array, rows: number, cols: number): { sum: Float64A
   return { sum, abs };
 }
 
-/** The pairwise scheme's depth for a run of R: 8 adds per lane in a block, 2 to merge the accumulators, log2 of the blocks, the tail. */
+/** An upper bound on the pairwise scheme's depth for a run of R: 4 adds per lane in a block and 3 to merge the 8 accumulators (counted as 8 + 2, the earlier 4-accumulator scheme's), log2 of the blocks, the tail. */
 function depth(R: number): number {
   return 8 + 2 + Math.ceil(Math.log2(Math.max(2, R / 256))) + 2;
 }

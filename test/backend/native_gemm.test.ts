@@ -10,7 +10,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { dispatch, type DType, type Tensor } from "../../src/index.js";
 import { matmul, matmulReference } from "../../src/backend/cpu/matmul.js";
-import { nativeGemm, nativeStatus, setNativeBf16Mode, setNativeIsa, setNumThreads, getNumThreads } from "../../src/backend/cpu/native.js";
+import { nativeGemm, type GemmOperand, nativeStatus, setNativeBf16Mode, setNativeIsa, setNumThreads, getNumThreads } from "../../src/backend/cpu/native.js";
 import { isas, skip, status, withIsa } from "./native_helpers.js";
 import { assertClose, randomTensor } from "../helpers.js";
 
@@ -296,4 +296,70 @@ test("native GEMM rejects strides that reach outside the arrays, without writing
     { data: b, offset: 0, rowStride: 2, colStride: 1, batchStride: 0 },
     { data: c, offset: 0, rowStride: 2, colStride: 1, batchStride: 4 }), /outside/);
   assert.deepEqual([...c], [7, 7, 7, 7]);
+});
+
+/**
+ * float64 reference for C[b] = act(A[b]·B[b] + bias) with every operand addressed by
+ * (offset, row, column, batch) strides, read from the arrays given to the kernel.
+ */
+function stridedRef(M: number, N: number, K: number, batch: number, a: GemmOperand, b: GemmOperand, bias: ArrayLike<number> | null, relu: boolean): Float64Array {
+  const out = new Float64Array(batch * M * N);
+  for (let t = 0; t < batch; t++)
+    for (let i = 0; i < M; i++)
+      for (let j = 0; j < N; j++) {
+        let s = 0;
+        const pa = a.offset + t * (a.batchStride ?? 0) + i * a.rowStride, pb = b.offset + t * (b.batchStride ?? 0) + j * b.colStride;
+        for (let k = 0; k < K; k++) s += (a.data[pa + k * a.colStride] as number) * (b.data[pb + k * b.rowStride] as number);
+        if (bias) s += bias[j]!;
+        out[(t * M + i) * N + j] = relu ? Math.max(0, s) : s;
+      }
+  return out;
+}
+
+test("native GEMM with one block of rows packs each B panel right before its tiles: wide, transposed, strided, batched, past the K and N blocks", { skip }, () => {
+  const before = getNumThreads();
+  try {
+    let seed = 400;
+    const data = (n: number, dt: "float32" | "float64") => (dt === "float32" ? Float32Array : Float64Array).from(randomTensor([n], { seed: seed++ }).toTypedArray() as Float64Array);
+    // [M, K, N, batch, layout of B]: 64 x 1100 · 1100 x 2100 spans two K blocks and two N
+    // blocks (KC 1024, NC 2048 on AVX-512) with a partial last panel; M = 144 is exactly one
+    // row block (MC); the small ones have N off the panel width and odd strides
+    const cases: [number, number, number, number, "rows" | "cols" | "gaps"][] = [
+      [64, 1100, 2100, 1, "cols"], [144, 130, 97, 1, "rows"], [13, 37, 75, 3, "gaps"], [7, 300, 33, 2, "cols"],
+    ];
+    for (const isa of isas) {
+      setNativeIsa(isa);
+      for (const [M, K, N, batch, layout] of cases) {
+        for (const dt of ["float32", "float64"] as const) {
+          if (dt === "float64" && M * K * N > 1e7) continue; // the float32 run covers the big blocks
+          // A transposed for the small cases (column-major, with a gap between the batch items)
+          const aT = M < 64;
+          const A = data(batch * (M * K + 3), dt);
+          const a: GemmOperand = aT
+            ? { data: A, offset: 2, rowStride: 1, colStride: M, batchStride: M * K + 3 }
+            : { data: A, offset: 0, rowStride: K, colStride: 1, batchStride: M * K };
+          const B = data(batch * 2 * K * N + 8, dt);
+          const b: GemmOperand =
+            layout === "rows" ? { data: B, offset: 0, rowStride: N, colStride: 1, batchStride: K * N }
+            : layout === "cols" ? { data: B, offset: 1, rowStride: 1, colStride: K, batchStride: K * N }  // x·Wᵀ
+            : { data: B, offset: 5, rowStride: 2 * N, colStride: 2, batchStride: 2 * K * N };              // every other element
+          const bias = data(N, dt);
+          for (const threads of [1, 2]) {
+            setNumThreads(threads);
+            for (const withBias of [false, true]) {
+              const C = new (dt === "float32" ? Float32Array : Float64Array)(batch * M * N).fill(NaN);
+              assert.ok(nativeGemm(dt, M, N, K, batch, a, b, { data: C, offset: 0, rowStride: N, colStride: 1, batchStride: M * N },
+                withBias ? { bias: { data: bias, offset: 0, stride: 1, kind: "col" }, activation: "relu" } : {}));
+              const want = stridedRef(M, N, K, batch, a, b, withBias ? bias : null, withBias);
+              const tol = dt === "float64" ? 1e-12 * K : 2e-6 * K;
+              assertClose(C, want, { atol: tol, rtol: dt === "float64" ? 1e-12 : 1e-5, msg: `${isa} ${dt} ${batch}x ${M}x${K} · ${K}x${N} B ${layout}, ${threads} threads${withBias ? ", bias + ReLU" : ""}` });
+            }
+          }
+        }
+      }
+    }
+  } finally {
+    setNativeIsa("auto");
+    setNumThreads(before);
+  }
 });

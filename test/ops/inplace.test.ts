@@ -298,3 +298,25 @@ test("add_/sub_/mul_/div_ without autograd write in place with one binary kernel
   assert.deepEqual(p.tolist(), p0.sub(0.1).tolist());
   assert.ok(p.isLeaf && p.requiresGrad);
 });
+
+test("addcmul_/addcdiv_ without autograd (the optimizers' path) write self + value·t1·t2 (t1/t2) in place, broadcasting t1 and t2, as a float64 reference", () => {
+  for (const dtype of ["float32", "float64"] as const) {
+    // [300, 70] takes the pooled (native) buffers; t2 broadcasts over the rows
+    const x0 = randomTensor([300, 70], { seed: 1, dtype: "float64" });
+    const a = randomTensor([300, 70], { seed: 2, dtype: "float64" }), b = randomTensor([70], { seed: 3, dtype: "float64" }).abs().add(0.5);
+    const xd = x0.toTypedArray(), ad = a.toTypedArray(), bd = b.toTypedArray();
+    for (const [op, f] of [["addcmul_", (u: number, v: number) => u * v], ["addcdiv_", (u: number, v: number) => u / v]] as const) {
+      const x = x0.to(dtype).clone(), storage = x.storage, version = x.storage.version;
+      const r = noGrad(() => (op === "addcmul_" ? x.addcmul_(a.to(dtype), b.to(dtype), { value: -0.25 }) : x.addcdiv_(a.to(dtype), b.to(dtype), { value: -0.25 })));
+      assert.equal(r, x, `${op} returns self`);
+      assert.equal(x.storage, storage, `${op} writes into self's storage`);
+      assert.ok(x.storage.version > version, `${op} bumps the version`);
+      const want = Array.from(xd, (v, i) => v - 0.25 * f(ad[i]!, bd[i % 70]!));
+      assertClose(x.toTypedArray(), want, { atol: dtype === "float32" ? 1e-5 : 1e-13, rtol: dtype === "float32" ? 1e-5 : 1e-13, msg: `${op} ${dtype}` });
+    }
+  }
+  // a product that does not fit self still raises PyTorch's error, and self is untouched
+  const x = zeros([3]);
+  assert.throws(() => noGrad(() => x.addcmul_(ones([2, 3]), ones([3]))), ShapeError);
+  assert.deepEqual(Array.from(x.toTypedArray()), [0, 0, 0]);
+});

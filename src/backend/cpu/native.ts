@@ -374,6 +374,9 @@ export function nativeElementwise(
   for (let d = 0; d < nd; d++) p[14 + d] = shape[d]!;
   // bfloat16 math and casts run widened to float32 blocks; where() and bf16 -> bf16 moves stay raw
   const bf16 = kind !== "where" && ops.some((o) => o.dtype === "bfloat16") && !(kind === "convert" && ops[0]!.dtype === ops[1]!.dtype);
+  // a rounded bfloat16 division rounds the quotient to bfloat16 before truncating or flooring
+  // (PyTorch's values), which the widened float32 kernel would not: the TypeScript kernel does it
+  if (bf16 && kind === "binary" && op === "div" && p0 !== 0) return false;
   return guarded("elementwise", () => native.elementwise(p, ops[0]!.arr as TypedArray, ops[1]!.arr as TypedArray, (ops[2]?.arr ?? null) as TypedArray | null, (ops[3]?.arr ?? null) as TypedArray | null, bf16));
 }
 

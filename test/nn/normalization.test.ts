@@ -140,3 +140,32 @@ describe("normalization errors", () => {
     assert.throws(() => new nn.GroupNorm(4, 6), /num_channels \(6\) must be divisible by num_groups \(4\)/);
   });
 });
+
+describe("BatchNorm with momentum null (a cumulative average)", () => {
+  // values from PyTorch 1.13: torch.nn.BatchNorm2d(3, momentum=None) over the three batches below
+  const batches = [0, 1, 2].map((i) => {
+    const data = Array.from({ length: 24 }, (_, k) => (k * (i + 1)) / 7 - i);
+    return tensor(data).reshape([2, 3, 2, 2]);
+  });
+  it("averages the batch statistics with factor 1/numBatchesTracked, as PyTorch", () => {
+    const bn = new nn.BatchNorm2d(3, { momentum: null });
+    let out: Tensor | null = null;
+    for (const x of batches) out = bn.forward(x);
+    assertClose(bn.runningMean!, [1.1428570747375488, 2.2857143878936768, 3.4285714626312256], { rtol: 1e-5 });
+    assertClose(bn.runningVar!, [4.054421424865723, 4.054421901702881, 4.054421424865723], { rtol: 1e-5 });
+    assert.equal(bn.numBatchesTracked!.item(), 3);
+    assertClose(out!.flatten().narrow(0, 0, 6), [-1.2288470268249512, -1.0650006532669067, -0.9011543989181519, -0.7373082041740417, -1.2288469076156616, -1.0650006532669067], { rtol: 1e-5 });
+  });
+  it("runs inside compile() without a graph break (the factor is a tensor, not a host read)", async () => {
+    const { compile } = await import("../../src/index.js");
+    const eager = new nn.BatchNorm2d(3, { momentum: null }), compiled = new nn.BatchNorm2d(3, { momentum: null });
+    const step = compile((x: Tensor) => compiled.forward(x));
+    for (const x of batches) {
+      eager.forward(x);
+      step(x);
+    }
+    assert.deepEqual(step.stats().breaks, []);
+    assertClose(compiled.runningMean!, eager.runningMean!, { rtol: 1e-6 });
+    assertClose(compiled.runningVar!, eager.runningVar!, { rtol: 1e-6 });
+  });
+});

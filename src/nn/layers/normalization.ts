@@ -107,14 +107,29 @@ abstract class BatchNormBase extends Module {
     if (x.shape[1] !== this.numFeatures) {
       throw new ShapeError(`${name}(${this.numFeatures}): expected input with ${this.numFeatures} channels at dim 1, got shape ${fmtShape(x.shape)}`);
     }
-    let factor = this.momentum ?? 0;
-    if (this.training && this.trackRunningStats && this.num_batches_tracked) {
-      const counter = noGrad(() => this.num_batches_tracked!.add_(1));
-      if (this.momentum === null) factor = 1 / (counter.item() as number);
-    }
+    let counter: Tensor | null = null;
+    if (this.training && this.trackRunningStats && this.num_batches_tracked) counter = noGrad(() => this.num_batches_tracked!.add_(1));
     const useBatchStats = this.training || (this.running_mean === null && this.running_var === null);
     const track = !this.training || this.trackRunningStats;
-    return batchNorm(x, track ? this.running_mean : null, track ? this.running_var : null, this.weight, this.bias, { training: useBatchStats, momentum: factor, eps: this.eps });
+    if (this.momentum === null && counter !== null && this.running_mean && this.running_var) {
+      // momentum None: a cumulative average, factor 1/num_batches_tracked, computed as a
+      // tensor (not read on the host, so a compiled step keeps it in the graph)
+      this.cumulativeUpdate(x, counter, this.running_mean, this.running_var);
+      return batchNorm(x, null, null, this.weight, this.bias, { training: true, momentum: 0, eps: this.eps });
+    }
+    return batchNorm(x, track ? this.running_mean : null, track ? this.running_var : null, this.weight, this.bias, { training: useBatchStats, momentum: this.momentum ?? 0, eps: this.eps });
+  }
+
+  /** running += (batch statistic - running) / n, with the unbiased batch variance (as PyTorch). */
+  private cumulativeUpdate(x: Tensor, counter: Tensor, mean: Tensor, variance: Tensor): void {
+    noGrad(() => {
+      const dims = [0, ...Array.from({ length: x.ndim - 2 }, (_, i) => i + 2)];
+      const xd = x.detach();
+      const m = xd.mean(dims), v = xd.var(dims, { correction: 1 });
+      const factor = counter.to(mean.dtype).reciprocal();
+      mean.add_(m.to(mean.dtype).sub(mean).mul(factor));
+      variance.add_(v.to(variance.dtype).sub(variance).mul(factor));
+    });
   }
 
   override extraRepr(): string {

@@ -9,7 +9,7 @@
  * the recorded nodes they came from.
  */
 import { FluxionError, fmtShape } from "../errors.js";
-import { dispatchAll } from "../backend/dispatcher.js";
+import { dispatchAll, popPublicOp, pushPublicOp } from "../backend/dispatcher.js";
 import { releaseStorage } from "../backend/backend.js";
 import type { PrimitiveName } from "../backend/primitives.js";
 import type { StorageArray } from "../tensor/dtype.js";
@@ -38,7 +38,15 @@ export function execute(prog: Graph, rec: Recording): void {
       }
       const inputs = n.inputs.map((v) => tensors[v]!);
       const attrs = n.src >= 0 ? rec.callAttrs[n.src] : n.op === "fusedProgram" ? withCallScalars(n.attrs as FusedNodeAttrs, rec.callAttrs) : n.attrs;
-      const outs = dispatchAll(n.op as PrimitiveName, inputs, attrs as never, n.device);
+      // the public ops the node came from ("linear", "mul_, add_" for a fused one), so a
+      // profiler attributes the program's kernels as it does eager's
+      if (n.publicOp) pushPublicOp(n.publicOp);
+      let outs: Tensor[];
+      try {
+        outs = dispatchAll(n.op as PrimitiveName, inputs, attrs as never, n.device);
+      } finally {
+        if (n.publicOp) popPublicOp();
+      }
       if (n.op === "fusedProgram") {
         // new outputs are adopted; the ones written into an input are already in place
         const fo = (n.attrs as FusedNodeAttrs).outputs;

@@ -250,3 +250,22 @@ test("losses check their labels and ranges in kernels: nllLoss, BCE and an LSTM 
   step(randn([5, 2, 3]));
   assert.deepEqual(step.stats().breaks, []);
 });
+
+test("utils.profile attributes a compiled program's kernels to the public ops they came from (a fused node to all of them)", async () => {
+  const { utils, optim } = await import("../../src/index.js");
+  const w = new nn.Parameter(randn([8, 4]));
+  const opt = new optim.SGD([w], { lr: 0.1, momentum: 0.9 });
+  const step = compile((x: Tensor) => {
+    opt.zeroGrad();
+    const loss = x.matmul(w).relu().sum();
+    loss.backward();
+    opt.step();
+    return loss;
+  });
+  const x = randn([5, 8]);
+  step(x);
+  step(x);
+  const names = utils.profile(() => step(x)).byOp.filter((r) => r.selfMs > 0).map((r) => r.name);
+  assert.ok(names.includes("matmul") && names.includes("relu"), names.join(" | "));
+  assert.ok(names.some((n) => /mul_.*add_|add_.*mul_/.test(n)), `the fused momentum update is named by its ops: ${names.join(" | ")}`);
+});

@@ -19,6 +19,7 @@
  * each scalar's recorded node), which the executor dispatches like any primitive.
  */
 import type { DType } from "../tensor/dtype.js";
+import { contiguousStrides } from "../tensor/shape.js";
 import { formatAttrs } from "./attrs.js";
 
 export interface ValueInfo {
@@ -87,20 +88,11 @@ const SHORT: Record<DType, string> = {
   float32: "f32", float64: "f64", int32: "i32", bool: "bool", bfloat16: "bf16", float16: "f16", uint8: "u8", int8: "i8", int64: "i64",
 };
 
-function contiguousOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    s[d] = acc;
-    acc *= shape[d]!;
-  }
-  return s;
-}
 
 /** `f32[64,10]`, with strides and offset when the layout is not contiguous from 0. */
 export function formatValueType(v: ValueInfo): string {
   let s = `${SHORT[v.dtype]}[${v.shape.join(",")}]`;
-  const c = contiguousOf(v.shape);
+  const c = contiguousStrides(v.shape);
   if (v.strides.some((st, d) => st !== c[d] && v.shape[d] !== 1)) s += ` strides=[${v.strides.join(",")}]`;
   if (v.offset !== 0) s += ` offset=${v.offset}`;
   return s;

@@ -21,17 +21,8 @@ import { castExpr } from "../../src/backend/cpu/elementwise.js";
 import { reduce, reduceReference } from "../../src/backend/cpu/reduce.js";
 import { bfloat16BitsToFloat32, float32ToBFloat16Bits } from "../../src/tensor/half.js";
 import { tensor, zeros } from "../../src/index.js";
-import { isas, skip, withIsa } from "./native_helpers.js";
+import { isas, skip, withIsa, rng } from "./native_helpers.js";
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return s / 4294967296;
-  };
-}
 
 const SPECIALS = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 0.5, -0.5, 2.5, -2.5, 1e-40, -3e-39, 1e30, -1e30, 88.8, -104, 3.3e38];
 

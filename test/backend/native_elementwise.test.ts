@@ -24,22 +24,13 @@ import { BINARY_OPS, UNARY_OPS, type BinaryOpName, type UnaryOpName } from "../.
 import { runElementwise, runElementwiseNative, type Operand } from "../../src/backend/cpu/loops.js";
 import { castExpr } from "../../src/backend/cpu/elementwise.js";
 import { INT64_BINARY, INT64_UNARY, INT_BINARY } from "../../src/ops/elementwise_int64.js";
-import { isas, skip, withIsa } from "./native_helpers.js";
+import { isas, skip, withIsa, rng } from "./native_helpers.js";
 import { tensor } from "../../src/index.js";
 import { float32ToBFloat16Bits, float32ToFloat16Bits } from "../../src/tensor/half.js";
 
 
 // ---- value generation ---------------------------------------------------------------
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return s / 4294967296;
-  };
-}
 
 const FLOAT_SPECIALS = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 0.5, -0.5, 2.5, -2.5, 1e-40, -3e-39, 1e30, -1e30, 88.8, -104, 710, 3.4e38];
 const INT_SPECIALS = [0, 1, -1, 2147483647, -2147483648, 65536, -65536, 46341, 7];

@@ -19,3 +19,14 @@ export function withIsa(isa: Isa, fn: () => void): void {
     setNativeIsa("auto");
   }
 }
+
+/** A seeded xorshift32 generator of floats in [0, 1), for reproducible test inputs. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    return s / 4294967296;
+  };
+}

@@ -10,20 +10,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { tensor, setNumThreads, getNumThreads } from "../../src/index.js";
-import { isas, skip, withIsa, type Isa } from "./native_helpers.js";
+import { isas, skip, withIsa, type Isa, rng } from "./native_helpers.js";
 
 const vectorIsas = isas.filter((i): i is Isa => i === "avx2" || i === "avx512");
 const EPS = 2 ** -24;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return s / 4294967296;
-  };
-}
 
 /** Row sums in float64 and sums of |x|, of a [rows, cols] float32 array. */
 function reference(a: Float32Array, rows: number, cols: number): { sum: Float64Array; abs: Float64Array } {

@@ -12,17 +12,8 @@ import assert from "node:assert/strict";
 import { runElementwise, runElementwiseNative, type Operand } from "../../src/backend/cpu/loops.js";
 import { BINARY_OPS, UNARY_OPS } from "../../src/ops/elementwise_table.js";
 import { tensor, setNumThreads, getNumThreads } from "../../src/index.js";
-import { isas, skip, withIsa } from "./native_helpers.js";
+import { isas, skip, withIsa, rng } from "./native_helpers.js";
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return s / 4294967296;
-  };
-}
 
 function data(n: number, seed: number, scale = 4): Float32Array {
   const r = rng(seed), a = new Float32Array(n);

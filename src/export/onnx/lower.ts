@@ -9,6 +9,7 @@
  * naming it and the public op it came from.
  */
 import { FluxionError } from "../../errors.js";
+import { contiguousStrides } from "../../tensor/shape.js";
 import { dispatchAll } from "../../backend/dispatcher.js";
 import type { PrimitiveAttrs, PrimitiveName } from "../../backend/primitives.js";
 import type { DType, StorageArray } from "../../tensor/dtype.js";
@@ -34,15 +35,6 @@ export interface Lowered {
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
-function contiguousStrides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    s[d] = acc;
-    acc *= shape[d]!;
-  }
-  return s;
-}
 
 function onnxType(dtype: DType, what: string): number {
   const t = (ONNX_DTYPE as Record<string, number>)[dtype];

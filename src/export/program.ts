@@ -11,6 +11,7 @@
  * Not here: the ONNX lowering (onnx/), capture and its rules (capture.ts).
  */
 import { FluxionError, ShapeError, fmtShape } from "../errors.js";
+import { checkArity } from "./check_args.js";
 import { dispatchAll } from "../backend/dispatcher.js";
 import type { PrimitiveName } from "../backend/primitives.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -192,6 +193,7 @@ function flatWeight(data: StorageArray, dtype: DType): Tensor {
  * const y = loadGraph("simplenet.fxgraph").run(x);
  */
 export function trace(fn: (...inputs: Tensor[]) => Tensor | Tensor[], exampleInputs: readonly Tensor[] | Tensor): ExportedProgram {
+  checkArity("trace", arguments, 2, "fn, exampleInputs");
   if (typeof fn !== "function") throw new FluxionError(`trace: fn must be a function (a Module's forward or a closure), got ${typeof fn}`);
   const ins = exampleInputs instanceof Tensor ? [exampleInputs] : [...exampleInputs];
   const t = traceFunction("trace", fn, ins);
@@ -205,5 +207,6 @@ export const exportGraph = trace;
 
 /** Loads a program saved by ExportedProgram.save. Node only (in a browser: ExportedProgram.deserialize(bytes)). */
 export function loadGraph(path: string): ExportedProgram {
+  checkArity("loadGraph", arguments, 1, "path");
   return ExportedProgram.deserialize(readFileBytes(path, "loadGraph"), path);
 }

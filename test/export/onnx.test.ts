@@ -156,3 +156,14 @@ test("dynamicAxes: a symbolic batch axis; one file runs SimpleNet, the CNN and t
   assert.throws(() => onnx.exportBytes(flatOuter, randn([2, 3]), { dynamicAxes: { input: [0] } }), /output 'output' changes its shape with the batch size \(\[6\], \[9\], \[12\]\)/);
   assert.throws(() => onnx.exportBytes(flatOuter, randn([2, 3]), { dynamicAxes: { input: [0], output: [0] } }), /output 'output' has 6, 9, 12 rows for batch sizes 2, 3, 4: its axis 0 is not the batch axis/);
 });
+
+test("unexpected arguments are refused at run time: unknown option keys (with a near miss named), extra positional arguments", async () => {
+  const { jit, loadGraph } = await import("../../src/index.js");
+  const m = new nn.Linear(3, 2), x = randn([1, 3]);
+  assert.throws(() => onnx.exportBytes(m, x, { inputName: ["x"] } as never), /onnx\.export\(\): unknown option 'inputName' \(did you mean 'inputNames'\?\); options: inputNames, outputNames/);
+  assert.throws(() => onnx.export(m, x, "/tmp/never.onnx", { bogus: 1 } as never), /onnx\.export\(\): unknown option 'bogus'; options:/);
+  assert.throws(() => onnx.exportBytes(m, x, 17 as never), /onnx\.export\(\): options must be an object, got number/);
+  assert.throws(() => (onnx.exportBytes as (...a: unknown[]) => unknown)(m, x, {}, {}), /onnx\.exportBytes\(\) takes at most 3 arguments \(model, exampleInputs, options\) but 4 were given/);
+  assert.throws(() => (jit.trace as (...a: unknown[]) => unknown)((t: Tensor) => m.forward(t), [x], { strict: true }), /trace\(\) takes at most 2 arguments \(fn, exampleInputs\) but 3 were given/);
+  assert.throws(() => (loadGraph as (...a: unknown[]) => unknown)("a", "b"), /loadGraph\(\) takes at most 1 argument \(path\) but 2 were given/);
+});

@@ -6,6 +6,7 @@
  * dynamic axes yet), control flow is the one the example took.
  */
 import { FluxionError } from "../../errors.js";
+import { checkArity, checkOptions } from "../check_args.js";
 import { Module } from "../../nn/module.js";
 import { Tensor } from "../../tensor/tensor.js";
 import type { StorageArray } from "../../tensor/dtype.js";
@@ -39,11 +40,15 @@ export interface OnnxExportOptions {
   dynamicAxes?: Record<string, Record<number, string> | readonly number[]>;
 }
 
+const OPTION_KEYS = ["inputNames", "outputNames", "opsetVersion", "dynamicAxes", "training", "docString"];
+
 const IR_VERSION: Record<number, number> = { 17: 8, 18: 8, 19: 9, 20: 9, 21: 10 };
 
 /** The ONNX model as bytes (works without Node). See `onnx.export`. */
 export function exportBytes(model: Module | ((...xs: Tensor[]) => Tensor | Tensor[]), exampleInputs: Tensor | readonly Tensor[], options: OnnxExportOptions = {}): Uint8Array {
   const op = "onnx.export";
+  checkArity("onnx.exportBytes", arguments, 3, "model, exampleInputs, options");
+  checkOptions(op, options, OPTION_KEYS);
   const opset = options.opsetVersion ?? 17;
   if (!Number.isInteger(opset) || IR_VERSION[opset] === undefined) throw new FluxionError(`${op}: opsetVersion must be an integer from 17 to 21, got ${String(opset)}`);
   const ins = exampleInputs instanceof Tensor ? [exampleInputs] : [...exampleInputs];
@@ -128,6 +133,8 @@ function names(op: string, what: string, given: readonly string[] | undefined, n
  * onnx.export(model, randn([1, 784]), "simplenet.onnx", { inputNames: ["x"], outputNames: ["logits"] });
  */
 export function exportModel(model: Module | ((...xs: Tensor[]) => Tensor | Tensor[]), exampleInputs: Tensor | readonly Tensor[], path: string, options: OnnxExportOptions = {}): void {
+  checkArity("onnx.export", arguments, 4, "model, exampleInputs, path, options");
+  checkOptions("onnx.export", options, OPTION_KEYS);
   if (typeof path !== "string" || path === "") throw new FluxionError(`onnx.export: path must be a file path, got ${JSON.stringify(path)}`);
   writeFileAtomic(path, exportBytes(model, exampleInputs, options), "onnx.export");
 }

@@ -18,7 +18,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,6 +34,8 @@ const platform = `${process.platform}-${process.arch}`;
 
 let work = "";
 let tarball = "";
+/** Tarballs of the package's runtime dependencies, packed from this repository's node_modules. */
+let depTarballs: string[] = [];
 /** A project with the tarball installed with --ignore-scripts (the prebuilt binaries must do). */
 let app = "";
 
@@ -48,12 +50,38 @@ function ok(r: SpawnSyncReturns<string>, what: string): string {
   return r.stdout;
 }
 
-/** An empty ES-module project with the tarball installed offline. */
+/**
+ * The registry dependencies (not bundled) of the package, with theirs, as tarballs packed
+ * from node_modules: an offline install cannot resolve them from npm's cache, which `npm ci`
+ * fills with tarballs but not with the registry's package documents (CI's fresh machine).
+ */
+function packDependencies(): string[] {
+  const manifest = (dir: string) => JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { dependencies?: Record<string, string>; bundleDependencies?: string[] };
+  const root = manifest(repo);
+  const bundled = new Set(root.bundleDependencies ?? []);
+  // [name, the directory of the package that depends on it]: a nested copy wins, as in Node's lookup
+  const todo = Object.keys(root.dependencies ?? {}).filter((d) => !bundled.has(d)).map((d) => [d, repo] as const);
+  const seen = new Set<string>();
+  const tarballs: string[] = [];
+  while (todo.length) {
+    const [name, from] = todo.pop()!;
+    const nested = path.join(from, "node_modules", name);
+    const dir = existsSync(nested) ? nested : path.join(repo, "node_modules", name);
+    if (seen.has(dir)) continue;
+    seen.add(dir);
+    const out = ok(run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", work, dir], repo), `npm pack ${name}`);
+    tarballs.push(path.join(work, (JSON.parse(out.slice(out.indexOf("[\n"))) as { filename: string }[])[0]!.filename));
+    todo.push(...Object.keys(manifest(dir).dependencies ?? {}).map((d) => [d, dir] as const));
+  }
+  return tarballs;
+}
+
+/** An empty ES-module project with the tarball (and its dependencies' tarballs) installed offline. */
 function project(name: string): string {
   const dir = path.join(work, name);
   mkdirSync(dir);
   writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name, private: true, type: "module" }));
-  ok(run("npm", ["install", "--offline", "--ignore-scripts", "--no-audit", "--no-fund", tarball], dir), `npm install in ${name}`);
+  ok(run("npm", ["install", "--offline", "--ignore-scripts", "--no-audit", "--no-fund", tarball, ...depTarballs], dir), `npm install in ${name}`);
   return dir;
 }
 
@@ -126,6 +154,7 @@ before(() => {
   // npm prints the scripts' output before the JSON
   const info = JSON.parse(out.slice(out.indexOf("[\n"))) as { filename: string }[];
   tarball = path.join(work, info[0]!.filename);
+  depTarballs = packDependencies();
   app = project("app");
   writeFileSync(path.join(app, "consumer.mjs"), consumerJs);
   const ts = path.join(app, "ts");

@@ -17,6 +17,7 @@
  */
 import { declareArgs, type CtorArgs } from "../api/registry.js";
 import { noGrad } from "../autograd/grad_mode.js";
+import { keepAfterCall } from "../compile/state.js";
 import { ArgumentError, FluxionError } from "../errors.js";
 import { zeros } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -73,6 +74,7 @@ export class GradScaler {
   private stateOf(optimizer: Optimizer): OptimizerState {
     let s = this.perOptimizer.get(optimizer);
     if (!s) this.perOptimizer.set(optimizer, (s = { stage: "ready", foundInf: null }));
+    keepAfterCall(s); // foundInf outlives a compiled step (update() reads it)
     return s;
   }
 

@@ -16,6 +16,7 @@ import { ArgumentError, FluxionError } from "../errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import { bindCall, boundOverload } from "./args.js";
 import { popPublicOp, pushPublicOp, runOpLayers } from "../backend/dispatcher.js";
+import { enterFramework, leaveFramework } from "../compile/state.js";
 import { namedTupleFactory } from "./return_types.js";
 import { parseSignature, type Signature } from "./schema.js";
 import type { BoundArgs, CtorArgs, Fn, Method } from "./types.js";
@@ -54,12 +55,14 @@ function invoke(entry: OpEntry, self: Tensor | undefined, args: ArrayLike<unknow
   pushPublicOp(entry.key);
   let r: unknown;
   depth++;
+  enterFramework();
   try {
     r = runOpLayers(entry.key, bound, entry.impls[index]!); // op layers (autocast) see every declared op
   } catch (e) {
     throw depth === 1 ? namingOp(e, entry.name, asMethod) : e;
   } finally {
     depth--;
+    leaveFramework(r); // undefined when it threw
     popPublicOp();
   }
   const tuple = entry.tuples[index];

@@ -20,6 +20,7 @@ import { isFloating } from "../tensor/dtype.js";
 import { shapesEqual } from "../tensor/shape.js";
 import type { Storage } from "../tensor/storage.js";
 import type { Tensor } from "../tensor/tensor.js";
+import { enterUserCode, keepAfterCall, leaveUserCode } from "../compile/state.js";
 import { withGradEnabled } from "./grad_mode.js";
 import { retainedOutput, type Node } from "./node.js";
 import { edgeOf } from "./record.js";
@@ -119,7 +120,14 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
         if (hooks.length > 0 || (ks && (capture || !node.variable)) || keep) buf[nr] = dense(buf[nr]!);
         for (const h of hooks) {
           rec.keep(buf[nr]);
-          buf[nr] = h(buf[nr] as Tensor) ?? buf[nr]!;
+          const depth = enterUserCode(buf[nr]); // a hook is user code: it may keep what it sees
+          let r: Tensor | void = undefined;
+          try {
+            r = h(buf[nr] as Tensor);
+          } finally {
+            leaveUserCode(depth, r);
+          }
+          buf[nr] = r ?? buf[nr]!;
           rec.keep(buf[nr]);
         }
         if (capture) ks?.forEach((k) => rec.keep((captured[k] = buf[nr] as Tensor)));
@@ -243,11 +251,13 @@ function accumulate(t: Tensor, gv: GradValue, createGraph: boolean, handedOut: S
   const g = dense(gv);
   if (t.grad) {
     t.grad = createGraph ? t.grad.add(g) : t.grad.add_(g.detach());
+    keepAfterCall(t.grad); // a .grad outlives a compiled call
     return createGraph ? t.grad : null;
   }
   let stored = createGraph ? g : g.detach();
   if (!stored.isContiguous() || handedOut.has(stored.storage)) stored = stored.clone();
   handedOut.add(stored.storage);
   t.grad = stored;
+  keepAfterCall(stored);
   return stored;
 }

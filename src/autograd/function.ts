@@ -14,6 +14,7 @@ import { AutogradError } from "../errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import { isGradEnabled, noGrad } from "./grad_mode.js";
 import { record } from "./record.js";
+import { enterUserCode, leaveUserCode } from "../compile/state.js";
 import type { BackwardFn } from "./node.js";
 
 export class FunctionCtx {
@@ -64,14 +65,17 @@ const boundApply = new WeakMap<typeof Function, (...args: unknown[]) => unknown>
 function functionBackward(cls: typeof Function, ctx: FunctionCtx, nargs: number): BackwardFn {
   return (grads, saved) => {
     ctx._saved = saved;
+    const depth = enterUserCode([grads, saved]); // the engine calls user code
+    let r: ReturnType<typeof cls.backward> | undefined;
     try {
-      const r = cls.backward(ctx, ...grads);
+      r = cls.backward(ctx, ...grads);
       const list = r instanceof Tensor ? [r] : r;
       if (list.length !== nargs) {
         throw new AutogradError(`${cls.name}.backward returned ${list.length} gradients but forward took ${nargs} arguments (return null for non-tensor ones)`);
       }
       return list.map((g) => g ?? null);
     } finally {
+      leaveUserCode(depth, r);
       ctx._saved = null;
     }
   };
@@ -82,7 +86,13 @@ function applyFunction(cls: typeof Function, args: unknown[]): Out {
   const ctx = new FunctionCtx();
   const grad = isGradEnabled();
   ctx.needsInputGrad = args.map((a) => grad && a instanceof Tensor && a.requiresGrad);
-  const raw = noGrad(() => cls.forward(ctx, ...args));
+  const depth = enterUserCode(args); // user code, whoever calls apply
+  let raw: Out | undefined;
+  try {
+    raw = noGrad(() => cls.forward(ctx, ...args));
+  } finally {
+    leaveUserCode(depth, raw);
+  }
   const outs = (Array.isArray(raw) ? raw : [raw]).map((o, i) => {
     if (!(o instanceof Tensor)) throw new AutogradError(`${cls.name}.forward must return a Tensor or an array of Tensors (output ${i} is not)`);
     // outputs that alias an input get their own identity so the graph stays a DAG

@@ -64,6 +64,14 @@ export class Node {
     this.fn = backwardFn;
   }
 
+  /**
+   * Whether a backward through this node would still read tensors it holds: saved ones (and
+   * the closure that may capture more) not yet released, or a custom Function's context.
+   */
+  get holdsTensors(): boolean {
+    return this.saved !== null && (this.hadSaved || this.opaque);
+  }
+
   /** The backward closure (unpackSaved() first: it raises once the node was released). */
   get backwardFn(): BackwardFn | null {
     return this.fn;

@@ -14,7 +14,7 @@ import { execute } from "./executor.js";
 import { formatGraph, kernelCount, type Graph } from "./ir.js";
 import { optimize, type Pass, DEFAULT_PASSES } from "./passes/index.js";
 import { Recorder, type GraphRunner, type Recording } from "./recorder.js";
-import { setRecording } from "./state.js";
+import { enterUserCode, leaveUserCode, setKeepSink, setRecording } from "./state.js";
 
 const COMPILE = "compile(Callable fn, *, Any[]? passes=null) -> Any";
 const compileArgs = declareArgs(COMPILE, "functions");
@@ -148,6 +148,8 @@ export function compile<F extends (...args: any[]) => any>(fn: F, options?: Comp
     active = recorder;
     const remove = addLayer(recorder);
     setRecording(true);
+    setKeepSink((h) => recorder.held.push(h));
+    const depth = enterUserCode(args); // the compiled function is user code, wherever it is called
     state.calls++;
     state.current = [];
     const start = performance.now();
@@ -157,6 +159,8 @@ export function compile<F extends (...args: any[]) => any>(fn: F, options?: Comp
     } catch (e) {
       remove();
       setRecording(false);
+      leaveUserCode(depth);
+      setKeepSink(null);
       active = null;
       // what ran before the error would have run eagerly: run it, then report the error
       try {
@@ -170,9 +174,11 @@ export function compile<F extends (...args: any[]) => any>(fn: F, options?: Comp
     }
     remove();
     setRecording(false);
+    leaveUserCode(depth, result);
+    setKeepSink(null);
     active = null;
     try {
-      recorder.flush(null);
+      recorder.finish(result);
     } finally {
       state.last = state.current;
       state.totalMs += performance.now() - start;

@@ -85,10 +85,10 @@ const NOT_KEPT = "compile: this tensor was made inside a compiled function but i
 const plans = new WeakMap<Graph, Map<number, number[]>>();
 
 /**
- * Internal buffers no live value reads (temporaries released while recording), by the index
- * of the node after which nothing reads them: their memory goes back to the caching allocator
- * there, as eager's releaseStorage would, so later kernels of the step (and the next call)
- * reuse it instead of touching fresh pages.
+ * The free internal buffers (Graph.free: temporaries released while recording, and what the
+ * call neither returned nor keeps), by the index of the node after which nothing reads them:
+ * their memory goes back to the caching allocator there, as eager's releaseStorage would, so
+ * later kernels of the step (and the next call) reuse it instead of touching fresh pages.
  */
 function releasePlan(prog: Graph): Map<number, number[]> {
   let plan = plans.get(prog);
@@ -96,16 +96,16 @@ function releasePlan(prog: Graph): Map<number, number[]> {
   plan = new Map();
   if (prog.live !== null) {
     const lastUse = new Map<number, number>();
-    const liveBuf = new Set<number>();
-    for (const v of prog.live) liveBuf.add(prog.values[v]!.buf);
+    const keep = new Set<number>();
+    if (!prog.free) for (const v of prog.live) keep.add(prog.values[v]!.buf);
     prog.nodes.forEach((n, i) => {
       for (const v of n.inputs) lastUse.set(prog.values[v]!.buf, i);
       for (const v of n.outputs) lastUse.set(prog.values[v]!.buf, i);
-      // a non-live constant is the program's own array: never given back
-      if (n.op === "const") for (const v of n.outputs) liveBuf.add(prog.values[v]!.buf);
+      // a constant is the program's own array: never given back
+      if (n.op === "const") for (const v of n.outputs) keep.add(prog.values[v]!.buf);
     });
     for (const [buf, i] of lastUse) {
-      if (prog.buffers[buf]!.external || liveBuf.has(buf)) continue;
+      if (prog.buffers[buf]!.external || keep.has(buf) || (prog.free && !prog.free.has(buf))) continue;
       let l = plan.get(i);
       if (l === undefined) plan.set(i, (l = []));
       l.push(buf);

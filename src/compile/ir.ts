@@ -78,6 +78,11 @@ export interface Graph {
    * or null for all of them: compile() keeps every tensor made in a call (see docs/compile.md).
    */
   live: Set<number> | null;
+  /**
+   * Internal buffers nobody reads after the graph (see Recording.graph): their memory goes
+   * back to the allocator after their last use. Absent or null: those without a live value.
+   */
+  free?: Set<number> | null;
 }
 
 export function isLive(g: Graph, v: number): boolean {

@@ -24,6 +24,8 @@ import { Tensor } from "../tensor/tensor.js";
 import type { Generator } from "../tensor/random.js";
 import type { DType } from "../tensor/dtype.js";
 import { encodeAttrs, type EncodeContext } from "./attrs.js";
+import { autogradHoldsTensors, reachableTensors } from "./escape.js";
+import { inUserCode } from "./state.js";
 import type { BufferInfo, Effect, Graph, IRNode, ValueInfo } from "./ir.js";
 import { metaRule, metaWrites } from "./meta.js";
 
@@ -47,26 +49,46 @@ export class Recording {
   /** Internal buffers released while recording (autograd's and the optimizers' used-up temporaries). */
   readonly dead = new Set<number>();
   private readonly valueOf = new Map<Tensor, number>();
+  /** The internal buffers the user can still reach after the call (null: all; see keepOnly). */
+  private kept: Set<number> | null = null;
   kernels = 0;
 
   /**
-   * The graph as IR (shares this recording's arrays; holds no tensors). Live: every value
-   * except those over a buffer released while recording and read through no view (when none
-   * was released, null: all).
+   * The graph as IR (shares this recording's arrays; holds no tensors). Free: the internal
+   * buffers nobody reads after the graph (released while recording, or not kept by
+   * keepOnly); their memory goes back after their last use. Live: every value except those
+   * over a free buffer and read through no view (null when nothing is free: all).
    */
   graph(): Graph {
+    const free = new Set(this.dead);
+    if (this.kept !== null) this.buffers.forEach((b, id) => !b.external && !this.kept!.has(id) && free.add(id));
     let live: Set<number> | null = null;
-    if (this.dead.size > 0) {
-      // a released buffer that views (or re-reads) share stays live: a view's tensor is bound
+    if (free.size > 0) {
+      // a free buffer that views (or re-reads) share stays live: a view's tensor is bound
       // to its buffer's storage, so the passes may not rename the value it reads
       const valuesOf = new Map<number, number>();
       for (const v of this.values) valuesOf.set(v.buf, (valuesOf.get(v.buf) ?? 0) + 1);
       live = new Set();
       this.values.forEach((v, id) => {
-        if (!this.dead.has(v.buf) || valuesOf.get(v.buf)! > 1) live!.add(id);
+        if (!free.has(v.buf) || valuesOf.get(v.buf)! > 1) live!.add(id);
       });
     }
-    return { values: this.values, buffers: this.buffers, nodes: this.nodes, live };
+    return { values: this.values, buffers: this.buffers, nodes: this.nodes, live, free: free.size > 0 ? free : null };
+  }
+
+  /**
+   * The end of a compiled call: of the buffers this graph made, only those under `tensors`
+   * (what the call returned and what the framework keeps: .grad, optimizer state) are read
+   * afterwards. The others are free (graph()); reading one raises, saying to return it.
+   */
+  keepOnly(tensors: Iterable<Tensor>): void {
+    const kept = new Set<number>();
+    for (const t of tensors) {
+      const buf = this.bufOf.get(t.storage);
+      if (buf !== undefined && !this.buffers[buf]!.external) kept.add(buf);
+    }
+    this.kept = kept;
+    this.keyParts.push(`K${[...kept].sort((a, b) => a - b).join(",")}`); // the program depends on it
   }
 
   /** `storage` was released (releaseStorage): an internal buffer's value need not be kept. */
@@ -156,6 +178,8 @@ export class Recorder implements LazyStorageHook {
   rec = new Recording();
   /** True while a graph runs: its kernels' dispatches pass through. */
   executing = false;
+  /** What framework code said outlives the call (keepAfterCall: .grad, optimizer state). */
+  readonly held: unknown[] = [];
   readonly layer: DispatchLayer;
 
   constructor(private readonly runner: GraphRunner) {
@@ -172,6 +196,16 @@ export class Recorder implements LazyStorageHook {
   realize(_storage?: Storage): void {
     if (this.executing) return;
     this.flush(breakReason());
+  }
+
+  /**
+   * The end of the call: runs the last graph, whose buffers that neither `result` nor the
+   * held objects reach give their memory back after their last use (escape.ts).
+   */
+  finish(result: unknown): void {
+    const kept = reachableTensors([result, ...this.held]);
+    if (!autogradHoldsTensors(kept)) this.rec.keepOnly(kept);
+    this.flush(null);
   }
 
   /** Runs the graph recorded so far (if it computes anything) and starts a new one. */
@@ -248,6 +282,7 @@ export class Recorder implements LazyStorageHook {
     rec.callAttrs.push(call.attrs);
     rec.kernels++;
     rec.keyParts.push(`${op}(${ins.join(",")})${encodeAttrs(op, call.attrs, rec.ctx)}${inputs.length === 0 ? device : ""}`);
+    if (inUserCode()) this.held.push(outs); // dispatched by user code, which may keep it
     return outs;
   }
 
@@ -269,6 +304,7 @@ export class Recorder implements LazyStorageHook {
     rec.nodes.push({ op: "view", attrs: a, inputs: [input], outputs: [out], src: rec.nodes.length, effect: "view", publicOp: call.publicOp });
     rec.callAttrs.push(a);
     rec.keyParts.push(`view(${input})[${a.shape}][${a.strides}]+${a.offset}`);
+    if (inUserCode()) this.held.push(t);
     return [t];
   }
 }

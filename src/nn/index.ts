@@ -9,3 +9,7 @@ export * as F from "./functional/index.js";
 export * as functional from "./functional/index.js";
 export * as init from "./init.js";
 export * as utils from "./utils.js";
+
+import * as layers from "./layers/index.js";
+import { markBuiltInModules } from "./module.js";
+markBuiltInModules(Object.values(layers)); // their forwards are framework frames (compile/state.ts)

@@ -20,6 +20,7 @@
 import { ArgumentError, FluxionError, ShapeError, fmtShape, nameIn } from "../errors.js";
 import { popPublicOp, pushPublicOp } from "../backend/dispatcher.js";
 import { noGrad } from "../autograd/grad_mode.js";
+import { enterFramework, enterUserCode, keepAfterCall, leaveFramework, leaveUserCode, runUserCode } from "../compile/state.js";
 import { describeValue, registerTypeCheck } from "../api/args.js";
 import type { DType } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -76,18 +77,23 @@ export abstract class Module {
   /** Runs forward with the registered forward pre-hooks and hooks (PyTorch's module(x)). */
   call(...inputs: any[]): any {
     const s = state(this);
-    for (const h of s.forwardPreHooks) inputs = h(this, inputs) ?? inputs;
+    if (s.forwardPreHooks.length > 0) inputs = runUserCode(inputs, () => s.forwardPreHooks.reduce((xs, h) => h(this, xs) ?? xs, inputs));
     // kernels the module dispatches itself are attributed to it ("nn.Linear") by profilers
     pushPublicOp(`nn.${this.constructor.name}`);
-    let out;
+    // a user's forward is user code, whatever called the module: compile() keeps what it
+    // sees (a built-in forward is a framework frame of its own: markBuiltInModules)
+    const user = !builtInForwards.has(this.forward);
+    const depth = user ? enterUserCode(inputs) : 0;
+    let out: any;
     try {
       out = this.forward(...inputs);
     } catch (e) {
       throw nameIn(e, this.constructor.name); // the innermost module names itself: "Upsample: interpolate: ..."
     } finally {
+      if (user) leaveUserCode(depth, out);
       popPublicOp();
     }
-    for (const h of s.forwardHooks) out = h(this, inputs, out) ?? out;
+    if (s.forwardHooks.length > 0) out = runUserCode([inputs, out], () => s.forwardHooks.reduce((o, h) => h(this, inputs, o) ?? o, out));
     return out;
   }
 
@@ -328,12 +334,46 @@ function addRemovable<T>(list: T[], item: T): () => void {
 }
 
 /** Stores `value` in `slots` under `name` and exposes it as a (non-enumerable) property. */
+/** The forward methods of Fluxion's own modules (markBuiltInModules): framework code. */
+const builtInForwards = new WeakSet<Function>();
+
+/**
+ * @internal nn/index.ts: every exported layer class's own forward is framework code, a
+ * framework frame however it is called (module.call(x) or module.forward(x)): wrapped so.
+ */
+export function markBuiltInModules(classes: Iterable<unknown>): void {
+  for (const c of classes) {
+    if (typeof c !== "function" || !(c.prototype instanceof Module)) continue;
+    // the class and its bases up to Module (an unexported base such as ReLU's defines forward)
+    for (let proto = c.prototype; proto !== Module.prototype; proto = Object.getPrototypeOf(proto)) {
+      if (!Object.hasOwn(proto, "forward") || builtInForwards.has(proto.forward)) continue;
+      const inner = proto.forward as (...a: unknown[]) => unknown;
+      const forward = function (this: Module, ...args: unknown[]): unknown {
+        enterFramework();
+        let r: unknown;
+        try {
+          return (r = inner.apply(this, args));
+        } finally {
+          leaveFramework(r);
+        }
+      };
+      Object.defineProperty(forward, "name", { value: "forward" });
+      proto.forward = forward;
+      builtInForwards.add(forward);
+    }
+  }
+}
+
 function defineSlot<T>(m: Module, name: string, slots: Map<string, T | null>, value: T | null): void {
   if (!name || name.includes(".")) throw new FluxionError(`${m.constructor.name}: invalid name "${name}": must be non-empty and contain no "."`);
   slots.set(name, value);
+  keepAfterCall(value as object | null); // a module's state outlives a compiled call
   Object.defineProperty(m, name, {
     get: () => slots.get(name),
-    set: (v: T | null) => slots.set(name, v),
+    set: (v: T | null) => {
+      keepAfterCall(v as object | null);
+      slots.set(name, v);
+    },
     enumerable: false,
     configurable: true,
   });

@@ -13,3 +13,11 @@ export { AdamW, type AdamWOptions } from "./adamw.js";
 export { RMSprop, type RMSpropOptions } from "./rmsprop.js";
 export { Adagrad, type AdagradOptions } from "./adagrad.js";
 export * as lrScheduler from "./lr_scheduler/index.js";
+
+import { markBuiltInOptimizers } from "./optimizer.js";
+import { Adagrad } from "./adagrad.js";
+import { Adam } from "./adam.js";
+import { AdamW } from "./adamw.js";
+import { RMSprop } from "./rmsprop.js";
+import { SGD } from "./sgd.js";
+markBuiltInOptimizers([SGD, Adam, AdamW, RMSprop, Adagrad]); // their steps are framework frames (compile/state.ts)

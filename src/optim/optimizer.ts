@@ -13,6 +13,7 @@ import { ArgumentError, FluxionError, fmtShape } from "../errors.js";
 import { shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { readHostItem } from "../tensor/host_read.js";
+import { enterFramework, keepAfterCall, leaveFramework } from "../compile/state.js";
 import { releaseStorage } from "../backend/backend.js";
 
 /** An optimizer's per-parameter state: moment buffers (tensors) and counters (numbers). */
@@ -84,6 +85,14 @@ export function refuseUnsupported(name: string, flags: Record<string, unknown>):
 const ZERO_GRAD = "zeroGrad(bool setToNone=true)";
 const zeroGradSig = parseSignature(ZERO_GRAD);
 const STEP = "step(Callable? closure=null)";
+
+/** The updateGroup methods of Fluxion's own optimizers (markBuiltInOptimizers). */
+const builtInUpdates = new WeakSet<Function>();
+
+/** @internal optim/index.ts: the exported optimizers' updates are framework code. */
+export function markBuiltInOptimizers(classes: Iterable<unknown>): void {
+  for (const c of classes) if (typeof c === "function" && Object.hasOwn(c.prototype, "updateGroup")) builtInUpdates.add(c.prototype.updateGroup);
+}
 const stepSig = parseSignature(STEP);
 
 /**
@@ -231,10 +240,18 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   step<T = unknown>(...args: [closure?: (() => T) | null]): T | undefined {
     const [closure] = bindCall([stepSig], undefined, args, false) as [(() => T) | null];
     const loss = closure ? enableGrad(closure) : undefined;
-    this.checkStep();
-    noGrad(() => {
-      for (const group of this.paramGroups) this.updateGroup(group);
-    });
+    // a built-in update is a framework frame: its temporaries are its own (compile/state.ts);
+    // a subclass's updateGroup is user code, which may keep what it makes
+    const builtIn = builtInUpdates.has(this.updateGroup);
+    if (builtIn) enterFramework();
+    try {
+      this.checkStep();
+      noGrad(() => {
+        for (const group of this.paramGroups) this.updateGroup(group);
+      });
+    } finally {
+      if (builtIn) leaveFramework();
+    }
     return loss;
   }
 
@@ -263,6 +280,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   protected stateOf(p: Tensor): ParamState {
     let s = this.state.get(p);
     if (!s) this.state.set(p, (s = {}));
+    keepAfterCall(s); // the tensors step() puts in it outlive a compiled call
     return s;
   }
 

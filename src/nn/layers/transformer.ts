@@ -21,6 +21,7 @@ import { _attention, _causalMask, _maskToBias } from "../functional/attention.js
 import { linear } from "../functional/linear.js";
 import * as init from "../init.js";
 import { Module } from "../module.js";
+import { runUserCode } from "../../compile/state.js";
 import { Parameter } from "../parameter.js";
 import { ModuleList } from "./container.js";
 import { Dropout } from "./dropout.js";
@@ -344,7 +345,11 @@ export class TransformerEncoderLayer extends Module {
     this.dropout2 = new Dropout(p);
     if (act === "relu") this.activation = (x: Tensor) => x.relu();
     else if (act === "gelu") this.activation = (x: Tensor) => x.gelu();
-    else this.activation = act as (x: Tensor) => Tensor; // a function or a (callable) Module
+    else if (act instanceof Module) this.activation = act;
+    else {
+      const fn = act as (x: Tensor) => Tensor; // user code: compile() keeps what it sees
+      this.activation = (x: Tensor) => runUserCode(x, () => fn(x));
+    }
   }
 
   forward(...args: CtorArgs<typeof ENCODER_LAYER_FORWARD>): Tensor {

@@ -60,7 +60,7 @@ export function execute(prog: Graph, rec: Recording): void {
       if (n.effect === "inplace") continue;
       for (let j = 0; j < n.outputs.length; j++) {
         const target = tensors[n.outputs[j]!]!;
-        adopt(n.op, target, outs[j]!);
+        adopt(n.op, target, outs[j]!, n.reshapesOutput === true);
         filled.add(prog.values[n.outputs[j]!]!.buf);
       }
     }
@@ -138,9 +138,10 @@ function fill(target: Tensor, data: StorageArray): void {
 }
 
 /** Moves a kernel's output into the lazy tensor's storage (checked against the recorded metadata). */
-function adopt(op: string, target: Tensor, out: Tensor): void {
+function adopt(op: string, target: Tensor, out: Tensor, reshaped = false): void {
   const n = target.numel();
-  if (out.dtype !== target.dtype || out.shape.length !== target.shape.length || out.shape.some((s, d) => s !== target.shape[d])) {
+  const sameShape = out.shape.length === target.shape.length && out.shape.every((s, d) => s === target.shape[d]);
+  if (out.dtype !== target.dtype || (reshaped ? out.numel() !== n || !out.isContiguous() || !target.isContiguous() : !sameShape)) {
     throw new FluxionError(`compile: internal error: ${op} returned ${out.dtype} ${fmtShape(out.shape)} where ${target.dtype} ${fmtShape(target.shape)} was recorded`);
   }
   const data = out.storage._peek();

@@ -67,6 +67,12 @@ export interface IRNode {
   device?: string;
   /** For effect "writes": the positions of the inputs it writes in place. */
   writes?: number[];
+  /**
+   * Its (single, contiguous) output is the kernel's result reshaped: a pass moved a
+   * reshape after it into it (fuse_epilogue.ts), so the executor accepts the same elements
+   * under the value's shape.
+   */
+  reshapesOutput?: boolean;
 }
 
 export interface Graph {

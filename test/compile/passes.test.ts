@@ -5,11 +5,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { arange, bernoulli, ones, tensor, FluxionError, type Tensor } from "../../src/index.js";
+import { arange, bernoulli, compile, nn, ones, randn, tensor, FluxionError, type Tensor } from "../../src/index.js";
 import { captureGraph } from "../../src/compile/capture.js";
 import { execute } from "../../src/compile/executor.js";
 import { formatGraph, type Graph } from "../../src/compile/ir.js";
-import { eliminateCommonSubexpressions, eliminateDeadCode, foldConstants, simplify } from "../../src/compile/passes/index.js";
+import { eliminateCommonSubexpressions, eliminateDeadCode, foldConstants, fuseEpilogues, simplify } from "../../src/compile/passes/index.js";
 
 const x = tensor([[1, -2], [3, 0.5]]);
 const xi = tensor([1, 2], { dtype: "int32" });
@@ -143,4 +143,72 @@ test("passes leave effects alone: in-place writes and random draws are never dro
 test("CSE does not merge nodes whose scalars are graph inputs (their values may differ next call)", () => {
   const c = captureGraph((x: Tensor) => x.mul(2.5).add(x.mul(2.5)), x);
   assert.equal(eliminateCommonSubexpressions(c.graph).nodes.filter((n) => n.op === "binary").length, 3);
+});
+
+test("epilogue fusion: ReLU after F.linear on a 3-D input (through its reshape) and after conv2d runs in the kernel", () => {
+  const F = nn.functional;
+  check((x: Tensor, w: Tensor, b: Tensor) => F.linear(x, w, b).relu(), [tensor([[[1, -2], [3, 0.5]]]), tensor([[1, 1], [-1, 2], [0.5, -3]]), tensor([0.1, -0.2, 0.3])], fuseEpilogues, `
+%0 = input(b0)  f32[1,2,2]
+%1 = view(%0) {shape: [2, 2], strides: [2, 1], offset: 0}  f32[2,2]  # reshape
+%2 = input(b1)  f32[3,2]
+%3 = view(%2) {shape: [2, 3], strides: [1, 2], offset: 0}  f32[2,3] strides=[1,2]  # F.linear
+%4 = input(b2)  f32[3]
+%5 = matmul(%1, %3, %4) {bias: col}  f32[2,3]  # F.linear
+%6 = view(%5) {shape: [1, 2, 3], strides: [6, 3, 1], offset: 0}  f32[1,2,3]  # reshape
+%7 = unary(%6) {op: relu}  f32[1,2,3]  # relu
+live: %7
+`, `
+%0 = input(b0)  f32[1,2,2]
+%1 = view(%0) {shape: [2, 2], strides: [2, 1], offset: 0}  f32[2,2]  # reshape
+%2 = input(b1)  f32[3,2]
+%3 = view(%2) {shape: [2, 3], strides: [1, 2], offset: 0}  f32[2,3] strides=[1,2]  # F.linear
+%4 = input(b2)  f32[3]
+%7 = matmul(%1, %3, %4) {bias: col, activation: relu}  f32[1,2,3]  # F.linear, relu
+live: %7
+`);
+  check((x: Tensor, k: Tensor) => F.conv2d(x, k).relu(), [tensor([[[[1, -2, 0], [3, 0.5, -1], [2, 2, -2]]]]), tensor([[[[1, -1], [0.5, 2]]]])], fuseEpilogues, `
+%0 = input(b0)  f32[1,1,3,3]
+%1 = input(b1)  f32[1,1,2,2]
+%2 = conv2d(%0, %1) {pass: forward, kernel: [2, 2], stride: [1, 1], padding: [0, 0], dilation: [1, 1]}  f32[1,1,2,2]  # F.conv2d
+%3 = unary(%2) {op: relu}  f32[1,1,2,2]  # relu
+live: %3
+`, `
+%0 = input(b0)  f32[1,1,3,3]
+%1 = input(b1)  f32[1,1,2,2]
+%3 = conv2d(%0, %1) {pass: forward, kernel: [2, 2], stride: [1, 1], padding: [0, 0], dilation: [1, 1], activation: relu}  f32[1,1,2,2]  # F.conv2d, relu
+live: %3
+`);
+});
+
+test("epilogue fusion leaves a pre-activation that something else reads, or that is live, and GELU", () => {
+  for (const fn of [
+    (x: Tensor, w: Tensor) => { const h = x.matmul(w); return [h.relu(), h.neg()]; },
+    (x: Tensor, w: Tensor) => { const h = x.matmul(w); return [h.relu(), h]; },
+    (x: Tensor, w: Tensor) => [x.matmul(w).gelu()],
+  ]) {
+    const g = captureGraph(fn, tensor([[1, -2], [3, 0.5]]), tensor([[1, -1], [2, 0.5]])).graph;
+    assert.equal(formatGraph(fuseEpilogues(g)), formatGraph(g));
+  }
+});
+
+test("a compiled TransformerEncoderLayer step runs its feed-forward ReLU in the GEMM and equals eager", () => {
+  const make = () => {
+    const layer = new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, dropout: 0, batchFirst: true });
+    return layer;
+  };
+  const eager = make(), comp = make();
+  comp.loadStateDict(eager.stateDict());
+  const src = randn([2, 5, 8]);
+  const step = (m: nn.TransformerEncoderLayer) => () => {
+    m.zeroGrad();
+    const loss = m.forward(src).pow(2).mean();
+    loss.backward();
+    return loss;
+  };
+  const f = compile(step(comp));
+  for (let i = 0; i < 2; i++) assert.equal(f().item(), step(eager)().item());
+  const g = f.graph!;
+  assert.equal(g.nodes.filter((n) => n.op === "unary" && n.attrs.op === "relu").length, 0);
+  assert.equal(g.nodes.filter((n) => n.op === "matmul" && n.attrs.activation === "relu").length, 1);
+  comp.parameters().forEach((p, i) => assert.deepEqual(Array.from(p.grad!.toTypedArray()), Array.from(eager.parameters()[i]!.grad!.toTypedArray())));
 });

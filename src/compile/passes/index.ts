@@ -9,9 +9,10 @@ import { eliminateCommonSubexpressions } from "./cse.js";
 import { eliminateDeadCode } from "./dce.js";
 import { foldConstants } from "./fold.js";
 import { fuseElementwise } from "./fuse_elementwise.js";
+import { fuseEpilogues } from "./fuse_epilogue.js";
 import { simplify } from "./simplify.js";
 
-export { eliminateCommonSubexpressions, eliminateDeadCode, foldConstants, fuseElementwise, simplify };
+export { eliminateCommonSubexpressions, eliminateDeadCode, foldConstants, fuseElementwise, fuseEpilogues, simplify };
 
 export interface Pass {
   name: string;
@@ -23,6 +24,7 @@ export const DEFAULT_PASSES: readonly Pass[] = [
   { name: "cse", run: eliminateCommonSubexpressions },
   { name: "fold", run: foldConstants },
   { name: "dce", run: eliminateDeadCode },
+  { name: "epilogue", run: fuseEpilogues },
   { name: "fuse", run: fuseElementwise },
 ];
 

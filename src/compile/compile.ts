@@ -70,7 +70,7 @@ export type CompiledFunction<F extends (...args: any[]) => any> = F & {
 };
 
 export interface CompileOptions {
-  /** The passes each new program goes through (default: simplify, cse, fold, dce). */
+  /** The passes each new program goes through (default: DEFAULT_PASSES: simplify, cse, fold, dce, epilogue, fuse). */
   passes?: readonly Pass[];
 }
 

@@ -1,8 +1,8 @@
 /**
  * The pass pipeline a recorded graph goes through before it runs (once per cache entry):
- * simplification, common subexpressions, constant folding, dead code, then elementwise
- * fusion (after dead code, so dropped values are not stored). Later passes (epilogue fusion,
- * buffer planning) slot in around fusion.
+ * simplification, common subexpressions, constant folding, dead code, then epilogue fusion
+ * (a ReLU into its matmul/conv, before elementwise fusion could take it) and elementwise
+ * fusion (after dead code, so dropped values are not stored).
  */
 import { formatGraph, type Graph } from "../ir.js";
 import { eliminateCommonSubexpressions } from "./cse.js";

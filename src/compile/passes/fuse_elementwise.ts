@@ -13,9 +13,9 @@
  *   through a view or a re-read of its buffer (the fused node has not stored it yet);
  * - a buffer the group writes in place is read from outside the group only before the write
  *   and at the written layout (per element, a program loads before it stores).
- * Outputs: every member's value that is live or read after the group, and every in-place
- * write. The node is placed where the group ended (after its members' inputs exist, before
- * any reader). A JS scalar a member reads (addScaled's alpha, clamp's bounds) stays a graph
+ * Outputs: every member's value that is read after the group, or after the graph (live,
+ * over a buffer that is not free), and every in-place write. The node is placed where the
+ * group ended (after its members' inputs exist, before any reader). A JS scalar a member reads (addScaled's alpha, clamp's bounds) stays a graph
  * input: the node records where it came from (`scalarSrc`: recorded node, param index) and
  * the executor fills `scalars` from the current call's attributes.
  */
@@ -162,8 +162,10 @@ class Group {
       if (last.get(vi.buf) !== m) continue;
       const reg = this.regOf.get(v)!;
       if (this.ownBufs.has(vi.buf)) {
-        // a new buffer: stored if anything may read it
-        const anyRead = (this.bufValues.get(vi.buf) ?? []).some((w) => isLive(g, w) || usedLater(w));
+        // a new buffer: stored if anything may read it (later in the graph, or after it
+        // unless the buffer is free: nobody reads it then)
+        const afterGraph = !g.free?.has(vi.buf);
+        const anyRead = (this.bufValues.get(vi.buf) ?? []).some((w) => (afterGraph && isLive(g, w)) || usedLater(w));
         if (!anyRead) continue;
         outputs.push({ reg });
       } else {

@@ -15,9 +15,10 @@
  *   and at the written layout (per element, a program loads before it stores).
  * Outputs: every member's value that is read after the group, or after the graph (live,
  * over a buffer that is not free), and every in-place write. The node is placed where the
- * group ended (after its members' inputs exist, before any reader). A JS scalar a member reads (addScaled's alpha, clamp's bounds) stays a graph
- * input: the node records where it came from (`scalarSrc`: recorded node, param index) and
- * the executor fills `scalars` from the current call's attributes.
+ * group ended (after its members' inputs exist, before any reader). A JS scalar a member
+ * reads (addScaled's alpha, clamp's bounds) stays a graph input: the node records where it
+ * came from (`scalarSrc`: recorded node, param index) and the executor fills `scalars` from
+ * the current call's attributes.
  */
 import { FUSABLE_BINARY, FUSABLE_UNARY, type FusedInstr, type FusedOutput, type FusedProgramAttrs } from "../../backend/fused_program.js";
 import { isLive, type Graph, type IRNode, type ValueInfo } from "../ir.js";

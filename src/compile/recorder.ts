@@ -204,7 +204,7 @@ export class Recorder implements LazyStorageHook {
    */
   finish(result: unknown): void {
     const kept = reachableTensors([result, ...this.held]);
-    if (!autogradHoldsTensors(kept)) this.rec.keepOnly(kept);
+    if (kept !== null && !autogradHoldsTensors(kept)) this.rec.keepOnly(kept);
     this.flush(null);
   }
 

@@ -269,3 +269,19 @@ test("a user Optimizer's updateGroup and a user activation in a TransformerEncod
   assert.ok(a.every(Number.isFinite) && a.some((v) => v !== 0));
   layer.parameters().forEach((p, i) => assert.deepEqual(vals(opt.lastUpdates[i]!), vals(p.grad!.sign().mul(0.01))));
 });
+
+test("a result too large to search for tensors keeps everything; one in a class instance is found", () => {
+  const f = compile((x: Tensor) => ({ y: nn.functional.layerNorm(x.mul(2), [4]), junk: Array.from({ length: 150_000 }, () => ({})) }));
+  f(randn([3, 4]));
+  f(randn([3, 4]));
+  assert.equal(f.graph!.free ?? null, null);
+  class Result {
+    constructor(readonly y: Tensor) {}
+  }
+  const g = compile((x: Tensor) => new Result(nn.functional.layerNorm(x.mul(2), [4])));
+  const x = randn([3, 4]);
+  g(x);
+  const r = g(x);
+  assert.deepEqual(vals(r.y), vals(nn.functional.layerNorm(x.mul(2), [4])));
+  assert.ok(split(g.graph!).free > 0);
+});

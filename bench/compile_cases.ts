@@ -6,9 +6,9 @@
  *   compile.cnn.{eager,compiled}.b64          SmallCNN, batch 64, SGD lr 0.01 (as cnn.train.b64)
  *   compile.transformer.{eager,compiled}      TransformerLM (2 layers, d_model 128, 4 heads,
  *                                             seq 64, batch 16), AdamW lr 1e-3 (as transformer.train)
- * A compiled row's note gives the first call's time (recording + passes + the run), the passes'
- * share of it (the rest is what any call costs) and, from
- * stats(), the per-call split: recording, cache lookup (the cost of a hit over recording),
+ * Each row gives garbage collection's share of its timed calls. A compiled row's note gives
+ * the first call's time (recording + passes + the run), the passes' share of it (the rest
+ * is what any call costs) and, from stats(), the per-call split: recording, cache lookup (the cost of a hit over recording),
  * kernels. Peak memory of the transformer step, eager and compiled, comes from
  * bench/memory_case.ts in fresh processes (mem.transformer, mem.transformer.compiled).
  */
@@ -55,12 +55,12 @@ function splitNote(info: { firstMs?: number; prepareMs?: number; step?: ReturnTy
 }
 
 const MODELS: [string, () => { fn: (x: Tensor, y: Tensor) => unknown; x: Tensor; y: Tensor }, object][] = [
-  ["mlp", () => { const m = new SimpleNet(), x = randn([64, 1, 28, 28]), y = randint(0, 10, [64]); return { fn: sgdStep(m, x, y), x, y }; }, MLP_TRAIN_TIMING],
-  ["cnn", () => { const m = new SmallCNN(), x = randn([64, 1, 28, 28]), y = randint(0, 10, [64]); return { fn: sgdStep(m, x, y), x, y }; }, { minReps: 3 }],
+  ["mlp", () => { const m = new SimpleNet(), x = randn([64, 1, 28, 28]), y = randint(0, 10, [64]); return { fn: sgdStep(m, x, y), x, y }; }, { ...MLP_TRAIN_TIMING, gc: true }],
+  ["cnn", () => { const m = new SmallCNN(), x = randn([64, 1, 28, 28]), y = randint(0, 10, [64]); return { fn: sgdStep(m, x, y), x, y }; }, { minReps: 3, gc: true }],
   ["transformer", () => {
     const c = makeTrainCase("transformer");
     return { fn: () => { c.step(); }, x: c.x, y: c.y };
-  }, { minReps: 5, warmup: 3 }],
+  }, { minReps: 5, warmup: 3, gc: true }],
 ];
 
 export async function runCompileCases(impl: string, threads: number | string | undefined): Promise<void> {

@@ -1,8 +1,8 @@
 /**
  * The "compile()" section of BENCHMARKS.md (bench/report.ts appends it): each model's training
  * step eager and compiled in the same run (bench/compile_cases.ts), their ratio against issue
- * 10's targets, the compiled step's first call and per-call split, and the transformer step's
- * peak memory eager and compiled.
+ * 10's targets, garbage collection's share of each, the compiled step's first call and
+ * per-call split, and the transformer step's peak memory eager and compiled.
  */
 import type { BenchResult } from "./common.js";
 import { fmt, table } from "./report_util.js";
@@ -20,7 +20,7 @@ export function compileSection(results: BenchResult[]): string {
     const sfx = name === "transformer" ? "" : ".b64";
     const e = get(`compile.${name}.eager${sfx}`), c = get(`compile.${name}.compiled${sfx}`), s = get(`compile.${name}.compiled${sfx}.split`);
     if (!e && !c) continue;
-    const ms = (r?: BenchResult) => (r?.status === "ok" && r.ms !== undefined ? fmt(r.ms) : r ? r.status : "—");
+    const ms = (r?: BenchResult) => (r?.status === "ok" && r.ms !== undefined ? `${fmt(r.ms)}${r.gcPct !== undefined ? ` (GC ${r.gcPct.toFixed(0)}%)` : ""}` : r ? r.status : "—");
     const ratio = e?.ms && c?.ms ? c.ms / e.ms : undefined;
     body.push([label, ms(e), ms(c), ratio ? ratio.toFixed(2) : "—", `≤ ${target}${ratio ? (ratio <= target ? " ✓" : " ✗") : ""}`, s?.firstMs !== undefined ? `${s.firstMs.toFixed(0)} ms${s.firstMs < 100 ? " ✓" : " ✗"}` : "—", s?.note?.replace(/^first call [\d.]+ ms /, "") ?? ""]);
   }

@@ -9,8 +9,8 @@
  * distribution parameters, range start/step/end. Any numeric attribute of a primitive not
  * listed here (one added later) counts as structure: a changed value recompiles, never reuses.
  *
- * As torch-xla does, the special scalars 0 and 1 are keyed by value ("$0", "$1"), so passes
- * may simplify x*1 or fold zeros(); every other scalar is keyed only as "$".
+ * As torch-xla does, the special scalars 0 and 1 are keyed by value, so passes may simplify
+ * x*1 or fold zeros(); every other scalar is keyed only as "a scalar".
  */
 
 /** Whether attribute `path` (dot-joined keys; array items share their array's path) of `op` holds scalars. */
@@ -47,53 +47,89 @@ export interface EncodeContext {
   slotted?: boolean;
 }
 
-function structuralNumber(v: number | bigint): string {
-  if (typeof v === "bigint") return `${v}n`;
-  return Object.is(v, -0) ? "-0" : String(v);
+/**
+ * Strings in a key (op names, attribute names, modes, dtypes, devices) as numbers, the same
+ * for the whole process: a key is an array of numbers, compared and hashed as such (a cache
+ * lookup of a 1000-node graph costs microseconds, where strings would first be built and
+ * flattened).
+ */
+const interned = new Map<string, number>();
+export function intern(s: string): number {
+  let id = interned.get(s);
+  if (id === undefined) interned.set(s, (id = interned.size));
+  return id;
 }
 
-function enc(op: string, v: unknown, path: string, ctx: EncodeContext): string {
+/**
+ * Tags of the key's prefix code: each value starts with one, so two different attribute
+ * objects never encode to the same numbers.
+ */
+const K = {
+  Num: -1, NegZero: -2, NaN: -3, Big: -4, Str: -5, True: -6, False: -7, Null: -8, Undef: -9,
+  Arr: -10, Obj: -11, End: -12, Id: -13, Scalar: -14, Scalar0: -15, Scalar1: -16, BigScalar: -17, BigScalar0: -18, BigScalar1: -19, Slot: -20,
+} as const;
+
+function encNum(v: number | bigint, out: number[]): void {
+  if (typeof v === "bigint") out.push(K.Big, intern(String(v)));
+  else if (Number.isNaN(v)) out.push(K.NaN);
+  else if (Object.is(v, -0)) out.push(K.NegZero);
+  else out.push(K.Num, v);
+}
+
+function enc(op: string, v: unknown, path: string, ctx: EncodeContext, out: number[]): void {
   if (typeof v === "number" || typeof v === "bigint") {
-    if (!isScalarPath(op, path)) return structuralNumber(v);
+    if (!isScalarPath(op, path)) return encNum(v, out);
     const slot = ctx.scalars.push(v) - 1;
-    if (isSpecialScalar(v)) return typeof v === "bigint" ? `$${v}n` : `$${v}`;
-    return ctx.slotted ? `$s${slot}` : typeof v === "bigint" ? "$n" : "$";
+    const big = typeof v === "bigint";
+    if (isSpecialScalar(v)) out.push(big ? (v === 0n ? K.BigScalar0 : K.BigScalar1) : v === 0 ? K.Scalar0 : K.Scalar1);
+    else if (ctx.slotted) out.push(K.Slot, slot);
+    else out.push(big ? K.BigScalar : K.Scalar);
+    return;
   }
-  if (typeof v === "string") return JSON.stringify(v);
-  if (typeof v === "boolean" || v === null || v === undefined) return String(v);
+  if (typeof v === "string") return void out.push(K.Str, intern(v));
+  if (typeof v === "boolean") return void out.push(v ? K.True : K.False);
+  if (v === null) return void out.push(K.Null);
+  if (v === undefined) return void out.push(K.Undef);
   if (Array.isArray(v)) {
-    let s = "[";
-    for (let i = 0; i < v.length; i++) s += (i ? "," : "") + enc(op, v[i], path, ctx);
-    return s + "]";
+    out.push(K.Arr, v.length);
+    for (let i = 0; i < v.length; i++) enc(op, v[i], path, ctx, out);
+    return;
   }
   if (typeof v === "object" && !ArrayBuffer.isView(v)) {
     const proto = Object.getPrototypeOf(v);
     if (proto === Object.prototype || proto === null) {
-      let s = "{";
+      out.push(K.Obj);
       for (const k in v as Record<string, unknown>) {
         const x = (v as Record<string, unknown>)[k];
         if (x === undefined) continue;
-        s += `${k}:${enc(op, x, path ? `${path}.${k}` : k, ctx)},`;
+        out.push(intern(k));
+        enc(op, x, path ? `${path}.${k}` : k, ctx, out);
       }
-      return s + "}";
+      out.push(K.End);
+      return;
     }
   }
   // any other object (a Generator): by identity
   let id = ctx.objects.get(v as object);
   if (id === undefined) ctx.objects.set(v as object, (id = ctx.objects.size));
-  return `#${id}`;
+  out.push(K.Id, id);
 }
 
-/** The structural encoding of a node's attributes; pushes its scalars onto ctx.scalars. */
-export function encodeAttrs(op: string, attrs: unknown, ctx: EncodeContext): string {
-  return enc(op, attrs, "", ctx);
+/** Appends the structural encoding of a node's attributes to `out`; pushes its scalars onto ctx.scalars. */
+export function encodeAttrs(op: string, attrs: unknown, ctx: EncodeContext, out: number[]): void {
+  enc(op, attrs, "", ctx, out);
 }
 
 /** The JS scalars of a node's attributes, in encoding order. */
 export function scalarsOf(op: string, attrs: unknown): (number | bigint)[] {
   const ctx: EncodeContext = { scalars: [], objects: new Map() };
-  enc(op, attrs, "", ctx);
+  enc(op, attrs, "", ctx, []);
   return ctx.scalars;
+}
+
+function structuralNumber(v: number | bigint): string {
+  if (typeof v === "bigint") return `${v}n`;
+  return Object.is(v, -0) ? "-0" : String(v);
 }
 
 function show(op: string, v: unknown, path: string, counter: { n: number }): string {

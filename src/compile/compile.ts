@@ -77,13 +77,17 @@ export interface CompileOptions {
 interface Prepared {
   graph: Graph;
   program: Graph;
+  /** The structural key it was recorded under (Recording.key). */
+  key: readonly number[];
 }
 
 /** Only one compiled call records at a time; a compiled function called inside another runs inline. */
 let active: Recorder | null = null;
 
 class CompiledState implements GraphRunner {
-  readonly cache = new Map<string, Prepared>();
+  /** Prepared programs by Recording.keyHash(), confirmed by their full keys. */
+  readonly cache = new Map<number, Prepared[]>();
+  size = 0;
   calls = 0;
   graphs = 0;
   hits = 0;
@@ -99,16 +103,19 @@ class CompiledState implements GraphRunner {
 
   run(rec: Recording, breakReason: string | null): void {
     const t0 = performance.now();
-    const key = rec.key();
-    let prep = this.cache.get(key);
+    const hash = rec.keyHash();
+    let bucket = this.cache.get(hash);
+    let prep = bucket?.find((p) => rec.sameKey(p.key));
     const t1 = performance.now();
     this.lookupMs += t1 - t0;
     const hit = prep !== undefined;
     if (prep === undefined) {
       const t0 = performance.now();
       const graph = rec.graph();
-      prep = { graph, program: optimize(graph, this.passes) };
-      this.cache.set(key, prep);
+      prep = { graph, program: optimize(graph, this.passes), key: rec.key };
+      if (bucket === undefined) this.cache.set(hash, (bucket = []));
+      bucket.push(prep);
+      this.size++;
       this.prepareMs += performance.now() - t0;
       this.misses++;
     } else this.hits++;
@@ -196,7 +203,7 @@ export function compile<F extends (...args: any[]) => any>(fn: F, options?: Comp
       graphsLastCall: state.last.length,
       cacheHits: state.hits,
       cacheMisses: state.misses,
-      cacheSize: state.cache.size,
+      cacheSize: state.size,
       breaks: [...state.breaks].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count),
       prepareMs: state.prepareMs,
       lookupMs: state.lookupMs,
@@ -232,7 +239,7 @@ function explain(state: CompiledState): string {
   const s = {
     calls: state.calls, graphs: state.graphs, hits: state.hits, misses: state.misses,
   };
-  out.push(`calls ${s.calls}, graphs ${s.graphs}, cache hits ${s.hits}, misses ${s.misses}, programs ${state.cache.size}`);
+  out.push(`calls ${s.calls}, graphs ${s.graphs}, cache hits ${s.hits}, misses ${s.misses}, programs ${state.size}`);
   const rec = state.totalMs - state.prepareMs - state.lookupMs - state.executeMs;
   out.push(`time: ${state.totalMs.toFixed(1)} ms in all: recording ${rec.toFixed(1)}, lookup ${state.lookupMs.toFixed(1)}, prepare ${state.prepareMs.toFixed(1)}, kernels ${state.executeMs.toFixed(1)}`);
   for (const [reason, count] of state.breaks) out.push(`break: ${reason} (${count}x)`);

@@ -23,13 +23,22 @@ import { Storage, type LazyStorageHook } from "../tensor/storage.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { Generator } from "../tensor/random.js";
 import type { DType } from "../tensor/dtype.js";
-import { encodeAttrs, type EncodeContext } from "./attrs.js";
+import { encodeAttrs, intern, type EncodeContext } from "./attrs.js";
 import { autogradHoldsTensors, reachableTensors } from "./escape.js";
 import { inUserCode } from "./state.js";
 import type { BufferInfo, Effect, Graph, IRNode, ValueInfo } from "./ir.js";
 import { metaRule, metaWrites } from "./meta.js";
 
 const PLACEHOLDER = new Float32Array(0);
+
+// The key's record kinds (a prefix code: each record starts with its kind; see attrs.ts's tags)
+const KEY_BUFFER = -101, KEY_INPUT = -102, KEY_NODE = -103, KEY_VIEW = -104, KEY_RELEASED = -105, KEY_KEPT = -106;
+
+function pushLayout(key: number[], shape: readonly number[], strides: readonly number[], offset: number): void {
+  key.push(shape.length);
+  for (let d = 0; d < shape.length; d++) key.push(shape[d]!, strides[d]!);
+  key.push(offset);
+}
 
 /** One graph being recorded, with the current call's bindings. */
 export class Recording {
@@ -42,7 +51,8 @@ export class Recording {
   readonly storages: Storage[] = [];
   /** Per node: this call's attributes (its JS scalars). */
   readonly callAttrs: unknown[] = [];
-  readonly keyParts: string[] = [];
+  /** The structural key: numbers (attrs.ts encodes attributes and interns strings). */
+  readonly key: number[] = [];
   readonly ctx: EncodeContext = { scalars: [], objects: new Map() };
   readonly generators: Generator[] = [];
   private readonly bufOf = new Map<Storage, number>();
@@ -88,7 +98,7 @@ export class Recording {
       if (buf !== undefined && !this.buffers[buf]!.external) kept.add(buf);
     }
     this.kept = kept;
-    this.keyParts.push(`K${[...kept].sort((a, b) => a - b).join(",")}`); // the program depends on it
+    this.key.push(KEY_KEPT, kept.size, ...[...kept].sort((a, b) => a - b)); // the program depends on it
   }
 
   /** `storage` was released (releaseStorage): an internal buffer's value need not be kept. */
@@ -96,11 +106,26 @@ export class Recording {
     const buf = this.bufOf.get(storage);
     if (buf === undefined || this.buffers[buf]!.external || this.dead.has(buf)) return;
     this.dead.add(buf);
-    this.keyParts.push(`D${buf}`); // the program depends on what is live
+    this.key.push(KEY_RELEASED, buf); // the program depends on what is live
   }
 
-  key(): string {
-    return this.keyParts.join(";");
+  /**
+   * A hash of the structural key from its length and every 8th number: it only finds the
+   * cache bucket (sameKey compares all of it), so it can afford to look at little.
+   */
+  keyHash(): number {
+    const key = this.key;
+    let h = Math.imul(0x811c9dc5 ^ key.length, 0x01000193);
+    for (let i = 0; i < key.length; i += 8) h = Math.imul(h ^ (key[i]! | 0), 0x01000193);
+    return h >>> 0;
+  }
+
+  /** Whether this recording's structural key is `other`. */
+  sameKey(other: readonly number[]): boolean {
+    const own = this.key;
+    if (own.length !== other.length) return false;
+    for (let i = own.length - 1; i >= 0; i--) if (own[i] !== other[i]) return false;
+    return true;
   }
 
   /** The value id of `t` as it is now, adding an input node when the graph has none for it. */
@@ -124,13 +149,14 @@ export class Recording {
       this.bufOf.set(storage, buf);
       // not watched until the graph writes it: reading it on the host before then sees the
       // same values the graph reads (see watchWrite)
-      this.keyParts.push(`B${buf}:${storage.device}:${data.length}:${data.constructor.name}`);
+      this.key.push(KEY_BUFFER, buf, intern(storage.device), data.length, intern(data.constructor.name));
     }
     const version = this.buffers[buf]!.writes;
     const id = this.addValue(t, buf, version);
     this.nodes.push({ op: "input", attrs: { buf, version }, inputs: [], outputs: [id], src: -1, effect: "input", publicOp: "" });
     this.callAttrs.push(null);
-    this.keyParts.push(`I${buf}@${version}:${t.dtype}[${t.shape}][${t.strides}]+${t.offset}`);
+    this.key.push(KEY_INPUT, buf, version, intern(t.dtype));
+    pushLayout(this.key, t.shape, t.strides, t.offset);
     return id;
   }
 
@@ -281,7 +307,10 @@ export class Recorder implements LazyStorageHook {
     rec.nodes.push(node);
     rec.callAttrs.push(call.attrs);
     rec.kernels++;
-    rec.keyParts.push(`${op}(${ins.join(",")})${encodeAttrs(op, call.attrs, rec.ctx)}${inputs.length === 0 ? device : ""}`);
+    const key = rec.key;
+    key.push(KEY_NODE, intern(op), ins.length, ...ins);
+    encodeAttrs(op, call.attrs, rec.ctx, key);
+    key.push(inputs.length === 0 ? intern(device) : -1);
     if (inUserCode()) this.held.push(outs); // dispatched by user code, which may keep it
     return outs;
   }
@@ -303,7 +332,8 @@ export class Recorder implements LazyStorageHook {
     const out = rec.addValue(t, v.buf, v.version);
     rec.nodes.push({ op: "view", attrs: a, inputs: [input], outputs: [out], src: rec.nodes.length, effect: "view", publicOp: call.publicOp });
     rec.callAttrs.push(a);
-    rec.keyParts.push(`view(${input})[${a.shape}][${a.strides}]+${a.offset}`);
+    rec.key.push(KEY_VIEW, input);
+    pushLayout(rec.key, a.shape, a.strides, a.offset);
     if (inUserCode()) this.held.push(t);
     return [t];
   }

@@ -32,7 +32,9 @@ export function eliminateCommonSubexpressions(g: Graph): Graph {
       continue;
     }
     const layout = n.effect === "pure" ? "" : n.outputs.map((o) => { const v = g.values[o]!; return `${v.dtype}[${v.shape}][${v.strides}]+${v.offset}`; }).join();
-    const key = `${n.op}(${n.inputs.join(",")})${encodeAttrs(n.op, n.attrs, ctx)}${n.device ?? ""}${layout}`;
+    const attrs: number[] = [];
+    encodeAttrs(n.op, n.attrs, ctx, attrs);
+    const key = `${n.op}(${n.inputs.join(",")})${attrs.join(",")}${n.device ?? ""}${layout}`;
     const prev = seen.get(key);
     if (prev === undefined) {
       seen.set(key, n);

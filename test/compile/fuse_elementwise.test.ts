@@ -207,18 +207,17 @@ for (const [rows, cols] of [[3, 5], [70, 1100]] as const) {
     const got = dispatchAll("fusedProgram", inputs, attrs);
     const want = eager();
     assert.equal(got.length, want.length);
-    // eager ops of 48 elements and more run natively (loops.ts NATIVE_MIN_ELEMENTS): the same
-    // computation bit for bit; smaller ones run the TypeScript loops, whose transcendentals
-    // (Math.*) may differ from the native vector forms by an ulp or two
+    // eager ops of 48 elements and more run natively (loops.ts NATIVE_MIN_ELEMENTS), smaller
+    // ones in TypeScript, and a program over a space of either size does the same: bit for bit
     const close = (a: number[], w: number[], what: string) => {
       for (let i = 0; i < a.length; i++) {
         const tol = 4e-7 * Math.max(1, Math.abs(w[i]!));
         assert.ok(Math.abs(a[i]! - w[i]!) <= tol || (Number.isNaN(a[i]!) && Number.isNaN(w[i]!)), `${what}[${i}]: ${a[i]} vs ${w[i]}`);
       }
     };
-    const native = cols >= 48;
-    got.forEach((t, k) => (native ? assert.deepEqual(values(t), values(want[k]!), `output ${k}`) : close(values(t), values(want[k]!), `output ${k}`)));
-    // the TypeScript interpreter (the fallback without the addon)
+    got.forEach((t, k) => assert.deepEqual(values(t), values(want[k]!), `output ${k}`));
+    // the TypeScript interpreter (the fallback without the addon; its transcendentals (Math.*)
+    // may differ from the native vector forms by an ulp or two)
     const ts = got.map((t) => t.clone());
     runFusedProgramTS(inputs, attrs, ts);
     ts.forEach((t, k) => close(values(t), values(want[k]!), `TS output ${k}`));

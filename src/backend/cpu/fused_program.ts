@@ -1,7 +1,7 @@
 /**
  * The CPU fused-program kernel (primitive `fusedProgram`, src/backend/fused_program.ts):
- * the native interpreter (./native_fused_program.ts) where the addon is loaded, else this
- * TypeScript interpreter, which runs each instruction over the whole iteration space through
+ * the native interpreter (./native_fused_program.ts) where the addon is loaded and the
+ * iteration space is as large as eager's native threshold, else this TypeScript interpreter, which runs each instruction over the whole iteration space through
  * the same generated loops as the eager elementwise kernels (loops.ts), so a fused program
  * gives exactly the values its unfused ops give on the TypeScript path. Not blocked: it is
  * the fallback and the reference, the native interpreter is the fast path.
@@ -10,13 +10,17 @@ import { BINARY_OPS, UNARY_OPS } from "../../ops/elementwise_table.js";
 import { arrayFor } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { paramsOf, type FusedProgramAttrs } from "../fused_program.js";
-import { runElementwise, type Operand } from "./loops.js";
+import { NATIVE_MIN_ELEMENTS, runElementwise, type Operand } from "./loops.js";
 import { nativeFusedProgram } from "./native_fused_program.js";
 import { alloc, broadcastOperand, outOperand } from "./util.js";
 
 export function fusedProgram(inputs: readonly Tensor[], a: FusedProgramAttrs, device: string): Tensor[] {
   const outs = a.outputs.map((o) => (o.inPlace !== undefined ? inputs[o.inPlace]! : alloc(a.shape, a.dtype, device, { zero: false })));
-  if (nativeFusedProgram(inputs, a, outs)) return outs;
+  // below eager's native threshold the unfused ops would run in TypeScript: so does the
+  // program, so that compiled and eager give the same bits at every size
+  let n = 1;
+  for (const s of a.shape) n *= s;
+  if (n >= NATIVE_MIN_ELEMENTS && nativeFusedProgram(inputs, a, outs)) return outs;
   runFusedProgramTS(inputs, a, outs);
   return outs;
 }

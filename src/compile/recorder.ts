@@ -71,7 +71,10 @@ export class Recording {
    */
   graph(): Graph {
     const free = new Set(this.dead);
-    if (this.kept !== null) this.buffers.forEach((b, id) => !b.external && !this.kept!.has(id) && free.add(id));
+    const kept = this.kept;
+    if (kept !== null) this.buffers.forEach((b, id) => {
+      if (!b.external && !kept.has(id)) free.add(id);
+    });
     let live: Set<number> | null = null;
     if (free.size > 0) {
       // a free buffer that views (or re-reads) share stays live: a view's tensor is bound

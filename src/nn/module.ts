@@ -333,7 +333,6 @@ function addRemovable<T>(list: T[], item: T): () => void {
   };
 }
 
-/** Stores `value` in `slots` under `name` and exposes it as a (non-enumerable) property. */
 /** The forward methods of Fluxion's own modules (markBuiltInModules): framework code. */
 const builtInForwards = new WeakSet<Function>();
 
@@ -364,6 +363,7 @@ export function markBuiltInModules(classes: Iterable<unknown>): void {
   }
 }
 
+/** Stores `value` in `slots` under `name` and exposes it as a (non-enumerable) property. */
 function defineSlot<T>(m: Module, name: string, slots: Map<string, T | null>, value: T | null): void {
   if (!name || name.includes(".")) throw new FluxionError(`${m.constructor.name}: invalid name "${name}": must be non-empty and contain no "."`);
   slots.set(name, value);

@@ -1,0 +1,36 @@
+/**
+ * WebGPU creation primitives. fromHost and range compute their values on the host exactly as
+ * the CPU backend does (its conversions and linspace rules are the reference: one truth), then
+ * upload them; full fills on the GPU. Uploads and `to("webgpu")` go through fromHost.
+ */
+import type { StorageArray } from "../../tensor/dtype.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import type { PrimitiveAttrs } from "../primitives.js";
+import { fromHost as hostFromHost, range as hostRange } from "../cpu/creation.js";
+import { allocTensor, fillTensor, runtime } from "./state.js";
+import { memoryOf } from "./runtime.js";
+import { gpuDType } from "./wgsl.js";
+
+/** A host tensor's elements uploaded into a new webgpu tensor of its shape. */
+function upload(op: string, host: Tensor): Tensor {
+  const dtype = gpuDType(op, host.dtype);
+  const out = allocTensor(op, host.shape, dtype);
+  const values: StorageArray = host.storage.data;
+  const data: ArrayBufferView = dtype === "bool" ? Uint32Array.from(values as Uint8Array) : values; // bool: 32 bits an element on the GPU
+  runtime().upload(memoryOf(out.storage), data);
+  return out;
+}
+
+export function fromHost(_inputs: readonly Tensor[], attrs: PrimitiveAttrs["fromHost"]): Tensor[] {
+  gpuDType("fromHost", attrs.dtype);
+  return [upload("fromHost", hostFromHost([], attrs, "cpu")[0]!)];
+}
+
+export function range(_inputs: readonly Tensor[], attrs: PrimitiveAttrs["range"]): Tensor[] {
+  gpuDType("range", attrs.dtype);
+  return [upload("range", hostRange([], attrs, "cpu")[0]!)];
+}
+
+export function full(_inputs: readonly Tensor[], attrs: PrimitiveAttrs["full"]): Tensor[] {
+  return [fillTensor("full", attrs.shape, attrs.dtype, attrs.value)];
+}

@@ -141,7 +141,9 @@ export function unary(inputs: readonly Tensor[], attrs: PrimitiveAttrs["unary"])
   const x = inputs[0]!;
   const dtype = gpuDType(`unary (${attrs.op})`, x.dtype);
   const def = UNARY_OPS[attrs.op];
-  const expr = formOf("unary", attrs.op, WGSL_UNARY[attrs.op], dtype, inputs);
+  let expr = formOf("unary", attrs.op, WGSL_UNARY[attrs.op], dtype, inputs);
+  // float math maps NaN to NaN (WGSL's builtins need not: exp(NaN) may be inf); pow has its own rules
+  if (def.kind === "float" && dtype === "float32" && attrs.op !== "powScalar") expr = `select(${expr}, x, isnan_(x))`;
   const out = allocTensor("unary", x.shape, def.kind === "predicate" ? "bool" : x.dtype);
   elementwise(out, [operandOf("unary", x, x.shape)], expr, def.kind === "predicate" ? "bool" : computeType(dtype), attrs.params);
   return [out];
@@ -166,7 +168,7 @@ export function where(inputs: readonly Tensor[]): Tensor[] {
   const dtype = gpuDType("where", a.dtype);
   const cond = operandOf("where", c, shape);
   const out = allocTensor("where", shape, a.dtype);
-  const test = computeType(cond.dtype) === "f32" ? "x != 0.0" : "x != 0";
+  const test = computeType(cond.dtype) === "f32" ? "nz_(x)" : "x != 0";
   elementwise(out, [cond, operandOf("where", a, shape), operandOf("where", b, shape)], `select(z, y, ${test})`, computeType(dtype));
   return [out];
 }

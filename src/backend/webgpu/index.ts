@@ -96,11 +96,16 @@ async function readAsync(storage: Storage, offset: number, n: number, dtype: DTy
   return Uint8Array.from(new Uint32Array(bytes)); // bool: 32 bits an element on the GPU, bytes on the host
 }
 
+/** Storages smaller than this are released by the garbage collector only (see release below). */
+const RELEASE_MIN_BYTES = 16384;
+
 const webgpuBackend: Backend = {
   name: "webgpu",
   describe: () => `WGSL kernels on ${runtime().description}`,
+  // as on the CPU, small buffers are left to the garbage collector (the FinalizationRegistry):
+  // callers rely on it (the 0-d scalars ops/helpers.ts caches may be released by autograd)
   release: (storage) => {
-    if (storage.memory !== null) runtime().release(memoryOf(storage));
+    if (storage.memory !== null && storage.memory.byteLength >= RELEASE_MIN_BYTES) runtime().release(memoryOf(storage));
   },
   readAsync,
   deviceItemSize: () => GPU_ITEM_SIZE,

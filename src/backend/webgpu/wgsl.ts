@@ -35,7 +35,7 @@ export function computeType(d: GpuDType): "f32" | "i32" {
 export function convertTo(v: string, from: string, to: GpuDType): string {
   const st = storageType(to);
   if (from === "bool") return to === "bool" ? `select(0u, 1u, ${v})` : `${st}(select(0, 1, ${v}))`;
-  if (to === "bool") return from === "u32" ? `select(0u, 1u, ${v} != 0u)` : `select(0u, 1u, ${v} != ${from}(0))`;
+  if (to === "bool") return from === "f32" ? `select(0u, 1u, nz_(${v}))` : `select(0u, 1u, ${v} != ${from}(0))`;
   if (from === st) return v;
   // float to int32: truncated; NaN and out-of-range give INT32_MIN (x86's cvttss2si, as PyTorch)
   if (from === "f32" && to === "int32") return `f2i(${v})`;
@@ -50,11 +50,37 @@ fn isfinite_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800
 // through a var: constant expressions may not be infinite or NaN
 fn inf_() -> f32 { var b = 0x7f800000u; return bitcast<f32>(b); }
 fn nan_() -> f32 { var b = 0x7fc00000u; return bitcast<f32>(b); }
+// nonzero by bits: NaN counts as nonzero (a compiler may treat x != 0.0 as ordered)
+fn nz_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) != 0u; }
+// WGSL leaves log and sqrt of negatives (and log of 0) undefined: C's NaN and -inf here
+fn log_(x: f32) -> f32 { if (x < 0.0 || isnan_(x)) { return nan_(); } if (x == 0.0) { return -inf_(); } return log(x); }
+fn log2_(x: f32) -> f32 { if (x < 0.0 || isnan_(x)) { return nan_(); } if (x == 0.0) { return -inf_(); } return log2(x); }
+fn sqrt_(x: f32) -> f32 { if (x < 0.0 || isnan_(x)) { return nan_(); } return sqrt(x); }
+fn unit_(x: f32) -> bool { return abs(x) <= 1.0; }
+// sin and cos to float32 accuracy (WGSL promises only 2^-11 absolute for its own): x = k pi/2 + r
+// with pi/2 split in three (Cody-Waite), then the minimax polynomials of |r| <= pi/4
+fn sincos_(x: f32, want_cos: bool) -> f32 {
+  if (!isfinite_(x)) { return nan_(); }
+  let k = round(x * 0.6366197723675814);
+  var r = x - k * 1.5707963705062866;
+  r = r + k * 4.371139000186243e-8;
+  r = r - k * -1.7151245100059164e-15;
+  let z = r * r;
+  let s = r + r * z * (-0.16666667 + z * (0.008333331 + z * (-0.00019840874 + z * 2.7525562e-6)));
+  let c = 1.0 - 0.5 * z + z * z * (0.041666664 + z * (-0.0013888397 + z * 2.4390448e-5));
+  var q = i32(k) & 3;
+  if (want_cos) { q = (q + 1) & 3; }
+  if (q == 0) { return s; }
+  if (q == 1) { return c; }
+  if (q == 2) { return -s; }
+  return -c;
+}
 fn f2i(x: f32) -> i32 { if (abs(x) < 2147483648.0) { return i32(x); } return i32(-2147483647 - 1); }
 fn log1p_(x: f32) -> f32 {
+  if (x < -1.0) { return nan_(); }
   let u = 1.0 + x;
-  if (u == 1.0 || isinf_(x)) { return x; }
-  return log(u) * x / (u - 1.0);
+  if (u == 1.0 || isinf_(x) || isnan_(x)) { return x; }
+  return log_(u) * x / (u - 1.0);
 }
 fn expm1_(x: f32) -> f32 {
   let u = exp(x);
@@ -88,8 +114,14 @@ fn sigmoid_(x: f32) -> f32 {
 }
 // C's pow where WGSL's is undefined: negative bases with integral exponents, zero bases, 1 ** y
 fn pow_(x: f32, y: f32) -> f32 {
-  if (x == 1.0 || y == 0.0) { return 1.0; }
+  if (x == 1.0 || y == 0.0 || (x == -1.0 && isinf_(y))) { return 1.0; }
   if (isnan_(x) || isnan_(y)) { return nan_(); }
+  let odd = fract(y * 0.5) == 0.5;
+  if (isinf_(x)) {
+    if (x > 0.0) { return select(0.0, x, y > 0.0); }
+    if (y > 0.0) { return select(-x, x, odd); }
+    return select(0.0, -0.0 * 1.0, odd);
+  }
   if (x == 0.0) {
     if (y > 0.0) { return select(0.0, x, fract(y * 0.5) == 0.5); }
     return select(inf_(), select(inf_(), -inf_(), bitcast<u32>(x) == 0x80000000u), fract(y * 0.5) == 0.5);
@@ -117,15 +149,15 @@ export const WGSL_UNARY: Partial<Record<UnaryOpName, Forms>> = {
   round: { f: "round(x)", i: "x" }, // WGSL's round is half to even, as torch.round
   trunc: { f: "trunc(x)", i: "x" },
   exp: { f: "exp(x)" },
-  log: { f: "log(x)" },
+  log: { f: "log_(x)" },
   log1p: { f: "log1p_(x)" },
   expm1: { f: "expm1_(x)" },
-  sqrt: { f: "sqrt(x)" },
-  rsqrt: { f: "1.0 / sqrt(x)" },
+  sqrt: { f: "sqrt_(x)" },
+  rsqrt: { f: "1.0 / sqrt_(x)" },
   reciprocal: { f: "1.0 / x" },
-  sin: { f: "sin(x)" },
-  cos: { f: "cos(x)" },
-  tan: { f: "tan(x)" },
+  sin: { f: "sincos_(x, false)" },
+  cos: { f: "sincos_(x, true)" },
+  tan: { f: "sincos_(x, false) / sincos_(x, true)" },
   tanh: { f: "tanh_(x)" },
   sigmoid: { f: "sigmoid_(x)" },
   erf: { f: "erf_(x)" },
@@ -137,21 +169,21 @@ export const WGSL_UNARY: Partial<Record<UnaryOpName, Forms>> = {
   softplus: { f: "select(log1p_(exp(x * p0)) / p0, x, x * p0 > p1)" },
   clamp: { f: "select(min(max(x, p0), p1), x, isnan_(x))" },
   powScalar: { f: "select(pow_(x, p0), sqrt(x), p0 == 0.5)" },
-  logicalNot: { f: "x == 0.0", i: "x == 0" },
+  logicalNot: { f: "!nz_(x)", i: "x == 0" },
   isnan: { f: "isnan_(x)", i: "false" },
   isfinite: { f: "isfinite_(x)", i: "true" },
   isinf: { f: "isinf_(x)", i: "false" },
-  log2: { f: "log2(x)" },
-  log10: { f: "log(x) * 0.4342944819032518" },
+  log2: { f: "log2_(x)" },
+  log10: { f: "log_(x) * 0.4342944819032518" },
   exp2: { f: "exp2(x)" },
-  asin: { f: "asin(x)" },
-  acos: { f: "acos(x)" },
+  asin: { f: "select(nan_(), asin(x), unit_(x))" },
+  acos: { f: "select(nan_(), acos(x), unit_(x))" },
   atan: { f: "atan(x)" },
   sinh: { f: "sinh(x)" },
   cosh: { f: "cosh(x)" },
   asinh: { f: "asinh(x)" },
-  acosh: { f: "acosh(x)" },
-  atanh: { f: "atanh(x)" },
+  acosh: { f: "select(nan_(), log_(x + sqrt_(x * x - 1.0)), x >= 1.0)" },
+  atanh: { f: "select(nan_(), 0.5 * log1p_(2.0 * x / (1.0 - x)), unit_(x))" },
   frac: { f: "x - trunc(x)" },
   bitwiseNot: { i: "~x" },
 };
@@ -163,24 +195,23 @@ export const WGSL_BINARY: Partial<Record<BinaryOpName, Forms>> = {
   pow: { f: "pow_(x, y)" },
   maximum: { f: "select(y, x, x > y || isnan_(x))", i: "max(x, y)" },
   minimum: { f: "select(y, x, x < y || isnan_(x))", i: "min(x, y)" },
-  atan2: { f: "atan2(x, y)" },
   copysign: { f: "bitcast<f32>((bitcast<u32>(x) & 0x7fffffffu) | (bitcast<u32>(y) & 0x80000000u))" },
-  logaddexp: { f: "select(max(x, y) + log1p_(exp(-abs(x - y))), x, x == y && isinf_(x))" },
-  xlogy: { f: "select(select(x * log(y), 0.0, x == 0.0), y, isnan_(y))" },
+  logaddexp: { f: "select(select(max(x, y) + log1p_(exp(-abs(x - y))), x, x == y && isinf_(x)), nan_(), isnan_(x) || isnan_(y))" },
+  xlogy: { f: "select(select(x * log_(y), 0.0, x == 0.0), y, isnan_(y))" },
   bitwiseAnd: { i: "x & y" },
   bitwiseOr: { i: "x | y" },
   bitwiseXor: { i: "x ^ y" },
   bitwiseLeftShift: { i: "x << u32(y & 31)" },
   bitwiseRightShift: { i: "x >> u32(y & 31)" },
   eq: { f: "x == y", i: "x == y" },
-  ne: { f: "x != y", i: "x != y" },
+  ne: { f: "!(x == y)", i: "x != y" },
   lt: { f: "x < y", i: "x < y" },
   le: { f: "x <= y", i: "x <= y" },
   gt: { f: "x > y", i: "x > y" },
   ge: { f: "x >= y", i: "x >= y" },
-  logicalAnd: { f: "x != 0.0 && y != 0.0", i: "x != 0 && y != 0" },
-  logicalOr: { f: "x != 0.0 || y != 0.0", i: "x != 0 || y != 0" },
-  logicalXor: { f: "(x != 0.0) != (y != 0.0)", i: "(x != 0) != (y != 0)" },
+  logicalAnd: { f: "nz_(x) && nz_(y)", i: "x != 0 && y != 0" },
+  logicalOr: { f: "nz_(x) || nz_(y)", i: "x != 0 || y != 0" },
+  logicalXor: { f: "nz_(x) != nz_(y)", i: "(x != 0) != (y != 0)" },
   addScaled: { f: "x + p0 * y" },
   reluGrad: { f: "select(x, 0.0, y <= 0.0)" },
 };

@@ -21,6 +21,7 @@ import { assign, binary, cast, cat, copy, pad, unary, where } from "./elementwis
 import { reduce } from "./reduce.js";
 import { matmul } from "./matmul.js";
 import { fromHost, full, range } from "./creation.js";
+import { crossEntropy, crossEntropyBackward } from "./cross_entropy.js";
 import { notImplemented, unsupported } from "./unsupported.js";
 import { gpuDType, isGpuDType } from "./wgsl.js";
 
@@ -122,9 +123,9 @@ const webgpuBackend: Backend = {
     conv2d: notImplemented("conv2d"),
     maxPool: notImplemented("maxPool"),
     random: notImplemented("random"),
-    // fused primitives whose decompositions need what is missing above (gather, host reads of targets)
-    crossEntropy: notImplemented("crossEntropy"),
-    crossEntropyBackward: notImplemented("crossEntropyBackward"),
+    crossEntropy,
+    crossEntropyBackward,
+    // fused primitives whose decompositions need what is missing above
     fusedProgram: notImplemented("fusedProgram"),
     rnnCell: notImplemented("rnnCell"),
     rnnCellBackward: notImplemented("rnnCellBackward"),

@@ -5,11 +5,18 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { DeviceError, FluxionError, manualSeed, nn, optim, randn, tensor, zeros, type Tensor } from "../../../src/index.js";
 import { assertClose } from "../../helpers.js";
 import { startWebGPU, valuesOf } from "./setup.js";
 
 const skip = await startWebGPU();
+
+test("before initWebGPU(), the webgpu device is unknown and the error says how to start it", () => {
+  const script = `import { tensor } from "./src/index.ts"; try { tensor([1]).to("webgpu"); } catch (e) { console.log(e.message); }`;
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", cwd: new URL("../../..", import.meta.url).pathname });
+  assert.match(r.stdout, /to: unknown or unavailable device 'webgpu' \(the WebGPU backend starts with `await initWebGPU\(\)`\); available: cpu/);
+});
 
 test("toArrayAsync and itemAsync read CPU tensors too", async () => {
   const x = tensor([[1, 2], [3, 4]]);

@@ -84,3 +84,21 @@ test("softmax and logSoftmax (their decomposition into WebGPU primitives) and th
   const { assertClose } = await import("../../helpers.js");
   assertClose(Array.from(await got.toArrayAsync()), Array.from(want.toTypedArray()), { rtol: 1e-4, atol: 1e-6 });
 });
+
+test("layer, batch and group norm (decompositions into WebGPU primitives) and their gradients", { skip }, async () => {
+  const { nn, manualSeed } = await import("../../../src/index.js");
+  const { assertClose } = await import("../../helpers.js");
+  const x0 = randomTensor([4, 6], { seed: 30 });
+  for (const make of [() => new nn.LayerNorm(6), () => new nn.BatchNorm1d(6), () => new nn.GroupNorm(2, 6)]) {
+    const run = async (device: string) => {
+      manualSeed(1);
+      const m = make().to(device);
+      const x = (device === "cpu" ? x0.clone() : x0.to(device)).requiresGrad_();
+      const y = m.forward(x) as Tensor;
+      y.mul(y).sum().backward();
+      return [await y.toArrayAsync(), await x.grad!.toArrayAsync(), ...(await Promise.all(m.parameters().map((p) => p.grad!.toArrayAsync())))];
+    };
+    const want = await run("cpu"), got = await run("webgpu");
+    want.forEach((w, i) => assertClose(Array.from(got[i]!), Array.from(w), { rtol: 1e-4, atol: 1e-5, msg: `${make().constructor.name} output ${i}` }));
+  }
+});

@@ -20,7 +20,7 @@ import { GPU_ITEM_SIZE, runtime, setRuntime } from "./state.js";
 import { assign, binary, cast, cat, copy, pad, unary, where } from "./elementwise.js";
 import { reduce } from "./reduce.js";
 import { matmul } from "./matmul.js";
-import { fromHost, full, range } from "./creation.js";
+import { fromHost, full, random, range } from "./creation.js";
 import { crossEntropy, crossEntropyBackward } from "./cross_entropy.js";
 import { notImplemented, unsupported } from "./unsupported.js";
 import { gpuDType, isGpuDType } from "./wgsl.js";
@@ -111,7 +111,7 @@ const webgpuBackend: Backend = {
   readAsync,
   deviceItemSize: () => GPU_ITEM_SIZE,
   ops: {
-    unary, binary, where, cast, reduce, view, copy, assign, matmul, cat, pad, full, range, fromHost,
+    unary, binary, where, cast, reduce, view, copy, assign, matmul, cat, pad, full, range, fromHost, random,
     scan: notImplemented("scan"),
     gather: notImplemented("gather"),
     scatter: notImplemented("scatter"),
@@ -122,7 +122,6 @@ const webgpuBackend: Backend = {
     fold: notImplemented("fold"),
     conv2d: notImplemented("conv2d"),
     maxPool: notImplemented("maxPool"),
-    random: notImplemented("random"),
     crossEntropy,
     crossEntropyBackward,
     // fused primitives whose decompositions need what is missing above

@@ -7,6 +7,7 @@
  * the same numbers on both devices (a counter-based generator drawing on the GPU, Philox, is
  * still to come); bernoulli compares those draws with the probabilities on the GPU.
  */
+import { FluxionError } from "../../errors.js";
 import type { StorageArray } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import type { PrimitiveAttrs } from "../primitives.js";
@@ -59,8 +60,12 @@ export function random(inputs: readonly Tensor[], attrs: PrimitiveAttrs["random"
   runtime().upload(memoryOf(draws.storage), u);
   const out = allocTensor("random", attrs.shape, attrs.dtype);
   const operand = (t: Tensor) => ({ t, dtype: gpuDType("random", t.dtype), strides: [...t.strides] });
-  // an invalid probability gives NaN (the CPU raises; a kernel cannot)
-  elementwise(out, [operand(draws), operand(p)], "select(select(0.0, 1.0, x < y), nan_(), !(y >= 0.0 && y <= 1.0))", "f32");
+  // an invalid probability gives NaN and the CPU's error at the next read (a kernel cannot raise)
+  elementwise(out, [operand(draws), operand(p)], "select(select(0.0, 1.0, x < y), nan_(), !(y >= 0.0 && y <= 1.0))", "f32", [], {
+    failIf: "!(y >= 0.0 && y <= 1.0)",
+    value: "bitcast<i32>(y)",
+    error: (bits) => new FluxionError(`bernoulli: expected all probabilities in [0, 1], got p=${new Float32Array(new Int32Array([bits]).buffer)[0]}`),
+  });
   return [out];
 }
 

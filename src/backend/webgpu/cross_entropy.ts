@@ -2,20 +2,22 @@
  * WebGPU cross entropy (the fused primitives crossEntropy and crossEntropyBackward; see
  * primitives.ts for the formulas, which these kernels follow). Their decomposition reads the
  * targets on the host to check them, which a GPU cannot do synchronously; here each kernel
- * checks its own target, and one outside [0, C) that is not ignoreIndex gives a NaN loss
- * (and NaN gradients) rather than the CPU's IndexError: a kernel cannot raise.
+ * checks its own target: one outside [0, C) that is not ignoreIndex gives a NaN loss and sets
+ * the device-side error flag, so the next read raises the CPU's IndexError (runtime.ts). The
+ * backward gives NaN there without flagging: its forward already did.
  *
  * Logits are seen as [outer, C, inner] (classes on dim 1, or dim 0 when 1-D); one invocation
  * per position (forward) or per logit (backward). The reduction ("sum", "mean") runs through
  * this backend's reduce and binary kernels.
  */
+import { IndexError, fmtShape } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import type { FusedPrimitiveAttrs } from "../primitives.js";
 import { Tensor as TensorClass } from "../../tensor/tensor.js";
 import { contiguousStrides } from "../../tensor/shape.js";
 import { unsupported } from "./unsupported.js";
 import { allocTensor, runtime } from "./state.js";
-import { memoryOf, type GpuMemory } from "./runtime.js";
+import { errorFlagWgsl, memoryOf, type GpuMemory } from "./runtime.js";
 import { PRELUDE } from "./wgsl.js";
 import { binary, cat, copy } from "./elementwise.js";
 import { reduce } from "./reduce.js";
@@ -32,6 +34,8 @@ function view(t: Tensor, shape: readonly number[], offset: number): Tensor {
 }
 
 interface Geometry {
+  /** The logits' shape, for messages. */
+  shape: readonly number[];
   x: Tensor;
   target: Tensor;
   weight: Tensor | null;
@@ -47,7 +51,7 @@ function geometry(op: string, inputs: readonly Tensor[], x0: Tensor, target0: Te
   const C = x0.shape[classDim]!;
   let inner = 1;
   for (let d = classDim + 1; d < x0.ndim; d++) inner *= x0.shape[d]!;
-  return { x: dense(x0), target: dense(target0), weight: weight0 ? dense(weight0) : null, C, inner, positions: target0.numel() };
+  return { shape: x0.shape, x: dense(x0), target: dense(target0), weight: weight0 ? dense(weight0) : null, C, inner, positions: target0.numel() };
 }
 
 /** Binds the given buffers in order (each once) and names each tensor's array. */
@@ -75,12 +79,16 @@ function perPosition(g: Geometry, a: { ignoreIndex: number; labelSmoothing: numb
   const [X, T, W] = names;
   const wAt = (c: string) => (W ? `${W}[${c}]` : "1.0");
   const eps = a.labelSmoothing;
-  const meta = new Int32Array([P, g.C, g.inner, a.ignoreIndex, 0]);
+  const rt = runtime();
+  const shape = fmtShape(g.shape);
+  const check = rt.check((v) => new IndexError(`crossEntropy: target ${v} is out of bounds for ${g.C} classes (input shape ${shape}); labels must be in [0, ${g.C - 1}]`));
+  const meta = new Int32Array([P, g.C, g.inner, a.ignoreIndex, 0, check]);
   new Float32Array(meta.buffer, 16, 1)[0] = eps;
   const code = [
     `@group(0) @binding(0) var<storage, read> mi: array<i32>;`,
     ...decls,
     `@group(0) @binding(${mems.length + 1}) var<storage, read_write> out: array<f32>;`,
+    errorFlagWgsl(mems.length + 2),
     PRELUDE,
     `@compute @workgroup_size(${WG})`,
     `fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {`,
@@ -96,7 +104,7 @@ function perPosition(g: Geometry, a: { ignoreIndex: number; labelSmoothing: numb
     `  let t = ${T}[i];`,
     `  var loss = 0.0; var wt = 0.0;`,
     `  if (t != mi[3]) {`,
-    `    if (t < 0 || t >= C) { loss = nan_(); wt = nan_(); } else {`,
+    `    if (t < 0 || t >= C) { loss = nan_(); wt = nan_(); fail(mi[5], t); } else {`,
     `      wt = ${wAt("t")};`,
     `      loss = (1.0 - eps) * wt * (lse - ${X}[base + t * S]);`,
     eps > 0 ? `      var sm = 0.0; for (var c = 0; c < C; c++) { sm += ${wAt("c")} * (lse - ${X}[base + c * S]); } loss += eps / f32(C) * sm;` : "",
@@ -105,8 +113,7 @@ function perPosition(g: Geometry, a: { ignoreIndex: number; labelSmoothing: numb
     `  out[i] = loss; out[P + i] = lse; out[2 * P + i] = wt;`,
     `}`,
   ].join("\n");
-  const rt = runtime();
-  if (P > 0) rt.launch(code, meta, mems, memoryOf(out.storage), rt.grid(Math.ceil(P / WG)));
+  if (P > 0) rt.launch(code, meta, mems, memoryOf(out.storage), rt.grid(Math.ceil(P / WG)), true);
   return out;
 }
 

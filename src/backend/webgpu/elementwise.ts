@@ -12,7 +12,8 @@ import type { PrimitiveAttrs } from "../primitives.js";
 import { unsupported } from "./unsupported.js";
 import { PRELUDE, WGSL_BINARY, WGSL_DIV, WGSL_UNARY, computeType, convertTo, gpuDType, storageType, type GpuDType } from "./wgsl.js";
 import { allocTensor, fillTensor, runtime } from "./state.js";
-import { memoryOf, type GpuMemory } from "./runtime.js";
+import { errorFlagWgsl, memoryOf, type GpuMemory } from "./runtime.js";
+import type { FluxionError } from "../../errors.js";
 
 const WG = 256;
 
@@ -55,7 +56,15 @@ export function coalesce(shape: readonly number[], strides: readonly (readonly n
  * Runs `expr` (over x, y, z: the operands in their compute types, and p0, p1) for every
  * element of `out` (any strides). `valueType` is the WGSL type of expr's value.
  */
-export function elementwise(out: Tensor, ins: readonly Operand[], expr: string, valueType: string, params: readonly number[] = []): void {
+/** An input check for elementwise(): where `failIf` holds, the next read raises `error(value)` (runtime.ts). */
+export interface ElementCheck {
+  failIf: string;
+  /** An i32 expression: the value the error names. */
+  value: string;
+  error: (value: number) => FluxionError;
+}
+
+export function elementwise(out: Tensor, ins: readonly Operand[], expr: string, valueType: string, params: readonly number[] = [], check?: ElementCheck): void {
   const n = out.numel();
   if (n === 0) return;
   const rt = runtime();
@@ -73,6 +82,8 @@ export function elementwise(out: Tensor, ins: readonly Operand[], expr: string, 
   // meta: [n, shape..., outOffset, outStrides..., (offset, strides...) per input, params...]
   const meta: number[] = [n, ...shape, out.offset, ...strides[0]!];
   operands.forEach((o, k) => meta.push(o.t.offset, ...strides[k + 1]!));
+  const checkAt = meta.length;
+  if (check) meta.push(rt.check(check.error));
   const paramAt = meta.length;
   const metaArr = new Int32Array(meta.length + params.length);
   metaArr.set(meta);
@@ -94,6 +105,7 @@ export function elementwise(out: Tensor, ins: readonly Operand[], expr: string, 
     lines.push(`@group(0) @binding(${i + 1}) var<storage, read> in${i}: array<${storageType(o.dtype)}>;`);
   });
   lines.push(`@group(0) @binding(${bound.length + 1}) var<storage, read_write> out: array<${storageType(outDtype)}>;`);
+  if (check) lines.push(errorFlagWgsl(bound.length + 2));
   lines.push(PRELUDE);
   lines.push(`@compute @workgroup_size(${WG})`);
   lines.push(`fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {`);
@@ -118,10 +130,11 @@ export function elementwise(out: Tensor, ins: readonly Operand[], expr: string, 
     const raw = `${names[k]}[a${k}]`;
     lines.push(`  let ${vars[k]} = ${storageType(o.dtype) === ct ? raw : `${ct}(${raw})`};`);
   });
+  if (check) lines.push(`  if (${check.failIf}) { fail(mi[${checkAt}], ${check.value}); }`);
   lines.push(`  let v = ${expr};`);
   lines.push(`  out[o] = ${convertTo("v", valueType, outDtype)};`);
   lines.push(`}`);
-  rt.launch(lines.join("\n"), metaArr, bound, outMem, rt.grid(Math.ceil(n / WG)));
+  rt.launch(lines.join("\n"), metaArr, bound, outMem, rt.grid(Math.ceil(n / WG)), check !== undefined);
 }
 
 function copyOf(t: Tensor): Tensor {

@@ -31,6 +31,7 @@ export interface GpuLimits {
   readonly maxStorageBufferBindingSize: number;
   readonly maxBufferSize: number;
   readonly maxComputeWorkgroupsPerDimension: number;
+  readonly maxStorageBuffersPerShaderStage: number;
 }
 export interface GpuDevice {
   readonly limits: GpuLimits;

@@ -63,7 +63,11 @@ async function start(options?: { powerPreference?: "high-performance" | "low-pow
     );
   }
   const device = await adapter.requestDevice({
-    requiredLimits: { maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize, maxBufferSize: adapter.limits.maxBufferSize },
+    requiredLimits: {
+      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+      maxBufferSize: adapter.limits.maxBufferSize,
+      maxStorageBuffersPerShaderStage: adapter.limits.maxStorageBuffersPerShaderStage,
+    },
   });
   const a = adapter.info ?? {};
   const adapterName = a.description || [a.vendor, a.architecture, a.device].filter(Boolean).join(" ") || "unknown adapter";

@@ -8,6 +8,11 @@
  * parameters), 1..k = its inputs (read-only), k+1 = its output (read_write). A launch is
  * encoded and submitted at once; the queue keeps launches in order, so a buffer given back
  * to the pool can be reused by the next launch while the previous one is still running.
+ *
+ * Kernels cannot raise. One that checks its inputs (a class index in range) reports a bad one
+ * in a small device-side error flag, and the next read raises the error it registered, as
+ * CUDA's device-side asserts surface in PyTorch: no value computed after a bad input is ever
+ * read as if it were right.
  */
 import { DeviceError, FluxionError, fmtShape } from "../../errors.js";
 import type { DeviceMemory, Storage } from "../../tensor/storage.js";
@@ -66,6 +71,11 @@ export class WebGPURuntime {
   private deviceError: string | null = null;
   private lostReason: string | null = null;
   readonly maxWorkgroups: number;
+  /** [code, value, 0, 0]: the first failing check's code (see check()) and the value it saw. */
+  private readonly errorFlag: GpuMemory;
+  /** The errors of the checking launches not yet known to have passed, by sequence number. */
+  private readonly checks = new Map<number, (value: number) => FluxionError>();
+  private checkSeq = 0;
 
   constructor(
     readonly device: GpuDevice,
@@ -81,6 +91,19 @@ export class WebGPURuntime {
     void device.lost.then((info) => {
       this.lostReason = `${info.reason}: ${info.message}`;
     });
+    this.errorFlag = new GpuMemory(device.createBuffer({ size: 16, usage: USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST }), 16);
+    this.upload(this.errorFlag, new Int32Array(4));
+  }
+
+  /**
+   * Registers a check for the next launch (pass `checks: true` to it) and returns its code, to
+   * put in the kernel's meta: a failing invocation calls `fail(code, value)` (ERROR_FLAG_WGSL),
+   * and the next read raises `error(value)`. Earlier launches win (their codes are larger).
+   */
+  check(error: (value: number) => FluxionError): number {
+    const seq = this.checkSeq++;
+    this.checks.set(seq, error);
+    return 0x7fffffff - (seq % 0x7fffffff);
   }
 
   /** New device memory of `byteLength` bytes (contents undefined: kernels write every element). */
@@ -123,13 +146,13 @@ export class WebGPURuntime {
    * Runs the WGSL `code` over `groups` workgroups (x, y, z) with meta (binding 0), the input
    * buffers and the output buffer bound in order.
    */
-  launch(code: string, meta: Int32Array, inputs: readonly GpuMemory[], output: GpuMemory, groups: readonly [number, number, number]): void {
+  launch(code: string, meta: Int32Array, inputs: readonly GpuMemory[], output: GpuMemory, groups: readonly [number, number, number], checks = false): void {
     this.checkAlive("launch");
     if (groups[0] === 0 || groups[1] === 0 || groups[2] === 0) return;
     const pipeline = this.pipeline(code);
     const metaMem = this.alloc(Math.max(16, meta.byteLength));
     this.upload(metaMem, meta);
-    const entries = [metaMem, ...inputs, output].map((m, i) => ({ binding: i, resource: { buffer: buffer(m) } }));
+    const entries = [metaMem, ...inputs, output, ...(checks ? [this.errorFlag] : [])].map((m, i) => ({ binding: i, resource: { buffer: buffer(m) } }));
     const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     const enc = this.device.createCommandEncoder();
     const pass = enc.beginComputePass();
@@ -155,14 +178,26 @@ export class WebGPURuntime {
     this.throwDeviceError();
     if (byteLength === 0) return new ArrayBuffer(0);
     const size = Math.ceil(byteLength / 4) * 4;
-    const staging = this.device.createBuffer({ size, usage: USAGE.MAP_READ | USAGE.COPY_DST });
+    // the error flag comes back with the values: it holds the checks of every launch before this read
+    const staging = this.device.createBuffer({ size: size + 16, usage: USAGE.MAP_READ | USAGE.COPY_DST });
     const enc = this.device.createCommandEncoder();
     enc.copyBufferToBuffer(buffer(mem), byteOffset, staging, 0, size);
+    enc.copyBufferToBuffer(buffer(this.errorFlag), 0, staging, size, 16);
+    const checked = this.checkSeq;
     this.device.queue.submit([enc.finish()]);
     try {
       await staging.mapAsync(MAP_READ);
       this.throwDeviceError();
-      return staging.getMappedRange().slice(0, byteLength);
+      const all = staging.getMappedRange();
+      const flag = new Int32Array(all.slice(size, size + 16));
+      if (flag[0] !== 0) {
+        this.upload(this.errorFlag, new Int32Array(4));
+        const error = this.checks.get(0x7fffffff - flag[0]!);
+        this.checks.clear();
+        throw error ? error(flag[1]!) : new FluxionError("webgpu: a kernel reported an invalid input (its check is no longer known)");
+      }
+      for (const seq of this.checks.keys()) if (seq < checked) this.checks.delete(seq);
+      return all.slice(0, byteLength);
     } finally {
       staging.destroy();
     }
@@ -179,6 +214,14 @@ export class WebGPURuntime {
   private checkAlive(what: string): void {
     if (this.lostReason !== null) throw new DeviceError(`webgpu ${what}: the GPU device was lost (${this.lostReason}); call initWebGPU() again`);
   }
+}
+
+/** The WGSL of a checking kernel's error flag, bound after its output (launch with checks). */
+export function errorFlagWgsl(binding: number): string {
+  return [
+    `@group(0) @binding(${binding}) var<storage, read_write> err: array<atomic<i32>, 4>;`,
+    `fn fail(code: i32, value: i32) { let old = atomicMax(&err[0], code); if (old < code) { atomicStore(&err[1], value); } }`,
+  ].join("\n");
 }
 
 function buffer(mem: GpuMemory): GpuBuffer {

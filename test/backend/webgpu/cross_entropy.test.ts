@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { manualSeed, nn, optim, randn, tensor, type Tensor } from "../../../src/index.js";
+import { IndexError, manualSeed, nn, optim, randn, tensor, type Tensor } from "../../../src/index.js";
 import { randomTensor } from "../../helpers.js";
 import { assertClose } from "../../helpers.js";
 import { startWebGPU, valuesOf } from "./setup.js";
@@ -48,11 +48,17 @@ test("crossEntropy and its gradient: every reduction, weights, ignoreIndex, labe
   }
 });
 
-test("a target outside the classes gives NaN on webgpu (a kernel cannot raise the CPU's IndexError)", { skip }, async () => {
+test("a target outside the classes raises the CPU's IndexError at the next read (a kernel cannot raise)", { skip }, async () => {
   const x = tensor([[1, 2, 3], [0, 0, 1]], { device: "webgpu" });
   const loss = nn.functional.crossEntropy(x, tensor([1, 5], { dtype: "int32", device: "webgpu" }), { reduction: "none" });
-  const v = await valuesOf(loss);
-  assert.ok(Number.isNaN(v[1]!) && Number.isFinite(v[0]!), `${v}`);
+  const other = x.sum();
+  await assert.rejects(loss.toArrayAsync(), (e: Error) => e instanceof IndexError && e.message === "crossEntropy: target 5 is out of bounds for 3 classes (input shape [2, 3]); labels must be in [0, 2]");
+  // reported once: later reads see their own values
+  assert.equal(await other.itemAsync(), 7);
+  assert.equal(await nn.functional.crossEntropy(x, tensor([2, 2], { dtype: "int32", device: "webgpu" }), { reduction: "sum" }).toAsync("cpu").then((t) => Number.isFinite(t.item())), true);
+  const { bernoulli } = await import("../../../src/index.js");
+  const b = bernoulli(tensor([0.5, 1.5], { device: "webgpu" }));
+  await assert.rejects(b.toArrayAsync(), /^FluxionError: bernoulli: expected all probabilities in \[0, 1\], got p=1.5$/);
 });
 
 test("a SimpleNet-style MLP with CrossEntropyLoss trains on webgpu as on the CPU", { skip }, async () => {

@@ -19,6 +19,7 @@ import { WebGPURuntime, memoryOf } from "./runtime.js";
 import { GPU_ITEM_SIZE, runtime, setRuntime } from "./state.js";
 import { assign, binary, cast, cat, copy, pad, unary, where } from "./elementwise.js";
 import { reduce } from "./reduce.js";
+import { gather, indexPut, scatter } from "./indexing.js";
 import { matmul } from "./matmul.js";
 import { fromHost, full, random, range } from "./creation.js";
 import { crossEntropy, crossEntropyBackward } from "./cross_entropy.js";
@@ -117,9 +118,7 @@ const webgpuBackend: Backend = {
   ops: {
     unary, binary, where, cast, reduce, view, copy, assign, matmul, cat, pad, full, range, fromHost, random,
     scan: notImplemented("scan"),
-    gather: notImplemented("gather"),
-    scatter: notImplemented("scatter"),
-    indexPut: notImplemented("indexPut"),
+    gather, scatter, indexPut,
     sort: notImplemented("sort"),
     unique: notImplemented("unique"),
     unfold: notImplemented("unfold"),

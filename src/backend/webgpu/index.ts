@@ -20,6 +20,7 @@ import { GPU_ITEM_SIZE, runtime, setRuntime } from "./state.js";
 import { assign, binary, cast, cat, copy, pad, unary, where } from "./elementwise.js";
 import { reduce } from "./reduce.js";
 import { gather, indexPut, scatter } from "./indexing.js";
+import { conv2d, fold, maxPool, unfold } from "./conv.js";
 import { matmul } from "./matmul.js";
 import { fromHost, full, random, range } from "./creation.js";
 import { crossEntropy, crossEntropyBackward } from "./cross_entropy.js";
@@ -121,10 +122,7 @@ const webgpuBackend: Backend = {
     gather, scatter, indexPut,
     sort: notImplemented("sort"),
     unique: notImplemented("unique"),
-    unfold: notImplemented("unfold"),
-    fold: notImplemented("fold"),
-    conv2d: notImplemented("conv2d"),
-    maxPool: notImplemented("maxPool"),
+    unfold, fold, conv2d, maxPool,
     crossEntropy,
     crossEntropyBackward,
     // fused primitives whose decompositions need what is missing above

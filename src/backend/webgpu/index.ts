@@ -18,7 +18,7 @@ import { loadGpu } from "./loader.js";
 import { WebGPURuntime, memoryOf } from "./runtime.js";
 import { GPU_ITEM_SIZE, runtime, setRuntime } from "./state.js";
 import { assign, binary, cast, cat, copy, pad, unary, where } from "./elementwise.js";
-import { reduce } from "./reduce.js";
+import { reduce, scan } from "./reduce.js";
 import { gather, indexPut, scatter } from "./indexing.js";
 import { conv2d, fold, maxPool, unfold } from "./conv.js";
 import { matmul } from "./matmul.js";
@@ -118,16 +118,14 @@ const webgpuBackend: Backend = {
   deviceItemSize: () => GPU_ITEM_SIZE,
   ops: {
     unary, binary, where, cast, reduce, view, copy, assign, matmul, cat, pad, full, range, fromHost, random,
-    scan: notImplemented("scan"),
+    scan,
     gather, scatter, indexPut,
     sort: notImplemented("sort"),
     unique: notImplemented("unique"),
     unfold, fold, conv2d, maxPool,
     crossEntropy,
     crossEntropyBackward,
-    // fused primitives whose decompositions need what is missing above
+    // compile()'s fused programs (compile() on webgpu tensors is not supported yet)
     fusedProgram: notImplemented("fusedProgram"),
-    rnnCell: notImplemented("rnnCell"),
-    rnnCellBackward: notImplemented("rnnCellBackward"),
   },
 };

@@ -90,3 +90,46 @@ export function reduce(inputs: readonly Tensor[], attrs: PrimitiveAttrs["reduce"
   rt.launch(code, meta, [memoryOf(x.storage)], memoryOf(out.storage), rt.grid(nOut));
   return [out];
 }
+
+/**
+ * Inclusive prefix sums and products along one axis (float32): one invocation per row, walking
+ * it in order; sums are compensated (Kahan), close to the CPU's float64 accumulation.
+ */
+export function scan(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scan"]): Tensor[] {
+  const x = inputs[0]!;
+  if (x.dtype !== "float32") unsupported(`scan (${attrs.op})`, inputs, "only float32 on webgpu yet (PyTorch scans integers into int64)");
+  const out = allocTensor("scan", x.shape, "float32");
+  if (out.numel() === 0) return [out];
+  const R = x.ndim === 0 ? 1 : x.shape[attrs.axis]!;
+  const keptAxes = x.shape.map((_, d) => d).filter((d) => d !== attrs.axis);
+  const k = coalesce(keptAxes.map((d) => x.shape[d]!), [keptAxes.map((d) => out.strides[d]!), keptAxes.map((d) => x.strides[d]!)]);
+  const nk = k.shape.length;
+  const rows = out.numel() / R;
+  const xs = x.ndim === 0 ? 0 : x.strides[attrs.axis]!, os = x.ndim === 0 ? 0 : out.strides[attrs.axis]!;
+  // meta: [rows, R, xOff, xAxisStride, outAxisStride, kept..., outStrides..., xStrides...]
+  const meta = new Int32Array([rows, R, x.offset, xs, os, ...k.shape, ...k.strides[0]!, ...k.strides[1]!]);
+  const step = attrs.op === "sum"
+    ? `let yv = v - comp; let t = acc + yv; comp = (t - acc) - yv; acc = t;`
+    : `acc = acc * v;`;
+  const code = [
+    `@group(0) @binding(0) var<storage, read> mi: array<i32>;`,
+    `@group(0) @binding(1) var<storage, read> inp: array<f32>;`,
+    `@group(0) @binding(2) var<storage, read_write> out: array<f32>;`,
+    `@compute @workgroup_size(${WG})`,
+    `fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {`,
+    `  let r = i32(gid.x + gid.y * nwg.x * ${WG}u);`,
+    `  if (r >= mi[0]) { return; }`,
+    `  var po = 0; var pa = mi[2]; var rem = r;`,
+    ...Array.from({ length: nk }, (_, j) => nk - 1 - j).map((d) => `  { let s = mi[${5 + d}]; let c = rem % s; rem = rem / s; po += c * mi[${5 + nk + d}]; pa += c * mi[${5 + 2 * nk + d}]; }`),
+    `  var acc = ${attrs.op === "sum" ? "0.0" : "1.0"}; var comp = 0.0;`,
+    `  for (var j = 0; j < mi[1]; j++) {`,
+    `    let v = inp[pa + j * mi[3]];`,
+    `    ${step}`,
+    `    out[po + j * mi[4]] = acc;`,
+    `  }`,
+    `}`,
+  ].join("\n");
+  const rt = runtime();
+  rt.launch(code, meta, [memoryOf(x.storage)], memoryOf(out.storage), rt.grid(Math.ceil(rows / WG)));
+  return [out];
+}

@@ -102,3 +102,32 @@ test("layer, batch and group norm (decompositions into WebGPU primitives) and th
     want.forEach((w, i) => assertClose(Array.from(got[i]!), Array.from(w), { rtol: 1e-4, atol: 1e-5, msg: `${make().constructor.name} output ${i}` }));
   }
 });
+
+test("cumsum and cumprod (scan) along any axis of views", { skip }, async () => {
+  const x = randomTensor([3, 5, 4], { seed: 60, lo: 0.5, hi: 1.5 });
+  for (const dim of [0, 1, 2]) {
+    await sameAsCpu([x], (t) => t.cumsum(dim), { msg: `cumsum ${dim}` });
+    await sameAsCpu([x], (t) => t.cumprod(dim), { msg: `cumprod ${dim}` });
+    await sameAsCpu([x], (t) => t.permute([2, 0, 1]).cumsum(dim), { msg: `cumsum ${dim} of a permuted view` });
+  }
+  const long = randomTensor([2, 3000], { seed: 61 });
+  await sameAsCpu([long], (t) => t.cumsum(1), { atol: 1e-4 });
+});
+
+test("LSTM and GRU layers (their cells' decomposition into WebGPU primitives) and their gradients", { skip }, async () => {
+  const { nn, manualSeed } = await import("../../../src/index.js");
+  const { assertClose } = await import("../../helpers.js");
+  const x0 = randomTensor([5, 2, 3], { seed: 62 });
+  for (const make of [() => new nn.LSTM(3, 4), () => new nn.GRU(3, 4)]) {
+    const run = async (device: string) => {
+      manualSeed(2);
+      const m = make().to(device);
+      const x = (device === "cpu" ? x0.clone() : x0.to(device)).requiresGrad_();
+      const [y] = m.forward(x) as unknown as [Tensor];
+      y.mul(y).sum().backward();
+      return [await y.toArrayAsync(), await x.grad!.toArrayAsync(), ...(await Promise.all(m.parameters().map((p) => p.grad!.toArrayAsync())))];
+    };
+    const want = await run("cpu"), got = await run("webgpu");
+    want.forEach((w, i) => assertClose(Array.from(got[i]!), Array.from(w), { rtol: 1e-4, atol: 1e-5, msg: `${make().constructor.name} output ${i}` }));
+  }
+});

@@ -21,6 +21,7 @@ import { assign, binary, cast, cat, copy, pad, unary, where } from "./elementwis
 import { reduce, scan } from "./reduce.js";
 import { gather, indexPut, scatter } from "./indexing.js";
 import { conv2d, fold, maxPool, unfold } from "./conv.js";
+import { sort } from "./sort.js";
 import { matmul } from "./matmul.js";
 import { fromHost, full, random, range } from "./creation.js";
 import { crossEntropy, crossEntropyBackward } from "./cross_entropy.js";
@@ -120,7 +121,7 @@ const webgpuBackend: Backend = {
     unary, binary, where, cast, reduce, view, copy, assign, matmul, cat, pad, full, range, fromHost, random,
     scan,
     gather, scatter, indexPut,
-    sort: notImplemented("sort"),
+    sort,
     unique: notImplemented("unique"),
     unfold, fold, conv2d, maxPool,
     crossEntropy,

@@ -21,7 +21,9 @@ export function reduce(inputs: readonly Tensor[], attrs: PrimitiveAttrs["reduce"
   const op = attrs.op;
   const dtype = gpuDType(`reduce (${op})`, x.dtype);
   if (op === "argmax" || op === "argmin") unsupported(`reduce (${op})`, inputs, "int64 indices are not stored on webgpu yet");
-  if ((op === "sum" || op === "prod") && dtype !== "float32") unsupported(`reduce (${op})`, inputs, `PyTorch sums ${dtype} into int64, which webgpu does not store yet`);
+  // int32 sums wrap as the CPU's stores do (exact modulo 2^32); products of big integers would
+  // differ from the CPU's float64 products, so they stay there
+  if ((op === "prod" && dtype !== "float32") || (op === "sum" && dtype === "bool")) unsupported(`reduce (${op})`, inputs, `${op} of ${dtype} is not computed on webgpu yet`);
   const axes = new Set(attrs.axes);
   const kept = x.shape.map((_, d) => d).filter((d) => !axes.has(d));
   const red = x.shape.map((_, d) => d).filter((d) => axes.has(d));
@@ -43,7 +45,7 @@ export function reduce(inputs: readonly Tensor[], attrs: PrimitiveAttrs["reduce"
   const lowest = ct === "f32" ? "-inf_()" : "i32(-2147483647 - 1)", highest = ct === "f32" ? "inf_()" : "2147483647";
   const nanFirst = (cmp: string) => (ct === "f32" ? `select(b, a, a ${cmp} b || isnan_(a))` : `select(b, a, a ${cmp} b)`);
   const { init, combine } = {
-    sum: { init: "0.0", combine: "a + b" },
+    sum: { init: ct === "f32" ? "0.0" : "0", combine: "a + b" },
     prod: { init: "1.0", combine: "a * b" },
     max: { init: lowest, combine: nanFirst(">") },
     min: { init: highest, combine: nanFirst("<") },

@@ -66,3 +66,19 @@ test("an index out of range raises the CPU's IndexError at the next read", { ski
   await assert.rejects(sel.toArrayAsync(), (e: Error) => e instanceof IndexError && e.message === cpuMessage);
   assert.deepEqual(await valuesOf(x.gather(1, tensor([[2, 0]], { dtype: "int32", device: "webgpu" }))), [3, 1]);
 });
+
+test("sort: stable, NaN last (first when descending), -0 equal to 0, along any axis; topk and median on it", { skip }, async () => {
+  const { dispatchAll } = await import("../../../src/index.js");
+  const x = tensor([[3, NaN, -0, 0, 1, 3, -2], [5, 5, 1, -Infinity, NaN, 2, 2]]);
+  for (const descending of [false, true]) {
+    for (const [t, axis] of [[x, 1], [x, 0], [x.t(), 0], [i32([[4, -1, 4], [0, 9, -7]]), 1]] as const) {
+      const want = dispatchAll("sort", [t], { axis, descending }), got = dispatchAll("sort", [t.to("webgpu")], { axis, descending });
+      assert.deepEqual(await valuesOf(got[0]!), Array.from(want[0]!.toTypedArray() as ArrayLike<number>, Number), `values ${axis} ${descending}`);
+      assert.deepEqual(await valuesOf(got[1]!), Array.from(want[1]!.toTypedArray() as ArrayLike<number>, Number), `indices ${axis} ${descending}`);
+    }
+  }
+  const r = randomTensor([4, 9], { seed: 43, dtype: "float32" });
+  await sameAsCpu([r], (t) => t.topk(3, 1).values);
+  await sameAsCpu([r], (t) => t.topk(2, 0, { largest: false }).indices);
+  await sameAsCpu([r], (t) => t.median(1).values);
+});

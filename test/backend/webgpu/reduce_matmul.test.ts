@@ -35,6 +35,9 @@ test("sum, prod, max and min over any axes, with and without keepdim, of views",
   const ints = tensor([[3, -7, 2], [9, 0, -1]], { dtype: "int32" });
   await sameAsCpu([ints], (t) => dispatch("reduce", [t], { op: "max", axes: [1], keepdim: false }));
   await sameAsCpu([ints], (t) => dispatch("reduce", [t], { op: "min", axes: [0], keepdim: true }));
+  await sameAsCpu([ints], (t) => dispatch("reduce", [t], { op: "sum", axes: [1], keepdim: false }));
+  const huge = tensor([2147483647, 5, 2147483647], { dtype: "int32" });
+  await sameAsCpu([huge], (t) => dispatch("reduce", [t], { op: "sum", axes: [0], keepdim: false }), { msg: "int32 sums wrap as the CPU's" });
 });
 
 test("max and min propagate NaN as torch.amax does", { skip }, async () => {

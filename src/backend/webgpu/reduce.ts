@@ -2,7 +2,8 @@
  * WebGPU reductions (sum, prod, max, min over any axes, keepdim): one workgroup per output
  * element; its threads stride over the reduced elements (through the input's own strides, so
  * views reduce without a copy) and combine in workgroup memory as a tree. max/min propagate
- * NaN as torch.amax does. argmax/argmin (int64 output) are not here yet.
+ * NaN as torch.amax does. argmax/argmin (int32 positions) pick the first NaN, else the first
+ * extreme, as the CPU's sequential scan does.
  */
 import { FluxionError } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -20,7 +21,7 @@ export function reduce(inputs: readonly Tensor[], attrs: PrimitiveAttrs["reduce"
   const x = inputs[0]!;
   const op = attrs.op;
   const dtype = gpuDType(`reduce (${op})`, x.dtype);
-  if (op === "argmax" || op === "argmin") unsupported(`reduce (${op})`, inputs, "int64 indices are not stored on webgpu yet");
+  if (op === "argmax" || op === "argmin") return [argReduce(x, attrs.axes[0]!, op, attrs.keepdim)];
   // int32 sums wrap as the CPU's stores do (exact modulo 2^32); products of big integers would
   // differ from the CPU's float64 products, so they stay there
   if ((op === "prod" && dtype !== "float32") || (op === "sum" && dtype === "bool")) unsupported(`reduce (${op})`, inputs, `${op} of ${dtype} is not computed on webgpu yet`);
@@ -134,4 +135,61 @@ export function scan(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scan"]): 
   const rt = runtime();
   rt.launch(code, meta, [memoryOf(x.storage)], memoryOf(out.storage), rt.grid(Math.ceil(rows / WG)));
   return [out];
+}
+
+/** argmax/argmin along one axis: one workgroup per output; candidates (value, position) combine in workgroup memory. */
+function argReduce(x: Tensor, axis: number, op: "argmax" | "argmin", keepdim: boolean): Tensor {
+  const dtype = gpuDType(`reduce (${op})`, x.dtype);
+  if (x.ndim === 0) unsupported(`reduce (${op})`, [x], "a 0-d input");
+  const R = x.shape[axis]!;
+  if (R === 0) throw new FluxionError(`reduce (${op}): cannot reduce over a zero-size dimension (input shape [${x.shape.join(", ")}])`);
+  const kept = x.shape.map((_, d) => d).filter((d) => d !== axis);
+  const outShape = keepdim ? x.shape.map((s, d) => (d === axis ? 1 : s)) : kept.map((d) => x.shape[d]!);
+  const out = allocTensor("reduce", outShape, "int32");
+  const nOut = out.numel();
+  if (nOut === 0) return out;
+  const k = coalesce(kept.map((d) => x.shape[d]!), [kept.map((d) => x.strides[d]!)]);
+  const nk = k.shape.length;
+  // meta: [nOut, R, offset, axisStride, keptShape..., keptStrides...]
+  const meta = new Int32Array([nOut, R, x.offset, x.strides[axis]!, ...k.shape, ...k.strides[0]!]);
+  const ct = computeType(dtype), st = storageType(dtype);
+  const cmp = op === "argmax" ? ">" : "<";
+  const nan = (v: string) => (ct === "f32" ? `isnan_(${v})` : "false");
+  const code = [
+    `@group(0) @binding(0) var<storage, read> mi: array<i32>;`,
+    `@group(0) @binding(1) var<storage, read> inp: array<${st}>;`,
+    `@group(0) @binding(2) var<storage, read_write> out: array<i32>;`,
+    PRELUDE,
+    `var<workgroup> pv: array<${ct}, ${WG}>;`,
+    `var<workgroup> pi: array<i32, ${WG}>;`,
+    `// whether candidate (a, ia) goes before (b, ib): a NaN first, then the extreme, then the smaller position`,
+    `fn better(a: ${ct}, ia: i32, b: ${ct}, ib: i32) -> bool {`,
+    `  if (ib < 0) { return ia >= 0; }`,
+    `  if (ia < 0) { return false; }`,
+    `  if (${nan("a")} || ${nan("b")}) { return ${nan("a")} && (!${nan("b")} || ia < ib); }`,
+    `  return a ${cmp} b || (a == b && ia < ib);`,
+    `}`,
+    `@compute @workgroup_size(${WG})`,
+    `fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {`,
+    `  let o = i32(wg.x + wg.y * nwg.x);`,
+    `  if (o >= mi[0]) { return; }`,
+    `  var base = mi[2];`,
+    ...(nk > 0 ? [`  { var rem = o;`, ...Array.from({ length: nk }, (_, j) => nk - 1 - j).map((d) => `    { let s = mi[${4 + d}]; base += (rem % s) * mi[${4 + nk + d}]; rem = rem / s; }`), `  }`] : []),
+    `  var bv: ${ct} = ${ct}(inp[base]); var bi = -1;`,
+    `  for (var r = i32(lid); r < mi[1]; r += ${WG}) {`,
+    `    let v = ${ct}(inp[base + r * mi[3]]);`,
+    `    if (better(v, r, bv, bi)) { bv = v; bi = r; }`,
+    `  }`,
+    `  pv[lid] = bv; pi[lid] = bi;`,
+    `  workgroupBarrier();`,
+    `  for (var s = ${WG / 2}u; s > 0u; s = s / 2u) {`,
+    `    if (lid < s && better(pv[lid + s], pi[lid + s], pv[lid], pi[lid])) { pv[lid] = pv[lid + s]; pi[lid] = pi[lid + s]; }`,
+    `    workgroupBarrier();`,
+    `  }`,
+    `  if (lid == 0u) { out[o] = pi[0]; }`,
+    `}`,
+  ].join("\n");
+  const rt = runtime();
+  rt.launch(code, meta, [memoryOf(x.storage)], memoryOf(out.storage), rt.grid(nOut));
+  return out;
 }

@@ -40,8 +40,16 @@ test("sum, prod, max and min over any axes, with and without keepdim, of views",
   await sameAsCpu([huge], (t) => dispatch("reduce", [t], { op: "sum", axes: [0], keepdim: false }), { msg: "int32 sums wrap as the CPU's" });
 });
 
-test("max and min propagate NaN as torch.amax does", { skip }, async () => {
+test("max and min propagate NaN as torch.amax does; argmax/argmin pick the first NaN, else the first extreme", { skip }, async () => {
   const x = tensor([[1, NaN, 3], [4, 5, 6], [-Infinity, -1, Infinity]]);
+  const ties = tensor([[2, 7, 7, 1, NaN, 7, NaN], [0, -3, 5, -3, 5, 0, 5]]);
+  for (const op of ["argmax", "argmin"] as const) {
+    for (const [t, axis] of [[ties, 1], [ties, 0], [ties.t(), 0], [x, 0], [tensor([[3, 9, 9], [9, 1, 1]], { dtype: "int32" }), 1]] as const) {
+      const r = await sameAsCpu([t], (u) => dispatch("reduce", [u], { op, axes: [axis], keepdim: axis === 0 }), { msg: `${op} ${axis}` });
+      assert.equal(r.dtype, "int32");
+    }
+  }
+  await sameAsCpu([randomTensor([3, 700], { seed: 9 })], (u) => u.argmax(1));
   await sameAsCpu([x], (t) => t.amax(1));
   await sameAsCpu([x], (t) => t.amin(0));
 });

@@ -14,7 +14,7 @@
  * CUDA's device-side asserts surface in PyTorch: no value computed after a bad input is ever
  * read as if it were right.
  */
-import { DeviceError, FluxionError, fmtShape } from "../../errors.js";
+import { DeviceError, FluxionError } from "../../errors.js";
 import type { DeviceMemory, Storage } from "../../tensor/storage.js";
 import { MAP_READ, USAGE, type GpuBuffer, type GpuComputePipeline, type GpuDevice } from "./gpu_types.js";
 
@@ -231,6 +231,6 @@ function buffer(mem: GpuMemory): GpuBuffer {
 
 /** The GpuMemory of a webgpu storage. */
 export function memoryOf(s: Storage): GpuMemory {
-  if (!(s.memory instanceof GpuMemory)) throw new DeviceError(`webgpu: a storage on ${s.device} holds no GPU memory (shape ${fmtShape([])})`);
+  if (!(s.memory instanceof GpuMemory)) throw new DeviceError(`webgpu: a storage on ${s.device} holds no WebGPU memory`);
   return s.memory;
 }

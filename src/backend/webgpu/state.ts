@@ -7,7 +7,7 @@ import { Tensor } from "../../tensor/tensor.js";
 import type { DType } from "../../tensor/dtype.js";
 import { checkNumel } from "../../tensor/shape.js";
 import { runningPrimitive } from "../dispatcher.js";
-import type { WebGPURuntime } from "./runtime.js";
+import { memoryOf, type WebGPURuntime } from "./runtime.js";
 import { gpuDType } from "./wgsl.js";
 
 let current: WebGPURuntime | null = null;
@@ -61,6 +61,6 @@ export function fillTensor(op: string, shape: readonly number[], dtype: DType, v
   const n = out.numel();
   if (n === 0) return out;
   const rt = runtime();
-  rt.launch(FILL, new Int32Array([n, valueBits(dtype, value)]), [], out.storage.memory as never, rt.grid(Math.ceil(n / 256)));
+  rt.launch(FILL, new Int32Array([n, valueBits(dtype, value)]), [], memoryOf(out.storage), rt.grid(Math.ceil(n / 256)));
   return out;
 }

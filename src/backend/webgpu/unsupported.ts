@@ -2,10 +2,8 @@
  * The one error of a primitive (or a dtype, or a mode of one) the WebGPU backend does not run
  * yet: it names the op, the device, the inputs and what to do, and never computes a wrong result.
  */
-import { FluxionError, fmtShape } from "../../errors.js";
+import { NotImplementedOnDeviceError, fmtShape } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
-
-export class NotImplementedOnDeviceError extends FluxionError {}
 
 export function unsupported(op: string, inputs: readonly Tensor[], why?: string): never {
   const ins = inputs.length ? ` (inputs ${inputs.map((t) => `${fmtShape(t.shape)} ${t.dtype}`).join(", ")})` : "";

@@ -5,10 +5,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { dispatch, dispatchAll, tensor, type Tensor } from "../../../src/index.js";
+import { NotImplementedOnDeviceError, dispatch, dispatchAll, tensor, type Tensor } from "../../../src/index.js";
 import { WGSL_BINARY, WGSL_UNARY } from "../../../src/backend/webgpu/wgsl.js";
 import type { BinaryOpName, UnaryOpName } from "../../../src/ops/elementwise_table.js";
-import { NotImplementedOnDeviceError } from "../../../src/backend/webgpu/unsupported.js";
 import { sameAsCpu, startWebGPU, valuesOf } from "./setup.js";
 
 const skip = await startWebGPU();

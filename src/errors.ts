@@ -20,6 +20,8 @@ export class IndexError extends FluxionError {}
 export class AutogradError extends FluxionError {}
 /** A device that does not exist, or tensors on different devices. */
 export class DeviceError extends FluxionError {}
+/** An op (or a dtype or mode of it) that a device's backend does not run yet: the message names both. */
+export class NotImplementedOnDeviceError extends DeviceError {}
 /** A call whose arguments do not fit the function's signature (PyTorch raises TypeError). */
 export class ArgumentError extends FluxionError {}
 

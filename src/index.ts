@@ -36,6 +36,7 @@ export * from "./errors.js";
 export { dispatch, dispatchAll, addDispatchLayer, withDispatchLayer, publicOpStack, type DispatchCall, type DispatchLayer } from "./backend/dispatcher.js";
 export { PRIMITIVES, type PrimitiveName, type PrimitiveAttrs } from "./backend/primitives.js";
 export { backends_ as backends, registerBackend, type Backend } from "./backend/backend.js";
+export { initWebGPU, type WebGPUInfo } from "./backend/webgpu/index.js";
 export { setNumThreads, getNumThreads, nativeStatus, setNativeIsa, type NativeStatus } from "./backend/cpu/native.js";
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled, withGradEnabled } from "./autograd/grad_mode.js";
 export * as autograd from "./autograd/index.js";

@@ -157,7 +157,7 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
       }
       // missing gradients are zeros; integer outputs (argmax indices) carry none, so they get
       // a 0-d placeholder instead of a full-size zero tensor that no formula reads
-      const grads = buf.map((g, i) => (g ? dense(g) : zeros(isFloating(node.outputs[i]!.dtype) ? node.outputs[i]!.shape : [], { dtype: node.outputs[i]!.dtype })));
+      const grads = buf.map((g, i) => (g ? dense(g) : zeros(isFloating(node.outputs[i]!.dtype) ? node.outputs[i]!.shape : [], { dtype: node.outputs[i]!.dtype, device: node.outputs[i]!.device })));
       const saved = node.unpackSaved(); // raises if a previous backward freed this node
       const needs = node.next.map((e) => e !== null);
       let inGrads: (Tensor | null | undefined)[];

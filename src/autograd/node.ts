@@ -52,8 +52,8 @@ export class Node {
     readonly name: string,
     /** One edge per input of the op (null where the input needs no gradient). */
     readonly next: readonly (Edge | null)[],
-    /** Shapes and dtypes of the op's outputs, for zero-filling missing gradients. */
-    readonly outputs: readonly { shape: readonly number[]; dtype: DType }[],
+    /** Shapes, dtypes and devices of the op's outputs, for zero-filling missing gradients. */
+    readonly outputs: readonly { shape: readonly number[]; dtype: DType; device?: string }[],
     saved: readonly Tensor[],
     backwardFn: BackwardFn | null,
     /** For AccumulateGrad: the leaf that receives the gradient. */

@@ -18,7 +18,7 @@ export function edgeOf(t: Tensor): Edge | null {
   if (t._base && t.gradFn) refreshIfStale(t);
   if (t.gradFn) return { node: t.gradFn, outputNr: t.outputNr };
   if (t._requiresGrad) {
-    t._accumulator ??= new Node("AccumulateGrad", [], [{ shape: t.shape, dtype: t.dtype }], [], null, t);
+    t._accumulator ??= new Node("AccumulateGrad", [], [{ shape: t.shape, dtype: t.dtype, device: t.device }], [], null, t);
     return { node: t._accumulator, outputNr: 0 };
   }
   return null;
@@ -40,7 +40,7 @@ export function record(
 ): Tensor[] {
   if (!needsGrad(inputs)) return outputs;
   const next = inputs.map((t) => (t ? edgeOf(t) : null));
-  const node = new Node(name, next, outputs.map((o) => ({ shape: o.shape, dtype: o.dtype })), saved, backward);
+  const node = new Node(name, next, outputs.map((o) => ({ shape: o.shape, dtype: o.dtype, device: o.device })), saved, backward);
   outputs.forEach((o, i) => {
     if (!isFloating(o.dtype)) return;
     o.gradFn = node;

@@ -58,8 +58,8 @@ export function freeTemporaries(temps: readonly (Tensor | null | undefined)[], k
  * has no memory yet (reading `data` would run its graph): it is its own key, which is exact,
  * as only a dtype view shares memory under another Storage and compile() does not record those.
  */
-type MemoryKey = ArrayBufferLike | Storage;
-const bufferOf = (s: Storage): MemoryKey => (s._lazy !== null ? s : s.data.buffer);
+type MemoryKey = object;
+const bufferOf = (s: Storage): MemoryKey => (s._lazy !== null ? s : s.memoryKey());
 
 export class GradRecycler {
   /** Storages with seq >= epoch were made during this backward (aliases carry their base's seq). */

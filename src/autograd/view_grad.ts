@@ -60,7 +60,7 @@ export function markView(view: Tensor): void {
 /** A view's history as "this part of its base" (AsStridedBackward0 of the base's gradFn). */
 function setViewHistory(view: Tensor, base: Tensor): void {
   const b = geometryOf(base), v = geometryOf(view);
-  view.gradFn = new Node("AsStridedBackward0", [edgeOf(base)], [{ shape: view.shape, dtype: view.dtype }], [], ([g]) => [embedRegion(g!, b, v)]);
+  view.gradFn = new Node("AsStridedBackward0", [edgeOf(base)], [{ shape: view.shape, dtype: view.dtype, device: view.device }], [], ([g]) => [embedRegion(g!, b, v)]);
   view.outputNr = 0;
   viewVersions.set(view, view.version);
 }
@@ -73,7 +73,7 @@ function setViewHistory(view: Tensor, base: Tensor): void {
 export function rebaseView(view: Tensor, base: Tensor, result: Tensor): void {
   const b = geometryOf(base), v = geometryOf(view);
   const baseEdge = edgeOf(base);
-  const node = new Node("CopySlices", [baseEdge, edgeOf(result)], [{ shape: base.shape, dtype: base.dtype }], [], ([g]) => [
+  const node = new Node("CopySlices", [baseEdge, edgeOf(result)], [{ shape: base.shape, dtype: base.dtype, device: base.device }], [], ([g]) => [
     baseEdge ? maskRegion(g!, b, v) : null,
     regionOf(g!, b, v),
   ]);

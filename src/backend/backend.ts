@@ -6,6 +6,7 @@
  */
 import { DeviceError } from "../errors.js";
 import type { Storage } from "../tensor/storage.js";
+import type { DType, StorageArray } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { CorePrimitiveName, FusedPrimitiveName, PrimitiveAttrs, PrimitiveName } from "./primitives.js";
 
@@ -24,6 +25,14 @@ export interface Backend {
    * elements afterwards). Autograd calls it for the gradient buffers it made and used up.
    */
   release?(storage: Storage): void;
+  /**
+   * For device memory (Storage.memory): the `n` elements of `dtype` starting at element
+   * `offset` of the storage, read back asynchronously (a GPU's memory cannot be read
+   * synchronously). Half dtypes come back as their raw 16-bit patterns, as on the host.
+   */
+  readAsync?(storage: Storage, offset: number, n: number, dtype: DType): Promise<StorageArray>;
+  /** For device memory: bytes per element of `dtype` there (WebGPU stores bool in 32 bits). */
+  deviceItemSize?(dtype: DType): number;
 }
 
 /** Frees `storage` now where its backend can (see Backend.release); otherwise the GC will. */
@@ -46,7 +55,10 @@ export function registerBackend(backend: Backend): void {
 export function backendFor(device: string): Backend {
   const type = device.split(":")[0]!;
   const b = backends.get(type);
-  if (!b) throw new DeviceError(`unknown or unavailable device '${device}'; available: ${[...backends.keys()].join(", ")}`);
+  if (!b) {
+    const hint = type === "webgpu" ? " (the WebGPU backend starts with `await initWebGPU()`)" : "";
+    throw new DeviceError(`unknown or unavailable device '${device}'${hint}; available: ${[...backends.keys()].join(", ")}`);
+  }
   return b;
 }
 

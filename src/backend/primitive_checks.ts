@@ -21,6 +21,7 @@ import { Generator } from "../tensor/random.js";
 import { broadcastShapes, checkNumel, expandableTo, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { DispatchCall } from "./dispatcher.js";
+import { backendFor } from "./backend.js";
 import type { FusedPrimitiveName, IndexRule, PrimitiveAttrs, PrimitiveName } from "./primitives.js";
 import { RNN_CELL_CHECKS } from "./rnn_cell.js";
 import { checkFusedProgram } from "./fused_program.js";
@@ -317,10 +318,18 @@ const CHECKS: Checks = {
     }
     int("view", "offset", a.offset, 0);
     if (a.dtype !== undefined) dtypeAttr("view", a.dtype);
-    // the storage's length in elements of the view's dtype (CPU storage: a typed array)
-    const data = x!.storage.data;
-    if (!ArrayBuffer.isView(data)) return;
-    const length = a.dtype === undefined || a.dtype === x!.dtype ? data.length : Math.floor(data.byteLength / itemSize(a.dtype));
+    // the storage's length in elements of the view's dtype (CPU storage: a typed array;
+    // device memory: its size over the element size the backend gives the dtype)
+    const storage = x!.storage;
+    let length: number;
+    if (storage.memory !== null) {
+      const b = backendFor(storage.device);
+      length = Math.floor(storage.memory.byteLength / (b.deviceItemSize?.(a.dtype ?? x!.dtype) ?? itemSize(a.dtype ?? x!.dtype)));
+    } else {
+      const data = storage.data;
+      if (!ArrayBuffer.isView(data)) return;
+      length = a.dtype === undefined || a.dtype === x!.dtype ? data.length : Math.floor(data.byteLength / itemSize(a.dtype));
+    }
     let lo = a.offset, hi = a.offset;
     for (let d = 0; d < shape.length; d++) {
       if (shape[d] === 0) return; // no element is addressed

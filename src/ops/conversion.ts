@@ -7,7 +7,9 @@ import { dispatch } from "../backend/dispatcher.js";
 import { checkDevice } from "../backend/backend.js";
 import { record1 } from "../autograd/record.js";
 import { DeviceError } from "../errors.js";
-import { checkDType, isFloating, type DType } from "../tensor/dtype.js";
+import { checkDType, isFloating, type DType, type StorageArray } from "../tensor/dtype.js";
+import { readHost } from "../tensor/host_read.js";
+import { noGrad } from "../autograd/grad_mode.js";
 import { defineOp, type MethodsOf } from "../api/registry.js";
 import { Tensor } from "../tensor/tensor.js";
 
@@ -30,11 +32,40 @@ export interface ToOptions {
 export function to(x: Tensor, opts: ToOptions): Tensor {
   let r = x;
   if (opts.dtype !== undefined) r = cast(r, checkDType(opts.dtype, "to"));
-  if (opts.device !== undefined && checkDevice(opts.device, "to") !== r.device) {
-    throw new DeviceError(`to: moving tensors between devices is not available yet (from ${r.device} to ${opts.device})`);
-  }
+  if (opts.device !== undefined && checkDevice(opts.device, "to") !== r.device) r = toDevice(r, opts.device);
   if (opts.copy && r === x) r = x.clone();
   return r;
+}
+
+/**
+ * x copied to `device`: the host values go to the device's backend as a fromHost creation,
+ * so the transfer is a dispatched computation like any other. From device memory (a GPU)
+ * the values cannot be read synchronously: that move is `await x.toAsync(device)`.
+ * Differentiable: the gradient moves back to x's device.
+ */
+function toDevice(x: Tensor, device: string): Tensor {
+  if (x.storage.memory !== null) {
+    throw new DeviceError(`to: moving a tensor from ${x.device} to ${device} reads device memory, which cannot be done synchronously; use \`await t.toAsync("${device}")\``);
+  }
+  const values = readHost(x, "to");
+  const out = dispatch("fromHost", [], { data: values as ArrayLike<number>, shape: [...x.shape], dtype: x.dtype }, device);
+  if (!isFloating(x.dtype)) return out;
+  const from = x.device;
+  return record1("ToCopyBackward0", [x], out, [], ([g]) => [to(g!, { device: from })]);
+}
+
+/**
+ * x copied to `device` (and `dtype`, when given) from any device, GPU memory included (read
+ * back asynchronously). Not recorded by autograd: the result is a new leaf.
+ * @example const cpu = await gpuTensor.toAsync("cpu");
+ */
+export async function toAsync(x: Tensor, device: string, dtype?: DType): Promise<Tensor> {
+  const target = checkDevice(device, "toAsync");
+  let r = dtype !== undefined ? noGrad(() => cast(x, checkDType(dtype, "toAsync"))) : x;
+  if (r.device === target) return r === x ? noGrad(() => x.detach()) : r;
+  if (r.storage.memory === null) return noGrad(() => toDevice(r, target));
+  const values = await r.toArrayAsync<StorageArray>();
+  return dispatch("fromHost", [], { data: values as ArrayLike<number>, shape: [...r.shape], dtype: r.dtype }, target);
 }
 
 const SIGS = {
@@ -57,8 +88,18 @@ const SIGS = {
 } as const;
 
 declare module "../tensor/tensor.js" {
-  interface Tensor extends MethodsOf<typeof SIGS> {}
+  interface Tensor extends MethodsOf<typeof SIGS> {
+    /**
+     * This tensor copied to `device` (and `dtype`, when given), from any device: GPU memory is
+     * read back asynchronously, which `to()` cannot do. The result is a new autograd leaf.
+     * @example const cpuLoss = await loss.toAsync("cpu");
+     */
+    toAsync(device: string, dtype?: DType): Promise<Tensor>;
+  }
 }
+Tensor.prototype.toAsync = function (this: Tensor, device: string, dtype?: DType) {
+  return toAsync(this, device, dtype);
+};
 
 const m = { variants: "method" } as const;
 defineOp(SIGS.to, [

@@ -60,12 +60,14 @@ export function noteHostRead(t: Tensor, reason: string): void {
  * host for `reason` (the op that needs them): a counted graph break under compile().
  */
 export function readHost<A extends StorageArray = StorageArray>(t: Tensor, reason: string): A {
+  t._checkHostReadable(reason);
   noteHostRead(t, reason);
   return t._readValues() as A;
 }
 
 /** The value of a one-element tensor (as `item()`), read on the host for `reason`. */
 export function readHostItem<T extends number | boolean | bigint = number>(t: Tensor, reason: string): T {
+  t._checkHostReadable(reason);
   noteHostRead(t, reason);
   return t._itemValue() as T;
 }

@@ -4,11 +4,37 @@
  * when a tensor saved for backward was modified afterwards. x.view(dtype) reads the same
  * bytes through another typed array: a second Storage sharing the first one's counter.
  *
+ * On a device with its own memory (WebGPU) the storage holds that backend's handle instead
+ * (`memory`, opaque here): its elements cannot be read synchronously, so `data` raises a
+ * DeviceError that names the asynchronous reads (`await t.toArrayAsync()`), and the backend
+ * reads them back (Backend.readAsync).
+ *
  * Inside a compile()d call a storage can be pending (its elements not computed yet) or
  * watched (a recorded graph reads or writes it): `_lazy` is then set, and the first access
  * to `data` runs the recorded graph before it returns (src/compile/recorder.ts).
  */
+import { DeviceError } from "../errors.js";
 import type { StorageArray } from "./dtype.js";
+
+/**
+ * Device memory a backend owns (a GPU buffer): opaque to everything but that backend. The
+ * storages that alias one memory (dtype views) share the object, so it is also the key that
+ * tells whether two storages read the same bytes.
+ */
+export interface DeviceMemory {
+  /** The size in bytes the storage may address. */
+  readonly byteLength: number;
+}
+
+const NO_HOST_ARRAY = new Float32Array(0);
+
+/** The message of a synchronous read of device memory: names the asynchronous calls. */
+export function syncReadError(what: string, device: string): DeviceError {
+  return new DeviceError(
+    `${what}: this tensor is on ${device}, whose memory cannot be read synchronously; ` +
+      `use \`await t.toArrayAsync()\` (a typed array), \`await t.itemAsync()\` (one value) or \`await t.toAsync("cpu")\` (a CPU tensor)`,
+  );
+}
 
 let created = 0;
 /** The sequence number the next Storage gets: storages with seq >= it are made later. */
@@ -42,25 +68,42 @@ export class Storage {
   /** @internal Set while compile() has this storage pending or watched; null otherwise. */
   _lazy: LazyStorageHook | null = null;
   private _data: StorageArray;
+  /** The backend's device memory (WebGPU); null for host storage, whose elements are `data`. */
+  readonly memory: DeviceMemory | null;
   constructor(
-    /** The elements; for bfloat16/float16 the raw 16-bit patterns. */
-    data: StorageArray,
+    /** The elements (for bfloat16/float16 the raw 16-bit patterns), or a backend's device memory. */
+    data: StorageArray | DeviceMemory,
     public readonly device: string,
     /** For Tensor.view(dtype): the storage whose bytes `data` reads as another dtype. */
     aliasOf?: Storage,
   ) {
-    this._data = data;
+    if (ArrayBuffer.isView(data)) {
+      this._data = data as StorageArray;
+      this.memory = null;
+    } else {
+      this._data = NO_HOST_ARRAY;
+      this.memory = data as DeviceMemory;
+    }
     this.counter = aliasOf ? aliasOf.counter : { version: 0 };
     this.seq = aliasOf ? aliasOf.seq : created++;
     if (tracker !== null && !aliasOf) tracker.push(this);
   }
   /** The elements; for bfloat16/float16 the raw 16-bit patterns. */
   get data(): StorageArray {
+    if (this.memory !== null) throw syncReadError("reading tensor values", this.device);
     if (this._lazy !== null) this._lazy.realize(this);
     return this._data;
   }
+  /**
+   * The memory the elements live in, as a key: storages that alias each other give the same
+   * one (the typed array's buffer on the host, the backend's handle on a device).
+   */
+  memoryKey(): object {
+    return this.memory ?? this.data.buffer;
+  }
   /** @internal The array as it is now, without realizing a pending graph (compile's bookkeeping). */
   _peek(): StorageArray {
+    if (this.memory !== null) throw new DeviceError(`compile(): tensors on ${this.device} are not supported yet (their storage is device memory); run the compiled function on CPU tensors`);
     return this._data;
   }
   /** @internal compile(): gives a pending storage the elements its graph computed. */

@@ -8,7 +8,8 @@ import { AutogradError, DTypeError, FluxionError, IndexError, fmtShape } from ".
 import { isFloating, isHalf, type DType, type StorageArray, type TypedArray } from "./dtype.js";
 import { bfloat16BitsToFloat32, float16BitsToFloat32 } from "./half.js";
 import { contiguousStrides, isContiguousLayout, normalizeDim, numelOf } from "./shape.js";
-import type { Storage } from "./storage.js";
+import { syncReadError, type Storage } from "./storage.js";
+import { backendFor, releaseStorage } from "../backend/backend.js";
 import type { Node } from "../autograd/node.js";
 import { formatTensor } from "./print.js";
 import { noteHostRead } from "./host_read.js";
@@ -162,8 +163,48 @@ export class Tensor {
   toTypedArray(): TypedArray;
   toTypedArray<A extends StorageArray>(): A;
   toTypedArray(): StorageArray {
+    this._checkHostReadable("toTypedArray");
     noteHostRead(this, "toTypedArray");
     return this._readValues();
+  }
+
+  /** @internal Throws the DeviceError naming the asynchronous reads when the elements live in device memory. */
+  _checkHostReadable(what: string): void {
+    if (this.storage.memory !== null) throw syncReadError(what, this.device);
+  }
+
+  /**
+   * The elements as a new typed array in row-major order, as `toTypedArray()` gives them, on
+   * any device: a GPU tensor's memory is read back asynchronously (WebGPU cannot read it
+   * synchronously); a CPU tensor's is read at once.
+   * @example const values = await x.to("webgpu").relu().toArrayAsync(); // Float32Array
+   */
+  async toArrayAsync(): Promise<TypedArray>;
+  async toArrayAsync<A extends StorageArray>(): Promise<A>;
+  async toArrayAsync(): Promise<StorageArray> {
+    if (this.storage.memory === null) return this.toTypedArray();
+    noteHostRead(this, "toArrayAsync");
+    const c = this.isContiguous() ? this : this.contiguous();
+    const raw = await backendFor(c.device).readAsync!(c.storage, c.offset, c.numel(), c.dtype);
+    return widenHalf(this.dtype, raw);
+  }
+
+  /** The single value of a one-element tensor (as `item()` gives it), on any device. */
+  async itemAsync<T extends number | boolean | bigint = number>(): Promise<T> {
+    if (this.numel() !== 1) {
+      throw new FluxionError(`itemAsync: a Tensor with ${this.numel()} elements (shape ${fmtShape(this.shape)}) cannot be converted to a scalar`);
+    }
+    const values = await this.toArrayAsync<StorageArray>();
+    return elementValue(this.dtype, values[0]!) as T;
+  }
+
+  /**
+   * Gives this tensor's memory back now rather than when the garbage collector finds it (GPU
+   * memory is scarcer than the collector knows). The tensor, and every view sharing its
+   * storage, must not be used afterwards. Optional: unreferenced memory is released anyway.
+   */
+  dispose(): void {
+    releaseStorage(this.storage);
   }
 
   /** @internal toTypedArray() without telling the host-read listeners (host_read.ts does). */
@@ -208,6 +249,7 @@ export class Tensor {
    * @example tensor([2n ** 60n]).item<bigint>() // 1152921504606846976n; tensor([7n]).item() // 7
    */
   item<T extends number | boolean | bigint = number>(): T {
+    this._checkHostReadable("item");
     noteHostRead(this, "item");
     return this._itemValue() as T;
   }
@@ -225,6 +267,7 @@ export class Tensor {
    * as item() gives them (numbers, bigints beyond the safe integers).
    */
   tolist(): any {
+    this._checkHostReadable("tolist");
     noteHostRead(this, "tolist");
     const flat = this._readValues();
     const dtype = this.dtype;
@@ -240,6 +283,7 @@ export class Tensor {
   }
 
   toString(): string {
+    this._checkHostReadable("toString (printing)");
     return formatTensor(this);
   }
   [Symbol.for("nodejs.util.inspect.custom")](): string {
@@ -254,6 +298,15 @@ export class Tensor {
     }
     return i < 0 ? i + n : i;
   }
+}
+
+/** Raw half-precision patterns widened to float32 (as toTypedArray gives them); other arrays as they are. */
+function widenHalf(dtype: DType, raw: StorageArray): StorageArray {
+  if (!isHalf(dtype)) return raw;
+  const conv = dtype === "bfloat16" ? bfloat16BitsToFloat32 : float16BitsToFloat32;
+  const out = new Float32Array(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = conv(raw[i] as number);
+  return out;
 }
 
 /** One stored element as item() returns it: bool as boolean, int64 as a number when that is exact. */

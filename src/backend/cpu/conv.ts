@@ -203,13 +203,13 @@ export function conv2d(inputs: readonly Tensor[], attrs: Conv2dAttrs, device: st
     const out = conv2dNative(ins.map((t) => cast([t], { dtype: "float32" }, device)[0]!), attrs, device);
     if (out) return out.map((t) => (t.dtype === "float32" ? cast([t], { dtype }, device)[0]! : t));
   }
-  return conv2dComposite(ins, attrs, device, { unfold, fold, matmul, reduce, maxPool });
+  return conv2dComposite(ins, attrs, device, { unfold, fold, matmul, reduce, maxPool, unary });
 }
 
 /** The TypeScript convolution (im2col, batched GEMM, col2im): the reference for the native one. */
 export function conv2dReference(inputs: readonly Tensor[], attrs: Conv2dAttrs, device: string): Tensor[] {
   const ins = inputs.map((t) => contiguous(t, device));
-  return conv2dComposite(ins, attrs, device, { unfold: unfoldReference, fold: foldReference, matmul: matmulReference, reduce: reduceReference, maxPool: maxPoolReference });
+  return conv2dComposite(ins, attrs, device, { unfold: unfoldReference, fold: foldReference, matmul: matmulReference, reduce: reduceReference, maxPool: maxPoolReference, unary });
 }
 
 function conv2dNative(inputs: readonly Tensor[], attrs: Conv2dAttrs, device: string): Tensor[] | null {
@@ -241,12 +241,14 @@ function conv2dNative(inputs: readonly Tensor[], attrs: Conv2dAttrs, device: str
   return ok ? [dw, db] : null;
 }
 
-interface ConvKernels {
+/** The kernels conv2dComposite runs on (this backend's, or another device's: WebGPU's). */
+export interface ConvKernels {
   unfold: typeof unfold;
   fold: typeof fold;
   matmul: typeof matmul;
   reduce: typeof reduce;
   maxPool: typeof maxPool;
+  unary: typeof unary;
 }
 
 /** A view of contiguous `t`'s storage (broadcast with stride 0 where asked). */
@@ -254,8 +256,11 @@ function viewOf(t: Tensor, shape: number[], strides: number[]): Tensor {
   return new Tensor(t.storage, shape, strides, t.offset, t.dtype);
 }
 
-/** The passes from im2col/col2im and one batched GEMM (weights broadcast over the batch). */
-function conv2dComposite(inputs: readonly Tensor[], attrs: Conv2dAttrs, device: string, k: ConvKernels): Tensor[] {
+/**
+ * The passes from im2col/col2im and one batched GEMM (weights broadcast over the batch), on
+ * contiguous inputs; the WebGPU backend runs it on its own kernels.
+ */
+export function conv2dComposite(inputs: readonly Tensor[], attrs: Conv2dAttrs, device: string, k: ConvKernels): Tensor[] {
   const win = { kernel: attrs.kernel, stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation };
   if (attrs.pass === "forward") {
     const [x, w, bias] = inputs as [Tensor, Tensor, Tensor | undefined];
@@ -264,7 +269,7 @@ function conv2dComposite(inputs: readonly Tensor[], attrs: Conv2dAttrs, device: 
     const K = cols.shape[1]!;
     const wb = viewOf(w, [g.N, g.O, K], [0, K, 1]);
     let y = k.matmul(bias ? [wb, cols, bias] : [wb, cols], bias ? { bias: "row" } : {}, device)[0]!;
-    if (attrs.activation) y = unary([y], { op: attrs.activation }, device)[0]!;
+    if (attrs.activation) y = k.unary([y], { op: attrs.activation }, device)[0]!;
     const out = viewOf(y, [g.N, g.O, g.oh, g.ow], [g.O * g.oh * g.ow, g.oh * g.ow, g.ow, 1]);
     if (!attrs.pool) return [out];
     const pooled = k.maxPool([out], poolAttrs(attrs.pool, g.oh, g.ow), device);

@@ -1,0 +1,234 @@
+/**
+ * WebGPU elementwise primitives: unary, binary, where, cast, copy, assign (and cat and pad,
+ * which tile assigns into a filled output, as on the CPU). One generated kernel shape serves
+ * them all: one invocation per output element walks the (coalesced) dims once and finds each
+ * operand's element through its own strides and offset, so broadcasting, views, negative
+ * strides and strided outputs (assign, in-place binary) need no copies.
+ */
+import { BINARY_OPS, UNARY_OPS } from "../../ops/elementwise_table.js";
+import { broadcastShapes, contiguousStrides } from "../../tensor/shape.js";
+import { Tensor } from "../../tensor/tensor.js";
+import type { PrimitiveAttrs } from "../primitives.js";
+import { unsupported } from "./unsupported.js";
+import { PRELUDE, WGSL_BINARY, WGSL_DIV, WGSL_UNARY, computeType, convertTo, gpuDType, storageType, type GpuDType } from "./wgsl.js";
+import { allocTensor, fillTensor, runtime } from "./state.js";
+import { errorFlagWgsl, memoryOf, type GpuMemory } from "./runtime.js";
+import type { FluxionError } from "../../errors.js";
+
+const WG = 256;
+
+/** An operand as the kernel reads it: its dtype, element offset and strides over the output's dims. */
+interface Operand {
+  t: Tensor;
+  dtype: GpuDType;
+  strides: number[];
+}
+
+function operandOf(op: string, t: Tensor, shape: readonly number[]): Operand {
+  const nd = shape.length, off = nd - t.shape.length;
+  const strides = new Array<number>(nd).fill(0);
+  for (let i = 0; i < t.shape.length; i++) strides[off + i] = t.shape[i] === 1 && shape[off + i] !== 1 ? 0 : t.strides[i]!;
+  return { t, dtype: gpuDType(op, t.dtype), strides };
+}
+
+/**
+ * Merges adjacent dims that every operand walks as one (stride[d] = stride[d+1] * size[d+1])
+ * and drops size-1 dims: fewer index divisions in the kernel, and fewer kernel variants.
+ */
+export function coalesce(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+  const outShape: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const last = outShape.length - 1;
+    if (last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[d]! * shape[d]!)) {
+      outShape[last] = outShape[last]! * shape[d]!;
+      strides.forEach((s, k) => (outStrides[k]![last] = s[d]!));
+      continue;
+    }
+    outShape.push(shape[d]!);
+    strides.forEach((s, k) => outStrides[k]!.push(s[d]!));
+  }
+  return { shape: outShape, strides: outStrides };
+}
+
+/**
+ * Runs `expr` (over x, y, z: the operands in their compute types, and p0, p1) for every
+ * element of `out` (any strides). `valueType` is the WGSL type of expr's value.
+ */
+/** An input check for elementwise(): where `failIf` holds, the next read raises `error(value)` (runtime.ts). */
+export interface ElementCheck {
+  failIf: string;
+  /** An i32 expression: the value the error names. */
+  value: string;
+  error: (value: number) => FluxionError;
+}
+
+export function elementwise(out: Tensor, ins: readonly Operand[], expr: string, valueType: string, params: readonly number[] = [], check?: ElementCheck): void {
+  const n = out.numel();
+  if (n === 0) return;
+  const rt = runtime();
+  const outMem = memoryOf(out.storage);
+  const outDtype = gpuDType("elementwise", out.dtype);
+  // an input in the output's own buffer is read through the output binding (a buffer cannot be
+  // bound read-only and writable in one launch); with another element type it is copied first
+  const operands = ins.map((o) => {
+    if (memoryOf(o.t.storage) !== outMem || storageType(o.dtype) === storageType(outDtype)) return o;
+    return operandOf("elementwise", copyOf(o.t), out.shape);
+  });
+  const outStrides = out.ndim === 0 ? [] : [...out.strides];
+  const { shape, strides } = coalesce(out.shape, [outStrides, ...operands.map((o) => o.strides)]);
+  const nd = shape.length;
+  // meta: [n, shape..., outOffset, outStrides..., (offset, strides...) per input, params...]
+  const meta: number[] = [n, ...shape, out.offset, ...strides[0]!];
+  operands.forEach((o, k) => meta.push(o.t.offset, ...strides[k + 1]!));
+  const checkAt = meta.length;
+  if (check) meta.push(rt.check(check.error));
+  const paramAt = meta.length;
+  const metaArr = new Int32Array(meta.length + params.length);
+  metaArr.set(meta);
+  new Float32Array(metaArr.buffer, paramAt * 4, params.length).set(params);
+
+  const bound: GpuMemory[] = [];
+  const names = operands.map((o) => {
+    const m = memoryOf(o.t.storage);
+    if (m === outMem) return "out";
+    let i = bound.indexOf(m);
+    if (i < 0) i = bound.push(m) - 1;
+    return `in${i}`;
+  });
+  const vars = ["x", "y", "z"];
+  const lines: string[] = [];
+  lines.push(`@group(0) @binding(0) var<storage, read> mi: array<i32>;`);
+  bound.forEach((m, i) => {
+    const o = operands[names.indexOf(`in${i}`)]!;
+    lines.push(`@group(0) @binding(${i + 1}) var<storage, read> in${i}: array<${storageType(o.dtype)}>;`);
+  });
+  lines.push(`@group(0) @binding(${bound.length + 1}) var<storage, read_write> out: array<${storageType(outDtype)}>;`);
+  if (check) lines.push(errorFlagWgsl(bound.length + 2));
+  lines.push(PRELUDE);
+  lines.push(`@compute @workgroup_size(${WG})`);
+  lines.push(`fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {`);
+  lines.push(`  let i = i32(gid.x + gid.y * nwg.x * ${WG}u);`);
+  lines.push(`  if (i >= mi[0]) { return; }`);
+  const outBase = 1 + nd;
+  const opBase = (k: number) => outBase + (1 + nd) * (k + 1);
+  lines.push(`  var o = mi[${outBase}];`);
+  operands.forEach((_, k) => lines.push(`  var a${k} = mi[${opBase(k)}];`));
+  if (nd > 0) {
+    lines.push(`  var rem = i;`);
+    for (let d = nd - 1; d >= 0; d--) {
+      lines.push(`  { let s = mi[${1 + d}]; let c = rem % s; rem = rem / s;`);
+      lines.push(`    o += c * mi[${outBase + 1 + d}];`);
+      operands.forEach((_, k) => lines.push(`    a${k} += c * mi[${opBase(k) + 1 + d}];`));
+      lines.push(`  }`);
+    }
+  }
+  for (let k = 0; k < params.length; k++) lines.push(`  let p${k} = bitcast<f32>(mi[${paramAt + k}]);`);
+  operands.forEach((o, k) => {
+    const ct = computeType(o.dtype);
+    const raw = `${names[k]}[a${k}]`;
+    lines.push(`  let ${vars[k]} = ${storageType(o.dtype) === ct ? raw : `${ct}(${raw})`};`);
+  });
+  if (check) lines.push(`  if (${check.failIf}) { fail(mi[${checkAt}], ${check.value}); }`);
+  lines.push(`  let v = ${expr};`);
+  lines.push(`  out[o] = ${convertTo("v", valueType, outDtype)};`);
+  lines.push(`}`);
+  rt.launch(lines.join("\n"), metaArr, bound, outMem, rt.grid(Math.ceil(n / WG)), check !== undefined);
+}
+
+function copyOf(t: Tensor): Tensor {
+  const out = allocTensor("copy", t.shape, t.dtype);
+  elementwise(out, [operandOf("copy", t, t.shape)], "x", computeType(gpuDType("copy", t.dtype)));
+  return out;
+}
+
+/** The WGSL form of an elementwise op for operands of `dtype`, or the error naming what is missing. */
+function formOf(kind: "unary" | "binary", op: string, forms: { f?: string; i?: string } | undefined, dtype: GpuDType, inputs: readonly Tensor[]): string {
+  const form = dtype === "float32" ? forms?.f : forms?.i;
+  if (form === undefined) unsupported(`${kind} (${op})`, inputs, `no WGSL form of ${op} for ${dtype} yet`);
+  return form;
+}
+
+export function unary(inputs: readonly Tensor[], attrs: PrimitiveAttrs["unary"]): Tensor[] {
+  const x = inputs[0]!;
+  const dtype = gpuDType(`unary (${attrs.op})`, x.dtype);
+  const def = UNARY_OPS[attrs.op];
+  let expr = formOf("unary", attrs.op, WGSL_UNARY[attrs.op], dtype, inputs);
+  // float math maps NaN to NaN (WGSL's builtins need not: exp(NaN) may be inf); pow has its own rules
+  if (def.kind === "float" && dtype === "float32" && attrs.op !== "powScalar") expr = `select(${expr}, x, isnan_(x))`;
+  const out = allocTensor("unary", x.shape, def.kind === "predicate" ? "bool" : x.dtype);
+  elementwise(out, [operandOf("unary", x, x.shape)], expr, def.kind === "predicate" ? "bool" : computeType(dtype), attrs.params);
+  return [out];
+}
+
+export function binary(inputs: readonly Tensor[], attrs: PrimitiveAttrs["binary"]): Tensor[] {
+  const [a, b] = inputs as [Tensor, Tensor];
+  const dtype = gpuDType(`binary (${attrs.op})`, a.dtype);
+  const def = BINARY_OPS[attrs.op];
+  if (attrs.op === "div" && (attrs.params?.[0] ?? 0) !== 0) unsupported("binary (div with a rounding mode)", inputs, "the rounded division is not ported to WGSL yet");
+  const forms = attrs.op === "div" ? WGSL_DIV : WGSL_BINARY[attrs.op];
+  const expr = formOf("binary", attrs.op, forms, dtype, inputs);
+  const shape = broadcastShapes(attrs.op, a.shape, b.shape);
+  const out = attrs.inPlace ? a : allocTensor("binary", shape, def.kind === "predicate" ? "bool" : a.dtype);
+  elementwise(out, [operandOf("binary", a, shape), operandOf("binary", b, shape)], expr, def.kind === "predicate" ? "bool" : computeType(dtype), attrs.params);
+  return [out];
+}
+
+export function where(inputs: readonly Tensor[]): Tensor[] {
+  const [c, a, b] = inputs as [Tensor, Tensor, Tensor];
+  const shape = broadcastShapes("where", c.shape, a.shape, b.shape);
+  const dtype = gpuDType("where", a.dtype);
+  const cond = operandOf("where", c, shape);
+  const out = allocTensor("where", shape, a.dtype);
+  const test = computeType(cond.dtype) === "f32" ? "nz_(x)" : "x != 0";
+  elementwise(out, [cond, operandOf("where", a, shape), operandOf("where", b, shape)], `select(z, y, ${test})`, computeType(dtype));
+  return [out];
+}
+
+export function cast(inputs: readonly Tensor[], attrs: PrimitiveAttrs["cast"]): Tensor[] {
+  const x = inputs[0]!;
+  const from = gpuDType("cast", x.dtype);
+  const out = allocTensor("cast", x.shape, attrs.dtype);
+  elementwise(out, [operandOf("cast", x, x.shape)], "x", computeType(from));
+  return [out];
+}
+
+export function copy(inputs: readonly Tensor[]): Tensor[] {
+  return [copyOf(inputs[0]!)];
+}
+
+export function assign(inputs: readonly Tensor[]): Tensor[] {
+  const [dst, src] = inputs as [Tensor, Tensor];
+  gpuDType("assign", dst.dtype);
+  elementwise(dst, [operandOf("assign", src, dst.shape)], "x", computeType(gpuDType("assign", src.dtype)));
+  return [dst];
+}
+
+/** A view of `t`'s storage with the given shape and offset, keeping t's strides. */
+function window(t: Tensor, shape: readonly number[], offset: number): Tensor {
+  return new Tensor(t.storage, shape, t.strides, offset, t.dtype);
+}
+
+export function cat(inputs: readonly Tensor[], attrs: PrimitiveAttrs["cat"]): Tensor[] {
+  const axis = attrs.axis;
+  const shape = [...inputs[0]!.shape];
+  shape[axis] = inputs.reduce((s, t) => s + t.shape[axis]!, 0);
+  const out = allocTensor("cat", shape, inputs[0]!.dtype);
+  let pos = 0;
+  for (const t of inputs) {
+    if (t.numel() > 0) assign([window(out, t.shape, pos * out.strides[axis]!), t]);
+    pos += t.shape[axis]!;
+  }
+  return [out];
+}
+
+export function pad(inputs: readonly Tensor[], attrs: PrimitiveAttrs["pad"]): Tensor[] {
+  const x = inputs[0]!;
+  const shape = x.shape.map((s, d) => s + attrs.pads[d]![0] + attrs.pads[d]![1]);
+  const out = fillTensor("pad", shape, x.dtype, attrs.value);
+  const strides = contiguousStrides(shape);
+  const offset = attrs.pads.reduce((o, [before], d) => o + before * strides[d]!, 0);
+  if (x.numel() > 0) assign([window(out, x.shape, offset), x]);
+  return [out];
+}

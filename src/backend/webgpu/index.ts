@@ -1,0 +1,132 @@
+/**
+ * The WebGPU backend: `await initWebGPU()` finds a GPU (the browser's navigator.gpu, or in
+ * Node the `webgpu` package, Dawn), opens a device and registers the "webgpu" device, after
+ * which `t.to("webgpu")`, `model.to("webgpu")` and `{ device: "webgpu" }` work.
+ *
+ * A webgpu tensor's Storage holds a GpuMemory (a pooled GPU buffer) instead of a typed array;
+ * reads are asynchronous (`await t.toArrayAsync()`, `itemAsync()`, `toAsync("cpu")`). Views
+ * share the storage, as on the CPU. The primitives not ported yet raise an error naming
+ * themselves and the device; the fused ones left out run as their decompositions.
+ */
+import { DeviceError } from "../../errors.js";
+import { registerBackend, type Backend } from "../backend.js";
+import { Storage } from "../../tensor/storage.js";
+import { Tensor } from "../../tensor/tensor.js";
+import type { DType, StorageArray } from "../../tensor/dtype.js";
+import type { PrimitiveAttrs } from "../primitives.js";
+import { loadGpu } from "./loader.js";
+import { WebGPURuntime, memoryOf } from "./runtime.js";
+import { GPU_ITEM_SIZE, runtime, setRuntime } from "./state.js";
+import { assign, binary, cast, cat, copy, pad, unary, where } from "./elementwise.js";
+import { reduce, scan } from "./reduce.js";
+import { gather, indexPut, scatter } from "./indexing.js";
+import { conv2d, fold, maxPool, unfold } from "./conv.js";
+import { sort } from "./sort.js";
+import { matmul } from "./matmul.js";
+import { fromHost, full, random, range } from "./creation.js";
+import { crossEntropy, crossEntropyBackward } from "./cross_entropy.js";
+import { notImplemented, unsupported } from "./unsupported.js";
+import { gpuDType, isGpuDType } from "./wgsl.js";
+
+/** What initWebGPU found. */
+export interface WebGPUInfo {
+  /** The adapter in words, e.g. "SwiftShader driver 5.0.0" or a GPU's name. */
+  adapter: string;
+  /** Where WebGPU came from: "navigator.gpu" or "the webgpu package (Dawn)". */
+  source: string;
+}
+
+let info: WebGPUInfo | null = null;
+let starting: Promise<WebGPUInfo> | null = null;
+
+/**
+ * Starts the WebGPU backend and registers the "webgpu" device; resolves to the adapter found
+ * (later calls give the same one). Raises a DeviceError saying why when there is no WebGPU
+ * (Node without the `webgpu` package, no adapter: on a machine without a GPU, install a
+ * Vulkan driver such as SwiftShader, see docs/webgpu.md).
+ * @example
+ * await initWebGPU();
+ * const y = tensor([1, 2, 3]).to("webgpu").mul(2);
+ * console.log(await y.toArrayAsync()); // Float32Array [2, 4, 6]
+ */
+export function initWebGPU(options?: { powerPreference?: "high-performance" | "low-power" }): Promise<WebGPUInfo> {
+  if (info !== null) return Promise.resolve(info);
+  starting ??= start(options).finally(() => (starting = null));
+  return starting;
+}
+
+async function start(options?: { powerPreference?: "high-performance" | "low-power" }): Promise<WebGPUInfo> {
+  const loaded = await loadGpu();
+  if (loaded.gpu === null) throw new DeviceError(`initWebGPU: WebGPU is not available: ${loaded.reason}`);
+  const adapter = await loaded.gpu.requestAdapter({ powerPreference: options?.powerPreference ?? "high-performance" });
+  if (adapter === null) {
+    throw new DeviceError(
+      "initWebGPU: no WebGPU adapter found (no GPU driver; in Node on a machine without a GPU, install a Vulkan driver such as " +
+        "Chromium's SwiftShader and set VK_ICD_FILENAMES, see docs/webgpu.md)",
+    );
+  }
+  const device = await adapter.requestDevice({
+    requiredLimits: {
+      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+      maxBufferSize: adapter.limits.maxBufferSize,
+      maxStorageBuffersPerShaderStage: adapter.limits.maxStorageBuffersPerShaderStage,
+    },
+  });
+  const a = adapter.info ?? {};
+  const adapterName = a.description || [a.vendor, a.architecture, a.device].filter(Boolean).join(" ") || "unknown adapter";
+  const rt = new WebGPURuntime(device, adapterName);
+  setRuntime(rt);
+  void device.lost.then(() => {
+    if (info !== null && runtime() === rt) info = null; // a later initWebGPU() opens a new device
+  });
+  registerBackend(webgpuBackend);
+  info = { adapter: adapterName, source: loaded.source };
+  return info;
+}
+
+/** A view shares the storage; a dtype view reads the same 32-bit words as another 32-bit dtype. */
+function view(inputs: readonly Tensor[], attrs: PrimitiveAttrs["view"]): Tensor[] {
+  const x = inputs[0]!;
+  const dtype = attrs.dtype ?? x.dtype;
+  let storage = x.storage;
+  if (dtype !== x.dtype) {
+    if (!isGpuDType(dtype) || dtype === "bool" || x.dtype === "bool") unsupported(`view (as ${dtype})`, inputs, "webgpu reinterprets only between float32 and int32");
+    storage = new Storage(x.storage.memory!, x.device, x.storage);
+  }
+  return [new Tensor(storage, [...attrs.shape], [...attrs.strides], attrs.offset, dtype)];
+}
+
+async function readAsync(storage: Storage, offset: number, n: number, dtype: DType): Promise<StorageArray> {
+  gpuDType("toArrayAsync", dtype);
+  const bytes = await runtime().read(memoryOf(storage), offset * GPU_ITEM_SIZE, n * GPU_ITEM_SIZE);
+  if (dtype === "float32") return new Float32Array(bytes);
+  if (dtype === "int32") return new Int32Array(bytes);
+  return Uint8Array.from(new Uint32Array(bytes)); // bool: 32 bits an element on the GPU, bytes on the host
+}
+
+/** Storages smaller than this are released by the garbage collector only (see release below). */
+const RELEASE_MIN_BYTES = 16384;
+
+const webgpuBackend: Backend = {
+  name: "webgpu",
+  describe: () => `WGSL kernels on ${runtime().description}`,
+  // as on the CPU, small buffers are left to the garbage collector (the FinalizationRegistry):
+  // callers rely on it (the 0-d scalars ops/helpers.ts caches may be released by autograd)
+  release: (storage) => {
+    if (storage.memory !== null && storage.memory.byteLength >= RELEASE_MIN_BYTES) runtime().release(memoryOf(storage));
+  },
+  readAsync,
+  deviceItemSize: () => GPU_ITEM_SIZE,
+  ops: {
+    unary, binary, where, cast, reduce, view, copy, assign, matmul, cat, pad, full, range, fromHost, random,
+    scan,
+    gather, scatter, indexPut,
+    sort,
+    unique: notImplemented("unique"),
+    unfold, fold, conv2d, maxPool,
+    crossEntropy,
+    crossEntropyBackward,
+    // compile()'s fused programs (compile() on webgpu tensors is not supported yet)
+    fusedProgram: notImplemented("fusedProgram"),
+  },
+};

@@ -1,0 +1,236 @@
+/**
+ * The WebGPU runtime: one device, its memory (GpuMemory handles over pooled GPU buffers,
+ * released by `dispose()`/Backend.release or by a FinalizationRegistry when a storage is
+ * collected), a cache of compute pipelines by WGSL source, kernel launch and asynchronous
+ * read-back. Kernels (the other files of this folder) see only `alloc`, `upload`, `launch`.
+ *
+ * Every kernel binds: 0 = a small read-only i32 "meta" array (sizes, strides, offsets,
+ * parameters), 1..k = its inputs (read-only), k+1 = its output (read_write). A launch is
+ * encoded and submitted at once; the queue keeps launches in order, so a buffer given back
+ * to the pool can be reused by the next launch while the previous one is still running.
+ *
+ * Kernels cannot raise. One that checks its inputs (a class index in range) reports a bad one
+ * in a small device-side error flag, and the next read raises the error it registered, as
+ * CUDA's device-side asserts surface in PyTorch: no value computed after a bad input is ever
+ * read as if it were right.
+ */
+import { DeviceError, FluxionError } from "../../errors.js";
+import type { DeviceMemory, Storage } from "../../tensor/storage.js";
+import { MAP_READ, USAGE, type GpuBuffer, type GpuComputePipeline, type GpuDevice } from "./gpu_types.js";
+
+/** A storage's device memory: one pooled GPU buffer (null once released). */
+export class GpuMemory implements DeviceMemory {
+  constructor(
+    public buffer: GpuBuffer | null,
+    readonly byteLength: number,
+  ) {}
+}
+
+/** Buffers by bucket size, reused instead of created: creating GPU buffers is slow. */
+class BufferPool {
+  private readonly free = new Map<number, GpuBuffer[]>();
+  private cachedBytes = 0;
+  constructor(
+    private readonly device: GpuDevice,
+    /** Free bytes kept for reuse at most; beyond, returned buffers are destroyed. */
+    private readonly maxCachedBytes: number,
+  ) {}
+  /** Buffer sizes: powers of two up to 64 MiB, then multiples of 16 MiB. */
+  static bucket(bytes: number): number {
+    const b = Math.max(16, bytes);
+    if (b <= 64 << 20) return 2 ** Math.ceil(Math.log2(b));
+    return Math.ceil(b / (16 << 20)) * (16 << 20);
+  }
+  take(bytes: number): GpuBuffer {
+    const size = BufferPool.bucket(bytes);
+    const list = this.free.get(size);
+    if (list && list.length > 0) {
+      this.cachedBytes -= size;
+      return list.pop()!;
+    }
+    return this.device.createBuffer({ size, usage: USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST });
+  }
+  give(buffer: GpuBuffer): void {
+    if (this.cachedBytes + buffer.size > this.maxCachedBytes) {
+      buffer.destroy();
+      return;
+    }
+    let list = this.free.get(buffer.size);
+    if (!list) this.free.set(buffer.size, (list = []));
+    list.push(buffer);
+    this.cachedBytes += buffer.size;
+  }
+}
+
+export class WebGPURuntime {
+  private readonly pipelines = new Map<string, GpuComputePipeline>();
+  private readonly pool: BufferPool;
+  /** GPU buffers of storages the garbage collector took: back to the pool. */
+  private readonly collected: FinalizationRegistry<GpuBuffer>;
+  /** The first validation or out-of-memory error the device reported since the last read. */
+  private deviceError: string | null = null;
+  private lostReason: string | null = null;
+  readonly maxWorkgroups: number;
+  /** [code, value, 0, 0]: the first failing check's code (see check()) and the value it saw. */
+  private readonly errorFlag: GpuMemory;
+  /** The errors of the checking launches not yet known to have passed, by sequence number. */
+  private readonly checks = new Map<number, (value: number) => FluxionError>();
+  private checkSeq = 0;
+
+  constructor(
+    readonly device: GpuDevice,
+    /** The adapter, in words ("SwiftShader driver 5.0.0"). */
+    readonly description: string,
+  ) {
+    this.pool = new BufferPool(device, 512 << 20);
+    this.collected = new FinalizationRegistry((buffer) => this.pool.give(buffer));
+    this.maxWorkgroups = device.limits.maxComputeWorkgroupsPerDimension;
+    device.onuncapturederror = (ev) => {
+      this.deviceError ??= ev.error.message;
+    };
+    void device.lost.then((info) => {
+      this.lostReason = `${info.reason}: ${info.message}`;
+    });
+    this.errorFlag = new GpuMemory(device.createBuffer({ size: 16, usage: USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST }), 16);
+    this.upload(this.errorFlag, new Int32Array(4));
+  }
+
+  /**
+   * Registers a check for the next launch (pass `checks: true` to it) and returns its code, to
+   * put in the kernel's meta: a failing invocation calls `fail(code, value)` (ERROR_FLAG_WGSL),
+   * and the next read raises `error(value)`. Earlier launches win (their codes are larger).
+   */
+  check(error: (value: number) => FluxionError): number {
+    const seq = this.checkSeq++;
+    this.checks.set(seq, error);
+    return 0x7fffffff - (seq % 0x7fffffff);
+  }
+
+  /** New device memory of `byteLength` bytes (contents undefined: kernels write every element). */
+  alloc(byteLength: number): GpuMemory {
+    this.checkAlive("alloc");
+    const limit = this.device.limits.maxStorageBufferBindingSize;
+    if (byteLength > limit) {
+      throw new DeviceError(`webgpu: a tensor of ${byteLength} bytes exceeds this device's largest storage buffer (${limit} bytes)`);
+    }
+    const buffer = this.pool.take(byteLength);
+    const mem = new GpuMemory(buffer, byteLength);
+    this.collected.register(mem, buffer, mem);
+    return mem;
+  }
+
+  /** Gives `mem`'s buffer back to the pool now; later uses of it raise. */
+  release(mem: GpuMemory): void {
+    if (mem.buffer === null) return;
+    this.collected.unregister(mem);
+    this.pool.give(mem.buffer);
+    mem.buffer = null;
+  }
+
+  upload(mem: GpuMemory, data: ArrayBufferView, byteOffset = 0): void {
+    if (data.byteLength === 0) return;
+    this.device.queue.writeBuffer(buffer(mem), byteOffset, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
+  }
+
+  private pipeline(code: string): GpuComputePipeline {
+    let p = this.pipelines.get(code);
+    if (!p) {
+      const module = this.device.createShaderModule({ code });
+      p = this.device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "main" } });
+      this.pipelines.set(code, p);
+    }
+    return p;
+  }
+
+  /**
+   * Runs the WGSL `code` over `groups` workgroups (x, y, z) with meta (binding 0), the input
+   * buffers and the output buffer bound in order.
+   */
+  launch(code: string, meta: Int32Array, inputs: readonly GpuMemory[], output: GpuMemory, groups: readonly [number, number, number], checks = false): void {
+    this.checkAlive("launch");
+    if (groups[0] === 0 || groups[1] === 0 || groups[2] === 0) return;
+    const pipeline = this.pipeline(code);
+    const metaMem = this.alloc(Math.max(16, meta.byteLength));
+    this.upload(metaMem, meta);
+    const entries = [metaMem, ...inputs, output, ...(checks ? [this.errorFlag] : [])].map((m, i) => ({ binding: i, resource: { buffer: buffer(m) } }));
+    const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const enc = this.device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, group);
+    pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
+    pass.end();
+    this.device.queue.submit([enc.finish()]);
+    this.release(metaMem); // reused only by later launches, which the queue orders after this one
+  }
+
+  /** Workgroup counts (x, y) covering `n` workgroups within the per-dimension limit. */
+  grid(n: number): [number, number, number] {
+    if (n <= this.maxWorkgroups) return [n, 1, 1];
+    const y = Math.ceil(n / this.maxWorkgroups);
+    if (y > this.maxWorkgroups) throw new DeviceError(`webgpu: ${n} workgroups exceed this device's grid (${this.maxWorkgroups}²)`);
+    return [Math.ceil(n / y), y, 1];
+  }
+
+  /** `byteLength` bytes of `mem` from `byteOffset`, once the queued work has written them. */
+  async read(mem: GpuMemory, byteOffset: number, byteLength: number): Promise<ArrayBuffer> {
+    this.checkAlive("read");
+    this.throwDeviceError();
+    if (byteLength === 0) return new ArrayBuffer(0);
+    const size = Math.ceil(byteLength / 4) * 4;
+    // the error flag comes back with the values: it holds the checks of every launch before this read
+    const staging = this.device.createBuffer({ size: size + 16, usage: USAGE.MAP_READ | USAGE.COPY_DST });
+    const enc = this.device.createCommandEncoder();
+    enc.copyBufferToBuffer(buffer(mem), byteOffset, staging, 0, size);
+    enc.copyBufferToBuffer(buffer(this.errorFlag), 0, staging, size, 16);
+    const checked = this.checkSeq;
+    this.device.queue.submit([enc.finish()]);
+    try {
+      await staging.mapAsync(MAP_READ);
+      this.throwDeviceError();
+      const all = staging.getMappedRange();
+      const flag = new Int32Array(all.slice(size, size + 16));
+      if (flag[0] !== 0) {
+        this.upload(this.errorFlag, new Int32Array(4));
+        const error = this.checks.get(0x7fffffff - flag[0]!);
+        this.checks.clear();
+        throw error ? error(flag[1]!) : new FluxionError("webgpu: a kernel reported an invalid input (its check is no longer known)");
+      }
+      for (const seq of this.checks.keys()) if (seq < checked) this.checks.delete(seq);
+      return all.slice(0, byteLength);
+    } finally {
+      staging.destroy();
+    }
+  }
+
+  /** A kernel the device refused (a bug here, or out of memory) must not pass for a result. */
+  private throwDeviceError(): void {
+    const e = this.deviceError;
+    if (e === null) return;
+    this.deviceError = null;
+    throw new FluxionError(`webgpu: the device reported an error, so the results read now may be wrong: ${e}`);
+  }
+
+  private checkAlive(what: string): void {
+    if (this.lostReason !== null) throw new DeviceError(`webgpu ${what}: the GPU device was lost (${this.lostReason}); call initWebGPU() again`);
+  }
+}
+
+/** The WGSL of a checking kernel's error flag, bound after its output (launch with checks). */
+export function errorFlagWgsl(binding: number): string {
+  return [
+    `@group(0) @binding(${binding}) var<storage, read_write> err: array<atomic<i32>, 4>;`,
+    `fn fail(code: i32, value: i32) { let old = atomicMax(&err[0], code); if (old < code) { atomicStore(&err[1], value); } }`,
+  ].join("\n");
+}
+
+function buffer(mem: GpuMemory): GpuBuffer {
+  if (mem.buffer === null) throw new DeviceError("webgpu: this tensor's memory was released (dispose()) and cannot be used any more");
+  return mem.buffer;
+}
+
+/** The GpuMemory of a webgpu storage. */
+export function memoryOf(s: Storage): GpuMemory {
+  if (!(s.memory instanceof GpuMemory)) throw new DeviceError(`webgpu: a storage on ${s.device} holds no WebGPU memory`);
+  return s.memory;
+}

@@ -1,0 +1,66 @@
+/**
+ * The WebGPU backend's live device (set by initWebGPU) and output allocation for its kernels.
+ */
+import { DeviceError, ShapeError, fmtShape } from "../../errors.js";
+import { Storage } from "../../tensor/storage.js";
+import { Tensor } from "../../tensor/tensor.js";
+import type { DType } from "../../tensor/dtype.js";
+import { checkNumel } from "../../tensor/shape.js";
+import { runningPrimitive } from "../dispatcher.js";
+import { memoryOf, type WebGPURuntime } from "./runtime.js";
+import { gpuDType } from "./wgsl.js";
+
+let current: WebGPURuntime | null = null;
+
+export function setRuntime(rt: WebGPURuntime | null): void {
+  current = rt;
+}
+export function runtime(): WebGPURuntime {
+  if (current === null) throw new DeviceError("webgpu: the device is not initialised; call `await initWebGPU()` first");
+  return current;
+}
+
+/** Every GPU dtype takes 4 bytes an element (bool included: WGSL has no byte arrays). */
+export const GPU_ITEM_SIZE = 4;
+
+/** A new contiguous webgpu tensor of `shape` and `dtype` for primitive `op`'s output (contents undefined). */
+export function allocTensor(op: string, shape: readonly number[], dtype: DType): Tensor {
+  const name = runningPrimitive() ?? op;
+  gpuDType(name, dtype);
+  let n = 1;
+  for (const s of shape) {
+    if (!Number.isInteger(s) || s < 0) throw new ShapeError(`${name}: invalid output shape ${fmtShape(shape)} (${dtype}): sizes must be non-negative integers`);
+    n *= s;
+  }
+  checkNumel(name, shape, dtype);
+  const mem = runtime().alloc(n * GPU_ITEM_SIZE);
+  return Tensor._contiguous(new Storage(mem, "webgpu"), [...shape], dtype);
+}
+
+/** The stored bits of `value` as `dtype` on the GPU (C conversions, as the CPU backend stores them). */
+export function valueBits(dtype: DType, value: number | bigint): number {
+  const v = Number(value);
+  if (dtype === "float32") return new Int32Array(new Float32Array([v]).buffer)[0]!;
+  if (dtype === "bool") return v !== 0 ? 1 : 0;
+  // int32: truncated toward zero, as the CPU's Int32Array store of a full() value
+  return new Int32Array([Math.trunc(v)])[0]!;
+}
+
+const FILL = /* wgsl */ `
+@group(0) @binding(0) var<storage, read> mi: array<i32>;
+@group(0) @binding(1) var<storage, read_write> out: array<i32>;
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = i32(gid.x + gid.y * nwg.x * 256u);
+  if (i < mi[0]) { out[i] = mi[1]; }
+}`;
+
+/** A new webgpu tensor of one value. */
+export function fillTensor(op: string, shape: readonly number[], dtype: DType, value: number | bigint): Tensor {
+  const out = allocTensor(op, shape, dtype);
+  const n = out.numel();
+  if (n === 0) return out;
+  const rt = runtime();
+  rt.launch(FILL, new Int32Array([n, valueBits(dtype, value)]), [], memoryOf(out.storage), rt.grid(Math.ceil(n / 256)));
+  return out;
+}

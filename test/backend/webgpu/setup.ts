@@ -1,0 +1,42 @@
+/**
+ * Shared by the WebGPU tests: starts the backend once per test file (on a machine without a
+ * GPU, through Chromium's SwiftShader Vulkan driver when it is installed: Debian's `chromium`
+ * and `libvulkan1`, which .ci/run installs) and compares results with the CPU backend's.
+ */
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { initWebGPU, type Tensor } from "../../../src/index.js";
+import { assertClose } from "../../helpers.js";
+
+const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
+
+/** Starts WebGPU; resolves to false when it runs, else to the reason the tests skip. */
+export async function startWebGPU(): Promise<string | false> {
+  if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  try {
+    await initWebGPU();
+    return false;
+  } catch (e) {
+    return `no WebGPU device here (${(e as Error).message}); on Debian install chromium and libvulkan1 (SwiftShader) as .ci/run does`;
+  }
+}
+
+/** The elements of a tensor on any device, as numbers (bool as 0/1). */
+export async function valuesOf(t: Tensor): Promise<number[]> {
+  return Array.from((await t.toArrayAsync()) as ArrayLike<number>, Number);
+}
+
+/**
+ * Runs `fn` on the CPU inputs and on their webgpu copies and checks that the results agree:
+ * same shape, dtype and device, values within `rtol` (1e-4 relative by default).
+ */
+export async function sameAsCpu(inputs: readonly Tensor[], fn: (...xs: Tensor[]) => Tensor, opts: { rtol?: number; atol?: number; msg?: string } = {}): Promise<Tensor> {
+  const want = fn(...inputs);
+  const got = fn(...inputs.map((t) => t.to("webgpu")));
+  const msg = opts.msg ?? "";
+  assert.equal(got.device, "webgpu", `${msg} device`);
+  assert.deepEqual([...got.shape], [...want.shape], `${msg} shape`);
+  assert.equal(got.dtype, want.dtype, `${msg} dtype`);
+  assertClose(await valuesOf(got), Array.from(want.toTypedArray() as ArrayLike<number>, Number), { rtol: opts.rtol ?? 1e-4, atol: opts.atol ?? 1e-6, msg });
+  return got;
+}

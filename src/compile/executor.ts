@@ -144,6 +144,13 @@ function adopt(op: string, target: Tensor, out: Tensor, reshaped = false): void 
   if (out.dtype !== target.dtype || (reshaped ? out.numel() !== n || !out.isContiguous() || !target.isContiguous() : !sameShape)) {
     throw new FluxionError(`compile: internal error: ${op} returned ${out.dtype} ${fmtShape(out.shape)} where ${target.dtype} ${fmtShape(target.shape)} was recorded`);
   }
+  if (out.storage.memory !== null) {
+    // device memory (WebGPU): the handle moves (its buffer may be larger: pooled sizes); an
+    // output at an offset into its memory, or strided, is copied out first
+    const c = out.offset === 0 && out.isContiguous() ? out : dispatchAll("copy", [out], {})[0]!;
+    target.storage._fill(c.storage.memory!);
+    return;
+  }
   const data = out.storage._peek();
   if (out.offset === 0 && out.isContiguous() && data.length === n) target.storage._fill(data);
   else {

@@ -91,6 +91,11 @@ export interface Graph {
   free?: Set<number> | null;
 }
 
+/** Whether a value on `device` lives in host memory (the CPU backend's typed arrays). */
+export function onHost(device: string): boolean {
+  return device === "cpu" || device.startsWith("cpu:");
+}
+
 export function isLive(g: Graph, v: number): boolean {
   return g.live === null || g.live.has(v);
 }

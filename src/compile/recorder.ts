@@ -22,7 +22,8 @@ import type { PrimitiveAttrs } from "../backend/primitives.js";
 import { Storage, type LazyStorageHook } from "../tensor/storage.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { Generator } from "../tensor/random.js";
-import type { DType } from "../tensor/dtype.js";
+import { itemSize, type DType } from "../tensor/dtype.js";
+import { backendFor } from "../backend/backend.js";
 import { encodeAttrs, intern, type EncodeContext } from "./attrs.js";
 import { autogradHoldsTensors, reachableTensors } from "./escape.js";
 import { inUserCode } from "./state.js";
@@ -38,6 +39,16 @@ function pushLayout(key: number[], shape: readonly number[], strides: readonly n
   key.push(shape.length);
   for (let d = 0; d < shape.length; d++) key.push(shape[d]!, strides[d]!);
   key.push(offset);
+}
+
+/** A storage's length in elements of `dtype`, and what holds them (a typed array's class, or device memory). */
+function extentOf(storage: Storage, dtype: DType): { numel: number; holder: string } {
+  if (storage.memory === null) {
+    const data = storage._peek();
+    return { numel: data.length, holder: data.constructor.name };
+  }
+  const size = backendFor(storage.device).deviceItemSize?.(dtype) ?? itemSize(dtype);
+  return { numel: Math.floor(storage.memory.byteLength / size), holder: "device" };
 }
 
 /** One graph being recorded, with the current call's bindings. */
@@ -146,13 +157,13 @@ export class Recording {
         storage._lazy.realize(storage);
       }
       buf = this.buffers.length;
-      const data = storage._peek();
-      this.buffers.push({ external: true, numel: data.length, dtype: t.dtype, device: storage.device, writes: 0 });
+      const { numel, holder } = extentOf(storage, t.dtype);
+      this.buffers.push({ external: true, numel, dtype: t.dtype, device: storage.device, writes: 0 });
       this.storages.push(storage);
       this.bufOf.set(storage, buf);
       // not watched until the graph writes it: reading it on the host before then sees the
       // same values the graph reads (see watchWrite)
-      this.key.push(KEY_BUFFER, buf, intern(storage.device), data.length, intern(data.constructor.name));
+      this.key.push(KEY_BUFFER, buf, intern(storage.device), numel, intern(holder));
     }
     const version = this.buffers[buf]!.writes;
     const id = this.addValue(t, buf, version);

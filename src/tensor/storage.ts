@@ -68,8 +68,11 @@ export class Storage {
   /** @internal Set while compile() has this storage pending or watched; null otherwise. */
   _lazy: LazyStorageHook | null = null;
   private _data: StorageArray;
-  /** The backend's device memory (WebGPU); null for host storage, whose elements are `data`. */
-  readonly memory: DeviceMemory | null;
+  /**
+   * The backend's device memory (WebGPU); null for host storage, whose elements are `data`.
+   * Set by the constructor, and by `_fill` when compile() gives a pending storage its values.
+   */
+  memory: DeviceMemory | null;
   constructor(
     /** The elements (for bfloat16/float16 the raw 16-bit patterns), or a backend's device memory. */
     data: StorageArray | DeviceMemory,
@@ -90,8 +93,8 @@ export class Storage {
   }
   /** The elements; for bfloat16/float16 the raw 16-bit patterns. */
   get data(): StorageArray {
+    if (this._lazy !== null) this._lazy.realize(this); // a pending storage may get device memory
     if (this.memory !== null) throw syncReadError("reading tensor values", this.device);
-    if (this._lazy !== null) this._lazy.realize(this);
     return this._data;
   }
   /**
@@ -101,14 +104,23 @@ export class Storage {
   memoryKey(): object {
     return this.memory ?? this.data.buffer;
   }
-  /** @internal The array as it is now, without realizing a pending graph (compile's bookkeeping). */
+  /**
+   * @internal The host array as it is now, without realizing a pending graph (compile's
+   * bookkeeping); device memory has none (compile() reads `memory` there).
+   */
   _peek(): StorageArray {
-    if (this.memory !== null) throw new DeviceError(`compile(): tensors on ${this.device} are not supported yet (their storage is device memory); run the compiled function on CPU tensors`);
+    if (this.memory !== null) throw new DeviceError(`internal error: a host array was asked of ${this.device} memory`);
     return this._data;
   }
-  /** @internal compile(): gives a pending storage the elements its graph computed. */
-  _fill(data: StorageArray): void {
-    this._data = data;
+  /** @internal compile(): gives a pending storage the elements its graph computed (a host array, or device memory). */
+  _fill(data: StorageArray | DeviceMemory): void {
+    if (ArrayBuffer.isView(data)) {
+      this._data = data as StorageArray;
+      this.memory = null;
+    } else {
+      this._data = NO_HOST_ARRAY;
+      this.memory = data as DeviceMemory;
+    }
   }
   get version(): number {
     return this.counter.version;

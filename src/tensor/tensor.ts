@@ -182,6 +182,8 @@ export class Tensor {
   async toArrayAsync(): Promise<TypedArray>;
   async toArrayAsync<A extends StorageArray>(): Promise<A>;
   async toArrayAsync(): Promise<StorageArray> {
+    // pending in compile(): its graph runs first (or, for a value it did not keep, this raises)
+    if (this.storage._lazy !== null) this.storage._lazy.realize(this.storage);
     if (this.storage.memory === null) return this.toTypedArray();
     noteHostRead(this, "toArrayAsync");
     const c = this.isContiguous() ? this : this.contiguous();

@@ -11,7 +11,7 @@ import { dispatchAll } from "../../backend/dispatcher.js";
 import type { PrimitiveName } from "../../backend/primitives.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { isSpecialScalar, scalarsOf } from "../attrs.js";
-import type { Graph, IRNode } from "../ir.js";
+import { onHost, type Graph, type IRNode } from "../ir.js";
 import { writtenBuffers } from "./util.js";
 
 export function foldConstants(g: Graph): Graph {
@@ -20,6 +20,7 @@ export function foldConstants(g: Graph): Graph {
   const folded = new Set<IRNode>();
   for (const n of g.nodes) {
     if (n.effect !== "pure" && n.effect !== "view") continue;
+    if (!n.outputs.every((o) => onHost(g.values[o]!.device))) continue; // a const is a host array
     if (!n.inputs.every((v) => constant.has(v))) continue;
     if (n.effect === "pure") {
       if (n.inputs.length === 0 && !(n.op === "full" || n.op === "range")) continue;

@@ -21,7 +21,7 @@
  * the current call's attributes.
  */
 import { FUSABLE_BINARY, FUSABLE_UNARY, type FusedInstr, type FusedOutput, type FusedProgramAttrs } from "../../backend/fused_program.js";
-import { isLive, type Graph, type IRNode, type ValueInfo } from "../ir.js";
+import { isLive, onHost, type Graph, type IRNode, type ValueInfo } from "../ir.js";
 
 /** A program longer than this is split (the native interpreter's register file holds 64). */
 const MAX_INSTRUCTIONS = 48;
@@ -44,10 +44,14 @@ function layoutKey(v: ValueInfo): string {
   return `${v.offset}:${v.shape.join(",")}:${v.strides.join(",")}`;
 }
 
-/** Whether `n` may join a program: a fusable float32 op with a recorded source (for its scalars). */
+/**
+ * Whether `n` may join a program: a fusable float32 op on the CPU (other backends have no
+ * fusedProgram kernel yet) with a recorded source (for its scalars).
+ */
 function fusable(g: Graph, n: IRNode): boolean {
   if (n.src < 0 || n.outputs.length !== 1) return false;
   const out = g.values[n.outputs[0]!]!;
+  if (!onHost(out.device)) return false;
   if (out.dtype !== "float32" || !n.inputs.every((v) => g.values[v]!.dtype === "float32")) return false;
   // an in-place op's write (applyInPlace: addcmul_, addcdiv_, div_) is a store of its value
   if (n.op === "assign") return n.effect === "inplace" && sameShape(g.values[n.inputs[0]!]!.shape, g.values[n.inputs[1]!]!.shape);

@@ -4,8 +4,9 @@
  * src/compile/passes/fuse_elementwise.ts, makes them; nothing in eager code does). It is an
  * optional ("fused") primitive like softmax: the CPU backend runs it as a numexpr-style
  * interpreter (native: native/src/fused_program*.cc over L1-sized blocks; TypeScript:
- * cpu/fused_program.ts), and a backend without it gets the decomposition below, which runs
- * each instruction as the core primitive it came from.
+ * cpu/fused_program.ts), the WebGPU backend generates one WGSL kernel per program
+ * (webgpu/fused_program.ts), and a backend without it gets the decomposition below, which
+ * runs each instruction as the core primitive it came from.
  *
  * Registers are numbered by instruction: instruction k defines register k.
  *   { op: "load", input: i }                        input i, broadcast to `shape`

@@ -26,6 +26,7 @@ import { matmul } from "./matmul.js";
 import { fromHost, full, random, range } from "./creation.js";
 import { crossEntropy, crossEntropyBackward } from "./cross_entropy.js";
 import { notImplemented, unsupported } from "./unsupported.js";
+import { fusedProgram } from "./fused_program.js";
 import { gpuDType, isGpuDType } from "./wgsl.js";
 
 /** What initWebGPU found. */
@@ -126,7 +127,7 @@ const webgpuBackend: Backend = {
     unfold, fold, conv2d, maxPool,
     crossEntropy,
     crossEntropyBackward,
-    // compile()'s fused programs (compile() on webgpu tensors is not supported yet)
-    fusedProgram: notImplemented("fusedProgram"),
+    // compile()'s fused elementwise programs, as one generated kernel each
+    fusedProgram,
   },
 };

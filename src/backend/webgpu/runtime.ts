@@ -146,13 +146,14 @@ export class WebGPURuntime {
    * Runs the WGSL `code` over `groups` workgroups (x, y, z) with meta (binding 0), the input
    * buffers and the output buffer bound in order.
    */
-  launch(code: string, meta: Int32Array, inputs: readonly GpuMemory[], output: GpuMemory, groups: readonly [number, number, number], checks = false): void {
+  launch(code: string, meta: Int32Array, inputs: readonly GpuMemory[], output: GpuMemory | readonly GpuMemory[], groups: readonly [number, number, number], checks = false): void {
     this.checkAlive("launch");
     if (groups[0] === 0 || groups[1] === 0 || groups[2] === 0) return;
     const pipeline = this.pipeline(code);
     const metaMem = this.alloc(Math.max(16, meta.byteLength));
     this.upload(metaMem, meta);
-    const entries = [metaMem, ...inputs, output, ...(checks ? [this.errorFlag] : [])].map((m, i) => ({ binding: i, resource: { buffer: buffer(m) } }));
+    const outputs = output instanceof GpuMemory ? [output] : output;
+    const entries = [metaMem, ...inputs, ...outputs, ...(checks ? [this.errorFlag] : [])].map((m, i) => ({ binding: i, resource: { buffer: buffer(m) } }));
     const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     const enc = this.device.createCommandEncoder();
     const pass = enc.beginComputePass();

@@ -45,13 +45,13 @@ function layoutKey(v: ValueInfo): string {
 }
 
 /**
- * Whether `n` may join a program: a fusable float32 op on the CPU (other backends have no
- * fusedProgram kernel yet) with a recorded source (for its scalars).
+ * Whether `n` may join a program: a fusable float32 op on a device with a fusedProgram kernel
+ * (the CPU's interpreter, webgpu's generated WGSL) with a recorded source (for its scalars).
  */
 function fusable(g: Graph, n: IRNode): boolean {
   if (n.src < 0 || n.outputs.length !== 1) return false;
   const out = g.values[n.outputs[0]!]!;
-  if (!onHost(out.device)) return false;
+  if (!onHost(out.device) && !out.device.startsWith("webgpu")) return false;
   if (out.dtype !== "float32" || !n.inputs.every((v) => g.values[v]!.dtype === "float32")) return false;
   // an in-place op's write (applyInPlace: addcmul_, addcdiv_, div_) is a store of its value
   if (n.op === "assign") return n.effect === "inplace" && sameShape(g.values[n.inputs[0]!]!.shape, g.values[n.inputs[1]!]!.shape);

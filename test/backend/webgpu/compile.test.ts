@@ -50,7 +50,9 @@ test("a compiled Adam training step on webgpu equals eager on webgpu; one graph 
   assert.equal(s.cacheMisses, 2); // the first call also creates Adam's state: the second is another graph, then hits
   const g = step.graph!;
   assert.equal(g.nodes.filter((n) => n.op === "matmul" && n.attrs.activation === "relu").length, 1);
-  assert.equal(g.nodes.filter((n) => n.op === "fusedProgram" || n.op === "const").length, 0);
+  // Adam's update of each parameter is one generated WGSL program; nothing is folded to a host constant
+  assert.ok(g.nodes.filter((n) => n.op === "fusedProgram").length >= pc.length);
+  assert.equal(g.nodes.filter((n) => n.op === "const").length, 0);
   assert.ok((g.free?.size ?? 0) > 0);
 });
 

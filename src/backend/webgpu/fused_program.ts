@@ -1,0 +1,113 @@
+/**
+ * compile()'s fused elementwise programs (primitive `fusedProgram`, src/backend/fused_program.ts)
+ * as one generated WGSL kernel: one invocation per element of the program's shape loads each
+ * input through its own strides (broadcast, views), runs the instructions in registers with
+ * the same WGSL forms as the unfused unary/binary kernels (wgsl.ts, each wrapped in a function
+ * of x, y, p0, p1), and stores each output: a new contiguous tensor, or in place into an input
+ * (bound read-write, read and written through one binding). Every load of an element happens
+ * before its stores, as the primitive's contract says. A program that needs more buffers than
+ * the device binds at once runs as its decomposition (one kernel per instruction).
+ */
+import { BINARY_OPS, UNARY_OPS } from "../../ops/elementwise_table.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { fusedProgramDecomposed, type FusedProgramAttrs } from "../fused_program.js";
+import { coalesce } from "./elementwise.js";
+import { memoryOf, type GpuMemory } from "./runtime.js";
+import { allocTensor, runtime } from "./state.js";
+import { unsupported } from "./unsupported.js";
+import { PRELUDE, WGSL_BINARY, WGSL_DIV, WGSL_UNARY } from "./wgsl.js";
+
+const WG = 256;
+
+/** An instruction's WGSL form as a function of x, y, p0, p1 (NaN kept by float unary math, as the unary kernel does). */
+function instrFunction(name: string, ins: FusedProgramAttrs["code"][number], inputs: readonly Tensor[]): string {
+  if (ins.op === "unary") {
+    let form = WGSL_UNARY[ins.fn]?.f;
+    if (form === undefined) unsupported(`fusedProgram (${ins.fn})`, inputs, `no WGSL form of ${ins.fn} yet`);
+    if (UNARY_OPS[ins.fn].kind === "float" && ins.fn !== "powScalar") form = `select(${form}, x, isnan_(x))`;
+    return `fn ${name}(x: f32, y: f32, p0: f32, p1: f32) -> f32 { return ${form}; }`;
+  }
+  if (ins.op === "binary") {
+    const form = (ins.fn === "div" ? WGSL_DIV : WGSL_BINARY[ins.fn])?.f;
+    if (form === undefined || BINARY_OPS[ins.fn].kind === "predicate") unsupported(`fusedProgram (${ins.fn})`, inputs, `no WGSL float form of ${ins.fn} yet`);
+    return `fn ${name}(x: f32, y: f32, p0: f32, p1: f32) -> f32 { return ${form}; }`;
+  }
+  return "";
+}
+
+export function fusedProgram(inputs: readonly Tensor[], a: FusedProgramAttrs): Tensor[] {
+  const outs = a.outputs.map((o) => (o.inPlace !== undefined ? inputs[o.inPlace]! : allocTensor("fusedProgram", a.shape, "float32")));
+  let n = 1;
+  for (const s of a.shape) n *= s;
+  if (n === 0) return outs;
+  const rt = runtime();
+  // bindings: each distinct memory once; those an output writes are read-write
+  const mems: GpuMemory[] = [];
+  const writable = new Set<number>();
+  const slot = (m: GpuMemory) => {
+    let i = mems.indexOf(m);
+    if (i < 0) i = mems.push(m) - 1;
+    return i;
+  };
+  const inSlot = inputs.map((t) => slot(memoryOf(t.storage)));
+  const outSlot = outs.map((t) => slot(memoryOf(t.storage)));
+  outSlot.forEach((s) => writable.add(s));
+  if (mems.length + 2 > rt.device.limits.maxStorageBuffersPerShaderStage) return fusedProgramDecomposed(inputs, a);
+
+  // operands over the program's shape: inputs broadcast, outputs at their own layout
+  const nd = a.shape.length;
+  const stridesOf = (t: Tensor) => {
+    const s = new Array<number>(nd).fill(0), off = nd - t.ndim;
+    for (let d = 0; d < t.ndim; d++) s[off + d] = t.shape[d] === 1 && a.shape[off + d] !== 1 ? 0 : t.strides[d]!;
+    return s;
+  };
+  const all = [...inputs, ...outs];
+  const { shape, strides } = coalesce(a.shape, all.map(stridesOf));
+  const cd = shape.length;
+  // meta: [n, shape..., (offset, strides...) per operand, scalars as f32 bits...]
+  const meta: number[] = [n, ...shape];
+  all.forEach((t, k) => meta.push(t.offset, ...strides[k]!));
+  const scalarAt = meta.length;
+  const metaArr = new Int32Array(meta.length + a.scalars.length);
+  metaArr.set(meta);
+  new Float32Array(metaArr.buffer, scalarAt * 4, a.scalars.length).set(a.scalars);
+
+  const lines: string[] = [`@group(0) @binding(0) var<storage, read> mi: array<i32>;`];
+  // read-only memories first, then the written ones: launch() binds inputs, then outputs
+  const readOnly = mems.map((_, i) => i).filter((i) => !writable.has(i));
+  const written = mems.map((_, i) => i).filter((i) => writable.has(i));
+  const order = [...readOnly, ...written];
+  order.forEach((m, b) => lines.push(`@group(0) @binding(${b + 1}) var<storage, ${writable.has(m) ? "read_write" : "read"}> b${m}: array<f32>;`));
+  lines.push(PRELUDE);
+  a.code.forEach((ins, k) => {
+    const f = instrFunction(`op${k}`, ins, inputs);
+    if (f) lines.push(f);
+  });
+  lines.push(`@compute @workgroup_size(${WG})`);
+  lines.push(`fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {`);
+  lines.push(`  let i = i32(gid.x + gid.y * nwg.x * ${WG}u);`);
+  lines.push(`  if (i >= mi[0]) { return; }`);
+  const base = (k: number) => 1 + cd + (1 + cd) * k;
+  all.forEach((_, k) => lines.push(`  var a${k} = mi[${base(k)}];`));
+  if (cd > 0) {
+    lines.push(`  var rem = i;`);
+    for (let d = cd - 1; d >= 0; d--) {
+      lines.push(`  { let c = rem % mi[${1 + d}]; rem = rem / mi[${1 + d}];`);
+      all.forEach((_, k) => lines.push(`    a${k} += c * mi[${base(k) + 1 + d}];`));
+      lines.push(`  }`);
+    }
+  }
+  const scalar = (s: number) => `bitcast<f32>(mi[${scalarAt + s}])`;
+  a.code.forEach((ins, k) => {
+    if (ins.op === "load") lines.push(`  let r${k} = b${inSlot[ins.input]}[a${ins.input}];`);
+    else {
+      const p = ins.params ?? [];
+      const args = [`r${ins.a}`, ins.op === "binary" ? `r${ins.b}` : "0.0", p[0] !== undefined ? scalar(p[0]) : "0.0", p[1] !== undefined ? scalar(p[1]) : "0.0"];
+      lines.push(`  let r${k} = op${k}(${args.join(", ")});`);
+    }
+  });
+  a.outputs.forEach((o, k) => lines.push(`  b${outSlot[k]}[a${inputs.length + k}] = r${o.reg};`));
+  lines.push(`}`);
+  rt.launch(lines.join("\n"), metaArr, readOnly.map((i) => mems[i]!), written.map((i) => mems[i]!), rt.grid(Math.ceil(n / WG)));
+  return outs;
+}

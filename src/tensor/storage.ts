@@ -80,13 +80,9 @@ export class Storage {
     /** For Tensor.view(dtype): the storage whose bytes `data` reads as another dtype. */
     aliasOf?: Storage,
   ) {
-    if (ArrayBuffer.isView(data)) {
-      this._data = data as StorageArray;
-      this.memory = null;
-    } else {
-      this._data = NO_HOST_ARRAY;
-      this.memory = data as DeviceMemory;
-    }
+    this._data = NO_HOST_ARRAY;
+    this.memory = null;
+    this._fill(data);
     this.counter = aliasOf ? aliasOf.counter : { version: 0 };
     this.seq = aliasOf ? aliasOf.seq : created++;
     if (tracker !== null && !aliasOf) tracker.push(this);
@@ -112,7 +108,10 @@ export class Storage {
     if (this.memory !== null) throw new DeviceError(`internal error: a host array was asked of ${this.device} memory`);
     return this._data;
   }
-  /** @internal compile(): gives a pending storage the elements its graph computed (a host array, or device memory). */
+  /**
+   * @internal Sets the contents: a host array, or device memory (the constructor; compile()
+   * giving a pending storage the elements its graph computed).
+   */
   _fill(data: StorageArray | DeviceMemory): void {
     if (ArrayBuffer.isView(data)) {
       this._data = data as StorageArray;

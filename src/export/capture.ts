@@ -11,6 +11,8 @@
  */
 import { FluxionError } from "../errors.js";
 import { addDispatchLayer } from "../backend/dispatcher.js";
+import { decompose } from "../backend/decompositions.js";
+import type { FusedPrimitiveName } from "../backend/primitives.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { Storage } from "../tensor/storage.js";
 import { noGrad } from "../autograd/grad_mode.js";
@@ -45,7 +47,12 @@ export interface TracedGraph {
 /** The passes an exported graph goes through (not compile()'s default list, which may grow kernels the exporters do not know). */
 const EXPORT_PASSES = [simplify, eliminateCommonSubexpressions, foldConstants, eliminateDeadCode];
 
-export function traceFunction(op: string, fn: (...args: Tensor[]) => Tensor | Tensor[], exampleInputs: readonly Tensor[]): TracedGraph {
+/**
+ * Traces `fn` on `exampleInputs`. `decompose`: fused primitives recorded as the core
+ * primitives of their decomposition (an exporter without a lowering for them: ONNX has no
+ * rnnCell, so an LSTM step becomes its matmuls and gate math).
+ */
+export function traceFunction(op: string, fn: (...args: Tensor[]) => Tensor | Tensor[], exampleInputs: readonly Tensor[], decomposeOps: ReadonlySet<FusedPrimitiveName> = new Set()): TracedGraph {
   if (isRecording()) throw new FluxionError(`${op}: cannot trace inside a compiled call`);
   exampleInputs.forEach((t, i) => {
     if (!(t instanceof Tensor)) throw new FluxionError(`${op}: example input ${i} must be a Tensor, got ${t === null ? "null" : typeof t}`);
@@ -63,7 +70,14 @@ export function traceFunction(op: string, fn: (...args: Tensor[]) => Tensor | Te
       execute(rec.graph(), rec);
     },
   });
-  const remove = addDispatchLayer(recorder.layer);
+  const removeRecorder = addDispatchLayer(recorder.layer);
+  // outside the recorder's layer (added after it): the core primitives it dispatches are recorded
+  const removeDecompose = decomposeOps.size === 0 ? () => {} : addDispatchLayer((call, next) =>
+    decomposeOps.has(call.op as FusedPrimitiveName) ? decompose(call.op as FusedPrimitiveName, call.inputs, call.attrs, call.device ?? call.inputs[0]?.device ?? "cpu") : next(call));
+  const remove = () => {
+    removeDecompose();
+    removeRecorder();
+  };
   setRecording(true);
   let result: unknown;
   try {

@@ -167,3 +167,26 @@ test("unexpected arguments are refused at run time: unknown option keys (with a 
   assert.throws(() => (jit.trace as (...a: unknown[]) => unknown)((t: Tensor) => m.forward(t), [x], { strict: true }), /trace\(\) takes at most 2 arguments \(fn, exampleInputs\) but 3 were given/);
   assert.throws(() => (loadGraph as (...a: unknown[]) => unknown)("a", "b"), /loadGraph\(\) takes at most 1 argument \(path\) but 2 were given/);
 });
+
+test("LSTM and GRU (two layers, batch-first) export as their unrolled gate math (ONNX has no rnnCell): ONNX Runtime gives Fluxion's outputs", async () => {
+  manualSeed(6);
+  class Recurrent extends nn.Module {
+    lstm = new nn.LSTM(8, 16, { batchFirst: true, numLayers: 2 });
+    gru = new nn.GRU(16, 12, { batchFirst: true });
+    head = new nn.Linear(12, 3);
+    forward(x: Tensor): Tensor {
+      const [h] = this.lstm.forward(x) as [Tensor, unknown];
+      const [g] = this.gru.forward(h) as [Tensor, unknown];
+      return this.head.forward(g);
+    }
+  }
+  await checkModel(new Recurrent(), randn([2, 5, 8]));
+});
+
+test("a loss exports too (crossEntropy as its core primitives): ONNX Runtime gives Fluxion's value", async () => {
+  manualSeed(7);
+  const logits = randn([6, 5]), labels = randint(0, 5, [6]);
+  const fn = (x: Tensor, y: Tensor) => nn.functional.crossEntropy(x, y, { labelSmoothing: 0.1 });
+  const out = await runOrt(onnx.exportBytes(fn, [logits, labels], { inputNames: ["logits", "labels"], outputNames: ["loss"] }), { logits, labels });
+  assertClose(Array.from(out.loss!.data as Float32Array), [fn(logits, labels).item()], { rtol: 1e-5 });
+});

@@ -14,7 +14,7 @@ import { noGrad } from "../../autograd/grad_mode.js";
 import { arange } from "../../tensor/creation.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { traceFunction, type TracedGraph } from "../capture.js";
-import type { Lowered } from "./lower.js";
+import { TRACED_AS_CORE, type Lowered } from "./lower.js";
 import { ONNX_DTYPE, type OnnxNode, type OnnxTensor } from "./proto.js";
 
 type Axes = Record<string, Record<number, string> | readonly number[]>;
@@ -45,7 +45,7 @@ export function makeBatchDynamic(
   // the examples at B+1 and B+2 rows (rows repeated cyclically)
   const grown = (extra: number) => ins.map((x, k) => (inDims[k] === null ? x : noGrad(() => x.indexSelect(0, arange(B + extra, { dtype: "int32" }).remainder(B)))));
   const variants = [1, 2].map((extra) => {
-    const t = traceFunction(op, fn, grown(extra));
+    const t = traceFunction(op, fn, grown(extra), TRACED_AS_CORE);
     return { t, l: lower(t) };
   });
   // outputs: axis 0 is B, B+1, B+2 where made dynamic; every other dim (and undeclared outputs) fixed

@@ -13,7 +13,7 @@ import type { StorageArray } from "../../tensor/dtype.js";
 import { writeFileAtomic } from "../../io/node_files.js";
 import { traceFunction, type TracedGraph } from "../capture.js";
 import { makeBatchDynamic } from "./dynamic.js";
-import { Lowering, type Lowered } from "./lower.js";
+import { Lowering, TRACED_AS_CORE, type Lowered } from "./lower.js";
 import { encodeModel, ONNX_DTYPE, type OnnxValueInfo } from "./proto.js";
 
 export interface OnnxExportOptions {
@@ -78,7 +78,7 @@ export function exportBytes(model: Module | ((...xs: Tensor[]) => Tensor | Tenso
   let lowered: Lowered;
   let batchDims: { inputs: (string | null)[]; outputs: (string | null)[] } | null = null;
   try {
-    traced = traceFunction(op, fn, ins);
+    traced = traceFunction(op, fn, ins, TRACED_AS_CORE);
     const lower = (t: TracedGraph) => {
       const outputNames = names(op, "outputNames", options.outputNames, t.outputs.length, "output");
       if (new Set([...inputNames, ...outputNames]).size !== inputNames.length + outputNames.length) throw new FluxionError(`${op}: input and output names must all differ, got ${[...inputNames, ...outputNames].join(", ")}`);

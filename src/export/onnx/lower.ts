@@ -11,7 +11,7 @@
 import { FluxionError } from "../../errors.js";
 import { contiguousStrides } from "../../tensor/shape.js";
 import { dispatchAll } from "../../backend/dispatcher.js";
-import type { PrimitiveAttrs, PrimitiveName } from "../../backend/primitives.js";
+import type { FusedPrimitiveName, PrimitiveAttrs, PrimitiveName } from "../../backend/primitives.js";
 import type { DType, StorageArray } from "../../tensor/dtype.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { Storage } from "../../tensor/storage.js";
@@ -19,6 +19,9 @@ import { noGrad } from "../../autograd/grad_mode.js";
 import type { IRNode, ValueInfo } from "../../compile/ir.js";
 import type { TracedGraph } from "../capture.js";
 import { ONNX_DTYPE, type OnnxAttr, type OnnxNode, type OnnxTensor } from "./proto.js";
+
+/** Fused primitives ONNX has no operator for: onnx.export traces them as their core primitives. */
+export const TRACED_AS_CORE: ReadonlySet<FusedPrimitiveName> = new Set(["rnnCell", "crossEntropy"]);
 
 export interface LowerOptions {
   opsetVersion: number;

@@ -370,31 +370,27 @@ inline VF verf(VF x) {
   return vsel(visnan(x) | (x == vset(0.0f)), x, vsel(is_small, small, vwithsign(big, x)));
 }
 
-// gelu(x) = x Phi(x). With E = e^{-x^2/2} and Q(u) = erfc(u/sqrt2) e^{u^2/2}, u = |x|:
-// w = x E Q / 2 is gelu(x) for x < 0 and x - gelu(x) for x >= 0. For |x| < 4 in float:
-// Q from one of four polynomial pieces ([k, k+1), in u - (0, 1.5, 2.5, 3.5); relative
-// error 2.4e-9 with c0 as float hi + lo), x^2 split
-// into hi + lo so E's argument is exact, and x Q (1 + s) 2^n summed with one rounding.
-constexpr float kGeluQ[9][4] = {
-    {1.000000000e+00f, 4.115613401e-01f, 2.826626599e-01f, 2.126903087e-01f},
-    {-7.978843451e-01f, -1.805425584e-01f, -9.122790396e-02f, -5.346848443e-02f},
-    {4.999930263e-01f, 7.037375122e-02f, 2.729645185e-02f, 1.277530380e-02f},
-    {-2.658839226e-01f, -2.499406412e-02f, -7.662261836e-03f, -2.918337937e-03f},
-    {1.245770156e-01f, 8.220637217e-03f, 2.035195706e-03f, 6.403194857e-04f},
-    {-5.189152807e-02f, -2.531258622e-03f, -5.147512420e-04f, -1.351854735e-04f},
-    {1.842613332e-02f, 7.370816893e-04f, 1.246961765e-04f, 2.761883297e-05f},
-    {-4.853419028e-03f, -2.113838127e-04f, -2.971640060e-05f, -6.159079476e-06f},
-    {6.736244541e-04f, 5.493239587e-05f, 6.590064004e-06f, 1.264134653e-06f},
+// gelu(x) = x Phi(x). With P = Phi(-u), u = |x|: w = x P is gelu(x) for x < 0 and
+// x - gelu(x) for x >= 0. For |x| < 4 in float: P from one of 16 polynomial pieces
+// ([k/4, (k+1)/4), degree 6 in z = u - c_k, c_0 = 0, c_k = (k + 1/2)/4: z is exact), with
+// the constant and linear coefficients as float hi + lo. The fit (native/tools/gelu_fit.py:
+// relative minimax, the coefficients rounded to float32 from the top, the lower ones refitted
+// each time) is within 5.1e-9 of P (0.09 ulp). The last Horner step c0 + z R is split exactly (Fast2Sum,
+// |z R| <= |c0| / 2), so P = ph + pl to about 0.1 ulp, and x P is rounded once.
+constexpr float kGeluCenter16[16] = {0.0f, 0.375f, 0.625f, 0.875f, 1.125f, 1.375f, 1.625f, 1.875f,
+                                     2.125f, 2.375f, 2.625f, 2.875f, 3.125f, 3.375f, 3.625f, 3.875f};
+// rows: c0, c0 lo, c1, c1 lo, c2 .. c6; columns: the pieces
+constexpr float kGeluPhi[9][16] = {
+    {5.000000000e-01f, 3.538302481e-01f, 2.659855187e-01f, 1.907869577e-01f, 1.302945167e-01f, 8.456572145e-02f, 5.208127946e-02f, 3.039636090e-02f, 1.679330692e-02f, 8.774475195e-03f, 4.332448356e-03f, 2.020137385e-03f, 8.890252793e-04f, 3.690784506e-04f, 1.444807276e-04f, 5.331234934e-05f},
+    {1.062150368e-11f, -1.479724876e-08f, 1.033024333e-08f, -4.888022431e-09f, 4.520355756e-10f, 9.155271541e-10f, -4.522183322e-11f, 8.375194982e-10f, -4.729054925e-10f, -9.442285148e-11f, 3.156581767e-12f, 1.041630671e-10f, 2.093417627e-11f, 3.566881382e-12f, -1.485078770e-12f, 5.906495453e-13f},
+    {-3.989422917e-01f, -3.718550801e-01f, -3.281609714e-01f, -2.720550001e-01f, -2.118766457e-01f, -1.550122648e-01f, -1.065382659e-01f, -6.878627837e-02f, -4.172098637e-02f, -2.377190068e-02f, -1.272418164e-02f, -6.398120429e-03f, -3.022257937e-03f, -1.341118827e-03f, -5.590615328e-04f, -2.189316438e-04f},
+    {7.662120716e-09f, -1.349037682e-08f, 2.793647313e-09f, 1.438049901e-09f, -4.484256577e-10f, -8.853756617e-10f, -2.342600114e-09f, 2.486818085e-09f, 1.193946164e-09f, -2.634601565e-11f, 1.240988978e-10f, 1.700818514e-10f, -7.594342516e-11f, -5.200349179e-11f, -1.906079461e-13f, -4.451009439e-12f},
+    {2.245591872e-07f, 6.972283125e-02f, 1.025503054e-01f, 1.190240607e-01f, 1.191806123e-01f, 1.065709293e-01f, 8.656234294e-02f, 6.448713690e-02f, 4.432854801e-02f, 2.822913229e-02f, 1.670048945e-02f, 9.197298437e-03f, 4.722278100e-03f, 2.263138071e-03f, 1.013298868e-03f, 4.241799179e-04f},
+    {6.648508459e-02f, 5.326035619e-02f, 3.332885355e-02f, 1.062727533e-02f, -9.379778057e-03f, -2.300948277e-02f, -2.913147956e-02f, -2.884007618e-02f, -2.444593422e-02f, -1.838613674e-02f, -1.249227766e-02f, -7.747751195e-03f, -4.415339325e-03f, -2.322508954e-03f, -1.131220255e-03f, -5.114047672e-04f},
+    {6.000222129e-05f, -1.661364548e-02f, -2.229922079e-02f, -2.216179110e-02f, -1.722506620e-02f, -9.852075018e-03f, -2.592297969e-03f, 2.770880936e-03f, 5.598663352e-03f, 6.211743224e-03f, 5.414506886e-03f, 4.035737365e-03f, 2.662416548e-03f, 1.582440571e-03f, 8.563119336e-04f, 4.247528268e-04f},
+    {-1.032436546e-02f, -6.724998355e-03f, -2.212473890e-03f, 2.267970704e-03f, 5.259859376e-03f, 6.141372956e-03f, 5.202083848e-03f, 3.286433173e-03f, 1.293125446e-03f, -1.851998240e-04f, -9.626839892e-04f, -1.154874219e-03f, -1.000501332e-03f, -7.199661341e-04f, -4.518854548e-04f, -2.532299841e-04f},
+    {1.023341785e-03f, 2.631001640e-03f, 3.191881347e-03f, 2.607591683e-03f, 1.294807764e-03f, -1.037350812e-04f, -1.065273304e-03f, -1.391650061e-03f, -1.195809687e-03f, -7.461622590e-04f, -2.943830914e-04f, 1.848362626e-05f, 1.666808967e-04f, 1.930418803e-04f, 1.573844056e-04f, 1.055810571e-04f},
 };
-constexpr float kGeluCenter[4] = {0.0f, 1.5f, 2.5f, 3.5f};
-// kGeluQ without its constant row (R in Q = c0 + z R), and c0's rounding error per piece
-constexpr float kGeluQR[8][4] = {
-    {kGeluQ[1][0], kGeluQ[1][1], kGeluQ[1][2], kGeluQ[1][3]}, {kGeluQ[2][0], kGeluQ[2][1], kGeluQ[2][2], kGeluQ[2][3]},
-    {kGeluQ[3][0], kGeluQ[3][1], kGeluQ[3][2], kGeluQ[3][3]}, {kGeluQ[4][0], kGeluQ[4][1], kGeluQ[4][2], kGeluQ[4][3]},
-    {kGeluQ[5][0], kGeluQ[5][1], kGeluQ[5][2], kGeluQ[5][3]}, {kGeluQ[6][0], kGeluQ[6][1], kGeluQ[6][2], kGeluQ[6][3]},
-    {kGeluQ[7][0], kGeluQ[7][1], kGeluQ[7][2], kGeluQ[7][3]}, {kGeluQ[8][0], kGeluQ[8][1], kGeluQ[8][2], kGeluQ[8][3]},
-};
-constexpr float kGeluC0Lo[4] = {0.0f, -6.149249998e-09f, 2.877030170e-09f, -1.422714613e-09f};
 
 // The double-lane version for any x (|x| >= 4 somewhere in the vector: rare in practice):
 // Q(u) as a polynomial in t = 1 / (1 + u/4) - 1/2 over u in [0, 15] (relative 3.8e-12)
@@ -441,22 +437,19 @@ inline VF vgelu_erf(VF x) {
   return vsel(fast, gelu_erf_fast(xs, vabs(xs)), gelu_erf_wide(x));
 }
 inline VF gelu_erf_fast(VF x, VF u) {
-  const VI idx = vcvti(u);
-  // Q = qh + ql: the last Horner step c0 + z R split exactly (Fast2Sum, |c0| > |z R|), and
-  // c0's own float rounding (kGeluC0Lo) added back
-  const VF z = u - vlut4(kGeluCenter, idx);
-  const VF c0 = vlut4(kGeluQ[0], idx);
-  const VF zr = z * vpoly_lut(z, idx, kGeluQR);
-  const VF qh = c0 + zr;
-  const VF ql = (zr - (qh - c0)) + vlut4(kGeluC0Lo, idx);
-  // E = e^{-(hi + lo)/2} = 2^n y, n in [-12, 0]
-  const VF hi = x * x, lo = vfms(x, x, hi);
-  const ExpParts e = exp_parts(hi * vset(-0.5f), lo * vset(0.5f));
-  const VF y = exp_mantissa(e);
-  // w = x Q y 2^n / 2: x Q exact as xq + xq_lo, one rounding for the product with y
-  const VF xq = x * qh, xq_lo = vfma(x, ql, vfms(x, qh, xq));
-  const VF w = vfma(xq, y, xq_lo * y) * (e.pow2n * vset(0.5f));
-  return vsel(x == vset(0.0f), x, vsel(x < vset(0.0f), w, x - w));  // -0 - -0 would be +0
+  const VI idx = vcvti(u * vset(4.0f));
+  const VF z = u - vlut16(kGeluCenter16, idx);
+  constexpr int kTop = sizeof(kGeluPhi) / sizeof(kGeluPhi[0]) - 1;
+  VF r = vlut16(kGeluPhi[kTop], idx);
+  for (int j = kTop - 1; j >= 4; j--) r = vfma(r, z, vlut16(kGeluPhi[j], idx));
+  const VF zr = z * vfma(r, z, vlut16(kGeluPhi[2], idx));
+  const VF c0 = vlut16(kGeluPhi[0], idx);
+  const VF ph = c0 + zr;
+  const VF pl = (zr - (ph - c0)) + vfma(z, vlut16(kGeluPhi[3], idx), vlut16(kGeluPhi[1], idx));
+  // w = x P: x ph exact as xp + xp_lo, one rounding for the sum
+  const VF xp = x * ph;
+  const VF w = xp + vfma(x, pl, vfms(x, ph, xp));
+  return vsel(x < vset(0.0f), w, x - w);  // ±0: w is +0, so x - w keeps x's sign
 }
 
 // gelu, tanh form: x sigmoid(2v) with v = sqrt(2/pi) (x + 0.044715 x^3), on doubles (v's

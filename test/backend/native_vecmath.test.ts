@@ -184,6 +184,33 @@ for (const c of UNARY) {
   });
 }
 
+test("vecmath geluErf at the edges of its polynomial pieces (multiples of 1/4 up to 4) and of the float path: within 2 ulp, AVX2 = AVX-512", { skip: skip || vectorIsas.length === 0 }, () => {
+  // 64 float32 neighbours on each side of ±k/4, k = 0..16 (4 is where the double-lane path
+  // takes over), in an order that puts pieces and both paths side by side in one vector
+  const xs: number[] = [];
+  u32[0] = 0;
+  for (let k = 0; k <= 16; k++) {
+    f32[0] = k / 4;
+    const b = u32[0]!;
+    for (let d = -64; d <= 64; d++) {
+      if (b + d < 0) continue;
+      xs.push(fromBits(b + d), fromBits((b + d) | 0x80000000));
+    }
+  }
+  const x = Float32Array.from(xs);
+  const want = Float64Array.from(x, gelu64);
+  const results: Float32Array[] = [];
+  for (const isa of vectorIsas) {
+    withIsa(isa, () => {
+      const got = runUnary("geluErf", x);
+      const w = worstError(x, got, want);
+      assert.ok(w.ulps <= 2, `${isa} geluErf: ${w.ulps.toFixed(3)} ulp at x = ${w.at} (got ${w.got}, float64 ${w.want})`);
+      results.push(got);
+    });
+  }
+  if (results.length === 2) assert.equal(bitsEqual(results[0]!, results[1]!), -1, "AVX2 and AVX-512 differ");
+});
+
 test("vecmath pow(x, y) with tensor exponents: within 2 ulp, negative bases, specials", { skip: skip || vectorIsas.length === 0 }, () => {
   const a: number[] = [], b: number[] = [];
   const sp = [0, -0, 1, -1, Infinity, -Infinity, NaN, 0.5, 2, -2, 1e-40, FLT_MAX];

@@ -11,11 +11,11 @@
  *
  * Skips, saying why, without Chromium (/usr/bin/chromium, or $CHROMIUM) or the data set
  * (Debian's dataset-fashion-mnist); .ci/run installs both. The WebGPU test skips when the
- * page finds no adapter.
+ * page finds no adapter. The demo server's own test (what it serves, and refuses) needs neither.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -38,12 +38,13 @@ const skip = skipReason();
 /**
  * The runs, on a 10000-image subset: on the CPU a few hundred steps (about 5 s on two cores),
  * reaching ~82% held-out. SwiftShader runs the WebGPU kernels some 100 times slower than a GPU
- * (~0.4 s a step here, mostly the matmuls), so there fewer, larger steps at a higher learning
- * rate, which reach ~80% as well (the same runs in Node: 79-82% over seeds).
+ * (~0.4 s a step here, mostly the matmuls; ~2 s to evaluate 500 images), so there fewer,
+ * larger steps at a higher learning rate, which reach ~80% as well (the same runs in Node:
+ * 79-82% over seeds).
  */
 const RUNS = {
   cpu: { steps: 200, batch: 32, lr: 0.001, train: 10000, eval: 1000, every: 50 },
-  webgpu: { steps: 60, batch: 64, lr: 0.002, train: 10000, eval: 1000, every: 30 },
+  webgpu: { steps: 60, batch: 64, lr: 0.002, train: 10000, eval: 500, every: 30 },
 };
 type Backend = keyof typeof RUNS;
 
@@ -121,8 +122,7 @@ async function trainOn(page: Page, backend: Backend): Promise<DemoState["runs"][
   const status = (await page.textContent("#status")) ?? "";
   assert.equal(await page.getAttribute("body", "data-state"), "done", status);
   const { runs } = await demoState(page);
-  assert.equal(runs.length, 1);
-  const run = runs[0]!;
+  const run = runs.at(-1)!;
   assert.equal(run.backend, backend);
   assert.equal(run.steps, RUN.steps);
   assert.equal(await progressValue(page), RUN.steps, "the progress bar is full");
@@ -191,6 +191,14 @@ test("the page trains SimpleNet on the CPU backend past 70% held-out accuracy, a
   assert.ok(run.accuracy > 0.7, `held-out accuracy ${run.accuracy}`);
   const { right } = await checkCanvas(page, 20);
   assert.ok(right >= 12, `${right} of 20 picked test images predicted right`);
+  // train again on the same page, and stop it midway with the Stop button
+  await page.click("#train");
+  await page.waitForFunction('document.getElementById("progress").value >= 5', null, { polling: 20 });
+  await page.click("#stop");
+  await page.waitForFunction(stateIn(["done", "error"]), null, { polling: 50 });
+  const { runs } = await demoState(page);
+  assert.equal(runs.length, 2, (await page.textContent("#status")) ?? "");
+  assert.ok(runs[1]!.steps >= 5 && runs[1]!.steps < RUNS.cpu.steps, `stopped after ${runs[1]!.steps} steps`);
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -210,4 +218,37 @@ test("the page trains SimpleNet on WebGPU (SwiftShader) past 70% held-out accura
   assert.ok(right >= 6, `${right} of 10 picked test images predicted right`);
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test("the demo server serves the page and the four data files, nothing else, and lists what data is missing", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "fluxion-demo-server-"));
+  try {
+    const page = path.join(dir, "page"), dataFolder = path.join(dir, "data");
+    mkdirSync(page);
+    mkdirSync(dataFolder);
+    writeFileSync(path.join(page, "index.html"), "<p>page</p>");
+    writeFileSync(path.join(dir, "secret.txt"), "secret");
+    writeFileSync(path.join(dataFolder, "t10k-labels-idx1-ubyte.gz"), "labels");
+    assert.deepEqual(missingDataFiles(dataFolder), ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz"]);
+    const srv = await startDemoServer({ pageDir: page, dataDir: dataFolder });
+    try {
+      const get = async (p: string) => {
+        const r = await fetch(srv.url + p);
+        return { status: r.status, type: r.headers.get("content-type"), body: await r.text() };
+      };
+      assert.deepEqual(await get(""), { status: 200, type: "text/html; charset=utf-8", body: "<p>page</p>" });
+      assert.deepEqual(await get("data/t10k-labels-idx1-ubyte.gz"), { status: 200, type: "application/gzip", body: "labels" });
+      const missing = await get("data/train-images-idx3-ubyte.gz");
+      assert.equal(missing.status, 404);
+      assert.ok(missing.body.includes(`looked for in ${dataFolder}`), missing.body);
+      for (const p of ["secret.txt", "../secret.txt", "%2e%2e/secret.txt", "data/../secret.txt", "data/%2e%2e%2fsecret.txt", "page/index.html"]) {
+        assert.equal((await get(p)).status, 404, p);
+      }
+      assert.equal((await fetch(srv.url, { method: "POST" })).status, 405);
+    } finally {
+      await srv.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -8,7 +8,8 @@
  *                                             seq 64, batch 16), AdamW lr 1e-3 (as transformer.train)
  * Each row gives garbage collection's share of its timed calls. A compiled row's note gives
  * the first call's time (recording + passes + the run), the passes' share of it (the rest
- * is what any call costs) and, from stats(), the per-call split: recording, cache lookup (the cost of a hit over recording),
+ * is what any call costs) and, from stats() over a few hot calls after the timed ones, the
+ * per-call split: recording, cache lookup (the cost of a hit over recording),
  * kernels. Peak memory of the transformer step, eager and compiled, comes from
  * bench/memory_case.ts in fresh processes (mem.transformer, mem.transformer.compiled).
  */
@@ -34,7 +35,14 @@ function sgdStep(model: nn.Module, x: Tensor, y: Tensor): (x: Tensor, y: Tensor)
 }
 
 /** The step as timed: eager, or compiled after one first call whose time is recorded. */
-function prepare(make: () => { fn: (x: Tensor, y: Tensor) => unknown; x: Tensor; y: Tensor }, compiled: boolean, info: { firstMs?: number; prepareMs?: number; step?: ReturnType<typeof compile> }): Step {
+interface Info {
+  firstMs?: number;
+  prepareMs?: number;
+  step?: ReturnType<typeof compile>;
+  call?: Step;
+}
+
+function prepare(make: () => { fn: (x: Tensor, y: Tensor) => unknown; x: Tensor; y: Tensor }, compiled: boolean, info: Info): Step {
   const { fn, x, y } = make();
   if (!compiled) return () => fn(x, y);
   const step = compile(fn);
@@ -44,10 +52,17 @@ function prepare(make: () => { fn: (x: Tensor, y: Tensor) => unknown; x: Tensor;
   info.prepareMs = step.stats().prepareMs;
   step.resetStats();
   info.step = step;
-  return () => step(x, y);
+  info.call = () => step(x, y);
+  return info.call;
 }
 
-function splitNote(info: { firstMs?: number; prepareMs?: number; step?: ReturnType<typeof compile> }): string {
+/** The compiled step's per-call split over `calls` calls after the timed ones (hot, no warm-up calls in it). */
+function hotSplit(info: Info, calls: number): void {
+  info.step!.resetStats();
+  for (let i = 0; i < calls; i++) info.call!();
+}
+
+function splitNote(info: Info): string {
   const s = info.step!.stats();
   const per = (ms: number) => `${((1000 * ms) / Math.max(1, s.calls)).toFixed(0)} µs`;
   const rec = s.totalMs - s.lookupMs - s.executeMs - s.prepareMs;
@@ -68,7 +83,7 @@ export async function runCompileCases(impl: string, threads: number | string | u
     const suffix = name === "transformer" ? "" : ".b64";
     for (const mode of ["eager", "compiled"] as const) {
       const id = `compile.${name}.${mode}${suffix}`;
-      const info: { firstMs?: number; prepareMs?: number; step?: ReturnType<typeof compile> } = {};
+      const info: Info = {};
       if (mode === "eager") await runCase(impl, threads, id, () => prepare(make, false, info), timing);
       else {
         if (!selected(id)) continue;

@@ -8,14 +8,7 @@
 #include "ewise.h"
 #include "kernel_prelude.h"
 
-// No fused multiply-adds: the kernels reproduce JavaScript's arithmetic (src/ops/
-// elementwise_table.ts), which rounds every product, and compilers would otherwise fuse
-// a * b + c (GCC does by default, C++ dialects included, also in vectorised loops).
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+FLUXION_NO_FP_CONTRACT  // the rounding of JavaScript's arithmetic (kernel_prelude.h)
 
 namespace fluxion {
 // Everything compiled under this file's -m flags is named isa_avx2 (or ends in _avx2),

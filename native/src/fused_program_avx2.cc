@@ -7,13 +7,7 @@
 #include "fused_program.h"
 #include "kernel_prelude.h"
 
-// No fused multiply-adds: the programs reproduce the eager elementwise kernels' rounding
-// (ewise_avx2.cc is compiled the same way).
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+FLUXION_NO_FP_CONTRACT  // the rounding of JavaScript's arithmetic (kernel_prelude.h)
 
 namespace fluxion {
 namespace isa_avx2 {

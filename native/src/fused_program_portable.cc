@@ -5,11 +5,7 @@
 #include "isa.h"
 #include "kernel_prelude.h"
 
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+FLUXION_NO_FP_CONTRACT  // the rounding of JavaScript's arithmetic (kernel_prelude.h)
 
 namespace fluxion {
 namespace {

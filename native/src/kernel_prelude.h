@@ -15,3 +15,16 @@
 
 #include "gemm.h"
 #include "thread_pool.h"
+
+// Turns off fused multiply-adds for the rest of the translation unit that writes it (at file
+// scope, after its includes): the elementwise kernels and fused programs reproduce
+// JavaScript's arithmetic (src/ops/elementwise_table.ts), which rounds every product, and
+// compilers would otherwise fuse a * b + c (GCC does by default, C++ dialects included, also
+// in vectorised loops). A macro, so the pragma stands in that file, not in this header.
+#if defined(__clang__)
+#define FLUXION_NO_FP_CONTRACT _Pragma("clang fp contract(off)")
+#elif defined(__GNUC__)
+#define FLUXION_NO_FP_CONTRACT _Pragma("GCC optimize(\"fp-contract=off\")")
+#else
+#define FLUXION_NO_FP_CONTRACT
+#endif

@@ -11,7 +11,7 @@
  * Not here: the ONNX lowering (onnx/), capture and its rules (capture.ts).
  */
 import { FluxionError, ShapeError, fmtShape } from "../errors.js";
-import { checkArity } from "./check_args.js";
+import { checkArity } from "../api/check_args.js";
 import { dispatchAll } from "../backend/dispatcher.js";
 import type { PrimitiveName } from "../backend/primitives.js";
 import { Tensor } from "../tensor/tensor.js";

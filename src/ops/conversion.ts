@@ -11,6 +11,7 @@ import { checkDType, isFloating, type DType, type StorageArray } from "../tensor
 import { readHost } from "../tensor/host_read.js";
 import { noGrad } from "../autograd/grad_mode.js";
 import { defineOp, type MethodsOf } from "../api/registry.js";
+import { checkArity } from "../api/check_args.js";
 import { Tensor } from "../tensor/tensor.js";
 
 /** Casts to dtype; differentiable between floating dtypes (ops call this rather than x.to()). */
@@ -98,6 +99,7 @@ declare module "../tensor/tensor.js" {
   }
 }
 Tensor.prototype.toAsync = function (this: Tensor, device: string, dtype?: DType) {
+  checkArity("Tensor.toAsync", arguments, 2, "device, dtype");
   return toAsync(this, device, dtype);
 };
 

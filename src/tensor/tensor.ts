@@ -4,7 +4,7 @@
  * entry points); the math methods are attached by the files in src/ops/, each next to the
  * op it exposes, so an op's function, its backward and its method live in one place.
  */
-import { AutogradError, DTypeError, FluxionError, IndexError, fmtShape } from "../errors.js";
+import { ArgumentError, AutogradError, DTypeError, FluxionError, IndexError, fmtShape } from "../errors.js";
 import { isFloating, isHalf, type DType, type StorageArray, type TypedArray } from "./dtype.js";
 import { bfloat16BitsToFloat32, float16BitsToFloat32 } from "./half.js";
 import { contiguousStrides, isContiguousLayout, normalizeDim, numelOf } from "./shape.js";
@@ -182,6 +182,7 @@ export class Tensor {
   async toArrayAsync(): Promise<TypedArray>;
   async toArrayAsync<A extends StorageArray>(): Promise<A>;
   async toArrayAsync(): Promise<StorageArray> {
+    noArguments("toArrayAsync", arguments.length);
     // pending in compile(): its graph runs first (or, for a value it did not keep, this raises)
     if (this.storage._lazy !== null) this.storage._lazy.realize(this.storage);
     if (this.storage.memory === null) return this.toTypedArray();
@@ -193,6 +194,7 @@ export class Tensor {
 
   /** The single value of a one-element tensor (as `item()` gives it), on any device. */
   async itemAsync<T extends number | boolean | bigint = number>(): Promise<T> {
+    noArguments("itemAsync", arguments.length);
     if (this.numel() !== 1) {
       throw new FluxionError(`itemAsync: a Tensor with ${this.numel()} elements (shape ${fmtShape(this.shape)}) cannot be converted to a scalar`);
     }
@@ -206,6 +208,7 @@ export class Tensor {
    * storage, must not be used afterwards. Optional: unreferenced memory is released anyway.
    */
   dispose(): void {
+    noArguments("dispose", arguments.length);
     releaseStorage(this.storage);
   }
 
@@ -300,6 +303,11 @@ export class Tensor {
     }
     return i < 0 ? i + n : i;
   }
+}
+
+/** Refuses arguments to a method that takes none (JavaScript callers get no type check). */
+function noArguments(method: string, given: number): void {
+  if (given > 0) throw new ArgumentError(`Tensor.${method}() takes no arguments but ${given} ${given === 1 ? "was" : "were"} given`);
 }
 
 /** Raw half-precision patterns widened to float32 (as toTypedArray gives them); other arrays as they are. */

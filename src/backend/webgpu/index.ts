@@ -8,7 +8,7 @@
  * share the storage, as on the CPU. The primitives not ported yet raise an error naming
  * themselves and the device; the fused ones left out run as their decompositions.
  */
-import { DeviceError } from "../../errors.js";
+import { ArgumentError, DeviceError } from "../../errors.js";
 import { registerBackend, type Backend } from "../backend.js";
 import { Storage } from "../../tensor/storage.js";
 import { Tensor } from "../../tensor/tensor.js";
@@ -28,6 +28,8 @@ import { crossEntropy, crossEntropyBackward } from "./cross_entropy.js";
 import { notImplemented, unsupported } from "./unsupported.js";
 import { fusedProgram } from "./fused_program.js";
 import { gpuDType, isGpuDType } from "./wgsl.js";
+import { checkArity, checkOptions } from "../../api/check_args.js";
+import { describeValue } from "../../api/args.js";
 
 /** What initWebGPU found. */
 export interface WebGPUInfo {
@@ -51,6 +53,12 @@ let starting: Promise<WebGPUInfo> | null = null;
  * console.log(await y.toArrayAsync()); // Float32Array [2, 4, 6]
  */
 export function initWebGPU(options?: { powerPreference?: "high-performance" | "low-power" }): Promise<WebGPUInfo> {
+  checkArity("initWebGPU", arguments, 1, "options");
+  checkOptions("initWebGPU", options, ["powerPreference"]);
+  const pref = options?.powerPreference;
+  if (pref !== undefined && pref !== "high-performance" && pref !== "low-power") {
+    throw new ArgumentError(`initWebGPU(): powerPreference must be "high-performance" or "low-power", got ${describeValue(pref)}`);
+  }
   if (info !== null) return Promise.resolve(info);
   starting ??= start(options).finally(() => (starting = null));
   return starting;

@@ -6,7 +6,7 @@
  * dynamic axes yet), control flow is the one the example took.
  */
 import { FluxionError } from "../../errors.js";
-import { checkArity, checkOptions } from "../check_args.js";
+import { checkArity, checkOptions } from "../../api/check_args.js";
 import { Module } from "../../nn/module.js";
 import { Tensor } from "../../tensor/tensor.js";
 import type { StorageArray } from "../../tensor/dtype.js";

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { DeviceError, FluxionError, manualSeed, nn, optim, randn, tensor, zeros, type Tensor } from "../../../src/index.js";
+import { ArgumentError, DeviceError, FluxionError, initWebGPU, manualSeed, nn, optim, randn, tensor, zeros, type Tensor } from "../../../src/index.js";
 import { assertClose } from "../../helpers.js";
 import { startWebGPU, valuesOf } from "./setup.js";
 
@@ -24,6 +24,19 @@ test("toArrayAsync and itemAsync read CPU tensors too", async () => {
   assert.equal(await x.sum().itemAsync(), 10);
   assert.equal(await tensor([true]).itemAsync<boolean>(), true);
   await assert.rejects(x.itemAsync(), /itemAsync: a Tensor with 4 elements \(shape \[2, 2\]\) cannot be converted to a scalar/);
+});
+
+test("the asynchronous reads, toAsync, dispose and initWebGPU refuse unexpected arguments and options", async () => {
+  const x = tensor([1, 2]) as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const argErr = (re: RegExp) => (e: unknown) => e instanceof ArgumentError && re.test((e as Error).message);
+  await assert.rejects(async () => x.toArrayAsync!(1), argErr(/Tensor\.toArrayAsync\(\) takes no arguments but 1 was given/));
+  await assert.rejects(async () => (tensor([1]) as unknown as typeof x).itemAsync!(true), argErr(/Tensor\.itemAsync\(\) takes no arguments/));
+  assert.throws(() => (tensor([1]) as unknown as typeof x).dispose!("now"), argErr(/Tensor\.dispose\(\) takes no arguments/));
+  assert.throws(() => x.toAsync!("cpu", "float32", true), argErr(/Tensor\.toAsync\(\) takes at most 2 arguments \(device, dtype\) but 3 were given/));
+  const init = initWebGPU as unknown as (...a: unknown[]) => unknown;
+  assert.throws(() => init({ power: "low-power" }), argErr(/initWebGPU\(\): unknown option 'power'; options: powerPreference/));
+  assert.throws(() => init({ powerPreference: "fast" }), argErr(/powerPreference must be "high-performance" or "low-power", got/));
+  assert.throws(() => init({}, 2), argErr(/initWebGPU\(\) takes at most 1 argument \(options\) but 2 were given/));
 });
 
 test("to('webgpu') and toAsync('cpu') move values, shapes and dtypes both ways", { skip }, async () => {

@@ -1,9 +1,10 @@
 /**
- * Run-time argument checks for the export functions (plain JavaScript callers get no type
- * check): too many positional arguments, and option keys the function does not know, raise
- * an ArgumentError naming the function (with a "did you mean" for a near miss).
+ * Run-time argument checks for functions not declared through the op registry (the export
+ * functions, initWebGPU, Tensor.toAsync; plain JavaScript callers get no type check): too
+ * many positional arguments, and option keys the function does not know, raise an
+ * ArgumentError naming the function (with a "did you mean" for a near miss).
  */
-import { isPlainObject, nameDistance } from "../api/args.js";
+import { isPlainObject, nameDistance } from "./args.js";
 import { ArgumentError } from "../errors.js";
 
 export function checkArity(op: string, args: IArguments, max: number, names: string): void {

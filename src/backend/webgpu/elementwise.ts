@@ -24,7 +24,7 @@ interface Operand {
   strides: number[];
 }
 
-function operandOf(op: string, t: Tensor, shape: readonly number[]): Operand {
+export function operandOf(op: string, t: Tensor, shape: readonly number[]): Operand {
   const nd = shape.length, off = nd - t.shape.length;
   const strides = new Array<number>(nd).fill(0);
   for (let i = 0; i < t.shape.length; i++) strides[off + i] = t.shape[i] === 1 && shape[off + i] !== 1 ? 0 : t.strides[i]!;

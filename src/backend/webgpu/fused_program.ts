@@ -11,7 +11,7 @@
 import { BINARY_OPS, UNARY_OPS } from "../../ops/elementwise_table.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { fusedProgramDecomposed, type FusedProgramAttrs } from "../fused_program.js";
-import { coalesce } from "./elementwise.js";
+import { coalesce, operandOf } from "./elementwise.js";
 import { memoryOf, type GpuMemory } from "./runtime.js";
 import { allocTensor, runtime } from "./state.js";
 import { unsupported } from "./unsupported.js";
@@ -55,14 +55,8 @@ export function fusedProgram(inputs: readonly Tensor[], a: FusedProgramAttrs): T
   if (mems.length + 2 > rt.device.limits.maxStorageBuffersPerShaderStage) return fusedProgramDecomposed(inputs, a);
 
   // operands over the program's shape: inputs broadcast, outputs at their own layout
-  const nd = a.shape.length;
-  const stridesOf = (t: Tensor) => {
-    const s = new Array<number>(nd).fill(0), off = nd - t.ndim;
-    for (let d = 0; d < t.ndim; d++) s[off + d] = t.shape[d] === 1 && a.shape[off + d] !== 1 ? 0 : t.strides[d]!;
-    return s;
-  };
   const all = [...inputs, ...outs];
-  const { shape, strides } = coalesce(a.shape, all.map(stridesOf));
+  const { shape, strides } = coalesce(a.shape, all.map((t) => operandOf("fusedProgram", t, a.shape).strides));
   const cd = shape.length;
   // meta: [n, shape..., (offset, strides...) per operand, scalars as f32 bits...]
   const meta: number[] = [n, ...shape];

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { dispatch, dispatchAll, manualSeed, nn, optim, randn, tensor, type Tensor } from "../../../src/index.js";
 import { assertClose, randomTensor as random64 } from "../../helpers.js";
-import { sameAsCpu, startWebGPU, valuesOf } from "./setup.js";
+import { sameAsCpu, startWebGPU, valuesOf, trainSteps } from "./setup.js";
 
 const skip = await startWebGPU();
 const rand = (shape: number[], seed: number) => random64(shape, { seed, dtype: "float32" });
@@ -61,14 +61,7 @@ test("a small CNN (Conv2d, ReLU, MaxPool2d, Linear, CrossEntropyLoss) trains on 
     ).to(device);
     const x = randn([5, 1, 8, 8]).to(device), y = tensor([0, 2, 1, 1, 0], { dtype: "int32", device });
     const opt = new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
-    const losses: number[] = [];
-    for (let step = 0; step < 3; step++) {
-      opt.zeroGrad();
-      const loss = new nn.CrossEntropyLoss().forward(model.forward(x) as Tensor, y);
-      loss.backward();
-      opt.step();
-      losses.push(await loss.itemAsync());
-    }
+    const losses = await trainSteps(opt, 3, () => new nn.CrossEntropyLoss().forward(model.forward(x) as Tensor, y));
     return { losses, weights: await Promise.all(model.parameters().map((p) => valuesOf(p))) };
   };
   const cpu = await run("cpu"), gpu = await run("webgpu");

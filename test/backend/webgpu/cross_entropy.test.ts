@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { IndexError, manualSeed, nn, optim, randn, tensor, type Tensor } from "../../../src/index.js";
 import { randomTensor } from "../../helpers.js";
 import { assertClose } from "../../helpers.js";
-import { startWebGPU, valuesOf } from "./setup.js";
+import { startWebGPU, valuesOf, trainSteps } from "./setup.js";
 
 const skip = await startWebGPU();
 
@@ -69,14 +69,7 @@ test("a SimpleNet-style MLP with CrossEntropyLoss trains on webgpu as on the CPU
     const x = randn([16, 3, 4]).to(device), y = tensor(Array.from({ length: 16 }, (_, i) => (i * 5) % 4), { dtype: "int32", device });
     const criterion = new nn.CrossEntropyLoss();
     const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
-    const losses: number[] = [];
-    for (let step = 0; step < 4; step++) {
-      opt.zeroGrad();
-      const loss = criterion.forward(model.forward(x) as Tensor, y);
-      loss.backward();
-      opt.step();
-      losses.push(await loss.itemAsync());
-    }
+    const losses = await trainSteps(opt, 4, () => criterion.forward(model.forward(x) as Tensor, y));
     return { losses, weights: await Promise.all(model.parameters().map((p) => valuesOf(p))) };
   };
   const cpu = await run("cpu"), gpu = await run("webgpu");

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { ArgumentError, DeviceError, FluxionError, initWebGPU, manualSeed, nn, optim, randn, tensor, zeros, type Tensor } from "../../../src/index.js";
 import { assertClose } from "../../helpers.js";
-import { startWebGPU, valuesOf } from "./setup.js";
+import { startWebGPU, valuesOf, trainSteps } from "./setup.js";
 
 const skip = await startWebGPU();
 
@@ -83,14 +83,7 @@ test("model.to('webgpu'): an MLP's forward, backward and SGD steps give the CPU'
     const x = randn([10, 6]), y = randn([10, 3]);
     model.to(device);
     const opt = new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
-    const losses: number[] = [];
-    for (let step = 0; step < 3; step++) {
-      opt.zeroGrad();
-      const loss = nn.functional.mseLoss(model.forward(x.to(device)) as Tensor, y.to(device));
-      loss.backward();
-      opt.step();
-      losses.push(await loss.itemAsync());
-    }
+    const losses = await trainSteps(opt, 3, () => nn.functional.mseLoss(model.forward(x.to(device)) as Tensor, y.to(device)));
     const params = model.parameters();
     for (const p of params) assert.equal(p.device, device);
     return {

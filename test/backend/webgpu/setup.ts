@@ -40,3 +40,16 @@ export async function sameAsCpu(inputs: readonly Tensor[], fn: (...xs: Tensor[])
   assertClose(await valuesOf(got), Array.from(want.toTypedArray() as ArrayLike<number>, Number), { rtol: opts.rtol ?? 1e-4, atol: opts.atol ?? 1e-6, msg });
   return got;
 }
+
+/** `steps` training steps (zeroGrad, the loss, backward, step) on any device; their losses, read asynchronously. */
+export async function trainSteps(opt: { zeroGrad(): void; step(): void }, steps: number, lossOf: () => Tensor): Promise<number[]> {
+  const losses: number[] = [];
+  for (let step = 0; step < steps; step++) {
+    opt.zeroGrad();
+    const loss = lossOf();
+    loss.backward();
+    opt.step();
+    losses.push(await loss.itemAsync());
+  }
+  return losses;
+}

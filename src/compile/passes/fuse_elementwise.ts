@@ -21,7 +21,8 @@
  * the current call's attributes.
  */
 import { FUSABLE_BINARY, FUSABLE_UNARY, type FusedInstr, type FusedOutput, type FusedProgramAttrs } from "../../backend/fused_program.js";
-import { isLive, onHost, type Graph, type IRNode, type ValueInfo } from "../ir.js";
+import { isLive, type Graph, type IRNode, type ValueInfo } from "../ir.js";
+import { backendFor } from "../../backend/backend.js";
 
 /** A program longer than this is split (the native interpreter's register file holds 64). */
 const MAX_INSTRUCTIONS = 48;
@@ -45,13 +46,14 @@ function layoutKey(v: ValueInfo): string {
 }
 
 /**
- * Whether `n` may join a program: a fusable float32 op on a device with a fusedProgram kernel
- * (the CPU's interpreter, webgpu's generated WGSL) with a recorded source (for its scalars).
+ * Whether `n` may join a program: a fusable float32 op on a device whose backend runs
+ * fusedProgram as its own kernel (the CPU's interpreter, webgpu's generated WGSL; elsewhere
+ * the decomposition would only undo the fusion) with a recorded source (for its scalars).
  */
 function fusable(g: Graph, n: IRNode): boolean {
   if (n.src < 0 || n.outputs.length !== 1) return false;
   const out = g.values[n.outputs[0]!]!;
-  if (!onHost(out.device) && !out.device.startsWith("webgpu")) return false;
+  if (backendFor(out.device).ops.fusedProgram === undefined) return false;
   if (out.dtype !== "float32" || !n.inputs.every((v) => g.values[v]!.dtype === "float32")) return false;
   // an in-place op's write (applyInPlace: addcmul_, addcdiv_, div_) is a store of its value
   if (n.op === "assign") return n.effect === "inplace" && sameShape(g.values[n.inputs[0]!]!.shape, g.values[n.inputs[1]!]!.shape);

@@ -150,13 +150,24 @@ function formOf(kind: "unary" | "binary", op: string, forms: { f?: string; i?: s
   return form;
 }
 
+/** Unary `op`'s WGSL expression of x (p0, p1) for operands of `dtype` (also fused programs'). */
+export function unaryExpr(op: PrimitiveAttrs["unary"]["op"], dtype: GpuDType, inputs: readonly Tensor[]): string {
+  const expr = formOf("unary", op, WGSL_UNARY[op], dtype, inputs);
+  // float math maps NaN to NaN (WGSL's builtins need not: exp(NaN) may be inf); pow has its own rules
+  return UNARY_OPS[op].kind === "float" && dtype === "float32" && op !== "powScalar" ? `select(${expr}, x, isnan_(x))` : expr;
+}
+
+/** Binary `op`'s WGSL expression of x, y (p0) for operands of `dtype` (also fused programs'). */
+export function binaryExpr(op: PrimitiveAttrs["binary"]["op"], params: readonly number[] | undefined, dtype: GpuDType, inputs: readonly Tensor[]): string {
+  if (op === "div" && (params?.[0] ?? 0) !== 0) unsupported("binary (div with a rounding mode)", inputs, "the rounded division is not ported to WGSL yet");
+  return formOf("binary", op, op === "div" ? WGSL_DIV : WGSL_BINARY[op], dtype, inputs);
+}
+
 export function unary(inputs: readonly Tensor[], attrs: PrimitiveAttrs["unary"]): Tensor[] {
   const x = inputs[0]!;
   const dtype = gpuDType(`unary (${attrs.op})`, x.dtype);
   const def = UNARY_OPS[attrs.op];
-  let expr = formOf("unary", attrs.op, WGSL_UNARY[attrs.op], dtype, inputs);
-  // float math maps NaN to NaN (WGSL's builtins need not: exp(NaN) may be inf); pow has its own rules
-  if (def.kind === "float" && dtype === "float32" && attrs.op !== "powScalar") expr = `select(${expr}, x, isnan_(x))`;
+  const expr = unaryExpr(attrs.op, dtype, inputs);
   const out = allocTensor("unary", x.shape, def.kind === "predicate" ? "bool" : x.dtype);
   elementwise(out, [operandOf("unary", x, x.shape)], expr, def.kind === "predicate" ? "bool" : computeType(dtype), attrs.params);
   return [out];
@@ -166,9 +177,7 @@ export function binary(inputs: readonly Tensor[], attrs: PrimitiveAttrs["binary"
   const [a, b] = inputs as [Tensor, Tensor];
   const dtype = gpuDType(`binary (${attrs.op})`, a.dtype);
   const def = BINARY_OPS[attrs.op];
-  if (attrs.op === "div" && (attrs.params?.[0] ?? 0) !== 0) unsupported("binary (div with a rounding mode)", inputs, "the rounded division is not ported to WGSL yet");
-  const forms = attrs.op === "div" ? WGSL_DIV : WGSL_BINARY[attrs.op];
-  const expr = formOf("binary", attrs.op, forms, dtype, inputs);
+  const expr = binaryExpr(attrs.op, attrs.params, dtype, inputs);
   const shape = broadcastShapes(attrs.op, a.shape, b.shape);
   const out = attrs.inPlace ? a : allocTensor("binary", shape, def.kind === "predicate" ? "bool" : a.dtype);
   elementwise(out, [operandOf("binary", a, shape), operandOf("binary", b, shape)], expr, def.kind === "predicate" ? "bool" : computeType(dtype), attrs.params);

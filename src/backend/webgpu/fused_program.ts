@@ -8,31 +8,20 @@
  * before its stores, as the primitive's contract says. A program that needs more buffers than
  * the device binds at once runs as its decomposition (one kernel per instruction).
  */
-import { BINARY_OPS, UNARY_OPS } from "../../ops/elementwise_table.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { fusedProgramDecomposed, type FusedProgramAttrs } from "../fused_program.js";
-import { coalesce, operandOf } from "./elementwise.js";
+import { binaryExpr, coalesce, operandOf, unaryExpr } from "./elementwise.js";
 import { memoryOf, type GpuMemory } from "./runtime.js";
 import { allocTensor, runtime } from "./state.js";
-import { unsupported } from "./unsupported.js";
-import { PRELUDE, WGSL_BINARY, WGSL_DIV, WGSL_UNARY } from "./wgsl.js";
+import { PRELUDE } from "./wgsl.js";
 
 const WG = 256;
 
-/** An instruction's WGSL form as a function of x, y, p0, p1 (NaN kept by float unary math, as the unary kernel does). */
+/** An instruction's WGSL form (the unfused kernels' expression) as a function of x, y, p0, p1. */
 function instrFunction(name: string, ins: FusedProgramAttrs["code"][number], inputs: readonly Tensor[]): string {
-  if (ins.op === "unary") {
-    let form = WGSL_UNARY[ins.fn]?.f;
-    if (form === undefined) unsupported(`fusedProgram (${ins.fn})`, inputs, `no WGSL form of ${ins.fn} yet`);
-    if (UNARY_OPS[ins.fn].kind === "float" && ins.fn !== "powScalar") form = `select(${form}, x, isnan_(x))`;
-    return `fn ${name}(x: f32, y: f32, p0: f32, p1: f32) -> f32 { return ${form}; }`;
-  }
-  if (ins.op === "binary") {
-    const form = (ins.fn === "div" ? WGSL_DIV : WGSL_BINARY[ins.fn])?.f;
-    if (form === undefined || BINARY_OPS[ins.fn].kind === "predicate") unsupported(`fusedProgram (${ins.fn})`, inputs, `no WGSL float form of ${ins.fn} yet`);
-    return `fn ${name}(x: f32, y: f32, p0: f32, p1: f32) -> f32 { return ${form}; }`;
-  }
-  return "";
+  if (ins.op === "load") return "";
+  const expr = ins.op === "unary" ? unaryExpr(ins.fn, "float32", inputs) : binaryExpr(ins.fn, undefined, "float32", inputs);
+  return `fn ${name}(x: f32, y: f32, p0: f32, p1: f32) -> f32 { return ${expr}; }`;
 }
 
 export function fusedProgram(inputs: readonly Tensor[], a: FusedProgramAttrs): Tensor[] {

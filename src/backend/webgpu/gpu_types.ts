@@ -32,6 +32,7 @@ export interface GpuLimits {
   readonly maxBufferSize: number;
   readonly maxComputeWorkgroupsPerDimension: number;
   readonly maxStorageBuffersPerShaderStage: number;
+  readonly minStorageBufferOffsetAlignment: number;
 }
 export interface GpuDevice {
   readonly limits: GpuLimits;
@@ -45,7 +46,7 @@ export interface GpuDevice {
   createBuffer(desc: { size: number; usage: number; mappedAtCreation?: boolean }): GpuBuffer;
   createShaderModule(desc: { code: string }): unknown;
   createComputePipeline(desc: { layout: "auto"; compute: { module: unknown; entryPoint: string } }): GpuComputePipeline;
-  createBindGroup(desc: { layout: GpuBindGroupLayout; entries: { binding: number; resource: { buffer: GpuBuffer } }[] }): unknown;
+  createBindGroup(desc: { layout: GpuBindGroupLayout; entries: { binding: number; resource: { buffer: GpuBuffer; offset?: number; size?: number } }[] }): unknown;
   createCommandEncoder(): GpuCommandEncoder;
   destroy(): void;
 }

@@ -5,9 +5,13 @@
  * read-back. Kernels (the other files of this folder) see only `alloc`, `upload`, `launch`.
  *
  * Every kernel binds: 0 = a small read-only i32 "meta" array (sizes, strides, offsets,
- * parameters), 1..k = its inputs (read-only), k+1 = its output (read_write). A launch is
- * encoded and submitted at once; the queue keeps launches in order, so a buffer given back
- * to the pool can be reused by the next launch while the previous one is still running.
+ * parameters), 1..k = its inputs (read-only), k+1 = its output (read_write). Launches are
+ * encoded into one compute pass and submitted together (a submission costs far more than a
+ * dispatch): at the end of the current JavaScript task (a microtask), before any upload or
+ * read, and every MAX_BATCH launches. Their meta arrays go to 256-byte slots of one arena
+ * buffer written just before the submission. The queue keeps launches in order, so a buffer
+ * given back to the pool can be reused by the next launch while the previous one runs; an
+ * upload flushes first, so it never overtakes a launch encoded before it.
  *
  * Kernels cannot raise. One that checks its inputs (a class index in range) reports a bad one
  * in a small device-side error flag, and the next read raises the error it registered, as
@@ -16,7 +20,16 @@
  */
 import { DeviceError, FluxionError } from "../../errors.js";
 import type { DeviceMemory, Storage } from "../../tensor/storage.js";
-import { MAP_READ, USAGE, type GpuBuffer, type GpuComputePipeline, type GpuDevice } from "./gpu_types.js";
+import { MAP_READ, USAGE, type GpuBuffer, type GpuCommandEncoder, type GpuComputePass, type GpuComputePipeline, type GpuDevice } from "./gpu_types.js";
+
+/**
+ * Launches a batch holds at most before it is submitted: enough to amortize a submission, few
+ * enough that the GPU starts while the step is still being encoded (TF.js's WebGPU backend
+ * submits every 15 dispatches for the same reason).
+ */
+const MAX_BATCH = 16;
+/** The meta arena's first size (16 launches of up to 4 KiB of meta each). */
+const MIN_META_ARENA = 64 << 10;
 
 /** A storage's device memory: one pooled GPU buffer (null once released). */
 export class GpuMemory implements DeviceMemory {
@@ -34,6 +47,8 @@ class BufferPool {
     private readonly device: GpuDevice,
     /** Free bytes kept for reuse at most; beyond, returned buffers are destroyed. */
     private readonly maxCachedBytes: number,
+    /** Destroys a buffer once no unsubmitted launch uses it. */
+    private readonly destroy: (buffer: GpuBuffer) => void,
   ) {}
   /** Buffer sizes: powers of two up to 64 MiB, then multiples of 16 MiB. */
   static bucket(bytes: number): number {
@@ -52,7 +67,7 @@ class BufferPool {
   }
   give(buffer: GpuBuffer): void {
     if (this.cachedBytes + buffer.size > this.maxCachedBytes) {
-      buffer.destroy();
+      this.destroy(buffer);
       return;
     }
     let list = this.free.get(buffer.size);
@@ -76,13 +91,24 @@ export class WebGPURuntime {
   /** The errors of the checking launches not yet known to have passed, by sequence number. */
   private readonly checks = new Map<number, (value: number) => FluxionError>();
   private checkSeq = 0;
+  /** The launches encoded since the last submission (null: none). */
+  private batch: { encoder: GpuCommandEncoder; pass: GpuComputePass; launches: number } | null = null;
+  /** The meta arrays of the batch: host staging, and the arena buffer it is written to. */
+  private metaStaging = new Int32Array(MIN_META_ARENA / 4);
+  private metaArena: GpuBuffer;
+  private metaUsed = 0;
+  private readonly metaAlign: number;
+  /** Buffers the pool let go while a batch was open: destroyed after its submission. */
+  private doomed: GpuBuffer[] = [];
 
   constructor(
     readonly device: GpuDevice,
     /** The adapter, in words ("SwiftShader driver 5.0.0"). */
     readonly description: string,
   ) {
-    this.pool = new BufferPool(device, 512 << 20);
+    this.pool = new BufferPool(device, 512 << 20, (b) => (this.batch === null ? b.destroy() : this.doomed.push(b)));
+    this.metaAlign = Math.max(16, device.limits.minStorageBufferOffsetAlignment ?? 256);
+    this.metaArena = device.createBuffer({ size: MIN_META_ARENA, usage: USAGE.STORAGE | USAGE.COPY_DST });
     this.collected = new FinalizationRegistry((buffer) => this.pool.give(buffer));
     this.maxWorkgroups = device.limits.maxComputeWorkgroupsPerDimension;
     device.onuncapturederror = (ev) => {
@@ -129,6 +155,7 @@ export class WebGPURuntime {
 
   upload(mem: GpuMemory, data: ArrayBufferView, byteOffset = 0): void {
     if (data.byteLength === 0) return;
+    this.flush(); // the write must not overtake launches encoded before it
     this.device.queue.writeBuffer(buffer(mem), byteOffset, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
   }
 
@@ -150,19 +177,52 @@ export class WebGPURuntime {
     this.checkAlive("launch");
     if (groups[0] === 0 || groups[1] === 0 || groups[2] === 0) return;
     const pipeline = this.pipeline(code);
-    const metaMem = this.alloc(Math.max(16, meta.byteLength));
-    this.upload(metaMem, meta);
+    const metaBytes = Math.max(16, meta.byteLength);
+    const slot = Math.ceil(metaBytes / this.metaAlign) * this.metaAlign;
+    if (this.metaUsed + slot > this.metaStaging.byteLength) {
+      this.flush();
+      if (slot > this.metaStaging.byteLength) this.growMetaArena(slot);
+    }
+    const metaOffset = this.metaUsed;
+    this.metaStaging.set(meta, metaOffset / 4);
+    this.metaUsed += slot;
     const outputs = output instanceof GpuMemory ? [output] : output;
-    const entries = [metaMem, ...inputs, ...outputs, ...(checks ? [this.errorFlag] : [])].map((m, i) => ({ binding: i, resource: { buffer: buffer(m) } }));
+    const entries = [
+      { binding: 0, resource: { buffer: this.metaArena, offset: metaOffset, size: metaBytes } },
+      ...[...inputs, ...outputs, ...(checks ? [this.errorFlag] : [])].map((m, i) => ({ binding: i + 1, resource: { buffer: buffer(m) } })),
+    ];
     const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-    const enc = this.device.createCommandEncoder();
-    const pass = enc.beginComputePass();
+    if (this.batch === null) {
+      const encoder = this.device.createCommandEncoder();
+      this.batch = { encoder, pass: encoder.beginComputePass(), launches: 0 };
+      queueMicrotask(() => this.flush()); // the rest of this task's launches join the batch
+    }
+    const pass = this.batch.pass;
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
-    pass.end();
-    this.device.queue.submit([enc.finish()]);
-    this.release(metaMem); // reused only by later launches, which the queue orders after this one
+    if (++this.batch.launches >= MAX_BATCH) this.flush();
+  }
+
+  /** Submits the launches encoded so far (their meta arena first). */
+  flush(): void {
+    const batch = this.batch;
+    if (batch === null) return;
+    this.batch = null;
+    batch.pass.end();
+    this.device.queue.writeBuffer(this.metaArena, 0, this.metaStaging.buffer as ArrayBuffer, 0, this.metaUsed);
+    this.device.queue.submit([batch.encoder.finish()]);
+    this.metaUsed = 0;
+    for (const b of this.doomed) b.destroy(); // after the submission that used them
+    this.doomed = [];
+  }
+
+  /** A meta arena of at least `bytes` (called between batches, so the old one is free to go). */
+  private growMetaArena(bytes: number): void {
+    const size = 2 ** Math.ceil(Math.log2(bytes));
+    this.metaArena.destroy();
+    this.metaArena = this.device.createBuffer({ size, usage: USAGE.STORAGE | USAGE.COPY_DST });
+    this.metaStaging = new Int32Array(size / 4);
   }
 
   /** Workgroup counts (x, y) covering `n` workgroups within the per-dimension limit. */
@@ -176,6 +236,7 @@ export class WebGPURuntime {
   /** `byteLength` bytes of `mem` from `byteOffset`, once the queued work has written them. */
   async read(mem: GpuMemory, byteOffset: number, byteLength: number): Promise<ArrayBuffer> {
     this.checkAlive("read");
+    this.flush();
     this.throwDeviceError();
     if (byteLength === 0) return new ArrayBuffer(0);
     const size = Math.ceil(byteLength / 4) * 4;

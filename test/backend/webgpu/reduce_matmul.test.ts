@@ -66,6 +66,28 @@ test("matmul: tiles with ragged edges, batches, transposed and strided operands"
   await sameAsCpu([randomTensor([1, 1], { seed: 1 }), randomTensor([1, 1], { seed: 2 })], (x, y) => x.matmul(y));
 });
 
+test("matmul: every register blocking (1x1, 4x4, 8x8 a thread) on ragged tiles, strides, batches and the epilogue", { skip }, async () => {
+  const { matmulBlocked, matmulBlocking } = await import("../../../src/backend/webgpu/matmul.js");
+  assert.deepEqual(matmulBlocking(512, 512), { TM: 8, TN: 8, BK: 8 });
+  assert.deepEqual(matmulBlocking(64, 100), { TM: 4, TN: 4, BK: 16 });
+  assert.deepEqual(matmulBlocking(63, 1000), { TM: 1, TN: 1, BK: 16 });
+  const cases: [string, Tensor[], Record<string, unknown>][] = [
+    ["ragged", [randomTensor([131, 37], { seed: 1 }), randomTensor([37, 70], { seed: 2 })], {}],
+    ["transposed operands", [randomTensor([37, 131], { seed: 3 }).t(), randomTensor([70, 37], { seed: 4 }).t()], {}],
+    ["K below one step", [randomTensor([20, 3], { seed: 5 }), randomTensor([3, 140], { seed: 6 })], {}],
+    ["batched, broadcast B", [randomTensor([3, 66, 17], { seed: 7 }), randomTensor([1, 17, 130], { seed: 8 }).expand([3, 17, 130])], {}],
+    ["col bias + gelu", [randomTensor([70, 19], { seed: 9 }), randomTensor([19, 129], { seed: 10 }), randomTensor([129], { seed: 11 })], { bias: "col", activation: "gelu" }],
+    ["row bias + relu", [randomTensor([129, 19], { seed: 12 }), randomTensor([19, 65], { seed: 13 }), randomTensor([129], { seed: 14 })], { bias: "row", activation: "relu" }],
+  ];
+  for (const blocking of [{ TM: 1, TN: 1, BK: 16 }, { TM: 4, TN: 4, BK: 16 }, { TM: 8, TN: 8, BK: 8 }, { TM: 2, TN: 4, BK: 4 }]) {
+    for (const [name, inputs, attrs] of cases) {
+      await sameAsCpu(inputs, (...xs) => (xs[0]!.device === "cpu" ? dispatch("matmul", xs, attrs) : matmulBlocked(xs, attrs as never, blocking)[0]!), { atol: 2e-5, msg: `${name} ${JSON.stringify(blocking)}` });
+    }
+  }
+  // the 8x8 blocking chosen by size, through the public op
+  await sameAsCpu([randomTensor([520, 24], { seed: 15 }), randomTensor([24, 515], { seed: 16 })], (x, y) => x.matmul(y), { atol: 2e-5, msg: "520x24x515" });
+});
+
 test("matmul's fused epilogue: a bias per column or row, then relu, gelu or geluTanh", { skip }, async () => {
   const a = randomTensor([20, 12], { seed: 10 }), b = randomTensor([12, 7], { seed: 11 });
   const col = randomTensor([7], { seed: 12 }), row = randomTensor([20], { seed: 13 });

@@ -6,6 +6,7 @@ import { runningPrimitive } from "../dispatcher.js";
 import { Storage } from "../../tensor/storage.js";
 import { Tensor } from "../../tensor/tensor.js";
 import type { Operand } from "./loops.js";
+import { takeOfferedOutput } from "../planned_outputs.js";
 import { POOLED_MIN_BYTES, nativeReleaseBuffer, nativeStorageBuffer } from "./native.js";
 
 export interface AllocOptions {
@@ -17,9 +18,10 @@ export interface AllocOptions {
 }
 
 /**
- * A new contiguous tensor for a kernel's output. Large buffers come from the native caching
- * allocator (reused memory, given back when the GC collects the tensor); small ones, and
- * all of them without the addon, are plain zero-filled typed arrays.
+ * A new contiguous tensor for a kernel's output. Memory compile() set aside for this output
+ * comes first (planned_outputs.ts). Large buffers come from the native caching allocator
+ * (reused memory, given back when the GC collects the tensor); small ones, and all of them
+ * without the addon, are plain zero-filled typed arrays.
  */
 export function alloc(shape: readonly number[], dtype: DType, device: string, options?: AllocOptions): Tensor {
   // checked before any memory is touched: a size computed from bad attributes (a negative
@@ -32,7 +34,11 @@ export function alloc(shape: readonly number[], dtype: DType, device: string, op
     n *= s;
   }
   checkNumel(op, shape, dtype);
-  let data: StorageArray;
+  let data: StorageArray | null = takeOfferedOutput(dtype, n);
+  if (data !== null) {
+    if (options?.zero ?? true) new Uint8Array(data.buffer, data.byteOffset, data.byteLength).fill(0);
+    return Tensor._contiguous(new Storage(data, device), [...shape], dtype);
+  }
   try {
     data = storageArray(dtype, n, options?.zero ?? true);
   } catch (e) {

@@ -15,6 +15,7 @@
  */
 import { arrayOver, itemSize, type DType, type StorageArray } from "../tensor/dtype.js";
 import { onHost, type Graph } from "./ir.js";
+import { hostArena } from "../backend/cpu/util.js";
 
 /** Places start on cache-line boundaries (the native kernels' vector loads like that). */
 const ALIGN = 64;
@@ -123,7 +124,7 @@ function makePlan(prog: Graph): BufferPlan {
 }
 
 function allocateArena(prog: Graph, plan: BufferPlan): void {
-  const arena = new ArrayBuffer(plan.bytes);
+  const arena = hostArena(plan.bytes);
   for (const [b, off] of plan.offsets) plan.views.set(b, arrayOver(prog.buffers[b]!.dtype, arena, off, prog.buffers[b]!.numel));
   prog.nodes.forEach((n, i) => {
     if (n.effect === "input" || n.effect === "view" || n.op === "const" || !n.outputs.some((v) => plan.views.has(prog.values[v]!.buf))) {

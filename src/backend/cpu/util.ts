@@ -60,6 +60,16 @@ export function releaseStorage(storage: Storage): void {
   nativeReleaseBuffer(d.buffer as ArrayBuffer);
 }
 
+/**
+ * Host memory for a compiled program's arena (compile/buffer_plan.ts): a block of the caching
+ * allocator where it is active (64-byte aligned, huge pages when large: what the kernels'
+ * vector loads want), else a plain ArrayBuffer. Never released by hand: the GC frees it with
+ * the program.
+ */
+export function hostArena(bytes: number): ArrayBuffer {
+  return nativeStorageBuffer(bytes, false) ?? new ArrayBuffer(bytes);
+}
+
 function storageArray(dtype: DType, n: number, zero: boolean): StorageArray {
   const buffer = nativeStorageBuffer(n * itemSize(dtype), zero);
   return buffer ? arrayOver(dtype, buffer) : arrayFor(dtype, n);

@@ -76,9 +76,13 @@ function encNum(v: number | bigint, out: number[]): void {
   else out.push(K.Num, v);
 }
 
-function enc(op: string, v: unknown, path: string, ctx: EncodeContext, out: number[]): void {
+/** The ops isScalarPath has cases for (keep the two together): only theirs need each attribute's path built. */
+const SCALAR_OPS = new Set(["unary", "binary", "full", "pad", "random", "range", "fusedProgram"]);
+
+/** `path` is null for an op without scalar paths (no attribute is a scalar: no paths built). */
+function enc(op: string, v: unknown, path: string | null, ctx: EncodeContext, out: number[]): void {
   if (typeof v === "number" || typeof v === "bigint") {
-    if (!isScalarPath(op, path)) return encNum(v, out);
+    if (path === null || !isScalarPath(op, path)) return encNum(v, out);
     const slot = ctx.scalars.push(v) - 1;
     const big = typeof v === "bigint";
     if (isSpecialScalar(v)) out.push(big ? (v === 0n ? K.BigScalar0 : K.BigScalar1) : v === 0 ? K.Scalar0 : K.Scalar1);
@@ -103,7 +107,7 @@ function enc(op: string, v: unknown, path: string, ctx: EncodeContext, out: numb
         const x = (v as Record<string, unknown>)[k];
         if (x === undefined) continue;
         out.push(intern(k));
-        enc(op, x, path ? `${path}.${k}` : k, ctx, out);
+        enc(op, x, path === null ? null : path ? `${path}.${k}` : k, ctx, out);
       }
       out.push(K.End);
       return;
@@ -117,13 +121,13 @@ function enc(op: string, v: unknown, path: string, ctx: EncodeContext, out: numb
 
 /** Appends the structural encoding of a node's attributes to `out`; pushes its scalars onto ctx.scalars. */
 export function encodeAttrs(op: string, attrs: unknown, ctx: EncodeContext, out: number[]): void {
-  enc(op, attrs, "", ctx, out);
+  enc(op, attrs, SCALAR_OPS.has(op) ? "" : null, ctx, out);
 }
 
 /** The JS scalars of a node's attributes, in encoding order. */
 export function scalarsOf(op: string, attrs: unknown): (number | bigint)[] {
   const ctx: EncodeContext = { scalars: [], objects: new Map() };
-  enc(op, attrs, "", ctx, []);
+  enc(op, attrs, SCALAR_OPS.has(op) ? "" : null, ctx, []);
   return ctx.scalars;
 }
 

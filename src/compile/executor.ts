@@ -16,16 +16,18 @@ import type { StorageArray } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { isLive, type Graph } from "./ir.js";
 import { deadStorageHook, type Recording } from "./recorder.js";
+import { bufferPlan, type BufferPlan } from "./buffer_plan.js";
+import { offerOutputs } from "../backend/planned_outputs.js";
 import type { FusedNodeAttrs } from "./passes/fuse_elementwise.js";
 
 export function execute(prog: Graph, rec: Recording): void {
   const tensors = rec.tensors;
   const filled = new Set<number>();
-  const plan = releasePlan(prog);
+  const plan = bufferPlan(prog);
   let i = 0;
   try {
     for (; i < prog.nodes.length; i++) {
-      if (plan.size > 0) releaseAfter(plan.get(i - 1), rec, filled);
+      if (i > 0) releaseAfter(plan, i - 1, rec, filled);
       const n = prog.nodes[i]!;
       if (n.effect === "input" || n.effect === "view") continue;
       if (n.op === "const") {
@@ -41,10 +43,13 @@ export function execute(prog: Graph, rec: Recording): void {
       // the public ops the node came from ("linear", "mul_, add_" for a fused one), so a
       // profiler attributes the program's kernels as it does eager's
       if (n.publicOp) pushPublicOp(n.publicOp);
+      const offer = plan.offerOf[i] ?? null;
+      if (offer !== null) offerOutputs(offer, plan.offerDtypes[i]!);
       let outs: Tensor[];
       try {
         outs = dispatchAll(n.op as PrimitiveName, inputs, attrs as never, n.device);
       } finally {
+        if (offer !== null) offerOutputs(null);
         if (n.publicOp) popPublicOp();
       }
       if (n.op === "fusedProgram") {
@@ -52,7 +57,7 @@ export function execute(prog: Graph, rec: Recording): void {
         const fo = (n.attrs as FusedNodeAttrs).outputs;
         for (let j = 0; j < n.outputs.length; j++) {
           if (fo[j]!.inPlace !== undefined) continue;
-          adopt(n.op, tensors[n.outputs[j]!]!, outs[j]!);
+          adopt(n.op, tensors[n.outputs[j]!]!, outs[j]!, false, plan.arena, plan.views.get(prog.values[n.outputs[j]!]!.buf));
           filled.add(prog.values[n.outputs[j]!]!.buf);
         }
         continue;
@@ -60,7 +65,7 @@ export function execute(prog: Graph, rec: Recording): void {
       if (n.effect === "inplace") continue;
       for (let j = 0; j < n.outputs.length; j++) {
         const target = tensors[n.outputs[j]!]!;
-        adopt(n.op, target, outs[j]!, n.reshapesOutput === true);
+        adopt(n.op, target, outs[j]!, n.reshapesOutput === true, plan.arena, plan.views.get(prog.values[n.outputs[j]!]!.buf));
         filled.add(prog.values[n.outputs[j]!]!.buf);
       }
     }
@@ -70,7 +75,7 @@ export function execute(prog: Graph, rec: Recording): void {
     for (let b = 0; b < rec.buffers.length; b++) if (!rec.buffers[b]!.external && !filled.has(b)) rec.storages[b]!._lazy = deadStorageHook(msg);
     throw e;
   }
-  if (plan.size > 0) releaseAfter(plan.get(prog.nodes.length - 1), rec, filled);
+  if (prog.nodes.length > 0) releaseAfter(plan, prog.nodes.length - 1, rec, filled);
   // values a pass dropped (not live): reading them is an error, not a stale zero
   if (prog.live !== null) {
     for (let b = 0; b < rec.buffers.length; b++) {
@@ -82,47 +87,33 @@ export function execute(prog: Graph, rec: Recording): void {
 }
 
 const NOT_KEPT = "compile: this tensor was made inside a compiled function but its value was not kept; return it from the function";
-const plans = new WeakMap<Graph, Map<number, number[]>>();
 
 /**
- * The free internal buffers (Graph.free: temporaries released while recording, and what the
- * call neither returned nor keeps), by the index of the node after which nothing reads them:
- * their memory goes back to the caching allocator there, as eager's releaseStorage would, so
- * later kernels of the step (and the next call) reuse it instead of touching fresh pages.
+ * After node `i`: the free buffers' values are dead. Those outside the arena give their
+ * memory back to the caching allocator (as eager's releaseStorage would, so later kernels of
+ * the step and the next call reuse it); arena places simply become reusable.
  */
-function releasePlan(prog: Graph): Map<number, number[]> {
-  let plan = plans.get(prog);
-  if (plan !== undefined) return plan;
-  plan = new Map();
-  if (prog.live !== null) {
-    const lastUse = new Map<number, number>();
-    const keep = new Set<number>();
-    if (!prog.free) for (const v of prog.live) keep.add(prog.values[v]!.buf);
-    prog.nodes.forEach((n, i) => {
-      for (const v of n.inputs) lastUse.set(prog.values[v]!.buf, i);
-      for (const v of n.outputs) lastUse.set(prog.values[v]!.buf, i);
-      // a constant is the program's own array: never given back
-      if (n.op === "const") for (const v of n.outputs) keep.add(prog.values[v]!.buf);
-    });
-    for (const [buf, i] of lastUse) {
-      if (prog.buffers[buf]!.external || keep.has(buf) || (prog.free && !prog.free.has(buf))) continue;
-      let l = plan.get(i);
-      if (l === undefined) plan.set(i, (l = []));
-      l.push(buf);
+function releaseAfter(plan: BufferPlan, i: number, rec: Recording, filled: Set<number>): void {
+  const give = plan.releaseAfter.get(i);
+  if (give !== undefined) {
+    for (const b of give) {
+      if (!filled.has(b)) continue;
+      const s = rec.storages[b]!;
+      releaseStorage(s);
+      s._lazy = deadStorageHook(NOT_KEPT);
+      filled.delete(b);
     }
   }
-  plans.set(prog, plan);
-  return plan;
-}
-
-function releaseAfter(bufs: number[] | undefined, rec: Recording, filled: Set<number>): void {
-  if (bufs === undefined) return;
-  for (const b of bufs) {
-    if (!filled.has(b)) continue;
-    const s = rec.storages[b]!;
-    releaseStorage(s);
-    s._lazy = deadStorageHook(NOT_KEPT);
-    filled.delete(b);
+  const die = plan.dieAfter.get(i);
+  if (die !== undefined) {
+    for (const b of die) {
+      if (!filled.has(b)) continue;
+      const s = rec.storages[b]!;
+      // a kernel that did not take its place got memory of its own: give that back
+      if (s._peek() !== plan.views.get(b)) releaseStorage(s);
+      s._lazy = deadStorageHook(NOT_KEPT);
+      filled.delete(b);
+    }
   }
 }
 
@@ -137,8 +128,13 @@ function fill(target: Tensor, data: StorageArray): void {
   target.storage._fill(data);
 }
 
-/** Moves a kernel's output into the lazy tensor's storage (checked against the recorded metadata). */
-function adopt(op: string, target: Tensor, out: Tensor, reshaped = false): void {
+/**
+ * Moves a kernel's output into the lazy tensor's storage (checked against the recorded
+ * metadata). An output in the program's arena (`arena`) is adopted as it is only at its own
+ * place (the one offered for it); anywhere else in the arena it is copied out, since that
+ * place is reserved for another value's span.
+ */
+function adopt(op: string, target: Tensor, out: Tensor, reshaped: boolean, arena: ArrayBuffer | null, place: StorageArray | undefined): void {
   const n = target.numel();
   const sameShape = out.shape.length === target.shape.length && out.shape.every((s, d) => s === target.shape[d]);
   if (out.dtype !== target.dtype || (reshaped ? out.numel() !== n || !out.isContiguous() || !target.isContiguous() : !sameShape)) {
@@ -152,7 +148,8 @@ function adopt(op: string, target: Tensor, out: Tensor, reshaped = false): void 
     return;
   }
   const data = out.storage._peek();
-  if (out.offset === 0 && out.isContiguous() && data.length === n) target.storage._fill(data);
+  const own = arena === null || data.buffer !== arena || data === place;
+  if (own && out.offset === 0 && out.isContiguous() && data.length === n) target.storage._fill(data);
   else {
     const c = out.contiguous();
     target.storage._fill(c.storage.data.slice(c.offset, c.offset + n));

@@ -6,6 +6,7 @@ import { runningPrimitive } from "../dispatcher.js";
 import { Storage } from "../../tensor/storage.js";
 import { Tensor } from "../../tensor/tensor.js";
 import type { Operand } from "./loops.js";
+import { takeOfferedOutput } from "../planned_outputs.js";
 import { POOLED_MIN_BYTES, nativeReleaseBuffer, nativeStorageBuffer } from "./native.js";
 
 export interface AllocOptions {
@@ -17,9 +18,10 @@ export interface AllocOptions {
 }
 
 /**
- * A new contiguous tensor for a kernel's output. Large buffers come from the native caching
- * allocator (reused memory, given back when the GC collects the tensor); small ones, and
- * all of them without the addon, are plain zero-filled typed arrays.
+ * A new contiguous tensor for a kernel's output. Memory compile() set aside for this output
+ * comes first (planned_outputs.ts). Large buffers come from the native caching allocator
+ * (reused memory, given back when the GC collects the tensor); small ones, and all of them
+ * without the addon, are plain zero-filled typed arrays.
  */
 export function alloc(shape: readonly number[], dtype: DType, device: string, options?: AllocOptions): Tensor {
   // checked before any memory is touched: a size computed from bad attributes (a negative
@@ -32,7 +34,11 @@ export function alloc(shape: readonly number[], dtype: DType, device: string, op
     n *= s;
   }
   checkNumel(op, shape, dtype);
-  let data: StorageArray;
+  let data: StorageArray | null = takeOfferedOutput(dtype, n);
+  if (data !== null) {
+    if (options?.zero ?? true) new Uint8Array(data.buffer, data.byteOffset, data.byteLength).fill(0);
+    return Tensor._contiguous(new Storage(data, device), [...shape], dtype);
+  }
   try {
     data = storageArray(dtype, n, options?.zero ?? true);
   } catch (e) {
@@ -52,6 +58,16 @@ export function releaseStorage(storage: Storage): void {
   const d = storage.data;
   if (d.byteLength < POOLED_MIN_BYTES || d.byteOffset !== 0 || d.byteLength !== d.buffer.byteLength) return;
   nativeReleaseBuffer(d.buffer as ArrayBuffer);
+}
+
+/**
+ * Host memory for a compiled program's arena (compile/buffer_plan.ts): a block of the caching
+ * allocator where it is active (64-byte aligned, huge pages when large: what the kernels'
+ * vector loads want), else a plain ArrayBuffer. Never released by hand: the GC frees it with
+ * the program.
+ */
+export function hostArena(bytes: number): ArrayBuffer {
+  return nativeStorageBuffer(bytes, false) ?? new ArrayBuffer(bytes);
 }
 
 function storageArray(dtype: DType, n: number, zero: boolean): StorageArray {

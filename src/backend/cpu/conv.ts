@@ -11,6 +11,7 @@ import { Tensor } from "../../tensor/tensor.js";
 import type { PrimitiveAttrs } from "../primitives.js";
 import { alloc } from "./util.js";
 import { cast, copy, unary } from "./elementwise.js";
+import { viaFloat32 } from "./via_float32.js";
 import { matmul, matmulReference } from "./matmul.js";
 import { reduce, reduceReference } from "./reduce.js";
 import { nativeAddon, nativeConv2d, nativeFold, nativeMaxPool, nativeUnfold, type ConvGeometry } from "./native.js";
@@ -24,13 +25,6 @@ function contiguous(t: Tensor, device: string): Tensor {
   return t.isContiguous() ? t : copy([t], {}, device)[0]!;
 }
 
-/** Runs a kernel on float32 copies of half-precision inputs and rounds the result back. */
-function viaFloat32(x: Tensor, device: string, run: (x: Tensor) => Tensor): Tensor {
-  if (!isHalf(x.dtype)) return run(x);
-  const wide = cast([x], { dtype: "float32" }, device)[0]!;
-  return cast([run(wide)], { dtype: x.dtype }, device)[0]!;
-}
-
 export function unfold(inputs: readonly Tensor[], attrs: PrimitiveAttrs["unfold"], device: string): Tensor[] {
   return unfoldImpl(inputs, attrs, device, true);
 }
@@ -41,8 +35,8 @@ export function unfoldReference(inputs: readonly Tensor[], attrs: PrimitiveAttrs
 }
 
 function unfoldImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["unfold"], device: string, allowNative: boolean): Tensor[] {
-  return [viaFloat32(inputs[0]!, device, (x0) => {
-    const x = contiguous(x0, device);
+  return viaFloat32(inputs, device, ([x0]) => {
+    const x = contiguous(x0!, device);
     const [N, C, H, W] = x.shape as [number, number, number, number];
     const [kh, kw] = attrs.kernel, [sh, sw] = attrs.stride, [ph, pw] = attrs.padding, [dh, dw] = attrs.dilation;
     const oh = outputSize(H, kh, sh, ph, dh), ow = outputSize(W, kw, sw, pw, dw);
@@ -50,7 +44,7 @@ function unfoldImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["unfold"], 
     // the native im2col writes every column, padding zeros included; the loop below skips them
     const out = alloc([N, C * kh * kw, L], x.dtype, device, { zero: !(allowNative && (x.dtype === "float32" || x.dtype === "float64")) });
     const geometry = { N, C, H, W, kernel: attrs.kernel, stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, oh, ow };
-    if (allowNative && nativeUnfold(x.dtype, geometry, x.storage.data as TypedArray, x.offset, out.storage.data as TypedArray)) return out;
+    if (allowNative && nativeUnfold(x.dtype, geometry, x.storage.data as TypedArray, x.offset, out.storage.data as TypedArray)) return [out];
     const src = x.storage.data, dst = out.storage.data;
     const base = x.offset;
     let o = 0;
@@ -73,8 +67,8 @@ function unfoldImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["unfold"], 
         }
       }
     }
-    return out;
-  })];
+    return [out];
+  });
 }
 
 export function fold(inputs: readonly Tensor[], attrs: PrimitiveAttrs["fold"], device: string): Tensor[] {
@@ -87,8 +81,8 @@ export function foldReference(inputs: readonly Tensor[], attrs: PrimitiveAttrs["
 }
 
 function foldImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["fold"], device: string, allowNative: boolean): Tensor[] {
-  return [viaFloat32(inputs[0]!, device, (x0) => {
-    const x = contiguous(x0, device);
+  return viaFloat32(inputs, device, ([x0]) => {
+    const x = contiguous(x0!, device);
     const [N, CK] = x.shape as [number, number, number];
     const [H, W] = attrs.outputSize;
     const [kh, kw] = attrs.kernel, [sh, sw] = attrs.stride, [ph, pw] = attrs.padding, [dh, dw] = attrs.dilation;
@@ -96,7 +90,7 @@ function foldImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["fold"], devi
     const oh = outputSize(H, kh, sh, ph, dh), ow = outputSize(W, kw, sw, pw, dw);
     const out = alloc([N, C, H, W], x.dtype, device);
     const geometry = { N, C, H, W, kernel: attrs.kernel, stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, oh, ow };
-    if (allowNative && nativeFold(x.dtype, geometry, x.storage.data as TypedArray, x.offset, out.storage.data as TypedArray)) return out;
+    if (allowNative && nativeFold(x.dtype, geometry, x.storage.data as TypedArray, x.offset, out.storage.data as TypedArray)) return [out];
     const src = x.storage.data as TypedArray, dst = out.storage.data as TypedArray;
     let o = x.offset;
     for (let n = 0; n < N; n++) {
@@ -118,8 +112,8 @@ function foldImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["fold"], devi
         }
       }
     }
-    return out;
-  })];
+    return [out];
+  });
 }
 
 export function maxPool(inputs: readonly Tensor[], attrs: PrimitiveAttrs["maxPool"], device: string): Tensor[] {
@@ -132,17 +126,16 @@ export function maxPoolReference(inputs: readonly Tensor[], attrs: PrimitiveAttr
 }
 
 function maxPoolImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["maxPool"], device: string, allowNative: boolean): Tensor[] {
-  let indices: Tensor | undefined;
-  const values = viaFloat32(inputs[0]!, device, (x0) => {
-    const x = contiguous(x0, device);
+  return viaFloat32(inputs, device, ([x0]) => {
+    const x = contiguous(x0!, device);
     const [N, C, H, W] = x.shape as [number, number, number, number];
     const [kh, kw] = attrs.kernel, [sh, sw] = attrs.stride, [ph, pw] = attrs.padding, [dh, dw] = attrs.dilation;
     const [oh, ow] = attrs.outputSize;
     const out = alloc([N, C, oh, ow], x.dtype, device, { zero: false });
-    indices = alloc([N, C, oh, ow], "int32", device, { zero: false });
+    const indices = alloc([N, C, oh, ow], "int32", device, { zero: false });
     const geometry = { N, C, H, W, kernel: attrs.kernel, stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, oh, ow };
     const od = out.storage.data as TypedArray, id = indices.storage.data as Int32Array;
-    if (allowNative && nativeMaxPool(x.dtype, geometry, x.storage.data as TypedArray, x.offset, od, id)) return out;
+    if (allowNative && nativeMaxPool(x.dtype, geometry, x.storage.data as TypedArray, x.offset, od, id)) return [out, indices];
     const src = x.storage.data as TypedArray;
     let o = 0;
     for (let plane = 0; plane < N * C; plane++) {
@@ -169,9 +162,8 @@ function maxPoolImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["maxPool"]
         }
       }
     }
-    return out;
+    return [out, indices];
   });
-  return [values, indices!];
 }
 
 // ---- conv2d: the three passes of an ungrouped convolution --------------------------------

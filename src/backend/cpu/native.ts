@@ -221,11 +221,6 @@ export function setNativeBf16Mode(mode: "amx" | "dot" | "convert" | "auto"): boo
   return nativeAddon()?.setBf16Mode(mode) ?? false;
 }
 
-/** Whether the native bfloat16 GEMM multiplies in bfloat16 (vdpbf16ps or AMX) rather than converting to float32. */
-export function nativeBf16Dot(): boolean {
-  return nativeAddon()?.info().bf16Dot ?? false;
-}
-
 /**
  * Runs an addon call. The binding checks every size, stride and offset against the arrays
  * before a kernel touches them and throws on a mismatch (a bug above, or a direct call with

@@ -2,7 +2,9 @@
  * A quick measurement of bfloat16 autocast against float32 on this machine (issue 13): the
  * native GEMM at n = 512 and 1024 in both dtypes, and a training step (batch 64) of the main
  * job's models with and without amp.autocast. Cases alternate and each reports the median of
- * its repeats, so a busy shared machine moves both sides alike. The same steps with PyTorch's
+ * its repeats, so a busy shared machine moves both sides alike. Also each pass of the small
+ * CNN's convolutions in bfloat16 on both kernel paths (which "auto" should pick: see
+ * src/backend/cpu/conv.ts setBf16ConvPath). The same steps with PyTorch's
  * rows are `npm run bench`'s amp group (bench/amp_cases.ts, bench/amp_torch.py):
  *   node --import tsx bench/amp.ts [--quick]
  */
@@ -10,6 +12,7 @@ import { readFileSync } from "node:fs";
 import { amp, dispatch, nn, optim, randn, randint, manualSeed, nativeStatus, getNumThreads, type Tensor } from "../src/index.js";
 import { SimpleNet, SmallCNN } from "../examples/models.js";
 import { transformerEncoder } from "./amp_cases.js";
+import { setBf16ConvPath } from "../src/backend/cpu/conv.js";
 
 const quick = process.argv.includes("--quick");
 const cpu = (() => {
@@ -42,6 +45,29 @@ function interleaved(fns: (() => void)[], rounds: number): number[] {
     });
   }
   return times.map(median);
+}
+
+// the small CNN's convolutions in bfloat16 on both kernels (src/backend/cpu/conv.ts
+// setBf16ConvPath): "bf16" the native driver on the bfloat16 GEMM, "widen" the float32
+// kernels on widened copies; against the float32 pass. "auto" picks per CPU and layer.
+for (const [C, O, H] of [[1, 32, 28], [32, 64, 13]] as const) {
+  const x = randn([64, C, H, H]), w = randn([O, C, 3, 3]), b = randn([O]), dy = randn([64, O, H - 2, H - 2]);
+  const win = { kernel: [3, 3], stride: [1, 1], padding: [0, 0], dilation: [1, 1] } as const;
+  const passes = [
+    ["forward+relu+pool", [x, w, b], { pass: "forward", ...win, activation: "relu", pool: { kernel: [2, 2], stride: [2, 2], indices: true } }],
+    ["input", [dy, w], { pass: "input", ...win, inputSize: [H, H] }],
+    ["weight", [x, dy], { pass: "weight", ...win }],
+  ] as const;
+  for (const [name, ins, attrs] of passes) {
+    const half = ins.map((t) => t.to("bfloat16"));
+    const run = (path: "auto" | "bf16" | "widen", xs: readonly Tensor[]) => () => {
+      const prev = setBf16ConvPath(path);
+      dispatch("conv2d", xs, attrs as never);
+      setBf16ConvPath(prev);
+    };
+    const [f32, bf16, widen] = interleaved([run("auto", ins), run("bf16", half), run("widen", half)], quick ? 3 : 10);
+    console.log(`conv ${C}->${O} ${H}x${H} ${name}, batch 64: float32 ${f32!.toFixed(2)} ms, bfloat16 on the bf16 GEMM ${bf16!.toFixed(2)} ms (${(bf16! / f32!).toFixed(2)}x), widened ${widen!.toFixed(2)} ms (${(widen! / f32!).toFixed(2)}x)`);
+  }
 }
 
 for (const n of [512, 1024]) {

@@ -5,7 +5,7 @@
 //   input:   a = dy, b = w, out0 = dx
 //   weight:  a = x, b = dy, out0 = dw, out1 = db
 // Params (Float64Array, mirrored in src/backend/cpu/native.ts): 0 pass, 1 dtype (0 f32,
-// 1 f64), 2..16 N C H W O kh kw sh sw ph pw dh dw oh ow, 17 activation, 18..20 element
+// 1 f64, 2 bf16 as Uint16Array bits; the pool indices stay Int32Array), 2..16 N C H W O kh kw sh sw ph pw dh dw oh ow, 17 activation, 18..20 element
 // offsets of a, b, c, 21..26 the forward's max pooling: window kh kw, stride sh sw, pooled
 // size oh ow (window 0: none). Every operand is contiguous; outputs start at element 0.
 // The output size must be the one the geometry gives (the direct and Winograd kernels index
@@ -34,8 +34,9 @@ bool bind_array(const Napi::CallbackInfo& info, size_t i, napi_typedarray_type t
   return true;
 }
 
-// ... a Float32Array/Float64Array of dt; an Int32Array (the pooled forward's indices).
+// ... a Float32Array/Float64Array/Uint16Array (bfloat16) of dt; an Int32Array (the pooled forward's indices).
 bool bind(const Napi::CallbackInfo& info, size_t i, DType dt, long offset, long count, void** ptr) {
+  if (dt == DType::bf16) return bind_array(info, i, napi_uint16_array, 2, offset, count, ptr);
   const bool f64 = dt == DType::f64;
   return bind_array(info, i, f64 ? napi_float64_array : napi_float32_array, f64 ? 8 : 4, offset, count, ptr);
 }
@@ -60,10 +61,10 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   if (!p) return Throw(env, "conv2d(params, a, b, c, out0, out1) expects a Float64Array of parameters");
   ConvArgs a{};
   int pass, dt, act;
-  if (!binding::code_slot(p[0], 2, &pass) || !binding::code_slot(p[1], 1, &dt) || !binding::code_slot(p[17], 3, &act))
+  if (!binding::code_slot(p[0], 2, &pass) || !binding::code_slot(p[1], 2, &dt) || !binding::code_slot(p[17], 3, &act))
     return Throw(env, "conv2d: bad pass, dtype or activation code");
   a.pass = (ConvPass)pass;
-  a.dtype = dt == 1 ? DType::f64 : DType::f32;
+  a.dtype = dt == 2 ? DType::bf16 : dt == 1 ? DType::f64 : DType::f32;
   a.act = (Act)act;
   long* f[15] = {&a.N, &a.C, &a.H, &a.W, &a.O, &a.kh, &a.kw, &a.sh, &a.sw, &a.ph, &a.pw, &a.dh, &a.dw, &a.oh, &a.ow};
   for (int i = 0; i < 15; i++)

@@ -5,13 +5,18 @@
 // over channel-last copies or lanes over positions), called per image with one thread
 // each while images are spread over the pool; a batch smaller than the thread count
 // instead gives each image's GEMM all the threads (the direct and Winograd kernels split
-// the image's rows or channels into tasks).
+// the image's rows or channels into tasks). bfloat16 runs the generic path on the bfloat16
+// GEMM (vdpbf16ps or AMX where the CPU has them): columns copied as bits, products summed in
+// float32 (GEMMs with f32_out where a pass adds them up further: col2im, the weight sums,
+// max pooling) and each output rounded once.
 #include "conv.h"
 
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
+#include "bf16.h"
 #include "ewise.h"
 #include "isa.h"
 #include "thread_pool.h"
@@ -36,12 +41,16 @@ struct Geometry {
   int inner;        // threads inside each image's GEMM
   bool direct_weight;  // the weight pass per image as a direct convolution (AVX-512 float32, few taps)
   bool channel_weight; // ... over channel-last copies (AVX-512 float32, O a multiple of 16)
+  bool bf16;           // bfloat16 operands (es 2); sums and pooling in float32
 };
 
-Im2colArgs image_args(const Geometry& g, const void* src, void* dst) {
+// The element type of x and of the columns (bfloat16 as its bits).
+EType data_type(const Geometry& g) { return g.bf16 ? EType::u16 : g.a->dtype == DType::f64 ? EType::f64 : EType::f32; }
+
+Im2colArgs image_args(const Geometry& g, const void* src, void* dst, EType type) {
   const ConvArgs& a = *g.a;
   Im2colArgs c{};
-  c.type = a.dtype == DType::f64 ? EType::f64 : EType::f32;
+  c.type = type;
   c.N = 1; c.C = a.C; c.H = a.H; c.W = a.W; c.kh = a.kh; c.kw = a.kw;
   c.sh = a.sh; c.sw = a.sw; c.ph = a.ph; c.pw = a.pw; c.dh = a.dh; c.dw = a.dw; c.oh = a.oh; c.ow = a.ow;
   c.src = (const char*)src;
@@ -56,7 +65,7 @@ const void* columns(const Geometry& g, long n) {
   const char* img = (const char*)a.x + n * a.C * a.H * a.W * g.es;
   if (g.pointwise) return img;
   void* cols = scratch(g.K * g.L * g.es);
-  unfold(image_args(g, img, cols));
+  unfold(image_args(g, img, cols, data_type(g)));
   return cols;
 }
 
@@ -70,25 +79,28 @@ GemmArgs gemm_args(const Geometry& g) {
 }
 
 // Where image n's forward output goes: straight into y, or (max pooling asked) into
-// scratch that pool_image then reduces into y, so the full-size output is never written.
+// scratch that pool_image then reduces into y, so the full-size output is never written
+// (bfloat16: the float32 sums, pooled before they are rounded).
 void* forward_dest(const Geometry& g, long n) {
   const ConvArgs& a = *g.a;
-  if (a.pkh > 0) return scratch_buffer<1>(a.O * g.L * g.es);
+  if (a.pkh > 0) return scratch_buffer<1>(a.O * g.L * (g.bf16 ? 4 : g.es));
   return (char*)a.y + n * a.O * g.L * g.es;
 }
 
 void pool_image(const Geometry& g, long n, const void* out) {
   const ConvArgs& a = *g.a;
   if (a.pkh == 0) return;
+  const long pooled = a.O * a.poh * a.pow;
   Im2colArgs p{};
   p.type = a.dtype == DType::f64 ? EType::f64 : EType::f32;
   p.N = 1; p.C = a.O; p.H = a.oh; p.W = a.ow; p.kh = a.pkh; p.kw = a.pkw;
   p.sh = a.psh; p.sw = a.psw; p.ph = 0; p.pw = 0; p.dh = 1; p.dw = 1; p.oh = a.poh; p.ow = a.pow;
   p.src = (const char*)out;
-  p.dst = (char*)a.y + n * a.O * a.poh * a.pow * g.es;
-  p.indices = a.pool_indices ? (char*)(a.pool_indices + n * a.O * a.poh * a.pow) : nullptr;
+  p.dst = g.bf16 ? (char*)scratch_buffer<2>(pooled * 4) : (char*)a.y + n * pooled * g.es;
+  p.indices = a.pool_indices ? (char*)(a.pool_indices + n * pooled) : nullptr;
   p.threads = g.inner;
   maxpool(p);
+  if (g.bf16) bf16_narrow(pooled, (const float*)p.dst, (uint16_t*)a.y + n * pooled, 1);
 }
 
 void forward_image(void* ctx, long n) {
@@ -101,6 +113,7 @@ void forward_image(void* ctx, long n) {
   m.C = forward_dest(g, n); m.rsC = g.L; m.csC = 1;
   m.bias = a.bias; m.biasStride = 1; m.biasKind = a.bias ? BiasKind::row : BiasKind::none;
   m.act = a.act;
+  m.f32_out = g.bf16 && a.pkh > 0;
   gemm(m);
   pool_image(g, n, m.C);
 }
@@ -113,28 +126,44 @@ void input_image(void* ctx, long n) {
   m.M = g.K; m.N = g.L; m.K = a.O;
   m.A = a.w; m.rsA = 1; m.csA = g.K;  // Wᵀ
   m.B = (const char*)a.dy + n * a.O * g.L * g.es; m.rsB = g.L; m.csB = 1;
-  m.C = g.pointwise ? (void*)dxn : scratch(g.K * g.L * g.es); m.rsC = g.L; m.csC = 1;
+  // bfloat16 (not pointwise): float32 columns, folded in float32, rounded once
+  m.f32_out = g.bf16 && !g.pointwise;
+  m.C = g.pointwise ? (void*)dxn : scratch(g.K * g.L * (m.f32_out ? 4 : g.es)); m.rsC = g.L; m.csC = 1;
   gemm(m);
   if (g.pointwise) return;
-  std::memset(dxn, 0, a.C * a.H * a.W * g.es);
-  fold(image_args(g, m.C, dxn));
+  const long size = a.C * a.H * a.W;
+  if (g.bf16) {
+    float* img = (float*)scratch_buffer<2>(size * 4);
+    std::memset(img, 0, size * 4);
+    fold(image_args(g, m.C, img, EType::f32));
+    bf16_narrow(size, img, (uint16_t*)dxn, 1);
+    return;
+  }
+  std::memset(dxn, 0, size * g.es);
+  fold(image_args(g, m.C, dxn, data_type(g)));
 }
 
 // Sum of n elements in 8 interleaved partial sums, so the adds pipeline (a single running
 // sum is one long dependency chain).
-template <class T>
-T row_sum(const T* v, long n) {
+// (bfloat16 elements are summed in float32.)
+template <class T, class E = T>
+T row_sum(const E* v, long n) {
+  const auto at = [](E e) -> T {
+    if constexpr (std::is_same<E, uint16_t>::value) return bf16_to_f32(e);
+    else return e;
+  };
   T part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   long i = 0;
   for (; i + 8 <= n; i += 8)
-    for (int k = 0; k < 8; k++) part[k] += v[i + k];
+    for (int k = 0; k < 8; k++) part[k] += at(v[i + k]);
   T s = 0;
-  for (; i < n; i++) s += v[i];
+  for (; i < n; i++) s += at(v[i]);
   for (int k = 0; k < 8; k++) s += part[k];
   return s;
 }
 
-// Weight pass: task t sums images [n0, n1) into its own partials: dWᵀ [K, O] (then db [O]).
+// Weight pass: task t sums images [n0, n1) into its own partials: dWᵀ [K, O] (then db [O]),
+// of type T (float for bfloat16 operands).
 // The transposed product dWᵀ = cols · dyᵀ packs the columns along their rows (contiguous)
 // and gathers only dy, the smaller operand, and its O side is the GEMM's wide one.
 struct WeightRun {
@@ -155,16 +184,17 @@ void weight_images(const Geometry& g, long n0, long n1, T* dwt, T* db) {
       conv_weight_image_avx512(a, n, (float*)dwt, (float*)db, n == n0);
       continue;
     }
-    const T* dyn = (const T*)a.dy + n * a.O * g.L;
+    const char* dyn = (const char*)a.dy + n * a.O * g.L * g.es;
     GemmArgs m = gemm_args(g);
     m.M = g.K; m.N = a.O; m.K = g.L;
     m.A = columns(g, n); m.rsA = g.L; m.csA = 1;
     m.B = dyn; m.rsB = 1; m.csB = g.L;  // dyᵀ
     m.C = dwt; m.rsC = a.O; m.csC = 1;
     m.beta = n == n0 ? 0 : 1;
+    m.f32_out = g.bf16;
     gemm(m);
     for (long o = 0; o < a.O; o++) {
-      const T s = row_sum(dyn + o * g.L, g.L);
+      const T s = g.bf16 ? row_sum<T>((const uint16_t*)dyn + o * g.L, g.L) : row_sum<T>((const T*)dyn + o * g.L, g.L);
       db[o] = n == n0 ? s : db[o] + s;
     }
   }
@@ -183,13 +213,14 @@ template <class T>
 void weight_pass(const Geometry& g, long tasks) {
   const ConvArgs& a = *g.a;
   const long K = g.K, O = a.O, wk = O * K;
-  T* dw = (T*)a.dweight;
-  T* db = (T*)a.dbias;
   if (a.N == 0) {
-    std::memset(dw, 0, wk * sizeof(T));
-    std::memset(db, 0, O * sizeof(T));
+    std::memset(a.dweight, 0, wk * g.es);
+    std::memset(a.dbias, 0, O * g.es);
     return;
   }
+  std::vector<T> wide(g.bf16 ? wk + O : 0);  // bfloat16: the sums, rounded once at the end
+  T* dw = g.bf16 ? wide.data() : (T*)a.dweight;
+  T* db = g.bf16 ? wide.data() + wk : (T*)a.dbias;
   std::vector<T> partials(tasks * (wk + O));
   WeightRun r{&g, tasks, (char*)partials.data()};
   if (tasks > 1) parallel_for(tasks, &weight_task<T>, &r);
@@ -204,6 +235,12 @@ void weight_pass(const Geometry& g, long tasks) {
     for (long o = 0; o < O; o++)
       for (long k = 0; k < K; k++) dw[o * K + k] += p[k * O + o];
     for (long o = 0; o < O; o++) db[o] += p[wk + o];
+  }
+  if constexpr (std::is_same<T, float>::value) {
+    if (g.bf16) {
+      bf16_narrow(wk, dw, (uint16_t*)a.dweight, 1);
+      bf16_narrow(O, db, (uint16_t*)a.dbias, 1);
+    }
   }
 }
 
@@ -354,7 +391,8 @@ const float* conv_padded_image(const ConvArgs& a, long n) {
 }
 
 void conv2d(const ConvArgs& a) {
-  Geometry g{&a, a.C * a.kh * a.kw, a.oh * a.ow, a.dtype == DType::f64 ? 8L : 4L, false, 1, false, false};
+  const bool bf16 = a.dtype == DType::bf16;
+  Geometry g{&a, a.C * a.kh * a.kw, a.oh * a.ow, a.dtype == DType::f64 ? 8L : bf16 ? 2L : 4L, false, 1, false, false, bf16};
   g.pointwise = a.kh == 1 && a.kw == 1 && a.sh == 1 && a.sw == 1 && a.ph == 0 && a.pw == 0;
   const double macs = (double)a.N * a.O * g.K * g.L;
   const int threads = a.threads < 1 ? 1 : a.threads;

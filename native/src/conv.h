@@ -19,7 +19,7 @@ enum class ConvPass : int { forward = 0, input = 1, weight = 2 };
 
 struct ConvArgs {
   ConvPass pass;
-  DType dtype;                          // f32 or f64
+  DType dtype;                          // f32, f64 or bf16 (the bfloat16 GEMM's; conv.cc)
   long N, C, H, W, O, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow;
   const void* x;                        // forward, weight: [N, C, H, W]
   const void* w;                        // forward, input: [O, C, kh, kw]

@@ -72,7 +72,7 @@ struct ReduceArgs {
 
 // im2col / col2im over a contiguous [N, C, H, W] image and [N, C*kh*kw, oh*ow] columns.
 struct Im2colArgs {
-  EType type;               // f32 or f64
+  EType type;               // f32 or f64; unfold also u16 (16-bit floats, copied as bits)
   long N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow;
   const char* src;
   char* dst;                // fold: must hold zeros (it accumulates)

@@ -2,7 +2,7 @@
 //   C[b] = act(alpha * A[b] @ B[b] + beta * C[b] + bias)      for b < batch
 // with every operand addressed by element strides (so transposed, sliced and stride-0
 // broadcast operands need no copies), float32/float64 math, and bfloat16 inputs and
-// output with float32 accumulation.
+// output (or float32 output: f32_out) with float32 accumulation.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +24,8 @@ struct GemmArgs {
   const void* bias; long biasStride; BiasKind biasKind;
   Act act;
   int threads;                        // upper bound chosen by the caller (1 = inline)
+  bool f32_out;                       // bf16 only: C is float32 (beta reads it so), left
+                                      // unrounded (a convolution's passes sum products further)
 };
 
 // One entry point per instruction set; each lives in its own translation unit compiled

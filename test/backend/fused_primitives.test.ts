@@ -153,12 +153,36 @@ test("groupNorm and its backward: TypeScript kernels = decompositions (groups, l
   }
 });
 
-test("half-precision inputs take the decomposition inside the CPU backend", () => {
-  const x = r([4, 6], 61).to("bfloat16");
-  const y = dispatch("softmax", [x], { axis: 1, log: false });
-  assert.equal(y.dtype, "bfloat16");
-  assertClose(y, runDecomposition("softmax", [x], { axis: 1, log: false }, "cpu")[0]!, { rtol: 0, atol: 0 });
-  assertClose(y.to("float64"), x.to("float64").softmax(1), { rtol: 2e-2, atol: 2e-3 });
+test("half-precision softmax and its backward run in float32 and round once: within one half-precision ulp of float64 on the same values", () => {
+  for (const dtype of ["bfloat16", "float16"] as const) {
+    const ulp = dtype === "bfloat16" ? 2 ** -7 : 2 ** -10;
+    const within = (got: Tensor, want64: Tensor, msg: string) => {
+      assert.equal(got.dtype, dtype, msg);
+      assert.deepEqual(got.shape, want64.shape, msg);
+      const a = got.to("float64").toTypedArray(), b = want64.toTypedArray();
+      for (let i = 0; i < a.length; i++) assert.ok(Math.abs(Number(a[i]) - Number(b[i])) <= ulp * Math.abs(Number(b[i])) + 1e-5, `${msg}: element ${i}: ${a[i]} vs ${b[i]}`);
+    };
+    for (const log of [false, true]) {
+      for (const axis of [0, 1]) {
+        const x = r([5, 37], 61 + axis, dtype), g = r([5, 37], 63 + axis, dtype);
+        const msg = `${dtype} ${log ? "logSoftmax" : "softmax"} axis ${axis}`;
+        const y = dispatch("softmax", [x], { axis, log });
+        within(y, softmaxReference([x.to("float64")], { axis, log }, "cpu")[0]!, msg);
+        // the strided (transposed) operand is read through its strides
+        within(dispatch("softmax", [x.t()], { axis: 1 - axis, log }), softmaxReference([x.to("float64").t()], { axis: 1 - axis, log }, "cpu")[0]!, `${msg} (transposed)`);
+        const dx = dispatch("softmaxBackward", [g, y], { axis, log });
+        within(dx, softmaxBackwardReference([g.to("float64"), y.to("float64")], { axis, log }, "cpu")[0]!, `${msg} backward`);
+      }
+    }
+  }
+});
+
+test("half-precision cross entropy takes the decomposition inside the CPU backend", () => {
+  const x = r([4, 6], 61).to("bfloat16"), t = tensor([0, 5, 2, 3], { dtype: "int32" });
+  const attrs = { reduction: "mean", ignoreIndex: -100, labelSmoothing: 0, weight: false } as const;
+  const [loss] = dispatchAll("crossEntropy", [x, t], attrs);
+  assert.equal(loss!.dtype, "bfloat16");
+  assertClose(loss!, runDecomposition("crossEntropy", [x, t], attrs, "cpu")[0]!, { rtol: 0, atol: 0 });
 });
 
 test("float16 and bfloat16 through the ops: outputs and gradients in the dtype, close to float64's", () => {

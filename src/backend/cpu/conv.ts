@@ -11,6 +11,7 @@ import { Tensor } from "../../tensor/tensor.js";
 import type { PrimitiveAttrs } from "../primitives.js";
 import { alloc } from "./util.js";
 import { cast, copy, unary } from "./elementwise.js";
+import { viaFloat32 } from "./via_float32.js";
 import { matmul, matmulReference } from "./matmul.js";
 import { reduce, reduceReference } from "./reduce.js";
 import { nativeAddon, nativeConv2d, nativeFold, nativeMaxPool, nativeUnfold, type ConvGeometry } from "./native.js";
@@ -24,13 +25,6 @@ function contiguous(t: Tensor, device: string): Tensor {
   return t.isContiguous() ? t : copy([t], {}, device)[0]!;
 }
 
-/** Runs a kernel on float32 copies of half-precision inputs and rounds the result back. */
-function viaFloat32(x: Tensor, device: string, run: (x: Tensor) => Tensor): Tensor {
-  if (!isHalf(x.dtype)) return run(x);
-  const wide = cast([x], { dtype: "float32" }, device)[0]!;
-  return cast([run(wide)], { dtype: x.dtype }, device)[0]!;
-}
-
 export function unfold(inputs: readonly Tensor[], attrs: PrimitiveAttrs["unfold"], device: string): Tensor[] {
   return unfoldImpl(inputs, attrs, device, true);
 }
@@ -41,8 +35,8 @@ export function unfoldReference(inputs: readonly Tensor[], attrs: PrimitiveAttrs
 }
 
 function unfoldImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["unfold"], device: string, allowNative: boolean): Tensor[] {
-  return [viaFloat32(inputs[0]!, device, (x0) => {
-    const x = contiguous(x0, device);
+  return viaFloat32(inputs, device, ([x0]) => {
+    const x = contiguous(x0!, device);
     const [N, C, H, W] = x.shape as [number, number, number, number];
     const [kh, kw] = attrs.kernel, [sh, sw] = attrs.stride, [ph, pw] = attrs.padding, [dh, dw] = attrs.dilation;
     const oh = outputSize(H, kh, sh, ph, dh), ow = outputSize(W, kw, sw, pw, dw);
@@ -50,7 +44,7 @@ function unfoldImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["unfold"], 
     // the native im2col writes every column, padding zeros included; the loop below skips them
     const out = alloc([N, C * kh * kw, L], x.dtype, device, { zero: !(allowNative && (x.dtype === "float32" || x.dtype === "float64")) });
     const geometry = { N, C, H, W, kernel: attrs.kernel, stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, oh, ow };
-    if (allowNative && nativeUnfold(x.dtype, geometry, x.storage.data as TypedArray, x.offset, out.storage.data as TypedArray)) return out;
+    if (allowNative && nativeUnfold(x.dtype, geometry, x.storage.data as TypedArray, x.offset, out.storage.data as TypedArray)) return [out];
     const src = x.storage.data, dst = out.storage.data;
     const base = x.offset;
     let o = 0;
@@ -73,8 +67,8 @@ function unfoldImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["unfold"], 
         }
       }
     }
-    return out;
-  })];
+    return [out];
+  });
 }
 
 export function fold(inputs: readonly Tensor[], attrs: PrimitiveAttrs["fold"], device: string): Tensor[] {
@@ -87,8 +81,8 @@ export function foldReference(inputs: readonly Tensor[], attrs: PrimitiveAttrs["
 }
 
 function foldImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["fold"], device: string, allowNative: boolean): Tensor[] {
-  return [viaFloat32(inputs[0]!, device, (x0) => {
-    const x = contiguous(x0, device);
+  return viaFloat32(inputs, device, ([x0]) => {
+    const x = contiguous(x0!, device);
     const [N, CK] = x.shape as [number, number, number];
     const [H, W] = attrs.outputSize;
     const [kh, kw] = attrs.kernel, [sh, sw] = attrs.stride, [ph, pw] = attrs.padding, [dh, dw] = attrs.dilation;
@@ -96,7 +90,7 @@ function foldImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["fold"], devi
     const oh = outputSize(H, kh, sh, ph, dh), ow = outputSize(W, kw, sw, pw, dw);
     const out = alloc([N, C, H, W], x.dtype, device);
     const geometry = { N, C, H, W, kernel: attrs.kernel, stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, oh, ow };
-    if (allowNative && nativeFold(x.dtype, geometry, x.storage.data as TypedArray, x.offset, out.storage.data as TypedArray)) return out;
+    if (allowNative && nativeFold(x.dtype, geometry, x.storage.data as TypedArray, x.offset, out.storage.data as TypedArray)) return [out];
     const src = x.storage.data as TypedArray, dst = out.storage.data as TypedArray;
     let o = x.offset;
     for (let n = 0; n < N; n++) {
@@ -118,8 +112,8 @@ function foldImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["fold"], devi
         }
       }
     }
-    return out;
-  })];
+    return [out];
+  });
 }
 
 export function maxPool(inputs: readonly Tensor[], attrs: PrimitiveAttrs["maxPool"], device: string): Tensor[] {
@@ -132,17 +126,16 @@ export function maxPoolReference(inputs: readonly Tensor[], attrs: PrimitiveAttr
 }
 
 function maxPoolImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["maxPool"], device: string, allowNative: boolean): Tensor[] {
-  let indices: Tensor | undefined;
-  const values = viaFloat32(inputs[0]!, device, (x0) => {
-    const x = contiguous(x0, device);
+  return viaFloat32(inputs, device, ([x0]) => {
+    const x = contiguous(x0!, device);
     const [N, C, H, W] = x.shape as [number, number, number, number];
     const [kh, kw] = attrs.kernel, [sh, sw] = attrs.stride, [ph, pw] = attrs.padding, [dh, dw] = attrs.dilation;
     const [oh, ow] = attrs.outputSize;
     const out = alloc([N, C, oh, ow], x.dtype, device, { zero: false });
-    indices = alloc([N, C, oh, ow], "int32", device, { zero: false });
+    const indices = alloc([N, C, oh, ow], "int32", device, { zero: false });
     const geometry = { N, C, H, W, kernel: attrs.kernel, stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, oh, ow };
     const od = out.storage.data as TypedArray, id = indices.storage.data as Int32Array;
-    if (allowNative && nativeMaxPool(x.dtype, geometry, x.storage.data as TypedArray, x.offset, od, id)) return out;
+    if (allowNative && nativeMaxPool(x.dtype, geometry, x.storage.data as TypedArray, x.offset, od, id)) return [out, indices];
     const src = x.storage.data as TypedArray;
     let o = 0;
     for (let plane = 0; plane < N * C; plane++) {
@@ -169,9 +162,8 @@ function maxPoolImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["maxPool"]
         }
       }
     }
-    return out;
+    return [out, indices];
   });
-  return [values, indices!];
 }
 
 // ---- conv2d: the three passes of an ungrouped convolution --------------------------------
@@ -190,10 +182,35 @@ function poolAttrs(pool: NonNullable<Conv2dAttrs["pool"]>, oh: number, ow: numbe
   return { kernel: pool.kernel, stride: pool.stride, padding: [0, 0], dilation: [1, 1], outputSize: [outputSize(oh, kh, sh, 0, 1), outputSize(ow, kw, sw, 0, 1)] };
 }
 
+/**
+ * Which kernels a bfloat16 convolution runs on: "bf16" the native driver on the bfloat16 GEMM
+ * (columns copied as bits, float32 sums rounded once), "widen" the float32 kernels on widened
+ * copies, "auto": bf16 where the float32 path is itself im2col + GEMM (no AVX-512: measured
+ * 1.1-1.7x faster than widening per pass on Zen 3), or where the GEMM multiplies in bfloat16
+ * (vdpbf16ps, AMX) and the layer has more than 32 taps (C·kh·kw); else widen, for AVX-512's
+ * float32 direct and Winograd kernels (a first layer's 9 taps leave a GEMM's K mostly empty).
+ */
+type Bf16ConvPath = "auto" | "bf16" | "widen";
+let bf16ConvPath: Bf16ConvPath = "auto";
+
+/** @internal Forces the bfloat16 convolution's kernels (tests and benchmarks); returns the previous setting. */
+export function setBf16ConvPath(path: Bf16ConvPath): Bf16ConvPath {
+  const prev = bf16ConvPath;
+  bf16ConvPath = path;
+  return prev;
+}
+
+function bf16ConvNative(taps: number): boolean {
+  if (bf16ConvPath !== "auto") return bf16ConvPath === "bf16";
+  const info = nativeAddon()?.info();
+  return info !== undefined && (info.isa !== "avx512" || (info.bf16Dot && taps > 32));
+}
+
 export function conv2d(inputs: readonly Tensor[], attrs: Conv2dAttrs, device: string): Tensor[] {
   const ins = inputs.map((t) => contiguous(t, device));
   const dtype = ins[0]!.dtype;
-  if (dtype === "float32" || dtype === "float64") {
+  const taps = ins[attrs.pass === "input" ? 1 : 0]!.shape[1]! * attrs.kernel[0] * attrs.kernel[1];
+  if (dtype === "float32" || dtype === "float64" || (dtype === "bfloat16" && nativeAddon() && bf16ConvNative(taps))) {
     const out = conv2dNative(ins, attrs, device);
     if (out) return out;
   } else if (isHalf(dtype) && nativeAddon()) {
@@ -213,7 +230,7 @@ export function conv2dReference(inputs: readonly Tensor[], attrs: Conv2dAttrs, d
 }
 
 function conv2dNative(inputs: readonly Tensor[], attrs: Conv2dAttrs, device: string): Tensor[] | null {
-  // the native convolution sees float32/float64 only (it declines anything else)
+  // the native convolution sees float32/float64/bfloat16 only (it declines anything else)
   const data = (t: Tensor | undefined) => (t?.storage.data ?? null) as TypedArray | null;
   if (attrs.pass === "forward") {
     const [x, w, bias] = inputs as [Tensor, Tensor, Tensor | undefined];

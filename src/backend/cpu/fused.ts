@@ -2,8 +2,9 @@
  * The CPU backend's fused softmax and cross-entropy primitives (primitives.ts,
  * FusedPrimitiveAttrs): the native single-pass kernels (./native_fused.ts) where the addon
  * is loaded, else the TypeScript loops here, which compute in float64 and round once and are
- * the reference the native kernels are tested against (`*Reference`). Half-precision inputs
- * run the primitive's decomposition into core primitives.
+ * the reference the native kernels are tested against (`*Reference`). Half-precision softmax
+ * runs widened to float32 (./via_float32.ts); half-precision cross entropy runs the
+ * primitive's decomposition into core primitives.
  *
  * Every operand is made contiguous first and seen as [outer, size, inner] around the reduced
  * (class) axis, so one loop shape covers softmax over any dim and cross entropy over [N, C, d...].
@@ -14,6 +15,7 @@ import type { Tensor } from "../../tensor/tensor.js";
 import { runDecomposition } from "../dispatcher.js";
 import type { FusedPrimitiveAttrs } from "../primitives.js";
 import { copy } from "./elementwise.js";
+import { viaFloat32 } from "./via_float32.js";
 import { alloc } from "./util.js";
 import { nativeCrossEntropy, nativeCrossEntropyBackward, nativeSoftmax, nativeSoftmaxBackward, type RowGeometry } from "./native_fused.js";
 
@@ -76,8 +78,11 @@ function softmaxBackwardLoops(g: Arr, go: number, y: Arr, yo: number, dx: TypedA
 }
 
 function softmaxImpl(inputs: readonly Tensor[], a: FusedPrimitiveAttrs["softmax"], device: string, allowNative: boolean): Tensor[] {
-  if (isHalf(inputs[0]!.dtype)) return runDecomposition("softmax", inputs, a, device);
-  const x = dense(inputs[0]!, device);
+  return viaFloat32(inputs, device, ([x0]) => softmaxWide(x0!, a, device, allowNative));
+}
+
+function softmaxWide(x0: Tensor, a: FusedPrimitiveAttrs["softmax"], device: string, allowNative: boolean): Tensor[] {
+  const x = dense(x0, device);
   const geo = around(x.shape, a.axis);
   const y = alloc(x.shape, x.dtype, device, { zero: false });
   const yd = y.storage.data as TypedArray;
@@ -86,8 +91,11 @@ function softmaxImpl(inputs: readonly Tensor[], a: FusedPrimitiveAttrs["softmax"
 }
 
 function softmaxBackwardImpl(inputs: readonly Tensor[], a: FusedPrimitiveAttrs["softmaxBackward"], device: string, allowNative: boolean): Tensor[] {
-  if (isHalf(inputs[0]!.dtype)) return runDecomposition("softmaxBackward", inputs, a, device);
-  const g = dense(inputs[0]!, device), y = dense(inputs[1]!, device);
+  return viaFloat32(inputs, device, ([g0, y0]) => softmaxBackwardWide(g0!, y0!, a, device, allowNative));
+}
+
+function softmaxBackwardWide(g0: Tensor, y0: Tensor, a: FusedPrimitiveAttrs["softmaxBackward"], device: string, allowNative: boolean): Tensor[] {
+  const g = dense(g0, device), y = dense(y0, device);
   const geo = around(g.shape, a.axis);
   const dx = alloc(g.shape, g.dtype, device, { zero: false });
   const out = dx.storage.data as TypedArray;

@@ -461,7 +461,8 @@ const convParams = new Float64Array(27);
  * their offsets, outputs fresh and contiguous:
  * forward (x, w, bias | null) -> y (max-pooled when `pool` is given, with the int32 positions
  * of the maxima in out1 when that is not null); input (dy, w) -> dx; weight (x, dy) -> dw, db.
- * False when not handled (dtype other than float32/float64, or no addon).
+ * bfloat16 (Uint16Array bits) runs on the bfloat16 GEMM, summing in float32 and rounding each
+ * output once. False when not handled (another dtype, or no addon).
  */
 export function nativeConv2d(
   pass: keyof typeof CONV_PASS, dtype: DType, g: ConvGeometry, activation: "relu" | undefined,
@@ -469,9 +470,9 @@ export function nativeConv2d(
   out0: TypedArray, out1: TypedArray | null, pool: Pick<PrimitiveAttrs["maxPool"], "kernel" | "stride" | "outputSize"> | null = null,
 ): boolean {
   const native = nativeAddon();
-  if (!native || (dtype !== "float32" && dtype !== "float64")) return false;
+  if (!native || (dtype !== "float32" && dtype !== "float64" && dtype !== "bfloat16")) return false;
   const p = convParams;
-  p[0] = CONV_PASS[pass]; p[1] = dtype === "float64" ? 1 : 0;
+  p[0] = CONV_PASS[pass]; p[1] = DTYPE_CODE[dtype as GemmDType];
   p[2] = g.N; p[3] = g.C; p[4] = g.H; p[5] = g.W; p[6] = g.O;
   p[7] = g.kernel[0]; p[8] = g.kernel[1]; p[9] = g.stride[0]; p[10] = g.stride[1];
   p[11] = g.padding[0]; p[12] = g.padding[1]; p[13] = g.dilation[0]; p[14] = g.dilation[1];

@@ -42,7 +42,8 @@ export function releaseStorage(storage: Storage): void {
     storage._lazy.release?.(storage);
     return;
   }
-  backends.get(storage.device.split(":")[0]!)?.release?.(storage);
+  const device = storage.device, colon = device.indexOf(":");
+  backends.get(colon < 0 ? device : device.slice(0, colon))?.release?.(storage);
 }
 
 const backends = new Map<string, Backend>();
@@ -53,7 +54,9 @@ export function registerBackend(backend: Backend): void {
 
 /** Parses "cpu" or "webgpu:0" into its backend. */
 export function backendFor(device: string): Backend {
-  const type = device.split(":")[0]!;
+  // every dispatch asks: a plain "cpu" skips the split (a new array and string per call)
+  const colon = device.indexOf(":");
+  const type = colon < 0 ? device : device.slice(0, colon);
   const b = backends.get(type);
   if (!b) {
     const hint = type === "webgpu" ? " (the WebGPU backend starts with `await initWebGPU()`)" : "";

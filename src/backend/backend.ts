@@ -42,7 +42,7 @@ export function releaseStorage(storage: Storage): void {
     storage._lazy.release?.(storage);
     return;
   }
-  backends.get(storage.device.split(":")[0]!)?.release?.(storage);
+  backends.get(deviceType(storage.device))?.release?.(storage);
 }
 
 const backends = new Map<string, Backend>();
@@ -51,9 +51,15 @@ export function registerBackend(backend: Backend): void {
   backends.set(backend.name, backend);
 }
 
+/** "webgpu" of "webgpu:0"; a plain "cpu" as it is (every dispatch asks: no split, no new array). */
+function deviceType(device: string): string {
+  const colon = device.indexOf(":");
+  return colon < 0 ? device : device.slice(0, colon);
+}
+
 /** Parses "cpu" or "webgpu:0" into its backend. */
 export function backendFor(device: string): Backend {
-  const type = device.split(":")[0]!;
+  const type = deviceType(device);
   const b = backends.get(type);
   if (!b) {
     const hint = type === "webgpu" ? " (the WebGPU backend starts with `await initWebGPU()`)" : "";

@@ -38,9 +38,10 @@ function tensors(op: string, inputs: unknown, min: number, max = min): readonly 
   if (inputs.length < min || inputs.length > max) {
     throw new ArgumentError(`${op}: expected ${min === max ? min : `${min} to ${max}`} input tensor${max === 1 ? "" : "s"}, got ${inputs.length}`);
   }
-  inputs.forEach((t, i) => {
+  for (let i = 0; i < inputs.length; i++) {
+    const t: unknown = inputs[i];
     if (!(t instanceof Tensor)) throw new ArgumentError(`${op}: input ${i} must be a Tensor, got ${describeValue(t)}`);
-  });
+  }
   return inputs as Tensor[];
 }
 

@@ -4,7 +4,7 @@
  * Derivatives are written with Tensor ops, so they are differentiable again (createGraph).
  */
 import { dispatch } from "../backend/dispatcher.js";
-import { record1 } from "../autograd/record.js";
+import { needsGrad, record1 } from "../autograd/record.js";
 import type { BackwardFn } from "../autograd/node.js";
 import { DTypeError, FluxionError, fmtShape } from "../errors.js";
 import { arrayFor, floatResult, isFloating, isIntegral, type DType, type TypedArray } from "../tensor/dtype.js";
@@ -132,7 +132,8 @@ export function unary(op: UnaryOpName, x: Tensor, params?: readonly number[]): T
   const input = def.kind === "float" ? x.to(floatResult(x.dtype)) : x;
   const out = dispatch("unary", [input], { op, params });
   const rule = UNARY_GRADS[op];
-  if (!rule || def.kind === "predicate" || !isFloating(out.dtype)) return out;
+  // (needsGrad first: the node's name and closure are not built for ops nothing differentiates)
+  if (!rule || def.kind === "predicate" || !isFloating(out.dtype) || !needsGrad([input])) return out;
   const saved = rule.uses === "x" ? [input] : rule.uses === "out" ? [out] : rule.uses === "both" ? [input, out] : [];
   return record1(nodeName(op), [input], out, saved, unaryBackward(rule, params ?? []));
 }
@@ -225,7 +226,7 @@ export function binary(op: BinaryOpName, a: TensorLike, b: TensorLike, params?: 
   const ta = asTensor(a, dtype, device), tb = asTensor(b, dtype, device);
   if (op === "pow" && isIntegral(dtype) && b instanceof Tensor) return intPowTensor(ta, tb);
   const out = dispatchDivision(op, ta, tb, params ? { op, params } : { op }, a, b);
-  if (def.kind === "predicate" || !isFloating(out.dtype)) return out;
+  if (def.kind === "predicate" || !isFloating(out.dtype) || !needsGrad([ta, tb])) return out;
   const pr = params ? PARAM_BINARY_GRADS[op] : undefined;
   if (pr) return record1(nodeName(op), [ta, tb], out, [], paramBinaryBackward(pr, [...params!], ta.shape, tb.shape));
   const rule = BINARY_GRADS[op];

@@ -13,6 +13,11 @@ export type TensorLike = Tensor | number | boolean | bigint;
 
 /** Result dtype of an op over tensors and scalars (torch.result_type). */
 export function resultTypeOf(...xs: TensorLike[]): DType {
+  // the common case on every binary op: two tensors of one dtype (what promotion gives too)
+  if (xs.length === 2) {
+    const [a, b] = xs;
+    if (a instanceof Tensor && b instanceof Tensor && a.dtype === b.dtype) return a.dtype;
+  }
   return resultType(xs.map((x) => (x instanceof Tensor ? { dtype: x.dtype, dim: x.ndim } : x)));
 }
 

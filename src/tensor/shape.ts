@@ -39,7 +39,9 @@ export function isContiguousLayout(shape: Shape, strides: Shape): boolean {
 }
 
 export function shapesEqual(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Whether `from` broadcasts to exactly `to` (trailing dims equal or 1, no more dims than `to`). */
@@ -51,6 +53,7 @@ export function expandableTo(from: Shape, to: Shape): boolean {
 
 /** NumPy/PyTorch broadcasting of any number of shapes. */
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
+  if (shapes.length === 2 && shapesEqual(shapes[0]!, shapes[1]!)) return shapes[0]!.slice(); // every same-shape binary op
   const nd = Math.max(0, ...shapes.map((s) => s.length));
   const out = new Array<number>(nd).fill(1);
   for (const s of shapes) {

@@ -49,13 +49,28 @@ function writeWrap(d: LoopDType, v: string): string {
 
 const NAMES = ["x", "y", "z"];
 type LoopFn = (shape: readonly number[], ...args: unknown[]) => void;
-const cache = new Map<string, LoopFn>();
+/**
+ * Keyed by path (tests switch code generation off and on) and input count, then expression,
+ * output dtype and each input dtype: nested maps of strings V8 has hashed already (the
+ * table's expressions and the dtype names are constants), because this runs on every small
+ * op and a key concatenated from them would be a new string to hash and compare each call.
+ */
+type LoopCache = Map<string, LoopCache | LoopFn>;
+const newCaches = (): LoopCache[] => [new Map(), new Map(), new Map(), new Map()];
+const caches = { js: newCaches(), closures: newCaches() };
 
 function compileLoop(inDtypes: readonly LoopDType[], outDtype: LoopDType, expr: string): LoopFn {
-  // keyed by the path too: tests switch code generation off and on
-  const key = `${codegenAvailable() ? "js" : "closures"}:${inDtypes.join(",")}>${outDtype}:${expr}`;
-  let fn = cache.get(key);
-  if (!fn) cache.set(key, (fn = makeLoop(inDtypes, outDtype, expr) ?? closureLoop(inDtypes, outDtype, expr)));
+  const codegen = codegenAvailable();
+  let level = (codegen ? caches.js : caches.closures)[inDtypes.length]!;
+  const keys = [expr, outDtype, ...inDtypes];
+  for (let k = 0; k < keys.length - 1; k++) {
+    let next = level.get(keys[k]!) as LoopCache | undefined;
+    if (next === undefined) level.set(keys[k]!, (next = new Map()));
+    level = next;
+  }
+  const last = keys[keys.length - 1]!;
+  let fn = level.get(last) as LoopFn | undefined;
+  if (fn === undefined) level.set(last, (fn = (codegen ? makeLoop(inDtypes, outDtype, expr) : null) ?? closureLoop(inDtypes, outDtype, expr)));
   return fn;
 }
 
@@ -166,18 +181,23 @@ function closureLoop(inDtypes: readonly LoopDType[], outDtype: LoopDType, expr: 
 export function collapseDims(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
   // no elements: one empty dim (a size-0 dim's stride says nothing; it may block merging)
   if (shape.includes(0)) return { shape: [0], strides: strides.map(() => [1]) };
+  // (plain loops: this runs on every elementwise op, small ones included)
+  const m = strides.length;
   const outShape: number[] = [];
-  const outStrides: number[][] = strides.map(() => []);
+  const outStrides: number[][] = [];
+  for (let k = 0; k < m; k++) outStrides.push([]);
   for (let d = 0; d < shape.length; d++) {
     const size = shape[d]!;
     if (size === 1) continue;
     const last = outShape.length - 1;
-    if (last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[d]! * size)) {
+    let merge = last >= 0;
+    for (let k = 0; merge && k < m; k++) merge = outStrides[k]![last] === strides[k]![d]! * size;
+    if (merge) {
       outShape[last]! *= size;
-      strides.forEach((s, k) => (outStrides[k]![last] = s[d]!));
+      for (let k = 0; k < m; k++) outStrides[k]![last] = strides[k]![d]!;
     } else {
       outShape.push(size);
-      strides.forEach((s, k) => outStrides[k]!.push(s[d]!));
+      for (let k = 0; k < m; k++) outStrides[k]!.push(strides[k]![d]!);
     }
   }
   return { shape: outShape, strides: outStrides };

@@ -1,7 +1,7 @@
 /** Small helpers shared by the CPU kernels: output allocation and operand views. */
 import { FluxionError, ShapeError, fmtShape } from "../../errors.js";
 import { arrayFor, arrayOver, itemSize, type DType, type StorageArray } from "../../tensor/dtype.js";
-import { checkNumel, contiguousStrides, fmtBytes } from "../../tensor/shape.js";
+import { checkNumel, contiguousStrides, fmtBytes, shapesEqual } from "../../tensor/shape.js";
 import { runningPrimitive } from "../dispatcher.js";
 import { Storage } from "../../tensor/storage.js";
 import { Tensor } from "../../tensor/tensor.js";
@@ -81,6 +81,7 @@ export function operand(t: Tensor): Operand {
 
 /** The operand read as if broadcast to `shape` (stride 0 along broadcast dims). */
 export function broadcastOperand(t: Tensor, shape: readonly number[]): Operand {
+  if (shapesEqual(t.shape, shape)) return { arr: t.storage.data, strides: t.strides, offset: t.offset, dtype: t.dtype }; // nothing broadcast
   const nd = shape.length, off = nd - t.shape.length;
   const strides = new Array<number>(nd).fill(0);
   for (let i = 0; i < t.shape.length; i++) strides[off + i] = t.shape[i] === 1 && shape[off + i] !== 1 ? 0 : t.strides[i]!;

@@ -11,6 +11,10 @@ import { below64, normal53, philoxBlock, u53, type PhiloxDraw } from "./philox.j
 
 const TWO_POW_32 = 4294967296;
 
+/**
+ * A Philox random stream: seed (key) and offset. Pass one per call or use the default.
+ * @example const g = new Generator(0); const s = g.getState(); randn([3], { generator: g }); g.setState(s) // replays
+ */
 export class Generator {
   private key0 = 0;
   private key1 = 0;

@@ -52,11 +52,21 @@ void fill_blocks(const Fill& f, long b0, long b1) {
     const philox::Words w = philox::block((uint32_t)c, (uint32_t)(c >> 32), 0, 0, f.key0, f.key1);
     const long i0 = b * f.k;
     const long m = f.n - i0 < f.k ? f.n - i0 : f.k;
+    if (f.kind == kNormal) {
+      // a Box-Muller pair's two values share one ln, sqrt and sin/cos reduction
+      double z[4] = {0, 0, 0, 0};
+      if (f64) philox::normal_pair53(w, &z[0], &z[1]);
+      else {
+        philox::normal_pair24(w, 0, &z[0], &z[1]);
+        philox::normal_pair24(w, 1, &z[2], &z[3]);
+      }
+      for (int s = 0; s < m; s++) store<T>(f.out, i0 + s, f.a + f.b * z[s]);
+      continue;
+    }
     for (int s = 0; s < m; s++) {
       double v;
       switch (f.kind) {
         case kUniform: v = f.a + f.b * (f64 ? philox::u53(w.w[2 * s], w.w[2 * s + 1]) : philox::u24(w.w[s])); break;
-        case kNormal: v = f.a + f.b * (f64 ? philox::normal53(w, s) : philox::normal24(w, s)); break;
         case kRandint: v = f.a + (double)philox::below64(w.w[2 * s], w.w[2 * s + 1], (uint64_t)f.b); break;
         default: {
           const double p = f.p_type == 1 ? static_cast<const double*>(f.p)[i0 + s] : (double)static_cast<const float*>(f.p)[i0 + s];

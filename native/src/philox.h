@@ -61,8 +61,8 @@ inline double log_scaled(uint64_t k, int bits) {
   return dk * 6.93147180369123816490e-01 - ((hfsq - (s * (hfsq + R) + dk * 1.90821492927058770002e-10)) - f);
 }
 
-// sin(2 pi v) (odd) or cos(2 pi v) for v in [0, 1) (fdlibm's k_sin.c / k_cos.c kernels)
-inline double sin_cos_2pi(double v, bool odd) {
+// sin(2 pi v) and cos(2 pi v) for v in [0, 1) (fdlibm's k_sin.c / k_cos.c kernels)
+inline void sin_cos_2pi(double v, double* sn, double* cs) {
   const double t = v * 4;
   const double qf = __builtin_floor(t);
   const int q = (int)qf;
@@ -78,20 +78,25 @@ inline double sin_cos_2pi(double v, bool odd) {
   const double c = 1 - (0.5 * z - z * (z * (4.16666666666666019037e-02 + z * (-1.38888888888741095749e-03 + z * (2.48015872894767294178e-05 +
                    z * (-2.75573143513906633035e-07 + z * (2.08757232129817482790e-09 + z * -1.13596475577881948265e-11)))))));
   const double sq = swap ? c : s, cq = swap ? s : c;
-  const double sn = q == 0 ? sq : q == 1 ? cq : q == 2 ? -sq : -cq;
-  const double cs = q == 0 ? cq : q == 1 ? -sq : q == 2 ? -cq : sq;
-  return odd ? sn : cs;
+  *sn = q == 0 ? sq : q == 1 ? cq : q == 2 ? -sq : -cq;
+  *cs = q == 0 ? cq : q == 1 ? -sq : q == 2 ? -cq : sq;
 }
 
-inline double normal24(const Words& w, int s) {
-  const int p = (s >> 1) << 1;
-  const double r = __builtin_sqrt(-2 * log_scaled((uint64_t)(w.w[p] >> 8) + 1, 24));
-  return r * sin_cos_2pi(u24(w.w[p + 1]), (s & 1) == 1);
+// Both normals of a Box-Muller pair (cos first, then sin): float32's pair p of a block uses
+// words 2p and 2p+1 as 24-bit uniforms, float64's only pair all four words as 53-bit ones.
+inline void normal_pair24(const Words& w, int p, double* even, double* odd) {
+  const double r = __builtin_sqrt(-2 * log_scaled((uint64_t)(w.w[2 * p] >> 8) + 1, 24));
+  double sn, cs;
+  sin_cos_2pi(u24(w.w[2 * p + 1]), &sn, &cs);
+  *even = r * cs;
+  *odd = r * sn;
 }
-
-inline double normal53(const Words& w, int s) {
+inline void normal_pair53(const Words& w, double* even, double* odd) {
   const double r = __builtin_sqrt(-2 * log_scaled((uint64_t)bits53(w.w[0], w.w[1]) + 1, 53));
-  return r * sin_cos_2pi(u53(w.w[2], w.w[3]), s == 1);
+  double sn, cs;
+  sin_cos_2pi(u53(w.w[2], w.w[3]), &sn, &cs);
+  *even = r * cs;
+  *odd = r * sn;
 }
 
 }  // namespace philox

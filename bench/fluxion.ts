@@ -7,7 +7,7 @@
  * the untuned workloads of issue 15 are bench/untuned.ts, run last.
  */
 import * as fluxion from "../src/index.js";
-import { nn, optim, data, Tensor, randn, randint, randperm, matmul, noGrad, manualSeed, indexSelect, Generator } from "../src/index.js";
+import { nn, optim, data, Tensor, rand, randn, randint, randperm, matmul, noGrad, manualSeed, indexSelect, Generator } from "../src/index.js";
 import { SimpleNet, SmallCNN } from "../examples/models.js";
 import { BF16_SIZES, GEMM_SIZES, MLP_TRAIN_TIMING, QUICK, THREADS, emit, runCase, selected, firstLine } from "./common.js";
 import { runUntuned } from "./untuned.js";
@@ -92,6 +92,9 @@ await runCase(IMPL, threads, "dispatch.add64x128", () => {
   const a = randn([64, 128]), b = randn([64, 128]);
   return () => a.add(b);
 }, { inner: 100, warmup: 5 });
+// random fills: Philox draws, 4M float32 values
+await runCase(IMPL, threads, "random.randn4M", () => () => randn([1 << 22]), { warmup: 2 });
+await runCase(IMPL, threads, "random.rand4M", () => () => rand([1 << 22]), { warmup: 2 });
 
 // A Fashion-MNIST SimpleNet epoch (60k images, batch 64), two ways: through the DataLoader as
 // examples/fashion-mnist.ts trains, and indexing preloaded tensors as bench/fashion_mnist_torch.py does.

@@ -202,6 +202,8 @@ def bench_torch(threads):
         return lambda: a.add(b)
     run_case("pytorch", threads, "dispatch.add2", lambda: add((2,)), inner=1000, warmup=5)
     run_case("pytorch", threads, "dispatch.add64x128", lambda: add((64, 128)), inner=100, warmup=5)
+    run_case("pytorch", threads, "random.randn4M", lambda: lambda: torch.randn(1 << 22), warmup=2)
+    run_case("pytorch", threads, "random.rand4M", lambda: lambda: torch.rand(1 << 22), warmup=2)
 
     # A Fashion-MNIST SimpleNet epoch (batch 64): preloaded tensors indexed by a permutation,
     # as bench/fashion_mnist_torch.py trains, and through torch's DataLoader over a TensorDataset;

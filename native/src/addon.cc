@@ -22,6 +22,8 @@ void register_fused(Napi::Env env, Napi::Object exports);
 void register_rnn(Napi::Env env, Napi::Object exports);
 // binding_fused_program.cc: compile()'s fused elementwise programs
 void register_fused_program(Napi::Env env, Napi::Object exports);
+// binding_random.cc: Philox random fills
+void register_random(Napi::Env env, Napi::Object exports);
 }  // namespace fluxion
 
 namespace {
@@ -156,6 +158,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_fused(env, exports);
   register_rnn(env, exports);
   register_fused_program(env, exports);
+  register_random(env, exports);
   return exports;
 }
 

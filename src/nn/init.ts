@@ -8,7 +8,7 @@
 import { noGrad } from "../autograd/grad_mode.js";
 import { FluxionError, ShapeError, fmtShape } from "../errors.js";
 import { defineOp } from "../api/registry.js";
-import { defaultGenerator, type Generator } from "../tensor/random.js";
+import type { Generator } from "../tensor/random.js";
 import { randn, tensor } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { readHost } from "../tensor/host_read.js";
@@ -155,22 +155,24 @@ export const kaimingNormal_ = defineOp(SIGS.kaimingNormal_, (t: Tensor, a: numbe
 
 /** Normal values redrawn until inside [a, b] (torch.nn.init.trunc_normal_ up to sampling method). */
 export const truncNormal_ = defineOp(SIGS.truncNormal_, (t: Tensor, mean: number, std: number, a: number, b: number, { generator }: Gen) => {
-  const g = generator ?? defaultGenerator;
   if (!Number.isFinite(mean) || !(std > 0 && std < Infinity) || !(a < b)) {
     throw new FluxionError(`truncNormal_: expected a finite mean, a positive finite std and a < b, got mean=${mean}, std=${std}, a=${a}, b=${b}`);
   }
   return noGrad(() => {
     const n = t.numel();
     const vals = new Float64Array(n);
-    // rejection sampling, bounded: [a, b] far out in the tails would otherwise never fill
-    let budget = 1000 * n + 1000;
-    for (let i = 0; i < n; i++) {
-      let v: number;
-      do {
-        if (budget-- === 0) throw new FluxionError(`truncNormal_: [a, b] = [${a}, ${b}] holds too little of N(${mean}, ${std}²) to sample (mean more than a few std outside it)`);
-        v = mean + std * g.nextNormal();
-      } while (v < a || v > b);
-      vals[i] = v;
+    // rejection sampling in batches of float64 normals (one draw each), bounded: [a, b] far out
+    // in the tails would otherwise never fill
+    let budget = 1000 * n + 1000, filled = 0;
+    while (filled < n) {
+      const m = Math.min(Math.max(n - filled, 64), budget);
+      if (m === 0) throw new FluxionError(`truncNormal_: [a, b] = [${a}, ${b}] holds too little of N(${mean}, ${std}²) to sample (mean more than a few std outside it)`);
+      budget -= m;
+      const z = readHost<Float64Array>(randn([m], { dtype: "float64", generator: generator ?? undefined }), "truncNormal_"); // initialization, on the host
+      for (let i = 0; i < m && filled < n; i++) {
+        const v = mean + std * z[i]!;
+        if (v >= a && v <= b) vals[filled++] = v;
+      }
     }
     return t.copy_(tensorFrom(vals, t));
   });

@@ -1,14 +1,28 @@
 /**
- * Random numbers: xoshiro128** seeded through splitmix64, so the same seed gives the same
- * numbers on every platform. `manualSeed` reseeds the default generator; a `Generator` can
- * also be passed per call (`randn([2, 3], { generator })`), as in PyTorch.
+ * Random numbers: a counter-based generator, Philox4x32-10 (philox.ts has the algorithm and the
+ * exact mapping to values), so the same seed gives the same numbers on every platform and
+ * device, and a kernel can draw any element on its own (in parallel, on a GPU). The state is a
+ * 64-bit key (the seed) and a 64-bit offset that each draw advances past the blocks it used,
+ * like PyTorch's philox seed and offset. `manualSeed` reseeds the default generator; a
+ * `Generator` can also be passed per call (`randn([2, 3], { generator })`), as in PyTorch.
  */
 import { FluxionError } from "../errors.js";
+import { below64, normal53, philoxBlock, u53, type PhiloxDraw } from "./philox.js";
 
+const TWO_POW_32 = 4294967296;
+
+/**
+ * A Philox random stream: seed (key) and offset. Pass one per call or use the default.
+ * @example const g = new Generator(0); const s = g.getState(); randn([3], { generator: g }); g.setState(s) // replays
+ */
 export class Generator {
-  private s = new Uint32Array(4);
-  private spareNormal: number | null = null;
+  private key0 = 0;
+  private key1 = 0;
+  private offset0 = 0;
+  private offset1 = 0;
   private _seed = 0;
+  /** One block's words for the scalar draws (nextUint32 and the rest). */
+  private readonly words = new Uint32Array(4);
   /**
    * @internal Set while a compile()d call has recorded draws from this generator that have
    * not run yet: any other use of its state runs them first, so the numbers are eager's.
@@ -20,27 +34,19 @@ export class Generator {
   }
 
   /**
-   * Reseeds the generator; returns it so `new Generator().manualSeed(1)` chains. Like
-   * torch.manual_seed the seed is an integer (fractions are truncated; negatives are taken
-   * as their 64-bit two's complement), and every 64-bit seed gives its own stream.
+   * Reseeds the generator (the key becomes the seed, the offset 0); returns it so
+   * `new Generator().manualSeed(1)` chains. Like torch.manual_seed the seed is an integer
+   * (fractions are truncated; negatives are taken as their 64-bit two's complement), and every
+   * 64-bit seed gives its own stream.
    */
   manualSeed(seed: number): this {
     if (this._lazy !== null) this._lazy.realize();
     if (!Number.isFinite(seed)) throw new FluxionError(`manualSeed: seed must be a finite number, got ${seed}`);
     this._seed = Math.trunc(seed);
-    // splitmix64 over the 64-bit seed fills the 128-bit state; it is a bijection per output,
-    // so distinct seeds give distinct states
-    let z = BigInt.asUintN(64, BigInt(this._seed));
-    for (let i = 0; i < 4; i += 2) {
-      z = BigInt.asUintN(64, z + 0x9e3779b97f4a7c15n);
-      let t = BigInt.asUintN(64, (z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n);
-      t = BigInt.asUintN(64, (t ^ (t >> 27n)) * 0x94d049bb133111ebn);
-      t ^= t >> 31n;
-      this.s[i] = Number(t & 0xffffffffn);
-      this.s[i + 1] = Number(t >> 32n);
-    }
-    if (this.s.every((w) => w === 0)) this.s[0] = 1; // xoshiro's one forbidden state
-    this.spareNormal = null;
+    const key = BigInt.asUintN(64, BigInt(this._seed));
+    this.key0 = Number(key & 0xffffffffn);
+    this.key1 = Number(key >> 32n);
+    this.offset0 = this.offset1 = 0;
     return this;
   }
 
@@ -48,80 +54,70 @@ export class Generator {
     return this._seed;
   }
 
-  /** The full state, for saving and restoring (getState/setState). */
+  /**
+   * The full state, for saving and restoring: [key low, key high, offset low, offset high],
+   * four unsigned 32-bit words (the offset counts 128-bit Philox blocks).
+   */
   getState(): number[] {
     if (this._lazy !== null) this._lazy.realize();
-    return [...this.s, this.spareNormal === null ? NaN : this.spareNormal];
+    return [this.key0, this.key1, this.offset0, this.offset1];
   }
   setState(state: readonly number[]): void {
     if (this._lazy !== null) this._lazy.realize();
-    if (state.length !== 5) throw new FluxionError(`Generator.setState: expected 5 numbers, got ${state.length}`);
-    const words = state.slice(0, 4);
-    if (!words.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32)) {
-      throw new FluxionError(`Generator.setState: the first 4 numbers must be unsigned 32-bit integers, got [${words.join(", ")}]`);
+    if (state.length !== 4) throw new FluxionError(`Generator.setState: expected 4 numbers (key low, key high, offset low, offset high), got ${state.length}`);
+    if (!state.every((w) => Number.isInteger(w) && w >= 0 && w < TWO_POW_32)) {
+      throw new FluxionError(`Generator.setState: the state must be 4 unsigned 32-bit integers, got [${state.join(", ")}]`);
     }
-    if (words.every((w) => w === 0)) throw new FluxionError("Generator.setState: the state words are all zero, which xoshiro128** never leaves");
-    if (!Number.isNaN(state[4]) && !Number.isFinite(state[4])) throw new FluxionError(`Generator.setState: the 5th number (pending normal sample) must be finite or NaN, got ${state[4]}`);
-    for (let i = 0; i < 4; i++) this.s[i] = state[i]!;
-    this.spareNormal = Number.isNaN(state[4]) ? null : state[4]!;
+    [this.key0, this.key1, this.offset0, this.offset1] = state as [number, number, number, number];
+    // the seed the key came from, as manualSeed would have taken it (negative when the top bit is set)
+    this._seed = Number(BigInt.asIntN(64, (BigInt(this.key1) << 32n) | BigInt(this.key0)));
+  }
+
+  /**
+   * @internal Reserves `blocks` Philox blocks for one draw and advances the offset past them:
+   * the draw's key and first block (element i of the draw depends on these and i only).
+   */
+  _reserve(blocks: number): PhiloxDraw {
+    if (this._lazy !== null) this._lazy.realize();
+    const draw = { key0: this.key0, key1: this.key1, offset0: this.offset0, offset1: this.offset1 };
+    const lo = this.offset0 + blocks; // blocks < 2^53 / 2: exact
+    this.offset0 = lo % TWO_POW_32;
+    this.offset1 = (this.offset1 + Math.floor(lo / TWO_POW_32)) % TWO_POW_32;
+    return draw;
+  }
+
+  /** The words of one fresh block (each scalar draw below uses one block). */
+  private block(): Uint32Array {
+    philoxBlock(this._reserve(1), 0, this.words);
+    return this.words;
   }
 
   /** Next 32 random bits as an unsigned integer. */
   nextUint32(): number {
-    if (this._lazy !== null) this._lazy.realize();
-    const s = this.s;
-    const result = Math.imul(rotl(Math.imul(s[1]!, 5), 7), 9) >>> 0;
-    const t = s[1]! << 9;
-    s[2]! ^= s[0]!;
-    s[3]! ^= s[1]!;
-    s[1]! ^= s[2]!;
-    s[0]! ^= s[3]!;
-    s[2]! ^= t;
-    s[3] = rotl(s[3]!, 11);
-    return result;
+    return this.block()[0]!;
   }
 
-  /** Uniform in [0, 1) with 53 random bits. */
+  /** Uniform in [0, 1) with 53 random bits: `rand([1], { dtype: "float64" })`'s value. */
   nextDouble(): number {
-    const hi = this.nextUint32() >>> 5, lo = this.nextUint32() >>> 6;
-    return (hi * 67108864 + lo) / 9007199254740992;
+    const w = this.block();
+    return u53(w[0]!, w[1]!);
   }
 
-  /** Uniform in [0, 1) with 24 random bits: exactly representable in float32, never 1. */
+  /** Uniform in [0, 1) with 24 random bits: exactly representable in float32, never 1 (`rand([1])`'s value). */
   nextFloat(): number {
-    return (this.nextUint32() >>> 8) / 16777216;
+    return (this.block()[0]! >>> 8) / 16777216;
   }
 
-  /** Standard normal (Box-Muller, both outputs used). */
+  /** Standard normal (Box-Muller on 53-bit uniforms): `randn([1], { dtype: "float64" })`'s value. */
   nextNormal(): number {
-    if (this._lazy !== null) this._lazy.realize();
-    if (this.spareNormal !== null) {
-      const v = this.spareNormal;
-      this.spareNormal = null;
-      return v;
-    }
-    let u = 0;
-    while (u === 0) u = this.nextDouble();
-    const v = this.nextDouble();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spareNormal = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
+    return normal53(this.block(), 0);
   }
 
-  /** Uniform integer in [0, n) without modulo bias. */
+  /** Uniform integer in [0, n) (64 random bits scaled: bias at most n / 2^64): `randint(0, n, [1])`'s value. */
   nextBelow(n: number): number {
-    if (n <= 0x100000000) {
-      const limit = 0x100000000 - (0x100000000 % n);
-      let r: number;
-      do r = this.nextUint32(); while (r >= limit);
-      return r % n;
-    }
-    return Math.floor(this.nextDouble() * n);
+    const w = this.block();
+    return below64(w[0]!, w[1]!, n);
   }
-}
-
-function rotl(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
 }
 
 /** The generator used when a call passes none. */

@@ -230,7 +230,7 @@ test("under node --disallow-code-generation-from-strings, without the addon, a m
     const opt = new optim.SGD(model.parameters(), { lr: 0.1 });
     const x = randn([16, 4]), y = x.sum(1, { keepdim: true }).sin();
     const losses = [];
-    for (let i = 0; i < 30; i++) {
+    for (let i = 0; i < 100; i++) {
       opt.zeroGrad();
       const loss = nn.functional.mseLoss(model.forward(x), y);
       loss.backward();

@@ -48,45 +48,70 @@ test("seeds are distinct across the full 53-bit range and for negatives", () => 
   assert.throws(() => new Generator(Infinity), FluxionError);
 });
 
-test("getState/setState round trip, including a pending normal sample", () => {
+test("getState/setState: [key low, key high, offset low, offset high]; a saved state replays the stream", () => {
   const g = new Generator(9);
-  randn([3], { generator: g }); // odd count: Box-Muller leaves a spare normal
+  assert.deepEqual(g.getState(), [9, 0, 0, 0]);
+  randn([3], { generator: g }); // 3 float32 normals: one block
   const state = g.getState();
-  const a = [arr(randn([5], { generator: g })), arr(rand([5], { generator: g }))];
+  assert.deepEqual(state, [9, 0, 1, 0]);
+  const a = [arr(randn([5], { generator: g })), arr(rand([5], { generator: g })), g.nextDouble(), g.nextBelow(1000)];
   g.setState(state);
-  const b = [arr(randn([5], { generator: g })), arr(rand([5], { generator: g }))];
+  const b = [arr(randn([5], { generator: g })), arr(rand([5], { generator: g })), g.nextDouble(), g.nextBelow(1000)];
   assert.deepEqual(a, b);
   const h = new Generator(1);
   h.setState(state);
+  assert.equal(h.initialSeed(), 9);
   assert.deepEqual(arr(randn([5], { generator: h })), a[0]);
-  assert.throws(() => g.setState([1, 2, 3]), (e: Error) => e instanceof FluxionError && /5 numbers/.test(e.message));
-  assert.throws(() => g.setState([0, 0, 0, 0, NaN]), (e: Error) => e instanceof FluxionError && /all zero/.test(e.message));
-  assert.throws(() => g.setState([1.5, 0, 0, 0, NaN]), FluxionError);
+  // a negative seed's key is its two's complement, and initialSeed gives the seed back
+  const neg = new Generator(-2);
+  assert.deepEqual(neg.getState(), [0xfffffffe, 0xffffffff, 0, 0]);
+  h.setState(neg.getState());
+  assert.equal(h.initialSeed(), -2);
+  assert.throws(() => g.setState([1, 2, 3]), (e: Error) => e instanceof FluxionError && /expected 4 numbers/.test(e.message));
+  assert.throws(() => g.setState([1.5, 0, 0, 0]), (e: Error) => e instanceof FluxionError && /unsigned 32-bit/.test(e.message) && /1\.5/.test(e.message));
+  assert.throws(() => g.setState([0, 0, -1, 0]), FluxionError);
+  assert.throws(() => g.setState([0, 0, 2 ** 32, 0]), FluxionError);
+  assert.deepEqual(g.getState(), [9, 0, 7, 0], "a refused state leaves the generator as it was");
 });
 
-test("xoshiro128** matches the reference sequence for a known state", () => {
-  // Reference: the C code at prng.di.unimi.it/xoshiro128starstar.c, state {1, 2, 3, 4}.
-  const g = new Generator(0);
-  g.setState([1, 2, 3, 4, NaN]);
-  const out = Array.from({ length: 6 }, () => g.nextUint32());
-  assert.deepEqual(out, xoshiroReference([1, 2, 3, 4], 6));
-  assert.equal(out[0], 11520);
+test("each draw advances the offset by the blocks it used, so consecutive calls differ", () => {
+  const g = new Generator(3);
+  const offset = () => g.getState()[2];
+  const x = arr(rand([6], { generator: g })); // float32: 4 per block
+  assert.equal(offset(), 2);
+  const y = arr(rand([6], { generator: g }));
+  assert.notDeepEqual(x, y);
+  assert.equal(offset(), 4);
+  rand([3], { dtype: "float64", generator: g }); // float64: 2 per block
+  assert.equal(offset(), 6);
+  randn([5], { generator: g }); // float32 normals: 4 per block
+  assert.equal(offset(), 8);
+  randint(0, 5, [3], { generator: g }); // 2 per block
+  assert.equal(offset(), 10);
+  bernoulli(full([9], 0.5), { generator: g }); // float32 probabilities: 4 per block
+  assert.equal(offset(), 13);
+  randperm(5, { generator: g }); // 2 draws per block
+  assert.equal(offset(), 16);
+  g.nextUint32(); // a scalar draw takes one block
+  assert.equal(offset(), 17);
+  rand([0], { generator: g });
+  assert.equal(offset(), 17);
+  // a bernoulli refused for a bad probability draws nothing
+  assert.throws(() => bernoulli(tensor([0.5, 2]), { generator: g }), FluxionError);
+  assert.equal(offset(), 17);
 });
 
-/** An independent xoshiro128** written with BigInt arithmetic. */
-function xoshiroReference(seed: number[], n: number): number[] {
-  const M = 0xffffffffn;
-  const s = seed.map(BigInt);
-  const rotl = (x: bigint, k: bigint) => ((x << k) | (x >> (32n - k))) & M;
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    out.push(Number((rotl((s[1]! * 5n) & M, 7n) * 9n) & M));
-    const t = (s[1]! << 9n) & M;
-    s[2]! ^= s[0]!; s[3]! ^= s[1]!; s[1]! ^= s[2]!; s[0]! ^= s[3]!; s[2]! ^= t;
-    s[3] = rotl(s[3]!, 11n);
+test("the scalar draws are the first element of the matching one-element op", () => {
+  const pairs: [(g: Generator) => number, (g: Generator) => number][] = [
+    [(g) => g.nextDouble(), (g) => rand([1], { dtype: "float64", generator: g }).item()],
+    [(g) => g.nextFloat(), (g) => rand([1], { generator: g }).item()],
+    [(g) => g.nextNormal(), (g) => randn([1], { dtype: "float64", generator: g }).item()],
+    [(g) => g.nextBelow(37), (g) => randint(0, 37, [1], { generator: g }).item()],
+  ];
+  for (const [scalar, op] of pairs) {
+    for (const seed of [0, 5, 77]) assert.equal(scalar(new Generator(seed)), op(new Generator(seed)));
   }
-  return out;
-}
+});
 
 test("rand: values in [0, 1), mean ~ 1/2 and variance ~ 1/12 over 1e5 samples", () => {
   const x = rand([100000], { generator: new Generator(3) });

@@ -3,7 +3,7 @@
  * Python scripts beside them), the deterministic values both sides start from, and the
  * comparison of a Fluxion tensor with a recorded PyTorch one.
  *
- * PyTorch's random streams (mt19937) are not Fluxion's (xoshiro128**), so weights and
+ * PyTorch's random streams (mt19937) are not Fluxion's (Philox4x32-10), so weights and
  * synthetic data come from the 32-bit LCG of test/fixtures/tutorials/common.py, reproduced
  * here bit for bit: each value is computed in float64 and rounded to float32 once.
  */

@@ -3,16 +3,14 @@
  * the CPU backend does (its conversions and linspace rules are the reference: one truth), then
  * upload them; full fills on the GPU. Uploads and `to("webgpu")` go through fromHost.
  *
- * random draws from the Generator on the host, in the CPU backend's order, so a seed gives
- * the same numbers on both devices (a counter-based generator drawing on the GPU, Philox, is
- * still to come); bernoulli compares those draws with the probabilities on the GPU.
+ * random draws Philox on the device (random.ts), the CPU's numbers for the same seed.
  */
-import { FluxionError } from "../../errors.js";
 import type { StorageArray } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import type { PrimitiveAttrs } from "../primitives.js";
-import { fromHost as hostFromHost, random as hostRandom, range as hostRange } from "../cpu/creation.js";
-import { elementwise } from "./elementwise.js";
+import { fromHost as hostFromHost, range as hostRange } from "../cpu/creation.js";
+import { random as hostRandom } from "../cpu/random.js";
+import { random as deviceRandom } from "./random.js";
 import { allocTensor, fillTensor, runtime } from "./state.js";
 import { memoryOf } from "./runtime.js";
 import { gpuDType } from "./wgsl.js";
@@ -42,37 +40,6 @@ export function full(_inputs: readonly Tensor[], attrs: PrimitiveAttrs["full"]):
 }
 
 export function random(inputs: readonly Tensor[], attrs: PrimitiveAttrs["random"]): Tensor[] {
-  gpuDType("random", attrs.dtype);
-  if (attrs.dist.kind !== "bernoulli") return [upload("random", hostRandom([], attrs, "cpu")[0]!)];
-  // the CPU draws u in [0, 1) as a double per element and keeps 1 where u < p; u rounded down
-  // to float32 gives the same comparison with a float32 p (p <= u32 exactly when p <= u)
-  const p = inputs[0]!;
-  gpuDType("random (bernoulli)", p.dtype);
-  const n = p.numel();
-  const u = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const d = attrs.generator.nextDouble();
-    let f = Math.fround(d);
-    if (f > d) f = nextFloat32Down(f);
-    u[i] = f;
-  }
-  const draws = allocTensor("random", p.shape, "float32");
-  runtime().upload(memoryOf(draws.storage), u);
-  const out = allocTensor("random", attrs.shape, attrs.dtype);
-  const operand = (t: Tensor) => ({ t, dtype: gpuDType("random", t.dtype), strides: [...t.strides] });
-  // an invalid probability gives NaN and the CPU's error at the next read (a kernel cannot raise)
-  elementwise(out, [operand(draws), operand(p)], "select(select(0.0, 1.0, x < y), nan_(), !(y >= 0.0 && y <= 1.0))", "f32", [], {
-    failIf: "!(y >= 0.0 && y <= 1.0)",
-    value: "bitcast<i32>(y)",
-    error: (bits) => new FluxionError(`bernoulli: expected all probabilities in [0, 1], got p=${new Float32Array(new Int32Array([bits]).buffer)[0]}`),
-  });
-  return [out];
-}
-
-/** The largest float32 below the (positive, finite) float32 f. */
-function nextFloat32Down(f: number): number {
-  const b = new Float32Array([f]);
-  const bits = new Uint32Array(b.buffer);
-  bits[0] = bits[0]! - 1;
-  return b[0]!;
+  // drawn on the device (random.ts); randperm and wide randint on the host by the CPU's loops
+  return deviceRandom(inputs, attrs, () => upload("random", hostRandom([], attrs, "cpu")[0]!));
 }

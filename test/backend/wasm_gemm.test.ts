@@ -3,8 +3,8 @@
  * validity, the packed kernel against a float64 reference over odd, strided, transposed and
  * empty shapes and across its cache blocks, bit-for-bit determinism, both kernel flavours
  * (plain SIMD here; relaxed-simd's fused multiply-add in a child with V8's flag), and the
- * matmul primitive routed to it (FLUXION_WASM=1) — including the matmul test files run
- * whole on that path.
+ * matmul primitive routed to it (FLUXION_WASM=1) — including the matmul and convolution
+ * test files run whole on that path without the native addon.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -149,11 +149,11 @@ test("FLUXION_WASM=0 turns the wasm GEMM off, saying so", () => {
   assert.deepEqual(JSON.parse(r.stdout), { available: false, reason: "disabled by FLUXION_WASM=0" });
 });
 
-test("the matmul test files pass with matmul on the wasm GEMM (FLUXION_WASM=1)", () => {
-  const files = ["test/ops/linalg.test.ts", "test/nn/linear.test.ts", "test/ops/einsum.test.ts", "test/backend/native_conv.test.ts"];
+test("the matmul and convolution test files pass without the addon, on the wasm GEMM (as in a browser)", () => {
+  const files = ["test/ops/linalg.test.ts", "test/nn/linear.test.ts", "test/ops/einsum.test.ts", "test/nn/conv.test.ts"];
   // without NODE_TEST_CONTEXT, which would make the child report to this runner instead of printing
   const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-  const r = spawnSync(process.execPath, ["--import", "tsx", "--test", ...files], { encoding: "utf8", env: { ...env, FLUXION_WASM: "1" }, timeout: 300_000 });
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--test", ...files], { encoding: "utf8", env: { ...env, FLUXION_NATIVE: "0", FLUXION_WASM: "1" }, timeout: 300_000 });
   assert.equal(r.status, 0, r.stdout.slice(-4000) + r.stderr.slice(-2000));
   assert.match(r.stdout, /# fail 0/);
 });

@@ -39,7 +39,7 @@ const bench = {
     await tf.ready();
     return {
       crossOriginIsolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated ?? false,
-      userAgent: navigator.userAgent,
+      userAgent: (globalThis as { navigator?: { userAgent: string } }).navigator?.userAgent,
       fluxion: describeWasmGemm(),
       tfjs: { version: tf.version.tfjs, backend: tf.getBackend(), simd: tf.env().getBool("WASM_HAS_SIMD_SUPPORT"), threads: tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT") },
     };

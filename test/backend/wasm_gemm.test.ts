@@ -25,18 +25,24 @@ function values(n: number, seed: number): Float32Array {
   return out;
 }
 
+type Layout = "row" | "col" | "strided" | "flipped" | "sparse";
+const LAYOUTS: readonly Layout[] = ["row", "col", "strided", "flipped", "sparse"];
+
 /**
  * An M x K (or K x N) matrix stored with the given layout inside a larger buffer: "row"
- * (row-major), "col" (column-major, i.e. a transposed view) or "strided" (row-major with
- * padding between rows and elements, at an offset).
+ * (row-major), "col" (column-major, i.e. a transposed view), "strided" (row-major with
+ * padding between rows and elements, at an offset), "flipped" (rows in reverse: a negative
+ * row stride) or "sparse" (a thin slice of a much wider matrix, too sparse to copy whole).
  */
-function matrix(rows: number, cols: number, layout: "row" | "col" | "strided", seed: number): WasmMatrix & { at(i: number, j: number): number } {
-  const [rowStride, colStride, offset] = layout === "row" ? [cols, 1, 0] : layout === "col" ? [1, rows, 0] : [2 * cols + 3, 2, 5];
-  const data = values(offset + Math.max(0, rows - 1) * rowStride + Math.max(0, cols - 1) * colStride + 1, seed);
+function matrix(rows: number, cols: number, layout: Layout, seed: number): WasmMatrix & { at(i: number, j: number): number } {
+  const strides: Record<Layout, [number, number]> = { row: [cols, 1], col: [1, rows], strided: [2 * cols + 3, 2], flipped: [-cols, 1], sparse: [50 * cols + 7, 1] };
+  const [rowStride, colStride] = strides[layout];
+  const offset = layout === "strided" ? 5 : layout === "flipped" ? Math.max(0, rows - 1) * cols : 0;
+  const data = values(Math.max(0, rows - 1) * Math.abs(rowStride) + Math.max(0, cols - 1) * colStride + 6, seed);
   return { data, offset, rowStride, colStride, at: (i, j) => data[offset + i * rowStride + j * colStride]! };
 }
 
-function check(M: number, N: number, K: number, la: "row" | "col" | "strided", lb: "row" | "col" | "strided"): Float32Array {
+function check(M: number, N: number, K: number, la: Layout, lb: Layout): Float32Array {
   const a = matrix(M, K, la, M * 31 + K), b = matrix(K, N, lb, K * 17 + N + 1);
   const out = new Float32Array(M * N + 2).fill(Number.NaN); // the sentinels past the end stay
   assert.equal(wasmGemmF32(M, N, K, a, b, out, 1), true);
@@ -63,16 +69,15 @@ test("the generated GEMM modules validate and stay under 4 KB (synchronous compi
       assert.ok(bytes.length < 4096, `${bytes.length} bytes`);
       assert.deepEqual([...bytes.subarray(0, 8)], [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
       // Node 20 validates relaxed-simd only behind --experimental-wasm-relaxed-simd
-      if (!relaxed) assert.equal(WebAssembly.validate(bytes), true);
+      if (!relaxed) assert.equal((globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly.validate(bytes), true);
     }
   }
   assert.equal(describeWasmGemm().available, true);
 });
 
-test("wasm GEMM matches a float64 reference: odd sizes, 1x1, vectors, every layout", () => {
-  const layouts = ["row", "col", "strided"] as const;
+test("wasm GEMM matches a float64 reference: odd sizes, 1x1, vectors, every layout (transposed, strided, flipped, sparse)", () => {
   for (const [M, N, K] of [[1, 1, 1], [1, 9, 5], [7, 1, 3], [3, 5, 2], [5, 7, 9], [13, 17, 11], [6, 8, 4], [4, 16, 33]]) {
-    for (const la of layouts) for (const lb of layouts) check(M!, N!, K!, la, lb);
+    for (const la of LAYOUTS) for (const lb of LAYOUTS) check(M!, N!, K!, la, lb);
   }
 });
 
@@ -80,6 +85,7 @@ test("wasm GEMM across K blocks (K > 256), row blocks and many column panels", (
   check(131, 45, 300, "row", "row");
   check(97, 70, 513, "col", "strided");
   check(250, 9, 260, "strided", "col");
+  check(40, 33, 270, "sparse", "flipped");
 });
 
 test("wasm GEMM with K = 0 writes zeros, and empty M or N writes nothing", () => {

@@ -10,7 +10,8 @@ export const op = {
   block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, brIf: 0x0d, return: 0x0f, call: 0x10,
   select: 0x1b, localGet: 0x20, localSet: 0x21, localTee: 0x22,
   i32Const: 0x41, i32Eqz: 0x45, i32Eq: 0x46, i32Ne: 0x47, i32LtU: 0x49, i32GtU: 0x4b, i32LeU: 0x4d, i32GeU: 0x4f,
-  i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32And: 0x71, i32Shl: 0x74,
+  i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32RemU: 0x70, i32And: 0x71, i32Shl: 0x74,
+  f32Load: 0x2a, f32Store: 0x38, f32Const: 0x43,
 } as const;
 
 /** SIMD opcodes (LEB128-encoded after 0xfd). */
@@ -94,6 +95,13 @@ export class FunctionBuilder {
   simd(opcode: number): this {
     this.code.push(0xfd);
     uleb(this.code, opcode);
+    return this;
+  }
+  /** A scalar memory access (f32.load/f32.store) with its alignment (log2 bytes) and offset. */
+  scalarMem(opcode: number, alignLog2: number, offset: number): this {
+    this.code.push(opcode);
+    uleb(this.code, alignLog2);
+    uleb(this.code, offset);
     return this;
   }
   /** A SIMD memory access with its alignment (log2 bytes) and constant byte offset. */

@@ -39,8 +39,12 @@ interface WasmApi {
 }
 const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
+type Pack = (src: number, strideP: number, strideK: number, count: number, K: number, dst: number) => void;
+
 interface Engine {
   gemm: (ap: number, bp: number, cp: number, Mp: number, K: number, ldc: number, jBegin: number, jEnd: number, kc: number, mc: number) => void;
+  packA: Pack;
+  packB: Pack;
   memory: WasmMemory;
   mr: number;
   nr: number;
@@ -61,7 +65,7 @@ function instantiate(wasm: WasmApi, relaxed: boolean): Engine | null {
   if (!wasm.validate(bytes)) return null;
   const memory = new wasm.Memory({ initial: 1 });
   const exports = new wasm.Instance(new wasm.Module(bytes), { env: { memory } }).exports;
-  return { gemm: exports.gemm as Engine["gemm"], memory, mr: tile.mr, nr: tile.nv * 4, relaxed, view: new Float32Array(memory.buffer) };
+  return { gemm: exports.gemm as Engine["gemm"], packA: exports.packA as Pack, packB: exports.packB as Pack, memory, mr: tile.mr, nr: tile.nv * 4, relaxed, view: new Float32Array(memory.buffer) };
 }
 
 function load(): Engine | null {
@@ -103,35 +107,34 @@ function ensureBytes(e: Engine, bytes: number): Float32Array {
   return e.view;
 }
 
-/** A's rows in panels of MR: dst[at + p*MR*K + k*MR + i] = A[p*MR + i, k], zero past M. */
-function packA(a: WasmMatrix, M: number, K: number, mr: number, dst: Float32Array, at: number): void {
-  const src = a.data, rs = a.rowStride, cs = a.colStride;
-  for (let r = 0; r < M + ((mr - (M % mr)) % mr); r++) {
-    const base = at + (r - (r % mr)) * K + (r % mr);
-    if (r >= M) {
-      for (let k = 0; k < K; k++) dst[base + k * mr] = 0;
-      continue;
-    }
-    let s = a.offset + r * rs;
-    if (cs === 1) for (let k = 0; k < K; k++) dst[base + k * mr] = src[s + k]!;
-    else for (let k = 0; k < K; k++, s += cs) dst[base + k * mr] = src[s]!;
-  }
+/**
+ * The elements [lo, hi] of `m.data` that a rows x cols matrix spans (strides may be
+ * negative: flipped views), or null where they are too sparse to copy whole (a thin slice
+ * of a large matrix), which are then packed here in JavaScript.
+ */
+function denseSpan(m: WasmMatrix, rows: number, cols: number): [number, number] | null {
+  const dr = (rows - 1) * m.rowStride, dc = (cols - 1) * m.colStride;
+  const lo = m.offset + Math.min(0, dr) + Math.min(0, dc), hi = m.offset + Math.max(0, dr) + Math.max(0, dc);
+  return hi - lo + 1 <= 2 * rows * cols + 64 ? [lo, hi] : null;
 }
 
-/** B's columns in panels of NR: dst[at + q*NR*K + k*NR + j] = B[k, q*NR + j], zero past N. */
-function packB(b: WasmMatrix, K: number, N: number, nr: number, dst: Float32Array, at: number): void {
-  const src = b.data, rs = b.rowStride, cs = b.colStride;
-  for (let c0 = 0; c0 < N; c0 += nr) {
-    const w = Math.min(nr, N - c0);
-    let d = at + c0 * K;
-    for (let k = 0; k < K; k++, d += nr) {
-      const s = b.offset + k * rs + c0 * cs;
-      if (w === nr && cs === 1) for (let j = 0; j < nr; j++) dst[d + j] = src[s + j]!;
-      else {
-        for (let j = 0; j < w; j++) dst[d + j] = src[s + j * cs]!;
-        for (let j = w; j < nr; j++) dst[d + j] = 0;
-      }
-    }
+/**
+ * Packs `count` lines (rows of A, or columns of B: the line stride is strideP) of K
+ * elements into panels of P at element `at` of the wasm memory, as the module's pack does
+ * (zero lines pad count up to P). Dense operands are copied in raw at `rawAt` and packed by
+ * the module; sparse ones are gathered here.
+ */
+function packPanels(e: Engine, pack: Pack, m: WasmMatrix, span: [number, number] | null, strideP: number, strideK: number, count: number, K: number, P: number, at: number, rawAt: number): void {
+  if (span) {
+    e.view.set(m.data.subarray(span[0], span[1] + 1), rawAt);
+    pack((rawAt + m.offset - span[0]) * 4, strideP, strideK, count, K, at * 4);
+    return;
+  }
+  const src = m.data, dst = e.view;
+  for (let r = 0; r < count + ((P - (count % P)) % P); r++) {
+    const base = at + (r - (r % P)) * K + (r % P);
+    if (r >= count) for (let k = 0; k < K; k++) dst[base + k * P] = 0;
+    else for (let k = 0, s = m.offset + r * strideP; k < K; k++, s += strideK) dst[base + k * P] = src[s]!;
   }
 }
 
@@ -149,10 +152,13 @@ export function wasmGemmF32(M: number, N: number, K: number, a: WasmMatrix, b: W
   }
   const { mr, nr } = e;
   const Mp = Math.ceil(M / mr) * mr, Np = Math.ceil(N / nr) * nr;
-  const ap = 0, bp = Mp * K, cp = bp + Np * K; // in floats
-  const view = ensureBytes(e, (cp + Mp * Np) * 4);
-  packA(a, M, K, mr, view, ap);
-  packB(b, K, N, nr, view, bp);
+  const spanA = denseSpan(a, M, K), spanB = denseSpan(b, K, N);
+  // in floats: packed A, packed B, C, then the raw copies of dense operands
+  const ap = 0, bp = Mp * K, cp = bp + Np * K, rawA = cp + Mp * Np;
+  const rawB = rawA + (spanA ? spanA[1] - spanA[0] + 1 : 0);
+  const view = ensureBytes(e, (rawB + (spanB ? spanB[1] - spanB[0] + 1 : 0)) * 4);
+  packPanels(e, e.packA, a, spanA, a.rowStride, a.colStride, M, K, mr, ap, rawA);
+  packPanels(e, e.packB, b, spanB, b.colStride, b.rowStride, N, K, nr, bp, rawB);
   e.gemm(ap * 4, bp * 4, cp * 4, Mp, K, Np, 0, Np, KC, mr * MC_TILES);
   if (Np === N) out.set(view.subarray(cp, cp + M * N), outOffset);
   else for (let i = 0; i < M; i++) out.set(view.subarray(cp + i * Np, cp + i * Np + N), outOffset + i * N);

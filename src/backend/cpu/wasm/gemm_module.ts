@@ -1,7 +1,7 @@
 /**
  * Generates the WebAssembly SIMD float32 GEMM module: a register-blocked MR x NR
- * micro-kernel (NR = 4 * NV lanes) and the cache-blocking loops around it, over operands
- * that ./gemm.ts has packed into the module's memory:
+ * micro-kernel (NR = 4 * NV lanes), the cache-blocking loops around it, and the packing of
+ * strided operands (copied into the module's memory by ./gemm.ts) into the panels it reads:
  *   A as row panels  [M/MR][K][MR]  (MR rows of A interleaved per k),
  *   B as column panels [N/NR][K][NR],
  *   C row-major with a padded leading dimension (M, N rounded up to MR, NR).
@@ -138,10 +138,61 @@ function driver(o: GemmModuleOptions): FunctionBuilder {
   return f;
 }
 
-/** The module's bytes: exports "kernel" (function 0) and "gemm"; imports env.memory. */
+/**
+ * pack(src, strideP, strideK, count, K, dst) for panels of P lines of a strided matrix:
+ * dst[(r - r % P) * K + k * P + r % P] = src[r * strideP + k * strideK] for r < count,
+ * zero for count <= r < count rounded up to P. A (lines = rows: strideP is its row stride)
+ * and B (lines = columns) alike. Byte pointers, element strides (negative ones included).
+ * Written panel by panel, k by k, so dst fills in order and a row-major B is read in order.
+ */
+function pack(P: number): FunctionBuilder {
+  const f = new FunctionBuilder([i32, i32, i32, i32, i32, i32]);
+  const [src, strideP, strideK, count, K, dst] = [0, 1, 2, 3, 4, 5];
+  const p0 = f.local(i32), w = f.local(i32), k = f.local(i32), line = f.local(i32), s = f.local(i32), i = f.local(i32);
+  const stepP = f.local(i32), stepK = f.local(i32);
+  const advance = (x: number, by: number) => f.get(x).get(by).emit(op.i32Add).set(x);
+  const bump = (x: number, by: number) => f.get(x).i32(by).emit(op.i32Add).set(x);
+  f.get(strideP).i32(4).emit(op.i32Mul).set(stepP);
+  f.get(strideK).i32(4).emit(op.i32Mul).set(stepK);
+  f.ctl(op.loop); // panels
+  // w = min(P, count - p0); line = src + p0 * strideP * 4 (line p0 at k = 0)
+  f.i32(P).get(count).get(p0).emit(op.i32Sub).i32(P).get(count).get(p0).emit(op.i32Sub).emit(op.i32LeU, op.select).set(w);
+  f.get(src).get(p0).get(stepP).emit(op.i32Mul, op.i32Add).set(line);
+  f.i32(0).set(k);
+  f.ctl(op.loop); // k
+  f.get(line).set(s);
+  f.get(w).i32(P).emit(op.i32Eq).ctl(op.if);
+  // a full panel: P copies, unrolled
+  for (let j = 0; j < P; j++) {
+    f.get(dst).get(s).scalarMem(op.f32Load, 2, 0).scalarMem(op.f32Store, 2, j * 4);
+    if (j < P - 1) advance(s, stepP);
+  }
+  bump(dst, P * 4);
+  f.emit(op.else);
+  // the last, partial panel: w copies, then zeros
+  f.i32(0).set(i);
+  f.ctl(op.loop).get(dst).get(s).scalarMem(op.f32Load, 2, 0).scalarMem(op.f32Store, 2, 0);
+  advance(s, stepP);
+  bump(dst, 4);
+  bump(i, 1);
+  f.get(i).get(w).emit(op.i32LtU).br(op.brIf, 0).emit(op.end);
+  f.ctl(op.loop).get(dst).emit(op.f32Const, 0, 0, 0, 0).scalarMem(op.f32Store, 2, 0);
+  bump(dst, 4);
+  bump(i, 1);
+  f.get(i).i32(P).emit(op.i32LtU).br(op.brIf, 0).emit(op.end);
+  f.emit(op.end);
+  advance(line, stepK);
+  bump(k, 1);
+  f.get(k).get(K).emit(op.i32LtU).br(op.brIf, 0).emit(op.end);
+  bump(p0, P);
+  f.get(p0).get(count).emit(op.i32LtU).br(op.brIf, 0).emit(op.end);
+  return f;
+}
+
+/** The module's bytes: exports "kernel" (function 0), "gemm", "packA" (MR lines a panel) and "packB" (NR); imports env.memory. */
 export function gemmModule(o: GemmModuleOptions): Uint8Array {
   return encodeModule({
     memory: { initialPages: 1, maximumPages: o.maximumPages, shared: o.shared },
-    functions: [{ name: "kernel", fn: microKernel(o) }, { name: "gemm", fn: driver(o) }],
+    functions: [{ name: "kernel", fn: microKernel(o) }, { name: "gemm", fn: driver(o) }, { name: "packA", fn: pack(o.mr) }, { name: "packB", fn: pack(o.nv * 4) }],
   });
 }

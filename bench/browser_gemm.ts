@@ -20,7 +20,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import { chromium } from "playwright-core";
-import { emit, median, QUICK } from "./common.js";
+import { emit, median, QUICK, selected } from "./common.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const TF = path.join(HERE, "peers/node_modules/@tensorflow");
@@ -33,6 +33,8 @@ function arg(name: string, fallback: string): string {
 const rounds = Number(arg("rounds", QUICK ? "3" : "5"));
 const sizes = arg("sizes", QUICK ? "256,1024" : "256,512,1024").split(",").map(Number);
 const configs = arg("configs", "plain,isolated").split(",") as ("plain" | "isolated")[];
+// under `npm run bench -- --only GROUPS`: the group is "browser"
+if (!configs.some((c) => sizes.some((n) => selected(`browser.gemm.f32.n${n}.${c}`)))) process.exit(0);
 
 for (const f of [CHROMIUM, path.join(TF, "tfjs/dist/tf.min.js"), path.join(TF, "tfjs-backend-wasm/dist/tf-backend-wasm.min.js")]) {
   if (!existsSync(f)) {

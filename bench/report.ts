@@ -95,6 +95,18 @@ if (bfSizes.length) {
   }
   out.push(table(["case", "Fluxion bf16", "Fluxion bf16 speed-up over its f32", "PyTorch", "TF.js wasm", "jax-js"], body), "");
 }
+// The browser's CPU GEMM (bench/browser_gemm.ts): Fluxion's wasm SIMD path against TF.js wasm, same page.
+const browserSizes = sizes("browser.gemm.f32");
+if (browserSizes.length) {
+  out.push("### float32 GEMM in headless Chromium (WebAssembly SIMD; same page, interleaved)\n");
+  const body: string[][] = [];
+  for (const config of ["plain", "isolated"]) for (const n of browserSizes) {
+    const id = `browser.gemm.f32.n${n}.${config}`, flux = get(id, "fluxion")[0];
+    if (!flux) continue;
+    body.push([`n=${n}, ${config === "plain" ? "plain page (1 thread each)" : "cross-origin isolated page (TF.js on its threads)"}`, fluxCell(flux, (r) => gflops(n, r.ms!)), peerCell(id, "tfjs-wasm", flux, (r) => gflops(n, r.ms!))]);
+  }
+  out.push(table(["case", "Fluxion (wasm)", "TF.js wasm"], body), "");
+}
 // Models, dispatch and the epoch: peers at their best thread setting (shown as @Nt).
 const MODEL_CASES: [string, string][] = [
   ["mlp.train.b64", "MLP 784-128-10 training step, batch 64"],
@@ -149,6 +161,7 @@ const speed = (a?: BenchResult, b?: BenchResult): number | undefined => (a?.stat
 for (const t of [1, 2]) {
   target(`float32 GEMM n ≥ 256, ${t} thread${t > 1 ? "s" : ""}: ≥ 0.9× NumPy's speed`, gemmSizes.filter((n) => n >= 256).map((n) => speed(get(`gemm.f32.n${n}.t${t}`, "fluxion")[0], best(`gemm.f32.n${n}.t${t}`, "numpy"))), (v) => v >= 0.9, (v) => `${v.toFixed(2)}×`);
 }
+target("browser float32 GEMM n=1024: ≥ 1.2× TF.js wasm in the same page (issue 14)", ["plain", "isolated"].map((c) => speed(get(`browser.gemm.f32.n1024.${c}`, "fluxion")[0], get(`browser.gemm.f32.n1024.${c}`, "tfjs-wasm")[0])), (v) => v >= 1.2, (v) => `${v.toFixed(2)}×`);
 target("bfloat16 GEMM: ≥ 1.7× Fluxion's own float32 speed", bfSizes.flatMap((n) => [1, 2].map((t) => speed(get(`gemm.bf16.n${n}.t${t}`, "fluxion")[0], get(`gemm.f32.n${n}.t${t}`, "fluxion")[0]))), (v) => v >= 1.7, (v) => `${v.toFixed(2)}×`);
 const timeRatio = (id: string, peer: string): number | undefined => { const s = speed(get(id, "fluxion")[0], best(id, peer)); return s === undefined ? undefined : 1 / s; };
 target("MLP training step b64, b256: Fluxion time ÷ PyTorch (best threads) ≤ 1.0", [timeRatio("mlp.train.b64", "pytorch"), timeRatio("mlp.train.b256", "pytorch")], (v) => v <= 1, (v) => v.toFixed(2));

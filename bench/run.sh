@@ -9,7 +9,7 @@
 #
 #   bash bench/run.sh                  full run (~20-25 min on 2 cores), writes BENCHMARKS.md
 #   bash bench/run.sh --quick          fewer sizes, shorter budgets (~6-10 min)
-#   bash bench/run.sh --only gemm,mlp  groups: gemm bf16 amp mlp cnn infer dispatch fmnist compile, and issue 15's
+#   bash bench/run.sh --only gemm,mlp  groups: gemm bf16 amp mlp cnn infer dispatch fmnist compile browser, and issue 15's
 #                                      transformer resnet lstm ops mm norm mem (all of them, with the
 #                                      MLP/CNN training steps: issue15), or case-id prefixes
 #   bash bench/run.sh --profile        also print utils.profile()'s table of each issue-15 training
@@ -17,11 +17,12 @@
 #   bash bench/run.sh --write FILE     where to write the report (default: BENCHMARKS.md for a full
 #                                      run, bench/out/BENCHMARKS.partial.md for --quick/--only)
 #   bash bench/run.sh --peers fluxion,pytorch   run only these runners
-#                                      (fluxion pytorch numpy onnxruntime tfjs-wasm jax-js)
+#                                      (fluxion pytorch numpy onnxruntime tfjs-wasm jax-js, and browser:
+#                                      Fluxion's wasm GEMM vs TF.js wasm in headless Chromium)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
-quick=0 only="" write="" peers="fluxion,pytorch,numpy,onnxruntime,tfjs-wasm,jax-js"
+quick=0 only="" write="" peers="fluxion,pytorch,numpy,onnxruntime,tfjs-wasm,jax-js,browser"
 command_line="npm run bench${*:+ -- $*}"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -39,7 +40,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 if [ -z "$write" ]; then
-  if [ $quick = 0 ] && [ -z "$only" ] && [ "$peers" = "fluxion,pytorch,numpy,onnxruntime,tfjs-wasm,jax-js" ]; then write=BENCHMARKS.md; else write=bench/out/BENCHMARKS.partial.md; fi
+  if [ $quick = 0 ] && [ -z "$only" ] && [ "$peers" = "fluxion,pytorch,numpy,onnxruntime,tfjs-wasm,jax-js,browser" ]; then write=BENCHMARKS.md; else write=bench/out/BENCHMARKS.partial.md; fi
 fi
 wants() { [[ ",$peers," == *",$1,"* ]]; }
 
@@ -151,6 +152,11 @@ fi
 if wants tfjs-wasm && [ $js_peers_ok = 1 ]; then run_runner tfjs-wasm tfjs-wasm 600 "${NODE_RUN[@]}" bench/peers/tfjs.mjs; fi
 if wants jax-js && [ $js_peers_ok = 1 ]; then run_runner jax-js jax-js 900 "${NODE_RUN[@]}" bench/peers/jaxjs.mjs; fi
 if wants fluxion; then run_runner fluxion fluxion 2700 "${NODE_RUN[@]}" bench/fluxion.ts; fi
+# the browser's CPU GEMM against TF.js wasm in headless Chromium (skipped without Chromium)
+if wants browser && [ $js_peers_ok = 1 ]; then
+  if [ -x "${CHROMIUM:-/usr/bin/chromium}" ]; then run_runner fluxion browser 900 "${NODE_RUN[@]}" bench/browser_gemm.ts;
+  else record fluxion missing "browser GEMM: no Chromium at ${CHROMIUM:-/usr/bin/chromium} (apt-get install chromium)"; fi
+fi
 
 seconds=$(( $(date +%s) - started ))
 quick_flag=(); [ $quick = 1 ] && quick_flag=(--quick)

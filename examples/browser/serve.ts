@@ -33,6 +33,12 @@ const TYPES: Record<string, string> = {
   ".gz": "application/gzip",
 };
 
+/**
+ * Makes the page cross-origin isolated (it loads only its own files), which gives it
+ * SharedArrayBuffer: what WebAssembly threads need (TF.js's wasm backend uses them there).
+ */
+export const CROSS_ORIGIN_ISOLATION = { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" } as const;
+
 export interface DemoServer {
   url: string;
   close(): Promise<void>;
@@ -67,6 +73,7 @@ export function startDemoServer(opts: { pageDir?: string; dataDir?: string; port
       "content-type": TYPES[path.extname(file)] ?? "application/octet-stream",
       "content-length": statSync(file).size,
       "cache-control": "no-cache",
+      ...CROSS_ORIGIN_ISOLATION,
     });
     if (req.method === "HEAD") res.end();
     else createReadStream(file).pipe(res);

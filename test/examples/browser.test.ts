@@ -237,6 +237,8 @@ test("the demo server serves the page and the four data files, nothing else, and
         return { status: r.status, type: r.headers.get("content-type"), body: await r.text() };
       };
       assert.deepEqual(await get(""), { status: 200, type: "text/html; charset=utf-8", body: "<p>page</p>" });
+      const headers = (await fetch(srv.url)).headers;
+      assert.deepEqual([headers.get("cross-origin-opener-policy"), headers.get("cross-origin-embedder-policy")], ["same-origin", "require-corp"], "cross-origin isolated");
       assert.deepEqual(await get("data/t10k-labels-idx1-ubyte.gz"), { status: 200, type: "application/gzip", body: "labels" });
       const missing = await get("data/train-images-idx3-ubyte.gz");
       assert.equal(missing.status, 404);

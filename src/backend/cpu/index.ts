@@ -14,16 +14,24 @@ import { sort, unique } from "./sort.js";
 import { fromHost, full, range } from "./creation.js";
 import { random } from "./random.js";
 import { conv2d, fold, maxPool, unfold } from "./conv.js";
-import { describeNative } from "./native.js";
+import { describeNative, nativeStatus } from "./native.js";
+import { describeWasmGemm } from "./wasm/gemm.js";
 import { crossEntropy, crossEntropyBackward, softmax, softmaxBackward } from "./fused.js";
 import { batchNorm, batchNormBackward, groupNorm, groupNormBackward } from "./fused_norm.js";
 import { rnnCell, rnnCellBackward } from "./rnn_cell.js";
 import { fusedProgram } from "./fused_program.js";
 import { releaseStorage } from "./util.js";
 
+/** backends()'s line, e.g. "native (avx512, 2 threads) + TypeScript kernels", or with the wasm GEMM where it runs matmul. */
+function describe(): string {
+  const wasm = describeWasmGemm();
+  if (nativeStatus().active || !wasm.available) return describeNative();
+  return `${describeNative()} + WebAssembly SIMD GEMM (${wasm.tile}${wasm.relaxed ? ", relaxed-simd FMA" : ""})`;
+}
+
 export const cpuBackend: Backend = {
   name: "cpu",
-  describe: describeNative,
+  describe: describe,
   release: releaseStorage,
   ops: { unary, binary, where, cast, reduce, scan, view, copy, assign, matmul, cat, pad, gather, scatter, indexPut, sort, unique, unfold, fold, conv2d, maxPool, random, full, range, fromHost,
     softmax, softmaxBackward, crossEntropy, crossEntropyBackward, batchNorm, batchNormBackward, groupNorm, groupNormBackward, rnnCell, rnnCellBackward, fusedProgram },

@@ -1,8 +1,9 @@
 /**
  * CPU batched matmul. `matmul` runs the native GEMM (native/, through ./native.ts) for
  * float32, float64 and bfloat16 when the addon is loaded, reading the operands through
- * their strides in place; everything else, and everything when the addon is missing, runs
- * `matmulReference`: the TypeScript kernel the native one is tested against. There B is
+ * their strides in place; else float32 runs the WebAssembly SIMD GEMM (./wasm/gemm.ts: the
+ * browser's path) where the engine has it; everything else runs `matmulReference`: the
+ * TypeScript kernel the native and wasm ones are tested against. There B is
  * packed to contiguous rows when needed, then four rows of A at a time stream over B's
  * rows (i-k-j order) so the inner loop is a contiguous multiply-add that V8 compiles tightly.
  */
@@ -13,6 +14,7 @@ import type { PrimitiveAttrs } from "../primitives.js";
 import { alloc } from "./util.js";
 import { nativeGemm, type GemmDType, type GemmEpilogue } from "./native.js";
 import { binary, unary } from "./elementwise.js";
+import { wasmGemmAvailable, wasmGemmF32, wasmGemmPreferred } from "./wasm/gemm.js";
 
 type Work = Float32Array | Float64Array;
 
@@ -53,9 +55,47 @@ function gemm(M: number, N: number, K: number, A: Work, pa: number, rsA: number,
   }
 }
 
-/** Batched matmul: native GEMM where it applies, the TypeScript reference otherwise. */
+/**
+ * Batched matmul: native GEMM where it applies, else the wasm one (first with
+ * FLUXION_WASM=1), the TypeScript reference otherwise.
+ */
 export function matmul(inputs: readonly Tensor[], attrs: PrimitiveAttrs["matmul"], device: string): Tensor[] {
-  return matmulNative(inputs, attrs, device) ?? matmulReference(inputs, attrs, device);
+  if (wasmGemmPreferred()) return matmulWasm(inputs, attrs, device) ?? matmulNative(inputs, attrs, device) ?? matmulReference(inputs, attrs, device);
+  return matmulNative(inputs, attrs, device) ?? matmulWasm(inputs, attrs, device) ?? matmulReference(inputs, attrs, device);
+}
+
+/** Calls `item(t, pa, pb)` for each batch item t with its operands' offsets (out is contiguous). */
+function forEachBatch(a: Tensor, b: Tensor, batch: readonly number[], item: (t: number, pa: number, pb: number) => void): void {
+  const nb = batch.reduce((x, y) => x * y, 1);
+  const idx = new Array<number>(batch.length).fill(0);
+  let pa = a.offset, pb = b.offset;
+  for (let t = 0; t < nb; t++) {
+    item(t, pa, pb);
+    for (let d = batch.length - 1; d >= 0; d--) {
+      pa += a.strides[d]!;
+      pb += b.strides[d]!;
+      if (++idx[d]! < batch[d]!) break;
+      idx[d] = 0;
+      pa -= a.strides[d]! * batch[d]!;
+      pb -= b.strides[d]! * batch[d]!;
+    }
+  }
+}
+
+/** The wasm SIMD path (float32); null where it is not available. Epilogue as the reference's. */
+function matmulWasm(inputs: readonly Tensor[], attrs: PrimitiveAttrs["matmul"], device: string): Tensor[] | null {
+  const [a, b, bias] = inputs as [Tensor, Tensor, Tensor | undefined];
+  if (a.dtype !== "float32" || b.dtype !== "float32" || !wasmGemmAvailable()) return null;
+  const nd = a.shape.length;
+  const batch = a.shape.slice(0, nd - 2);
+  const M = a.shape[nd - 2]!, K = a.shape[nd - 1]!, N = b.shape[nd - 1]!;
+  const out = alloc([...batch, M, N], "float32", device, { zero: false });
+  const ad = a.storage.data as Float32Array, bd = b.storage.data as Float32Array, od = out.storage.data as Float32Array;
+  const rsA = a.strides[nd - 2]!, csA = a.strides[nd - 1]!, rsB = b.strides[nd - 2]!, csB = b.strides[nd - 1]!;
+  forEachBatch(a, b, batch, (t, pa, pb) => {
+    wasmGemmF32(M, N, K, { data: ad, offset: pa, rowStride: rsA, colStride: csA }, { data: bd, offset: pb, rowStride: rsB, colStride: csB }, od, t * M * N);
+  });
+  return [applyEpilogue(out, bias, attrs, device)];
 }
 
 const NATIVE_DTYPES = new Set(["float32", "float64", "bfloat16"]);
@@ -124,10 +164,7 @@ function int64Matmul(a: Tensor, b: Tensor, out: Tensor, batch: readonly number[]
   const M = a.shape[nd - 2]!, K = a.shape[nd - 1]!, N = b.shape[nd - 1]!;
   const ad = a.storage.data as BigInt64Array, bd = b.storage.data as BigInt64Array, od = out.storage.data as BigInt64Array;
   const rsA = a.strides[nd - 2]!, csA = a.strides[nd - 1]!, rsB = b.strides[nd - 2]!, csB = b.strides[nd - 1]!;
-  const nb = batch.reduce((x, y) => x * y, 1);
-  const idx = new Array<number>(batch.length).fill(0);
-  let pa = a.offset, pb = b.offset;
-  for (let t = 0; t < nb; t++) {
+  forEachBatch(a, b, batch, (t, pa, pb) => {
     for (let i = 0; i < M; i++) {
       for (let j = 0; j < N; j++) {
         let acc = 0n;
@@ -135,15 +172,7 @@ function int64Matmul(a: Tensor, b: Tensor, out: Tensor, batch: readonly number[]
         od[(t * M + i) * N + j] = acc;
       }
     }
-    for (let d = batch.length - 1; d >= 0; d--) {
-      pa += a.strides[d]!;
-      pb += b.strides[d]!;
-      if (++idx[d]! < batch[d]!) break;
-      idx[d] = 0;
-      pa -= a.strides[d]! * batch[d]!;
-      pb -= b.strides[d]! * batch[d]!;
-    }
-  }
+  });
   return out;
 }
 
@@ -184,10 +213,8 @@ function plainMatmul([a, b]: [Tensor, Tensor], device: string): Tensor[] {
   const Aw = widenA ? mk(M * K) : null;
   const C = direct ? null : mk(M * N);
   const rsA = a.strides[nd - 2]!, csA = a.strides[nd - 1]!, rsB = b.strides[nd - 2]!, csB = b.strides[nd - 1]!;
-  const idx = new Array<number>(batch.length).fill(0);
-  let pa = a.offset, pb = b.offset;
   const outData = out.storage.data as TypedArray;
-  for (let t = 0; t < nb; t++) {
+  forEachBatch(a, b, batch, (t, pa, pb) => {
     // pack B rows contiguously (a plain copy when it is already row-major)
     if (direct && csB === 1) {
       const bd = b.storage.data as Work;
@@ -210,14 +237,6 @@ function plainMatmul([a, b]: [Tensor, Tensor], device: string): Tensor[] {
       const conv = a.dtype === "bfloat16" ? float32ToBFloat16Bits : a.dtype === "float16" ? float32ToFloat16Bits : (v: number) => v;
       for (let i = 0; i < M * N; i++) outData[base + i] = conv(C![i]!);
     }
-    for (let d = batch.length - 1; d >= 0; d--) {
-      pa += a.strides[d]!;
-      pb += b.strides[d]!;
-      if (++idx[d]! < batch[d]!) break;
-      idx[d] = 0;
-      pa -= a.strides[d]! * batch[d]!;
-      pb -= b.strides[d]! * batch[d]!;
-    }
-  }
+  });
   return [out];
 }

@@ -54,8 +54,8 @@ interface AllocAddon {
   setAllocatorCacheLimit(bytes: number): void;
   emptyAllocatorCache(): void;
   setAllocatorPoison(on: boolean): void;
-  /** Absent in older builds. */
-  setAllocatorGcPressure?(p: number): void;
+  /** Absent in older builds; `eager` is ignored by builds before survivor-only pressure. */
+  setAllocatorGcPressure?(p: number, eager?: boolean): void;
 }
 
 interface NodeProcess {
@@ -522,6 +522,12 @@ export interface NativeAllocatorStats {
   misses: number;
   /** Blocks returned to the system to stay under the cap. */
   trimmed: number;
+  /** GC pressure reported to V8 for live blocks that survived a GC (absent in older builds). */
+  pressureBytes?: number;
+  /** Blocks under pressure not reported yet: made since the GC before the last one. */
+  pressurePendingBlocks?: number;
+  /** V8's external-memory count of the calling isolate (absent in older builds). */
+  v8ExternalBytes?: number;
 }
 
 let pool: AllocAddon | null | undefined;
@@ -557,7 +563,8 @@ function storagePool(): AllocAddon | null {
   const mb = Number(env.FLUXION_ALLOC_CACHE_MB);
   if (env.FLUXION_ALLOC_CACHE_MB !== undefined && Number.isFinite(mb) && mb >= 0) pool.setAllocatorCacheLimit(mb * 2 ** 20);
   const p = Number(env.FLUXION_ALLOC_GC_PRESSURE);
-  pool.setAllocatorGcPressure?.(env.FLUXION_ALLOC_GC_PRESSURE !== undefined && Number.isFinite(p) && p >= 0 && p <= 63.75 ? p : DEFAULT_GC_PRESSURE);
+  pool.setAllocatorGcPressure?.(env.FLUXION_ALLOC_GC_PRESSURE !== undefined && Number.isFinite(p) && p >= 0 && p <= 63.75 ? p : DEFAULT_GC_PRESSURE,
+    env.FLUXION_ALLOC_GC_PRESSURE_EAGER === "1");
   return pool;
 }
 
@@ -614,13 +621,15 @@ export function emptyAllocatorCache(): void {
 
 /**
  * How hard the allocator pushes V8 to collect (default FLUXION_ALLOC_GC_PRESSURE, else
- * DEFAULT_GC_PRESSURE): each tensor buffer is reported to V8 as 1 + p times its size, so its
- * mark-compact, which frees tensors that autograd saved and released, comes 1 + p times
- * sooner. Higher: lower peak memory, more GC time. p in [0, 63.75].
+ * DEFAULT_GC_PRESSURE): each tensor buffer that survives a GC is reported to V8 as 1 + p
+ * times its size, so its mark-compact, which frees tensors that autograd saved and released,
+ * comes sooner. Higher: lower peak memory, more GC time. p in [0, 63.75]. Short-lived
+ * buffers are not reported (they would keep V8's incremental marking running); `eager`
+ * (FLUXION_ALLOC_GC_PRESSURE_EAGER=1) reports every buffer when it is made, as before.
  */
-export function setAllocatorGcPressure(p: number): void {
+export function setAllocatorGcPressure(p: number, eager = false): void {
   if (!(p >= 0 && p <= 63.75)) throw new FluxionError(`setAllocatorGcPressure: p must be a number between 0 and 63.75, got ${p}`);
-  storagePool()?.setAllocatorGcPressure?.(p);
+  storagePool()?.setAllocatorGcPressure?.(p, eager);
 }
 
 /** Tests: fill blocks with 0xff bytes as they are released, so a premature reuse shows. */

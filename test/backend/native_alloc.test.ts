@@ -29,7 +29,7 @@ const stats0 = nativeAllocatorStats();
 const skip = stats0 ? false : "native allocator not active (addon not built or FLUXION_NATIVE_ALLOC=0)";
 
 v8.setFlagsFromString("--expose-gc");
-const gc = vm.runInNewContext("gc") as () => void;
+const gc = vm.runInNewContext("gc") as (options?: { type?: "major" | "minor" }) => void;
 /** A full GC; the second one makes sure the first one's buffer sweep has finished. */
 function collect(): void {
   gc();
@@ -329,7 +329,7 @@ test("GC pressure: buffers reported as 1 + p times their size bring V8's mark-co
     const ring: (ArrayBuffer | null)[] = new Array(40).fill(null);
     for (let i = 0; i < 1500; i++) {
       ring[i % 40] = nativeStorageBuffer(2 ** 20, false);
-      if (i % 10 === 0) gc({ type: "minor" } as never);
+      if (i % 10 === 0) gc({ type: "minor" });
     }
     const events = prof.stop()?.statistics ?? [];
     return events.filter((e) => e.gcType === "MarkSweepCompact").length;
@@ -348,7 +348,7 @@ test("GC pressure is reported for buffers that survive a GC, not for temporaries
   const MB = 2 ** 20;
   // a pooled allocation tells V8 the changes that wait (the GC epilogue never calls into V8)
   const flush = () => nativeStorageBuffer(POOLED_MIN_BYTES, false);
-  const minor = () => gc({ type: "minor" } as never);
+  const minor = () => gc({ type: "minor" });
   const settle = () => {
     collect();
     flush();

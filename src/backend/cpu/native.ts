@@ -569,12 +569,14 @@ function storagePool(): AllocAddon | null {
 }
 
 /**
- * See setAllocatorGcPressure. 1: V8's mark-compact comes twice as often as it would for plain
- * typed arrays (measured on bench/memory_case.ts, 2 threads: TransformerLM step peak +180 MB
- * RSS above baseline at 0, +120 at 1, +102 at 3; SmallResNet +175 / +170 / +135; more
- * mark-compact time at each step up).
+ * See setAllocatorGcPressure. Measured on bench/memory_case.ts at 2 threads, peak RSS above
+ * baseline (shared machine, 2-3 runs each): SmallResNet +152..176 MB at 0, +130..159 at 1,
+ * +107..112 at 2 and 3 (eager p = 1, the old default: +107..112); TransformerLM +84..107 at 0,
+ * +87..128 at 2 (noisy), +85..87 at 3. Survivor-only pressure costs small ops nothing
+ * (bench/gc_pressure.ts: add [64,128] and the SimpleNet b64 step within noise of p = 0;
+ * eager p = 1 took 2.5x the CPU per add and 1.3x per step).
  */
-export const DEFAULT_GC_PRESSURE = 1;
+export const DEFAULT_GC_PRESSURE = 2;
 
 /** Why the caching allocator is not active ("" when it is). */
 export function nativeAllocatorReason(): string {

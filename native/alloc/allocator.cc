@@ -236,7 +236,7 @@ Napi::Value Throw(Napi::Env env, const std::string& msg) {
 // Only blocks that survive a GC are reported: an eager op's temporaries die young and come
 // back through the young-generation check in AllocBuffer, and reporting them too (the old
 // behaviour, `eager` in setAllocatorGcPressure) kept V8's external count over its limit, so
-// incremental marking ran all the time (add of two [64,128] tensors 2x the CPU time). Each
+// incremental marking ran all the time (add of two [64,128] tensors 2-3x the CPU time). Each
 // tracked block has a Record; a GC's epilogue reports the blocks born before the previous GC
 // that are still alive. Not those born since: V8 sweeps dead array buffers after a GC, on a
 // background thread, and completes that sweep only when the next GC starts, so until then
@@ -417,12 +417,12 @@ Napi::Value ReleaseBuffer(const Napi::CallbackInfo& info) {
 //   v8ExternalBytes (V8's external-memory count of this isolate, which the pressure is added to) }
 Napi::Value AllocatorStats(const Napi::CallbackInfo& info) {
   Stats st = stats();
-  int64_t pressure_bytes;
+  int64_t reported;
   size_t pending;
   {
     Tracking& t = tracking();
     std::lock_guard<std::mutex> lock(t.mu);
-    pressure_bytes = t.reported;
+    reported = t.reported;
     pending = t.unreported;
   }
   Napi::Object o = Napi::Object::New(info.Env());
@@ -432,7 +432,7 @@ Napi::Value AllocatorStats(const Napi::CallbackInfo& info) {
   o.Set("hits", (double)st.hits);
   o.Set("misses", (double)st.misses);
   o.Set("trimmed", (double)st.trimmed);
-  o.Set("pressureBytes", (double)pressure_bytes);
+  o.Set("pressureBytes", (double)reported);
   o.Set("pressurePendingBlocks", (double)pending);
   // a change of 0 only reads the count
   if (v8::Isolate* isolate = v8::Isolate::GetCurrent()) o.Set("v8ExternalBytes", (double)isolate->AdjustAmountOfExternalAllocatedMemory(0));

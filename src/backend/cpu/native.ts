@@ -572,9 +572,9 @@ function storagePool(): AllocAddon | null {
  * See setAllocatorGcPressure. Measured on bench/memory_case.ts at 2 threads, peak RSS above
  * baseline (shared machine, 2-3 runs each): SmallResNet +152..176 MB at 0, +130..159 at 1,
  * +107..112 at 2 and 3 (eager p = 1, the old default: +107..112); TransformerLM +84..107 at 0,
- * +87..128 at 2 (noisy), +85..87 at 3. Survivor-only pressure costs small ops nothing
- * (bench/gc_pressure.ts: add [64,128] and the SimpleNet b64 step within noise of p = 0;
- * eager p = 1 took 2.5x the CPU per add and 1.3x per step).
+ * +87..128 at 2 (noisy), +85..87 at 3. Survivor-only pressure costs small ops little
+ * (bench/gc_pressure.ts, 6 alternated runs each: CPU per add [64,128] 0.8-1.35x that of p = 0,
+ * SimpleNet b64 step within noise; eager p = 1 took 2.5-4x the CPU per add and 1.3x per step).
  */
 export const DEFAULT_GC_PRESSURE = 2;
 

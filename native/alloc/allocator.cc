@@ -229,27 +229,127 @@ Napi::Value Throw(Napi::Env env, const std::string& msg) {
 // GC pressure: V8 starts a mark-compact once its external memory (our buffers included) has
 // grown some 64 MB past what the last one left. Tensors saved for backward live long enough to
 // reach the old generation, so after backward they wait for that mark-compact: ~100 MB more
-// than PyTorch, which frees them by refcount. With pressure p each block is also reported as
-// p × its size of extra external memory, so the mark-compact comes p + 1 times sooner (more
-// GC time, less memory). The units (quarters) a block was reported with travel in the low
-// bits of its deleter data (capacities are multiples of 1024), so changing p stays exact.
-// Only the first isolate that allocates under pressure (Node's main thread) gets it: the released
-// amounts wait in one counter and are reported to that isolate, whichever thread frees them.
+// than PyTorch, which frees them by refcount. With pressure p each such block is also reported
+// as p × its size of extra external memory, so the mark-compact comes p + 1 times sooner (more
+// GC time, less memory).
+//
+// Only blocks that survive a GC are reported: an eager op's temporaries die young and come
+// back through the young-generation check in AllocBuffer, and reporting them too (the old
+// behaviour, `eager` in setAllocatorGcPressure) kept V8's external count over its limit, so
+// incremental marking ran all the time (add of two [64,128] tensors 2-3x the CPU time). Each
+// tracked block has a Record; a GC's epilogue reports the blocks born before the previous GC
+// that are still alive. Not those born since: V8 sweeps dead array buffers after a GC, on a
+// background thread, and completes that sweep only when the next GC starts, so until then
+// "not yet freed" does not mean "survived". A Record holds what was reported for its block,
+// and the deleter takes back exactly that, so the counter stays balanced whatever p does.
+// The changes wait in one counter and are told to V8 on the next allocation (never from
+// inside the GC, where a positive adjustment could start another). Only the first isolate
+// that allocates under pressure (Node's main thread) gets it.
+struct Record {
+  Record* prev = nullptr;     // in the unreported list while reported < 0
+  Record* next = nullptr;
+  size_t cap = 0;
+  uint64_t epoch = 0;        // GCs of the pressure isolate seen before the block was made
+  int64_t reported = -1;     // bytes reported for the block; -1: not yet (in the list)
+};
+
+struct Tracking {
+  std::mutex mu;              // the list and the records' fields: the deleter runs on any thread
+  Record* head = nullptr;     // unreported records, oldest first
+  Record* tail = nullptr;
+  uint64_t epoch = 0;         // GC epilogues seen
+  size_t unreported = 0;      // blocks waiting to be reported (allocatorStats)
+  int64_t reported = 0;       // bytes reported and not yet taken back (allocatorStats)
+};
+
+Tracking& tracking() {
+  static Tracking* t = new Tracking();  // never destroyed, like State
+  return *t;
+}
+
+void unlink(Tracking& t, Record* r) {
+  (r->prev ? r->prev->next : t.head) = r->next;
+  (r->next ? r->next->prev : t.tail) = r->prev;
+  r->prev = r->next = nullptr;
+}
+
 std::atomic<unsigned> g_pressure_quarters{0};
-std::atomic<int64_t> g_unreported_release{0};
+std::atomic<bool> g_pressure_eager{false};
+std::atomic<int64_t> g_unreported_change{0};  // reported minus taken back, not yet told to V8
 std::atomic<v8::Isolate*> g_pressure_isolate{nullptr};
 
 int64_t pressure_bytes(size_t cap, unsigned quarters) { return (int64_t)(cap / 4 * quarters); }
 
-// Called by V8 when the ArrayBuffer's backing store dies; deleter_data carries the capacity
-// and, in its low 8 bits, the pressure it was reported with.
+// Reports the still-alive blocks born before the previous GC (see above). Main thread, in the GC.
+void on_gc_epilogue(v8::Isolate*, v8::GCType, v8::GCCallbackFlags, void*) {
+  Tracking& t = tracking();
+  const unsigned quarters = g_pressure_quarters.load();
+  int64_t change = 0;
+  std::lock_guard<std::mutex> lock(t.mu);
+  const uint64_t epoch = ++t.epoch;
+  while (t.head && t.head->epoch + 2 <= epoch) {
+    Record* r = t.head;
+    unlink(t, r);
+    r->reported = pressure_bytes(r->cap, quarters);
+    change += r->reported;
+    t.unreported--;
+  }
+  t.reported += change;
+  if (change) g_unreported_change += change;
+}
+
+// deleter_data: a block's capacity (a multiple of 1024), or its Record's address | 1 when
+// it is tracked for pressure.
 void on_buffer_freed(void* data, size_t /*byte_length*/, void* deleter_data) {
   const uintptr_t d = (uintptr_t)deleter_data;
-  const size_t cap = d & ~uintptr_t(0xff);
-  const unsigned quarters = (unsigned)(d & 0xff);
-  // any thread (V8's sweeper): V8 is told on the next allocation, on the main thread
-  if (quarters) g_unreported_release += pressure_bytes(cap, quarters);
+  size_t cap = d;
+  if (d & 1) {
+    Record* r = (Record*)(d & ~uintptr_t(1));
+    cap = r->cap;  // set before the buffer existed, never changed
+    Tracking& t = tracking();
+    {
+      std::lock_guard<std::mutex> lock(t.mu);
+      if (r->reported < 0) {
+        unlink(t, r);
+        t.unreported--;
+      } else {
+        t.reported -= r->reported;
+        if (r->reported) g_unreported_change -= r->reported;  // any thread: told to V8 on the next allocation
+      }
+    }
+    delete r;
+  }
   release(data, cap);
+}
+
+// A Record for a block handed out to the pressure isolate, or nullptr when none is needed.
+Record* track(v8::Isolate* isolate, size_t cap) {
+  const unsigned quarters = g_pressure_quarters.load();
+  if (!quarters) return nullptr;
+  v8::Isolate* expected = nullptr;
+  if (g_pressure_isolate.compare_exchange_strong(expected, isolate)) {
+    // not kGCTypeIncrementalMarking or ProcessWeakCallbacks: no sweep of array buffers follows those
+    isolate->AddGCEpilogueCallback(on_gc_epilogue, nullptr,
+                                   v8::GCType(v8::kGCTypeScavenge | v8::kGCTypeMinorMarkCompact | v8::kGCTypeMarkSweepCompact));
+  } else if (expected != isolate) {
+    return nullptr;
+  }
+  Record* r = new Record();
+  r->cap = cap;
+  Tracking& t = tracking();
+  std::lock_guard<std::mutex> lock(t.mu);
+  if (g_pressure_eager.load()) {
+    r->reported = pressure_bytes(cap, quarters);
+    g_unreported_change += r->reported;
+    t.reported += r->reported;
+    return r;
+  }
+  r->epoch = t.epoch;
+  r->prev = t.tail;
+  (t.tail ? t.tail->next : t.head) = r;
+  t.tail = r;
+  t.unreported++;
+  return r;
 }
 
 // Bytes handed out on this thread since the last young-generation check (AllocBuffer).
@@ -286,15 +386,12 @@ Napi::Value AllocBuffer(const Napi::CallbackInfo& info) {
     Napi::RangeError::New(env, "fluxion native: out of memory allocating " + std::to_string(bytes) + " bytes of tensor storage").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  unsigned quarters = g_pressure_quarters.load();
-  if (quarters) {
-    v8::Isolate* expected = nullptr;
-    if (!g_pressure_isolate.compare_exchange_strong(expected, isolate) && expected != isolate) quarters = 0;
-  }
-  std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(p, bytes, on_buffer_freed, (void*)((uintptr_t)cap | quarters));
+  Record* record = track(isolate, cap);
+  void* deleter_data = record ? (void*)((uintptr_t)record | 1) : (void*)(uintptr_t)cap;
+  std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(p, bytes, on_buffer_freed, deleter_data);
   v8::Local<v8::Value> buffer = v8::ArrayBuffer::New(isolate, std::move(store));
-  if (isolate == g_pressure_isolate.load()) {
-    const int64_t change = pressure_bytes(cap, quarters) - g_unreported_release.exchange(0);
+  if (isolate == g_pressure_isolate.load() && g_unreported_change.load(std::memory_order_relaxed) != 0) {
+    const int64_t change = g_unreported_change.exchange(0);
     if (change != 0) isolate->AdjustAmountOfExternalAllocatedMemory(change);
   }
   // Node's napi_value is a v8::Local's slot pointer (v8impl::JsValueFromV8LocalValue); the
@@ -315,9 +412,19 @@ Napi::Value ReleaseBuffer(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, napi_detach_arraybuffer(env, ab) == napi_ok);
 }
 
-// allocatorStats() -> { cachedBytes, liveBytes, cacheLimit, hits, misses, trimmed }
+// allocatorStats() -> { cachedBytes, liveBytes, cacheLimit, hits, misses, trimmed,
+//   pressureBytes (GC pressure reported for live blocks), pressurePendingBlocks (not yet),
+//   v8ExternalBytes (V8's external-memory count of this isolate, which the pressure is added to) }
 Napi::Value AllocatorStats(const Napi::CallbackInfo& info) {
   Stats st = stats();
+  int64_t reported;
+  size_t pending;
+  {
+    Tracking& t = tracking();
+    std::lock_guard<std::mutex> lock(t.mu);
+    reported = t.reported;
+    pending = t.unreported;
+  }
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("cachedBytes", (double)st.cached_bytes);
   o.Set("liveBytes", (double)st.live_bytes);
@@ -325,6 +432,10 @@ Napi::Value AllocatorStats(const Napi::CallbackInfo& info) {
   o.Set("hits", (double)st.hits);
   o.Set("misses", (double)st.misses);
   o.Set("trimmed", (double)st.trimmed);
+  o.Set("pressureBytes", (double)reported);
+  o.Set("pressurePendingBlocks", (double)pending);
+  // a change of 0 only reads the count
+  if (v8::Isolate* isolate = v8::Isolate::GetCurrent()) o.Set("v8ExternalBytes", (double)isolate->AdjustAmountOfExternalAllocatedMemory(0));
   return o;
 }
 
@@ -340,12 +451,16 @@ Napi::Value EmptyAllocatorCache(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// setAllocatorGcPressure(p): see g_pressure_quarters; p in [0, 63.75], rounded to quarters
+// setAllocatorGcPressure(p, eager = false): see Record; p in [0, 63.75], rounded to quarters.
+// eager: report every block when it is handed out (the old behaviour, for comparison). Blocks
+// already handed out keep what they were reported with.
 Napi::Value SetAllocatorGcPressure(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsNumber()) return Throw(info.Env(), "setAllocatorGcPressure(p) expects a number");
+  if (info.Length() < 1 || !info[0].IsNumber() || (info.Length() > 1 && !info[1].IsBoolean() && !info[1].IsUndefined()))
+    return Throw(info.Env(), "setAllocatorGcPressure(p, eager) expects a number and a boolean");
   const double p = info[0].As<Napi::Number>().DoubleValue();
   if (!(p >= 0 && p <= 63.75)) return Throw(info.Env(), "setAllocatorGcPressure: p must be between 0 and 63.75, got " + std::to_string(p));
   g_pressure_quarters = (unsigned)(p * 4 + 0.5);
+  g_pressure_eager = info.Length() > 1 && info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
   return info.Env().Undefined();
 }
 

@@ -29,7 +29,7 @@ const stats0 = nativeAllocatorStats();
 const skip = stats0 ? false : "native allocator not active (addon not built or FLUXION_NATIVE_ALLOC=0)";
 
 v8.setFlagsFromString("--expose-gc");
-const gc = vm.runInNewContext("gc") as () => void;
+const gc = vm.runInNewContext("gc") as (options?: { type?: "major" | "minor" }) => void;
 /** A full GC; the second one makes sure the first one's buffer sweep has finished. */
 function collect(): void {
   gc();
@@ -320,22 +320,88 @@ test("released large blocks go back to the system when the cache lets them go (R
 });
 
 test("GC pressure: buffers reported as 1 + p times their size bring V8's mark-compacts sooner", { skip }, () => {
-  const markCompacts = (p: number): number => {
-    setAllocatorGcPressure(p);
+  const markCompacts = (p: number, eager = false): number => {
+    setAllocatorGcPressure(p, eager);
     const prof = new v8.GCProfiler();
     prof.start();
-    // 1 MB buffers, each alive while the next 40 are made: old enough to need a mark-compact
+    // 1 MB buffers, each alive while the next 40 are made: old enough to need a mark-compact,
+    // and (with a scavenge every 10) old enough to be reported
     const ring: (ArrayBuffer | null)[] = new Array(40).fill(null);
-    for (let i = 0; i < 1500; i++) ring[i % 40] = nativeStorageBuffer(2 ** 20, false);
+    for (let i = 0; i < 1500; i++) {
+      ring[i % 40] = nativeStorageBuffer(2 ** 20, false);
+      if (i % 10 === 0) gc({ type: "minor" });
+    }
     const events = prof.stop()?.statistics ?? [];
     return events.filter((e) => e.gcType === "MarkSweepCompact").length;
   };
   try {
-    const none = markCompacts(0), high = markCompacts(15);
-    assert.ok(high > 2 * none, `mark-compacts: ${none} at pressure 0, ${high} at 15`);
+    const none = markCompacts(0), high = markCompacts(15), eager = markCompacts(15, true);
+    assert.ok(high > 1.5 * none && eager > 2 * none, `mark-compacts: ${none} at pressure 0, ${high} at 15, ${eager} at 15 eager`);
   } finally {
     setAllocatorGcPressure(DEFAULT_GC_PRESSURE);
   }
   assert.throws(() => setAllocatorGcPressure(-1), /setAllocatorGcPressure: p must be a number between 0 and 63.75, got -1/);
   assert.throws(() => setAllocatorGcPressure(NaN), /got NaN/);
+});
+
+test("GC pressure is reported for buffers that survive a GC, not for temporaries, and taken back exactly", { skip }, () => {
+  const MB = 2 ** 20;
+  // a pooled allocation tells V8 the changes that wait (the GC epilogue never calls into V8)
+  const flush = () => nativeStorageBuffer(POOLED_MIN_BYTES, false);
+  const minor = () => gc({ type: "minor" });
+  const settle = () => {
+    collect();
+    flush();
+  };
+  try {
+    for (const eager of [false, true]) {
+      setAllocatorGcPressure(1, eager);
+      settle();
+      const p0 = stats().pressureBytes!, ext0 = stats().v8ExternalBytes!;
+      // temporaries that die before any GC: never reported (eager mode reports them when made)
+      for (let i = 0; i < 64; i++) flush();
+      const tempPressure = stats().pressureBytes! - p0;
+      if (eager) assert.ok(tempPressure >= 60 * POOLED_MIN_BYTES, `eager: ${tempPressure} bytes reported for temporaries`);
+      minor();
+      minor();
+      flush();
+      assert.equal(stats().pressureBytes! - p0, 0, `temporaries: pressure left after they died (eager ${eager})`);
+      // survivors: reported (1 MB blocks have capacity 1 MB) once a GC after the one they lived through has started
+      let keep: (ArrayBuffer | null)[] = Array.from({ length: 16 }, () => nativeStorageBuffer(MB, false));
+      if (!eager) assert.equal(stats().pressureBytes! - p0, 0, "survivors are not reported before a GC");
+      minor();
+      minor();
+      flush();
+      assert.equal(stats().pressureBytes! - p0, 16 * MB, `survivors reported (eager ${eager})`);
+      // V8 counts their bytes once for the backing stores and once as pressure
+      assert.ok(Math.abs(stats().v8ExternalBytes! - ext0 - 32 * MB) < MB, `V8's external count grew by ${(stats().v8ExternalBytes! - ext0) / MB} MB`);
+      // changing p while they live: each is taken back with what it was reported with
+      setAllocatorGcPressure(3, eager);
+      keep = [];
+      setAllocatorGcPressure(1, eager); // the flush buffer that stays (eager: reported when made) as at p0
+      settle();
+      assert.equal(stats().pressureBytes, p0, `pressure after the survivors died (eager ${eager})`);
+      assert.ok(Math.abs(stats().v8ExternalBytes! - ext0) < MB, `V8's external count is back: ${(stats().v8ExternalBytes! - ext0) / MB} MB off`);
+      assert.equal(keep.length, 0);
+    }
+    // many cycles of survivors and temporaries of mixed sizes, scavenges in between: balanced
+    setAllocatorGcPressure(1);
+    settle();
+    const p0 = stats().pressureBytes!, ext0 = stats().v8ExternalBytes!;
+    const ring: (ArrayBuffer | null)[] = new Array(37).fill(null);
+    for (let i = 0; i < 3000; i++) {
+      ring[(i * 7) % 37] = nativeStorageBuffer(POOLED_MIN_BYTES << (i % 5), false);
+      nativeStorageBuffer(MB >> (i % 3), false);
+      if (i % 250 === 0) minor();
+      if (i % 1000 === 999) setAllocatorGcPressure(i % 2000 === 999 ? 2 : 1);
+    }
+    assert.ok(stats().pressureBytes! > p0, "some ring buffers lived through a GC and were reported");
+    ring.fill(null);
+    settle();
+    assert.equal(stats().pressureBytes, p0);
+    assert.equal(stats().pressurePendingBlocks, 1, "only the flush buffer waits");
+    assert.ok(Math.abs(stats().v8ExternalBytes! - ext0) < MB, `V8's external count after the cycles: ${(stats().v8ExternalBytes! - ext0) / MB} MB off`);
+  } finally {
+    setAllocatorGcPressure(DEFAULT_GC_PRESSURE);
+  }
 });

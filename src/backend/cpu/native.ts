@@ -54,8 +54,8 @@ interface AllocAddon {
   setAllocatorCacheLimit(bytes: number): void;
   emptyAllocatorCache(): void;
   setAllocatorPoison(on: boolean): void;
-  /** Absent in older builds. */
-  setAllocatorGcPressure?(p: number): void;
+  /** Absent in older builds; `eager` is ignored by builds before survivor-only pressure. */
+  setAllocatorGcPressure?(p: number, eager?: boolean): void;
 }
 
 interface NodeProcess {
@@ -522,6 +522,12 @@ export interface NativeAllocatorStats {
   misses: number;
   /** Blocks returned to the system to stay under the cap. */
   trimmed: number;
+  /** GC pressure reported to V8 for live blocks that survived a GC (absent in older builds). */
+  pressureBytes?: number;
+  /** Blocks under pressure not reported yet: made since the GC before the last one. */
+  pressurePendingBlocks?: number;
+  /** V8's external-memory count of the calling isolate (absent in older builds). */
+  v8ExternalBytes?: number;
 }
 
 let pool: AllocAddon | null | undefined;
@@ -557,17 +563,20 @@ function storagePool(): AllocAddon | null {
   const mb = Number(env.FLUXION_ALLOC_CACHE_MB);
   if (env.FLUXION_ALLOC_CACHE_MB !== undefined && Number.isFinite(mb) && mb >= 0) pool.setAllocatorCacheLimit(mb * 2 ** 20);
   const p = Number(env.FLUXION_ALLOC_GC_PRESSURE);
-  pool.setAllocatorGcPressure?.(env.FLUXION_ALLOC_GC_PRESSURE !== undefined && Number.isFinite(p) && p >= 0 && p <= 63.75 ? p : DEFAULT_GC_PRESSURE);
+  pool.setAllocatorGcPressure?.(env.FLUXION_ALLOC_GC_PRESSURE !== undefined && Number.isFinite(p) && p >= 0 && p <= 63.75 ? p : DEFAULT_GC_PRESSURE,
+    env.FLUXION_ALLOC_GC_PRESSURE_EAGER === "1");
   return pool;
 }
 
 /**
- * See setAllocatorGcPressure. 1: V8's mark-compact comes twice as often as it would for plain
- * typed arrays (measured on bench/memory_case.ts, 2 threads: TransformerLM step peak +180 MB
- * RSS above baseline at 0, +120 at 1, +102 at 3; SmallResNet +175 / +170 / +135; more
- * mark-compact time at each step up).
+ * See setAllocatorGcPressure. Measured on bench/memory_case.ts at 2 threads, peak RSS above
+ * baseline (shared machine, 2-3 runs each): SmallResNet +152..176 MB at 0, +130..159 at 1,
+ * +107..112 at 2 and 3 (eager p = 1, the old default: +107..112); TransformerLM +84..107 at 0,
+ * +87..128 at 2 (noisy), +85..87 at 3. Survivor-only pressure costs small ops little
+ * (bench/gc_pressure.ts, 6 alternated runs each: CPU per add [64,128] 0.8-1.35x that of p = 0,
+ * SimpleNet b64 step within noise; eager p = 1 took 2.5-4x the CPU per add and 1.3x per step).
  */
-export const DEFAULT_GC_PRESSURE = 1;
+export const DEFAULT_GC_PRESSURE = 2;
 
 /** Why the caching allocator is not active ("" when it is). */
 export function nativeAllocatorReason(): string {
@@ -614,13 +623,15 @@ export function emptyAllocatorCache(): void {
 
 /**
  * How hard the allocator pushes V8 to collect (default FLUXION_ALLOC_GC_PRESSURE, else
- * DEFAULT_GC_PRESSURE): each tensor buffer is reported to V8 as 1 + p times its size, so its
- * mark-compact, which frees tensors that autograd saved and released, comes 1 + p times
- * sooner. Higher: lower peak memory, more GC time. p in [0, 63.75].
+ * DEFAULT_GC_PRESSURE): each tensor buffer that survives a GC is reported to V8 as 1 + p
+ * times its size, so its mark-compact, which frees tensors that autograd saved and released,
+ * comes sooner. Higher: lower peak memory, more GC time. p in [0, 63.75]. Short-lived
+ * buffers are not reported (they would keep V8's incremental marking running); `eager`
+ * (FLUXION_ALLOC_GC_PRESSURE_EAGER=1) reports every buffer when it is made, as before.
  */
-export function setAllocatorGcPressure(p: number): void {
+export function setAllocatorGcPressure(p: number, eager = false): void {
   if (!(p >= 0 && p <= 63.75)) throw new FluxionError(`setAllocatorGcPressure: p must be a number between 0 and 63.75, got ${p}`);
-  storagePool()?.setAllocatorGcPressure?.(p);
+  storagePool()?.setAllocatorGcPressure?.(p, eager);
 }
 
 /** Tests: fill blocks with 0xff bytes as they are released, so a premature reuse shows. */

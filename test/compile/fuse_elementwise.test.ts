@@ -19,6 +19,7 @@ import { execute } from "../../src/compile/executor.js";
 import { formatGraph } from "../../src/compile/ir.js";
 import { fuseElementwise } from "../../src/compile/passes/index.js";
 import { SimpleNet } from "../../examples/models.js";
+import { SCALAR_OPERANDS, scalarOperandProgram } from "../backend/scalar_operand_program.js";
 
 const x = tensor([[1, -2, 0.5], [3, 0.5, -1]]);
 const b = tensor([0.25, -1, 2]);
@@ -63,7 +64,7 @@ live: %6
 `);
 });
 
-test("fusion: a group ends at another op (a reduction); a value read later is an output of the program; a lone op with a scalar operand is a program too (no `full` kernel)", () => {
+test("fusion: a group ends at another op (a reduction); a value read later is an output of the program; a lone op stays as it is, with its `full` operand", () => {
   check((x, b) => {
     const h = x.add(b).relu();
     return [h, h.sum(0).exp(), h.mul(3)];
@@ -82,8 +83,9 @@ live: %3, %5, %7
 %1 = input(b1)  f32[3]
 %3 = fusedProgram(%0, %1) {[2,3]: r2 = add(in0, in1); r3 = relu(r2) -> r3}  f32[2,3]  # add, relu
 %4 = reduce(%3) {op: sum, axes: [0], keepdim: false}  f32[3]  # sum
+%6 = full() {shape: [], dtype: float32, value: $0=3}  f32[]  # mul
 %5 = unary(%4) {op: exp}  f32[3]  # exp
-%7 = fusedProgram(%3) {[2,3]: r2 = mul(in0, $0=3) -> r2}  f32[2,3]  # mul
+%7 = binary(%3, %6) {op: mul}  f32[2,3]  # mul
 live: %3, %5, %7
 `);
 });
@@ -246,32 +248,20 @@ test("fusedProgram writes an input in place after reading it (x = x*y + x)", () 
   assert.deepEqual(values(p), values(want));
 });
 
-/**
- * A program with scalar operands (JS scalars read as registers) against the eager ops over
- * `full` tensors it replaces: 0.1 and 1/3 are not float32 numbers, so the rounding to the
- * program's dtype (as `full` fills) shows; a scalar stored as an output is a splat.
- */
+/** The scalar-operand program (test/backend/scalar_operand_program.ts) and the eager ops over `full` tensors it replaces. */
 function scalarProgram(rows: number, cols: number) {
   manualSeed(11);
   const x = randn([cols, rows]).t(); // strided
   const y = randn([cols]); // broadcast
-  const scalars = [0.1, 1 / 3, -0.5, 0.75];
-  const attrs: FusedProgramAttrs = {
-    shape: [rows, cols], dtype: "float32", scalars,
-    code: [
-      { op: "load", input: 0 }, { op: "scalar", slot: 0 }, { op: "binary", fn: "mul", a: 0, b: 1 }, // r2 = x * 0.1
-      { op: "load", input: 1 }, { op: "scalar", slot: 1 }, { op: "binary", fn: "addScaled", a: 4, b: 3, params: [0] }, // r5 = 1/3 + 0.1 * y
-      { op: "binary", fn: "div", a: 2, b: 5 }, { op: "unary", fn: "clamp", a: 6, params: [2, 3] }, // r7 = clamp(r2 / r5, -0.5, 0.75)
-    ],
-    outputs: [{ reg: 7 }, { reg: 4 }],
-  };
+  const attrs = scalarOperandProgram(rows, cols);
+  const [s0, s1, s2, s3] = SCALAR_OPERANDS as [number, number, number, number];
   const eager = () => {
     const full = (v: number) => dispatchAll("full", [], { shape: [], dtype: "float32", value: v })[0]!;
     const bi = (fn: string, a: Tensor, b: Tensor, params?: number[]) => dispatchAll("binary", [a, b], { op: fn as never, params })[0]!;
-    const r2 = bi("mul", x, full(0.1));
-    const r5 = bi("addScaled", full(1 / 3), y, [0.1]);
-    const r7 = dispatchAll("unary", [bi("div", r2, r5)], { op: "clamp", params: [-0.5, 0.75] })[0]!;
-    return [r7, full(1 / 3).expand([rows, cols]).contiguous()];
+    const r2 = bi("mul", x, full(s0));
+    const r5 = bi("addScaled", full(s1), y, [s0]);
+    const r7 = dispatchAll("unary", [bi("div", r2, r5)], { op: "clamp", params: [s2, s3] })[0]!;
+    return [r7, full(s1).expand([rows, cols]).contiguous()];
   };
   return { attrs, inputs: [x, y], eager };
 }
@@ -288,7 +278,7 @@ for (const [rows, cols] of [[3, 5], [70, 1100]] as const) {
     assert.deepEqual(ts.map(values), want, "TypeScript interpreter");
     assert.deepEqual(fusedProgramDecomposed(inputs, attrs).map(values), want, "decomposition");
     // other values in the same slots: read at each run, never part of the program
-    const other = { ...attrs, scalars: [2, -1, -3, 3] };
+    const other = scalarOperandProgram(rows, cols, [2, -1, -3, 3]);
     const [o] = dispatchAll("fusedProgram", inputs, other);
     assert.deepEqual(values(o!), values(inputs[0]!.mul(2).div(inputs[1]!.mul(2).add(-1)).clamp(-3, 3).contiguous()));
   });

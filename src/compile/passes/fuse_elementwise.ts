@@ -257,9 +257,10 @@ export function fuseElementwise(g: Graph): Graph {
     if (group === null) return;
     const grp: Group = group;
     group = null;
-    if (grp.members.length < 2 && !grp.code.some((ins) => ins.op === "scalar")) {
-      // nothing to fuse (a lone op with a scalar operand still saves its `full` kernel): the
-      // member goes back where it was (after the pass-through nodes is fine: they do not read it)
+    if (grp.members.length < 2) {
+      // nothing to fuse: the member goes back where it was (after the pass-through nodes is
+      // fine: they do not read it). A lone op keeps its `full` operand: a one-instruction
+      // program is no faster than the eager kernel (slower over short strided rows)
       nodes.push(...grp.members);
       return;
     }

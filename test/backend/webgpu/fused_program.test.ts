@@ -14,6 +14,7 @@ import { assertClose } from "../../helpers.js";
 import { startWebGPU, valuesOf } from "./setup.js";
 import { runtime } from "../../../src/backend/webgpu/state.js";
 import { runFusedProgramTS } from "../../../src/backend/cpu/fused_program.js";
+import { SCALAR_OPERANDS, scalarOperandProgram } from "../scalar_operand_program.js";
 
 let skip: string | false = "not started";
 before(async () => {
@@ -93,17 +94,8 @@ test("webgpu fusedProgram reads scalar operands from its meta buffer: the CPU's 
   if (skip) return t.skip(skip);
   manualSeed(6);
   const x = randn([40, 6]).t(), y = randn([40]);
-  const attrs: FusedProgramAttrs = {
-    shape: [6, 40], dtype: "float32", scalars: [0.1, 1 / 3, -0.5, 0.75],
-    code: [
-      { op: "load", input: 0 }, { op: "scalar", slot: 0 }, { op: "binary", fn: "mul", a: 0, b: 1 },
-      { op: "load", input: 1 }, { op: "scalar", slot: 1 }, { op: "binary", fn: "addScaled", a: 4, b: 3, params: [0] },
-      { op: "binary", fn: "div", a: 2, b: 5 }, { op: "unary", fn: "clamp", a: 6, params: [2, 3] },
-    ],
-    outputs: [{ reg: 7 }, { reg: 4 }],
-  };
-  for (const scalars of [attrs.scalars, [2, -1, -3, 3]]) {
-    const a = { ...attrs, scalars };
+  for (const scalars of [SCALAR_OPERANDS, [2, -1, -3, 3]]) {
+    const a = scalarOperandProgram(6, 40, scalars);
     const want = dispatchAll("fusedProgram", [x, y], a); // 240 elements: the native interpreter
     const ts = want.map((w) => w.clone());
     runFusedProgramTS([x, y], a, ts);

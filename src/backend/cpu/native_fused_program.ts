@@ -1,8 +1,8 @@
 /**
  * The typed wrapper of the native fused-program interpreter (native/src/binding_fused_program.cc).
  * The program's instructions travel as an Int32Array (6 slots each: kind, op code, a, b,
- * scalar slot of p0, of p1; -1 for none; a scalar operand is kind 4 with its slot as p0), then one store per output (kind 3: output index,
- * register); the dims, the input count, the iteration space, collapsed over every operand's strides, and each
+ * scalar slot of p0, of p1; -1 for none; a scalar operand is kind 4 with its slot as p0),
+ * then one store per output (kind 3: output index, register); the dims, the input count, the iteration space, collapsed over every operand's strides, and each
  * operand's offset and strides (inputs, then outputs) as a Float64Array; the scalars as a
  * Float64Array. Returns false, writing nothing, when the addon is missing or predates this
  * kernel, or the program is not float32; the caller then runs the TypeScript interpreter.

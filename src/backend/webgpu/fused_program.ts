@@ -3,8 +3,9 @@
  * as one generated WGSL kernel: one invocation per element of the program's shape loads each
  * input through its own strides (broadcast, views), runs the instructions in registers with
  * the same WGSL forms as the unfused unary/binary kernels (wgsl.ts, each wrapped in a function
- * of x, y, p0, p1; a scalar operand is read from the meta buffer like p0), and stores each output: a new contiguous tensor, or in place into an input
- * (bound read-write, read and written through one binding). Every load of an element happens
+ * of x, y, p0, p1; a scalar operand is read from the meta buffer as p0 is), and stores each
+ * output: a new contiguous tensor, or in place into an input (bound read-write, read and
+ * written through one binding). Every load of an element happens
  * before its stores, as the primitive's contract says. A program that needs more buffers than
  * the device binds at once runs as its decomposition (one kernel per instruction).
  */

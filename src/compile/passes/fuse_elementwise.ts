@@ -21,8 +21,8 @@
  * the current call's attributes.
  *
  * A tensor operand that is a JS scalar made a tensor (a float32 `full` node, or a view of
- * one, whose buffer nothing writes: lr in `p.add(g, {alpha: -lr})`'s decomposition, Adam's
- * bias corrections, eps) is not loaded: the program reads it as a scalar operand, taken like
+ * one, whose buffer nothing writes: momentum in `buf.mul_(momentum)`, Adam's betas, bias
+ * corrections and eps, the 2 of `x.mul(2)`) is not loaded: the program reads it as a scalar operand, taken like
  * the params from the recorded `full` node's value each call (never baked in; the cache key
  * stays structural). A `full` no longer read by anything then runs no kernel and holds no
  * buffer: dead-code elimination drops it after fusion.

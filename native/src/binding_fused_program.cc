@@ -1,7 +1,8 @@
 // The N-API binding of the fused-program interpreter (fused_program.h): argument checking
 // and marshalling only. fusedProgram(p, code, scalars, arrays) with
 //   p: Float64Array [nd, nin, shape[nd], then per operand (inputs, then outputs): offset, strides[nd]]
-//   code: Int32Array, 6 slots per instruction (kind, op, a, b, p0 slot, p1 slot), the stores last
+//   code: Int32Array, 6 slots per instruction (kind, op, a, b, p0 slot, p1 slot), the stores last;
+//     kinds: 0 load (a: input), 1 unary, 2 binary, 3 store (a: register, b: output), 4 scalar (p0 slot)
 //   scalars: Float64Array; arrays: an Array of Float32Arrays (inputs, then outputs)
 // (mirrored in src/backend/cpu/native_fused_program.ts). Every register reference, op code,
 // scalar slot and operand range is checked before the kernel runs, so a bad program throws
@@ -74,6 +75,7 @@ Napi::Value FusedProgram(const Napi::CallbackInfo& info) {
         : in[0] == 1 ? in[1] >= 0 && in[1] <= 17 && in[2] >= 0 && in[2] < k
         : in[0] == 2 ? in[1] >= 0 && in[1] <= 7 && in[2] >= 0 && in[2] < k && in[3] >= 0 && in[3] < k
         : in[0] == 3 ? in[2] >= 0 && in[2] < ninstr && in[3] >= 0 && in[3] < a.nout
+        : in[0] == 4 ? in[4] >= 0
                      : false;
     if (!ok || (in[0] != 3 && (in[4] >= (int)slen || in[5] >= (int)slen || in[4] < -1 || in[5] < -1)))
       return Throw(env, "fusedProgram: bad instruction " + std::to_string(k));

@@ -10,6 +10,9 @@
  *
  * Registers are numbered by instruction: instruction k defines register k.
  *   { op: "load", input: i }                        input i, broadcast to `shape`
+ *   { op: "scalar", slot: s }                       scalars[s] rounded to the program's dtype,
+ *                                                   the same at every element (a JS scalar such
+ *                                                   as lr read as an operand: no tensor, no kernel)
  *   { op: "unary", fn, a, params? }                 unary primitive fn on register a
  *   { op: "binary", fn, a, b, params? }             binary primitive fn on registers a, b
  * `params` are indices into `scalars` (the JS scalars of the recorded nodes: this call's
@@ -29,6 +32,7 @@ import { dispatch } from "./dispatcher.js";
 
 export type FusedInstr =
   | { op: "load"; input: number }
+  | { op: "scalar"; slot: number }
   | { op: "unary"; fn: UnaryOpName; a: number; params?: readonly number[] }
   | { op: "binary"; fn: BinaryOpName; a: number; b: number; params?: readonly number[] };
 
@@ -91,6 +95,9 @@ export function checkFusedProgram(inputs: readonly unknown[], a: FusedProgramAtt
   (a.code as readonly FusedInstr[]).forEach((ins, k) => {
     if (ins.op === "load") {
       if (!Number.isInteger(ins.input) || ins.input < 0 || ins.input >= ts.length) bad(`instruction ${k} loads input ${String(ins.input)} of ${ts.length}`);
+    } else if (ins.op === "scalar") {
+      if (ts.length === 0) bad(`instruction ${k} reads a scalar, which needs at least one tensor input (the program's device)`);
+      slots([ins.slot], k);
     } else if (ins.op === "unary") {
       if (!Object.hasOwn(UNARY_OPS, ins.fn) || UNARY_OPS[ins.fn].kind === "predicate") bad(`instruction ${k}: unknown or non-numeric unary op ${String(ins.fn)}`);
       reg(ins.a, k);
@@ -129,8 +136,10 @@ export function fusedProgramDecomposed(inputs: readonly Tensor[], a: FusedProgra
     if (ins.op === "load") {
       loaded.add(regs.length);
       regs.push(inputs[ins.input]!);
-    }
-    else if (ins.op === "unary") regs.push(dispatch("unary", [regs[ins.a]!], { op: ins.fn, params: paramsOf(ins, a.scalars) }));
+    } else if (ins.op === "scalar") {
+      loaded.add(regs.length);
+      regs.push(dispatch("full", [], { shape: [], dtype: a.dtype, value: a.scalars[ins.slot]! }, inputs[0]!.device));
+    } else if (ins.op === "unary") regs.push(dispatch("unary", [regs[ins.a]!], { op: ins.fn, params: paramsOf(ins, a.scalars) }));
     else regs.push(dispatch("binary", [regs[ins.a]!, regs[ins.b]!], { op: ins.fn, params: paramsOf(ins, a.scalars) }));
   }
   const outs = a.outputs.map((o) => {

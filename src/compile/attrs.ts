@@ -172,21 +172,25 @@ export function formatAttrs(op: string, attrs: unknown, counter: { n: number }):
 
 interface FusedProgramView {
   shape: readonly number[];
-  code: readonly { op: string; input?: number; fn?: string; a?: number; b?: number; params?: readonly number[] }[];
+  code: readonly { op: string; input?: number; slot?: number; fn?: string; a?: number; b?: number; params?: readonly number[] }[];
   scalars: readonly number[];
   outputs: readonly { reg: number; inPlace?: number }[];
 }
 
 /**
  * A fused program (passes/fuse_elementwise.ts) on one line: `{[64,128]: r2 = mul(in0, in1);
- * r3 = addScaled(r0, r2, $4=-0.01) -> r2, r3 into in0}` (registers rK, inputs inK, JS scalars).
+ * r3 = addScaled(r0, r2, $4=-0.01) -> r2, r3 into in0}` (registers rK, inputs inK, JS scalars,
+ * whether an op's parameter or a scalar operand: `mul(in0, $5=0.9)`).
  */
 function formatProgram(a: FusedProgramView, counter: { n: number }): string {
   const scalar = a.scalars.map((v) => (isSpecialScalar(v) ? String(v) : `$${counter.n++}=${v}`));
-  const reg = (r: number) => (a.code[r]!.op === "load" ? `in${a.code[r]!.input}` : `r${r}`);
+  const reg = (r: number) => {
+    const ins = a.code[r]!;
+    return ins.op === "load" ? `in${ins.input}` : ins.op === "scalar" ? scalar[ins.slot!]! : `r${r}`;
+  };
   const lines: string[] = [];
   a.code.forEach((ins, k) => {
-    if (ins.op === "load") return;
+    if (ins.op === "load" || ins.op === "scalar") return;
     const args = [ins.a!, ...(ins.op === "binary" ? [ins.b!] : [])].map(reg);
     for (const p of ins.params ?? []) args.push(scalar[p]!);
     lines.push(`r${k} = ${ins.fn}(${args.join(", ")})`);

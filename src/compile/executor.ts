@@ -120,7 +120,10 @@ function releaseAfter(plan: BufferPlan, i: number, rec: Recording, filled: Set<n
 /** A fused program's attributes with this call's JS scalars (graph inputs, read from the recorded nodes). */
 function withCallScalars(a: FusedNodeAttrs, callAttrs: readonly unknown[]): FusedNodeAttrs {
   if (a.scalarSrc.length === 0) return a;
-  const scalars = a.scalarSrc.map(({ src, i }) => (callAttrs[src] as { params: readonly number[] }).params[i]!);
+  const scalars = a.scalarSrc.map(({ src, i }) => {
+    const at = callAttrs[src] as { params?: readonly number[]; value?: number };
+    return i === undefined ? at.value! : at.params![i]!;
+  });
   return { ...a, scalars };
 }
 

@@ -19,6 +19,7 @@ import { execute } from "../../src/compile/executor.js";
 import { formatGraph } from "../../src/compile/ir.js";
 import { fuseElementwise } from "../../src/compile/passes/index.js";
 import { SimpleNet } from "../../examples/models.js";
+import { SCALAR_OPERANDS, scalarOperandProgram } from "../backend/scalar_operand_program.js";
 
 const x = tensor([[1, -2, 0.5], [3, 0.5, -1]]);
 const b = tensor([0.25, -1, 2]);
@@ -58,13 +59,12 @@ live: %6
 `, `
 %0 = input(b0)  f32[2,3]
 %1 = input(b1)  f32[3]
-%5 = full() {shape: [], dtype: float32, value: $0=2}  f32[]  # mul
-%6 = fusedProgram(%0, %1, %5) {[2,3]: r2 = mul(in0, in1); r3 = add(r2, in0); r4 = tanh(r3); r6 = mul(r4, in2) -> r6}  f32[2,3]  # mul, add, tanh
+%6 = fusedProgram(%0, %1) {[2,3]: r2 = mul(in0, in1); r3 = add(r2, in0); r4 = tanh(r3); r6 = mul(r4, $0=2) -> r6}  f32[2,3]  # mul, add, tanh
 live: %6
 `);
 });
 
-test("fusion: a group ends at another op (a reduction); a value read later is an output of the program", () => {
+test("fusion: a group ends at another op (a reduction); a value read later is an output of the program; a lone op stays as it is, with its `full` operand", () => {
   check((x, b) => {
     const h = x.add(b).relu();
     return [h, h.sum(0).exp(), h.mul(3)];
@@ -90,7 +90,7 @@ live: %3, %5, %7
 `);
 });
 
-test("fusion: in-place updates (SGD momentum) store into the buffers they write; the JS scalar stays an input", () => {
+test("fusion: in-place updates (SGD momentum) store into the buffers they write; the JS scalars stay inputs, read as the program's scalars", () => {
   check((p, mom, g) => {
     mom.mul_(0.9).add_(g);
     p.add_(mom, { alpha: -0.1 } as never);
@@ -105,11 +105,10 @@ test("fusion: in-place updates (SGD momentum) store into the buffers they write;
 %6 = binary(%5, %4) {op: addScaled, params: [$1=-0.10000000149011612], inPlace: true}  f32[2,3]  # writes b3; add_
 live: %4, %6
 `, `
-%0 = full() {shape: [], dtype: float32, value: $0=0.9}  f32[]  # mul_
 %1 = input(b1)  f32[2,3]
 %3 = input(b2)  f32[2,3]
 %5 = input(b3)  f32[2,3]
-%4, %6 = fusedProgram(%1, %0, %3, %5) {[2,3]: r2 = mul(in0, in1); r4 = add(r2, in2); r6 = addScaled(in3, r4, $1=-0.10000000149011612) -> r4 into in0, r6 into in3}  f32[2,3], f32[2,3]  # writes b1, b3; mul_, add_
+%4, %6 = fusedProgram(%1, %3, %5) {[2,3]: r2 = mul(in0, $0=0.9); r4 = add(r2, in1); r6 = addScaled(in2, r4, $1=-0.10000000149011612) -> r4 into in0, r6 into in2}  f32[2,3], f32[2,3]  # writes b1, b3; mul_, add_
 live: %4, %6
 `);
 });
@@ -249,10 +248,48 @@ test("fusedProgram writes an input in place after reading it (x = x*y + x)", () 
   assert.deepEqual(values(p), values(want));
 });
 
+/** The scalar-operand program (test/backend/scalar_operand_program.ts) and the eager ops over `full` tensors it replaces. */
+function scalarProgram(rows: number, cols: number) {
+  manualSeed(11);
+  const x = randn([cols, rows]).t(); // strided
+  const y = randn([cols]); // broadcast
+  const attrs = scalarOperandProgram(rows, cols);
+  const [s0, s1, s2, s3] = SCALAR_OPERANDS as [number, number, number, number];
+  const eager = () => {
+    const full = (v: number) => dispatchAll("full", [], { shape: [], dtype: "float32", value: v })[0]!;
+    const bi = (fn: string, a: Tensor, b: Tensor, params?: number[]) => dispatchAll("binary", [a, b], { op: fn as never, params })[0]!;
+    const r2 = bi("mul", x, full(s0));
+    const r5 = bi("addScaled", full(s1), y, [s0]);
+    const r7 = dispatchAll("unary", [bi("div", r2, r5)], { op: "clamp", params: [s2, s3] })[0]!;
+    return [r7, full(s1).expand([rows, cols]).contiguous()];
+  };
+  return { attrs, inputs: [x, y], eager };
+}
+
+for (const [rows, cols] of [[3, 5], [70, 1100]] as const) {
+  test(`fusedProgram's scalar operands: native, TypeScript interpreter and decomposition equal the eager ops over full tensors, bit for bit (${rows}x${cols})`, () => {
+    const { attrs, inputs, eager } = scalarProgram(rows, cols);
+    const want = eager().map(values);
+    const got = dispatchAll("fusedProgram", inputs, attrs); // native at 70x1100 (threaded), TypeScript at 3x5
+    assert.deepEqual(got.map(values), want);
+    assert.equal(want[1]![0], Math.fround(1 / 3), "the scalar is rounded to float32");
+    const ts = got.map((t) => t.clone());
+    runFusedProgramTS(inputs, attrs, ts);
+    assert.deepEqual(ts.map(values), want, "TypeScript interpreter");
+    assert.deepEqual(fusedProgramDecomposed(inputs, attrs).map(values), want, "decomposition");
+    // other values in the same slots: read at each run, never part of the program
+    const other = scalarOperandProgram(rows, cols, [2, -1, -3, 3]);
+    const [o] = dispatchAll("fusedProgram", inputs, other);
+    assert.deepEqual(values(o!), values(inputs[0]!.mul(2).div(inputs[1]!.mul(2).add(-1)).clamp(-3, 3).contiguous()));
+  });
+}
+
 test("fusedProgram's contract: registers defined before use, scalar slots, shapes, in-place targets", () => {
   const base = { shape: [2, 3], dtype: "float32", scalars: [] } as const;
   assert.throws(() => dispatchAll("fusedProgram", [x], { ...base, code: [{ op: "load", input: 0 }, { op: "unary", fn: "exp", a: 1 }], outputs: [{ reg: 1 }] }), (e: Error) => e instanceof ArgumentError && /instruction 1 reads register 1/.test(e.message));
   assert.throws(() => dispatchAll("fusedProgram", [x], { ...base, code: [{ op: "load", input: 0 }, { op: "unary", fn: "clamp", a: 0, params: [0, 1] }], outputs: [{ reg: 1 }] }), /instruction 1 reads scalar 0 of 0/);
+  assert.throws(() => dispatchAll("fusedProgram", [x], { ...base, scalars: [2], code: [{ op: "load", input: 0 }, { op: "scalar", slot: 1 }], outputs: [{ reg: 1 }] }), (e: Error) => e instanceof ArgumentError && /instruction 1 reads scalar 1 of 1/.test(e.message));
+  assert.throws(() => dispatchAll("fusedProgram", [], { ...base, scalars: [2], code: [{ op: "scalar", slot: 0 }], outputs: [{ reg: 0 }] }, "cpu"), /instruction 0 reads a scalar, which needs at least one tensor input/);
   assert.throws(() => dispatchAll("fusedProgram", [tensor([1, 2])], { ...base, code: [{ op: "load", input: 0 }], outputs: [{ reg: 0 }] }), (e: Error) => e instanceof ShapeError && /shape \[2\] does not broadcast to the program's shape \[2, 3\]/.test(e.message));
   assert.throws(() => dispatchAll("fusedProgram", [b], { ...base, code: [{ op: "load", input: 0 }, { op: "unary", fn: "exp", a: 0 }], outputs: [{ reg: 1, inPlace: 0 }] }), /written in place needs an input of the program's shape \[2, 3\], got \[3\]/);
 });
@@ -304,6 +341,8 @@ for (const [name, makeOpt] of OPTIMIZERS) {
     assert.equal(writers.length, 4, formatGraph(prog));
     // no unfused in-place update is left (binary in place, or an in-place op's assign)
     assert.equal(prog.nodes.filter((n) => (n.op === "binary" || n.op === "assign") && n.effect === "inplace").length, 0, formatGraph(prog));
+    // no `full` kernel is left: every JS scalar (lr, betas, bias corrections, eps) is read by its program
+    assert.equal(prog.nodes.filter((n) => n.op === "full").length, 0, formatGraph(prog));
     // Adam: the whole update of a parameter (moments, bias-corrected denominator, step) is one program
     if (name.startsWith("Adam")) assert.equal(fused.length, 4, formatGraph(prog));
   });
@@ -325,4 +364,44 @@ test("a temporary released while recording (autograd's, an optimizer's) is not s
   assert.equal(fused.length, 1, formatGraph(prog));
   assert.equal(fused[0]!.outputs.length, 1, "only y is stored");
   assert.throws(() => t!.toTypedArray(), /was made inside a compiled function but its value was not kept; return it from the function/);
+});
+
+test("compiled SGD momentum with lr and momentum changed by hand between calls: each call's values, as eager, bit for bit, from one program", () => {
+  const run = (compiled: boolean) => {
+    manualSeed(4);
+    const model = new SimpleNet();
+    const opt = new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 } as never);
+    const crit = new nn.CrossEntropyLoss();
+    const fn = (x: Tensor, y: Tensor) => {
+      opt.zeroGrad();
+      const loss = crit.forward(model.forward(x), y);
+      loss.backward();
+      opt.step();
+      return loss;
+    };
+    const step = compiled ? compile(fn) : fn;
+    const losses: number[] = [];
+    manualSeed(8);
+    for (const [lr, momentum] of [[0.05, 0.9], [0.3, 0.9], [0.011, 0.5], [0.05, 0.25], [0.2, 0.75]] as const) {
+      const g = opt.paramGroups[0]! as { lr: number; momentum: number };
+      g.lr = lr;
+      g.momentum = momentum;
+      const xb = randn([16, 784]), yb = tensor(Array.from({ length: 16 }, (_, j) => (j * 3) % 10), { dtype: "int32" });
+      losses.push(step(xb, yb).item());
+    }
+    return { losses, params: model.parameters().map(values), step };
+  };
+  const eager = run(false);
+  const comp = run(true);
+  assert.deepEqual(comp.losses, eager.losses);
+  comp.params.forEach((p, k) => assert.deepEqual(p, eager.params[k], `parameter ${k}`));
+  const step = comp.step as ReturnType<typeof compile>;
+  // the first call also makes the momentum buffers; calls 2-5 (each with other values) share one program
+  assert.deepEqual([step.stats().cacheMisses, step.stats().cacheHits], [2, 3], "the values are not part of the key");
+  const prog = step.graph!;
+  assert.equal(prog.nodes.filter((n) => n.op === "full").length, 0, formatGraph(prog));
+  // momentum is read by the update programs as a scalar operand, not a tensor input
+  const updates = prog.nodes.filter((n) => n.op === "fusedProgram" && n.attrs.outputs.some((o: { inPlace?: number }) => o.inPlace !== undefined));
+  assert.equal(updates.length, 4, formatGraph(prog));
+  for (const u of updates) assert.ok(u.attrs.code.some((i: { op: string }) => i.op === "scalar"), formatGraph(prog));
 });

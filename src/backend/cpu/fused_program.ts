@@ -37,12 +37,20 @@ export function runFusedProgramTS(inputs: readonly Tensor[], a: FusedProgramAttr
   // a register that is a new output is computed straight into it
   const direct = new Map<number, Tensor>();
   a.outputs.forEach((o, k) => {
-    if (o.inPlace === undefined && a.code[o.reg]!.op !== "load" && !direct.has(o.reg)) direct.set(o.reg, outs[k]!);
+    const op = a.code[o.reg]!.op;
+    if (o.inPlace === undefined && op !== "load" && op !== "scalar" && !direct.has(o.reg)) direct.set(o.reg, outs[k]!);
   });
   const regs: Operand[] = [];
   a.code.forEach((ins, k) => {
     if (ins.op === "load") {
       regs.push(broadcastOperand(inputs[ins.input]!, a.shape));
+      return;
+    }
+    if (ins.op === "scalar") {
+      // one element (rounded by the typed array, as a `full` kernel's fill), broadcast everywhere
+      const arr = arrayFor(a.dtype, 1);
+      arr[0] = a.scalars[ins.slot]!;
+      regs.push({ arr, strides: a.shape.map(() => 0), offset: 0, dtype: a.dtype });
       return;
     }
     const target = direct.get(k);

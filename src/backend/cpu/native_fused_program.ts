@@ -1,8 +1,8 @@
 /**
  * The typed wrapper of the native fused-program interpreter (native/src/binding_fused_program.cc).
  * The program's instructions travel as an Int32Array (6 slots each: kind, op code, a, b,
- * scalar slot of p0, of p1; -1 for none), then one store per output (kind 3: output index,
- * register); the dims, the input count, the iteration space, collapsed over every operand's strides, and each
+ * scalar slot of p0, of p1; -1 for none; a scalar operand is kind 4 with its slot as p0),
+ * then one store per output (kind 3: output index, register); the dims, the input count, the iteration space, collapsed over every operand's strides, and each
  * operand's offset and strides (inputs, then outputs) as a Float64Array; the scalars as a
  * Float64Array. Returns false, writing nothing, when the addon is missing or predates this
  * kernel, or the program is not float32; the caller then runs the TypeScript interpreter.
@@ -42,6 +42,10 @@ function encode(a: FusedProgramAttrs): Int32Array | null {
     s.fill(-1);
     if (ins.op === "load") {
       s[0] = 0; s[1] = 0; s[2] = ins.input;
+      return;
+    }
+    if (ins.op === "scalar") {
+      s[0] = 4; s[1] = 0; s[4] = ins.slot;
       return;
     }
     const c = ins.op === "unary" ? FUSABLE_UNARY[ins.fn] : FUSABLE_BINARY[ins.fn];

@@ -3,8 +3,9 @@
  * as one generated WGSL kernel: one invocation per element of the program's shape loads each
  * input through its own strides (broadcast, views), runs the instructions in registers with
  * the same WGSL forms as the unfused unary/binary kernels (wgsl.ts, each wrapped in a function
- * of x, y, p0, p1), and stores each output: a new contiguous tensor, or in place into an input
- * (bound read-write, read and written through one binding). Every load of an element happens
+ * of x, y, p0, p1; a scalar operand is read from the meta buffer as p0 is), and stores each
+ * output: a new contiguous tensor, or in place into an input (bound read-write, read and
+ * written through one binding). Every load of an element happens
  * before its stores, as the primitive's contract says. A program that needs more buffers than
  * the device binds at once runs as its decomposition (one kernel per instruction).
  */
@@ -19,7 +20,7 @@ const WG = 256;
 
 /** An instruction's WGSL form (the unfused kernels' expression) as a function of x, y, p0, p1. */
 function instrFunction(name: string, ins: FusedProgramAttrs["code"][number], inputs: readonly Tensor[]): string {
-  if (ins.op === "load") return "";
+  if (ins.op === "load" || ins.op === "scalar") return "";
   const expr = ins.op === "unary" ? unaryExpr(ins.fn, "float32", inputs) : binaryExpr(ins.fn, undefined, "float32", inputs);
   return `fn ${name}(x: f32, y: f32, p0: f32, p1: f32) -> f32 { return ${expr}; }`;
 }
@@ -83,6 +84,7 @@ export function fusedProgram(inputs: readonly Tensor[], a: FusedProgramAttrs): T
   const scalar = (s: number) => `bitcast<f32>(mi[${scalarAt + s}])`;
   a.code.forEach((ins, k) => {
     if (ins.op === "load") lines.push(`  let r${k} = b${inSlot[ins.input]}[a${ins.input}];`);
+    else if (ins.op === "scalar") lines.push(`  let r${k} = ${scalar(ins.slot)};`);
     else {
       const p = ins.params ?? [];
       const args = [`r${ins.a}`, ins.op === "binary" ? `r${ins.b}` : "0.0", p[0] !== undefined ? scalar(p[0]) : "0.0", p[1] !== undefined ? scalar(p[1]) : "0.0"];

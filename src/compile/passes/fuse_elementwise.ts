@@ -19,18 +19,43 @@
  * reads (addScaled's alpha, clamp's bounds) stays a graph input: the node records where it
  * came from (`scalarSrc`: recorded node, param index) and the executor fills `scalars` from
  * the current call's attributes.
+ *
+ * A tensor operand that is a JS scalar made a tensor (a float32 `full` node, or a view of
+ * one, whose buffer nothing writes: momentum in `buf.mul_(momentum)`, Adam's betas, bias
+ * corrections and eps, the 2 of `x.mul(2)`) is not loaded: the program reads it as a scalar operand, taken like
+ * the params from the recorded `full` node's value each call (never baked in; the cache key
+ * stays structural). A `full` no longer read by anything then runs no kernel and holds no
+ * buffer: dead-code elimination drops it after fusion.
  */
 import { FUSABLE_BINARY, FUSABLE_UNARY, type FusedInstr, type FusedOutput, type FusedProgramAttrs } from "../../backend/fused_program.js";
 import { isLive, type Graph, type IRNode, type ValueInfo } from "../ir.js";
 import { backendFor } from "../../backend/backend.js";
+import { eliminateDeadCode } from "./dce.js";
+import { producers, writtenBuffers } from "./util.js";
 
 /** A program longer than this is split (the native interpreter's register file holds 64). */
 const MAX_INSTRUCTIONS = 48;
 
-/** Where a program's JS scalar comes from: param `i` of recorded node `src`. */
+/** Where a program's JS scalar comes from: param `i` of recorded node `src`, or (no `i`) the value of recorded `full` node `src`. */
 export interface ScalarSource {
   src: number;
-  i: number;
+  i?: number;
+}
+
+/** The recorded `full` node whose value `v` is everywhere (v is it or a view of it, never written), or null. */
+type SplatOf = (v: number) => IRNode | null;
+
+function splatResolver(g: Graph): SplatOf {
+  const prod = producers(g);
+  const written = writtenBuffers(g);
+  return (v) => {
+    const vi = g.values[v]!;
+    if (vi.dtype !== "float32" || written.has(vi.buf)) return null;
+    let n = prod.get(v);
+    while (n !== undefined && n.op === "view" && n.attrs.dtype === undefined) n = prod.get(n.inputs[0]!);
+    if (n === undefined || n.op !== "full" || n.effect !== "pure" || n.src < 0 || typeof n.attrs.value !== "number") return null;
+    return n;
+  };
 }
 
 export interface FusedNodeAttrs extends FusedProgramAttrs {
@@ -83,7 +108,7 @@ class Group {
   readonly ownBufs = new Set<number>();
   /** Per buffer a member produces or writes: the members' values over it. */
   readonly bufValues = new Map<number, number[]>();
-  constructor(readonly shape: readonly number[]) {}
+  constructor(readonly shape: readonly number[], private readonly splatOf: SplatOf) {}
 
   /** Adds `n` if it keeps the group's meaning; false (group unchanged) when it would not. */
   tryAdd(g: Graph, n: IRNode): boolean {
@@ -106,9 +131,20 @@ class Group {
       if (prev !== undefined && prev !== key) return false;
     }
     // commit
+    // a scalar operand needs a tensor input beside it in the program (the program's device)
+    const scalarOk = this.inputs.length > 0 || n.inputs.some((v) => !this.regOf.has(v) && this.splatOf(v) === null);
     const regs = n.inputs.map((v) => {
       const r = this.regOf.get(v);
       if (r !== undefined) return r;
+      const full = scalarOk ? this.splatOf(v) : null;
+      if (full !== null) {
+        const reg = this.code.length;
+        this.code.push({ op: "scalar", slot: this.scalars.length });
+        this.scalars.push(full.attrs.value as number);
+        this.scalarSrc.push({ src: full.src });
+        this.regOf.set(v, reg);
+        return reg;
+      }
       const vi = g.values[v]!;
       let s = this.reads.get(vi.buf);
       if (s === undefined) this.reads.set(vi.buf, (s = new Set()));
@@ -211,8 +247,10 @@ export function fuseElementwise(g: Graph): Graph {
     if (l === undefined) byBuf.set(v.buf, (l = []));
     l.push(id);
   });
+  const splatOf = splatResolver(g);
   const nodes: IRNode[] = [];
   let group: Group | null = null;
+  let scalarOperands = false;
   let groupStart = 0;
   let changed = false;
   const flush = (endIndex: number) => {
@@ -220,7 +258,9 @@ export function fuseElementwise(g: Graph): Graph {
     const grp: Group = group;
     group = null;
     if (grp.members.length < 2) {
-      // nothing to fuse: the member goes back where it was (after the pass-through nodes is fine: they do not read it)
+      // nothing to fuse: the member goes back where it was (after the pass-through nodes is
+      // fine: they do not read it). A lone op keeps its `full` operand: a one-instruction
+      // program is no faster than the eager kernel (slower over short strided rows)
       nodes.push(...grp.members);
       return;
     }
@@ -233,6 +273,7 @@ export function fuseElementwise(g: Graph): Graph {
       return false;
     };
     nodes.push(grp.build(g, usedLater));
+    if (grp.code.some((ins) => ins.op === "scalar")) scalarOperands = true;
     changed = true;
     void groupStart;
   };
@@ -245,7 +286,7 @@ export function fuseElementwise(g: Graph): Graph {
       const cur = group as Group | null;
       if (cur !== null && cur.tryAdd(g, n)) return;
       flush(i);
-      group = new Group(g.values[n.outputs[0]!]!.shape);
+      group = new Group(g.values[n.outputs[0]!]!.shape, splatOf);
       groupStart = i;
       if (!group.tryAdd(g, n)) {
         group = null;
@@ -257,5 +298,7 @@ export function fuseElementwise(g: Graph): Graph {
     nodes.push(n);
   });
   flush(g.nodes.length);
-  return changed ? { ...g, nodes } : g;
+  if (!changed) return g;
+  // the `full` nodes now read as scalar operands only: nothing left to compute them for
+  return scalarOperands ? eliminateDeadCode({ ...g, nodes }) : { ...g, nodes };
 }

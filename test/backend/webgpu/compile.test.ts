@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { addDispatchLayer, compile, manualSeed, nn, optim, randn, randint, FluxionError, type Tensor } from "../../../src/index.js";
 import { startWebGPU, valuesOf } from "./setup.js";
 import { assertClose } from "../../helpers.js";
+import { formatGraph } from "../../../src/compile/ir.js";
 
 let skip: string | false = "not started";
 before(async () => {
@@ -52,6 +53,13 @@ test("a compiled Adam training step on webgpu equals eager on webgpu; one graph 
   assert.equal(g.nodes.filter((n) => n.op === "matmul" && n.attrs.activation === "relu").length, 1);
   // Adam's update of each parameter is one generated WGSL program; nothing is folded to a host constant
   assert.ok(g.nodes.filter((n) => n.op === "fusedProgram").length >= pc.length);
+  // its JS scalars (lr, betas, bias corrections, eps) are read from the kernel's meta buffer, not made tensors by `full` kernels
+  const updates = g.nodes.filter((n) => n.op === "fusedProgram" && n.attrs.outputs.some((o: { inPlace?: number }) => o.inPlace !== undefined));
+  assert.equal(updates.length, pc.length);
+  for (const u of updates) assert.ok(u.attrs.code.filter((i: { op: string }) => i.op === "scalar").length >= 3);
+  // no program reads a `full` tensor (what is left: backward's seed of 1, read by crossEntropyBackward)
+  const fulls = new Set(g.nodes.filter((n) => n.op === "full").map((n) => n.outputs[0]!));
+  assert.ok(!g.nodes.some((n) => n.op === "fusedProgram" && n.inputs.some((v) => fulls.has(v))), formatGraph(g));
   assert.equal(g.nodes.filter((n) => n.op === "const").length, 0);
   assert.ok((g.free?.size ?? 0) > 0);
 });

@@ -1,8 +1,9 @@
 /**
  * The fusedProgram primitive on webgpu (one generated WGSL kernel, backend/webgpu/fused_program.ts)
  * against the CPU's interpreter: every fusable op, a strided and a broadcast input, a chain
- * through registers, an output written in place into an input it also reads; and a program
- * with more buffers than the device binds at once (run as its decomposition).
+ * through registers, an output written in place into an input it also reads; scalar operands
+ * (read from the meta buffer); and a program with more buffers than the device binds at once
+ * (run as its decomposition).
  */
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,6 +13,8 @@ import { manualSeed, randn, type Tensor } from "../../../src/index.js";
 import { assertClose } from "../../helpers.js";
 import { startWebGPU, valuesOf } from "./setup.js";
 import { runtime } from "../../../src/backend/webgpu/state.js";
+import { runFusedProgramTS } from "../../../src/backend/cpu/fused_program.js";
+import { SCALAR_OPERANDS, scalarOperandProgram } from "../scalar_operand_program.js";
 
 let skip: string | false = "not started";
 before(async () => {
@@ -85,4 +88,23 @@ test("webgpu fusedProgram writes in place into an input it reads (loads before s
   const [want] = dispatchAll("fusedProgram", xs, many);
   const [got] = dispatchAll("fusedProgram", xs.map((x) => x.to("webgpu")), many);
   assertClose(await valuesOf(got!), Array.from(want!.toTypedArray() as Float32Array), { rtol: 1e-6, msg: `${limit + 1} inputs` });
+});
+
+test("webgpu fusedProgram reads scalar operands from its meta buffer: the CPU's values (native and TypeScript interpreters), then other values in the same slots", async (t) => {
+  if (skip) return t.skip(skip);
+  manualSeed(6);
+  const x = randn([40, 6]).t(), y = randn([40]);
+  for (const scalars of [SCALAR_OPERANDS, [2, -1, -3, 3]]) {
+    const a = scalarOperandProgram(6, 40, scalars);
+    const want = dispatchAll("fusedProgram", [x, y], a); // 240 elements: the native interpreter
+    const ts = want.map((w) => w.clone());
+    runFusedProgramTS([x, y], a, ts);
+    const got = dispatchAll("fusedProgram", [x.to("webgpu"), y.to("webgpu")], a);
+    for (let k = 0; k < 2; k++) {
+      const w = Array.from(want[k]!.toTypedArray() as Float32Array);
+      assert.deepEqual(Array.from(ts[k]!.toTypedArray() as Float32Array), w, `TypeScript output ${k}`);
+      assertClose(await valuesOf(got[k]!), w, { rtol: 1e-6, atol: 0, msg: `webgpu output ${k}, scalars ${scalars}` });
+    }
+    assert.deepEqual(await valuesOf(got[1]!), new Array(240).fill(Math.fround(scalars[1]!)), "a scalar stored as an output is a splat of its float32 value");
+  }
 });

@@ -89,10 +89,11 @@ export function wasmGemmAvailable(): boolean {
   return load() !== null;
 }
 
-/** Whether FLUXION_WASM=1 asks for the wasm GEMM ahead of the native one. */
+/** Whether FLUXION_WASM=1 asks for the wasm GEMM ahead of the native one (read once: every matmul asks). */
 export function wasmGemmPreferred(): boolean {
-  return env("FLUXION_WASM") === "1";
+  return (preferred ??= env("FLUXION_WASM") === "1");
 }
+let preferred: boolean | undefined;
 
 /** What runs (for describe()/diagnostics): the kernel flavour, or why none. */
 export function describeWasmGemm(): { available: boolean; relaxed?: boolean; tile?: string; reason?: string } {

@@ -190,7 +190,10 @@ test("small transient buffers are recycled by young-generation GCs though the al
     assert.equal(checksum, 8192 * 32768);
     const s1 = stats();
     assert.ok(s1.hits - s0.hits > 4096, `expected most of 8192 allocations reused, got ${s1.hits - s0.hits} hits and ${s1.misses - s0.misses} misses`);
-    assert.ok(s1.liveBytes - s0.liveBytes < 72 * 2 ** 20, `live storage grew by ${((s1.liveBytes - s0.liveBytes) / 2 ** 20).toFixed(0)} MB`);
+    // bounded well below the 256 MB handed out: what is live is at most what V8 lets stay
+    // outstanding before it scavenges (32 MB here, more when V8 raises its external limit:
+    // 82 MB was seen in one CI run)
+    assert.ok(s1.liveBytes - s0.liveBytes < 128 * 2 ** 20, `live storage grew by ${((s1.liveBytes - s0.liveBytes) / 2 ** 20).toFixed(0)} MB`);
   } finally {
     setAllocatorGcPressure(DEFAULT_GC_PRESSURE);
   }

@@ -7,6 +7,7 @@
  * `Generator` can also be passed per call (`randn([2, 3], { generator })`), as in PyTorch.
  */
 import { FluxionError } from "../errors.js";
+import { describeValue } from "../api/args.js";
 import { below64, normal53, philoxBlock, u53, type PhiloxDraw } from "./philox.js";
 
 const TWO_POW_32 = 4294967296;
@@ -64,6 +65,7 @@ export class Generator {
   }
   setState(state: readonly number[]): void {
     if (this._lazy !== null) this._lazy.realize();
+    if (!Array.isArray(state)) throw new FluxionError(`Generator.setState: expected an array of 4 numbers (from getState()), got ${describeValue(state)}`);
     if (state.length !== 4) throw new FluxionError(`Generator.setState: expected 4 numbers (key low, key high, offset low, offset high), got ${state.length}`);
     if (!state.every((w) => Number.isInteger(w) && w >= 0 && w < TWO_POW_32)) {
       throw new FluxionError(`Generator.setState: the state must be 4 unsigned 32-bit integers, got [${state.join(", ")}]`);

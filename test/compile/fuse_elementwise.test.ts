@@ -296,10 +296,8 @@ test("fusedProgram's contract: registers defined before use, scalar slots, shape
 
 // ---- compiled optimizer steps --------------------------------------------------------------
 
-function trainSteps(makeOpt: (m: nn.Module) => { opt: optim.Optimizer; sched?: { step(): void } }, compiled: boolean, steps: number) {
-  manualSeed(3);
-  const model = new SimpleNet();
-  const { opt, sched } = makeOpt(model);
+/** SimpleNet's cross-entropy training step with `opt`, compiled or eager. */
+function trainingStep(model: nn.Module, opt: optim.Optimizer, compiled: boolean) {
   const crit = new nn.CrossEntropyLoss();
   const fn = (x: Tensor, y: Tensor) => {
     opt.zeroGrad();
@@ -308,7 +306,14 @@ function trainSteps(makeOpt: (m: nn.Module) => { opt: optim.Optimizer; sched?: {
     opt.step();
     return loss;
   };
-  const step = compiled ? compile(fn) : fn;
+  return compiled ? compile(fn) : fn;
+}
+
+function trainSteps(makeOpt: (m: nn.Module) => { opt: optim.Optimizer; sched?: { step(): void } }, compiled: boolean, steps: number) {
+  manualSeed(3);
+  const model = new SimpleNet();
+  const { opt, sched } = makeOpt(model);
+  const step = trainingStep(model, opt, compiled);
   manualSeed(9);
   const losses: number[] = [];
   for (let i = 0; i < steps; i++) {
@@ -371,15 +376,7 @@ test("compiled SGD momentum with lr and momentum changed by hand between calls: 
     manualSeed(4);
     const model = new SimpleNet();
     const opt = new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 } as never);
-    const crit = new nn.CrossEntropyLoss();
-    const fn = (x: Tensor, y: Tensor) => {
-      opt.zeroGrad();
-      const loss = crit.forward(model.forward(x), y);
-      loss.backward();
-      opt.step();
-      return loss;
-    };
-    const step = compiled ? compile(fn) : fn;
+    const step = trainingStep(model, opt, compiled);
     const losses: number[] = [];
     manualSeed(8);
     for (const [lr, momentum] of [[0.05, 0.9], [0.3, 0.9], [0.011, 0.5], [0.05, 0.25], [0.2, 0.75]] as const) {

@@ -68,6 +68,7 @@ test("getState/setState: [key low, key high, offset low, offset high]; a saved s
   h.setState(neg.getState());
   assert.equal(h.initialSeed(), -2);
   assert.throws(() => g.setState([1, 2, 3]), (e: Error) => e instanceof FluxionError && /expected 4 numbers/.test(e.message));
+  assert.throws(() => g.setState(7 as never), (e: Error) => e instanceof FluxionError && /expected an array of 4 numbers \(from getState\(\)\), got int 7/.test(e.message));
   assert.throws(() => g.setState([1.5, 0, 0, 0]), (e: Error) => e instanceof FluxionError && /unsigned 32-bit/.test(e.message) && /1\.5/.test(e.message));
   assert.throws(() => g.setState([0, 0, -1, 0]), FluxionError);
   assert.throws(() => g.setState([0, 0, 2 ** 32, 0]), FluxionError);

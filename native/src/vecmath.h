@@ -371,25 +371,27 @@ inline VF verf(VF x) {
 }
 
 // gelu(x) = x Phi(x). With P = Phi(-u), u = |x|: w = x P is gelu(x) for x < 0 and
-// x - gelu(x) for x >= 0. For |x| < 4 in float: P from one of 16 polynomial pieces
-// ([k/4, (k+1)/4), degree 6 in z = u - c_k, c_0 = 0, c_k = (k + 1/2)/4: z is exact), with
-// the constant and linear coefficients as float hi + lo. The fit (native/tools/gelu_fit.py:
+// x - gelu(x) for x >= 0. For |x| < 4 in float: P from one of 8 polynomial pieces
+// ([k/2, (k+1)/2), degree 7 in z = u - c_k, c_0 = 0, c_k = (k + 1/2)/2: z is exact), with
+// the constant and linear coefficients as float hi + lo. Eight pieces, not more, because a
+// coefficient is then one in-register permute on AVX2 as on AVX-512 (16 took two permutes
+// and a blend per coefficient on AVX2: twice gelu's time). The fit (native/tools/gelu_fit.py 8 7:
 // relative minimax, the coefficients rounded to float32 from the top, the lower ones refitted
-// each time) is within 5.1e-9 of P (0.09 ulp). The last Horner step c0 + z R is split exactly (Fast2Sum,
-// |z R| <= |c0| / 2), so P = ph + pl to about 0.1 ulp, and x P is rounded once.
-constexpr float kGeluCenter16[16] = {0.0f, 0.375f, 0.625f, 0.875f, 1.125f, 1.375f, 1.625f, 1.875f,
-                                     2.125f, 2.375f, 2.625f, 2.875f, 3.125f, 3.375f, 3.625f, 3.875f};
-// rows: c0, c0 lo, c1, c1 lo, c2 .. c6; columns: the pieces
-constexpr float kGeluPhi[9][16] = {
-    {5.000000000e-01f, 3.538302481e-01f, 2.659855187e-01f, 1.907869577e-01f, 1.302945167e-01f, 8.456572145e-02f, 5.208127946e-02f, 3.039636090e-02f, 1.679330692e-02f, 8.774475195e-03f, 4.332448356e-03f, 2.020137385e-03f, 8.890252793e-04f, 3.690784506e-04f, 1.444807276e-04f, 5.331234934e-05f},
-    {1.062150368e-11f, -1.479724876e-08f, 1.033024333e-08f, -4.888022431e-09f, 4.520355756e-10f, 9.155271541e-10f, -4.522183322e-11f, 8.375194982e-10f, -4.729054925e-10f, -9.442285148e-11f, 3.156581767e-12f, 1.041630671e-10f, 2.093417627e-11f, 3.566881382e-12f, -1.485078770e-12f, 5.906495453e-13f},
-    {-3.989422917e-01f, -3.718550801e-01f, -3.281609714e-01f, -2.720550001e-01f, -2.118766457e-01f, -1.550122648e-01f, -1.065382659e-01f, -6.878627837e-02f, -4.172098637e-02f, -2.377190068e-02f, -1.272418164e-02f, -6.398120429e-03f, -3.022257937e-03f, -1.341118827e-03f, -5.590615328e-04f, -2.189316438e-04f},
-    {7.662120716e-09f, -1.349037682e-08f, 2.793647313e-09f, 1.438049901e-09f, -4.484256577e-10f, -8.853756617e-10f, -2.342600114e-09f, 2.486818085e-09f, 1.193946164e-09f, -2.634601565e-11f, 1.240988978e-10f, 1.700818514e-10f, -7.594342516e-11f, -5.200349179e-11f, -1.906079461e-13f, -4.451009439e-12f},
-    {2.245591872e-07f, 6.972283125e-02f, 1.025503054e-01f, 1.190240607e-01f, 1.191806123e-01f, 1.065709293e-01f, 8.656234294e-02f, 6.448713690e-02f, 4.432854801e-02f, 2.822913229e-02f, 1.670048945e-02f, 9.197298437e-03f, 4.722278100e-03f, 2.263138071e-03f, 1.013298868e-03f, 4.241799179e-04f},
-    {6.648508459e-02f, 5.326035619e-02f, 3.332885355e-02f, 1.062727533e-02f, -9.379778057e-03f, -2.300948277e-02f, -2.913147956e-02f, -2.884007618e-02f, -2.444593422e-02f, -1.838613674e-02f, -1.249227766e-02f, -7.747751195e-03f, -4.415339325e-03f, -2.322508954e-03f, -1.131220255e-03f, -5.114047672e-04f},
-    {6.000222129e-05f, -1.661364548e-02f, -2.229922079e-02f, -2.216179110e-02f, -1.722506620e-02f, -9.852075018e-03f, -2.592297969e-03f, 2.770880936e-03f, 5.598663352e-03f, 6.211743224e-03f, 5.414506886e-03f, 4.035737365e-03f, 2.662416548e-03f, 1.582440571e-03f, 8.563119336e-04f, 4.247528268e-04f},
-    {-1.032436546e-02f, -6.724998355e-03f, -2.212473890e-03f, 2.267970704e-03f, 5.259859376e-03f, 6.141372956e-03f, 5.202083848e-03f, 3.286433173e-03f, 1.293125446e-03f, -1.851998240e-04f, -9.626839892e-04f, -1.154874219e-03f, -1.000501332e-03f, -7.199661341e-04f, -4.518854548e-04f, -2.532299841e-04f},
-    {1.023341785e-03f, 2.631001640e-03f, 3.191881347e-03f, 2.607591683e-03f, 1.294807764e-03f, -1.037350812e-04f, -1.065273304e-03f, -1.391650061e-03f, -1.195809687e-03f, -7.461622590e-04f, -2.943830914e-04f, 1.848362626e-05f, 1.666808967e-04f, 1.930418803e-04f, 1.573844056e-04f, 1.055810571e-04f},
+// each time) is within 7.1e-9 of P (0.12 ulp); with the last two Horner steps carried exactly
+// P = ph + pl is within about 0.6 ulp, and x P is rounded once.
+constexpr float kGeluCenter8[8] = {0.0f, 0.75f, 1.25f, 1.75f, 2.25f, 2.75f, 3.25f, 3.75f};
+// rows: c0, c0 lo, c1, c1 lo, c2 .. c7; columns: the pieces
+constexpr float kGeluPhi[10][8] = {
+    {5.000000000e-01f, 2.266273499e-01f, 1.056497768e-01f, 4.005915672e-02f, 1.222447306e-02f, 2.979763318e-03f, 5.770250573e-04f, 8.841728413e-05f},
+    {4.695988043e-11f, 2.530941678e-09f, -3.036439544e-09f, 1.040078232e-10f, -3.676152438e-10f, -8.599960327e-11f, -1.397355148e-11f, 8.164495555e-13f},
+    {-3.989422917e-01f, -3.011374176e-01f, -1.826490909e-01f, -8.627732098e-02f, -3.173965216e-02f, -9.093562141e-03f, -2.029048046e-03f, -3.525957000e-04f},
+    {2.527577925e-09f, -1.433530716e-08f, 5.456366914e-09f, 1.781870873e-09f, 3.821123418e-10f, -3.004771154e-10f, 5.268591813e-11f, 1.353157343e-11f},
+    {3.309795318e-07f, 1.129265204e-01f, 1.141556799e-01f, 7.549266517e-02f, 3.570710868e-02f, 1.250364631e-02f, 3.297201823e-03f, 6.611169083e-04f},
+    {6.648544967e-02f, 2.195790596e-02f, -1.712332852e-02f, -2.965779044e-02f, -2.149038576e-02f, -9.946099482e-03f, -3.233803436e-03f, -7.676298264e-04f},
+    {3.611716966e-05f, -2.293679677e-02f, -1.367519703e-02f, 3.923474869e-04f, 6.137005519e-03f, 4.754208960e-03f, 2.078040503e-03f, 6.094681448e-04f},
+    {-1.011492591e-02f, 1.478769263e-04f, 5.986269563e-03f, 4.309890326e-03f, 4.618355015e-04f, -1.122260699e-03f, -8.653424447e-04f, -3.419766144e-04f},
+    {2.925674780e-04f, 3.003756283e-03f, 5.838777288e-04f, -1.287688967e-03f, -9.874785319e-04f, -1.251460199e-04f, 1.886533864e-04f, 1.324424666e-04f},
+    {9.193064761e-04f, -3.462747845e-04f, -8.012117469e-04f, -1.763958862e-04f, 2.610357769e-04f, 1.754800905e-04f, 1.241525479e-05f, -2.981952457e-05f},
 };
 
 // The double-lane version for any x (|x| >= 4 somewhere in the vector: rare in practice):
@@ -437,15 +439,23 @@ inline VF vgelu_erf(VF x) {
   return vsel(fast, gelu_erf_fast(xs, vabs(xs)), gelu_erf_wide(x));
 }
 inline VF gelu_erf_fast(VF x, VF u) {
-  const VI idx = vcvti(u * vset(4.0f));
-  const VF z = u - vlut16(kGeluCenter16, idx);
+  const VI idx = vcvti(u * vset(2.0f));
+  const VF z = u - vlut8(kGeluCenter8, idx);
   constexpr int kTop = sizeof(kGeluPhi) / sizeof(kGeluPhi[0]) - 1;
-  VF r = vlut16(kGeluPhi[kTop], idx);
-  for (int j = kTop - 1; j >= 4; j--) r = vfma(r, z, vlut16(kGeluPhi[j], idx));
-  const VF zr = z * vfma(r, z, vlut16(kGeluPhi[2], idx));
-  const VF c0 = vlut16(kGeluPhi[0], idx);
-  const VF ph = c0 + zr;
-  const VF pl = (zr - (ph - c0)) + vfma(z, vlut16(kGeluPhi[3], idx), vlut16(kGeluPhi[1], idx));
+  VF r = vlut8(kGeluPhi[kTop], idx);
+  for (int j = kTop - 1; j >= 5; j--) r = vfma(r, z, vlut8(kGeluPhi[j], idx));
+  // The last two Horner steps carry their rounding errors (near u = 4 the terms cancel:
+  // z R reaches 1.6 |c0|): q = z R2 as a product pair, t = c1 + q and P = c0 + z t by
+  // TwoSum, the small parts (c0 lo, c1 lo, the errors) summed apart and added once.
+  const VF r2 = vfma(r, z, vlut8(kGeluPhi[4], idx));
+  const VF q = z * r2, q_lo = vfms(z, r2, q);
+  const VF c1 = vlut8(kGeluPhi[2], idx);
+  const VF t = c1 + q, tv = t - c1;
+  const VF t_lo = ((c1 - (t - tv)) + (q - tv)) + (q_lo + vlut8(kGeluPhi[3], idx));
+  const VF zr = z * t, zr_lo = vfms(z, t, zr);
+  const VF c0 = vlut8(kGeluPhi[0], idx);
+  const VF ph = c0 + zr, zv = ph - c0;
+  const VF pl = ((c0 - (ph - zv)) + (zr - zv)) + vfma(z, t_lo, zr_lo + vlut8(kGeluPhi[1], idx));
   // w = x P: x ph exact as xp + xp_lo, one rounding for the sum
   const VF xp = x * ph;
   const VF w = xp + vfma(x, pl, vfms(x, ph, xp));

@@ -93,8 +93,3 @@ inline VF vlut4(const float (&t)[4], VI idx) {
 inline VF vlut8(const float (&t)[8], VI idx) {
   return {_mm256_permutevar8x32_ps(_mm256_setr_ps(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]), idx.v)};
 }
-// idx in 0..15: both halves of the table looked up by idx's low 3 bits, picked by bit 3
-inline VF vlut16(const float (&t)[16], VI idx) {
-  const __m256 lo = _mm256_permutevar8x32_ps(_mm256_loadu_ps(t), idx.v), hi = _mm256_permutevar8x32_ps(_mm256_loadu_ps(t + 8), idx.v);
-  return {_mm256_blendv_ps(lo, hi, _mm256_castsi256_ps(_mm256_slli_epi32(idx.v, 28)))};
-}

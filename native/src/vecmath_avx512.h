@@ -102,4 +102,3 @@ inline VF vlut4(const float (&t)[4], VI idx) {
 inline VF vlut8(const float (&t)[8], VI idx) {
   return {_mm512_permutexvar_ps(idx.v, _mm512_setr_ps(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], 0, 0, 0, 0, 0, 0, 0, 0))};
 }
-inline VF vlut16(const float (&t)[16], VI idx) { return {_mm512_permutexvar_ps(idx.v, _mm512_loadu_ps(t))}; }  // idx in 0..15

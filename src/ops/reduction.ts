@@ -60,13 +60,14 @@ function checkNonEmpty(op: string, x: Tensor, axes: readonly number[]): void {
 const MAX_ABS: Partial<Record<DType, number>> = { bool: 1, uint8: 255, int8: 128, int32: 2 ** 31 };
 
 /**
- * Whether sums of `n` elements of `dtype` are exact in float64 (every partial sum stays within
+ * Whether sums of `n` elements of x's dtype are exact in float64 (every partial sum stays within
  * 2^53): then an int64 result is computed by the float64 kernels (native, vectorised) and
  * converted, instead of by bigint accumulation, which is two orders of magnitude slower.
+ * CPU tensors only: the other backends store no float64 (WebGPU sums its int64 directly).
  */
-function exactInFloat64(dtype: DType, n: number): boolean {
-  const m = MAX_ABS[dtype];
-  return m !== undefined && n * m <= 2 ** 53;
+function exactInFloat64(x: Tensor, n: number): boolean {
+  const m = MAX_ABS[x.dtype];
+  return x.device === "cpu" && m !== undefined && n * m <= 2 ** 53;
 }
 
 /** How many elements each output of a reduction over `axes` folds. */
@@ -83,7 +84,7 @@ function sumImpl(x: Tensor, dim: Dims, keepdim: boolean, dtype?: DType | null): 
   else if (!isFloating(x.dtype)) {
     // integers never require grad: nothing to record. (No closure over x here: V8 would
     // keep x alive in the backward closure's context below.)
-    if (exactInFloat64(x.dtype, reducedNumel(x.shape, axes))) {
+    if (exactInFloat64(x, reducedNumel(x.shape, axes))) {
       return castRaw(dispatch("reduce", [castRaw(x, "float64")], { op: "sum", axes, keepdim }), "int64");
     }
     input = castRaw(x, "int64");
@@ -233,7 +234,7 @@ function norm(x: Tensor, p: number | "fro", dim: Dims, keepdim: boolean): Tensor
 function cumsum(x: Tensor, dim: number): Tensor {
   if (x.ndim === 0) return cumsum(flat1(x), singleAxis("cumsum", dim, x) ?? 0).reshape([]);
   const d = normalizeDim("cumsum", dim, x.ndim);
-  if (!isFloating(x.dtype) && exactInFloat64(x.dtype, x.shape[d]!)) {
+  if (!isFloating(x.dtype) && exactInFloat64(x, x.shape[d]!)) {
     return castRaw(dispatch("scan", [castRaw(x, "float64")], { op: "sum", axis: d }), "int64");
   }
   const input = isFloating(x.dtype) ? x : castRaw(x, "int64");

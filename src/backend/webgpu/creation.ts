@@ -13,15 +13,28 @@ import { random as hostRandom } from "../cpu/random.js";
 import { random as deviceRandom } from "./random.js";
 import { allocTensor, fillTensor, runtime } from "./state.js";
 import { memoryOf } from "./runtime.js";
-import { gpuDType } from "./wgsl.js";
+import { gpuDType, int64RangeMessage } from "./wgsl.js";
+import { DTypeError } from "../../errors.js";
 
 /** A host tensor's elements uploaded into a new webgpu tensor of its shape. */
 function upload(op: string, host: Tensor): Tensor {
   const dtype = gpuDType(op, host.dtype);
-  const out = allocTensor(op, host.shape, dtype);
   const values: StorageArray = host.storage.data;
-  const data: ArrayBufferView = dtype === "bool" ? Uint32Array.from(values as Uint8Array) : values; // bool: 32 bits an element on the GPU
+  // 32 bits an element on the GPU: bool widened, int64 narrowed (every value must fit: wgsl.ts)
+  const data: ArrayBufferView = dtype === "bool" ? Uint32Array.from(values as Uint8Array) : dtype === "int64" ? narrowInt64(op, host.shape, values as BigInt64Array) : values;
+  const out = allocTensor(op, host.shape, dtype);
   runtime().upload(memoryOf(out.storage), data);
+  return out;
+}
+
+/** int64 values as the GPU holds them, or the DTypeError naming the first that does not fit. */
+function narrowInt64(op: string, shape: readonly number[], values: BigInt64Array): Int32Array {
+  const out = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < -2147483648n || v > 2147483647n) throw new DTypeError(int64RangeMessage(`${op} (int64 [${shape.join(", ")}])`, `value ${v} (element ${i})`));
+    out[i] = Number(v);
+  }
   return out;
 }
 

@@ -46,7 +46,7 @@ interface Geometry {
 
 function geometry(op: string, inputs: readonly Tensor[], x0: Tensor, target0: Tensor, weight0: Tensor | null): Geometry {
   if (x0.dtype !== "float32") unsupported(op, inputs, "only float32 logits on webgpu yet");
-  if (target0.dtype !== "int32") unsupported(op, inputs, "class indices must be int32 on webgpu (int64 is not stored there yet)");
+  if (target0.dtype !== "int32" && target0.dtype !== "int64") unsupported(op, inputs, `class indices must be int32 or int64 (got ${target0.dtype})`);
   const classDim = x0.ndim === 1 ? 0 : 1;
   const C = x0.shape[classDim]!;
   let inner = 1;
@@ -65,7 +65,7 @@ function bindings(ts: readonly Tensor[]): { mems: GpuMemory[]; names: string[]; 
   });
   const decls = mems.map((_, i) => {
     const t = ts[names.indexOf(`in${i}`)]!;
-    return `@group(0) @binding(${i + 1}) var<storage, read> in${i}: array<${t.dtype === "int32" ? "i32" : "f32"}>;`;
+    return `@group(0) @binding(${i + 1}) var<storage, read> in${i}: array<${t.dtype === "float32" ? "f32" : "i32"}>;`;
   });
   return { mems, names, decls };
 }

@@ -5,15 +5,15 @@
  * operand's element through its own strides and offset, so broadcasting, views, negative
  * strides and strided outputs (assign, in-place binary) need no copies.
  */
-import { BINARY_OPS, UNARY_OPS } from "../../ops/elementwise_table.js";
+import { BINARY_OPS, UNARY_OPS, type BinaryOpName, type UnaryOpName } from "../../ops/elementwise_table.js";
 import { broadcastShapes, contiguousStrides } from "../../tensor/shape.js";
 import { Tensor } from "../../tensor/tensor.js";
 import type { PrimitiveAttrs } from "../primitives.js";
 import { unsupported } from "./unsupported.js";
-import { PRELUDE, WGSL_BINARY, WGSL_DIV, WGSL_UNARY, computeType, convertTo, gpuDType, storageType, type GpuDType } from "./wgsl.js";
+import { INT64_OVERFLOW, PRELUDE, WGSL_BINARY, WGSL_DIV, WGSL_UNARY, computeType, convertTo, gpuDType, int64RangeMessage, storageType, type GpuDType } from "./wgsl.js";
 import { allocTensor, fillTensor, runtime } from "./state.js";
 import { errorFlagWgsl, memoryOf, type GpuMemory } from "./runtime.js";
-import type { FluxionError } from "../../errors.js";
+import { DTypeError, type FluxionError } from "../../errors.js";
 
 const WG = 256;
 
@@ -56,8 +56,9 @@ export function coalesce(shape: readonly number[], strides: readonly (readonly n
  * Runs `expr` (over x, y, z: the operands in their compute types, and p0, p1) for every
  * element of `out` (any strides). `valueType` is the WGSL type of expr's value.
  */
-/** An input check for elementwise(): where `failIf` holds, the next read raises `error(value)` (runtime.ts). */
+/** A check for elementwise(): where `failIf` holds, the next read raises `error(value)` (runtime.ts). */
 export interface ElementCheck {
+  /** A WGSL condition of the operands (x, y, z) and the result `v` (the expression's value). */
   failIf: string;
   /** An i32 expression: the value the error names. */
   value: string;
@@ -130,8 +131,8 @@ export function elementwise(out: Tensor, ins: readonly Operand[], expr: string, 
     const raw = `${names[k]}[a${k}]`;
     lines.push(`  let ${vars[k]} = ${storageType(o.dtype) === ct ? raw : `${ct}(${raw})`};`);
   });
-  if (check) lines.push(`  if (${check.failIf}) { fail(mi[${checkAt}], ${check.value}); }`);
   lines.push(`  let v = ${expr};`);
+  if (check) lines.push(`  if (${check.failIf}) { fail(mi[${checkAt}], ${check.value}); }`);
   lines.push(`  out[o] = ${convertTo("v", valueType, outDtype)};`);
   lines.push(`}`);
   rt.launch(lines.join("\n"), metaArr, bound, outMem, rt.grid(Math.ceil(n / WG)), check !== undefined);
@@ -144,8 +145,8 @@ function copyOf(t: Tensor): Tensor {
 }
 
 /** The WGSL form of an elementwise op for operands of `dtype`, or the error naming what is missing. */
-function formOf(kind: "unary" | "binary", op: string, forms: { f?: string; i?: string } | undefined, dtype: GpuDType, inputs: readonly Tensor[]): string {
-  const form = dtype === "float32" ? forms?.f : forms?.i;
+function formOf(kind: "unary" | "binary", op: string, forms: { f?: string; i?: string; l?: string } | undefined, dtype: GpuDType, inputs: readonly Tensor[]): string {
+  const form = dtype === "float32" ? forms?.f : dtype === "int64" ? (forms?.l ?? forms?.i) : forms?.i;
   if (form === undefined) unsupported(`${kind} (${op})`, inputs, `no WGSL form of ${op} for ${dtype} yet`);
   return form;
 }
@@ -163,13 +164,21 @@ export function binaryExpr(op: PrimitiveAttrs["binary"]["op"], params: readonly 
   return formOf("binary", op, op === "div" ? WGSL_DIV : WGSL_BINARY[op], dtype, inputs);
 }
 
+/** The check of an int64 op that can leave the 32 bits webgpu holds int64 in (wgsl.ts), if `op` can. */
+function int64Check(op: UnaryOpName | BinaryOpName, dtype: GpuDType, inputs: readonly Tensor[]): ElementCheck | undefined {
+  const failIf = dtype === "int64" ? INT64_OVERFLOW[op] : undefined;
+  if (failIf === undefined) return undefined;
+  const shapes = inputs.map((t) => `[${t.shape.join(", ")}]`).join(" and ");
+  return { failIf, value: "x", error: (x) => new DTypeError(int64RangeMessage(`${op} (int64 ${shapes})`, `result (an operand was ${x})`)) };
+}
+
 export function unary(inputs: readonly Tensor[], attrs: PrimitiveAttrs["unary"]): Tensor[] {
   const x = inputs[0]!;
   const dtype = gpuDType(`unary (${attrs.op})`, x.dtype);
   const def = UNARY_OPS[attrs.op];
   const expr = unaryExpr(attrs.op, dtype, inputs);
   const out = allocTensor("unary", x.shape, def.kind === "predicate" ? "bool" : x.dtype);
-  elementwise(out, [operandOf("unary", x, x.shape)], expr, def.kind === "predicate" ? "bool" : computeType(dtype), attrs.params);
+  elementwise(out, [operandOf("unary", x, x.shape)], expr, def.kind === "predicate" ? "bool" : computeType(dtype), attrs.params, int64Check(attrs.op, dtype, inputs));
   return [out];
 }
 
@@ -180,7 +189,7 @@ export function binary(inputs: readonly Tensor[], attrs: PrimitiveAttrs["binary"
   const expr = binaryExpr(attrs.op, attrs.params, dtype, inputs);
   const shape = broadcastShapes(attrs.op, a.shape, b.shape);
   const out = attrs.inPlace ? a : allocTensor("binary", shape, def.kind === "predicate" ? "bool" : a.dtype);
-  elementwise(out, [operandOf("binary", a, shape), operandOf("binary", b, shape)], expr, def.kind === "predicate" ? "bool" : computeType(dtype), attrs.params);
+  elementwise(out, [operandOf("binary", a, shape), operandOf("binary", b, shape)], expr, def.kind === "predicate" ? "bool" : computeType(dtype), attrs.params, int64Check(attrs.op, dtype, inputs));
   return [out];
 }
 
@@ -199,8 +208,17 @@ export function cast(inputs: readonly Tensor[], attrs: PrimitiveAttrs["cast"]): 
   const x = inputs[0]!;
   const from = gpuDType("cast", x.dtype);
   const out = allocTensor("cast", x.shape, attrs.dtype);
-  elementwise(out, [operandOf("cast", x, x.shape)], "x", computeType(from));
+  // float to int64: the CPU keeps every value below 2^63 (NaN and beyond give INT64_MIN); here
+  // what does not fit 32 bits raises
+  const check: ElementCheck | undefined = from === "float32" && attrs.dtype === "int64"
+    ? { failIf: "!(abs(x) < 2147483648.0)", value: "bitcast<i32>(x)", error: (bits) => new DTypeError(int64RangeMessage(`cast (float32 [${x.shape.join(", ")}] to int64)`, `value ${f32OfBits(bits)}`)) }
+    : undefined;
+  elementwise(out, [operandOf("cast", x, x.shape)], "x", computeType(from), [], check);
   return [out];
+}
+
+function f32OfBits(bits: number): number {
+  return new Float32Array(new Int32Array([bits]).buffer)[0]!;
 }
 
 export function copy(inputs: readonly Tensor[]): Tensor[] {

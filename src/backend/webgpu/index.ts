@@ -99,7 +99,8 @@ function view(inputs: readonly Tensor[], attrs: PrimitiveAttrs["view"]): Tensor[
   const dtype = attrs.dtype ?? x.dtype;
   let storage = x.storage;
   if (dtype !== x.dtype) {
-    if (!isGpuDType(dtype) || dtype === "bool" || x.dtype === "bool") unsupported(`view (as ${dtype})`, inputs, "webgpu reinterprets only between float32 and int32");
+    const word = (d: DType) => d === "float32" || d === "int32";
+    if (!isGpuDType(dtype) || !word(dtype) || !word(x.dtype)) unsupported(`view (as ${dtype})`, inputs, "webgpu reinterprets only between float32 and int32");
     storage = new Storage(x.storage.memory!, x.device, x.storage);
   }
   return [new Tensor(storage, [...attrs.shape], [...attrs.strides], attrs.offset, dtype)];
@@ -110,6 +111,7 @@ async function readAsync(storage: Storage, offset: number, n: number, dtype: DTy
   const bytes = await runtime().read(memoryOf(storage), offset * GPU_ITEM_SIZE, n * GPU_ITEM_SIZE);
   if (dtype === "float32") return new Float32Array(bytes);
   if (dtype === "int32") return new Int32Array(bytes);
+  if (dtype === "int64") return BigInt64Array.from(new Int32Array(bytes), BigInt); // held in 32 bits on the GPU
   return Uint8Array.from(new Uint32Array(bytes)); // bool: 32 bits an element on the GPU, bytes on the host
 }
 

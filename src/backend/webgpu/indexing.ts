@@ -1,5 +1,5 @@
 /**
- * WebGPU gather, scatter and indexPut. The index (int32) is checked by the kernel as it runs:
+ * WebGPU gather, scatter and indexPut. The index (int32 or int64) is checked by the kernel as it runs:
  * a value out of range (after counting negatives from the end where the call's IndexRule
  * allows them) is skipped and sets the device-side error flag, so the next read raises the
  * CPU's IndexError (runtime.ts); unlike the CPU, the other elements are still written.
@@ -7,13 +7,13 @@
  * repeated indices add in an unspecified order, and "none" with repeated indices keeps one of
  * the written values (PyTorch calls that nondeterministic too).
  */
-import { IndexError, ShapeError, fmtShape } from "../../errors.js";
+import { DTypeError, IndexError, ShapeError, fmtShape } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import type { IndexRule, PrimitiveAttrs } from "../primitives.js";
 import { unsupported } from "./unsupported.js";
 import { allocTensor, runtime } from "./state.js";
 import { errorFlagWgsl, memoryOf, type GpuMemory } from "./runtime.js";
-import { gpuDType, storageType, type GpuDType } from "./wgsl.js";
+import { INT64_OVERFLOW, gpuDType, int64RangeMessage, storageType, type GpuDType } from "./wgsl.js";
 import { cast, copy } from "./elementwise.js";
 
 const WG = 256;
@@ -24,7 +24,7 @@ function checkIndexShape(op: string, index: Tensor, other: Tensor, axis: number)
 }
 
 function indexDType(op: string, inputs: readonly Tensor[], index: Tensor): void {
-  if (index.dtype !== "int32") unsupported(op, inputs, `indices must be int32 on webgpu (got ${index.dtype}; int64 is not stored there yet)`);
+  if (index.dtype !== "int32" && index.dtype !== "int64") unsupported(op, inputs, `indices must be int32 or int64 (got ${index.dtype})`);
 }
 
 /** The IndexError of a bad index value: the rule's message, or the kernel's own (the CPU's words). */
@@ -95,9 +95,21 @@ export function gather(inputs: readonly Tensor[], attrs: PrimitiveAttrs["gather"
   return [out];
 }
 
-/** WGSL storing or combining `val` into out[p] (out declared atomic unless `mode` is "none"). */
-function combineInto(mode: "none" | "add" | "multiply", dtype: GpuDType, val: string): string[] {
+/**
+ * WGSL storing or combining `val` into out[p] (out declared atomic unless `mode` is "none").
+ * int64 (held in 32 bits here) sums and products fail with the check code in `overflowCode`
+ * where the exact result does not fit.
+ */
+function combineInto(mode: "none" | "add" | "multiply", dtype: GpuDType, val: string, overflowCode = ""): string[] {
   if (mode === "none") return [`  out[p] = ${val};`];
+  if (dtype === "int64") {
+    const failIf = mode === "add" ? INT64_OVERFLOW.add! : INT64_OVERFLOW.mul!;
+    // in a block of its own: x, y, v are the names failIf reads
+    const update = mode === "add"
+      ? [`    let x = atomicAdd(&out[p], ${val}); let y = ${val}; let v = x + y;`]
+      : [`    var x = 0; let y = ${val}; var v = 0;`, `    loop { x = atomicLoad(&out[p]); v = x * y; if (atomicCompareExchangeWeak(&out[p], x, v).exchanged) { break; } }`];
+    return [`  {`, ...update, `    if (${failIf}) { fail(${overflowCode}, x); }`, `  }`];
+  }
   if (dtype === "int32" && mode === "add") return [`  atomicAdd(&out[p], ${val});`];
   if (dtype === "bool") return [mode === "add" ? `  atomicOr(&out[p], ${val});` : `  atomicAnd(&out[p], ${val});`];
   const op = mode === "add" ? "+" : "*";
@@ -111,9 +123,14 @@ function combineInto(mode: "none" | "add" | "multiply", dtype: GpuDType, val: st
   ];
 }
 
+/** The check code of an int64 accumulation that left 32 bits (combineInto's overflowCode). */
+function overflowCheck(op: string, x: Tensor): number {
+  return runtime().check((v) => new DTypeError(int64RangeMessage(`${op} (int64 [${x.shape.join(", ")}])`, `result (an element held ${v} and the update overflowed)`)));
+}
+
 function outDecl(binding: number, mode: "none" | "add" | "multiply", dtype: GpuDType): string {
   const st = storageType(dtype);
-  const elem = mode === "none" ? st : `atomic<${dtype === "int32" ? "i32" : "u32"}>`;
+  const elem = mode === "none" ? st : `atomic<${dtype === "int32" || dtype === "int64" ? "i32" : "u32"}>`;
   return `@group(0) @binding(${binding}) var<storage, read_write> out: array<${elem}>;`;
 }
 
@@ -132,7 +149,8 @@ export function scatter(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scatte
   const code = rt.check(indexError(attrs.index, (v) => `scatter: index ${v} is out of bounds for dimension ${axis} with size ${size} (input shape ${fmtShape(x.shape)})`));
   const os = out.strides.map((s, d) => (d === axis ? 0 : s));
   // meta: [n, size, code, srcOff, outAxisStride, iOff, shape..., iStrides..., srcStrides..., outStrides (axis: 0)...]
-  const meta = new Int32Array([n, size, code, src.offset, out.strides[axis]!, index.offset, ...index.shape, ...index.strides, ...src.strides, ...os]);
+  const metaHead = [n, size, code, src.offset, out.strides[axis]!, index.offset, ...index.shape, ...index.strides, ...src.strides, ...os];
+  const meta = new Int32Array([...metaHead, dtype === "int64" && attrs.reduce !== "none" ? overflowCheck(`scatter (${attrs.reduce})`, x) : 0]);
   const b = binder();
   const S = b.bind(src), I = b.bind(index);
   const st = storageType(dtype);
@@ -152,7 +170,7 @@ export function scatter(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scatte
     ...readIndex(I, attrs.index?.negative ?? false, 2, "mi[1]"),
     `  let p = op + v * mi[4];`,
     `  let val: ${st} = ${S}[sp];`,
-    ...combineInto(attrs.reduce, dtype, "val"),
+    ...combineInto(attrs.reduce, dtype, "val", `mi[${metaHead.length}]`),
     `}`,
   ].join("\n");
   rt.launch(wgsl, meta, b.mems, memoryOf(out.storage), rt.grid(Math.ceil(n / WG)), true);
@@ -174,7 +192,8 @@ export function indexPut(inputs: readonly Tensor[], attrs: PrimitiveAttrs["index
   const code = rt.check(indexError(attrs.index, (v) => `indexPut: index ${v} is out of bounds for a tensor of ${n} elements (shape ${fmtShape(dst.shape)})`));
   const nd = dst.ndim;
   // meta: [count, n, code, dstOff, iOff, single value, shape..., dstStrides...]
-  const meta = new Int32Array([count, n, code, dst.offset, idx.offset, values.numel() === 1 ? 1 : 0, ...dst.shape, ...dst.strides]);
+  const metaHead = [count, n, code, dst.offset, idx.offset, values.numel() === 1 ? 1 : 0, ...dst.shape, ...dst.strides];
+  const meta = new Int32Array([...metaHead, dtype === "int64" && attrs.accumulate ? overflowCheck("indexPut (accumulate)", dst) : 0]);
   const b = binder();
   const V = b.bind(values), I = b.bind(idx);
   const mode = attrs.accumulate ? "add" : "none";
@@ -192,7 +211,7 @@ export function indexPut(inputs: readonly Tensor[], attrs: PrimitiveAttrs["index
     `  var p = mi[3]; var rem = v;`,
     ...Array.from({ length: nd }, (_, j) => nd - 1 - j).map((d) => `  { let s = mi[${6 + d}]; p += (rem % s) * mi[${6 + nd + d}]; rem = rem / s; }`),
     `  let val: ${storageType(dtype)} = ${V}[select(k, 0, mi[5] == 1)];`,
-    ...combineInto(mode, dtype, "val"),
+    ...combineInto(mode, dtype, "val", `mi[${metaHead.length}]`),
     `}`,
   ].join("\n");
   rt.launch(wgsl, meta, b.mems, memoryOf(dst.storage), rt.grid(Math.ceil(count / WG)), true);

@@ -3,15 +3,16 @@
  * element; its threads stride over the reduced elements (through the input's own strides, so
  * views reduce without a copy) and combine in workgroup memory as a tree. max/min propagate
  * NaN as torch.amax does. argmax/argmin (int32 positions) pick the first NaN, else the first
- * extreme, as the CPU's sequential scan does.
+ * extreme, as the CPU's sequential scan does. int64 sums and products (int64 lives in 32 bits
+ * here, wgsl.ts) are checked at every step: a result that does not fit raises at the next read.
  */
-import { FluxionError } from "../../errors.js";
+import { DTypeError, FluxionError } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import type { PrimitiveAttrs } from "../primitives.js";
 import { unsupported } from "./unsupported.js";
 import { allocTensor, runtime } from "./state.js";
-import { memoryOf } from "./runtime.js";
-import { computeType, convertTo, gpuDType, storageType } from "./wgsl.js";
+import { errorFlagWgsl, memoryOf, type WebGPURuntime } from "./runtime.js";
+import { INT64_OVERFLOW, computeType, convertTo, gpuDType, int64RangeMessage, storageType, type GpuDType } from "./wgsl.js";
 import { PRELUDE } from "./wgsl.js";
 import { coalesce } from "./elementwise.js";
 
@@ -22,9 +23,9 @@ export function reduce(inputs: readonly Tensor[], attrs: PrimitiveAttrs["reduce"
   const op = attrs.op;
   const dtype = gpuDType(`reduce (${op})`, x.dtype);
   if (op === "argmax" || op === "argmin") return [argReduce(x, attrs.axes[0]!, op, attrs.keepdim)];
-  // int32 sums wrap as the CPU's stores do (exact modulo 2^32); products of big integers would
-  // differ from the CPU's float64 products, so they stay there
-  if ((op === "prod" && dtype !== "float32") || (op === "sum" && dtype === "bool")) unsupported(`reduce (${op})`, inputs, `${op} of ${dtype} is not computed on webgpu yet`);
+  // int32 sums wrap as the CPU's stores do (exact modulo 2^32); int64 sums and products are
+  // exact or raise (wgsl.ts: int64 lives in 32 bits here); int32 products stay on the CPU
+  if ((op === "prod" && dtype !== "float32" && dtype !== "int64") || (op === "sum" && dtype === "bool")) unsupported(`reduce (${op})`, inputs, `${op} of ${dtype} is not computed on webgpu yet`);
   const axes = new Set(attrs.axes);
   const kept = x.shape.map((_, d) => d).filter((d) => !axes.has(d));
   const red = x.shape.map((_, d) => d).filter((d) => axes.has(d));
@@ -41,16 +42,19 @@ export function reduce(inputs: readonly Tensor[], attrs: PrimitiveAttrs["reduce"
   const r = coalesce(red.map((d) => x.shape[d]!), [red.map((d) => x.strides[d]!)]);
   const nk = k.shape.length, nr = r.shape.length;
   // meta: [nOut, nRed, offset, keptShape..., keptStrides..., redShape..., redStrides...]
-  const meta = new Int32Array([nOut, nRed, x.offset, ...k.shape, ...k.strides[0]!, ...r.shape, ...r.strides[0]!]);
+  const metaHead = [nOut, nRed, x.offset, ...k.shape, ...k.strides[0]!, ...r.shape, ...r.strides[0]!];
   const ct = computeType(dtype);
   const lowest = ct === "f32" ? "-inf_()" : "i32(-2147483647 - 1)", highest = ct === "f32" ? "inf_()" : "2147483647";
   const nanFirst = (cmp: string) => (ct === "f32" ? `select(b, a, a ${cmp} b || isnan_(a))` : `select(b, a, a ${cmp} b)`);
   const { init, combine } = {
     sum: { init: ct === "f32" ? "0.0" : "0", combine: "a + b" },
-    prod: { init: "1.0", combine: "a * b" },
+    prod: { init: ct === "f32" ? "1.0" : "1", combine: "a * b" },
     max: { init: lowest, combine: nanFirst(">") },
     min: { init: highest, combine: nanFirst("<") },
   }[op];
+  const rt = runtime();
+  const checked = int64Arithmetic(dtype, op, x, rt);
+  const meta = new Int32Array([...metaHead, ...(checked ? [checked.code] : [])]);
   const st = storageType(dtype);
   const load = st === ct ? "inp[j]" : `${ct}(inp[j])`;
   const decode = (n: number, shapeAt: number, strideAt: number, idx: string, acc: string) => {
@@ -65,9 +69,10 @@ export function reduce(inputs: readonly Tensor[], attrs: PrimitiveAttrs["reduce"
     `@group(0) @binding(0) var<storage, read> mi: array<i32>;`,
     `@group(0) @binding(1) var<storage, read> inp: array<${st}>;`,
     `@group(0) @binding(2) var<storage, read_write> out: array<${st}>;`,
+    ...(checked ? [errorFlagWgsl(3)] : []),
     PRELUDE,
     `var<workgroup> part: array<${ct}, ${WG}>;`,
-    `fn combine(a: ${ct}, b: ${ct}) -> ${ct} { return ${combine}; }`,
+    checked ? checked.combineFn(metaHead.length) : `fn combine(a: ${ct}, b: ${ct}) -> ${ct} { return ${combine}; }`,
     `@compute @workgroup_size(${WG})`,
     `fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {`,
     `  let o = i32(wg.x + wg.y * nwg.x);`,
@@ -89,19 +94,31 @@ export function reduce(inputs: readonly Tensor[], attrs: PrimitiveAttrs["reduce"
     `  if (lid == 0u) { out[o] = ${convertTo("part[0]", ct, dtype)}; }`,
     `}`,
   ].join("\n");
-  const rt = runtime();
-  rt.launch(code, meta, [memoryOf(x.storage)], memoryOf(out.storage), rt.grid(nOut));
+  rt.launch(code, meta, [memoryOf(x.storage)], memoryOf(out.storage), rt.grid(nOut), checked !== null);
   return [out];
 }
 
 /**
- * Inclusive prefix sums and products along one axis (float32): one invocation per row, walking
- * it in order; sums are compensated (Kahan), close to the CPU's float64 accumulation.
+ * For int64 sums and products: the check's code (for the kernel's meta) and a combine function
+ * that raises (at the next read, through the error flag; it reads the code from meta slot `at`)
+ * where the exact result leaves the 32 bits int64 lives in here; null for other dtypes and ops.
+ */
+function int64Arithmetic(dtype: GpuDType, op: string, x: Tensor, rt: WebGPURuntime): { code: number; combineFn: (at: number) => string } | null {
+  if (dtype !== "int64" || (op !== "sum" && op !== "prod")) return null;
+  const code = rt.check((a) => new DTypeError(int64RangeMessage(`${op} (int64 [${x.shape.join(", ")}])`, `result (a partial ${op} reached ${a} and the next term overflowed)`)));
+  const [v, failIf] = op === "sum" ? ["x + y", INT64_OVERFLOW.add!] : ["x * y", INT64_OVERFLOW.mul!];
+  return { code, combineFn: (at) => `fn combine(x: i32, y: i32) -> i32 { let v = ${v}; if (${failIf}) { fail(mi[${at}], x); } return v; }` };
+}
+
+/**
+ * Inclusive prefix sums and products along one axis (float32, int64): one invocation per row,
+ * walking it in order; float sums are compensated (Kahan), close to the CPU's float64
+ * accumulation; int64 ones exact or raising at the next read (int64 lives in 32 bits here).
  */
 export function scan(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scan"]): Tensor[] {
   const x = inputs[0]!;
-  if (x.dtype !== "float32") unsupported(`scan (${attrs.op})`, inputs, "only float32 on webgpu yet (PyTorch scans integers into int64)");
-  const out = allocTensor("scan", x.shape, "float32");
+  if (x.dtype !== "float32" && x.dtype !== "int64") unsupported(`scan (${attrs.op})`, inputs, "only float32 and int64 on webgpu (PyTorch scans integers into int64)");
+  const out = allocTensor("scan", x.shape, x.dtype);
   if (out.numel() === 0) return [out];
   const R = x.ndim === 0 ? 1 : x.shape[attrs.axis]!;
   const keptAxes = x.shape.map((_, d) => d).filter((d) => d !== attrs.axis);
@@ -110,21 +127,26 @@ export function scan(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scan"]): 
   const rows = out.numel() / R;
   const xs = x.ndim === 0 ? 0 : x.strides[attrs.axis]!, os = x.ndim === 0 ? 0 : out.strides[attrs.axis]!;
   // meta: [rows, R, xOff, xAxisStride, outAxisStride, kept..., outStrides..., xStrides...]
-  const meta = new Int32Array([rows, R, x.offset, xs, os, ...k.shape, ...k.strides[0]!, ...k.strides[1]!]);
-  const step = attrs.op === "sum"
-    ? `let yv = v - comp; let t = acc + yv; comp = (t - acc) - yv; acc = t;`
-    : `acc = acc * v;`;
+  const metaHead = [rows, R, x.offset, xs, os, ...k.shape, ...k.strides[0]!, ...k.strides[1]!];
+  const rt = runtime();
+  const checked = int64Arithmetic(gpuDType("scan", x.dtype), attrs.op, x, rt);
+  const meta = new Int32Array([...metaHead, ...(checked ? [checked.code] : [])]);
+  const ct = computeType(gpuDType("scan", x.dtype));
+  const step = checked
+    ? `acc = combine(acc, v);`
+    : attrs.op === "sum" ? `let yv = v - comp; let t = acc + yv; comp = (t - acc) - yv; acc = t;` : `acc = acc * v;`;
   const code = [
     `@group(0) @binding(0) var<storage, read> mi: array<i32>;`,
-    `@group(0) @binding(1) var<storage, read> inp: array<f32>;`,
-    `@group(0) @binding(2) var<storage, read_write> out: array<f32>;`,
+    `@group(0) @binding(1) var<storage, read> inp: array<${ct}>;`,
+    `@group(0) @binding(2) var<storage, read_write> out: array<${ct}>;`,
+    ...(checked ? [errorFlagWgsl(3), checked.combineFn(metaHead.length)] : []),
     `@compute @workgroup_size(${WG})`,
     `fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {`,
     `  let r = i32(gid.x + gid.y * nwg.x * ${WG}u);`,
     `  if (r >= mi[0]) { return; }`,
     `  var po = 0; var pa = mi[2]; var rem = r;`,
     ...Array.from({ length: nk }, (_, j) => nk - 1 - j).map((d) => `  { let s = mi[${5 + d}]; let c = rem % s; rem = rem / s; po += c * mi[${5 + nk + d}]; pa += c * mi[${5 + 2 * nk + d}]; }`),
-    `  var acc = ${attrs.op === "sum" ? "0.0" : "1.0"}; var comp = 0.0;`,
+    `  var acc: ${ct} = ${attrs.op === "sum" ? "0" : "1"}; var comp: ${ct} = 0;`,
     `  for (var j = 0; j < mi[1]; j++) {`,
     `    let v = inp[pa + j * mi[3]];`,
     `    ${step}`,
@@ -132,8 +154,7 @@ export function scan(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scan"]): 
     `  }`,
     `}`,
   ].join("\n");
-  const rt = runtime();
-  rt.launch(code, meta, [memoryOf(x.storage)], memoryOf(out.storage), rt.grid(Math.ceil(rows / WG)));
+  rt.launch(code, meta, [memoryOf(x.storage)], memoryOf(out.storage), rt.grid(Math.ceil(rows / WG)), checked !== null);
   return [out];
 }
 

@@ -1,14 +1,14 @@
 /**
  * The WebGPU backend's live device (set by initWebGPU) and output allocation for its kernels.
  */
-import { DeviceError, ShapeError, fmtShape } from "../../errors.js";
+import { DTypeError, DeviceError, ShapeError, fmtShape } from "../../errors.js";
 import { Storage } from "../../tensor/storage.js";
 import { Tensor } from "../../tensor/tensor.js";
 import type { DType } from "../../tensor/dtype.js";
 import { checkNumel } from "../../tensor/shape.js";
 import { runningPrimitive } from "../dispatcher.js";
 import { memoryOf, type WebGPURuntime } from "./runtime.js";
-import { gpuDType } from "./wgsl.js";
+import { gpuDType, int64RangeMessage } from "./wgsl.js";
 
 let current: WebGPURuntime | null = null;
 
@@ -42,6 +42,10 @@ export function valueBits(dtype: DType, value: number | bigint): number {
   const v = Number(value);
   if (dtype === "float32") return new Int32Array(new Float32Array([v]).buffer)[0]!;
   if (dtype === "bool") return v !== 0 ? 1 : 0;
+  // int64: truncated toward zero as the CPU stores it, then it must fit the GPU's 32 bits
+  if (dtype === "int64" && !(Math.trunc(v) >= -(2 ** 31) && Math.trunc(v) < 2 ** 31)) {
+    throw new DTypeError(int64RangeMessage(`${runningPrimitive() ?? "full"} (int64)`, `value ${value}`));
+  }
   // int32: truncated toward zero, as the CPU's Int32Array store of a full() value
   return new Int32Array([Math.trunc(v)])[0]!;
 }

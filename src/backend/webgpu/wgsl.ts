@@ -11,8 +11,15 @@ import { DTypeError } from "../../errors.js";
 import type { DType } from "../../tensor/dtype.js";
 import type { BinaryOpName, UnaryOpName } from "../../ops/elementwise_table.js";
 
-/** The dtypes the WebGPU backend stores, and their WGSL storage types (bool in 32 bits). */
-export const GPU_DTYPES = { float32: "f32", int32: "i32", bool: "u32" } as const;
+/**
+ * The dtypes the WebGPU backend stores, and their WGSL storage types (bool in 32 bits).
+ * WGSL has no 64-bit integers: an int64 tensor is stored in 32 bits, holding values in
+ * [-2^31, 2^31). What could leave that range raises instead of wrapping: an upload or fill
+ * at once, a kernel (a cast from float, int64 arithmetic, sums and products) at the next read,
+ * through the runtime's error flag. Labels, indices and counts fit; values that do not belong
+ * on the CPU.
+ */
+export const GPU_DTYPES = { float32: "f32", int32: "i32", int64: "i32", bool: "u32" } as const;
 export type GpuDType = keyof typeof GPU_DTYPES;
 
 export function isGpuDType(d: DType): d is GpuDType {
@@ -20,16 +27,35 @@ export function isGpuDType(d: DType): d is GpuDType {
 }
 /** Throws the DTypeError naming the op for a dtype the backend does not store. */
 export function gpuDType(op: string, d: DType): GpuDType {
-  if (!isGpuDType(d)) throw new DTypeError(`${op}: dtype ${d} is not supported on webgpu yet (float32, int32 and bool are); use float32, or run this on the CPU`);
+  if (!isGpuDType(d)) throw new DTypeError(`${op}: dtype ${d} is not supported on webgpu yet (float32, int32, int64 and bool are); use float32, or run this on the CPU`);
   return d;
 }
 export function storageType(d: GpuDType): string {
   return GPU_DTYPES[d];
 }
-/** The type arithmetic runs in: f32 for float32, i32 for int32 and bool. */
+/** The type arithmetic runs in: f32 for float32, i32 for int32, int64 and bool. */
 export function computeType(d: GpuDType): "f32" | "i32" {
   return d === "float32" ? "f32" : "i32";
 }
+
+export const INT32_MIN_WGSL = "i32(-2147483647 - 1)";
+/** The message of an int64 value webgpu cannot hold. */
+export function int64RangeMessage(op: string, value: string): string {
+  return `${op}: int64 ${value} does not fit webgpu's int64 storage, which holds [-2^31, 2^31) (WGSL has no 64-bit integers); compute this on the CPU`;
+}
+/**
+ * For int64 operands: a WGSL condition (of x, y and the 32-bit result v) that holds where the
+ * exact result left [-2^31, 2^31), for the ops that can leave it; undefined for the others.
+ */
+export const INT64_OVERFLOW: Partial<Record<UnaryOpName | BinaryOpName, string>> = {
+  neg: `x == ${INT32_MIN_WGSL}`,
+  abs: `x == ${INT32_MIN_WGSL}`,
+  add: "((x ^ v) & (y ^ v)) < 0",
+  sub: "((x ^ y) & (x ^ v)) < 0",
+  // v / x recovers y unless the product wrapped (WGSL defines INT32_MIN / -1 as INT32_MIN)
+  mul: `x != 0 && (v / x != y || (x == -1 && y == ${INT32_MIN_WGSL}))`,
+  bitwiseLeftShift: "x != 0 && ((y & 63) >= 32 || (v >> u32(y & 63)) != x)",
+};
 
 /** `v`, a value of WGSL type `from` ("f32", "i32", "u32" or "bool"), as dtype `to` is stored (C casts as the CPU backend does). */
 export function convertTo(v: string, from: string, to: GpuDType): string {
@@ -37,8 +63,9 @@ export function convertTo(v: string, from: string, to: GpuDType): string {
   if (from === "bool") return to === "bool" ? `select(0u, 1u, ${v})` : `${st}(select(0, 1, ${v}))`;
   if (to === "bool") return from === "f32" ? `select(0u, 1u, nz_(${v}))` : `select(0u, 1u, ${v} != ${from}(0))`;
   if (from === st) return v;
-  // float to int32: truncated; NaN and out-of-range give INT32_MIN (x86's cvttss2si, as PyTorch)
-  if (from === "f32" && to === "int32") return `f2i(${v})`;
+  // float to int32: truncated; NaN and out-of-range give INT32_MIN (x86's cvttss2si, as PyTorch);
+  // to int64 the same, where the cast kernel's check has made sure the value fits
+  if (from === "f32" && (to === "int32" || to === "int64")) return `f2i(${v})`;
   return `${st}(${v})`;
 }
 
@@ -136,8 +163,10 @@ fn pow_(x: f32, y: f32) -> f32 {
 interface Forms {
   /** float32 operands (f32) */
   f?: string;
-  /** int32 and bool operands (i32) */
+  /** int32 and bool operands (i32), and int64 where `l` is absent */
   i?: string;
+  /** int64 operands (held in i32), where they differ from int32's */
+  l?: string;
 }
 
 export const WGSL_UNARY: Partial<Record<UnaryOpName, Forms>> = {
@@ -201,8 +230,9 @@ export const WGSL_BINARY: Partial<Record<BinaryOpName, Forms>> = {
   bitwiseAnd: { i: "x & y" },
   bitwiseOr: { i: "x | y" },
   bitwiseXor: { i: "x ^ y" },
-  bitwiseLeftShift: { i: "x << u32(y & 31)" },
-  bitwiseRightShift: { i: "x >> u32(y & 31)" },
+  // x86's shift counts: the low 5 bits for int32, 6 for int64 (whose values fit 32 bits here)
+  bitwiseLeftShift: { i: "x << u32(y & 31)", l: "select(0, x << u32(y & 63), (y & 63) < 32)" },
+  bitwiseRightShift: { i: "x >> u32(y & 31)", l: "x >> u32(min(y & 63, 31))" },
   eq: { f: "x == y", i: "x == y" },
   ne: { f: "!(x == y)", i: "x != y" },
   lt: { f: "x < y", i: "x < y" },

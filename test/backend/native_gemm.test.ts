@@ -323,9 +323,12 @@ test("native GEMM with one block of rows packs each B panel right before its til
     const data = (n: number, dt: "float32" | "float64") => (dt === "float32" ? Float32Array : Float64Array).from(randomTensor([n], { seed: seed++ }).toTypedArray() as Float64Array);
     // [M, K, N, batch, layout of B]: 64 x 1100 · 1100 x 2100 spans two K blocks and two N
     // blocks (KC 1024, NC 2048 on AVX-512) with a partial last panel; M = 144 is exactly one
-    // row block (MC); the small ones have N off the panel width and odd strides
+    // row block (MC); the small ones have N off the panel width and odd strides. Row-major B
+    // past 8 panels (the group packed together) with a partial last panel: [32, 300, 300]
+    // and [70, 260, 400] (two K blocks on AVX2)
     const cases: [number, number, number, number, "rows" | "cols" | "gaps"][] = [
       [64, 1100, 2100, 1, "cols"], [144, 130, 97, 1, "rows"], [13, 37, 75, 3, "gaps"], [7, 300, 33, 2, "cols"],
+      [32, 300, 300, 2, "rows"], [70, 260, 400, 1, "rows"],
     ];
     for (const isa of isas) {
       setNativeIsa(isa);

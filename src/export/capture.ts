@@ -50,9 +50,11 @@ const EXPORT_PASSES = [simplify, eliminateCommonSubexpressions, foldConstants, e
 /**
  * Traces `fn` on `exampleInputs`. `decompose`: fused primitives recorded as the core
  * primitives of their decomposition (an exporter without a lowering for them: ONNX has no
- * rnnCell, so an LSTM step becomes its matmuls and gate math).
+ * rnnCell, so an LSTM step becomes its matmuls and gate math). `foldCreation` false keeps
+ * values computed from full/range (masks, positions) as nodes instead of constants, for an
+ * exporter whose sizes are symbolic (onnx.export with dynamic axes).
  */
-export function traceFunction(op: string, fn: (...args: Tensor[]) => Tensor | Tensor[], exampleInputs: readonly Tensor[], decomposeOps: ReadonlySet<FusedPrimitiveName> = new Set()): TracedGraph {
+export function traceFunction(op: string, fn: (...args: Tensor[]) => Tensor | Tensor[], exampleInputs: readonly Tensor[], decomposeOps: ReadonlySet<FusedPrimitiveName> = new Set(), foldCreation = true): TracedGraph {
   if (isRecording()) throw new FluxionError(`${op}: cannot trace inside a compiled call`);
   exampleInputs.forEach((t, i) => {
     if (!(t instanceof Tensor)) throw new FluxionError(`${op}: example input ${i} must be a Tensor, got ${t === null ? "null" : typeof t}`);
@@ -103,7 +105,7 @@ export function traceFunction(op: string, fn: (...args: Tensor[]) => Tensor | Te
   for (const r of hostReads) {
     console.warn(`fluxion: ${op}: ${r} while tracing: the value read is frozen into the graph (control flow that depends on it will not change for other inputs)`);
   }
-  return finish(op, merge(recs, outLocal), inputs, single, hostReads);
+  return finish(op, merge(recs, outLocal), inputs, single, hostReads, foldCreation);
 }
 
 interface Merged {
@@ -147,12 +149,13 @@ function merge(recs: Recording[], outLocal: number[]): Merged {
   return { graph: { values, buffers, nodes, live: new Set(outputs) }, storages, outputs };
 }
 
-function finish(op: string, m: Merged, inputs: Tensor[], single: boolean, hostReads: string[]): TracedGraph {
+function finish(op: string, m: Merged, inputs: Tensor[], single: boolean, hostReads: string[], foldCreation: boolean): TracedGraph {
   const g0 = m.graph;
   // the input value of each traced input (one a graph reads; unused inputs get one here)
   const inputBuf = new Map<Storage, number>();
   inputs.forEach((t, i) => inputBuf.set(t.storage, i));
-  const graph = foldConstantsToWeights(EXPORT_PASSES.reduce((g, p) => p(g), g0));
+  const passes = foldCreation ? EXPORT_PASSES : EXPORT_PASSES.filter((p) => p !== foldConstants);
+  const graph = foldConstantsToWeights(passes.reduce((g, p) => p(g), g0));
   const roles: BufferRole[] = graph.buffers.map((b, i) => {
     const k = i < m.storages.length ? inputBuf.get(m.storages[i]!) : undefined;
     return k !== undefined ? { kind: "input", index: k } : b.external ? { kind: "weight" } : { kind: "internal" };

@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ort from "onnxruntime-node";
-import { FluxionError, manualSeed, nn, noGrad, onnx, randn, randint, type Tensor } from "../../src/index.js";
+import { FluxionError, arange, manualSeed, nn, noGrad, onnx, randn, randint, type Tensor } from "../../src/index.js";
 import { SimpleNet, SmallCNN, TransformerLM } from "../../examples/models.js";
 import { assertClose } from "../helpers.js";
 
@@ -149,12 +149,63 @@ test("dynamicAxes: a symbolic batch axis; one file runs SimpleNet, the CNN and t
       assertClose(Array.from(got.data as Float32Array), want, { rtol: 1e-4, atol: 1e-5, msg: `${model.constructor.name} batch ${b}` });
     }
   }
-  assert.throws(() => onnx.exportBytes(new SimpleNet(), randn([2, 784]), { dynamicAxes: { input: { 1: "features" } } }), /must name axis 0 only/);
+  // a model that cannot run at another size says so, naming the sizes it tried
+  assert.throws(() => onnx.exportBytes(new SimpleNet(), randn([2, 784]), { dynamicAxes: { input: { 1: "features" } } }), /does not run with the dynamic axes at other sizes \(features = 785\)/);
   assert.throws(() => onnx.exportBytes(new SimpleNet(), randn([2, 784]), { dynamicAxes: { x: [0] } }), /names 'x', which is not an input or output/);
-  // outputs whose size follows the batch size other than as axis 0 are refused
+  assert.throws(() => onnx.exportBytes(new SimpleNet(), randn([2, 784]), { dynamicAxes: { input: { 2: "b" } } }), /dynamicAxes\['input'\] must name axes of a rank-2 tensor \(0 to 1\)/);
+  // an output whose size follows the batch size other than as a named axis is refused...
   const flatOuter = (x: Tensor) => x.reshape([-1]).outer(x.reshape([-1])).sum(0);
-  assert.throws(() => onnx.exportBytes(flatOuter, randn([2, 3]), { dynamicAxes: { input: [0] } }), /output 'output' changes its shape with the batch size \(\[6\], \[9\], \[12\]\)/);
-  assert.throws(() => onnx.exportBytes(flatOuter, randn([2, 3]), { dynamicAxes: { input: [0], output: [0] } }), /output 'output' has 6, 9, 12 rows for batch sizes 2, 3, 4: its axis 0 is not the batch axis/);
+  assert.throws(() => onnx.exportBytes(flatOuter, randn([2, 3]), { dynamicAxes: { input: [0] } }), /output 'output' changes its axis 0 with the dynamic axes \(6, 9, 12 for/);
+  assert.throws(() => onnx.exportBytes(flatOuter, randn([2, 3]), { dynamicAxes: { input: { 0: "b" }, output: { 0: "b" } } }), /output 'output' axis 0 is 6, 9, 12 where 'b' is 2, 3, 4: that axis does not follow 'b'/);
+  // ...and labelled with a name of its own (PyTorch's list form), it exports: 3·batch values
+  const bytes = onnx.exportBytes(flatOuter, randn([2, 3]), { dynamicAxes: { input: [0], output: [0] } });
+  const session = await ort.InferenceSession.create(bytes);
+  const x5 = randn([5, 3]);
+  const got = (await session.run({ input: new ort.Tensor("float32", x5.toTypedArray() as Float32Array, [5, 3]) })).output!;
+  assert.deepEqual([...got.dims], [15]);
+  assertClose(Array.from(got.data as Float32Array), flatOuter(x5), { rtol: 1e-4, atol: 1e-5 });
+});
+
+/** A causal LM whose mask and positions are made in forward for each length (nothing cached). */
+class CausalLM extends nn.Module {
+  embed = new nn.Embedding(30, 16);
+  pos = new nn.Embedding(12, 16);
+  encoder = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(16, 2, { dimFeedforward: 32, dropout: 0, batchFirst: true }), 2);
+  head = new nn.Linear(16, 30);
+  forward(tokens: Tensor): Tensor {
+    const L = tokens.shape[1]!;
+    const x = this.embed.forward(tokens).add(this.pos.forward(arange(L, { dtype: "int32" })));
+    return this.head.forward(this.encoder.forward(x, null, null, true));
+  }
+}
+
+test("dynamicAxes: batch and sequence axes together; one file runs a causal Transformer LM at other batch sizes and lengths", async () => {
+  manualSeed(10);
+  const model = new CausalLM();
+  const make = (b: number, t: number) => randint(0, 30, [b, t], { dtype: "int32" });
+  const bytes = onnx.exportBytes(model, make(2, 5), { dynamicAxes: { input: { 0: "batch", 1: "seq" }, output: { 0: "batch", 1: "seq" } } });
+  const session = await ort.InferenceSession.create(bytes);
+  model.eval();
+  for (const [b, t] of [[1, 3], [4, 9], [3, 5], [2, 12]]) {
+    const x = make(b!, t!);
+    const got = (await session.run({ input: new ort.Tensor("int32", x.toTypedArray() as Int32Array, [b!, t!]) })).output!;
+    const want = noGrad(() => model.forward(x));
+    assert.deepEqual([...got.dims], [...want.shape]);
+    assertClose(Array.from(got.data as Float32Array), want, { rtol: 1e-4, atol: 1e-5, msg: `batch ${b}, seq ${t}` });
+  }
+  // flattening [B, T, C] to [B·T, C] gives a product of the two sizes in a Reshape target
+  const lin = new nn.Linear(4, 2);
+  const flat = (x: Tensor) => lin.forward(x.reshape([-1, 4])).reshape([x.shape[0]!, -1]);
+  const fb = onnx.exportBytes(flat, randn([2, 3, 4]), { dynamicAxes: { input: { 0: "b", 1: "t" }, output: { 0: "b", 1: "t2" } } });
+  const fs = await ort.InferenceSession.create(fb);
+  const x = randn([5, 7, 4]);
+  const out = (await fs.run({ input: new ort.Tensor("float32", x.toTypedArray() as Float32Array, [5, 7, 4]) })).output!;
+  assert.deepEqual([...out.dims], [5, 14]);
+  assertClose(Array.from(out.data as Float32Array), noGrad(() => flat(x)), { rtol: 1e-4, atol: 1e-5 });
+  // a model that caches a tensor per length (TransformerLM's masks) cannot follow "seq"
+  assert.throws(() => onnx.exportBytes(new TransformerLM({ vocab: 30, dModel: 16, nhead: 2, numLayers: 1, dimFeedforward: 32, maxLen: 12 }), make(2, 5), { dynamicAxes: { input: { 1: "seq" }, output: { 1: "seq" } } }), /the traced graph changes with the dynamic axes \(seq = 6\)/);
+  // two inputs sharing a name must agree on its size
+  assert.throws(() => onnx.exportBytes((a: Tensor, b: Tensor) => a.add(b.sum()), [randn([2, 3]), randn([4])], { dynamicAxes: { input_0: { 0: "n" }, input_1: { 0: "n" } } }), /dynamic axis 'n' has size 2 in one input and 4 in 'input_1' \(axis 0\); one name is one size/);
 });
 
 test("unexpected arguments are refused at run time: unknown option keys (with a near miss named), extra positional arguments", async () => {

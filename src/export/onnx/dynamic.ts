@@ -1,13 +1,19 @@
 /**
- * A dynamic batch axis for onnx.export. The lowering bakes every shape into int64 constants
- * (Reshape targets, Slice bounds); to let the batch size vary, the model is traced and
- * lowered again at batch sizes B+1 and B+2 (the example's rows repeated). The three ONNX
- * graphs must have the same nodes and attributes; an int64 constant that differs must be
- * a + b·batch in every element (fitted on B, B+1, checked on B+2) and is then computed at
- * run time from the first input's batch size (Shape → Mul → Add). Anything else that
- * changes with the batch size (a constant of another type or length, an attribute) is an
- * error naming the ONNX node. Only axis 0 can be dynamic, and it must be every dynamic
- * input's axis 0 (one symbolic batch size).
+ * Dynamic axes for onnx.export (PyTorch's `dynamic_axes`): named symbolic sizes, such as a
+ * batch axis and a sequence axis. The lowering bakes every shape into int64 constants
+ * (Reshape targets, Slice bounds, Expand shapes); to let the sizes vary, the model is traced
+ * and lowered again with each symbol one larger, every combination (2^S graphs for S symbols,
+ * the examples' slices repeated along the grown axes), and once with every symbol two larger
+ * as a check. The graphs must have the same nodes and attributes; an int64 constant that
+ * differs must be, element by element, a multilinear polynomial of the symbols' sizes (a + b·B
+ * + c·T + d·B·T for batch B and sequence T: flattening [B, T, C] to [B·T, C] gives the
+ * product), fitted exactly on the 2^S graphs and checked on the last; it is then computed at
+ * run time from the inputs' Shape. Anything else that changes with a symbol (a constant of
+ * another type or length, an attribute) is an error naming the ONNX node.
+ *
+ * A symbol on several inputs is one size (the examples must agree on it). An output axis
+ * named by a symbol of the inputs must follow it; one named by a symbol no input has is only
+ * labelled (ONNX allows that); every other output axis must keep its size.
  */
 import { FluxionError } from "../../errors.js";
 import { noGrad } from "../../autograd/grad_mode.js";
@@ -19,92 +25,195 @@ import { ONNX_DTYPE, type OnnxNode, type OnnxTensor } from "./proto.js";
 
 type Axes = Record<string, Record<number, string> | readonly number[]>;
 
-function axisName(op: string, name: string, spec: Record<number, string> | readonly number[]): string {
-  const keys = Array.isArray(spec) ? spec.map(String) : Object.keys(spec);
-  if (keys.length !== 1 || keys[0] !== "0") throw new FluxionError(`${op}: dynamicAxes['${name}'] must name axis 0 only (the batch axis), got ${JSON.stringify(spec)}`);
-  return Array.isArray(spec) ? "batch" : String((spec as Record<number, string>)[0]);
+/** Up to this many symbols: 2^S + 1 more traces. */
+const MAX_SYMBOLS = 4;
+
+/** Each named input's or output's dynamic axes, as axis -> symbol name (PyTorch's default names for the list form). */
+function parseAxes(op: string, name: string, spec: Record<number, string> | readonly number[], rank: number): Map<number, string> {
+  const out = new Map<number, string>();
+  const bad = (why: string) => new FluxionError(`${op}: dynamicAxes['${name}'] ${why}, got ${JSON.stringify(spec)}`);
+  const axisOf = (a: unknown) => {
+    const n = typeof a === "number" ? a : typeof a === "string" && /^-?\d+$/.test(a) ? Number(a) : NaN;
+    if (!Number.isInteger(n) || n < -rank || n >= rank) throw bad(`must name axes of a rank-${rank} tensor (0 to ${rank - 1})`);
+    return n < 0 ? n + rank : n;
+  };
+  if (Array.isArray(spec)) spec.forEach((a, i) => out.set(axisOf(a), `${name}_dynamic_axes_${i + 1}`));
+  else if (spec !== null && typeof spec === "object") {
+    for (const [a, s] of Object.entries(spec)) {
+      if (typeof s !== "string" || s === "") throw bad("must map each axis to a non-empty name");
+      out.set(axisOf(a), s);
+    }
+  } else throw bad("must be an object of {axis: name} or a list of axes");
+  return out;
 }
 
-export function makeBatchDynamic(
+export function makeAxesDynamic(
   op: string, fn: (...xs: Tensor[]) => Tensor | Tensor[], ins: readonly Tensor[], traced: TracedGraph, lowered: Lowered,
   inputNames: readonly string[], outputNames: readonly string[], axes: Axes, lower: (t: TracedGraph) => Lowered,
-): { lowered: Lowered; dims: { inputs: (string | null)[]; outputs: (string | null)[] } } {
-  if (axes === null || typeof axes !== "object") throw new FluxionError(`${op}: dynamicAxes must be an object of {name: {0: "batch"}}`);
+): { lowered: Lowered; dims: { inputs: (string | number)[][]; outputs: (string | number)[][] } } {
+  if (axes === null || typeof axes !== "object" || Array.isArray(axes)) throw new FluxionError(`${op}: dynamicAxes must be an object of {name: {axis: "symbol"}}`);
   for (const k of Object.keys(axes)) {
     if (!inputNames.includes(k) && !outputNames.includes(k)) throw new FluxionError(`${op}: dynamicAxes names '${k}', which is not an input or output (${[...inputNames, ...outputNames].join(", ")})`);
   }
-  const inDims = inputNames.map((n) => (axes[n] !== undefined ? axisName(op, n, axes[n]!) : null));
-  const outDims = outputNames.map((n) => (axes[n] !== undefined ? axisName(op, n, axes[n]!) : null));
-  const first = inDims.findIndex((d) => d !== null);
-  if (first < 0) throw new FluxionError(`${op}: dynamicAxes must make the batch axis of at least one input dynamic`);
-  const B = ins[first]!.shape[0];
-  if (B === undefined) throw new FluxionError(`${op}: input '${inputNames[first]}' has no axis 0 to make dynamic`);
-  inDims.forEach((d, k) => {
-    if (d !== null && ins[k]!.shape[0] !== B) throw new FluxionError(`${op}: the dynamic inputs must share one batch size, but '${inputNames[k]}' has ${ins[k]!.shape[0]} rows and '${inputNames[first]}' ${B}`);
-  });
-  // the examples at B+1 and B+2 rows (rows repeated cyclically)
-  const grown = (extra: number) => ins.map((x, k) => (inDims[k] === null ? x : noGrad(() => x.indexSelect(0, arange(B + extra, { dtype: "int32" }).remainder(B)))));
-  const variants = [1, 2].map((extra) => {
-    const t = traceFunction(op, fn, grown(extra), TRACED_AS_CORE);
-    return { t, l: lower(t) };
-  });
-  // outputs: axis 0 is B, B+1, B+2 where made dynamic; every other dim (and undeclared outputs) fixed
+  const outShape = (t: TracedGraph, k: number) => t.graph.values[t.outputs[k]!]!.shape;
+  const inAxes = inputNames.map((n, k) => (axes[n] !== undefined ? parseAxes(op, n, axes[n]!, ins[k]!.ndim) : new Map<number, string>()));
+  const outAxes = outputNames.map((n, k) => (axes[n] !== undefined ? parseAxes(op, n, axes[n]!, outShape(traced, k).length) : new Map<number, string>()));
+  // the symbols the inputs carry, each with its example size
+  const size = new Map<string, number>();
+  inAxes.forEach((m, k) => m.forEach((s, a) => {
+    const n = ins[k]!.shape[a]!;
+    const had = size.get(s);
+    if (had !== undefined && had !== n) throw new FluxionError(`${op}: dynamic axis '${s}' has size ${had} in one input and ${n} in '${inputNames[k]}' (axis ${a}); one name is one size`);
+    if (n === 0) throw new FluxionError(`${op}: dynamic axis '${s}' of '${inputNames[k]}' has size 0 in the example; give an example with at least one element there`);
+    size.set(s, n);
+  }));
+  const symbols = [...size.keys()];
+  if (symbols.length === 0) throw new FluxionError(`${op}: dynamicAxes must make at least one axis of an input dynamic`);
+  if (symbols.length > MAX_SYMBOLS) throw new FluxionError(`${op}: at most ${MAX_SYMBOLS} dynamic axis names, got ${symbols.length} (${symbols.join(", ")})`);
+  const S = symbols.length;
+
+  // traces with symbol s grown by grow[s] (the slices along its axes repeated cyclically)
+  const variant = (grow: readonly number[]) => {
+    const xs = ins.map((x, k) => {
+      let y = x;
+      inAxes[k]!.forEach((s, a) => {
+        const e = grow[symbols.indexOf(s)]!;
+        if (e > 0) y = noGrad(() => y.indexSelect(a, arange(x.shape[a]! + e, { dtype: "int32" }).remainder(x.shape[a]!)));
+      });
+      return y;
+    });
+    const what = symbols.map((s, i) => `${s} = ${size.get(s)! + grow[i]!}`).join(", ");
+    let t: TracedGraph;
+    try {
+      t = traceFunction(op, fn, xs, TRACED_AS_CORE, false);
+    } catch (e) {
+      throw new FluxionError(`${op}: the model does not run with the dynamic axes at other sizes (${what}): ${(e as Error).message}`);
+    }
+    return { grow, t, l: lower(t), what };
+  };
+  // corners of the unit cube (bit i of c: symbol i one larger); corner 0 is the example itself
+  const corners = Array.from({ length: 2 ** S }, (_, c) => (c === 0 ? { grow: symbols.map(() => 0), t: traced, l: lowered, what: "the example" } : variant(symbols.map((_, i) => (c >> i) & 1))));
+  const check = variant(symbols.map(() => 2));
+  const all = [...corners, check];
+
+  // outputs: a named axis follows its symbol; the others keep their sizes
+  const sizeIn = (v: { grow: readonly number[] }, s: string) => size.get(s)! + v.grow[symbols.indexOf(s)]!;
   traced.outputs.forEach((_, k) => {
-    const shapes = [traced, variants[0]!.t, variants[1]!.t].map((t) => t.graph.values[t.outputs[k]!]!.shape);
-    const rest = (sh: readonly number[]) => (outDims[k] === null ? sh : sh.slice(1)).join();
-    if (outDims[k] !== null && (shapes[0]![0] !== B || shapes[1]![0] !== B + 1 || shapes[2]![0] !== B + 2)) {
-      throw new FluxionError(`${op}: output '${outputNames[k]}' has ${shapes.map((sh) => sh[0]).join(", ")} rows for batch sizes ${B}, ${B + 1}, ${B + 2}: its axis 0 is not the batch axis`);
+    const shapes = all.map((v) => outShape(v.t, k));
+    const axesK = outAxes[k]!;
+    for (let a = 0; a < shapes[0]!.length; a++) {
+      const s = axesK.get(a);
+      const seen = shapes.map((sh) => sh[a]!);
+      if (s === undefined) {
+        if (seen.some((n) => n !== seen[0])) throw new FluxionError(`${op}: output '${outputNames[k]}' changes its axis ${a} with the dynamic axes (${seen.join(", ")} for ${all.map((v) => v.what).join("; ")}); name it in dynamicAxes or export with fixed shapes`);
+      } else if (size.has(s) && seen.some((n, i) => n !== sizeIn(all[i]!, s))) {
+        throw new FluxionError(`${op}: output '${outputNames[k]}' axis ${a} is ${seen.join(", ")} where '${s}' is ${all.map((v) => sizeIn(v, s)).join(", ")}: that axis does not follow '${s}'`);
+      }
     }
-    if (rest(shapes[0]!) !== rest(shapes[1]!) || rest(shapes[0]!) !== rest(shapes[2]!)) {
-      throw new FluxionError(`${op}: output '${outputNames[k]}' changes its shape with the batch size (${shapes.map((sh) => `[${sh.join(", ")}]`).join(", ")}) other than in a dynamic axis 0`);
-    }
+    if (shapes.some((sh) => sh.length !== shapes[0]!.length)) throw new FluxionError(`${op}: output '${outputNames[k]}' changes its rank with the dynamic axes`);
   });
-  const [l1, l2] = [variants[0]!.l, variants[1]!.l];
+
   const sameNodes = (a: readonly OnnxNode[], b: readonly OnnxNode[]) =>
     a.length === b.length && a.every((n, i) => n.opType === b[i]!.opType && n.inputs.join() === b[i]!.inputs.join() && n.outputs.join() === b[i]!.outputs.join() && JSON.stringify(n.attrs) === JSON.stringify(b[i]!.attrs));
-  if (!sameNodes(lowered.nodes, l1.nodes) || !sameNodes(lowered.nodes, l2.nodes)) {
-    const i = lowered.nodes.findIndex((n, j) => !sameNodes([n], [l1.nodes[j] ?? n]) || !sameNodes([n], [l2.nodes[j] ?? n]));
-    throw new FluxionError(`${op}: the traced graph changes with the batch size${i >= 0 ? ` (at ONNX node ${lowered.nodes[i]!.name}, ${lowered.nodes[i]!.opType})` : ""}; export with fixed shapes`);
+  for (const v of all.slice(1)) {
+    if (!sameNodes(lowered.nodes, v.l.nodes)) {
+      const i = lowered.nodes.findIndex((n, j) => !sameNodes([n], [v.l.nodes[j] ?? n]));
+      throw new FluxionError(`${op}: the traced graph changes with the dynamic axes (${v.what})${i >= 0 ? ` at ONNX node ${lowered.nodes[i]!.name} (${lowered.nodes[i]!.opType})` : ""}; export with fixed shapes`);
+    }
   }
-  const byName = (l: Lowered) => new Map(l.initializers.map((t) => [t.name, t]));
-  const [m1, m2] = [byName(l1), byName(l2)];
+  const maps = all.map((v) => new Map(v.l.initializers.map((t) => [t.name, t])));
   const users = (name: string) => lowered.nodes.filter((n) => n.inputs.includes(name)).map((n) => `${n.name} (${n.opType})`).join(", ");
+
+  // d_s = (the symbol's size at run time) - (its example size), as a [1] int64, and the
+  // products of d over subsets of symbols, made on first use
   const prelude: OnnxNode[] = [];
   const initializers: OnnxTensor[] = [];
-  let batch: string | null = null;
-  for (const t0 of lowered.initializers) {
-    const t1 = m1.get(t0.name), t2 = m2.get(t0.name);
-    if (!t1 || !t2 || t1.dims.join() !== t0.dims.join() || t2.dims.join() !== t0.dims.join() || t1.dataType !== t0.dataType || t2.dataType !== t0.dataType) {
-      throw new FluxionError(`${op}: constant '${t0.name}' changes its shape with the batch size (read by ${users(t0.name)}); export with fixed shapes`);
+  const i64 = (name: string, values: readonly bigint[], dims: readonly number[]) => initializers.push({ name, dims, dataType: ONNX_DTYPE.int64, raw: new Uint8Array(BigInt64Array.from(values).buffer) });
+  const deltas = new Map<number, string>();
+  const delta = (i: number): string => {
+    let d = deltas.get(i);
+    if (d !== undefined) return d;
+    const s = symbols[i]!;
+    const k = inAxes.findIndex((m) => [...m.values()].includes(s));
+    const a = [...inAxes[k]!.entries()].find(([, v]) => v === s)![0];
+    const dim = `dyn_${i}_size`, base = `dyn_${i}_example`;
+    d = `dyn_${i}_delta`;
+    prelude.push({ opType: "Shape", name: `Shape_dyn_${i}`, inputs: [inputNames[k]!], outputs: [dim], attrs: [{ name: "start", type: "int", value: a }, { name: "end", type: "int", value: a + 1 }] });
+    i64(base, [BigInt(size.get(s)!)], [1]);
+    prelude.push({ opType: "Sub", name: `Sub_dyn_${i}`, inputs: [dim, base], outputs: [d], attrs: [] });
+    deltas.set(i, d);
+    return d;
+  };
+  const products = new Map<number, string>();
+  const product = (subset: number): string => {
+    let p = products.get(subset);
+    if (p !== undefined) return p;
+    const bits = symbols.map((_, i) => i).filter((i) => (subset >> i) & 1);
+    p = delta(bits[0]!);
+    for (const i of bits.slice(1)) {
+      const next = `dyn_prod_${subset}_${i}`;
+      prelude.push({ opType: "Mul", name: `Mul_dyn_${subset}_${i}`, inputs: [p, delta(i)], outputs: [next], attrs: [] });
+      p = next;
     }
-    if (equalBytes(t0.raw, t1.raw) && equalBytes(t0.raw, t2.raw)) {
+    products.set(subset, p);
+    return p;
+  };
+
+  for (const t0 of lowered.initializers) {
+    const ts = maps.map((m) => m.get(t0.name));
+    if (ts.some((t) => !t || t.dims.join() !== t0.dims.join() || t.dataType !== t0.dataType)) {
+      throw new FluxionError(`${op}: constant '${t0.name}' changes its shape with the dynamic axes (read by ${users(t0.name)}); export with fixed shapes`);
+    }
+    if (ts.every((t) => equalBytes(t0.raw, t!.raw))) {
       initializers.push(t0);
       continue;
     }
-    if (t0.dataType !== ONNX_DTYPE.int64 || t0.dims.length > 1) throw new FluxionError(`${op}: constant '${t0.name}' (read by ${users(t0.name)}) holds values that depend on the batch size; export with fixed shapes`);
-    const [v0, v1, v2] = [t0, t1, t2].map((t) => new BigInt64Array(t.raw.slice().buffer));
-    const a = new BigInt64Array(v0!.length), c = new BigInt64Array(v0!.length);
-    for (let i = 0; i < v0!.length; i++) {
-      a[i] = v1![i]! - v0![i]!;
-      c[i] = v0![i]! - a[i]! * BigInt(B);
-      if (v2![i] !== a[i]! * BigInt(B + 2) + c[i]!) throw new FluxionError(`${op}: constant '${t0.name}' (read by ${users(t0.name)}) is not linear in the batch size; export with fixed shapes`);
+    if (t0.dataType !== ONNX_DTYPE.int64 || t0.dims.length > 1) throw new FluxionError(`${op}: constant '${t0.name}' (read by ${users(t0.name)}) holds values that depend on the dynamic axes; export with fixed shapes`);
+    const vals = ts.map((t) => new BigInt64Array(t!.raw.slice().buffer));
+    const n = vals[0]!.length;
+    // Möbius inversion over the cube's corners: coef[U] = Σ_{V ⊆ U} (-1)^{|U \ V|} v(V), so
+    // v(d) = Σ_U coef[U] Π_{i ∈ U} d_i at every corner; checked where every d_i = 2
+    const coef = Array.from({ length: 2 ** S }, (_, U) => {
+      const c = new BigInt64Array(n);
+      for (let V = U; ; V = (V - 1) & U) {
+        const sign = popcount(U & ~V) % 2 === 0 ? 1n : -1n;
+        for (let e = 0; e < n; e++) c[e] = c[e]! + sign * vals[V]![e]!;
+        if (V === 0) break;
+      }
+      return c;
+    });
+    const checkVals = vals[2 ** S]!;
+    for (let e = 0; e < n; e++) {
+      let want = 0n;
+      coef.forEach((c, U) => (want += c[e]! * 2n ** BigInt(popcount(U))));
+      if (want !== checkVals[e]) throw new FluxionError(`${op}: constant '${t0.name}' (read by ${users(t0.name)}) is not a multilinear function of the dynamic axes' sizes; export with fixed shapes`);
     }
-    if (batch === null) {
-      batch = "batch_size";
-      prelude.push({ opType: "Shape", name: "Shape_batch", inputs: [inputNames[first]!], outputs: [batch], attrs: [{ name: "start", type: "int", value: 0 }, { name: "end", type: "int", value: 1 }] });
-    }
-    const an = `${t0.name}_per_batch`, cn = `${t0.name}_offset`, prod = `${t0.name}_scaled`;
-    initializers.push({ name: an, dims: t0.dims, dataType: ONNX_DTYPE.int64, raw: new Uint8Array(a.buffer) });
-    initializers.push({ name: cn, dims: t0.dims, dataType: ONNX_DTYPE.int64, raw: new Uint8Array(c.buffer) });
-    prelude.push({ opType: "Mul", name: `Mul_${t0.name}`, inputs: [batch, an], outputs: [prod], attrs: [] });
-    // a 0-d constant stays 0-d: the batch size is [1], so reshape the sum back
-    if (t0.dims.length === 0) {
-      const sum = `${t0.name}_1d`;
-      prelude.push({ opType: "Add", name: `Add_${t0.name}`, inputs: [prod, cn], outputs: [sum], attrs: [] });
-      prelude.push({ opType: "Squeeze", name: `Squeeze_${t0.name}`, inputs: [sum], outputs: [t0.name], attrs: [] });
-    } else prelude.push({ opType: "Add", name: `Add_${t0.name}`, inputs: [prod, cn], outputs: [t0.name], attrs: [] });
+    // the constant at run time: coef[0] + Σ_{U ≠ ∅} coef[U] · Π d_i
+    let acc = `${t0.name}_at_example`;
+    i64(acc, [...coef[0]!], t0.dims.length === 0 ? [1] : t0.dims);
+    coef.forEach((c, U) => {
+      if (U === 0 || c.every((x) => x === 0n)) return;
+      const cn = `${t0.name}_coef_${U}`, term = `${t0.name}_term_${U}`, sum = `${t0.name}_sum_${U}`;
+      i64(cn, [...c], t0.dims.length === 0 ? [1] : t0.dims);
+      prelude.push({ opType: "Mul", name: `Mul_${t0.name}_${U}`, inputs: [product(U), cn], outputs: [term], attrs: [] });
+      prelude.push({ opType: "Add", name: `Add_${t0.name}_${U}`, inputs: [acc, term], outputs: [sum], attrs: [] });
+      acc = sum;
+    });
+    // a 0-d constant stays 0-d (the sizes are [1] tensors)
+    if (t0.dims.length === 0) prelude.push({ opType: "Squeeze", name: `Squeeze_${t0.name}`, inputs: [acc], outputs: [t0.name], attrs: [] });
+    else prelude.push({ opType: "Identity", name: `Identity_${t0.name}`, inputs: [acc], outputs: [t0.name], attrs: [] });
   }
-  return { lowered: { nodes: [...prelude, ...lowered.nodes], initializers }, dims: { inputs: inDims, outputs: outDims } };
+  const label = (shape: readonly number[], m: Map<number, string>) => shape.map((n, a) => m.get(a) ?? n);
+  return {
+    lowered: { nodes: [...prelude, ...lowered.nodes], initializers },
+    dims: { inputs: ins.map((x, k) => label(x.shape, inAxes[k]!)), outputs: traced.outputs.map((_, k) => label(outShape(traced, k), outAxes[k]!)) },
+  };
+}
+
+function popcount(x: number): number {
+  let c = 0;
+  for (; x; x &= x - 1) c++;
+  return c;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

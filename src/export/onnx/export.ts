@@ -2,8 +2,8 @@
  * onnx.export: a Module (or a function of tensors) as an ONNX model file, the inference graph
  * traced on example inputs (capture.ts), lowered to ONNX operators (lower.ts) and encoded
  * with protobufjs (proto.ts). As torch.onnx.export: the model is put in eval mode for the
- * export (and its mode restored afterwards), shapes are the example inputs' (fixed: no
- * dynamic axes yet), control flow is the one the example took.
+ * export (and its mode restored afterwards), shapes are the example inputs' (fixed, unless
+ * dynamicAxes names symbolic ones: dynamic.ts), control flow is the one the example took.
  */
 import { FluxionError } from "../../errors.js";
 import { checkArity, checkOptions } from "../../api/check_args.js";
@@ -12,7 +12,7 @@ import { Tensor } from "../../tensor/tensor.js";
 import type { StorageArray } from "../../tensor/dtype.js";
 import { writeFileAtomic } from "../../io/node_files.js";
 import { traceFunction, type TracedGraph } from "../capture.js";
-import { makeBatchDynamic } from "./dynamic.js";
+import { makeAxesDynamic } from "./dynamic.js";
 import { Lowering, TRACED_AS_CORE, type Lowered } from "./lower.js";
 import { encodeModel, ONNX_DTYPE, type OnnxValueInfo } from "./proto.js";
 
@@ -32,10 +32,11 @@ export interface OnnxExportOptions {
   /** A description stored in the model (doc_string). */
   docString?: string;
   /**
-   * Dynamic axes by input/output name, as PyTorch's `dynamic_axes`: only the batch axis (0)
-   * can be dynamic, e.g. `{ input: { 0: "batch" }, output: { 0: "batch" } }` (or `[0]`).
-   * The model is traced at three batch sizes; every shape constant must follow the batch
-   * size linearly, else the export fails naming the ONNX node that depends on it.
+   * Dynamic axes by input/output name, as PyTorch's `dynamic_axes`: symbolic sizes, e.g.
+   * `{ input: { 0: "batch", 1: "seq" }, output: { 0: "batch", 1: "seq" } }` (or a list of
+   * axes, named `<name>_dynamic_axes_<i>`). The model is traced again with each name's size
+   * grown; every shape constant must follow the sizes multilinearly (a + b·batch + c·seq +
+   * d·batch·seq), else the export fails naming the ONNX node that depends on them.
    */
   dynamicAxes?: Record<string, Record<number, string> | readonly number[]>;
 }
@@ -76,30 +77,36 @@ export function exportBytes(model: Module | ((...xs: Tensor[]) => Tensor | Tenso
   const inputNames = names(op, "inputNames", options.inputNames, ins.length, "input");
   let traced: TracedGraph;
   let lowered: Lowered;
-  let batchDims: { inputs: (string | null)[]; outputs: (string | null)[] } | null = null;
+  let dynDims: { inputs: (string | number)[][]; outputs: (string | number)[][] } | null = null;
   try {
-    traced = traceFunction(op, fn, ins, TRACED_AS_CORE);
+    // with dynamic axes, masks and positions stay computations their sizes can follow; and
+    // the model runs once before, so that what it caches (a mask per length) is cached in
+    // every trace alike (a cache keyed by a dynamic size then shows as a changing graph)
+    const dynamic = options.dynamicAxes !== undefined;
+    if (dynamic) traceFunction(op, fn, ins, TRACED_AS_CORE, false);
+    traced = traceFunction(op, fn, ins, TRACED_AS_CORE, !dynamic);
     const lower = (t: TracedGraph) => {
       const outputNames = names(op, "outputNames", options.outputNames, t.outputs.length, "output");
       if (new Set([...inputNames, ...outputNames]).size !== inputNames.length + outputNames.length) throw new FluxionError(`${op}: input and output names must all differ, got ${[...inputNames, ...outputNames].join(", ")}`);
-      return { lowered: new Lowering(t, { opsetVersion: opset, inputNames, outputNames, weightNames }).run(), outputNames };
+      const symbolicCreation = options.dynamicAxes !== undefined;
+      return { lowered: new Lowering(t, { opsetVersion: opset, inputNames, outputNames, weightNames, symbolicCreation }).run(), outputNames };
     };
     const first = lower(traced);
     lowered = first.lowered;
     if (options.dynamicAxes !== undefined) {
-      const r = makeBatchDynamic(op, fn, ins, traced, lowered, inputNames, first.outputNames, options.dynamicAxes, (t) => lower(t).lowered);
+      const r = makeAxesDynamic(op, fn, ins, traced, lowered, inputNames, first.outputNames, options.dynamicAxes, (t) => lower(t).lowered);
       lowered = r.lowered;
-      batchDims = r.dims;
+      dynDims = r.dims;
     }
   } finally {
     restore?.();
   }
   const outputNames = names(op, "outputNames", options.outputNames, traced.outputs.length, "output");
-  const info = (name: string, v: number, dyn: string | null | undefined): OnnxValueInfo => {
+  const info = (name: string, v: number, dims: readonly (string | number)[] | undefined): OnnxValueInfo => {
     const x = traced.graph.values[v]!;
     const t = (ONNX_DTYPE as Record<string, number>)[x.dtype];
     if (t === undefined) throw new FluxionError(`${op}: ${name} has dtype ${x.dtype}, which ONNX cannot hold`);
-    return { name, elemType: t, dims: dyn ? [dyn, ...x.shape.slice(1)] : x.shape };
+    return { name, elemType: t, dims: dims ?? x.shape };
   };
   return encodeModel({
     irVersion: IR_VERSION[opset]!,
@@ -109,8 +116,8 @@ export function exportBytes(model: Module | ((...xs: Tensor[]) => Tensor | Tenso
     graphName: model instanceof Module ? model.constructor.name : fn.name || "main",
     nodes: lowered.nodes,
     initializers: lowered.initializers,
-    inputs: traced.inputs.map((v, k) => info(inputNames[k]!, v, batchDims?.inputs[k])),
-    outputs: traced.outputs.map((v, k) => info(outputNames[k]!, v, batchDims?.outputs[k])),
+    inputs: traced.inputs.map((v, k) => info(inputNames[k]!, v, dynDims?.inputs[k])),
+    outputs: traced.outputs.map((v, k) => info(outputNames[k]!, v, dynDims?.outputs[k])),
     ...(options.docString ? { docString: options.docString } : {}),
   });
 }

@@ -29,6 +29,11 @@ export interface LowerOptions {
   outputNames: readonly string[];
   /** Names for weight buffers (by the typed array they hold: a parameter's storage). */
   weightNames: Map<StorageArray, { name: string; shape: readonly number[] }>;
+  /**
+   * full and range (arange) as ONNX nodes whose sizes are int64 constants, instead of values
+   * computed at export: with dynamic axes those sizes (a causal mask's, positions') follow them.
+   */
+  symbolicCreation?: boolean;
 }
 
 export interface Lowered {
@@ -122,6 +127,14 @@ export class Lowering {
     this.initializers.push({ name, dims: [...dims], dataType: onnxType(dtype, hint), raw: rawBytes(data) });
     return name;
   }
+  /** A constant of any dtype ONNX holds, from numbers (or bigints for int64). */
+  constant(hint: string, dtype: DType, dims: readonly number[], values: readonly (number | bigint)[]): string {
+    if (dtype === "int64") return this.initializer(hint, dtype, dims, BigInt64Array.from(values.map((v) => BigInt(v))));
+    const C = ({ float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array, uint8: Uint8Array, int8: Int8Array } as Record<string, any>)[dtype];
+    if (!C) throw new FluxionError(`onnx.export: a ${dtype} constant is not supported`);
+    return this.initializer(hint, dtype, dims, C.from(values.map((v) => (dtype === "bool" ? (Number(v) ? 1 : 0) : Number(v)))));
+  }
+
   i64(values: readonly number[], hint = "const"): string {
     return this.initializer(hint, "int64", [values.length], BigInt64Array.from(values.map((v) => BigInt(v))));
   }
@@ -246,7 +259,8 @@ export class Lowering {
     const g = this.t.graph;
     if (n.op === "input" || n.effect === "view") return; // a layout over its buffer: lowered where it is used
     // values computed only from full/range (and views of them): computed here
-    if (n.effect === "pure" && n.inputs.every((i) => this.foldedValue(i) !== undefined) && (n.inputs.length > 0 || n.op === "full" || n.op === "range")) {
+    const creation = n.op === "full" || (n.op === "range" && (n.attrs as PrimitiveAttrs["range"]).end === undefined);
+    if (n.effect === "pure" && n.inputs.every((i) => this.foldedValue(i) !== undefined) && (n.inputs.length > 0 || n.op === "full" || n.op === "range") && !(creation && this.opts.symbolicCreation)) {
       const outs = noGrad(() => dispatchAll(n.op as PrimitiveName, n.inputs.map((i) => this.foldedValue(i)!), n.attrs, n.device));
       n.outputs.forEach((o, j) => {
         const v = g.values[o]!;
@@ -527,9 +541,20 @@ function lowerPrimitive(L: Lowering, n: IRNode, values: readonly ValueInfo[]): (
       ]);
       return [L.emit("Reshape", [y, L.i64([N, C * K, out.shape[2]!], "shape")])];
     }
-    case "full":
-    case "range":
-      throw new FluxionError("onnx.export: internal error: full/range should have been computed at export");
+    // only with symbolicCreation (else computed at export): the sizes as int64 constants
+    case "full": {
+      const a = n.attrs as PrimitiveAttrs["full"];
+      return [L.emit("Expand", [L.constant("fill", a.dtype, [], [a.value]), L.i64(a.shape, "shape")])];
+    }
+    case "range": {
+      // arange: Range over int64 [0, n), then cast, scaled and shifted in the output dtype
+      const a = n.attrs as PrimitiveAttrs["range"];
+      let r = L.emit("Range", [L.constant("range_start", "int64", [], [0]), L.constant("range_n", "int64", [], [a.n]), L.constant("range_step", "int64", [], [1])]);
+      if (a.dtype !== "int64") r = L.emit("Cast", [r], [{ name: "to", type: "int", value: onnxType(a.dtype, "range") }]);
+      if (a.step !== 1) r = L.emit("Mul", [r, L.constant("range_step", a.dtype, [], [a.step])]);
+      if (a.start !== 0) r = L.emit("Add", [r, L.constant("range_start", a.dtype, [], [a.start])]);
+      return [r];
+    }
   }
   return L.unsupported(n, `primitive '${n.op}'`);
 }

@@ -38,7 +38,8 @@ export function execute(prog: Graph, rec: Recording): void {
         filled.add(prog.values[out]!.buf);
         continue;
       }
-      const inputs = n.inputs.map((v) => tensors[v]!);
+      const inputs: Tensor[] = [];
+      for (let k = 0; k < n.inputs.length; k++) inputs.push(tensors[n.inputs[k]!]!);
       const attrs = n.src >= 0 ? rec.callAttrs[n.src] : n.op === "fusedProgram" ? withCallScalars(n.attrs as FusedNodeAttrs, rec.callAttrs) : n.attrs;
       // the public ops the node came from ("linear", "mul_, add_" for a fused one), so a
       // profiler attributes the program's kernels as it does eager's

@@ -284,6 +284,35 @@ for (const [rows, cols] of [[3, 5], [70, 1100]] as const) {
   });
 }
 
+test("fusedProgram run again with the same code over other layouts (offset, strides, broadcast, shape, input count) rebuilds its parameter block: each run equals the eager ops", () => {
+  // the native kernel keeps one parameter block per program and reuses it while the operand
+  // layouts stay the same (a compiled step's calls); every change of layout must be seen
+  manualSeed(5);
+  const attrs: FusedProgramAttrs = {
+    shape: [8, 40], dtype: "float32", scalars: [0.5],
+    code: [{ op: "load", input: 0 }, { op: "load", input: 1 }, { op: "binary", fn: "mul", a: 0, b: 1 }, { op: "binary", fn: "addScaled", a: 2, b: 0, params: [0] }],
+    outputs: [{ reg: 3 }],
+  };
+  const run = (a: Tensor, c: Tensor, at: FusedProgramAttrs = attrs) => values(dispatchAll("fusedProgram", [a, c], at)[0]!);
+  const want = (a: Tensor, c: Tensor, alpha = 0.5) => values(a.mul(c).add(a, { alpha }).contiguous());
+  const big = randn([9, 41]);
+  const cases: [string, Tensor, Tensor][] = [
+    ["contiguous", randn([8, 40]), randn([8, 40])],
+    ["the same layouts, other arrays", randn([8, 40]), randn([8, 40])],
+    ["an input at an offset, strided rows", big.narrow(0, 1, 8).narrow(1, 1, 40), randn([8, 40])],
+    ["a transposed input", randn([40, 8]).t(), randn([8, 40])],
+    ["a broadcast input", randn([8, 40]), randn([40])],
+    ["a broadcast column", randn([8, 40]), randn([8, 1])],
+    ["contiguous again", randn([8, 40]), randn([8, 40])],
+  ];
+  for (const [what, a, c] of cases) assert.deepEqual(run(a, c), want(a, c), what);
+  // the same code over another program shape, and other scalars
+  const wide: FusedProgramAttrs = { ...attrs, shape: [4, 80] };
+  const [a, c] = [randn([4, 80]), randn([80])];
+  assert.deepEqual(run(a, c, wide), want(a, c), "another program shape");
+  assert.deepEqual(run(a, c, { ...wide, scalars: [-2] }), want(a, c, -2), "another scalar value");
+});
+
 test("fusedProgram's contract: registers defined before use, scalar slots, shapes, in-place targets", () => {
   const base = { shape: [2, 3], dtype: "float32", scalars: [] } as const;
   assert.throws(() => dispatchAll("fusedProgram", [x], { ...base, code: [{ op: "load", input: 0 }, { op: "unary", fn: "exp", a: 1 }], outputs: [{ reg: 1 }] }), (e: Error) => e instanceof ArgumentError && /instruction 1 reads register 1/.test(e.message));

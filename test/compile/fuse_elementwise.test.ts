@@ -9,7 +9,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compile, manualSeed, nn, optim, randn, tensor, ArgumentError, ShapeError, type Tensor } from "../../src/index.js";
+import { compile, manualSeed, nn, noGrad, optim, randn, tensor, ArgumentError, ShapeError, type Tensor } from "../../src/index.js";
 import { dispatchAll } from "../../src/backend/dispatcher.js";
 import { releaseStorage } from "../../src/backend/backend.js";
 import { fusedProgramDecomposed, type FusedProgramAttrs } from "../../src/backend/fused_program.js";
@@ -430,4 +430,29 @@ test("compiled SGD momentum with lr and momentum changed by hand between calls: 
   const updates = prog.nodes.filter((n) => n.op === "fusedProgram" && n.attrs.outputs.some((o: { inPlace?: number }) => o.inPlace !== undefined));
   assert.equal(updates.length, 4, formatGraph(prog));
   for (const u of updates) assert.ok(u.attrs.code.some((i: { op: string }) => i.op === "scalar"), formatGraph(prog));
+});
+
+test("one compiled update over a contiguous and a transposed parameter, alternately, with changing lr: a program per layout, every call equal to eager bit for bit", () => {
+  // layouts are part of the cache key (two programs), JS scalars are not (each call's lr runs);
+  // each program's native parameter block is reused across its own calls only
+  manualSeed(6);
+  const upd = (p: Tensor, buf: Tensor, g: Tensor, lr: number) => noGrad(() => { buf.mul_(0.9).add_(g); p.add_(buf, { alpha: -lr }); });
+  const f = compile(upd);
+  const make = (transposed: boolean) => {
+    const t = (s: number[]) => (transposed ? randn([s[1]!, s[0]!]).t() : randn(s));
+    return [t([48, 70]), t([48, 70]), t([48, 70])] as [Tensor, Tensor, Tensor];
+  };
+  const sets = [make(false), make(true)];
+  const copies = sets.map((s) => s.map((t) => t.clone()) as [Tensor, Tensor, Tensor]);
+  copies.forEach((s, k) => { if (k === 1) for (let i = 0; i < 3; i++) s[i] = s[i]!.t().contiguous().t(); }); // eager copies keep the layout
+  for (const [k, lr] of [[0, 0.1], [1, 0.1], [0, 0.5], [1, 0.03], [1, 0.2], [0, 0.07]] as const) {
+    f(...sets[k]!, lr);
+    upd(...copies[k]!, lr);
+    assert.deepEqual(values(sets[k]![0]), values(copies[k]![0]), `parameter, layout ${k}, lr ${lr}`);
+    assert.deepEqual(values(sets[k]![1]), values(copies[k]![1]), `buffer, layout ${k}, lr ${lr}`);
+  }
+  const s = f.stats();
+  assert.equal(s.cacheSize, 2, "one program per layout");
+  assert.equal(s.cacheHits, 4);
+  assert.equal(f.graph!.nodes.filter((n) => n.op === "fusedProgram").length, 1, formatGraph(f.graph!));
 });

@@ -70,6 +70,17 @@ function bad(msg: string): never {
   throw new ArgumentError(`fusedProgram: ${msg}`);
 }
 
+// (module-level, not closures: checkFusedProgram runs on every dispatch of a program)
+function reg(r: unknown, k: number): void {
+  if (!Number.isInteger(r) || (r as number) < 0 || (r as number) >= k) bad(`instruction ${k} reads register ${String(r)}, which is not defined before it`);
+}
+function slot(s: unknown, k: number, nScalars: number): void {
+  if (!Number.isInteger(s) || (s as number) < 0 || (s as number) >= nScalars) bad(`instruction ${k} reads scalar ${String(s)} of ${nScalars}`);
+}
+function slots(p: readonly number[] | undefined, k: number, nScalars: number): void {
+  if (p !== undefined) for (const s of p) slot(s, k, nScalars);
+}
+
 export function checkFusedProgram(inputs: readonly unknown[], a: FusedProgramAttrs): void {
   if (a === null || typeof a !== "object" || !Array.isArray(a.shape) || !Array.isArray(a.code) || !Array.isArray(a.outputs) || !Array.isArray(a.scalars)) {
     bad("attributes must hold shape, code, scalars and outputs arrays");
@@ -86,29 +97,26 @@ export function checkFusedProgram(inputs: readonly unknown[], a: FusedProgramAtt
       throw new ShapeError(`fusedProgram: input ${i} of shape ${fmtShape(t.shape)} does not broadcast to the program's shape ${fmtShape(a.shape)}`);
     }
   }
-  const reg = (r: unknown, k: number) => {
-    if (!Number.isInteger(r) || (r as number) < 0 || (r as number) >= k) bad(`instruction ${k} reads register ${String(r)}, which is not defined before it`);
-  };
-  const slots = (p: readonly number[] | undefined, k: number) => {
-    for (const s of p ?? []) if (!Number.isInteger(s) || s < 0 || s >= a.scalars.length) bad(`instruction ${k} reads scalar ${String(s)} of ${a.scalars.length}`);
-  };
-  (a.code as readonly FusedInstr[]).forEach((ins, k) => {
+  const code = a.code as readonly FusedInstr[];
+  const nScalars = a.scalars.length;
+  for (let k = 0; k < code.length; k++) {
+    const ins = code[k]!;
     if (ins.op === "load") {
       if (!Number.isInteger(ins.input) || ins.input < 0 || ins.input >= ts.length) bad(`instruction ${k} loads input ${String(ins.input)} of ${ts.length}`);
     } else if (ins.op === "scalar") {
       if (ts.length === 0) bad(`instruction ${k} reads a scalar, which needs at least one tensor input (the program's device)`);
-      slots([ins.slot], k);
+      slot(ins.slot, k, nScalars);
     } else if (ins.op === "unary") {
       if (!Object.hasOwn(UNARY_OPS, ins.fn) || UNARY_OPS[ins.fn].kind === "predicate") bad(`instruction ${k}: unknown or non-numeric unary op ${String(ins.fn)}`);
       reg(ins.a, k);
-      slots(ins.params, k);
+      slots(ins.params, k, nScalars);
     } else if (ins.op === "binary") {
       if (!Object.hasOwn(BINARY_OPS, ins.fn) || BINARY_OPS[ins.fn].kind === "predicate") bad(`instruction ${k}: unknown or non-numeric binary op ${String(ins.fn)}`);
       reg(ins.a, k);
       reg(ins.b, k);
-      slots(ins.params, k);
+      slots(ins.params, k, nScalars);
     } else bad(`instruction ${k} has unknown kind ${String((ins as { op: unknown }).op)}`);
-  });
+  }
   for (const o of a.outputs as readonly FusedOutput[]) {
     reg(o.reg, a.code.length);
     if (o.inPlace !== undefined) {

@@ -1,12 +1,12 @@
 /**
  * The buffer plan of a prepared program (made once per program, reused by every call that
  * runs it). Its free internal buffers (Graph.free: temporaries nobody reads after the graph)
- * on the host get a fixed place in one arena owned by the program: a buffer's place is
+ * on the host get a fixed place in an arena: a buffer's place is
  * reserved from the node that makes it to its last use, and buffers whose spans do not
  * overlap share bytes (first fit by offset, in node order). The executor offers each
  * kernel the places of its outputs (backend/planned_outputs.ts), so in steady state the
- * program allocates nothing for its temporaries and leaves no garbage for them; the arena
- * is made on the program's first run and lives as long as the program is cached.
+ * program allocates nothing for its temporaries and leaves no garbage for them. All programs
+ * share one arena (see `shared`), grown to the largest program's need.
  *
  * What never goes into the arena: external buffers (parameters, inputs, optimizer state),
  * kept buffers (returned values, .grad, what user code was handed: the next call would
@@ -33,22 +33,33 @@ export interface BufferPlan {
   offerOf: ((StorageArray | null)[] | null)[];
   /** Per node: the dtypes of offerOf's entries. */
   offerDtypes: (DType[] | null)[];
-  /** Per buffer: its view of the arena (made on the program's first run). */
+  /** Per buffer: its view of the arena (made on the program's first run, and again when the shared arena grew). */
   views: Map<number, StorageArray>;
-  /** The arena (null until the first run, or when nothing is in it). */
+  /** The shared arena its views are over (null until the first run, or when nothing is in it). */
   arena: ArrayBuffer | null;
 }
 
 const plans = new WeakMap<Graph, BufferPlan>();
 
-/** The plan of `prog`, made on first use; its arena is allocated then. */
+/**
+ * The one arena every program's places are in. A place holds a free buffer (its value is dead
+ * after its last use, and nothing reads it after the program), so nothing in the arena is
+ * live once a program has run, and programs never run at the same time (a compiled call runs
+ * its graphs one after another; a nested compiled call records into the outer graph): they
+ * can all share these bytes. The arena is as large as the largest program's need, rather
+ * than one arena per cached program (a step's first-call program, never run again, kept 20
+ * MB of the TransformerEncoder LM step alive beside the steady-state program's).
+ */
+let shared: ArrayBuffer | null = null;
+
+/** The plan of `prog`, made on first use; its places are views of the shared arena (grown when it is too small). */
 export function bufferPlan(prog: Graph): BufferPlan {
   let plan = plans.get(prog);
   if (plan === undefined) {
     plan = makePlan(prog);
     plans.set(prog, plan);
   }
-  if (plan.arena === null && plan.bytes > 0) allocateArena(prog, plan);
+  if (plan.bytes > 0 && (plan.arena === null || plan.arena !== shared)) attachArena(prog, plan);
   return plan;
 }
 
@@ -123,8 +134,11 @@ function makePlan(prog: Graph): BufferPlan {
   };
 }
 
-function allocateArena(prog: Graph, plan: BufferPlan): void {
-  const arena = hostArena(plan.bytes);
+/** Makes `plan`'s views over the shared arena, growing it first when the plan needs more bytes. */
+function attachArena(prog: Graph, plan: BufferPlan): void {
+  if (shared === null || shared.byteLength < plan.bytes) shared = hostArena(plan.bytes);
+  const arena = shared;
+  plan.views.clear();
   for (const [b, off] of plan.offsets) plan.views.set(b, arrayOver(prog.buffers[b]!.dtype, arena, off, prog.buffers[b]!.numel));
   prog.nodes.forEach((n, i) => {
     if (n.effect === "input" || n.effect === "view" || n.op === "const" || !n.outputs.some((v) => plan.views.has(prog.values[v]!.buf))) {

@@ -38,7 +38,8 @@ export function execute(prog: Graph, rec: Recording): void {
         filled.add(prog.values[out]!.buf);
         continue;
       }
-      const inputs = n.inputs.map((v) => tensors[v]!);
+      const inputs: Tensor[] = [];
+      for (let k = 0; k < n.inputs.length; k++) inputs.push(tensors[n.inputs[k]!]!);
       const attrs = n.src >= 0 ? rec.callAttrs[n.src] : n.op === "fusedProgram" ? withCallScalars(n.attrs as FusedNodeAttrs, rec.callAttrs) : n.attrs;
       // the public ops the node came from ("linear", "mul_, add_" for a fused one), so a
       // profiler attributes the program's kernels as it does eager's
@@ -80,13 +81,15 @@ export function execute(prog: Graph, rec: Recording): void {
   if (prog.live !== null) {
     for (let b = 0; b < rec.buffers.length; b++) {
       if (!rec.buffers[b]!.external && !filled.has(b)) {
-        rec.storages[b]!._lazy = deadStorageHook(NOT_KEPT);
+        rec.storages[b]!._lazy = notKept;
       }
     }
   }
 }
 
 const NOT_KEPT = "compile: this tensor was made inside a compiled function but its value was not kept; return it from the function";
+/** One hook for every storage whose value was not kept (it holds no state: a read throws NOT_KEPT). */
+const notKept = deadStorageHook(NOT_KEPT);
 
 /**
  * After node `i`: the free buffers' values are dead. Those outside the arena give their
@@ -100,7 +103,7 @@ function releaseAfter(plan: BufferPlan, i: number, rec: Recording, filled: Set<n
       if (!filled.has(b)) continue;
       const s = rec.storages[b]!;
       releaseStorage(s);
-      s._lazy = deadStorageHook(NOT_KEPT);
+      s._lazy = notKept;
       filled.delete(b);
     }
   }
@@ -111,7 +114,7 @@ function releaseAfter(plan: BufferPlan, i: number, rec: Recording, filled: Set<n
       const s = rec.storages[b]!;
       // a kernel that did not take its place got memory of its own: give that back
       if (s._peek() !== plan.views.get(b)) releaseStorage(s);
-      s._lazy = deadStorageHook(NOT_KEPT);
+      s._lazy = notKept;
       filled.delete(b);
     }
   }

@@ -276,7 +276,8 @@ export class Recorder implements LazyStorageHook {
     checkPrimitive(call);
     const device = checkDevices(call);
     const rec = this.rec;
-    const ins = inputs.map((t) => rec.valueFor(t, this));
+    const ins: number[] = [];
+    for (let i = 0; i < inputs.length; i++) ins.push(rec.valueFor(inputs[i]!, this));
     const specs = rule(inputs, call.attrs as never);
     const outs: Tensor[] = [];
     const outIds: number[] = [];
@@ -322,7 +323,8 @@ export class Recorder implements LazyStorageHook {
     rec.callAttrs.push(call.attrs);
     rec.kernels++;
     const key = rec.key;
-    key.push(KEY_NODE, intern(op), ins.length, ...ins);
+    key.push(KEY_NODE, intern(op), ins.length);
+    for (let i = 0; i < ins.length; i++) key.push(ins[i]!);
     encodeAttrs(op, call.attrs, rec.ctx, key);
     key.push(inputs.length === 0 ? intern(device) : -1);
     if (inUserCode()) this.held.push(outs); // dispatched by user code, which may keep it
@@ -365,14 +367,15 @@ function checkDevices(call: DispatchCall): string {
   return device ?? "cpu";
 }
 
+const isSafeInt = (v: unknown): boolean => typeof v === "number" && Number.isSafeInteger(v);
+
 /** view's contract (primitive_checks.ts reads the storage's length, which would realize it). */
 function checkViewExtent(a: PrimitiveAttrs["view"], numel: number): void {
-  const ok = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v);
-  if (!Array.isArray(a.shape) || !a.shape.every((s) => ok(s) && s >= 0)) throw new ShapeError(`view: shape must be a list of non-negative integers, got ${String(a.shape)}`);
-  if (!Array.isArray(a.strides) || a.strides.length !== a.shape.length || !a.strides.every(ok)) {
+  if (!Array.isArray(a.shape) || !a.shape.every((s) => isSafeInt(s) && s >= 0)) throw new ShapeError(`view: shape must be a list of non-negative integers, got ${String(a.shape)}`);
+  if (!Array.isArray(a.strides) || a.strides.length !== a.shape.length || !a.strides.every(isSafeInt)) {
     throw new ShapeError(`view: strides must be ${a.shape.length} integers (one per dim of shape ${fmtShape(a.shape)}), got ${String(a.strides)}`);
   }
-  if (!ok(a.offset) || a.offset < 0) throw new ShapeError(`view: offset must be an integer >= 0, got ${String(a.offset)}`);
+  if (!isSafeInt(a.offset) || a.offset < 0) throw new ShapeError(`view: offset must be an integer >= 0, got ${String(a.offset)}`);
   let lo = a.offset, hi = a.offset;
   for (let d = 0; d < a.shape.length; d++) {
     if (a.shape[d] === 0) return;

@@ -366,3 +366,30 @@ test("native GEMM with one block of rows packs each B panel right before its til
     setNumThreads(before);
   }
 });
+
+test("the GEMM's ReLU epilogue gives the eager relu kernel's bits (x < 0 ? 0 : x): NaN stays NaN (one K block and several, bias or none, each ISA)", { skip }, () => {
+  // rows of A: random; all NaN (every output NaN); all -0 (a zero row)
+  for (const isa of isas) {
+    withIsa(isa, () => {
+      for (const K of [48, 1100]) {
+        const M = 40, N = 36;
+        const A = new Float32Array(M * K).map(() => Math.random() - 0.5);
+        A.fill(NaN, 3 * K, 4 * K);
+        A.fill(-0, 7 * K, 8 * K);
+        const B = new Float32Array(K * N).map(() => Math.random() + 0.01);
+        const bias = new Float32Array(N).map(() => Math.random() - 0.5);
+        const a = { data: A, offset: 0, rowStride: K, colStride: 1 };
+        const b = { data: B, offset: 0, rowStride: N, colStride: 1 };
+        for (const withBias of [false, true]) {
+          const ep = withBias ? { bias: { data: bias, offset: 0, stride: 1, kind: "col" as const } } : {};
+          const fused = new Float32Array(M * N), plain = new Float32Array(M * N);
+          assert.ok(nativeGemm("float32", M, N, K, 1, a, b, { data: fused, offset: 0, rowStride: N, colStride: 1 }, { ...ep, activation: "relu" }));
+          assert.ok(nativeGemm("float32", M, N, K, 1, a, b, { data: plain, offset: 0, rowStride: N, colStride: 1 }, ep));
+          const want = plain.map((x) => (x < 0 ? 0 : x));
+          for (let i = 0; i < M * N; i++) assert.ok(Object.is(fused[i], want[i]), `${isa} K=${K}${withBias ? " bias" : ""} [${Math.floor(i / N)}, ${i % N}]: ${fused[i]} vs ${want[i]}`);
+          assert.ok(Number.isNaN(fused[3 * N]!), "NaN stays NaN");
+        }
+      }
+    });
+  }
+});

@@ -8,7 +8,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compile, manualSeed, nn, optim, randn, randint, type Tensor } from "../../src/index.js";
+import { compile, manualSeed, nn, noGrad, optim, randn, randint, type Tensor } from "../../src/index.js";
 import { bufferPlan } from "../../src/compile/buffer_plan.js";
 import { offerOutputs, takeOfferedOutput } from "../../src/backend/planned_outputs.js";
 import type { Graph } from "../../src/compile/ir.js";
@@ -136,4 +136,30 @@ test("an offered place is taken once, only by an allocation of its dtype and len
   offerOutputs([a], ["float32"]);
   offerOutputs(null);
   assert.equal(takeOfferedOutput("float32", 12), null, "withdrawn");
+});
+
+test("every program's places are in one shared arena: two compiled steps of different sizes, alternating, each equal eager bit for bit, and a growth of the arena re-places the smaller program", () => {
+  // a small program first (the arena is its size), then a larger one (the arena grows), then
+  // both alternately: the small program's places move to the grown arena, and neither
+  // program's temporaries survive into the other's run (they are all dead when it ends)
+  const small = mlpStep(), smallEager = mlpStep();
+  manualSeed(1);
+  const big = new nn.Sequential(new nn.Linear(32, 512), new nn.ReLU(), new nn.Linear(512, 512), new nn.GELU(), new nn.Linear(512, 10));
+  manualSeed(1);
+  const bigEager = new nn.Sequential(new nn.Linear(32, 512), new nn.ReLU(), new nn.Linear(512, 512), new nn.GELU(), new nn.Linear(512, 10));
+  const bigFn = (m: nn.Module) => (x: Tensor) => noGrad(() => m.forward(x).softmax(1).mul(x.sum(1, { keepdim: true }).exp()).sum(0));
+  const stepSmall = compile(small.fn), stepBig = compile(bigFn(big));
+  manualSeed(7);
+  for (let i = 0; i < 6; i++) {
+    const x = randn([16, 32]), y = randint(0, 10, [16]);
+    const e = smallEager.fn(x, y), c = stepSmall(x, y);
+    assert.deepEqual(vals(c.probs), vals(e.probs), `small step ${i}`);
+    if (i < 2) continue; // the big program joins from the third round
+    const xb = randn([64, 32]);
+    assert.deepEqual(vals(stepBig(xb)), vals(bigFn(bigEager)(xb)), `big step ${i}`);
+    const ps = bufferPlan(stepSmall.graph!), pb = bufferPlan(stepBig.graph!);
+    assert.ok(pb.bytes > ps.bytes, `the big program needs more (${pb.bytes} vs ${ps.bytes} bytes)`);
+    assert.equal(pb.arena, ps.arena, "one arena for both");
+    assert.ok(pb.arena!.byteLength >= pb.bytes);
+  }
 });

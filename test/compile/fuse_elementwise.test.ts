@@ -9,7 +9,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compile, manualSeed, nn, optim, randn, tensor, ArgumentError, ShapeError, type Tensor } from "../../src/index.js";
+import { compile, manualSeed, nn, noGrad, optim, randn, tensor, ArgumentError, ShapeError, type Tensor } from "../../src/index.js";
 import { dispatchAll } from "../../src/backend/dispatcher.js";
 import { releaseStorage } from "../../src/backend/backend.js";
 import { fusedProgramDecomposed, type FusedProgramAttrs } from "../../src/backend/fused_program.js";
@@ -284,6 +284,35 @@ for (const [rows, cols] of [[3, 5], [70, 1100]] as const) {
   });
 }
 
+test("fusedProgram run again with the same code over other layouts (offset, strides, broadcast, shape, input count) rebuilds its parameter block: each run equals the eager ops", () => {
+  // the native kernel keeps one parameter block per program and reuses it while the operand
+  // layouts stay the same (a compiled step's calls); every change of layout must be seen
+  manualSeed(5);
+  const attrs: FusedProgramAttrs = {
+    shape: [8, 40], dtype: "float32", scalars: [0.5],
+    code: [{ op: "load", input: 0 }, { op: "load", input: 1 }, { op: "binary", fn: "mul", a: 0, b: 1 }, { op: "binary", fn: "addScaled", a: 2, b: 0, params: [0] }],
+    outputs: [{ reg: 3 }],
+  };
+  const run = (a: Tensor, c: Tensor, at: FusedProgramAttrs = attrs) => values(dispatchAll("fusedProgram", [a, c], at)[0]!);
+  const want = (a: Tensor, c: Tensor, alpha = 0.5) => values(a.mul(c).add(a, { alpha }).contiguous());
+  const big = randn([9, 41]);
+  const cases: [string, Tensor, Tensor][] = [
+    ["contiguous", randn([8, 40]), randn([8, 40])],
+    ["the same layouts, other arrays", randn([8, 40]), randn([8, 40])],
+    ["an input at an offset, strided rows", big.narrow(0, 1, 8).narrow(1, 1, 40), randn([8, 40])],
+    ["a transposed input", randn([40, 8]).t(), randn([8, 40])],
+    ["a broadcast input", randn([8, 40]), randn([40])],
+    ["a broadcast column", randn([8, 40]), randn([8, 1])],
+    ["contiguous again", randn([8, 40]), randn([8, 40])],
+  ];
+  for (const [what, a, c] of cases) assert.deepEqual(run(a, c), want(a, c), what);
+  // the same code over another program shape, and other scalars
+  const wide: FusedProgramAttrs = { ...attrs, shape: [4, 80] };
+  const [a, c] = [randn([4, 80]), randn([80])];
+  assert.deepEqual(run(a, c, wide), want(a, c), "another program shape");
+  assert.deepEqual(run(a, c, { ...wide, scalars: [-2] }), want(a, c, -2), "another scalar value");
+});
+
 test("fusedProgram's contract: registers defined before use, scalar slots, shapes, in-place targets", () => {
   const base = { shape: [2, 3], dtype: "float32", scalars: [] } as const;
   assert.throws(() => dispatchAll("fusedProgram", [x], { ...base, code: [{ op: "load", input: 0 }, { op: "unary", fn: "exp", a: 1 }], outputs: [{ reg: 1 }] }), (e: Error) => e instanceof ArgumentError && /instruction 1 reads register 1/.test(e.message));
@@ -401,4 +430,29 @@ test("compiled SGD momentum with lr and momentum changed by hand between calls: 
   const updates = prog.nodes.filter((n) => n.op === "fusedProgram" && n.attrs.outputs.some((o: { inPlace?: number }) => o.inPlace !== undefined));
   assert.equal(updates.length, 4, formatGraph(prog));
   for (const u of updates) assert.ok(u.attrs.code.some((i: { op: string }) => i.op === "scalar"), formatGraph(prog));
+});
+
+test("one compiled update over a contiguous and a transposed parameter, alternately, with changing lr: a program per layout, every call equal to eager bit for bit", () => {
+  // layouts are part of the cache key (two programs), JS scalars are not (each call's lr runs);
+  // each program's native parameter block is reused across its own calls only
+  manualSeed(6);
+  const upd = (p: Tensor, buf: Tensor, g: Tensor, lr: number) => noGrad(() => { buf.mul_(0.9).add_(g); p.add_(buf, { alpha: -lr }); });
+  const f = compile(upd);
+  const make = (transposed: boolean) => {
+    const t = (s: number[]) => (transposed ? randn([s[1]!, s[0]!]).t() : randn(s));
+    return [t([48, 70]), t([48, 70]), t([48, 70])] as [Tensor, Tensor, Tensor];
+  };
+  const sets = [make(false), make(true)];
+  const copies = sets.map((s) => s.map((t) => t.clone()) as [Tensor, Tensor, Tensor]);
+  copies.forEach((s, k) => { if (k === 1) for (let i = 0; i < 3; i++) s[i] = s[i]!.t().contiguous().t(); }); // eager copies keep the layout
+  for (const [k, lr] of [[0, 0.1], [1, 0.1], [0, 0.5], [1, 0.03], [1, 0.2], [0, 0.07]] as const) {
+    f(...sets[k]!, lr);
+    upd(...copies[k]!, lr);
+    assert.deepEqual(values(sets[k]![0]), values(copies[k]![0]), `parameter, layout ${k}, lr ${lr}`);
+    assert.deepEqual(values(sets[k]![1]), values(copies[k]![1]), `buffer, layout ${k}, lr ${lr}`);
+  }
+  const s = f.stats();
+  assert.equal(s.cacheSize, 2, "one program per layout");
+  assert.equal(s.cacheHits, 4);
+  assert.equal(f.graph!.nodes.filter((n) => n.op === "fusedProgram").length, 1, formatGraph(f.graph!));
 });

@@ -65,17 +65,52 @@ function encode(a: FusedProgramAttrs): Int32Array | null {
   return code;
 }
 
-/** Runs the program natively into `outs` (new outputs, or the inputs written in place); false when it cannot. */
-export function nativeFusedProgram(inputs: readonly Tensor[], a: FusedProgramAttrs, outs: readonly Tensor[]): boolean {
-  if (a.dtype !== "float32") return false;
-  const k = addon();
-  if (k === null) return false;
-  const code = encode(a);
-  if (code === null) return false;
+/**
+ * The parameter block of the last layouts a program ran over (one entry per program: a
+ * compiled step runs each of its programs over the same layouts every call, so the block is
+ * built once and only the arrays change). Reused only when every operand's shape, strides
+ * and offset equal the ones it was built for (sameLayouts); otherwise rebuilt.
+ */
+interface LayoutBlock {
+  /** The input count, the program's ndim and shape, then per operand (inputs, then outputs): ndim, then shape and strides per dim, offset. */
+  layouts: number[];
+  params: Float64Array;
+  scalars: Float64Array;
+}
+const blocks = new WeakMap<readonly unknown[], LayoutBlock>();
+
+function pushLayout(out: number[], t: Tensor): void {
+  out.push(t.shape.length);
+  for (let d = 0; d < t.shape.length; d++) out.push(t.shape[d]!, t.strides[d]!);
+  out.push(t.offset);
+}
+
+function programLayout(inputs: readonly Tensor[], shape: readonly number[]): number[] {
+  return [inputs.length, shape.length, ...shape];
+}
+
+function sameLayouts(layouts: readonly number[], inputs: readonly Tensor[], shape: readonly number[], outs: readonly Tensor[]): boolean {
+  if (layouts[0] !== inputs.length || layouts[1] !== shape.length) return false;
+  let i = 2;
+  for (let d = 0; d < shape.length; d++) if (layouts[i++] !== shape[d]) return false;
+  for (let j = 0; j < inputs.length + outs.length; j++) {
+    const t = j < inputs.length ? inputs[j]! : outs[j - inputs.length]!;
+    const nd = t.shape.length;
+    if (layouts[i++] !== nd) return false;
+    for (let d = 0; d < nd; d++) if (layouts[i++] !== t.shape[d] || layouts[i++] !== t.strides[d]) return false;
+    if (layouts[i++] !== t.offset) return false;
+  }
+  return i === layouts.length;
+}
+
+/** The parameter block of `a` over these operands' layouts (see nativeFusedProgram's header); null past MAX_DIMS. */
+function paramBlock(inputs: readonly Tensor[], a: FusedProgramAttrs, outs: readonly Tensor[]): LayoutBlock | null {
+  const cached = blocks.get(a.code);
+  if (cached !== undefined && cached.scalars.length === a.scalars.length && sameLayouts(cached.layouts, inputs, a.shape, outs)) return cached;
   const ops = [...inputs.map((t) => broadcastOperand(t, a.shape)), ...outs.map(outOperand)];
   const { shape, strides } = collapseDims(a.shape, ops.map((o) => o.strides));
   const nd = shape.length;
-  if (nd > MAX_DIMS) return false;
+  if (nd > MAX_DIMS) return null;
   const p = new Float64Array(2 + nd + ops.length * (1 + nd));
   p[0] = nd;
   p[1] = inputs.length;
@@ -85,9 +120,30 @@ export function nativeFusedProgram(inputs: readonly Tensor[], a: FusedProgramAtt
     p[base] = o.offset;
     for (let d = 0; d < nd; d++) p[base + 1 + d] = strides[j]![d]!;
   });
-  const arrays = ops.map((o) => o.arr as TypedArray);
+  const layouts = programLayout(inputs, a.shape);
+  for (const t of inputs) pushLayout(layouts, t);
+  for (const t of outs) pushLayout(layouts, t);
+  const block = { layouts, params: p, scalars: new Float64Array(a.scalars.length) };
+  blocks.set(a.code, block);
+  return block;
+}
+
+/** Runs the program natively into `outs` (new outputs, or the inputs written in place); false when it cannot. */
+export function nativeFusedProgram(inputs: readonly Tensor[], a: FusedProgramAttrs, outs: readonly Tensor[]): boolean {
+  if (a.dtype !== "float32") return false;
+  const k = addon();
+  if (k === null) return false;
+  const code = encode(a);
+  if (code === null) return false;
+  const block = paramBlock(inputs, a, outs);
+  if (block === null) return false;
+  const scalars = block.scalars;
+  for (let i = 0; i < scalars.length; i++) scalars[i] = a.scalars[i]!;
+  const arrays: TypedArray[] = [];
+  for (const t of inputs) arrays.push(t.storage.data as TypedArray);
+  for (const t of outs) arrays.push(t.storage.data as TypedArray);
   try {
-    return k.fusedProgram(p, code, Float64Array.from(a.scalars), arrays);
+    return k.fusedProgram(block.params, code, scalars, arrays);
   } catch (e) {
     throw new FluxionError(`fusedProgram (native): ${(e as Error).message}`);
   }

@@ -193,8 +193,9 @@ const BINARY_GRADS: Partial<Record<BinaryOpName, BinaryRule>> = {
     b: { uses: ["a", "b"], grad: (g, { a, b }) => g.div(a.sub(b).exp2().add(1)) },
   },
   hypot: { a: { uses: ["a", "out"], grad: (g, { a, out }) => g.mul(a).div(out) }, b: { uses: ["b", "out"], grad: (g, { b, out }) => g.mul(b).div(out) } },
-  // d/da: log(b), also where a == 0 (PyTorch 1.13's formula)
-  xlogy: { a: { uses: ["b"], grad: (g, { b }) => g.mul(b.log()) }, b: { uses: ["a", "b"], grad: (g, { a, b }) => g.mul(a).div(b) } },
+  // d/da: xlogy(g, b), also where a == 0, but 0 where a == 0 and b <= 0 (derivatives.yaml:
+  // xlogy(grad, other).masked_fill((self == 0) & (other <= 0), 0)), never -inf or NaN there
+  xlogy: { a: { uses: ["a", "b"], grad: (g, { a, b }) => g.xlogy(b).maskedFill(a.eq(0).logicalAnd(b.le(0)), 0) }, b: { uses: ["a", "b"], grad: (g, { a, b }) => g.mul(a).div(b) } },
 };
 
 /** Scalar-parameter binary ops' derivatives (lerp's weight p0): d/da and d/db. */
@@ -460,13 +461,16 @@ const add = defineOp(SIGS.add, (x: Tensor, y: TensorLike, { alpha }: { alpha: nu
 const sub = defineOp(SIGS.sub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => binary("sub", x, scaled(y, alpha)));
 const rsub = defineOp(SIGS.rsub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => binary("sub", y, scaled(x, alpha)));
 const div = defineOp(SIGS.div, (x: Tensor, y: TensorLike, kw: { roundingMode?: RoundingMode | null }) => divide(x, y, kw));
-const pow = defineOp(SIGS.pow, (x: Tensor, e: TensorLike) => {
-  if (typeof e === "number" && !(isIntegral(x.dtype) && !Number.isInteger(e))) {
+function powImpl(x: TensorLike, e: TensorLike): Tensor {
+  if (x instanceof Tensor && typeof e === "number" && !(isIntegral(x.dtype) && !Number.isInteger(e))) {
     if (e === 1) return x.mul(1);
     return isFloating(x.dtype) ? unary("powScalar", x, [e]) : binary("pow", x, e);
   }
   return binary("pow", x, e);
-});
+}
+defineOp(SIGS.pow, powImpl, { variants: "method", key: "Tensor.pow" });
+// torch.pow(2, t): a scalar base with a tensor exponent (the function form only, as PyTorch)
+const pow = defineOp(["pow.Tensor(Tensor self, Tensor|Scalar exponent) -> Tensor", "pow.Scalar(Scalar self, Tensor exponent) -> Tensor"], [powImpl, powImpl]);
 const square = defineOp(SIGS.square, (x: Tensor) => x.mul(x));
 // the function forms of these three are nn.functional's (F.gelu ...), with PyTorch's F signatures
 const m = { variants: "method" } as const;

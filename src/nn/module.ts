@@ -27,6 +27,7 @@ import type { CtorArgs } from "../api/types.js";
 import type { DType } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Parameter } from "./parameter.js";
+import { removableHandle, type RemovableHandle } from "../tensor/removable_handle.js";
 
 // The methods' arguments in PyTorch's positional order (or an options object naming them), as
 // everywhere else: `m.loadStateDict(sd, false)`, `this.registerBuffer("mask", m, false)`.
@@ -120,11 +121,11 @@ export abstract class Module {
     return s.forwardHooks.length > 0 || s.forwardPreHooks.length > 0;
   }
 
-  registerForwardHook(hook: ForwardHook): () => void {
-    return addRemovable(state(this).forwardHooks, hook);
+  registerForwardHook(hook: ForwardHook): RemovableHandle {
+    return removableHandle(state(this).forwardHooks, hook);
   }
-  registerForwardPreHook(hook: ForwardPreHook): () => void {
-    return addRemovable(state(this).forwardPreHooks, hook);
+  registerForwardPreHook(hook: ForwardPreHook): RemovableHandle {
+    return removableHandle(state(this).forwardPreHooks, hook);
   }
 
   /**
@@ -344,14 +345,6 @@ Object.defineProperty(Module.prototype, "forward", {
 
 function indent(s: string): string {
   return s.split("\n").join("\n  ");
-}
-
-function addRemovable<T>(list: T[], item: T): () => void {
-  list.push(item);
-  return () => {
-    const i = list.indexOf(item);
-    if (i >= 0) list.splice(i, 1);
-  };
 }
 
 /** The forward methods of Fluxion's own modules (markBuiltInModules): framework code. */

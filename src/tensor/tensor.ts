@@ -13,6 +13,7 @@ import { backendFor, releaseStorage } from "../backend/backend.js";
 import type { Node } from "../autograd/node.js";
 import { formatTensor } from "./print.js";
 import { noteHostRead } from "./host_read.js";
+import { removableHandle, type RemovableHandle } from "./removable_handle.js";
 
 export type GradHook = (grad: Tensor) => Tensor | void;
 
@@ -129,16 +130,12 @@ export class Tensor {
 
   /**
    * Registers a hook called with this tensor's gradient during backward; returning a tensor
-   * replaces the gradient. Returns a function that removes the hook.
+   * replaces the gradient. Returns a handle that removes the hook: `h.remove()` (or `h()`).
    */
-  registerHook(hook: GradHook): () => void {
+  registerHook(hook: GradHook): RemovableHandle {
     if (!this.requiresGrad) throw new AutogradError("registerHook: cannot register a hook on a tensor that doesn't require gradient");
     const list = this.gradFn ? this.gradFn.hooksFor(this.outputNr) : this._leafHooks;
-    list.push(hook);
-    return () => {
-      const i = list.indexOf(hook);
-      if (i >= 0) list.splice(i, 1);
-    };
+    return removableHandle(list, hook);
   }
 
   // ---- reading values -------------------------------------------------------------------

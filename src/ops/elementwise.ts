@@ -405,7 +405,7 @@ function wrapInto(v: number, dtype: DType): number {
 
 /** Unary ops of the table that are Tensor methods as they are (the others take parameters or are internal). */
 const PLAIN_UNARY = [
-  "neg", "abs", "sign", "floor", "ceil", "round", "trunc", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt",
+  "neg", "abs", "sign", "floor", "ceil", "trunc", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt",
   "reciprocal", "sin", "cos", "tan", "tanh", "sigmoid", "erf", "relu", "silu", "logicalNot", "isnan", "isfinite", "isinf",
   "log2", "log10", "exp2", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "frac",
 ] as const satisfies readonly UnaryOpName[];
@@ -436,6 +436,7 @@ const SIGS = {
   softplus: "softplus(Tensor self, float beta=1, float threshold=20) -> Tensor",
   clamp: "clamp(Tensor self, Tensor|Scalar? min=null, Tensor|Scalar? max=null) -> Tensor",
   clip: "clip(Tensor self, Tensor|Scalar? min=null, Tensor|Scalar? max=null) -> Tensor",
+  round: "round(Tensor self, *, int decimals=0) -> Tensor",
 } as const;
 const WHERE_METHOD = "where(Tensor self, Tensor condition, Tensor|Scalar other) -> Tensor";
 const WHERE = "where(Tensor condition, Tensor|Scalar input, Tensor|Scalar other) -> Tensor";
@@ -472,6 +473,17 @@ defineOp(SIGS.pow, powImpl, { variants: "method", key: "Tensor.pow" });
 // torch.pow(2, t): a scalar base with a tensor exponent (the function form only, as PyTorch)
 const pow = defineOp(["pow.Tensor(Tensor self, Tensor|Scalar exponent) -> Tensor", "pow.Scalar(Scalar self, Tensor exponent) -> Tensor"], [powImpl, powImpl]);
 const square = defineOp(SIGS.square, (x: Tensor) => x.mul(x));
+/**
+ * Rounds half to even; with `decimals`, to that many decimal places (negative: to tens,
+ * hundreds...), as PyTorch's kernel: round(x * 10^d) / 10^d, or round(x / 10^-d) * 10^-d,
+ * in the tensor's own precision. The gradient is 0 everywhere.
+ */
+function roundImpl(x: Tensor, { decimals }: { decimals: number }): Tensor {
+  if (decimals === 0) return unary("round", x);
+  if (!isFloating(x.dtype)) throw new DTypeError(`round: decimals is only supported for floating point tensors, got ${describe(x)} (decimals=${decimals})`);
+  return decimals > 0 ? unary("round", x.mul(10 ** decimals)).div(10 ** decimals) : unary("round", x.div(10 ** -decimals)).mul(10 ** -decimals);
+}
+const round = defineOp(SIGS.round, roundImpl);
 // the function forms of these three are nn.functional's (F.gelu ...), with PyTorch's F signatures
 const m = { variants: "method" } as const;
 defineOp(SIGS.leakyRelu, (x: Tensor, slope: number) => unary("leakyRelu", x, [slope]), m);
@@ -483,10 +495,10 @@ defineOp(WHERE_METHOD, (x: Tensor, cond: Tensor, other: TensorLike) => whereImpl
 const where = defineOp(WHERE, whereImpl);
 
 export const {
-  neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
+  neg, abs, sign, floor, ceil, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
   sigmoid, erf, relu, silu, logicalNot, isnan, isfinite, isinf,
   log2, log10, exp2, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, frac,
 } = unaryFns;
 export const { mul, maximum, minimum, atan2, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, copysign, fmod } = binaryFns;
 export const { logaddexp, logaddexp2, hypot } = tensorBinaryFns;
-export { add, sub, rsub, div, pow, square, clampFn as clamp, clip, where };
+export { add, sub, rsub, div, pow, square, clampFn as clamp, clip, where, round };

@@ -84,7 +84,7 @@ export function applyInPlace(self: Tensor, op: string, compute: (current: Tensor
 
 /** In-place forms of unary ops: x.exp_() computes exp and writes it into x. */
 const UNARY_INPLACE = [
-  "neg", "abs", "sign", "floor", "ceil", "round", "trunc", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt",
+  "neg", "abs", "sign", "floor", "ceil", "trunc", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt",
   "reciprocal", "sin", "cos", "tan", "tanh", "sigmoid", "erf", "relu", "silu",
   "log2", "log10", "exp2", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "sinc", "deg2rad", "rad2deg", "frac", "bitwiseNot",
 ] as const;
@@ -113,6 +113,7 @@ const SIGS = {
   copy_: "copy_(Tensor self, Tensor src) -> self",
   fill_: "fill_(Tensor self, Tensor|Scalar value) -> self",
   zero_: "zero_(Tensor self) -> self",
+  round_: "round_(Tensor self, *, int decimals=0) -> self",
   addcmul_: "addcmul_(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> self",
   addcdiv_: "addcdiv_(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> self",
   lerp_: "lerp_(Tensor self, Tensor end, Tensor|Scalar weight) -> self",
@@ -132,6 +133,7 @@ const m = { variants: "method" } as const;
 for (const name of UNARY_INPLACE) {
   defineOp(`${name}_(Tensor self) -> self`, (x: Tensor) => applyInPlace(x, `${name}_`, (s) => (s[name] as () => Tensor)(), [], !OUTPUT_ONLY.has(name)), m);
 }
+defineOp(SIGS.round_, (x: Tensor, kw: { decimals: number }) => applyInPlace(x, "round_", (s) => s.round(kw), [], false), m);
 type Alpha = { alpha: number | boolean };
 defineOp(SIGS.add_, (x: Tensor, o: TensorLike, { alpha }: Alpha) =>
   binaryInPlace(x, "add", o, Number(alpha)) ?? applyInPlace(x, "add_", (s) => s.add(o, { alpha }), [o], false), m);

@@ -23,7 +23,7 @@ export {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
   sigmoid, erf, relu, silu, logicalNot, isnan, isfinite, isinf,
   mul, maximum, minimum, atan2, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor,
-  add, sub, rsub, div, pow, square, clamp, clip, where,
+  add, sub, rsub, div, pow, square, clamp, clip, clampMin, clampMax, where,
   log2, log10, exp2, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, frac, copysign, fmod, logaddexp, logaddexp2, hypot,
 } from "./ops/elementwise.js";
 export {

@@ -437,6 +437,8 @@ const SIGS = {
   clamp: "clamp(Tensor self, Tensor|Scalar? min=null, Tensor|Scalar? max=null) -> Tensor",
   clip: "clip(Tensor self, Tensor|Scalar? min=null, Tensor|Scalar? max=null) -> Tensor",
   round: "round(Tensor self, *, int decimals=0) -> Tensor",
+  clampMin: "clampMin(Tensor self, Tensor|Scalar min) -> Tensor",
+  clampMax: "clampMax(Tensor self, Tensor|Scalar max) -> Tensor",
 } as const;
 const WHERE_METHOD = "where(Tensor self, Tensor condition, Tensor|Scalar other) -> Tensor";
 const WHERE = "where(Tensor condition, Tensor|Scalar input, Tensor|Scalar other) -> Tensor";
@@ -491,6 +493,8 @@ defineOp(SIGS.gelu, (x: Tensor, { approximate }: { approximate: "none" | "tanh" 
 defineOp(SIGS.softplus, (x: Tensor, beta: number, threshold: number) => unary("softplus", x, [beta, threshold]), m);
 const clampFn = defineOp(SIGS.clamp, clamp);
 const clip = defineOp(SIGS.clip, clamp);
+const clampMin = defineOp(SIGS.clampMin, (x: Tensor, min: TensorLike) => clamp(x, min, null));
+const clampMax = defineOp(SIGS.clampMax, (x: Tensor, max: TensorLike) => clamp(x, null, max));
 defineOp(WHERE_METHOD, (x: Tensor, cond: Tensor, other: TensorLike) => whereImpl(cond, x, other), { variants: "method", key: "Tensor.where" });
 const where = defineOp(WHERE, whereImpl);
 
@@ -501,4 +505,4 @@ export const {
 } = unaryFns;
 export const { mul, maximum, minimum, atan2, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, copysign, fmod } = binaryFns;
 export const { logaddexp, logaddexp2, hypot } = tensorBinaryFns;
-export { add, sub, rsub, div, pow, square, clampFn as clamp, clip, where, round };
+export { add, sub, rsub, div, pow, square, clampFn as clamp, clip, clampMin, clampMax, where, round };

@@ -109,6 +109,8 @@ const SIGS = {
   pow_: "pow_(Tensor self, Tensor|Scalar exponent) -> self",
   clamp_: "clamp_(Tensor self, Tensor|Scalar? min=null, Tensor|Scalar? max=null) -> self",
   clip_: "clip_(Tensor self, Tensor|Scalar? min=null, Tensor|Scalar? max=null) -> self",
+  clampMin_: "clampMin_(Tensor self, Tensor|Scalar min) -> self",
+  clampMax_: "clampMax_(Tensor self, Tensor|Scalar max) -> self",
   leakyRelu_: "leakyRelu_(Tensor self, float negativeSlope=0.01) -> self",
   copy_: "copy_(Tensor self, Tensor src) -> self",
   fill_: "fill_(Tensor self, Tensor|Scalar value) -> self",
@@ -145,9 +147,12 @@ defineOp(SIGS.div_, (x: Tensor, o: TensorLike, { roundingMode }: { roundingMode?
 defineOp(SIGS.pow_, (x: Tensor, e: TensorLike) => applyInPlace(x, "pow_", (s) => s.pow(e), [e]), m);
 for (const name of BINARY_INPLACE) {
   defineOp(`${name}_(Tensor self, Tensor|Scalar other) -> self`, (x: Tensor, o: TensorLike) => applyInPlace(x, `${name}_`, (s) => (s[name] as (o: TensorLike) => Tensor)(o), [o]), m);
-}const clampInPlace = (x: Tensor, min: TensorLike | null, max: TensorLike | null) => applyInPlace(x, "clamp_", (s) => s.clamp(min, max), [min, max]);
+}
+const clampInPlace = (x: Tensor, min: TensorLike | null, max: TensorLike | null) => applyInPlace(x, "clamp_", (s) => s.clamp(min, max), [min, max]);
 defineOp(SIGS.clamp_, clampInPlace, m);
 defineOp(SIGS.clip_, clampInPlace, m);
+defineOp(SIGS.clampMin_, (x: Tensor, min: TensorLike) => clampInPlace(x, min, null), m);
+defineOp(SIGS.clampMax_, (x: Tensor, max: TensorLike) => clampInPlace(x, null, max), m);
 defineOp(SIGS.leakyRelu_, (x: Tensor, slope: number) => applyInPlace(x, "leakyRelu_", (s) => s.leakyRelu(slope), []), m);
 defineOp(SIGS.copy_, (x: Tensor, src: Tensor) => applyInPlace(x, "copy_", () => {
   if (!expandableTo(src.shape, x.shape)) throw new ShapeError(`copy_: src of shape ${fmtShape(src.shape)} cannot be broadcast to the shape of self ${fmtShape(x.shape)}`);

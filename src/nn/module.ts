@@ -247,6 +247,8 @@ export abstract class Module {
   }
   float(): this { return this.to("float32"); }
   double(): this { return this.to("float64"); }
+  half(): this { return this.to("float16"); }
+  bfloat16(): this { return this.to("bfloat16"); }
 
   // ---- state dict -----------------------------------------------------------------------
 

@@ -4,7 +4,7 @@
  * entry points); the math methods are attached by the files in src/ops/, each next to the
  * op it exposes, so an op's function, its backward and its method live in one place.
  */
-import { ArgumentError, AutogradError, DTypeError, FluxionError, IndexError, fmtShape } from "../errors.js";
+import { ArgumentError, AutogradError, DTypeError, FluxionError, IndexError, ShapeError, fmtShape } from "../errors.js";
 import { isFloating, isHalf, type DType, type StorageArray, type TypedArray } from "./dtype.js";
 import { bfloat16BitsToFloat32, float16BitsToFloat32 } from "./half.js";
 import { contiguousStrides, isContiguousLayout, normalizeDim, numelOf } from "./shape.js";
@@ -22,8 +22,8 @@ export class Tensor {
   gradFn: Node | null = null;
   /** Which output of gradFn this tensor is. */
   outputNr = 0;
-  /** Accumulated gradient (leaves, and non-leaves after retainGrad()). */
-  grad: Tensor | null = null;
+  /** @internal the storage behind `grad`. */
+  _grad: Tensor | null = null;
   /** For views: the tensor that owns the storage (in-place writes through views rebase it). */
   _base: Tensor | null = null;
   /** @internal leaf requires-grad flag; non-leaves require grad through gradFn. */
@@ -117,6 +117,24 @@ export class Tensor {
     }
     this._requiresGrad = value;
     return this;
+  }
+
+  /**
+   * Accumulated gradient (leaves, and non-leaves after retainGrad()). Assigning checks what
+   * PyTorch checks: a Tensor (or null) of this tensor's shape and dtype.
+   */
+  get grad(): Tensor | null {
+    return this._grad;
+  }
+  set grad(g: Tensor | null) {
+    if (g !== null) {
+      if (!(g instanceof Tensor)) throw new ArgumentError(`grad: assigned grad expected to be a Tensor or null but got ${g === undefined ? "undefined" : typeof g}`);
+      if (g.shape.length !== this.shape.length || g.shape.some((d, i) => d !== this.shape[i])) {
+        throw new ShapeError(`grad: assigned grad has data of a different size (grad shape ${fmtShape(g.shape)}, tensor shape ${fmtShape(this.shape)})`);
+      }
+      if (g.dtype !== this.dtype) throw new DTypeError(`grad: assigned grad has data of a different type (grad ${g.dtype}, tensor ${this.dtype})`);
+    }
+    this._grad = g;
   }
 
   /** Keeps .grad on a non-leaf after backward (leaves always keep it). */

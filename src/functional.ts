@@ -18,6 +18,7 @@ import { REPEAT_INTERLEAVE_FNS } from "./ops/repeat_interleave.js";
 import { MESHGRID_FNS } from "./ops/meshgrid.js";
 import { MOMENTS_FNS } from "./ops/moments.js";
 import { EINSUM_FNS } from "./ops/einsum.js";
+import { MULTINOMIAL_FNS } from "./ops/multinomial.js";
 
 export {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
@@ -47,6 +48,7 @@ export const { repeatInterleave } = REPEAT_INTERLEAVE_FNS;
 export const { meshgrid } = MESHGRID_FNS;
 export const { stdMean, varMean } = MOMENTS_FNS;
 export const { einsum } = EINSUM_FNS;
+export const { multinomial } = MULTINOMIAL_FNS;
 export const {
   remainder, floorDivide, bitwiseAnd, bitwiseOr, bitwiseXor, bitwiseLeftShift, bitwiseRightShift, xlogy,
   bitwiseNot, sinc, deg2rad, rad2deg, logit, nanToNum, lerp, isclose, allclose,

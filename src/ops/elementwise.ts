@@ -496,7 +496,8 @@ const clip = defineOp(SIGS.clip, clamp);
 const clampMin = defineOp(SIGS.clampMin, (x: Tensor, min: TensorLike) => clamp(x, min, null));
 const clampMax = defineOp(SIGS.clampMax, (x: Tensor, max: TensorLike) => clamp(x, null, max));
 defineOp(WHERE_METHOD, (x: Tensor, cond: Tensor, other: TensorLike) => whereImpl(cond, x, other), { variants: "method", key: "Tensor.where" });
-const where = defineOp(WHERE, whereImpl);
+// torch.where(condition) alone is nonzero(condition, as_tuple=True): one index tensor per dim
+const where = defineOp([WHERE, "where.cond(Tensor condition) -> Tensor[]"], [whereImpl, (c: Tensor) => c.nonzero({ asTuple: true })]);
 
 export const {
   neg, abs, sign, floor, ceil, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,

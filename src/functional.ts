@@ -35,7 +35,7 @@ export {
   rand, randn, randint, randperm, randLike, randnLike, bernoulli, scalarTensorFn as scalarTensor,
 } from "./tensor/creation.js";
 
-export const { reshape, permute, transpose, swapaxes, swapdims, t, squeeze, unsqueeze, flatten, unflatten, narrow, select, clone, detach, unbind, movedim, moveaxis } = VIEW_FNS;
+export const { reshape, permute, transpose, swapaxes, swapdims, t, squeeze, unsqueeze, flatten, unflatten, narrow, select, clone, detach, unbind, movedim, moveaxis, broadcastTo, broadcastTensors } = VIEW_FNS;
 export const { cat, concat, stack, hstack, vstack, split, chunk, tensorSplit, flip, fliplr, flipud, roll, tile, tril, triu, pad } = SHAPE_FNS;
 export const { matmul, mm, bmm, mv, dot, outer } = LINALG_FNS;
 export const { sort, argsort, msort, topk, kthvalue, median, nanmedian, unique } = SORTING_FNS;

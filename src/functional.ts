@@ -20,6 +20,7 @@ import { MOMENTS_FNS } from "./ops/moments.js";
 import { EINSUM_FNS } from "./ops/einsum.js";
 import { MULTINOMIAL_FNS } from "./ops/multinomial.js";
 import { DIFFERENCE_FNS } from "./ops/difference.js";
+import { SEARCHSORTED_FNS } from "./ops/searchsorted.js";
 
 export {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
@@ -51,6 +52,7 @@ export const { stdMean, varMean } = MOMENTS_FNS;
 export const { einsum } = EINSUM_FNS;
 export const { multinomial } = MULTINOMIAL_FNS;
 export const { diff, nansum, nanmean, countNonzero } = DIFFERENCE_FNS;
+export const { searchsorted, bucketize } = SEARCHSORTED_FNS;
 export const {
   remainder, floorDivide, bitwiseAnd, bitwiseOr, bitwiseXor, bitwiseLeftShift, bitwiseRightShift, xlogy,
   bitwiseNot, sinc, deg2rad, rad2deg, logit, nanToNum, lerp, isclose, allclose, equal, addcmul, addcdiv,

@@ -10,7 +10,7 @@
 import { dispatch, dispatchAll } from "../backend/dispatcher.js";
 import { record1 } from "../autograd/record.js";
 import { noGrad } from "../autograd/grad_mode.js";
-import { DTypeError, FluxionError, IndexError, fmtShape } from "../errors.js";
+import { DTypeError, IndexError, fmtShape } from "../errors.js";
 import { isFloating } from "../tensor/dtype.js";
 import { full, zeros } from "../tensor/creation.js";
 import { normalizeDim } from "../tensor/shape.js";
@@ -18,6 +18,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { whereImpl as where } from "./elementwise.js";
 import { defineOp, type MethodsOf } from "../api/registry.js";
 import { namedTuple } from "../api/return_types.js";
+import { uniqueDim } from "./unique_dim.js";
 
 /** Values with the int32 positions they came from along the dim (like torch.return_types). */
 export interface SortResult {
@@ -297,9 +298,9 @@ declare module "../tensor/tensor.js" {
 
 /** unique as torch returns it: a tensor, or a tuple of the values and the requested extras. */
 function uniqueTuple(x: Tensor, _sorted: boolean, returnInverse: boolean, returnCounts: boolean, dim: number | null | undefined): Tensor | unknown[] {
-  if (dim !== null && dim !== undefined) throw new FluxionError(`unique: the dim argument is not supported yet (got dim=${dim}); unique works over the flattened tensor`);
-  const r = unique(x, { returnInverse, returnCounts });
+  const r = dim !== null && dim !== undefined ? uniqueDim(x, dim) : unique(x, { returnInverse, returnCounts });
   if (r instanceof Tensor) return r;
+  if (!returnInverse && !returnCounts) return r.values;
   const fields = ["values", ...(returnInverse ? ["inverse"] : []), ...(returnCounts ? ["counts"] : [])];
   return namedTuple("unique", fields, fields.map((f) => r[f as keyof UniqueResult]));
 }

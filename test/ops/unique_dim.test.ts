@@ -22,7 +22,7 @@ test("unique({ dim }) returns the sorted distinct slices, the inverse and the co
   assert.deepEqual(values.indexSelect(0, inverse).tolist(), x.tolist()); // the inverse rebuilds x
   const c = x.unique({ dim: 1, returnInverse: true, returnCounts: true });
   assert.deepEqual([c.values.tolist(), c.inverse.tolist(), c.counts.tolist()], [x.tolist(), [0, 1], [1, 1]]);
-  assert.deepEqual(fx.unique(x, { dim: -1 }).tolist(), x.tolist());
+  assert.deepEqual(x.unique({ dim: -1 }).tolist(), x.tolist());
 });
 
 test("unique({ dim }) on 3-D floats, on an empty dim, and a 0-d input's error", () => {

@@ -40,7 +40,7 @@ export {
 export const { reshape, permute, transpose, swapaxes, swapdims, t, squeeze, unsqueeze, flatten, unflatten, narrow, select, clone, detach, unbind, movedim, moveaxis, broadcastTo, broadcastTensors } = VIEW_FNS;
 export const { cat, concat, stack, hstack, vstack, split, chunk, tensorSplit, flip, fliplr, flipud, roll, tile, tril, triu, pad } = SHAPE_FNS;
 export const { matmul, mm, bmm, mv, dot, outer } = LINALG_FNS;
-export const { sort, argsort, msort, topk, kthvalue, median, nanmedian, unique } = SORTING_FNS;
+export const { sort, argsort, msort, topk, kthvalue, median, nanmedian, unique, uniqueConsecutive } = SORTING_FNS;
 export const { gather, scatter, scatterAdd, indexSelect, indexAdd, take, nonzero, argwhere, oneHot } = ADVANCED_INDEXING_FNS;
 export const { indexPut, maskedFill, maskedSelect } = INDEXING_FNS;
 export const { scatterReduce } = SCATTER_REDUCE_FNS;

@@ -1,7 +1,8 @@
 /**
  * unique(x, dim): the distinct slices of x along dim (torch.unique(..., dim=d)), sorted
  * lexicographically, with the inverse (for each input slice, the index of its slice in the
- * result) and the counts. The result's shape depends on the data, so the slices are compared
+ * result) and the counts; uniqueConsecutive (torch.unique_consecutive): the same for runs of
+ * equal neighbouring slices (or elements), without sorting. The result's shape depends on the data, so the slices are compared
  * on the host (an inherent host read, as unique's and nonzero's); the values are then gathered
  * with indexSelect on the tensor's own device.
  */
@@ -29,13 +30,24 @@ function compare(a: number | bigint, b: number | bigint): number {
 }
 
 export function uniqueDim(x: Tensor, dim: number): UniqueDimResult {
-  if (x.ndim === 0) throw new IndexError(`unique: dimension specified as ${dim} but the tensor has no dimensions (shape ${fmtShape(x.shape)})`);
-  const d = normalizeDim("unique", dim, x.ndim);
+  return distinctSlices("unique", x, dim, true);
+}
+
+/** Runs of equal consecutive slices along dim (elements of the flattened x without dim). */
+export function uniqueConsecutive(x: Tensor, dim: number | null): UniqueDimResult {
+  if (dim !== null) return distinctSlices("uniqueConsecutive", x, dim, false);
+  const r = distinctSlices("uniqueConsecutive", x.reshape([-1]), 0, false);
+  return { ...r, inverse: r.inverse.reshape(x.shape) };
+}
+
+function distinctSlices(op: string, x: Tensor, dim: number, sorted: boolean): UniqueDimResult {
+  if (x.ndim === 0) throw new IndexError(`${op}: dimension specified as ${dim} but the tensor has no dimensions (shape ${fmtShape(x.shape)})`);
+  const d = normalizeDim(op, dim, x.ndim);
   return noGrad(() => {
     const rows = x.movedim(d, 0).contiguous();
     const n = rows.shape[0]!;
     const k = n === 0 ? 0 : rows.numel() / n;
-    const v = readHost(rows, "unique") as ArrayLike<number | bigint>;
+    const v = readHost(rows, op) as ArrayLike<number | bigint>;
     const cmpRows = (i: number, j: number): number => {
       for (let c = 0; c < k; c++) {
         const r = compare(v[i * k + c]!, v[j * k + c]!);
@@ -43,7 +55,8 @@ export function uniqueDim(x: Tensor, dim: number): UniqueDimResult {
       }
       return 0;
     };
-    const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => cmpRows(i, j) || i - j);
+    const order = Array.from({ length: n }, (_, i) => i);
+    if (sorted) order.sort((i, j) => cmpRows(i, j) || i - j);
     const firsts: number[] = [], counts: number[] = [];
     const inverse = new Int32Array(n);
     for (let p = 0; p < n; p++) {

@@ -34,3 +34,19 @@ test("unique({ dim }) on 3-D floats, on an empty dim, and a 0-d input's error", 
   assert.deepEqual([e.values.shape, e.inverse.shape, e.counts.shape], [[0, 3], [0], [0]]);
   assert.throws(() => fx.tensor(3).unique({ dim: 0 }), (err) => err instanceof fx.IndexError && /^unique: dimension specified as 0 but the tensor has no dimensions/.test(err.message));
 });
+
+// torch.unique_consecutive (PyTorch 1.13):
+//   x = [1, 1, 2, 2, 3, 1, 1, 2] -> [1, 2, 3, 1, 2], inverse [0, 0, 1, 1, 2, 3, 3, 4], counts [2, 2, 1, 2, 1]
+//   [[1, 1], [1, 1], [0, 2], [1, 1]], dim=0 -> [[1, 1], [0, 2], [1, 1]], inverse [0, 0, 1, 2], counts [2, 1, 1]
+//   [[1, 1], [2, 2]] (no dim: flattened) -> [1, 2], inverse [[0, 0], [1, 1]] (the input's shape)
+test("uniqueConsecutive collapses runs of equal elements or slices, without sorting", () => {
+  const y = fx.tensor([1, 1, 2, 2, 3, 1, 1, 2], { dtype: "int64" });
+  assert.deepEqual(y.uniqueConsecutive().tolist(), [1, 2, 3, 1, 2]);
+  assert.deepEqual((fx.uniqueConsecutive as (t: fx.Tensor) => fx.Tensor)(y).tolist(), [1, 2, 3, 1, 2]); // torch.unique_consecutive(y)
+  const [values, inverse, counts] = y.uniqueConsecutive({ returnInverse: true, returnCounts: true });
+  assert.deepEqual([values.tolist(), inverse.tolist(), counts.tolist()], [[1, 2, 3, 1, 2], [0, 0, 1, 1, 2, 3, 3, 4], [2, 2, 1, 2, 1]]);
+  const r = fx.tensor([[1, 1], [1, 1], [0, 2], [1, 1]]).uniqueConsecutive({ dim: 0, returnInverse: true, returnCounts: true });
+  assert.deepEqual([r.values.tolist(), r.inverse!.tolist(), r.counts!.tolist()], [[[1, 1], [0, 2], [1, 1]], [0, 0, 1, 2], [2, 1, 1]]);
+  const f = fx.tensor([[1, 1], [2, 2]]).uniqueConsecutive({ returnInverse: true });
+  assert.deepEqual([f.values.tolist(), f.inverse!.tolist()], [[1, 2], [[0, 0], [1, 1]]]);
+});

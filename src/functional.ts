@@ -18,12 +18,15 @@ import { REPEAT_INTERLEAVE_FNS } from "./ops/repeat_interleave.js";
 import { MESHGRID_FNS } from "./ops/meshgrid.js";
 import { MOMENTS_FNS } from "./ops/moments.js";
 import { EINSUM_FNS } from "./ops/einsum.js";
+import { MULTINOMIAL_FNS } from "./ops/multinomial.js";
+import { DIFFERENCE_FNS } from "./ops/difference.js";
+import { SEARCHSORTED_FNS } from "./ops/searchsorted.js";
 
 export {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
   sigmoid, erf, relu, silu, logicalNot, isnan, isfinite, isinf,
   mul, maximum, minimum, atan2, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor,
-  add, sub, rsub, div, pow, square, clamp, clip, where,
+  add, sub, rsub, div, pow, square, clamp, clip, clampMin, clampMax, where,
   log2, log10, exp2, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, frac, copysign, fmod, logaddexp, logaddexp2, hypot,
 } from "./ops/elementwise.js";
 export {
@@ -34,10 +37,10 @@ export {
   rand, randn, randint, randperm, randLike, randnLike, bernoulli, scalarTensorFn as scalarTensor,
 } from "./tensor/creation.js";
 
-export const { reshape, permute, transpose, swapaxes, swapdims, t, squeeze, unsqueeze, flatten, unflatten, narrow, select, clone, detach, unbind, movedim, moveaxis } = VIEW_FNS;
+export const { reshape, permute, transpose, swapaxes, swapdims, t, squeeze, unsqueeze, flatten, unflatten, narrow, select, clone, detach, unbind, movedim, moveaxis, broadcastTo, broadcastTensors } = VIEW_FNS;
 export const { cat, concat, stack, hstack, vstack, split, chunk, tensorSplit, flip, fliplr, flipud, roll, tile, tril, triu, pad } = SHAPE_FNS;
 export const { matmul, mm, bmm, mv, dot, outer } = LINALG_FNS;
-export const { sort, argsort, msort, topk, kthvalue, median, nanmedian, unique } = SORTING_FNS;
+export const { sort, argsort, msort, topk, kthvalue, median, nanmedian, unique, uniqueConsecutive } = SORTING_FNS;
 export const { gather, scatter, scatterAdd, indexSelect, indexAdd, take, nonzero, argwhere, oneHot } = ADVANCED_INDEXING_FNS;
 export const { indexPut, maskedFill, maskedSelect } = INDEXING_FNS;
 export const { scatterReduce } = SCATTER_REDUCE_FNS;
@@ -47,9 +50,12 @@ export const { repeatInterleave } = REPEAT_INTERLEAVE_FNS;
 export const { meshgrid } = MESHGRID_FNS;
 export const { stdMean, varMean } = MOMENTS_FNS;
 export const { einsum } = EINSUM_FNS;
+export const { multinomial } = MULTINOMIAL_FNS;
+export const { diff, nansum, nanmean, countNonzero } = DIFFERENCE_FNS;
+export const { searchsorted, bucketize } = SEARCHSORTED_FNS;
 export const {
   remainder, floorDivide, bitwiseAnd, bitwiseOr, bitwiseXor, bitwiseLeftShift, bitwiseRightShift, xlogy,
-  bitwiseNot, sinc, deg2rad, rad2deg, logit, nanToNum, lerp, isclose, allclose,
+  bitwiseNot, sinc, deg2rad, rad2deg, logit, nanToNum, lerp, isclose, allclose, equal, addcmul, addcdiv,
 } = EXTRA_FNS;
 
 // dtype constants: torch.float32 and its aliases are plain dtype strings here

@@ -28,6 +28,7 @@ import "./ops/einsum.js";
 import "./autograd/backward.js";
 
 export { Tensor, type GradHook } from "./tensor/tensor.js";
+export { type RemovableHandle } from "./tensor/removable_handle.js";
 export { type DType, DTYPES, promoteTypes } from "./tensor/dtype.js";
 export { type CreateOptions, type RandomOptions, type TensorData, type NestedArray } from "./tensor/creation.js";
 export { Generator, manualSeed, defaultGenerator } from "./tensor/random.js";

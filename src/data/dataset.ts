@@ -74,9 +74,10 @@ export abstract class Dataset<T> {
 export class TensorDataset<T extends Tensor[] = Tensor[]> extends Dataset<T> {
   readonly tensors: T;
 
-  constructor(...tensors: T) {
+  constructor(...args: T) {
     super();
-    tensorDatasetArgs.bind(tensors);
+    // the bound list, not the raw arguments: a trailing undefined is no tensor
+    const [tensors] = tensorDatasetArgs.bind(args) as unknown as [T];
     if (tensors.length === 0) throw new FluxionError("TensorDataset: expected at least one tensor");
     tensors.forEach((t, k) => {
       if (t.ndim === 0) throw new ShapeError(`TensorDataset: tensor ${k} is 0-d; every tensor needs a first dim indexing items`);

@@ -21,10 +21,28 @@ import { ArgumentError, FluxionError, ShapeError, fmtShape, nameIn } from "../er
 import { popPublicOp, pushPublicOp } from "../backend/dispatcher.js";
 import { noGrad } from "../autograd/grad_mode.js";
 import { enterFramework, enterUserCode, keepAfterCall, leaveFramework, leaveUserCode, runUserCode } from "../compile/state.js";
-import { describeValue, registerTypeCheck } from "../api/args.js";
+import { bindCall, describeValue, registerTypeCheck } from "../api/args.js";
+import { parseSignature } from "../api/schema.js";
+import type { CtorArgs } from "../api/types.js";
 import type { DType } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Parameter } from "./parameter.js";
+import { removableHandle, type RemovableHandle } from "../tensor/removable_handle.js";
+
+// The methods' arguments in PyTorch's positional order (or an options object naming them), as
+// everywhere else: `m.loadStateDict(sd, false)`, `this.registerBuffer("mask", m, false)`.
+const REGISTER_BUFFER = "registerBuffer(str name, Tensor? tensor, bool persistent=true)";
+const NAMED_PARAMETERS = "namedParameters(str prefix=\"\", bool recurse=true)";
+const NAMED_BUFFERS = "namedBuffers(str prefix=\"\", bool recurse=true)";
+const ZERO_GRAD = "zeroGrad(bool setToNone=true)";
+const LOAD_STATE_DICT = "loadStateDict(Dict stateDict, bool strict=true)";
+const SIGS = {
+  registerBuffer: parseSignature(REGISTER_BUFFER),
+  namedParameters: parseSignature(NAMED_PARAMETERS),
+  namedBuffers: parseSignature(NAMED_BUFFERS),
+  zeroGrad: parseSignature(ZERO_GRAD),
+  loadStateDict: parseSignature(LOAD_STATE_DICT),
+};
 
 export type ForwardHook = (module: Module, inputs: unknown[], output: unknown) => unknown;
 export type ForwardPreHook = (module: Module, inputs: unknown[]) => unknown[] | void;
@@ -103,21 +121,22 @@ export abstract class Module {
     return s.forwardHooks.length > 0 || s.forwardPreHooks.length > 0;
   }
 
-  registerForwardHook(hook: ForwardHook): () => void {
-    return addRemovable(state(this).forwardHooks, hook);
+  registerForwardHook(hook: ForwardHook): RemovableHandle {
+    return removableHandle(state(this).forwardHooks, hook);
   }
-  registerForwardPreHook(hook: ForwardPreHook): () => void {
-    return addRemovable(state(this).forwardPreHooks, hook);
+  registerForwardPreHook(hook: ForwardPreHook): RemovableHandle {
+    return removableHandle(state(this).forwardPreHooks, hook);
   }
 
   /**
    * Registers a buffer: state that is saved in stateDict but is not a parameter
    * (BatchNorm's running_mean). Accessible as a property of the same name.
    */
-  registerBuffer(name: string, value: Tensor | null, opts?: { persistent?: boolean }): void {
+  registerBuffer(...args: CtorArgs<typeof REGISTER_BUFFER>): void {
+    const [name, value, persistent] = bindCall([SIGS.registerBuffer], undefined, args, false) as [string, Tensor | null, boolean];
     const s = state(this);
     defineSlot(this, name, s.buffers, value);
-    if (opts?.persistent === false) s.nonPersistent.add(name);
+    if (!persistent) s.nonPersistent.add(name);
   }
 
   /** Registers a parameter under an explicit name (fields holding a Parameter need not). */
@@ -154,9 +173,10 @@ export abstract class Module {
     for (const [k, v] of Object.entries(this)) if (v instanceof Parameter) yield [k, v];
   }
 
-  *namedParameters(opts?: { prefix?: string; recurse?: boolean }): Generator<[string, Parameter]> {
+  *namedParameters(...args: CtorArgs<typeof NAMED_PARAMETERS>): Generator<[string, Parameter]> {
+    const [prefix, recurse] = bindCall([SIGS.namedParameters], undefined, args, false) as [string, boolean];
     const seen = new Set<Tensor>();
-    const mods: Iterable<[string, Module]> = opts?.recurse === false ? [[opts?.prefix ?? "", this]] : this.namedModules(opts?.prefix ?? "");
+    const mods: Iterable<[string, Module]> = recurse ? this.namedModules(prefix) : [[prefix, this]];
     for (const [mp, m] of mods) {
       for (const [k, p] of m.ownParameters()) {
         if (seen.has(p)) continue;
@@ -169,8 +189,9 @@ export abstract class Module {
   parameters(recurse = true): Parameter[] {
     return [...this.namedParameters({ recurse })].map(([, p]) => p);
   }
-  *namedBuffers(opts?: { prefix?: string; recurse?: boolean }): Generator<[string, Tensor]> {
-    const mods: Iterable<[string, Module]> = opts?.recurse === false ? [[opts?.prefix ?? "", this]] : this.namedModules(opts?.prefix ?? "");
+  *namedBuffers(...args: CtorArgs<typeof NAMED_BUFFERS>): Generator<[string, Tensor]> {
+    const [prefix, recurse] = bindCall([SIGS.namedBuffers], undefined, args, false) as [string, boolean];
+    const mods: Iterable<[string, Module]> = recurse ? this.namedModules(prefix) : [[prefix, this]];
     for (const [mp, m] of mods) for (const [k, b] of state(m).buffers) if (b) yield [mp ? `${mp}.${k}` : k, b];
   }
   buffers(recurse = true): Tensor[] {
@@ -186,8 +207,8 @@ export abstract class Module {
   eval(): this {
     return this.train(false);
   }
-  zeroGrad(opts?: { setToNone?: boolean }): void {
-    const setToNone = opts?.setToNone ?? true;
+  zeroGrad(...args: CtorArgs<typeof ZERO_GRAD>): void {
+    const [setToNone] = bindCall([SIGS.zeroGrad], undefined, args, false) as [boolean];
     for (const p of this.parameters()) {
       if (!p.grad) continue;
       if (setToNone) p.grad = null;
@@ -226,6 +247,8 @@ export abstract class Module {
   }
   float(): this { return this.to("float32"); }
   double(): this { return this.to("float64"); }
+  half(): this { return this.to("float16"); }
+  bfloat16(): this { return this.to("bfloat16"); }
 
   // ---- state dict -----------------------------------------------------------------------
 
@@ -258,11 +281,12 @@ export abstract class Module {
    * sets), so a failed load leaves the module unchanged. Keys are compared as strings only:
    * "constructor" or "__proto__" is an ordinary (here: unexpected) key.
    */
-  loadStateDict(sd: StateDict | ReadonlyMap<string, Tensor>, opts?: { strict?: boolean }): { missingKeys: string[]; unexpectedKeys: string[] } {
+  loadStateDict(...args: CtorArgs<typeof LOAD_STATE_DICT>): { missingKeys: string[]; unexpectedKeys: string[] } {
+    const sd: unknown = args[0];
     if (sd === null || typeof sd !== "object" || Array.isArray(sd) || sd instanceof Tensor) {
       throw new ArgumentError(`${this.constructor.name}.loadStateDict(): argument 'stateDict' must be a dict of Tensors (an object or a Map, as model.stateDict() or io.load() return), but got ${describeValue(sd)}`);
     }
-    const strict = opts?.strict ?? true;
+    const [, strict] = bindCall([SIGS.loadStateDict], undefined, args, false) as [unknown, boolean];
     const given: ReadonlyMap<string, unknown> = sd instanceof Map ? sd : new Map(Object.entries(sd));
     const own = this.stateEntries();
     const missingKeys = [...own.keys()].filter((k) => !given.has(k));
@@ -323,14 +347,6 @@ Object.defineProperty(Module.prototype, "forward", {
 
 function indent(s: string): string {
   return s.split("\n").join("\n  ");
-}
-
-function addRemovable<T>(list: T[], item: T): () => void {
-  list.push(item);
-  return () => {
-    const i = list.indexOf(item);
-    if (i >= 0) list.splice(i, 1);
-  };
 }
 
 /** The forward methods of Fluxion's own modules (markBuiltInModules): framework code. */

@@ -104,3 +104,4 @@ export const vectorToParameters = defineOp(
   },
   { group: "nn.utils", key: "nn.utils.vectorToParameters" },
 );
+export * as rnn from "./utils_rnn.js";

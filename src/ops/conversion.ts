@@ -86,6 +86,7 @@ const SIGS = {
   half: "half(Tensor self) -> Tensor",
   bfloat16: "bfloat16(Tensor self) -> Tensor",
   cpu: "cpu(Tensor self) -> Tensor",
+  typeAs: "typeAs(Tensor self, Tensor other) -> Tensor",
 } as const;
 
 declare module "../tensor/tensor.js" {
@@ -120,3 +121,5 @@ defineOp(SIGS.bool, (x: Tensor) => cast(x, "bool"), m);
 defineOp(SIGS.half, (x: Tensor) => cast(x, "float16"), m);
 defineOp(SIGS.bfloat16, (x: Tensor) => cast(x, "bfloat16"), m);
 defineOp(SIGS.cpu, (x: Tensor) => to(x, { device: "cpu" }), m);
+// x.type_as(y): x with y's dtype (and device, which PyTorch's type string also names)
+defineOp(SIGS.typeAs, (x: Tensor, other: Tensor) => to(x, { dtype: other.dtype, device: other.device }), m);

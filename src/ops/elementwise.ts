@@ -193,8 +193,9 @@ const BINARY_GRADS: Partial<Record<BinaryOpName, BinaryRule>> = {
     b: { uses: ["a", "b"], grad: (g, { a, b }) => g.div(a.sub(b).exp2().add(1)) },
   },
   hypot: { a: { uses: ["a", "out"], grad: (g, { a, out }) => g.mul(a).div(out) }, b: { uses: ["b", "out"], grad: (g, { b, out }) => g.mul(b).div(out) } },
-  // d/da: log(b), also where a == 0 (PyTorch 1.13's formula)
-  xlogy: { a: { uses: ["b"], grad: (g, { b }) => g.mul(b.log()) }, b: { uses: ["a", "b"], grad: (g, { a, b }) => g.mul(a).div(b) } },
+  // d/da: xlogy(g, b), also where a == 0, but 0 where a == 0 and b <= 0 (derivatives.yaml:
+  // xlogy(grad, other).masked_fill((self == 0) & (other <= 0), 0)), never -inf or NaN there
+  xlogy: { a: { uses: ["a", "b"], grad: (g, { a, b }) => g.xlogy(b).maskedFill(a.eq(0).logicalAnd(b.le(0)), 0) }, b: { uses: ["a", "b"], grad: (g, { a, b }) => g.mul(a).div(b) } },
 };
 
 /** Scalar-parameter binary ops' derivatives (lerp's weight p0): d/da and d/db. */
@@ -404,7 +405,7 @@ function wrapInto(v: number, dtype: DType): number {
 
 /** Unary ops of the table that are Tensor methods as they are (the others take parameters or are internal). */
 const PLAIN_UNARY = [
-  "neg", "abs", "sign", "floor", "ceil", "round", "trunc", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt",
+  "neg", "abs", "sign", "floor", "ceil", "trunc", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt",
   "reciprocal", "sin", "cos", "tan", "tanh", "sigmoid", "erf", "relu", "silu", "logicalNot", "isnan", "isfinite", "isinf",
   "log2", "log10", "exp2", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "frac",
 ] as const satisfies readonly UnaryOpName[];
@@ -435,6 +436,9 @@ const SIGS = {
   softplus: "softplus(Tensor self, float beta=1, float threshold=20) -> Tensor",
   clamp: "clamp(Tensor self, Tensor|Scalar? min=null, Tensor|Scalar? max=null) -> Tensor",
   clip: "clip(Tensor self, Tensor|Scalar? min=null, Tensor|Scalar? max=null) -> Tensor",
+  round: "round(Tensor self, *, int decimals=0) -> Tensor",
+  clampMin: "clampMin(Tensor self, Tensor|Scalar min) -> Tensor",
+  clampMax: "clampMax(Tensor self, Tensor|Scalar max) -> Tensor",
 } as const;
 const WHERE_METHOD = "where(Tensor self, Tensor condition, Tensor|Scalar other) -> Tensor";
 const WHERE = "where(Tensor condition, Tensor|Scalar input, Tensor|Scalar other) -> Tensor";
@@ -460,14 +464,28 @@ const add = defineOp(SIGS.add, (x: Tensor, y: TensorLike, { alpha }: { alpha: nu
 const sub = defineOp(SIGS.sub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => binary("sub", x, scaled(y, alpha)));
 const rsub = defineOp(SIGS.rsub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => binary("sub", y, scaled(x, alpha)));
 const div = defineOp(SIGS.div, (x: Tensor, y: TensorLike, kw: { roundingMode?: RoundingMode | null }) => divide(x, y, kw));
-const pow = defineOp(SIGS.pow, (x: Tensor, e: TensorLike) => {
-  if (typeof e === "number" && !(isIntegral(x.dtype) && !Number.isInteger(e))) {
+function powImpl(x: TensorLike, e: TensorLike): Tensor {
+  if (x instanceof Tensor && typeof e === "number" && !(isIntegral(x.dtype) && !Number.isInteger(e))) {
     if (e === 1) return x.mul(1);
     return isFloating(x.dtype) ? unary("powScalar", x, [e]) : binary("pow", x, e);
   }
   return binary("pow", x, e);
-});
+}
+defineOp(SIGS.pow, powImpl, { variants: "method", key: "Tensor.pow" });
+// torch.pow(2, t): a scalar base with a tensor exponent (the function form only, as PyTorch)
+const pow = defineOp(["pow.Tensor(Tensor self, Tensor|Scalar exponent) -> Tensor", "pow.Scalar(Scalar self, Tensor exponent) -> Tensor"], [powImpl, powImpl]);
 const square = defineOp(SIGS.square, (x: Tensor) => x.mul(x));
+/**
+ * Rounds half to even; with `decimals`, to that many decimal places (negative: to tens,
+ * hundreds...), as PyTorch's kernel: round(x * 10^d) / 10^d, or round(x / 10^-d) * 10^-d,
+ * in the tensor's own precision. The gradient is 0 everywhere.
+ */
+function roundImpl(x: Tensor, { decimals }: { decimals: number }): Tensor {
+  if (decimals === 0) return unary("round", x);
+  if (!isFloating(x.dtype)) throw new DTypeError(`round: decimals is only supported for floating point tensors, got ${describe(x)} (decimals=${decimals})`);
+  return decimals > 0 ? unary("round", x.mul(10 ** decimals)).div(10 ** decimals) : unary("round", x.div(10 ** -decimals)).mul(10 ** -decimals);
+}
+const round = defineOp(SIGS.round, roundImpl);
 // the function forms of these three are nn.functional's (F.gelu ...), with PyTorch's F signatures
 const m = { variants: "method" } as const;
 defineOp(SIGS.leakyRelu, (x: Tensor, slope: number) => unary("leakyRelu", x, [slope]), m);
@@ -475,14 +493,17 @@ defineOp(SIGS.gelu, (x: Tensor, { approximate }: { approximate: "none" | "tanh" 
 defineOp(SIGS.softplus, (x: Tensor, beta: number, threshold: number) => unary("softplus", x, [beta, threshold]), m);
 const clampFn = defineOp(SIGS.clamp, clamp);
 const clip = defineOp(SIGS.clip, clamp);
+const clampMin = defineOp(SIGS.clampMin, (x: Tensor, min: TensorLike) => clamp(x, min, null));
+const clampMax = defineOp(SIGS.clampMax, (x: Tensor, max: TensorLike) => clamp(x, null, max));
 defineOp(WHERE_METHOD, (x: Tensor, cond: Tensor, other: TensorLike) => whereImpl(cond, x, other), { variants: "method", key: "Tensor.where" });
-const where = defineOp(WHERE, whereImpl);
+// torch.where(condition) alone is nonzero(condition, as_tuple=True): one index tensor per dim
+const where = defineOp([WHERE, "where.cond(Tensor condition) -> Tensor[]"], [whereImpl, (c: Tensor) => c.nonzero({ asTuple: true })]);
 
 export const {
-  neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
+  neg, abs, sign, floor, ceil, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
   sigmoid, erf, relu, silu, logicalNot, isnan, isfinite, isinf,
   log2, log10, exp2, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, frac,
 } = unaryFns;
 export const { mul, maximum, minimum, atan2, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, copysign, fmod } = binaryFns;
 export const { logaddexp, logaddexp2, hypot } = tensorBinaryFns;
-export { add, sub, rsub, div, pow, square, clampFn as clamp, clip, where };
+export { add, sub, rsub, div, pow, square, clampFn as clamp, clip, clampMin, clampMax, where, round };

@@ -189,6 +189,25 @@ function allcloseImpl(self: Tensor, other: Tensor, rtol: number, atol: number, e
   return readHostItem<boolean>(iscloseImpl(self, other, rtol, atol, equalNan, "allclose").all(), "allclose"); // a JS boolean: an inherent host read
 }
 
+/** torch.equal: the same shape and equal elements (NaN is not equal to itself), as a boolean. */
+function equalImpl(self: Tensor, other: Tensor): boolean {
+  if (self.ndim !== other.ndim || self.shape.some((d, i) => d !== other.shape[i])) return false;
+  return readHostItem<boolean>(self.eq(other).all(), "equal"); // a JS boolean: an inherent host read
+}
+
+/** self + value * t1 * t2, multiplied in PyTorch's kernel order ((value * t1) * t2). */
+function addcmulImpl(self: Tensor, t1: Tensor, t2: Tensor, { value }: { value: number | boolean }): Tensor {
+  return self.add(value === 1 ? t1.mul(t2) : t1.mul(value).mul(t2));
+}
+
+/** self + value * t1 / t2; integer t1 and t2 are refused, as PyTorch does (no integer division). */
+function addcdivImpl(self: Tensor, t1: Tensor, t2: Tensor, { value }: { value: number | boolean }): Tensor {
+  if (!isFloating(t1.dtype) && !isFloating(t2.dtype)) {
+    throw new DTypeError(`addcdiv: integer division with addcdiv is not supported (tensor1 ${describe(t1)}, tensor2 ${describe(t2)}); use self + value * tensor1 / tensor2 with floating point tensors`);
+  }
+  return self.add(value === 1 ? t1.div(t2) : t1.mul(value).div(t2));
+}
+
 // ---- declarations --------------------------------------------------------------------------------
 
 const SIGS = {
@@ -201,6 +220,9 @@ const SIGS = {
   lerp: "lerp(Tensor self, Tensor end, Tensor|Scalar weight) -> Tensor",
   isclose: "isclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equalNan=false) -> Tensor",
   allclose: "allclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equalNan=false) -> bool",
+  equal: "equal(Tensor self, Tensor other) -> bool",
+  addcmul: "addcmul(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor",
+  addcdiv: "addcdiv(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor",
 } as const;
 
 declare module "../tensor/tensor.js" {
@@ -219,4 +241,7 @@ export const EXTRA_FNS = {
   lerp: defineOp(SIGS.lerp, lerpImpl),
   isclose: defineOp(SIGS.isclose, (a: Tensor, b: Tensor, rtol: number, atol: number, equalNan: boolean) => iscloseImpl(a, b, rtol, atol, equalNan)),
   allclose: defineOp(SIGS.allclose, allcloseImpl),
+  equal: defineOp(SIGS.equal, equalImpl),
+  addcmul: defineOp(SIGS.addcmul, addcmulImpl),
+  addcdiv: defineOp(SIGS.addcdiv, addcdivImpl),
 };

@@ -84,7 +84,7 @@ export function applyInPlace(self: Tensor, op: string, compute: (current: Tensor
 
 /** In-place forms of unary ops: x.exp_() computes exp and writes it into x. */
 const UNARY_INPLACE = [
-  "neg", "abs", "sign", "floor", "ceil", "round", "trunc", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt",
+  "neg", "abs", "sign", "floor", "ceil", "trunc", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt",
   "reciprocal", "sin", "cos", "tan", "tanh", "sigmoid", "erf", "relu", "silu",
   "log2", "log10", "exp2", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "sinc", "deg2rad", "rad2deg", "frac", "bitwiseNot",
 ] as const;
@@ -109,10 +109,13 @@ const SIGS = {
   pow_: "pow_(Tensor self, Tensor|Scalar exponent) -> self",
   clamp_: "clamp_(Tensor self, Tensor|Scalar? min=null, Tensor|Scalar? max=null) -> self",
   clip_: "clip_(Tensor self, Tensor|Scalar? min=null, Tensor|Scalar? max=null) -> self",
+  clampMin_: "clampMin_(Tensor self, Tensor|Scalar min) -> self",
+  clampMax_: "clampMax_(Tensor self, Tensor|Scalar max) -> self",
   leakyRelu_: "leakyRelu_(Tensor self, float negativeSlope=0.01) -> self",
   copy_: "copy_(Tensor self, Tensor src) -> self",
   fill_: "fill_(Tensor self, Tensor|Scalar value) -> self",
   zero_: "zero_(Tensor self) -> self",
+  round_: "round_(Tensor self, *, int decimals=0) -> self",
   addcmul_: "addcmul_(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> self",
   addcdiv_: "addcdiv_(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> self",
   lerp_: "lerp_(Tensor self, Tensor end, Tensor|Scalar weight) -> self",
@@ -132,6 +135,7 @@ const m = { variants: "method" } as const;
 for (const name of UNARY_INPLACE) {
   defineOp(`${name}_(Tensor self) -> self`, (x: Tensor) => applyInPlace(x, `${name}_`, (s) => (s[name] as () => Tensor)(), [], !OUTPUT_ONLY.has(name)), m);
 }
+defineOp(SIGS.round_, (x: Tensor, kw: { decimals: number }) => applyInPlace(x, "round_", (s) => s.round(kw), [], false), m);
 type Alpha = { alpha: number | boolean };
 defineOp(SIGS.add_, (x: Tensor, o: TensorLike, { alpha }: Alpha) =>
   binaryInPlace(x, "add", o, Number(alpha)) ?? applyInPlace(x, "add_", (s) => s.add(o, { alpha }), [o], false), m);
@@ -143,9 +147,12 @@ defineOp(SIGS.div_, (x: Tensor, o: TensorLike, { roundingMode }: { roundingMode?
 defineOp(SIGS.pow_, (x: Tensor, e: TensorLike) => applyInPlace(x, "pow_", (s) => s.pow(e), [e]), m);
 for (const name of BINARY_INPLACE) {
   defineOp(`${name}_(Tensor self, Tensor|Scalar other) -> self`, (x: Tensor, o: TensorLike) => applyInPlace(x, `${name}_`, (s) => (s[name] as (o: TensorLike) => Tensor)(o), [o]), m);
-}const clampInPlace = (x: Tensor, min: TensorLike | null, max: TensorLike | null) => applyInPlace(x, "clamp_", (s) => s.clamp(min, max), [min, max]);
+}
+const clampInPlace = (x: Tensor, min: TensorLike | null, max: TensorLike | null) => applyInPlace(x, "clamp_", (s) => s.clamp(min, max), [min, max]);
 defineOp(SIGS.clamp_, clampInPlace, m);
 defineOp(SIGS.clip_, clampInPlace, m);
+defineOp(SIGS.clampMin_, (x: Tensor, min: TensorLike) => clampInPlace(x, min, null), m);
+defineOp(SIGS.clampMax_, (x: Tensor, max: TensorLike) => clampInPlace(x, null, max), m);
 defineOp(SIGS.leakyRelu_, (x: Tensor, slope: number) => applyInPlace(x, "leakyRelu_", (s) => s.leakyRelu(slope), []), m);
 defineOp(SIGS.copy_, (x: Tensor, src: Tensor) => applyInPlace(x, "copy_", () => {
   if (!expandableTo(src.shape, x.shape)) throw new ShapeError(`copy_: src of shape ${fmtShape(src.shape)} cannot be broadcast to the shape of self ${fmtShape(x.shape)}`);

@@ -10,7 +10,7 @@
 import { dispatch, dispatchAll } from "../backend/dispatcher.js";
 import { record1 } from "../autograd/record.js";
 import { noGrad } from "../autograd/grad_mode.js";
-import { DTypeError, FluxionError, IndexError, fmtShape } from "../errors.js";
+import { DTypeError, IndexError, fmtShape } from "../errors.js";
 import { isFloating } from "../tensor/dtype.js";
 import { full, zeros } from "../tensor/creation.js";
 import { normalizeDim } from "../tensor/shape.js";
@@ -18,6 +18,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { whereImpl as where } from "./elementwise.js";
 import { defineOp, type MethodsOf } from "../api/registry.js";
 import { namedTuple } from "../api/return_types.js";
+import { uniqueConsecutive, uniqueDim } from "./unique_dim.js";
 
 /** Values with the int32 positions they came from along the dim (like torch.return_types). */
 export interface SortResult {
@@ -279,6 +280,7 @@ const SIGS = {
   nanmedian: ["nanmedian(Tensor self) -> Tensor", "nanmedian.dim(Tensor self, int dim, bool keepdim=false) -> (Tensor values, Tensor indices)"],
 } as const;
 const UNIQUE = "unique(Tensor self, bool sorted=true, bool returnInverse=false, bool returnCounts=false, int? dim=null) -> Any";
+const UNIQUE_CONSECUTIVE = "uniqueConsecutive(Tensor self, bool returnInverse=false, bool returnCounts=false, int? dim=null) -> Any";
 
 type Uniq = { sorted?: boolean; dim?: number | null };
 declare module "../tensor/tensor.js" {
@@ -292,16 +294,27 @@ declare module "../tensor/tensor.js" {
     unique(opts: Uniq & { returnInverse: true; returnCounts?: false }): [values: Tensor, inverse: Tensor] & { values: Tensor; inverse: Tensor };
     unique(opts: Uniq & { returnInverse?: false; returnCounts: true }): [values: Tensor, counts: Tensor] & { values: Tensor; counts: Tensor };
     unique(sorted: boolean, returnInverse?: boolean, returnCounts?: boolean, dim?: number | null): Tensor | Tensor[];
+    /** Runs of equal consecutive elements (or slices along dim), torch.unique_consecutive: a tensor, or a tuple with inverse / counts. */
+    uniqueConsecutive(opts?: { dim?: number | null; returnInverse?: false; returnCounts?: false }): Tensor;
+    uniqueConsecutive(opts: { dim?: number | null; returnInverse?: boolean; returnCounts?: boolean }): Tensor[] & { values: Tensor; inverse?: Tensor; counts?: Tensor };
+    uniqueConsecutive(returnInverse: boolean, returnCounts?: boolean, dim?: number | null): Tensor | Tensor[];
   }
 }
 
 /** unique as torch returns it: a tensor, or a tuple of the values and the requested extras. */
 function uniqueTuple(x: Tensor, _sorted: boolean, returnInverse: boolean, returnCounts: boolean, dim: number | null | undefined): Tensor | unknown[] {
-  if (dim !== null && dim !== undefined) throw new FluxionError(`unique: the dim argument is not supported yet (got dim=${dim}); unique works over the flattened tensor`);
-  const r = unique(x, { returnInverse, returnCounts });
+  const r = dim !== null && dim !== undefined ? uniqueDim(x, dim) : unique(x, { returnInverse, returnCounts });
   if (r instanceof Tensor) return r;
+  if (!returnInverse && !returnCounts) return r.values;
   const fields = ["values", ...(returnInverse ? ["inverse"] : []), ...(returnCounts ? ["counts"] : [])];
   return namedTuple("unique", fields, fields.map((f) => r[f as keyof UniqueResult]));
+}
+
+function uniqueConsecutiveTuple(x: Tensor, returnInverse: boolean, returnCounts: boolean, dim: number | null): Tensor | unknown[] {
+  const r = uniqueConsecutive(x, dim ?? null);
+  if (!returnInverse && !returnCounts) return r.values;
+  const fields = ["values", ...(returnInverse ? ["inverse"] : []), ...(returnCounts ? ["counts"] : [])];
+  return namedTuple("unique_consecutive", fields, fields.map((f) => r[f as keyof typeof r]));
 }
 
 const medianOf = (kind: MedianKind) => [
@@ -319,4 +332,5 @@ export const SORTING_FNS = {
   median: defineOp(SIGS.median, medianOf("median")),
   nanmedian: defineOp(SIGS.nanmedian, medianOf("nanmedian")),
   unique: defineOp(UNIQUE, uniqueTuple) as unknown as (x: Tensor, ...rest: Parameters<Tensor["unique"]>) => ReturnType<Tensor["unique"]>,
+  uniqueConsecutive: defineOp(UNIQUE_CONSECUTIVE, uniqueConsecutiveTuple) as unknown as (x: Tensor, ...rest: Parameters<Tensor["uniqueConsecutive"]>) => ReturnType<Tensor["uniqueConsecutive"]>,
 };

@@ -8,7 +8,7 @@ import { AutogradError, IndexError, ShapeError, fmtShape } from "../errors.js";
 import { record1 } from "../autograd/record.js";
 import { markView } from "../autograd/view_grad.js";
 import type { ViewRegion } from "../autograd/region_grad.js";
-import { contiguousStrides, inferShape, normalizeDim, normalizeDims, numelOf } from "../tensor/shape.js";
+import { broadcastShapes, contiguousStrides, inferShape, normalizeDim, normalizeDims, numelOf } from "../tensor/shape.js";
 import { checkDType, itemSize, type DType } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { zeros } from "../tensor/creation.js";
@@ -288,6 +288,7 @@ const SIGS = {
   t: "t(Tensor self) -> Tensor",
   expand: "expand(Tensor self, int... size) -> Tensor",
   expandAs: "expandAs(Tensor self, Tensor other) -> Tensor",
+  broadcastTo: "broadcastTo(Tensor self, int[] size) -> Tensor",
   squeeze: "squeeze(Tensor self, int[]? dim=null) -> Tensor",
   unsqueeze: "unsqueeze(Tensor self, int dim) -> Tensor",
   flatten: "flatten(Tensor self, int startDim=0, int endDim=-1) -> Tensor",
@@ -323,6 +324,11 @@ function detachInPlace(x: Tensor): Tensor {
   return x;
 }
 
+function broadcastTensors(ts: Tensor[]): Tensor[] {
+  const shape = broadcastShapes("broadcastTensors", ...ts.map((x) => x.shape));
+  return ts.map((x) => expand(x, shape));
+}
+
 /** The function forms (torch.reshape, torch.permute, ...); view, expand and the like are methods only. */
 export const VIEW_FNS = {
   view: defineOp(SIGS.view, [view, viewAsDType], { variants: "method" }),
@@ -349,6 +355,9 @@ export const VIEW_FNS = {
   unbind: defineOp(SIGS.unbind, unbind),
   movedim: defineOp(SIGS.movedim, movedim),
   moveaxis: defineOp(SIGS.moveaxis, movedim),
+  broadcastTo: defineOp(SIGS.broadcastTo, (x: Tensor, size: number | number[]) => expand(x, typeof size === "number" ? [size] : size)),
+  // torch.broadcast_tensors(*tensors): each expanded (a view) to the common broadcast shape
+  broadcastTensors: defineOp(["broadcastTensors(Tensor... tensors) -> Tensor[]", "broadcastTensors.list(Tensor[] tensors) -> Tensor[]"], [broadcastTensors, broadcastTensors]),
 };
 
 const P = Tensor.prototype;

@@ -18,7 +18,7 @@ import { DEFAULT_FLOAT, DEFAULT_INT, checkDType, isFloating, isIntegral, type DT
 import { checkNumel, checkShape } from "./shape.js";
 import { defaultGenerator, type Generator } from "./random.js";
 import { Tensor } from "./tensor.js";
-import { defineOp } from "../api/registry.js";
+import { defineOp, type MethodsOf } from "../api/registry.js";
 import type { RandomDist } from "../backend/primitives.js";
 
 export interface CreateOptions {
@@ -416,3 +416,30 @@ export const scalarTensorFn = defineOp(
   (v: number | boolean, o: Kw) => fullImpl([], v, { ...kw(o), dtype: o.dtype ?? DEFAULT_FLOAT }),
 );
 export const bernoulli = defineOp(`bernoulli(Tensor self, *, Generator? generator=null) -> Tensor`, (p: Tensor, o: Kw) => bernoulliImpl(p, kw(o)));
+
+// ---- x.new_zeros(...) and friends: new tensors with x's dtype and device ------------------
+
+const NEW_SIGS = {
+  newZeros: `newZeros(Tensor self, int... size, *, ${CREATE}) -> Tensor`,
+  newOnes: `newOnes(Tensor self, int... size, *, ${CREATE}) -> Tensor`,
+  newEmpty: `newEmpty(Tensor self, int... size, *, ${CREATE}) -> Tensor`,
+  newFull: `newFull(Tensor self, int[] size, Scalar fillValue, *, ${CREATE}) -> Tensor`,
+  newTensor: `newTensor(Tensor self, Any data, *, ${CREATE}) -> Tensor`,
+} as const;
+
+declare module "./tensor.js" {
+  interface Tensor extends MethodsOf<typeof NEW_SIGS> {}
+}
+
+/** The options with `t`'s dtype and device filling what the call leaves out (as Tensor.new_*). */
+function newOpts(t: Tensor, o: Kw): CreateOptions {
+  return { ...kw(o), dtype: o.dtype ?? t.dtype, device: o.device ?? t.device };
+}
+const method = { variants: "method" } as const;
+defineOp(NEW_SIGS.newZeros, (t: Tensor, size: number[], o: Kw) => zerosImpl(size, newOpts(t, o), "newZeros"), method);
+defineOp(NEW_SIGS.newOnes, (t: Tensor, size: number[], o: Kw) => onesImpl(size, newOpts(t, o), "newOnes"), method);
+defineOp(NEW_SIGS.newEmpty, (t: Tensor, size: number[], o: Kw) => emptyImpl(size, newOpts(t, o), "newEmpty"), method);
+// the fill value does not choose the dtype here (unlike full): x.new_full(s, 7) has x's dtype
+defineOp(NEW_SIGS.newFull, (t: Tensor, size: number | number[], v: number | boolean, o: Kw) => fullImpl(size, v, newOpts(t, o), "newFull"), method);
+// a tensor argument is copied (detached), as torch's new_tensor
+defineOp(NEW_SIGS.newTensor, (t: Tensor, data: TensorData, o: Kw) => tensorImpl(data, newOpts(t, o)), method);

@@ -4,7 +4,7 @@
  * entry points); the math methods are attached by the files in src/ops/, each next to the
  * op it exposes, so an op's function, its backward and its method live in one place.
  */
-import { ArgumentError, AutogradError, DTypeError, FluxionError, IndexError, fmtShape } from "../errors.js";
+import { ArgumentError, AutogradError, DTypeError, FluxionError, IndexError, ShapeError, fmtShape } from "../errors.js";
 import { isFloating, isHalf, type DType, type StorageArray, type TypedArray } from "./dtype.js";
 import { bfloat16BitsToFloat32, float16BitsToFloat32 } from "./half.js";
 import { contiguousStrides, isContiguousLayout, normalizeDim, numelOf } from "./shape.js";
@@ -13,6 +13,7 @@ import { backendFor, releaseStorage } from "../backend/backend.js";
 import type { Node } from "../autograd/node.js";
 import { formatTensor } from "./print.js";
 import { noteHostRead } from "./host_read.js";
+import { removableHandle, type RemovableHandle } from "./removable_handle.js";
 
 export type GradHook = (grad: Tensor) => Tensor | void;
 
@@ -21,8 +22,8 @@ export class Tensor {
   gradFn: Node | null = null;
   /** Which output of gradFn this tensor is. */
   outputNr = 0;
-  /** Accumulated gradient (leaves, and non-leaves after retainGrad()). */
-  grad: Tensor | null = null;
+  /** @internal the storage behind `grad`. */
+  _grad: Tensor | null = null;
   /** For views: the tensor that owns the storage (in-place writes through views rebase it). */
   _base: Tensor | null = null;
   /** @internal leaf requires-grad flag; non-leaves require grad through gradFn. */
@@ -118,6 +119,24 @@ export class Tensor {
     return this;
   }
 
+  /**
+   * Accumulated gradient (leaves, and non-leaves after retainGrad()). Assigning checks what
+   * PyTorch checks: a Tensor (or null) of this tensor's shape and dtype.
+   */
+  get grad(): Tensor | null {
+    return this._grad;
+  }
+  set grad(g: Tensor | null) {
+    if (g !== null) {
+      if (!(g instanceof Tensor)) throw new ArgumentError(`grad: assigned grad expected to be a Tensor or null but got ${g === undefined ? "undefined" : typeof g}`);
+      if (g.shape.length !== this.shape.length || g.shape.some((d, i) => d !== this.shape[i])) {
+        throw new ShapeError(`grad: assigned grad has data of a different size (grad shape ${fmtShape(g.shape)}, tensor shape ${fmtShape(this.shape)})`);
+      }
+      if (g.dtype !== this.dtype) throw new DTypeError(`grad: assigned grad has data of a different type (grad ${g.dtype}, tensor ${this.dtype})`);
+    }
+    this._grad = g;
+  }
+
   /** Keeps .grad on a non-leaf after backward (leaves always keep it). */
   retainGrad(): void {
     if (!this.requiresGrad) throw new AutogradError("retainGrad: can't retain grad on a tensor that doesn't require grad");
@@ -129,16 +148,12 @@ export class Tensor {
 
   /**
    * Registers a hook called with this tensor's gradient during backward; returning a tensor
-   * replaces the gradient. Returns a function that removes the hook.
+   * replaces the gradient. Returns a handle that removes the hook: `h.remove()` (or `h()`).
    */
-  registerHook(hook: GradHook): () => void {
+  registerHook(hook: GradHook): RemovableHandle {
     if (!this.requiresGrad) throw new AutogradError("registerHook: cannot register a hook on a tensor that doesn't require gradient");
     const list = this.gradFn ? this.gradFn.hooksFor(this.outputNr) : this._leafHooks;
-    list.push(hook);
-    return () => {
-      const i = list.indexOf(hook);
-      if (i >= 0) list.splice(i, 1);
-    };
+    return removableHandle(list, hook);
   }
 
   // ---- reading values -------------------------------------------------------------------

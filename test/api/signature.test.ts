@@ -127,6 +127,7 @@ test("every declared op is reachable as declared: methods on Tensor, functions o
   const namespaces: Record<string, [string, Record<string, unknown>]> = {
     "nn.functional": ["nn.F", nn.F as unknown as Record<string, unknown>],
     "nn.utils": ["nn.utils", nn.utils as unknown as Record<string, unknown>],
+    "nn.utils.rnn": ["nn.utils.rnn", nn.utils.rnn as unknown as Record<string, unknown>],
     "nn.init": ["nn.init", nn.init as unknown as Record<string, unknown>],
   };
   const missing: string[] = [];

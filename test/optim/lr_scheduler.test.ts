@@ -33,6 +33,8 @@ const BUILD: Record<string, (o: optim.Optimizer<any>) => Sched> = {
   SequentialLR_three: (o) => new S.SequentialLR(o, [new S.ConstantLR(o, { factor: 0.1, totalIters: 2 }), new S.CosineAnnealingLR(o, 10), new S.StepLR(o, 3, { gamma: 0.5 })], [4, 15]),
   ReduceLROnPlateau: (o) => new S.ReduceLROnPlateau(o, { patience: 2, factor: 0.5, minLr: [0.01, 0.02] }),
   ReduceLROnPlateau_abs_cooldown: (o) => new S.ReduceLROnPlateau(o, { mode: "min", threshold: 0.05, thresholdMode: "abs", cooldown: 3, patience: 1, factor: 0.7 }),
+  CosineAnnealingWarmRestarts: (o) => new S.CosineAnnealingWarmRestarts(o, 5, { etaMin: 0.01 }),
+  CosineAnnealingWarmRestarts_mult: (o) => new S.CosineAnnealingWarmRestarts(o, 3, 2),
   ReduceLROnPlateau_max: (o) => new S.ReduceLROnPlateau(o, { mode: "max", patience: 3, factor: 0.2, threshold: 0.1 }),
 };
 
@@ -159,4 +161,26 @@ test("ReduceLROnPlateau state survives JSON before any step (best = Infinity is 
   b.step(5);
   assert.equal(b.best, 5);
   assert.deepEqual(b.getLastLr(), [0.1, 0.05]);
+});
+
+for (const c of REF.warmRestartsEpochs) {
+  test(`CosineAnnealingWarmRestarts(t0=${c.T0}, tMult=${c.TMult}) stepped with fractional epochs (step(epoch + i / iters)) matches PyTorch`, () => {
+    const opt = makeOptimizer("SGD");
+    const sched = new S.CosineAnnealingWarmRestarts(opt, c.T0, c.TMult, 0.001);
+    c.epochs.forEach((e, i) => {
+      sched.step(e);
+      assertLrs(sched.getLastLr(), c.lrs[i]!, `epoch ${e}`);
+    });
+    sched.step();
+    assertLrs(sched.getLastLr(), c.lrs[c.epochs.length]!, "the step after");
+    assert.equal(sched.lastEpoch, c.lastEpoch);
+  });
+}
+
+test("CosineAnnealingWarmRestarts refuses t0 < 1, tMult < 1 and a negative epoch", () => {
+  assert.throws(() => new S.CosineAnnealingWarmRestarts(makeOptimizer("SGD"), 0), (e) => e instanceof FluxionError && /expected a positive integer t0, but got 0/.test(e.message));
+  assert.throws(() => new S.CosineAnnealingWarmRestarts(makeOptimizer("SGD"), 2, 0), (e) => e instanceof FluxionError && /expected an integer tMult >= 1, but got 0/.test(e.message));
+  assert.throws(() => new S.CosineAnnealingWarmRestarts(makeOptimizer("SGD"), 2, 1.5), (e) => e instanceof FluxionError && /tMult/.test(e.message));
+  const s = new S.CosineAnnealingWarmRestarts(makeOptimizer("SGD"), 2);
+  assert.throws(() => s.step(-1), (e) => e instanceof FluxionError && /expected a non-negative epoch, but got -1/.test(e.message));
 });

@@ -26,6 +26,8 @@ export interface Reference {
   quadratic: { c: number[][]; t: number[][]; losses: number[]; final: number[][] };
   schedulers: SchedulerCase[];
   plateauMetrics: { min: number[]; max: number[] };
+  /** CosineAnnealingWarmRestarts stepped with explicit fractional epochs, then once without. */
+  warmRestartsEpochs: { T0: number; TMult: number; epochs: number[]; lrs: number[][]; lastEpoch: number }[];
 }
 
 export const REF: Reference = JSON.parse(readFileSync(new URL("../fixtures/optim_reference.json", import.meta.url), "utf8"));

@@ -11,3 +11,4 @@ export * from "./dropout.js";
 export * from "./embedding.js";
 export * from "./rnn.js";
 export * from "./transformer.js";
+export * from "./distance.js";

@@ -1,0 +1,24 @@
+/**
+ * model.half() / model.bfloat16() / model.double() / model.float(), as PyTorch's Module casts:
+ * floating-point parameters and buffers change dtype (in place, the module is returned),
+ * integer buffers (BatchNorm's num_batches_tracked) keep theirs.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { nn, ones } from "../../src/index.js";
+
+test("Module.half / bfloat16 cast floating parameters and buffers, not integer buffers", () => {
+  const m = new nn.Sequential(new nn.Linear(2, 3), new nn.BatchNorm1d(3));
+  assert.equal(m.half(), m);
+  const dtypes = Object.fromEntries(Object.entries(m.stateDict()).map(([k, t]) => [k, t.dtype]));
+  assert.deepEqual(dtypes, {
+    "0.weight": "float16", "0.bias": "float16", "1.weight": "float16", "1.bias": "float16",
+    "1.running_mean": "float16", "1.running_var": "float16", "1.num_batches_tracked": "int32",
+  });
+  assert.ok(m.parameters().every((p) => p.requiresGrad && p instanceof nn.Parameter));
+  m.bfloat16();
+  assert.ok(m.parameters().every((p) => p.dtype === "bfloat16"));
+  const lin = new nn.Linear(2, 1).double();
+  assert.equal(lin.forward(ones([1, 2], { dtype: "float64" })).dtype, "float64");
+  assert.equal(lin.float().weight.dtype, "float32");
+});

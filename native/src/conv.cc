@@ -291,14 +291,17 @@ struct PackedChoice {
 
 // Winograd F(2x2, 3x3) over the full output: 3x3, stride 1, undilated, 2x2 tiles that
 // cover the output exactly, 4+ input channels to amortise the input transform.
+// (AVX-512, or AVX2 through conv_winograd_avx2.cc.)
 bool winograd_full_ok(const ConvArgs& a) {
-  return a.dtype == DType::f32 && active_isa() == Isa::avx512 && (a.act == Act::none || a.act == Act::relu) && a.kh == 3 &&
+  return a.dtype == DType::f32 && active_isa() != Isa::portable && (a.act == Act::none || a.act == Act::relu) && a.kh == 3 &&
          a.kw == 3 && a.sh == 1 && a.sw == 1 && a.dh == 1 && a.dw == 1 && a.oh % 2 == 0 && a.ow % 2 == 0 && a.C >= 4;
 }
 
 PackedChoice choose_packed(const ConvArgs& a, const Geometry& g) {
-  if (a.pass != ConvPass::forward || a.dtype != DType::f32 || g.pointwise || active_isa() != Isa::avx512)
-    return {Packed::none, false};
+  if (a.pass != ConvPass::forward || a.dtype != DType::f32 || g.pointwise) return {Packed::none, false};
+  // AVX2 has only the full-output Winograd kernel (pooled, if at all, afterwards)
+  if (active_isa() == Isa::avx2 && winograd_full_ok(a)) return {Packed::winograd_full, false};
+  if (active_isa() != Isa::avx512) return {Packed::none, false};
   const bool act_ok = a.act == Act::none || a.act == Act::relu;
   const bool direct_ok = a.sw == 1 && act_ok;
   const bool window2x2 = a.pkh == 2 && a.pkw == 2 && a.psh == 2 && a.psw == 2;
@@ -337,6 +340,8 @@ struct PackedForward {
     }
     float* out = (float*)forward_dest(*f.g, n);
     if (f.use.kernel == Packed::gathered) conv_forward_image_avx512(a, f.weights, n, out);
+    else if (f.use.kernel == Packed::winograd_full && active_isa() == Isa::avx2)
+      conv_winograd_full_image_avx2(a, f.weights, n, out, part, f.parts);
     else if (f.use.kernel == Packed::winograd_full) conv_winograd_full_image_avx512(a, f.weights, n, out, part, f.parts);
     else conv_direct_image_avx512(a, channel_lanes, f.weights, n, out, false, part, f.parts);
     pool_image(*f.g, n, out);  // only with one part per image
@@ -351,7 +356,8 @@ struct WinogradPack {
   long parts;
   static void task(void* ctx, long t) {
     const WinogradPack& p = *(const WinogradPack*)ctx;
-    conv_winograd_pack_weights_avx512(*p.a, p.out, t, p.parts);
+    if (active_isa() == Isa::avx2) conv_winograd_pack_weights_avx2(*p.a, p.out, t, p.parts);
+    else conv_winograd_pack_weights_avx512(*p.a, p.out, t, p.parts);
   }
 };
 

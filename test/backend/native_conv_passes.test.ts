@@ -12,19 +12,25 @@ import assert from "node:assert/strict";
 import type { Tensor } from "../../src/index.js";
 import { conv2d, conv2dReference, outputSize } from "../../src/backend/cpu/conv.js";
 import { getNumThreads, setNumThreads } from "../../src/backend/cpu/native.js";
-import { isas, skip, withIsa } from "./native_helpers.js";
+import { isas, skip, withIsa, type Isa } from "./native_helpers.js";
 import { assertClose, randomTensor } from "../helpers.js";
 
 type Pair = [number, number];
 type Geom = [number[], number, Pair, Pair, Pair, Pair];
 
 const noAvx512 = skip || (!isas.includes("avx512") && "no AVX-512");
+const noAvx2 = skip || (!isas.includes("avx2") && "no AVX2");
 
 /** Runs `fn` on the AVX-512 kernels at 1 and then 2 threads, then restores the thread count. */
 function onAvx512AtThreads(fn: (threads: number) => void): void {
+  onIsaAtThreads("avx512", fn);
+}
+
+/** Runs `fn` on `isa`'s kernels at 1 and then 2 threads, then restores the thread count. */
+function onIsaAtThreads(isa: Isa, fn: (threads: number) => void): void {
   const before = getNumThreads();
   try {
-    withIsa("avx512", () => {
+    withIsa(isa, () => {
       for (const threads of [1, 2]) {
         setNumThreads(threads);
         fn(threads);
@@ -147,15 +153,18 @@ test("native conv2d forward on AVX-512 at x stride 2 (channel lanes) matches the
 });
 
 // Winograd F(2x2, 3x3) beyond the pooled forward (native/src/conv_winograd_avx512.cc,
-// conv_winograd_weight_avx512.cc): a 3x3 stride-1 undilated layer with an even output size
-// runs its forward (4+ input channels) and its input pass (the forward of dy with the
-// kernel flipped, bordered by 2 - p; 4+ output channels) over the full output, and its
-// weight pass (C and O multiples of 16) as 16 GEMMs over every tile of the batch.
+// conv_winograd_weight_avx512.cc; on AVX2 conv_winograd_avx2.cc): a 3x3 stride-1 undilated
+// layer with an even output size runs its forward (4+ input channels) and its input pass
+// (the forward of dy with the kernel flipped, bordered by 2 - p; 4+ output channels) over
+// the full output, and (AVX-512) its weight pass (C and O multiples of 16) as 16 GEMMs
+// over every tile of the batch.
 // Geometries: the small ResNet's three widths (an 8x8 image is one vector of 16 tiles);
 // tile rows that wrap inside a vector of tiles (9 per row); padding 0 and 2, asymmetric;
 // batch 1 (channel blocks split over the threads); bands of tile rows (64 channels on
 // 40x40); the weight pass's tile buffer flushed inside an image, one and two input-channel
-// vectors, 48 output channels (four blocks of 12).
+// vectors, 48 output channels (four blocks of 12). For AVX2's 8 tiles a vector: 12 tiles a
+// row (a partial last vector spilling onto the next row), 3 and 2 tiles a row (one vector
+// spans rows), O not a multiple of its 6-channel blocks.
 const WINOGRAD_GEOMS: [number[], number, Pair][] = [
   [[2, 16, 32, 32], 16, [1, 1]],
   [[2, 32, 16, 16], 48, [1, 1]],
@@ -166,10 +175,14 @@ const WINOGRAD_GEOMS: [number[], number, Pair][] = [
   [[2, 64, 40, 40], 32, [1, 1]],
   [[2, 16, 6, 6], 32, [2, 2]],
   [[3, 48, 10, 12], 16, [1, 0]],
+  [[2, 8, 24, 24], 7, [1, 1]],
+  [[2, 4, 4, 6], 3, [1, 1]],
+  [[2, 6, 4, 4], 11, [1, 1]],
 ];
 
-test("native conv2d on AVX-512 as Winograd F(2x2, 3x3) over the full output: forward, input and weight passes match the composition", { skip: noAvx512 }, () => {
-  onAvx512AtThreads((threads) => {
+for (const [isa, noIsa] of [["avx512", noAvx512], ["avx2", noAvx2]] as const)
+test(`native conv2d on ${isa} as Winograd F(2x2, 3x3) over the full output: forward, input and weight passes match the composition`, { skip: noIsa }, () => {
+  onIsaAtThreads(isa, (threads) => {
     let seed = 3300;
     for (const [xs, O, p] of WINOGRAD_GEOMS) {
       const k: Pair = [3, 3], s: Pair = [1, 1], d: Pair = [1, 1];

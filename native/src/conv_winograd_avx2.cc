@@ -1,0 +1,345 @@
+// Winograd F(2x2, 3x3) for a 3x3, stride-1, undilated float32 convolution on AVX2 + FMA
+// CPUs (no AVX-512): the full output (oh and ow even), with bias and relu or no activation.
+// conv.cc also runs a 3x3 stride-1 layer's input pass through it (the forward of dy with
+// the kernel flipped). The math is conv_winograd_avx512.cc's, with 8 lanes:
+//   V = Bᵀ d B   (d: a 2x2 output tile's 4x4 input window, per channel)
+//   M = Σc U ⊙ V (U = G g Gᵀ: the 3x3 kernel g transformed once per call)
+//   Y = Aᵀ M A   (the tile's 2x2 outputs)
+// the 16 elements ξ of M as 16 small GEMMs with lanes over tiles (tiles numbered row by
+// row across the image, so a narrow image's tile rows still fill the vectors): M[ξ][o][t]
+// = Σc U[ξ][o][c] · V[ξ][c][t]. 2.25x fewer multiplies than a direct convolution; the
+// results agree with it to float32 rounding (the transforms only add, subtract and halve),
+// except that an infinite input can come out as NaN where the direct sum gives ±inf.
+// Compiled with -mavx2 -mfma; conv.cc decides when this applies.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+#include "conv.h"
+
+namespace fluxion {
+// Everything compiled under this file's -m flags is named isa_avx2 (or ends in _avx2), so
+// that native/check_isa.mjs can tell it from portable code.
+namespace isa_avx2 {
+namespace {
+
+// Output channels per GEMM block: 6 channels x 16 tiles = 12 accumulators, plus two tile
+// vectors and a broadcast weight, within the 16 ymm registers.
+constexpr int kMaxBlock = 6;
+
+// Per-thread scratch that only grows, 32-byte aligned (std::vector's members would be
+// weak symbols shared with portable objects; see native/check_isa.mjs).
+struct Scratch {
+  float* p = nullptr;
+  size_t cap = 0;
+  ~Scratch() { std::free(p); }
+  float* zeroed(size_t n) {
+    if (n > cap) {
+      std::free(p);
+      cap = (n + 15) / 16 * 16;
+      p = (float*)std::aligned_alloc(64, cap * sizeof(float));
+      if (!p) std::abort();
+    }
+    std::memset(p, 0, n * sizeof(float));
+    return p;
+  }
+};
+
+// relu that lets a NaN through, as torch's does (vmaxps returns its second operand when
+// either is NaN).
+inline __m256 relu_nan(__m256 y) { return _mm256_max_ps(_mm256_setzero_ps(), y); }
+
+// The lanes l with x0 + l in [0, W), as a vmaskmovps mask.
+inline __m256i columns_in(long x0, long W) {
+  const __m256i x = _mm256_add_epi32(_mm256_set1_epi32((int)x0), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  const __m256i ge0 = _mm256_cmpgt_epi32(x, _mm256_set1_epi32(-1));
+  const __m256i ltW = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)W), x);
+  return _mm256_and_si256(ge0, ltW);
+}
+
+// Even and odd elements of the 16 floats s0, s1 (in order).
+inline void deinterleave(__m256 s0, __m256 s1, __m256* even, __m256* odd) {
+  const __m256 e = _mm256_shuffle_ps(s0, s1, _MM_SHUFFLE(2, 0, 2, 0));
+  const __m256 o = _mm256_shuffle_ps(s0, s1, _MM_SHUFFLE(3, 1, 3, 1));
+  *even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0)));
+  *odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+// V[ξ][c][t] for the tiles of tile rows [ty0, ty1) (t counted from ty0's first tile):
+// element ξ at V + ξ * xi_stride, channel c `stride` floats further. 8 tiles of a tile row
+// per vector, the x-transform of each input row done once and kept for the two tile rows
+// that share it. Read from image n of x itself, [C, H, W]: window rows and columns in the
+// padding are zeros (rows skipped, columns by masked loads, which never fault). The last,
+// partial vector of a tile row is stored whole: its extra lanes land on the next tile
+// row's first tiles, written afterwards (vectors go from the row's last to its first), or
+// past the band's last tile, where the GEMMs' unused lanes are.
+void input_transform(long C, long TX, const float* img, long H, long W, long ph, long pw, long ty0, long ty1, float* V,
+                     long stride, long xi_stride) {
+  const __m256 zero = _mm256_setzero_ps();
+  const long groups = (TX + 7) / 8;
+  for (long c = 0; c < C; c++) {
+    const float* plane = img + c * H * W;
+    for (long gi = groups - 1; gi >= 0; gi--) {
+      const long g = 8 * gi;
+      // the window's columns: col + [0, 8), + [8, 16), + [2, 10), + [10, 18)
+      const long col = 2 * g - pw;
+      const bool inside = col >= 0 && col + 18 <= W;
+      const __m256i m0 = columns_in(col, W), m1 = columns_in(col + 8, W);
+      const __m256i m2 = columns_in(col + 2, W), m3 = columns_in(col + 10, W);
+      auto row = [&](long y, __m256 (&x)[4]) {
+        const long iy = y - ph;
+        if (iy < 0 || iy >= H) {
+          for (int k = 0; k < 4; k++) x[k] = zero;
+          return;
+        }
+        const float* r = plane + iy * W + col;
+        __m256 s0, s1, u0, u1;
+        if (inside) {
+          s0 = _mm256_loadu_ps(r), s1 = _mm256_loadu_ps(r + 8), u0 = _mm256_loadu_ps(r + 2), u1 = _mm256_loadu_ps(r + 10);
+        } else {
+          s0 = _mm256_maskload_ps(r, m0), s1 = _mm256_maskload_ps(r + 8, m1);
+          u0 = _mm256_maskload_ps(r + 2, m2), u1 = _mm256_maskload_ps(r + 10, m3);
+        }
+        __m256 d0, d1, d2, d3;  // input columns 2 * (g + lane) + k
+        deinterleave(s0, s1, &d0, &d1);
+        deinterleave(u0, u1, &d2, &d3);
+        x[0] = _mm256_sub_ps(d0, d2);
+        x[1] = _mm256_add_ps(d1, d2);
+        x[2] = _mm256_sub_ps(d2, d1);
+        x[3] = _mm256_sub_ps(d1, d3);
+      };
+      __m256 x0[4], x1[4], x2[4], x3[4];  // the window's 4 input rows
+      row(2 * ty0, x0);
+      row(2 * ty0 + 1, x1);
+      for (long ty = ty0; ty < ty1; ty++) {
+        row(2 * ty + 2, x2);
+        row(2 * ty + 3, x3);
+        float* out = V + c * stride + (ty - ty0) * TX + g;
+        for (int k = 0; k < 4; k++) {  // along y: element ξ = 4 * i + k
+          _mm256_storeu_ps(out + (0 * 4 + k) * xi_stride, _mm256_sub_ps(x0[k], x2[k]));
+          _mm256_storeu_ps(out + (1 * 4 + k) * xi_stride, _mm256_add_ps(x1[k], x2[k]));
+          _mm256_storeu_ps(out + (2 * 4 + k) * xi_stride, _mm256_sub_ps(x2[k], x1[k]));
+          _mm256_storeu_ps(out + (3 * 4 + k) * xi_stride, _mm256_sub_ps(x1[k], x3[k]));
+        }
+        for (int k = 0; k < 4; k++) {  // the next window starts two rows down
+          x0[k] = x2[k];
+          x1[k] = x3[k];
+        }
+      }
+    }
+  }
+}
+
+// Where a vector of 8 tiles goes in the output plane: runs of tiles along one tile row,
+// each 2·len outputs of two output rows from offset `at` (the tile row's top output row).
+struct TileRuns {
+  int n;
+  int lane[8], len[8];
+  long at[8];
+};
+
+void tile_runs(long t0, long T, long TX, long ty0, long ow, TileRuns& r) {
+  r.n = 0;
+  for (long t = t0; t < t0 + 8 && t < T;) {
+    const long ty = ty0 + t / TX, tx = t % TX, len = std::min(std::min(TX - tx, t0 + 8 - t), T - t);
+    r.lane[r.n] = (int)(t - t0);
+    r.len[r.n] = (int)len;
+    r.at[r.n] = 2 * ty * ow + 2 * tx;
+    r.n++;
+    t += len;
+  }
+}
+
+struct Block {
+  const float* U;       // this channel block's transformed weights: [16][C][OB]
+  const float* bias;    // at the block's first channel
+  long C;
+  const float* V;       // [16][C][stride] (ξ xi_stride apart), at this block's first tile
+  long stride, xi_stride;
+  bool relu;
+  float* out;           // the output plane of the block's first channel
+  long plane, ow;
+  const TileRuns* runs; // per vector of tiles
+};
+
+// OB channels x TV vectors of 8 tiles: the 16 GEMMs into M (L1 scratch), then per channel
+// and tile vector the output transform, bias, relu, and each tile's 2x2 outputs to their
+// two output rows (the tiles' pairs interleaved, then stored run by run).
+template <int OB, int TV>
+void block(const Block& b) {
+  alignas(32) float M[16][OB][8 * TV];
+  for (int xi = 0; xi < 16; xi++) {
+    __m256 acc[OB][TV];
+#pragma GCC unroll 12
+    for (int o = 0; o < OB; o++)
+#pragma GCC unroll 2
+      for (int h = 0; h < TV; h++) acc[o][h] = _mm256_setzero_ps();
+    const float* u = b.U + xi * b.C * OB;
+    const float* v = b.V + xi * b.xi_stride;
+    for (long c = 0; c < b.C; c++, u += OB, v += b.stride) {
+      __m256 vv[TV];
+#pragma GCC unroll 2
+      for (int h = 0; h < TV; h++) vv[h] = _mm256_loadu_ps(v + 8 * h);
+#pragma GCC unroll 12
+      for (int o = 0; o < OB; o++) {
+        const __m256 w = _mm256_broadcast_ss(u + o);
+#pragma GCC unroll 2
+        for (int h = 0; h < TV; h++) acc[o][h] = _mm256_fmadd_ps(w, vv[h], acc[o][h]);
+      }
+    }
+#pragma GCC unroll 12
+    for (int o = 0; o < OB; o++)
+#pragma GCC unroll 2
+      for (int h = 0; h < TV; h++) _mm256_store_ps(M[xi][o] + 8 * h, acc[o][h]);
+  }
+  for (int o = 0; o < OB; o++) {
+    const __m256 bias = _mm256_set1_ps(b.bias[o]);
+    float* const plane = b.out + o * b.plane;
+    for (int h = 0; h < TV; h++) {
+      __m256 r[4][2];  // Aᵀ along x for each row i of M
+      for (int i = 0; i < 4; i++) {
+        const __m256 m0 = _mm256_load_ps(M[4 * i][o] + 8 * h), m1 = _mm256_load_ps(M[4 * i + 1][o] + 8 * h);
+        const __m256 m2 = _mm256_load_ps(M[4 * i + 2][o] + 8 * h), m3 = _mm256_load_ps(M[4 * i + 3][o] + 8 * h);
+        r[i][0] = _mm256_add_ps(_mm256_add_ps(m0, m1), m2);
+        r[i][1] = _mm256_sub_ps(_mm256_sub_ps(m1, m2), m3);
+      }
+      __m256 y[4];  // then along y: the tile's outputs (0,0) (0,1) (1,0) (1,1)
+      for (int j = 0; j < 2; j++) {
+        y[j] = _mm256_add_ps(_mm256_add_ps(r[0][j], r[1][j]), r[2][j]);
+        y[2 + j] = _mm256_sub_ps(_mm256_sub_ps(r[1][j], r[2][j]), r[3][j]);
+      }
+      for (int k = 0; k < 4; k++) {
+        y[k] = _mm256_add_ps(y[k], bias);
+        if (b.relu) y[k] = relu_nan(y[k]);
+      }
+      // each output row of the tiles: the pairs of its two outputs in tile order
+      __m256 row[2][2];
+      for (int i = 0; i < 2; i++) {
+        const __m256 lo = _mm256_unpacklo_ps(y[2 * i], y[2 * i + 1]), hi = _mm256_unpackhi_ps(y[2 * i], y[2 * i + 1]);
+        row[i][0] = _mm256_permute2f128_ps(lo, hi, 0x20);
+        row[i][1] = _mm256_permute2f128_ps(lo, hi, 0x31);
+      }
+      const TileRuns& runs = b.runs[h];
+      if (runs.n == 1 && runs.len[0] == 8) {  // one tile row: 16 outputs per output row
+        for (int i = 0; i < 2; i++) {
+          float* dst = plane + runs.at[0] + i * b.ow;
+          _mm256_storeu_ps(dst, row[i][0]);
+          _mm256_storeu_ps(dst + 8, row[i][1]);
+        }
+        continue;
+      }
+      alignas(32) float tmp[2][16];
+      for (int i = 0; i < 2; i++) {
+        _mm256_store_ps(tmp[i], row[i][0]);
+        _mm256_store_ps(tmp[i] + 8, row[i][1]);
+      }
+      for (int k = 0; k < runs.n; k++)
+        for (int i = 0; i < 2; i++)
+          std::memcpy(plane + runs.at[k] + i * b.ow, tmp[i] + 2 * runs.lane[k], 2 * runs.len[k] * sizeof(float));
+    }
+  }
+}
+
+template <int TV, int... I>
+constexpr std::array<void (*)(const Block&), sizeof...(I)> blocks(std::integer_sequence<int, I...>) {
+  return {&block<I + 1, TV>...};
+}
+
+// Output channels in near-equal blocks of at most kMaxBlock: [first, count) of block i.
+void channel_block(long O, long i, long* first, long* count) {
+  const long n = (O + kMaxBlock - 1) / kMaxBlock;
+  *first = O * i / n;
+  *count = O * (i + 1) / n - *first;
+}
+
+}  // namespace
+}  // namespace isa_avx2
+
+using namespace isa_avx2;  // the entry points below
+
+// Block by block (channel_block; part `part` of `parts` of the blocks), U[ξ][c][ob] at
+// 16 * C * first; then (part 0) the bias (zeros when there is none). U = G g Gᵀ with
+// G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1], in the order of operations of the
+// AVX-512 kernel's, so both round alike.
+void conv_winograd_pack_weights_avx2(const ConvArgs& a, float* out, long part, long parts) {
+  const float* w = (const float*)a.w;
+  const long C = a.C, nblocks = (a.O + kMaxBlock - 1) / kMaxBlock;
+  const long b0 = nblocks * part / parts, b1 = nblocks * (part + 1) / parts;
+  auto plus = [](float a, float b, float c) { return (a + b + c) * 0.5f; };
+  auto minus = [](float a, float b, float c) { return (a - b + c) * 0.5f; };
+  for (long bi = b0; bi < b1; bi++) {
+    long first, count;
+    channel_block(a.O, bi, &first, &count);
+    float* U = out + 16 * C * first;
+    for (long c = 0; c < C; c++)
+      for (long o = 0; o < count; o++) {
+        const float* g = w + ((first + o) * C + c) * 9;
+        float t[4][3];  // G g
+        for (int j = 0; j < 3; j++) {
+          t[0][j] = g[j];
+          t[1][j] = plus(g[j], g[3 + j], g[6 + j]);
+          t[2][j] = minus(g[j], g[3 + j], g[6 + j]);
+          t[3][j] = g[6 + j];
+        }
+        for (int i = 0; i < 4; i++) {  // (G g) Gᵀ
+          const float u[4] = {t[i][0], plus(t[i][0], t[i][1], t[i][2]), minus(t[i][0], t[i][1], t[i][2]), t[i][2]};
+          for (int k = 0; k < 4; k++) U[((4 * i + k) * C + c) * count + o] = u[k];
+        }
+      }
+  }
+  if (part == 0)
+    for (long o = 0; o < a.O; o++) out[16 * a.O * C + o] = a.bias ? ((const float*)a.bias)[o] : 0.0f;
+}
+
+// Image n's output [O, oh, ow] (oh, ow even) into y, the channel blocks of part `part` of
+// `parts`. Bands of whole tile rows keep V within ~128 KiB (a quarter of Zen 3's L2)
+// unless one tile row needs more; the GEMMs run 16 tiles at a time, 8 for a last odd one.
+void conv_winograd_full_image_avx2(const ConvArgs& a, const float* packed, long n, float* y, long part, long parts) {
+  static constexpr auto kernels1 = blocks<1>(std::make_integer_sequence<int, kMaxBlock>());
+  static constexpr auto kernels2 = blocks<2>(std::make_integer_sequence<int, kMaxBlock>());
+  const long C = a.C;
+  const long nblocks = (a.O + kMaxBlock - 1) / kMaxBlock, b0 = nblocks * part / parts, b1 = nblocks * (part + 1) / parts;
+  if (b0 >= b1) return;
+  const float* img = (const float*)a.x + n * a.C * a.H * a.W;
+  const long TX = a.ow / 2, TY = a.oh / 2, rows = std::max(1L, std::max(16L, (1L << 15) / (16 * C)) / TX);
+  for (long ty0 = 0; ty0 < TY; ty0 += rows) {
+    const long ty1 = std::min(TY, ty0 + rows);
+    // ξ planes a cache line more than C rows apart (16 streams 4 KiB apart thrash L1's
+    // sets); rows of tiles padded by 8 for the input transform's whole-vector stores
+    const long T = (ty1 - ty0) * TX, stride = (T + 8 + 15) / 16 * 16, xi_stride = C * stride + 16;
+    // zeros where nothing is stored, so the GEMMs' unused lanes never see NaNs or denormals
+    thread_local Scratch V_scratch;
+    thread_local long layout[2] = {-1, -1};
+    float* const V = layout[0] != T || layout[1] != C ? V_scratch.zeroed((size_t)16 * xi_stride) : V_scratch.p;
+    layout[0] = T, layout[1] = C;
+    input_transform(C, TX, img, a.H, a.W, a.ph, a.pw, ty0, ty1, V, stride, xi_stride);
+    Block b{};
+    b.C = C;
+    b.stride = stride;
+    b.xi_stride = xi_stride;
+    b.relu = a.act == Act::relu;
+    b.plane = a.oh * a.ow;
+    b.ow = a.ow;
+    TileRuns runs[2];
+    b.runs = runs;
+    for (long t0 = 0; t0 < T; t0 += 16) {
+      const int tv = T - t0 > 8 ? 2 : 1;
+      for (int h = 0; h < tv; h++) tile_runs(t0 + 8 * h, T, TX, ty0, a.ow, runs[h]);
+      b.V = V + t0;
+      for (long bi = b0; bi < b1; bi++) {
+        long first, count;
+        channel_block(a.O, bi, &first, &count);
+        b.U = packed + 16 * C * first;
+        b.bias = packed + 16 * a.O * C + first;
+        b.out = y + first * b.plane;
+        (tv == 2 ? kernels2 : kernels1)[count - 1](b);
+      }
+    }
+  }
+}
+
+}  // namespace fluxion

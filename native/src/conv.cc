@@ -255,13 +255,17 @@ struct WinogradWeight {
     const WinogradWeight& w = *(const WinogradWeight*)ctx;
     const ConvArgs& a = *w.a;
     float* M = w.partials + t * (16 * a.O * a.C + a.O);
-    conv_winograd_weight_images_avx512(a, a.N * t / w.tasks, a.N * (t + 1) / w.tasks, M, M + 16 * a.O * a.C);
+    const long n0 = a.N * t / w.tasks, n1 = a.N * (t + 1) / w.tasks;
+    if (active_isa() == Isa::avx2) conv_winograd_weight_images_avx2(a, n0, n1, M, M + 16 * a.O * a.C);
+    else conv_winograd_weight_images_avx512(a, n0, n1, M, M + 16 * a.O * a.C);
   }
 };
 
+// (AVX-512: C and O multiples of 16; AVX2 any.)
 bool winograd_weight_ok(const ConvArgs& a) {
-  return a.dtype == DType::f32 && active_isa() == Isa::avx512 && a.N > 0 && a.kh == 3 && a.kw == 3 && a.sh == 1 && a.sw == 1 &&
-         a.dh == 1 && a.dw == 1 && a.oh % 2 == 0 && a.ow % 2 == 0 && a.C % 16 == 0 && a.O % 16 == 0;
+  const bool channels = active_isa() == Isa::avx2 || (active_isa() == Isa::avx512 && a.C % 16 == 0 && a.O % 16 == 0);
+  return a.dtype == DType::f32 && channels && a.N > 0 && a.kh == 3 && a.kw == 3 && a.sh == 1 && a.sw == 1 && a.dh == 1 &&
+         a.dw == 1 && a.oh % 2 == 0 && a.ow % 2 == 0;
 }
 
 void winograd_weight_pass(const ConvArgs& a, long tasks) {
@@ -272,7 +276,8 @@ void winograd_weight_pass(const ConvArgs& a, long tasks) {
   else WinogradWeight::task(&w, 0);
   for (long t = 1; t < tasks; t++)
     for (long i = 0; i < size; i++) partials[i] += partials[t * size + i];
-  conv_winograd_weight_finish_avx512(a, partials.data(), (float*)a.dweight);
+  if (active_isa() == Isa::avx2) conv_winograd_weight_finish_avx2(a, partials.data(), (float*)a.dweight);
+  else conv_winograd_weight_finish_avx512(a, partials.data(), (float*)a.dweight);
   std::memcpy(a.dbias, partials.data() + 16 * a.O * a.C, a.O * sizeof(float));
 }
 

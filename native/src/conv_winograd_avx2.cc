@@ -244,6 +244,95 @@ void block(const Block& b) {
   }
 }
 
+// D[ξ][o][t] = (A dY Aᵀ)[ξ] for the tiles of tile rows [ty0, ty1) of image n's dy [O, oh,
+// ow] (t counted from ty0's first tile; element ξ at D + ξ * xi_stride, channel o `stride`
+// floats further), A = [1 0; 1 1; 1 -1; 0 -1]; and db[o] += the sum of those rows of dy.
+// 8 tiles per vector, partial vectors stored whole as in input_transform.
+void gradient_transform(long O, long TX, const float* dy, long oh, long ow, long ty0, long ty1, float* D, long stride,
+                        long xi_stride, float* db) {
+  const __m256 zero = _mm256_setzero_ps();
+  const long groups = (TX + 7) / 8;
+  for (long o = 0; o < O; o++) {
+    const float* plane = dy + o * oh * ow;
+    __m256 sum = zero;
+    for (long gi = groups - 1; gi >= 0; gi--) {
+      const long g = 8 * gi, col = 2 * g;
+      const bool inside = col + 16 <= ow;
+      const __m256i m0 = columns_in(col, ow), m1 = columns_in(col + 8, ow);
+      for (long ty = ty0; ty < ty1; ty++) {
+        __m256 e[2][4];  // A along x, for each of the tile's two rows
+        for (int a = 0; a < 2; a++) {
+          const float* r = plane + (2 * ty + a) * ow + col;
+          const __m256 s0 = inside ? _mm256_loadu_ps(r) : _mm256_maskload_ps(r, m0);
+          const __m256 s1 = inside ? _mm256_loadu_ps(r + 8) : _mm256_maskload_ps(r + 8, m1);
+          sum = _mm256_add_ps(sum, _mm256_add_ps(s0, s1));
+          __m256 d0, d1;
+          deinterleave(s0, s1, &d0, &d1);
+          e[a][0] = d0;
+          e[a][1] = _mm256_add_ps(d0, d1);
+          e[a][2] = _mm256_sub_ps(d0, d1);
+          e[a][3] = _mm256_sub_ps(zero, d1);
+        }
+        float* out = D + o * stride + (ty - ty0) * TX + g;
+        for (int k = 0; k < 4; k++) {  // then along y
+          _mm256_storeu_ps(out + (0 + k) * xi_stride, e[0][k]);
+          _mm256_storeu_ps(out + (4 + k) * xi_stride, _mm256_add_ps(e[0][k], e[1][k]));
+          _mm256_storeu_ps(out + (8 + k) * xi_stride, _mm256_sub_ps(e[0][k], e[1][k]));
+          _mm256_storeu_ps(out + (12 + k) * xi_stride, _mm256_sub_ps(zero, e[1][k]));
+        }
+      }
+    }
+    alignas(32) float lanes[8];
+    _mm256_store_ps(lanes, sum);
+    db[o] += ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+  }
+}
+
+// The weight pass's GEMM tile: M[o][c] += Σt D[o][t] V[c][t] for OB output x CB input
+// channels, lanes over tiles (`vectors` of 8; lanes past the buffer's last tile hold zeros),
+// the 8 lanes of each sum added at the end.
+template <int OB, int CB>
+void dot_tile(const float* D, const float* V, long stride, long vectors, float* M, long C) {
+  __m256 acc[OB][CB];
+#pragma GCC unroll 4
+  for (int o = 0; o < OB; o++)
+#pragma GCC unroll 4
+    for (int c = 0; c < CB; c++) acc[o][c] = _mm256_setzero_ps();
+  for (long t = 0; t < 8 * vectors; t += 8) {
+    __m256 d[OB];
+#pragma GCC unroll 4
+    for (int o = 0; o < OB; o++) d[o] = _mm256_loadu_ps(D + o * stride + t);
+#pragma GCC unroll 4
+    for (int c = 0; c < CB; c++) {
+      const __m256 v = _mm256_loadu_ps(V + c * stride + t);
+#pragma GCC unroll 4
+      for (int o = 0; o < OB; o++) acc[o][c] = _mm256_fmadd_ps(d[o], v, acc[o][c]);
+    }
+  }
+  const __m256 zero = _mm256_setzero_ps();
+  for (int o = 0; o < OB; o++) {
+    // the four sums of a row at once: pairwise horizontal adds, then the two halves
+    const __m256 h01 = _mm256_hadd_ps(acc[o][0], CB > 1 ? acc[o][1 % CB] : zero);
+    const __m256 h23 = _mm256_hadd_ps(CB > 2 ? acc[o][2 % CB] : zero, CB > 3 ? acc[o][3 % CB] : zero);
+    const __m256 h = _mm256_hadd_ps(h01, h23);
+    alignas(16) float sums[4];
+    _mm_store_ps(sums, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
+    for (int c = 0; c < CB; c++) M[o * C + c] += sums[c];
+  }
+}
+
+using DotFn = void (*)(const float*, const float*, long, long, float*, long);
+
+template <int OB, int... I>
+constexpr std::array<DotFn, sizeof...(I)> dot_row(std::integer_sequence<int, I...>) {
+  return {&dot_tile<OB, I + 1>...};
+}
+
+// Every dot tile by [OB - 1][CB - 1].
+constexpr std::array<std::array<DotFn, 4>, 3> kDotTiles = {dot_row<1>(std::make_integer_sequence<int, 4>()),
+                                                           dot_row<2>(std::make_integer_sequence<int, 4>()),
+                                                           dot_row<3>(std::make_integer_sequence<int, 4>())};
+
 template <int TV, int... I>
 constexpr std::array<void (*)(const Block&), sizeof...(I)> blocks(std::integer_sequence<int, I...>) {
   return {&block<I + 1, TV>...};
@@ -339,6 +428,89 @@ void conv_winograd_full_image_avx2(const ConvArgs& a, const float* packed, long 
         (tv == 2 ? kernels2 : kernels1)[count - 1](b);
       }
     }
+  }
+}
+
+// The weight pass (see conv.h): dg = Gᵀ [Σ tiles (A dY Aᵀ) ⊙ (Bᵀ d B)] G per (output, input)
+// channel pair, the sum over tiles as 16 GEMMs M[ξ] += D[ξ] · V[ξ]ᵀ whose inner dimension,
+// the tiles, is the lanes (dot_tile). Bands of tile rows of images [n0, n1) fill buffers of
+// V [16][C][TB] and D [16][O][TB] (one ξ of both, what a GEMM reads, about 32 KiB),
+// flushed into M when the next band does not fit.
+void conv_winograd_weight_images_avx2(const ConvArgs& a, long n0, long n1, float* M, float* db) {
+  const long C = a.C, O = a.O, TX = a.ow / 2, TY = a.oh / 2;
+  std::memset(M, 0, sizeof(float) * 16 * O * C);
+  std::memset(db, 0, sizeof(float) * O);
+  const long rows = std::max(1L, std::max(16L, 8192 / (C + O)) / TX), TB = rows * TX;
+  // tile rows 8 longer for the transforms' whole-vector stores; ξ planes a cache line
+  // more than a multiple of 4 KiB apart
+  const long stride = (TB + 8 + 7) / 8 * 8, xiV = C * stride + 16, xiD = O * stride + 16;
+  thread_local Scratch buffer;
+  float* const V = buffer.zeroed((size_t)16 * (xiV + xiD));
+  float* const D = V + 16 * xiV;
+  // M += the buffer's t tiles, lanes past them zeroed first (they hold what the transforms
+  // spilled there, or an earlier flush's tiles)
+  auto flush = [&](long t) {
+    const long vectors = (t + 7) / 8;
+    const __m256 zero = _mm256_setzero_ps();
+    if (t % 8)
+      for (long xi = 0; xi < 16; xi++) {
+        for (long c = 0; c < C; c++) _mm256_storeu_ps(V + xi * xiV + c * stride + t, zero);
+        for (long o = 0; o < O; o++) _mm256_storeu_ps(D + xi * xiD + o * stride + t, zero);
+      }
+    for (long xi = 0; xi < 16; xi++)
+      for (long o0 = 0; o0 < O; o0 += 3)
+        for (long c0 = 0; c0 < C; c0 += 4) {
+          const long ob = std::min(3L, O - o0), cb = std::min(4L, C - c0);
+          kDotTiles[ob - 1][cb - 1](D + xi * xiD + o0 * stride, V + xi * xiV + c0 * stride, stride, vectors,
+                                    M + (xi * O + o0) * C + c0, C);
+        }
+  };
+  long t = 0;  // tiles in the buffers
+  for (long n = n0; n < n1; n++) {
+    const float* img = (const float*)a.x + n * C * a.H * a.W;
+    const float* dy = (const float*)a.dy + n * O * a.oh * a.ow;
+    for (long ty0 = 0; ty0 < TY; ty0 += rows) {
+      const long ty1 = std::min(TY, ty0 + rows);
+      if (t + (ty1 - ty0) * TX > TB) {
+        flush(t);
+        t = 0;
+      }
+      input_transform(C, TX, img, a.H, a.W, a.ph, a.pw, ty0, ty1, V + t, stride, xiV);
+      gradient_transform(O, TX, dy, a.oh, a.ow, ty0, ty1, D + t, stride, xiD, db);
+      t += (ty1 - ty0) * TX;
+    }
+  }
+  if (t > 0) flush(t);
+}
+
+// dW[o][c] = Gᵀ M[o][c] G with G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1], 8 channel
+// pairs (o, c) at a time.
+void conv_winograd_weight_finish_avx2(const ConvArgs& a, const float* M, float* dw) {
+  const long OC = a.O * a.C;
+  const __m256 half = _mm256_set1_ps(0.5f);
+  for (long oc0 = 0; oc0 < OC; oc0 += 8) {
+    const long count = std::min(8L, OC - oc0);
+    __m256 m[4][4], h[3][4];
+    for (int xi = 0; xi < 16; xi++) {
+      alignas(32) float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      std::memcpy(lanes, M + xi * OC + oc0, count * sizeof(float));
+      m[xi / 4][xi % 4] = _mm256_load_ps(lanes);
+    }
+    auto sum = [&](__m256 u, __m256 v) { return _mm256_mul_ps(half, _mm256_add_ps(u, v)); };
+    auto diff = [&](__m256 u, __m256 v) { return _mm256_mul_ps(half, _mm256_sub_ps(u, v)); };
+    for (int k = 0; k < 4; k++) {  // Gᵀ along y
+      h[0][k] = _mm256_add_ps(m[0][k], sum(m[1][k], m[2][k]));
+      h[1][k] = diff(m[1][k], m[2][k]);
+      h[2][k] = _mm256_add_ps(sum(m[1][k], m[2][k]), m[3][k]);
+    }
+    alignas(32) float taps[9][8];
+    for (int r = 0; r < 3; r++) {  // then along x
+      _mm256_store_ps(taps[3 * r + 0], _mm256_add_ps(h[r][0], sum(h[r][1], h[r][2])));
+      _mm256_store_ps(taps[3 * r + 1], diff(h[r][1], h[r][2]));
+      _mm256_store_ps(taps[3 * r + 2], _mm256_add_ps(sum(h[r][1], h[r][2]), h[r][3]));
+    }
+    for (long j = 0; j < count; j++)  // [o][c][3][3]: oc = o·C + c
+      for (int r = 0; r < 9; r++) dw[(oc0 + j) * 9 + r] = taps[r][j];
   }
 }
 

@@ -90,7 +90,7 @@ void conv_winograd_full_image_avx512(const ConvArgs& a, const float* packed, lon
 // contract as the two above (the packed size too: conv_winograd_weight_floats), 8 lanes.
 void conv_winograd_pack_weights_avx2(const ConvArgs& a, float* packed, long part, long parts);
 void conv_winograd_full_image_avx2(const ConvArgs& a, const float* packed, long n, float* y, long part, long parts);
-// ... and its weight pass, the contract of the AVX-512 one below for any C and O.
+// ... and its weight pass, the contract of the AVX-512 one below for any C, O, oh and ow.
 void conv_winograd_weight_images_avx2(const ConvArgs& a, long n0, long n1, float* M, float* db);
 void conv_winograd_weight_finish_avx2(const ConvArgs& a, const float* M, float* dw);
 

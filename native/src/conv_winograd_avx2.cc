@@ -1,5 +1,6 @@
 // Winograd F(2x2, 3x3) for a 3x3, stride-1, undilated float32 convolution on AVX2 + FMA
-// CPUs (no AVX-512): the full output (oh and ow even), with bias and relu or no activation.
+// CPUs (no AVX-512): the full output (any size), with bias and relu or no activation; and
+// the weight pass.
 // conv.cc also runs a 3x3 stride-1 layer's input pass through it (the forward of dy with
 // the kernel flipped). The math is conv_winograd_avx512.cc's, with 8 lanes:
 //   V = Bᵀ d B   (d: a 2x2 output tile's 4x4 input window, per channel)
@@ -135,19 +136,23 @@ void input_transform(long C, long TX, const float* img, long H, long W, long ph,
 }
 
 // Where a vector of 8 tiles goes in the output plane: runs of tiles along one tile row,
-// each 2·len outputs of two output rows from offset `at` (the tile row's top output row).
+// each `cols` outputs (2·len, less one where the run ends an odd-width row) of `rows`
+// output rows (2, or 1 for an odd-height output's last tile row) from offset `at` (the
+// tile row's top output row).
 struct TileRuns {
   int n;
-  int lane[8], len[8];
+  int lane[8], len[8], cols[8], rows[8];
   long at[8];
 };
 
-void tile_runs(long t0, long T, long TX, long ty0, long ow, TileRuns& r) {
+void tile_runs(long t0, long T, long TX, long ty0, long oh, long ow, TileRuns& r) {
   r.n = 0;
   for (long t = t0; t < t0 + 8 && t < T;) {
     const long ty = ty0 + t / TX, tx = t % TX, len = std::min(std::min(TX - tx, t0 + 8 - t), T - t);
     r.lane[r.n] = (int)(t - t0);
     r.len[r.n] = (int)len;
+    r.cols[r.n] = (int)std::min(2 * len, ow - 2 * tx);
+    r.rows[r.n] = (int)std::min(2L, oh - 2 * ty);
     r.at[r.n] = 2 * ty * ow + 2 * tx;
     r.n++;
     t += len;
@@ -224,7 +229,7 @@ void block(const Block& b) {
         row[i][1] = _mm256_permute2f128_ps(lo, hi, 0x31);
       }
       const TileRuns& runs = b.runs[h];
-      if (runs.n == 1 && runs.len[0] == 8) {  // one tile row: 16 outputs per output row
+      if (runs.n == 1 && runs.cols[0] == 16 && runs.rows[0] == 2) {  // 16 outputs of each output row
         for (int i = 0; i < 2; i++) {
           float* dst = plane + runs.at[0] + i * b.ow;
           _mm256_storeu_ps(dst, row[i][0]);
@@ -238,8 +243,8 @@ void block(const Block& b) {
         _mm256_store_ps(tmp[i] + 8, row[i][1]);
       }
       for (int k = 0; k < runs.n; k++)
-        for (int i = 0; i < 2; i++)
-          std::memcpy(plane + runs.at[k] + i * b.ow, tmp[i] + 2 * runs.lane[k], 2 * runs.len[k] * sizeof(float));
+        for (int i = 0; i < runs.rows[k]; i++)
+          std::memcpy(plane + runs.at[k] + i * b.ow, tmp[i] + 2 * runs.lane[k], runs.cols[k] * sizeof(float));
     }
   }
 }
@@ -247,6 +252,7 @@ void block(const Block& b) {
 // D[ξ][o][t] = (A dY Aᵀ)[ξ] for the tiles of tile rows [ty0, ty1) of image n's dy [O, oh,
 // ow] (t counted from ty0's first tile; element ξ at D + ξ * xi_stride, channel o `stride`
 // floats further), A = [1 0; 1 1; 1 -1; 0 -1]; and db[o] += the sum of those rows of dy.
+// Past an odd size's edge the tiles' gradients are zeros.
 // 8 tiles per vector, partial vectors stored whole as in input_transform.
 void gradient_transform(long O, long TX, const float* dy, long oh, long ow, long ty0, long ty1, float* D, long stride,
                         long xi_stride, float* db) {
@@ -262,9 +268,10 @@ void gradient_transform(long O, long TX, const float* dy, long oh, long ow, long
       for (long ty = ty0; ty < ty1; ty++) {
         __m256 e[2][4];  // A along x, for each of the tile's two rows
         for (int a = 0; a < 2; a++) {
+          const bool row_in = 2 * ty + a < oh;  // an odd height's last tiles: zeros below
           const float* r = plane + (2 * ty + a) * ow + col;
-          const __m256 s0 = inside ? _mm256_loadu_ps(r) : _mm256_maskload_ps(r, m0);
-          const __m256 s1 = inside ? _mm256_loadu_ps(r + 8) : _mm256_maskload_ps(r + 8, m1);
+          const __m256 s0 = !row_in ? zero : inside ? _mm256_loadu_ps(r) : _mm256_maskload_ps(r, m0);
+          const __m256 s1 = !row_in ? zero : inside ? _mm256_loadu_ps(r + 8) : _mm256_maskload_ps(r + 8, m1);
           sum = _mm256_add_ps(sum, _mm256_add_ps(s0, s1));
           __m256 d0, d1;
           deinterleave(s0, s1, &d0, &d1);
@@ -384,7 +391,8 @@ void conv_winograd_pack_weights_avx2(const ConvArgs& a, float* out, long part, l
     for (long o = 0; o < a.O; o++) out[16 * a.O * C + o] = a.bias ? ((const float*)a.bias)[o] : 0.0f;
 }
 
-// Image n's output [O, oh, ow] (oh, ow even) into y, the channel blocks of part `part` of
+// Image n's output [O, oh, ow] into y (tiles past an odd size's edge read zeros, their
+// outputs there not stored), the channel blocks of part `part` of
 // `parts`. Bands of whole tile rows keep V within ~128 KiB (a quarter of Zen 3's L2)
 // unless one tile row needs more; the GEMMs run 16 tiles at a time, 8 for a last odd one.
 void conv_winograd_full_image_avx2(const ConvArgs& a, const float* packed, long n, float* y, long part, long parts) {
@@ -394,7 +402,7 @@ void conv_winograd_full_image_avx2(const ConvArgs& a, const float* packed, long 
   const long nblocks = (a.O + kMaxBlock - 1) / kMaxBlock, b0 = nblocks * part / parts, b1 = nblocks * (part + 1) / parts;
   if (b0 >= b1) return;
   const float* img = (const float*)a.x + n * a.C * a.H * a.W;
-  const long TX = a.ow / 2, TY = a.oh / 2, rows = std::max(1L, std::max(16L, (1L << 15) / (16 * C)) / TX);
+  const long TX = (a.ow + 1) / 2, TY = (a.oh + 1) / 2, rows = std::max(1L, std::max(16L, (1L << 15) / (16 * C)) / TX);
   for (long ty0 = 0; ty0 < TY; ty0 += rows) {
     const long ty1 = std::min(TY, ty0 + rows);
     // ξ planes a cache line more than C rows apart (16 streams 4 KiB apart thrash L1's
@@ -417,7 +425,7 @@ void conv_winograd_full_image_avx2(const ConvArgs& a, const float* packed, long 
     b.runs = runs;
     for (long t0 = 0; t0 < T; t0 += 16) {
       const int tv = T - t0 > 8 ? 2 : 1;
-      for (int h = 0; h < tv; h++) tile_runs(t0 + 8 * h, T, TX, ty0, a.ow, runs[h]);
+      for (int h = 0; h < tv; h++) tile_runs(t0 + 8 * h, T, TX, ty0, a.oh, a.ow, runs[h]);
       b.V = V + t0;
       for (long bi = b0; bi < b1; bi++) {
         long first, count;
@@ -437,10 +445,10 @@ void conv_winograd_full_image_avx2(const ConvArgs& a, const float* packed, long 
 // V [16][C][TB] and D [16][O][TB] (one ξ of both, what a GEMM reads, about 32 KiB),
 // flushed into M when the next band does not fit.
 void conv_winograd_weight_images_avx2(const ConvArgs& a, long n0, long n1, float* M, float* db) {
-  const long C = a.C, O = a.O, TX = a.ow / 2, TY = a.oh / 2;
+  const long C = a.C, O = a.O, TX = (a.ow + 1) / 2, TY = (a.oh + 1) / 2;
   std::memset(M, 0, sizeof(float) * 16 * O * C);
   std::memset(db, 0, sizeof(float) * O);
-  const long rows = std::max(1L, std::max(16L, 8192 / (C + O)) / TX), TB = rows * TX;
+  const long rows = std::max(1L, std::max(16L, 16384 / (C + O)) / TX), TB = rows * TX;
   // tile rows 8 longer for the transforms' whole-vector stores; ξ planes a cache line
   // more than a multiple of 4 KiB apart
   const long stride = (TB + 8 + 7) / 8 * 8, xiV = C * stride + 16, xiD = O * stride + 16;

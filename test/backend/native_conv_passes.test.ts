@@ -154,10 +154,11 @@ test("native conv2d forward on AVX-512 at x stride 2 (channel lanes) matches the
 
 // Winograd F(2x2, 3x3) beyond the pooled forward (native/src/conv_winograd_avx512.cc,
 // conv_winograd_weight_avx512.cc; on AVX2 conv_winograd_avx2.cc): a 3x3 stride-1 undilated
-// layer with an even output size runs its forward (4+ input channels) and its input pass
-// (the forward of dy with the kernel flipped, bordered by 2 - p; 4+ output channels) over
-// the full output, and (AVX-512) its weight pass (C and O multiples of 16) as 16 GEMMs
-// over every tile of the batch (AVX2: any C and O, a batched GEMM per buffer of tiles).
+// layer runs its forward (AVX-512: even output size, 4+ input channels; AVX2: any size, 2+)
+// and its input pass (the forward of dy with the kernel flipped, bordered by 2 - p) over
+// the full output, and its weight pass (AVX-512: C and O multiples of 16, even size; AVX2:
+// 2+ input channels, any size) as 16 GEMMs over every tile of the batch (AVX2: dot
+// products over buffers of tiles).
 // Geometries: the small ResNet's three widths (an 8x8 image is one vector of 16 tiles);
 // tile rows that wrap inside a vector of tiles (9 per row); padding 0 and 2, asymmetric;
 // batch 1 (channel blocks split over the threads); bands of tile rows (64 channels on
@@ -165,7 +166,8 @@ test("native conv2d forward on AVX-512 at x stride 2 (channel lanes) matches the
 // vectors, 48 output channels (four blocks of 12). For AVX2's 8 tiles a vector: 12 tiles a
 // row (a partial last vector spilling onto the next row), 3 and 2 tiles a row (one vector
 // spans rows), O not a multiple of its 6-channel blocks; the ResNet's 3-channel stem (a
-// weight pass whose buffer holds 12 tile rows: 1.3 flushes an image).
+// weight pass whose buffer holds 12 tile rows: 1.3 flushes an image); odd output sizes
+// (the last tiles stored in part, their gradients zeros past the edge), 2 input channels.
 const WINOGRAD_GEOMS: [number[], number, Pair][] = [
   [[2, 16, 32, 32], 16, [1, 1]],
   [[2, 32, 16, 16], 48, [1, 1]],
@@ -180,6 +182,9 @@ const WINOGRAD_GEOMS: [number[], number, Pair][] = [
   [[2, 4, 4, 6], 3, [1, 1]],
   [[2, 6, 4, 4], 11, [1, 1]],
   [[3, 3, 32, 32], 16, [1, 1]],
+  [[2, 4, 13, 13], 9, [0, 0]],
+  [[2, 5, 7, 10], 6, [1, 1]],
+  [[1, 2, 9, 5], 3, [1, 1]],
 ];
 
 for (const [isa, noIsa] of [["avx512", noAvx512], ["avx2", noAvx2]] as const)

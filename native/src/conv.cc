@@ -5,7 +5,9 @@
 // over channel-last copies or lanes over positions), called per image with one thread
 // each while images are spread over the pool; a batch smaller than the thread count
 // instead gives each image's GEMM all the threads (the direct and Winograd kernels split
-// the image's rows or channels into tasks). bfloat16 runs the generic path on the bfloat16
+// the image's rows or channels into tasks). On AVX2 a float32 3x3 stride-1 layer runs
+// Winograd F(2x2, 3x3) (conv_winograd_avx2.cc) in all three passes, the input pass as the
+// forward of dy, as on AVX-512. bfloat16 runs the generic path on the bfloat16
 // GEMM (vdpbf16ps or AMX where the CPU has them): columns copied as bits, products summed in
 // float32 (GEMMs with f32_out where a pass adds them up further: col2im, the weight sums,
 // max pooling) and each output rounded once.

@@ -36,7 +36,8 @@
     ["target_arch=='x64'", {
       "targets": [
         { "target_name": "kernels_avx2", "type": "static_library",
-          "sources": ["src/gemm_avx2.cc", "src/ewise_avx2.cc", "src/fused_avx2.cc", "src/rnn_cell_avx2.cc", "src/fused_program_avx2.cc"], "cflags_cc": ["-mavx2", "-mfma"] },
+          "sources": ["src/gemm_avx2.cc", "src/ewise_avx2.cc", "src/fused_avx2.cc", "src/rnn_cell_avx2.cc", "src/fused_program_avx2.cc",
+                      "src/conv_winograd_avx2.cc"], "cflags_cc": ["-mavx2", "-mfma"] },
         { "target_name": "kernels_avx512", "type": "static_library",
           "sources": ["src/gemm_avx512.cc", "src/ewise_avx512.cc", "src/conv_direct_avx512.cc", "src/conv_winograd_avx512.cc",
                       "src/conv_input_avx512.cc", "src/conv_weight_avx512.cc", "src/conv_winograd_weight_avx512.cc",

@@ -5,7 +5,9 @@
 // over channel-last copies or lanes over positions), called per image with one thread
 // each while images are spread over the pool; a batch smaller than the thread count
 // instead gives each image's GEMM all the threads (the direct and Winograd kernels split
-// the image's rows or channels into tasks). bfloat16 runs the generic path on the bfloat16
+// the image's rows or channels into tasks). On AVX2 a float32 3x3 stride-1 layer runs
+// Winograd F(2x2, 3x3) (conv_winograd_avx2.cc) in all three passes, the input pass as the
+// forward of dy, as on AVX-512. bfloat16 runs the generic path on the bfloat16
 // GEMM (vdpbf16ps or AMX where the CPU has them): columns copied as bits, products summed in
 // float32 (GEMMs with f32_out where a pass adds them up further: col2im, the weight sums,
 // max pooling) and each output rounded once.
@@ -255,13 +257,19 @@ struct WinogradWeight {
     const WinogradWeight& w = *(const WinogradWeight*)ctx;
     const ConvArgs& a = *w.a;
     float* M = w.partials + t * (16 * a.O * a.C + a.O);
-    conv_winograd_weight_images_avx512(a, a.N * t / w.tasks, a.N * (t + 1) / w.tasks, M, M + 16 * a.O * a.C);
+    const long n0 = a.N * t / w.tasks, n1 = a.N * (t + 1) / w.tasks;
+    if (active_isa() == Isa::avx2) conv_winograd_weight_images_avx2(a, n0, n1, M, M + 16 * a.O * a.C);
+    else conv_winograd_weight_images_avx512(a, n0, n1, M, M + 16 * a.O * a.C);
   }
 };
 
+// (AVX-512: C and O multiples of 16; AVX2: 2+ input channels, as its forward; from 1 the
+// GEMM path is faster, 1.6 against 1.9 ms for the small CNN's 1 -> 32 layer at batch 64.)
 bool winograd_weight_ok(const ConvArgs& a) {
-  return a.dtype == DType::f32 && active_isa() == Isa::avx512 && a.N > 0 && a.kh == 3 && a.kw == 3 && a.sh == 1 && a.sw == 1 &&
-         a.dh == 1 && a.dw == 1 && a.oh % 2 == 0 && a.ow % 2 == 0 && a.C % 16 == 0 && a.O % 16 == 0;
+  const bool channels = (active_isa() == Isa::avx2 && a.C >= 2) || (active_isa() == Isa::avx512 && a.C % 16 == 0 && a.O % 16 == 0);
+  const bool even = active_isa() == Isa::avx2 || (a.oh % 2 == 0 && a.ow % 2 == 0);  // AVX2: any size
+  return a.dtype == DType::f32 && channels && even && a.N > 0 && a.kh == 3 && a.kw == 3 && a.sh == 1 && a.sw == 1 &&
+         a.dh == 1 && a.dw == 1;
 }
 
 void winograd_weight_pass(const ConvArgs& a, long tasks) {
@@ -272,7 +280,8 @@ void winograd_weight_pass(const ConvArgs& a, long tasks) {
   else WinogradWeight::task(&w, 0);
   for (long t = 1; t < tasks; t++)
     for (long i = 0; i < size; i++) partials[i] += partials[t * size + i];
-  conv_winograd_weight_finish_avx512(a, partials.data(), (float*)a.dweight);
+  if (active_isa() == Isa::avx2) conv_winograd_weight_finish_avx2(a, partials.data(), (float*)a.dweight);
+  else conv_winograd_weight_finish_avx512(a, partials.data(), (float*)a.dweight);
   std::memcpy(a.dbias, partials.data() + 16 * a.O * a.C, a.O * sizeof(float));
 }
 
@@ -289,16 +298,23 @@ struct PackedChoice {
   bool pooled;  // the kernel writes the pooled output itself (else pool_image afterwards)
 };
 
-// Winograd F(2x2, 3x3) over the full output: 3x3, stride 1, undilated, 2x2 tiles that
-// cover the output exactly, 4+ input channels to amortise the input transform.
+// Winograd F(2x2, 3x3) over the full output: 3x3, stride 1, undilated. AVX-512: 2x2 tiles
+// that cover the output exactly, 4+ input channels to amortise the input transform. AVX2
+// (conv_winograd_avx2.cc): any output size (an odd one's last tiles stored in part), 2+
+// input channels (a 16-channel 32x32 stem from 3: 1.1 -> 0.6 ms at batch 32; from 1 the
+// GEMM path is faster).
 bool winograd_full_ok(const ConvArgs& a) {
-  return a.dtype == DType::f32 && active_isa() == Isa::avx512 && (a.act == Act::none || a.act == Act::relu) && a.kh == 3 &&
-         a.kw == 3 && a.sh == 1 && a.sw == 1 && a.dh == 1 && a.dw == 1 && a.oh % 2 == 0 && a.ow % 2 == 0 && a.C >= 4;
+  const bool avx2 = active_isa() == Isa::avx2, avx512 = active_isa() == Isa::avx512;
+  const bool tiles = avx2 ? a.C >= 2 : avx512 && a.C >= 4 && a.oh % 2 == 0 && a.ow % 2 == 0;
+  return a.dtype == DType::f32 && tiles && (a.act == Act::none || a.act == Act::relu) && a.kh == 3 && a.kw == 3 &&
+         a.sh == 1 && a.sw == 1 && a.dh == 1 && a.dw == 1;
 }
 
 PackedChoice choose_packed(const ConvArgs& a, const Geometry& g) {
-  if (a.pass != ConvPass::forward || a.dtype != DType::f32 || g.pointwise || active_isa() != Isa::avx512)
-    return {Packed::none, false};
+  if (a.pass != ConvPass::forward || a.dtype != DType::f32 || g.pointwise) return {Packed::none, false};
+  // AVX2 has only the full-output Winograd kernel (pooled, if at all, afterwards)
+  if (active_isa() == Isa::avx2 && winograd_full_ok(a)) return {Packed::winograd_full, false};
+  if (active_isa() != Isa::avx512) return {Packed::none, false};
   const bool act_ok = a.act == Act::none || a.act == Act::relu;
   const bool direct_ok = a.sw == 1 && act_ok;
   const bool window2x2 = a.pkh == 2 && a.pkw == 2 && a.psh == 2 && a.psw == 2;
@@ -337,6 +353,8 @@ struct PackedForward {
     }
     float* out = (float*)forward_dest(*f.g, n);
     if (f.use.kernel == Packed::gathered) conv_forward_image_avx512(a, f.weights, n, out);
+    else if (f.use.kernel == Packed::winograd_full && active_isa() == Isa::avx2)
+      conv_winograd_full_image_avx2(a, f.weights, n, out, part, f.parts);
     else if (f.use.kernel == Packed::winograd_full) conv_winograd_full_image_avx512(a, f.weights, n, out, part, f.parts);
     else conv_direct_image_avx512(a, channel_lanes, f.weights, n, out, false, part, f.parts);
     pool_image(*f.g, n, out);  // only with one part per image
@@ -351,7 +369,8 @@ struct WinogradPack {
   long parts;
   static void task(void* ctx, long t) {
     const WinogradPack& p = *(const WinogradPack*)ctx;
-    conv_winograd_pack_weights_avx512(*p.a, p.out, t, p.parts);
+    if (active_isa() == Isa::avx2) conv_winograd_pack_weights_avx2(*p.a, p.out, t, p.parts);
+    else conv_winograd_pack_weights_avx512(*p.a, p.out, t, p.parts);
   }
 };
 
@@ -453,13 +472,15 @@ void conv2d(const ConvArgs& a) {
   void* ctx = (void*)&g;
   // The packed forwards. The direct and Winograd ones split an image into parts over the
   // threads when there are fewer images than threads, unless its output is pooled
-  // afterwards (which needs the whole image: then the GEMM path, threads inside it); the
-  // gathered one runs one image per thread.
+  // afterwards (which needs the whole image: then the GEMM path, threads inside it; on AVX2
+  // Winograd still, one image at a time, so that a pooled layer computes what the same
+  // layer unpooled does, bit for bit); the gathered one runs one image per thread.
   PackedForward packed{&g, choose_packed(a, g), nullptr, 1};
   const Packed kernel = packed.use.kernel;
   const bool direct = kernel != Packed::none && kernel != Packed::gathered;
-  if (direct && (g.inner == 1 || packed.use.pooled || a.pkh == 0)) {
-    if (g.inner > 1 && macs >= 64.0 * 64 * 64) packed.parts = (threads + a.N - 1) / a.N;
+  const bool pooled_after = a.pkh > 0 && !packed.use.pooled;
+  if (direct && (g.inner == 1 || !pooled_after || active_isa() == Isa::avx2)) {
+    if (g.inner > 1 && macs >= 64.0 * 64 * 64 && !pooled_after) packed.parts = (threads + a.N - 1) / a.N;
     if (kernel == Packed::winograd || kernel == Packed::winograd_full) {
       packed.weights = packed_weights(conv_winograd_weight_floats(a));
       WinogradPack pack{&a, packed.weights, threads};

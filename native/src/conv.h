@@ -86,6 +86,14 @@ void conv_weight_image_avx512(const ConvArgs& a, long n, float* dwt, float* db, 
 // weights packed by conv_winograd_pack_weights_avx512.
 void conv_winograd_full_image_avx512(const ConvArgs& a, const float* packed, long n, float* y, long part, long parts);
 
+// The full-output Winograd forward on AVX2 + FMA (conv_winograd_avx2.cc): the same
+// contract as the two above (the packed size too: conv_winograd_weight_floats), 8 lanes.
+void conv_winograd_pack_weights_avx2(const ConvArgs& a, float* packed, long part, long parts);
+void conv_winograd_full_image_avx2(const ConvArgs& a, const float* packed, long n, float* y, long part, long parts);
+// ... and its weight pass, the contract of the AVX-512 one below for any C, O, oh and ow.
+void conv_winograd_weight_images_avx2(const ConvArgs& a, long n0, long n1, float* M, float* db);
+void conv_winograd_weight_finish_avx2(const ConvArgs& a, const float* M, float* dw);
+
 // The weight pass of a 3x3 stride-1 undilated layer as Winograd F(2x2, 3x3)
 // (conv_winograd_weight_avx512.cc), AVX-512 float32, C and O multiples of 16, oh and ow
 // even: images [n0, n1) summed into M [16, O, C] and db [O] (both set, not added to); then,

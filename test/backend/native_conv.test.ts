@@ -24,6 +24,9 @@ const GEOMS: [number[], number, Pair, Pair, Pair, Pair][] = [
   [[1, 4, 10, 10], 3, [5, 5], [2, 2], [2, 2], [1, 1]], // batch 1: threads inside the GEMM
   [[2, 1, 7, 13], 33, [2, 4], [3, 2], [1, 0], [2, 1]],
   [[64, 32, 13, 13], 64, [3, 3], [1, 1], [0, 0], [1, 1]], // the small CNN's second layer
+  // x stride 2 with rows of 16 and 19 outputs (AVX2: im2col/col2im 8 columns a register)
+  [[2, 16, 32, 32], 32, [3, 3], [2, 2], [1, 1], [1, 1]], // the small ResNet's downsampling layer
+  [[2, 3, 9, 37], 5, [3, 3], [1, 2], [1, 1], [1, 1]],
 ];
 
 function passes(xShape: number[], O: number, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair, dtype: DType, seed: number) {

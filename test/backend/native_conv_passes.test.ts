@@ -12,19 +12,25 @@ import assert from "node:assert/strict";
 import type { Tensor } from "../../src/index.js";
 import { conv2d, conv2dReference, outputSize } from "../../src/backend/cpu/conv.js";
 import { getNumThreads, setNumThreads } from "../../src/backend/cpu/native.js";
-import { isas, skip, withIsa } from "./native_helpers.js";
+import { isas, skip, withIsa, type Isa } from "./native_helpers.js";
 import { assertClose, randomTensor } from "../helpers.js";
 
 type Pair = [number, number];
 type Geom = [number[], number, Pair, Pair, Pair, Pair];
 
 const noAvx512 = skip || (!isas.includes("avx512") && "no AVX-512");
+const noAvx2 = skip || (!isas.includes("avx2") && "no AVX2");
 
 /** Runs `fn` on the AVX-512 kernels at 1 and then 2 threads, then restores the thread count. */
 function onAvx512AtThreads(fn: (threads: number) => void): void {
+  onIsaAtThreads("avx512", fn);
+}
+
+/** Runs `fn` on `isa`'s kernels at 1 and then 2 threads, then restores the thread count. */
+function onIsaAtThreads(isa: Isa, fn: (threads: number) => void): void {
   const before = getNumThreads();
   try {
-    withIsa("avx512", () => {
+    withIsa(isa, () => {
       for (const threads of [1, 2]) {
         setNumThreads(threads);
         fn(threads);
@@ -147,15 +153,21 @@ test("native conv2d forward on AVX-512 at x stride 2 (channel lanes) matches the
 });
 
 // Winograd F(2x2, 3x3) beyond the pooled forward (native/src/conv_winograd_avx512.cc,
-// conv_winograd_weight_avx512.cc): a 3x3 stride-1 undilated layer with an even output size
-// runs its forward (4+ input channels) and its input pass (the forward of dy with the
-// kernel flipped, bordered by 2 - p; 4+ output channels) over the full output, and its
-// weight pass (C and O multiples of 16) as 16 GEMMs over every tile of the batch.
+// conv_winograd_weight_avx512.cc; on AVX2 conv_winograd_avx2.cc): a 3x3 stride-1 undilated
+// layer runs its forward (AVX-512: even output size, 4+ input channels; AVX2: any size, 2+)
+// and its input pass (the forward of dy with the kernel flipped, bordered by 2 - p) over
+// the full output, and its weight pass (AVX-512: C and O multiples of 16, even size; AVX2:
+// 2+ input channels, any size) as 16 GEMMs over every tile of the batch (AVX2: dot
+// products over buffers of tiles).
 // Geometries: the small ResNet's three widths (an 8x8 image is one vector of 16 tiles);
 // tile rows that wrap inside a vector of tiles (9 per row); padding 0 and 2, asymmetric;
 // batch 1 (channel blocks split over the threads); bands of tile rows (64 channels on
 // 40x40); the weight pass's tile buffer flushed inside an image, one and two input-channel
-// vectors, 48 output channels (four blocks of 12).
+// vectors, 48 output channels (four blocks of 12). For AVX2's 8 tiles a vector: 12 tiles a
+// row (a partial last vector spilling onto the next row), 3 and 2 tiles a row (one vector
+// spans rows), O not a multiple of its 6-channel blocks; the ResNet's 3-channel stem (a
+// weight pass whose buffer holds 12 tile rows: 1.3 flushes an image); odd output sizes
+// (the last tiles stored in part, their gradients zeros past the edge), 2 input channels.
 const WINOGRAD_GEOMS: [number[], number, Pair][] = [
   [[2, 16, 32, 32], 16, [1, 1]],
   [[2, 32, 16, 16], 48, [1, 1]],
@@ -166,17 +178,28 @@ const WINOGRAD_GEOMS: [number[], number, Pair][] = [
   [[2, 64, 40, 40], 32, [1, 1]],
   [[2, 16, 6, 6], 32, [2, 2]],
   [[3, 48, 10, 12], 16, [1, 0]],
+  [[2, 8, 24, 24], 7, [1, 1]],
+  [[2, 4, 4, 6], 3, [1, 1]],
+  [[2, 6, 4, 4], 11, [1, 1]],
+  [[3, 3, 32, 32], 16, [1, 1]],
+  [[2, 4, 13, 13], 9, [0, 0]],
+  [[2, 5, 7, 10], 6, [1, 1]],
+  [[1, 2, 9, 5], 3, [1, 1]],
 ];
 
-test("native conv2d on AVX-512 as Winograd F(2x2, 3x3) over the full output: forward, input and weight passes match the composition", { skip: noAvx512 }, () => {
-  onAvx512AtThreads((threads) => {
+for (const [isa, noIsa] of [["avx512", noAvx512], ["avx2", noAvx2]] as const)
+test(`native conv2d on ${isa} as Winograd F(2x2, 3x3) over the full output: forward, input and weight passes match the composition`, { skip: noIsa }, () => {
+  onIsaAtThreads(isa, (threads) => {
     let seed = 3300;
     for (const [xs, O, p] of WINOGRAD_GEOMS) {
       const k: Pair = [3, 3], s: Pair = [1, 1], d: Pair = [1, 1];
       const win = { kernel: k, stride: s, padding: p, dilation: d };
       const x = randomTensor(xs, { seed: seed++, dtype: "float32" }), w = randomTensor([O, xs[1]!, 3, 3], { seed: seed++, dtype: "float32" });
       const b = randomTensor([O], { seed: seed++, dtype: "float32" });
-      x.storage.data[xs[2]! * xs[3]! + 3 * xs[3]! + 4] = NaN; // image 0, channel 1
+      // image 0, channel 1, a pixel every tap reaches: in a border row that only some taps
+      // reach, the Winograd weight pass makes every tap of dW NaN (0 · NaN in M's sums),
+      // as an infinite input does in the forward
+      x.storage.data[xs[2]! * xs[3]! + Math.min(3, xs[2]! - 2) * xs[3]! + Math.min(4, xs[3]! - 2)] = NaN;
       const msg = `${threads}t [${xs}] O=${O} p=${p}`;
       for (const [bias, activation] of [[true, "relu"], [false, undefined]] as const) {
         const ins = bias ? [x, w, b] : [x, w];

@@ -318,7 +318,10 @@ test("released large blocks go back to the system when the cache lets them go (R
     assert.equal(stats().cachedBytes >= 24 * 2 ** 21, true, "the released blocks should be cached first");
     emptyAllocatorCache();
     const dropped = before + grown - rss();
-    assert.ok(grown > 40 * 2 ** 20 && dropped > 0.9 * 48 * 2 ** 20, `round ${round}: RSS grew ${(grown / 2 ** 20).toFixed(1)} MB and dropped ${(dropped / 2 ** 20).toFixed(1)} MB after emptying the cache`);
+    // what must hold is the drop: the 48 MB leave the process. (RSS may grow by less than 48 MB
+    // when the blocks land on pages still resident from an earlier test: a full CI run once
+    // grew 32.9 MB and dropped 48.0.)
+    assert.ok(dropped > 0.9 * 48 * 2 ** 20, `round ${round}: RSS grew ${(grown / 2 ** 20).toFixed(1)} MB and dropped ${(dropped / 2 ** 20).toFixed(1)} MB after emptying the cache`);
   }
 });
 

@@ -100,6 +100,7 @@ export function makeAxesDynamic(
   const sizeIn = (v: { grow: readonly number[] }, s: string) => size.get(s)! + v.grow[symbols.indexOf(s)]!;
   traced.outputs.forEach((_, k) => {
     const shapes = all.map((v) => outShape(v.t, k));
+    if (shapes.some((sh) => sh.length !== shapes[0]!.length)) throw new FluxionError(`${op}: output '${outputNames[k]}' changes its rank with the dynamic axes`);
     const axesK = outAxes[k]!;
     for (let a = 0; a < shapes[0]!.length; a++) {
       const s = axesK.get(a);
@@ -110,7 +111,6 @@ export function makeAxesDynamic(
         throw new FluxionError(`${op}: output '${outputNames[k]}' axis ${a} is ${seen.join(", ")} where '${s}' is ${all.map((v) => sizeIn(v, s)).join(", ")}: that axis does not follow '${s}'`);
       }
     }
-    if (shapes.some((sh) => sh.length !== shapes[0]!.length)) throw new FluxionError(`${op}: output '${outputNames[k]}' changes its rank with the dynamic axes`);
   });
 
   const sameNodes = (a: readonly OnnxNode[], b: readonly OnnxNode[]) =>
@@ -188,20 +188,23 @@ export function makeAxesDynamic(
       coef.forEach((c, U) => (want += c[e]! * 2n ** BigInt(popcount(U))));
       if (want !== checkVals[e]) throw new FluxionError(`${op}: constant '${t0.name}' (read by ${users(t0.name)}) is not a multilinear function of the dynamic axes' sizes; export with fixed shapes`);
     }
-    // the constant at run time: coef[0] + Σ_{U ≠ ∅} coef[U] · Π d_i
+    // the constant at run time: coef[0] + Σ_{U ≠ ∅} coef[U] · Π d_i (some term is nonzero: the
+    // constant differs between corners); a 0-d constant is computed as [1] (the sizes are [1]
+    // tensors) and squeezed back
+    const dims = t0.dims.length === 0 ? [1] : t0.dims;
+    const result = t0.dims.length === 0 ? `${t0.name}_1d` : t0.name;
+    const terms = coef.map((c, U) => U).filter((U) => U > 0 && coef[U]!.some((x) => x !== 0n));
     let acc = `${t0.name}_at_example`;
-    i64(acc, [...coef[0]!], t0.dims.length === 0 ? [1] : t0.dims);
-    coef.forEach((c, U) => {
-      if (U === 0 || c.every((x) => x === 0n)) return;
-      const cn = `${t0.name}_coef_${U}`, term = `${t0.name}_term_${U}`, sum = `${t0.name}_sum_${U}`;
-      i64(cn, [...c], t0.dims.length === 0 ? [1] : t0.dims);
+    i64(acc, [...coef[0]!], dims);
+    terms.forEach((U, i) => {
+      const cn = `${t0.name}_coef_${U}`, term = `${t0.name}_term_${U}`;
+      const sum = i === terms.length - 1 ? result : `${t0.name}_sum_${U}`;
+      i64(cn, [...coef[U]!], dims);
       prelude.push({ opType: "Mul", name: `Mul_${t0.name}_${U}`, inputs: [product(U), cn], outputs: [term], attrs: [] });
       prelude.push({ opType: "Add", name: `Add_${t0.name}_${U}`, inputs: [acc, term], outputs: [sum], attrs: [] });
       acc = sum;
     });
-    // a 0-d constant stays 0-d (the sizes are [1] tensors)
-    if (t0.dims.length === 0) prelude.push({ opType: "Squeeze", name: `Squeeze_${t0.name}`, inputs: [acc], outputs: [t0.name], attrs: [] });
-    else prelude.push({ opType: "Identity", name: `Identity_${t0.name}`, inputs: [acc], outputs: [t0.name], attrs: [] });
+    if (t0.dims.length === 0) prelude.push({ opType: "Squeeze", name: `Squeeze_${t0.name}`, inputs: [result], outputs: [t0.name], attrs: [] });
   }
   const label = (shape: readonly number[], m: Map<number, string>) => shape.map((n, a) => m.get(a) ?? n);
   return {

@@ -10,7 +10,7 @@ import { broadcastShapes, contiguousStrides } from "../../tensor/shape.js";
 import { Tensor } from "../../tensor/tensor.js";
 import type { PrimitiveAttrs } from "../primitives.js";
 import { unsupported } from "./unsupported.js";
-import { INT64_OVERFLOW, PRELUDE, WGSL_BINARY, WGSL_DIV, WGSL_UNARY, computeType, convertTo, gpuDType, int64RangeMessage, storageType, type GpuDType } from "./wgsl.js";
+import { INT64_OVERFLOW, PRELUDE, WGSL_BINARY, WGSL_DIV, WGSL_UNARY, computeType, convertTo, f32OfBits, gpuDType, int64RangeMessage, storageType, type GpuDType } from "./wgsl.js";
 import { allocTensor, fillTensor, runtime } from "./state.js";
 import { errorFlagWgsl, memoryOf, type GpuMemory } from "./runtime.js";
 import { DTypeError, type FluxionError } from "../../errors.js";
@@ -215,10 +215,6 @@ export function cast(inputs: readonly Tensor[], attrs: PrimitiveAttrs["cast"]): 
     : undefined;
   elementwise(out, [operandOf("cast", x, x.shape)], "x", computeType(from), [], check);
   return [out];
-}
-
-function f32OfBits(bits: number): number {
-  return new Float32Array(new Int32Array([bits]).buffer)[0]!;
 }
 
 export function copy(inputs: readonly Tensor[]): Tensor[] {

@@ -19,7 +19,7 @@ import type { PrimitiveAttrs } from "../primitives.js";
 import { elementwise, operandOf } from "./elementwise.js";
 import { errorFlagWgsl, memoryOf } from "./runtime.js";
 import { allocTensor, runtime } from "./state.js";
-import { PRELUDE, convertTo, gpuDType, storageType } from "./wgsl.js";
+import { PRELUDE, convertTo, f32OfBits, gpuDType, storageType } from "./wgsl.js";
 
 const WG = 64;
 
@@ -115,7 +115,7 @@ export function random(inputs: readonly Tensor[], attrs: PrimitiveAttrs["random"
   else if (dist.kind === "randint") meta.set([dist.low | 0, (dist.high - dist.low) >>> 0], 6);
   const check = prob !== null;
   if (check) {
-    meta[8] = rt.check((bits) => new FluxionError(`bernoulli: expected all probabilities in [0, 1], got p=${new Float32Array(new Int32Array([bits]).buffer)[0]}`));
+    meta[8] = rt.check((bits) => new FluxionError(`bernoulli: expected all probabilities in [0, 1], got p=${f32OfBits(bits)}`));
   }
   const valueType = dist.kind === "randint" ? "i32" : "f32";
   const code = [

@@ -38,6 +38,11 @@ export function computeType(d: GpuDType): "f32" | "i32" {
   return d === "float32" ? "f32" : "i32";
 }
 
+/** The float32 whose bits a kernel reported (an error flag's value is an i32). */
+export function f32OfBits(bits: number): number {
+  return new Float32Array(new Int32Array([bits]).buffer)[0]!;
+}
+
 export const INT32_MIN_WGSL = "i32(-2147483647 - 1)";
 /** The message of an int64 value webgpu cannot hold. */
 export function int64RangeMessage(op: string, value: string): string {

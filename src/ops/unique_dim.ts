@@ -55,13 +55,19 @@ function distinctSlices(op: string, x: Tensor, dim: number, sorted: boolean): Un
       }
       return 0;
     };
+    // equal slices: element by element ===, so NaN never equals NaN (as PyTorch keeps
+    // every NaN slice apart); cmpRows orders them for sorting only
+    const sameRows = (i: number, j: number): boolean => {
+      for (let c = 0; c < k; c++) if (v[i * k + c] !== v[j * k + c]) return false;
+      return true;
+    };
     const order = Array.from({ length: n }, (_, i) => i);
     if (sorted) order.sort((i, j) => cmpRows(i, j) || i - j);
     const firsts: number[] = [], counts: number[] = [];
     const inverse = new Int32Array(n);
     for (let p = 0; p < n; p++) {
       const i = order[p]!;
-      if (p === 0 || cmpRows(order[p - 1]!, i) !== 0) {
+      if (p === 0 || !sameRows(order[p - 1]!, i)) {
         firsts.push(i);
         counts.push(0);
       }

@@ -50,3 +50,13 @@ test("uniqueConsecutive collapses runs of equal elements or slices, without sort
   const f = fx.tensor([[1, 1], [2, 2]]).uniqueConsecutive({ returnInverse: true });
   assert.deepEqual([f.values.tolist(), f.inverse!.tolist()], [[1, 2], [[0, 0], [1, 1]]]);
 });
+
+// NaN never equals NaN (PyTorch 1.13): unique_consecutive([nan, nan, 1]) -> [nan, nan, 1],
+// counts [1, 1, 1]; unique([[nan], [nan], [1]], dim=0) keeps both NaN rows (counts [1, 1, 1];
+// PyTorch orders them first, Fluxion sorts NaN last as sort does)
+test("unique(dim) and uniqueConsecutive keep NaN slices apart", () => {
+  const [v, , c] = fx.tensor([NaN, NaN, 1]).uniqueConsecutive({ returnInverse: true, returnCounts: true });
+  assert.deepEqual([v.tolist(), c.tolist()], [[NaN, NaN, 1], [1, 1, 1]]);
+  const r = fx.tensor([[NaN], [NaN], [1]]).unique({ dim: 0, returnInverse: true, returnCounts: true });
+  assert.deepEqual([r.values.tolist(), r.inverse!.tolist(), r.counts!.tolist()], [[[1], [NaN], [NaN]], [1, 2, 0], [1, 1, 1]]);
+});

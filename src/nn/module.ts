@@ -22,6 +22,7 @@ import { popPublicOp, pushPublicOp } from "../backend/dispatcher.js";
 import { noGrad } from "../autograd/grad_mode.js";
 import { enterFramework, enterUserCode, keepAfterCall, leaveFramework, leaveUserCode, runUserCode } from "../compile/state.js";
 import { bindCall, describeValue, registerTypeCheck } from "../api/args.js";
+import { checkArity } from "../api/check_args.js";
 import { parseSignature } from "../api/schema.js";
 import type { CtorArgs } from "../api/types.js";
 import type { DType } from "../tensor/dtype.js";
@@ -245,10 +246,15 @@ export abstract class Module {
     }
     return this;
   }
-  float(): this { return this.to("float32"); }
-  double(): this { return this.to("float64"); }
-  half(): this { return this.to("float16"); }
-  bfloat16(): this { return this.to("bfloat16"); }
+  float(): this { return this.castAll("float", "float32", arguments); }
+  double(): this { return this.castAll("double", "float64", arguments); }
+  half(): this { return this.castAll("half", "float16", arguments); }
+  bfloat16(): this { return this.castAll("bfloat16", "bfloat16", arguments); }
+  /** float()/double()/half()/bfloat16(): no arguments (PyTorch's take none either). */
+  private castAll(name: string, dtype: DType, args: IArguments): this {
+    checkArity(`Module.${name}`, args, 0, "");
+    return this.to(dtype);
+  }
 
   // ---- state dict -----------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
  * nansum / nanmean, with countNonzero: compositions of existing ops, so their gradients come
  * from autograd (nansum's and nanmean's are 0 at the NaNs, as PyTorch's).
  */
-import { DTypeError, ShapeError, fmtShape } from "../errors.js";
+import { ArgumentError, DTypeError, ShapeError, fmtShape } from "../errors.js";
 import { defineOp, type MethodsOf } from "../api/registry.js";
 import { noGrad } from "../autograd/grad_mode.js";
 import { isFloating, type DType } from "../tensor/dtype.js";
@@ -31,6 +31,7 @@ declare module "../tensor/tensor.js" {
  * @example fx.diff(fx.tensor([1, 3, 6, 10])) // [2, 3, 4]
  */
 function diff(x: Tensor, n: number, dim: number, prepend: Tensor | null, append: Tensor | null): Tensor {
+  if (n < 0) throw new ArgumentError(`diff: order must be non-negative but got ${n}`);
   if (x.ndim === 0) throw new ShapeError(`diff: expects input to be at least one-dimensional (got shape ${fmtShape(x.shape)})`);
   const d = normalizeDim("diff", dim, x.ndim);
   let r = prepend || append ? cat([...(prepend ? [prepend] : []), x, ...(append ? [append] : [])], d) : x;

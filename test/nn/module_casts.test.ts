@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { nn, ones } from "../../src/index.js";
+import { ArgumentError, nn, ones } from "../../src/index.js";
 
 test("Module.half / bfloat16 cast floating parameters and buffers, not integer buffers", () => {
   const m = new nn.Sequential(new nn.Linear(2, 3), new nn.BatchNorm1d(3));
@@ -21,4 +21,12 @@ test("Module.half / bfloat16 cast floating parameters and buffers, not integer b
   const lin = new nn.Linear(2, 1).double();
   assert.equal(lin.forward(ones([1, 2], { dtype: "float64" })).dtype, "float64");
   assert.equal(lin.float().weight.dtype, "float32");
+});
+
+test("float()/double()/half()/bfloat16() take no arguments: an extra one is refused, nothing cast", () => {
+  const m = new nn.Linear(2, 1);
+  for (const name of ["float", "double", "half", "bfloat16"] as const) {
+    assert.throws(() => (m[name] as (x: unknown) => unknown).call(m, 3), (e: Error) => e instanceof ArgumentError && e.message.startsWith(`Module.${name}() takes at most 0 arguments`));
+  }
+  assert.equal(m.weight.dtype, "float32");
 });

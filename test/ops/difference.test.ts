@@ -54,3 +54,7 @@ test("countNonzero counts per dim (int64), or over all", () => {
   assert.equal(fx.countNonzero(fx.tensor([[0, 1, 2], [0, 0, 3]])).item(), 3);
   assert.equal(i([[0, 1, 2], [0, 0, 3]]).countNonzero([0, 1]).item(), 3);
 });
+
+test("diff refuses a negative order, as torch.diff", () => {
+  assert.throws(() => fx.diff(fx.tensor([1, 2, 4]), -1), (e: Error) => e instanceof fx.ArgumentError && /^diff: order must be non-negative but got -1/.test(e.message));
+});

@@ -249,15 +249,17 @@ function accumulate(t: Tensor, gv: GradValue, createGraph: boolean, handedOut: S
     return null;
   }
   const g = dense(gv);
+  // _grad, not the grad setter: its shape/dtype checks are for user assignments, and these
+  // gradients have t's shape and dtype by construction
   if (t.grad) {
-    t.grad = createGraph ? t.grad.add(g) : t.grad.add_(g.detach());
-    keepAfterCall(t.grad); // a .grad outlives a compiled call
-    return createGraph ? t.grad : null;
+    t._grad = createGraph ? t.grad.add(g) : t.grad.add_(g.detach());
+    keepAfterCall(t._grad); // a .grad outlives a compiled call
+    return createGraph ? t._grad : null;
   }
   let stored = createGraph ? g : g.detach();
   if (!stored.isContiguous() || handedOut.has(stored.storage)) stored = stored.clone();
   handedOut.add(stored.storage);
-  t.grad = stored;
+  t._grad = stored;
   keepAfterCall(stored);
   return stored;
 }

@@ -43,7 +43,7 @@ export function f32OfBits(bits: number): number {
   return new Float32Array(new Int32Array([bits]).buffer)[0]!;
 }
 
-export const INT32_MIN_WGSL = "i32(-2147483647 - 1)";
+const INT32_MIN_WGSL = "i32(-2147483647 - 1)";
 /** The message of an int64 value webgpu cannot hold. */
 export function int64RangeMessage(op: string, value: string): string {
   return `${op}: int64 ${value} does not fit webgpu's int64 storage, which holds [-2^31, 2^31) (WGSL has no 64-bit integers); compute this on the CPU`;

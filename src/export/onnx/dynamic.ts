@@ -15,7 +15,7 @@
  * named by a symbol of the inputs must follow it; one named by a symbol no input has is only
  * labelled (ONNX allows that); every other output axis must keep its size.
  */
-import { FluxionError } from "../../errors.js";
+import { ArgumentError, FluxionError } from "../../errors.js";
 import { noGrad } from "../../autograd/grad_mode.js";
 import { arange } from "../../tensor/creation.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -31,7 +31,7 @@ const MAX_SYMBOLS = 4;
 /** Each named input's or output's dynamic axes, as axis -> symbol name (PyTorch's default names for the list form). */
 function parseAxes(op: string, name: string, spec: Record<number, string> | readonly number[], rank: number): Map<number, string> {
   const out = new Map<number, string>();
-  const bad = (why: string) => new FluxionError(`${op}: dynamicAxes['${name}'] ${why}, got ${JSON.stringify(spec)}`);
+  const bad = (why: string) => new ArgumentError(`${op}: dynamicAxes['${name}'] ${why}, got ${JSON.stringify(spec)}`);
   const axisOf = (a: unknown) => {
     const n = typeof a === "number" ? a : typeof a === "string" && /^-?\d+$/.test(a) ? Number(a) : NaN;
     if (!Number.isInteger(n) || n < -rank || n >= rank) throw bad(`must name axes of a rank-${rank} tensor (0 to ${rank - 1})`);
@@ -51,9 +51,9 @@ export function makeAxesDynamic(
   op: string, fn: (...xs: Tensor[]) => Tensor | Tensor[], ins: readonly Tensor[], traced: TracedGraph, lowered: Lowered,
   inputNames: readonly string[], outputNames: readonly string[], axes: Axes, lower: (t: TracedGraph) => Lowered,
 ): { lowered: Lowered; dims: { inputs: (string | number)[][]; outputs: (string | number)[][] } } {
-  if (axes === null || typeof axes !== "object" || Array.isArray(axes)) throw new FluxionError(`${op}: dynamicAxes must be an object of {name: {axis: "symbol"}}`);
+  if (axes === null || typeof axes !== "object" || Array.isArray(axes)) throw new ArgumentError(`${op}: dynamicAxes must be an object of {name: {axis: "symbol"}}`);
   for (const k of Object.keys(axes)) {
-    if (!inputNames.includes(k) && !outputNames.includes(k)) throw new FluxionError(`${op}: dynamicAxes names '${k}', which is not an input or output (${[...inputNames, ...outputNames].join(", ")})`);
+    if (!inputNames.includes(k) && !outputNames.includes(k)) throw new ArgumentError(`${op}: dynamicAxes names '${k}', which is not an input or output (${[...inputNames, ...outputNames].join(", ")})`);
   }
   const outShape = (t: TracedGraph, k: number) => t.graph.values[t.outputs[k]!]!.shape;
   const inAxes = inputNames.map((n, k) => (axes[n] !== undefined ? parseAxes(op, n, axes[n]!, ins[k]!.ndim) : new Map<number, string>()));
@@ -63,13 +63,13 @@ export function makeAxesDynamic(
   inAxes.forEach((m, k) => m.forEach((s, a) => {
     const n = ins[k]!.shape[a]!;
     const had = size.get(s);
-    if (had !== undefined && had !== n) throw new FluxionError(`${op}: dynamic axis '${s}' has size ${had} in one input and ${n} in '${inputNames[k]}' (axis ${a}); one name is one size`);
-    if (n === 0) throw new FluxionError(`${op}: dynamic axis '${s}' of '${inputNames[k]}' has size 0 in the example; give an example with at least one element there`);
+    if (had !== undefined && had !== n) throw new ArgumentError(`${op}: dynamic axis '${s}' has size ${had} in one input and ${n} in '${inputNames[k]}' (axis ${a}); one name is one size`);
+    if (n === 0) throw new ArgumentError(`${op}: dynamic axis '${s}' of '${inputNames[k]}' has size 0 in the example; give an example with at least one element there`);
     size.set(s, n);
   }));
   const symbols = [...size.keys()];
-  if (symbols.length === 0) throw new FluxionError(`${op}: dynamicAxes must make at least one axis of an input dynamic`);
-  if (symbols.length > MAX_SYMBOLS) throw new FluxionError(`${op}: at most ${MAX_SYMBOLS} dynamic axis names, got ${symbols.length} (${symbols.join(", ")})`);
+  if (symbols.length === 0) throw new ArgumentError(`${op}: dynamicAxes must make at least one axis of an input dynamic`);
+  if (symbols.length > MAX_SYMBOLS) throw new ArgumentError(`${op}: at most ${MAX_SYMBOLS} dynamic axis names, got ${symbols.length} (${symbols.join(", ")})`);
   const S = symbols.length;
 
   // traces with symbol s grown by grow[s] (the slices along its axes repeated cyclically)

@@ -88,13 +88,12 @@ export function exportBytes(model: Module | ((...xs: Tensor[]) => Tensor | Tenso
     const lower = (t: TracedGraph) => {
       const outputNames = names(op, "outputNames", options.outputNames, t.outputs.length, "output");
       if (new Set([...inputNames, ...outputNames]).size !== inputNames.length + outputNames.length) throw new FluxionError(`${op}: input and output names must all differ, got ${[...inputNames, ...outputNames].join(", ")}`);
-      const symbolicCreation = options.dynamicAxes !== undefined;
-      return { lowered: new Lowering(t, { opsetVersion: opset, inputNames, outputNames, weightNames, symbolicCreation }).run(), outputNames };
+      return { lowered: new Lowering(t, { opsetVersion: opset, inputNames, outputNames, weightNames, symbolicCreation: dynamic }).run(), outputNames };
     };
     const first = lower(traced);
     lowered = first.lowered;
-    if (options.dynamicAxes !== undefined) {
-      const r = makeAxesDynamic(op, fn, ins, traced, lowered, inputNames, first.outputNames, options.dynamicAxes, (t) => lower(t).lowered);
+    if (dynamic) {
+      const r = makeAxesDynamic(op, fn, ins, traced, lowered, inputNames, first.outputNames, options.dynamicAxes!, (t) => lower(t).lowered);
       lowered = r.lowered;
       dynDims = r.dims;
     }

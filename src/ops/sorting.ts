@@ -301,20 +301,20 @@ declare module "../tensor/tensor.js" {
   }
 }
 
-/** unique as torch returns it: a tensor, or a tuple of the values and the requested extras. */
-function uniqueTuple(x: Tensor, _sorted: boolean, returnInverse: boolean, returnCounts: boolean, dim: number | null | undefined): Tensor | unknown[] {
-  const r = dim !== null && dim !== undefined ? uniqueDim(x, dim) : unique(x, { returnInverse, returnCounts });
-  if (r instanceof Tensor) return r;
+/** A unique result as torch returns it: the values, or a tuple of them and the requested extras. */
+function tupleOf(name: string, r: UniqueResult, returnInverse: boolean, returnCounts: boolean): Tensor | unknown[] {
   if (!returnInverse && !returnCounts) return r.values;
   const fields = ["values", ...(returnInverse ? ["inverse"] : []), ...(returnCounts ? ["counts"] : [])];
-  return namedTuple("unique", fields, fields.map((f) => r[f as keyof UniqueResult]));
+  return namedTuple(name, fields, fields.map((f) => r[f as keyof UniqueResult]));
+}
+
+function uniqueTuple(x: Tensor, _sorted: boolean, returnInverse: boolean, returnCounts: boolean, dim: number | null | undefined): Tensor | unknown[] {
+  const r = dim !== null && dim !== undefined ? uniqueDim(x, dim) : unique(x, { returnInverse, returnCounts });
+  return r instanceof Tensor ? r : tupleOf("unique", r, returnInverse, returnCounts);
 }
 
 function uniqueConsecutiveTuple(x: Tensor, returnInverse: boolean, returnCounts: boolean, dim: number | null): Tensor | unknown[] {
-  const r = uniqueConsecutive(x, dim ?? null);
-  if (!returnInverse && !returnCounts) return r.values;
-  const fields = ["values", ...(returnInverse ? ["inverse"] : []), ...(returnCounts ? ["counts"] : [])];
-  return namedTuple("unique_consecutive", fields, fields.map((f) => r[f as keyof typeof r]));
+  return tupleOf("unique_consecutive", uniqueConsecutive(x, dim), returnInverse, returnCounts);
 }
 
 const medianOf = (kind: MedianKind) => [

@@ -25,34 +25,7 @@ inline __m512 max_nan(__m512 a, __m512 b) {
 // The first n lanes (none for n <= 0, all for n >= 16).
 inline __mmask16 first_lanes(long n) { return n <= 0 ? 0 : (__mmask16)(n >= 16 ? 0xFFFF : (1u << n) - 1); }
 
-// Per-thread scratch of T that only grows, 64-byte aligned (in place of std::vector, whose
-// member functions are weak symbols shared with every other object that uses them).
-template <class T>
-struct Scratch {
-  T* p = nullptr;
-  size_t cap = 0;  // in elements
-  Scratch() = default;
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  ~Scratch() { std::free(p); }
-  // At least n elements; their values are whatever the last user left.
-  T* get(size_t n) {
-    if (n > cap) {
-      std::free(p);
-      const size_t bytes = (n * sizeof(T) + 63) / 64 * 64;
-      p = (T*)std::aligned_alloc(64, bytes);
-      if (!p) std::abort();
-      cap = bytes / sizeof(T);
-    }
-    return p;
-  }
-  // n elements set to zero.
-  T* zeroed(size_t n) {
-    T* q = get(n);
-    std::memset((void*)q, 0, n * sizeof(T));
-    return q;
-  }
-};
+#include "scratch.inc"
 
 }  // namespace
 }  // namespace isa_avx512

@@ -27,7 +27,7 @@ namespace fluxion {
 namespace {
 
 // Thread-local scratch (grows, never shrinks): one image's columns; one image's output
-// before max pooling.
+// before max pooling; a float32 staging buffer for bfloat16 (a pooled output, a fold image).
 template <int Which>
 void* scratch_buffer(size_t bytes) {
   thread_local std::vector<double> buf;
@@ -246,7 +246,8 @@ void weight_pass(const Geometry& g, long tasks) {
   }
 }
 
-// The weight pass of a 3x3 stride-1 layer as Winograd (conv_winograd_weight_avx512.cc):
+// The weight pass of a 3x3 stride-1 layer as Winograd (conv_winograd_weight_avx512.cc,
+// conv_winograd_avx2.cc):
 // task t sums images [n0, n1) into its partial M [16, O, C] and db [O]; the partials are
 // added, then transformed into dW once.
 struct WinogradWeight {
@@ -285,8 +286,8 @@ void winograd_weight_pass(const ConvArgs& a, long tasks) {
   std::memcpy(a.dbias, partials.data() + 16 * a.O * a.C, a.O * sizeof(float));
 }
 
-// The AVX-512 float32 forwards, with the weights packed once for the whole batch: a 3x3
-// layer pooled 2x2 as Winograd F(2x2, 3x3) (conv_winograd_avx512.cc); a direct convolution
+// The float32 forwards with the weights packed once for the whole batch (AVX-512; on AVX2
+// the full-output Winograd only): a 3x3 layer pooled 2x2 as Winograd F(2x2, 3x3) (conv_winograd_avx512.cc); a direct convolution
 // (conv_direct_avx512.cc; it also max-pools 2x2 windows in registers) with lanes over
 // channels for O a multiple of 16 or over positions for layers with few taps; else the
 // implicit GEMM over gathered panels (conv_gemm.inc).

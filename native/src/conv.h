@@ -86,8 +86,9 @@ void conv_weight_image_avx512(const ConvArgs& a, long n, float* dwt, float* db, 
 // weights packed by conv_winograd_pack_weights_avx512.
 void conv_winograd_full_image_avx512(const ConvArgs& a, const float* packed, long n, float* y, long part, long parts);
 
-// The full-output Winograd forward on AVX2 + FMA (conv_winograd_avx2.cc): the same
-// contract as the two above (the packed size too: conv_winograd_weight_floats), 8 lanes.
+// The full-output Winograd forward on AVX2 + FMA (conv_winograd_avx2.cc): the contract of
+// conv_winograd_pack_weights_avx512 / conv_winograd_full_image_avx512 (the packed size too:
+// conv_winograd_weight_floats) with 8 lanes, for any oh and ow.
 void conv_winograd_pack_weights_avx2(const ConvArgs& a, float* packed, long part, long parts);
 void conv_winograd_full_image_avx2(const ConvArgs& a, const float* packed, long n, float* y, long part, long parts);
 // ... and its weight pass, the contract of the AVX-512 one below for any C, O, oh and ow.

@@ -32,23 +32,7 @@ namespace {
 // vectors and a broadcast weight, within the 16 ymm registers.
 constexpr int kMaxBlock = 6;
 
-// Per-thread scratch that only grows, 32-byte aligned (std::vector's members would be
-// weak symbols shared with portable objects; see native/check_isa.mjs).
-struct Scratch {
-  float* p = nullptr;
-  size_t cap = 0;
-  ~Scratch() { std::free(p); }
-  float* zeroed(size_t n) {
-    if (n > cap) {
-      std::free(p);
-      cap = (n + 15) / 16 * 16;
-      p = (float*)std::aligned_alloc(64, cap * sizeof(float));
-      if (!p) std::abort();
-    }
-    std::memset(p, 0, n * sizeof(float));
-    return p;
-  }
-};
+#include "scratch.inc"
 
 // relu that lets a NaN through, as torch's does (vmaxps returns its second operand when
 // either is NaN).
@@ -141,7 +125,7 @@ void input_transform(long C, long TX, const float* img, long H, long W, long ph,
 // tile row's top output row).
 struct TileRuns {
   int n;
-  int lane[8], len[8], cols[8], rows[8];
+  int lane[8], cols[8], rows[8];
   long at[8];
 };
 
@@ -150,7 +134,6 @@ void tile_runs(long t0, long T, long TX, long ty0, long oh, long ow, TileRuns& r
   for (long t = t0; t < t0 + 8 && t < T;) {
     const long ty = ty0 + t / TX, tx = t % TX, len = std::min(std::min(TX - tx, t0 + 8 - t), T - t);
     r.lane[r.n] = (int)(t - t0);
-    r.len[r.n] = (int)len;
     r.cols[r.n] = (int)std::min(2 * len, ow - 2 * tx);
     r.rows[r.n] = (int)std::min(2L, oh - 2 * ty);
     r.at[r.n] = 2 * ty * ow + 2 * tx;
@@ -409,7 +392,7 @@ void conv_winograd_full_image_avx2(const ConvArgs& a, const float* packed, long 
     // sets); rows of tiles padded by 8 for the input transform's whole-vector stores
     const long T = (ty1 - ty0) * TX, stride = (T + 8 + 15) / 16 * 16, xi_stride = C * stride + 16;
     // zeros where nothing is stored, so the GEMMs' unused lanes never see NaNs or denormals
-    thread_local Scratch V_scratch;
+    thread_local Scratch<float> V_scratch;
     thread_local long layout[2] = {-1, -1};
     float* const V = layout[0] != T || layout[1] != C ? V_scratch.zeroed((size_t)16 * xi_stride) : V_scratch.p;
     layout[0] = T, layout[1] = C;
@@ -452,8 +435,10 @@ void conv_winograd_weight_images_avx2(const ConvArgs& a, long n0, long n1, float
   // tile rows 8 longer for the transforms' whole-vector stores; ξ planes a cache line
   // more than a multiple of 4 KiB apart
   const long stride = (TB + 8 + 7) / 8 * 8, xiV = C * stride + 16, xiD = O * stride + 16;
-  thread_local Scratch buffer;
-  float* const V = buffer.zeroed((size_t)16 * (xiV + xiD));
+  // no zeroing: the transforms write every tile before a flush reads it, and flush zeroes
+  // the lanes past the last tile that its whole vectors read
+  thread_local Scratch<float> buffer;
+  float* const V = buffer.get((size_t)16 * (xiV + xiD));
   float* const D = V + 16 * xiV;
   // M += the buffer's t tiles, lanes past them zeroed first (they hold what the transforms
   // spilled there, or an earlier flush's tiles)

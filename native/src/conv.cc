@@ -246,6 +246,19 @@ void weight_pass(const Geometry& g, long tasks) {
   }
 }
 
+// The full-output Winograd kernels of the active ISA (AVX2 or AVX-512; conv.h).
+struct WinogradFns {
+  void (*pack)(const ConvArgs&, float*, long, long);
+  void (*full_image)(const ConvArgs&, const float*, long, float*, long, long);
+  void (*weight_images)(const ConvArgs&, long, long, float*, float*);
+  void (*weight_finish)(const ConvArgs&, const float*, float*);
+};
+const WinogradFns& winograd_fns() {
+  static const WinogradFns avx2{conv_winograd_pack_weights_avx2, conv_winograd_full_image_avx2, conv_winograd_weight_images_avx2, conv_winograd_weight_finish_avx2};
+  static const WinogradFns avx512{conv_winograd_pack_weights_avx512, conv_winograd_full_image_avx512, conv_winograd_weight_images_avx512, conv_winograd_weight_finish_avx512};
+  return active_isa() == Isa::avx2 ? avx2 : avx512;
+}
+
 // The weight pass of a 3x3 stride-1 layer as Winograd (conv_winograd_weight_avx512.cc,
 // conv_winograd_avx2.cc):
 // task t sums images [n0, n1) into its partial M [16, O, C] and db [O]; the partials are
@@ -259,17 +272,16 @@ struct WinogradWeight {
     const ConvArgs& a = *w.a;
     float* M = w.partials + t * (16 * a.O * a.C + a.O);
     const long n0 = a.N * t / w.tasks, n1 = a.N * (t + 1) / w.tasks;
-    if (active_isa() == Isa::avx2) conv_winograd_weight_images_avx2(a, n0, n1, M, M + 16 * a.O * a.C);
-    else conv_winograd_weight_images_avx512(a, n0, n1, M, M + 16 * a.O * a.C);
+    winograd_fns().weight_images(a, n0, n1, M, M + 16 * a.O * a.C);
   }
 };
 
 // (AVX-512: C and O multiples of 16; AVX2: 2+ input channels, as its forward; from 1 the
 // GEMM path is faster, 1.6 against 1.9 ms for the small CNN's 1 -> 32 layer at batch 64.)
 bool winograd_weight_ok(const ConvArgs& a) {
-  const bool channels = (active_isa() == Isa::avx2 && a.C >= 2) || (active_isa() == Isa::avx512 && a.C % 16 == 0 && a.O % 16 == 0);
-  const bool even = active_isa() == Isa::avx2 || (a.oh % 2 == 0 && a.ow % 2 == 0);  // AVX2: any size
-  return a.dtype == DType::f32 && channels && even && a.N > 0 && a.kh == 3 && a.kw == 3 && a.sh == 1 && a.sw == 1 &&
+  const bool avx2 = active_isa() == Isa::avx2, avx512 = active_isa() == Isa::avx512;
+  const bool shape = avx2 ? a.C >= 2 : avx512 && a.C % 16 == 0 && a.O % 16 == 0 && a.oh % 2 == 0 && a.ow % 2 == 0;  // AVX2: any size
+  return a.dtype == DType::f32 && shape && a.N > 0 && a.kh == 3 && a.kw == 3 && a.sh == 1 && a.sw == 1 &&
          a.dh == 1 && a.dw == 1;
 }
 
@@ -281,8 +293,7 @@ void winograd_weight_pass(const ConvArgs& a, long tasks) {
   else WinogradWeight::task(&w, 0);
   for (long t = 1; t < tasks; t++)
     for (long i = 0; i < size; i++) partials[i] += partials[t * size + i];
-  if (active_isa() == Isa::avx2) conv_winograd_weight_finish_avx2(a, partials.data(), (float*)a.dweight);
-  else conv_winograd_weight_finish_avx512(a, partials.data(), (float*)a.dweight);
+  winograd_fns().weight_finish(a, partials.data(), (float*)a.dweight);
   std::memcpy(a.dbias, partials.data() + 16 * a.O * a.C, a.O * sizeof(float));
 }
 
@@ -354,9 +365,7 @@ struct PackedForward {
     }
     float* out = (float*)forward_dest(*f.g, n);
     if (f.use.kernel == Packed::gathered) conv_forward_image_avx512(a, f.weights, n, out);
-    else if (f.use.kernel == Packed::winograd_full && active_isa() == Isa::avx2)
-      conv_winograd_full_image_avx2(a, f.weights, n, out, part, f.parts);
-    else if (f.use.kernel == Packed::winograd_full) conv_winograd_full_image_avx512(a, f.weights, n, out, part, f.parts);
+    else if (f.use.kernel == Packed::winograd_full) winograd_fns().full_image(a, f.weights, n, out, part, f.parts);
     else conv_direct_image_avx512(a, channel_lanes, f.weights, n, out, false, part, f.parts);
     pool_image(*f.g, n, out);  // only with one part per image
   }
@@ -370,8 +379,7 @@ struct WinogradPack {
   long parts;
   static void task(void* ctx, long t) {
     const WinogradPack& p = *(const WinogradPack*)ctx;
-    if (active_isa() == Isa::avx2) conv_winograd_pack_weights_avx2(*p.a, p.out, t, p.parts);
-    else conv_winograd_pack_weights_avx512(*p.a, p.out, t, p.parts);
+    winograd_fns().pack(*p.a, p.out, t, p.parts);
   }
 };
 

@@ -127,6 +127,7 @@ class CompiledState implements GraphRunner {
       execute(prep.program, rec);
     } finally {
       this.executeMs += performance.now() - t2;
+      rec.dispose();
     }
   }
 }
@@ -174,6 +175,8 @@ export function compile<F extends (...args: any[]) => any>(fn: F, options?: Comp
         recorder.flush(null);
       } catch {
         // the user's error is the one to see
+      } finally {
+        recorder.held.length = 0; // pins nothing once the call is over (Recording.dispose)
       }
       state.last = state.current;
       state.totalMs += performance.now() - start;

@@ -193,6 +193,26 @@ export class Recording {
     return { buf, storage };
   }
 
+  /**
+   * Drops this call's bindings once its graph has run (the graph's own arrays stay: a cache
+   * miss keeps them as the program's IR). Everything a call records lives until the call
+   * ends, so V8's allocation-site pretenuring soon allocates these containers (and the
+   * recorder's `held`) in the old generation. A young GC treats every pointer from an old
+   * object into the young generation as live, even from an old object that is garbage, so
+   * an old container pinned each call's tensors and their buffers until the next full GC:
+   * V8's external-memory accounting then ran a mark-compact every ~100 SimpleNet steps
+   * (121 in 9000 steps instead of eager's 3; the median step ~10% slower). Emptied, they pin
+   * nothing.
+   */
+  dispose(): void {
+    this.tensors.length = 0;
+    this.storages.length = 0;
+    this.callAttrs.length = 0;
+    this.generators.length = 0;
+    this.bufOf.clear();
+    this.valueOf.clear();
+  }
+
   /** Stops watching: the graph is about to run (or was abandoned). */
   unwatch(): void {
     for (const s of this.storages) s._lazy = null;
@@ -245,7 +265,11 @@ export class Recorder implements LazyStorageHook {
   finish(result: unknown): void {
     const kept = reachableTensors([result, ...this.held]);
     if (kept !== null && !autogradHoldsTensors(kept)) this.rec.keepOnly(kept);
-    this.flush(null);
+    try {
+      this.flush(null);
+    } finally {
+      this.held.length = 0; // see Recording.dispose
+    }
   }
 
   /** Runs the graph recorded so far (if it computes anything) and starts a new one. */

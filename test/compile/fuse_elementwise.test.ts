@@ -9,7 +9,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compile, manualSeed, nn, noGrad, optim, randn, tensor, ArgumentError, ShapeError, type Tensor } from "../../src/index.js";
+import { compile, getNumThreads, manualSeed, nn, noGrad, optim, randn, setNumThreads, tensor, ArgumentError, ShapeError, type Tensor } from "../../src/index.js";
 import { dispatchAll } from "../../src/backend/dispatcher.js";
 import { releaseStorage } from "../../src/backend/backend.js";
 import { fusedProgramDecomposed, type FusedProgramAttrs } from "../../src/backend/fused_program.js";
@@ -246,6 +246,45 @@ test("fusedProgram writes an input in place after reading it (x = x*y + x)", () 
   const [out] = dispatchAll("fusedProgram", [p, y], attrs);
   assert.equal(out, p);
   assert.deepEqual(values(p), values(want));
+});
+
+test("fusedProgram computes straight into an output only where that cannot change a later read of the memory it writes (native, 1 and 2 threads)", () => {
+  // 50x700: several 512-element blocks per row, and threaded at 2 threads
+  const load = (input: number) => ({ op: "load" as const, input });
+  const bin = (fn: "add" | "mul", a: number, b: number) => ({ op: "binary" as const, fn, a, b });
+  const neg = (a: number) => ({ op: "unary" as const, fn: "neg" as const, a });
+  const cases: { name: string; code: FusedProgramAttrs["code"]; outputs: FusedProgramAttrs["outputs"]; same?: boolean; strided?: boolean; want: (x: Tensor, y: Tensor) => Tensor[] }[] = [
+    // in0 read again after the instruction that writes it
+    { name: "x+y into x, then x*y", code: [load(0), load(1), bin("add", 0, 1), bin("mul", 0, 1)], outputs: [{ reg: 2, inPlace: 0 }, { reg: 3 }], want: (x, y) => [x.add(y), x.mul(y)] },
+    // in0 loaded after the instruction that writes it
+    { name: "-y into x, then -y + x", code: [load(1), neg(0), load(0), bin("add", 1, 2)], outputs: [{ reg: 1, inPlace: 0 }, { reg: 3 }], want: (x, y) => [y.neg(), y.neg().add(x)] },
+    // a load of in0 stored as it is
+    { name: "-x into x, and x", code: [load(0), neg(0)], outputs: [{ reg: 1, inPlace: 0 }, { reg: 0 }], want: (x) => [x.neg(), x] },
+    // the same memory as two inputs
+    { name: "x*x into x, then x+x", same: true, code: [load(0), load(1), bin("mul", 0, 1), bin("add", 1, 0)], outputs: [{ reg: 2, inPlace: 0 }, { reg: 3 }], want: (x) => [x.mul(x), x.add(x)] },
+    // written in place through a transposed view (not unit-stride: through the stores)
+    { name: "x+y into a transposed x", strided: true, code: [load(0), load(1), bin("add", 0, 1)], outputs: [{ reg: 2, inPlace: 0 }], want: (x, y) => [x.add(y)] },
+    // what may go straight in: the SGD-momentum shape, each register stored once
+    { name: "(x*y + y) into x, x + y into y", code: [load(0), load(1), bin("mul", 0, 1), bin("add", 2, 1), bin("add", 3, 1)], outputs: [{ reg: 3, inPlace: 0 }, { reg: 4, inPlace: 1 }], want: (x, y) => [x.mul(y).add(y), x.mul(y).add(y).add(y)] },
+  ];
+  for (const threads of [1, 2]) {
+    const old = getNumThreads();
+    setNumThreads(threads);
+    try {
+      for (const c of cases) {
+        manualSeed(3);
+        const x = c.strided ? randn([700, 50]).t() : randn([50, 700]);
+        const y = c.same ? x : randn([50, 700]);
+        const want = c.want(x.clone(), y.clone()).map(values);
+        const attrs: FusedProgramAttrs = { shape: [50, 700], dtype: "float32", code: c.code, scalars: [], outputs: c.outputs };
+        const got = dispatchAll("fusedProgram", [x, y], attrs);
+        got.forEach((t, k) => assert.deepEqual(values(t), want[k], `${c.name}, output ${k}, ${threads} thread(s)`));
+        if (c.outputs[0]!.inPlace === 0) assert.equal(got[0], x, c.name);
+      }
+    } finally {
+      setNumThreads(old);
+    }
+  }
 });
 
 /** The scalar-operand program (test/backend/scalar_operand_program.ts) and the eager ops over `full` tensors it replaces. */

@@ -98,15 +98,24 @@ export function elementwise(out: Tensor, ins: readonly Operand[], expr: string, 
     if (i < 0) i = bound.push(m) - 1;
     return `in${i}`;
   });
+  const dtypes = operands.map((o) => o.dtype);
+  // everything the text depends on (the meta positions follow from nd, the operands and check)
+  const key = `ew|${nd}|${names.join()}|${dtypes.join()}|${outDtype}|${params.length}|${check ? `${check.failIf}|${check.value}` : ""}|${valueType}|${expr}`;
+  const wgsl = () => elementwiseWgsl(nd, names, dtypes, outDtype, bound.length, expr, valueType, params.length, check);
+  rt.launch({ key, wgsl }, metaArr, bound, outMem, rt.grid(Math.ceil(n / WG)), check !== undefined);
+}
+
+/** The WGSL of elementwise(): operand k is `names[k]` (out or in<i>) of `dtypes[k]`; meta laid out as elementwise() writes it. */
+function elementwiseWgsl(nd: number, names: readonly string[], dtypes: readonly GpuDType[], outDtype: GpuDType, nBound: number, expr: string, valueType: string, nParams: number, check: ElementCheck | undefined): string {
   const vars = ["x", "y", "z"];
   const lines: string[] = [];
   lines.push(`@group(0) @binding(0) var<storage, read> mi: array<i32>;`);
-  bound.forEach((m, i) => {
-    const o = operands[names.indexOf(`in${i}`)]!;
-    lines.push(`@group(0) @binding(${i + 1}) var<storage, read> in${i}: array<${storageType(o.dtype)}>;`);
-  });
-  lines.push(`@group(0) @binding(${bound.length + 1}) var<storage, read_write> out: array<${storageType(outDtype)}>;`);
-  if (check) lines.push(errorFlagWgsl(bound.length + 2));
+  for (let i = 0; i < nBound; i++) {
+    const dtype = dtypes[names.indexOf(`in${i}`)]!;
+    lines.push(`@group(0) @binding(${i + 1}) var<storage, read> in${i}: array<${storageType(dtype)}>;`);
+  }
+  lines.push(`@group(0) @binding(${nBound + 1}) var<storage, read_write> out: array<${storageType(outDtype)}>;`);
+  if (check) lines.push(errorFlagWgsl(nBound + 2));
   lines.push(PRELUDE);
   lines.push(`@compute @workgroup_size(${WG})`);
   lines.push(`fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {`);
@@ -114,28 +123,29 @@ export function elementwise(out: Tensor, ins: readonly Operand[], expr: string, 
   lines.push(`  if (i >= mi[0]) { return; }`);
   const outBase = 1 + nd;
   const opBase = (k: number) => outBase + (1 + nd) * (k + 1);
+  const checkAt = opBase(names.length), paramAt = checkAt + (check ? 1 : 0);
   lines.push(`  var o = mi[${outBase}];`);
-  operands.forEach((_, k) => lines.push(`  var a${k} = mi[${opBase(k)}];`));
+  names.forEach((_, k) => lines.push(`  var a${k} = mi[${opBase(k)}];`));
   if (nd > 0) {
     lines.push(`  var rem = i;`);
     for (let d = nd - 1; d >= 0; d--) {
       lines.push(`  { let s = mi[${1 + d}]; let c = rem % s; rem = rem / s;`);
       lines.push(`    o += c * mi[${outBase + 1 + d}];`);
-      operands.forEach((_, k) => lines.push(`    a${k} += c * mi[${opBase(k) + 1 + d}];`));
+      names.forEach((_, k) => lines.push(`    a${k} += c * mi[${opBase(k) + 1 + d}];`));
       lines.push(`  }`);
     }
   }
-  for (let k = 0; k < params.length; k++) lines.push(`  let p${k} = bitcast<f32>(mi[${paramAt + k}]);`);
-  operands.forEach((o, k) => {
-    const ct = computeType(o.dtype);
+  for (let k = 0; k < nParams; k++) lines.push(`  let p${k} = bitcast<f32>(mi[${paramAt + k}]);`);
+  dtypes.forEach((dtype, k) => {
+    const ct = computeType(dtype);
     const raw = `${names[k]}[a${k}]`;
-    lines.push(`  let ${vars[k]} = ${storageType(o.dtype) === ct ? raw : `${ct}(${raw})`};`);
+    lines.push(`  let ${vars[k]} = ${storageType(dtype) === ct ? raw : `${ct}(${raw})`};`);
   });
   lines.push(`  let v = ${expr};`);
   if (check) lines.push(`  if (${check.failIf}) { fail(mi[${checkAt}], ${check.value}); }`);
   lines.push(`  out[o] = ${convertTo("v", valueType, outDtype)};`);
   lines.push(`}`);
-  rt.launch(lines.join("\n"), metaArr, bound, outMem, rt.grid(Math.ceil(n / WG)), check !== undefined);
+  return lines.join("\n");
 }
 
 function copyOf(t: Tensor): Tensor {

@@ -156,7 +156,7 @@ function copyOf(t: Tensor): Tensor {
 
 /** The WGSL form of an elementwise op for operands of `dtype`, or the error naming what is missing. */
 function formOf(kind: "unary" | "binary", op: string, forms: { f?: string; i?: string; l?: string } | undefined, dtype: GpuDType, inputs: readonly Tensor[]): string {
-  const form = dtype === "float32" ? forms?.f : dtype === "int64" ? (forms?.l ?? forms?.i) : forms?.i;
+  const form = computeType(dtype) === "f32" ? forms?.f : dtype === "int64" ? (forms?.l ?? forms?.i) : forms?.i;
   if (form === undefined) unsupported(`${kind} (${op})`, inputs, `no WGSL form of ${op} for ${dtype} yet`);
   return form;
 }
@@ -165,7 +165,7 @@ function formOf(kind: "unary" | "binary", op: string, forms: { f?: string; i?: s
 export function unaryExpr(op: PrimitiveAttrs["unary"]["op"], dtype: GpuDType, inputs: readonly Tensor[]): string {
   const expr = formOf("unary", op, WGSL_UNARY[op], dtype, inputs);
   // float math maps NaN to NaN (WGSL's builtins need not: exp(NaN) may be inf); pow has its own rules
-  return UNARY_OPS[op].kind === "float" && dtype === "float32" && op !== "powScalar" ? `select(${expr}, x, isnan_(x))` : expr;
+  return UNARY_OPS[op].kind === "float" && computeType(dtype) === "f32" && op !== "powScalar" ? `select(${expr}, x, isnan_(x))` : expr;
 }
 
 /** Binary `op`'s WGSL expression of x, y (p0) for operands of `dtype` (also fused programs'). */
@@ -220,8 +220,8 @@ export function cast(inputs: readonly Tensor[], attrs: PrimitiveAttrs["cast"]): 
   const out = allocTensor("cast", x.shape, attrs.dtype);
   // float to int64: the CPU keeps every value below 2^63 (NaN and beyond give INT64_MIN); here
   // what does not fit 32 bits raises
-  const check: ElementCheck | undefined = from === "float32" && attrs.dtype === "int64"
-    ? { failIf: "!(abs(x) < 2147483648.0)", value: "bitcast<i32>(x)", error: (bits) => new DTypeError(int64RangeMessage(`cast (float32 [${x.shape.join(", ")}] to int64)`, `value ${f32OfBits(bits)}`)) }
+  const check: ElementCheck | undefined = computeType(from) === "f32" && attrs.dtype === "int64"
+    ? { failIf: "!(abs(x) < 2147483648.0)", value: "bitcast<i32>(x)", error: (bits) => new DTypeError(int64RangeMessage(`cast (${from} [${x.shape.join(", ")}] to int64)`, `value ${f32OfBits(bits)}`)) }
     : undefined;
   elementwise(out, [operandOf("cast", x, x.shape)], "x", computeType(from), [], check);
   return [out];

@@ -65,9 +65,10 @@ export interface GpuDevice {
   destroy(): void;
 }
 export interface GpuAdapter {
+  readonly features?: { has(name: string): boolean };
   readonly info?: { vendor?: string; architecture?: string; description?: string; device?: string };
   readonly limits: GpuLimits;
-  requestDevice(desc?: { requiredLimits?: Record<string, number> }): Promise<GpuDevice>;
+  requestDevice(desc?: { requiredFeatures?: string[]; requiredLimits?: Record<string, number> }): Promise<GpuDevice>;
 }
 export interface Gpu {
   requestAdapter(options?: { powerPreference?: "high-performance" | "low-power" }): Promise<GpuAdapter | null>;

@@ -13,7 +13,7 @@ import type { PrimitiveAttrs } from "../primitives.js";
 import { unsupported } from "./unsupported.js";
 import { allocTensor, runtime } from "./state.js";
 import { memoryOf, type GpuMemory } from "./runtime.js";
-import { PRELUDE, WGSL_UNARY } from "./wgsl.js";
+import { PRELUDE, WGSL_UNARY, convertTo, storageType } from "./wgsl.js";
 import { coalesce } from "./elementwise.js";
 
 /** Threads per workgroup side. */
@@ -35,11 +35,15 @@ export function matmul(inputs: readonly Tensor[], attrs: PrimitiveAttrs["matmul"
 export function matmulBlocked(inputs: readonly Tensor[], attrs: PrimitiveAttrs["matmul"], blocking?: { TM: number; TN: number; BK: number }): Tensor[] {
   const [a, b] = inputs as [Tensor, Tensor];
   const bias = attrs.bias ? inputs[2]! : null;
-  for (const t of inputs) if (t.dtype !== "float32") unsupported("matmul", inputs, "only float32 is multiplied on webgpu yet");
+  // float16 is read into f32 and accumulated there, rounded once at the store (as the CPU's half GEMMs)
+  const dtype = a.dtype;
+  if ((dtype !== "float32" && dtype !== "float16") || inputs.some((t) => t.dtype !== dtype)) unsupported("matmul", inputs, "only float32 and float16 (all operands alike) are multiplied on webgpu yet");
+  const st = storageType(dtype);
+  const load = (v: string) => (st === "f32" ? v : `f32(${v})`);
   const nd = a.ndim;
   const M = a.shape[nd - 2]!, K = a.shape[nd - 1]!, N = b.shape[nd - 1]!;
   const batchShape = a.shape.slice(0, nd - 2);
-  const out = allocTensor("matmul", [...batchShape, M, N], "float32");
+  const out = allocTensor("matmul", [...batchShape, M, N], dtype);
   let batch = 1;
   for (const s of batchShape) batch *= s;
   if (out.numel() === 0) return [out];
@@ -77,8 +81,8 @@ export function matmulBlocked(inputs: readonly Tensor[], attrs: PrimitiveAttrs["
   const stopB = loadsB * W * W > BK * TILE_N ? ` if (e >= ${BK * TILE_N}) { break; }` : "";
   const code = [
     `@group(0) @binding(0) var<storage, read> mi: array<i32>;`,
-    ...mems.map((_, i) => `@group(0) @binding(${i + 1}) var<storage, read> in${i}: array<f32>;`),
-    `@group(0) @binding(${mems.length + 1}) var<storage, read_write> out: array<f32>;`,
+    ...mems.map((_, i) => `@group(0) @binding(${i + 1}) var<storage, read> in${i}: array<${st}>;`),
+    `@group(0) @binding(${mems.length + 1}) var<storage, read_write> out: array<${st}>;`,
     PRELUDE,
     // staged tiles, k-major: As[k][m], Bs[k][n]
     `var<workgroup> As: array<array<f32, ${TILE_M}>, ${BK}>;`,
@@ -98,14 +102,14 @@ export function matmulBlocked(inputs: readonly Tensor[], attrs: PrimitiveAttrs["
     `      let e = t + l * ${W * W};${stopA} let r = e / ${BK}; let kk = e % ${BK};`,
     `      let gr = row0 + r; let gk = k0 + kk;`,
     `      var v = 0.0;`,
-    `      if (gr < M && gk < K) { v = ${A}[aBase + gr * mi[4] + gk * mi[5]]; }`,
+    `      if (gr < M && gk < K) { v = ${load(`${A}[aBase + gr * mi[4] + gk * mi[5]]`)}; }`,
     `      As[kk][r] = v;`,
     `    }`,
     `    for (var l = 0; l < ${loadsB}; l++) {`,
     `      let e = t + l * ${W * W};${stopB} let kk = e / ${TILE_N}; let c = e % ${TILE_N};`,
     `      let gc = col0 + c; let gk = k0 + kk;`,
     `      var v = 0.0;`,
-    `      if (gc < N && gk < K) { v = ${B}[bBase + gk * mi[7] + gc * mi[8]]; }`,
+    `      if (gc < N && gk < K) { v = ${load(`${B}[bBase + gk * mi[7] + gc * mi[8]]`)}; }`,
     `      Bs[kk][c] = v;`,
     `    }`,
     `    workgroupBarrier();`,
@@ -123,8 +127,8 @@ export function matmulBlocked(inputs: readonly Tensor[], attrs: PrimitiveAttrs["
     `      let col = col0 + tx + j * ${W};`,
     `      if (col >= N) { break; }`,
     `      var x = acc[i][j];`,
-    attrs.bias === "col" ? `      x += ${C}[mi[9] + col * mi[10]];` : attrs.bias === "row" ? `      x += ${C}[mi[9] + row * mi[10]];` : "",
-    `      out[(bi * M + row) * N + col] = ${act};`,
+    attrs.bias === "col" ? `      x += ${load(`${C}[mi[9] + col * mi[10]]`)};` : attrs.bias === "row" ? `      x += ${load(`${C}[mi[9] + row * mi[10]]`)};` : "",
+    `      out[(bi * M + row) * N + col] = ${convertTo(act, "f32", dtype)};`,
     `    }`,
     `  }`,
     `}`,

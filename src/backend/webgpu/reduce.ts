@@ -25,7 +25,7 @@ export function reduce(inputs: readonly Tensor[], attrs: PrimitiveAttrs["reduce"
   if (op === "argmax" || op === "argmin") return [argReduce(x, attrs.axes[0]!, op, attrs.keepdim)];
   // int32 sums wrap as the CPU's stores do (exact modulo 2^32); int64 sums and products are
   // exact or raise (wgsl.ts: int64 lives in 32 bits here); int32 products stay on the CPU
-  if ((op === "prod" && dtype !== "float32" && dtype !== "int64") || (op === "sum" && dtype === "bool")) unsupported(`reduce (${op})`, inputs, `${op} of ${dtype} is not computed on webgpu yet`);
+  if ((op === "prod" && dtype !== "float32" && dtype !== "float16" && dtype !== "int64") || (op === "sum" && dtype === "bool")) unsupported(`reduce (${op})`, inputs, `${op} of ${dtype} is not computed on webgpu yet`);
   const axes = new Set(attrs.axes);
   const kept = x.shape.map((_, d) => d).filter((d) => !axes.has(d));
   const red = x.shape.map((_, d) => d).filter((d) => axes.has(d));

@@ -128,6 +128,8 @@ export class WebGPURuntime {
     readonly device: GpuDevice,
     /** The adapter, in words ("SwiftShader driver 5.0.0"). */
     readonly description: string,
+    /** What every shader starts with (HALF_HEADER where the device stores float16). */
+    private readonly header = "",
   ) {
     this.bindGroups = new BindGroups(device);
     this.pool = new BufferPool(device, 512 << 20, (b) => (this.batch === null ? b.destroy() : this.doomed.push(b)));
@@ -180,6 +182,12 @@ export class WebGPURuntime {
   upload(mem: GpuMemory, data: ArrayBufferView, byteOffset = 0): void {
     if (data.byteLength === 0) return;
     this.flush(); // the write must not overtake launches encoded before it
+    if (data.byteLength % 4 !== 0) {
+      // writes go in whole words (float16's odd counts): padded, within the pooled buffer's bucket
+      const padded = new Uint8Array(Math.ceil(data.byteLength / 4) * 4);
+      padded.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      data = padded;
+    }
     this.device.queue.writeBuffer(buffer(mem), byteOffset, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
   }
 
@@ -188,7 +196,7 @@ export class WebGPURuntime {
     const key = typeof code === "string" ? code : code.key;
     let k = this.kernels.get(key);
     if (!k) {
-      const module = this.device.createShaderModule({ code: typeof code === "string" ? code : code.wgsl() });
+      const module = this.device.createShaderModule({ code: this.header + (typeof code === "string" ? code : code.wgsl()) });
       const layout = this.bindGroups.pipelineLayout(inputs, outputs);
       k = { pipeline: this.device.createComputePipeline({ layout, compute: { module, entryPoint: "main" } }), inputs, outputs };
       this.kernels.set(key, k);
@@ -270,11 +278,13 @@ export class WebGPURuntime {
     this.flush();
     this.throwDeviceError();
     if (byteLength === 0) return new ArrayBuffer(0);
-    const size = Math.ceil(byteLength / 4) * 4;
+    // copies go in whole words: a float16 range may start or end in the middle of one
+    const start = byteOffset - (byteOffset % 4);
+    const size = Math.ceil((byteOffset + byteLength - start) / 4) * 4;
     // the error flag comes back with the values: it holds the checks of every launch before this read
     const staging = this.device.createBuffer({ size: size + 16, usage: USAGE.MAP_READ | USAGE.COPY_DST });
     const enc = this.device.createCommandEncoder();
-    enc.copyBufferToBuffer(buffer(mem), byteOffset, staging, 0, size);
+    enc.copyBufferToBuffer(buffer(mem), start, staging, 0, size);
     enc.copyBufferToBuffer(buffer(this.errorFlag), 0, staging, size, 16);
     const checked = this.checkSeq;
     this.device.queue.submit([enc.finish()]);
@@ -290,7 +300,7 @@ export class WebGPURuntime {
         throw error ? error(flag[1]!) : new FluxionError("webgpu: a kernel reported an invalid input (its check is no longer known)");
       }
       for (const seq of this.checks.keys()) if (seq < checked) this.checks.delete(seq);
-      return all.slice(0, byteLength);
+      return all.slice(byteOffset - start, byteOffset - start + byteLength);
     } finally {
       staging.destroy();
     }

@@ -11,9 +11,9 @@
  * dispatch): at the end of the current JavaScript task (a microtask), before any upload or
  * read, and every MAX_BATCH launches. Their meta arrays go to 256-byte slots of one arena
  * buffer written just before the submission, bound at a dynamic offset, so a launch reuses the
- * bind group of an earlier one that bound the same buffers (bind_groups.ts). The queue keeps launches in order, so a buffer
- * given back to the pool can be reused by the next launch while the previous one runs; an
- * upload flushes first, so it never overtakes a launch encoded before it.
+ * bind group of an earlier one that bound the same buffers (bind_groups.ts). The queue keeps
+ * launches in order, so a buffer given back to the pool can be reused by the next launch while
+ * the previous one runs; an upload flushes first, so it never overtakes a launch encoded before it.
  *
  * Kernels cannot raise. One that checks its inputs (a class index in range) reports a bad one
  * in a small device-side error flag, and the next read raises the error it registered, as

@@ -49,23 +49,18 @@ export function valueBits(dtype: DType, value: number | bigint): number {
   return new Int32Array([Math.trunc(v)])[0]!;
 }
 
-const FILL = /* wgsl */ `
+/** The fill kernel over elements of WGSL type `elem`, each set to `value` (of the meta's mi[1]). */
+const fillWgsl = (elem: string, value: string) => /* wgsl */ `
 @group(0) @binding(0) var<storage, read> mi: array<i32>;
-@group(0) @binding(1) var<storage, read_write> out: array<i32>;
+@group(0) @binding(1) var<storage, read_write> out: array<${elem}>;
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = i32(gid.x + gid.y * nwg.x * 256u);
-  if (i < mi[0]) { out[i] = mi[1]; }
+  if (i < mi[0]) { out[i] = ${value}; }
 }`;
-
-const FILL_HALF = /* wgsl */ `
-@group(0) @binding(0) var<storage, read> mi: array<i32>;
-@group(0) @binding(1) var<storage, read_write> out: array<f16>;
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = i32(gid.x + gid.y * nwg.x * 256u);
-  if (i < mi[0]) { out[i] = f16_(bitcast<f32>(mi[1])); }
-}`;
+const FILL = fillWgsl("i32", "mi[1]");
+/** float16: mi[1] holds the float32 bits of a float16 value, narrowed exactly. */
+const FILL_HALF = fillWgsl("f16", "f16_(bitcast<f32>(mi[1]))");
 
 /** A new webgpu tensor of one value. */
 export function fillTensor(op: string, shape: readonly number[], dtype: DType, value: number | bigint): Tensor {

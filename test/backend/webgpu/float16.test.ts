@@ -25,6 +25,11 @@ async function halfValues(t: Tensor): Promise<number[]> {
   return Array.from((await t.toArrayAsync()) as Float32Array);
 }
 
+/** A float16 unit in the last place at `v` (the subnormals' spacing near 0). */
+function halfUlp(v: number): number {
+  return v === 0 || !Number.isFinite(v) ? 2 ** -24 : Math.max(2 ** (Math.floor(Math.log2(Math.abs(v))) - 10), 2 ** -24);
+}
+
 /** The float16 bits of each value (exact: every float16 is a float32). */
 const bitsOf = (values: readonly number[]) => values.map(float32ToFloat16Bits);
 
@@ -45,8 +50,7 @@ async function sameAsCpuHalf(inputs: readonly Tensor[], fn: (...xs: Tensor[]) =>
       assert.ok(Number.isNaN(g[i]!), `${msg}: element ${i} is ${g[i]}, the CPU's is NaN`);
       continue;
     }
-    const ulp = w[i] === 0 || !Number.isFinite(w[i]!) ? 2 ** -24 : 2 ** (Math.floor(Math.log2(Math.abs(w[i]!))) - 10);
-    assert.ok(Object.is(g[i], w[i]) || Math.abs(g[i]! - w[i]!) <= ulps * Math.max(ulp, 2 ** -24), `${msg}: element ${i} is ${g[i]}, the CPU's ${w[i]}`);
+    assert.ok(Object.is(g[i], w[i]) || Math.abs(g[i]! - w[i]!) <= ulps * halfUlp(w[i]!), `${msg}: element ${i} is ${g[i]}, the CPU's ${w[i]}`);
   }
 }
 
@@ -148,8 +152,7 @@ test("float16 matmul accumulates in float32: batched, a transposed operand, bias
       let want = bv0[j]!;
       for (let k = 0; k < 17; k++) want += av0[i * 17 + k]! * wv[j * 17 + k]!;
       want = Math.max(want, 0);
-      const ulp = want === 0 ? 2 ** -24 : 2 ** (Math.floor(Math.log2(want)) - 10);
-      assert.ok(Math.abs(fused[i * 9 + j]! - want) <= ulp, `bias and relu (${i}, ${j}): ${fused[i * 9 + j]} vs float64 ${want}`);
+      assert.ok(Math.abs(fused[i * 9 + j]! - want) <= halfUlp(want), `bias and relu (${i}, ${j}): ${fused[i * 9 + j]} vs float64 ${want}`);
     }
   }
   const big = half([70, 130], 10), big2 = half([130, 66], 11);
@@ -158,8 +161,7 @@ test("float16 matmul accumulates in float32: batched, a transposed operand, bias
   for (const [i, j] of [[0, 0], [69, 65], [33, 17], [64, 64]] as const) {
     let want = 0;
     for (let k = 0; k < 130; k++) want += av[i * 130 + k]! * bv[k * 66 + j]!;
-    const ulp = 2 ** (Math.floor(Math.log2(Math.abs(want))) - 10);
-    assert.ok(Math.abs(got[i * 66 + j]! - want) <= ulp, `(${i}, ${j}): ${got[i * 66 + j]} vs float64 ${want}`);
+    assert.ok(Math.abs(got[i * 66 + j]! - want) <= halfUlp(want), `(${i}, ${j}): ${got[i * 66 + j]} vs float64 ${want}`);
   }
   assert.throws(() => a.to("webgpu").matmul(b.float().to("webgpu")), (e: unknown) => e instanceof Error && /float32/.test((e as Error).message));
 });

@@ -98,15 +98,24 @@ export function elementwise(out: Tensor, ins: readonly Operand[], expr: string, 
     if (i < 0) i = bound.push(m) - 1;
     return `in${i}`;
   });
+  const dtypes = operands.map((o) => o.dtype);
+  // everything the text depends on (the meta positions follow from nd, the operands and check)
+  const key = `ew|${nd}|${names.join()}|${dtypes.join()}|${outDtype}|${params.length}|${check ? `${check.failIf}|${check.value}` : ""}|${valueType}|${expr}`;
+  const wgsl = () => elementwiseWgsl(nd, names, dtypes, outDtype, bound.length, expr, valueType, params.length, check);
+  rt.launch({ key, wgsl }, metaArr, bound, outMem, rt.grid(Math.ceil(n / WG)), check !== undefined);
+}
+
+/** The WGSL of elementwise(): operand k is `names[k]` (out or in<i>) of `dtypes[k]`; meta laid out as elementwise() writes it. */
+function elementwiseWgsl(nd: number, names: readonly string[], dtypes: readonly GpuDType[], outDtype: GpuDType, nBound: number, expr: string, valueType: string, nParams: number, check: ElementCheck | undefined): string {
   const vars = ["x", "y", "z"];
   const lines: string[] = [];
   lines.push(`@group(0) @binding(0) var<storage, read> mi: array<i32>;`);
-  bound.forEach((m, i) => {
-    const o = operands[names.indexOf(`in${i}`)]!;
-    lines.push(`@group(0) @binding(${i + 1}) var<storage, read> in${i}: array<${storageType(o.dtype)}>;`);
-  });
-  lines.push(`@group(0) @binding(${bound.length + 1}) var<storage, read_write> out: array<${storageType(outDtype)}>;`);
-  if (check) lines.push(errorFlagWgsl(bound.length + 2));
+  for (let i = 0; i < nBound; i++) {
+    const dtype = dtypes[names.indexOf(`in${i}`)]!;
+    lines.push(`@group(0) @binding(${i + 1}) var<storage, read> in${i}: array<${storageType(dtype)}>;`);
+  }
+  lines.push(`@group(0) @binding(${nBound + 1}) var<storage, read_write> out: array<${storageType(outDtype)}>;`);
+  if (check) lines.push(errorFlagWgsl(nBound + 2));
   lines.push(PRELUDE);
   lines.push(`@compute @workgroup_size(${WG})`);
   lines.push(`fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {`);
@@ -114,28 +123,29 @@ export function elementwise(out: Tensor, ins: readonly Operand[], expr: string, 
   lines.push(`  if (i >= mi[0]) { return; }`);
   const outBase = 1 + nd;
   const opBase = (k: number) => outBase + (1 + nd) * (k + 1);
+  const checkAt = opBase(names.length), paramAt = checkAt + (check ? 1 : 0);
   lines.push(`  var o = mi[${outBase}];`);
-  operands.forEach((_, k) => lines.push(`  var a${k} = mi[${opBase(k)}];`));
+  names.forEach((_, k) => lines.push(`  var a${k} = mi[${opBase(k)}];`));
   if (nd > 0) {
     lines.push(`  var rem = i;`);
     for (let d = nd - 1; d >= 0; d--) {
       lines.push(`  { let s = mi[${1 + d}]; let c = rem % s; rem = rem / s;`);
       lines.push(`    o += c * mi[${outBase + 1 + d}];`);
-      operands.forEach((_, k) => lines.push(`    a${k} += c * mi[${opBase(k) + 1 + d}];`));
+      names.forEach((_, k) => lines.push(`    a${k} += c * mi[${opBase(k) + 1 + d}];`));
       lines.push(`  }`);
     }
   }
-  for (let k = 0; k < params.length; k++) lines.push(`  let p${k} = bitcast<f32>(mi[${paramAt + k}]);`);
-  operands.forEach((o, k) => {
-    const ct = computeType(o.dtype);
+  for (let k = 0; k < nParams; k++) lines.push(`  let p${k} = bitcast<f32>(mi[${paramAt + k}]);`);
+  dtypes.forEach((dtype, k) => {
+    const ct = computeType(dtype);
     const raw = `${names[k]}[a${k}]`;
-    lines.push(`  let ${vars[k]} = ${storageType(o.dtype) === ct ? raw : `${ct}(${raw})`};`);
+    lines.push(`  let ${vars[k]} = ${storageType(dtype) === ct ? raw : `${ct}(${raw})`};`);
   });
   lines.push(`  let v = ${expr};`);
   if (check) lines.push(`  if (${check.failIf}) { fail(mi[${checkAt}], ${check.value}); }`);
   lines.push(`  out[o] = ${convertTo("v", valueType, outDtype)};`);
   lines.push(`}`);
-  rt.launch(lines.join("\n"), metaArr, bound, outMem, rt.grid(Math.ceil(n / WG)), check !== undefined);
+  return lines.join("\n");
 }
 
 function copyOf(t: Tensor): Tensor {
@@ -146,7 +156,7 @@ function copyOf(t: Tensor): Tensor {
 
 /** The WGSL form of an elementwise op for operands of `dtype`, or the error naming what is missing. */
 function formOf(kind: "unary" | "binary", op: string, forms: { f?: string; i?: string; l?: string } | undefined, dtype: GpuDType, inputs: readonly Tensor[]): string {
-  const form = dtype === "float32" ? forms?.f : dtype === "int64" ? (forms?.l ?? forms?.i) : forms?.i;
+  const form = computeType(dtype) === "f32" ? forms?.f : dtype === "int64" ? (forms?.l ?? forms?.i) : forms?.i;
   if (form === undefined) unsupported(`${kind} (${op})`, inputs, `no WGSL form of ${op} for ${dtype} yet`);
   return form;
 }
@@ -155,7 +165,7 @@ function formOf(kind: "unary" | "binary", op: string, forms: { f?: string; i?: s
 export function unaryExpr(op: PrimitiveAttrs["unary"]["op"], dtype: GpuDType, inputs: readonly Tensor[]): string {
   const expr = formOf("unary", op, WGSL_UNARY[op], dtype, inputs);
   // float math maps NaN to NaN (WGSL's builtins need not: exp(NaN) may be inf); pow has its own rules
-  return UNARY_OPS[op].kind === "float" && dtype === "float32" && op !== "powScalar" ? `select(${expr}, x, isnan_(x))` : expr;
+  return UNARY_OPS[op].kind === "float" && computeType(dtype) === "f32" && op !== "powScalar" ? `select(${expr}, x, isnan_(x))` : expr;
 }
 
 /** Binary `op`'s WGSL expression of x, y (p0) for operands of `dtype` (also fused programs'). */
@@ -210,8 +220,8 @@ export function cast(inputs: readonly Tensor[], attrs: PrimitiveAttrs["cast"]): 
   const out = allocTensor("cast", x.shape, attrs.dtype);
   // float to int64: the CPU keeps every value below 2^63 (NaN and beyond give INT64_MIN); here
   // what does not fit 32 bits raises
-  const check: ElementCheck | undefined = from === "float32" && attrs.dtype === "int64"
-    ? { failIf: "!(abs(x) < 2147483648.0)", value: "bitcast<i32>(x)", error: (bits) => new DTypeError(int64RangeMessage(`cast (float32 [${x.shape.join(", ")}] to int64)`, `value ${f32OfBits(bits)}`)) }
+  const check: ElementCheck | undefined = computeType(from) === "f32" && attrs.dtype === "int64"
+    ? { failIf: "!(abs(x) < 2147483648.0)", value: "bitcast<i32>(x)", error: (bits) => new DTypeError(int64RangeMessage(`cast (${from} [${x.shape.join(", ")}] to int64)`, `value ${f32OfBits(bits)}`)) }
     : undefined;
   elementwise(out, [operandOf("cast", x, x.shape)], "x", computeType(from), [], check);
   return [out];

@@ -9,6 +9,7 @@
  * before its stores, as the primitive's contract says. A program that needs more buffers than
  * the device binds at once runs as its decomposition (one kernel per instruction).
  */
+import { noHalf } from "./unsupported.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { fusedProgramDecomposed, type FusedProgramAttrs } from "../fused_program.js";
 import { binaryExpr, coalesce, operandOf, unaryExpr } from "./elementwise.js";
@@ -26,6 +27,7 @@ function instrFunction(name: string, ins: FusedProgramAttrs["code"][number], inp
 }
 
 export function fusedProgram(inputs: readonly Tensor[], a: FusedProgramAttrs): Tensor[] {
+  noHalf("fusedProgram", inputs);
   const outs = a.outputs.map((o) => (o.inPlace !== undefined ? inputs[o.inPlace]! : allocTensor("fusedProgram", a.shape, "float32")));
   let n = 1;
   for (const s of a.shape) n *= s;

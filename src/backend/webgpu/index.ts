@@ -16,7 +16,7 @@ import type { DType, StorageArray } from "../../tensor/dtype.js";
 import type { PrimitiveAttrs } from "../primitives.js";
 import { loadGpu } from "./loader.js";
 import { WebGPURuntime, memoryOf } from "./runtime.js";
-import { GPU_ITEM_SIZE, runtime, setRuntime } from "./state.js";
+import { runtime, setRuntime } from "./state.js";
 import { assign, binary, cast, cat, copy, pad, unary, where } from "./elementwise.js";
 import { reduce, scan } from "./reduce.js";
 import { gather, indexPut, scatter } from "./indexing.js";
@@ -27,7 +27,7 @@ import { fromHost, full, random, range } from "./creation.js";
 import { crossEntropy, crossEntropyBackward } from "./cross_entropy.js";
 import { notImplemented, unsupported } from "./unsupported.js";
 import { fusedProgram } from "./fused_program.js";
-import { gpuDType, isGpuDType } from "./wgsl.js";
+import { HALF_HEADER, gpuDType, gpuItemSize, isGpuDType, setHalfStored } from "./wgsl.js";
 import { checkArity, checkOptions } from "../../api/check_args.js";
 import { describeValue } from "../../api/args.js";
 
@@ -37,6 +37,8 @@ export interface WebGPUInfo {
   adapter: string;
   /** Where WebGPU came from: "navigator.gpu" or "the webgpu package (Dawn)". */
   source: string;
+  /** Whether float16 tensors are stored on this device (the adapter has `shader-f16`). */
+  float16: boolean;
 }
 
 let info: WebGPUInfo | null = null;
@@ -74,7 +76,9 @@ async function start(options?: { powerPreference?: "high-performance" | "low-pow
         "Chromium's SwiftShader and set VK_ICD_FILENAMES, see docs/webgpu.md)",
     );
   }
+  const float16 = adapter.features?.has("shader-f16") ?? false;
   const device = await adapter.requestDevice({
+    requiredFeatures: float16 ? ["shader-f16"] : [],
     requiredLimits: {
       maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
       maxBufferSize: adapter.limits.maxBufferSize,
@@ -83,13 +87,14 @@ async function start(options?: { powerPreference?: "high-performance" | "low-pow
   });
   const a = adapter.info ?? {};
   const adapterName = a.description || [a.vendor, a.architecture, a.device].filter(Boolean).join(" ") || "unknown adapter";
-  const rt = new WebGPURuntime(device, adapterName);
+  const rt = new WebGPURuntime(device, adapterName, float16 ? HALF_HEADER : "");
   setRuntime(rt);
+  setHalfStored(float16);
   void device.lost.then(() => {
     if (info !== null && runtime() === rt) info = null; // a later initWebGPU() opens a new device
   });
   registerBackend(webgpuBackend);
-  info = { adapter: adapterName, source: loaded.source };
+  info = { adapter: adapterName, source: loaded.source, float16 };
   return info;
 }
 
@@ -108,8 +113,10 @@ function view(inputs: readonly Tensor[], attrs: PrimitiveAttrs["view"]): Tensor[
 
 async function readAsync(storage: Storage, offset: number, n: number, dtype: DType): Promise<StorageArray> {
   gpuDType("toArrayAsync", dtype);
-  const bytes = await runtime().read(memoryOf(storage), offset * GPU_ITEM_SIZE, n * GPU_ITEM_SIZE);
+  const size = gpuItemSize(dtype);
+  const bytes = await runtime().read(memoryOf(storage), offset * size, n * size);
   if (dtype === "float32") return new Float32Array(bytes);
+  if (dtype === "float16") return new Uint16Array(bytes); // the CPU's float16 storage: the bits
   if (dtype === "int32") return new Int32Array(bytes);
   if (dtype === "int64") return BigInt64Array.from(new Int32Array(bytes), BigInt); // held in 32 bits on the GPU
   return Uint8Array.from(new Uint32Array(bytes)); // bool: 32 bits an element on the GPU, bytes on the host
@@ -127,7 +134,7 @@ const webgpuBackend: Backend = {
     if (storage.memory !== null && storage.memory.byteLength >= RELEASE_MIN_BYTES) runtime().release(memoryOf(storage));
   },
   readAsync,
-  deviceItemSize: () => GPU_ITEM_SIZE,
+  deviceItemSize: gpuItemSize,
   ops: {
     unary, binary, where, cast, reduce, view, copy, assign, matmul, cat, pad, full, range, fromHost, random,
     scan,

@@ -10,7 +10,7 @@
 import { DTypeError, IndexError, ShapeError, fmtShape } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import type { IndexRule, PrimitiveAttrs } from "../primitives.js";
-import { unsupported } from "./unsupported.js";
+import { noHalf, unsupported } from "./unsupported.js";
 import { allocTensor, runtime } from "./state.js";
 import { errorFlagWgsl, memoryOf, type GpuMemory } from "./runtime.js";
 import { INT64_OVERFLOW, gpuDType, int64RangeMessage, storageType, type GpuDType } from "./wgsl.js";
@@ -65,6 +65,7 @@ export function gather(inputs: readonly Tensor[], attrs: PrimitiveAttrs["gather"
   const axis = attrs.axis;
   checkIndexShape("gather", index, x, axis);
   indexDType("gather", inputs, index);
+  noHalf("gather", inputs);
   gpuDType("gather", x.dtype);
   const out = allocTensor("gather", index.shape, x.dtype);
   const n = out.numel(), nd = index.ndim, size = x.shape[axis]!;
@@ -140,6 +141,7 @@ export function scatter(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scatte
   checkIndexShape("scatter", index, x, axis);
   checkIndexShape("scatter", index, src0, -1);
   indexDType("scatter", inputs, index);
+  noHalf("scatter", inputs);
   const dtype = gpuDType("scatter", x.dtype);
   const src = src0.dtype === x.dtype ? src0 : cast([src0], { dtype: x.dtype })[0]!;
   const out = copy([x])[0]!;
@@ -180,6 +182,7 @@ export function scatter(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scatte
 export function indexPut(inputs: readonly Tensor[], attrs: PrimitiveAttrs["indexPut"]): Tensor[] {
   const [dst, index, values0] = inputs as [Tensor, Tensor, Tensor];
   indexDType("indexPut", inputs, index);
+  noHalf("indexPut", inputs);
   const dtype = gpuDType("indexPut", dst.dtype);
   const count = index.numel(), n = dst.numel();
   if (values0.numel() !== 1 && values0.numel() !== count) {

@@ -13,7 +13,7 @@ import type { PrimitiveAttrs } from "../primitives.js";
 import { unsupported } from "./unsupported.js";
 import { allocTensor, runtime } from "./state.js";
 import { memoryOf, type GpuMemory } from "./runtime.js";
-import { PRELUDE, WGSL_UNARY } from "./wgsl.js";
+import { PRELUDE, WGSL_UNARY, convertTo, storageType } from "./wgsl.js";
 import { coalesce } from "./elementwise.js";
 
 /** Threads per workgroup side. */
@@ -35,11 +35,15 @@ export function matmul(inputs: readonly Tensor[], attrs: PrimitiveAttrs["matmul"
 export function matmulBlocked(inputs: readonly Tensor[], attrs: PrimitiveAttrs["matmul"], blocking?: { TM: number; TN: number; BK: number }): Tensor[] {
   const [a, b] = inputs as [Tensor, Tensor];
   const bias = attrs.bias ? inputs[2]! : null;
-  for (const t of inputs) if (t.dtype !== "float32") unsupported("matmul", inputs, "only float32 is multiplied on webgpu yet");
+  // float16 is read into f32 and accumulated there, rounded once at the store (as the CPU's half GEMMs)
+  const dtype = a.dtype;
+  if ((dtype !== "float32" && dtype !== "float16") || inputs.some((t) => t.dtype !== dtype)) unsupported("matmul", inputs, "only float32 and float16 (all operands alike) are multiplied on webgpu yet");
+  const st = storageType(dtype);
+  const load = (v: string) => (st === "f32" ? v : `f32(${v})`);
   const nd = a.ndim;
   const M = a.shape[nd - 2]!, K = a.shape[nd - 1]!, N = b.shape[nd - 1]!;
   const batchShape = a.shape.slice(0, nd - 2);
-  const out = allocTensor("matmul", [...batchShape, M, N], "float32");
+  const out = allocTensor("matmul", [...batchShape, M, N], dtype);
   let batch = 1;
   for (const s of batchShape) batch *= s;
   if (out.numel() === 0) return [out];
@@ -62,76 +66,80 @@ export function matmulBlocked(inputs: readonly Tensor[], attrs: PrimitiveAttrs["
   };
   const A = bind(a), B = bind(b), C = bias ? bind(bias) : "";
   const act = attrs.activation === "relu" ? WGSL_UNARY.relu!.f! : attrs.activation === "gelu" ? WGSL_UNARY.geluErf!.f! : attrs.activation === "geluTanh" ? WGSL_UNARY.geluTanh!.f! : "x";
-  const batchDecode: string[] = [];
-  if (nb > 0) {
-    batchDecode.push(`  var rem = bi;`);
-    for (let d = nb - 1; d >= 0; d--) {
-      batchDecode.push(`  { let s = mi[${11 + d}]; let c = rem % s; rem = rem / s; aBase += c * mi[${11 + nb + d}]; bBase += c * mi[${11 + 2 * nb + d}]; }`);
-    }
-  }
   const { TM, TN, BK } = blocking ?? matmulBlocking(M, N);
   const TILE_M = W * TM, TILE_N = W * TN;
-  // tile elements each thread stages (the last round guarded where a tile is not a multiple of 256)
-  const loadsA = Math.ceil((TILE_M * BK) / (W * W)), loadsB = Math.ceil((BK * TILE_N) / (W * W));
-  const stopA = loadsA * W * W > TILE_M * BK ? ` if (e >= ${TILE_M * BK}) { break; }` : "";
-  const stopB = loadsB * W * W > BK * TILE_N ? ` if (e >= ${BK * TILE_N}) { break; }` : "";
-  const code = [
-    `@group(0) @binding(0) var<storage, read> mi: array<i32>;`,
-    ...mems.map((_, i) => `@group(0) @binding(${i + 1}) var<storage, read> in${i}: array<f32>;`),
-    `@group(0) @binding(${mems.length + 1}) var<storage, read_write> out: array<f32>;`,
-    PRELUDE,
-    // staged tiles, k-major: As[k][m], Bs[k][n]
-    `var<workgroup> As: array<array<f32, ${TILE_M}>, ${BK}>;`,
-    `var<workgroup> Bs: array<array<f32, ${TILE_N}>, ${BK}>;`,
-    `@compute @workgroup_size(${W}, ${W})`,
-    `fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32) {`,
-    `  let M = mi[0]; let N = mi[1]; let K = mi[2];`,
-    `  let row0 = i32(wg.y) * ${TILE_M}; let col0 = i32(wg.x) * ${TILE_N}; let bi = i32(wg.z);`,
-    `  let tx = i32(lid.x); let ty = i32(lid.y); let t = i32(li);`,
-    `  var aBase = mi[3]; var bBase = mi[6];`,
-    ...batchDecode,
-    `  var acc: array<array<f32, ${TN}>, ${TM}>;`,
-    `  var a: array<f32, ${TM}>;`,
-    `  var b: array<f32, ${TN}>;`,
-    `  for (var k0 = 0; k0 < K; k0 += ${BK}) {`,
-    `    for (var l = 0; l < ${loadsA}; l++) {`,
-    `      let e = t + l * ${W * W};${stopA} let r = e / ${BK}; let kk = e % ${BK};`,
-    `      let gr = row0 + r; let gk = k0 + kk;`,
-    `      var v = 0.0;`,
-    `      if (gr < M && gk < K) { v = ${A}[aBase + gr * mi[4] + gk * mi[5]]; }`,
-    `      As[kk][r] = v;`,
-    `    }`,
-    `    for (var l = 0; l < ${loadsB}; l++) {`,
-    `      let e = t + l * ${W * W};${stopB} let kk = e / ${TILE_N}; let c = e % ${TILE_N};`,
-    `      let gc = col0 + c; let gk = k0 + kk;`,
-    `      var v = 0.0;`,
-    `      if (gc < N && gk < K) { v = ${B}[bBase + gk * mi[7] + gc * mi[8]]; }`,
-    `      Bs[kk][c] = v;`,
-    `    }`,
-    `    workgroupBarrier();`,
-    `    for (var kk = 0; kk < ${BK}; kk++) {`,
-    `      for (var i = 0; i < ${TM}; i++) { a[i] = As[kk][ty + i * ${W}]; }`,
-    `      for (var j = 0; j < ${TN}; j++) { b[j] = Bs[kk][tx + j * ${W}]; }`,
-    `      for (var i = 0; i < ${TM}; i++) { for (var j = 0; j < ${TN}; j++) { acc[i][j] = fma(a[i], b[j], acc[i][j]); } }`,
-    `    }`,
-    `    workgroupBarrier();`,
-    `  }`,
-    `  for (var i = 0; i < ${TM}; i++) {`,
-    `    let row = row0 + ty + i * ${W};`,
-    `    if (row >= M) { break; }`,
-    `    for (var j = 0; j < ${TN}; j++) {`,
-    `      let col = col0 + tx + j * ${W};`,
-    `      if (col >= N) { break; }`,
-    `      var x = acc[i][j];`,
-    attrs.bias === "col" ? `      x += ${C}[mi[9] + col * mi[10]];` : attrs.bias === "row" ? `      x += ${C}[mi[9] + row * mi[10]];` : "",
-    `      out[(bi * M + row) * N + col] = ${act};`,
-    `    }`,
-    `  }`,
-    `}`,
-  ].join("\n");
+  // everything the text depends on: the pipeline is found by it, the text built once
+  const key = `mm|${dtype}|${A},${B},${C}|${mems.length}|${attrs.bias ?? ""}|${attrs.activation ?? ""}|${nb}|${TM},${TN},${BK}`;
+  const wgsl = (): string => {
+    const batchDecode: string[] = [];
+    if (nb > 0) {
+      batchDecode.push(`  var rem = bi;`);
+      for (let d = nb - 1; d >= 0; d--) {
+        batchDecode.push(`  { let s = mi[${11 + d}]; let c = rem % s; rem = rem / s; aBase += c * mi[${11 + nb + d}]; bBase += c * mi[${11 + 2 * nb + d}]; }`);
+      }
+    }
+    // tile elements each thread stages (the last round guarded where a tile is not a multiple of 256)
+    const loadsA = Math.ceil((TILE_M * BK) / (W * W)), loadsB = Math.ceil((BK * TILE_N) / (W * W));
+    const stopA = loadsA * W * W > TILE_M * BK ? ` if (e >= ${TILE_M * BK}) { break; }` : "";
+    const stopB = loadsB * W * W > BK * TILE_N ? ` if (e >= ${BK * TILE_N}) { break; }` : "";
+    return [
+      `@group(0) @binding(0) var<storage, read> mi: array<i32>;`,
+      ...mems.map((_, i) => `@group(0) @binding(${i + 1}) var<storage, read> in${i}: array<${st}>;`),
+      `@group(0) @binding(${mems.length + 1}) var<storage, read_write> out: array<${st}>;`,
+      PRELUDE,
+      // staged tiles, k-major: As[k][m], Bs[k][n]
+      `var<workgroup> As: array<array<f32, ${TILE_M}>, ${BK}>;`,
+      `var<workgroup> Bs: array<array<f32, ${TILE_N}>, ${BK}>;`,
+      `@compute @workgroup_size(${W}, ${W})`,
+      `fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32) {`,
+      `  let M = mi[0]; let N = mi[1]; let K = mi[2];`,
+      `  let row0 = i32(wg.y) * ${TILE_M}; let col0 = i32(wg.x) * ${TILE_N}; let bi = i32(wg.z);`,
+      `  let tx = i32(lid.x); let ty = i32(lid.y); let t = i32(li);`,
+      `  var aBase = mi[3]; var bBase = mi[6];`,
+      ...batchDecode,
+      `  var acc: array<array<f32, ${TN}>, ${TM}>;`,
+      `  var a: array<f32, ${TM}>;`,
+      `  var b: array<f32, ${TN}>;`,
+      `  for (var k0 = 0; k0 < K; k0 += ${BK}) {`,
+      `    for (var l = 0; l < ${loadsA}; l++) {`,
+      `      let e = t + l * ${W * W};${stopA} let r = e / ${BK}; let kk = e % ${BK};`,
+      `      let gr = row0 + r; let gk = k0 + kk;`,
+      `      var v = 0.0;`,
+      `      if (gr < M && gk < K) { v = ${load(`${A}[aBase + gr * mi[4] + gk * mi[5]]`)}; }`,
+      `      As[kk][r] = v;`,
+      `    }`,
+      `    for (var l = 0; l < ${loadsB}; l++) {`,
+      `      let e = t + l * ${W * W};${stopB} let kk = e / ${TILE_N}; let c = e % ${TILE_N};`,
+      `      let gc = col0 + c; let gk = k0 + kk;`,
+      `      var v = 0.0;`,
+      `      if (gc < N && gk < K) { v = ${load(`${B}[bBase + gk * mi[7] + gc * mi[8]]`)}; }`,
+      `      Bs[kk][c] = v;`,
+      `    }`,
+      `    workgroupBarrier();`,
+      `    for (var kk = 0; kk < ${BK}; kk++) {`,
+      `      for (var i = 0; i < ${TM}; i++) { a[i] = As[kk][ty + i * ${W}]; }`,
+      `      for (var j = 0; j < ${TN}; j++) { b[j] = Bs[kk][tx + j * ${W}]; }`,
+      `      for (var i = 0; i < ${TM}; i++) { for (var j = 0; j < ${TN}; j++) { acc[i][j] = fma(a[i], b[j], acc[i][j]); } }`,
+      `    }`,
+      `    workgroupBarrier();`,
+      `  }`,
+      `  for (var i = 0; i < ${TM}; i++) {`,
+      `    let row = row0 + ty + i * ${W};`,
+      `    if (row >= M) { break; }`,
+      `    for (var j = 0; j < ${TN}; j++) {`,
+      `      let col = col0 + tx + j * ${W};`,
+      `      if (col >= N) { break; }`,
+      `      var x = acc[i][j];`,
+      attrs.bias === "col" ? `      x += ${load(`${C}[mi[9] + col * mi[10]]`)};` : attrs.bias === "row" ? `      x += ${load(`${C}[mi[9] + row * mi[10]]`)};` : "",
+      `      out[(bi * M + row) * N + col] = ${convertTo(act, "f32", dtype)};`,
+      `    }`,
+      `  }`,
+      `}`,
+    ].join("\n");
+  };
   const rt = runtime();
   const groups = [Math.ceil(N / TILE_N), Math.ceil(M / TILE_M), batch] as const;
   if (groups.some((g) => g > rt.maxWorkgroups)) unsupported("matmul", inputs, `the grid ${groups.join("x")} exceeds this device's ${rt.maxWorkgroups} workgroups a dimension`);
-  rt.launch(code, meta, mems, memoryOf(out.storage), groups);
+  rt.launch({ key, wgsl }, meta, mems, memoryOf(out.storage), groups);
   return [out];
 }

@@ -12,6 +12,7 @@
  * [low, high) computes low + (high - low)·u in float32: within an ulp. randperm (a sequential
  * shuffle) is drawn on the host by the CPU's loop and uploaded.
  */
+import { noHalf } from "./unsupported.js";
 import { FluxionError } from "../../errors.js";
 import { elementsPerBlock } from "../../tensor/philox.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -88,6 +89,7 @@ const VALUE: Record<"uniform" | "normal" | "randint" | "bernoulli", string> = {
 
 export function random(inputs: readonly Tensor[], attrs: PrimitiveAttrs["random"], hostRandom: () => Tensor): Tensor[] {
   const { dist, dtype } = attrs;
+  noHalf("random", inputs, dtype);
   const outDtype = gpuDType("random", dtype);
   // randperm, and randint whose values or span do not fit 32 bits, are drawn on the host
   const int32 = (v: number) => v >= -(2 ** 31) && v < 2 ** 31;

@@ -25,7 +25,7 @@ export function reduce(inputs: readonly Tensor[], attrs: PrimitiveAttrs["reduce"
   if (op === "argmax" || op === "argmin") return [argReduce(x, attrs.axes[0]!, op, attrs.keepdim)];
   // int32 sums wrap as the CPU's stores do (exact modulo 2^32); int64 sums and products are
   // exact or raise (wgsl.ts: int64 lives in 32 bits here); int32 products stay on the CPU
-  if ((op === "prod" && dtype !== "float32" && dtype !== "int64") || (op === "sum" && dtype === "bool")) unsupported(`reduce (${op})`, inputs, `${op} of ${dtype} is not computed on webgpu yet`);
+  if ((op === "prod" && dtype !== "float32" && dtype !== "float16" && dtype !== "int64") || (op === "sum" && dtype === "bool")) unsupported(`reduce (${op})`, inputs, `${op} of ${dtype} is not computed on webgpu yet`);
   const axes = new Set(attrs.axes);
   const kept = x.shape.map((_, d) => d).filter((d) => !axes.has(d));
   const red = x.shape.map((_, d) => d).filter((d) => axes.has(d));
@@ -65,7 +65,7 @@ export function reduce(inputs: readonly Tensor[], attrs: PrimitiveAttrs["reduce"
     l.push(`  }`);
     return l;
   };
-  const code = [
+  const wgsl = () => [
     `@group(0) @binding(0) var<storage, read> mi: array<i32>;`,
     `@group(0) @binding(1) var<storage, read> inp: array<${st}>;`,
     `@group(0) @binding(2) var<storage, read_write> out: array<${st}>;`,
@@ -94,7 +94,9 @@ export function reduce(inputs: readonly Tensor[], attrs: PrimitiveAttrs["reduce"
     `  if (lid == 0u) { out[o] = ${convertTo("part[0]", ct, dtype)}; }`,
     `}`,
   ].join("\n");
-  rt.launch(code, meta, [memoryOf(x.storage)], memoryOf(out.storage), rt.grid(nOut), checked !== null);
+  // the text depends on these only (the meta's layout follows from nk and nr)
+  const key = `reduce|${op}|${dtype}|${nk}|${nr}|${checked ? 1 : 0}`;
+  rt.launch({ key, wgsl }, meta, [memoryOf(x.storage)], memoryOf(out.storage), rt.grid(nOut), checked !== null);
   return [out];
 }
 
@@ -135,7 +137,7 @@ export function scan(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scan"]): 
   const step = checked
     ? `acc = combine(acc, v);`
     : attrs.op === "sum" ? `let yv = v - comp; let t = acc + yv; comp = (t - acc) - yv; acc = t;` : `acc = acc * v;`;
-  const code = [
+  const wgsl = () => [
     `@group(0) @binding(0) var<storage, read> mi: array<i32>;`,
     `@group(0) @binding(1) var<storage, read> inp: array<${ct}>;`,
     `@group(0) @binding(2) var<storage, read_write> out: array<${ct}>;`,
@@ -154,7 +156,8 @@ export function scan(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scan"]): 
     `  }`,
     `}`,
   ].join("\n");
-  rt.launch(code, meta, [memoryOf(x.storage)], memoryOf(out.storage), rt.grid(Math.ceil(rows / WG)), checked !== null);
+  const key = `scan|${attrs.op}|${ct}|${nk}|${checked ? 1 : 0}`;
+  rt.launch({ key, wgsl }, meta, [memoryOf(x.storage)], memoryOf(out.storage), rt.grid(Math.ceil(rows / WG)), checked !== null);
   return [out];
 }
 
@@ -176,7 +179,7 @@ function argReduce(x: Tensor, axis: number, op: "argmax" | "argmin", keepdim: bo
   const ct = computeType(dtype), st = storageType(dtype);
   const cmp = op === "argmax" ? ">" : "<";
   const nan = (v: string) => (ct === "f32" ? `isnan_(${v})` : "false");
-  const code = [
+  const wgsl = () => [
     `@group(0) @binding(0) var<storage, read> mi: array<i32>;`,
     `@group(0) @binding(1) var<storage, read> inp: array<${st}>;`,
     `@group(0) @binding(2) var<storage, read_write> out: array<i32>;`,
@@ -211,6 +214,6 @@ function argReduce(x: Tensor, axis: number, op: "argmax" | "argmin", keepdim: bo
     `}`,
   ].join("\n");
   const rt = runtime();
-  rt.launch(code, meta, [memoryOf(x.storage)], memoryOf(out.storage), rt.grid(nOut));
+  rt.launch({ key: `${op}|${dtype}|${nk}`, wgsl }, meta, [memoryOf(x.storage)], memoryOf(out.storage), rt.grid(nOut));
   return out;
 }

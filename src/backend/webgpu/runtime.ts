@@ -1,17 +1,19 @@
 /**
  * The WebGPU runtime: one device, its memory (GpuMemory handles over pooled GPU buffers,
  * released by `dispose()`/Backend.release or by a FinalizationRegistry when a storage is
- * collected), a cache of compute pipelines by WGSL source, kernel launch and asynchronous
- * read-back. Kernels (the other files of this folder) see only `alloc`, `upload`, `launch`.
+ * collected), a cache of compute pipelines by kernel key (KernelCode: the WGSL text is built
+ * only when its key is new), kernel launch and asynchronous read-back. Kernels (the other files
+ * of this folder) see only `alloc`, `upload`, `launch`.
  *
  * Every kernel binds: 0 = a small read-only i32 "meta" array (sizes, strides, offsets,
  * parameters), 1..k = its inputs (read-only), k+1 = its output (read_write). Launches are
  * encoded into one compute pass and submitted together (a submission costs far more than a
  * dispatch): at the end of the current JavaScript task (a microtask), before any upload or
  * read, and every MAX_BATCH launches. Their meta arrays go to 256-byte slots of one arena
- * buffer written just before the submission. The queue keeps launches in order, so a buffer
- * given back to the pool can be reused by the next launch while the previous one runs; an
- * upload flushes first, so it never overtakes a launch encoded before it.
+ * buffer written just before the submission, bound at a dynamic offset, so a launch reuses the
+ * bind group of an earlier one that bound the same buffers (bind_groups.ts). The queue keeps
+ * launches in order, so a buffer given back to the pool can be reused by the next launch while
+ * the previous one runs; an upload flushes first, so it never overtakes a launch encoded before it.
  *
  * Kernels cannot raise. One that checks its inputs (a class index in range) reports a bad one
  * in a small device-side error flag, and the next read raises the error it registered, as
@@ -20,6 +22,7 @@
  */
 import { DeviceError, FluxionError } from "../../errors.js";
 import type { DeviceMemory, Storage } from "../../tensor/storage.js";
+import { BindGroups } from "./bind_groups.js";
 import { MAP_READ, USAGE, type GpuBuffer, type GpuCommandEncoder, type GpuComputePass, type GpuComputePipeline, type GpuDevice } from "./gpu_types.js";
 
 /**
@@ -30,6 +33,25 @@ import { MAP_READ, USAGE, type GpuBuffer, type GpuCommandEncoder, type GpuComput
 const MAX_BATCH = 16;
 /** The meta arena's first size (16 launches of up to 4 KiB of meta each). */
 const MIN_META_ARENA = 64 << 10;
+/** The bytes of the arena a launch's meta binding spans (more for a larger meta): one size, so one bind group serves every launch over the same buffers. */
+const META_BINDING = 4 << 10;
+
+/**
+ * A kernel's WGSL, named by a key that is cheaper to build than the text and determines it: the
+ * text is built once, when the key is first launched. (A WGSL string is its own key: right for
+ * constant kernels, but hashing a fresh string of a few KiB on every launch is not free.)
+ */
+export interface KernelCode {
+  key: string;
+  wgsl(): string;
+}
+
+/** A compiled kernel and the number of read-only and writable buffers its layout binds after the meta. */
+interface Kernel {
+  pipeline: GpuComputePipeline;
+  inputs: number;
+  outputs: number;
+}
 
 /** A storage's device memory: one pooled GPU buffer (null once released). */
 export class GpuMemory implements DeviceMemory {
@@ -78,7 +100,8 @@ class BufferPool {
 }
 
 export class WebGPURuntime {
-  private readonly pipelines = new Map<string, GpuComputePipeline>();
+  private readonly kernels = new Map<string, Kernel>();
+  readonly bindGroups: BindGroups;
   private readonly pool: BufferPool;
   /** GPU buffers of storages the garbage collector took: back to the pool. */
   private readonly collected: FinalizationRegistry<GpuBuffer>;
@@ -92,7 +115,7 @@ export class WebGPURuntime {
   private readonly checks = new Map<number, (value: number) => FluxionError>();
   private checkSeq = 0;
   /** The launches encoded since the last submission (null: none). */
-  private batch: { encoder: GpuCommandEncoder; pass: GpuComputePass; launches: number } | null = null;
+  private batch: { encoder: GpuCommandEncoder; pass: GpuComputePass; launches: number; pipeline: GpuComputePipeline | null } | null = null;
   /** The meta arrays of the batch: host staging, and the arena buffer it is written to. */
   private metaStaging = new Int32Array(MIN_META_ARENA / 4);
   private metaArena: GpuBuffer;
@@ -105,7 +128,10 @@ export class WebGPURuntime {
     readonly device: GpuDevice,
     /** The adapter, in words ("SwiftShader driver 5.0.0"). */
     readonly description: string,
+    /** What every shader starts with (HALF_HEADER where the device stores float16). */
+    private readonly header = "",
   ) {
+    this.bindGroups = new BindGroups(device);
     this.pool = new BufferPool(device, 512 << 20, (b) => (this.batch === null ? b.destroy() : this.doomed.push(b)));
     this.metaAlign = Math.max(16, device.limits.minStorageBufferOffsetAlignment ?? 256);
     this.metaArena = device.createBuffer({ size: MIN_META_ARENA, usage: USAGE.STORAGE | USAGE.COPY_DST });
@@ -156,50 +182,63 @@ export class WebGPURuntime {
   upload(mem: GpuMemory, data: ArrayBufferView, byteOffset = 0): void {
     if (data.byteLength === 0) return;
     this.flush(); // the write must not overtake launches encoded before it
+    if (data.byteLength % 4 !== 0) {
+      // writes go in whole words (float16's odd counts): padded, within the pooled buffer's bucket
+      const padded = new Uint8Array(Math.ceil(data.byteLength / 4) * 4);
+      padded.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      data = padded;
+    }
     this.device.queue.writeBuffer(buffer(mem), byteOffset, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
   }
 
-  private pipeline(code: string): GpuComputePipeline {
-    let p = this.pipelines.get(code);
-    if (!p) {
-      const module = this.device.createShaderModule({ code });
-      p = this.device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "main" } });
-      this.pipelines.set(code, p);
+  /** The pipeline of `code`, whose layout binds `inputs` read-only and `outputs` writable buffers after the meta. */
+  private pipeline(code: string | KernelCode, inputs: number, outputs: number): GpuComputePipeline {
+    const key = typeof code === "string" ? code : code.key;
+    let k = this.kernels.get(key);
+    if (!k) {
+      const module = this.device.createShaderModule({ code: this.header + (typeof code === "string" ? code : code.wgsl()) });
+      const layout = this.bindGroups.pipelineLayout(inputs, outputs);
+      k = { pipeline: this.device.createComputePipeline({ layout, compute: { module, entryPoint: "main" } }), inputs, outputs };
+      this.kernels.set(key, k);
+    } else if (k.inputs !== inputs || k.outputs !== outputs) {
+      // a key must determine the text, bindings included: this is a bug in the kernel's key
+      throw new FluxionError(`webgpu: kernel "${key.slice(0, 80)}" binds ${k.inputs} inputs and ${k.outputs} outputs, but was launched with ${inputs} and ${outputs}`);
     }
-    return p;
+    return k.pipeline;
   }
 
   /**
    * Runs the WGSL `code` over `groups` workgroups (x, y, z) with meta (binding 0), the input
-   * buffers and the output buffer bound in order.
+   * buffers (read-only) and the output buffers (then the error flag with `checks`) bound in order.
    */
-  launch(code: string, meta: Int32Array, inputs: readonly GpuMemory[], output: GpuMemory | readonly GpuMemory[], groups: readonly [number, number, number], checks = false): void {
+  launch(code: string | KernelCode, meta: Int32Array, inputs: readonly GpuMemory[], output: GpuMemory | readonly GpuMemory[], groups: readonly [number, number, number], checks = false): void {
     this.checkAlive("launch");
     if (groups[0] === 0 || groups[1] === 0 || groups[2] === 0) return;
-    const pipeline = this.pipeline(code);
+    const outputs = output instanceof GpuMemory ? [output] : output;
+    const buffers: GpuBuffer[] = [];
+    for (const m of inputs) buffers.push(buffer(m));
+    for (const m of outputs) buffers.push(buffer(m));
+    if (checks) buffers.push(buffer(this.errorFlag));
+    const pipeline = this.pipeline(code, inputs.length, buffers.length - inputs.length);
     const metaBytes = Math.max(16, meta.byteLength);
     const slot = Math.ceil(metaBytes / this.metaAlign) * this.metaAlign;
-    if (this.metaUsed + slot > this.metaStaging.byteLength) {
+    const span = metaBytes <= META_BINDING ? META_BINDING : 2 ** Math.ceil(Math.log2(metaBytes));
+    if (this.metaUsed + span > this.metaStaging.byteLength) {
       this.flush();
-      if (slot > this.metaStaging.byteLength) this.growMetaArena(slot);
+      if (span > this.metaStaging.byteLength) this.growMetaArena(span);
     }
     const metaOffset = this.metaUsed;
     this.metaStaging.set(meta, metaOffset / 4);
     this.metaUsed += slot;
-    const outputs = output instanceof GpuMemory ? [output] : output;
-    const entries = [
-      { binding: 0, resource: { buffer: this.metaArena, offset: metaOffset, size: metaBytes } },
-      ...[...inputs, ...outputs, ...(checks ? [this.errorFlag] : [])].map((m, i) => ({ binding: i + 1, resource: { buffer: buffer(m) } })),
-    ];
-    const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const group = this.bindGroups.group(this.metaArena, span, buffers, inputs.length);
     if (this.batch === null) {
       const encoder = this.device.createCommandEncoder();
-      this.batch = { encoder, pass: encoder.beginComputePass(), launches: 0 };
+      this.batch = { encoder, pass: encoder.beginComputePass(), launches: 0, pipeline: null };
       queueMicrotask(() => this.flush()); // the rest of this task's launches join the batch
     }
     const pass = this.batch.pass;
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, group);
+    if (this.batch.pipeline !== pipeline) pass.setPipeline((this.batch.pipeline = pipeline));
+    pass.setBindGroup(0, group, [metaOffset]);
     pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
     if (++this.batch.launches >= MAX_BATCH) this.flush();
   }
@@ -239,11 +278,13 @@ export class WebGPURuntime {
     this.flush();
     this.throwDeviceError();
     if (byteLength === 0) return new ArrayBuffer(0);
-    const size = Math.ceil(byteLength / 4) * 4;
+    // copies go in whole words: a float16 range may start or end in the middle of one
+    const start = byteOffset - (byteOffset % 4);
+    const size = Math.ceil((byteOffset + byteLength - start) / 4) * 4;
     // the error flag comes back with the values: it holds the checks of every launch before this read
     const staging = this.device.createBuffer({ size: size + 16, usage: USAGE.MAP_READ | USAGE.COPY_DST });
     const enc = this.device.createCommandEncoder();
-    enc.copyBufferToBuffer(buffer(mem), byteOffset, staging, 0, size);
+    enc.copyBufferToBuffer(buffer(mem), start, staging, 0, size);
     enc.copyBufferToBuffer(buffer(this.errorFlag), 0, staging, size, 16);
     const checked = this.checkSeq;
     this.device.queue.submit([enc.finish()]);
@@ -259,7 +300,7 @@ export class WebGPURuntime {
         throw error ? error(flag[1]!) : new FluxionError("webgpu: a kernel reported an invalid input (its check is no longer known)");
       }
       for (const seq of this.checks.keys()) if (seq < checked) this.checks.delete(seq);
-      return all.slice(0, byteLength);
+      return all.slice(byteOffset - start, byteOffset - start + byteLength);
     } finally {
       staging.destroy();
     }

@@ -11,12 +11,13 @@ import { allocTensor, runtime } from "./state.js";
 import { memoryOf } from "./runtime.js";
 import { copy } from "./elementwise.js";
 import { gpuDType, storageType } from "./wgsl.js";
-import { unsupported } from "./unsupported.js";
+import { noHalf, unsupported } from "./unsupported.js";
 
 const WG = 256;
 
 export function sort(inputs: readonly Tensor[], attrs: PrimitiveAttrs["sort"]): Tensor[] {
   const x0 = inputs[0]!;
+  noHalf("sort", inputs);
   const dtype = gpuDType("sort", x0.dtype);
   if (dtype === "bool") unsupported("sort", inputs, "bool is not sorted on webgpu yet");
   const x = x0.isContiguous() && x0.offset === 0 ? x0 : copy([x0])[0]!;

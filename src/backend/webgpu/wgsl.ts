@@ -19,23 +19,39 @@ import type { BinaryOpName, UnaryOpName } from "../../ops/elementwise_table.js";
  * through the runtime's error flag. Labels, indices and counts fit; values that do not belong
  * on the CPU.
  */
-export const GPU_DTYPES = { float32: "f32", int32: "i32", int64: "i32", bool: "u32" } as const;
+export const GPU_DTYPES = { float32: "f32", int32: "i32", int64: "i32", bool: "u32", float16: "f16" } as const;
 export type GpuDType = keyof typeof GPU_DTYPES;
 
+/**
+ * Whether float16 is stored: only on a device opened with the `shader-f16` feature (WGSL's f16
+ * type); every shader then starts with HALF_HEADER. Set by initWebGPU.
+ */
+let halfStored = false;
+export function setHalfStored(on: boolean): void {
+  halfStored = on;
+}
+
 export function isGpuDType(d: DType): d is GpuDType {
-  return d in GPU_DTYPES;
+  return d in GPU_DTYPES && (d !== "float16" || halfStored);
 }
 /** Throws the DTypeError naming the op for a dtype the backend does not store. */
 export function gpuDType(op: string, d: DType): GpuDType {
-  if (!isGpuDType(d)) throw new DTypeError(`${op}: dtype ${d} is not supported on webgpu yet (float32, int32, int64 and bool are); use float32, or run this on the CPU`);
+  if (d === "float16" && !halfStored) {
+    throw new DTypeError(`${op}: dtype float16 needs the WebGPU adapter feature shader-f16, which this adapter lacks (float32, int32, int64 and bool run here); use float32, or run this on the CPU`);
+  }
+  if (!isGpuDType(d)) throw new DTypeError(`${op}: dtype ${d} is not supported on webgpu yet (float32, int32, int64 and bool are${halfStored ? ", and float16" : ""}); use float32, or run this on the CPU`);
   return d;
+}
+/** Bytes an element takes on the GPU: 2 for float16, 4 for the others (bool included: WGSL has no byte arrays). */
+export function gpuItemSize(d: DType): number {
+  return d === "float16" ? 2 : 4;
 }
 export function storageType(d: GpuDType): string {
   return GPU_DTYPES[d];
 }
-/** The type arithmetic runs in: f32 for float32, i32 for int32, int64 and bool. */
+/** The type arithmetic runs in: f32 for float32 and float16 (as the CPU computes float16), i32 for int32, int64 and bool. */
 export function computeType(d: GpuDType): "f32" | "i32" {
-  return d === "float32" ? "f32" : "i32";
+  return d === "float32" || d === "float16" ? "f32" : "i32";
 }
 
 /** The float32 whose bits a kernel reported (an error flag's value is an i32). */
@@ -71,8 +87,34 @@ export function convertTo(v: string, from: string, to: GpuDType): string {
   // float to int32: truncated; NaN and out-of-range give INT32_MIN (x86's cvttss2si, as PyTorch);
   // to int64 the same, where the cast kernel's check has made sure the value fits
   if (from === "f32" && (to === "int32" || to === "int64")) return `f2i(${v})`;
+  if (to === "float16") return `f16_(${from === "f32" ? v : `f32(${v})`})`;
   return `${st}(${v})`;
 }
+
+/**
+ * What every shader starts with on a device that stores float16: the f16 extension, and f16_,
+ * an f32 rounded to f16 by bits, to nearest even as the CPU's float16 stores round (WGSL leaves
+ * the rounding direction and values beyond f16's range to the implementation): NaN stays NaN,
+ * from 65520 up it is infinite, below 2^-14 subnormal.
+ */
+export const HALF_HEADER = /* wgsl */ `enable f16;
+fn f16_(x: f32) -> f16 { return bitcast<vec2<f16>>(f16bits_(x)).x; }
+fn f16bits_(x: f32) -> u32 {
+  let b = bitcast<u32>(x);
+  let sign = (b >> 16u) & 0x8000u;
+  let a = b & 0x7fffffffu;
+  if (a > 0x7f800000u) { return sign | 0x7e00u; }
+  if (a >= 0x477ff000u) { return sign | 0x7c00u; }
+  if (a >= 0x38800000u) { let r = a - 0x38000000u; return sign | ((r + 0xfffu + ((r >> 13u) & 1u)) >> 13u); }
+  if (a < 0x33000000u) { return sign; }
+  let m = (a & 0x7fffffu) | 0x800000u;
+  let shift = 126u - (a >> 23u);
+  let q = m >> shift;
+  let rest = m & ((1u << shift) - 1u);
+  let half = 1u << (shift - 1u);
+  return sign | (q + select(0u, 1u, rest > half || (rest == half && (q & 1u) == 1u)));
+}
+`;
 
 /** Scalar helpers every kernel may call. */
 export const PRELUDE = /* wgsl */ `

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { ArgumentError, DeviceError, FluxionError, initWebGPU, manualSeed, nn, optim, randn, tensor, zeros, type Tensor } from "../../../src/index.js";
+import { ArgumentError, DTypeError, DeviceError, FluxionError, initWebGPU, manualSeed, nn, optim, randn, tensor, zeros, type Tensor } from "../../../src/index.js";
 import { assertClose } from "../../helpers.js";
 import { startWebGPU, valuesOf, trainSteps } from "./setup.js";
 
@@ -97,4 +97,13 @@ test("model.to('webgpu'): an MLP's forward, backward and SGD steps give the CPU'
   cpu.grads.forEach((g, i) => assertClose(Array.from(gpu.grads[i]!), Array.from(g), { rtol: 1e-4, atol: 1e-6, msg: `grad ${i}` }));
   cpu.weights.forEach((w, i) => assertClose(Array.from(gpu.weights[i]!), Array.from(w), { rtol: 1e-4, atol: 1e-6, msg: `weight ${i}` }));
   assert.ok(cpu.losses[2]! < cpu.losses[0]!, "the loss goes down");
+});
+
+const halfSkip = skip || ((await initWebGPU()).float16 && "this adapter stores float16 (float16.test.ts checks it)");
+
+test("float16 on an adapter without shader-f16 raises a DTypeError naming the feature, for uploads, casts and fills", { skip: halfSkip }, () => {
+  const names = (e: unknown) => e instanceof DTypeError && /float16 needs the WebGPU adapter feature shader-f16, which this adapter lacks/.test((e as Error).message);
+  assert.throws(() => tensor([1, 2], { dtype: "float16" }).to("webgpu"), names);
+  assert.throws(() => tensor([1, 2], { device: "webgpu" }).half(), names);
+  assert.throws(() => zeros([2], { dtype: "float16", device: "webgpu" }), names);
 });

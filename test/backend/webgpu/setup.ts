@@ -9,6 +9,8 @@ import { initWebGPU, type Tensor } from "../../../src/index.js";
 import { assertClose } from "../../helpers.js";
 
 const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
+/** Mesa's lavapipe (software Vulkan): Mesa 25 (Debian bookworm-backports, as .ci/run installs it) has shader-f16. */
+const LAVAPIPE_ICDS = ["/usr/share/vulkan/icd.d/lvp_icd.json", "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json"];
 
 /** Starts WebGPU; resolves to false when it runs, else to the reason the tests skip. */
 export async function startWebGPU(): Promise<string | false> {
@@ -19,6 +21,23 @@ export async function startWebGPU(): Promise<string | false> {
   } catch (e) {
     return `no WebGPU device here (${(e as Error).message}); on Debian install chromium and libvulkan1 (SwiftShader) as .ci/run does`;
   }
+}
+
+/**
+ * Starts WebGPU on an adapter that stores float16 (lavapipe where it is installed, unless
+ * VK_ICD_FILENAMES names a driver); resolves to false when it does, else to why the tests skip.
+ */
+export async function startWebGPUHalf(): Promise<string | false> {
+  const lavapipe = LAVAPIPE_ICDS.find((f) => existsSync(f));
+  if (!process.env.VK_ICD_FILENAMES && lavapipe) process.env.VK_ICD_FILENAMES = lavapipe;
+  let info;
+  try {
+    info = await initWebGPU();
+  } catch (e) {
+    return `no WebGPU device here (${(e as Error).message})`;
+  }
+  if (info.float16) return false;
+  return `the adapter (${info.adapter}) lacks the WebGPU feature shader-f16, so float16 is not stored on it; on Debian bookworm install mesa-vulkan-drivers from bookworm-backports (Mesa 25's lavapipe has it), as .ci/run does`;
 }
 
 /** The elements of a tensor on any device, as numbers (bool as 0/1). */

@@ -145,32 +145,6 @@ bool zero_divisor(const EwArgs& g) {
   return b.type == EType::i32 ? any_zero<int32_t>(b.data, g.ndim, g.shape, b.stride) : any_zero<uint8_t>(b.data, g.ndim, g.shape, b.stride);
 }
 
-// The last-level cache's size in bytes, from sysfs (glibc's sysconf misreports it in some
-// VMs); 32 MiB where unknown. FLUXION_STREAM_MIN_BYTES overrides the streaming threshold
-// (tests force the non-temporal path on small tensors with it).
-long stream_min_bytes() {
-  static const long bytes = [] {
-    if (const char* e = std::getenv("FLUXION_STREAM_MIN_BYTES")) return std::atol(e);
-    long best = 0;
-    for (int i = 0; i < 8; i++) {
-      char path[96];
-      std::snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
-      FILE* f = std::fopen(path, "r");
-      if (!f) continue;
-      long v = 0;
-      char unit = 0;
-      if (std::fscanf(f, "%ld%c", &v, &unit) >= 1) {
-        if (unit == 'K') v <<= 10;
-        else if (unit == 'M') v <<= 20;
-        if (v > best) best = v;
-      }
-      std::fclose(f);
-    }
-    return best > 0 ? best : 32L << 20;
-  }();
-  return bytes;
-}
-
 // Bytes the op touches: each operand's elements along its non-broadcast dims.
 double touched_bytes(const EwArgs& g, int nin) {
   const EwOperand* ops[4] = {&g.out, &g.in[0], &g.in[1], &g.in[2]};
@@ -225,7 +199,7 @@ Napi::Value Elementwise(const Napi::CallbackInfo& info) {
   }
   if (integer_division(g) && zero_divisor(g)) return Napi::Boolean::New(env, false);
   g.threads = num_threads();
-  g.stream = touched_bytes(g, nin) >= (double)stream_min_bytes();
+  g.stream = touched_bytes(g, nin) >= (double)binding::stream_min_bytes();
   if (bf16) bf16_elementwise(g);
   else elementwise(g);
   return Napi::Boolean::New(env, true);

@@ -267,6 +267,7 @@ Napi::Value GroupNorm(const Napi::CallbackInfo& info) {
   if (!bind_vector(info, 2, a.C, true, &a.weight) || !bind_vector(info, 3, a.C, true, &a.bias))
     return Throw(env, "groupNorm: weight and bias must be null or Float64Arrays of one value per channel");
   a.x = x; a.y = y; a.mean = mean; a.rstd = rstd; a.threads = num_threads();
+  a.stream = 2 * total * (a.dtype == DType::f64 ? 8 : 4) >= (double)binding::stream_min_bytes();  // x read, y written
   group_norm(a);
   return Napi::Boolean::New(env, true);
 }
@@ -287,6 +288,7 @@ Napi::Value GroupNormBackward(const Napi::CallbackInfo& info) {
   if (!bind_vector(info, 3, stats, false, &a.mean) || !bind_vector(info, 4, stats, false, &a.rstd) || !bind_vector(info, 5, a.C, true, &a.weight))
     return Throw(env, "groupNormBackward: mean, rstd ([N, groups]) and weight (or null, [C]) must be Float64Arrays");
   a.g = g; a.x = x; a.dx = dx; a.dweight = dw; a.dbias = db; a.threads = num_threads();
+  a.stream = 3 * total * (a.dtype == DType::f64 ? 8 : 4) >= (double)binding::stream_min_bytes();  // g, x read, dx written
   group_norm_backward(a);
   return Napi::Boolean::New(env, true);
 }

@@ -73,7 +73,7 @@ Napi::Value FusedProgram(const Napi::CallbackInfo& info) {
     const bool ok =
         in[0] == 0   ? in[2] >= 0 && in[2] < nin
         : in[0] == 1 ? in[1] >= 0 && in[1] <= 17 && in[2] >= 0 && in[2] < k
-        : in[0] == 2 ? in[1] >= 0 && in[1] <= 7 && in[2] >= 0 && in[2] < k && in[3] >= 0 && in[3] < k
+        : in[0] == 2 ? in[1] >= 0 && in[1] <= 8 && in[2] >= 0 && in[2] < k && in[3] >= 0 && in[3] < k
         : in[0] == 3 ? in[2] >= 0 && in[2] < ninstr && in[3] >= 0 && in[3] < a.nout
         : in[0] == 4 ? in[4] >= 0
                      : false;

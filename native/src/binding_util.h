@@ -8,6 +8,8 @@
 #include <napi.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <initializer_list>
 #include <string>
 #include <utility>
@@ -16,6 +18,34 @@
 
 namespace fluxion {
 namespace binding {
+
+// The last-level cache's size in bytes, from sysfs (glibc's sysconf misreports it in some
+// VMs); 32 MiB where unknown. FLUXION_STREAM_MIN_BYTES overrides the streaming threshold
+// (tests force the non-temporal path on small tensors with it). Kernels whose operands pass it
+// write their outputs with non-temporal stores: the output would be evicted before anyone
+// reads it, and the stores skip reading the lines first.
+inline long stream_min_bytes() {
+  static const long bytes = [] {
+    if (const char* e = std::getenv("FLUXION_STREAM_MIN_BYTES")) return std::atol(e);
+    long best = 0;
+    for (int i = 0; i < 8; i++) {
+      char path[96];
+      std::snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+      FILE* f = std::fopen(path, "r");
+      if (!f) continue;
+      long v = 0;
+      char unit = 0;
+      if (std::fscanf(f, "%ld%c", &v, &unit) >= 1) {
+        if (unit == 'K') v <<= 10;
+        else if (unit == 'M') v <<= 20;
+        if (v > best) best = v;
+      }
+      std::fclose(f);
+    }
+    return best > 0 ? best : 32L << 20;
+  }();
+  return bytes;
+}
 
 inline Napi::Value Throw(Napi::Env env, const std::string& msg) {
   Napi::TypeError::New(env, "fluxion native: " + msg).ThrowAsJavaScriptException();

@@ -30,7 +30,7 @@ enum class UnaryOp : int {
 enum class BinaryOp : int {
   add, sub, mul, div, pow, maximum, minimum, atan2, remainder, eq, ne, lt, le, gt, ge,
   logical_and, logical_or, logical_xor, add_scaled, relu_grad, fmod, copysign, logaddexp, logaddexp2,
-  hypot, xlogy, lerp, bitwise_and, bitwise_or, bitwise_xor, left_shift, right_shift, count
+  hypot, xlogy, lerp, bitwise_and, bitwise_or, bitwise_xor, left_shift, right_shift, sigmoid_grad, count
 };
 // unary/binary: math ops; where(c, a, b); convert: out = in[0] converted to out's type
 // (cast, copy and assign; a plain move when the types are equal).

@@ -101,6 +101,7 @@ struct GroupNormArgs {
   void* mean;
   void* rstd;
   int threads;
+  bool stream;  // y with non-temporal stores (binding::stream_min_bytes)
 };
 
 // dx [N, C, S], dweight, dbias [C] from g, x and the saved mean, rstd (float64 [N, G]).
@@ -116,6 +117,7 @@ struct GroupNormBackwardArgs {
   void* dweight;
   void* dbias;
   int threads;
+  bool stream;  // dx with non-temporal stores
 };
 
 // Cross-entropy kernels return -1, or the position (in target) of the first target that is

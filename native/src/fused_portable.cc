@@ -5,6 +5,10 @@
 #include "fused.h"
 #include "kernel_prelude.h"
 
+#if defined(__SSE2__)
+#include <immintrin.h>  // the non-temporal stores of fused_vec.inc
+#endif
+
 // Fused multiply-adds allowed (unlike the elementwise kernels, nothing here reproduces
 // JavaScript's rounding step by step): they make the exp polynomial and the sums tighter.
 #if defined(__clang__)

@@ -264,13 +264,23 @@ inline VF vcosh(VF x) {
 // it is num y / d scaled by 2^n at the very end (so a subnormal result is rounded once).
 // The quotient is refined by one exact residual step, q + (num - q d - q dl) / d, which
 // leaves e^x's error and the last rounding.
-template <bool Silu>
-inline VF sigmoid_like(VF x) {
+//
+// Split in two for the blocked rows of vecmath_rows.h: sigmoid_head, the exponential, and
+// sigmoid_tail, the rest. Fast: |x| < 87 in every lane, so n is in [-126, 0] and 2^n is
+// `pow2`; otherwise 2^n is applied through vldexp_wide and `pow2` is 2^max(n, -126) (inv_d
+// needs only a few bits).
+struct SigmoidHead {
+  ExpParts e;
+  VF y;  // e^{-|x|} = y 2^n
+};
+inline SigmoidHead sigmoid_head(VF x) {
+  const ExpParts e = exp_parts(vmax(zero_f() - vabs(x), vset(-150.0f)));  // n >= -217: vldexp_wide
+  return {e, exp_mantissa(e)};
+}
+template <bool Silu, bool Fast>
+inline VF sigmoid_tail(VF x, VF y, VF pow2, VF n) {
   const VF one = vset(1.0f), zero = vset(0.0f);
-  const ExpParts e = exp_parts(vmax(zero - vabs(x), vset(-150.0f)));  // n >= -217: vldexp_wide
-  const VF y = exp_mantissa(e);
-  const bool fast = exp_arg_fast(x);  // n in [-126, 0]: 2^n is e.pow2n
-  const VF t = fast ? y * e.pow2n : vldexp_wide(y, e.n);
+  const VF t = Fast ? y * pow2 : vldexp_wide(y, n);
   const VF d = one + t, dl = (one - d) + t;  // exact: t <= 1
   const VB neg = x < zero;
   VF num = vsel(neg, y, one), num_lo = zero;
@@ -280,14 +290,21 @@ inline VF sigmoid_like(VF x) {
   }
   const VF q = num / d;
   // ~1/d (to a few bits is plenty): sigmoid has it for free, 1 - q 2^n below 0 and q above
-  // (2^n is e.pow2n when every lane's n is in range, the common case)
-  const VF inv_d = Silu ? one / d : vsel(neg, vfnma(q, fast ? e.pow2n : vpow2(vmax(e.n, vset(-126.0f))), one), q);
+  const VF inv_d = Silu ? one / d : vsel(neg, vfnma(q, pow2, one), q);
   const VF res = vfma(vfnma(q, dl, vfnma(q, d, num) + num_lo), inv_d, q);
-  VF scaled = fast ? res * e.pow2n : vldexp_wide(res, e.n);
+  VF scaled = Fast ? res * pow2 : vldexp_wide(res, n);
   // silu: x e^x underflows to -0 long before e^x does (the reference: x * 0 = -0)
   if (Silu) scaled = vsel(x < vset(-150.0f), x * zero, scaled);
+  const VF r = vsel(neg, scaled, res);
+  if (Fast && !Silu) return r;  // no NaN among fast lanes
   // silu: +inf (x * 1 gives inf - inf in num_lo) and ±0 pass through
-  return vsel(visnan(x) | (Silu ? (x == zero) | (x == vset(kInf)) : VB{}), x, vsel(neg, scaled, res));
+  return vsel(visnan(x) | (Silu ? (x == zero) | (x == vset(kInf)) : VB{}), x, r);
+}
+template <bool Silu>
+inline VF sigmoid_like(VF x) {
+  const SigmoidHead h = sigmoid_head(x);
+  if (exp_arg_fast(x)) return sigmoid_tail<Silu, true>(x, h.y, h.e.pow2n, h.e.n);
+  return sigmoid_tail<Silu, false>(x, h.y, vpow2(vmax(h.e.n, vset(-126.0f))), h.e.n);
 }
 inline VF vsigmoid(VF x) { return sigmoid_like<false>(x); }
 inline VF vsilu(VF x) { return sigmoid_like<true>(x); }

@@ -43,13 +43,54 @@ inline void partial(const F& f, float* o, const float* a, const float* b, long s
   for (long i = 0; i < n; i++) o[i] = x[i];
 }
 
+// A unary functor with two stages (F::Mid, head, tail) runs a block of vectors through its
+// head, then through its tail. Why: sigmoid's dependency chain (exp, then a division and a
+// residual step: ~80 cycles) is longer than Zen 3's FP scheduler can overlap across
+// iterations of one loop, so one fused loop runs at latency, not throughput; two loops with
+// half the chain each keep twice the iterations in flight (sigmoid 1.6x faster on Zen 3).
+// head(x, mid) returns the lanes the tail handles; a block where any lane is outside them
+// runs the plain functor (the same bits for the other lanes).
+template <class F, class = void> struct Staged : std::false_type {};
+template <class F> struct Staged<F, std::void_t<typename F::Mid>> : std::true_type {};
+
+constexpr long kStageBlock = 256 / kVF > 8 ? 256 / kVF : 8;  // vectors per block (1 KiB of floats)
+
+// Whole blocks of contiguous elements from i on; returns where it stopped.
+template <class F>
+long staged_blocks(const F& f, long i, long n, float* o, const float* a, bool nt) {
+  using Mid = typename F::Mid;
+  Mid mid[kStageBlock];
+  for (; i + kStageBlock * kVF <= n; i += kStageBlock * kVF) {
+    VB ok = vset(0.0f) == vset(0.0f);
+    for (long k = 0; k < kStageBlock; k++) ok = ok & f.head(vload(a + i + k * kVF), mid[k]);
+    if (vall(ok)) {
+      for (long k = 0; k < kStageBlock; k++) {
+        const VF r = f.tail(vload(a + i + k * kVF), mid[k]);
+        if (nt) vstream(o + i + k * kVF, r);
+        else vstore(o + i + k * kVF, r);
+      }
+    } else {
+      for (long k = 0; k < kStageBlock; k++) {
+        const VF r = f(vload(a + i + k * kVF));
+        if (nt) vstream(o + i + k * kVF, r);
+        else vstore(o + i + k * kVF, r);
+      }
+    }
+  }
+  return i;
+}
+
 template <class F, int Arity>
 void contiguous_row(const F& f, long n, float* o, const float* a, const float* b, long sb, bool stream) {
   long i = 0;
-  if (stream && n >= 4 * kVF) {
+  const bool nt = stream && n >= 4 * kVF;
+  if (nt) {
     const long head = (long)((kStreamAlign - ((uintptr_t)o & (kStreamAlign - 1))) & (kStreamAlign - 1)) / 4;
     if (head > 0) partial<F, Arity>(f, o, a, b, sb, head);
     i = head;
+  }
+  if constexpr (Arity == 1 && Staged<F>::value) i = staged_blocks(f, i, n, o, a, nt);
+  if (nt) {
     for (; i + kVF <= n; i += kVF) vstream(o + i, Apply<F, Arity>::one(f, a, b, i, sb));
     vstream_fence();
   }
@@ -115,8 +156,6 @@ VEC_UNARY(VLog10, vlog10(x))
 VEC_UNARY(VTanh, vtanh(x))
 VEC_UNARY(VSinh, vsinh(x))
 VEC_UNARY(VCosh, vcosh(x))
-VEC_UNARY(VSigmoid, vsigmoid(x))
-VEC_UNARY(VSilu, vsilu(x))
 VEC_UNARY(VAtan, vatan(x))
 VEC_UNARY(VErf, verf(x))
 VEC_UNARY(VGeluErf, vgelu_erf(x))
@@ -125,6 +164,22 @@ VEC_UNARY(VSin, vtrig<Trig::sin>(x))
 VEC_UNARY(VCos, vtrig<Trig::cos>(x))
 VEC_UNARY(VTan, vtrig<Trig::tan>(x))
 #undef VEC_UNARY
+
+// sigmoid and silu in two stages (see Staged): e^{-|x|}, then the quotient
+template <bool Silu>
+struct VSigmoidLike {
+  struct Mid { VF y, pow2n; };
+  explicit VSigmoidLike(const EwArgs&) {}
+  VB head(VF x, Mid& m) const {
+    const SigmoidHead h = sigmoid_head(x);
+    m = {h.y, h.e.pow2n};
+    return vabs(x) < vset(87.0f);  // exp_arg_fast's lanes
+  }
+  VF tail(VF x, const Mid& m) const { return sigmoid_tail<Silu, true>(x, m.y, m.pow2n, m.pow2n); }  // n unused
+  VF operator()(VF x) const { return sigmoid_like<Silu>(x); }
+};
+using VSigmoid = VSigmoidLike<false>;
+using VSilu = VSigmoidLike<true>;
 
 // softplus with beta 1: `x > threshold` in double is `x > t` for t the largest float <= threshold
 struct VSoftplus {

@@ -61,7 +61,7 @@ export const FUSABLE_UNARY: Partial<Record<UnaryOpName, number>> = {
 };
 /** Binary ops a program may hold (div only without a rounding mode), with their native codes. */
 export const FUSABLE_BINARY: Partial<Record<BinaryOpName, number>> = {
-  add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, addScaled: 6, reluGrad: 7,
+  add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, addScaled: 6, reluGrad: 7, sigmoidGrad: 8,
 };
 
 // ---- the contract, checked by the dispatcher ----------------------------------------------

@@ -32,6 +32,16 @@ export function _reluGrad(g: Tensor, y: Tensor): Tensor {
   return record1("ThresholdBackwardBackward0", [g], out, [y], ([gg], [ys]) => [_reluGrad(gg!, ys!)]);
 }
 
+/**
+ * Sigmoid's backward in one kernel: g · y · (1 - y) for the output y (torch's
+ * sigmoid_backward), instead of three passes and two temporaries. Its own gradient
+ * (createGraph): sigmoidGrad(gg, y) for g, gg · g · (1 - 2y) for y.
+ */
+export function _sigmoidGrad(g: Tensor, y: Tensor): Tensor {
+  const out = dispatch("binary", [g, y], { op: "sigmoidGrad" });
+  return record1("SigmoidBackwardBackward0", [g, y], out, [g, y], ([gg], [gs, ys]) => [_sigmoidGrad(gg!, ys!), gg!.mul(gs!).mul(ys!.mul(-2).add(1))]);
+}
+
 const UNARY_GRADS: Partial<Record<UnaryOpName, UnaryGrad>> = {
   neg: { uses: "none", grad: (g) => g.neg() },
   // piecewise constant: zero gradient, but the output still requires grad (as torch)
@@ -52,7 +62,7 @@ const UNARY_GRADS: Partial<Record<UnaryOpName, UnaryGrad>> = {
   cos: { uses: "x", grad: (g, x) => g.mul(x.sin()).neg() },
   tan: { uses: "out", grad: (g, _x, y) => g.mul(y.mul(y).add(1)) },
   tanh: { uses: "out", grad: (g, _x, y) => g.mul(y.mul(y).rsub(1)) },
-  sigmoid: { uses: "out", grad: (g, _x, y) => g.mul(y.mul(y.rsub(1))) },
+  sigmoid: { uses: "out", grad: (g, _x, y) => _sigmoidGrad(g, y) },
   erf: { uses: "x", grad: (g, x) => g.mul(x.mul(x).neg().exp().mul(2 / Math.sqrt(Math.PI))) },
   relu: { uses: "out", grad: (g, _x, y) => _reluGrad(g, y) },
   leakyRelu: { uses: "x", grad: (g, x, _y, p) => whereImpl(x.gt(0), g, g.mul(p[0]!)) },

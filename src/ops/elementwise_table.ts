@@ -125,6 +125,9 @@ export const BINARY_OPS = {
   // ReLU's gradient: x = incoming gradient, y = the ReLU's output; 0 where y <= 0 (a NaN
   // gradient included), as torch's threshold_backward (not a Tensor method of its own)
   reluGrad: { js: "(y <= 0 ? 0 : x)", kind: "same" },
+  // sigmoid's gradient in one pass: x = incoming gradient, y = the sigmoid's output (torch's
+  // sigmoid_backward; not a Tensor method of its own)
+  sigmoidGrad: { js: "x * (y * (1 - y))", kind: "same", accepts: "float" },
 } as const satisfies Record<string, { js: string; jsInt?: string; kind: ElementwiseKind; accepts?: OperandDTypes }>;
 
 export type UnaryOpName = keyof typeof UNARY_OPS;

@@ -248,7 +248,7 @@ test("vecmath: the worst-case check can fail (a 3-ulp error and a zero's sign ar
 
 // ---- layouts, threads, streaming stores -------------------------------------------------------
 
-const LAYOUT_OPS: [string, number[]][] = [["exp", []], ["tanh", []], ["geluErf", []], ["sin", []], ["powScalar", [2.5, 0]], ["softplus", [1, 20]]];
+const LAYOUT_OPS: [string, number[]][] = [["exp", []], ["tanh", []], ["geluErf", []], ["sin", []], ["powScalar", [2.5, 0]], ["softplus", [1, 20]], ["sigmoid", []], ["silu", []]];
 
 test("vecmath: results do not depend on layout (strided, offset, partial vectors) or threading", { skip: skip || vectorIsas.length === 0 }, () => {
   for (const isa of vectorIsas) {
@@ -273,6 +273,34 @@ test("vecmath: results do not depend on layout (strided, offset, partial vectors
           const o = new Float32Array(len + 1);
           assert.ok(runElementwiseNative("unary", op, [len], contiguous(o, 1), [contiguous(xs, 7)], params));
           for (let i = 0; i < len; i++) if (!Object.is(o[1 + i], ref[7 + i])) assert.fail(`${isa} ${op} len ${len} [${i}]: ${o[1 + i]} vs ${ref[7 + i]}`);
+        }
+      }
+    });
+  }
+});
+
+// sigmoid and silu run contiguous rows in blocks of vectors, two passes each (vecmath_rows.h,
+// Staged); a block with a lane outside the fast range (|x| >= 87, inf, NaN) runs the one-pass
+// function instead. Either way a value's result must not depend on its block.
+test("vecmath sigmoid/silu: a block holding a value outside the fast range leaves its neighbours' bits unchanged", { skip: skip || vectorIsas.length === 0 }, () => {
+  const n = 4099;  // whole blocks on both ISAs plus a partial vector
+  const base = new Float32Array(n);
+  for (let i = 0; i < n; i++) base[i] = Math.fround(Math.sin(i * 0.61) * 30);
+  for (const isa of vectorIsas) {
+    withIsa(isa, () => {
+      for (const op of ["sigmoid", "silu"]) {
+        const clean = runUnary(op, base);
+        for (const special of [NaN, Infinity, -Infinity, 87, -87, 100, -100, -120]) {
+          for (const at of [0, 300, 1023, 2048, 4095, 4098]) {
+            const xs = base.slice();
+            xs[at] = special;
+            const got = runUnary(op, xs);
+            const alone = runUnary(op, new Float32Array(64).fill(special)); // the native path starts at 48 elements
+            for (let i = 0; i < n; i++) {
+              const want = i === at ? alone[0]! : clean[i]!;
+              if (!Object.is(got[i], want)) assert.fail(`${isa} ${op} with ${special} at ${at}: [${i}] ${got[i]} vs ${want}`);
+            }
+          }
         }
       }
     });

@@ -160,7 +160,7 @@ live: %6
 // ---- the primitive against the eager ops ---------------------------------------------------
 
 const UNARY = ["neg", "abs", "relu", "sqrt", "exp", "log", "log1p", "expm1", "tanh", "sigmoid", "silu", "geluErf", "geluTanh", "erf", "rsqrt", "reciprocal", "leakyRelu", "clamp"] as const;
-const BINARY = ["add", "sub", "mul", "div", "maximum", "minimum", "addScaled", "reluGrad"] as const;
+const BINARY = ["add", "sub", "mul", "div", "maximum", "minimum", "addScaled", "reluGrad", "sigmoidGrad"] as const;
 const PARAMS: Record<string, number[]> = { leakyRelu: [0.01], clamp: [-0.5, 0.75], addScaled: [-0.3] };
 
 /** Every fusable op once, over a [rows, cols] space, with x strided (a transpose), y broadcast (a row). */

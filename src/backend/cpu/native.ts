@@ -303,6 +303,7 @@ const NATIVE_BINARY_OPS: readonly BinaryOpName[] = [
   "add", "sub", "mul", "div", "pow", "maximum", "minimum", "atan2", "remainder", "eq", "ne", "lt", "le", "gt", "ge",
   "logicalAnd", "logicalOr", "logicalXor", "addScaled", "reluGrad", "fmod", "copysign", "logaddexp", "logaddexp2",
   "hypot", "xlogy", "lerp", "bitwiseAnd", "bitwiseOr", "bitwiseXor", "bitwiseLeftShift", "bitwiseRightShift",
+  "sigmoidGrad",
 ];
 const UNARY_CODE = new Map<string, number>(NATIVE_UNARY_OPS.map((n, i) => [n, i]));
 const BINARY_CODE = new Map<string, number>(NATIVE_BINARY_OPS.map((n, i) => [n, i]));

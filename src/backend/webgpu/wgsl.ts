@@ -291,6 +291,7 @@ export const WGSL_BINARY: Partial<Record<BinaryOpName, Forms>> = {
   logicalXor: { f: "nz_(x) != nz_(y)", i: "(x != 0) != (y != 0)" },
   addScaled: { f: "x + p0 * y" },
   reluGrad: { f: "select(x, 0.0, y <= 0.0)" },
+  sigmoidGrad: { f: "x * (y * (1.0 - y))" },
 };
 
 /** div's true division (p0 = 0) only: the rounding modes follow PyTorch's float64-careful algorithm, not ported yet. */

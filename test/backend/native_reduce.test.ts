@@ -113,6 +113,15 @@ for (const isa of isas) {
         // images up to 16 wide with column stride 1 fold a row at a time in registers
         [[2, 3, 11, 12], [3, 3], [2, 1], [1, 2], [2, 1]],
         [[4, 32, 13, 13], [3, 3], [1, 1], [0, 0], [1, 1]],
+        // column stride 2 (AVX2 float32 unfolds from the rows' even and odd columns): the small
+        // ResNet's downsampling layer; an odd width with a vector part, a tail and a partial
+        // last register; dilation with padding (a shift past the row's start); 1x1 with rows
+        // shorter than a register; an odd padding (both phases, shifts -2..0)
+        [[2, 3, 32, 32], [3, 3], [2, 2], [1, 1], [1, 1]],
+        [[1, 2, 7, 37], [3, 3], [1, 2], [1, 1], [1, 1]],
+        [[2, 2, 9, 21], [3, 5], [2, 2], [0, 2], [1, 2]],
+        [[1, 4, 6, 6], [1, 1], [2, 2], [0, 0], [1, 1]],
+        [[1, 1, 5, 40], [2, 4], [1, 2], [0, 3], [1, 1]],
       ];
       for (const dt of ["float32", "float64"] as DType[]) {
         for (const [shape, kernel, stride, padding, dilation] of geoms) {

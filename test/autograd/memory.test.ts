@@ -26,11 +26,18 @@ async function liveAfter(steps: number, minNumel: number, step: () => unknown): 
   } finally {
     remove();
   }
+  const alive = () => refs.filter((r) => r.deref() !== undefined).length;
   for (let i = 0; i < 3; i++) {
     gc();
     await new Promise((r) => setImmediate(r));
   }
-  return { alive: refs.filter((r) => r.deref() !== undefined).length, made: refs.length, kept };
+  // a survivor can still be on its way out: under load, about one run in fifty kept one
+  // intermediate through three rounds and lost it in the next few. A leak survives these too.
+  for (let i = 0; i < 5 && alive() > 0; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return { alive: alive(), made: refs.length, kept };
 }
 
 test("an MLP step's activations are freed while its loss is kept (784-512-512-10, batch 256)", async () => {

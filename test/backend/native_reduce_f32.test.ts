@@ -124,3 +124,80 @@ test("float32 amax/amin over the last dim: exactly the reference (NaN anywhere, 
     });
   }
 });
+
+/** Sums over dim 1 of a [groups, R, n] float32 array in float64, and the sums of |x|. */
+function columnReference(a: Float32Array, groups: number, R: number, n: number): { sum: Float64Array; abs: Float64Array } {
+  const sum = new Float64Array(groups * n), abs = new Float64Array(groups * n);
+  for (let g = 0; g < groups; g++)
+    for (let j = 0; j < R; j++)
+      for (let c = 0; c < n; c++) {
+        const v = a[(g * R + j) * n + c]!;
+        sum[g * n + c]! += v;
+        abs[g * n + c]! += Math.abs(v);
+      }
+  return { sum, abs };
+}
+
+test("float32 column sums (sum over a strided dim): 16-row pairwise blocks into float64, the same bits at 1 and 2 threads", { skip: skip || vectorIsas.length === 0 }, () => {
+  const r = rng(5);
+  const before = getNumThreads();
+  try {
+    for (const isa of vectorIsas) {
+      withIsa(isa, () => {
+        // run lengths around the 16-row block, column counts around the vector width and the
+        // 1024-column pass; one group (a bias gradient) and several
+        for (const [groups, R, n] of [[1, 1, 5], [1, 15, 8], [1, 16, 17], [1, 17, 33], [2, 40, 300], [1, 1000, 1030], [3, 333, 4099], [1, 4096, 64]] as const) {
+          const a = Float32Array.from({ length: groups * R * n }, () => (r() - 0.3) * 10 + (r() < 0.001 ? 1e4 : 0));
+          const { sum, abs } = columnReference(a, groups, R, n);
+          const x = tensor(a).reshape([groups, R, n]);
+          setNumThreads(1);
+          const one = x.sum(1).toTypedArray();
+          for (let i = 0; i < groups * n; i++) {
+            // 4 levels of float32 additions per block, the float64 sum of the blocks, one rounding
+            const bound = 5 * EPS * abs[i]! + Math.abs(sum[i]!) * EPS;
+            assert.ok(Math.abs(one[i]! - sum[i]!) <= bound, `${isa} [${groups}, ${R}, ${n}] column ${i}: ${one[i]} vs float64 ${sum[i]} (bound ${bound})`);
+          }
+          setNumThreads(2);
+          assert.deepEqual(x.sum(1).toTypedArray(), one, `${isa} [${groups}, ${R}, ${n}]: 2 threads differ from 1`);
+        }
+        // the issue's 1024 x 4096 over dim 0: split over threads by column ranges
+        const a = Float32Array.from({ length: 1024 * 4096 }, () => r() - 0.5);
+        const x = tensor(a).reshape([1024, 4096]);
+        setNumThreads(1);
+        const one = x.sum(0).toTypedArray();
+        setNumThreads(2);
+        assert.deepEqual(x.sum(0).toTypedArray(), one);
+      });
+    }
+  } finally {
+    setNumThreads(before);
+  }
+});
+
+test("float32 full sums of long runs: fixed pieces added in float64, within the pairwise bound, the same bits at 1 and 2 threads", { skip: skip || vectorIsas.length === 0 }, () => {
+  const r = rng(9);
+  const before = getNumThreads();
+  try {
+    for (const isa of vectorIsas) {
+      withIsa(isa, () => {
+        // below, at and past two pieces of 65536, a partial last piece, and several outputs
+        for (const [rows, cols] of [[1, 131071], [1, 131072], [1, 300001], [3, 200003]] as const) {
+          const a = Float32Array.from({ length: rows * cols }, () => (r() - 0.5) * 4 + (r() < 0.001 ? 1000 : 0));
+          const { sum, abs } = reference(a, rows, cols);
+          const x = tensor(a).reshape([rows, cols]);
+          setNumThreads(1);
+          const one = x.sum(-1).toTypedArray();
+          for (let i = 0; i < rows; i++) {
+            const bound = depth(cols) * EPS * abs[i]! + Math.abs(sum[i]!) * EPS;
+            assert.ok(Math.abs(one[i]! - sum[i]!) <= bound, `${isa} [${rows}, ${cols}] row ${i}: ${one[i]} vs float64 ${sum[i]}`);
+          }
+          setNumThreads(2);
+          assert.deepEqual(x.sum(-1).toTypedArray(), one, `${isa} [${rows}, ${cols}]: 2 threads differ from 1`);
+          if (rows === 1) assert.equal(x.sum().item(), one[0], "sum() of one row is its row sum");
+        }
+      });
+    }
+  } finally {
+    setNumThreads(before);
+  }
+});

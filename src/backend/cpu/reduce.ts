@@ -236,10 +236,36 @@ export function reduceReference(inputs: readonly Tensor[], attrs: PrimitiveAttrs
   return reduceImpl(inputs, attrs, device, false);
 }
 
+/** Tensors from this many elements sum over dims that are not one strided run in two stages. */
+const TWO_STAGE_MIN = 1 << 15;
+
+/**
+ * The reduced axes that form one strided run with the innermost one (the reduced axis of
+ * smallest stride): [2, 3] of [0, 2, 3] over an NCHW tensor.
+ */
+function innerRun(x: Tensor, axes: readonly number[]): number[] {
+  let a = axes[0]!;
+  for (const d of axes) if (Math.abs(x.strides[d]!) < Math.abs(x.strides[a]!)) a = d;
+  const run = [a];
+  while (a > 0 && axes.includes(a - 1) && x.strides[a - 1] === x.strides[a]! * x.shape[a]!) run.unshift(--a);
+  return run;
+}
+
 function reduceImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["reduce"], device: string, allowNative: boolean): Tensor[] {
   const x0 = inputs[0]!;
   // dims past the last name nothing (a 0-d tensor's dim 0): reducing over them is a copy
   const axes = attrs.axes.filter((a) => a < x0.ndim).sort((a, b) => a - b);
+  if (allowNative && attrs.op === "sum" && (x0.dtype === "float32" || x0.dtype === "float64") && axes.length > 1 && x0.numel() >= TWO_STAGE_MIN) {
+    // a sum over dims that are not one run (a conv bias gradient, [0, 2, 3]): the innermost
+    // run first, then the rest of the (now much smaller) partial sums, instead of copying the
+    // whole tensor into one run. Another order of additions than the reference's (a
+    // rounding difference); small tensors keep the copy, and the reference's exact bits.
+    const inner = innerRun(x0, axes);
+    if (inner.length < axes.length && collapseDims(axes.map((d) => x0.shape[d]!), [axes.map((d) => x0.strides[d]!)]).shape.length > 1) {
+      const partial = reduceImpl([x0], { op: "sum", axes: inner, keepdim: true }, device, true)[0]!;
+      return reduceImpl([partial], { ...attrs, axes }, device, true);
+    }
+  }
   const outShape = x0.shape.flatMap((s, d) => (axes.includes(d) ? (attrs.keepdim ? [1] : []) : [s]));
   const isArg = attrs.op === "argmax" || attrs.op === "argmin";
   const outD: DType = isArg ? "int32" : x0.dtype;

@@ -7,6 +7,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { zerosLike } from "../tensor/creation.js";
 import { declareArgs, type CtorArgs } from "../api/registry.js";
 import { Optimizer, checkOption, freeTemporary, refuseUnsupported, type ParamGroup, type ParamState } from "./optimizer.js";
+import { fusedAdamUpdate } from "./fused_update.js";
 
 const ADAM_ARGS = "Adam(Any params, float lr=1e-3, float[2] betas=[0.9, 0.999], float eps=1e-8, float weightDecay=0, bool amsgrad=false, *, bool? foreach=null, bool maximize=false, bool capturable=false, bool differentiable=false, bool fused=false)";
 const adamArgs = declareArgs(ADAM_ARGS, "optim");
@@ -50,24 +51,27 @@ export function adamUpdate(param: Tensor, state: ParamState, group: ParamGroup<A
     if (amsgrad) state.maxExpAvgSq = zerosLike(param);
   }
   const expAvg = state.expAvg as Tensor, expAvgSq = state.expAvgSq as Tensor;
-  let grad = maximize ? param.grad!.neg() : param.grad!;
   const step = (state.step as number) + 1;
   state.step = step;
+  const biasCorrection1 = 1 - beta1 ** step;
+  const biasCorrection2 = 1 - beta2 ** step;
+  // a group switched to amsgrad mid-run starts its max from the current average
+  if (amsgrad && state.maxExpAvgSq === undefined) state.maxExpAvgSq = zerosLike(param);
+  const maxExpAvgSq = amsgrad ? (state.maxExpAvgSq as Tensor) : null;
+  const fused = { lr, beta1, beta2, eps, weightDecay, decoupled, maximize, biasCorrection1, biasCorrection2Sqrt: Math.sqrt(biasCorrection2) };
+  if (fusedAdamUpdate(param, param.grad!, expAvg, expAvgSq, maxExpAvgSq, fused)) return;
+
+  let grad = maximize ? param.grad!.neg() : param.grad!;
   if (decoupled) param.mul_(1 - lr * weightDecay);
   else if (weightDecay !== 0) grad = grad.add(param, { alpha: weightDecay });
 
   expAvg.mul_(beta1).add_(grad, { alpha: 1 - beta1 });
   expAvgSq.mul_(beta2).addcmul_(grad, grad, { value: 1 - beta2 });
 
-  const biasCorrection1 = 1 - beta1 ** step;
-  const biasCorrection2 = 1 - beta2 ** step;
   const stepSize = lr / biasCorrection1;
-  const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
+  const biasCorrection2Sqrt = fused.biasCorrection2Sqrt;
   let avgSq = expAvgSq;
-  if (amsgrad) {
-    // a group switched to amsgrad mid-run starts its max from the current average
-    if (state.maxExpAvgSq === undefined) state.maxExpAvgSq = zerosLike(param);
-    const maxExpAvgSq = state.maxExpAvgSq as Tensor;
+  if (maxExpAvgSq !== null) {
     const larger = maxExpAvgSq.maximum(expAvgSq);
     maxExpAvgSq.copy_(larger);
     freeTemporary(larger);

@@ -5,7 +5,8 @@
  * that bench/report.ts merges with the Python peers' lines (bench/torch_bench.py writes the
  * same shape). Not a framework: each runner still builds its own models in its own API.
  */
-import { appendFileSync } from "node:fs";
+import { appendFileSync, existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { GCProfiler } from "node:v8";
 
 /** One measurement, as every runner writes it. `ms` is the median time of one call. */
@@ -196,4 +197,16 @@ export function randomLabels(n: number, classes = 10, seed = 7): Int32Array {
   let s = seed;
   for (let i = 0; i < n; i++) { s = (s * 1103515245 + 12345) >>> 0; out[i] = (s >>> 16) % classes; }
   return out;
+}
+
+/**
+ * How to start bench/memory_case.ts in a fresh Node with `args`: its bundle
+ * (.memory_case.dist.mjs, Fluxion from dist/) when bench/run.sh runs the bundled runner
+ * (FLUXION_BENCH_BUNDLED=1), else the TypeScript file through tsx.
+ */
+export function memoryCaseArgv(args: readonly string[]): string[] {
+  const flags = ["--single-threaded-gc", "--expose-gc"];
+  const bundle = fileURLToPath(new URL("./.memory_case.dist.mjs", import.meta.url));
+  if (process.env.FLUXION_BENCH_BUNDLED === "1" && existsSync(bundle)) return [...flags, bundle, ...args];
+  return [...flags, "--import", "tsx", fileURLToPath(new URL("./memory_case.ts", import.meta.url)), ...args];
 }

@@ -14,10 +14,9 @@
  * bench/memory_case.ts in fresh processes (mem.transformer, mem.transformer.compiled).
  */
 import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { compile, nn, optim, randn, randint, type Tensor } from "../src/index.js";
 import { SimpleNet, SmallCNN } from "../examples/models.js";
-import { MLP_TRAIN_TIMING, emit, runCase, selected } from "./common.js";
+import { MLP_TRAIN_TIMING, emit, memoryCaseArgv, runCase, selected } from "./common.js";
 import { makeTrainCase } from "./untuned.js";
 
 type Step = () => unknown;
@@ -101,8 +100,7 @@ export async function runCompileCases(impl: string, threads: number | string | u
   for (const compiled of [false, true]) {
     const id = `compile.mem.transformer${compiled ? ".compiled" : ""}`;
     if (!selected(id)) continue;
-    const script = fileURLToPath(new URL("./memory_case.ts", import.meta.url));
-    const r = spawnSync(process.execPath, ["--single-threaded-gc", "--expose-gc", "--import", "tsx", script, "transformer", "2", ...(compiled ? ["compiled"] : []), "--id", id], { stdio: ["ignore", "inherit", "pipe"], encoding: "utf8", timeout: 600_000 });
+    const r = spawnSync(process.execPath, memoryCaseArgv(["transformer", "2", ...(compiled ? ["compiled"] : []), "--id", id]), { stdio: ["ignore", "inherit", "pipe"], encoding: "utf8", timeout: 600_000 });
     if (r.status !== 0) emit({ case: id, impl, threads: 2, status: "failed", note: `bench/memory_case.ts exited with ${r.status ?? r.signal}` });
   }
 }

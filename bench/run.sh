@@ -76,6 +76,16 @@ run_runner() { # impl label timeout_s command...
 # Every Node.js runner gets the same V8 flags: on 2 cores the background GC threads would
 # otherwise compete with the compute threads (README, Speed tips; BENCHMARKS.md says so).
 NODE_RUN=(node --single-threaded-gc --import tsx)
+out_dir_logs="$out/logs"
+# The Node.js runners run bundled, without a TypeScript loader (tsx's makes a training step
+# 5-15% slower: a larger heap for V8 to mark): bench/dist_bundle.ts bundles a runner with its
+# TypeScript helpers and, for Fluxion, imports the built package (dist/) as npm users do.
+NODE_JS=(node --single-threaded-gc)
+# bundled ENTRY -> prints the bundle's path (.NAME.dist.mjs beside ENTRY); fails on errors
+bundled() {
+  local out; out="$(dirname "$1")/.$(basename "${1%.*}").dist.mjs"
+  node --import tsx bench/dist_bundle.ts "$1" "$out" >> "$out_dir_logs/bundle.log" 2>&1 && echo "$out"
+}
 
 # Root packages (tsx) for the TypeScript runners.
 [ -d node_modules/tsx ] || npm ci --no-audit --no-fund
@@ -146,12 +156,19 @@ if wants pytorch; then
 fi
 if wants onnxruntime && [ $js_peers_ok = 1 ]; then
   if [ $torch_ok = 1 ] && "$PY" bench/export_onnx.py "$out/onnx" > "$out/logs/export_onnx.log" 2>&1; then
-    ONNX_DIR="$out/onnx" run_runner onnxruntime onnxruntime 600 "${NODE_RUN[@]}" bench/peers/onnxruntime.mjs
+    ONNX_DIR="$out/onnx" run_runner onnxruntime onnxruntime 600 "${NODE_JS[@]}" "$(bundled bench/peers/onnxruntime.mjs)"
   else record onnxruntime missing "the ONNX models could not be exported (bench/export_onnx.py needs torch; see bench/out/logs/export_onnx.log)"; fi
 fi
-if wants tfjs-wasm && [ $js_peers_ok = 1 ]; then run_runner tfjs-wasm tfjs-wasm 600 "${NODE_RUN[@]}" bench/peers/tfjs.mjs; fi
-if wants jax-js && [ $js_peers_ok = 1 ]; then run_runner jax-js jax-js 900 "${NODE_RUN[@]}" bench/peers/jaxjs.mjs; fi
-if wants fluxion; then run_runner fluxion fluxion 2700 "${NODE_RUN[@]}" bench/fluxion.ts; fi
+if wants tfjs-wasm && [ $js_peers_ok = 1 ]; then run_runner tfjs-wasm tfjs-wasm 600 "${NODE_JS[@]}" "$(bundled bench/peers/tfjs.mjs)"; fi
+if wants jax-js && [ $js_peers_ok = 1 ]; then run_runner jax-js jax-js 900 "${NODE_JS[@]}" "$(bundled bench/peers/jaxjs.mjs)"; fi
+# Fluxion as npm users run it: the built package (dist/, from this tree's sources), not the
+# sources through tsx's loader (5-15% slower steps: bench/dist_bundle.ts)
+if wants fluxion; then
+  # (its memory cases run bench/memory_case.ts in fresh processes: bundled too)
+  if npm run -s build > "$out/logs/build.log" 2>&1 && fluxion_js=$(bundled bench/fluxion.ts) && bundled bench/memory_case.ts > /dev/null; then
+    FLUXION_BENCH_BUNDLED=1 run_runner fluxion fluxion 2700 "${NODE_JS[@]}" "$fluxion_js"
+  else record fluxion failed "building dist/ or bundling bench/fluxion.ts against it failed: $(grep -ihE 'error' "$out/logs/build.log" "$out/logs/bundle.log" | head -1 | cut -c1-200)"; fi
+fi
 # the browser's CPU GEMM against TF.js wasm in headless Chromium (skipped without Chromium)
 if wants browser && [ $js_peers_ok = 1 ]; then
   if [ -x "${CHROMIUM:-/usr/bin/chromium}" ]; then run_runner fluxion browser 900 "${NODE_RUN[@]}" bench/browser_gemm.ts;

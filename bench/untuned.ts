@@ -12,11 +12,10 @@
  * makeTrainCase is also what test/examples/models_parity.test.ts checks against PyTorch.
  */
 import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { GCProfiler } from "node:v8";
 import { nn, optim, utils, randn, randint, matmul, bmm, Tensor } from "../src/index.js";
 import { LSTMLM, SmallResNet, TransformerLM } from "../examples/models.js";
-import { PROFILE, QUICK, THREADS, emit, firstLine, runCase, selected, type ProfileSplit } from "./common.js";
+import { PROFILE, QUICK, THREADS, emit, firstLine, memoryCaseArgv, runCase, selected, type ProfileSplit } from "./common.js";
 
 export type TrainName = "transformer" | "resnet" | "lstm";
 
@@ -165,7 +164,6 @@ export async function runUntuned(impl: string, useThreads: (n: number | undefine
 function memoryChild(impl: string, name: TrainName): void {
   const id = `mem.${name}`;
   if (!selected(id)) return;
-  const script = fileURLToPath(new URL("./memory_case.ts", import.meta.url));
-  const r = spawnSync(process.execPath, ["--single-threaded-gc", "--expose-gc", "--import", "tsx", script, name, "2"], { stdio: ["ignore", "inherit", "pipe"], encoding: "utf8", timeout: 600_000 });
+  const r = spawnSync(process.execPath, memoryCaseArgv([name, "2"]), { stdio: ["ignore", "inherit", "pipe"], encoding: "utf8", timeout: 600_000 });
   if (r.status !== 0) emit({ case: id, impl, threads: 2, status: "failed", note: `bench/memory_case.ts exited with ${r.status ?? r.signal}: ${(r.stderr ?? "").trim().split("\n").filter(Boolean).pop()?.slice(0, 200) ?? ""}` });
 }

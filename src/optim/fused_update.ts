@@ -1,6 +1,6 @@
 /**
  * Adam/AdamW's per-parameter update as one `fusedProgram` dispatch instead of ~12 (PyTorch's
- * `fused=True` idea): the same instructions the op-by-op update in adam.ts dispatches, in the
+ * `fused=True` idea), and SGD's with momentum, weight decay or maximize (2-5 dispatches): the same instructions the op-by-op update in adam.ts dispatches, in the
  * same order, with the same roundings (fused programs compute each instruction exactly as the
  * eager kernel of its primitive does, src/backend/fused_program.ts), so the results are the
  * same bits; only the passes over memory and the dispatches go. On a TransformerEncoder LM
@@ -98,5 +98,47 @@ export function fusedAdamUpdate(param: Tensor, grad: Tensor, expAvg: Tensor, exp
   const inputs = maxExpAvgSq === null ? [param, expAvg, expAvgSq, grad] : [param, expAvg, expAvgSq, grad, maxExpAvgSq];
   dispatch("fusedProgram", inputs, { shape: param.shape, dtype: "float32", code: p.code, scalars: p.scalars, outputs });
   for (const t of [param, expAvg, expAvgSq, maxExpAvgSq]) if (t) t.storage.version++;
+  return true;
+}
+
+export interface SgdStep {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+}
+
+/** x + alpha·y as the in-place ops dispatch it: add for alpha 1, else addScaled (alpha as float32). */
+function addAlpha(p: Program, x: number, y: number, alpha: number): number {
+  return alpha === 1 ? p.binary("add", x, y) : p.binary("addScaled", x, y, Math.fround(alpha));
+}
+
+/**
+ * Runs one SGD update of `param` (and its momentum buffer, once it exists: the first step
+ * copies the gradient into it) as one fused program; false (nothing touched) where the
+ * op-by-op update must run instead, or where it is one dispatch anyway (plain SGD).
+ */
+export function fusedSgdUpdate(param: Tensor, grad: Tensor, buf: Tensor | null, s: SgdStep): boolean {
+  if (buf === null && s.weightDecay === 0 && !s.maximize) return false;
+  if (!enabled || isRecording() || !plain(param, param) || (buf !== null && !plain(buf, param))) return false;
+  if (grad.dtype !== "float32" || grad.device !== param.device || !shapesEqual(grad.shape, param.shape)) return false;
+  const p = new Program();
+  const P = p.load(0);
+  let G = p.load(1);
+  if (s.maximize) G = p.unary("neg", G);
+  // g + λθ as the out-of-place add with alpha dispatches it: θ·λ, then the sum
+  if (s.weightDecay !== 0) G = p.binary("add", G, p.binary("mul", P, p.scalar(s.weightDecay)));
+  const outputs: FusedOutput[] = [];
+  if (buf !== null) {
+    const B = addAlpha(p, p.binary("mul", p.load(2), p.scalar(s.momentum)), G, 1 - s.dampening);
+    outputs.push({ reg: B, inPlace: 2 });
+    G = s.nesterov ? p.binary("add", G, p.binary("mul", B, p.scalar(s.momentum))) : B;
+  }
+  outputs.unshift({ reg: addAlpha(p, P, G, -s.lr), inPlace: 0 });
+  dispatch("fusedProgram", buf === null ? [param, grad] : [param, grad, buf], { shape: param.shape, dtype: "float32", code: p.code, scalars: p.scalars, outputs });
+  param.storage.version++;
+  if (buf !== null) buf.storage.version++;
   return true;
 }

@@ -5,6 +5,7 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { declareArgs, type CtorArgs } from "../api/registry.js";
 import { Optimizer, checkOption, freeTemporary, refuseUnsupported, type ParamGroup } from "./optimizer.js";
+import { fusedSgdUpdate } from "./fused_update.js";
 
 // lr is PyTorch's `required`: null here, and then every parameter group must set it
 const SGD_ARGS = "SGD(Any params, float? lr=null, float momentum=0, float dampening=0, float weightDecay=0, bool nesterov=false, *, bool maximize=false, bool? foreach=null, bool differentiable=false)";
@@ -60,11 +61,13 @@ export class SGD extends Optimizer<SGDOptions> {
     const temps: Tensor[] = []; // made by this step and used up by it: freed at once
     for (const param of group.params) {
       if (param.grad === null) continue;
+      const state = momentum !== 0 ? this.stateOf(param) : null;
+      const existing = (state?.momentumBuffer as Tensor | undefined) ?? null;
+      if ((momentum === 0 || existing !== null) && fusedSgdUpdate(param, param.grad, existing, group)) continue;
       let dP: Tensor = maximize ? param.grad.neg() : param.grad;
       if (maximize) temps.push(dP);
       if (weightDecay !== 0) temps.push((dP = dP.add(param, { alpha: weightDecay })));
-      if (momentum !== 0) {
-        const state = this.stateOf(param);
+      if (state !== null) {
         let buf = state.momentumBuffer as Tensor | undefined;
         if (buf === undefined) {
           buf = dP.detach().clone();

@@ -1,6 +1,6 @@
 /**
- * Adam/AdamW's fused update (src/optim/fused_update.ts: one fusedProgram dispatch per
- * parameter) against the op-by-op update it replaces: the same bits in the parameters and
+ * Adam/AdamW's and SGD's fused updates (src/optim/fused_update.ts: one fusedProgram dispatch
+ * per parameter) against the op-by-op updates they replace: the same bits in the parameters and
  * every state tensor, over several steps and every variant (AdamW's decoupled decay, Adam's
  * L2 term, maximize, amsgrad), on the native interpreter and on the TypeScript one; one
  * dispatch per parameter where it applies, the op-by-op update where it does not.
@@ -18,6 +18,14 @@ const VARIANTS: [string, Make][] = [
   ["Adam", (p) => new optim.Adam(p, { lr: 1e-2, betas: [0.8, 0.99], eps: 1e-6 })],
   ["Adam L2 amsgrad", (p) => new optim.Adam(p, { lr: 1e-2, weightDecay: 0.1, amsgrad: true })],
   ["Adam maximize L2", (p) => new optim.Adam(p, { lr: 1e-2, weightDecay: 0.01, maximize: true })],
+];
+// SGD: fused from the second step where it has momentum (the first copies the gradient into
+// the buffer), from the first with only weight decay or maximize; plain SGD is one add_ anyway
+const SGD_VARIANTS: [string, Make, number][] = [
+  ["SGD momentum", (p) => new optim.SGD(p, { lr: 0.05, momentum: 0.9 }), 3],
+  ["SGD momentum dampening L2", (p) => new optim.SGD(p, { lr: 0.05, momentum: 0.8, dampening: 0.3, weightDecay: 1e-3 }), 3],
+  ["SGD Nesterov maximize", (p) => new optim.SGD(p, { lr: 0.05, momentum: 0.9, nesterov: true, maximize: true }), 3],
+  ["SGD L2 only", (p) => new optim.SGD(p, { lr: 0.1, weightDecay: 0.01 }), 4],
 ];
 
 /** Parameters and state after `steps` steps with seeded gradients (a transposed one too), as bits. */
@@ -58,6 +66,15 @@ for (const [name, make] of VARIANTS) {
   });
 }
 
+for (const [name, make, fusedSteps] of SGD_VARIANTS) {
+  test(`${name}: the fused update gives the op-by-op update's bits`, () => {
+    const fused = run(make, true), plain = run(make, false);
+    fused.bits.forEach((b, i) => assert.deepEqual(b, plain.bits[i], `tensor ${i} differs`));
+    assert.equal(fused.dispatches.filter((op) => op === "fusedProgram").length, fusedSteps * 3);
+    assert.ok(plain.dispatches.length > fused.dispatches.length);
+  });
+}
+
 test("the fused update on the TypeScript kernels (no addon) gives the op-by-op bits too", () => {
   const code = `
     import { manualSeed, optim, randn } from "./src/index.ts";
@@ -67,11 +84,12 @@ test("the fused update on the TypeScript kernels (no addon) gives the op-by-op b
       setFusedOptimizerUpdates(fused);
       manualSeed(5);
       const p = randn([300], { requiresGrad: true }), q = randn([20, 6], { requiresGrad: true });
-      const opt = new optim.AdamW([p, q], { lr: 1e-2, amsgrad: true });
-      for (let s = 0; s < 3; s++) { p.grad = randn([300]); q.grad = randn([20, 6]); opt.step(); }
-      out.push(JSON.stringify([p, q, ...Object.values(opt.state.get(p))].filter((t) => typeof t === "object").map((t) => Array.from(t.toTypedArray()))));
+      for (const opt of [new optim.AdamW([p, q], { lr: 1e-2, amsgrad: true }), new optim.SGD([p, q], { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 })]) {
+        for (let s = 0; s < 3; s++) { p.grad = randn([300]); q.grad = randn([20, 6]); opt.step(); }
+        out.push(JSON.stringify([p, q, ...Object.values(opt.state.get(p))].filter((t) => typeof t === "object").map((t) => Array.from(t.toTypedArray()))));
+      }
     }
-    if (out[0] !== out[1]) throw new Error("the fused and op-by-op updates differ");
+    if (out[0] !== out[2] || out[1] !== out[3]) throw new Error("the fused and op-by-op updates differ");
     console.log("same");`;
   const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { env: { ...process.env, FLUXION_NATIVE: "0" }, encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);

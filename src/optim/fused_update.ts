@@ -65,6 +65,21 @@ export function setFusedOptimizerUpdates(on: boolean): boolean {
   return old;
 }
 
+/**
+ * Each parameter's program (its instructions and outputs), kept while the variant stays the
+ * same: the native interpreter caches a program's bytecode and its operands' layout block on
+ * the instruction array, so a step reuses both and only the scalars (lr, bias corrections)
+ * change. The instructions of a variant are always the same: rebuilt each call, then
+ * dropped for the kept ones.
+ */
+const programs = new WeakMap<Tensor, { key: string; code: readonly FusedInstr[]; outputs: readonly FusedOutput[] }>();
+
+function run(param: Tensor, inputs: Tensor[], p: Program, outputs: FusedOutput[], key: string): void {
+  let kept = programs.get(param);
+  if (kept === undefined || kept.key !== key) programs.set(param, (kept = { key, code: p.code, outputs }));
+  dispatch("fusedProgram", inputs, { shape: param.shape, dtype: "float32", code: kept.code, scalars: p.scalars, outputs: kept.outputs });
+}
+
 function plain(t: Tensor, like: Tensor): boolean {
   return t.dtype === "float32" && t.device === like.device && t.isContiguous() && shapesEqual(t.shape, like.shape);
 }
@@ -96,7 +111,7 @@ export function fusedAdamUpdate(param: Tensor, grad: Tensor, expAvg: Tensor, exp
   const P2 = p.binary("addScaled", P1, p.binary("div", M2, denom), f(-(s.lr / s.biasCorrection1)));
   outputs.push({ reg: P2, inPlace: 0 }, { reg: M2, inPlace: 1 }, { reg: V2, inPlace: 2 });
   const inputs = maxExpAvgSq === null ? [param, expAvg, expAvgSq, grad] : [param, expAvg, expAvgSq, grad, maxExpAvgSq];
-  dispatch("fusedProgram", inputs, { shape: param.shape, dtype: "float32", code: p.code, scalars: p.scalars, outputs });
+  run(param, inputs, p, outputs, `adam ${s.decoupled} ${s.maximize} ${s.weightDecay !== 0} ${maxExpAvgSq !== null}`);
   for (const t of [param, expAvg, expAvgSq, maxExpAvgSq]) if (t) t.storage.version++;
   return true;
 }
@@ -137,7 +152,8 @@ export function fusedSgdUpdate(param: Tensor, grad: Tensor, buf: Tensor | null, 
     G = s.nesterov ? p.binary("add", G, p.binary("mul", B, p.scalar(s.momentum))) : B;
   }
   outputs.unshift({ reg: addAlpha(p, P, G, -s.lr), inPlace: 0 });
-  dispatch("fusedProgram", buf === null ? [param, grad] : [param, grad, buf], { shape: param.shape, dtype: "float32", code: p.code, scalars: p.scalars, outputs });
+  const key = `sgd ${s.maximize} ${s.weightDecay !== 0} ${buf !== null} ${s.nesterov} ${s.dampening === 0} ${s.lr === -1}`;
+  run(param, buf === null ? [param, grad] : [param, grad, buf], p, outputs, key);
   param.storage.version++;
   if (buf !== null) buf.storage.version++;
   return true;

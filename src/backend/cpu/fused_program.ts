@@ -14,13 +14,27 @@ import { NATIVE_MIN_ELEMENTS, runElementwise, type Operand } from "./loops.js";
 import { nativeFusedProgram } from "./native_fused_program.js";
 import { alloc, broadcastOperand, outOperand } from "./util.js";
 
+/**
+ * Ops whose native and TypeScript kernels give the same bits: IEEE operations rounded once
+ * (float32 results of a float64 +, -, *, / or sqrt of floats are the correctly rounded float32
+ * ones), selections and sign changes. A program of only these runs natively at any size.
+ */
+const SAME_BITS_ANY_PATH: ReadonlySet<string> = new Set(["add", "sub", "mul", "div", "addScaled", "maximum", "minimum", "reluGrad", "neg", "abs", "relu", "sqrt"]);
+
+function sameBitsAnyPath(a: FusedProgramAttrs): boolean {
+  for (const ins of a.code) if ((ins.op === "unary" || ins.op === "binary") && !SAME_BITS_ANY_PATH.has(ins.fn)) return false;
+  return true;
+}
+
 export function fusedProgram(inputs: readonly Tensor[], a: FusedProgramAttrs, device: string): Tensor[] {
   const outs = a.outputs.map((o) => (o.inPlace !== undefined ? inputs[o.inPlace]! : alloc(a.shape, a.dtype, device, { zero: false })));
   // below eager's native threshold the unfused ops would run in TypeScript: so does the
-  // program, so that compiled and eager give the same bits at every size
+  // program, so that compiled and eager give the same bits at every size (unless its ops
+  // give the same bits either way: an optimizer's update of a bias, one call into the addon
+  // instead of an instruction-by-instruction TypeScript pass)
   let n = 1;
   for (const s of a.shape) n *= s;
-  if (n >= NATIVE_MIN_ELEMENTS && nativeFusedProgram(inputs, a, outs)) return outs;
+  if ((n >= NATIVE_MIN_ELEMENTS || sameBitsAnyPath(a)) && nativeFusedProgram(inputs, a, outs)) return outs;
   runFusedProgramTS(inputs, a, outs);
   return outs;
 }

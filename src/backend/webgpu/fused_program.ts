@@ -19,6 +19,13 @@ import { PRELUDE } from "./wgsl.js";
 
 const WG = 256;
 
+/**
+ * Each program's WGSL per operand layout, kept on its instruction array: a compiled step's
+ * programs and an optimizer's per-parameter updates run every call, so the text is built once
+ * (and, the same string object each launch, its hash for the pipeline lookup too).
+ */
+const texts = new WeakMap<readonly unknown[], Map<string, string>>();
+
 /** An instruction's WGSL form (the unfused kernels' expression) as a function of x, y, p0, p1. */
 function instrFunction(name: string, ins: FusedProgramAttrs["code"][number], inputs: readonly Tensor[]): string {
   if (ins.op === "load" || ins.op === "scalar") return "";
@@ -58,10 +65,34 @@ export function fusedProgram(inputs: readonly Tensor[], a: FusedProgramAttrs): T
   metaArr.set(meta);
   new Float32Array(metaArr.buffer, scalarAt * 4, a.scalars.length).set(a.scalars);
 
-  const lines: string[] = [`@group(0) @binding(0) var<storage, read> mi: array<i32>;`];
   // read-only memories first, then the written ones: launch() binds inputs, then outputs
   const readOnly = mems.map((_, i) => i).filter((i) => !writable.has(i));
   const written = mems.map((_, i) => i).filter((i) => writable.has(i));
+  const signature = `${cd}|${inputs.length}|${inSlot.join(",")}|${outSlot.join(",")}|${a.outputs.map((o) => o.reg).join(",")}|${mems.length}`;
+  let byCode = texts.get(a.code);
+  if (byCode === undefined) texts.set(a.code, (byCode = new Map()));
+  let wgsl = byCode.get(signature);
+  if (wgsl === undefined) byCode.set(signature, (wgsl = programWgsl(a, inputs, { cd, scalarAt, inSlot, outSlot, writable, readOnly, written, nOperands: all.length })));
+  rt.launch(wgsl, metaArr, readOnly.map((i) => mems[i]!), written.map((i) => mems[i]!), rt.grid(Math.ceil(n / WG)));
+  return outs;
+}
+
+/** Where a program's operands sit: what its WGSL text depends on besides the program. */
+interface Layout {
+  cd: number;
+  scalarAt: number;
+  inSlot: readonly number[];
+  outSlot: readonly number[];
+  writable: ReadonlySet<number>;
+  readOnly: readonly number[];
+  written: readonly number[];
+  nOperands: number;
+}
+
+/** The program's WGSL over `g` (`inputs` only name the op in errors). */
+function programWgsl(a: FusedProgramAttrs, inputs: readonly Tensor[], g: Layout): string {
+  const { cd, scalarAt, inSlot, outSlot, writable, readOnly, written } = g;
+  const lines: string[] = [`@group(0) @binding(0) var<storage, read> mi: array<i32>;`];
   const order = [...readOnly, ...written];
   order.forEach((m, b) => lines.push(`@group(0) @binding(${b + 1}) var<storage, ${writable.has(m) ? "read_write" : "read"}> b${m}: array<f32>;`));
   lines.push(PRELUDE);
@@ -74,12 +105,12 @@ export function fusedProgram(inputs: readonly Tensor[], a: FusedProgramAttrs): T
   lines.push(`  let i = i32(gid.x + gid.y * nwg.x * ${WG}u);`);
   lines.push(`  if (i >= mi[0]) { return; }`);
   const base = (k: number) => 1 + cd + (1 + cd) * k;
-  all.forEach((_, k) => lines.push(`  var a${k} = mi[${base(k)}];`));
+  for (let k = 0; k < g.nOperands; k++) lines.push(`  var a${k} = mi[${base(k)}];`);
   if (cd > 0) {
     lines.push(`  var rem = i;`);
     for (let d = cd - 1; d >= 0; d--) {
       lines.push(`  { let c = rem % mi[${1 + d}]; rem = rem / mi[${1 + d}];`);
-      all.forEach((_, k) => lines.push(`    a${k} += c * mi[${base(k) + 1 + d}];`));
+      for (let k = 0; k < g.nOperands; k++) lines.push(`    a${k} += c * mi[${base(k) + 1 + d}];`);
       lines.push(`  }`);
     }
   }
@@ -95,6 +126,5 @@ export function fusedProgram(inputs: readonly Tensor[], a: FusedProgramAttrs): T
   });
   a.outputs.forEach((o, k) => lines.push(`  b${outSlot[k]}[a${inputs.length + k}] = r${o.reg};`));
   lines.push(`}`);
-  rt.launch(lines.join("\n"), metaArr, readOnly.map((i) => mems[i]!), written.map((i) => mems[i]!), rt.grid(Math.ceil(n / WG)));
-  return outs;
+  return lines.join("\n");
 }

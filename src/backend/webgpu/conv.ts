@@ -42,6 +42,62 @@ const HEAD = (inputs: number) => [
   `  if (e >= mi[0]) { return; }`,
 ];
 
+// The window kernels' WGSL, the same for every call (the meta carries the geometry): built
+// once, and one string object whose hash the pipeline lookup computes once.
+const UNFOLD_WGSL = [
+  ...HEAD(1),
+  `  let C = mi[1]; let H = mi[2]; let W = mi[3]; let kh = mi[4]; let kw = mi[5]; let oh = mi[12]; let ow = mi[13];`,
+  `  let L = oh * ow; let K = C * kh * kw;`,
+  `  let l = e % L; let k = (e / L) % K; let nn = e / (L * K);`,
+  `  let c = k / (kh * kw); let ki = (k / kw) % kh; let kj = k % kw;`,
+  `  let iy = (l / ow) * mi[6] - mi[8] + ki * mi[10]; let ix = (l % ow) * mi[7] - mi[9] + kj * mi[11];`,
+  `  var v = 0.0;`,
+  `  if (iy >= 0 && iy < H && ix >= 0 && ix < W) { v = in0[mi[14] + nn * mi[15] + c * mi[16] + iy * mi[17] + ix * mi[18]]; }`,
+  `  out[e] = bitcast<u32>(v);`,
+  `}`,
+].join("\n");
+
+const FOLD_WGSL = [
+  ...HEAD(1),
+  `  let C = mi[1]; let H = mi[2]; let W = mi[3]; let kh = mi[4]; let kw = mi[5]; let oh = mi[12]; let ow = mi[13];`,
+  `  let ix = e % W; let iy = (e / W) % H; let c = (e / (W * H)) % C; let nn = e / (W * H * C);`,
+  `  var acc = 0.0;`,
+  `  for (var ki = 0; ki < kh; ki++) {`,
+  `    let ty = iy + mi[8] - ki * mi[10];`,
+  `    if (ty < 0 || ty % mi[6] != 0 || ty / mi[6] >= oh) { continue; }`,
+  `    for (var kj = 0; kj < kw; kj++) {`,
+  `      let tx = ix + mi[9] - kj * mi[11];`,
+  `      if (tx < 0 || tx % mi[7] != 0 || tx / mi[7] >= ow) { continue; }`,
+  `      acc += in0[mi[14] + ((nn * C + c) * kh * kw + ki * kw + kj) * oh * ow + (ty / mi[6]) * ow + tx / mi[7]];`,
+  `    }`,
+  `  }`,
+  `  out[e] = bitcast<u32>(acc);`,
+  `}`,
+].join("\n");
+
+const MAXPOOL_WGSL = [
+  ...HEAD(1),
+  `  let C = mi[1]; let H = mi[2]; let W = mi[3]; let kh = mi[4]; let kw = mi[5]; let oh = mi[12]; let ow = mi[13];`,
+  `  let ox = e % ow; let oy = (e / ow) % oh; let c = (e / (ow * oh)) % C; let nn = e / (ow * oh * C);`,
+  `  let base = mi[14] + nn * mi[15] + c * mi[16];`,
+  `  var best = -inf_(); var at = -1;`,
+  `  for (var i = 0; i < kh; i++) {`,
+  `    let iy = oy * mi[6] - mi[8] + i * mi[10];`,
+  `    if (iy < 0 || iy >= H) { continue; }`,
+  `    var stop = false;`,
+  `    for (var j = 0; j < kw; j++) {`,
+  `      let ix = ox * mi[7] - mi[9] + j * mi[11];`,
+  `      if (ix < 0 || ix >= W) { continue; }`,
+  `      let v = in0[base + iy * mi[17] + ix * mi[18]];`,
+  `      if (v > best || at < 0 || isnan_(v)) { best = v; at = iy * W + ix; if (isnan_(v)) { stop = true; break; } }`,
+  `    }`,
+  `    if (stop) { break; }`,
+  `  }`,
+  `  out[e] = bitcast<u32>(best);`,
+  `  out[mi[0] + e] = bitcast<u32>(at);`,
+  `}`,
+].join("\n");
+
 // window meta: [n, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, xOff, sN, sC, sH, sW]
 function windowMeta(n: number, x: Tensor | null, C: number, H: number, W: number, a: { kernel: readonly number[]; stride: readonly number[]; padding: readonly number[]; dilation: readonly number[] }, oh: number, ow: number): number[] {
   return [n, C, H, W, ...a.kernel, ...a.stride, ...a.padding, ...a.dilation, oh, ow, x?.offset ?? 0, ...(x ? x.strides : [0, 0, 0, 0])];
@@ -55,19 +111,7 @@ export function unfold(inputs: readonly Tensor[], attrs: PrimitiveAttrs["unfold"
   const oh = outputSize(H, kh, attrs.stride[0], attrs.padding[0], attrs.dilation[0]), ow = outputSize(W, kw, attrs.stride[1], attrs.padding[1], attrs.dilation[1]);
   const out = allocTensor("unfold", [N, C * kh * kw, oh * ow], "float32");
   const n = out.numel();
-  const code = [
-    ...HEAD(1),
-    `  let C = mi[1]; let H = mi[2]; let W = mi[3]; let kh = mi[4]; let kw = mi[5]; let oh = mi[12]; let ow = mi[13];`,
-    `  let L = oh * ow; let K = C * kh * kw;`,
-    `  let l = e % L; let k = (e / L) % K; let nn = e / (L * K);`,
-    `  let c = k / (kh * kw); let ki = (k / kw) % kh; let kj = k % kw;`,
-    `  let iy = (l / ow) * mi[6] - mi[8] + ki * mi[10]; let ix = (l % ow) * mi[7] - mi[9] + kj * mi[11];`,
-    `  var v = 0.0;`,
-    `  if (iy >= 0 && iy < H && ix >= 0 && ix < W) { v = in0[mi[14] + nn * mi[15] + c * mi[16] + iy * mi[17] + ix * mi[18]]; }`,
-    `  out[e] = bitcast<u32>(v);`,
-    `}`,
-  ].join("\n");
-  launch1(code, windowMeta(n, x, C, H, W, attrs, oh, ow), [x], out, n);
+  launch1(UNFOLD_WGSL, windowMeta(n, x, C, H, W, attrs, oh, ow), [x], out, n);
   return [out];
 }
 
@@ -82,24 +126,7 @@ export function fold(inputs: readonly Tensor[], attrs: PrimitiveAttrs["fold"]): 
   const out = allocTensor("fold", [N, C, H, W], "float32");
   const n = out.numel();
   // each pixel sums the columns of the windows covering it, in the CPU's (window-major) order
-  const code = [
-    ...HEAD(1),
-    `  let C = mi[1]; let H = mi[2]; let W = mi[3]; let kh = mi[4]; let kw = mi[5]; let oh = mi[12]; let ow = mi[13];`,
-    `  let ix = e % W; let iy = (e / W) % H; let c = (e / (W * H)) % C; let nn = e / (W * H * C);`,
-    `  var acc = 0.0;`,
-    `  for (var ki = 0; ki < kh; ki++) {`,
-    `    let ty = iy + mi[8] - ki * mi[10];`,
-    `    if (ty < 0 || ty % mi[6] != 0 || ty / mi[6] >= oh) { continue; }`,
-    `    for (var kj = 0; kj < kw; kj++) {`,
-    `      let tx = ix + mi[9] - kj * mi[11];`,
-    `      if (tx < 0 || tx % mi[7] != 0 || tx / mi[7] >= ow) { continue; }`,
-    `      acc += in0[mi[14] + ((nn * C + c) * kh * kw + ki * kw + kj) * oh * ow + (ty / mi[6]) * ow + tx / mi[7]];`,
-    `    }`,
-    `  }`,
-    `  out[e] = bitcast<u32>(acc);`,
-    `}`,
-  ].join("\n");
-  launch1(code, windowMeta(n, cols, C, H, W, attrs, oh, ow), [cols], out, n);
+  launch1(FOLD_WGSL, windowMeta(n, cols, C, H, W, attrs, oh, ow), [cols], out, n);
   return [out];
 }
 
@@ -111,29 +138,7 @@ export function maxPool(inputs: readonly Tensor[], attrs: PrimitiveAttrs["maxPoo
   const M = N * C * oh * ow;
   // values and positions in one buffer: [values (M float32), indices (M int32)]
   const both = allocTensor("maxPool", [2 * M], "float32");
-  const code = [
-    ...HEAD(1),
-    `  let C = mi[1]; let H = mi[2]; let W = mi[3]; let kh = mi[4]; let kw = mi[5]; let oh = mi[12]; let ow = mi[13];`,
-    `  let ox = e % ow; let oy = (e / ow) % oh; let c = (e / (ow * oh)) % C; let nn = e / (ow * oh * C);`,
-    `  let base = mi[14] + nn * mi[15] + c * mi[16];`,
-    `  var best = -inf_(); var at = -1;`,
-    `  for (var i = 0; i < kh; i++) {`,
-    `    let iy = oy * mi[6] - mi[8] + i * mi[10];`,
-    `    if (iy < 0 || iy >= H) { continue; }`,
-    `    var stop = false;`,
-    `    for (var j = 0; j < kw; j++) {`,
-    `      let ix = ox * mi[7] - mi[9] + j * mi[11];`,
-    `      if (ix < 0 || ix >= W) { continue; }`,
-    `      let v = in0[base + iy * mi[17] + ix * mi[18]];`,
-    `      if (v > best || at < 0 || isnan_(v)) { best = v; at = iy * W + ix; if (isnan_(v)) { stop = true; break; } }`,
-    `    }`,
-    `    if (stop) { break; }`,
-    `  }`,
-    `  out[e] = bitcast<u32>(best);`,
-    `  out[mi[0] + e] = bitcast<u32>(at);`,
-    `}`,
-  ].join("\n");
-  launch1(code, windowMeta(M, x, C, H, W, attrs, oh, ow), [x], both, M);
+  launch1(MAXPOOL_WGSL, windowMeta(M, x, C, H, W, attrs, oh, ow), [x], both, M);
   const shape = [N, C, oh, ow];
   const values = new Tensor(both.storage, shape, [C * oh * ow, oh * ow, ow, 1], 0, "float32");
   const indices = new Tensor(new Storage(both.storage.memory!, "webgpu", both.storage), shape, [C * oh * ow, oh * ow, ow, 1], M, "int32");

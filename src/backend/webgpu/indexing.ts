@@ -77,7 +77,9 @@ export function gather(inputs: readonly Tensor[], attrs: PrimitiveAttrs["gather"
   const meta = new Int32Array([n, size, code, x.offset, x.strides[axis]!, index.offset, ...index.shape, ...index.strides, ...xs]);
   const b = binder();
   const X = b.bind(x), I = b.bind(index);
-  const wgsl = [
+  // the text follows from the key (the bindings, dtypes, rank and index rule); built once
+  const negative = attrs.index?.negative ?? false;
+  const wgsl = () => [
     `@group(0) @binding(0) var<storage, read> mi: array<i32>;`,
     ...b.decls,
     `@group(0) @binding(${b.mems.length + 1}) var<storage, read_write> out: array<${storageType(gpuDType("gather", x.dtype))}>;`,
@@ -88,11 +90,12 @@ export function gather(inputs: readonly Tensor[], attrs: PrimitiveAttrs["gather"
     `  if (e >= mi[0]) { return; }`,
     `  var ip = mi[5]; var xp = mi[3]; var rem = e;`,
     ...Array.from({ length: nd }, (_, k) => nd - 1 - k).map((d) => `  { let s = mi[${6 + d}]; let c = rem % s; rem = rem / s; ip += c * mi[${6 + nd + d}]; xp += c * mi[${6 + 2 * nd + d}]; }`),
-    ...readIndex(I, attrs.index?.negative ?? false, 2, "mi[1]"),
+    ...readIndex(I, negative, 2, "mi[1]"),
     `  out[e] = ${X}[xp + v * mi[4]];`,
     `}`,
   ].join("\n");
-  rt.launch(wgsl, meta, b.mems, memoryOf(out.storage), rt.grid(Math.ceil(n / WG)), true);
+  const key = `gather|${nd}|${x.dtype}|${index.dtype}|${b.decls.join("|")}|${negative}`;
+  rt.launch({ key, wgsl }, meta, b.mems, memoryOf(out.storage), rt.grid(Math.ceil(n / WG)), true);
   return [out];
 }
 
@@ -156,7 +159,8 @@ export function scatter(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scatte
   const b = binder();
   const S = b.bind(src), I = b.bind(index);
   const st = storageType(dtype);
-  const wgsl = [
+  const negative = attrs.index?.negative ?? false;
+  const wgsl = () => [
     `@group(0) @binding(0) var<storage, read> mi: array<i32>;`,
     ...b.decls,
     outDecl(b.mems.length + 1, attrs.reduce, dtype),
@@ -169,13 +173,14 @@ export function scatter(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scatte
     ...Array.from({ length: nd }, (_, k) => nd - 1 - k).map(
       (d) => `  { let s = mi[${6 + d}]; let c = rem % s; rem = rem / s; ip += c * mi[${6 + nd + d}]; sp += c * mi[${6 + 2 * nd + d}]; op += c * mi[${6 + 3 * nd + d}]; }`,
     ),
-    ...readIndex(I, attrs.index?.negative ?? false, 2, "mi[1]"),
+    ...readIndex(I, negative, 2, "mi[1]"),
     `  let p = op + v * mi[4];`,
     `  let val: ${st} = ${S}[sp];`,
     ...combineInto(attrs.reduce, dtype, "val", `mi[${metaHead.length}]`),
     `}`,
   ].join("\n");
-  rt.launch(wgsl, meta, b.mems, memoryOf(out.storage), rt.grid(Math.ceil(n / WG)), true);
+  const key = `scatter|${nd}|${dtype}|${attrs.reduce}|${b.decls.join("|")}|${negative}`;
+  rt.launch({ key, wgsl }, meta, b.mems, memoryOf(out.storage), rt.grid(Math.ceil(n / WG)), true);
   return [out];
 }
 
@@ -200,7 +205,8 @@ export function indexPut(inputs: readonly Tensor[], attrs: PrimitiveAttrs["index
   const b = binder();
   const V = b.bind(values), I = b.bind(idx);
   const mode = attrs.accumulate ? "add" : "none";
-  const wgsl = [
+  const negative = attrs.index?.negative ?? false;
+  const wgsl = () => [
     `@group(0) @binding(0) var<storage, read> mi: array<i32>;`,
     ...b.decls,
     outDecl(b.mems.length + 1, mode, dtype),
@@ -210,13 +216,14 @@ export function indexPut(inputs: readonly Tensor[], attrs: PrimitiveAttrs["index
     `  let k = i32(gid.x + gid.y * nwg.x * ${WG}u);`,
     `  if (k >= mi[0]) { return; }`,
     `  let ip = mi[4] + k;`,
-    ...readIndex(I, attrs.index?.negative ?? false, 2, "mi[1]"),
+    ...readIndex(I, negative, 2, "mi[1]"),
     `  var p = mi[3]; var rem = v;`,
     ...Array.from({ length: nd }, (_, j) => nd - 1 - j).map((d) => `  { let s = mi[${6 + d}]; p += (rem % s) * mi[${6 + nd + d}]; rem = rem / s; }`),
     `  let val: ${storageType(dtype)} = ${V}[select(k, 0, mi[5] == 1)];`,
     ...combineInto(mode, dtype, "val", `mi[${metaHead.length}]`),
     `}`,
   ].join("\n");
-  rt.launch(wgsl, meta, b.mems, memoryOf(dst.storage), rt.grid(Math.ceil(count / WG)), true);
+  const key = `indexPut|${nd}|${dtype}|${mode}|${b.decls.join("|")}|${negative}`;
+  rt.launch({ key, wgsl }, meta, b.mems, memoryOf(dst.storage), rt.grid(Math.ceil(count / WG)), true);
   return [dst];
 }

@@ -84,13 +84,19 @@ function plain(t: Tensor, like: Tensor): boolean {
   return t.dtype === "float32" && t.device === like.device && t.isContiguous() && shapesEqual(t.shape, like.shape);
 }
 
+/** A gradient the program may read: float32 on the parameter's device and of its shape, sharing memory with none of the tensors the update writes (op by op, a write would reach it between its reads). */
+function readableGrad(grad: Tensor, param: Tensor, written: readonly (Tensor | null)[]): boolean {
+  if (grad.dtype !== "float32" || grad.device !== param.device || !shapesEqual(grad.shape, param.shape)) return false;
+  return written.every((t) => t === null || t.storage !== grad.storage);
+}
+
 /**
  * Runs one Adam/AdamW update of `param` (and its moments, and maxExpAvgSq for amsgrad) as one
  * fused program; false (nothing touched) where the op-by-op update must run instead.
  */
 export function fusedAdamUpdate(param: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, maxExpAvgSq: Tensor | null, s: AdamStep): boolean {
   if (!enabled || isRecording() || !plain(param, param) || !plain(expAvg, param) || !plain(expAvgSq, param) || (maxExpAvgSq !== null && !plain(maxExpAvgSq, param))) return false;
-  if (grad.dtype !== "float32" || grad.device !== param.device || !shapesEqual(grad.shape, param.shape)) return false;
+  if (!readableGrad(grad, param, [param, expAvg, expAvgSq, maxExpAvgSq])) return false;
   const f = Math.fround;
   const p = new Program();
   const P = p.load(0), M = p.load(1), V = p.load(2);
@@ -138,7 +144,7 @@ function addAlpha(p: Program, x: number, y: number, alpha: number): number {
 export function fusedSgdUpdate(param: Tensor, grad: Tensor, buf: Tensor | null, s: SgdStep): boolean {
   if (buf === null && s.weightDecay === 0 && !s.maximize) return false;
   if (!enabled || isRecording() || !plain(param, param) || (buf !== null && !plain(buf, param))) return false;
-  if (grad.dtype !== "float32" || grad.device !== param.device || !shapesEqual(grad.shape, param.shape)) return false;
+  if (!readableGrad(grad, param, [param, buf])) return false;
   const p = new Program();
   const P = p.load(0);
   let G = p.load(1);

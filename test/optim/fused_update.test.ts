@@ -99,6 +99,19 @@ test("the fused update on the TypeScript kernels (no addon) gives the op-by-op b
   assert.equal(r.stdout.trim(), "same");
 });
 
+test("a gradient sharing memory with the parameter takes the op-by-op update (whose writes it sees)", () => {
+  for (const make of [(p: Tensor[]) => new optim.AdamW(p, { lr: 0.1 }), (p: Tensor[]) => new optim.SGD(p, { lr: 0.1, weightDecay: 0.1 })]) {
+    manualSeed(6);
+    const p = randn([64], { requiresGrad: true });
+    p.grad = p.detach(); // the same storage
+    const ops: string[] = [];
+    const remove = addDispatchLayer((call, next) => (ops.push(call.op), next(call)));
+    make([p]).step();
+    remove();
+    assert.ok(!ops.includes("fusedProgram"), ops.join(","));
+  }
+});
+
 test("a non-contiguous parameter or a float64 one takes the op-by-op update (same values as unfused)", () => {
   for (const fusedOn of [true, false]) {
     const old = setFusedOptimizerUpdates(fusedOn);

@@ -125,6 +125,13 @@ function layouts(nin: number): Layout[] {
   L.push({ name: "2-d contiguous", shape: [M, N], ins: same([M, N], [N, 1], 0, M * N) });
   L.push({ name: "transposed", shape: [M, N], ins: same([M, N], [1, M], 0, M * N) });
   L.push({ name: "strided with offset", shape: [5, 7, 9], ins: same([5, 7, 9], [140, 18, 2], 3, 5 * 140) });
+  // transposed inputs past the blocked walk's threshold (4096 elements): blocks of 16 rows
+  // with a remainder, innermost pieces of 256 with a remainder, other outer dims
+  L.push({ name: "transposed, blocked", shape: [70, 130], ins: same([70, 130], [1, 70], 2, 70 * 130 + 2) });
+  L.push({
+    name: "3-d, last input transposed, blocked", shape: [3, 40, 300],
+    ins: [...Array.from({ length: nin - 1 }, (): [number[], number, number] => [[12000, 300, 1], 0, 36000]), [[12000, 1, 40], 5, 36005]],
+  });
   if (nin >= 2) {
     // the last input broadcast in the layouts training hits
     const bcast = (name: string, strides: number[], size: number, big = M): Layout => ({

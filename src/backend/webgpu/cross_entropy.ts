@@ -84,7 +84,8 @@ function perPosition(g: Geometry, a: { ignoreIndex: number; labelSmoothing: numb
   const check = rt.check((v) => new IndexError(`crossEntropy: target ${v} is out of bounds for ${g.C} classes (input shape ${shape}); labels must be in [0, ${g.C - 1}]`));
   const meta = new Int32Array([P, g.C, g.inner, a.ignoreIndex, 0, check]);
   new Float32Array(meta.buffer, 16, 1)[0] = eps;
-  const code = [
+  // the text follows from the bindings (their names and types) and whether eps is used
+  const code = () => [
     `@group(0) @binding(0) var<storage, read> mi: array<i32>;`,
     ...decls,
     `@group(0) @binding(${mems.length + 1}) var<storage, read_write> out: array<f32>;`,
@@ -113,7 +114,7 @@ function perPosition(g: Geometry, a: { ignoreIndex: number; labelSmoothing: numb
     `  out[i] = loss; out[P + i] = lse; out[2 * P + i] = wt;`,
     `}`,
   ].join("\n");
-  if (P > 0) rt.launch(code, meta, mems, memoryOf(out.storage), rt.grid(Math.ceil(P / WG)), true);
+  if (P > 0) rt.launch({ key: `ce|${decls.join("|")}|${names.join(",")}|${eps > 0}`, wgsl: code }, meta, mems, memoryOf(out.storage), rt.grid(Math.ceil(P / WG)), true);
   return out;
 }
 
@@ -156,7 +157,9 @@ export function crossEntropyBackward(inputs: readonly Tensor[], a: FusedPrimitiv
   const meta = new Int32Array([n, C, S, a.ignoreIndex, 0]);
   new Float32Array(meta.buffer, 16, 1)[0] = eps;
   const scale = `${G}[${a.reduction === "none" ? "i" : "0"}]${D ? ` / ${D}` : ""}`;
-  const code = [
+  // the text follows from the bindings, the reduction, the auxiliary scalars and eps's use
+  const key = `ce-backward|${decls.join("|")}|${names.join(",")}|${a.reduction}|${D}|${WS}|${eps > 0}`;
+  const code = () => [
     `@group(0) @binding(0) var<storage, read> mi: array<i32>;`,
     ...decls,
     `@group(0) @binding(${mems.length + 1}) var<storage, read_write> out: array<f32>;`,
@@ -185,6 +188,6 @@ export function crossEntropyBackward(inputs: readonly Tensor[], a: FusedPrimitiv
     `}`,
   ].join("\n");
   const rt = runtime();
-  if (n > 0) rt.launch(code, meta, mems, memoryOf(out.storage), rt.grid(Math.ceil(n / WG)));
+  if (n > 0) rt.launch({ key, wgsl: code }, meta, mems, memoryOf(out.storage), rt.grid(Math.ceil(n / WG)));
   return [out];
 }

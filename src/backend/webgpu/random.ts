@@ -120,7 +120,8 @@ export function random(inputs: readonly Tensor[], attrs: PrimitiveAttrs["random"
     meta[8] = rt.check((bits) => new FluxionError(`bernoulli: expected all probabilities in [0, 1], got p=${f32OfBits(bits)}`));
   }
   const valueType = dist.kind === "randint" ? "i32" : "f32";
-  const code = [
+  // the text follows from the distribution's kind, the output dtype, k and the bernoulli check
+  const wgsl = () => [
     `@group(0) @binding(0) var<storage, read> mi: array<i32>;`,
     ...(check ? [`@group(0) @binding(1) var<storage, read> prob: array<f32>;`] : []),
     `@group(0) @binding(${check ? 2 : 1}) var<storage, read_write> out: array<${storageType(outDtype)}>;`,
@@ -143,7 +144,8 @@ export function random(inputs: readonly Tensor[], attrs: PrimitiveAttrs["random"
     `  }`,
     `}`,
   ].join("\n");
-  rt.launch(code, meta, prob ? [memoryOf(prob.storage)] : [], memoryOf(out.storage), rt.grid(Math.ceil(blocks / WG)), check);
+  const key = `random|${dist.kind}|${outDtype}|${k}|${check}`;
+  rt.launch({ key, wgsl }, meta, prob ? [memoryOf(prob.storage)] : [], memoryOf(out.storage), rt.grid(Math.ceil(blocks / WG)), check);
   if (prob) rt.release(memoryOf(prob.storage));
   return [out];
 }

@@ -28,14 +28,15 @@ export function sort(inputs: readonly Tensor[], attrs: PrimitiveAttrs["sort"]): 
   // values and positions in one buffer: [values (n), indices (n)], 32 bits each
   const both = allocTensor("sort", [2 * Math.max(n, 0)], "int32");
   const st = storageType(dtype);
-  const key = dtype === "float32"
+  const keyFn = dtype === "float32"
     ? `fn key(v: f32) -> u32 { let b = bitcast<u32>(v); if ((b & 0x7fffffffu) > 0x7f800000u) { return 0xffffffffu; } if ((b & 0x7fffffffu) == 0u) { return 0x80000000u; } if ((b & 0x80000000u) != 0u) { return ~b; } return b | 0x80000000u; }`
     : `fn key(v: i32) -> u32 { return bitcast<u32>(v) ^ 0x80000000u; }`;
-  const code = [
+  // the text follows from the dtype and the direction
+  const wgsl = () => [
     `@group(0) @binding(0) var<storage, read> mi: array<i32>;`,
     `@group(0) @binding(1) var<storage, read> inp: array<${st}>;`,
     `@group(0) @binding(2) var<storage, read_write> out: array<u32>;`,
-    key,
+    keyFn,
     `fn ordered(v: ${st}) -> u32 { ${attrs.descending ? "return ~key(v);" : "return key(v);"} }`,
     `@compute @workgroup_size(${WG})`,
     `fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {`,
@@ -55,7 +56,7 @@ export function sort(inputs: readonly Tensor[], attrs: PrimitiveAttrs["sort"]): 
     `}`,
   ].join("\n");
   const rt = runtime();
-  if (n > 0) rt.launch(code, new Int32Array([n, R, inner]), [memoryOf(x.storage)], memoryOf(both.storage), rt.grid(Math.ceil(n / WG)));
+  if (n > 0) rt.launch({ key: `sort|${dtype}|${attrs.descending}`, wgsl }, new Int32Array([n, R, inner]), [memoryOf(x.storage)], memoryOf(both.storage), rt.grid(Math.ceil(n / WG)));
   const shape = [...x.shape], strides = [...x.strides];
   const valuesStorage = dtype === "int32" ? both.storage : new Storage(both.storage.memory!, "webgpu", both.storage);
   return [new Tensor(valuesStorage, shape, strides, 0, x.dtype), new Tensor(both.storage, shape, strides, n, "int32")];

@@ -1,14 +1,16 @@
 /**
  * Adam/AdamW's per-parameter update as one `fusedProgram` dispatch instead of ~12 (PyTorch's
- * `fused=True` idea), and SGD's with momentum, weight decay or maximize (2-5 dispatches): the same instructions the op-by-op update in adam.ts dispatches, in the
- * same order, with the same roundings (fused programs compute each instruction exactly as the
- * eager kernel of its primitive does, src/backend/fused_program.ts), so the results are the
- * same bits; only the passes over memory and the dispatches go. On a TransformerEncoder LM
- * step (AdamW, 1 thread) the optimizer's ~300 small kernels were ~10% of the step.
+ * `fused=True` idea), and SGD's with momentum, weight decay or maximize (2-5 dispatches): the
+ * same instructions the op-by-op updates in adam.ts and sgd.ts dispatch, in the same order,
+ * with the same roundings (fused programs compute each instruction exactly as the eager
+ * kernel of its primitive does, src/backend/fused_program.ts), so the results are the same
+ * bits; only the passes over memory and the dispatches go. On a TransformerEncoder LM step
+ * (AdamW, 1 thread) the optimizer's ~300 small kernels were ~10% of the step.
  *
- * Taken where it is plain: float32, parameter and moments contiguous on one device, the
- * gradient of the parameter's shape and dtype, and not inside compile(), which records the
- * op-by-op update and fuses it itself (its graphs treat lr and the bias corrections as inputs).
+ * Taken where it is plain: float32, parameter and state contiguous on one device, the
+ * gradient of the parameter's shape and dtype and sharing no memory with what the update
+ * writes, and not inside compile(), which records the op-by-op update and fuses it itself
+ * (its graphs treat lr and the bias corrections as inputs).
  */
 import { dispatch } from "../backend/dispatcher.js";
 import type { FusedInstr, FusedOutput } from "../backend/fused_program.js";

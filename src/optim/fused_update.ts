@@ -18,6 +18,7 @@ import { isRecording } from "../compile/state.js";
 import type { BinaryOpName, UnaryOpName } from "../ops/elementwise_table.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { shapesEqual } from "../tensor/shape.js";
+import type { SGDOptions } from "./sgd.js";
 
 /** A straight-line program under construction: each method returns the register it defines. */
 class Program {
@@ -124,15 +125,6 @@ export function fusedAdamUpdate(param: Tensor, grad: Tensor, expAvg: Tensor, exp
   return true;
 }
 
-export interface SgdStep {
-  lr: number;
-  momentum: number;
-  dampening: number;
-  weightDecay: number;
-  nesterov: boolean;
-  maximize: boolean;
-}
-
 /** x + alpha·y as the in-place ops dispatch it: add for alpha 1, else addScaled (alpha as float32). */
 function addAlpha(p: Program, x: number, y: number, alpha: number): number {
   return alpha === 1 ? p.binary("add", x, y) : p.binary("addScaled", x, y, Math.fround(alpha));
@@ -143,7 +135,7 @@ function addAlpha(p: Program, x: number, y: number, alpha: number): number {
  * copies the gradient into it) as one fused program; false (nothing touched) where the
  * op-by-op update must run instead, or where it is one dispatch anyway (plain SGD).
  */
-export function fusedSgdUpdate(param: Tensor, grad: Tensor, buf: Tensor | null, s: SgdStep): boolean {
+export function fusedSgdUpdate(param: Tensor, grad: Tensor, buf: Tensor | null, s: SGDOptions): boolean {
   if (buf === null && s.weightDecay === 0 && !s.maximize) return false;
   if (!enabled || isRecording() || !plain(param, param) || (buf !== null && !plain(buf, param))) return false;
   if (!readableGrad(grad, param, [param, buf])) return false;

@@ -36,6 +36,7 @@ export {
   tensor, full, zeros, ones, empty, zerosLike, onesLike, emptyLike, fullLike, arange, linspace, eye,
   rand, randn, randint, randperm, randLike, randnLike, bernoulli, scalarTensorFn as scalarTensor,
 } from "./tensor/creation.js";
+export { fromTypedArray } from "./tensor/typed_array_bridge.js";
 
 export const { reshape, permute, transpose, swapaxes, swapdims, t, squeeze, unsqueeze, flatten, unflatten, narrow, select, clone, detach, unbind, movedim, moveaxis, broadcastTo, broadcastTensors } = VIEW_FNS;
 export const { cat, concat, stack, hstack, vstack, split, chunk, tensorSplit, flip, fliplr, flipud, roll, tile, tril, triu, pad } = SHAPE_FNS;

@@ -183,6 +183,31 @@ export class Tensor {
     return this._readValues();
   }
 
+  /**
+   * The elements as a typed array over the tensor's own memory (torch's `.numpy()`, which
+   * shares it too): writes through either show in the other; fromTypedArray(array) is the way
+   * back. For contiguous CPU tensors (any offset: a row of a matrix is one) of the dtypes with
+   * a typed array of their own; a tensor that requires grad is refused, as PyTorch refuses
+   * (detach() first). `toTypedArray()` copies instead, from any layout and dtype.
+   * @example const t = ones(3); const a = t.asTypedArray(); t.add_(1); a // Float32Array [2, 2, 2]
+   */
+  asTypedArray(): TypedArray;
+  asTypedArray<A extends StorageArray>(): A;
+  asTypedArray(): StorageArray {
+    noArguments("asTypedArray", arguments.length);
+    this._checkHostReadable("asTypedArray");
+    if (this.requiresGrad) throw new AutogradError("asTypedArray: can't share the memory of a tensor that requires grad (PyTorch: Can't call numpy() on Tensor that requires grad); use t.detach().asTypedArray()");
+    if (this.dtype === "bfloat16" || this.dtype === "float16") {
+      throw new DTypeError(`asTypedArray: ${this.dtype} has no typed array of its own (its storage holds 16-bit patterns); toTypedArray() gives the values as a Float32Array`);
+    }
+    if (!this.isContiguous()) {
+      throw new FluxionError(`asTypedArray: a tensor of shape ${fmtShape(this.shape)} with strides ${fmtShape(this.strides)} is not contiguous, so no typed array can hold its elements in order; contiguous() copies it into one that is`);
+    }
+    noteHostRead(this, "asTypedArray");
+    const data = this.storage.data;
+    return data.subarray(this.offset, this.offset + this.numel()) as StorageArray;
+  }
+
   /** @internal Throws the DeviceError naming the asynchronous reads when the elements live in device memory. */
   _checkHostReadable(what: string): void {
     if (this.storage.memory !== null) throw syncReadError(what, this.device);

@@ -12,7 +12,10 @@
  * options object holding those. Results declared as `(Tensor values, Tensor indices)`
  * become named tuples (return_types.ts): `const [v, i] = x.max(1)` and `.values` both work.
  */
-import { ArgumentError, FluxionError } from "../errors.js";
+import { ArgumentError, AutogradError, DTypeError, DeviceError, FluxionError, ShapeError, fmtShape } from "../errors.js";
+import { isGradEnabled, noGrad } from "../autograd/grad_mode.js";
+import { isFloating, isIntegral, type DType } from "../tensor/dtype.js";
+import { shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { bindCall, boundOverload } from "./args.js";
 import { popPublicOp, pushPublicOp, runOpLayers } from "../backend/dispatcher.js";
@@ -35,6 +38,8 @@ export interface OpEntry {
   readonly function: boolean;
   /** Where it is documented ("tensor", "nn.functional", ...). */
   readonly group: string;
+  /** Per overload: whether it declares PyTorch's keyword `Tensor? out` (written by invoke, not the implementation). */
+  readonly hasOut: boolean[];
 }
 
 const ops = new Map<string, OpEntry>();
@@ -52,12 +57,21 @@ export interface DefineOptions {
 function invoke(entry: OpEntry, self: Tensor | undefined, args: ArrayLike<unknown>, asMethod: boolean): unknown {
   const bound = bindCall(entry.sigs, self, args, asMethod);
   const index = entry.sigs.length === 1 ? 0 : boundOverload;
+  // out=: the implementation computes as without it (its options lose `out`), then the result
+  // is written into out here
+  let out: Tensor | null = null;
+  if (entry.hasOut[index]) {
+    const { out: given, ...rest } = bound[bound.length - 1] as { out?: Tensor | null };
+    bound[bound.length - 1] = rest;
+    out = given ?? null;
+  }
   pushPublicOp(entry.key);
   let r: unknown;
   depth++;
   enterFramework();
   try {
     r = runOpLayers(entry.key, bound, entry.impls[index]!); // op layers (autocast) see every declared op
+    if (out !== null) r = writeOut(entry.name, out, r);
   } catch (e) {
     throw depth === 1 ? namingOp(e, entry.name, asMethod) : e;
   } finally {
@@ -67,6 +81,33 @@ function invoke(entry: OpEntry, self: Tensor | undefined, args: ArrayLike<unknow
   }
   const tuple = entry.tuples[index];
   return tuple ? tuple(r) : r;
+}
+
+/** Whether a result of dtype `from` may be written into an out of dtype `to` (PyTorch's canCast). */
+function canCast(from: DType, to: DType): boolean {
+  if (isFloating(from)) return isFloating(to);
+  if (isIntegral(from)) return to !== "bool";
+  return true;
+}
+
+/**
+ * PyTorch's out=: `result` written into `out` (a tensor of the result's shape, of a dtype the
+ * result may be cast to, on its device), which is returned. No automatic differentiation, as
+ * in PyTorch; no resizing of an out of another shape (PyTorch resizes it, with a warning
+ * unless it is empty): that raises.
+ */
+function writeOut(name: string, out: Tensor, result: unknown): Tensor {
+  if (!(result instanceof Tensor)) throw new ArgumentError(`${name}(): out= takes the op's one tensor result`);
+  if (isGradEnabled() && (result.requiresGrad || out.requiresGrad)) {
+    throw new AutogradError(`${name}(): functions with out=... arguments don't support automatic differentiation, but one of the arguments requires grad`);
+  }
+  if (out.device !== result.device) throw new DeviceError(`${name}(): out is on ${out.device} but the result is on ${result.device}`);
+  if (!canCast(result.dtype, out.dtype)) throw new DTypeError(`${name}(): result type ${result.dtype} can't be cast to the desired output type ${out.dtype}`);
+  if (!shapesEqual(out.shape, result.shape)) {
+    throw new ShapeError(`${name}(): out has shape ${fmtShape(out.shape)} but the result has shape ${fmtShape(result.shape)}; out is not resized (PyTorch resizes it): pass an out of the result's shape`);
+  }
+  noGrad(() => out.copy_(result));
+  return out;
 }
 
 /** How many op calls are running (ops call other ops): only the user's call renames errors. */
@@ -107,6 +148,7 @@ export function defineOp<const S extends string | readonly string[]>(decl: S, im
     method: variants !== "function",
     function: variants !== "method",
     group: opts.group ?? (variants !== "function" ? "tensor" : "functions"),
+    hasOut: sigs.map((sg) => sg.params.some((q) => q.name === "out" && q.keywordOnly && /^Tensor\??$/.test(q.type.text))),
   };
   ops.set(key, entry);
   if (entry.method) {

@@ -430,15 +430,15 @@ type PlainBinary = (typeof PLAIN_BINARY)[number];
 const TENSOR_BINARY = ["logaddexp", "logaddexp2", "hypot"] as const satisfies readonly BinaryOpName[];
 type TensorBinary = (typeof TENSOR_BINARY)[number];
 
-type UnaryDecl<K extends string> = `${K}(Tensor self) -> Tensor`;
-type BinaryDecl<K extends string> = `${K}(Tensor self, Tensor|Scalar other) -> Tensor`;
+type UnaryDecl<K extends string> = `${K}(Tensor self, *, Tensor? out=null) -> Tensor`;
+type BinaryDecl<K extends string> = `${K}(Tensor self, Tensor|Scalar other, *, Tensor? out=null) -> Tensor`;
 type TensorBinaryDecl<K extends string> = `${K}(Tensor self, Tensor other) -> Tensor`;
 
 const SIGS = {
-  add: "add(Tensor self, Tensor|Scalar other, *, Scalar alpha=1) -> Tensor",
-  sub: "sub(Tensor self, Tensor|Scalar other, *, Scalar alpha=1) -> Tensor",
+  add: "add(Tensor self, Tensor|Scalar other, *, Scalar alpha=1, Tensor? out=null) -> Tensor",
+  sub: "sub(Tensor self, Tensor|Scalar other, *, Scalar alpha=1, Tensor? out=null) -> Tensor",
   rsub: "rsub(Tensor self, Tensor|Scalar other, *, Scalar alpha=1) -> Tensor",
-  div: "div(Tensor self, Tensor|Scalar other, *, \"trunc\"|\"floor\"? roundingMode=null) -> Tensor",
+  div: "div(Tensor self, Tensor|Scalar other, *, \"trunc\"|\"floor\"? roundingMode=null, Tensor? out=null) -> Tensor",
   pow: "pow(Tensor self, Tensor|Scalar exponent) -> Tensor",
   square: "square(Tensor self) -> Tensor",
   leakyRelu: "leakyRelu(Tensor self, float negativeSlope=0.01) -> Tensor",
@@ -461,8 +461,8 @@ declare module "../tensor/tensor.js" {
   }
 }
 
-const unaryFns = Object.fromEntries(PLAIN_UNARY.map((op) => [op, defineOp(`${op}(Tensor self) -> Tensor`, (x: Tensor) => unary(op, x))])) as { [K in PlainUnary]: Fn<UnaryDecl<K>> };
-const binaryFns = Object.fromEntries(PLAIN_BINARY.map((op) => [op, defineOp(`${op}(Tensor self, Tensor|Scalar other) -> Tensor`, (x: Tensor, y: TensorLike) => binary(op, x, y))])) as { [K in PlainBinary]: Fn<BinaryDecl<K>> };
+const unaryFns = Object.fromEntries(PLAIN_UNARY.map((op) => [op, defineOp(`${op}(Tensor self, *, Tensor? out=null) -> Tensor`, (x: Tensor) => unary(op, x))])) as { [K in PlainUnary]: Fn<UnaryDecl<K>> };
+const binaryFns = Object.fromEntries(PLAIN_BINARY.map((op) => [op, defineOp(`${op}(Tensor self, Tensor|Scalar other, *, Tensor? out=null) -> Tensor`, (x: Tensor, y: TensorLike) => binary(op, x, y))])) as { [K in PlainBinary]: Fn<BinaryDecl<K>> };
 const tensorBinaryFns = Object.fromEntries(TENSOR_BINARY.map((op) => [op, defineOp(`${op}(Tensor self, Tensor other) -> Tensor`, (x: Tensor, y: Tensor) => binary(op, x, y))])) as { [K in TensorBinary]: Fn<TensorBinaryDecl<K>> };
 
 /** a + alpha * b (alpha 1 adds b itself). */

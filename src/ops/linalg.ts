@@ -85,9 +85,9 @@ export function outer(a: Tensor, b: Tensor): Tensor {
 }
 
 const SIGS = {
-  matmul: "matmul(Tensor self, Tensor other) -> Tensor",
-  mm: "mm(Tensor self, Tensor mat2) -> Tensor",
-  bmm: "bmm(Tensor self, Tensor mat2) -> Tensor",
+  matmul: "matmul(Tensor self, Tensor other, *, Tensor? out=null) -> Tensor",
+  mm: "mm(Tensor self, Tensor mat2, *, Tensor? out=null) -> Tensor",
+  bmm: "bmm(Tensor self, Tensor mat2, *, Tensor? out=null) -> Tensor",
   mv: "mv(Tensor self, Tensor vec) -> Tensor",
   dot: "dot(Tensor self, Tensor other) -> Tensor",
   outer: "outer(Tensor self, Tensor vec2) -> Tensor",

@@ -90,14 +90,12 @@ test("Tensors: indexing, slicing, indexed assignment, cat, matmul, mul, item, in
   assert.equal(`${t}`, F.after_add_str);
 });
 
-test("Tensors: the out= argument (torch.matmul(a, b, out=y3))", { skip: "missing feature: `out=` arguments (torch.matmul(..., out=y), torch.mul(..., out=z)) are not supported; write y.copy_(matmul(a, b))" }, () => {
+test("Tensors: the out= argument (torch.matmul(a, b, out=y3))", () => {
   const t = ones(4, 4).indexPut_([":", 1], 0);
   const y3 = randLike(t);
-  // @ts-ignore: `out` is not a declared option yet
   matmul(t, t.T, { out: y3 });
   assertTensor(y3, F.y[2]);
   const z3 = randLike(t);
-  // @ts-ignore: `out` is not a declared option yet
   mul(t, t, { out: z3 });
   assertTensor(z3, F.z[2]);
 });

@@ -61,9 +61,12 @@ function invoke(entry: OpEntry, self: Tensor | undefined, args: ArrayLike<unknow
   // is written into out here
   let out: Tensor | null = null;
   if (entry.hasOut[index]) {
-    const { out: given, ...rest } = bound[bound.length - 1] as { out?: Tensor | null };
-    bound[bound.length - 1] = rest;
-    out = given ?? null;
+    const kw = bound[bound.length - 1] as { out?: Tensor | null };
+    if (kw.out != null) {
+      const { out: given, ...rest } = kw;
+      bound[bound.length - 1] = rest;
+      out = given!;
+    }
   }
   pushPublicOp(entry.key);
   let r: unknown;

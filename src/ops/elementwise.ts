@@ -444,7 +444,7 @@ const SIGS = {
   leakyRelu: "leakyRelu(Tensor self, float negativeSlope=0.01) -> Tensor",
   gelu: "gelu(Tensor self, *, \"none\"|\"tanh\" approximate=\"none\") -> Tensor",
   softplus: "softplus(Tensor self, float beta=1, float threshold=20) -> Tensor",
-  clamp: "clamp(Tensor self, Tensor|Scalar? min=null, Tensor|Scalar? max=null) -> Tensor",
+  clamp: "clamp(Tensor self, Tensor|Scalar? min=null, Tensor|Scalar? max=null, *, Tensor? out=null) -> Tensor",
   clip: "clip(Tensor self, Tensor|Scalar? min=null, Tensor|Scalar? max=null) -> Tensor",
   round: "round(Tensor self, *, int decimals=0) -> Tensor",
   clampMin: "clampMin(Tensor self, Tensor|Scalar min) -> Tensor",

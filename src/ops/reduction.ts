@@ -352,8 +352,8 @@ function correctionOf(op: string, unbiased: boolean | undefined, correction: num
 }
 
 const SIGS = {
-  sum: "sum(Tensor self, int[]? dim=null, bool keepdim=false, *, ScalarType? dtype=null) -> Tensor",
-  mean: "mean(Tensor self, int[]? dim=null, bool keepdim=false, *, ScalarType? dtype=null) -> Tensor",
+  sum: "sum(Tensor self, int[]? dim=null, bool keepdim=false, *, ScalarType? dtype=null, Tensor? out=null) -> Tensor",
+  mean: "mean(Tensor self, int[]? dim=null, bool keepdim=false, *, ScalarType? dtype=null, Tensor? out=null) -> Tensor",
   prod: "prod(Tensor self, int? dim=null, bool keepdim=false, *, ScalarType? dtype=null) -> Tensor",
   max: [
     "max(Tensor self) -> Tensor",

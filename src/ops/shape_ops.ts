@@ -443,9 +443,9 @@ function flipud(x: Tensor): Tensor {
 
 /** The public, argument-checked forms (torch.cat, torch.split, ...); ops call the functions above directly. */
 export const SHAPE_FNS = {
-  cat: defineOp("cat(Tensor[] tensors, int dim=0) -> Tensor", cat),
-  concat: defineOp("concat(Tensor[] tensors, int dim=0) -> Tensor", cat),
-  stack: defineOp("stack(Tensor[] tensors, int dim=0) -> Tensor", stack),
+  cat: defineOp("cat(Tensor[] tensors, int dim=0, *, Tensor? out=null) -> Tensor", (ts: readonly Tensor[], dim: number) => cat(ts, dim)),
+  concat: defineOp("concat(Tensor[] tensors, int dim=0, *, Tensor? out=null) -> Tensor", (ts: readonly Tensor[], dim: number) => cat(ts, dim)),
+  stack: defineOp("stack(Tensor[] tensors, int dim=0, *, Tensor? out=null) -> Tensor", (ts: readonly Tensor[], dim: number) => stack(ts, dim)),
   hstack: defineOp("hstack(Tensor[] tensors) -> Tensor", hstack),
   vstack: defineOp("vstack(Tensor[] tensors) -> Tensor", vstack),
   split: defineOp(SIGS.split, split),

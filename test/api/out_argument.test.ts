@@ -1,5 +1,5 @@
 /**
- * PyTorch's out= keyword (add, sub, mul, div, matmul, mm, bmm and the elementwise unary and
+ * PyTorch's out= keyword (add, sub, mul, div, matmul, mm, bmm, sum, mean, clamp, cat, stack and the elementwise unary and
  * binary ops): the result written into out, which is returned, as PyTorch's functions do;
  * a result cast into out's dtype where PyTorch casts; and what PyTorch refuses refused
  * (automatic differentiation through out=, casting a float result into an integer out), plus
@@ -59,4 +59,24 @@ test("out=: refused as PyTorch refuses, and an out of another shape; out untouch
   // under noGrad, inputs that require grad are fine (nothing is recorded)
   noGrad(() => mul(randn([2, 2], { requiresGrad: true }), 0, { out }));
   assert.ok(values(out).every((v) => v === 0), String(values(out)));
+});
+
+test("out=: also sum, mean, clamp, cat, stack", async () => {
+  const { sum, mean, clamp, cat, stack } = await import("../../src/index.js");
+  const x = tensor([[1, 2], [3, 4]]);
+  const o1 = zeros([2]);
+  assert.equal(sum(x, 0, { out: o1 }), o1);
+  assert.deepEqual(values(o1), [4, 6]);
+  const o0 = zeros([]);
+  mean(x, null, { out: o0 });
+  assert.deepEqual(values(o0), [2.5]);
+  const oc = zeros([2, 2]);
+  clamp(x, 2, 3, { out: oc });
+  assert.deepEqual(values(oc), [2, 2, 3, 3]);
+  const ocat = zeros([4, 2]);
+  cat([x, x], 0, { out: ocat });
+  assert.deepEqual(values(ocat), [1, 2, 3, 4, 1, 2, 3, 4]);
+  const ost = zeros([2, 2, 2]);
+  stack([x, x], 1, { out: ost });
+  assert.deepEqual(values(ost), [1, 2, 1, 2, 3, 4, 3, 4]);
 });

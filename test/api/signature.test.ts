@@ -67,8 +67,8 @@ test("wrong types, counts and option keys are ArgumentErrors naming the function
   throwsArg(() => x.sum(1, "yes" as never), /argument 'keepdim' \(position 2\) must be bool, but got string "yes"/);
   throwsArg(() => x.sum(1.5 as never), /argument 'dim' \(position 1\) must be int\[\] \(or one int\) or null, but got float 1.5/);
   // @ts-expect-error too many positional arguments
-  throwsArg(() => x.sum(1, true, "float64", 4), /Tensor\.sum\(\) takes 2 positional arguments but 4 were given; pass dtype in an options object/);
-  throwsArg(() => x.sum({ keepDim: true } as never), /Tensor\.sum\(\) got an unexpected option 'keepDim' \(did you mean 'keepdim'\?\); valid options: dim, keepdim, dtype/);
+  throwsArg(() => x.sum(1, true, "float64", 4), /Tensor\.sum\(\) takes 2 positional arguments but 4 were given; pass dtype, out in an options object/);
+  throwsArg(() => x.sum({ keepDim: true } as never), /Tensor\.sum\(\) got an unexpected option 'keepDim' \(did you mean 'keepdim'\?\); valid options: dim, keepdim, dtype, out/);
   throwsArg(() => x.sum(1, { dim: 0 } as never), /got multiple values for argument 'dim'/);
   throwsArg(() => fx.matmul(x, 5 as never), /matmul\(\): argument 'other' \(position 2\) must be Tensor, but got int 5/);
   throwsArg(() => x.add(undefined as never), /Tensor\.add\(\) missing required argument 'other' \(position 1\)/);

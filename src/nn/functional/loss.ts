@@ -189,13 +189,23 @@ export function huberLoss(input: Tensor, target: Tensor, opts?: { reduction?: Re
   return reduce("huberLoss", loss, opts?.reduction);
 }
 
-/** Binary cross entropy of probabilities; logs are clamped at -100 as torch does. */
+/**
+ * Binary cross entropy of probabilities; logs are clamped at -100 as torch does. The
+ * gradient is PyTorch's formula, (x - t) / max(x (1 - x), 1e-12): finite where a saturated
+ * sigmoid gives exactly 0 or 1 (differentiating the clamped logs gives inf · 0 = NaN there).
+ */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: { weight?: Tensor | null; reduction?: Reduction }): Tensor {
   checkSameShape("binaryCrossEntropy", input, target);
   noGrad(() => assertAll(input.ge(0).logicalAnd(input.le(1)), "binaryCrossEntropy: all elements of input should be between 0 and 1 (NaN is not); use binaryCrossEntropyWithLogits for logits"));
-  const logP = input.log().clamp(-100);
-  const log1mP = input.rsub(1).log().clamp(-100);
-  let loss = target.mul(logP).add(target.rsub(1).mul(log1mP)).neg();
+  const elementwise = noGrad(() => {
+    const logP = input.log().clamp(-100);
+    const log1mP = input.rsub(1).log().clamp(-100);
+    return target.mul(logP).add(target.rsub(1).mul(log1mP)).neg();
+  });
+  let loss = record1("BinaryCrossEntropyBackward0", [input, target], elementwise, [input, target], ([g], [x, t], needs) => [
+    needs[0] ? g!.mul(x!.sub(t!)).div(x!.rsub(1).mul(x!).clampMin(1e-12)) : null,
+    needs[1] ? g!.mul(x!.logit().neg()) : null, // d/dt = -logit(x), unclamped as PyTorch's
+  ]);
   if (opts?.weight) loss = loss.mul(opts.weight);
   return reduce("binaryCrossEntropy", loss, opts?.reduction);
 }

@@ -19,6 +19,7 @@ import { MORE_NORMALIZATION_FNS, NORMALIZATION_FNS } from "./normalization.js";
 import { POOLING_FNS } from "./pooling.js";
 import { POOLING3D_FNS } from "./pooling3d.js";
 import { UNPOOL_FNS } from "./unpool.js";
+import { PIXEL_SHUFFLE_FNS } from "./pixel_shuffle.js";
 import { SHAPE_FNS } from "../../ops/shape_ops.js";
 import { ADVANCED_INDEXING_FNS } from "../../ops/advanced_indexing.js";
 
@@ -42,6 +43,7 @@ export const { embedding } = EMBEDDING_FNS;
 export const { scaledDotProductAttention } = ATTENTION_FNS;
 export const { pad } = SHAPE_FNS;
 export const { oneHot } = ADVANCED_INDEXING_FNS;
+export const { pixelShuffle, pixelUnshuffle } = PIXEL_SHUFFLE_FNS;
 
 export type { Reduction, NllOptions, CrossEntropyOptions } from "./loss.js";
 export type { Conv1dOptions, Conv2dOptions, ConvTranspose2dOptions, ConvPadding1d, ConvPadding2d, IntOrPair, IntOrSingle } from "./conv.js";

@@ -12,3 +12,5 @@ export * from "./embedding.js";
 export * from "./rnn.js";
 export * from "./transformer.js";
 export * from "./distance.js";
+export * from "./padding.js";
+export * from "./pixel_shuffle.js";

@@ -17,7 +17,7 @@ import { defineF } from "./define.js";
 
 export type Reduction = "mean" | "sum" | "none";
 
-function reduce(op: string, loss: Tensor, reduction: Reduction | undefined): Tensor {
+export function reduce(op: string, loss: Tensor, reduction: Reduction | undefined): Tensor {
   switch (reduction ?? "mean") {
     case "mean": return loss.mean();
     case "sum": return loss.sum();
@@ -26,7 +26,7 @@ function reduce(op: string, loss: Tensor, reduction: Reduction | undefined): Ten
   }
 }
 
-function checkSameShape(op: string, input: Tensor, target: Tensor): void {
+export function checkSameShape(op: string, input: Tensor, target: Tensor): void {
   if (!shapesEqual(input.shape, target.shape)) {
     throw new ShapeError(`${op}: target shape ${fmtShape(target.shape)} must match input shape ${fmtShape(input.shape)} (reshape one of them; Fluxion does not broadcast losses)`);
   }
@@ -242,7 +242,7 @@ export function klDiv(input: Tensor, target: Tensor, opts?: { reduction?: Reduct
  * parameters after them bind where PyTorch binds them) but are refused when set, with the
  * `reduction` they stand for (torch.nn._reduction.legacy_get_string).
  */
-function refuseLegacy(op: string, sizeAverage: boolean | null, reduce: boolean | null): void {
+export function refuseLegacy(op: string, sizeAverage: boolean | null, reduce: boolean | null): void {
   if (sizeAverage === null && reduce === null) return;
   const meant = (reduce ?? true) ? ((sizeAverage ?? true) ? "mean" : "sum") : "none";
   const which = [sizeAverage !== null ? `sizeAverage=${sizeAverage}` : "", reduce !== null ? `reduce=${reduce}` : ""].filter(Boolean).join(", ");

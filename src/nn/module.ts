@@ -37,12 +37,14 @@ const NAMED_PARAMETERS = "namedParameters(str prefix=\"\", bool recurse=true)";
 const NAMED_BUFFERS = "namedBuffers(str prefix=\"\", bool recurse=true)";
 const ZERO_GRAD = "zeroGrad(bool setToNone=true)";
 const LOAD_STATE_DICT = "loadStateDict(Dict stateDict, bool strict=true)";
+const STATE_DICT = "stateDict(Dict? destination=null, str prefix=\"\", bool keepVars=false)";
 const SIGS = {
   registerBuffer: parseSignature(REGISTER_BUFFER),
   namedParameters: parseSignature(NAMED_PARAMETERS),
   namedBuffers: parseSignature(NAMED_BUFFERS),
   zeroGrad: parseSignature(ZERO_GRAD),
   loadStateDict: parseSignature(LOAD_STATE_DICT),
+  stateDict: parseSignature(STATE_DICT),
 };
 
 export type ForwardHook = (module: Module, inputs: unknown[], output: unknown) => unknown;
@@ -227,9 +229,22 @@ export abstract class Module {
     return this;
   }
 
-  /** Casts floating-point parameters and buffers in place (their storage is replaced). */
-  to(arg: DType | string | { dtype?: DType; device?: string }): this {
-    const opts = typeof arg === "string" ? (arg.includes(":") || arg === "cpu" || arg === "webgpu" ? { device: arg } : { dtype: arg as DType }) : arg;
+  /**
+   * Casts floating-point parameters and buffers in place (their storage is replaced), as
+   * PyTorch's forms: to(device), to(dtype), to(device, dtype), to(tensor) (its dtype and
+   * device), to({ device, dtype }); a trailing nonBlocking flag is accepted and ignored.
+   */
+  to(arg: DType | string | Tensor | { dtype?: DType; device?: string }, dtype?: DType | boolean, nonBlocking?: boolean): this {
+    const isDevice = (a: string) => a.includes(":") || a === "cpu" || a === "webgpu";
+    const opts: { dtype?: DType; device?: string } = typeof arg === "string" ? (isDevice(arg) ? { device: arg } : { dtype: arg as DType }) : arg;
+    if (typeof dtype === "string") {
+      if (typeof arg !== "string" || !isDevice(arg)) throw new ArgumentError(`Module.to(): a dtype as the second argument follows a device (to(device, dtype)), but the first argument is ${describeValue(arg)}`);
+      opts.dtype = dtype;
+    } else if (dtype !== undefined && typeof dtype !== "boolean") {
+      throw new ArgumentError(`Module.to(): argument 'dtype' (position 2) must be a dtype or null, but got ${describeValue(dtype)}`);
+    }
+    checkArity("Module.to", arguments, 3, "device, dtype, nonBlocking");
+    void nonBlocking;
     const convert = (t: Tensor): Tensor => {
       let r = t;
       if (opts.dtype && t.isFloatingPoint()) r = r.to(opts.dtype);
@@ -262,10 +277,13 @@ export abstract class Module {
    * Parameters and persistent buffers by PyTorch-style dotted name, in registration order,
    * as a null-prototype object: `sd["fc1.weight"]` and `Object.keys(sd)` work as on a plain
    * object, and no key (not even "constructor" or "__proto__") collides with an inherited one.
+   * As PyTorch's: `prefix` starts every key, `destination` is filled instead of a new object,
+   * and `keepVars` keeps the live tensors (detached copies sharing storage otherwise).
    */
-  stateDict(): StateDict {
-    const out = Object.create(null) as StateDict;
-    for (const [k, t] of this.stateEntries()) out[k] = t.detach();
+  stateDict(...args: CtorArgs<typeof STATE_DICT>): StateDict {
+    const [destination, prefix, keepVars] = bindCall([SIGS.stateDict], undefined, args, false) as [StateDict | null, string, boolean];
+    const out = destination ?? (Object.create(null) as StateDict);
+    for (const [k, t] of this.stateEntries()) out[prefix + k] = keepVars ? t : t.detach();
     return out;
   }
 

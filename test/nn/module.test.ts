@@ -199,3 +199,15 @@ test("activation modules match their Tensor methods and print their settings", (
   assert.equal(new nn.LeakyReLU(0.2).toString(), "LeakyReLU(negative_slope=0.2)");
   assertClose(new nn.LogSoftmax(1)(x), x.logSoftmax(1));
 });
+
+test("nn.Parameter takes requiresGrad positionally or as an option, as PyTorch's requires_grad", () => {
+  // nn.Parameter(torch.ones(3), requires_grad=False).requires_grad -> False (the option was ignored: the parameter trained)
+  const m = new nn.Linear(2, 2) as nn.Linear & { pe?: nn.Parameter };
+  m.pe = new nn.Parameter(ones(3), { requiresGrad: false });
+  assert.equal(m.pe.requiresGrad, false);
+  assert.equal(new nn.Parameter(ones(3), false).requiresGrad, false);
+  assert.equal(new nn.Parameter(ones(3)).requiresGrad, true);
+  assert.deepEqual(new nn.Parameter().shape, [0]); // nn.Parameter() is an empty tensor
+  assert.throws(() => new nn.Parameter(ones(3), "no" as never), /Parameter\(\): argument 'requiresGrad' \(position 2\) must be bool, but got string "no"/);
+  assert.throws(() => new nn.Parameter([1, 2] as never), /Parameter\(\): argument 'data' \(position 1\) must be Tensor or null/);
+});

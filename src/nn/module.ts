@@ -36,6 +36,10 @@ const REGISTER_BUFFER = "registerBuffer(str name, Tensor? tensor, bool persisten
 const NAMED_PARAMETERS = "namedParameters(str prefix=\"\", bool recurse=true)";
 const NAMED_BUFFERS = "namedBuffers(str prefix=\"\", bool recurse=true)";
 const ZERO_GRAD = "zeroGrad(bool setToNone=true)";
+const TRAIN = "train(bool mode=true)";
+const REQUIRES_GRAD_ = "requiresGrad_(bool requiresGrad=true)";
+const PARAMETERS = "parameters(bool recurse=true)";
+const BUFFERS = "buffers(bool recurse=true)";
 const LOAD_STATE_DICT = "loadStateDict(Dict stateDict, bool strict=true)";
 const STATE_DICT = "stateDict(Dict? destination=null, str prefix=\"\", bool keepVars=false)";
 const SIGS = {
@@ -43,6 +47,10 @@ const SIGS = {
   namedParameters: parseSignature(NAMED_PARAMETERS),
   namedBuffers: parseSignature(NAMED_BUFFERS),
   zeroGrad: parseSignature(ZERO_GRAD),
+  train: parseSignature(TRAIN),
+  requiresGrad_: parseSignature(REQUIRES_GRAD_),
+  parameters: parseSignature(PARAMETERS),
+  buffers: parseSignature(BUFFERS),
   loadStateDict: parseSignature(LOAD_STATE_DICT),
   stateDict: parseSignature(STATE_DICT),
 };
@@ -189,7 +197,8 @@ export abstract class Module {
     }
   }
   /** All parameters, for an optimizer: `new optim.SGD(model.parameters(), { lr: 0.01 })`. */
-  parameters(recurse = true): Parameter[] {
+  parameters(...args: CtorArgs<typeof PARAMETERS>): Parameter[] {
+    const [recurse] = bindCall([SIGS.parameters], undefined, args, false) as [boolean];
     return [...this.namedParameters({ recurse })].map(([, p]) => p);
   }
   *namedBuffers(...args: CtorArgs<typeof NAMED_BUFFERS>): Generator<[string, Tensor]> {
@@ -197,13 +206,16 @@ export abstract class Module {
     const mods: Iterable<[string, Module]> = recurse ? this.namedModules(prefix) : [[prefix, this]];
     for (const [mp, m] of mods) for (const [k, b] of state(m).buffers) if (b) yield [mp ? `${mp}.${k}` : k, b];
   }
-  buffers(recurse = true): Tensor[] {
+  buffers(...args: CtorArgs<typeof BUFFERS>): Tensor[] {
+    const [recurse] = bindCall([SIGS.buffers], undefined, args, false) as [boolean];
     return [...this.namedBuffers({ recurse })].map(([, b]) => b);
   }
 
   // ---- modes and bulk changes -----------------------------------------------------------
 
-  train(mode = true): this {
+  /** Training mode on (or off: `train(false)`, `train({ mode: false })`) for this module and its submodules. */
+  train(...args: CtorArgs<typeof TRAIN>): this {
+    const [mode] = bindCall([SIGS.train], undefined, args, false) as [boolean];
     for (const m of this.modules()) m.training = mode;
     return this;
   }
@@ -218,7 +230,8 @@ export abstract class Module {
       else noGrad(() => p.grad!.zero_());
     }
   }
-  requiresGrad_(requiresGrad = true): this {
+  requiresGrad_(...args: CtorArgs<typeof REQUIRES_GRAD_>): this {
+    const [requiresGrad] = bindCall([SIGS.requiresGrad_], undefined, args, false) as [boolean];
     for (const p of this.parameters()) p.requiresGrad_(requiresGrad);
     return this;
   }

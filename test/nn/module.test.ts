@@ -211,3 +211,21 @@ test("nn.Parameter takes requiresGrad positionally or as an option, as PyTorch's
   assert.throws(() => new nn.Parameter(ones(3), "no" as never), /Parameter\(\): argument 'requiresGrad' \(position 2\) must be bool, but got string "no"/);
   assert.throws(() => new nn.Parameter([1, 2] as never), /Parameter\(\): argument 'data' \(position 1\) must be Tensor or null/);
 });
+
+test("train, requiresGrad_, parameters and buffers take PyTorch's keyword as an option (it was stored as a truthy object)", () => {
+  // model.train(mode=False): dropout off; model.requires_grad_(requires_grad=False): nothing trains
+  const m = new nn.Sequential(new nn.Linear(2, 2), new nn.Dropout(0.5));
+  m.train({ mode: false });
+  assert.equal(m.training, false);
+  assert.equal([...m.modules()].every((c) => c.training === false), true);
+  assert.equal(m.train().training, true);
+  m.requiresGrad_({ requiresGrad: false });
+  assert.equal(m.parameters().some((p) => p.requiresGrad), false);
+  const x = ones(2).requiresGrad_({ requiresGrad: true });
+  assert.equal(x.requiresGrad, true);
+  assert.equal(m.parameters({ recurse: false }).length, 0);
+  assert.equal(new nn.BatchNorm1d(2).buffers({ recurse: false }).length, 3);
+  assert.throws(() => m.train("no" as never), /train\(\): argument 'mode' \(position 1\) must be bool, but got string "no"/);
+  assert.throws(() => ones(2).requiresGrad_("yes" as never), /Tensor.requiresGrad_\(\): argument 'requiresGrad' \(position 1\) must be bool/);
+  assert.throws(() => ones(2).requiresGrad_({ requires_grad: true } as never), /must be bool, but got object with keys requires_grad/);
+});

@@ -229,3 +229,31 @@ test("train, requiresGrad_, parameters and buffers take PyTorch's keyword as an 
   assert.throws(() => ones(2).requiresGrad_("yes" as never), /Tensor.requiresGrad_\(\): argument 'requiresGrad' \(position 1\) must be bool/);
   assert.throws(() => ones(2).requiresGrad_({ requires_grad: true } as never), /must be bool, but got object with keys requires_grad/);
 });
+
+test("containers: Sequential/ModuleList insert, extend, pop and ModuleDict items, update, pop, clear, as PyTorch 1.13's", () => {
+  // s = nn.Sequential(nn.ReLU(), nn.Tanh(), nn.Sigmoid()); s.insert(1, nn.GELU()); s.pop(0) -> ReLU(), keys ['0', '1', '2']
+  const s = new nn.Sequential(new nn.ReLU(), new nn.Tanh(), new nn.Sigmoid());
+  s.insert(1, new nn.GELU());
+  assert.deepEqual([...s].map((m) => m.constructor.name), ["ReLU", "GELU", "Tanh", "Sigmoid"]);
+  assert.equal(s.pop(0).constructor.name, "ReLU");
+  assert.deepEqual([...s.namedChildren()].map(([k, m]) => `${k}:${m.constructor.name}`), ["0:GELU", "1:Tanh", "2:Sigmoid"]);
+  s.extend([new nn.ReLU()]);
+  assert.equal(s.at(-1).constructor.name, "ReLU");
+  const l = new nn.ModuleList([new nn.Linear(1, 2), new nn.Linear(2, 3)]);
+  l.insert(-1, new nn.Linear(2, 2));
+  assert.deepEqual(Object.keys(l.stateDict()), ["0.weight", "0.bias", "1.weight", "1.bias", "2.weight", "2.bias"]);
+  assert.deepEqual((l.at(1) as nn.Linear).weight.shape, [2, 2]);
+  assert.equal((l.pop() as nn.Linear).outFeatures, 3);
+  assert.equal(l.length, 2);
+  assert.throws(() => l.insert(5, new nn.ReLU()), /ModuleList.insert\(\): index 5 is out of range for 2 modules/);
+  assert.throws(() => l.pop(2), /ModuleList.pop\(\): index 2 is out of range for 2 modules/);
+  const d = new nn.ModuleDict({ a: new nn.Linear(1, 1) });
+  d.update({ b: new nn.ReLU() });
+  d.update(new Map([["c", new nn.Tanh()]]));
+  assert.deepEqual(d.items().map(([k]) => k), ["a", "b", "c"]);
+  assert.equal(d.pop("b").constructor.name, "ReLU");
+  assert.deepEqual(d.keys(), ["a", "c"]);
+  assert.throws(() => d.pop("zz"), /ModuleDict.pop\(\): no module under key "zz"/);
+  d.clear();
+  assert.deepEqual(Object.keys(d.stateDict()), []);
+});

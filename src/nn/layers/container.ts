@@ -27,6 +27,43 @@ abstract class IndexedModules extends Module {
     this.addModule(String(this.length), m);
     return this;
   }
+  /** Appends every module of an iterable (PyTorch's extend). */
+  extend(ms: Iterable<Module>): this {
+    if (ms === null || typeof (ms as Iterable<Module> | undefined)?.[Symbol.iterator] !== "function" || typeof ms === "string") {
+      throw new ArgumentError(`${this.constructor.name}.extend(): argument 'modules' must be an iterable of Modules, but got ${describeValue(ms)}`);
+    }
+    for (const m of ms) this.append(m);
+    return this;
+  }
+  /** Inserts m before position index (negative counts from the end), renumbering the rest. */
+  insert(index: number, m: Module): this {
+    const op = `${this.constructor.name}.insert()`;
+    checkModule(op, "module", m);
+    const list = [...this.children()];
+    const j = this.position(op, index, list.length, true);
+    list.splice(j, 0, m);
+    this.renumber(list);
+    return this;
+  }
+  /** Removes and returns the module at index (default the last), renumbering the rest. */
+  pop(index = -1): Module {
+    const list = [...this.children()];
+    const [m] = list.splice(this.position(`${this.constructor.name}.pop()`, index, list.length, false), 1);
+    this.renumber(list);
+    return m!;
+  }
+  /** index as a position in [0, n) (or [0, n] when inserting), negative counting from the end. */
+  private position(op: string, index: number, n: number, inserting: boolean): number {
+    if (!Number.isInteger(index)) throw new ArgumentError(`${op}: index must be an int, but got ${describeValue(index)}`);
+    const j = index < 0 ? index + n : index;
+    if (j < 0 || j > n || (!inserting && j === n)) throw new IndexError(`${op}: index ${index} is out of range for ${n} modules`);
+    return j;
+  }
+  /** Re-registers the modules under "0", "1", ... in the order given. */
+  private renumber(list: readonly Module[]): void {
+    for (const [k] of [...this.namedChildren()]) delete (this as Record<string, unknown>)[k];
+    list.forEach((m, i) => this.addModule(String(i), m));
+  }
   [Symbol.iterator](): Iterator<Module> {
     return this.children();
   }
@@ -133,13 +170,6 @@ export class ModuleList extends IndexedModules {
   forward(): never {
     throw new FluxionError("ModuleList has no forward(); iterate over it in your module's forward");
   }
-  extend(ms: Iterable<Module>): this {
-    if (ms === null || typeof (ms as Iterable<Module> | undefined)?.[Symbol.iterator] !== "function" || typeof ms === "string") {
-      throw new ArgumentError(`ModuleList.extend(): argument 'modules' must be an iterable of Modules, but got ${describeValue(ms)}`);
-    }
-    for (const m of ms) this.append(m);
-    return this;
-  }
 }
 
 const MODULE_DICT = "ModuleDict(Dict? modules=null)";
@@ -180,6 +210,27 @@ export class ModuleDict extends Module {
   }
   entries(): [string, Module][] {
     return [...this.namedChildren()];
+  }
+  /** [name, module] pairs (PyTorch's items(); the same as entries()). */
+  items(): [string, Module][] {
+    return this.entries();
+  }
+  /** Adds or replaces modules from a dict (an object or a Map) or [name, module] pairs. */
+  update(modules: Record<string, Module> | Map<string, Module> | Iterable<[string, Module]>): this {
+    const entries = isDict(modules) ? dictEntries("ModuleDict.update()", modules as Record<string, unknown> | Map<string, unknown>) : [...(modules as Iterable<[string, Module]>)];
+    for (const [k, m] of entries) this.set(k, m);
+    return this;
+  }
+  /** Removes and returns the module under key. */
+  pop(key: string): Module {
+    const m = this.get(key);
+    if (m === undefined) throw new IndexError(`ModuleDict.pop(): no module under key ${JSON.stringify(key)}; keys: ${this.keys().join(", ") || "(none)"}`);
+    delete (this as Record<string, unknown>)[key];
+    return m;
+  }
+  /** Removes every module. */
+  clear(): void {
+    for (const k of this.keys()) delete (this as Record<string, unknown>)[k];
   }
   get size(): number {
     return this.keys().length;

@@ -257,3 +257,31 @@ test("containers: Sequential/ModuleList insert, extend, pop and ModuleDict items
   d.clear();
   assert.deepEqual(Object.keys(d.stateDict()), []);
 });
+
+test("ParameterList and ParameterDict register their parameters (plain tensors wrapped) as PyTorch's", () => {
+  // pl = nn.ParameterList([nn.Parameter(torch.ones(2)), torch.zeros(3, 4)]); [n for n, _ in pl.named_parameters()] -> ['0', '1']
+  const pl = new nn.ParameterList([new nn.Parameter(ones(2)), zeros(3, 4)]);
+  assert.deepEqual([...pl.namedParameters()].map(([n]) => n), ["0", "1"]);
+  assert.ok(pl.at(1) instanceof nn.Parameter && pl.at(1).requiresGrad);
+  assert.equal(String(pl), "ParameterList(\n    (0): Parameter containing: [float32 of size 2]\n    (1): Parameter containing: [float32 of size 3x4]\n)");
+  pl.append(ones(1)).extend([ones(5)]);
+  assert.deepEqual(Object.keys(pl.stateDict()), ["0", "1", "2", "3"]);
+  assert.deepEqual([...pl].map((p) => p.shape), [[2], [3, 4], [1], [5]]);
+  const pd = new nn.ParameterDict({ a: new nn.Parameter(ones(2)), b: zeros([2], { dtype: "float64" }) });
+  assert.deepEqual(pd.keys(), ["a", "b"]);
+  assert.equal(pd.get("b")!.dtype, "float64");
+  assert.equal(String(pd), "ParameterDict(\n    (a): Parameter containing: [float32 of size 2]\n    (b): Parameter containing: [float64 of size 2]\n)");
+  assert.equal(pd.pop("a").shape[0], 2);
+  // inside a module: named "ps.0", "ps.1" and trained by an optimizer
+  class M extends nn.Module {
+    ps = new nn.ParameterList([ones(2), ones(2)]);
+    forward(x: Tensor): Tensor {
+      return [...this.ps].reduce((y, p) => y.mul(p), x);
+    }
+  }
+  const m = new M();
+  assert.deepEqual(Object.keys(m.stateDict()), ["ps.0", "ps.1"]);
+  assert.equal(m.parameters().length, 2);
+  assert.throws(() => new nn.ParameterList([[1, 2]] as never), /ParameterList\(\): argument 'values'/);
+  assert.throws(() => pd.set("c", 3 as never), /ParameterDict.set\(\): value must be a Tensor or a Parameter/);
+});

@@ -358,7 +358,8 @@ function softmaxDegenerate(x: Tensor, log: boolean): Tensor {
 
 /** all/any are min/max over bool; the kernel gives the empty set the identity (true / false). */
 function allAny(kind: "all" | "any", x: Tensor, dim: Dims, keepdim: boolean): Tensor {
-  return dispatch("reduce", [castRaw(x, "bool")], { op: kind === "all" ? "min" : "max", axes: reductionAxes(kind, dim, x), keepdim });
+  const r = dispatch("reduce", [castRaw(x, "bool")], { op: kind === "all" ? "min" : "max", axes: reductionAxes(kind, dim, x), keepdim });
+  return x.dtype === "uint8" ? castRaw(r, "uint8") : r; // PyTorch keeps uint8 for uint8 input (a legacy mask dtype)
 }
 
 /** std/var: `correction` (keyword) or the legacy positional `unbiased`, not both. */

@@ -343,3 +343,15 @@ describe("gradients where a p-norm or a std is 0 are 0, as PyTorch's (not NaN)",
     assert.ok(autograd.gradgradcheck((t) => t.std(1), [y]));
   });
 });
+
+describe("all/any of uint8 keep uint8, as PyTorch 1.13", () => {
+  it("returns uint8 0/1 for uint8 input and bool otherwise", () => {
+    // u = torch.tensor([[1, 0], [2, 3]], dtype=torch.uint8); u.all() -> tensor(0, dtype=torch.uint8); u.any(1) -> [1, 1] uint8
+    const u = tensor([[1, 0], [2, 3]], { dtype: "uint8" });
+    assert.equal(u.all().dtype, "uint8");
+    assert.equal(u.all().item(), 0);
+    assert.deepEqual(u.any(1).tolist(), [1, 1]);
+    assert.equal(u.any(1).dtype, "uint8");
+    assert.equal(tensor([1, 0], { dtype: "int32" }).all().dtype, "bool");
+  });
+});

@@ -164,6 +164,20 @@ function takesObject(p: Param | undefined): boolean {
 }
 
 /**
+ * The argument position from which an undefined is a value (to be refused) rather than an
+ * argument not given: the start of a variadic parameter of tensors or indices when the
+ * signature has no keyword-only parameters (so no options object can follow); else none.
+ */
+function undefinedIsValueFrom(sig: Signature, first: number): number {
+  if (sig.params.length > sig.positionalCount) return Infinity;
+  for (let k = first; k < sig.positionalCount; k++) {
+    const p = sig.params[k]!;
+    if (p.type.varargs) return unpackable(p) ? Infinity : k - first;
+  }
+  return Infinity;
+}
+
+/**
  * Binds `args` (the user's arguments, after `self` for a method) to `sig`. Returns the
  * implementation's arguments, or a BindFailure saying why this signature does not fit.
  * This runs on every call of every op, so the common case allocates only the result.
@@ -172,7 +186,11 @@ function tryBind(sig: Signature, self: Tensor | undefined, args: ArrayLike<unkno
   const params = sig.params, npos = sig.positionalCount;
   const first = self === undefined ? 0 : 1; // a method's `self` is bound already
   let n = args.length;
-  while (n > 0 && args[n - 1] === undefined) n--; // trailing undefineds are "not given"
+  // trailing undefineds are "not given", except in the values of a variadic Tensor/Any
+  // parameter with no options object after it: there x.index(i) with i undefined is a mistake
+  // to report, not x.index() (the whole tensor)
+  const valuesFrom = undefinedIsValueFrom(sig, first);
+  while (n > 0 && n <= valuesFrom && args[n - 1] === undefined) n--;
   let options: Record<string, unknown> | null = null;
   if (n > 0) {
     const last = args[n - 1];

@@ -36,13 +36,23 @@ const REGISTER_BUFFER = "registerBuffer(str name, Tensor? tensor, bool persisten
 const NAMED_PARAMETERS = "namedParameters(str prefix=\"\", bool recurse=true)";
 const NAMED_BUFFERS = "namedBuffers(str prefix=\"\", bool recurse=true)";
 const ZERO_GRAD = "zeroGrad(bool setToNone=true)";
+const TRAIN = "train(bool mode=true)";
+const REQUIRES_GRAD_ = "requiresGrad_(bool requiresGrad=true)";
+const PARAMETERS = "parameters(bool recurse=true)";
+const BUFFERS = "buffers(bool recurse=true)";
 const LOAD_STATE_DICT = "loadStateDict(Dict stateDict, bool strict=true)";
+const STATE_DICT = "stateDict(Dict? destination=null, str prefix=\"\", bool keepVars=false)";
 const SIGS = {
   registerBuffer: parseSignature(REGISTER_BUFFER),
   namedParameters: parseSignature(NAMED_PARAMETERS),
   namedBuffers: parseSignature(NAMED_BUFFERS),
   zeroGrad: parseSignature(ZERO_GRAD),
+  train: parseSignature(TRAIN),
+  requiresGrad_: parseSignature(REQUIRES_GRAD_),
+  parameters: parseSignature(PARAMETERS),
+  buffers: parseSignature(BUFFERS),
   loadStateDict: parseSignature(LOAD_STATE_DICT),
+  stateDict: parseSignature(STATE_DICT),
 };
 
 export type ForwardHook = (module: Module, inputs: unknown[], output: unknown) => unknown;
@@ -187,7 +197,8 @@ export abstract class Module {
     }
   }
   /** All parameters, for an optimizer: `new optim.SGD(model.parameters(), { lr: 0.01 })`. */
-  parameters(recurse = true): Parameter[] {
+  parameters(...args: CtorArgs<typeof PARAMETERS>): Parameter[] {
+    const [recurse] = bindCall([SIGS.parameters], undefined, args, false) as [boolean];
     return [...this.namedParameters({ recurse })].map(([, p]) => p);
   }
   *namedBuffers(...args: CtorArgs<typeof NAMED_BUFFERS>): Generator<[string, Tensor]> {
@@ -195,13 +206,16 @@ export abstract class Module {
     const mods: Iterable<[string, Module]> = recurse ? this.namedModules(prefix) : [[prefix, this]];
     for (const [mp, m] of mods) for (const [k, b] of state(m).buffers) if (b) yield [mp ? `${mp}.${k}` : k, b];
   }
-  buffers(recurse = true): Tensor[] {
+  buffers(...args: CtorArgs<typeof BUFFERS>): Tensor[] {
+    const [recurse] = bindCall([SIGS.buffers], undefined, args, false) as [boolean];
     return [...this.namedBuffers({ recurse })].map(([, b]) => b);
   }
 
   // ---- modes and bulk changes -----------------------------------------------------------
 
-  train(mode = true): this {
+  /** Training mode on (or off: `train(false)`, `train({ mode: false })`) for this module and its submodules. */
+  train(...args: CtorArgs<typeof TRAIN>): this {
+    const [mode] = bindCall([SIGS.train], undefined, args, false) as [boolean];
     for (const m of this.modules()) m.training = mode;
     return this;
   }
@@ -216,7 +230,8 @@ export abstract class Module {
       else noGrad(() => p.grad!.zero_());
     }
   }
-  requiresGrad_(requiresGrad = true): this {
+  requiresGrad_(...args: CtorArgs<typeof REQUIRES_GRAD_>): this {
+    const [requiresGrad] = bindCall([SIGS.requiresGrad_], undefined, args, false) as [boolean];
     for (const p of this.parameters()) p.requiresGrad_(requiresGrad);
     return this;
   }
@@ -227,9 +242,22 @@ export abstract class Module {
     return this;
   }
 
-  /** Casts floating-point parameters and buffers in place (their storage is replaced). */
-  to(arg: DType | string | { dtype?: DType; device?: string }): this {
-    const opts = typeof arg === "string" ? (arg.includes(":") || arg === "cpu" || arg === "webgpu" ? { device: arg } : { dtype: arg as DType }) : arg;
+  /**
+   * Casts floating-point parameters and buffers in place (their storage is replaced), as
+   * PyTorch's forms: to(device), to(dtype), to(device, dtype), to(tensor) (its dtype and
+   * device), to({ device, dtype }); a trailing nonBlocking flag is accepted and ignored.
+   */
+  to(arg: DType | string | Tensor | { dtype?: DType; device?: string }, dtype?: DType | boolean, nonBlocking?: boolean): this {
+    const isDevice = (a: string) => a.includes(":") || a === "cpu" || a === "webgpu";
+    const opts: { dtype?: DType; device?: string } = typeof arg === "string" ? (isDevice(arg) ? { device: arg } : { dtype: arg as DType }) : arg;
+    if (typeof dtype === "string") {
+      if (typeof arg !== "string" || !isDevice(arg)) throw new ArgumentError(`Module.to(): a dtype as the second argument follows a device (to(device, dtype)), but the first argument is ${describeValue(arg)}`);
+      opts.dtype = dtype;
+    } else if (dtype !== undefined && typeof dtype !== "boolean") {
+      throw new ArgumentError(`Module.to(): argument 'dtype' (position 2) must be a dtype or null, but got ${describeValue(dtype)}`);
+    }
+    checkArity("Module.to", arguments, 3, "device, dtype, nonBlocking");
+    void nonBlocking;
     const convert = (t: Tensor): Tensor => {
       let r = t;
       if (opts.dtype && t.isFloatingPoint()) r = r.to(opts.dtype);
@@ -262,10 +290,13 @@ export abstract class Module {
    * Parameters and persistent buffers by PyTorch-style dotted name, in registration order,
    * as a null-prototype object: `sd["fc1.weight"]` and `Object.keys(sd)` work as on a plain
    * object, and no key (not even "constructor" or "__proto__") collides with an inherited one.
+   * As PyTorch's: `prefix` starts every key, `destination` is filled instead of a new object,
+   * and `keepVars` keeps the live tensors (detached copies sharing storage otherwise).
    */
-  stateDict(): StateDict {
-    const out = Object.create(null) as StateDict;
-    for (const [k, t] of this.stateEntries()) out[k] = t.detach();
+  stateDict(...args: CtorArgs<typeof STATE_DICT>): StateDict {
+    const [destination, prefix, keepVars] = bindCall([SIGS.stateDict], undefined, args, false) as [StateDict | null, string, boolean];
+    const out = destination ?? (Object.create(null) as StateDict);
+    for (const [k, t] of this.stateEntries()) out[prefix + k] = keepVars ? t : t.detach();
     return out;
   }
 

@@ -228,7 +228,26 @@ function norm(x: Tensor, p: number | "fro", dim: Dims, keepdim: boolean): Tensor
       return [where(nk.eq(0), 0, unreduce(g!, inShape, axes, keepdim).mul(xs!).div(nk))];
     });
   }
-  return x.abs().pow(order).sum(axes, { keepdim }).pow(1 / order);
+  // any other p: PyTorch's norm_backward, which takes the gradient as 0 where the norm (or,
+  // for p < 1, the element) is 0 instead of differentiating pow(1 / p) there (inf · 0 = NaN)
+  const out = noGrad(() => x.abs().pow(order).sum(axes, { keepdim }).pow(1 / order));
+  const inShape = x.shape;
+  return record1("NormBackward1", [x], out, [x, out], ([g], [xs, n]) => {
+    const nk = unreduce(n!, inShape, axes, keepdim), gk = unreduce(g!, inShape, axes, keepdim);
+    const a = xs!.abs();
+    if (order < 1) return [xs!.sign().mul(where(xs!.eq(0), 0, a.pow(order - 1))).mul(gk).mul(nk.pow(1 - order))];
+    const scaled = order < 2 ? xs!.sign().mul(a.pow(order - 1)) : xs!.mul(a.pow(order - 2));
+    return [scaled.mul(where(nk.eq(0), 0, gk.div(nk.pow(order - 1))))];
+  });
+}
+
+/**
+ * The standard deviation from the variance: sqrt, with PyTorch's std_backward, which takes
+ * the gradient as 0 where the std is 0 (a constant slice) instead of sqrt's inf · 0 = NaN.
+ */
+export function stdFromVariance(v: Tensor): Tensor {
+  const out = noGrad(() => v.sqrt());
+  return record1("StdBackward0", [v], out, [out], ([g], [s]) => [where(s!.eq(0), 0, g!.div(s!.mul(2)))]);
 }
 
 function cumsum(x: Tensor, dim: number): Tensor {
@@ -339,7 +358,8 @@ function softmaxDegenerate(x: Tensor, log: boolean): Tensor {
 
 /** all/any are min/max over bool; the kernel gives the empty set the identity (true / false). */
 function allAny(kind: "all" | "any", x: Tensor, dim: Dims, keepdim: boolean): Tensor {
-  return dispatch("reduce", [castRaw(x, "bool")], { op: kind === "all" ? "min" : "max", axes: reductionAxes(kind, dim, x), keepdim });
+  const r = dispatch("reduce", [castRaw(x, "bool")], { op: kind === "all" ? "min" : "max", axes: reductionAxes(kind, dim, x), keepdim });
+  return x.dtype === "uint8" ? castRaw(r, "uint8") : r; // PyTorch keeps uint8 for uint8 input (a legacy mask dtype)
 }
 
 /** std/var: `correction` (keyword) or the legacy positional `unbiased`, not both. */
@@ -419,8 +439,8 @@ const var_ = defineOp(SIGS.var, [
 ]);
 const std_ = defineOp(SIGS.std, [
   (x: Tensor, dim: Dims, unbiased: boolean | null, keepdim: boolean, { correction }: { correction?: number | null }) =>
-    variance(x, dim, correctionOf("std", unbiased ?? undefined, correction), keepdim).sqrt(),
-  (x: Tensor, unbiased: boolean) => variance(x, null, unbiased ? 1 : 0, false).sqrt(),
+    stdFromVariance(variance(x, dim, correctionOf("std", unbiased ?? undefined, correction), keepdim)),
+  (x: Tensor, unbiased: boolean) => stdFromVariance(variance(x, null, unbiased ? 1 : 0, false)),
 ]);
 const logsumexp_ = defineOp(SIGS.logsumexp, logsumexp);
 const norm_ = defineOp(SIGS.norm, (x: Tensor, p: number | "fro" | null, dim: Dims, keepdim: boolean) => norm(x, p ?? 2, dim, keepdim));

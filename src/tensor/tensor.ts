@@ -104,8 +104,12 @@ export class Tensor {
     return this.gradFn === null;
   }
 
-  /** Sets requiresGrad on a leaf in place and returns it (torch's requires_grad_). */
-  requiresGrad_(value = true): this {
+  /** Sets requiresGrad on a leaf in place and returns it (torch's requires_grad_; also `{ requiresGrad }`). */
+  requiresGrad_(arg: boolean | { requiresGrad?: boolean } = true): this {
+    const value = typeof arg === "object" && arg !== null && Object.keys(arg).every((k) => k === "requiresGrad") ? (arg.requiresGrad ?? true) : arg;
+    if (typeof value !== "boolean") {
+      throw new ArgumentError(`Tensor.requiresGrad_(): argument 'requiresGrad' (position 1) must be bool, but got ${typeof arg === "object" && arg !== null ? `object with keys ${Object.keys(arg).join(", ")}` : `${typeof arg} ${String(arg)}`}`);
+    }
     if (this.gradFn !== null) {
       if (value) return this;
       throw new AutogradError(

@@ -168,3 +168,18 @@ test("list items may be nullable (int?[2], as PyTorch's Tensor?[]); Module is a 
   throwsArg(() => bindCall([parseSignature("h(Tensor x)")], undefined, [relu], false), /^h\(\): argument 'x' \(position 1\) must be Tensor, but got ReLU$/);
   throwsArg(() => bindCall([s], undefined, [1, null, [relu]], false), /^f\(\): argument 'rest' must be Module values, but element 0 is array \[ReLU\]$/);
 });
+
+test("an undefined among variadic tensors or indices is an error, not an argument dropped", () => {
+  // x.index(i) with i undefined (an array read past its end, a misspelt property) read the
+  // whole tensor, and x.index(0, i) x[0]; TensorDataset(X, y) with y undefined held X alone
+  const x = fx.arange(6).reshape(2, 3);
+  assert.throws(() => x.index(undefined as never), (e: unknown) => e instanceof ArgumentError && /Tensor.index\(\): argument 'indices' must be Any values, but element 0 is undefined/.test((e as Error).message));
+  assert.throws(() => x.index(0, undefined as never), /element 1 is undefined/);
+  assert.throws(() => new fx.data.TensorDataset(x, undefined as never), /TensorDataset\(\): argument 'tensors' must be Tensor values, but element 1 is undefined/);
+  assert.throws(() => fx.broadcastTensors(x, undefined as never), ArgumentError);
+  // elsewhere a trailing undefined is still an argument or options object not given
+  assert.deepEqual(x.index().shape, [2, 3]);
+  assert.deepEqual(x.sum(1, undefined).shape, [2]);
+  assert.deepEqual(fx.zeros(2, 3, undefined as never).shape, [2, 3]);
+  assert.deepEqual(x.view(6, undefined as never).shape, [6]);
+});

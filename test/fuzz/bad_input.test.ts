@@ -162,6 +162,7 @@ test("every declared constructor, and the modules' forward: FluxionError naming 
     } catch {
       continue;
     }
+    if (!(module instanceof nn.Module)) continue; // nn.Parameter is declared in nn too
     // a container passes its input on: its children's messages name them
     const children = [...module.children()].map((m) => m.constructor.name);
     // called as users call modules, module(x): errors from deep inside name the innermost module

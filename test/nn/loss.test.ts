@@ -51,6 +51,27 @@ test("losses pass gradcheck, including second derivatives of cross entropy", () 
   assert.ok(autograd.gradcheck((z) => F.smoothL1Loss(z, y), [x]));
 });
 
+test("binaryCrossEntropy's gradient is finite at probabilities of exactly 0 and 1, as PyTorch's", () => {
+  // x = torch.tensor([0., 1., 1., 0., 1e-30, 0.5], requires_grad=True); t = torch.tensor([1., 0., 0.3, 0.3, 1., 1.])
+  // F.binary_cross_entropy(x, t).backward(); x.grad
+  const x = tensor([0, 1, 1, 0, 1e-30, 0.5], { requiresGrad: true });
+  const loss = F.binaryCrossEntropy(x, tensor([1, 0, 0.3, 0.3, 1, 1]));
+  assertClose(loss, 61.628448486328125, { rtol: 1e-6 });
+  loss.backward();
+  assertClose(x.grad!, [-166666665984.0, 166666665984.0, 116666662912.0, -50000003072.0, -166666665984.0, -0.3333333432674408], { rtol: 1e-6 });
+  // a saturated sigmoid (sigmoid(20) is 1 in float32) passes a zero gradient, not NaN:
+  // z = torch.tensor([20., -20.], requires_grad=True); F.binary_cross_entropy(z.sigmoid(), torch.tensor([0., 1.])).backward(); z.grad
+  const z = tensor([20, -20], { requiresGrad: true });
+  F.binaryCrossEntropy(z.sigmoid(), tensor([0, 1])).backward();
+  assertClose(z.grad!, [0, -0.5]);
+  // inside (0, 1) the gradients with respect to input and target are the derivatives of the loss
+  const p = tensor([0.2, 0.7, 0.9], { dtype: "float64", requiresGrad: true });
+  const y = tensor([0.1, 1, 0.4], { dtype: "float64", requiresGrad: true });
+  const w = tensor([1, 2, 0.5], { dtype: "float64" });
+  assert.ok(autograd.gradcheck((a, b) => F.binaryCrossEntropy(a, b, { weight: w }), [p, y]));
+  assert.ok(autograd.gradgradcheck((a) => F.binaryCrossEntropy(a, y.detach()), [p]));
+});
+
 test("float32 cross entropy does not overflow on huge logits", () => {
   const x = tensor([[1e30, 0, -1e30], [1e38, -1e38, 0]]);
   const loss = F.crossEntropy(x, tensor([0, 1], { dtype: "int32" }), { reduction: "none" });

@@ -199,3 +199,89 @@ test("activation modules match their Tensor methods and print their settings", (
   assert.equal(new nn.LeakyReLU(0.2).toString(), "LeakyReLU(negative_slope=0.2)");
   assertClose(new nn.LogSoftmax(1)(x), x.logSoftmax(1));
 });
+
+test("nn.Parameter takes requiresGrad positionally or as an option, as PyTorch's requires_grad", () => {
+  // nn.Parameter(torch.ones(3), requires_grad=False).requires_grad -> False (the option was ignored: the parameter trained)
+  const m = new nn.Linear(2, 2) as nn.Linear & { pe?: nn.Parameter };
+  m.pe = new nn.Parameter(ones(3), { requiresGrad: false });
+  assert.equal(m.pe.requiresGrad, false);
+  assert.equal(new nn.Parameter(ones(3), false).requiresGrad, false);
+  assert.equal(new nn.Parameter(ones(3)).requiresGrad, true);
+  assert.deepEqual(new nn.Parameter().shape, [0]); // nn.Parameter() is an empty tensor
+  assert.throws(() => new nn.Parameter(ones(3), "no" as never), /Parameter\(\): argument 'requiresGrad' \(position 2\) must be bool, but got string "no"/);
+  assert.throws(() => new nn.Parameter([1, 2] as never), /Parameter\(\): argument 'data' \(position 1\) must be Tensor or null/);
+});
+
+test("train, requiresGrad_, parameters and buffers take PyTorch's keyword as an option (it was stored as a truthy object)", () => {
+  // model.train(mode=False): dropout off; model.requires_grad_(requires_grad=False): nothing trains
+  const m = new nn.Sequential(new nn.Linear(2, 2), new nn.Dropout(0.5));
+  m.train({ mode: false });
+  assert.equal(m.training, false);
+  assert.equal([...m.modules()].every((c) => c.training === false), true);
+  assert.equal(m.train().training, true);
+  m.requiresGrad_({ requiresGrad: false });
+  assert.equal(m.parameters().some((p) => p.requiresGrad), false);
+  const x = ones(2).requiresGrad_({ requiresGrad: true });
+  assert.equal(x.requiresGrad, true);
+  assert.equal(m.parameters({ recurse: false }).length, 0);
+  assert.equal(new nn.BatchNorm1d(2).buffers({ recurse: false }).length, 3);
+  assert.throws(() => m.train("no" as never), /train\(\): argument 'mode' \(position 1\) must be bool, but got string "no"/);
+  assert.throws(() => ones(2).requiresGrad_("yes" as never), /Tensor.requiresGrad_\(\): argument 'requiresGrad' \(position 1\) must be bool/);
+  assert.throws(() => ones(2).requiresGrad_({ requires_grad: true } as never), /must be bool, but got object with keys requires_grad/);
+});
+
+test("containers: Sequential/ModuleList insert, extend, pop and ModuleDict items, update, pop, clear, as PyTorch 1.13's", () => {
+  // s = nn.Sequential(nn.ReLU(), nn.Tanh(), nn.Sigmoid()); s.insert(1, nn.GELU()); s.pop(0) -> ReLU(), keys ['0', '1', '2']
+  const s = new nn.Sequential(new nn.ReLU(), new nn.Tanh(), new nn.Sigmoid());
+  s.insert(1, new nn.GELU());
+  assert.deepEqual([...s].map((m) => m.constructor.name), ["ReLU", "GELU", "Tanh", "Sigmoid"]);
+  assert.equal(s.pop(0).constructor.name, "ReLU");
+  assert.deepEqual([...s.namedChildren()].map(([k, m]) => `${k}:${m.constructor.name}`), ["0:GELU", "1:Tanh", "2:Sigmoid"]);
+  s.extend([new nn.ReLU()]);
+  assert.equal(s.at(-1).constructor.name, "ReLU");
+  const l = new nn.ModuleList([new nn.Linear(1, 2), new nn.Linear(2, 3)]);
+  l.insert(-1, new nn.Linear(2, 2));
+  assert.deepEqual(Object.keys(l.stateDict()), ["0.weight", "0.bias", "1.weight", "1.bias", "2.weight", "2.bias"]);
+  assert.deepEqual((l.at(1) as nn.Linear).weight.shape, [2, 2]);
+  assert.equal((l.pop() as nn.Linear).outFeatures, 3);
+  assert.equal(l.length, 2);
+  assert.throws(() => l.insert(5, new nn.ReLU()), /ModuleList.insert\(\): index 5 is out of range for 2 modules/);
+  assert.throws(() => l.pop(2), /ModuleList.pop\(\): index 2 is out of range for 2 modules/);
+  const d = new nn.ModuleDict({ a: new nn.Linear(1, 1) });
+  d.update({ b: new nn.ReLU() });
+  d.update(new Map([["c", new nn.Tanh()]]));
+  assert.deepEqual(d.items().map(([k]) => k), ["a", "b", "c"]);
+  assert.equal(d.pop("b").constructor.name, "ReLU");
+  assert.deepEqual(d.keys(), ["a", "c"]);
+  assert.throws(() => d.pop("zz"), /ModuleDict.pop\(\): no module under key "zz"/);
+  d.clear();
+  assert.deepEqual(Object.keys(d.stateDict()), []);
+});
+
+test("ParameterList and ParameterDict register their parameters (plain tensors wrapped) as PyTorch's", () => {
+  // pl = nn.ParameterList([nn.Parameter(torch.ones(2)), torch.zeros(3, 4)]); [n for n, _ in pl.named_parameters()] -> ['0', '1']
+  const pl = new nn.ParameterList([new nn.Parameter(ones(2)), zeros(3, 4)]);
+  assert.deepEqual([...pl.namedParameters()].map(([n]) => n), ["0", "1"]);
+  assert.ok(pl.at(1) instanceof nn.Parameter && pl.at(1).requiresGrad);
+  assert.equal(String(pl), "ParameterList(\n    (0): Parameter containing: [float32 of size 2]\n    (1): Parameter containing: [float32 of size 3x4]\n)");
+  pl.append(ones(1)).extend([ones(5)]);
+  assert.deepEqual(Object.keys(pl.stateDict()), ["0", "1", "2", "3"]);
+  assert.deepEqual([...pl].map((p) => p.shape), [[2], [3, 4], [1], [5]]);
+  const pd = new nn.ParameterDict({ a: new nn.Parameter(ones(2)), b: zeros([2], { dtype: "float64" }) });
+  assert.deepEqual(pd.keys(), ["a", "b"]);
+  assert.equal(pd.get("b")!.dtype, "float64");
+  assert.equal(String(pd), "ParameterDict(\n    (a): Parameter containing: [float32 of size 2]\n    (b): Parameter containing: [float64 of size 2]\n)");
+  assert.equal(pd.pop("a").shape[0], 2);
+  // inside a module: named "ps.0", "ps.1" and trained by an optimizer
+  class M extends nn.Module {
+    ps = new nn.ParameterList([ones(2), ones(2)]);
+    forward(x: Tensor): Tensor {
+      return [...this.ps].reduce((y, p) => y.mul(p), x);
+    }
+  }
+  const m = new M();
+  assert.deepEqual(Object.keys(m.stateDict()), ["ps.0", "ps.1"]);
+  assert.equal(m.parameters().length, 2);
+  assert.throws(() => new nn.ParameterList([[1, 2]] as never), /ParameterList\(\): argument 'values'/);
+  assert.throws(() => pd.set("c", 3 as never), /ParameterDict.set\(\): value must be a Tensor or a Parameter/);
+});

@@ -30,3 +30,22 @@ test("float()/double()/half()/bfloat16() take no arguments: an extra one is refu
   }
   assert.equal(m.weight.dtype, "float32");
 });
+
+test("Module.to takes PyTorch's (device, dtype) and stateDict its prefix, destination and keepVars", () => {
+  // model.to("cpu", torch.float64) casts (the dtype was ignored); extra arguments are refused
+  assert.equal(new nn.Linear(1, 1).to("cpu", "float64").weight.dtype, "float64");
+  assert.equal(new nn.Linear(1, 1).to("cpu", "float64", true).weight.dtype, "float64");
+  assert.equal(new nn.Linear(1, 1).to("float64", false).weight.dtype, "float64");
+  assert.throws(() => new nn.Linear(1, 1).to("float64", "float32"), /Module.to\(\): a dtype as the second argument follows a device/);
+  const lin = new nn.Linear(1, 1);
+  assert.throws(() => (lin.to as (...a: unknown[]) => unknown).call(lin, "cpu", "float64", true, 1), /takes at most 3 arguments/);
+  // nn.Linear(1, 1).state_dict(prefix="a.").keys() -> ['a.weight', 'a.bias'] (the options were ignored)
+  const m = new nn.Linear(1, 1);
+  assert.deepEqual(Object.keys(m.stateDict({ prefix: "a." })), ["a.weight", "a.bias"]);
+  const dest: Record<string, unknown> = { epoch: 1 };
+  assert.equal(m.stateDict(dest as never, "m."), dest);
+  assert.deepEqual(Object.keys(dest), ["epoch", "m.weight", "m.bias"]);
+  assert.equal(m.stateDict({ keepVars: true }).weight, m.weight);
+  assert.notEqual(m.stateDict().weight, m.weight);
+  assert.throws(() => m.stateDict({ prefx: "a." } as never), /unexpected option 'prefx' \(did you mean 'prefix'\?\)/);
+});

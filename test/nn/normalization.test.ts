@@ -1,7 +1,7 @@
 /** nn normalization: batch/layer/group norm against PyTorch (incl. running stats), gradcheck, modules, errors. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { autograd, nn, ones, tensor, zeros, type Tensor } from "../../src/index.js";
+import { arange, autograd, nn, ones, tensor, zeros, type Tensor } from "../../src/index.js";
 import { assertClose, assertShape, randomTensor } from "../helpers.js";
 import { buildModule, dec, reference, reprsOf } from "../fixtures/nn_cases.js";
 
@@ -167,5 +167,25 @@ describe("BatchNorm with momentum null (a cumulative average)", () => {
     assert.deepEqual(step.stats().breaks, []);
     assertClose(compiled.runningMean!, eager.runningMean!, { rtol: 1e-6 });
     assertClose(compiled.runningVar!, eager.runningVar!, { rtol: 1e-6 });
+  });
+});
+
+describe("BatchNorm3d", () => {
+  it("normalizes [N, C, D, H, W] per channel as PyTorch 1.13, in training and eval", () => {
+    // x = torch.arange(24.).reshape(2, 2, 2, 1, 3).sin().requires_grad_(); bn = torch.nn.BatchNorm3d(2, momentum=0.3)
+    // y = bn(x); (y * torch.arange(24.).reshape(2, 2, 2, 1, 3)).sum().backward(); bn.eval(); bn(x)
+    const x = arange(24, { dtype: "float32" }).reshape(2, 2, 2, 1, 3).sin().requiresGrad_(true);
+    const bn = new nn.BatchNorm3d(2, { momentum: 0.3 });
+    const y = bn(x);
+    assertClose(y.index(0, 1).flatten(), [-0.4665718674659729, 0.8841599225997925, 1.363595962524414, 0.5309450626373291, -0.8482575416564941, -1.5059791803359985], { rtol: 1e-5, atol: 1e-6 });
+    y.mul(arange(24, { dtype: "float32" }).reshape(2, 2, 2, 1, 3)).sum().backward();
+    assertClose(x.grad!.index(1, 0).flatten(), [4.035682201385498, 7.049513816833496, 9.4219970703125, 10.282404899597168, 10.150205612182617, 10.457465171813965], { rtol: 1e-5 });
+    assertClose(bn.weight!.grad!, [-9.80541706085205, -5.8500752449035645], { rtol: 1e-5 });
+    assertClose(bn.runningMean!, [0.0112837515771389, 0.013211391866207123], { rtol: 1e-5 });
+    assertClose(bn.runningVar!, [0.8610705733299255, 0.8572850227355957], { rtol: 1e-5 });
+    bn.eval();
+    assertClose(bn(x).index(1, 1).flatten(), [-0.825355589389801, 0.147602841258049, 0.9717373847961426, 0.8893424868583679, -0.023828325793147087, -0.9282100200653076], { rtol: 1e-5, atol: 1e-6 });
+    assert.equal(String(bn), "BatchNorm3d(2, eps=1e-05, momentum=0.3, affine=True, track_running_stats=True)");
+    assert.throws(() => bn(zeros(2, 2, 3, 3)), /BatchNorm3d: expected 5D input \(got 4D input, shape \[2, 2, 3, 3\]\)/);
   });
 });

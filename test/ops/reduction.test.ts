@@ -6,8 +6,8 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Tensor, autograd, cumprod, cumsum, logSoftmax, logsumexp, softmax, tensor, zeros } from "../../src/index.js";
-import { flat } from "../helpers.js";
+import { Tensor, autograd, cumprod, cumsum, logSoftmax, logsumexp, softmax, stdMean, tensor, zeros } from "../../src/index.js";
+import { assertClose, flat } from "../helpers.js";
 import { FIX, assertThrowsWith, assertValues, decAll, numel, randT, unravel, withLayout, type Layout } from "../fixtures/math_ref.js";
 
 /** Groups the elements of `x` by their position outside `dims`: one list per output element. */
@@ -304,4 +304,54 @@ describe("gradients (gradcheck in float64)", () => {
   for (const [name, f] of Object.entries(gg)) {
     it(`gradgradcheck ${name}`, () => assert.ok(autograd.gradgradcheck(f, [randT([2, 3], 81, 0.3, 2).requiresGrad_(true)]), name));
   }
+});
+
+describe("gradients where a p-norm or a std is 0 are 0, as PyTorch's (not NaN)", () => {
+  it("norm with p other than 1, 2 and inf", () => {
+    // x = torch.tensor([[0., 0., 0.], [1., -2., 0.]], requires_grad=True)
+    // for p in [3, 1.5, 0.5, -1]: n = x.norm(p=p, dim=1); n.sum().backward(); n, x.grad
+    const want: Record<number, [number[], number[][]]> = {
+      3: [[0, 2.0800838470458984], [[0, 0, 0], [0.23112042248249054, -0.9244816899299622, 0]]],
+      1.5: [[0, 2.447260856628418], [[0, 0, 0], [0.6392340064048767, -0.9040133953094482, 0]]],
+      0.5: [[0, 5.828427791595459], [[0, 0, 0], [2.4142136573791504, -1.7071068286895752, 0]]],
+      [-1]: [[0, 0], [[0, 0, 0], [0, 0, 0]]],
+    };
+    for (const [p, [norm, grad]] of Object.entries(want)) {
+      const x = tensor([[0, 0, 0], [1, -2, 0]], { requiresGrad: true });
+      const n = x.norm(Number(p), { dim: 1 });
+      assertClose(n, norm, { rtol: 1e-6, msg: `p=${p}` });
+      n.sum().backward();
+      assertClose(x.grad!, grad, { rtol: 1e-6, atol: 1e-7, msg: `p=${p} grad` });
+    }
+    const y = randT([3, 4], 7, 0.3, 2).requiresGrad_(true);
+    for (const p of [3, 1.5, 0.5]) {
+      assert.ok(autograd.gradcheck((t) => t.norm(p, 1), [y]), `gradcheck p=${p}`);
+      assert.ok(autograd.gradgradcheck((t) => t.norm(p, 1), [y]), `gradgradcheck p=${p}`);
+    }
+  });
+  it("std and stdMean of a constant slice", () => {
+    // x = torch.tensor([[1., 1., 1.], [1., 2., 4.]], requires_grad=True); x.std(1).sum().backward(); x.grad
+    const x = tensor([[1, 1, 1], [1, 2, 4]], { requiresGrad: true });
+    x.std(1).sum().backward();
+    assertClose(x.grad!, [[0, 0, 0], [-0.4364357590675354, -0.10910891741514206, 0.5455447435379028]], { rtol: 1e-6 });
+    // x.grad = None; s, m = torch.std_mean(x, 1); (s + m).sum().backward(); x.grad
+    x.grad = null;
+    const [s, m] = stdMean(x, 1);
+    s.add(m).sum().backward();
+    assertClose(x.grad!, [[1 / 3, 1 / 3, 1 / 3], [-0.1031024158000946, 0.22422441840171814, 0.878878116607666]], { rtol: 1e-6 });
+    const y = randT([3, 4], 9, 0.3, 2).requiresGrad_(true);
+    assert.ok(autograd.gradgradcheck((t) => t.std(1), [y]));
+  });
+});
+
+describe("all/any of uint8 keep uint8, as PyTorch 1.13", () => {
+  it("returns uint8 0/1 for uint8 input and bool otherwise", () => {
+    // u = torch.tensor([[1, 0], [2, 3]], dtype=torch.uint8); u.all() -> tensor(0, dtype=torch.uint8); u.any(1) -> [1, 1] uint8
+    const u = tensor([[1, 0], [2, 3]], { dtype: "uint8" });
+    assert.equal(u.all().dtype, "uint8");
+    assert.equal(u.all().item(), 0);
+    assert.deepEqual(u.any(1).tolist(), [1, 1]);
+    assert.equal(u.any(1).dtype, "uint8");
+    assert.equal(tensor([1, 0], { dtype: "int32" }).all().dtype, "bool");
+  });
 });

@@ -9,7 +9,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FluxionError, autograd, tensor, type Tensor } from "../../src/index.js";
+import { FluxionError, arange, autograd, tensor, type Tensor } from "../../src/index.js";
 import { WV, assertValues, decAll, fromEnc, type Enc } from "../fixtures/wrong_values.js";
 import { nonContiguous } from "../helpers.js";
 
@@ -78,4 +78,18 @@ test("scatter reduce gradients: add passes g through (src gathers it); multiply 
   }
   const y = x.scatter(1, idx, srcs[1]!, { reduce: "multiply" });
   assert.equal(y.gradFn?.name, "ScatterReduceBackward0");
+});
+
+test("gather with an index smaller than the input in another dim selects only those elements", () => {
+  // The row-copy fast path took index [4, 1] along dim 0 of a [5, 2] input as whole rows:
+  // torch.arange(10.).reshape(5, 2).gather(0, torch.tensor([[0], [2], [2], [4]])) -> [[0], [4], [4], [8]]
+  const x = arange(10, { dtype: "float32" }).reshape(5, 2);
+  assert.deepEqual(x.gather(0, tensor([[0], [2], [2], [4]], { dtype: "int64" })).tolist(), [[0], [4], [4], [8]]);
+  assert.deepEqual(x.double().gather(0, tensor([[4], [3]], { dtype: "int32" })).tolist(), [[8], [6]]);
+  // y = torch.arange(24.).reshape(2, 3, 4): y.gather(1, [[[2]], [[0]]]), y.gather(1, [[[2, 1]], [[0, 0]]])
+  const y = arange(24, { dtype: "float32" }).reshape(2, 3, 4);
+  assert.deepEqual(y.gather(1, tensor([[[2]], [[0]]], { dtype: "int64" })).tolist(), [[[8]], [[12]]]);
+  assert.deepEqual(y.gather(1, tensor([[[2, 1]], [[0, 0]]], { dtype: "int64" })).tolist(), [[[8, 5]], [[12, 13]]]);
+  // the whole-row pattern (an index broadcast to the input's other sizes) still takes whole rows
+  assert.deepEqual(x.gather(0, tensor([3, 1], { dtype: "int64" }).reshape(2, 1).expand(2, 2)).tolist(), [[6, 7], [2, 3]]);
 });

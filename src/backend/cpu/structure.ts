@@ -134,7 +134,7 @@ export function gather(inputs: readonly Tensor[], attrs: PrimitiveAttrs["gather"
   const index = resolveIndex(inputs[1]!, size, attrs.index?.negative ?? false, fail, device);
   const out = alloc(index.shape, x.dtype, device, { zero: false }); // one write per index
   const od = out.storage.data, xd = x.storage.data;
-  if (isRowSelect(index, axis) && gatherRows(x, index, axis, out, fail)) return [out];
+  if (isRowSelect(index, x, axis) && gatherRows(x, index, axis, out, fail)) return [out];
   forEachIndex(index, (v, pos, coords) => {
     if (v < 0 || v >= size) fail(v);
     let p = x.offset;
@@ -144,9 +144,13 @@ export function gather(inputs: readonly Tensor[], attrs: PrimitiveAttrs["gather"
   return [out];
 }
 
-/** True when index is a 1-D vector broadcast along every other dim (indexSelect's pattern). */
-function isRowSelect(index: Tensor, axis: number): boolean {
-  return index.strides.every((st, d) => d === axis || st === 0 || index.shape[d] === 1);
+/**
+ * True when index is a 1-D vector broadcast along every other dim to x's sizes
+ * (indexSelect's pattern). An index smaller than x in another dim (gather(0, [[0], [2]]) of
+ * a [5, 2] x) selects only part of each row, so whole rows would be wrong.
+ */
+function isRowSelect(index: Tensor, x: Tensor, axis: number): boolean {
+  return index.shape.every((s, d) => d === axis || s === x.shape[d]) && index.strides.every((st, d) => d === axis || st === 0 || index.shape[d] === 1);
 }
 
 /**

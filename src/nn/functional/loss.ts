@@ -17,7 +17,7 @@ import { defineF } from "./define.js";
 
 export type Reduction = "mean" | "sum" | "none";
 
-function reduce(op: string, loss: Tensor, reduction: Reduction | undefined): Tensor {
+export function reduce(op: string, loss: Tensor, reduction: Reduction | undefined): Tensor {
   switch (reduction ?? "mean") {
     case "mean": return loss.mean();
     case "sum": return loss.sum();
@@ -26,7 +26,7 @@ function reduce(op: string, loss: Tensor, reduction: Reduction | undefined): Ten
   }
 }
 
-function checkSameShape(op: string, input: Tensor, target: Tensor): void {
+export function checkSameShape(op: string, input: Tensor, target: Tensor): void {
   if (!shapesEqual(input.shape, target.shape)) {
     throw new ShapeError(`${op}: target shape ${fmtShape(target.shape)} must match input shape ${fmtShape(input.shape)} (reshape one of them; Fluxion does not broadcast losses)`);
   }
@@ -189,13 +189,23 @@ export function huberLoss(input: Tensor, target: Tensor, opts?: { reduction?: Re
   return reduce("huberLoss", loss, opts?.reduction);
 }
 
-/** Binary cross entropy of probabilities; logs are clamped at -100 as torch does. */
+/**
+ * Binary cross entropy of probabilities; logs are clamped at -100 as torch does. The
+ * gradient is PyTorch's formula, (x - t) / max(x (1 - x), 1e-12): finite where a saturated
+ * sigmoid gives exactly 0 or 1 (differentiating the clamped logs gives inf · 0 = NaN there).
+ */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: { weight?: Tensor | null; reduction?: Reduction }): Tensor {
   checkSameShape("binaryCrossEntropy", input, target);
   noGrad(() => assertAll(input.ge(0).logicalAnd(input.le(1)), "binaryCrossEntropy: all elements of input should be between 0 and 1 (NaN is not); use binaryCrossEntropyWithLogits for logits"));
-  const logP = input.log().clamp(-100);
-  const log1mP = input.rsub(1).log().clamp(-100);
-  let loss = target.mul(logP).add(target.rsub(1).mul(log1mP)).neg();
+  const elementwise = noGrad(() => {
+    const logP = input.log().clamp(-100);
+    const log1mP = input.rsub(1).log().clamp(-100);
+    return target.mul(logP).add(target.rsub(1).mul(log1mP)).neg();
+  });
+  let loss = record1("BinaryCrossEntropyBackward0", [input, target], elementwise, [input, target], ([g], [x, t], needs) => [
+    needs[0] ? g!.mul(x!.sub(t!)).div(x!.rsub(1).mul(x!).clampMin(1e-12)) : null,
+    needs[1] ? g!.mul(x!.logit().neg()) : null, // d/dt = -logit(x), unclamped as PyTorch's
+  ]);
   if (opts?.weight) loss = loss.mul(opts.weight);
   return reduce("binaryCrossEntropy", loss, opts?.reduction);
 }
@@ -232,7 +242,7 @@ export function klDiv(input: Tensor, target: Tensor, opts?: { reduction?: Reduct
  * parameters after them bind where PyTorch binds them) but are refused when set, with the
  * `reduction` they stand for (torch.nn._reduction.legacy_get_string).
  */
-function refuseLegacy(op: string, sizeAverage: boolean | null, reduce: boolean | null): void {
+export function refuseLegacy(op: string, sizeAverage: boolean | null, reduce: boolean | null): void {
   if (sizeAverage === null && reduce === null) return;
   const meant = (reduce ?? true) ? ((sizeAverage ?? true) ? "mean" : "sum") : "none";
   const which = [sizeAverage !== null ? `sizeAverage=${sizeAverage}` : "", reduce !== null ? `reduce=${reduce}` : ""].filter(Boolean).join(", ");

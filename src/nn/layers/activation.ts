@@ -1,6 +1,6 @@
 /**
  * Activation modules: ReLU, LeakyReLU, GELU, SiLU, Sigmoid, Tanh, ELU, Softplus, Softmax,
- * LogSoftmax, CELU, SELU, Hardsigmoid, Hardswish, Hardtanh, ReLU6, Mish, Threshold, Softsign,
+ * LogSoftmax, Softmax2d, CELU, SELU, Hardsigmoid, Hardswish, Hardtanh, ReLU6, Mish, Threshold, Softsign,
  * LogSigmoid, Tanhshrink, Softshrink, Hardshrink, Softmin, GLU, PReLU — PyTorch's constructor
  * arguments in PyTorch's order (`new nn.LeakyReLU(0.2, true)` or
  * `new nn.LeakyReLU({ negativeSlope: 0.2, inplace: true })`) and PyTorch's prints.
@@ -11,7 +11,7 @@
  */
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import { noGrad } from "../../autograd/grad_mode.js";
-import { FluxionError } from "../../errors.js";
+import { FluxionError, ShapeError, fmtShape } from "../../errors.js";
 import { full } from "../../tensor/creation.js";
 import { Parameter } from "../parameter.js";
 import { pyFloat } from "./repr.js";
@@ -245,6 +245,21 @@ export class LogSoftmax extends SoftmaxActivation {
   }
   protected fn(x: Tensor): Tensor {
     return x.logSoftmax(this.dimFor(x, "LogSoftmax"));
+  }
+}
+
+const SOFTMAX2D = "Softmax2d()";
+const softmax2dArgs = declareArgs(SOFTMAX2D, "nn");
+
+/** softmax over the channels of [N, C, H, W] or [C, H, W] (dim -3), at every location. @example new nn.Softmax2d().forward(x) */
+export class Softmax2d extends Activation {
+  constructor(...args: CtorArgs<typeof SOFTMAX2D>) {
+    super();
+    softmax2dArgs.bind(args);
+  }
+  protected fn(x: Tensor): Tensor {
+    if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`Softmax2d: requires a 3D or 4D tensor as input, got shape ${fmtShape(x.shape)}`);
+    return x.softmax(-3);
   }
 }
 

@@ -1,8 +1,10 @@
-/** Containers: Sequential, ModuleList, ModuleDict (keys become stateDict prefixes). */
+/** Containers: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict (keys become stateDict prefixes). */
 import { ArgumentError, FluxionError, IndexError } from "../../errors.js";
 import { describeValue, isPlainObject } from "../../api/args.js";
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import { Module } from "../module.js";
+import { Parameter } from "../parameter.js";
+import { Tensor } from "../../tensor/tensor.js";
 import { ReLU } from "./activation.js";
 import { Conv2d } from "./conv.js";
 import { MaxPool2d } from "./pooling.js";
@@ -26,6 +28,43 @@ abstract class IndexedModules extends Module {
     checkModule(`${this.constructor.name}.append()`, "module", m);
     this.addModule(String(this.length), m);
     return this;
+  }
+  /** Appends every module of an iterable (PyTorch's extend). */
+  extend(ms: Iterable<Module>): this {
+    if (ms === null || typeof (ms as Iterable<Module> | undefined)?.[Symbol.iterator] !== "function" || typeof ms === "string") {
+      throw new ArgumentError(`${this.constructor.name}.extend(): argument 'modules' must be an iterable of Modules, but got ${describeValue(ms)}`);
+    }
+    for (const m of ms) this.append(m);
+    return this;
+  }
+  /** Inserts m before position index (negative counts from the end), renumbering the rest. */
+  insert(index: number, m: Module): this {
+    const op = `${this.constructor.name}.insert()`;
+    checkModule(op, "module", m);
+    const list = [...this.children()];
+    const j = this.position(op, index, list.length, true);
+    list.splice(j, 0, m);
+    this.renumber(list);
+    return this;
+  }
+  /** Removes and returns the module at index (default the last), renumbering the rest. */
+  pop(index = -1): Module {
+    const list = [...this.children()];
+    const [m] = list.splice(this.position(`${this.constructor.name}.pop()`, index, list.length, false), 1);
+    this.renumber(list);
+    return m!;
+  }
+  /** index as a position in [0, n) (or [0, n] when inserting), negative counting from the end. */
+  private position(op: string, index: number, n: number, inserting: boolean): number {
+    if (!Number.isInteger(index)) throw new ArgumentError(`${op}: index must be an int, but got ${describeValue(index)}`);
+    const j = index < 0 ? index + n : index;
+    if (j < 0 || j > n || (!inserting && j === n)) throw new IndexError(`${op}: index ${index} is out of range for ${n} modules`);
+    return j;
+  }
+  /** Re-registers the modules under "0", "1", ... in the order given. */
+  private renumber(list: readonly Module[]): void {
+    for (const [k] of [...this.namedChildren()]) delete (this as Record<string, unknown>)[k];
+    list.forEach((m, i) => this.addModule(String(i), m));
   }
   [Symbol.iterator](): Iterator<Module> {
     return this.children();
@@ -133,13 +172,6 @@ export class ModuleList extends IndexedModules {
   forward(): never {
     throw new FluxionError("ModuleList has no forward(); iterate over it in your module's forward");
   }
-  extend(ms: Iterable<Module>): this {
-    if (ms === null || typeof (ms as Iterable<Module> | undefined)?.[Symbol.iterator] !== "function" || typeof ms === "string") {
-      throw new ArgumentError(`ModuleList.extend(): argument 'modules' must be an iterable of Modules, but got ${describeValue(ms)}`);
-    }
-    for (const m of ms) this.append(m);
-    return this;
-  }
 }
 
 const MODULE_DICT = "ModuleDict(Dict? modules=null)";
@@ -181,7 +213,165 @@ export class ModuleDict extends Module {
   entries(): [string, Module][] {
     return [...this.namedChildren()];
   }
+  /** [name, module] pairs (PyTorch's items(); the same as entries()). */
+  items(): [string, Module][] {
+    return this.entries();
+  }
+  /** Adds or replaces modules from a dict (an object or a Map) or [name, module] pairs. */
+  update(modules: Record<string, Module> | Map<string, Module> | Iterable<[string, Module]>): this {
+    const entries = isDict(modules) ? dictEntries("ModuleDict.update()", modules as Record<string, unknown> | Map<string, unknown>) : [...(modules as Iterable<[string, Module]>)];
+    for (const [k, m] of entries) this.set(k, m);
+    return this;
+  }
+  /** Removes and returns the module under key. */
+  pop(key: string): Module {
+    const m = this.get(key);
+    if (m === undefined) throw new IndexError(`ModuleDict.pop(): no module under key ${JSON.stringify(key)}; keys: ${this.keys().join(", ") || "(none)"}`);
+    delete (this as Record<string, unknown>)[key];
+    return m;
+  }
+  /** Removes every module. */
+  clear(): void {
+    for (const k of this.keys()) delete (this as Record<string, unknown>)[k];
+  }
   get size(): number {
     return this.keys().length;
+  }
+}
+
+/** A Parameter as ParameterList/ParameterDict store it: tensors that are not one are wrapped (requiring grad), as PyTorch's. */
+function asParameter(op: string, v: unknown): Parameter {
+  if (v instanceof Parameter) return v;
+  if (v instanceof Tensor) return new Parameter(v);
+  throw new ArgumentError(`${op}: value must be a Tensor or a Parameter, but got ${describeValue(v)}`);
+}
+
+/** PyTorch's print of a held parameter: "Parameter containing: [float32 of size 3x4]". */
+function parameterLine(k: string, p: Parameter): string {
+  return `(${k}): Parameter containing: [${p.dtype} of size ${p.shape.join("x")}]`;
+}
+
+/** PyTorch's print of ParameterList/ParameterDict: one line per parameter. */
+function parameterContainerString(name: string, lines: readonly string[]): string {
+  if (lines.length === 0) return `${name}()`;
+  if (lines.length === 1) return `${name}(  ${lines[0]})`;
+  return `${name}(\n${lines.map((l) => "    " + l).join("\n")}\n)`;
+}
+
+const PARAMETER_LIST = "ParameterList(Tensor[]? values=null)";
+const parameterListArgs = declareArgs(PARAMETER_LIST, "nn");
+
+/**
+ * A list of parameters registered under "0", "1", ... (plain tensors are wrapped as
+ * Parameters); a module's parameters, stateDict and optimizer see them.
+ * @example this.scales = new nn.ParameterList([ones(4), ones(8)]); this.scales.at(1)
+ */
+export class ParameterList extends Module {
+  /** list[0], list[1], ...: the parameters by position (list.at(-1) counts from the end). */
+  readonly [index: number]: Parameter;
+  constructor(...args: CtorArgs<typeof PARAMETER_LIST> | [Iterable<Tensor>]) {
+    super();
+    const first = args[0];
+    if (args.length === 1 && typeof first === "object" && first !== null && !Array.isArray(first) && !(first instanceof Tensor) && typeof (first as Iterable<Tensor>)[Symbol.iterator] === "function") {
+      args = [[...(first as Iterable<Tensor>)]];
+    }
+    const [values] = parameterListArgs.bind(args);
+    for (const v of values ?? []) this.append(v);
+  }
+  private list(): Parameter[] {
+    return Object.values(this).filter((v): v is Parameter => v instanceof Parameter);
+  }
+  override get length(): number {
+    return this.list().length;
+  }
+  /** The i-th parameter (negative counts from the end). */
+  at(i: number): Parameter {
+    const list = this.list();
+    const j = i < 0 ? i + list.length : i;
+    if (!Number.isInteger(i) || j < 0 || j >= list.length) throw new IndexError(`ParameterList.at: index ${i} is out of range for ${list.length} parameters`);
+    return list[j]!;
+  }
+  append(value: Tensor): this {
+    (this as Record<string, unknown>)[String(this.length)] = asParameter("ParameterList.append()", value);
+    return this;
+  }
+  extend(values: Iterable<Tensor>): this {
+    if (values === null || typeof (values as Iterable<Tensor> | undefined)?.[Symbol.iterator] !== "function" || values instanceof Tensor) {
+      throw new ArgumentError(`ParameterList.extend(): argument 'values' must be an iterable of Tensors, but got ${describeValue(values)}`);
+    }
+    for (const v of values) this.append(v);
+    return this;
+  }
+  [Symbol.iterator](): Iterator<Parameter> {
+    return this.list()[Symbol.iterator]();
+  }
+  forward(): never {
+    throw new FluxionError("ParameterList has no forward(); use its parameters in your module's forward");
+  }
+  override toString(): string {
+    return parameterContainerString("ParameterList", this.list().map((p, i) => parameterLine(String(i), p)));
+  }
+}
+
+const PARAMETER_DICT = "ParameterDict(Dict? parameters=null)";
+const parameterDictArgs = declareArgs(PARAMETER_DICT, "nn");
+
+/**
+ * A string-keyed dict of parameters (an object or a Map; plain tensors are wrapped as
+ * Parameters); the keys become stateDict names.
+ * @example this.gains = new nn.ParameterDict({ low: ones(1), high: ones(1) }); this.gains.get("low")
+ */
+export class ParameterDict extends Module {
+  constructor(parameters?: Record<string, Tensor> | Map<string, Tensor> | null) {
+    super();
+    // one dict is the parameters (PyTorch's only parameter), never an options object
+    const [dict] = arguments.length === 1 && isDict(parameters) ? [parameters] : parameterDictArgs.bind(arguments);
+    if (dict) this.update(dict as Record<string, Tensor> | Map<string, Tensor>);
+  }
+  get(key: string): Parameter | undefined {
+    const v = (this as Record<string, unknown>)[key];
+    return v instanceof Parameter ? v : undefined;
+  }
+  set(key: string, value: Tensor): this {
+    if (key === "training") throw new FluxionError(`ParameterDict: "${key}" is reserved`);
+    (this as Record<string, unknown>)[key] = asParameter("ParameterDict.set()", value);
+    return this;
+  }
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+  keys(): string[] {
+    return this.items().map(([k]) => k);
+  }
+  values(): Parameter[] {
+    return this.items().map(([, p]) => p);
+  }
+  items(): [string, Parameter][] {
+    return Object.entries(this).filter((e): e is [string, Parameter] => e[1] instanceof Parameter);
+  }
+  entries(): [string, Parameter][] {
+    return this.items();
+  }
+  get size(): number {
+    return this.items().length;
+  }
+  /** Adds or replaces parameters from a dict (an object or a Map) or [name, tensor] pairs. */
+  update(parameters: Record<string, Tensor> | Map<string, Tensor> | Iterable<[string, Tensor]>): this {
+    const entries = parameters instanceof Map ? [...parameters.entries()] : isPlainObject(parameters) ? Object.entries(parameters) : [...(parameters as Iterable<[string, Tensor]>)];
+    for (const [k, v] of entries) this.set(k, v);
+    return this;
+  }
+  /** Removes and returns the parameter under key. */
+  pop(key: string): Parameter {
+    const p = this.get(key);
+    if (p === undefined) throw new IndexError(`ParameterDict.pop(): no parameter under key ${JSON.stringify(key)}; keys: ${this.keys().join(", ") || "(none)"}`);
+    delete (this as Record<string, unknown>)[key];
+    return p;
+  }
+  forward(): never {
+    throw new FluxionError("ParameterDict has no forward(); look parameters up in your module's forward");
+  }
+  override toString(): string {
+    return parameterContainerString("ParameterDict", this.items().map(([k, p]) => parameterLine(k, p)));
   }
 }

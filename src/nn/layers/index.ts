@@ -11,4 +11,7 @@ export * from "./dropout.js";
 export * from "./embedding.js";
 export * from "./rnn.js";
 export * from "./transformer.js";
+export * from "./transformer_decoder.js";
 export * from "./distance.js";
+export * from "./padding.js";
+export * from "./pixel_shuffle.js";

@@ -10,6 +10,7 @@
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import * as F from "../functional/loss.js";
+import * as FX from "../functional/loss_extra.js";
 import { checkTensorArg } from "../args.js";
 import { Module } from "../module.js";
 import { runOpLayers } from "../../backend/dispatcher.js";
@@ -218,5 +219,171 @@ export class KLDivLoss extends Loss<Reduction | "batchmean"> {
   }
   protected compute(input: Tensor, target: Tensor): Tensor {
     return F.klDiv(input, target, this.opts);
+  }
+}
+
+// ---- ranking, embedding and likelihood losses (src/nn/functional/loss_extra.ts) ---------------
+
+/** A loss of three tensors (two inputs and a target, anchor/positive/negative, or input/target/var). */
+abstract class Loss3 extends Module {
+  readonly reduction: Reduction;
+  constructor(
+    reduction: Reduction,
+    private readonly names: readonly [string, string, string],
+  ) {
+    super();
+    this.reduction = reduction;
+  }
+  protected abstract compute(a: Tensor, b: Tensor, c: Tensor): Tensor;
+  forward(a: Tensor, b: Tensor, c: Tensor): Tensor {
+    this.names.forEach((name, i) => checkTensorArg(this, name, [a, b, c][i], i + 1));
+    return runOpLayers(`nn.${this.constructor.name}`, [a, b, c], (x: Tensor, y: Tensor, z: Tensor) => this.compute(x, y, z)) as Tensor;
+  }
+}
+
+const MARGIN_RANKING = 'MarginRankingLoss(float margin=0.0, bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none" reduction="mean")';
+const marginRankingArgs = declareArgs(MARGIN_RANKING, "nn");
+
+/** max(0, -y · (x1 - x2) + margin). @example new nn.MarginRankingLoss(0.5)(x1, x2, y) */
+export class MarginRankingLoss extends Loss3 {
+  readonly margin: number;
+  constructor(...args: CtorArgs<typeof MARGIN_RANKING>) {
+    const [margin, sizeAverage, reduce, reduction] = marginRankingArgs.bind(args);
+    super(legacyReduction(sizeAverage, reduce, reduction), ["input1", "input2", "target"]);
+    this.margin = margin;
+  }
+  protected compute(a: Tensor, b: Tensor, y: Tensor): Tensor {
+    return FX.marginRankingLoss(a, b, y, { margin: this.margin, reduction: this.reduction });
+  }
+}
+
+const HINGE_EMBEDDING = 'HingeEmbeddingLoss(float margin=1.0, bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none" reduction="mean")';
+const hingeEmbeddingArgs = declareArgs(HINGE_EMBEDDING, "nn");
+
+/** x where y = 1, max(0, margin - x) where y = -1. @example new nn.HingeEmbeddingLoss()(distances, y) */
+export class HingeEmbeddingLoss extends Loss {
+  readonly margin: number;
+  constructor(...args: CtorArgs<typeof HINGE_EMBEDDING>) {
+    const [margin, sizeAverage, reduce, reduction] = hingeEmbeddingArgs.bind(args);
+    super(legacyReduction(sizeAverage, reduce, reduction));
+    this.margin = margin;
+  }
+  protected compute(input: Tensor, target: Tensor): Tensor {
+    return FX.hingeEmbeddingLoss(input, target, { margin: this.margin, reduction: this.reduction });
+  }
+}
+
+const SOFT_MARGIN = 'SoftMarginLoss(bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none" reduction="mean")';
+const softMarginArgs = declareArgs(SOFT_MARGIN, "nn");
+
+/** log(1 + exp(-y · x)). @example new nn.SoftMarginLoss()(scores, y) */
+export class SoftMarginLoss extends Loss {
+  constructor(...args: CtorArgs<typeof SOFT_MARGIN>) {
+    const [sizeAverage, reduce, reduction] = softMarginArgs.bind(args);
+    super(legacyReduction(sizeAverage, reduce, reduction));
+  }
+  protected compute(input: Tensor, target: Tensor): Tensor {
+    return FX.softMarginLoss(input, target, { reduction: this.reduction });
+  }
+}
+
+const COSINE_EMBEDDING = 'CosineEmbeddingLoss(float margin=0.0, bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none" reduction="mean")';
+const cosineEmbeddingArgs = declareArgs(COSINE_EMBEDDING, "nn");
+
+/** 1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1. @example new nn.CosineEmbeddingLoss()(a, b, y) */
+export class CosineEmbeddingLoss extends Loss3 {
+  readonly margin: number;
+  constructor(...args: CtorArgs<typeof COSINE_EMBEDDING>) {
+    const [margin, sizeAverage, reduce, reduction] = cosineEmbeddingArgs.bind(args);
+    super(legacyReduction(sizeAverage, reduce, reduction), ["input1", "input2", "target"]);
+    this.margin = margin;
+  }
+  protected compute(a: Tensor, b: Tensor, y: Tensor): Tensor {
+    return FX.cosineEmbeddingLoss(a, b, y, { margin: this.margin, reduction: this.reduction });
+  }
+}
+
+const TRIPLET_MARGIN = 'TripletMarginLoss(float margin=1.0, float p=2.0, float eps=1e-6, bool swap=false, bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none" reduction="mean")';
+const tripletMarginArgs = declareArgs(TRIPLET_MARGIN, "nn");
+
+/** max(0, d(a, p) - d(a, n) + margin). @example new nn.TripletMarginLoss({ margin: 1 })(anchor, positive, negative) */
+export class TripletMarginLoss extends Loss3 {
+  readonly margin: number;
+  readonly p: number;
+  readonly eps: number;
+  readonly swap: boolean;
+  constructor(...args: CtorArgs<typeof TRIPLET_MARGIN>) {
+    const [margin, p, eps, swap, sizeAverage, reduce, reduction] = tripletMarginArgs.bind(args);
+    super(legacyReduction(sizeAverage, reduce, reduction), ["anchor", "positive", "negative"]);
+    [this.margin, this.p, this.eps, this.swap] = [margin, p, eps, swap];
+  }
+  protected compute(a: Tensor, pos: Tensor, neg: Tensor): Tensor {
+    return FX.tripletMarginLoss(a, pos, neg, { margin: this.margin, p: this.p, eps: this.eps, swap: this.swap, reduction: this.reduction });
+  }
+}
+
+const MULTI_MARGIN = 'MultiMarginLoss(int p=1, float margin=1.0, Tensor? weight=null, bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none" reduction="mean")';
+const multiMarginArgs = declareArgs(MULTI_MARGIN, "nn");
+
+/** The multi-class hinge loss over class indices. @example new nn.MultiMarginLoss()(scores, labels) */
+export class MultiMarginLoss extends WeightedLoss {
+  readonly p: number;
+  readonly margin: number;
+  constructor(...args: CtorArgs<typeof MULTI_MARGIN>) {
+    const [p, margin, weight, sizeAverage, reduce, reduction] = multiMarginArgs.bind(args);
+    super(weight, legacyReduction(sizeAverage, reduce, reduction));
+    [this.p, this.margin] = [p, margin];
+  }
+  protected compute(input: Tensor, target: Tensor): Tensor {
+    return FX.multiMarginLoss(input, target, { p: this.p, margin: this.margin, weight: this.weight, reduction: this.reduction });
+  }
+}
+
+const MULTILABEL_SOFT_MARGIN = 'MultiLabelSoftMarginLoss(Tensor? weight=null, bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none" reduction="mean")';
+const multilabelSoftMarginArgs = declareArgs(MULTILABEL_SOFT_MARGIN, "nn");
+
+/** One-versus-all logistic loss over C labels per sample. @example new nn.MultiLabelSoftMarginLoss()(logits, labels01) */
+export class MultiLabelSoftMarginLoss extends WeightedLoss {
+  constructor(...args: CtorArgs<typeof MULTILABEL_SOFT_MARGIN>) {
+    const [weight, sizeAverage, reduce, reduction] = multilabelSoftMarginArgs.bind(args);
+    super(weight, legacyReduction(sizeAverage, reduce, reduction));
+  }
+  protected compute(input: Tensor, target: Tensor): Tensor {
+    return FX.multilabelSoftMarginLoss(input, target, { weight: this.weight, reduction: this.reduction });
+  }
+}
+
+const POISSON_NLL = 'PoissonNLLLoss(bool logInput=true, bool full=false, bool? sizeAverage=null, float eps=1e-8, bool? reduce=null, "mean"|"sum"|"none" reduction="mean")';
+const poissonNllArgs = declareArgs(POISSON_NLL, "nn");
+
+/** Poisson negative log likelihood. @example new nn.PoissonNLLLoss()(logRates, counts) */
+export class PoissonNLLLoss extends Loss {
+  readonly logInput: boolean;
+  readonly full: boolean;
+  readonly eps: number;
+  constructor(...args: CtorArgs<typeof POISSON_NLL>) {
+    const [logInput, full, sizeAverage, eps, reduce, reduction] = poissonNllArgs.bind(args);
+    super(legacyReduction(sizeAverage, reduce, reduction));
+    [this.logInput, this.full, this.eps] = [logInput, full, eps];
+  }
+  protected compute(input: Tensor, target: Tensor): Tensor {
+    return FX.poissonNllLoss(input, target, { logInput: this.logInput, full: this.full, eps: this.eps, reduction: this.reduction });
+  }
+}
+
+const GAUSSIAN_NLL = 'GaussianNLLLoss(*, bool full=false, float eps=1e-6, "mean"|"sum"|"none" reduction="mean")';
+const gaussianNllArgs = declareArgs(GAUSSIAN_NLL, "nn");
+
+/** Gaussian negative log likelihood of target under N(input, var). @example new nn.GaussianNLLLoss()(mean, target, variance) */
+export class GaussianNLLLoss extends Loss3 {
+  readonly full: boolean;
+  readonly eps: number;
+  constructor(...args: CtorArgs<typeof GAUSSIAN_NLL>) {
+    const [{ full, eps, reduction }] = gaussianNllArgs.bind(args);
+    super(reduction, ["input", "target", "var"]);
+    [this.full, this.eps] = [full, eps];
+  }
+  protected compute(input: Tensor, target: Tensor, variance: Tensor): Tensor {
+    return FX.gaussianNllLoss(input, target, variance, { full: this.full, eps: this.eps, reduction: this.reduction });
   }
 }

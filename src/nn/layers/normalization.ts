@@ -1,5 +1,5 @@
 /**
- * BatchNorm1d/2d, LayerNorm, GroupNorm and InstanceNorm1d/2d/3d modules. Batch and instance
+ * BatchNorm1d/2d/3d, LayerNorm, GroupNorm and InstanceNorm1d/2d/3d modules. Batch and instance
  * norm keep PyTorch's buffers (running_mean, running_var, num_batches_tracked) so stateDicts
  * load across frameworks; batch norm's momentum null means a cumulative moving average, as torch.
  */
@@ -17,7 +17,7 @@ import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import { checkLayerSizes, checkTensorArg } from "../args.js";
 import { checkShape } from "../../tensor/shape.js";
 
-/** The options-object form of BatchNorm1d/2d's arguments (`new nn.BatchNorm2d(32, { momentum: null })`). */
+/** The options-object form of BatchNorm1d/2d/3d's arguments (`new nn.BatchNorm2d(32, { momentum: null })`). */
 export interface BatchNormModuleOptions {
   eps?: number;
   /** Weight of each new batch in the running stats (default 0.1); null: cumulative average. */
@@ -32,9 +32,10 @@ export interface BatchNormModuleOptions {
 
 const BATCH_NORM1D = "BatchNorm1d(int numFeatures, float eps=1e-5, float? momentum=0.1, bool affine=true, bool trackRunningStats=true, *, Device? device=null, ScalarType? dtype=null)";
 const BATCH_NORM2D = "BatchNorm2d(int numFeatures, float eps=1e-5, float? momentum=0.1, bool affine=true, bool trackRunningStats=true, *, Device? device=null, ScalarType? dtype=null)";
-const batchNormArgs = { BatchNorm1d: declareArgs(BATCH_NORM1D, "nn"), BatchNorm2d: declareArgs(BATCH_NORM2D, "nn") };
+const BATCH_NORM3D = "BatchNorm3d(int numFeatures, float eps=1e-5, float? momentum=0.1, bool affine=true, bool trackRunningStats=true, *, Device? device=null, ScalarType? dtype=null)";
+const batchNormArgs = { BatchNorm1d: declareArgs(BATCH_NORM1D, "nn"), BatchNorm2d: declareArgs(BATCH_NORM2D, "nn"), BatchNorm3d: declareArgs(BATCH_NORM3D, "nn") };
 
-/** Shared code of BatchNorm1d/2d (torch's _BatchNorm). */
+/** Shared code of BatchNorm1d/2d/3d (torch's _BatchNorm). */
 abstract class BatchNormBase extends Module {
   weight: Parameter | null;
   bias: Parameter | null;
@@ -162,6 +163,19 @@ export class BatchNorm2d extends BatchNormBase {
   }
   protected checkInput(x: Tensor): void {
     if (x.ndim !== 4) throw new ShapeError(`BatchNorm2d: expected 4D input (got ${x.ndim}D input, shape ${fmtShape(x.shape)})`);
+  }
+}
+
+/**
+ * Batch normalization over [N, C, D, H, W] (volumes, video).
+ * @example new nn.BatchNorm3d(16).forward(x) // x [N, 16, D, H, W]
+ */
+export class BatchNorm3d extends BatchNormBase {
+  constructor(...args: CtorArgs<typeof BATCH_NORM3D>) {
+    super("BatchNorm3d", args);
+  }
+  protected checkInput(x: Tensor): void {
+    if (x.ndim !== 5) throw new ShapeError(`BatchNorm3d: expected 5D input (got ${x.ndim}D input, shape ${fmtShape(x.shape)})`);
   }
 }
 

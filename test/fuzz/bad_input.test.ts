@@ -94,12 +94,15 @@ function fuzzSignature(stats: Stats, sig: Signature, opName: string, fn: ((...a:
     return construct ? new (fn as unknown as new (...a: unknown[]) => unknown)(...args) : fn!(...args);
   };
   const what = `${asMethod ? "Tensor." : ""}${sig.name}${sig.overload ? "." + sig.overload : ""}`;
-  // (with overloads, a bad value may bind another one: max(x, -1) is max over dim -1)
-  const returnsTensor = !construct && !overloaded && (sig.returns === "Tensor" || sig.returns === "self");
+  // (with overloads, a bad value may bind another one: max(x, -1) is max over dim -1; a
+  // returnIndices flag turns the result into a (values, indices) pair, as in PyTorch)
+  const returnsTensor = !construct && !overloaded && (sig.returns === "Tensor" || sig.returns === "self") && !sig.params.some((q) => q.name === "returnIndices");
   // each argument position made bad in turn, the others good
   for (let k = 0; k < params.length; k++) {
     const p = params[k]!;
     for (const bad of pick(PER_POSITION)) {
+      // null and undefined for an option that takes null are "not given", not bad (out=null)
+      if (p.keywordOnly && p.type.nullable && (bad.name === "null" || bad.name === "undefined")) continue;
       const self = asMethod ? goodTensor() : null;
       const args = baseArgs(owner, params, k);
       let label: string;

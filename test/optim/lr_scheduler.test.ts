@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FluxionError, optim } from "../../src/index.js";
+import { FluxionError, nn, optim, zeros } from "../../src/index.js";
 import { REF, makeParams } from "./reference.js";
 
 const S = optim.lrScheduler;
@@ -183,4 +183,34 @@ test("CosineAnnealingWarmRestarts refuses t0 < 1, tMult < 1 and a negative epoch
   assert.throws(() => new S.CosineAnnealingWarmRestarts(makeOptimizer("SGD"), 2, 1.5), (e) => e instanceof FluxionError && /tMult/.test(e.message));
   const s = new S.CosineAnnealingWarmRestarts(makeOptimizer("SGD"), 2);
   assert.throws(() => s.step(-1), (e) => e instanceof FluxionError && /expected a non-negative epoch, but got -1/.test(e.message));
+});
+
+test("ChainedScheduler: every scheduler steps in turn on the lr the previous left (PyTorch 1.13's values); building it steps nothing; state round-trips; mismatched optimizers raise", () => {
+  const make = () => {
+    const p = new nn.Parameter(zeros([1]));
+    const opt = new optim.SGD([p], { lr: 1.0 });
+    const s1 = new optim.lrScheduler.ConstantLR(opt, { factor: 0.1, totalIters: 2 });
+    const s2 = new optim.lrScheduler.ExponentialLR(opt, 0.9);
+    return { opt, s: new optim.lrScheduler.ChainedScheduler([s1, s2]) };
+  };
+  const { opt, s } = make();
+  // torch: ChainedScheduler([ConstantLR(opt, factor=0.1, total_iters=2), ExponentialLR(opt, gamma=0.9)]), lr=1.0
+  const want = [0.1, 0.09000000000000001, 0.8100000000000002, 0.7290000000000002, 0.6561000000000002, 0.5904900000000002];
+  const got = [opt.paramGroups[0]!.lr];
+  for (let i = 0; i < 5; i++) {
+    s.step();
+    got.push(opt.paramGroups[0]!.lr);
+  }
+  assert.deepEqual(got, want);
+  assert.deepEqual(s.getLastLr(), [want[5]]);
+  const saved = s.stateDict();
+  const again = make();
+  again.s.loadStateDict(saved);
+  again.opt.loadStateDict(opt.stateDict()); // the lr itself lives in the optimizer's state, as in PyTorch
+  again.s.step();
+  s.step();
+  assert.equal(again.opt.paramGroups[0]!.lr, opt.paramGroups[0]!.lr);
+  const other = new optim.SGD([new nn.Parameter(zeros([1]))], { lr: 1 });
+  assert.throws(() => new optim.lrScheduler.ChainedScheduler([new optim.lrScheduler.ExponentialLR(opt, 0.9), new optim.lrScheduler.ExponentialLR(other, 0.9)]), /ChainedScheduler expects all schedulers to belong to the same optimizer, but got schedulers at index 0 and 1 to be different/);
+  assert.throws(() => new optim.lrScheduler.ChainedScheduler([]), /at least one scheduler/);
 });

@@ -9,5 +9,6 @@ export { LRScheduler, type SchedulerStateDict } from "./base.js";
 export { StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR, CosineAnnealingLR, LambdaLR } from "./schedulers.js";
 export { OneCycleLR, type OneCycleLROptions } from "./one_cycle.js";
 export { SequentialLR } from "./sequential.js";
+export { ChainedScheduler } from "./chained.js";
 export { CosineAnnealingWarmRestarts } from "./warm_restarts.js";
 export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from "./plateau.js";

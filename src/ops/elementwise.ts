@@ -484,7 +484,11 @@ function powImpl(x: TensorLike, e: TensorLike): Tensor {
 defineOp(SIGS.pow, powImpl, { variants: "method", key: "Tensor.pow" });
 // torch.pow(2, t): a scalar base with a tensor exponent (the function form only, as PyTorch)
 const pow = defineOp(["pow.Tensor(Tensor self, Tensor|Scalar exponent) -> Tensor", "pow.Scalar(Scalar self, Tensor exponent) -> Tensor"], [powImpl, powImpl]);
-const square = defineOp(SIGS.square, (x: Tensor) => x.mul(x));
+// bool squares to int64, as PyTorch's pow(x, 2) promotes it (a bool product would stay bool)
+const square = defineOp(SIGS.square, (x: Tensor) => {
+  const y = x.dtype === "bool" ? x.to("int64") : x;
+  return y.mul(y);
+});
 /**
  * Rounds half to even; with `decimals`, to that many decimal places (negative: to tens,
  * hundreds...), as PyTorch's kernel: round(x * 10^d) / 10^d, or round(x / 10^-d) * 10^-d,

@@ -68,3 +68,12 @@ describe("type promotion matches torch.result_type", () => {
     }
   });
 });
+
+it("square: bool squares to int64 (PyTorch's pow promotion), other dtypes keep theirs", () => {
+  // torch.tensor([1, 0, 1]).to(dt).square(): bool -> int64; uint8, int8, int32, int64, float32 unchanged
+  for (const [dt, want] of [["bool", "int64"], ["uint8", "uint8"], ["int8", "int8"], ["int32", "int32"], ["int64", "int64"], ["float32", "float32"]] as const) {
+    const y = tensor([1, 0, 1]).to(dt).square();
+    assert.equal(y.dtype, want, dt);
+    assert.deepEqual(y.tolist(), [1, 0, 1], dt);
+  }
+});

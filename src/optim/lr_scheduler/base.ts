@@ -158,3 +158,18 @@ export abstract class LRScheduler {
     loadOwnState(this, stateDict, this.name, ["name"]);
   }
 }
+
+/** A scheduler wrapping others (SequentialLR, ChainedScheduler): its own fields plus each wrapped scheduler's state, under `schedulers`. */
+export function wrapperState(obj: LRScheduler, schedulers: readonly LRScheduler[]): SchedulerStateDict {
+  return { ...ownState(obj, ["name", "schedulers"]), schedulers: schedulers.map((s) => s.stateDict()) };
+}
+
+/** Restores wrapperState's dict into `obj` and its wrapped `schedulers`. */
+export function loadWrapperState(obj: LRScheduler, name: string, schedulers: readonly LRScheduler[], stateDict: SchedulerStateDict): void {
+  const { schedulers: states, ...own } = stateDict;
+  if (!Array.isArray(states) || states.length !== schedulers.length) {
+    throw new FluxionError(`${name}.loadStateDict: expected states for ${schedulers.length} schedulers, got ${Array.isArray(states) ? states.length : "none"}`);
+  }
+  loadOwnState(obj, own, name, ["name", "schedulers"]);
+  states.forEach((s, i) => schedulers[i]!.loadStateDict(s as SchedulerStateDict));
+}

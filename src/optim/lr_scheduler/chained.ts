@@ -7,7 +7,7 @@ import { bindCall, describeValue } from "../../api/args.js";
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import { parseSignature } from "../../api/schema.js";
 import { ArgumentError, FluxionError } from "../../errors.js";
-import { LRScheduler, loadOwnState, ownState, type SchedulerStateDict } from "./base.js";
+import { LRScheduler, loadWrapperState, wrapperState, type SchedulerStateDict } from "./base.js";
 
 const CHAINED = "ChainedScheduler(Any[] schedulers)";
 const chainedArgs = declareArgs(CHAINED, "optim.lrScheduler");
@@ -51,15 +51,10 @@ export class ChainedScheduler extends LRScheduler {
 
   /** Its own fields plus each wrapped scheduler's state, under `schedulers`. */
   override stateDict(): SchedulerStateDict {
-    return { ...ownState(this, ["name", "schedulers"]), schedulers: this.schedulers.map((s) => s.stateDict()) };
+    return wrapperState(this, this.schedulers);
   }
 
   override loadStateDict(stateDict: SchedulerStateDict): void {
-    const { schedulers, ...own } = stateDict;
-    if (!Array.isArray(schedulers) || schedulers.length !== this.schedulers.length) {
-      throw new FluxionError(`ChainedScheduler.loadStateDict: expected states for ${this.schedulers.length} schedulers, got ${Array.isArray(schedulers) ? schedulers.length : "none"}`);
-    }
-    loadOwnState(this, own, this.name, ["name", "schedulers"]);
-    schedulers.forEach((s, i) => this.schedulers[i]!.loadStateDict(s as SchedulerStateDict));
+    loadWrapperState(this, this.name, this.schedulers, stateDict);
   }
 }

@@ -7,7 +7,7 @@ import { bindCall, describeValue } from "../../api/args.js";
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import { parseSignature } from "../../api/schema.js";
 import { ArgumentError, FluxionError } from "../../errors.js";
-import { LRScheduler, checkOptimizer, loadOwnState, ownState, type SchedulerStateDict } from "./base.js";
+import { LRScheduler, checkOptimizer, loadWrapperState, wrapperState, type SchedulerStateDict } from "./base.js";
 
 const SEQUENTIAL_LR = "SequentialLR(Any optimizer, Any[] schedulers, int[] milestones, int lastEpoch=-1, bool verbose=false)";
 const sequentialLrArgs = declareArgs(SEQUENTIAL_LR, "optim.lrScheduler");
@@ -67,15 +67,10 @@ export class SequentialLR extends LRScheduler {
 
   /** Its own fields plus each wrapped scheduler's state, under `schedulers`. */
   override stateDict(): SchedulerStateDict {
-    return { ...ownState(this, ["name", "schedulers"]), schedulers: this.schedulers.map((s) => s.stateDict()) };
+    return wrapperState(this, this.schedulers);
   }
 
   override loadStateDict(stateDict: SchedulerStateDict): void {
-    const { schedulers, ...own } = stateDict;
-    if (!Array.isArray(schedulers) || schedulers.length !== this.schedulers.length) {
-      throw new FluxionError(`SequentialLR.loadStateDict: expected states for ${this.schedulers.length} schedulers, got ${Array.isArray(schedulers) ? schedulers.length : "none"}`);
-    }
-    loadOwnState(this, own, this.name, ["name", "schedulers"]);
-    schedulers.forEach((s, i) => this.schedulers[i]!.loadStateDict(s as SchedulerStateDict));
+    loadWrapperState(this, this.name, this.schedulers, stateDict);
   }
 }

@@ -23,6 +23,7 @@ namespace {
 #include "vecmath.h"
 #include "vecmath_rows.h"
 #define FLUXION_VECMATH 1
+#include "scratch.inc"
 #include "ewise_driver.inc"
 #include "reduce.inc"
 #include "im2col.inc"

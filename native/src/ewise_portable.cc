@@ -14,6 +14,7 @@ namespace {
 
 #include "local_array.inc"
 #include "ewise_ops.inc"
+#include "scratch.inc"
 #include "ewise_driver.inc"
 #include "reduce.inc"
 #include "im2col.inc"

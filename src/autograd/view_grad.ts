@@ -49,12 +49,9 @@ function maskRegion(g: Tensor, base: Geometry, view: Geometry): Tensor {
   return record1("CopySlicesMaskBackward0", [g], buf, [], ([gg]) => [maskRegion(gg!, base, view)]);
 }
 
-/** The storage version at which each differentiable view's gradFn was last known to be right. */
-const viewVersions = new WeakMap<Tensor, number>();
-
 /** Marks `view` (a view op's output) as up to date with its base. */
 export function markView(view: Tensor): void {
-  if (view.gradFn) viewVersions.set(view, view.version);
+  if (view.gradFn) view._viewVersion = view.version;
 }
 
 /** A view's history as "this part of its base" (AsStridedBackward0 of the base's gradFn). */
@@ -62,7 +59,7 @@ function setViewHistory(view: Tensor, base: Tensor): void {
   const b = geometryOf(base), v = geometryOf(view);
   view.gradFn = new Node("AsStridedBackward0", [edgeOf(base)], [{ shape: view.shape, dtype: view.dtype, device: view.device }], [], ([g]) => [embedRegion(g!, b, v)]);
   view.outputNr = 0;
-  viewVersions.set(view, view.version);
+  view._viewVersion = view.version;
 }
 
 /**
@@ -87,8 +84,8 @@ export function rebaseView(view: Tensor, base: Tensor, result: Tensor): void {
  * an overlapping view, was modified in place) gets its history regenerated from the base's.
  */
 export function refreshIfStale(view: Tensor): void {
-  const seen = viewVersions.get(view);
+  const seen = view._viewVersion;
   const base = view._base;
-  if (seen === undefined || seen === view.version || !base?.requiresGrad) return;
+  if (seen < 0 || seen === view.version || !base?.requiresGrad) return;
   setViewHistory(view, base);
 }

@@ -34,6 +34,13 @@ export class Tensor {
   _accumulator: Node | null = null;
   /** @internal set by retainGrad() on a non-leaf. */
   _retainsGrad = false;
+  /**
+   * @internal for a differentiable view: the storage version at which its gradFn was last
+   * known to be right (autograd/view_grad.ts). A field, not a WeakMap entry: a WeakMap of
+   * every short-lived view made V8's ephemeron marking most of each full GC (~12 ms a
+   * ResNet step).
+   */
+  _viewVersion = -1;
 
   /** @internal Use the creation functions (tensor, zeros, ...) instead. */
   constructor(

@@ -9,7 +9,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { ArgumentError, FluxionError, Tensor, cat, nn, optim, tensor, type DType } from "../../src/index.js";
+import { ArgumentError, FluxionError, Tensor, cat, compile, manualSeed, nn, optim, randn, tensor, type DType } from "../../src/index.js";
 
 type Values = number[];
 type StateEntry = Record<string, number | { shape: number[]; values: Values }>;
@@ -267,6 +267,30 @@ test("bad options are refused with PyTorch's checks, naming the optimizer, the o
   opt.paramGroups[0]!.etas = [0.5, 0.9];
   assert.throws(() => opt.step(), /Rprop: invalid eta values: \[0.5, 0.9\]/);
   assert.deepEqual(p.tolist(), [1, 2]);
+});
+
+test("inside compile(), a training step with each of them gives the eager parameters bit for bit", () => {
+  for (const name of ["Adadelta", "Adamax", "NAdam", "RAdam", "ASGD", "Rprop"] as const) {
+    const run = (compiled: boolean) => {
+      manualSeed(0);
+      const lin = new nn.Linear(4, 3);
+      const x = randn([8, 4]), y = randn([8, 3]);
+      // ASGD starts averaging at step 3, RAdam rectifies from step 7 (beta2 0.8)
+      const options = { ASGD: { lr: 0.05, t0: 1 }, RAdam: { lr: 0.05, betas: [0.9, 0.8] } }[name as string] ?? { lr: 0.05 };
+      const opt = new (CLASSES[name] as unknown as new (p: unknown, o: unknown) => optim.Optimizer<any>)(lin.parameters(), options);
+      const step = () => {
+        opt.zeroGrad();
+        const loss = lin.forward(x).sub(y).square().mean();
+        loss.backward();
+        opt.step();
+        return loss;
+      };
+      const f = compiled ? compile(step) : step;
+      for (let i = 0; i < 8; i++) f();
+      return [...lin.parameters()].map((p) => Array.from(p.toTypedArray()));
+    };
+    assert.deepEqual(run(true), run(false), name);
+  }
 });
 
 // ---- LBFGS ------------------------------------------------------------------------------

@@ -26,9 +26,10 @@ const subsetRandomArgs = declareArgs("SubsetRandomSampler(Any indices, Generator
 const weightedArgs = declareArgs("WeightedRandomSampler(Any weights, int numSamples, bool replacement=true, Generator? generator=null)", "data");
 const batchArgs = declareArgs("BatchSampler(Any sampler, int batchSize, bool dropLast)", "data");
 
-/** len(x) as PyTorch takes it of a dataset or sampler: its `length` (or `len()`), or null when it has none. */
+/** len(x) as PyTorch takes it of a dataset or sampler: its `length` (or `len()`, or a Set's size), or null when it has none. */
 export function sizeOf(x: unknown): number | null {
   if (x === null || (typeof x !== "object" && typeof x !== "function")) return null;
+  if (x instanceof Set || x instanceof Map) return x.size;
   const n = (x as { length?: unknown }).length;
   if (typeof n === "number") return n;
   const len = (x as { len?: unknown }).len;

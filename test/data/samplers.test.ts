@@ -267,8 +267,9 @@ test("DataLoader takes a sampler: its order, its length, the getBatch fast path,
   const items = [...new DataLoader(ds(5), { batchSize: null, sampler: [2, 0] })] as unknown as Tensor[][];
   assert.deepEqual(items.map(([x]) => x!.tolist()), [2, 0]);
   assert.equal(new DataLoader(ds(5), { batchSize: null, sampler: [2, 0] }).length, 2);
-  // an iterable without a length iterates but has no len()
-  const noLen = new DataLoader(ds(5), { batchSize: 2, sampler: new Set([1, 2, 3]) });
+  // a Set has a length (its size); a generator iterates but has no len()
+  assert.equal(new DataLoader(ds(5), { batchSize: 2, sampler: new Set([1, 2, 3]) }).length, 2);
+  const noLen = new DataLoader(ds(5), { batchSize: 2, sampler: (function* () { yield* [1, 2, 3]; })() });
   assert.deepEqual([...noLen].map(([x]) => (x as Tensor).tolist()), [[1, 2], [3]]);
   throwsFx(() => noLen.length, /DataLoader: the number of batches is unknown: its batchSampler .* has no length|BatchSampler: its sampler .* has no length/);
   // out of range indices are the dataset's error

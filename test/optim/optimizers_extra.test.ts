@@ -275,7 +275,7 @@ test("inside compile(), a training step with each of them gives the eager parame
       manualSeed(0);
       const lin = new nn.Linear(4, 3);
       const x = randn([8, 4]), y = randn([8, 3]);
-      // ASGD starts averaging at step 3, RAdam rectifies from step 7 (beta2 0.8)
+      // ASGD starts averaging at step 4, RAdam rectifies from step 7 (beta2 0.8)
       const options = { ASGD: { lr: 0.05, t0: 1 }, RAdam: { lr: 0.05, betas: [0.9, 0.8] } }[name as string] ?? { lr: 0.05 };
       const opt = new (CLASSES[name] as unknown as new (p: unknown, o: unknown) => optim.Optimizer<any>)(lin.parameters(), options);
       const step = () => {

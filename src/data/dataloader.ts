@@ -1,7 +1,10 @@
 /**
- * DataLoader: batches of a map-style dataset, optionally shuffled with a seeded Generator
- * (torch.utils.data.DataLoader). Iterate with `for...of` (or `for await`); `length` is the
- * number of batches per epoch. Each new iteration is a new epoch with a fresh shuffle.
+ * DataLoader: batches of a map-style dataset (torch.utils.data.DataLoader). The order comes
+ * from a sampler: SequentialSampler by default, RandomSampler with `shuffle` (seeded by
+ * `generator`), or the user's `sampler` (any iterable of indices); batches come from a
+ * BatchSampler over it, or from the user's `batchSampler`. Iterate with `for...of` (or
+ * `for await`); `length` is the number of batches per epoch. Each new iteration is a new
+ * epoch (a fresh shuffle).
  *
  * With the default collation, datasets that offer `getBatch` (TensorDataset, Subset of
  * one, MNIST) build each batch in one go instead of item by item.
@@ -9,10 +12,10 @@
 import { describeValue } from "../api/args.js";
 import { declareArgs } from "../api/registry.js";
 import { ArgumentError, FluxionError } from "../errors.js";
-import { randperm } from "../tensor/creation.js";
-import { defaultGenerator, type Generator } from "../tensor/random.js";
+import type { Generator } from "../tensor/random.js";
 import { defaultCollate, type Collated } from "./collate.js";
 import type { Dataset } from "./dataset.js";
+import { BatchSampler, RandomSampler, SequentialSampler, isIterable, sizeOf } from "./sampler.js";
 
 /** torch.utils.data.DataLoader's signature (PyTorch 1.13), in its positional order. */
 const DATA_LOADER =
@@ -20,14 +23,14 @@ const DATA_LOADER =
 const dataLoaderArgs = declareArgs(DATA_LOADER, "data");
 
 /**
- * The options object: any of DataLoader's parameters by name. Those for samplers, worker
- * processes and pinned memory exist only to be refused clearly: they take their PyTorch
- * default and nothing else.
+ * The options object: any of DataLoader's parameters by name. Those for worker processes
+ * and pinned memory exist only to be refused clearly: they take their PyTorch default and
+ * nothing else.
  */
 export interface DataLoaderOptions<T, B> {
   /** Items per batch (default 1); null disables batching: each item is yielded as it is (or through collateFn). */
   batchSize?: number | null;
-  /** Reshuffle the items at the start of every epoch (default false). */
+  /** Reshuffle the items at the start of every epoch (default false; not with a sampler). */
   shuffle?: boolean | null;
   /** The source of shuffling randomness (default: the global generator, see manualSeed). */
   generator?: Generator | null;
@@ -35,10 +38,10 @@ export interface DataLoaderOptions<T, B> {
   dropLast?: boolean;
   /** Makes a batch from a list of items (default: defaultCollate). */
   collateFn?: ((items: T[]) => B) | null;
-  /** Not supported (shuffle with `shuffle` and `generator`, or take a Subset): null only. */
-  sampler?: null;
-  /** Not supported: null only. */
-  batchSampler?: null;
+  /** The indices to visit, in order: a Sampler or any iterable of indices (not with shuffle). */
+  sampler?: Iterable<number> | null;
+  /** The batches to make, as lists of indices: a BatchSampler or any iterable of index lists (instead of batchSize, shuffle, sampler and dropLast). */
+  batchSampler?: Iterable<Iterable<number>> | null;
   /** Not supported (batches are made in this thread): 0 only. */
   numWorkers?: 0;
   /** Not supported: false only. */
@@ -57,7 +60,7 @@ export interface DataLoaderOptions<T, B> {
   pinMemoryDevice?: "";
 }
 
-/** Refuses a worker/sampler option that is not at its default, naming it and its value. */
+/** Refuses a worker option that is not at its default, naming it and its value. */
 function refuse(name: string, value: unknown, fallback: unknown, why: string): void {
   if (value !== fallback) throw new ArgumentError(`DataLoader(): ${name} is not supported (${why}); leave it ${JSON.stringify(fallback)}, got ${describeValue(value)}`);
 }
@@ -71,32 +74,49 @@ function refuse(name: string, value: unknown, fallback: unknown, why: string): v
  *   criterion.forward(model.forward(x), y).backward();
  *   optimizer.step();
  * }
+ * // or with a sampler: oversample by weight
+ * const weighted = new data.DataLoader(trainSet, { batchSize: 64, sampler: new data.WeightedRandomSampler(weights, trainSet.length) });
  */
 export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterable<B> {
   readonly dataset: Dataset<T>;
-  /** Items per batch; null when batching is disabled. */
+  /** Items per batch; null when batching is disabled or a batchSampler makes the batches. */
   readonly batchSize: number | null;
   readonly shuffle: boolean;
   readonly dropLast: boolean;
   readonly generator: Generator | undefined;
+  /** The indices in visiting order: the one given, else a RandomSampler (shuffle) or SequentialSampler. */
+  readonly sampler: Iterable<number>;
+  /** The batches as lists of indices: the one given, else a BatchSampler over `sampler`; null when batching is disabled. */
+  readonly batchSampler: Iterable<Iterable<number>> | null;
   private readonly collateFn: ((items: T[]) => B) | undefined;
 
   constructor(dataset: Dataset<T>, opts?: DataLoaderOptions<T, B>);
   constructor(dataset: Dataset<T>, batchSize: number | null | undefined, opts?: DataLoaderOptions<T, B>);
   constructor(dataset: Dataset<T>, batchSize: number | null | undefined, shuffle: boolean | null | undefined, opts?: DataLoaderOptions<T, B>);
   constructor(
-    dataset: Dataset<T>, batchSize?: number | null, shuffle?: boolean | null, sampler?: null, batchSampler?: null, numWorkers?: 0,
+    dataset: Dataset<T>, batchSize?: number | null, shuffle?: boolean | null, sampler?: Iterable<number> | null, batchSampler?: Iterable<Iterable<number>> | null, numWorkers?: 0,
     collateFn?: ((items: T[]) => B) | null, pinMemory?: false, dropLast?: boolean, timeout?: 0, workerInitFn?: null, multiprocessingContext?: null, generator?: Generator | null,
   );
   constructor(...args: unknown[]) {
-    const [dataset, bs, shuffle, sampler, batchSampler, numWorkers, collateFn, pinMemory, dropLast, timeout, workerInitFn, mpContext, generator, kw] = dataLoaderArgs.bind(args);
+    const [dataset, batchSizeArg, shuffle, sampler, batchSampler, numWorkers, collateFn, pinMemory, dropLastArg, timeout, workerInitFn, mpContext, generator, kw] = dataLoaderArgs.bind(args);
     if (dataset === null || typeof dataset !== "object" || typeof dataset.get !== "function" || typeof dataset.length !== "number") {
       throw new FluxionError(`DataLoader: expected a Dataset (an object with \`length\` and \`get(i)\`), got ${describeValue(dataset)}`);
     }
-    if (bs !== null && bs < 1) throw new FluxionError(`DataLoader: batchSize should be a positive integer, got ${bs}`);
-    if (bs === null && dropLast) throw new FluxionError("DataLoader: batchSize=null disables batching and cannot be combined with dropLast=true");
-    refuse("sampler", sampler, null, "use shuffle and generator, or a Subset");
-    refuse("batchSampler", batchSampler, null, "use batchSize, shuffle and dropLast");
+    if (sampler !== null && !isIterable(sampler)) throw new ArgumentError(`DataLoader(): sampler must be an iterable of indices (a Sampler or an array), but got ${describeValue(sampler)}`);
+    if (batchSampler !== null && !isIterable(batchSampler)) throw new ArgumentError(`DataLoader(): batchSampler must be an iterable of lists of indices (a BatchSampler or an array of arrays), but got ${describeValue(batchSampler)}`);
+    // PyTorch's rules, in its order
+    if (sampler !== null && shuffle) throw new FluxionError("DataLoader: sampler option is mutually exclusive with shuffle");
+    let batchSize = batchSizeArg, dropLast = dropLastArg;
+    if (batchSampler !== null) {
+      if (batchSize !== 1 || shuffle || sampler !== null || dropLast) {
+        throw new FluxionError("DataLoader: batchSampler option is mutually exclusive with batchSize, shuffle, sampler, and dropLast");
+      }
+      batchSize = null;
+      dropLast = false;
+    } else if (batchSize === null && dropLast) {
+      throw new FluxionError("DataLoader: batchSize=null disables batching and cannot be combined with dropLast=true");
+    }
+    if (batchSize !== null && batchSize < 1) throw new FluxionError(`DataLoader: batchSize should be a positive integer, got ${batchSize}`);
     refuse("numWorkers", numWorkers, 0, "batches are made in the calling thread");
     refuse("pinMemory", pinMemory, false, "there is no pinned host memory");
     refuse("timeout", timeout, 0, "there are no worker processes to wait for");
@@ -106,28 +126,26 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     refuse("persistentWorkers", kw.persistentWorkers, false, "there are no worker processes");
     refuse("pinMemoryDevice", kw.pinMemoryDevice, "", "there is no pinned host memory");
     this.dataset = dataset as Dataset<T>;
-    this.batchSize = bs;
+    this.batchSize = batchSize;
     this.shuffle = shuffle ?? false;
     this.dropLast = dropLast;
     this.generator = generator ?? undefined;
     this.collateFn = (collateFn ?? undefined) as ((items: T[]) => B) | undefined;
+    this.sampler = (sampler as Iterable<number> | null) ?? (this.shuffle ? new RandomSampler(dataset, false, null, generator) : new SequentialSampler(dataset));
+    this.batchSampler = (batchSampler as Iterable<Iterable<number>> | null) ?? (batchSize !== null ? new BatchSampler(this.sampler, batchSize, dropLast) : null);
   }
 
-  /** Batches per epoch (torch's len(loader)); items when batching is disabled. */
+  /** Batches per epoch (torch's len(loader)): len(batchSampler), or len(sampler) when batching is disabled. */
   get length(): number {
-    const n = this.dataset.length;
-    if (this.batchSize === null) return n;
-    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+    const source = this.batchSampler ?? this.sampler;
+    const n = sizeOf(source);
+    if (n === null) {
+      throw new FluxionError(`DataLoader: the number of batches is unknown: its ${this.batchSampler !== null ? "batchSampler" : "sampler"} (${describeValue(source)}) has no length`);
+    }
+    return n;
   }
   len(): number {
     return this.length;
-  }
-
-  /** The item order of one epoch: 0..n-1, or a permutation drawn from the generator. */
-  private epochOrder(): ArrayLike<number> {
-    const n = this.dataset.length;
-    if (!this.shuffle) return Int32Array.from({ length: n }, (_, i) => i);
-    return randperm(n, { generator: this.generator ?? defaultGenerator }).toTypedArray<Int32Array>();
   }
 
   private makeBatch(indices: number[]): B {
@@ -138,21 +156,18 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   }
 
   *[Symbol.iterator](): Iterator<B> {
-    const order = this.epochOrder();
-    const n = order.length, bs = this.batchSize;
-    if (bs === null) {
+    if (this.batchSampler === null) {
       // no batching: items as they are, or each through collateFn (PyTorch's default_convert keeps them)
       const convert = this.collateFn as unknown as ((item: T) => B) | undefined;
-      for (let k = 0; k < n; k++) {
-        const item = this.dataset.get(order[k]!);
+      for (const i of this.sampler) {
+        const item = this.dataset.get(i);
         yield convert ? convert(item) : (item as unknown as B);
       }
       return;
     }
-    for (let start = 0; start < n; start += bs) {
-      const end = Math.min(start + bs, n);
-      if (end - start < bs && this.dropLast) break;
-      yield this.makeBatch(Array.from({ length: end - start }, (_, k) => order[start + k]!));
+    for (const batch of this.batchSampler) {
+      if (!isIterable(batch)) throw new FluxionError(`DataLoader: the batchSampler yielded ${describeValue(batch)}, not a list of indices`);
+      yield this.makeBatch(Array.from(batch));
     }
   }
 

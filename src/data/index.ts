@@ -1,6 +1,6 @@
 /**
  * data: feeding models (torch.utils.data + torchvision's transforms and datasets).
- * Datasets, the DataLoader with seeded shuffling and batch fast paths, collation,
+ * Datasets, samplers, the DataLoader with seeded shuffling and batch fast paths, collation,
  * transforms, the IDX reader, and MNIST / Fashion-MNIST.
  *
  * @example
@@ -14,6 +14,7 @@
  */
 export { Dataset, TensorDataset, Subset, ConcatDataset, randomSplit } from "./dataset.js";
 export { DataLoader, type DataLoaderOptions } from "./dataloader.js";
+export { Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler, WeightedRandomSampler, BatchSampler } from "./sampler.js";
 export { defaultCollate, type Collated } from "./collate.js";
 export { ByteImage } from "./image.js";
 export { parseIdx, readIdxFile, type IdxContents, type IdxType, type IdxArray } from "./idx.js";

@@ -1,5 +1,6 @@
 /**
- * optim: optimizers (SGD, Adam, AdamW, RMSprop, Adagrad) and learning-rate schedulers
+ * optim: optimizers (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam,
+ * ASGD, Rprop, LBFGS) and learning-rate schedulers
  * (`optim.lrScheduler`), mirroring torch.optim.
  *
  * @example
@@ -12,6 +13,13 @@ export { Adam, type AdamOptions } from "./adam.js";
 export { AdamW, type AdamWOptions } from "./adamw.js";
 export { RMSprop, type RMSpropOptions } from "./rmsprop.js";
 export { Adagrad, type AdagradOptions } from "./adagrad.js";
+export { Adadelta, type AdadeltaOptions } from "./adadelta.js";
+export { Adamax, type AdamaxOptions } from "./adamax.js";
+export { NAdam, type NAdamOptions } from "./nadam.js";
+export { RAdam, type RAdamOptions } from "./radam.js";
+export { ASGD, type ASGDOptions } from "./asgd.js";
+export { Rprop, type RpropOptions } from "./rprop.js";
+export { LBFGS, type LBFGSOptions } from "./lbfgs.js";
 export * as lrScheduler from "./lr_scheduler/index.js";
 
 import { markBuiltInOptimizers } from "./optimizer.js";
@@ -20,4 +28,11 @@ import { Adam } from "./adam.js";
 import { AdamW } from "./adamw.js";
 import { RMSprop } from "./rmsprop.js";
 import { SGD } from "./sgd.js";
-markBuiltInOptimizers([SGD, Adam, AdamW, RMSprop, Adagrad]); // their steps are framework frames (compile/state.ts)
+import { Adadelta } from "./adadelta.js";
+import { Adamax } from "./adamax.js";
+import { NAdam } from "./nadam.js";
+import { RAdam } from "./radam.js";
+import { ASGD } from "./asgd.js";
+import { Rprop } from "./rprop.js";
+// their steps are framework frames (compile/state.ts); LBFGS's step runs the user's closure, so it is not one
+markBuiltInOptimizers([SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam, ASGD, Rprop]);

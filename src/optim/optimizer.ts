@@ -16,8 +16,11 @@ import { readHostItem } from "../tensor/host_read.js";
 import { enterFramework, keepAfterCall, leaveFramework } from "../compile/state.js";
 import { releaseStorage } from "../backend/backend.js";
 
-/** An optimizer's per-parameter state: moment buffers (tensors) and counters (numbers). */
-export type ParamState = Record<string, Tensor | number>;
+/**
+ * An optimizer's per-parameter state: moment buffers (tensors) and counters (numbers); LBFGS
+ * also keeps lists (its curvature history).
+ */
+export type ParamState = Record<string, Tensor | number | Array<Tensor | number | null>>;
 
 /** Options every optimizer has. */
 export interface BaseOptions {
@@ -351,23 +354,43 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       const p = idToParam.get(Number(id));
       if (!p) throw new FluxionError(`${where}: the state dict has state for parameter index ${id}, which no parameter group lists`);
       if (entry === null || typeof entry !== "object") throw new FluxionError(`${where}: the state of parameter ${id} is ${entry === null ? "null" : typeof entry}, not an object`);
-      const s: ParamState = {};
-      for (const [rawKey, v] of Object.entries(entry)) {
-        const key = camelKey(rawKey);
-        if (v === null || v === undefined) continue;
-        if (key === "step") s.step = v instanceof Tensor ? Number(readHostItem<number | bigint>(v, "Optimizer.loadStateDict")) : Number(v);
-        else if (v instanceof Tensor) {
-          if (!shapesEqual(v.shape, p.shape)) {
-            throw new FluxionError(`${where}: state '${key}' of parameter ${id} has shape ${fmtShape(v.shape)}, but the parameter has shape ${fmtShape(p.shape)}`);
-          }
-          defineKey(s, key, noGrad(() => (p.isFloatingPoint() ? v.to(p.dtype) : v).clone()));
-        } else if (typeof v === "number") defineKey(s, key, v);
-        else throw new FluxionError(`${where}: state '${key}' of parameter ${id} is a ${typeof v}; expected a Tensor or a number`);
-      }
-      newState.set(p, s);
+      const entries = Object.entries(entry).map(([k, v]): [string, unknown] => [camelKey(k), v]);
+      newState.set(p, this.loadParamState(p, id, entries, where));
     }
     this.paramGroups = newGroups;
     this.state = newState;
+  }
+
+  /**
+   * Whether state `key` is a number however it was saved: PyTorch keeps step (and NAdam's
+   * mu_product, ASGD's eta and mu) as 0-d tensors, which are read back as numbers here.
+   */
+  protected isScalarState(key: string): boolean {
+    return key === "step";
+  }
+
+  /**
+   * One parameter's saved state (keys already camelCase) as loadStateDict restores it:
+   * scalars (isScalarState) as numbers, tensors copied and cast to the parameter's dtype and
+   * checked against its shape, null entries dropped. Throws, naming the entry, on anything
+   * else. An optimizer whose state holds more (LBFGS's history) overrides it.
+   */
+  protected loadParamState(p: Tensor, id: string, entries: ReadonlyArray<[string, unknown]>, where: string): ParamState {
+    const s: ParamState = {};
+    for (const [key, v] of entries) {
+      if (v === null || v === undefined) continue;
+      if (this.isScalarState(key)) {
+        if (v instanceof Tensor && v.numel() !== 1) throw new FluxionError(`${where}: state '${key}' of parameter ${id} must be a number or a one-element tensor, but got shape ${fmtShape(v.shape)}`);
+        defineKey(s, key, v instanceof Tensor ? Number(readHostItem<number | bigint>(v, "Optimizer.loadStateDict")) : Number(v));
+      } else if (v instanceof Tensor) {
+        if (!shapesEqual(v.shape, p.shape)) {
+          throw new FluxionError(`${where}: state '${key}' of parameter ${id} has shape ${fmtShape(v.shape)}, but the parameter has shape ${fmtShape(p.shape)}`);
+        }
+        defineKey(s, key, noGrad(() => (p.isFloatingPoint() ? v.to(p.dtype) : v).clone()));
+      } else if (typeof v === "number") defineKey(s, key, v);
+      else throw new FluxionError(`${where}: state '${key}' of parameter ${id} is a ${typeof v}; expected a Tensor or a number`);
+    }
+    return s;
   }
 
   toString(): string {

@@ -24,6 +24,8 @@
  * - Optimizer.loadStateDict reading a tensor `step`, ReduceLROnPlateau.step(metric as a
  *   tensor) (PyTorch's float(metrics)), clipGradNorm with errorIfNonfinite, and
  *   nn.init.orthogonal_'s host QR (initialization, outside any training step).
+ * - optim.LBFGS: the loss, its stopping tests, the curvature check and the line search
+ *   branch on values, as PyTorch's LBFGS does (float(closure()), `if ys > 1e-10`).
  */
 import type { Tensor } from "./tensor.js";
 import type { StorageArray } from "./dtype.js";

@@ -1,4 +1,4 @@
-// data as declared: DataLoader, the datasets, randomSplit and defaultCollate in PyTorch
+// data as declared: DataLoader, the samplers, the datasets, randomSplit and defaultCollate in PyTorch
 // 1.13's positional order (checked against test/fixtures/api_signatures.json), transforms in
 // torchvision's (by hand: torchvision is not installed), options objects as equivalents,
 // and the options Fluxion does not support refused by name. RandomCrop's padding modes
@@ -18,9 +18,11 @@ const ds = (n = 7) => new TensorDataset(arange(n * 2).reshape(n, 2), arange(n));
 const DEPARTURES: Record<string, Departures> = {
   // PyTorch's default is its global default_generator object; null means the same here
   randomSplit: { defaults: { generator: null } },
+  // PyTorch's Sampler requires data_source and ignores it; optional here, so subclasses call super()
+  Sampler: { defaults: { dataSource: null } },
 };
 
-test("DataLoader, datasets and randomSplit are declared in PyTorch 1.13's order with its defaults", () => {
+test("DataLoader, samplers, datasets and randomSplit are declared in PyTorch 1.13's order with its defaults", () => {
   const mismatches: string[] = [];
   for (const [pyName, py] of Object.entries(PYTORCH.data!)) {
     const name = pyName.includes("_") ? camel(pyName) : pyName; // random_split -> randomSplit; classes keep their names
@@ -68,8 +70,6 @@ test("DataLoader: positional order equals the options form", () => {
 
 test("DataLoader refuses what it does not support, naming the option and the value", () => {
   const cases: [Record<string, unknown>, RegExp][] = [
-    [{ sampler: [0, 1] }, /^DataLoader\(\): sampler is not supported \(use shuffle and generator, or a Subset\); leave it null, got array \[0, 1\]$/],
-    [{ batchSampler: [[0, 1]] }, /batchSampler is not supported/],
     [{ numWorkers: 4 }, /^DataLoader\(\): numWorkers is not supported \(batches are made in the calling thread\); leave it 0, got int 4$/],
     [{ pinMemory: true }, /pinMemory is not supported .* leave it false, got boolean true/],
     [{ timeout: 5 }, /timeout is not supported/],

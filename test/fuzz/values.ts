@@ -109,7 +109,10 @@ export function goodValue(owner: string, p: Param): unknown {
   if (name === "dataset") return new data.TensorDataset(goodTensor());
   if (name === "datasets") return [new data.TensorDataset(goodTensor())];
   if (name === "schedulers") return [];
-  if (name === "indices" && owner === "Subset") return [0];
+  if (name === "indices" && (owner === "Subset" || owner === "SubsetRandomSampler")) return [0];
+  if (name === "dataSource") return new data.TensorDataset(goodTensor());
+  if (name === "sampler") return [0, 1];
+  if (name === "weights" && owner === "WeightedRandomSampler") return [1, 2];
   if (name === "batch") return [goodTensor(), goodTensor()];
   if (name === "transforms") return [];
   if (p.hasDefault && p.default !== null) return p.default;

@@ -1,6 +1,6 @@
 /**
  * Optimizer steps (op by op, src/optim/fused_update.ts off) give their own temporaries (Adam's denominator, -g with maximize, g + λθ,
- * SGD's Nesterov sum) back to the caching allocator at once (optimizer.ts freeTemporary),
+ * SGD's Nesterov sum, the other optimizers' denominators and updates) back to the caching allocator at once (optimizer.ts freeTemporary),
  * and never a parameter, a gradient or a state tensor. Values are checked against PyTorch
  * in the other optimizer tests; here: what is freed and what is not.
  */
@@ -34,6 +34,12 @@ for (const [name, make, perParam] of [
   ["AdamW", (p: Tensor[]) => new optim.AdamW(p, { lr: 1e-2 }), 1],
   ["SGD (Nesterov, L2, maximize)", (p: Tensor[]) => new optim.SGD(p, { lr: 1e-2, momentum: 0.9, nesterov: true, weightDecay: 0.1, maximize: true }), 3],
   ["SGD (momentum: no temporaries; the momentum buffer is the step)", (p: Tensor[]) => new optim.SGD(p, { lr: 1e-2, momentum: 0.9 }), 0],
+  ["Adadelta (maximize, L2)", (p: Tensor[]) => new optim.Adadelta(p, { maximize: true, weightDecay: 0.1 }), 3],
+  ["Adamax (maximize, L2)", (p: Tensor[]) => new optim.Adamax(p, { maximize: true, weightDecay: 0.1 }), 3],
+  ["NAdam (L2)", (p: Tensor[]) => new optim.NAdam(p, { weightDecay: 0.1 }), 2],
+  ["RAdam (L2)", (p: Tensor[]) => new optim.RAdam(p, { weightDecay: 0.1 }), 3],
+  ["ASGD (averaging, maximize, L2)", (p: Tensor[]) => new optim.ASGD(p, { t0: -5, maximize: true, weightDecay: 0.1 }), 2],
+  ["Rprop (maximize)", (p: Tensor[]) => new optim.Rprop(p, { maximize: true }), 4],
 ] as const) {
   // the op-by-op update (Adam/AdamW run as one fused program by default: no temporaries)
   test(`${name}: frees its temporaries, keeps parameters, gradients and state`, { skip }, (t) => {

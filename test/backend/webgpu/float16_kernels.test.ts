@@ -73,3 +73,38 @@ test("a float16 Embedding's lookup and its gradient (scatter add) give the CPU's
   assert.deepEqual(await halfValues(gpu.y), await halfValues(cpu.y));
   assert.deepEqual(await halfValues(gpu.grad), await halfValues(cpu.grad));
 });
+test("float16 random draws: rand and bernoulli bit-identical to the CPU's for a seed, randn and uniform_ within a float16 ulp", { skip }, async () => {
+  const both = async (make: (device: string, g: Generator) => Tensor) => {
+    const gc = new Generator(7), gg = new Generator(7);
+    const want = make("cpu", gc), got = make("webgpu", gg);
+    assert.equal(got.dtype, "float16");
+    assert.equal(want.dtype, "float16");
+    assert.deepEqual(gg.getState(), gc.getState(), "the generator advances alike");
+    return { cpu: await halfValues(want), gpu: await halfValues(got) };
+  };
+  for (const n of [1, 7, 1027]) {
+    const r = await both((device, generator) => rand([n], { dtype: "float16", device, generator }));
+    assert.deepEqual(r.gpu, r.cpu, `rand ${n}`);
+    assert.ok(r.gpu.every((v) => v >= 0 && v < 1 && Number.isInteger(v * 2048)), `rand ${n}: 11-bit values in [0, 1)`);
+    const p = tensor(Array.from({ length: n }, (_, i) => (i % 9) / 8), { dtype: "float16" });
+    const b = await both((device, generator) => bernoulli(p.to(device), { generator }));
+    assert.deepEqual(b.gpu, b.cpu, `bernoulli ${n}`);
+    const z = await both((device, generator) => randn([n], { dtype: "float16", device, generator }));
+    let exact = 0;
+    for (let i = 0; i < n; i++) {
+      assert.ok(Math.abs(z.gpu[i]! - z.cpu[i]!) <= halfUlp(z.cpu[i]!), `randn ${n} element ${i}: ${z.gpu[i]} vs ${z.cpu[i]}`);
+      if (z.gpu[i] === z.cpu[i]) exact++;
+    }
+    assert.ok(exact >= 0.9 * n, `randn ${n}: only ${exact} bit-identical`);
+    const u = await both((device, generator) => zeros([n], { dtype: "float16", device }).uniform_(-3, 7, { generator }));
+    for (let i = 0; i < n; i++) {
+      assert.ok(u.gpu[i]! >= -3 && u.gpu[i]! <= 7, `uniform_ ${n}: ${u.gpu[i]}`);
+      assert.ok(Math.abs(u.gpu[i]! - u.cpu[i]!) <= halfUlp(u.cpu[i]!), `uniform_(-3, 7) ${n} element ${i}: ${u.gpu[i]} vs ${u.cpu[i]}`);
+    }
+  }
+  manualSeed(4);
+  const want = nn.functional.dropout(half([4, 6], 8), 0.5, { training: true });
+  manualSeed(4);
+  const got = nn.functional.dropout(half([4, 6], 8).to("webgpu"), 0.5, { training: true });
+  assert.deepEqual(await halfValues(got), await halfValues(want), "dropout");
+});

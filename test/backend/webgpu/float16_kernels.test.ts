@@ -108,3 +108,21 @@ test("float16 random draws: rand and bernoulli bit-identical to the CPU's for a 
   const got = nn.functional.dropout(half([4, 6], 8).to("webgpu"), 0.5, { training: true });
   assert.deepEqual(await halfValues(got), await halfValues(want), "dropout");
 });
+test("float16 sort: stable, NaN last (first when descending), -0 equal to 0, any axis; topk, median, kthvalue", { skip }, async () => {
+  const x = tensor([[3, NaN, -0, 0, 1, 3, -2, 65504], [5, 5, 1, -Infinity, NaN, 2, 2, 1e-7]], { dtype: "float16" });
+  for (const descending of [false, true]) {
+    for (const [t, axis] of [[x, 1], [x, 0], [x.t(), 0]] as const) {
+      const want = dispatchAll("sort", [t], { axis, descending }), got = dispatchAll("sort", [t.to("webgpu")], { axis, descending });
+      assert.equal(got[0]!.dtype, "float16");
+      assert.equal(got[1]!.dtype, "int32");
+      assert.deepEqual(await halfValues(got[0]!), await halfValues(want[0]!), `values ${axis} ${descending}`);
+      assert.deepEqual(await valuesOf(got[1]!), await valuesOf(want[1]!), `indices ${axis} ${descending}`);
+    }
+  }
+  const r = half([4, 9], 9);
+  await sameAsCpuHalf([r], (t) => t.sort(1, { descending: true }).values, "sort values");
+  await sameAsCpuHalf([r], (t) => t.topk(3, 1).values, "topk values");
+  await sameAsCpuHalf([r], (t) => t.topk(2, 0, { largest: false }).indices, "topk indices");
+  await sameAsCpuHalf([r], (t) => t.median(1).values, "median");
+  await sameAsCpuHalf([r], (t) => t.kthvalue(2, 1).values, "kthvalue");
+});

@@ -126,3 +126,17 @@ test("float16 sort: stable, NaN last (first when descending), -0 equal to 0, any
   await sameAsCpuHalf([r], (t) => t.median(1).values, "median");
   await sameAsCpuHalf([r], (t) => t.kthvalue(2, 1).values, "kthvalue");
 });
+test("float16 cumsum and cumprod accumulate in float32, each prefix rounded once, along any axis", { skip }, async () => {
+  const x = half([3, 40, 5], 10);
+  for (const axis of [0, 1, 2]) {
+    await sameAsCpuHalf([x], (t) => t.cumsum(axis), `cumsum ${axis}`, 1);
+    await sameAsCpuHalf([x], (t) => t.mul(0.25).add(1).cumprod(axis), `cumprod ${axis}`, 1);
+  }
+  await sameAsCpuHalf([x], (t) => t.transpose(0, 2).cumsum(1), "cumsum of a transposed view", 1);
+  // 4096 terms of 1.25: a float16 accumulator would stall at 4096
+  const ones = full([4096], 1.25, { dtype: "float16" }).to("webgpu").cumsum(0);
+  assert.equal(ones.dtype, "float16");
+  const v = await halfValues(ones);
+  assert.equal(v[4095], 5120);
+  assert.equal(v[1000], 1251.0);
+});

@@ -190,3 +190,101 @@ test("float16 conv2d: forward (bias, ReLU, pooling), input and weight passes acc
   }
   closeToExact([yv[((n * 4 + o) * y.shape[2]! + oy) * y.shape[3]! + ox]!], [Math.max(exact, 0)], 1, "forward against float64");
 });
+/** F.crossEntropy's loss and logits gradient on `device` (float16 logits). */
+async function crossEntropyOn(device: string, x0: Tensor, target0: Tensor, opts: nn.functional.CrossEntropyOptions, gradOut?: Tensor) {
+  const x = (device === "cpu" ? x0.clone() : x0.to(device)).requiresGrad_();
+  const loss = nn.functional.crossEntropy(x, target0.to(device), { ...opts, weight: opts.weight?.to(device) });
+  loss.backward(gradOut?.to(device));
+  return { loss, grad: x.grad! };
+}
+
+/** Float64 cross entropy of float16 logits `x` [N, C] (targets, weights, smoothing): per-row losses and gradients. */
+function crossEntropy64(x: number[], N: number, C: number, t: number[], w: number[] | null, eps: number, ignore: number) {
+  const loss: number[] = [], wt: number[] = [], grad: number[] = [];
+  for (let i = 0; i < N; i++) {
+    const row = x.slice(i * C, i * C + C);
+    const m = Math.max(...row);
+    const lse = m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0));
+    const ti = t[i]!, W = (c: number) => (w ? w[c]! : 1);
+    if (ti === ignore) {
+      loss.push(0);
+      wt.push(0);
+      grad.push(...row.map(() => 0));
+      continue;
+    }
+    const wsum = w ? w.reduce((s, v) => s + v, 0) : C;
+    let l = (1 - eps) * W(ti) * (lse - row[ti]!);
+    for (let c = 0; c < C; c++) l += (eps / C) * W(c) * (lse - row[c]!);
+    loss.push(l);
+    wt.push(W(ti));
+    for (let c = 0; c < C; c++) grad.push(Math.exp(row[c]! - lse) * ((1 - eps) * W(ti) + (eps / C) * wsum) - (c === ti ? (1 - eps) * W(ti) : 0) - (eps / C) * W(c));
+  }
+  return { loss, wt, grad };
+}
+
+test("float16 crossEntropy and its gradient run in float32 and round once: against float64, and the CPU's within float16 rounding", { skip }, async () => {
+  const x = half([6, 5], 19, -3, 3);
+  const t = [0, 4, 2, -100, 1, 4];
+  const target = tensor(t, { dtype: "int32" });
+  const weight = tensor([0.5, 2, 1, 0.25, 3], { dtype: "float16" });
+  const xv = await halfValues(x), wv = await halfValues(weight);
+  for (const reduction of ["mean", "sum", "none"] as const) {
+    for (const [eps, w] of [[0, null], [0.1, null], [0, wv], [0.1, wv]] as const) {
+      const name = `${reduction} eps=${eps}${w ? " weighted" : ""}`;
+      const opts = { reduction, labelSmoothing: eps, weight: w ? weight : undefined };
+      const gradOut = reduction === "none" ? half([6], 20, 0.5, 1.5) : undefined;
+      const cpu = await crossEntropyOn("cpu", x, target, opts, gradOut);
+      const gpu = await crossEntropyOn("webgpu", x, target, opts, gradOut);
+      assert.equal(gpu.loss.dtype, "float16", name);
+      assert.equal(gpu.grad.dtype, "float16", name);
+      assert.deepEqual([...gpu.loss.shape], [...cpu.loss.shape], name);
+      // float64 of the float16 inputs
+      const ref = crossEntropy64(xv, 6, 5, t, w ? [...w] : null, eps, -100);
+      const sumL = ref.loss.reduce((s, v) => s + v, 0), sumW = ref.wt.reduce((s, v) => s + v, 0);
+      const g = gradOut ? await halfValues(gradOut) : null;
+      const lossRef = reduction === "none" ? ref.loss : reduction === "sum" ? [sumL] : [sumL / sumW];
+      const scale = (i: number) => (g ? g[i]! : reduction === "mean" ? 1 / sumW : 1);
+      const gradRef = ref.grad.map((v, k) => v * scale(Math.floor(k / 5)));
+      const gl = await halfValues(gpu.loss), gg = await halfValues(gpu.grad);
+      closeToExact(gl, lossRef, 1, `${name}: loss`);
+      // the gradient reads the saved lse, rounded to float16: p = exp(x - lse) carries its rounding
+      gg.forEach((v, k) => assert.ok(Math.abs(v - gradRef[k]!) <= 2 * halfUlp(gradRef[k]!) + 2 ** -12 * Math.abs(scale(Math.floor(k / 5))), `${name}: grad ${k} is ${v}, float64 gives ${gradRef[k]}`));
+      // the CPU decomposes, rounding each step: the same to a few float16 ulps (of the largest gradient, for gradients)
+      const cl = await halfValues(cpu.loss), cg = await halfValues(cpu.grad);
+      cl.forEach((v, k) => assert.ok(Math.abs(gl[k]! - v) <= 3 * halfUlp(v), `${name}: loss ${k} is ${gl[k]}, the CPU's ${v}`));
+      const gmax = Math.max(...cg.map(Math.abs));
+      cg.forEach((v, k) => assert.ok(Math.abs(gg[k]! - v) <= 2 * halfUlp(gmax), `${name}: grad ${k} is ${gg[k]}, the CPU's ${v}`));
+    }
+  }
+  // spatial logits [N, C, H, W] with int64 targets and ignoreIndex
+  const sp = half([2, 4, 3, 2], 21);
+  const st = tensor([[[0, 3], [1, 1], [2, 0]], [[3, 3], [0, 2], [1, 7]]], { dtype: "int64" });
+  const cpu = await crossEntropyOn("cpu", sp, st, { ignoreIndex: 7 }), gpu = await crossEntropyOn("webgpu", sp, st, { ignoreIndex: 7 });
+  closeToExact(await halfValues(gpu.loss), await halfValues(cpu.loss), 3, "spatial loss (the CPU's)");
+  const cg = await halfValues(cpu.grad), gg = await halfValues(gpu.grad), gmax = Math.max(...cg.map(Math.abs));
+  cg.forEach((v, k) => assert.ok(Math.abs(gg[k]! - v) <= 2 * halfUlp(gmax), `spatial grad ${k}: ${gg[k]} vs the CPU's ${v}`));
+  // a bad target still raises at the next read
+  const bad = nn.functional.crossEntropy(x.to("webgpu"), tensor([0, 5, 0, 0, 0, 0], { dtype: "int32", device: "webgpu" }));
+  await assert.rejects(bad.toArrayAsync(), /target 5 is out of bounds for 5 classes/);
+});
+test("a small float16 CNN (Conv2d, ReLU, MaxPool2d, Linear, CrossEntropyLoss): the CPU's loss and gradients within float16 rounding", { skip }, async () => {
+  const run = async (device: string) => {
+    manualSeed(9);
+    const model = new nn.Sequential(
+      new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
+      new nn.Conv2d(4, 6, 3), new nn.ReLU(), new nn.Flatten(), new nn.Linear(6 * 2 * 2, 3),
+    ).half().to(device);
+    const x = randn([5, 1, 8, 8]).half().to(device), y = tensor([0, 2, 1, 1, 0], { dtype: "int64", device });
+    const loss = new nn.CrossEntropyLoss().forward(model.forward(x) as Tensor, y);
+    loss.backward();
+    return { loss, grads: await Promise.all(model.parameters().map((p) => halfValues(p.grad!))) };
+  };
+  const cpu = await run("cpu"), gpu = await run("webgpu");
+  assert.equal(gpu.loss.dtype, "float16");
+  const [gl, cl] = [(await halfValues(gpu.loss))[0]!, (await halfValues(cpu.loss))[0]!];
+  assert.ok(Math.abs(gl - cl) <= 4 * halfUlp(cl), `loss ${gl} vs the CPU's ${cl}`);
+  cpu.grads.forEach((g, i) => {
+    const scale = Math.max(...g.map(Math.abs));
+    g.forEach((v, k) => assert.ok(Math.abs(gpu.grads[i]![k]! - v) <= 0.01 * scale + 1e-3, `parameter ${i} grad ${k}: ${gpu.grads[i]![k]} vs the CPU's ${v}`));
+  });
+});

@@ -288,3 +288,25 @@ test("a small float16 CNN (Conv2d, ReLU, MaxPool2d, Linear, CrossEntropyLoss): t
     g.forEach((v, k) => assert.ok(Math.abs(gpu.grads[i]![k]! - v) <= 0.01 * scale + 1e-3, `parameter ${i} grad ${k}: ${gpu.grads[i]![k]} vs the CPU's ${v}`));
   });
 });
+test("float16 softmax and logSoftmax (and their gradients) run widened to float32 and round once, as the CPU's; layerNorm decomposes as on the CPU", { skip }, async () => {
+  const x = half([4, 7], 22, -4, 4), g = half([4, 7], 23);
+  for (const log of [false, true]) {
+    const name = log ? "logSoftmax" : "softmax";
+    await sameAsCpuHalf([x], (t) => (log ? t.logSoftmax(1) : t.softmax(1)), name, 1);
+    await sameAsCpuHalf([x.t()], (t) => (log ? t.logSoftmax(0) : t.softmax(0)), `${name} along dim 0 of a view`, 1);
+    await sameAsCpuHalf([x, g], (t, u) => {
+      const leaf = t.detach().requiresGrad_();
+      (log ? leaf.logSoftmax(1) : leaf.softmax(1)).backward(u);
+      return leaf.grad!;
+    }, `${name} gradient`, 1);
+  }
+  const got = await sameAsCpuHalf([x], (t) => nn.functional.layerNorm(t, [7]), "layerNorm", 2);
+  // its decomposition rounds the mean and variance to float16: against float64
+  const v = await halfValues(x), y = await halfValues(got);
+  for (let r = 0; r < 4; r++) {
+    const row = v.slice(r * 7, r * 7 + 7);
+    const mean = row.reduce((s, a) => s + a, 0) / 7;
+    const sd = Math.sqrt(row.reduce((s, a) => s + (a - mean) ** 2, 0) / 7 + 1e-5);
+    row.forEach((a, k) => assert.ok(Math.abs(y[r * 7 + k]! - (a - mean) / sd) <= 0.01, `layerNorm (${r}, ${k}): ${y[r * 7 + k]} vs ${(a - mean) / sd}`));
+  }
+});

@@ -24,6 +24,7 @@ function closeToExact(got: readonly number[], want: readonly number[], ulps: num
     assert.ok(Math.abs(got[i]! - want[i]!) <= ulps * halfUlp(want[i]!), `${msg}: element ${i} is ${got[i]}, float64 gives ${want[i]}`);
   }
 }
+
 test("float16 gather, indexSelect and integer indexing copy values exactly (int32 and int64 indices, views)", { skip }, async () => {
   const x = half([4, 5], 1);
   const idx = i32([[0, 4, 2], [1, 1, 3], [4, 0, 0]]);
@@ -32,6 +33,7 @@ test("float16 gather, indexSelect and integer indexing copy values exactly (int3
   await sameAsCpuHalf([x, i32([3, 0, 3, 1])], (a, i) => a.indexSelect(0, i), "indexSelect");
   await sameAsCpuHalf([x, i32([1, 3]), i32([0, 2])], (a, i, j) => a.index(i, j), "index");
 });
+
 test("float16 scatter: none stores exactly; add and multiply accumulate in float32 and round once, as the CPU does", { skip }, async () => {
   const x = half([4, 5], 2), src = half([3, 3], 3);
   const unique = i32([[0, 4, 2], [1, 3, 0], [4, 0, 1]]), repeats = i32([[0, 4, 2], [1, 1, 3], [4, 0, 0]]);
@@ -50,6 +52,7 @@ test("float16 scatter: none stores exactly; add and multiply accumulate in float
   const bad = x.to("webgpu").scatterAdd(1, i32([[5]]).to("webgpu"), src.to("webgpu").narrow(0, 0, 1).narrow(1, 0, 1));
   await assert.rejects(bad.toArrayAsync(), /index 5 is out of bounds/);
 });
+
 test("float16 indexPut_: set exactly, accumulate in float32 rounded once, through views", { skip }, async () => {
   const x = half([5, 4], 4);
   await sameAsCpuHalf([x, i32([2, 0]), half([2, 4], 5)], (a, i, v) => a.clone().indexPut_([i], v), "set rows");
@@ -58,6 +61,7 @@ test("float16 indexPut_: set exactly, accumulate in float32 rounded once, throug
   const sum = await sameAsCpuHalf([zeros([3], { dtype: "float16" }), zeros([4096], { dtype: "int64" })], (a, i) => a.clone().indexPut_([i], full([4096], 1.25, { dtype: "float16", device: a.device }), true), "4096 accumulations into one element");
   assert.deepEqual(await halfValues(sum), [5120, 0, 0]);
 });
+
 test("a float16 Embedding's lookup and its gradient (scatter add) give the CPU's", { skip }, async () => {
   const run = async (device: string) => {
     manualSeed(5);
@@ -73,6 +77,7 @@ test("a float16 Embedding's lookup and its gradient (scatter add) give the CPU's
   assert.deepEqual(await halfValues(gpu.y), await halfValues(cpu.y));
   assert.deepEqual(await halfValues(gpu.grad), await halfValues(cpu.grad));
 });
+
 test("float16 random draws: rand and bernoulli bit-identical to the CPU's for a seed, randn and uniform_ within a float16 ulp", { skip }, async () => {
   const both = async (make: (device: string, g: Generator) => Tensor) => {
     const gc = new Generator(7), gg = new Generator(7);
@@ -108,6 +113,7 @@ test("float16 random draws: rand and bernoulli bit-identical to the CPU's for a 
   const got = nn.functional.dropout(half([4, 6], 8).to("webgpu"), 0.5, { training: true });
   assert.deepEqual(await halfValues(got), await halfValues(want), "dropout");
 });
+
 test("float16 sort: stable, NaN last (first when descending), -0 equal to 0, any axis; topk, median, kthvalue", { skip }, async () => {
   const x = tensor([[3, NaN, -0, 0, 1, 3, -2, 65504], [5, 5, 1, -Infinity, NaN, 2, 2, 1e-7]], { dtype: "float16" });
   for (const descending of [false, true]) {
@@ -126,6 +132,7 @@ test("float16 sort: stable, NaN last (first when descending), -0 equal to 0, any
   await sameAsCpuHalf([r], (t) => t.median(1).values, "median");
   await sameAsCpuHalf([r], (t) => t.kthvalue(2, 1).values, "kthvalue");
 });
+
 test("float16 cumsum and cumprod accumulate in float32, each prefix rounded once, along any axis", { skip }, async () => {
   const x = half([3, 40, 5], 10);
   for (const axis of [0, 1, 2]) {
@@ -140,6 +147,7 @@ test("float16 cumsum and cumprod accumulate in float32, each prefix rounded once
   assert.equal(v[4095], 5120);
   assert.equal(v[1000], 1251.0);
 });
+
 test("float16 unfold, fold and max pooling: values as the CPU's (copies exact, fold's sums rounded once), int32 positions", { skip }, async () => {
   const x = half([2, 3, 7, 6], 11);
   const win = { kernel: [3, 2] as const, stride: [2, 1] as const, padding: [1, 0] as const, dilation: [1, 2] as const };
@@ -160,6 +168,7 @@ test("float16 unfold, fold and max pooling: values as the CPU's (copies exact, f
   await sameAsCpuHalf([half([2, 3, 6, 5], 13)], (t) => nn.functional.maxPool2d(t, 3, { stride: 2, padding: 1 }), "maxPool2d");
   await sameAsCpuHalf([half([2, 3, 6, 5], 14)], (t) => nn.functional.avgPool2d(t, 2), "avgPool2d", 1);
 });
+
 test("float16 conv2d: forward (bias, ReLU, pooling), input and weight passes accumulate in float32 and round once", { skip }, async () => {
   const x = half([2, 3, 8, 7], 15), w = half([4, 3, 3, 3], 16), b = half([4], 17);
   const win = { kernel: [3, 3] as const, stride: [1, 2] as const, padding: [1, 1] as const, dilation: [1, 1] as const };
@@ -190,6 +199,7 @@ test("float16 conv2d: forward (bias, ReLU, pooling), input and weight passes acc
   }
   closeToExact([yv[((n * 4 + o) * y.shape[2]! + oy) * y.shape[3]! + ox]!], [Math.max(exact, 0)], 1, "forward against float64");
 });
+
 /** F.crossEntropy's loss and logits gradient on `device` (float16 logits). */
 async function crossEntropyOn(device: string, x0: Tensor, target0: Tensor, opts: nn.functional.CrossEntropyOptions, gradOut?: Tensor) {
   const x = (device === "cpu" ? x0.clone() : x0.to(device)).requiresGrad_();
@@ -267,6 +277,7 @@ test("float16 crossEntropy and its gradient run in float32 and round once: again
   const bad = nn.functional.crossEntropy(x.to("webgpu"), tensor([0, 5, 0, 0, 0, 0], { dtype: "int32", device: "webgpu" }));
   await assert.rejects(bad.toArrayAsync(), /target 5 is out of bounds for 5 classes/);
 });
+
 test("a small float16 CNN (Conv2d, ReLU, MaxPool2d, Linear, CrossEntropyLoss): the CPU's loss and gradients within float16 rounding", { skip }, async () => {
   const run = async (device: string) => {
     manualSeed(9);
@@ -288,6 +299,7 @@ test("a small float16 CNN (Conv2d, ReLU, MaxPool2d, Linear, CrossEntropyLoss): t
     g.forEach((v, k) => assert.ok(Math.abs(gpu.grads[i]![k]! - v) <= 0.01 * scale + 1e-3, `parameter ${i} grad ${k}: ${gpu.grads[i]![k]} vs the CPU's ${v}`));
   });
 });
+
 test("float16 softmax and logSoftmax (and their gradients) run widened to float32 and round once, as the CPU's; layerNorm decomposes as on the CPU", { skip }, async () => {
   const x = half([4, 7], 22, -4, 4), g = half([4, 7], 23);
   for (const log of [false, true]) {
@@ -309,4 +321,65 @@ test("float16 softmax and logSoftmax (and their gradients) run widened to float3
     const sd = Math.sqrt(row.reduce((s, a) => s + (a - mean) ** 2, 0) / 7 + 1e-5);
     row.forEach((a, k) => assert.ok(Math.abs(y[r * 7 + k]! - (a - mean) / sd) <= 0.01, `layerNorm (${r}, ${k}): ${y[r * 7 + k]} vs ${(a - mean) / sd}`));
   }
+});
+
+/** A float16 program of every fusable op on x (strided) and y (broadcast, positive), a chain through registers, and an in-place store into x. */
+function halfProgram(rows: number, cols: number): { attrs: FusedProgramAttrs; inputs: Tensor[] } {
+  const x = half([cols, rows], 24, -3, 3).t(), y = half([cols], 25, 0.5, 2);
+  const params: Record<string, number[]> = { leakyRelu: [0.01], clamp: [-0.5, 0.75], addScaled: [-0.3] };
+  const code: FusedProgramAttrs["code"][number][] = [{ op: "load", input: 0 }, { op: "load", input: 1 }];
+  const scalars: number[] = [];
+  const outputs: { reg: number; inPlace?: number }[] = [];
+  const slot = (fn: string) => params[fn]?.map((v) => scalars.push(v) - 1);
+  for (const fn of Object.keys(FUSABLE_UNARY)) {
+    const p = slot(fn);
+    code.push({ op: "unary", fn: fn as never, a: ["sqrt", "log", "rsqrt"].includes(fn) ? 1 : 0, ...(p ? { params: p } : {}) });
+    outputs.push({ reg: code.length - 1 });
+  }
+  for (const fn of Object.keys(FUSABLE_BINARY)) {
+    const p = slot(fn);
+    code.push({ op: "binary", fn: fn as never, a: 0, b: 1, ...(p ? { params: p } : {}) });
+    outputs.push({ reg: code.length - 1 });
+  }
+  code.push({ op: "binary", fn: "mul", a: code.length - 1, b: code.length - 2 }); // a chain through registers
+  outputs.push({ reg: code.length - 1, inPlace: 0 });
+  return { attrs: { shape: [rows, cols], dtype: "float16", code, scalars, outputs }, inputs: [x, y] };
+}
+
+test("a float16 fusedProgram gives its unfused float16 ops' values bit for bit (every fusable op, scalar operands, in place), and the CPU's within a float16 ulp", { skip }, async () => {
+  const { attrs, inputs } = halfProgram(5, 70);
+  const gpuIn = () => inputs.map((t) => t.to("webgpu").t().contiguous().t()); // fresh copies, x strided
+  const got = dispatchAll("fusedProgram", gpuIn(), attrs);
+  const unfused = fusedProgramDecomposed(gpuIn(), attrs);
+  const cpuIn = inputs.map((t) => t.clone());
+  const cpu = dispatchAll("fusedProgram", cpuIn, attrs);
+  assert.equal(got.length, attrs.outputs.length);
+  for (let k = 0; k < got.length; k++) {
+    assert.equal(got[k]!.dtype, "float16", `output ${k}`);
+    assert.deepEqual(await halfValues(got[k]!), await halfValues(unfused[k]!), `output ${k} against the unfused ops on webgpu`);
+    const w = await halfValues(cpu[k]!), g = await halfValues(got[k]!);
+    w.forEach((v, i) => assert.ok(Object.is(v, g[i]) || (Number.isNaN(v) && Number.isNaN(g[i]!)) || Math.abs(v - g[i]!) <= halfUlp(v), `output ${k} element ${i}: ${g[i]} vs the CPU's ${v}`));
+  }
+  // scalar operands are rounded to float16 as `full` fills are (0.1 and 1/3 are not float16 numbers)
+  const sp = { ...scalarOperandProgram(3, 20), dtype: "float16" as const };
+  const xs = half([20, 3], 26).t(), ys = half([20], 27, 0.5, 2);
+  const [g0, g1] = dispatchAll("fusedProgram", [xs.to("webgpu"), ys.to("webgpu")], sp);
+  const [u0, u1] = fusedProgramDecomposed([xs.to("webgpu"), ys.to("webgpu")], sp);
+  assert.deepEqual(await halfValues(g0!), await halfValues(u0!));
+  assert.deepEqual(await halfValues(g1!), await halfValues(u1!));
+  assert.deepEqual([...new Set(await halfValues(g1!))], [0.333251953125], "the splat of 1/3, rounded to float16");
+});
+
+test("compile() fuses float16 elementwise runs on webgpu into float16 programs: the eager values bit for bit", { skip }, async () => {
+  const fn = (x: Tensor, b: Tensor) => x.mul(b).add(x).tanh().mul(2).sub(b.mul(0.1));
+  const step = compile(fn);
+  for (const seed of [28, 29]) {
+    const x = half([6, 9], seed).to("webgpu"), b = half([9], seed + 10).to("webgpu");
+    const want = fn(x, b), got = step(x, b);
+    assert.equal(got.dtype, "float16");
+    assert.deepEqual(await halfValues(got), await halfValues(want), `seed ${seed}`);
+  }
+  const programs = step.graph!.nodes.filter((n) => n.op === "fusedProgram");
+  assert.equal(programs.length, 1);
+  assert.equal(programs[0]!.attrs.dtype, "float16");
 });

@@ -132,9 +132,9 @@ export function scan(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scan"]): 
   // meta: [rows, R, xOff, xAxisStride, outAxisStride, kept..., outStrides..., xStrides...]
   const metaHead = [rows, R, x.offset, xs, os, ...k.shape, ...k.strides[0]!, ...k.strides[1]!];
   const rt = runtime();
-  const checked = int64Arithmetic(gpuDType("scan", x.dtype), attrs.op, x, rt);
-  const meta = new Int32Array([...metaHead, ...(checked ? [checked.code] : [])]);
   const dtype = gpuDType("scan", x.dtype);
+  const checked = int64Arithmetic(dtype, attrs.op, x, rt);
+  const meta = new Int32Array([...metaHead, ...(checked ? [checked.code] : [])]);
   const ct = computeType(dtype), st = storageType(dtype);
   const step = checked
     ? `acc = combine(acc, v);`

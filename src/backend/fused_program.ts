@@ -21,8 +21,10 @@
  * as that output. All of a program's loads happen before its stores for each element, so an
  * input written in place may be read (at the same layout) by the same program.
  *
- * Only float32 programs are made, of the ops in FUSABLE_UNARY / FUSABLE_BINARY: the ones the
- * native interpreter computes exactly as the eager kernels do (bit for bit on the same path).
+ * Programs are made of the ops in FUSABLE_UNARY / FUSABLE_BINARY (the ones the native
+ * interpreter computes exactly as the eager kernels do, bit for bit on the same path), in
+ * float32, or in float16, where each instruction's result is rounded to float16 as the eager
+ * kernel's store rounds it (so a program gives its unfused ops' values on every backend).
  */
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from "../errors.js";
 import { BINARY_OPS, UNARY_OPS, type BinaryOpName, type UnaryOpName } from "../ops/elementwise_table.js";
@@ -86,7 +88,7 @@ export function checkFusedProgram(inputs: readonly unknown[], a: FusedProgramAtt
     bad("attributes must hold shape, code, scalars and outputs arrays");
   }
   if (!a.shape.every((s) => Number.isSafeInteger(s) && s >= 0)) bad(`bad shape ${String(a.shape)}`);
-  if (a.dtype !== "float32" && a.dtype !== "float64") throw new DTypeError(`fusedProgram: programs compute in float32 or float64, got ${String(a.dtype)}`);
+  if (a.dtype !== "float32" && a.dtype !== "float64" && a.dtype !== "float16") throw new DTypeError(`fusedProgram: programs compute in float32, float64 or float16, got ${String(a.dtype)}`);
   if (!Array.isArray(inputs) || !inputs.every((t) => t instanceof Tensor)) bad("inputs must be tensors");
   const ts = inputs as readonly Tensor[];
   const nd = a.shape.length;

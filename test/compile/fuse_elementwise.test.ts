@@ -239,6 +239,25 @@ test("fusedProgram's decomposition (for a backend without it) runs each instruct
   assert.deepEqual(values(p), values(q));
 });
 
+test("a float16 fusedProgram rounds each instruction to float16 as the eager ops store it: its unfused ops' values bit for bit, scalars rounded as `full` fills; compile() fuses float16 runs", () => {
+  const inputs = [randn([60, 4]).half().t(), randn([60]).abs().add(0.5).half()]; // strided, broadcast
+  const attrs = { ...scalarOperandProgram(4, 60), dtype: "float16" as const };
+  const [g0, g1] = dispatchAll("fusedProgram", inputs, attrs), [u0, u1] = fusedProgramDecomposed(inputs, attrs);
+  assert.equal(g0!.dtype, "float16");
+  assert.deepEqual(values(g0!), values(u0!));
+  assert.deepEqual(values(g1!), values(u1!));
+  assert.deepEqual([...new Set(values(g1!))], [0.333251953125], "1/3 rounded to float16");
+  const fn = (x: Tensor, b: Tensor) => x.mul(b).add(x).tanh().mul(2).sub(b.mul(0.1));
+  const step = compile(fn);
+  for (let k = 0; k < 2; k++) {
+    const x = randn([6, 9]).half(), b = randn([9]).half();
+    assert.deepEqual(values(step(x, b)), values(fn(x, b)), `call ${k}`);
+  }
+  const programs = step.graph!.nodes.filter((n) => n.op === "fusedProgram");
+  assert.equal(programs.length, 1);
+  assert.equal(programs[0]!.attrs.dtype, "float16");
+});
+
 test("fusedProgram writes an input in place after reading it (x = x*y + x)", () => {
   const p = randn([40, 30]), y = randn([30]);
   const want = p.mul(y).add(p);

@@ -13,6 +13,7 @@ import { paramsOf, type FusedProgramAttrs } from "../fused_program.js";
 import { NATIVE_MIN_ELEMENTS, runElementwise, type Operand } from "./loops.js";
 import { nativeFusedProgram } from "./native_fused_program.js";
 import { alloc, broadcastOperand, outOperand } from "./util.js";
+import { encoder } from "./creation.js";
 
 /**
  * Ops whose native and TypeScript kernels give the same bits: IEEE operations rounded once
@@ -61,9 +62,9 @@ export function runFusedProgramTS(inputs: readonly Tensor[], a: FusedProgramAttr
       return;
     }
     if (ins.op === "scalar") {
-      // one element (rounded by the typed array, as a `full` kernel's fill), broadcast everywhere
+      // one element (rounded to the dtype, as a `full` kernel's fill), broadcast everywhere
       const arr = arrayFor(a.dtype, 1);
-      arr[0] = a.scalars[ins.slot]!;
+      arr[0] = encoder(a.dtype)(a.scalars[ins.slot]!);
       regs.push({ arr, strides: a.shape.map(() => 0), offset: 0, dtype: a.dtype });
       return;
     }

@@ -9,6 +9,11 @@
  * Logits are seen as [outer, C, inner] (classes on dim 1, or dim 0 when 1-D); one invocation
  * per position (forward) or per logit (backward). The reduction ("sum", "mean") runs through
  * this backend's reduce and binary kernels.
+ *
+ * float16 logits (and weights, gradient and lse) are read into f32; everything runs in f32
+ * (the per-position losses and the reduction too) and each output is rounded once to float16.
+ * The CPU runs float16 cross entropy as the primitive's decomposition, rounding every step to
+ * float16, so the two agree within a few float16 ulps, and these are the closer to the exact value.
  */
 import { IndexError, fmtShape } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -18,8 +23,8 @@ import { contiguousStrides } from "../../tensor/shape.js";
 import { unsupported } from "./unsupported.js";
 import { allocTensor, runtime } from "./state.js";
 import { errorFlagWgsl, memoryOf, type GpuMemory } from "./runtime.js";
-import { PRELUDE } from "./wgsl.js";
-import { binary, cat, copy } from "./elementwise.js";
+import { PRELUDE, convertTo, storageType } from "./wgsl.js";
+import { binary, cast, cat, copy } from "./elementwise.js";
 import { reduce } from "./reduce.js";
 
 const WG = 256;
@@ -37,6 +42,8 @@ interface Geometry {
   /** The logits' shape, for messages. */
   shape: readonly number[];
   x: Tensor;
+  /** The logits' (and weights') dtype. */
+  dtype: "float32" | "float16";
   target: Tensor;
   weight: Tensor | null;
   C: number;
@@ -45,17 +52,22 @@ interface Geometry {
 }
 
 function geometry(op: string, inputs: readonly Tensor[], x0: Tensor, target0: Tensor, weight0: Tensor | null): Geometry {
-  if (x0.dtype !== "float32") unsupported(op, inputs, "only float32 logits on webgpu yet");
+  if ((x0.dtype !== "float32" && x0.dtype !== "float16") || (weight0 !== null && weight0.dtype !== x0.dtype)) {
+    unsupported(op, inputs, "only float32 or float16 logits (and weights of the logits' dtype) on webgpu yet");
+  }
   if (target0.dtype !== "int32" && target0.dtype !== "int64") unsupported(op, inputs, `class indices must be int32 or int64 (got ${target0.dtype})`);
   const classDim = x0.ndim === 1 ? 0 : 1;
   const C = x0.shape[classDim]!;
   let inner = 1;
   for (let d = classDim + 1; d < x0.ndim; d++) inner *= x0.shape[d]!;
-  return { shape: x0.shape, x: dense(x0), target: dense(target0), weight: weight0 ? dense(weight0) : null, C, inner, positions: target0.numel() };
+  return { shape: x0.shape, x: dense(x0), dtype: x0.dtype, target: dense(target0), weight: weight0 ? dense(weight0) : null, C, inner, positions: target0.numel() };
 }
 
-/** Binds the given buffers in order (each once) and names each tensor's array. */
-function bindings(ts: readonly Tensor[]): { mems: GpuMemory[]; names: string[]; decls: string[] } {
+/**
+ * Binds the given buffers in order (each once) and names each tensor's array; `at(k, i)` reads
+ * element i of tensor k, a float as f32 (float16 widened).
+ */
+function bindings(ts: readonly Tensor[]): { mems: GpuMemory[]; names: string[]; decls: string[]; at: (k: number, i: string) => string } {
   const mems: GpuMemory[] = [];
   const names = ts.map((t) => {
     const m = memoryOf(t.storage);
@@ -65,9 +77,10 @@ function bindings(ts: readonly Tensor[]): { mems: GpuMemory[]; names: string[]; 
   });
   const decls = mems.map((_, i) => {
     const t = ts[names.indexOf(`in${i}`)]!;
-    return `@group(0) @binding(${i + 1}) var<storage, read> in${i}: array<${t.dtype === "float32" ? "f32" : "i32"}>;`;
+    return `@group(0) @binding(${i + 1}) var<storage, read> in${i}: array<${t.dtype === "float32" || t.dtype === "float16" ? storageType(t.dtype) : "i32"}>;`;
   });
-  return { mems, names, decls };
+  const at = (k: number, i: string) => (ts[k]!.dtype === "float16" ? `f32(${names[k]}[${i}])` : `${names[k]}[${i}]`);
+  return { mems, names, decls, at };
 }
 
 /** Per position: [loss (P), lse (P), w_t (P)] in one buffer (w_t = 0 where ignored). */
@@ -75,9 +88,10 @@ function perPosition(g: Geometry, a: { ignoreIndex: number; labelSmoothing: numb
   const P = g.positions;
   const out = allocTensor("crossEntropy", [3 * P], "float32");
   const ts = g.weight ? [g.x, g.target, g.weight] : [g.x, g.target];
-  const { mems, names, decls } = bindings(ts);
-  const [X, T, W] = names;
-  const wAt = (c: string) => (W ? `${W}[${c}]` : "1.0");
+  const { mems, names, decls, at } = bindings(ts);
+  const T = names[1]!;
+  const X = (i: string) => at(0, i);
+  const wAt = (c: string) => (g.weight ? at(2, c) : "1.0");
   const eps = a.labelSmoothing;
   const rt = runtime();
   const shape = fmtShape(g.shape);
@@ -98,17 +112,17 @@ function perPosition(g: Geometry, a: { ignoreIndex: number; labelSmoothing: numb
     `  if (i >= P) { return; }`,
     `  let base = (i / S) * C * S + i % S;`,
     `  var m = -inf_();`,
-    `  for (var c = 0; c < C; c++) { let v = ${X}[base + c * S]; if (v > m || isnan_(v)) { m = v; } }`,
+    `  for (var c = 0; c < C; c++) { let v = ${X("base + c * S")}; if (v > m || isnan_(v)) { m = v; } }`,
     `  var s = 0.0;`,
-    `  for (var c = 0; c < C; c++) { s += exp(${X}[base + c * S] - m); }`,
+    `  for (var c = 0; c < C; c++) { s += exp(${X("base + c * S")} - m); }`,
     `  let lse = m + log_(s);`,
     `  let t = ${T}[i];`,
     `  var loss = 0.0; var wt = 0.0;`,
     `  if (t != mi[3]) {`,
     `    if (t < 0 || t >= C) { loss = nan_(); wt = nan_(); fail(mi[5], t); } else {`,
     `      wt = ${wAt("t")};`,
-    `      loss = (1.0 - eps) * wt * (lse - ${X}[base + t * S]);`,
-    eps > 0 ? `      var sm = 0.0; for (var c = 0; c < C; c++) { sm += ${wAt("c")} * (lse - ${X}[base + c * S]); } loss += eps / f32(C) * sm;` : "",
+    `      loss = (1.0 - eps) * wt * (lse - ${X("base + t * S")});`,
+    eps > 0 ? `      var sm = 0.0; for (var c = 0; c < C; c++) { sm += ${wAt("c")} * (lse - ${X("base + c * S")}); } loss += eps / f32(C) * sm;` : "",
     `    }`,
     `  }`,
     `  out[i] = loss; out[P + i] = lse; out[2 * P + i] = wt;`,
@@ -127,11 +141,13 @@ export function crossEntropy(inputs: readonly Tensor[], a: FusedPrimitiveAttrs["
   const g = geometry("crossEntropy", inputs, x0, target0, a.weight ? inputs[2]! : null);
   const P = g.positions;
   const rows = perPosition(g, a);
-  const loss = view(rows, target0.shape, 0), lse = view(rows, target0.shape, P);
-  if (a.reduction === "none") return [loss, lse];
+  // float16 logits: the float32 results rounded once
+  const out = (t: Tensor) => (x0.dtype === "float32" ? t : cast([t], { dtype: x0.dtype })[0]!);
+  const loss = view(rows, target0.shape, 0), lse = out(view(rows, target0.shape, P));
+  if (a.reduction === "none") return [out(loss), lse];
   const total = sumAll(loss);
-  if (a.reduction === "sum") return [total, lse];
-  return [binary([total, sumAll(view(rows, [P], 2 * P))], { op: "div" })[0]!, lse];
+  if (a.reduction === "sum") return [out(total), lse];
+  return [out(binary([total, sumAll(view(rows, [P], 2 * P))], { op: "div" })[0]!), lse];
 }
 
 export function crossEntropyBackward(inputs: readonly Tensor[], a: FusedPrimitiveAttrs["crossEntropyBackward"]): Tensor[] {
@@ -142,27 +158,27 @@ export function crossEntropyBackward(inputs: readonly Tensor[], a: FusedPrimitiv
   const grad = dense(g0), lse = dense(lse0);
   // "mean" divides by Σ w_t over the kept positions; label smoothing with weights needs Σ w
   const denom = a.reduction === "mean" ? sumAll(view(perPosition(geo, a), [P], 2 * P)) : null;
-  const wsum = eps > 0 && geo.weight ? sumAll(geo.weight) : null;
+  const wsum = eps > 0 && geo.weight ? sumAll(geo.weight.dtype === "float32" ? geo.weight : cast([geo.weight], { dtype: "float32" })[0]!) : null;
   // the two scalars share one binding (a kernel may bind only 8 storage buffers on many devices)
   const scalars = [denom, wsum].filter((t): t is Tensor => t !== null).map((t) => view(t, [1], t.offset));
   const aux = scalars.length === 0 ? null : scalars.length === 1 ? scalars[0]! : cat(scalars, { axis: 0 })[0]!;
   const ts = [geo.x, geo.target, lse, grad, ...(aux ? [aux] : []), ...(geo.weight ? [geo.weight] : [])];
-  const { mems, names, decls } = bindings(ts);
-  const [X, T, L, G] = names;
-  const A = aux ? names[4]! : null, W = geo.weight ? names[aux ? 5 : 4]! : null;
+  const { mems, names, decls, at } = bindings(ts);
+  const T = names[1]!;
+  const A = aux ? names[4]! : null, wk = aux ? 5 : 4;
   const D = denom ? `${A}[0]` : null, WS = wsum ? `${A}[${denom ? 1 : 0}]` : null;
-  const wAt = (c: string) => (W ? `${W}[${c}]` : "1.0");
-  const out = allocTensor("crossEntropyBackward", x0.shape, "float32");
+  const wAt = (c: string) => (geo.weight ? at(wk, c) : "1.0");
+  const out = allocTensor("crossEntropyBackward", x0.shape, x0.dtype);
   const n = out.numel();
   const meta = new Int32Array([n, C, S, a.ignoreIndex, 0]);
   new Float32Array(meta.buffer, 16, 1)[0] = eps;
-  const scale = `${G}[${a.reduction === "none" ? "i" : "0"}]${D ? ` / ${D}` : ""}`;
+  const scale = `${at(3, a.reduction === "none" ? "i" : "0")}${D ? ` / ${D}` : ""}`;
   // the text follows from the bindings, the reduction, the auxiliary scalars and eps's use
   const key = `ce-backward|${decls.join("|")}|${names.join(",")}|${a.reduction}|${D}|${WS}|${eps > 0}`;
   const code = () => [
     `@group(0) @binding(0) var<storage, read> mi: array<i32>;`,
     ...decls,
-    `@group(0) @binding(${mems.length + 1}) var<storage, read_write> out: array<f32>;`,
+    `@group(0) @binding(${mems.length + 1}) var<storage, read_write> out: array<${storageType(geo.dtype)}>;`,
     PRELUDE,
     `@compute @workgroup_size(${WG})`,
     `fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {`,
@@ -176,7 +192,7 @@ export function crossEntropyBackward(inputs: readonly Tensor[], a: FusedPrimitiv
     `  if (t != mi[3]) {`,
     `    if (t < 0 || t >= C) { d = nan_(); } else {`,
     `      let wt = ${wAt("t")};`,
-    `      let p = exp(${X}[e] - ${L}[i]);`,
+    `      let p = exp(${at(0, "e")} - ${at(2, "i")});`,
     `      var coef = (1.0 - eps) * wt;`,
     eps > 0 ? `      coef += eps / f32(C) * ${WS ?? "f32(C)"};` : "",
     `      d = p * coef - select(0.0, (1.0 - eps) * wt, c == t);`,
@@ -184,7 +200,7 @@ export function crossEntropyBackward(inputs: readonly Tensor[], a: FusedPrimitiv
     `      d = d * ${scale};`,
     `    }`,
     `  }`,
-    `  out[e] = d;`,
+    `  out[e] = ${convertTo("d", "f32", geo.dtype)};`,
     `}`,
   ].join("\n");
   const rt = runtime();

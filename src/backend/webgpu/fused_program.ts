@@ -8,14 +8,17 @@
  * written through one binding). Every load of an element happens
  * before its stores, as the primitive's contract says. A program that needs more buffers than
  * the device binds at once runs as its decomposition (one kernel per instruction).
+ *
+ * A float16 program loads f16 into f32 registers, and rounds each instruction's result (and
+ * each scalar operand) to float16 at once, as the eager kernels store every op's result: the
+ * values of its unfused ops, bit for bit, without their round trips through memory.
  */
-import { noHalf } from "./unsupported.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { fusedProgramDecomposed, type FusedProgramAttrs } from "../fused_program.js";
 import { binaryExpr, coalesce, operandOf, unaryExpr } from "./elementwise.js";
 import { memoryOf, type GpuMemory } from "./runtime.js";
 import { allocTensor, runtime } from "./state.js";
-import { PRELUDE } from "./wgsl.js";
+import { PRELUDE, gpuDType, storageType, type GpuDType } from "./wgsl.js";
 
 const WG = 256;
 
@@ -26,16 +29,16 @@ const WG = 256;
  */
 const texts = new WeakMap<readonly unknown[], Map<string, string>>();
 
-/** An instruction's WGSL form (the unfused kernels' expression) as a function of x, y, p0, p1. */
-function instrFunction(name: string, ins: FusedProgramAttrs["code"][number], inputs: readonly Tensor[]): string {
+/** An instruction's WGSL form (the unfused kernels' expression) as a function of x, y, p0, p1 (f32 registers). */
+function instrFunction(name: string, ins: FusedProgramAttrs["code"][number], dtype: GpuDType, inputs: readonly Tensor[]): string {
   if (ins.op === "load" || ins.op === "scalar") return "";
-  const expr = ins.op === "unary" ? unaryExpr(ins.fn, "float32", inputs) : binaryExpr(ins.fn, undefined, "float32", inputs);
+  const expr = ins.op === "unary" ? unaryExpr(ins.fn, dtype, inputs) : binaryExpr(ins.fn, undefined, dtype, inputs);
   return `fn ${name}(x: f32, y: f32, p0: f32, p1: f32) -> f32 { return ${expr}; }`;
 }
 
 export function fusedProgram(inputs: readonly Tensor[], a: FusedProgramAttrs): Tensor[] {
-  noHalf("fusedProgram", inputs);
-  const outs = a.outputs.map((o) => (o.inPlace !== undefined ? inputs[o.inPlace]! : allocTensor("fusedProgram", a.shape, "float32")));
+  const dtype = gpuDType("fusedProgram", a.dtype);
+  const outs = a.outputs.map((o) => (o.inPlace !== undefined ? inputs[o.inPlace]! : allocTensor("fusedProgram", a.shape, dtype)));
   let n = 1;
   for (const s of a.shape) n *= s;
   if (n === 0) return outs;
@@ -68,11 +71,11 @@ export function fusedProgram(inputs: readonly Tensor[], a: FusedProgramAttrs): T
   // read-only memories first, then the written ones: launch() binds inputs, then outputs
   const readOnly = mems.map((_, i) => i).filter((i) => !writable.has(i));
   const written = mems.map((_, i) => i).filter((i) => writable.has(i));
-  const signature = `${cd}|${inputs.length}|${inSlot.join(",")}|${outSlot.join(",")}|${a.outputs.map((o) => o.reg).join(",")}|${mems.length}`;
+  const signature = `${dtype}|${cd}|${inputs.length}|${inSlot.join(",")}|${outSlot.join(",")}|${a.outputs.map((o) => o.reg).join(",")}|${mems.length}`;
   let byCode = texts.get(a.code);
   if (byCode === undefined) texts.set(a.code, (byCode = new Map()));
   let wgsl = byCode.get(signature);
-  if (wgsl === undefined) byCode.set(signature, (wgsl = programWgsl(a, inputs, { cd, scalarAt, inSlot, outSlot, writable, readOnly, written, nOperands: all.length })));
+  if (wgsl === undefined) byCode.set(signature, (wgsl = programWgsl(a, dtype, inputs, { cd, scalarAt, inSlot, outSlot, writable, readOnly, written, nOperands: all.length })));
   rt.launch(wgsl, metaArr, readOnly.map((i) => mems[i]!), written.map((i) => mems[i]!), rt.grid(Math.ceil(n / WG)));
   return outs;
 }
@@ -90,14 +93,17 @@ interface Layout {
 }
 
 /** The program's WGSL over `g` (`inputs` only name the op in errors). */
-function programWgsl(a: FusedProgramAttrs, inputs: readonly Tensor[], g: Layout): string {
+function programWgsl(a: FusedProgramAttrs, dtype: GpuDType, inputs: readonly Tensor[], g: Layout): string {
   const { cd, scalarAt, inSlot, outSlot, writable, readOnly, written } = g;
+  const half = dtype === "float16";
+  // registers are f32; in a float16 program each value is rounded to float16 as it is made
+  const rounded = (v: string) => (half ? `f32(f16_(${v}))` : v);
   const lines: string[] = [`@group(0) @binding(0) var<storage, read> mi: array<i32>;`];
   const order = [...readOnly, ...written];
-  order.forEach((m, b) => lines.push(`@group(0) @binding(${b + 1}) var<storage, ${writable.has(m) ? "read_write" : "read"}> b${m}: array<f32>;`));
+  order.forEach((m, b) => lines.push(`@group(0) @binding(${b + 1}) var<storage, ${writable.has(m) ? "read_write" : "read"}> b${m}: array<${storageType(dtype)}>;`));
   lines.push(PRELUDE);
   a.code.forEach((ins, k) => {
-    const f = instrFunction(`op${k}`, ins, inputs);
+    const f = instrFunction(`op${k}`, ins, dtype, inputs);
     if (f) lines.push(f);
   });
   lines.push(`@compute @workgroup_size(${WG})`);
@@ -116,15 +122,16 @@ function programWgsl(a: FusedProgramAttrs, inputs: readonly Tensor[], g: Layout)
   }
   const scalar = (s: number) => `bitcast<f32>(mi[${scalarAt + s}])`;
   a.code.forEach((ins, k) => {
-    if (ins.op === "load") lines.push(`  let r${k} = b${inSlot[ins.input]}[a${ins.input}];`);
-    else if (ins.op === "scalar") lines.push(`  let r${k} = ${scalar(ins.slot)};`);
+    if (ins.op === "load") lines.push(`  let r${k} = f32(b${inSlot[ins.input]}[a${ins.input}]);`);
+    else if (ins.op === "scalar") lines.push(`  let r${k} = ${rounded(scalar(ins.slot))};`);
     else {
       const p = ins.params ?? [];
       const args = [`r${ins.a}`, ins.op === "binary" ? `r${ins.b}` : "0.0", p[0] !== undefined ? scalar(p[0]) : "0.0", p[1] !== undefined ? scalar(p[1]) : "0.0"];
-      lines.push(`  let r${k} = op${k}(${args.join(", ")});`);
+      lines.push(`  let r${k} = ${rounded(`op${k}(${args.join(", ")})`)};`);
     }
   });
-  a.outputs.forEach((o, k) => lines.push(`  b${outSlot[k]}[a${inputs.length + k}] = r${o.reg};`));
+  // (f16_ by bits: WGSL's f16() of an infinite f32 is undefined; the value is exact already)
+  a.outputs.forEach((o, k) => lines.push(`  b${outSlot[k]}[a${inputs.length + k}] = ${half ? `f16_(r${o.reg})` : `r${o.reg}`};`));
   lines.push(`}`);
   return lines.join("\n");
 }

@@ -25,6 +25,7 @@ import { sort } from "./sort.js";
 import { matmul } from "./matmul.js";
 import { fromHost, full, random, range } from "./creation.js";
 import { crossEntropy, crossEntropyBackward } from "./cross_entropy.js";
+import { softmax, softmaxBackward } from "./softmax.js";
 import { notImplemented, unsupported } from "./unsupported.js";
 import { fusedProgram } from "./fused_program.js";
 import { HALF_HEADER, gpuDType, gpuItemSize, isGpuDType, setHalfStored } from "./wgsl.js";
@@ -144,6 +145,9 @@ const webgpuBackend: Backend = {
     unfold, fold, conv2d, maxPool,
     crossEntropy,
     crossEntropyBackward,
+    // the decomposition, float16 widened to float32 as the CPU computes it
+    softmax,
+    softmaxBackward,
     // compile()'s fused elementwise programs, as one generated kernel each
     fusedProgram,
   },

@@ -6,15 +6,21 @@
  * scatter and indexPut accumulate with atomics (a compare-and-swap loop for float32), so
  * repeated indices add in an unspecified order, and "none" with repeated indices keeps one of
  * the written values (PyTorch calls that nondeterministic too).
+ *
+ * float16 values are gathered and stored (scatter, indexPut without accumulation) as f16.
+ * Accumulating float16 (scatter add/multiply, indexPut accumulate) runs as the CPU backend does
+ * it: on float32 copies, the float32 compare-and-swap loop above, and one rounding to float16 at
+ * the end. (WGSL atomics are 32-bit only; a compare-and-swap on the 32-bit word holding an f16
+ * would work but round every step, giving other values than the CPU's.)
  */
 import { DTypeError, IndexError, ShapeError, fmtShape } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import type { IndexRule, PrimitiveAttrs } from "../primitives.js";
-import { noHalf, unsupported } from "./unsupported.js";
+import { unsupported } from "./unsupported.js";
 import { allocTensor, runtime } from "./state.js";
 import { errorFlagWgsl, memoryOf, type GpuMemory } from "./runtime.js";
 import { INT64_OVERFLOW, gpuDType, int64RangeMessage, storageType, type GpuDType } from "./wgsl.js";
-import { cast, copy } from "./elementwise.js";
+import { assign, cast, copy } from "./elementwise.js";
 
 const WG = 256;
 
@@ -25,6 +31,11 @@ function checkIndexShape(op: string, index: Tensor, other: Tensor, axis: number)
 
 function indexDType(op: string, inputs: readonly Tensor[], index: Tensor): void {
   if (index.dtype !== "int32" && index.dtype !== "int64") unsupported(op, inputs, `indices must be int32 or int64 (got ${index.dtype})`);
+}
+
+/** A float32 copy of `t` (exact for float16): the accumulating kernels' operand. */
+function widen(t: Tensor): Tensor {
+  return t.dtype === "float32" ? t : cast([t], { dtype: "float32" })[0]!;
 }
 
 /** The IndexError of a bad index value: the rule's message, or the kernel's own (the CPU's words). */
@@ -65,7 +76,6 @@ export function gather(inputs: readonly Tensor[], attrs: PrimitiveAttrs["gather"
   const axis = attrs.axis;
   checkIndexShape("gather", index, x, axis);
   indexDType("gather", inputs, index);
-  noHalf("gather", inputs);
   gpuDType("gather", x.dtype);
   const out = allocTensor("gather", index.shape, x.dtype);
   const n = out.numel(), nd = index.ndim, size = x.shape[axis]!;
@@ -144,8 +154,12 @@ export function scatter(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scatte
   checkIndexShape("scatter", index, x, axis);
   checkIndexShape("scatter", index, src0, -1);
   indexDType("scatter", inputs, index);
-  noHalf("scatter", inputs);
   const dtype = gpuDType("scatter", x.dtype);
+  if (dtype === "float16" && attrs.reduce !== "none") {
+    // accumulate in float32 and round once, as the CPU does (see the top of this file)
+    const wide = scatter([widen(x), index, widen(src0)], attrs)[0]!;
+    return cast([wide], { dtype: "float16" });
+  }
   const src = src0.dtype === x.dtype ? src0 : cast([src0], { dtype: x.dtype })[0]!;
   const out = copy([x])[0]!;
   const n = index.numel(), nd = index.ndim, size = x.shape[axis]!;
@@ -187,13 +201,17 @@ export function scatter(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scatte
 export function indexPut(inputs: readonly Tensor[], attrs: PrimitiveAttrs["indexPut"]): Tensor[] {
   const [dst, index, values0] = inputs as [Tensor, Tensor, Tensor];
   indexDType("indexPut", inputs, index);
-  noHalf("indexPut", inputs);
   const dtype = gpuDType("indexPut", dst.dtype);
   const count = index.numel(), n = dst.numel();
   if (values0.numel() !== 1 && values0.numel() !== count) {
     throw new ShapeError(`indexPut: got ${values0.numel()} values (shape ${fmtShape(values0.shape)}) for ${count} indices; expected one value per index, or a single value`);
   }
   if (count === 0) return [dst];
+  if (dtype === "float16" && attrs.accumulate) {
+    // accumulate in float32 and round once into dst, as the CPU does (see the top of this file)
+    const wide = indexPut([widen(dst), index, widen(values0)], attrs)[0]!;
+    return assign([dst, cast([wide], { dtype: "float16" })[0]!]);
+  }
   const values = copy([values0.dtype === dst.dtype ? values0 : cast([values0], { dtype: dst.dtype })[0]!])[0]!; // contiguous, never dst's own memory
   const idx = index.isContiguous() ? index : copy([index])[0]!;
   const rt = runtime();

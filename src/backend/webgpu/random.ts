@@ -11,8 +11,12 @@
  * float32 ulps of the CPU's value (the tests hold it to 2e-6 relative). uniform on another
  * [low, high) computes low + (high - low)·u in float32: within an ulp. randperm (a sequential
  * shuffle) is drawn on the host by the CPU's loop and uploaded.
+ *
+ * A float16 output gets the float32 value rounded once to float16, as the CPU stores it; its
+ * uniform draws take 11 bits (philox.ts), so rand stays below 1 and matches the CPU bit for bit,
+ * as bernoulli does. Normal is the float32 value above rounded: the CPU's float16 unless that
+ * value lies within a few float32 ulps of a float16 rounding boundary.
  */
-import { noHalf } from "./unsupported.js";
 import { FluxionError } from "../../errors.js";
 import { elementsPerBlock } from "../../tensor/philox.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -42,6 +46,8 @@ fn philox(ctr: vec4u, key: vec2u) -> vec4u {
   return c;
 }
 fn u24(w: u32) -> f32 { return f32(w >> 8u) * 5.9604644775390625e-8; }
+// float16's uniform: 11 bits, so that rounding to float16 is exact and never reaches 1
+fn u11(w: u32) -> f32 { return f32(w >> 21u) * 0.00048828125; }
 // ln(k 2^-24) for k in [1, 2^24] (exact in f32): fdlibm's e_logf.c kernel
 fn log_scaled(k: u32) -> f32 {
   var e = i32(firstLeadingBit(k));
@@ -78,7 +84,7 @@ fn below64(a: u32, b: u32, span: u32) -> u32 {
   return hb.x + select(0u, 1u, mid < hb.y);
 }`;
 
-/** The WGSL value of slot `s` of block words `w` for each distribution drawn here. */
+/** The WGSL value of slot `s` of block words `w` for each distribution drawn here (uniform: float32's). */
 const VALUE: Record<"uniform" | "normal" | "randint" | "bernoulli", string> = {
   uniform: "a + b * u24(w[s])",
   normal: "a + b * normal24(w, s)",
@@ -89,7 +95,6 @@ const VALUE: Record<"uniform" | "normal" | "randint" | "bernoulli", string> = {
 
 export function random(inputs: readonly Tensor[], attrs: PrimitiveAttrs["random"], hostRandom: () => Tensor): Tensor[] {
   const { dist, dtype } = attrs;
-  noHalf("random", inputs, dtype);
   const outDtype = gpuDType("random", dtype);
   // randperm, and randint whose values or span do not fit 32 bits, are drawn on the host
   const int32 = (v: number) => v >= -(2 ** 31) && v < 2 ** 31;
@@ -139,7 +144,7 @@ export function random(inputs: readonly Tensor[], attrs: PrimitiveAttrs["random"
     `    let i = blk * ${k}u + s;`,
     `    if (i >= u32(mi[0])) { return; }`,
     ...(check ? [`    if (!(prob[i] >= 0.0 && prob[i] <= 1.0)) { fail(mi[8], bitcast<i32>(prob[i])); }`] : []),
-    `    let v = ${VALUE[dist.kind]};`,
+    `    let v = ${dist.kind === "uniform" && outDtype === "float16" ? "a + b * u11(w[s])" : VALUE[dist.kind]};`,
     `    out[i] = ${convertTo("v", valueType, outDtype)};`,
     `  }`,
     `}`,

@@ -113,13 +113,14 @@ function int64Arithmetic(dtype: GpuDType, op: string, x: Tensor, rt: WebGPURunti
 }
 
 /**
- * Inclusive prefix sums and products along one axis (float32, int64): one invocation per row,
- * walking it in order; float sums are compensated (Kahan), close to the CPU's float64
- * accumulation; int64 ones exact or raising at the next read (int64 lives in 32 bits here).
+ * Inclusive prefix sums and products along one axis (float32, float16, int64): one invocation
+ * per row, walking it in order; float sums are compensated (Kahan), close to the CPU's float64
+ * accumulation (float16 is read into f32 and each prefix rounded once, as the CPU stores it);
+ * int64 ones exact or raising at the next read (int64 lives in 32 bits here).
  */
 export function scan(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scan"]): Tensor[] {
   const x = inputs[0]!;
-  if (x.dtype !== "float32" && x.dtype !== "int64") unsupported(`scan (${attrs.op})`, inputs, "only float32 and int64 on webgpu (PyTorch scans integers into int64)");
+  if (x.dtype !== "float32" && x.dtype !== "float16" && x.dtype !== "int64") unsupported(`scan (${attrs.op})`, inputs, "only float32, float16 and int64 on webgpu (PyTorch scans integers into int64)");
   const out = allocTensor("scan", x.shape, x.dtype);
   if (out.numel() === 0) return [out];
   const R = x.ndim === 0 ? 1 : x.shape[attrs.axis]!;
@@ -131,16 +132,17 @@ export function scan(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scan"]): 
   // meta: [rows, R, xOff, xAxisStride, outAxisStride, kept..., outStrides..., xStrides...]
   const metaHead = [rows, R, x.offset, xs, os, ...k.shape, ...k.strides[0]!, ...k.strides[1]!];
   const rt = runtime();
-  const checked = int64Arithmetic(gpuDType("scan", x.dtype), attrs.op, x, rt);
+  const dtype = gpuDType("scan", x.dtype);
+  const checked = int64Arithmetic(dtype, attrs.op, x, rt);
   const meta = new Int32Array([...metaHead, ...(checked ? [checked.code] : [])]);
-  const ct = computeType(gpuDType("scan", x.dtype));
+  const ct = computeType(dtype), st = storageType(dtype);
   const step = checked
     ? `acc = combine(acc, v);`
     : attrs.op === "sum" ? `let yv = v - comp; let t = acc + yv; comp = (t - acc) - yv; acc = t;` : `acc = acc * v;`;
   const wgsl = () => [
     `@group(0) @binding(0) var<storage, read> mi: array<i32>;`,
-    `@group(0) @binding(1) var<storage, read> inp: array<${ct}>;`,
-    `@group(0) @binding(2) var<storage, read_write> out: array<${ct}>;`,
+    `@group(0) @binding(1) var<storage, read> inp: array<${st}>;`,
+    `@group(0) @binding(2) var<storage, read_write> out: array<${st}>;`,
     ...(checked ? [errorFlagWgsl(3), checked.combineFn(metaHead.length)] : []),
     `@compute @workgroup_size(${WG})`,
     `fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {`,
@@ -150,13 +152,13 @@ export function scan(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scan"]): 
     ...Array.from({ length: nk }, (_, j) => nk - 1 - j).map((d) => `  { let s = mi[${5 + d}]; let c = rem % s; rem = rem / s; po += c * mi[${5 + nk + d}]; pa += c * mi[${5 + 2 * nk + d}]; }`),
     `  var acc: ${ct} = ${attrs.op === "sum" ? "0" : "1"}; var comp: ${ct} = 0;`,
     `  for (var j = 0; j < mi[1]; j++) {`,
-    `    let v = inp[pa + j * mi[3]];`,
+    `    let v = ${ct}(inp[pa + j * mi[3]]);`,
     `    ${step}`,
-    `    out[po + j * mi[4]] = acc;`,
+    `    out[po + j * mi[4]] = ${convertTo("acc", ct, dtype)};`,
     `  }`,
     `}`,
   ].join("\n");
-  const key = `scan|${attrs.op}|${ct}|${nk}|${checked ? 1 : 0}`;
+  const key = `scan|${attrs.op}|${st}|${nk}|${checked ? 1 : 0}`;
   rt.launch({ key, wgsl }, meta, [memoryOf(x.storage)], memoryOf(out.storage), rt.grid(Math.ceil(rows / WG)), checked !== null);
   return [out];
 }

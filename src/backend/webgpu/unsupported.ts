@@ -12,17 +12,6 @@ export function unsupported(op: string, inputs: readonly Tensor[], why?: string)
   );
 }
 
-/**
- * For the kernels not ported to float16 (which is stored only where the adapter has
- * shader-f16): the error above for a float16 operand or output, instead of reading its 16-bit
- * elements as 32-bit ones.
- */
-export function noHalf(op: string, inputs: readonly Tensor[], outDtype?: string): void {
-  if (outDtype === "float16" || inputs.some((t) => t.dtype === "float16")) {
-    unsupported(op, inputs, `float16 runs on webgpu in elementwise ops, casts, copies, reductions and matmul only yet${outDtype === "float16" ? " (asked for a float16 result)" : ""}; cast to float32 for ${op}`);
-  }
-}
-
 /** A backend entry for primitive `op` that raises the error above. */
 export function notImplemented(op: string): (inputs: readonly Tensor[]) => Tensor[] {
   return (inputs) => unsupported(op, inputs);

@@ -1,5 +1,5 @@
 /**
- * Elementwise fusion: runs of float32 unary/binary nodes over one iteration space (inputs
+ * Elementwise fusion: runs of float32 (or float16) unary/binary nodes over one iteration space (inputs
  * broadcast to it) become one `fusedProgram` node (src/backend/fused_program.ts), which the
  * backend runs as one kernel: each input read once, intermediates kept in registers (an
  * L1-sized block at a time on CPU), no dispatch or allocation per op. In-place binary nodes
@@ -20,7 +20,7 @@
  * came from (`scalarSrc`: recorded node, param index) and the executor fills `scalars` from
  * the current call's attributes.
  *
- * A tensor operand that is a JS scalar made a tensor (a float32 `full` node, or a view of
+ * A tensor operand that is a JS scalar made a tensor (a `full` node of the program's dtype, or a view of
  * one, whose buffer nothing writes: momentum in `buf.mul_(momentum)`, Adam's betas, bias
  * corrections and eps, the 2 of `x.mul(2)`) is not loaded: the program reads it as a scalar operand, taken like
  * the params from the recorded `full` node's value each call (never baked in; the cache key
@@ -42,15 +42,18 @@ export interface ScalarSource {
   i?: number;
 }
 
-/** The recorded `full` node whose value `v` is everywhere (v is it or a view of it, never written), or null. */
-type SplatOf = (v: number) => IRNode | null;
+/** The recorded `full` node whose value `v` (of a program's dtype) is everywhere (v is it or a view of it, never written), or null. */
+type SplatOf = (v: number, dtype: FusedDType) => IRNode | null;
+
+/** The dtypes programs are made in: a group's nodes all compute in one of them. */
+type FusedDType = "float32" | "float16";
 
 function splatResolver(g: Graph): SplatOf {
   const prod = producers(g);
   const written = writtenBuffers(g);
-  return (v) => {
+  return (v, dtype) => {
     const vi = g.values[v]!;
-    if (vi.dtype !== "float32" || written.has(vi.buf)) return null;
+    if (vi.dtype !== dtype || written.has(vi.buf)) return null;
     let n = prod.get(v);
     while (n !== undefined && n.op === "view" && n.attrs.dtype === undefined) n = prod.get(n.inputs[0]!);
     if (n === undefined || n.op !== "full" || n.effect !== "pure" || n.src < 0 || typeof n.attrs.value !== "number") return null;
@@ -71,15 +74,16 @@ function layoutKey(v: ValueInfo): string {
 }
 
 /**
- * Whether `n` may join a program: a fusable float32 op on a device whose backend runs
- * fusedProgram as its own kernel (the CPU's interpreter, webgpu's generated WGSL; elsewhere
- * the decomposition would only undo the fusion) with a recorded source (for its scalars).
+ * Whether `n` may join a program: a fusable op of float32 (or float16) operands and result on a
+ * device whose backend runs fusedProgram as its own kernel (the CPU's interpreter, webgpu's
+ * generated WGSL; elsewhere the decomposition would only undo the fusion) with a recorded
+ * source (for its scalars).
  */
 function fusable(g: Graph, n: IRNode): boolean {
   if (n.src < 0 || n.outputs.length !== 1) return false;
   const out = g.values[n.outputs[0]!]!;
   if (backendFor(out.device).ops.fusedProgram === undefined) return false;
-  if (out.dtype !== "float32" || !n.inputs.every((v) => g.values[v]!.dtype === "float32")) return false;
+  if ((out.dtype !== "float32" && out.dtype !== "float16") || !n.inputs.every((v) => g.values[v]!.dtype === out.dtype)) return false;
   // an in-place op's write (applyInPlace: addcmul_, addcdiv_, div_) is a store of its value
   if (n.op === "assign") return n.effect === "inplace" && sameShape(g.values[n.inputs[0]!]!.shape, g.values[n.inputs[1]!]!.shape);
   if (n.op === "unary") return n.effect === "pure" && FUSABLE_UNARY[n.attrs.op as keyof typeof FUSABLE_UNARY] !== undefined;
@@ -108,12 +112,12 @@ class Group {
   readonly ownBufs = new Set<number>();
   /** Per buffer a member produces or writes: the members' values over it. */
   readonly bufValues = new Map<number, number[]>();
-  constructor(readonly shape: readonly number[], private readonly splatOf: SplatOf) {}
+  constructor(readonly shape: readonly number[], readonly dtype: FusedDType, private readonly splatOf: SplatOf) {}
 
   /** Adds `n` if it keeps the group's meaning; false (group unchanged) when it would not. */
   tryAdd(g: Graph, n: IRNode): boolean {
     const out = g.values[n.outputs[0]!]!;
-    if (!sameShape(out.shape, this.shape)) return false;
+    if (!sameShape(out.shape, this.shape) || out.dtype !== this.dtype) return false;
     if (this.code.length + n.inputs.length + 1 > MAX_INSTRUCTIONS) return false;
     for (const v of n.inputs) {
       if (this.regOf.has(v)) continue;
@@ -132,11 +136,11 @@ class Group {
     }
     // commit
     // a scalar operand needs a tensor input beside it in the program (the program's device)
-    const scalarOk = this.inputs.length > 0 || n.inputs.some((v) => !this.regOf.has(v) && this.splatOf(v) === null);
+    const scalarOk = this.inputs.length > 0 || n.inputs.some((v) => !this.regOf.has(v) && this.splatOf(v, this.dtype) === null);
     const regs = n.inputs.map((v) => {
       const r = this.regOf.get(v);
       if (r !== undefined) return r;
-      const full = scalarOk ? this.splatOf(v) : null;
+      const full = scalarOk ? this.splatOf(v, this.dtype) : null;
       if (full !== null) {
         const reg = this.code.length;
         this.code.push({ op: "scalar", slot: this.scalars.length });
@@ -220,7 +224,7 @@ class Group {
       }
       outValues.push(v);
     }
-    const attrs: FusedNodeAttrs = { shape: this.shape, dtype: "float32", code: this.code, scalars: this.scalars, outputs, scalarSrc: this.scalarSrc };
+    const attrs: FusedNodeAttrs = { shape: this.shape, dtype: this.dtype, code: this.code, scalars: this.scalars, outputs, scalarSrc: this.scalarSrc };
     const publicOps = [...new Set(this.members.map((m) => m.publicOp).filter((s) => s))];
     return {
       op: "fusedProgram", attrs, inputs: this.inputs.slice(), outputs: outValues, src: -1,
@@ -286,7 +290,8 @@ export function fuseElementwise(g: Graph): Graph {
       const cur = group as Group | null;
       if (cur !== null && cur.tryAdd(g, n)) return;
       flush(i);
-      group = new Group(g.values[n.outputs[0]!]!.shape, splatOf);
+      const out = g.values[n.outputs[0]!]!;
+      group = new Group(out.shape, out.dtype as FusedDType, splatOf);
       groupStart = i;
       if (!group.tryAdd(g, n)) {
         group = null;

@@ -2,57 +2,21 @@
  * float16 on WebGPU, stored as WGSL f16 where the adapter has `shader-f16`: uploads and reads,
  * elementwise ops, casts, reductions, matmul and copies/views against the CPU backend's float16
  * results (the CPU computes float16 in float32 and rounds to nearest even, as these kernels do)
- * and float64 references. Runs on Mesa's lavapipe (Debian bookworm-backports' Mesa 25 has
+ * and float64 references. The other kernels' float16 (indexing, random, sort, scans, windows
+ * and conv2d, cross entropy, softmax, fused programs): float16_kernels.test.ts. Runs on Mesa's lavapipe (Debian bookworm-backports' Mesa 25 has
  * shader-f16; .ci/run installs it); skips, saying why, where no adapter has the feature.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { NotImplementedOnDeviceError, cat, dispatch, full, pad, tensor, type Tensor } from "../../../src/index.js";
+import { cat, dispatch, full, pad, tensor, type Tensor } from "../../../src/index.js";
 import { float16BitsToFloat32, float32ToFloat16Bits } from "../../../src/tensor/half.js";
 import { randomTensor } from "../../helpers.js";
-import { startWebGPUHalf } from "./setup.js";
+import { half, halfUlp, halfValues, sameAsCpuHalf, startWebGPUHalf } from "./setup.js";
 
 const skip = await startWebGPUHalf();
 
-/** A seeded float16 CPU tensor of uniform values in [lo, hi). */
-function half(shape: readonly number[], seed: number, lo = -2, hi = 2): Tensor {
-  return randomTensor(shape, { seed, lo, hi, dtype: "float32" }).half();
-}
-
-/** A float16 tensor's values (reads give them as float32), on any device. */
-async function halfValues(t: Tensor): Promise<number[]> {
-  assert.equal(t.dtype, "float16");
-  return Array.from((await t.toArrayAsync()) as Float32Array);
-}
-
-/** A float16 unit in the last place at `v` (the subnormals' spacing near 0). */
-function halfUlp(v: number): number {
-  return v === 0 || !Number.isFinite(v) ? 2 ** -24 : Math.max(2 ** (Math.floor(Math.log2(Math.abs(v))) - 10), 2 ** -24);
-}
-
 /** The float16 bits of each value (exact: every float16 is a float32). */
 const bitsOf = (values: readonly number[]) => values.map(float32ToFloat16Bits);
-
-/**
- * `fn` on the float16 CPU inputs and on their webgpu copies: same shape and dtype, values equal
- * (`ulps` = 0) or within `ulps` float16 units in the last place of the CPU's value.
- */
-async function sameAsCpuHalf(inputs: readonly Tensor[], fn: (...xs: Tensor[]) => Tensor, msg: string, ulps = 0): Promise<void> {
-  const want = fn(...inputs);
-  const got = fn(...inputs.map((t) => t.to("webgpu")));
-  assert.equal(got.device, "webgpu", msg);
-  assert.deepEqual([...got.shape], [...want.shape], `${msg}: shape`);
-  assert.equal(got.dtype, want.dtype, `${msg}: dtype`);
-  const w = Array.from(want.toTypedArray() as ArrayLike<number>, Number);
-  const g = Array.from((await got.toArrayAsync()) as ArrayLike<number>, Number);
-  for (let i = 0; i < w.length; i++) {
-    if (Number.isNaN(w[i]!)) {
-      assert.ok(Number.isNaN(g[i]!), `${msg}: element ${i} is ${g[i]}, the CPU's is NaN`);
-      continue;
-    }
-    assert.ok(Object.is(g[i], w[i]) || Math.abs(g[i]! - w[i]!) <= ulps * halfUlp(w[i]!), `${msg}: element ${i} is ${g[i]}, the CPU's ${w[i]}`);
-  }
-}
 
 test("float16 goes to the GPU and back bit for bit (odd lengths, and views starting mid-word)", { skip }, async () => {
   const bits = Uint16Array.from([0x0000, 0x8000, 0x0001, 0x03ff, 0x0400, 0x3c00, 0xc000, 0x7bff, 0x7c00, 0xfc00, 0x7e00, 0x3555, 0x1234]);
@@ -175,12 +139,4 @@ test("float16 copies and views: contiguous copies of permuted views, cat, pad, e
   await sameAsCpuHalf([x], (t) => pad(t, [1, 2], { value: 1e5 }), "pad with a value past float16's range");
   const gx = full([7], 1 / 3, { dtype: "float16", device: "webgpu" });
   assert.deepEqual(await halfValues(gx), Array(7).fill(float16BitsToFloat32(float32ToFloat16Bits(1 / 3))));
-});
-
-test("float16 kernels not ported yet raise a NotImplementedOnDeviceError naming float16", { skip }, async () => {
-  const g = half([4, 5], 14).to("webgpu");
-  const names = (e: unknown) => e instanceof NotImplementedOnDeviceError && /float16/.test((e as Error).message);
-  assert.throws(() => g.sort(1), names);
-  assert.throws(() => g.gather(1, tensor([[0], [1], [2], [3]], { dtype: "int64", device: "webgpu" })), names);
-  assert.throws(() => g.cumsum(0), (e: unknown) => e instanceof NotImplementedOnDeviceError);
 });

@@ -71,7 +71,7 @@ test("sort: stable, NaN last (first when descending), -0 equal to 0, along any a
   const { dispatchAll } = await import("../../../src/index.js");
   const x = tensor([[3, NaN, -0, 0, 1, 3, -2], [5, 5, 1, -Infinity, NaN, 2, 2]]);
   for (const descending of [false, true]) {
-    for (const [t, axis] of [[x, 1], [x, 0], [x.t(), 0], [i32([[4, -1, 4], [0, 9, -7]]), 1]] as const) {
+    for (const [t, axis] of [[x, 1], [x, 0], [x.t(), 0], [i32([[4, -1, 4], [0, 9, -7]]), 1], [tensor([[4, -1, 4], [0, 9, -7]], { dtype: "int64" }), 1]] as const) {
       const want = dispatchAll("sort", [t], { axis, descending }), got = dispatchAll("sort", [t.to("webgpu")], { axis, descending });
       assert.deepEqual(await valuesOf(got[0]!), Array.from(want[0]!.toTypedArray() as ArrayLike<number>, Number), `values ${axis} ${descending}`);
       assert.deepEqual(await valuesOf(got[1]!), Array.from(want[1]!.toTypedArray() as ArrayLike<number>, Number), `indices ${axis} ${descending}`);

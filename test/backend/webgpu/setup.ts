@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { initWebGPU, type Tensor } from "../../../src/index.js";
-import { assertClose } from "../../helpers.js";
+import { assertClose, randomTensor } from "../../helpers.js";
 
 const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
 /** Mesa's lavapipe (software Vulkan): Mesa 25 (Debian bookworm-backports, as .ci/run installs it) has shader-f16. */
@@ -71,4 +71,45 @@ export async function trainSteps(opt: { zeroGrad(): void; step(): void }, steps:
     losses.push(await loss.itemAsync());
   }
   return losses;
+}
+
+// ---- float16 (float16.test.ts, float16_kernels.test.ts) ----------------------------------------
+
+/** A seeded float16 CPU tensor of uniform values in [lo, hi). */
+export function half(shape: readonly number[], seed: number, lo = -2, hi = 2): Tensor {
+  return randomTensor(shape, { seed, lo, hi, dtype: "float32" }).half();
+}
+
+/** A float16 tensor's values (reads give them as float32), on any device. */
+export async function halfValues(t: Tensor): Promise<number[]> {
+  assert.equal(t.dtype, "float16");
+  return Array.from((await t.toArrayAsync()) as Float32Array);
+}
+
+/** A float16 unit in the last place at `v` (the subnormals' spacing near 0). */
+export function halfUlp(v: number): number {
+  return v === 0 || !Number.isFinite(v) ? 2 ** -24 : Math.max(2 ** (Math.floor(Math.log2(Math.abs(v))) - 10), 2 ** -24);
+}
+
+/**
+ * `fn` on the float16 CPU inputs and on their webgpu copies: same shape and dtype, values equal
+ * (`ulps` = 0) or within `ulps` float16 units in the last place of the CPU's value. Returns the
+ * webgpu result.
+ */
+export async function sameAsCpuHalf(inputs: readonly Tensor[], fn: (...xs: Tensor[]) => Tensor, msg: string, ulps = 0): Promise<Tensor> {
+  const want = fn(...inputs);
+  const got = fn(...inputs.map((t) => t.to("webgpu")));
+  assert.equal(got.device, "webgpu", msg);
+  assert.deepEqual([...got.shape], [...want.shape], `${msg}: shape`);
+  assert.equal(got.dtype, want.dtype, `${msg}: dtype`);
+  const w = Array.from(want.toTypedArray() as ArrayLike<number>, Number);
+  const g = Array.from((await got.toArrayAsync()) as ArrayLike<number>, Number);
+  for (let i = 0; i < w.length; i++) {
+    if (Number.isNaN(w[i]!)) {
+      assert.ok(Number.isNaN(g[i]!), `${msg}: element ${i} is ${g[i]}, the CPU's is NaN`);
+      continue;
+    }
+    assert.ok(Object.is(g[i], w[i]) || Math.abs(g[i]! - w[i]!) <= ulps * halfUlp(w[i]!), `${msg}: element ${i} is ${g[i]}, the CPU's ${w[i]}`);
+  }
+  return got;
 }

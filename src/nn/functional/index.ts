@@ -17,6 +17,7 @@ import { INTERPOLATE_FNS } from "./interpolate.js";
 import { LINEAR_FNS } from "./linear.js";
 import { LOSS_FNS } from "./loss.js";
 import { LOSS_EXTRA_FNS } from "./loss_extra.js";
+import { CTC_LOSS_FNS } from "./ctc_loss.js";
 import { MORE_NORMALIZATION_FNS, NORMALIZATION_FNS } from "./normalization.js";
 import { POOLING_FNS } from "./pooling.js";
 import { POOLING3D_FNS } from "./pooling3d.js";
@@ -29,6 +30,7 @@ export const { relu, leakyRelu, gelu, silu, sigmoid, tanh, softplus, elu, hardta
 export const { linear, bilinear } = LINEAR_FNS;
 export const { nllLoss, crossEntropy, mseLoss, l1Loss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, klDiv } = LOSS_FNS;
 export const { marginRankingLoss, hingeEmbeddingLoss, softMarginLoss, cosineEmbeddingLoss, tripletMarginLoss, multiMarginLoss, multilabelSoftMarginLoss, poissonNllLoss, gaussianNllLoss } = LOSS_EXTRA_FNS;
+export const { ctcLoss } = CTC_LOSS_FNS;
 export const { unfold, fold } = FOLD_FNS;
 export const { conv1d, conv2d, convTranspose2d } = CONV_FNS;
 export const { maxPool2d, maxPool1d, avgPool2d, avgPool1d, adaptiveAvgPool2d, adaptiveAvgPool1d } = POOLING_FNS;
@@ -51,6 +53,7 @@ export const { pixelShuffle, pixelUnshuffle } = PIXEL_SHUFFLE_FNS;
 
 export type { Reduction, NllOptions, CrossEntropyOptions } from "./loss.js";
 export type { TripletMarginOptions, MultiMarginOptions, PoissonNllOptions } from "./loss_extra.js";
+export type { CtcLossOptions } from "./ctc_loss.js";
 export type { Conv1dOptions, Conv2dOptions, ConvTranspose2dOptions, ConvPadding1d, ConvPadding2d, IntOrPair, IntOrSingle } from "./conv.js";
 export type { MaxPool2dOptions, AvgPool2dOptions, MaxPool1dOptions, AvgPool1dOptions, AdaptiveSize2d } from "./pooling.js";
 export type { BatchNormOptions, LayerNormOptions } from "./normalization.js";

@@ -30,6 +30,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { Parameter } from "./parameter.js";
 import { removableHandle, type RemovableHandle } from "../tensor/removable_handle.js";
 import { BackwardHook, type FullBackwardHook } from "./backward_hook.js";
+import { defineSlot, moduleProxy, type AttrState } from "./module_attrs.js";
 
 // The methods' arguments in PyTorch's positional order (or an options object naming them), as
 // everywhere else: `m.loadStateDict(sd, false)`, `this.registerBuffer("mask", m, false)`.
@@ -63,10 +64,7 @@ export type ForwardPreHook = (module: Module, inputs: unknown[]) => unknown;
 export type { FullBackwardHook } from "./backward_hook.js";
 export type StateDict = Record<string, Tensor>;
 
-interface ModuleInternals {
-  buffers: Map<string, Tensor | null>;
-  nonPersistent: Set<string>;
-  params: Map<string, Parameter | null>;
+interface ModuleInternals extends AttrState {
   forwardHooks: ForwardHook[];
   forwardPreHooks: ForwardPreHook[];
   backwardHooks: FullBackwardHook[];
@@ -75,7 +73,10 @@ interface ModuleInternals {
 const internals = new WeakMap<Module, ModuleInternals>();
 function state(m: Module): ModuleInternals {
   let s = internals.get(m);
-  if (!s) internals.set(m, (s = { buffers: new Map(), nonPersistent: new Set(), params: new Map(), forwardHooks: [], forwardPreHooks: [], backwardHooks: [] }));
+  if (!s) {
+    s = { buffers: new Map(), nonPersistent: new Set(), params: new Map(), paramFields: new Set(), moduleFields: new Set(), forwardHooks: [], forwardPreHooks: [], backwardHooks: [] };
+    internals.set(m, s);
+  }
   return s;
 }
 
@@ -96,13 +97,15 @@ export abstract class Module {
   training!: boolean;
 
   constructor() {
-    const callable = ((...inputs: unknown[]) => callable.call(...inputs)) as unknown as Module;
+    const callable = ((...inputs: unknown[]) => module.call(...inputs)) as unknown as Module;
     // a plain function's own `length` and `name` would shadow module fields and getters
     delete (callable as { length?: number }).length;
     delete (callable as { name?: string }).name;
     Object.setPrototypeOf(callable, new.target.prototype);
     callable.training = true;
-    return callable;
+    // assignments to fields follow PyTorch's __setattr__ rules (module_attrs.ts)
+    const module = moduleProxy(callable, state);
+    return module;
   }
 
   /** The computation; override in subclasses. */
@@ -185,17 +188,20 @@ export abstract class Module {
   registerBuffer(...args: CtorArgs<typeof REGISTER_BUFFER>): void {
     const [name, value, persistent] = bindCall([SIGS.registerBuffer], undefined, args, false) as [string, Tensor | null, boolean];
     const s = state(this);
-    defineSlot(this, name, s.buffers, value);
+    defineSlot(this, "buffer", name, value, s);
     if (!persistent) s.nonPersistent.add(name);
   }
 
-  /** Registers a parameter under an explicit name (fields holding a Parameter need not). */
+  /** Registers a parameter (a Parameter, or null: registered as None) under an explicit name (fields holding a Parameter need not). */
   registerParameter(name: string, value: Parameter | null): void {
-    defineSlot(this, name, state(this).params, value);
+    defineSlot(this, "param", name, value, state(this));
   }
 
-  /** Registers a submodule under an explicit name (fields holding a Module need not). */
+  /** Registers a submodule (or null: registered as None) under an explicit name (fields holding a Module need not). */
   addModule(name: string, module: Module | null): void {
+    if (module !== null && !(module instanceof Module)) throw new ArgumentError(`${this.constructor.name}.addModule(): ${describeValue(module)} is not a Module`);
+    if (typeof name !== "string" || !name || name.includes(".")) throw new FluxionError(`${this.constructor.name}.addModule(): invalid module name ${JSON.stringify(name)}: must be a non-empty string without "."`);
+    if (module === null) state(this).moduleFields.add(name);
     (this as any)[name] = module;
   }
 
@@ -460,22 +466,6 @@ export function markBuiltInModules(classes: Iterable<unknown>): void {
       builtInForwards.add(forward);
     }
   }
-}
-
-/** Stores `value` in `slots` under `name` and exposes it as a (non-enumerable) property. */
-function defineSlot<T>(m: Module, name: string, slots: Map<string, T | null>, value: T | null): void {
-  if (!name || name.includes(".")) throw new FluxionError(`${m.constructor.name}: invalid name "${name}": must be non-empty and contain no "."`);
-  slots.set(name, value);
-  keepAfterCall(value as object | null); // a module's state outlives a compiled call
-  Object.defineProperty(m, name, {
-    get: () => slots.get(name),
-    set: (v: T | null) => {
-      keepAfterCall(v as object | null);
-      slots.set(name, v);
-    },
-    enumerable: false,
-    configurable: true,
-  });
 }
 
 function rewrap(p: Parameter, convert: (t: Tensor) => Tensor): Parameter {

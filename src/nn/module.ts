@@ -20,7 +20,7 @@
 import { ArgumentError, FluxionError, ShapeError, fmtShape, nameIn } from "../errors.js";
 import { popPublicOp, pushPublicOp } from "../backend/dispatcher.js";
 import { noGrad } from "../autograd/grad_mode.js";
-import { enterFramework, enterUserCode, keepAfterCall, leaveFramework, leaveUserCode, runUserCode } from "../compile/state.js";
+import { enterFramework, enterUserCode, leaveFramework, leaveUserCode, runUserCode } from "../compile/state.js";
 import { bindCall, describeValue, registerTypeCheck } from "../api/args.js";
 import { checkArity } from "../api/check_args.js";
 import { parseSignature } from "../api/schema.js";

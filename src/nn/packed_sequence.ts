@@ -10,9 +10,9 @@
  * recurrent kernels read it on the host: here too its values are host numbers (kept beside
  * the tensor), the one thing about a packed batch that is not a dispatched computation.
  */
-import { describeValue, registerTypeCheck } from "../api/args.js";
+import { registerTypeCheck } from "../api/args.js";
 import { declareArgs, type CtorArgs } from "../api/registry.js";
-import { ArgumentError, DTypeError, FluxionError, ShapeError, fmtShape } from "../errors.js";
+import { DTypeError, FluxionError, ShapeError, fmtShape } from "../errors.js";
 import { arange, tensor } from "../tensor/creation.js";
 import { readHost } from "../tensor/host_read.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -116,8 +116,3 @@ function checkSizes(t: Tensor): Tensor {
 }
 
 registerTypeCheck("PackedSequence", (v) => v instanceof PackedSequence);
-
-/** Throws unless v is a PackedSequence (for functions that take nothing else). */
-export function checkPacked(op: string, v: unknown): asserts v is PackedSequence {
-  if (!(v instanceof PackedSequence)) throw new ArgumentError(`${op}: expected a PackedSequence, got ${describeValue(v)}`);
-}

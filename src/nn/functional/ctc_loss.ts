@@ -128,7 +128,7 @@ function ctcNll(logProbs: Tensor, targets: Tensor, il: Tensor, tl: Tensor, blank
   const inf = f.nll.eq(Infinity);
   const out = zeroInfinity ? where(inf, 0, f.nll) : f.nll;
   return record1("CtcLossBackward0", [logProbs], out, [logProbs, f.nll, f.ext, f.lpExt, f.skip, f.alphaAll, il, tl], ([g], saved) => {
-    const grad = noGrad(() => ctcGrad(g!, saved, blank, zeroInfinity, C));
+    const grad = noGrad(() => ctcGrad(g!, saved, zeroInfinity, C));
     // PyTorch has no derivative of this backward either
     if (isGradEnabled()) return [record1("CtcLossBackwardBackward0", [g, logProbs], grad, [], () => {
       throw new AutogradError(`${OP}: the derivative of ctcLoss's backward (double backward) is not implemented, as in PyTorch`);
@@ -138,9 +138,8 @@ function ctcNll(logProbs: Tensor, targets: Tensor, il: Tensor, tl: Tensor, blank
 }
 
 /** The gradient to logProbs [T, N, C] of the per-sample losses, given their gradient g [N]. */
-function ctcGrad(g: Tensor, saved: Tensor[], blank: number, zeroInfinity: boolean, C: number): Tensor {
+function ctcGrad(g: Tensor, saved: Tensor[], zeroInfinity: boolean, C: number): Tensor {
   const [lp, nll, ext, lpExt, skip, alphaAll, il, tl] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
-  void blank;
   const [T, N, L] = lpExt.shape as [number, number, number];
   const device = lp.device;
   const ilCol = il.reshape([N, 1]);

@@ -10,7 +10,7 @@
  * TypeScript overloads and docs/api.md, so one string per op drives checking, types and docs.
  *
  * Types: Tensor, Scalar (number, boolean or bigint), int, float, bool, str, ScalarType (a dtype),
- * Device, Generator, Module, Callable, Dict, Any; `T[]` a list (int[] also takes one int,
+ * Device, Generator, Module, PackedSequence, Callable, Dict, Any; `T[]` a list (int[] also takes one int,
  * int[2] one int or a list of two; `int?[2]` lets items be null), `T...` varargs (or one list), `"a"|"b"` string
  * literals, `A|B` unions; a trailing `?` also accepts null. Parameters after `*` are
  * keyword-only: they reach the implementation in a trailing options object.
@@ -19,7 +19,7 @@ import { FluxionError } from "../errors.js";
 
 export type BaseType =
   | "Tensor" | "Scalar" | "int" | "float" | "bool" | "str" | "ScalarType" | "Device"
-  | "Generator" | "Module" | "Callable" | "Dict" | "Any";
+  | "Generator" | "Module" | "PackedSequence" | "Callable" | "Dict" | "Any";
 
 /** One alternative of a parameter's type. */
 export type TypeAtom =
@@ -65,7 +65,7 @@ export interface Signature {
   text: string;
 }
 
-const BASES: readonly BaseType[] = ["Tensor", "Scalar", "int", "float", "bool", "str", "ScalarType", "Device", "Generator", "Module", "Callable", "Dict", "Any"];
+const BASES: readonly BaseType[] = ["Tensor", "Scalar", "int", "float", "bool", "str", "ScalarType", "Device", "Generator", "Module", "PackedSequence", "Callable", "Dict", "Any"];
 
 function bad(decl: string, why: string): never {
   throw new FluxionError(`invalid signature ${JSON.stringify(decl)}: ${why}`);

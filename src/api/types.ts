@@ -87,6 +87,7 @@ type Ret<R extends string> =
   : R extends "bool" ? boolean
   : R extends "int" | "float" ? number
   : R extends "None" ? void
+  : R extends keyof ExtraBaseTypes ? ExtraBaseTypes[R]
   : any;
 
 type FieldTypes<F extends string[]> = { [K in keyof F]: F[K] extends `${infer T} ${string}` ? Ret<T> : never };

@@ -19,7 +19,8 @@ import { zeros } from "../tensor/creation.js";
 import { isFloating } from "../tensor/dtype.js";
 import { shapesEqual } from "../tensor/shape.js";
 import type { Storage } from "../tensor/storage.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor, type GradHook } from "../tensor/tensor.js";
+import { describeValue } from "../api/args.js";
 import { enterUserCode, keepAfterCall, leaveUserCode } from "../compile/state.js";
 import { withGradEnabled } from "./grad_mode.js";
 import { retainedOutput, type Node } from "./node.js";
@@ -127,6 +128,7 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
           } finally {
             leaveUserCode(depth, r);
           }
+          if (r !== undefined && r !== null) checkHookResult(h, buf[nr] as Tensor, r);
           buf[nr] = r ?? buf[nr]!;
           rec.keep(buf[nr]);
         }
@@ -157,7 +159,8 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
       }
       // missing gradients are zeros; integer outputs (argmax indices) carry none, so they get
       // a 0-d placeholder instead of a full-size zero tensor that no formula reads
-      const grads = buf.map((g, i) => (g ? dense(g) : zeros(isFloating(node.outputs[i]!.dtype) ? node.outputs[i]!.shape : [], { dtype: node.outputs[i]!.dtype, device: node.outputs[i]!.device })));
+      const zero = (i: number) => (node.materializeGrads ? zeros(isFloating(node.outputs[i]!.dtype) ? node.outputs[i]!.shape : [], { dtype: node.outputs[i]!.dtype, device: node.outputs[i]!.device }) : null);
+      const grads = buf.map((g, i) => (g ? dense(g) : zero(i))) as Tensor[];
       const saved = node.unpackSaved(); // raises if a previous backward freed this node
       const needs = node.next.map((e) => e !== null);
       let inGrads: (Tensor | null | undefined)[];
@@ -182,6 +185,14 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
     if (k >= 0) throw new AutogradError(`grad: input ${k} appears to not have been used in the graph. Set allowUnused: true if this is the desired behavior.`);
   }
   return captured;
+}
+
+/** A tensor hook's replacement gradient must be a Tensor of the gradient's shape and dtype (PyTorch's checks). */
+function checkHookResult(hook: GradHook, g: Tensor, r: unknown): void {
+  const name = hook.name || "<anonymous>";
+  if (!(r instanceof Tensor)) throw new AutogradError(`expected Tensor, but hook '${name}' returned ${describeValue(r)}`);
+  if (!shapesEqual(r.shape, g.shape)) throw new AutogradError(`hook '${name}' has changed the size of value (was ${fmtShape(g.shape)}, got ${fmtShape(r.shape)})`);
+  if (r.dtype !== g.dtype) throw new AutogradError(`hook '${name}' has changed the type of value (was ${g.dtype} got ${r.dtype})`);
 }
 
 /**

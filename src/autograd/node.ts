@@ -41,6 +41,11 @@ export class Node {
   /** Made by a custom autograd.Function: its backward is user code, which may keep what it sees. */
   opaque = false;
   /**
+   * Whether outputs that got no gradient reach the backward as zeros (the default) or as null
+   * (PyTorch's ctx.set_materialize_grads(False); a module's backward-hook node reports them so).
+   */
+  materializeGrads = true;
+  /**
    * Indices of saved tensors the op made for itself and never returned (a recurrent layer's
    * per-step workspaces): a backward without retainGraph or createGraph frees their memory
    * when it releases the node, instead of leaving it to the GC (recycle.ts).

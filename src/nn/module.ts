@@ -20,7 +20,7 @@
 import { ArgumentError, FluxionError, ShapeError, fmtShape, nameIn } from "../errors.js";
 import { popPublicOp, pushPublicOp } from "../backend/dispatcher.js";
 import { noGrad } from "../autograd/grad_mode.js";
-import { enterFramework, enterUserCode, keepAfterCall, leaveFramework, leaveUserCode, runUserCode } from "../compile/state.js";
+import { enterFramework, enterUserCode, leaveFramework, leaveUserCode, runUserCode } from "../compile/state.js";
 import { bindCall, describeValue, registerTypeCheck } from "../api/args.js";
 import { checkArity } from "../api/check_args.js";
 import { parseSignature } from "../api/schema.js";
@@ -29,6 +29,8 @@ import type { DType } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Parameter } from "./parameter.js";
 import { removableHandle, type RemovableHandle } from "../tensor/removable_handle.js";
+import { BackwardHook, type FullBackwardHook } from "./backward_hook.js";
+import { defineSlot, moduleProxy, type AttrState } from "./module_attrs.js";
 
 // The methods' arguments in PyTorch's positional order (or an options object naming them), as
 // everywhere else: `m.loadStateDict(sd, false)`, `this.registerBuffer("mask", m, false)`.
@@ -55,22 +57,26 @@ const SIGS = {
   stateDict: parseSignature(STATE_DICT),
 };
 
+/** Called after forward with the inputs and output; a returned value (not undefined or null) replaces the output. */
 export type ForwardHook = (module: Module, inputs: unknown[], output: unknown) => unknown;
-export type ForwardPreHook = (module: Module, inputs: unknown[]) => unknown[] | void;
+/** Called before forward with the inputs; a returned array replaces them (any other value becomes the one input). */
+export type ForwardPreHook = (module: Module, inputs: unknown[]) => unknown;
+export type { FullBackwardHook } from "./backward_hook.js";
 export type StateDict = Record<string, Tensor>;
 
-interface ModuleInternals {
-  buffers: Map<string, Tensor | null>;
-  nonPersistent: Set<string>;
-  params: Map<string, Parameter | null>;
+interface ModuleInternals extends AttrState {
   forwardHooks: ForwardHook[];
   forwardPreHooks: ForwardPreHook[];
+  backwardHooks: FullBackwardHook[];
 }
 
 const internals = new WeakMap<Module, ModuleInternals>();
 function state(m: Module): ModuleInternals {
   let s = internals.get(m);
-  if (!s) internals.set(m, (s = { buffers: new Map(), nonPersistent: new Set(), params: new Map(), forwardHooks: [], forwardPreHooks: [] }));
+  if (!s) {
+    s = { buffers: new Map(), nonPersistent: new Set(), params: new Map(), paramFields: new Set(), moduleFields: new Set(), forwardHooks: [], forwardPreHooks: [], backwardHooks: [] };
+    internals.set(m, s);
+  }
   return s;
 }
 
@@ -91,22 +97,35 @@ export abstract class Module {
   training!: boolean;
 
   constructor() {
-    const callable = ((...inputs: unknown[]) => callable.call(...inputs)) as unknown as Module;
+    const callable = ((...inputs: unknown[]) => module.call(...inputs)) as unknown as Module;
     // a plain function's own `length` and `name` would shadow module fields and getters
     delete (callable as { length?: number }).length;
     delete (callable as { name?: string }).name;
     Object.setPrototypeOf(callable, new.target.prototype);
     callable.training = true;
-    return callable;
+    // assignments to fields follow PyTorch's __setattr__ rules (module_attrs.ts)
+    const module = moduleProxy(callable, state);
+    return module;
   }
 
   /** The computation; override in subclasses. */
   abstract forward(...inputs: any[]): any;
 
-  /** Runs forward with the registered forward pre-hooks and hooks (PyTorch's module(x)). */
+  /**
+   * Runs forward with the registered hooks (PyTorch's module(x)), in PyTorch's order: forward
+   * pre-hooks, the backward hooks' input side, forward, forward hooks, their output side.
+   */
   call(...inputs: any[]): any {
     const s = state(this);
-    if (s.forwardPreHooks.length > 0) inputs = runUserCode(inputs, () => s.forwardPreHooks.reduce((xs, h) => h(this, xs) ?? xs, inputs));
+    // a pre-hook's array replaces the inputs, any other value (not undefined or null) is the one input, as PyTorch wraps a non-tuple
+    const pre = (xs: unknown[], h: ForwardPreHook): unknown[] => {
+      const r = h(this, xs);
+      return r === undefined || r === null ? xs : Array.isArray(r) ? r : [r];
+    };
+    if (s.forwardPreHooks.length > 0) inputs = runUserCode(inputs, () => s.forwardPreHooks.reduce(pre, inputs));
+    // the hooks registered now (one removed before backward still runs, as in PyTorch)
+    const bw = s.backwardHooks.length > 0 ? new BackwardHook(this, s.backwardHooks.slice()) : null;
+    if (bw) inputs = bw.setupInputHook(inputs);
     // kernels the module dispatches itself are attributed to it ("nn.Linear") by profilers
     pushPublicOp(`nn.${this.constructor.name}`);
     // a user's forward is user code, whatever called the module: compile() keeps what it
@@ -123,20 +142,43 @@ export abstract class Module {
       popPublicOp();
     }
     if (s.forwardHooks.length > 0) out = runUserCode([inputs, out], () => s.forwardHooks.reduce((o, h) => h(this, inputs, o) ?? o, out));
+    if (bw) out = bw.setupOutputHook(out);
     return out;
   }
 
-  /** Whether forward hooks or pre-hooks are registered (nn.Sequential only fuses modules without). */
+  /** Whether any hook is registered (nn.Sequential only fuses modules without). */
   _hasHooks(): boolean {
     const s = state(this);
-    return s.forwardHooks.length > 0 || s.forwardPreHooks.length > 0;
+    return s.forwardHooks.length > 0 || s.forwardPreHooks.length > 0 || s.backwardHooks.length > 0;
   }
 
+  /**
+   * hook(module, inputs, output) runs after every forward of module(...) (not of
+   * module.forward(...)); a returned value replaces the output. PyTorch 1.13's form: no
+   * prepend or withKwargs options.
+   * @example const h = model.fc1.registerForwardHook((m, inputs, out) => void acts.push(out)); h.remove();
+   */
   registerForwardHook(hook: ForwardHook): RemovableHandle {
-    return removableHandle(state(this).forwardHooks, hook);
+    return removableHandle(state(this).forwardHooks, checkHook("registerForwardHook", hook, arguments));
   }
+  /**
+   * hook(module, inputs) runs before every forward of module(...); a returned array replaces
+   * the inputs (a single value becomes the one input).
+   * @example model.registerForwardPreHook((m, [x]) => [x.mul(2)])
+   */
   registerForwardPreHook(hook: ForwardPreHook): RemovableHandle {
-    return removableHandle(state(this).forwardPreHooks, hook);
+    return removableHandle(state(this).forwardPreHooks, checkHook("registerForwardPreHook", hook, arguments));
+  }
+  /**
+   * hook(module, gradInput, gradOutput) runs when the gradients of a call's inputs are
+   * computed (after those of its outputs), as PyTorch's register_full_backward_hook:
+   * gradInput has an entry per positional input (null for non-tensors), gradOutput per output
+   * (null where none arrived); returning an array of the same length replaces gradInput.
+   * Forward then sees aliases of its tensor inputs, and the caller gets aliases of the outputs.
+   * @example model.fc.registerFullBackwardHook((m, gradIn, gradOut) => gradIn.map((g) => g?.clamp(-1, 1) ?? null))
+   */
+  registerFullBackwardHook(hook: FullBackwardHook): RemovableHandle {
+    return removableHandle(state(this).backwardHooks, checkHook("registerFullBackwardHook", hook, arguments));
   }
 
   /**
@@ -146,17 +188,20 @@ export abstract class Module {
   registerBuffer(...args: CtorArgs<typeof REGISTER_BUFFER>): void {
     const [name, value, persistent] = bindCall([SIGS.registerBuffer], undefined, args, false) as [string, Tensor | null, boolean];
     const s = state(this);
-    defineSlot(this, name, s.buffers, value);
+    defineSlot(this, "buffer", name, value, s);
     if (!persistent) s.nonPersistent.add(name);
   }
 
-  /** Registers a parameter under an explicit name (fields holding a Parameter need not). */
+  /** Registers a parameter (a Parameter, or null: registered as None) under an explicit name (fields holding a Parameter need not). */
   registerParameter(name: string, value: Parameter | null): void {
-    defineSlot(this, name, state(this).params, value);
+    defineSlot(this, "param", name, value, state(this));
   }
 
-  /** Registers a submodule under an explicit name (fields holding a Module need not). */
+  /** Registers a submodule (or null: registered as None) under an explicit name (fields holding a Module need not). */
   addModule(name: string, module: Module | null): void {
+    if (module !== null && !(module instanceof Module)) throw new ArgumentError(`${this.constructor.name}.addModule(): ${describeValue(module)} is not a Module`);
+    if (typeof name !== "string" || !name || name.includes(".")) throw new FluxionError(`${this.constructor.name}.addModule(): invalid module name ${JSON.stringify(name)}: must be a non-empty string without "."`);
+    if (module === null) state(this).moduleFields.add(name);
     (this as any)[name] = module;
   }
 
@@ -382,6 +427,13 @@ Object.defineProperty(Module.prototype, "forward", {
   enumerable: false,
 });
 
+/** A hook registration takes one function (PyTorch 1.13's take nothing else). */
+function checkHook<T>(method: string, hook: T, args: IArguments): T {
+  checkArity(`Module.${method}`, args, 1, "hook");
+  if (typeof hook !== "function") throw new ArgumentError(`Module.${method}(): argument 'hook' must be a function, but got ${describeValue(hook)}`);
+  return hook;
+}
+
 function indent(s: string): string {
   return s.split("\n").join("\n  ");
 }
@@ -414,22 +466,6 @@ export function markBuiltInModules(classes: Iterable<unknown>): void {
       builtInForwards.add(forward);
     }
   }
-}
-
-/** Stores `value` in `slots` under `name` and exposes it as a (non-enumerable) property. */
-function defineSlot<T>(m: Module, name: string, slots: Map<string, T | null>, value: T | null): void {
-  if (!name || name.includes(".")) throw new FluxionError(`${m.constructor.name}: invalid name "${name}": must be non-empty and contain no "."`);
-  slots.set(name, value);
-  keepAfterCall(value as object | null); // a module's state outlives a compiled call
-  Object.defineProperty(m, name, {
-    get: () => slots.get(name),
-    set: (v: T | null) => {
-      keepAfterCall(v as object | null);
-      slots.set(name, v);
-    },
-    enumerable: false,
-    configurable: true,
-  });
 }
 
 function rewrap(p: Parameter, convert: (t: Tensor) => Tensor): Parameter {

@@ -57,6 +57,16 @@ test("nn.utils is declared in PyTorch 1.13's order", () => {
   assert.deepEqual(mismatches, []);
 });
 
+test("nn.utils.rnn is declared in PyTorch 1.13's order", () => {
+  const mismatches: string[] = [];
+  for (const [pyName, py] of Object.entries(PYTORCH.nn_utils_rnn!)) {
+    const sig = declaredOp("nn.utils.rnn", camel(pyName));
+    if (!sig) mismatches.push(`${camel(pyName)}: not declared`);
+    else for (const d of differences(sig, py)) mismatches.push(`${camel(pyName)}: ${d}`);
+  }
+  assert.deepEqual(mismatches, []);
+});
+
 test("positional arguments and the options object give the same results", () => {
   const x = randn([2, 3, 7, 7], { generator: new Generator(1) });
   const w = randn([4, 3, 3, 3], { generator: new Generator(2) }), b = randn([4], { generator: new Generator(3) });

@@ -13,7 +13,7 @@ test("Module.half / bfloat16 cast floating parameters and buffers, not integer b
   const dtypes = Object.fromEntries(Object.entries(m.stateDict()).map(([k, t]) => [k, t.dtype]));
   assert.deepEqual(dtypes, {
     "0.weight": "float16", "0.bias": "float16", "1.weight": "float16", "1.bias": "float16",
-    "1.running_mean": "float16", "1.running_var": "float16", "1.num_batches_tracked": "int32",
+    "1.running_mean": "float16", "1.running_var": "float16", "1.num_batches_tracked": "int64",
   });
   assert.ok(m.parameters().every((p) => p.requiresGrad && p instanceof nn.Parameter));
   m.bfloat16();

@@ -98,6 +98,15 @@ const CASES: Record<string, [() => nn.Module, () => nn.Module]> = {
   ],
   ModuleList: [() => new nn.ModuleList([new nn.Linear(2, 2), new nn.Tanh()]), () => new nn.ModuleList({ modules: [new nn.Linear(2, 2), new nn.Tanh()] })],
   ModuleDict: [() => new nn.ModuleDict({ a: new nn.ReLU(), b: new nn.Linear(1, 1) }), () => new nn.ModuleDict(new Map<string, nn.Module>([["a", new nn.ReLU()], ["b", new nn.Linear(1, 1)]]))],
+  EmbeddingBag: [
+    () => new nn.EmbeddingBag(10, 3, 1.5, 1.0, true, "sum", false, null, true, 0),
+    () => new nn.EmbeddingBag(10, 3, { maxNorm: 1.5, normType: 1, scaleGradByFreq: true, mode: "sum", includeLastOffset: true, paddingIdx: 0 }),
+  ],
+  EmbeddingBagFromPretrained: [
+    () => nn.EmbeddingBag.fromPretrained(ones([4, 2]), false, 2.0, 3.0, false, "max", false, true, 1),
+    () => nn.EmbeddingBag.fromPretrained(ones([4, 2]), { freeze: false, maxNorm: 2, normType: 3, mode: "max", includeLastOffset: true, paddingIdx: 1 }),
+  ],
+  CTCLoss: [() => new nn.CTCLoss(2, "sum", true), () => new nn.CTCLoss({ blank: 2, reduction: "sum", zeroInfinity: true })],
 };
 
 /** What a module field reads as, for comparing with the fixture's Python values. */
@@ -370,7 +379,9 @@ test("forward with a non-Tensor names the module, the argument and what it got",
   ];
   for (const m of layers) {
     const name = m.constructor.name;
-    throwsArg(() => (m as unknown as (...a: unknown[]) => unknown)([1, 2], randn([2])), new RegExp(`^${name}\\.forward\\(\\): argument '(input|src|query)' \\(position 1\\) must be Tensor, but got array \\[1, 2\\]$`));
+    // the recurrent layers also take a PackedSequence, and say so
+    const want = m instanceof nn.RNNBase ? "Tensor or PackedSequence" : "Tensor";
+    throwsArg(() => (m as unknown as (...a: unknown[]) => unknown)([1, 2], randn([2])), new RegExp(`^${name}\\.forward\\(\\): argument '(input|src|query)' \\(position 1\\) must be ${want}, but got array \\[1, 2\\]$`));
   }
 });
 

@@ -27,13 +27,13 @@ export interface EmbeddingOptions {
   scaleGradByFreq?: boolean;
 }
 
-/** The gather/scatter kernels' error for an index outside the weight's rows. */
-function rowsRule(weight: Tensor): IndexRule {
-  return { error: `embedding: index {index} is out of range for an embedding with ${weight.shape[0]} rows (weight ${fmtShape(weight.shape)})` };
+/** The gather/scatter kernels' error for an index outside the weight's rows (naming `op`). */
+export function rowsRule(weight: Tensor, op = "embedding"): IndexRule {
+  return { error: `${op}: index {index} is out of range for an embedding with ${weight.shape[0]} rows (weight ${fmtShape(weight.shape)})` };
 }
 
 /** out[m] = w[idx[m]] for flat int32/int64 idx [M]; backward scatter-adds into [V, D]. */
-function gatherRows(w: Tensor, idx: Tensor, rule?: IndexRule): Tensor {
+export function gatherRows(w: Tensor, idx: Tensor, rule?: IndexRule): Tensor {
   const [V, D] = w.shape as [number, number];
   const M = idx.shape[0]!;
   const out = dispatch("gather", [w.detach(), idx.reshape([M, 1]).expand([M, D])], rule ? { axis: 0, index: rule } : { axis: 0 });
@@ -85,7 +85,7 @@ function rowHits(V: number, idx: Tensor, dtype: Tensor["dtype"], device: string,
  * Identity on the weight whose backward zeroes the padding row's gradient and, with
  * scaleGradByFreq, divides each row's gradient by its count in the batch.
  */
-function gradScaled(weight: Tensor, idx: Tensor, pad: number | null, byFreq: boolean): Tensor {
+export function gradScaled(weight: Tensor, idx: Tensor, pad: number | null, byFreq: boolean): Tensor {
   const V = weight.shape[0]!;
   return record1("EmbeddingPaddingBackward0", [weight], weight.detach(), [], ([g]) => {
     const dtype = g!.dtype, device = g!.device;
@@ -101,7 +101,7 @@ function gradScaled(weight: Tensor, idx: Tensor, pad: number | null, byFreq: boo
 }
 
 /** torch's embedding_renorm_: rows referenced by `idx` with norm > maxNorm are scaled to maxNorm. */
-function renorm(weight: Tensor, idx: Tensor, rule: IndexRule, maxNorm: number, normType: number): void {
+export function renorm(weight: Tensor, idx: Tensor, rule: IndexRule, maxNorm: number, normType: number): void {
   const V = weight.shape[0]!;
   noGrad(() => {
     const mask = rowHits(V, idx, "bool", weight.device, false, rule).reshape([V, 1]); // the kernel checks idx first

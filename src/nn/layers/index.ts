@@ -9,6 +9,7 @@ export * from "./upsample.js";
 export * from "./normalization.js";
 export * from "./dropout.js";
 export * from "./embedding.js";
+export * from "./embedding_bag.js";
 export * from "./rnn.js";
 export * from "./transformer.js";
 export * from "./transformer_decoder.js";

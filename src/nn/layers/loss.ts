@@ -11,7 +11,8 @@ import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import * as F from "../functional/loss.js";
 import * as FX from "../functional/loss_extra.js";
-import { checkTensorArg } from "../args.js";
+import { ctcLoss, type Lengths } from "../functional/ctc_loss.js";
+import { checkTensorArg, declareMethodArgs } from "../args.js";
 import { Module } from "../module.js";
 import { runOpLayers } from "../../backend/dispatcher.js";
 
@@ -385,5 +386,34 @@ export class GaussianNLLLoss extends Loss3 {
   }
   protected compute(input: Tensor, target: Tensor, variance: Tensor): Tensor {
     return FX.gaussianNllLoss(input, target, variance, { full: this.full, eps: this.eps, reduction: this.reduction });
+  }
+}
+
+// ---- CTC (src/nn/functional/ctc_loss.ts) -------------------------------------------------------
+
+const CTC = 'CTCLoss(int blank=0, "mean"|"sum"|"none" reduction="mean", bool zeroInfinity=false)';
+const ctcArgs = declareArgs(CTC, "nn");
+const CTC_FORWARD = "CTCLoss.forward(Tensor logProbs, Tensor targets, Tensor|int[] inputLengths, Tensor|int[] targetLengths)";
+const ctcForwardArgs = declareMethodArgs(CTC_FORWARD);
+
+/**
+ * The connectionist temporal classification loss of log-probabilities [T, N, C] against
+ * unaligned targets (padded [N, S] or concatenated), as torch.nn.CTCLoss.
+ * @example
+ * const ctc = new nn.CTCLoss(); // blank 0
+ * const loss = ctc(logits.logSoftmax(2), targets, inputLengths, targetLengths);
+ */
+export class CTCLoss extends Module {
+  readonly blank: number;
+  readonly reduction: Reduction;
+  readonly zeroInfinity: boolean;
+  constructor(...args: CtorArgs<typeof CTC>) {
+    super();
+    [this.blank, this.reduction, this.zeroInfinity] = ctcArgs.bind(args);
+  }
+  forward(...args: CtorArgs<typeof CTC_FORWARD>): Tensor {
+    const [logProbs, targets, inputLengths, targetLengths] = ctcForwardArgs.bind(args);
+    const opts = { blank: this.blank, reduction: this.reduction, zeroInfinity: this.zeroInfinity };
+    return runOpLayers("nn.CTCLoss", [logProbs, targets, inputLengths, targetLengths], (lp: Tensor, t: Tensor, il: Lengths, tl: Lengths) => ctcLoss(lp, t, il, tl, opts)) as Tensor;
   }
 }

@@ -63,7 +63,7 @@ abstract class BatchNormBase extends Module {
     if (this.trackRunningStats) {
       this.registerBuffer("running_mean", zeros([numFeatures], create));
       this.registerBuffer("running_var", ones([numFeatures], create));
-      this.registerBuffer("num_batches_tracked", zeros([], { dtype: "int32", device }));
+      this.registerBuffer("num_batches_tracked", zeros([], { dtype: "int64", device }));
     } else {
       this.registerBuffer("running_mean", null);
       this.registerBuffer("running_var", null);
@@ -318,7 +318,7 @@ abstract class InstanceNormBase extends Module {
     this.bias = affine ? new Parameter(zeros([numFeatures], create)) : null;
     this.registerBuffer("running_mean", trackRunningStats ? zeros([numFeatures], create) : null);
     this.registerBuffer("running_var", trackRunningStats ? ones([numFeatures], create) : null);
-    this.registerBuffer("num_batches_tracked", trackRunningStats ? zeros([], { dtype: "int32", device }) : null);
+    this.registerBuffer("num_batches_tracked", trackRunningStats ? zeros([], { dtype: "int64", device }) : null);
   }
 
   /** The running mean (PyTorch name: running_mean). */

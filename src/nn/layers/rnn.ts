@@ -8,7 +8,9 @@
  * Each (layer, direction) runs as one fused layer (src/nn/functional/rnn.ts): the input
  * projection of all timesteps is one GEMM, each step one recurrent GEMM and one fused cell
  * kernel, and the backward is written out; the cells are that layer over one step.
- * Not here: packed sequences (PackedSequence); pad and mask instead.
+ * RNN, LSTM and GRU also take a PackedSequence (nn.utils.rnn.packPaddedSequence) and return
+ * one, with each sequence's final state taken at its own last step
+ * (src/nn/functional/rnn_packed.ts).
  */
 import { FluxionError, ShapeError, DTypeError, fmtShape } from "../../errors.js";
 import { empty, zeros } from "../../tensor/creation.js";
@@ -17,6 +19,8 @@ import type { Tensor } from "../../tensor/tensor.js";
 import { cat, stack } from "../../ops/shape_ops.js";
 import { dropout as dropoutFn } from "../functional/dropout.js";
 import { rnnLayer } from "../functional/rnn.js";
+import { rnnLayerPacked } from "../functional/rnn_packed.js";
+import { PackedSequence } from "../packed_sequence.js";
 import type { RnnCellMode } from "../../backend/rnn_cell.js";
 import * as init from "../init.js";
 import { Module } from "../module.js";
@@ -73,9 +77,12 @@ const GRU_DECL = "GRU(int inputSize, int hiddenSize, int numLayers=1, bool bias=
 const rnnArgs = declareArgs(RNN_DECL, "nn");
 const lstmArgs = declareArgs(LSTM_DECL, "nn");
 const gruArgs = declareArgs(GRU_DECL, "nn");
-const RNN_FORWARD = "RNN.forward(Tensor input, Tensor? hx=null)";
-const LSTM_FORWARD = "LSTM.forward(Tensor input, Tensor[2]? hx=null)";
-const GRU_FORWARD = "GRU.forward(Tensor input, Tensor? hx=null)";
+// forward takes a Tensor or a PackedSequence; the Tensor forms type the module call (rnn(x))
+const RNN_FORWARD = "RNN.forward(Tensor|PackedSequence input, Tensor? hx=null)";
+const LSTM_FORWARD = "LSTM.forward(Tensor|PackedSequence input, Tensor[2]? hx=null)";
+const GRU_FORWARD = "GRU.forward(Tensor|PackedSequence input, Tensor? hx=null)";
+type RnnTensorArgs = CtorArgs<"RNN.forward(Tensor input, Tensor? hx=null)">;
+type LstmTensorArgs = CtorArgs<"LSTM.forward(Tensor input, Tensor[2]? hx=null)">;
 const rnnForwardArgs = declareMethodArgs(RNN_FORWARD);
 const lstmForwardArgs = declareMethodArgs(LSTM_FORWARD);
 const gruForwardArgs = declareMethodArgs(GRU_FORWARD);
@@ -185,20 +192,31 @@ export abstract class RNNBase extends Module {
   protected prepare(input: Tensor, hx: Tensor[] | null): { x: Tensor; h0: Tensor[]; batched: boolean } {
     const cls = this.constructor.name;
     if (input.ndim !== 2 && input.ndim !== 3) throw new ShapeError(`${cls}: Expected input to be 2-D or 3-D but received ${input.ndim}-D tensor (shape ${fmtShape(input.shape)})`);
-    if (input.shape[input.ndim - 1] !== this.inputSize) {
-      throw new ShapeError(`${cls}: input.size(-1) must be equal to input_size. Expected ${this.inputSize}, got ${input.shape[input.ndim - 1]} (input shape ${fmtShape(input.shape)})`);
-    }
-    const dtype = this.param(this.layerWeights[0]!.wih)!.dtype;
-    checkDType(cls, "input", input, dtype);
+    this.checkInputSize(input);
     const batched = input.ndim === 3;
     let x = batched ? input : input.unsqueeze(1);
     if (batched && this.batchFirst) x = x.transpose(0, 1);
-    const N = x.shape[1]!;
+    return { x, h0: this.initialStates(hx, x.shape[1]!, batched, input.device), batched };
+  }
+
+  /** input.size(-1) is inputSize and its dtype the parameters'. */
+  private checkInputSize(input: Tensor): void {
+    const cls = this.constructor.name;
+    if (input.shape[input.ndim - 1] !== this.inputSize) {
+      throw new ShapeError(`${cls}: input.size(-1) must be equal to input_size. Expected ${this.inputSize}, got ${input.shape[input.ndim - 1]} (input shape ${fmtShape(input.shape)})`);
+    }
+    checkDType(cls, "input", input, this.param(this.layerWeights[0]!.wih)!.dtype);
+  }
+
+  /** The initial states hx (checked) as [numLayers · numDirections, N, H], zeros where not given. */
+  private initialStates(hx: Tensor[] | null, N: number, batched: boolean, device: string): Tensor[] {
+    const cls = this.constructor.name;
+    const dtype = this.param(this.layerWeights[0]!.wih)!.dtype;
     const LD = this.numLayers * (this.bidirectional ? 2 : 1);
     const sizes = this.mode === "LSTM" ? [this.projSize > 0 ? this.projSize : this.hiddenSize, this.hiddenSize] : [this.hiddenSize];
-    const h0 = sizes.map((H, i) => {
+    return sizes.map((H, i) => {
       const h = hx?.[i];
-      if (!h) return zeros([LD, N, H], { dtype, device: input.device });
+      if (!h) return zeros([LD, N, H], { dtype, device });
       if (batched && h.ndim !== 3) throw new ShapeError(`${cls}: For batched 3-D input, hx${this.mode === "LSTM" ? ` and cx` : ""} should also be 3-D but got ${h.ndim}-D tensor (shape ${fmtShape(h.shape)})`);
       if (!batched && h.ndim !== 2) throw new ShapeError(`${cls}: For unbatched 2-D input, hx${this.mode === "LSTM" ? ` and cx` : ""} should also be 2-D but got ${h.ndim}-D tensor (shape ${fmtShape(h.shape)})`);
       const hb = batched ? h : h.unsqueeze(1);
@@ -209,11 +227,13 @@ export abstract class RNNBase extends Module {
       checkDType(cls, `hidden state${this.mode === "LSTM" ? `[${i}]` : ""}`, h, dtype);
       return hb;
     });
-    return { x, h0, batched };
   }
 
-  /** Runs all layers over time-major x [T, N, I]; returns [output, hN(, cN)]. */
-  protected run(x: Tensor, h0: Tensor[]): { output: Tensor; hN: Tensor[] } {
+  /**
+   * Runs all layers over time-major x [T, N, I], or over packed rows x [rows, I] when
+   * batchSizes is given; returns [output, hN(, cN)].
+   */
+  protected run(x: Tensor, h0: Tensor[], batchSizes: readonly number[] | null = null): { output: Tensor; hN: Tensor[] } {
     const D = this.bidirectional ? 2 : 1;
     const lstm = this.mode === "LSTM";
     const finals: Tensor[][] = h0.map(() => []);
@@ -223,15 +243,35 @@ export abstract class RNNBase extends Module {
         const idx = layer * D + dir;
         const w = this.layerWeights[idx]!;
         const weights = { wih: this.param(w.wih)!, whh: this.param(w.whh)!, bih: this.param(w.bih), bhh: this.param(w.bhh), whr: this.param(w.whr) };
-        const r = rnnLayer(CELL[this.mode], x, h0[0]!.select(0, idx), lstm ? h0[1]!.select(0, idx) : null, weights, dir === 1);
+        const h = h0[0]!.select(0, idx), c = lstm ? h0[1]!.select(0, idx) : null;
+        const r = batchSizes ? rnnLayerPacked(CELL[this.mode], x, batchSizes, h, c, weights, dir === 1) : rnnLayer(CELL[this.mode], x, h, c, weights, dir === 1);
         dirOutputs.push(r.output);
         finals[0]!.push(r.h);
         if (lstm) finals[1]!.push(r.c!);
       }
-      x = D === 2 ? cat(dirOutputs, 2) : dirOutputs[0]!;
+      x = D === 2 ? cat(dirOutputs, x.ndim - 1) : dirOutputs[0]!;
       if (this.dropout > 0 && this.training && layer < this.numLayers - 1) x = dropoutFn(x, this.dropout, { training: true });
     }
     return { output: x, hN: finals.map((hs) => stack(hs, 0)) };
+  }
+
+  /**
+   * All layers over a PackedSequence: hx (in the caller's batch order) is permuted to the
+   * packed sorted order, and the final states back, as PyTorch's permute_hidden.
+   */
+  protected runPacked(packed: PackedSequence, hx: Tensor[] | null): { output: PackedSequence; hN: Tensor[] } {
+    const cls = this.constructor.name;
+    const data = packed.data;
+    if (data.ndim !== 2) throw new ShapeError(`${cls}: a packed input's data must be 2-D [rows, input_size], got shape ${fmtShape(data.shape)}`);
+    this.checkInputSize(data);
+    const sizes = packed._batchSizes;
+    if (sizes.length === 0) throw new FluxionError(`${cls}: the packed input holds no time steps`);
+    let h0 = this.initialStates(hx, sizes[0]!, true, data.device);
+    const sorted = packed.sortedIndices, unsorted = packed.unsortedIndices;
+    if (hx && sorted) h0 = h0.map((h) => h.indexSelect(1, sorted));
+    const r = this.run(data, h0, sizes);
+    const hN = unsorted ? r.hN.map((h) => h.indexSelect(1, unsorted)) : r.hN;
+    return { output: packed._withData(r.output), hN };
   }
 
   /** Back to the caller's layout: batch-first and/or unbatched. */
@@ -274,8 +314,14 @@ export class RNN extends RNNBase {
     super(nonlinearity === "tanh" ? "RNN_TANH" : "RNN_RELU", { inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, projSize: 0, device, dtype });
     this.nonlinearity = nonlinearity;
   }
-  forward(...args: CtorArgs<typeof RNN_FORWARD>): [Tensor, Tensor] {
+  forward(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
+  forward(...args: RnnTensorArgs): [Tensor, Tensor];
+  forward(...args: unknown[]): [Tensor | PackedSequence, Tensor] {
     const [x0, h] = rnnForwardArgs.bind(args);
+    if (x0 instanceof PackedSequence) {
+      const p = this.runPacked(x0, h ? [h] : null);
+      return [p.output, p.hN[0]!];
+    }
     const { x, h0, batched } = this.prepare(x0, h ? [h] : null);
     const r = this.run(x, h0);
     const { output, hN } = this.finish(r.output, r.hN, batched);
@@ -304,8 +350,14 @@ export class LSTM extends RNNBase {
     const [inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, projSize, { device, dtype }] = lstmArgs.bind(args);
     super("LSTM", { inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, projSize, device, dtype });
   }
-  forward(...args: CtorArgs<typeof LSTM_FORWARD>): [Tensor, [Tensor, Tensor]] {
+  forward(input: PackedSequence, hx?: readonly [Tensor, Tensor] | null): [PackedSequence, [Tensor, Tensor]];
+  forward(...args: LstmTensorArgs): [Tensor, [Tensor, Tensor]];
+  forward(...args: unknown[]): [Tensor | PackedSequence, [Tensor, Tensor]] {
     const [x0, h] = lstmForwardArgs.bind(args);
+    if (x0 instanceof PackedSequence) {
+      const p = this.runPacked(x0, h ? [...h] : null);
+      return [p.output, [p.hN[0]!, p.hN[1]!]];
+    }
     const { x, h0, batched } = this.prepare(x0, h ? [...h] : null);
     const r = this.run(x, h0);
     const { output, hN } = this.finish(r.output, r.hN, batched);
@@ -326,8 +378,14 @@ export class GRU extends RNNBase {
     const [inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, { device, dtype }] = gruArgs.bind(args);
     super("GRU", { inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, projSize: 0, device, dtype });
   }
-  forward(...args: CtorArgs<typeof GRU_FORWARD>): [Tensor, Tensor] {
+  forward(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
+  forward(...args: RnnTensorArgs): [Tensor, Tensor];
+  forward(...args: unknown[]): [Tensor | PackedSequence, Tensor] {
     const [x0, h] = gruForwardArgs.bind(args);
+    if (x0 instanceof PackedSequence) {
+      const p = this.runPacked(x0, h ? [h] : null);
+      return [p.output, p.hN[0]!];
+    }
     const { x, h0, batched } = this.prepare(x0, h ? [h] : null);
     const r = this.run(x, h0);
     const { output, hN } = this.finish(r.output, r.hN, batched);

@@ -159,7 +159,7 @@ test("LSTM and GRU layers (their cells' decomposition into WebGPU primitives) an
       manualSeed(2);
       const m = make().to(device);
       const x = (device === "cpu" ? x0.clone() : x0.to(device)).requiresGrad_();
-      const [y] = m.forward(x) as unknown as [Tensor];
+      const [y] = (m as unknown as { forward(x: Tensor): [Tensor] }).forward(x);
       y.mul(y).sum().backward();
       return [await y.toArrayAsync(), await x.grad!.toArrayAsync(), ...(await Promise.all(m.parameters().map((p) => p.grad!.toArrayAsync())))];
     };

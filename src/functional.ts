@@ -22,6 +22,7 @@ import { MULTINOMIAL_FNS } from "./ops/multinomial.js";
 import { DIFFERENCE_FNS } from "./ops/difference.js";
 import { SEARCHSORTED_FNS } from "./ops/searchsorted.js";
 import { BLAS_LIKE_FNS } from "./ops/blas_like.js";
+import { CDIST_FNS } from "./ops/cdist.js";
 
 export {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
@@ -56,6 +57,7 @@ export const { multinomial } = MULTINOMIAL_FNS;
 export const { diff, nansum, nanmean, countNonzero } = DIFFERENCE_FNS;
 export const { searchsorted, bucketize } = SEARCHSORTED_FNS;
 export const { addmm, addmv, addr, baddbmm, addbmm } = BLAS_LIKE_FNS;
+export const { cdist } = CDIST_FNS;
 export const {
   remainder, floorDivide, bitwiseAnd, bitwiseOr, bitwiseXor, bitwiseLeftShift, bitwiseRightShift, xlogy,
   bitwiseNot, sinc, deg2rad, rad2deg, logit, nanToNum, lerp, isclose, allclose, equal, addcmul, addcdiv,

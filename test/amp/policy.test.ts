@@ -82,10 +82,11 @@ const CASES: Record<string, (a: Act) => Tensor> = {
   "F.dropout": (a) => F.dropout(a(r(3, 4)), 0.0),
   var: (a) => fx.var(a(r(3, 4))),
   norm: (a) => fx.norm(a(r(3, 4))),
+  cdist: (a) => fx.cdist(a(r(3, 4)), r(2, 4)),
 };
 
 /** PyTorch ops of the fixture that Fluxion does not have (yet): the test fails once one is added, to be covered here. */
-const NOT_IN_FLUXION = ["cdist"];
+const NOT_IN_FLUXION: string[] = [];
 
 /**
  * Where PyTorch 1.13 raises under autocast (a bfloat16 input with float32 parameters) and

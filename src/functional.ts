@@ -23,6 +23,8 @@ import { DIFFERENCE_FNS } from "./ops/difference.js";
 import { SEARCHSORTED_FNS } from "./ops/searchsorted.js";
 import { BLAS_LIKE_FNS } from "./ops/blas_like.js";
 import { CDIST_FNS } from "./ops/cdist.js";
+import { COUNTING_FNS } from "./ops/counting.js";
+import { ISIN_FNS } from "./ops/isin.js";
 
 export {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
@@ -58,6 +60,8 @@ export const { diff, nansum, nanmean, countNonzero } = DIFFERENCE_FNS;
 export const { searchsorted, bucketize } = SEARCHSORTED_FNS;
 export const { addmm, addmv, addr, baddbmm, addbmm } = BLAS_LIKE_FNS;
 export const { cdist } = CDIST_FNS;
+export const { bincount, histc } = COUNTING_FNS;
+export const { isin } = ISIN_FNS;
 export const {
   remainder, floorDivide, bitwiseAnd, bitwiseOr, bitwiseXor, bitwiseLeftShift, bitwiseRightShift, xlogy,
   bitwiseNot, sinc, deg2rad, rad2deg, logit, nanToNum, lerp, isclose, allclose, equal, addcmul, addcdiv,

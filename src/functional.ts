@@ -25,6 +25,7 @@ import { BLAS_LIKE_FNS } from "./ops/blas_like.js";
 import { CDIST_FNS } from "./ops/cdist.js";
 import { COUNTING_FNS } from "./ops/counting.js";
 import { ISIN_FNS } from "./ops/isin.js";
+import { INDEX_FILL_COPY_FNS } from "./ops/index_fill_copy.js";
 
 export {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
@@ -62,6 +63,7 @@ export const { addmm, addmv, addr, baddbmm, addbmm } = BLAS_LIKE_FNS;
 export const { cdist } = CDIST_FNS;
 export const { bincount, histc } = COUNTING_FNS;
 export const { isin } = ISIN_FNS;
+export const { indexFill, indexCopy } = INDEX_FILL_COPY_FNS;
 export const {
   remainder, floorDivide, bitwiseAnd, bitwiseOr, bitwiseXor, bitwiseLeftShift, bitwiseRightShift, xlogy,
   bitwiseNot, sinc, deg2rad, rad2deg, logit, nanToNum, lerp, isclose, allclose, equal, addcmul, addcdiv,

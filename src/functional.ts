@@ -28,6 +28,7 @@ import { ISIN_FNS } from "./ops/isin.js";
 import { INDEX_FILL_COPY_FNS } from "./ops/index_fill_copy.js";
 import { KRON_FNS } from "./ops/kron.js";
 import { AMINMAX_FNS } from "./ops/aminmax.js";
+import { COMBINATORICS_FNS } from "./ops/combinatorics.js";
 
 export {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
@@ -68,6 +69,7 @@ export const { isin } = ISIN_FNS;
 export const { indexFill, indexCopy } = INDEX_FILL_COPY_FNS;
 export const { kron } = KRON_FNS;
 export const { aminmax } = AMINMAX_FNS;
+export const { cartesianProd, combinations, trilIndices, triuIndices } = COMBINATORICS_FNS;
 export const {
   remainder, floorDivide, bitwiseAnd, bitwiseOr, bitwiseXor, bitwiseLeftShift, bitwiseRightShift, xlogy,
   bitwiseNot, sinc, deg2rad, rad2deg, logit, nanToNum, lerp, isclose, allclose, equal, addcmul, addcdiv,

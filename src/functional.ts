@@ -21,6 +21,14 @@ import { EINSUM_FNS } from "./ops/einsum.js";
 import { MULTINOMIAL_FNS } from "./ops/multinomial.js";
 import { DIFFERENCE_FNS } from "./ops/difference.js";
 import { SEARCHSORTED_FNS } from "./ops/searchsorted.js";
+import { BLAS_LIKE_FNS } from "./ops/blas_like.js";
+import { CDIST_FNS } from "./ops/cdist.js";
+import { COUNTING_FNS } from "./ops/counting.js";
+import { ISIN_FNS } from "./ops/isin.js";
+import { INDEX_FILL_COPY_FNS } from "./ops/index_fill_copy.js";
+import { KRON_FNS } from "./ops/kron.js";
+import { AMINMAX_FNS } from "./ops/aminmax.js";
+import { COMBINATORICS_FNS } from "./ops/combinatorics.js";
 
 export {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
@@ -54,6 +62,14 @@ export const { einsum } = EINSUM_FNS;
 export const { multinomial } = MULTINOMIAL_FNS;
 export const { diff, nansum, nanmean, countNonzero } = DIFFERENCE_FNS;
 export const { searchsorted, bucketize } = SEARCHSORTED_FNS;
+export const { addmm, addmv, addr, baddbmm, addbmm } = BLAS_LIKE_FNS;
+export const { cdist } = CDIST_FNS;
+export const { bincount, histc } = COUNTING_FNS;
+export const { isin } = ISIN_FNS;
+export const { indexFill, indexCopy } = INDEX_FILL_COPY_FNS;
+export const { kron } = KRON_FNS;
+export const { aminmax } = AMINMAX_FNS;
+export const { cartesianProd, combinations, trilIndices, triuIndices } = COMBINATORICS_FNS;
 export const {
   remainder, floorDivide, bitwiseAnd, bitwiseOr, bitwiseXor, bitwiseLeftShift, bitwiseRightShift, xlogy,
   bitwiseNot, sinc, deg2rad, rad2deg, logit, nanToNum, lerp, isclose, allclose, equal, addcmul, addcdiv,

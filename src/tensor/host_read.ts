@@ -14,6 +14,8 @@
  * - `repeatInterleave` with a tensor of repeats: the output size is the repeats' sum
  *   (PyTorch's CPU kernel reads it too; passing outputSize does not avoid the check here).
  * - `oneHot` with numClasses -1: the class count is max(labels) + 1.
+ * - `bincount`: the output's length is max(input) + 1 (its smallest and largest value are
+ *   read, the smallest to refuse negatives); `histc` with min == max: the data's range.
  * - `x.index(t)` with a 0-d integer or bool tensor `t`: selects like an int (a view), so
  *   its value decides the view (PyTorch reads it the same way outside tracing).
  * - `allclose` and `equal`-style predicates that return a JS boolean.

@@ -27,6 +27,9 @@ const CASES: Record<string, (a: Act) => Tensor> = {
   bmm: (a) => fx.bmm(a(r(2, 3, 4)), r(2, 4, 5)),
   mv: (a) => fx.mv(a(r(3, 4)), r(4)),
   dot: (a) => fx.dot(a(r(4)), r(4)),
+  addmm: (a) => fx.addmm(r(3, 5), a(r(3, 4)), r(4, 5)),
+  baddbmm: (a) => fx.baddbmm(r(2, 3, 5), a(r(2, 3, 4)), r(2, 4, 5)),
+  addbmm: (a) => fx.addbmm(r(3, 5), a(r(2, 3, 4)), r(2, 4, 5)),
   "F.linear": (a) => F.linear(a(r(3, 4)), r(5, 4), r(5)),
   "F.bilinear": (a) => F.bilinear(a(r(3, 4)), a(r(3, 2)), r(5, 4, 2), r(5)),
   einsum: (a) => fx.einsum("ij,jk->ik", a(r(3, 4)), r(4, 5)),
@@ -79,10 +82,11 @@ const CASES: Record<string, (a: Act) => Tensor> = {
   "F.dropout": (a) => F.dropout(a(r(3, 4)), 0.0),
   var: (a) => fx.var(a(r(3, 4))),
   norm: (a) => fx.norm(a(r(3, 4))),
+  cdist: (a) => fx.cdist(a(r(3, 4)), r(2, 4)),
 };
 
 /** PyTorch ops of the fixture that Fluxion does not have (yet): the test fails once one is added, to be covered here. */
-const NOT_IN_FLUXION = ["addmm", "baddbmm", "addbmm", "cdist"];
+const NOT_IN_FLUXION: string[] = [];
 
 /**
  * Where PyTorch 1.13 raises under autocast (a bfloat16 input with float32 parameters) and

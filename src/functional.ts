@@ -21,6 +21,7 @@ import { EINSUM_FNS } from "./ops/einsum.js";
 import { MULTINOMIAL_FNS } from "./ops/multinomial.js";
 import { DIFFERENCE_FNS } from "./ops/difference.js";
 import { SEARCHSORTED_FNS } from "./ops/searchsorted.js";
+import { TORCH_LINALG_FNS } from "./ops/linalg/torch_forms.js";
 
 export {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
@@ -54,6 +55,7 @@ export const { einsum } = EINSUM_FNS;
 export const { multinomial } = MULTINOMIAL_FNS;
 export const { diff, nansum, nanmean, countNonzero } = DIFFERENCE_FNS;
 export const { searchsorted, bucketize } = SEARCHSORTED_FNS;
+export const { inverse, det, logdet, slogdet, cholesky, qr, svd, pinverse, cross, matrixPower, triangularSolve } = TORCH_LINALG_FNS;
 export const {
   remainder, floorDivide, bitwiseAnd, bitwiseOr, bitwiseXor, bitwiseLeftShift, bitwiseRightShift, xlogy,
   bitwiseNot, sinc, deg2rad, rad2deg, logit, nanToNum, lerp, isclose, allclose, equal, addcmul, addcdiv,

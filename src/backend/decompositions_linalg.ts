@@ -72,7 +72,7 @@ function cholesky(A: Tensor): [Tensor, Tensor] {
     let c = sub(A, 0, n, j, j + 1);
     if (j > 0) c = binary("sub", c, mm(sub(L, 0, n, 0, j), T(sub(L, j, j + 1, 0, j))));
     const d = sub(c, j, j + 1, 0, 1);
-    info = firstFailure(info, unary("logicalNot", gt(d, 0)), j);
+    info = firstFailure(info, binary("le", d, scalar(0, d.dtype, d.device)), j); // NaN passes, as in the kernel
     const ljj = unary("sqrt", d);
     const col = where(gt(rows, j), binary("div", c, ljj), where(eq(rows, j), expand(ljj, [B, n, 1]), 0));
     L = where(eq(cols, j), col, L);

@@ -14,15 +14,16 @@ const MAX_SWEEPS = 60;
 /**
  * Cholesky of the symmetric matrix whose lower triangle `a` (n x n) holds, in place: on
  * return the lower triangle is L (A = L Lᵀ) and the upper one zero. Returns LAPACK's info: 0,
- * or the order j of the first leading minor that is not positive-definite (potf2's
- * behaviour: the failing diagonal element holds its reduced value, later columns A's values).
+ * or the order j of the first leading minor that is not positive-definite (potf2's behaviour:
+ * the failing diagonal element holds its reduced value, later columns A's values). A NaN is
+ * not caught: PyTorch raises nothing for it either.
  */
 export function choleskyLower(a: Float64Array, n: number): number {
   let info = 0;
   for (let j = 0; j < n && info === 0; j++) {
     let d = a[j * n + j]!;
     for (let k = 0; k < j; k++) d -= a[j * n + k]! * a[j * n + k]!;
-    if (!(d > 0)) {
+    if (d <= 0) {
       a[j * n + j] = d;
       info = j + 1;
       break;

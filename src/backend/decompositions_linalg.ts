@@ -62,19 +62,28 @@ function firstFailure(info: Tensor, bad: Tensor, j: number): Tensor {
 
 // ---- the algorithms ---------------------------------------------------------------------------
 
-/** Left-looking Cholesky of A's lower triangle, column by column: [L, info [B, 1, 1]]. */
+/**
+ * Left-looking Cholesky of A's lower triangle, column by column: [L, info [B, 1, 1]]. Where it
+ * fails, the factor is left as LAPACK's potf2 leaves it (and the CPU kernel): the failing
+ * diagonal element reduced, that column below it and the later columns A's values.
+ */
 function cholesky(A: Tensor): [Tensor, Tensor] {
   const [B, n] = A.shape as [number, number];
   const rows = index(n, A.device, "rows"), cols = index(n, A.device, "cols");
   let L = full([B, n, n], 0, A.dtype, A.device);
   let info = full([B, 1, 1], 0, "int32", A.device);
   for (let j = 0; j < n; j++) {
-    let c = sub(A, 0, n, j, j + 1);
-    if (j > 0) c = binary("sub", c, mm(sub(L, 0, n, 0, j), T(sub(L, j, j + 1, 0, j))));
+    const a = sub(A, 0, n, j, j + 1);
+    const c = j > 0 ? binary("sub", a, mm(sub(L, 0, n, 0, j), T(sub(L, j, j + 1, 0, j)))) : a;
     const d = sub(c, j, j + 1, 0, 1);
+    const failedBefore = binary("ne", info, scalar(0, "int32", A.device));
     info = firstFailure(info, binary("le", d, scalar(0, d.dtype, d.device)), j); // NaN passes, as in the kernel
+    const failsHere = and(unary("logicalNot", failedBefore), binary("ne", info, scalar(0, "int32", A.device)));
     const ljj = unary("sqrt", d);
-    const col = where(gt(rows, j), binary("div", c, ljj), where(eq(rows, j), expand(ljj, [B, n, 1]), 0));
+    const below = where(gt(rows, j), a, 0);
+    const col = where(failedBefore, where(eq(rows, j), expand(sub(A, j, j + 1, j, j + 1), [B, n, 1]), below),
+      where(failsHere, where(eq(rows, j), expand(d, [B, n, 1]), below),
+        where(gt(rows, j), binary("div", c, ljj), where(eq(rows, j), expand(ljj, [B, n, 1]), 0))));
     L = where(eq(cols, j), col, L);
   }
   return [L, info];

@@ -131,6 +131,7 @@ export function lstsq(A: Tensor, B: Tensor, rcond: number | null, driver: string
   let residuals = zeros([0], opts);
   // (whether every A has full rank is read on the host, as PyTorch does; not on a GPU)
   const fullRank = () => d === "gels" || (rank.storage.memory === null && readHost<Uint8Array>(rank.eq(n).all().reshape([1]), op)[0] === 1);
-  if (m > n && d !== "gelsy" && fullRank()) residuals = A.matmul(Xm).sub(Bm).square().sum(-2);
+  // (not differentiable, as in PyTorch: only the solution is)
+  if (m > n && d !== "gelsy" && fullRank()) residuals = noGrad(() => A.matmul(Xm).sub(Bm).square().sum(-2));
   return [solution, residuals, rank, singularValues];
 }

@@ -27,7 +27,7 @@ export function checkMatrices(op: string, A: Tensor, opts: { square?: boolean; n
 /** Floating point, and float32/float64 unless `lowPrecision` (the norms take bfloat16/float16 too). */
 export function checkFloatingInput(op: string, A: Tensor, lowPrecision = false): void {
   if (!isFloating(A.dtype)) throw new DTypeError(`${op}: Expected a floating point or complex tensor as input. Got ${A.dtype} (shape ${fmtShape(A.shape)})`);
-  if (!lowPrecision && isHalf(A.dtype)) throw new DTypeError(`${op}: Low precision dtypes not supported. Got ${A.dtype} (shape ${fmtShape(A.shape)}); convert to float32 first`);
+  if (!lowPrecision && isHalf(A.dtype)) throw new DTypeError(`${op}: Low precision dtypes not supported. Got ${A.dtype} (shape ${fmtShape(A.shape)}; convert to float32 first)`);
 }
 
 /** Two operands of one dtype, as linalg.solve's "Expected A and B to have the same dtype". */

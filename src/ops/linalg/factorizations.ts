@@ -14,7 +14,7 @@
  */
 import { dispatch, dispatchAll } from "../../backend/dispatcher.js";
 import { needsGrad, record, record1 } from "../../autograd/record.js";
-import { AutogradError, FluxionError } from "../../errors.js";
+import { ArgumentError, AutogradError } from "../../errors.js";
 import { eye, zeros } from "../../tensor/creation.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { cat } from "../shape_ops.js";
@@ -193,7 +193,7 @@ export function svdParts(op: string, A: Tensor, full: boolean, vectors: boolean)
 
 /** `driver=` is cuSOLVER's choice in PyTorch: on these backends there is one algorithm. */
 export function checkSvdDriver(op: string, driver: string | null): void {
-  if (driver !== null) throw new FluxionError(`${op}: keyword argument \`driver=\` is only supported on CUDA inputs with cuSOLVER backend.`);
+  if (driver !== null) throw new ArgumentError(`torch.${op}: keyword argument \`driver=\` is only supported on CUDA inputs with cuSOLVER backend.`);
 }
 
 /** linalg.svd: (U, S, Vh). */

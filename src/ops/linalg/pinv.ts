@@ -114,7 +114,7 @@ export function lstsq(A: Tensor, B: Tensor, rcond: number | null, driver: string
   checkMatrices(op, A);
   if (A.dtype !== B.dtype) throw new DTypeError(`${op}: Expected input and other to have the same dtype, but got input's dtype ${A.dtype} and other's dtype ${B.dtype}`);
   const d = driver ?? "gelsy";
-  if (!DRIVERS.includes(d)) throw new ArgumentError(`${op}: parameter \`driver\` should be one of (${DRIVERS.join(", ")}), got ${JSON.stringify(d)}`);
+  if (!DRIVERS.includes(d)) throw new ArgumentError(`${op}: parameter \`driver\` should be one of (${DRIVERS.join(", ")}) (got ${JSON.stringify(d)})`);
   const dimDiff = A.ndim - B.ndim;
   if (dimDiff < 0 || dimDiff > 1) throw new ShapeError(`${op}: input.dim() must be greater or equal to other.dim() and (input.dim() - other.dim()) <= 1 (shapes ${fmtShape(A.shape)} and ${fmtShape(B.shape)})`);
   const vector = dimDiff === 1;

@@ -117,7 +117,7 @@ export function vander(x: Tensor, N: number | null): Tensor {
   }
   const x1 = x.ndim === 0 ? x.unsqueeze(-1) : x;
   const n = N ?? x1.shape[x1.ndim - 1]!;
-  if (n <= 1) throw new ShapeError(`${op}: N must be greater than 1, got ${n} (input shape ${fmtShape(x.shape)}).`);
+  if (n <= 1) throw new ShapeError(`${op}: N must be greater than 1. (got ${n}, input shape ${fmtShape(x.shape)})`);
   const powers = x1.unsqueeze(-1).expand([...x1.shape, n - 1]).cumprod(-1);
   return cat([powers.narrow(-1, 0, 1).mul(0).add(1), powers], -1);
 }

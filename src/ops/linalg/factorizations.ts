@@ -116,13 +116,15 @@ export function eigh(A: Tensor, UPLO: "L" | "U"): [Tensor, Tensor] {
   return [w, V];
 }
 
-/** linalg.eigvalsh: the eigenvalues only (the eigenvectors are computed when a gradient will need them). */
+/**
+ * linalg.eigvalsh: the eigenvalues only. When A needs a gradient the eigenvectors are computed
+ * too, as outputs of the recorded eigh node (so the gradient, V diag(g) Vᴴ, is differentiable
+ * again through them).
+ */
 export function eigvalsh(A: Tensor, UPLO: "L" | "U"): Tensor {
   checkUplo("linalg.eigvalsh", A);
-  const upper = UPLO === "U";
-  if (!needsGrad([A])) return dispatch("linalg", [A.detach()], { op: "eigh", upper, vectors: false });
-  const [w, V] = dispatchAll("linalg", [A.detach()], { op: "eigh", upper, vectors: true }) as [Tensor, Tensor];
-  return record1("LinalgEighBackward0", [A], w, [V], ([g], [v]) => [eighBackward(g!, null, w, v!)]);
+  if (!needsGrad([A])) return dispatch("linalg", [A.detach()], { op: "eigh", upper: UPLO === "U", vectors: false });
+  return eigh(A, UPLO)[0];
 }
 
 // ---- svd --------------------------------------------------------------------------------------
@@ -173,11 +175,10 @@ export function svdParts(op: string, A: Tensor, full: boolean, vectors: boolean)
   checkMatrices(op, A);
   checkFinite(op, A);
   const k = Math.min(A.shape[A.ndim - 2]!, A.shape[A.ndim - 1]!);
-  if (!vectors) {
-    if (!needsGrad([A])) return { U: null, S: dispatch("linalg", [A.detach()], { op: "svd", full: false, vectors: false }), Vh: null };
-    const [U, S, Vh] = dispatchAll("linalg", [A.detach()], { op: "svd", full: false, vectors: true }) as [Tensor, Tensor, Tensor];
-    return { U: null, S: record1("LinalgSvdBackward0", [A], S, [U, Vh], ([g], [u, vh]) => [svdBackward({ gU: null, gS: g!, gVh: null }, u!, S, vh!)]), Vh: null };
-  }
+  // without vectors they are still computed when A needs a gradient, as outputs of the recorded
+  // node (the gradient U diag(g) Vh is then differentiable again through them)
+  if (!vectors && !needsGrad([A])) return { U: null, S: dispatch("linalg", [A.detach()], { op: "svd", full: false, vectors: false }), Vh: null };
+  if (!vectors) full = false;
   const outs = dispatchAll("linalg", [A.detach()], { op: "svd", full, vectors: true }) as [Tensor, Tensor, Tensor];
   record("LinalgSvdBackward0", [A], outs, outs, (grads, [U, S, Vh], _needs, defined) => {
     const narrowU = (t: Tensor) => (full ? t.narrow(-1, 0, k) : t), narrowVh = (t: Tensor) => (full ? t.narrow(-2, 0, k) : t);
@@ -188,7 +189,7 @@ export function svdParts(op: string, A: Tensor, full: boolean, vectors: boolean)
     };
     return [svdBackward(g, narrowU(U!), S!, narrowVh(Vh!))];
   });
-  return { U: outs[0], S: outs[1], Vh: outs[2] };
+  return vectors ? { U: outs[0], S: outs[1], Vh: outs[2] } : { U: null, S: outs[1], Vh: null };
 }
 
 /** `driver=` is cuSOLVER's choice in PyTorch: on these backends there is one algorithm. */

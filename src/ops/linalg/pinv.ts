@@ -26,10 +26,12 @@ type Tol = number | Tensor | null;
 
 /**
  * PyTorch's get_atol_rtol: atol defaults to 0; rtol to eps·max(m, n), or to 0 where an atol > 0
- * is given. Both as float64 tensors (broadcast against the batch).
+ * is given. Both as tensors of A's dtype (PyTorch's are float64; a GPU may have no float64,
+ * and the two differ only for a value within rounding of the tolerance), broadcast against
+ * the batch.
  */
 function tolerances(op: string, A: Tensor, atol: Tol, rtol: Tol): [Tensor, Tensor] {
-  const t = (v: number | Tensor) => (v instanceof Tensor ? v.to("float64") : full([], v, { dtype: "float64", device: A.device }));
+  const t = (v: number | Tensor) => (v instanceof Tensor ? v.to(A.dtype) : full([], v, { dtype: A.dtype, device: A.device }));
   for (const [name, v] of [["atol", atol], ["rtol", rtol]] as const) {
     if (v instanceof Tensor && !v.isFloatingPoint()) throw new DTypeError(`${op}: ${name} tensor of dtype ${v.dtype} is not supported (a floating point tolerance is)`);
   }
@@ -43,7 +45,7 @@ function tolerances(op: string, A: Tensor, atol: Tol, rtol: Tol): [Tensor, Tenso
 /** s > max(atol, rtol · largest), the values that count (s [..., k], largest [..., 1]). */
 function aboveTolerance(s: Tensor, largest: Tensor, atol: Tensor, rtol: Tensor): Tensor {
   const tol = maximum(atol.unsqueeze(-1), rtol.unsqueeze(-1).mul(largest));
-  return s.to("float64").gt(tol);
+  return s.gt(tol);
 }
 
 /** PyTorch's pinv_backward: the derivative of A⁺ at A (constant rank), as matrices of the smallest size. */

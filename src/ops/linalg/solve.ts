@@ -117,8 +117,8 @@ export function invEx(A: Tensor, checkErrors: boolean): [Tensor, Tensor] {
 function permutationSign(f: LU, A: Tensor): Tensor {
   const n = f.pivots.shape[f.pivots.ndim - 1]!;
   const steps = dispatch("range", [], { start: 1, step: 1, n, dtype: "int32" }, A.device);
-  const swaps = f.pivots.ne(steps).sum(-1);
-  return swaps.remainder(2).mul(-2).add(1).to(A.dtype);
+  // a product of ±1 per step rather than a count's parity: no int64 arithmetic (which a GPU may lack)
+  return where(f.pivots.ne(steps), -1, 1).to(A.dtype).prod(-1);
 }
 
 /** The diagonal of U (LU's), [..., n]. */

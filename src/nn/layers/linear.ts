@@ -82,7 +82,8 @@ export class Bilinear extends Module {
   constructor(...args: CtorArgs<typeof BILINEAR>) {
     super();
     const [in1Features, in2Features, outFeatures, bias, { device, dtype }] = bilinearArgs.bind(args);
-    checkLayerSizes("Bilinear", { in1_features: in1Features, in2_features: in2Features, out_features: outFeatures }, device);
+    // in1_features 0 has no init bound 1/sqrt(in1_features) (PyTorch: ZeroDivisionError)
+    checkLayerSizes("Bilinear", { in1_features: in1Features, in2_features: in2Features, out_features: outFeatures }, device, ["in1_features"]);
     [this.in1Features, this.in2Features, this.outFeatures] = [in1Features, in2Features, outFeatures];
     this.weight = new Parameter(empty([outFeatures, in1Features, in2Features], { dtype, device }));
     this.bias = bias ? new Parameter(empty([outFeatures], { dtype, device })) : null;

@@ -104,13 +104,9 @@ function eighBackward(gL: Tensor | null, gV: Tensor | null, L: Tensor, V: Tensor
   return V.matmul(inner).matmul(V.mT);
 }
 
-function checkUplo(op: string, A: Tensor): void {
-  checkMatrices(op, A, { square: true });
-}
-
 /** linalg.eigh: (eigenvalues ascending, eigenvectors as columns) of the symmetric matrix A's UPLO triangle describes. */
 export function eigh(A: Tensor, UPLO: "L" | "U"): [Tensor, Tensor] {
-  checkUplo("linalg.eigh", A);
+  checkMatrices("linalg.eigh", A, { square: true });
   const [w, V] = dispatchAll("linalg", [A.detach()], { op: "eigh", upper: UPLO === "U", vectors: true }) as [Tensor, Tensor];
   record("LinalgEighBackward0", [A], [w, V], [w, V], (grads, [l, v], _needs, defined) => [eighBackward(defined[0] ? grads[0]! : null, defined[1] ? grads[1]! : null, l!, v!)]);
   return [w, V];
@@ -122,7 +118,7 @@ export function eigh(A: Tensor, UPLO: "L" | "U"): [Tensor, Tensor] {
  * again through them).
  */
 export function eigvalsh(A: Tensor, UPLO: "L" | "U"): Tensor {
-  checkUplo("linalg.eigvalsh", A);
+  checkMatrices("linalg.eigvalsh", A, { square: true });
   if (!needsGrad([A])) return dispatch("linalg", [A.detach()], { op: "eigh", upper: UPLO === "U", vectors: false });
   return eigh(A, UPLO)[0];
 }
@@ -171,14 +167,14 @@ export interface SvdParts {
  * first k columns and rows, as PyTorch's); without `vectors` only S (the vectors are still
  * computed for the gradient when A needs one).
  */
-export function svdParts(op: string, A: Tensor, full: boolean, vectors: boolean): SvdParts {
+export function svdParts(op: string, A: Tensor, fullMatrices: boolean, vectors: boolean): SvdParts {
   checkMatrices(op, A);
   checkFinite(op, A);
   const k = Math.min(A.shape[A.ndim - 2]!, A.shape[A.ndim - 1]!);
   // without vectors they are still computed when A needs a gradient, as outputs of the recorded
   // node (the gradient U diag(g) Vh is then differentiable again through them)
   if (!vectors && !needsGrad([A])) return { U: null, S: dispatch("linalg", [A.detach()], { op: "svd", full: false, vectors: false }), Vh: null };
-  if (!vectors) full = false;
+  const full = vectors && fullMatrices;
   const outs = dispatchAll("linalg", [A.detach()], { op: "svd", full, vectors: true }) as [Tensor, Tensor, Tensor];
   record("LinalgSvdBackward0", [A], outs, outs, (grads, [U, S, Vh], _needs, defined) => {
     const narrowU = (t: Tensor) => (full ? t.narrow(-1, 0, k) : t), narrowVh = (t: Tensor) => (full ? t.narrow(-2, 0, k) : t);

@@ -24,6 +24,11 @@ export class DeviceError extends FluxionError {}
 export class NotImplementedOnDeviceError extends DeviceError {}
 /** A call whose arguments do not fit the function's signature (PyTorch raises TypeError). */
 export class ArgumentError extends FluxionError {}
+/**
+ * A matrix a linear-algebra op cannot factor: not positive-definite (linalg.cholesky), singular
+ * (linalg.inv, linalg.solve), non-finite (linalg.svd). PyTorch's torch.linalg.LinAlgError.
+ */
+export class LinAlgError extends FluxionError {}
 
 /** Formats a shape the way error messages print it: [2, 3]. */
 export function fmtShape(shape: readonly number[]): string {

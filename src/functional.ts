@@ -29,6 +29,7 @@ import { INDEX_FILL_COPY_FNS } from "./ops/index_fill_copy.js";
 import { KRON_FNS } from "./ops/kron.js";
 import { AMINMAX_FNS } from "./ops/aminmax.js";
 import { COMBINATORICS_FNS } from "./ops/combinatorics.js";
+import { TORCH_LINALG_FNS } from "./ops/linalg/torch_forms.js";
 
 export {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
@@ -70,6 +71,7 @@ export const { indexFill, indexCopy } = INDEX_FILL_COPY_FNS;
 export const { kron } = KRON_FNS;
 export const { aminmax } = AMINMAX_FNS;
 export const { cartesianProd, combinations, trilIndices, triuIndices } = COMBINATORICS_FNS;
+export const { inverse, det, logdet, slogdet, cholesky, qr, svd, pinverse, cross, matrixPower, triangularSolve } = TORCH_LINALG_FNS;
 export const {
   remainder, floorDivide, bitwiseAnd, bitwiseOr, bitwiseXor, bitwiseLeftShift, bitwiseRightShift, xlogy,
   bitwiseNot, sinc, deg2rad, rad2deg, logit, nanToNum, lerp, isclose, allclose, equal, addcmul, addcdiv,

@@ -25,6 +25,7 @@ import "./ops/repeat_interleave.js";
 import "./ops/meshgrid.js";
 import "./ops/moments.js";
 import "./ops/einsum.js";
+import "./ops/linalg/torch_forms.js";
 import "./autograd/backward.js";
 
 export { Tensor, type GradHook } from "./tensor/tensor.js";
@@ -48,6 +49,8 @@ export { slice, Slice, type IndexSpec } from "./ops/indexing.js";
 export * from "./functional.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
+/** torch.linalg: factorizations, solvers, norms (docs/linalg.md). */
+export * as linalg from "./ops/linalg/index.js";
 export * as data from "./data/index.js";
 export * as io from "./io/index.js";
 /** torch.save / torch.load: io.save and io.load (safetensors files). */

@@ -41,7 +41,10 @@ const FP32 = [
   "nn.CosineEmbeddingLoss", "nn.PoissonNLLLoss", "nn.CTCLoss",
   // reductions and linear algebra that lose too much in 16 bits
   "prod", "trace", "cdist", "quantile", "nanquantile", "polar", "stft", "inverse", "pinverse",
-  "cholesky", "choleskyInverse", "choleskySolve", "F.bilinear",
+  "cholesky", "choleskyInverse", "choleskySolve", "F.bilinear", "qr", "svd", "triangularSolve",
+  // torch.linalg (listed by their ATen names: linalg_cholesky ...)
+  "linalg.cholesky", "linalg.choleskyEx", "linalg.inv", "linalg.invEx", "linalg.solve", "linalg.qr", "linalg.eigh",
+  "linalg.eigvalsh", "linalg.svd", "linalg.svdvals", "linalg.lstsq", "linalg.matrixRank", "linalg.matrixNorm",
   // 3-d pooling and friends
   "F.avgPool3d", "F.maxPool3d", "F.adaptiveAvgPool3d", "F.adaptiveMaxPool3d", "F.maxUnpool2d",
   "F.maxUnpool3d", "F.fractionalMaxPool2d", "F.fractionalMaxPool3d", "F.gridSample",

@@ -14,6 +14,7 @@ const SECTIONS: readonly { group: string; title: string; how: string }[] = [
   { group: "autograd", title: "Autograd", how: "`x.backward(...)`, `autograd.grad(...)`." },
   { group: "nn", title: "nn layers", how: "`new nn.Linear(784, 10)`." },
   { group: "nn.functional", title: "nn.functional", how: "`nn.F.conv2d(x, w, b, 1, 2)`." },
+  { group: "linalg", title: "linalg", how: "`linalg.solve(A, B)`, `linalg.svd(A, false)` (docs/linalg.md)." },
   { group: "nn.init", title: "nn.init", how: "`nn.init.kaimingUniform_(w, Math.sqrt(5))`." },
   { group: "nn.utils", title: "nn.utils", how: "`nn.utils.clipGradNorm_(model.parameters(), 1)`." },
   { group: "nn.utils.rnn", title: "nn.utils.rnn", how: "`nn.utils.rnn.padSequence([a, b], true)`." },

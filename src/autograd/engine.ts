@@ -163,11 +163,12 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
       const grads = buf.map((g, i) => (g ? dense(g) : zero(i))) as Tensor[];
       const saved = node.unpackSaved(); // raises if a previous backward freed this node
       const needs = node.next.map((e) => e !== null);
+      const defined = buf.map((g) => !!g);
       let inGrads: (Tensor | null | undefined)[];
       if (node.opaque) {
-        inGrads = node.backwardFn!(grads, saved, needs);
+        inGrads = node.backwardFn!(grads, saved, needs, defined);
         [...grads, ...inGrads].forEach((g) => rec.keep(g)); // user code saw them
-      } else inGrads = rec.runFormula(() => node.backwardFn!(grads, saved, needs));
+      } else inGrads = rec.runFormula(() => node.backwardFn!(grads, saved, needs, defined));
       if (!opts.retainGraph) {
         if (node.privateSaved) rec.freePrivateSaved(node.privateSaved.map((i) => saved[i]), inGrads);
         node.release();

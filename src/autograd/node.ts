@@ -18,9 +18,12 @@ export interface Edge {
 /**
  * A node's backward: gradients of its outputs and its saved tensors in, one gradient per
  * input out. `needs[i]` says whether input i wants a gradient at all, so formulas can skip
- * work (the weight-only gradient of a layer whose input is data).
+ * work (the weight-only gradient of a layer whose input is data). Outputs that received no
+ * gradient get zeros; `defined[i]` says whether output i received one (PyTorch's undefined
+ * gradients), for formulas whose terms are 0/0 where a gradient is absent (svd's and eigh's
+ * with repeated values, when only the values are used).
  */
-export type BackwardFn = (grads: Tensor[], saved: Tensor[], needs: readonly boolean[]) => (Tensor | null | undefined)[];
+export type BackwardFn = (grads: Tensor[], saved: Tensor[], needs: readonly boolean[], defined: readonly boolean[]) => (Tensor | null | undefined)[];
 
 let sequence = 0;
 

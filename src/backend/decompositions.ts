@@ -4,7 +4,8 @@
  * is fast), and a second, independent implementation the CPU kernels are tested against.
  * Only core primitives are dispatched here, through small helpers (decompositions_helpers.ts);
  * they skip the dispatcher's layers (dispatcher.ts), which have already seen the fused call.
- * No autograd: primitives never record. Batch and group norm are in decompositions_norm.ts.
+ * No autograd: primitives never record. Batch and group norm are in decompositions_norm.ts, the
+ * matrix factorizations (linalg) in decompositions_linalg.ts.
  *
  * Not for: speed (each is a handful of passes; the backends' fused kernels are the fast
  * path), nor argument checks (primitive_checks_fused.ts has run before).
@@ -16,6 +17,7 @@ import { dispatch } from "./dispatcher.js";
 import type { FusedPrimitiveAttrs, FusedPrimitiveName } from "./primitives.js";
 import { alongAxis, binary, cast, reduce, reshape, scalar, unary, where } from "./decompositions_helpers.js";
 import { rnnCellBackwardDecomposed, rnnCellDecomposed } from "./rnn_cell.js";
+import { linalgDecomposed } from "./decompositions_linalg.js";
 import { decomposeBatchNorm, decomposeBatchNormBackward, decomposeGroupNorm, decomposeGroupNormBackward } from "./decompositions_norm.js";
 
 // ---- softmax ---------------------------------------------------------------------------------
@@ -142,6 +144,7 @@ const DECOMPOSITIONS: { [P in FusedPrimitiveName]: Decomposition<P> } = {
   rnnCell: (inputs, a) => rnnCellDecomposed(inputs, a),
   rnnCellBackward: (inputs, a) => rnnCellBackwardDecomposed(inputs, a),
   fusedProgram: (inputs, a) => fusedProgramDecomposed(inputs, a),
+  linalg: (inputs, a) => linalgDecomposed(inputs, a),
 };
 
 /** Runs fused primitive `op` as core primitives (called by the dispatcher; attributes already checked). */

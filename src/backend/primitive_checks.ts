@@ -25,6 +25,7 @@ import { backendFor } from "./backend.js";
 import type { FusedPrimitiveName, IndexRule, PrimitiveAttrs, PrimitiveName } from "./primitives.js";
 import { RNN_CELL_CHECKS } from "./rnn_cell.js";
 import { checkFusedProgram } from "./fused_program.js";
+import { checkLinalg } from "./linalg.js";
 
 type Pair = readonly [number, number];
 
@@ -273,6 +274,7 @@ const FUSED_CHECKS: FusedChecks = {
   rnnCell: (inputs, a) => RNN_CELL_CHECKS.rnnCell(inputs, a),
   rnnCellBackward: (inputs, a) => RNN_CELL_CHECKS.rnnCellBackward(inputs, a),
   fusedProgram: checkFusedProgram,
+  linalg: checkLinalg,
 };
 
 type Checks = { [P in PrimitiveName]: (inputs: readonly unknown[], attrs: PrimitiveAttrs[P]) => void };

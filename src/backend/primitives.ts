@@ -20,6 +20,7 @@ import type { Generator } from "../tensor/random.js";
 import type { UnaryOpName, BinaryOpName } from "../ops/elementwise_table.js";
 import type { RnnCellPrimitiveAttrs } from "./rnn_cell.js";
 import type { FusedProgramPrimitiveAttrs } from "./fused_program.js";
+import type { LinalgPrimitiveAttrs } from "./linalg.js";
 
 /**
  * How gather, scatter and indexPut treat their index (int32 or int64). The kernel checks
@@ -148,9 +149,10 @@ export interface CorePrimitiveAttrs {
  */
 /**
  * (The recurrent cells, rnnCell and rnnCellBackward, are declared in src/backend/rnn_cell.ts;
- * compile()'s fused elementwise programs, fusedProgram, in src/backend/fused_program.ts.)
+ * compile()'s fused elementwise programs, fusedProgram, in src/backend/fused_program.ts; the
+ * matrix factorizations and triangular solve, linalg, in src/backend/linalg.ts.)
  */
-export interface FusedPrimitiveAttrs extends RnnCellPrimitiveAttrs, FusedProgramPrimitiveAttrs {
+export interface FusedPrimitiveAttrs extends RnnCellPrimitiveAttrs, FusedProgramPrimitiveAttrs, LinalgPrimitiveAttrs {
   /**
    * softmax (or with `log` logSoftmax) along `axis`, as PyTorch computes it: y = exp(x - m) /
    * Σ exp(x - m) with m the max along the axis (a row holding +inf or NaN, or only -inf,
@@ -218,7 +220,7 @@ export type PrimitiveName = keyof PrimitiveAttrs;
 /** The fused tier, which backends may leave out (the dispatcher then runs its decomposition). */
 export const FUSED_PRIMITIVES: readonly FusedPrimitiveName[] = [
   "softmax", "softmaxBackward", "crossEntropy", "crossEntropyBackward", "batchNorm", "batchNormBackward", "groupNorm", "groupNormBackward",
-  "rnnCell", "rnnCellBackward", "fusedProgram",
+  "rnnCell", "rnnCellBackward", "fusedProgram", "linalg",
 ];
 
 /** The core primitives, which every backend implements (typed wide, so `PRIMITIVES.includes(call.op)` checks any call). */

@@ -8,6 +8,7 @@
  */
 import { UNARY_OPS, BINARY_OPS } from "../ops/elementwise_table.js";
 import type { PrimitiveAttrs, PrimitiveName } from "../backend/primitives.js";
+import { linalgOutputs } from "../backend/linalg.js";
 import type { DType } from "../tensor/dtype.js";
 import { broadcastShapes } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -115,6 +116,7 @@ export const META: { [P in PrimitiveName]?: Rule<P> } = {
     if (a.mode === "gru") return [{ shape: [N, 3 * H], dtype }, { shape: [N, 3 * H], dtype }, { shape: [N, H], dtype }];
     return [{ shape: [N, H], dtype }];
   },
+  linalg: (ins, a) => linalgOutputs(ins, a),
   // made by the fusion pass, not recorded from user code; a rule so a nested capture records it
   fusedProgram: (ins, a) => a.outputs.map((o) => (o.inPlace !== undefined ? { inPlace: o.inPlace } : { shape: a.shape, dtype: a.dtype })),
 };

@@ -22,6 +22,11 @@
  * - `unique` (and the ops built on it): its output shape is the data's too, but the unique
  *   primitive computes it inside the kernel, so a compiler must treat that primitive as a
  *   break rather than see a readHost.
+ * - linalg's errors (src/ops/linalg/checks.ts): linalg.cholesky, inv, solve read their
+ *   factorization's `info` to raise PyTorch's LinAlgError, svd checks for non-finite input
+ *   (PyTorch reads the same on a GPU); lstsq reads whether every A has full rank to decide
+ *   whether residuals exist, and det's backward which matrices are singular (PyTorch masks
+ *   them out). Skipped on devices that cannot read synchronously.
  * - `item()`, `tolist()`, `toTypedArray()`, printing, saving: reads the user asked for.
  * - Optimizer.loadStateDict reading a tensor `step`, ReduceLROnPlateau.step(metric as a
  *   tensor) (PyTorch's float(metrics)), clipGradNorm with errorIfNonfinite, and

@@ -19,6 +19,11 @@ const fixture = JSON.parse(readFileSync(new URL("../fixtures/amp_policy_torch.js
 
 const r = (...s: number[]) => randn(s);
 const pos = (...s: number[]) => rand(s).add(0.5);
+const spd = (n: number) => {
+  const x = randn([n, n]);
+  return x.matmul(x.mT).add(fx.eye(n).mul(n));
+};
+const L = fx.linalg;
 type Act = (t: Tensor) => Tensor;
 
 const CASES: Record<string, (a: Act) => Tensor> = {
@@ -83,6 +88,36 @@ const CASES: Record<string, (a: Act) => Tensor> = {
   var: (a) => fx.var(a(r(3, 4))),
   norm: (a) => fx.norm(a(r(3, 4))),
   cdist: (a) => fx.cdist(a(r(3, 4)), r(2, 4)),
+  "linalg.cholesky": (a) => L.cholesky(a(spd(3))),
+  "linalg.inv": (a) => L.inv(a(spd(3))),
+  "linalg.solve": (a) => L.solve(a(spd(3)), r(3)),
+  "linalg.det": (a) => L.det(a(spd(3))),
+  "linalg.slogdet": (a) => L.slogdet(a(spd(3)))[1],
+  "linalg.qr": (a) => L.qr(a(r(4, 3)))[0],
+  "linalg.eigh": (a) => L.eigh(a(spd(3)))[0],
+  "linalg.eigvalsh": (a) => L.eigvalsh(a(spd(3))),
+  "linalg.svd": (a) => L.svd(a(r(4, 3)))[1],
+  "linalg.svdvals": (a) => L.svdvals(a(r(4, 3))),
+  "linalg.pinv": (a) => L.pinv(a(r(4, 3))),
+  "linalg.lstsq": (a) => L.lstsq(a(r(4, 3)), r(4, 2)).solution,
+  "linalg.matrixRank": (a) => L.matrixRank(a(r(4, 3))),
+  "linalg.matrixNorm": (a) => L.matrixNorm(a(r(4, 3))),
+  "linalg.vectorNorm": (a) => L.vectorNorm(a(r(4, 3))),
+  "linalg.norm": (a) => L.norm(a(r(4, 3))),
+  "linalg.solveTriangular": (a) => L.solveTriangular(a(spd(3)), r(3, 2), { upper: true }),
+  "linalg.cross": (a) => L.cross(a(r(4, 3)), r(4, 3)),
+  "linalg.matrixPower": (a) => L.matrixPower(a(r(3, 3)), 2),
+  "linalg.multiDot": (a) => L.multiDot([a(r(3, 3)), r(3, 3)]),
+  inverse: (a) => fx.inverse(a(spd(3))),
+  det: (a) => fx.det(a(spd(3))),
+  logdet: (a) => fx.logdet(a(spd(3))),
+  cholesky: (a) => fx.cholesky(a(spd(3))),
+  pinverse: (a) => fx.pinverse(a(spd(3))),
+  svd: (a) => fx.svd(a(spd(3)))[1],
+  qr: (a) => fx.qr(a(spd(3)))[1],
+  matrixPower: (a) => fx.matrixPower(a(spd(3)), 2),
+  cross: (a) => fx.cross(a(r(4, 3)), r(4, 3)),
+  triangularSolve: (a) => fx.triangularSolve(r(3, 2), a(spd(3)))[0],
 };
 
 /** PyTorch ops of the fixture that Fluxion does not have (yet): the test fails once one is added, to be covered here. */

@@ -3,7 +3,7 @@
  * anywhere JavaScript runs and is the reference the native kernels are tested against;
  * where the native addon is loaded (./native.ts), kernels such as matmul route to it.
  * It implements the fused primitives too (./fused.ts, ./fused_norm.ts: native single-pass
- * kernels, else TypeScript loops).
+ * kernels, else TypeScript loops), and the matrix factorizations (./linalg.ts, TypeScript).
  */
 import { registerBackend, type Backend } from "../backend.js";
 import { assign, binary, cast, copy, unary, where } from "./elementwise.js";
@@ -20,6 +20,7 @@ import { crossEntropy, crossEntropyBackward, softmax, softmaxBackward } from "./
 import { batchNorm, batchNormBackward, groupNorm, groupNormBackward } from "./fused_norm.js";
 import { rnnCell, rnnCellBackward } from "./rnn_cell.js";
 import { fusedProgram } from "./fused_program.js";
+import { linalg } from "./linalg.js";
 import { releaseStorage } from "./util.js";
 
 /** backends()'s line, e.g. "native (avx512, 2 threads) + TypeScript kernels", or with the wasm GEMM where it runs matmul. */
@@ -34,7 +35,7 @@ export const cpuBackend: Backend = {
   describe: describe,
   release: releaseStorage,
   ops: { unary, binary, where, cast, reduce, scan, view, copy, assign, matmul, cat, pad, gather, scatter, indexPut, sort, unique, unfold, fold, conv2d, maxPool, random, full, range, fromHost,
-    softmax, softmaxBackward, crossEntropy, crossEntropyBackward, batchNorm, batchNormBackward, groupNorm, groupNormBackward, rnnCell, rnnCellBackward, fusedProgram },
+    softmax, softmaxBackward, crossEntropy, crossEntropyBackward, batchNorm, batchNormBackward, groupNorm, groupNormBackward, rnnCell, rnnCellBackward, fusedProgram, linalg },
 };
 
 registerBackend(cpuBackend);

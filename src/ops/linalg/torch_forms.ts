@@ -1,0 +1,47 @@
+/**
+ * The torch.* linear-algebra functions PyTorch users write, each also a Tensor method where
+ * PyTorch has one: inverse, det, logdet, slogdet, cholesky, qr (`some`), svd (`some`,
+ * `computeUv`, and V rather than Vh), pinverse, cross (dim defaulting to the first of size 3),
+ * matrixPower, triangularSolve. They run the same implementations as the linalg namespace
+ * (./index.ts), under their own names in error messages.
+ */
+import { defineOp, type MethodsOf } from "../../api/registry.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { cholesky as choleskyImpl, qr as qrImpl, torchSvd } from "./factorizations.js";
+import { det as detImpl, inv as invImpl, logdet as logdetImpl, slogdet as slogdetImpl } from "./solve.js";
+import { triangularSolve as triangularSolveImpl } from "./triangular.js";
+import { pinverse as pinverseImpl } from "./pinv.js";
+import { matrixPower as matrixPowerImpl, torchCross } from "./products.js";
+
+const TORCH = {
+  inverse: "inverse(Tensor self, *, Tensor? out=null) -> Tensor",
+  det: "det(Tensor self) -> Tensor",
+  logdet: "logdet(Tensor self) -> Tensor",
+  slogdet: "slogdet(Tensor self) -> (Tensor sign, Tensor logabsdet)",
+  cholesky: "cholesky(Tensor self, bool upper=false, *, Tensor? out=null) -> Tensor",
+  qr: "qr(Tensor self, bool some=true) -> (Tensor Q, Tensor R)",
+  svd: "svd(Tensor self, bool some=true, bool computeUv=true) -> (Tensor U, Tensor S, Tensor V)",
+  pinverse: "pinverse(Tensor self, float rcond=1e-15) -> Tensor",
+  cross: "cross(Tensor self, Tensor other, int? dim=null, *, Tensor? out=null) -> Tensor",
+  matrixPower: "matrixPower(Tensor self, int n) -> Tensor",
+  triangularSolve: "triangularSolve(Tensor self, Tensor A, bool upper=true, bool transpose=false, bool unitriangular=false) -> (Tensor solution, Tensor clonedCoefficient)",
+} as const;
+
+declare module "../../tensor/tensor.js" {
+  interface Tensor extends MethodsOf<typeof TORCH> {}
+}
+
+/** torch.* forms (also Tensor methods): `fx.inverse(A)`, `A.inverse()`. */
+export const TORCH_LINALG_FNS = {
+  inverse: defineOp(TORCH.inverse, (A: Tensor) => invImpl(A)),
+  det: defineOp(TORCH.det, (A: Tensor) => detImpl(A)),
+  logdet: defineOp(TORCH.logdet, (A: Tensor) => logdetImpl(A)),
+  slogdet: defineOp(TORCH.slogdet, (A: Tensor) => slogdetImpl(A, "slogdet")),
+  cholesky: defineOp(TORCH.cholesky, (A: Tensor, upper: boolean) => choleskyImpl(A, upper, "cholesky")),
+  qr: defineOp(TORCH.qr, (A: Tensor, some: boolean) => qrImpl(A, some ? "reduced" : "complete", "qr")),
+  svd: defineOp(TORCH.svd, (A: Tensor, some: boolean, computeUv: boolean) => torchSvd(A, some, computeUv)),
+  pinverse: defineOp(TORCH.pinverse, (A: Tensor, rcond: number) => pinverseImpl(A, rcond)),
+  cross: defineOp(TORCH.cross, (x: Tensor, y: Tensor, dim: number | null) => torchCross(x, y, dim)),
+  matrixPower: defineOp(TORCH.matrixPower, (A: Tensor, n: number) => matrixPowerImpl(A, n, "matrixPower")),
+  triangularSolve: defineOp(TORCH.triangularSolve, (b: Tensor, A: Tensor, upper: boolean, transpose: boolean, unit: boolean) => triangularSolveImpl(b, A, upper, transpose, unit)),
+};

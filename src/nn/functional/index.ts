@@ -23,6 +23,7 @@ import { UNPOOL_FNS } from "./unpool.js";
 import { PIXEL_SHUFFLE_FNS } from "./pixel_shuffle.js";
 import { SHAPE_FNS } from "../../ops/shape_ops.js";
 import { ADVANCED_INDEXING_FNS } from "../../ops/advanced_indexing.js";
+import { GRID_SAMPLE_FNS } from "./grid_sample.js";
 
 export const { relu, leakyRelu, gelu, silu, sigmoid, tanh, softplus, elu, hardtanh, softmax, logSoftmax } = ACTIVATION_FNS;
 export const { linear, bilinear } = LINEAR_FNS;
@@ -46,6 +47,7 @@ export const { scaledDotProductAttention } = ATTENTION_FNS;
 export const { pad } = SHAPE_FNS;
 export const { oneHot } = ADVANCED_INDEXING_FNS;
 export const { pixelShuffle, pixelUnshuffle } = PIXEL_SHUFFLE_FNS;
+export const { affineGrid, gridSample } = GRID_SAMPLE_FNS;
 
 export type { Reduction, NllOptions, CrossEntropyOptions } from "./loss.js";
 export type { TripletMarginOptions, MultiMarginOptions, PoissonNllOptions } from "./loss_extra.js";
@@ -60,3 +62,4 @@ export type { AdaptiveSize } from "./adaptive.js";
 export type { DropoutOptions } from "./dropout.js";
 export type { EmbeddingOptions } from "./embedding.js";
 export type { ScaledDotProductAttentionOptions } from "./attention.js";
+export type { GridSampleMode, GridSamplePadding, GridSampleOptions } from "./grid_sample.js";

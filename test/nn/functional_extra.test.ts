@@ -154,24 +154,23 @@ describe("alphaDropout and featureAlphaDropout", () => {
 
 describe("dropout1d and dropout3d", () => {
   it("zero whole channels with probability p and scale the rest by 1/(1-p), batched and unbatched", () => {
-    for (const [fn, shape] of [[F.dropout1d, [16, 32, 6]], [F.dropout1d, [64, 7]], [F.dropout3d, [8, 16, 2, 3, 2]], [F.dropout3d, [40, 2, 2, 3]]] as const) {
-      const x = ones(shape as number[], { dtype: "float64" });
-      const y = (fn as (x: Tensor, p: number, t: boolean, i: boolean, o: { generator: Generator }) => Tensor)(x, 0.25, true, false, { generator: new Generator(8) });
-      const channels = y.reshape([shape[0]! * (shape.length === (fn === F.dropout1d ? 3 : 5) ? shape[1]! : 1), -1]).tolist() as number[][];
-      if (shape.length === (fn === F.dropout1d ? 2 : 4)) {
-        // unbatched [C, ...]: one draw per channel
-        const rows = y.reshape([shape[0]!, -1]).tolist() as number[][];
-        for (const r of rows) assert.ok(r.every((v) => v === r[0]) && (r[0] === 0 || Math.abs(r[0]! - 1 / 0.75) < 1e-12));
-        continue;
-      }
+    type Drop = (x: Tensor, p: number, training: boolean, inplace: boolean, o: { generator: Generator }) => Tensor;
+    // [function, input shape, number of channels (one draw each)]
+    const cases: [Drop, number[], number][] = [
+      [F.dropout1d, [16, 32, 6], 16 * 32], [F.dropout1d, [64, 7], 64],
+      [F.dropout3d, [8, 16, 2, 3, 2], 8 * 16], [F.dropout3d, [40, 2, 2, 3], 40],
+    ];
+    for (const [fn, shape, channels] of cases) {
+      const y = fn(ones(shape, { dtype: "float64" }), 0.25, true, false, { generator: new Generator(8) });
+      assert.deepEqual(y.shape, shape);
       let zeroed = 0;
-      for (const r of channels) {
+      for (const r of y.reshape([channels, -1]).tolist() as number[][]) {
         assert.ok(r.every((v) => v === r[0]), "one draw per channel");
-        assert.ok(r[0] === 0 || Math.abs(r[0]! - 1 / 0.75) < 1e-12);
+        assert.ok(r[0] === 0 || Math.abs(r[0]! - 1 / 0.75) < 1e-12, `value ${r[0]}`);
         if (r[0] === 0) zeroed++;
       }
-      const rate = zeroed / channels.length;
-      assert.ok(Math.abs(rate - 0.25) < 5 * Math.sqrt(0.25 * 0.75 / channels.length), `rate ${rate}`);
+      const rate = zeroed / channels;
+      assert.ok(Math.abs(rate - 0.25) < 5 * Math.sqrt((0.25 * 0.75) / channels), `${shape}: rate ${rate}`);
     }
   });
   it("dropout1d refuses other ranks (as PyTorch); dropout3d warns and treats them as unbatched", () => {

@@ -7,7 +7,7 @@
 import { describe, it, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { FluxionError, Generator, ShapeError, amp, manualSeed, nn, ones, optim, rand, randn, tensor, zeros, type Tensor } from "../../src/index.js";
+import { DTypeError, FluxionError, Generator, ShapeError, amp, manualSeed, nn, ones, optim, rand, randn, tensor, zeros, type Tensor } from "../../src/index.js";
 import { assertClose, randomTensor } from "../helpers.js";
 import { declaredCtor, differences, type Departures } from "../fixtures/api_signatures.js";
 
@@ -213,6 +213,8 @@ describe("lazy modules", () => {
     assert.throws(() => new nn.LazyLinear(-1), /LazyLinear: out_features must be a non-negative integer/);
     assert.throws(() => new nn.LazyLinear(2)(tensor(1)), (e) => e instanceof ShapeError && /LazyLinear/.test(e.message));
     assert.throws(() => new nn.LazyLinear(2)([[1, 2]] as never), /LazyLinear.*must be Tensor/);
+    assert.throws(() => new nn.LazyLinear(2)(zeros([2, 3], { dtype: "int32" })), (e) => e instanceof DTypeError && /^LazyLinear: expected a floating point input of dtype float32/.test(e.message));
+    assert.throws(() => new nn.LazyConv1d(2, 1)(zeros([2, 3], { dtype: "float64" })), (e) => e instanceof DTypeError && /^LazyConv1d: .*of dtype float32.*got float64/.test(e.message));
     // a failed first call leaves the module lazy
     const m = new nn.LazyConv2d(4, 3);
     assert.throws(() => m(zeros([3, 8])));

@@ -7,13 +7,16 @@
  *   into a Linear / Conv2d (its class changes, as torch's cls_to_become: it prints as one and
  *   is `instanceof nn.Linear`);
  * - `hasUninitializedParams()` and `initializeParameters(input)` do what they do in PyTorch.
+ * A first input the regular module would refuse (a wrong rank, dtype or channel count) is
+ * refused before anything is materialized, so the module stays lazy.
  * What differs: a placeholder is an empty tensor (shape [0]), so using one in a computation
  * gives an empty result or a shape error rather than PyTorch's "uninitialized parameter"
  * error; and `loadStateDict` does not materialize a lazy module from a checkpoint's shapes
  * (PyTorch's load hook does): run one forward (or initializeParameters) before loading.
  */
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
-import { FluxionError, ShapeError, fmtShape } from "../../errors.js";
+import { DTypeError, FluxionError, ShapeError, fmtShape } from "../../errors.js";
+import { isAutocastEnabled } from "../../amp/autocast.js";
 import { empty } from "../../tensor/creation.js";
 import type { DType } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -67,6 +70,11 @@ abstract class LazyModule extends Module {
   initializeParameters(input: Tensor): void {
     if (!pending.has(this)) return;
     checkTensorArg(this, "input", input);
+    // an input the regular module would refuse for its dtype is refused before anything changes
+    const dtype = this.weight.dtype;
+    if (!input.isFloatingPoint() || (input.dtype !== dtype && !isAutocastEnabled())) {
+      throw new DTypeError(`${this.constructor.name}: expected a floating point input of dtype ${dtype} (the dtype of its parameters), got ${input.dtype}`);
+    }
     const real = this.build(input, { device: this.weight.device, dtype: this.weight.dtype });
     for (const name of ["weight", "bias"] as const) {
       const placeholder = this[name], value = real[name];

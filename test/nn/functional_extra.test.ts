@@ -299,17 +299,12 @@ test("channelShuffle: PyTorch 1.13 has no derivative; Fluxion's is the inverse s
   assert.throws(() => F.channelShuffle(zeros([2, 6]), 2), (e) => e instanceof ShapeError && /at least 3 dimensions.*\[2, 6\]/.test(e.message));
 });
 
-test("localResponseNorm: gradcheck, errors, and autocast's float32 avgPool3d inside it (as PyTorch's)", () => {
+test("localResponseNorm: gradcheck and errors", () => {
   const x = randomTensor([2, 5, 3, 2], { seed: 22, requiresGrad: true });
   assert.ok(autograd.gradcheck((t) => F.localResponseNorm(t!, 3, 0.3, 0.7, 1.5), [x]));
   assert.throws(() => F.localResponseNorm(zeros([2, 3]), 2), (e) => e instanceof ShapeError && /^localResponseNorm: Expected 3D or higher dimensionality input/.test(e.message));
   assert.throws(() => F.localResponseNorm(zeros([2, 3, 4]), 0), ShapeError);
   assert.equal(F.localResponseNorm(zeros([0, 3, 4]), 2).shape[0], 0);
-  const xb = randn([2, 6, 4, 4]).to("bfloat16");
-  amp.autocast({ deviceType: "cpu" }, () => {
-    assert.equal(F.localResponseNorm(xb, 3).dtype, "float32");
-    assert.equal(F.localResponseNorm(xb.select(3, 0), 3).dtype, "bfloat16");
-  });
 });
 
 test("lpPool: gradcheck of positive inputs, p = 0 refused", () => {
@@ -341,4 +336,22 @@ test("tripletMarginWithDistanceLoss: any callable distance (a module too); a non
   assertClose(F.tripletMarginWithDistanceLoss(a, p, n, { distanceFunction: new nn.PairwiseDistance(1) }), F.tripletMarginLoss(a, p, n, { p: 1 }), { atol: 1e-6 });
   assert.throws(() => F.tripletMarginWithDistanceLoss(a, p, n, { distanceFunction: (() => 3) as never }), (e) => e instanceof FluxionError && /^tripletMarginWithDistanceLoss: distanceFunction must return a Tensor, got/.test(e.message));
   assert.throws(() => F.tripletMarginWithDistanceLoss(a, p, n, { reduction: "max" as never }), /tripletMarginWithDistanceLoss/);
+});
+
+test("under CPU autocast the new functions return PyTorch's dtypes (gridSample, fractionalMaxPool2d, multilabelMarginLoss in float32)", () => {
+  const x = randn([2, 6, 4, 4]).to("bfloat16");
+  const got: Record<string, string> = {};
+  amp.autocast({ deviceType: "cpu" }, () => {
+    got.gridSample = F.gridSample(x, zeros([2, 3, 3, 2]).to("bfloat16"), { alignCorners: false }).dtype;
+    got.affineGrid = F.affineGrid(zeros([2, 2, 3]).to("bfloat16"), [2, 1, 3, 3], { alignCorners: false }).dtype;
+    got.lpPool2d = F.lpPool2d(x, 2, 2).dtype;
+    got.rrelu = F.rrelu(x).dtype;
+    got.fractionalMaxPool2d = F.fractionalMaxPool2d(x, 2, { outputSize: 2 }).dtype;
+    got.multilabelMarginLoss = F.multilabelMarginLoss(x.select(3, 0).select(2, 0), zeros([2, 6], { dtype: "int64" })).dtype;
+    got.localResponseNorm4d = F.localResponseNorm(x, 3).dtype;
+    got.localResponseNorm3d = F.localResponseNorm(x.select(3, 0), 3).dtype;
+    got.channelShuffle = F.channelShuffle(x, 2).dtype;
+  });
+  assert.deepEqual(got, EXTRA_REF.autocast);
+  assert.equal(EXTRA_REF.autocast.gridSample, "float32");
 });

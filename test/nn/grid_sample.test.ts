@@ -130,3 +130,29 @@ test("huge and infinite grid coordinates read zeros (zeros padding) or the borde
   const b = F.gridSample(img, grid, { paddingMode: "border", alignCorners: true });
   assertClose(b, [img.select(2, 1).select(2, 2).item(), img.select(2, 1).select(2, 0).item(), img.select(2, 2).select(2, 1).item()], { atol: 1e-12 });
 });
+
+test("the spatial transformer tutorial's module: theta from a Linear, affineGrid then gridSample, gradients reach the localization net", () => {
+  class STN extends nn.Module {
+    fcLoc = new nn.Linear(2 * 6 * 6, 6);
+    constructor() {
+      super();
+      // the tutorial's init: identity transform
+      this.fcLoc.weight.data.zero_();
+      this.fcLoc.bias!.data.copy_(tensor([1, 0, 0, 0, 1, 0]));
+    }
+    forward(x: Tensor): Tensor {
+      const theta = this.fcLoc(x.flatten(1)).view(-1, 2, 3);
+      const grid = F.affineGrid(theta, x.shape, { alignCorners: false });
+      return F.gridSample(x, grid, { alignCorners: false });
+    }
+  }
+  const stn = new STN();
+  const x = randomTensor([3, 2, 6, 6], { seed: 30, dtype: "float32" });
+  const y = stn(x);
+  assertClose(y, x, { atol: 1e-5 }); // identity at init
+  y.mul(randomTensor([3, 2, 6, 6], { seed: 31, dtype: "float32" })).sum().backward();
+  const g = stn.fcLoc.bias!.grad!;
+  assert.deepEqual(g.shape, [6]);
+  assert.ok((g.abs().sum().item() as number) > 1e-3, "the transform's parameters get a gradient");
+  assert.ok((stn.fcLoc.weight.grad!.abs().sum().item() as number) > 1e-3);
+});

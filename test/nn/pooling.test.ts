@@ -158,3 +158,13 @@ describe("pooling errors", () => {
     assert.throws(() => F.maxPool1d(ones([1, 1, 2, 2]), 2), /maxPool1d: expected a 2-D or 3-D input \[N, C, L\]/);
   });
 });
+
+describe("adaptive pooling: output sizes too large to allocate", () => {
+  it("are a FluxionError naming the op, even for an empty batch (the windows' tables are per output position)", () => {
+    const F = nn.functional;
+    assert.throws(() => F.adaptiveMaxPool1d(ones([2, 3, 8]), 2 ** 53), /^FluxionError: adaptiveMaxPool1d: cannot allocate a tensor of shape \[9007199254740992\]/);
+    assert.throws(() => F.adaptiveMaxPool1d(ones([0, 3, 8]), 2 ** 40), /adaptiveMaxPool1d: cannot allocate/);
+    assert.throws(() => F.adaptiveAvgPool3d(ones([1, 1, 2, 2, 2]), [1, 2 ** 20, 2 ** 20]), /adaptiveAvgPool3d: cannot allocate/);
+    assert.equal(F.adaptiveMaxPool1d(ones([2, 3, 8]), 3).shape.join(), "2,3,3");
+  });
+});

@@ -7,6 +7,7 @@
  */
 import { ShapeError, fmtShape } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
+import { checkNumel } from "../../tensor/shape.js";
 import type { Fn } from "../../api/types.js";
 import { defineF } from "./define.js";
 import { adaptiveTaps, maxAxis, resample } from "./resample.js";
@@ -24,6 +25,9 @@ function outputSizes(op: string, x: Tensor, n: number, outputSize: AdaptiveSize)
   const out = req.map((v, i) => v ?? inSize[i]!);
   if (!out.every((v) => Number.isInteger(v) && v >= 1)) throw new ShapeError(`${op}: outputSize must be positive integers, got ${JSON.stringify(outputSize)}`);
   if (inSize.some((v) => v === 0)) throw new ShapeError(`${op}: expected non-empty spatial dims, got input shape ${fmtShape(x.shape)}`);
+  // the windows' tables have one entry per output position, even for an empty batch
+  checkNumel(op, out, x.dtype);
+  checkNumel(op, [...x.shape.slice(0, -n), ...out], x.dtype);
   return out;
 }
 

@@ -21,6 +21,7 @@ import { EINSUM_FNS } from "./ops/einsum.js";
 import { MULTINOMIAL_FNS } from "./ops/multinomial.js";
 import { DIFFERENCE_FNS } from "./ops/difference.js";
 import { SEARCHSORTED_FNS } from "./ops/searchsorted.js";
+import { SPECIAL_FNS } from "./ops/special.js";
 
 export {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
@@ -58,6 +59,7 @@ export const {
   remainder, floorDivide, bitwiseAnd, bitwiseOr, bitwiseXor, bitwiseLeftShift, bitwiseRightShift, xlogy,
   bitwiseNot, sinc, deg2rad, rad2deg, logit, nanToNum, lerp, isclose, allclose, equal, addcmul, addcdiv,
 } = EXTRA_FNS;
+export const { erfc, erfinv, lgamma, digamma, polygamma, mvlgamma, i0 } = SPECIAL_FNS;
 
 // dtype constants: torch.float32 and its aliases are plain dtype strings here
 export const float32 = "float32", float = "float32", float64 = "float64", double = "float64";

@@ -25,6 +25,7 @@ import "./ops/repeat_interleave.js";
 import "./ops/meshgrid.js";
 import "./ops/moments.js";
 import "./ops/einsum.js";
+import "./ops/special.js";
 import "./autograd/backward.js";
 
 export { Tensor, type GradHook } from "./tensor/tensor.js";
@@ -46,6 +47,8 @@ export { type PadMode, type PadOptions } from "./ops/shape_ops.js";
 export { type SortResult, type SortOptions, type TopkOptions, type UniqueOptions, type UniqueResult } from "./ops/sorting.js";
 export { slice, Slice, type IndexSpec } from "./ops/indexing.js";
 export * from "./functional.js";
+/** torch.special: the special functions under PyTorch's names (special.ndtr, special.gammaln, ...). */
+export { special } from "./ops/special.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 export * as data from "./data/index.js";

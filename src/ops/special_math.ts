@@ -244,7 +244,7 @@ const BERNOULLI_OVER_FACTORIAL = (() => {
  * Direct terms until q + N >= max(12, s), then the Euler-Maclaurin tail.
  */
 export function zeta(s: number, q: number): number {
-  if (s !== s || q !== q) return NaN;
+  // the checks in PyTorch's order (zeta(1, NaN) and zeta(NaN, 0) are +inf there)
   if (s === 1) return Infinity;
   if (s < 1) return NaN;
   if (q <= 0) {
@@ -256,7 +256,7 @@ export function zeta(s: number, q: number): number {
     const below = zetaPositive(s, 1 - r) - zetaPositive(s, m + 1 - r);
     return zetaPositive(s, r) + (s % 2 === 0 ? below : -below);
   }
-  return zetaPositive(s, q);
+  return s !== s || q !== q ? NaN : zetaPositive(s, q);
 }
 
 /** zeta(s, q) for s > 1 and q > 0. */
@@ -271,7 +271,7 @@ function zetaPositive(s: number, q: number): number {
     if (term <= 1e-17 * sum) return sum;
   }
   const as = Math.pow(a, -s);
-  let tail = (a * as) / (s - 1) + 0.5 * as;
+  let tail = Math.pow(a, 1 - s) / (s - 1) + 0.5 * as; // a^(1-s) apart: a * a^-s underflows first
   let rising = s, apow = as / a;
   for (let j = 0; j < BERNOULLI_OVER_FACTORIAL.length; j++) {
     const t = BERNOULLI_OVER_FACTORIAL[j]! * rising * apow;
@@ -298,10 +298,11 @@ for (let k = 2; k <= SERIES_TERMS; k++) {
   LGAMMA_AT_1.push((sign * (1 + z2)) / k);
   LGAMMA_AT_2.push((sign * z2) / k);
 }
+/** sum_k c[k] z^k (c[0] unused); + 0 makes lgamma(1) = lgamma(2) = +0, as C's lgamma, not -0. */
 function horner(c: readonly number[], z: number): number {
   let r = 0;
   for (let k = c.length - 1; k >= 1; k--) r = (r + c[k]!) * z;
-  return r;
+  return r + 0;
 }
 
 /** log Γ(x) for x > 0. */
@@ -411,9 +412,9 @@ export function polygamma(n: number, x: number): number {
  * only. a^2 is rounded once (relative error d), which every term k would repeat k times:
  * the sum is corrected by d sum_k k term_k.
  */
-export function besselSeries(a: number, nu: 0 | 1): number {
+function besselSeries(a: number, nu: 0 | 1): number {
   const p = a * a, ah = splitHi(a), al = a - ah;
-  const d = a < 1e150 ? (ah * ah - p + 2 * ah * al + al * al) / p : 0;
+  const d = p > 0 && a < 1e150 ? (ah * ah - p + 2 * ah * al + al * al) / p : 0;
   const q = p / 4;
   let term = 1, sum = 1, c = 0, weighted = 0;
   for (let k = 1; k < 500; k++) {
@@ -433,7 +434,7 @@ export function besselSeries(a: number, nu: 0 | 1): number {
  * multiply by ((2k-1)^2 - 4 nu^2) / (8 k a); used from a = 17.5, where it is within an ulp
  * (its smallest term is about e^(-2a)).
  */
-export function besselAsymptotic(a: number, nu: 0 | 1): number {
+function besselAsymptotic(a: number, nu: 0 | 1): number {
   let term = 1, tail = 0; // the terms after the first summed apart: adding each to 1 would round
   for (let k = 1; k < 200; k++) {
     const next = (term * ((2 * k - 1) ** 2 - 4 * nu * nu)) / (8 * k * a);
@@ -450,7 +451,7 @@ const BESSEL_SWITCH = 17.5;
 /** The modified Bessel function I0 (torch.i0); +inf at ±inf (PyTorch 1.13 gives NaN there). */
 export function i0(x: number): number {
   const a = Math.abs(x);
-  if (a !== a) return a;
+  if (a !== a || a === Infinity) return a;
   if (a <= BESSEL_SWITCH) return besselSeries(a, 0);
   const e = Math.exp(a / 2); // e^a in two halves: I0 is finite a little past exp's overflow
   return e * ((e * besselAsymptotic(a, 0)) / Math.sqrt(2 * Math.PI * a));
@@ -469,7 +470,8 @@ export function i1(x: number): number {
   const a = Math.abs(x);
   if (a !== a) return a;
   let r: number;
-  if (a <= BESSEL_SWITCH) r = (a / 2) * besselSeries(a, 1);
+  if (a === Infinity) r = a;
+  else if (a <= BESSEL_SWITCH) r = (a / 2) * besselSeries(a, 1);
   else {
     const e = Math.exp(a / 2);
     r = e * ((e * besselAsymptotic(a, 1)) / Math.sqrt(2 * Math.PI * a));

@@ -22,6 +22,8 @@ import { MULTINOMIAL_FNS } from "./ops/multinomial.js";
 import { DIFFERENCE_FNS } from "./ops/difference.js";
 import { SEARCHSORTED_FNS } from "./ops/searchsorted.js";
 import { SPECIAL_FNS } from "./ops/special.js";
+import { NUMERIC_FNS } from "./ops/elementwise_numeric.js";
+import { ALIAS_FNS } from "./ops/aliases.js";
 
 export {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
@@ -60,6 +62,10 @@ export const {
   bitwiseNot, sinc, deg2rad, rad2deg, logit, nanToNum, lerp, isclose, allclose, equal, addcmul, addcdiv,
 } = EXTRA_FNS;
 export const { erfc, erfinv, lgamma, digamma, polygamma, mvlgamma, i0 } = SPECIAL_FNS;
+export const { signbit, frexp, ldexp, nextafter, heaviside, gcd, lcm, floatPower } = NUMERIC_FNS;
+export const {
+  arccos, arcsin, arctan, arccosh, arcsinh, arctanh, arctan2, negative, positive, absolute, fix, trueDivide,
+} = ALIAS_FNS;
 
 // dtype constants: torch.float32 and its aliases are plain dtype strings here
 export const float32 = "float32", float = "float32", float64 = "float64", double = "float64";

@@ -26,6 +26,8 @@ import "./ops/meshgrid.js";
 import "./ops/moments.js";
 import "./ops/einsum.js";
 import "./ops/special.js";
+import "./ops/elementwise_numeric.js";
+import "./ops/aliases.js";
 import "./autograd/backward.js";
 
 export { Tensor, type GradHook } from "./tensor/tensor.js";

@@ -46,6 +46,20 @@ export function gcd(x: number, y: number): number {
   return b;
 }
 
+/**
+ * gcd on int32/uint8/int8 values as C's int arithmetic: |INT32_MIN| stays INT32_MIN and
+ * remainders keep the dividend's sign, so gcd(INT32_MIN, 6) is -2, as PyTorch gives.
+ */
+export function gcdInt(x: number, y: number): number {
+  let a = Math.abs(x) | 0, b = Math.abs(y) | 0;
+  while (a !== 0) {
+    const c = a;
+    a = b % a;
+    b = c;
+  }
+  return b;
+}
+
 /** |x / gcd(x, y) * y| (0 when both are 0), in float64; int32/uint8/int8 use lcmInt (C's wrap-around). */
 export function lcm(x: number, y: number): number {
   const g = gcd(x, y);
@@ -54,7 +68,7 @@ export function lcm(x: number, y: number): number {
 
 /** lcm on int32/uint8/int8 values: the product wraps at 32 bits, as C's int arithmetic. */
 export function lcmInt(x: number, y: number): number {
-  const g = gcd(x, y);
+  const g = gcdInt(x, y);
   return g === 0 ? 0 : Math.abs(Math.imul(x / g, y));
 }
 

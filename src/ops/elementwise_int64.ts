@@ -79,6 +79,7 @@ export const INT64_BINARY: Partial<Record<BinaryOpName, string>> = {
 export const INT_BINARY: Partial<Record<BinaryOpName, string>> = {
   mul: "Math.imul(x, y)",
   pow: "H.powInt32(x, y)",
+  gcd: "H.gcdInt(x, y)",
   lcm: "H.lcmInt(x, y)",
 };
 
@@ -182,9 +183,12 @@ export function int64ToFloat32(x: bigint): number {
 }
 
 /** Helpers the generated loops may call as H.name. */
-/** |gcd(x, y)| of int64s (|INT64_MIN| wraps back to INT64_MIN when stored, as in C). */
+/**
+ * gcd of int64s as C's std::gcd on them: |x| and |y| wrap (|INT64_MIN| is INT64_MIN) and the
+ * remainders keep the dividend's sign, so gcd(INT64_MIN, 6) is -2, as PyTorch gives.
+ */
 function gcd64(x: bigint, y: bigint): bigint {
-  let a = x < 0n ? -x : x, b = y < 0n ? -y : y;
+  let a = BigInt.asIntN(64, x < 0n ? -x : x), b = BigInt.asIntN(64, y < 0n ? -y : y);
   while (a !== 0n) [a, b] = [b % a, a];
   return b;
 }

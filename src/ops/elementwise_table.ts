@@ -22,7 +22,7 @@
 import { FluxionError } from "../errors.js";
 import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBFloat16Bits, float32ToFloat16Bits } from "../tensor/half.js";
 import { SPECIAL_HELPERS, erf } from "./special_math.js";
-import { frexpExponent, frexpMantissa, gcd, lcm, lcmInt, nextafter, signbit } from "./elementwise_bits.js";
+import { frexpExponent, frexpMantissa, gcd, gcdInt, lcm, lcmInt, nextafter, signbit } from "./elementwise_bits.js";
 
 export { erf };
 
@@ -312,5 +312,5 @@ export function lerp(x: number, y: number, w: number, prec: number): number {
 /** Helpers the generated loops may call as H.name. */
 export const ELEMENTWISE_HELPERS = {
   ...SPECIAL_HELPERS, pow, powScalar, remainder, intRemainder, intDiv, divRounded, intFmod, copysign, sinc, logit, lerp,
-  signbit, frexpMantissa, frexpExponent, gcd, lcm, lcmInt, nextafter,
+  signbit, frexpMantissa, frexpExponent, gcd, gcdInt, lcm, lcmInt, nextafter,
 };

@@ -6,6 +6,7 @@
  * which gives torch's flat indices (first maximum in row-major order) for returnIndices.
  */
 import { ShapeError, fmtShape } from "../../errors.js";
+import { checkNumel } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import type { Fn } from "../../api/types.js";
 import { defineF } from "./define.js";
@@ -24,6 +25,7 @@ function outputSizes(op: string, x: Tensor, n: number, outputSize: AdaptiveSize)
   const out = req.map((v, i) => v ?? inSize[i]!);
   if (!out.every((v) => Number.isInteger(v) && v >= 1)) throw new ShapeError(`${op}: outputSize must be positive integers, got ${JSON.stringify(outputSize)}`);
   if (inSize.some((v) => v === 0)) throw new ShapeError(`${op}: expected non-empty spatial dims, got input shape ${fmtShape(x.shape)}`);
+  checkNumel(op, [...x.shape.slice(0, -n), ...out], x.dtype); // before the taps (one per output position) are built
   return out;
 }
 

@@ -83,6 +83,8 @@ export class Bilinear extends Module {
     super();
     const [in1Features, in2Features, outFeatures, bias, { device, dtype }] = bilinearArgs.bind(args);
     checkLayerSizes("Bilinear", { in1_features: in1Features, in2_features: in2Features, out_features: outFeatures }, device);
+    // the init bound is 1/sqrt(in1Features) (PyTorch raises ZeroDivisionError at 0)
+    if (in1Features === 0) throw new ShapeError("Bilinear: in1_features must be positive: the weights are initialised in ±1/sqrt(in1_features) (PyTorch raises ZeroDivisionError)");
     [this.in1Features, this.in2Features, this.outFeatures] = [in1Features, in2Features, outFeatures];
     this.weight = new Parameter(empty([outFeatures, in1Features, in2Features], { dtype, device }));
     this.bias = bias ? new Parameter(empty([outFeatures], { dtype, device })) : null;

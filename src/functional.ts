@@ -24,6 +24,8 @@ import { SEARCHSORTED_FNS } from "./ops/searchsorted.js";
 import { SPECIAL_FNS } from "./ops/special.js";
 import { NUMERIC_FNS } from "./ops/elementwise_numeric.js";
 import { ALIAS_FNS } from "./ops/aliases.js";
+import { SHAPE_EXTRA_FNS } from "./ops/shape_extra.js";
+import { SCATTER_EXTRA_FNS } from "./ops/scatter_extra.js";
 
 export {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
@@ -66,6 +68,10 @@ export const { signbit, frexp, ldexp, nextafter, heaviside, gcd, lcm, floatPower
 export const {
   arccos, arcsin, arctan, arccosh, arcsinh, arctanh, arctan2, negative, positive, absolute, fix, trueDivide,
 } = ALIAS_FNS;
+export const {
+  rot90, takeAlongDim, hsplit, vsplit, dsplit, narrowCopy, atleast1d, atleast2d, atleast3d, blockDiag, columnStack, rowStack, dstack,
+} = SHAPE_EXTRA_FNS;
+export const { diagonalScatter, selectScatter, sliceScatter, maskedScatter, put, indexReduce } = SCATTER_EXTRA_FNS;
 
 // dtype constants: torch.float32 and its aliases are plain dtype strings here
 export const float32 = "float32", float = "float32", float64 = "float64", double = "float64";

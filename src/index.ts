@@ -28,6 +28,8 @@ import "./ops/einsum.js";
 import "./ops/special.js";
 import "./ops/elementwise_numeric.js";
 import "./ops/aliases.js";
+import "./ops/shape_extra.js";
+import "./ops/scatter_extra.js";
 import "./autograd/backward.js";
 
 export { Tensor, type GradHook } from "./tensor/tensor.js";

@@ -26,6 +26,7 @@ import { NUMERIC_FNS } from "./ops/elementwise_numeric.js";
 import { ALIAS_FNS } from "./ops/aliases.js";
 import { SHAPE_EXTRA_FNS } from "./ops/shape_extra.js";
 import { SCATTER_EXTRA_FNS } from "./ops/scatter_extra.js";
+import { STATISTICS_FNS } from "./ops/statistics.js";
 
 export {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
@@ -72,6 +73,7 @@ export const {
   rot90, takeAlongDim, hsplit, vsplit, dsplit, narrowCopy, atleast1d, atleast2d, atleast3d, blockDiag, columnStack, rowStack, dstack,
 } = SHAPE_EXTRA_FNS;
 export const { diagonalScatter, selectScatter, sliceScatter, maskedScatter, put, indexReduce } = SCATTER_EXTRA_FNS;
+export const { mode, quantile, nanquantile, cov, corrcoef } = STATISTICS_FNS;
 
 // dtype constants: torch.float32 and its aliases are plain dtype strings here
 export const float32 = "float32", float = "float32", float64 = "float64", double = "float64";

@@ -30,6 +30,7 @@ import "./ops/elementwise_numeric.js";
 import "./ops/aliases.js";
 import "./ops/shape_extra.js";
 import "./ops/scatter_extra.js";
+import "./ops/statistics.js";
 import "./autograd/backward.js";
 
 export { Tensor, type GradHook } from "./tensor/tensor.js";

@@ -79,6 +79,8 @@ const CASES: Record<string, (a: Act) => Tensor> = {
   "F.dropout": (a) => F.dropout(a(r(3, 4)), 0.0),
   var: (a) => fx.var(a(r(3, 4))),
   norm: (a) => fx.norm(a(r(3, 4))),
+  quantile: (a) => fx.quantile(a(r(3, 4)), 0.5, 1),
+  nanquantile: (a) => fx.nanquantile(a(r(3, 4)), tensor([0.25, 0.75]), 1),
 };
 
 /** PyTorch ops of the fixture that Fluxion does not have (yet): the test fails once one is added, to be covered here. */

@@ -10,7 +10,7 @@ import { defineOp, type MethodsOf } from "../api/registry.js";
 import type { Fn } from "../api/types.js";
 import { arange } from "../tensor/creation.js";
 import { floatResult, type DType } from "../tensor/dtype.js";
-import { Tensor } from "../tensor/tensor.js";
+import type { Tensor } from "../tensor/tensor.js";
 import { binary, defineBinaryGrads, defineUnaryGrads, describe, unary, whereImpl } from "./elementwise.js";
 import { EXTRA_FNS } from "./elementwise_extra.js";
 import { applyInPlace } from "./inplace.js";

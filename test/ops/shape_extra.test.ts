@@ -58,7 +58,8 @@ function checkResult(got: Tensor, want: Case["results"][number], what: string): 
 }
 
 (FX.cases as Case[]).forEach((c, n) => {
-  const what = `${c.op} case ${n} (${JSON.stringify(c.args.map((a) => (a !== null && typeof a === "object" && "shape" in a ? a.shape : a)))})`;
+  const brief = (a: Enc): unknown => (a !== null && typeof a === "object" && "shape" in a ? a.shape : a !== null && typeof a === "object" && "list" in a ? a.list.map(brief) : a);
+  const what = `${c.op} case ${n} (${JSON.stringify(c.args.map(brief))})`;
   test(`${what}: PyTorch's values, shapes and dtypes${c.grads ? ", and gradients" : ""}`, () => {
     const r = OPS[c.op]!(...c.args.map((a) => decode(a, null)));
     const results = c.tuple ? (r as Tensor[]) : [r as Tensor];

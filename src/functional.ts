@@ -30,6 +30,12 @@ import { KRON_FNS } from "./ops/kron.js";
 import { AMINMAX_FNS } from "./ops/aminmax.js";
 import { COMBINATORICS_FNS } from "./ops/combinatorics.js";
 import { TORCH_LINALG_FNS } from "./ops/linalg/torch_forms.js";
+import { SPECIAL_FNS } from "./ops/special.js";
+import { NUMERIC_FNS } from "./ops/elementwise_numeric.js";
+import { ALIAS_FNS } from "./ops/aliases.js";
+import { SHAPE_EXTRA_FNS } from "./ops/shape_extra.js";
+import { SCATTER_EXTRA_FNS } from "./ops/scatter_extra.js";
+import { STATISTICS_FNS } from "./ops/statistics.js";
 
 export {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
@@ -76,6 +82,16 @@ export const {
   remainder, floorDivide, bitwiseAnd, bitwiseOr, bitwiseXor, bitwiseLeftShift, bitwiseRightShift, xlogy,
   bitwiseNot, sinc, deg2rad, rad2deg, logit, nanToNum, lerp, isclose, allclose, equal, addcmul, addcdiv,
 } = EXTRA_FNS;
+export const { erfc, erfinv, lgamma, digamma, polygamma, mvlgamma, i0 } = SPECIAL_FNS;
+export const { signbit, frexp, ldexp, nextafter, heaviside, gcd, lcm, floatPower } = NUMERIC_FNS;
+export const {
+  arccos, arcsin, arctan, arccosh, arcsinh, arctanh, arctan2, negative, positive, absolute, fix, trueDivide,
+} = ALIAS_FNS;
+export const {
+  rot90, takeAlongDim, hsplit, vsplit, dsplit, narrowCopy, atleast1d, atleast2d, atleast3d, blockDiag, columnStack, rowStack, dstack,
+} = SHAPE_EXTRA_FNS;
+export const { diagonalScatter, selectScatter, sliceScatter, maskedScatter, put, indexReduce } = SCATTER_EXTRA_FNS;
+export const { mode, quantile, nanquantile, cov, corrcoef } = STATISTICS_FNS;
 
 // dtype constants: torch.float32 and its aliases are plain dtype strings here
 export const float32 = "float32", float = "float32", float64 = "float64", double = "float64";

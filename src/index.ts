@@ -26,6 +26,12 @@ import "./ops/meshgrid.js";
 import "./ops/moments.js";
 import "./ops/einsum.js";
 import "./ops/linalg/torch_forms.js";
+import "./ops/special.js";
+import "./ops/elementwise_numeric.js";
+import "./ops/aliases.js";
+import "./ops/shape_extra.js";
+import "./ops/scatter_extra.js";
+import "./ops/statistics.js";
 import "./autograd/backward.js";
 
 export { Tensor, type GradHook } from "./tensor/tensor.js";
@@ -47,6 +53,8 @@ export { type PadMode, type PadOptions } from "./ops/shape_ops.js";
 export { type SortResult, type SortOptions, type TopkOptions, type UniqueOptions, type UniqueResult } from "./ops/sorting.js";
 export { slice, Slice, type IndexSpec } from "./ops/indexing.js";
 export * from "./functional.js";
+/** torch.special: the special functions under PyTorch's names (special.ndtr, special.gammaln, ...). */
+export { special } from "./ops/special.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 /** torch.linalg: factorizations, solvers, norms (docs/linalg.md). */

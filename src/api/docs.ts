@@ -11,6 +11,7 @@ import type { Signature } from "./schema.js";
 const SECTIONS: readonly { group: string; title: string; how: string }[] = [
   { group: "tensor", title: "Tensor ops", how: "Tensor methods (`x.sum(1, true)`); those marked *fn* are also functions on the module (`fx.sum(x, 1, true)`)." },
   { group: "functions", title: "Functions", how: "On the module: `import * as fx from \"fluxion\"; fx.cat([a, b], 1)`." },
+  { group: "special", title: "special", how: "torch.special: `import { special } from \"fluxion\"; special.ndtr(x)`." },
   { group: "autograd", title: "Autograd", how: "`x.backward(...)`, `autograd.grad(...)`." },
   { group: "nn", title: "nn layers", how: "`new nn.Linear(784, 10)`." },
   { group: "nn.functional", title: "nn.functional", how: "`nn.F.conv2d(x, w, b, 1, 2)`." },

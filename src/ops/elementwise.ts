@@ -15,7 +15,7 @@ import { asTensor, deviceOf, reduceGradToShape, resultTypeOf, type TensorLike } 
 import { defineOp, type MethodsOf } from "../api/registry.js";
 import type { Fn, Method } from "../api/types.js";
 
-type UnaryGrad = { uses: "x" | "out" | "both" | "none"; grad: (g: Tensor, x: Tensor, out: Tensor, p: readonly number[]) => Tensor };
+export type UnaryGrad = { uses: "x" | "out" | "both" | "none"; grad: (g: Tensor, x: Tensor, out: Tensor, p: readonly number[]) => Tensor };
 
 const SQRT_2_OVER_PI = 0.7978845608028654;
 
@@ -124,6 +124,11 @@ const UNARY_GRADS: Partial<Record<UnaryOpName, UnaryGrad>> = {
   },
 };
 
+/** Adds the derivatives of table ops whose op layer lives elsewhere (the special functions, special.ts). */
+export function defineUnaryGrads(rules: Partial<Record<UnaryOpName, UnaryGrad>>): void {
+  Object.assign(UNARY_GRADS, rules);
+}
+
 const NAME_OF: Record<string, string> = {
   geluErf: "Gelu", geluTanh: "Gelu", powScalar: "Pow", leakyRelu: "LeakyRelu", logaddexp2: "Logaddexp2", lerp: "Lerp",
 };
@@ -166,8 +171,8 @@ function unaryBackward(rule: UnaryGrad, p: readonly number[]): BackwardFn {
  * Per-input derivative formulas of a binary op and the tensors each one reads, so only
  * what a needed gradient uses is saved (x.mul(2) saves nothing for the scalar's side).
  */
-type Operands = { a: Tensor; b: Tensor; out: Tensor };
-type BinaryRule = {
+export type Operands = { a: Tensor; b: Tensor; out: Tensor };
+export type BinaryRule = {
   a?: { uses: readonly (keyof Operands)[]; grad: (g: Tensor, s: Operands) => Tensor };
   b?: { uses: readonly (keyof Operands)[]; grad: (g: Tensor, s: Operands) => Tensor };
 };
@@ -207,6 +212,11 @@ const BINARY_GRADS: Partial<Record<BinaryOpName, BinaryRule>> = {
   // xlogy(grad, other).masked_fill((self == 0) & (other <= 0), 0)), never -inf or NaN there
   xlogy: { a: { uses: ["a", "b"], grad: (g, { a, b }) => g.xlogy(b).maskedFill(a.eq(0).logicalAnd(b.le(0)), 0) }, b: { uses: ["a", "b"], grad: (g, { a, b }) => g.mul(a).div(b) } },
 };
+
+/** The binary counterpart of defineUnaryGrads. */
+export function defineBinaryGrads(rules: Partial<Record<BinaryOpName, BinaryRule>>): void {
+  Object.assign(BINARY_GRADS, rules);
+}
 
 /** Scalar-parameter binary ops' derivatives (lerp's weight p0): d/da and d/db. */
 const PARAM_BINARY_GRADS: Partial<Record<BinaryOpName, { a: (g: Tensor, p: readonly number[]) => Tensor; b: (g: Tensor, p: readonly number[]) => Tensor }>> = {
@@ -266,10 +276,10 @@ export function torchDTypeName(d: DType): string {
 const TORCH_KERNEL: Readonly<Record<string, string>> = {
   remainder: "remainder_cpu", fmod: "fmod_cpu", frac: "frac_cpu", logaddexp: "logaddexp_cpu", logaddexp2: "logaddexp2_cpu", hypot: "hypot_cpu",
   lerp: "lerp_kernel_scalar", bitwiseAnd: "bitwise_and_cpu", bitwiseOr: "bitwise_or_cpu", bitwiseXor: "bitwise_xor_cpu", bitwiseNot: "bitwise_not_cpu",
-  bitwiseLeftShift: "lshift_cpu", bitwiseRightShift: "rshift_cpu",
+  bitwiseLeftShift: "lshift_cpu", bitwiseRightShift: "rshift_cpu", gcd: "gcd_cpu", lcm: "lcm_cpu", nextafter: "nextafter_cpu",
 };
 const ACCEPTS_HINT: Readonly<Record<OperandDTypes, string>> = {
-  float: "convert them with .float()", numeric: "convert them with .int()", integral: "bitwise ops take integer or bool tensors", int: "shifts take integer tensors",
+  float: "convert them with .float()", numeric: "convert them with .int()", integral: "bitwise ops take integer or bool tensors", int: "it takes integer tensors (not bool or floating point)",
 };
 
 function accepted(accepts: OperandDTypes, dtype: DType): boolean {

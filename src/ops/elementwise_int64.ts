@@ -70,12 +70,17 @@ export const INT64_BINARY: Partial<Record<BinaryOpName, string>> = {
   // x86's shift counts, as PyTorch's kernels get them: the count's low 6 bits
   bitwiseLeftShift: "x << (y & H.MASK63)",
   bitwiseRightShift: "x >> (y & H.MASK63)",
+  heaviside: "(x === H.ZERO64 ? y : x > H.ZERO64 ? H.ONE64 : H.ZERO64)",
+  gcd: "H.gcd64(x, y)",
+  lcm: "H.lcm64(x, y)",
 };
 
 /** Binary ops on int32/uint8/int8 operands whose float64 form would not wrap like C. */
 export const INT_BINARY: Partial<Record<BinaryOpName, string>> = {
   mul: "Math.imul(x, y)",
   pow: "H.powInt32(x, y)",
+  gcd: "H.gcdInt(x, y)",
+  lcm: "H.lcmInt(x, y)",
 };
 
 function sign64(x: bigint): bigint {
@@ -178,7 +183,25 @@ export function int64ToFloat32(x: bigint): number {
 }
 
 /** Helpers the generated loops may call as H.name. */
+/**
+ * gcd of int64s as C's std::gcd on them: |x| and |y| wrap (|INT64_MIN| is INT64_MIN) and the
+ * remainders keep the dividend's sign, so gcd(INT64_MIN, 6) is -2, as PyTorch gives.
+ */
+function gcd64(x: bigint, y: bigint): bigint {
+  let a = BigInt.asIntN(64, x < 0n ? -x : x), b = BigInt.asIntN(64, y < 0n ? -y : y);
+  while (a !== 0n) [a, b] = [b % a, a];
+  return b;
+}
+
+/** |x / gcd * y| of int64s, the product wrapped to 64 bits first, as C's. */
+function lcm64(x: bigint, y: bigint): bigint {
+  const g = gcd64(x, y);
+  if (g === 0n) return 0n;
+  const p = BigInt.asIntN(64, (x / g) * y);
+  return p < 0n ? -p : p;
+}
+
 export const INT64_HELPERS = {
-  ZERO64: 0n, ONE64: 1n, MASK63: 63n, sign64, clamp64, remainder64, fmod64, intDiv64, pow64, powInt32, addScaled64,
+  ZERO64: 0n, ONE64: 1n, MASK63: 63n, sign64, clamp64, remainder64, fmod64, intDiv64, pow64, powInt32, addScaled64, gcd64, lcm64,
   toI64: toInt64, f2i32: floatToInt32, f2u8: floatToUint8, i64ToI32: int64ToInt32, i64ToF32: int64ToFloat32, wrap64: (x: bigint) => BigInt.asIntN(64, x),
 };

@@ -13,9 +13,18 @@
  * the op layer refuses the others with PyTorch's message: "float" (floating point only),
  * "numeric" (no bool), "integral" (integers and bool), "int" (integers only). Params that
  * carry a precision (sinc's p0, lerp's p1) use divRounded's codes: 0 float64, 1 float32.
+ *
+ * native: false marks the ops the native addon has no kernel for (the special functions:
+ * their series and continued fractions are only written here, in special_math.ts); the CPU
+ * backend runs the generated TypeScript loop for them, and the WebGPU backend refuses them
+ * with its NotImplementedOnDeviceError, as any op without a WGSL form.
  */
 import { FluxionError } from "../errors.js";
 import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBFloat16Bits, float32ToFloat16Bits } from "../tensor/half.js";
+import { SPECIAL_HELPERS, erf } from "./special_math.js";
+import { frexpExponent, frexpMantissa, gcd, gcdInt, lcm, lcmInt, nextafter, signbit } from "./elementwise_bits.js";
+
+export { erf };
 
 export type ElementwiseKind = "float" | "same" | "predicate";
 export type OperandDTypes = "float" | "numeric" | "integral" | "int";
@@ -77,7 +86,28 @@ export const UNARY_OPS = {
   // log(x / (1 - x)) with x clamped to [p0, p1] = [eps, 1 - eps]; p0 < 0: no clamp (eps=None)
   logit: { js: "H.logit(x, p0, p1)", kind: "float" },
   bitwiseNot: { js: "~x", kind: "same", accepts: "integral" },
-} as const satisfies Record<string, { js: string; kind: ElementwiseKind; accepts?: OperandDTypes }>;
+  // the special functions (special_math.ts); polygamma's p0 = n
+  erfc: { js: "H.erfc(x)", kind: "float", native: false },
+  erfcx: { js: "H.erfcx(x)", kind: "float", native: false },
+  erfinv: { js: "H.erfinv(x)", kind: "float", native: false },
+  lgamma: { js: "H.lgamma(x)", kind: "float", native: false },
+  digamma: { js: "H.digamma(x)", kind: "float", native: false },
+  polygamma: { js: "H.polygamma(p0, x)", kind: "float", native: false },
+  i0: { js: "H.i0(x)", kind: "float", native: false },
+  i0e: { js: "H.i0e(x)", kind: "float", native: false },
+  i1: { js: "H.i1(x)", kind: "float", native: false },
+  i1e: { js: "H.i1e(x)", kind: "float", native: false },
+  ndtr: { js: "H.ndtr(x)", kind: "float", native: false },
+  ndtri: { js: "H.ndtri(x)", kind: "float", native: false },
+  logNdtr: { js: "H.logNdtr(x)", kind: "float", native: false },
+  // -x log x, 0 at 0, -inf below (torch.special.entr)
+  entr: { js: "(x > 0 ? -x * Math.log(x) : x === 0 ? 0 : x < 0 ? -Infinity : x)", kind: "float", native: false },
+  // the sign bit: true for -0 and a negative NaN (torch.signbit)
+  signbit: { js: "H.signbit(x)", kind: "predicate", native: false },
+  // torch.frexp's two halves: x = mantissa * 2^exponent, |mantissa| in [0.5, 1) (not Tensor methods of their own)
+  frexpMantissa: { js: "H.frexpMantissa(x)", kind: "same", accepts: "float", native: false },
+  frexpExponent: { js: "H.frexpExponent(x)", kind: "same", accepts: "float", native: false },
+} as const satisfies Record<string, { js: string; kind: ElementwiseKind; accepts?: OperandDTypes; native?: false }>;
 
 export const BINARY_OPS = {
   add: { js: "x + y", kind: "same" },
@@ -128,47 +158,20 @@ export const BINARY_OPS = {
   // sigmoid's gradient in one pass: x = incoming gradient, y = the sigmoid's output (torch's
   // sigmoid_backward; not a Tensor method of its own)
   sigmoidGrad: { js: "x * (y * (1 - y))", kind: "same", accepts: "float" },
-} as const satisfies Record<string, { js: string; jsInt?: string; kind: ElementwiseKind; accepts?: OperandDTypes }>;
+  // x * log1p(y), 0 where x == 0 unless y is NaN (torch.special.xlog1py)
+  xlog1py: { js: "(y !== y ? y : x === 0 ? 0 : x * Math.log1p(y))", kind: "float", native: false },
+  // the Hurwitz zeta function zeta(x, y) = sum_k (y + k)^-x (torch.special.zeta)
+  zeta: { js: "H.zeta(x, y)", kind: "float", native: false },
+  // 0 below 0, y at 0, 1 above (NaN gives 0, as PyTorch's kernel)
+  heaviside: { js: "(x === 0 ? y : x > 0 ? 1 : 0)", kind: "same", native: false },
+  gcd: { js: "H.gcd(x, y)", kind: "same", accepts: "int", native: false },
+  lcm: { js: "H.lcm(x, y)", kind: "same", accepts: "int", native: false },
+  // the next float after x toward y, in the precision p0 (0 float64, 1 float32, 2 bfloat16)
+  nextafter: { js: "H.nextafter(x, y, p0)", kind: "same", accepts: "float", native: false },
+} as const satisfies Record<string, { js: string; jsInt?: string; kind: ElementwiseKind; accepts?: OperandDTypes; native?: false }>;
 
 export type UnaryOpName = keyof typeof UNARY_OPS;
 export type BinaryOpName = keyof typeof BINARY_OPS;
-
-/** exp(-x^2) without the rounding error of x*x: x = hi + lo with hi*hi exact. */
-function expNegSquare(x: number): number {
-  const hi = Math.fround(x), lo = x - hi;
-  return Math.exp(-hi * hi) * Math.exp(-lo * (x + hi));
-}
-
-/**
- * erf to within a few float64 ulps (checked against PyTorch and Python's math.erf in the
- * tests): a positive series, summed with compensation, for |x| < 2.5 (no cancellation);
- * the continued fraction of erfc beyond.
- */
-export function erf(x: number): number {
-  if (x !== x) return x;
-  const ax = Math.abs(x);
-  if (ax === 0) return x; // keeps -0
-  let r: number;
-  if (ax < 2.5) {
-    // erf(x) = 2/sqrt(pi) * exp(-x^2) * sum_n 2^n x^(2n+1) / (1*3*...*(2n+1))
-    let term = ax, sum = ax, c = 0;
-    const x2 = ax * ax;
-    for (let n = 1; n < 200; n++) {
-      term *= (2 * x2) / (2 * n + 1);
-      const y = term - c, t = sum + y;
-      c = t - sum - y;
-      sum = t;
-      if (term < sum * 1e-17) break;
-    }
-    r = (2 / Math.sqrt(Math.PI)) * expNegSquare(ax) * sum;
-  } else if (ax < 27) {
-    // erfc(x) = exp(-x^2)/sqrt(pi) * 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))), evaluated backwards
-    let f = ax;
-    for (let n = 80; n >= 1; n--) f = ax + n / 2 / f;
-    r = 1 - expNegSquare(ax) / Math.sqrt(Math.PI) / f;
-  } else r = 1;
-  return x < 0 ? -r : r;
-}
 
 /**
  * x ** y with C's pow semantics where JS differs: pow(1, y) = 1 and pow(-1, ±inf) = 1
@@ -307,4 +310,7 @@ export function lerp(x: number, y: number, w: number, prec: number): number {
 }
 
 /** Helpers the generated loops may call as H.name. */
-export const ELEMENTWISE_HELPERS = { erf, pow, powScalar, remainder, intRemainder, intDiv, divRounded, intFmod, copysign, sinc, logit, lerp };
+export const ELEMENTWISE_HELPERS = {
+  ...SPECIAL_HELPERS, pow, powScalar, remainder, intRemainder, intDiv, divRounded, intFmod, copysign, sinc, logit, lerp,
+  signbit, frexpMantissa, frexpExponent, gcd, gcdInt, lcm, lcmInt, nextafter,
+};

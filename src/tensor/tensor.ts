@@ -5,7 +5,7 @@
  * op it exposes, so an op's function, its backward and its method live in one place.
  */
 import { ArgumentError, AutogradError, DTypeError, FluxionError, IndexError, ShapeError, fmtShape } from "../errors.js";
-import { isFloating, isHalf, type DType, type StorageArray, type TypedArray } from "./dtype.js";
+import { isFloating, isHalf, itemSize, type DType, type StorageArray, type TypedArray } from "./dtype.js";
 import { bfloat16BitsToFloat32, float16BitsToFloat32 } from "./half.js";
 import { contiguousStrides, isContiguousLayout, normalizeDim, numelOf } from "./shape.js";
 import { syncReadError, type Storage } from "./storage.js";
@@ -96,6 +96,34 @@ export class Tensor {
   }
   isFloatingPoint(): boolean {
     return isFloating(this.dtype);
+  }
+  /** Whether the dtype is signed (every dtype but bool and uint8), as torch's is_signed(). */
+  isSigned(): boolean {
+    noArguments("isSigned", arguments.length);
+    return this.dtype !== "bool" && this.dtype !== "uint8";
+  }
+  /** Always false: Fluxion has no complex dtypes (torch's is_complex()). */
+  isComplex(): boolean {
+    noArguments("isComplex", arguments.length);
+    return false;
+  }
+  /**
+   * The size of one element in bytes (torch's element_size()): 8 for float64 and int64, 4 for
+   * float32 and int32, 2 for the half types, 1 for int8, uint8 and bool.
+   * @example zeros([2], { dtype: "float64" }).elementSize() // 8
+   */
+  elementSize(): number {
+    noArguments("elementSize", arguments.length);
+    return itemSize(this.dtype);
+  }
+  /**
+   * Where this tensor starts in its storage, in elements (torch's storage_offset()): 0 for a
+   * fresh tensor, nonzero for views such as x.narrow(0, 1, 2) or x.select(0, 3).
+   * @example arange(6).reshape(2, 3).select(0, 1).storageOffset() // 3
+   */
+  storageOffset(): number {
+    noArguments("storageOffset", arguments.length);
+    return this.offset;
   }
 
   // ---- autograd -------------------------------------------------------------------------

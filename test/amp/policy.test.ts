@@ -118,6 +118,8 @@ const CASES: Record<string, (a: Act) => Tensor> = {
   matrixPower: (a) => fx.matrixPower(a(spd(3)), 2),
   cross: (a) => fx.cross(a(r(4, 3)), r(4, 3)),
   triangularSolve: (a) => fx.triangularSolve(r(3, 2), a(spd(3)))[0],
+  quantile: (a) => fx.quantile(a(r(3, 4)), 0.5, 1),
+  nanquantile: (a) => fx.nanquantile(a(r(3, 4)), tensor([0.25, 0.75]), 1),
 };
 
 /** PyTorch ops of the fixture that Fluxion does not have (yet): the test fails once one is added, to be covered here. */

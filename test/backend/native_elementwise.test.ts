@@ -22,6 +22,7 @@ import { spawnSync } from "node:child_process";
 import { arrayFor, type DType, type TypedArray } from "../../src/tensor/dtype.js";
 import { BINARY_OPS, UNARY_OPS, type BinaryOpName, type UnaryOpName } from "../../src/ops/elementwise_table.js";
 import { runElementwise, runElementwiseNative, type Operand } from "../../src/backend/cpu/loops.js";
+import { NATIVE_BINARY_OPS, NATIVE_UNARY_OPS } from "../../src/backend/cpu/native.js";
 import { castExpr } from "../../src/backend/cpu/elementwise.js";
 import { INT64_BINARY, INT64_UNARY, INT_BINARY } from "../../src/ops/elementwise_int64.js";
 import { isas, skip, withIsa, rng } from "./native_helpers.js";
@@ -192,11 +193,36 @@ const BINARY_PARAMS: Partial<Record<BinaryOpName, number[][]>> = {
   lerp: [[0.3, 0], [0.7, 0], [-0.7, 0], [1.5, 0], [0.5, 0], [Math.fround(0.3), 1], [Math.fround(0.7), 1], [0, 1], [1, 1]],
 };
 
+/** Table ops marked native: false: the addon has no kernel, the TypeScript loop runs. */
+function tsOnly(def: object): boolean {
+  return "native" in def && def.native === false;
+}
+
+test("the table's native: false marks exactly the ops without a native op code", () => {
+  for (const [name, def] of Object.entries(UNARY_OPS)) assert.equal(tsOnly(def), !NATIVE_UNARY_OPS.includes(name as UnaryOpName), `unary ${name}`);
+  for (const [name, def] of Object.entries(BINARY_OPS)) assert.equal(tsOnly(def), !NATIVE_BINARY_OPS.includes(name as BinaryOpName), `binary ${name}`);
+});
+
+test("the native kernels decline the TypeScript-only ops cleanly (nothing written, false returned)", { skip }, () => {
+  for (const [kind, table] of [["unary", UNARY_OPS], ["binary", BINARY_OPS]] as const) {
+    const layout = layouts(kind === "unary" ? 1 : 2)[0]!;
+    for (const [name, def] of Object.entries(table)) {
+      if (!tsOnly(def)) continue;
+      const dt: DType = "accepts" in def && def.accepts === "int" ? "int32" : "float64";
+      const { ins, out } = operandsFor(layout, kind === "unary" ? [dt] : [dt, dt], def.kind === "predicate" ? "bool" : dt, 1);
+      const o = out(), before = Array.from(o.arr as TypedArray);
+      assert.equal(runElementwiseNative(kind, name, layout.shape, o, ins, [0, 0]), false, `${kind} ${name}`);
+      assert.deepEqual(Array.from(o.arr as TypedArray), before, `${kind} ${name} wrote nothing`);
+    }
+  }
+});
+
 for (const isa of isas) {
   test(`native unary ops (${isa}) match the TypeScript loops on every layout, float32/float64/int32/bool`, { skip }, () => {
     withIsa(isa, () => {
       let seed = 1;
       for (const [name, def] of Object.entries(UNARY_OPS) as [UnaryOpName, (typeof UNARY_OPS)[UnaryOpName]][]) {
+        if (tsOnly(def)) continue; // no native kernel (checked below)
         // integer/bool inputs reach "float" ops only after promotion by the op layer
         const dtypes = dtypesOf(def);
         for (const dt of dtypes) {
@@ -221,6 +247,7 @@ for (const isa of isas) {
     withIsa(isa, () => {
       let seed = 1000;
       for (const [name, def] of Object.entries(BINARY_OPS) as [BinaryOpName, (typeof BINARY_OPS)[BinaryOpName]][]) {
+        if (tsOnly(def)) continue;
         // int32 pow overflows into ToInt32 of a huge float64 whose last bits libm and V8
         // disagree on: the kernels decline it (TypeScript runs)
         const dtypes = name === "pow" ? ["float32", "float64", "bool"] as DType[] : dtypesOf(def);

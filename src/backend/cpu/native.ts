@@ -291,15 +291,18 @@ export function nativeGemm(
 
 // ---- elementwise, reductions, im2col (native/src/binding_ewise.cc) ---------------------
 
-/** Unary op codes: index = the native enum UnaryOp (native/src/ewise.h); keep in sync. */
-const NATIVE_UNARY_OPS: readonly UnaryOpName[] = [
+/**
+ * Unary op codes: index = the native enum UnaryOp (native/src/ewise.h); keep in sync. Table
+ * ops marked `native: false` have no code: nativeElementwise declines them (TypeScript runs).
+ */
+export const NATIVE_UNARY_OPS: readonly UnaryOpName[] = [
   "neg", "abs", "sign", "floor", "ceil", "round", "trunc", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal",
   "sin", "cos", "tan", "tanh", "sigmoid", "erf", "relu", "leakyRelu", "geluErf", "geluTanh", "silu", "softplus",
   "clamp", "powScalar", "logicalNot", "isnan", "isfinite", "isinf", "log2", "log10", "exp2", "asin", "acos", "atan",
   "sinh", "cosh", "asinh", "acosh", "atanh", "sinc", "frac", "logit", "bitwiseNot",
 ];
 /** Binary op codes: index = the native enum BinaryOp. */
-const NATIVE_BINARY_OPS: readonly BinaryOpName[] = [
+export const NATIVE_BINARY_OPS: readonly BinaryOpName[] = [
   "add", "sub", "mul", "div", "pow", "maximum", "minimum", "atan2", "remainder", "eq", "ne", "lt", "le", "gt", "ge",
   "logicalAnd", "logicalOr", "logicalXor", "addScaled", "reluGrad", "fmod", "copysign", "logaddexp", "logaddexp2",
   "hypot", "xlogy", "lerp", "bitwiseAnd", "bitwiseOr", "bitwiseXor", "bitwiseLeftShift", "bitwiseRightShift",

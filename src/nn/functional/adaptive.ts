@@ -6,8 +6,8 @@
  * which gives torch's flat indices (first maximum in row-major order) for returnIndices.
  */
 import { ShapeError, fmtShape } from "../../errors.js";
-import type { Tensor } from "../../tensor/tensor.js";
 import { checkNumel } from "../../tensor/shape.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import type { Fn } from "../../api/types.js";
 import { defineF } from "./define.js";
 import { adaptiveTaps, maxAxis, resample } from "./resample.js";

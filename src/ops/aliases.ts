@@ -1,0 +1,59 @@
+/**
+ * PyTorch's alternative names of elementwise ops (NumPy's spellings): arccos is acos, negative
+ * is neg, fix is trunc, absolute is abs, trueDivide is div without a rounding mode, each with
+ * the in-place form PyTorch has. They are declared ops of their own (checked arguments, docs,
+ * errors naming the alias) that run the op they alias. positive returns self, as PyTorch's.
+ */
+import { DTypeError } from "../errors.js";
+import { defineOp, type MethodsOf } from "../api/registry.js";
+import type { Fn } from "../api/types.js";
+import type { Tensor } from "../tensor/tensor.js";
+import type { TensorLike } from "./helpers.js";
+
+/** alias -> the Tensor method it runs (unary ops). */
+const UNARY_ALIASES = {
+  arccos: "acos", arcsin: "asin", arctan: "atan", arccosh: "acosh", arcsinh: "asinh", arctanh: "atanh",
+  negative: "neg", absolute: "abs", fix: "trunc",
+} as const;
+type UnaryAlias = keyof typeof UNARY_ALIASES;
+
+const BINARY_SIGS = {
+  arctan2: "arctan2(Tensor self, Tensor|Scalar other, *, Tensor? out=null) -> Tensor",
+  arctan2_: "arctan2_(Tensor self, Tensor|Scalar other) -> self",
+  trueDivide: "trueDivide(Tensor self, Tensor|Scalar other, *, Tensor? out=null) -> Tensor",
+  trueDivide_: "trueDivide_(Tensor self, Tensor|Scalar other) -> self",
+  positive: "positive(Tensor self) -> Tensor",
+} as const;
+
+declare module "../tensor/tensor.js" {
+  interface Tensor extends MethodsOf<{ [K in UnaryAlias]: UnaryDecl<K> }>,
+    MethodsOf<{ [K in UnaryAlias as `${K}_`]: `${K}_(Tensor self) -> self` }>, MethodsOf<typeof BINARY_SIGS> {}
+}
+
+type UnaryDecl<K extends string> = `${K}(Tensor self, *, Tensor? out=null) -> Tensor`;
+const m = { variants: "method" } as const;
+/** x's method `name` (the aliased op), called with no arguments. */
+const call = (x: Tensor, name: string): Tensor => (x as unknown as Record<string, () => Tensor>)[name]!.call(x);
+
+const unaryFns = Object.fromEntries(
+  (Object.entries(UNARY_ALIASES) as [UnaryAlias, string][]).map(([alias, target]) => {
+    defineOp(`${alias}_(Tensor self) -> self`, (x: Tensor) => call(x, `${target}_`), m);
+    return [alias, defineOp(`${alias}(Tensor self, *, Tensor? out=null) -> Tensor`, (x: Tensor) => call(x, target))];
+  }),
+) as { [K in UnaryAlias]: Fn<UnaryDecl<K>> };
+
+/** torch.positive: self itself (not a copy); bool tensors are refused, as PyTorch's unary +. */
+function positive(x: Tensor): Tensor {
+  if (x.dtype === "bool") throw new DTypeError("positive: the `+` operator, on a bool tensor is not supported (as in PyTorch)");
+  return x;
+}
+
+defineOp(BINARY_SIGS.arctan2_, (x: Tensor, o: TensorLike) => x.atan2_(o), m);
+defineOp(BINARY_SIGS.trueDivide_, (x: Tensor, o: TensorLike) => x.div_(o), m);
+
+export const ALIAS_FNS = {
+  ...unaryFns,
+  arctan2: defineOp(BINARY_SIGS.arctan2, (x: Tensor, o: TensorLike) => x.atan2(o)),
+  trueDivide: defineOp(BINARY_SIGS.trueDivide, (x: Tensor, o: TensorLike) => x.div(o)),
+  positive: defineOp(BINARY_SIGS.positive, positive),
+};

@@ -65,31 +65,17 @@ export class Embedding extends Module {
     if (!weight) checkNumel("Embedding", [numEmbeddings, embeddingDim], dtype ?? "float32");
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;
-    let pad = paddingIdx;
-    if (pad !== null) {
-      if (pad < -numEmbeddings || pad >= numEmbeddings) throw new FluxionError(`Embedding: padding_idx must be within num_embeddings (${numEmbeddings}), got ${pad}`);
-      if (pad < 0) pad += numEmbeddings;
-    }
-    this.paddingIdx = pad;
+    this.paddingIdx = paddingIndex("Embedding", paddingIdx, numEmbeddings);
     this.maxNorm = maxNorm;
     this.normType = normType;
     this.scaleGradByFreq = scaleGradByFreq;
-    if (weight) {
-      const w = weight;
-      if (w.ndim !== 2 || w.shape[0] !== numEmbeddings || w.shape[1] !== embeddingDim) {
-        throw new ShapeError(`Embedding: shape of weight ${fmtShape(w.shape)} does not match num_embeddings and embedding_dim [${numEmbeddings}, ${embeddingDim}]`);
-      }
-      this.weight = new Parameter(w.detach());
-    } else {
-      this.weight = new Parameter(empty([numEmbeddings, embeddingDim], { dtype, device }));
-      this.resetParameters();
-    }
+    this.weight = embeddingTable("Embedding", weight, numEmbeddings, embeddingDim, dtype, device);
+    if (!weight) this.resetParameters();
   }
 
   /** N(0, 1) weights with the padding row zeroed. */
   resetParameters(): void {
-    init.normal_(this.weight);
-    if (this.paddingIdx !== null) noGrad(() => this.weight.select(0, this.paddingIdx!).fill_(0));
+    resetEmbeddingTable(this.weight, this.paddingIdx);
   }
 
   /**
@@ -121,4 +107,28 @@ export class Embedding extends Module {
     if (this.scaleGradByFreq) s += ", scale_grad_by_freq=True";
     return s;
   }
+}
+
+// ---- shared with EmbeddingBag ----------------------------------------------------------------
+
+/** padding_idx counted from the end when negative, checked against the table's rows. */
+export function paddingIndex(layer: string, paddingIdx: number | null, numEmbeddings: number): number | null {
+  if (paddingIdx === null) return null;
+  if (paddingIdx < -numEmbeddings || paddingIdx >= numEmbeddings) throw new FluxionError(`${layer}: padding_idx must be within num_embeddings (${numEmbeddings}), got ${paddingIdx}`);
+  return paddingIdx < 0 ? paddingIdx + numEmbeddings : paddingIdx;
+}
+
+/** The table: the given [num, dim] weight (checked, detached), else a new one to initialise. */
+export function embeddingTable(layer: string, weight: Tensor | null | undefined, numEmbeddings: number, embeddingDim: number, dtype: DType | null | undefined, device: string | null | undefined): Parameter {
+  if (!weight) return new Parameter(empty([numEmbeddings, embeddingDim], { dtype, device }));
+  if (weight.ndim !== 2 || weight.shape[0] !== numEmbeddings || weight.shape[1] !== embeddingDim) {
+    throw new ShapeError(`${layer}: shape of weight ${fmtShape(weight.shape)} does not match num_embeddings and embedding_dim [${numEmbeddings}, ${embeddingDim}]`);
+  }
+  return new Parameter(weight.detach());
+}
+
+/** N(0, 1) weights with the padding row zeroed. */
+export function resetEmbeddingTable(weight: Tensor, paddingIdx: number | null): void {
+  init.normal_(weight);
+  if (paddingIdx !== null) noGrad(() => weight.select(0, paddingIdx).fill_(0));
 }

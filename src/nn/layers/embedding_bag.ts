@@ -3,16 +3,14 @@
  * without the intermediate [bags, bagLength, dim] tensor, as torch.nn.EmbeddingBag (the
  * computation is F.embeddingBag, src/nn/functional/embedding_bag.ts).
  */
-import { noGrad } from "../../autograd/grad_mode.js";
 import { FluxionError, ShapeError, fmtShape } from "../../errors.js";
-import { empty } from "../../tensor/creation.js";
 import type { DType } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { embeddingBag, type EmbeddingBagMode } from "../functional/embedding_bag.js";
-import * as init from "../init.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
 import { pyFloat } from "./repr.js";
+import { embeddingTable, paddingIndex, resetEmbeddingTable } from "./embedding.js";
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import { checkLayerSizes, declareMethodArgs } from "../args.js";
 import { checkNumel } from "../../tensor/shape.js";
@@ -74,27 +72,14 @@ export class EmbeddingBag extends Module {
     this.scaleGradByFreq = scaleGradByFreq;
     this.mode = mode;
     this.includeLastOffset = includeLastOffset;
-    let pad = paddingIdx;
-    if (pad !== null) {
-      if (pad < -numEmbeddings || pad >= numEmbeddings) throw new FluxionError(`EmbeddingBag: padding_idx must be within num_embeddings (${numEmbeddings}), got ${pad}`);
-      if (pad < 0) pad += numEmbeddings;
-    }
-    this.paddingIdx = pad;
-    if (weight) {
-      if (weight.ndim !== 2 || weight.shape[0] !== numEmbeddings || weight.shape[1] !== embeddingDim) {
-        throw new ShapeError(`EmbeddingBag: shape of weight ${fmtShape(weight.shape)} does not match num_embeddings and embedding_dim [${numEmbeddings}, ${embeddingDim}]`);
-      }
-      this.weight = new Parameter(weight.detach());
-    } else {
-      this.weight = new Parameter(empty([numEmbeddings, embeddingDim], { dtype, device }));
-      this.resetParameters();
-    }
+    this.paddingIdx = paddingIndex("EmbeddingBag", paddingIdx, numEmbeddings);
+    this.weight = embeddingTable("EmbeddingBag", weight, numEmbeddings, embeddingDim, dtype, device);
+    if (!weight) this.resetParameters();
   }
 
   /** N(0, 1) weights with the padding row zeroed. */
   resetParameters(): void {
-    init.normal_(this.weight);
-    if (this.paddingIdx !== null) noGrad(() => this.weight.select(0, this.paddingIdx!).fill_(0));
+    resetEmbeddingTable(this.weight, this.paddingIdx);
   }
 
   /**

@@ -27,8 +27,8 @@ export interface AdamOptions {
   maximize: boolean;
 }
 
-/** Checks Adam/AdamW options (PyTorch's messages). */
-export function validateAdamGroup(name: string, g: ParamGroup<AdamOptions>, where: string): void {
+/** Checks the options of Adam and its kin (AdamW, Adamax, NAdam, RAdam): lr, eps, betas, weight decay, with PyTorch's messages. */
+export function validateAdamGroup(name: string, g: ParamGroup<Pick<AdamOptions, "lr" | "eps" | "betas" | "weightDecay">>, where: string): void {
   checkOption(name, g.lr >= 0, "learning rate", g.lr, where, "lr >= 0");
   checkOption(name, g.eps >= 0, "epsilon value", g.eps, where, "eps >= 0");
   checkOption(name, Array.isArray(g.betas) && g.betas.length === 2, "betas", g.betas, where, "a pair [beta1, beta2]");

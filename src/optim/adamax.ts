@@ -5,7 +5,8 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { zerosLike } from "../tensor/creation.js";
 import { declareArgs, type CtorArgs } from "../api/registry.js";
-import { Optimizer, checkOption, freeTemporary, type ParamGroup } from "./optimizer.js";
+import { validateAdamGroup } from "./adam.js";
+import { Optimizer, freeTemporary, type ParamGroup } from "./optimizer.js";
 
 // foreach is positional and maximize keyword-only in PyTorch 1.13's Adamax
 const ADAMAX_ARGS = "Adamax(Any params, float lr=2e-3, float[2] betas=[0.9, 0.999], float eps=1e-8, float weightDecay=0, bool? foreach=null, *, bool maximize=false)";
@@ -40,11 +41,7 @@ export class Adamax extends Optimizer<AdamaxOptions> {
   }
 
   protected validateGroup(g: ParamGroup<AdamaxOptions>, where: string): void {
-    checkOption("Adamax", g.lr >= 0, "learning rate", g.lr, where, "lr >= 0");
-    checkOption("Adamax", g.eps >= 0, "epsilon value", g.eps, where, "eps >= 0");
-    checkOption("Adamax", g.betas[0] >= 0 && g.betas[0] < 1, "beta parameter at index 0", g.betas[0], where, "0 <= beta1 < 1");
-    checkOption("Adamax", g.betas[1] >= 0 && g.betas[1] < 1, "beta parameter at index 1", g.betas[1], where, "0 <= beta2 < 1");
-    checkOption("Adamax", g.weightDecay >= 0, "weightDecay value", g.weightDecay, where, "weightDecay >= 0");
+    validateAdamGroup("Adamax", g, where);
   }
 
   protected updateGroup(group: ParamGroup<AdamaxOptions>): void {

@@ -6,6 +6,7 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { zerosLike } from "../tensor/creation.js";
 import { declareArgs, type CtorArgs } from "../api/registry.js";
+import { validateAdamGroup } from "./adam.js";
 import { Optimizer, checkOption, freeTemporary, type ParamGroup } from "./optimizer.js";
 
 const NADAM_ARGS = "NAdam(Any params, float lr=2e-3, float[2] betas=[0.9, 0.999], float eps=1e-8, float weightDecay=0, float momentumDecay=4e-3, bool? foreach=null)";
@@ -40,11 +41,7 @@ export class NAdam extends Optimizer<NAdamOptions> {
   }
 
   protected validateGroup(g: ParamGroup<NAdamOptions>, where: string): void {
-    checkOption("NAdam", g.lr >= 0, "learning rate", g.lr, where, "lr >= 0");
-    checkOption("NAdam", g.eps >= 0, "epsilon value", g.eps, where, "eps >= 0");
-    checkOption("NAdam", g.betas[0] >= 0 && g.betas[0] < 1, "beta parameter at index 0", g.betas[0], where, "0 <= beta1 < 1");
-    checkOption("NAdam", g.betas[1] >= 0 && g.betas[1] < 1, "beta parameter at index 1", g.betas[1], where, "0 <= beta2 < 1");
-    checkOption("NAdam", g.weightDecay >= 0, "weightDecay value", g.weightDecay, where, "weightDecay >= 0");
+    validateAdamGroup("NAdam", g, where);
     checkOption("NAdam", g.momentumDecay >= 0, "momentumDecay value", g.momentumDecay, where, "momentumDecay >= 0");
   }
 

@@ -7,7 +7,8 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { zerosLike } from "../tensor/creation.js";
 import { declareArgs, type CtorArgs } from "../api/registry.js";
-import { Optimizer, checkOption, freeTemporary, type ParamGroup } from "./optimizer.js";
+import { validateAdamGroup } from "./adam.js";
+import { Optimizer, freeTemporary, type ParamGroup } from "./optimizer.js";
 
 const RADAM_ARGS = "RAdam(Any params, float lr=1e-3, float[2] betas=[0.9, 0.999], float eps=1e-8, float weightDecay=0, bool? foreach=null)";
 const radamArgs = declareArgs(RADAM_ARGS, "optim");
@@ -38,11 +39,7 @@ export class RAdam extends Optimizer<RAdamOptions> {
   }
 
   protected validateGroup(g: ParamGroup<RAdamOptions>, where: string): void {
-    checkOption("RAdam", g.lr >= 0, "learning rate", g.lr, where, "lr >= 0");
-    checkOption("RAdam", g.eps >= 0, "epsilon value", g.eps, where, "eps >= 0");
-    checkOption("RAdam", g.betas[0] >= 0 && g.betas[0] < 1, "beta parameter at index 0", g.betas[0], where, "0 <= beta1 < 1");
-    checkOption("RAdam", g.betas[1] >= 0 && g.betas[1] < 1, "beta parameter at index 1", g.betas[1], where, "0 <= beta2 < 1");
-    checkOption("RAdam", g.weightDecay >= 0, "weightDecay value", g.weightDecay, where, "weightDecay >= 0");
+    validateAdamGroup("RAdam", g, where);
   }
 
   protected updateGroup(group: ParamGroup<RAdamOptions>): void {

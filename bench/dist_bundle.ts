@@ -31,6 +31,7 @@ export async function bundleAgainstDist(entry: string, outfile: string): Promise
     target: "node20",
     logLevel: "error",
     packages: "external",
+    keepNames: true,
     plugins: [{
       name: "fluxion-from-dist",
       setup(b) {

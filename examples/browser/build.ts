@@ -30,6 +30,7 @@ export async function buildDemo(outDir: string = DIST_DIR): Promise<BuildResult>
     format: "esm",
     target: "es2022",
     minify: true,
+    keepNames: true, // print(model) names the layers as the sources do, minified or not
     sourcemap: true,
     metafile: true,
     logLevel: "silent",

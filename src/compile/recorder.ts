@@ -428,13 +428,12 @@ function breakReason(): string {
   Error.stackTraceLimit = 40;
   const trace = new Error().stack ?? "";
   Error.stackTraceLimit = limit;
-  // the outermost frame of a Tensor method or formatTensor: the read the user asked for
+  // the outermost frame of a Tensor method or formatTensor: the read the user asked for.
+  // Bundlers may rename them (esbuild: `var Tensor = class _Tensor`, `formatTensor2`).
   let name = "";
   for (const line of trace.split("\n")) {
-    const m = /at (?:Proxy\.|Object\.)?((?:Tensor\.)?[\w$]+)(?:\.[\w$<>]+)? \(/.exec(line);
-    if (!m) continue;
-    const fn = m[1]!;
-    if (fn.startsWith("Tensor.") || fn === "formatTensor") name = fn;
+    const m = /at (?:Proxy\.|Object\.)?(?:(_?Tensor\d*\.)([\w$]+)|(formatTensor)\d*)(?:\.[\w$<>]+)? \(/.exec(line);
+    if (m) name = m[1] ? `Tensor.${m[2]}` : m[3]!;
   }
   return `host read${name ? ` in ${name}` : ""}`;
 }

@@ -199,7 +199,7 @@ export abstract class Module {
 
   /** Registers a submodule (or null: registered as None) under an explicit name (fields holding a Module need not). */
   addModule(name: string, module: Module | null): void {
-    if (module !== null && !(module instanceof Module)) throw new ArgumentError(`${this.constructor.name}.addModule(): ${describeValue(module)} is not a Module`);
+    if (module !== null && !isModule(module)) throw new ArgumentError(`${this.constructor.name}.addModule(): ${describeValue(module)} is not a Module`);
     if (typeof name !== "string" || !name || name.includes(".")) throw new FluxionError(`${this.constructor.name}.addModule(): invalid module name ${JSON.stringify(name)}: must be a non-empty string without "."`);
     if (module === null) state(this).moduleFields.add(name);
     (this as any)[name] = module;
@@ -208,7 +208,7 @@ export abstract class Module {
   // ---- traversal ------------------------------------------------------------------------
 
   *namedChildren(): Generator<[string, Module]> {
-    for (const [k, v] of Object.entries(this)) if (v instanceof Module) yield [k, v];
+    for (const [k, v] of Object.entries(this)) if (isModule(v)) yield [k, v];
   }
   *children(): Generator<Module> {
     for (const [, m] of this.namedChildren()) yield m;
@@ -414,7 +414,12 @@ export abstract class Module {
   }
 }
 
-registerTypeCheck("Module", (v) => v instanceof Module);
+// Outside the class body: a reference to Module inside it makes esbuild emit
+// `var Module = class _Module` (the class's name then reads "_Module").
+function isModule(v: unknown): v is Module {
+  return v instanceof Module;
+}
+registerTypeCheck("Module", isModule);
 
 // What runs when a subclass defines no forward (PyTorch's _forward_unimplemented); the
 // abstract declaration keeps TypeScript subclasses honest, this catches JavaScript ones.

@@ -89,7 +89,7 @@ export class Embedding extends Module {
     if (embeddings.ndim !== 2) throw new ShapeError(`Embedding.fromPretrained: embeddings parameter is expected to be 2-dimensional, got shape ${fmtShape(embeddings.shape)}`);
     checkDense("Embedding.fromPretrained", sparse);
     const [n, d] = embeddings.shape as [number, number];
-    const e = new Embedding(n, d, paddingIdx, maxNorm, normType, scaleGradByFreq, { weight: embeddings });
+    const e = newEmbedding(n, d, paddingIdx, maxNorm, normType, scaleGradByFreq, { weight: embeddings });
     e.weight.requiresGrad_(!freeze);
     return e;
   }
@@ -131,4 +131,10 @@ export function embeddingTable(layer: string, weight: Tensor | null | undefined,
 export function resetEmbeddingTable(weight: Tensor, paddingIdx: number | null): void {
   init.normal_(weight);
   if (paddingIdx !== null) noGrad(() => weight.select(0, paddingIdx).fill_(0));
+}
+
+// Outside the class body: a reference to the class inside it makes esbuild emit
+// `var Embedding = class _Embedding`, and print(model) would then show `_Embedding(...)`.
+function newEmbedding(...args: ConstructorParameters<typeof Embedding>): Embedding {
+  return new Embedding(...args);
 }

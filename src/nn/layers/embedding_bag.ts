@@ -91,7 +91,7 @@ export class EmbeddingBag extends Module {
     const [embeddings, freeze, maxNorm, normType, scaleGradByFreq, mode, sparse, includeLastOffset, paddingIdx] = fromPretrainedArgs.bind(args);
     if (embeddings.ndim !== 2) throw new ShapeError(`EmbeddingBag.fromPretrained: embeddings parameter is expected to be 2-dimensional, got shape ${fmtShape(embeddings.shape)}`);
     const [n, d] = embeddings.shape as [number, number];
-    const e = new EmbeddingBag(n, d, maxNorm, normType, scaleGradByFreq, mode, sparse, embeddings, includeLastOffset, paddingIdx);
+    const e = newEmbeddingBag(n, d, maxNorm, normType, scaleGradByFreq, mode, sparse, embeddings, includeLastOffset, paddingIdx);
     e.weight.requiresGrad_(!freeze);
     return e;
   }
@@ -114,4 +114,10 @@ export class EmbeddingBag extends Module {
     if (this.paddingIdx !== null) s += `, padding_idx=${this.paddingIdx}`;
     return s;
   }
+}
+
+// Outside the class body: a reference to the class inside it makes esbuild emit
+// `var EmbeddingBag = class _EmbeddingBag`, and print(model) would then show `_EmbeddingBag(...)`.
+function newEmbeddingBag(...args: ConstructorParameters<typeof EmbeddingBag>): EmbeddingBag {
+  return new EmbeddingBag(...args);
 }

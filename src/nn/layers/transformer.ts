@@ -373,7 +373,7 @@ export class TransformerEncoderLayer extends Module {
   /** A fresh layer with the same configuration, parameter values, dtype and mode (PyTorch's deepcopy). */
   clone(): TransformerEncoderLayer {
     const w = this.linear1.weight;
-    const copy = new TransformerEncoderLayer(this.dModel, this.nhead, { ...this.options, dtype: w.dtype, device: w.device } as TransformerEncoderLayerOptions);
+    const copy = newTransformerEncoderLayer(this.dModel, this.nhead, { ...this.options, dtype: w.dtype, device: w.device } as TransformerEncoderLayerOptions);
     copy.loadStateDict(this.stateDict());
     copy.train(this.training);
     return copy;
@@ -426,4 +426,10 @@ export class TransformerEncoder extends Module {
     for (const layer of this.layers) x = (layer as TransformerEncoderLayer).call(x, { srcMask: mask, srcKeyPaddingMask, isCausal });
     return this.norm ? (this.norm.call(x) as Tensor) : x;
   }
+}
+
+// Outside the class body: a reference to the class inside it makes esbuild emit
+// `var TransformerEncoderLayer = class _TransformerEncoderLayer`, and print(model) would then show `_TransformerEncoderLayer(...)`.
+function newTransformerEncoderLayer(...args: ConstructorParameters<typeof TransformerEncoderLayer>): TransformerEncoderLayer {
+  return new TransformerEncoderLayer(...args);
 }

@@ -124,7 +124,7 @@ export class TransformerDecoderLayer extends Module {
   /** A fresh layer with the same configuration, parameter values, dtype and mode (PyTorch's deepcopy). */
   clone(): TransformerDecoderLayer {
     const w = this.linear1.weight;
-    const copy = new TransformerDecoderLayer(this.dModel, this.nhead, { ...this.options, dtype: w.dtype, device: w.device } as TransformerDecoderLayerOptions);
+    const copy = newTransformerDecoderLayer(this.dModel, this.nhead, { ...this.options, dtype: w.dtype, device: w.device } as TransformerDecoderLayerOptions);
     copy.loadStateDict(this.stateDict());
     copy.train(this.training);
     return copy;
@@ -215,4 +215,10 @@ export class Transformer extends Module {
     if (!Number.isInteger(sz) || sz < 0) throw new ArgumentError(`Transformer.generateSquareSubsequentMask(): sz must be a non-negative int, got ${describeValue(sz)}`);
     return full([sz, sz], -Infinity, { dtype: opts?.dtype ?? "float32", device: opts?.device }).triu(1);
   }
+}
+
+// Outside the class body: a reference to the class inside it makes esbuild emit
+// `var TransformerDecoderLayer = class _TransformerDecoderLayer`, and print(model) would then show `_TransformerDecoderLayer(...)`.
+function newTransformerDecoderLayer(...args: ConstructorParameters<typeof TransformerDecoderLayer>): TransformerDecoderLayer {
+  return new TransformerDecoderLayer(...args);
 }

@@ -29,6 +29,8 @@ import "./ops/linalg/torch_forms.js";
 import "./ops/special.js";
 import "./ops/elementwise_numeric.js";
 import "./ops/aliases.js";
+import "./ops/inplace_random.js";
+import "./ops/inplace_extra.js";
 import "./ops/shape_extra.js";
 import "./ops/scatter_extra.js";
 import "./ops/statistics.js";

@@ -23,6 +23,7 @@ const BINARY_SIGS = {
   trueDivide: "trueDivide(Tensor self, Tensor|Scalar other, *, Tensor? out=null) -> Tensor",
   trueDivide_: "trueDivide_(Tensor self, Tensor|Scalar other) -> self",
   positive: "positive(Tensor self) -> Tensor",
+  ravel: "ravel(Tensor self) -> Tensor",
 } as const;
 
 declare module "../tensor/tensor.js" {
@@ -56,4 +57,6 @@ export const ALIAS_FNS = {
   arctan2: defineOp(BINARY_SIGS.arctan2, (x: Tensor, o: TensorLike) => x.atan2(o)),
   trueDivide: defineOp(BINARY_SIGS.trueDivide, (x: Tensor, o: TensorLike) => x.div(o)),
   positive: defineOp(BINARY_SIGS.positive, positive),
+  // torch.ravel: flattened, a view when the layout allows (reshape's rule)
+  ravel: defineOp(BINARY_SIGS.ravel, (x: Tensor) => x.reshape([-1])),
 };

@@ -72,6 +72,23 @@ export class Tensor {
   numel(): number {
     return numelOf(this.shape);
   }
+  /** PyTorch's alias of numel(). */
+  nelement(): number {
+    return this.numel();
+  }
+  /** Bytes of the elements this tensor spans (PyTorch 2.1's nbytes: numel x itemsize). */
+  get nbytes(): number {
+    return this.numel() * this.itemsize;
+  }
+  /** Bytes per element (PyTorch 2.1's itemsize; elementSize() as a property). */
+  get itemsize(): number {
+    return this.elementSize();
+  }
+  /** Always false: Fluxion has no CUDA device (PyTorch's is_cuda; see `device`). */
+  get isCuda(): boolean {
+    return false;
+  }
+
   /** size() is the shape; size(d) one dim of it (negative d counts from the end). */
   size(): number[];
   size(dim: number): number;

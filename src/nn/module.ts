@@ -205,6 +205,47 @@ export abstract class Module {
     (this as any)[name] = module;
   }
 
+  /** PyTorch's other name for addModule. */
+  registerModule(name: string, module: Module | null): void {
+    this.addModule(name, module);
+  }
+
+  /**
+   * The submodule at a dotted path ("layer1.0.conv1"; "" is this module itself), as PyTorch's
+   * get_submodule: an error names the first part of the path that is missing or not a Module.
+   */
+  getSubmodule(target: string): Module {
+    if (typeof target !== "string") throw new ArgumentError(`${this.constructor.name}.getSubmodule(): target must be a dotted path string, got ${describeValue(target)}`);
+    let mod: Module = this;
+    if (target === "") return mod;
+    for (const item of target.split(".")) {
+      const next = (mod as any)[item] as unknown;
+      if (next === undefined || !Object.prototype.hasOwnProperty.call(mod, item)) throw new ArgumentError(`${this.constructor.name}.getSubmodule(): ${mod.constructor.name} has no attribute \`${item}\` (path "${target}")`);
+      if (!isModule(next)) throw new ArgumentError(`${this.constructor.name}.getSubmodule(): \`${item}\` is not an nn.Module (path "${target}")`);
+      mod = next;
+    }
+    return mod;
+  }
+  /** The parameter at a dotted path ("fc.weight"), as PyTorch's get_parameter. */
+  getParameter(target: string): Parameter {
+    const [mod, name] = this.splitTarget("getParameter", target);
+    const p = [...mod.ownParameters()].find(([k]) => k === name)?.[1];
+    if (p === undefined) throw new ArgumentError(`${this.constructor.name}.getParameter(): \`${name}\` is not an nn.Parameter of ${mod.constructor.name} (path "${target}")`);
+    return p;
+  }
+  /** The buffer at a dotted path ("bn.running_mean", the names namedBuffers gives), as PyTorch's get_buffer. */
+  getBuffer(target: string): Tensor {
+    const [mod, name] = this.splitTarget("getBuffer", target);
+    const b = state(mod).buffers.get(name);
+    if (!b) throw new ArgumentError(`${this.constructor.name}.getBuffer(): \`${name}\` is not a buffer of ${mod.constructor.name} (path "${target}")`);
+    return b;
+  }
+  private splitTarget(op: string, target: string): [Module, string] {
+    if (typeof target !== "string" || target === "") throw new ArgumentError(`${this.constructor.name}.${op}(): target must be a non-empty dotted path string, got ${describeValue(target)}`);
+    const cut = target.lastIndexOf(".");
+    return [this.getSubmodule(cut < 0 ? "" : target.slice(0, cut)), target.slice(cut + 1)];
+  }
+
   // ---- traversal ------------------------------------------------------------------------
 
   *namedChildren(): Generator<[string, Module]> {
@@ -318,6 +359,11 @@ export abstract class Module {
       for (const [k, v] of s.buffers) if (v) s.buffers.set(k, noGrad(() => convert(v)));
     }
     return this;
+  }
+  /** Moves every parameter and buffer to the CPU (PyTorch's module.cpu()). */
+  cpu(): this {
+    checkArity("Module.cpu", arguments, 0, "");
+    return this.to("cpu");
   }
   float(): this { return this.castAll("float", "float32", arguments); }
   double(): this { return this.castAll("double", "float64", arguments); }

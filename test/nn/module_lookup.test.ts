@@ -1,12 +1,15 @@
 /** Module.getSubmodule / getParameter / getBuffer (dotted paths, PyTorch's errors), registerModule and cpu(). */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ArgumentError, nn } from "../../src/index.js";
+import { ArgumentError, nn, type Tensor } from "../../src/index.js";
 
 class Net extends nn.Module {
   features = new nn.Sequential(new nn.Conv2d(1, 4, 3), new nn.BatchNorm2d(4), new nn.ReLU());
   head = new nn.ModuleList([new nn.Linear(4, 2)]);
   scale = 3;
+  forward(x: Tensor): Tensor {
+    return x;
+  }
 }
 
 test("getSubmodule, getParameter and getBuffer follow dotted paths as PyTorch's", () => {

@@ -39,9 +39,9 @@ test("lookup errors name the missing or wrong part of the path", () => {
 });
 
 test("registerModule is addModule; cpu() keeps everything on the CPU and returns the module", () => {
-  const m = new nn.Module();
+  const m = new Net();
   m.registerModule("fc", new nn.Linear(2, 2));
-  assert.deepEqual([...m.namedChildren()].map(([k]) => k), ["fc"]);
+  assert.deepEqual([...m.namedChildren()].map(([k]) => k), ["features", "head", "fc"]);
   assert.equal(m.cpu(), m);
   assert.ok(m.parameters().every((p) => p.device === "cpu"));
   assert.throws(() => (m.cpu as (x: unknown) => unknown)(1), ArgumentError);

@@ -23,9 +23,10 @@ const DATA_LOADER =
 const dataLoaderArgs = declareArgs(DATA_LOADER, "data");
 
 /**
- * The options object: any of DataLoader's parameters by name. Those for worker processes
- * and pinned memory exist only to be refused clearly: they take their PyTorch default and
- * nothing else.
+ * The options object: any of DataLoader's parameters by name. Fluxion has no worker processes
+ * and no pinned memory: numWorkers > 0 and pinMemory are accepted (as in translated PyTorch
+ * programs) and say once that they change nothing — the batches are the same; what would need
+ * workers to mean something (workerInitFn, multiprocessingContext) is refused.
  */
 export interface DataLoaderOptions<T, B> {
   /** Items per batch (default 1); null disables batching: each item is yielded as it is (or through collateFn). */
@@ -42,22 +43,30 @@ export interface DataLoaderOptions<T, B> {
   sampler?: Iterable<number> | null;
   /** The batches to make, as lists of indices: a BatchSampler or any iterable of index lists (instead of batchSize, shuffle, sampler and dropLast). */
   batchSampler?: Iterable<Iterable<number>> | null;
-  /** Not supported (batches are made in this thread): 0 only. */
-  numWorkers?: 0;
-  /** Not supported: false only. */
-  pinMemory?: false;
-  /** Worker timeout; there are no workers: 0 only. */
-  timeout?: 0;
+  /** Worker processes: batches are made in this thread whatever the count (> 0 warns once). */
+  numWorkers?: number;
+  /** Pinned host memory for an accelerator: none here (true warns once, as PyTorch without CUDA). */
+  pinMemory?: boolean;
+  /** Worker timeout in seconds (>= 0); there are no workers to wait for. */
+  timeout?: number;
   /** Not supported: null only. */
   workerInitFn?: null;
   /** Not supported: null only. */
   multiprocessingContext?: null;
-  /** Not supported: 2 (PyTorch's default) only. */
-  prefetchFactor?: 2;
-  /** Not supported: false only. */
-  persistentWorkers?: false;
-  /** Not supported: "" only. */
-  pinMemoryDevice?: "";
+  /** Batches loaded ahead per worker (PyTorch 1.13: only with numWorkers > 0); no effect here. */
+  prefetchFactor?: number;
+  /** Keep workers between epochs (PyTorch: only with numWorkers > 0); no effect here. */
+  persistentWorkers?: boolean;
+  /** The device pinned memory is for: "" or "cpu" only. */
+  pinMemoryDevice?: string;
+}
+
+/** Each note once per process: a training loop makes a DataLoader per epoch. */
+const warned = new Set<string>();
+function warnOnce(key: string, message: string): void {
+  if (warned.has(key)) return;
+  warned.add(key);
+  console.warn(message);
 }
 
 /** Refuses a worker option that is not at its default, naming it and its value. */
@@ -94,8 +103,8 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   constructor(dataset: Dataset<T>, batchSize: number | null | undefined, opts?: DataLoaderOptions<T, B>);
   constructor(dataset: Dataset<T>, batchSize: number | null | undefined, shuffle: boolean | null | undefined, opts?: DataLoaderOptions<T, B>);
   constructor(
-    dataset: Dataset<T>, batchSize?: number | null, shuffle?: boolean | null, sampler?: Iterable<number> | null, batchSampler?: Iterable<Iterable<number>> | null, numWorkers?: 0,
-    collateFn?: ((items: T[]) => B) | null, pinMemory?: false, dropLast?: boolean, timeout?: 0, workerInitFn?: null, multiprocessingContext?: null, generator?: Generator | null,
+    dataset: Dataset<T>, batchSize?: number | null, shuffle?: boolean | null, sampler?: Iterable<number> | null, batchSampler?: Iterable<Iterable<number>> | null, numWorkers?: number,
+    collateFn?: ((items: T[]) => B) | null, pinMemory?: boolean, dropLast?: boolean, timeout?: number, workerInitFn?: null, multiprocessingContext?: null, generator?: Generator | null,
   );
   constructor(...args: unknown[]) {
     const [dataset, batchSizeArg, shuffle, sampler, batchSampler, numWorkers, collateFn, pinMemory, dropLastArg, timeout, workerInitFn, mpContext, generator, kw] = dataLoaderArgs.bind(args);
@@ -117,14 +126,19 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
       throw new FluxionError("DataLoader: batchSize=null disables batching and cannot be combined with dropLast=true");
     }
     if (batchSize !== null && batchSize < 1) throw new FluxionError(`DataLoader: batchSize should be a positive integer, got ${batchSize}`);
-    refuse("numWorkers", numWorkers, 0, "batches are made in the calling thread");
-    refuse("pinMemory", pinMemory, false, "there is no pinned host memory");
-    refuse("timeout", timeout, 0, "there are no worker processes to wait for");
-    refuse("workerInitFn", workerInitFn, null, "there are no worker processes");
+    // PyTorch's checks of the worker options, then what they mean here: nothing
+    if (numWorkers < 0) throw new ArgumentError(`DataLoader(): numWorkers option should be non-negative; use numWorkers=0 to disable multiprocessing, got ${numWorkers}`);
+    if (!(timeout >= 0)) throw new ArgumentError(`DataLoader(): timeout option should be non-negative, got ${timeout}`);
+    if (numWorkers === 0 && kw.prefetchFactor !== 2) throw new ArgumentError("DataLoader(): prefetchFactor option could only be specified in multiprocessing. let numWorkers > 0 to enable multiprocessing");
+    if (!(kw.prefetchFactor >= 1)) throw new ArgumentError(`DataLoader(): prefetchFactor option should be a positive integer, got ${kw.prefetchFactor}`);
+    if (numWorkers === 0 && kw.persistentWorkers) throw new ArgumentError("DataLoader(): persistentWorkers option needs numWorkers > 0");
+    refuse("workerInitFn", workerInitFn, null, "there are no worker processes to initialise");
     refuse("multiprocessingContext", mpContext, null, "there are no worker processes");
-    refuse("prefetchFactor", kw.prefetchFactor, 2, "there are no worker processes");
-    refuse("persistentWorkers", kw.persistentWorkers, false, "there are no worker processes");
-    refuse("pinMemoryDevice", kw.pinMemoryDevice, "", "there is no pinned host memory");
+    if (kw.pinMemoryDevice !== "" && kw.pinMemoryDevice !== "cpu") refuse("pinMemoryDevice", kw.pinMemoryDevice, "", "there is no accelerator to pin memory for");
+    if (numWorkers > 0) {
+      warnOnce("numWorkers", `fluxion: DataLoader(numWorkers=${numWorkers}): Fluxion loads batches in the calling thread (there are no worker processes); the batches are the same as with numWorkers=0`);
+    }
+    if (pinMemory) warnOnce("pinMemory", "fluxion: DataLoader: 'pinMemory' argument is set as true but no accelerator is found, then device pinned memory won't be used (as PyTorch without CUDA)");
     this.dataset = dataset as Dataset<T>;
     this.batchSize = batchSize;
     this.shuffle = shuffle ?? false;

@@ -68,20 +68,31 @@ test("DataLoader: positional order equals the options form", () => {
   assert.throws(() => new DataLoader(ds(3), null, { dropLast: true }), /batchSize=null disables batching and cannot be combined with dropLast=true/);
 });
 
-test("DataLoader refuses what it does not support, naming the option and the value", () => {
+test("DataLoader: worker and pinning options are PyTorch's checks and otherwise change nothing (a note once); what needs workers is refused", (t) => {
+  const warn = t.mock.method(console, "warn", () => {});
+  const plain = batches(new DataLoader(ds(), 4));
+  // a translated `DataLoader(ds, 4, num_workers=2, pin_memory=True, persistent_workers=True, prefetch_factor=4)`
+  assert.deepEqual(batches(new DataLoader(ds(), { batchSize: 4, numWorkers: 2, pinMemory: true, persistentWorkers: true, prefetchFactor: 4, timeout: 5 })), plain);
+  assert.deepEqual(batches(new DataLoader(ds(), 4, false, null, null, 2)), plain); // num_workers positionally: PyTorch's sixth parameter
+  assert.deepEqual(batches(new DataLoader(ds(), { batchSize: 4, pinMemoryDevice: "cpu" })), plain);
+  const notes = warn.mock.calls.map((c) => String(c.arguments[0]));
+  assert.equal(notes.filter((n) => /numWorkers=2\): Fluxion loads batches in the calling thread .* the batches are the same/.test(n)).length, 1);
+  assert.equal(notes.filter((n) => /'pinMemory' argument is set as true but no accelerator is found/.test(n)).length, 1);
   const cases: [Record<string, unknown>, RegExp][] = [
-    [{ numWorkers: 4 }, /^DataLoader\(\): numWorkers is not supported \(batches are made in the calling thread\); leave it 0, got int 4$/],
-    [{ pinMemory: true }, /pinMemory is not supported .* leave it false, got boolean true/],
-    [{ timeout: 5 }, /timeout is not supported/],
-    [{ workerInitFn: () => 0 }, /workerInitFn is not supported/],
+    [{ numWorkers: -1 }, /^DataLoader\(\): numWorkers option should be non-negative; use numWorkers=0 to disable multiprocessing, got -1$/],
+    [{ timeout: -5 }, /timeout option should be non-negative, got -5/],
+    [{ prefetchFactor: 4 }, /prefetchFactor option could only be specified in multiprocessing. let numWorkers > 0/],
+    [{ numWorkers: 2, prefetchFactor: 0 }, /prefetchFactor option should be a positive integer, got 0/],
+    [{ persistentWorkers: true }, /persistentWorkers option needs numWorkers > 0/],
+    [{ workerInitFn: () => 0 }, /workerInitFn is not supported \(there are no worker processes to initialise\)/],
     [{ multiprocessingContext: "spawn" }, /multiprocessingContext is not supported/],
-    [{ prefetchFactor: 4 }, /prefetchFactor is not supported .* leave it 2, got int 4/],
-    [{ persistentWorkers: true }, /persistentWorkers is not supported/],
     [{ pinMemoryDevice: "cuda" }, /pinMemoryDevice is not supported/],
+    [{ numWorkers: 1.5 }, /option 'numWorkers' must be int/],
   ];
   for (const [opts, re] of cases) throwsArg(() => new DataLoader(ds(), opts as never), re);
-  // positionally too: num_workers is PyTorch's sixth parameter
-  throwsArg(() => new DataLoader(ds(), 2, false, null, null, 2 as never), /numWorkers is not supported/);
+});
+
+test("DataLoader checks its arguments, naming the option and the value", () => {
   throwsArg(() => new DataLoader(ds(), "64" as never), /^DataLoader\(\): argument 'batchSize' \(position 2\) must be int or null, but got string "64"$/);
   throwsArg(() => new DataLoader(ds(), { batch_size: 64 } as never), /DataLoader\(\) got an unexpected option 'batch_size' \(did you mean 'batchSize'\?\)/);
   throwsArg(() => new DataLoader(ds(), 2, "yes" as never), /argument 'shuffle' \(position 3\) must be bool or null, but got string "yes"/);

@@ -35,40 +35,31 @@ const BATCH_NORM2D = "BatchNorm2d(int numFeatures, float eps=1e-5, float? moment
 const BATCH_NORM3D = "BatchNorm3d(int numFeatures, float eps=1e-5, float? momentum=0.1, bool affine=true, bool trackRunningStats=true, *, Device? device=null, ScalarType? dtype=null)";
 const batchNormArgs = { BatchNorm1d: declareArgs(BATCH_NORM1D, "nn"), BatchNorm2d: declareArgs(BATCH_NORM2D, "nn"), BatchNorm3d: declareArgs(BATCH_NORM3D, "nn") };
 
-/** Shared code of BatchNorm1d/2d/3d (torch's _BatchNorm). */
-abstract class BatchNormBase extends Module {
+/**
+ * What batch and instance norm share (torch's _NormBase): the per-channel affine weight and
+ * bias, the running statistics under PyTorch's buffer names, their resets and the repr.
+ */
+abstract class NormBase extends Module {
   weight: Parameter | null;
   bias: Parameter | null;
   declare running_mean: Tensor | null;
   declare running_var: Tensor | null;
   declare num_batches_tracked: Tensor | null;
-  readonly numFeatures: number;
-  readonly eps: number;
-  readonly momentum: number | null;
-  readonly affine: boolean;
-  readonly trackRunningStats: boolean;
 
-  constructor(kind: keyof typeof batchNormArgs, args: ArrayLike<unknown>) {
+  constructor(
+    readonly numFeatures: number,
+    readonly eps: number,
+    readonly momentum: number | null,
+    readonly affine: boolean,
+    readonly trackRunningStats: boolean,
+    create: { dtype: DType | null; device: string | null },
+  ) {
     super();
-    const [numFeatures, eps, momentum, affine, trackRunningStats, { device, dtype }] = batchNormArgs[kind].bind(args);
-    checkLayerSizes(kind, { num_features: numFeatures }, device);
-    this.numFeatures = numFeatures;
-    this.eps = eps;
-    this.momentum = momentum;
-    this.affine = affine;
-    this.trackRunningStats = trackRunningStats;
-    const create = { dtype, device };
-    this.weight = this.affine ? new Parameter(empty([numFeatures], create)) : null;
-    this.bias = this.affine ? new Parameter(empty([numFeatures], create)) : null;
-    if (this.trackRunningStats) {
-      this.registerBuffer("running_mean", zeros([numFeatures], create));
-      this.registerBuffer("running_var", ones([numFeatures], create));
-      this.registerBuffer("num_batches_tracked", zeros([], { dtype: "int64", device }));
-    } else {
-      this.registerBuffer("running_mean", null);
-      this.registerBuffer("running_var", null);
-      this.registerBuffer("num_batches_tracked", null);
-    }
+    this.weight = affine ? new Parameter(empty([numFeatures], create)) : null;
+    this.bias = affine ? new Parameter(empty([numFeatures], create)) : null;
+    this.registerBuffer("running_mean", trackRunningStats ? zeros([numFeatures], create) : null);
+    this.registerBuffer("running_var", trackRunningStats ? ones([numFeatures], create) : null);
+    this.registerBuffer("num_batches_tracked", trackRunningStats ? zeros([], { dtype: "int64", device: create.device }) : null);
     this.resetParameters();
   }
 
@@ -96,6 +87,19 @@ abstract class BatchNormBase extends Module {
     this.resetRunningStats();
     if (this.weight) init.ones_(this.weight);
     if (this.bias) init.zeros_(this.bias);
+  }
+
+  override extraRepr(): string {
+    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${this.momentum === null ? "None" : pyFloat(this.momentum)}, affine=${pyValue(this.affine)}, track_running_stats=${pyValue(this.trackRunningStats)}`;
+  }
+}
+
+/** Shared code of BatchNorm1d/2d/3d (torch's _BatchNorm). */
+abstract class BatchNormBase extends NormBase {
+  constructor(kind: keyof typeof batchNormArgs, args: ArrayLike<unknown>) {
+    const [numFeatures, eps, momentum, affine, trackRunningStats, { device, dtype }] = batchNormArgs[kind].bind(args);
+    checkLayerSizes(kind, { num_features: numFeatures }, device);
+    super(numFeatures, eps, momentum, affine, trackRunningStats, { dtype, device });
   }
 
   /** Throws unless x has an allowed rank and numFeatures channels at dim 1. */
@@ -133,9 +137,6 @@ abstract class BatchNormBase extends Module {
     });
   }
 
-  override extraRepr(): string {
-    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${this.momentum === null ? "None" : pyFloat(this.momentum)}, affine=${pyValue(this.affine)}, track_running_stats=${pyValue(this.trackRunningStats)}`;
-  }
 }
 
 /**
@@ -291,55 +292,14 @@ const warnedChannels = new Set<string>();
  * normalised on its own; optional affine weight and bias; with trackRunningStats, the
  * running stats (PyTorch's buffer names) are updated in training and used in eval.
  */
-abstract class InstanceNormBase extends Module {
-  weight: Parameter | null;
-  bias: Parameter | null;
-  declare running_mean: Tensor | null;
-  declare running_var: Tensor | null;
-  declare num_batches_tracked: Tensor | null;
-  readonly numFeatures: number;
-  readonly eps: number;
-  readonly momentum: number;
-  readonly affine: boolean;
-  readonly trackRunningStats: boolean;
+abstract class InstanceNormBase extends NormBase {
+  declare readonly momentum: number;
   private readonly kind: keyof typeof INSTANCE_NORM;
 
   constructor(kind: keyof typeof INSTANCE_NORM, args: ArrayLike<unknown>) {
-    super();
-    this.kind = kind;
     const [numFeatures, eps, momentum, affine, trackRunningStats, { device, dtype }] = INSTANCE_NORM[kind].bind(args);
-    this.numFeatures = numFeatures;
-    this.eps = eps;
-    this.momentum = momentum;
-    this.affine = affine;
-    this.trackRunningStats = trackRunningStats;
-    const create = { dtype, device };
-    this.weight = affine ? new Parameter(ones([numFeatures], create)) : null;
-    this.bias = affine ? new Parameter(zeros([numFeatures], create)) : null;
-    this.registerBuffer("running_mean", trackRunningStats ? zeros([numFeatures], create) : null);
-    this.registerBuffer("running_var", trackRunningStats ? ones([numFeatures], create) : null);
-    this.registerBuffer("num_batches_tracked", trackRunningStats ? zeros([], { dtype: "int64", device }) : null);
-  }
-
-  /** The running mean (PyTorch name: running_mean). */
-  get runningMean(): Tensor | null {
-    return this.running_mean;
-  }
-  /** The running variance (PyTorch name: running_var). */
-  get runningVar(): Tensor | null {
-    return this.running_var;
-  }
-  resetRunningStats(): void {
-    noGrad(() => {
-      this.running_mean?.zero_();
-      this.running_var?.fill_(1);
-      this.num_batches_tracked?.zero_();
-    });
-  }
-  resetParameters(): void {
-    this.resetRunningStats();
-    if (this.weight) init.ones_(this.weight);
-    if (this.bias) init.zeros_(this.bias);
+    super(numFeatures, eps, momentum, affine, trackRunningStats, { dtype, device });
+    this.kind = kind;
   }
 
   forward(x: Tensor): Tensor {
@@ -364,9 +324,6 @@ abstract class InstanceNormBase extends Module {
     return unbatched ? y.squeeze(0) : y;
   }
 
-  override extraRepr(): string {
-    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${pyFloat(this.momentum)}, affine=${pyValue(this.affine)}, track_running_stats=${pyValue(this.trackRunningStats)}`;
-  }
 }
 
 /**

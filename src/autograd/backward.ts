@@ -45,6 +45,11 @@ export interface GradOptions {
   createGraph?: boolean;
   /** Return null for inputs the outputs do not depend on, instead of raising. */
   allowUnused?: boolean;
+  /**
+   * PyTorch's is_grads_batched (gradOutputs batched along dim 0, run with vmap): not supported;
+   * true raises. Loop over the batch and stack the results instead.
+   */
+  isGradsBatched?: boolean;
 }
 
 /**
@@ -56,6 +61,9 @@ export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | reado
   const ins = inputs instanceof Tensor ? [inputs] : [...inputs];
   const gos = opts?.gradOutputs instanceof Tensor ? [opts.gradOutputs] : opts?.gradOutputs ?? [];
   const createGraph = opts?.createGraph ?? false;
+  if (opts?.isGradsBatched) {
+    throw new AutogradError("grad: isGradsBatched=true is not supported (Fluxion has no vmap); call autograd.grad once per row of the batched gradOutputs with retainGraph: true and stack the results");
+  }
   outs.forEach((o, i) => {
     if (!o.requiresGrad) throw new AutogradError(`grad: element ${i} of tensors does not require grad and does not have a gradFn`);
   });
@@ -80,9 +88,9 @@ defineOp(BACKWARD, (t: Tensor, gradient: Tensor | null, retainGraph: boolean | n
 
 /** torch.autograd.grad, with PyTorch's positional order. */
 export const gradFn = defineOp(
-  "grad(Tensor|Tensor[] outputs, Tensor|Tensor[] inputs, Any? gradOutputs=null, bool? retainGraph=null, bool createGraph=false, bool onlyInputs=true, bool allowUnused=false) -> Tensor[]",
-  (outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], gradOutputs: readonly (Tensor | null)[] | Tensor | null, retainGraph: boolean | null, createGraph: boolean, _onlyInputs: boolean, allowUnused: boolean) =>
-    grad(outputs, inputs, { gradOutputs: gradOutputs ?? undefined, retainGraph: retainGraph ?? undefined, createGraph, allowUnused }),
+  "grad(Tensor|Tensor[] outputs, Tensor|Tensor[] inputs, Any? gradOutputs=null, bool? retainGraph=null, bool createGraph=false, bool onlyInputs=true, bool allowUnused=false, bool isGradsBatched=false) -> Tensor[]",
+  (outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], gradOutputs: readonly (Tensor | null)[] | Tensor | null, retainGraph: boolean | null, createGraph: boolean, _onlyInputs: boolean, allowUnused: boolean, isGradsBatched: boolean) =>
+    grad(outputs, inputs, { gradOutputs: gradOutputs ?? undefined, retainGraph: retainGraph ?? undefined, createGraph, allowUnused, isGradsBatched }),
   { group: "autograd" },
 ) as unknown as (outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], ...rest: unknown[]) => (Tensor | null)[];
 

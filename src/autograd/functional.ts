@@ -348,6 +348,7 @@ export const jacobian = defineOp(
 ) as unknown as {
   (func: TensorFunc, inputs: Tensor, opts?: JacobianOptions): Tensor | Tensor[];
   (func: TensorFunc, inputs: readonly Tensor[], opts?: JacobianOptions): Tensor[] | Tensor[][];
+  (func: TensorFunc, inputs: TensorOrTensors, opts?: JacobianOptions): Tensor | Tensor[] | Tensor[][];
   (func: TensorFunc, inputs: TensorOrTensors, createGraph?: boolean, strict?: boolean, vectorize?: boolean, strategy?: "reverse-mode" | "forward-mode"): Tensor | Tensor[] | Tensor[][];
 };
 
@@ -365,6 +366,7 @@ export const hessian = defineOp(
 ) as unknown as {
   (func: TensorFunc, inputs: Tensor, opts?: HessianOptions): Tensor;
   (func: TensorFunc, inputs: readonly Tensor[], opts?: HessianOptions): Tensor[][];
+  (func: TensorFunc, inputs: TensorOrTensors, opts?: HessianOptions): Tensor | Tensor[][];
   (func: TensorFunc, inputs: TensorOrTensors, createGraph?: boolean, strict?: boolean, vectorize?: boolean, outerJacobianStrategy?: "reverse-mode" | "forward-mode"): Tensor | Tensor[][];
 };
 
@@ -372,6 +374,7 @@ type ProductFn<Out> = {
   (func: TensorFunc, inputs: Tensor, v?: TensorOrTensors | null, opts?: FunctionalOptions): [Out, Tensor];
   (func: TensorFunc, inputs: readonly Tensor[], v?: TensorOrTensors | null, opts?: FunctionalOptions): [Out, Tensor[]];
   (func: TensorFunc, inputs: TensorOrTensors, opts?: FunctionalOptions): [Out, TensorOrTensors];
+  (func: TensorFunc, inputs: TensorOrTensors, v?: TensorOrTensors | null, opts?: FunctionalOptions): [Out, TensorOrTensors];
   (func: TensorFunc, inputs: TensorOrTensors, v?: TensorOrTensors | null, createGraph?: boolean, strict?: boolean): [Out, TensorOrTensors];
 };
 /** jvp's second result has the outputs' structure, not the inputs'. */

@@ -216,14 +216,23 @@ test("hooks on leaves run before accumulation; removing a hook stops it", () => 
   assert.throws(() => tensor([1]).registerHook(() => {}), /cannot register a hook on a tensor that doesn't require gradient/);
 });
 
-test("retainGrad keeps the hooked (replaced) gradient", () => {
+test("retainGrad keeps the gradient as the hooks registered before it left it (PyTorch 1.13's order)", () => {
+  // PyTorch 1.13: retain_grad() is a hook in registration order (2.x runs it after every hook)
   const x = tensor([1, 2], { requiresGrad: true });
   const y = x.mul(1);
   y.retainGrad();
   y.registerHook((g) => g.mul(5));
   y.sum().backward();
-  assert.deepEqual(y.grad!.tolist(), [5, 5]);
+  assert.deepEqual(y.grad!.tolist(), [1, 1]);
   assert.deepEqual(x.grad!.tolist(), [5, 5]);
+  const a = tensor([1, 2], { requiresGrad: true });
+  const b = a.mul(1);
+  b.registerHook((g) => g.mul(5));
+  b.retainGrad();
+  b.retainGrad(); // twice: no second copy
+  b.sum().backward();
+  assert.deepEqual(b.grad!.tolist(), [5, 5]);
+  assert.deepEqual(a.grad!.tolist(), [5, 5]);
 });
 
 test("backward({ inputs }) accumulates only into the given tensors", () => {

@@ -34,6 +34,7 @@ const FUNCS: Record<string, (...xs: Tensor[]) => Tensor | Tensor[]> = {
   adder: (x, y) => x.exp().mul(2).add(y!.pow(2).mul(3)),
   single_elem: (x) => x.pow(3).sum(),
   linear_sum: (x) => x.mul(3).sum(),
+  first_only_sum: (x) => x.pow(3).sum(),
 };
 
 function decode(e: Nested, requiresGrad = false): Tensor | Tensor[] {

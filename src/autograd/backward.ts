@@ -1,5 +1,6 @@
 /** The user-facing autograd entry points: tensor.backward() and autograd.grad(). */
-import { AutogradError, ShapeError, fmtShape } from "../errors.js";
+import { ArgumentError, AutogradError, ShapeError, fmtShape } from "../errors.js";
+import { describeValue } from "../api/args.js";
 import { onesLike } from "../tensor/creation.js";
 import { shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -22,7 +23,7 @@ function rootGradient(op: string, t: Tensor, g: Tensor | null | undefined, i = 0
     if (t.numel() !== 1) throw new AutogradError(`${op}: grad can be implicitly created only for scalar outputs; output ${i} has shape ${fmtShape(t.shape)}, pass a gradient of that shape`);
     return onesLike(t);
   }
-  if (!shapesEqual(g.shape, t.shape)) throw new ShapeError(`${op}: mismatch in shape: gradient has shape ${fmtShape(g.shape)} and output ${i} has shape ${fmtShape(t.shape)}`);
+  if (!shapesEqual(g.shape, t.shape)) throw new ShapeError(`${op}: mismatch in shape: grad_output[${i}] has a shape of ${fmtShape(g.shape)} and output[${i}] has a shape of ${fmtShape(t.shape)}; a gradient must have its output's shape`);
   return g;
 }
 
@@ -64,6 +65,13 @@ export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | reado
   if (opts?.isGradsBatched) {
     throw new AutogradError("grad: isGradsBatched=true is not supported (Fluxion has no vmap); call autograd.grad once per row of the batched gradOutputs with retainGraph: true and stack the results");
   }
+  if (opts?.gradOutputs !== undefined && opts.gradOutputs !== null && gos.length !== outs.length) {
+    throw new AutogradError(`grad: got ${outs.length} tensors and ${gos.length} gradients; pass one gradOutputs entry (a Tensor or null) per output`);
+  }
+  gos.forEach((g, i) => {
+    if (g !== null && g !== undefined && !(g instanceof Tensor)) throw new ArgumentError(`grad: gradients can be either Tensors or null, but got ${describeValue(g)} (gradOutputs[${i}])`);
+  });
+  if (ins.length === 0) throw new AutogradError("grad: grad requires non-empty inputs");
   outs.forEach((o, i) => {
     if (!o.requiresGrad) throw new AutogradError(`grad: element ${i} of tensors does not require grad and does not have a gradFn`);
   });

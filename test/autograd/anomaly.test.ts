@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { ArgumentError, AutogradError, Tensor, autograd, tensor, where } from "../../src/index.js";
+import { ArgumentError, AutogradError, ShapeError, Tensor, autograd, ones, tensor, where } from "../../src/index.js";
 
 interface Anomaly { name: string; message: string; unchecked_grad: (number | "nan")[] }
 interface Hooks { y_grad: number[]; x_grad: number[]; hook_saw: number[]; y_retains: boolean; x_retains: boolean; y_grad_after_remove: number[]; x_grad_after_remove: number[] }
@@ -121,4 +121,23 @@ test("autograd.grad refuses isGradsBatched: true clearly and accepts false", () 
   assert.throws(() => autograd.grad(y, x, tensor([1, 1], { dtype: "float64" }), true, false, true, false, true), /isGradsBatched/);
   const [g] = autograd.grad(y, x, { gradOutputs: tensor([1, 1], { dtype: "float64" }), isGradsBatched: false });
   assert.deepEqual(g!.tolist(), [2, 4]);
+});
+
+test("autograd.grad checks gradOutputs and inputs as PyTorch does, with its messages", () => {
+  const { grad_errors } = JSON.parse(readFileSync(new URL("../fixtures/autograd_functional_torch.json", import.meta.url), "utf8")) as { grad_errors: { name: string; type: string; message: string }[] };
+  const xg = tensor([1, 2], { requiresGrad: true });
+  const calls: Record<string, () => unknown> = {
+    too_few_grad_outputs: () => autograd.grad([xg.mul(2), xg.sum()], xg, [ones([2])]),
+    non_tensor_grad_output: () => autograd.grad([xg.mul(2), xg.sum()], xg, [ones([2]), 3 as never]),
+    empty_inputs: () => autograd.grad(xg.sum(), []),
+    grad_output_shape: () => autograd.grad(xg.mul(2), xg, ones([3])),
+  };
+  for (const e of grad_errors) {
+    const want = e.message.replace(/None/g, "null").replace(/torch\.Size\(\[([^\]]*)\]\)/g, "[$1]").replace(/\.$/, "").toLowerCase();
+    assert.throws(calls[e.name]!, (err: Error) => {
+      assert.ok(err instanceof (e.type === "TypeError" ? ArgumentError : e.type === "RuntimeError" && /shape/.test(e.message) ? ShapeError : AutogradError), `${e.name}: ${err.name}`);
+      assert.ok(err.message.toLowerCase().includes(want), `${e.name}:\n  got  ${err.message}\n  want ${want}`);
+      return true;
+    });
+  }
 });

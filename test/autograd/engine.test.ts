@@ -108,7 +108,7 @@ test("backward on a non-scalar needs a gradient of the output's shape", () => {
   const x = tensor([1, 2, 3], { requiresGrad: true });
   const y = x.mul(x);
   assert.throws(() => y.backward(), (e: Error) => e instanceof AutogradError && /grad can be implicitly created only for scalar outputs.*shape \[3\]/.test(e.message));
-  assert.throws(() => y.backward(ones([2])), (e: Error) => e instanceof ShapeError && /mismatch in shape: gradient has shape \[2\] and output 0 has shape \[3\]/.test(e.message));
+  assert.throws(() => y.backward(ones([2])), (e: Error) => e instanceof ShapeError && /mismatch in shape: grad_output\[0\] has a shape of \[2\] and output\[0\] has a shape of \[3\]/.test(e.message));
   y.backward(tensor([1, 0.5, -1]));
   assert.deepEqual(x.grad!.tolist(), [2, 2, -6]);
 });

@@ -110,6 +110,7 @@ test("retainGrad, retainsGrad and a removable hook on a non-leaf match PyTorch 1
   assert.deepEqual(y.grad!.tolist(), h.y_grad_after_remove);
   assert.deepEqual(x.grad!.tolist(), h.x_grad_after_remove);
   assert.equal(seen.length, 1);
+  assert.throws(() => y.registerHook(5 as never), (e: Error) => e instanceof ArgumentError && /registerHook: the hook must be a function of the gradient, got number/.test(e.message));
   assert.throws(() => tensor([1, 2]).retainGrad(), (e: Error) => e instanceof AutogradError && /can't retain grad on a tensor that doesn't require grad/.test(e.message));
 });
 

@@ -13,6 +13,7 @@ const SECTIONS: readonly { group: string; title: string; how: string }[] = [
   { group: "functions", title: "Functions", how: "On the module: `import * as fx from \"fluxion\"; fx.cat([a, b], 1)`." },
   { group: "special", title: "special", how: "torch.special: `import { special } from \"fluxion\"; special.ndtr(x)`." },
   { group: "autograd", title: "Autograd", how: "`x.backward(...)`, `autograd.grad(...)`." },
+  { group: "autograd.functional", title: "autograd.functional", how: "`autograd.functional.jacobian(f, x)`, `autograd.functional.vjp(f, [x, y], v, { createGraph: true })` (docs/autograd.md)." },
   { group: "nn", title: "nn layers", how: "`new nn.Linear(784, 10)`." },
   { group: "nn.functional", title: "nn.functional", how: "`nn.F.conv2d(x, w, b, 1, 2)`." },
   { group: "linalg", title: "linalg", how: "`linalg.solve(A, B)`, `linalg.svd(A, false)` (docs/linalg.md)." },

@@ -1,5 +1,6 @@
 /** The user-facing autograd entry points: tensor.backward() and autograd.grad(). */
-import { AutogradError, ShapeError, fmtShape } from "../errors.js";
+import { ArgumentError, AutogradError, ShapeError, fmtShape } from "../errors.js";
+import { describeValue } from "../api/args.js";
 import { onesLike } from "../tensor/creation.js";
 import { shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -22,7 +23,7 @@ function rootGradient(op: string, t: Tensor, g: Tensor | null | undefined, i = 0
     if (t.numel() !== 1) throw new AutogradError(`${op}: grad can be implicitly created only for scalar outputs; output ${i} has shape ${fmtShape(t.shape)}, pass a gradient of that shape`);
     return onesLike(t);
   }
-  if (!shapesEqual(g.shape, t.shape)) throw new ShapeError(`${op}: mismatch in shape: gradient has shape ${fmtShape(g.shape)} and output ${i} has shape ${fmtShape(t.shape)}`);
+  if (!shapesEqual(g.shape, t.shape)) throw new ShapeError(`${op}: mismatch in shape: grad_output[${i}] has a shape of ${fmtShape(g.shape)} and output[${i}] has a shape of ${fmtShape(t.shape)}; a gradient must have its output's shape`);
   return g;
 }
 
@@ -45,6 +46,11 @@ export interface GradOptions {
   createGraph?: boolean;
   /** Return null for inputs the outputs do not depend on, instead of raising. */
   allowUnused?: boolean;
+  /**
+   * PyTorch's is_grads_batched (gradOutputs batched along dim 0, run with vmap): not supported;
+   * true raises. Loop over the batch and stack the results instead.
+   */
+  isGradsBatched?: boolean;
 }
 
 /**
@@ -56,6 +62,16 @@ export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | reado
   const ins = inputs instanceof Tensor ? [inputs] : [...inputs];
   const gos = opts?.gradOutputs instanceof Tensor ? [opts.gradOutputs] : opts?.gradOutputs ?? [];
   const createGraph = opts?.createGraph ?? false;
+  if (opts?.isGradsBatched) {
+    throw new AutogradError("grad: isGradsBatched=true is not supported (Fluxion has no vmap); call autograd.grad once per row of the batched gradOutputs with retainGraph: true and stack the results");
+  }
+  if (opts?.gradOutputs !== undefined && opts.gradOutputs !== null && gos.length !== outs.length) {
+    throw new AutogradError(`grad: got ${outs.length} tensors and ${gos.length} gradients; pass one gradOutputs entry (a Tensor or null) per output`);
+  }
+  gos.forEach((g, i) => {
+    if (g !== null && g !== undefined && !(g instanceof Tensor)) throw new ArgumentError(`grad: gradients can be either Tensors or null, but got ${describeValue(g)} (gradOutputs[${i}])`);
+  });
+  if (ins.length === 0) throw new AutogradError("grad: grad requires non-empty inputs");
   outs.forEach((o, i) => {
     if (!o.requiresGrad) throw new AutogradError(`grad: element ${i} of tensors does not require grad and does not have a gradFn`);
   });
@@ -80,9 +96,9 @@ defineOp(BACKWARD, (t: Tensor, gradient: Tensor | null, retainGraph: boolean | n
 
 /** torch.autograd.grad, with PyTorch's positional order. */
 export const gradFn = defineOp(
-  "grad(Tensor|Tensor[] outputs, Tensor|Tensor[] inputs, Any? gradOutputs=null, bool? retainGraph=null, bool createGraph=false, bool onlyInputs=true, bool allowUnused=false) -> Tensor[]",
-  (outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], gradOutputs: readonly (Tensor | null)[] | Tensor | null, retainGraph: boolean | null, createGraph: boolean, _onlyInputs: boolean, allowUnused: boolean) =>
-    grad(outputs, inputs, { gradOutputs: gradOutputs ?? undefined, retainGraph: retainGraph ?? undefined, createGraph, allowUnused }),
+  "grad(Tensor|Tensor[] outputs, Tensor|Tensor[] inputs, Any? gradOutputs=null, bool? retainGraph=null, bool createGraph=false, bool onlyInputs=true, bool allowUnused=false, bool isGradsBatched=false) -> Tensor[]",
+  (outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], gradOutputs: readonly (Tensor | null)[] | Tensor | null, retainGraph: boolean | null, createGraph: boolean, _onlyInputs: boolean, allowUnused: boolean, isGradsBatched: boolean) =>
+    grad(outputs, inputs, { gradOutputs: gradOutputs ?? undefined, retainGraph: retainGraph ?? undefined, createGraph, allowUnused, isGradsBatched }),
   { group: "autograd" },
 ) as unknown as (outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], ...rest: unknown[]) => (Tensor | null)[];
 

@@ -22,8 +22,9 @@ import type { Storage } from "../tensor/storage.js";
 import { Tensor, type GradHook } from "../tensor/tensor.js";
 import { describeValue } from "../api/args.js";
 import { enterUserCode, keepAfterCall, leaveUserCode } from "../compile/state.js";
+import { isAnomalyCheckNanEnabled, isAnomalyEnabled } from "./anomaly_mode.js";
 import { withGradEnabled } from "./grad_mode.js";
-import { retainedOutput, type Node } from "./node.js";
+import { RETAIN_GRAD_MARK, retainedOutput, type Node } from "./node.js";
 import { edgeOf } from "./record.js";
 import { RegionGrad, dense, type GradValue } from "./region_grad.js";
 import { GradRecycler } from "./recycle.js";
@@ -119,7 +120,14 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
         const keep = !capture && !ks && !wanted ? retainedOutput(node, nr) : undefined;
         // hooks, autograd.grad's results and retained grads see a dense tensor
         if (hooks.length > 0 || (ks && (capture || !node.variable)) || keep) buf[nr] = dense(buf[nr]!);
+        let kept = false;
         for (const h of hooks) {
+          if (h === RETAIN_GRAD_MARK) {
+            // retainGrad() keeps the gradient as the hooks registered before it left it
+            if (keep && !kept) store(keep, buf[nr]!);
+            kept = true;
+            continue;
+          }
           rec.keep(buf[nr]);
           const depth = enterUserCode(buf[nr]); // a hook is user code: it may keep what it sees
           let r: Tensor | void = undefined;
@@ -134,7 +142,7 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
         }
         if (capture) ks?.forEach((k) => rec.keep((captured[k] = buf[nr] as Tensor)));
         else if (!node.variable && ks) ks.forEach((k) => store(wanted![k]!, buf[nr]!)); // backward(inputs) on a non-leaf
-        else if (keep) store(keep, buf[nr]!);
+        else if (keep && !kept) store(keep, buf[nr]!);
       }
       const done = (grads: readonly (Tensor | null | undefined)[] = []) => {
         arrived.forEach((v) => v && rec.drop(v));
@@ -161,14 +169,20 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
       // a 0-d placeholder instead of a full-size zero tensor that no formula reads
       const zero = (i: number) => (node.materializeGrads ? zeros(isFloating(node.outputs[i]!.dtype) ? node.outputs[i]!.shape : [], { dtype: node.outputs[i]!.dtype, device: node.outputs[i]!.device }) : null);
       const grads = buf.map((g, i) => (g ? dense(g) : zero(i))) as Tensor[];
-      const saved = node.unpackSaved(); // raises if a previous backward freed this node
       const needs = node.next.map((e) => e !== null);
       const defined = buf.map((g) => !!g);
       let inGrads: (Tensor | null | undefined)[];
-      if (node.opaque) {
-        inGrads = node.backwardFn!(grads, saved, needs, defined);
-        [...grads, ...inGrads].forEach((g) => rec.keep(g)); // user code saw them
-      } else inGrads = rec.runFormula(() => node.backwardFn!(grads, saved, needs, defined));
+      let saved: Tensor[];
+      try {
+        saved = node.unpackSaved(); // raises if a previous backward freed this node
+        if (node.opaque) {
+          inGrads = node.backwardFn!(grads, saved, needs, defined);
+          [...grads, ...inGrads].forEach((g) => rec.keep(g)); // user code saw them
+        } else inGrads = rec.runFormula(() => node.backwardFn!(grads, saved, needs, defined));
+      } catch (e) {
+        throw node.forwardTrace !== null ? withForwardTrace(e, node) : e;
+      }
+      if (isAnomalyEnabled() && isAnomalyCheckNanEnabled()) checkNanGrads(node, inGrads);
       if (!opts.retainGraph) {
         if (node.privateSaved) rec.freePrivateSaved(node.privateSaved.map((i) => saved[i]), inGrads);
         node.release();
@@ -186,6 +200,24 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
     if (k >= 0) throw new AutogradError(`grad: input ${k} appears to not have been used in the graph. Set allowUnused: true if this is the desired behavior.`);
   }
   return captured;
+}
+
+/** Anomaly mode: a NaN returned by a backward formula raises, naming the node (PyTorch's message). */
+function checkNanGrads(node: Node, inGrads: readonly (Tensor | null | undefined)[]): void {
+  inGrads.forEach((g, i) => {
+    if (!g || !isFloating(g.dtype) || !withGradEnabled(false, () => g.isnan().any().item())) return;
+    const e = new AutogradError(`Function '${node.name}' returned nan values in its ${i}th output.`);
+    throw node.forwardTrace !== null ? withForwardTrace(e, node) : e;
+  });
+}
+
+/** Anomaly mode: an error raised in a node's backward also shows where the node was recorded. */
+function withForwardTrace(e: unknown, node: Node): unknown {
+  if (!(e instanceof Error) || e.message.includes("Traceback of forward call")) return e;
+  const before = e.message;
+  e.message = `${before}\nError detected in ${node.name}. Traceback of forward call that caused the error:\n${node.forwardTrace}`;
+  if (typeof e.stack === "string") e.stack = e.stack.replace(before, e.message);
+  return e;
 }
 
 /** A tensor hook's replacement gradient must be a Tensor of the gradient's shape and dtype (PyTorch's checks). */

@@ -4,3 +4,5 @@ export { Function, FunctionCtx } from "./function.js";
 export { gradcheck, gradgradcheck, GradcheckError, type GradcheckOptions } from "./gradcheck.js";
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled, withGradEnabled } from "./grad_mode.js";
 export { Node } from "./node.js";
+export { setDetectAnomaly, detectAnomaly, isAnomalyEnabled, isAnomalyCheckNanEnabled, type AnomalyOptions } from "./anomaly_mode.js";
+export * as functional from "./functional.js";

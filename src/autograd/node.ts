@@ -7,6 +7,7 @@
 import { AutogradError, fmtShape } from "../errors.js";
 import type { DType } from "../tensor/dtype.js";
 import type { GradHook, Tensor } from "../tensor/tensor.js";
+import { forwardTrace } from "./anomaly_mode.js";
 import type { ViewRegion } from "./region_grad.js";
 
 export interface Edge {
@@ -29,6 +30,8 @@ let sequence = 0;
 
 export class Node {
   readonly sequenceNr = sequence++;
+  /** The stack of the forward call that recorded this node, kept only under anomaly detection. */
+  readonly forwardTrace: string | null = forwardTrace();
   /** Per output: hooks registered on the output tensor (registerHook / retainGrad). */
   private outputHooks: GradHook[][] = [];
   private saved: { tensor: Tensor; version: number }[] | null;
@@ -135,12 +138,21 @@ export class Node {
   }
 }
 
+/**
+ * Where retainGrad() sits among a non-leaf's hooks: PyTorch 1.13 keeps the gradient as the
+ * hooks registered before retain_grad() left it, before those registered after it run.
+ */
+export const RETAIN_GRAD_MARK: GradHook = () => undefined;
+
 /** Non-leaf tensors whose .grad is kept (retainGrad), by node and output. */
 const retained = new WeakMap<Node, Map<number, Tensor>>();
 export function retainOutput(node: Node, outputNr: number, t: Tensor): void {
   let m = retained.get(node);
   if (!m) retained.set(node, (m = new Map()));
+  if (m.get(outputNr) === t) return; // a second retainGrad() changes nothing
   m.set(outputNr, t);
+  const hooks = node.hooksFor(outputNr);
+  if (!hooks.includes(RETAIN_GRAD_MARK)) hooks.push(RETAIN_GRAD_MARK);
 }
 export function retainedOutput(node: Node, outputNr: number): Tensor | undefined {
   return retained.get(node)?.get(outputNr);

@@ -207,6 +207,7 @@ export class Tensor {
    * replaces the gradient. Returns a handle that removes the hook: `h.remove()` (or `h()`).
    */
   registerHook(hook: GradHook): RemovableHandle {
+    if (typeof hook !== "function") throw new ArgumentError(`registerHook: the hook must be a function of the gradient, got ${hook === null ? "null" : typeof hook}`);
     if (!this.requiresGrad) throw new AutogradError("registerHook: cannot register a hook on a tensor that doesn't require gradient");
     const list = this.gradFn ? this.gradFn.hooksFor(this.outputNr) : this._leafHooks;
     return removableHandle(list, hook);

@@ -16,6 +16,7 @@ struct V8f {
   static constexpr int W = 8;
   static R zero() { return _mm256_setzero_ps(); }
   static R load(const float* p) { return _mm256_load_ps(p); }
+  static R loadu(const float* p) { return _mm256_loadu_ps(p); }
   static R bcast(const float* p) { return _mm256_broadcast_ss(p); }
   static R fma(R a, R b, R c) { return _mm256_fmadd_ps(a, b, c); }
   static void store(float* p, R v) { _mm256_storeu_ps(p, v); }
@@ -28,6 +29,7 @@ struct V4d {
   static constexpr int W = 4;
   static R zero() { return _mm256_setzero_pd(); }
   static R load(const double* p) { return _mm256_load_pd(p); }
+  static R loadu(const double* p) { return _mm256_loadu_pd(p); }
   static R bcast(const double* p) { return _mm256_broadcast_sd(p); }
   static R fma(R a, R b, R c) { return _mm256_fmadd_pd(a, b, c); }
   static void store(double* p, R v) { _mm256_storeu_pd(p, v); }

@@ -17,6 +17,7 @@ struct V16f {
   static constexpr int W = 16;
   static R zero() { return _mm512_setzero_ps(); }
   static R load(const float* p) { return _mm512_load_ps(p); }
+  static R loadu(const float* p) { return _mm512_loadu_ps(p); }
   static R bcast(const float* p) { return _mm512_set1_ps(*p); }
   static R fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
   static void store(float* p, R v) { _mm512_storeu_ps(p, v); }
@@ -29,6 +30,7 @@ struct V8d {
   static constexpr int W = 8;
   static R zero() { return _mm512_setzero_pd(); }
   static R load(const double* p) { return _mm512_load_pd(p); }
+  static R loadu(const double* p) { return _mm512_loadu_pd(p); }
   static R bcast(const double* p) { return _mm512_set1_pd(*p); }
   static R fma(R a, R b, R c) { return _mm512_fmadd_pd(a, b, c); }
   static void store(double* p, R v) { _mm512_storeu_pd(p, v); }

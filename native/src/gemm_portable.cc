@@ -15,6 +15,7 @@ struct V4f {
   static constexpr int W = 4;
   static R zero() { return R{0, 0, 0, 0}; }
   static R load(const float* p) { return *(const R*)p; }
+  static R loadu(const float* p) { R r; std::memcpy(&r, p, sizeof r); return r; }
   static R bcast(const float* p) { return R{*p, *p, *p, *p}; }
   static R fma(R a, R b, R c) { return a * b + c; }
   static void store(float* p, R v) { std::memcpy(p, &v, sizeof v); }
@@ -27,6 +28,7 @@ struct V2d {
   static constexpr int W = 2;
   static R zero() { return R{0, 0}; }
   static R load(const double* p) { return *(const R*)p; }
+  static R loadu(const double* p) { R r; std::memcpy(&r, p, sizeof r); return r; }
   static R bcast(const double* p) { return R{*p, *p}; }
   static R fma(R a, R b, R c) { return a * b + c; }
   static void store(double* p, R v) { std::memcpy(p, &v, sizeof v); }

@@ -40,6 +40,15 @@ int main(int argc, char** argv) {
     gemm_avx2(g); std::vector<float> CA = C; gemm_vb(g);
     double maxd = 0; for (size_t i = 0; i < C.size(); i++) maxd = std::max(maxd, (double)std::fabs(C[i] - CA[i]) / (1e-3 + std::fabs(CA[i])));
     printf("max rel diff %.2e  ", maxd);
+    if (c.M * c.N * c.K <= 1024L * 1000 * 1000) {  // float64 reference: the larger error of A and B
+      double ea = 0, eb = 0;
+      for (long i = 0; i < c.M; i++) for (long j = 0; j < c.N; j++) {
+        double r = c.bias ? bias[j] : 0;
+        for (long k = 0; k < c.K; k++) r += (double)((const float*)g.A)[i * g.rsA + k * g.csA] * ((const float*)g.B)[k * g.rsB + j * g.csB];
+        ea = std::max(ea, std::fabs(CA[i * c.N + j] - r)); eb = std::max(eb, std::fabs(C[i * c.N + j] - r));
+      }
+      printf("abs err A %.2e B %.2e  ", ea, eb);
+    }
     double a = 1e9, b = 1e9;
     for (int r = 0; r < 200; r++) { a = std::min(a, tm(gemm_avx2)); b = std::min(b, tm(gemm_vb)); }
     double fl = 2.0 * c.M * c.N * c.K;

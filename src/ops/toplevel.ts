@@ -5,7 +5,7 @@
  * checked and documented the same way.
  */
 import { defineOp } from "../api/registry.js";
-import { DTypeError, FluxionError, ShapeError, fmtShape } from "../errors.js";
+import { ArgumentError, DTypeError, FluxionError, ShapeError, fmtShape } from "../errors.js";
 import { isInferenceModeEnabled as inferenceEnabled } from "../autograd/grad_mode.js";
 import { getDefaultDtype as getDefault, setDefaultDtype as setDefault, type DType } from "../tensor/dtype.js";
 import { defaultGenerator } from "../tensor/random.js";
@@ -25,8 +25,15 @@ export const finfo = defineOp("finfo(ScalarType? type=null) -> Any", (d: DType |
 /** torch.iinfo: bits, max, min of an integer dtype (int64's as bigints). */
 export const iinfo = defineOp("iinfo(ScalarType type) -> Any", (d: DType) => iinfoImpl(d), fn) as (type: DType | { type: DType }) => IInfo;
 
-/** torch.is_tensor: whether obj is a Tensor (a Parameter is one). */
-export const isTensor = defineOp("isTensor(Any obj) -> bool", (obj: unknown) => obj instanceof Tensor, fn);
+/**
+ * torch.is_tensor: whether obj is a Tensor (a Parameter is one). A plain function rather than
+ * a declared op: any value, undefined and option-like objects included, is the argument.
+ * @example isTensor(zeros(2)) // true; isTensor([1, 2]) // false
+ */
+export function isTensor(obj: unknown): boolean {
+  if (arguments.length !== 1) throw new ArgumentError(`isTensor() takes 1 argument (obj), but got ${arguments.length}`);
+  return obj instanceof Tensor;
+}
 /** torch.is_floating_point. */
 export const isFloatingPoint = defineOp("isFloatingPoint(Tensor input) -> bool", (t: Tensor) => t.isFloatingPoint(), fn);
 /** torch.is_complex: always false, Fluxion has no complex dtypes. */

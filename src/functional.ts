@@ -36,6 +36,7 @@ import { ALIAS_FNS } from "./ops/aliases.js";
 import { SHAPE_EXTRA_FNS } from "./ops/shape_extra.js";
 import { SCATTER_EXTRA_FNS } from "./ops/scatter_extra.js";
 import { STATISTICS_FNS } from "./ops/statistics.js";
+import { CREATION_EXTRA_FNS } from "./ops/creation_extra.js";
 
 export {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
@@ -92,6 +93,7 @@ export const {
 } = SHAPE_EXTRA_FNS;
 export const { diagonalScatter, selectScatter, sliceScatter, maskedScatter, put, indexReduce } = SCATTER_EXTRA_FNS;
 export const { mode, quantile, nanquantile, cov, corrcoef } = STATISTICS_FNS;
+export const { asTensor, asarray, logspace, normal, randintLike, diagflat } = CREATION_EXTRA_FNS;
 
 // dtype constants: torch.float32 and its aliases are plain dtype strings here
 export const float32 = "float32", float = "float32", float64 = "float64", double = "float64";

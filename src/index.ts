@@ -33,6 +33,7 @@ import "./ops/shape_extra.js";
 import "./ops/scatter_extra.js";
 import "./ops/statistics.js";
 import "./ops/toplevel.js";
+import "./ops/creation_extra.js";
 import "./autograd/backward.js";
 
 export { Tensor, type GradHook } from "./tensor/tensor.js";

@@ -37,6 +37,8 @@ import { SHAPE_EXTRA_FNS } from "./ops/shape_extra.js";
 import { SCATTER_EXTRA_FNS } from "./ops/scatter_extra.js";
 import { STATISTICS_FNS } from "./ops/statistics.js";
 import { CREATION_EXTRA_FNS } from "./ops/creation_extra.js";
+import { NUMERIC_EXTRA_FNS } from "./ops/numeric_extra.js";
+import { DISTANCE_FNS } from "./nn/functional/distance.js";
 
 export {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
@@ -94,6 +96,9 @@ export const {
 export const { diagonalScatter, selectScatter, sliceScatter, maskedScatter, put, indexReduce } = SCATTER_EXTRA_FNS;
 export const { mode, quantile, nanquantile, cov, corrcoef } = STATISTICS_FNS;
 export const { asTensor, asarray, logspace, normal, randintLike, diagflat } = CREATION_EXTRA_FNS;
+export const { tensordot, trapezoid, trapz, cumulativeTrapezoid, gradient, pdist, unravelIndex, histogram } = NUMERIC_EXTRA_FNS;
+/** torch.cosine_similarity / torch.pairwise_distance: nn.functional's, also at the top level as in PyTorch. */
+export const { cosineSimilarity, pairwiseDistance } = DISTANCE_FNS;
 
 // dtype constants: torch.float32 and its aliases are plain dtype strings here
 export const float32 = "float32", float = "float32", float64 = "float64", double = "float64";

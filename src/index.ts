@@ -34,6 +34,7 @@ import "./ops/scatter_extra.js";
 import "./ops/statistics.js";
 import "./ops/toplevel.js";
 import "./ops/creation_extra.js";
+import "./ops/numeric_extra.js";
 import "./autograd/backward.js";
 
 export { Tensor, type GradHook } from "./tensor/tensor.js";

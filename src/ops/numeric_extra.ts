@@ -3,7 +3,7 @@
  * tensordot, trapezoid / trapz / cumulativeTrapezoid, gradient (finite differences),
  * pdist, unravelIndex and histogram.
  */
-import { defineOp } from "../api/registry.js";
+import { defineOp, type MethodsOf } from "../api/registry.js";
 import { describeValue } from "../api/args.js";
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from "../errors.js";
 import { isFloating, isIntegral } from "../tensor/dtype.js";
@@ -322,6 +322,17 @@ function histogramEdges(x: Tensor, bins: Tensor, o: { weight?: Tensor | null; de
   return histogramFromEdges(op, x.detach(), bins.detach().clone(), o.weight ?? null, o.density ?? false);
 }
 
+const HIST_SIGS = {
+  histogram: [
+    "histogram.bins_tensor(Tensor self, Tensor bins, *, Tensor? weight=null, bool density=false) -> (Tensor hist, Tensor binEdges)",
+    "histogram(Tensor self, int bins=100, *, float[]? range=null, Tensor? weight=null, bool density=false) -> (Tensor hist, Tensor binEdges)",
+  ],
+} as const;
+
+declare module "../tensor/tensor.js" {
+  interface Tensor extends MethodsOf<typeof HIST_SIGS> {}
+}
+
 export const NUMERIC_EXTRA_FNS = {
   tensordot: defineOp("tensordot(Tensor a, Tensor b, Any dims=2) -> Tensor", tensordot, { variants: "function" }),
   trapezoid: defineOp(
@@ -342,11 +353,5 @@ export const NUMERIC_EXTRA_FNS = {
   gradient: defineOp("gradient(Tensor self, *, Any? spacing=1, int[]? dim=null, int edgeOrder=1) -> Tensor[]", gradientImpl, { variants: "function" }),
   pdist: defineOp("pdist(Tensor input, float p=2) -> Tensor", pdist, { variants: "function" }),
   unravelIndex: defineOp("unravelIndex(Tensor indices, int[] shape) -> Tensor[]", unravelIndexImpl, { variants: "function" }),
-  histogram: defineOp(
-    [
-      "histogram.bins_tensor(Tensor self, Tensor bins, *, Tensor? weight=null, bool density=false) -> (Tensor hist, Tensor binEdges)",
-      "histogram(Tensor self, int bins=100, *, float[]? range=null, Tensor? weight=null, bool density=false) -> (Tensor hist, Tensor binEdges)",
-    ],
-    [histogramEdges, histogramBins],
-  ),
+  histogram: defineOp(HIST_SIGS.histogram, [histogramEdges, histogramBins]),
 };

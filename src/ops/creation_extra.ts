@@ -1,7 +1,7 @@
 /**
  * More torch.* creation and sampling functions, composed from the core factories and tensor
  * ops: asTensor / asarray (share a tensor or typed array when nothing needs converting),
- * logspace, normal (all four of torch.normal's overloads), randintLike and diagflat.
+ * logspace, normal (all four of torch.normal's overloads), poisson, randintLike and diagflat.
  */
 import { defineOp } from "../api/registry.js";
 import { record1 } from "../autograd/record.js";
@@ -10,13 +10,13 @@ import { ArgumentError, DTypeError, FluxionError } from "../errors.js";
 import { checkDevice } from "../backend/backend.js";
 import { getDefaultDtype, isFloating, type DType } from "../tensor/dtype.js";
 import { broadcastShapes } from "../tensor/shape.js";
-import { linspace, randint, randn, tensor, zerosLike, type TensorData } from "../tensor/creation.js";
+import { linspace, rand, randint, randn, tensor, zerosLike, type TensorData } from "../tensor/creation.js";
 import type { Generator } from "../tensor/random.js";
 import { Tensor } from "../tensor/tensor.js";
 import { fromTypedArray } from "../tensor/typed_array_bridge.js";
 import { assertAll } from "./advanced_indexing.js";
 import { diag } from "./diagonal.js";
-import { pow } from "./elementwise.js";
+import { pow, where } from "./elementwise.js";
 
 const CREATE = "ScalarType? dtype=null, Device? device=null, bool requiresGrad=false";
 type Kw = { dtype?: DType | null; device?: string | null; requiresGrad?: boolean; generator?: Generator | null };
@@ -142,6 +142,52 @@ function normalFloatFloat(mean: number, std: number, size: number[], o: Kw): Ten
   return r;
 }
 
+const KNUTH_DRAWS = 64; // rates below 10: P(X >= 64) < 1e-30
+const PTRS_ROUNDS = 16; // each round accepts with probability > 0.86: all fail with probability < 1e-13
+
+/**
+ * torch.poisson: a Poisson sample for each rate (same shape and dtype), drawn as PyTorch's
+ * sampler does — Knuth's product of uniforms for rates below 10, Hörmann's transformed
+ * rejection (PTRS) above — but vectorized: a fixed number of uniforms per element and the
+ * first accepted round chosen with where, so no value is read on the host. The gradient to
+ * the rates is zero, as PyTorch's.
+ * @example poisson(full([3], 4.5), { generator: new Generator(0) })
+ */
+function poissonImpl(rates: Tensor, generator: Generator | null): Tensor {
+  const op = "poisson";
+  if (!isFloating(rates.dtype)) throw new DTypeError(`${op}: expected a floating point tensor of rates, got ${rates.dtype} ("poisson_cpu" not implemented for it in PyTorch)`);
+  const out = noGrad(() => {
+    const lam = rates.detach().to("float64");
+    assertAll(lam.ge(0), "poisson: invalid Poisson rate, expected rate to be non-negative");
+    const gen = generator;
+    const draw = (n: number) => rand([n, ...lam.shape], { dtype: "float64", device: lam.device, generator: gen });
+    // Knuth: the number of running products of uniforms that stay above exp(-lambda)
+    const small = draw(KNUTH_DRAWS).cumprod(0).gt(lam.neg().exp()).sum(0).to("float64");
+    // PTRS for lambda >= 10 (lambda clamped so the small rates compute finite, unused values)
+    const l = lam.clampMin(10);
+    const slam = l.sqrt(), loglam = l.log();
+    const b = slam.mul(2.53).add(0.931);
+    const a = b.mul(0.02483).add(-0.059);
+    const logInvAlpha = b.sub(3.4).reciprocal().mul(1.1328).add(1.1239).log();
+    const vr = b.sub(2).reciprocal().mul(-3.6224).add(0.9277);
+    const uv = draw(2 * PTRS_ROUNDS);
+    let large = l.round(); // only if every round rejects (probability < 1e-13)
+    for (let r = PTRS_ROUNDS - 1; r >= 0; r--) {
+      const U = uv.select(0, 2 * r).sub(0.5), V = uv.select(0, 2 * r + 1);
+      const us = U.abs().neg().add(0.5);
+      const k = a.mul(2).div(us).add(b).mul(U).add(l).add(0.43).floor();
+      const quick = us.ge(0.07).logicalAnd(V.le(vr));
+      const reject = k.lt(0).logicalOr(us.lt(0.013).logicalAnd(V.gt(us)));
+      const lhs = V.log().add(logInvAlpha).sub(a.div(us.mul(us)).add(b).log());
+      const rhs = l.neg().add(k.mul(loglam)).sub(k.clampMin(0).add(1).lgamma());
+      const accept = quick.logicalOr(reject.logicalNot().logicalAnd(lhs.le(rhs)));
+      large = where(accept, k, large);
+    }
+    return where(lam.lt(10), small, large).to(rates.dtype);
+  });
+  return zeroGrads(out, [rates]);
+}
+
 /** torch.randint_like: randint with `input`'s shape, dtype and device (overridable). */
 function randintLikeImpl(input: Tensor, low: number, high: number, o: Kw): Tensor {
   return randint(low, high, input.shape, {
@@ -178,6 +224,7 @@ export const CREATION_EXTRA_FNS = {
     { variants: "function" },
   ),
   diagflat: defineOp("diagflat(Tensor self, int offset=0) -> Tensor", diagflatImpl),
+  poisson: defineOp("poisson(Tensor self, Generator? generator=null) -> Tensor", poissonImpl, { variants: "function" }),
 };
 
 declare module "../tensor/tensor.js" {

@@ -1,5 +1,5 @@
 /**
- * asTensor / asarray (memory shared where PyTorch shares it), logspace, diagflat, normal (four
+ * asTensor / asarray (memory shared where PyTorch shares it), logspace, diagflat, poisson, normal (four
  * overloads, zero gradients, errors) and randintLike against PyTorch 1.13
  * (test/fixtures/creation_extra_torch.json).
  */
@@ -148,4 +148,48 @@ test("randintLike: input's shape, dtype and device; the range and overrides", ()
   assert.equal(fx.randintLike(fx.zeros(2, 3), 4, { dtype: "int64" }).dtype, "int64");
   is(() => fx.randintLike(fx.zeros(2), 5, 3), FluxionError, /randint: expected integers low < high, got low=5, high=3/);
   is(() => fx.randintLike(fx.zeros(2), 1.5), ArgumentError, /randintLike\(\)/);
+});
+
+/** The Poisson probability of k for rate lam. */
+function pmf(k: number, lam: number): number {
+  let logp = -lam + k * Math.log(lam);
+  for (let i = 2; i <= k; i++) logp -= Math.log(i);
+  return Math.exp(logp);
+}
+
+test("poisson: frequencies match the Poisson distribution for rates below and above 10 (both samplers)", () => {
+  fx.manualSeed(1);
+  const N = 40000;
+  for (const lam of [0.7, 3.5, 9.5, 10, 24]) {
+    const s = fx.poisson(fx.full([N], lam, { dtype: "float64" }));
+    const counts = new Map<number, number>();
+    for (const v of s.tolist() as number[]) {
+      assert.ok(Number.isInteger(v) && v >= 0, `sample ${v}`);
+      counts.set(v, (counts.get(v) ?? 0) + 1);
+    }
+    // every value with expected count >= 200 within 5 standard deviations
+    for (let k = 0; k < 3 * lam + 10; k++) {
+      const want = N * pmf(k, lam);
+      if (want < 200) continue;
+      const got = counts.get(k) ?? 0;
+      assert.ok(Math.abs(got - want) < 5 * Math.sqrt(want), `lam ${lam}, k ${k}: ${got} vs ${want.toFixed(1)}`);
+    }
+  }
+  assert.deepEqual(fx.poisson(fx.zeros(5)).tolist(), [0, 0, 0, 0, 0]);
+});
+
+test("poisson: shape and dtype of the rates, per-generator reproducible, zero gradient, PyTorch's errors", () => {
+  const rates = fx.tensor([[0.5, 4], [12, 100]]);
+  const s = fx.poisson(rates);
+  assert.deepEqual(s.shape, [2, 2]);
+  assert.equal(s.dtype, "float32");
+  assert.equal(fx.poisson(fx.ones(2, { dtype: "float64" })).dtype, FIX.poisson.dtype64);
+  assert.deepEqual(fx.poisson(rates, new fx.Generator(4)).tolist(), fx.poisson(rates, { generator: new fx.Generator(4) }).tolist());
+  const r = fx.tensor([1, 2], { requiresGrad: true });
+  fx.poisson(r).sum().backward();
+  assert.deepEqual(r.grad!.tolist(), FIX.poisson.grad);
+  is(() => fx.poisson(fx.tensor([1, -1])), IndexError, new RegExp(`^poisson: ${FIX.poisson.errors.negative}$`));
+  is(() => fx.poisson(fx.tensor([NaN])), IndexError, new RegExp(`^poisson: ${FIX.poisson.errors.nan}$`));
+  is(() => fx.poisson(fx.tensor([1n, 2n])), DTypeError, /^poisson: expected a floating point tensor of rates, got int64/);
+  is(() => fx.poisson(fx.ones(2), 3 as never), ArgumentError, /poisson\(\): argument 'generator'/);
 });

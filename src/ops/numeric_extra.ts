@@ -324,8 +324,8 @@ function histogramEdges(x: Tensor, bins: Tensor, o: { weight?: Tensor | null; de
 
 const HIST_SIGS = {
   histogram: [
-    "histogram.bins_tensor(Tensor self, Tensor bins, *, Tensor? weight=null, bool density=false) -> (Tensor hist, Tensor binEdges)",
     "histogram(Tensor self, int bins=100, *, float[]? range=null, Tensor? weight=null, bool density=false) -> (Tensor hist, Tensor binEdges)",
+    "histogram.bins_tensor(Tensor self, Tensor bins, *, Tensor? weight=null, bool density=false) -> (Tensor hist, Tensor binEdges)",
   ],
 } as const;
 
@@ -353,5 +353,5 @@ export const NUMERIC_EXTRA_FNS = {
   gradient: defineOp("gradient(Tensor self, *, Any? spacing=1, int[]? dim=null, int edgeOrder=1) -> Tensor[]", gradientImpl, { variants: "function" }),
   pdist: defineOp("pdist(Tensor input, float p=2) -> Tensor", pdist, { variants: "function" }),
   unravelIndex: defineOp("unravelIndex(Tensor indices, int[] shape) -> Tensor[]", unravelIndexImpl, { variants: "function" }),
-  histogram: defineOp(HIST_SIGS.histogram, [histogramEdges, histogramBins]),
+  histogram: defineOp(HIST_SIGS.histogram, [histogramBins, histogramEdges]),
 };

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as fx from "../../src/index.js";
 import { ArgumentError, DTypeError, FluxionError, IndexError, ShapeError, type DType } from "../../src/index.js";
+import { signatureMismatches, type OpFixture } from "../fixtures/op_cases.js";
 
 const FIX = JSON.parse(readFileSync(new URL("../fixtures/creation_extra_torch.json", import.meta.url), "utf8"));
 const is = (f: () => unknown, E: new (...a: never[]) => Error, re: RegExp) => assert.throws(f, (e: unknown) => e instanceof E && re.test((e as Error).message));
@@ -192,4 +193,11 @@ test("poisson: shape and dtype of the rates, per-generator reproducible, zero gr
   is(() => fx.poisson(fx.tensor([NaN])), IndexError, new RegExp(`^poisson: ${FIX.poisson.errors.nan}$`));
   is(() => fx.poisson(fx.tensor([1n, 2n])), DTypeError, /^poisson: expected a floating point tensor of rates, got int64/);
   is(() => fx.poisson(fx.ones(2), 3 as never), ArgumentError, /poisson\(\): argument 'generator'/);
+});
+
+test("asTensor, asarray, logspace, diagflat, poisson: PyTorch's signatures (positional order, defaults, keyword-only)", () => {
+  assert.deepEqual(signatureMismatches(FIX as OpFixture, {
+    // out= and layout= are not supported on these (README: out= on a listed set of functions)
+    logspace: { omit: ["out", "layout"] },
+  }), []);
 });

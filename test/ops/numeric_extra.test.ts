@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fx from "../../src/index.js";
 import { ArgumentError, DTypeError, ShapeError, autograd, randn, tensor } from "../../src/index.js";
-import { loadFixture, runCase } from "../fixtures/op_cases.js";
+import { loadFixture, runCase, signatureMismatches } from "../fixtures/op_cases.js";
 
 const FIX = loadFixture("numeric_extra_torch.json");
 const is = (f: () => unknown, E: new (...a: never[]) => Error, re: RegExp) => assert.throws(f, (e: unknown) => e instanceof E && re.test((e as Error).message));
@@ -69,4 +69,11 @@ test("tensordot, trapezoid, gradient, pdist: messages name the op and what was w
   is(() => fx.gradient(fx.zeros(3), { spacing: [fx.zeros(2)] }), ShapeError, /^gradient: torch.gradient expected each tensor in spacing to be 1-D with one coordinate per element/);
   is(() => fx.gradient(fx.zeros(3), { dim: [0, 0] }), ArgumentError, /appears multiple times/);
   is(() => fx.pdist(fx.zeros(3, 2, { dtype: "int32" })), DTypeError, /^pdist: pdist only supports floating-point dtypes/);
+});
+
+test("pdist, histogram, gradient, cosineSimilarity, pairwiseDistance: PyTorch's signatures", () => {
+  assert.deepEqual(signatureMismatches(FIX, {
+    // histogram's bins default (100) is native_functions.yaml's (the docstring shows it required); out= is not supported
+    histogram: { omit: ["out"], defaults: { bins: 100 } },
+  }), []);
 });

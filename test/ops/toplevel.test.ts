@@ -136,3 +136,14 @@ test("inferenceMode: a throw inside restores both modes; bad arguments are Argum
   const t: Tensor = fx.inferenceMode(true, () => fx.ones(2));
   assert.deepEqual(t.tolist(), [1, 1]);
 });
+
+test("Generator.setState takes getRngState()'s uint8 tensor too (a generator replays the default stream)", () => {
+  fx.manualSeed(11);
+  const s = fx.getRngState();
+  const a = fx.rand(4).tolist();
+  const g = new fx.Generator(0);
+  g.setState(s);
+  assert.deepEqual(g.getState(), Array.from(new Uint32Array(Uint8Array.from(s.toTypedArray() as Uint8Array).buffer)));
+  assert.deepEqual(fx.rand(4, { generator: g }).tolist(), a);
+  is(() => g.setState(s.to("int32")), FluxionError, /^Generator.setState: a state tensor must be uint8 of shape \[16\] \(from getRngState\(\)\), got int32 of shape \[16\]$/);
+});

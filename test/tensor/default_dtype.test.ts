@@ -154,3 +154,16 @@ test("finfo / iinfo: the wrong kind of dtype is a DTypeError naming the function
   is(() => fx.iinfo("int16" as DType), /iinfo\(\): argument 'type' \(position 1\) must be dtype, but got unknown dtype "int16"/);
   assert.throws(() => (fx.iinfo as (...a: unknown[]) => unknown)(), ArgumentError);
 });
+
+test("default dtype: data.transforms.ToTensor gives the default dtype, as torchvision (float64 values exact p / 255)", () => {
+  const img = new fx.data.ByteImage(new Uint8Array([0, 51, 255, 7]), [2, 2]);
+  const t = new fx.data.transforms.ToTensor();
+  assert.equal(t.forward(img).dtype, "float32");
+  withDefault("float64", () => {
+    const y = t.forward(img);
+    assert.equal(y.dtype, "float64");
+    assert.deepEqual(y.reshape(-1).tolist(), [0, 51 / 255, 1, 7 / 255]);
+    assert.equal(t.forward(fx.tensor([255], { dtype: "int32" })).dtype, "float64");
+  });
+  withDefault("bfloat16", () => assert.equal(t.forward(img).dtype, "bfloat16"));
+});

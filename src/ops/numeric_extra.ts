@@ -14,6 +14,7 @@ import { cdist } from "./cdist.js";
 import { where } from "./elementwise.js";
 import { SHAPE_FNS } from "./shape_ops.js";
 import { SEARCHSORTED_FNS } from "./searchsorted.js";
+import { COMBINATORICS_FNS } from "./combinatorics.js";
 
 const cat = (ts: Tensor[], d: number): Tensor => SHAPE_FNS.cat(ts, d);
 
@@ -138,7 +139,11 @@ function gradientImpl(input: Tensor, o: { spacing?: Spacing; dim?: number | numb
   const dims = o.dim === null || o.dim === undefined ? input.shape.map((_, i) => i) : (typeof o.dim === "number" ? [o.dim] : o.dim).map((d) => normalizeDim(op, d, input.ndim));
   if (new Set(dims).size !== dims.length) throw new ArgumentError(`${op}: dim ${JSON.stringify(o.dim)} appears multiple times in the list of dims`);
   const sp = o.spacing ?? 1;
-  const perDim: (number | Tensor)[] = typeof sp === "number" ? dims.map(() => sp) : sp instanceof Tensor ? (sp.ndim === 0 ? dims.map(() => Number(sp.item())) : [sp]) : (sp as (number | Tensor)[]);
+  const okItem = (v: unknown) => (typeof v === "number" && Number.isFinite(v)) || v instanceof Tensor;
+  if (!(okItem(sp) || (Array.isArray(sp) && sp.every(okItem)))) {
+    throw new ArgumentError(`${op}: spacing must be a number, a 0-d tensor, or a list of numbers or coordinate tensors (one per dim), got ${describeValue(sp)}`);
+  }
+  const perDim: (number | Tensor)[] = typeof sp === "number" || (sp instanceof Tensor && sp.ndim === 0) ? dims.map(() => sp) : sp instanceof Tensor ? [sp] : (sp as (number | Tensor)[]);
   if (perDim.length !== dims.length) {
     throw new ArgumentError(`${op}: torch.gradient expected spacing to be unspecified, a scalar or its length to match the number of dimensions specified (${dims.length}), got ${perDim.length}`);
   }
@@ -150,7 +155,7 @@ function gradientImpl(input: Tensor, o: { spacing?: Spacing; dim?: number | numb
   const f = input;
   return dims.map((d, k) => {
     const s = perDim[k]!;
-    if (typeof s === "number" || s.ndim === 0) return uniformGradient(f, d, typeof s === "number" ? s : Number(s.item()), edgeOrder);
+    if (typeof s === "number" || s.ndim === 0) return uniformGradient(f, d, s, edgeOrder);
     if (s.ndim !== 1 || s.shape[0] !== input.shape[d]) {
       throw new ShapeError(`${op}: torch.gradient expected each tensor in spacing to be 1-D with one coordinate per element of its dim (dim ${d} has ${input.shape[d]}), got shape ${fmtShape(s.shape)}`);
     }
@@ -158,13 +163,15 @@ function gradientImpl(input: Tensor, o: { spacing?: Spacing; dim?: number | numb
   });
 }
 
-function uniformGradient(f: Tensor, d: number, h: number, edgeOrder: number): Tensor {
+/** Differences with a constant spacing h (a number, or a 0-d tensor used as one without reading it). */
+function uniformGradient(f: Tensor, d: number, h: number | Tensor, edgeOrder: number): Tensor {
+  const h2 = typeof h === "number" ? 2 * h : h.mul(2);
   const n = f.shape[d]!;
   const at = (i: number, len = 1) => f.narrow(d, i < 0 ? n + i : i, len);
   const parts: Tensor[] = [];
   if (edgeOrder === 1) parts.push(at(1).sub(at(0)).div(h));
   else parts.push(at(0).mul(-1.5).add(at(1).mul(2)).sub(at(2).mul(0.5)).div(h));
-  if (n > 2) parts.push(f.narrow(d, 2, n - 2).sub(f.narrow(d, 0, n - 2)).div(2 * h));
+  if (n > 2) parts.push(f.narrow(d, 2, n - 2).sub(f.narrow(d, 0, n - 2)).div(h2));
   if (edgeOrder === 1) parts.push(at(-1).sub(at(-2)).div(h));
   else parts.push(at(-3).mul(0.5).sub(at(-2).mul(2)).add(at(-1).mul(1.5)).div(h));
   return cat(parts, d);
@@ -219,10 +226,9 @@ export function pdist(input: Tensor, p = 2): Tensor {
   if (input.dtype !== "float32" && input.dtype !== "float64") throw new DTypeError(`${op}: pdist only supports floating-point dtypes (float32, float64), got ${input.dtype}`);
   const n = input.shape[0]!;
   if (n < 2) return zeros([0], { dtype: input.dtype, device: input.device }).add(input.sum().mul(0));
-  const rows: Tensor[] = [];
-  // row i against rows i+1..n-1: each block is the direct cdist of one row (exact at 0 distance)
-  for (let i = 0; i < n - 1; i++) rows.push(cdist(input.narrow(0, i, 1), input.narrow(0, i + 1, n - 1 - i), p, "donot_use_mm_for_euclid_dist").reshape([-1]));
-  return cat(rows, 0);
+  // the upper triangle of the direct cdist (exact at zero distances), row-major
+  const [r, c] = COMBINATORICS_FNS.triuIndices(n, n, 1, { dtype: "int64", device: input.device }).unbind(0) as [Tensor, Tensor];
+  return cdist(input, input, p, "donot_use_mm_for_euclid_dist").reshape([-1]).indexSelect(0, r.mul(n).add(c));
 }
 
 /**

@@ -77,3 +77,11 @@ test("pdist, histogram, gradient, cosineSimilarity, pairwiseDistance: PyTorch's 
     histogram: { omit: ["out"], defaults: { bins: 100 } },
   }), []);
 });
+
+test("gradient: a 0-d tensor spacing is used without a host read; bad spacings are ArgumentErrors", () => {
+  const y = tensor([1, 4, 9, 16], { dtype: "float64" });
+  assert.deepEqual(fx.gradient(y, { spacing: tensor(2, { dtype: "float64" }) })[0]!.tolist(), fx.gradient(y, { spacing: 2 })[0]!.tolist());
+  is(() => fx.gradient(y, { spacing: "x" as never }), ArgumentError, /^gradient: spacing must be a number, a 0-d tensor, or a list of numbers or coordinate tensors \(one per dim\), got string "x"$/);
+  is(() => fx.gradient(y, { spacing: [NaN] }), ArgumentError, /^gradient: spacing must be/);
+  is(() => fx.gradient(y, { spacing: [{}] as never }), ArgumentError, /^gradient: spacing must be/);
+});

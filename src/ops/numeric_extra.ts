@@ -23,7 +23,8 @@ const cat = (ts: Tensor[], d: number): Tensor => SHAPE_FNS.cat(ts, d);
 function dimList(op: string, v: unknown, what: string): number[] {
   if (typeof v === "number" && Number.isInteger(v)) return [v];
   if (Array.isArray(v) && v.every((d) => typeof d === "number" && Number.isInteger(d))) return v as number[];
-  if (v instanceof Tensor && isIntegral(v.dtype) && v.ndim <= 1) return (v.tolist() as (number | bigint)[] | number | bigint) instanceof Array ? (v.tolist() as (number | bigint)[]).map(Number) : [Number(v.item())];
+  // a tensor of dims is read on the host, as PyTorch reads it: the dims decide the shapes
+  if (v instanceof Tensor && isIntegral(v.dtype) && v.ndim <= 1) return (v.reshape([-1]).tolist() as (number | bigint)[]).map(Number);
   throw new ArgumentError(`${op}: ${what} must be an int or a list of ints, got ${describeValue(v)}`);
 }
 

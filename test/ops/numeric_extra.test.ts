@@ -85,3 +85,11 @@ test("gradient: a 0-d tensor spacing is used without a host read; bad spacings a
   is(() => fx.gradient(y, { spacing: [NaN] }), ArgumentError, /^gradient: spacing must be/);
   is(() => fx.gradient(y, { spacing: [{}] as never }), ArgumentError, /^gradient: spacing must be/);
 });
+
+test("tensordot: dims as a tensor (an int, or a [2, k] pair of dim lists) as PyTorch accepts them", () => {
+  const a = randn([3, 4, 5], { dtype: "float64" }), b = randn([4, 5, 2], { dtype: "float64" });
+  const want = fx.tensordot(a, b, 2).tolist();
+  assert.deepEqual(fx.tensordot(a, b, tensor(2n)).tolist(), want);
+  assert.deepEqual(fx.tensordot(a, b, tensor([[1n, 2n], [0n, 1n]])).tolist(), want);
+  assert.deepEqual(fx.tensordot(a, b, { dims: [[1, 2], [0, 1]] }).tolist(), want);
+});

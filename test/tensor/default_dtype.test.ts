@@ -167,3 +167,8 @@ test("default dtype: data.transforms.ToTensor gives the default dtype, as torchv
   });
   withDefault("bfloat16", () => assert.equal(t.forward(img).dtype, "bfloat16"));
 });
+
+test("default dtype: nn.utils.clipGradNorm_ of no gradients is torch.tensor(0.) in the default dtype", () => {
+  withDefault("float64", () => assert.equal(nn.utils.clipGradNorm_([new nn.Parameter(fx.zeros(2))], 1).dtype, "float64"));
+  assert.equal(nn.utils.clipGradNorm_([new nn.Parameter(fx.zeros(2))], 1).dtype, "float32");
+});

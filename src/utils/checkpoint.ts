@@ -97,3 +97,40 @@ function checkpointImpl<T>(fn: (...args: any[]) => T, ...rest: unknown[]): T {
  * module path PyTorch code spells.
  */
 export const checkpoint: typeof checkpointImpl & { checkpoint: typeof checkpointImpl } = Object.assign(checkpointImpl, { checkpoint: checkpointImpl });
+
+type Stage = ((x: any) => unknown) | { forward(...a: any[]): unknown; call(...a: any[]): unknown };
+
+function runStage(m: Stage, x: unknown): unknown {
+  // a module runs through call (its hooks); a plain function is called
+  return typeof (m as { forward?: unknown }).forward === "function" ? (m as { call(x: unknown): unknown }).call(x) : (m as (x: unknown) => unknown)(x);
+}
+
+/**
+ * torch.utils.checkpoint.checkpoint_sequential: runs a Sequential (or a list of modules or
+ * functions) in `segments` pieces, each but the last checkpointed, as PyTorch 1.13 splits it.
+ * @example const y = utils.checkpointSequential(model, 2, x)
+ */
+export function checkpointSequential<T>(functions: Iterable<Stage>, segments: number, input: T, opts?: CheckpointOptions): unknown {
+  const op = "checkpointSequential";
+  if (functions === null || typeof (functions as Iterable<Stage> | undefined)?.[Symbol.iterator] !== "function") {
+    throw new ArgumentError(`${op}(): argument 'functions' must be a Sequential or a list of modules or functions, got ${functions === null ? "null" : typeof functions}`);
+  }
+  const fs = [...functions];
+  if (!Number.isInteger(segments) || segments < 1) throw new ArgumentError(`${op}(): argument 'segments' must be a positive int, got ${String(segments)}`);
+  for (const [i, f] of fs.entries()) {
+    if (typeof f !== "function" && typeof (f as { forward?: unknown })?.forward !== "function") throw new ArgumentError(`${op}(): element ${i} of 'functions' is neither a module nor a function`);
+  }
+  if (opts !== undefined && !isOptions(opts)) throw new ArgumentError(`${op}(): the options are { preserveRngState, useReentrant }, got ${JSON.stringify(opts)}`);
+  const runRange = (start: number, end: number) => (x: unknown) => {
+    for (let j = start; j <= end; j++) x = runStage(fs[j]!, x);
+    return x;
+  };
+  const size = Math.floor(fs.length / segments);
+  let end = -1;
+  let x: unknown = input;
+  for (let start = 0; start < size * (segments - 1); start += size) {
+    end = start + size - 1;
+    x = opts === undefined ? checkpointImpl(runRange(start, end), x) : checkpointImpl(runRange(start, end), x, opts);
+  }
+  return runRange(end + 1, fs.length - 1)(x);
+}

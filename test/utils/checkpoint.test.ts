@@ -106,3 +106,29 @@ test("checkpoint: under noGrad it is the plain call; bad arguments are ArgumentE
   utils.checkpoint((a: Tensor, o: unknown) => { seen.push(o); return a.mul(1); }, x, { scale: 2 });
   assert.deepEqual(seen, [{ scale: 2 }]);
 });
+
+test("checkpointSequential: segments of a Sequential checkpointed as PyTorch splits them, the plain call's gradients", () => {
+  const block = makeBlock();
+  const x = fx.randn([3, 4], { requiresGrad: true });
+  fx.manualSeed(2);
+  (block.call(x) as Tensor).sum().backward();
+  const want = grads(x, block);
+  block.zeroGrad();
+  x.grad = null;
+  fx.manualSeed(2);
+  let calls = 0;
+  const counted = [...block].map((m) => (a: Tensor) => { calls++; return m.call(a) as Tensor; });
+  const y = utils.checkpointSequential(counted, 2, x) as Tensor;
+  assert.equal(calls, 5);
+  y.sum().backward();
+  assert.equal(calls, 7); // the first segment (5 // 2 = 2 stages) runs again
+  assert.deepEqual(grads(x, block), want);
+  block.zeroGrad();
+  x.grad = null;
+  fx.manualSeed(2);
+  (utils.checkpointSequential(block, 3, x, { preserveRngState: true }) as Tensor).sum().backward();
+  assert.deepEqual(grads(x, block), want);
+  assert.throws(() => utils.checkpointSequential(block, 0, x), (e: unknown) => e instanceof ArgumentError && /segments' must be a positive int, got 0/.test((e as Error).message));
+  assert.throws(() => utils.checkpointSequential(3 as never, 1, x), (e: unknown) => e instanceof ArgumentError && /argument 'functions' must be a Sequential/.test((e as Error).message));
+  assert.throws(() => utils.checkpointSequential([3] as never, 1, x), (e: unknown) => e instanceof ArgumentError && /element 0 of 'functions'/.test((e as Error).message));
+});

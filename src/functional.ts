@@ -37,6 +37,9 @@ import { FMAX_RENORM_FNS } from "./ops/fmax_renorm.js";
 import { SHAPE_EXTRA_FNS } from "./ops/shape_extra.js";
 import { SCATTER_EXTRA_FNS } from "./ops/scatter_extra.js";
 import { STATISTICS_FNS } from "./ops/statistics.js";
+import { CREATION_EXTRA_FNS } from "./ops/creation_extra.js";
+import { NUMERIC_EXTRA_FNS } from "./ops/numeric_extra.js";
+import { DISTANCE_FNS } from "./nn/functional/distance.js";
 
 export {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
@@ -78,7 +81,7 @@ export const { indexFill, indexCopy } = INDEX_FILL_COPY_FNS;
 export const { kron } = KRON_FNS;
 export const { aminmax } = AMINMAX_FNS;
 export const { cartesianProd, combinations, trilIndices, triuIndices } = COMBINATORICS_FNS;
-export const { inverse, det, logdet, slogdet, cholesky, qr, svd, pinverse, cross, matrixPower, triangularSolve } = TORCH_LINALG_FNS;
+export const { inverse, det, logdet, slogdet, cholesky, qr, svd, pinverse, cross, matrixPower, matrixExp, triangularSolve } = TORCH_LINALG_FNS;
 export const {
   remainder, floorDivide, bitwiseAnd, bitwiseOr, bitwiseXor, bitwiseLeftShift, bitwiseRightShift, xlogy,
   bitwiseNot, sinc, deg2rad, rad2deg, logit, nanToNum, lerp, isclose, allclose, equal, addcmul, addcdiv,
@@ -95,6 +98,10 @@ export const {
 } = SHAPE_EXTRA_FNS;
 export const { diagonalScatter, selectScatter, sliceScatter, maskedScatter, put, indexReduce } = SCATTER_EXTRA_FNS;
 export const { mode, quantile, nanquantile, cov, corrcoef } = STATISTICS_FNS;
+export const { asTensor, asarray, logspace, normal, poisson, randintLike, diagflat } = CREATION_EXTRA_FNS;
+export const { tensordot, trapezoid, trapz, cumulativeTrapezoid, gradient, pdist, unravelIndex, histogram } = NUMERIC_EXTRA_FNS;
+/** torch.cosine_similarity / torch.pairwise_distance: nn.functional's, also at the top level as in PyTorch. */
+export const { cosineSimilarity, pairwiseDistance } = DISTANCE_FNS;
 
 // dtype constants: torch.float32 and its aliases are plain dtype strings here
 export const float32 = "float32", float = "float32", float64 = "float64", double = "float64";

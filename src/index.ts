@@ -34,6 +34,9 @@ import "./ops/inplace_extra.js";
 import "./ops/shape_extra.js";
 import "./ops/scatter_extra.js";
 import "./ops/statistics.js";
+import "./ops/toplevel.js";
+import "./ops/creation_extra.js";
+import "./ops/numeric_extra.js";
 import "./autograd/backward.js";
 
 export { Tensor, type GradHook } from "./tensor/tensor.js";
@@ -41,6 +44,11 @@ export { type RemovableHandle } from "./tensor/removable_handle.js";
 export { type DType, DTYPES, promoteTypes } from "./tensor/dtype.js";
 export { type CreateOptions, type RandomOptions, type TensorData, type NestedArray } from "./tensor/creation.js";
 export { Generator, manualSeed, defaultGenerator } from "./tensor/random.js";
+export {
+  setDefaultDtype, getDefaultDtype, finfo, iinfo, isTensor, isFloatingPoint, isComplex, numel, isNonzero, isSameSize,
+  seed, initialSeed, getRngState, setRngState, isInferenceModeEnabled,
+} from "./ops/toplevel.js";
+export { FInfo, IInfo } from "./tensor/type_info.js";
 export { printOptions } from "./tensor/print.js";
 export * from "./errors.js";
 export { dispatch, dispatchAll, addDispatchLayer, withDispatchLayer, publicOpStack, type DispatchCall, type DispatchLayer } from "./backend/dispatcher.js";
@@ -48,7 +56,7 @@ export { PRIMITIVES, type PrimitiveName, type PrimitiveAttrs } from "./backend/p
 export { backends_ as backends, registerBackend, type Backend } from "./backend/backend.js";
 export { initWebGPU, type WebGPUInfo } from "./backend/webgpu/index.js";
 export { setNumThreads, getNumThreads, nativeStatus, setNativeIsa, type NativeStatus } from "./backend/cpu/native.js";
-export { noGrad, enableGrad, isGradEnabled, setGradEnabled, withGradEnabled } from "./autograd/grad_mode.js";
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled, withGradEnabled, inferenceMode } from "./autograd/grad_mode.js";
 export * as autograd from "./autograd/index.js";
 export type { TensorLike } from "./ops/helpers.js";
 export { type PadMode, type PadOptions } from "./ops/shape_ops.js";

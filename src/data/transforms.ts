@@ -14,7 +14,7 @@
 import { describeValue } from "../api/args.js";
 import { declareArgs } from "../api/registry.js";
 import { ArgumentError, FluxionError, ShapeError, fmtShape } from "../errors.js";
-import { isFloating, type TypedArray } from "../tensor/dtype.js";
+import { getDefaultDtype, isFloating, type TypedArray } from "../tensor/dtype.js";
 import { float32ToBFloat16Bits, float32ToFloat16Bits } from "../tensor/half.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -132,7 +132,7 @@ export class Lambda<I = any, O = any> extends Transform<I, O> {
 }
 
 /**
- * 8-bit pixels to a float32 tensor: a ByteImage [H, W(, C)] becomes [C, H, W] (a batch
+ * 8-bit pixels to a float tensor of the default dtype (float32 unless setDefaultDtype changed it): a ByteImage [H, W(, C)] becomes [C, H, W] (a batch
  * [N, C, H, W]) with values p / 255 in [0, 1], or mapped linearly onto `range`
  * (`{ range: [-1, 1] }` gives 2p/255 - 1). An int32 tensor is scaled the same way keeping
  * its layout; a floating tensor passes through unchanged (as torchvision does).
@@ -148,19 +148,23 @@ export class ToTensor extends Transform<ByteImage | Tensor, Tensor> {
   constructor(...args: unknown[]) {
     super();
     const [{ range }] = toTensorArgs.bind(args);
-    const [lo, hi] = (this.range = [range[0]!, range[1]!]);
-    for (let p = 0; p < 256; p++) this.lut[p] = p === 0 ? lo : p === 255 ? hi : lo + (p * (hi - lo)) / 255;
+    this.range = [range[0]!, range[1]!];
+    for (let p = 0; p < 256; p++) this.lut[p] = this.lutValue(p);
   }
 
   forward(x: ByteImage | Tensor): Tensor {
     if (x instanceof Tensor) {
       if (isFloating(x.dtype)) return x;
       const [lo, hi] = this.range;
-      return x.to("float32").mul((hi - lo) / 255).add(lo);
+      return x.to(getDefaultDtype()).mul((hi - lo) / 255).add(lo);
     }
     if (!(x instanceof ByteImage)) throw new FluxionError(`ToTensor: expected a ByteImage or a Tensor, got ${typeof x}`);
     const n = x.count, h = x.height, w = x.width, c = x.channels;
-    const src = x.pixels, lut = this.lut, out = new Float32Array(src.length);
+    // the default dtype, as torchvision's ToTensor (float64: the exact quotients; float16/bfloat16: rounded from float32's)
+    const dtype = getDefaultDtype();
+    const wide = dtype === "float64";
+    const lut = wide ? Float64Array.from(this.lut, (_, p) => this.lutValue(p)) : this.lut;
+    const src = x.pixels, out = wide ? new Float64Array(src.length) : new Float32Array(src.length);
     const plane = h * w;
     if (c === 1) for (let i = 0; i < src.length; i++) out[i] = lut[src[i]!]!;
     else {
@@ -170,7 +174,14 @@ export class ToTensor extends Transform<ByteImage | Tensor, Tensor> {
         for (let p = 0; p < plane; p++) for (let k = 0; k < c; k++) out[base + k * plane + p] = lut[src[base + p * c + k]!]!;
       }
     }
-    return tensorFromRaw(out, x.batched ? [n, c, h, w] : [c, h, w], "float32");
+    const t = tensorFromRaw(out, x.batched ? [n, c, h, w] : [c, h, w], wide ? "float64" : "float32");
+    return wide || dtype === "float32" ? t : t.to(dtype);
+  }
+
+  /** Pixel value p mapped into the range. */
+  private lutValue(p: number): number {
+    const [lo, hi] = this.range;
+    return p === 0 ? lo : p === 255 ? hi : lo + (p * (hi - lo)) / 255;
   }
 }
 

@@ -7,6 +7,7 @@ import { describeValue } from "../api/args.js";
 import { defineOp } from "../api/registry.js";
 import { ArgumentError, FluxionError, ShapeError, fmtShape } from "../errors.js";
 import { scalarTensor } from "../tensor/creation.js";
+import { getDefaultDtype } from "../tensor/dtype.js";
 import { readHostItem } from "../tensor/host_read.js";
 import { Tensor } from "../tensor/tensor.js";
 import { cat } from "../ops/shape_ops.js";
@@ -41,7 +42,7 @@ export const clipGradNorm_ = defineOp(
     const normType = norm === "inf" ? Infinity : norm;
     const grads = gradsOf("clipGradNorm_", parameters);
     return noGrad(() => {
-      if (grads.length === 0) return scalarTensor(0, "float32");
+      if (grads.length === 0) return scalarTensor(0, getDefaultDtype()); // torch.tensor(0.)
       const norms = grads.map((g) => g.norm(normType));
       const total = normType === Infinity ? norms.reduce((a, b) => a.maximum(b)) : norms.reduce((a, b) => a.add(b.pow(normType)), scalarTensor(0, norms[0]!.dtype)).pow(1 / normType);
       if (errorIfNonfinite) {

@@ -7,7 +7,7 @@ import { dispatch } from "../backend/dispatcher.js";
 import { needsGrad, record1 } from "../autograd/record.js";
 import type { BackwardFn } from "../autograd/node.js";
 import { DTypeError, FluxionError, fmtShape } from "../errors.js";
-import { arrayFor, floatResult, isFloating, isIntegral, type DType, type TypedArray } from "../tensor/dtype.js";
+import { arrayFor, floatResult, getDefaultDtype, isFloating, isIntegral, type DType, type TypedArray } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { zerosLike } from "../tensor/creation.js";
 import { BINARY_OPS, UNARY_OPS, ZERO_DIVISION, type BinaryOpName, type OperandDTypes, type UnaryOpName } from "./elementwise_table.js";
@@ -405,7 +405,7 @@ function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | null): Ten
     return r;
   }
   let lo = Number(min ?? -Infinity), hi = Number(max ?? Infinity);
-  const input = isFloating(x.dtype) || (Number.isInteger(lo) || !Number.isFinite(lo)) && (Number.isInteger(hi) || !Number.isFinite(hi)) ? x : x.to("float32");
+  const input = isFloating(x.dtype) || (Number.isInteger(lo) || !Number.isFinite(lo)) && (Number.isInteger(hi) || !Number.isFinite(hi)) ? x : x.to(getDefaultDtype());
   if (isIntegral(input.dtype)) {
     // as PyTorch, integer bounds are converted to the tensor's dtype first (a uint8's -5 is 251)
     lo = wrapInto(lo, input.dtype);

@@ -14,7 +14,7 @@ import { record1 } from "../autograd/record.js";
 import type { BackwardFn } from "../autograd/node.js";
 import { noGrad } from "../autograd/grad_mode.js";
 import { DTypeError, FluxionError } from "../errors.js";
-import { DEFAULT_FLOAT, floatResult, isFloating, type DType } from "../tensor/dtype.js";
+import { getDefaultDtype, floatResult, isFloating, type DType } from "../tensor/dtype.js";
 import { broadcastShapes } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { readHostItem } from "../tensor/host_read.js";
@@ -177,7 +177,7 @@ function iscloseImpl(self: Tensor, other: Tensor, rtol: number, atol: number, eq
     if (equalNan && isFloating(self.dtype)) close = close.logicalOr(self.isnan().logicalAnd(other.isnan()));
     if (rtol === 0 && atol === 0) return close;
     // integers too: their difference could overflow (so 16777217 and 16777216 are 0 apart in float32)
-    const a = isFloating(self.dtype) ? self : self.to(DEFAULT_FLOAT), b = isFloating(other.dtype) ? other : other.to(DEFAULT_FLOAT);
+    const a = isFloating(self.dtype) ? self : self.to(getDefaultDtype()), b = isFloating(other.dtype) ? other : other.to(getDefaultDtype());
     const allowed = b.mul(rtol).abs().add(atol);
     const actual = a.sub(b).abs();
     return close.logicalOr(actual.isfinite().logicalAnd(actual.le(allowed)));

@@ -12,7 +12,7 @@ import type { BackwardFn } from "../autograd/node.js";
 import { isGradEnabled, noGrad } from "../autograd/grad_mode.js";
 import { ArgumentError, DTypeError, IndexError, fmtShape } from "../errors.js";
 import { defineOp, type MethodsOf } from "../api/registry.js";
-import { isFloating, type DType } from "../tensor/dtype.js";
+import { getDefaultDtype, isFloating, type DType } from "../tensor/dtype.js";
 import { normalizeDim, normalizeDims, numelOf } from "../tensor/shape.js";
 import { arange } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -194,7 +194,7 @@ function variance(x: Tensor, dim: Dims, correction: number, keepdim: boolean): T
 }
 
 function logsumexp(x: Tensor, dim: Dims, keepdim: boolean): Tensor {
-  const input = isFloating(x.dtype) ? x : x.to("float32");
+  const input = isFloating(x.dtype) ? x : x.to(getDefaultDtype());
   const axes = reductionAxes("logsumexp", dim, x);
   // shift by the (detached) max for stability; infinite maxima (and empty sets) shift by 0
   const empty = axes.some((a) => x.shape[a] === 0);
@@ -325,7 +325,7 @@ export function logSoftmaxImpl(x: Tensor, dim: number): Tensor {
 
 /** softmax / logSoftmax as the fused primitive (one kernel forward, one backward). */
 function softmaxOp(x: Tensor, dim: number, log: boolean): Tensor {
-  const input = isFloating(x.dtype) ? x : x.to("float32");
+  const input = isFloating(x.dtype) ? x : x.to(getDefaultDtype());
   const d = normalizeDim(log ? "logSoftmax" : "softmax", dim, x.ndim);
   if (x.ndim === 0 || x.shape[d] === 0) return softmaxDegenerate(input, log);
   const out = dispatch("softmax", [input], { axis: d, log });

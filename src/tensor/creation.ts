@@ -14,7 +14,7 @@ import { DTypeError, FluxionError, ShapeError, fmtShape } from "../errors.js";
 import type { StorageArray } from "./dtype.js";
 import { dispatch } from "../backend/dispatcher.js";
 import { checkDevice } from "../backend/backend.js";
-import { DEFAULT_FLOAT, DEFAULT_INT, checkDType, isFloating, isIntegral, type DType } from "./dtype.js";
+import { getDefaultDtype, DEFAULT_INT, checkDType, isFloating, isIntegral, type DType } from "./dtype.js";
 import { checkNumel, checkShape } from "./shape.js";
 import { defaultGenerator, type Generator } from "./random.js";
 import { Tensor } from "./tensor.js";
@@ -149,7 +149,7 @@ function tensorImpl(data: TensorData, opts?: CreateOptions & { shape?: readonly 
     const allBool = flat.length > 0 && flat.every((v) => typeof v === "boolean");
     // bigints mark int64 data; plain numbers alongside them keep it integer only if whole
     const intData = flat.some((v) => typeof v === "bigint") && flat.every((v) => typeof v !== "number" || Number.isInteger(v));
-    inferred = allBool ? "bool" : intData ? "int64" : DEFAULT_FLOAT;
+    inferred = allBool ? "bool" : intData ? "int64" : getDefaultDtype();
     values = flat.map((v) => (typeof v === "boolean" ? Number(v) : v));
   }
   if (opts?.shape) {
@@ -201,17 +201,17 @@ export function scalarTensor(value: number | boolean | bigint, dtype: DType, dev
  * @example full([2, 3], 7); full([2], 1, { dtype: "int32" }); full([2], 2n ** 62n)
  */
 function fullImpl(shape: number | readonly number[], value: number | boolean | bigint, opts?: CreateOptions, op = "full"): Tensor {
-  const dtype = dtypeOf(opts, typeof value === "boolean" ? "bool" : typeof value === "bigint" ? "int64" : DEFAULT_FLOAT, op);
+  const dtype = dtypeOf(opts, typeof value === "boolean" ? "bool" : typeof value === "bigint" ? "int64" : getDefaultDtype(), op);
   const v = typeof value === "boolean" ? Number(value) : checkedValue(op, value, dtype);
   return finish(dispatch("full", [], { shape: shapeArg(op, shape, dtype), dtype, value: v }, checkDevice(opts?.device, op)), opts, op);
 }
 /** @example zeros([2, 3]); zeros(4, { dtype: "int32" }) */
 function zerosImpl(shape: number | readonly number[], opts?: CreateOptions, op = "zeros"): Tensor {
-  return fullImpl(shape, 0, { ...opts, dtype: opts?.dtype ?? DEFAULT_FLOAT }, op);
+  return fullImpl(shape, 0, { ...opts, dtype: opts?.dtype ?? getDefaultDtype() }, op);
 }
 /** @example ones([2, 3], { requiresGrad: true }) */
 function onesImpl(shape: number | readonly number[], opts?: CreateOptions, op = "ones"): Tensor {
-  return fullImpl(shape, 1, { ...opts, dtype: opts?.dtype ?? DEFAULT_FLOAT }, op);
+  return fullImpl(shape, 1, { ...opts, dtype: opts?.dtype ?? getDefaultDtype() }, op);
 }
 /** Uninitialised in PyTorch; zero-filled here (ArrayBuffers are always zeroed). */
 function emptyImpl(shape: number | readonly number[], opts?: CreateOptions, op = "empty"): Tensor {
@@ -251,7 +251,7 @@ function arangeImpl(start: number, end?: number, step = 1, opts?: CreateOptions)
   if (step === 0 || !Number.isFinite(step)) throw new FluxionError(`${op}: step must be nonzero and finite, got ${step}`);
   if ((end - start) / step < 0) throw new FluxionError(`${op}: upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`);
   const allInt = [start, end, step].every(Number.isInteger);
-  const dtype = dtypeOf(opts, allInt ? DEFAULT_INT : DEFAULT_FLOAT, op);
+  const dtype = dtypeOf(opts, allInt ? DEFAULT_INT : getDefaultDtype(), op);
   const n = Math.max(0, Math.ceil((end - start) / step));
   checkNumel(op, [n], dtype);
   return finish(dispatch("range", [], { start, step, n, dtype }, checkDevice(opts?.device, op)), opts, op);
@@ -267,7 +267,7 @@ function arangeImpl(start: number, end?: number, step = 1, opts?: CreateOptions)
 function linspaceImpl(start: number, end: number, steps: number, opts?: CreateOptions): Tensor {
   const op = "linspace";
   if (!Number.isInteger(steps) || steps < 0) throw new FluxionError(`${op}: number of steps must be a non-negative integer, got ${steps}`);
-  const dtype = dtypeOf(opts, DEFAULT_FLOAT, op);
+  const dtype = dtypeOf(opts, getDefaultDtype(), op);
   if (dtype === "bool") throw new DTypeError(`${op}: dtype bool is not supported (PyTorch: "linspace_cpu" not implemented for 'Bool'); create an integer or float linspace and compare it instead`);
   if (isIntegral(dtype)) {
     // as PyTorch: the endpoints are converted to the integer dtype first (toward zero), the
@@ -292,7 +292,7 @@ function eyeImpl(n: number, mOrOpts?: number | CreateOptions, maybeOpts?: Create
   const m = typeof mOrOpts === "number" ? mOrOpts : n;
   const opts = typeof mOrOpts === "object" ? mOrOpts : maybeOpts;
   const device = checkDevice(opts?.device, op);
-  const dtype = dtypeOf(opts, DEFAULT_FLOAT, op);
+  const dtype = dtypeOf(opts, getDefaultDtype(), op);
   const out = dispatch("full", [], { shape: checkShape(op, [n, m], dtype), dtype, value: 0 }, device);
   const k = Math.min(n, m);
   if (k > 0) {
@@ -319,7 +319,7 @@ function requireFloat(op: string, opts: CreateOptions | undefined): void {
  */
 function randImpl(shape: number | readonly number[], opts?: RandomOptions): Tensor {
   requireFloat("rand", opts);
-  return randomTensor("rand", { kind: "uniform", low: 0, high: 1 }, shape, opts, DEFAULT_FLOAT);
+  return randomTensor("rand", { kind: "uniform", low: 0, high: 1 }, shape, opts, getDefaultDtype());
 }
 /**
  * Standard normal samples.
@@ -327,7 +327,7 @@ function randImpl(shape: number | readonly number[], opts?: RandomOptions): Tens
  */
 function randnImpl(shape: number | readonly number[], opts?: RandomOptions): Tensor {
   requireFloat("randn", opts);
-  return randomTensor("randn", { kind: "normal", mean: 0, std: 1 }, shape, opts, DEFAULT_FLOAT);
+  return randomTensor("randn", { kind: "normal", mean: 0, std: 1 }, shape, opts, getDefaultDtype());
 }
 /**
  * Integers uniform in [low, high); `randint(high, shape)` draws from [0, high).
@@ -413,7 +413,7 @@ export const randnLike = defineOp(`randnLike(Tensor input, *, ${RANDOM}) -> Tens
 /** torch.scalar_tensor: a 0-d tensor (float32 unless dtype says otherwise). */
 export const scalarTensorFn = defineOp(
   `scalarTensor(Scalar s, *, ${CREATE}) -> Tensor`,
-  (v: number | boolean, o: Kw) => fullImpl([], v, { ...kw(o), dtype: o.dtype ?? DEFAULT_FLOAT }),
+  (v: number | boolean, o: Kw) => fullImpl([], v, { ...kw(o), dtype: o.dtype ?? getDefaultDtype() }),
 );
 export const bernoulli = defineOp(`bernoulli(Tensor self, *, Generator? generator=null) -> Tensor`, (p: Tensor, o: Kw) => bernoulliImpl(p, kw(o)));
 

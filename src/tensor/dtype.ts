@@ -15,8 +15,29 @@ export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array |
 /** The storage array of any dtype: int64 is a BigInt64Array of bigints. */
 export type StorageArray = TypedArray | BigInt64Array;
 
-/** The default dtype of floating-point tensors (torch.get_default_dtype()). */
-export const DEFAULT_FLOAT: DType = "float32";
+let defaultFloat: DType = "float32";
+
+/**
+ * The default dtype of floating-point tensors (torch.get_default_dtype()): what tensor() makes
+ * of JS numbers, what zeros/ones/rand/randn/linspace/eye/arange (with a fractional argument)
+ * and the nn layers' parameters are created in, and what integer tensors become in float math.
+ * @example getDefaultDtype() // "float32"
+ */
+export function getDefaultDtype(): DType {
+  return defaultFloat;
+}
+
+/**
+ * Sets the default floating-point dtype (torch.set_default_dtype): float32, float64, float16
+ * or bfloat16 (PyTorch 1.13 accepts the half types too); anything else is a DTypeError.
+ * @example setDefaultDtype("float64"); tensor([1.5]).dtype // "float64"; setDefaultDtype("float32")
+ */
+export function setDefaultDtype(d: DType): void {
+  if (!isDType(d) || !isFloating(d)) {
+    throw new DTypeError(`setDefaultDtype: only floating-point types are supported as the default type (float32, float64, float16, bfloat16), got ${typeof d === "string" ? JSON.stringify(d) : String(d)}`);
+  }
+  defaultFloat = d;
+}
 /**
  * The default dtype of integer tensors (arange, randint, integer scalars). PyTorch uses
  * int64; Fluxion uses int32, and int64 only where asked for (or where PyTorch accumulates:
@@ -98,7 +119,7 @@ export function promoteTypes(a: DType, b: DType): DType {
 export function scalarDType(x: number | boolean | bigint): DType {
   if (typeof x === "boolean") return "bool";
   if (typeof x === "bigint") return "int64";
-  return Number.isInteger(x) ? DEFAULT_INT : DEFAULT_FLOAT;
+  return Number.isInteger(x) ? DEFAULT_INT : getDefaultDtype();
 }
 
 /**
@@ -118,12 +139,12 @@ export function resultType(operands: ReadonlyArray<{ dtype: DType; dim: number }
   if (zeroT !== null) r = r === null || category(zeroT) > category(r) ? (r === null ? zeroT : promoteTypes(r, zeroT)) : r;
   if (scal !== null) {
     if (r === null) r = scal;
-    else if (category(scal) > category(r)) r = category(scal) === 2 ? DEFAULT_FLOAT : scal;
+    else if (category(scal) > category(r)) r = category(scal) === 2 ? getDefaultDtype() : scal;
   }
-  return r ?? DEFAULT_FLOAT;
+  return r ?? getDefaultDtype();
 }
 
-/** The dtype a float op (exp, div, mean, ...) computes in: floats stay, others become float32. */
+/** The dtype a float op (exp, div, mean, ...) computes in: floats stay, others become the default float dtype. */
 export function floatResult(d: DType): DType {
-  return isFloating(d) ? d : DEFAULT_FLOAT;
+  return isFloating(d) ? d : getDefaultDtype();
 }

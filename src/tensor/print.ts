@@ -4,7 +4,7 @@
  * otherwise, scientific when the range is wide), same line width (80), and tensors over
  * 1000 elements summarised with `...` keeping 3 items at each edge.
  */
-import { DEFAULT_FLOAT, DEFAULT_INT, type StorageArray } from "./dtype.js";
+import { getDefaultDtype, DEFAULT_INT, type StorageArray } from "./dtype.js";
 import { contiguousStrides } from "./shape.js";
 import type { Tensor } from "./tensor.js";
 
@@ -171,13 +171,13 @@ export function formatTensor(t: Tensor): string {
     // since there are no values to tell an integer tensor from a float one
     body = "[]";
     if (t.ndim !== 1) suffixes.push(`size=(${t.shape.join(", ")})`);
-    if (t.dtype !== DEFAULT_FLOAT) suffixes.push(`dtype=${t.dtype}`);
+    if (t.dtype !== getDefaultDtype()) suffixes.push(`dtype=${t.dtype}`);
   } else {
     body = formatValues(t, indent);
     // as PyTorch, the default dtypes go without a suffix: float32, int64 and bool, and int32,
     // Fluxion's default integer dtype (what arange and argmax give: PyTorch prints those
     // without a suffix too); every other dtype is named
-    if (!(t.dtype === DEFAULT_FLOAT || t.dtype === DEFAULT_INT || t.dtype === "int64" || t.dtype === "bool")) suffixes.push(`dtype=${t.dtype}`);
+    if (!(t.dtype === getDefaultDtype() || t.dtype === DEFAULT_INT || t.dtype === "int64" || t.dtype === "bool")) suffixes.push(`dtype=${t.dtype}`);
   }
   if (t.gradFn) suffixes.push(`grad_fn=<${t.gradFn.name}>`);
   else if (t.requiresGrad) suffixes.push("requires_grad=True");

@@ -57,14 +57,23 @@ export class Generator {
 
   /**
    * The full state, for saving and restoring: [key low, key high, offset low, offset high],
-   * four unsigned 32-bit words (the offset counts 128-bit Philox blocks).
+   * four unsigned 32-bit words (the offset counts 128-bit Philox blocks). setState also takes
+   * the uint8 tensor getRngState() returns (torch.Generator.set_state's ByteTensor).
    */
   getState(): number[] {
     if (this._lazy !== null) this._lazy.realize();
     return [this.key0, this.key1, this.offset0, this.offset1];
   }
-  setState(state: readonly number[]): void {
+  setState(state: readonly number[] | { readonly dtype: string; readonly shape: readonly number[]; toTypedArray(): unknown }): void {
     if (this._lazy !== null) this._lazy.realize();
+    // a uint8 state tensor from getRngState() (16 bytes: the same four words, little-endian)
+    if (state !== null && typeof state === "object" && !Array.isArray(state) && "dtype" in state && typeof state.toTypedArray === "function") {
+      const t = state as { readonly dtype: string; readonly shape: readonly number[]; toTypedArray(): unknown };
+      if (t.dtype !== "uint8" || t.shape.length !== 1 || t.shape[0] !== 16) {
+        throw new FluxionError(`Generator.setState: a state tensor must be uint8 of shape [16] (from getRngState()), got ${t.dtype} of shape [${t.shape.join(", ")}]`);
+      }
+      state = Array.from(new Uint32Array(Uint8Array.from(t.toTypedArray() as Uint8Array).buffer));
+    }
     if (!Array.isArray(state)) throw new FluxionError(`Generator.setState: expected an array of 4 numbers (from getState()), got ${describeValue(state)}`);
     if (state.length !== 4) throw new FluxionError(`Generator.setState: expected 4 numbers (key low, key high, offset low, offset high), got ${state.length}`);
     if (!state.every((w) => Number.isInteger(w) && w >= 0 && w < TWO_POW_32)) {

@@ -35,6 +35,7 @@ import { GUMBEL_SOFTMAX_FNS } from "./gumbel_softmax.js";
 import { MULTILABEL_MARGIN_LOSS_FNS } from "./multilabel_margin_loss.js";
 import { TRIPLET_DISTANCE_LOSS_FNS } from "./triplet_distance_loss.js";
 import { FRACTIONAL_MAX_POOL_FNS } from "./fractional_max_pool.js";
+import { RMS_NORM_FNS } from "./rms_norm.js";
 
 export const { relu, leakyRelu, gelu, silu, sigmoid, tanh, softplus, elu, hardtanh, softmax, logSoftmax } = ACTIVATION_FNS;
 export const { linear, bilinear } = LINEAR_FNS;
@@ -48,6 +49,7 @@ export const { batchNorm, layerNorm, groupNorm } = NORMALIZATION_FNS;
 export const { celu, selu, hardsigmoid, hardswish, relu6, mish, softsign, logsigmoid, softmin, tanhshrink, softshrink, hardshrink, threshold, glu, prelu } = MORE_ACTIVATION_FNS;
 export const { interpolate, upsample, upsampleNearest, upsampleBilinear } = INTERPOLATE_FNS;
 export const { instanceNorm, normalize } = MORE_NORMALIZATION_FNS;
+export const { rmsNorm } = RMS_NORM_FNS;
 export const { conv3d, convTranspose1d, convTranspose3d } = CONV3D_FNS;
 export const { avgPool3d, maxPool3d } = POOLING3D_FNS;
 export const { maxUnpool1d, maxUnpool2d, maxUnpool3d } = UNPOOL_FNS;

@@ -10,6 +10,7 @@ import { dispatch, dispatchAll } from "../../backend/dispatcher.js";
 import { ArgumentError, DTypeError, FluxionError, ShapeError, fmtShape } from "../../errors.js";
 import { arange, scalarTensor, zerosLike } from "../../tensor/creation.js";
 import { shapesEqual } from "../../tensor/shape.js";
+import { getDefaultDtype } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { where } from "../../ops/elementwise.js";
 import { assertAll } from "../../ops/advanced_indexing.js";
@@ -126,7 +127,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyO
 function classCrossEntropy(input: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number, labelSmoothing: number, reduction: Reduction): Tensor {
   const op = "crossEntropy";
   if (target.dtype !== "int64" && target.dtype !== "int32") throw new DTypeError(`${op}: expected target of class indices with dtype int64 or int32, got ${target.dtype} (use target.long(), or pass probabilities as a float tensor to crossEntropy)`);
-  const x = input.isFloatingPoint() ? input : input.to("float32");
+  const x = input.isFloatingPoint() ? input : input.to(getDefaultDtype());
   const { C } = classLayout(op, x, target);
   checkWeight(op, weight, C);
   const w = weight ? noGrad(() => (weight.dtype === x.dtype ? weight.detach() : weight.to(x.dtype))) : null;

@@ -15,6 +15,7 @@ export * from "./transformer.js";
 export * from "./transformer_decoder.js";
 export * from "./distance.js";
 export * from "./padding.js";
+export * from "./rms_norm.js";
 export * from "./pixel_shuffle.js";
 export * from "./local_response_norm.js";
 export * from "./lp_pool.js";

@@ -1,11 +1,11 @@
 /**
- * Padding modules: ConstantPad1d/2d/3d, ZeroPad2d, ReflectionPad1d/2d/3d and
+ * Padding modules: ConstantPad1d/2d/3d, ZeroPad2d, ReflectionPad1d/2d/3d, CircularPad1d/2d/3d (PyTorch 2.1) and
  * ReplicationPad1d/2d/3d, as PyTorch 1.13 has them — each is F.pad with its mode and a
  * padding given as one int (the same on every side) or PyTorch's (left, right, top, bottom,
  * front, back) list, and PyTorch's print.
  */
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
-import { ArgumentError } from "../../errors.js";
+import { ArgumentError, ShapeError, fmtShape } from "../../errors.js";
 import { pad, type PadMode } from "../../ops/shape_ops.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { checkTensorArg } from "../args.js";
@@ -142,5 +142,50 @@ export class ReplicationPad2d extends PadNd {
 export class ReplicationPad3d extends PadNd {
   constructor(...args: CtorArgs<typeof REPLICATION_PAD3D>) {
     super("ReplicationPad3d", replicationPad3dArgs.bind(args)[0], 3, "replicate");
+  }
+}
+
+/** PyTorch 2.1's _CircularPadNd: an unbatched or batched input of n + 1 or n + 2 dims. */
+abstract class CircularPadNd extends PadNd {
+  constructor(private readonly layer: string, padding: number | readonly number[], private readonly n: number) {
+    super(layer, padding, n, "circular");
+  }
+  override forward(x: Tensor): Tensor {
+    checkTensorArg(this, "input", x);
+    if (x.ndim !== this.n + 1 && x.ndim !== this.n + 2) {
+      throw new ShapeError(`${this.layer}: expected ${this.n + 1}D or ${this.n + 2}D input (got ${x.ndim}D input, shape ${fmtShape(x.shape)})`);
+    }
+    return super.forward(x);
+  }
+}
+
+const CIRCULAR_PAD1D = "CircularPad1d(int[2] padding)";
+const CIRCULAR_PAD2D = "CircularPad2d(int[4] padding)";
+const CIRCULAR_PAD3D = "CircularPad3d(int[6] padding)";
+const circularPad1dArgs = declareArgs(CIRCULAR_PAD1D, "nn");
+const circularPad2dArgs = declareArgs(CIRCULAR_PAD2D, "nn");
+const circularPad3dArgs = declareArgs(CIRCULAR_PAD3D, "nn");
+
+/**
+ * Pads the last dim with its values wrapped around (PyTorch 2.1's nn.CircularPad1d; 1.13 has
+ * only F.pad's "circular" mode). @example new nn.CircularPad1d(2).forward(x) // [N, C, L] -> [N, C, L + 4]
+ */
+export class CircularPad1d extends CircularPadNd {
+  constructor(...args: CtorArgs<typeof CIRCULAR_PAD1D>) {
+    super("CircularPad1d", circularPad1dArgs.bind(args)[0], 1);
+  }
+}
+
+/** Pads the last 2 dims circularly (PyTorch 2.1's nn.CircularPad2d). @example new nn.CircularPad2d([1, 1, 2, 0]).forward(x) */
+export class CircularPad2d extends CircularPadNd {
+  constructor(...args: CtorArgs<typeof CIRCULAR_PAD2D>) {
+    super("CircularPad2d", circularPad2dArgs.bind(args)[0], 2);
+  }
+}
+
+/** Pads the last 3 dims circularly (PyTorch 2.1's nn.CircularPad3d). @example new nn.CircularPad3d(1).forward(x) */
+export class CircularPad3d extends CircularPadNd {
+  constructor(...args: CtorArgs<typeof CIRCULAR_PAD3D>) {
+    super("CircularPad3d", circularPad3dArgs.bind(args)[0], 3);
   }
 }

@@ -213,7 +213,7 @@ export class Transformer extends Module {
   /** [sz, sz] float mask, -inf above the diagonal and 0 elsewhere (PyTorch's generate_square_subsequent_mask). */
   static generateSquareSubsequentMask(sz: number, opts?: { dtype?: DType; device?: string }): Tensor {
     if (!Number.isInteger(sz) || sz < 0) throw new ArgumentError(`Transformer.generateSquareSubsequentMask(): sz must be a non-negative int, got ${describeValue(sz)}`);
-    return full([sz, sz], -Infinity, { dtype: opts?.dtype ?? "float32", device: opts?.device }).triu(1);
+    return full([sz, sz], -Infinity, { dtype: opts?.dtype, device: opts?.device }).triu(1);
   }
 }
 

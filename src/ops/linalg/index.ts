@@ -21,6 +21,7 @@ import { det as detImpl, inv as invImpl, invEx as invExImpl, slogdet as slogdetI
 import { solveTriangular as solveTriangularImpl } from "./triangular.js";
 import { lstsq as lstsqImpl, matrixRank as matrixRankImpl, pinv as pinvImpl } from "./pinv.js";
 import { matrixNorm as matrixNormImpl, norm as normImpl, vectorNorm as vectorNormImpl } from "./norms.js";
+import { matrixExp as matrixExpImpl } from "./matrix_exp.js";
 import { cross as crossImpl, matrixPower as matrixPowerImpl, multiDot as multiDotImpl, vander as vanderImpl, vecdot as vecdotImpl } from "./products.js";
 
 type Tol = number | Tensor | null;
@@ -54,6 +55,7 @@ const LINALG = {
   vecdot: "vecdot(Tensor x, Tensor y, *, int dim=-1, Tensor? out=null) -> Tensor",
   matmul: "matmul(Tensor input, Tensor other, *, Tensor? out=null) -> Tensor",
   diagonal: "diagonal(Tensor A, *, int offset=0, int dim1=-2, int dim2=-1) -> Tensor",
+  matrixExp: "matrixExp(Tensor A) -> Tensor",
 } as const;
 
 /** A linalg.* declaration: a function of the namespace, documented in its own section. */
@@ -119,3 +121,5 @@ const matmulAlias = linalgOp(LINALG.matmul, (x: Tensor, y: Tensor) => matmul(x, 
 /** The diagonals of the matrices in dims (dim1, dim2): diagonal with linalg's defaults (-2, -1). */
 export const diagonal = linalgOp(LINALG.diagonal, (A: Tensor, o: { offset: number; dim1: number; dim2: number }) => diagonalOf(A, o.offset, o.dim1, o.dim2));
 export { matmulAlias as matmul };
+/** exp(A) of batches of square matrices (scaling and squaring of a Taylor polynomial). */
+export const matrixExp = linalgOp(LINALG.matrixExp, (A: Tensor) => matrixExpImpl(A));

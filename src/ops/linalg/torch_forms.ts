@@ -12,6 +12,7 @@ import { det as detImpl, inv as invImpl, logdet as logdetImpl, slogdet as slogde
 import { triangularSolve as triangularSolveImpl } from "./triangular.js";
 import { pinverse as pinverseImpl } from "./pinv.js";
 import { matrixPower as matrixPowerImpl, torchCross } from "./products.js";
+import { matrixExp as matrixExpImpl } from "./matrix_exp.js";
 
 const TORCH = {
   inverse: "inverse(Tensor self, *, Tensor? out=null) -> Tensor",
@@ -24,6 +25,7 @@ const TORCH = {
   pinverse: "pinverse(Tensor self, float rcond=1e-15) -> Tensor",
   cross: "cross(Tensor self, Tensor other, int? dim=null, *, Tensor? out=null) -> Tensor",
   matrixPower: "matrixPower(Tensor self, int n) -> Tensor",
+  matrixExp: "matrixExp(Tensor self) -> Tensor",
   triangularSolve: "triangularSolve(Tensor self, Tensor A, bool upper=true, bool transpose=false, bool unitriangular=false) -> (Tensor solution, Tensor clonedCoefficient)",
 } as const;
 
@@ -43,5 +45,6 @@ export const TORCH_LINALG_FNS = {
   pinverse: defineOp(TORCH.pinverse, (A: Tensor, rcond: number) => pinverseImpl(A, rcond)),
   cross: defineOp(TORCH.cross, (x: Tensor, y: Tensor, dim: number | null) => torchCross(x, y, dim)),
   matrixPower: defineOp(TORCH.matrixPower, (A: Tensor, n: number) => matrixPowerImpl(A, n, "matrixPower")),
+  matrixExp: defineOp(TORCH.matrixExp, (A: Tensor) => matrixExpImpl(A, "matrixExp")),
   triangularSolve: defineOp(TORCH.triangularSolve, (b: Tensor, A: Tensor, upper: boolean, transpose: boolean, unit: boolean) => triangularSolveImpl(b, A, upper, transpose, unit)),
 };

@@ -1,0 +1,235 @@
+/**
+ * More torch.* creation and sampling functions, composed from the core factories and tensor
+ * ops: asTensor / asarray (share a tensor or typed array when nothing needs converting),
+ * logspace, normal (all four of torch.normal's overloads), poisson, randintLike and diagflat.
+ */
+import { defineOp } from "../api/registry.js";
+import { record1 } from "../autograd/record.js";
+import { noGrad } from "../autograd/grad_mode.js";
+import { ArgumentError, DTypeError, FluxionError } from "../errors.js";
+import { checkDevice } from "../backend/backend.js";
+import { getDefaultDtype, isFloating, type DType } from "../tensor/dtype.js";
+import { broadcastShapes } from "../tensor/shape.js";
+import { linspace, rand, randint, randn, tensor, zerosLike, type TensorData } from "../tensor/creation.js";
+import type { Generator } from "../tensor/random.js";
+import { Tensor } from "../tensor/tensor.js";
+import { fromTypedArray } from "../tensor/typed_array_bridge.js";
+import { assertAll } from "./advanced_indexing.js";
+import { diag } from "./diagonal.js";
+import { pow, where } from "./elementwise.js";
+
+const CREATE = "ScalarType? dtype=null, Device? device=null, bool requiresGrad=false";
+type Kw = { dtype?: DType | null; device?: string | null; requiresGrad?: boolean; generator?: Generator | null };
+
+function sharedTypedArray(data: unknown): boolean {
+  return data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array || data instanceof BigInt64Array ||
+    data instanceof Int8Array || (data instanceof Uint8Array && !(data instanceof Uint8ClampedArray));
+}
+
+/**
+ * torch.as_tensor: `data` as a tensor, sharing memory where it can: a tensor of the asked
+ * dtype and device is returned itself (another dtype or device converts it, keeping the
+ * autograd graph, as PyTorch), a typed array of a Fluxion dtype is wrapped without a copy (as
+ * from_numpy); nested arrays and scalars are copied, as tensor() does.
+ * @example const a = new Float32Array([1, 2]); asTensor(a).add_(1); a // [2, 3]
+ */
+function asTensorImpl(data: TensorData, dtype: DType | null, device: string | null): Tensor {
+  const op = "asTensor";
+  if (data instanceof Tensor) {
+    const dev = device === null ? data.device : checkDevice(device, op);
+    return data.to({ dtype: dtype ?? data.dtype, device: dev } as never);
+  }
+  if (sharedTypedArray(data) && (device === null || checkDevice(device, op) === "cpu")) {
+    const shared = fromTypedArray(data);
+    return dtype === null || dtype === shared.dtype ? shared : shared.to(dtype);
+  }
+  return tensor(data, { dtype: dtype ?? undefined, device: device ?? undefined });
+}
+
+/**
+ * torch.asarray: asTensor with `copy` (true: always a new tensor; false: never copy, an error
+ * if a conversion is needed; null: copy only when needed) and `requiresGrad`.
+ */
+function asarrayImpl(obj: TensorData, o: { dtype?: DType | null; device?: string | null; copy?: boolean | null; requiresGrad?: boolean }): Tensor {
+  const op = "asarray";
+  const dtype = o.dtype ?? null, device = o.device ?? null, copy = o.copy ?? null;
+  const shareable = obj instanceof Tensor || sharedTypedArray(obj);
+  let r: Tensor;
+  if (copy === false) {
+    const srcDtype = obj instanceof Tensor ? obj.dtype : shareable ? fromTypedArray(obj).dtype : null;
+    const srcDevice = obj instanceof Tensor ? obj.device : "cpu";
+    if (!shareable || (dtype !== null && dtype !== srcDtype) || (device !== null && checkDevice(device, op) !== srcDevice)) {
+      throw new FluxionError(`${op}: can't alias ${shareable ? `a ${srcDtype} ${srcDevice} ${obj instanceof Tensor ? "tensor" : "typed array"} as ${dtype ?? srcDtype} on ${device ?? srcDevice}` : "nested arrays or scalars"} without a copy (copy=false)`);
+    }
+  }
+  if (copy === true) {
+    r = obj instanceof Tensor ? obj.detach().to({ dtype: dtype ?? obj.dtype, device: device ?? obj.device, copy: true }) : tensor(obj, { dtype: dtype ?? undefined, device: device ?? undefined });
+  } else {
+    r = asTensorImpl(obj, dtype, device);
+    if (obj instanceof Tensor && o.requiresGrad) r = r.detach(); // asarray's result is a leaf when asked to require grad
+  }
+  if (o.requiresGrad) {
+    if (!isFloating(r.dtype)) throw new DTypeError(`${op}: only tensors of floating point dtype can require gradients, got ${r.dtype}`);
+    r.requiresGrad_(true);
+  }
+  return r;
+}
+
+/**
+ * torch.logspace: `steps` values base^x for x evenly spaced from start to end (inclusive),
+ * computed in float64 and rounded once into the dtype (integer dtypes truncate, as PyTorch).
+ * @example logspace(0, 3, 4) // [1, 10, 100, 1000]
+ */
+function logspaceImpl(start: number, end: number, steps: number, base: number, o: Kw): Tensor {
+  const op = "logspace";
+  if (!Number.isInteger(steps) || steps < 0) throw new FluxionError(`${op}: number of steps must be a non-negative integer, got ${steps}`);
+  const dtype = o.dtype ?? getDefaultDtype();
+  if (dtype === "bool") throw new DTypeError(`${op}: dtype bool is not supported (PyTorch: "logspace_cpu" not implemented for 'Bool')`);
+  const device = o.device ?? undefined;
+  const exps = linspace(start, end, steps, { dtype: "float64", device });
+  const r = pow(base, exps).to(dtype);
+  if (o.requiresGrad) {
+    if (!isFloating(dtype)) throw new DTypeError(`${op}: only tensors of floating point dtype can require gradients, got ${dtype}`);
+    r.requiresGrad_(true);
+  }
+  return r;
+}
+
+/** The zero gradient PyTorch's normal gives its mean and std (derivatives.yaml: zeros_like). */
+function zeroGrads(out: Tensor, inputs: (Tensor | null)[]): Tensor {
+  return record1("NormalBackward", inputs, out, [], () => inputs.map((t) => (t === null ? null : zerosLike(t))));
+}
+
+function checkStdTensor(std: Tensor): void {
+  if (!isFloating(std.dtype)) throw new DTypeError(`normal: expected a floating point std tensor, got ${std.dtype}`);
+  assertAll(std.ge(0).logicalOr(std.isnan()), "normal: normal expects all elements of std >= 0.0");
+}
+
+function checkStdNumber(std: number): void {
+  if (!(std >= 0)) throw new ArgumentError(`normal: normal expects std >= 0.0, but found std ${std}`);
+}
+
+/**
+ * torch.normal: samples of N(mean, std) with tensor or number mean and std (broadcast
+ * together), or numbers and a size. The result requires grad when mean or std does, and
+ * their gradients are zeros, as PyTorch's.
+ * @example normal(zeros(3), 1); normal(0, ones(2, 2)); normal(2, 3, [4], { generator: g })
+ */
+function normalTensorTensor(mean: Tensor, std: Tensor, o: Kw): Tensor {
+  if (!isFloating(mean.dtype)) throw new DTypeError(`normal: expected a floating point mean tensor, got ${mean.dtype}`);
+  checkStdTensor(std);
+  const shape = broadcastShapes("normal", mean.shape, std.shape);
+  const out = noGrad(() => randn(shape, { dtype: mean.dtype, device: mean.device, generator: o.generator ?? null }).mul(std).add(mean));
+  return zeroGrads(out, [mean, std]);
+}
+function normalTensorFloat(mean: Tensor, std: number, o: Kw): Tensor {
+  if (!isFloating(mean.dtype)) throw new DTypeError(`normal: expected a floating point mean tensor, got ${mean.dtype}`);
+  checkStdNumber(std);
+  const out = noGrad(() => randn(mean.shape, { dtype: mean.dtype, device: mean.device, generator: o.generator ?? null }).mul(std).add(mean));
+  return zeroGrads(out, [mean]);
+}
+function normalFloatTensor(mean: number, std: Tensor, o: Kw): Tensor {
+  checkStdTensor(std);
+  const out = noGrad(() => randn(std.shape, { dtype: std.dtype, device: std.device, generator: o.generator ?? null }).mul(std).add(mean));
+  return zeroGrads(out, [std]);
+}
+function normalFloatFloat(mean: number, std: number, size: number[], o: Kw): Tensor {
+  checkStdNumber(std);
+  const dtype = o.dtype ?? getDefaultDtype();
+  if (!isFloating(dtype)) throw new DTypeError(`normal: expected a floating point dtype, got ${dtype} (PyTorch: "normal_kernel_cpu" not implemented)`);
+  const r = randn(size, { dtype, device: o.device ?? null, generator: o.generator ?? null }).mul(std).add(mean);
+  if (o.requiresGrad) r.requiresGrad_(true);
+  return r;
+}
+
+const KNUTH_DRAWS = 64; // rates below 10: P(X >= 64) < 1e-30
+const PTRS_ROUNDS = 16; // each round accepts with probability > 0.86: all fail with probability < 1e-13
+
+/**
+ * torch.poisson: a Poisson sample for each rate (same shape and dtype), drawn as PyTorch's
+ * sampler does — Knuth's product of uniforms for rates below 10, Hörmann's transformed
+ * rejection (PTRS) above — but vectorized: a fixed number of uniforms per element and the
+ * first accepted round chosen with where, so no value is read on the host. The gradient to
+ * the rates is zero, as PyTorch's.
+ * @example poisson(full([3], 4.5), { generator: new Generator(0) })
+ */
+function poissonImpl(rates: Tensor, generator: Generator | null): Tensor {
+  const op = "poisson";
+  if (!isFloating(rates.dtype)) throw new DTypeError(`${op}: expected a floating point tensor of rates, got ${rates.dtype} ("poisson_cpu" not implemented for it in PyTorch)`);
+  const out = noGrad(() => {
+    const lam = rates.detach().to("float64");
+    assertAll(lam.ge(0), "poisson: invalid Poisson rate, expected rate to be non-negative");
+    const gen = generator;
+    const draw = (n: number) => rand([n, ...lam.shape], { dtype: "float64", device: lam.device, generator: gen });
+    // Knuth: the number of running products of uniforms that stay above exp(-lambda)
+    const small = draw(KNUTH_DRAWS).cumprod(0).gt(lam.neg().exp()).sum(0).to("float64");
+    // PTRS for lambda >= 10 (lambda clamped so the small rates compute finite, unused values)
+    const l = lam.clampMin(10);
+    const slam = l.sqrt(), loglam = l.log();
+    const b = slam.mul(2.53).add(0.931);
+    const a = b.mul(0.02483).add(-0.059);
+    const logInvAlpha = b.sub(3.4).reciprocal().mul(1.1328).add(1.1239).log();
+    const vr = b.sub(2).reciprocal().mul(-3.6224).add(0.9277);
+    const uv = draw(2 * PTRS_ROUNDS);
+    let large = l.round(); // only if every round rejects (probability < 1e-13)
+    for (let r = PTRS_ROUNDS - 1; r >= 0; r--) {
+      const U = uv.select(0, 2 * r).sub(0.5), V = uv.select(0, 2 * r + 1);
+      const us = U.abs().neg().add(0.5);
+      const k = a.mul(2).div(us).add(b).mul(U).add(l).add(0.43).floor();
+      const quick = us.ge(0.07).logicalAnd(V.le(vr));
+      const reject = k.lt(0).logicalOr(us.lt(0.013).logicalAnd(V.gt(us)));
+      const lhs = V.log().add(logInvAlpha).sub(a.div(us.mul(us)).add(b).log());
+      const rhs = l.neg().add(k.mul(loglam)).sub(k.clampMin(0).add(1).lgamma());
+      const accept = quick.logicalOr(reject.logicalNot().logicalAnd(lhs.le(rhs)));
+      large = where(accept, k, large);
+    }
+    return where(lam.lt(10), small, large).to(rates.dtype);
+  });
+  return zeroGrads(out, [rates]);
+}
+
+/** torch.randint_like: randint with `input`'s shape, dtype and device (overridable). */
+function randintLikeImpl(input: Tensor, low: number, high: number, o: Kw): Tensor {
+  return randint(low, high, input.shape, {
+    dtype: o.dtype ?? input.dtype, device: o.device ?? input.device, requiresGrad: o.requiresGrad ?? false, generator: o.generator ?? null,
+  });
+}
+
+/**
+ * torch.diagflat: the flattened input on the `offset`-th diagonal of a square matrix.
+ * @example diagflat(tensor([[1, 2], [3, 4]])) // 4x4 with 1, 2, 3, 4 on the diagonal
+ */
+function diagflatImpl(input: Tensor, offset: number): Tensor {
+  return diag(input.reshape(-1), offset);
+}
+
+const RANDOM_KW = `Generator? generator=null, ${CREATE}`;
+export const CREATION_EXTRA_FNS = {
+  asTensor: defineOp("asTensor(Any data, ScalarType? dtype=null, Device? device=null) -> Tensor", asTensorImpl, { variants: "function" }),
+  asarray: defineOp("asarray(Any obj, *, ScalarType? dtype=null, Device? device=null, bool? copy=null, bool requiresGrad=false) -> Tensor", asarrayImpl, { variants: "function" }),
+  logspace: defineOp(`logspace(float start, float end, int steps, float base=10.0, *, ${CREATE}) -> Tensor`, logspaceImpl),
+  normal: defineOp(
+    [
+      "normal.Tensor_Tensor(Tensor mean, Tensor std, *, Generator? generator=null) -> Tensor",
+      "normal.Tensor_float(Tensor mean, float std=1, *, Generator? generator=null) -> Tensor",
+      "normal.float_Tensor(float mean, Tensor std, *, Generator? generator=null) -> Tensor",
+      `normal.float_float(float mean, float std, int[] size, *, ${RANDOM_KW}) -> Tensor`,
+    ],
+    [normalTensorTensor, normalTensorFloat, normalFloatTensor, normalFloatFloat],
+    { variants: "function" },
+  ),
+  randintLike: defineOp(
+    [`randintLike(Tensor input, int high, *, ${RANDOM_KW}) -> Tensor`, `randintLike.low(Tensor input, int low, int high, *, ${RANDOM_KW}) -> Tensor`],
+    [(input: Tensor, high: number, o: Kw) => randintLikeImpl(input, 0, high, o), randintLikeImpl],
+    { variants: "function" },
+  ),
+  diagflat: defineOp("diagflat(Tensor self, int offset=0) -> Tensor", diagflatImpl),
+  poisson: defineOp("poisson(Tensor self, Generator? generator=null) -> Tensor", poissonImpl, { variants: "function" }),
+};
+
+declare module "../tensor/tensor.js" {
+  interface Tensor {
+    /** torch.Tensor.diagflat. */
+    diagflat(offset?: number | { offset?: number }): Tensor;
+  }
+}

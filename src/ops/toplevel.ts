@@ -1,0 +1,103 @@
+/**
+ * The torch.* functions that are not tensor math: the default dtype, finfo/iinfo, type
+ * predicates (isTensor, isFloatingPoint, numel, ...) and the default generator's state
+ * (seed, initialSeed, getRngState/setRngState). Declared like every op, so the arguments are
+ * checked and documented the same way.
+ */
+import { defineOp } from "../api/registry.js";
+import { ArgumentError, DTypeError, FluxionError, ShapeError, fmtShape } from "../errors.js";
+import { isInferenceModeEnabled as inferenceEnabled } from "../autograd/grad_mode.js";
+import { getDefaultDtype as getDefault, setDefaultDtype as setDefault, type DType } from "../tensor/dtype.js";
+import { defaultGenerator } from "../tensor/random.js";
+import { FInfo, IInfo, finfoImpl, iinfoImpl } from "../tensor/type_info.js";
+import { Tensor } from "../tensor/tensor.js";
+import { tensor } from "../tensor/creation.js";
+
+const fn = { variants: "function" } as const;
+
+/** torch.set_default_dtype: float32 (the initial default), float64, float16 or bfloat16. */
+export const setDefaultDtype = defineOp("setDefaultDtype(ScalarType d) -> None", (d: DType) => setDefault(d), fn);
+/** torch.get_default_dtype. */
+export const getDefaultDtype = defineOp("getDefaultDtype() -> ScalarType", () => getDefault(), fn) as () => DType;
+
+/** torch.finfo: bits, eps, max, min, tiny (smallestNormal), resolution of a float dtype (the default dtype when omitted). */
+export const finfo = defineOp("finfo(ScalarType? type=null) -> Any", (d: DType | null) => finfoImpl(d), fn) as (type?: DType | null | { type?: DType | null }) => FInfo;
+/** torch.iinfo: bits, max, min of an integer dtype (int64's as bigints). */
+export const iinfo = defineOp("iinfo(ScalarType type) -> Any", (d: DType) => iinfoImpl(d), fn) as (type: DType | { type: DType }) => IInfo;
+
+/**
+ * torch.is_tensor: whether obj is a Tensor (a Parameter is one). A plain function rather than
+ * a declared op: any value, undefined and option-like objects included, is the argument.
+ * @example isTensor(zeros(2)) // true; isTensor([1, 2]) // false
+ */
+export function isTensor(obj: unknown): boolean {
+  if (arguments.length !== 1) throw new ArgumentError(`isTensor() takes 1 argument (obj), but got ${arguments.length}`);
+  return obj instanceof Tensor;
+}
+/** torch.is_floating_point. */
+export const isFloatingPoint = defineOp("isFloatingPoint(Tensor input) -> bool", (t: Tensor) => t.isFloatingPoint(), fn);
+/** torch.is_complex: always false, Fluxion has no complex dtypes. */
+export const isComplex = defineOp("isComplex(Tensor input) -> bool", () => false, fn);
+/** torch.numel. */
+export const numel = defineOp("numel(Tensor input) -> int", (t: Tensor) => t.numel(), fn);
+
+const ISNONZERO = "isNonzero(Tensor self) -> bool";
+const ISSAMESIZE = "isSameSize(Tensor self, Tensor other) -> bool";
+
+declare module "../tensor/tensor.js" {
+  interface Tensor {
+    /** Whether the one value of a one-element tensor is nonzero (torch.Tensor.is_nonzero; reads it on the host). */
+    isNonzero(): boolean;
+    /** Whether the shapes are equal (torch.Tensor.is_same_size). */
+    isSameSize(other: Tensor): boolean;
+  }
+}
+
+/**
+ * torch.is_nonzero: the truth of a one-element tensor (a host read, as bool(t)); more or
+ * fewer elements are ambiguous, as in PyTorch.
+ */
+export const isNonzero = defineOp(ISNONZERO, (t: Tensor) => {
+  const n = t.numel();
+  if (n === 0) throw new FluxionError(`isNonzero: Boolean value of Tensor with no values is ambiguous (shape ${fmtShape(t.shape)})`);
+  if (n > 1) throw new FluxionError(`isNonzero: Boolean value of Tensor with more than one value is ambiguous (shape ${fmtShape(t.shape)})`);
+  const v = t.item() as number | boolean | bigint;
+  return typeof v === "bigint" ? v !== 0n : Number(v) !== 0; // NaN is nonzero, as in PyTorch
+});
+/** torch.is_same_size. */
+export const isSameSize = defineOp(ISSAMESIZE, (a: Tensor, b: Tensor) => a.ndim === b.ndim && a.shape.every((s, i) => s === b.shape[i]));
+
+/**
+ * torch.seed: reseeds the default generator with a non-deterministic seed (below 2^53, so it
+ * is an exact JS number) and returns it.
+ */
+export const seed = defineOp("seed() -> int", () => {
+  const s = Math.floor(Math.random() * 2 ** 21) * 2 ** 32 + ((Date.now() ^ Math.floor(Math.random() * 2 ** 32)) >>> 0);
+  defaultGenerator.manualSeed(s);
+  return s;
+}, fn);
+/** torch.initial_seed: the default generator's seed. */
+export const initialSeed = defineOp("initialSeed() -> int", () => defaultGenerator.initialSeed(), fn);
+
+const STATE_BYTES = 16;
+
+/**
+ * torch.get_rng_state: the default generator's state as a uint8 tensor (16 bytes: the Philox
+ * key and offset, little-endian; PyTorch's CPU state is a 5056-byte Mersenne Twister state,
+ * so the two are not interchangeable). setRngState(state) replays the stream from there.
+ * @example const s = getRngState(); const a = rand(3); setRngState(s); rand(3) // equals a
+ */
+export const getRngState = defineOp("getRngState() -> Tensor", () => tensor(new Uint8Array(new Uint32Array(defaultGenerator.getState()).buffer)), fn);
+
+/** torch.set_rng_state: restores a state from getRngState(). */
+export const setRngState = defineOp("setRngState(Tensor newState) -> None", (state: Tensor) => {
+  if (state.dtype !== "uint8") throw new DTypeError(`setRngState: expected a uint8 tensor (from getRngState()), got dtype ${state.dtype}`);
+  if (state.ndim !== 1 || state.shape[0] !== STATE_BYTES) {
+    throw new ShapeError(`setRngState: expected a state of ${STATE_BYTES} bytes (shape [${STATE_BYTES}], from getRngState()), got shape ${fmtShape(state.shape)}`);
+  }
+  const bytes = Uint8Array.from(state.toTypedArray() as Uint8Array);
+  defaultGenerator.setState(Array.from(new Uint32Array(bytes.buffer)));
+}, fn);
+
+/** torch.is_inference_mode_enabled. */
+export const isInferenceModeEnabled = defineOp("isInferenceModeEnabled() -> bool", () => inferenceEnabled(), fn);

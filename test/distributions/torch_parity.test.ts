@@ -45,7 +45,7 @@ function close(actual: Tensor, expected: Val, what: string, tol = 1e-9): void {
   });
 }
 
-function checkGrads(out: Tensor, leaves: Record<string, Tensor>, expected: Record<string, Val | null> | null, what: string): void {
+function checkGrads(out: Tensor, leaves: Record<string, Tensor>, expected: Record<string, Val | null> | null, what: string, tol = 1e-8): void {
   if (!expected) return;
   const names = Object.keys(leaves);
   const gs = fx.autograd.grad(out.sum(), names.map((k) => leaves[k]!), { allowUnused: true });
@@ -53,7 +53,7 @@ function checkGrads(out: Tensor, leaves: Record<string, Tensor>, expected: Recor
     const e = expected[k];
     const g = gs[i];
     if (e === null || e === undefined) assert.ok(g === null || g === undefined || (g.abs().max().item() as number) === 0, `${what} d/d${k}: expected none`);
-    else close(g!, e, `${what} d/d${k}`, 1e-8);
+    else close(g!, e, `${what} d/d${k}`, Math.max(tol, 1e-8));
   });
 }
 

@@ -60,6 +60,7 @@ export class Cauchy extends Distribution {
     return v.sub(this.loc).div(this.scale).atan().div(Math.PI).add(0.5);
   }
   override icdf(value: Tensor): Tensor {
+    value = this.checkValue(value, "icdf", false);
     return value.sub(0.5).mul(Math.PI).tan().mul(this.scale).add(this.loc);
   }
   override entropy(): Tensor {

@@ -180,12 +180,12 @@ export abstract class Distribution {
    * shape and that broadcasts with batchShape + eventShape, and (with validateArgs) lie in the
    * support. Numbers are taken as tensors when validation is off.
    */
-  protected checkValue(value: unknown, what = "logProb"): Tensor {
+  protected checkValue(value: unknown, what = "logProb", inSupport = true): Tensor {
     if (!(value instanceof Tensor)) {
       if (!this._validateArgs && typeof value === "number") return tensor(value);
       throw new ArgumentError(`${this.distName}.${what}: the value argument must be a Tensor, got ${describeValue(value)}`);
     }
-    if (!this._validateArgs) return value;
+    if (!this._validateArgs || !inSupport) return value;
     const ev = this.eventShape, n = value.ndim;
     if (n < ev.length || value.shape.slice(n - ev.length).some((d, i) => d !== ev[i])) {
       throw new ShapeError(`${this.distName}.${what}: the right-most size of value must match event_shape: ${fmtShape(value.shape)} vs ${fmtShape(ev)}`);

@@ -61,6 +61,7 @@ export class Exponential extends Distribution {
     return this.rate.neg().mul(v).exp().neg().add(1);
   }
   override icdf(value: Tensor): Tensor {
+    value = this.checkValue(value, "icdf", false);
     return value.neg().log1p().neg().div(this.rate);
   }
   override entropy(): Tensor {

@@ -68,6 +68,7 @@ export class Gumbel extends Distribution {
     return v.sub(this.loc).div(this.scale).neg().exp().neg().exp();
   }
   override icdf(value: Tensor): Tensor {
+    value = this.checkValue(value, "icdf", false);
     return this.loc.sub(this.scale.mul(value.log().neg().log()));
   }
   override entropy(): Tensor {

@@ -27,6 +27,11 @@ import { Gumbel } from "./gumbel.js";
 import { MultivariateNormal, batchMahalanobis } from "./multivariate_normal.js";
 import { Independent } from "./independent.js";
 import { sumRightmost } from "./utils.js";
+import { declareArgs } from "../api/registry.js";
+
+// declared for the argument checks' messages and docs/api.md
+const klArgs = declareArgs("klDivergence(Any p, Any q) -> Tensor", "distributions");
+declareArgs("registerKl(Any P, Any Q, Callable? fn=null) -> Any", "distributions");
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type DistClass = abstract new (...args: any[]) => Distribution;
@@ -69,7 +74,8 @@ function lineage(d: Distribution): DistClass[] {
  * KL(p || q), summed over event dims, with the batch shapes broadcast.
  * @example klDivergence(new Normal(0, 1), new Normal(1, 2))
  */
-export function klDivergence(p: Distribution, q: Distribution): Tensor {
+export function klDivergence(...args: [p: Distribution, q: Distribution]): Tensor {
+  const [p, q] = klArgs.bind(args) as unknown as [Distribution, Distribution];
   if (!(p instanceof Distribution) || !(q instanceof Distribution)) {
     throw new ArgumentError(`klDivergence: p and q must be Distributions, got ${describeValue(p)} and ${describeValue(q)}`);
   }

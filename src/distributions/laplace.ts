@@ -66,6 +66,7 @@ export class Laplace extends Distribution {
     return d.sign().mul(d.abs().neg().div(this.scale).expm1()).mul(-0.5).add(0.5);
   }
   override icdf(value: Tensor): Tensor {
+    value = this.checkValue(value, "icdf", false);
     const term = value.sub(0.5);
     return this.loc.sub(this.scale.mul(term.sign()).mul(term.abs().mul(-2).log1p()));
   }

@@ -65,6 +65,7 @@ export class LogNormal extends Distribution {
     return this.baseDist.cdf(v.log());
   }
   override icdf(value: Tensor): Tensor {
+    value = this.checkValue(value, "icdf", false);
     return this.baseDist.icdf(value).exp();
   }
   override entropy(): Tensor {

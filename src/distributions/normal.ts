@@ -64,6 +64,7 @@ export class Normal extends Distribution {
     return v.sub(this.loc).mul(this.scale.reciprocal()).div(Math.SQRT2).erf().add(1).mul(0.5);
   }
   override icdf(value: Tensor): Tensor {
+    value = this.checkValue(value, "icdf", false);
     return this.loc.add(this.scale.mul(value.mul(2).sub(1).erfinv()).mul(Math.SQRT2));
   }
   override entropy(): Tensor {

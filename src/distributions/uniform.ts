@@ -69,6 +69,7 @@ export class Uniform extends Distribution {
     return v.sub(this.low).div(this.high.sub(this.low)).clamp(0, 1);
   }
   override icdf(value: Tensor): Tensor {
+    value = this.checkValue(value, "icdf", false);
     return value.mul(this.high.sub(this.low)).add(this.low);
   }
   override entropy(): Tensor {

@@ -185,3 +185,28 @@ test("MultivariateNormal: the three parameterizations agree; covariance, precisi
   }
   (a.variance.tolist() as number[]).forEach((v, i) => near(v, [2, 1][i]!, 1e-12));
 });
+
+test("bad values to every distribution's methods raise FluxionErrors, never a TypeError", () => {
+  const all: D.Distribution[] = [
+    new D.Normal(0, 1), new D.Uniform(0, 1), new D.Bernoulli(0.3), new D.Categorical(fx.ones(3)), new D.OneHotCategorical(fx.ones(3)),
+    new D.Exponential(1), new D.Laplace(0, 1), new D.LogNormal(0, 1), new D.Cauchy(0, 1), new D.Gumbel(0, 1), new D.Poisson(2),
+    new D.Geometric(0.5), new D.Gamma(1, 1), new D.Beta(1, 2), new D.Dirichlet(fx.ones(3)),
+    new D.MultivariateNormal(fx.zeros(2), fx.eye(2)), new D.Independent(new D.Normal(fx.zeros(2), 1), 1),
+  ];
+  let calls = 0;
+  for (const d of all) {
+    const m = d as unknown as Record<string, (x: unknown) => unknown>;
+    for (const name of ["logProb", "cdf", "icdf", "sample", "rsample", "expand"]) {
+      for (const bad of [null, undefined, "a", [1.5], {}, NaN, -1]) {
+        if ((name === "sample" || name === "rsample") && bad === undefined) continue; // the default sample shape
+        calls++;
+        assert.throws(() => m[name]!.call(d, bad), (e: Error) => e instanceof fx.FluxionError, `${d.constructor.name}.${name}(${String(bad)})`);
+      }
+    }
+  }
+  assert.ok(calls > 600);
+  // empty batches and empty sample shapes give empty samples
+  assert.deepEqual(new D.Normal(fx.tensor([]), 1).sample([2]).shape, [2, 0]);
+  assert.deepEqual(new D.Categorical(fx.ones([0, 3])).sample([2]).shape, [2, 0]);
+  assert.deepEqual(new D.Normal(0, 1).sample(0).shape, [0]);
+});

@@ -5,7 +5,7 @@ import { stack } from "../functional.js";
 import { Distribution } from "./distribution.js";
 import * as constraints from "./constraints.js";
 import { Dirichlet } from "./dirichlet.js";
-import { standardGamma } from "./samplers.js";
+import { clampTiny, standardGammaRsample } from "./samplers.js";
 import { broadcastAll, finfo, named, shapeArg } from "./utils.js";
 
 const BETA = "Beta(Tensor|float concentration1, Tensor|float concentration0, bool? validateArgs=null)";
@@ -49,12 +49,15 @@ export class Beta extends Distribution {
     const a = this.concentration1, b = this.concentration0, t = a.add(b);
     return a.mul(b).div(t.pow(2).mul(t.add(1)));
   }
-  override sample(sampleShape: number | readonly number[] = []): Tensor {
-    const shape = this.extendedShape(shapeArg("Beta.sample", "sampleShape", sampleShape));
-    const x = standardGamma(this.concentration1.detach().expand(shape));
-    const y = standardGamma(this.concentration0.detach().expand(shape));
-    const { tiny, eps } = finfo(x.dtype);
-    return x.div(x.add(y)).clamp(tiny, 1 - eps);
+  override get hasRsample(): boolean {
+    return true;
+  }
+  /** X / (X + Y) for reparameterized X ~ Gamma(a), Y ~ Gamma(b): pathwise gradients to both concentrations. */
+  override rsample(sampleShape: number | readonly number[] = []): Tensor {
+    const shape = this.extendedShape(shapeArg("Beta.rsample", "sampleShape", sampleShape));
+    const x = standardGammaRsample(this.concentration1.expand(shape));
+    const y = standardGammaRsample(this.concentration0.expand(shape));
+    return clampTiny(x.div(x.add(y)), 1 - finfo(x.dtype).eps);
   }
   override logProb(value: Tensor): Tensor {
     const v = this.checkValue(value);

@@ -4,7 +4,7 @@ import { declareArgs, type CtorArgs } from "../api/registry.js";
 import { oneHot, where } from "../functional.js";
 import { Distribution } from "./distribution.js";
 import * as constraints from "./constraints.js";
-import { standardGamma } from "./samplers.js";
+import { clampTiny, standardGammaRsample } from "./samplers.js";
 import { finfo, floatParam, named, shapeArg } from "./utils.js";
 
 const DIRICHLET = "Dirichlet(Tensor concentration, bool? validateArgs=null)";
@@ -48,11 +48,14 @@ export class Dirichlet extends Distribution {
     const c = this.concentration, c0 = c.sum(-1, true);
     return c.mul(c0.sub(c)).div(c0.pow(2).mul(c0.add(1)));
   }
-  override sample(sampleShape: number | readonly number[] = []): Tensor {
-    const shape = this.extendedShape(shapeArg("Dirichlet.sample", "sampleShape", sampleShape));
-    const g = standardGamma(this.concentration.detach().expand(shape));
-    const { tiny, eps } = finfo(g.dtype);
-    return g.div(g.sum(-1, true)).clamp(tiny, 1 - eps);
+  override get hasRsample(): boolean {
+    return true;
+  }
+  /** Normalized reparameterized Gamma draws: pathwise gradients (PyTorch computes the same expectation with _dirichlet_grad). */
+  override rsample(sampleShape: number | readonly number[] = []): Tensor {
+    const shape = this.extendedShape(shapeArg("Dirichlet.rsample", "sampleShape", sampleShape));
+    const g = standardGammaRsample(this.concentration.expand(shape));
+    return clampTiny(g.div(g.sum(-1, true)), 1 - finfo(g.dtype).eps);
   }
   override logProb(value: Tensor): Tensor {
     const v = this.checkValue(value);

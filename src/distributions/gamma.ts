@@ -3,16 +3,16 @@ import { Tensor } from "../tensor/tensor.js";
 import { declareArgs, type CtorArgs } from "../api/registry.js";
 import { Distribution } from "./distribution.js";
 import * as constraints from "./constraints.js";
-import { standardGamma } from "./samplers.js";
-import { broadcastAll, finfo, named, shapeArg } from "./utils.js";
+import { clampTiny, standardGammaRsample } from "./samplers.js";
+import { broadcastAll, named, shapeArg } from "./utils.js";
 
 const GAMMA = "Gamma(Tensor|float concentration, Tensor|float rate, bool? validateArgs=null)";
 const gammaArgs = declareArgs(GAMMA, "distributions");
 
 /**
  * Density rate^c x^(c-1) exp(-rate x) / Γ(c) on x >= 0. Sampling is Marsaglia–Tsang from
- * tensor ops (samplers.ts); rsample is not offered (PyTorch's implicit gradient w.r.t. the
- * concentration needs the incomplete gamma function's derivative, which Fluxion lacks).
+ * tensor ops; rsample's gradient with respect to the concentration is PyTorch's implicit
+ * reparameterization (samplers.ts).
  * @example new distributions.Gamma(2, 3).sample([5])
  */
 export class Gamma extends Distribution {
@@ -45,10 +45,13 @@ export class Gamma extends Distribution {
   override get variance(): Tensor {
     return this.concentration.div(this.rate.pow(2));
   }
-  override sample(sampleShape: number | readonly number[] = []): Tensor {
-    const shape = this.extendedShape(shapeArg("Gamma.sample", "sampleShape", sampleShape));
-    const g = standardGamma(this.concentration.detach().expand(shape)).div(this.rate.detach().expand(shape));
-    return g.clampMin(finfo(g.dtype).tiny);
+  override get hasRsample(): boolean {
+    return true;
+  }
+  override rsample(sampleShape: number | readonly number[] = []): Tensor {
+    const shape = this.extendedShape(shapeArg("Gamma.rsample", "sampleShape", sampleShape));
+    const g = standardGammaRsample(this.concentration.expand(shape)).div(this.rate.expand(shape));
+    return clampTiny(g);
   }
   override logProb(value: Tensor): Tensor {
     const v = this.checkValue(value);

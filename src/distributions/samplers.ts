@@ -6,7 +6,9 @@
  */
 import { Tensor } from "../tensor/tensor.js";
 import { noGrad } from "../autograd/grad_mode.js";
-import { rand, randn, where } from "../functional.js";
+import { rand, randn, where, zerosLike } from "../functional.js";
+import { isGradEnabled } from "../autograd/grad_mode.js";
+import { finfo } from "./utils.js";
 
 /** The first candidate along dim 0 where `accept` holds (the first round if none does). */
 function firstAccepted(accept: Tensor, candidates: Tensor): Tensor {
@@ -77,4 +79,78 @@ export function poissonSample(rate: Tensor): Tensor {
     const countLarge = firstAccepted(accept, k.clampMin(0));
     return where(small, countSmall, countLarge);
   });
+}
+
+// Coefficients of PyTorch's bivariate rational approximation (ATen/native/Distributions.h,
+// standard_gamma_grad_one; Jankowiak & Obermeyer 2018), rows: u^0, u^1, u^2.
+const COEF_UV = [
+  [0.16009398, -0.094634809, 0.025146376, -0.0030648343, 1, 0.32668115, 0.10406089, 0.0014179084],
+  [0.53487893, 0.1298071, 0.065735949, -0.0015649758, 0.16639465, 0.020070113, -0.0035938915, -0.00058392623],
+  [0.040121004, -0.0065914022, -0.0026286047, -0.0013441777, 0.017050642, -0.0021309326, 0.00085092367, -1.5247877e-7],
+];
+
+/**
+ * d x / d alpha for x ~ Gamma(alpha, 1) at fixed CDF (the implicit reparameterization
+ * gradient), PyTorch's torch._standard_gamma_grad: a Taylor series for x < 0.8, Rice's saddle
+ * point expansion for alpha > 8, a rational approximation otherwise. Every branch is computed
+ * and `where` picks, so it is plain tensor ops.
+ */
+export function standardGammaGrad(alpha: Tensor, x: Tensor): Tensor {
+  return noGrad(() => {
+    // small x: Taylor series of the incomplete gamma function
+    let numer = x.mul(0).add(1), denom = alpha;
+    let series1 = numer.div(denom), series2 = numer.div(denom.pow(2));
+    for (let i = 1; i <= 5; i++) {
+      numer = numer.mul(x.neg().div(i));
+      denom = denom.add(1);
+      series1 = series1.add(numer.div(denom));
+      series2 = series2.add(numer.div(denom.pow(2)));
+    }
+    const powXAlpha = x.pow(alpha);
+    const pdf = x.pow(alpha.sub(1)).mul(x.neg().exp());
+    const cdf = powXAlpha.mul(series1);
+    const cdfAlpha = x.log().sub(alpha.digamma()).mul(cdf).sub(powXAlpha.mul(series2));
+    let small = cdfAlpha.neg().div(pdf);
+    small = where(small.isnan(), zerosLike(small), small);
+    // large alpha: Rice saddle point expansion (near the mode, then away from it)
+    const a2 = alpha.pow(2);
+    const nearMode = alpha.mul(12).add(1).mul(alpha).mul(24).add(1)
+      .mul(a2.mul(1440).add(x.mul(6).mul(x.mul(-120).add(53))).sub(x.pow(2).mul(65).div(alpha)).add(alpha.mul(x.mul(3600).add(107))))
+      .div(a2.pow(2).mul(1244160));
+    const d8 = alpha.mul(8).sqrt();
+    const term2 = d8.div(alpha.sub(x));
+    const logRatio = x.div(alpha).log();
+    const term3 = x.sub(alpha).sub(alpha.mul(logRatio)).pow(-1.5);
+    const term23 = where(x.lt(alpha), term2.sub(term3), term2.add(term3));
+    const term1 = logRatio.mul(term23).sub(alpha.reciprocal().mul(2).sqrt().mul(alpha.add(x)).div(alpha.sub(x).pow(2)));
+    const stirling = alpha.mul(24).reciprocal().add(1).div(alpha.mul(12)).add(1);
+    const away = stirling.neg().mul(x.mul(term1)).div(d8);
+    const large = where(x.ge(alpha.mul(0.9)).logicalAnd(x.le(alpha.mul(1.1))), nearMode, away);
+    // otherwise: the rational approximation in u = log(x / alpha), v = log(alpha)
+    const u = logRatio, v = alpha.log();
+    const cv = COEF_UV[0]!.map((c0, i) => u.mul(COEF_UV[2]![i]!).add(COEF_UV[1]![i]!).mul(u).add(c0));
+    const p = cv[3]!.mul(v).add(cv[2]!).mul(v).add(cv[1]!).mul(v).add(cv[0]!);
+    const q = cv[7]!.mul(v).add(cv[6]!).mul(v).add(cv[5]!).mul(v).add(cv[4]!);
+    const rational = p.div(q).exp();
+    return where(x.lt(0.8), small, where(alpha.gt(8), large, rational));
+  });
+}
+
+/**
+ * Standard Gamma samples whose gradient with respect to `alpha` is the implicit
+ * reparameterization one (x + (alpha - alpha.detach()) * dx/dalpha: the value is x, the
+ * derivative dx/dalpha), as PyTorch's _standard_gamma with its _standard_gamma_grad backward.
+ */
+export function standardGammaRsample(alpha: Tensor): Tensor {
+  const x = standardGamma(alpha);
+  if (!alpha.requiresGrad || !isGradEnabled()) return x;
+  const g = standardGammaGrad(alpha.detach(), x);
+  return x.add(alpha.sub(alpha.detach()).mul(g));
+}
+
+/** Values below the dtype's smallest normal raised to it, the gradient left alone (PyTorch clamps value.detach() in place). */
+export function clampTiny(t: Tensor, upper?: number): Tensor {
+  const { tiny } = finfo(t.dtype);
+  const d = t.detach();
+  return t.add((upper === undefined ? d.clampMin(tiny) : d.clamp(tiny, upper)).sub(d));
 }

@@ -134,7 +134,9 @@ test("enumerateSupport, mean/mode/variance where PyTorch defines them, perplexit
   assert.ok(Number.isNaN(new D.Bernoulli(0.5).mode.item() as number));
   near(new D.Normal(0, 1).perplexity().item() as number, Math.exp(0.5 + 0.5 * Math.log(2 * Math.PI)));
   assert.throws(() => new D.Poisson(1).entropy(), /Poisson.entropy is not defined/);
-  assert.throws(() => new D.Gamma(1, 1).rsample(), /Gamma.rsample: Gamma has no reparameterized sampler/);
+  assert.throws(() => new D.Poisson(1).rsample(), /Poisson.rsample: Poisson has no reparameterized sampler/);
+  assert.equal(new D.Poisson(1).hasRsample, false);
+  assert.equal(new D.Gamma(1, 1).hasRsample, true);
   assert.equal(new D.Normal(fx.zeros(2), 1).toString(), "Normal(loc: torch.Size([2]), scale: torch.Size([2]))");
   assert.equal(new D.Normal(0, 1).toString(), "Normal(loc: 0.0, scale: 1.0)");
   assert.equal(new D.Categorical({ logits: fx.zeros(3) }).toString(), "Categorical(logits: torch.Size([3]))");

@@ -174,3 +174,28 @@ test("Independent: samples keep the base's shape, batch dims move to the event",
   assert.equal(d.hasRsample, true);
   assert.deepEqual(d.logProb(fx.zeros([4, 3])).shape, [4]);
 });
+
+test("Gamma, Beta, Dirichlet rsample: the mean of the pathwise gradients is the gradient of the mean", () => {
+  fx.manualSeed(9);
+  const M = 100000;
+  const grads = (make: (ps: Tensor[]) => D.Distribution, values: number[]): number[] => {
+    const ps = values.map((v) => fx.tensor(v, { dtype: "float64", requiresGrad: true }));
+    make(ps).rsample([M]).mean(0).sum().backward();
+    return ps.map((p) => p.grad!.item() as number);
+  };
+  // E[Gamma(c, r)] = c / r
+  for (const [c, r] of [[0.5, 2], [3, 1.5], [12, 3]] as const) {
+    const [gc, gr] = grads(([a, b]) => new D.Gamma(a!, b!), [c, r]);
+    assert.ok(Math.abs(gc! - 1 / r) < 0.03 / r, `Gamma(${c}, ${r}) d/dc ${gc} vs ${1 / r}`);
+    assert.ok(Math.abs(gr! + c / r ** 2) < 0.03 * (c / r ** 2), `Gamma(${c}, ${r}) d/dr ${gr} vs ${-c / r ** 2}`);
+  }
+  // E[Beta(a, b)] = a / (a + b)
+  const [ga, gb] = grads(([a, b]) => new D.Beta(a!, b!), [2, 3]);
+  assert.ok(Math.abs(ga! - 3 / 25) < 0.006, `Beta d/da ${ga}`);
+  assert.ok(Math.abs(gb! + 2 / 25) < 0.006, `Beta d/db ${gb}`);
+  // E[Dirichlet(c)_0] = c0 / sum(c)
+  const conc = fx.tensor([1, 2, 3], { dtype: "float64", requiresGrad: true });
+  new D.Dirichlet(conc).rsample([M]).index(":", 0).mean().backward();
+  const expected = [5 / 36, -1 / 36, -1 / 36];
+  (conc.grad!.tolist() as number[]).forEach((g, i) => assert.ok(Math.abs(g - expected[i]!) < 0.006, `Dirichlet d/dc${i} ${g} vs ${expected[i]}`));
+});

@@ -97,3 +97,10 @@ for (const k of FIX.kl) {
     checkGrads(kl, leaves, k.grad, `KL(${k.p[0]} || ${k.q[0]})`);
   });
 }
+
+test("Gamma's implicit reparameterization gradient matches torch._standard_gamma_grad on all three branches", async () => {
+  const { standardGammaGrad } = await import("../../src/distributions/samplers.js");
+  const { alpha, x, grad } = FIX.gammaGrad as { alpha: number[]; x: number[]; grad: number[] };
+  const g = standardGammaGrad(fx.tensor(alpha, { dtype: "float64" }), fx.tensor(x, { dtype: "float64" })).tolist() as number[];
+  g.forEach((v, i) => assert.ok(Math.abs(v - grad[i]!) <= 1e-9 * (1 + Math.abs(grad[i]!)), `alpha ${alpha[i]}, x ${x[i]}: ${v} vs ${grad[i]}`));
+});

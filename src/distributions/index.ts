@@ -18,6 +18,7 @@ export { Cauchy } from "./cauchy.js";
 export { Gumbel } from "./gumbel.js";
 export { Poisson } from "./poisson.js";
 export { Geometric } from "./geometric.js";
+export { Binomial } from "./binomial.js";
 export { Gamma } from "./gamma.js";
 export { Beta } from "./beta.js";
 export { Dirichlet } from "./dirichlet.js";

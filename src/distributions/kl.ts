@@ -23,6 +23,7 @@ import { Beta } from "./beta.js";
 import { Dirichlet } from "./dirichlet.js";
 import { Poisson } from "./poisson.js";
 import { Geometric } from "./geometric.js";
+import { Binomial } from "./binomial.js";
 import { Gumbel } from "./gumbel.js";
 import { MultivariateNormal, batchMahalanobis } from "./multivariate_normal.js";
 import { Independent } from "./independent.js";
@@ -175,6 +176,16 @@ registerKl(Poisson, Poisson, (p, q) => p.rate.mul(p.rate.log().sub(q.rate.log())
 
 // PyTorch's form: -H(p) - log1p(-q.probs) / p.probs - q.logits
 registerKl(Geometric, Geometric, (p, q) => p.entropy().neg().sub(q.probs.neg().log1p().div(p.probs)).sub(q.logits));
+
+registerKl(Binomial, Binomial, (p, q) => {
+  // PyTorch 1.13's _kl_binomial_binomial: q.totalCount > p.totalCount is refused, p's larger is inf
+  if (p.totalCount.lt(q.totalCount).any().item() as boolean) {
+    throw new NotImplementedDistributionError("klDivergence: KL between Binomials where q.totalCount > p.totalCount is not implemented");
+  }
+  const kl = p.totalCount.mul(p.probs.mul(p.logits.sub(q.logits)).add(p.probs.neg().log1p()).sub(q.probs.neg().log1p()));
+  const inf = kl.mul(0).add(Infinity);
+  return where(p.totalCount.gt(q.totalCount), inf, kl);
+});
 
 registerKl(Gumbel, Gumbel, (p, q) => {
   const EULER = 0.57721566490153286060;

@@ -199,3 +199,22 @@ test("Gamma, Beta, Dirichlet rsample: the mean of the pathwise gradients is the 
   const expected = [5 / 36, -1 / 36, -1 / 36];
   (conc.grad!.tolist() as number[]).forEach((g, i) => assert.ok(Math.abs(g - expected[i]!) < 0.006, `Dirichlet d/dc${i} ${g} vs ${expected[i]}`));
 });
+
+test("Binomial: counts in [0, n] with mean np and variance np(1-p), by inversion (np < 10) and BTRS (np >= 10), p above 1/2 by symmetry", () => {
+  fx.manualSeed(10);
+  for (const [n, p] of [[5, 0.2], [20, 0.45], [100, 0.3], [1000, 0.5], [40, 0.9], [7, 0.97], [10, 0], [10, 1], [0, 0.5]] as const) {
+    const s = new D.Binomial(n, p).sample([N]);
+    assert.equal(s.dtype, "float32");
+    assert.ok(s.eq(s.floor()).all().item() && (s.min().item() as number) >= 0 && (s.max().item() as number) <= n, `Binomial(${n}, ${p}) support`);
+    if (p === 0 || n === 0) assert.equal(s.max().item(), 0);
+    else if (p === 1) assert.equal(s.min().item(), n);
+    else checkMoments(s, n * p, n * p * (1 - p), `Binomial(${n}, ${p})`, 0.08);
+  }
+  const d = new D.Binomial(fx.tensor([3, 50]), { logits: fx.tensor([0.2, -0.4]) });
+  assert.deepEqual(d.sample([4]).shape, [4, 2]);
+  assert.throws(() => new D.Binomial(2.5, 0.5), /Binomial: expected parameter totalCount .* IntegerGreaterThan\(lower_bound=0\)/);
+  assert.throws(() => new D.Binomial(fx.tensor([2, 3]), 0.5).entropy(), /inhomogeneous total count/);
+  assert.deepEqual(new D.Binomial(2, fx.tensor([0.5, 0.5])).enumerateSupport().tolist(), [[0, 0], [1, 1], [2, 2]]);
+  assert.throws(() => new D.Binomial(3, 0.5).logProb(fx.tensor([4])), /IntegerInterval/);
+  assert.equal(new D.Binomial(fx.tensor([4], { dtype: "int64" }), fx.tensor([0.5], { dtype: "float64" })).totalCount.dtype, "float64");
+});

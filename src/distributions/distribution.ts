@@ -11,7 +11,7 @@ import { ArgumentError, FluxionError, ShapeError, fmtShape } from "../errors.js"
 import { describeValue } from "../api/args.js";
 import { tensor } from "../functional.js";
 import { type Constraint } from "./constraints.js";
-import { named, shapeArg } from "./utils.js";
+import { named, requireAll, shapeArg } from "./utils.js";
 
 /** What a distribution does not define (PyTorch's NotImplementedError). */
 export class NotImplementedDistributionError extends FluxionError {}
@@ -26,7 +26,7 @@ export interface DistributionOptions {
 
 /** PyTorch's repr of a 0-d/1-element parameter: its value ("0.0"), else "torch.Size([2])". */
 function reprParam(t: Tensor): string {
-  if (t.numel() === 1) {
+  if (t.numel() === 1 && t.device === "cpu") {
     const v = t.reshape([]).item() as number;
     return Number.isInteger(v) ? v.toFixed(1) : String(v);
   }
@@ -80,12 +80,15 @@ export abstract class Distribution {
     for (const [name, c] of Object.entries(constraints)) {
       const v = params[name];
       if (v === null || v === undefined || c.isDependent) continue;
-      if (!(c.check(v).all().item() as boolean)) {
-        throw new FluxionError(
-          `${this.distName}: expected parameter ${name} (Tensor of shape ${fmtShape(v.shape)}) of distribution ${this.toString()} to satisfy the constraint ${c}, but found invalid values:\n${v.toString()}`,
-        );
-      }
+      requireAll(c.check(v), (withValues) =>
+        `${this.distName}: expected parameter ${name} (Tensor of shape ${fmtShape(v.shape)}) of distribution ${this.toString()} to satisfy the constraint ${c}${withValues ? `, but found invalid values:\n${v.toString()}` : ""}`,
+      );
     }
+  }
+
+  /** The class's argConstraints, as PyTorch's `dist.arg_constraints` on an instance. */
+  get argConstraints(): Record<string, Constraint> {
+    return (this.constructor as typeof Distribution).argConstraints;
   }
 
   /** The set of values samples take (used to check logProb's argument). */
@@ -198,9 +201,9 @@ export abstract class Distribution {
       }
     }
     const support = this.support;
-    if (!support.isDependent && !(support.check(value).all().item() as boolean)) {
-      throw new FluxionError(
-        `${this.distName}.${what}: expected value argument (Tensor of shape ${fmtShape(value.shape)}) to be within the support (${support}) of the distribution ${this.toString()}, but found invalid values:\n${value.toString()}`,
+    if (!support.isDependent) {
+      requireAll(support.check(value), (withValues) =>
+        `${this.distName}.${what}: expected value argument (Tensor of shape ${fmtShape(value.shape)}) to be within the support (${support}) of the distribution ${this.toString()}${withValues ? `, but found invalid values:\n${value.toString()}` : ""}`,
       );
     }
     return value;

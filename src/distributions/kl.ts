@@ -27,7 +27,7 @@ import { Binomial } from "./binomial.js";
 import { Gumbel } from "./gumbel.js";
 import { MultivariateNormal, batchMahalanobis } from "./multivariate_normal.js";
 import { Independent } from "./independent.js";
-import { sumRightmost } from "./utils.js";
+import { requireAll, sumRightmost } from "./utils.js";
 import { declareArgs } from "../api/registry.js";
 
 // declared for the argument checks' messages and docs/api.md
@@ -179,9 +179,7 @@ registerKl(Geometric, Geometric, (p, q) => p.entropy().neg().sub(q.probs.neg().l
 
 registerKl(Binomial, Binomial, (p, q) => {
   // PyTorch 1.13's _kl_binomial_binomial: q.totalCount > p.totalCount is refused, p's larger is inf
-  if (p.totalCount.lt(q.totalCount).any().item() as boolean) {
-    throw new NotImplementedDistributionError("klDivergence: KL between Binomials where q.totalCount > p.totalCount is not implemented");
-  }
+  requireAll(p.totalCount.ge(q.totalCount), () => "klDivergence: KL between Binomials where q.totalCount > p.totalCount is not implemented");
   const kl = p.totalCount.mul(p.probs.mul(p.logits.sub(q.logits)).add(p.probs.neg().log1p()).sub(q.probs.neg().log1p()));
   const inf = kl.mul(0).add(Infinity);
   return where(p.totalCount.gt(q.totalCount), inf, kl);

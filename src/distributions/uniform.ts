@@ -2,10 +2,9 @@
 import { Tensor } from "../tensor/tensor.js";
 import { declareArgs, type CtorArgs } from "../api/registry.js";
 import { rand } from "../functional.js";
-import { FluxionError } from "../errors.js";
 import { Distribution } from "./distribution.js";
 import * as constraints from "./constraints.js";
-import { broadcastAll, named, shapeArg } from "./utils.js";
+import { broadcastAll, named, requireAll, shapeArg } from "./utils.js";
 
 const UNIFORM = "Uniform(Tensor|float low, Tensor|float high, bool? validateArgs=null)";
 const uniformArgs = declareArgs(UNIFORM, "distributions");
@@ -27,8 +26,8 @@ export class Uniform extends Distribution {
     super(l!.shape, [], validateArgs);
     this.low = l!;
     this.high = h!;
-    if (this._validateArgs && !(l!.lt(h!).all().item() as boolean)) {
-      throw new FluxionError(`Uniform: low must be less than high elementwise (Uniform is not defined when low >= high), got low ${l!.toString()} and high ${h!.toString()}`);
+    if (this._validateArgs) {
+      requireAll(l!.lt(h!), (withValues) => `Uniform: low must be less than high elementwise (Uniform is not defined when low >= high)${withValues ? `, got low ${l!.toString()} and high ${h!.toString()}` : ""}`);
     }
   }
   protected params(): Record<string, Tensor | null> {

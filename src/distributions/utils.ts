@@ -5,7 +5,8 @@
  */
 import { Tensor } from "../tensor/tensor.js";
 import { tensor, broadcastTensors } from "../functional.js";
-import { ArgumentError, DTypeError, ShapeError, fmtShape, nameIn } from "../errors.js";
+import { ArgumentError, DTypeError, FluxionError, ShapeError, fmtShape, nameIn } from "../errors.js";
+import { assertAll } from "../ops/advanced_indexing.js";
 import { describeValue } from "../api/args.js";
 import { isFloating } from "../tensor/dtype.js";
 
@@ -105,4 +106,18 @@ export function probsOrLogits(dist: string, probs: unknown, logits: unknown): vo
   if ((probs === null || probs === undefined) === (logits === null || logits === undefined)) {
     throw new ArgumentError(`${dist}: either probs or logits must be specified, but not both`);
   }
+}
+
+/**
+ * A validateArgs check: raises unless every element of `cond` holds. On the CPU it reads the
+ * result (PyTorch's check does too) and the message can show the offending values; on other
+ * devices, where reads are asynchronous, it is a dispatched assertion (no host read) whose
+ * message leaves the values out.
+ */
+export function requireAll(cond: Tensor, message: (withValues: boolean) => string): void {
+  if (cond.device === "cpu") {
+    if (!(cond.all().item() as boolean)) throw new FluxionError(message(true));
+    return;
+  }
+  assertAll(cond, message(false));
 }

@@ -143,6 +143,9 @@ test("enumerateSupport, mean/mode/variance where PyTorch defines them, perplexit
   assert.equal(new D.Independent(new D.Normal(0, 1).expand([2]), 1).toString(), "Independent(Normal(loc: torch.Size([2]), scale: torch.Size([2])), 1)");
   assert.equal(String(D.Normal.argConstraints.scale), "GreaterThan(lower_bound=0.0)");
   assert.equal(String(D.Categorical.argConstraints.logits), "IndependentConstraint(Real(), 1)");
+  assert.equal(String(new D.Normal(0, 1).argConstraints.scale), "GreaterThan(lower_bound=0.0)");
+  assert.equal(String(new D.Uniform(0, 2).support), "Interval(lower_bound=tensor(0.), upper_bound=tensor(2.))");
+  assert.equal(String(new D.Categorical(fx.ones(4)).support), "IntegerInterval(lower_bound=0, upper_bound=3)");
 });
 
 test("probs and logits convert both ways (Bernoulli: sigmoid; Categorical: softmax, normalized logits)", () => {
@@ -170,6 +173,8 @@ test("klDivergence looks up registered pairs, walking subclasses; registerKl add
     () => D.klDivergence(new D.Independent(new D.Normal(fx.zeros([2, 2]), 1), 1), new D.Independent(new D.Normal(fx.zeros([2, 2]), 1), 2)),
     /different reinterpretedBatchNdims/,
   );
+  assert.throws(() => D.klDivergence(new D.Binomial(2, 0.5), new D.Binomial(3, 0.5)), /q.totalCount > p.totalCount is not implemented/);
+  assert.equal(D.klDivergence(new D.Binomial(3, 0.5), new D.Binomial(2, 0.5)).item(), Infinity);
   assert.throws(() => D.klDivergence(new D.MultivariateNormal(fx.zeros(2), fx.eye(2)), new D.MultivariateNormal(fx.zeros(3), fx.eye(3))), /different event shapes/);
 });
 

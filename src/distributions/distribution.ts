@@ -24,10 +24,14 @@ export interface DistributionOptions {
   validateArgs?: boolean | null;
 }
 
-/** PyTorch's repr of a 0-d/1-element parameter: its value ("0.0"), else "torch.Size([2])". */
+/**
+ * PyTorch's repr of a parameter: a one-element tensor formats as itself (a 0-d one as its
+ * Python float, "0.0", "0.30000001192092896"), a larger one as its size, "torch.Size([2])".
+ */
 function reprParam(t: Tensor): string {
   if (t.numel() === 1 && t.device === "cpu") {
-    const v = t.reshape([]).item() as number;
+    if (t.ndim > 0) return t.toString();
+    const v = t.item() as number;
     return Number.isInteger(v) ? v.toFixed(1) : String(v);
   }
   return `torch.Size([${t.shape.join(", ")}])`;

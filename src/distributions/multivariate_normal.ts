@@ -92,10 +92,11 @@ export class MultivariateNormal extends Distribution {
     return (this._cov ??= L.matmul(L.mT).expand([...this.batchShape, ...this.eventShape, ...this.eventShape]));
   }
   get precisionMatrix(): Tensor {
+    if (this._prec !== null) return this._prec;
     const L = this._unbroadcastedScaleTril;
     const n = this.eventShape[0]!;
     const Linv = solveTriangular(L, eye(n, { dtype: L.dtype, device: L.device }), { upper: false });
-    return (this._prec ??= Linv.mT.matmul(Linv).expand([...this.batchShape, n, n]));
+    return (this._prec = Linv.mT.matmul(Linv).expand([...this.batchShape, n, n]));
   }
   override get mean(): Tensor {
     return this.loc;

@@ -217,3 +217,8 @@ test("bad values to every distribution's methods raise FluxionErrors, never a Ty
   assert.deepEqual(new D.Categorical(fx.ones([0, 3])).sample([2]).shape, [2, 0]);
   assert.deepEqual(new D.Normal(0, 1).sample(0).shape, [0]);
 });
+
+test("the repr formats one-element parameters as PyTorch's __repr__ does", () => {
+  assert.equal(new D.Bernoulli(0.3).toString(), "Bernoulli(probs: 0.30000001192092896)");
+  assert.equal(new D.Normal(fx.tensor([0.5]), 1).toString(), "Normal(loc: tensor([0.5000]), scale: tensor([1.]))");
+});

@@ -3,6 +3,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { declareArgs, type CtorArgs } from "../api/registry.js";
 import { arange } from "../functional.js";
 import { isFloating } from "../tensor/dtype.js";
+import { readHostItem } from "../tensor/host_read.js";
 import { Distribution, NotImplementedDistributionError } from "./distribution.js";
 import * as constraints from "./constraints.js";
 import { binomialSample } from "./samplers.js";
@@ -79,8 +80,8 @@ export class Binomial extends Distribution {
   }
   /** The one count every element shares (entropy and enumerateSupport need it, as PyTorch's). */
   private homogeneousCount(what: string): number {
-    const hi = this.totalCount.numel() ? (this.totalCount.max().item() as number) : 0;
-    const lo = this.totalCount.numel() ? (this.totalCount.min().item() as number) : 0;
+    const hi = this.totalCount.numel() ? readHostItem<number>(this.totalCount.max(), `Binomial.${what}`) : 0;
+    const lo = this.totalCount.numel() ? readHostItem<number>(this.totalCount.min(), `Binomial.${what}`) : 0;
     if (lo !== hi) throw new NotImplementedDistributionError(`Binomial.${what}: inhomogeneous total count not supported (totalCount ranges from ${lo} to ${hi})`);
     return hi;
   }

@@ -10,6 +10,7 @@ import { noGrad } from "../autograd/grad_mode.js";
 import { ArgumentError, FluxionError, ShapeError, fmtShape } from "../errors.js";
 import { describeValue } from "../api/args.js";
 import { tensor } from "../functional.js";
+import { readHostItem } from "../tensor/host_read.js";
 import { type Constraint } from "./constraints.js";
 import { named, requireAll, shapeArg } from "./utils.js";
 
@@ -31,7 +32,7 @@ export interface DistributionOptions {
 function reprParam(t: Tensor): string {
   if (t.numel() === 1 && t.device === "cpu") {
     if (t.ndim > 0) return t.toString();
-    const v = t.item() as number;
+    const v = readHostItem<number>(t, "distributions repr");
     return Number.isInteger(v) ? v.toFixed(1) : String(v);
   }
   return `torch.Size([${t.shape.join(", ")}])`;
@@ -86,7 +87,7 @@ export abstract class Distribution {
       if (v === null || v === undefined || c.isDependent) continue;
       requireAll(c.check(v), (withValues) =>
         `${this.distName}: expected parameter ${name} (Tensor of shape ${fmtShape(v.shape)}) of distribution ${this.toString()} to satisfy the constraint ${c}${withValues ? `, but found invalid values:\n${v.toString()}` : ""}`,
-      );
+      `${this.distName} validateArgs`);
     }
   }
 
@@ -208,7 +209,7 @@ export abstract class Distribution {
     if (!support.isDependent) {
       requireAll(support.check(value), (withValues) =>
         `${this.distName}.${what}: expected value argument (Tensor of shape ${fmtShape(value.shape)}) to be within the support (${support}) of the distribution ${this.toString()}${withValues ? `, but found invalid values:\n${value.toString()}` : ""}`,
-      );
+      `${this.distName}.${what} validateArgs`);
     }
     return value;
   }

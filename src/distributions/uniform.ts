@@ -27,7 +27,7 @@ export class Uniform extends Distribution {
     this.low = l!;
     this.high = h!;
     if (this._validateArgs) {
-      requireAll(l!.lt(h!), (withValues) => `Uniform: low must be less than high elementwise (Uniform is not defined when low >= high)${withValues ? `, got low ${l!.toString()} and high ${h!.toString()}` : ""}`);
+      requireAll(l!.lt(h!), (withValues) => `Uniform: low must be less than high elementwise (Uniform is not defined when low >= high)${withValues ? `, got low ${l!.toString()} and high ${h!.toString()}` : ""}`, "Uniform validateArgs");
     }
   }
   protected params(): Record<string, Tensor | null> {

@@ -7,6 +7,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { tensor, broadcastTensors } from "../functional.js";
 import { ArgumentError, DTypeError, FluxionError, ShapeError, fmtShape, nameIn } from "../errors.js";
 import { assertAll } from "../ops/advanced_indexing.js";
+import { readHostItem } from "../tensor/host_read.js";
 import { describeValue } from "../api/args.js";
 import { isFloating } from "../tensor/dtype.js";
 
@@ -114,9 +115,9 @@ export function probsOrLogits(dist: string, probs: unknown, logits: unknown): vo
  * devices, where reads are asynchronous, it is a dispatched assertion (no host read) whose
  * message leaves the values out.
  */
-export function requireAll(cond: Tensor, message: (withValues: boolean) => string): void {
+export function requireAll(cond: Tensor, message: (withValues: boolean) => string, reason = "distributions validateArgs"): void {
   if (cond.device === "cpu") {
-    if (!(cond.all().item() as boolean)) throw new FluxionError(message(true));
+    if (!readHostItem<boolean>(cond.all(), reason)) throw new FluxionError(message(true));
     return;
   }
   assertAll(cond, message(false));

@@ -222,3 +222,30 @@ test("the repr formats one-element parameters as PyTorch's __repr__ does", () =>
   assert.equal(new D.Bernoulli(0.3).toString(), "Bernoulli(probs: 0.30000001192092896)");
   assert.equal(new D.Normal(fx.tensor([0.5]), 1).toString(), "Normal(loc: tensor([0.5000]), scale: tensor([1.]))");
 });
+
+test("host reads: none without validateArgs (the math is dispatched ops); with it, each check is a named read", async () => {
+  const { onHostRead } = await import("../../src/tensor/host_read.js");
+  const reasons: string[] = [];
+  const off = onHostRead((r) => reasons.push(r.reason));
+  try {
+    const mu = fx.tensor([0.5, -1], { requiresGrad: true });
+    const n = new D.Normal(mu, fx.tensor([1, 2]), { validateArgs: false });
+    n.logProb(n.rsample([3])).sum().backward();
+    n.entropy();
+    n.cdf(fx.zeros(2));
+    const c = new D.Categorical({ logits: fx.randn([2, 3]), validateArgs: false });
+    c.logProb(fx.tensor([0, 2], { dtype: "int64" }));
+    c.entropy();
+    const m = new D.MultivariateNormal(fx.zeros(2), { scaleTril: fx.eye(2), validateArgs: false });
+    m.logProb(m.rsample([2]));
+    D.klDivergence(n, new D.Normal(0, 1, { validateArgs: false }));
+    new D.Gamma(2, 1, { validateArgs: false }).sample([4]);
+    new D.Poisson(20, { validateArgs: false }).sample([4]);
+    new D.Binomial(30, 0.4, { validateArgs: false }).sample([4]);
+    assert.deepEqual(reasons, []);
+    new D.Normal(0, 1).logProb(fx.zeros(2));
+    assert.deepEqual(reasons, ["Normal validateArgs", "Normal validateArgs", "Normal.logProb validateArgs"]);
+  } finally {
+    off();
+  }
+});

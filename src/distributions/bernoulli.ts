@@ -35,13 +35,13 @@ export class Bernoulli extends Distribution {
   get logits(): Tensor {
     return (this._logits ??= probsToLogits(this._probs!, true));
   }
-  protected params(): Record<string, Tensor | null> {
+  protected override params(): Record<string, Tensor | null> {
     return { probs: this._probs, logits: this._logits };
   }
   protected override expandFields(): [string, number][] {
     return [["_probs", 0], ["_logits", 0]];
   }
-  get support(): constraints.Constraint {
+  override get support(): constraints.Constraint {
     return constraints.boolean;
   }
   override get mean(): Tensor {

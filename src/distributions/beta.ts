@@ -30,13 +30,13 @@ export class Beta extends Distribution {
   private get dirichlet(): Dirichlet {
     return new Dirichlet(stack([this.concentration1, this.concentration0], -1), { validateArgs: false });
   }
-  protected params(): Record<string, Tensor | null> {
+  protected override params(): Record<string, Tensor | null> {
     return { concentration1: this.concentration1, concentration0: this.concentration0 };
   }
   protected override expandFields(): [string, number][] {
     return [["concentration1", 0], ["concentration0", 0]];
   }
-  get support(): constraints.Constraint {
+  override get support(): constraints.Constraint {
     return constraints.unitInterval;
   }
   override get mean(): Tensor {

@@ -48,13 +48,13 @@ export class Binomial extends Distribution {
   get logits(): Tensor {
     return (this._logits ??= probsToLogits(this._probs!, true));
   }
-  protected params(): Record<string, Tensor | null> {
+  protected override params(): Record<string, Tensor | null> {
     return { totalCount: this.totalCount, probs: this._probs, logits: this._logits };
   }
   protected override expandFields(): [string, number][] {
     return [["totalCount", 0], ["_probs", 0], ["_logits", 0]];
   }
-  get support(): constraints.Constraint {
+  override get support(): constraints.Constraint {
     return constraints.integerInterval(0, this.totalCount);
   }
   override get mean(): Tensor {

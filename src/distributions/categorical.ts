@@ -44,13 +44,13 @@ export class Categorical extends Distribution {
   get numEvents(): number {
     return (this._probs ?? this._logits)!.shape.at(-1)!;
   }
-  protected params(): Record<string, Tensor | null> {
+  protected override params(): Record<string, Tensor | null> {
     return { probs: this._probs, logits: this._logits };
   }
   protected override expandFields(): [string, number][] {
     return [["_probs", 1], ["_logits", 1]];
   }
-  get support(): constraints.Constraint {
+  override get support(): constraints.Constraint {
     return constraints.integerInterval(0, this.numEvents - 1);
   }
   override get mean(): Tensor {

@@ -28,13 +28,13 @@ export class Cauchy extends Distribution {
     this.scale = s!;
     this.validateParams();
   }
-  protected params(): Record<string, Tensor | null> {
+  protected override params(): Record<string, Tensor | null> {
     return { loc: this.loc, scale: this.scale };
   }
   protected override expandFields(): [string, number][] {
     return [["loc", 0], ["scale", 0]];
   }
-  get support(): constraints.Constraint {
+  override get support(): constraints.Constraint {
     return constraints.real;
   }
   override get mean(): Tensor {

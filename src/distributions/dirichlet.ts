@@ -24,13 +24,13 @@ export class Dirichlet extends Distribution {
     this.concentration = c;
     this.validateParams();
   }
-  protected params(): Record<string, Tensor | null> {
+  protected override params(): Record<string, Tensor | null> {
     return { concentration: this.concentration };
   }
   protected override expandFields(): [string, number][] {
     return [["concentration", 1]];
   }
-  get support(): constraints.Constraint {
+  override get support(): constraints.Constraint {
     return constraints.simplex;
   }
   override get mean(): Tensor {

@@ -38,7 +38,13 @@ function reprParam(t: Tensor): string {
   return `torch.Size([${t.shape.join(", ")}])`;
 }
 
-export abstract class Distribution {
+/**
+ * The base class (torch.distributions.Distribution). A user-defined distribution extends it as
+ * in PyTorch: `super(batchShape, eventShape, validateArgs)`, then override logProb, sample or
+ * rsample, support and what else it has.
+ * @example class Coin extends distributions.Distribution { constructor() { super([], []); } }
+ */
+export class Distribution {
   /** The parameters' constraints (checked at construction when validateArgs is on). */
   static readonly argConstraints: Record<string, Constraint> = {};
   /** Whether rsample() is implemented (reparameterized, differentiable samples). */
@@ -74,8 +80,10 @@ export abstract class Distribution {
     return this.constructor.name;
   }
 
-  /** The parameters to print and validate: name -> tensor (null when not set). */
-  protected abstract params(): Record<string, Tensor | null>;
+  /** The parameters to print and validate: name -> tensor (null when not set). A subclass lists its own. */
+  protected params(): Record<string, Tensor | null> {
+    return {};
+  }
 
   /** Subclasses call this at the end of their constructor: checks each parameter against its constraint. */
   protected validateParams(): void {
@@ -96,8 +104,10 @@ export abstract class Distribution {
     return (this.constructor as typeof Distribution).argConstraints;
   }
 
-  /** The set of values samples take (used to check logProb's argument). */
-  abstract get support(): Constraint;
+  /** The set of values samples take (used to check logProb's argument); a subclass defines it. */
+  get support(): Constraint {
+    return this.notDefined("support");
+  }
 
   /** [...sampleShape, ...batchShape, ...eventShape]. */
   protected extendedShape(sampleShape: readonly number[] = []): number[] {

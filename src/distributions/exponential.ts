@@ -26,13 +26,13 @@ export class Exponential extends Distribution {
     this.rate = r!;
     this.validateParams();
   }
-  protected params(): Record<string, Tensor | null> {
+  protected override params(): Record<string, Tensor | null> {
     return { rate: this.rate };
   }
   protected override expandFields(): [string, number][] {
     return [["rate", 0]];
   }
-  get support(): constraints.Constraint {
+  override get support(): constraints.Constraint {
     return constraints.nonnegative;
   }
   override get mean(): Tensor {

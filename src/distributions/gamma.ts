@@ -27,13 +27,13 @@ export class Gamma extends Distribution {
     this.rate = r!;
     this.validateParams();
   }
-  protected params(): Record<string, Tensor | null> {
+  protected override params(): Record<string, Tensor | null> {
     return { concentration: this.concentration, rate: this.rate };
   }
   protected override expandFields(): [string, number][] {
     return [["concentration", 0], ["rate", 0]];
   }
-  get support(): constraints.Constraint {
+  override get support(): constraints.Constraint {
     return constraints.nonnegative;
   }
   override get mean(): Tensor {

@@ -38,14 +38,14 @@ export class Independent extends Distribution {
   override get hasEnumerateSupport(): boolean {
     return this.reinterpretedBatchNdims > 0 ? false : this.baseDist.hasEnumerateSupport;
   }
-  protected params(): Record<string, Tensor | null> {
+  protected override params(): Record<string, Tensor | null> {
     return {};
   }
   protected override afterExpand(from: this): void {
     const b = from.baseDist.batchShape;
     this.baseDist = from.baseDist.expand([...this.batchShape, ...b.slice(b.length - this.reinterpretedBatchNdims)]);
   }
-  get support(): constraints.Constraint {
+  override get support(): constraints.Constraint {
     const s = this.baseDist.support;
     return this.reinterpretedBatchNdims === 0 || s.isDependent ? s : constraints.independent(s, this.reinterpretedBatchNdims);
   }

@@ -31,13 +31,13 @@ export class LogNormal extends Distribution {
   get scale(): Tensor {
     return this.baseDist.scale;
   }
-  protected params(): Record<string, Tensor | null> {
+  protected override params(): Record<string, Tensor | null> {
     return { loc: this.loc, scale: this.scale };
   }
   protected override afterExpand(): void {
     this.baseDist = this.baseDist.expand(this.batchShape);
   }
-  get support(): constraints.Constraint {
+  override get support(): constraints.Constraint {
     return constraints.positive;
   }
   override get mean(): Tensor {

@@ -75,13 +75,13 @@ export class MultivariateNormal extends Distribution {
     this.validateParams();
     this._unbroadcastedScaleTril = named("MultivariateNormal", () => (cov != null ? cholesky(m) : prec != null ? precisionToScaleTril(m) : m));
   }
-  protected params(): Record<string, Tensor | null> {
+  protected override params(): Record<string, Tensor | null> {
     return { loc: this.loc, covarianceMatrix: this._cov, precisionMatrix: this._prec, scaleTril: this._tril };
   }
   protected override expandFields(): [string, number][] {
     return [["loc", 1], ["_cov", 2], ["_prec", 2], ["_tril", 2]];
   }
-  get support(): constraints.Constraint {
+  override get support(): constraints.Constraint {
     return constraints.realVector;
   }
   get scaleTril(): Tensor {

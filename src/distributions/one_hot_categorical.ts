@@ -36,13 +36,13 @@ export class OneHotCategorical extends Distribution {
   protected override get distName(): string {
     return "OneHotCategorical";
   }
-  protected params(): Record<string, Tensor | null> {
+  protected override params(): Record<string, Tensor | null> {
     return (this._categorical as unknown as { params(): Record<string, Tensor | null> }).params();
   }
   protected override afterExpand(): void {
     this._categorical = this._categorical.expand(this.batchShape);
   }
-  get support(): constraints.Constraint {
+  override get support(): constraints.Constraint {
     return constraints.oneHot;
   }
   override get mean(): Tensor {

@@ -23,13 +23,13 @@ export class Poisson extends Distribution {
     this.rate = r!;
     this.validateParams();
   }
-  protected params(): Record<string, Tensor | null> {
+  protected override params(): Record<string, Tensor | null> {
     return { rate: this.rate };
   }
   protected override expandFields(): [string, number][] {
     return [["rate", 0]];
   }
-  get support(): constraints.Constraint {
+  override get support(): constraints.Constraint {
     return constraints.nonnegativeInteger;
   }
   override get mean(): Tensor {

@@ -30,13 +30,13 @@ export class Uniform extends Distribution {
       requireAll(l!.lt(h!), (withValues) => `Uniform: low must be less than high elementwise (Uniform is not defined when low >= high)${withValues ? `, got low ${l!.toString()} and high ${h!.toString()}` : ""}`, "Uniform validateArgs");
     }
   }
-  protected params(): Record<string, Tensor | null> {
+  protected override params(): Record<string, Tensor | null> {
     return { low: this.low, high: this.high };
   }
   protected override expandFields(): [string, number][] {
     return [["low", 0], ["high", 0]];
   }
-  get support(): constraints.Constraint {
+  override get support(): constraints.Constraint {
     return constraints.interval(this.low, this.high);
   }
   override get mean(): Tensor {

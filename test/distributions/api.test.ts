@@ -249,3 +249,30 @@ test("host reads: none without validateArgs (the math is dispatched ops); with i
     off();
   }
 });
+
+test("a user-defined distribution extends Distribution as in PyTorch (super(batchShape, eventShape, validateArgs))", () => {
+  class Shifted extends D.Distribution {
+    constructor(readonly base: D.Normal, readonly shift: number) {
+      super(base.batchShape, [], false);
+    }
+    override get support(): D.constraints.Constraint {
+      return D.constraints.real;
+    }
+    override rsample(sampleShape: number | readonly number[] = []): Tensor {
+      return this.base.rsample(sampleShape).add(this.shift);
+    }
+    override logProb(value: Tensor): Tensor {
+      return this.base.logProb(value.sub(this.shift));
+    }
+  }
+  const d = new Shifted(new D.Normal(fx.zeros(3), 1), 10);
+  assert.deepEqual(d.batchShape, [3]);
+  assert.deepEqual(d.sample([2]).shape, [2, 3]);
+  assert.equal(d.sample().requiresGrad, false);
+  near(d.logProb(fx.full([3], 10)).index(0).item() as number, -0.9189385332046727);
+  assert.throws(() => d.entropy(), /Shifted.entropy is not defined/);
+  assert.throws(() => d.mean, D.NotImplementedDistributionError);
+  assert.equal(d.toString(), "Shifted()");
+  D.registerKl(Shifted, Shifted, (p, q) => D.klDivergence(p.base, q.base));
+  assert.deepEqual(D.klDivergence(d, d).tolist(), [0, 0, 0]);
+});

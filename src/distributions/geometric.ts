@@ -4,7 +4,8 @@ import { declareArgs, type CtorArgs } from "../api/registry.js";
 import { rand, where } from "../functional.js";
 import { Distribution } from "./distribution.js";
 import * as constraints from "./constraints.js";
-import { bceWithLogits, broadcastAll, finfo, logitsToProbs, named, probsOrLogits, probsToLogits, shapeArg } from "./utils.js";
+import { bceWithLogits, broadcastAll, finfo, logitsToProbs, named, probsOrLogits, probsToLogits, requireAll, shapeArg } from "./utils.js";
+import { fmtShape } from "../errors.js";
 
 const GEOMETRIC = "Geometric(Tensor|float? probs=null, Tensor|float? logits=null, bool? validateArgs=null)";
 const geometricArgs = declareArgs(GEOMETRIC, "distributions");
@@ -25,6 +26,10 @@ export class Geometric extends Distribution {
     if (probs != null) this._probs = p!;
     else this._logits = p!;
     this.validateParams();
+    // beyond unit_interval: p = 0 never succeeds (PyTorch's extra check)
+    if (this._validateArgs && probs != null) {
+      requireAll(p!.gt(0), (withValues) => `Geometric: expected parameter probs (Tensor of shape ${fmtShape(p!.shape)}) of distribution ${this.toString()} to be positive${withValues ? ` but found invalid values:\n${p!.toString()}` : ""}`, "Geometric validateArgs");
+    }
   }
   get probs(): Tensor {
     return (this._probs ??= logitsToProbs(this._logits!, true));

@@ -10,6 +10,15 @@ import { rand, randn, where, zerosLike } from "../functional.js";
 import { isGradEnabled } from "../autograd/grad_mode.js";
 import { finfo } from "./utils.js";
 
+/**
+ * The dtype the count samplers compute in: float64 on the CPU, since their acceptance tests
+ * subtract log-factorials of the counts (about 1e7 at a rate of 1e6, where float32's rounding
+ * would bias the draws); devices without float64 keep the parameter's dtype.
+ */
+function working(t: Tensor): Tensor {
+  return t.device === "cpu" ? t.to("float64") : t;
+}
+
 /** The first candidate along dim 0 where `accept` holds (the first round if none does). */
 function firstAccepted(accept: Tensor, candidates: Tensor): Tensor {
   const first = accept.to("int32").argmax(0, true);
@@ -52,7 +61,7 @@ export function standardGamma(alpha: Tensor): Tensor {
  */
 export function poissonSample(rate: Tensor): Tensor {
   return noGrad(() => {
-    const r = rate.detach();
+    const r = working(rate.detach());
     const opts = { dtype: r.dtype, device: r.device };
     const small = r.lt(10);
     // small rates
@@ -77,7 +86,7 @@ export function poissonSample(rate: Tensor): Tensor {
     const rhs = lam.neg().add(k.mul(loglam)).sub(k.add(1).lgamma());
     const accept = quick.logicalOr(reject.logicalNot().logicalAnd(lhs.le(rhs)));
     const countLarge = firstAccepted(accept, k.clampMin(0));
-    return where(small, countSmall, countLarge);
+    return where(small, countSmall, countLarge).to(rate.dtype);
   });
 }
 
@@ -165,7 +174,7 @@ export function clampTiny(t: Tensor, upper?: number): Tensor {
  */
 export function binomialSample(count: Tensor, prob: Tensor): Tensor {
   return noGrad(() => {
-    const n = count.detach(), p0 = prob.detach();
+    const n = working(count.detach()), p0 = working(prob.detach());
     const opts = { dtype: p0.dtype, device: p0.device };
     const flip = p0.gt(0.5);
     const p = where(flip, p0.neg().add(1), p0).clamp(0, 0.5);
@@ -199,6 +208,6 @@ export function binomialSample(count: Tensor, prob: Tensor): Tensor {
     const draws = where(np.lt(10), inversion, btrs);
     const out = where(flip, n.sub(draws), draws);
     // no trials or p = 0: 0; p = 1: n (as PyTorch's sample_binomial)
-    return where(n.le(0).logicalOr(p0.le(0)), zerosLike(out), where(p0.ge(1), n, out));
+    return where(n.le(0).logicalOr(p0.le(0)), zerosLike(out), where(p0.ge(1), n, out)).to(prob.dtype);
   });
 }

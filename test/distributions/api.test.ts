@@ -63,6 +63,7 @@ test("validateArgs (on by default): invalid parameters raise naming the distribu
   assert.throws(() => new D.MultivariateNormal(fx.zeros(2), { scaleTril: fx.tensor([[1, 2], [0, 1]]) }), /LowerCholesky\(\)/);
   assert.throws(() => new D.Gamma(0, 1), /Gamma: expected parameter concentration/);
   assert.throws(() => new D.Poisson(-1), /Poisson: expected parameter rate .* GreaterThanEq\(lower_bound=0.0\)/);
+  assert.throws(() => new D.Geometric(0), /Geometric: expected parameter probs .* to be positive/);
   // off: the same parameters are accepted
   assert.equal(new D.Normal(0, -1, { validateArgs: false }).scale.item(), -1);
   assert.equal(new D.Uniform(1, 0, false).low.item(), 1);

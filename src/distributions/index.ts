@@ -7,6 +7,8 @@
 export { Distribution, NotImplementedDistributionError, type DistributionOptions } from "./distribution.js";
 export * as constraints from "./constraints.js";
 export { Normal } from "./normal.js";
+export { HalfNormal } from "./half_normal.js";
+export { StudentT } from "./student_t.js";
 export { Uniform } from "./uniform.js";
 export { Bernoulli } from "./bernoulli.js";
 export { Categorical } from "./categorical.js";
@@ -20,6 +22,7 @@ export { Poisson } from "./poisson.js";
 export { Geometric } from "./geometric.js";
 export { Binomial } from "./binomial.js";
 export { Gamma } from "./gamma.js";
+export { Chi2 } from "./chi2.js";
 export { Beta } from "./beta.js";
 export { Dirichlet } from "./dirichlet.js";
 export { MultivariateNormal } from "./multivariate_normal.js";

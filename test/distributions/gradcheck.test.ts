@@ -25,6 +25,8 @@ const CASES: [string, (...p: Tensor[]) => D.Distribution, Tensor[]][] = [
   ["Gumbel", (l, s) => new D.Gumbel(l!, s!), [f64([0.3, -1]), f64([0.5, 2])]],
   ["Gamma (rate)", (r) => new D.Gamma(fx.tensor([0.7, 3], { dtype: "float64" }), r!), [f64([0.5, 2])]],
   ["MultivariateNormal (scaleTril)", (l, L) => new D.MultivariateNormal(l!, { scaleTril: L!.tril() }), [f64([0.3, -1]), f64([[1.2, 0], [0.4, 0.7]])]],
+  ["HalfNormal", (s) => new D.HalfNormal(s!), [f64([0.5, 2])]],
+  ["StudentT (loc, scale)", (l, s) => new D.StudentT(fx.tensor([3, 7], { dtype: "float64" }), l!, s!), [f64([0.3, -1]), f64([0.5, 2])]],
   ["Independent(Normal)", (l, s) => new D.Independent(new D.Normal(l!, s!), 1), [f64([0.3, -1]), f64([0.5, 2])]],
 ];
 

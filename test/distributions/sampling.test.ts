@@ -219,3 +219,17 @@ test("Binomial: counts in [0, n] with mean np and variance np(1-p), by inversion
   assert.throws(() => new D.Binomial(3, 0.5).logProb(fx.tensor([4])), /IntegerInterval/);
   assert.equal(new D.Binomial(fx.tensor([4], { dtype: "int64" }), fx.tensor([0.5], { dtype: "float64" })).totalCount.dtype, "float64");
 });
+
+test("Chi2, HalfNormal, StudentT: moments of many draws", () => {
+  fx.manualSeed(12);
+  checkMoments(new D.Chi2(3).sample([N]), 3, 6, "Chi2(3)", 0.1);
+  const h = new D.HalfNormal(2).sample([N]);
+  assert.ok((h.min().item() as number) >= 0);
+  checkMoments(h, 2 * Math.sqrt(2 / Math.PI), 4 * (1 - 2 / Math.PI), "HalfNormal(2)");
+  const t = new D.StudentT(10, 1, 2).sample([N]);
+  checkMoments(t, 1, 4 * (10 / 8), "StudentT(10, 1, 2)", 0.12);
+  assert.deepEqual(new D.StudentT(fx.tensor([3, 4]), 0, 1).rsample([5]).shape, [5, 2]);
+  assert.equal(String(new D.Chi2(2).argConstraints.df), "GreaterThan(lower_bound=0.0)");
+  assert.throws(() => new D.Chi2(-1), /Chi2: expected parameter df/);
+  assert.throws(() => new D.StudentT(1, 0, -1), /StudentT: expected parameter scale/);
+});

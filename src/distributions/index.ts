@@ -27,4 +27,8 @@ export { Beta } from "./beta.js";
 export { Dirichlet } from "./dirichlet.js";
 export { MultivariateNormal } from "./multivariate_normal.js";
 export { Independent } from "./independent.js";
+export { TransformedDistribution } from "./transformed_distribution.js";
+export * as transforms from "./transforms.js";
+// torch.distributions re-exports the transforms at the top level too
+export { Transform, ExpTransform, SigmoidTransform, TanhTransform, AffineTransform, ComposeTransform } from "./transforms.js";
 export { klDivergence, registerKl } from "./kl.js";

@@ -277,3 +277,35 @@ test("a user-defined distribution extends Distribution as in PyTorch (super(batc
   D.registerKl(Shifted, Shifted, (p, q) => D.klDivergence(p.base, q.base));
   assert.deepEqual(D.klDivergence(d, d).tolist(), [0, 0, 0]);
 });
+
+test("TransformedDistribution: a tanh-squashed Gaussian policy (SAC): rsample, then logProb of that sample through the cache", () => {
+  const mu = fx.tensor([0.3, 12], { dtype: "float64", requiresGrad: true });
+  const std = fx.tensor([0.5, 0.1], { dtype: "float64" });
+  const pi = new D.TransformedDistribution(new D.Normal(mu, std), [new D.TanhTransform({ cacheSize: 1 })]);
+  assert.equal(pi.hasRsample, true);
+  fx.manualSeed(0);
+  const a = pi.rsample();
+  assert.ok((a.abs().max().item() as number) <= 1);
+  // tanh(12) rounds to 1: without the cache atanh(1) is inf; with it the pre-tanh value is reused
+  const lp = pi.logProb(a);
+  assert.ok((lp.isfinite().all().item() as boolean), `logProb ${lp.toString()}`);
+  fx.manualSeed(0);
+  const u = new D.Normal(mu.detach(), std).rsample();
+  const expected = new D.Normal(mu.detach(), std).logProb(u).sub(u.tanh().pow(2).neg().add(1).log());
+  near(lp.index(0).item() as number, expected.index(0).item() as number, 1e-9);
+  lp.sum().backward();
+  assert.ok(mu.grad !== null);
+  assert.equal(String(D.constraints.interval(-1, 1)), String(pi.support));
+  // the transforms on their own
+  const t = new D.transforms.AffineTransform(1, 2);
+  assert.deepEqual(t.forward(fx.tensor([0, 1])).tolist(), [1, 3]);
+  assert.deepEqual(t.inv.forward(fx.tensor([1, 3])).tolist(), [0, 1]);
+  assert.throws(() => new D.TransformedDistribution(new D.Normal(0, 1), [3 as never]), /transforms must be a Transform or a list of Transforms/);
+  assert.throws(() => new D.TransformedDistribution({} as never, []), /baseDistribution must be a Distribution/);
+  assert.throws(() => t.forward([1] as never), fx.ArgumentError);
+  // exp of a Normal is the LogNormal
+  const viaExp = new D.TransformedDistribution(new D.Normal(0.2, 0.7), new D.ExpTransform());
+  const x = fx.tensor([0.5, 1, 3]);
+  (viaExp.logProb(x).tolist() as number[]).forEach((v, i) => near(v, (new D.LogNormal(0.2, 0.7).logProb(x).tolist() as number[])[i]!));
+  assert.deepEqual(viaExp.expand([2, 3]).sample().shape, [2, 3]);
+});

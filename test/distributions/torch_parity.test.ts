@@ -104,3 +104,32 @@ test("Gamma's implicit reparameterization gradient matches torch._standard_gamma
   const g = standardGammaGrad(fx.tensor(alpha, { dtype: "float64" }), fx.tensor(x, { dtype: "float64" })).tolist() as number[];
   g.forEach((v, i) => assert.ok(Math.abs(v - grad[i]!) <= 1e-9 * (1 + Math.abs(grad[i]!)), `alpha ${alpha[i]}, x ${x[i]}: ${v} vs ${grad[i]}`));
 });
+
+/** A transform from the fixture's [kind, args] (Tanh is cached, as SAC policies build it). */
+function makeTransform([kind, a]: [string, Record<string, Enc | number>]): D.transforms.Transform {
+  const T = D.transforms;
+  const v = (e: Enc | number): Tensor | number => (typeof e === "number" ? e : "n" in e ? e.n : fx.tensor(e.t as number[], { dtype: "float64", shape: e.shape }));
+  if (kind === "Tanh") return new T.TanhTransform(1);
+  if (kind === "Exp") return new T.ExpTransform();
+  if (kind === "Sigmoid") return new T.SigmoidTransform();
+  if (kind === "SigmoidInv") return new T.SigmoidTransform().inv;
+  return new T.AffineTransform(v(a.loc!), v(a.scale!), (a.eventDim as number | undefined) ?? 0);
+}
+
+for (const c of FIX.transformed) {
+  const label = `TransformedDistribution(${c.base[0]}, [${c.transforms.map((t: [string]) => t[0]).join(", ")}])`;
+  test(`${label}: shapes, logProb (and its gradient), cdf and icdf match PyTorch`, () => {
+    const make = (): [D.Distribution, Record<string, Tensor>] => {
+      const [base, leaves] = build(c.base[0], c.base[1]);
+      return [new D.TransformedDistribution(base, c.transforms.map(makeTransform)), leaves];
+    };
+    const [d, leaves] = make();
+    assert.deepEqual(d.batchShape, c.batchShape, "batchShape");
+    assert.deepEqual(d.eventShape, c.eventShape, "eventShape");
+    const v = fx.tensor(c.value.v, { dtype: "float64", shape: c.value.shape });
+    close(d.logProb(v), c.logProb, `${label}.logProb`, 1e-6);
+    checkGrads(d.logProb(v), leaves, c.logProbGrad, `${label}.logProb`, 1e-6);
+    if (c.cdf) close(d.cdf(v), c.cdf, `${label}.cdf`, 1e-6);
+    if (c.icdf) close(d.icdf(fx.tensor(c.q.v, { dtype: "float64", shape: c.q.shape })), c.icdf, `${label}.icdf`, 1e-6);
+  });
+}

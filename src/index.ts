@@ -81,3 +81,5 @@ export { exportGraph, loadGraph, ExportedProgram, onnx } from "./export/index.js
 export * as jit from "./export/jit.js";
 export type { OnnxExportOptions } from "./export/onnx/index.js";
 export * as amp from "./amp/index.js";
+/** torch.distributions: Normal, Categorical, MultivariateNormal, ..., klDivergence (docs/distributions.md). */
+export * as distributions from "./distributions/index.js";

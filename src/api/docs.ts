@@ -24,6 +24,7 @@ const SECTIONS: readonly { group: string; title: string; how: string }[] = [
   { group: "optim.lrScheduler", title: "optim.lrScheduler", how: "`new optim.lrScheduler.StepLR(optimizer, 30, 0.1)`." },
   { group: "data", title: "data", how: "`new data.DataLoader(dataset, 64, true)`." },
   { group: "data.transforms", title: "data.transforms", how: "`new data.transforms.Normalize([0.5], [0.5])`." },
+  { group: "distributions", title: "distributions", how: "torch.distributions: `new distributions.Normal(mu, sigma)`, `new distributions.Categorical({ logits })` (docs/distributions.md)." },
 ];
 
 /** One signature as the docs print it: keyword-only parameters after `*`, as PyTorch writes them. */

@@ -28,6 +28,11 @@
  *   whether residuals exist, and det's backward which matrices are singular (PyTorch masks
  *   them out). Skipped on devices that cannot read synchronously.
  * - `item()`, `tolist()`, `toTypedArray()`, printing, saving: reads the user asked for.
+ * - distributions' validateArgs checks (parameters at construction, the value of logProb and
+ *   cdf; "Normal validateArgs", "Normal.logProb validateArgs"), on the CPU only (elsewhere a
+ *   dispatched assertion), as PyTorch's validate_args reads them; a one-element parameter in
+ *   a distribution's repr; Binomial's entropy/enumerateSupport read the total count (their
+ *   output's size), as PyTorch's.
  * - Optimizer.loadStateDict reading a tensor `step`, ReduceLROnPlateau.step(metric as a
  *   tensor) (PyTorch's float(metrics)), clipGradNorm with errorIfNonfinite, and
  *   nn.init.orthogonal_'s host QR (initialization, outside any training step).

@@ -3,8 +3,9 @@
  * page) emits `var Embedding = class _Embedding` for a class whose body refers to itself, so
  * its `name` reads "_Embedding" and `print(model)` would show `_Embedding(10, 3)`. Fluxion's
  * modules keep such references outside their class bodies; this test bundles src/index.ts
- * with esbuild's defaults (no keepNames) and compares every nn export's name and a few reprs
- * with those of the unbundled sources.
+ * with esbuild's defaults (no keepNames) and compares every nn and distributions export's name
+ * and a few reprs (distributions name themselves by their class in reprs and messages) with
+ * those of the unbundled sources.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -21,6 +22,7 @@ const repo = fileURLToPath(new URL("../..", import.meta.url));
 const PROBE = `
 const names = {};
 for (const [k, v] of Object.entries(fx.nn)) if (typeof v === "function" && /^[A-Z]/.test(k) && v.prototype) names[k] = v.name;
+for (const [k, v] of Object.entries(fx.distributions)) if (typeof v === "function" && /^[A-Z]/.test(k) && v.prototype) names["distributions." + k] = v.name;
 const reprs = [
   String(new fx.nn.Embedding(10, 3)),
   String(fx.nn.Embedding.fromPretrained(fx.ones([4, 2]))),
@@ -28,6 +30,8 @@ const reprs = [
   String(new fx.nn.TransformerEncoderLayer(8, 2, 16)).split("\\n")[0],
   String(new fx.nn.TransformerDecoderLayer(8, 2, 16)).split("\\n")[0],
   new fx.nn.Linear(2, 3).constructor.name,
+  String(new fx.distributions.Independent(new fx.distributions.Normal(fx.zeros([2]), 1), 1)),
+  (() => { try { fx.distributions.klDivergence(new fx.distributions.Normal(0, 1), new fx.distributions.Poisson(1)); } catch (e) { return e.message; } })(),
 ];
 `;
 
@@ -35,7 +39,7 @@ function expected(): { names: Record<string, string>; reprs: string[] } {
   return new Function("fx", `${PROBE}; return { names, reprs };`)(fx) as { names: Record<string, string>; reprs: string[] };
 }
 
-test("an esbuild bundle of Fluxion (no keepNames) keeps every nn class's name and repr", async () => {
+test("an esbuild bundle of Fluxion (no keepNames) keeps every nn and distributions class's name and repr", async () => {
   const dir = path.join(repo, "build", "bundled-names");
   mkdirSync(dir, { recursive: true });
   const bundle = path.join(dir, `fluxion-${process.pid}.mjs`);

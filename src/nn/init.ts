@@ -9,7 +9,7 @@ import { noGrad } from "../autograd/grad_mode.js";
 import { FluxionError, ShapeError, fmtShape } from "../errors.js";
 import { defineOp } from "../api/registry.js";
 import type { Generator } from "../tensor/random.js";
-import { randn, tensor } from "../tensor/creation.js";
+import { rand, randn, tensor, zeros } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { readHost } from "../tensor/host_read.js";
 
@@ -42,6 +42,8 @@ const SIGS = {
   kaimingNormal_: `kaimingNormal_(Tensor tensor, float a=0, "fan_in"|"fan_out" mode="fan_in", ${NONLINEARITY} nonlinearity="leaky_relu", *, Generator? generator=null) -> Tensor`,
   truncNormal_: "truncNormal_(Tensor tensor, float mean=0.0, float std=1.0, float a=-2.0, float b=2.0, *, Generator? generator=null) -> Tensor",
   orthogonal_: "orthogonal_(Tensor tensor, float gain=1, *, Generator? generator=null) -> Tensor",
+  dirac_: "dirac_(Tensor tensor, int groups=1) -> Tensor",
+  sparse_: "sparse_(Tensor tensor, float sparsity, float std=0.01, *, Generator? generator=null) -> Tensor",
 } as const;
 /** Registry keys: Tensor.uniform_ and friends already use the bare names. */
 const opts = (name: string) => ({ group: "nn.init", variants: "function", key: `nn.init.${name}` }) as const;
@@ -215,3 +217,38 @@ export const orthogonal_ = defineOp(SIGS.orthogonal_, (t: Tensor, gain: number, 
 function tensorFrom(values: Float64Array, like: Tensor): Tensor {
   return tensor(values, { shape: like.shape, dtype: "float64" }).to(like.dtype);
 }
+
+/**
+ * The Dirac delta of a convolution's weight [out, in, *kernel] (3-, 4- or 5-D): each output
+ * channel of each of `groups` groups passes its own input channel through at the kernel's
+ * centre, so the layer starts as the identity on the channels it keeps (torch.nn.init.dirac_).
+ */
+export const dirac_ = defineOp(SIGS.dirac_, (t: Tensor, groups: number): Tensor => {
+  if (t.ndim < 3 || t.ndim > 5) throw new ShapeError(`dirac_: only tensors with 3, 4, or 5 dimensions are supported, got shape ${fmtShape(t.shape)}`);
+  if (!(groups >= 1) || t.shape[0]! % groups !== 0) throw new FluxionError(`dirac_: dim 0 (${t.shape[0]}) must be divisible by groups (${groups})`);
+  const outPerGroup = t.shape[0]! / groups, n = Math.min(outPerGroup, t.shape[1]!);
+  // the flat positions of [g * outPerGroup + d, d, centre...] for d < n in each group
+  const inner = t.shape.slice(2).reduce((a, b) => a * b, 1), centre = t.shape.slice(2).reduce((acc, k, i, ks) => acc + Math.floor(k / 2) * ks.slice(i + 1).reduce((a, b) => a * b, 1), 0);
+  const rowStride = t.shape[1]! * inner;
+  const positions: number[] = [];
+  for (let g = 0; g < groups; g++) for (let d = 0; d < n; d++) positions.push((g * outPerGroup + d) * rowStride + d * inner + centre);
+  return noGrad(() => t.copy_(zeros([t.numel()], { dtype: t.dtype, device: t.device }).indexFill(0, tensor(positions, { dtype: "int64", device: t.device }), 1).reshape(t.shape)));
+}, opts("dirac_"));
+
+/**
+ * A sparse 2-D matrix: N(0, std²) values with a `sparsity` fraction of each column (rounded
+ * up) set to zero, at rows drawn independently per column (torch.nn.init.sparse_).
+ */
+export const sparse_ = defineOp(SIGS.sparse_, (t: Tensor, sparsity: number, std: number, { generator }: Gen): Tensor => {
+  if (t.ndim !== 2) throw new ShapeError(`sparse_: only tensors with 2 dimensions are supported, got shape ${fmtShape(t.shape)}`);
+  if (!(sparsity >= 0 && sparsity <= 1)) throw new FluxionError(`sparse_: sparsity must be in [0, 1], got ${sparsity}`);
+  const [rows, cols] = t.shape as [number, number];
+  const numZeros = Math.ceil(sparsity * rows);
+  return noGrad(() => {
+    normal_(t, 0, std, { generator });
+    if (numZeros === 0 || cols === 0) return t;
+    // a random permutation of the rows per column: the order of random keys
+    const order = rand([rows, cols], { generator }).argsort(0).narrow(0, 0, numZeros);
+    return t.scatter_(0, order, 0);
+  });
+}, opts("sparse_"));

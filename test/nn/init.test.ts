@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { nn, empty, Generator, ShapeError, tensor } from "../../src/index.js";
+import { nn, empty, Generator, ShapeError, manualSeed, randn, tensor, type Tensor } from "../../src/index.js";
 import { assertClose } from "../helpers.js";
 
 const init = nn.init;
@@ -73,4 +73,41 @@ test("initialisers refuse nothing under autograd: they run without recording", (
   const p = new nn.Parameter(tensor([1, 2]));
   init.uniform_(p, -1, 1);
   assert.ok(p.isLeaf && p.requiresGrad && p.gradFn === null);
+});
+
+test("init.dirac_: each group's output channel d passes input channel d at the kernel centre (PyTorch 1.13's nonzeros)", () => {
+  const w = empty([4, 2, 3]);
+  nn.init.dirac_(w);
+  assert.deepEqual(w.nonzero().tolist(), [[0, 0, 1], [1, 1, 1]]);
+  assert.equal(w.sum().item(), 2);
+  const w2 = empty([4, 4, 3, 3]);
+  assert.equal(nn.init.dirac_(w2, 2), w2);
+  assert.deepEqual(w2.nonzero().tolist(), [[0, 0, 1, 1], [1, 1, 1, 1], [2, 0, 1, 1], [3, 1, 1, 1]]);
+  const w3 = empty([2, 2, 3, 3, 3], { dtype: "float64" });
+  nn.init.dirac_(w3);
+  assert.deepEqual(w3.nonzero().tolist(), [[0, 0, 1, 1, 1], [1, 1, 1, 1, 1]]);
+  // a dirac-initialised conv is the identity on its channels
+  const conv = new nn.Conv2d(3, 3, 3, { padding: 1, bias: false });
+  nn.init.dirac_(conv.weight);
+  const x = randn([1, 3, 5, 5]);
+  assert.ok((conv.call(x) as Tensor).sub(x).abs().max().item() < 1e-6);
+  assert.throws(() => nn.init.dirac_(empty([3, 3])), (e: Error) => e instanceof ShapeError && /only tensors with 3, 4, or 5 dimensions are supported/.test(e.message));
+  assert.throws(() => nn.init.dirac_(empty([5, 2, 3]), 2), /dim 0 \(5\) must be divisible by groups \(2\)/);
+});
+
+test("init.sparse_: ceil(sparsity * rows) zeros in every column, N(0, std²) elsewhere, seeded", () => {
+  manualSeed(0);
+  const s = empty([10, 4]);
+  assert.equal(nn.init.sparse_(s, 0.3), s);
+  assert.deepEqual(s.eq(0).sum(0).tolist(), [3, 3, 3, 3]);
+  const big = nn.init.sparse_(empty([400, 50]), 0.1, 0.5);
+  assert.deepEqual([...new Set(big.eq(0).sum(0).tolist() as number[])], [40]);
+  const nz = big.index(big.ne(0));
+  assert.ok(Math.abs(nz.std().item() - 0.5) < 0.02, `std ${nz.std().item()}`);
+  manualSeed(5);
+  const a = nn.init.sparse_(empty([6, 3]), 0.5).tolist();
+  manualSeed(5);
+  assert.deepEqual(nn.init.sparse_(empty([6, 3]), 0.5).tolist(), a);
+  assert.throws(() => nn.init.sparse_(empty([3, 3, 3]), 0.5), (e: Error) => e instanceof ShapeError && /only tensors with 2 dimensions are supported/.test(e.message));
+  assert.throws(() => nn.init.sparse_(empty([3, 3]), 1.5), /sparsity must be in \[0, 1\], got 1.5/);
 });

@@ -176,6 +176,7 @@ export function l1Loss(input: Tensor, target: Tensor, opts?: { reduction?: Reduc
 export function smoothL1Loss(input: Tensor, target: Tensor, opts?: { reduction?: Reduction; beta?: number }): Tensor {
   checkSameShape("smoothL1Loss", input, target);
   const beta = opts?.beta ?? 1;
+  if (!(beta >= 0)) throw new ArgumentError(`smoothL1Loss: beta must be non-negative (PyTorch: "smooth_l1_loss does not support negative values for beta"), got ${beta}`);
   const d = input.sub(target).abs();
   const loss = beta === 0 ? d : where(d.lt(beta), d.mul(d).mul(0.5 / beta), d.sub(0.5 * beta));
   return reduce("smoothL1Loss", loss, opts?.reduction);
@@ -185,6 +186,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts?: { reduction?:
 export function huberLoss(input: Tensor, target: Tensor, opts?: { reduction?: Reduction; delta?: number }): Tensor {
   checkSameShape("huberLoss", input, target);
   const delta = opts?.delta ?? 1;
+  if (!(delta > 0)) throw new ArgumentError(`huberLoss: delta must be positive (PyTorch: "huber_loss does not support non-positive values for delta"), got ${delta}`);
   const d = input.sub(target).abs();
   const loss = where(d.lt(delta), d.mul(d).mul(0.5), d.sub(0.5 * delta).mul(delta));
   return reduce("huberLoss", loss, opts?.reduction);

@@ -16,13 +16,13 @@ import { assertTensor, det, initDeterministic, loadFixture } from "./common.js";
 const FIX = loadFixture("warmup_accum.json");
 
 class ClampST extends autograd.Function {
-  static forward(ctx: autograd.FunctionCtx, x: Tensor, bound: number): Tensor {
+  static override forward(ctx: autograd.FunctionCtx, x: Tensor, bound: number): Tensor {
     ctx.saveForBackward(x);
     ctx.bound = bound;
     return x.clamp(-bound, bound);
   }
 
-  static backward(ctx: autograd.FunctionCtx, gradOutput: Tensor): [Tensor, null] {
+  static override backward(ctx: autograd.FunctionCtx, gradOutput: Tensor): [Tensor, null] {
     const [x] = ctx.savedTensors;
     const mask = x!.abs().le(ctx.bound as number).to(gradOutput.dtype); // ctx.bound is unknown to TypeScript
     return [gradOutput.mul(mask), null];

@@ -146,3 +146,16 @@ test("huberLoss refuses delta <= 0 and smoothL1Loss beta < 0, as PyTorch (beta =
   assert.equal(F.smoothL1Loss(x, t, { beta: 0 }).item(), 2);
   assert.ok(Math.abs(F.huberLoss(x, t, { delta: 1e-3 }).item() - (1e-3 * (1 - 5e-4) + 1e-3 * (3 - 5e-4)) / 2) < 1e-9);
 });
+
+test("binaryCrossEntropy(WithLogits) refuse integer and bool targets, as PyTorch (\"Found dtype Long but expected Float\")", () => {
+  const p = tensor([0.5, 0.2]);
+  for (const target of [tensor([1, 0], { dtype: "int64" }), tensor([1, 0], { dtype: "int32" }), tensor([true, false])]) {
+    const re = new RegExp(`expected a floating point target \\(probabilities, like the input's float32\\), got ${target.dtype} \\(shape \\[2\\]\\); convert it with \\.float\\(\\)`);
+    assert.throws(() => F.binaryCrossEntropy(p, target), (e: any) => e.name === "DTypeError" && /^binaryCrossEntropy: /.test(e.message) && re.test(e.message));
+    assert.throws(() => new nn.BCELoss()(p, target), re);
+    assert.throws(() => F.binaryCrossEntropyWithLogits(p, target), (e: any) => e.name === "DTypeError" && /^binaryCrossEntropyWithLogits: /.test(e.message) && re.test(e.message));
+    assert.throws(() => new nn.BCEWithLogitsLoss()(p, target), re);
+  }
+  // a float target of the other width still works (with logits: promoted, as PyTorch)
+  assert.ok(Math.abs(F.binaryCrossEntropyWithLogits(p, tensor([1, 0], { dtype: "float64" })).item() - 0.6361) < 1e-4);
+});

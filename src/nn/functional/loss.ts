@@ -33,6 +33,13 @@ export function checkSameShape(op: string, input: Tensor, target: Tensor): void 
   }
 }
 
+/** Binary targets are probabilities: an integer or bool target is refused, as PyTorch refuses it ("Found dtype Long but expected Float"). */
+function checkFloatTarget(op: string, input: Tensor, target: Tensor): void {
+  if (!target.isFloatingPoint()) {
+    throw new DTypeError(`${op}: expected a floating point target (probabilities, like the input's ${input.dtype}), got ${target.dtype} (shape ${fmtShape(target.shape)}); convert it with .float()`);
+  }
+}
+
 export interface NllOptions {
   /** Per-class rescaling weights, shape [C]. */
   weight?: Tensor | null;
@@ -199,6 +206,7 @@ export function huberLoss(input: Tensor, target: Tensor, opts?: { reduction?: Re
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: { weight?: Tensor | null; reduction?: Reduction }): Tensor {
   checkSameShape("binaryCrossEntropy", input, target);
+  checkFloatTarget("binaryCrossEntropy", input, target);
   noGrad(() => assertAll(input.ge(0).logicalAnd(input.le(1)), "binaryCrossEntropy: all elements of input should be between 0 and 1 (NaN is not); use binaryCrossEntropyWithLogits for logits"));
   const elementwise = noGrad(() => {
     const logP = input.log().clamp(-100);
@@ -216,6 +224,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: { weigh
 /** Sigmoid + binary cross entropy in one stable expression (posWeight scales positives). */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts?: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction }): Tensor {
   checkSameShape("binaryCrossEntropyWithLogits", input, target);
+  checkFloatTarget("binaryCrossEntropyWithLogits", input, target);
   // log(1 + exp(-x)) computed without overflow: softplus(-x) = max(-x, 0) + log1p(exp(-|x|))
   const logSigNeg = input.neg().clamp(0).add(input.abs().neg().exp().log1p()); // -log sigmoid(x)
   let loss: Tensor;

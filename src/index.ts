@@ -46,7 +46,7 @@ export { type CreateOptions, type RandomOptions, type TensorData, type NestedArr
 export { Generator, manualSeed, defaultGenerator } from "./tensor/random.js";
 export {
   setDefaultDtype, getDefaultDtype, finfo, iinfo, isTensor, isFloatingPoint, isComplex, numel, isNonzero, isSameSize,
-  seed, initialSeed, getRngState, setRngState, isInferenceModeEnabled,
+  seed, initialSeed, getRngState, setRngState, isInferenceModeEnabled, device, cuda,
 } from "./ops/toplevel.js";
 export { FInfo, IInfo } from "./tensor/type_info.js";
 export { printOptions } from "./tensor/print.js";

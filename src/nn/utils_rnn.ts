@@ -10,6 +10,7 @@
 import { defineOp } from "../api/registry.js";
 import { ArgumentError, DTypeError, FluxionError, ShapeError, fmtShape } from "../errors.js";
 import { full, tensor } from "../tensor/creation.js";
+import { isIntegral } from "../tensor/dtype.js";
 import { readHost } from "../tensor/host_read.js";
 import { Tensor } from "../tensor/tensor.js";
 import { cat, stack } from "../ops/shape_ops.js";
@@ -42,10 +43,12 @@ export const padSequence = defineOp(
 /** Lengths given as a tensor or a list, as host numbers (read on the host: they define shapes). */
 function hostLengths(op: string, lengths: Tensor | readonly number[] | number): number[] {
   if (!(lengths instanceof Tensor)) return typeof lengths === "number" ? [lengths] : [...lengths];
-  if (lengths.ndim !== 1 || lengths.isFloatingPoint() || lengths.dtype === "bool") {
-    throw new DTypeError(`${op}: 'lengths' argument should be a 1D integer tensor (or a list), but got ${lengths.ndim}D ${lengths.dtype} tensor of shape ${fmtShape(lengths.shape)}`);
+  if (lengths.ndim !== 1) {
+    throw new ShapeError(`${op}: 'lengths' argument should be a 1D tensor (or a list), but got a ${lengths.ndim}D ${lengths.dtype} tensor of shape ${fmtShape(lengths.shape)}`);
   }
-  return Array.from(readHost(lengths, op), Number);
+  // PyTorch takes torch.as_tensor(lengths, dtype=torch.int64): float lengths (what
+  // tensor([5, 3]) makes here) are truncated as that cast truncates them
+  return Array.from(readHost(isIntegral(lengths.dtype) ? lengths : lengths.long(), op), Number);
 }
 
 /** Batch positions ordered by length, longest first, ties in batch order (a stable sort, as torch.sort gives). */

@@ -5,7 +5,7 @@
  * checked and documented the same way.
  */
 import { defineOp } from "../api/registry.js";
-import { ArgumentError, DTypeError, FluxionError, ShapeError, fmtShape } from "../errors.js";
+import { ArgumentError, DTypeError, DeviceError, FluxionError, ShapeError, fmtShape } from "../errors.js";
 import { isInferenceModeEnabled as inferenceEnabled } from "../autograd/grad_mode.js";
 import { getDefaultDtype as getDefault, setDefaultDtype as setDefault, type DType } from "../tensor/dtype.js";
 import { defaultGenerator } from "../tensor/random.js";
@@ -101,3 +101,46 @@ export const setRngState = defineOp("setRngState(Tensor newState) -> None", (sta
 
 /** torch.is_inference_mode_enabled. */
 export const isInferenceModeEnabled = defineOp("isInferenceModeEnabled() -> bool", () => inferenceEnabled(), fn);
+
+/** PyTorch 1.13's device types (torch.device accepts any of them, built or not) and Fluxion's webgpu. */
+const DEVICE_TYPES = ["cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "ort", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "privateuseone", "webgpu"];
+
+/**
+ * torch.device: devices are strings in Fluxion ("cpu", "webgpu"), so this checks a device
+ * string as PyTorch parses it and returns it ("cuda:1", or type:index when index is given).
+ * Like PyTorch, a device type that is not available here is accepted until a tensor is put
+ * on it (`cuda` then raises a DeviceError naming the available devices).
+ * @example
+ * const device = device(cuda.isAvailable() ? "cuda" : "cpu"); // "cpu"
+ * zeros(2, { device }); model.to(device);
+ */
+export const device = defineOp("device(str type, int? index=null) -> str", (type: string, index: number | null) => {
+  const m = /^([a-z_]+)(?::(\d+))?$/.exec(type);
+  if (m === null) {
+    if (/^[a-z_]+(:|$)/.test(type) && DEVICE_TYPES.includes(type.split(":")[0]!)) throw new DeviceError(`device: Invalid device string: '${type}'`);
+    throw new DeviceError(`device: Expected one of ${DEVICE_TYPES.join(", ")} device type at start of device string: ${type}`);
+  }
+  if (!DEVICE_TYPES.includes(m[1]!)) throw new DeviceError(`device: Expected one of ${DEVICE_TYPES.join(", ")} device type at start of device string: ${type}`);
+  if (index === null) return type;
+  if (m[2] !== undefined) throw new DeviceError(`device: type (string) must not include an index because index was passed explicitly: ${type}`);
+  if (index < 0) throw new DeviceError(`device: Device index must not be negative, got ${index}`);
+  return `${type}:${index}`;
+}, fn) as (type: string | { type: string; index?: number | null }, index?: number | null | { index?: number | null }) => string;
+
+/**
+ * torch.cuda's queries, for the `device = "cuda" if torch.cuda.is_available() else "cpu"`
+ * idiom: Fluxion has no CUDA backend (its GPU device is "webgpu", see initWebGPU), so
+ * isAvailable() is false and deviceCount() is 0.
+ */
+export const cuda = {
+  /** torch.cuda.is_available(): always false. */
+  isAvailable(...args: unknown[]): boolean {
+    if (args.length !== 0) throw new ArgumentError(`cuda.isAvailable() takes no arguments, but got ${args.length}`);
+    return false;
+  },
+  /** torch.cuda.device_count(): always 0. */
+  deviceCount(...args: unknown[]): number {
+    if (args.length !== 0) throw new ArgumentError(`cuda.deviceCount() takes no arguments, but got ${args.length}`);
+    return 0;
+  },
+};

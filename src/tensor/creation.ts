@@ -30,7 +30,8 @@ export interface RandomOptions extends CreateOptions {
   generator?: Generator;
 }
 
-export type NestedArray = number | boolean | bigint | readonly NestedArray[];
+/** Nested arrays of values; a one-element tensor inside is read as its value (as torch.tensor([t1, t2])). */
+export type NestedArray = number | boolean | bigint | Tensor | readonly NestedArray[];
 export type TensorData = NestedArray | ArrayLike<number> | BigInt64Array | ArrayBufferView | Tensor;
 
 function finish(t: Tensor, opts: CreateOptions | undefined, op: string): Tensor {
@@ -104,6 +105,14 @@ function flattenNested(op: string, data: NestedArray): { shape: number[]; flat: 
     if (d === shape.length) {
       if (Array.isArray(x)) {
         throw new ShapeError(`${op}: ragged nested array: expected a scalar at dim ${d}${where()} but got a sequence of length ${x.length}; the first elements give shape ${fmtShape(shape)}`);
+      }
+      if (x instanceof Tensor) {
+        // torch.tensor([torch.tensor(1), torch.tensor(2)]): each one-element tensor is read as a
+        // Python scalar would be (an integer one as an int, so the result is int64 as in PyTorch)
+        if (x.numel() !== 1) throw new ShapeError(`${op}: only one element tensors can be converted to scalars, got a tensor of shape ${fmtShape(x.shape)}${where()}; use stack or cat to combine tensors`);
+        const v = x.item<number | boolean | bigint>();
+        flat.push(typeof v === "number" && isIntegral(x.dtype) ? BigInt(v) : v);
+        return;
       }
       if (typeof x !== "number" && typeof x !== "boolean" && typeof x !== "bigint") {
         throw new FluxionError(`${op}: could not convert ${x === null ? "null" : typeof x} ${String(x)}${where()} to a tensor element; expected a number, boolean or bigint`);

@@ -132,3 +132,30 @@ test("every loss module forwards its options to the functional form", () => {
   // huber = smooth L1 scaled by delta
   assertClose(F.huberLoss(x, t, { delta: 0.5 }), F.smoothL1Loss(x, t, { beta: 0.5 }).mul(0.5), { atol: 1e-12 });
 });
+
+test("huberLoss refuses delta <= 0 and smoothL1Loss beta < 0, as PyTorch (beta = 0 is L1)", () => {
+  const x = tensor([0, 0]), t = tensor([1, 3]);
+  for (const delta of [0, -1, NaN]) {
+    assert.throws(() => F.huberLoss(x, t, { delta }), (e: any) => e instanceof FluxionError && e.name === "ArgumentError" && /huberLoss: delta must be positive/.test(e.message));
+    assert.throws(() => new nn.HuberLoss({ delta })(x, t), /huberLoss: delta must be positive .*got/);
+  }
+  for (const beta of [-1, NaN]) {
+    assert.throws(() => F.smoothL1Loss(x, t, { beta }), /smoothL1Loss: beta must be non-negative/);
+    assert.throws(() => new nn.SmoothL1Loss({ beta })(x, t), /smoothL1Loss: beta must be non-negative/);
+  }
+  assert.equal(F.smoothL1Loss(x, t, { beta: 0 }).item(), 2);
+  assert.ok(Math.abs(F.huberLoss(x, t, { delta: 1e-3 }).item() - (1e-3 * (1 - 5e-4) + 1e-3 * (3 - 5e-4)) / 2) < 1e-9);
+});
+
+test("binaryCrossEntropy(WithLogits) refuse integer and bool targets, as PyTorch (\"Found dtype Long but expected Float\")", () => {
+  const p = tensor([0.5, 0.2]);
+  for (const target of [tensor([1, 0], { dtype: "int64" }), tensor([1, 0], { dtype: "int32" }), tensor([true, false])]) {
+    const re = new RegExp(`expected a floating point target \\(probabilities, like the input's float32\\), got ${target.dtype} \\(shape \\[2\\]\\); convert it with \\.float\\(\\)`);
+    assert.throws(() => F.binaryCrossEntropy(p, target), (e: any) => e.name === "DTypeError" && /^binaryCrossEntropy: /.test(e.message) && re.test(e.message));
+    assert.throws(() => new nn.BCELoss()(p, target), re);
+    assert.throws(() => F.binaryCrossEntropyWithLogits(p, target), (e: any) => e.name === "DTypeError" && /^binaryCrossEntropyWithLogits: /.test(e.message) && re.test(e.message));
+    assert.throws(() => new nn.BCEWithLogitsLoss()(p, target), re);
+  }
+  // a float target of the other width still works (with logits: promoted, as PyTorch)
+  assert.ok(Math.abs(F.binaryCrossEntropyWithLogits(p, tensor([1, 0], { dtype: "float64" })).item() - 0.6361) < 1e-4);
+});

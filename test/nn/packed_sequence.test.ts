@@ -164,8 +164,8 @@ test("bad packing arguments and packed inputs raise FluxionErrors naming the fun
   assert.match(msg(() => packPaddedSequence(x, [4, 3, 0])), /Length of all samples has to be greater than 0/);
   assert.match(msg(() => packPaddedSequence(x, [4, 3])), /Expected `len\(lengths\)` to be equal to batch_size, but got 2 \(batch_size=3/);
   assert.match(msg(() => packPaddedSequence(x, [5, 3, 2])), /a length of 5 exceeds the padded sequence length 4/);
-  assert.match(msg(() => packPaddedSequence(x, tensor([[4, 3, 1]], { dtype: "int64" }))), /'lengths' argument should be a 1D integer tensor \(or a list\), but got 2D int64/);
-  assert.match(msg(() => packPaddedSequence(x, tensor([4, 3, 1]))), /1D integer tensor \(or a list\), but got 1D float32/);
+  assert.match(msg(() => packPaddedSequence(x, tensor([[4, 3, 1]], { dtype: "int64" }))), /'lengths' argument should be a 1D tensor \(or a list\), but got a 2D int64 tensor of shape \[1, 3\]/);
+  assert.match(msg(() => packPaddedSequence(x, tensor([4, 3, 0.5]))), /Length of all samples has to be greater than 0/);
   assert.match(msg(() => packPaddedSequence(fx.zeros([0, 0]), [])), /Cannot pack empty tensors/);
   assert.match(msg(() => packPaddedSequence(fx.zeros([3]), [3])), /expected a padded batch \[T, B, \*\]/);
   const p = packPaddedSequence(x, [4, 2, 3], false, false);
@@ -181,4 +181,17 @@ test("bad packing arguments and packed inputs raise FluxionErrors naming the fun
   assert.match(msg(() => lstm.forward(p.double())), /LSTM: expected input of dtype float32 .*got float64/);
   assert.match(msg(() => lstm.forward(p, [fx.zeros([1, 2, 3]), fx.zeros([1, 3, 3])])), /Expected hidden\[0\] size \[1, 3, 3\], got \[1, 2, 3\]/);
   assert.match(msg(() => new nn.GRU(2, 3).forward(p, fx.zeros([3, 3]))), /For batched 3-D input, hx should also be 3-D/);
+});
+
+test("packPaddedSequence takes float lengths as PyTorch's as_tensor(lengths, dtype=int64) does (truncated)", () => {
+  const x = fx.randn([3, 4, 2]);
+  // tensor([4, 2, 1]) is float32 here where torch.tensor([4, 2, 1]) is int64: both pack the same
+  for (const lengths of [tensor([4, 2, 1]), tensor([4.9, 2.5, 1], { dtype: "float64" })]) {
+    const p = packPaddedSequence(x, lengths, true);
+    assert.deepEqual(p.batchSizes.tolist(), [3, 2, 1, 1]);
+    assert.equal(p.batchSizes.dtype, "int64");
+    assert.deepEqual(p.data.shape, [7, 2]);
+  }
+  const q = packPaddedSequence(x, tensor([2, 4, 1]), true, false);
+  assert.deepEqual(q.sortedIndices!.tolist(), [1, 0, 2]);
 });

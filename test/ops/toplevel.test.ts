@@ -147,3 +147,23 @@ test("Generator.setState takes getRngState()'s uint8 tensor too (a generator rep
   assert.deepEqual(fx.rand(4, { generator: g }).tolist(), a);
   is(() => g.setState(s.to("int32")), FluxionError, /^Generator.setState: a state tensor must be uint8 of shape \[16\] \(from getRngState\(\)\), got int32 of shape \[16\]$/);
 });
+
+test("device() checks a device string as torch.device parses it; cuda.isAvailable() is false", () => {
+  assert.equal(fx.device("cpu"), "cpu");
+  assert.equal(fx.device("cuda:1"), "cuda:1"); // accepted as PyTorch accepts it without CUDA
+  assert.equal(fx.device("cpu", 0), "cpu:0");
+  assert.equal(fx.device({ type: "webgpu" }), "webgpu");
+  assert.equal(fx.device("cpu", { index: 0 }), "cpu:0");
+  // the translation idiom: device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+  const device = fx.device(fx.cuda.isAvailable() ? "cuda" : "cpu");
+  assert.equal(fx.zeros(2, { device }).device, "cpu");
+  assert.equal(fx.cuda.deviceCount(), 0);
+  const dev = (f: () => unknown, re: RegExp) => assert.throws(f, (e: Error) => e.name === "DeviceError" && re.test(e.message), String(re));
+  dev(() => fx.device("foo"), /^device: Expected one of cpu, cuda, .*, webgpu device type at start of device string: foo$/);
+  dev(() => fx.device("cuda:x"), /^device: Invalid device string: 'cuda:x'$/);
+  dev(() => fx.device("cuda:0", 1), /^device: type \(string\) must not include an index because index was passed explicitly: cuda:0$/);
+  dev(() => fx.device("cpu", -1), /^device: Device index must not be negative, got -1$/);
+  dev(() => fx.zeros(1).to(fx.device("cuda")), /unknown or unavailable device 'cuda'; available: cpu/);
+  assert.throws(() => fx.device(3 as never), (e: Error) => e instanceof ArgumentError && /device\(\): argument 'type' \(position 1\) must be str/.test(e.message));
+  assert.throws(() => (fx.cuda.isAvailable as (...a: unknown[]) => boolean)(1), /cuda.isAvailable\(\) takes no arguments, but got 1/);
+});

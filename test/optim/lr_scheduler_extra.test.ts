@@ -139,6 +139,9 @@ test("scheduler errors name the scheduler and the bad value", () => {
   const m = new S.MultiplicativeLR(o(), () => undefined as never);
   throwsFx(() => m.step(), /MultiplicativeLR: lrLambda of parameter group 0 returned undefined for epoch 1; it must return a number/);
   throwsFx(() => new S.MultiplicativeLR({} as never, () => 1), /MultiplicativeLR: Object is not an Optimizer/);
+  // LambdaLR calls its lambdas in the constructor (as PyTorch's initial step does)
+  throwsFx(() => new S.LambdaLR(o(), () => undefined as never), /LambdaLR: lrLambda of parameter group 0 returned undefined for epoch 0; it must return a number/);
+  throwsFx(() => new S.LambdaLR(o(), [() => 1, (e: number) => (e < 1 ? 1 : ("0.5" as never))]).step(), /LambdaLR: lrLambda of parameter group 1 returned string "0.5" for epoch 1; it must return a number/);
   throwsArg(() => new S.PolynomialLR(o(), 2.5), /PolynomialLR\(\): argument 'totalIters' \(position 2\) must be int, but got float 2.5/);
   throwsArg(() => new S.PolynomialLR(o(), { powr: 2 } as never), /PolynomialLR\(\) got an unexpected option 'powr' \(did you mean 'power'\?\)/);
   const p0 = new S.PolynomialLR(o(), 0);

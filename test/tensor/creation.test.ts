@@ -273,3 +273,21 @@ test("reading values: data() of a view is a copy of just the view's elements", (
   d[0] = -1;
   assert.deepEqual(t.tolist(), [[0, 1, 2], [3, 4, 5]]);
 });
+
+test("tensor() reads one-element tensors inside nested data as their values, as torch.tensor([t1, t2])", () => {
+  const a = tensor([tensor(1n), tensor(2, { dtype: "int32" })]);
+  assert.equal(a.dtype, "int64"); // Python ints, as PyTorch's item() gives them
+  assert.deepEqual(a.tolist(), [1, 2]);
+  const b = tensor([tensor(1.5), 2]);
+  assert.equal(b.dtype, "float32");
+  assert.deepEqual(b.tolist(), [1.5, 2]);
+  const c = tensor([[tensor([1.5]), tensor(2)], [3, tensor([[4]])]]);
+  assert.deepEqual(c.shape, [2, 2]);
+  assert.deepEqual(c.tolist(), [[1.5, 2], [3, 4]]);
+  assert.equal(tensor([tensor(true), tensor(false)]).dtype, "bool");
+  const g = tensor(2, { requiresGrad: true });
+  const d = tensor([g.mul(3)]);
+  assert.equal(d.requiresGrad, false); // a copy of the values, as in PyTorch
+  assert.deepEqual(d.tolist(), [6]);
+  assert.throws(() => tensor([tensor([1.5, 2]), tensor([2, 3])]), (e: any) => e.name === "ShapeError" && /tensor: only one element tensors can be converted to scalars, got a tensor of shape \[2\] \(at index \[0\]\); use stack or cat/.test(e.message));
+});

@@ -33,6 +33,13 @@ export function checkSameShape(op: string, input: Tensor, target: Tensor): void 
   }
 }
 
+/** Binary targets are probabilities: an integer or bool target is refused, as PyTorch refuses it ("Found dtype Long but expected Float"). */
+function checkFloatTarget(op: string, input: Tensor, target: Tensor): void {
+  if (!target.isFloatingPoint()) {
+    throw new DTypeError(`${op}: expected a floating point target (probabilities, like the input's ${input.dtype}), got ${target.dtype} (shape ${fmtShape(target.shape)}); convert it with .float()`);
+  }
+}
+
 export interface NllOptions {
   /** Per-class rescaling weights, shape [C]. */
   weight?: Tensor | null;
@@ -176,6 +183,7 @@ export function l1Loss(input: Tensor, target: Tensor, opts?: { reduction?: Reduc
 export function smoothL1Loss(input: Tensor, target: Tensor, opts?: { reduction?: Reduction; beta?: number }): Tensor {
   checkSameShape("smoothL1Loss", input, target);
   const beta = opts?.beta ?? 1;
+  if (!(beta >= 0)) throw new ArgumentError(`smoothL1Loss: beta must be non-negative (PyTorch: "smooth_l1_loss does not support negative values for beta"), got ${beta}`);
   const d = input.sub(target).abs();
   const loss = beta === 0 ? d : where(d.lt(beta), d.mul(d).mul(0.5 / beta), d.sub(0.5 * beta));
   return reduce("smoothL1Loss", loss, opts?.reduction);
@@ -185,6 +193,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts?: { reduction?:
 export function huberLoss(input: Tensor, target: Tensor, opts?: { reduction?: Reduction; delta?: number }): Tensor {
   checkSameShape("huberLoss", input, target);
   const delta = opts?.delta ?? 1;
+  if (!(delta > 0)) throw new ArgumentError(`huberLoss: delta must be positive (PyTorch: "huber_loss does not support non-positive values for delta"), got ${delta}`);
   const d = input.sub(target).abs();
   const loss = where(d.lt(delta), d.mul(d).mul(0.5), d.sub(0.5 * delta).mul(delta));
   return reduce("huberLoss", loss, opts?.reduction);
@@ -197,6 +206,7 @@ export function huberLoss(input: Tensor, target: Tensor, opts?: { reduction?: Re
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: { weight?: Tensor | null; reduction?: Reduction }): Tensor {
   checkSameShape("binaryCrossEntropy", input, target);
+  checkFloatTarget("binaryCrossEntropy", input, target);
   noGrad(() => assertAll(input.ge(0).logicalAnd(input.le(1)), "binaryCrossEntropy: all elements of input should be between 0 and 1 (NaN is not); use binaryCrossEntropyWithLogits for logits"));
   const elementwise = noGrad(() => {
     const logP = input.log().clamp(-100);
@@ -214,6 +224,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: { weigh
 /** Sigmoid + binary cross entropy in one stable expression (posWeight scales positives). */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts?: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction }): Tensor {
   checkSameShape("binaryCrossEntropyWithLogits", input, target);
+  checkFloatTarget("binaryCrossEntropyWithLogits", input, target);
   // log(1 + exp(-x)) computed without overflow: softplus(-x) = max(-x, 0) + log1p(exp(-|x|))
   const logSigNeg = input.neg().clamp(0).add(input.abs().neg().exp().log1p()); // -log sigmoid(x)
   let loss: Tensor;

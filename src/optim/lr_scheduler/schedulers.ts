@@ -222,7 +222,12 @@ export class LambdaLR extends LRScheduler {
     this.initialStep();
   }
   protected getLr(): number[] {
-    return this.baseLrs.map((b, i) => b * this.lrLambdas[i]!(this.lastEpoch));
+    return this.baseLrs.map((b, i) => {
+      const factor: unknown = this.lrLambdas[i]!(this.lastEpoch);
+      // untyped JS would make a NaN lr of undefined (a lambda without `return`) without a word
+      if (typeof factor !== "number") throw new FluxionError(`LambdaLR: lrLambda of parameter group ${i} returned ${describeValue(factor)} for epoch ${this.lastEpoch}; it must return a number`);
+      return b * factor;
+    });
   }
   override stateDict(): SchedulerStateDict {
     const sd = super.stateDict();

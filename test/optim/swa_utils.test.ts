@@ -81,7 +81,7 @@ test("updateBn recomputes BatchNorm running statistics over the batches (momentu
 });
 
 test("SWALR lr sequences match PyTorch: cos (default 10 epochs), cos over 3, linear, annealEpochs 0, per-group swaLr", () => {
-  const runs: Record<string, (o: optim.SGD) => SWALR> = {
+  const runs: Record<string, (o: optim.SGD) => optim.swaUtils.SWALR> = {
     cos10: (o) => new SWALR(o, 0.05),
     cos3: (o) => new SWALR(o, { swaLr: 0.1, annealEpochs: 3 }),
     linear4: (o) => new SWALR(o, 0.1, 4, "linear"),

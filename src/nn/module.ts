@@ -65,6 +65,8 @@ export type { FullBackwardHook } from "./backward_hook.js";
 export type StateDict = Record<string, Tensor>;
 
 interface ModuleInternals extends AttrState {
+  /** Fields a forward pre-hook recomputes from other state (weightNorm's weight): a deep copy copies them detached. */
+  recomputed: Set<string>;
   forwardHooks: ForwardHook[];
   forwardPreHooks: ForwardPreHook[];
   backwardHooks: FullBackwardHook[];
@@ -74,7 +76,7 @@ const internals = new WeakMap<Module, ModuleInternals>();
 function state(m: Module): ModuleInternals {
   let s = internals.get(m);
   if (!s) {
-    s = { buffers: new Map(), nonPersistent: new Set(), params: new Map(), paramFields: new Set(), moduleFields: new Set(), forwardHooks: [], forwardPreHooks: [], backwardHooks: [] };
+    s = { buffers: new Map(), nonPersistent: new Set(), params: new Map(), paramFields: new Set(), moduleFields: new Set(), recomputed: new Set(), forwardHooks: [], forwardPreHooks: [], backwardHooks: [] };
     internals.set(m, s);
   }
   return s;
@@ -117,6 +119,7 @@ export function _deepcopyModule(src: Module, memo: Map<unknown, unknown>, copyVa
   const ns = state(copy);
   for (const k of s.paramFields) ns.paramFields.add(k);
   for (const k of s.moduleFields) ns.moduleFields.add(k);
+  for (const k of s.recomputed) ns.recomputed.add(k);
   ns.forwardHooks.push(...s.forwardHooks);
   ns.forwardPreHooks.push(...s.forwardPreHooks);
   ns.backwardHooks.push(...s.backwardHooks);
@@ -128,12 +131,20 @@ export function _deepcopyModule(src: Module, memo: Map<unknown, unknown>, copyVa
   for (const key of Reflect.ownKeys(src)) {
     if (typeof key === "string" && slotNames.has(key)) continue;
     const desc = Reflect.getOwnPropertyDescriptor(src, key)!;
+    // a weight a hook computes (a non-leaf) is copied as its values: the copy's hook recomputes it
+    if (typeof key === "string" && s.recomputed.has(key) && desc.value instanceof Tensor) desc.value = desc.value.detach();
     if ("value" in desc) desc.value = copyValue(desc.value, typeof key === "string" ? key : String(key));
     // through the proxy: the kinds of the fields were copied above, so the rules just agree
     Reflect.defineProperty(copy, key, desc);
   }
   for (const fn of copyListeners) fn(src, copy);
   return copy;
+}
+
+/** @internal Marks (or with false unmarks) a field that a forward pre-hook recomputes (weightNorm's weight): deepcopy copies it detached. */
+export function _markRecomputed(m: Module, name: string, on: boolean): void {
+  if (on) state(m).recomputed.add(name);
+  else state(m).recomputed.delete(name);
 }
 
 /** @internal The forward pre-hooks of a module, live (weightNorm / spectralNorm find and remove theirs). */

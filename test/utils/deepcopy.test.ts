@@ -313,3 +313,33 @@ test("__deepcopy__(memo) makes an object's own copy; uncopyable values and a bad
   const frozen = Object.freeze({ k: [1] });
   assert.ok(Object.isFrozen(deepcopy(frozen)));
 });
+
+test("a model copied with its optimizer and scheduler: the copy's optimizer holds the copy's parameters and its own state", () => {
+  manualSeed(4);
+  const m = new nn.Linear(2, 2, { dtype: "float64" });
+  const opt = new optim.Adam(m.parameters(), { lr: 0.1 });
+  const sched = new optim.lrScheduler.CyclicLR(opt, 0.01, 0.1, { scaleFn: (x: number) => 1 / x, cycleMomentum: false });
+  const x = randn([3, 2], { dtype: "float64" });
+  m(x).sum().backward();
+  opt.step();
+  sched.step();
+  const { m: cm, opt: copt, sched: csched } = deepcopy({ m, opt, sched });
+  assert.equal(copt.paramGroups[0]!.params[0], cm.weight);
+  assert.equal(csched.optimizer, copt);
+  const expAvg = (o: optim.Adam, p: Tensor) => (o.state.get(p) as Record<string, Tensor>)["expAvg"];
+  assert.deepEqual(expAvg(copt, cm.weight)!.tolist(), expAvg(opt, m.weight)!.tolist());
+  assert.notEqual(expAvg(copt, cm.weight), expAvg(opt, m.weight));
+  const w = m.weight.tolist(), lr = opt.paramGroups[0]!.lr;
+  copt.zeroGrad();
+  cm(x).sum().backward();
+  copt.step();
+  csched.step();
+  assert.deepEqual(m.weight.tolist(), w);
+  assert.notDeepEqual(cm.weight.tolist(), w);
+  assert.equal(opt.paramGroups[0]!.lr, lr);
+  assert.notEqual(copt.paramGroups[0]!.lr, lr);
+  copt.addParamGroup({ params: [new nn.Parameter(randn([2]))] });
+  assert.equal(copt.paramGroups.length, 2);
+  assert.equal(opt.paramGroups.length, 1);
+  assert.throws(() => copt.addParamGroup({ params: [new nn.Parameter(randn([2]))], lr: "x" as unknown as number }), (e: Error) => e instanceof ArgumentError);
+});

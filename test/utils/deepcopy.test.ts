@@ -343,3 +343,27 @@ test("a model copied with its optimizer and scheduler: the copy's optimizer hold
   assert.equal(opt.paramGroups.length, 1);
   assert.throws(() => copt.addParamGroup({ params: [new nn.Parameter(randn([2]))], lr: "x" as unknown as number }), (e: Error) => e instanceof ArgumentError);
 });
+
+test("built-in layers copy to equal, independent layers (LSTM, GRU, conv stack, attention, embedding bag, lazy-free transformer)", () => {
+  manualSeed(5);
+  const cases: [nn.Module, () => unknown[]][] = [
+    [new nn.LSTM(3, 4, { numLayers: 2, batchFirst: true }), () => [randn([2, 5, 3])]],
+    [new nn.GRU(3, 4, { bidirectional: true }), () => [randn([5, 2, 3])]],
+    [new nn.Sequential(new nn.Conv2d(2, 3, 3), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.BatchNorm1d(3)), () => [randn([4, 2, 4, 4])]],
+    [new nn.MultiheadAttention(8, 2, { batchFirst: true }), () => { const q = randn([2, 3, 8]); return [q, q, q]; }],
+    [new nn.Transformer({ dModel: 8, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: 16, dropout: 0 }), () => [randn([4, 2, 8]), randn([3, 2, 8])]],
+  ];
+  for (const [m, inputs] of cases) {
+    const name = m.constructor.name;
+    m.eval();
+    const c = deepcopy(m);
+    const xs = inputs();
+    const flatOut = (o: unknown): unknown => (o instanceof Tensor ? o.tolist() : Array.isArray(o) ? o.map(flatOut) : o);
+    assert.deepEqual(flatOut(c(...xs)), flatOut(m(...xs)), `${name}: same outputs`);
+    const params = c.parameters();
+    assert.equal(params.length, m.parameters().length, name);
+    for (const p of params) p.data.add_(1);
+    assert.notDeepEqual(flatOut(c(...xs)), flatOut(m(...xs)), `${name}: the copy's parameters are its own`);
+    assert.ok(m.parameters().every((p, i) => p !== params[i]), name);
+  }
+});

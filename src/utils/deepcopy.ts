@@ -38,6 +38,7 @@ export type DeepcopyMemo = Map<unknown, unknown>;
  * const snapshot = copy.deepcopy(model.stateDict());
  */
 export function deepcopy<T>(x: T, memo?: DeepcopyMemo): T {
+  if (arguments.length === 0) throw new ArgumentError("deepcopy() missing 1 required positional argument: 'x'");
   if (arguments.length > 2) throw new ArgumentError(`deepcopy() takes from 1 to 2 positional arguments but ${arguments.length} were given`);
   if (memo !== undefined && memo !== null && !(memo instanceof Map)) throw new ArgumentError(`deepcopy(): argument 'memo' must be a Map (Python's memo dict), but got ${describeValue(memo)}`);
   return copyValue(x, memo ?? new Map(), "") as T;

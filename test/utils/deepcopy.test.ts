@@ -306,6 +306,8 @@ test("__deepcopy__(memo) makes an object's own copy; uncopyable values and a bad
   assert.equal(r.a, r.b);
   assert.throws(() => deepcopy({ cache: { refs: new WeakMap() } }), (e: Error) => e instanceof FluxionError && /deepcopy\(\): cannot copy a WeakMap \(at \.cache\.refs\)/.test(e.message));
   assert.throws(() => deepcopy(1, 5 as unknown as Map<unknown, unknown>), (e: Error) => e instanceof ArgumentError && /deepcopy\(\): argument 'memo' must be a Map/.test(e.message));
+  assert.throws(() => (deepcopy as (...a: unknown[]) => unknown)(), (e: Error) => e instanceof ArgumentError && /deepcopy\(\) missing 1 required positional argument: 'x'/.test(e.message));
+  assert.throws(() => (deepcopy as (...a: unknown[]) => unknown)(1, new Map(), 3), (e: Error) => e instanceof ArgumentError && /takes from 1 to 2 positional arguments but 3 were given/.test(e.message));
   assert.equal(deepcopy(null), null);
   assert.equal(deepcopy("s"), "s");
   assert.equal(nn.utils.deepcopy, utils.deepcopy);

@@ -74,6 +74,8 @@ export * as io from "./io/index.js";
 /** torch.save / torch.load: io.save and io.load (safetensors files). */
 export { save, load } from "./io/index.js";
 export * as utils from "./utils/index.js";
+/** Python's copy module: `copy.deepcopy(model)` (also utils.deepcopy). */
+export * as copy from "./utils/copy.js";
 export { compile, type CompiledFunction, type CompileStats, type CompileOptions, type GraphBreak, type GraphRecord } from "./compile/index.js";
 /** Static graphs for deployment: jit.trace() / exportGraph(), loadGraph(), and ONNX export (docs/export.md). */
 export { exportGraph, loadGraph, ExportedProgram, onnx } from "./export/index.js";

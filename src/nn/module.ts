@@ -65,6 +65,8 @@ export type { FullBackwardHook } from "./backward_hook.js";
 export type StateDict = Record<string, Tensor>;
 
 interface ModuleInternals extends AttrState {
+  /** Fields a forward pre-hook recomputes from other state (weightNorm's weight): a deep copy copies them detached. */
+  recomputed: Set<string>;
   forwardHooks: ForwardHook[];
   forwardPreHooks: ForwardPreHook[];
   backwardHooks: FullBackwardHook[];
@@ -74,10 +76,80 @@ const internals = new WeakMap<Module, ModuleInternals>();
 function state(m: Module): ModuleInternals {
   let s = internals.get(m);
   if (!s) {
-    s = { buffers: new Map(), nonPersistent: new Set(), params: new Map(), paramFields: new Set(), moduleFields: new Set(), forwardHooks: [], forwardPreHooks: [], backwardHooks: [] };
+    s = { buffers: new Map(), nonPersistent: new Set(), params: new Map(), paramFields: new Set(), moduleFields: new Set(), recomputed: new Set(), forwardHooks: [], forwardPreHooks: [], backwardHooks: [] };
     internals.set(m, s);
   }
   return s;
+}
+
+/**
+ * A module object with the given prototype and nothing else: a function that calls the
+ * module (so modules are callable) whose prototype is the class's, wrapped in the Proxy that
+ * applies PyTorch's __setattr__ rules to assignments (module_attrs.ts).
+ */
+function moduleShell(proto: object): Module {
+  const callable = ((...inputs: unknown[]) => module.call(...inputs)) as unknown as Module;
+  // a plain function's own `length` and `name` would shadow module fields and getters
+  delete (callable as { length?: number }).length;
+  delete (callable as { name?: string }).name;
+  Object.setPrototypeOf(callable, proto);
+  const module = moduleProxy(callable, state);
+  return module;
+}
+
+/** What other files do when a module is deep-copied (lazy.ts: a lazy module's copy is still lazy). */
+const copyListeners: ((src: Module, copy: Module) => void)[] = [];
+/** @internal Registers `fn(src, copy)`, run after each module copy. */
+export function onModuleCopy(fn: (src: Module, copy: Module) => void): void {
+  copyListeners.push(fn);
+}
+
+/**
+ * @internal deepcopy (utils/deepcopy.ts) of a module: a new module of the same class, made
+ * without running its constructor (as Python's copy.deepcopy), registered in `memo` before
+ * anything inside is copied (so cycles and shared submodules resolve to the copy). Every own
+ * property is copied with `copyValue` (descriptors kept: a read-only field stays read-only),
+ * the registrations (parameters, buffers, persistence, kinds of fields) and the hook lists
+ * (the hook functions themselves are shared, as PyTorch's deepcopy shares functions).
+ */
+export function _deepcopyModule(src: Module, memo: Map<unknown, unknown>, copyValue: (v: unknown, key: string) => unknown): Module {
+  const copy = moduleShell(Object.getPrototypeOf(src) as object);
+  memo.set(src, copy);
+  const s = state(src);
+  const ns = state(copy);
+  for (const k of s.paramFields) ns.paramFields.add(k);
+  for (const k of s.moduleFields) ns.moduleFields.add(k);
+  for (const k of s.recomputed) ns.recomputed.add(k);
+  ns.forwardHooks.push(...s.forwardHooks);
+  ns.forwardPreHooks.push(...s.forwardPreHooks);
+  ns.backwardHooks.push(...s.backwardHooks);
+  const slotNames = new Set([...s.params.keys(), ...s.buffers.keys()]);
+  // the registered slots first (their order is the registries' order), then the fields in order
+  for (const [k, v] of s.params) defineSlot(copy, "param", k, v === null ? null : (copyValue(v, k) as Parameter), ns);
+  for (const [k, v] of s.buffers) defineSlot(copy, "buffer", k, v === null ? null : (copyValue(v, k) as Tensor), ns);
+  for (const k of s.nonPersistent) ns.nonPersistent.add(k); // defineSlot forgets it
+  for (const key of Reflect.ownKeys(src)) {
+    if (typeof key === "string" && slotNames.has(key)) continue;
+    const desc = Reflect.getOwnPropertyDescriptor(src, key)!;
+    // a weight a hook computes (a non-leaf) is copied as its values: the copy's hook recomputes it
+    if (typeof key === "string" && s.recomputed.has(key) && desc.value instanceof Tensor) desc.value = desc.value.detach();
+    if ("value" in desc) desc.value = copyValue(desc.value, typeof key === "string" ? key : String(key));
+    // through the proxy: the kinds of the fields were copied above, so the rules just agree
+    Reflect.defineProperty(copy, key, desc);
+  }
+  for (const fn of copyListeners) fn(src, copy);
+  return copy;
+}
+
+/** @internal Marks (or with false unmarks) a field that a forward pre-hook recomputes (weightNorm's weight): deepcopy copies it detached. */
+export function _markRecomputed(m: Module, name: string, on: boolean): void {
+  if (on) state(m).recomputed.add(name);
+  else state(m).recomputed.delete(name);
+}
+
+/** @internal The forward pre-hooks of a module, live (weightNorm / spectralNorm find and remove theirs). */
+export function _forwardPreHooks(m: Module): ForwardPreHook[] {
+  return state(m).forwardPreHooks;
 }
 
 /** `Module` in a declaration (`Sequential(Module... modules)`) is this class. */
@@ -97,14 +169,8 @@ export abstract class Module {
   training!: boolean;
 
   constructor() {
-    const callable = ((...inputs: unknown[]) => module.call(...inputs)) as unknown as Module;
-    // a plain function's own `length` and `name` would shadow module fields and getters
-    delete (callable as { length?: number }).length;
-    delete (callable as { name?: string }).name;
-    Object.setPrototypeOf(callable, new.target.prototype);
-    callable.training = true;
-    // assignments to fields follow PyTorch's __setattr__ rules (module_attrs.ts)
-    const module = moduleProxy(callable, state);
+    const module = moduleShell(new.target.prototype);
+    module.training = true;
     return module;
   }
 

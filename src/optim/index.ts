@@ -21,6 +21,8 @@ export { ASGD, type ASGDOptions } from "./asgd.js";
 export { Rprop, type RpropOptions } from "./rprop.js";
 export { LBFGS, type LBFGSOptions } from "./lbfgs.js";
 export * as lrScheduler from "./lr_scheduler/index.js";
+/** torch.optim.swa_utils: AveragedModel, SWALR, updateBn (and the EMA averaging functions). */
+export * as swaUtils from "./swa_utils.js";
 
 import { markBuiltInOptimizers } from "./optimizer.js";
 import { Adagrad } from "./adagrad.js";

@@ -117,8 +117,12 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   paramGroups: ParamGroup<O>[] = [];
   /** Per-parameter state, created lazily by the first step that sees a gradient. */
   state = new Map<Tensor, ParamState>();
-  /** The declared parameters by name: what a parameter group's values are checked against. */
-  readonly #declared: ReadonlyMap<string, Param>;
+  /**
+   * The declared parameters by name: what a parameter group's values are checked against.
+   * Non-enumerable (out of the optimizer's fields) rather than #private, so utils.deepcopy
+   * can copy an optimizer.
+   */
+  declare private readonly _declared: ReadonlyMap<string, Param>;
 
   /**
    * @param defaults every option's value for groups that don't set it
@@ -127,7 +131,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
    */
   protected constructor(params: Params<O>, defaults: O, protected readonly name: string, signature?: Signature) {
     this.defaults = defaults;
-    this.#declared = new Map((signature?.params ?? []).filter((p) => p.name !== "params").map((p) => [p.name, p]));
+    Object.defineProperty(this, "_declared", { value: new Map((signature?.params ?? []).filter((p) => p.name !== "params").map((p) => [p.name, p])), enumerable: false });
     if (params instanceof Tensor) {
       throw new FluxionError(`${name}: params should be an iterable of Tensors or parameter groups, but got a single Tensor (shape ${fmtShape(params.shape)}); wrap it in an array`);
     }
@@ -191,10 +195,10 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
    * are kept, as PyTorch keeps them (a group's `name`, a scheduler's `initialLr`).
    */
   private checkGroupValues(group: Record<string, unknown>, where: string): void {
-    if (this.#declared.size === 0) return;
+    if (this._declared.size === 0) return;
     for (const [key, v] of Object.entries(group)) {
       if (key === "params" || v === undefined) continue;
-      const p = this.#declared.get(key);
+      const p = this._declared.get(key);
       if (p) {
         // null only where PyTorch's default is None (foreach); lr may not be null in a group
         const nullOk = p.type.nullable && p.default === null && key !== "lr";
@@ -206,11 +210,11 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         continue;
       }
       let near: string | null = null;
-      for (const name of this.#declared.keys()) {
+      for (const name of this._declared.keys()) {
         if (camelKey(key) === name || nameDistance(key, name) <= Math.max(1, Math.floor(name.length / 4))) near = name;
       }
       if (near !== null) {
-        throw new ArgumentError(`${this.name}(): unknown option '${key}' in ${where} (did you mean '${near}'?); options: ${[...this.#declared.keys()].join(", ")}`);
+        throw new ArgumentError(`${this.name}(): unknown option '${key}' in ${where} (did you mean '${near}'?); options: ${[...this._declared.keys()].join(", ")}`);
       }
     }
   }

@@ -132,6 +132,7 @@ test("every declared op is reachable as declared: methods on Tensor, functions o
     linalg: ["linalg", fx.linalg as unknown as Record<string, unknown>],
     special: ["special", fx.special as unknown as Record<string, unknown>],
     "autograd.functional": ["autograd.functional", fx.autograd.functional as unknown as Record<string, unknown>],
+    "optim.swaUtils": ["optim.swaUtils", fx.optim.swaUtils as unknown as Record<string, unknown>],
   };
   const missing: string[] = [];
   for (const op of ops) {

@@ -22,7 +22,7 @@ import type { DType } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { _tupleOf } from "../functional/conv.js";
 import { checkLayerSizes, checkTensorArg } from "../args.js";
-import { Module } from "../module.js";
+import { Module, onModuleCopy } from "../module.js";
 import { Parameter } from "../parameter.js";
 import { Conv1d, Conv2d, Conv3d } from "./conv.js";
 import { Linear } from "./linear.js";
@@ -42,6 +42,10 @@ export class UninitializedParameter extends Parameter {
 
 /** Which modules still wait for their first input. */
 const pending = new WeakSet<Module>();
+// a copy of a lazy module (utils.deepcopy) still waits for its first input
+onModuleCopy((src, copy) => {
+  if (pending.has(src)) pending.add(copy);
+});
 
 /** What lazy modules share: the placeholders, and turning into the regular module. */
 abstract class LazyModule extends Module {

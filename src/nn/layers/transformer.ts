@@ -20,6 +20,7 @@ import { shapesEqual } from "../../tensor/shape.js";
 import { _attention, _causalMask, _maskToBias } from "../functional/attention.js";
 import { linear } from "../functional/linear.js";
 import * as init from "../init.js";
+import { deepcopy } from "../../utils/deepcopy.js";
 import { Module } from "../module.js";
 import { runUserCode } from "../../compile/state.js";
 import { Parameter } from "../parameter.js";
@@ -319,8 +320,6 @@ export class TransformerEncoderLayer extends Module {
   readonly nhead: number;
   readonly normFirst: boolean;
   readonly batchFirst: boolean;
-  /** The constructor's arguments, for clone(). */
-  private readonly options: TransformerEncoderLayerOptions;
 
   constructor(...args: CtorArgs<typeof ENCODER_LAYER>) {
     super();
@@ -331,7 +330,6 @@ export class TransformerEncoderLayer extends Module {
     if (!(p >= 0 && p <= 1)) throw new FluxionError(`TransformerEncoderLayer: dropout must be in [0, 1], got ${p}`);
     this.dModel = dModel;
     this.nhead = nhead;
-    this.options = { dimFeedforward: dff, dropout: p, activation: act, layerNormEps: eps, batchFirst, normFirst, device, dtype };
     const create = { dtype, device };
     this.batchFirst = batchFirst;
     this.normFirst = normFirst;
@@ -370,13 +368,9 @@ export class TransformerEncoderLayer extends Module {
     return x;
   }
 
-  /** A fresh layer with the same configuration, parameter values, dtype and mode (PyTorch's deepcopy). */
+  /** A deep copy of this layer (PyTorch's copy.deepcopy, what TransformerEncoder/Decoder's _get_clones uses): parameters, mode, hooks and any field a subclass adds. */
   clone(): TransformerEncoderLayer {
-    const w = this.linear1.weight;
-    const copy = newTransformerEncoderLayer(this.dModel, this.nhead, { ...this.options, dtype: w.dtype, device: w.device } as TransformerEncoderLayerOptions);
-    copy.loadStateDict(this.stateDict());
-    copy.train(this.training);
-    return copy;
+    return deepcopy(this);
   }
 }
 

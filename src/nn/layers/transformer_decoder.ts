@@ -14,6 +14,7 @@ import type { DType } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { runUserCode } from "../../compile/state.js";
 import * as init from "../init.js";
+import { deepcopy } from "../../utils/deepcopy.js";
 import { Module } from "../module.js";
 import { ModuleList } from "./container.js";
 import { Dropout } from "./dropout.js";
@@ -72,8 +73,6 @@ export class TransformerDecoderLayer extends Module {
   readonly nhead: number;
   readonly normFirst: boolean;
   readonly batchFirst: boolean;
-  /** The constructor's arguments, for clone(). */
-  private readonly options: TransformerDecoderLayerOptions;
 
   constructor(...args: CtorArgs<typeof DECODER_LAYER>) {
     super();
@@ -85,7 +84,6 @@ export class TransformerDecoderLayer extends Module {
     this.nhead = nhead;
     this.batchFirst = batchFirst;
     this.normFirst = normFirst;
-    this.options = { dimFeedforward: dff, dropout: p, activation: act, layerNormEps: eps, batchFirst, normFirst, device, dtype };
     const create = { dtype, device };
     this.self_attn = new MultiheadAttention(dModel, nhead, { dropout: p, batchFirst, ...create });
     this.multihead_attn = new MultiheadAttention(dModel, nhead, { dropout: p, batchFirst, ...create });
@@ -121,13 +119,9 @@ export class TransformerDecoderLayer extends Module {
     return x;
   }
 
-  /** A fresh layer with the same configuration, parameter values, dtype and mode (PyTorch's deepcopy). */
+  /** A deep copy of this layer (PyTorch's copy.deepcopy, what TransformerEncoder/Decoder's _get_clones uses): parameters, mode, hooks and any field a subclass adds. */
   clone(): TransformerDecoderLayer {
-    const w = this.linear1.weight;
-    const copy = newTransformerDecoderLayer(this.dModel, this.nhead, { ...this.options, dtype: w.dtype, device: w.device } as TransformerDecoderLayerOptions);
-    copy.loadStateDict(this.stateDict());
-    copy.train(this.training);
-    return copy;
+    return deepcopy(this);
   }
 }
 

@@ -41,8 +41,11 @@ export class CyclicLR extends LRScheduler {
   useBeta1: boolean;
   baseMomentums: number[] = [];
   maxMomentums: number[] = [];
-  /** A user's scale function; not part of stateDict(), as PyTorch's is not picklable either. */
-  readonly #customScaleFn: ((x: number) => number) | null;
+  /**
+   * A user's scale function; not part of stateDict(), as PyTorch's is not picklable either
+   * (non-enumerable for that, rather than #private, so utils.deepcopy can copy the scheduler).
+   */
+  declare private readonly _customScaleFn: ((x: number) => number) | null;
 
   constructor(...args: CtorArgs<typeof CYCLIC_LR>) {
     const name = "CyclicLR";
@@ -82,7 +85,7 @@ export class CyclicLR extends LRScheduler {
     this.stepRatio = stepSizeUp / this.totalSize;
     this.mode = mode;
     this.gamma = gamma;
-    this.#customScaleFn = scaleFn as ((x: number) => number) | null;
+    Object.defineProperty(this, "_customScaleFn", { value: scaleFn as ((x: number) => number) | null, enumerable: false });
     // the built-in modes fix the scale mode; a custom scaleFn uses the one given
     this.scaleMode = scaleFn !== null ? scaleMode : mode === "exp_range" ? "iterations" : "cycle";
     this.cycleMomentum = cycleMomentum;
@@ -96,8 +99,8 @@ export class CyclicLR extends LRScheduler {
 
   /** The amplitude's scale at x (the cycle number or the step count, per scaleMode). */
   scaleFn(x: number): number {
-    if (this.#customScaleFn !== null) {
-      const v: unknown = this.#customScaleFn(x);
+    if (this._customScaleFn !== null) {
+      const v: unknown = this._customScaleFn(x);
       if (typeof v !== "number") throw new FluxionError(`CyclicLR: scaleFn(${x}) returned ${describeValue(v)}; it must return a number`);
       return v;
     }

@@ -12,6 +12,7 @@
  * unused).
  */
 import { noGrad } from "../autograd/grad_mode.js";
+import { checkDevice } from "../backend/backend.js";
 import { describeValue } from "../api/args.js";
 import { declareArgs, defineOp, type CtorArgs } from "../api/registry.js";
 import { ArgumentError, FluxionError } from "../errors.js";
@@ -60,6 +61,7 @@ export class AveragedModel extends Module {
   constructor(...args: CtorArgs<typeof AVERAGED_MODEL>) {
     super();
     const [model, device, avgFn, useBuffers, { multiAvgFn }] = averagedModelArgs.bind(args);
+    if (device !== null) checkDevice(device, "AveragedModel"); // before copying anything
     let copy = deepcopy(model as Module);
     if (device !== null) copy = copy.to(device);
     this.module = copy;
@@ -173,6 +175,7 @@ export const updateBn = defineOp(
       const isAsync = loader !== null && typeof loader === "object" && typeof (loader as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function";
       throw new ArgumentError(`updateBn(): argument 'loader' must be an iterable of batches (a DataLoader, an array of tensors), but got ${describeValue(loader)}${isAsync ? " (an async iterable: collect its batches into an array first)" : ""}`);
     }
+    if (device !== null) checkDevice(device, "updateBn");
     type BN = BatchNorm1d | BatchNorm2d | BatchNorm3d;
     const bns: [string, BN][] = [];
     for (const [name, m] of model.namedModules()) {

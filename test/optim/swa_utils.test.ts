@@ -156,6 +156,8 @@ test("AveragedModel: a deep copy (training the model leaves it alone), forward d
   assert.equal(moved.nAveraged.device, "cpu");
   assert.throws(() => avg.updateParameters(3 as unknown as nn.Module), (e: Error) => e instanceof ArgumentError && /updateParameters\(\): argument 'model' must be a Module/.test(e.message));
   assert.throws(() => new AveragedModel(3 as unknown as nn.Module), (e: Error) => e instanceof FluxionError && /AveragedModel.*model/.test(e.message));
+  assert.throws(() => new AveragedModel(m, ""), (e: Error) => e instanceof FluxionError && /^AveragedModel: unknown or unavailable device ''/.test(e.message));
+  assert.throws(() => optim.swaUtils.updateBn([], m, "tpu"), (e: Error) => e instanceof FluxionError && /^updateBn: unknown or unavailable device 'tpu'/.test(e.message));
   const bad = new AveragedModel(m, { avgFn: (() => 1) as unknown as optim.swaUtils.AvgFn });
   assert.throws(() => bad.updateParameters(m), (e: Error) => e instanceof ArgumentError && /avgFn must return a Tensor/.test(e.message));
 });

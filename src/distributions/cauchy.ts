@@ -2,9 +2,8 @@
 import { Tensor } from "../tensor/tensor.js";
 import { declareArgs, type CtorArgs } from "../api/registry.js";
 import { rand } from "../functional.js";
-import { Distribution } from "./distribution.js";
-import * as constraints from "./constraints.js";
-import { broadcastAll, named, shapeArg } from "./utils.js";
+import { LocScaleDistribution } from "./loc_scale.js";
+import { named, shapeArg } from "./utils.js";
 
 const CAUCHY = "Cauchy(Tensor|float loc, Tensor|float scale, bool? validateArgs=null)";
 const cauchyArgs = declareArgs(CAUCHY, "distributions");
@@ -13,29 +12,10 @@ const cauchyArgs = declareArgs(CAUCHY, "distributions");
  * The Cauchy (Lorentz) distribution: mean and variance undefined (NaN and inf, as PyTorch).
  * @example new distributions.Cauchy(0, 1).cdf(tensor([1])) // 0.75
  */
-export class Cauchy extends Distribution {
-  static override readonly argConstraints = { loc: constraints.real, scale: constraints.positive };
-  override get hasRsample(): boolean {
-    return true;
-  }
-  loc: Tensor;
-  scale: Tensor;
+export class Cauchy extends LocScaleDistribution {
   constructor(...args: CtorArgs<typeof CAUCHY>) {
     const [loc, scale, validateArgs] = cauchyArgs.bind(args);
-    const [l, s] = broadcastAll("Cauchy", ["loc", "scale"], [loc, scale]);
-    super(l!.shape, [], validateArgs);
-    this.loc = l!;
-    this.scale = s!;
-    this.validateParams();
-  }
-  protected override params(): Record<string, Tensor | null> {
-    return { loc: this.loc, scale: this.scale };
-  }
-  protected override expandFields(): [string, number][] {
-    return [["loc", 0], ["scale", 0]];
-  }
-  override get support(): constraints.Constraint {
-    return constraints.real;
+    super("Cauchy", loc, scale, validateArgs);
   }
   override get mean(): Tensor {
     return this.loc.mul(0).add(NaN).detach();

@@ -2,9 +2,8 @@
 import { Tensor } from "../tensor/tensor.js";
 import { declareArgs, type CtorArgs } from "../api/registry.js";
 import { rand } from "../functional.js";
-import { Distribution } from "./distribution.js";
-import * as constraints from "./constraints.js";
-import { broadcastAll, finfo, named, shapeArg } from "./utils.js";
+import { LocScaleDistribution } from "./loc_scale.js";
+import { finfo, named, shapeArg } from "./utils.js";
 
 const EULER_GAMMA = 0.57721566490153286060;
 const GUMBEL = "Gumbel(Tensor|float loc, Tensor|float scale, bool? validateArgs=null)";
@@ -14,29 +13,10 @@ const gumbelArgs = declareArgs(GUMBEL, "distributions");
  * The Gumbel (type-I extreme value) distribution.
  * @example new distributions.Gumbel(0, 1).mean // 0.5772
  */
-export class Gumbel extends Distribution {
-  static override readonly argConstraints = { loc: constraints.real, scale: constraints.positive };
-  override get hasRsample(): boolean {
-    return true;
-  }
-  loc: Tensor;
-  scale: Tensor;
+export class Gumbel extends LocScaleDistribution {
   constructor(...args: CtorArgs<typeof GUMBEL>) {
     const [loc, scale, validateArgs] = gumbelArgs.bind(args);
-    const [l, s] = broadcastAll("Gumbel", ["loc", "scale"], [loc, scale]);
-    super(l!.shape, [], validateArgs);
-    this.loc = l!;
-    this.scale = s!;
-    this.validateParams();
-  }
-  protected override params(): Record<string, Tensor | null> {
-    return { loc: this.loc, scale: this.scale };
-  }
-  protected override expandFields(): [string, number][] {
-    return [["loc", 0], ["scale", 0]];
-  }
-  override get support(): constraints.Constraint {
-    return constraints.real;
+    super("Gumbel", loc, scale, validateArgs);
   }
   override get mean(): Tensor {
     return this.loc.add(this.scale.mul(EULER_GAMMA));

@@ -2,9 +2,8 @@
 import { Tensor } from "../tensor/tensor.js";
 import { declareArgs, type CtorArgs } from "../api/registry.js";
 import { rand } from "../functional.js";
-import { Distribution } from "./distribution.js";
-import * as constraints from "./constraints.js";
-import { broadcastAll, finfo, named, shapeArg } from "./utils.js";
+import { LocScaleDistribution } from "./loc_scale.js";
+import { finfo, named, shapeArg } from "./utils.js";
 
 const LAPLACE = "Laplace(Tensor|float loc, Tensor|float scale, bool? validateArgs=null)";
 const laplaceArgs = declareArgs(LAPLACE, "distributions");
@@ -13,29 +12,10 @@ const laplaceArgs = declareArgs(LAPLACE, "distributions");
  * Density exp(-|x - loc| / scale) / (2 scale).
  * @example new distributions.Laplace(0, 1).logProb(tensor([0.5]))
  */
-export class Laplace extends Distribution {
-  static override readonly argConstraints = { loc: constraints.real, scale: constraints.positive };
-  override get hasRsample(): boolean {
-    return true;
-  }
-  loc: Tensor;
-  scale: Tensor;
+export class Laplace extends LocScaleDistribution {
   constructor(...args: CtorArgs<typeof LAPLACE>) {
     const [loc, scale, validateArgs] = laplaceArgs.bind(args);
-    const [l, s] = broadcastAll("Laplace", ["loc", "scale"], [loc, scale]);
-    super(l!.shape, [], validateArgs);
-    this.loc = l!;
-    this.scale = s!;
-    this.validateParams();
-  }
-  protected override params(): Record<string, Tensor | null> {
-    return { loc: this.loc, scale: this.scale };
-  }
-  protected override expandFields(): [string, number][] {
-    return [["loc", 0], ["scale", 0]];
-  }
-  override get support(): constraints.Constraint {
-    return constraints.real;
+    super("Laplace", loc, scale, validateArgs);
   }
   override get mean(): Tensor {
     return this.loc;

@@ -2,9 +2,8 @@
 import { Tensor } from "../tensor/tensor.js";
 import { declareArgs, type CtorArgs } from "../api/registry.js";
 import { randn } from "../functional.js";
-import { Distribution } from "./distribution.js";
-import * as constraints from "./constraints.js";
-import { broadcastAll, named, shapeArg } from "./utils.js";
+import { LocScaleDistribution } from "./loc_scale.js";
+import { named, shapeArg } from "./utils.js";
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 const NORMAL = "Normal(Tensor|float loc, Tensor|float scale, bool? validateArgs=null)";
@@ -14,29 +13,10 @@ const normalArgs = declareArgs(NORMAL, "distributions");
  * The normal distribution with mean `loc` and standard deviation `scale` (broadcast together).
  * @example const d = new distributions.Normal(mu, sigma); const z = d.rsample(); d.logProb(z)
  */
-export class Normal extends Distribution {
-  static override readonly argConstraints = { loc: constraints.real, scale: constraints.positive };
-  override get hasRsample(): boolean {
-    return true;
-  }
-  loc: Tensor;
-  scale: Tensor;
+export class Normal extends LocScaleDistribution {
   constructor(...args: CtorArgs<typeof NORMAL>) {
     const [loc, scale, validateArgs] = normalArgs.bind(args);
-    const [l, s] = broadcastAll("Normal", ["loc", "scale"], [loc, scale]);
-    super(l!.shape, [], validateArgs);
-    this.loc = l!;
-    this.scale = s!;
-    this.validateParams();
-  }
-  protected override params(): Record<string, Tensor | null> {
-    return { loc: this.loc, scale: this.scale };
-  }
-  protected override expandFields(): [string, number][] {
-    return [["loc", 0], ["scale", 0]];
-  }
-  override get support(): constraints.Constraint {
-    return constraints.real;
+    super("Normal", loc, scale, validateArgs);
   }
   override get mean(): Tensor {
     return this.loc;

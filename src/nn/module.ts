@@ -273,6 +273,7 @@ export abstract class Module {
 
   /** PyTorch's other name for addModule. */
   registerModule(name: string, module: Module | null): void {
+    checkArity("Module.registerModule", arguments, 2, "name, module");
     this.addModule(name, module);
   }
 
@@ -281,6 +282,7 @@ export abstract class Module {
    * get_submodule: an error names the first part of the path that is missing or not a Module.
    */
   getSubmodule(target: string): Module {
+    checkArity("Module.getSubmodule", arguments, 1, "target");
     if (typeof target !== "string") throw new ArgumentError(`${this.constructor.name}.getSubmodule(): target must be a dotted path string, got ${describeValue(target)}`);
     let mod: Module = this;
     if (target === "") return mod;
@@ -294,6 +296,7 @@ export abstract class Module {
   }
   /** The parameter at a dotted path ("fc.weight"), as PyTorch's get_parameter. */
   getParameter(target: string): Parameter {
+    checkArity("Module.getParameter", arguments, 1, "target");
     const [mod, name] = this.splitTarget("getParameter", target);
     const p = [...mod.ownParameters()].find(([k]) => k === name)?.[1];
     if (p === undefined) throw new ArgumentError(`${this.constructor.name}.getParameter(): \`${name}\` is not an nn.Parameter of ${mod.constructor.name} (path "${target}")`);
@@ -301,6 +304,7 @@ export abstract class Module {
   }
   /** The buffer at a dotted path ("bn.running_mean", the names namedBuffers gives), as PyTorch's get_buffer. */
   getBuffer(target: string): Tensor {
+    checkArity("Module.getBuffer", arguments, 1, "target");
     const [mod, name] = this.splitTarget("getBuffer", target);
     const b = state(mod).buffers.get(name);
     if (!b) throw new ArgumentError(`${this.constructor.name}.getBuffer(): \`${name}\` is not a buffer of ${mod.constructor.name} (path "${target}")`);

@@ -74,6 +74,7 @@ export class Tensor {
   }
   /** PyTorch's alias of numel(). */
   nelement(): number {
+    noArguments("nelement", arguments.length);
     return this.numel();
   }
   /** Bytes of the elements this tensor spans (PyTorch 2.1's nbytes: numel x itemsize). */

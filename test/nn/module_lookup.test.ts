@@ -36,6 +36,8 @@ test("lookup errors name the missing or wrong part of the path", () => {
   assert.throws(() => net.getBuffer("head.0.weight"), /`weight` is not a buffer of Linear/);
   assert.throws(() => net.getParameter(""), /target must be a non-empty dotted path string/);
   assert.throws(() => net.getSubmodule(3 as unknown as string), /target must be a dotted path string, got int 3/);
+  assert.throws(() => (net.getSubmodule as (...a: unknown[]) => unknown)("features", 1), (e: Error) => e instanceof ArgumentError && /Module.getSubmodule\(\) takes at most 1 argument \(target\) but 2 were given/.test(e.message));
+  assert.throws(() => (net.getBuffer as (...a: unknown[]) => unknown)("features.1.running_mean", true), ArgumentError);
 });
 
 test("registerModule is addModule; cpu() keeps everything on the CPU and returns the module", () => {

@@ -193,6 +193,7 @@ test("ravel, nelement, nbytes, itemsize, isCuda", () => {
   assert.deepEqual(ravel(x.t()).tolist(), [0, 0, 0, 0, 0, 0]);
   assert.equal(x.ravel().storage, x.storage); // contiguous: a view
   assert.equal(tensor([3, 4]).nelement(), 2);
+  assert.throws(() => (tensor([3, 4]).nelement as (...a: unknown[]) => unknown)(0), FluxionError);
   assert.equal(zeros([3], { dtype: "float64" }).nbytes, 24);
   assert.equal(zeros([3], { dtype: "bfloat16" }).itemsize, 2);
   assert.equal(x.isCuda, false);

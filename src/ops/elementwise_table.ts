@@ -7,7 +7,8 @@
  * promoted to float32 by the op layer), "same" ops keep the input dtype, "predicate" ops
  * return bool. `jsInt`, where given, replaces `js` for integer (int32, bool) operands:
  * integer division by zero raises there (PyTorch's ZeroDivisionError) instead of giving a
- * float's inf or NaN.
+ * float's inf or NaN. `jsFloat32`, where given, replaces `js` for float32 operands (an op
+ * that PyTorch rounds differently there than float64 arithmetic would).
  *
  * accepts, where given, says which operand dtypes (after promotion) the op is defined for;
  * the op layer refuses the others with PyTorch's message: "float" (floating point only),
@@ -150,8 +151,10 @@ export const BINARY_OPS = {
   logicalAnd: { js: "(x !== 0 && y !== 0)", kind: "predicate" },
   logicalOr: { js: "(x !== 0 || y !== 0)", kind: "predicate" },
   logicalXor: { js: "((x !== 0) !== (y !== 0))", kind: "predicate" },
-  // x + p0 * y in one pass: in-place add_/sub_ with alpha (not a Tensor method of its own)
-  addScaled: { js: "x + p0 * y", kind: "same" },
+  // x + p0 * y in one pass: in-place add_/sub_ with alpha (not a Tensor method of its own).
+  // float32 rounds once, as the fused multiply-add of PyTorch's vectorized kernel
+  // (vec::fmadd); other dtypes compute in float64
+  addScaled: { js: "x + p0 * y", jsFloat32: "H.fmaFloat32(Math.fround(p0), y, x)", kind: "same" },
   // ReLU's gradient: x = incoming gradient, y = the ReLU's output; 0 where y <= 0 (a NaN
   // gradient included), as torch's threshold_backward (not a Tensor method of its own)
   reluGrad: { js: "(y <= 0 ? 0 : x)", kind: "same" },
@@ -168,7 +171,7 @@ export const BINARY_OPS = {
   lcm: { js: "H.lcm(x, y)", kind: "same", accepts: "int", native: false },
   // the next float after x toward y, in the precision p0 (0 float64, 1 float32, 2 bfloat16)
   nextafter: { js: "H.nextafter(x, y, p0)", kind: "same", accepts: "float", native: false },
-} as const satisfies Record<string, { js: string; jsInt?: string; kind: ElementwiseKind; accepts?: OperandDTypes; native?: false }>;
+} as const satisfies Record<string, { js: string; jsInt?: string; jsFloat32?: string; kind: ElementwiseKind; accepts?: OperandDTypes; native?: false }>;
 
 export type UnaryOpName = keyof typeof UNARY_OPS;
 export type BinaryOpName = keyof typeof BINARY_OPS;
@@ -309,8 +312,34 @@ export function lerp(x: number, y: number, w: number, prec: number): number {
   return w < 0.5 ? x + w * d : y - d * r(1 - w);
 }
 
+/**
+ * a·b + c rounded once to float32 (C's fmaf), for float32 a, b, c. The product is exact in
+ * float64; the sum s and its rounding error e (TwoSum) give the exact result s + e. Rounding
+ * s to float32 is then correct unless s lies exactly halfway between two floats and e is
+ * not zero: the exact value is past the midpoint, on e's side.
+ */
+export function fmaFloat32(a: number, b: number, c: number): number {
+  const p = a * b;
+  const s = p + c;
+  const r = Math.fround(s);
+  if (r === s || !Number.isFinite(s)) return r;
+  const bb = s - p;
+  const e = p - (s - bb) + (c - bb);
+  if (e === 0) return r;
+  if (!Number.isFinite(r)) {
+    // past the largest float: infinity, unless s is exactly the overflow threshold (halfway
+    // from the largest float to 2^128, a tie that rounds up) and the exact value lies below it
+    return Math.abs(s) === OVERFLOW_F32 && e < 0 === s > 0 ? Math.sign(s) * MAX_F32 : r;
+  }
+  const other = 2 * s - r; // the float on s's other side, when s is the midpoint between them
+  if (Math.fround(other) !== other || other === r) return r;
+  return (e > 0) === (other > r) ? other : r;
+}
+const MAX_F32 = 2 ** 128 - 2 ** 104;
+const OVERFLOW_F32 = 2 ** 128 - 2 ** 103;
+
 /** Helpers the generated loops may call as H.name. */
 export const ELEMENTWISE_HELPERS = {
-  ...SPECIAL_HELPERS, pow, powScalar, remainder, intRemainder, intDiv, divRounded, intFmod, copysign, sinc, logit, lerp,
+  ...SPECIAL_HELPERS, pow, powScalar, remainder, intRemainder, intDiv, divRounded, intFmod, copysign, sinc, logit, lerp, fmaFloat32,
   signbit, frexpMantissa, frexpExponent, gcd, gcdInt, lcm, lcmInt, nextafter,
 };

@@ -23,7 +23,7 @@ import { arrayFor, type DType, type TypedArray } from "../../src/tensor/dtype.js
 import { BINARY_OPS, UNARY_OPS, type BinaryOpName, type UnaryOpName } from "../../src/ops/elementwise_table.js";
 import { runElementwise, runElementwiseNative, type Operand } from "../../src/backend/cpu/loops.js";
 import { NATIVE_BINARY_OPS, NATIVE_UNARY_OPS } from "../../src/backend/cpu/native.js";
-import { castExpr } from "../../src/backend/cpu/elementwise.js";
+import { binaryExpr, castExpr } from "../../src/backend/cpu/elementwise.js";
 import { INT64_BINARY, INT64_UNARY, INT_BINARY } from "../../src/ops/elementwise_int64.js";
 import { isas, skip, withIsa, rng } from "./native_helpers.js";
 import { tensor } from "../../src/index.js";
@@ -187,7 +187,7 @@ const UNARY_PARAMS: Partial<Record<UnaryOpName, number[][]>> = {
   logit: [[-1, 0], [0.1, 0.9], [0, 1], [0.6, 0.4]],
 };
 const BINARY_PARAMS: Partial<Record<BinaryOpName, number[][]>> = {
-  // alpha of add_/sub_ (a fused multiply-add here would round once where JavaScript rounds twice)
+  // alpha of add_/sub_ (float32: a fused multiply-add, rounded once; float64: two roundings)
   addScaled: [[0.1], [-2.5], [1 / 3]],
   // weight, precision (as the op layer passes them: a float32 weight rounded to float32)
   lerp: [[0.3, 0], [0.7, 0], [-0.7, 0], [1.5, 0], [0.5, 0], [Math.fround(0.3), 1], [Math.fround(0.7), 1], [0, 1], [1, 1]],
@@ -256,7 +256,8 @@ for (const isa of isas) {
           // integer operands use the table's integer form where it has one (as the CPU backend does)
           const intForm = "jsInt" in def && (dt === "int32" || dt === "bool");
           // and int32's exact forms (mul is Math.imul: products past 2^53 keep their low bits)
-          const js = (dt === "int32" ? INT_BINARY[name] : undefined) ?? (intForm ? def.jsInt : def.js);
+          // and float32's own forms (addScaled's fused multiply-add)
+          const js = (dt === "int32" ? INT_BINARY[name] : undefined) ?? (intForm ? def.jsInt : binaryExpr(name, dt));
           for (const params of BINARY_PARAMS[name] ?? [[]]) {
             for (const layout of layouts(2)) {
               const [got, want] = runBoth("binary", name, boolExpr(js, outD, def.kind), layout, [dt, dt], outD, params, seed++, intForm);

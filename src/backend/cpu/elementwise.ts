@@ -45,9 +45,15 @@ export function binary(inputs: readonly Tensor[], attrs: PrimitiveAttrs["binary"
   // integer operands: the integer form where there is one (wrap-around as C; division by
   // zero raises), else the table's
   const int = isIntegral(a.dtype) || a.dtype === "bool";
-  const js = (isIntegral(a.dtype) ? INT_BINARY[attrs.op] : undefined) ?? (int && "jsInt" in def ? def.jsInt : def.js);
+  const js = (isIntegral(a.dtype) ? INT_BINARY[attrs.op] : undefined) ?? (int && "jsInt" in def ? def.jsInt : binaryExpr(attrs.op, a.dtype));
   runElementwise(shape, o, ins, boolResult(js, out.dtype, def.kind), attrs.params);
   return [out];
+}
+
+/** A binary op's scalar expression for floating operands of `dtype` (the table's float32 form where it has one). */
+export function binaryExpr(op: keyof typeof BINARY_OPS, dtype: DType): string {
+  const def = BINARY_OPS[op];
+  return dtype === "float32" && "jsFloat32" in def ? def.jsFloat32 : def.js;
 }
 
 /** An int64 output written raw by an exact form; a bool one (predicates) as it is. */

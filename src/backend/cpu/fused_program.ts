@@ -6,7 +6,7 @@
  * gives exactly the values its unfused ops give on the TypeScript path. Not blocked: it is
  * the fallback and the reference, the native interpreter is the fast path.
  */
-import { BINARY_OPS, UNARY_OPS } from "../../ops/elementwise_table.js";
+import { UNARY_OPS } from "../../ops/elementwise_table.js";
 import { arrayFor } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { paramsOf, type FusedProgramAttrs } from "../fused_program.js";
@@ -14,11 +14,12 @@ import { NATIVE_MIN_ELEMENTS, runElementwise, type Operand } from "./loops.js";
 import { nativeFusedProgram } from "./native_fused_program.js";
 import { alloc, broadcastOperand, outOperand } from "./util.js";
 import { encoder } from "./creation.js";
+import { binaryExpr } from "./elementwise.js";
 
 /**
  * Ops whose native and TypeScript kernels give the same bits: IEEE operations rounded once
  * (float32 results of a float64 +, -, *, / or sqrt of floats are the correctly rounded float32
- * ones), selections and sign changes. A program of only these runs natively at any size.
+ * ones; addScaled is a float32 FMA on both), selections and sign changes. A program of only these runs natively at any size.
  */
 const SAME_BITS_ANY_PATH: ReadonlySet<string> = new Set(["add", "sub", "mul", "div", "addScaled", "maximum", "minimum", "reluGrad", "neg", "abs", "relu", "sqrt"]);
 
@@ -71,7 +72,7 @@ export function runFusedProgramTS(inputs: readonly Tensor[], a: FusedProgramAttr
     const target = direct.get(k);
     const out: Operand = target ? outOperand(target) : { arr: arrayFor(a.dtype, n), strides: contiguous, offset: 0, dtype: a.dtype };
     if (ins.op === "unary") runElementwise(a.shape, out, [regs[ins.a]!], UNARY_OPS[ins.fn].js, paramsOf(ins, a.scalars));
-    else runElementwise(a.shape, out, [regs[ins.a]!, regs[ins.b]!], BINARY_OPS[ins.fn].js, paramsOf(ins, a.scalars));
+    else runElementwise(a.shape, out, [regs[ins.a]!, regs[ins.b]!], binaryExpr(ins.fn, a.dtype), paramsOf(ins, a.scalars));
     regs.push(out);
   });
   // stores last: an input written in place may have been read above

@@ -269,6 +269,12 @@ test("a tiny ViT (TransformerEncoder, cls token, AdamW groups, SequentialLR) and
     close(sAcc, FIX.s_acc, 1e-7, "student accuracy");
     close(agree, FIX.agree, 1e-7, "teacher/student agreement");
     assertTensor(sAttn[0]!.index(":1"), FIX.s_attn_test, { atol: 1e-5, msg: "test attention weights" });
+    // per-head attention of the cls token to the patches (averageAttnWeights: false)
+    const blk = student.blocks.at(0) as Block;
+    const h = blk.norm1(torch.cat([student.cls_token.expand(2, -1, -1), student.patch_embed(xTest.index(":2"))], { dim: 1 }).add(student.pos_embed));
+    const [, perHead] = blk.attn(h, h, h, { keyPaddingMask: mask.index(":2"), averageAttnWeights: false });
+    const clsAttn = perHead!.index(":", ":", 0, "1:").reshape(2, 2, 4, 4);
+    assertTensor(clsAttn, FIX.cls_attn, { atol: 1e-5, msg: "per-head cls attention map" });
   });
   assertTensor(sTestLogits, FIX.s_test_logits, { atol: 1e-4, msg: "student test logits" });
   assertTensor(student.head.bias!, FIX.s_head_bias, { atol: 1e-5, msg: "student head.bias" });

@@ -156,13 +156,16 @@ function maxMinDim(kind: "max" | "min", x: Tensor, dim: number, keepdim: boolean
   return [values, indices];
 }
 
-/** amax/amin: the extreme value; the gradient is shared equally among ties (as torch). */
-function amaxAmin(kind: "max" | "min", x: Tensor, dim: Dims, keepdim: boolean): Tensor {
+/**
+ * amax/amin: the extreme value; the gradient is shared equally among ties (as torch). max()/min()
+ * of the whole tensor are the same computation, under torch's node names (MaxBackward1/MinBackward1).
+ */
+function amaxAmin(kind: "max" | "min", x: Tensor, dim: Dims, keepdim: boolean, nodeName?: string): Tensor {
   const axes = reductionAxes(kind === "max" ? "amax" : "amin", dim, x);
   checkNonEmpty(kind === "max" ? "amax" : "amin", x, axes);
   const out = dispatch("reduce", [x], { op: kind, axes, keepdim });
   const inShape = x.shape;
-  return record1(kind === "max" ? "AmaxBackward0" : "AminBackward0", [x], out, [x, out], ([g], [xs, y]) => {
+  return record1(nodeName ?? (kind === "max" ? "AmaxBackward0" : "AminBackward0"), [x], out, [x, out], ([g], [xs, y]) => {
     const mask = xs!.eq(unreduce(y!, inShape, axes, keepdim)).to(g!.dtype);
     const count = mask.sum(axes, { keepdim: true });
     return [unreduce(g!, inShape, axes, keepdim).mul(mask).div(count)];
@@ -419,12 +422,12 @@ const sum_ = defineOp(SIGS.sum, (x: Tensor, dim: Dims, keepdim: boolean, { dtype
 const mean_ = defineOp(SIGS.mean, (x: Tensor, dim: Dims, keepdim: boolean, { dtype }: DtypeKw) => meanImpl(withDtype(x, dtype), dim, keepdim));
 const prod_ = defineOp(SIGS.prod, (x: Tensor, dim: number | null, keepdim: boolean, { dtype }: DtypeKw) => prodImpl(withDtype(x, dtype), dim, keepdim));
 const max_ = defineOp(SIGS.max, [
-  (x: Tensor) => amaxAmin("max", x, undefined, false),
+  (x: Tensor) => amaxAmin("max", x, undefined, false, "MaxBackward1"),
   (x: Tensor, dim: number, keepdim: boolean) => maxMinDim("max", x, dim, keepdim),
   (x: Tensor, other: Tensor) => x.maximum(other),
 ]);
 const min_ = defineOp(SIGS.min, [
-  (x: Tensor) => amaxAmin("min", x, undefined, false),
+  (x: Tensor) => amaxAmin("min", x, undefined, false, "MinBackward1"),
   (x: Tensor, dim: number, keepdim: boolean) => maxMinDim("min", x, dim, keepdim),
   (x: Tensor, other: Tensor) => x.minimum(other),
 ]);

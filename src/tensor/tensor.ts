@@ -423,12 +423,12 @@ function elementValue(dtype: DType, v: number | bigint): number | boolean | bigi
   return dtype === "bool" ? v !== 0 : v;
 }
 
-/** `t.data`: a detached tensor that can also be called as the old `t.toTypedArray()` typed-array read. */
+/** `t.data`: a detached tensor that can also be called as the old `t.data()` typed-array read. */
 export type DataAccessor = Tensor & (() => TypedArray);
 
 let warnedDataCall = false;
 /**
- * The detached view behind `t.data`, wrapped so that calling it (`t.toTypedArray()`, the typed-array
+ * The detached view behind `t.data`, wrapped so that calling it (`t.data()`, the typed-array
  * read of earlier versions) still works. Property reads, writes and method calls all go to
  * the detached tensor, and `instanceof Tensor` holds.
  */
@@ -437,7 +437,7 @@ function dataAccessor(t: Tensor): DataAccessor {
   const call = function data(): TypedArray {
     if (!warnedDataCall) {
       warnedDataCall = true;
-      console.warn("fluxion: t.toTypedArray() is deprecated; use t.toTypedArray() (t.data is now the detached tensor, as in PyTorch)");
+      console.warn("fluxion: t.data() is deprecated; use t.toTypedArray() (t.data is now the detached tensor, as in PyTorch)");
     }
     return detached.toTypedArray();
   };

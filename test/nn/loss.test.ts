@@ -159,3 +159,19 @@ test("binaryCrossEntropy(WithLogits) refuse integer and bool targets, as PyTorch
   // a float target of the other width still works (with logits: promoted, as PyTorch)
   assert.ok(Math.abs(F.binaryCrossEntropyWithLogits(p, tensor([1, 0], { dtype: "float64" })).item() - 0.6361) < 1e-4);
 });
+
+test("klDiv is PyTorch 1.13's xlogy(target, target) - target * input: 0 log 0 = 0, a negative target or 0 against -inf input gives NaN; gradients as torch", () => {
+  // torch: F.kl_div(tensor([-1., -inf, -0.5, -2.]), tensor([-0.5, 0., 0.5, 0.]), reduction='none') -> [nan, nan, -0.0966, 0.]
+  const v = F.klDiv(tensor([-1, -Infinity, -0.5, -2]), tensor([-0.5, 0, 0.5, 0]), { reduction: "none" }).tolist() as number[];
+  assert.ok(Number.isNaN(v[0]) && Number.isNaN(v[1]), `NaN where torch gives NaN: ${v}`);
+  assertClose(tensor(v.slice(2)), [-0.09657359, 0], { atol: 1e-7 });
+  // torch: x.grad [-0., -0.3, -0.7], t.grad [nan, 1.7960, 1.1433] (reduction='sum')
+  const x = tensor([-1, -2, -0.5], { requiresGrad: true }), t = tensor([0, 0.3, 0.7], { requiresGrad: true });
+  const l = F.klDiv(x, t, { reduction: "sum" });
+  assert.equal(l.gradFn!.name, "SumBackward0");
+  l.backward();
+  assertClose(x.grad!, [0, -0.3, -0.7], { atol: 1e-7 });
+  const tg = t.grad!.tolist() as number[];
+  assert.ok(Number.isNaN(tg[0]));
+  assertClose(tensor(tg.slice(1)), [1.7960272, 1.1433251], { atol: 1e-6 });
+});

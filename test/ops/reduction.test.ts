@@ -355,3 +355,16 @@ describe("all/any of uint8 keep uint8, as PyTorch 1.13", () => {
     assert.equal(tensor([1, 0], { dtype: "int32" }).all().dtype, "bool");
   });
 });
+
+it("max()/min() of the whole tensor are MaxBackward1/MinBackward1 (as torch), amax/amin AmaxBackward0/AminBackward0; ties share the gradient", () => {
+  const x = tensor([1, 3, 3], { requiresGrad: true });
+  const y = x.max();
+  assert.equal(y.gradFn!.name, "MaxBackward1");
+  assert.match(String(y), /grad_fn=<MaxBackward1>/);
+  assert.equal(x.min().gradFn!.name, "MinBackward1");
+  assert.equal(x.amax().gradFn!.name, "AmaxBackward0");
+  assert.equal(x.amin().gradFn!.name, "AminBackward0");
+  assert.equal(x.max(0).values.gradFn!.name, "MaxBackward0");
+  y.backward();
+  assert.deepEqual([...x.grad!.data()], [0, 0.5, 0.5]); // torch: tensor([0.0000, 0.5000, 0.5000])
+});

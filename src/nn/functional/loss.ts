@@ -236,13 +236,23 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts
   return reduce("binaryCrossEntropyWithLogits", loss, opts?.reduction);
 }
 
-/** KL divergence with log-probability input: target * (log target - input). */
+let warnedKlDivMean = false;
+
+/**
+ * KL divergence with log-probability input, as PyTorch 1.13 computes it: xlogy(target, target) -
+ * target * input (so 0 log 0 = 0, while a negative target, or a zero target against an input of
+ * -inf, gives NaN as in PyTorch), or exp(target) * (target - input) with logTarget.
+ * reduction "mean" (the default) averages over every element and warns once, as PyTorch does:
+ * "batchmean" is the KL divergence of the math definition.
+ */
 export function klDiv(input: Tensor, target: Tensor, opts?: { reduction?: Reduction | "batchmean"; logTarget?: boolean }): Tensor {
   checkSameShape("klDiv", input, target);
-  const loss = opts?.logTarget
-    ? target.exp().mul(target.sub(input))
-    : where(target.gt(0), target.mul(target.log().sub(input)), 0); // 0 log 0 = 0
+  const loss = opts?.logTarget ? target.exp().mul(target.sub(input)) : target.xlogy(target).sub(target.mul(input));
   const reduction = opts?.reduction ?? "mean";
+  if (reduction === "mean" && !warnedKlDivMean) {
+    warnedKlDivMean = true;
+    console.warn("fluxion: klDiv: reduction 'mean' divides the total loss by both the batch size and the support size; 'batchmean' divides only by the batch size, and aligns with the KL div math definition (as PyTorch warns; pass reduction: \"batchmean\")");
+  }
   if (reduction === "batchmean") return loss.sum().div(input.ndim > 0 ? input.shape[0]! : 1);
   return reduce("klDiv", loss, reduction);
 }

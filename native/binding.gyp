@@ -12,7 +12,10 @@
   "target_defaults": {
     "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "src"],
     "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
-    "cflags_cc": ["-std=c++17", "-O3", "-fPIC", "-fno-math-errno", "-fvisibility=hidden"],
+    # -fno-trapping-math: JavaScript never reads the floating-point exception flags, so the
+    # compiler may evaluate both arms of a select such as leakyRelu's x < 0 ? a * x : x and
+    # vectorise it (with trapping math it stays a branch: 40x slower on random signs)
+    "cflags_cc": ["-std=c++17", "-O3", "-fPIC", "-fno-math-errno", "-fno-trapping-math", "-fvisibility=hidden"],
     "cflags_cc!": ["-std=gnu++17", "-O2"],
     "conditions": [
       ["target_arch=='x64'", { "defines": ["FLUXION_X86_KERNELS"] }]

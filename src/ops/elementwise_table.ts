@@ -55,7 +55,9 @@ export const UNARY_OPS = {
   erf: { js: "H.erf(x)", kind: "float" },
   relu: { js: "(x < 0 ? 0 : x)", kind: "same" },
   // p0 = negative slope
-  leakyRelu: { js: "(x < 0 ? p0 * x : x)", kind: "float" },
+  // float32: the slope rounded to float32 first (as PyTorch's kernel takes it), so the
+  // product is float32's
+  leakyRelu: { js: "(x < 0 ? p0 * x : x)", jsFloat32: "(x < 0 ? Math.fround(p0) * x : x)", kind: "float" },
   geluErf: { js: "0.5 * x * (1 + H.erf(x * Math.SQRT1_2))", kind: "float" },
   geluTanh: { js: "0.5 * x * (1 + Math.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))", kind: "float" },
   silu: { js: "(x >= 0 ? x / (1 + Math.exp(-x)) : x * Math.exp(x) / (1 + Math.exp(x)))", kind: "float" },
@@ -108,7 +110,7 @@ export const UNARY_OPS = {
   // torch.frexp's two halves: x = mantissa * 2^exponent, |mantissa| in [0.5, 1) (not Tensor methods of their own)
   frexpMantissa: { js: "H.frexpMantissa(x)", kind: "same", accepts: "float", native: false },
   frexpExponent: { js: "H.frexpExponent(x)", kind: "same", accepts: "float", native: false },
-} as const satisfies Record<string, { js: string; kind: ElementwiseKind; accepts?: OperandDTypes; native?: false }>;
+} as const satisfies Record<string, { js: string; jsFloat32?: string; kind: ElementwiseKind; accepts?: OperandDTypes; native?: false }>;
 
 export const BINARY_OPS = {
   add: { js: "x + y", kind: "same" },

@@ -23,7 +23,7 @@ import { arrayFor, type DType, type TypedArray } from "../../src/tensor/dtype.js
 import { BINARY_OPS, UNARY_OPS, type BinaryOpName, type UnaryOpName } from "../../src/ops/elementwise_table.js";
 import { runElementwise, runElementwiseNative, type Operand } from "../../src/backend/cpu/loops.js";
 import { NATIVE_BINARY_OPS, NATIVE_UNARY_OPS } from "../../src/backend/cpu/native.js";
-import { binaryExpr, castExpr } from "../../src/backend/cpu/elementwise.js";
+import { binaryExpr, castExpr, unaryExpr } from "../../src/backend/cpu/elementwise.js";
 import { INT64_BINARY, INT64_UNARY, INT_BINARY } from "../../src/ops/elementwise_int64.js";
 import { isas, skip, withIsa, rng } from "./native_helpers.js";
 import { tensor } from "../../src/index.js";
@@ -179,7 +179,8 @@ function boolExpr(expr: string, outDtype: DType, kind: string): string {
 const UNARY_PARAMS: Partial<Record<UnaryOpName, number[][]>> = {
   leakyRelu: [[0.01], [-2.5]],
   softplus: [[1, 20], [2.5, 3]],
-  clamp: [[-1.5, 2.25], [0, Infinity], [-Infinity, 0.1], [3, -3]],
+  // incl. signed-zero bounds (Math.max(-0, 0) is 0, Math.min(0, -0) is -0) and NaN bounds
+  clamp: [[-1.5, 2.25], [0, Infinity], [-0, Infinity], [-Infinity, 0.1], [-Infinity, -0], [-Infinity, 0], [3, -3], [NaN, 1], [-1, NaN]],
   powScalar: [[2], [0.5], [-0.5], [3], [-1], [0.3], [0]],
   // precision: float64, float32
   sinc: [[0], [1]],
@@ -229,7 +230,7 @@ for (const isa of isas) {
           const outD: DType = def.kind === "predicate" ? "bool" : dt;
           for (const params of UNARY_PARAMS[name] ?? [[]]) {
             for (const layout of layouts(1)) {
-              const [got, want] = runBoth("unary", name, boolExpr(def.js, outD, def.kind), layout, [dt], outD, params, seed++);
+              const [got, want] = runBoth("unary", name, boolExpr(unaryExpr(name, dt), outD, def.kind), layout, [dt], outD, params, seed++);
               const tol = LIBM_UNARY.has(name) ? ((name === "erf" || name === "geluErf") && dt === "float64" ? 16 : 4) : 0;
               // the float32 vector kernels (native/src/vecmath.h) compute gelu's negative tail
               // without the reference's 1 + erf(x) cancellation: tiny results differ by up to

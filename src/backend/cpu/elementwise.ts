@@ -26,7 +26,7 @@ export function unary(inputs: readonly Tensor[], attrs: PrimitiveAttrs["unary"],
   if (runElementwiseNative("unary", attrs.op, x.shape, o, ins, attrs.params)) return [out];
   const exact = x.dtype === "int64" ? INT64_UNARY[attrs.op] : undefined;
   if (exact !== undefined) runElementwise(x.shape, rawUnlessBool(o), ins.map(rawOperand), exact, attrs.params);
-  else runElementwise(x.shape, o, ins, boolResult(def.js, out.dtype, def.kind), attrs.params);
+  else runElementwise(x.shape, o, ins, boolResult(unaryExpr(attrs.op, x.dtype), out.dtype, def.kind), attrs.params);
   return [out];
 }
 
@@ -48,6 +48,12 @@ export function binary(inputs: readonly Tensor[], attrs: PrimitiveAttrs["binary"
   const js = (isIntegral(a.dtype) ? INT_BINARY[attrs.op] : undefined) ?? (int && "jsInt" in def ? def.jsInt : binaryExpr(attrs.op, a.dtype));
   runElementwise(shape, o, ins, boolResult(js, out.dtype, def.kind), attrs.params);
   return [out];
+}
+
+/** A unary op's scalar expression for operands of `dtype` (the table's float32 form where it has one). */
+export function unaryExpr(op: keyof typeof UNARY_OPS, dtype: DType): string {
+  const def = UNARY_OPS[op];
+  return dtype === "float32" && "jsFloat32" in def ? def.jsFloat32 : def.js;
 }
 
 /** A binary op's scalar expression for floating operands of `dtype` (the table's float32 form where it has one). */

@@ -6,7 +6,6 @@
  * gives exactly the values its unfused ops give on the TypeScript path. Not blocked: it is
  * the fallback and the reference, the native interpreter is the fast path.
  */
-import { UNARY_OPS } from "../../ops/elementwise_table.js";
 import { arrayFor } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { paramsOf, type FusedProgramAttrs } from "../fused_program.js";
@@ -14,7 +13,7 @@ import { NATIVE_MIN_ELEMENTS, runElementwise, type Operand } from "./loops.js";
 import { nativeFusedProgram } from "./native_fused_program.js";
 import { alloc, broadcastOperand, outOperand } from "./util.js";
 import { encoder } from "./creation.js";
-import { binaryExpr } from "./elementwise.js";
+import { binaryExpr, unaryExpr } from "./elementwise.js";
 
 /**
  * Ops whose native and TypeScript kernels give the same bits: IEEE operations rounded once
@@ -71,7 +70,7 @@ export function runFusedProgramTS(inputs: readonly Tensor[], a: FusedProgramAttr
     }
     const target = direct.get(k);
     const out: Operand = target ? outOperand(target) : { arr: arrayFor(a.dtype, n), strides: contiguous, offset: 0, dtype: a.dtype };
-    if (ins.op === "unary") runElementwise(a.shape, out, [regs[ins.a]!], UNARY_OPS[ins.fn].js, paramsOf(ins, a.scalars));
+    if (ins.op === "unary") runElementwise(a.shape, out, [regs[ins.a]!], unaryExpr(ins.fn, a.dtype), paramsOf(ins, a.scalars));
     else runElementwise(a.shape, out, [regs[ins.a]!, regs[ins.b]!], binaryExpr(ins.fn, a.dtype), paramsOf(ins, a.scalars));
     regs.push(out);
   });

@@ -45,6 +45,23 @@ function ntXent(z1: Tensor, z2: Tensor, temperature: number, fill = -Infinity): 
   return [F.crossEntropy(sim, labels), sim, labels];
 }
 
+/** The other common form (the SimCLR reference implementation): boolean-mask indexing. */
+function infoNce(features: Tensor, batchSize: number, nViews = 2, temperature = 0.5): [Tensor, Tensor] {
+  let labels = torch.cat(Array.from({ length: nViews }, () => torch.arange(batchSize)), { dim: 0 });
+  labels = labels.unsqueeze(0).eq(labels.unsqueeze(1)).float();
+  features = F.normalize(features, { dim: 1 });
+  let similarityMatrix = torch.matmul(features, features.T);
+  const mask = torch.eye(labels.shape[0]!, { dtype: torch.bool });
+  labels = labels.index(mask.logicalNot()).view(labels.shape[0]!, -1);
+  similarityMatrix = similarityMatrix.index(mask.logicalNot()).view(similarityMatrix.shape[0]!, -1);
+  const positives = similarityMatrix.index(labels.bool()).view(labels.shape[0]!, -1);
+  const negatives = similarityMatrix.index(labels.bool().logicalNot()).view(similarityMatrix.shape[0]!, -1);
+  let logits = torch.cat([positives, negatives], { dim: 1 });
+  labels = torch.zeros(logits.shape[0]!, { dtype: torch.long });
+  logits = logits.div(temperature);
+  return [logits, labels];
+}
+
 test("SimCLR: NT-Xent with a masked similarity matrix, cosine/triplet losses, nesterov SGD and ReduceLROnPlateau match PyTorch", () => {
   const model = new SimCLR();
   initDeterministic(model, 300);
@@ -114,6 +131,13 @@ test("SimCLR: NT-Xent with a masked similarity matrix, cosine/triplet losses, ne
   // the -9e15 fill gives the same loss as -inf
   const [loss9e15] = torch.noGrad(() => ntXent(z1, z2, temperature, -9e15));
   const [lossInf] = torch.noGrad(() => ntXent(z1, z2, temperature));
+  const [logits, nceLabels] = torch.noGrad(() => infoNce(torch.cat([z1, z2], { dim: 0 }), N));
+  const lossNce = F.crossEntropy(logits, nceLabels);
+  const top1 = logits.argmax({ dim: 1 }).eq(nceLabels).float().mean();
+  assertTensor(logits, FIX.logits, { atol: 1e-5, msg: "info_nce logits" });
+  assert.equal(nceLabels.dtype, "int64");
+  assert.ok(Math.abs(lossNce.item() - FIX.loss_nce) < 1e-4, `info_nce loss: ${lossNce.item()} vs ${FIX.loss_nce}`);
+  assert.equal(top1.item(), FIX.top1);
   assert.ok(Math.abs(loss9e15.item() - FIX.loss_9e15) < 1e-4, `-9e15: ${loss9e15.item()} vs ${FIX.loss_9e15}`);
   assert.ok(Math.abs(lossInf.item() - FIX.loss_inf) < 1e-4, `-inf: ${lossInf.item()} vs ${FIX.loss_inf}`);
 

@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { nn, Tensor, tensor, zeros, ones, randn, manualSeed, ShapeError } from "../../src/index.js";
 import { assertClose } from "../helpers.js";
 
+const tensorValues = (t: Tensor) => Array.from(t.toTypedArray() as Float32Array);
+
 class SimpleNet extends nn.Module {
   fc1 = new nn.Linear(784, 128);
   relu = new nn.ReLU();
@@ -256,6 +258,39 @@ test("containers: Sequential/ModuleList insert, extend, pop and ModuleDict items
   assert.throws(() => d.pop("zz"), /ModuleDict.pop\(\): no module under key "zz"/);
   d.clear();
   assert.deepEqual(Object.keys(d.stateDict()), []);
+});
+
+test("containers: Sequential/ModuleList slice as PyTorch's seq[start:end:step] (names kept by Sequential, renumbered by ModuleList; modules shared)", () => {
+  // s = nn.Sequential(nn.ReLU(), nn.Tanh(), nn.Sigmoid(), nn.ELU()); s[1:3] keys ['1', '2']; s[::-2] keys ['3', '1']; s[5:] empty
+  const s = new nn.Sequential(new nn.ReLU(), new nn.Tanh(), new nn.Sigmoid(), new nn.ELU());
+  const keys = (m: nn.Module) => [...m.namedChildren()].map(([k, c]) => `${k}:${c.constructor.name}`);
+  const mid = s.slice(1, 3);
+  assert.ok(mid instanceof nn.Sequential);
+  assert.deepEqual(keys(mid), ["1:Tanh", "2:Sigmoid"]);
+  assert.equal(mid.at(0), s.at(1)); // the same module object, read by position
+  // s[::-2] (keys '3', '1') cannot keep its order here: JavaScript lists integer-like keys in numeric order
+  assert.throws(() => s.slice(null, null, -2), /Sequential.slice\(\): the modules named \[3, 1\] would run as \[1, 3\]/);
+  assert.deepEqual(keys(new nn.Sequential(...[...s].reverse())), ["0:ELU", "1:Sigmoid", "2:Tanh", "3:ReLU"]);
+  assert.deepEqual(keys(s.slice(5)), []);
+  assert.deepEqual(keys(s.slice(-2)), ["2:Sigmoid", "3:ELU"]);
+  assert.deepEqual(keys(s.slice(0, -1)), ["0:ReLU", "1:Tanh", "2:Sigmoid"]);
+  assert.deepEqual(keys(s.slice(-100, 100)), keys(s));
+  assert.deepEqual(keys(s.slice(2, 1, -1)), ["2:Sigmoid"]);
+  // an OrderedDict with such names too (a plain object literal has reordered its keys before any call sees them)
+  assert.throws(() => new nn.Sequential(new Map<string, nn.Module>([["b", new nn.ReLU()], ["1", new nn.Tanh()]])), /Sequential\(\): the modules named \[b, 1\] would run as \[1, b\]/);
+  assert.deepEqual(tensorValues(mid(tensor([-1, 0.5]))), tensorValues(tensor([-1, 0.5]).tanh().sigmoid()));
+  // named layers (the neural-style tutorial's model[:(i + 1)]) keep their names and their stateDict keys
+  const named = new nn.Sequential({ conv_1: new nn.Linear(2, 2), relu_1: new nn.ReLU(), conv_2: new nn.Linear(2, 2) });
+  assert.deepEqual(Object.keys(named.slice(0, 2).stateDict()), ["conv_1.weight", "conv_1.bias"]);
+  const l = new nn.ModuleList([new nn.ReLU(), new nn.Tanh(), new nn.Sigmoid()]);
+  const tail = l.slice(-2);
+  assert.deepEqual(keys(l.slice(null, null, -1)), ["0:Sigmoid", "1:Tanh", "2:ReLU"]);
+  assert.ok(tail instanceof nn.ModuleList);
+  assert.deepEqual(keys(tail), ["0:Tanh", "1:Sigmoid"]);
+  assert.equal(tail.at(0), l.at(1));
+  assert.equal(l.length, 3); // the original is untouched
+  assert.throws(() => s.slice(0, 2, 0), /Sequential.slice\(\): slice step cannot be zero/);
+  assert.throws(() => l.slice(0.5), /ModuleList.slice\(\): start must be an int or null, but got/);
 });
 
 test("ParameterList and ParameterDict register their parameters (plain tensors wrapped) as PyTorch's", () => {

@@ -29,8 +29,9 @@ abstract class IndexedModules extends Module {
    * a new container of this class that holds the same module objects (`model[:i + 1]` is
    * `model.slice(0, i + 1)`, `layers[::-1]` is `layers.slice(null, null, -1)`). Python's slice
    * rules: negative positions count from the end, out-of-range ones clamp, a negative step
-   * walks backwards. A Sequential keeps the modules' names (`seq[2:]` has keys "2", "3", ...;
-   * read them by position with `at`), a ModuleList numbers them from 0, as PyTorch does.
+   * walks backwards. A Sequential keeps the modules' names and their order (`seq[::-1]` has keys
+   * "3", "2", ...; read them by position with `at`), a ModuleList numbers them from 0, as
+   * PyTorch does.
    */
   slice(start: number | null = null, end: number | null = null, step: number | null = null): this {
     const op = `${this.constructor.name}.slice()`;
@@ -106,19 +107,6 @@ function sliceIndices(op: string, n: number, start: number | null, end: number |
   return out;
 }
 
-/**
- * Refuses module names whose order a module cannot keep: submodules are the object's own
- * properties, and JavaScript lists integer-like property names ("0", "12") first, in numeric
- * order, so { "3": a, "1": b } would run b before a.
- */
-function checkNameOrder(op: string, names: readonly string[]): void {
-  const isIndex = (k: string) => /^(0|[1-9][0-9]*)$/.test(k) && Number(k) < 2 ** 32 - 1;
-  const stored = [...names.filter(isIndex).sort((a, b) => Number(a) - Number(b)), ...names.filter((k) => !isIndex(k))];
-  if (stored.some((k, i) => k !== names[i])) {
-    throw new FluxionError(`${op}: the modules named [${names.join(", ")}] would run as [${stored.join(", ")}]: JavaScript orders integer-like property names numerically, before the others. Give them non-numeric names, or renumber them: new nn.Sequential(...modules)`);
-  }
-}
-
 /** Throws an ArgumentError unless m is a Module. */
 function checkModule(op: string, what: string, m: unknown): asserts m is Module {
   if (!(m instanceof Module)) throw new ArgumentError(`${op}: ${what} must be a Module, but got ${describeValue(m)}`);
@@ -152,16 +140,13 @@ export class Sequential extends IndexedModules {
     super();
     const first = args[0];
     if (args.length === 1 && isDict(first)) {
-      const entries = dictEntries("Sequential()", first);
-      checkNameOrder("Sequential()", entries.map(([k]) => k));
-      for (const [k, m] of entries) this.addModule(k, m);
+      for (const [k, m] of dictEntries("Sequential()", first)) this.addModule(k, m);
     } else {
       const [modules] = sequentialArgs.bind(args);
       modules.forEach((m, i) => this.addModule(String(i), m));
     }
   }
   protected _fromSlice(entries: [string, Module][]): this {
-    checkNameOrder("Sequential.slice()", entries.map(([k]) => k));
     return new (this.constructor as new (modules: Map<string, Module>) => this)(new Map(entries));
   }
   forward(x: any): any {

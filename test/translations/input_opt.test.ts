@@ -1,12 +1,12 @@
 /**
  * Optimizing an input image through a fixed conv net, translated line by line from
  * test/fixtures/translations/input_opt.py (-> input_opt.json, PyTorch 1.13): the net frozen
- * with requiresGrad_(false) in eval mode, the input made a leaf by clone().requiresGrad_(true)
- * (the feature extractor built as the neural-style tutorial does: renamed layers, then cut
- * with model[:(i + 1)], here model.slice(0, i + 1)) and optimized by optim.LBFGS with a closure (the default line search at lr 0.5 and
- * lineSearchFn "strong_wolfe" at lr 1); content MSE, a Gram-matrix style loss
- * (features.view(c, h * w) @ .t()) and total variation by slicing; x.clamp_(0, 1) under
- * noGrad between steps.
+ * with requiresGrad_(false) in eval mode, its feature extractor built as the neural-style
+ * tutorial does (renamed layers, then cut with model[:(i + 1)], here model.slice(0, i + 1));
+ * the input made a leaf by clone().requiresGrad_(true) and optimized by optim.LBFGS with a
+ * closure (the default line search at lr 0.5 and lineSearchFn "strong_wolfe" at lr 1);
+ * content MSE, a Gram-matrix style loss (features.view(c, h * w) @ .t()) and total variation
+ * by slicing; x.clamp_(0, 1) under noGrad between steps.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";

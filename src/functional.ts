@@ -87,7 +87,7 @@ export const {
   bitwiseNot, sinc, deg2rad, rad2deg, logit, nanToNum, lerp, isclose, allclose, equal, addcmul, addcdiv,
 } = EXTRA_FNS;
 export const { erfc, erfinv, lgamma, digamma, polygamma, mvlgamma, i0 } = SPECIAL_FNS;
-export const { signbit, frexp, ldexp, nextafter, heaviside, gcd, lcm, floatPower } = NUMERIC_FNS;
+export const { signbit, isposinf, isneginf, frexp, ldexp, nextafter, heaviside, gcd, lcm, floatPower } = NUMERIC_FNS;
 export const {
   arccos, arcsin, arctan, arccosh, arcsinh, arctanh, arctan2, negative, positive, absolute, fix, trueDivide, ravel,
 } = ALIAS_FNS;

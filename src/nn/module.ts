@@ -318,8 +318,22 @@ export abstract class Module {
 
   // ---- traversal ------------------------------------------------------------------------
 
+  /**
+   * The direct submodules in registration order, as PyTorch's `_modules` dict keeps them:
+   * JavaScript lists integer-like property names ("0", "2") before the others, so the order
+   * comes from the module registry (a Sequential built from named modules and then appended
+   * to runs "conv", "act", "2" in that order), then any module field it does not know.
+   */
   *namedChildren(): Generator<[string, Module]> {
-    for (const [k, v] of Object.entries(this)) if (isModule(v)) yield [k, v];
+    const seen = new Set<string>();
+    for (const k of [...state(this).moduleFields]) {
+      const v: unknown = Object.hasOwn(this, k) ? (this as Record<string, unknown>)[k] : undefined;
+      if (isModule(v)) {
+        seen.add(k);
+        yield [k, v];
+      }
+    }
+    for (const [k, v] of Object.entries(this)) if (!seen.has(k) && isModule(v)) yield [k, v];
   }
   *children(): Generator<Module> {
     for (const [, m] of this.namedChildren()) yield m;

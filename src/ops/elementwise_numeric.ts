@@ -1,13 +1,14 @@
 /**
  * Elementwise ops on a number's representation and on integers, with PyTorch 1.13's
- * signatures and dtype rules: signbit, frexp, ldexp, nextafter, floatPower, heaviside, gcd,
- * lcm (functions, Tensor methods and the in-place forms PyTorch has). The scalar math is in
+ * signatures and dtype rules: signbit, isposinf, isneginf, frexp, ldexp, nextafter, floatPower,
+ * heaviside, gcd, lcm (functions, Tensor methods and the in-place forms PyTorch has). The scalar math is in
  * the elementwise table (elementwise_bits.ts).
  */
 import { AutogradError, DTypeError } from "../errors.js";
 import { defineOp, type MethodsOf } from "../api/registry.js";
 import { floatResult, isFloating, type DType } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
+import { zerosLike } from "../tensor/creation.js";
 import { binary, checkAccepts, defineBinaryGrads, defineUnaryGrads, describe, pow, unary } from "./elementwise.js";
 import { applyInPlace } from "./inplace.js";
 import { resultTypeOf, type TensorLike } from "./helpers.js";
@@ -31,6 +32,11 @@ defineUnaryGrads({ frexpMantissa: { uses: "x", grad: (g, x) => g.mul(unary("frex
 /** torch.signbit: whether the sign bit is set (-0 and negative NaN included); false for bool and unsigned. */
 function signbitImpl(x: Tensor): Tensor {
   return unary("signbit", x);
+}
+
+/** torch.isposinf / torch.isneginf: where x is +inf / -inf (bool); all false for integer and bool tensors. */
+function isInfWithSign(x: Tensor, value: number): Tensor {
+  return isFloating(x.dtype) ? x.eq(value) : zerosLike(x, { dtype: "bool" });
 }
 
 /** torch.frexp: x = mantissa * 2^exponent with |mantissa| in [0.5, 1); the exponent is int32. Floats only. */
@@ -73,6 +79,8 @@ function heavisideImpl(x: Tensor, values: Tensor): Tensor {
 
 const SIGS = {
   signbit: "signbit(Tensor self, *, Tensor? out=null) -> Tensor",
+  isposinf: "isposinf(Tensor self, *, Tensor? out=null) -> Tensor",
+  isneginf: "isneginf(Tensor self, *, Tensor? out=null) -> Tensor",
   frexp: "frexp(Tensor self) -> (Tensor mantissa, Tensor exponent)",
   ldexp: "ldexp(Tensor self, Tensor other, *, Tensor? out=null) -> Tensor",
   nextafter: "nextafter(Tensor self, Tensor other, *, Tensor? out=null) -> Tensor",
@@ -109,6 +117,8 @@ defineOp(FLOAT_POWER_METHOD, floatPowerImpl, { variants: "method", key: "Tensor.
 
 export const NUMERIC_FNS = {
   signbit: defineOp(SIGS.signbit, signbitImpl),
+  isposinf: defineOp(SIGS.isposinf, (x: Tensor) => isInfWithSign(x, Infinity)),
+  isneginf: defineOp(SIGS.isneginf, (x: Tensor) => isInfWithSign(x, -Infinity)),
   frexp: defineOp(SIGS.frexp, frexpImpl),
   ldexp: defineOp(SIGS.ldexp, ldexpImpl),
   nextafter: defineOp(SIGS.nextafter, nextafterImpl),

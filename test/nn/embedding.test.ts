@@ -85,6 +85,14 @@ describe("Embedding module", () => {
     assert.deepEqual(e.forward(idx([1])).tolist(), [[4, 5, 6]]);
     assert.equal(nn.Embedding.fromPretrained(tensor([[1, 2]]), { freeze: false }).weight.requiresGrad, true);
   });
+  it("has PyTorch's attributes, sparse included (false: sparse=true is refused), as EmbeddingBag", () => {
+    const m = new nn.Embedding(5, 2, { sparse: false, paddingIdx: 1 });
+    assert.equal(m.sparse, false);
+    assert.equal(nn.Embedding.fromPretrained(tensor([[1, 2]])).sparse, false);
+    assert.deepEqual([m.numEmbeddings, m.embeddingDim, m.paddingIdx, m.maxNorm, m.normType, m.scaleGradByFreq], [5, 2, 1, null, 2, false]);
+    assert.equal(new nn.EmbeddingBag(5, 2).sparse, false);
+    assert.throws(() => new nn.Embedding(5, 2, { sparse: true }), /Embedding: sparse gradients are not supported/);
+  });
   it("errors: float indices, out-of-range index, bad paddingIdx", () => {
     const m = new nn.Embedding(5, 2);
     assert.throws(() => m.forward(tensor([1.0, 2.0])), /embedding: expected integer \(int64 or int32\) indices, got float32/);

@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { nn, Tensor, tensor, zeros, ones, randn, manualSeed, ShapeError } from "../../src/index.js";
+import { copy, nn, Tensor, tensor, zeros, ones, randn, manualSeed, ShapeError } from "../../src/index.js";
 import { assertClose } from "../helpers.js";
+
+const tensorValues = (t: Tensor) => Array.from(t.toTypedArray() as Float32Array);
 
 class SimpleNet extends nn.Module {
   fc1 = new nn.Linear(784, 128);
@@ -256,6 +258,57 @@ test("containers: Sequential/ModuleList insert, extend, pop and ModuleDict items
   assert.throws(() => d.pop("zz"), /ModuleDict.pop\(\): no module under key "zz"/);
   d.clear();
   assert.deepEqual(Object.keys(d.stateDict()), []);
+});
+
+test("containers: Sequential/ModuleList slice as PyTorch's seq[start:end:step] (names kept by Sequential, renumbered by ModuleList; modules shared)", () => {
+  // s = nn.Sequential(nn.ReLU(), nn.Tanh(), nn.Sigmoid(), nn.ELU()); s[1:3] keys ['1', '2']; s[::-2] keys ['3', '1']; s[5:] empty
+  const s = new nn.Sequential(new nn.ReLU(), new nn.Tanh(), new nn.Sigmoid(), new nn.ELU());
+  const keys = (m: nn.Module) => [...m.namedChildren()].map(([k, c]) => `${k}:${c.constructor.name}`);
+  const mid = s.slice(1, 3);
+  assert.ok(mid instanceof nn.Sequential);
+  assert.deepEqual(keys(mid), ["1:Tanh", "2:Sigmoid"]);
+  assert.equal(mid.at(0), s.at(1)); // the same module object, read by position
+  const back = s.slice(null, null, -2);
+  assert.deepEqual(keys(back), ["3:ELU", "1:Tanh"]); // run in that order, though JavaScript lists "1" before "3"
+  assert.deepEqual(tensorValues(back(tensor([-1, 0.5]))), tensorValues(nn.functional.elu(tensor([-1, 0.5])).tanh()));
+  assert.deepEqual(Object.keys(back.stateDict()), []);
+  assert.deepEqual(keys(s.slice(5)), []);
+  assert.deepEqual(keys(s.slice(-2)), ["2:Sigmoid", "3:ELU"]);
+  assert.deepEqual(keys(s.slice(0, -1)), ["0:ReLU", "1:Tanh", "2:Sigmoid"]);
+  assert.deepEqual(keys(s.slice(-100, 100)), keys(s));
+  assert.deepEqual(keys(s.slice(2, 0, -1)), ["2:Sigmoid", "1:Tanh"]);
+  assert.deepEqual(tensorValues(mid(tensor([-1, 0.5]))), tensorValues(tensor([-1, 0.5]).tanh().sigmoid()));
+  // named layers (the neural-style tutorial's model[:(i + 1)]) keep their names and their stateDict keys
+  const named = new nn.Sequential({ conv_1: new nn.Linear(2, 2), relu_1: new nn.ReLU(), conv_2: new nn.Linear(2, 2) });
+  assert.deepEqual(Object.keys(named.slice(0, 2).stateDict()), ["conv_1.weight", "conv_1.bias"]);
+  const l = new nn.ModuleList([new nn.ReLU(), new nn.Tanh(), new nn.Sigmoid()]);
+  const tail = l.slice(-2);
+  assert.deepEqual(keys(l.slice(null, null, -1)), ["0:Sigmoid", "1:Tanh", "2:ReLU"]);
+  assert.ok(tail instanceof nn.ModuleList);
+  assert.deepEqual(keys(tail), ["0:Tanh", "1:Sigmoid"]);
+  assert.equal(tail.at(0), l.at(1));
+  assert.equal(l.length, 3); // the original is untouched
+  assert.throws(() => s.slice(0, 2, 0), /Sequential.slice\(\): slice step cannot be zero/);
+  assert.throws(() => l.slice(0.5), /ModuleList.slice\(\): start must be an int or null, but got/);
+});
+
+test("submodules keep their registration order when names are integer-like (JavaScript lists those first): append after named modules, an OrderedDict, print and stateDict", () => {
+  // s = nn.Sequential(OrderedDict(fc=nn.Linear(2, 3), act=nn.Tanh())); s.append(nn.Linear(3, 1)): keys fc, act, 2
+  const s = new nn.Sequential({ fc: new nn.Linear(2, 3), act: new nn.Tanh() });
+  s.append(new nn.Linear(3, 1));
+  assert.deepEqual([...s.namedChildren()].map(([k]) => k), ["fc", "act", "2"]);
+  assert.deepEqual(s(ones([4, 2])).shape, [4, 1]); // it ran fc, act, then the appended layer
+  assert.deepEqual(Object.keys(s.stateDict()), ["fc.weight", "fc.bias", "2.weight", "2.bias"]);
+  assert.match(String(s), /\(fc\): Linear[\s\S]*\(act\): Tanh[\s\S]*\(2\): Linear/);
+  assert.deepEqual([...s.namedModules()].map(([k]) => k), ["", "fc", "act", "2"]);
+  const m = new nn.Sequential(new Map<string, nn.Module>([["b", new nn.ReLU()], ["10", new nn.Tanh()], ["2", new nn.Sigmoid()]]));
+  assert.deepEqual([...m.namedChildren()].map(([k]) => k), ["b", "10", "2"]);
+  assert.deepEqual([...copy.deepcopy(m).namedChildren()].map(([k]) => k), ["b", "10", "2"]);
+  // a module field replaced by another module keeps its place, as a dict entry does
+  (s as unknown as Record<string, nn.Module>).fc = new nn.Linear(2, 3);
+  assert.deepEqual([...s.namedChildren()].map(([k]) => k), ["fc", "act", "2"]);
+  delete (s as unknown as Record<string, unknown>).act;
+  assert.deepEqual([...s.namedChildren()].map(([k]) => k), ["fc", "2"]);
 });
 
 test("ParameterList and ParameterDict register their parameters (plain tensors wrapped) as PyTorch's", () => {

@@ -1,5 +1,5 @@
 /**
- * signbit, frexp, ldexp, nextafter, floatPower, heaviside, gcd, lcm and the NumPy-named
+ * signbit, isposinf/isneginf, frexp, ldexp, nextafter, floatPower, heaviside, gcd, lcm and the NumPy-named
  * aliases (arccos ..., negative, positive, absolute, fix, trueDivide) against PyTorch 1.13
  * (test/fixtures/elementwise_numeric_torch.json, written by elementwise_numeric_torch.py):
  * values per dtype on special inputs, result dtypes, C's integer wrap-around, in-place forms,
@@ -38,6 +38,30 @@ test("signbit: the sign bit of every float dtype (-0 and -inf included), x < 0 f
   new Uint32Array(negNan.buffer)[1] = 0xfff80000;
   assert.ok(Number.isNaN(negNan[0]));
   assert.equal(fx.signbit(tensor(negNan)).item(), FX.signbitNegativeNan);
+});
+
+test("isposinf and isneginf: +inf / -inf of every float dtype (NaN and finite values false), all false for integers and bool; out=", () => {
+  for (const dtype of ["float32", "float64", "float16", "bfloat16"] as const) {
+    const x = tensor([1, Infinity, -Infinity, NaN, -0, 65504]).to(dtype);
+    const pos = fx.isposinf(x), neg = fx.isneginf(x);
+    assert.equal(pos.dtype, "bool");
+    assert.deepEqual(pos.tolist(), [false, true, false, false, false, false], dtype);
+    assert.deepEqual(neg.tolist(), [false, false, true, false, false, false], dtype);
+    assert.deepEqual(x.isposinf().tolist(), pos.tolist(), `${dtype} method`);
+    assert.deepEqual(x.isneginf().tolist(), neg.tolist(), `${dtype} method`);
+  }
+  for (const dtype of ["int32", "int64", "uint8", "int8", "bool"] as const) {
+    const x = tensor([0, 1, 1]).to(dtype);
+    assert.deepEqual(fx.isposinf(x).tolist(), [false, false, false], dtype);
+    assert.deepEqual(fx.isneginf(x).tolist(), [false, false, false], dtype);
+    assert.equal(fx.isneginf(x).dtype, "bool");
+  }
+  const out = fx.zeros([2], { dtype: "bool" });
+  assert.equal(fx.isneginf(tensor([-Infinity, 0]), { out }), out);
+  assert.deepEqual(out.tolist(), [true, false]);
+  const g = tensor([[-Infinity, 2]], { requiresGrad: true });
+  assert.equal(fx.isneginf(g).requiresGrad, false);
+  assert.deepEqual([...fx.isposinf(g).shape], [1, 2]);
 });
 
 test("frexp: mantissa in [0.5, 1) of the input's dtype and an int32 exponent (0 for 0, inf, NaN), subnormals included; named tuple", () => {

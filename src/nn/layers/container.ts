@@ -24,6 +24,23 @@ abstract class IndexedModules extends Module {
     if (j < 0 || j >= list.length) throw new IndexError(`${this.constructor.name}.at: index ${i} is out of range for ${list.length} modules`);
     return list[j]!;
   }
+  /**
+   * PyTorch's `seq[start:end:step]`: the modules from start to end (exclusive) every step, in
+   * a new container of this class that holds the same module objects (`model[:i + 1]` is
+   * `model.slice(0, i + 1)`, `layers[::-1]` is `layers.slice(null, null, -1)`). Python's slice
+   * rules: negative positions count from the end, out-of-range ones clamp, a negative step
+   * walks backwards. A Sequential keeps the modules' names and their order (`seq[::-1]` has keys
+   * "3", "2", ...; read them by position with `at`), a ModuleList numbers them from 0, as
+   * PyTorch does.
+   */
+  slice(start: number | null = null, end: number | null = null, step: number | null = null): this {
+    const op = `${this.constructor.name}.slice()`;
+    const entries = [...this.namedChildren()];
+    const picked = sliceIndices(op, entries.length, start, end, step).map((i) => entries[i]!);
+    return this._fromSlice(picked);
+  }
+  /** The container of this class that slice() returns, holding the picked [name, module] pairs. */
+  protected abstract _fromSlice(entries: [string, Module][]): this;
   append(m: Module): this {
     checkModule(`${this.constructor.name}.append()`, "module", m);
     this.addModule(String(this.length), m);
@@ -71,6 +88,25 @@ abstract class IndexedModules extends Module {
   }
 }
 
+/** The positions Python's slice(start, end, step).indices(n) walks through. */
+function sliceIndices(op: string, n: number, start: number | null, end: number | null, step: number | null): number[] {
+  for (const [name, v] of [["start", start], ["end", end], ["step", step]] as const) {
+    if (v !== null && v !== undefined && !Number.isInteger(v)) throw new ArgumentError(`${op}: ${name} must be an int or null, but got ${describeValue(v)}`);
+  }
+  const st = step ?? 1;
+  if (st === 0) throw new ArgumentError(`${op}: slice step cannot be zero`);
+  const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v < 0 ? v + n : v, lo), hi);
+  const out: number[] = [];
+  if (st > 0) {
+    const e = end === null || end === undefined ? n : clamp(end, 0, n);
+    for (let i = start === null || start === undefined ? 0 : clamp(start, 0, n); i < e; i += st) out.push(i);
+  } else {
+    const e = end === null || end === undefined ? -1 : clamp(end, -1, n - 1);
+    for (let i = start === null || start === undefined ? n - 1 : clamp(start, -1, n - 1); i > e; i += st) out.push(i);
+  }
+  return out;
+}
+
 /** Throws an ArgumentError unless m is a Module. */
 function checkModule(op: string, what: string, m: unknown): asserts m is Module {
   if (!(m instanceof Module)) throw new ArgumentError(`${op}: ${what} must be a Module, but got ${describeValue(m)}`);
@@ -109,6 +145,9 @@ export class Sequential extends IndexedModules {
       const [modules] = sequentialArgs.bind(args);
       modules.forEach((m, i) => this.addModule(String(i), m));
     }
+  }
+  protected _fromSlice(entries: [string, Module][]): this {
+    return new (this.constructor as new (modules: Map<string, Module>) => this)(new Map(entries));
   }
   forward(x: any): any {
     const mods = [...this.children()];
@@ -168,6 +207,9 @@ export class ModuleList extends IndexedModules {
     }
     const [modules] = moduleListArgs.bind(args);
     for (const m of modules ?? []) this.append(m);
+  }
+  protected _fromSlice(entries: [string, Module][]): this {
+    return new (this.constructor as new (modules: Module[]) => this)(entries.map(([, m]) => m));
   }
   forward(): never {
     throw new FluxionError("ModuleList has no forward(); iterate over it in your module's forward");

@@ -56,6 +56,8 @@ export class Embedding extends Module {
   readonly maxNorm: number | null;
   readonly normType: number;
   readonly scaleGradByFreq: boolean;
+  /** PyTorch's `sparse` attribute: always false here (sparse gradients are refused at construction). */
+  readonly sparse: boolean;
 
   constructor(...args: CtorArgs<typeof EMBEDDING>) {
     super();
@@ -69,6 +71,7 @@ export class Embedding extends Module {
     this.maxNorm = maxNorm;
     this.normType = normType;
     this.scaleGradByFreq = scaleGradByFreq;
+    this.sparse = sparse;
     this.weight = embeddingTable("Embedding", weight, numEmbeddings, embeddingDim, dtype, device);
     if (!weight) this.resetParameters();
   }

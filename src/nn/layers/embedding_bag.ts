@@ -55,6 +55,8 @@ export class EmbeddingBag extends Module {
   readonly maxNorm: number | null;
   readonly normType: number;
   readonly scaleGradByFreq: boolean;
+  /** PyTorch's `sparse` attribute: always false here (sparse gradients are refused at construction). */
+  readonly sparse: boolean;
   readonly mode: EmbeddingBagMode;
   readonly includeLastOffset: boolean;
   readonly paddingIdx: number | null;
@@ -70,6 +72,7 @@ export class EmbeddingBag extends Module {
     this.maxNorm = maxNorm;
     this.normType = normType;
     this.scaleGradByFreq = scaleGradByFreq;
+    this.sparse = sparse;
     this.mode = mode;
     this.includeLastOffset = includeLastOffset;
     this.paddingIdx = paddingIndex("EmbeddingBag", paddingIdx, numEmbeddings);

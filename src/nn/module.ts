@@ -37,6 +37,7 @@ import { defineSlot, moduleProxy, type AttrState } from "./module_attrs.js";
 const REGISTER_BUFFER = "registerBuffer(str name, Tensor? tensor, bool persistent=true)";
 const NAMED_PARAMETERS = "namedParameters(str prefix=\"\", bool recurse=true)";
 const NAMED_BUFFERS = "namedBuffers(str prefix=\"\", bool recurse=true)";
+const NAMED_MODULES = "namedModules(Any? memo=null, str prefix=\"\", bool removeDuplicate=true)";
 const ZERO_GRAD = "zeroGrad(bool setToNone=true)";
 const TRAIN = "train(bool mode=true)";
 const REQUIRES_GRAD_ = "requiresGrad_(bool requiresGrad=true)";
@@ -48,6 +49,7 @@ const SIGS = {
   registerBuffer: parseSignature(REGISTER_BUFFER),
   namedParameters: parseSignature(NAMED_PARAMETERS),
   namedBuffers: parseSignature(NAMED_BUFFERS),
+  namedModules: parseSignature(NAMED_MODULES),
   zeroGrad: parseSignature(ZERO_GRAD),
   train: parseSignature(TRAIN),
   requiresGrad_: parseSignature(REQUIRES_GRAD_),
@@ -318,20 +320,42 @@ export abstract class Module {
 
   // ---- traversal ------------------------------------------------------------------------
 
-  *namedChildren(): Generator<[string, Module]> {
+  namedChildren(): Generator<[string, Module]> {
+    checkArity("Module.namedChildren", arguments, 0, "");
+    return this.walkChildren();
+  }
+  private *walkChildren(): Generator<[string, Module]> {
     for (const [k, v] of Object.entries(this)) if (isModule(v)) yield [k, v];
   }
-  *children(): Generator<Module> {
-    for (const [, m] of this.namedChildren()) yield m;
+  children(): Generator<Module> {
+    checkArity("Module.children", arguments, 0, "");
+    return (function* (it) {
+      for (const [, m] of it) yield m;
+    })(this.walkChildren());
   }
-  *namedModules(prefix = "", seen = new Set<Module>()): Generator<[string, Module]> {
-    if (seen.has(this)) return;
-    seen.add(this);
+  /**
+   * This module and every submodule with its dotted name, depth first, as PyTorch's
+   * named_modules(memo, prefix, remove_duplicate): `prefix` starts every name, a module
+   * reached twice is listed once unless `removeDuplicate` is false, and `memo` (a Set of
+   * modules) holds those already listed.
+   * @example for (const [name, m] of model.namedModules()) if (m instanceof nn.Linear) ...
+   */
+  namedModules(...args: CtorArgs<typeof NAMED_MODULES>): Generator<[string, Module]> {
+    const [memo, prefix, removeDuplicate] = bindCall([SIGS.namedModules], undefined, args, false) as [unknown, string, boolean];
+    if (memo !== null && !(memo instanceof Set)) throw new ArgumentError(`Module.namedModules(): argument 'memo' must be a Set of modules or null, but got ${describeValue(memo)}`);
+    return this.walkModules((memo as Set<Module> | null) ?? new Set(), prefix, removeDuplicate);
+  }
+  private *walkModules(memo: Set<Module>, prefix: string, removeDuplicate: boolean): Generator<[string, Module]> {
+    if (memo.has(this)) return;
+    if (removeDuplicate) memo.add(this);
     yield [prefix, this];
-    for (const [k, m] of this.namedChildren()) yield* m.namedModules(prefix ? `${prefix}.${k}` : k, seen);
+    for (const [k, m] of this.walkChildren()) yield* m.walkModules(memo, prefix ? `${prefix}.${k}` : k, removeDuplicate);
   }
-  *modules(): Generator<Module> {
-    for (const [, m] of this.namedModules()) yield m;
+  modules(): Generator<Module> {
+    checkArity("Module.modules", arguments, 0, "");
+    return (function* (it) {
+      for (const [, m] of it) yield m;
+    })(this.walkModules(new Set(), "", true));
   }
 
   /** This module's own parameters (fields and registered), in declaration order. */
@@ -343,7 +367,7 @@ export abstract class Module {
   *namedParameters(...args: CtorArgs<typeof NAMED_PARAMETERS>): Generator<[string, Parameter]> {
     const [prefix, recurse] = bindCall([SIGS.namedParameters], undefined, args, false) as [string, boolean];
     const seen = new Set<Tensor>();
-    const mods: Iterable<[string, Module]> = recurse ? this.namedModules(prefix) : [[prefix, this]];
+    const mods: Iterable<[string, Module]> = recurse ? this.namedModules({ prefix }) : [[prefix, this]];
     for (const [mp, m] of mods) {
       for (const [k, p] of m.ownParameters()) {
         if (seen.has(p)) continue;
@@ -359,7 +383,7 @@ export abstract class Module {
   }
   *namedBuffers(...args: CtorArgs<typeof NAMED_BUFFERS>): Generator<[string, Tensor]> {
     const [prefix, recurse] = bindCall([SIGS.namedBuffers], undefined, args, false) as [string, boolean];
-    const mods: Iterable<[string, Module]> = recurse ? this.namedModules(prefix) : [[prefix, this]];
+    const mods: Iterable<[string, Module]> = recurse ? this.namedModules({ prefix }) : [[prefix, this]];
     for (const [mp, m] of mods) for (const [k, b] of state(m).buffers) if (b) yield [mp ? `${mp}.${k}` : k, b];
   }
   buffers(...args: CtorArgs<typeof BUFFERS>): Tensor[] {
@@ -376,6 +400,7 @@ export abstract class Module {
     return this;
   }
   eval(): this {
+    checkArity("Module.eval", arguments, 0, "");
     return this.train(false);
   }
   zeroGrad(...args: CtorArgs<typeof ZERO_GRAD>): void {
@@ -393,6 +418,8 @@ export abstract class Module {
   }
   /** Calls fn on every submodule (children first) and on this module. */
   apply(fn: (m: Module) => void): this {
+    checkArity("Module.apply", arguments, 1, "fn");
+    if (typeof fn !== "function") throw new ArgumentError(`Module.apply(): argument 'fn' must be a function of a module, but got ${describeValue(fn)}`);
     for (const c of this.children()) c.apply(fn);
     fn(this);
     return this;

@@ -65,6 +65,24 @@ export type ForwardHook = (module: Module, inputs: unknown[], output: unknown) =
 export type ForwardPreHook = (module: Module, inputs: unknown[]) => unknown;
 export type { FullBackwardHook } from "./backward_hook.js";
 export type StateDict = Record<string, Tensor>;
+/**
+ * What loadStateDict returns, as PyTorch's _IncompatibleKeys named tuple: the keys by name
+ * (`r.missingKeys`) or unpacked in order (`const [missing, unexpected] = m.loadStateDict(sd, false)`).
+ */
+export type IncompatibleKeys = { missingKeys: string[]; unexpectedKeys: string[] } & Iterable<string[]>;
+
+function incompatibleKeys(missingKeys: string[], unexpectedKeys: string[]): IncompatibleKeys {
+  const r = { missingKeys, unexpectedKeys };
+  // not enumerable: the object still reads (and compares) as { missingKeys, unexpectedKeys }
+  Object.defineProperty(r, Symbol.iterator, {
+    value: function* () {
+      yield missingKeys;
+      yield unexpectedKeys;
+    },
+    enumerable: false,
+  });
+  return r as IncompatibleKeys;
+}
 
 interface ModuleInternals extends AttrState {
   /** Fields a forward pre-hook recomputes from other state (weightNorm's weight): a deep copy copies them detached. */
@@ -506,7 +524,7 @@ export abstract class Module {
    * sets), so a failed load leaves the module unchanged. Keys are compared as strings only:
    * "constructor" or "__proto__" is an ordinary (here: unexpected) key.
    */
-  loadStateDict(...args: CtorArgs<typeof LOAD_STATE_DICT>): { missingKeys: string[]; unexpectedKeys: string[] } {
+  loadStateDict(...args: CtorArgs<typeof LOAD_STATE_DICT>): IncompatibleKeys {
     const sd: unknown = args[0];
     if (sd === null || typeof sd !== "object" || Array.isArray(sd) || sd instanceof Tensor) {
       throw new ArgumentError(`${this.constructor.name}.loadStateDict(): argument 'stateDict' must be a dict of Tensors (an object or a Map, as model.stateDict() or io.load() return), but got ${describeValue(sd)}`);
@@ -533,7 +551,7 @@ export abstract class Module {
     noGrad(() => {
       for (const [k, t] of given) own.get(k)?.copy_(t as Tensor);
     });
-    return { missingKeys, unexpectedKeys };
+    return incompatibleKeys(missingKeys, unexpectedKeys);
   }
 
   // ---- printing -------------------------------------------------------------------------

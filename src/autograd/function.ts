@@ -10,7 +10,8 @@
  * }
  * const y = Cube.apply(x);
  */
-import { AutogradError } from "../errors.js";
+import { describeValue } from "../api/args.js";
+import { ArgumentError, AutogradError } from "../errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import { isGradEnabled, noGrad } from "./grad_mode.js";
 import { record } from "./record.js";
@@ -18,19 +19,50 @@ import { enterUserCode, leaveUserCode } from "../compile/state.js";
 import type { BackwardFn } from "./node.js";
 
 export class FunctionCtx {
-  /** @internal */ _toSave: Tensor[] = [];
-  /** @internal */ _saved: Tensor[] | null = null;
+  /** @internal */ _toSave: (Tensor | null)[] = [];
+  /** @internal */ _saved: (Tensor | null)[] | null = null;
+  /** @internal outputs marked by markNonDifferentiable */ _nonDifferentiable = new Set<Tensor>();
+  /** @internal setMaterializeGrads */ _materializeGrads = true;
   /** Which inputs need a gradient (per argument; false for non-tensors). */
   needsInputGrad: boolean[] = [];
   /** Free-form state for backward (non-tensor values). */
   [key: string]: unknown;
 
-  saveForBackward(...tensors: Tensor[]): void {
-    this._toSave = tensors;
+  /**
+   * Keeps tensors for backward (ctx.save_for_backward): inputs, outputs or null (read back as
+   * null, as PyTorch's None), checked against in-place changes when backward reads them.
+   */
+  saveForBackward(...tensors: (Tensor | null | undefined)[]): void {
+    tensors.forEach((t, i) => {
+      if (t !== null && t !== undefined && !(t instanceof Tensor)) {
+        throw new ArgumentError(`FunctionCtx.saveForBackward(): can only save tensors (or null), but argument ${i} is ${describeValue(t)}; keep other values as fields of ctx (ctx.${"name"} = value)`);
+      }
+    });
+    this._toSave = tensors.map((t) => t ?? null);
   }
-  get savedTensors(): Tensor[] {
+  /** The tensors saveForBackward kept, in its order (null where null was saved); inside backward only. */
+  get savedTensors(): (Tensor | null)[] {
     if (this._saved === null) throw new AutogradError("FunctionCtx.savedTensors is only available inside backward");
     return this._saved;
+  }
+  /**
+   * Marks outputs as not differentiable (ctx.mark_non_differentiable): they do not require
+   * grad, and backward still receives a gradient for each (zeros, or null without
+   * materialized gradients). Call it in forward with tensors that forward returns.
+   */
+  markNonDifferentiable(...outputs: Tensor[]): void {
+    outputs.forEach((t, i) => {
+      if (!(t instanceof Tensor)) throw new ArgumentError(`FunctionCtx.markNonDifferentiable(): arguments must be output tensors of forward, but argument ${i} is ${describeValue(t)}`);
+      this._nonDifferentiable.add(t);
+    });
+  }
+  /**
+   * Whether outputs that received no gradient reach backward as zeros (true, the default) or
+   * as null (ctx.set_materialize_grads(False)); call it in forward.
+   */
+  setMaterializeGrads(value: boolean): void {
+    if (typeof value !== "boolean") throw new ArgumentError(`FunctionCtx.setMaterializeGrads(): argument 'value' must be a boolean, but got ${describeValue(value)}`);
+    this._materializeGrads = value;
   }
 }
 
@@ -40,7 +72,12 @@ export class Function {
   static forward(_ctx: FunctionCtx, ..._args: any[]): Out {
     throw new AutogradError(`${this.name}.forward is not implemented`);
   }
-  static backward(_ctx: FunctionCtx, ..._grads: Tensor[]): (Tensor | null | undefined)[] | Tensor {
+  /**
+   * One gradient per output in (null for an output that got none, under
+   * setMaterializeGrads(false)); one per forward argument out (null for non-tensors and
+   * inputs that need none), or a single Tensor/null when forward took one argument.
+   */
+  static backward(_ctx: FunctionCtx, ..._grads: (Tensor | null)[]): (Tensor | null | undefined)[] | Tensor | null {
     throw new AutogradError(`${this.name}.backward is not implemented`);
   }
 
@@ -62,17 +99,28 @@ const boundApply = new WeakMap<typeof Function, (...args: unknown[]) => unknown>
  * (V8 keeps a function's whole closure context alive): saved tensors reach it through the
  * node, which frees them after backward.
  */
-function functionBackward(cls: typeof Function, ctx: FunctionCtx, nargs: number): BackwardFn {
+function functionBackward(cls: typeof Function, ctx: FunctionCtx, isTensor: readonly boolean[], nonTensorArgs: readonly unknown[], savedNull: readonly boolean[]): BackwardFn {
+  const nargs = isTensor.length;
   return (grads, saved) => {
-    ctx._saved = saved;
+    // saved holds the non-null tensors saveForBackward got; put the nulls back in place
+    let k = 0;
+    ctx._saved = savedNull.map((isNull) => (isNull ? null : saved[k++]!));
     const depth = enterUserCode([grads, saved]); // the engine calls user code
     let r: ReturnType<typeof cls.backward> | undefined;
     try {
       r = cls.backward(ctx, ...grads);
-      const list = r instanceof Tensor ? [r] : r;
+      let list = r instanceof Tensor || r === null || r === undefined ? [r] : r;
+      if (!Array.isArray(list)) throw new AutogradError(`${cls.name}.backward must return a Tensor, null or an array of them (one per forward argument), but returned ${describeValue(list)}`);
+      // extra trailing nulls are allowed, as PyTorch allows extra Nones
+      if (list.length > nargs && list.slice(nargs).every((g) => g === null || g === undefined)) list = list.slice(0, nargs);
       if (list.length !== nargs) {
         throw new AutogradError(`${cls.name}.backward returned ${list.length} gradients but forward took ${nargs} arguments (return null for non-tensor ones)`);
       }
+      list.forEach((g, i) => {
+        if (g === null || g === undefined) return;
+        if (!(g instanceof Tensor)) throw new AutogradError(`${cls.name}.backward returned ${describeValue(g)} as gradient ${i}; expected a Tensor or null`);
+        if (!isTensor[i]) throw new AutogradError(`${cls.name}.backward returned a gradient different than null at position ${i}, but the corresponding forward argument was not a Tensor (${describeValue(nonTensorArgs[i])})`);
+      });
       return list.map((g) => g ?? null);
     } finally {
       leaveUserCode(depth, r);
@@ -99,9 +147,26 @@ function applyFunction(cls: typeof Function, args: unknown[]): Out {
     return args.includes(o) ? o.detach() : o;
   });
   const tensorArgs = args.map((a) => (a instanceof Tensor ? a : null));
-  record(`${cls.name}Backward`, tensorArgs, outs, ctx._toSave, functionBackward(cls, ctx, args.length));
-  // its backward is user code: the engine never frees gradients it saw (recycle.ts)
-  for (const o of outs) if (o.gradFn) o.gradFn.opaque = true;
+  const toSave = ctx._toSave;
+  const savedNull = toSave.map((t) => t === null);
+  // the closure holds which arguments are tensors and the non-tensor ones (for messages), never the inputs
+  const isTensor = args.map((a) => a instanceof Tensor);
+  const nonTensorArgs = args.map((a) => (a instanceof Tensor ? null : a));
+  record(`${cls.name}Backward`, tensorArgs, outs, toSave.filter((t): t is Tensor => t !== null), functionBackward(cls, ctx, isTensor, nonTensorArgs, savedNull));
+  const node = outs.find((o) => o.gradFn)?.gradFn;
+  if (node) {
+    // its backward is user code: the engine never frees gradients it saw (recycle.ts)
+    node.opaque = true;
+    node.materializeGrads = ctx._materializeGrads;
+  }
+  // non-differentiable outputs keep their slot in the node (backward gets a gradient for them) but do not require grad
+  if (ctx._nonDifferentiable.size > 0) {
+    const raws = Array.isArray(raw) ? raw : [raw];
+    outs.forEach((o, i) => {
+      if (ctx._nonDifferentiable.has(raws[i]!) && o.gradFn === node) o.gradFn = null;
+    });
+  }
   ctx._toSave = [];
+  ctx._nonDifferentiable.clear();
   return Array.isArray(raw) ? outs : outs[0]!;
 }

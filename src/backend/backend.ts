@@ -52,7 +52,7 @@ export function registerBackend(backend: Backend): void {
 }
 
 /** "webgpu" of "webgpu:0"; a plain "cpu" as it is (every dispatch asks: no split, no new array). */
-function deviceType(device: string): string {
+export function deviceType(device: string): string {
   const colon = device.indexOf(":");
   return colon < 0 ? device : device.slice(0, colon);
 }

@@ -5,7 +5,10 @@
  * file system in node_files.ts. Saves are atomic (temp file + fsync + rename), so an
  * interrupted save never destroys the previous checkpoint.
  */
-import { FluxionError } from "../errors.js";
+import { ArgumentError, FluxionError } from "../errors.js";
+import { describeValue } from "../api/args.js";
+import { checkArity, checkOptions } from "../api/check_args.js";
+import { checkDevice, deviceType } from "../backend/backend.js";
 import { openRegularFile, writeFileAtomic } from "./node_files.js";
 import { decodeTensors, parseHeader, readHeaderLength, type SafetensorsContents } from "./safetensors.js";
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type SaveOptions } from "./structured.js";
@@ -32,6 +35,8 @@ function checkTorchName(path: string, opts: SaveOptions): void {
  * io.save({ epoch, loss, model: model.stateDict(), optimizer: optimizer.stateDict() }, "ckpt.safetensors");
  */
 export function save(obj: Checkpoint, path: string, opts: SaveOptions = {}): void {
+  checkArity("save", arguments, 3, "obj, path, opts");
+  checkOptions("save", opts, ["metadata", "format"]); // torch.save's pickle options do not apply to safetensors
   if (typeof path !== "string" || path === "") throw new FluxionError(`save: expected a file path string, got ${path === "" ? "an empty string" : typeof path}`);
   const bytes = encodeCheckpoint("save", obj, opts); // fails on bad input before touching the disk
   checkTorchName(path, opts);
@@ -48,9 +53,31 @@ export function save(obj: Checkpoint, path: string, opts: SaveOptions = {}): voi
  * const { epoch, model: weights } = io.load("ckpt.safetensors");
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function load(path: string): any {
-  return decodeCheckpoint(loadWithMetadata(path), path);
+export function load(path: string, opts: LoadOptions = {}): any {
+  checkArity("load", arguments, 2, "path, opts");
+  checkOptions("load", opts, ["mapLocation", "weightsOnly"]);
+  const { mapLocation, weightsOnly } = opts;
+  if (mapLocation !== undefined && typeof mapLocation !== "string") throw new ArgumentError(`load: mapLocation must be a device string ("cpu", "webgpu"), but got ${describeValue(mapLocation)}; a function or a dict of devices is not supported`);
+  if (weightsOnly !== undefined && typeof weightsOnly !== "boolean") throw new ArgumentError(`load: weightsOnly must be a boolean, but got ${describeValue(weightsOnly)}`);
+  const device = mapLocation === undefined ? undefined : checkDevice(mapLocation, "load");
+  const contents = loadWithMetadata(path);
+  if (device !== undefined && deviceType(device) !== "cpu") {
+    for (const k of Object.keys(contents.tensors)) contents.tensors[k] = contents.tensors[k]!.to(device);
+  }
+  return decodeCheckpoint(contents, path);
 }
+
+/**
+ * torch.load's options: `mapLocation`, the device every tensor is loaded to (a device
+ * string; tensors are read to the CPU first); `weightsOnly`, accepted either way, since a
+ * Fluxion checkpoint holds only tensors and plain values (never code), which is what
+ * torch.load(weights_only=True) allows.
+ */
+export interface LoadOptions {
+  mapLocation?: string;
+  weightsOnly?: boolean;
+}
+
 
 /**
  * torch.save's formats: a zip archive (since 1.6) or a bare pickle (protocol 2+). Those

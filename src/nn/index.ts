@@ -2,7 +2,7 @@
  * `nn`: Module and Parameter, layers, containers, losses, `F` (functional), `init` and
  * `utils` — named as in torch.nn.
  */
-export { Module, type StateDict, type ForwardHook, type ForwardPreHook, type FullBackwardHook } from "./module.js";
+export { Module, type StateDict, type IncompatibleKeys, type ForwardHook, type ForwardPreHook, type FullBackwardHook } from "./module.js";
 export { Parameter } from "./parameter.js";
 export * from "./layers/index.js";
 export * as F from "./functional/index.js";

@@ -37,6 +37,7 @@ import { defineSlot, moduleProxy, type AttrState } from "./module_attrs.js";
 const REGISTER_BUFFER = "registerBuffer(str name, Tensor? tensor, bool persistent=true)";
 const NAMED_PARAMETERS = "namedParameters(str prefix=\"\", bool recurse=true)";
 const NAMED_BUFFERS = "namedBuffers(str prefix=\"\", bool recurse=true)";
+const NAMED_MODULES = "namedModules(Any? memo=null, str prefix=\"\", bool removeDuplicate=true)";
 const ZERO_GRAD = "zeroGrad(bool setToNone=true)";
 const TRAIN = "train(bool mode=true)";
 const REQUIRES_GRAD_ = "requiresGrad_(bool requiresGrad=true)";
@@ -48,6 +49,7 @@ const SIGS = {
   registerBuffer: parseSignature(REGISTER_BUFFER),
   namedParameters: parseSignature(NAMED_PARAMETERS),
   namedBuffers: parseSignature(NAMED_BUFFERS),
+  namedModules: parseSignature(NAMED_MODULES),
   zeroGrad: parseSignature(ZERO_GRAD),
   train: parseSignature(TRAIN),
   requiresGrad_: parseSignature(REQUIRES_GRAD_),
@@ -63,6 +65,24 @@ export type ForwardHook = (module: Module, inputs: unknown[], output: unknown) =
 export type ForwardPreHook = (module: Module, inputs: unknown[]) => unknown;
 export type { FullBackwardHook } from "./backward_hook.js";
 export type StateDict = Record<string, Tensor>;
+/**
+ * What loadStateDict returns, as PyTorch's _IncompatibleKeys named tuple: the keys by name
+ * (`r.missingKeys`) or unpacked in order (`const [missing, unexpected] = m.loadStateDict(sd, false)`).
+ */
+export type IncompatibleKeys = { missingKeys: string[]; unexpectedKeys: string[] } & Iterable<string[]>;
+
+function incompatibleKeys(missingKeys: string[], unexpectedKeys: string[]): IncompatibleKeys {
+  const r = { missingKeys, unexpectedKeys };
+  // not enumerable: the object still reads (and compares) as { missingKeys, unexpectedKeys }
+  Object.defineProperty(r, Symbol.iterator, {
+    value: function* () {
+      yield missingKeys;
+      yield unexpectedKeys;
+    },
+    enumerable: false,
+  });
+  return r as IncompatibleKeys;
+}
 
 interface ModuleInternals extends AttrState {
   /** Fields a forward pre-hook recomputes from other state (weightNorm's weight): a deep copy copies them detached. */
@@ -324,7 +344,11 @@ export abstract class Module {
    * comes from the module registry (a Sequential built from named modules and then appended
    * to runs "conv", "act", "2" in that order), then any module field it does not know.
    */
-  *namedChildren(): Generator<[string, Module]> {
+  namedChildren(): Generator<[string, Module]> {
+    checkArity("Module.namedChildren", arguments, 0, "");
+    return this.walkChildren();
+  }
+  private *walkChildren(): Generator<[string, Module]> {
     const seen = new Set<string>();
     for (const k of [...state(this).moduleFields]) {
       const v: unknown = Object.hasOwn(this, k) ? (this as Record<string, unknown>)[k] : undefined;
@@ -335,17 +359,35 @@ export abstract class Module {
     }
     for (const [k, v] of Object.entries(this)) if (!seen.has(k) && isModule(v)) yield [k, v];
   }
-  *children(): Generator<Module> {
-    for (const [, m] of this.namedChildren()) yield m;
+  children(): Generator<Module> {
+    checkArity("Module.children", arguments, 0, "");
+    return (function* (it) {
+      for (const [, m] of it) yield m;
+    })(this.walkChildren());
   }
-  *namedModules(prefix = "", seen = new Set<Module>()): Generator<[string, Module]> {
-    if (seen.has(this)) return;
-    seen.add(this);
+  /**
+   * This module and every submodule with its dotted name, depth first, as PyTorch's
+   * named_modules(memo, prefix, remove_duplicate): `prefix` starts every name, a module
+   * reached twice is listed once unless `removeDuplicate` is false, and `memo` (a Set of
+   * modules) holds those already listed.
+   * @example for (const [name, m] of model.namedModules()) if (m instanceof nn.Linear) ...
+   */
+  namedModules(...args: CtorArgs<typeof NAMED_MODULES>): Generator<[string, Module]> {
+    const [memo, prefix, removeDuplicate] = bindCall([SIGS.namedModules], undefined, args, false) as [unknown, string, boolean];
+    if (memo !== null && !(memo instanceof Set)) throw new ArgumentError(`Module.namedModules(): argument 'memo' must be a Set of modules or null, but got ${describeValue(memo)}`);
+    return this.walkModules((memo as Set<Module> | null) ?? new Set(), prefix, removeDuplicate);
+  }
+  private *walkModules(memo: Set<Module>, prefix: string, removeDuplicate: boolean): Generator<[string, Module]> {
+    if (memo.has(this)) return;
+    if (removeDuplicate) memo.add(this);
     yield [prefix, this];
-    for (const [k, m] of this.namedChildren()) yield* m.namedModules(prefix ? `${prefix}.${k}` : k, seen);
+    for (const [k, m] of this.walkChildren()) yield* m.walkModules(memo, prefix ? `${prefix}.${k}` : k, removeDuplicate);
   }
-  *modules(): Generator<Module> {
-    for (const [, m] of this.namedModules()) yield m;
+  modules(): Generator<Module> {
+    checkArity("Module.modules", arguments, 0, "");
+    return (function* (it) {
+      for (const [, m] of it) yield m;
+    })(this.walkModules(new Set(), "", true));
   }
 
   /** This module's own parameters (fields and registered), in declaration order. */
@@ -357,7 +399,7 @@ export abstract class Module {
   *namedParameters(...args: CtorArgs<typeof NAMED_PARAMETERS>): Generator<[string, Parameter]> {
     const [prefix, recurse] = bindCall([SIGS.namedParameters], undefined, args, false) as [string, boolean];
     const seen = new Set<Tensor>();
-    const mods: Iterable<[string, Module]> = recurse ? this.namedModules(prefix) : [[prefix, this]];
+    const mods: Iterable<[string, Module]> = recurse ? this.namedModules({ prefix }) : [[prefix, this]];
     for (const [mp, m] of mods) {
       for (const [k, p] of m.ownParameters()) {
         if (seen.has(p)) continue;
@@ -373,7 +415,7 @@ export abstract class Module {
   }
   *namedBuffers(...args: CtorArgs<typeof NAMED_BUFFERS>): Generator<[string, Tensor]> {
     const [prefix, recurse] = bindCall([SIGS.namedBuffers], undefined, args, false) as [string, boolean];
-    const mods: Iterable<[string, Module]> = recurse ? this.namedModules(prefix) : [[prefix, this]];
+    const mods: Iterable<[string, Module]> = recurse ? this.namedModules({ prefix }) : [[prefix, this]];
     for (const [mp, m] of mods) for (const [k, b] of state(m).buffers) if (b) yield [mp ? `${mp}.${k}` : k, b];
   }
   buffers(...args: CtorArgs<typeof BUFFERS>): Tensor[] {
@@ -390,6 +432,7 @@ export abstract class Module {
     return this;
   }
   eval(): this {
+    checkArity("Module.eval", arguments, 0, "");
     return this.train(false);
   }
   zeroGrad(...args: CtorArgs<typeof ZERO_GRAD>): void {
@@ -407,6 +450,8 @@ export abstract class Module {
   }
   /** Calls fn on every submodule (children first) and on this module. */
   apply(fn: (m: Module) => void): this {
+    checkArity("Module.apply", arguments, 1, "fn");
+    if (typeof fn !== "function") throw new ArgumentError(`Module.apply(): argument 'fn' must be a function of a module, but got ${describeValue(fn)}`);
     for (const c of this.children()) c.apply(fn);
     fn(this);
     return this;
@@ -493,7 +538,7 @@ export abstract class Module {
    * sets), so a failed load leaves the module unchanged. Keys are compared as strings only:
    * "constructor" or "__proto__" is an ordinary (here: unexpected) key.
    */
-  loadStateDict(...args: CtorArgs<typeof LOAD_STATE_DICT>): { missingKeys: string[]; unexpectedKeys: string[] } {
+  loadStateDict(...args: CtorArgs<typeof LOAD_STATE_DICT>): IncompatibleKeys {
     const sd: unknown = args[0];
     if (sd === null || typeof sd !== "object" || Array.isArray(sd) || sd instanceof Tensor) {
       throw new ArgumentError(`${this.constructor.name}.loadStateDict(): argument 'stateDict' must be a dict of Tensors (an object or a Map, as model.stateDict() or io.load() return), but got ${describeValue(sd)}`);
@@ -520,7 +565,7 @@ export abstract class Module {
     noGrad(() => {
       for (const [k, t] of given) own.get(k)?.copy_(t as Tensor);
     });
-    return { missingKeys, unexpectedKeys };
+    return incompatibleKeys(missingKeys, unexpectedKeys);
   }
 
   // ---- printing -------------------------------------------------------------------------

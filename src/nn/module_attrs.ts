@@ -107,8 +107,12 @@ export function defineSlot(m: Module, kind: "param" | "buffer", name: string, va
   const slots: Map<string, Tensor | null> = kind === "param" ? s.params : s.buffers;
   const mine = slots.has(name) || (kind === "param" && s.paramFields.has(name));
   // an attribute as PyTorch's hasattr sees one: the module's own fields and its class's
-  // members, not Object.prototype's (a parameter may be named "__proto__" or "constructor")
-  const exists = Object.hasOwn(m, name) || (name in m && !(name in Object.prototype));
+  // members, not Object.prototype's (a parameter may be named "__proto__" or "constructor").
+  // An own field holding undefined is what a TypeScript declaration without initializer
+  // (`bias!: Parameter | null;`) leaves: a type annotation, which makes no attribute in Python
+  const own = Object.getOwnPropertyDescriptor(m, name);
+  const declaredOnly = own !== undefined && "value" in own && own.value === undefined && own.configurable === true && !s.moduleFields.has(name);
+  const exists = (own !== undefined && !declaredOnly) || (own === undefined && name in m && !(name in Object.prototype));
   if (!mine && exists) throw new FluxionError(`${m.constructor.name}: attribute '${name}' already exists (register${kind === "param" ? "Parameter" : "Buffer"} cannot reuse it)`);
   if (kind === "param" && value !== null && !(value instanceof Parameter)) {
     throw new ArgumentError(`${m.constructor.name}.registerParameter(): cannot assign ${describeValue(value)} object to parameter '${name}' (nn.Parameter or null required)`);

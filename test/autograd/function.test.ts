@@ -1,7 +1,7 @@
 /** Custom autograd.Function ops, and gradcheck/gradgradcheck themselves. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { AutogradError, Tensor, autograd, noGrad, tensor } from "../../src/index.js";
+import { ArgumentError, AutogradError, Tensor, autograd, noGrad, tensor } from "../../src/index.js";
 import { assertClose, nonContiguous, randomTensor } from "../helpers.js";
 
 const { Function, FunctionCtx, gradcheck, gradgradcheck, GradcheckError } = autograd;
@@ -195,4 +195,141 @@ test("gradcheck ignores inputs that do not require grad and integer outputs", ()
   const x = randomTensor([4], { seed: 13, requiresGrad: true });
   const c = randomTensor([4], { seed: 14 });
   assert.equal(gradcheck((t, k) => [t.mul(k), t.gt(0)], [x, c]), true);
+});
+
+test("saveForBackward keeps null in place (PyTorch's None, as the docs' LinearFunction saves a missing bias) and refuses non-tensors", () => {
+  let seen: (Tensor | null)[] = [];
+  class MaybeBias extends Function {
+    static override forward(ctx: Ctx, x: Tensor, bias: Tensor | null = null) {
+      ctx.saveForBackward(x, bias, x);
+      return bias === null ? x.mul(2) : x.mul(2).add(bias);
+    }
+    static override backward(ctx: Ctx, g: Tensor) {
+      seen = ctx.savedTensors;
+      // a third gradient for the bias argument forward was not given: extra trailing nulls are allowed
+      return [g.mul(2), seen[1] === null ? null : g, null];
+    }
+  }
+  const x = tensor([1, 2], { requiresGrad: true });
+  MaybeBias.apply(x).sum().backward();
+  assert.equal(seen.length, 3);
+  assert.equal(seen[1], null);
+  assert.deepEqual(seen[2]!.tolist(), [1, 2]);
+  assert.deepEqual(x.grad!.tolist(), [2, 2]);
+  const b = tensor([1, 1], { requiresGrad: true });
+  MaybeBias.apply(x, b).sum().backward();
+  assert.deepEqual(b.grad!.tolist(), [1, 1]);
+
+  class SavesNumber extends Function {
+    static override forward(ctx: Ctx, x: Tensor) {
+      ctx.saveForBackward(x, 3 as unknown as Tensor);
+      return x.mul(1);
+    }
+  }
+  assert.throws(() => SavesNumber.apply(x), (e: Error) => e instanceof ArgumentError && /saveForBackward\(\): can only save tensors \(or null\), but argument 1 is int 3/.test(e.message));
+});
+
+test("backward may return a single null or Tensor, but not a gradient for a non-tensor argument nor too many non-null ones", () => {
+  class ScaleBy extends Function {
+    static override forward(ctx: Ctx, x: Tensor, k: number) {
+      ctx.k = k;
+      return x.mul(k);
+    }
+    static override backward(ctx: Ctx, g: Tensor) {
+      return [g.mul(ctx.k as number), tensor(1)];
+    }
+  }
+  const x = tensor([1, 2], { requiresGrad: true });
+  assert.throws(() => ScaleBy.apply(x, 3).sum().backward(), (e: Error) => e instanceof AutogradError && /ScaleBy.backward returned a gradient different than null at position 1, but the corresponding forward argument was not a Tensor \(int 3\)/.test(e.message));
+  class NoGradForX extends Function {
+    static override forward(_ctx: Ctx, x: Tensor) {
+      return x.mul(2);
+    }
+    static override backward(): Tensor | null {
+      return null;
+    }
+  }
+  const y = tensor([1, 2], { requiresGrad: true });
+  NoGradForX.apply(y).sum().add(y.sum()).backward();
+  assert.deepEqual(y.grad!.tolist(), [1, 1]);
+  class TooMany extends Function {
+    static override forward(_ctx: Ctx, x: Tensor) {
+      return x.mul(2);
+    }
+    static override backward(_ctx: Ctx, g: Tensor) {
+      return [g, g];
+    }
+  }
+  assert.throws(() => TooMany.apply(y).sum().backward(), /TooMany.backward returned 2 gradients but forward took 1 arguments/);
+});
+
+test("markNonDifferentiable: the output does not require grad, and backward still gets a zero gradient for it", () => {
+  let gotForMask: number[] | null = null;
+  class SortLike extends Function {
+    static override forward(ctx: Ctx, x: Tensor) {
+      const mask = x.gt(0).to(x.dtype);
+      ctx.markNonDifferentiable(mask);
+      return [x.mul(3), mask];
+    }
+    static override backward(_ctx: Ctx, g: Tensor, gMask: Tensor) {
+      gotForMask = gMask.tolist() as number[];
+      return g.mul(3);
+    }
+  }
+  const x = tensor([-1, 2], { requiresGrad: true });
+  const [y, mask] = SortLike.apply<Tensor[]>(x);
+  assert.equal(y!.requiresGrad, true);
+  assert.equal(mask!.requiresGrad, false);
+  assert.equal(mask!.gradFn, null);
+  assert.throws(() => mask!.sum().backward(), /does not require grad/);
+  y!.sum().backward();
+  assert.deepEqual(gotForMask, [0, 0]);
+  assert.deepEqual(x.grad!.tolist(), [3, 3]);
+  assert.throws(() => new FunctionCtx().markNonDifferentiable(1 as unknown as Tensor), (e: Error) => e instanceof ArgumentError && /markNonDifferentiable\(\): arguments must be output tensors of forward, but argument 0 is int 1/.test(e.message));
+});
+
+test("setMaterializeGrads(false): backward sees null for outputs that received no gradient", () => {
+  const seen: boolean[][] = [];
+  class SinCos extends Function {
+    static override forward(ctx: Ctx, x: Tensor, materialize: boolean) {
+      ctx.setMaterializeGrads(materialize);
+      ctx.saveForBackward(x);
+      return [x.sin(), x.cos()];
+    }
+    static override backward(ctx: Ctx, gs: Tensor | null, gc: Tensor | null) {
+      const [x] = ctx.savedTensors;
+      seen.push([gs === null, gc === null]);
+      const a = gs === null ? null : gs.mul(x!.cos());
+      const b = gc === null ? null : gc.neg().mul(x!.sin());
+      return [a === null ? b : b === null ? a : a.add(b), null];
+    }
+  }
+  const x = tensor([0.5, 1], { requiresGrad: true, dtype: "float64" });
+  SinCos.apply<Tensor[]>(x, false)[0]!.sum().backward();
+  SinCos.apply<Tensor[]>(x, false)[1]!.sum().backward();
+  SinCos.apply<Tensor[]>(x, true)[0]!.sum().backward();
+  assert.deepEqual(seen, [[false, true], [true, false], [false, false]]);
+  assertClose(x.grad!, [2 * Math.cos(0.5) - Math.sin(0.5), 2 * Math.cos(1) - Math.sin(1)]);
+  assert.throws(() => new FunctionCtx().setMaterializeGrads(0 as unknown as boolean), (e: Error) => e instanceof ArgumentError && /setMaterializeGrads\(\): argument 'value' must be a boolean, but got int 0/.test(e.message));
+});
+
+test("gradcheck takes a single Tensor, passes non-tensor arguments through, and checks only differentiable outputs", () => {
+  const x = randomTensor([3], { seed: 15, requiresGrad: true });
+  assert.equal(gradcheck((t) => t.sin(), x), true);
+  assert.equal(gradcheck(ScaledSumDiff.apply, [x, randomTensor([3], { seed: 16, requiresGrad: true }), 2.5]), true);
+  assert.equal(gradgradcheck(ScaledSumDiff.apply, [x, randomTensor([3], { seed: 17, requiresGrad: true }), 2.5]), true);
+  // a non-differentiable output that changes with the input is not compared (PyTorch's _differentiable_outputs)
+  class RoundToo extends Function {
+    static override forward(ctx: Ctx, t: Tensor) {
+      const r = t.mul(100).round();
+      ctx.markNonDifferentiable(r);
+      return [t.mul(2), r];
+    }
+    static override backward(_ctx: Ctx, g: Tensor) {
+      return g.mul(2);
+    }
+  }
+  assert.equal(gradcheck(RoundToo.apply, [x], { eps: 1e-3 }), true);
+  assert.throws(() => gradcheck((t) => t, "x" as unknown as Tensor), (e: Error) => e instanceof GradcheckError && /inputs must be a Tensor or an array of arguments, but got string "x"/.test(e.message));
+  assert.throws(() => gradcheck(() => 1 as unknown as Tensor, x), (e: Error) => e instanceof GradcheckError && /fn must return a Tensor or an array of Tensors, but output 0 is int 1/.test(e.message));
 });

@@ -85,3 +85,21 @@ test("loading a missing, truncated or foreign file names the file and the proble
     assert.throws(() => io.load(foreign), /notes\.txt is not a valid safetensors file: header length \d+ is implausibly large/);
   });
 });
+
+test("load takes torch.load's mapLocation and weightsOnly; unknown options to load or save are refused, not ignored", () => {
+  withTempDir("ckpt-opts", (dir) => {
+    const path = join(dir, "model.safetensors");
+    io.save({ w: tensor([1, 2]) }, path);
+    assert.deepEqual(io.load(path, { mapLocation: "cpu" }).w.tolist(), [1, 2]);
+    assert.deepEqual(io.load(path, { weightsOnly: true }).w.tolist(), [1, 2]);
+    assert.equal(io.load(path, { mapLocation: "cpu:0" }).w.device, "cpu");
+    const refused = (f: () => unknown, re: RegExp) => assert.throws(f, (e: Error) => e instanceof FluxionError && re.test(e.message));
+    refused(() => io.load(path, { map_location: "cpu" } as never), /load\(\): unknown option 'map_location' \(did you mean 'mapLocation'\?\); options: mapLocation, weightsOnly/);
+    refused(() => io.load(path, { mapLocation: "cuda" }), /load: unknown or unavailable device 'cuda'/);
+    refused(() => io.load(path, { mapLocation: (s: unknown) => s } as never), /load: mapLocation must be a device string/);
+    refused(() => io.load(path, { weightsOnly: 1 } as never), /load: weightsOnly must be a boolean, but got int 1/);
+    refused(() => (io.load as (...a: unknown[]) => unknown)(path, {}, 3), /load\(\) takes at most 2 arguments/);
+    refused(() => io.save({ w: tensor([1]) }, path, { pickleProtocol: 2 } as never), /save\(\): unknown option 'pickleProtocol'; options: metadata, format/);
+    assert.deepEqual(io.load(path).w.tolist(), [1, 2], "the refused save left the file alone");
+  });
+});

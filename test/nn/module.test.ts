@@ -338,3 +338,29 @@ test("ParameterList and ParameterDict register their parameters (plain tensors w
   assert.throws(() => new nn.ParameterList([[1, 2]] as never), /ParameterList\(\): argument 'values'/);
   assert.throws(() => pd.set("c", 3 as never), /ParameterDict.set\(\): value must be a Tensor or a Parameter/);
 });
+
+test("namedModules takes PyTorch's (memo, prefix, removeDuplicate), positionally or as options", () => {
+  const shared = new nn.Linear(2, 2);
+  const model = new nn.Sequential(shared, new nn.ReLU(), shared);
+  const names = (it: Iterable<[string, unknown]>) => [...it].map(([n]) => n);
+  assert.deepEqual(names(model.namedModules()), ["", "0", "1"]);
+  assert.deepEqual(names(model.namedModules({ prefix: "model" })), ["model", "model.0", "model.1"]);
+  assert.deepEqual(names(model.namedModules(null, "m")), ["m", "m.0", "m.1"]);
+  assert.deepEqual(names(model.namedModules({ removeDuplicate: false })), ["", "0", "1", "2"]);
+  const memo = new Set<nn.Module>([shared]);
+  assert.deepEqual(names(model.namedModules(memo)), ["", "1"]);
+  assert.ok(memo.has(model));
+  assert.deepEqual(names(model.namedParameters({ prefix: "model" })), ["model.0.weight", "model.0.bias"]);
+  assert.throws(() => model.namedModules("m" as unknown as null), /namedModules\(\): argument 'memo' must be a Set of modules or null, but got string "m"/);
+});
+
+test("module traversal and mode methods refuse arguments PyTorch's do not take", () => {
+  const model = new nn.Sequential(new nn.Linear(2, 2));
+  const extra = (f: () => unknown, re: RegExp) => assert.throws(f, (e: Error) => e.name === "ArgumentError" && re.test(e.message));
+  extra(() => (model.eval as (x: unknown) => unknown)(true), /Module.eval\(\) takes at most 0 arguments/);
+  extra(() => (model.namedChildren as (x: unknown) => unknown)(1), /Module.namedChildren\(\) takes at most 0 arguments/);
+  extra(() => (model.children as (x: unknown) => unknown)(1), /Module.children\(\) takes at most 0 arguments/);
+  extra(() => (model.modules as (x: unknown) => unknown)(1), /Module.modules\(\) takes at most 0 arguments/);
+  extra(() => model.apply(3 as unknown as () => void), /Module.apply\(\): argument 'fn' must be a function of a module, but got int 3/);
+  assert.equal(model.eval().training, false);
+});

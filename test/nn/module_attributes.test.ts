@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as fx from "../../src/index.js";
-import { io, nn, ones, tensor } from "../../src/index.js";
+import { io, nn, ones, tensor, zeros, type Tensor } from "../../src/index.js";
 import { withTempDir } from "../helpers.js";
 
 const REF = JSON.parse(readFileSync(new URL("../fixtures/module_attrs_torch.json", import.meta.url), "utf8"));
@@ -139,4 +139,36 @@ test("BatchNorm's num_batches_tracked is int64, as PyTorch's, through stateDict 
     assert.equal(fresh.numBatchesTracked!.item(), 2);
     assert.equal(fresh.numBatchesTracked!.dtype, "int64");
   });
+});
+
+test("a TypeScript field declared without initializer (undefined) may then be registered as a parameter or buffer, as a Python annotation", () => {
+  class MyLinear extends nn.Module {
+    weight: nn.Parameter;
+    bias!: nn.Parameter | null;
+    mask!: Tensor;
+    constructor(bias: boolean) {
+      super();
+      this.weight = new nn.Parameter(zeros([2, 3]));
+      if (bias) this.bias = new nn.Parameter(zeros([2]));
+      else this.registerParameter("bias", null);
+      this.registerBuffer("mask", ones([2, 3]));
+    }
+    forward(x: Tensor): Tensor {
+      return x;
+    }
+  }
+  const withBias = new MyLinear(true), noBias = new MyLinear(false);
+  assert.deepEqual(Object.keys(withBias.stateDict()), ["weight", "bias", "mask"]);
+  assert.deepEqual(Object.keys(noBias.stateDict()), ["weight", "mask"]);
+  assert.equal(noBias.bias, null);
+  assert.deepEqual(noBias.mask.shape, [2, 3]);
+  assert.throws(() => (noBias.bias = zeros([2]) as nn.Parameter), /cannot assign Tensor \(float32, shape \[2\]\) as parameter 'bias'/);
+  // a field that holds a value is still an attribute that registration cannot reuse
+  class Taken extends nn.Module {
+    bias: number | undefined = 0;
+    forward(x: Tensor): Tensor {
+      return x;
+    }
+  }
+  assert.throws(() => new Taken().registerParameter("bias", null), /attribute 'bias' already exists/);
 });

@@ -62,3 +62,14 @@ test("namedParameters(prefix, recurse) and namedBuffers(prefix, recurse) take po
   assert.deepEqual([...net.namedBuffers("m", true)].map(([k]) => k), ["m.1.running_mean", "m.1.running_var", "m.1.num_batches_tracked"]);
   assert.deepEqual([...net.namedParameters({ prefix: "p", recurse: true })].length, 4);
 });
+
+test("loadStateDict's result unpacks as PyTorch's named tuple: const [missing, unexpected] = ...", () => {
+  const m = new nn.Linear(2, 2);
+  const sd = { weight: m.weight.detach(), extra: m.weight.detach() };
+  const [missing, unexpected] = m.loadStateDict(sd, false);
+  assert.deepEqual(missing, ["bias"]);
+  assert.deepEqual(unexpected, ["extra"]);
+  const r = m.loadStateDict(sd, { strict: false });
+  assert.deepEqual(r, { missingKeys: ["bias"], unexpectedKeys: ["extra"] });
+  assert.deepEqual([...r], [["bias"], ["extra"]]);
+});

@@ -96,7 +96,7 @@ const internals = new WeakMap<Module, ModuleInternals>();
 function state(m: Module): ModuleInternals {
   let s = internals.get(m);
   if (!s) {
-    s = { buffers: new Map(), nonPersistent: new Set(), params: new Map(), paramFields: new Set(), moduleFields: new Set(), recomputed: new Set(), forwardHooks: [], forwardPreHooks: [], backwardHooks: [] };
+    s = { buffers: new Map(), nonPersistent: new Set(), params: new Map(), paramFields: new Set(), moduleFields: new Set(), childOrder: new Set(), recomputed: new Set(), forwardHooks: [], forwardPreHooks: [], backwardHooks: [] };
     internals.set(m, s);
   }
   return s;
@@ -139,6 +139,7 @@ export function _deepcopyModule(src: Module, memo: Map<unknown, unknown>, copyVa
   const ns = state(copy);
   for (const k of s.paramFields) ns.paramFields.add(k);
   for (const k of s.moduleFields) ns.moduleFields.add(k);
+  for (const k of s.childOrder) ns.childOrder.add(k);
   for (const k of s.recomputed) ns.recomputed.add(k);
   ns.forwardHooks.push(...s.forwardHooks);
   ns.forwardPreHooks.push(...s.forwardPreHooks);
@@ -287,7 +288,10 @@ export abstract class Module {
   addModule(name: string, module: Module | null): void {
     if (module !== null && !isModule(module)) throw new ArgumentError(`${this.constructor.name}.addModule(): ${describeValue(module)} is not a Module`);
     if (typeof name !== "string" || !name || name.includes(".")) throw new FluxionError(`${this.constructor.name}.addModule(): invalid module name ${JSON.stringify(name)}: must be a non-empty string without "."`);
-    if (module === null) state(this).moduleFields.add(name);
+    if (module === null) {
+      state(this).moduleFields.add(name);
+      state(this).childOrder.add(name);
+    }
     (this as any)[name] = module;
   }
 
@@ -339,10 +343,10 @@ export abstract class Module {
   // ---- traversal ------------------------------------------------------------------------
 
   /**
-   * The direct submodules in registration order, as PyTorch's `_modules` dict keeps them:
-   * JavaScript lists integer-like property names ("0", "2") before the others, so the order
-   * comes from the module registry (a Sequential built from named modules and then appended
-   * to runs "conv", "act", "2" in that order), then any module field it does not know.
+   * The direct submodules in PyTorch's `_modules` order (module_attrs.ts's childOrder: where
+   * each was registered, or declared as a TypeScript field), not property order, which puts
+   * integer-like names first: a Sequential built from named modules and then appended to
+   * runs "conv", "act", "2" in that order. Then any module field the registry does not know.
    */
   namedChildren(): Generator<[string, Module]> {
     checkArity("Module.namedChildren", arguments, 0, "");
@@ -350,7 +354,7 @@ export abstract class Module {
   }
   private *walkChildren(): Generator<[string, Module]> {
     const seen = new Set<string>();
-    for (const k of [...state(this).moduleFields]) {
+    for (const k of [...state(this).childOrder]) {
       const v: unknown = Object.hasOwn(this, k) ? (this as Record<string, unknown>)[k] : undefined;
       if (isModule(v)) {
         seen.add(k);

@@ -33,6 +33,14 @@ export interface AttrState {
   paramFields: Set<string>;
   /** Plain fields that hold (or held, now null) a Module. */
   moduleFields: Set<string>;
+  /**
+   * The submodule slots in PyTorch's `_modules` order: a name enters when it is registered
+   * as a module, or earlier where a TypeScript field declaration (`fc: nn.Linear;`, defined
+   * as undefined before the constructor assigns it) reserves its place, as the Python
+   * assignment it translates would. Property order cannot say this: JavaScript lists
+   * integer-like names ("0", "2") before every other.
+   */
+  childOrder: Set<string>;
 }
 
 type StateOf = (m: Module) => AttrState;
@@ -58,6 +66,7 @@ function unregister(target: object, s: AttrState, name: string): void {
 function changeKind(target: object, s: AttrState, name: string): boolean {
   const wasModule = s.moduleFields.has(name);
   unregister(target, s, name);
+  if (wasModule) s.childOrder.delete(name);
   if (wasModule) Reflect.deleteProperty(target, name);
   return wasModule;
 }
@@ -69,6 +78,7 @@ export function moduleProxy(callable: Module, stateOf: StateOf): Module {
       if (typeof key === "string" && "value" in desc) {
         const s = stateOf(proxy), v: unknown = desc.value;
         const given = v !== null && v !== undefined;
+        if (v === undefined && !Object.hasOwn(target, key)) s.childOrder.add(key); // a declaration: its place, should a module come
         // PyTorch's order of checks: a Parameter; else a parameter's name; a Module; else a submodule's name
         let moved = false;
         if (v instanceof Parameter) {
@@ -79,6 +89,7 @@ export function moduleProxy(callable: Module, stateOf: StateOf): Module {
         } else if (v instanceof Module) {
           if (!s.moduleFields.has(key)) moved = changeKind(target, s, key);
           s.moduleFields.add(key);
+          s.childOrder.add(key);
         } else if (given && s.moduleFields.has(key)) {
           refuse(proxy, v, "child module", key, "nn.Module");
         }
@@ -88,7 +99,10 @@ export function moduleProxy(callable: Module, stateOf: StateOf): Module {
       return Reflect.defineProperty(target, key, desc);
     },
     deleteProperty(target, key) {
-      if (typeof key === "string") unregister(target, stateOf(proxy), key);
+      if (typeof key === "string") {
+        unregister(target, stateOf(proxy), key);
+        stateOf(proxy).childOrder.delete(key);
+      }
       return Reflect.deleteProperty(target, key);
     },
   });

@@ -364,3 +364,29 @@ test("module traversal and mode methods refuse arguments PyTorch's do not take",
   extra(() => model.apply(3 as unknown as () => void), /Module.apply\(\): argument 'fn' must be a function of a module, but got int 3/);
   assert.equal(model.eval().training, false);
 });
+
+test("children keep PyTorch's _modules order: a TypeScript field declaration reserves its place; a field first set to null or a value joins when it gets its module", () => {
+  class Declared extends nn.Module {
+    fc: nn.Linear; // `self.fc = nn.Linear(...)` first in Python's __init__
+    act = new nn.ReLU();
+    constructor() {
+      super();
+      this.fc = new nn.Linear(2, 2);
+    }
+  }
+  assert.deepEqual([...new Declared().namedChildren()].map(([k]) => k), ["fc", "act"]);
+  class LateModule extends nn.Module {
+    a: nn.Module | null = null; // `self.a = None` is a plain attribute in PyTorch until a module arrives
+    b = new nn.ReLU();
+    constructor() {
+      super();
+      this.a = new nn.Tanh();
+    }
+  }
+  const m = new LateModule();
+  assert.deepEqual([...m.namedChildren()].map(([k]) => k), ["b", "a"]);
+  // deleting and re-adding a child moves it last, as PyTorch's dict does
+  delete (m as unknown as Record<string, unknown>).b;
+  m.addModule("b", new nn.ReLU());
+  assert.deepEqual([...m.namedChildren()].map(([k]) => k), ["a", "b"]);
+});

@@ -189,6 +189,7 @@ export function pow(x: number, y: number): number {
 
 /** x ** p for a scalar exponent: torch computes p = 0.5 as sqrt and -0.5 as rsqrt (so (-inf) ** 0.5 is NaN). */
 export function powScalar(x: number, p: number): number {
+  if (p === 2) return x * x; // as PyTorch computes a square
   if (p === 0.5) return Math.sqrt(x);
   if (p === -0.5) return 1 / Math.sqrt(x);
   return pow(x, p);

@@ -281,7 +281,7 @@ const FUSED_CHECKS: FusedChecks = {
     const axis = axisAttr("topk", a.axis, x!.ndim);
     bool("topk", "largest", a.largest);
     const size = x!.shape[axis]!;
-    if (!isInt(a.k, 0) || a.k > size) throw new IndexError(`topk: k must be an integer from 0 to the size of axis ${axis} (${size}), got ${describeValue(a.k)} (input shape ${fmtShape(x!.shape)})`);
+    if (!isInt(a.k, 0) || a.k > size) throw new IndexError(`topk: k must be an integer from 0 to the size of axis ${axis} (${size}), got ${typeof a.k === "number" ? a.k : describeValue(a.k)} (input shape ${fmtShape(x!.shape)})`);
   },
 };
 

@@ -7,7 +7,11 @@
  * elements in V8. Instead each value becomes an unsigned 64-bit key (two uint32 halves) that
  * orders like the number, and rows are sorted by an LSD radix sort (stable by construction),
  * or by insertion sort when they are short. int64 values (bigints) get keys of their own
- * bits, so values beyond 2^53 order exactly.
+ * bits, so values beyond 2^53 order exactly. `topk` takes the first k of that order without
+ * sorting whole rows when k is small (a heap of the k best). Where the addon is loaded, the
+ * native kernel (native/src/sort.cc, ./native_sort.ts) does both for every dtype but the
+ * 16-bit floats, in the same order; these loops are its reference (sortReference,
+ * topkReference) and the fallback.
  */
 import type { Tensor } from "../../tensor/tensor.js";
 import { isHalf, type StorageArray } from "../../tensor/dtype.js";

@@ -13,7 +13,7 @@
 import { fusedProgramDecomposed } from "./fused_program.js";
 import { IndexError, fmtShape } from "../errors.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { dispatch } from "./dispatcher.js";
+import { dispatch, dispatchAll } from "./dispatcher.js";
 import type { FusedPrimitiveAttrs, FusedPrimitiveName } from "./primitives.js";
 import { alongAxis, binary, cast, reduce, reshape, scalar, unary, where } from "./decompositions_helpers.js";
 import { rnnCellBackwardDecomposed, rnnCellDecomposed } from "./rnn_cell.js";
@@ -128,6 +128,18 @@ function crossEntropyBackward(inputs: readonly Tensor[], a: FusedPrimitiveAttrs[
   return [where(valid, binary("mul", dx, scale), 0)];
 }
 
+// ---- topk ------------------------------------------------------------------------------------
+
+/** The stable sort (descending for the largest) and its first k along the axis. */
+function topk(inputs: readonly Tensor[], a: FusedPrimitiveAttrs["topk"]): Tensor[] {
+  const x = inputs[0]!;
+  const sorted = dispatchAll("sort", [x], { axis: a.axis, descending: a.largest });
+  return sorted.map((t) => {
+    const shape = t.shape.map((s, d) => (d === a.axis ? a.k : s));
+    return dispatch("copy", [dispatch("view", [t], { shape, strides: t.strides, offset: t.offset })], {});
+  });
+}
+
 // ---- the table --------------------------------------------------------------------------------
 
 type Decomposition<P extends FusedPrimitiveName> = (inputs: readonly Tensor[], attrs: FusedPrimitiveAttrs[P], device: string) => Tensor[];
@@ -145,6 +157,7 @@ const DECOMPOSITIONS: { [P in FusedPrimitiveName]: Decomposition<P> } = {
   rnnCellBackward: (inputs, a) => rnnCellBackwardDecomposed(inputs, a),
   fusedProgram: (inputs, a) => fusedProgramDecomposed(inputs, a),
   linalg: (inputs, a) => linalgDecomposed(inputs, a),
+  topk,
 };
 
 /** Runs fused primitive `op` as core primitives (called by the dispatcher; attributes already checked). */

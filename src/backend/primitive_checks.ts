@@ -275,6 +275,14 @@ const FUSED_CHECKS: FusedChecks = {
   rnnCellBackward: (inputs, a) => RNN_CELL_CHECKS.rnnCellBackward(inputs, a),
   fusedProgram: checkFusedProgram,
   linalg: checkLinalg,
+  topk(inputs, a) {
+    const [x] = tensors("topk", inputs, 1);
+    if (x!.ndim < 1) bad("topk", `expected an input of at least 1 dim, got shape ${fmtShape(x!.shape)}`);
+    const axis = axisAttr("topk", a.axis, x!.ndim);
+    bool("topk", "largest", a.largest);
+    const size = x!.shape[axis]!;
+    if (!isInt(a.k, 0) || a.k > size) throw new IndexError(`topk: k must be an integer from 0 to the size of axis ${axis} (${size}), got ${typeof a.k === "number" ? a.k : describeValue(a.k)} (input shape ${fmtShape(x!.shape)})`);
+  },
 };
 
 type Checks = { [P in PrimitiveName]: (inputs: readonly unknown[], attrs: PrimitiveAttrs[P]) => void };

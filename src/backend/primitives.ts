@@ -209,6 +209,16 @@ export interface FusedPrimitiveAttrs extends RnnCellPrimitiveAttrs, FusedProgram
    * (dweight = Σ g · x̂, dbias = Σ g over samples and positions).
    */
   groupNormBackward: { groups: number; weight: boolean };
+  /**
+   * The k largest (`largest`, else smallest) elements along `axis` of an input of at least
+   * one dim, in sorted order: outputs [values, int32 indices], the input's shape with k at
+   * `axis` (0 <= k <= its size). Exactly the first k of the stable `sort` (descending for
+   * largest): NaN counts as larger than every number, -0 equals 0, and equal values come
+   * in the order of their positions (lower index first), so results are deterministic.
+   * Its decomposition is that sort and a slice; a backend's kernel selects without sorting
+   * whole rows.
+   */
+  topk: { axis: number; k: number; largest: boolean };
 }
 
 export interface PrimitiveAttrs extends CorePrimitiveAttrs, FusedPrimitiveAttrs {}
@@ -220,7 +230,7 @@ export type PrimitiveName = keyof PrimitiveAttrs;
 /** The fused tier, which backends may leave out (the dispatcher then runs its decomposition). */
 export const FUSED_PRIMITIVES: readonly FusedPrimitiveName[] = [
   "softmax", "softmaxBackward", "crossEntropy", "crossEntropyBackward", "batchNorm", "batchNormBackward", "groupNorm", "groupNormBackward",
-  "rnnCell", "rnnCellBackward", "fusedProgram", "linalg",
+  "rnnCell", "rnnCellBackward", "fusedProgram", "linalg", "topk",
 ];
 
 /** The core primitives, which every backend implements (typed wide, so `PRIMITIVES.includes(call.op)` checks any call). */

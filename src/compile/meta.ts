@@ -117,6 +117,10 @@ export const META: { [P in PrimitiveName]?: Rule<P> } = {
     return [{ shape: [N, H], dtype }];
   },
   linalg: (ins, a) => linalgOutputs(ins, a),
+  topk: ([x], a) => {
+    const shape = x!.shape.map((s, d) => (d === a.axis ? a.k : s));
+    return [{ shape, dtype: x!.dtype }, { shape, dtype: "int32" }];
+  },
   // made by the fusion pass, not recorded from user code; a rule so a nested capture records it
   fusedProgram: (ins, a) => a.outputs.map((o) => (o.inPlace !== undefined ? { inPlace: o.inPlace } : { shape: a.shape, dtype: a.dtype })),
 };

@@ -1,7 +1,8 @@
 /**
  * Sorting and order statistics: sort, argsort, msort, topk, kthvalue, median, nanmedian
- * and unique. All are built on the `sort` and `unique` primitives (stable; NaN counts as
- * the largest value). Indices are int32.
+ * and unique. All are built on the `sort`, `topk` and `unique` primitives (stable; NaN
+ * counts as the largest value; topk and kthvalue select without sorting whole rows).
+ * Indices are int32.
  *
  * The values of sort/topk/kthvalue/median are differentiable: the gradient flows back to
  * the elements that were chosen, by scattering it to their indices. That scatter's own
@@ -34,7 +35,10 @@ export interface SortOptions {
 export interface TopkOptions {
   /** The k largest (default) or the k smallest elements. */
   largest?: boolean;
-  /** Accepted for PyTorch compatibility: results always come back sorted. */
+  /**
+   * Accepted for PyTorch compatibility: results always come back sorted (an order PyTorch
+   * allows for sorted: false, whose order it leaves unspecified).
+   */
   sorted?: boolean;
 }
 export interface KeepdimOptions {
@@ -133,7 +137,9 @@ export function msort(x: Tensor): Tensor {
 
 /**
  * The k largest (or, with largest: false, smallest) elements along dim, in sorted order,
- * with their indices. NaN counts as the largest value.
+ * with their indices. NaN counts as the largest value; equal values come lower index first
+ * (the first k of the stable sort, descending for largest). Selects without sorting whole
+ * rows (the `topk` primitive).
  * @example topk(tensor([1, 5, 3]), 2).values.tolist() // [5, 3]
  */
 export function topk(x: Tensor, k: number, dim = -1, opts?: TopkOptions): SortResult {
@@ -143,8 +149,7 @@ export function topk(x: Tensor, k: number, dim = -1, opts?: TopkOptions): SortRe
   if (!Number.isInteger(k) || k < 0 || k > size) {
     throw new IndexError(`topk: selected index k out of range (k = ${k}, size of dim ${d} = ${size}, input shape ${fmtShape(x.shape)})`);
   }
-  const [sv, si] = dispatchAll("sort", [x], { axis: d, descending: opts?.largest ?? true }) as [Tensor, Tensor];
-  const values = takeRaw(sv, d, 0, k, false), indices = takeRaw(si, d, 0, k, false);
+  const [values, indices] = dispatchAll("topk", [x], { axis: d, k, largest: opts?.largest ?? true }) as [Tensor, Tensor];
   return { values: recordSelection("TopkBackward0", x, values, indices, d, true), indices };
 }
 
@@ -160,7 +165,8 @@ export function kthvalue(x: Tensor, k: number, dim = -1, opts?: KeepdimOptions):
     throw new IndexError(`kthvalue: selected number k out of range for dimension ${d} (k = ${k}, size ${size}, input shape ${fmtShape(x.shape)})`);
   }
   const keepdim = opts?.keepdim ?? false;
-  const [sv, si] = dispatchAll("sort", [x], { axis: d, descending: false }) as [Tensor, Tensor];
+  // the k smallest in order (the stable sort's first k): the last of them is the k-th
+  const [sv, si] = dispatchAll("topk", [x], { axis: d, k, largest: false }) as [Tensor, Tensor];
   const values = takeRaw(sv, d, k - 1, 1, !keepdim), indices = takeRaw(si, d, k - 1, 1, !keepdim);
   return { values: recordSelection("KthvalueBackward0", x, values, indices, d, keepdim), indices };
 }

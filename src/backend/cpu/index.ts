@@ -10,7 +10,7 @@ import { assign, binary, cast, copy, unary, where } from "./elementwise.js";
 import { matmul } from "./matmul.js";
 import { reduce, scan } from "./reduce.js";
 import { cat, gather, indexPut, pad, scatter, view } from "./structure.js";
-import { sort, unique } from "./sort.js";
+import { sort, topk, unique } from "./sort.js";
 import { fromHost, full, range } from "./creation.js";
 import { random } from "./random.js";
 import { conv2d, fold, maxPool, unfold } from "./conv.js";
@@ -35,7 +35,7 @@ export const cpuBackend: Backend = {
   describe: describe,
   release: releaseStorage,
   ops: { unary, binary, where, cast, reduce, scan, view, copy, assign, matmul, cat, pad, gather, scatter, indexPut, sort, unique, unfold, fold, conv2d, maxPool, random, full, range, fromHost,
-    softmax, softmaxBackward, crossEntropy, crossEntropyBackward, batchNorm, batchNormBackward, groupNorm, groupNormBackward, rnnCell, rnnCellBackward, fusedProgram, linalg },
+    softmax, softmaxBackward, crossEntropy, crossEntropyBackward, batchNorm, batchNormBackward, groupNorm, groupNormBackward, rnnCell, rnnCellBackward, fusedProgram, linalg, topk },
 };
 
 registerBackend(cpuBackend);

@@ -1,5 +1,5 @@
 /**
- * CPU kernels for the `sort` and `unique` primitives. Both order values ascending with NaN
+ * CPU kernels for the `sort`, `topk` and `unique` primitives. Both order values ascending with NaN
  * after every number (descending puts NaN first), treat -0 and 0 as equal, and are stable:
  * equal values keep their original order, so indices are deterministic.
  *
@@ -7,13 +7,18 @@
  * elements in V8. Instead each value becomes an unsigned 64-bit key (two uint32 halves) that
  * orders like the number, and rows are sorted by an LSD radix sort (stable by construction),
  * or by insertion sort when they are short. int64 values (bigints) get keys of their own
- * bits, so values beyond 2^53 order exactly.
+ * bits, so values beyond 2^53 order exactly. `topk` takes the first k of that order without
+ * sorting whole rows when k is small (a heap of the k best). Where the addon is loaded, the
+ * native kernel (native/src/sort.cc, ./native_sort.ts) does both for every dtype but the
+ * 16-bit floats, in the same order; these loops are its reference (sortReference,
+ * topkReference) and the fallback.
  */
 import type { Tensor } from "../../tensor/tensor.js";
 import { isHalf, type StorageArray } from "../../tensor/dtype.js";
 import type { PrimitiveAttrs } from "../primitives.js";
 import { alloc } from "./util.js";
 import { copy } from "./elementwise.js";
+import { nativeSortRows, type SortGeometry } from "./native_sort.js";
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
@@ -82,6 +87,57 @@ class RowSorter {
     else this.setKey(k, v, descending);
   }
 
+  /** Whether position p orders before q: by key, then by position (the stable sort's order). */
+  private before(p: number, q: number): boolean {
+    const hp = this.hi[p]!, hq = this.hi[q]!;
+    if (hp !== hq) return hp < hq;
+    const lp = this.lo[p]!, lq = this.lo[q]!;
+    return lp !== lq ? lp < lq : p < q;
+  }
+
+  /** Moves v down from the root of the max-heap heap[0..size) (v takes the root's place). */
+  private siftDown(heap: Int32Array, v: number, size: number): void {
+    let c = 0;
+    for (;;) {
+      let m = 2 * c + 1;
+      if (m >= size) break;
+      if (m + 1 < size && this.before(heap[m]!, heap[m + 1]!)) m++;
+      if (!this.before(v, heap[m]!)) break;
+      heap[c] = heap[m]!;
+      c = m;
+    }
+    heap[c] = v;
+  }
+
+  /**
+   * The first k positions of sort(n), without sorting all n: a max-heap keeps the k best
+   * seen so far (its root the worst of them, replaced by anything before it), then heap
+   * sort orders them. (key, position) is a total order, so the result equals sort(n)'s.
+   */
+  select(n: number, k: number): Int32Array {
+    const heap = this.idx;
+    if (k === 0) return heap;
+    let size = 0;
+    for (let r = 0; r < n; r++) {
+      if (size < k) {
+        let c = size++;
+        while (c > 0) {
+          const p = (c - 1) >> 1;
+          if (!this.before(heap[p]!, r)) break;
+          heap[c] = heap[p]!;
+          c = p;
+        }
+        heap[c] = r;
+      } else if (this.before(r, heap[0]!)) this.siftDown(heap, r, size);
+    }
+    for (let end = size - 1; end > 0; end--) {
+      const last = heap[end]!;
+      heap[end] = heap[0]!;
+      this.siftDown(heap, last, end);
+    }
+    return heap;
+  }
+
   /** Positions 0..n-1 stably sorted by their keys (the returned array is reused by the next call). */
   sort(n: number): Int32Array {
     const { hi, lo, idx } = this;
@@ -131,32 +187,83 @@ function contiguousData(x: Tensor, device: string): { raw: StorageArray; wide: A
   return { raw: src.storage.data, wide: isHalf(x.dtype) ? src.toTypedArray() : src.storage.data };
 }
 
-export function sort(inputs: readonly Tensor[], attrs: PrimitiveAttrs["sort"], device: string): Tensor[] {
-  const x = inputs[0]!;
-  const values = alloc(x.shape, x.dtype, device);
-  const indices = alloc(x.shape, "int32", device);
-  const n = x.numel();
-  if (n === 0) return [values, indices];
-  const { raw, wide } = contiguousData(x, device);
-  // a 0-d tensor sorts as one row of one element
-  const R = x.ndim === 0 ? 1 : x.shape[attrs.axis]!;
+/** x seen as [outer, R, inner] around `axis` (a 0-d tensor as one row of one element). */
+function geometryOf(x: Tensor, axis: number): SortGeometry {
+  const R = x.ndim === 0 ? 1 : x.shape[axis]!;
   let inner = 1;
-  for (let d = attrs.axis + 1; d < x.ndim; d++) inner *= x.shape[d]!;
-  const outer = n / (R * inner);
-  const vd = values.storage.data, id = indices.storage.data;
+  for (let d = axis + 1; d < x.ndim; d++) inner *= x.shape[d]!;
+  return { outer: R * inner === 0 ? 0 : x.numel() / (R * inner), R, inner };
+}
+
+/**
+ * The first k of each row of x along the axis in sorted order (all of it when k = R) into
+ * contiguous [outer, k, inner] values and indices: natively where the addon handles the
+ * dtype (and `allowNative`), else in TypeScript.
+ */
+function sortRows(x: Tensor, axis: number, k: number, descending: boolean, values: Tensor, indices: Tensor, device: string, allowNative: boolean): void {
+  const g = geometryOf(x, axis);
+  if (g.outer * g.inner === 0 || k === 0) return;
+  const id = indices.storage.data as Int32Array, vd = values.storage.data;
+  if (allowNative) {
+    const c = x.isContiguous() ? x : copy([x], {}, device)[0]!;
+    if (nativeSortRows(x.dtype, g, k, descending, c.storage.data, c.offset, vd, id)) return;
+  }
+  const { raw, wide } = contiguousData(x, device);
+  const { outer, R, inner } = g;
   const sorter = new RowSorter(R);
+  const select = k < R && k * 8 <= R;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
-      const base = o * R * inner + i;
-      for (let r = 0; r < R; r++) sorter.set(r, wide[base + r * inner]!, attrs.descending);
-      const order = sorter.sort(R);
-      for (let r = 0; r < R; r++) {
-        vd[base + r * inner] = raw[base + order[r]! * inner]!;
-        id[base + r * inner] = order[r]!;
+      const base = o * R * inner + i, outBase = o * k * inner + i;
+      for (let r = 0; r < R; r++) sorter.set(r, wide[base + r * inner]!, descending);
+      const order = select ? sorter.select(R, k) : sorter.sort(R);
+      for (let r = 0; r < k; r++) {
+        vd[outBase + r * inner] = raw[base + order[r]! * inner]!;
+        id[outBase + r * inner] = order[r]!;
       }
     }
   }
+}
+
+function sortImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["sort"], device: string, allowNative: boolean): Tensor[] {
+  const x = inputs[0]!;
+  const values = alloc(x.shape, x.dtype, device);
+  const indices = alloc(x.shape, "int32", device);
+  sortRows(x, attrs.axis, x.ndim === 0 ? 1 : x.shape[attrs.axis]!, attrs.descending, values, indices, device, allowNative);
   return [values, indices];
+}
+
+export function sort(inputs: readonly Tensor[], attrs: PrimitiveAttrs["sort"], device: string): Tensor[] {
+  return sortImpl(inputs, attrs, device, true);
+}
+
+/** The TypeScript sort only (the reference the native kernel is tested against). */
+export function sortReference(inputs: readonly Tensor[], attrs: PrimitiveAttrs["sort"], device: string): Tensor[] {
+  return sortImpl(inputs, attrs, device, false);
+}
+
+function topkImpl(inputs: readonly Tensor[], attrs: PrimitiveAttrs["topk"], device: string, allowNative: boolean): Tensor[] {
+  const x = inputs[0]!;
+  const shape = x.shape.map((s, d) => (d === attrs.axis ? attrs.k : s));
+  const values = alloc(shape, x.dtype, device);
+  const indices = alloc(shape, "int32", device);
+  sortRows(x, attrs.axis, attrs.k, attrs.largest, values, indices, device, allowNative);
+  return [values, indices];
+}
+
+/**
+ * The k largest (or smallest) of each row along the axis, in sorted order: exactly the first
+ * k of the stable sort (descending for largest), so NaN counts as the largest value and
+ * equal values come in the order of their positions. Rows are not sorted whole: a k well
+ * below the row length is selected (a heap here, std::partial_sort / nth_element natively).
+ */
+export function topk(inputs: readonly Tensor[], attrs: PrimitiveAttrs["topk"], device: string): Tensor[] {
+  return topkImpl(inputs, attrs, device, true);
+}
+
+/** The TypeScript top-k only (the reference the native kernel is tested against). */
+export function topkReference(inputs: readonly Tensor[], attrs: PrimitiveAttrs["topk"], device: string): Tensor[] {
+  return topkImpl(inputs, attrs, device, false);
 }
 
 export function unique(inputs: readonly Tensor[], _attrs: PrimitiveAttrs["unique"], device: string): Tensor[] {

@@ -44,14 +44,20 @@ inline uint64_t below64(uint32_t a, uint32_t b, uint64_t span) {
   return hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
 }
 
-// ln(k 2^-bits) for an integer k in [1, 2^53] (fdlibm's e_log.c kernel)
-inline double log_scaled(uint64_t k, int bits) {
-  int e = 63 - __builtin_clzll(k);
-  double m = (double)k * __builtin_ldexp(1.0, -e);
-  if (m > 1.4142135623730951) {
-    m *= 0.5;
-    e += 1;
-  }
+// ln(k 2^-bits) for an integer k in [1, 2^53] given as the double kd = k (exact) (fdlibm's
+// e_log.c kernel). Branch-free, so that a loop over many k vectorises: the exponent and the
+// mantissa m = k 2^-e in [1, 2) come from kd's bits, and the halving of m above sqrt(2) is a
+// select.
+inline double log_scaled(double kd, int bits) {
+  uint64_t b;
+  __builtin_memcpy(&b, &kd, 8);
+  const int e0 = (int)(b >> 52) - 1023;
+  const uint64_t mb = (b & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull;
+  double m;
+  __builtin_memcpy(&m, &mb, 8);
+  const bool big = m > 1.4142135623730951;
+  m = big ? m * 0.5 : m;
+  const int e = big ? e0 + 1 : e0;
   const double f = m - 1;
   const double dk = (double)(e - bits);
   const double s = f / (2 + f), z = s * s, w = z * z;
@@ -61,38 +67,36 @@ inline double log_scaled(uint64_t k, int bits) {
   return dk * 6.93147180369123816490e-01 - ((hfsq - (s * (hfsq + R) + dk * 1.90821492927058770002e-10)) - f);
 }
 
-// sin(2 pi v) and cos(2 pi v) for v in [0, 1) (fdlibm's k_sin.c / k_cos.c kernels)
+// sin(2 pi v) and cos(2 pi v) for v in [0, 1) (fdlibm's k_sin.c / k_cos.c kernels); the
+// quadrant and the reflection are selects and sign products (exact), not branches
 inline void sin_cos_2pi(double v, double* sn, double* cs) {
   const double t = v * 4;
-  const double qf = __builtin_floor(t);
-  const int q = (int)qf;
-  double r = t - qf;
-  bool swap = false;
-  if (r > 0.5) {
-    r = 1 - r;
-    swap = true;
-  }
+  const int q = (int)t;  // floor: t >= 0
+  const double r0 = t - (double)q;
+  const bool swap = r0 > 0.5;
+  const double r = swap ? 1 - r0 : r0;
   const double x = r * 1.5707963267948966, z = x * x;
   const double s = x + z * x * (-1.66666666666666324348e-01 + z * (8.33333333332248946124e-03 + z * (-1.98412698298579493134e-04 +
                    z * (2.75573137070700676789e-06 + z * (-2.50507602534068634195e-08 + z * 1.58969099521155010221e-10)))));
   const double c = 1 - (0.5 * z - z * (z * (4.16666666666666019037e-02 + z * (-1.38888888888741095749e-03 + z * (2.48015872894767294178e-05 +
                    z * (-2.75573143513906633035e-07 + z * (2.08757232129817482790e-09 + z * -1.13596475577881948265e-11)))))));
   const double sq = swap ? c : s, cq = swap ? s : c;
-  *sn = q == 0 ? sq : q == 1 ? cq : q == 2 ? -sq : -cq;
-  *cs = q == 0 ? cq : q == 1 ? -sq : q == 2 ? -cq : sq;
+  // quadrants 0..3: sin = sq, cq, -sq, -cq; cos = cq, -sq, -cq, sq
+  *sn = ((q & 1) ? cq : sq) * ((q & 2) ? -1.0 : 1.0);
+  *cs = ((q & 1) ? sq : cq) * (((q + 1) & 2) ? -1.0 : 1.0);
 }
 
 // Both normals of a Box-Muller pair (cos first, then sin): float32's pair p of a block uses
 // words 2p and 2p+1 as 24-bit uniforms, float64's only pair all four words as 53-bit ones.
 inline void normal_pair24(const Words& w, int p, double* even, double* odd) {
-  const double r = __builtin_sqrt(-2 * log_scaled((uint64_t)(w.w[2 * p] >> 8) + 1, 24));
+  const double r = __builtin_sqrt(-2 * log_scaled((double)((w.w[2 * p] >> 8) + 1), 24));
   double sn, cs;
   sin_cos_2pi(u24(w.w[2 * p + 1]), &sn, &cs);
   *even = r * cs;
   *odd = r * sn;
 }
 inline void normal_pair53(const Words& w, double* even, double* odd) {
-  const double r = __builtin_sqrt(-2 * log_scaled((uint64_t)bits53(w.w[0], w.w[1]) + 1, 53));
+  const double r = __builtin_sqrt(-2 * log_scaled(bits53(w.w[0], w.w[1]) + 1, 53));
   double sn, cs;
   sin_cos_2pi(u53(w.w[2], w.w[3]), &sn, &cs);
   *even = r * cs;

@@ -16,7 +16,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { dispatch, type DType, type Tensor } from "../../src/index.js";
+import { dispatch, tensor, type DType, type Tensor } from "../../src/index.js";
 import type { ReduceOpName } from "../../src/backend/primitives.js";
 import { reduce, reduceReference } from "../../src/backend/cpu/reduce.js";
 import { fold, foldReference, maxPool, maxPoolReference, outputSize, unfold, unfoldReference } from "../../src/backend/cpu/conv.js";
@@ -184,4 +184,29 @@ test("reductions of bool and half tensors give the TypeScript kernels' results (
   const h = rand([8, 40], "bfloat16", 4, false);
   const s = { op: "sum" as const, axes: [1], keepdim: false };
   assert.deepEqual(reduce([h], s, "cpu")[0]!.tolist(), reduceReference([h], s, "cpu")[0]!.tolist());
+});
+
+test("argmax/argmin of long float32 rows (the vector path): ties keep the first, a NaN wins, zeros and infinities", { skip }, () => {
+  const R = 257;
+  const base = () => Array.from({ length: R }, (_, i) => Math.sin(i * 12.9898) * 100);
+  const rows: number[][] = [];
+  let r = base(); r[40] = 500; r[41] = 500; r[200] = 500; rows.push(r); // tied max: the first, 40
+  r = base(); r[10] = -500; r[250] = -500; rows.push(r); // tied min: 10
+  r = base(); r[100] = NaN; r[150] = NaN; r[3] = 900; rows.push(r); // the first NaN wins: 100
+  r = base(); r[256] = NaN; rows.push(r); // a NaN in the tail: 256
+  rows.push(Array.from({ length: R }, (_, i) => (i % 3 === 0 ? -0 : i % 3 === 1 ? 0 : -1))); // max ±0: -0 at 0 comes first
+  rows.push(Array.from({ length: R }, () => -Infinity)); // all equal: 0
+  r = Array.from({ length: R }, () => 1); r[R - 1] = 2; rows.push(r); // max at the very end
+  const x = tensor(rows, { dtype: "float32" });
+  for (const isa of isas) {
+    withIsa(isa, () => {
+      const argmax = reduce([x], { op: "argmax", axes: [1], keepdim: false }, "cpu")[0]!.tolist() as number[];
+      const argmin = reduce([x], { op: "argmin", axes: [1], keepdim: false }, "cpu")[0]!.tolist() as number[];
+      assert.deepEqual([argmax[0], argmax[2], argmax[3], argmax[4], argmax[5], argmax[6]], [40, 100, 256, 0, 0, 256], `${isa} argmax`);
+      assert.deepEqual([argmin[1], argmin[2], argmin[3], argmin[5]], [10, 100, 256, 0], `${isa} argmin`);
+      for (const op of ["argmax", "argmin"] as const) {
+        assert.deepEqual(reduce([x], { op, axes: [1], keepdim: false }, "cpu")[0]!.tolist(), reduceReference([x], { op, axes: [1], keepdim: false }, "cpu")[0]!.tolist(), `${isa} ${op}`);
+      }
+    });
+  }
 });

@@ -9,6 +9,10 @@
 
 namespace fluxion {
 namespace philox {
+// internal linkage: each unit that includes this (the portable binding and the per-ISA
+// random_fill_<isa>.cc) keeps its own copies, compiled under its own flags (an inline
+// function shared across units could resolve to another ISA's build)
+namespace {
 
 struct Words {
   uint32_t w[4];
@@ -103,5 +107,6 @@ inline void normal_pair53(const Words& w, double* even, double* odd) {
   *odd = r * sn;
 }
 
+}  // namespace
 }  // namespace philox
 }  // namespace fluxion

@@ -18,7 +18,7 @@ export function random(inputs: readonly Tensor[], attrs: PrimitiveAttrs["random"
   const { dist, generator: g, dtype } = attrs;
   const out = alloc(attrs.shape, dtype, device, { zero: false }); // every case writes all n
   const d = out.storage.data as Float64Array, n = d.length;
-  const p = dist.kind === "bernoulli" ? inputs[0]!.toTypedArray() : null;
+  const p = dist.kind === "bernoulli" ? probabilities(inputs[0]!, n) : null;
   if (p !== null) {
     // checked before the generator moves: a bad call changes nothing
     for (let i = 0; i < n; i++) {
@@ -30,6 +30,13 @@ export function random(inputs: readonly Tensor[], attrs: PrimitiveAttrs["random"
   if (dist.kind === "randperm") randperm(d, draw, encoder(dtype));
   else if (!nativeRandom(dist, dtype, d, draw, p, inputs[0]?.dtype)) referenceFill(attrs, d, draw, p, inputs[0]?.dtype);
   return [out];
+}
+
+/** bernoulli's n probabilities in element order: the storage itself when it is exactly that (no copy). */
+function probabilities(t: Tensor, n: number): ArrayLike<number> {
+  const data = t.storage.data;
+  if (t.offset === 0 && t.isContiguous() && data.length === n && (data instanceof Float32Array || data instanceof Float64Array)) return data;
+  return t.toTypedArray();
 }
 
 /**

@@ -24,6 +24,8 @@ void register_rnn(Napi::Env env, Napi::Object exports);
 void register_fused_program(Napi::Env env, Napi::Object exports);
 // binding_random.cc: Philox random fills
 void register_random(Napi::Env env, Napi::Object exports);
+// gather.cc: the general gather / scatter (any strides, int32/int64 indices)
+void register_gather(Napi::Env env, Napi::Object exports);
 }  // namespace fluxion
 
 namespace {
@@ -159,6 +161,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_rnn(env, exports);
   register_fused_program(env, exports);
   register_random(env, exports);
+  register_gather(env, exports);  // gather.cc
   return exports;
 }
 

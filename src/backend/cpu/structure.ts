@@ -60,6 +60,22 @@ export function pad(inputs: readonly Tensor[], attrs: PrimitiveAttrs["pad"], dev
   return [out];
 }
 
+let nativeIndexing = true;
+
+/**
+ * Runs fn with gather and the general scatter on their TypeScript loops (the native general
+ * kernel off): the reference the native kernel is tested against.
+ */
+export function withTypeScriptIndexing<T>(fn: () => T): T {
+  const prev = nativeIndexing;
+  nativeIndexing = false;
+  try {
+    return fn();
+  } finally {
+    nativeIndexing = prev;
+  }
+}
+
 /** Calls fn(indexValue, indexPos, coords) for every element of index, in row-major order (an int64 index read as numbers). */
 function forEachIndex(index: Tensor, fn: (v: number, pos: number, coords: number[]) => void): void {
   const n = index.numel();
@@ -133,7 +149,7 @@ export function gather(inputs: readonly Tensor[], attrs: PrimitiveAttrs["gather"
   const fail = failer("gather", size, axis, x.shape, attrs.index);
   const negative = attrs.index?.negative ?? false;
   const raw = inputs[1]!;
-  if (raw.numel() > 0) {
+  if (nativeIndexing && raw.numel() > 0) {
     // the native kernel reads int32/int64 indices in place and checks them as it goes
     const out = alloc(raw.shape, x.dtype, device, { zero: false });
     const bad = nativeIndexed("gather", x.dtype, raw.dtype, negative, axis, size, raw.shape, operand(raw), operand(x), operand(out));
@@ -247,7 +263,7 @@ export function scatter(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scatte
   // the general layouts (strided or broadcast index, int64 or negative indices) on the native
   // kernel, which checks each index as it goes; the dense int32 one below fills broadcast x blockwise
   const dense = raw.dtype === "int32" && !negative && isDenseScatter(x, raw, src, axis);
-  if (!dense && raw.numel() > 0 && src.dtype === x.dtype && attrs.reduce !== "multiply" && !(isHalf(x.dtype) && attrs.reduce === "add")) {
+  if (nativeIndexing && !dense && raw.numel() > 0 && src.dtype === x.dtype && attrs.reduce !== "multiply" && !(isHalf(x.dtype) && attrs.reduce === "add")) {
     const out = copy([x], {}, device)[0]!;
     const bad = nativeIndexed(attrs.reduce === "add" ? "add" : "set", x.dtype, raw.dtype, negative, axis, size, raw.shape, operand(raw), operand(out), operand(src));
     if (bad !== false) {

@@ -187,7 +187,7 @@ test("large gathers and scatter-adds on several threads give the same values as 
       for (const itype of ["int32", "int64"] as const) {
         for (const [name, idx] of layouts(is, 0, xs[axis]!, itype, seed++)) {
           const x = data(xs, "float32", seed++);
-          const src = data(idx.shape, "float32", seed++);
+          const src = data([...idx.shape], "float32", seed++);
           const msg = `${xs} ${itype} ${name} axis ${axis}`;
           const g = () => gather([x, idx], { axis }, "cpu")[0]!;
           const s = () => scatter([x, idx, src], { axis, reduce: "add" }, "cpu")[0]!;

@@ -23,6 +23,13 @@
 //   3 negative (0/1), 4 ndim (1..12), 5 axis, 6 size (the table's length along the axis),
 //   7 index offset, 8 table offset, 9 dense offset, 10.. shape, 22.. index strides,
 //   34.. table strides, 46.. dense strides (12 slots each).
+// products are rounded before they are summed, as the composed ops round them
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
 #include <atomic>
 #include <cstdint>
 #include <cstring>
@@ -417,8 +424,195 @@ Napi::Value Gather(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, (double)bad);
 }
 
+// ---- resample: separable taps along one axis (F.interpolate, adaptive average pooling) ----
+//
+//   resample(params: Float64Array, x, index: Int32Array, weight | null, y) -> -1 when done,
+//   the position in index of its first value outside [0, size), or false (types not handled).
+//   Slots: 0 type (0 float32, 1 float64), 1 outer, 2 size, 3 out, 4 inner, 5 K, 6 transpose
+//   (0/1), 7 x offset, 8 index offset, 9 weight offset. x, index [K, out], weight [K, out]
+//   and y are contiguous; y is fresh.
+//   forward: x [outer, size, inner] -> y [outer, out, inner],
+//     y[b, o, e] = Σ_k (T)(w[k, o] · x[b, index[k, o], e]), summed in double from 0 (as the
+//     reduce kernel sums a product tensor) and rounded once; no weight: K = 1, a copy.
+//   transpose (the gradient): x [outer, out, inner] -> y [outer, size, inner], zeros and then,
+//     for k, then o, in that order, y[b, index[k, o], e] += (T)(w[k, o] · x[b, o, e]) in T
+//     (the scatter-add of the weighted gradient, bit for bit). Blocks b split over threads.
+constexpr size_t kResampleSlots = 10;
+
+struct ResampleArgs {
+  long outer, size, out, inner, K;
+  bool transpose;
+  const void* x;
+  const int32_t* index;
+  const void* weight;  // null: K = 1, weight 1
+  void* y;
+  int threads;
+  long per;
+};
+
+// The forward's weighted taps for one block b: y[o, e] = Σ_k (T)(w[k, o] · x[index[k, o], e]),
+// accumulated in A from 0 in tap order.
+template <class T, class A>
+void weighted_block(const ResampleArgs& r, const T* __restrict x, T* __restrict y) {
+  const long out = r.out, inner = r.inner, K = r.K;
+  const int32_t* __restrict idx = r.index;
+  const T* __restrict w = (const T*)r.weight;
+  constexpr long kChunk = 256;
+  A acc[kChunk];
+  if (inner == 1) {
+    for (long o0 = 0; o0 < out; o0 += kChunk) {
+      const long n = out - o0 < kChunk ? out - o0 : kChunk;
+      for (long o = 0; o < n; o++) acc[o] = 0;
+      for (long k = 0; k < K; k++) {
+        const int32_t* __restrict ik = idx + k * out + o0;
+        const T* __restrict wk = w + k * out + o0;
+        for (long o = 0; o < n; o++) acc[o] += (A)(T)(wk[o] * x[ik[o]]);
+      }
+      for (long o = 0; o < n; o++) y[o0 + o] = (T)acc[o];
+    }
+    return;
+  }
+  for (long o = 0; o < out; o++) {
+    for (long e0 = 0; e0 < inner; e0 += kChunk) {
+      const long n = inner - e0 < kChunk ? inner - e0 : kChunk;
+      for (long e = 0; e < n; e++) acc[e] = 0;
+      for (long k = 0; k < K; k++) {
+        const T wk = w[k * out + o];
+        const T* __restrict src = x + (long)idx[k * out + o] * inner + e0;
+        for (long e = 0; e < n; e++) acc[e] += (A)(T)(wk * src[e]);
+      }
+      T* __restrict dst = y + o * inner + e0;
+      for (long e = 0; e < n; e++) dst[e] = (T)acc[e];
+    }
+  }
+}
+
+template <class T>
+void resample_blocks(const ResampleArgs& r, long b0, long b1) {
+  const long size = r.size, out = r.out, inner = r.inner, K = r.K;
+  const int32_t* __restrict idx = r.index;
+  const T* __restrict w = (const T*)r.weight;
+  for (long b = b0; b < b1; b++) {
+    if (r.transpose) {
+      const T* __restrict g = (const T*)r.x + b * out * inner;
+      T* __restrict y = (T*)r.y + b * size * inner;
+      for (long i = 0; i < size * inner; i++) y[i] = T(0);
+      if (inner == 1) {
+        // along the last axis: runs of outputs that read one position (upsampling) sum in a
+        // register, in the same order as the memory accumulation
+        for (long k = 0; k < K; k++) {
+          const int32_t* __restrict ik = idx + k * out;
+          const T* __restrict wk = w ? w + k * out : nullptr;
+          for (long o = 0; o < out;) {
+            const int32_t i = ik[o];
+            T acc = y[i];
+            do {
+              acc = wk ? (T)(acc + (T)(wk[o] * g[o])) : (T)(acc + g[o]);
+              o++;
+            } while (o < out && ik[o] == i);
+            y[i] = acc;
+          }
+        }
+        continue;
+      }
+      for (long k = 0; k < K; k++) {
+        for (long o = 0; o < out; o++) {
+          T* __restrict dst = y + (long)idx[k * out + o] * inner;
+          const T* __restrict src = g + o * inner;
+          if (!w) {
+            for (long e = 0; e < inner; e++) dst[e] = (T)(dst[e] + src[e]);
+          } else {
+            const T wk = w[k * out + o];
+            for (long e = 0; e < inner; e++) dst[e] = (T)(dst[e] + (T)(wk * src[e]));
+          }
+        }
+      }
+      continue;
+    }
+    const T* __restrict x = (const T*)r.x + b * size * inner;
+    T* __restrict y = (T*)r.y + b * out * inner;
+    if (!w) {
+      if (inner == 1)
+        gather_row<int32_t, T, false>(idx, x, y, out, (unsigned long)size);  // in range (checked)
+      else
+        for (long o = 0; o < out; o++) std::memcpy(y + o * inner, x + (long)idx[o] * inner, (size_t)inner * sizeof(T));
+      continue;
+    }
+    // float32 with at most two taps sums in float: the sum of two floats rounded to double and
+    // then to float is their float sum (no double rounding can reach a float midpoint), so
+    // the result is the reduce kernel's bit for bit; more taps sum in double
+    if (sizeof(T) == 4 && K <= 2) weighted_block<T, T>(r, x, y);
+    else weighted_block<T, double>(r, x, y);
+  }
+}
+
+template <class T>
+void resample_task(void* ctx, long t) {
+  const ResampleArgs& r = *(const ResampleArgs*)ctx;
+  const long b0 = t * r.per, b1 = b0 + r.per < r.outer ? b0 + r.per : r.outer;
+  if (b0 < b1) resample_blocks<T>(r, b0, b1);
+}
+
+template <class T>
+void resample_run(ResampleArgs& r) {
+  const double work = (double)r.outer * (double)(r.size + r.out * r.K) * (double)r.inner;
+  if (r.threads > 1 && r.outer >= 2 && work >= (double)(1L << 15)) {
+    const long tasks = r.outer < r.threads ? r.outer : r.threads;
+    r.per = (r.outer + tasks - 1) / tasks;
+    parallel_for((r.outer + r.per - 1) / r.per, &resample_task<T>, (void*)&r);
+    return;
+  }
+  resample_blocks<T>(r, 0, r.outer);
+}
+
+Napi::Value Resample(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const double* p = binding::params_of(info, 0, kResampleSlots);
+  if (!p || info.Length() < 5) return Throw(env, "resample(params, x, index, weight, y) expects a Float64Array of parameters and four arrays (weight may be null)");
+  int type, transpose;
+  ResampleArgs r{};
+  long xoff, ioff, woff;
+  if (!binding::code_slot(p[0], 7, &type) || !binding::code_slot(p[6], 1, &transpose)) return Throw(env, "resample: bad type or flag code");
+  if (type != (int)EType::f32 && type != (int)EType::f64) return Napi::Boolean::New(env, false);
+  if (!binding::count_slot(p[1], &r.outer) || !binding::count_slot(p[2], &r.size) || !binding::count_slot(p[3], &r.out) ||
+      !binding::count_slot(p[4], &r.inner) || !binding::count_slot(p[5], &r.K) || !binding::count_slot(p[7], &xoff) ||
+      !binding::count_slot(p[8], &ioff) || !binding::count_slot(p[9], &woff))
+    return Throw(env, "resample: sizes and offsets must be whole numbers from 0 to 2^53");
+  r.transpose = transpose != 0;
+  const bool weighted = !info[3].IsNull() && !info[3].IsUndefined();
+  if (!weighted && r.K != 1) return Throw(env, "resample: without weights there is one tap (K = 1)");
+  const napi_typedarray_type at = type == (int)EType::f32 ? napi_float32_array : napi_float64_array;
+  void *xd, *id, *wd = nullptr, *yd;
+  size_t xl, il, wl = 0, yl;
+  if (!array_at(info, 1, at, &xd, &xl) || !array_at(info, 2, napi_int32_array, &id, &il) || !array_at(info, 4, at, &yd, &yl) ||
+      (weighted && !array_at(info, 3, at, &wd, &wl)))
+    return Throw(env, "resample: x, weight and y must be typed arrays of the type, index an Int32Array");
+  const double in_n = binding::product({r.outer, r.transpose ? r.out : r.size, r.inner});
+  const double out_n = binding::product({r.outer, r.transpose ? r.size : r.out, r.inner});
+  const double taps = binding::product({r.K, r.out});
+  if ((double)xoff + in_n > (double)xl || out_n > (double)yl || (double)ioff + taps > (double)il || (weighted && (double)woff + taps > (double)wl))
+    return Throw(env, "resample: an operand is shorter than its sizes");
+  const int32_t* idx = (const int32_t*)id + ioff;
+  // every tap inside [0, size) before anything is read
+  for (long k = 0; k < (long)taps; k++)
+    if (idx[k] < 0 || idx[k] >= r.size) return Napi::Number::New(env, (double)k);
+  if (out_n == 0) return Napi::Number::New(env, -1);
+  const size_t es = type == (int)EType::f32 ? 4 : 8;
+  r.x = (const char*)xd + xoff * es;
+  r.index = idx;
+  r.weight = weighted ? (const char*)wd + woff * es : nullptr;
+  r.y = yd;
+  r.threads = num_threads();
+  if (type == (int)EType::f32) resample_run<float>(r);
+  else resample_run<double>(r);
+  return Napi::Number::New(env, -1);
+}
+
 }  // namespace
 
-void register_gather(Napi::Env env, Napi::Object exports) { exports.Set("gather", Napi::Function::New(env, Gather, "gather")); }
+void register_gather(Napi::Env env, Napi::Object exports) {
+  exports.Set("gather", Napi::Function::New(env, Gather, "gather"));
+  exports.Set("resample", Napi::Function::New(env, Resample, "resample"));
+}
 
 }  // namespace fluxion

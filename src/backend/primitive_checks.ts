@@ -275,6 +275,24 @@ const FUSED_CHECKS: FusedChecks = {
   rnnCellBackward: (inputs, a) => RNN_CELL_CHECKS.rnnCellBackward(inputs, a),
   fusedProgram: checkFusedProgram,
   linalg: checkLinalg,
+  resample(inputs, a) {
+    const op = "resample";
+    const ts = tensors(op, inputs, 2, 3);
+    const [x, index, weight] = ts as [Tensor, Tensor, Tensor | undefined];
+    bool(op, "transpose", a.transpose);
+    const axis = axisAttr(op, a.axis, x.ndim);
+    const size = int(op, "size", a.size, 0);
+    if (index.dtype !== "int32" || index.ndim !== 2) bad(op, `expected an int32 index of shape [K, out], got ${index.dtype} of shape ${fmtShape(index.shape)}`);
+    const [K, out] = index.shape as [number, number];
+    if (!weight && K !== 1) bad(op, `without weights there is one tap, got an index of shape ${fmtShape(index.shape)}`);
+    if (weight) {
+      float(op, "the input", x);
+      sameDType(op, [x, weight]);
+      sameShape(op, "the weight", weight, index.shape);
+    }
+    const along = a.transpose ? out : size;
+    if (x.shape[axis] !== along) bad(op, `expected ${along} positions along dimension ${axis} of the input, got shape ${fmtShape(x.shape)}`);
+  },
 };
 
 type Checks = { [P in PrimitiveName]: (inputs: readonly unknown[], attrs: PrimitiveAttrs[P]) => void };

@@ -41,6 +41,7 @@ interface Addon {
   maxPool(params: Float64Array, image: TypedArray, values: TypedArray, indices: Int32Array): boolean;
   scatter(params: Float64Array, out: TypedArray, index: Int32Array, src: TypedArray): number | false;
   /** native/src/gather.cc (absent in older builds). */
+  resample?(params: Float64Array, x: TypedArray, index: Int32Array, weight: TypedArray | null, y: TypedArray): number | false;
   gather?(params: Float64Array, index: Int32Array | BigInt64Array, table: TypedArray | BigInt64Array, dense: TypedArray | BigInt64Array): number | false;
   conv2d(params: Float64Array, a: TypedArray, b: TypedArray, c: TypedArray | null, out0: TypedArray, out1: TypedArray | null): boolean;
 }
@@ -551,6 +552,26 @@ export function nativeIndexed(
     p[10 + 3 * MAX_GATHER_DIMS + d] = dense.strides[d]!;
   }
   return guarded("gather", () => native.gather!(p, index.data as Int32Array | BigInt64Array, table.data, dense.data));
+}
+
+const resampleParams = new Float64Array(10);
+
+/**
+ * The resample primitive's native kernel (native/src/gather.cc): contiguous x, index [K, out],
+ * weight [K, out] (null: K = 1) and a fresh contiguous y. Returns -1 when done, the position
+ * in index of a value outside [0, size) (nothing computed), or false when not handled.
+ */
+export function nativeResample(
+  dtype: DType, g: { outer: number; size: number; out: number; inner: number; K: number; transpose: boolean },
+  x: { storage: { data: unknown }; offset: number }, index: { storage: { data: unknown }; offset: number },
+  weight: { storage: { data: unknown }; offset: number } | null, y: { storage: { data: unknown } },
+): number | false {
+  const native = nativeAddon();
+  if (!native?.resample || (dtype !== "float32" && dtype !== "float64")) return false;
+  const p = resampleParams;
+  p[0] = dtype === "float32" ? 0 : 1; p[1] = g.outer; p[2] = g.size; p[3] = g.out; p[4] = g.inner; p[5] = g.K; p[6] = g.transpose ? 1 : 0;
+  p[7] = x.offset; p[8] = index.offset; p[9] = weight?.offset ?? 0;
+  return guarded("resample", () => native.resample!(p, x.storage.data as TypedArray, index.storage.data as Int32Array, (weight?.storage.data ?? null) as TypedArray | null, y.storage.data as TypedArray));
 }
 
 // ---- tensor storage: the caching allocator (native/src/allocator.cc) --------------------

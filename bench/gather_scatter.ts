@@ -6,7 +6,7 @@ import { rand, randint, zeros, gather, setNumThreads, nn, nativeStatus } from ".
 import type { Tensor } from "../src/index.js";
 
 const F = nn.functional;
-function time(name: string, fn: () => void, reps = 10): void {
+function time(name: string, fn: () => void, reps = 20): void {
   for (let i = 0; i < 2; i++) fn();
   const ts: number[] = [];
   for (let i = 0; i < reps; i++) {
@@ -38,6 +38,6 @@ for (const threads of [1, 2]) {
       const xi = x.detach().requiresGrad_();
       F.interpolate(xi, { scaleFactor: 2, mode, ...(mode === "bilinear" ? { alignCorners: false } : {}) }).sum().backward();
       read(xi.grad!);
-    }, 5);
+    }, 9);
   }
 }

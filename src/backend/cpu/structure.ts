@@ -3,7 +3,10 @@
  * Index values are checked here, while the kernel runs (the ops above never read them on
  * the host first): a bad one raises the IndexError of the call's IndexRule before anything
  * is written; int64 indices and negative ones (where the rule allows them) are resolved to
- * in-range int32 positions first.
+ * in-range int32 positions first. gather and the general scatter (strided or broadcast
+ * indices, int64, negatives) run on the native kernel (native/src/gather.cc) where the addon
+ * is loaded: it reads the index in place, checks it as it goes and reports the first bad
+ * index, for which the same IndexError is raised here.
  */
 import { FluxionError, IndexError, ShapeError, fmtShape } from "../../errors.js";
 import { Tensor } from "../../tensor/tensor.js";

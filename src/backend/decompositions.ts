@@ -140,6 +140,35 @@ function topk(inputs: readonly Tensor[], a: FusedPrimitiveAttrs["topk"]): Tensor
   });
 }
 
+// ---- resample ----------------------------------------------------------------------------------
+
+/** t (1 in every dim it is broadcast along) viewed at `shape` with stride 0 there. */
+function broadcastTo(t: Tensor, shape: readonly number[]): Tensor {
+  const strides = shape.map((s, d) => (t.shape[d] === 1 && s !== 1 ? 0 : t.strides[d]!));
+  return dispatch("view", [t], { shape, strides, offset: t.offset });
+}
+
+/** One gather along the axis (the taps broadcast over the other dims), a product with the weights and a sum over the taps; transposed: the scatter-add. */
+function resample(inputs: readonly Tensor[], a: FusedPrimitiveAttrs["resample"], device: string): Tensor[] {
+  const [x, index, weight] = inputs as [Tensor, Tensor, Tensor | undefined];
+  const [K, out] = index.shape as [number, number];
+  const axis = a.axis, pre = x.shape.slice(0, axis), post = x.shape.slice(axis + 1), ones = post.map(() => 1);
+  const tapShape = [...pre, K * out, ...post];
+  const idx = broadcastTo(reshape(index, x.shape.map((_, d) => (d === axis ? K * out : 1))), tapShape);
+  const w = weight ? reshape(weight, K === 1 ? [out, ...ones] : [K, out, ...ones]) : null;
+  if (!a.transpose) {
+    const sel = dispatch("gather", [x, idx], { axis });
+    if (!w) return [sel];
+    if (K === 1) return [binary("mul", sel, w)];
+    return [reduce("sum", binary("mul", reshape(sel, [...pre, K, out, ...post]), w), [axis], false)];
+  }
+  let src = x;
+  if (w) src = K === 1 ? binary("mul", x, w) : reshape(binary("mul", broadcastTo(reshape(x, [...pre, 1, out, ...post]), [...pre, K, out, ...post]), w), tapShape);
+  const outShape = [...pre, a.size, ...post];
+  const zero = broadcastTo(reshape(scalar(0, x.dtype, device), outShape.map(() => 1)), outShape);
+  return [dispatch("scatter", [zero, idx, src], { axis, reduce: "add" })];
+}
+
 // ---- the table --------------------------------------------------------------------------------
 
 type Decomposition<P extends FusedPrimitiveName> = (inputs: readonly Tensor[], attrs: FusedPrimitiveAttrs[P], device: string) => Tensor[];
@@ -158,6 +187,7 @@ const DECOMPOSITIONS: { [P in FusedPrimitiveName]: Decomposition<P> } = {
   fusedProgram: (inputs, a) => fusedProgramDecomposed(inputs, a),
   linalg: (inputs, a) => linalgDecomposed(inputs, a),
   topk,
+  resample,
 };
 
 /** Runs fused primitive `op` as core primitives (called by the dispatcher; attributes already checked). */

@@ -283,6 +283,24 @@ const FUSED_CHECKS: FusedChecks = {
     const size = x!.shape[axis]!;
     if (!isInt(a.k, 0) || a.k > size) throw new IndexError(`topk: k must be an integer from 0 to the size of axis ${axis} (${size}), got ${typeof a.k === "number" ? a.k : describeValue(a.k)} (input shape ${fmtShape(x!.shape)})`);
   },
+  resample(inputs, a) {
+    const op = "resample";
+    const ts = tensors(op, inputs, 2, 3);
+    const [x, index, weight] = ts as [Tensor, Tensor, Tensor | undefined];
+    bool(op, "transpose", a.transpose);
+    const axis = axisAttr(op, a.axis, x.ndim);
+    const size = int(op, "size", a.size, 0);
+    if (index.dtype !== "int32" || index.ndim !== 2) bad(op, `expected an int32 index of shape [K, out], got ${index.dtype} of shape ${fmtShape(index.shape)}`);
+    const [K, out] = index.shape as [number, number];
+    if (!weight && K !== 1) bad(op, `without weights there is one tap, got an index of shape ${fmtShape(index.shape)}`);
+    if (weight) {
+      float(op, "the input", x);
+      sameDType(op, [x, weight]);
+      sameShape(op, "the weight", weight, index.shape);
+    }
+    const along = a.transpose ? out : size;
+    if (x.shape[axis] !== along) bad(op, `expected ${along} positions along dimension ${axis} of the input, got shape ${fmtShape(x.shape)}`);
+  },
 };
 
 type Checks = { [P in PrimitiveName]: (inputs: readonly unknown[], attrs: PrimitiveAttrs[P]) => void };

@@ -219,6 +219,16 @@ export interface FusedPrimitiveAttrs extends RnnCellPrimitiveAttrs, FusedProgram
    * whole rows.
    */
   topk: { axis: number; k: number; largest: boolean };
+  /**
+   * Separable resampling along `axis` (F.interpolate, adaptive average pooling): inputs
+   * [x, index, weight?] with index int32 [K, out] (tap k of output position o reads input
+   * position index[k][o], which must lie in [0, size)) and weight [K, out] of x's dtype (absent:
+   * one tap, K = 1, of weight 1). Forward (transpose false): x [.., size, ..] -> [.., out, ..],
+   * y[o] = Σ_k weight[k][o] · x[index[k][o]], each product rounded to the dtype and the sum
+   * taken as reduce's sum over k. Transpose (its gradient): x [.., out, ..] -> [.., size, ..],
+   * zeros plus y[index[k][o]] += weight[k][o] · x[o], k-major then o, as a scatter-add.
+   */
+  resample: { axis: number; size: number; transpose: boolean };
 }
 
 export interface PrimitiveAttrs extends CorePrimitiveAttrs, FusedPrimitiveAttrs {}
@@ -230,7 +240,7 @@ export type PrimitiveName = keyof PrimitiveAttrs;
 /** The fused tier, which backends may leave out (the dispatcher then runs its decomposition). */
 export const FUSED_PRIMITIVES: readonly FusedPrimitiveName[] = [
   "softmax", "softmaxBackward", "crossEntropy", "crossEntropyBackward", "batchNorm", "batchNormBackward", "groupNorm", "groupNormBackward",
-  "rnnCell", "rnnCellBackward", "fusedProgram", "linalg", "topk",
+  "rnnCell", "rnnCellBackward", "fusedProgram", "linalg", "topk", "resample",
 ];
 
 /** The core primitives, which every backend implements (typed wide, so `PRIMITIVES.includes(call.op)` checks any call). */

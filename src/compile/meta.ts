@@ -121,6 +121,7 @@ export const META: { [P in PrimitiveName]?: Rule<P> } = {
     const shape = x!.shape.map((s, d) => (d === a.axis ? a.k : s));
     return [{ shape, dtype: x!.dtype }, { shape, dtype: "int32" }];
   },
+  resample: ([x, index], a) => [{ shape: x!.shape.map((s, d) => (d === a.axis ? (a.transpose ? a.size : index!.shape[1]!) : s)), dtype: x!.dtype }],
   // made by the fusion pass, not recorded from user code; a rule so a nested capture records it
   fusedProgram: (ins, a) => a.outputs.map((o) => (o.inPlace !== undefined ? { inPlace: o.inPlace } : { shape: a.shape, dtype: a.dtype })),
 };

@@ -373,6 +373,9 @@ test("children keep PyTorch's _modules order: a TypeScript field declaration res
       super();
       this.fc = new nn.Linear(2, 2);
     }
+    forward(x: Tensor): Tensor {
+      return this.act.forward(this.fc.forward(x));
+    }
   }
   assert.deepEqual([...new Declared().namedChildren()].map(([k]) => k), ["fc", "act"]);
   class LateModule extends nn.Module {
@@ -381,6 +384,9 @@ test("children keep PyTorch's _modules order: a TypeScript field declaration res
     constructor() {
       super();
       this.a = new nn.Tanh();
+    }
+    forward(x: Tensor): Tensor {
+      return this.b.forward(x);
     }
   }
   const m = new LateModule();

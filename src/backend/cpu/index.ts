@@ -18,6 +18,7 @@ import { describeNative, nativeStatus } from "./native.js";
 import { describeWasmGemm } from "./wasm/gemm.js";
 import { crossEntropy, crossEntropyBackward, softmax, softmaxBackward } from "./fused.js";
 import { batchNorm, batchNormBackward, groupNorm, groupNormBackward } from "./fused_norm.js";
+import { resample } from "./resample.js";
 import { rnnCell, rnnCellBackward } from "./rnn_cell.js";
 import { fusedProgram } from "./fused_program.js";
 import { linalg } from "./linalg.js";
@@ -35,7 +36,7 @@ export const cpuBackend: Backend = {
   describe: describe,
   release: releaseStorage,
   ops: { unary, binary, where, cast, reduce, scan, view, copy, assign, matmul, cat, pad, gather, scatter, indexPut, sort, unique, unfold, fold, conv2d, maxPool, random, full, range, fromHost,
-    softmax, softmaxBackward, crossEntropy, crossEntropyBackward, batchNorm, batchNormBackward, groupNorm, groupNormBackward, rnnCell, rnnCellBackward, fusedProgram, linalg, topk },
+    softmax, softmaxBackward, crossEntropy, crossEntropyBackward, batchNorm, batchNormBackward, groupNorm, groupNormBackward, rnnCell, rnnCellBackward, fusedProgram, linalg, topk, resample },
 };
 
 registerBackend(cpuBackend);

@@ -40,6 +40,9 @@ interface Addon {
   fold(params: Float64Array, cols: TypedArray, image: TypedArray): boolean;
   maxPool(params: Float64Array, image: TypedArray, values: TypedArray, indices: Int32Array): boolean;
   scatter(params: Float64Array, out: TypedArray, index: Int32Array, src: TypedArray): number | false;
+  /** native/src/gather.cc (absent in older builds). */
+  resample?(params: Float64Array, x: TypedArray, index: Int32Array, weight: TypedArray | null, y: TypedArray): number | false;
+  gather?(params: Float64Array, index: Int32Array | BigInt64Array, table: TypedArray | BigInt64Array, dense: TypedArray | BigInt64Array): number | false;
   conv2d(params: Float64Array, a: TypedArray, b: TypedArray, c: TypedArray | null, out0: TypedArray, out1: TypedArray | null): boolean;
 }
 
@@ -504,6 +507,71 @@ export function nativeScatter(dtype: DType, geometry: { outer: number; size: num
   p[0] = ETYPE[dtype]!; p[1] = geometry.outer; p[2] = geometry.size; p[3] = geometry.len; p[4] = geometry.inner;
   p[5] = add ? 1 : 0; p[6] = indexOffset; p[7] = srcOffset; p[8] = fill === null ? 0 : 1; p[9] = fill ?? 0;
   return guarded("scatter", () => native.scatter(p, out, index, src));
+}
+
+// ---- general gather / scatter (native/src/gather.cc) ------------------------------------
+
+/** An operand of nativeIndexed: its array, element offset and strides over the index's shape. */
+export interface IndexedOperand {
+  data: TypedArray | BigInt64Array;
+  offset: number;
+  strides: readonly number[];
+}
+
+const MAX_GATHER_DIMS = 12;
+const gatherParams = new Float64Array(10 + 4 * MAX_GATHER_DIMS);
+const GATHER_MODE = { gather: 0, set: 1, add: 2 } as const;
+
+/**
+ * The general gather / scatter along `axis` over the index's `shape` (any strides; int32 or
+ * int64 index): "gather" writes dense[c] = table[c with axis -> index[c]]; "set" and "add"
+ * write or add dense[c] into table[c with axis -> index[c]], destinations receiving their values in
+ * row-major order (the TypeScript loops' sums). `table.strides` along the axis steps
+ * over its `size` positions; negative indices count from the end when `negative`. Returns
+ * -1 when done, the row-major position of the first index outside the range (the kernel
+ * may have written part of its output), or false when not handled (no addon or an older one,
+ * the dtypes, more than 12 dims, add on bool or 16-bit floats).
+ */
+export function nativeIndexed(
+  mode: keyof typeof GATHER_MODE, dtype: DType, indexDtype: DType, negative: boolean, axis: number, size: number,
+  shape: readonly number[], index: IndexedOperand, table: IndexedOperand, dense: IndexedOperand,
+): number | false {
+  const native = nativeAddon();
+  const nd = shape.length;
+  if (!native?.gather || nd < 1 || nd > MAX_GATHER_DIMS || !nativeIntTypes()) return false;
+  const type = ETYPE[dtype], itype = ETYPE[indexDtype];
+  if (type === undefined || (indexDtype !== "int32" && indexDtype !== "int64")) return false;
+  if (mode === "add" && (dtype === "bool" || type === ETYPE.bfloat16)) return false;
+  const p = gatherParams;
+  p[0] = GATHER_MODE[mode]; p[1] = type; p[2] = itype!; p[3] = negative ? 1 : 0; p[4] = nd; p[5] = axis; p[6] = size;
+  p[7] = index.offset; p[8] = table.offset; p[9] = dense.offset;
+  for (let d = 0; d < nd; d++) {
+    p[10 + d] = shape[d]!;
+    p[10 + MAX_GATHER_DIMS + d] = index.strides[d]!;
+    p[10 + 2 * MAX_GATHER_DIMS + d] = table.strides[d]!;
+    p[10 + 3 * MAX_GATHER_DIMS + d] = dense.strides[d]!;
+  }
+  return guarded("gather", () => native.gather!(p, index.data as Int32Array | BigInt64Array, table.data, dense.data));
+}
+
+const resampleParams = new Float64Array(10);
+
+/**
+ * The resample primitive's native kernel (native/src/gather.cc): contiguous x, index [K, out],
+ * weight [K, out] (null: K = 1) and a fresh contiguous y. Returns -1 when done, the position
+ * in index of a value outside [0, size) (nothing computed), or false when not handled.
+ */
+export function nativeResample(
+  dtype: DType, g: { outer: number; size: number; out: number; inner: number; K: number; transpose: boolean },
+  x: { storage: { data: unknown }; offset: number }, index: { storage: { data: unknown }; offset: number },
+  weight: { storage: { data: unknown }; offset: number } | null, y: { storage: { data: unknown } },
+): number | false {
+  const native = nativeAddon();
+  if (!native?.resample || (dtype !== "float32" && dtype !== "float64")) return false;
+  const p = resampleParams;
+  p[0] = dtype === "float32" ? 0 : 1; p[1] = g.outer; p[2] = g.size; p[3] = g.out; p[4] = g.inner; p[5] = g.K; p[6] = g.transpose ? 1 : 0;
+  p[7] = x.offset; p[8] = index.offset; p[9] = weight?.offset ?? 0;
+  return guarded("resample", () => native.resample!(p, x.storage.data as TypedArray, index.storage.data as Int32Array, (weight?.storage.data ?? null) as TypedArray | null, y.storage.data as TypedArray));
 }
 
 // ---- tensor storage: the caching allocator (native/src/allocator.cc) --------------------

@@ -3,7 +3,10 @@
  * Index values are checked here, while the kernel runs (the ops above never read them on
  * the host first): a bad one raises the IndexError of the call's IndexRule before anything
  * is written; int64 indices and negative ones (where the rule allows them) are resolved to
- * in-range int32 positions first.
+ * in-range int32 positions first. gather and the general scatter (strided or broadcast
+ * indices, int64, negatives) run on the native kernel (native/src/gather.cc) where the addon
+ * is loaded: it reads the index in place, checks it as it goes and reports the first bad
+ * index, for which the same IndexError is raised here.
  */
 import { FluxionError, IndexError, ShapeError, fmtShape } from "../../errors.js";
 import { Tensor } from "../../tensor/tensor.js";
@@ -14,7 +17,7 @@ import { assign, cast, copy } from "./elementwise.js";
 import { isHalf } from "../../tensor/dtype.js";
 import { alloc } from "./util.js";
 import { full } from "./creation.js";
-import { nativeScatter } from "./native.js";
+import { nativeIndexed, nativeScatter } from "./native.js";
 
 export function view(inputs: readonly Tensor[], attrs: PrimitiveAttrs["view"]): Tensor[] {
   const x = inputs[0]!;
@@ -58,6 +61,22 @@ export function pad(inputs: readonly Tensor[], attrs: PrimitiveAttrs["pad"], dev
   const offset = attrs.pads.reduce((o, [before], d) => o + before * out.strides[d]!, 0);
   if (x.numel() > 0) assign([window(out, x.shape, offset), x], {}, device);
   return [out];
+}
+
+let nativeIndexing = true;
+
+/**
+ * Runs fn with gather and the general scatter on their TypeScript loops (the native general
+ * kernel off): the reference the native kernel is tested against.
+ */
+export function withTypeScriptIndexing<T>(fn: () => T): T {
+  const prev = nativeIndexing;
+  nativeIndexing = false;
+  try {
+    return fn();
+  } finally {
+    nativeIndexing = prev;
+  }
 }
 
 /** Calls fn(indexValue, indexPos, coords) for every element of index, in row-major order (an int64 index read as numbers). */
@@ -131,7 +150,18 @@ export function gather(inputs: readonly Tensor[], attrs: PrimitiveAttrs["gather"
   checkIndexShape("gather", inputs[1]!, x, axis);
   const size = x.shape[axis]!;
   const fail = failer("gather", size, axis, x.shape, attrs.index);
-  const index = resolveIndex(inputs[1]!, size, attrs.index?.negative ?? false, fail, device);
+  const negative = attrs.index?.negative ?? false;
+  const raw = inputs[1]!;
+  if (nativeIndexing && raw.numel() > 0) {
+    // the native kernel reads int32/int64 indices in place and checks them as it goes
+    const out = alloc(raw.shape, x.dtype, device, { zero: false });
+    const bad = nativeIndexed("gather", x.dtype, raw.dtype, negative, axis, size, raw.shape, operand(raw), operand(x), operand(out));
+    if (bad !== false) {
+      if (bad >= 0) fail(valueAt(raw, bad));
+      return [out];
+    }
+  }
+  const index = resolveIndex(raw, size, negative, fail, device);
   const out = alloc(index.shape, x.dtype, device, { zero: false }); // one write per index
   const od = out.storage.data, xd = x.storage.data;
   if (isRowSelect(index, x, axis) && gatherRows(x, index, axis, out, fail)) return [out];
@@ -142,6 +172,21 @@ export function gather(inputs: readonly Tensor[], attrs: PrimitiveAttrs["gather"
     od[pos] = xd[p]!;
   });
   return [out];
+}
+
+function operand(t: Tensor): { data: TypedArray | BigInt64Array; offset: number; strides: readonly number[] } {
+  return { data: t.storage.data as TypedArray | BigInt64Array, offset: t.offset, strides: t.strides };
+}
+
+/** The element of t at row-major position k (a bigint for int64): a bad index a native kernel reported. */
+function valueAt(t: Tensor, k: number): number | bigint {
+  let p = t.offset;
+  for (let d = t.ndim - 1; d >= 0; d--) {
+    const s = t.shape[d]!;
+    p += (k % s) * t.strides[d]!;
+    k = Math.floor(k / s);
+  }
+  return t.storage.data[p]!;
 }
 
 /**
@@ -216,7 +261,20 @@ export function scatter(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scatte
   checkIndexShape("scatter", inputs[1]!, x, axis);
   checkIndexShape("scatter", inputs[1]!, src, -1);
   const fail = failer("scatter", size, axis, x.shape, attrs.index);
-  const index = resolveIndex(inputs[1]!, size, attrs.index?.negative ?? false, fail, device);
+  const negative = attrs.index?.negative ?? false;
+  const raw = inputs[1]!;
+  // the general layouts (strided or broadcast index, int64 or negative indices) on the native
+  // kernel, which checks each index as it goes; the dense int32 one below fills broadcast x blockwise
+  const dense = raw.dtype === "int32" && !negative && isDenseScatter(x, raw, src, axis);
+  if (nativeIndexing && !dense && raw.numel() > 0 && src.dtype === x.dtype && attrs.reduce !== "multiply" && !(isHalf(x.dtype) && attrs.reduce === "add")) {
+    const out = copy([x], {}, device)[0]!;
+    const bad = nativeIndexed(attrs.reduce === "add" ? "add" : "set", x.dtype, raw.dtype, negative, axis, size, raw.shape, operand(raw), operand(out), operand(src));
+    if (bad !== false) {
+      if (bad >= 0) fail(valueAt(raw, bad)); // out is discarded
+      return [out];
+    }
+  }
+  const index = resolveIndex(raw, size, negative, fail, device);
   if (isDenseScatter(x, index, src, axis)) return [scatterDense(x, index, src, axis, attrs.reduce, device, fail)];
   // a half-type scatter that is dense once widened checks its indices in the float32 kernel
   const denseHalf = isHalf(x.dtype) && attrs.reduce !== "none" && index.dtype === "int32" && index.isContiguous() && src.isContiguous() &&

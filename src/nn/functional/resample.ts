@@ -8,8 +8,10 @@
  * (nearest: K = 1 and no weights; linear: K = 2; cubic: K = 4; area and antialiased
  * filters: the widest window, narrower ones padded with zero weights). The taps depend only
  * on the sizes, so they are computed on the host; the data never leaves the device: one
- * gather primitive per axis, then a multiply and a sum over K. The gather's backward
- * scatters the gradient back (scatter-add), so every mode is differentiable, twice too.
+ * resample primitive per axis (a fused primitive whose decomposition is the gather, a
+ * multiply and a sum over K; the CPU runs it as one native pass). Its gradient is the same
+ * primitive transposed (the scatter-add of the weighted gradient), whose gradient is the
+ * forward again, so every mode is differentiable, twice too.
  * Max variants (adaptive max pooling) take the max over the K taps instead of a weighted sum.
  */
 import { dispatch } from "../../backend/dispatcher.js";
@@ -56,16 +58,22 @@ export function gatherAxis(x: Tensor, axis: number, index: Int32Array): Tensor {
   return record1("IndexSelectBackward0", [x], out, [idx], gatherAxisBackward(axis, x.shape));
 }
 
+/**
+ * The resample primitive along `axis` with host taps (index [K, out], weight [K, out] or none),
+ * forward or transposed (the gradient), recorded for autograd: each direction's gradient is
+ * the other, with the same taps.
+ */
+function resampleOp(x: Tensor, axis: number, size: number, index: Tensor, weight: Tensor | null, transpose: boolean): Tensor {
+  const out = dispatch("resample", weight ? [x, index, weight] : [x, index], { axis, size, transpose });
+  return record1(transpose ? "UpsampleBackward0" : "UpsampleForward0", [x], out, [], ([g]) => [resampleOp(g!, axis, size, index, weight, !transpose)]);
+}
+
 /** Applies one axis's taps (weighted sum over the K taps). */
 export function resampleAxis(x: Tensor, axis: number, taps: Taps): Tensor {
   if (isIdentity(taps)) return x;
-  const sel = gatherAxis(x, axis, taps.index);
-  if (!taps.weight) return sel;
-  const trailing = new Array<number>(x.ndim - axis - 1).fill(1);
-  const w = tensor(taps.weight, { shape: [taps.k, taps.out, ...trailing], dtype: x.dtype, device: x.device });
-  if (taps.k === 1) return sel.mul(w.reshape([taps.out, ...trailing]));
-  const split = [...x.shape.slice(0, axis), taps.k, taps.out, ...x.shape.slice(axis + 1)];
-  return sel.reshape(split).mul(w).sum(axis);
+  const index = tensor(taps.index, { shape: [taps.k, taps.out], dtype: "int32", device: x.device });
+  const weight = taps.weight ? tensor(taps.weight, { shape: [taps.k, taps.out], dtype: x.dtype, device: x.device }) : null;
+  return resampleOp(x, axis, taps.size, index, weight, false);
 }
 
 /**

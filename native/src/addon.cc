@@ -26,6 +26,8 @@ void register_fused_program(Napi::Env env, Napi::Object exports);
 void register_random(Napi::Env env, Napi::Object exports);
 // sort.cc: sort and top-k along an axis
 void register_sort(Napi::Env env, Napi::Object exports);
+// binding_depthwise.cc: depthwise convolution
+void register_depthwise(Napi::Env env, Napi::Object exports);
 }  // namespace fluxion
 
 namespace {
@@ -162,6 +164,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_fused_program(env, exports);
   register_random(env, exports);
   register_sort(env, exports);
+  register_depthwise(env, exports);
   return exports;
 }
 

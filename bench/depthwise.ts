@@ -2,9 +2,12 @@
  * Depthwise convolution (groups = channels), forward + backward of y.sum(), as in
  * MobileNet's blocks: nn.Conv2d(C, C·m, k, { padding, stride, groups: C }) on [N, C, H, W].
  *   node --single-threaded-gc --import tsx bench/depthwise.ts [threads]
- * Prints the median over repeats, ms per step. Compare with bench/depthwise_torch.py.
+ * Prints the median over repeats, ms per step, for the depthwiseConv2d primitive ("direct")
+ * and the grouped im2col + batched matmul it replaced ("im2col"). Compare with
+ * bench/depthwise_torch.py.
  */
 import { nn, randn, setNumThreads } from "../src/index.js";
+import { _setDepthwisePath } from "../src/nn/functional/conv.js";
 
 const threads = Number(process.argv[2] ?? 1);
 setNumThreads(threads);
@@ -21,7 +24,8 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-for (const c of cases) {
+for (const path of ["im2col", "direct"] as const) for (const c of cases) {
+  _setDepthwisePath(path === "direct");
   const conv = new nn.Conv2d(c.C, c.C * c.m, c.k, { padding: c.padding, stride: c.stride, groups: c.C });
   const x = randn([c.N, c.C, c.H, c.H], { requiresGrad: true });
   const step = () => {
@@ -39,5 +43,5 @@ for (const c of cases) {
     step();
     both.push(performance.now() - t);
   }
-  console.log(`${c.name.padEnd(26)} threads ${threads}: forward ${median(fwd).toFixed(2)} ms, forward+backward ${median(both).toFixed(2)} ms`);
+  console.log(`${path.padEnd(6)} ${c.name.padEnd(26)} threads ${threads}: forward ${median(fwd).toFixed(2)} ms, forward+backward ${median(both).toFixed(2)} ms`);
 }

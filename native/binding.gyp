@@ -28,6 +28,7 @@
                   "src/gemm_portable.cc", "src/ewise_portable.cc",
                   "src/binding_fused.cc", "src/fused_isa.cc", "src/fused_portable.cc",
                   "src/binding_rnn.cc", "src/rnn_cell_portable.cc", "src/random_fill_portable.cc",
+                  "src/binding_depthwise.cc", "src/depthwise_portable.cc",  # depthwise convolution
                   "src/binding_fused_program.cc", "src/fused_program_portable.cc",
                   "src/binding_random.cc", "src/sort.cc",
                   "src/gather.cc"],
@@ -41,10 +42,12 @@
       "targets": [
         { "target_name": "kernels_avx2", "type": "static_library",
           "sources": ["src/gemm_avx2.cc", "src/ewise_avx2.cc", "src/fused_avx2.cc", "src/rnn_cell_avx2.cc", "src/fused_program_avx2.cc", "src/random_fill_avx2.cc",
+                      "src/depthwise_avx2.cc",  # depthwise convolution
                       "src/conv_winograd_avx2.cc"], "cflags_cc": ["-mavx2", "-mfma"] },
         { "target_name": "kernels_avx512", "type": "static_library",
           "sources": ["src/gemm_avx512.cc", "src/ewise_avx512.cc", "src/conv_direct_avx512.cc", "src/conv_winograd_avx512.cc",
                       "src/conv_input_avx512.cc", "src/conv_weight_avx512.cc", "src/conv_winograd_weight_avx512.cc",
+                      "src/depthwise_avx512.cc",  # depthwise convolution
                       "src/fused_avx512.cc", "src/rnn_cell_avx512.cc", "src/fused_program_avx512.cc", "src/random_fill_avx512.cc"],
           "cflags_cc": ["-mavx2", "-mfma", "-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl"] },
         { "target_name": "kernels_avx512bf16", "type": "static_library",

@@ -28,6 +28,8 @@ void register_random(Napi::Env env, Napi::Object exports);
 void register_sort(Napi::Env env, Napi::Object exports);
 // gather.cc: the general gather / scatter (any strides, int32/int64 indices)
 void register_gather(Napi::Env env, Napi::Object exports);
+// binding_depthwise.cc: depthwise convolution
+void register_depthwise(Napi::Env env, Napi::Object exports);
 }  // namespace fluxion
 
 namespace {
@@ -165,6 +167,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_random(env, exports);
   register_sort(env, exports);
   register_gather(env, exports);  // gather.cc
+  register_depthwise(env, exports);
   return exports;
 }
 

@@ -169,6 +169,55 @@ function resample(inputs: readonly Tensor[], a: FusedPrimitiveAttrs["resample"],
   return [dispatch("scatter", [zero, idx, src], { axis, reduce: "add" })];
 }
 
+// ---- depthwise convolution -------------------------------------------------------------------
+
+/** A view of `t`'s storage (contiguous `t`; a stride of 0 broadcasts). */
+function viewAs(t: Tensor, shape: readonly number[], strides: readonly number[]): Tensor {
+  return dispatch("view", [t], { shape, strides, offset: t.offset });
+}
+
+function contiguous(t: Tensor): Tensor {
+  return t.isContiguous() ? t : dispatch("copy", [t], {});
+}
+
+/**
+ * The grouped convolution's im2col with groups = C: columns [N, C, K, L] (K = kh·kw taps,
+ * L = oh·ow) and, per channel, its m filters [m, K] broadcast over the batch, one batched
+ * matmul per pass (as conv.ts composed it before the primitive), fold for the input gradient.
+ */
+function depthwiseConv2d(inputs: readonly Tensor[], a: FusedPrimitiveAttrs["depthwiseConv2d"]): Tensor[] {
+  const win = { kernel: a.kernel, stride: a.stride, padding: a.padding, dilation: a.dilation };
+  const m = a.multiplier, K = a.kernel[0] * a.kernel[1];
+  if (a.pass === "forward") {
+    const [x, w0, bias] = inputs as [Tensor, Tensor, Tensor | undefined];
+    const w = contiguous(w0);
+    const [N, C] = x.shape as [number, number];
+    const cols = dispatch("unfold", [x], win); // [N, C·K, L]
+    const L = cols.shape[2]!, O = C * m;
+    const y = dispatch("matmul", [viewAs(w, [N, C, m, K], [0, m * K, K, 1]), viewAs(cols, [N, C, K, L], [C * K * L, K * L, L, 1])], {}); // [N, C, m, L]
+    const size = (d: 0 | 1) => Math.floor((x.shape[2 + d]! + 2 * a.padding[d] - a.dilation[d] * (a.kernel[d] - 1) - 1) / a.stride[d]) + 1;
+    const y4 = reshape(y, [N, O, size(0), size(1)]);
+    return [bias ? binary("add", y4, reshape(bias, [1, O, 1, 1])) : y4];
+  }
+  if (a.pass === "input") {
+    const [dy0, w0] = inputs as [Tensor, Tensor];
+    const dy = contiguous(dy0), w = contiguous(w0);
+    const [N, O] = dy.shape as [number, number];
+    const C = O / m, L = dy.shape[2]! * dy.shape[3]!;
+    const dcols = dispatch("matmul", [viewAs(w, [N, C, K, m], [0, m * K, 1, K]), viewAs(dy, [N, C, m, L], [O * L, m * L, L, 1])], {}); // [N, C, K, L]
+    return [dispatch("fold", [viewAs(dcols, [N, C * K, L], [C * K * L, L, 1])], { outputSize: a.inputSize!, ...win })];
+  }
+  const [x, dy0] = inputs as [Tensor, Tensor];
+  const dy = contiguous(dy0);
+  const [N, C] = x.shape as [number, number];
+  const O = C * m, L = dy.shape[2]! * dy.shape[3]!;
+  const cols = dispatch("unfold", [x], win);
+  const perImage = dispatch("matmul", [viewAs(dy, [N, C, m, L], [O * L, m * L, L, 1]), viewAs(cols, [N, C, L, K], [C * K * L, K * L, 1, L])], {}); // [N, C, m, K]
+  const dw = reduce("sum", perImage, [0], false);
+  const db = reduce("sum", viewAs(dy, [N, O, L], [O * L, L, 1]), [0, 2], false);
+  return [reshape(dw, [O, 1, a.kernel[0], a.kernel[1]]), db];
+}
+
 // ---- the table --------------------------------------------------------------------------------
 
 type Decomposition<P extends FusedPrimitiveName> = (inputs: readonly Tensor[], attrs: FusedPrimitiveAttrs[P], device: string) => Tensor[];
@@ -188,6 +237,7 @@ const DECOMPOSITIONS: { [P in FusedPrimitiveName]: Decomposition<P> } = {
   linalg: (inputs, a) => linalgDecomposed(inputs, a),
   topk,
   resample,
+  depthwiseConv2d: (inputs, a) => depthwiseConv2d(inputs, a),
 };
 
 /** Runs fused primitive `op` as core primitives (called by the dispatcher; attributes already checked). */

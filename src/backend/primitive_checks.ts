@@ -301,6 +301,37 @@ const FUSED_CHECKS: FusedChecks = {
     const along = a.transpose ? out : size;
     if (x.shape[axis] !== along) bad(op, `expected ${along} positions along dimension ${axis} of the input, got shape ${fmtShape(x.shape)}`);
   },
+  depthwiseConv2d(inputs, a) {
+    const op = "depthwiseConv2d";
+    if (!["forward", "input", "weight"].includes(a.pass)) bad(op, `unknown pass ${describeValue(a.pass)}`);
+    const ts = tensors(op, inputs, 2, a.pass === "forward" ? 3 : 2);
+    sameDType(op, ts);
+    float(op, "the input", ts[0]!);
+    ts.forEach((t, i) => i < 2 && rank(op, `input ${i}`, t, 4));
+    const m = int(op, "multiplier", a.multiplier, 1);
+    const w = windowAttrs(op, a);
+    const [p, q, bias] = ts as [Tensor, Tensor, Tensor | undefined];
+    const filters = (C: number): readonly number[] => [C * m, 1, w.kernel[0], w.kernel[1]];
+    if (a.pass === "forward") {
+      // p = x [N, C, H, W], q = w [C·m, 1, kh, kw]
+      windowOutput(op, w, p.shape[2]!, p.shape[3]!);
+      sameShape(op, "the weight", q, filters(p.shape[1]!));
+      if (bias) sameShape(op, "the bias", bias, [q.shape[0]!]);
+      return;
+    }
+    if (a.pass === "input") {
+      // p = dy [N, C·m, oh, ow], q = w [C·m, 1, kh, kw]
+      const [H, W] = pair(op, "inputSize", a.inputSize, 1);
+      const [oh, ow] = windowOutput(op, w, H, W);
+      if (p.shape[1]! % m !== 0) bad(op, `the gradient's channels (${p.shape[1]}) must be a multiple of the multiplier (${m})`);
+      sameShape(op, "the weight", q, filters(p.shape[1]! / m));
+      sameShape(op, "the gradient", p, [p.shape[0]!, q.shape[0]!, oh, ow]);
+      return;
+    }
+    // weight pass: p = x [N, C, H, W], q = dy [N, C·m, oh, ow]
+    const [oh, ow] = windowOutput(op, w, p.shape[2]!, p.shape[3]!);
+    sameShape(op, "the gradient", q, [p.shape[0]!, p.shape[1]! * m, oh, ow]);
+  },
 };
 
 type Checks = { [P in PrimitiveName]: (inputs: readonly unknown[], attrs: PrimitiveAttrs[P]) => void };

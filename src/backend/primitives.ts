@@ -229,6 +229,23 @@ export interface FusedPrimitiveAttrs extends RnnCellPrimitiveAttrs, FusedProgram
    * zeros plus y[index[k][o]] += weight[k][o] · x[o], k-major then o, as a scatter-add.
    */
   resample: { axis: number; size: number; transpose: boolean };
+  /**
+   * Depthwise 2-D convolution (cross-correlation, zero padding): each of the C channels of
+   * x [N, C, H, W] convolved with its own m filters, w [C·m, 1, kh, kw] (groups = C, channel
+   * multiplier m >= 1, the `multiplier` attribute; output channel o reads input channel
+   * floor(o / m)), in one of three passes (as conv2d's):
+   * "forward": [x, w, bias?] -> [y [N, C·m, oh, ow]], bias [C·m] added per channel;
+   * "input": [dy, w] -> [dx [N, C, ...inputSize]], the gradient with respect to x;
+   * "weight": [x, dy] -> [dw [C·m, 1, kh, kw], db [C·m]], the gradients of w and of a bias.
+   * Its decomposition is the grouped convolution's im2col (unfold/fold) and batched matmul;
+   * a backend's kernel runs direct loops per channel plane without the 9x columns.
+   */
+  depthwiseConv2d: {
+    pass: "forward" | "input" | "weight";
+    multiplier: number;
+    kernel: readonly [number, number]; stride: readonly [number, number]; padding: readonly [number, number]; dilation: readonly [number, number];
+    inputSize?: readonly [number, number];
+  };
 }
 
 export interface PrimitiveAttrs extends CorePrimitiveAttrs, FusedPrimitiveAttrs {}
@@ -240,7 +257,7 @@ export type PrimitiveName = keyof PrimitiveAttrs;
 /** The fused tier, which backends may leave out (the dispatcher then runs its decomposition). */
 export const FUSED_PRIMITIVES: readonly FusedPrimitiveName[] = [
   "softmax", "softmaxBackward", "crossEntropy", "crossEntropyBackward", "batchNorm", "batchNormBackward", "groupNorm", "groupNormBackward",
-  "rnnCell", "rnnCellBackward", "fusedProgram", "linalg", "topk", "resample",
+  "rnnCell", "rnnCellBackward", "fusedProgram", "linalg", "topk", "resample", "depthwiseConv2d",
 ];
 
 /** The core primitives, which every backend implements (typed wide, so `PRIMITIVES.includes(call.op)` checks any call). */

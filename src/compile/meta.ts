@@ -122,6 +122,20 @@ export const META: { [P in PrimitiveName]?: Rule<P> } = {
     return [{ shape, dtype: x!.dtype }, { shape, dtype: "int32" }];
   },
   resample: ([x, index], a) => [{ shape: x!.shape.map((s, d) => (d === a.axis ? (a.transpose ? a.size : index!.shape[1]!) : s)), dtype: x!.dtype }],
+  depthwiseConv2d: (ins, a) => {
+    if (a.pass === "forward") {
+      const [x, w] = ins as [Tensor, Tensor];
+      const oh = outSize(x.shape[2]!, a.kernel[0], a.stride[0], a.padding[0], a.dilation[0]);
+      const ow = outSize(x.shape[3]!, a.kernel[1], a.stride[1], a.padding[1], a.dilation[1]);
+      return [{ shape: [x.shape[0]!, w.shape[0]!, oh, ow], dtype: x.dtype }];
+    }
+    if (a.pass === "input") {
+      const [dy, w] = ins as [Tensor, Tensor];
+      return [{ shape: [dy.shape[0]!, w.shape[0]! / a.multiplier, ...a.inputSize!], dtype: dy.dtype }];
+    }
+    const [x, dy] = ins as [Tensor, Tensor];
+    return [{ shape: [dy.shape[1]!, 1, ...a.kernel], dtype: x.dtype }, { shape: [dy.shape[1]!], dtype: x.dtype }];
+  },
   // made by the fusion pass, not recorded from user code; a rule so a nested capture records it
   fusedProgram: (ins, a) => a.outputs.map((o) => (o.inPlace !== undefined ? { inPlace: o.inPlace } : { shape: a.shape, dtype: a.dtype })),
 };

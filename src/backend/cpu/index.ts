@@ -14,6 +14,7 @@ import { sort, topk, unique } from "./sort.js";
 import { fromHost, full, range } from "./creation.js";
 import { random } from "./random.js";
 import { conv2d, fold, maxPool, unfold } from "./conv.js";
+import { depthwiseConv2d } from "./depthwise.js";
 import { describeNative, nativeStatus } from "./native.js";
 import { describeWasmGemm } from "./wasm/gemm.js";
 import { crossEntropy, crossEntropyBackward, softmax, softmaxBackward } from "./fused.js";
@@ -36,7 +37,7 @@ export const cpuBackend: Backend = {
   describe: describe,
   release: releaseStorage,
   ops: { unary, binary, where, cast, reduce, scan, view, copy, assign, matmul, cat, pad, gather, scatter, indexPut, sort, unique, unfold, fold, conv2d, maxPool, random, full, range, fromHost,
-    softmax, softmaxBackward, crossEntropy, crossEntropyBackward, batchNorm, batchNormBackward, groupNorm, groupNormBackward, rnnCell, rnnCellBackward, fusedProgram, linalg, topk, resample },
+    softmax, softmaxBackward, crossEntropy, crossEntropyBackward, batchNorm, batchNormBackward, groupNorm, groupNormBackward, rnnCell, rnnCellBackward, fusedProgram, linalg, topk, resample, depthwiseConv2d },
 };
 
 registerBackend(cpuBackend);

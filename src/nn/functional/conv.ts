@@ -154,6 +154,48 @@ function convBackwardComposed(g: Tensor, x: Tensor, weight: Tensor, a: WindowArg
   return [dx, dW, db];
 }
 
+/**
+ * A depthwise convolution (groups = channels, each channel with its own m filters): the
+ * depthwiseConv2d primitive's forward pass, and its input and weight passes as the backward
+ * (one node, as convUngrouped), direct loops per channel plane on the CPU instead of the
+ * grouped im2col's 9x columns and GEMV-shaped matmuls; backends without the primitive run
+ * that im2col as its decomposition. Under createGraph the backward is composed from
+ * differentiable ops (unfold, matmul, fold), so higher derivatives follow from their rules.
+ */
+function convDepthwise(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, a: WindowArgs, m: number): Tensor {
+  const [, , H, W] = x.shape as [number, number, number, number];
+  const attrs = { multiplier: m, kernel: weight.shape.slice(2) as [number, number], ...a };
+  const out = dispatch("depthwiseConv2d", bias ? [x, weight, bias] : [x, weight], { pass: "forward", ...attrs });
+  return record1("ConvolutionBackward0", [x, weight, bias], out, [x, weight], ([g], [xs, ws], needs) => {
+    if (isGradEnabled()) return depthwiseBackwardComposed(g!, xs!, ws!, a, needs);
+    const dx = needs[0] ? dispatch("depthwiseConv2d", [g!, ws!], { pass: "input", inputSize: [H, W], ...attrs }) : null;
+    const [dW, db] = needs[1] || needs[2] ? dispatchAll("depthwiseConv2d", [xs!, g!], { pass: "weight", ...attrs }) : [null, null];
+    return [dx, needs[1] ? dW! : null, needs[2] ? db! : null];
+  });
+}
+
+/** The depthwise convolution's backward from differentiable ops (for createGraph): the grouped im2col's. */
+function depthwiseBackwardComposed(g: Tensor, x: Tensor, weight: Tensor, a: WindowArgs, needs: readonly boolean[]): (Tensor | null)[] {
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const [O, , kh, kw] = weight.shape as [number, number, number, number];
+  const m = O / C, K = kh * kw, L = g.shape[2]! * g.shape[3]!;
+  const g4 = g.reshape([N, C, m, L]);
+  const dW = needs[1] ? g4.matmul(unfold(x, [kh, kw], a).reshape([N, C, K, L]).transpose(2, 3)).sum(0).reshape(weight.shape) : null;
+  const db = needs[2] ? g.sum([0, 2, 3]) : null;
+  const dx = needs[0] ? fold(weight.reshape([C, m, K]).transpose(1, 2).matmul(g4).reshape([N, C * K, L]), [H, W], [kh, kw], a) : null;
+  return [dx, dW, db];
+}
+
+/** Whether depthwise convolutions take the depthwiseConv2d primitive (else the grouped im2col). */
+let depthwisePath = true;
+
+/** @internal Turns the depthwise primitive off or on (benchmarks and tests compare the two); returns the previous setting. */
+export function _setDepthwisePath(on: boolean): boolean {
+  const prev = depthwisePath;
+  depthwisePath = on;
+  return prev;
+}
+
 interface Conv2dArgs {
   stride: number[];
   padding: number[];
@@ -179,6 +221,10 @@ function conv2dCore(op: string, x: Tensor, weight: Tensor, bias: Tensor | null |
   const fits = !pool || (oh >= pool.kernel[0] && ow >= pool.kernel[1]);
   if (G === 1 && fits) return convUngrouped(x, weight, bias, opts, relu, pool);
   if (pool) return maxPool2d(conv2dCore(op, x, weight, bias, a, relu), pool.kernel, { stride: pool.stride });
+  if (Cg === 1 && depthwisePath) {
+    const out = convDepthwise(x, weight, bias, opts, O / G);
+    return relu ? out.relu() : out;
+  }
   const cols = unfold(x, [kh, kw], opts); // [N, C*kh*kw, L], channel-major so groups are contiguous
   const out = weight.reshape([G, O / G, K]).matmul(cols.reshape([N, G, K, oh * ow])).reshape([N, O, oh, ow]);
   const biased = bias ? out.add(bias.reshape([1, O, 1, 1])) : out;

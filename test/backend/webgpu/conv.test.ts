@@ -1,7 +1,7 @@
 /**
  * WebGPU sliding windows against the CPU backend: unfold/fold (F.unfold, F.fold), max and
  * average pooling, conv2d's three passes (stride, padding, dilation, bias, fused ReLU and
- * pooling), and a small CNN's training step.
+ * pooling), the depthwise convolution's decomposition, and a small CNN's training step.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -48,6 +48,18 @@ test("conv2d forward, input and weight passes, bias, fused ReLU and pooling", { 
   await sameAsCpu([dy, w], (g, k) => dispatch("conv2d", [g, k], { pass: "input", ...win, inputSize: [8, 7] }));
   const want = dispatchAll("conv2d", [x, dy], { pass: "weight", ...win });
   const got = dispatchAll("conv2d", [x.to("webgpu"), dy.to("webgpu")], { pass: "weight", ...win });
+  assertClose(await valuesOf(got[0]!), Array.from(want[0]!.toTypedArray()), { atol: 1e-5 });
+  assertClose(await valuesOf(got[1]!), Array.from(want[1]!.toTypedArray()), { atol: 1e-5 });
+});
+
+test("depthwiseConv2d runs on webgpu through its decomposition (grouped im2col + matmul), all three passes", { skip }, async () => {
+  const x = rand([2, 3, 8, 7], 63), w = rand([6, 1, 3, 3], 64), b = rand([6], 65);
+  const win = { multiplier: 2, kernel: [3, 3] as const, stride: [2, 1] as const, padding: [1, 1] as const, dilation: [1, 2] as const };
+  const y = await sameAsCpu([x, w, b], (t, k, c) => dispatch("depthwiseConv2d", [t, k, c], { pass: "forward", ...win }));
+  const dy = rand([...y.shape], 66);
+  await sameAsCpu([dy, w], (g, k) => dispatch("depthwiseConv2d", [g, k], { pass: "input", ...win, inputSize: [8, 7] }));
+  const want = dispatchAll("depthwiseConv2d", [x, dy], { pass: "weight", ...win });
+  const got = dispatchAll("depthwiseConv2d", [x.to("webgpu"), dy.to("webgpu")], { pass: "weight", ...win });
   assertClose(await valuesOf(got[0]!), Array.from(want[0]!.toTypedArray()), { atol: 1e-5 });
   assertClose(await valuesOf(got[1]!), Array.from(want[1]!.toTypedArray()), { atol: 1e-5 });
 });

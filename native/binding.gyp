@@ -30,7 +30,7 @@
                   "src/binding_rnn.cc", "src/rnn_cell_portable.cc", "src/random_fill_portable.cc",
                   "src/binding_depthwise.cc", "src/depthwise_portable.cc",  # depthwise convolution
                   "src/binding_fused_program.cc", "src/fused_program_portable.cc",
-                  "src/binding_random.cc", "src/sort.cc",
+                  "src/binding_random.cc", "src/sort.cc", "src/scan.cc",
                   "src/gather.cc"],
       "conditions": [
         ["target_arch=='x64'", { "dependencies": ["kernels_avx2", "kernels_avx512", "kernels_avx512bf16", "kernels_amx"] }]

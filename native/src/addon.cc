@@ -26,6 +26,8 @@ void register_fused_program(Napi::Env env, Napi::Object exports);
 void register_random(Napi::Env env, Napi::Object exports);
 // sort.cc: sort and top-k along an axis
 void register_sort(Napi::Env env, Napi::Object exports);
+// scan.cc: prefix sums and products along an axis
+void register_scan(Napi::Env env, Napi::Object exports);
 // gather.cc: the general gather / scatter (any strides, int32/int64 indices)
 void register_gather(Napi::Env env, Napi::Object exports);
 // binding_depthwise.cc: depthwise convolution
@@ -166,6 +168,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_fused_program(env, exports);
   register_random(env, exports);
   register_sort(env, exports);
+  register_scan(env, exports);
   register_gather(env, exports);  // gather.cc
   register_depthwise(env, exports);
   return exports;

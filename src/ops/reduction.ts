@@ -6,6 +6,7 @@
  * As in PyTorch, sum, prod, cumsum and cumprod of integer and bool tensors accumulate in
  * int64 and return int64 (exact, wrapping only at 2^63), never in a narrower type.
  */
+import { releaseStorage } from "../backend/backend.js";
 import { dispatch } from "../backend/dispatcher.js";
 import { record, record1 } from "../autograd/record.js";
 import type { BackwardFn } from "../autograd/node.js";
@@ -222,7 +223,14 @@ function norm(x: Tensor, p: number | "fro", dim: Dims, keepdim: boolean): Tensor
   if (order === 0) return x.ne(0).to(x.dtype).sum(axes, { keepdim });
   if (order === 1) return x.abs().sum(axes, { keepdim });
   if (order === 2) {
-    const out = noGrad(() => x.mul(x).sum(axes, { keepdim }).sqrt());
+    const out = noGrad(() => {
+      const sq = x.mul(x), s = sq.sum(axes, { keepdim }), r = s.sqrt();
+      // temporaries nothing else sees go back to the allocator now (cache-hot for the next
+      // call) instead of at the next garbage collection
+      if (s.storage !== sq.storage) releaseStorage(sq.storage);
+      if (r.storage !== s.storage) releaseStorage(s.storage);
+      return r;
+    });
     const inShape = x.shape;
     // d||x|| = x / ||x||, taken as 0 where the norm is 0 (as torch). The saved norm is the
     // recorded output itself, so a second derivative flows through it too.

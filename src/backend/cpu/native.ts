@@ -410,6 +410,21 @@ export function nativeReduce(
   return guarded("reduce", () => native.reduce(p, out as TypedArray, a as TypedArray, inDtype === "bfloat16"));
 }
 
+const scanParams = new Float64Array(6);
+
+/**
+ * The prefix sum or product of contiguous [outer, R, inner] float32/float64 rows (x from
+ * `offset`) into contiguous `out` (native/src/scan.cc), the same bits as the reference's loop;
+ * false when the addon is missing or predates the kernel, or for another dtype.
+ */
+export function nativeScan(op: "sum" | "prod", dtype: DType, outer: number, R: number, inner: number, x: TypedArray, offset: number, out: TypedArray): boolean {
+  const native = nativeAddon() as (Addon & { scanRows?: (p: Float64Array, x: TypedArray, out: TypedArray) => boolean }) | null;
+  if (!native?.scanRows || (dtype !== "float32" && dtype !== "float64")) return false;
+  const p = scanParams;
+  p[0] = dtype === "float32" ? 0 : 1; p[1] = op === "sum" ? 0 : 1; p[2] = outer; p[3] = R; p[4] = inner; p[5] = offset;
+  return guarded("scan", () => native.scanRows!(p, x, out));
+}
+
 /** Geometry of unfold/fold: [N, C, H, W] images, kernel, stride, padding, dilation, output size. */
 export interface Im2colGeometry {
   N: number; C: number; H: number; W: number;

@@ -9,13 +9,13 @@
  * `new Function` is forbidden (codegen.ts), closures built from the same REDUCERS table
  * run instead, with the same order of operations (hence the same results).
  */
-import type { DType, StorageArray } from "../../tensor/dtype.js";
+import type { DType, StorageArray, TypedArray } from "../../tensor/dtype.js";
 import { Tensor } from "../../tensor/tensor.js";
 import type { PrimitiveAttrs, ReduceOpName } from "../primitives.js";
 import { collapseDims } from "./loops.js";
 import { alloc } from "./util.js";
 import { copy } from "./elementwise.js";
-import { nativeReduce } from "./native.js";
+import { nativeReduce, nativeScan } from "./native.js";
 import { codegenAvailable, compileFunction } from "./codegen.js";
 import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBFloat16Bits, float32ToFloat16Bits } from "../../tensor/half.js";
 
@@ -291,6 +291,16 @@ export function scan(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scan"], d
   const axis = attrs.axis;
   // a 0-d input scans a run of one element
   const R = x.ndim === 0 ? 1 : x.shape[axis]!;
+  if ((x.dtype === "float32" || x.dtype === "float64") && out.numel() >= 256) {
+    // the native kernel reads [outer, R, inner] rows from a contiguous input (copied if not)
+    const c = x.isContiguous() ? x : copy([x], {}, device)[0]!;
+    let outer = 1, inner = 1;
+    for (let d = 0; d < x.ndim; d++) {
+      if (d < axis) outer *= x.shape[d]!;
+      else if (d > axis) inner *= x.shape[d]!;
+    }
+    if (nativeScan(attrs.op, x.dtype, outer, R, inner, c.storage.data as TypedArray, c.offset, out.storage.data as TypedArray)) return [out];
+  }
   const keptAxes = x.shape.map((_, d) => d).filter((d) => d !== axis);
   const kept = collapseDims(keptAxes.map((d) => x.shape[d]!), [keptAxes.map((d) => out.strides[d]!), keptAxes.map((d) => x.strides[d]!)]);
   const key = `${codegenAvailable() ? "js" : "closures"}:${attrs.op}:${x.dtype}`;

@@ -213,6 +213,15 @@ const summary = [
 
 console.log("\n" + summary);
 
+/** The survey's table (bench/survey.sh, written to bench/out/survey.md by a full run). */
+function surveySection(): string {
+  try {
+    return `\n## Survey: ops and layers outside the tuned training steps\n\nFluxion and PyTorch at 1 thread each, one process per side, the best of repeated calls (\`npm run bench:survey\`, bench/survey.ts and bench/survey_torch.py; ".fb": forward and backward). Sorted by ratio, Fluxion ÷ PyTorch; above 1 Fluxion is slower. Most of the remaining gaps are large outputs written to memory a garbage collection has not yet given back (PyTorch frees each result by refcount and reuses its cache-hot block): the same kernels into a reused buffer run about 2x faster.\n\n${readFileSync("bench/out/survey.md", "utf8")}`;
+  } catch {
+    return "";
+  }
+}
+
 /** The training-accuracy section written by bench/accuracy.ts, when it has been run. */
 function accuracySection(): string {
   try {
@@ -245,7 +254,7 @@ ${summary}
 ## All measurements
 
 ${raw}
-${accuracySection()}`;
+${surveySection()}${accuracySection()}`;
   writeFileSync(args.write, doc);
   console.log(`wrote ${args.write}`);
 }

@@ -175,6 +175,14 @@ if wants browser && [ $js_peers_ok = 1 ]; then
   else record fluxion missing "browser GEMM: no Chromium at ${CHROMIUM:-/usr/bin/chromium} (apt-get install chromium)"; fi
 fi
 
+# the survey of ops and layers outside the tuned steps (bench/survey.sh), 1 thread each side:
+# a full run only (bench/report.ts puts its table in the report)
+rm -f "$out/survey.md"
+if [ $quick = 0 ] && [ -z "$only" ] && wants fluxion && wants pytorch && [ $torch_ok = 1 ]; then
+  echo "== survey"
+  bash bench/survey.sh 1 > "$out/survey.md" 2> "$out/logs/survey.log" || { rm -f "$out/survey.md"; record fluxion failed "bench/survey.sh failed: see bench/out/logs/survey.log"; }
+fi
+
 seconds=$(( $(date +%s) - started ))
 quick_flag=(); [ $quick = 1 ] && quick_flag=(--quick)
 node --import tsx bench/report.ts --results "$results" --write "$write" --command "$command_line" \

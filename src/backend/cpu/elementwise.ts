@@ -20,6 +20,9 @@ import { nativeIntTypes } from "./native.js";
 
 export function unary(inputs: readonly Tensor[], attrs: PrimitiveAttrs["unary"], device: string): Tensor[] {
   const x = inputs[0]!;
+  // x ** 2 is the table's x * x: the same bits from the float32-lane multiply (powScalar's
+  // kernel computes in float64, half the width)
+  if (attrs.op === "powScalar" && attrs.params?.[0] === 2 && (x.dtype === "float32" || x.dtype === "float64")) return binary([x, x], { op: "mul" }, device);
   const def = UNARY_OPS[attrs.op];
   const out = alloc(x.shape, def.kind === "predicate" ? "bool" : x.dtype, device, { zero: false });
   const o = outOperand(out), ins = [operand(x)];

@@ -43,7 +43,7 @@ export function gatherRows(w: Tensor, idx: Tensor, rule?: IndexRule): Tensor {
 /** out[v] = sum of src[m] with idx[m] = v, shape [V, D]; backward gathers. */
 function scatterRows(src: Tensor, idx: Tensor, V: number): Tensor {
   const [M, D] = src.shape as [number, number];
-  const base = zeros([V, D], { dtype: src.dtype, device: src.device });
+  const base = zeros([1, 1], { dtype: src.dtype, device: src.device }).expand([V, D]); // a fill inside the scatter, not a zeroed copy
   // a contiguous index (M·D int32s, cheap) and src: the native dense scatter-add; an expanded
   // index view would send the kernel down the TypeScript path (several ms for an LM batch)
   const index = dispatch("copy", [idx.reshape([M, 1]).expand([M, D])], {});

@@ -2,9 +2,9 @@
 import { Tensor } from "../tensor/tensor.js";
 import { declareArgs, type CtorArgs } from "../api/registry.js";
 import { arange, bernoulli } from "../functional.js";
-import { Distribution } from "./distribution.js";
+import { BinaryProbsDistribution } from "./probs_logits.js";
 import * as constraints from "./constraints.js";
-import { bceWithLogits, broadcastAll, logitsToProbs, named, probsOrLogits, probsToLogits, shapeArg } from "./utils.js";
+import { bceWithLogits, broadcastAll, named, probsOrLogits, shapeArg } from "./utils.js";
 
 const BERNOULLI = "Bernoulli(Tensor|float? probs=null, Tensor|float? logits=null, bool? validateArgs=null)";
 const bernoulliArgs = declareArgs(BERNOULLI, "distributions");
@@ -13,33 +13,18 @@ const bernoulliArgs = declareArgs(BERNOULLI, "distributions");
  * 1 with probability `probs` (or sigmoid(`logits`)), else 0.
  * @example const d = new distributions.Bernoulli({ logits }); const a = d.sample(); d.logProb(a)
  */
-export class Bernoulli extends Distribution {
+export class Bernoulli extends BinaryProbsDistribution {
   static override readonly argConstraints = { probs: constraints.unitInterval, logits: constraints.real };
   override get hasEnumerateSupport(): boolean {
     return true;
   }
-  private _probs: Tensor | null = null;
-  private _logits: Tensor | null = null;
   constructor(...args: CtorArgs<typeof BERNOULLI>) {
     const [probs, logits, validateArgs] = bernoulliArgs.bind(args);
     probsOrLogits("Bernoulli", probs, logits);
     const [p] = broadcastAll("Bernoulli", [probs != null ? "probs" : "logits"], [(probs ?? logits)!]);
     super(p!.shape, [], validateArgs);
-    if (probs != null) this._probs = p!;
-    else this._logits = p!;
+    this.setProbsOrLogits(probs != null, p!);
     this.validateParams();
-  }
-  get probs(): Tensor {
-    return (this._probs ??= logitsToProbs(this._logits!, true));
-  }
-  get logits(): Tensor {
-    return (this._logits ??= probsToLogits(this._probs!, true));
-  }
-  protected override params(): Record<string, Tensor | null> {
-    return { probs: this._probs, logits: this._logits };
-  }
-  protected override expandFields(): [string, number][] {
-    return [["_probs", 0], ["_logits", 0]];
   }
   override get support(): constraints.Constraint {
     return constraints.boolean;

@@ -4,10 +4,11 @@ import { declareArgs, type CtorArgs } from "../api/registry.js";
 import { arange } from "../functional.js";
 import { isFloating } from "../tensor/dtype.js";
 import { readHostItem } from "../tensor/host_read.js";
-import { Distribution, NotImplementedDistributionError } from "./distribution.js";
+import { NotImplementedDistributionError } from "./distribution.js";
+import { BinaryProbsDistribution } from "./probs_logits.js";
 import * as constraints from "./constraints.js";
 import { binomialSample } from "./samplers.js";
-import { broadcastAll, logitsToProbs, named, probsOrLogits, probsToLogits, shapeArg } from "./utils.js";
+import { broadcastAll, named, probsOrLogits, shapeArg } from "./utils.js";
 
 const BINOMIAL = "Binomial(Tensor|float totalCount=1, Tensor|float? probs=null, Tensor|float? logits=null, bool? validateArgs=null)";
 const binomialArgs = declareArgs(BINOMIAL, "distributions");
@@ -21,14 +22,12 @@ function clampByZero(x: Tensor): Tensor {
  * P(k) = C(n, k) p^k (1-p)^(n-k) for k = 0..n (n = totalCount, an integer-valued tensor or number).
  * @example new distributions.Binomial(10, { probs: tensor([0.3]) }).sample([5])
  */
-export class Binomial extends Distribution {
+export class Binomial extends BinaryProbsDistribution {
   static override readonly argConstraints = { totalCount: constraints.nonnegativeInteger, probs: constraints.unitInterval, logits: constraints.real };
   override get hasEnumerateSupport(): boolean {
     return true;
   }
   totalCount: Tensor;
-  private _probs: Tensor | null = null;
-  private _logits: Tensor | null = null;
   constructor(...args: CtorArgs<typeof BINOMIAL>) {
     const [totalCount, probs, logits, validateArgs] = binomialArgs.bind(args);
     probsOrLogits("Binomial", probs, logits);
@@ -38,21 +37,14 @@ export class Binomial extends Distribution {
     const [tc, p] = broadcastAll("Binomial", ["totalCount", probs != null ? "probs" : "logits"], [n, param]);
     super(p!.shape, [], validateArgs);
     this.totalCount = tc!.to(p!.dtype);
-    if (probs != null) this._probs = p!;
-    else this._logits = p!;
+    this.setProbsOrLogits(probs != null, p!);
     this.validateParams();
   }
-  get probs(): Tensor {
-    return (this._probs ??= logitsToProbs(this._logits!, true));
-  }
-  get logits(): Tensor {
-    return (this._logits ??= probsToLogits(this._probs!, true));
-  }
   protected override params(): Record<string, Tensor | null> {
-    return { totalCount: this.totalCount, probs: this._probs, logits: this._logits };
+    return { totalCount: this.totalCount, ...super.params() };
   }
   protected override expandFields(): [string, number][] {
-    return [["totalCount", 0], ["_probs", 0], ["_logits", 0]];
+    return [["totalCount", 0], ...super.expandFields()];
   }
   override get support(): constraints.Constraint {
     return constraints.integerInterval(0, this.totalCount);

@@ -2,9 +2,9 @@
 import { Tensor } from "../tensor/tensor.js";
 import { declareArgs, type CtorArgs } from "../api/registry.js";
 import { rand, where } from "../functional.js";
-import { Distribution } from "./distribution.js";
+import { BinaryProbsDistribution } from "./probs_logits.js";
 import * as constraints from "./constraints.js";
-import { bceWithLogits, broadcastAll, finfo, logitsToProbs, named, probsOrLogits, probsToLogits, requireAll, shapeArg } from "./utils.js";
+import { bceWithLogits, broadcastAll, finfo, named, probsOrLogits, requireAll, shapeArg } from "./utils.js";
 import { fmtShape } from "../errors.js";
 
 const GEOMETRIC = "Geometric(Tensor|float? probs=null, Tensor|float? logits=null, bool? validateArgs=null)";
@@ -14,34 +14,19 @@ const geometricArgs = declareArgs(GEOMETRIC, "distributions");
  * P(k) = (1 - p)^k p for k = 0, 1, 2, ... (samples are floats, as PyTorch's).
  * @example new distributions.Geometric(0.25).mean // 3
  */
-export class Geometric extends Distribution {
+export class Geometric extends BinaryProbsDistribution {
   static override readonly argConstraints = { probs: constraints.unitInterval, logits: constraints.real };
-  private _probs: Tensor | null = null;
-  private _logits: Tensor | null = null;
   constructor(...args: CtorArgs<typeof GEOMETRIC>) {
     const [probs, logits, validateArgs] = geometricArgs.bind(args);
     probsOrLogits("Geometric", probs, logits);
     const [p] = broadcastAll("Geometric", [probs != null ? "probs" : "logits"], [(probs ?? logits)!]);
     super(p!.shape, [], validateArgs);
-    if (probs != null) this._probs = p!;
-    else this._logits = p!;
+    this.setProbsOrLogits(probs != null, p!);
     this.validateParams();
     // beyond unit_interval: p = 0 never succeeds (PyTorch's extra check)
     if (this._validateArgs && probs != null) {
       requireAll(p!.gt(0), (withValues) => `Geometric: expected parameter probs (Tensor of shape ${fmtShape(p!.shape)}) of distribution ${this.toString()} to be positive${withValues ? ` but found invalid values:\n${p!.toString()}` : ""}`, "Geometric validateArgs");
     }
-  }
-  get probs(): Tensor {
-    return (this._probs ??= logitsToProbs(this._logits!, true));
-  }
-  get logits(): Tensor {
-    return (this._logits ??= probsToLogits(this._probs!, true));
-  }
-  protected override params(): Record<string, Tensor | null> {
-    return { probs: this._probs, logits: this._logits };
-  }
-  protected override expandFields(): [string, number][] {
-    return [["_probs", 0], ["_logits", 0]];
   }
   override get support(): constraints.Constraint {
     return constraints.nonnegativeInteger;

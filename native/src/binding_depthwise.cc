@@ -19,10 +19,6 @@ using binding::Throw;
 
 enum Slot { kDType, kPass, kN, kC, kM, kH, kW, kKh, kKw, kSh, kSw, kPh, kPw, kDh, kDw, kOffA, kOffB, kOffBias, kSlots };
 
-bool array_of(const Napi::CallbackInfo& info, size_t i, napi_typedarray_type want, void** data, size_t* length) {
-  napi_typedarray_type t;
-  return i < info.Length() && binding::typed_array_info(info.Env(), info[i], &t, data, length) && t == want;
-}
 
 Napi::Value DepthwiseConv2d(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -46,11 +42,11 @@ Napi::Value DepthwiseConv2d(const Napi::CallbackInfo& info) {
   const napi_typedarray_type want = f64 ? napi_float64_array : napi_float32_array;
   void *pa, *pb, *pbias = nullptr, *po0, *po1 = nullptr;
   size_t la, lb, lbias = 0, lo0, lo1 = 0;
-  if (!array_of(info, 1, want, &pa, &la) || !array_of(info, 2, want, &pb, &lb) || !array_of(info, 4, want, &po0, &lo0))
+  if (!binding::typed_array_arg(info, 1, want, &pa, &la) || !binding::typed_array_arg(info, 2, want, &pb, &lb) || !binding::typed_array_arg(info, 4, want, &po0, &lo0))
     return Napi::Boolean::New(env, false);
   const bool has_bias = pass == 0 && info.Length() > 3 && !info[3].IsNull() && !info[3].IsUndefined();
-  if (has_bias && !array_of(info, 3, want, &pbias, &lbias)) return Throw(env, "depthwiseConv2d: bias must be a typed array of the dtype");
-  if (pass == 2 && !array_of(info, 5, want, &po1, &lo1)) return Throw(env, "depthwiseConv2d: the weight pass needs a bias-gradient array");
+  if (has_bias && !binding::typed_array_arg(info, 3, want, &pbias, &lbias)) return Throw(env, "depthwiseConv2d: bias must be a typed array of the dtype");
+  if (pass == 2 && !binding::typed_array_arg(info, 5, want, &po1, &lo1)) return Throw(env, "depthwiseConv2d: the weight pass needs a bias-gradient array");
   const long O = a.C * a.m, K = a.kh * a.kw;
   const double image = binding::product({a.N, a.C, a.H, a.W}), out = binding::product({a.N, O, a.oh, a.ow}), filters = binding::product({O, K});
   const double na = pass == 1 ? out : image, nb = pass == 2 ? out : filters, n0 = pass == 0 ? out : pass == 1 ? image : filters;

@@ -75,26 +75,6 @@ bool reduce_supported(const ReduceArgs& r) {
 
 namespace {
 
-napi_typedarray_type array_type(EType t) {
-  switch (t) {
-    case EType::f32: return napi_float32_array;
-    case EType::f64: return napi_float64_array;
-    case EType::i32: return napi_int32_array;
-    case EType::u8: case EType::u8i: return napi_uint8_array;
-    case EType::i8: return napi_int8_array;
-    case EType::i64: return napi_bigint64_array;
-    default: return napi_uint16_array;
-  }
-}
-size_t elem_size(EType t) {
-  switch (t) {
-    case EType::f64: case EType::i64: return 8;
-    case EType::f32: case EType::i32: return 4;
-    case EType::u16: return 2;
-    default: return 1;
-  }
-}
-
 bool etype_of(double code, EType* t) {
   if (!(code >= 0 && code <= 7) || code != std::floor(code)) return false;
   *t = (EType)(int)code;
@@ -107,9 +87,9 @@ bool bind_operand(const Napi::CallbackInfo& info, size_t i, EType t, long offset
   napi_typedarray_type at;
   void* data;
   size_t len;
-  if (info.Length() <= i || !binding::typed_array_info(info.Env(), info[i], &at, &data, &len) || at != array_type(t)) return false;
+  if (info.Length() <= i || !binding::typed_array_info(info.Env(), info[i], &at, &data, &len) || at != binding::etype_array(t)) return false;
   if (offset < 0 || (size_t)offset > len || !binding::strided_in_bounds(len, offset, ndim, shape, stride)) return false;
-  *ptr = (char*)data + offset * (long)elem_size(t);
+  *ptr = (char*)data + offset * (long)binding::etype_size(t);
   return true;
 }
 
@@ -147,7 +127,7 @@ bool zero_divisor(const EwArgs& g) {
 
 // The bytes [lo, hi) an operand's elements span.
 void operand_span(const EwArgs& g, const EwOperand& o, const char** lo, const char** hi) {
-  const long es = (long)elem_size(o.type);
+  const long es = (long)binding::etype_size(o.type);
   long first = 0, last = 0;
   for (int d = 0; d < g.ndim; d++) {
     if (g.shape[d] == 0) { *lo = *hi = o.data; return; }
@@ -177,7 +157,7 @@ double touched_bytes(const EwArgs& g, int nin) {
   const EwOperand* ops[4] = {&g.out, &g.in[0], &g.in[1], &g.in[2]};
   double total = 0;
   for (int k = 0; k <= nin; k++) {
-    double n = (double)elem_size(ops[k]->type);
+    double n = (double)binding::etype_size(ops[k]->type);
     for (int d = 0; d < g.ndim; d++)
       if (ops[k]->stride[d] != 0) n *= (double)g.shape[d];
     total += n;

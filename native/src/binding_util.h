@@ -14,6 +14,7 @@
 #include <string>
 #include <utility>
 
+#include "ewise.h"
 #include "gemm.h"
 
 namespace fluxion {
@@ -120,6 +121,33 @@ inline bool dtype_array(const Napi::CallbackInfo& info, size_t i, DType dt, void
 }
 
 // Float64Array parameter block at argument `i`, with at least `count` entries.
+// Argument i as a typed array of kind `want`: its data and length.
+inline bool typed_array_arg(const Napi::CallbackInfo& info, size_t i, napi_typedarray_type want, void** data, size_t* length) {
+  napi_typedarray_type t;
+  return i < info.Length() && typed_array_info(info.Env(), info[i], &t, data, length) && t == want;
+}
+
+// The typed-array kind and the element size of a native element type (ewise.h's EType).
+inline napi_typedarray_type etype_array(EType t) {
+  switch (t) {
+    case EType::f32: return napi_float32_array;
+    case EType::f64: return napi_float64_array;
+    case EType::i32: return napi_int32_array;
+    case EType::u8: case EType::u8i: return napi_uint8_array;
+    case EType::i8: return napi_int8_array;
+    case EType::i64: return napi_bigint64_array;
+    default: return napi_uint16_array;
+  }
+}
+inline size_t etype_size(EType t) {
+  switch (t) {
+    case EType::f64: case EType::i64: return 8;
+    case EType::f32: case EType::i32: return 4;
+    case EType::u16: return 2;
+    default: return 1;
+  }
+}
+
 inline const double* params_of(const Napi::CallbackInfo& info, size_t i, size_t count) {
   napi_typedarray_type t;
   void* data;

@@ -339,30 +339,7 @@ long by_mode(IndexedArgs& a) {
   return by_type<I, kAdd>(a);
 }
 
-napi_typedarray_type array_type(EType t) {
-  switch (t) {
-    case EType::f32: return napi_float32_array;
-    case EType::f64: return napi_float64_array;
-    case EType::i32: return napi_int32_array;
-    case EType::u8: case EType::u8i: return napi_uint8_array;
-    case EType::i8: return napi_int8_array;
-    case EType::i64: return napi_bigint64_array;
-    default: return napi_uint16_array;
-  }
-}
-size_t elem_size(EType t) {
-  switch (t) {
-    case EType::f64: case EType::i64: return 8;
-    case EType::f32: case EType::i32: return 4;
-    case EType::u16: return 2;
-    default: return 1;
-  }
-}
 
-bool array_at(const Napi::CallbackInfo& info, size_t i, napi_typedarray_type want, void** data, size_t* len) {
-  napi_typedarray_type at;
-  return info.Length() > i && binding::typed_array_info(info.Env(), info[i], &at, data, len) && at == want;
-}
 
 Napi::Value Gather(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -394,9 +371,9 @@ Napi::Value Gather(const Napi::CallbackInfo& info) {
   }
   void *idata, *tdata, *ddata;
   size_t ilen, tlen, dlen;
-  const napi_typedarray_type at = array_type(a.type);
-  if (!array_at(info, 1, a.idx64 ? napi_bigint64_array : napi_int32_array, &idata, &ilen) || !array_at(info, 2, at, &tdata, &tlen) ||
-      !array_at(info, 3, at, &ddata, &dlen))
+  const napi_typedarray_type at = binding::etype_array(a.type);
+  if (!binding::typed_array_arg(info, 1, a.idx64 ? napi_bigint64_array : napi_int32_array, &idata, &ilen) || !binding::typed_array_arg(info, 2, at, &tdata, &tlen) ||
+      !binding::typed_array_arg(info, 3, at, &ddata, &dlen))
     return Throw(env, "gather: the index must be an Int32Array or BigInt64Array, the table and dense operand typed arrays of the type");
   // every element reached lies inside its array: the index and dense operand over the shape,
   // the table over the shape outside the axis and [0, size) along it
@@ -414,7 +391,7 @@ Napi::Value Gather(const Napi::CallbackInfo& info) {
     return Throw(env, "gather: the table reaches outside its array");
   }
   if (g.size == 0) return Napi::Number::New(env, 0);
-  const size_t es = elem_size(a.type);
+  const size_t es = binding::etype_size(a.type);
   a.idx = (const char*)idata + ioff * (a.idx64 ? 8 : 4);
   a.table = (char*)tdata + toff * es;
   a.dense = (char*)ddata + doff * es;
@@ -584,8 +561,8 @@ Napi::Value Resample(const Napi::CallbackInfo& info) {
   const napi_typedarray_type at = type == (int)EType::f32 ? napi_float32_array : napi_float64_array;
   void *xd, *id, *wd = nullptr, *yd;
   size_t xl, il, wl = 0, yl;
-  if (!array_at(info, 1, at, &xd, &xl) || !array_at(info, 2, napi_int32_array, &id, &il) || !array_at(info, 4, at, &yd, &yl) ||
-      (weighted && !array_at(info, 3, at, &wd, &wl)))
+  if (!binding::typed_array_arg(info, 1, at, &xd, &xl) || !binding::typed_array_arg(info, 2, napi_int32_array, &id, &il) || !binding::typed_array_arg(info, 4, at, &yd, &yl) ||
+      (weighted && !binding::typed_array_arg(info, 3, at, &wd, &wl)))
     return Throw(env, "resample: x, weight and y must be typed arrays of the type, index an Int32Array");
   const double in_n = binding::product({r.outer, r.transpose ? r.out : r.size, r.inner});
   const double out_n = binding::product({r.outer, r.transpose ? r.size : r.out, r.inner});

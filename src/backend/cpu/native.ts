@@ -43,6 +43,8 @@ interface Addon {
   /** native/src/gather.cc (absent in older builds). */
   resample?(params: Float64Array, x: TypedArray, index: Int32Array, weight: TypedArray | null, y: TypedArray): number | false;
   gather?(params: Float64Array, index: Int32Array | BigInt64Array, table: TypedArray | BigInt64Array, dense: TypedArray | BigInt64Array): number | false;
+  /** native/src/scan.cc (absent in older builds). */
+  scanRows?(params: Float64Array, x: TypedArray, out: TypedArray): boolean;
   conv2d(params: Float64Array, a: TypedArray, b: TypedArray, c: TypedArray | null, out0: TypedArray, out1: TypedArray | null): boolean;
 }
 
@@ -418,7 +420,7 @@ const scanParams = new Float64Array(6);
  * false when the addon is missing or predates the kernel, or for another dtype.
  */
 export function nativeScan(op: "sum" | "prod", dtype: DType, outer: number, R: number, inner: number, x: TypedArray, offset: number, out: TypedArray): boolean {
-  const native = nativeAddon() as (Addon & { scanRows?: (p: Float64Array, x: TypedArray, out: TypedArray) => boolean }) | null;
+  const native = nativeAddon();
   if (!native?.scanRows || (dtype !== "float32" && dtype !== "float64")) return false;
   const p = scanParams;
   p[0] = dtype === "float32" ? 0 : 1; p[1] = op === "sum" ? 0 : 1; p[2] = outer; p[3] = R; p[4] = inner; p[5] = offset;

@@ -15,7 +15,7 @@ import type { PrimitiveAttrs, ReduceOpName } from "../primitives.js";
 import { collapseDims } from "./loops.js";
 import { alloc } from "./util.js";
 import { copy } from "./elementwise.js";
-import { nativeReduce, nativeScan } from "./native.js";
+import { nativeAddon, nativeReduce, nativeScan } from "./native.js";
 import { codegenAvailable, compileFunction } from "./codegen.js";
 import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBFloat16Bits, float32ToFloat16Bits } from "../../tensor/half.js";
 
@@ -291,7 +291,7 @@ export function scan(inputs: readonly Tensor[], attrs: PrimitiveAttrs["scan"], d
   const axis = attrs.axis;
   // a 0-d input scans a run of one element
   const R = x.ndim === 0 ? 1 : x.shape[axis]!;
-  if ((x.dtype === "float32" || x.dtype === "float64") && out.numel() >= 256) {
+  if ((x.dtype === "float32" || x.dtype === "float64") && out.numel() >= 256 && nativeAddon()?.scanRows) {
     // the native kernel reads [outer, R, inner] rows from a contiguous input (copied if not)
     const c = x.isContiguous() ? x : copy([x], {}, device)[0]!;
     let outer = 1, inner = 1;

@@ -290,6 +290,7 @@ test("containers: Sequential/ModuleList slice as PyTorch's seq[start:end:step] (
   assert.equal(l.length, 3); // the original is untouched
   assert.throws(() => s.slice(0, 2, 0), /Sequential.slice\(\): slice step cannot be zero/);
   assert.throws(() => l.slice(0.5), /ModuleList.slice\(\): start must be an int or null, but got/);
+  assert.throws(() => (s.slice as (...a: unknown[]) => unknown)(0, 1, 1, 9), /Sequential.slice\(\) takes at most 3 arguments \(start, end, step\) but 4 were given/);
 });
 
 test("submodules keep their registration order when names are integer-like (JavaScript lists those first): append after named modules, an OrderedDict, print and stateDict", () => {

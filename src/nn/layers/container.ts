@@ -2,6 +2,7 @@
 import { ArgumentError, FluxionError, IndexError } from "../../errors.js";
 import { describeValue, isPlainObject } from "../../api/args.js";
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
+import { checkArity } from "../../api/check_args.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
 import { Tensor } from "../../tensor/tensor.js";
@@ -35,6 +36,7 @@ abstract class IndexedModules extends Module {
    */
   slice(start: number | null = null, end: number | null = null, step: number | null = null): this {
     const op = `${this.constructor.name}.slice()`;
+    checkArity(`${this.constructor.name}.slice`, arguments, 3, "start, end, step");
     const entries = [...this.namedChildren()];
     const picked = sliceIndices(op, entries.length, start, end, step).map((i) => entries[i]!);
     return this._fromSlice(picked);

@@ -417,9 +417,11 @@ constexpr double kGeluQd[] = {0.18882128260409226, 0.6815908862216356, 0.9950340
                               0.9876737315371011, 0.543494640171236, 0.06496780523084843, -0.16355344827383322,
                               -0.09582400111039921, 0.04692288814483448, 0.05825423503253596, -0.021062746341517394,
                               -0.03034135637009155, 0.018373867123990188};
-// e^a for a in [-700, 700], double: Cody-Waite with fdlibm's ln2 split, Taylor to degree 12
+// e^a for a in [-700, 700] on double lanes, for results that end as float32: Cody-Waite with
+// fdlibm's ln2 split, Taylor to degree 9 (|r| <= ln2/2: relative error below 1e-11, far under
+// a float ulp; degree 12 cost a fifth of gelu's tanh form)
 constexpr double kExpD[] = {1.0, 1.0, 1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040, 1.0 / 40320,
-                            1.0 / 362880, 1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600};
+                            1.0 / 362880};
 inline VD vexpd(VD a) {
   const VD n = vround(a * vsetd(1.4426950408889634));
   VD r = vfnma(n, vsetd(6.93147180369123816490e-01), a);
@@ -455,16 +457,24 @@ inline VF vgelu_erf(VF x) {
   const VF xs = vsel(fast, x, vset(1.0f));
   return vsel(fast, gelu_erf_fast(xs, vabs(xs)), gelu_erf_wide(x));
 }
-inline VF gelu_erf_fast(VF x, VF u) {
+// The fast path in two halves, so a row kernel can run a block of vectors through the first
+// (the table lookups and the Horner steps in plain float) before the second (the carried last
+// steps): see vecmath_rows.h's Staged.
+struct GeluMid { VF z, r2; VI idx; };
+inline GeluMid gelu_erf_head(VF u) {
   const VI idx = vcvti(u * vset(2.0f));
   const VF z = u - vlut8(kGeluCenter8, idx);
   constexpr int kTop = sizeof(kGeluPhi) / sizeof(kGeluPhi[0]) - 1;
   VF r = vlut8(kGeluPhi[kTop], idx);
   for (int j = kTop - 1; j >= 5; j--) r = vfma(r, z, vlut8(kGeluPhi[j], idx));
+  return {z, vfma(r, z, vlut8(kGeluPhi[4], idx)), idx};
+}
+inline VF gelu_erf_tail(VF x, const GeluMid& m) {
+  const VF z = m.z, r2 = m.r2;
+  const VI idx = m.idx;
   // The last two Horner steps carry their rounding errors (near u = 4 the terms cancel:
   // z R reaches 1.6 |c0|): q = z R2 as a product pair, t = c1 + q and P = c0 + z t by
   // TwoSum, the small parts (c0 lo, c1 lo, the errors) summed apart and added once.
-  const VF r2 = vfma(r, z, vlut8(kGeluPhi[4], idx));
   const VF q = z * r2, q_lo = vfms(z, r2, q);
   const VF c1 = vlut8(kGeluPhi[2], idx);
   const VF t = c1 + q, tv = t - c1;
@@ -478,21 +488,31 @@ inline VF gelu_erf_fast(VF x, VF u) {
   const VF w = xp + vfma(x, pl, vfms(x, ph, xp));
   return vsel(x < vset(0.0f), w, x - w);  // ±0: w is +0, so x - w keeps x's sign
 }
+inline VF gelu_erf_fast(VF x, VF u) { return gelu_erf_tail(x, gelu_erf_head(u)); }
 
 // gelu, tanh form: x sigmoid(2v) with v = sqrt(2/pi) (x + 0.044715 x^3), on doubles (v's
 // rounding would be magnified by |2v| in the tail): x / (1 + e) for x >= 0 and
 // x e / (1 + e) below, e = e^{-|2v|}; h is 1 for x < 0, else 0.
-inline VD gelu_tanh_d(VD x, VD xc, VD h) {
+// In two halves for vecmath_rows.h's Staged: e (the exponential on double lanes), then the
+// quotient. h is 1 for x < 0, else 0.
+struct GeluTanhMid { VD el, eh; };
+inline VD gelu_tanh_e(VD xc, VD h) {
   const VD v2 = vsetd(2 * 0.7978845608028654) * vfma(vsetd(0.044715) * xc, xc * xc, xc);  // 2v, sign of x
-  const VD e = vexpd((vsetd(2.0) * h - vsetd(1.0)) * v2);                                  // -|2v| >= -700
-  return x * vfma(h, e, vsetd(1.0) - h) / (vsetd(1.0) + e);
+  return vexpd((vsetd(2.0) * h - vsetd(1.0)) * v2);                                        // -|2v| >= -700
 }
-inline VF vgelu_tanh(VF x) {
+inline VD gelu_tanh_q(VD x, VD e, VD h) { return x * vfma(h, e, vsetd(1.0) - h) / (vsetd(1.0) + e); }
+inline VF gelu_tanh_h(VF x) { return vsel(x < vset(0.0f), vset(1.0f), vset(0.0f)); }
+inline GeluTanhMid gelu_tanh_head(VF x) {
   const VF xc = vwithsign(vmin(vabs(x), vset(20.0f)), x);  // |2v| <= 604; beyond, the result is x or -0
-  const VF h = vsel(x < vset(0.0f), vset(1.0f), vset(0.0f));
-  const VF r = vpack(gelu_tanh_d(vlo(x), vlo(xc), vlo(h)), gelu_tanh_d(vhi(x), vhi(xc), vhi(h)));
+  const VF h = gelu_tanh_h(x);
+  return {gelu_tanh_e(vlo(xc), vlo(h)), gelu_tanh_e(vhi(xc), vhi(h))};
+}
+inline VF gelu_tanh_tail(VF x, const GeluTanhMid& m) {
+  const VF h = gelu_tanh_h(x);
+  const VF r = vpack(gelu_tanh_q(vlo(x), m.el, vlo(h)), gelu_tanh_q(vhi(x), m.eh, vhi(h)));
   return vsel(visnan(x), x, vsel(x == vset(-kInf), vset(kNaN), r));  // the reference: -inf * 0
 }
+inline VF vgelu_tanh(VF x) { return gelu_tanh_tail(x, gelu_tanh_head(x)); }
 
 // ---- sin, cos, tan (double lanes) -------------------------------------------------------------
 

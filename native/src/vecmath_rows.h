@@ -158,8 +158,6 @@ VEC_UNARY(VSinh, vsinh(x))
 VEC_UNARY(VCosh, vcosh(x))
 VEC_UNARY(VAtan, vatan(x))
 VEC_UNARY(VErf, verf(x))
-VEC_UNARY(VGeluErf, vgelu_erf(x))
-VEC_UNARY(VGeluTanh, vgelu_tanh(x))
 VEC_UNARY(VSin, vtrig<Trig::sin>(x))
 VEC_UNARY(VCos, vtrig<Trig::cos>(x))
 VEC_UNARY(VTan, vtrig<Trig::tan>(x))
@@ -179,6 +177,29 @@ struct VSigmoidLike {
   VF operator()(VF x) const { return sigmoid_like<Silu>(x); }
 };
 using VSigmoid = VSigmoidLike<false>;
+// gelu (erf form) in two stages: the float path's lookups and Horner steps, then its carried tail
+struct VGeluErf {
+  using Mid = GeluMid;
+  explicit VGeluErf(const EwArgs&) {}
+  VB head(VF x, Mid& m) const {
+    const VF u = vabs(x);
+    m = gelu_erf_head(u);
+    return u < vset(4.0f);  // gelu_erf_fast's lanes (not NaN)
+  }
+  VF tail(VF x, const Mid& m) const { return gelu_erf_tail(x, m); }
+  VF operator()(VF x) const { return vgelu_erf(x); }
+};
+// gelu (tanh form) in two stages: the exponential, then the quotient (every lane)
+struct VGeluTanh {
+  using Mid = GeluTanhMid;
+  explicit VGeluTanh(const EwArgs&) {}
+  VB head(VF x, Mid& m) const {
+    m = gelu_tanh_head(x);
+    return vset(0.0f) == vset(0.0f);
+  }
+  VF tail(VF x, const Mid& m) const { return gelu_tanh_tail(x, m); }
+  VF operator()(VF x) const { return vgelu_tanh(x); }
+};
 using VSilu = VSigmoidLike<true>;
 
 // softplus with beta 1: `x > threshold` in double is `x > t` for t the largest float <= threshold

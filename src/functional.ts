@@ -33,6 +33,7 @@ import { TORCH_LINALG_FNS } from "./ops/linalg/torch_forms.js";
 import { SPECIAL_FNS } from "./ops/special.js";
 import { NUMERIC_FNS } from "./ops/elementwise_numeric.js";
 import { ALIAS_FNS } from "./ops/aliases.js";
+import { COMPAT_FNS } from "./ops/tensor_compat.js";
 import { FMAX_RENORM_FNS } from "./ops/fmax_renorm.js";
 import { SHAPE_EXTRA_FNS } from "./ops/shape_extra.js";
 import { SCATTER_EXTRA_FNS } from "./ops/scatter_extra.js";
@@ -90,9 +91,11 @@ export const { erfc, erfinv, lgamma, digamma, polygamma, mvlgamma, i0 } = SPECIA
 export const { signbit, isposinf, isneginf, frexp, ldexp, nextafter, heaviside, gcd, lcm, floatPower } = NUMERIC_FNS;
 export const {
   arccos, arcsin, arctan, arccosh, arcsinh, arctanh, arctan2, negative, positive, absolute, fix, trueDivide, ravel,
+  multiply, subtract, divide, greater, greaterEqual, less, lessEqual, notEqual,
 } = ALIAS_FNS;
 export const { fmax, fmin, renorm } = FMAX_RENORM_FNS;
 export { sgn } from "./ops/inplace_extra.js";
+export const { adjoint } = COMPAT_FNS;
 export const {
   rot90, takeAlongDim, hsplit, vsplit, dsplit, narrowCopy, atleast1d, atleast2d, atleast3d, blockDiag, columnStack, rowStack, dstack,
 } = SHAPE_EXTRA_FNS;

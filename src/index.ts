@@ -31,6 +31,7 @@ import "./ops/elementwise_numeric.js";
 import "./ops/aliases.js";
 import "./ops/inplace_random.js";
 import "./ops/inplace_extra.js";
+import "./ops/tensor_compat.js";
 import "./ops/shape_extra.js";
 import "./ops/scatter_extra.js";
 import "./ops/statistics.js";
@@ -53,7 +54,12 @@ export { printOptions } from "./tensor/print.js";
 export * from "./errors.js";
 export { dispatch, dispatchAll, addDispatchLayer, withDispatchLayer, publicOpStack, type DispatchCall, type DispatchLayer } from "./backend/dispatcher.js";
 export { PRIMITIVES, type PrimitiveName, type PrimitiveAttrs } from "./backend/primitives.js";
-export { backends_ as backends, registerBackend, type Backend } from "./backend/backend.js";
+export { registerBackend, type Backend } from "./backend/backend.js";
+export {
+  backends, useDeterministicAlgorithms, areDeterministicAlgorithmsEnabled, isDeterministicAlgorithmsWarnOnlyEnabled,
+  setFloat32MatmulPrecision, getFloat32MatmulPrecision, setFlushDenormal, setNumInteropThreads, getNumInteropThreads,
+  setPrintoptions, resultType, canCast,
+} from "./ops/config.js";
 export { initWebGPU, type WebGPUInfo } from "./backend/webgpu/index.js";
 export { setNumThreads, getNumThreads, nativeStatus, setNativeIsa, type NativeStatus } from "./backend/cpu/native.js";
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled, withGradEnabled, inferenceMode } from "./autograd/grad_mode.js";
@@ -83,5 +89,8 @@ export { exportGraph, loadGraph, ExportedProgram, onnx } from "./export/index.js
 export * as jit from "./export/jit.js";
 export type { OnnxExportOptions } from "./export/onnx/index.js";
 export * as amp from "./amp/index.js";
+/** torch.autocast: amp.autocast under PyTorch's top-level name. */
+export { autocast } from "./amp/index.js";
+export * as testing from "./testing/index.js";
 /** torch.distributions: Normal, Categorical, MultivariateNormal, ..., klDivergence (docs/distributions.md). */
 export * as distributions from "./distributions/index.js";

@@ -1,7 +1,8 @@
 /**
  * PyTorch's alternative names of elementwise ops (NumPy's spellings): arccos is acos, negative
- * is neg, fix is trunc, absolute is abs, trueDivide is div without a rounding mode, each with
- * the in-place form PyTorch has. They are declared ops of their own (checked arguments, docs,
+ * is neg, fix is trunc, absolute is abs, trueDivide is div without a rounding mode, multiply,
+ * subtract and divide are mul, sub and div, greater/greaterEqual/less/lessEqual/notEqual are
+ * gt/ge/lt/le/ne, each with the in-place form PyTorch has. They are declared ops of their own (checked arguments, docs,
  * errors naming the alias) that run the op they alias. positive returns self, as PyTorch's.
  */
 import { DTypeError } from "../errors.js";
@@ -17,7 +18,18 @@ const UNARY_ALIASES = {
 } as const;
 type UnaryAlias = keyof typeof UNARY_ALIASES;
 
+/** alias -> the Tensor method it runs (binary ops without options). */
+const BINARY_ALIASES = {
+  multiply: "mul", greater: "gt", greaterEqual: "ge", less: "lt", lessEqual: "le", notEqual: "ne",
+} as const;
+type BinaryAlias = keyof typeof BINARY_ALIASES;
+type BinaryDecl<K extends string> = `${K}(Tensor self, Tensor|Scalar other, *, Tensor? out=null) -> Tensor`;
+
 const BINARY_SIGS = {
+  subtract: "subtract(Tensor self, Tensor|Scalar other, *, Scalar alpha=1, Tensor? out=null) -> Tensor",
+  subtract_: "subtract_(Tensor self, Tensor|Scalar other, *, Scalar alpha=1) -> self",
+  divide: "divide(Tensor self, Tensor|Scalar other, *, \"trunc\"|\"floor\"? roundingMode=null, Tensor? out=null) -> Tensor",
+  divide_: "divide_(Tensor self, Tensor|Scalar other, *, \"trunc\"|\"floor\"? roundingMode=null) -> self",
   arctan2: "arctan2(Tensor self, Tensor|Scalar other, *, Tensor? out=null) -> Tensor",
   arctan2_: "arctan2_(Tensor self, Tensor|Scalar other) -> self",
   trueDivide: "trueDivide(Tensor self, Tensor|Scalar other, *, Tensor? out=null) -> Tensor",
@@ -28,7 +40,8 @@ const BINARY_SIGS = {
 
 declare module "../tensor/tensor.js" {
   interface Tensor extends MethodsOf<{ [K in UnaryAlias]: UnaryDecl<K> }>,
-    MethodsOf<{ [K in UnaryAlias as `${K}_`]: `${K}_(Tensor self) -> self` }>, MethodsOf<typeof BINARY_SIGS> {}
+    MethodsOf<{ [K in UnaryAlias as `${K}_`]: `${K}_(Tensor self) -> self` }>, MethodsOf<typeof BINARY_SIGS>,
+    MethodsOf<{ [K in BinaryAlias]: BinaryDecl<K> }>, MethodsOf<{ [K in BinaryAlias as `${K}_`]: `${K}_(Tensor self, Tensor|Scalar other) -> self` }> {}
 }
 
 type UnaryDecl<K extends string> = `${K}(Tensor self, *, Tensor? out=null) -> Tensor`;
@@ -43,6 +56,21 @@ const unaryFns = Object.fromEntries(
   }),
 ) as { [K in UnaryAlias]: Fn<UnaryDecl<K>> };
 
+/** x's method `name` (the aliased op), called with one operand. */
+const call1 = (x: Tensor, name: string, o: TensorLike): Tensor => (x as unknown as Record<string, (o: TensorLike) => Tensor>)[name]!.call(x, o);
+
+const binaryFns = Object.fromEntries(
+  (Object.entries(BINARY_ALIASES) as [BinaryAlias, string][]).map(([alias, target]) => {
+    defineOp(`${alias}_(Tensor self, Tensor|Scalar other) -> self`, (x: Tensor, o: TensorLike) => call1(x, `${target}_`, o), m);
+    return [alias, defineOp(`${alias}(Tensor self, Tensor|Scalar other, *, Tensor? out=null) -> Tensor`, (x: Tensor, o: TensorLike) => call1(x, target, o))];
+  }),
+) as { [K in BinaryAlias]: Fn<BinaryDecl<K>> };
+
+type Alpha = { alpha: number | boolean };
+type Rounding = { roundingMode: "trunc" | "floor" | null };
+defineOp(BINARY_SIGS.subtract_, (x: Tensor, o: TensorLike, { alpha }: Alpha) => x.sub_(o, { alpha }), m);
+defineOp(BINARY_SIGS.divide_, (x: Tensor, o: TensorLike, { roundingMode }: Rounding) => x.div_(o, { roundingMode }), m);
+
 /** torch.positive: self itself (not a copy); bool tensors are refused, as PyTorch's unary +. */
 function positive(x: Tensor): Tensor {
   if (x.dtype === "bool") throw new DTypeError("positive: the `+` operator, on a bool tensor is not supported (as in PyTorch)");
@@ -54,6 +82,9 @@ defineOp(BINARY_SIGS.trueDivide_, (x: Tensor, o: TensorLike) => x.div_(o), m);
 
 export const ALIAS_FNS = {
   ...unaryFns,
+  ...binaryFns,
+  subtract: defineOp(BINARY_SIGS.subtract, (x: Tensor, o: TensorLike, { alpha }: Alpha) => x.sub(o, { alpha })),
+  divide: defineOp(BINARY_SIGS.divide, (x: Tensor, o: TensorLike, { roundingMode }: Rounding) => x.div(o, { roundingMode })),
   arctan2: defineOp(BINARY_SIGS.arctan2, (x: Tensor, o: TensorLike) => x.atan2(o)),
   trueDivide: defineOp(BINARY_SIGS.trueDivide, (x: Tensor, o: TensorLike) => x.div(o)),
   positive: defineOp(BINARY_SIGS.positive, positive),

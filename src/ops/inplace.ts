@@ -12,20 +12,15 @@ import { isGradEnabled, noGrad } from "../autograd/grad_mode.js";
 import { record1 } from "../autograd/record.js";
 import { rebaseView } from "../autograd/view_grad.js";
 import { AutogradError, DTypeError, FluxionError, ShapeError, fmtShape } from "../errors.js";
-import { isFloating, isHalf, isIntegral, type DType } from "../tensor/dtype.js";
+import { isFloating, isHalf } from "../tensor/dtype.js";
 import { scalarTensor, zerosLike } from "../tensor/creation.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { expandableTo, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { asTensor, resultTypeOf, type TensorLike } from "./helpers.js";
+import { canCastDType } from "./config.js";
 import { defineOp, type MethodsOf } from "../api/registry.js";
 
-/** PyTorch's can_cast: no float -> integer/bool, no integer -> bool. */
-function canCast(from: DType, to: DType): boolean {
-  if (isFloating(from)) return isFloating(to);
-  if (isIntegral(from)) return to !== "bool";
-  return true;
-}
 
 function checkWritable(op: string, self: Tensor): void {
   if (isGradEnabled()) {
@@ -60,7 +55,7 @@ export function applyInPlace(self: Tensor, op: string, compute: (current: Tensor
   if (!shapesEqual(result.shape, self.shape)) {
     throw new ShapeError(`${op}: output with shape ${fmtShape(self.shape)} doesn't match the broadcast shape ${fmtShape(result.shape)}`);
   }
-  if (!canCast(result.dtype, self.dtype)) {
+  if (!canCastDType(result.dtype, self.dtype)) {
     throw new DTypeError(`${op}: result type ${result.dtype} can't be cast to the desired output type ${self.dtype}`);
   }
   if (result.dtype !== self.dtype) result = result.to(self.dtype);

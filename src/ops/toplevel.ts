@@ -143,4 +143,36 @@ export const cuda = {
     if (args.length !== 0) throw new ArgumentError(`cuda.deviceCount() takes no arguments, but got ${args.length}`);
     return 0;
   },
+  /** torch.cuda.manual_seed(seed): nothing to seed (as PyTorch's without CUDA); the seed is checked. */
+  manualSeed(seed: unknown): void {
+    checkSeed("cuda.manualSeed", seed);
+  },
+  /** torch.cuda.manual_seed_all(seed): as manualSeed. */
+  manualSeedAll(seed: unknown): void {
+    checkSeed("cuda.manualSeedAll", seed);
+  },
+  /** torch.cuda.empty_cache(): nothing is cached for a device that does not exist. */
+  emptyCache(...args: unknown[]): void {
+    if (args.length !== 0) throw new ArgumentError(`cuda.emptyCache() takes no arguments, but got ${args.length}`);
+  },
+  /** torch.cuda.synchronize(): raises, as PyTorch's without CUDA. */
+  synchronize(): never {
+    throw noCuda("cuda.synchronize");
+  },
+  /** torch.cuda.current_device(): raises, as PyTorch's without CUDA. */
+  currentDevice(): never {
+    throw noCuda("cuda.currentDevice");
+  },
+  /** torch.cuda.get_device_name(): raises, as PyTorch's without CUDA. */
+  getDeviceName(): never {
+    throw noCuda("cuda.getDeviceName");
+  },
 };
+function noCuda(what: string): DeviceError {
+  return new DeviceError(`${what}: Fluxion has no CUDA device (cuda.isAvailable() is false); its GPU device is "webgpu"`);
+}
+function checkSeed(what: string, seed: unknown): void {
+  if (!(typeof seed === "bigint" || (typeof seed === "number" && Number.isInteger(seed)))) {
+    throw new ArgumentError(`${what}: seed must be an integer, got ${typeof seed === "number" ? seed : typeof seed}`);
+  }
+}

@@ -8,7 +8,9 @@ import { getDefaultDtype, DEFAULT_INT, type StorageArray } from "./dtype.js";
 import { contiguousStrides } from "./shape.js";
 import type { Tensor } from "./tensor.js";
 
-export const printOptions = { precision: 4, threshold: 1000, edgeitems: 3, linewidth: 80 };
+/** torch's PRINT_OPTS (setPrintoptions): sciMode null lets each tensor choose its notation. */
+export const printOptions: { precision: number; threshold: number; edgeitems: number; linewidth: number; sciMode: boolean | null } =
+  { precision: 4, threshold: 1000, edgeitems: 3, linewidth: 80, sciMode: null };
 
 /** Python's str(float) spelling of non-finite values. */
 function nonFinite(v: number): string {
@@ -102,6 +104,7 @@ class Formatter {
       this.sciMode = true;
       for (const v of finite) this.width = Math.max(this.width, formatSci(v, p).length);
     } else for (const v of finite) this.width = Math.max(this.width, formatFixed(v, p).length);
+    if (printOptions.sciMode !== null) this.sciMode = printOptions.sciMode; // forced; the width stays, as PyTorch's
   }
 
   private plain(v: number): string {

@@ -129,7 +129,7 @@ export const removeWeightNorm = defineOp(
   (module: Module, name: string): Module => {
     checkModule("removeWeightNorm", module, name);
     const i = findHook(module, "weightNorm", name);
-    if (i < 0) throw new FluxionError(`removeWeightNorm(): weight_norm of '${name}' not found in ${module.constructor.name}`);
+    if (i < 0) throw new FluxionError(`removeWeightNorm(): weight_norm of '${name}' not found in ${module}`);
     const attrs = module as unknown as Attrs;
     const hooks = _forwardPreHooks(module);
     const weight = noGrad(() => computeWeightNorm(module, name, weightNormDims.get(hooks[i]!)!).detach());
@@ -223,7 +223,7 @@ export const removeSpectralNorm = defineOp(
   (module: Module, name: string): Module => {
     checkModule("removeSpectralNorm", module, name);
     const i = findHook(module, "spectralNorm", name);
-    if (i < 0) throw new FluxionError(`removeSpectralNorm(): spectral_norm of '${name}' not found in ${module.constructor.name}`);
+    if (i < 0) throw new FluxionError(`removeSpectralNorm(): spectral_norm of '${name}' not found in ${module}`);
     const hooks = _forwardPreHooks(module);
     const s = spectralSettings.get(hooks[i]!)!;
     const weight = noGrad(() => computeSpectralNorm(module, name, s.dim, s.nPowerIterations, s.eps, false).detach());

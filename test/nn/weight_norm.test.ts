@@ -98,11 +98,11 @@ test("the refusals name the function and the problem", () => {
     [() => nn.utils.weightNorm(lin, "nope"), FluxionError, /weightNorm\(\): Linear has no parameter `nope`/],
     [() => nn.utils.weightNorm(lin, "weight", 2), IndexError, /weightNorm\(\): Dimension out of range/],
     [() => nn.utils.weightNorm(nn.utils.weightNorm(new nn.Linear(2, 2))), FluxionError, /Cannot register two weight_norm hooks on the same parameter weight/],
-    [() => nn.utils.removeWeightNorm(new nn.Linear(2, 2)), FluxionError, /removeWeightNorm\(\): weight_norm of 'weight' not found in Linear/],
+    [() => nn.utils.removeWeightNorm(new nn.Linear(2, 2)), FluxionError, /removeWeightNorm\(\): weight_norm of 'weight' not found in Linear\(in_features=2, out_features=2, bias=True\)/],
     [() => nn.utils.spectralNorm(new nn.Linear(2, 2), "weight", 0), FluxionError, /Expected nPowerIterations to be positive, but got nPowerIterations=0/],
     [() => nn.utils.spectralNorm(nn.utils.spectralNorm(new nn.Linear(2, 2))), FluxionError, /Cannot register two spectral_norm hooks on the same parameter weight/],
     [() => nn.utils.spectralNorm(new nn.Linear(2, 2, { bias: false }), "bias"), FluxionError, /spectralNorm\(\): .*`bias`/],
-    [() => nn.utils.removeSpectralNorm(new nn.Linear(2, 2)), FluxionError, /removeSpectralNorm\(\): spectral_norm of 'weight' not found in Linear/],
+    [() => nn.utils.removeSpectralNorm(new nn.Linear(2, 2)), FluxionError, /removeSpectralNorm\(\): spectral_norm of 'weight' not found in Linear\(in_features=2, out_features=2, bias=True\)/],
     [() => nn.utils.weightNorm(new nn.LazyLinear(2)), FluxionError, /uninitialized parameters/],
   ];
   for (const [fn, cls, re] of errs) assert.throws(fn, (e: Error) => e instanceof cls && re.test(e.message), String(re));

@@ -74,19 +74,19 @@ for (const c of REF.cases) {
 }
 
 test("a deep copy of a reparameterized module carries its own working reparameterization (PyTorch 1.13 refuses: its weight attribute is a computed tensor)", () => {
-  const m = nn.utils.spectralNorm(nn.utils.weightNorm(new nn.Linear(3, 2, { dtype: "float64" }), "bias", null)) as nn.Linear;
+  const m = nn.utils.spectralNorm(nn.utils.weightNorm(new nn.Linear(3, 2, { dtype: "float64" }), "bias", null));
   const c = utils.deepcopy(m);
   const x = tensor([[1, 2, 3]], { dtype: "float64" });
-  const [u0] = [(m as unknown as Record<string, Tensor>).weight_u!.tolist()];
+  const u0 = m.weight_u.tolist(); // typed: weightNorm/spectralNorm return the module with its new attributes
   assert.deepEqual(c(x).tolist(), m(x).tolist());
   // the copy's hook reads the copy: changing the copy's direction changes only its output
-  (c as unknown as Record<string, Tensor>).weight_orig!.data.mul_(2);
-  (c as unknown as Record<string, Tensor>).bias_v!.data.fill_(1);
+  c.weight_orig.data.mul_(2);
+  c.bias_v.data.fill_(1);
   const mc = m(x).tolist();
   assert.notDeepEqual(c(x).tolist(), mc);
-  assert.notDeepEqual((m as unknown as Record<string, Tensor>).weight_u!.tolist(), u0, "the original's own u advanced");
-  nn.utils.removeSpectralNorm(c);
-  nn.utils.removeWeightNorm(c, "bias");
+  assert.notDeepEqual(m.weight_u.tolist(), u0, "the original's own u advanced");
+  const removed: nn.Linear = nn.utils.removeWeightNorm(nn.utils.removeSpectralNorm(c), "bias");
+  assert.equal(removed, c);
   assert.deepEqual(Object.keys(c.stateDict()), ["weight", "bias"]);
   assert.deepEqual(Object.keys(m.stateDict()), ["bias_g", "bias_v", "weight_orig", "weight_u", "weight_v"]);
 });

@@ -53,6 +53,9 @@ test("stateDict lists a submodule reached by two paths under both (a block's con
     conv = new nn.Linear(2, 2);
     bn = new nn.BatchNorm1d(2);
     net = new nn.Sequential(this.conv, this.bn, new nn.ReLU());
+    forward(x: Tensor): Tensor {
+      return this.net(x);
+    }
   }
   const b = new Block();
   // list(Block().state_dict()) in PyTorch 1.13; named_parameters lists each parameter once

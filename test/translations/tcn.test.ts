@@ -8,7 +8,8 @@
  * stopping on copy.deepcopy(stateDict()), removeWeightNorm; a character CNN (Embedding with
  * paddingIdx, Conv1d padding "same" with groups, BatchNorm1d on 3-D input, F.pad reflect and
  * replicate, AdaptiveMaxPool1d and F.maxPool1d over the length) trained with nesterov SGD,
- * SequentialLR(LinearLR, CosineAnnealingWarmRestarts) and an AveragedModel EMA, then
+ * SequentialLR(LinearLR, CosineAnnealingWarmRestarts), an AveragedModel EMA and timm's
+ * ModelEmaV2 update over stateDict() values (buffers included), then
  * fine-tuned with ChainedScheduler and ReduceLROnPlateau(mode "max"); model.apply(initFn)
  * with kaimingNormal_(fan_out, relu); and the errors of common mistakes.
  */
@@ -307,6 +308,14 @@ test("char-CNN: Embedding, Conv1d same/groups, BatchNorm1d, reflect/replicate pa
   const restarts = new optim.lrScheduler.CosineAnnealingWarmRestarts(sgd, { t0: 2, tMult: 2, etaMin: 0.001 });
   const seq = new optim.lrScheduler.SequentialLR(sgd, { schedulers: [warm, restarts], milestones: [2] });
   const swa = new optim.swaUtils.AveragedModel(cnn, { avgFn: (avg: Tensor, p: Tensor) => avg.mul(0.7).add(p.mul(0.3)) });
+  const emaCnn = copy.deepcopy(cnn).eval(); // timm's ModelEmaV2: every state_dict entry, buffers included
+
+  function emaUpdate(emaModel: nn.Module, model: nn.Module, decay = 0.9): void {
+    torch.noGrad(() => {
+      const modelVs = Object.values(model.stateDict());
+      Object.values(emaModel.stateDict()).forEach((emaV, i) => emaV.copy_(emaV.mul(decay).add(modelVs[i]!.mul(1 - decay))));
+    });
+  }
 
   const cnnLosses: number[] = [], cnnLrs: number[][] = [], cnnLastLr: number[][] = [];
   for (let step = 0; step < 6; step++) {
@@ -328,6 +337,7 @@ test("char-CNN: Embedding, Conv1d same/groups, BatchNorm1d, reflect/replicate pa
     sgd.step();
     seq.step();
     swa.updateParameters(cnn);
+    emaUpdate(emaCnn, cnn);
     cnnLosses.push(loss.item());
     cnnLrs.push([0, 1, 2].map((i) => sgd.paramGroups[i]!.lr));
     cnnLastLr.push(seq.getLastLr());
@@ -341,6 +351,10 @@ test("char-CNN: Embedding, Conv1d same/groups, BatchNorm1d, reflect/replicate pa
   assertTensor(cnn.embedding.weight.index(0), FIX.cnn_emb_row0, { msg: "padding row" });
   assert.equal(Number(swa.n_averaged.item()), FIX.swa_n_averaged);
   assertTensor((swa.module as CharCNN).fc.weight, FIX.swa_fc_weight, { atol: 1e-5, msg: "AveragedModel fc.weight" });
+  assertTensor(emaCnn.bn1.runningMean!, FIX.ema_cnn_bn_mean, { atol: 1e-5, msg: "EMA bn1.running_mean" });
+  assertTensor(emaCnn.bn1.numBatchesTracked!, FIX.ema_cnn_nbt, { msg: "EMA bn1.num_batches_tracked (int64, truncated by copy_)" });
+  assert.equal(emaCnn.bn1.numBatchesTracked!.dtype, "int64");
+  assertTensor(emaCnn.fc.weight, FIX.ema_cnn_fc_weight, { atol: 1e-5, msg: "EMA fc.weight" });
   swa.eval();
   assertTensor(torch.noGrad(() => swa(tok.index(0)) as Tensor), FIX.swa_out, { atol: 1e-5, msg: "AveragedModel output" });
 

@@ -524,10 +524,14 @@ export abstract class Module {
     return out;
   }
 
-  /** The live parameters and persistent buffers by dotted name (what stateDict copies out). */
+  /**
+   * The live parameters and persistent buffers by dotted name (what stateDict copies out).
+   * As PyTorch's state_dict, a submodule reached by two paths (a TCN block's conv1 that is
+   * also net.0) is listed under both.
+   */
   private stateEntries(): Map<string, Tensor> {
     const out = new Map<string, Tensor>();
-    for (const [name, m] of this.namedModules()) {
+    for (const [name, m] of this.namedModules({ removeDuplicate: false })) {
       const pre = name ? `${name}.` : "";
       for (const [k, p] of m.ownParameters()) out.set(pre + k, p);
       const s = state(m);

@@ -26,6 +26,31 @@ import { UninitializedParameter } from "./layers/lazy.js";
 import { Module, _forwardPreHooks, _markRecomputed, type ForwardPreHook } from "./module.js";
 import { Parameter } from "./parameter.js";
 
+/** A module after weightNorm(module, name): its `${name}_g` and `${name}_v` parameters typed. */
+export type WeightNormed<M extends Module, N extends string = "weight"> = M & { [K in `${N}_g` | `${N}_v`]: Parameter };
+/** A module after spectralNorm(module, name): `${name}_orig` (a parameter), `${name}_u` and `${name}_v` (buffers) typed. */
+export type SpectralNormed<M extends Module, N extends string = "weight"> = M & { [K in `${N}_orig`]: Parameter } & { [K in `${N}_u` | `${N}_v`]: Tensor };
+
+/** weightNorm's call forms, each returning the module it was given (its own type kept, as PyTorch's T_module). */
+export interface WeightNormFn {
+  <M extends Module>(module: M, opts?: { dim?: number | null }): WeightNormed<M>;
+  <M extends Module, N extends string>(module: M, name: N, dim?: number | null | { dim?: number | null }): WeightNormed<M, N>;
+  <M extends Module, N extends string = "weight">(module: M, opts: { name?: N; dim?: number | null }): WeightNormed<M, N>;
+}
+interface SpectralNormOptions {
+  nPowerIterations?: number;
+  eps?: number;
+  dim?: number | null;
+}
+/** spectralNorm's call forms, each returning the module it was given (its own type kept). */
+export interface SpectralNormFn {
+  <M extends Module>(module: M, opts?: SpectralNormOptions): SpectralNormed<M>;
+  <M extends Module, N extends string>(module: M, name: N, nPowerIterations?: number | SpectralNormOptions, eps?: number | SpectralNormOptions, dim?: number | null | SpectralNormOptions): SpectralNormed<M, N>;
+  <M extends Module, N extends string = "weight">(module: M, opts: SpectralNormOptions & { name?: N }): SpectralNormed<M, N>;
+}
+/** removeWeightNorm / removeSpectralNorm: the module back, its own type kept. */
+export type RemoveNormFn = <M extends Module>(module: M, name?: string | { name?: string }) => M;
+
 interface NormHook {
   kind: "weightNorm" | "spectralNorm";
   name: string;
@@ -94,7 +119,7 @@ function computeWeightNorm(module: Module, name: string, dim: number): Tensor {
  * PyTorch 1.13: one norm for the whole tensor). Returns the module.
  * @example const m = nn.utils.weightNorm(new nn.Linear(20, 40)); m.weight_g.shape // [40, 1]
  */
-export const weightNorm = defineOp(
+export const weightNorm: WeightNormFn = defineOp(
   'weightNorm(Module module, str name="weight", int? dim=0) -> Module',
   (module: Module, name: string, dim: number | null): Module => {
     checkModule("weightNorm", module, name);
@@ -124,12 +149,12 @@ export const weightNorm = defineOp(
  * Undoes weightNorm: `module[name]` is a Parameter again, holding the current weight
  * (torch.nn.utils.remove_weight_norm). Returns the module.
  */
-export const removeWeightNorm = defineOp(
+export const removeWeightNorm: RemoveNormFn = defineOp(
   'removeWeightNorm(Module module, str name="weight") -> Module',
   (module: Module, name: string): Module => {
     checkModule("removeWeightNorm", module, name);
     const i = findHook(module, "weightNorm", name);
-    if (i < 0) throw new FluxionError(`removeWeightNorm(): weight_norm of '${name}' not found in ${module.constructor.name}`);
+    if (i < 0) throw new FluxionError(`removeWeightNorm(): weight_norm of '${name}' not found in ${module}`);
     const attrs = module as unknown as Attrs;
     const hooks = _forwardPreHooks(module);
     const weight = noGrad(() => computeWeightNorm(module, name, weightNormDims.get(hooks[i]!)!).detach());
@@ -180,7 +205,7 @@ function computeSpectralNorm(module: Module, name: string, dim: number, nPowerIt
  * ConvTranspose). Returns the module.
  * @example const d = nn.utils.spectralNorm(new nn.Linear(20, 40)); d.weight_u.shape // [40]
  */
-export const spectralNorm = defineOp(
+export const spectralNorm: SpectralNormFn = defineOp(
   'spectralNorm(Module module, str name="weight", int nPowerIterations=1, float eps=1e-12, int? dim=null) -> Module',
   (module: Module, name: string, nPowerIterations: number, eps: number, dim: number | null): Module => {
     checkModule("spectralNorm", module, name);
@@ -218,12 +243,12 @@ export const spectralNorm = defineOp(
  * with the current u and v (no further iteration), and the buffers are gone
  * (torch.nn.utils.remove_spectral_norm). Returns the module.
  */
-export const removeSpectralNorm = defineOp(
+export const removeSpectralNorm: RemoveNormFn = defineOp(
   'removeSpectralNorm(Module module, str name="weight") -> Module',
   (module: Module, name: string): Module => {
     checkModule("removeSpectralNorm", module, name);
     const i = findHook(module, "spectralNorm", name);
-    if (i < 0) throw new FluxionError(`removeSpectralNorm(): spectral_norm of '${name}' not found in ${module.constructor.name}`);
+    if (i < 0) throw new FluxionError(`removeSpectralNorm(): spectral_norm of '${name}' not found in ${module}`);
     const hooks = _forwardPreHooks(module);
     const s = spectralSettings.get(hooks[i]!)!;
     const weight = noGrad(() => computeSpectralNorm(module, name, s.dim, s.nPowerIterations, s.eps, false).detach());

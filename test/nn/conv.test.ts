@@ -188,6 +188,17 @@ describe("conv errors", () => {
     assert.throws(() => F.conv2d(ones([1, 1, 2, 2]), ones([1, 1, 3, 3])), /Calculated padded input size per channel: \(2 x 2\)\. Kernel size: \(3 x 3\)\. Kernel size can't be greater than actual input size/);
     assert.doesNotThrow(() => F.conv2d(ones([1, 1, 2, 2]), ones([1, 1, 3, 3]), null, { padding: 1 }));
   });
+  it("1-D convolutions report in 1-D terms, not as the height-1 2-D convolution they run as", () => {
+    // F.conv1d(torch.ones(2, 3, 5), torch.ones(2, 3, 3), dilation=3): "Calculated padded input size per channel: (5). Kernel size: (7). ..."
+    const msg = "Calculated padded input size per channel: (5). Kernel size: (7). Kernel size can't be greater than actual input size (input [2, 3, 5], weight [2, 3, 3], padding (0), dilation (3))";
+    assert.throws(() => F.conv1d(ones([2, 3, 5]), ones([2, 3, 3]), null, { dilation: 3 }), { name: "ShapeError", message: `conv1d: ${msg}` });
+    assert.throws(() => new nn.Conv1d(3, 2, 3, { dilation: 3 })(ones([2, 3, 5])), { name: "ShapeError", message: `Conv1d: ${msg}` });
+    assert.throws(() => new nn.Conv1d(3, 2, 7)(ones([3, 5])), /Conv1d: Calculated padded input size per channel: \(5\)\. Kernel size: \(7\)\. .*\(input \[1, 3, 5\], weight \[2, 3, 7\], padding \(0\), dilation \(1\)\)/);
+    assert.throws(() => F.conv1d(ones([2, 3, 5]), ones([2, 3, 3]), null, { stride: 2, padding: "same" }), { name: "ShapeError", message: "conv1d: padding='same' is not supported for strided convolutions (stride 2)" });
+    assert.doesNotThrow(() => F.conv1d(ones([2, 3, 5]), ones([2, 3, 7]), null, { padding: 1 }));
+    assert.doesNotThrow(() => new nn.Conv1d(3, 2, 3, { dilation: 3, padding: "same", paddingMode: "reflect" })(ones([2, 3, 5])));
+    assert.throws(() => new nn.Conv1d(3, 2, 5, { paddingMode: "circular", padding: 1 })(ones([2, 3, 2])), /Conv1d: Calculated padded input size per channel: \(4\)\. Kernel size: \(5\)/);
+  });
   it("'same' with stride, bad groups, bad output padding", () => {
     assert.throws(() => F.conv2d(ones([1, 1, 5, 5]), ones([1, 1, 3, 3]), null, { stride: 2, padding: "same" }), /padding='same' is not supported for strided convolutions/);
     assert.throws(() => F.conv1d(ones([2, 4, 8]), ones([4, 3, 3]), null, { groups: 2 }), /conv1d: Given groups=2, weight of size \[4, 3, 3\], expected input\[2, 4, 8\] to have 6 channels, but got 4 channels instead/);

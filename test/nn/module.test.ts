@@ -48,6 +48,31 @@ test("buffers are in stateDict unless non-persistent; parameters are not buffers
   assert.equal(m.parameters().length, 2);
 });
 
+test("stateDict lists a submodule reached by two paths under both (a block's conv that is also net.0), as PyTorch's", () => {
+  class Block extends nn.Module {
+    conv = new nn.Linear(2, 2);
+    bn = new nn.BatchNorm1d(2);
+    net = new nn.Sequential(this.conv, this.bn, new nn.ReLU());
+    forward(x: Tensor): Tensor {
+      return this.net(x);
+    }
+  }
+  const b = new Block();
+  // list(Block().state_dict()) in PyTorch 1.13; named_parameters lists each parameter once
+  assert.deepEqual(Object.keys(b.stateDict()), [
+    "conv.weight", "conv.bias", "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var", "bn.num_batches_tracked",
+    "net.0.weight", "net.0.bias", "net.1.weight", "net.1.bias", "net.1.running_mean", "net.1.running_var", "net.1.num_batches_tracked",
+  ]);
+  assert.deepEqual([...b.namedParameters()].map(([k]) => k), ["conv.weight", "conv.bias", "bn.weight", "bn.bias"]);
+  assert.equal(b.stateDict({ keepVars: true })["net.0.weight"], b.conv.weight);
+  const sd = b.stateDict();
+  delete sd["net.0.bias"];
+  assert.deepEqual(b.loadStateDict(sd, { strict: false }).missingKeys, ["net.0.bias"]);
+  const c = new Block();
+  c.loadStateDict(new Block().stateDict());
+  assert.throws(() => c.loadStateDict(sd), /Missing key\(s\) in state_dict: "net.0.bias"/);
+});
+
 test("printing matches PyTorch's module repr", () => {
   assert.equal(
     new SimpleNet().toString(),

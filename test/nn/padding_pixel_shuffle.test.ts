@@ -1,5 +1,5 @@
 /**
- * The padding modules (ConstantPad1d/2d/3d, ZeroPad2d, ReflectionPad*, ReplicationPad*),
+ * The padding modules (ConstantPad1d/2d/3d, ZeroPad1d/2d/3d, ReflectionPad*, ReplicationPad*),
  * PixelShuffle/PixelUnshuffle (and F.pixelShuffle/pixelUnshuffle) and Softmax2d against
  * PyTorch 1.13: values, gradients, prints and errors.
  */
@@ -18,6 +18,10 @@ test("padding modules pad as F.pad with their mode and print as PyTorch", () => 
   assertClose(new nn.ReplicationPad2d([1, 0, 1, 0])(x), [[[[0, 0, 1, 2, 3], [0, 0, 1, 2, 3], [4, 4, 5, 6, 7], [8, 8, 9, 10, 11]]]]);
   assertClose(new nn.ConstantPad1d([1, 0], 3.5)(x.index(0, 0, 0)), [3.5, 0, 1, 2, 3]);
   assertShape(new nn.ZeroPad2d([1, 0, 0, 1])(x.index(0)), [1, 4, 5]);
+  // nn.ZeroPad1d((2, 0))(torch.arange(12.).reshape(1, 1, 3, 4)[0, 0]) (PyTorch 2.1): a causal left pad
+  assertClose(new nn.ZeroPad1d([2, 0])(x.index(0, 0)), [[0, 0, 0, 1, 2, 3], [0, 0, 4, 5, 6, 7], [0, 0, 8, 9, 10, 11]]);
+  assertShape(new nn.ZeroPad3d([1, 0, 0, 2, 1, 1])(x), [1, 3, 5, 5]);
+  assertClose(new nn.ZeroPad3d(1)(x).sum(), 66);
   assertShape(new nn.ReflectionPad1d(2)(x.index(0)), [1, 3, 8]);
   assertShape(new nn.ReplicationPad3d(1)(x), [1, 3, 5, 6]);
   assertShape(new nn.ConstantPad3d([1, 1, 0, 0, 2, 0], 0)(x), [1, 3, 3, 6]);
@@ -28,6 +32,8 @@ test("padding modules pad as F.pad with their mode and print as PyTorch", () => 
   const prints: [nn.Module, string][] = [
     [new nn.ZeroPad2d(2), "ZeroPad2d((2, 2, 2, 2))"],
     [new nn.ZeroPad2d([1, 2, 0, 3]), "ZeroPad2d((1, 2, 0, 3))"],
+    [new nn.ZeroPad1d(3), "ZeroPad1d((3, 3))"],
+    [new nn.ZeroPad3d([1, 0, 0, 1, 2, 2]), "ZeroPad3d((1, 0, 0, 1, 2, 2))"],
     [new nn.ConstantPad1d(2, 3.5), "ConstantPad1d(padding=(2, 2), value=3.5)"],
     [new nn.ConstantPad2d([1, 0, 2, 1], -1), "ConstantPad2d(padding=(1, 0, 2, 1), value=-1)"],
     [new nn.ConstantPad3d(1, 0), "ConstantPad3d(padding=(1, 1, 1, 1, 1, 1), value=0)"],
@@ -41,6 +47,8 @@ test("padding modules pad as F.pad with their mode and print as PyTorch", () => 
   for (const [m, s] of prints) assert.equal(String(m), s);
   assert.throws(() => new nn.ZeroPad2d([1, 2] as never), /ZeroPad2d\(\): argument 'padding' \(position 1\) must be int\[4\]/);
   assert.throws(() => new nn.ZeroPad2d(1)(arange(5)), ShapeError);
+  assert.throws(() => new nn.ZeroPad1d([1, 2, 3] as never), /ZeroPad1d\(\): argument 'padding' \(position 1\) must be int\[2\]/);
+  assert.throws(() => new nn.ZeroPad3d(1)(arange(5)), ShapeError);
 });
 
 test("pixelShuffle and pixelUnshuffle rearrange channels into pixels as PyTorch", () => {

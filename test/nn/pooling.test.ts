@@ -157,6 +157,16 @@ describe("pooling errors", () => {
     assert.throws(() => F.adaptiveAvgPool2d(ones([1, 1, 4, 4]), [0, 2]), /outputSize must be positive integers/);
     assert.throws(() => F.maxPool1d(ones([1, 1, 2, 2]), 2), /maxPool1d: expected a 2-D or 3-D input \[N, C, L\]/);
   });
+  it("1-D pooling reports in 1-D terms, not as the height-1 2-D pooling it runs as", () => {
+    assert.throws(() => F.maxPool1d(ones([2, 3, 5]), 3, { padding: 2 }), { name: "ShapeError", message: "maxPool1d: pad should be at most half of kernel size, but got padding 2 for kernel size 3" });
+    assert.throws(() => new nn.AvgPool1d(3, 1, 2)(ones([2, 3, 5])), /avgPool1d: pad should be at most half of kernel size, but got padding 2 for kernel size 3/);
+    assert.throws(() => F.avgPool1d(ones([2, 3, 5]), 7), { name: "ShapeError", message: "avgPool1d: Given input size: (3x5). Calculated output size: (3x0). Output size is too small (kernel 7, stride 7, padding 0, dilation 1)" });
+    assert.throws(() => F.maxPool1d(ones([3, 5]), 3, { dilation: 3 }), /maxPool1d: Given input size: \(3x5\)\. Calculated output size: \(3x0\)\. Output size is too small \(kernel 3, stride 3, padding 0, dilation 3\)/);
+    assert.throws(() => F.maxPool1d(ones([2, 3, 5]), 2, { stride: 0 }), /maxPool1d.*stride/);
+    assert.throws(() => F.avgPool1d(ones([2, 3, 5]), 0), /avgPool1d.*kernelSize/);
+    assert.equal(F.maxPool1d(ones([2, 3, 5]), 5).shape.join(), "2,3,1");
+    assert.equal(F.maxPool1d(ones([2, 3, 5]), 2, { stride: 2, ceilMode: true }).shape.join(), "2,3,3");
+  });
 });
 
 describe("adaptive pooling: output sizes too large to allocate", () => {

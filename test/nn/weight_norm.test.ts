@@ -74,19 +74,19 @@ for (const c of REF.cases) {
 }
 
 test("a deep copy of a reparameterized module carries its own working reparameterization (PyTorch 1.13 refuses: its weight attribute is a computed tensor)", () => {
-  const m = nn.utils.spectralNorm(nn.utils.weightNorm(new nn.Linear(3, 2, { dtype: "float64" }), "bias", null)) as nn.Linear;
+  const m = nn.utils.spectralNorm(nn.utils.weightNorm(new nn.Linear(3, 2, { dtype: "float64" }), "bias", null));
   const c = utils.deepcopy(m);
   const x = tensor([[1, 2, 3]], { dtype: "float64" });
-  const [u0] = [(m as unknown as Record<string, Tensor>).weight_u!.tolist()];
+  const u0 = m.weight_u.tolist(); // typed: weightNorm/spectralNorm return the module with its new attributes
   assert.deepEqual(c(x).tolist(), m(x).tolist());
   // the copy's hook reads the copy: changing the copy's direction changes only its output
-  (c as unknown as Record<string, Tensor>).weight_orig!.data.mul_(2);
-  (c as unknown as Record<string, Tensor>).bias_v!.data.fill_(1);
+  c.weight_orig.data.mul_(2);
+  c.bias_v.data.fill_(1);
   const mc = m(x).tolist();
   assert.notDeepEqual(c(x).tolist(), mc);
-  assert.notDeepEqual((m as unknown as Record<string, Tensor>).weight_u!.tolist(), u0, "the original's own u advanced");
-  nn.utils.removeSpectralNorm(c);
-  nn.utils.removeWeightNorm(c, "bias");
+  assert.notDeepEqual(m.weight_u.tolist(), u0, "the original's own u advanced");
+  const removed: nn.Linear = nn.utils.removeWeightNorm(nn.utils.removeSpectralNorm(c), "bias");
+  assert.equal(removed, c);
   assert.deepEqual(Object.keys(c.stateDict()), ["weight", "bias"]);
   assert.deepEqual(Object.keys(m.stateDict()), ["bias_g", "bias_v", "weight_orig", "weight_u", "weight_v"]);
 });
@@ -98,11 +98,11 @@ test("the refusals name the function and the problem", () => {
     [() => nn.utils.weightNorm(lin, "nope"), FluxionError, /weightNorm\(\): Linear has no parameter `nope`/],
     [() => nn.utils.weightNorm(lin, "weight", 2), IndexError, /weightNorm\(\): Dimension out of range/],
     [() => nn.utils.weightNorm(nn.utils.weightNorm(new nn.Linear(2, 2))), FluxionError, /Cannot register two weight_norm hooks on the same parameter weight/],
-    [() => nn.utils.removeWeightNorm(new nn.Linear(2, 2)), FluxionError, /removeWeightNorm\(\): weight_norm of 'weight' not found in Linear/],
+    [() => nn.utils.removeWeightNorm(new nn.Linear(2, 2)), FluxionError, /removeWeightNorm\(\): weight_norm of 'weight' not found in Linear\(in_features=2, out_features=2, bias=True\)/],
     [() => nn.utils.spectralNorm(new nn.Linear(2, 2), "weight", 0), FluxionError, /Expected nPowerIterations to be positive, but got nPowerIterations=0/],
     [() => nn.utils.spectralNorm(nn.utils.spectralNorm(new nn.Linear(2, 2))), FluxionError, /Cannot register two spectral_norm hooks on the same parameter weight/],
     [() => nn.utils.spectralNorm(new nn.Linear(2, 2, { bias: false }), "bias"), FluxionError, /spectralNorm\(\): .*`bias`/],
-    [() => nn.utils.removeSpectralNorm(new nn.Linear(2, 2)), FluxionError, /removeSpectralNorm\(\): spectral_norm of 'weight' not found in Linear/],
+    [() => nn.utils.removeSpectralNorm(new nn.Linear(2, 2)), FluxionError, /removeSpectralNorm\(\): spectral_norm of 'weight' not found in Linear\(in_features=2, out_features=2, bias=True\)/],
     [() => nn.utils.weightNorm(new nn.LazyLinear(2)), FluxionError, /uninitialized parameters/],
   ];
   for (const [fn, cls, re] of errs) assert.throws(fn, (e: Error) => e instanceof cls && re.test(e.message), String(re));

@@ -289,6 +289,23 @@ function conv2dNamed(op: string, x: Tensor, weight: Tensor, bias: Tensor | null 
 }
 
 /**
+ * @internal The window checks of a 1-D convolution, in 1-D terms (F.conv1d and nn.Conv1d run
+ * as a 2-D convolution of height 1, whose own messages would name a height and a 4-D input
+ * the user never made): "same" with a stride, and a dilated kernel longer than the padded input.
+ */
+export function _check1dWindow(op: string, batched: Tensor, weight: Tensor, stride: number, padding: number | "same" | "valid", dilation: number): void {
+  if (padding === "same") {
+    if (stride !== 1) throw new ShapeError(`${op}: padding='same' is not supported for strided convolutions (stride ${stride})`);
+    return;
+  }
+  const p = padding === "valid" ? 0 : padding;
+  const padded = batched.shape[2]! + 2 * p, kernel = dilation * (weight.shape[2]! - 1) + 1;
+  if (kernel > padded) {
+    throw new ShapeError(`${op}: Calculated padded input size per channel: (${padded}). Kernel size: (${kernel}). Kernel size can't be greater than actual input size (input ${fmtShape(batched.shape)}, weight ${fmtShape(weight.shape)}, padding (${p}), dilation (${dilation}))`);
+  }
+}
+
+/**
  * 1-D convolution over [N, C, L] or unbatched [C, L] (a 2-D convolution with height 1).
  * @example F.conv1d(x, weight, null, { padding: "same" }) // x [4, 2, 10], weight [6, 2, 3] -> [4, 6, 10]
  */
@@ -302,7 +319,9 @@ export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: C
   const stride = _tupleOf(op, "stride", opts?.stride ?? 1, 1, 1)[0]!;
   const dilation = _tupleOf(op, "dilation", opts?.dilation ?? 1, 1, 1)[0]!;
   const p = opts?.padding ?? 0;
-  const padding: ConvPadding2d = typeof p === "string" ? p : [0, _tupleOf(op, "padding", p, 1)[0]!];
+  const p1 = typeof p === "string" ? p : _tupleOf(op, "padding", p, 1)[0]!;
+  _check1dWindow(op, batched, weight, stride, p1, dilation);
+  const padding: ConvPadding2d = typeof p1 === "string" ? p1 : [0, p1];
   const y = conv2dNamed(op, batched.unsqueeze(2), weight.unsqueeze(2), bias, { stride: [1, stride], padding, dilation: [1, dilation], groups }).squeeze(2);
   return unbatched ? y.squeeze(0) : y;
 }

@@ -189,15 +189,34 @@ function avgDivisors(g: Geometry, countIncludePad: boolean): Float64Array {
   return out;
 }
 
-/** @internal 1-D pooling through the 2-D code with a height-1 window. */
-function as1d(op: string, x: Tensor, run: (x4: Tensor) => Tensor | [Tensor, Tensor]): Tensor | [Tensor, Tensor] {
+/** 1-D pooling's window along L: a stride, padding and dilation as it has them. */
+interface Window1d {
+  k: number;
+  s: number;
+  p: number;
+  d: number;
+  ceil: boolean;
+}
+
+/**
+ * @internal 1-D pooling through the 2-D code with a height-1 window; the window is checked
+ * first in 1-D terms (the 2-D messages would name a height and pairs the user never gave).
+ */
+function as1d(op: string, x: Tensor, win: Window1d, run: (x4: Tensor) => Tensor | [Tensor, Tensor]): Tensor | [Tensor, Tensor] {
   if (x.ndim !== 2 && x.ndim !== 3) throw new ShapeError(`${op}: expected a 2-D or 3-D input [N, C, L], got shape ${fmtShape(x.shape)}`);
+  const { k, s, p, d, ceil } = win;
+  if (p > Math.floor(k / 2)) throw new ShapeError(`${op}: pad should be at most half of kernel size, but got padding ${p} for kernel size ${k}`);
+  const C = x.shape[x.ndim - 2]!, L = x.shape[x.ndim - 1]!;
+  const out = axis(op, L, k, s, p, d, ceil).out;
+  if (out < 1) {
+    throw new ShapeError(`${op}: Given input size: (${C}x${L}). Calculated output size: (${C}x${out}). Output size is too small (kernel ${k}, stride ${s}, padding ${p}, dilation ${d})`);
+  }
   const r = run(x.unsqueeze(-2));
   return Array.isArray(r) ? [r[0].squeeze(-2), r[1].squeeze(-2)] : r.squeeze(-2);
 }
 
-function single(op: string, name: string, v: IntOrSingle | null | undefined, fallback: number): number {
-  return v === null || v === undefined ? fallback : _tupleOf(op, name, v, 1)[0]!;
+function single(op: string, name: string, v: IntOrSingle | null | undefined, fallback: number, min = 0): number {
+  return v === null || v === undefined ? fallback : _tupleOf(op, name, v, 1, min)[0]!;
 }
 
 /**
@@ -209,15 +228,10 @@ export function maxPool1d(x: Tensor, kernelSize: IntOrSingle, opts: MaxPool1dOpt
 export function maxPool1d(x: Tensor, kernelSize: IntOrSingle, opts?: MaxPool1dOptions): Tensor | [Tensor, Tensor];
 export function maxPool1d(x: Tensor, kernelSize: IntOrSingle, opts?: MaxPool1dOptions): Tensor | [Tensor, Tensor] {
   const op = "maxPool1d";
-  const k = single(op, "kernelSize", kernelSize, 1);
-  return as1d(op, x, (x4) =>
-    maxPoolNamed(op, x4, [1, k], {
-      stride: [1, single(op, "stride", opts?.stride, k)],
-      padding: [0, single(op, "padding", opts?.padding, 0)],
-      dilation: [1, single(op, "dilation", opts?.dilation, 1)],
-      ceilMode: opts?.ceilMode,
-      returnIndices: opts?.returnIndices,
-    }),
+  const k = single(op, "kernelSize", kernelSize, 1, 1);
+  const s = single(op, "stride", opts?.stride, k, 1), p = single(op, "padding", opts?.padding, 0), d = single(op, "dilation", opts?.dilation, 1, 1);
+  return as1d(op, x, { k, s, p, d, ceil: opts?.ceilMode ?? false }, (x4) =>
+    maxPoolNamed(op, x4, [1, k], { stride: [1, s], padding: [0, p], dilation: [1, d], ceilMode: opts?.ceilMode, returnIndices: opts?.returnIndices }),
   );
 }
 
@@ -227,14 +241,10 @@ export function maxPool1d(x: Tensor, kernelSize: IntOrSingle, opts?: MaxPool1dOp
  */
 export function avgPool1d(x: Tensor, kernelSize: IntOrSingle, opts?: AvgPool1dOptions): Tensor {
   const op = "avgPool1d";
-  const k = single(op, "kernelSize", kernelSize, 1);
-  return as1d(op, x, (x4) =>
-    avgPoolNamed(op, x4, [1, k], {
-      stride: [1, single(op, "stride", opts?.stride, k)],
-      padding: [0, single(op, "padding", opts?.padding, 0)],
-      ceilMode: opts?.ceilMode,
-      countIncludePad: opts?.countIncludePad,
-    }),
+  const k = single(op, "kernelSize", kernelSize, 1, 1);
+  const s = single(op, "stride", opts?.stride, k, 1), p = single(op, "padding", opts?.padding, 0);
+  return as1d(op, x, { k, s, p, d: 1, ceil: opts?.ceilMode ?? false }, (x4) =>
+    avgPoolNamed(op, x4, [1, k], { stride: [1, s], padding: [0, p], ceilMode: opts?.ceilMode, countIncludePad: opts?.countIncludePad }),
   ) as Tensor;
 }
 

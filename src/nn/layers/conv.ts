@@ -8,7 +8,7 @@ import { pad, type PadMode } from "../../ops/shape_ops.js";
 import { empty } from "../../tensor/creation.js";
 import type { DType } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { _batchedInput, _conv2dRelu, _conv2dReluMaxPool, _tupleOf, conv2d, convTranspose2d, type PoolWindow } from "../functional/conv.js";
+import { _batchedInput, _check1dWindow, _conv2dRelu, _conv2dReluMaxPool, _tupleOf, conv2d, convTranspose2d, type PoolWindow } from "../functional/conv.js";
 import { conv3d, convTranspose1d, convTranspose3d } from "../functional/conv3d.js";
 import * as init from "../init.js";
 import { Module } from "../module.js";
@@ -182,6 +182,7 @@ export class Conv1d extends ConvNd {
     checkTensorArg(this, "input", x);
     const { batched, unbatched } = _batchedInput("Conv1d", x, 1, this.inChannels);
     const { x: input, padding } = this.prePad(batched);
+    _check1dWindow("Conv1d", input, this.weight, this.stride[0]!, typeof padding === "string" ? padding : padding[0]!, this.dilation[0]!);
     const opts = {
       stride: [1, this.stride[0]!] as [number, number],
       padding: typeof padding === "string" ? padding : ([0, padding[0]!] as [number, number]),

@@ -1,5 +1,6 @@
 /**
- * Padding modules: ConstantPad1d/2d/3d, ZeroPad2d, ReflectionPad1d/2d/3d, CircularPad1d/2d/3d (PyTorch 2.1) and
+ * Padding modules: ConstantPad1d/2d/3d, ZeroPad2d (and ZeroPad1d/3d, PyTorch 2.1), ReflectionPad1d/2d/3d,
+ * CircularPad1d/2d/3d (PyTorch 2.1) and
  * ReplicationPad1d/2d/3d, as PyTorch 1.13 has them — each is F.pad with its mode and a
  * padding given as one int (the same on every side) or PyTorch's (left, right, top, bottom,
  * front, back) list, and PyTorch's print.
@@ -78,14 +79,37 @@ export class ConstantPad3d extends ConstantPadNd {
   }
 }
 
+const ZERO_PAD1D = "ZeroPad1d(int[2] padding)";
 const ZERO_PAD2D = "ZeroPad2d(int[4] padding)";
+const ZERO_PAD3D = "ZeroPad3d(int[6] padding)";
+const zeroPad1dArgs = declareArgs(ZERO_PAD1D, "nn");
 const zeroPad2dArgs = declareArgs(ZERO_PAD2D, "nn");
+const zeroPad3dArgs = declareArgs(ZERO_PAD3D, "nn");
+
+/**
+ * Pads the last dim with zeros (PyTorch 2.1; 1.13 code writes ConstantPad1d(p, 0)), e.g. the
+ * left padding of a causal conv. @example new nn.ZeroPad1d([2, 0]).forward(x) // [N, C, L] -> [N, C, L + 2]
+ */
+export class ZeroPad1d extends PadNd {
+  constructor(...args: CtorArgs<typeof ZERO_PAD1D>) {
+    const [padding] = zeroPad1dArgs.bind(args);
+    super("ZeroPad1d", padding, 1, "constant", 0);
+  }
+}
 
 /** Pads the last 2 dims with zeros. @example new nn.ZeroPad2d([1, 1, 2, 0]).forward(x) // [N, C, H, W] -> [N, C, H + 2, W + 2] */
 export class ZeroPad2d extends PadNd {
   constructor(...args: CtorArgs<typeof ZERO_PAD2D>) {
     const [padding] = zeroPad2dArgs.bind(args);
     super("ZeroPad2d", padding, 2, "constant", 0);
+  }
+}
+
+/** Pads the last 3 dims with zeros (PyTorch 2.1). @example new nn.ZeroPad3d(1).forward(x) // [N, C, D, H, W] -> [N, C, D + 2, H + 2, W + 2] */
+export class ZeroPad3d extends PadNd {
+  constructor(...args: CtorArgs<typeof ZERO_PAD3D>) {
+    const [padding] = zeroPad3dArgs.bind(args);
+    super("ZeroPad3d", padding, 3, "constant", 0);
   }
 }
 

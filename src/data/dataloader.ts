@@ -8,13 +8,17 @@
  *
  * With the default collation, datasets that offer `getBatch` (TensorDataset, Subset of
  * one, MNIST) build each batch in one go instead of item by item.
+ *
+ * An iterable-style dataset (IterableDataset, or any iterable without `get(i)`) is batched
+ * in the order its iterator yields: batchSize items at a time, the last batch shorter unless
+ * dropLast. There is no order to shuffle or sample then, as in PyTorch.
  */
 import { describeValue } from "../api/args.js";
 import { declareArgs } from "../api/registry.js";
 import { ArgumentError, FluxionError } from "../errors.js";
 import type { Generator } from "../tensor/random.js";
 import { defaultCollate, type Collated } from "./collate.js";
-import type { Dataset } from "./dataset.js";
+import { isIterableDataset, type Dataset, type IterableDataset } from "./dataset.js";
 import { BatchSampler, RandomSampler, SequentialSampler, isIterable, sizeOf } from "./sampler.js";
 
 /** torch.utils.data.DataLoader's signature (PyTorch 1.13), in its positional order. */
@@ -87,6 +91,7 @@ function refuse(name: string, value: unknown, fallback: unknown, why: string): v
  * const weighted = new data.DataLoader(trainSet, { batchSize: 64, sampler: new data.WeightedRandomSampler(weights, trainSet.length) });
  */
 export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterable<B> {
+  /** The dataset given (typed as map-style, the common case; an IterableDataset when iterableStyle). */
   readonly dataset: Dataset<T>;
   /** Items per batch; null when batching is disabled or a batchSampler makes the batches. */
   readonly batchSize: number | null;
@@ -99,17 +104,24 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   readonly batchSampler: Iterable<Iterable<number>> | null;
   private readonly collateFn: ((items: T[]) => B) | undefined;
 
-  constructor(dataset: Dataset<T>, opts?: DataLoaderOptions<T, B>);
-  constructor(dataset: Dataset<T>, batchSize: number | null | undefined, opts?: DataLoaderOptions<T, B>);
-  constructor(dataset: Dataset<T>, batchSize: number | null | undefined, shuffle: boolean | null | undefined, opts?: DataLoaderOptions<T, B>);
+  constructor(dataset: Dataset<T> | IterableDataset<T>, opts?: DataLoaderOptions<T, B>);
+  constructor(dataset: Dataset<T> | IterableDataset<T>, batchSize: number | null | undefined, opts?: DataLoaderOptions<T, B>);
+  constructor(dataset: Dataset<T> | IterableDataset<T>, batchSize: number | null | undefined, shuffle: boolean | null | undefined, opts?: DataLoaderOptions<T, B>);
   constructor(
-    dataset: Dataset<T>, batchSize?: number | null, shuffle?: boolean | null, sampler?: Iterable<number> | null, batchSampler?: Iterable<Iterable<number>> | null, numWorkers?: number,
+    dataset: Dataset<T> | IterableDataset<T>, batchSize?: number | null, shuffle?: boolean | null, sampler?: Iterable<number> | null, batchSampler?: Iterable<Iterable<number>> | null, numWorkers?: number,
     collateFn?: ((items: T[]) => B) | null, pinMemory?: boolean, dropLast?: boolean, timeout?: number, workerInitFn?: null, multiprocessingContext?: null, generator?: Generator | null,
   );
   constructor(...args: unknown[]) {
     const [dataset, batchSizeArg, shuffle, sampler, batchSampler, numWorkers, collateFn, pinMemory, dropLastArg, timeout, workerInitFn, mpContext, generator, kw] = dataLoaderArgs.bind(args);
-    if (dataset === null || typeof dataset !== "object" || typeof dataset.get !== "function" || typeof dataset.length !== "number") {
-      throw new FluxionError(`DataLoader: expected a Dataset (an object with \`length\` and \`get(i)\`), got ${describeValue(dataset)}`);
+    const iterable = isIterableDataset(dataset);
+    if (!iterable && (dataset === null || typeof dataset !== "object" || typeof dataset.get !== "function" || typeof dataset.length !== "number")) {
+      throw new FluxionError(`DataLoader: expected a Dataset (an object with \`length\` and \`get(i)\`) or an IterableDataset, got ${describeValue(dataset)}`);
+    }
+    if (iterable) {
+      // PyTorch's rules: an iterable dataset has no indices to shuffle or sample
+      if (shuffle) throw new FluxionError(`DataLoader with IterableDataset: expected unspecified shuffle option, but got shuffle=${shuffle}`);
+      if (sampler !== null) throw new FluxionError(`DataLoader with IterableDataset: expected unspecified sampler option, but got sampler=${describeValue(sampler)}`);
+      if (batchSampler !== null) throw new FluxionError(`DataLoader with IterableDataset: expected unspecified batchSampler option, but got batchSampler=${describeValue(batchSampler)}`);
     }
     if (sampler !== null && !isIterable(sampler)) throw new ArgumentError(`DataLoader(): sampler must be an iterable of indices (a Sampler or an array), but got ${describeValue(sampler)}`);
     if (batchSampler !== null && !isIterable(batchSampler)) throw new ArgumentError(`DataLoader(): batchSampler must be an iterable of lists of indices (a BatchSampler or an array of arrays), but got ${describeValue(batchSampler)}`);
@@ -145,12 +157,22 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     this.dropLast = dropLast;
     this.generator = generator ?? undefined;
     this.collateFn = (collateFn ?? undefined) as ((items: T[]) => B) | undefined;
-    this.sampler = (sampler as Iterable<number> | null) ?? (this.shuffle ? new RandomSampler(dataset, false, null, generator) : new SequentialSampler(dataset));
-    this.batchSampler = (batchSampler as Iterable<Iterable<number>> | null) ?? (batchSize !== null ? new BatchSampler(this.sampler, batchSize, dropLast) : null);
+    this.iterableStyle = iterable;
+    // an iterable dataset's sampler only counts (PyTorch's _InfiniteConstantSampler): never iterated here
+    this.sampler = (sampler as Iterable<number> | null) ?? (iterable ? [] : this.shuffle ? new RandomSampler(dataset, false, null, generator) : new SequentialSampler(dataset));
+    this.batchSampler = iterable ? null : (batchSampler as Iterable<Iterable<number>> | null) ?? (batchSize !== null ? new BatchSampler(this.sampler, batchSize, dropLast) : null);
   }
+  /** Whether the dataset is iterable-style: batches come from its iterator, in its order. */
+  readonly iterableStyle: boolean;
 
   /** Batches per epoch (torch's len(loader)): len(batchSampler), or len(sampler) when batching is disabled. */
   get length(): number {
+    if (this.iterableStyle) {
+      const n = (this.dataset as { length?: unknown }).length;
+      if (typeof n !== "number") throw new FluxionError(`DataLoader: the number of batches is unknown: the IterableDataset ${describeValue(this.dataset)} has no length`);
+      if (this.batchSize === null) return n;
+      return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+    }
     const source = this.batchSampler ?? this.sampler;
     const n = sizeOf(source);
     if (n === null) {
@@ -162,19 +184,45 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     return this.length;
   }
 
-  private makeBatch(indices: number[]): B {
-    const ds = this.dataset;
-    if (!this.collateFn && ds.getBatch) return ds.getBatch(indices) as B;
-    const items = indices.map((i) => ds.get(i));
+  private collate(items: T[]): B {
     return this.collateFn ? this.collateFn(items) : (defaultCollate(items) as B);
   }
 
+  private makeBatch(indices: number[]): B {
+    const ds = this.dataset;
+    if (!this.collateFn && ds.getBatch) return ds.getBatch(indices) as B;
+    return this.collate(indices.map((i) => ds.get(i)));
+  }
+
+  /** An iterable dataset's items, batchSize at a time (or one by one without batching). */
+  private *streamBatches(items: Iterable<T>): Iterator<B> {
+    const convert = this.collateFn as unknown as ((item: T) => B) | undefined;
+    if (this.batchSize === null) {
+      for (const item of items) yield convert ? convert(item) : (item as unknown as B);
+      return;
+    }
+    let batch: T[] = [];
+    for (const item of items) {
+      batch.push(item);
+      if (batch.length === this.batchSize) {
+        yield this.collate(batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0 && !this.dropLast) yield this.collate(batch);
+  }
+
   *[Symbol.iterator](): Iterator<B> {
+    if (this.iterableStyle) {
+      yield* { [Symbol.iterator]: () => this.streamBatches(this.dataset as unknown as Iterable<T>) };
+      return;
+    }
+    const ds = this.dataset;
     if (this.batchSampler === null) {
       // no batching: items as they are, or each through collateFn (PyTorch's default_convert keeps them)
       const convert = this.collateFn as unknown as ((item: T) => B) | undefined;
       for (const i of this.sampler) {
-        const item = this.dataset.get(i);
+        const item = ds.get(i);
         yield convert ? convert(item) : (item as unknown as B);
       }
       return;
@@ -188,4 +236,14 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   async *[Symbol.asyncIterator](): AsyncIterator<B> {
     for (const batch of this) yield batch;
   }
+}
+
+/**
+ * torch.utils.data.get_worker_info: the worker's id, count and dataset copy inside a worker
+ * process, null in the main process. Fluxion makes every batch in the calling thread, so it is
+ * always null, and an IterableDataset that splits its stream by worker yields all of it.
+ */
+export function getWorkerInfo(...args: unknown[]): null {
+  if (args.length !== 0) throw new ArgumentError(`getWorkerInfo() takes no arguments, but got ${args.length}`);
+  return null;
 }

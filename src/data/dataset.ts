@@ -1,6 +1,7 @@
 /**
- * Map-style datasets (torch.utils.data): the abstract Dataset, TensorDataset, Subset,
- * ConcatDataset and randomSplit.
+ * Datasets (torch.utils.data): the map-style abstract Dataset, TensorDataset, Subset,
+ * ConcatDataset and randomSplit; the iterable-style IterableDataset (a stream of items with
+ * no index) and ChainDataset.
  *
  * A dataset may also offer `getBatch(indices)`, returning an already collated batch; the
  * DataLoader uses it instead of `get` + collate when no custom collateFn is given. That is
@@ -21,6 +22,7 @@ import { gatherRows } from "./host.js";
 const tensorDatasetArgs = declareArgs("TensorDataset(Tensor... tensors)", "data");
 const subsetArgs = declareArgs("Subset(Any dataset, Any indices)", "data");
 const concatDatasetArgs = declareArgs("ConcatDataset(Any[] datasets)", "data");
+const chainDatasetArgs = declareArgs("ChainDataset(Any[] datasets)", "data");
 const randomSplitArgs = declareArgs("randomSplit(Any dataset, float[] lengths, Generator? generator=null) -> Any", "data");
 
 /** Throws unless `d` looks like a map-style dataset (what DataLoader and Subset use of it). */
@@ -61,6 +63,55 @@ export abstract class Dataset<T> {
     const n = this.length;
     if (!Number.isInteger(i) || i < -n || i >= n) throw new IndexError(`${this.constructor.name}.get: index ${i} is out of range for a dataset of ${n} items`);
     return i < 0 ? i + n : i;
+  }
+}
+
+/**
+ * An iterable-style dataset: items come from iterating it, in its own order (a stream, a
+ * generator over files). Subclass it and implement `[Symbol.iterator]` (torch's `__iter__`);
+ * a `length` is optional. The DataLoader batches what the iterator yields, so shuffle,
+ * sampler and batchSampler do not apply.
+ * @example
+ * class Counter extends data.IterableDataset<number> {
+ *   *[Symbol.iterator]() { for (let i = 0; i < 10; i++) yield i; }
+ * }
+ * for (const batch of new data.DataLoader(new Counter(), 4)) ... // tensors of 4, 4, 2 items
+ */
+export abstract class IterableDataset<T> implements Iterable<T> {
+  // a subclass may define `length` (torch's optional __len__): len(loader) then works
+  abstract [Symbol.iterator](): Iterator<T>;
+}
+
+/** Whether `d` is used as an iterable-style dataset: an IterableDataset, or an iterable without `get(i)`. */
+export function isIterableDataset(d: unknown): d is IterableDataset<unknown> {
+  if (d instanceof IterableDataset) return true;
+  if (d === null || typeof d !== "object" || typeof (d as { get?: unknown }).get === "function") return false;
+  return typeof (d as Iterable<unknown>)[Symbol.iterator] === "function";
+}
+
+/** Iterable datasets one after the other (torch's ChainDataset); its length is the sum when each has one. */
+export class ChainDataset<T> extends IterableDataset<T> {
+  readonly datasets: readonly Iterable<T>[];
+  constructor(datasets: Iterable<Iterable<T>>);
+  constructor(...args: unknown[]) {
+    super();
+    const [datasets] = chainDatasetArgs.bind(args) as [unknown[]];
+    datasets.forEach((d, i) => {
+      if (!isIterableDataset(d)) throw new ArgumentError(`ChainDataset(): ChainDataset only supports IterableDataset, but datasets[${i}] is ${describeValue(d)}`);
+    });
+    this.datasets = datasets as Iterable<T>[];
+  }
+  *[Symbol.iterator](): Iterator<T> {
+    for (const d of this.datasets) yield* d;
+  }
+  get length(): number {
+    let n = 0;
+    for (const d of this.datasets) {
+      const len = (d as { length?: unknown }).length;
+      if (typeof len !== "number") throw new FluxionError(`ChainDataset: the length is unknown: ${describeValue(d)} has no length`);
+      n += len;
+    }
+    return n;
   }
 }
 

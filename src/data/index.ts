@@ -12,7 +12,8 @@
  *   // images: float32 [64, 1, 28, 28] in [0, 1]; labels: int32 [64]
  * }
  */
-export { Dataset, TensorDataset, Subset, ConcatDataset, randomSplit } from "./dataset.js";
+export { Dataset, IterableDataset, ChainDataset, TensorDataset, Subset, ConcatDataset, randomSplit } from "./dataset.js";
+export { getWorkerInfo } from "./dataloader.js";
 export { DataLoader, type DataLoaderOptions } from "./dataloader.js";
 export { Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler, WeightedRandomSampler, BatchSampler } from "./sampler.js";
 export { defaultCollate, type Collated } from "./collate.js";

@@ -43,6 +43,15 @@ test("TransformerDecoderLayer / TransformerDecoder: shapes, prints, the subseque
   assert.deepEqual(Object.keys(dec.stateDict()).filter((k) => k.startsWith("layers.2.norm3")), ["layers.2.norm3.weight", "layers.2.norm3.bias"]);
   // nn.Transformer.generate_square_subsequent_mask(3)
   assert.deepEqual(nn.Transformer.generateSquareSubsequentMask(3).tolist(), [[0, -Infinity, -Infinity], [0, 0, -Infinity], [0, 0, 0]]);
+  // on an instance too (self.transformer.generate_square_subsequent_mask(sz)); device and dtype positional or named
+  const inst = new nn.Transformer({ dModel: 8, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: 8 });
+  assert.deepEqual(inst.generateSquareSubsequentMask(2).tolist(), [[0, -Infinity], [0, 0]]);
+  assert.equal(nn.Transformer.generateSquareSubsequentMask(2, "cpu", "float64").dtype, "float64");
+  assert.equal(inst.generateSquareSubsequentMask(2, { dtype: "float64" }).dtype, "float64");
+  assert.deepEqual(nn.Transformer.generateSquareSubsequentMask(0).shape, [0, 0]);
+  assert.throws(() => nn.Transformer.generateSquareSubsequentMask(-1), /generateSquareSubsequentMask\(\): sz must be a non-negative int, got -1/);
+  assert.throws(() => nn.Transformer.generateSquareSubsequentMask(2.5), /generateSquareSubsequentMask\(\): argument 'sz' \(position 1\) must be int/);
+  assert.throws(() => inst.generateSquareSubsequentMask(3, { dtype: "bool" }), /the mask holds -inf, so dtype must be floating point, got bool/);
   assert.throws(() => new nn.TransformerDecoder(new nn.Linear(2, 2) as never, 2), /TransformerDecoder\(\): argument 'decoderLayer' \(position 1\) must be a TransformerDecoderLayer/);
   assert.throws(() => new nn.TransformerDecoderLayer(8, 3), /d_model must be divisible by nhead/);
   const t = new nn.Transformer({ dModel: 8, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: 8 });

@@ -5,12 +5,12 @@
  * Masks follow PyTorch's convention (a bool true means NOT allowed; float masks are added),
  * as MultiheadAttention's (transformer.ts).
  */
-import { ArgumentError, FluxionError, ShapeError, fmtShape, nameIn } from "../../errors.js";
+import { ArgumentError, DTypeError, FluxionError, ShapeError, fmtShape, nameIn } from "../../errors.js";
 import { describeValue } from "../../api/args.js";
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import { checkLayerSizes, declareMethodArgs } from "../args.js";
 import { full } from "../../tensor/creation.js";
-import type { DType } from "../../tensor/dtype.js";
+import { isFloating, type DType } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { runUserCode } from "../../compile/state.js";
 import * as init from "../init.js";
@@ -162,6 +162,17 @@ const TRANSFORMER = 'Transformer(int dModel=512, int nhead=8, int numEncoderLaye
 const transformerArgs = declareArgs(TRANSFORMER, "nn");
 const TRANSFORMER_FORWARD = "Transformer.forward(Tensor src, Tensor tgt, Tensor? srcMask=null, Tensor? tgtMask=null, Tensor? memoryMask=null, Tensor? srcKeyPaddingMask=null, Tensor? tgtKeyPaddingMask=null, Tensor? memoryKeyPaddingMask=null)";
 const transformerForwardArgs = declareMethodArgs(TRANSFORMER_FORWARD);
+// PyTorch 2.x's signature (1.13's is (sz, device="cpu")): device and dtype positional or named
+const SUBSEQUENT_MASK = "Transformer.generateSquareSubsequentMask(int sz, Device? device=null, ScalarType? dtype=null)";
+const subsequentMaskArgs = declareMethodArgs(SUBSEQUENT_MASK);
+
+function squareSubsequentMask(args: ArrayLike<unknown>): Tensor {
+  const [sz, device, dtype] = subsequentMaskArgs.bind(args);
+  const op = "Transformer.generateSquareSubsequentMask()";
+  if (sz < 0) throw new ArgumentError(`${op}: sz must be a non-negative int, got ${sz}`);
+  if (dtype !== null && !isFloating(dtype)) throw new DTypeError(`${op}: the mask holds -inf, so dtype must be floating point, got ${dtype}`);
+  return full([sz, sz], -Infinity, { dtype, device }).triu(1);
+}
 
 /**
  * The encoder-decoder transformer (torch.nn.Transformer): an encoder and a decoder stack,
@@ -204,10 +215,18 @@ export class Transformer extends Module {
     const memory = this.encoder.call(src, { mask: srcMask, srcKeyPaddingMask }) as Tensor;
     return this.decoder.call(tgt, memory, { tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask }) as Tensor;
   }
-  /** [sz, sz] float mask, -inf above the diagonal and 0 elsewhere (PyTorch's generate_square_subsequent_mask). */
-  static generateSquareSubsequentMask(sz: number, opts?: { dtype?: DType; device?: string }): Tensor {
-    if (!Number.isInteger(sz) || sz < 0) throw new ArgumentError(`Transformer.generateSquareSubsequentMask(): sz must be a non-negative int, got ${describeValue(sz)}`);
-    return full([sz, sz], -Infinity, { dtype: opts?.dtype, device: opts?.device }).triu(1);
+  /**
+   * [sz, sz] float mask, -inf above the diagonal and 0 elsewhere (PyTorch's
+   * generate_square_subsequent_mask): position i may attend to positions 0..i.
+   * @example nn.Transformer.generateSquareSubsequentMask(4) // or generateSquareSubsequentMask(4, "cpu", { dtype: "float64" })
+   */
+  static generateSquareSubsequentMask(...args: CtorArgs<typeof SUBSEQUENT_MASK>): Tensor {
+    return squareSubsequentMask(args);
+  }
+
+  /** The static generateSquareSubsequentMask, reachable from an instance as in PyTorch (`self.transformer.generate_square_subsequent_mask(sz)`). */
+  generateSquareSubsequentMask(...args: CtorArgs<typeof SUBSEQUENT_MASK>): Tensor {
+    return squareSubsequentMask(args);
   }
 }
 

@@ -236,11 +236,11 @@ export class MultiheadAttention extends Module {
     S = kh.shape[2]!;
     let bias: Tensor | null = null;
     if (attnMask) {
-      bias = _maskToBias(op, "attn_mask", attnMask, dtype, false);
+      bias = _maskToBias(op, "attn_mask", attnMask, dtype, false, true);
       if (attnMask.ndim === 3) bias = bias.reshape([-1, H, L, S]);
     }
     if (kpm) {
-      const kb = _maskToBias(op, "key_padding_mask", kpm, dtype, false).reshape([N, 1, 1, S]);
+      const kb = _maskToBias(op, "key_padding_mask", kpm, dtype, false, true).reshape([N, 1, 1, S]);
       bias = bias ? bias.add(kb) : kb;
     }
 

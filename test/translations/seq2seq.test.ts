@@ -217,6 +217,78 @@ test("nn.Transformer seq2seq: label-smoothed loss, Adam steps, eval copies, seq-
   const keep = srcPad.logicalNot().unsqueeze(-1).expand(-1, -1, D);
   const fixMemory = torch.tensor(FIX.memory.v as number[]).reshape(FIX.memory.shape);
   assertTensor(memory.index(keep), { shape: [keep.sum().item()], dtype: "float32", v: fixMemory.index(keep).tolist() as number[] }, { atol: 1e-4, msg: "memory (unpadded positions)" });
+
+  // the PyTorch translation tutorial's forms, on the seq-first copy: its collate_fn (torch.cat of
+  // BOS, ids, EOS; pad_sequence with padding_value), its hand-made subsequent mask, create_mask
+  // with an all-False bool src_mask, and translate()'s batch-of-one greedy loop
+  function tutorialSquareSubsequentMask(sz: number): Tensor {
+    let mask = torch.triu(torch.ones([sz, sz])).eq(1).transpose(0, 1);
+    mask = mask.float().maskedFill(mask.eq(0), -Infinity).maskedFill(mask.eq(1), 0.0);
+    return mask;
+  }
+
+  function collateFn(batch: [number[], number[]][]): [Tensor, Tensor] {
+    const srcBatch: Tensor[] = [], tgtBatch: Tensor[] = [];
+    // torch.tensor of Python ints is int64; of JS numbers float32 (docs/pytorch.md): say long
+    const long = (ids: number[]) => torch.tensor(ids, { dtype: torch.long });
+    for (const [srcIds, tgtIds] of batch) {
+      srcBatch.push(torch.cat([long([BOS]), long(srcIds), long([EOS])]));
+      tgtBatch.push(torch.cat([long([BOS]), long(tgtIds), long([EOS])]));
+    }
+    return [nn.utils.rnn.padSequence(srcBatch, { paddingValue: PAD }), nn.utils.rnn.padSequence(tgtBatch, { paddingValue: PAD })];
+  }
+
+  function createMask(src: Tensor, tgt: Tensor): [Tensor, Tensor, Tensor, Tensor] {
+    const srcSeqLen = src.shape[0]!, tgtSeqLen = tgt.shape[0]!;
+    const tgtMask = tutorialSquareSubsequentMask(tgtSeqLen);
+    const srcMask = torch.zeros([srcSeqLen, srcSeqLen]).type(torch.bool);
+    const srcPaddingMask = src.eq(PAD).transpose(0, 1);
+    const tgtPaddingMask = tgt.eq(PAD).transpose(0, 1);
+    return [srcMask, tgtMask, srcPaddingMask, tgtPaddingMask];
+  }
+
+  assertTensor(torch.isneginf(tutorialSquareSubsequentMask(4)), FIX.tutorial_mask_neginf, { msg: "the tutorial's mask" });
+  const pairs: [number[], number[]][] = [[[4, 7, 9, 5], [6, 3]], [[8, 3], [5, 9, 10, 4]], [[10, 6, 7], [7]]];
+  const [tSrc, tTgt] = collateFn(pairs); // [S, N], [T, N]
+  assertTensor(tSrc, FIX.t_src, { msg: "collate src" });
+  assertTensor(tTgt, FIX.t_tgt, { msg: "collate tgt" });
+  const tTgtInput = tTgt.index(":-1", ":");
+  const [srcMask, tgtMask, srcPaddingMask, tgtPaddingMask] = createMask(tSrc, tTgtInput);
+  const [tLogits, tLoss, tMemory] = torch.noGrad(() => {
+    const outs = seqFirst.transformer(seqFirst.embedSrc(tSrc), seqFirst.embedTgt(tTgtInput), srcMask, tgtMask, null,
+      srcPaddingMask, tgtPaddingMask, srcPaddingMask);
+    const tLogits = seqFirst.generator(outs);
+    const tLoss = F.crossEntropy(tLogits.reshape(-1, tLogits.shape[tLogits.ndim - 1]!), tTgt.index("1:", ":").reshape(-1), { ignoreIndex: PAD });
+    const tMemory = seqFirst.transformer.encoder(seqFirst.embedSrc(tSrc), srcMask, srcPaddingMask);
+    return [tLogits, tLoss, tMemory];
+  });
+  assertTensor(tLogits, FIX.t_logits, { atol: 1e-4, msg: "tutorial-form logits" });
+  close(tLoss.item(), FIX.t_loss, "tutorial-form loss");
+  assertTensor(tMemory, FIX.t_memory, { atol: 1e-4, msg: "memory with a src_mask (no nested-tensor path in PyTorch: padded positions agree too)" });
+
+  const tutorialGreedyDecode = (model: Seq2SeqTransformer, src: Tensor, srcMask: Tensor, maxLen: number, startSymbol: number) =>
+    torch.noGrad(() => {
+      const memory = model.transformer.encoder(model.embedSrc(src), srcMask);
+      let ys = torch.ones(1, 1).fill_(startSymbol).type(torch.long);
+      const probs: Tensor[] = [];
+      for (let i = 0; i < maxLen - 1; i++) {
+        const tgtMask = tutorialSquareSubsequentMask(ys.size(0)).type(torch.bool);
+        let out = model.transformer.decoder(model.embedTgt(ys), memory, tgtMask);
+        out = out.transpose(0, 1);
+        const prob = model.generator(out.index(":", -1));
+        probs.push(prob);
+        const [, nextWordT] = torch.max(prob, { dim: 1 });
+        const nextWord = nextWordT.item();
+        ys = torch.cat([ys, torch.ones(1, 1).typeAs(src.data).fill_(nextWord)], { dim: 0 });
+        if (nextWord === EOS) break;
+      }
+      return [ys, torch.cat(probs)] as const;
+    });
+  let one = tSrc.index(":", "1:2");
+  one = one.index(`:${one.ne(PAD).sum().item()}`);
+  const [tYs, tProbs] = tutorialGreedyDecode(seqFirst, one, torch.zeros(one.shape[0]!, one.shape[0]!).type(torch.bool), 5, BOS);
+  assertTensor(tYs, FIX.t_ys, { msg: "tutorial greedy tokens" });
+  assertTensor(tProbs, FIX.t_probs, { atol: 1e-4, msg: "tutorial greedy logits" });
 });
 
 // ---- (2) GRU encoder-decoder with Bahdanau attention ---------------------------------------

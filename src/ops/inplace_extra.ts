@@ -1,7 +1,8 @@
 /**
  * In-place forms PyTorch's tensors have that the op families do not declare themselves:
- * triu_/tril_, square_, cumsum_, sgn/sgn_, the comparisons eq_/ne_/lt_/le_/gt_/ge_ (the 0/1
- * result written in self's dtype), fillDiagonal_ and the in-place view ops unsqueeze_,
+ * triu_/tril_, square_, cumsum_, sgn/sgn_, the comparisons eq_/ne_/lt_/le_/gt_/ge_ and
+ * logicalAnd_/logicalOr_/logicalXor_/logicalNot_ (the 0/1 result written in self's dtype:
+ * `finished.logicalOr_(nextWord.eq(EOS))` in a decoding loop), fillDiagonal_ and the in-place view ops unsqueeze_,
  * squeeze_, t_ and transpose_ (which change self's shape and strides, not its values). All
  * go through applyInPlace's checks (shape, dtype, autograd) or, for the view ops, through the
  * out-of-place view whose autograd node self then takes over.
@@ -27,6 +28,10 @@ const SIGS = {
   le_: "le_(Tensor self, Tensor|Scalar other) -> self",
   gt_: "gt_(Tensor self, Tensor|Scalar other) -> self",
   ge_: "ge_(Tensor self, Tensor|Scalar other) -> self",
+  logicalAnd_: "logicalAnd_(Tensor self, Tensor other) -> self",
+  logicalOr_: "logicalOr_(Tensor self, Tensor other) -> self",
+  logicalXor_: "logicalXor_(Tensor self, Tensor other) -> self",
+  logicalNot_: "logicalNot_(Tensor self) -> self",
   fillDiagonal_: "fillDiagonal_(Tensor self, Scalar fillValue, bool wrap=false) -> self",
   unsqueeze_: "unsqueeze_(Tensor self, int dim) -> self",
   squeeze_: "squeeze_(Tensor self, int? dim=null) -> self",
@@ -49,6 +54,10 @@ defineOp(SIGS.sgn_, (x: Tensor) => x.sign_(), m);
 for (const op of ["eq", "ne", "lt", "le", "gt", "ge"] as const) {
   defineOp(SIGS[`${op}_`], (x: Tensor, o: TensorLike) => applyInPlace(x, `${op}_`, (s) => s[op](o).to(x.dtype), [o], false), m);
 }
+for (const op of ["logicalAnd", "logicalOr", "logicalXor"] as const) {
+  defineOp(SIGS[`${op}_`], (x: Tensor, o: Tensor) => applyInPlace(x, `${op}_`, (s) => s[op](o).to(x.dtype), [o], false), m);
+}
+defineOp(SIGS.logicalNot_, (x: Tensor) => applyInPlace(x, "logicalNot_", (s) => s.logicalNot().to(x.dtype), [], false), m);
 
 /**
  * The main diagonal (every index equal) set to `value`; with `wrap`, a tall 2-D matrix's

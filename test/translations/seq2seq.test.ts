@@ -198,13 +198,16 @@ test("nn.Transformer seq2seq: label-smoothed loss, Adam steps, eval copies, seq-
       const srcPad = src.eq(PAD);
       const memory = model.transformer.encoder(model.embedSrc(src), { srcKeyPaddingMask: srcPad });
       let ys = torch.full([src.size(0), 1], BOS, { dtype: torch.long });
+      const finished = torch.zeros(src.size(0), { dtype: torch.bool });
       let prob!: Tensor;
       for (let i = 0; i < maxLen - 1; i++) {
         const tgtMask = nn.Transformer.generateSquareSubsequentMask(ys.size(1));
         const out = model.transformer.decoder(model.embedTgt(ys), memory, { tgtMask, memoryKeyPaddingMask: srcPad });
         prob = model.generator(out.index(":", -1));
-        const nextWord = prob.argmax({ dim: -1 });
+        const nextWord = prob.argmax({ dim: -1 }).maskedFill(finished, PAD);
         ys = torch.cat([ys, nextWord.unsqueeze(1)], { dim: 1 });
+        finished.logicalOr_(nextWord.eq(EOS));
+        if (finished.all().item()) break;
       }
       return [ys, memory, prob] as const;
     });

@@ -1,7 +1,8 @@
 /**
  * In-place forms PyTorch's tensors have that the op families do not declare themselves:
- * triu_/tril_, square_, cumsum_, sgn/sgn_, the comparisons eq_/ne_/lt_/le_/gt_/ge_ and the
- * logical ops logicalAnd_/logicalOr_/logicalXor_/logicalNot_ (the 0/1 result written in self's dtype), fillDiagonal_ and the in-place view ops unsqueeze_,
+ * triu_/tril_, square_, cumsum_, sgn/sgn_, the comparisons eq_/ne_/lt_/le_/gt_/ge_ and
+ * logicalAnd_/logicalOr_/logicalXor_/logicalNot_ (the 0/1 result written in self's dtype:
+ * `finished.logicalOr_(nextWord.eq(EOS))` in a decoding loop), fillDiagonal_ and the in-place view ops unsqueeze_,
  * squeeze_, t_ and transpose_ (which change self's shape and strides, not its values). All
  * go through applyInPlace's checks (shape, dtype, autograd) or, for the view ops, through the
  * out-of-place view whose autograd node self then takes over.

@@ -266,7 +266,8 @@ test("a recurrent layer's forward frees its input projection and per-step produc
       const x = randn([12, 100, 24], { requiresGrad: true }); // per-step products of 100 × 48 and up: pooled
       let outs: Tensor[] = [];
       const during = made(100 * 48, () => {
-        const r = layer(x) as [Tensor, Tensor | [Tensor, Tensor]];
+        // the union of three layers, each callable with a Tensor or a PackedSequence: TypeScript resolves no call on it
+        const r = (layer as nn.Module)(x) as [Tensor, Tensor | [Tensor, Tensor]];
         outs = [r[0], ...(Array.isArray(r[1]) ? r[1] : [r[1]])];
       });
       for (const t of outs) assert.ok(!detached(t), `${name}: an output was freed`);

@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { nn, autograd, manualSeed, randn, tensor, zeros, ones, type Tensor, ShapeError, FluxionError } from "../../src/index.js";
+import { nn, autograd, manualSeed, randn, tensor, zeros, ones, type Tensor, DTypeError, ShapeError, FluxionError } from "../../src/index.js";
 import { assertClose, flat } from "../helpers.js";
 
 interface Enc {
@@ -209,4 +209,27 @@ test("errors name the expected and received shapes", () => {
   assert.throws(() => F.scaledDotProductAttention(randn([2, 3]), randn([4, 3]), randn([4, 5]), { attnMask: ones([3, 4], { dtype: "bool" }) }), (e: Error) => e instanceof ShapeError && /cannot be broadcast/.test(e.message));
   assert.throws(() => F.scaledDotProductAttention(randn([2, 3]), randn([2, 3]), randn([2, 3]), { isCausal: true, attnMask: ones([2, 2], { dtype: "bool" }) }), FluxionError);
   assert.throws(() => new nn.TransformerEncoderLayer(8, 2, { activation: "tanh" as any }), /TransformerEncoderLayer\(\): option 'activation' must be "relu" or "gelu" or Callable, but got string "tanh"/);
+});
+
+test("float masks of another float dtype: MultiheadAttention casts them to its dtype (PyTorch 1.13); scaledDotProductAttention takes bool, float32 or the query's dtype (torch 2.x's check)", () => {
+  manualSeed(11);
+  const m = new nn.MultiheadAttention(4, 2, { batchFirst: true });
+  const q = randn([2, 3, 4]);
+  const kpm = tensor([[0, 0, -Infinity], [0, -2, 0]]), attn = randn([3, 3]);
+  const [o32, w32] = m(q, q, q, { keyPaddingMask: kpm, attnMask: attn });
+  const [o64, w64] = m(q, q, q, { keyPaddingMask: kpm.double(), attnMask: attn.double() });
+  assert.equal(o64.dtype, "float32");
+  assert.equal(w64!.dtype, "float32");
+  assertClose(o64, o32, { atol: 1e-6 });
+  assertClose(w64!, w32!, { atol: 1e-6 });
+  assertClose(m(q, q, q, { attnMask: attn.half(), needWeights: false })[0], m(q, q, q, { attnMask: attn.half().float(), needWeights: false })[0], { atol: 1e-6 });
+
+  const x = randn([2, 3, 4]), mask = randn([3, 3]);
+  const ref = F.scaledDotProductAttention(x, x, x, { attnMask: mask });
+  const x16 = x.half();
+  assert.equal(F.scaledDotProductAttention(x16, x16, x16, { attnMask: mask }).dtype, "float16"); // a float32 mask with a float16 query
+  assertClose(F.scaledDotProductAttention(x.double(), x.double(), x.double(), { attnMask: mask.double() }), ref, { atol: 1e-5 });
+  assert.throws(() => F.scaledDotProductAttention(x, x, x, { attnMask: mask.double() }),
+    (e: Error) => e instanceof DTypeError && /scaledDotProductAttention: Expected attnMask dtype to be bool or float32 or to match query dtype, but got attnMask.dtype: float64 and query.dtype: float32/.test(e.message));
+  assert.throws(() => m(q, q, q, { attnMask: zeros([3, 3], { dtype: "int64" }) }), (e: Error) => e instanceof DTypeError && /only bool and floating-point types are supported for attn_mask, got int64/.test(e.message));
 });

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { nn, tensor, Tensor, FluxionError, autograd, randn } from "../../src/index.js";
+import { nn, tensor, Tensor, DTypeError, FluxionError, autograd, randn } from "../../src/index.js";
 import { assertClose } from "../helpers.js";
 
 const F = nn.F;
@@ -84,6 +84,10 @@ test("labels out of range name the bad value and the number of classes", () => {
   assert.throws(() => F.crossEntropy(x, tensor([0, -1, 2], { dtype: "int32" })), /target -1 is out of bounds/);
   assert.throws(() => F.crossEntropy(x, tensor([0, 1], { dtype: "int32" })), /expected target of shape \[3\] for input of shape \[3, 10\]/);
   assert.throws(() => F.nllLoss(x, tensor([0, 1, 2])), /dtype int64 or int32, got float32/);
+  // tensor([0, 1, 2]) of JS numbers is float32: class indices in the wrong dtype, not probabilities of the wrong shape
+  assert.throws(() => F.crossEntropy(x, tensor([0, 1, 2])), (e: unknown) => e instanceof DTypeError && /crossEntropy: a target of shape \[3\] for input \[3, 10\] is class indices, which must be int64 or int32, got float32 \(convert with \.long\(\)/.test((e as Error).message));
+  assert.throws(() => F.crossEntropy(randn([2, 10, 4]), randn([2, 4])), /a target of shape \[2, 4\] for input \[2, 10, 4\] is class indices/);
+  assert.throws(() => F.crossEntropy(x, randn([3, 9])), /target shape \[3, 9\] must match input shape \[3, 10\]/);
   assert.throws(() => F.mseLoss(x, randn([3, 1])), /target shape \[3, 1\] must match input shape \[3, 10\]/);
   assert.throws(() => F.binaryCrossEntropy(tensor([0.5, 1.5]), tensor([0, 1])), /between 0 and 1/);
 });

@@ -143,6 +143,28 @@ test("a packed batch gives each sequence what running it alone gives (the paddin
   });
 });
 
+test("calling a recurrent module with a PackedSequence (rnn(packed), PyTorch's form) types and runs as forward(packed); parameters are typed by PyTorch's names", () => {
+  fx.manualSeed(4);
+  const packed = packPaddedSequence(fx.randn([4, 3, 2]), [4, 2, 3], { enforceSorted: false });
+  const gru = new nn.GRU(2, 3, { bidirectional: true });
+  const [out, h]: [nn.utils.rnn.PackedSequence, Tensor] = gru(packed);
+  const [outF, hF] = gru.forward(packed);
+  assertClose(out.data, outF.data);
+  assertClose(h, hF);
+  const lstm = new nn.LSTM(2, 3, { projSize: 2 });
+  const [lOut, [lh, lc]]: [nn.utils.rnn.PackedSequence, [Tensor, Tensor]] = lstm(packed, null);
+  assert.deepEqual([lOut.data.shape, lh.shape, lc.shape], [[9, 2], [1, 3, 2], [1, 3, 3]]);
+  const rnn = new nn.RNN(2, 3);
+  const [rOut]: [nn.utils.rnn.PackedSequence, Tensor] = rnn(packed);
+  assert.ok(rOut instanceof nn.utils.rnn.PackedSequence);
+  const [tOut]: [Tensor, Tensor] = gru(fx.randn([4, 3, 2])); // the Tensor form still types as Tensor
+  assert.deepEqual(tOut.shape, [4, 3, 6]);
+  // gru.weight_hh_l0_reverse.grad as in PyTorch, no cast
+  out.data.sum().backward();
+  const w: nn.Parameter = gru.weight_hh_l0_reverse;
+  assert.deepEqual([w.shape, w.grad!.shape, gru.bias_ih_l0.shape, lstm.weight_hr_l0.shape], [[9, 3], [9, 3], [9], [2, 3]]);
+});
+
 test("packing reads lengths on the host (as PyTorch, which keeps them on the CPU); the recurrent layers read nothing more", () => {
   const reads: string[] = [];
   const off = onHostRead((r) => void reads.push(r.reason));

@@ -43,9 +43,40 @@ test("TransformerDecoderLayer / TransformerDecoder: shapes, prints, the subseque
   assert.deepEqual(Object.keys(dec.stateDict()).filter((k) => k.startsWith("layers.2.norm3")), ["layers.2.norm3.weight", "layers.2.norm3.bias"]);
   // nn.Transformer.generate_square_subsequent_mask(3)
   assert.deepEqual(nn.Transformer.generateSquareSubsequentMask(3).tolist(), [[0, -Infinity, -Infinity], [0, 0, -Infinity], [0, 0, 0]]);
+  // on an instance too (self.transformer.generate_square_subsequent_mask(sz)); device and dtype positional or named
+  const inst = new nn.Transformer({ dModel: 8, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: 8 });
+  assert.deepEqual(inst.generateSquareSubsequentMask(2).tolist(), [[0, -Infinity], [0, 0]]);
+  assert.equal(nn.Transformer.generateSquareSubsequentMask(2, "cpu", "float64").dtype, "float64");
+  assert.equal(inst.generateSquareSubsequentMask(2, { dtype: "float64" }).dtype, "float64");
+  assert.deepEqual(nn.Transformer.generateSquareSubsequentMask(0).shape, [0, 0]);
+  assert.throws(() => nn.Transformer.generateSquareSubsequentMask(-1), /generateSquareSubsequentMask\(\): sz must be a non-negative int, got -1/);
+  assert.throws(() => nn.Transformer.generateSquareSubsequentMask(2.5), /generateSquareSubsequentMask\(\): argument 'sz' \(position 1\) must be int/);
+  assert.throws(() => inst.generateSquareSubsequentMask(3, { dtype: "bool" }), /the mask holds -inf, so dtype must be floating point, got bool/);
   assert.throws(() => new nn.TransformerDecoder(new nn.Linear(2, 2) as never, 2), /TransformerDecoder\(\): argument 'decoderLayer' \(position 1\) must be a TransformerDecoderLayer/);
   assert.throws(() => new nn.TransformerDecoderLayer(8, 3), /d_model must be divisible by nhead/);
   const t = new nn.Transformer({ dModel: 8, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: 8 });
   assert.throws(() => t(randn(4, 2, 8), randn(3, 3, 8)), /Transformer.forward\(\): the batch number of src and tgt must be equal/);
   assert.throws(() => t(randn(4, 2, 6), randn(3, 2, 6)), /the feature number of src and tgt must be equal to d_model=8/);
+});
+
+test("PyTorch 2.x's causal hints: tgtIsCausal / memoryIsCausal / srcIsCausal use the given mask, or build the causal one when none is given", () => {
+  const m = new nn.Transformer({ dModel: 8, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 2, dimFeedforward: 12, dropout: 0, batchFirst: true });
+  fill(m);
+  const src = arange(80, { dtype: "float32" }).mul(0.13).cos().reshape(2, 5, 8);
+  const tgt = arange(64, { dtype: "float32" }).mul(0.07).sin().reshape(2, 4, 8);
+  const tgtMask = nn.Transformer.generateSquareSubsequentMask(4);
+  const ref = m(src, tgt, { tgtMask });
+  assertClose(m(src, tgt, { tgtIsCausal: true }), ref, { atol: 1e-6 });
+  assertClose(m(src, tgt, { tgtMask, tgtIsCausal: true }), ref, { atol: 1e-6 });
+  assertClose(m(src, tgt, { tgtMask, tgtIsCausal: null, srcIsCausal: null }), ref, { atol: 1e-6 }); // None: PyTorch detects; the mask decides either way
+  const srcMask = nn.Transformer.generateSquareSubsequentMask(5);
+  assertClose(m(src, tgt, { srcIsCausal: true, tgtIsCausal: true }), m(src, tgt, { srcMask, tgtMask }), { atol: 1e-6 });
+  // memory attention, top-left aligned [T, S] as PyTorch's causal masks
+  const memMask = nn.Transformer.generateSquareSubsequentMask(5).narrow(0, 0, 4);
+  assertClose(m(src, tgt, { memoryIsCausal: true }), m(src, tgt, { memoryMask: memMask }), { atol: 1e-6 });
+  const dec = m.decoder as nn.TransformerDecoder, layer = dec.layers.at(0) as nn.TransformerDecoderLayer;
+  const mem = randn(2, 5, 8);
+  assertClose(layer(tgt, mem, { tgtIsCausal: true }), layer(tgt, mem, tgtMask), { atol: 1e-6 });
+  assertClose(dec(tgt, mem, null, null, null, null, true), dec(tgt, mem, tgtMask), { atol: 1e-6 });
+  assert.throws(() => layer(tgt, mem, { tgtIsCausal: "yes" as never }), /TransformerDecoderLayer.forward\(\): option 'tgtIsCausal' must be bool/);
 });

@@ -1,6 +1,6 @@
 /**
  * The in-place random fills (bernoulli_, exponential_, geometric_, logNormal_, cauchy_,
- * random_), the in-place forms triu_/tril_/square_/cumsum_/sgn_/eq_.., fillDiagonal_, the
+ * random_), the in-place forms triu_/tril_/square_/cumsum_/sgn_/eq_../logicalOr_.., fillDiagonal_, the
  * in-place view ops (unsqueeze_, squeeze_, t_, transpose_), fmax/fmin, renorm, ravel and the
  * small Tensor properties (nelement, nbytes, itemsize, isCuda). Expected values are PyTorch
  * 1.13's (printed by /usr/bin/python3 and copied here where short); random fills are checked
@@ -113,6 +113,21 @@ test("triu_, tril_, square_, cumsum_, sgn, sgn_ and the in-place comparisons", (
   y.triu_();
   y.sum().backward();
   assert.deepEqual(w.grad!.tolist(), [[3, 3], [0, 3]]);
+});
+
+test("logicalAnd_ / logicalOr_ / logicalXor_ / logicalNot_: the 0/1 result in self's dtype, as PyTorch's", () => {
+  const finished = zeros([3], { dtype: "bool" }); // a decoding loop's `finished |= next_word == EOS`
+  finished.logicalOr_(tensor([true, false, true]));
+  assert.deepEqual([finished.tolist(), finished.dtype], [[true, false, true], "bool"]);
+  const x = tensor([0, 2, 3]);
+  x.logicalAnd_(tensor([1, 1, 0], { dtype: "int64" }));
+  assert.deepEqual([x.tolist(), x.dtype], [[0, 1, 0], "float32"]);
+  const y = tensor([0, 5, 0], { dtype: "int64" });
+  assert.equal(y.logicalNot_(), y);
+  assert.deepEqual([y.tolist(), y.dtype], [[1, 0, 1], "int64"]);
+  assert.deepEqual(tensor([1, 0]).logicalXor_(tensor([true, true])).tolist(), [0, 1]);
+  assert.throws(() => tensor([true]).logicalOr_(1 as never), /logicalOr_\(\): argument 'other' \(position 1\) must be Tensor/);
+  assert.throws(() => tensor([true, false]).logicalOr_(tensor([[true], [false]])), (e: Error) => e instanceof ShapeError && /logicalOr_: output with shape \[2\] doesn't match the broadcast shape \[2, 2\]/.test(e.message));
 });
 
 test("fillDiagonal_: 2-D, wrapped tall matrices, n-D cubes, gradients and PyTorch's errors", () => {

@@ -25,9 +25,7 @@ class Forecaster extends nn.Module {
 
   forward(x: Tensor, lengths: Tensor): [Tensor, [Tensor, Tensor], Tensor] {
     const packed = packPaddedSequence(x, lengths, { batchFirst: true, enforceSorted: false });
-    // self.lstm(packed): calling the module types only forward's Tensor form in TypeScript (it runs
-    // either way); forward() has the PackedSequence overload
-    const [packedOut, [h, c]] = this.lstm.forward(packed);
+    const [packedOut, [h, c]] = this.lstm(packed);
     const [out, outLengths] = padPackedSequence(packedOut, { batchFirst: true });
     const idx = outLengths.sub(1).view(-1, 1, 1).expand(-1, 1, out.size(2));
     const last = out.gather(1, idx).squeeze(1);

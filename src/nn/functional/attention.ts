@@ -33,17 +33,22 @@ export function _causalMask(L: number, S: number, device?: string): Tensor {
 }
 
 /**
- * A mask as an additive float bias: bool masks become 0 where `attendWhen` and -inf
- * elsewhere; float masks are used as they are.
+ * A mask as an additive float bias of the scores' dtype: bool masks become 0 where
+ * `attendWhen` and -inf elsewhere; float masks are cast to `dtype`. Which float masks are
+ * accepted: any (`anyFloat`, MultiheadAttention, as PyTorch 1.13 adds a float64 mask to float32
+ * scores in place), else float32 or `dtype` (F.scaled_dot_product_attention's check).
  * @internal shared with MultiheadAttention (whose bool masks mean the opposite: true = masked).
  */
-export function _maskToBias(op: string, name: string, mask: Tensor, dtype: DType, attendWhen: boolean): Tensor {
+export function _maskToBias(op: string, name: string, mask: Tensor, dtype: DType, attendWhen: boolean, anyFloat = false): Tensor {
   if (mask.dtype === "bool") {
     const allowed = attendWhen ? mask : mask.logicalNot();
     return zeros(mask.shape, { dtype, device: mask.device }).maskedFill(allowed.logicalNot(), -Infinity);
   }
   if (!mask.isFloatingPoint()) throw new DTypeError(`${op}: only bool and floating-point types are supported for ${name}, got ${mask.dtype}`);
-  return mask;
+  if (!anyFloat && mask.dtype !== "float32" && mask.dtype !== dtype) {
+    throw new DTypeError(`${op}: Expected ${name} dtype to be bool or float32 or to match query dtype, but got ${name}.dtype: ${mask.dtype} and query.dtype: ${dtype}`);
+  }
+  return mask.dtype === dtype ? mask : mask.to(dtype);
 }
 
 /**

@@ -118,6 +118,10 @@ export function crossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyO
   const C = input.shape[classDim]!;
   checkWeight(op, opts?.weight, C);
   const w = opts?.weight ? opts.weight.reshape(input.shape.map((s, i) => (i === classDim ? s : 1))) : null;
+  if (shapesEqual(target.shape, input.shape.filter((_, i) => i !== classDim))) {
+    // PyTorch: "expected scalar type Long but found Float"; in JS, tensor([1, 2]) is float32
+    throw new DTypeError(`${op}: a target of shape ${fmtShape(target.shape)} for input ${fmtShape(input.shape)} is class indices, which must be int64 or int32, got ${target.dtype} (convert with .long(), or build it with tensor([...], { dtype: "int64" }): JavaScript numbers make float32); a floating-point target is class probabilities shaped like the input`);
+  }
   checkSameShape(op, input, target);
   if ((opts?.ignoreIndex ?? -100) >= 0) throw new FluxionError(`${op}: ignoreIndex is not supported for floating point (probability) targets, got ignoreIndex ${opts!.ignoreIndex} with target ${target.dtype} of shape ${fmtShape(target.shape)}`);
   const t = eps > 0 ? target.mul(1 - eps).add(eps / C) : target;

@@ -124,6 +124,13 @@ export abstract class RNNBase extends Module {
   readonly dropout: number;
   readonly bidirectional: boolean;
   readonly projSize: number;
+  /**
+   * The per-layer parameters under PyTorch's names, typed for `gru.weight_hh_l0_reverse.grad`:
+   * weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} (with bias), weight_hr_l{k}
+   * (LSTM with projSize), each with a _reverse twin when bidirectional. As with an array index,
+   * TypeScript cannot tell whether the layer k exists.
+   */
+  [name: `${"weight_ih" | "weight_hh" | "weight_hr" | "bias_ih" | "bias_hh"}_l${number}${"" | "_reverse"}`]: Parameter;
   private readonly layerWeights: LayerWeights[] = [];
 
   constructor(mode: Mode, c: RNNConfig) {
@@ -329,6 +336,11 @@ export class RNN extends RNNBase {
   }
 }
 
+/** Calling the module with a PackedSequence (`rnn(packed)`), typed as forward's overload of that form. */
+export interface RNN {
+  (input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
+}
+
 /** The options-object form of LSTM's arguments. */
 export interface LSTMOptions extends RNNBaseOptions {
   /** When > 0, h_t is projected to projSize by weight_hr (an LSTM with projections). */
@@ -365,6 +377,11 @@ export class LSTM extends RNNBase {
   }
 }
 
+/** Calling the module with a PackedSequence (`lstm(packed)`), typed as forward's overload of that form. */
+export interface LSTM {
+  (input: PackedSequence, hx?: readonly [Tensor, Tensor] | null): [PackedSequence, [Tensor, Tensor]];
+}
+
 /**
  * Gated recurrent unit over a sequence, gates r, z, n stacked in that order:
  * r = σ(W_ir x + b_ir + W_hr h + b_hr), z likewise, n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)),
@@ -391,6 +408,11 @@ export class GRU extends RNNBase {
     const { output, hN } = this.finish(r.output, r.hN, batched);
     return [output, hN[0]!];
   }
+}
+
+/** Calling the module with a PackedSequence (`gru(packed)`), typed as forward's overload of that form. */
+export interface GRU {
+  (input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
 }
 
 // ---- cells ----------------------------------------------------------------------------------

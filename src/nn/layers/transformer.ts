@@ -236,11 +236,11 @@ export class MultiheadAttention extends Module {
     S = kh.shape[2]!;
     let bias: Tensor | null = null;
     if (attnMask) {
-      bias = _maskToBias(op, "attn_mask", attnMask, dtype, false);
+      bias = _maskToBias(op, "attn_mask", attnMask, dtype, false, true);
       if (attnMask.ndim === 3) bias = bias.reshape([-1, H, L, S]);
     }
     if (kpm) {
-      const kb = _maskToBias(op, "key_padding_mask", kpm, dtype, false).reshape([N, 1, 1, S]);
+      const kb = _maskToBias(op, "key_padding_mask", kpm, dtype, false, true).reshape([N, 1, 1, S]);
       bias = bias ? bias.add(kb) : kb;
     }
 
@@ -390,7 +390,10 @@ const encoderForwardArgs = declareMethodArgs(ENCODER_FORWARD);
 /**
  * A stack of numLayers copies of an encoder layer (torch.nn.TransformerEncoder); the copies
  * start with equal parameters, as PyTorch's deepcopy. enableNestedTensor and maskCheck are
- * accepted for PyTorch code and change nothing (they pick PyTorch's fast paths, not results).
+ * accepted for PyTorch code and change nothing. They pick PyTorch's nested-tensor fast path
+ * (eval mode, no grad, batch-first, a srcKeyPaddingMask and no mask), whose only visible
+ * effect is at the padded positions: zeros there before the final norm, where Fluxion computes
+ * them as in training; the real positions agree.
  * @example
  * const enc = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(32, 4, { batchFirst: true }), 6);
  * enc.forward(randn([2, 10, 32]), { srcKeyPaddingMask: padMask }); // [2, 10, 32]

@@ -5,12 +5,12 @@
  * Masks follow PyTorch's convention (a bool true means NOT allowed; float masks are added),
  * as MultiheadAttention's (transformer.ts).
  */
-import { ArgumentError, FluxionError, ShapeError, fmtShape, nameIn } from "../../errors.js";
+import { ArgumentError, DTypeError, FluxionError, ShapeError, fmtShape, nameIn } from "../../errors.js";
 import { describeValue } from "../../api/args.js";
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import { checkLayerSizes, declareMethodArgs } from "../args.js";
 import { full } from "../../tensor/creation.js";
-import type { DType } from "../../tensor/dtype.js";
+import { isFloating, type DType } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { runUserCode } from "../../compile/state.js";
 import * as init from "../init.js";
@@ -45,7 +45,8 @@ export interface TransformerDecoderLayerOptions {
 
 const DECODER_LAYER = 'TransformerDecoderLayer(int dModel, int nhead, int dimFeedforward=2048, float dropout=0.1, "relu"|"gelu"|Callable activation="relu", float layerNormEps=1e-5, bool batchFirst=false, bool normFirst=false, *, Device? device=null, ScalarType? dtype=null)';
 const decoderLayerArgs = declareArgs(DECODER_LAYER, "nn");
-const DECODER_LAYER_FORWARD = "TransformerDecoderLayer.forward(Tensor tgt, Tensor memory, Tensor? tgtMask=null, Tensor? memoryMask=null, Tensor? tgtKeyPaddingMask=null, Tensor? memoryKeyPaddingMask=null)";
+// tgtIsCausal / memoryIsCausal are PyTorch 2.x's: the given mask is causal, or (none given) build one
+const DECODER_LAYER_FORWARD = "TransformerDecoderLayer.forward(Tensor tgt, Tensor memory, Tensor? tgtMask=null, Tensor? memoryMask=null, Tensor? tgtKeyPaddingMask=null, Tensor? memoryKeyPaddingMask=null, bool tgtIsCausal=false, bool memoryIsCausal=false)";
 const decoderLayerForwardArgs = declareMethodArgs(DECODER_LAYER_FORWARD);
 
 /**
@@ -100,10 +101,10 @@ export class TransformerDecoderLayer extends Module {
   }
 
   forward(...args: CtorArgs<typeof DECODER_LAYER_FORWARD>): Tensor {
-    const [tgt, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask] = decoderLayerForwardArgs.bind(args);
+    const [tgt, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask, tgtIsCausal, memoryIsCausal] = decoderLayerForwardArgs.bind(args);
     if (tgt.ndim !== 2 && tgt.ndim !== 3) throw new ShapeError(`TransformerDecoderLayer.forward(): tgt should be unbatched 2-D [T, E] or batched 3-D, got shape ${fmtShape(tgt.shape)}`);
-    const sa = (t: Tensor) => this.dropout1.forward(this.self_attn.forward(t, t, t, { attnMask: tgtMask, keyPaddingMask: tgtKeyPaddingMask, needWeights: false })[0]);
-    const mha = (t: Tensor) => this.dropout2.forward(this.multihead_attn.forward(t, memory, memory, { attnMask: memoryMask, keyPaddingMask: memoryKeyPaddingMask, needWeights: false })[0]);
+    const sa = (t: Tensor) => this.dropout1.forward(this.self_attn.forward(t, t, t, { attnMask: tgtMask, keyPaddingMask: tgtKeyPaddingMask, needWeights: false, isCausal: tgtIsCausal })[0]);
+    const mha = (t: Tensor) => this.dropout2.forward(this.multihead_attn.forward(t, memory, memory, { attnMask: memoryMask, keyPaddingMask: memoryKeyPaddingMask, needWeights: false, isCausal: memoryIsCausal })[0]);
     const act = this.activation as (t: Tensor) => Tensor;
     const ff = (t: Tensor) => this.dropout3.forward(this.linear2.forward(this.dropout.forward(act(this.linear1.forward(t)))));
     let x = tgt;
@@ -127,7 +128,7 @@ export class TransformerDecoderLayer extends Module {
 
 const DECODER = "TransformerDecoder(Module decoderLayer, int numLayers, Module? norm=null)";
 const decoderArgs = declareArgs(DECODER, "nn");
-const DECODER_FORWARD = "TransformerDecoder.forward(Tensor tgt, Tensor memory, Tensor? tgtMask=null, Tensor? memoryMask=null, Tensor? tgtKeyPaddingMask=null, Tensor? memoryKeyPaddingMask=null)";
+const DECODER_FORWARD = "TransformerDecoder.forward(Tensor tgt, Tensor memory, Tensor? tgtMask=null, Tensor? memoryMask=null, Tensor? tgtKeyPaddingMask=null, Tensor? memoryKeyPaddingMask=null, bool? tgtIsCausal=null, bool memoryIsCausal=false)";
 const decoderForwardArgs = declareMethodArgs(DECODER_FORWARD);
 
 /**
@@ -151,17 +152,30 @@ export class TransformerDecoder extends Module {
     this.norm = norm;
   }
   forward(...args: CtorArgs<typeof DECODER_FORWARD>): Tensor {
-    const [tgt, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask] = decoderForwardArgs.bind(args);
+    const [tgt, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask, tgtIsCausal, memoryIsCausal] = decoderForwardArgs.bind(args);
     let x = tgt;
-    for (const layer of this.layers) x = (layer as TransformerDecoderLayer).call(x, memory, { tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask });
+    // tgtIsCausal null (PyTorch: detect it from the mask) changes nothing: the mask is used as given
+    const causal = { tgtIsCausal: tgtIsCausal ?? false, memoryIsCausal };
+    for (const layer of this.layers) x = (layer as TransformerDecoderLayer).call(x, memory, { tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask, ...causal });
     return this.norm ? (this.norm.call(x) as Tensor) : x;
   }
 }
 
 const TRANSFORMER = 'Transformer(int dModel=512, int nhead=8, int numEncoderLayers=6, int numDecoderLayers=6, int dimFeedforward=2048, float dropout=0.1, "relu"|"gelu"|Callable activation="relu", Module? customEncoder=null, Module? customDecoder=null, float layerNormEps=1e-5, bool batchFirst=false, bool normFirst=false, *, Device? device=null, ScalarType? dtype=null)';
 const transformerArgs = declareArgs(TRANSFORMER, "nn");
-const TRANSFORMER_FORWARD = "Transformer.forward(Tensor src, Tensor tgt, Tensor? srcMask=null, Tensor? tgtMask=null, Tensor? memoryMask=null, Tensor? srcKeyPaddingMask=null, Tensor? tgtKeyPaddingMask=null, Tensor? memoryKeyPaddingMask=null)";
+const TRANSFORMER_FORWARD = "Transformer.forward(Tensor src, Tensor tgt, Tensor? srcMask=null, Tensor? tgtMask=null, Tensor? memoryMask=null, Tensor? srcKeyPaddingMask=null, Tensor? tgtKeyPaddingMask=null, Tensor? memoryKeyPaddingMask=null, bool? srcIsCausal=null, bool? tgtIsCausal=null, bool memoryIsCausal=false)";
 const transformerForwardArgs = declareMethodArgs(TRANSFORMER_FORWARD);
+// PyTorch 2.x's signature (1.13's is (sz, device="cpu")): device and dtype positional or named
+const SUBSEQUENT_MASK = "Transformer.generateSquareSubsequentMask(int sz, Device? device=null, ScalarType? dtype=null)";
+const subsequentMaskArgs = declareMethodArgs(SUBSEQUENT_MASK);
+
+function squareSubsequentMask(args: ArrayLike<unknown>): Tensor {
+  const [sz, device, dtype] = subsequentMaskArgs.bind(args);
+  const op = "Transformer.generateSquareSubsequentMask()";
+  if (sz < 0) throw new ArgumentError(`${op}: sz must be a non-negative int, got ${sz}`);
+  if (dtype !== null && !isFloating(dtype)) throw new DTypeError(`${op}: the mask holds -inf, so dtype must be floating point, got ${dtype}`);
+  return full([sz, sz], -Infinity, { dtype, device }).triu(1);
+}
 
 /**
  * The encoder-decoder transformer (torch.nn.Transformer): an encoder and a decoder stack,
@@ -193,7 +207,7 @@ export class Transformer extends Module {
     for (const q of this.parameters()) if (q.ndim > 1) init.xavierUniform_(q);
   }
   forward(...args: CtorArgs<typeof TRANSFORMER_FORWARD>): Tensor {
-    const [src, tgt, srcMask, tgtMask, memoryMask, srcKeyPaddingMask, tgtKeyPaddingMask, memoryKeyPaddingMask] = transformerForwardArgs.bind(args);
+    const [src, tgt, srcMask, tgtMask, memoryMask, srcKeyPaddingMask, tgtKeyPaddingMask, memoryKeyPaddingMask, srcIsCausal, tgtIsCausal, memoryIsCausal] = transformerForwardArgs.bind(args);
     const batched = src.ndim === 3;
     if (batched && tgt.ndim === 3 && src.shape[this.batchFirst ? 0 : 1] !== tgt.shape[this.batchFirst ? 0 : 1]) {
       throw new ShapeError(`Transformer.forward(): the batch number of src and tgt must be equal (src ${fmtShape(src.shape)}, tgt ${fmtShape(tgt.shape)}, batchFirst=${this.batchFirst})`);
@@ -201,13 +215,23 @@ export class Transformer extends Module {
     if (src.shape[src.ndim - 1] !== this.dModel || tgt.shape[tgt.ndim - 1] !== this.dModel) {
       throw new ShapeError(`Transformer.forward(): the feature number of src and tgt must be equal to d_model=${this.dModel} (src ${fmtShape(src.shape)}, tgt ${fmtShape(tgt.shape)})`);
     }
-    const memory = this.encoder.call(src, { mask: srcMask, srcKeyPaddingMask }) as Tensor;
-    return this.decoder.call(tgt, memory, { tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask }) as Tensor;
+    // the causal hints reach a custom encoder/decoder only when set, so one without them still works
+    const memory = this.encoder.call(src, { mask: srcMask, srcKeyPaddingMask, ...(srcIsCausal ? { isCausal: true } : {}) }) as Tensor;
+    const causal = { ...(tgtIsCausal ? { tgtIsCausal: true } : {}), ...(memoryIsCausal ? { memoryIsCausal: true } : {}) };
+    return this.decoder.call(tgt, memory, { tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask, ...causal }) as Tensor;
   }
-  /** [sz, sz] float mask, -inf above the diagonal and 0 elsewhere (PyTorch's generate_square_subsequent_mask). */
-  static generateSquareSubsequentMask(sz: number, opts?: { dtype?: DType; device?: string }): Tensor {
-    if (!Number.isInteger(sz) || sz < 0) throw new ArgumentError(`Transformer.generateSquareSubsequentMask(): sz must be a non-negative int, got ${describeValue(sz)}`);
-    return full([sz, sz], -Infinity, { dtype: opts?.dtype, device: opts?.device }).triu(1);
+  /**
+   * [sz, sz] float mask, -inf above the diagonal and 0 elsewhere (PyTorch's
+   * generate_square_subsequent_mask): position i may attend to positions 0..i.
+   * @example nn.Transformer.generateSquareSubsequentMask(4) // or generateSquareSubsequentMask(4, "cpu", { dtype: "float64" })
+   */
+  static generateSquareSubsequentMask(...args: CtorArgs<typeof SUBSEQUENT_MASK>): Tensor {
+    return squareSubsequentMask(args);
+  }
+
+  /** The static generateSquareSubsequentMask, reachable from an instance as in PyTorch (`self.transformer.generate_square_subsequent_mask(sz)`). */
+  generateSquareSubsequentMask(...args: CtorArgs<typeof SUBSEQUENT_MASK>): Tensor {
+    return squareSubsequentMask(args);
   }
 }
 

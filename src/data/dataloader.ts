@@ -19,6 +19,8 @@ import { ArgumentError, FluxionError } from "../errors.js";
 import type { Generator } from "../tensor/random.js";
 import { defaultCollate, type Collated } from "./collate.js";
 import { isIterableDataset, type Dataset, type IterableDataset } from "./dataset.js";
+import { Tensor } from "../tensor/tensor.js";
+import { tensor } from "../tensor/creation.js";
 import { BatchSampler, RandomSampler, SequentialSampler, isIterable, sizeOf } from "./sampler.js";
 
 /** torch.utils.data.DataLoader's signature (PyTorch 1.13), in its positional order. */
@@ -112,7 +114,9 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     collateFn?: ((items: T[]) => B) | null, pinMemory?: boolean, dropLast?: boolean, timeout?: number, workerInitFn?: null, multiprocessingContext?: null, generator?: Generator | null,
   );
   constructor(...args: unknown[]) {
-    const [dataset, batchSizeArg, shuffle, sampler, batchSampler, numWorkers, collateFn, pinMemory, dropLastArg, timeout, workerInitFn, mpContext, generator, kw] = dataLoaderArgs.bind(args);
+    const [given, batchSizeArg, shuffle, sampler, batchSampler, numWorkers, collateFn, pinMemory, dropLastArg, timeout, workerInitFn, mpContext, generator, kw] = dataLoaderArgs.bind(args);
+    // a tensor is a map-style dataset of its rows, as in PyTorch (DataLoader(t) batches t[i])
+    const dataset = given instanceof Tensor ? tensorRows(given) : given;
     const iterable = isIterableDataset(dataset);
     if (!iterable && (dataset === null || typeof dataset !== "object" || typeof dataset.get !== "function" || typeof dataset.length !== "number")) {
       throw new FluxionError(`DataLoader: expected a Dataset (an object with \`length\` and \`get(i)\`) or an IterableDataset, got ${describeValue(dataset)}`);
@@ -151,7 +155,8 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
       warnOnce("numWorkers", `fluxion: DataLoader(numWorkers=${numWorkers}): Fluxion loads batches in the calling thread (there are no worker processes); the batches are the same as with numWorkers=0`);
     }
     if (pinMemory) warnOnce("pinMemory", "fluxion: DataLoader: 'pinMemory' argument is set as true but no accelerator is found, then device pinned memory won't be used (as PyTorch without CUDA)");
-    this.dataset = dataset as Dataset<T>;
+    this.dataset = given as Dataset<T>;
+    this.source = dataset as Dataset<T>;
     this.batchSize = batchSize;
     this.shuffle = shuffle ?? false;
     this.dropLast = dropLast;
@@ -164,11 +169,13 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   }
   /** Whether the dataset is iterable-style: batches come from its iterator, in its order. */
   readonly iterableStyle: boolean;
+  /** What items are read from: the dataset, or for a tensor the dataset of its rows. */
+  private readonly source: Dataset<T>;
 
   /** Batches per epoch (torch's len(loader)): len(batchSampler), or len(sampler) when batching is disabled. */
   get length(): number {
     if (this.iterableStyle) {
-      const n = (this.dataset as { length?: unknown }).length;
+      const n = (this.source as { length?: unknown }).length;
       if (typeof n !== "number") throw new FluxionError(`DataLoader: the number of batches is unknown: the IterableDataset ${describeValue(this.dataset)} has no length`);
       if (this.batchSize === null) return n;
       return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
@@ -189,7 +196,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   }
 
   private makeBatch(indices: number[]): B {
-    const ds = this.dataset;
+    const ds = this.source;
     if (!this.collateFn && ds.getBatch) return ds.getBatch(indices) as B;
     return this.collate(indices.map((i) => ds.get(i)));
   }
@@ -214,10 +221,10 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
 
   *[Symbol.iterator](): Iterator<B> {
     if (this.iterableStyle) {
-      yield* { [Symbol.iterator]: () => this.streamBatches(this.dataset as unknown as Iterable<T>) };
+      yield* { [Symbol.iterator]: () => this.streamBatches(this.source as unknown as Iterable<T>) };
       return;
     }
-    const ds = this.dataset;
+    const ds = this.source;
     if (this.batchSampler === null) {
       // no batching: items as they are, or each through collateFn (PyTorch's default_convert keeps them)
       const convert = this.collateFn as unknown as ((item: T) => B) | undefined;
@@ -246,4 +253,14 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
 export function getWorkerInfo(...args: unknown[]): null {
   if (args.length !== 0) throw new ArgumentError(`getWorkerInfo() takes no arguments, but got ${args.length}`);
   return null;
+}
+
+/** A tensor as a map-style dataset: item i is row t[i], a batch the rows gathered at once. */
+function tensorRows(t: Tensor): Dataset<Tensor> {
+  if (t.ndim === 0) throw new FluxionError("DataLoader: a 0-d tensor has no rows to load (len() of a 0-d tensor)");
+  return {
+    length: t.shape[0]!,
+    get: (i: number) => t.select(0, i),
+    getBatch: (indices: readonly number[]) => t.indexSelect(0, tensor([...indices], { dtype: "int64" })),
+  } as unknown as Dataset<Tensor>;
 }

@@ -32,3 +32,5 @@ export * as transforms from "./transforms.js";
 // torch.distributions re-exports the transforms at the top level too
 export { Transform, ExpTransform, SigmoidTransform, TanhTransform, AffineTransform, ComposeTransform } from "./transforms.js";
 export { klDivergence, registerKl } from "./kl.js";
+// torch.distributions.kl, for `from torch.distributions.kl import kl_divergence`
+export * as kl from "./kl.js";

@@ -481,8 +481,24 @@ function scaled(x: TensorLike, alpha: number | boolean): TensorLike {
   return x instanceof Tensor ? x.mul(alpha) : Number(x) * Number(alpha);
 }
 const add = defineOp(SIGS.add, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => binary("add", x, scaled(y, alpha)));
-const sub = defineOp(SIGS.sub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => binary("sub", x, scaled(y, alpha)));
-const rsub = defineOp(SIGS.rsub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => binary("sub", y, scaled(x, alpha)));
+const isBool = (x: TensorLike): boolean => (x instanceof Tensor ? x.dtype === "bool" : typeof x === "boolean");
+/**
+ * PyTorch refuses subtraction with any bool operand, whatever alpha scales it by: `1 - dones`
+ * on a bool mask is usually meant as ~dones (two bools get binary's logicalXor hint).
+ */
+export function refuseBoolSub(op: string, x: Tensor, y: TensorLike): void {
+  if (!isBool(x) && !isBool(y)) return;
+  if (isBool(x) && isBool(y)) throw new DTypeError(`${op}: subtraction with two bool operands (${describe(x)} and ${describe(y)}) is not supported; use logicalXor() instead`);
+  throw new DTypeError(`${op}: subtraction with a bool operand (${describe(x)} and ${describe(y)}) is not supported; to invert a mask use logicalNot(), or convert it with .float() first`);
+}
+const sub = defineOp(SIGS.sub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => {
+  refuseBoolSub("sub", x, y);
+  return binary("sub", x, scaled(y, alpha));
+});
+const rsub = defineOp(SIGS.rsub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => {
+  refuseBoolSub("rsub", x, y);
+  return binary("sub", y, scaled(x, alpha));
+});
 const div = defineOp(SIGS.div, (x: Tensor, y: TensorLike, kw: { roundingMode?: RoundingMode | null }) => divide(x, y, kw));
 function powImpl(x: TensorLike, e: TensorLike): Tensor {
   if (x instanceof Tensor && typeof e === "number" && !(isIntegral(x.dtype) && !Number.isInteger(e))) {

@@ -251,7 +251,7 @@ export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
   return takeFlat(view, flatPositions("index", view, adv));
 }
 
-function checkValueShape(op: string, value: Tensor, target: readonly number[]): void {
+function checkValueShape(op: string, value: Tensor, target: readonly number[], given: Tensor = value): void {
   let ok = value.ndim <= target.length;
   if (ok) {
     try {
@@ -260,12 +260,24 @@ function checkValueShape(op: string, value: Tensor, target: readonly number[]): 
       ok = false;
     }
   }
-  if (!ok) throw new ShapeError(`${op}: shape mismatch: value tensor of shape ${fmtShape(value.shape)} cannot be broadcast to indexing result of shape ${fmtShape(target)}`);
+  if (!ok) throw new ShapeError(`${op}: shape mismatch: value tensor of shape ${fmtShape(given.shape)} cannot be broadcast to indexing result of shape ${fmtShape(target)}`);
+}
+
+/**
+ * Python's `x[i] = v` drops v's leading size-1 dims before broadcasting (PyTorch's setitem,
+ * slicePrefix1sSize), so `adv[t] = delta` with delta [1, N] writes a row of N. index_put_
+ * with accumulate (`x[i] += v` does not get here) keeps the strict shape rule, as PyTorch's.
+ */
+function dropLeadingOnes(value: Tensor): Tensor {
+  let k = 0;
+  while (k < value.ndim && value.shape[k] === 1) k++;
+  return k === 0 ? value : value.reshape(value.shape.slice(k));
 }
 
 /**
  * x[specs] = value (or += value with `accumulate`, where repeated indices add up), in place.
- * `value` broadcasts to the indexed shape and is cast to x's dtype. Differentiable: x's
+ * `value` broadcasts to the indexed shape (after dropping leading size-1 dims, as Python's
+ * `x[specs] = value`) and is cast to x's dtype. Differentiable: x's
  * gradient is zero at overwritten positions, value's gradient gathers from them. Bad
  * indices raise before anything is written.
  *
@@ -280,15 +292,16 @@ export function indexPut_(x: Tensor, specs: readonly IndexSpec[], value: TensorL
   if (!Array.isArray(specs)) throw new IndexError(`${op}: specs must be an array of index specs, e.g. [0, ":"] for x[0, :]`);
   const accumulate = opts?.accumulate ?? false;
   const { view, adv } = applyBasic(op, x, specs);
-  const val = value instanceof Tensor ? value : scalarTensor(value, x.dtype, x.device);
+  const given = value instanceof Tensor ? value : scalarTensor(value, x.dtype, x.device);
+  const val = accumulate ? given : dropLeadingOnes(given);
   if (adv.length === 0) {
-    checkValueShape(op, val, view.shape);
+    checkValueShape(op, val, view.shape, given);
     const cast = val.dtype === view.dtype ? val : val.to(view.dtype);
     applyInPlace(view, op, (s) => (accumulate ? s.add(cast) : cast.expand(view.shape)), [cast], false);
     return x;
   }
   const positions = flatPositions(op, view, adv);
-  checkValueShape(op, val, positions.shape);
+  checkValueShape(op, val, positions.shape, given);
   const overlapping = view.shape.some((s, d) => s > 1 && view.strides[d] === 0);
   const guarded = isGradEnabled() && view._base !== null && view._base.requiresGrad; // let applyInPlace raise
   if (!needsGrad([view, val]) && !overlapping && !guarded) {

@@ -19,6 +19,7 @@ import { expandableTo, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { asTensor, resultTypeOf, type TensorLike } from "./helpers.js";
 import { canCastDType } from "./config.js";
+import { refuseBoolSub } from "./elementwise.js";
 import { defineOp, type MethodsOf } from "../api/registry.js";
 
 
@@ -134,8 +135,10 @@ defineOp(SIGS.round_, (x: Tensor, kw: { decimals: number }) => applyInPlace(x, "
 type Alpha = { alpha: number | boolean };
 defineOp(SIGS.add_, (x: Tensor, o: TensorLike, { alpha }: Alpha) =>
   binaryInPlace(x, "add", o, Number(alpha)) ?? applyInPlace(x, "add_", (s) => s.add(o, { alpha }), [o], false), m);
-defineOp(SIGS.sub_, (x: Tensor, o: TensorLike, { alpha }: Alpha) =>
-  binaryInPlace(x, "sub", o, Number(alpha)) ?? applyInPlace(x, "sub_", (s) => s.sub(o, { alpha }), [o], false), m);
+defineOp(SIGS.sub_, (x: Tensor, o: TensorLike, { alpha }: Alpha) => {
+  refuseBoolSub("sub_", x, o);
+  return binaryInPlace(x, "sub", o, Number(alpha)) ?? applyInPlace(x, "sub_", (s) => s.sub(o, { alpha }), [o], false);
+}, m);
 defineOp(SIGS.mul_, (x: Tensor, o: TensorLike) => binaryInPlace(x, "mul", o) ?? applyInPlace(x, "mul_", (s) => s.mul(o), [o]), m);
 defineOp(SIGS.div_, (x: Tensor, o: TensorLike, { roundingMode }: { roundingMode?: "trunc" | "floor" | null }) =>
   (roundingMode ? null : binaryInPlace(x, "div", o)) ?? applyInPlace(x, "div_", (s) => s.div(o, { roundingMode }), [o]), m);

@@ -393,6 +393,18 @@ export class Tensor {
     return this.toString();
   }
 
+  /**
+   * Iterates over dim 0, as Python's `for row in t`, `a, b = t` and `zip(t, ...)` do: the
+   * slices of `unbind(0)` (views, differentiable). A 0-d tensor raises, as PyTorch's.
+   * @example
+   * const [mu, logStd] = out.T;         // mu, log_std = out.T
+   * for (const row of batch) total += f(row);  // for row in batch: ...
+   */
+  [Symbol.iterator](): Iterator<Tensor> {
+    if (this.ndim === 0) throw new ArgumentError(`iteration over a 0-d tensor (shape ${fmtShape(this.shape)}); read it with item()`);
+    return this.unbind(0)[Symbol.iterator]();
+  }
+
   /** @internal Throws unless `i` is a valid index into dim `d`. */
   _checkIndex(op: string, d: number, i: number): number {
     const n = this.shape[d]!;

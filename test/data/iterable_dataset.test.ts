@@ -44,7 +44,7 @@ test("batchSize null yields the items as they are (or through collateFn); collat
 
 test("a plain iterable (a generator object's factory, an array-free stream) works as an iterable dataset", () => {
   const stream = { *[Symbol.iterator]() { for (let i = 0; i < 3; i++) yield tensor([i]); } };
-  const out = [...new data.DataLoader(stream as never, 2)] as Tensor[];
+  const out = [...new data.DataLoader(stream as never, 2)] as unknown as Tensor[];
   assert.deepEqual(out.map((t) => t.tolist()), [[[0], [1]], [[2]]]);
 });
 
@@ -80,4 +80,16 @@ test("a map-style Dataset still takes the indexed path", () => {
   const loader = new data.DataLoader(ds, 2);
   assert.equal(loader.iterableStyle, false);
   assert.equal(loader.length, 2);
+});
+
+test("a tensor is a map-style dataset of its rows (shuffle allowed), not a stream", () => {
+  const t = tensor([[0, 1], [2, 3], [4, 5]]);
+  const loader = new data.DataLoader(t as never, 2);
+  assert.equal(loader.iterableStyle, false);
+  assert.equal(loader.dataset as unknown, t);
+  assert.equal(loader.length, 2);
+  assert.deepEqual(([...loader] as unknown as Tensor[]).map((b) => b.tolist()), [[[0, 1], [2, 3]], [[4, 5]]]);
+  const shuffled = ([...new data.DataLoader(t as never, { batchSize: 3, shuffle: true })] as unknown as Tensor[])[0]!;
+  assert.deepEqual((shuffled.tolist() as number[][]).map((r) => r[0]).sort(), [0, 2, 4]);
+  assert.throws(() => new data.DataLoader(tensor(1) as never, 1), /0-d tensor has no rows/);
 });

@@ -176,7 +176,9 @@ test("klDivergence looks up registered pairs, walking subclasses; registerKl add
   );
   assert.throws(() => D.klDivergence(new D.Binomial(2, 0.5), new D.Binomial(3, 0.5)), /q.totalCount > p.totalCount is not implemented/);
   assert.equal(D.klDivergence(new D.Binomial(3, 0.5), new D.Binomial(2, 0.5)).item(), Infinity);
-  assert.throws(() => D.klDivergence(new D.MultivariateNormal(fx.zeros(2), fx.eye(2)), new D.MultivariateNormal(fx.zeros(3), fx.eye(3))), /different event shapes/);
+  assert.throws(() => D.klDivergence(new D.MultivariateNormal(fx.zeros(2), fx.eye(2)), new D.MultivariateNormal(fx.zeros(3), fx.eye(3))), /different event shapes/);  // torch.distributions.kl.kl_divergence / register_kl
+  assert.equal(D.kl.klDivergence, D.klDivergence);
+  assert.equal(D.kl.registerKl, D.registerKl);
 });
 
 test("MultivariateNormal: the three parameterizations agree; covariance, precision and scaleTril read back", () => {

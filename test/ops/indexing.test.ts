@@ -225,6 +225,30 @@ test("a failed indexPut_ leaves the tensor unchanged", () => {
   assert.equal(x.version, v0);
 });
 
+test("indexPut_ drops the value's leading size-1 dims, as Python's x[i] = v (not with accumulate, as index_put_)", () => {
+  // PyTorch: x[1] = ones(1, 2); x[[0, 2]] = ones(1, 2, 2) * 3; x[:, 0] = ones(1, 3) * 4; x[mask] = ones(1, 1) * 5
+  const x = zeros([3, 2]);
+  x.indexPut_([1], ones([1, 2]));
+  assert.deepEqual(x.tolist(), [[0, 0], [1, 1], [0, 0]]);
+  x.indexPut_([[0, 2]], ones([1, 2, 2]).mul(3));
+  assert.deepEqual(x.tolist(), [[3, 3], [1, 1], [3, 3]]);
+  x.indexPut_([":", 0], ones([1, 3]).mul(4));
+  assert.deepEqual(x.tolist(), [[4, 3], [4, 1], [4, 3]]);
+  x.indexPut_([tensor([true, false, true])], ones([1, 1]).mul(5));
+  assert.deepEqual(x.tolist(), [[5, 5], [4, 1], [5, 5]]);
+  // GAE's advantages[t] = delta with delta [1, N], gradients reaching the value through the reshape
+  const v = tensor([[1, 2]], { dtype: "float64", requiresGrad: true });
+  const y = zeros([2, 2], { dtype: "float64" });
+  y.indexPut_([0], v.mul(2));
+  y.sum().backward();
+  assert.deepEqual(v.grad!.tolist(), [[2, 2]]);
+  assert.ok(gradcheck((a, b) => a.clone().indexPut_([1, [0, 2]], b), [randomTensor([3, 4], { seed: 11, requiresGrad: true }), randomTensor([1, 1, 2], { seed: 12, requiresGrad: true })]));
+  // only leading ones go, and the message names the shape that was passed
+  assert.throws(() => zeros([3, 2]).indexPut_([1], ones([2, 1, 2])), (e: unknown) => e instanceof ShapeError && /value tensor of shape \[2, 1, 2\] cannot be broadcast to indexing result of shape \[2\]/.test((e as Error).message));
+  assert.throws(() => zeros([3, 2]).indexPut_([1], ones([1, 2]).mul(1), { accumulate: true }), (e: unknown) => e instanceof ShapeError && /value tensor of shape \[1, 2\]/.test((e as Error).message));
+  assert.throws(() => zeros([3, 2]).indexPut_([[1]], ones([1, 1, 2]), { accumulate: true }), /value tensor of shape \[1, 1, 2\] cannot be broadcast to indexing result of shape \[1, 2\]/);
+});
+
 test("indexPut_ refuses leaves that require grad and overlapping memory", () => {
   const x = zeros([3], { requiresGrad: true });
   assert.throws(() => x.indexPut_([[0]], 1), /leaf Variable/);

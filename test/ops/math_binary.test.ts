@@ -153,6 +153,26 @@ describe("refusals and integer division by zero", () => {
     refuses(() => fx.hypot(i2, i2), "hypotInt", "hypot");
   });
 
+  it("sub, rsub and sub_ refuse any bool operand, as PyTorch ('1 - dones' on a bool mask)", () => {
+    // PyTorch: "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+    const notSupported = (op: string, hint: RegExp) => (e: Error) => e instanceof DTypeError && e.message.startsWith(`${op}: subtraction with `) && hint.test(e.message);
+    const mask = /a bool operand .* to invert a mask use logicalNot\(\)/;
+    assert.throws(() => b2.rsub(1), notSupported("rsub", mask));
+    assert.throws(() => fx.rsub(b2, 1.5), notSupported("rsub", mask));
+    assert.throws(() => b2.sub(1), notSupported("sub", mask));
+    assert.throws(() => f32.sub(true), notSupported("sub", mask));
+    assert.throws(() => fx.sub(f32, b2), notSupported("sub", mask));
+    assert.throws(() => f32.sub(b2, { alpha: 2 }), notSupported("sub", mask), "alpha does not make the bool operand an int");
+    assert.throws(() => b2.sub(b2, { alpha: 2 }), notSupported("sub", /two bool operands .* logicalXor\(\)/));
+    const y = f32.clone();
+    assert.throws(() => y.sub_(b2), notSupported("sub_", mask));
+    assert.deepEqual(y.tolist(), [1.5, 2], "sub_ wrote nothing");
+    // what the mistake meant, and add (which PyTorch allows with a bool)
+    assert.deepEqual(b2.logicalNot().float().tolist(), [0, 1]);
+    assert.deepEqual(b2.float().rsub(1).tolist(), [0, 1]);
+    assert.deepEqual(f32.add(b2).tolist(), [2.5, 2]);
+  });
+
   it("logaddexp and hypot take a tensor as other, as PyTorch", () => {
     assert.throws(() => f32.logaddexp(2 as unknown as Tensor), /logaddexp.*other/);
     assert.throws(() => fx.hypot(f32, 1 as unknown as Tensor), /hypot.*other/);

@@ -34,6 +34,7 @@ import { SPECIAL_FNS } from "./ops/special.js";
 import { NUMERIC_FNS } from "./ops/elementwise_numeric.js";
 import { ALIAS_FNS } from "./ops/aliases.js";
 import { COMPAT_FNS } from "./ops/tensor_compat.js";
+import { AS_STRIDED_FNS } from "./ops/as_strided.js";
 import { FMAX_RENORM_FNS } from "./ops/fmax_renorm.js";
 import { SHAPE_EXTRA_FNS } from "./ops/shape_extra.js";
 import { SCATTER_EXTRA_FNS } from "./ops/scatter_extra.js";
@@ -96,6 +97,7 @@ export const {
 export const { fmax, fmin, renorm } = FMAX_RENORM_FNS;
 export { sgn } from "./ops/inplace_extra.js";
 export const { adjoint } = COMPAT_FNS;
+export const { asStrided } = AS_STRIDED_FNS;
 export const {
   rot90, takeAlongDim, hsplit, vsplit, dsplit, narrowCopy, atleast1d, atleast2d, atleast3d, blockDiag, columnStack, rowStack, dstack,
 } = SHAPE_EXTRA_FNS;

@@ -51,6 +51,7 @@ export {
 } from "./ops/toplevel.js";
 export { FInfo, IInfo } from "./tensor/type_info.js";
 export { printOptions } from "./tensor/print.js";
+export { contiguousFormat, preserveFormat, channelsLast, channelsLast3d, type MemoryFormat } from "./ops/memory_format.js";
 export * from "./errors.js";
 export { dispatch, dispatchAll, addDispatchLayer, withDispatchLayer, publicOpStack, type DispatchCall, type DispatchLayer } from "./backend/dispatcher.js";
 export { PRIMITIVES, type PrimitiveName, type PrimitiveAttrs } from "./backend/primitives.js";

@@ -26,6 +26,7 @@ import { checkArity } from "../api/check_args.js";
 import { parseSignature } from "../api/schema.js";
 import type { CtorArgs } from "../api/types.js";
 import type { DType } from "../tensor/dtype.js";
+import { checkMemoryFormat, toMemoryFormat, type MemoryFormat } from "../ops/memory_format.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Parameter } from "./parameter.js";
 import { removableHandle, type RemovableHandle } from "../tensor/removable_handle.js";
@@ -466,9 +467,9 @@ export abstract class Module {
    * PyTorch's forms: to(device), to(dtype), to(device, dtype), to(tensor) (its dtype and
    * device), to({ device, dtype }); a trailing nonBlocking flag is accepted and ignored.
    */
-  to(arg: DType | string | Tensor | { dtype?: DType; device?: string }, dtype?: DType | boolean, nonBlocking?: boolean): this {
+  to(arg: DType | string | Tensor | { dtype?: DType; device?: string; memoryFormat?: MemoryFormat }, dtype?: DType | boolean, nonBlocking?: boolean): this {
     const isDevice = (a: string) => a.includes(":") || a === "cpu" || a === "webgpu";
-    const opts: { dtype?: DType; device?: string } = typeof arg === "string" ? (isDevice(arg) ? { device: arg } : { dtype: arg as DType }) : arg;
+    const opts: { dtype?: DType; device?: string; memoryFormat?: MemoryFormat } = typeof arg === "string" ? (isDevice(arg) ? { device: arg } : { dtype: arg as DType }) : arg;
     if (typeof dtype === "string") {
       if (typeof arg !== "string" || !isDevice(arg)) throw new ArgumentError(`Module.to(): a dtype as the second argument follows a device (to(device, dtype)), but the first argument is ${describeValue(arg)}`);
       opts.dtype = dtype;
@@ -477,10 +478,14 @@ export abstract class Module {
     }
     checkArity("Module.to", arguments, 3, "device, dtype, nonBlocking");
     void nonBlocking;
+    // memoryFormat: channelsLast lays out the 4-D parameters and buffers (conv weights) NHWC, the rest stay
+    const fmt = opts.memoryFormat != null && !(arg instanceof Tensor) ? checkMemoryFormat("Module.to", opts.memoryFormat, null, true) : null;
+    const rank = fmt === "channelsLast" ? 4 : fmt === "channelsLast3d" ? 5 : -1;
     const convert = (t: Tensor): Tensor => {
       let r = t;
       if (opts.dtype && t.isFloatingPoint()) r = r.to(opts.dtype);
       if (opts.device) r = r.to(opts.device);
+      if (fmt !== null && (rank < 0 || r.ndim === rank)) r = toMemoryFormat(r, fmt);
       return r;
     };
     for (const m of this.modules()) {

@@ -13,6 +13,7 @@ import { noGrad } from "../autograd/grad_mode.js";
 import { defineOp, type MethodsOf } from "../api/registry.js";
 import { checkArity } from "../api/check_args.js";
 import { Tensor } from "../tensor/tensor.js";
+import { checkMemoryFormat, toMemoryFormat } from "./memory_format.js";
 
 /** Casts to dtype; differentiable between floating dtypes (ops call this rather than x.to()). */
 export function cast(x: Tensor, dtype: DType): Tensor {
@@ -28,12 +29,15 @@ export interface ToOptions {
   device?: string;
   /** Always return a new tensor, even when nothing changes. */
   copy?: boolean;
+  /** The layout of the result: channelsLast, contiguousFormat, or preserveFormat (the default). */
+  memoryFormat?: string | null;
 }
 
 export function to(x: Tensor, opts: ToOptions): Tensor {
   let r = x;
   if (opts.dtype !== undefined) r = cast(r, checkDType(opts.dtype, "to"));
   if (opts.device !== undefined && checkDevice(opts.device, "to") !== r.device) r = toDevice(r, opts.device);
+  if (opts.memoryFormat != null) r = toMemoryFormat(r, checkMemoryFormat("to", opts.memoryFormat, r, true));
   if (opts.copy && r === x) r = x.clone();
   return r;
 }
@@ -71,9 +75,9 @@ export async function toAsync(x: Tensor, device: string, dtype?: DType): Promise
 
 const SIGS = {
   to: [
-    "to.dtype(Tensor self, ScalarType dtype, bool nonBlocking=false, bool copy=false) -> Tensor",
-    "to.device(Tensor self, Device? device=null, ScalarType? dtype=null, bool nonBlocking=false, bool copy=false) -> Tensor",
-    "to.other(Tensor self, Tensor other, bool nonBlocking=false, bool copy=false) -> Tensor",
+    "to.dtype(Tensor self, ScalarType dtype, bool nonBlocking=false, bool copy=false, *, str? memoryFormat=null) -> Tensor",
+    "to.device(Tensor self, Device? device=null, ScalarType? dtype=null, bool nonBlocking=false, bool copy=false, *, str? memoryFormat=null) -> Tensor",
+    "to.other(Tensor self, Tensor other, bool nonBlocking=false, bool copy=false, *, str? memoryFormat=null) -> Tensor",
   ],
   type: "type(Tensor self, ScalarType dtype) -> Tensor",
   float: "float(Tensor self) -> Tensor",
@@ -105,10 +109,11 @@ Tensor.prototype.toAsync = function (this: Tensor, device: string, dtype?: DType
 };
 
 const m = { variants: "method" } as const;
+type Fmt = { memoryFormat: string | null };
 defineOp(SIGS.to, [
-  (x: Tensor, dtype: DType, _nb: boolean, copy: boolean) => to(x, { dtype, copy }),
-  (x: Tensor, device: string | null, dtype: DType | null, _nb: boolean, copy: boolean) => to(x, { device: device ?? undefined, dtype: dtype ?? undefined, copy }),
-  (x: Tensor, other: Tensor, _nb: boolean, copy: boolean) => to(x, { dtype: other.dtype, device: other.device, copy }),
+  (x: Tensor, dtype: DType, _nb: boolean, copy: boolean, { memoryFormat }: Fmt) => to(x, { dtype, copy, memoryFormat }),
+  (x: Tensor, device: string | null, dtype: DType | null, _nb: boolean, copy: boolean, { memoryFormat }: Fmt) => to(x, { device: device ?? undefined, dtype: dtype ?? undefined, copy, memoryFormat }),
+  (x: Tensor, other: Tensor, _nb: boolean, copy: boolean, { memoryFormat }: Fmt) => to(x, { dtype: other.dtype, device: other.device, copy, memoryFormat }),
 ], m);
 defineOp(SIGS.type, cast, m);
 defineOp(SIGS.float, (x: Tensor) => cast(x, "float32"), m);

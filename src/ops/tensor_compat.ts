@@ -2,7 +2,8 @@
  * Tensor methods PyTorch programs call that are about memory and legacy spellings rather than
  * math: ndimension(), the conjugate transposes H/mH/adjoint() (plain transposes: Fluxion has
  * no complex dtypes), sumToSize, resize_/resizeAs_, dataPtr(), isCpu, isPinned(), the
- * per-element JavaScript callbacks apply_/map_, and clear errors for what a CPU-only
+ * per-element JavaScript callbacks apply_/map_, the layout predicates (layout, isSparse,
+ * isQuantized, isMeta), and clear errors for what a CPU-only
  * framework without int16 cannot do (cuda(), pinMemory(), short()).
  */
 import { defineOp, type MethodsOf } from "../api/registry.js";
@@ -38,6 +39,14 @@ declare module "../tensor/tensor.js" {
     readonly mH: Tensor;
     /** Whether the tensor is on the CPU (torch's is_cpu). */
     readonly isCpu: boolean;
+    /** "strided": Fluxion's only layout (torch.strided; no sparse layouts). */
+    readonly layout: "strided";
+    /** Always false: Fluxion has no sparse tensors (torch's is_sparse). */
+    readonly isSparse: boolean;
+    /** Always false: Fluxion has no quantized tensors (torch's is_quantized). */
+    readonly isQuantized: boolean;
+    /** Always false: Fluxion has no meta device (torch's is_meta). */
+    readonly isMeta: boolean;
   }
 }
 
@@ -170,3 +179,5 @@ Object.defineProperty(P, "mH", {
   },
 });
 Object.defineProperty(P, "isCpu", { get(this: Tensor) { return this.device === "cpu"; } });
+Object.defineProperty(P, "layout", { get: () => "strided" });
+for (const name of ["isSparse", "isQuantized", "isMeta"]) Object.defineProperty(P, name, { get: () => false });

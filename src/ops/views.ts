@@ -14,6 +14,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { zeros } from "../tensor/creation.js";
 import { reduceGradToShape } from "./helpers.js";
 import { defineOp, type MethodsOf } from "../api/registry.js";
+import { checkMemoryFormat, toMemoryFormat } from "./memory_format.js";
 
 /** A raw view (no autograd): the result shares x's storage and base. */
 export function rawView(x: Tensor, shape: readonly number[], strides: readonly number[], offset: number): Tensor {
@@ -27,7 +28,7 @@ export function rawView(x: Tensor, shape: readonly number[], strides: readonly n
  * of views can be walked twice): `backward` must be made in a scope where no closure
  * mentions a tensor, or V8 keeps that tensor alive with it.
  */
-function makeView(name: string, x: Tensor, shape: readonly number[], strides: readonly number[], offset: number, backward: (g: Tensor) => Tensor, region?: ViewRegion): Tensor {
+export function makeView(name: string, x: Tensor, shape: readonly number[], strides: readonly number[], offset: number, backward: (g: Tensor) => Tensor, region?: ViewRegion): Tensor {
   const v = record1(name, [x], rawView(x, shape, strides, offset), [], ([g]) => [backward(g!)]);
   // views that pick part of x: without createGraph the engine passes g on lazily
   if (region && v.gradFn && v.gradFn.next[0] !== null) v.gradFn.region = region;
@@ -295,7 +296,7 @@ const SIGS = {
   unflatten: "unflatten(Tensor self, int dim, int[] sizes) -> Tensor",
   narrow: "narrow(Tensor self, int dim, int start, int length) -> Tensor",
   select: "select(Tensor self, int dim, int index) -> Tensor",
-  contiguous: "contiguous(Tensor self) -> Tensor",
+  contiguous: "contiguous(Tensor self, *, str memoryFormat=\"contiguousFormat\") -> Tensor",
   clone: "clone(Tensor self) -> Tensor",
   detach: "detach(Tensor self) -> Tensor",
   detach_: "detach_(Tensor self) -> self",
@@ -348,7 +349,9 @@ export const VIEW_FNS = {
   unflatten: defineOp(SIGS.unflatten, (x: Tensor, dim: number, sizes: number | number[]) => unflatten(x, dim, typeof sizes === "number" ? [sizes] : sizes)),
   narrow: defineOp(SIGS.narrow, narrow),
   select: defineOp(SIGS.select, select),
-  contiguous: defineOp(SIGS.contiguous, contiguous, { variants: "method" }),
+  // x.contiguous({ memoryFormat: channelsLast }): the same shape, laid out NHWC (memory_format.ts)
+  contiguous: defineOp(SIGS.contiguous, (x: Tensor, { memoryFormat }: { memoryFormat: string }) =>
+    memoryFormat === "contiguousFormat" ? contiguous(x) : toMemoryFormat(x, checkMemoryFormat("contiguous", memoryFormat, x, false)), { variants: "method" }),
   clone: defineOp(SIGS.clone, clone),
   detach: defineOp(SIGS.detach, detach),
   detach_: defineOp(SIGS.detach_, detachInPlace, { variants: "method" }),

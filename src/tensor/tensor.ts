@@ -8,6 +8,7 @@ import { ArgumentError, AutogradError, DTypeError, FluxionError, IndexError, Sha
 import { isFloating, isHalf, itemSize, type DType, type StorageArray, type TypedArray } from "./dtype.js";
 import { bfloat16BitsToFloat32, float16BitsToFloat32 } from "./half.js";
 import { contiguousStrides, isContiguousLayout, normalizeDim, numelOf } from "./shape.js";
+import { checkMemoryFormat, isContiguousIn, type MemoryFormat } from "../ops/memory_format.js";
 import { syncReadError, type Storage } from "./storage.js";
 import { backendFor, releaseStorage } from "../backend/backend.js";
 import type { Node } from "../autograd/node.js";
@@ -49,7 +50,10 @@ export class Tensor {
     public readonly strides: readonly number[],
     public readonly offset: number,
     public readonly dtype: DType,
-  ) {}
+  ) {
+    // `new torch.Tensor([1, 2])` translated from PyTorch's legacy constructor lands here
+    if (shape === undefined) throw new FluxionError("new Tensor(...) is Fluxion's internal constructor; make tensors with tensor(data) (torch.tensor; torch.Tensor(data) is tensor(data, { dtype: \"float32\" })), zeros(sizes), empty(sizes), ...");
+  }
 
   /** @internal A contiguous tensor over the whole storage. */
   static _contiguous(storage: Storage, shape: readonly number[], dtype: DType): Tensor {
@@ -109,8 +113,15 @@ export class Tensor {
   private _checkHasDims(op: string, dim: number): void {
     if (this.ndim === 0) throw new IndexError(`${op}: dimension specified as ${dim} but tensor has no dimensions`);
   }
-  isContiguous(): boolean {
-    return isContiguousLayout(this.shape, this.strides);
+  /**
+   * Whether the elements are laid out densely in row-major order, or in `memoryFormat`'s order
+   * (x.isContiguous({ memoryFormat: channelsLast }), or the format alone).
+   */
+  isContiguous(memoryFormat?: MemoryFormat | { memoryFormat?: MemoryFormat }): boolean {
+    if (memoryFormat === undefined) return isContiguousLayout(this.shape, this.strides);
+    if (arguments.length > 1) throw new ArgumentError(`Tensor.isContiguous() takes at most 1 argument (memoryFormat), but ${arguments.length} were given`);
+    const fmt = typeof memoryFormat === "object" && memoryFormat !== null ? memoryFormat.memoryFormat ?? "contiguousFormat" : memoryFormat;
+    return isContiguousIn(this, checkMemoryFormat("isContiguous", fmt, null, false));
   }
   isFloatingPoint(): boolean {
     return isFloating(this.dtype);

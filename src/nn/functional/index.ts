@@ -25,7 +25,6 @@ import { UNPOOL_FNS } from "./unpool.js";
 import { PIXEL_SHUFFLE_FNS } from "./pixel_shuffle.js";
 import { SHAPE_FNS } from "../../ops/shape_ops.js";
 import { ADVANCED_INDEXING_FNS } from "../../ops/advanced_indexing.js";
-import { NUMERIC_EXTRA_FNS } from "../../ops/numeric_extra.js";
 import { GRID_SAMPLE_FNS } from "./grid_sample.js";
 import { LOCAL_RESPONSE_NORM_FNS } from "./local_response_norm.js";
 import { LP_POOL_FNS } from "./lp_pool.js";
@@ -56,9 +55,7 @@ export const { avgPool3d, maxPool3d } = POOLING3D_FNS;
 export const { maxUnpool1d, maxUnpool2d, maxUnpool3d } = UNPOOL_FNS;
 export const { adaptiveAvgPool3d, adaptiveMaxPool1d, adaptiveMaxPool2d, adaptiveMaxPool3d } = ADAPTIVE_FNS;
 export const { dropout, dropout2d } = DROPOUT_FNS;
-export const { cosineSimilarity, pairwiseDistance } = DISTANCE_FNS;
-/** F.pdist is torch.pdist (PyTorch has it in both places). */
-export const { pdist } = NUMERIC_EXTRA_FNS;
+export const { cosineSimilarity, pairwiseDistance, pdist } = DISTANCE_FNS;
 export const { embedding } = EMBEDDING_FNS;
 export const { embeddingBag } = EMBEDDING_BAG_FNS;
 export const { scaledDotProductAttention } = ATTENTION_FNS;

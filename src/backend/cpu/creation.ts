@@ -42,10 +42,31 @@ export function range(_inputs: readonly Tensor[], attrs: PrimitiveAttrs["range"]
     floatLinspace(start, end, n, attrs.dtype === "float32" ? Math.fround : (v) => v, d);
     return [out];
   }
+  if (end === undefined && (attrs.dtype === "float32" || attrs.dtype === "float64")) {
+    floatArange(start, step, n, attrs.dtype === "float32" ? Math.fround : (v) => v, d);
+    return [out];
+  }
   // linspace: the second half counts back from `end` so the last value is exact (as torch)
   const half = end === undefined ? n : Math.floor(n / 2);
   for (let i = 0; i < n; i++) d[i] = enc(i < half ? start + i * step : end! - (n - 1 - i) * step);
   return [out];
+}
+
+/**
+ * A float32/float64 arange with exactly PyTorch 1.13's CPU values (test/tensor/arange_parity.test.ts
+ * checks them). Its kernel computes in float64 (float32's accumulate type) with fused
+ * multiply-adds, and whole pairs of 32-byte vectors come first: each vector's base is
+ * start + step·v rounded to the dtype, lane k is base + k·step. So arange(-5.2, -20, -1.1414,
+ * float64)[6] is -12.048399999999999 (base -9.7656 plus 2·step), not -12.0484.
+ */
+function floatArange(start: number, step: number, n: number, round: (v: number) => number, d: Float64Array | Float32Array): void {
+  const lanes = round === Math.fround ? 8 : 4;
+  const vecEnd = Math.floor(n / (2 * lanes)) * 2 * lanes;
+  for (let v = 0; v < vecEnd; v += lanes) {
+    const base = round(fma(step, v, start));
+    for (let k = 0; k < lanes; k++) d[v + k] = round(fma(k, step, base));
+  }
+  for (let i = vecEnd; i < n; i++) d[i] = round(fma(step, i, start));
 }
 
 /**

@@ -256,6 +256,10 @@ test("classical ML: binning, quantiles and order statistics match PyTorch", () =
   chk(torch.searchsorted(edges, torch.tensor([-2.0, 0.0, 2.0]), { side: "left" }), R.searchsorted_side, "searchsorted side");
   chk(torch.searchsorted(edges, f0.index(":5"), { outInt32: true }), R.searchsorted_int32, "searchsorted out_int32");
   chk(torch.bincount(bRight.sub(1).clamp(0, 5), { minlength: 6 }), R.bucket_counts, "bucket counts");
+  const fineEdges = torch.arange(-2.5, 2.5, 0.37);
+  chk(fineEdges, R.arange_edges, "arange edges", { atol: 0, rtol: 0 });
+  chk(torch.bucketize(f0, fineEdges), R.bucketize_arange, "bucketize against arange edges");
+  chk(torch.bucketize(0.25, fineEdges), R.bucketize_scalar, "bucketize of a scalar");
   const qs = torch.quantile(f0, torch.linspace(0, 1, 5));
   chk(qs, R.quantiles, "quantiles");
   chk(torch.quantile(Z, 0.9, { dim: 0, keepdim: true }), R.quantile_dim, "quantile dim");
@@ -351,6 +355,7 @@ test("classical ML: masks, nonzero and assignment through indices match PyTorch"
   chk(Z.index([0, 2, 4]).index(":", [1, 3]), R.fancy, "Z[[0, 2, 4]][:, [1, 3]]");
   chk(Z.index(torch.tensor([[0, 1], [2, 3]], { dtype: "int64" }), torch.tensor([[1, 2], [3, 4]], { dtype: "int64" })), R.fancy_pair, "2-D index pair");
   chk(Z.index("1:5", [0, 4]), R.index_mix, "Z[1:5, [0, 4]]");
+  chk(Z.index([[0, 2], [1, 3]]), R.list_of_lists, "Z[[[0, 2], [1, 3]]] (a tuple, as in PyTorch)");
   chk(torch.takeAlongDim(Z.index(":4"), torch.argsort(Z.index(":4"), { dim: 1 }), { dim: 1 }), R.take_along, "take_along_dim");
   done();
 });

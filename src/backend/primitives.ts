@@ -99,9 +99,11 @@ export interface CorePrimitiveAttrs {
   /** A tensor of one value (a bigint only for int64, where it is exact; numbers truncate into integer dtypes). */
   full: { shape: readonly number[]; dtype: DType; value: number | bigint };
   /**
-   * start + i * step for i < n (or a linspace that ends exactly at `end`). An int32 linspace
-   * (`end` given) has PyTorch 1.13's CPU values: truncated toward zero as its kernel computes
-   * them (see integerLinspace in cpu/creation.ts).
+   * start + i * step for i < n (or a linspace that ends exactly at `end`), with PyTorch
+   * 1.13's CPU values: a float32/float64 arange as its kernel's float64 fused multiply-adds
+   * and vector lanes give them; a linspace (`end` given) truncated toward zero for integer
+   * dtypes, in the dtype's arithmetic for float32/float64 (see floatArange, integerLinspace
+   * and floatLinspace in cpu/creation.ts).
    */
   range: { start: number; step: number; n: number; dtype: DType; end?: number };
   /**

@@ -454,7 +454,12 @@ export const ADVANCED_INDEXING_FNS = {
   indexAdd_: defineOp(SIGS.indexAdd_, (x: Tensor, dim: number, index: Tensor, source: Tensor, { alpha }: { alpha: number }) =>
     applyInPlace(x, "indexAdd_", (s) => indexAdd(s, dim, index, source, { alpha }), [source], false), m),
   take: defineOp(SIGS.take, take),
-  nonzero: defineOp(SIGS.nonzero, (x: Tensor, { asTuple }: { asTuple: boolean }) => (asTuple ? nonzero(x).unbind(1) : nonzero(x))) as unknown as (x: Tensor, opts?: { asTuple?: boolean }) => Tensor,
+  // asTuple treats a 0-d input as 1-d, as PyTorch: nonzero(tensor(5), { asTuple: true }) is [tensor([0])]
+  nonzero: defineOp(SIGS.nonzero, (x: Tensor, { asTuple }: { asTuple: boolean }) => (asTuple ? nonzero(x.ndim === 0 ? x.reshape(1) : x).unbind(1) : nonzero(x))) as unknown as {
+    (x: Tensor, opts?: { asTuple?: false }): Tensor;
+    (x: Tensor, opts: { asTuple: true }): Tensor[];
+    (x: Tensor, opts?: { asTuple?: boolean }): Tensor | Tensor[];
+  },
   argwhere: defineOp(SIGS.argwhere, nonzero),
   oneHot: defineOp("oneHot(Tensor tensor, int numClasses=-1) -> Tensor", oneHot, { group: "nn.functional" }),
 };

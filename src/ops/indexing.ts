@@ -105,6 +105,20 @@ function arraySpec(op: string, spec: readonly NestedIndex[]): Parsed {
   return { kind: "tensor", t: tensor(spec as never, { dtype: "int32" }) };
 }
 
+/**
+ * PyTorch's (and old NumPy's) rule for an index that is one list: a list of fewer than 32
+ * items holding a sequence, tensor, slice, None or Ellipsis is the tuple of those specs, so
+ * x[[[0, 1], [2, 2]]] is x[[0, 1], [2, 2]] (two elements, not a [2, 2, ...] block), and
+ * x[[t1, t2]] is x[t1, t2]. A flat list of ints stays one index.
+ */
+function sequenceAsTuple(specs: readonly IndexSpec[]): readonly IndexSpec[] {
+  if (specs.length !== 1 || !Array.isArray(specs[0])) return specs;
+  const only = specs[0] as readonly unknown[];
+  if (only.length >= 32) return specs;
+  const tupleItem = (e: unknown) => Array.isArray(e) || e instanceof Tensor || e instanceof Slice || e === null || (typeof e === "string");
+  return only.some(tupleItem) ? (only as IndexSpec[]) : specs;
+}
+
 /** Python's slice.indices() for a positive step: clamped [start, stop) in a dim of size n. */
 function clampSlice(op: string, s: Slice, n: number): [number, number, number] {
   const step = s.step ?? 1;
@@ -246,7 +260,7 @@ function alias(x: Tensor): Tensor {
  * x.index(x.gt(5));                   // x[x > 5]      -> [6, 7, ..., 11]
  */
 export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
-  const { view, adv } = applyBasic("index", x, specs);
+  const { view, adv } = applyBasic("index", x, sequenceAsTuple(specs));
   if (adv.length === 0) return view === x ? alias(x) : view;
   return takeFlat(view, flatPositions("index", view, adv));
 }
@@ -291,6 +305,7 @@ export function indexPut_(x: Tensor, specs: readonly IndexSpec[], value: TensorL
   const op = "indexPut_";
   if (!Array.isArray(specs)) throw new IndexError(`${op}: specs must be an array of index specs, e.g. [0, ":"] for x[0, :]`);
   const accumulate = opts?.accumulate ?? false;
+  specs = sequenceAsTuple(specs);
   const { view, adv } = applyBasic(op, x, specs);
   const given = value instanceof Tensor ? value : scalarTensor(value, x.dtype, x.device);
   const val = accumulate ? given : dropLeadingOnes(given);

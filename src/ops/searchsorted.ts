@@ -12,14 +12,15 @@ import { noGrad } from "../autograd/grad_mode.js";
 import { full, zeros } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
 import { whereImpl as where } from "./elementwise.js";
-import { asTensor, type TensorLike } from "./helpers.js";
+import { asTensor, resultTypeOf, type TensorLike } from "./helpers.js";
 
 type Opts = { outInt32: boolean; right: boolean; side?: "left" | "right" | null; sorter?: Tensor | null };
 
 function search(op: string, seq: Tensor, valuesIn: TensorLike, { outInt32, right, side, sorter }: Opts): Tensor {
   if (side === "left" && right) throw new ArgumentError(`${op}: side and right can't be set to opposites, got side of left while right was true`);
   const useRight = right || side === "right";
-  const values = valuesIn instanceof Tensor ? valuesIn : asTensor(valuesIn, seq.dtype, seq.device);
+  // a scalar is a 0-d tensor of the promoted dtype (1.5 against int64 boundaries stays 1.5, as in PyTorch)
+  const values = valuesIn instanceof Tensor ? valuesIn : asTensor(valuesIn, resultTypeOf(seq, valuesIn), seq.device);
   if (seq.ndim === 0) throw new ShapeError(`${op}: the sorted sequence must have at least one dimension, got a 0-d tensor`);
   if (seq.dtype === "bool" || values.dtype === "bool") throw new DTypeError(`${op}: bool tensors are not supported (sorted sequence ${seq.dtype}, values ${values.dtype})`);
   if (seq.ndim > 1 && (values.ndim !== seq.ndim || seq.shape.slice(0, -1).some((d, i) => d !== values.shape[i]))) {
@@ -49,12 +50,13 @@ function search(op: string, seq: Tensor, valuesIn: TensorLike, { outInt32, right
 }
 
 const SEARCHSORTED = 'searchsorted(Tensor sortedSequence, Tensor|Scalar values, *, bool outInt32=false, bool right=false, "left"|"right"? side=null, Tensor? sorter=null) -> Tensor';
-const BUCKETIZE = "bucketize(Tensor input, Tensor boundaries, *, bool outInt32=false, bool right=false) -> Tensor";
+const BUCKETIZE = "bucketize(Tensor|Scalar input, Tensor boundaries, *, bool outInt32=false, bool right=false) -> Tensor";
 
 export const SEARCHSORTED_FNS = {
   searchsorted: defineOp(SEARCHSORTED, (seq: Tensor, values: TensorLike, opts: Opts) => search("searchsorted", seq, values, opts)),
   // bucketize(x, boundaries) is searchsorted(boundaries, x) with 1-D boundaries
-  bucketize: defineOp(BUCKETIZE, (x: Tensor, boundaries: Tensor, opts: Opts) => {
+  // (a scalar input gives a 0-d result, as torch.bucketize's Scalar overload)
+  bucketize: defineOp(BUCKETIZE, (x: TensorLike, boundaries: Tensor, opts: Opts) => {
     if (boundaries.ndim !== 1) throw new ShapeError(`bucketize: boundaries tensor must be 1 dimension, but got dim(${boundaries.ndim}) (shape ${fmtShape(boundaries.shape)})`);
     return search("bucketize", boundaries, x, opts);
   }),

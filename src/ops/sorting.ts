@@ -289,21 +289,37 @@ const UNIQUE = "unique(Tensor self, bool sorted=true, bool returnInverse=false, 
 const UNIQUE_CONSECUTIVE = "uniqueConsecutive(Tensor self, bool returnInverse=false, bool returnCounts=false, int? dim=null) -> Any";
 
 type Uniq = { sorted?: boolean; dim?: number | null };
+type UniqConsecutive = { dim?: number | null };
+/**
+ * unique's overloads with the input first or not (`S` is [] for the method, [Tensor] for
+ * torch.unique): TypeScript's Parameters<> of an overloaded method sees only its last
+ * overload, so the function form spells them out too.
+ */
+interface UniqueOverloads<S extends unknown[]> {
+  (...a: [...S, opts?: Uniq & { returnInverse?: false; returnCounts?: false }]): Tensor;
+  (...a: [...S, opts: Uniq & { returnInverse: true; returnCounts: true }]): [values: Tensor, inverse: Tensor, counts: Tensor] & { values: Tensor; inverse: Tensor; counts: Tensor };
+  (...a: [...S, opts: Uniq & { returnInverse: true; returnCounts?: false }]): [values: Tensor, inverse: Tensor] & { values: Tensor; inverse: Tensor };
+  (...a: [...S, opts: Uniq & { returnInverse?: false; returnCounts: true }]): [values: Tensor, counts: Tensor] & { values: Tensor; counts: Tensor };
+  (...a: [...S, opts: Uniq & { returnInverse?: boolean; returnCounts?: boolean }]): Tensor | (Tensor[] & { values: Tensor; inverse?: Tensor; counts?: Tensor });
+  (...a: [...S, sorted: boolean, returnInverse?: boolean, returnCounts?: boolean, dim?: number | null]): Tensor | Tensor[];
+}
+interface UniqueConsecutiveOverloads<S extends unknown[]> {
+  (...a: [...S, opts?: UniqConsecutive & { returnInverse?: false; returnCounts?: false }]): Tensor;
+  (...a: [...S, opts: UniqConsecutive & { returnInverse: true; returnCounts: true }]): [values: Tensor, inverse: Tensor, counts: Tensor] & { values: Tensor; inverse: Tensor; counts: Tensor };
+  (...a: [...S, opts: UniqConsecutive & { returnInverse: true; returnCounts?: false }]): [values: Tensor, inverse: Tensor] & { values: Tensor; inverse: Tensor };
+  (...a: [...S, opts: UniqConsecutive & { returnInverse?: false; returnCounts: true }]): [values: Tensor, counts: Tensor] & { values: Tensor; counts: Tensor };
+  (...a: [...S, opts: UniqConsecutive & { returnInverse?: boolean; returnCounts?: boolean }]): Tensor | (Tensor[] & { values: Tensor; inverse?: Tensor; counts?: Tensor });
+  (...a: [...S, returnInverse: boolean, returnCounts?: boolean, dim?: number | null]): Tensor | Tensor[];
+}
 declare module "../tensor/tensor.js" {
   interface Tensor extends MethodsOf<typeof SIGS> {
     /**
      * Distinct elements, sorted (torch.unique). With returnInverse and/or returnCounts, a
      * tuple [values, inverse?, counts?] that also has those names as fields.
      */
-    unique(opts?: Uniq & { returnInverse?: false; returnCounts?: false }): Tensor;
-    unique(opts: Uniq & { returnInverse: true; returnCounts: true }): [values: Tensor, inverse: Tensor, counts: Tensor] & { values: Tensor; inverse: Tensor; counts: Tensor };
-    unique(opts: Uniq & { returnInverse: true; returnCounts?: false }): [values: Tensor, inverse: Tensor] & { values: Tensor; inverse: Tensor };
-    unique(opts: Uniq & { returnInverse?: false; returnCounts: true }): [values: Tensor, counts: Tensor] & { values: Tensor; counts: Tensor };
-    unique(sorted: boolean, returnInverse?: boolean, returnCounts?: boolean, dim?: number | null): Tensor | Tensor[];
+    unique: UniqueOverloads<[]>;
     /** Runs of equal consecutive elements (or slices along dim), torch.unique_consecutive: a tensor, or a tuple with inverse / counts. */
-    uniqueConsecutive(opts?: { dim?: number | null; returnInverse?: false; returnCounts?: false }): Tensor;
-    uniqueConsecutive(opts: { dim?: number | null; returnInverse?: boolean; returnCounts?: boolean }): Tensor[] & { values: Tensor; inverse?: Tensor; counts?: Tensor };
-    uniqueConsecutive(returnInverse: boolean, returnCounts?: boolean, dim?: number | null): Tensor | Tensor[];
+    uniqueConsecutive: UniqueConsecutiveOverloads<[]>;
   }
 }
 
@@ -337,6 +353,6 @@ export const SORTING_FNS = {
   kthvalue: defineOp(SIGS.kthvalue, (x: Tensor, k: number, dim: number, keepdim: boolean) => kthvalue(x, k, dim, { keepdim })),
   median: defineOp(SIGS.median, medianOf("median")),
   nanmedian: defineOp(SIGS.nanmedian, medianOf("nanmedian")),
-  unique: defineOp(UNIQUE, uniqueTuple) as unknown as (x: Tensor, ...rest: Parameters<Tensor["unique"]>) => ReturnType<Tensor["unique"]>,
-  uniqueConsecutive: defineOp(UNIQUE_CONSECUTIVE, uniqueConsecutiveTuple) as unknown as (x: Tensor, ...rest: Parameters<Tensor["uniqueConsecutive"]>) => ReturnType<Tensor["uniqueConsecutive"]>,
+  unique: defineOp(UNIQUE, uniqueTuple) as unknown as UniqueOverloads<[x: Tensor]>,
+  uniqueConsecutive: defineOp(UNIQUE_CONSECUTIVE, uniqueConsecutiveTuple) as unknown as UniqueConsecutiveOverloads<[x: Tensor]>,
 };

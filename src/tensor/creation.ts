@@ -261,7 +261,18 @@ function arangeImpl(start: number, end?: number, step = 1, opts?: CreateOptions)
   if ((end - start) / step < 0) throw new FluxionError(`${op}: upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`);
   const allInt = [start, end, step].every(Number.isInteger);
   const dtype = dtypeOf(opts, allInt ? DEFAULT_INT : getDefaultDtype(), op);
-  const n = Math.max(0, Math.ceil((end - start) / step));
+  let n = Math.max(0, Math.ceil((end - start) / step));
+  if (isIntegral(dtype) && !allInt) {
+    // as PyTorch's kernel: an integer arange computes in int64 from start, end and step each
+    // truncated toward zero, so arange(0, 5, 1.5, int64) is [0, 1, 2, 3, 4] (step 1). Its
+    // length is ceil((end - start) / step) from the truncated values for int64, from the
+    // given ones for the other integer dtypes (arange(0, 5, 1.5, int32) is [0, 1, 2, 3])
+    const [xs, xe, xstep] = [Math.trunc(start), Math.trunc(end), Math.trunc(step)];
+    if (xstep === 0) throw new FluxionError(`${op}: step must be nonzero (step ${step} truncates to 0 for ${dtype})`);
+    if ((xe - xs) / xstep < 0) throw new FluxionError(`${op}: upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step}, truncated for ${dtype} to ${xs}, ${xe}, ${xstep})`);
+    if (dtype === "int64") n = Math.max(0, Math.ceil((xe - xs) / xstep));
+    [start, step] = [xs + 0, xstep];
+  }
   checkNumel(op, [n], dtype);
   return finish(dispatch("range", [], { start, step, n, dtype }, checkDevice(opts?.device, op)), opts, op);
 }

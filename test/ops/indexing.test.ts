@@ -25,6 +25,15 @@ const fx = JSON.parse(readFileSync(new URL("../fixtures/indexing_torch.json", im
   reads: FxRead[]; writes: FxWrite[]; accumulate: FxWrite[];
 };
 
+/**
+ * The fixture's specs; with `alt`, the equivalent spellings. A 2-D index tensor alone is not
+ * spelled as a nested JS array: one list holding lists is a tuple of indices (PyTorch's rule).
+ */
+function specsOf(specs: FxSpec[], alt: boolean): IndexSpec[] {
+  const nested = (s: FxSpec) => Array.isArray(s.idx) && (s.idx as unknown[]).some(Array.isArray);
+  return specs.map((s) => toSpec(s, alt && !(specs.length === 1 && nested(s))));
+}
+
 /** Fixture spec -> Fluxion spec; `alt` switches between the equivalent spellings. */
 function toSpec(s: FxSpec, alt: boolean): IndexSpec {
   if (s.int !== undefined) return s.int;
@@ -49,7 +58,7 @@ for (const c of fx.reads) {
   test(`index matches PyTorch: ${c.name}`, () => {
     for (const alt of [false, true]) {
       const x = base(c.shape);
-      const specs = c.specs.map((s) => toSpec(s, alt));
+      const specs = specsOf(c.specs, alt);
       if (c.error) {
         assert.throws(() => x.index(...specs), (e: unknown) => {
           assert.equal((e as Error).name, c.error);
@@ -74,7 +83,7 @@ for (const c of fx.writes) {
     for (const alt of [false, true]) {
       const x = base(c.shape);
       const value = c.value_shape === null ? -1 : base(c.value_shape).add(100);
-      const ret = x.indexPut_(c.specs.map((s) => toSpec(s, alt)), value);
+      const ret = x.indexPut_(specsOf(c.specs, alt), value);
       assert.equal(ret, x);
       assert.deepEqual(flat(x), c.after);
     }
@@ -486,4 +495,22 @@ test("the public helpers are wired as Tensor methods", () => {
   for (const m of ["index", "indexPut_", "indexPut", "maskedFill", "maskedFill_", "maskedSelect", "nonzero", "argwhere", "gather", "scatter", "scatter_", "scatterAdd", "scatterAdd_", "indexSelect", "indexAdd", "indexAdd_", "take"]) {
     assert.equal(typeof (Tensor.prototype as any)[m], "function", m);
   }
+});
+
+test("one list index holding sequences is a tuple of indices, as PyTorch's (and old NumPy's) rule", () => {
+  const x = arange(12).reshape(3, 4);
+  // torch: x[[[0, 1], [2, 2]]] -> [2, 6]; x[[0, [1, 2]]] -> [1, 2]; x[[[True, False, True]]] -> rows 0 and 2
+  assert.deepEqual(x.index([[0, 1], [2, 2]]).tolist(), [2, 6]);
+  assert.deepEqual(x.index([0, [1, 2]]).tolist(), [1, 2]);
+  assert.deepEqual(x.index([[true, false, true]]).tolist(), [[0, 1, 2, 3], [8, 9, 10, 11]]);
+  assert.deepEqual(x.index([slice(), 1] as never).tolist(), [1, 5, 9]);
+  // a flat list stays one index; 32 or more items are always one index (x[[[0, 1]] * 32] has shape [32, 2, 4])
+  assert.deepEqual(x.index([2, 0]).tolist(), [[8, 9, 10, 11], [0, 1, 2, 3]]);
+  assert.deepEqual(x.index(Array.from({ length: 32 }, () => [0, 1])).shape, [32, 2, 4]);
+  // as separate specs a nested list is a 2-D index (x[:, [[0, 1], [2, 2]]])
+  assert.deepEqual(x.index(":", [[0, 1], [2, 2]]).shape, [3, 2, 2]);
+  // the same rule for assignment: y[[[0, 1], [2, 2]]] = 5 writes (0, 2) and (1, 2)
+  const y = zeros([3, 4]);
+  y.indexPut_([[[0, 1], [2, 2]]], 5);
+  assert.deepEqual(y.sum({ dim: 0 }).tolist(), [0, 0, 10, 0]);
 });

@@ -93,3 +93,9 @@ test("tensordot: dims as a tensor (an int, or a [2, k] pair of dim lists) as PyT
   assert.deepEqual(fx.tensordot(a, b, tensor([[1n, 2n], [0n, 1n]])).tolist(), want);
   assert.deepEqual(fx.tensordot(a, b, { dims: [[1, 2], [0, 1]] }).tolist(), want);
 });
+
+test("nn.functional.pdist is torch.pdist (PyTorch has both)", () => {
+  const x = tensor([[0, 0], [3, 4], [6, 8]]);
+  assert.deepEqual(fx.nn.functional.pdist(x).tolist(), [5, 10, 5]);
+  assert.deepEqual(fx.nn.functional.pdist(x, { p: 1 }).tolist(), [7, 14, 7]);
+});

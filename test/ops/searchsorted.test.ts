@@ -33,6 +33,19 @@ test("searchsorted: batched sequences, a sorter, a scalar value", () => {
   assert.deepEqual(fx.bucketize(fx.tensor(3), s).item(), 1);
 });
 
+test("a scalar value or bucketize input keeps its value against integer boundaries (PyTorch promotes, it does not truncate)", () => {
+  // torch.searchsorted(tensor([1, 2]), 1.5) -> tensor(1); torch.bucketize(1.5, tensor([1, 2])) -> tensor(1)
+  const ints = fx.tensor([1, 2], { dtype: "int64" });
+  const sc = fx.searchsorted(ints, 1.5);
+  assert.deepEqual([sc.shape, sc.item(), sc.dtype], [[], 1, "int64"]);
+  assert.equal(fx.searchsorted(ints, 1).item(), 0);
+  const b = fx.bucketize(1.5, ints);
+  assert.deepEqual([b.shape, b.item(), b.dtype], [[], 1, "int64"]);
+  // bucketize(2, tensor([1., 2.]), right=True) -> tensor(2); out_int32 -> int32
+  assert.equal(fx.bucketize(2, fx.tensor([1, 2]), { right: true }).item(), 2);
+  assert.equal(fx.bucketize(1.5, fx.tensor([1, 2]), { right: true, outInt32: true }).dtype, "int32");
+});
+
 test("searchsorted equals a brute-force count for every sequence length (duplicates included)", () => {
   fx.manualSeed(3);
   for (const N of [0, 1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 33]) {

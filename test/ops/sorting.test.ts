@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Generator, IndexError, Tensor, autograd, tensor, zeros, type DType } from "../../src/index.js";
+import { unique as fxUnique, uniqueConsecutive as fxUniqueConsecutive } from "../../src/index.js";
 import { argsort, kthvalue, median, msort, nanmedian, sort, topk, unique } from "../../src/ops/sorting.js";
 import { assertClose, assertShape, flat, nonContiguous, randomTensor } from "../helpers.js";
 
@@ -355,6 +356,20 @@ describe("unique", () => {
     assert.deepEqual(inverse!.tolist(), [1, 0, 1, 2, 0]);
     const all = x.unique(true, true, true);
     assert.equal((all as Tensor[]).length, 3);
+  });
+
+  test("torch.unique / torch.uniqueConsecutive take the options object and are typed as the methods (type-checked: no casts)", () => {
+    const x = tensor([2, 1, 2, 3, 1]);
+    const [values, inverse, counts] = fxUnique(x, { sorted: true, returnInverse: true, returnCounts: true });
+    assert.deepEqual([values.tolist(), inverse.tolist(), counts.tolist()], [[1, 2, 3], [1, 0, 1, 2, 0], [2, 2, 1]]);
+    const plain: Tensor = fxUnique(x);
+    assert.deepEqual(plain.tolist(), [1, 2, 3]);
+    const rows = fxUnique(tensor([[1, 2], [0, 5], [1, 2]]), { dim: 0, returnCounts: true });
+    assert.deepEqual([rows.values.tolist(), rows.counts.tolist()], [[[0, 5], [1, 2]], [1, 2]]);
+    const [runs, runCounts] = fxUniqueConsecutive(tensor([1, 1, 2, 1]), { returnCounts: true });
+    assert.deepEqual([runs.tolist(), runCounts.tolist()], [[1, 2, 1], [2, 1, 1]]);
+    const asFlags = fxUnique(x, true, false, true) as Tensor[];
+    assert.deepEqual(asFlags[1]!.tolist(), [2, 2, 1]);
   });
 
   test("each NaN is its own value; bool, 0-d and empty inputs", () => {

@@ -7,6 +7,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { DTypeError, linspace } from "../../src/index.js";
 import { WV } from "../fixtures/wrong_values.js";
 
@@ -42,4 +44,16 @@ test("linspace refuses dtype bool and int32 endpoints that overflow", () => {
   assert.throws(() => linspace(NaN, 1, 5, { dtype: "int32" }), (e: Error) => e instanceof DTypeError && /linspace: start: value NaN cannot be converted to type int32/.test(e.message));
   // float linspace is unchanged: exact endpoints
   assert.deepEqual(linspace(0, 1, 5).tolist(), [0, 0.25, 0.5, 0.75, 1]);
+});
+
+test("float32 and float64 linspace give PyTorch's values bit for bit (test/fixtures/linspace_float_torch.json)", () => {
+  const cases = JSON.parse(readFileSync(join(import.meta.dirname, "../fixtures/linspace_float_torch.json"), "utf8")) as (LsCase & { dtype: "float32" | "float64" })[];
+  assert.ok(cases.length > 100);
+  for (const c of cases) {
+    const t = linspace(c.start, c.end, c.steps, { dtype: c.dtype });
+    assert.equal(t.dtype, c.dtype);
+    assert.deepEqual(t.tolist(), c.v, `linspace(${c.start}, ${c.end}, ${c.steps}, ${c.dtype})`);
+  }
+  // the kernel's float32 arithmetic: the middle of linspace(-2, 2, 7) is -2^-24, and its second value rounds to even
+  assert.deepEqual(linspace(-2, 2, 7).tolist(), [-2, Math.fround(-4 / 3 + 2 ** -24), Math.fround(-2 / 3 + 2 ** -25), -(2 ** -24), Math.fround(2 / 3 - 2 ** -25), Math.fround(4 / 3 - 2 ** -24), 2]);
 });

@@ -38,10 +38,35 @@ export function range(_inputs: readonly Tensor[], attrs: PrimitiveAttrs["range"]
     integerLinspace(start, end, step, n, (i, v) => (d[i] = enc(v)), lanes);
     return [out];
   }
+  if (end !== undefined && (attrs.dtype === "float32" || attrs.dtype === "float64")) {
+    floatLinspace(start, end, n, attrs.dtype === "float32" ? Math.fround : (v) => v, d);
+    return [out];
+  }
+  if (end === undefined && (attrs.dtype === "float32" || attrs.dtype === "float64")) {
+    floatArange(start, step, n, attrs.dtype === "float32" ? Math.fround : (v) => v, d);
+    return [out];
+  }
   // linspace: the second half counts back from `end` so the last value is exact (as torch)
   const half = end === undefined ? n : Math.floor(n / 2);
   for (let i = 0; i < n; i++) d[i] = enc(i < half ? start + i * step : end! - (n - 1 - i) * step);
   return [out];
+}
+
+/**
+ * A float32/float64 arange with exactly PyTorch 1.13's CPU values (test/tensor/arange_parity.test.ts
+ * checks them). Its kernel computes in float64 (float32's accumulate type) with fused
+ * multiply-adds, and whole pairs of 32-byte vectors come first: each vector's base is
+ * start + step·v rounded to the dtype, lane k is base + k·step. So arange(-5.2, -20, -1.1414,
+ * float64)[6] is -12.048399999999999 (base -9.7656 plus 2·step), not -12.0484.
+ */
+function floatArange(start: number, step: number, n: number, round: (v: number) => number, d: Float64Array | Float32Array): void {
+  const lanes = round === Math.fround ? 8 : 4;
+  const vecEnd = Math.floor(n / (2 * lanes)) * 2 * lanes;
+  for (let v = 0; v < vecEnd; v += lanes) {
+    const base = round(fma(step, v, start));
+    for (let k = 0; k < lanes; k++) d[v + k] = round(fma(k, step, base));
+  }
+  for (let i = vecEnd; i < n; i++) d[i] = round(fma(step, i, start));
 }
 
 /**
@@ -63,6 +88,30 @@ function integerLinspace(start: number, end: number, step: number, n: number, st
     for (let k = 0; k < lanes; k++) store(v + k, Math.trunc(base + k * step));
   }
   for (let i = vecEnd; i < n; i++) store(i, Math.trunc(at(i)));
+}
+
+/**
+ * A float32/float64 linspace with exactly PyTorch 1.13's CPU values (test/tensor/linspace_parity.test.ts
+ * checks them). Its kernel works in the output dtype: the endpoints and the step
+ * (end - start) / (n - 1) are rounded to it, each value is start + step·i (first half) or
+ * end - step·(n-1-i) (second half) with a fused multiply-add, and whole pairs of 32-byte
+ * vectors come first, lane k of a vector being base + k·step (the product rounded, then the
+ * sum). So float32 values can sit an ulp away from the nearest float to the exact point:
+ * linspace(-2, 2, 7)[3] is -5.96e-8, not 0, which moves a bucketize/searchsorted boundary.
+ * `round` rounds to the dtype (Math.fround for float32).
+ */
+function floatLinspace(start: number, end: number, n: number, round: (v: number) => number, d: Float64Array | Float32Array): void {
+  const s = round(start), e = round(end);
+  const step = round(round(e - s) / round(n - 1));
+  const half = Math.floor(n / 2);
+  const at = (i: number) => round(i < half ? fma(step, i, s) : fma(-step, n - 1 - i, e));
+  const lanes = round === Math.fround ? 8 : 4;
+  const vecEnd = Math.floor(n / (2 * lanes)) * 2 * lanes;
+  for (let v = 0; v < vecEnd; v += lanes) {
+    const base = at(v);
+    for (let k = 0; k < lanes; k++) d[v + k] = round(base + round(k * step));
+  }
+  for (let i = vecEnd; i < n; i++) d[i] = at(i);
 }
 
 /**

@@ -11,6 +11,7 @@ import { isFloating, resultType } from "../../tensor/dtype.js";
 import { broadcastShapes, normalizeDim } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { defineF } from "./define.js";
+import { pdist } from "../../ops/numeric_extra.js";
 
 /** x1 and x2 in their common floating dtype, broadcast to one shape. */
 function commonFloat(op: string, x1: Tensor, x2: Tensor): [Tensor, Tensor] {
@@ -51,4 +52,6 @@ export function pairwiseDistance(x1: Tensor, x2: Tensor, p = 2, eps = 1e-6, keep
 export const DISTANCE_FNS = {
   cosineSimilarity: defineF("cosineSimilarity(Tensor x1, Tensor x2, int dim=1, float eps=1e-8) -> Tensor", cosineSimilarity),
   pairwiseDistance: defineF("pairwiseDistance(Tensor x1, Tensor x2, float p=2.0, float eps=1e-6, bool keepdim=false) -> Tensor", pairwiseDistance),
+  /** F.pdist is torch.pdist (PyTorch has it in both places). */
+  pdist: defineF("pdist(Tensor input, float p=2) -> Tensor", pdist),
 };

@@ -13,7 +13,7 @@ import { Categorical } from "./categorical.js";
 import { TransformedDistribution } from "./transformed_distribution.js";
 import { ExpTransform } from "./transforms.js";
 import { temperatureTensor } from "./relaxed_bernoulli.js";
-import { clampProbs, named, shapeArg } from "./utils.js";
+import { clampProbs, named, probsOrLogits, shapeArg } from "./utils.js";
 
 const EXP_RELAXED = "ExpRelaxedCategorical(Tensor|float temperature, Tensor? probs=null, Tensor? logits=null, bool? validateArgs=null)";
 const RELAXED_ONE_HOT = "RelaxedOneHotCategorical(Tensor|float temperature, Tensor? probs=null, Tensor? logits=null, bool? validateArgs=null)";
@@ -34,6 +34,7 @@ export class ExpRelaxedCategorical extends Distribution {
   _categorical: Categorical;
   constructor(...args: CtorArgs<typeof EXP_RELAXED>) {
     const [temperature, probs, logits, validateArgs] = expRelaxedArgs.bind(args);
+    probsOrLogits("ExpRelaxedCategorical", probs, logits);
     const cat = named("ExpRelaxedCategorical", () => new Categorical({ probs, logits, validateArgs }));
     super(cat.batchShape, [cat.numEvents], validateArgs);
     this._categorical = cat;
@@ -90,6 +91,7 @@ export class RelaxedOneHotCategorical extends TransformedDistribution {
   static override readonly argConstraints = { probs: constraints.simplex, logits: constraints.realVector };
   constructor(...args: CtorArgs<typeof RELAXED_ONE_HOT>) {
     const [temperature, probs, logits, validateArgs] = relaxedOneHotArgs.bind(args);
+    probsOrLogits("RelaxedOneHotCategorical", probs, logits);
     const base = named("RelaxedOneHotCategorical", () => new ExpRelaxedCategorical(temperature, { probs, logits, validateArgs }));
     super(base, [new ExpTransform()], validateArgs);
   }

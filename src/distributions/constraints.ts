@@ -6,6 +6,8 @@
  */
 import { Tensor } from "../tensor/tensor.js";
 import { choleskyEx } from "../ops/linalg/index.js";
+import { cat as catTensors, stack as stackTensors } from "../functional.js";
+import { finfo } from "./utils.js";
 
 export class Constraint {
   constructor(
@@ -96,4 +98,44 @@ export function independent(base: Constraint, reinterpretedBatchNdims: number): 
     base.eventDim + reinterpretedBatchNdims,
     base.isDiscrete,
   );
+}
+
+/** Lower Cholesky factors of correlation matrices: lower triangular, positive diagonal, unit-norm rows (PyTorch's tolerance). */
+export const corrCholesky = new Constraint("CorrCholesky()", (v) => {
+  const tol = finfo(v.dtype).eps * v.shape.at(-1)! * 10;
+  const unitRows = v.detach().pow(2).sum(-1).sqrt().sub(1).abs().le(tol).all(-1);
+  return lowerCholesky.check(v).logicalAnd(unitRows);
+}, 2);
+
+/** Count vectors of non-negative entries summing to at most `upperBound` (PyTorch's constraints.multinomial). */
+export function multinomial(upperBound: number): Constraint {
+  return new Constraint("Multinomial()", (v) => v.ge(0).all(-1).logicalAnd(v.sum(-1).le(upperBound)), 1, true);
+}
+
+/**
+ * Pieces of `dim` of the given lengths, each satisfying its constraint (PyTorch's
+ * constraints.cat). Elementwise pieces give their checks concatenated along `dim`; pieces with
+ * event dims give one check per event (all pieces must hold).
+ */
+export function cat(parts: readonly Constraint[], dim: number, lengths: readonly number[]): Constraint {
+  const eventDim = Math.max(0, ...parts.map((c) => c.eventDim));
+  return new Constraint("_Cat()", (v) => {
+    const checks: Tensor[] = [];
+    let start = 0;
+    parts.forEach((c, i) => {
+      checks.push(c.check(v.narrow(dim, start, lengths[i]!)));
+      start += lengths[i]!;
+    });
+    return eventDim === 0 ? catTensors(checks, dim) : checks.reduce((a, b) => a.logicalAnd(b));
+  }, eventDim, parts.every((c) => c.isDiscrete));
+}
+
+/** Slices along `dim`, each satisfying its constraint (PyTorch's constraints.stack); as `cat` for event dims. */
+export function stack(parts: readonly Constraint[], dim: number): Constraint {
+  const eventDim = Math.max(0, ...parts.map((c) => c.eventDim));
+  return new Constraint("_Stack()", (v) => {
+    const d = dim < 0 ? dim + v.ndim : dim;
+    const checks = parts.map((c, i) => c.check(v.select(d, i)));
+    return eventDim === 0 ? stackTensors(checks, d) : checks.reduce((a, b) => a.logicalAnd(b));
+  }, eventDim, parts.every((c) => c.isDiscrete));
 }

@@ -28,9 +28,35 @@ export { Dirichlet } from "./dirichlet.js";
 export { MultivariateNormal } from "./multivariate_normal.js";
 export { Independent } from "./independent.js";
 export { TransformedDistribution } from "./transformed_distribution.js";
-export * as transforms from "./transforms.js";
+export * as transforms from "./transforms_all.js";
 // torch.distributions re-exports the transforms at the top level too
 export { Transform, ExpTransform, SigmoidTransform, TanhTransform, AffineTransform, ComposeTransform } from "./transforms.js";
 export { klDivergence, registerKl } from "./kl.js";
 // torch.distributions.kl, for `from torch.distributions.kl import kl_divergence`
 export * as kl from "./kl.js";
+export { ExponentialFamily } from "./exp_family.js";
+export { ContinuousBernoulli } from "./continuous_bernoulli.js";
+export { MixtureSameFamily } from "./mixture_same_family.js";
+export { Multinomial } from "./multinomial.js";
+export { NegativeBinomial } from "./negative_binomial.js";
+export { LogitRelaxedBernoulli, RelaxedBernoulli } from "./relaxed_bernoulli.js";
+export { ExpRelaxedCategorical, RelaxedOneHotCategorical } from "./relaxed_categorical.js";
+export { LowRankMultivariateNormal } from "./lowrank_multivariate_normal.js";
+export { Weibull } from "./weibull.js";
+export { Pareto } from "./pareto.js";
+export { HalfCauchy } from "./half_cauchy.js";
+export { Kumaraswamy } from "./kumaraswamy.js";
+export { VonMises } from "./von_mises.js";
+export { FisherSnedecor } from "./fisher_snedecor.js";
+export { LogisticNormal } from "./logistic_normal.js";
+export { OneHotCategoricalStraightThrough } from "./one_hot_straight_through.js";
+export { LKJCholesky } from "./lkj_cholesky.js";
+export {
+  PowerTransform, AbsTransform, SoftplusTransform, CumulativeDistributionTransform,
+} from "./transforms_elementwise.js";
+export {
+  SoftmaxTransform, StickBreakingTransform, LowerCholeskyTransform, CorrCholeskyTransform, ReshapeTransform,
+  IndependentTransform, CatTransform, StackTransform,
+} from "./transforms_event.js";
+// the KL pairs of the distributions above (registered on import)
+import "./kl_more.js";

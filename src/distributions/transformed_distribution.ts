@@ -98,7 +98,8 @@ export class TransformedDistribution extends Distribution {
     if (new ComposeTransform(this.transforms).sign !== 1) v = v.neg().add(1);
     return this.transforms.reduce((x, t) => t.forward(x), this.baseDist.icdf(v));
   }
+  /** Subclasses that list parameters (RelaxedBernoulli, LogisticNormal, ...) print them, as other distributions. */
   override toString(): string {
-    return `TransformedDistribution()`;
+    return Object.keys(this.params()).length ? super.toString() : `TransformedDistribution()`;
   }
 }

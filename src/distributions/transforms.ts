@@ -237,15 +237,24 @@ export class ComposeTransform extends Transform {
     }
     this.parts = [...parts];
   }
-  /** The largest event dim of the parts (all of them map events to events of the same shape). */
+  /** The number of event dims of the domain (the most any part needs, carried back through the shape-changing parts). */
   get eventDim(): number {
-    return Math.max(0, ...this.parts.map((p) => p.domain.eventDim));
+    return this.domain.eventDim;
   }
+  /** parts[0]'s domain, over as many event dims as the parts need (PyTorch's ComposeTransform.domain). */
   override get domain(): constraints.Constraint {
-    return this.parts.length ? this.parts[0]!.domain : constraints.real;
+    if (this.parts.length === 0) return constraints.real;
+    const domain = this.parts[0]!.domain;
+    let ev = this.parts.at(-1)!.codomain.eventDim;
+    for (const p of [...this.parts].reverse()) ev = Math.max(ev + p.domain.eventDim - p.codomain.eventDim, p.domain.eventDim);
+    return ev > domain.eventDim ? constraints.independent(domain, ev - domain.eventDim) : domain;
   }
   override get codomain(): constraints.Constraint {
-    return this.parts.length ? this.parts.at(-1)!.codomain : constraints.real;
+    if (this.parts.length === 0) return constraints.real;
+    const codomain = this.parts.at(-1)!.codomain;
+    let ev = this.parts[0]!.domain.eventDim;
+    for (const p of this.parts) ev = Math.max(ev + p.codomain.eventDim - p.domain.eventDim, p.codomain.eventDim);
+    return ev > codomain.eventDim ? constraints.independent(codomain, ev - codomain.eventDim) : codomain;
   }
   override get sign(): number {
     return this.parts.reduce((s, p) => s * p.sign, 1);
@@ -258,13 +267,14 @@ export class ComposeTransform extends Transform {
   }
   override logAbsDetJacobian(x: Tensor, y: Tensor): Tensor {
     if (this.parts.length === 0) return x.mul(0);
-    const ev = this.eventDim;
+    let ev = this.domain.eventDim;
     let total: Tensor | null = null;
     let cur = x;
     for (const p of this.parts) {
       const next = p.forward(cur);
       const term = sumRightmost(p.logAbsDetJacobian(cur, next), ev - p.domain.eventDim);
       total = total === null ? term : total.add(term);
+      ev += p.codomain.eventDim - p.domain.eventDim;
       cur = next;
     }
     void y;

@@ -1,0 +1,119 @@
+/**
+ * ExpRelaxedCategorical and RelaxedOneHotCategorical (torch.distributions.relaxed_categorical):
+ * the Concrete / Gumbel-softmax relaxation of a one-hot Categorical at a given temperature.
+ * ExpRelaxedCategorical gives the log of a relaxed one-hot vector (logsoftmax of
+ * (logits + Gumbel noise) / temperature); RelaxedOneHotCategorical is its exp, on the simplex.
+ */
+import { Tensor } from "../tensor/tensor.js";
+import { declareArgs, type CtorArgs } from "../api/registry.js";
+import { rand } from "../functional.js";
+import { Distribution } from "./distribution.js";
+import * as constraints from "./constraints.js";
+import { Categorical } from "./categorical.js";
+import { TransformedDistribution } from "./transformed_distribution.js";
+import { ExpTransform } from "./transforms.js";
+import { temperatureTensor } from "./relaxed_bernoulli.js";
+import { clampProbs, named, probsOrLogits, shapeArg } from "./utils.js";
+
+const EXP_RELAXED = "ExpRelaxedCategorical(Tensor|float temperature, Tensor? probs=null, Tensor? logits=null, bool? validateArgs=null)";
+const RELAXED_ONE_HOT = "RelaxedOneHotCategorical(Tensor|float temperature, Tensor? probs=null, Tensor? logits=null, bool? validateArgs=null)";
+const expRelaxedArgs = declareArgs(EXP_RELAXED, "distributions");
+const relaxedOneHotArgs = declareArgs(RELAXED_ONE_HOT, "distributions");
+
+/**
+ * Log relaxed one-hot vectors (event shape [K]).
+ * @example new distributions.ExpRelaxedCategorical(0.5, { logits: tensor([0, 1, 2]) }).rsample().exp().sum() // 1
+ */
+export class ExpRelaxedCategorical extends Distribution {
+  static override readonly argConstraints = { probs: constraints.simplex, logits: constraints.realVector };
+  override get hasRsample(): boolean {
+    return true;
+  }
+  temperature: Tensor;
+  /** @internal */
+  _categorical: Categorical;
+  constructor(...args: CtorArgs<typeof EXP_RELAXED>) {
+    const [temperature, probs, logits, validateArgs] = expRelaxedArgs.bind(args);
+    probsOrLogits("ExpRelaxedCategorical", probs, logits);
+    const cat = named("ExpRelaxedCategorical", () => new Categorical({ probs, logits, validateArgs }));
+    super(cat.batchShape, [cat.numEvents], validateArgs);
+    this._categorical = cat;
+    this.temperature = temperatureTensor("ExpRelaxedCategorical", temperature, cat.logits);
+  }
+  get probs(): Tensor {
+    return this._categorical.probs;
+  }
+  get logits(): Tensor {
+    return this._categorical.logits;
+  }
+  protected override params(): Record<string, Tensor | null> {
+    return { temperature: this.temperature, ...(this._categorical as unknown as { params(): Record<string, Tensor | null> }).params() };
+  }
+  protected override afterExpand(): void {
+    this._categorical = this._categorical.expand(this.batchShape);
+  }
+  override get support(): constraints.Constraint {
+    return constraints.realVector;
+  }
+  override rsample(sampleShape: number | readonly number[] = []): Tensor {
+    const shape = this.extendedShape(shapeArg("ExpRelaxedCategorical.rsample", "sampleShape", sampleShape));
+    const logits = this.logits;
+    const u = clampProbs(rand(shape, { dtype: logits.dtype, device: logits.device }));
+    const gumbels = u.log().neg().log().neg();
+    const scores = logits.add(gumbels).div(this.temperature);
+    return scores.sub(scores.logsumexp(-1, true));
+  }
+  override logProb(value: Tensor): Tensor {
+    const v = this.checkValue(value);
+    return named("ExpRelaxedCategorical.logProb", () => {
+      const K = this._categorical.numEvents;
+      const t = this.temperature;
+      const logScale = t.log().mul(K - 1).add(lgammaInt(K));
+      let score = this.logits.sub(v.mul(t));
+      score = score.sub(score.logsumexp(-1, true)).sum(-1);
+      return score.add(logScale);
+    });
+  }
+}
+
+/** lgamma(K) for a positive integer K: log((K-1)!). */
+function lgammaInt(k: number): number {
+  let s = 0;
+  for (let i = 2; i < k; i++) s += Math.log(i);
+  return s;
+}
+
+/**
+ * Relaxed one-hot vectors on the simplex (the Gumbel-softmax), reparameterized.
+ * @example const y = new distributions.RelaxedOneHotCategorical(0.5, { logits }).rsample() // sums to 1, differentiable in logits
+ */
+export class RelaxedOneHotCategorical extends TransformedDistribution {
+  static override readonly argConstraints = { probs: constraints.simplex, logits: constraints.realVector };
+  constructor(...args: CtorArgs<typeof RELAXED_ONE_HOT>) {
+    const [temperature, probs, logits, validateArgs] = relaxedOneHotArgs.bind(args);
+    probsOrLogits("RelaxedOneHotCategorical", probs, logits);
+    const base = named("RelaxedOneHotCategorical", () => new ExpRelaxedCategorical(temperature, { probs, logits, validateArgs }));
+    super(base, [new ExpTransform()], validateArgs);
+  }
+  override get hasRsample(): boolean {
+    return true;
+  }
+  private get base(): ExpRelaxedCategorical {
+    return this.baseDist as ExpRelaxedCategorical;
+  }
+  get temperature(): Tensor {
+    return this.base.temperature;
+  }
+  get probs(): Tensor {
+    return this.base.probs;
+  }
+  get logits(): Tensor {
+    return this.base.logits;
+  }
+  protected override params(): Record<string, Tensor | null> {
+    return (this.base as unknown as { params(): Record<string, Tensor | null> }).params();
+  }
+  override get support(): constraints.Constraint {
+    return constraints.simplex;
+  }
+}

@@ -15,6 +15,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { readHostItem } from "../tensor/host_read.js";
 import { enterFramework, keepAfterCall, leaveFramework } from "../compile/state.js";
 import { releaseStorage } from "../backend/backend.js";
+import { pyFloat, pyValue } from "../nn/layers/repr.js";
 
 /**
  * An optimizer's per-parameter state: moment buffers (tensors) and counters (numbers); LBFGS
@@ -402,11 +403,19 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       const opts = Object.keys(g)
         .filter((k) => k !== "params")
         .sort()
-        .map((k) => `    ${k}: ${JSON.stringify(g[k])}`);
+        .map((k) => `    ${k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}: ${groupValue(g[k])}`);
       return `Parameter Group ${i}\n${opts.join("\n")}`;
     });
     return `${this.name} (\n${lines.join("\n")}\n)`;
   }
+}
+
+/** A group option as PyTorch's print(optimizer) shows it: 1e-08, (0.9, 0.999), True, None. */
+function groupValue(v: unknown): string {
+  if (typeof v === "number") return Number.isInteger(v) ? String(v) : pyFloat(v);
+  if (Array.isArray(v)) return `(${v.map(groupValue).join(", ")}${v.length === 1 ? "," : ""})`;
+  if (typeof v === "string") return `'${v}'`;
+  return pyValue(v);
 }
 
 /** A value as option messages print it: numbers as JS prints them (NaN, Infinity), not JSON's null. */

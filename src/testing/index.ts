@@ -8,6 +8,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { isFloating, isHalf, type DType } from "../tensor/dtype.js";
 import { randint, rand } from "../tensor/creation.js";
 import { finfoImpl } from "../tensor/type_info.js";
+import { pyFloat } from "../nn/layers/repr.js";
 
 /** A failed assertClose (Python's AssertionError): the message says what differs and where. */
 export class AssertionError extends FluxionError {
@@ -22,17 +23,6 @@ const DEFAULT_TOLERANCES: Partial<Record<DType, [number, number]>> = {
   float16: [1e-3, 1e-5], bfloat16: [1.6e-2, 1e-5], float32: [1.3e-6, 1e-5], float64: [1e-7, 1e-7],
 };
 const tolerancesOf = (d: DType): [number, number] => DEFAULT_TOLERANCES[d] ?? [0, 0];
-
-/** Python's repr of a float (1e-05, 0.5, 1.0, nan, inf), as PyTorch's messages print them. */
-function pyFloat(v: number): string {
-  if (Number.isNaN(v)) return "nan";
-  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
-  const [mant, exp] = v.toExponential().split("e") as [string, string];
-  const e = Number(exp);
-  if (e < -4 || e >= 16) return `${mant}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
-  const s = String(v);
-  return Number.isInteger(v) ? `${s}.0` : s;
-}
 
 export interface AssertCloseOptions {
   /** Relative tolerance; with atol, or both omitted (the dtype's defaults). */

@@ -93,5 +93,8 @@ export * as amp from "./amp/index.js";
 /** torch.autocast: amp.autocast under PyTorch's top-level name. */
 export { autocast } from "./amp/index.js";
 export * as testing from "./testing/index.js";
+export * as func from "./func/index.js";
+/** torch.vmap (torch.func.vmap). */
+export { vmap } from "./func/index.js";
 /** torch.distributions: Normal, Categorical, MultivariateNormal, ..., klDivergence (docs/distributions.md). */
 export * as distributions from "./distributions/index.js";

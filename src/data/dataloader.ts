@@ -229,14 +229,14 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
       // no batching: items as they are, or each through collateFn (PyTorch's default_convert keeps them)
       const convert = this.collateFn as unknown as ((item: T) => B) | undefined;
       for (const i of this.sampler) {
-        const item = ds.get(i);
+        const item = ds.get(indexValue(i));
         yield convert ? convert(item) : (item as unknown as B);
       }
       return;
     }
     for (const batch of this.batchSampler) {
       if (!isIterable(batch)) throw new FluxionError(`DataLoader: the batchSampler yielded ${describeValue(batch)}, not a list of indices`);
-      yield this.makeBatch(Array.from(batch));
+      yield this.makeBatch(Array.from(batch, indexValue));
     }
   }
 
@@ -263,4 +263,12 @@ function tensorRows(t: Tensor): Dataset<Tensor> {
     get: (i: number) => t.select(0, i),
     getBatch: (indices: readonly number[]) => t.indexSelect(0, tensor([...indices], { dtype: "int64" })),
   } as unknown as Dataset<Tensor>;
+}
+
+/**
+ * A sampler's index as a number: a sampler may be a tensor (randperm(n)), whose elements
+ * iterate as 0-d integer tensors, as PyTorch's do.
+ */
+function indexValue(i: unknown): number {
+  return i instanceof Tensor && i.ndim === 0 && !i.isFloatingPoint() && i.dtype !== "bool" ? Number(i.item()) : (i as number);
 }

@@ -93,3 +93,12 @@ test("a tensor is a map-style dataset of its rows (shuffle allowed), not a strea
   assert.deepEqual((shuffled.tolist() as number[][]).map((r) => r[0]).sort(), [0, 2, 4]);
   assert.throws(() => new data.DataLoader(tensor(1) as never, 1), /0-d tensor has no rows/);
 });
+
+test("a tensor sampler (randperm) yields 0-d integer tensors, read as indices as PyTorch does", () => {
+  const ds = new data.TensorDataset(tensor([[0, 1], [2, 3], [4, 5]]), tensor([0, 1, 2], { dtype: "int64" }));
+  const order = tensor([2, 0, 1], { dtype: "int64" });
+  const ys = [...new data.DataLoader(ds, { batchSize: 2, sampler: order })].map(([, y]) => (y as Tensor).tolist());
+  assert.deepEqual(ys, [[2, 0], [1]]);
+  const single = [...new data.DataLoader(ds, { batchSize: null, sampler: order })].map(([, y]) => (y as Tensor).item());
+  assert.deepEqual(single, [2, 0, 1]);
+});

@@ -45,8 +45,8 @@ export interface DataLoaderOptions<T, B> {
   dropLast?: boolean;
   /** Makes a batch from a list of items (default: defaultCollate). */
   collateFn?: ((items: T[]) => B) | null;
-  /** The indices to visit, in order: a Sampler or any iterable of indices (not with shuffle). */
-  sampler?: Iterable<number> | null;
+  /** The indices to visit, in order: a Sampler, any iterable of indices, or an integer tensor (randperm(n)); not with shuffle. */
+  sampler?: Iterable<number> | Tensor | null;
   /** The batches to make, as lists of indices: a BatchSampler or any iterable of index lists (instead of batchSize, shuffle, sampler and dropLast). */
   batchSampler?: Iterable<Iterable<number>> | null;
   /** Worker processes: batches are made in this thread whatever the count (> 0 warns once). */
@@ -110,7 +110,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   constructor(dataset: Dataset<T> | IterableDataset<T>, batchSize: number | null | undefined, opts?: DataLoaderOptions<T, B>);
   constructor(dataset: Dataset<T> | IterableDataset<T>, batchSize: number | null | undefined, shuffle: boolean | null | undefined, opts?: DataLoaderOptions<T, B>);
   constructor(
-    dataset: Dataset<T> | IterableDataset<T>, batchSize?: number | null, shuffle?: boolean | null, sampler?: Iterable<number> | null, batchSampler?: Iterable<Iterable<number>> | null, numWorkers?: number,
+    dataset: Dataset<T> | IterableDataset<T>, batchSize?: number | null, shuffle?: boolean | null, sampler?: Iterable<number> | Tensor | null, batchSampler?: Iterable<Iterable<number>> | null, numWorkers?: number,
     collateFn?: ((items: T[]) => B) | null, pinMemory?: boolean, dropLast?: boolean, timeout?: number, workerInitFn?: null, multiprocessingContext?: null, generator?: Generator | null,
   );
   constructor(...args: unknown[]) {

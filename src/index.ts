@@ -73,6 +73,8 @@ export * from "./functional.js";
 export { special } from "./ops/special.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
+/** torch.func: functionalCall (nn.utils.stateless.functionalCall, also over an array of dicts). */
+export * as func from "./func/index.js";
 /** torch.linalg: factorizations, solvers, norms (docs/linalg.md). */
 export * as linalg from "./ops/linalg/index.js";
 export * as data from "./data/index.js";

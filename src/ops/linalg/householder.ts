@@ -63,7 +63,8 @@ export function geqrf(A: Tensor, op = "geqrf"): [Tensor, Tensor] {
       const tau = where(none, 0, beta.sub(alpha).div(beta));
       const scale = where(none, 0, alpha.sub(beta).reciprocal());
       const v = where(rows.eq(j), 1, below.mul(scale));
-      R = R.sub(v.mul(tau).matmul(v.mT.matmul(R)));
+      // H_j applied to the columns right of j (those on the left hold the earlier vectors)
+      R = R.sub(where(cols.gt(j), v.mul(tau).matmul(v.mT.matmul(R)), 0));
       // column j: beta on the diagonal (R), the vector below it (kept for householderProduct)
       R = where(cols.eq(j).logicalAnd(rows.eq(j)), beta, where(cols.eq(j).logicalAnd(rows.gt(j)), v, R));
       taus.push(tau.reshape([...A.shape.slice(0, -2), 1]));

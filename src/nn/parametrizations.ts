@@ -149,7 +149,12 @@ export class _Orthogonal extends Module {
  * const m = nn.utils.parametrizations.orthogonal(new nn.Linear(20, 40));
  * m.weight.mT.matmul(m.weight) // ≈ eye(20)
  */
-export const orthogonal = defineOp(
+/** orthogonal's call forms, each returning the module it was given (its own type kept). */
+export interface OrthogonalFn {
+  <M extends Module>(module: M, opts?: { name?: string; orthogonalMap?: OrthogonalMap | null; useTrivialization?: boolean }): M;
+  <M extends Module>(module: M, name: string, orthogonalMap?: OrthogonalMap | null | { orthogonalMap?: OrthogonalMap | null; useTrivialization?: boolean }, opts?: { useTrivialization?: boolean }): M;
+}
+export const orthogonal: OrthogonalFn = defineOp(
   'orthogonal(Module module, str name="weight", str? orthogonalMap=null, *, bool useTrivialization=true) -> Module',
   (module: Module, name: string, orthogonalMap: string | null, o: { useTrivialization: boolean }): Module => {
     const weight = tensorOf("orthogonal", module, name);
@@ -230,7 +235,17 @@ export class _SpectralNorm extends Module {
  * in eval mode). `dim` is the output dim (default 0; 1 for ConvTranspose). Returns the module.
  * @example const d = nn.utils.parametrizations.spectralNorm(new nn.Linear(20, 40));
  */
-export const spectralNorm = defineOp(
+interface SpectralNormOptions {
+  nPowerIterations?: number;
+  eps?: number;
+  dim?: number | null;
+}
+/** spectralNorm's call forms, each returning the module it was given (its own type kept). */
+export interface SpectralNormFn {
+  <M extends Module>(module: M, opts?: SpectralNormOptions & { name?: string }): M;
+  <M extends Module>(module: M, name: string, nPowerIterations?: number | SpectralNormOptions, eps?: number | SpectralNormOptions, dim?: number | null | SpectralNormOptions): M;
+}
+export const spectralNorm: SpectralNormFn = defineOp(
   'spectralNorm(Module module, str name="weight", int nPowerIterations=1, float eps=1e-12, int? dim=null) -> Module',
   (module: Module, name: string, nPowerIterations: number, eps: number, dim: number | null): Module => {
     const weight = tensorOf("spectralNorm", module, name);
@@ -267,7 +282,12 @@ export class _WeightNorm extends Module {
  * (or -1) takes one norm over the whole tensor. Returns the module.
  * @example const m = nn.utils.parametrizations.weightNorm(new nn.Linear(20, 40)); m.parametrizations.weight.original0.shape // [40, 1]
  */
-export const weightNorm = defineOp(
+/** weightNorm's call forms, each returning the module it was given (its own type kept). */
+export interface WeightNormFn {
+  <M extends Module>(module: M, opts?: { name?: string; dim?: number | null }): M;
+  <M extends Module>(module: M, name: string, dim?: number | null | { dim?: number | null }): M;
+}
+export const weightNorm: WeightNormFn = defineOp(
   'weightNorm(Module module, str name="weight", int? dim=0) -> Module',
   (module: Module, name: string, dim: number | null): Module => {
     const weight = tensorOf("weightNorm", module, name);

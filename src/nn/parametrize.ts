@@ -246,7 +246,7 @@ function checkName(op: string, name: unknown): asserts name is string {
  * const m = nn.utils.parametrize.registerParametrization(new nn.Linear(5, 5), "weight", new Symmetric());
  * m.weight // symmetric; m.parametrizations.weight.original is what the optimizer trains
  */
-export const registerParametrization = defineOp(
+export const registerParametrization: <M extends Module>(module: M, tensorName: string, parametrization: Module, opts?: { unsafe?: boolean }) => M = defineOp(
   "registerParametrization(Module module, str tensorName, Module parametrization, *, bool unsafe=false) -> Module",
   (module: Module, tensorName: string, parametrization: Module, o: { unsafe: boolean }): Module => {
     checkName("registerParametrization", tensorName);
@@ -334,7 +334,7 @@ export const isParametrized = defineOp(
  * when nothing is parametrized any more. Returns the module.
  * @example nn.utils.parametrize.removeParametrizations(m, "weight") // m.weight is a Parameter again
  */
-export const removeParametrizations = defineOp(
+export const removeParametrizations: <M extends Module>(module: M, tensorName: string, leaveParametrized?: boolean | { leaveParametrized?: boolean }) => M = defineOp(
   "removeParametrizations(Module module, str tensorName, bool leaveParametrized=true) -> Module",
   (module: Module, tensorName: string, leaveParametrized: boolean): Module => {
     checkName("removeParametrizations", tensorName);

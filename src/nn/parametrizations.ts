@@ -26,7 +26,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { normalize } from "./functional/normalization.js";
 import { ConvTranspose1d, ConvTranspose2d, ConvTranspose3d } from "./layers/conv.js";
 import { Module, _tensorKind, markBuiltInModules } from "./module.js";
-import { registerParametrization } from "./parametrize.js";
+import { registerParametrization, type Parametrized } from "./parametrize.js";
 import { normExceptDim } from "./weight_norm.js";
 
 type Attrs = Record<string, unknown>;
@@ -151,8 +151,8 @@ export class _Orthogonal extends Module {
  */
 /** orthogonal's call forms, each returning the module it was given (its own type kept). */
 export interface OrthogonalFn {
-  <M extends Module>(module: M, opts?: { name?: string; orthogonalMap?: OrthogonalMap | null; useTrivialization?: boolean }): M;
-  <M extends Module>(module: M, name: string, orthogonalMap?: OrthogonalMap | null | { orthogonalMap?: OrthogonalMap | null; useTrivialization?: boolean }, opts?: { useTrivialization?: boolean }): M;
+  <M extends Module>(module: M, opts?: { name?: string; orthogonalMap?: OrthogonalMap | null; useTrivialization?: boolean }): Parametrized<M>;
+  <M extends Module>(module: M, name: string, orthogonalMap?: OrthogonalMap | null | { orthogonalMap?: OrthogonalMap | null; useTrivialization?: boolean }, opts?: { useTrivialization?: boolean }): Parametrized<M>;
 }
 export const orthogonal: OrthogonalFn = defineOp(
   'orthogonal(Module module, str name="weight", str? orthogonalMap=null, *, bool useTrivialization=true) -> Module',
@@ -242,8 +242,8 @@ interface SpectralNormOptions {
 }
 /** spectralNorm's call forms, each returning the module it was given (its own type kept). */
 export interface SpectralNormFn {
-  <M extends Module>(module: M, opts?: SpectralNormOptions & { name?: string }): M;
-  <M extends Module>(module: M, name: string, nPowerIterations?: number | SpectralNormOptions, eps?: number | SpectralNormOptions, dim?: number | null | SpectralNormOptions): M;
+  <M extends Module>(module: M, opts?: SpectralNormOptions & { name?: string }): Parametrized<M>;
+  <M extends Module>(module: M, name: string, nPowerIterations?: number | SpectralNormOptions, eps?: number | SpectralNormOptions, dim?: number | null | SpectralNormOptions): Parametrized<M>;
 }
 export const spectralNorm: SpectralNormFn = defineOp(
   'spectralNorm(Module module, str name="weight", int nPowerIterations=1, float eps=1e-12, int? dim=null) -> Module',
@@ -284,8 +284,8 @@ export class _WeightNorm extends Module {
  */
 /** weightNorm's call forms, each returning the module it was given (its own type kept). */
 export interface WeightNormFn {
-  <M extends Module>(module: M, opts?: { name?: string; dim?: number | null }): M;
-  <M extends Module>(module: M, name: string, dim?: number | null | { dim?: number | null }): M;
+  <M extends Module>(module: M, opts?: { name?: string; dim?: number | null }): Parametrized<M>;
+  <M extends Module>(module: M, name: string, dim?: number | null | { dim?: number | null }): Parametrized<M>;
 }
 export const weightNorm: WeightNormFn = defineOp(
   'weightNorm(Module module, str name="weight", int? dim=0) -> Module',

@@ -29,6 +29,9 @@ import { Parameter } from "./parameter.js";
 
 type Attrs = Record<string, unknown>;
 
+/** A module after registerParametrization: its `parametrizations` dict typed (`m.parametrizations.weight.original`). */
+export type Parametrized<M extends Module> = M & { parametrizations: ModuleDict & Record<string, ParametrizationList> };
+
 /** A parametrization's optional right inverse (PyTorch's right_inverse), looked up as a method. */
 type RightInverse = (value: Tensor) => Tensor | readonly Tensor[];
 function rightInverseOf(m: Module): RightInverse | null {
@@ -59,6 +62,10 @@ function setTensor(original: Tensor, value: Tensor): void {
  * Made by registerParametrization; not for users to construct.
  */
 export class ParametrizationList extends ModuleList {
+  /** The unconstrained tensor (a Parameter, or a buffer), when the first parametrization's rightInverse returns one. */
+  declare original: Tensor;
+  /** `original0`, `original1`, ...: the unconstrained tensors when it returns several. */
+  readonly [k: `original${number}`]: Tensor;
   /** Whether the parametrizations may change the tensor's shape and dtype (registered with unsafe). */
   unsafe: boolean;
   /** One original tensor (`original`), or several (`original0`, ...). */
@@ -246,7 +253,7 @@ function checkName(op: string, name: unknown): asserts name is string {
  * const m = nn.utils.parametrize.registerParametrization(new nn.Linear(5, 5), "weight", new Symmetric());
  * m.weight // symmetric; m.parametrizations.weight.original is what the optimizer trains
  */
-export const registerParametrization: <M extends Module>(module: M, tensorName: string, parametrization: Module, opts?: { unsafe?: boolean }) => M = defineOp(
+export const registerParametrization: <M extends Module>(module: M, tensorName: string, parametrization: Module, opts?: { unsafe?: boolean }) => Parametrized<M> = defineOp(
   "registerParametrization(Module module, str tensorName, Module parametrization, *, bool unsafe=false) -> Module",
   (module: Module, tensorName: string, parametrization: Module, o: { unsafe: boolean }): Module => {
     checkName("registerParametrization", tensorName);

@@ -92,6 +92,10 @@ test("a custom parametrization: the weight is computed on every read, gradients 
   close(m.weight, c.removedWeight, "weight after removal");
   assert.equal(P.isParametrized(m), false);
   assert.equal(attrs(m).parametrizations, undefined);
+  // typed: the module comes back with its parametrizations dict
+  const typed = P.registerParametrization(lin(2, 2), "weight", new Symmetric());
+  assert.deepEqual(typed.parametrizations.weight!.original.shape, [2, 2]);
+  assert.deepEqual(PZ.weightNorm(lin(2, 3)).parametrizations.weight!.original0.shape, [3, 1]);
 });
 
 for (const c of REF.orthogonal) {

@@ -22,6 +22,11 @@ export class AutogradError extends FluxionError {}
 export class DeviceError extends FluxionError {}
 /** An op (or a dtype or mode of it) that a device's backend does not run yet: the message names both. */
 export class NotImplementedOnDeviceError extends DeviceError {}
+/**
+ * Python's NotImplementedError: what a method that a subclass may leave out raises (a
+ * parametrization's rightInverse that cannot be computed: registerParametrization skips it).
+ */
+export class NotImplementedError extends FluxionError {}
 /** A call whose arguments do not fit the function's signature (PyTorch raises TypeError). */
 export class ArgumentError extends FluxionError {}
 /**

@@ -93,6 +93,7 @@ export * as amp from "./amp/index.js";
 /** torch.autocast: amp.autocast under PyTorch's top-level name. */
 export { autocast } from "./amp/index.js";
 export * as testing from "./testing/index.js";
+/** torch.func: grad, vjp, jvp, jacrev, jacfwd, hessian, vmap and functionalCall. */
 export * as func from "./func/index.js";
 /** torch.vmap (torch.func.vmap). */
 export { vmap } from "./func/index.js";

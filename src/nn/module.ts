@@ -115,8 +115,12 @@ function moduleShell(proto: object): Module {
   delete (callable as { name?: string }).name;
   Object.setPrototypeOf(callable, proto);
   const module = moduleProxy(callable, state);
+  rawModules.set(module, callable);
   return module;
 }
+
+/** Each module (the Proxy) and the object it wraps: writes to the latter bypass the attribute rules. */
+const rawModules = new WeakMap<Module, Module>();
 
 /** What other files do when a module is deep-copied (lazy.ts: a lazy module's copy is still lazy). */
 const copyListeners: ((src: Module, copy: Module) => void)[] = [];
@@ -172,6 +176,50 @@ export function _markRecomputed(m: Module, name: string, on: boolean): void {
 /** @internal The forward pre-hooks of a module, live (weightNorm / spectralNorm find and remove theirs). */
 export function _forwardPreHooks(m: Module): ForwardPreHook[] {
   return state(m).forwardPreHooks;
+}
+
+/** @internal What `name` is on m (not its submodules): a parameter (registered, or a field holding one), a buffer, or neither. */
+export function _tensorKind(m: Module, name: string): "param" | "buffer" | null {
+  const s = state(m);
+  if (s.params.has(name) || (s.paramFields.has(name) && Object.hasOwn(m, name))) return "param";
+  return s.buffers.has(name) ? "buffer" : null;
+}
+
+/** @internal m's own parameters and buffers (persistent or not), by name, in stateDict order. */
+export function _ownTensors(m: Module): [string, Tensor][] {
+  const out: [string, Tensor][] = [...m["ownParameters"]()];
+  for (const [k, b] of state(m).buffers) if (b) out.push([k, b]);
+  return out;
+}
+
+/**
+ * @internal Puts `value` (any value: a plain tensor where a Parameter was) in place of m's
+ * attribute `name` without the attribute rules (stateless.functionalCall): a registered
+ * parameter or buffer takes it in its slot; a field, a computed attribute (a parametrized
+ * tensor's getter) or a name m lacks is shadowed by an own field. Returns what undoes it,
+ * which gives the value held just before (forward may have assigned a new one).
+ */
+export function _swapAttribute(m: Module, name: string, value: unknown): () => unknown {
+  const s = state(m);
+  const slots = (s.params.has(name) ? s.params : s.buffers.has(name) ? s.buffers : null) as Map<string, unknown> | null;
+  if (slots) {
+    const old = slots.get(name);
+    slots.set(name, value);
+    return () => {
+      const now = slots.get(name);
+      slots.set(name, old);
+      return now;
+    };
+  }
+  const raw = rawModules.get(m)!;
+  const desc = Reflect.getOwnPropertyDescriptor(raw, name);
+  Reflect.defineProperty(raw, name, { value, writable: true, configurable: true, enumerable: desc?.enumerable ?? true });
+  return () => {
+    const now = Reflect.get(raw, name);
+    if (desc) Reflect.defineProperty(raw, name, desc);
+    else Reflect.deleteProperty(raw, name);
+    return now;
+  };
 }
 
 /** `Module` in a declaration (`Sequential(Module... modules)`) is this class. */

@@ -109,3 +109,9 @@ export * as rnn from "./utils_rnn.js";
 export { weightNorm, removeWeightNorm, spectralNorm, removeSpectralNorm, type WeightNormed, type SpectralNormed } from "./weight_norm.js";
 /** copy.deepcopy(module), also here for code that reaches it through nn.utils. */
 export { deepcopy } from "../utils/deepcopy.js";
+/** torch.nn.utils.parametrize: registerParametrization, removeParametrizations, isParametrized, cached. */
+export * as parametrize from "./parametrize.js";
+/** torch.nn.utils.parametrizations: orthogonal, spectralNorm, weightNorm as parametrizations. */
+export * as parametrizations from "./parametrizations.js";
+/** torch.nn.utils.stateless: functionalCall. */
+export * as stateless from "./stateless_ns.js";

@@ -93,8 +93,8 @@ function parameterOf(op: string, module: Module, name: string): Parameter {
 
 // ---- weight norm ------------------------------------------------------------------------
 
-/** torch.norm_except_dim(v, 2, dim): the 2-norm over every dim but `dim` (kept as size 1); dim -1: over all, a 0-d tensor. */
-function normExceptDim(v: Tensor, dim: number): Tensor {
+/** @internal torch.norm_except_dim(v, 2, dim): the 2-norm over every dim but `dim` (kept as size 1); dim -1: over all, a 0-d tensor. */
+export function normExceptDim(v: Tensor, dim: number): Tensor {
   if (dim === -1) return v.norm();
   const others = v.shape.map((_, i) => i).filter((i) => i !== dim);
   if (others.length === 0) return v.abs();

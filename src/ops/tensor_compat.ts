@@ -11,7 +11,7 @@ import { isGradEnabled } from "../autograd/grad_mode.js";
 import { AutogradError, DTypeError, DeviceError, FluxionError, ShapeError, fmtShape } from "../errors.js";
 import { tensor } from "../tensor/creation.js";
 import { itemSize } from "../tensor/dtype.js";
-import { contiguousStrides, expandableTo } from "../tensor/shape.js";
+import { checkNumel, contiguousStrides, expandableTo } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { reduceGradToShape } from "./helpers.js";
 import { applyInPlace } from "./inplace.js";
@@ -71,6 +71,7 @@ function resize_(x: Tensor, size: number[]): Tensor {
   if (size.some((s) => !Number.isInteger(s) || s < 0)) throw new ShapeError(`resize_: sizes must be non-negative integers, got ${fmtShape(size)}`);
   if (isGradEnabled() && x.requiresGrad) throw new AutogradError("resize_: cannot resize variables that require grad");
   if (x.device !== "cpu") throw new DeviceError(`resize_: only CPU tensors can be resized (this one is on ${x.device})`);
+  checkNumel("resize_", [x.offset + size.reduce((a, b) => a * b, 1)], x.dtype);
   const numel = size.reduce((a, b) => a * b, 1);
   const need = x.offset + numel;
   const data = x.storage.data;

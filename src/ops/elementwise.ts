@@ -9,7 +9,7 @@ import type { BackwardFn } from "../autograd/node.js";
 import { DTypeError, FluxionError, fmtShape } from "../errors.js";
 import { arrayFor, floatResult, getDefaultDtype, isFloating, isIntegral, type DType, type TypedArray } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
-import { zerosLike } from "../tensor/creation.js";
+import { checkedValue, zerosLike } from "../tensor/creation.js";
 import { BINARY_OPS, UNARY_OPS, ZERO_DIVISION, type BinaryOpName, type OperandDTypes, type UnaryOpName } from "./elementwise_table.js";
 import { asTensor, deviceOf, reduceGradToShape, resultTypeOf, type TensorLike } from "./helpers.js";
 import { defineOp, type MethodsOf } from "../api/registry.js";
@@ -237,9 +237,7 @@ export function binary(op: BinaryOpName, a: TensorLike, b: TensorLike, params?: 
   let dtype: DType = resultTypeOf(a, b);
   if ("accepts" in def) checkAccepts(op, def.accepts, dtype, () => `${describe(a)} and ${describe(b)}`);
   if (def.kind === "float") dtype = floatResult(dtype);
-  if (op === "sub" && dtype === "bool") {
-    throw new DTypeError(`sub: subtraction with two bool operands (${describe(a)} and ${describe(b)}) is not supported; use logicalXor() instead`);
-  }
+  if (op === "sub") checkSubOperands(a, b);
   if (op === "pow" && isIntegral(dtype) && !(b instanceof Tensor) && Number(b) < 0) {
     throw new DTypeError(`pow: integers to negative integer powers are not allowed (base ${describe(a)}, exponent ${describe(b)}); use a floating point base`);
   }
@@ -264,6 +262,13 @@ function paramBinaryBackward(pr: NonNullable<(typeof PARAM_BINARY_GRADS)[BinaryO
   return ([g], _s, needs) => [needs[0] ? reduceGradToShape(pr.a(g!, p), sa) : null, needs[1] ? reduceGradToShape(pr.b(g!, p), sb) : null];
 }
 
+/** As PyTorch, subtraction refuses any bool operand (a bool scalar too: x - true raises there). */
+function checkSubOperands(a: TensorLike, b: TensorLike): void {
+  const isBool = (v: TensorLike) => (v instanceof Tensor ? v.dtype === "bool" : typeof v === "boolean");
+  if (isBool(a) && isBool(b)) throw new DTypeError(`sub: subtraction with two bool operands (${describe(a)} and ${describe(b)}) is not supported; use logicalXor() instead`);
+  if (isBool(a) || isBool(b)) throw new DTypeError(`sub: subtraction with a bool operand (${describe(a)} and ${describe(b)}) is not supported, as in PyTorch; to invert a mask use logicalNot(), or convert it with .int() first`);
+}
+
 /** PyTorch's names of the dtypes, as its "not implemented for 'Float'" messages print them. */
 const TORCH_DTYPE: Readonly<Record<string, string>> = {
   float32: "Float", float64: "Double", float16: "Half", bfloat16: "BFloat16", int32: "Int", bool: "Bool", int64: "Long", int8: "Char", uint8: "Byte", int16: "Short",
@@ -274,6 +279,7 @@ export function torchDTypeName(d: DType): string {
 
 /** PyTorch's CPU kernel of each op with a restricted operand dtype (its refusal names it). */
 const TORCH_KERNEL: Readonly<Record<string, string>> = {
+  abs: "abs_cpu", floor: "floor_vml_cpu", ceil: "ceil_vml_cpu", round: "round_vml_cpu", trunc: "trunc_vml_cpu",
   remainder: "remainder_cpu", fmod: "fmod_cpu", frac: "frac_cpu", logaddexp: "logaddexp_cpu", logaddexp2: "logaddexp2_cpu", hypot: "hypot_cpu",
   lerp: "lerp_kernel_scalar", bitwiseAnd: "bitwise_and_cpu", bitwiseOr: "bitwise_or_cpu", bitwiseXor: "bitwise_xor_cpu", bitwiseNot: "bitwise_not_cpu",
   bitwiseLeftShift: "lshift_cpu", bitwiseRightShift: "rshift_cpu", gcd: "gcd_cpu", lcm: "lcm_cpu", nextafter: "nextafter_cpu",
@@ -379,8 +385,18 @@ function intPowTensor(ta: Tensor, tb: Tensor): Tensor {
   return out.dtype === ta.dtype ? out : out.to(ta.dtype); // the scalars above must not widen int8/uint8
 }
 
+let warnedUint8Condition = false;
+
 /** where(cond, a, b): a where cond is true, else b (broadcast). */
 export function whereImpl(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  if (cond.dtype === "uint8") {
+    // PyTorch 1.13 still takes a uint8 condition (nonzero is true), with a deprecation warning
+    if (!warnedUint8Condition) {
+      warnedUint8Condition = true;
+      console.warn("fluxion: where received a uint8 condition tensor. This behavior is deprecated (as PyTorch 1.13 warns); use a boolean condition instead");
+    }
+    cond = cond.ne(0);
+  }
   if (cond.dtype !== "bool") throw new DTypeError(`where: expected condition to be a bool tensor, got ${cond.dtype} (shape ${fmtShape(cond.shape)})`);
   const dtype = resultTypeOf(a, b);
   const device = deviceOf(cond, a, b);
@@ -404,14 +420,20 @@ function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | null): Ten
     if (max !== undefined && max !== null) r = r.minimum(max instanceof Tensor ? max : asTensor(max, x.dtype, x.device));
     return r;
   }
-  let lo = Number(min ?? -Infinity), hi = Number(max ?? Infinity);
-  const input = isFloating(x.dtype) || (Number.isInteger(lo) || !Number.isFinite(lo)) && (Number.isInteger(hi) || !Number.isFinite(hi)) ? x : x.to(getDefaultDtype());
-  if (isIntegral(input.dtype)) {
-    // as PyTorch, integer bounds are converted to the tensor's dtype first (a uint8's -5 is 251)
-    lo = wrapInto(lo, input.dtype);
-    hi = wrapInto(hi, input.dtype);
-  }
-  return unary("clamp", input, [lo, hi]);
+  // the bounds take part in promotion, as PyTorch's: an int32 tensor with 0.5 gives float32,
+  // a bool tensor with an integer bound an integer result (int32 here: a JS integer's dtype)
+  const given = [min, max].filter((b): b is number | boolean | bigint => b !== undefined && b !== null);
+  const dtype = resultTypeOf(x, ...given);
+  if (dtype === "bool") throw new DTypeError(`clamp: not implemented for a bool tensor (shape ${fmtShape(x.shape)}) with bool bounds: "clamp_min_cpu" not implemented for 'Bool', as in PyTorch; use logicalAnd/logicalOr`);
+  const input = dtype === x.dtype ? x : x.to(dtype);
+  const bound = (b: number | boolean | bigint | null | undefined, absent: number) => {
+    if (b === undefined || b === null) return absent;
+    if (!isIntegral(dtype)) return Number(b);
+    // as PyTorch, an integer bound must fit the dtype (uint8 takes -255..-1 too) and is then
+    // converted to it (a uint8's -5 is 251)
+    return wrapInto(Number(checkedValue("clamp", typeof b === "boolean" ? Number(b) : b, dtype)), dtype);
+  };
+  return unary("clamp", input, [bound(min, -Infinity), bound(max, Infinity)]);
 }
 
 /** An integer bound stored into `dtype` and read back (wrapping as the dtype does); ±Infinity (no bound) stays. */
@@ -481,8 +503,9 @@ function scaled(x: TensorLike, alpha: number | boolean): TensorLike {
   return x instanceof Tensor ? x.mul(alpha) : Number(x) * Number(alpha);
 }
 const add = defineOp(SIGS.add, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => binary("add", x, scaled(y, alpha)));
-const sub = defineOp(SIGS.sub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => binary("sub", x, scaled(y, alpha)));
-const rsub = defineOp(SIGS.rsub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => binary("sub", y, scaled(x, alpha)));
+// (the operands are checked before alpha scales one: bool * 2 would no longer be bool)
+const sub = defineOp(SIGS.sub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => (checkSubOperands(x, y), binary("sub", x, scaled(y, alpha))));
+const rsub = defineOp(SIGS.rsub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => (checkSubOperands(y, x), binary("sub", y, scaled(x, alpha))));
 const div = defineOp(SIGS.div, (x: Tensor, y: TensorLike, kw: { roundingMode?: RoundingMode | null }) => divide(x, y, kw));
 function powImpl(x: TensorLike, e: TensorLike): Tensor {
   if (x instanceof Tensor && typeof e === "number" && !(isIntegral(x.dtype) && !Number.isInteger(e))) {

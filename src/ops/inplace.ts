@@ -140,7 +140,8 @@ type Alpha = { alpha: number | boolean };
 defineOp(SIGS.add_, (x: Tensor, o: TensorLike, { alpha }: Alpha) =>
   binaryInPlace(x, "add", o, Number(alpha)) ?? applyInPlace(x, "add_", (s) => s.add(o, { alpha }), [o], false), m);
 defineOp(SIGS.sub_, (x: Tensor, o: TensorLike, { alpha }: Alpha) =>
-  binaryInPlace(x, "sub", o, Number(alpha)) ?? applyInPlace(x, "sub_", (s) => s.sub(o, { alpha }), [o], false), m);
+  (x.dtype !== "bool" && (o instanceof Tensor ? o.dtype !== "bool" : typeof o !== "boolean") ? binaryInPlace(x, "sub", o, Number(alpha)) : null) ??
+  applyInPlace(x, "sub_", (s) => s.sub(o, { alpha }), [o], false), m);
 defineOp(SIGS.mul_, (x: Tensor, o: TensorLike) => binaryInPlace(x, "mul", o) ?? applyInPlace(x, "mul_", (s) => s.mul(o), [o]), m);
 defineOp(SIGS.div_, (x: Tensor, o: TensorLike, { roundingMode }: { roundingMode?: "trunc" | "floor" | null }) =>
   (roundingMode ? null : binaryInPlace(x, "div", o)) ?? applyInPlace(x, "div_", (s) => s.div(o, { roundingMode }), [o]), m);

@@ -143,6 +143,7 @@ export function unary(op: UnaryOpName, x: Tensor, params?: readonly number[]): T
   if (op === "neg" && x.dtype === "bool") {
     throw new DTypeError(`neg: negation on a bool tensor (shape ${fmtShape(x.shape)}) is not supported; to invert a mask use logicalNot()`);
   }
+  if (op === "relu" && x.dtype === "bool") throw new DTypeError(`relu: Boolean inputs not supported for relu (shape ${fmtShape(x.shape)}), as in PyTorch; convert with .int() first`);
   if ("accepts" in def) checkAccepts(op, def.accepts, x.dtype, () => describe(x));
   const input = def.kind === "float" ? x.to(floatResult(x.dtype)) : x;
   const out = dispatch("unary", [input], { op, params });
@@ -238,6 +239,9 @@ export function binary(op: BinaryOpName, a: TensorLike, b: TensorLike, params?: 
   if ("accepts" in def) checkAccepts(op, def.accepts, dtype, () => `${describe(a)} and ${describe(b)}`);
   if (def.kind === "float") dtype = floatResult(dtype);
   if (op === "sub") checkSubOperands(a, b);
+  if (op === "pow" && dtype === "bool") {
+    throw new DTypeError(`pow: not implemented for bool operands (${describe(a)} and ${describe(b)}): "pow" not implemented for 'Bool', as in PyTorch; convert them with .int()`);
+  }
   if (op === "pow" && isIntegral(dtype) && !(b instanceof Tensor) && Number(b) < 0) {
     throw new DTypeError(`pow: integers to negative integer powers are not allowed (base ${describe(a)}, exponent ${describe(b)}); use a floating point base`);
   }
@@ -502,10 +506,27 @@ function scaled(x: TensorLike, alpha: number | boolean): TensorLike {
   if (alpha === 1 || alpha === true) return x;
   return x instanceof Tensor ? x.mul(alpha) : Number(x) * Number(alpha);
 }
-const add = defineOp(SIGS.add, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => binary("add", x, scaled(y, alpha)));
-// (the operands are checked before alpha scales one: bool * 2 would no longer be bool)
-const sub = defineOp(SIGS.sub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => (checkSubOperands(x, y), binary("sub", x, scaled(y, alpha))));
-const rsub = defineOp(SIGS.rsub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => (checkSubOperands(y, x), binary("sub", y, scaled(x, alpha))));
+
+/**
+ * a ± alpha * b with the dtype of a ± b, as PyTorch's: alpha never promotes (an integer
+ * result refuses a fractional alpha) and a scalar b keeps its kind (int32 + -1.5 * 2 is
+ * float32, though the product -3 is a whole number).
+ */
+function addSub(op: "add" | "sub", a: TensorLike, b: TensorLike, alpha: number | boolean): Tensor {
+  if (op === "sub") checkSubOperands(a, b); // before alpha scales one: bool * 2 is no longer bool
+  if (alpha === 1 || alpha === true) return binary(op, a, b);
+  const dtype = resultTypeOf(a, b);
+  if (!isFloating(dtype) && !Number.isInteger(Number(alpha))) {
+    throw new DTypeError(`${op}: for integral input tensors, argument alpha must not be a floating point number, got alpha=${alpha} (${describe(a)} and ${describe(b)}), as in PyTorch`);
+  }
+  // b is scaled in the result's dtype (uint8 * -1 must not wrap before an int64 sub)
+  const sb = scaled(b instanceof Tensor && b.dtype !== dtype ? b.to(dtype) : b, alpha);
+  const sa = a instanceof Tensor && a.dtype !== dtype && resultTypeOf(a, sb) !== dtype ? a.to(dtype) : a;
+  return binary(op, sa, sb);
+}
+const add = defineOp(SIGS.add, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => addSub("add", x, y, alpha));
+const sub = defineOp(SIGS.sub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => addSub("sub", x, y, alpha));
+const rsub = defineOp(SIGS.rsub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => addSub("sub", y, x, alpha));
 const div = defineOp(SIGS.div, (x: Tensor, y: TensorLike, kw: { roundingMode?: RoundingMode | null }) => divide(x, y, kw));
 function powImpl(x: TensorLike, e: TensorLike): Tensor {
   if (x instanceof Tensor && typeof e === "number" && !(isIntegral(x.dtype) && !Number.isInteger(e))) {

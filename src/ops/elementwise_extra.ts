@@ -204,8 +204,9 @@ function equalImpl(self: Tensor, other: Tensor): boolean {
  */
 function promoteAddc(op: string, self: Tensor, t1: Tensor, t2: Tensor, value: number | boolean): [Tensor, Tensor, Tensor, number] {
   const dtype = resultTypeOf(self, t1, t2);
+  if (dtype === "bool") throw new DTypeError(`${op}: not implemented for bool tensors (self ${describe(self)}, tensor1 ${describe(t1)}, tensor2 ${describe(t2)}): "${op}_cpu_out" not implemented for 'Bool', as in PyTorch`);
   const [s, a, b] = [self, t1, t2].map((t) => (t.dtype === dtype ? t : t.to(dtype))) as [Tensor, Tensor, Tensor];
-  const v = isFloating(dtype) || dtype === "bool" ? Number(value) : Number(checkedValue(op, typeof value === "boolean" ? Number(value) : value, dtype));
+  const v = isFloating(dtype) ? Number(value) : Number(checkedValue(op, typeof value === "boolean" ? Number(value) : value, dtype));
   return [s, a, b, v];
 }
 

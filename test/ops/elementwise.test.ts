@@ -504,3 +504,29 @@ describe("elementwise: PyTorch parity from the differential fuzz", () => {
     assert.equal(clamp(tensor([1, 5], { dtype: "int32" }), 0.5, 3.5).dtype, "float32");
   });
 });
+
+describe("elementwise: more PyTorch parity from the differential fuzz", () => {
+  const dtypeError = (re: RegExp) => (e: Error) => e instanceof DTypeError && re.test(e.message);
+
+  it("add/sub with alpha: the dtype of a ± b, alpha scaling in it; a fractional alpha is refused for integers", () => {
+    // torch.sub(torch.tensor([-2]), torch.tensor(2, dtype=torch.uint8), alpha=-1) -> tensor([0]) (not -256: no uint8 wrap)
+    assert.deepEqual(tensor([-2], { dtype: "int64" }).sub(tensor(2, { dtype: "uint8" }), { alpha: -1 }).tolist(), [0]);
+    // torch.add(torch.tensor([0.]), torch.tensor([2147483646], dtype=torch.int32), alpha=2) -> 4294967292
+    assert.deepEqual(tensor([0], { dtype: "float64" }).add(tensor([2147483646], { dtype: "int32" }), { alpha: 2 }).tolist(), [4294967292]);
+    // torch.sub(torch.tensor(0.5, dtype=torch.float64), torch.tensor([6, -1], dtype=torch.int32), alpha=0.5) -> float64 [-2.5, 1.]
+    const r = tensor(0.5, { dtype: "float64" }).sub(tensor([6, -1], { dtype: "int32" }), { alpha: 0.5 });
+    assert.deepEqual([r.dtype, r.tolist()], ["float64", [-2.5, 1]]);
+    // int32 + -1.5 * 2 is float32 (the scalar's kind counts, not the product's)
+    assert.equal(tensor([1], { dtype: "int32" }).add(-1.5, { alpha: 2 }).dtype, "float32");
+    assert.throws(() => tensor([1], { dtype: "int32" }).add(1, { alpha: 0.5 }), dtypeError(/add: for integral input tensors, argument alpha must not be a floating point number/));
+    assert.throws(() => tensor([1], { dtype: "uint8" }).sub(tensor([1], { dtype: "uint8" }), { alpha: 0.5 }), dtypeError(/sub: for integral input tensors/));
+  });
+
+  it("pow of bool operands, relu of bool and addcmul of bool are refused, as PyTorch", () => {
+    const b = tensor([true, false]);
+    assert.throws(() => b.pow(tensor(false)), dtypeError(/pow: not implemented for bool operands/));
+    assert.deepEqual(b.pow(2).tolist(), [1, 0]); // a bool tensor with an integer exponent is integer
+    assert.throws(() => b.relu(), dtypeError(/relu: Boolean inputs not supported for relu/));
+    assert.throws(() => b.addcmul(b, b), dtypeError(/addcmul: not implemented for bool tensors/));
+  });
+});

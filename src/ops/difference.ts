@@ -9,7 +9,7 @@ import { noGrad } from "../autograd/grad_mode.js";
 import { isFloating, type DType } from "../tensor/dtype.js";
 import { normalizeDim } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { whereImpl as where } from "./elementwise.js";
+import { torchDTypeName, whereImpl as where } from "./elementwise.js";
 import { cat } from "./shape_ops.js";
 
 type Dims = number | number[] | null;
@@ -49,6 +49,11 @@ function zeroNaN(x: Tensor): Tensor {
 }
 
 function nansum(x: Tensor, dim: Dims, keepdim: boolean, { dtype }: { dtype: DType | null }): Tensor {
+  // PyTorch sums integer inputs as sum does, but a float input with an integer dtype reaches
+  // its NaN-skipping kernel, which has no integer form
+  if (isFloating(x.dtype) && dtype && !isFloating(dtype)) {
+    throw new DTypeError(`nansum: "nansum_cpu" not implemented for '${torchDTypeName(dtype)}' (a ${x.dtype} input of shape ${fmtShape(x.shape)} with dtype ${dtype}), as in PyTorch; sum it with a floating point dtype`);
+  }
   return zeroNaN(x).sum(dim, keepdim, { dtype });
 }
 

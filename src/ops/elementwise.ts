@@ -9,7 +9,7 @@ import type { BackwardFn } from "../autograd/node.js";
 import { DTypeError, FluxionError, fmtShape } from "../errors.js";
 import { arrayFor, floatResult, getDefaultDtype, isFloating, isIntegral, type DType, type TypedArray } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
-import { zerosLike } from "../tensor/creation.js";
+import { checkedValue, zerosLike } from "../tensor/creation.js";
 import { BINARY_OPS, UNARY_OPS, ZERO_DIVISION, type BinaryOpName, type OperandDTypes, type UnaryOpName } from "./elementwise_table.js";
 import { asTensor, deviceOf, reduceGradToShape, resultTypeOf, type TensorLike } from "./helpers.js";
 import { defineOp, type MethodsOf } from "../api/registry.js";
@@ -143,6 +143,7 @@ export function unary(op: UnaryOpName, x: Tensor, params?: readonly number[]): T
   if (op === "neg" && x.dtype === "bool") {
     throw new DTypeError(`neg: negation on a bool tensor (shape ${fmtShape(x.shape)}) is not supported; to invert a mask use logicalNot()`);
   }
+  if (op === "relu" && x.dtype === "bool") throw new DTypeError(`relu: Boolean inputs not supported for relu (shape ${fmtShape(x.shape)}), as in PyTorch; convert with .int() first`);
   if ("accepts" in def) checkAccepts(op, def.accepts, x.dtype, () => describe(x));
   const input = def.kind === "float" ? x.to(floatResult(x.dtype)) : x;
   const out = dispatch("unary", [input], { op, params });
@@ -237,8 +238,9 @@ export function binary(op: BinaryOpName, a: TensorLike, b: TensorLike, params?: 
   let dtype: DType = resultTypeOf(a, b);
   if ("accepts" in def) checkAccepts(op, def.accepts, dtype, () => `${describe(a)} and ${describe(b)}`);
   if (def.kind === "float") dtype = floatResult(dtype);
-  if (op === "sub" && dtype === "bool") {
-    throw new DTypeError(`sub: subtraction with two bool operands (${describe(a)} and ${describe(b)}) is not supported; use logicalXor() instead`);
+  if (op === "sub") refuseBoolSub("sub", a, b);
+  if (op === "pow" && dtype === "bool") {
+    throw new DTypeError(`pow: not implemented for bool operands (${describe(a)} and ${describe(b)}): "pow" not implemented for 'Bool', as in PyTorch; convert them with .int()`);
   }
   if (op === "pow" && isIntegral(dtype) && !(b instanceof Tensor) && Number(b) < 0) {
     throw new DTypeError(`pow: integers to negative integer powers are not allowed (base ${describe(a)}, exponent ${describe(b)}); use a floating point base`);
@@ -264,6 +266,16 @@ function paramBinaryBackward(pr: NonNullable<(typeof PARAM_BINARY_GRADS)[BinaryO
   return ([g], _s, needs) => [needs[0] ? reduceGradToShape(pr.a(g!, p), sa) : null, needs[1] ? reduceGradToShape(pr.b(g!, p), sb) : null];
 }
 
+/**
+ * As PyTorch, subtraction refuses any bool operand (a bool scalar too: x - true raises there),
+ * whatever alpha scales it by: `1 - dones` on a bool mask is usually meant as ~dones.
+ */
+export function refuseBoolSub(op: string, a: TensorLike, b: TensorLike): void {
+  const isBool = (v: TensorLike) => (v instanceof Tensor ? v.dtype === "bool" : typeof v === "boolean");
+  if (isBool(a) && isBool(b)) throw new DTypeError(`${op}: subtraction with two bool operands (${describe(a)} and ${describe(b)}) is not supported; use logicalXor() instead`);
+  if (isBool(a) || isBool(b)) throw new DTypeError(`${op}: subtraction with a bool operand (${describe(a)} and ${describe(b)}) is not supported, as in PyTorch; to invert a mask use logicalNot(), or convert it with .int() first`);
+}
+
 /** PyTorch's names of the dtypes, as its "not implemented for 'Float'" messages print them. */
 const TORCH_DTYPE: Readonly<Record<string, string>> = {
   float32: "Float", float64: "Double", float16: "Half", bfloat16: "BFloat16", int32: "Int", bool: "Bool", int64: "Long", int8: "Char", uint8: "Byte", int16: "Short",
@@ -274,6 +286,7 @@ export function torchDTypeName(d: DType): string {
 
 /** PyTorch's CPU kernel of each op with a restricted operand dtype (its refusal names it). */
 const TORCH_KERNEL: Readonly<Record<string, string>> = {
+  abs: "abs_cpu", floor: "floor_vml_cpu", ceil: "ceil_vml_cpu", round: "round_vml_cpu", trunc: "trunc_vml_cpu",
   remainder: "remainder_cpu", fmod: "fmod_cpu", frac: "frac_cpu", logaddexp: "logaddexp_cpu", logaddexp2: "logaddexp2_cpu", hypot: "hypot_cpu",
   lerp: "lerp_kernel_scalar", bitwiseAnd: "bitwise_and_cpu", bitwiseOr: "bitwise_or_cpu", bitwiseXor: "bitwise_xor_cpu", bitwiseNot: "bitwise_not_cpu",
   bitwiseLeftShift: "lshift_cpu", bitwiseRightShift: "rshift_cpu", gcd: "gcd_cpu", lcm: "lcm_cpu", nextafter: "nextafter_cpu",
@@ -379,8 +392,18 @@ function intPowTensor(ta: Tensor, tb: Tensor): Tensor {
   return out.dtype === ta.dtype ? out : out.to(ta.dtype); // the scalars above must not widen int8/uint8
 }
 
+let warnedUint8Condition = false;
+
 /** where(cond, a, b): a where cond is true, else b (broadcast). */
 export function whereImpl(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  if (cond.dtype === "uint8") {
+    // PyTorch 1.13 still takes a uint8 condition (nonzero is true), with a deprecation warning
+    if (!warnedUint8Condition) {
+      warnedUint8Condition = true;
+      console.warn("fluxion: where received a uint8 condition tensor. This behavior is deprecated (as PyTorch 1.13 warns); use a boolean condition instead");
+    }
+    cond = cond.ne(0);
+  }
   if (cond.dtype !== "bool") throw new DTypeError(`where: expected condition to be a bool tensor, got ${cond.dtype} (shape ${fmtShape(cond.shape)})`);
   const dtype = resultTypeOf(a, b);
   const device = deviceOf(cond, a, b);
@@ -404,14 +427,20 @@ function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | null): Ten
     if (max !== undefined && max !== null) r = r.minimum(max instanceof Tensor ? max : asTensor(max, x.dtype, x.device));
     return r;
   }
-  let lo = Number(min ?? -Infinity), hi = Number(max ?? Infinity);
-  const input = isFloating(x.dtype) || (Number.isInteger(lo) || !Number.isFinite(lo)) && (Number.isInteger(hi) || !Number.isFinite(hi)) ? x : x.to(getDefaultDtype());
-  if (isIntegral(input.dtype)) {
-    // as PyTorch, integer bounds are converted to the tensor's dtype first (a uint8's -5 is 251)
-    lo = wrapInto(lo, input.dtype);
-    hi = wrapInto(hi, input.dtype);
-  }
-  return unary("clamp", input, [lo, hi]);
+  // the bounds take part in promotion, as PyTorch's: an int32 tensor with 0.5 gives float32,
+  // a bool tensor with an integer bound an integer result (int32 here: a JS integer's dtype)
+  const given = [min, max].filter((b): b is number | boolean | bigint => b !== undefined && b !== null);
+  const dtype = resultTypeOf(x, ...given);
+  if (dtype === "bool") throw new DTypeError(`clamp: not implemented for a bool tensor (shape ${fmtShape(x.shape)}) with bool bounds: "clamp_min_cpu" not implemented for 'Bool', as in PyTorch; use logicalAnd/logicalOr`);
+  const input = dtype === x.dtype ? x : x.to(dtype);
+  const bound = (b: number | boolean | bigint | null | undefined, absent: number) => {
+    if (b === undefined || b === null) return absent;
+    if (!isIntegral(dtype)) return Number(b);
+    // as PyTorch, an integer bound must fit the dtype (uint8 takes -255..-1 too) and is then
+    // converted to it (a uint8's -5 is 251)
+    return wrapInto(Number(checkedValue("clamp", typeof b === "boolean" ? Number(b) : b, dtype)), dtype);
+  };
+  return unary("clamp", input, [bound(min, -Infinity), bound(max, Infinity)]);
 }
 
 /** An integer bound stored into `dtype` and read back (wrapping as the dtype does); ±Infinity (no bound) stays. */
@@ -480,25 +509,27 @@ function scaled(x: TensorLike, alpha: number | boolean): TensorLike {
   if (alpha === 1 || alpha === true) return x;
   return x instanceof Tensor ? x.mul(alpha) : Number(x) * Number(alpha);
 }
-const add = defineOp(SIGS.add, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => binary("add", x, scaled(y, alpha)));
-const isBool = (x: TensorLike): boolean => (x instanceof Tensor ? x.dtype === "bool" : typeof x === "boolean");
+
 /**
- * PyTorch refuses subtraction with any bool operand, whatever alpha scales it by: `1 - dones`
- * on a bool mask is usually meant as ~dones (two bools get binary's logicalXor hint).
+ * a ± alpha * b with the dtype of a ± b, as PyTorch's: alpha never promotes (an integer
+ * result refuses a fractional alpha) and a scalar b keeps its kind (int32 + -1.5 * 2 is
+ * float32, though the product -3 is a whole number).
  */
-export function refuseBoolSub(op: string, x: Tensor, y: TensorLike): void {
-  if (!isBool(x) && !isBool(y)) return;
-  if (isBool(x) && isBool(y)) throw new DTypeError(`${op}: subtraction with two bool operands (${describe(x)} and ${describe(y)}) is not supported; use logicalXor() instead`);
-  throw new DTypeError(`${op}: subtraction with a bool operand (${describe(x)} and ${describe(y)}) is not supported; to invert a mask use logicalNot(), or convert it with .float() first`);
+function addSub(op: "add" | "sub", a: TensorLike, b: TensorLike, alpha: number | boolean, name: string = op): Tensor {
+  if (op === "sub") refuseBoolSub(name, a, b); // before alpha scales one: bool * 2 is no longer bool
+  if (alpha === 1 || alpha === true) return binary(op, a, b);
+  const dtype = resultTypeOf(a, b);
+  if (!isFloating(dtype) && !Number.isInteger(Number(alpha))) {
+    throw new DTypeError(`${op}: for integral input tensors, argument alpha must not be a floating point number, got alpha=${alpha} (${describe(a)} and ${describe(b)}), as in PyTorch`);
+  }
+  // b is scaled in the result's dtype (uint8 * -1 must not wrap before an int64 sub)
+  const sb = scaled(b instanceof Tensor && b.dtype !== dtype ? b.to(dtype) : b, alpha);
+  const sa = a instanceof Tensor && a.dtype !== dtype && resultTypeOf(a, sb) !== dtype ? a.to(dtype) : a;
+  return binary(op, sa, sb);
 }
-const sub = defineOp(SIGS.sub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => {
-  refuseBoolSub("sub", x, y);
-  return binary("sub", x, scaled(y, alpha));
-});
-const rsub = defineOp(SIGS.rsub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => {
-  refuseBoolSub("rsub", x, y);
-  return binary("sub", y, scaled(x, alpha));
-});
+const add = defineOp(SIGS.add, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => addSub("add", x, y, alpha));
+const sub = defineOp(SIGS.sub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => addSub("sub", x, y, alpha));
+const rsub = defineOp(SIGS.rsub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => addSub("sub", y, x, alpha, "rsub"));
 const div = defineOp(SIGS.div, (x: Tensor, y: TensorLike, kw: { roundingMode?: RoundingMode | null }) => divide(x, y, kw));
 function powImpl(x: TensorLike, e: TensorLike): Tensor {
   if (x instanceof Tensor && typeof e === "number" && !(isIntegral(x.dtype) && !Number.isInteger(e))) {

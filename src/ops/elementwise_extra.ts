@@ -16,12 +16,13 @@ import { noGrad } from "../autograd/grad_mode.js";
 import { DTypeError, FluxionError } from "../errors.js";
 import { getDefaultDtype, floatResult, isFloating, type DType } from "../tensor/dtype.js";
 import { broadcastShapes } from "../tensor/shape.js";
+import { checkedValue } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
 import { readHostItem } from "../tensor/host_read.js";
 import { defineOp, type MethodsOf } from "../api/registry.js";
 import type { Fn } from "../api/types.js";
 import { binary, checkAccepts, describe, divide, torchDTypeName, unary, whereImpl } from "./elementwise.js";
-import { reduceGradToShape, type TensorLike } from "./helpers.js";
+import { reduceGradToShape, resultTypeOf, type TensorLike } from "./helpers.js";
 
 /** The precision code of the table's precision params (0 float64, 1 float32: halves compute in float32). */
 function precisionOf(d: DType): number {
@@ -195,9 +196,24 @@ function equalImpl(self: Tensor, other: Tensor): boolean {
   return readHostItem<boolean>(self.eq(other).all(), "equal"); // a JS boolean: an inherent host read
 }
 
+/**
+ * The three operands of addcmul/addcdiv in their common dtype, and `value` as that dtype
+ * takes it: PyTorch promotes self, tensor1 and tensor2 together (so uint8 * uint8 with an
+ * int64 self multiplies in int64) and converts value to the result type (value does not
+ * promote: 0.5 with integer tensors is 0).
+ */
+function promoteAddc(op: string, self: Tensor, t1: Tensor, t2: Tensor, value: number | boolean): [Tensor, Tensor, Tensor, number] {
+  const dtype = resultTypeOf(self, t1, t2);
+  if (dtype === "bool") throw new DTypeError(`${op}: not implemented for bool tensors (self ${describe(self)}, tensor1 ${describe(t1)}, tensor2 ${describe(t2)}): "${op}_cpu_out" not implemented for 'Bool', as in PyTorch`);
+  const [s, a, b] = [self, t1, t2].map((t) => (t.dtype === dtype ? t : t.to(dtype))) as [Tensor, Tensor, Tensor];
+  const v = isFloating(dtype) ? Number(value) : Number(checkedValue(op, typeof value === "boolean" ? Number(value) : value, dtype));
+  return [s, a, b, v];
+}
+
 /** self + value * t1 * t2, multiplied in PyTorch's kernel order ((value * t1) * t2). */
 function addcmulImpl(self: Tensor, t1: Tensor, t2: Tensor, { value }: { value: number | boolean }): Tensor {
-  return self.add(value === 1 ? t1.mul(t2) : t1.mul(value).mul(t2));
+  const [s, a, b, v] = promoteAddc("addcmul", self, t1, t2, value);
+  return s.add(v === 1 ? a.mul(b) : a.mul(v).mul(b));
 }
 
 /** self + value * t1 / t2; integer t1 and t2 are refused, as PyTorch does (no integer division). */
@@ -205,7 +221,8 @@ function addcdivImpl(self: Tensor, t1: Tensor, t2: Tensor, { value }: { value: n
   if (!isFloating(t1.dtype) && !isFloating(t2.dtype)) {
     throw new DTypeError(`addcdiv: integer division with addcdiv is not supported (tensor1 ${describe(t1)}, tensor2 ${describe(t2)}); use self + value * tensor1 / tensor2 with floating point tensors`);
   }
-  return self.add(value === 1 ? t1.div(t2) : t1.mul(value).div(t2));
+  const [s, a, b, v] = promoteAddc("addcdiv", self, t1, t2, value);
+  return s.add(v === 1 ? a.div(b) : a.mul(v).div(b));
 }
 
 // ---- declarations --------------------------------------------------------------------------------

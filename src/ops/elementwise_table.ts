@@ -32,14 +32,15 @@ export type OperandDTypes = "float" | "numeric" | "integral" | "int";
 
 export const UNARY_OPS = {
   neg: { js: "-x", kind: "same" },
-  abs: { js: "Math.abs(x)", kind: "same" },
+  // abs and the roundings are not defined for bool (PyTorch: "abs_cpu" not implemented for 'Bool')
+  abs: { js: "Math.abs(x)", kind: "same", accepts: "numeric" },
   // as torch: sign(NaN) = 0 and sign(-0) = 0
   sign: { js: "(x > 0 ? 1 : x < 0 ? -1 : 0)", kind: "same" },
-  floor: { js: "Math.floor(x)", kind: "same" },
-  ceil: { js: "Math.ceil(x)", kind: "same" },
+  floor: { js: "Math.floor(x)", kind: "same", accepts: "numeric" },
+  ceil: { js: "Math.ceil(x)", kind: "same", accepts: "numeric" },
   // round half to even, as torch.round does
-  round: { js: "(Math.abs(x - Math.trunc(x)) === 0.5 ? 2 * Math.round(x / 2) : Math.round(x))", kind: "same" },
-  trunc: { js: "Math.trunc(x)", kind: "same" },
+  round: { js: "(Math.abs(x - Math.trunc(x)) === 0.5 ? 2 * Math.round(x / 2) : Math.round(x))", kind: "same", accepts: "numeric" },
+  trunc: { js: "Math.trunc(x)", kind: "same", accepts: "numeric" },
   exp: { js: "Math.exp(x)", kind: "float" },
   log: { js: "Math.log(x)", kind: "float" },
   log1p: { js: "Math.log1p(x)", kind: "float" },

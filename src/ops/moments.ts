@@ -8,7 +8,6 @@ import { ArgumentError, DTypeError, fmtShape } from "../errors.js";
 import { defineOp } from "../api/registry.js";
 import { isFloating } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { stdFromVariance } from "./reduction.js";
 
 type Dims = number | readonly number[] | null;
 type Kind = "stdMean" | "varMean";
@@ -22,8 +21,8 @@ export function moments(kind: Kind, x: Tensor, dim: Dims, unbiased: boolean | nu
   if (!isFloating(x.dtype)) throw new DTypeError(`${kind}: only floating point dtypes are supported, got ${x.dtype} (shape ${fmtShape(x.shape)})`);
   if (correction !== null && unbiased !== null) throw new ArgumentError(`${kind}(): pass either unbiased or correction, not both`);
   const c = correction ?? (unbiased === false ? 0 : 1);
-  const variance = x.var(dim, { correction: c, keepdim });
-  return [kind === "stdMean" ? stdFromVariance(variance) : variance, x.mean(dim, keepdim)];
+  const spread = kind === "stdMean" ? x.std(dim, { correction: c, keepdim }) : x.var(dim, { correction: c, keepdim });
+  return [spread, x.mean(dim, keepdim)];
 }
 
 const DECLS = {

@@ -11,7 +11,7 @@ import { dispatch } from "../backend/dispatcher.js";
 import { record, record1 } from "../autograd/record.js";
 import type { BackwardFn } from "../autograd/node.js";
 import { isGradEnabled, noGrad } from "../autograd/grad_mode.js";
-import { ArgumentError, DTypeError, IndexError, fmtShape } from "../errors.js";
+import { ArgumentError, DTypeError, IndexError, ShapeError, fmtShape } from "../errors.js";
 import { defineOp, type MethodsOf } from "../api/registry.js";
 import { getDefaultDtype, isFloating, type DType } from "../tensor/dtype.js";
 import { normalizeDim, normalizeDims, numelOf } from "../tensor/shape.js";
@@ -174,6 +174,10 @@ function amaxAmin(kind: "max" | "min", x: Tensor, dim: Dims, keepdim: boolean, n
 }
 
 function argMaxMin(kind: "argmax" | "argmin", x: Tensor, dim: number | null | undefined, keepdim: boolean): Tensor {
+  if (x.dtype === "bool") {
+    // max(dim) of a bool tensor is defined, its positions alone are not (as in PyTorch)
+    throw new DTypeError(`${kind}: not implemented for bool tensors (shape ${fmtShape(x.shape)}): "${kind}_cpu" not implemented for 'Bool', as in PyTorch; convert with .int() first`);
+  }
   if (dim === undefined || dim === null) {
     const r = argMaxMin(kind, flat1(x), 0, false);
     return keepdim ? r.reshape(x.shape.map(() => 1)) : r;
@@ -189,7 +193,24 @@ function argMaxMin(kind: "argmax" | "argmin", x: Tensor, dim: number | null | un
 
 /** Variance with `correction` degrees of freedom subtracted from N (1 = unbiased, 0 = population). */
 function variance(x: Tensor, dim: Dims, correction: number, keepdim: boolean): Tensor {
+  const v = variance64(x, dim, correction, keepdim);
+  return v.dtype === x.dtype ? v : v.to(x.dtype);
+}
+
+/** The standard deviation, its square root taken in float64 too (as PyTorch's kernel). */
+function stdev(x: Tensor, dim: Dims, correction: number, keepdim: boolean): Tensor {
+  const s = stdFromVariance(variance64(x, dim, correction, keepdim));
+  return s.dtype === x.dtype ? s : s.to(x.dtype);
+}
+
+/**
+ * The variance in float64: PyTorch's CPU kernel accumulates every float dtype in float64 (its
+ * Welford reduction), so the squares of float32 values past 1e19 do not overflow on the way
+ * (std [1e30, -1e30] is 1.4e30, not inf).
+ */
+function variance64(x: Tensor, dim: Dims, correction: number, keepdim: boolean): Tensor {
   checkFloat("var", x);
+  if (x.dtype !== "float64") x = x.to("float64");
   const axes = reductionAxes("var", dim, x);
   const n = numelOf(axes.map((a) => x.shape[a]!));
   const mu = x.mean(axes, true);
@@ -217,9 +238,16 @@ function logsumexp(x: Tensor, dim: Dims, keepdim: boolean): Tensor {
 function norm(x: Tensor, p: number | "fro", dim: Dims, keepdim: boolean): Tensor {
   checkFloat("norm", x);
   const axes = reductionAxes("norm", dim, x);
+  if (p === "fro" && Array.isArray(dim) && dim.length > 2) {
+    // torch.norm sends "fro" over more than two dims to linalg.matrix_norm, which refuses them
+    throw new ShapeError(`norm: p="fro" reduces at most 2 dims, got dims [${dim.join(", ")}] of shape ${fmtShape(x.shape)} (PyTorch: Expected at most 2 dimensions); pass p=2 for the vector norm over them`);
+  }
   const order = p === "fro" ? 2 : p;
-  if (order === Infinity) return x.abs().amax(axes, { keepdim });
-  if (order === -Infinity) return x.abs().amin(axes, { keepdim });
+  if (order === Infinity || order === -Infinity) {
+    // the max (min) over an empty set is taken as 0, as PyTorch's vector_norm
+    if (axes.some((a) => x.shape[a] === 0)) return x.abs().sum(axes, { keepdim });
+    return order === Infinity ? x.abs().amax(axes, { keepdim }) : x.abs().amin(axes, { keepdim });
+  }
   if (order === 0) return x.ne(0).to(x.dtype).sum(axes, { keepdim });
   if (order === 1) return x.abs().sum(axes, { keepdim });
   if (order === 2) {
@@ -336,8 +364,13 @@ export function logSoftmaxImpl(x: Tensor, dim: number): Tensor {
 
 /** softmax / logSoftmax as the fused primitive (one kernel forward, one backward). */
 function softmaxOp(x: Tensor, dim: number, log: boolean): Tensor {
-  const input = isFloating(x.dtype) ? x : x.to(getDefaultDtype());
-  const d = normalizeDim(log ? "logSoftmax" : "softmax", dim, x.ndim);
+  const op = log ? "logSoftmax" : "softmax";
+  if (!isFloating(x.dtype)) {
+    // as PyTorch ("softmax_kernel_impl" not implemented for 'Long'): the dtype argument converts first
+    throw new DTypeError(`${op}: expected a floating point input, got ${x.dtype} (shape ${fmtShape(x.shape)}); pass { dtype: "float32" } or convert with .float() first`);
+  }
+  const input = x;
+  const d = normalizeDim(op, dim, x.ndim);
   if (x.ndim === 0 || x.shape[d] === 0) return softmaxDegenerate(input, log);
   const out = dispatch("softmax", [input], { axis: d, log });
   return record1(log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", [input], out, [out], softmaxBackward(d, log));
@@ -363,7 +396,8 @@ function softmaxBackward(d: number, log: boolean): BackwardFn {
  * result): computed with differentiable ops so the zero gradient still flows.
  */
 function softmaxDegenerate(x: Tensor, log: boolean): Tensor {
-  const zero = x.mul(0);
+  // x * 0 is -0 for a negative x; PyTorch's x - logsumexp(x) is +0 (NaN stays NaN)
+  const zero = x.mul(0).add(0);
   return log ? zero : zero.add(1);
 }
 
@@ -450,8 +484,8 @@ const var_ = defineOp(SIGS.var, [
 ]);
 const std_ = defineOp(SIGS.std, [
   (x: Tensor, dim: Dims, unbiased: boolean | null, keepdim: boolean, { correction }: { correction?: number | null }) =>
-    stdFromVariance(variance(x, dim, correctionOf("std", unbiased ?? undefined, correction), keepdim)),
-  (x: Tensor, unbiased: boolean) => stdFromVariance(variance(x, null, unbiased ? 1 : 0, false)),
+    stdev(x, dim, correctionOf("std", unbiased ?? undefined, correction), keepdim),
+  (x: Tensor, unbiased: boolean) => stdev(x, null, unbiased ? 1 : 0, false),
 ]);
 const logsumexp_ = defineOp(SIGS.logsumexp, logsumexp);
 const norm_ = defineOp(SIGS.norm, (x: Tensor, p: number | "fro" | null, dim: Dims, keepdim: boolean) => norm(x, p ?? 2, dim, keepdim));

@@ -339,8 +339,8 @@ export function roll(x: Tensor, shifts: number | readonly number[], dims?: numbe
   }
   if (sh.length !== ds.length) throw new ShapeError(`roll: shifts and dimensions must align. shifts: ${sh.length}, dims: ${ds.length}`);
   if (x.ndim === 0) {
-    ds.forEach((d) => normalizeDim("roll", d, 0));
-    return x.clone(); // one element: nothing moves
+    // unlike most ops, PyTorch's roll does not take dim 0 or -1 as naming a 0-d tensor itself
+    throw new IndexError(`roll: Dimension specified as ${ds[0]} but tensor has no dimensions (a 0-d tensor); roll it without dims`);
   }
   let r = x;
   sh.forEach((shift, i) => {

@@ -228,6 +228,7 @@ export function movedim(x: Tensor, source: number | readonly number[], destinati
   const src = normalizeDimsKeepOrder("movedim", typeof source === "number" ? [source] : source, x.ndim);
   const dst = normalizeDimsKeepOrder("movedim", typeof destination === "number" ? [destination] : destination, x.ndim);
   if (src.length !== dst.length) throw new ShapeError(`movedim: Invalid source or destination dims: source (${JSON.stringify(source)} dims) should contain the same number of dims as destination (${JSON.stringify(destination)} dims)`);
+  if (x.ndim === 0) return permute(x, []); // dims 0 and -1 name the 0-d tensor itself: nothing moves
   const order = new Array<number>(x.ndim).fill(-1);
   src.forEach((s, i) => (order[dst[i]!] = s));
   const rest = x.shape.map((_, i) => i).filter((i) => !src.includes(i));

@@ -69,7 +69,7 @@ const INT_RANGE: Partial<Record<DType, readonly [bigint, bigint]>> = {
  * -0.5 does not fit uint8). Returns a bigint for int64, a number otherwise (other dtypes
  * take v as a number).
  */
-function checkedValue(op: string, v: number | bigint, dtype: DType): number | bigint {
+export function checkedValue(op: string, v: number | bigint, dtype: DType): number | bigint {
   const range = INT_RANGE[dtype];
   if (range === undefined) return Number(v);
   const t = typeof v === "bigint" ? v : Number.isFinite(v) ? BigInt(Math.trunc(v)) : null;

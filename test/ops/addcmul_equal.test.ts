@@ -32,3 +32,21 @@ test("equal is true for the same shape and elements, false otherwise (NaN includ
   assert.equal(fx.equal(fx.tensor([NaN]), fx.tensor([NaN])), false);
   assert.equal(fx.tensor([1, 2]).equal(fx.tensor([1, 3])), false);
 });
+
+test("addcmul / addcdiv promote self, tensor1 and tensor2 together; value takes the result's dtype (found by the differential fuzz)", () => {
+  // torch.addcmul(torch.tensor([2, 3]), torch.tensor([3, 121], dtype=torch.uint8), torch.tensor(3, dtype=torch.uint8)) -> tensor([11, 366])
+  const u = fx.addcmul(i([2, 3]), fx.tensor([3, 121], { dtype: "uint8" }), fx.tensor(3, { dtype: "uint8" }));
+  assert.deepEqual([u.tolist(), u.dtype], [[11, 366], "int64"]); // the product in int64, not wrapped in uint8
+  // value does not promote: 0.5 with integer tensors is 0, 1.5 is 1 (torch: tensor([1, -3]), tensor([1, -18]))
+  const s = fx.tensor([1, -3], { dtype: "int32" });
+  const h = fx.addcmul(s, fx.tensor(-5, { dtype: "int64" }), i([0, 3]), { value: 0.5 });
+  assert.deepEqual([h.tolist(), h.dtype], [[1, -3], "int64"]);
+  assert.deepEqual(fx.addcmul(s, fx.tensor(-5, { dtype: "int64" }), i([0, 3]), { value: 1.5 }).tolist(), [1, -18]);
+  // a float32 tensor1 with a float64 0-d tensor2 and self: all in float64 (torch: 0.6535279883742332)
+  const f = fx.addcmul(fx.tensor([-0.331], { dtype: "float64" }), fx.tensor([-0.424]), fx.tensor(-1.548, { dtype: "float64" }), { value: 1.5 });
+  assert.equal(f.dtype, "float64");
+  assert.ok(Math.abs(f.item() - 0.6535279883742332) < 1e-15);
+  assert.equal(fx.addcdiv(fx.tensor([1], { dtype: "float64" }), fx.tensor([1]), fx.tensor(3, { dtype: "float64" })).item(), 4 / 3);
+  const one = () => fx.tensor([1], { dtype: "uint8" });
+  assert.throws(() => fx.addcmul(one(), one(), one(), { value: 300 }), (e) => e instanceof fx.DTypeError && /addcmul: value 300 cannot be converted to type uint8 without overflow/.test(e.message));
+});

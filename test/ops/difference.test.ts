@@ -58,3 +58,9 @@ test("countNonzero counts per dim (int64), or over all", () => {
 test("diff refuses a negative order, as torch.diff", () => {
   assert.throws(() => fx.diff(fx.tensor([1, 2, 4]), -1), (e: Error) => e instanceof fx.ArgumentError && /^diff: order must be non-negative but got -1/.test(e.message));
 });
+
+test("nansum of a float tensor into an integer dtype is refused, as PyTorch's kernel (\"nansum_cpu\" not implemented for 'Long'); integer inputs sum", () => {
+  assert.throws(() => fx.tensor([1.5, NaN]).nansum(0, { dtype: "int64" }), (e: Error) => e instanceof fx.DTypeError && /nansum: "nansum_cpu" not implemented for 'Long'/.test(e.message));
+  assert.equal(fx.tensor([1, 2], { dtype: "int32" }).nansum({ dtype: "int64" }).item(), 3);
+  assert.equal(fx.tensor([1.5, NaN]).nansum({ dtype: "float64" }).item(), 1.5);
+});

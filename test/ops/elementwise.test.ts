@@ -5,7 +5,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Tensor, tensor, zeros, autograd, clamp, where } from "../../src/index.js";
+import { DTypeError, Tensor, tensor, zeros, autograd, clamp, where } from "../../src/index.js";
 import { binary, unary } from "../../src/ops/elementwise.js";
 import { erf } from "../../src/ops/elementwise_table.js";
 import { flat } from "../helpers.js";
@@ -450,5 +450,83 @@ describe("fixture sanity", () => {
   it("decodes special values", () => {
     assert.ok(Object.is(dec("-0"), -0));
     assert.equal(dec("inf"), Infinity);
+  });
+});
+
+// PyTorch 1.13 parity found by the differential fuzz (test/fuzz/diff_torch.test.ts)
+describe("elementwise: PyTorch parity from the differential fuzz", () => {
+  const b = () => tensor([true, false]);
+  const dtypeError = (re: RegExp) => (e: Error) => e instanceof DTypeError && re.test(e.message);
+
+  it("abs, floor, ceil, round and trunc refuse bool, as PyTorch (\"abs_cpu\" not implemented for 'Bool'); sign and square take it", () => {
+    for (const op of ["abs", "floor", "ceil", "round", "trunc"] as const) {
+      assert.throws(() => b()[op](), dtypeError(new RegExp(`${op}: not implemented for bool operands .*not implemented for 'Bool', as in PyTorch`)), op);
+    }
+    assert.deepEqual(b().sign().tolist(), [true, false]); // torch.sign(b) -> tensor([ True, False])
+    assert.deepEqual(b().square().tolist(), [1, 0]);
+    assert.deepEqual(tensor([-2, 3], { dtype: "int8" }).abs().tolist(), [2, 3]);
+  });
+
+  it("sub refuses any bool operand, a bool scalar too, also with alpha and in place", () => {
+    const x = tensor([1.5, 2]);
+    assert.throws(() => b().sub(b()), dtypeError(/sub: subtraction with two bool operands/));
+    assert.throws(() => x.sub(b()), dtypeError(/sub: subtraction with a bool operand \(float32 tensor of shape \[2\] and bool tensor of shape \[2\]\)/));
+    assert.throws(() => b().sub(tensor([1], { dtype: "uint8" }), { alpha: 2 }), dtypeError(/sub: subtraction with a bool operand/));
+    assert.throws(() => tensor([1, 2], { dtype: "int32" }).sub(true), dtypeError(/sub: subtraction with a bool operand/));
+    assert.throws(() => x.sub(b(), { alpha: 2 }), dtypeError(/sub: /));
+    assert.throws(() => x.rsub(b()), dtypeError(/sub: /));
+    assert.throws(() => x.sub_(b()), dtypeError(/sub: /));
+    assert.deepEqual(flat(x), [1.5, 2]); // unchanged by the refused sub_
+    assert.deepEqual(x.add(b()).tolist(), [2.5, 2]);
+  });
+
+  it("where takes a uint8 condition (nonzero is true), as PyTorch 1.13 still does; int8 is refused", () => {
+    // torch.where(torch.tensor([1, 0, 5], dtype=torch.uint8), 1., 2.) -> tensor([1., 2., 1.])
+    assert.deepEqual(where(tensor([1, 0, 5], { dtype: "uint8" }), 1.5, 2.5).tolist(), [1.5, 2.5, 1.5]);
+    assert.throws(() => where(tensor([1, 0], { dtype: "int8" }), 1.5, 2.5), dtypeError(/where: expected condition to be a bool tensor, got int8/));
+  });
+
+  it("clamp's scalar bounds take part in promotion and must fit an integer dtype, as PyTorch's", () => {
+    // torch.clamp(torch.tensor([True, False]), 2) -> tensor([2, 2]) (int64; int32 here, a JS integer's dtype)
+    const r = clamp(b(), 2);
+    assert.equal(r.dtype, "int32");
+    assert.deepEqual(r.tolist(), [2, 2]);
+    assert.deepEqual(clamp(b(), 0, 1).tolist(), [1, 0]);
+    assert.deepEqual(clamp(b(), 0.5).tolist(), [1, 0.5]);
+    assert.throws(() => clamp(b(), true), dtypeError(/clamp: not implemented for a bool tensor/));
+    const u = tensor([1, 5, 200], { dtype: "uint8" });
+    assert.deepEqual(clamp(u, -5).tolist(), [251, 251, 251]); // torch: -5 wraps to 251
+    assert.deepEqual(clamp(u, -1, 100).tolist(), [100, 100, 100]);
+    // torch.clamp(u, None, 300) -> RuntimeError: value cannot be converted to type uint8_t without overflow
+    assert.throws(() => clamp(u, null, 300), dtypeError(/clamp: value 300 cannot be converted to type uint8 without overflow/));
+    assert.throws(() => clamp(tensor([1], { dtype: "int8" }), -200, 100), dtypeError(/clamp: value -200 cannot be converted to type int8/));
+    assert.throws(() => clamp(tensor([1], { dtype: "int32" }), 2 ** 40), dtypeError(/clamp: value 1099511627776 cannot be converted to type int32/));
+    assert.equal(clamp(tensor([1, 5], { dtype: "int32" }), 0.5, 3.5).dtype, "float32");
+  });
+});
+
+describe("elementwise: more PyTorch parity from the differential fuzz", () => {
+  const dtypeError = (re: RegExp) => (e: Error) => e instanceof DTypeError && re.test(e.message);
+
+  it("add/sub with alpha: the dtype of a ± b, alpha scaling in it; a fractional alpha is refused for integers", () => {
+    // torch.sub(torch.tensor([-2]), torch.tensor(2, dtype=torch.uint8), alpha=-1) -> tensor([0]) (not -256: no uint8 wrap)
+    assert.deepEqual(tensor([-2], { dtype: "int64" }).sub(tensor(2, { dtype: "uint8" }), { alpha: -1 }).tolist(), [0]);
+    // torch.add(torch.tensor([0.]), torch.tensor([2147483646], dtype=torch.int32), alpha=2) -> 4294967292
+    assert.deepEqual(tensor([0], { dtype: "float64" }).add(tensor([2147483646], { dtype: "int32" }), { alpha: 2 }).tolist(), [4294967292]);
+    // torch.sub(torch.tensor(0.5, dtype=torch.float64), torch.tensor([6, -1], dtype=torch.int32), alpha=0.5) -> float64 [-2.5, 1.]
+    const r = tensor(0.5, { dtype: "float64" }).sub(tensor([6, -1], { dtype: "int32" }), { alpha: 0.5 });
+    assert.deepEqual([r.dtype, r.tolist()], ["float64", [-2.5, 1]]);
+    // int32 + -1.5 * 2 is float32 (the scalar's kind counts, not the product's)
+    assert.equal(tensor([1], { dtype: "int32" }).add(-1.5, { alpha: 2 }).dtype, "float32");
+    assert.throws(() => tensor([1], { dtype: "int32" }).add(1, { alpha: 0.5 }), dtypeError(/add: for integral input tensors, argument alpha must not be a floating point number/));
+    assert.throws(() => tensor([1], { dtype: "uint8" }).sub(tensor([1], { dtype: "uint8" }), { alpha: 0.5 }), dtypeError(/sub: for integral input tensors/));
+  });
+
+  it("pow of bool operands, relu of bool and addcmul of bool are refused, as PyTorch", () => {
+    const b = tensor([true, false]);
+    assert.throws(() => b.pow(tensor(false)), dtypeError(/pow: not implemented for bool operands/));
+    assert.deepEqual(b.pow(2).tolist(), [1, 0]); // a bool tensor with an integer exponent is integer
+    assert.throws(() => b.relu(), dtypeError(/relu: Boolean inputs not supported for relu/));
+    assert.throws(() => b.addcmul(b, b), dtypeError(/addcmul: not implemented for bool tensors/));
   });
 });

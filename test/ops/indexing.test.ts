@@ -514,3 +514,11 @@ test("one list index holding sequences is a tuple of indices, as PyTorch's (and 
   y.indexPut_([[[0, 1], [2, 2]]], 5);
   assert.deepEqual(y.sum({ dim: 0 }).tolist(), [0, 0, 10, 0]);
 });
+
+test("gather with an index broadcast to an empty shape reads none of its values (found by the differential fuzz)", () => {
+  // torch.take_along_dim(torch.zeros(2, 0, 1), torch.tensor([[[-2, 0, 0]], [[0, 0, 0]]]), 2) -> empty [2, 0, 3]
+  const idx = tensor([-2, 0, 0, 0, 0, 0], { dtype: "int64" }).reshape(2, 1, 3);
+  assert.deepEqual(zeros([2, 0, 1]).gather(2, idx.expand([2, 0, 3])).shape, [2, 0, 3]);
+  assert.deepEqual(zeros([2, 0, 1]).takeAlongDim(idx, 2).shape, [2, 0, 3]);
+  assert.throws(() => zeros([2, 1, 1]).takeAlongDim(idx, 2), /index -2 is out of bounds/);
+});

@@ -197,3 +197,12 @@ test("where, cat, stack, views, flip and indexing move int64 values exactly", ()
   assert.deepEqual(y.tolist(), [2n ** 60n + 1n, 7, 2n ** 53n + 1n]);
   assert.deepEqual(x.view("float64").view("int64").tolist(), x.tolist());
 });
+
+test("integer matmul wraps as C's int arithmetic, exact past 2^53 (found by the differential fuzz)", () => {
+  // torch: int32 [[3, 1, 5]] @ [[2147483646], [7], [-2147483647]] -> [[6]]; the same in int8 -> [[6]]; uint8 [[100, 100]] @ [[3], [3]] -> [[88]]
+  const a = tensor([[3, 1, 5]], { dtype: "int32" }), b = tensor([[2147483646], [7], [-2147483647]], { dtype: "int32" });
+  assert.deepEqual(a.matmul(b).tolist(), [[6]]);
+  assert.deepEqual(a.to("int8").matmul(b.to("int8")).tolist(), [[6]]);
+  assert.deepEqual(tensor([[100, 100]], { dtype: "uint8" }).matmul(tensor([[3], [3]], { dtype: "uint8" })).tolist(), [[88]]);
+  assert.deepEqual(a.t().contiguous().t().matmul(b).tolist(), [[6]]); // through strides too
+});

@@ -6,7 +6,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Tensor, autograd, cumprod, cumsum, logSoftmax, logsumexp, softmax, stdMean, tensor, zeros } from "../../src/index.js";
+import { DTypeError, ShapeError, Tensor, autograd, cumprod, cumsum, logSoftmax, logsumexp, softmax, stdMean, tensor, zeros } from "../../src/index.js";
 import { assertClose, flat } from "../helpers.js";
 import { FIX, assertThrowsWith, assertValues, decAll, numel, randT, unravel, withLayout, type Layout } from "../fixtures/math_ref.js";
 
@@ -258,7 +258,9 @@ describe("scans and softmax match the loop reference", () => {
           assertValues(out, along(x, dim, op.ref), { rtol: 1e-12, atol: 1e-14, msg: `${name} ${JSON.stringify(shape)} dim ${dim} ${layout}` });
         }
       });
-      assert.equal(op.f(tensor([1, 2], { dtype: "int32" }), 0).dtype, name.startsWith("cum") ? "int64" : "float32");
+      if (name.startsWith("cum")) assert.equal(op.f(tensor([1, 2], { dtype: "int32" }), 0).dtype, "int64");
+      // as PyTorch ("softmax_kernel_impl" not implemented for 'Int'): integers need the dtype argument
+      else assert.throws(() => op.f(tensor([1, 2], { dtype: "int32" }), 0), (e: Error) => e instanceof DTypeError && new RegExp(`^${name}: expected a floating point input, got int32`).test(e.message));
     });
   }
 });
@@ -367,4 +369,56 @@ it("max()/min() of the whole tensor are MaxBackward1/MinBackward1 (as torch), am
   assert.equal(x.max(0).values.gradFn!.name, "MaxBackward0");
   y.backward();
   assert.deepEqual([...x.grad!.data()], [0, 0.5, 0.5]); // torch: tensor([0.0000, 0.5000, 0.5000])
+});
+
+// PyTorch 1.13 parity found by the differential fuzz (test/fuzz/diff_torch.test.ts); the values
+// in the comments are PyTorch's.
+describe("reductions: PyTorch parity from the differential fuzz", () => {
+  it("argmax/argmin refuse bool tensors (\"argmax_cpu\" not implemented for 'Bool'); max(dim) of bool works", () => {
+    const b = tensor([true, false, true]);
+    for (const f of [() => b.argmax(), () => b.argmin(0), () => b.argmax(-1, true)]) {
+      assert.throws(f, (e: Error) => e instanceof DTypeError && /arg(max|min): not implemented for bool tensors/.test(e.message));
+    }
+    assert.deepEqual(b.max(0).values.item(), true); // torch.return_types.max(values=tensor(True), indices=tensor(0))
+    assert.equal(b.int().argmax().item(), 0);
+  });
+
+  it("softmax/logSoftmax of integers need the dtype argument; a 0-d logSoftmax is +0", () => {
+    const i = tensor([1, 2], { dtype: "int64" });
+    assert.throws(() => i.logSoftmax(0), /logSoftmax: expected a floating point input, got int64/);
+    assert.deepEqual(softmax(i, 0, "float64").dtype, "float64"); // torch.softmax(i, 0, dtype=torch.float64)
+    // torch.log_softmax(torch.tensor(-4.6, dtype=torch.float64), -1) -> tensor(0.) (x - logsumexp(x)), not -0
+    assert.ok(Object.is(tensor(-4.6, { dtype: "float64" }).logSoftmax(-1).item(), 0));
+    assert.ok(Object.is(tensor([-1]).reshape(1, 1).logSoftmax(1).item(), 0));
+    assert.ok(Number.isNaN(tensor(NaN).logSoftmax(0).item()));
+  });
+
+  it("std/var of float32 accumulate in float64, as PyTorch's kernel: no overflow on the way", () => {
+    const x = tensor([1e30, -1e30, 3]);
+    // torch.std(x, 0) -> tensor(1.0000e+30); torch.var(x) -> inf (1e60 is past float32)
+    assert.equal(x.std(0).dtype, "float32");
+    assertClose(x.std(0), [1e30], { rtol: 1e-6 });
+    assert.equal(x.var().item(), Infinity);
+    assertClose(stdMean(x, 0)[0], [1e30], { rtol: 1e-6 });
+    // torch.std(torch.tensor([2.5, 0.996, -2.797, 1e30, -1e30]), 0) -> 7.0711e+29; correction=0: 6.3246e+29
+    assertClose(tensor([2.5, 0.996, -2.797, 1e30, -1e30]).std(0), [7.071067565216947e29], { rtol: 1e-6 });
+    assertClose(tensor([2.5, 0.996, -2.797, 1e30, -1e30]).std(0, { correction: 0 }), [6.324555320336759e29], { rtol: 1e-6 });
+    const g = tensor([1, 2, 4], { requiresGrad: true });
+    g.std().backward();
+    assertClose(g.grad!, [-0.43643578, -0.10910895, 0.54554473], { rtol: 1e-6 });
+  });
+
+  it("norm: \"fro\" over more than two dims raises; ±inf over an empty set is 0", () => {
+    const x = zeros([2, 3, 1]);
+    assert.throws(() => x.norm("fro", [0, 1, 2]), (e: Error) => e instanceof ShapeError && /norm: p="fro" reduces at most 2 dims/.test(e.message));
+    assert.equal(x.norm("fro", [0, 1]).shape.length, 1);
+    // torch.norm(torch.zeros(2, 0, 4), float('-inf'), -2) -> zeros [2, 4]; torch.norm(torch.zeros(0), float('inf')) -> 0
+    for (const p of [Infinity, -Infinity]) {
+      const r = zeros([2, 0, 4]).norm(p, -2);
+      assert.deepEqual(r.shape, [2, 4]);
+      assert.deepEqual(flat(r), new Array(8).fill(0));
+      assert.equal(zeros([0]).norm(p).item(), 0);
+    }
+    assert.equal(tensor([-3, 2]).norm(-Infinity).item(), 2);
+  });
 });

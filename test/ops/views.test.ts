@@ -226,3 +226,14 @@ test("gradient of a view flows back with the input's shape", () => {
   assert.equal(x.view(-1).gradFn!.name, "ViewBackward0");
   assert.equal(x.expand(2, 2, 3).gradFn!.name, "ExpandBackward0");
 });
+
+test("movedim of a 0-d tensor: dims 0 and -1 name the tensor itself (a view), as PyTorch", () => {
+  const x = tensor(5);
+  for (const [s, d] of [[0, 0], [-1, -1], [-1, 0], [[0], [-1]]] as [number | number[], number | number[]][]) {
+    const r = x.movedim(s, d);
+    assert.deepEqual(r.shape, []);
+    assert.equal(r.item(), 5);
+    assert.equal(r.storage, x.storage);
+  }
+  assert.throws(() => x.movedim(1, 0), (e: Error) => e instanceof IndexError);
+});

@@ -176,6 +176,29 @@ function int64Matmul(a: Tensor, b: Tensor, out: Tensor, batch: readonly number[]
   return out;
 }
 
+/**
+ * int32/int8/uint8 matmul accumulating in int32 with wrap-around (Math.imul and |0), as C's
+ * int arithmetic and PyTorch's kernels do: the low 32 bits are exact whatever the sizes (a
+ * float64 sum is not, once products of int32 values pass 2^53), and the narrow stores keep
+ * the low 8 of them (out is contiguous).
+ */
+function int32Matmul(a: Tensor, b: Tensor, out: Tensor, batch: readonly number[]): Tensor {
+  const nd = a.shape.length;
+  const M = a.shape[nd - 2]!, K = a.shape[nd - 1]!, N = b.shape[nd - 1]!;
+  const ad = a.storage.data as Int32Array, bd = b.storage.data as Int32Array, od = out.storage.data as Int32Array;
+  const rsA = a.strides[nd - 2]!, csA = a.strides[nd - 1]!, rsB = b.strides[nd - 2]!, csB = b.strides[nd - 1]!;
+  forEachBatch(a, b, batch, (t, pa, pb) => {
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < N; j++) {
+        let acc = 0;
+        for (let k = 0; k < K; k++) acc = (acc + Math.imul(ad[pa + i * rsA + k * csA]!, bd[pb + k * rsB + j * csB]!)) | 0;
+        od[(t * M + i) * N + j] = acc;
+      }
+    }
+  });
+  return out;
+}
+
 /** The TypeScript kernel: every dtype, any strides; the reference for the native GEMM. */
 export function matmulReference(inputs: readonly Tensor[], attrs: PrimitiveAttrs["matmul"], device: string): Tensor[] {
   const [product] = plainMatmul(inputs as [Tensor, Tensor], device);
@@ -202,8 +225,8 @@ function plainMatmul([a, b]: [Tensor, Tensor], device: string): Tensor[] {
   const nb = batch.reduce((x, y) => x * y, 1);
   if (nb * M * N === 0) return [out];
   if (a.dtype === "int64") return [int64Matmul(a, b, out, batch)];
-  // integers accumulate exactly in float64 (below 2^53) and wrap when stored, as C's do
-  const f64 = a.dtype === "float64" || isIntegral(a.dtype);
+  if (isIntegral(a.dtype)) return [int32Matmul(a, b, out, batch)];
+  const f64 = a.dtype === "float64";
   const direct = a.dtype === "float32" || a.dtype === "float64";
   const mk = (n: number): Work => (f64 ? new Float64Array(n) : new Float32Array(n));
   // A is read through its own strides unless it needs widening

@@ -114,6 +114,9 @@ function failer(op: string, size: number, axis: number, shape: readonly number[]
  */
 function resolveIndex(index: Tensor, size: number, negative: boolean, fail: Fail, device: string): Tensor {
   if (index.dtype === "int32" && !negative) return index;
+  // a broadcast (stride-0) dim is resolved once; an empty one leaves nothing to resolve (its
+  // storage may still hold values a size-1 view of it would read)
+  if (index.numel() === 0) return alloc(index.shape, "int32", device, { zero: false });
   const compact = index.shape.map((s, d) => (index.strides[d] === 0 ? 1 : s));
   const out = alloc(compact, "int32", device, { zero: false });
   const od = out.storage.data as Int32Array, data = index.storage.data;

@@ -13,6 +13,7 @@ import { triangularSolve as triangularSolveImpl } from "./triangular.js";
 import { pinverse as pinverseImpl } from "./pinv.js";
 import { matrixPower as matrixPowerImpl, torchCross } from "./products.js";
 import { matrixExp as matrixExpImpl } from "./matrix_exp.js";
+import { luUnpack as luUnpackImpl, torchLu, torchLuSolve } from "./lu.js";
 
 const TORCH = {
   inverse: "inverse(Tensor self, *, Tensor? out=null) -> Tensor",
@@ -27,6 +28,12 @@ const TORCH = {
   matrixPower: "matrixPower(Tensor self, int n) -> Tensor",
   matrixExp: "matrixExp(Tensor self) -> Tensor",
   triangularSolve: "triangularSolve(Tensor self, Tensor A, bool upper=true, bool transpose=false, bool unitriangular=false) -> (Tensor solution, Tensor clonedCoefficient)",
+  lu: "lu(Tensor self, bool pivot=true, bool getInfos=false) -> Tensor[]",
+  luSolve: "luSolve(Tensor self, Tensor LUData, Tensor LUPivots, *, Tensor? out=null) -> Tensor",
+} as const;
+
+const FUNCTIONS = {
+  luUnpack: "luUnpack(Tensor LUData, Tensor LUPivots, bool unpackData=true, bool unpackPivots=true) -> (Tensor P, Tensor L, Tensor U)",
 } as const;
 
 declare module "../../tensor/tensor.js" {
@@ -47,4 +54,7 @@ export const TORCH_LINALG_FNS = {
   matrixPower: defineOp(TORCH.matrixPower, (A: Tensor, n: number) => matrixPowerImpl(A, n, "matrixPower")),
   matrixExp: defineOp(TORCH.matrixExp, (A: Tensor) => matrixExpImpl(A, "matrixExp")),
   triangularSolve: defineOp(TORCH.triangularSolve, (b: Tensor, A: Tensor, upper: boolean, transpose: boolean, unit: boolean) => triangularSolveImpl(b, A, upper, transpose, unit)),
+  lu: defineOp(TORCH.lu, (A: Tensor, pivot: boolean, getInfos: boolean) => torchLu(A, pivot, getInfos)),
+  luSolve: defineOp(TORCH.luSolve, (b: Tensor, LU: Tensor, pivots: Tensor) => torchLuSolve(b, LU, pivots)),
+  luUnpack: defineOp(FUNCTIONS.luUnpack, (LU: Tensor, pivots: Tensor, data: boolean, piv: boolean) => luUnpackImpl(LU, pivots, data, piv)),
 };

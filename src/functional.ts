@@ -84,6 +84,7 @@ export const { aminmax } = AMINMAX_FNS;
 export const { cartesianProd, combinations, trilIndices, triuIndices } = COMBINATORICS_FNS;
 export const {
   inverse, det, logdet, slogdet, cholesky, qr, svd, pinverse, cross, matrixPower, matrixExp, triangularSolve, lu, luSolve, luUnpack,
+  geqrf, orgqr, ormqr, choleskySolve, choleskyInverse, inner, vdot, dist, ger, chainMatmul, frobeniusNorm, nuclearNorm, vander,
 } = TORCH_LINALG_FNS;
 export const {
   remainder, floorDivide, bitwiseAnd, bitwiseOr, bitwiseXor, bitwiseLeftShift, bitwiseRightShift, xlogy,

@@ -93,7 +93,7 @@ function checkPivots(op: string, LU: Tensor, pivots: Tensor): void {
 /** torch.luUnpack: (P, L, U) with A = P L U; without unpackData L and U are empty, without unpackPivots P is. */
 export function luUnpack(LU: Tensor, pivots: Tensor, unpackData_ = true, unpackPivots = true): [Tensor, Tensor, Tensor] {
   const op = "luUnpack";
-  if (LU.ndim < 2) throw new ShapeError(`torch.lu_unpack: Expected tensor with 2 or more dimensions. Got size: ${fmtShape(LU.shape)} instead`);
+  if (LU.ndim < 2) throw new ShapeError(`${op}: Expected tensor with 2 or more dimensions. Got size: ${fmtShape(LU.shape)} instead`);
   if (LU.dtype === "bool") throw new DTypeError(`${op}: not implemented for bool tensors`);
   checkPivots(op, LU, pivots);
   const empty = () => zeros([0], { dtype: LU.dtype, device: LU.device });
@@ -213,7 +213,7 @@ export function luSolve(LU: Tensor, pivots: Tensor, B: Tensor, left: boolean, ad
   return left ? solveLeft(op, LU, P, B, adjoint) : solveLeft(op, LU, P, B.mT, !adjoint).mT;
 }
 
-/** torch.luSolve(b, LU_data, LU_pivots): linalg.luSolve(LU, pivots, b). */
+/** torch.luSolve(b, LU_data, LU_pivots): linalg.luSolve(LU, pivots, b) (whose name its errors carry, as PyTorch's). */
 export function torchLuSolve(b: Tensor, LU: Tensor, pivots: Tensor): Tensor {
-  return luSolve(LU, pivots, b, true, false, "luSolve");
+  return luSolve(LU, pivots, b, true, false);
 }

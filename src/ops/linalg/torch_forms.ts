@@ -2,7 +2,9 @@
  * The torch.* linear-algebra functions PyTorch users write, each also a Tensor method where
  * PyTorch has one: inverse, det, logdet, slogdet, cholesky, qr (`some`), svd (`some`,
  * `computeUv`, and V rather than Vh), pinverse, cross (dim defaulting to the first of size 3),
- * matrixPower, triangularSolve. They run the same implementations as the linalg namespace
+ * matrixPower, triangularSolve, lu (LU, pivots[, infos]), luSolve(b, LU, pivots), luUnpack,
+ * geqrf/orgqr/ormqr, choleskySolve/choleskyInverse, inner, vdot, dist, ger, chainMatmul,
+ * frobeniusNorm, nuclearNorm and vander. They run the same implementations as the linalg namespace
  * (./index.ts), under their own names in error messages.
  */
 import { defineOp, type MethodsOf } from "../../api/registry.js";

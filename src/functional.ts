@@ -83,7 +83,10 @@ export const { indexFill, indexCopy } = INDEX_FILL_COPY_FNS;
 export const { kron } = KRON_FNS;
 export const { aminmax } = AMINMAX_FNS;
 export const { cartesianProd, combinations, trilIndices, triuIndices } = COMBINATORICS_FNS;
-export const { inverse, det, logdet, slogdet, cholesky, qr, svd, pinverse, cross, matrixPower, matrixExp, triangularSolve } = TORCH_LINALG_FNS;
+export const {
+  inverse, det, logdet, slogdet, cholesky, qr, svd, pinverse, cross, matrixPower, matrixExp, triangularSolve, lu, luSolve, luUnpack,
+  geqrf, orgqr, ormqr, choleskySolve, choleskyInverse, inner, vdot, dist, ger, chainMatmul, frobeniusNorm, nuclearNorm, vander,
+} = TORCH_LINALG_FNS;
 export const {
   remainder, floorDivide, bitwiseAnd, bitwiseOr, bitwiseXor, bitwiseLeftShift, bitwiseRightShift, xlogy,
   bitwiseNot, sinc, deg2rad, rad2deg, logit, nanToNum, lerp, isclose, allclose, equal, addcmul, addcdiv,

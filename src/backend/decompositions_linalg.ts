@@ -89,39 +89,42 @@ function cholesky(A: Tensor): [Tensor, Tensor] {
   return [L, info];
 }
 
-/** Right-looking LU with partial pivoting (getf2): [LU, pivots [B, n], perm [B, n], info [B, 1, 1]]. */
+/** Right-looking LU with partial pivoting (getf2) of [B, m, n]: [LU, pivots [B, k], perm [B, m], info [B, 1, 1]]. */
 function lu(A: Tensor): Tensor[] {
-  const [B, n] = A.shape as [number, number];
-  const dev = A.device;
-  const rows = index(n, dev, "rows"), cols = index(n, dev, "cols");
+  const [B, m, n] = A.shape as [number, number, number];
+  const k = Math.min(m, n), dev = A.device;
+  const rows = index(m, dev, "rows"), cols = index(n, dev, "cols");
   let M = copy(A);
-  let perm = copy(expand(reshape(index(n, dev, "cols"), [1, n]), [B, n]));
+  let perm = copy(expand(reshape(index(m, dev, "cols"), [1, m]), [B, m]));
   let info = full([B, 1, 1], 0, "int32", dev);
   const pivots: Tensor[] = [];
-  for (let j = 0; j < n; j++) {
+  for (let j = 0; j < (B === 0 ? 0 : k); j++) {
     // the first largest |M[i, j]| over rows i >= j (rows above can never win: -1)
-    const colAbs = unary("abs", sub(M, 0, n, j, j + 1));
+    const colAbs = unary("abs", sub(M, 0, m, j, j + 1));
     const p = dispatch("reduce", [where(binary("ge", rows, scalar(j, "int32", dev)), colAbs, -1)], { op: "argmax", axes: [1], keepdim: true });
     pivots.push(binary("add", p, scalar(1, "int32", dev)));
     // swap rows j and p: idx[r] = p if r == j, j if r == p, else r
-    const idx = where(eq(rows, j), expand(p, [B, n, 1]), where(eq(rows, p), scalar(j, "int32", dev), expand(rows, [B, n, 1])));
-    M = dispatch("gather", [M, expand(idx, [B, n, n])], { axis: 1 });
-    perm = dispatch("gather", [perm, reshape(idx, [B, n])], { axis: 1 });
+    const idx = where(eq(rows, j), expand(p, [B, m, 1]), where(eq(rows, p), scalar(j, "int32", dev), expand(rows, [B, m, 1])));
+    M = dispatch("gather", [M, expand(idx, [B, m, n])], { axis: 1 });
+    perm = dispatch("gather", [perm, reshape(idx, [B, m])], { axis: 1 });
     const pivot = sub(M, j, j + 1, j, j + 1);
     const zero = eq(pivot, 0);
     info = firstFailure(info, zero, j);
     // multipliers below the pivot (scaled by its reciprocal, as LAPACK); none for a zero pivot
-    const l = where(and(gt(rows, j), unary("logicalNot", zero)), binary("mul", sub(M, 0, n, j, j + 1), unary("reciprocal", pivot)), 0);
+    const l = where(and(gt(rows, j), unary("logicalNot", zero)), binary("mul", sub(M, 0, m, j, j + 1), unary("reciprocal", pivot)), 0);
     const u = where(gt(cols, j), sub(M, j, j + 1, 0, n), 0);
     M = binary("sub", M, binary("mul", l, u));
     M = where(and(gt(rows, j), eq(cols, j)), l, M);
   }
-  const piv = pivots.length ? reshape(dispatch("cat", pivots, { axis: 1 }), [B, n]) : full([B, 0], 0, "int32", dev);
+  const piv = pivots.length ? reshape(dispatch("cat", pivots, { axis: 1 }), [B, k]) : full([B, k], 0, "int32", dev);
   return [M, piv, perm, info];
 }
 
-/** Householder QR with LAPACK's signs (geqr2 + org2r): Q [B, m, qCols] and R [B, m, n]. */
-function qr(A: Tensor, qCols: number, wantQ: boolean): [Tensor | null, Tensor] {
+/**
+ * Householder QR with LAPACK's signs (geqr2 + org2r): Q [B, m, qCols] and R [B, m, n]; with
+ * `geqrf`, [R with the reflectors' vectors below its diagonal (geqrf's layout), tau [B, k]].
+ */
+function qr(A: Tensor, qCols: number, wantQ: boolean, geqrf = false): [Tensor | null, Tensor] {
   const [B, m, n] = A.shape as [number, number, number];
   const k = Math.min(m, n), dev = A.device;
   const rows = index(m, dev, "rows"), cols = index(n, dev, "cols");
@@ -142,6 +145,11 @@ function qr(A: Tensor, qCols: number, wantQ: boolean): [Tensor | null, Tensor] {
     R = zeroWhere(and(colJ, gt(rows, j)), where(and(colJ, eq(rows, j)), expand(beta, [B, m, n]), R));
     vs.push(v);
     taus.push(tau);
+  }
+  if (geqrf) {
+    for (let j = 0; j < k; j++) R = where(and(eq(cols, j), gt(rows, j)), vs[j]!, R);
+    const tau = k > 0 ? reshape(dispatch("cat", taus, { axis: 1 }), [B, k]) : full([B, 0], 0, A.dtype, dev);
+    return [tau, R];
   }
   if (!wantQ) return [null, R];
   let Q = eye(B, m, qCols, A.dtype, dev);
@@ -261,7 +269,7 @@ export function linalgDecomposed(inputs: readonly Tensor[], a: LinalgAttrs): Ten
   const specs = linalgOutputs(inputs, a);
   const dev = A0.device;
   // nothing to compute (qr and svd of empty matrices may still have an identity factor)
-  if (a.op !== "qr" && a.op !== "svd" && inputs.some((t) => t.numel() === 0)) return specs.map((s) => full(s.shape, 0, s.dtype, dev));
+  if (a.op !== "qr" && a.op !== "svd" && a.op !== "lu" && inputs.some((t) => t.numel() === 0)) return specs.map((s) => full(s.shape, 0, s.dtype, dev));
   const shapeAs = (x: Tensor, i: number) => reshape(x, specs[i]!.shape);
   const A = batched(A0);
   switch (a.op) {
@@ -271,6 +279,12 @@ export function linalgDecomposed(inputs: readonly Tensor[], a: LinalgAttrs): Ten
     }
     case "lu":
       return lu(A).map(shapeAs);
+    case "geqrf": {
+      const [B, m, n] = A.shape as [number, number, number];
+      if (A.numel() === 0) return specs.map((s) => full(s.shape, 0, s.dtype, dev));
+      const [tau, QR] = qr(A, Math.min(m, n), false, true);
+      return [shapeAs(QR, 0), shapeAs(tau!, 1)];
+    }
     case "qr": {
       const [B, m, n] = A.shape as [number, number, number];
       const k = Math.min(m, n);

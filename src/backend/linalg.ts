@@ -14,13 +14,17 @@
  *
  *   cholesky {upper}          [A (n x n)]        -> [L, info]   A = L Lᴴ from A's lower triangle
  *                                                               (upper: A = Uᴴ U from its upper one)
- *   lu                        [A (n x n)]        -> [LU, pivots, perm, info]
- *       partial pivoting as LAPACK's getrf: LU holds the unit-lower L below the diagonal and U
- *       on and above it; pivots (1-based, LAPACK's ipiv): row j was swapped with row pivots[j];
- *       perm: row i of P·A is row perm[i] of A (the swaps applied in order).
+ *   lu                        [A (m x n)]        -> [LU, pivots, perm, info]
+ *       partial pivoting as LAPACK's getrf: LU (m x n) holds the unit-lower L below the
+ *       diagonal and U on and above it; pivots (k = min(m, n), 1-based, LAPACK's ipiv): row j
+ *       was swapped with row pivots[j]; perm (m): row i of P·A is row perm[i] of A (the swaps
+ *       applied in order).
  *   qr {mode}                 [A (m x n)]        -> [Q, R]      Householder, LAPACK's signs (geqrf,
  *       orgqr); k = min(m, n): "reduced" Q m x k, R k x n; "complete" Q m x m, R m x n;
  *       "r" Q empty ([0]), R k x n.
+ *   geqrf                     [A (m x n)]        -> [QR, tau]   LAPACK's geqrf layout: R on and above
+ *       the diagonal, reflector j's vector below it (its leading 1 implicit), tau (k) the scalars:
+ *       H_j = I - tau_j v_j v_jᵀ, Q = H_0 ... H_{k-1}.
  *   eigh {upper, vectors}     [A (n x n)]        -> [w, V]      A = V diag(w) Vᵀ from one triangle,
  *       w ascending; with vectors false only [w].
  *   svd {full, vectors}       [A (m x n)]        -> [U, S, Vh]  A = U diag(S) Vh, S descending;
@@ -42,6 +46,7 @@ export type LinalgAttrs =
   | { op: "cholesky"; upper: boolean }
   | { op: "lu" }
   | { op: "qr"; mode: "reduced" | "complete" | "r" }
+  | { op: "geqrf" }
   | { op: "eigh"; upper: boolean; vectors: boolean }
   | { op: "svd"; full: boolean; vectors: boolean }
   | { op: "solveTriangular"; upper: boolean; unitriangular: boolean };
@@ -71,7 +76,9 @@ export function linalgOutputs(inputs: readonly Tensor[], a: LinalgAttrs): Linalg
     case "cholesky":
       return [of(n, n), int()];
     case "lu":
-      return [of(n, n), int(n), int(n), int()];
+      return [of(m, n), int(k), int(m), int()];
+    case "geqrf":
+      return [of(m, n), of(k)];
     case "qr":
       if (a.mode === "complete") return [of(m, m), of(m, n)];
       return [a.mode === "r" ? { shape: [0], dtype: dt } : of(m, k), of(k, n)];
@@ -91,6 +98,7 @@ const FLAGS: Record<LinalgOp, readonly string[]> = {
   cholesky: ["upper"],
   lu: [],
   qr: [],
+  geqrf: [],
   eigh: ["upper", "vectors"],
   svd: ["full", "vectors"],
   solveTriangular: ["upper", "unitriangular"],
@@ -113,7 +121,7 @@ export function checkLinalg(inputs: readonly unknown[], a: LinalgAttrs): void {
   if (a.op === "qr" && !["reduced", "complete", "r"].includes(a.mode)) throw new ArgumentError(`${name}: mode must be "reduced", "complete" or "r", got ${String(a.mode)}`);
   const arity = a.op === "solveTriangular" ? 2 : 1;
   if (!Array.isArray(inputs) || inputs.length !== arity) throw new ArgumentError(`${name}: expected ${arity} input tensor${arity > 1 ? "s" : ""}, got ${Array.isArray(inputs) ? inputs.length : typeof inputs}`);
-  const A = matrix(name, "A", inputs[0], a.op !== "qr" && a.op !== "svd");
+  const A = matrix(name, "A", inputs[0], a.op === "cholesky" || a.op === "eigh" || a.op === "solveTriangular");
   if (a.op !== "solveTriangular") return;
   const B = matrix(name, "B", inputs[1], false);
   if (B.dtype !== A.dtype) throw new DTypeError(`${name}: A and B must have one dtype, got ${A.dtype} and ${B.dtype}`);

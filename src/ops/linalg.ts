@@ -79,8 +79,10 @@ export function dot(a: Tensor, b: Tensor): Tensor {
   return batched("dot", a.unsqueeze(0), b.unsqueeze(1)).reshape([]);
 }
 
-export function outer(a: Tensor, b: Tensor): Tensor {
-  if (a.ndim !== 1 || b.ndim !== 1) throw new ShapeError(`outer: 1D tensors expected, but got ${a.ndim}D and ${b.ndim}D tensors`);
+/** torch.outer (and torch.ger with op "ger"): a[i]·b[j], dtypes promoted as mul's. */
+export function outer(a: Tensor, b: Tensor, op = "outer"): Tensor {
+  if (a.ndim !== 1) throw new ShapeError(`${op}: Expected 1-D argument self, but got ${a.ndim}-D (shape ${fmtShape(a.shape)})`);
+  if (b.ndim !== 1) throw new ShapeError(`${op}: Expected 1-D argument vec2, but got ${b.ndim}-D (shape ${fmtShape(b.shape)})`);
   return a.unsqueeze(1).mul(b.unsqueeze(0));
 }
 
@@ -104,5 +106,5 @@ export const LINALG_FNS = {
   bmm: defineOp(SIGS.bmm, bmm),
   mv: defineOp(SIGS.mv, mv),
   dot: defineOp(SIGS.dot, dot),
-  outer: defineOp(SIGS.outer, outer),
+  outer: defineOp(SIGS.outer, (a: Tensor, b: Tensor) => outer(a, b)),
 };

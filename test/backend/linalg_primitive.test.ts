@@ -57,6 +57,14 @@ test("cholesky, lu and the triangular solve: kernel = decomposition (layouts, ba
   for (const [A, name] of [[randn([5, 5], { dtype: "float64" }), "5x5"], [randn([2, 3, 4, 4], { dtype: "float64" }), "batched"], [randn([3, 3]), "float32"], [randn([4, 4], { dtype: "float64" }).mT, "transposed"]] as const) {
     agree([A], { op: "lu" }, `lu ${name}`);
   }
+  // rectangular (getrf of m x n: k = min(m, n) pivots, a permutation of the m rows)
+  for (const shape of [[5, 3], [3, 5], [2, 4, 2], [1, 4], [4, 1]]) {
+    const [LU, piv, perm] = agree([randn(shape, { dtype: "float64" })], { op: "lu" }, `lu [${shape}]`);
+    assert.deepEqual(LU!.shape, shape);
+    assert.equal(piv!.shape[piv!.ndim - 1], Math.min(shape.at(-1)!, shape.at(-2)!));
+    assert.equal(perm!.shape[perm!.ndim - 1], shape.at(-2));
+  }
+  agree([tensor([[0, 1, 2], [0, 2, 4], [0, 0, 1], [0, 1, 1]], { dtype: "float64" })], { op: "lu" }, "lu tall with a zero column");
   // exactly singular: the first zero pivot, as getrf
   const [, , , luInfo] = agree([tensor([[[1, 2], [2, 4]], [[0, 0], [0, 1]], [[1, 0], [0, 0]]], { dtype: "float64" })], { op: "lu" }, "lu singular");
   assert.deepEqual(luInfo!.tolist(), [2, 1, 2]);
@@ -75,6 +83,7 @@ test("qr, eigh and svd: kernel = decomposition, every mode", () => {
   for (const shape of [[5, 3], [3, 5], [4, 4], [2, 3, 2], [1, 1], [6, 1], [1, 6]]) {
     const A = randn(shape, { dtype: "float64" });
     for (const mode of ["reduced", "complete", "r"] as const) agree([A], { op: "qr", mode }, `qr ${mode} [${shape}]`);
+    agree([A], { op: "geqrf" }, `geqrf [${shape}]`);
     for (const full of [false, true]) {
       for (const vectors of [true, false]) {
         const out = cpuLinalg([A], { op: "svd", full, vectors }, "cpu");
@@ -98,6 +107,11 @@ test("empty inputs: empty batches, 0 x 0 and 0 x n matrices give the shapes PyTo
   const z = (s: number[]) => randn(s, { dtype: "float64" });
   agree([z([0, 3, 3])], { op: "cholesky", upper: false }, "cholesky empty batch");
   agree([z([2, 0, 0])], { op: "lu" }, "lu 0x0");
+  const [, , perm30] = agree([z([3, 0])], { op: "lu" }, "lu 3x0");
+  assert.deepEqual(perm30!.tolist(), [0, 1, 2]);
+  agree([z([0, 3, 2])], { op: "lu" }, "lu empty batch");
+  agree([z([0, 3])], { op: "geqrf" }, "geqrf 0x3");
+  agree([z([2, 3, 0])], { op: "geqrf" }, "geqrf 3x0");
   agree([z([0, 3])], { op: "qr", mode: "complete" }, "qr 0x3");
   const [Q] = agree([z([3, 0])], { op: "qr", mode: "complete" }, "qr 3x0");
   assert.deepEqual(Q!.tolist(), eye(3).tolist());
@@ -176,12 +190,13 @@ test("the primitive's contract: op, flags, arity, dtypes and shapes are checked,
   const A = randn([3, 3], { dtype: "float64" });
   const bad = (inputs: unknown[], attrs: unknown, cls: new (...a: never[]) => Error, re: RegExp) =>
     assert.throws(() => dispatchAll("linalg", inputs as Tensor[], attrs as LinalgAttrs), (e: unknown) => e instanceof cls && re.test((e as Error).message) && /linalg/.test((e as Error).message));
-  bad([A], { op: "eig" }, ArgumentError, /op must be one of cholesky, lu, qr, eigh, svd, solveTriangular/);
+  bad([A], { op: "eig" }, ArgumentError, /op must be one of cholesky, lu, qr, geqrf, eigh, svd, solveTriangular/);
   bad([A], { op: "cholesky" }, ArgumentError, /upper must be true or false/);
   bad([A], { op: "qr", mode: "full" }, ArgumentError, /mode must be/);
   bad([A, A], { op: "lu" }, ArgumentError, /expected 1 input tensor/);
   bad([A], { op: "solveTriangular", upper: true, unitriangular: false }, ArgumentError, /expected 2 input tensors/);
-  bad([randn([3, 2], { dtype: "float64" })], { op: "lu" }, ShapeError, /square/);
+  bad([randn([3, 2], { dtype: "float64" })], { op: "cholesky", upper: false }, ShapeError, /square/);
+  bad([randn([3, 2], { dtype: "float64" })], { op: "eigh", upper: false, vectors: false }, ShapeError, /square/);
   bad([randn([3])], { op: "svd", full: false, vectors: false }, ShapeError, /at least 2 dims/);
   bad([A.to("int32")], { op: "lu" }, DTypeError, /float32 or float64, got int32/);
   bad([A.to("bfloat16")], { op: "lu" }, DTypeError, /got bfloat16/);

@@ -61,13 +61,26 @@ export function linalg(inputs: readonly Tensor[], a: LinalgAttrs, device: string
     }
     case "lu": {
       const all = readMatrices(A, device);
-      const pivots = new Int32Array(n), perm = new Int32Array(n);
+      const k = Math.min(m, n);
+      const pivots = new Int32Array(k), perm = new Int32Array(m);
       for (let b = 0; b < batch; b++) {
-        const mat = all.subarray(b * n * n, (b + 1) * n * n);
-        (outs[3]!.storage.data as Int32Array)[b] = luFactor(mat, n, pivots, perm);
-        write(outs[0]!, b * n * n, mat);
-        write(outs[1]!, b * n, pivots);
-        write(outs[2]!, b * n, perm);
+        const mat = all.subarray(b * m * n, (b + 1) * m * n);
+        (outs[3]!.storage.data as Int32Array)[b] = luFactor(mat, m, n, pivots, perm);
+        write(outs[0]!, b * m * n, mat);
+        write(outs[1]!, b * k, pivots);
+        write(outs[2]!, b * m, perm);
+      }
+      return outs;
+    }
+    case "geqrf": {
+      const all = readMatrices(A, device);
+      const k = Math.min(m, n);
+      const tau = new Float64Array(k);
+      for (let b = 0; b < batch; b++) {
+        const mat = all.subarray(b * m * n, (b + 1) * m * n);
+        householderQr(mat, m, n, tau);
+        write(outs[0]!, b * m * n, mat);
+        write(outs[1]!, b * k, tau);
       }
       return outs;
     }

@@ -41,17 +41,19 @@ export function choleskyLower(a: Float64Array, n: number): number {
 }
 
 /**
- * LU with partial pivoting (getf2), in place on `a` (n x n): L (unit, below the diagonal) and
- * U. pivots[j] (1-based) is the row swapped with row j at step j; perm[i] the row of A that
- * ends in row i. Returns info: 0, or the 1-based index of the first exactly zero pivot (the
- * factorization still completes, as LAPACK's does, so det is 0 there).
+ * LU with partial pivoting (getf2), in place on `a` (m x n, row-major): L (unit, below the
+ * diagonal, m x k) and U (k x n), k = min(m, n). pivots[j] (1-based, k of them) is the row
+ * swapped with row j at step j; perm[i] (m of them) the row of A that ends in row i. Returns
+ * info: 0, or the 1-based index of the first exactly zero pivot (the factorization still
+ * completes, as LAPACK's does, so det is 0 there).
  */
-export function luFactor(a: Float64Array, n: number, pivots: Int32Array, perm: Int32Array): number {
+export function luFactor(a: Float64Array, m: number, n: number, pivots: Int32Array, perm: Int32Array): number {
   let info = 0;
-  for (let i = 0; i < n; i++) perm[i] = i;
-  for (let j = 0; j < n; j++) {
+  const k = Math.min(m, n);
+  for (let i = 0; i < m; i++) perm[i] = i;
+  for (let j = 0; j < k; j++) {
     let p = j, best = Math.abs(a[j * n + j]!);
-    for (let i = j + 1; i < n; i++) {
+    for (let i = j + 1; i < m; i++) {
       const v = Math.abs(a[i * n + j]!);
       if (v > best) {
         best = v;
@@ -71,9 +73,9 @@ export function luFactor(a: Float64Array, n: number, pivots: Int32Array, perm: I
         perm[p] = t;
       }
       const inv = 1 / a[j * n + j]!; // LAPACK scales by the reciprocal
-      for (let i = j + 1; i < n; i++) a[i * n + j]! *= inv;
+      for (let i = j + 1; i < m; i++) a[i * n + j]! *= inv;
     } else if (info === 0) info = j + 1;
-    for (let i = j + 1; i < n; i++) {
+    for (let i = j + 1; i < m; i++) {
       const l = a[i * n + j]!;
       for (let c = j + 1; c < n; c++) a[i * n + c]! -= l * a[j * n + c]!;
     }

@@ -22,6 +22,11 @@ import { solveTriangular as solveTriangularImpl } from "./triangular.js";
 import { lstsq as lstsqImpl, matrixRank as matrixRankImpl, pinv as pinvImpl } from "./pinv.js";
 import { matrixNorm as matrixNormImpl, norm as normImpl, vectorNorm as vectorNormImpl } from "./norms.js";
 import { matrixExp as matrixExpImpl } from "./matrix_exp.js";
+import { DTypeError } from "../../errors.js";
+import { cond as condImpl, type CondOrd } from "./cond.js";
+import { tensorinv as tensorinvImpl, tensorsolve as tensorsolveImpl } from "./tensor_solve.js";
+import { householderProduct as householderProductImpl } from "./householder.js";
+import { lu as luImpl, luFactor as luFactorImpl, luFactorEx as luFactorExImpl, luSolve as luSolveImpl } from "./lu.js";
 import { cross as crossImpl, matrixPower as matrixPowerImpl, multiDot as multiDotImpl, vander as vanderImpl, vecdot as vecdotImpl } from "./products.js";
 
 type Tol = number | Tensor | null;
@@ -56,6 +61,16 @@ const LINALG = {
   matmul: "matmul(Tensor input, Tensor other, *, Tensor? out=null) -> Tensor",
   diagonal: "diagonal(Tensor A, *, int offset=0, int dim1=-2, int dim2=-1) -> Tensor",
   matrixExp: "matrixExp(Tensor A) -> Tensor",
+  luFactor: "luFactor(Tensor A, *, bool pivot=true) -> (Tensor LU, Tensor pivots)",
+  luFactorEx: "luFactorEx(Tensor A, *, bool pivot=true, bool checkErrors=false) -> (Tensor LU, Tensor pivots, Tensor info)",
+  lu: "lu(Tensor A, *, bool pivot=true) -> (Tensor P, Tensor L, Tensor U)",
+  luSolve: "luSolve(Tensor LU, Tensor pivots, Tensor B, *, bool left=true, bool adjoint=false, Tensor? out=null) -> Tensor",
+  cond: 'cond(Tensor A, float|"fro"|"nuc"? p=null, *, Tensor? out=null) -> Tensor',
+  tensorinv: "tensorinv(Tensor A, int ind=2, *, Tensor? out=null) -> Tensor",
+  tensorsolve: "tensorsolve(Tensor A, Tensor B, int[]? dims=null, *, Tensor? out=null) -> Tensor",
+  householderProduct: "householderProduct(Tensor A, Tensor tau, *, Tensor? out=null) -> Tensor",
+  eig: "eig(Tensor A, *, Tensor? out=null) -> (Tensor eigenvalues, Tensor eigenvectors)",
+  eigvals: "eigvals(Tensor A, *, Tensor? out=null) -> Tensor",
 } as const;
 
 /** A linalg.* declaration: a function of the namespace, documented in its own section. */
@@ -123,3 +138,28 @@ export const diagonal = linalgOp(LINALG.diagonal, (A: Tensor, o: { offset: numbe
 export { matmulAlias as matmul };
 /** exp(A) of batches of square matrices (scaling and squaring of a Taylor polynomial). */
 export const matrixExp = linalgOp(LINALG.matrixExp, (A: Tensor) => matrixExpImpl(A));
+/** (LU, pivots) of A = P L U (any m x n; pivots 1-based int32, LAPACK's); an exactly zero pivot raises. */
+export const luFactor = linalgOp(LINALG.luFactor, (A: Tensor, o: { pivot: boolean }) => luFactorImpl(A, o.pivot));
+/** (LU, pivots, info): luFactor without the error (info > 0: the first zero pivot, 1-based). */
+export const luFactorEx = linalgOp(LINALG.luFactorEx, (A: Tensor, o: { pivot: boolean; checkErrors: boolean }) => luFactorExImpl(A, o.pivot, o.checkErrors));
+/** (P, L, U) with A = P L U: P a permutation matrix, L unit lower (m x k), U upper (k x n). */
+export const lu = linalgOp(LINALG.lu, (A: Tensor, o: { pivot: boolean }) => luImpl(A, o.pivot));
+/** X with A X = B from luFactor's (LU, pivots): `adjoint` solves Aᴴ X = B, `left` false X A = B; batches broadcast. */
+export const luSolve = linalgOp(LINALG.luSolve, (LU: Tensor, pivots: Tensor, B: Tensor, o: { left: boolean; adjoint: boolean }) => luSolveImpl(LU, pivots, B, o.left, o.adjoint));
+/** The condition number in the norm `p`: null or ±2 from the singular values (any m x n), "fro", "nuc", ±1, ±inf as ‖A‖·‖A⁻¹‖ (square A; inf where singular). */
+export const cond = linalgOp(LINALG.cond, (A: Tensor, p: CondOrd) => condImpl(A, p));
+/** The inverse of A seen as a prod(shape[:ind]) x prod(shape[ind:]) matrix, shaped shape[ind:] + shape[:ind]. */
+export const tensorinv = linalgOp(LINALG.tensorinv, (A: Tensor, ind: number) => tensorinvImpl(A, ind));
+/** X with tensordot(A, X, X.ndim) = B; `dims` of A are moved to the end first. */
+export const tensorsolve = linalgOp(LINALG.tensorsolve, (A: Tensor, B: Tensor, dims: number | readonly number[] | null) => tensorsolveImpl(A, B, typeof dims === "number" ? [dims] : dims));
+/** The first n columns of H_0 ... H_{k-1} from geqrf's (a, tau) (torch.orgqr). */
+export const householderProduct = linalgOp(LINALG.householderProduct, (A: Tensor, tau: Tensor) => householderProductImpl(A, tau));
+
+/** Fluxion has no complex dtype: eig and eigvals (complex results in PyTorch) raise, pointing at eigh/eigvalsh. */
+function noComplex(op: string, instead: string): never {
+  throw new DTypeError(`linalg.${op}: Fluxion has no complex dtype, and the eigenvalues and eigenvectors of a general real matrix are complex (PyTorch returns complex tensors); for a real symmetric matrix use linalg.${instead}`);
+}
+/** Refused by design (complex results): see linalg.eigh. */
+export const eig = linalgOp(LINALG.eig, (): never => noComplex("eig", "eigh (eigenvalues ascending, real eigenvectors)"));
+/** Refused by design (complex results): see linalg.eigvalsh. */
+export const eigvals = linalgOp(LINALG.eigvals, (): never => noComplex("eigvals", "eigvalsh"));

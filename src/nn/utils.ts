@@ -106,6 +106,8 @@ export const vectorToParameters = defineOp(
   { group: "nn.utils", key: "nn.utils.vectorToParameters" },
 );
 export * as rnn from "./utils_rnn.js";
+/** torch.nn.utils.stateless: functionalCall (a module called with given parameters and buffers). */
+export * as stateless from "./stateless.js";
 export { weightNorm, removeWeightNorm, spectralNorm, removeSpectralNorm, type WeightNormed, type SpectralNormed } from "./weight_norm.js";
 /** copy.deepcopy(module), also here for code that reaches it through nn.utils. */
 export { deepcopy } from "../utils/deepcopy.js";

@@ -128,6 +128,7 @@ test("every declared op is reachable as declared: methods on Tensor, functions o
     "nn.functional": ["nn.F", nn.F as unknown as Record<string, unknown>],
     "nn.utils": ["nn.utils", nn.utils as unknown as Record<string, unknown>],
     "nn.utils.rnn": ["nn.utils.rnn", nn.utils.rnn as unknown as Record<string, unknown>],
+    "nn.utils.stateless": ["nn.utils.stateless", nn.utils.stateless as unknown as Record<string, unknown>],
     "nn.init": ["nn.init", nn.init as unknown as Record<string, unknown>],
     linalg: ["linalg", fx.linalg as unknown as Record<string, unknown>],
     special: ["special", fx.special as unknown as Record<string, unknown>],

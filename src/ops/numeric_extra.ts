@@ -329,7 +329,19 @@ function histogramEdges(x: Tensor, bins: Tensor, o: { weight?: Tensor | null; de
   return histogramFromEdges(op, x.detach(), bins.detach().clone(), o.weight ?? null, o.density ?? false);
 }
 
+/**
+ * torch.dist: the p-norm of input - other (broadcast), as one 0-d tensor; p = 0 counts the
+ * nonzero differences, Infinity / -Infinity take the largest / smallest magnitude.
+ * @example dist(tensor([1, 2]), tensor([4, 6])) // 5
+ */
+function dist(input: Tensor, other: Tensor, p: number): Tensor {
+  const diff = input.sub(other);
+  if (!isFloating(diff.dtype)) throw new DTypeError(`dist: input dtype should be floating point, got ${diff.dtype} (input ${input.dtype}, other ${other.dtype})`);
+  return diff.norm(p);
+}
+
 const HIST_SIGS = {
+  dist: "dist(Tensor self, Tensor other, Scalar p=2) -> Tensor",
   histogram: [
     "histogram(Tensor self, int bins=100, *, float[]? range=null, Tensor? weight=null, bool density=false) -> (Tensor hist, Tensor binEdges)",
     "histogram.bins_tensor(Tensor self, Tensor bins, *, Tensor? weight=null, bool density=false) -> (Tensor hist, Tensor binEdges)",
@@ -361,4 +373,5 @@ export const NUMERIC_EXTRA_FNS = {
   pdist: defineOp("pdist(Tensor input, float p=2) -> Tensor", pdist, { variants: "function" }),
   unravelIndex: defineOp("unravelIndex(Tensor indices, int[] shape) -> Tensor[]", unravelIndexImpl, { variants: "function" }),
   histogram: defineOp(HIST_SIGS.histogram, [histogramBins, histogramEdges]),
+  dist: defineOp(HIST_SIGS.dist, dist),
 };

@@ -24,6 +24,7 @@ import { POOLING3D_FNS } from "./pooling3d.js";
 import { UNPOOL_FNS } from "./unpool.js";
 import { PIXEL_SHUFFLE_FNS } from "./pixel_shuffle.js";
 import { SHAPE_FNS } from "../../ops/shape_ops.js";
+import { NUMERIC_EXTRA_FNS } from "../../ops/numeric_extra.js";
 import { ADVANCED_INDEXING_FNS } from "../../ops/advanced_indexing.js";
 import { GRID_SAMPLE_FNS } from "./grid_sample.js";
 import { LOCAL_RESPONSE_NORM_FNS } from "./local_response_norm.js";
@@ -56,6 +57,8 @@ export const { maxUnpool1d, maxUnpool2d, maxUnpool3d } = UNPOOL_FNS;
 export const { adaptiveAvgPool3d, adaptiveMaxPool1d, adaptiveMaxPool2d, adaptiveMaxPool3d } = ADAPTIVE_FNS;
 export const { dropout, dropout2d } = DROPOUT_FNS;
 export const { cosineSimilarity, pairwiseDistance } = DISTANCE_FNS;
+/** F.pdist is torch.pdist (PyTorch has both). */
+export const { pdist } = NUMERIC_EXTRA_FNS;
 export const { embedding } = EMBEDDING_FNS;
 export const { embeddingBag } = EMBEDDING_BAG_FNS;
 export const { scaledDotProductAttention } = ATTENTION_FNS;

@@ -5,7 +5,8 @@
  * strong Wolfe), WGAN-GP's gradient penalty through a Conv2d + LayerNorm + LeakyReLU critic,
  * autograd.functional (jacobian, hessian, vjp, jvp, hvp, vhp), a network's Hessian-vector
  * product by double backward, MAML's inner loop on F.linear with fast weights and
- * nn.utils.stateless.functionalCall, gradcheck / gradgradcheck, detectAnomaly, and the errors
+ * nn.utils.stateless.functionalCall, gradcheck / gradgradcheck (with gradOutputs, nondetTol,
+ * fastMode), torch.dist, autograd.backward over several losses, detectAnomaly, and the errors
  * a user hits on the way.
  */
 import { test } from "node:test";
@@ -90,7 +91,7 @@ Object.entries(ACTS).forEach(([name, act], i) => {
     const model = new PINN(act);
     initDeterministic(model, 510 + 10 * i);
     let [loss, [u, uX, uT, uXx, lf, l0, lb]] = pinnLoss(model);
-    loss.backward();
+    torch.autograd.backward([lf!, l0!.add(lb!)]); // the same gradients as loss.backward()
     assertTensor(u!, e.u, { atol: 1e-5, msg: "u" });
     assertTensor(uX!, e.u_x, { atol: 1e-5, msg: "u_x" });
     assertTensor(uT!, e.u_t, { atol: 1e-5, msg: "u_t" });
@@ -201,6 +202,8 @@ test("WGAN-GP: the gradient penalty's double backward through Conv2d, LayerNorm 
   const finals = [...D.namedParameters(), ...[...G.namedParameters()].slice(0, 2)];
   for (const [n, p] of finals) assertTensor(p, e.final[n], { atol: 1e-4, msg: `final ${n}` });
 
+  const z = det([6, 4], 640 + 10 * 2 + 1), real = det([6, 1, 8, 8], 630 + 2);
+  close(torch.dist(real, G(z).view(-1, 1, 8, 8)).item(), e.dist_real_fake, 1e-5, "dist(real, fake)");
   const zg = torch.zeros([2, 3], { requiresGrad: true });
   zg.norm(2, { dim: 1 }).sum().backward();
   assertTensor(zg.grad!, e.zero_norm_grad, { msg: "norm's gradient at zero" });
@@ -342,7 +345,9 @@ test("gradcheck and gradgradcheck in float64 on composite functions, and detectA
   const checks = [gradcheck(compMlp, [gx, gw]), gradgradcheck(compMlp, [gx, gw]),
     gradcheck(compSoftplus, [gx]), gradgradcheck(compSoftplus, [gx]),
     gradcheck(compLn, [gx, lw, lb]), gradgradcheck(compLn, [gx, lw, lb]),
-    gradcheck(compConv, [cx, cw]), gradgradcheck(compConv, [cx, cw])];
+    gradcheck(compConv, [cx, cw]), gradgradcheck(compConv, [cx, cw]),
+    gradgradcheck(compMlp, [gx, gw], [torch.ones(3, { dtype: "float64" })], { nondetTol: 1e-12 }),
+    gradcheck((a: Tensor, b: Tensor) => torch.dist(a, b, 3), [gx, det([4], 806).double().requiresGrad_()], { fastMode: true })];
   assert.deepEqual(checks, e.gradcheck);
 
   const xn = torch.tensor([0.0, 1.0, 4.0], { requiresGrad: true });

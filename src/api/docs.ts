@@ -24,6 +24,7 @@ const SECTIONS: readonly { group: string; title: string; how: string }[] = [
   { group: "nn.utils.stateless", title: "nn.utils.stateless", how: "`nn.utils.stateless.functionalCall(model, params, [x])`." },
   { group: "func", title: "func", how: "torch.func: `func.functionalCall(model, [params, buffers], [x])`." },
   { group: "nn.utils.rnn", title: "nn.utils.rnn", how: "`nn.utils.rnn.padSequence([a, b], true)`." },
+  { group: "nn.utils.stateless", title: "nn.utils.stateless", how: "`nn.utils.stateless.functionalCall(model, { \"fc.weight\": w }, [x])`." },
   { group: "optim", title: "optim", how: "`new optim.SGD(model.parameters(), 0.1, 0.9)`." },
   { group: "optim.lrScheduler", title: "optim.lrScheduler", how: "`new optim.lrScheduler.StepLR(optimizer, 30, 0.1)`." },
   { group: "data", title: "data", how: "`new data.DataLoader(dataset, 64, true)`." },

@@ -102,6 +102,50 @@ export const gradFn = defineOp(
   { group: "autograd" },
 ) as unknown as (outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], ...rest: unknown[]) => (Tensor | null)[];
 
+/**
+ * torch.autograd.backward(tensors, grad_tensors, retain_graph, create_graph, grad_variables,
+ * inputs): backpropagates from one tensor or several at once (their gradients summed in the
+ * leaves' .grad in a single pass, as several losses are), each with its gradient (null for a
+ * one-element tensor). `gradVariables` is PyTorch's deprecated name for gradTensors.
+ */
+function backwardMany(tensorsArg: Tensor | Tensor[], gradTensorsArg: Tensor | readonly (Tensor | null)[] | null, retainGraph: boolean | null, createGraph: boolean, gradVariables: Tensor | readonly (Tensor | null)[] | null, inputsArg: Tensor | Tensor[] | null): void {
+  if (gradVariables !== null) {
+    if (gradTensorsArg !== null) throw new ArgumentError("autograd.backward: gradTensors and gradVariables (its deprecated name) are both given; use only gradTensors");
+    gradTensorsArg = gradVariables;
+  }
+  const tensors = tensorsArg instanceof Tensor ? [tensorsArg] : [...tensorsArg];
+  const grads: (Tensor | null)[] = gradTensorsArg === null ? tensors.map(() => null) : gradTensorsArg instanceof Tensor ? [gradTensorsArg] : [...gradTensorsArg];
+  if (grads.length !== tensors.length) throw new AutogradError(`autograd.backward: got ${tensors.length} tensors and ${grads.length} gradients; pass one gradTensors entry (a Tensor or null) per tensor`);
+  grads.forEach((g, i) => {
+    if (g !== null && g !== undefined && !(g instanceof Tensor)) throw new ArgumentError(`autograd.backward: gradients can be either Tensors or null, but got ${describeValue(g)} (gradTensors[${i}])`);
+  });
+  tensors.forEach((t, i) => {
+    if (!t.requiresGrad) throw new AutogradError(`autograd.backward: element ${i} of tensors does not require grad and does not have a gradFn (shape ${fmtShape(t.shape)})`);
+  });
+  const inputs = inputsArg === null ? undefined : inputsArg instanceof Tensor ? [inputsArg] : inputsArg;
+  if (inputs && inputs.length === 0) throw new AutogradError("autograd.backward: the inputs option cannot be empty; leave it out to accumulate into every leaf");
+  if (tensors.length === 0) return; // nothing to do, as in PyTorch
+  runBackward(tensors, tensors.map((t, i) => rootGradient("autograd.backward", t, grads[i], i)), {
+    retainGraph: retainGraph ?? createGraph,
+    createGraph,
+    accumulateOnly: inputs,
+  });
+}
+
+/**
+ * torch.autograd.backward with PyTorch's positional order: one tensor or an array of them,
+ * and their gradients (`autograd.backward([loss1, loss2])` sums both losses' gradients).
+ *
+ * @example
+ * autograd.backward([lossA, lossB.mul(0.5)]);
+ * autograd.backward(y, ones(y.shape), { retainGraph: true });
+ */
+export const backwardFn = defineOp(
+  "backward(Tensor|Tensor[] tensors, Any? gradTensors=null, bool? retainGraph=null, bool createGraph=false, Any? gradVariables=null, Tensor|Tensor[]? inputs=null) -> None",
+  backwardMany,
+  { group: "autograd", key: "autograd.backward" },
+) as unknown as (tensors: Tensor | readonly Tensor[], ...rest: unknown[]) => void;
+
 const originalRetain = Tensor.prototype.retainGrad;
 Tensor.prototype.retainGrad = function () {
   originalRetain.call(this);

@@ -12,8 +12,9 @@
  * - strict raises where an output does not depend on an input instead of giving zeros.
  *
  * There is no forward-mode AD in Fluxion: jvp and hvp use the double-backward trick (as
- * PyTorch's do), and jacobian/hessian refuse strategy "forward-mode". `vectorize` is accepted
- * and gives the same result as without it (the rows are computed one autograd.grad call each).
+ * PyTorch's do), and so does jacobian/hessian's strategy "forward-mode" (PyTorch's result and
+ * refusals, one column per backward). `vectorize` is accepted and gives the same result as
+ * without it (the rows are computed one autograd.grad call each).
  */
 import { ArgumentError, AutogradError, ShapeError, fmtShape } from "../errors.js";
 import { describeValue } from "../api/args.js";
@@ -37,12 +38,15 @@ export interface FunctionalOptions {
 export interface JacobianOptions extends FunctionalOptions {
   /** Accepted for PyTorch compatibility; the result is the same as without it. */
   vectorize?: boolean;
-  /** Only "reverse-mode" is supported (Fluxion has no forward-mode AD). */
+  /**
+   * "forward-mode" (with vectorize, without createGraph or strict, as PyTorch asks) lays the
+   * result out as forward mode does, computed column by column by the double-backward trick.
+   */
   strategy?: "reverse-mode" | "forward-mode";
 }
 export interface HessianOptions extends FunctionalOptions {
   vectorize?: boolean;
-  /** Only "reverse-mode" is supported (Fluxion has no forward-mode AD). */
+  /** "forward-mode": forward-over-reverse, computed as jacobian's "forward-mode" is. */
   outerJacobianStrategy?: "reverse-mode" | "forward-mode";
 }
 
@@ -223,11 +227,46 @@ function jvpImpl(func: TensorFunc, inputsArg: unknown, vArg: unknown, createGrap
 
 function checkStrategy(fnName: string, name: string, strategy: string, createGraph: boolean, strict: boolean, vectorize: boolean): void {
   if (strategy !== "forward-mode") return;
-  // PyTorch's own refusals come first, so a program that PyTorch refuses reads the same here
-  if (createGraph && fnName === "jacobian") throw new AutogradError(`autograd.functional.jacobian: createGraph=true and strategy="forward-mode" are not supported together (yet). Please either set createGraph=false or strategy="reverse-mode".`);
+  // PyTorch's refusals, in its order (hessian passes createGraph on to jacobian, which refuses it)
+  if (createGraph) throw new AutogradError(`autograd.functional.${fnName}: createGraph=true and ${name}="forward-mode" are not supported together (yet). Please either set createGraph=false or ${name}="reverse-mode".`);
   if (strict) throw new AutogradError(`autograd.functional.${fnName}: strict=true and ${name}="forward-mode" are not supported together (yet). Please either set strict=false or ${name}="reverse-mode".`);
   if (!vectorize) throw new AutogradError(`autograd.functional.${fnName}: computing the Jacobian using forward-mode AD is only implemented for vectorize=true (as in PyTorch)`);
-  throw new AutogradError(`autograd.functional.${fnName}: ${name}="forward-mode" is not supported: Fluxion has no forward-mode AD (torch.autograd.forward_ad). Use ${name}="reverse-mode" (the default), which gives the same ${fnName === "hessian" ? "Hessian" : "Jacobian"} values.`);
+}
+
+/**
+ * The Jacobian column by column, as PyTorch's strategy "forward-mode" lays it out (each result
+ * in its output's dtype, zeros where an output does not depend on an input). Fluxion has no
+ * forward-mode AD, so each column J·e is a jvp by the double-backward trick: one backward with
+ * recorded gradient outputs u, then one backward of that per input element.
+ */
+function jacobianForward(fnName: string, func: TensorFunc, inputs0: readonly Tensor[]): { jac: Tensor[][]; isOutputsTuple: boolean } {
+  return enableGrad(() => {
+    const inputs = gradPreprocess(inputs0, false, true);
+    const [isOutputsTuple, outputs] = callFunc(fnName, func, inputs);
+    const u = outputs.map((o) => zerosLike(o).requiresGrad_(o.isFloatingPoint()));
+    const gradInputs = autogradGrad(outputs, inputs, u, true);
+    const differentiable = u.flatMap((t, i) => (t.requiresGrad ? [i] : []));
+    const cols: Tensor[][][] = outputs.map(() => inputs.map(() => []));
+    inputs.forEach((x, k) => {
+      const g = gradInputs[k] ?? null;
+      const flat = g?.reshape(-1);
+      for (let j = 0; j < x.numel(); j++) {
+        // element j of g = Jᵀu is linear in u: its gradient with respect to u is column j of J
+        const jv: (Tensor | null)[] = outputs.map(() => null);
+        if (flat?.requiresGrad && differentiable.length) {
+          const got = autogradGrad([flat.select(0, j)], differentiable.map((i) => u[i]!), null, false, true);
+          differentiable.forEach((i, n) => (jv[i] = got[n]!));
+        }
+        outputs.forEach((o, i) => cols[i]![k]!.push((jv[i] ?? zerosLike(o)).detach()));
+      }
+    });
+    const jac = outputs.map((o, i) => inputs.map((x, k) => {
+      const shape = [...o.shape, ...x.shape];
+      const c = cols[i]![k]!;
+      return c.length && o.numel() ? stack(c, -1).reshape(shape) : zeros(shape, { dtype: o.dtype, device: o.device });
+    }));
+    return { jac, isOutputsTuple };
+  });
 }
 
 /** The Jacobian as nested arrays [output][input], before unpacking. */
@@ -263,7 +302,9 @@ function jacobianImpl(func: TensorFunc, inputsArg: unknown, createGraph: boolean
   checkFunc("jacobian", func);
   checkStrategy("jacobian", "strategy", strategy, createGraph, strict, vectorize);
   const [isInputsTuple, inputs] = asTuple(inputsArg, "inputs", "jacobian");
-  const { jac, isOutputsTuple } = jacobianRows("jacobian", func, inputs, createGraph, strict, vectorize);
+  const { jac, isOutputsTuple } = strategy === "forward-mode"
+    ? jacobianForward("jacobian", func, inputs)
+    : jacobianRows("jacobian", func, inputs, createGraph, strict, vectorize);
   const perOutput = jac.map((row) => unpack(row, isInputsTuple));
   return isOutputsTuple ? (perOutput as Tensor[] | Tensor[][]) : perOutput[0]!;
 }
@@ -284,7 +325,8 @@ function hessianImpl(func: TensorFunc, inputsArg: unknown, createGraph: boolean,
     checkRequiresGrad("hessian", g, "jacobian", strict);
     return g;
   };
-  const { jac } = jacobianRows("hessian", jacFunc, inputs, createGraph, strict, vectorize);
+  // forward-over-reverse: the outer Jacobian's columns by the double-backward trick
+  const { jac } = strategy === "forward-mode" ? jacobianForward("hessian", jacFunc, inputs) : jacobianRows("hessian", jacFunc, inputs, createGraph, strict, vectorize);
   return isInputsTuple ? jac : jac[0]![0]!;
 }
 

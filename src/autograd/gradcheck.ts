@@ -1,11 +1,14 @@
 /**
- * Finite-difference checks of autograd (torch.autograd.gradcheck / gradgradcheck).
- * The numerical Jacobian uses central differences on float64 inputs; the analytical one is
- * built row by row with autograd.grad over one recorded forward. Mismatches raise a
- * GradcheckError naming the output, the input and the worst element.
+ * Finite-difference checks of autograd (torch.autograd.gradcheck / gradgradcheck), declared
+ * with PyTorch 1.13's signatures. The numerical Jacobian uses central differences on float64
+ * inputs; the analytical one is built row by row with autograd.grad over one recorded forward,
+ * twice (backward must be reentrant within nondetTol). Mismatches raise a GradcheckError
+ * naming the output, the input and the element. The checks that need vmap or forward-mode AD
+ * (checkBatchedGrad, checkForwardAd, ...) raise rather than pass unchecked.
  */
-import { FluxionError, fmtShape } from "../errors.js";
-import { zeros, zerosLike, randnLike } from "../tensor/creation.js";
+import { AutogradError, FluxionError, fmtShape } from "../errors.js";
+import { defineOp } from "../api/registry.js";
+import { zeros, zerosLike, randn } from "../tensor/creation.js";
 import { Generator } from "../tensor/random.js";
 import { Tensor } from "../tensor/tensor.js";
 import { describeValue } from "../api/args.js";
@@ -22,6 +25,51 @@ export interface GradcheckOptions {
   rtol?: number;
   /** Throw on failure (default); when false, return false instead. */
   raiseException?: boolean;
+  /** How far two backward runs with the same input and gradient may differ (default 0). */
+  nondetTol?: number;
+  /** Accepted (default true); Fluxion's engine gives zeros for an output's missing gradient, so there is nothing to check. */
+  checkUndefinedGrad?: boolean;
+  /** Check that each gradient has its input's dtype (default false). */
+  checkGradDtypes?: boolean;
+  /** Check the backward-mode Jacobian (default true; false checks nothing, as PyTorch without forward AD). */
+  checkBackwardAd?: boolean;
+  /** Accepted: PyTorch's cheaper random projection; the full (slow-mode) check runs, with the same verdict. */
+  fastMode?: boolean;
+  /** Not supported: true raises (no sparse tensors). */
+  checkSparseNnz?: boolean;
+  /** Not supported: true raises (no vmap). */
+  checkBatchedGrad?: boolean;
+  /** Not supported: true raises (no vmap, no forward-mode AD). */
+  checkBatchedForwardGrad?: boolean;
+  /** Not supported: true raises (no forward-mode AD). */
+  checkForwardAd?: boolean;
+}
+
+export interface GradgradcheckOptions extends Omit<GradcheckOptions, "checkSparseNnz" | "checkBatchedForwardGrad" | "checkForwardAd" | "checkBackwardAd"> {
+  /** Make the random gradient outputs non-contiguous (default false). */
+  genNonContigGradOutputs?: boolean;
+  /** Check reverse-over-reverse (default true; false checks nothing). */
+  checkRevOverRev?: boolean;
+  /** Not supported: true raises (no forward-mode AD). */
+  checkFwdOverRev?: boolean;
+  /** Seed of the random gradient outputs (Fluxion's; default 0, so runs are reproducible). */
+  seed?: number;
+}
+
+type CheckOpts = Required<Omit<GradcheckOptions, "checkSparseNnz" | "checkBatchedForwardGrad" | "checkForwardAd">>;
+
+/** The options PyTorch has and Fluxion cannot honour: true raises instead of passing unchecked. */
+function refuseUnsupported(where: string, o: Record<string, unknown>): void {
+  const why: Record<string, string> = {
+    checkSparseNnz: "there are no sparse tensors",
+    checkBatchedGrad: "it needs vmap, which Fluxion lacks",
+    checkBatchedForwardGrad: "it needs vmap and forward-mode AD, which Fluxion lacks",
+    checkForwardAd: "it needs forward-mode AD, which Fluxion lacks",
+    checkFwdOverRev: "it needs forward-mode AD, which Fluxion lacks",
+  };
+  for (const [k, reason] of Object.entries(why)) {
+    if (o[k] === true) throw new AutogradError(`${where}: ${k}=true is not supported: ${reason}; leave it false`);
+  }
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -68,34 +116,23 @@ function elementOffset(t: Tensor, k: number): number {
   return off;
 }
 
-/**
- * Checks the gradients of `fn` at `inputs` (those with requiresGrad, float64) against
- * central finite differences. Returns true, or throws a GradcheckError describing the
- * first mismatch (returns false with raiseException: false).
- *
- * @example
- * const x = randn([3], { dtype: "float64", requiresGrad: true });
- * autograd.gradcheck((t) => t.sin().mul(t), [x]); // true
- */
-export function gradcheck(fn: (...inputs: Tensor[]) => Tensor | Tensor[], inputs: Tensor | readonly Tensor[], opts?: GradcheckOptions): boolean;
-/** With non-tensor arguments among the inputs (`gradcheck(MyFn.apply, [x, 0.5])`): passed to fn as they are. */
-export function gradcheck(fn: Fn, inputs: readonly unknown[], opts?: GradcheckOptions): boolean;
-export function gradcheck(fn: Fn, inputs: Inputs, opts?: GradcheckOptions): boolean {
-  const args = asArgs("gradcheck", inputs);
-  const eps = opts?.eps ?? 1e-6, atol = opts?.atol ?? 1e-5, rtol = opts?.rtol ?? 1e-3;
+function gradcheckImpl(fn: Fn, inputs: Inputs, opts: CheckOpts, where = "gradcheck"): boolean {
+  const args = asArgs(where, inputs);
+  const { eps, atol, rtol, nondetTol } = opts;
   const diffIdx = args.map((t, i) => (requiresGrad(t) ? i : -1)).filter((i) => i >= 0);
-  if (diffIdx.length === 0) throw new GradcheckError("gradcheck: no input requires grad");
+  if (diffIdx.length === 0) throw new GradcheckError(`${where}: no input requires grad`);
   for (const i of diffIdx) {
     const x = args[i] as Tensor;
-    if (x.dtype !== "float64") throw new GradcheckError(`gradcheck: input ${i} has dtype ${x.dtype}; use float64 inputs for finite differences`);
-    if (x.shape.some((s, d) => s > 1 && x.strides[d] === 0)) throw new GradcheckError(`gradcheck: input ${i} (shape ${fmtShape(x.shape)}, strides ${fmtShape(x.strides)}) has overlapping memory; clone() it first`);
+    if (x.dtype !== "float64") throw new GradcheckError(`${where}: input ${i} has dtype ${x.dtype}; use float64 inputs for finite differences`);
+    if (x.shape.some((s, d) => s > 1 && x.strides[d] === 0)) throw new GradcheckError(`${where}: input ${i} (shape ${fmtShape(x.shape)}, strides ${fmtShape(x.strides)}) has overlapping memory; clone() it first`);
   }
   const fail = (msg: string) => {
-    if (opts?.raiseException === false) return false;
+    if (!opts.raiseException) return false;
     throw new GradcheckError(msg);
   };
+  if (!opts.checkBackwardAd) return true;
 
-  const checked = checkedOutputs("gradcheck", fn, args);
+  const checked = checkedOutputs(where, fn, args);
   const pick = (outs: Tensor[]) => checked.map((o) => outs[o]!);
   // numerical: numerical[i][k][o] = d(output o) / d(element k of input i), by central differences
   const numerical = diffIdx.map((i) => {
@@ -104,7 +141,7 @@ export function gradcheck(fn: Fn, inputs: Inputs, opts?: GradcheckOptions): bool
       const off = elementOffset(x, k), orig = data[off] as number; // floating inputs only
       const at = (v: number) => {
         data[off] = v;
-        return noGrad(() => pick(outputsOf("gradcheck", fn, args))).map((o) => o.to("float64").toTypedArray());
+        return noGrad(() => pick(outputsOf(where, fn, args))).map((o) => o.to("float64").toTypedArray());
       };
       const plus = at(orig + eps), minus = at(orig - eps);
       data[off] = orig;
@@ -112,24 +149,33 @@ export function gradcheck(fn: Fn, inputs: Inputs, opts?: GradcheckOptions): bool
     });
   });
 
-  // analytical: row j of each output's Jacobian is the gradient of its element j
+  // analytical: row j of each output's Jacobian is the gradient of its element j; computed
+  // twice, as PyTorch does, to catch a backward that is not reentrant
   const diff = diffIdx.map((i) => args[i] as Tensor);
-  const outs = enableGrad(() => pick(outputsOf("gradcheck", fn, args)));
+  const outs = enableGrad(() => pick(outputsOf(where, fn, args)));
   for (let o = 0; o < outs.length; o++) {
     const out = outs[o]!;
     for (let j = 0; j < out.numel(); j++) {
-      let rows: (Tensor | null)[] = diff.map(() => null);
-      if (out.requiresGrad) {
+      const row = (): (Tensor | null)[] => {
+        if (!out.requiresGrad) return diff.map(() => null);
         const go = zeros(out.shape, { dtype: "float64" });
         go.storage.data[j] = 1;
-        rows = grad([out], diff, { gradOutputs: [go], retainGraph: true, allowUnused: true });
-      }
+        return grad([out], diff, { gradOutputs: [go], retainGraph: true, allowUnused: true });
+      };
+      const rows = row(), again = row();
       for (let d = 0; d < diff.length; d++) {
+        if (opts.checkGradDtypes && rows[d] && rows[d]!.dtype !== diff[d]!.dtype) {
+          return fail(`${where}: Gradient has dtype mismatch: the gradient of output ${checked[o]} with respect to input ${diffIdx[d]} has dtype ${rows[d]!.dtype}, the input ${diff[d]!.dtype}`);
+        }
         const a = rows[d] ? rows[d]!.to("float64").toTypedArray() : new Float64Array(diff[d]!.numel());
+        const b = again[d] ? again[d]!.to("float64").toTypedArray() : new Float64Array(diff[d]!.numel());
         for (let k = 0; k < a.length; k++) {
           const num = numerical[d]![k]![o]![j]!, ana = a[k]!;
           if (!(Math.abs(ana - num) <= atol + rtol * Math.abs(num))) {
-            return fail(`gradcheck: Jacobian mismatch for output ${checked[o]} (shape ${fmtShape(out.shape)}) with respect to input ${diffIdx[d]} (shape ${fmtShape(diff[d]!.shape)}), element [${j}, ${k}]: numerical ${num}, analytical ${ana}`);
+            return fail(`${where}: Jacobian mismatch for output ${checked[o]} (shape ${fmtShape(out.shape)}) with respect to input ${diffIdx[d]} (shape ${fmtShape(diff[d]!.shape)}), element [${j}, ${k}]: numerical ${num}, analytical ${ana}`);
+          }
+          if (!(Math.abs(b[k]! - ana) <= nondetTol)) {
+            return fail(`${where}: Backward is not reentrant, i.e., running backward with same input and grad_output multiple times gives different values, although analytical gradient matches numerical gradient (output ${checked[o]}, input ${diffIdx[d]}, element [${j}, ${k}]: ${ana} then ${b[k]}). The tolerance for nondeterminism was ${nondetTol}.`);
           }
         }
       }
@@ -138,19 +184,62 @@ export function gradcheck(fn: Fn, inputs: Inputs, opts?: GradcheckOptions): bool
   return true;
 }
 
+const GRADCHECK_SIG = "gradcheck(Callable func, Any inputs, *, float eps=1e-6, float atol=1e-5, float rtol=1e-3, bool raiseException=true, bool checkSparseNnz=false, float nondetTol=0.0, bool checkUndefinedGrad=true, bool checkGradDtypes=false, bool checkBatchedGrad=false, bool checkBatchedForwardGrad=false, bool checkForwardAd=false, bool checkBackwardAd=true, bool fastMode=false) -> bool";
+
 /**
- * Checks second derivatives: gradcheck of the (createGraph) gradient of `fn`, contracted
- * with random output gradients (a fixed seed, so runs are reproducible).
+ * Checks the gradients of `fn` at `inputs` (those with requiresGrad, float64) against
+ * central finite differences (torch.autograd.gradcheck, PyTorch's options). Returns true, or
+ * throws a GradcheckError describing the first mismatch (returns false with raiseException:
+ * false). Options that need vmap or forward-mode AD raise when true.
+ *
+ * @example
+ * const x = randn([3], { dtype: "float64", requiresGrad: true });
+ * autograd.gradcheck((t) => t.sin().mul(t), [x]); // true
  */
-export function gradgradcheck(fn: (...inputs: Tensor[]) => Tensor | Tensor[], inputs: Tensor | readonly Tensor[], opts?: GradcheckOptions & { seed?: number }): boolean;
-export function gradgradcheck(fn: Fn, inputs: readonly unknown[], opts?: GradcheckOptions & { seed?: number }): boolean;
-export function gradgradcheck(fn: Fn, inputs: Inputs, opts?: GradcheckOptions & { seed?: number }): boolean {
+export const gradcheck = defineOp(GRADCHECK_SIG, (fn: Fn, inputs: Inputs, o: CheckOpts & Record<string, unknown>): boolean => {
+  refuseUnsupported("gradcheck", o);
+  return gradcheckImpl(fn, inputs, o);
+}, { group: "autograd" }) as unknown as {
+  (fn: (...inputs: Tensor[]) => Tensor | Tensor[], inputs: Tensor | readonly Tensor[], opts?: GradcheckOptions): boolean;
+  /** With non-tensor arguments among the inputs (`gradcheck(MyFn.apply, [x, 0.5])`): passed to fn as they are. */
+  (fn: Fn, inputs: readonly unknown[], opts?: GradcheckOptions): boolean;
+};
+
+const GRADGRADCHECK_SIG = "gradgradcheck(Callable func, Any inputs, Any? gradOutputs=null, *, float eps=1e-6, float atol=1e-5, float rtol=1e-3, bool genNonContigGradOutputs=false, bool raiseException=true, float nondetTol=0.0, bool checkUndefinedGrad=true, bool checkGradDtypes=false, bool checkBatchedGrad=false, bool checkFwdOverRev=false, bool checkRevOverRev=true, bool fastMode=false, int seed=0) -> bool";
+
+/**
+ * Checks second derivatives (torch.autograd.gradgradcheck): gradcheck of the (createGraph)
+ * gradient of `fn`, contracted with `gradOutputs` (a Tensor or an array, one per checked
+ * output), or with random ones from a fixed `seed` when left out (they require grad, so the
+ * derivative with respect to them is checked too, as PyTorch's).
+ *
+ * @example
+ * autograd.gradgradcheck((t) => t.pow(3), [x]); // true
+ */
+export const gradgradcheck = defineOp(GRADGRADCHECK_SIG, (fn: Fn, inputs: Inputs, gradOutputsArg: Tensor | readonly Tensor[] | null, o: CheckOpts & Record<string, unknown> & { seed: number; genNonContigGradOutputs: boolean; checkRevOverRev: boolean }): boolean => {
+  refuseUnsupported("gradgradcheck", o);
   const args = asArgs("gradgradcheck", inputs);
-  const generator = new Generator(opts?.seed ?? 0);
   const checked = checkedOutputs("gradgradcheck", fn, args);
-  const pick = (outs: Tensor[]) => checked.map((o) => outs[o]!);
-  const outs = noGrad(() => pick(outputsOf("gradgradcheck", fn, args)));
-  const gradOutputs = outs.map((o) => randnLike(o, { dtype: "float64", generator }).requiresGrad_(true));
+  const pick = (outs: Tensor[]) => checked.map((i) => outs[i]!);
+  let gradOutputs: Tensor[];
+  if (gradOutputsArg === null) {
+    const generator = new Generator(o.seed);
+    const outs = noGrad(() => pick(outputsOf("gradgradcheck", fn, args)));
+    gradOutputs = outs.map((out) => {
+      // non-contiguous: every other element of a buffer twice as long in the last dim
+      const g = o.genNonContigGradOutputs && out.ndim > 0
+        ? randn([...out.shape, 2], { dtype: "float64", generator }).select(-1, 0)
+        : randn([...out.shape], { dtype: "float64", generator });
+      return g.requiresGrad_(true);
+    });
+  } else {
+    gradOutputs = gradOutputsArg instanceof Tensor ? [gradOutputsArg] : [...gradOutputsArg];
+    gradOutputs.forEach((g, i) => {
+      if (!(g instanceof Tensor)) throw new GradcheckError(`gradgradcheck: gradOutputs[${i}] must be a Tensor, but got ${describeValue(g)}`);
+    });
+    if (gradOutputs.length !== checked.length) throw new GradcheckError(`gradgradcheck: got ${gradOutputs.length} gradOutputs for ${checked.length} differentiable output${checked.length === 1 ? "" : "s"} of fn; pass one per output`);
+  }
+  if (!o.checkRevOverRev) return true;
   const diff = args.filter(requiresGrad);
   const gradFn = (...all: unknown[]) => enableGrad(() => {
     const xs = all.slice(0, args.length), gos = all.slice(args.length) as Tensor[];
@@ -158,5 +247,10 @@ export function gradgradcheck(fn: Fn, inputs: Inputs, opts?: GradcheckOptions & 
     const gs = grad(ys, xs.filter(requiresGrad), { gradOutputs: gos, createGraph: true, allowUnused: true });
     return gs.map((g, i) => g ?? zerosLike(diff[i]!));
   });
-  return gradcheck(gradFn as Fn, [...args, ...gradOutputs] as unknown[], opts);
-}
+  return gradcheckImpl(gradFn as Fn, [...args, ...gradOutputs] as unknown[], { ...o, checkBackwardAd: true }, "gradgradcheck");
+}, { group: "autograd" }) as unknown as {
+  (fn: (...inputs: Tensor[]) => Tensor | Tensor[], inputs: Tensor | readonly Tensor[], gradOutputs?: Tensor | readonly Tensor[] | null, opts?: GradgradcheckOptions): boolean;
+  (fn: (...inputs: Tensor[]) => Tensor | Tensor[], inputs: Tensor | readonly Tensor[], opts?: GradgradcheckOptions): boolean;
+  (fn: Fn, inputs: readonly unknown[], gradOutputs?: Tensor | readonly Tensor[] | null, opts?: GradgradcheckOptions): boolean;
+  (fn: Fn, inputs: readonly unknown[], opts?: GradgradcheckOptions): boolean;
+};

@@ -150,12 +150,46 @@ test("inputs, v and outputs that are not tensors raise ArgumentErrors naming the
   assert.throws(() => F.vhp(f.two_out!, X3, X3), (e: Error) => e instanceof AutogradError && /function given to vhp should return a single Tensor/.test(e.message));
 });
 
-test("strategy / outerJacobianStrategy 'forward-mode' is refused clearly, never ignored", () => {
-  for (const call of [
-    () => F.jacobian(f.linear!, X3, { strategy: "forward-mode", vectorize: true }),
-    () => F.hessian(f.linear_sum!, X3, { outerJacobianStrategy: "forward-mode", vectorize: true }),
-  ]) assert.throws(call, (e: Error) => e instanceof AutogradError && /"forward-mode" is not supported: Fluxion has no forward-mode AD/.test(e.message));
-  assert.throws(() => F.hessian(f.linear_sum!, X3, { outerJacobianStrategy: "forward-mode" }), /only implemented for vectorize=true/);
+test("strategy 'forward-mode' gives the reverse-mode Jacobian, in each output's dtype, zeros for an independent input", () => {
+  const x = tensor([0.3, -1.2, 0.7], { dtype: "float64" });
+  for (const name of ["exp_reducer", "two_out", "cubic_cross", "identity", "linear"] as const) {
+    const inp = name === "exp_reducer" ? x.view(1, 3) : x;
+    const fwd = flatTensors(F.jacobian(FUNCS[name]!, inp, { vectorize: true, strategy: "forward-mode" }));
+    const rev = flatTensors(F.jacobian(FUNCS[name]!, inp));
+    assert.equal(fwd.length, rev.length, name);
+    fwd.forEach((t, i) => {
+      assert.deepEqual(t.shape, rev[i]!.shape, `${name} shape`);
+      assert.equal(t.requiresGrad, false, `${name} detached`);
+      assertClose(t, rev[i]!, { atol: 1e-12 });
+    });
+  }
+  // two inputs and two outputs: J[i][j]; the float32 second input gets the float64 output's dtype (PyTorch's)
+  const y = tensor([1.5, -0.5], { dtype: "float32" });
+  const J = F.jacobian((a, b) => [a.mul(3), a.sum().mul(b.to("float64"))], [x, y], { vectorize: true, strategy: "forward-mode" }) as Tensor[][];
+  assertClose(J[0]![0]!, [[3, 0, 0], [0, 3, 0], [0, 0, 3]], { atol: 1e-12 });
+  assert.equal(J[0]![1]!.dtype, "float64");
+  assertClose(J[0]![1]!, [[0, 0], [0, 0], [0, 0]]);
+  const s = x.sum().item();
+  assertClose(J[1]![0]!, [[1.5, 1.5, 1.5], [-0.5, -0.5, -0.5]], { atol: 1e-6 });
+  assertClose(J[1]![1]!, [[s, 0], [0, s]], { atol: 1e-6 });
+  // a float32 output of a float64 input: the output's dtype, as PyTorch's forward mode
+  assert.equal((F.jacobian((t) => t.float().mul(3), x, { vectorize: true, strategy: "forward-mode" }) as Tensor).dtype, "float32");
+  // an output that does not depend on the input
+  assertClose(F.jacobian(FUNCS.constant_out!, x, { vectorize: true, strategy: "forward-mode" }) as Tensor, zeros([2, 3], { dtype: "float64" }));
+});
+
+test("outerJacobianStrategy 'forward-mode' (forward-over-reverse) gives the Hessian; PyTorch's refusals of the strategy hold", () => {
+  const x = tensor([0.3, -1.2, 0.7], { dtype: "float64" });
+  const b = tensor([0.1, 0.4], { dtype: "float64" });
+  assertClose(F.hessian(FUNCS.cubic_cross!, x, { vectorize: true, outerJacobianStrategy: "forward-mode" }) as Tensor, F.hessian(FUNCS.cubic_cross!, x) as Tensor, { atol: 1e-12 });
+  const Hf = F.hessian(FUNCS.outer_sq!, [x, b], { vectorize: true, outerJacobianStrategy: "forward-mode" }) as Tensor[][];
+  const Hr = F.hessian(FUNCS.outer_sq!, [x, b]) as Tensor[][];
+  Hf.forEach((row, i) => row.forEach((h, j) => assertClose(h, Hr[i]![j]!, { atol: 1e-12 })));
+  assert.throws(() => F.hessian(FUNCS.linear_sum!, x, { outerJacobianStrategy: "forward-mode" }), /only implemented for vectorize=true/);
+  assert.throws(() => F.hessian(FUNCS.cubic_cross!, x, { outerJacobianStrategy: "forward-mode", vectorize: true, createGraph: true }),
+    (e: Error) => e instanceof AutogradError && /hessian: createGraph=true and outerJacobianStrategy="forward-mode" are not supported together/.test(e.message));
+  assert.throws(() => F.jacobian(FUNCS.linear!, x, { strategy: "forward-mode", vectorize: true, strict: true }),
+    (e: Error) => e instanceof AutogradError && /strict=true and strategy="forward-mode" are not supported together/.test(e.message));
 });
 
 // ---- analytic derivatives -------------------------------------------------------------------

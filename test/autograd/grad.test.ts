@@ -174,3 +174,30 @@ test("autograd.backward is the functional form of tensor.backward", () => {
   autograd.backward(x.mul(x), tensor([1, 1]));
   assert.deepEqual(x.grad!.tolist(), [2, 4]);
 });
+
+test("autograd.backward takes several tensors and their gradients (null for a scalar), summed in one pass, as torch.autograd.backward", () => {
+  const v = tensor([1, 2], { dtype: "float64", requiresGrad: true });
+  autograd.backward([v.sum(), v.pow(2).sum()], [null, null]);
+  assert.deepEqual(v.grad!.tolist(), [3, 5]);
+  v.grad = null;
+  autograd.backward([v.sum(), v.pow(2).sum()]);
+  assert.deepEqual(v.grad!.tolist(), [3, 5]);
+  v.grad = null;
+  autograd.backward([v.mul(2), v.pow(2).sum()], [tensor([1, 1], { dtype: "float64" }), null]);
+  assert.deepEqual(v.grad!.tolist(), [4, 6]);
+  v.grad = null;
+  autograd.backward(v.pow(2), tensor([1, 3], { dtype: "float64" }), { createGraph: true });
+  assert.deepEqual(v.grad!.tolist(), [2, 12]);
+  assert.equal(v.grad!.requiresGrad, true);
+  const w = tensor([3], { requiresGrad: true });
+  v.grad = null;
+  autograd.backward(v.sum().mul(w).sum(), null, { inputs: [w] });
+  assert.equal(v.grad, null);
+  assert.deepEqual(w.grad!.tolist(), [3]);
+  autograd.backward([]); // nothing to do, as in PyTorch
+  // PyTorch's messages
+  assert.throws(() => autograd.backward([v.sum(), v.sum()], [null]), (e: Error) => e instanceof AutogradError && /got 2 tensors and 1 gradients/.test(e.message));
+  assert.throws(() => autograd.backward([v.sum(), tensor([1])]), (e: Error) => e instanceof AutogradError && /element 1 of tensors does not require grad/.test(e.message));
+  assert.throws(() => autograd.backward([v.mul(2)]), (e: Error) => e instanceof AutogradError && /grad can be implicitly created only for scalar outputs/.test(e.message));
+  assert.throws(() => autograd.backward(v.sum(), v.sum(), { gradVariables: v.sum() }), /gradTensors and gradVariables/);
+});

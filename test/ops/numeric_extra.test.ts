@@ -99,3 +99,22 @@ test("nn.functional.pdist is torch.pdist (PyTorch has both)", () => {
   assert.deepEqual(fx.nn.functional.pdist(x).tolist(), [5, 10, 5]);
   assert.deepEqual(fx.nn.functional.pdist(x, { p: 1 }).tolist(), [7, 14, 7]);
 });
+
+test("dist (torch.dist and Tensor.dist): the p-norm of the broadcast difference, PyTorch 1.13's values; gradient 0 at equal inputs; F.pdist is torch.pdist", () => {
+  const a = tensor([[1, -2, 0.5]]), b = tensor([[0.5], [1]]);
+  // torch.dist(a, b, p) for p in 0, 1, 2, 3, inf, -inf, 0.5 (PyTorch 1.13, float32)
+  const want: [number, number][] = [[0, 4], [1, 6.5], [2, 3.9686269760131836], [3, 3.500000238418579], [Infinity, 3], [-Infinity, 0], [0.5, 22.34834098815918]];
+  for (const [p, v] of want) {
+    assert.ok(Math.abs(fx.dist(a, b, p).item() - v) <= 1e-5 * Math.max(1, v), `p=${p}: ${fx.dist(a, b, p).item()} vs ${v}`);
+    assert.equal(a.dist(b, { p }).item(), fx.dist(a, b, p).item());
+  }
+  assert.deepEqual(fx.dist(a, b).shape, []);
+  const x = fx.zeros([3], { dtype: "float64", requiresGrad: true });
+  fx.dist(x, fx.zeros([3], { dtype: "float64" })).backward();
+  assert.deepEqual(x.grad!.tolist(), [0, 0, 0]);
+  const y = randn([2, 3], { dtype: "float64" }).requiresGrad_(), z = randn([3], { dtype: "float64" }).requiresGrad_();
+  assert.equal(autograd.gradcheck((u: fx.Tensor, v: fx.Tensor) => fx.dist(u, v, 3), [y, z]), true);
+  assert.equal(fx.dist(fx.ones([3], { dtype: "float64" }), fx.ones([3])).dtype, "float64");
+  is(() => fx.dist(fx.ones([3], { dtype: "int64" }), fx.ones([3], { dtype: "int64" })), DTypeError, /dist: .*input dtype should be either floating point or complex. Got int64 instead/);
+  is(() => fx.dist(fx.ones([3]), fx.ones([4])), ShapeError, /3.*4|4.*3/);
+});

@@ -1,11 +1,12 @@
 /**
- * F.cosineSimilarity and F.pairwiseDistance, composed from Tensor ops (so their gradients
+ * F.cosineSimilarity, F.pairwiseDistance (and F.pdist, torch.pdist), composed from Tensor ops (so their gradients
  * come from autograd) formula for formula as PyTorch 1.13's ATen kernels:
  *   cosine_similarity: sum(x1 * x2, dim) * rsqrt(max(|x1|², eps²) * max(|x2|², eps²)), the
  *     clamps applied without autograd seeing them (ATen clamps under NoGradGuard);
  *   pairwise_distance: norm(x1 - x2 + eps, p) over the last dim.
  */
 import { DTypeError } from "../../errors.js";
+import { pdist } from "../../ops/numeric_extra.js";
 import { noGrad } from "../../autograd/grad_mode.js";
 import { isFloating, resultType } from "../../tensor/dtype.js";
 import { broadcastShapes, normalizeDim } from "../../tensor/shape.js";
@@ -51,4 +52,9 @@ export function pairwiseDistance(x1: Tensor, x2: Tensor, p = 2, eps = 1e-6, keep
 export const DISTANCE_FNS = {
   cosineSimilarity: defineF("cosineSimilarity(Tensor x1, Tensor x2, int dim=1, float eps=1e-8) -> Tensor", cosineSimilarity),
   pairwiseDistance: defineF("pairwiseDistance(Tensor x1, Tensor x2, float p=2.0, float eps=1e-6, bool keepdim=false) -> Tensor", pairwiseDistance),
+};
+
+/** F.pdist: torch.pdist (src/ops/numeric_extra.ts) under nn.functional, as PyTorch has it. */
+export const F_DISTANCE_FNS = {
+  pdist: defineF("pdist(Tensor input, float p=2) -> Tensor", (x: Tensor, p: number) => pdist(x, p)),
 };

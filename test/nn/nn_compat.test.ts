@@ -1,0 +1,248 @@
+// The nn API-completeness additions against PyTorch 1.13 (fixtures/nn_compat_torch.json, made by
+// fixtures/nn_compat_torch.py): F's in-place activations and their autograd rules, the
+// *WithIndices poolings, F.fractionalMaxPool3d, F.multiHeadAttentionForward, F.pdist,
+// F.nativeChannelShuffle.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { AutogradError, FluxionError, nn, tensor, randn, pdist, type Tensor } from "../../src/index.js";
+import { assertClose, assertShape, flat } from "../helpers.js";
+import { camel as pyCamel, declaredOp, differences } from "../fixtures/api_signatures.js";
+
+const F = nn.F;
+type Enc = { shape: number[]; v: number[] };
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const REF: any = JSON.parse(readFileSync(new URL("../fixtures/nn_compat_torch.json", import.meta.url), "utf8"));
+const t64 = (e: Enc, requiresGrad = false) => tensor(e.v, { shape: e.shape, dtype: "float64", requiresGrad });
+const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+const Fn = F as unknown as Record<string, (...a: unknown[]) => unknown>;
+
+describe("declarations", () => {
+  it("the new F functions are declared in PyTorch 1.13's positional order with its defaults", () => {
+    const mismatches: string[] = [];
+    for (const [pyName, py] of Object.entries(REF.f_signatures as Record<string, Parameters<typeof differences>[1]>)) {
+      const sig = declaredOp("nn.functional", pyCamel(pyName));
+      if (!sig) mismatches.push(`F.${pyCamel(pyName)}: not declared`);
+      else for (const d of differences(sig, py)) mismatches.push(`F.${pyCamel(pyName)}: ${d}`);
+    }
+    assert.deepEqual(mismatches, []);
+  });
+});
+
+describe("F in-place activations", () => {
+  const { x, gout, cases } = REF.inplace as { x: Enc; gout: Enc; cases: { fn: string; args: number[]; out: Enc; grad: Enc }[] };
+  for (const c of cases) {
+    it(`F.${camel(c.fn)} writes into its input and matches PyTorch's values and gradient`, () => {
+      const leaf = t64(x, true);
+      const y = leaf.mul(1);
+      const r = Fn[camel(c.fn)]!(y, ...c.args) as Tensor;
+      assert.equal(r, y, "returns its input");
+      assertClose(r, c.out.v, { atol: 1e-12, rtol: 1e-12 });
+      r.mul(t64(gout)).sum().backward();
+      // PyTorch's celu backward scales by 1 / alpha rounded to float32 (derivatives.yaml's 1.0/alpha.toFloat()), in every dtype
+      const tol = c.fn === "celu_" ? 1e-7 : 1e-12;
+      assertClose(leaf.grad!, c.grad.v, { atol: tol, rtol: tol });
+    });
+  }
+  it("each equals the out-of-place function with inplace=true", () => {
+    const a = randn([4, 3]), b = a.clone();
+    F.elu(a, 0.5, true);
+    F.elu_(b, 0.5);
+    assertClose(a, flat(b));
+    const c = randn([4, 3]);
+    const d = c.clone();
+    F.threshold(c, 0.2, -3, true);
+    F.threshold_(d, 0.2, -3);
+    assertClose(c, flat(d));
+  });
+  it("refuse a leaf that requires grad, as PyTorch", () => {
+    const leaf = randn([3], { requiresGrad: true });
+    for (const f of [() => F.relu_(leaf), () => F.elu_(leaf), () => F.threshold_(leaf, 0, 0), () => F.hardtanh_(leaf), () => F.selu_(leaf)]) {
+      assert.throws(f, (e: unknown) => e instanceof AutogradError && /a leaf Variable that requires grad is being used in an in-place operation/.test((e as Error).message));
+    }
+  });
+  it("overwriting a tensor another op saved makes that op's backward refuse", () => {
+    const x = randn([3], { requiresGrad: true });
+    const y = x.sigmoid();
+    F.relu_(y);
+    assert.throws(() => y.sum().backward(), /modified by an inplace operation/);
+  });
+  it("a negative slope runs forward but its in-place gradient is refused, with PyTorch's messages", () => {
+    const cases: [string, (y: Tensor) => Tensor, RegExp][] = [
+      ["leakyRelu_", (y) => F.leakyRelu_(y, -0.2), /In-place leakyReLu backward calculation is triggered with a negative slope/],
+      ["leakyRelu inplace", (y) => F.leakyRelu(y, -0.2, true), /In-place leakyReLu backward/],
+      ["elu_", (y) => F.elu_(y, -0.7), /In-place elu backward calculation is triggered with a negative slope/],
+      ["elu inplace", (y) => F.elu(y, -0.7, true), /In-place elu backward/],
+      ["celu_", (y) => F.celu_(y, -0.7), /In-place elu backward/],
+      ["rrelu_ eval", (y) => F.rrelu_(y, -0.3, -0.1), /In-place leakyReLu backward/],
+      ["nn.ELU inplace", (y) => new nn.ELU(-1, true).forward(y), /In-place elu backward/],
+    ];
+    for (const [name, f, msg] of cases) {
+      const x = tensor([-2, -0.5, 0.5, 2], { requiresGrad: true });
+      const y = x.mul(1);
+      const r = f(y);
+      assert.equal(r, y, name);
+      assert.throws(() => r.sum().backward(), (e: unknown) => e instanceof AutogradError && msg.test((e as Error).message), name);
+    }
+    // without autograd a negative slope is fine
+    const z = tensor([-2, 2]);
+    assertClose(F.leakyRelu_(z, -0.5), [1, 2]);
+    // rrelu_ in training with negative slopes differentiates (the noise is saved, not the output)
+    const x = tensor([-2, 1], { requiresGrad: true });
+    const r = F.rrelu_(x.mul(1), -0.3, -0.1, true);
+    r.sum().backward();
+    assert.ok(flat(x.grad!)[0]! <= -0.1 && flat(x.grad!)[0]! >= -0.3);
+  });
+  it("check their arguments as the out-of-place forms", () => {
+    assert.throws(() => F.celu_(randn([2]), 0), (e: unknown) => e instanceof FluxionError && /alpha cannot be 0 for CELU/.test((e as Error).message));
+    assert.throws(() => F.rrelu_(randn([2]), 0.5, 0.2), /Lower bound should be less than or equal to the upper bound/);
+    assert.throws(() => F.elu_(tensor([1, -2], { dtype: "int64" })), /elu_.*can't be cast/);
+    assert.throws(() => (F.relu_ as (...a: unknown[]) => unknown)([1, 2]), /relu_\(\)/);
+  });
+});
+
+describe("the *WithIndices poolings", () => {
+  const x = randn([2, 3, 6, 7]);
+  it("maxPool{1,2,3}dWithIndices always return [output, indices] equal to returnIndices=true", () => {
+    const [o, i] = F.maxPool2dWithIndices(x, 3, 2, 1);
+    const [o2, i2] = F.maxPool2d(x, 3, { stride: 2, padding: 1, returnIndices: true });
+    assert.deepEqual(flat(o), flat(o2));
+    assert.deepEqual(flat(i), flat(i2));
+    const [o1, i1] = F.maxPool1dWithIndices(x.flatten(2), 4);
+    assertShape(o1, [2, 3, 10]);
+    assertShape(i1, [2, 3, 10]);
+    const [o3, i3] = F.maxPool3dWithIndices(x.unsqueeze(0), 2, { returnIndices: false });
+    assertShape(o3, [1, 2, 1, 3, 3]);
+    assertShape(i3, [1, 2, 1, 3, 3]);
+  });
+  it("adaptiveMaxPool{1,2,3}dWithIndices always return [output, indices]", () => {
+    const [o, i] = F.adaptiveMaxPool2dWithIndices(x, [3, null]);
+    const [o2, i2] = F.adaptiveMaxPool2d(x, [3, null], true);
+    assert.deepEqual(flat(o), flat(o2));
+    assert.deepEqual(flat(i), flat(i2));
+    assertShape(F.adaptiveMaxPool1dWithIndices(x.flatten(2), 5)[1], [2, 3, 5]);
+    assertShape(F.adaptiveMaxPool3dWithIndices(x.unsqueeze(0), 2)[0], [1, 2, 2, 2, 2]);
+  });
+  it("check their arguments", () => {
+    assert.throws(() => F.maxPool2dWithIndices(x, 0), /maxPool2dWithIndices/);
+    assert.throws(() => F.adaptiveMaxPool1dWithIndices(randn([3]), 2), /adaptiveMaxPool1d/);
+  });
+});
+
+describe("F.fractionalMaxPool3d", () => {
+  const R = REF.fmp3d;
+  const samples = t64(R.samples);
+  R.cases.forEach((c: { k: number | number[]; kw: Record<string, unknown>; out: Enc; idx: Enc; gout: Enc; grad: Enc }, n: number) => {
+    it(`case ${n}: values, indices and gradient match PyTorch's with the same samples`, () => {
+      const x = t64(R.x, true);
+      const [o, i] = F.fractionalMaxPool3d(x, c.k as number, { ...c.kw, returnIndices: true, _randomSamples: samples });
+      assertShape(o, c.out.shape);
+      assertClose(o, c.out.v, { atol: 0, rtol: 0 });
+      assert.deepEqual(flat(i), c.idx.v);
+      o.mul(t64(c.gout)).sum().backward();
+      assertClose(x.grad!, c.grad.v, { atol: 1e-12 });
+    });
+  });
+  it("unbatched [C, T, H, W] input", () => {
+    const [o, i] = F.fractionalMaxPool3d(t64(R.x).select(0, 0), 2, { outputSize: [3, 3, 3], returnIndices: true, _randomSamples: samples.narrow(0, 0, 1) });
+    assertClose(o, R.unbatched.out.v, { atol: 0, rtol: 0 });
+    assert.deepEqual(flat(i), R.unbatched.idx.v);
+  });
+  it("the *WithIndices forms and the module", () => {
+    const x = t64(R.x);
+    const [o2, i2] = F.fractionalMaxPool2dWithIndices(x.select(2, 0), 2, [4, 5], null, false, samples.narrow(2, 0, 2).contiguous());
+    assertClose(o2, REF.fmp2d_with_indices.out.v, { atol: 0, rtol: 0 });
+    assert.deepEqual(flat(i2), REF.fmp2d_with_indices.idx.v);
+    const [o3] = F.fractionalMaxPool3dWithIndices(x, 2, { outputSize: [4, 3, 5], _randomSamples: samples });
+    assertClose(o3, REF.fmp3d.cases[0].out.v, { atol: 0, rtol: 0 });
+    const m = new nn.FractionalMaxPool3d(2, { outputRatio: 0.5 });
+    assertShape(m.forward(x) as Tensor, [2, 3, 3, 3, 4]);
+    assert.throws(() => new nn.FractionalMaxPool3d(2), /FractionalMaxPool3d requires specifying either an output size, or a pooling ratio/);
+  });
+  it("checks its arguments", () => {
+    const x = randn([1, 2, 5, 5, 5]);
+    assert.throws(() => F.fractionalMaxPool3d(randn([2, 5, 5]), 2, { outputSize: 2 }), /fractionalMaxPool3d: Expected 4D or 5D tensor/);
+    assert.throws(() => F.fractionalMaxPool3d(x, 2), /requires specifying either an outputSize or an outputRatio/);
+    assert.throws(() => F.fractionalMaxPool3d(x, 3, { outputSize: [4, 2, 2] }), /pool time 3 too large relative to input time 5/);
+    assert.throws(() => F.fractionalMaxPool3d(x, 2, { outputSize: 2, _randomSamples: randn([1, 2, 2]) }), /_randomSamples of shape \[1, 2, 3\]/);
+  });
+});
+
+describe("F.multiHeadAttentionForward", () => {
+  const R = REF.mha;
+  const W = Object.fromEntries(Object.entries(R.W as Record<string, Enc>).map(([k, e]) => [k, t64(e)]));
+  const q = t64(R.q), k = t64(R.k), v = t64(R.v);
+  const attnMask = t64(R.attn_mask).to("bool"), kpm = t64(R.kpm).to("bool");
+  type Opts = Record<string, unknown>;
+  const call = (qq: Tensor, kk: Tensor, vv: Tensor, o: Opts = {}) => {
+    const { inProjWeight, biasK = null, biasV = null, addZeroAttn = false, outProjWeight = W.out_w, ...rest } = o;
+    return F.multiHeadAttentionForward(qq, kk, vv, 8, 2, (inProjWeight === undefined ? W.in_w : inProjWeight) as Tensor | null, W.in_b!, biasK as Tensor | null,
+      biasV as Tensor | null, addZeroAttn as boolean, 0, outProjWeight as Tensor, W.out_b!, rest);
+  };
+  const byName = Object.fromEntries((R.cases as { name: string }[]).map((c) => [c.name, c])) as unknown as Record<string, { out: Enc; w: Enc | null; gout?: Enc; grads?: Record<string, Enc> }>;
+  const check = (name: string, [o, w]: [Tensor, Tensor | null]) => {
+    const c = byName[name]!;
+    assertShape(o, c.out.shape);
+    assertClose(o, c.out.v, { atol: 1e-10, rtol: 1e-10, msg: name });
+    if (c.w === null) assert.equal(w, null);
+    else assertClose(w!, c.w.v, { atol: 1e-10, rtol: 1e-10, msg: `${name} weights` });
+  };
+  it("self-attention, values and gradients", () => {
+    const inW = W.in_w!.clone().requiresGrad_(), outW = W.out_w!.clone().requiresGrad_();
+    const r = call(q, q, q, { inProjWeight: inW, outProjWeight: outW });
+    check("self", r);
+    r[0].mul(t64(byName.self!.gout!)).sum().backward();
+    assertClose(inW.grad!, byName.self!.grads!.in_proj_weight!.v, { atol: 1e-10 });
+    assertClose(outW.grad!, byName.self!.grads!.out_proj_weight!.v, { atol: 1e-10 });
+  });
+  it("cross-attention with per-head weights; key is value; bool attnMask", () => {
+    check("cross", call(q, k, v, { averageAttnWeights: false }));
+    check("kv_same", call(q, k, k, { attnMask }));
+  });
+  it("biasK/biasV, addZeroAttn, keyPaddingMask and a float [N·H, L, S] mask", () => {
+    const bk = W.bias_k!.clone().requiresGrad_();
+    const r = call(q, k, v, { biasK: bk, biasV: W.bias_v, addZeroAttn: true, keyPaddingMask: kpm, attnMask: t64(R.float_mask) });
+    check("masks_bias_zero", r);
+    r[0].mul(t64(byName.masks_bias_zero!.gout!)).sum().backward();
+    assertClose(bk.grad!, byName.masks_bias_zero!.grads!.bias_k!.v, { atol: 1e-10 });
+  });
+  it("separate projection weights (kdim, vdim), static keys/values, needWeights=false, unbatched", () => {
+    const kw = W.kw!.clone().requiresGrad_();
+    const r = call(q, t64(R.k2), t64(R.v2), { inProjWeight: null, useSeparateProjWeight: true, qProjWeight: W.qw, kProjWeight: kw, vProjWeight: W.vw });
+    check("separate", r);
+    r[0].mul(t64(byName.separate!.gout!)).sum().backward();
+    assertClose(kw.grad!, byName.separate!.grads!.k_proj_weight!.v, { atol: 1e-10 });
+    check("static", call(q, k, v, { staticK: t64(R.static_k), staticV: t64(R.static_v) }));
+    check("no_weights", call(q, k, v, { needWeights: false }));
+    check("unbatched", call(q.select(1, 0), k.select(1, 0), v.select(1, 0), { keyPaddingMask: kpm.select(0, 0), attnMask }));
+  });
+  it("nn.MultiheadAttention gives what the functional form gives with its weights", () => {
+    const mha = new nn.MultiheadAttention(8, 2, { dtype: "float64" });
+    const [a, wa] = mha.forward(q, k, v, { attnMask });
+    const [b, wb] = F.multiHeadAttentionForward(q, k, v, 8, 2, mha.in_proj_weight, mha.in_proj_bias, null, null, false, 0, mha.out_proj.weight, mha.out_proj.bias, { attnMask });
+    assertClose(a, flat(b), { atol: 1e-12 });
+    assertClose(wa!, flat(wb), { atol: 1e-12 });
+  });
+  it("checks its arguments with PyTorch's messages", () => {
+    assert.throws(() => call(q, k, v.narrow(0, 0, 4)), /multiHeadAttentionForward: key shape \[5, 3, 8\] does not match value shape \[4, 3, 8\]/);
+    assert.throws(() => F.multiHeadAttentionForward(q, k, v, 6, 2, W.in_w!, W.in_b!, null, null, false, 0, W.out_w!, W.out_b!), /was expecting embedding dimension of 6, but got 8/);
+    assert.throws(() => F.multiHeadAttentionForward(q, k, v, 8, 3, W.in_w!, W.in_b!, null, null, false, 0, W.out_w!, W.out_b!), /embed_dim 8 not divisible by num_heads 3/);
+    assert.throws(() => call(q, k, v, { staticK: randn([5, 6, 4], { dtype: "float64" }) }), /expecting static_k.size\(0\) of 6, but got 5/);
+    assert.throws(() => call(q, k, v, { biasK: W.bias_k, biasV: W.bias_v, staticK: t64(R.static_k) }), /bias cannot be added to static key/);
+    assert.throws(() => call(q, k, v, { attnMask: attnMask.narrow(0, 0, 2) }), /The shape of the attn_mask is \[2, 5\], but should be \[4, 5\] or \[6, 4, 5\]/);
+  });
+});
+
+describe("F.pdist and F.nativeChannelShuffle", () => {
+  it("F.pdist is torch.pdist", () => {
+    const x = randn([4, 3]);
+    assert.deepEqual(flat(F.pdist(x, 1.5)), flat(pdist(x, 1.5)));
+    assertShape(F.pdist(x), [6]);
+    assert.throws(() => F.pdist(randn([3])), /pdist only supports 2D tensors/);
+  });
+  it("F.nativeChannelShuffle equals F.channelShuffle and checks as it does", () => {
+    const x = randn([2, 6, 3]);
+    assert.deepEqual(flat(F.nativeChannelShuffle(x, 3)), flat(F.channelShuffle(x, 3)));
+    assert.throws(() => F.nativeChannelShuffle(x, 4), /nativeChannelShuffle.*Number of channels must be divisible by groups/);
+  });
+});

@@ -5,7 +5,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import * as fx from "../../src/index.js";
 import { AutogradError, FluxionError, nn, tensor, randn, pdist, type Tensor } from "../../src/index.js";
+import { registeredOps } from "../../src/api/registry.js";
 import { assertClose, assertShape, flat } from "../helpers.js";
 import { camel as pyCamel, declaredOp, differences } from "../fixtures/api_signatures.js";
 
@@ -244,5 +246,99 @@ describe("F.pdist and F.nativeChannelShuffle", () => {
     const x = randn([2, 6, 3]);
     assert.deepEqual(flat(F.nativeChannelShuffle(x, 3)), flat(F.channelShuffle(x, 3)));
     assert.throws(() => F.nativeChannelShuffle(x, 4), /nativeChannelShuffle.*Number of channels must be divisible by groups/);
+  });
+});
+
+describe("torch-namespace nn forms", () => {
+  const V = REF.torch_values;
+  const fxAny = fx as unknown as Record<string, (...a: unknown[]) => unknown>;
+  it("are declared with ATen's parameters in ATen's order", () => {
+    const mismatches: string[] = [];
+    for (const [pyName, params] of Object.entries(REF.torch_signatures as Record<string, [string, boolean, boolean][]>)) {
+      const name = pyCamel(pyName);
+      const sig = registeredOps().find((o) => o.key === name && o.function)?.sigs[0];
+      if (!sig) {
+        mismatches.push(`${name}: not declared as a torch function`);
+        continue;
+      }
+      const declared = sig.params.filter((p) => !p.keywordOnly).map((p) => (p.name === "self" ? "input" : p.name));
+      const want = params.map(([n]) => pyCamel(n));
+      if (declared.join() !== want.join()) mismatches.push(`${name}: declared (${declared.join(", ")}), ATen (${want.join(", ")})`);
+      if (typeof fxAny[name] !== "function") mismatches.push(`${name}: not exported at the top level`);
+    }
+    assert.deepEqual(mismatches, []);
+  });
+  it("torch.<op>_ function forms exist for Tensor's in-place methods and write into their input", () => {
+    for (const pyName of REF.torch_inplace_forms as string[]) assert.equal(typeof fxAny[pyCamel(pyName)], "function", pyName);
+    const x = tensor([-1, 0.5, 2]);
+    assert.equal(fx.relu_(x), x);
+    assert.deepEqual(x.tolist(), [0, 0.5, 2]);
+    fx.clamp_(x, { max: 1 });
+    assert.deepEqual(x.tolist(), [0, 0.5, 1]);
+    fx.exp_(x);
+    assertClose(x, [1, Math.exp(0.5), Math.E]);
+    assert.throws(() => fx.relu_(randn([2], { requiresGrad: true })), /relu_.*a leaf Variable that requires grad/);
+    assert.throws(() => (fxAny.clamp_!)(x, "a"), /clamp_\(\): argument 'min'/);
+    // documented as functions of the op (marked fn in docs/api.md)
+    assert.ok(registeredOps().find((o) => o.key === "exp_")!.function);
+  });
+  it("torch.batchNorm / instanceNorm / layerNorm / groupNorm with torch's argument order", () => {
+    const xb = t64(V.xb), w = t64(V.w_bn), b = t64(V.b_bn);
+    const rm = t64(V.rm), rv = t64(V.rv);
+    assertClose(fx.batchNorm(xb, w, b, rm, rv, true, 0.3, 1e-3, false), V.batch_norm_train.out.v, { atol: 1e-10 });
+    assertClose(rm, V.batch_norm_train.rm.v, { atol: 1e-12 });
+    assertClose(rv, V.batch_norm_train.rv.v, { atol: 1e-12 });
+    assertClose(fx.batchNorm(xb, w, b, t64(V.rm), t64(V.rv), false, 0.3, 1e-3, false), V.batch_norm_eval.v, { atol: 1e-10 });
+    assertClose(fx.instanceNorm(xb, w, b, null, null, true, 0.1, 1e-5, false), V.instance_norm.v, { atol: 1e-10 });
+    assertClose(fx.layerNorm(xb, [5], t64(V.layer_norm.w), null, 1e-4), V.layer_norm.out.v, { atol: 1e-10 });
+    assertClose(fx.groupNorm(t64(V.group_norm.x), 3), V.group_norm.out.v, { atol: 1e-10 });
+    assert.throws(() => (fxAny.batchNorm!)(xb, w, b, rm, rv), /batchNorm\(\).*training/);
+  });
+  it("torch.embedding(weight, indices, paddingIdx, scaleGradByFreq)", () => {
+    const w = t64(V.embedding.w, true);
+    const e = fx.embedding(w, tensor(V.embedding.i, { shape: [2, 3], dtype: "int64" }), 2, true);
+    assertClose(e, V.embedding.out.v, { atol: 0 });
+    e.sum().backward();
+    assertClose(w.grad!, V.embedding.grad.v, { atol: 1e-12 });
+    assert.throws(() => fx.embedding(w, tensor([0], { dtype: "int64" }), -1, false, true), /sparse=true/);
+  });
+  it("torch.maxPool1d (no indices), torch.adaptiveMaxPool1d ([values, indices]), torch.avgPool1d", () => {
+    const x = t64(V.max_pool1d.x);
+    assertClose(fx.maxPool1d(x, 3, 2, 1, 1, true), V.max_pool1d.out.v, { atol: 0 });
+    const [v, i] = fx.adaptiveMaxPool1d(x, 4);
+    assertClose(v, V.adaptive_max_pool1d.values.v, { atol: 0 });
+    assert.deepEqual(flat(i), V.adaptive_max_pool1d.indices);
+    assertClose(fx.avgPool1d(x, 4, 3, 2, true, false), V.avg_pool1d.v, { atol: 1e-12 });
+    assert.throws(() => (fxAny.maxPool1d!)(x, 3, 2, 1, 1, false, true), /maxPool1d\(\) takes/);
+  });
+  it("torch.dropout(input, p, train) with train required; the in-place and alpha forms", () => {
+    const x = randn([50]);
+    assert.equal(fx.dropout(x, 0.5, false), x);
+    const y = fx.dropout(x, 0.5, true);
+    assert.ok(flat(y).every((v, k) => v === 0 || Math.abs(v - 2 * flat(x)[k]!) < 1e-6));
+    const z = x.clone();
+    assert.equal(fx.dropout_(z, 0.3, true), z);
+    assert.equal(fx.alphaDropout(x, 0.5, false), x);
+    assertShape(fx.featureAlphaDropout(randn([2, 3, 4]), 0.5, true), [2, 3, 4]);
+    assert.throws(() => (fxAny.dropout!)(x, 0.5), /dropout\(\).*train/);
+  });
+  it("torch.hardshrink (and Tensor.hardshrink), rrelu, celu, threshold, selu_, prelu", () => {
+    const hx = tensor(V.hx.v);
+    assertClose(fx.hardshrink(hx, 0.5), V.hardshrink.v, { atol: 0 });
+    assertClose(hx.hardshrink(0.5), V.hardshrink.v, { atol: 0 });
+    assertClose(fx.rrelu(hx, 0.1, 0.3), V.rrelu_eval.v, { atol: 1e-7 });
+    assertClose(fx.celu(tensor(V.hx.v, { dtype: "float64" }), 0.5), V.celu.v, { atol: 1e-12 });
+    assertClose(fx.threshold(hx, 0.2, -9), V.threshold.v, { atol: 0 });
+    const s = hx.clone();
+    assert.equal(fx.selu_(s), s);
+    assertClose(hx.prelu(tensor([0.25])), flat(nn.F.prelu(hx, tensor([0.25]))));
+  });
+  it("convolutions, pixel shuffles, bilinear and channel shuffle equal F's", () => {
+    const x = randn([1, 4, 5, 5]), w = randn([2, 4, 3, 3]);
+    assert.deepEqual(flat(fx.conv2d(x, w, null, 1, 1)), flat(nn.F.conv2d(x, w, null, 1, 1)));
+    assert.deepEqual(flat(fx.convTranspose2d(x, randn([4, 2, 3, 3]))).length, 2 * 7 * 7);
+    assert.deepEqual(flat(fx.pixelShuffle(x, 2)), flat(nn.F.pixelShuffle(x, 2)));
+    assert.deepEqual(flat(fx.channelShuffle(x, 2)), flat(nn.F.channelShuffle(x, 2)));
+    assertShape(fx.bilinear(randn([3, 2]), randn([3, 4]), randn([5, 2, 4])), [3, 5]);
   });
 });

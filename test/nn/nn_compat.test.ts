@@ -342,3 +342,112 @@ describe("torch-namespace nn forms", () => {
     assertShape(fx.bilinear(randn([3, 2]), randn([3, 4]), randn([5, 2, 4])), [3, 5]);
   });
 });
+
+describe("nn modules: lazy norms and transposed convolutions, DataParallel, SyncBatchNorm, NLLLoss2d", () => {
+  it("LazyBatchNorm2d: placeholders an optimizer can hold, then BatchNorm2d(C) with the same objects", () => {
+    const bn = new nn.LazyBatchNorm2d({ eps: 1e-3 });
+    assert.equal(String(bn), "LazyBatchNorm2d(0, eps=0.001, momentum=0.1, affine=True, track_running_stats=True)");
+    assert.deepEqual(Object.keys(bn.stateDict()), ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]);
+    const params = bn.parameters();
+    const opt = new fx.optim.SGD(params, 0.1);
+    const x = randn([4, 3, 2, 2]);
+    const y = bn(x);
+    assert.ok(bn instanceof nn.BatchNorm2d);
+    assert.equal(String(bn), "BatchNorm2d(3, eps=0.001, momentum=0.1, affine=True, track_running_stats=True)");
+    assert.deepEqual(Object.values(bn.stateDict()).map((t) => t.shape), [[3], [3], [3], [3], []]);
+    assert.equal(bn.parameters()[0], params[0]);
+    const ref = new nn.BatchNorm2d(3, 1e-3);
+    assertClose(y, flat(ref(x)), { atol: 1e-6 });
+    assertClose(bn.running_mean!, flat(ref.running_mean!), { atol: 1e-7 });
+    y.sum().backward();
+    opt.step();
+  });
+  it("LazyInstanceNorm*d default to affine and trackRunningStats (PyTorch 1.13's lazy defaults); unbatched inputs read dim 0", () => {
+    const n1 = new nn.LazyInstanceNorm1d();
+    assert.equal(String(n1), "LazyInstanceNorm1d(0, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)");
+    n1(randn([3, 5]));
+    assert.equal(String(n1), "InstanceNorm1d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)");
+    const n2 = new nn.LazyInstanceNorm2d({ affine: false, trackRunningStats: false });
+    assert.deepEqual(Object.keys(n2.stateDict()), []);
+    const x = randn([2, 4, 3, 3]);
+    assertClose(n2(x), flat(new nn.InstanceNorm2d(4)(x)), { atol: 1e-6 });
+    assert.ok(n2 instanceof nn.InstanceNorm2d);
+  });
+  it("a lazy norm refuses the input its regular module would, and stays lazy", () => {
+    const bn = new nn.LazyBatchNorm2d();
+    assert.throws(() => bn(randn([2, 3, 4])), /LazyBatchNorm2d: expected 4D input \(got 3D input, shape \[2, 3, 4\]\)/);
+    assert.throws(() => bn(tensor([[[[1]]]], { dtype: "int32" })), /expected a floating point input/);
+    assert.ok(bn.hasUninitializedParams());
+    assertShape(new nn.LazyBatchNorm1d()(randn([5, 7])), [5, 7]);
+    assertShape(new nn.LazyBatchNorm3d()(randn([2, 2, 2, 2, 2])), [2, 2, 2, 2, 2]);
+    assertShape(new nn.LazyInstanceNorm3d()(randn([2, 2, 2, 2, 2])), [2, 2, 2, 2, 2]);
+  });
+  it("LazyConvTranspose1d/2d/3d become ConvTranspose*d with the given settings", () => {
+    const ct = new nn.LazyConvTranspose2d(5, 3, { stride: 2, outputPadding: 1 });
+    assert.equal(String(ct), "LazyConvTranspose2d(0, 5, kernel_size=(3, 3), stride=(2, 2), output_padding=(1, 1))");
+    const x = randn([1, 3, 4, 4]);
+    const y = ct(x);
+    assertShape(y, [1, 5, 10, 10]);
+    assert.ok(ct instanceof nn.ConvTranspose2d);
+    assert.equal(String(ct), "ConvTranspose2d(3, 5, kernel_size=(3, 3), stride=(2, 2), output_padding=(1, 1))");
+    assertShape(ct.weight, [3, 5, 3, 3]);
+    assertClose(y, flat(nn.F.convTranspose2d(x, ct.weight, ct.bias, 2, 0, 1)), { atol: 1e-6 });
+    assertShape(new nn.LazyConvTranspose1d(4, 2, 2)(randn([2, 3, 5])), [2, 4, 10]);
+    assertShape(new nn.LazyConvTranspose3d(2, 2, { groups: 2 })(randn([1, 4, 2, 2, 2])), [1, 2, 3, 3, 3]);
+    assert.throws(() => new nn.LazyConvTranspose2d(5, 3, { groups: 2 }), /out_channels \(5\) must be divisible by groups \(2\)/);
+  });
+  it("DataParallel wraps the module as `module` (stateDict keys \"module.\") and forward calls it", () => {
+    const lin = new nn.Linear(2, 3);
+    const dp = new nn.DataParallel(lin);
+    assert.equal(String(dp), "DataParallel(\n  (module): Linear(in_features=2, out_features=3, bias=True)\n)");
+    assert.deepEqual(Object.keys(dp.stateDict()), ["module.weight", "module.bias"]);
+    assert.deepEqual(dp.deviceIds, []);
+    assert.equal(dp.module, lin);
+    const x = randn([4, 2]);
+    assert.deepEqual(flat(dp(x) as Tensor), flat(lin(x)));
+    let hooked = 0;
+    lin.registerForwardHook(() => void hooked++);
+    dp(x);
+    assert.equal(hooked, 1);
+    assert.throws(() => new nn.DataParallel(randn([2]) as never), /DataParallel/);
+  });
+  it("SyncBatchNorm: constructs and prints as PyTorch's; convertSyncBatchnorm swaps BatchNorm*d keeping state; forward raises PyTorch's CPU error", () => {
+    const s = new nn.SyncBatchNorm(3);
+    assert.equal(String(s), "SyncBatchNorm(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)");
+    const inner = new nn.BatchNorm1d(4, { affine: false });
+    const seq = new nn.Sequential(new nn.Conv2d(3, 3, 1), new nn.BatchNorm2d(3), new nn.Sequential(inner));
+    seq.eval();
+    const bn = seq.at(1) as nn.BatchNorm2d;
+    const conv = seq.at(0);
+    const out = nn.SyncBatchNorm.convertSyncBatchnorm(seq) as nn.Sequential;
+    assert.equal(out, seq);
+    assert.equal(out.at(0), conv);
+    const sync = out.at(1) as nn.SyncBatchNorm;
+    assert.ok(sync instanceof nn.SyncBatchNorm);
+    assert.equal(sync.weight, bn.weight);
+    assert.equal(sync.running_mean, bn.running_mean);
+    assert.equal(sync.training, false);
+    assert.equal(String((out.at(2) as nn.Sequential).at(0)), "SyncBatchNorm(4, eps=1e-05, momentum=0.1, affine=False, track_running_stats=True)");
+    assert.deepEqual(Object.keys(out.stateDict()), Object.keys(new nn.Sequential(new nn.Conv2d(3, 3, 1), new nn.BatchNorm2d(3), new nn.Sequential(new nn.BatchNorm1d(4, { affine: false }))).stateDict()));
+    for (const mode of [true, false]) {
+      s.train(mode);
+      assert.throws(() => s(randn([2, 3, 4])), (e: unknown) => e instanceof fx.DeviceError && /SyncBatchNorm expected input tensor to be on GPU/.test((e as Error).message));
+    }
+  });
+  it("NLLLoss2d is NLLLoss, deprecated with PyTorch's warning (once)", () => {
+    const warned: string[] = [];
+    const orig = console.warn;
+    console.warn = (m: string) => void warned.push(m);
+    try {
+      const l = new nn.NLLLoss2d({ ignoreIndex: 1 });
+      new nn.NLLLoss2d();
+      assert.equal(String(l), "NLLLoss2d()");
+      const x = randn([2, 3, 4, 4]).logSoftmax(1), t = fx.randint(0, 3, [2, 4, 4], { dtype: "int64" });
+      assertClose(l(x, t), flat(new nn.NLLLoss({ ignoreIndex: 1 })(x, t)));
+    } finally {
+      console.warn = orig;
+    }
+    assert.equal(warned.length, 1);
+    assert.match(warned[0]!, /NLLLoss2d has been deprecated. Please use NLLLoss instead/);
+  });
+});

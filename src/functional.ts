@@ -42,6 +42,7 @@ import { CREATION_EXTRA_FNS } from "./ops/creation_extra.js";
 import { NUMERIC_EXTRA_FNS } from "./ops/numeric_extra.js";
 import { DISTANCE_FNS } from "./nn/functional/distance.js";
 import { TORCH_INPLACE_FNS, TORCH_NN_FNS } from "./nn/functional/torch_forms.js";
+import { SIGNAL_WINDOW_FNS } from "./ops/windows_signal.js";
 
 export {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
@@ -123,6 +124,8 @@ export const {
   log1p_, log2_, logit_, nanToNum_, neg_, negative_, rad2deg_, reciprocal_, relu_, resizeAs_, round_, rsqrt_, sigmoid_, sin_, sinc_, sinh_, sqrt_, square_,
   tan_, tanh_, trunc_, xlogy_, zero_,
 } = TORCH_INPLACE_FNS;
+/** torch.hann_window and the other signal windows (src/ops/windows_signal.ts). */
+export const { hannWindow, hammingWindow, blackmanWindow, bartlettWindow, kaiserWindow } = SIGNAL_WINDOW_FNS;
 
 // dtype constants: torch.float32 and its aliases are plain dtype strings here
 export const float32 = "float32", float = "float32", float64 = "float64", double = "float64";

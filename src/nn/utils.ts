@@ -109,3 +109,4 @@ export * as rnn from "./utils_rnn.js";
 export { weightNorm, removeWeightNorm, spectralNorm, removeSpectralNorm, type WeightNormed, type SpectralNormed } from "./weight_norm.js";
 /** copy.deepcopy(module), also here for code that reaches it through nn.utils. */
 export { deepcopy } from "../utils/deepcopy.js";
+export { fuseConvBnEval, fuseConvBnWeights, skipInit, clipGradNorm } from "./utils_fusion.js";

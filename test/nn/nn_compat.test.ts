@@ -451,3 +451,120 @@ describe("nn modules: lazy norms and transposed convolutions, DataParallel, Sync
     assert.match(warned[0]!, /NLLLoss2d has been deprecated. Please use NLLLoss instead/);
   });
 });
+
+/** Runs fn with console.warn captured; returns what it printed. */
+function capturingWarnings(fn: () => void): string[] {
+  const warned: string[] = [];
+  const orig = console.warn;
+  console.warn = (m: string) => void warned.push(m);
+  try {
+    fn();
+  } finally {
+    console.warn = orig;
+  }
+  return warned;
+}
+
+describe("nn.init's deprecated names and nn.utils additions", () => {
+  it("nn.init.normal, uniform, constant, ... run the underscore form and warn once each, as PyTorch", () => {
+    const warned = capturingWarnings(() => {
+      const t = fx.empty([3, 3]);
+      nn.init.constant(t, 0.5);
+      assert.deepEqual(flat(t), new Array(9).fill(0.5));
+      nn.init.constant(t, 0.25);
+      fx.manualSeed(3);
+      const a = nn.init.kaimingUniform(fx.empty([4, 3]), Math.sqrt(5));
+      fx.manualSeed(3);
+      assert.deepEqual(flat(a), flat(nn.init.kaimingUniform_(fx.empty([4, 3]), Math.sqrt(5))));
+      nn.init.eye(t);
+      assert.deepEqual(flat(t), [1, 0, 0, 0, 1, 0, 0, 0, 1]);
+      for (const f of [nn.init.normal, nn.init.uniform, nn.init.xavierUniform, nn.init.xavierNormal, nn.init.kaimingNormal, nn.init.orthogonal] as ((t: Tensor) => Tensor)[]) f(fx.empty([3, 4]));
+      nn.init.sparse(fx.empty([4, 3]), 0.5);
+      nn.init.dirac(fx.empty([2, 2, 3]));
+    });
+    assert.equal(warned.length, 11);
+    assert.ok(warned.includes("fluxion: nn.init.constant is now deprecated in favor of nn.init.constant_."));
+    assert.throws(() => nn.init.constant(randn([2]) as never), /constant\(\).*val/);
+  });
+  it("nn.utils.clipGradNorm is clipGradNorm_ with PyTorch's deprecation warning", () => {
+    const p = new nn.Parameter(tensor([1, 1]));
+    p.grad = tensor([3, 4]);
+    let total = 0;
+    const warned = capturingWarnings(() => {
+      total = nn.utils.clipGradNorm([p], 1).item() as number;
+    });
+    assert.equal(total, 5);
+    assertClose(p.grad!, [0.6, 0.8], { atol: 1e-6 });
+    assert.match(warned[0]!, /clip_grad_norm is now deprecated in favor of torch.nn.utils.clip_grad_norm_/);
+  });
+  it("nn.utils.fuseConvBnWeights matches PyTorch's (bias or not, transposed)", () => {
+    const R = REF.fuse;
+    const [w, b] = nn.utils.fuseConvBnWeights(t64(R.cw), t64(R.cb), t64(R.rm), t64(R.rv), 1e-3, t64(R.g), t64(R.b));
+    assertClose(w, R.w.v, { atol: 1e-12 });
+    assertClose(b, R.bias.v, { atol: 1e-12 });
+    assert.ok(w instanceof nn.Parameter && w.requiresGrad);
+    const [w0, b0] = nn.utils.fuseConvBnWeights(t64(R.cw), null, t64(R.rm), t64(R.rv), 1e-5, null, null);
+    assertClose(w0, R.w0.v, { atol: 1e-12 });
+    assertClose(b0, R.bias0.v, { atol: 1e-12 });
+    const [tw, tb] = nn.utils.fuseConvBnWeights(t64(R.ctw), null, t64(R.rm), t64(R.rv), 1e-5, t64(R.g), t64(R.b), true);
+    assertClose(tw, R.tw.v, { atol: 1e-12 });
+    assertClose(tb, R.tb.v, { atol: 1e-12 });
+    assert.throws(() => nn.utils.fuseConvBnWeights(t64(R.cw), null, t64(R.rm).narrow(0, 0, 3), t64(R.rv), 1e-5, null, null), /expected bnRm of shape \[4\]/);
+  });
+  it("nn.utils.fuseConvBnEval: one convolution computing conv → bn in eval, to 1e-5; the originals unchanged", () => {
+    for (const bias of [true, false]) {
+      const conv = new nn.Conv2d(3, 4, 3, { bias, padding: 1 }), bn = new nn.BatchNorm2d(4);
+      fx.noGrad(() => {
+        bn.running_mean!.copy_(randn([4]));
+        bn.running_var!.copy_(randn([4]).abs().add(0.1));
+        bn.weight!.copy_(randn([4]));
+        bn.bias!.copy_(randn([4]));
+      });
+      conv.eval();
+      bn.eval();
+      const before = flat(conv.weight);
+      const fused = nn.utils.fuseConvBnEval(conv, bn);
+      assert.ok(fused instanceof nn.Conv2d && fused !== conv);
+      assert.deepEqual(flat(conv.weight), before);
+      const x = randn([2, 3, 6, 6]);
+      assertClose(fused(x), flat(bn(conv(x))), { atol: 1e-5, rtol: 1e-5 });
+      assertShape(fused.bias!, [4]);
+      bn.train();
+      assert.throws(() => nn.utils.fuseConvBnEval(conv, bn), /Fusion only for eval!/);
+    }
+    const ct = new nn.ConvTranspose2d(3, 4, 2), bn = new nn.BatchNorm2d(4);
+    ct.eval();
+    bn.eval();
+    const x = randn([1, 3, 3, 3]);
+    assertClose(nn.utils.fuseConvBnEval(ct, bn, true)(x), flat(bn(ct(x))), { atol: 1e-5 });
+  });
+  it("nn.utils.skipInit builds the module from its class and arguments", () => {
+    const fc = nn.utils.skipInit(nn.Linear, 10, 1);
+    assert.equal(String(fc), "Linear(in_features=10, out_features=1, bias=True)");
+    assertShape(nn.utils.skipInit(nn.Conv2d, 3, 4, 3, { bias: false }).weight, [4, 3, 3, 3]);
+    assert.throws(() => (nn.utils.skipInit as (...a: unknown[]) => unknown)(Object, 1), /skipInit: Expected a Module/);
+  });
+});
+
+describe("signal windows", () => {
+  const fns: Record<string, string> = { hann_window: "hannWindow", hamming_window: "hammingWindow", blackman_window: "blackmanWindow", bartlett_window: "bartlettWindow", kaiser_window: "kaiserWindow" };
+  it("values match PyTorch's for lengths 0-17, periodic or not, float32 and float64", () => {
+    for (const c of REF.windows as { fn: string; n: number; periodic: boolean; args: number[]; dtype: "float32" | "float64"; v: number[] }[]) {
+      const w = (fx as unknown as Record<string, (...a: unknown[]) => Tensor>)[fns[c.fn]!]!(c.n, c.periodic, ...c.args, { dtype: c.dtype });
+      assert.equal(w.dtype, c.dtype);
+      const tol = c.dtype === "float32" ? 2e-6 : 1e-13;
+      assertClose(w, c.v, { atol: tol, rtol: tol, msg: `${c.fn}(${c.n}, ${c.periodic}, ${c.args}) ${c.dtype}` });
+    }
+  });
+  it("are declared in ATen's positional order, with PyTorch's errors and requiresGrad", () => {
+    for (const [pyName, params] of Object.entries(REF.window_signatures as Record<string, string[]>)) {
+      const sig = registeredOps().find((o) => o.key === fns[pyName])!.sigs[0]!;
+      assert.deepEqual(sig.params.filter((p) => !p.keywordOnly).map((p) => p.name), params.map(pyCamel), pyName);
+    }
+    assert.throws(() => fx.hannWindow(4, true, { dtype: "int64" }), (e: unknown) => e instanceof fx.DTypeError && /hannWindow expects floating point dtypes, got: int64/.test((e as Error).message));
+    assert.throws(() => fx.kaiserWindow(-1), /kaiserWindow requires non-negative window_length, got window_length=-1/);
+    const w = fx.hammingWindow(6, { requiresGrad: true });
+    assert.ok(w.requiresGrad && w.isLeaf);
+    assert.equal(fx.blackmanWindow(4).dtype, "float32");
+  });
+});

@@ -42,6 +42,8 @@ import { STATISTICS_FNS } from "./ops/statistics.js";
 import { CREATION_EXTRA_FNS } from "./ops/creation_extra.js";
 import { NUMERIC_EXTRA_FNS } from "./ops/numeric_extra.js";
 import { DISTANCE_FNS } from "./nn/functional/distance.js";
+import { TORCH_INPLACE_FNS, TORCH_NN_FNS } from "./nn/functional/torch_forms.js";
+import { SIGNAL_WINDOW_FNS } from "./ops/windows_signal.js";
 
 export {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
@@ -110,6 +112,25 @@ export const { asTensor, asarray, logspace, normal, poisson, randintLike, diagfl
 export const { tensordot, trapezoid, trapz, cumulativeTrapezoid, gradient, pdist, unravelIndex, histogram } = NUMERIC_EXTRA_FNS;
 /** torch.cosine_similarity / torch.pairwise_distance: nn.functional's, also at the top level as in PyTorch. */
 export const { cosineSimilarity, pairwiseDistance } = DISTANCE_FNS;
+/**
+ * torch's nn functions (torch.conv2d, torch.layer_norm, torch.dropout(input, p, train),
+ * torch.embedding(weight, indices), ...), with torch's signatures (src/nn/functional/torch_forms.ts).
+ */
+export const {
+  conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d, pixelShuffle, pixelUnshuffle, prelu, hardshrink, selu, selu_, celu, celu_,
+  rrelu, rrelu_, threshold, threshold_, maxPool1d, maxPool2d, maxPool3d, avgPool1d, adaptiveAvgPool1d, adaptiveMaxPool1d, bilinear, channelShuffle,
+  nativeChannelShuffle, dropout, dropout_, alphaDropout, alphaDropout_, featureAlphaDropout, featureAlphaDropout_, layerNorm, groupNorm, batchNorm,
+  instanceNorm, embedding,
+} = TORCH_NN_FNS;
+/** torch.relu_(x), torch.exp_(x), torch.clamp_(x, 0), ...: Tensor's in-place methods as functions. */
+export const {
+  abs_, acos_, acosh_, addmv_, arccos_, arccosh_, arcsin_, arcsinh_, arctan_, arctanh_, asin_, asinh_, atan_, atanh_, ceil_, clamp_, clampMax_, clampMin_,
+  clip_, cos_, cosh_, deg2rad_, detach_, erf_, erfc_, exp_, exp2_, expm1_, fill_, fix_, floor_, frac_, gcd_, i0_, indexPut_, lcm_, ldexp_, log_, log10_,
+  log1p_, log2_, logit_, nanToNum_, neg_, negative_, rad2deg_, reciprocal_, relu_, resizeAs_, round_, rsqrt_, sigmoid_, sin_, sinc_, sinh_, sqrt_, square_,
+  tan_, tanh_, trunc_, xlogy_, zero_,
+} = TORCH_INPLACE_FNS;
+/** torch.hann_window and the other signal windows (src/ops/windows_signal.ts). */
+export const { hannWindow, hammingWindow, blackmanWindow, bartlettWindow, kaiserWindow } = SIGNAL_WINDOW_FNS;
 
 // dtype constants: torch.float32 and its aliases are plain dtype strings here
 export const float32 = "float32", float = "float32", float64 = "float64", double = "float64";

@@ -35,7 +35,8 @@ export interface OpEntry {
   /** Per overload: builds the named tuple of a tuple-returning overload. */
   readonly tuples: (((r: unknown) => unknown) | null)[];
   readonly method: boolean;
-  readonly function: boolean;
+  /** Whether it has a function form (set by defineOp, or later by functionFormOf). */
+  function: boolean;
   /** Where it is documented ("tensor", "nn.functional", ...). */
   readonly group: string;
   /** Per overload: whether it declares PyTorch's keyword `Tensor? out` (written by invoke, not the implementation). */
@@ -166,6 +167,19 @@ export function defineOp<const S extends string | readonly string[]>(decl: S, im
   const fn = function (...args: unknown[]) { return invoke(entry, undefined, args, false); };
   Object.defineProperty(fn, "name", { value: name });
   return fn as unknown as Fn<S>;
+}
+
+/**
+ * The function form of a declared method (torch.exp_(x) beside x.exp_(), torch.clamp_(x, 0)):
+ * the same declaration, so the same argument checks, errors and docs (the op is marked *fn*).
+ */
+export function functionFormOf(key: string): (...args: unknown[]) => unknown {
+  const entry = ops.get(key);
+  if (!entry || !entry.method) throw new FluxionError(`functionFormOf: ${key} is not a declared method`);
+  entry.function = true;
+  const fn = function (...args: unknown[]) { return invoke(entry, undefined, args, false); };
+  Object.defineProperty(fn, "name", { value: entry.name });
+  return fn;
 }
 
 /** Every declared op, for the docs and for tests that iterate over the whole API. */

@@ -252,3 +252,32 @@ export const sparse_ = defineOp(SIGS.sparse_, (t: Tensor, sparsity: number, std:
     return t.scatter_(0, order, 0);
   });
 }, opts("sparse_"));
+
+// ---- PyTorch's deprecated names without the underscore ------------------------------------
+
+const warnedDeprecated = new Set<string>();
+/** `name` (nn.init.normal ...): the in-place initializer `name_` under its pre-0.4 name, warning once as PyTorch does. */
+type InPlaceName = { [K in keyof typeof SIGS]: K extends `${infer N}_` ? N : never }[keyof typeof SIGS];
+function deprecatedAlias<F extends (...a: never[]) => unknown>(name: InPlaceName, fn: F): F {
+  const decl = SIGS[`${name}_` as keyof typeof SIGS].replace(`${name}_(`, `${name}(`);
+  return defineOp(decl, (...args: unknown[]) => {
+    if (!warnedDeprecated.has(name)) {
+      warnedDeprecated.add(name);
+      console.warn(`fluxion: nn.init.${name} is now deprecated in favor of nn.init.${name}_.`);
+    }
+    // the bound values (and the keyword-only options object, where there is one) in the same order
+    return (fn as unknown as (...a: unknown[]) => unknown)(...args);
+  }, opts(name)) as unknown as F;
+}
+
+export const uniform = deprecatedAlias("uniform", uniform_);
+export const normal = deprecatedAlias("normal", normal_);
+export const constant = deprecatedAlias("constant", constant_);
+export const eye = deprecatedAlias("eye", eye_);
+export const dirac = deprecatedAlias("dirac", dirac_);
+export const xavierUniform = deprecatedAlias("xavierUniform", xavierUniform_);
+export const xavierNormal = deprecatedAlias("xavierNormal", xavierNormal_);
+export const kaimingUniform = deprecatedAlias("kaimingUniform", kaimingUniform_);
+export const kaimingNormal = deprecatedAlias("kaimingNormal", kaimingNormal_);
+export const orthogonal = deprecatedAlias("orthogonal", orthogonal_);
+export const sparse = deprecatedAlias("sparse", sparse_);

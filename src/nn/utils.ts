@@ -115,3 +115,4 @@ export * as parametrize from "./parametrize.js";
 export * as parametrizations from "./parametrizations.js";
 /** torch.nn.utils.stateless: functionalCall. */
 export * as stateless from "./stateless_ns.js";
+export { fuseConvBnEval, fuseConvBnWeights, skipInit, clipGradNorm } from "./utils_fusion.js";

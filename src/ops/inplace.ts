@@ -43,6 +43,22 @@ function checkWritable(op: string, self: Tensor): void {
   });
 }
 
+/** PyTorch's refusal to differentiate leakyRelu_ (and rrelu_ out of training) with a negative slope. */
+export const LEAKY_RELU_NEGATIVE_SLOPE = "In-place leakyReLu backward calculation is triggered with a negative slope which is not supported. " +
+  "This is caused by calling in-place forward function with a negative slope, please call out-of-place version instead.";
+
+/**
+ * compute()'s values with a backward that raises `message`: PyTorch's in-place leakyRelu_
+ * and elu_ compute their gradient from the overwritten output, which a negative slope makes
+ * ambiguous, so it refuses then (at backward, as PyTorch; the forward runs).
+ */
+export function refusingBackward(name: string, input: Tensor, compute: () => Tensor, message: string): Tensor {
+  const out = noGrad(compute);
+  return record1(name, [input], out, [], () => {
+    throw new AutogradError(message);
+  });
+}
+
 /**
  * Writes compute(self) into self and returns self. `operands` are the other tensors compute
  * reads (to know whether autograd is involved). `savesSelf` says whether compute's backward
@@ -151,7 +167,8 @@ defineOp(SIGS.clamp_, clampInPlace, m);
 defineOp(SIGS.clip_, clampInPlace, m);
 defineOp(SIGS.clampMin_, (x: Tensor, min: TensorLike) => clampInPlace(x, min, null), m);
 defineOp(SIGS.clampMax_, (x: Tensor, max: TensorLike) => clampInPlace(x, null, max), m);
-defineOp(SIGS.leakyRelu_, (x: Tensor, slope: number) => applyInPlace(x, "leakyRelu_", (s) => s.leakyRelu(slope), []), m);
+defineOp(SIGS.leakyRelu_, (x: Tensor, slope: number) => applyInPlace(x, "leakyRelu_", (s) =>
+  slope < 0 ? refusingBackward("LeakyReluBackward1", s, () => s.leakyRelu(slope), LEAKY_RELU_NEGATIVE_SLOPE) : s.leakyRelu(slope), []), m);
 defineOp(SIGS.copy_, (x: Tensor, src: Tensor) => applyInPlace(x, "copy_", () => {
   if (!expandableTo(src.shape, x.shape)) throw new ShapeError(`copy_: src of shape ${fmtShape(src.shape)} cannot be broadcast to the shape of self ${fmtShape(x.shape)}`);
   const r = src.expand(x.shape);

@@ -12,7 +12,7 @@ import type { DType } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { softmax as softmaxOp, logSoftmax as logSoftmaxOp } from "../../ops/reduction.js";
 import { where } from "../../ops/elementwise.js";
-import { applyInPlace } from "../../ops/inplace.js";
+import { applyInPlace, refusingBackward } from "../../ops/inplace.js";
 import { defineF } from "./define.js";
 
 export function relu(x: Tensor): Tensor {
@@ -52,6 +52,24 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
   return logSoftmaxOp(x, dim);
 }
 
+// ---- in-place forms (F.elu_, F.hardtanh_, ..., and the inplace=true flags) ---------------
+
+const ELU_NEGATIVE_SLOPE = "In-place elu backward calculation is triggered with a negative slope which is not supported. " +
+  "This is caused by calling in-place forward function with a negative slope, please call out-of-place version instead.";
+
+/**
+ * elu written into x. As PyTorch, a negative alpha runs but its gradient is refused (the
+ * in-place backward reads the overwritten output); `op` names the public form (celu_ is
+ * elu_ with the input scaled).
+ */
+export function eluInPlace(x: Tensor, alpha = 1, op = "elu_"): Tensor {
+  return applyInPlace(x, op, (s) => (alpha < 0 ? refusingBackward("EluBackward1", s, () => elu(s, alpha), ELU_NEGATIVE_SLOPE) : elu(s, alpha)));
+}
+/** hardtanh written into x. */
+export function hardtanhInPlace(x: Tensor, minVal = -1, maxVal = 1, op = "hardtanh_"): Tensor {
+  return applyInPlace(x, op, (s) => hardtanh(s, minVal, maxVal));
+}
+
 /** The declared forms (torch.nn.functional's signatures); `F` exports these. */
 export const ACTIVATION_FNS = {
   relu: defineF("relu(Tensor input, bool inplace=false) -> Tensor", (x: Tensor, inplace: boolean) => (inplace ? x.relu_() : x.relu())),
@@ -63,9 +81,9 @@ export const ACTIVATION_FNS = {
   tanh: defineF("tanh(Tensor input) -> Tensor", tanh),
   softplus: defineF("softplus(Tensor input, float beta=1, float threshold=20) -> Tensor", (x: Tensor, beta: number, threshold: number) => x.softplus(beta, threshold)),
   elu: defineF("elu(Tensor input, float alpha=1.0, bool inplace=false) -> Tensor", (x: Tensor, alpha: number, inplace: boolean) =>
-    inplace ? applyInPlace(x, "elu_", (s) => elu(s, alpha)) : elu(x, alpha)),
+    inplace ? eluInPlace(x, alpha) : elu(x, alpha)),
   hardtanh: defineF("hardtanh(Tensor input, float minVal=-1.0, float maxVal=1.0, bool inplace=false) -> Tensor", (x: Tensor, lo: number, hi: number, inplace: boolean) =>
-    inplace ? applyInPlace(x, "hardtanh_", (s) => hardtanh(s, lo, hi)) : hardtanh(x, lo, hi)),
+    inplace ? hardtanhInPlace(x, lo, hi) : hardtanh(x, lo, hi)),
   // PyTorch's `_stacklevel` (its third positional parameter) is left out: dtype is keyword-only here
   softmax: defineF("softmax(Tensor input, int dim, *, ScalarType? dtype=null) -> Tensor", (x: Tensor, dim: number, { dtype }: { dtype: DType | null }) => softmaxOp(x, dim, dtype)),
   logSoftmax: defineF("logSoftmax(Tensor input, int dim, *, ScalarType? dtype=null) -> Tensor", (x: Tensor, dim: number, { dtype }: { dtype: DType | null }) =>
@@ -190,11 +208,25 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
 
 const inplaceOr = (name: string, f: (x: Tensor) => Tensor) => (x: Tensor, inplace: boolean) => (inplace ? applyInPlace(x, name, f) : f(x));
 
+/** celu written into x; a negative alpha's gradient is refused as elu_'s (PyTorch's celu_ is elu_). */
+export function celuInPlace(x: Tensor, alpha = 1): Tensor {
+  if (alpha === 0) throw new FluxionError("celu_: ZeroDivisionError: alpha cannot be 0 for CELU");
+  return applyInPlace(x, "celu_", (s) => (alpha < 0 ? refusingBackward("CeluBackward1", s, () => celu(s, alpha), ELU_NEGATIVE_SLOPE) : celu(s, alpha)));
+}
+/** selu written into x. */
+export function seluInPlace(x: Tensor): Tensor {
+  return applyInPlace(x, "selu_", selu);
+}
+/** threshold written into x. */
+export function thresholdInPlace(x: Tensor, thresholdValue: number, value: number): Tensor {
+  return applyInPlace(x, "threshold_", (s) => threshold(s, thresholdValue, value));
+}
+
 /** The declared forms of the activations above (torch.nn.functional's signatures). */
 export const MORE_ACTIVATION_FNS = {
   celu: defineF("celu(Tensor input, float alpha=1.0, bool inplace=false) -> Tensor", (x: Tensor, alpha: number, inplace: boolean) =>
-    inplaceOr("celu_", (s) => celu(s, alpha))(x, inplace)),
-  selu: defineF("selu(Tensor input, bool inplace=false) -> Tensor", inplaceOr("selu_", selu)),
+    inplace ? celuInPlace(x, alpha) : celu(x, alpha)),
+  selu: defineF("selu(Tensor input, bool inplace=false) -> Tensor", (x: Tensor, inplace: boolean) => (inplace ? seluInPlace(x) : selu(x))),
   hardsigmoid: defineF("hardsigmoid(Tensor input, bool inplace=false) -> Tensor", inplaceOr("hardsigmoid_", hardsigmoid)),
   hardswish: defineF("hardswish(Tensor input, bool inplace=false) -> Tensor", inplaceOr("hardswish_", hardswish)),
   relu6: defineF("relu6(Tensor input, bool inplace=false) -> Tensor", inplaceOr("relu6_", relu6)),
@@ -207,7 +239,7 @@ export const MORE_ACTIVATION_FNS = {
   softshrink: defineF("softshrink(Tensor input, float lambd=0.5) -> Tensor", softshrink),
   hardshrink: defineF("hardshrink(Tensor input, float lambd=0.5) -> Tensor", hardshrink),
   threshold: defineF("threshold(Tensor input, float threshold, float value, bool inplace=false) -> Tensor", (x: Tensor, t: number, v: number, inplace: boolean) =>
-    inplaceOr("threshold_", (s) => threshold(s, t, v))(x, inplace)),
+    inplace ? thresholdInPlace(x, t, v) : threshold(x, t, v)),
   glu: defineF("glu(Tensor input, int dim=-1) -> Tensor", glu),
   prelu: defineF("prelu(Tensor input, Tensor weight) -> Tensor", prelu),
 };

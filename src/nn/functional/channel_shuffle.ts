@@ -24,4 +24,6 @@ export function channelShuffle(input: Tensor, groups: number): Tensor {
 /** The declared form `F` exports (torch.nn.functional's signature and positional order). */
 export const CHANNEL_SHUFFLE_FNS = {
   channelShuffle: defineF("channelShuffle(Tensor input, int groups) -> Tensor", (x: Tensor, groups: number) => channelShuffle(x, groups)),
+  /** PyTorch's native_channel_shuffle: the same shuffle (its CPU kernel gives the same values). */
+  nativeChannelShuffle: defineF("nativeChannelShuffle(Tensor input, int groups) -> Tensor", (x: Tensor, groups: number) => channelShuffle(x, groups)),
 };

@@ -1,17 +1,17 @@
 /**
- * F.cosineSimilarity and F.pairwiseDistance, composed from Tensor ops (so their gradients
+ * F.cosineSimilarity, F.pairwiseDistance (and F.pdist, torch.pdist), composed from Tensor ops (so their gradients
  * come from autograd) formula for formula as PyTorch 1.13's ATen kernels:
  *   cosine_similarity: sum(x1 * x2, dim) * rsqrt(max(|x1|², eps²) * max(|x2|², eps²)), the
  *     clamps applied without autograd seeing them (ATen clamps under NoGradGuard);
  *   pairwise_distance: norm(x1 - x2 + eps, p) over the last dim.
  */
 import { DTypeError } from "../../errors.js";
+import { pdist } from "../../ops/numeric_extra.js";
 import { noGrad } from "../../autograd/grad_mode.js";
 import { isFloating, resultType } from "../../tensor/dtype.js";
 import { broadcastShapes, normalizeDim } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { defineF } from "./define.js";
-import { pdist } from "../../ops/numeric_extra.js";
 
 /** x1 and x2 in their common floating dtype, broadcast to one shape. */
 function commonFloat(op: string, x1: Tensor, x2: Tensor): [Tensor, Tensor] {
@@ -55,3 +55,4 @@ export const DISTANCE_FNS = {
   /** F.pdist is torch.pdist (PyTorch has it in both places). */
   pdist: defineF("pdist(Tensor input, float p=2) -> Tensor", pdist),
 };
+

@@ -1,5 +1,5 @@
 /**
- * F.fractionalMaxPool2d (Graham's fractional max pooling): max over kh x kw windows whose
+ * F.fractionalMaxPool2d and 3d (Graham's fractional max pooling): max over kh x kw windows whose
  * start rows and columns advance by a non-integer stride, pseudo-randomly, so the output can
  * be any size up to H - kh + 1 by W - kw + 1. As PyTorch 1.13: each [n, c] plane has two
  * samples u in [0, 1) (`_randomSamples` [N, C, 2]: u[0] for the columns, u[1] for the rows,
@@ -10,7 +10,8 @@
  * computed on the device in the input's dtype (so float32 rounds as PyTorch's does). The
  * windows are read with gathers and reduced with max, so autograd scatters the gradient to
  * the winners. Indices (with returnIndices) are flat h·W + w positions per plane, int32 as
- * this library's other pooling indices (PyTorch: int64); F.maxUnpool2d takes them.
+ * this library's other pooling indices (PyTorch: int64); F.maxUnpool2d takes them. The 3-D
+ * form is the same over [T, H, W] windows with three samples per plane.
  */
 import { noGrad } from "../../autograd/grad_mode.js";
 import { DTypeError, DeviceError, FluxionError, ShapeError, fmtShape } from "../../errors.js";
@@ -21,8 +22,21 @@ import type { Generator } from "../../tensor/random.js";
 import { shapesEqual } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { _tupleOf, type IntOrPair } from "./conv.js";
+import type { IntOrTriple } from "./conv3d.js";
 import { defineF } from "./define.js";
 import type { Fn } from "../../api/types.js";
+
+export interface FractionalMaxPool3dOptions {
+  /** The output's [T, H, W] (or one size for all); this or outputRatio. */
+  outputSize?: IntOrTriple | null;
+  /** The output size as a fraction of the input's, in (0, 1) (one for all dims or [t, h, w]). */
+  outputRatio?: number | readonly [number, number, number] | null;
+  /** Also return the winners' flat positions. */
+  returnIndices?: boolean;
+  /** [N, C, 3] samples in [0, 1) fixing the windows (default: drawn from the generator). */
+  _randomSamples?: Tensor | null;
+  generator?: Generator;
+}
 
 export interface FractionalMaxPool2dOptions {
   /** The output's [H, W] (or one size for both); this or outputRatio. */
@@ -56,67 +70,125 @@ function intervals(samples: Tensor, inSize: number, outSize: number, pool: numbe
  * @example F.fractionalMaxPool2d(x, 2, { outputRatio: 0.5, returnIndices: true }) // [output, indices]
  */
 export function fractionalMaxPool2d(input: Tensor, kernelSize: IntOrPair, opts?: FractionalMaxPool2dOptions): Tensor | [Tensor, Tensor] {
-  const op = "fractionalMaxPool2d";
-  if (input.ndim !== 3 && input.ndim !== 4) throw new ShapeError(`${op}: Expected 3D or 4D tensor, but got: ${fmtShape(input.shape)}`);
+  return fractionalMaxPoolNd("fractionalMaxPool2d", 2, input, kernelSize, opts as FractionalMaxPoolOptions);
+}
+
+/**
+ * 3-D fractional max pooling over [N, C, T, H, W] (or [C, T, H, W]); `_randomSamples` is
+ * [N, C, 3] (u[0] for T, u[1] for H, u[2] for W, as PyTorch's); indices are flat t·H·W + h·W + w.
+ * @example F.fractionalMaxPool3d(x, 2, { outputSize: [4, 5, 6] })
+ */
+export function fractionalMaxPool3d(input: Tensor, kernelSize: IntOrTriple, opts?: FractionalMaxPool3dOptions): Tensor | [Tensor, Tensor] {
+  return fractionalMaxPoolNd("fractionalMaxPool3d", 3, input, kernelSize, opts as FractionalMaxPoolOptions);
+}
+
+interface FractionalMaxPoolOptions {
+  outputSize?: number | readonly number[] | null;
+  outputRatio?: number | readonly number[] | null;
+  returnIndices?: boolean;
+  _randomSamples?: Tensor | null;
+  generator?: Generator;
+}
+
+/** Fractional max pooling over the last `nd` dims (2 or 3). */
+function fractionalMaxPoolNd(op: string, nd: 2 | 3, input: Tensor, kernelSize: number | readonly number[], opts?: FractionalMaxPoolOptions): Tensor | [Tensor, Tensor] {
+  const dims = nd === 2 ? "3D or 4D" : "4D or 5D";
+  if (input.ndim !== nd + 1 && input.ndim !== nd + 2) throw new ShapeError(`${op}: Expected ${dims} tensor, but got: ${fmtShape(input.shape)}`);
   if (!input.isFloatingPoint()) throw new DTypeError(`${op}: expected a floating point input, got ${input.dtype}`);
   for (let d = 1; d < input.ndim; d++) {
     if (input.shape[d] === 0) throw new ShapeError(`${op}: Expected input to have non-zero size for non-batch dimensions, but got ${fmtShape(input.shape)} with dimension ${d} being empty.`);
   }
-  const [kh, kw] = _tupleOf(op, "kernelSize", kernelSize, 2, 1) as [number, number];
-  const x = input.ndim === 3 ? input.unsqueeze(0) : input;
-  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const k = _tupleOf(op, "kernelSize", kernelSize, nd, 1);
+  const x = input.ndim === nd + 1 ? input.unsqueeze(0) : input;
+  const [N, C] = x.shape as [number, number];
+  const sizes = x.shape.slice(2);
   const { outputSize, outputRatio } = opts ?? {};
-  let oh: number, ow: number;
+  let out: number[];
   if (outputSize !== null && outputSize !== undefined) {
     if (outputRatio !== null && outputRatio !== undefined) throw new FluxionError(`${op}: only one of outputSize and outputRatio may be specified`);
-    [oh, ow] = _tupleOf(op, "outputSize", outputSize, 2) as [number, number];
+    out = _tupleOf(op, "outputSize", outputSize, nd);
   } else if (outputRatio !== null && outputRatio !== undefined) {
-    const r = typeof outputRatio === "number" ? [outputRatio, outputRatio] : [...outputRatio];
-    if (r.length !== 2 || !r.every((v) => typeof v === "number" && v > 0 && v < 1)) throw new FluxionError(`${op}: outputRatio must be between 0 and 1 (got ${JSON.stringify(outputRatio)})`);
-    [oh, ow] = [Math.trunc(H * r[0]!), Math.trunc(W * r[1]!)];
+    const r = typeof outputRatio === "number" ? new Array<number>(nd).fill(outputRatio) : [...outputRatio];
+    if (r.length !== nd || !r.every((v) => typeof v === "number" && v > 0 && v < 1)) throw new FluxionError(`${op}: outputRatio must be between 0 and 1 (got ${JSON.stringify(outputRatio)})`);
+    out = sizes.map((s, a) => Math.trunc(s * r[a]!));
   } else {
     throw new FluxionError(`${op}: requires specifying either an outputSize or an outputRatio`);
   }
-  if (oh + kh - 1 > H) throw new ShapeError(`${op}: pool height ${kh} too large relative to input height ${H} for output height ${oh} (input shape ${fmtShape(input.shape)})`);
-  if (ow + kw - 1 > W) throw new ShapeError(`${op}: pool width ${kw} too large relative to input width ${W} for output width ${ow} (input shape ${fmtShape(input.shape)})`);
+  const axisNames = nd === 2 ? ["height", "width"] : ["time", "height", "width"];
+  sizes.forEach((s, a) => {
+    if (out[a]! + k[a]! - 1 > s) {
+      throw new ShapeError(`${op}: pool ${axisNames[a]} ${k[a]} too large relative to input ${axisNames[a]} ${s} for output ${axisNames[a]} ${out[a]} (input shape ${fmtShape(input.shape)})`);
+    }
+  });
 
   let samples = opts?._randomSamples ?? null;
-  if (samples === null) samples = rand([N, C, 2], { dtype: input.dtype, device: input.device, generator: opts?.generator });
+  if (samples === null) samples = rand([N, C, nd], { dtype: input.dtype, device: input.device, generator: opts?.generator });
   else {
-    if (!shapesEqual(samples.shape, [N, C, 2])) throw new ShapeError(`${op}: expected _randomSamples of shape ${fmtShape([N, C, 2])} (batch, channels, 2), got ${fmtShape(samples.shape)}`);
+    if (!shapesEqual(samples.shape, [N, C, nd])) throw new ShapeError(`${op}: expected _randomSamples of shape ${fmtShape([N, C, nd])} (batch, channels, ${nd}), got ${fmtShape(samples.shape)}`);
     if (samples.dtype !== input.dtype) throw new DTypeError(`${op}: expected _randomSamples of the input's dtype ${input.dtype}, got ${samples.dtype}`);
     if (samples.device !== input.device) throw new DeviceError(`${op}: _randomSamples is on ${samples.device} but the input is on ${input.device}`);
     const s = samples;
     noGrad(() => assertAll(s.ge(0).logicalAnd(s.le(1)), `${op}: _randomSamples must lie in [0, 1]`));
   }
-  const rows = intervals(samples.select(2, 1), H, oh, kh); // [N, C, oh]
-  const cols = intervals(samples.select(2, 0), W, ow, kw); // [N, C, ow]
-  const base = rows.mul(W).unsqueeze(-1).add(cols.unsqueeze(-2)); // [N, C, oh, ow] window corners
+  // which sample drives which axis: PyTorch's 2-D kernel takes u[0] for the width, u[1] for the
+  // height; its 3-D one u[0], u[1], u[2] for time, height, width
+  const sampleOf = nd === 2 ? [1, 0] : [0, 1, 2];
+  // flat strides of the spatial axes in one plane
+  const strides = sizes.map((_, a) => sizes.slice(a + 1).reduce((p, v) => p * v, 1));
+  // window corners [N, C, ...out] as flat positions in a plane
+  let base: Tensor | null = null;
+  for (let a = 0; a < nd; a++) {
+    const starts = intervals(samples.select(2, sampleOf[a]!), sizes[a]!, out[a]!, k[a]!).mul(strides[a]!); // [N, C, out_a]
+    const shaped = starts.reshape([N, C, ...out.map((o, b) => (b === a ? o : 1))]);
+    base = base === null ? shaped : base.add(shaped);
+  }
   // every window offset, row-major as PyTorch scans them (the first maximum wins ties)
   const offsets: Tensor[] = [];
-  for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++) offsets.push(a * W + b === 0 ? base : base.add(a * W + b));
-  const Q = oh * ow, K = kh * kw;
+  const K = k.reduce((p, v) => p * v, 1);
+  for (let i = 0; i < K; i++) {
+    let off = 0;
+    for (let a = nd - 1, rest = i; a >= 0; a--) {
+      off += (rest % k[a]!) * strides[a]!;
+      rest = Math.floor(rest / k[a]!);
+    }
+    offsets.push(off === 0 ? base! : base!.add(off));
+  }
+  const Q = out.reduce((p, v) => p * v, 1);
+  const plane = sizes.reduce((p, v) => p * v, 1);
   const index = stack(offsets, 2).reshape([N, C, K * Q]);
-  const values = x.reshape([N, C, H * W]).gather(2, index).reshape([N, C, K, Q]);
+  const values = x.reshape([N, C, plane]).gather(2, index).reshape([N, C, K, Q]);
   const [best, which] = values.max(2, true) as unknown as [Tensor, Tensor];
-  let out = best.reshape([N, C, oh, ow]);
-  if (input.ndim === 3) out = out.squeeze(0);
-  if (!opts?.returnIndices) return out;
-  let indices = index.reshape([N, C, K, Q]).gather(2, which).reshape([N, C, oh, ow]);
-  if (input.ndim === 3) indices = indices.squeeze(0);
-  return [out, indices];
+  let result = best.reshape([N, C, ...out]);
+  if (input.ndim === nd + 1) result = result.squeeze(0);
+  if (!opts?.returnIndices) return result;
+  let indices = index.reshape([N, C, K, Q]).gather(2, which).reshape([N, C, ...out]);
+  if (input.ndim === nd + 1) indices = indices.squeeze(0);
+  return [result, indices];
 }
 
 const DECL = "fractionalMaxPool2d(Tensor input, int[2] kernelSize, int[2]? outputSize=null, float|float[2]? outputRatio=null, bool returnIndices=false, Tensor? _randomSamples=null, *, Generator? generator=null) -> Tensor";
+const DECL3 = "fractionalMaxPool3d(Tensor input, int[3] kernelSize, int[3]? outputSize=null, float|float[3]? outputRatio=null, bool returnIndices=false, Tensor? _randomSamples=null, *, Generator? generator=null) -> Tensor";
+const DECL_IDX = "fractionalMaxPool2dWithIndices(Tensor input, int[2] kernelSize, int[2]? outputSize=null, float|float[2]? outputRatio=null, bool returnIndices=false, Tensor? _randomSamples=null, *, Generator? generator=null) -> (Tensor, Tensor)";
+const DECL3_IDX = "fractionalMaxPool3dWithIndices(Tensor input, int[3] kernelSize, int[3]? outputSize=null, float|float[3]? outputRatio=null, bool returnIndices=false, Tensor? _randomSamples=null, *, Generator? generator=null) -> (Tensor, Tensor)";
 type Opt<T> = T | undefined;
 /** With returnIndices true the result is [output, indices] (the declaration's types say Tensor). */
-type WithIndices = {
-  (input: Tensor, kernelSize: IntOrPair, opts: Omit<FractionalMaxPool2dOptions, "returnIndices" | "generator"> & { returnIndices: true; generator?: Generator | null }): [Tensor, Tensor];
-  (input: Tensor, kernelSize: IntOrPair, outputSize: Opt<IntOrPair | null>, outputRatio: Opt<number | readonly [number, number] | null>, returnIndices: true, _randomSamples?: Tensor | null): [Tensor, Tensor];
+type WithIndices<K, R> = {
+  (input: Tensor, kernelSize: K, opts: { outputSize?: K | null; outputRatio?: R | null; returnIndices: true; _randomSamples?: Tensor | null; generator?: Generator | null }): [Tensor, Tensor];
+  (input: Tensor, kernelSize: K, outputSize: Opt<K | null>, outputRatio: Opt<R | null>, returnIndices: true, _randomSamples?: Tensor | null): [Tensor, Tensor];
 };
+type Impl = (op: string, nd: 2 | 3, x: Tensor, k: number | number[], opts: FractionalMaxPoolOptions) => Tensor | [Tensor, Tensor];
+/** A declared form's implementation: PyTorch's positional order, `always` giving the tuple whatever returnIndices says (the *WithIndices forms). */
+const bind = (op: string, nd: 2 | 3, always: boolean, impl: Impl = fractionalMaxPoolNd) =>
+  (x: Tensor, k: number | number[], outputSize: number | number[] | null, outputRatio: number | number[] | null, returnIndices: boolean, _randomSamples: Tensor | null, { generator }: { generator: Generator | null }) =>
+    impl(op, nd, x, k, { outputSize, outputRatio, returnIndices: always || returnIndices, _randomSamples, generator: generator ?? undefined });
 
-/** The declared form `F` exports (torch.nn.functional's signature and positional order, plus a keyword-only generator). */
+/**
+ * The declared forms `F` exports (torch.nn.functional's signatures and positional order, plus
+ * a keyword-only generator). The *WithIndices forms always return [output, indices], as PyTorch's.
+ */
 export const FRACTIONAL_MAX_POOL_FNS = {
-  fractionalMaxPool2d: defineF(DECL, (x: Tensor, k: IntOrPair, outputSize: IntOrPair | null, outputRatio: number | [number, number] | null, returnIndices: boolean, _randomSamples: Tensor | null, { generator }: { generator: Generator | null }) =>
-    fractionalMaxPool2d(x, k, { outputSize, outputRatio, returnIndices, _randomSamples, generator: generator ?? undefined })) as WithIndices & Fn<typeof DECL>,
+  fractionalMaxPool2d: defineF(DECL, bind("fractionalMaxPool2d", 2, false)) as WithIndices<IntOrPair, number | readonly [number, number]> & Fn<typeof DECL>,
+  fractionalMaxPool3d: defineF(DECL3, bind("fractionalMaxPool3d", 3, false)) as WithIndices<IntOrTriple, number | readonly [number, number, number]> & Fn<typeof DECL3>,
+  fractionalMaxPool2dWithIndices: defineF(DECL_IDX, bind("fractionalMaxPool2dWithIndices", 2, true)),
+  fractionalMaxPool3dWithIndices: defineF(DECL3_IDX, bind("fractionalMaxPool3dWithIndices", 3, true)),
 };

@@ -4,6 +4,7 @@
  * object; see define.ts); the layers call the raw functions of the files directly.
  */
 import { ACTIVATION_FNS, MORE_ACTIVATION_FNS } from "./activation.js";
+import { INPLACE_ACTIVATION_FNS } from "./activation_inplace.js";
 import { ADAPTIVE_FNS } from "./adaptive.js";
 import { ATTENTION_FNS } from "./attention.js";
 import { CONV_FNS } from "./conv.js";
@@ -36,8 +37,11 @@ import { MULTILABEL_MARGIN_LOSS_FNS } from "./multilabel_margin_loss.js";
 import { TRIPLET_DISTANCE_LOSS_FNS } from "./triplet_distance_loss.js";
 import { FRACTIONAL_MAX_POOL_FNS } from "./fractional_max_pool.js";
 import { RMS_NORM_FNS } from "./rms_norm.js";
+import { POOL_WITH_INDICES_FNS } from "./pool_with_indices.js";
+import { MULTI_HEAD_ATTENTION_FNS } from "./multi_head_attention.js";
 
 export const { relu, leakyRelu, gelu, silu, sigmoid, tanh, softplus, elu, hardtanh, softmax, logSoftmax } = ACTIVATION_FNS;
+export const { relu_, leakyRelu_, elu_, selu_, celu_, hardtanh_, rrelu_, threshold_ } = INPLACE_ACTIVATION_FNS;
 export const { linear, bilinear } = LINEAR_FNS;
 export const { nllLoss, crossEntropy, mseLoss, l1Loss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, klDiv } = LOSS_FNS;
 export const { marginRankingLoss, hingeEmbeddingLoss, softMarginLoss, cosineEmbeddingLoss, tripletMarginLoss, multiMarginLoss, multilabelSoftMarginLoss, poissonNllLoss, gaussianNllLoss } = LOSS_EXTRA_FNS;
@@ -65,13 +69,18 @@ export const { pixelShuffle, pixelUnshuffle } = PIXEL_SHUFFLE_FNS;
 export const { affineGrid, gridSample } = GRID_SAMPLE_FNS;
 export const { localResponseNorm } = LOCAL_RESPONSE_NORM_FNS;
 export const { lpPool1d, lpPool2d } = LP_POOL_FNS;
-export const { channelShuffle } = CHANNEL_SHUFFLE_FNS;
+export const { channelShuffle, nativeChannelShuffle } = CHANNEL_SHUFFLE_FNS;
 export const { alphaDropout, featureAlphaDropout, dropout1d, dropout3d } = DROPOUT_EXTRA_FNS;
 export const { rrelu } = RRELU_FNS;
 export const { gumbelSoftmax } = GUMBEL_SOFTMAX_FNS;
 export const { multilabelMarginLoss } = MULTILABEL_MARGIN_LOSS_FNS;
 export const { tripletMarginWithDistanceLoss } = TRIPLET_DISTANCE_LOSS_FNS;
-export const { fractionalMaxPool2d } = FRACTIONAL_MAX_POOL_FNS;
+export const { fractionalMaxPool2d, fractionalMaxPool3d, fractionalMaxPool2dWithIndices, fractionalMaxPool3dWithIndices } = FRACTIONAL_MAX_POOL_FNS;
+export const {
+  maxPool1dWithIndices, maxPool2dWithIndices, maxPool3dWithIndices, adaptiveMaxPool1dWithIndices, adaptiveMaxPool2dWithIndices, adaptiveMaxPool3dWithIndices,
+} = POOL_WITH_INDICES_FNS;
+export const { multiHeadAttentionForward } = MULTI_HEAD_ATTENTION_FNS;
+
 
 export type { Reduction, NllOptions, CrossEntropyOptions } from "./loss.js";
 export type { TripletMarginOptions, MultiMarginOptions, PoissonNllOptions } from "./loss_extra.js";
@@ -93,4 +102,5 @@ export type { DropoutVariantOptions } from "./dropout_extra.js";
 export type { RreluOptions } from "./rrelu.js";
 export type { GumbelSoftmaxOptions } from "./gumbel_softmax.js";
 export type { DistanceFunction, TripletMarginWithDistanceOptions } from "./triplet_distance_loss.js";
-export type { FractionalMaxPool2dOptions } from "./fractional_max_pool.js";
+export type { FractionalMaxPool2dOptions, FractionalMaxPool3dOptions } from "./fractional_max_pool.js";
+export type { MhaForwardOptions } from "./multi_head_attention.js";

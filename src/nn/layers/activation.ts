@@ -167,7 +167,7 @@ export class ELU extends InplaceActivation {
     return F.elu(x, this.alpha);
   }
   protected fnInPlace(x: Tensor): Tensor {
-    return applyInPlace(x, "elu_", (s) => this.fn(s));
+    return F.eluInPlace(x, this.alpha);
   }
   override extraRepr(): string {
     return `alpha=${pyFloat(this.alpha)}${inplaceText(this.inplace, ", ")}`;
@@ -278,7 +278,7 @@ export class CELU extends InplaceActivation {
     return F.celu(x, this.alpha);
   }
   protected fnInPlace(x: Tensor): Tensor {
-    return applyInPlace(x, "celu_", (s) => this.fn(s));
+    return F.celuInPlace(x, this.alpha);
   }
   override extraRepr(): string {
     return `alpha=${pyFloat(this.alpha)}${inplaceText(this.inplace, ", ")}`;
@@ -297,7 +297,7 @@ export class SELU extends InplaceActivation {
     return F.selu(x);
   }
   protected fnInPlace(x: Tensor): Tensor {
-    return applyInPlace(x, "selu_", (s) => this.fn(s));
+    return F.seluInPlace(x);
   }
 }
 

@@ -27,3 +27,6 @@ export * from "./rrelu.js";
 export * from "./loss_extra.js";
 export * from "./adaptive_log_softmax.js";
 export * from "./lazy.js";
+export * from "./lazy_norm.js";
+export * from "./sync_batch_norm.js";
+export * from "./data_parallel.js";

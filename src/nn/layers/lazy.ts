@@ -1,6 +1,7 @@
 /**
- * Lazy modules: nn.LazyLinear and nn.LazyConv1d/2d/3d infer inFeatures / inChannels from
- * their first input, then are exactly the regular module. As PyTorch's:
+ * Lazy modules: nn.LazyLinear, nn.LazyConv1d/2d/3d and nn.LazyConvTranspose1d/2d/3d infer
+ * inFeatures / inChannels from their first input, then are exactly the regular module
+ * (lazy_norm.ts does the same for the batch and instance norms). As PyTorch's:
  * - before the first call their weight and bias are UninitializedParameter placeholders, so
  *   `parameters()` can already go to an optimizer: the first call materializes those same
  *   objects (shape, values from the regular module's initialisation), and the module turns
@@ -24,7 +25,7 @@ import { _tupleOf } from "../functional/conv.js";
 import { checkLayerSizes, checkTensorArg } from "../args.js";
 import { Module, onModuleCopy } from "../module.js";
 import { Parameter } from "../parameter.js";
-import { Conv1d, Conv2d, Conv3d } from "./conv.js";
+import { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d } from "./conv.js";
 import { Linear } from "./linear.js";
 
 /**
@@ -47,20 +48,28 @@ onModuleCopy((src, copy) => {
   if (pending.has(src)) pending.add(copy);
 });
 
-/** What lazy modules share: the placeholders, and turning into the regular module. */
-abstract class LazyModule extends Module {
-  declare weight: Parameter;
+/** The parameters and buffers a lazy module may hold as placeholders until its first call. */
+const LAZY_STATE = ["weight", "bias", "running_mean", "running_var"] as const;
+
+/**
+ * What lazy modules share: the placeholders, and turning into the regular module.
+ * @internal lazy_norm.ts builds on it.
+ */
+export abstract class LazyModule extends Module {
+  declare weight: Parameter | null;
   declare bias: Parameter | null;
-  protected constructor(bias: boolean, device: string | null, dtype: DType | null) {
+  protected constructor(bias: boolean, device: string | null, dtype: DType | null, weight = true) {
     super();
     const opts = { device, dtype };
-    this.weight = new UninitializedParameter(true, opts);
+    this.weight = weight ? new UninitializedParameter(true, opts) : null;
     this.bias = bias ? new UninitializedParameter(true, opts) : null;
     pending.add(this);
   }
+  /** The dtype and device placeholders and the regular module get. */
+  protected abstract placeholderOf(): { dtype: DType; device: string };
 
   /** The regular module for this input (its sizes inferred), built with the placeholders' dtype and device. */
-  protected abstract build(input: Tensor, create: { device: string; dtype: DType }): Module & { weight: Parameter; bias: Parameter | null };
+  protected abstract build(input: Tensor, create: { device: string; dtype: DType }): Module;
 
   /** True until the first call (or initializeParameters) has set the shapes. */
   hasUninitializedParams(): boolean {
@@ -75,20 +84,22 @@ abstract class LazyModule extends Module {
     if (!pending.has(this)) return;
     checkTensorArg(this, "input", input);
     // an input the regular module would refuse for its dtype is refused before anything changes
-    const dtype = this.weight.dtype;
+    const { dtype, device } = this.placeholderOf();
     if (!input.isFloatingPoint() || (input.dtype !== dtype && !isAutocastEnabled())) {
       throw new DTypeError(`${this.constructor.name}: expected a floating point input of dtype ${dtype} (the dtype of its parameters), got ${input.dtype}`);
     }
-    const real = this.build(input, { device: this.weight.device, dtype: this.weight.dtype });
-    for (const name of ["weight", "bias"] as const) {
-      const placeholder = this[name], value = real[name];
+    const real = this.build(input, { device, dtype }) as unknown as Record<string, Tensor | null>;
+    const self = this as unknown as Record<string, Tensor | null>;
+    for (const name of LAZY_STATE) {
+      const placeholder = self[name], value = real[name];
       if (!placeholder || !value) continue;
       placeholder.data = value; // the same object, now with the real shape and values
       if (placeholder instanceof UninitializedParameter) Object.setPrototypeOf(placeholder, Parameter.prototype);
     }
     // the regular module's settings (inFeatures, kernelSize, ...), then its class
+    const own = new Set<string>([...LAZY_STATE, "num_batches_tracked", "training"]);
     for (const key of Object.keys(real)) {
-      if (key !== "weight" && key !== "bias" && key !== "training") (this as unknown as Record<string, unknown>)[key] = (real as unknown as Record<string, unknown>)[key];
+      if (!own.has(key)) self[key] = real[key]!;
     }
     pending.delete(this);
     Object.setPrototypeOf(this, Object.getPrototypeOf(real));
@@ -111,6 +122,7 @@ const lazyLinearArgs = declareArgs(LAZY_LINEAR, "nn");
  * fc(randn([4, 784])); // fc is now Linear(in_features=784, out_features=10, bias=True)
  */
 export class LazyLinear extends LazyModule {
+  declare weight: Parameter;
   readonly inFeatures = 0;
   readonly outFeatures: number;
   constructor(...args: CtorArgs<typeof LAZY_LINEAR>) {
@@ -118,6 +130,9 @@ export class LazyLinear extends LazyModule {
     checkLayerSizes("LazyLinear", { out_features: outFeatures }, device);
     super(bias, device, dtype);
     this.outFeatures = outFeatures;
+  }
+  protected placeholderOf(): { dtype: DType; device: string } {
+    return this.weight!;
   }
   protected build(input: Tensor, create: { device: string; dtype: DType }): Linear {
     if (input.ndim === 0) throw new ShapeError(`LazyLinear: cannot infer in_features from a 0-d input; expected [..., in_features]`);
@@ -129,16 +144,24 @@ export class LazyLinear extends LazyModule {
 }
 
 type Size = number | readonly number[];
-type ConvCtor = typeof Conv1d | typeof Conv2d | typeof Conv3d;
+type ConvCtor = typeof Conv1d | typeof Conv2d | typeof Conv3d | typeof ConvTranspose1d | typeof ConvTranspose2d | typeof ConvTranspose3d;
 const CONV_KINDS: Record<1 | 2 | 3, { name: string; Conv: ConvCtor }> = {
   1: { name: "LazyConv1d", Conv: Conv1d },
   2: { name: "LazyConv2d", Conv: Conv2d },
   3: { name: "LazyConv3d", Conv: Conv3d },
 };
+const CONV_TRANSPOSE_KINDS: Record<1 | 2 | 3, { name: string; Conv: ConvCtor }> = {
+  1: { name: "LazyConvTranspose1d", Conv: ConvTranspose1d },
+  2: { name: "LazyConvTranspose2d", Conv: ConvTranspose2d },
+  3: { name: "LazyConvTranspose3d", Conv: ConvTranspose3d },
+};
 type ConvBound = readonly [number, Size, Size, Size | "same" | "valid", Size, number, boolean, "zeros" | "reflect" | "replicate" | "circular", { device: string | null; dtype: DType | null }];
+/** The transposed convolutions' order: (out, kernel, stride, padding, outputPadding, groups, bias, dilation, paddingMode, create). */
+type ConvTransposeBound = readonly [number, Size, Size, Size, Size, number, boolean, Size, "zeros", { device: string | null; dtype: DType | null }];
 
 /** LazyConv1d/2d/3d: the given settings, checked and printed as the convolution's, and its construction once inChannels is known. */
 abstract class LazyConvNd extends LazyModule {
+  declare weight: Parameter;
   readonly inChannels = 0;
   readonly outChannels: number;
   readonly kernelSize: number[];
@@ -148,20 +171,26 @@ abstract class LazyConvNd extends LazyModule {
   readonly outputPadding: number[];
   readonly groups: number;
   readonly paddingMode: string;
-  private readonly given: ConvBound;
+  private readonly given: ConvBound | ConvTransposeBound;
   private readonly n: 1 | 2 | 3;
-  constructor(n: 1 | 2 | 3, bound: ConvBound) {
+  private readonly transposed: boolean;
+  constructor(n: 1 | 2 | 3, given: ConvBound | ConvTransposeBound, transposed = false) {
+    // both orders, read into the convolution's
+    const bound: ConvBound = transposed
+      ? (([o, k, s, p, , g, b, d, m, c]) => [o, k, s, p, d, g, b, m, c] as const)(given as ConvTransposeBound)
+      : (given as ConvBound);
     const [outChannels, kernelSize, stride, padding, dilation, groups, bias, paddingMode, { device, dtype }] = bound;
-    const op = CONV_KINDS[n].name;
+    const op = (transposed ? CONV_TRANSPOSE_KINDS : CONV_KINDS)[n].name;
     checkLayerSizes(op, { out_channels: outChannels }, device);
     super(bias, device, dtype);
     this.n = n;
-    this.given = bound;
+    this.given = given;
+    this.transposed = transposed;
     this.outChannels = outChannels;
     this.kernelSize = _tupleOf(op, "kernelSize", kernelSize, n, 1);
     this.stride = _tupleOf(op, "stride", stride, n, 1);
     this.dilation = _tupleOf(op, "dilation", dilation, n, 1);
-    this.outputPadding = new Array<number>(n).fill(0);
+    this.outputPadding = transposed ? _tupleOf(op, "outputPadding", (given as ConvTransposeBound)[4], n) : new Array<number>(n).fill(0);
     this.padding = typeof padding === "string" ? padding : _tupleOf(op, "padding", padding, n);
     if (padding === "same" && this.stride.some((s) => s !== 1)) throw new FluxionError(`${op}: padding='same' is not supported for strided convolutions`);
     this.groups = groups;
@@ -173,19 +202,21 @@ abstract class LazyConvNd extends LazyModule {
     const was = this.hasUninitializedParams();
     super.initializeParameters(input);
     // what only the lazy form needed goes with it
-    if (was) for (const key of ["given", "n"]) delete (this as unknown as Record<string, unknown>)[key];
+    if (was) for (const key of ["given", "n", "transposed"]) delete (this as unknown as Record<string, unknown>)[key];
+  }
+  protected placeholderOf(): { dtype: DType; device: string } {
+    return this.weight!;
   }
   protected build(input: Tensor, create: { device: string; dtype: DType }): Conv1d {
-    const { name, Conv } = CONV_KINDS[this.n];
+    const { name, Conv } = (this.transposed ? CONV_TRANSPOSE_KINDS : CONV_KINDS)[this.n];
     // PyTorch's _get_in_channels: dim 1 of a batched input, dim 0 of an unbatched one
     if (input.ndim !== this.n + 1 && input.ndim !== this.n + 2) {
       throw new ShapeError(`${name}: Expected ${this.n + 1}D (unbatched) or ${this.n + 2}D (batched) input to ${name}, but got input of size: ${fmtShape(input.shape)}`);
     }
     const inChannels = input.shape[input.ndim === this.n + 2 ? 1 : 0]!;
     if (inChannels % this.groups !== 0) throw new FluxionError(`${name}: in_channels must be divisible by groups (got ${inChannels} channels and ${this.groups} groups)`);
-    const [outChannels, kernelSize, stride, padding, dilation, groups, bias, paddingMode] = this.given;
     const C = Conv as unknown as new (...a: unknown[]) => Conv1d;
-    return new C(inChannels, outChannels, kernelSize, stride, padding, dilation, groups, bias, paddingMode, create);
+    return new C(inChannels, ...this.given.slice(0, -1), create);
   }
   override extraRepr(): string {
     return Conv2d.prototype.extraRepr.call(this as unknown as Conv2d);
@@ -217,5 +248,33 @@ export class LazyConv2d extends LazyConvNd {
 export class LazyConv3d extends LazyConvNd {
   constructor(...args: CtorArgs<typeof LAZY_CONV3D>) {
     super(3, lazyConv3dArgs.bind(args) as unknown as ConvBound);
+  }
+}
+
+const LAZY_CONV_TRANSPOSE1D = 'LazyConvTranspose1d(int outChannels, int[1] kernelSize, int[1] stride=1, int[1] padding=0, int[1] outputPadding=0, int groups=1, bool bias=true, int[1] dilation=1, "zeros" paddingMode="zeros", *, Device? device=null, ScalarType? dtype=null)';
+const LAZY_CONV_TRANSPOSE2D = 'LazyConvTranspose2d(int outChannels, int[2] kernelSize, int[2] stride=1, int[2] padding=0, int[2] outputPadding=0, int groups=1, bool bias=true, int[2] dilation=1, "zeros" paddingMode="zeros", *, Device? device=null, ScalarType? dtype=null)';
+const LAZY_CONV_TRANSPOSE3D = 'LazyConvTranspose3d(int outChannels, int[3] kernelSize, int[3] stride=1, int[3] padding=0, int[3] outputPadding=0, int groups=1, bool bias=true, int[3] dilation=1, "zeros" paddingMode="zeros", *, Device? device=null, ScalarType? dtype=null)';
+const lazyConvTranspose1dArgs = declareArgs(LAZY_CONV_TRANSPOSE1D, "nn");
+const lazyConvTranspose2dArgs = declareArgs(LAZY_CONV_TRANSPOSE2D, "nn");
+const lazyConvTranspose3dArgs = declareArgs(LAZY_CONV_TRANSPOSE3D, "nn");
+
+/** A ConvTranspose1d whose inChannels comes from its first input. @example new nn.LazyConvTranspose1d(8, 3, 2)(x) // x [N, C, L]: now ConvTranspose1d(C, 8, ...) */
+export class LazyConvTranspose1d extends LazyConvNd {
+  constructor(...args: CtorArgs<typeof LAZY_CONV_TRANSPOSE1D>) {
+    super(1, lazyConvTranspose1dArgs.bind(args) as unknown as ConvTransposeBound, true);
+  }
+}
+
+/** A ConvTranspose2d whose inChannels comes from its first input. @example new nn.LazyConvTranspose2d(5, 3, 2)(x) // x [1, 3, 4, 4] -> [1, 5, 9, 9] */
+export class LazyConvTranspose2d extends LazyConvNd {
+  constructor(...args: CtorArgs<typeof LAZY_CONV_TRANSPOSE2D>) {
+    super(2, lazyConvTranspose2dArgs.bind(args) as unknown as ConvTransposeBound, true);
+  }
+}
+
+/** A ConvTranspose3d whose inChannels comes from its first input. @example new nn.LazyConvTranspose3d(4, 2, 2)(x) // x [N, C, D, H, W] */
+export class LazyConvTranspose3d extends LazyConvNd {
+  constructor(...args: CtorArgs<typeof LAZY_CONV_TRANSPOSE3D>) {
+    super(3, lazyConvTranspose3dArgs.bind(args) as unknown as ConvTransposeBound, true);
   }
 }

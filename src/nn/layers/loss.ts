@@ -103,6 +103,22 @@ export class NLLLoss extends WeightedLoss {
   }
 }
 
+const NLL2D = 'NLLLoss2d(Tensor? weight=null, bool? sizeAverage=null, int ignoreIndex=-100, bool? reduce=null, "mean"|"sum"|"none" reduction="mean")';
+const nll2dArgs = declareArgs(NLL2D, "nn");
+let warnedNll2d = false;
+
+/** PyTorch's deprecated alias of NLLLoss (which takes [N, C, H, W] inputs itself); warns once, as PyTorch's. */
+export class NLLLoss2d extends NLLLoss {
+  constructor(...args: CtorArgs<typeof NLL2D>) {
+    nll2dArgs.bind(args);
+    if (!warnedNll2d) {
+      warnedNll2d = true;
+      console.warn("fluxion: NLLLoss2d has been deprecated. Please use NLLLoss instead as a drop-in replacement and see https://pytorch.org/docs/master/nn.html#torch.nn.NLLLoss for more details.");
+    }
+    super(...args);
+  }
+}
+
 const MSE = 'MSELoss(bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none" reduction="mean")';
 const mseArgs = declareArgs(MSE, "nn");
 

@@ -38,8 +38,9 @@ const batchNormArgs = { BatchNorm1d: declareArgs(BATCH_NORM1D, "nn"), BatchNorm2
 /**
  * What batch and instance norm share (torch's _NormBase): the per-channel affine weight and
  * bias, the running statistics under PyTorch's buffer names, their resets and the repr.
+ * @internal exported for SyncBatchNorm (sync_batch_norm.ts).
  */
-abstract class NormBase extends Module {
+export abstract class _NormBase extends Module {
   weight: Parameter | null;
   bias: Parameter | null;
   declare running_mean: Tensor | null;
@@ -95,7 +96,7 @@ abstract class NormBase extends Module {
 }
 
 /** Shared code of BatchNorm1d/2d/3d (torch's _BatchNorm). */
-abstract class BatchNormBase extends NormBase {
+abstract class BatchNormBase extends _NormBase {
   constructor(kind: keyof typeof batchNormArgs, args: ArrayLike<unknown>) {
     const [numFeatures, eps, momentum, affine, trackRunningStats, { device, dtype }] = batchNormArgs[kind].bind(args);
     checkLayerSizes(kind, { num_features: numFeatures }, device);
@@ -292,7 +293,7 @@ const warnedChannels = new Set<string>();
  * normalised on its own; optional affine weight and bias; with trackRunningStats, the
  * running stats (PyTorch's buffer names) are updated in training and used in eval.
  */
-abstract class InstanceNormBase extends NormBase {
+abstract class InstanceNormBase extends _NormBase {
   declare readonly momentum: number;
   private readonly kind: keyof typeof INSTANCE_NORM;
 

@@ -12,13 +12,11 @@ import { ArgumentError, FluxionError, ShapeError, DTypeError, fmtShape } from ".
 import { describeValue } from "../../api/args.js";
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import { checkLayerSizes, declareMethodArgs } from "../args.js";
-import { empty, zeros } from "../../tensor/creation.js";
+import { empty } from "../../tensor/creation.js";
 import type { DType } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { cat, pad } from "../../ops/shape_ops.js";
-import { shapesEqual } from "../../tensor/shape.js";
-import { _attention, _causalMask, _maskToBias } from "../functional/attention.js";
-import { linear } from "../functional/linear.js";
+import { _causalMask } from "../functional/attention.js";
+import { _multiHeadAttention, _toBatchFirst } from "../functional/multi_head_attention.js";
 import * as init from "../init.js";
 import { deepcopy } from "../../utils/deepcopy.js";
 import { Module } from "../module.js";
@@ -154,7 +152,7 @@ export class MultiheadAttention extends Module {
   forward(...args: CtorArgs<typeof MHA_FORWARD>): [Tensor, Tensor | null] {
     const [query, key, value, keyPaddingMask, needWeights, attnMaskArg, averageAttnWeights, isCausal] = mhaForwardArgs.bind(args);
     const op = "MultiheadAttention";
-    const E = this.embedDim, H = this.numHeads;
+    const E = this.embedDim;
     const batched = query.ndim === 3;
     if (query.ndim !== 2 && query.ndim !== 3) throw new ShapeError(`${op}: query should be unbatched 2-D [L, E] or batched 3-D but received a ${query.ndim}-D query tensor (shape ${fmtShape(query.shape)})`);
     if (key.ndim !== query.ndim || value.ndim !== query.ndim) {
@@ -173,92 +171,17 @@ export class MultiheadAttention extends Module {
     }
 
     // internally batch-first and batched: [N, L, E]
-    const toNLE = (t: Tensor) => (!batched ? t.unsqueeze(0) : this.batchFirst ? t : t.transpose(0, 1));
-    const sameKV = key === value, selfAttn = sameKV && query === key;
-    const q0 = toNLE(query), k0 = sameKV ? null : toNLE(key), v0 = toNLE(value);
-    const kIn = k0 ?? v0;
-    const N = q0.shape[0]!, L = q0.shape[1]!;
-    let S = kIn.shape[1]!;
-    if (q0.shape[0] !== kIn.shape[0]) throw new ShapeError(`${op}: query and key must have the same batch size, got query ${fmtShape(query.shape)} and key ${fmtShape(key.shape)}${batched ? (this.batchFirst ? " (batchFirst: [N, L, E])" : " ([L, N, E]; pass batchFirst: true for [N, L, E])") : ""}`);
-
-    // input projections
-    let q: Tensor, k: Tensor, v: Tensor;
-    const b = this.in_proj_bias;
-    const bq = b?.narrow(0, 0, E) ?? null, bk = b?.narrow(0, E, E) ?? null, bv = b?.narrow(0, 2 * E, E) ?? null;
-    if (this.in_proj_weight) {
-      const w = this.in_proj_weight;
-      if (selfAttn) [q, k, v] = linear(q0, w, b).chunk(3, -1) as [Tensor, Tensor, Tensor];
-      else {
-        q = linear(q0, w.narrow(0, 0, E), bq);
-        if (sameKV) [k, v] = linear(v0, w.narrow(0, E, 2 * E), b?.narrow(0, E, 2 * E)).chunk(2, -1) as [Tensor, Tensor];
-        else {
-          k = linear(kIn, w.narrow(0, E, E), bk);
-          v = linear(v0, w.narrow(0, 2 * E, E), bv);
-        }
-      }
-    } else {
-      q = linear(q0, this.q_proj_weight!, bq);
-      k = linear(kIn, this.k_proj_weight!, bk);
-      v = linear(v0, this.v_proj_weight!, bv);
-    }
-
-    // masks -> one additive bias broadcastable to [N, H, L, S]
-    let attnMask = attnMaskArg;
-    let kpm = keyPaddingMask;
-    if (attnMask) {
-      const want2 = [L, S], want3 = [batched ? N * H : H, L, S];
-      if (!shapesEqual(attnMask.shape, want2) && !shapesEqual(attnMask.shape, want3)) {
-        throw new ShapeError(`${op}: The shape of the attn_mask is ${fmtShape(attnMask.shape)}, but should be ${fmtShape(want2)} or ${fmtShape(want3)} (L=${L} queries, S=${S} keys, ${batched ? `batch ${N} x ` : ""}${H} heads)`);
-      }
-    } else if (isCausal) attnMask = _causalMask(L, S, query.device).logicalNot();
-    if (kpm) {
-      const want = batched ? [N, S] : [S];
-      if (!shapesEqual(kpm.shape, want)) throw new ShapeError(`${op}: expecting key_padding_mask shape of ${fmtShape(want)} ${batched ? "[N, S]" : "[S]"}, but got ${fmtShape(kpm.shape)}`);
-      if (!batched) kpm = kpm.unsqueeze(0);
-    }
-    if (this.bias_k && this.bias_v) {
-      k = cat([k, this.bias_k.expand([N, 1, E])], 1);
-      v = cat([v, this.bias_v.expand([N, 1, E])], 1);
-      attnMask = attnMask && padLast(attnMask);
-      kpm = kpm && padLast(kpm);
-    }
-
-    // heads: [N, T, E] -> [N, H, T, headDim]
-    const heads = (t: Tensor) => t.reshape([N, t.shape[1]!, H, this.headDim]).transpose(1, 2);
-    let qh = heads(q), kh = heads(k), vh = heads(v);
-    if (this.addZeroAttn) {
-      const z = zeros([N, H, 1, this.headDim], { dtype, device: query.device });
-      kh = cat([kh, z], 2);
-      vh = cat([vh, z], 2);
-      attnMask = attnMask && padLast(attnMask);
-      kpm = kpm && padLast(kpm);
-    }
-    S = kh.shape[2]!;
-    let bias: Tensor | null = null;
-    if (attnMask) {
-      bias = _maskToBias(op, "attn_mask", attnMask, dtype, false, true);
-      if (attnMask.ndim === 3) bias = bias.reshape([-1, H, L, S]);
-    }
-    if (kpm) {
-      const kb = _maskToBias(op, "key_padding_mask", kpm, dtype, false, true).reshape([N, 1, 1, S]);
-      bias = bias ? bias.add(kb) : kb;
-    }
-
-    const p = this.training ? this.dropout : 0;
-    const { output, weights } = _attention(qh, kh, vh, bias, 1 / Math.sqrt(this.headDim), p);
-    let out = this.out_proj.forward(output.transpose(1, 2).reshape([N, L, E]));
-    out = !batched ? out.squeeze(0) : this.batchFirst ? out : out.transpose(0, 1);
-    if (!needWeights) return [out, null];
-    let w = averageAttnWeights ? weights.mean(1) : weights;
-    if (!batched) w = w.squeeze(0);
-    return [out, w];
+    const { q, k, v, selfAttn } = _toBatchFirst(query, key, value, batched, this.batchFirst);
+    if (q.shape[0] !== (k ?? v).shape[0]) throw new ShapeError(`${op}: query and key must have the same batch size, got query ${fmtShape(query.shape)} and key ${fmtShape(key.shape)}${batched ? (this.batchFirst ? " (batchFirst: [N, L, E])" : " ([L, N, E]; pass batchFirst: true for [N, L, E])") : ""}`);
+    const L = q.shape[1]!, S = (k ?? v).shape[1]!;
+    const attnMask = attnMaskArg ?? (isCausal ? _causalMask(L, S, query.device).logicalNot() : null);
+    const [out, w] = _multiHeadAttention(op, q, k, v, batched, selfAttn, {
+      numHeads: this.numHeads, inProjWeight: this.in_proj_weight, qProjWeight: this.q_proj_weight, kProjWeight: this.k_proj_weight, vProjWeight: this.v_proj_weight,
+      inProjBias: this.in_proj_bias, biasK: this.bias_k, biasV: this.bias_v, addZeroAttn: this.addZeroAttn, dropoutP: this.training ? this.dropout : 0,
+      outProjWeight: this.out_proj.weight, outProjBias: this.out_proj.bias, keyPaddingMask, needWeights, attnMask, averageAttnWeights,
+    });
+    return [!batched ? out.squeeze(0) : this.batchFirst ? out : out.transpose(0, 1), w];
   }
-}
-
-/** One more (unmasked) key column at the end of a mask. */
-function padLast(mask: Tensor): Tensor {
-  if (mask.dtype === "bool") return cat([mask, zeros([...mask.shape.slice(0, -1), 1], { dtype: "bool", device: mask.device })], -1);
-  return pad(mask, [0, 1]);
 }
 
 // ---- transformer encoder --------------------------------------------------------------------

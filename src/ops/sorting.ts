@@ -295,7 +295,7 @@ type UniqConsecutive = { dim?: number | null };
  * torch.unique): TypeScript's Parameters<> of an overloaded method sees only its last
  * overload, so the function form spells them out too.
  */
-interface UniqueOverloads<S extends unknown[]> {
+export interface UniqueOverloads<S extends unknown[]> {
   (...a: [...S, opts?: Uniq & { returnInverse?: false; returnCounts?: false }]): Tensor;
   (...a: [...S, opts: Uniq & { returnInverse: true; returnCounts: true }]): [values: Tensor, inverse: Tensor, counts: Tensor] & { values: Tensor; inverse: Tensor; counts: Tensor };
   (...a: [...S, opts: Uniq & { returnInverse: true; returnCounts?: false }]): [values: Tensor, inverse: Tensor] & { values: Tensor; inverse: Tensor };
@@ -303,7 +303,7 @@ interface UniqueOverloads<S extends unknown[]> {
   (...a: [...S, opts: Uniq & { returnInverse?: boolean; returnCounts?: boolean }]): Tensor | (Tensor[] & { values: Tensor; inverse?: Tensor; counts?: Tensor });
   (...a: [...S, sorted: boolean, returnInverse?: boolean, returnCounts?: boolean, dim?: number | null]): Tensor | Tensor[];
 }
-interface UniqueConsecutiveOverloads<S extends unknown[]> {
+export interface UniqueConsecutiveOverloads<S extends unknown[]> {
   (...a: [...S, opts?: UniqConsecutive & { returnInverse?: false; returnCounts?: false }]): Tensor;
   (...a: [...S, opts: UniqConsecutive & { returnInverse: true; returnCounts: true }]): [values: Tensor, inverse: Tensor, counts: Tensor] & { values: Tensor; inverse: Tensor; counts: Tensor };
   (...a: [...S, opts: UniqConsecutive & { returnInverse: true; returnCounts?: false }]): [values: Tensor, inverse: Tensor] & { values: Tensor; inverse: Tensor };

@@ -114,6 +114,9 @@ function backwardMany(tensorsArg: Tensor | Tensor[], gradTensorsArg: Tensor | re
     gradTensorsArg = gradVariables;
   }
   const tensors = tensorsArg instanceof Tensor ? [tensorsArg] : [...tensorsArg];
+  if (gradTensorsArg !== null && !(gradTensorsArg instanceof Tensor) && !Array.isArray(gradTensorsArg)) {
+    throw new ArgumentError(`autograd.backward: gradTensors must be a Tensor, an array of Tensors (or nulls) or null, got ${describeValue(gradTensorsArg)}`);
+  }
   const grads: (Tensor | null)[] = gradTensorsArg === null ? tensors.map(() => null) : gradTensorsArg instanceof Tensor ? [gradTensorsArg] : [...gradTensorsArg];
   if (grads.length !== tensors.length) throw new AutogradError(`autograd.backward: got ${tensors.length} tensors and ${grads.length} gradients; pass one gradTensors entry (a Tensor or null) per tensor`);
   grads.forEach((g, i) => {

@@ -6,7 +6,7 @@
  * naming the output, the input and the element. The checks that need vmap or forward-mode AD
  * (checkBatchedGrad, checkForwardAd, ...) raise rather than pass unchecked.
  */
-import { AutogradError, FluxionError, fmtShape } from "../errors.js";
+import { ArgumentError, AutogradError, FluxionError, fmtShape } from "../errors.js";
 import { defineOp } from "../api/registry.js";
 import { zeros, zerosLike, randn } from "../tensor/creation.js";
 import { Generator } from "../tensor/random.js";
@@ -233,6 +233,7 @@ export const gradgradcheck = defineOp(GRADGRADCHECK_SIG, (fn: Fn, inputs: Inputs
       return g.requiresGrad_(true);
     });
   } else {
+    if (!(gradOutputsArg instanceof Tensor) && !Array.isArray(gradOutputsArg)) throw new ArgumentError(`gradgradcheck: gradOutputs must be a Tensor, an array of Tensors or null, got ${describeValue(gradOutputsArg)}`);
     gradOutputs = gradOutputsArg instanceof Tensor ? [gradOutputsArg] : [...gradOutputsArg];
     gradOutputs.forEach((g, i) => {
       if (!(g instanceof Tensor)) throw new GradcheckError(`gradgradcheck: gradOutputs[${i}] must be a Tensor, but got ${describeValue(g)}`);

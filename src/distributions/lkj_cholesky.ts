@@ -4,6 +4,7 @@
  * matrices; density proportional to det(L Lᵀ)^(concentration - 1). Sampling is PyTorch's onion
  * method: Beta draws for the squared row norms, uniform directions on the hypersphere.
  */
+import { checkNumel } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { declareArgs, type CtorArgs } from "../api/registry.js";
 import { ArgumentError } from "../errors.js";
@@ -28,6 +29,7 @@ export class LKJCholesky extends Distribution {
   constructor(...args: CtorArgs<typeof LKJ>) {
     const [dim, concentration, validateArgs] = lkjArgs.bind(args);
     if (!(dim >= 2)) throw new ArgumentError(`LKJCholesky: expected dim to be an integer greater than or equal to 2, got dim=${dim}`);
+    checkNumel("LKJCholesky", [dim, dim]); // its samples are dim x dim: a dim of 2**32 fails here, not in an allocation
     const [c] = broadcastAll("LKJCholesky", ["concentration"], [concentration]);
     super(c!.shape, [dim, dim], validateArgs);
     this.dim = dim;

@@ -40,8 +40,9 @@ function positions(size: readonly number[], stride: readonly number[], offset: n
   return p.expand(size);
 }
 
-export function asStrided(x: Tensor, size: number[], stride: number[], storageOffset: number | null): Tensor {
+export function asStrided(x: Tensor, sizeArg: number | number[], strideArg: number | number[], storageOffset: number | null): Tensor {
   const offset = storageOffset ?? x.offset;
+  const size = typeof sizeArg === "number" ? [sizeArg] : sizeArg, stride = typeof strideArg === "number" ? [strideArg] : strideArg; // int[] takes one int
   if (size.length !== stride.length) throw new ShapeError(`asStrided: mismatch in length of strides and shape (size ${fmtShape(size)}, stride ${fmtShape(stride)})`);
   if (size.some((n) => n < 0)) throw new ShapeError(`asStrided: negative sizes are not allowed, got size ${fmtShape(size)}`);
   if (stride.some((s) => s < 0)) throw new ArgumentError(`asStrided: Negative strides are not supported at the moment, got strides: ${fmtShape(stride)}`);

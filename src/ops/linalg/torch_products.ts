@@ -68,8 +68,9 @@ export function frobeniusNorm(x: Tensor, dim: readonly number[], keepdim: boolea
 }
 
 /** torch.nuclearNorm (deprecated): the nuclear norm of a 2-D input, or of the matrices in two dims. */
-export function nuclearNorm(x: Tensor, dim: readonly number[] | null, keepdim: boolean): Tensor {
+export function nuclearNorm(x: Tensor, dimArg: number | readonly number[] | null, keepdim: boolean): Tensor {
   const op = "nuclearNorm";
+  const dim = typeof dimArg === "number" ? [dimArg] : dimArg; // int[] also takes one int
   if (dim === null) {
     if (x.ndim !== 2) throw new ShapeError(`${op}: Expected a tensor with 2 dimensions, but got a tensor with ${x.ndim} dimensions instead.`);
     return matrixNorm(x, "nuc", [0, 1], keepdim, null, op);

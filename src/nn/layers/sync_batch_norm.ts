@@ -39,22 +39,28 @@ export class SyncBatchNorm extends _NormBase {
    * PyTorch's convert_sync_batchnorm. Other modules are kept (their children converted).
    */
   static convertSyncBatchnorm(module: Module, processGroup: unknown = null): Module {
-    let out = module;
-    if (module instanceof BatchNorm1d || module instanceof BatchNorm2d || module instanceof BatchNorm3d) {
-      const sync = new SyncBatchNorm(module.numFeatures, module.eps, module.momentum, module.affine, module.trackRunningStats, processGroup, {
-        device: (module.weight ?? module.running_mean)?.device ?? null, dtype: (module.weight ?? module.running_mean)?.dtype ?? null,
-      });
-      if (module.affine) {
-        sync.weight = module.weight;
-        sync.bias = module.bias;
-      }
-      sync.running_mean = module.running_mean;
-      sync.running_var = module.running_var;
-      sync.num_batches_tracked = module.num_batches_tracked;
-      sync.train(module.training);
-      out = sync;
-    }
-    for (const [name, child] of module.namedChildren()) out.addModule(name, SyncBatchNorm.convertSyncBatchnorm(child, processGroup));
-    return out;
+    return convertSync(module, processGroup);
   }
+}
+
+// outside the class: a class that names itself inside its body is renamed `_SyncBatchNorm`
+// by esbuild's bundles (test/package/bundled_names.test.ts)
+function convertSync(module: Module, processGroup: unknown): Module {
+  let out = module;
+  if (module instanceof BatchNorm1d || module instanceof BatchNorm2d || module instanceof BatchNorm3d) {
+    const sync = new SyncBatchNorm(module.numFeatures, module.eps, module.momentum, module.affine, module.trackRunningStats, processGroup, {
+      device: (module.weight ?? module.running_mean)?.device ?? null, dtype: (module.weight ?? module.running_mean)?.dtype ?? null,
+    });
+    if (module.affine) {
+      sync.weight = module.weight;
+      sync.bias = module.bias;
+    }
+    sync.running_mean = module.running_mean;
+    sync.running_var = module.running_var;
+    sync.num_batches_tracked = module.num_batches_tracked;
+    sync.train(module.training);
+    out = sync;
+  }
+  for (const [name, child] of module.namedChildren()) out.addModule(name, convertSync(child, processGroup));
+  return out;
 }

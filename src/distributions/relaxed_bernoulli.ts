@@ -10,7 +10,7 @@ import { declareArgs, type CtorArgs } from "../api/registry.js";
 import { rand, tensor } from "../functional.js";
 import { BinaryProbsDistribution } from "./probs_logits.js";
 import * as constraints from "./constraints.js";
-import { TransformedDistribution } from "./transformed_distribution.js";
+import { RelaxedTransformed } from "./relaxed.js";
 import { SigmoidTransform } from "./transforms.js";
 import { broadcastAll, clampProbs, named, probsOrLogits, shapeArg, type Param } from "./utils.js";
 
@@ -69,30 +69,12 @@ export class LogitRelaxedBernoulli extends BinaryProbsDistribution {
  * sigmoid of a LogitRelaxedBernoulli: values in (0, 1), reparameterized.
  * @example const z = new distributions.RelaxedBernoulli(0.1, { logits }).rsample() // near 0 or 1, differentiable in logits
  */
-export class RelaxedBernoulli extends TransformedDistribution {
+export class RelaxedBernoulli extends RelaxedTransformed {
   static override readonly argConstraints = { probs: constraints.unitInterval, logits: constraints.real };
   constructor(...args: CtorArgs<typeof RELAXED>) {
     const [temperature, probs, logits, validateArgs] = relaxedArgs.bind(args);
     const base = named("RelaxedBernoulli", () => new LogitRelaxedBernoulli(temperature, { probs, logits, validateArgs }));
     super(base, [new SigmoidTransform()], validateArgs);
-  }
-  override get hasRsample(): boolean {
-    return true;
-  }
-  private get base(): LogitRelaxedBernoulli {
-    return this.baseDist as LogitRelaxedBernoulli;
-  }
-  get temperature(): Tensor {
-    return this.base.temperature;
-  }
-  get probs(): Tensor {
-    return this.base.probs;
-  }
-  get logits(): Tensor {
-    return this.base.logits;
-  }
-  protected override params(): Record<string, Tensor | null> {
-    return (this.base as unknown as { params(): Record<string, Tensor | null> }).params();
   }
   override get support(): constraints.Constraint {
     return constraints.unitInterval;

@@ -10,7 +10,7 @@ import { rand } from "../functional.js";
 import { Distribution } from "./distribution.js";
 import * as constraints from "./constraints.js";
 import { Categorical } from "./categorical.js";
-import { TransformedDistribution } from "./transformed_distribution.js";
+import { RelaxedTransformed } from "./relaxed.js";
 import { ExpTransform } from "./transforms.js";
 import { temperatureTensor } from "./relaxed_bernoulli.js";
 import { clampProbs, named, probsOrLogits, shapeArg } from "./utils.js";
@@ -87,31 +87,13 @@ function lgammaInt(k: number): number {
  * Relaxed one-hot vectors on the simplex (the Gumbel-softmax), reparameterized.
  * @example const y = new distributions.RelaxedOneHotCategorical(0.5, { logits }).rsample() // sums to 1, differentiable in logits
  */
-export class RelaxedOneHotCategorical extends TransformedDistribution {
+export class RelaxedOneHotCategorical extends RelaxedTransformed {
   static override readonly argConstraints = { probs: constraints.simplex, logits: constraints.realVector };
   constructor(...args: CtorArgs<typeof RELAXED_ONE_HOT>) {
     const [temperature, probs, logits, validateArgs] = relaxedOneHotArgs.bind(args);
     probsOrLogits("RelaxedOneHotCategorical", probs, logits);
     const base = named("RelaxedOneHotCategorical", () => new ExpRelaxedCategorical(temperature, { probs, logits, validateArgs }));
     super(base, [new ExpTransform()], validateArgs);
-  }
-  override get hasRsample(): boolean {
-    return true;
-  }
-  private get base(): ExpRelaxedCategorical {
-    return this.baseDist as ExpRelaxedCategorical;
-  }
-  get temperature(): Tensor {
-    return this.base.temperature;
-  }
-  get probs(): Tensor {
-    return this.base.probs;
-  }
-  get logits(): Tensor {
-    return this.base.logits;
-  }
-  protected override params(): Record<string, Tensor | null> {
-    return (this.base as unknown as { params(): Record<string, Tensor | null> }).params();
   }
   override get support(): constraints.Constraint {
     return constraints.simplex;

@@ -54,6 +54,13 @@ function checkFunc(op: string, func: unknown): asserts func is (...args: unknown
   if (typeof func !== "function") throw new ArgumentError(`${op}: expected a function, got ${func === null ? "null" : typeof func}`);
 }
 
+/** Refuses an options object that is not one, or that names an option `known` lacks (JavaScript callers get no type check). */
+function checkOptions(op: string, opts: unknown, known: readonly string[]): void {
+  if (opts === undefined) return;
+  if (!isPlain(opts)) throw new ArgumentError(`${op}: options must be an object, got ${opts === null ? "null" : typeof opts}`);
+  for (const k of Object.keys(opts)) if (!known.includes(k)) throw new ArgumentError(`${op}: unexpected option '${k}' (known: ${known.join(", ")})`);
+}
+
 type Argnums = number | readonly number[];
 function checkArgnums(op: string, argnums: unknown, nargs: number): number[] {
   const list = typeof argnums === "number" ? [argnums] : Array.isArray(argnums) ? argnums : null;
@@ -109,6 +116,7 @@ function gradsOf(out: Tensor, tracked: { leaves: Tensor[]; vars: Tensor[] }[], g
 
 function gradAndValueImpl(op: string, func: unknown, opts: GradOptions | undefined) {
   checkFunc(op, func);
+  checkOptions(op, opts, ["argnums", "hasAux"]);
   const hasAux = opts?.hasAux ?? false;
   return (...args: unknown[]): [unknown, unknown] => {
     const nums = checkArgnums(op, opts?.argnums ?? 0, args.length);
@@ -211,6 +219,7 @@ export function jvp(func: (...args: never[]) => unknown, primals: readonly unkno
 /** torch.func.jacrev / jacfwd: the Jacobian of func w.r.t. args[argnums] (out.shape + arg.shape). */
 function jacobianOf(op: string, func: unknown, opts: GradOptions | undefined) {
   checkFunc(op, func);
+  checkOptions(op, opts, ["argnums", "hasAux"]);
   return (...args: unknown[]): unknown => {
     const nums = checkArgnums(op, opts?.argnums ?? 0, args.length);
     for (const i of nums) if (!(args[i] instanceof Tensor)) throw new ArgumentError(`${op}: argument ${i} must be a Tensor, got ${typeof args[i]}`);
@@ -278,6 +287,7 @@ function leafDims(op: string, values: unknown, dims: unknown): (number | null)[]
  */
 export function vmap(func: (...args: never[]) => unknown, opts: VmapOptions = {}): (...args: unknown[]) => unknown {
   checkFunc("vmap", func);
+  checkOptions("vmap", opts, ["inDims", "outDims", "randomness", "chunkSize"]);
   const randomness = opts.randomness ?? "error";
   if (!["error", "different", "same"].includes(randomness)) throw new ArgumentError(`vmap: Only allowed values for randomness are 'error', 'different', or 'same'. Got ${String(randomness)}`);
   return (...args: unknown[]): unknown => {

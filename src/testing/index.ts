@@ -186,6 +186,8 @@ export interface MakeTensorOptions {
  */
 export function makeTensor(shape: number | readonly number[], opts: MakeTensorOptions): Tensor {
   if (typeof opts !== "object" || opts === null || typeof opts.dtype !== "string") throw new ArgumentError("makeTensor: the dtype option is required, as in PyTorch (e.g. { dtype: \"float32\" })");
+  const known = ["dtype", "device", "low", "high", "requiresGrad", "noncontiguous", "excludeZero"];
+  for (const k of Object.keys(opts)) if (!known.includes(k)) throw new ArgumentError(`makeTensor: unexpected option '${k}' (known: ${known.join(", ")})`);
   const size = typeof shape === "number" ? [shape] : [...shape];
   const dtype = opts.dtype, device = opts.device ?? "cpu";
   const low = opts.low ?? null, high = opts.high ?? null;

@@ -54,6 +54,8 @@ test("grad refuses non-scalar outputs and bad argnums", () => {
   assert.throws(() => func.grad((t: Tensor) => t.mul(2))(f64([1, 2])), (e: Error) => e instanceof ShapeError && /Expected f\(\*args\) to return a scalar Tensor, got tensor with 1 dims/.test(e.message));
   assert.throws(() => func.grad((t: Tensor) => t.sum(), { argnums: 2 })(f64([1])), (e: Error) => e instanceof ArgumentError && /Got argnums=2, but only 1 positional inputs/.test(e.message));
   assert.throws(() => func.grad(5 as never), ArgumentError);
+  assert.throws(() => func.grad((t: Tensor) => t.sum(), { has_aux: true } as never), (e: Error) => e instanceof ArgumentError && /unexpected option 'has_aux'/.test(e.message));
+  assert.throws(() => func.vmap((t: Tensor) => t, { in_dims: 1 } as never), (e: Error) => e instanceof ArgumentError && /unexpected option 'in_dims'/.test(e.message));
   assert.throws(() => func.grad((t: Tensor) => t.sum(), { hasAux: true })(f64([1])), /should be a tuple: \(output, aux\)/);
 });
 

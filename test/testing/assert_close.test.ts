@@ -74,4 +74,5 @@ test("makeTensor: dtype required, values in PyTorch's default ranges, noncontigu
   assert.equal(g.requiresGrad, true);
   assert.equal(testing.makeTensor([5], { dtype: "bool" }).dtype, "bool");
   assert.throws(() => testing.makeTensor([2], { dtype: "float32", low: 3, high: 1 }), /low must be less than or equal to high/);
+  assert.throws(() => testing.makeTensor([2], { dtype: "float32", requires_grad: true } as never), /unexpected option 'requires_grad'/);
 });

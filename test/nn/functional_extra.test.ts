@@ -322,7 +322,8 @@ test("multilabelMarginLoss: errors as PyTorch's (out-of-range targets are checke
   assert.throws(() => F.multilabelMarginLoss(zeros([2, 3]), tensor([[0, 2], [1, 0]], { dtype: "int64" })), (e) => e instanceof ShapeError && /inconsistent size \[2, 2\] for argument #2 'target'/.test(e.message));
   assert.throws(() => F.multilabelMarginLoss(zeros([2, 3, 4]), zeros([2, 3, 4], { dtype: "int64" })), (e) => e instanceof ShapeError && /Expected non-empty vector or matrix with optional 0-dim batch size, but got input of shape \[2, 3, 4\]/.test(e.message));
   assert.throws(() => F.multilabelMarginLoss(zeros([2, 3]), zeros([2, 3])), (e) => e instanceof DTypeError && /multilabelMarginLoss: expected target of class indices/.test(e.message));
-  assert.throws(() => F.multilabelMarginLoss(zeros([2, 3]), zeros([2, 3], { dtype: "int64" }), null, false), /sizeAverage and reduce are deprecated/);
+  // the deprecated reduce=false gives the unreduced loss, as PyTorch's legacy rule
+  assert.deepEqual(F.multilabelMarginLoss(zeros([2, 3]), zeros([2, 3], { dtype: "int64" }), null, false).shape, [2]);
   // int32 targets are accepted, an empty batch gives an empty "none" loss
   assertClose(F.multilabelMarginLoss(tensor([[0.1, 0.2, 0.4, 0.8]]), tensor([[3, 0, -1, 1]], { dtype: "int32" })), [0.85], { atol: 1e-6 });
   assert.deepEqual(F.multilabelMarginLoss(zeros([0, 3]), zeros([0, 3], { dtype: "int64" }), { reduction: "none" }).shape, [0]);

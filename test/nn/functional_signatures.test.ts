@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ArgumentError, FluxionError, Generator, Tensor, nn, ones, randn, tensor } from "../../src/index.js";
+import { assertClose } from "../helpers.js";
 import { registeredOps } from "../../src/api/registry.js";
 import { PYTORCH, camel, declaredOp, differences, type Departures } from "../fixtures/api_signatures.js";
 
@@ -155,10 +156,15 @@ test("bad calls are ArgumentErrors naming the function, the parameter and what i
   throwsArg(() => (F.softmax as (...a: unknown[]) => Tensor)(x), /softmax\(\) missing required argument 'dim'/);
   throwsArg(() => (F.softmax as (...a: unknown[]) => Tensor)(x, 1, 3), /softmax\(\) takes 2 positional arguments but 3 were given; pass dtype in an options object/);
   throwsArg(() => (F.gelu as (...a: unknown[]) => Tensor)(x, "tanh"), /gelu\(\) takes 1 positional argument but 2 were given; pass approximate in an options object/);
-  // size_average / reduce keep their slots and say which reduction they stand for
-  const y = randn([3]);
-  throwsArg(() => F.mseLoss(y, y, false), /^mseLoss\(\): sizeAverage and reduce are deprecated and not supported \(got sizeAverage=false\); pass reduction: "sum" instead$/);
-  throwsArg(() => F.nllLoss(randn([2, 3]), tensor([0, 1], { dtype: "int32" }), null, null, -100, false), /nllLoss\(\): .* \(got reduce=false\); pass reduction: "none" instead/);
+  // size_average / reduce keep their slots and, when given, decide the reduction as PyTorch's
+  // legacy rule does (reduction is then ignored)
+  const y = randn([3]), z = randn([3]);
+  assertClose(F.mseLoss(y, z, false), y.sub(z).pow(2).sum().item(), { rtol: 1e-6 });
+  assertClose(F.mseLoss(y, z, null, false, "sum"), y.sub(z).pow(2).toTypedArray(), { rtol: 1e-6 });
+  assertClose(F.mseLoss(y, z, true, true, "none"), y.sub(z).pow(2).mean().item(), { rtol: 1e-6 });
+  const logp = F.logSoftmax(randn([2, 3]), { dim: 1 }), lbl = tensor([0, 1], { dtype: "int32" });
+  assert.deepEqual(F.nllLoss(logp, lbl, null, null, -100, false).shape, [2]);
+  assertClose(F.nllLoss(logp, lbl, { sizeAverage: false }), F.nllLoss(logp, lbl, { reduction: "sum" }).item(), { rtol: 1e-6 });
   throwsArg(() => F.mseLoss(y, y, "sum" as never), /mseLoss\(\): argument 'sizeAverage' \(position 3\) must be bool or null, but got string "sum"/);
   assert.throws(() => F.embedding(tensor([0], { dtype: "int32" }), randn([2, 2]), null, null, 2, false, true), (e: Error) => e instanceof FluxionError && /sparse=true \(sparse gradients\) is not supported/.test(e.message));
   assert.throws(() => F.hardtanh(y, 1, -1), /hardtanh: minVal cannot be greater than maxVal \(got minVal=1, maxVal=-1\)/);

@@ -264,15 +264,14 @@ export function klDiv(input: Tensor, target: Tensor, opts?: { reduction?: Reduct
 // ---- the declared forms ------------------------------------------------------------------
 
 /**
- * PyTorch's deprecated `size_average` and `reduce` keep their positional slots (so the
- * parameters after them bind where PyTorch binds them) but are refused when set, with the
- * `reduction` they stand for (torch.nn._reduction.legacy_get_string).
+ * PyTorch's _Reduction.legacy_get_string: the deprecated sizeAverage / reduce, when either is
+ * given, decide the reduction (and `reduction` is ignored, as in PyTorch): reduce=false gives
+ * "none", else sizeAverage=false gives "sum", else "mean".
  */
-export function refuseLegacy(op: string, sizeAverage: boolean | null, reduce: boolean | null): void {
-  if (sizeAverage === null && reduce === null) return;
-  const meant = (reduce ?? true) ? ((sizeAverage ?? true) ? "mean" : "sum") : "none";
-  const which = [sizeAverage !== null ? `sizeAverage=${sizeAverage}` : "", reduce !== null ? `reduce=${reduce}` : ""].filter(Boolean).join(", ");
-  throw new ArgumentError(`${op}(): sizeAverage and reduce are deprecated and not supported (got ${which}); pass reduction: "${meant}" instead`);
+export function legacyReduction<R extends string>(sizeAverage: boolean | null, reduce: boolean | null, reduction: R): R | Reduction {
+  if (sizeAverage === null && reduce === null) return reduction;
+  if (!(reduce ?? true)) return "none";
+  return (sizeAverage ?? true) ? "mean" : "sum";
 }
 
 type Red = Reduction;
@@ -281,35 +280,35 @@ export const LOSS_FNS = {
   nllLoss: defineF(
     'nllLoss(Tensor input, Tensor target, Tensor? weight=null, bool? sizeAverage=null, int ignoreIndex=-100, bool? reduce=null, "mean"|"sum"|"none" reduction="mean") -> Tensor',
     (x: Tensor, t: Tensor, weight: Tensor | null, sizeAverage: boolean | null, ignoreIndex: number, reduce: boolean | null, reduction: Red) => {
-      refuseLegacy("nllLoss", sizeAverage, reduce);
+      reduction = legacyReduction(sizeAverage, reduce, reduction);
       return nllLoss(x, t, { weight, ignoreIndex, reduction });
     },
   ),
   crossEntropy: defineF(
     'crossEntropy(Tensor input, Tensor target, Tensor? weight=null, bool? sizeAverage=null, int ignoreIndex=-100, bool? reduce=null, "mean"|"sum"|"none" reduction="mean", float labelSmoothing=0.0) -> Tensor',
     (x: Tensor, t: Tensor, weight: Tensor | null, sizeAverage: boolean | null, ignoreIndex: number, reduce: boolean | null, reduction: Red, labelSmoothing: number) => {
-      refuseLegacy("crossEntropy", sizeAverage, reduce);
+      reduction = legacyReduction(sizeAverage, reduce, reduction);
       return crossEntropy(x, t, { weight, ignoreIndex, reduction, labelSmoothing });
     },
   ),
   mseLoss: defineF(
     'mseLoss(Tensor input, Tensor target, bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none" reduction="mean") -> Tensor',
     (x: Tensor, t: Tensor, sizeAverage: boolean | null, reduce: boolean | null, reduction: Red) => {
-      refuseLegacy("mseLoss", sizeAverage, reduce);
+      reduction = legacyReduction(sizeAverage, reduce, reduction);
       return mseLoss(x, t, { reduction });
     },
   ),
   l1Loss: defineF(
     'l1Loss(Tensor input, Tensor target, bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none" reduction="mean") -> Tensor',
     (x: Tensor, t: Tensor, sizeAverage: boolean | null, reduce: boolean | null, reduction: Red) => {
-      refuseLegacy("l1Loss", sizeAverage, reduce);
+      reduction = legacyReduction(sizeAverage, reduce, reduction);
       return l1Loss(x, t, { reduction });
     },
   ),
   smoothL1Loss: defineF(
     'smoothL1Loss(Tensor input, Tensor target, bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none" reduction="mean", float beta=1.0) -> Tensor',
     (x: Tensor, t: Tensor, sizeAverage: boolean | null, reduce: boolean | null, reduction: Red, beta: number) => {
-      refuseLegacy("smoothL1Loss", sizeAverage, reduce);
+      reduction = legacyReduction(sizeAverage, reduce, reduction);
       return smoothL1Loss(x, t, { reduction, beta });
     },
   ),
@@ -320,21 +319,21 @@ export const LOSS_FNS = {
   binaryCrossEntropy: defineF(
     'binaryCrossEntropy(Tensor input, Tensor target, Tensor? weight=null, bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none" reduction="mean") -> Tensor',
     (x: Tensor, t: Tensor, weight: Tensor | null, sizeAverage: boolean | null, reduce: boolean | null, reduction: Red) => {
-      refuseLegacy("binaryCrossEntropy", sizeAverage, reduce);
+      reduction = legacyReduction(sizeAverage, reduce, reduction);
       return binaryCrossEntropy(x, t, { weight, reduction });
     },
   ),
   binaryCrossEntropyWithLogits: defineF(
     'binaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor? weight=null, bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none" reduction="mean", Tensor? posWeight=null) -> Tensor',
     (x: Tensor, t: Tensor, weight: Tensor | null, sizeAverage: boolean | null, reduce: boolean | null, reduction: Red, posWeight: Tensor | null) => {
-      refuseLegacy("binaryCrossEntropyWithLogits", sizeAverage, reduce);
+      reduction = legacyReduction(sizeAverage, reduce, reduction);
       return binaryCrossEntropyWithLogits(x, t, { weight, reduction, posWeight });
     },
   ),
   klDiv: defineF(
     'klDiv(Tensor input, Tensor target, bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none"|"batchmean" reduction="mean", bool logTarget=false) -> Tensor',
     (x: Tensor, t: Tensor, sizeAverage: boolean | null, reduce: boolean | null, reduction: Red | "batchmean", logTarget: boolean) => {
-      refuseLegacy("klDiv", sizeAverage, reduce);
+      reduction = legacyReduction(sizeAverage, reduce, reduction);
       return klDiv(x, t, { reduction, logTarget });
     },
   ),

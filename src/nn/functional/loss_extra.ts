@@ -15,7 +15,7 @@ import { shapesEqual } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { defineF } from "./define.js";
 import { pairwiseDistance } from "./distance.js";
-import { checkSameShape, reduce, refuseLegacy, type Reduction } from "./loss.js";
+import { checkSameShape, reduce, legacyReduction, type Reduction } from "./loss.js";
 
 /**
  * max(0, -y · (x1 - x2) + margin): x1 should rank above x2 where y = 1, below where y = -1.
@@ -206,56 +206,56 @@ export const LOSS_EXTRA_FNS = {
   marginRankingLoss: defineF(
     `marginRankingLoss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, bool? sizeAverage=null, bool? reduce=null, ${RED}) -> Tensor`,
     (a: Tensor, b: Tensor, t: Tensor, margin: number, sizeAverage: boolean | null, reduce: boolean | null, reduction: Red) => {
-      refuseLegacy("marginRankingLoss", sizeAverage, reduce);
+      reduction = legacyReduction(sizeAverage, reduce, reduction);
       return marginRankingLoss(a, b, t, { margin, reduction });
     },
   ),
   hingeEmbeddingLoss: defineF(
     `hingeEmbeddingLoss(Tensor input, Tensor target, float margin=1.0, bool? sizeAverage=null, bool? reduce=null, ${RED}) -> Tensor`,
     (x: Tensor, t: Tensor, margin: number, sizeAverage: boolean | null, reduce: boolean | null, reduction: Red) => {
-      refuseLegacy("hingeEmbeddingLoss", sizeAverage, reduce);
+      reduction = legacyReduction(sizeAverage, reduce, reduction);
       return hingeEmbeddingLoss(x, t, { margin, reduction });
     },
   ),
   softMarginLoss: defineF(
     `softMarginLoss(Tensor input, Tensor target, bool? sizeAverage=null, bool? reduce=null, ${RED}) -> Tensor`,
     (x: Tensor, t: Tensor, sizeAverage: boolean | null, reduce: boolean | null, reduction: Red) => {
-      refuseLegacy("softMarginLoss", sizeAverage, reduce);
+      reduction = legacyReduction(sizeAverage, reduce, reduction);
       return softMarginLoss(x, t, { reduction });
     },
   ),
   cosineEmbeddingLoss: defineF(
     `cosineEmbeddingLoss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, bool? sizeAverage=null, bool? reduce=null, ${RED}) -> Tensor`,
     (a: Tensor, b: Tensor, t: Tensor, margin: number, sizeAverage: boolean | null, reduce: boolean | null, reduction: Red) => {
-      refuseLegacy("cosineEmbeddingLoss", sizeAverage, reduce);
+      reduction = legacyReduction(sizeAverage, reduce, reduction);
       return cosineEmbeddingLoss(a, b, t, { margin, reduction });
     },
   ),
   tripletMarginLoss: defineF(
     `tripletMarginLoss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-6, bool swap=false, bool? sizeAverage=null, bool? reduce=null, ${RED}) -> Tensor`,
     (a: Tensor, pos: Tensor, neg: Tensor, margin: number, p: number, eps: number, swap: boolean, sizeAverage: boolean | null, reduce: boolean | null, reduction: Red) => {
-      refuseLegacy("tripletMarginLoss", sizeAverage, reduce);
+      reduction = legacyReduction(sizeAverage, reduce, reduction);
       return tripletMarginLoss(a, pos, neg, { margin, p, eps, swap, reduction });
     },
   ),
   multiMarginLoss: defineF(
     `multiMarginLoss(Tensor input, Tensor target, int p=1, float margin=1.0, Tensor? weight=null, bool? sizeAverage=null, bool? reduce=null, ${RED}) -> Tensor`,
     (x: Tensor, t: Tensor, p: number, margin: number, weight: Tensor | null, sizeAverage: boolean | null, reduce: boolean | null, reduction: Red) => {
-      refuseLegacy("multiMarginLoss", sizeAverage, reduce);
+      reduction = legacyReduction(sizeAverage, reduce, reduction);
       return multiMarginLoss(x, t, { p, margin, weight, reduction });
     },
   ),
   multilabelSoftMarginLoss: defineF(
     `multilabelSoftMarginLoss(Tensor input, Tensor target, Tensor? weight=null, bool? sizeAverage=null, bool? reduce=null, ${RED}) -> Tensor`,
     (x: Tensor, t: Tensor, weight: Tensor | null, sizeAverage: boolean | null, reduce: boolean | null, reduction: Red) => {
-      refuseLegacy("multilabelSoftMarginLoss", sizeAverage, reduce);
+      reduction = legacyReduction(sizeAverage, reduce, reduction);
       return multilabelSoftMarginLoss(x, t, { weight, reduction });
     },
   ),
   poissonNllLoss: defineF(
     `poissonNllLoss(Tensor input, Tensor target, bool logInput=true, bool full=false, bool? sizeAverage=null, float eps=1e-8, bool? reduce=null, ${RED}) -> Tensor`,
     (x: Tensor, t: Tensor, logInput: boolean, full: boolean, sizeAverage: boolean | null, eps: number, reduce: boolean | null, reduction: Red) => {
-      refuseLegacy("poissonNllLoss", sizeAverage, reduce);
+      reduction = legacyReduction(sizeAverage, reduce, reduction);
       return poissonNllLoss(x, t, { logInput, full, eps, reduction });
     },
   ),

@@ -16,7 +16,7 @@ import { zeros } from "../../tensor/creation.js";
 import { shapesEqual } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { defineF } from "./define.js";
-import { refuseLegacy, type Reduction } from "./loss.js";
+import { legacyReduction, type Reduction } from "./loss.js";
 
 /**
  * input [C] or [N, C] scores; target of the same shape holding class indices, each row
@@ -53,7 +53,7 @@ export const MULTILABEL_MARGIN_LOSS_FNS = {
   multilabelMarginLoss: defineF(
     'multilabelMarginLoss(Tensor input, Tensor target, bool? sizeAverage=null, bool? reduce=null, "mean"|"sum"|"none" reduction="mean") -> Tensor',
     (x: Tensor, t: Tensor, sizeAverage: boolean | null, reduce: boolean | null, reduction: Reduction) => {
-      refuseLegacy("multilabelMarginLoss", sizeAverage, reduce);
+      reduction = legacyReduction(sizeAverage, reduce, reduction);
       return multilabelMarginLoss(x, t, { reduction });
     },
   ),

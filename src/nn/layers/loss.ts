@@ -18,12 +18,6 @@ import { runOpLayers } from "../../backend/dispatcher.js";
 
 export type Reduction = "mean" | "sum" | "none";
 
-/** PyTorch's _Reduction.legacy_get_string: sizeAverage / reduce (when either is given) override reduction. */
-function legacyReduction<R extends string>(sizeAverage: boolean | null, reduce: boolean | null, reduction: R): R | Reduction {
-  if (sizeAverage === null && reduce === null) return reduction;
-  if (!(reduce ?? true)) return "none";
-  return (sizeAverage ?? true) ? "mean" : "sum";
-}
 
 /** Shared by every loss: the reduction, and forward(input, target) checking its tensors and calling the functional form. */
 abstract class Loss<R extends string = Reduction> extends Module {
@@ -54,7 +48,7 @@ abstract class WeightedLoss extends Loss {
 abstract class PointwiseLoss extends Loss {
   readonly opts: { reduction: Reduction };
   constructor([sizeAverage, reduce, reduction]: readonly [boolean | null, boolean | null, Reduction]) {
-    super(legacyReduction(sizeAverage, reduce, reduction));
+    super(F.legacyReduction(sizeAverage, reduce, reduction));
     this.opts = { reduction: this.reduction };
   }
 }
@@ -72,7 +66,7 @@ export class CrossEntropyLoss extends WeightedLoss {
   readonly labelSmoothing: number;
   constructor(...args: CtorArgs<typeof CROSS_ENTROPY>) {
     const [weight, sizeAverage, ignoreIndex, reduce, reduction, labelSmoothing] = crossEntropyArgs.bind(args);
-    super(weight, legacyReduction(sizeAverage, reduce, reduction));
+    super(weight, F.legacyReduction(sizeAverage, reduce, reduction));
     this.ignoreIndex = ignoreIndex;
     this.labelSmoothing = labelSmoothing;
   }
@@ -92,7 +86,7 @@ export class NLLLoss extends WeightedLoss {
   readonly ignoreIndex: number;
   constructor(...args: CtorArgs<typeof NLL>) {
     const [weight, sizeAverage, ignoreIndex, reduce, reduction] = nllArgs.bind(args);
-    super(weight, legacyReduction(sizeAverage, reduce, reduction));
+    super(weight, F.legacyReduction(sizeAverage, reduce, reduction));
     this.ignoreIndex = ignoreIndex;
   }
   get opts(): { weight: Tensor | null; ignoreIndex: number; reduction: Reduction } {
@@ -154,7 +148,7 @@ export class SmoothL1Loss extends Loss {
   readonly beta: number;
   constructor(...args: CtorArgs<typeof SMOOTH_L1>) {
     const [sizeAverage, reduce, reduction, beta] = smoothL1Args.bind(args);
-    super(legacyReduction(sizeAverage, reduce, reduction));
+    super(F.legacyReduction(sizeAverage, reduce, reduction));
     this.beta = beta;
     this.opts = { reduction: this.reduction, beta };
   }
@@ -188,7 +182,7 @@ const bceArgs = declareArgs(BCE, "nn");
 export class BCELoss extends WeightedLoss {
   constructor(...args: CtorArgs<typeof BCE>) {
     const [weight, sizeAverage, reduce, reduction] = bceArgs.bind(args);
-    super(weight, legacyReduction(sizeAverage, reduce, reduction));
+    super(weight, F.legacyReduction(sizeAverage, reduce, reduction));
   }
   get opts(): { weight: Tensor | null; reduction: Reduction } {
     return { weight: this.weight, reduction: this.reduction };
@@ -206,7 +200,7 @@ export class BCEWithLogitsLoss extends WeightedLoss {
   declare pos_weight: Tensor | null;
   constructor(...args: CtorArgs<typeof BCE_LOGITS>) {
     const [weight, sizeAverage, reduce, reduction, posWeight] = bceLogitsArgs.bind(args);
-    super(weight, legacyReduction(sizeAverage, reduce, reduction));
+    super(weight, F.legacyReduction(sizeAverage, reduce, reduction));
     this.registerBuffer("pos_weight", posWeight);
   }
   /** The positive-class weight (PyTorch name: pos_weight). */
@@ -230,7 +224,7 @@ export class KLDivLoss extends Loss<Reduction | "batchmean"> {
   readonly logTarget: boolean;
   constructor(...args: CtorArgs<typeof KL_DIV>) {
     const [sizeAverage, reduce, reduction, logTarget] = klDivArgs.bind(args);
-    super(legacyReduction(sizeAverage, reduce, reduction));
+    super(F.legacyReduction(sizeAverage, reduce, reduction));
     this.logTarget = logTarget;
     this.opts = { reduction: this.reduction, logTarget };
   }
@@ -266,7 +260,7 @@ export class MarginRankingLoss extends Loss3 {
   readonly margin: number;
   constructor(...args: CtorArgs<typeof MARGIN_RANKING>) {
     const [margin, sizeAverage, reduce, reduction] = marginRankingArgs.bind(args);
-    super(legacyReduction(sizeAverage, reduce, reduction), ["input1", "input2", "target"]);
+    super(F.legacyReduction(sizeAverage, reduce, reduction), ["input1", "input2", "target"]);
     this.margin = margin;
   }
   protected compute(a: Tensor, b: Tensor, y: Tensor): Tensor {
@@ -282,7 +276,7 @@ export class HingeEmbeddingLoss extends Loss {
   readonly margin: number;
   constructor(...args: CtorArgs<typeof HINGE_EMBEDDING>) {
     const [margin, sizeAverage, reduce, reduction] = hingeEmbeddingArgs.bind(args);
-    super(legacyReduction(sizeAverage, reduce, reduction));
+    super(F.legacyReduction(sizeAverage, reduce, reduction));
     this.margin = margin;
   }
   protected compute(input: Tensor, target: Tensor): Tensor {
@@ -297,7 +291,7 @@ const softMarginArgs = declareArgs(SOFT_MARGIN, "nn");
 export class SoftMarginLoss extends Loss {
   constructor(...args: CtorArgs<typeof SOFT_MARGIN>) {
     const [sizeAverage, reduce, reduction] = softMarginArgs.bind(args);
-    super(legacyReduction(sizeAverage, reduce, reduction));
+    super(F.legacyReduction(sizeAverage, reduce, reduction));
   }
   protected compute(input: Tensor, target: Tensor): Tensor {
     return FX.softMarginLoss(input, target, { reduction: this.reduction });
@@ -312,7 +306,7 @@ export class CosineEmbeddingLoss extends Loss3 {
   readonly margin: number;
   constructor(...args: CtorArgs<typeof COSINE_EMBEDDING>) {
     const [margin, sizeAverage, reduce, reduction] = cosineEmbeddingArgs.bind(args);
-    super(legacyReduction(sizeAverage, reduce, reduction), ["input1", "input2", "target"]);
+    super(F.legacyReduction(sizeAverage, reduce, reduction), ["input1", "input2", "target"]);
     this.margin = margin;
   }
   protected compute(a: Tensor, b: Tensor, y: Tensor): Tensor {
@@ -331,7 +325,7 @@ export class TripletMarginLoss extends Loss3 {
   readonly swap: boolean;
   constructor(...args: CtorArgs<typeof TRIPLET_MARGIN>) {
     const [margin, p, eps, swap, sizeAverage, reduce, reduction] = tripletMarginArgs.bind(args);
-    super(legacyReduction(sizeAverage, reduce, reduction), ["anchor", "positive", "negative"]);
+    super(F.legacyReduction(sizeAverage, reduce, reduction), ["anchor", "positive", "negative"]);
     [this.margin, this.p, this.eps, this.swap] = [margin, p, eps, swap];
   }
   protected compute(a: Tensor, pos: Tensor, neg: Tensor): Tensor {
@@ -348,7 +342,7 @@ export class MultiMarginLoss extends WeightedLoss {
   readonly margin: number;
   constructor(...args: CtorArgs<typeof MULTI_MARGIN>) {
     const [p, margin, weight, sizeAverage, reduce, reduction] = multiMarginArgs.bind(args);
-    super(weight, legacyReduction(sizeAverage, reduce, reduction));
+    super(weight, F.legacyReduction(sizeAverage, reduce, reduction));
     [this.p, this.margin] = [p, margin];
   }
   protected compute(input: Tensor, target: Tensor): Tensor {
@@ -363,7 +357,7 @@ const multilabelSoftMarginArgs = declareArgs(MULTILABEL_SOFT_MARGIN, "nn");
 export class MultiLabelSoftMarginLoss extends WeightedLoss {
   constructor(...args: CtorArgs<typeof MULTILABEL_SOFT_MARGIN>) {
     const [weight, sizeAverage, reduce, reduction] = multilabelSoftMarginArgs.bind(args);
-    super(weight, legacyReduction(sizeAverage, reduce, reduction));
+    super(weight, F.legacyReduction(sizeAverage, reduce, reduction));
   }
   protected compute(input: Tensor, target: Tensor): Tensor {
     return FX.multilabelSoftMarginLoss(input, target, { weight: this.weight, reduction: this.reduction });
@@ -380,7 +374,7 @@ export class PoissonNLLLoss extends Loss {
   readonly eps: number;
   constructor(...args: CtorArgs<typeof POISSON_NLL>) {
     const [logInput, full, sizeAverage, eps, reduce, reduction] = poissonNllArgs.bind(args);
-    super(legacyReduction(sizeAverage, reduce, reduction));
+    super(F.legacyReduction(sizeAverage, reduce, reduction));
     [this.logInput, this.full, this.eps] = [logInput, full, eps];
   }
   protected compute(input: Tensor, target: Tensor): Tensor {

@@ -42,7 +42,7 @@ test("What is torch.nn really: from scratch, then each refactoring, match PyTorc
   assertTensor(preds.index(0), FX.preds0, { atol: 1e-6 });
   assert.deepEqual(preds.shape, FX.preds_shape);
 
-  const nll = (input: Tensor, target: Tensor) => input.index([torch.arange(target.shape[0]!), target]).mean().neg(); // input[range(n), target]
+  const nll = (input: Tensor, target: Tensor) => input.index(torch.arange(target.shape[0]!), target).mean().neg(); // input[range(n), target]
 
   let lossFunc = nll;
   let yb = yTrain.index(`0:${bs}`);

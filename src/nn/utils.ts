@@ -115,4 +115,6 @@ export * as parametrize from "./parametrize.js";
 export * as parametrizations from "./parametrizations.js";
 /** torch.nn.utils.stateless: functionalCall. */
 export * as stateless from "./stateless_ns.js";
+/** torch.nn.utils.prune: masks on parameters, kept by forward pre-hooks (prune.l1Unstructured, globalUnstructured, remove). */
+export * as prune from "./prune.js";
 export { fuseConvBnEval, fuseConvBnWeights, skipInit, clipGradNorm } from "./utils_fusion.js";

@@ -9,6 +9,7 @@ export * as F from "./functional/index.js";
 export * as functional from "./functional/index.js";
 export * as init from "./init.js";
 export * as utils from "./utils.js";
+export * as grad from "./grad.js";
 
 import * as layers from "./layers/index.js";
 import { markBuiltInModules } from "./module.js";

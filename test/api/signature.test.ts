@@ -131,6 +131,7 @@ test("every declared op is reachable as declared: methods on Tensor, functions o
     "nn.utils.parametrize": ["nn.utils.parametrize", nn.utils.parametrize as unknown as Record<string, unknown>],
     "nn.utils.parametrizations": ["nn.utils.parametrizations", nn.utils.parametrizations as unknown as Record<string, unknown>],
     "nn.utils.stateless": ["nn.utils.stateless", nn.utils.stateless as unknown as Record<string, unknown>],
+    "nn.grad": ["nn.grad", nn.grad as unknown as Record<string, unknown>],
     func: ["func", fx.func as unknown as Record<string, unknown>],
     "nn.init": ["nn.init", nn.init as unknown as Record<string, unknown>],
     linalg: ["linalg", fx.linalg as unknown as Record<string, unknown>],

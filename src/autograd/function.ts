@@ -170,3 +170,31 @@ function applyFunction(cls: typeof Function, args: unknown[]): Out {
   ctx._nonDifferentiable.clear();
   return Array.isArray(raw) ? outs : outs[0]!;
 }
+
+/**
+ * Marks a custom Function's backward as differentiable once (torch.autograd.function.once_differentiable):
+ * it runs without recording the graph, and when a double backward (createGraph) needs the
+ * gradients it returned, differentiating them raises instead of silently giving zero.
+ * @example
+ * class Exp extends autograd.Function {
+ *   static forward(ctx, x) { const y = x.exp(); ctx.saveForBackward(y); return y; }
+ *   static backward = autograd.onceDifferentiable((ctx: FunctionCtx, g: Tensor) => g.mul(ctx.savedTensors[0]!));
+ * }
+ */
+export function onceDifferentiable<A extends unknown[], R>(fn: (ctx: FunctionCtx, ...grads: A) => R): (ctx: FunctionCtx, ...grads: A) => R {
+  if (typeof fn !== "function") throw new ArgumentError(`onceDifferentiable: expected a backward function, got ${describeValue(fn)}`);
+  return function (this: unknown, ctx: FunctionCtx, ...grads: A): R {
+    const out = noGrad(() => fn.call(this, ctx, ...grads));
+    // only a backward with createGraph makes gradients that require grad
+    const inputs = grads.filter((g): g is Tensor => g instanceof Tensor && g.requiresGrad);
+    if (!isGradEnabled() || inputs.length === 0) return out;
+    const delayed = (g: unknown): unknown => {
+      if (!(g instanceof Tensor)) return g;
+      // a view of the gradient whose backward raises, as PyTorch's DelayedError node
+      return record("DelayedError", inputs, [g.detach().viewAs(g)], [], () => {
+        throw new AutogradError("trying to differentiate twice a function that was marked with @once_differentiable");
+      })[0];
+    };
+    return (Array.isArray(out) ? out.map(delayed) : delayed(out)) as R;
+  };
+}

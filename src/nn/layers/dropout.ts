@@ -11,9 +11,10 @@ const DROPOUT = "Dropout(float p=0.5, bool inplace=false)";
 const DROPOUT2D = "Dropout2d(float p=0.5, bool inplace=false)";
 const binders = { Dropout: declareArgs(DROPOUT, "nn"), Dropout2d: declareArgs(DROPOUT2D, "nn") };
 
+/** p and inplace are plain attributes, as PyTorch's: `model.dropout.p = 0.1` changes later calls (F.dropout checks the value). */
 abstract class DropoutBase extends Module {
-  readonly p: number;
-  readonly inplace: boolean;
+  p: number;
+  inplace: boolean;
   constructor(kind: keyof typeof binders, args: ArrayLike<unknown>) {
     super();
     [this.p, this.inplace] = binders[kind].bind(args);

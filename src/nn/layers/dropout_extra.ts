@@ -24,8 +24,8 @@ const KINDS = {
 
 /** p and inplace, their check and print, and forward with the module's training flag (torch's _DropoutNd). */
 abstract class DropoutVariant extends Module {
-  readonly p: number;
-  readonly inplace: boolean;
+  p: number;
+  inplace: boolean;
   private readonly kind: keyof typeof KINDS;
   constructor(kind: keyof typeof KINDS, args: ArrayLike<unknown>) {
     super();

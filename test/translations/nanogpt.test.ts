@@ -273,7 +273,7 @@ function deterministicSample(seed: number): Sampler {
 
 const greedy: Sampler = (probs) => torch.argmax(probs, { dim: -1, keepdim: true });
 
-function run(config: GPTConfig, seed: number, maxIters = 6): Record<string, any> {
+function run(config: GPTConfig, seed: number, maxIters = 6, compileModel = false): Record<string, any> {
   const out: Record<string, any> = {};
   torch.manualSeed(1337);
   const model = new GPT(config);
@@ -329,7 +329,7 @@ function run(config: GPTConfig, seed: number, maxIters = 6): Record<string, any>
       const losses = torch.zeros(evalIters);
       for (let k = 0; k < evalIters; k++) {
         const [X, Y] = getBatch(split);
-        const [, loss] = model(X, Y);
+        const [, loss] = fwd(X, Y);
         losses.indexPut_([k], loss!.item());
       }
       res[split] = losses.mean();
@@ -339,6 +339,8 @@ function run(config: GPTConfig, seed: number, maxIters = 6): Record<string, any>
   });
 
   const [optimizer, decay, noDecay] = model.configureOptimizers(0.1, learningRate, [0.9, 0.95]);
+  // train.py's `model = torch.compile(model)` (PyTorch 2): the compiled call must give the same numbers
+  const fwd = compileModel ? torch.compile(model) : model;
   out.decay = decay;
   out.no_decay = noDecay;
 
@@ -356,7 +358,7 @@ function run(config: GPTConfig, seed: number, maxIters = 6): Record<string, any>
       evals.push([e.train!.item(), e.val!.item()]);
     }
     for (let microStep = 0; microStep < gradAccum; microStep++) {
-      let [, loss] = model(X, Y);
+      let [, loss] = fwd(X, Y);
       loss = loss!.div(gradAccum);
       [X, Y] = getBatch("train");
       loss.backward();
@@ -518,6 +520,10 @@ test("nanoGPT (bias, exact GELU): losses, grad norms, AdamW parameters, generate
 
 test("nanoGPT (no bias, tanh GELU): the same checks", () => {
   check("nobias_tanh", run(gptConfig({ vocabSize, bias: false, gelu: "tanh" }), 800), FIX.nobias_tanh);
+});
+
+test("nanoGPT with the model compiled (train.py's torch.compile(model)): the same numbers", () => {
+  check("bias_none compiled", run(gptConfig({ vocabSize, bias: true, gelu: "none" }), 700, 6, true), FIX.bias_none);
 });
 
 test("nanoGPT: torch.multinomial's shapes and its errors, and split's", () => {

@@ -11,7 +11,7 @@
  * values), configureOptimizers from namedModules x namedParameters, AdamW betas (0.9, 0.95),
  * getBatch by torch.stack of slices, F.crossEntropy with ignoreIndex -1, warmup + cosine lr
  * written into paramGroups by hand, gradient accumulation, clipGradNorm_'s total norm,
- * estimateLoss under noGrad with eval()/train(), generate() (crop to blockSize, temperature,
+ * estimateLoss under noGrad with eval()/train(), generate() decorated with @torch.noGrad (crop to blockSize, temperature,
  * topk and the logits[logits < v[:, [-1]]] = -inf idiom, a deterministic sampler in place of
  * torch.multinomial, whose shape, dtype, support and errors are checked), getNumParams and
  * cropBlockSize; the newer configure_optimizers by p.dim(), train.py's resume (state dicts with
@@ -242,23 +242,23 @@ class GPT extends nn.Module {
     return [optimizer, [...decay].sort(), [...noDecay].sort()];
   }
 
+  @torch.noGrad
   generate(idx: Tensor, maxNewTokens: number, opts: { temperature?: number; topK?: number | null; sample: Sampler }): Tensor {
     const { temperature = 1.0, topK = null, sample } = opts;
-    return torch.noGrad(() => {
-      for (let step = 0; step < maxNewTokens; step++) {
-        const idxCond = idx.size(1) <= this.config.blockSize ? idx : idx.index(":", `${-this.config.blockSize}:`);
-        let [logits] = this.forward(idxCond);
-        logits = logits.index(":", -1, ":").div(temperature);
-        if (topK !== null) {
-          const [v] = torch.topk(logits, Math.min(topK, logits.size(-1)));
-          logits.indexPut_([logits.lt(v.index(":", [-1]))], -Infinity);
-        }
-        const probs = F.softmax(logits, { dim: -1 });
-        const idxNext = sample(probs, step);
-        idx = torch.cat([idx, idxNext], { dim: 1 });
+    for (let step = 0; step < maxNewTokens; step++) {
+      const idxCond = idx.size(1) <= this.config.blockSize ? idx : idx.index(":", `${-this.config.blockSize}:`);
+      let [logits] = this.forward(idxCond);
+      logits = logits.index(":", -1, ":").div(temperature);
+      if (topK !== null) {
+        const [v] = torch.topk(logits, Math.min(topK, logits.size(-1)));
+        logits.indexPut_([logits.lt(v.index(":", [-1]))], -Infinity);
       }
-      return idx;
-    });
+      const probs = F.softmax(logits, { dim: -1 });
+      const idxNext = sample(probs, step);
+      idx = torch.cat([idx, idxNext], { dim: 1 });
+    }
+    assert.equal(idx.requiresGrad, false); // @torch.no_grad()
+    return idx;
   }
 }
 

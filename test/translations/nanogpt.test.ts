@@ -407,7 +407,7 @@ function run(config: GPTConfig, seed: number, maxIters = 6, compileModel = false
   optimizer2.loadStateDict(checkpoint.optimizer);
   out.resumed_tied = model2.transformer.wte.weight === model2.lm_head.weight;
   out.resumed_step = Number(optimizer2.stateDict().state[0]!.step);
-  const scaler = new torch.amp.GradScaler({ enabled: false });
+  const scaler = new torch.cuda.amp.GradScaler({ enabled: false });
   for (const [m, opt] of [[model, optimizer], [model2, optimizer2]] as const) {
     for (const paramGroup of opt.paramGroups) paramGroup.lr = getLr(checkpoint.iter_num);
     const [, loss] = m(X, Y);

@@ -289,6 +289,7 @@ function run(config: GPTConfig, seed: number, maxIters = 6, compileModel = false
   out.named_parameters = [...model.namedParameters()].map(([pn]) => pn);
   out.state_dict_keys = Object.keys(model.stateDict());
   out.named_modules = [...model.namedModules()].map(([mn]) => mn);
+  out.repr = String(model); // print(model)
   // LCG values instead of the random init, then the init's deterministic parts again
   initDeterministic(model, seed);
   torch.noGrad(() => {
@@ -491,7 +492,7 @@ function run(config: GPTConfig, seed: number, maxIters = 6, compileModel = false
 }
 
 function check(name: string, got: Record<string, any>, fix: Record<string, any>): void {
-  const exact = ["tied", "n_params", "n_params_all", "n_parameters_list", "named_parameters", "state_dict_keys", "named_modules", "decay", "no_decay",
+  const exact = ["repr", "tied", "n_params", "n_params_all", "n_parameters_list", "named_parameters", "state_dict_keys", "named_modules", "decay", "no_decay",
     "grad_after_zero", "gen_greedy", "gen_greedy_text", "gen_topk", "mn_shape", "mn_support", "mn4_shape", "mn4_distinct", "mn4_support",
     "num_decay_params", "num_nodecay_params", "resumed_tied", "resumed_step", "resume_diff", "n_sd_keys", "hf_copy_diff",
     "cropped_wpe_shape", "cropped_bias_shape", "cropped_state_dict_keys", "cropped_n_params", "gen_cropped", "too_long", "lrs"];

@@ -26,13 +26,50 @@ function withGradMode<T>(mode: boolean, fn: () => T): T {
   }
 }
 
-/** Runs `fn` without recording the graph (torch.no_grad). */
-export function noGrad<T>(fn: () => T): T {
+type Method<This, Args extends unknown[], R> = (this: This, ...args: Args) => R;
+
+/**
+ * `fn` as a decorator wraps it: the method runs in grad mode `mode` whenever it is called
+ * (PyTorch's `@torch.no_grad()` on a method).
+ */
+function gradModeMethod(op: string, mode: boolean, fn: unknown, context: unknown): unknown {
+  const kind = (context as { kind?: unknown } | null)?.kind;
+  if (typeof fn !== "function" || kind !== "method") {
+    throw new ArgumentError(`${op}: as a decorator it applies to methods (@${op} on a class method), but got ${describe(fn)} with a ${String(kind)} context`);
+  }
+  return function (this: unknown, ...args: unknown[]): unknown {
+    return withGradMode(mode, () => Reflect.apply(fn, this, args));
+  };
+}
+
+function checkFn(op: string, fn: unknown): void {
+  if (typeof fn !== "function") throw new ArgumentError(`${op}: expected a function to run (noGrad(() => ...)), but got ${describe(fn)}`);
+}
+
+/**
+ * Runs `fn` without recording the graph (torch.no_grad) and returns its result. As a method
+ * decorator (PyTorch's `@torch.no_grad()`), every call of the method runs that way.
+ * @example const out = noGrad(() => model(x));
+ * @example
+ * class GPT extends nn.Module {
+ *   @noGrad
+ *   generate(idx: Tensor, maxNewTokens: number): Tensor { ... }
+ * }
+ */
+export function noGrad<T>(fn: () => T): T;
+export function noGrad<This, Args extends unknown[], R>(method: Method<This, Args, R>, context: ClassMethodDecoratorContext<This, Method<This, Args, R>>): Method<This, Args, R>;
+export function noGrad(fn: () => unknown, context?: unknown): unknown {
+  if (arguments.length >= 2) return gradModeMethod("noGrad", false, fn, context);
+  checkFn("noGrad", fn);
   return withGradMode(false, fn);
 }
 
-/** Runs `fn` with graph recording on, even inside noGrad (torch.enable_grad). */
-export function enableGrad<T>(fn: () => T): T {
+/** Runs `fn` with graph recording on, even inside noGrad (torch.enable_grad); a method decorator too. */
+export function enableGrad<T>(fn: () => T): T;
+export function enableGrad<This, Args extends unknown[], R>(method: Method<This, Args, R>, context: ClassMethodDecoratorContext<This, Method<This, Args, R>>): Method<This, Args, R>;
+export function enableGrad(fn: () => unknown, context?: unknown): unknown {
+  if (arguments.length >= 2) return gradModeMethod("enableGrad", true, fn, context);
+  checkFn("enableGrad", fn);
   return withGradMode(true, fn);
 }
 

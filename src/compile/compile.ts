@@ -146,12 +146,16 @@ class CompiledState implements GraphRunner {
  *   return loss;
  * });
  * step(x, y); console.log(step.stats());
+ * @example
+ * const fast = compile(model); // a module compiles as its call: fast(x) is model(x), hooks included
+ * fast(x); model.parameters(); // parameters, stateDict and train()/eval() stay on the model
  */
 export function compile<F extends (...args: any[]) => any>(fn: F, options?: CompileOptions): CompiledFunction<F> {
   const [, { passes }] = compileArgs.bind(options === undefined ? [fn] : [fn, options]);
   const state = new CompiledState((passes as Pass[] | null) ?? DEFAULT_PASSES);
   const compiled = function (this: unknown, ...args: unknown[]): unknown {
-    if (active !== null) return fn.apply(this, args); // nested: part of the outer graph
+    // Reflect.apply, not fn.apply: a Module is callable, and its own apply(fn) shadows Function's
+    if (active !== null) return Reflect.apply(fn, this, args); // nested: part of the outer graph
     const recorder = new Recorder(state);
     active = recorder;
     const remove = addLayer(recorder);
@@ -163,7 +167,7 @@ export function compile<F extends (...args: any[]) => any>(fn: F, options?: Comp
     const start = performance.now();
     let result: unknown;
     try {
-      result = fn.apply(this, args);
+      result = Reflect.apply(fn, this, args);
     } catch (e) {
       remove();
       setRecording(false);

@@ -19,6 +19,7 @@ import { DTypeError, IndexError, ShapeError, fmtShape } from "../errors.js";
 import { arange, scalarTensor, tensor } from "../tensor/creation.js";
 import { readHostItem } from "../tensor/host_read.js";
 import { broadcastShapes, contiguousStrides, shapesEqual } from "../tensor/shape.js";
+import { isIntegral } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { whereImpl as where } from "./elementwise.js";
 import { applyInPlace } from "./inplace.js";
@@ -43,13 +44,29 @@ export class Slice {
 
 /**
  * A slice spec for index(): slice(1, 3) is Python's 1:3, slice(null, null, 2) is ::2.
- * The string forms "1:3" and "::2" work too.
+ * The string forms "1:3" and "::2" work too. As in Python, a bound may be an integer (or
+ * bool) tensor of one element, read on the host: `d[i:i + 8]` with `i` from torch.randint
+ * is `d.index(slice(i, i.add(8)))`.
  *
  * @example
  * x.index(slice(1), 0) // x[1:, 0]
+ * for (const i of ix) rows.push(data.index(slice(i, i.add(blockSize)))) // ix an int64 tensor
  */
-export function slice(start?: number | null, stop?: number | null, step?: number | null): Slice {
-  return new Slice(start ?? null, stop ?? null, step ?? null);
+export function slice(start?: number | Tensor | null, stop?: number | Tensor | null, step?: number | Tensor | null): Slice {
+  return new Slice(sliceBound("start", start), sliceBound("stop", stop), sliceBound("step", step));
+}
+
+/** A slice bound as a number: Python's __index__ takes one-element integer or bool tensors. */
+function sliceBound(name: string, v: number | Tensor | null | undefined): number | null {
+  if (v === undefined || v === null) return null;
+  if (!(v instanceof Tensor)) {
+    if (typeof v !== "number") throw new IndexError(`slice: ${name} must be an int, a one-element integer tensor or null, got ${typeof v}`);
+    return v;
+  }
+  if ((!isIntegral(v.dtype) && v.dtype !== "bool") || v.numel() !== 1) {
+    throw new IndexError(`slice: only integer tensors of a single element can be converted to an index (${name} is ${v.dtype} of shape ${fmtShape(v.shape)})`);
+  }
+  return Number(readHostItem<number | bigint | boolean>(v.reshape([]), "slice"));
 }
 
 type NestedIndex = number | boolean | readonly NestedIndex[];

@@ -12,6 +12,7 @@ import { defaultGenerator } from "../tensor/random.js";
 import { FInfo, IInfo, finfoImpl, iinfoImpl } from "../tensor/type_info.js";
 import { Tensor } from "../tensor/tensor.js";
 import { tensor } from "../tensor/creation.js";
+import { GradScaler } from "../amp/grad_scaler.js";
 
 const fn = { variants: "function" } as const;
 
@@ -167,6 +168,12 @@ export const cuda = {
   getDeviceName(): never {
     throw noCuda("cuda.getDeviceName");
   },
+  /**
+   * torch.cuda.amp: its GradScaler is amp.GradScaler (which scales on any device), so
+   * `scaler = torch.cuda.amp.GradScaler(enabled=(dtype == "float16"))` translates as is.
+   * Autocast is `amp.autocast` with a deviceType (Fluxion's devices are "cpu" and "webgpu").
+   */
+  amp: { GradScaler } as { readonly GradScaler: typeof GradScaler },
 };
 function noCuda(what: string): DeviceError {
   return new DeviceError(`${what}: Fluxion has no CUDA device (cuda.isAvailable() is false); its GPU device is "webgpu"`);

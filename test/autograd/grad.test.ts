@@ -139,6 +139,44 @@ test("noGrad, enableGrad and setGradEnabled control recording", () => {
   assert.equal(isGradEnabled(), true);
 });
 
+test("noGrad and enableGrad decorate methods, as PyTorch's @torch.no_grad() (each call runs in that mode, this and arguments kept)", () => {
+  const x = tensor([1, 2], { requiresGrad: true });
+  class Gen {
+    scale = 3;
+    seen: boolean[] = [];
+    @noGrad
+    generate(t: typeof x, k: number) {
+      this.seen.push(isGradEnabled());
+      return t.mul(this.scale * k);
+    }
+    @enableGrad
+    withGrad(t: typeof x) {
+      this.seen.push(isGradEnabled());
+      return t.mul(2);
+    }
+  }
+  const g = new Gen();
+  const y = g.generate(x, 2);
+  assert.equal(y.requiresGrad, false);
+  assert.deepEqual(y.tolist(), [6, 12]);
+  assert.equal(isGradEnabled(), true);
+  const z = noGrad(() => g.withGrad(x));
+  assert.equal(z.requiresGrad, true);
+  assert.deepEqual(g.seen, [false, true]);
+  // the mode is restored when the method throws
+  class Bad {
+    @noGrad
+    boom(): never {
+      throw new Error("boom");
+    }
+  }
+  assert.throws(() => new Bad().boom(), /boom/);
+  assert.equal(isGradEnabled(), true);
+  // other uses are ArgumentErrors naming the function
+  assert.throws(() => noGrad(42 as never), /noGrad: expected a function to run \(noGrad\(\(\) => \.\.\.\)\), but got number 42/);
+  assert.throws(() => (noGrad as (f: unknown, c: unknown) => unknown)(() => 1, { kind: "field" }), /noGrad: as a decorator it applies to methods .* with a field context/);
+});
+
 test("backward runs inside noGrad (the graph already exists)", () => {
   const x = tensor([1, 2], { requiresGrad: true });
   const y = x.mul(x).sum();

@@ -175,6 +175,29 @@ test("an error inside the function: what ran before it is kept, the error is the
   assert.throws(() => compile(42 as never), FluxionError);
 });
 
+test("a Module compiles as its call (torch.compile(model)): same outputs as eager, hooks run, the module keeps training", () => {
+  manualSeed(3);
+  const model = new nn.Sequential(new nn.Linear(4, 8), new nn.GELU(), new nn.Linear(8, 2));
+  const seen: number[][] = [];
+  model.registerForwardHook((_m, _inputs, out) => void seen.push([...(out as Tensor).shape]));
+  const fast = compile(model);
+  const x = randn([3, 4]);
+  const eager = model(x);
+  const compiled = fast(x);
+  assert.deepEqual(vals(compiled), vals(eager));
+  assert.deepEqual(seen, [[3, 2], [3, 2]]);
+  // backward through the compiled call reaches the module's parameters
+  model.zeroGrad();
+  fast(x).sum().backward();
+  const w = (model.at(0) as nn.Linear).weight;
+  assert.deepEqual(w.grad!.shape, [8, 4]);
+  const g1 = vals(w.grad!);
+  model.zeroGrad();
+  model(x).sum().backward();
+  assert.deepEqual(vals(w.grad!), g1);
+  assert.equal(fast.stats().calls, 2);
+});
+
 test("nested compiled functions record into the outer graph", () => {
   const inner = compile((x: Tensor) => x.mul(2));
   const outer = compile((x: Tensor) => inner(x).add(1));

@@ -170,6 +170,48 @@ test("containers: Sequential runs in order, ModuleList/ModuleDict register their
   assert.throws(() => s.layers.at(5), /index 5 is out of range for 2 modules/);
 });
 
+test("containers are typed by what they hold: ModuleList<M> iterates and indexes as M, ModuleDict's modules are typed properties", () => {
+  class Block extends nn.Module {
+    fc = new nn.Linear(2, 2);
+    forward(x: Tensor) {
+      return this.fc(x);
+    }
+  }
+  const blocks = new nn.ModuleList(Array.from({ length: 2 }, () => new Block()));
+  for (const b of blocks) assert.deepEqual(b.fc.weight.shape, [2, 2]); // b is a Block, no cast
+  assert.equal(blocks.at(-1).fc.outFeatures, 2);
+  assert.equal(blocks[0]!.fc, blocks.at(0).fc);
+  blocks.append(new Block());
+  assert.equal(blocks.pop().constructor.name, "Block");
+  const anyList: nn.ModuleList = blocks; // the default holds any Module
+  assert.equal(anyList.length, 2);
+
+  const lmHead = new nn.Linear(3, 5, { bias: false });
+  const transformer = new nn.ModuleDict({ wte: new nn.Embedding(5, 3), h: blocks, ln_f: new nn.LayerNorm(3) });
+  transformer.wte.weight = lmHead.weight; // nanoGPT's weight tying, typed
+  assert.equal(transformer.wte.weight, lmHead.weight);
+  assert.equal(transformer.get("wte"), transformer.wte);
+  assert.equal(transformer.h.at(0).fc.inFeatures, 2);
+  assert.equal(transformer.wte(tensor([1, 4], { dtype: "int32" })).shape[1], 3);
+  assert.deepEqual(transformer.keys(), ["wte", "h", "ln_f"]);
+  // still the one class: instanceof, its name in reprs and messages, subclasses
+  assert.ok(transformer instanceof nn.ModuleDict);
+  assert.equal(transformer.constructor.name, "ModuleDict");
+  assert.match(String(transformer), /^ModuleDict\(\n {2}\(wte\): Embedding\(5, 3\)/);
+  assert.throws(() => transformer(), /ModuleDict has no forward\(\)/);
+  class Heads extends nn.ModuleDict {
+    scale = 2;
+  }
+  const heads = new Heads({ a: new nn.Linear(1, 1) });
+  assert.ok(heads instanceof nn.ModuleDict);
+  assert.equal(String(heads).split("\n")[0], "Heads(");
+  assert.deepEqual(Object.keys(heads.stateDict()), ["a.weight", "a.bias"]);
+  const fromMap: nn.ModuleDict = new nn.ModuleDict(new Map([["x", new nn.ReLU()]]));
+  assert.ok(fromMap.get("x") instanceof nn.ReLU);
+  // @ts-expect-error a key it does not hold is no property
+  assert.equal(transformer.wpe, undefined);
+});
+
 test("Linear: y = x Wᵀ + b, PyTorch's default init bounds, clear shape errors", () => {
   const lin = new nn.Linear(3, 2);
   lin.loadStateDict({ weight: tensor([[1, 2, 3], [0, -1, 0.5]]), bias: tensor([0.5, -0.5]) });
@@ -266,7 +308,7 @@ test("containers: Sequential/ModuleList insert, extend, pop and ModuleDict items
   assert.deepEqual([...s.namedChildren()].map(([k, m]) => `${k}:${m.constructor.name}`), ["0:GELU", "1:Tanh", "2:Sigmoid"]);
   s.extend([new nn.ReLU()]);
   assert.equal(s.at(-1).constructor.name, "ReLU");
-  const l = new nn.ModuleList([new nn.Linear(1, 2), new nn.Linear(2, 3)]);
+  const l = new nn.ModuleList<nn.Module>([new nn.Linear(1, 2), new nn.Linear(2, 3)]); // a list of Linears and other modules
   l.insert(-1, new nn.Linear(2, 2));
   assert.deepEqual(Object.keys(l.stateDict()), ["0.weight", "0.bias", "1.weight", "1.bias", "2.weight", "2.bias"]);
   assert.deepEqual((l.at(1) as nn.Linear).weight.shape, [2, 2]);

@@ -112,6 +112,24 @@ test("basic indexing returns views whose writes reach the base", () => {
   assert.equal(x.index(0, 0).item(), 7);
 });
 
+test("slice takes one-element integer tensors as bounds, as Python's slice reads __index__", () => {
+  const d = arange(10);
+  const i = tensor(2, { dtype: "int64" });
+  // nanoGPT's get_batch: d[i:i+block_size] for i in ix
+  assert.deepEqual(d.index(slice(i, i.add(3))).tolist(), [2, 3, 4]);
+  assert.deepEqual(d.index(slice(int([-3]))).tolist(), [7, 8, 9]);
+  assert.deepEqual(d.index(slice(null, null, tensor(4, { dtype: "int32" }))).tolist(), [0, 4, 8]);
+  assert.deepEqual(d.index(slice(tensor(true), 3)).tolist(), [1, 2]);
+  const rows = [...int([0, 5])].map((j) => d.index(slice(j, j.add(2))));
+  assert.deepEqual(rows.map((r) => r.tolist()), [[0, 1], [5, 6]]);
+  // a view, as with number bounds
+  d.index(slice(i, 4)).fill_(-1);
+  assert.deepEqual(d.index(":5").tolist(), [0, 1, -1, -1, 4]);
+  assert.throws(() => slice(tensor(2.0)), (e: Error) => e instanceof IndexError && /only integer tensors of a single element can be converted to an index \(start is float32 of shape \[\]\)/.test(e.message));
+  assert.throws(() => slice(0, int([1, 2])), (e: Error) => e instanceof IndexError && /stop is int32 of shape \[2\]/.test(e.message));
+  assert.throws(() => slice("1" as never), (e: Error) => e instanceof IndexError && /start must be an int/.test(e.message));
+});
+
 test("advanced indexing of non-contiguous inputs copies the right elements", () => {
   const ref = randomTensor([4, 5, 3], { seed: 3 });
   const x = nonContiguous(ref);

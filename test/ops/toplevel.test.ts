@@ -166,4 +166,10 @@ test("device() checks a device string as torch.device parses it; cuda.isAvailabl
   dev(() => fx.zeros(1).to(fx.device("cuda")), /unknown or unavailable device 'cuda'; available: cpu/);
   assert.throws(() => fx.device(3 as never), (e: Error) => e instanceof ArgumentError && /device\(\): argument 'type' \(position 1\) must be str/.test(e.message));
   assert.throws(() => (fx.cuda.isAvailable as (...a: unknown[]) => boolean)(1), /cuda.isAvailable\(\) takes no arguments, but got 1/);
+  // nanoGPT's scaler = torch.cuda.amp.GradScaler(enabled=(dtype == 'float16')): amp.GradScaler
+  assert.equal(fx.cuda.amp.GradScaler, fx.amp.GradScaler);
+  const scaler = new fx.cuda.amp.GradScaler({ enabled: false });
+  const loss = fx.tensor(2.5);
+  assert.equal(scaler.scale(loss), loss);
+  assert.equal(new fx.cuda.amp.GradScaler().getScale(), 65536);
 });

@@ -11,16 +11,19 @@ import { Conv2d } from "./conv.js";
 import { MaxPool2d } from "./pooling.js";
 import { _tupleOf, type PoolWindow } from "../functional/conv.js";
 
-/** Modules under the keys "0", "1", ...: the shared part of Sequential and ModuleList. */
-abstract class IndexedModules extends Module {
+/**
+ * Modules under the keys "0", "1", ...: the shared part of Sequential and ModuleList. `M` is
+ * the type of the modules held (a ModuleList of Blocks iterates and indexes as Blocks).
+ */
+abstract class IndexedModules<M extends Module = Module> extends Module {
   /** seq[0], seq[1], ...: the modules by position (seq.at(-1) counts from the end). */
-  readonly [index: number]: Module;
+  readonly [index: number]: M;
   override get length(): number {
     return [...this.children()].length;
   }
   /** The i-th module (negative counts from the end). */
-  at(i: number): Module {
-    const list = [...this.children()];
+  at(i: number): M {
+    const list = [...this.children()] as M[];
     const j = i < 0 ? i + list.length : i;
     if (j < 0 || j >= list.length) throw new IndexError(`${this.constructor.name}.at: index ${i} is out of range for ${list.length} modules`);
     return list[j]!;
@@ -43,13 +46,13 @@ abstract class IndexedModules extends Module {
   }
   /** The container of this class that slice() returns, holding the picked [name, module] pairs. */
   protected abstract _fromSlice(entries: [string, Module][]): this;
-  append(m: Module): this {
+  append(m: M): this {
     checkModule(`${this.constructor.name}.append()`, "module", m);
     this.addModule(String(this.length), m);
     return this;
   }
   /** Appends every module of an iterable (PyTorch's extend). */
-  extend(ms: Iterable<Module>): this {
+  extend(ms: Iterable<M>): this {
     if (ms === null || typeof (ms as Iterable<Module> | undefined)?.[Symbol.iterator] !== "function" || typeof ms === "string") {
       throw new ArgumentError(`${this.constructor.name}.extend(): argument 'modules' must be an iterable of Modules, but got ${describeValue(ms)}`);
     }
@@ -57,7 +60,7 @@ abstract class IndexedModules extends Module {
     return this;
   }
   /** Inserts m before position index (negative counts from the end), renumbering the rest. */
-  insert(index: number, m: Module): this {
+  insert(index: number, m: M): this {
     const op = `${this.constructor.name}.insert()`;
     checkModule(op, "module", m);
     const list = [...this.children()];
@@ -67,8 +70,8 @@ abstract class IndexedModules extends Module {
     return this;
   }
   /** Removes and returns the module at index (default the last), renumbering the rest. */
-  pop(index = -1): Module {
-    const list = [...this.children()];
+  pop(index = -1): M {
+    const list = [...this.children()] as M[];
     const [m] = list.splice(this.position(`${this.constructor.name}.pop()`, index, list.length, false), 1);
     this.renumber(list);
     return m!;
@@ -85,8 +88,8 @@ abstract class IndexedModules extends Module {
     for (const [k] of [...this.namedChildren()]) delete (this as Record<string, unknown>)[k];
     list.forEach((m, i) => this.addModule(String(i), m));
   }
-  [Symbol.iterator](): Iterator<Module> {
-    return this.children();
+  [Symbol.iterator](): Iterator<M> {
+    return this.children() as Iterator<M>;
   }
 }
 
@@ -196,11 +199,13 @@ const moduleListArgs = declareArgs(MODULE_LIST, "nn");
 
 /**
  * A list of modules whose parameters are registered (plain arrays are not). Takes an array
- * or any iterable of modules (another ModuleList, a generator).
+ * or any iterable of modules (another ModuleList, a generator). Typed by what it holds, so
+ * `for (const block of this.h)` and `this.h.at(0)` are Blocks without a cast.
  * @example new nn.ModuleList(Array.from({ length: 3 }, () => new nn.Linear(8, 8)))
+ * @example h: nn.ModuleList<Block> = new nn.ModuleList(Array.from({ length: 2 }, () => new Block(config)))
  */
-export class ModuleList extends IndexedModules {
-  constructor(...args: CtorArgs<typeof MODULE_LIST> | [Iterable<Module>]) {
+export class ModuleList<M extends Module = Module> extends IndexedModules<M> {
+  constructor(...args: CtorArgs<typeof MODULE_LIST> | [Iterable<M>]) {
     super();
     const first = args[0];
     // an iterable that is not an array (a ModuleList, a generator) is read into one first
@@ -208,7 +213,7 @@ export class ModuleList extends IndexedModules {
       if (typeof (first as Iterable<unknown>)[Symbol.iterator] === "function") args = [[...(first as Iterable<Module>)]];
     }
     const [modules] = moduleListArgs.bind(args);
-    for (const m of modules ?? []) this.append(m);
+    for (const m of modules ?? []) this.append(m as M);
   }
   protected _fromSlice(entries: [string, Module][]): this {
     return new (this.constructor as new (modules: Module[]) => this)(entries.map(([, m]) => m));
@@ -221,12 +226,13 @@ export class ModuleList extends IndexedModules {
 const MODULE_DICT = "ModuleDict(Dict? modules=null)";
 const moduleDictArgs = declareArgs(MODULE_DICT, "nn");
 
-/**
- * A string-keyed dict of modules; takes an object or a Map (PyTorch's OrderedDict).
- * @example new nn.ModuleDict({ conv: new nn.Conv2d(1, 4, 3), pool: new nn.MaxPool2d(2) })
- */
-export class ModuleDict extends Module {
-  constructor(modules?: Record<string, Module> | Map<string, Module> | null) {
+/** What a ModuleDict holds: modules by name (the type of `new nn.ModuleDict({...})`'s argument). */
+export type ModuleRecord = Record<string, Module>;
+
+// The class is ModuleDictBase so that the exported ModuleDict can be both the constructor and
+// a generic type whose instances carry their modules as typed properties (below).
+class ModuleDictBase extends Module {
+  constructor(modules?: ModuleRecord | Map<string, Module> | null) {
     super();
     // one dict is the modules (PyTorch's only parameter), never an options object
     const [dict] = arguments.length === 1 && isDict(modules) ? [modules] : moduleDictArgs.bind(arguments);
@@ -282,6 +288,32 @@ export class ModuleDict extends Module {
     return this.keys().length;
   }
 }
+// reprs, messages and `constructor.name` say ModuleDict (set here, so bundlers' renames do not show)
+Object.defineProperty(ModuleDictBase, "name", { value: "ModuleDict" });
+
+/**
+ * A ModuleDict holding the modules `T`, each also a typed property: PyTorch's
+ * `self.transformer.wte` is `this.transformer.wte` without a cast. The type leaves out names
+ * that ModuleDict's own methods use (`keys`, `update`, ...): reach those with `get(key)`.
+ * (At run time such a module hides the method on that dict, where PyTorch keeps the method.)
+ */
+export type ModuleDict<T extends ModuleRecord = {}> = ModuleDictBase & Omit<T, keyof ModuleDictBase>;
+
+/** The constructor: `T` is inferred from the object given. */
+export interface ModuleDictConstructor {
+  new <T extends ModuleRecord = {}>(modules?: T | Map<string, Module> | null): ModuleDict<T>;
+  readonly prototype: ModuleDict;
+}
+
+/**
+ * A string-keyed dict of modules; takes an object or a Map (PyTorch's OrderedDict). The
+ * modules are properties too, typed when the dict is given as an object.
+ * @example new nn.ModuleDict({ conv: new nn.Conv2d(1, 4, 3), pool: new nn.MaxPool2d(2) })
+ * @example
+ * transformer = new nn.ModuleDict({ wte: new nn.Embedding(65, 32), h: new nn.ModuleList([new Block()]) });
+ * this.transformer.wte(idx) // typed as nn.Embedding
+ */
+export const ModuleDict: ModuleDictConstructor = ModuleDictBase as unknown as ModuleDictConstructor;
 
 /** A Parameter as ParameterList/ParameterDict store it: tensors that are not one are wrapped (requiring grad), as PyTorch's. */
 function asParameter(op: string, v: unknown): Parameter {

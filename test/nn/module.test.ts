@@ -170,14 +170,14 @@ test("containers: Sequential runs in order, ModuleList/ModuleDict register their
   assert.throws(() => s.layers.at(5), /index 5 is out of range for 2 modules/);
 });
 
-test("containers are typed by what they hold: ModuleList<M> iterates and indexes as M, ModuleDict's modules are typed properties", () => {
+test("containers are typed by what they hold: ModuleList<M> (asked for, or from the declared type) iterates and indexes as M, ModuleDict's modules are typed properties", () => {
   class Block extends nn.Module {
     fc = new nn.Linear(2, 2);
     forward(x: Tensor) {
       return this.fc(x);
     }
   }
-  const blocks = new nn.ModuleList(Array.from({ length: 2 }, () => new Block()));
+  const blocks = new nn.ModuleList<Block>(Array.from({ length: 2 }, () => new Block()));
   for (const b of blocks) assert.deepEqual(b.fc.weight.shape, [2, 2]); // b is a Block, no cast
   assert.equal(blocks.at(-1).fc.outFeatures, 2);
   assert.equal(blocks[0]!.fc, blocks.at(0).fc);

@@ -199,13 +199,15 @@ const moduleListArgs = declareArgs(MODULE_LIST, "nn");
 
 /**
  * A list of modules whose parameters are registered (plain arrays are not). Takes an array
- * or any iterable of modules (another ModuleList, a generator). Typed by what it holds, so
- * `for (const block of this.h)` and `this.h.at(0)` are Blocks without a cast.
+ * or any iterable of modules (another ModuleList, a generator). Typed by what it holds when
+ * asked (`new nn.ModuleList<Block>(...)`, or a field declared `nn.ModuleList<Block>`), so
+ * `for (const block of this.h)` and `this.h.at(0)` are Blocks without a cast; otherwise it
+ * holds any Module (a list of Linears then takes a ReLU too: M is not inferred from the array).
  * @example new nn.ModuleList(Array.from({ length: 3 }, () => new nn.Linear(8, 8)))
  * @example h: nn.ModuleList<Block> = new nn.ModuleList(Array.from({ length: 2 }, () => new Block(config)))
  */
 export class ModuleList<M extends Module = Module> extends IndexedModules<M> {
-  constructor(...args: CtorArgs<typeof MODULE_LIST> | [Iterable<M>]) {
+  constructor(...args: CtorArgs<typeof MODULE_LIST> | [Iterable<NoInfer<M>>]) {
     super();
     const first = args[0];
     // an iterable that is not an array (a ModuleList, a generator) is read into one first

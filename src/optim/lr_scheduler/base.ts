@@ -134,13 +134,24 @@ export abstract class LRScheduler {
       this.lastEpoch = epoch;
       values = this.closedFormLr() ?? this.getLr();
     }
-    this.groups.forEach((g, i) => {
+    this.writeLrs(values, epoch);
+  }
+
+  /**
+   * Writes `values` into the groups they are for, as PyTorch's zip(param_groups, values):
+   * a group added by addParamGroup after the scheduler was built has no base lr (LambdaLR,
+   * CosineAnnealingWarmRestarts, ...) and keeps its lr. getLastLr() then lists every group.
+   */
+  protected writeLrs(values: readonly number[], epoch: number | null): void {
+    const groups = this.groups;
+    for (let i = 0; i < Math.min(groups.length, values.length); i++) {
+      const g = groups[i]!;
       g.lr = values[i]!;
       if (this.verbose) {
         console.log(epoch === null ? `Adjusting learning rate of group ${i} to ${fmtLr(g.lr)}.` : `Epoch ${fmtEpoch(epoch)}: adjusting learning rate of group ${i} to ${fmtLr(g.lr)}.`);
       }
-    });
-    this._lastLr = this.groups.map((g) => g.lr);
+    }
+    this._lastLr = groups.map((g) => g.lr);
   }
 
   /** The learning rates this scheduler last set, one per parameter group. */

@@ -8,7 +8,7 @@ import { bindCall } from "../../api/args.js";
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import { parseSignature } from "../../api/schema.js";
 import { FluxionError } from "../../errors.js";
-import { LRScheduler, fmtEpoch, fmtLr } from "./base.js";
+import { LRScheduler } from "./base.js";
 
 const WARM_RESTARTS = "CosineAnnealingWarmRestarts(Any optimizer, int t0, int tMult=1, float etaMin=0, int lastEpoch=-1, bool verbose=false)";
 const warmRestartsArgs = declareArgs(WARM_RESTARTS, "optim.lrScheduler");
@@ -79,11 +79,6 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
       }
     }
     this.lastEpoch = Math.floor(epoch);
-    const values = this.getLr();
-    this.groups.forEach((g, i) => {
-      g.lr = values[i]!;
-      if (this.verbose) console.log(`Epoch ${fmtEpoch(epoch!)}: adjusting learning rate of group ${i} to ${fmtLr(g.lr)}.`);
-    });
-    this._lastLr = this.groups.map((g) => g.lr);
+    this.writeLrs(this.getLr(), epoch);
   }
 }

@@ -6,7 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FluxionError, nn, optim, tensor } from "../../src/index.js";
+import { FluxionError, nn, optim, tensor, utils } from "../../src/index.js";
 
 const S = optim.lrScheduler;
 
@@ -37,4 +37,72 @@ test("a group added after LambdaLR / CosineAnnealingWarmRestarts keeps its lr; g
   opt.step();
   step.step();
   assert.deepEqual(opt.paramGroups.map((g) => g.lr), [0.05, 0.025, 0.01]);
+});
+
+function warningsOf(fn: () => void): string[] {
+  const seen: string[] = [];
+  const orig = console.warn;
+  console.warn = (...a: unknown[]) => void seen.push(a.map(String).join(" "));
+  try {
+    fn();
+  } finally {
+    console.warn = orig;
+  }
+  return seen;
+}
+
+test("scheduler.step() before optimizer.step() warns once, at the scheduler's first step, as PyTorch's", () => {
+  let [opt] = twoGroups();
+  let sched = new S.ExponentialLR(opt, 0.5);
+  let seen = warningsOf(() => {
+    sched.step();
+    sched.step();
+    opt.step();
+    sched.step();
+  });
+  assert.equal(seen.length, 1);
+  assert.match(seen[0]!, /Detected call of `lr_scheduler.step\(\)` before `optimizer.step\(\)`/);
+  assert.deepEqual(opt.paramGroups.map((g) => g.lr), [0.0125, 0.00625]); // the schedule itself is unchanged
+
+  [opt] = twoGroups();
+  sched = new S.ExponentialLR(opt, 0.5);
+  assert.deepEqual(warningsOf(() => { opt.step(); sched.step(); }), []);
+  // a scheduler built later counts optimizer steps from its own construction (PyTorch resets the count)
+  const swa = new optim.swaUtils.SWALR(opt, { swaLr: 0.01 });
+  assert.equal(warningsOf(() => swa.step()).length, 1);
+  // ReduceLROnPlateau and CosineAnnealingWarmRestarts.step do not check, as in 1.13
+  [opt] = twoGroups();
+  const plateau = new S.ReduceLROnPlateau(opt);
+  const wr = new S.CosineAnnealingWarmRestarts(opt, 2);
+  assert.deepEqual(warningsOf(() => { plateau.step(1.0); wr.step(); }), []);
+});
+
+test("the step count follows subclasses' own step, a deepcopy of the optimizer, and a step replaced after the scheduler", () => {
+  class MySGD extends optim.SGD {
+    calls = 0;
+    override step(): undefined {
+      this.calls++; // never calls super.step(): still counted, as PyTorch wraps the instance's step
+      return undefined;
+    }
+  }
+  const opt = new MySGD([new nn.Parameter(tensor([1]))], { lr: 0.1 });
+  const sched = new S.StepLR(opt, 1);
+  assert.deepEqual(warningsOf(() => { opt.step(); sched.step(); }), []);
+  assert.equal(opt.calls, 1);
+
+  // a deepcopy shares the counting step but counts its own calls
+  const [base] = twoGroups();
+  const s1 = new S.StepLR(base, 1);
+  const clone = utils.deepcopy(base);
+  const s2 = new S.StepLR(clone, 1);
+  assert.deepEqual(warningsOf(() => { clone.step(); s2.step(); }), []);
+  assert.equal(warningsOf(() => s1.step()).length, 1, "the original optimizer never stepped");
+
+  const [other] = twoGroups();
+  const s3 = new S.StepLR(other, 1);
+  other.step = (() => undefined) as typeof other.step; // replaced after the scheduler was built
+  const seen = warningsOf(() => { other.step(); s3.step(); });
+  assert.equal(seen.length, 1);
+  assert.match(seen[0]!, /overridden after learning rate scheduler initialization/);
+  assert.throws(() => new S.StepLR(opt, 0), FluxionError);
 });

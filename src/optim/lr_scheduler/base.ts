@@ -65,13 +65,49 @@ export function fmtEpoch(epoch: number): string {
   return Number.isInteger(epoch) ? (epoch < 0 ? "-" : "") + String(Math.abs(epoch)).padStart(5, "0") : epoch.toFixed(2);
 }
 
+const STEP_COUNTED = Symbol("fluxion.lrScheduler.countedStep");
+/** optimizer.step() calls since the last scheduler built on the optimizer made its initial step (PyTorch's optimizer._step_count). */
+const optimizerSteps = new WeakMap<object, number>();
+
+/**
+ * PyTorch's `with_counter`: replaces the optimizer's step (its class's, or one a subclass
+ * overrides) with one that counts its calls first, so a scheduler can tell whether
+ * optimizer.step() ran before its own first step(). Counted per `this`, so a deepcopy of the
+ * optimizer (which shares the function) counts its own steps.
+ */
+function countOptimizerSteps(optimizer: Optimizer<any>): void {
+  const original = optimizer.step as ((...a: unknown[]) => unknown) & { [STEP_COUNTED]?: true };
+  if (original[STEP_COUNTED]) return;
+  const counted = function step(this: object, ...a: unknown[]): unknown {
+    optimizerSteps.set(this, (optimizerSteps.get(this) ?? 0) + 1);
+    return Reflect.apply(original, this, a);
+  };
+  Object.defineProperty(counted, STEP_COUNTED, { value: true });
+  Object.defineProperty(optimizer, "step", { value: counted, writable: true, configurable: true, enumerable: false });
+}
+
+/** PyTorch's warnings at a scheduler's first step() when optimizer.step() has not run since it was built. */
+function warnStepOrder(optimizer: Optimizer<any>): void {
+  if (!(optimizer.step as { [STEP_COUNTED]?: true })[STEP_COUNTED]) {
+    console.warn(
+      "fluxion: Seems like `optimizer.step()` has been overridden after learning rate scheduler initialization (as PyTorch warns). Please, make sure to call `optimizer.step()` before `lr_scheduler.step()`. See more details at https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
+    );
+  } else if ((optimizerSteps.get(optimizer) ?? 0) < 1) {
+    console.warn(
+      "fluxion: Detected call of `lr_scheduler.step()` before `optimizer.step()` (as PyTorch warns). You should call them in the opposite order: `optimizer.step()` before `lr_scheduler.step()`. Failure to do this will result in skipping the first value of the learning rate schedule. See more details at https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
+    );
+  }
+}
+
 const STEP = "step(int? epoch=null)";
 const stepSig = parseSignature(STEP);
 
 /**
  * Base class of the learning-rate schedulers that step once per epoch (or batch).
  * Construction performs the first step (lastEpoch becomes 0), as PyTorch's does; call
- * `step()` after each `optimizer.step()`.
+ * `step()` after each `optimizer.step()`: as in PyTorch, a first `step()` with no
+ * `optimizer.step()` since the scheduler was built warns (the optimizer's step is wrapped
+ * to count its calls, as PyTorch's `with_counter` does).
  */
 export abstract class LRScheduler {
   readonly optimizer: Optimizer<any>;
@@ -89,6 +125,7 @@ export abstract class LRScheduler {
     checkOptimizer(name, optimizer);
     this.optimizer = optimizer;
     this.verbose = verbose;
+    countOptimizerSteps(optimizer);
     const groups = optimizer.paramGroups as ParamGroup[];
     if (lastEpoch === -1) {
       for (const g of groups) if (!("initialLr" in g)) g.initialLr = g.lr;
@@ -103,6 +140,7 @@ export abstract class LRScheduler {
 
   /** @internal Resets the step count and performs the first step. */
   initialStep(): void {
+    optimizerSteps.set(this.optimizer, 0);
     this._stepCount = 0;
     this.step();
   }
@@ -125,6 +163,7 @@ export abstract class LRScheduler {
    */
   step(...args: CtorArgs<typeof STEP>): void {
     const [epoch] = bindCall([stepSig], undefined, args, false) as [number | null];
+    if (this._stepCount === 1) warnStepOrder(this.optimizer); // the first step() after the initial one
     this._stepCount++;
     let values: number[];
     if (epoch === null) {

@@ -106,3 +106,23 @@ test("the step count follows subclasses' own step, a deepcopy of the optimizer, 
   assert.match(seen[0]!, /overridden after learning rate scheduler initialization/);
   assert.throws(() => new S.StepLR(opt, 0), FluxionError);
 });
+
+test("ReduceLROnPlateau after addParamGroup: one minLr covers the new group, a per-group list is refused at the reduction", () => {
+  let [opt, extra] = twoGroups();
+  const one = new S.ReduceLROnPlateau(opt, { patience: 0, factor: 0.5, minLr: 0.03 });
+  opt.addParamGroup({ params: [extra], lr: 0.2 });
+  one.step(1.0);
+  one.step(2.0); // no improvement: reduce
+  assert.deepEqual(opt.paramGroups.map((g) => g.lr), [0.05, 0.03, 0.1]); // 0.025 held at minLr
+  assert.deepEqual(one.minLrs, [0.03, 0.03, 0.03]);
+
+  [opt, extra] = twoGroups();
+  const perGroup = new S.ReduceLROnPlateau(opt, { patience: 0, factor: 0.5, minLr: [0.03, 0.01] });
+  opt.addParamGroup({ params: [extra], lr: 0.2 });
+  perGroup.step(1.0); // an improvement: nothing to reduce, no check
+  assert.throws(() => perGroup.step(2.0), (e: Error) => e instanceof FluxionError && /3 parameter groups but minLr has 2 values/.test(e.message));
+  assert.deepEqual(opt.paramGroups.map((g) => g.lr), [0.1, 0.05, 0.2]); // nothing changed
+  perGroup.minLrs = [0.03, 0.01, 0.0];
+  perGroup.step(3.0);
+  assert.deepEqual(opt.paramGroups.map((g) => g.lr), [0.05, 0.025, 0.1]);
+});

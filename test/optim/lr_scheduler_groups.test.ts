@@ -126,3 +126,17 @@ test("ReduceLROnPlateau after addParamGroup: one minLr covers the new group, a p
   perGroup.step(3.0);
   assert.deepEqual(opt.paramGroups.map((g) => g.lr), [0.05, 0.025, 0.1]);
 });
+
+test("step(epoch) warns once that the epoch parameter is deprecated; SequentialLR's own step(0) at a milestone does not", () => {
+  const [opt] = twoGroups();
+  const seq = new S.SequentialLR(opt, [new S.ConstantLR(opt, { factor: 0.5, totalIters: 1 }), new S.ExponentialLR(opt, 0.9)], { milestones: [2] });
+  assert.deepEqual(warningsOf(() => { for (let i = 0; i < 4; i++) { opt.step(); seq.step(); } }), []);
+  const step = new S.StepLR(opt, 2);
+  opt.step();
+  const first = warningsOf(() => step.step(5));
+  assert.equal(first.length, 1);
+  assert.match(first[0]!, /The epoch parameter in `scheduler.step\(\)` was not necessary/);
+  const plateau = new S.ReduceLROnPlateau(opt);
+  assert.deepEqual(warningsOf(() => { step.step(6); plateau.step(1.0, 3); }), []); // once per process, as Python's default filter
+  assert.equal(plateau.lastEpoch, 3);
+});

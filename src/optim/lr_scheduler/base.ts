@@ -99,6 +99,29 @@ function warnStepOrder(optimizer: Optimizer<any>): void {
   }
 }
 
+let warnedEpoch = false;
+let internalEpochStep = false;
+
+/** PyTorch's EPOCH_DEPRECATION_WARNING, once per process (Python shows a warning once per call site). */
+export function warnEpochDeprecated(): void {
+  if (warnedEpoch || internalEpochStep) return;
+  warnedEpoch = true;
+  console.warn(
+    "fluxion: The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where possible (as PyTorch warns). Please use `scheduler.step()` to step the scheduler. During the deprecation, if epoch is different from null, the closed form is used instead of the new chainable form, where available.",
+  );
+}
+
+/** @internal Runs `fn` (SequentialLR's step(0) at a milestone) without the epoch deprecation warning. */
+export function epochStepInternally<T>(fn: () => T): T {
+  const was = internalEpochStep;
+  internalEpochStep = true;
+  try {
+    return fn();
+  } finally {
+    internalEpochStep = was;
+  }
+}
+
 const STEP = "step(int? epoch=null)";
 const stepSig = parseSignature(STEP);
 
@@ -170,6 +193,7 @@ export abstract class LRScheduler {
       this.lastEpoch++;
       values = this.getLr();
     } else {
+      warnEpochDeprecated();
       this.lastEpoch = epoch;
       values = this.closedFormLr() ?? this.getLr();
     }

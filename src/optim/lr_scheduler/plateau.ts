@@ -10,7 +10,7 @@ import { FluxionError } from "../../errors.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { readHostItem } from "../../tensor/host_read.js";
 import type { Optimizer } from "../optimizer.js";
-import { checkOptimizer, fmtEpoch, fmtLr, loadOwnState, ownState, perGroup, type SchedulerStateDict } from "./base.js";
+import { checkOptimizer, fmtEpoch, fmtLr, loadOwnState, ownState, perGroup, warnEpochDeprecated, type SchedulerStateDict } from "./base.js";
 
 const REDUCE_LR_ON_PLATEAU =
   'ReduceLROnPlateau(Any optimizer, "min"|"max" mode="min", float factor=0.1, int patience=10, float threshold=1e-4, "rel"|"abs" thresholdMode="rel", int cooldown=0, float|float[] minLr=0, float eps=1e-8, bool verbose=false)';
@@ -96,6 +96,7 @@ export class ReduceLROnPlateau {
   step(...args: unknown[]): void {
     const [m, epoch] = bindCall([stepSig], undefined, args, false) as [Tensor | number, number | null];
     const current = m instanceof Tensor ? Number(readHostItem<number | bigint>(m, "ReduceLROnPlateau.step")) : m; // PyTorch's float(metrics)
+    if (epoch !== null) warnEpochDeprecated();
     this.lastEpoch = epoch ?? this.lastEpoch + 1;
     if (this.isBetter(current, this.best)) {
       this.best = current;

@@ -225,11 +225,13 @@ class EarlyStopping {
   best = Infinity;
   bad = 0;
   bestEpoch = -1;
+  bestState: Record<string, Tensor> = {};
   constructor(readonly patience = 2, readonly minDelta = 1e-3) {}
 
-  step(loss: number, epoch: number): boolean {
+  step(loss: number, epoch: number, model: nn.Module): boolean {
     if (loss < this.best - this.minDelta) {
       [this.best, this.bad, this.bestEpoch] = [loss, 0, epoch];
+      this.bestState = torch.utils.deepcopy(model.stateDict());
       return false;
     }
     this.bad += 1;
@@ -315,7 +317,7 @@ test("trainloop: a training run with addParamGroup, clipping, EMA, SWA, a checkp
         [model, optimizer, scheduler] = [model2, optimizer2, scheduler2];
         expAvgHeadAfter = (optimizer.state.get(model.head.weight)!.expAvg as Tensor).clone();
       }
-      if (stopper.step(val, epoch)) {
+      if (stopper.step(val, epoch, model)) {
         stoppedAt = epoch;
         break;
       }
@@ -362,6 +364,14 @@ test("trainloop: a training run with addParamGroup, clipping, EMA, SWA, a checkp
   assert.equal(Number(swaBn.numBatchesTracked!.item()), FIX.swa_bn_batches);
   assertTensor(predSwa, FIX.pred_swa, { atol: 1e-5, msg: "swa prediction" });
   assertTensor(predEma, FIX.pred_ema, { atol: 1e-5, msg: "ema prediction" });
+
+  // the best weights early stopping kept, restored into a fresh model
+  const bestModel = build()[0];
+  bestModel.loadStateDict(stopper.bestState);
+  bestModel.eval();
+  const bestVal = torch.noGrad(() => F.mseLoss(bestModel(xVal), yVal).item());
+  assert.ok(Math.abs(bestVal - FIX.best_val) < 1e-5, `best val ${bestVal} vs ${FIX.best_val}`);
+  assert.deepEqual(Object.keys(swaModel.stateDict()), FIX.swa_keys);
 
   // zeroGrad semantics: setToNone false leaves zeros, true leaves null
   const loss = F.mseLoss(model(xTrain), yTrain);

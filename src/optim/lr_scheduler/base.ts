@@ -4,10 +4,10 @@
  * getLastLr, stateDict). Subclasses give the recursive (chainable) rule in `getLr` and,
  * where PyTorch has one, the closed form used by `step(epoch)`.
  */
-import { bindCall } from "../../api/args.js";
+import { bindCall, describeValue } from "../../api/args.js";
 import { parseSignature } from "../../api/schema.js";
 import type { CtorArgs } from "../../api/types.js";
-import { FluxionError } from "../../errors.js";
+import { ArgumentError, FluxionError } from "../../errors.js";
 import { Optimizer, type ParamGroup } from "../optimizer.js";
 
 /** A scheduler's saved state: its own fields (numbers, arrays, nested scheduler states). */
@@ -29,13 +29,68 @@ export function ownState(obj: object, exclude: readonly string[] = []): Schedule
   return out;
 }
 
-/** Copies `sd` onto `obj` after checking every key is one of obj's state fields. */
-export function loadOwnState(obj: object, sd: SchedulerStateDict, name: string, exclude: readonly string[] = []): void {
-  const known = ownState(obj, exclude);
-  for (const k of Object.keys(sd)) {
-    if (!(k in known)) throw new FluxionError(`${name}.loadStateDict: unexpected key '${k}' in the state dict; expected keys: ${Object.keys(known).join(", ")}`);
+/** PyTorch's names of scheduler fields that are not plain snake_case of Fluxion's. */
+const PYTORCH_KEYS: Record<string, string> = {
+  T_max: "tMax",
+  T_0: "t0",
+  T_i: "tI",
+  T_cur: "tCur",
+  T_mult: "tMult",
+  _step_count: "_stepCount",
+  _last_lr: "_lastLr",
+  _schedulers: "schedulers",
+  _milestones: "milestones",
+  _schedule_phases: "schedulePhases",
+};
+/**
+ * Keys of a PyTorch state dict that Fluxion has no field for: PyTorch's internal flag, and
+ * functions (the scale and anneal functions, LambdaLR's lambdas), which PyTorch saves as
+ * None or methods and Fluxion takes from the constructor.
+ */
+const PYTORCH_ONLY = new Set(["_get_lr_called_within_step", "_scale_fn_ref", "_scale_fn_custom", "anneal_func", "lr_lambdas"]);
+
+function camelKey(key: string): string {
+  if (Object.hasOwn(PYTORCH_KEYS, key)) return PYTORCH_KEYS[key]!;
+  if (!/^[a-z][a-z0-9]*(_[a-z0-9]+)+$/.test(key)) return key;
+  return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * A state dict with PyTorch's names (base_lrs, last_epoch, T_max, _step_count, OneCycleLR's
+ * phases with end_step and "initial_lr") in Fluxion's (baseLrs, lastEpoch, tMax, ...), so a
+ * schedule saved by PyTorch (as JSON, say) resumes here; PyTorch-only entries are dropped.
+ * Fluxion's own state dicts pass unchanged.
+ */
+function fromPyTorchNames(sd: SchedulerStateDict): SchedulerStateDict {
+  const out: SchedulerStateDict = {};
+  for (const [k, v] of Object.entries(sd)) {
+    if (PYTORCH_ONLY.has(k)) continue;
+    let value = v;
+    if (k === "_schedule_phases" && Array.isArray(v)) {
+      value = v.map((phase: unknown) =>
+        phase !== null && typeof phase === "object"
+          ? Object.fromEntries(Object.entries(phase).map(([pk, pv]) => [camelKey(pk), typeof pv === "string" ? camelKey(pv) : pv]))
+          : phase,
+      );
+    }
+    Object.defineProperty(out, camelKey(k), { value, writable: true, enumerable: true, configurable: true });
   }
-  for (const [k, v] of Object.entries(sd)) (obj as Record<string, unknown>)[k] = deepCopy(v);
+  return out;
+}
+
+/**
+ * Copies `sd` onto `obj` after checking every key is one of obj's own state fields
+ * (PyTorch's snake_case names are accepted too, see fromPyTorchNames). Keys are data: a
+ * "__proto__" or "constructor" key is refused as unknown, never assigned.
+ */
+export function loadOwnState(obj: object, sd: SchedulerStateDict, name: string, exclude: readonly string[] = []): void {
+  if (sd === null || typeof sd !== "object" || Array.isArray(sd)) throw new ArgumentError(`${name}.loadStateDict(): expected a state dict object, as stateDict() returns, but got ${describeValue(sd)}`);
+  const known = ownState(obj, exclude);
+  const state = fromPyTorchNames(sd);
+  for (const k of Object.keys(state)) {
+    if (!Object.hasOwn(known, k)) throw new FluxionError(`${name}.loadStateDict: unexpected key '${k}' in the state dict; expected keys: ${Object.keys(known).join(", ")}`);
+  }
+  for (const [k, v] of Object.entries(state)) (obj as Record<string, unknown>)[k] = deepCopy(v);
 }
 
 /** `value` for each group: an array must have one entry per group. */
@@ -240,7 +295,10 @@ export function wrapperState(obj: LRScheduler, schedulers: readonly LRScheduler[
 
 /** Restores wrapperState's dict into `obj` and its wrapped `schedulers`. */
 export function loadWrapperState(obj: LRScheduler, name: string, schedulers: readonly LRScheduler[], stateDict: SchedulerStateDict): void {
-  const { schedulers: states, ...own } = stateDict;
+  if (stateDict === null || typeof stateDict !== "object" || Array.isArray(stateDict)) {
+    throw new ArgumentError(`${name}.loadStateDict(): expected a state dict object, as stateDict() returns, but got ${describeValue(stateDict)}`);
+  }
+  const { schedulers: states, ...own } = fromPyTorchNames(stateDict);
   if (!Array.isArray(states) || states.length !== schedulers.length) {
     throw new FluxionError(`${name}.loadStateDict: expected states for ${schedulers.length} schedulers, got ${Array.isArray(states) ? states.length : "none"}`);
   }

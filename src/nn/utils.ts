@@ -48,7 +48,7 @@ export const clipGradNorm_ = defineOp(
       if (errorIfNonfinite) {
         // the check the user asked for needs the value: a counted host read
         const t = readHostItem<number>(total, "clipGradNorm_(errorIfNonfinite)");
-        if (!Number.isFinite(t)) throw new FluxionError(`clipGradNorm_: the total norm of order ${normType} for gradients is non-finite (${t}), so it cannot be clipped`);
+        if (!Number.isFinite(t)) throw new FluxionError(`clipGradNorm_: the total norm of order ${normType} for gradients is non-finite (${t}), so it cannot be clipped. To scale the gradients by the non-finite norm anyway (as PyTorch's default does), pass errorIfNonfinite: false`);
       }
       // PyTorch 1.13: every gradient times min(maxNorm / (total + 1e-6), 1), a tensor, so
       // nothing is read on the host (a NaN total makes the gradients NaN, as there)

@@ -140,3 +140,36 @@ test("step(epoch) warns once that the epoch parameter is deprecated; SequentialL
   assert.deepEqual(warningsOf(() => { step.step(6); plateau.step(1.0, 3); }), []); // once per process, as Python's default filter
   assert.equal(plateau.lastEpoch, 3);
 });
+
+test("a user's LRScheduler subclass: super(optimizer, lastEpoch, verbose) as in PyTorch, initialStep() required", () => {
+  class Halving extends S.LRScheduler {
+    constructor(optimizer: optim.Optimizer<any>, lastEpoch = -1, verbose = false, initial = true) {
+      super(optimizer, lastEpoch, verbose);
+      if (initial) this.initialStep();
+    }
+    protected getLr(): number[] {
+      return this.baseLrs.map((b) => b / 2 ** Math.max(0, this.lastEpoch));
+    }
+  }
+  let [opt] = twoGroups();
+  const logs: string[] = [];
+  const log = console.log;
+  console.log = (...a: unknown[]) => void logs.push(a.map(String).join(" "));
+  let sched: Halving;
+  try {
+    sched = new Halving(opt, -1, true);
+  } finally {
+    console.log = log;
+  }
+  assert.equal(sched.verbose, true);
+  assert.deepEqual(logs, ["Adjusting learning rate of group 0 to 1.0000e-01.", "Adjusting learning rate of group 1 to 5.0000e-02."]);
+  sched.verbose = false;
+  opt.step();
+  sched.step();
+  assert.deepEqual(sched.getLastLr(), [0.05, 0.025]);
+  assert.deepEqual(Object.keys(sched.stateDict()).sort(), ["_lastLr", "_stepCount", "baseLrs", "lastEpoch", "verbose"]);
+
+  [opt] = twoGroups();
+  const forgot = new Halving(opt, -1, false, false);
+  assert.throws(() => forgot.step(), (e: Error) => e instanceof FluxionError && /Halving.step\(\): the scheduler has not taken its initial step; .*this.initialStep\(\)/.test(e.message));
+});

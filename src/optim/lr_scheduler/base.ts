@@ -177,6 +177,9 @@ export function epochStepInternally<T>(fn: () => T): T {
   }
 }
 
+/** The scheduler in its initialStep(), whose step() is the first. */
+let initialStepping: LRScheduler | null = null;
+
 const STEP = "step(int? epoch=null)";
 const stepSig = parseSignature(STEP);
 
@@ -197,9 +200,29 @@ export abstract class LRScheduler {
   verbose: boolean;
   protected _stepCount = 0;
   protected _lastLr: number[] = [];
+  /** The scheduler's name in messages (the class's by default). */
+  protected readonly name: string;
 
-  /** Subclasses call `this.initialStep()` at the end of their constructor. */
-  protected constructor(optimizer: Optimizer<any>, lastEpoch: number, protected readonly name: string, verbose = false) {
+  /**
+   * Sets up the groups' initialLr and baseLrs. A subclass sets its own fields after this and
+   * then calls `this.initialStep()` (PyTorch's `__init__` takes the first step itself, which
+   * JavaScript cannot do before a subclass's fields exist). `name` may be left out, or given
+   * PyTorch's positional `verbose` instead: `super(optimizer, lastEpoch, verbose)`.
+   * @example
+   * class WarmupLR extends optim.lrScheduler.LRScheduler {
+   *   constructor(optimizer: optim.Optimizer, readonly warmup: number, lastEpoch = -1) {
+   *     super(optimizer, lastEpoch);
+   *     this.initialStep();
+   *   }
+   *   protected getLr(): number[] {
+   *     return this.baseLrs.map((b) => (b * Math.min(this.lastEpoch + 1, this.warmup)) / this.warmup);
+   *   }
+   * }
+   */
+  protected constructor(optimizer: Optimizer<any>, lastEpoch = -1, name?: string | boolean, verbose = false) {
+    if (typeof name === "boolean") [name, verbose] = [undefined, name];
+    name ??= new.target.name;
+    this.name = name;
     checkOptimizer(name, optimizer);
     this.optimizer = optimizer;
     this.verbose = verbose;
@@ -216,11 +239,20 @@ export abstract class LRScheduler {
     this.lastEpoch = lastEpoch;
   }
 
-  /** @internal Resets the step count and performs the first step. */
+  /**
+   * Resets the step counts and performs the first step (lastEpoch −1 → 0, the groups' lrs set
+   * to epoch 0's): call it at the end of a subclass's constructor.
+   */
   initialStep(): void {
     optimizerSteps.set(this.optimizer, 0);
     this._stepCount = 0;
-    this.step();
+    const was = initialStepping;
+    initialStepping = this;
+    try {
+      this.step();
+    } finally {
+      initialStepping = was;
+    }
   }
 
   /** The learning rate of each group after one more step (the chainable rule). */
@@ -241,6 +273,9 @@ export abstract class LRScheduler {
    */
   step(...args: CtorArgs<typeof STEP>): void {
     const [epoch] = bindCall([stepSig], undefined, args, false) as [number | null];
+    if (this._stepCount === 0 && initialStepping !== this) {
+      throw new FluxionError(`${this.name}.step(): the scheduler has not taken its initial step; a subclass of LRScheduler must call this.initialStep() at the end of its constructor (PyTorch's __init__ does it)`);
+    }
     if (this._stepCount === 1) warnStepOrder(this.optimizer); // the first step() after the initial one
     this._stepCount++;
     let values: number[];

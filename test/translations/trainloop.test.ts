@@ -96,7 +96,23 @@ const scheds: Record<string, (o: optim.Optimizer<any>) => Sched> = {
   warm_restarts1: (o) => new S.CosineAnnealingWarmRestarts(o, { t0: 7 }),
   swalr_cos: (o) => new SWALR(o, { swaLr: 0.01, annealEpochs: 5 }),
   swalr_linear: (o) => new SWALR(o, { swaLr: [0.02, 0.01], annealEpochs: 3, annealStrategy: "linear" }),
+  custom: (o) => new WarmupPolyLR(o, 4, 30),
 };
+
+/** A scheduler of one's own: linear warm-up, then (1 - progress)^2. */
+class WarmupPolyLR extends S.LRScheduler {
+  constructor(optimizer: optim.Optimizer<any>, readonly warmup: number, readonly total: number, lastEpoch = -1, verbose = false) {
+    super(optimizer, lastEpoch, verbose);
+    this.initialStep(); // PyTorch's __init__ takes the first step; here the subclass's fields must exist first
+  }
+
+  protected getLr(): number[] {
+    const e = this.lastEpoch;
+    if (e < this.warmup) return this.baseLrs.map((b) => (b * (e + 1)) / this.warmup);
+    const left = 1.0 - Math.min(1.0, (e - this.warmup) / (this.total - this.warmup));
+    return this.baseLrs.map((b) => b * left * left);
+  }
+}
 
 let metric = [1.0, 0.9, 0.85, 0.86, 0.849, 0.85, 0.84, 0.8, 0.81, 0.82, 0.83, 0.79, 0.7905, 0.7902, 0.79, 0.6, 0.61, 0.62, 0.63, 0.64];
 metric = metric.concat(Array.from({ length: 20 }, (_, i) => 0.5 + 0.01 * ((7 * i) % 5)));

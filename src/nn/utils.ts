@@ -10,7 +10,7 @@ import { scalarTensor } from "../tensor/creation.js";
 import { getDefaultDtype } from "../tensor/dtype.js";
 import { readHostItem } from "../tensor/host_read.js";
 import { Tensor } from "../tensor/tensor.js";
-import { cat } from "../ops/shape_ops.js";
+import { cat, stack } from "../ops/shape_ops.js";
 
 /** `parameters` as a list of tensors: one Tensor or an iterable of them (PyTorch accepts both). */
 function tensorsOf(op: string, parameters: unknown, single: boolean): Tensor[] {
@@ -44,11 +44,13 @@ export const clipGradNorm_ = defineOp(
     return noGrad(() => {
       if (grads.length === 0) return scalarTensor(0, getDefaultDtype()); // torch.tensor(0.)
       const norms = grads.map((g) => g.norm(normType));
-      const total = normType === Infinity ? norms.reduce((a, b) => a.maximum(b)) : norms.reduce((a, b) => a.add(b.pow(normType)), scalarTensor(0, norms[0]!.dtype)).pow(1 / normType);
+      // PyTorch 1.13: the largest for inf, else the norm of the stacked per-gradient norms (so
+      // 0, -inf and fractional orders mean what torch.norm says, and p = 2 rounds as there)
+      const total = normType === Infinity ? norms.reduce((a, b) => a.maximum(b)) : stack(norms).norm(normType);
       if (errorIfNonfinite) {
         // the check the user asked for needs the value: a counted host read
         const t = readHostItem<number>(total, "clipGradNorm_(errorIfNonfinite)");
-        if (!Number.isFinite(t)) throw new FluxionError(`clipGradNorm_: the total norm of order ${normType} for gradients is non-finite (${t}), so it cannot be clipped`);
+        if (!Number.isFinite(t)) throw new FluxionError(`clipGradNorm_: the total norm of order ${normType} for gradients is non-finite (${t}), so it cannot be clipped. To scale the gradients by the non-finite norm anyway (as PyTorch's default does), pass errorIfNonfinite: false`);
       }
       // PyTorch 1.13: every gradient times min(maxNorm / (total + 1e-6), 1), a tensor, so
       // nothing is read on the host (a NaN total makes the gradients NaN, as there)

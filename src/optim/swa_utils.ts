@@ -23,6 +23,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { deepcopy } from "../utils/deepcopy.js";
 import { Optimizer } from "./optimizer.js";
 import { LRScheduler, perGroup } from "./lr_scheduler/base.js";
+import { cos } from "./lr_scheduler/libm.js";
 
 /** avgFn(averagedParam, modelParam, numAveraged): the new averaged value (numAveraged is a 0-d int64 tensor). */
 export type AvgFn = (averaged: Tensor, current: Tensor, numAveraged: Tensor) => Tensor;
@@ -142,7 +143,7 @@ export class SWALR extends LRScheduler {
   }
 
   private anneal(t: number): number {
-    return this.annealStrategy === "cos" ? (1 - Math.cos(Math.PI * t)) / 2 : t;
+    return this.annealStrategy === "cos" ? (1 - cos(Math.PI * t)) / 2 : t;
   }
 
   protected getLr(): number[] {

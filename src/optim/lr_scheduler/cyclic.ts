@@ -13,6 +13,7 @@ import { describeValue } from "../../api/args.js";
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import { FluxionError } from "../../errors.js";
 import { LRScheduler, checkOptimizer, perGroup } from "./base.js";
+import { pow } from "./libm.js";
 
 const CYCLIC_LR =
   'CyclicLR(Any optimizer, float|float[] baseLr, float|float[] maxLr, float stepSizeUp=2000, float? stepSizeDown=null, "triangular"|"triangular2"|"exp_range" mode="triangular", float gamma=1.0, Callable? scaleFn=null, "cycle"|"iterations" scaleMode="cycle", bool cycleMomentum=true, float|float[] baseMomentum=0.8, float|float[] maxMomentum=0.9, int lastEpoch=-1, bool verbose=false)';
@@ -105,8 +106,8 @@ export class CyclicLR extends LRScheduler {
       return v;
     }
     if (this.mode === "triangular") return 1.0;
-    if (this.mode === "triangular2") return 1 / 2.0 ** (x - 1);
-    return this.gamma ** x;
+    if (this.mode === "triangular2") return 1 / pow(2.0, x - 1);
+    return pow(this.gamma, x);
   }
 
   protected getLr(): number[] {

@@ -7,6 +7,7 @@
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import { FluxionError } from "../../errors.js";
 import { LRScheduler, checkOptimizer, perGroup } from "./base.js";
+import { cos } from "./libm.js";
 
 const ONE_CYCLE_LR =
   'OneCycleLR(Any optimizer, float|float[] maxLr, int? totalSteps=null, int? epochs=null, int? stepsPerEpoch=null, float pctStart=0.3, "cos"|"linear" annealStrategy="cos", bool cycleMomentum=true, float|float[] baseMomentum=0.85, float|float[] maxMomentum=0.95, float divFactor=25.0, float finalDivFactor=1e4, bool threePhase=false, int lastEpoch=-1, bool verbose=false)';
@@ -45,7 +46,7 @@ export interface OneCycleLROptions {
 }
 
 function annealCos(start: number, end: number, pct: number): number {
-  const cosOut = Math.cos(Math.PI * pct) + 1;
+  const cosOut = cos(Math.PI * pct) + 1;
   return end + ((start - end) / 2.0) * cosOut;
 }
 function annealLinear(start: number, end: number, pct: number): number {

@@ -10,7 +10,7 @@ import { FluxionError } from "../../errors.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { readHostItem } from "../../tensor/host_read.js";
 import type { Optimizer } from "../optimizer.js";
-import { checkOptimizer, fmtEpoch, fmtLr, loadOwnState, ownState, perGroup, type SchedulerStateDict } from "./base.js";
+import { checkOptimizer, fmtEpoch, fmtLr, loadOwnState, ownState, perGroup, warnEpochDeprecated, type SchedulerStateDict } from "./base.js";
 
 const REDUCE_LR_ON_PLATEAU =
   'ReduceLROnPlateau(Any optimizer, "min"|"max" mode="min", float factor=0.1, int patience=10, float threshold=1e-4, "rel"|"abs" thresholdMode="rel", int cooldown=0, float|float[] minLr=0, float eps=1e-8, bool verbose=false)';
@@ -48,7 +48,10 @@ export interface ReduceLROnPlateauOptions {
 export class ReduceLROnPlateau {
   readonly optimizer: Optimizer<any>;
   factor: number;
+  /** The lower bound of each group's lr. */
   minLrs: number[];
+  /** minLr when one number was given for all groups (it then also covers groups added later), else null. */
+  defaultMinLr: number | null;
   patience: number;
   cooldown: number;
   cooldownCounter = 0;
@@ -72,6 +75,7 @@ export class ReduceLROnPlateau {
     this.optimizer = optimizer;
     this.factor = factor;
     this.minLrs = perGroup(name, "minLr", optimizer, minLr);
+    this.defaultMinLr = Array.isArray(minLr) ? null : (minLr as number);
     this.patience = patience;
     this.cooldown = cooldown;
     this.mode = mode;
@@ -92,6 +96,7 @@ export class ReduceLROnPlateau {
   step(...args: unknown[]): void {
     const [m, epoch] = bindCall([stepSig], undefined, args, false) as [Tensor | number, number | null];
     const current = m instanceof Tensor ? Number(readHostItem<number | bigint>(m, "ReduceLROnPlateau.step")) : m; // PyTorch's float(metrics)
+    if (epoch !== null) warnEpochDeprecated();
     this.lastEpoch = epoch ?? this.lastEpoch + 1;
     if (this.isBetter(current, this.best)) {
       this.best = current;
@@ -112,7 +117,17 @@ export class ReduceLROnPlateau {
   }
 
   private reduceLr(): void {
-    this.optimizer.paramGroups.forEach((g, i) => {
+    const groups = this.optimizer.paramGroups;
+    if (groups.length !== this.minLrs.length) {
+      // a group added by addParamGroup since (PyTorch 1.13 fails with an IndexError here; 2.x does this)
+      if (this.defaultMinLr === null) {
+        throw new FluxionError(
+          `ReduceLROnPlateau.step: the optimizer has ${groups.length} parameter groups but minLr has ${this.minLrs.length} values (one per group when the scheduler was built), usually because addParamGroup added a group since; set scheduler.minLrs to one value per group`,
+        );
+      }
+      this.minLrs = new Array<number>(groups.length).fill(this.defaultMinLr);
+    }
+    groups.forEach((g, i) => {
       const oldLr = g.lr;
       const newLr = Math.max(oldLr * this.factor, this.minLrs[i]!);
       if (oldLr - newLr > this.eps) {

@@ -9,6 +9,7 @@ import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import { describeValue } from "../../api/args.js";
 import { FluxionError } from "../../errors.js";
 import { LRScheduler, perGroup, type SchedulerStateDict } from "./base.js";
+import { cos, pow } from "./libm.js";
 
 // PyTorch 1.13's signatures; the optimizer is checked by LRScheduler (checkOptimizer)
 const STEP_LR = "StepLR(Any optimizer, int stepSize, float gamma=0.1, int lastEpoch=-1, bool verbose=false)";
@@ -55,7 +56,7 @@ export class StepLR extends LRScheduler {
     return this.groups.map((g) => g.lr * this.gamma);
   }
   protected override closedFormLr(): number[] {
-    return this.baseLrs.map((b) => b * this.gamma ** Math.floor(this.lastEpoch / this.stepSize));
+    return this.baseLrs.map((b) => b * pow(this.gamma, Math.floor(this.lastEpoch / this.stepSize)));
   }
 }
 
@@ -80,11 +81,11 @@ export class MultiStepLR extends LRScheduler {
   protected getLr(): number[] {
     const count = this.milestones.filter((m) => m === this.lastEpoch).length;
     if (count === 0) return this.groups.map((g) => g.lr);
-    return this.groups.map((g) => g.lr * this.gamma ** count);
+    return this.groups.map((g) => g.lr * pow(this.gamma, count));
   }
   protected override closedFormLr(): number[] {
     const passed = this.milestones.filter((m) => m <= this.lastEpoch).length; // bisect_right
-    return this.baseLrs.map((b) => b * this.gamma ** passed);
+    return this.baseLrs.map((b) => b * pow(this.gamma, passed));
   }
 }
 
@@ -168,7 +169,7 @@ export class ExponentialLR extends LRScheduler {
     return this.groups.map((g) => g.lr * this.gamma);
   }
   protected override closedFormLr(): number[] {
-    return this.baseLrs.map((b) => b * this.gamma ** this.lastEpoch);
+    return this.baseLrs.map((b) => b * pow(this.gamma, this.lastEpoch));
   }
 }
 
@@ -193,15 +194,15 @@ export class CosineAnnealingLR extends LRScheduler {
     const { lastEpoch: e, tMax: T, etaMin } = this;
     if (e === 0) return this.groups.map((g) => g.lr);
     if (this._stepCount === 1 && e > 0) {
-      return this.baseLrs.map((b) => etaMin + ((b - etaMin) * (1 + Math.cos((e * Math.PI) / T))) / 2);
+      return this.baseLrs.map((b) => etaMin + ((b - etaMin) * (1 + cos((e * Math.PI) / T))) / 2);
     }
     if ((((e - 1 - T) % (2 * T)) + 2 * T) % (2 * T) === 0) {
-      return this.groups.map((g, i) => g.lr + ((this.baseLrs[i]! - etaMin) * (1 - Math.cos(Math.PI / T))) / 2);
+      return this.groups.map((g, i) => g.lr + ((this.baseLrs[i]! - etaMin) * (1 - cos(Math.PI / T))) / 2);
     }
-    return this.groups.map((g) => ((1 + Math.cos((Math.PI * e) / T)) / (1 + Math.cos((Math.PI * (e - 1)) / T))) * (g.lr - etaMin) + etaMin);
+    return this.groups.map((g) => ((1 + cos((Math.PI * e) / T)) / (1 + cos((Math.PI * (e - 1)) / T))) * (g.lr - etaMin) + etaMin);
   }
   protected override closedFormLr(): number[] {
-    return this.baseLrs.map((b) => this.etaMin + ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.lastEpoch) / this.tMax))) / 2);
+    return this.baseLrs.map((b) => this.etaMin + ((b - this.etaMin) * (1 + cos((Math.PI * this.lastEpoch) / this.tMax))) / 2);
   }
 }
 
@@ -290,12 +291,12 @@ export class PolynomialLR extends LRScheduler {
   protected getLr(): number[] {
     const { lastEpoch: e, totalIters: T } = this;
     if (e === 0 || e > T) return this.groups.map((g) => g.lr);
-    const decayFactor = ((1.0 - e / T) / (1.0 - (e - 1) / T)) ** this.power;
+    const decayFactor = pow((1.0 - e / T) / (1.0 - (e - 1) / T), this.power);
     return this.groups.map((g) => g.lr * decayFactor);
   }
   protected override closedFormLr(): number[] {
     // PyTorch raises ZeroDivisionError here; JS would make NaN
     if (this.totalIters === 0) throw new FluxionError("PolynomialLR: step(epoch) divides by totalIters, which is 0");
-    return this.baseLrs.map((b) => b * (1.0 - Math.min(this.totalIters, this.lastEpoch) / this.totalIters) ** this.power);
+    return this.baseLrs.map((b) => b * pow(1.0 - Math.min(this.totalIters, this.lastEpoch) / this.totalIters, this.power));
   }
 }

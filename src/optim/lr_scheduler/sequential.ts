@@ -7,7 +7,7 @@ import { bindCall, describeValue } from "../../api/args.js";
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import { parseSignature } from "../../api/schema.js";
 import { ArgumentError, FluxionError } from "../../errors.js";
-import { LRScheduler, checkOptimizer, loadWrapperState, wrapperState, type SchedulerStateDict } from "./base.js";
+import { LRScheduler, checkOptimizer, epochStepInternally, loadWrapperState, wrapperState, type SchedulerStateDict } from "./base.js";
 
 const SEQUENTIAL_LR = "SequentialLR(Any optimizer, Any[] schedulers, int[] milestones, int lastEpoch=-1, bool verbose=false)";
 const sequentialLrArgs = declareArgs(SEQUENTIAL_LR, "optim.lrScheduler");
@@ -60,7 +60,8 @@ export class SequentialLR extends LRScheduler {
     this.lastEpoch += 1;
     const idx = this.milestones.filter((m) => m <= this.lastEpoch).length; // bisect_right
     const scheduler = this.schedulers[idx]!;
-    if (idx > 0 && this.milestones[idx - 1] === this.lastEpoch) scheduler.step(0);
+    // PyTorch 1.13 steps to epoch 0 here (and warns about its own step(epoch); this does not)
+    if (idx > 0 && this.milestones[idx - 1] === this.lastEpoch) epochStepInternally(() => scheduler.step(0));
     else scheduler.step();
     this._lastLr = scheduler.getLastLr();
   }

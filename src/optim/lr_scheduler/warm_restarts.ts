@@ -8,7 +8,8 @@ import { bindCall } from "../../api/args.js";
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import { parseSignature } from "../../api/schema.js";
 import { FluxionError } from "../../errors.js";
-import { LRScheduler, fmtEpoch, fmtLr } from "./base.js";
+import { LRScheduler } from "./base.js";
+import { cos, log, pow } from "./libm.js";
 
 const WARM_RESTARTS = "CosineAnnealingWarmRestarts(Any optimizer, int t0, int tMult=1, float etaMin=0, int lastEpoch=-1, bool verbose=false)";
 const warmRestartsArgs = declareArgs(WARM_RESTARTS, "optim.lrScheduler");
@@ -48,7 +49,7 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   }
 
   protected getLr(): number[] {
-    return this.baseLrs.map((b) => this.etaMin + ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.tCur) / this.tI))) / 2);
+    return this.baseLrs.map((b) => this.etaMin + ((b - this.etaMin) * (1 + cos((Math.PI * this.tCur) / this.tI))) / 2);
   }
 
   /** One epoch on (no argument), or to `epoch`, which may be fractional. */
@@ -69,9 +70,9 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
         if (this.tMult === 1) this.tCur = epoch % this.t0;
         else {
           // the restart epoch is found as PyTorch does: int(math.log(x, T_mult))
-          const n = Math.trunc(Math.log((epoch / this.t0) * (this.tMult - 1) + 1) / Math.log(this.tMult));
-          this.tCur = epoch - (this.t0 * (this.tMult ** n - 1)) / (this.tMult - 1);
-          this.tI = this.t0 * this.tMult ** n;
+          const n = Math.trunc(log((epoch / this.t0) * (this.tMult - 1) + 1) / log(this.tMult));
+          this.tCur = epoch - (this.t0 * (pow(this.tMult, n) - 1)) / (this.tMult - 1);
+          this.tI = this.t0 * pow(this.tMult, n);
         }
       } else {
         this.tI = this.t0;
@@ -79,11 +80,6 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
       }
     }
     this.lastEpoch = Math.floor(epoch);
-    const values = this.getLr();
-    this.groups.forEach((g, i) => {
-      g.lr = values[i]!;
-      if (this.verbose) console.log(`Epoch ${fmtEpoch(epoch!)}: adjusting learning rate of group ${i} to ${fmtLr(g.lr)}.`);
-    });
-    this._lastLr = this.groups.map((g) => g.lr);
+    this.writeLrs(this.getLr(), epoch);
   }
 }

@@ -188,8 +188,10 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts?: { reduction?:
   checkSameShape("smoothL1Loss", input, target);
   const beta = opts?.beta ?? 1;
   if (!(beta >= 0)) throw new ArgumentError(`smoothL1Loss: beta must be non-negative (PyTorch: "smooth_l1_loss does not support negative values for beta"), got ${beta}`);
-  const d = input.sub(target).abs();
-  const loss = beta === 0 ? d : where(d.lt(beta), d.mul(d).mul(0.5 / beta), d.sub(0.5 * beta));
+  // the quadratic part squares the difference itself, not |difference|: abs's derivative, 0
+  // at 0, would make the second derivative 0 there instead of 1 / beta
+  const diff = input.sub(target), d = diff.abs();
+  const loss = beta === 0 ? d : where(d.lt(beta), diff.mul(diff).mul(0.5 / beta), d.sub(0.5 * beta));
   return reduce("smoothL1Loss", loss, opts?.reduction);
 }
 
@@ -198,8 +200,8 @@ export function huberLoss(input: Tensor, target: Tensor, opts?: { reduction?: Re
   checkSameShape("huberLoss", input, target);
   const delta = opts?.delta ?? 1;
   if (!(delta > 0)) throw new ArgumentError(`huberLoss: delta must be positive (PyTorch: "huber_loss does not support non-positive values for delta"), got ${delta}`);
-  const d = input.sub(target).abs();
-  const loss = where(d.lt(delta), d.mul(d).mul(0.5), d.sub(0.5 * delta).mul(delta));
+  const diff = input.sub(target), d = diff.abs(); // squared as smoothL1Loss's, for the second derivative at 0
+  const loss = where(d.lt(delta), diff.mul(diff).mul(0.5), d.sub(0.5 * delta).mul(delta));
   return reduce("huberLoss", loss, opts?.reduction);
 }
 

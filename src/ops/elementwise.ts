@@ -91,7 +91,15 @@ const UNARY_GRADS: Partial<Record<UnaryOpName, UnaryGrad>> = {
       return g.mul(s.mul(x.mul(s.rsub(1)).add(1)));
     },
   },
-  softplus: { uses: "x", grad: (g, x, _y, [beta, threshold]) => g.mul(whereImpl(x.mul(beta!).gt(threshold!), 1, x.mul(beta!).sigmoid())) },
+  // sigmoid of beta·x held at the threshold from it on: the same first derivative, and a second
+  // derivative of 0 at beta·x = threshold, where PyTorch's softplus_double_backward (x < threshold) has it
+  softplus: {
+    uses: "x",
+    grad: (g, x, _y, [beta, threshold]) => {
+      const bx = x.mul(beta!);
+      return g.mul(whereImpl(bx.gt(threshold!), 1, whereImpl(bx.lt(threshold!), bx, threshold!).sigmoid()));
+    },
+  },
   clamp: { uses: "x", grad: (g, x, _y, [lo, hi]) => g.mul(x.ge(lo!).logicalAnd(x.le(hi!))) },
   powScalar: { uses: "x", grad: (g, x, _y, [e]) => (e === 0 ? g.mul(0) : g.mul(x.pow(e! - 1).mul(e!))) },
   // the formulas of PyTorch's derivatives.yaml, so values at domain edges (inf, NaN) agree

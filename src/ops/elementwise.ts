@@ -235,7 +235,8 @@ const PARAM_BINARY_GRADS: Partial<Record<BinaryOpName, { a: (g: Tensor, p: reado
 
 /** The share of max(mine, other)'s gradient that goes to `mine`: all if larger, half on ties (as torch). */
 function tieSplit(g: Tensor, mine: Tensor, other: Tensor): Tensor {
-  return whereImpl(mine.gt(other), g, whereImpl(mine.eq(other), g.mul(0.5), 0));
+  // "not below" rather than "above": where either is NaN (the result is NaN) both get g, as PyTorch's
+  return whereImpl(mine.lt(other), 0, whereImpl(mine.eq(other), g.mul(0.5), g));
 }
 
 /**

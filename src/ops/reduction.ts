@@ -167,7 +167,12 @@ function amaxAmin(kind: "max" | "min", x: Tensor, dim: Dims, keepdim: boolean, n
   const out = dispatch("reduce", [x], { op: kind, axes, keepdim });
   const inShape = x.shape;
   return record1(nodeName ?? (kind === "max" ? "AmaxBackward0" : "AminBackward0"), [x], out, [x, out], ([g], [xs, y]) => {
-    const mask = xs!.eq(unreduce(y!, inShape, axes, keepdim)).to(g!.dtype);
+    const yb = unreduce(y!, inShape, axes, keepdim);
+    let hit = xs!.eq(yb);
+    // max()/min() of the whole tensor: a NaN result's gradient goes to the NaNs (PyTorch's
+    // evenly_distribute_backward); amax/amin leave it NaN, as PyTorch's do
+    if (nodeName) hit = hit.logicalOr(xs!.isnan().logicalAnd(yb.isnan()));
+    const mask = hit.to(g!.dtype);
     const count = mask.sum(axes, { keepdim: true });
     return [unreduce(g!, inShape, axes, keepdim).mul(mask).div(count)];
   });

@@ -422,3 +422,12 @@ describe("reductions: PyTorch parity from the differential fuzz", () => {
     assert.equal(tensor([-3, 2]).norm(-Infinity).item(), 2);
   });
 });
+
+// PyTorch 1.13: x = [1, nan, 3, nan]; grad of x.max() and of x.min(): [0, .5, 0, .5]
+describe("max()/min() of a tensor with NaN", () => {
+  it("share the gradient among the NaNs (PyTorch's evenly_distribute_backward), not NaN everywhere", () => {
+    const x = tensor([1, NaN, 3, NaN], { dtype: "float64", requiresGrad: true });
+    assert.deepEqual(autograd.grad(x.max(), [x])[0]!.tolist(), [0, 0.5, 0, 0.5]);
+    assert.deepEqual(autograd.grad(x.min(), [x])[0]!.tolist(), [0, 0.5, 0, 0.5]);
+  });
+});

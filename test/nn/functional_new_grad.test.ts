@@ -275,3 +275,18 @@ describe("activation kinks", () => it("elu, celu, selu and softplus: PyTorch's f
     assertClose(h!, g2, { atol: 1e-14, rtol: 1e-12 });
   }
 }));
+
+// PyTorch 1.13: x = [0, -800, 800]: grad of logsigmoid(x).sum() [.5, 1, 0], of that gradient's
+// sum [-.25, 0, 0]; binary_cross_entropy_with_logits([0, 0, 2], [.5, 1, 0], reduction='sum'):
+// grad [0, -.5, .8807970779778823]
+describe("logsigmoid and binaryCrossEntropyWithLogits at a logit of 0", () => {
+  it("have PyTorch's first and second derivatives there (not abs's or clamp's kink)", () => {
+    const x = tensor([0, -800, 800], { dtype: "float64", requiresGrad: true });
+    const [g] = autograd.grad(F.logsigmoid(x).sum(), [x], { createGraph: true });
+    assertClose(g!, [0.5, 1, 0], { atol: 1e-15, rtol: 1e-15 });
+    assertClose(autograd.grad(g!.sum(), [x])[0]!, [-0.25, 0, 0], { atol: 1e-15, rtol: 1e-15 });
+    const z = tensor([0, 0, 2], { dtype: "float64", requiresGrad: true });
+    const [gz] = autograd.grad(F.binaryCrossEntropyWithLogits(z, tensor([0.5, 1, 0], { dtype: "float64" }), { reduction: "sum" }), [z]);
+    assertClose(gz!, [0, -0.5, 0.8807970779778823], { atol: 1e-15, rtol: 1e-12 });
+  });
+});

@@ -169,11 +169,17 @@ export function mish(x: Tensor): Tensor {
 export function softsign(x: Tensor): Tensor {
   return x.div(x.abs().add(1));
 }
-/** logsigmoid: log(sigmoid(x)) as min(x, 0) - log1p(exp(-|x|)), finite for any x. */
+/**
+ * logsigmoid: log(sigmoid(x)) as min(x, 0) - log1p(exp(-|x|)), finite for any x. Its gradient
+ * is recorded as g · sigmoid(-x), PyTorch's: differentiating the formula would go through |x|,
+ * whose derivative 0 at x = 0 makes the second derivative 0 there instead of -1/4.
+ */
 export function logsigmoid(x: Tensor): Tensor {
-  const a = x.abs();
-  // (x - |x|) / 2 is min(x, 0) with the derivative 1/2 at 0, as PyTorch's
-  return x.sub(a).mul(0.5).sub(a.neg().exp().log1p());
+  const out = noGrad(() => {
+    const a = x.abs();
+    return x.sub(a).mul(0.5).sub(a.neg().exp().log1p());
+  });
+  return record1("LogSigmoidBackward0", [x], out, [x], ([g], [xs]) => [g!.mul(xs!.neg().sigmoid())]);
 }
 /** softmin: softmax(-x) along dim. */
 export function softmin(x: Tensor, dim: number, dtype: DType | null = null): Tensor {

@@ -15,6 +15,7 @@ import type { Tensor } from "../../tensor/tensor.js";
 import { where } from "../../ops/elementwise.js";
 import { assertAll } from "../../ops/advanced_indexing.js";
 import { defineF } from "./define.js";
+import { logsigmoid } from "./activation.js";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -231,8 +232,9 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: { weigh
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts?: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction }): Tensor {
   checkSameShape("binaryCrossEntropyWithLogits", input, target);
   checkFloatTarget("binaryCrossEntropyWithLogits", input, target);
-  // log(1 + exp(-x)) computed without overflow: softplus(-x) = max(-x, 0) + log1p(exp(-|x|))
-  const logSigNeg = input.neg().clamp(0).add(input.abs().neg().exp().log1p()); // -log sigmoid(x)
+  // -log sigmoid(x) = log(1 + exp(-x)), without overflow, and with the gradient sigmoid(x) - 1
+  // at x = 0 too (max(-x, 0) + log1p(exp(-|x|)) differentiated as written gives -1 there)
+  const logSigNeg = logsigmoid(input).neg();
   let loss: Tensor;
   if (opts?.posWeight) {
     const logWeight = opts.posWeight.sub(1).mul(target).add(1);

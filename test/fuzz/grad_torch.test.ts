@@ -1,16 +1,19 @@
 /**
  * Differential gradient fuzz against PyTorch 1.13: every case of
- * test/fixtures/grad_fuzz_torch.json (written by grad_fuzz_torch.py: ~150 differentiable ops
- * and F functions on float64 inputs, with the special points where PyTorch's subgradient
- * convention matters) is replayed in Fluxion as the JavaScript expression the case names.
- * The outputs are differentiated with autograd.grad against the case's upstream gradients
- * (not all ones); each input's gradient must match PyTorch's to float64 rounding (linalg a
- * little looser). Cases with second derivatives differentiate sum(grad_i * v_i) again
- * (createGraph). Where PyTorch refuses to differentiate (an integer or bool output, a
- * derivative it does not implement), Fluxion must refuse too: no output requires grad, or
- * autograd.grad raises a FluxionError. A gradient PyTorch leaves undefined (None) and one
- * of zeros are the same answer. The only exceptions are ALLOWED's documented differences,
- * and each of them must still excuse some case.
+ * test/fixtures/grad_fuzz_torch.json (written by grad_fuzz_torch.py: ~730 cases over ~350
+ * differentiable ops, F functions and linalg/special functions on float64 inputs, with the
+ * special points where PyTorch's subgradient convention matters, NaN/inf and domain edges,
+ * in-place ops and non-contiguous or empty inputs) is replayed in Fluxion as the JavaScript
+ * expression the case names. The outputs are differentiated with autograd.grad against the
+ * case's upstream gradients (not all ones); each input's gradient must match PyTorch's to
+ * float64 rounding (linalg a little looser). Second derivatives differentiate
+ * sum(grad_i * v_i) again (createGraph); where PyTorch refuses them, Fluxion may refuse too or
+ * must match central differences of PyTorch's first derivative. Where PyTorch refuses to
+ * differentiate (an integer or bool output, a derivative it does not implement, an in-place
+ * change to a leaf or to a saved tensor), Fluxion must refuse too: no output requires grad, or
+ * a FluxionError. A gradient PyTorch leaves undefined (None) and one of zeros are the same
+ * answer. The only exceptions are ALLOWED's documented differences, each of which must still
+ * excuse some case.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";

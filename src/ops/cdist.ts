@@ -64,14 +64,19 @@ function pairGrad(diff: Tensor, g: Tensor, dist: Tensor, p: number): Tensor {
   if (p === 0) return diff.mul(0);
   if (p === 1) return g.mul(diff.sign());
   const atZero = dist.eq(0);
+  // divide by 1 where the distance is 0 (the term is then masked to 0): dividing by 0 there
+  // would put 0/0 = NaN into the second derivative through where's other branch (pdist, which
+  // takes cdist of the input with itself, always has zero distances on the diagonal)
+  const safe = where(atZero, 1, dist);
   if (p < 2) {
-    const t = where(atZero, 0, diff.sign().mul(diff.abs().pow(p - 1)).mul(g).div(dist.pow(p - 1)));
+    const absDiff = p < 1 ? where(diff.eq(0), 1, diff.abs()) : diff.abs();
+    const t = where(atZero, 0, diff.sign().mul(absDiff.pow(p - 1)).mul(g).div(safe.pow(p - 1)));
     return p < 1 ? where(diff.eq(0), 0, t) : t; // |0|^(p−1) is inf for p < 1: 0 there
   }
-  if (p === 2) return where(atZero, 0, g.mul(diff).div(dist));
+  if (p === 2) return where(atZero, 0, g.mul(diff).div(safe));
   // inf: g·sign(diff) where |diff| is the max (1 − min(1, ceil(| |diff| − dist |)))
   if (p === Infinity) return g.mul(diff.sign()).mul(diff.abs().sub(dist).abs().ceil().clampMax(1).neg().add(1));
-  return where(atZero, 0, diff.mul(diff.abs().pow(p - 2)).mul(g).div(dist.pow(p - 1)));
+  return where(atZero, 0, diff.mul(diff.abs().pow(p - 2)).mul(g).div(safe.pow(p - 1)));
 }
 
 function direct(a: Tensor, b: Tensor, p: number): Tensor {
@@ -91,7 +96,8 @@ function euclideanByMatmul(a: Tensor, b: Tensor): Tensor {
     return left.matmul(right.mT).clampMin(0).sqrt();
   });
   return record1("EuclideanDistBackward0", [a, b], out, [a, b, out], ([g], [sa, sb, res], needs) => {
-    const ratio = where(res!.eq(0), 0, g!.div(res!));
+    const zero = res!.eq(0);
+    const ratio = where(zero, 0, g!.div(where(zero, 1, res!))); // no 0/0 for the second derivative (see pairGrad)
     return [
       needs[0] ? sa!.mul(ratio.sum(-1, { keepdim: true })).sub(ratio.matmul(sb!)) : null,
       needs[1] ? sb!.mul(ratio.sum(-2).unsqueeze(-1)).sub(ratio.mT.matmul(sa!)) : null,

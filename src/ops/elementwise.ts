@@ -5,6 +5,7 @@
  */
 import { dispatch } from "../backend/dispatcher.js";
 import { needsGrad, record1 } from "../autograd/record.js";
+import { noGrad } from "../autograd/grad_mode.js";
 import type { BackwardFn } from "../autograd/node.js";
 import { DTypeError, FluxionError, fmtShape } from "../errors.js";
 import { arrayFor, floatResult, getDefaultDtype, isFloating, isIntegral, type DType, type TypedArray } from "../tensor/dtype.js";
@@ -90,7 +91,15 @@ const UNARY_GRADS: Partial<Record<UnaryOpName, UnaryGrad>> = {
       return g.mul(s.mul(x.mul(s.rsub(1)).add(1)));
     },
   },
-  softplus: { uses: "x", grad: (g, x, _y, [beta, threshold]) => g.mul(whereImpl(x.mul(beta!).gt(threshold!), 1, x.mul(beta!).sigmoid())) },
+  // sigmoid of beta·x held at the threshold from it on: the same first derivative, and a second
+  // derivative of 0 at beta·x = threshold, where PyTorch's softplus_double_backward (x < threshold) has it
+  softplus: {
+    uses: "x",
+    grad: (g, x, _y, [beta, threshold]) => {
+      const bx = x.mul(beta!);
+      return g.mul(whereImpl(bx.gt(threshold!), 1, whereImpl(bx.lt(threshold!), bx, threshold!).sigmoid()));
+    },
+  },
   clamp: { uses: "x", grad: (g, x, _y, [lo, hi]) => g.mul(x.ge(lo!).logicalAnd(x.le(hi!))) },
   powScalar: { uses: "x", grad: (g, x, _y, [e]) => (e === 0 ? g.mul(0) : g.mul(x.pow(e! - 1).mul(e!))) },
   // the formulas of PyTorch's derivatives.yaml, so values at domain edges (inf, NaN) agree
@@ -226,7 +235,8 @@ const PARAM_BINARY_GRADS: Partial<Record<BinaryOpName, { a: (g: Tensor, p: reado
 
 /** The share of max(mine, other)'s gradient that goes to `mine`: all if larger, half on ties (as torch). */
 function tieSplit(g: Tensor, mine: Tensor, other: Tensor): Tensor {
-  return whereImpl(mine.gt(other), g, whereImpl(mine.eq(other), g.mul(0.5), 0));
+  // "not below" rather than "above": where either is NaN (the result is NaN) both get g, as PyTorch's
+  return whereImpl(mine.lt(other), 0, whereImpl(mine.eq(other), g.mul(0.5), g));
 }
 
 /**
@@ -421,12 +431,7 @@ export function whereImpl(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
 /** Clamps into [min, max]; either bound may be omitted (null/undefined). */
 function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | null): Tensor {
   if ((min === undefined || min === null) && (max === undefined || max === null)) throw new DTypeError("clamp: at least one of 'min' or 'max' must not be None");
-  if (min instanceof Tensor || max instanceof Tensor) {
-    let r: Tensor = x;
-    if (min !== undefined && min !== null) r = r.maximum(min instanceof Tensor ? min : asTensor(min, x.dtype, x.device));
-    if (max !== undefined && max !== null) r = r.minimum(max instanceof Tensor ? max : asTensor(max, x.dtype, x.device));
-    return r;
-  }
+  if (min instanceof Tensor || max instanceof Tensor) return clampByTensors(x, min, max);
   // the bounds take part in promotion, as PyTorch's: an int32 tensor with 0.5 gives float32,
   // a bool tensor with an integer bound an integer result (int32 here: a JS integer's dtype)
   const given = [min, max].filter((b): b is number | boolean | bigint => b !== undefined && b !== null);
@@ -441,6 +446,37 @@ function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | null): Ten
     return wrapInto(Number(checkedValue("clamp", typeof b === "boolean" ? Number(b) : b, dtype)), dtype);
   };
   return unary("clamp", input, [bound(min, -Infinity), bound(max, Infinity)]);
+}
+
+/**
+ * clamp with a tensor bound: maximum then minimum forward, and PyTorch's gradient, which
+ * (unlike maximum's and minimum's) does not split ties: x gets g where lo <= x <= hi (at a
+ * bound too), a bound gets g where x is past it; where lo > hi the result is hi, whose
+ * gradient it is.
+ */
+function clampByTensors(x: Tensor, min?: TensorLike | null, max?: TensorLike | null): Tensor {
+  const lo = min === undefined || min === null ? null : min instanceof Tensor ? min : asTensor(min, x.dtype, x.device);
+  const hi = max === undefined || max === null ? null : max instanceof Tensor ? max : asTensor(max, x.dtype, x.device);
+  const out = noGrad(() => {
+    let r: Tensor = x;
+    if (lo) r = r.maximum(lo);
+    if (hi) r = r.minimum(hi);
+    return r;
+  });
+  if (!isFloating(out.dtype)) return out;
+  const sx = x.shape, slo = lo?.shape, shi = hi?.shape;
+  const hasLo = lo !== null, hasHi = hi !== null;
+  return record1("ClampBackward1", [x, lo, hi], out, [x, lo ?? x, hi ?? x], ([g], [xs, l, h]) => {
+    let inside = hasLo ? xs!.ge(l!) : null;
+    if (hasHi) inside = inside ? inside.logicalAnd(xs!.le(h!)) : xs!.le(h!);
+    const loWins = hasLo ? (hasHi ? xs!.lt(l!).logicalAnd(l!.lt(h!)) : xs!.lt(l!)) : null;
+    const hiWins = hasHi ? (hasLo ? xs!.gt(h!).logicalOr(h!.lt(l!)) : xs!.gt(h!)) : null;
+    return [
+      reduceGradToShape(whereImpl(inside!, g!, 0), sx),
+      loWins ? reduceGradToShape(whereImpl(loWins, g!, 0), slo!) : null,
+      hiWins ? reduceGradToShape(whereImpl(hiWins, g!, 0), shi!) : null,
+    ];
+  });
 }
 
 /** An integer bound stored into `dtype` and read back (wrapping as the dtype does); ±Infinity (no bound) stays. */

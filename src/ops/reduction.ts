@@ -167,7 +167,12 @@ function amaxAmin(kind: "max" | "min", x: Tensor, dim: Dims, keepdim: boolean, n
   const out = dispatch("reduce", [x], { op: kind, axes, keepdim });
   const inShape = x.shape;
   return record1(nodeName ?? (kind === "max" ? "AmaxBackward0" : "AminBackward0"), [x], out, [x, out], ([g], [xs, y]) => {
-    const mask = xs!.eq(unreduce(y!, inShape, axes, keepdim)).to(g!.dtype);
+    const yb = unreduce(y!, inShape, axes, keepdim);
+    let hit = xs!.eq(yb);
+    // max()/min() of the whole tensor: a NaN result's gradient goes to the NaNs (PyTorch's
+    // evenly_distribute_backward); amax/amin leave it NaN, as PyTorch's do
+    if (nodeName) hit = hit.logicalOr(xs!.isnan().logicalAnd(yb.isnan()));
+    const mask = hit.to(g!.dtype);
     const count = mask.sum(axes, { keepdim: true });
     return [unreduce(g!, inShape, axes, keepdim).mul(mask).div(count)];
   });
@@ -213,9 +218,18 @@ function variance64(x: Tensor, dim: Dims, correction: number, keepdim: boolean):
   if (x.dtype !== "float64") x = x.to("float64");
   const axes = reductionAxes("var", dim, x);
   const n = numelOf(axes.map((a) => x.shape[a]!));
-  const mu = x.mean(axes, true);
-  const dev = x.sub(mu);
-  return dev.mul(dev).sum(axes, keepdim).div(Math.max(0, n - correction));
+  const divisor = Math.max(0, n - correction);
+  const input = x, inShape = x.shape;
+  const out = noGrad(() => {
+    const dev = input.sub(input.mean(axes, true));
+    return dev.mul(dev).sum(axes, keepdim).div(divisor);
+  });
+  // PyTorch's var_backward, g · 2(x - mean) / (N - correction): with no degrees of freedom left
+  // (divisor 0) the gradient is ±inf as PyTorch's, not the NaN the composed form gives (inf - inf
+  // from the mean's term, which is 0 anyway: the deviations sum to 0)
+  return record1("VarBackward0", [input], out, [input], ([g], [xs]) => [
+    unreduce(g!, inShape, axes, keepdim).mul(xs!.sub(xs!.mean(axes, true)).mul(2 / divisor)),
+  ]);
 }
 
 function logsumexp(x: Tensor, dim: Dims, keepdim: boolean): Tensor {

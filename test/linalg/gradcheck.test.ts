@@ -113,3 +113,24 @@ describe("gradients where the values repeat", () => {
     assert.deepEqual(g[1]!.map((r) => r.map((v) => Math.round(v * 1e12) / 1e12)), [[1, -1], [-1, 2]]);
   });
 });
+
+// PyTorch 1.13: A = [[1,2,3],[2,4,6],[3,6,9]] (rank 1) and B = [[1,2,3],[2,4,6],[1,0,1]] (rank 2);
+// g = grad(det(X), X, create_graph=True), then grad((g * V).sum(), X) with V = [[1,.5,-1],[2,0,1],[.3,1,1]]:
+// A: g = 0, second [[-8,-15.2,12.8],[-9.5,12.1,-4.9],[9,-3,-1]];
+// B: g = [[4,4,-4],[-2,-2,2],[0,0,0]], second [[-2,-1.2,.8],[.5,2.1,.1],[9,-3,-1]]
+describe("det at a singular matrix", () => {
+  it("has the cofactor matrix as gradient and a finite second derivative (rank 1 and rank 2)", () => {
+    const V = tensor([[1, 0.5, -1], [2, 0, 1], [0.3, 1, 1]], f64);
+    const cases = [
+      [[[1, 2, 3], [2, 4, 6], [3, 6, 9]], [[0, 0, 0], [0, 0, 0], [0, 0, 0]], [[-8, -15.2, 12.8], [-9.5, 12.1, -4.9], [9, -3, -1]]],
+      [[[1, 2, 3], [2, 4, 6], [1, 0, 1]], [[4, 4, -4], [-2, -2, 2], [0, 0, 0]], [[-2, -1.2, 0.8], [0.5, 2.1, 0.1], [9, -3, -1]]],
+    ] as const;
+    for (const [a, g1, g2] of cases) {
+      const X = tensor(a.map((r) => [...r]), { ...f64, requiresGrad: true });
+      const [g] = autograd.grad(linalg.det(X), [X], { createGraph: true });
+      const [h] = autograd.grad(g!.mul(V).sum(), [X]);
+      (g!.tolist() as number[][]).flat().forEach((x, i) => assert.ok(Math.abs(x - g1.flat()[i]!) < 1e-12, `grad ${i}: ${x}`));
+      (h!.tolist() as number[][]).flat().forEach((x, i) => assert.ok(Math.abs(x - g2.flat()[i]!) < 1e-12, `second ${i}: ${x}`));
+    }
+  });
+});

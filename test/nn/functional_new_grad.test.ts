@@ -254,3 +254,39 @@ describe("errors name the function, the argument and what it got", () => {
     assert.equal(ai.item(), i.item());
   });
 });
+
+// PyTorch 1.13, x = [0, -0, -1, 1] (float64): g = grad(f(x).sum()), h = grad(g.sum()):
+// elu(x, 1.5): g [1.5, 1.5, .5518191617571635, 1], h [0, 0, .5518191617571635, 0]
+// celu(x, .5): g [1, 1, .1353352832366127, 1], h [0, 0, .2706705664732254, 0]
+// selu(x): g [1.7580993408473766, 1.7580993408473766, .646768603034814, 1.0507009873554805], h [0, 0, .646768603034814, 0]
+// softplus(x, 2, 2) at x = [1, .5, 1.5] (beta·x = threshold at 1): g [.8807970779778824, .7310585786300049, 1], h [0, .3932238664829637, 0]
+describe("activation kinks", () => it("elu, celu, selu and softplus: PyTorch's first and second derivatives at their kinks (x = 0, beta·x = threshold)", () => {
+  const cases: [(x: Tensor) => Tensor, number[], number[], number[]][] = [
+    [(x) => F.elu(x, 1.5), [0, -0, -1, 1], [1.5, 1.5, 0.5518191617571635, 1], [0, 0, 0.5518191617571635, 0]],
+    [(x) => F.celu(x, 0.5), [0, -0, -1, 1], [1, 1, 0.1353352832366127, 1], [0, 0, 0.2706705664732254, 0]],
+    [(x) => F.selu(x), [0, -0, -1, 1], [1.7580993408473766, 1.7580993408473766, 0.646768603034814, 1.0507009873554805], [0, 0, 0.646768603034814, 0]],
+    [(x) => F.softplus(x, 2, 2), [1, 0.5, 1.5], [0.8807970779778824, 0.7310585786300049, 1], [0, 0.3932238664829637, 0]],
+  ];
+  for (const [f, xs, g1, g2] of cases) {
+    const x = tensor(xs, { dtype: "float64", requiresGrad: true });
+    const [g] = autograd.grad(f(x).sum(), [x], { createGraph: true });
+    const [h] = autograd.grad(g!.sum(), [x]);
+    assertClose(g!, g1, { atol: 1e-14, rtol: 1e-12 });
+    assertClose(h!, g2, { atol: 1e-14, rtol: 1e-12 });
+  }
+}));
+
+// PyTorch 1.13: x = [0, -800, 800]: grad of logsigmoid(x).sum() [.5, 1, 0], of that gradient's
+// sum [-.25, 0, 0]; binary_cross_entropy_with_logits([0, 0, 2], [.5, 1, 0], reduction='sum'):
+// grad [0, -.5, .8807970779778823]
+describe("logsigmoid and binaryCrossEntropyWithLogits at a logit of 0", () => {
+  it("have PyTorch's first and second derivatives there (not abs's or clamp's kink)", () => {
+    const x = tensor([0, -800, 800], { dtype: "float64", requiresGrad: true });
+    const [g] = autograd.grad(F.logsigmoid(x).sum(), [x], { createGraph: true });
+    assertClose(g!, [0.5, 1, 0], { atol: 1e-15, rtol: 1e-15 });
+    assertClose(autograd.grad(g!.sum(), [x])[0]!, [-0.25, 0, 0], { atol: 1e-15, rtol: 1e-15 });
+    const z = tensor([0, 0, 2], { dtype: "float64", requiresGrad: true });
+    const [gz] = autograd.grad(F.binaryCrossEntropyWithLogits(z, tensor([0.5, 1, 0], { dtype: "float64" }), { reduction: "sum" }), [z]);
+    assertClose(gz!, [0, -0.5, 0.8807970779778823], { atol: 1e-15, rtol: 1e-12 });
+  });
+});

@@ -179,3 +179,20 @@ test("klDiv is PyTorch 1.13's xlogy(target, target) - target * input: 0 log 0 = 
   assert.ok(Number.isNaN(tg[0]));
   assertClose(tensor(tg.slice(1)), [1.7960272, 1.1433251], { atol: 1e-6 });
 });
+
+// PyTorch 1.13, x = [0, .25, 2] (float64), target zeros: the gradient of smooth_l1_loss(x, t,
+// beta=.5, reduction='sum') is [0, .5, 1] and the gradient of its sum [2, 2, 0]; huber_loss with
+// delta=.5: [0, .25, .5] and [1, 1, 0]
+test("smoothL1Loss and huberLoss have their quadratic part's second derivative at a zero difference too", () => {
+  const t = tensor([0, 0, 0], { dtype: "float64" });
+  for (const [f, g1, g2] of [
+    [(x: Tensor) => F.smoothL1Loss(x, t, { beta: 0.5, reduction: "sum" }), [0, 0.5, 1], [2, 2, 0]],
+    [(x: Tensor) => F.huberLoss(x, t, { delta: 0.5, reduction: "sum" }), [0, 0.25, 0.5], [1, 1, 0]],
+  ] as const) {
+    const x = tensor([0, 0.25, 2], { dtype: "float64", requiresGrad: true });
+    const [g] = autograd.grad(f(x), [x], { createGraph: true });
+    assertClose(g!, [...g1]);
+    const [h] = autograd.grad(g!.sum(), [x]);
+    assertClose(h!, [...g2]);
+  }
+});

@@ -78,3 +78,12 @@ test("bad inputs to the losses are errors naming the op and the shapes", () => {
   assert.throws(() => F.marginRankingLoss(x.index(0), B.index(0), tensor([1, -1])), /marginRankingLoss: target shape \[2\] must match input shape \[3\]/);
   assert.throws(() => F.tripletMarginLoss(x, B.index(0), C), /tripletMarginLoss: the anchor, positive and negative tensors are expected to have the same number of dimensions/);
 });
+
+// PyTorch 1.13: x = [[1, 0, 2], [.5, 1.5, .5]], target [0, 1]; F.multi_margin_loss(x, t,
+// reduction='sum').backward() -> x.grad [[-1/3, 0, 1/3], [0, 0, 0]] (classes exactly at the
+// margin, z = 0, are not counted)
+test("multiMarginLoss gives no gradient to a class exactly at the margin", () => {
+  const x = tensor([[1, 0, 2], [0.5, 1.5, 0.5]], { requiresGrad: true });
+  const [g] = autograd.grad(F.multiMarginLoss(x, tensor([0, 1], { dtype: "int64" }), { reduction: "sum" }), [x]);
+  assertClose(g!, [[-1 / 3, 0, 1 / 3], [0, 0, 0]]);
+});

@@ -38,3 +38,21 @@ test("clampMin's gradient passes where the input is at or above the bound; clamp
   assert.deepEqual(fx.tensor([1, 5, 9]).clampMin_(6).tolist(), [6, 6, 9]);
   assert.throws(() => fx.tensor([1]).clampMin(null as never), fx.ArgumentError);
 });
+
+// PyTorch 1.13: x = [-1, 0, .5, 2, 1], lo = [-.5, 0, 0, 0, 1.5], hi = [.5, .5, .5, 1, 1];
+// torch.clamp(x, lo, hi).sum().backward() -> x.grad [0, 1, 1, 0, 0], lo.grad [1, 0, 0, 0, 0],
+// hi.grad [0, 0, 0, 1, 1]; x = [0, 1, -1], lo = zeros(3): clamp(x, min=lo) -> x.grad [1, 1, 0], lo.grad [0, 0, 1]
+test("clamp with tensor bounds gives x the whole gradient at a bound (no tie split) and a bound its own where it wins", () => {
+  const x = fx.tensor([-1, 0, 0.5, 2, 1], { requiresGrad: true });
+  const lo = fx.tensor([-0.5, 0, 0, 0, 1.5], { requiresGrad: true });
+  const hi = fx.tensor([0.5, 0.5, 0.5, 1, 1], { requiresGrad: true });
+  const [gx, glo, ghi] = fx.autograd.grad(x.clamp(lo, hi).sum(), [x, lo, hi]);
+  assert.deepEqual(gx!.tolist(), [0, 1, 1, 0, 0]);
+  assert.deepEqual(glo!.tolist(), [1, 0, 0, 0, 0]);
+  assert.deepEqual(ghi!.tolist(), [0, 0, 0, 1, 1]);
+  const y = fx.tensor([0, 1, -1], { requiresGrad: true });
+  const m = fx.zeros([3], { requiresGrad: true });
+  const [gy, gm] = fx.autograd.grad(y.clamp(m, null).sum(), [y, m]);
+  assert.deepEqual(gy!.tolist(), [1, 1, 0]);
+  assert.deepEqual(gm!.tolist(), [0, 0, 1]);
+});

@@ -530,3 +530,13 @@ describe("elementwise: more PyTorch parity from the differential fuzz", () => {
     assert.throws(() => b.addcmul(b, b), dtypeError(/addcmul: not implemented for bool tensors/));
   });
 });
+
+// PyTorch 1.13: a = [nan, 2, 1, 1], b = [1, nan, 3, 1]; grad of maximum(a, b).sum():
+// a [1, 1, 0, .5], b [1, 1, 1, .5]; of minimum(a, b).sum(): a [1, 1, 1, .5], b [1, 1, 0, .5]
+describe("maximum/minimum gradient where an operand is NaN", () => {
+  it("goes to both operands (the result is NaN), as PyTorch's; ties split in half", () => {
+    const a = tensor([NaN, 2, 1, 1], { dtype: "float64", requiresGrad: true }), b = tensor([1, NaN, 3, 1], { dtype: "float64", requiresGrad: true });
+    assert.deepEqual(autograd.grad(a.maximum(b).sum(), [a, b]).map((g) => g!.tolist()), [[1, 1, 0, 0.5], [1, 1, 1, 0.5]]);
+    assert.deepEqual(autograd.grad(a.minimum(b).sum(), [a, b]).map((g) => g!.tolist()), [[1, 1, 1, 0.5], [1, 1, 0, 0.5]]);
+  });
+});

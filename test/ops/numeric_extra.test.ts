@@ -118,3 +118,12 @@ test("dist (torch.dist and Tensor.dist): the p-norm of the broadcast difference,
   is(() => fx.dist(fx.ones([3], { dtype: "int64" }), fx.ones([3], { dtype: "int64" })), DTypeError, /dist: .*input dtype should be either floating point or complex. Got int64 instead/);
   is(() => fx.dist(fx.ones([3]), fx.ones([4])), ShapeError, /3.*4|4.*3/);
 });
+
+// pdist is cdist of the input with itself, whose diagonal distances are 0: the gradient's
+// masked 0/0 there must not leak NaN into the second derivative (PyTorch 1.13 refuses it)
+test("pdist has finite second derivatives (gradgradcheck) for p = 2, 3 and 0.5", () => {
+  for (const p of [2, 3, 0.5]) {
+    const x = randn([4, 3], { dtype: "float64", requiresGrad: true });
+    assert.ok(autograd.gradgradcheck((y) => fx.pdist(y, p), [x]), `p=${p}`);
+  }
+});

@@ -422,3 +422,25 @@ describe("reductions: PyTorch parity from the differential fuzz", () => {
     assert.equal(tensor([-3, 2]).norm(-Infinity).item(), 2);
   });
 });
+
+// PyTorch 1.13: x = [1, nan, 3, nan]; grad of x.max() and of x.min(): [0, .5, 0, .5]
+describe("max()/min() of a tensor with NaN", () => {
+  it("share the gradient among the NaNs (PyTorch's evenly_distribute_backward), not NaN everywhere", () => {
+    const x = tensor([1, NaN, 3, NaN], { dtype: "float64", requiresGrad: true });
+    assert.deepEqual(autograd.grad(x.max(), [x])[0]!.tolist(), [0, 0.5, 0, 0.5]);
+    assert.deepEqual(autograd.grad(x.min(), [x])[0]!.tolist(), [0, 0.5, 0, 0.5]);
+  });
+});
+
+// PyTorch 1.13: x = [[1, 2, 4], [3, 1, 2]]; grad of var(x, 1, correction=3).sum():
+// [[-inf, -inf, inf], [inf, -inf, nan]]; g = grad of var(x, 1).sum() (create_graph):
+// [[-4/3, -1/3, 5/3], [1, -1, 0]], and grad of g.pow(2).sum(): [[-8/3, -2/3, 10/3], [2, -2, 0]]
+describe("var's gradient", () => {
+  it("is PyTorch's 2(x - mean) / (N - correction): ±inf with no degrees of freedom left, and differentiable again", () => {
+    const x = tensor([[1, 2, 4], [3, 1, 2]], { dtype: "float64", requiresGrad: true });
+    assert.deepEqual(autograd.grad(x.var(1, { correction: 3 }).sum(), [x])[0]!.tolist(), [[-Infinity, -Infinity, Infinity], [Infinity, -Infinity, NaN]]);
+    const [g] = autograd.grad(x.var(1).sum(), [x], { createGraph: true });
+    assertClose(g!, [[-4 / 3, -1 / 3, 5 / 3], [1, -1, 0]], { atol: 1e-14, rtol: 1e-14 });
+    assertClose(autograd.grad(g!.pow(2).sum(), [x])[0]!, [[-8 / 3, -2 / 3, 10 / 3], [2, -2, 0]], { atol: 1e-14, rtol: 1e-14 });
+  });
+});

@@ -38,7 +38,24 @@ export function softplus(x: Tensor, opts?: { beta?: number; threshold?: number }
 }
 /** ELU: x for x > 0, alpha * (exp(x) - 1) otherwise. */
 export function elu(x: Tensor, alpha = 1): Tensor {
-  return where(x.gt(0), x, x.expm1().mul(alpha));
+  return eluFamily("EluBackward0", x, alpha, 1, 1);
+}
+
+/**
+ * scale · (x for x > 0, alpha · (exp(x · inputScale) - 1) otherwise): elu, celu and selu, with
+ * PyTorch's elu_backward, g · scale · (1 for x > 0, alpha · inputScale · exp(x · inputScale)
+ * otherwise), written with ops whose own derivative is PyTorch's elu_double_backward: the
+ * exponential's argument stops at 0, so the second derivative is 0 at x = 0 (its x < 0).
+ */
+function eluFamily(name: string, x: Tensor, alpha: number, scale: number, inputScale: number): Tensor {
+  const out = noGrad(() => {
+    const neg = (inputScale === 1 ? x : x.mul(inputScale)).expm1().mul(alpha * scale);
+    return where(x.gt(0), scale === 1 ? x : x.mul(scale), neg);
+  });
+  return record1(name, [x], out, [x], ([g], [xs]) => {
+    const below = where(xs!.lt(0), xs!, 0).mul(inputScale).exp().mul(alpha * scale * inputScale);
+    return [g!.mul(where(xs!.gt(0), scale, below))];
+  });
 }
 export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
   if (minVal > maxVal) throw new FluxionError(`hardtanh: minVal cannot be greater than maxVal (got minVal=${minVal}, maxVal=${maxVal})`);
@@ -101,11 +118,11 @@ const SELU_SCALE = 1.0507009873554804934193349852946;
 /** CELU: max(0, x) + min(0, alpha · (exp(x / alpha) - 1)). */
 export function celu(x: Tensor, alpha = 1): Tensor {
   if (alpha === 0) throw new FluxionError("celu: ZeroDivisionError: alpha cannot be 0 for CELU");
-  return where(x.gt(0), x, x.div(alpha).expm1().mul(alpha));
+  return eluFamily("CeluBackward0", x, alpha, 1, 1 / alpha);
 }
 /** SELU: scale · (max(0, x) + min(0, alpha · (exp(x) - 1))) with PyTorch's constants. */
 export function selu(x: Tensor): Tensor {
-  return where(x.gt(0), x.mul(SELU_SCALE), x.expm1().mul(SELU_ALPHA * SELU_SCALE));
+  return eluFamily("EluBackward0", x, SELU_ALPHA, SELU_SCALE, 1);
 }
 
 /** The gradient mask g · [lo < x < hi] · scale, strict at the boundaries as PyTorch's. */
@@ -152,11 +169,17 @@ export function mish(x: Tensor): Tensor {
 export function softsign(x: Tensor): Tensor {
   return x.div(x.abs().add(1));
 }
-/** logsigmoid: log(sigmoid(x)) as min(x, 0) - log1p(exp(-|x|)), finite for any x. */
+/**
+ * logsigmoid: log(sigmoid(x)) as min(x, 0) - log1p(exp(-|x|)), finite for any x. Its gradient
+ * is recorded as g · sigmoid(-x), PyTorch's: differentiating the formula would go through |x|,
+ * whose derivative 0 at x = 0 makes the second derivative 0 there instead of -1/4.
+ */
 export function logsigmoid(x: Tensor): Tensor {
-  const a = x.abs();
-  // (x - |x|) / 2 is min(x, 0) with the derivative 1/2 at 0, as PyTorch's
-  return x.sub(a).mul(0.5).sub(a.neg().exp().log1p());
+  const out = noGrad(() => {
+    const a = x.abs();
+    return x.sub(a).mul(0.5).sub(a.neg().exp().log1p());
+  });
+  return record1("LogSigmoidBackward0", [x], out, [x], ([g], [xs]) => [g!.mul(xs!.neg().sigmoid())]);
 }
 /** softmin: softmax(-x) along dim. */
 export function softmin(x: Tensor, dim: number, dtype: DType | null = null): Tensor {

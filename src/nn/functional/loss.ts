@@ -15,6 +15,7 @@ import type { Tensor } from "../../tensor/tensor.js";
 import { where } from "../../ops/elementwise.js";
 import { assertAll } from "../../ops/advanced_indexing.js";
 import { defineF } from "./define.js";
+import { logsigmoid } from "./activation.js";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -188,8 +189,10 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts?: { reduction?:
   checkSameShape("smoothL1Loss", input, target);
   const beta = opts?.beta ?? 1;
   if (!(beta >= 0)) throw new ArgumentError(`smoothL1Loss: beta must be non-negative (PyTorch: "smooth_l1_loss does not support negative values for beta"), got ${beta}`);
-  const d = input.sub(target).abs();
-  const loss = beta === 0 ? d : where(d.lt(beta), d.mul(d).mul(0.5 / beta), d.sub(0.5 * beta));
+  // the quadratic part squares the difference itself, not |difference|: abs's derivative, 0
+  // at 0, would make the second derivative 0 there instead of 1 / beta
+  const diff = input.sub(target), d = diff.abs();
+  const loss = beta === 0 ? d : where(d.lt(beta), diff.mul(diff).mul(0.5 / beta), d.sub(0.5 * beta));
   return reduce("smoothL1Loss", loss, opts?.reduction);
 }
 
@@ -198,8 +201,8 @@ export function huberLoss(input: Tensor, target: Tensor, opts?: { reduction?: Re
   checkSameShape("huberLoss", input, target);
   const delta = opts?.delta ?? 1;
   if (!(delta > 0)) throw new ArgumentError(`huberLoss: delta must be positive (PyTorch: "huber_loss does not support non-positive values for delta"), got ${delta}`);
-  const d = input.sub(target).abs();
-  const loss = where(d.lt(delta), d.mul(d).mul(0.5), d.sub(0.5 * delta).mul(delta));
+  const diff = input.sub(target), d = diff.abs(); // squared as smoothL1Loss's, for the second derivative at 0
+  const loss = where(d.lt(delta), diff.mul(diff).mul(0.5), d.sub(0.5 * delta).mul(delta));
   return reduce("huberLoss", loss, opts?.reduction);
 }
 
@@ -229,8 +232,9 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: { weigh
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts?: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction }): Tensor {
   checkSameShape("binaryCrossEntropyWithLogits", input, target);
   checkFloatTarget("binaryCrossEntropyWithLogits", input, target);
-  // log(1 + exp(-x)) computed without overflow: softplus(-x) = max(-x, 0) + log1p(exp(-|x|))
-  const logSigNeg = input.neg().clamp(0).add(input.abs().neg().exp().log1p()); // -log sigmoid(x)
+  // -log sigmoid(x) = log(1 + exp(-x)), without overflow, and with the gradient sigmoid(x) - 1
+  // at x = 0 too (max(-x, 0) + log1p(exp(-|x|)) differentiated as written gives -1 there)
+  const logSigNeg = logsigmoid(input).neg();
   let loss: Tensor;
   if (opts?.posWeight) {
     const logWeight = opts.posWeight.sub(1).mul(target).add(1);

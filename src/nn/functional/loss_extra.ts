@@ -123,7 +123,9 @@ export function multiMarginLoss(input: Tensor, target: Tensor, opts?: MultiMargi
   if (w !== null && (w.ndim !== 1 || w.shape[0] !== C)) throw new ShapeError(`${op}: weight must be a 1D tensor of ${C} class weights, got shape ${fmtShape(w.shape)}`);
   noGrad(() => assertAll(t.ge(0).logicalAnd(t.lt(C)), `${op}: target out of range: class indices must be in [0, ${C - 1}]`));
   const xy = x.gather(1, t);
-  let z = x.sub(xy).add(opts?.margin ?? 1).clampMin(0);
+  // relu, not clampMin: PyTorch's kernel counts a class only where the margin is strictly
+  // violated (z > 0), so a class exactly at the margin gets no gradient
+  let z = x.sub(xy).add(opts?.margin ?? 1).relu();
   if (p === 2) z = z.mul(z);
   if (w !== null) z = z.mul(w.gather(0, t.reshape([-1])).reshape([-1, 1]));
   const otherClass = t.ne(arange(C, { dtype: "int64", device: x.device }).reshape([1, C])); // j ≠ y

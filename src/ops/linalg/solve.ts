@@ -133,8 +133,32 @@ function productOfOthers(S: Tensor): Tensor {
   return before.mul(after);
 }
 
-/** det's gradient at any A: g times the cofactor matrix, U diag(Π_{j≠i} s_j) Vh · det(U) det(Vh). */
+/**
+ * det's gradient at any A: g times the cofactor matrix. Small matrices take it as a polynomial
+ * in A (Faddeev–LeVerrier: adj(A) = (-1)^(n+1) M_n), so its own derivative, det's second, is
+ * right at a singular A too (through the SVD it is NaN where singular values repeat, as at rank
+ * n-2 or lower); larger ones, where the polynomial loses precision, through the SVD.
+ */
 function cofactorGrad(A: Tensor, g: Tensor): Tensor {
+  const n = A.shape[A.ndim - 1]!;
+  if (n <= 8) return adjugateByCharPoly(A).mT.mul(g.unsqueeze(-1).unsqueeze(-1));
+  return cofactorGradBySvd(A, g);
+}
+
+/** adj(A) by the Faddeev–LeVerrier recurrence: M_k = A M_(k-1) + c_(n-k+1) I, c_(n-k) = -tr(A M_k) / k. */
+function adjugateByCharPoly(A: Tensor): Tensor {
+  const n = A.shape[A.ndim - 1]!;
+  const I = eye(n, { dtype: A.dtype, device: A.device });
+  let M = A.mul(0), c: Tensor | number = 1;
+  for (let k = 1; k <= n; k++) {
+    M = A.matmul(M).add(I.mul(typeof c === "number" ? c : c.unsqueeze(-1).unsqueeze(-1)));
+    if (k < n) c = A.matmul(M).diagonal(0, -2, -1).sum(-1).div(-k);
+  }
+  return n % 2 === 1 ? M : M.neg();
+}
+
+/** det's gradient through the SVD: U diag(Π_{j≠i} s_j) Vh · det(U) det(Vh). */
+function cofactorGradBySvd(A: Tensor, g: Tensor): Tensor {
   const { U, S, Vh } = svdParts("linalg.det", A, false, true);
   const alpha = noGrad(() => det(U!).mul(det(Vh!)));
   return U!.mul(productOfOthers(S).mul(g.mul(alpha).unsqueeze(-1)).unsqueeze(-2)).matmul(Vh!);

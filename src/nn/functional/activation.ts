@@ -152,11 +152,23 @@ export function mish(x: Tensor): Tensor {
 export function softsign(x: Tensor): Tensor {
   return x.div(x.abs().add(1));
 }
+// PyTorch's log_sigmoid_backward: with z = exp(-|x|), the derivative is z / (1 + z) for
+// x >= 0 and 1 - z / (1 + z) below. Differentiating the composite forward instead sums
+// -1/2 and z / (1 + z) at |x|, which rounds the tail (2e-9 at x = 20) away in float32.
+function logsigmoidBackward(): BackwardFn {
+  return ([g], [xs]) => {
+    const z = xs!.abs().neg().exp();
+    const s = z.div(z.add(1));
+    return [g!.mul(where(xs!.lt(0), s.neg().add(1), s))];
+  };
+}
 /** logsigmoid: log(sigmoid(x)) as min(x, 0) - log1p(exp(-|x|)), finite for any x. */
 export function logsigmoid(x: Tensor): Tensor {
-  const a = x.abs();
-  // (x - |x|) / 2 is min(x, 0) with the derivative 1/2 at 0, as PyTorch's
-  return x.sub(a).mul(0.5).sub(a.neg().exp().log1p());
+  const out = noGrad(() => {
+    const a = x.abs();
+    return x.sub(a).mul(0.5).sub(a.neg().exp().log1p());
+  });
+  return record1("LogSigmoidBackward0", [x], out, [x], logsigmoidBackward());
 }
 /** softmin: softmax(-x) along dim. */
 export function softmin(x: Tensor, dim: number, dtype: DType | null = null): Tensor {

@@ -294,6 +294,7 @@ test("recsys: preprocessing, DLRM / DeepFM / MF / SparseAdam training, ranking l
   const parts = randomSplit(catDs, [0.75, 0.25], { generator: new torch.Generator().manualSeed(0) });
   assert.deepEqual(parts.map((p) => p.length), FIX.split_lengths);
   assert.equal(catDs.length, FIX.cat_len);
+  assert.deepEqual(catDs.cumulativeSizes, FIX.cumulative_sizes);
   const [x17, y17] = catDs.get(17);
   assertTensor(x17, FIX.cat_item[0], { atol: 1e-5, msg: "catDs[17]" });
   assert.equal(y17.item(), FIX.cat_item[1]);

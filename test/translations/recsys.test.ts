@@ -37,8 +37,8 @@ const clean = torch.nanToNum(raw, { nan: 0.0, posinf: 1.0, neginf: -1.0 });
 const mean = filled.mean({ dim: 0 });
 const std = filled.std({ dim: 0, unbiased: false });
 const dense = filled.sub(mean).div(std.add(1e-6));
-const bins = torch.bucketize(filled.index([":", 0]).contiguous(), boundaries);
-const binsRight = torch.bucketize(filled.index([":", 0]).contiguous(), boundaries, { right: true });
+const bins = torch.bucketize(filled.index(":", 0).contiguous(), boundaries);
+const binsRight = torch.bucketize(filled.index(":", 0).contiguous(), boundaries, { right: true });
 const edgeCases = torch.tensor([-0.7, -0.5, 0.0, 0.3, 0.5, 1.0]);
 const edgeBins = [torch.bucketize(edgeCases, boundaries).tolist(), torch.bucketize(edgeCases, boundaries, { right: true }).tolist()];
 const binOnehot = F.oneHot(bins, { numClasses: boundaries.shape[0]! + 1 }).float();
@@ -75,7 +75,7 @@ class RecDataset extends Dataset<Row> {
     const s = this.starts[i]!, n = histLen[i]!;
     return {
       dense: dense.index(i), user: users.index(i), item: items.index(i), cat: cats.index(i), onehot: torch.cat([binOnehot.index(i), catOnehot.index(i)]),
-      hist: histFlat.index([`${s}:${s + n}`]), hist_w: histW.index([`${s}:${s + n}`]), label: labels.index(i), genres: genres.index(i),
+      hist: histFlat.index(`${s}:${s + n}`), hist_w: histW.index(`${s}:${s + n}`), label: labels.index(i), genres: genres.index(i),
     };
   }
 }
@@ -84,7 +84,7 @@ function collate(batch: Row[]): Batch {
   const out = {} as Batch;
   for (const k of ["dense", "user", "item", "cat", "onehot", "label", "genres"] as const) out[k] = torch.stack(batch.map((b) => b[k]));
   const lengths = torch.tensor(batch.map((b) => b.hist.shape[0]!), { dtype: torch.long });
-  out.offsets = torch.cat([torch.zeros(1, { dtype: torch.long }), torch.cumsum(lengths, { dim: 0 }).index([":-1"])]);
+  out.offsets = torch.cat([torch.zeros(1, { dtype: torch.long }), torch.cumsum(lengths, { dim: 0 }).index(":-1")]);
   out.hist = torch.cat(batch.map((b) => b.hist));
   out.hist_w = torch.cat(batch.map((b) => b.hist_w));
   return out;
@@ -114,7 +114,7 @@ class DLRM extends nn.Module {
       this.histMean(b.hist, b.offsets), this.histMax(b.hist, b.offsets)];
     const T = torch.stack(feats, { dim: 1 });
     const Z = torch.bmm(T, T.transpose(1, 2));
-    const inter = Z.index([":", this.li, this.lj]);
+    const inter = Z.index(":", this.li, this.lj);
     return [this.top(torch.cat([x, inter], { dim: 1 })).squeeze(1), Z];
   }
 }
@@ -189,7 +189,7 @@ test("recsys: preprocessing, DLRM / DeepFM / MF / SparseAdam training, ranking l
       const lossFm = bce(p, b.label);
       const neg = b.item.add(1).add(b.cat).remainder(nItems);
       const sPn = mf(b.user, torch.stack([b.item, neg], { dim: 1 }));
-      const bpr = F.logsigmoid(sPn.index([":", 0]).sub(sPn.index([":", 1]))).mean().neg();
+      const bpr = F.logsigmoid(sPn.index(":", 0).sub(sPn.index(":", 1))).mean().neg();
       const spLoss = spEmb(b.hist).mul(b.hist_w.unsqueeze(1)).sum().pow(2).mul(0.01);
       for (const o of [optDlrm, optFm, optMf, optSp]) o.zeroGrad();
       lossDlrm.add(lossFm).add(bpr).add(spLoss).backward();
@@ -214,7 +214,7 @@ test("recsys: preprocessing, DLRM / DeepFM / MF / SparseAdam training, ranking l
   const full = collate(Array.from({ length: N }, (_, i) => ds.get(i)));
   const r = torch.noGrad(() => {
     const [logitAll, ZAll] = dlrm(full);
-    const trilEqual = torch.equal(ZAll.index([":", li2, lj2]), ZAll.index([":", lj2, li2]));
+    const trilEqual = torch.equal(ZAll.index(":", li2, lj2), ZAll.index(":", lj2, li2));
     const scoresFm = torch.sigmoid(deepfm(full));
     // AUC via ranks (Mann-Whitney U)
     const isPos = full.label.eq(1);
@@ -236,7 +236,7 @@ test("recsys: preprocessing, DLRM / DeepFM / MF / SparseAdam training, ranking l
     const recall = hits.sum(1).div(nRel.clamp({ min: 1 }));
     const discount = torch.log2(torch.arange(2, k + 2).float()).reciprocal();
     const dcg = hits.mul(discount).sum(1);
-    const idcg = torch.stack((nRel.tolist() as number[]).map((n) => discount.index([`:${Math.min(n, k)}`]).sum()));
+    const idcg = torch.stack((nRel.tolist() as number[]).map((n) => discount.index(`:${Math.min(n, k)}`).sum()));
     const ndcg = torch.where(nRel.gt(0), dcg.div(idcg.clamp({ min: 1e-12 })), torch.zeros(nUsers));
     return { k, logitAll, trilEqual, scoresFm, auc: auc(logitAll), aucFm: auc(scoresFm), topk, recall, ndcg };
   });
@@ -249,7 +249,7 @@ test("recsys: preprocessing, DLRM / DeepFM / MF / SparseAdam training, ranking l
   // user 0 is the padding row (all scores 0): which of the tied items topk returns is
   // PyTorch's quickselect order, not a contract; the other users' scores are distinct
   assert.deepEqual(r.topk.shape, FIX.topk.shape);
-  assert.deepEqual(r.topk.index(["1:"]).flatten().tolist(), FIX.topk.v.slice(k));
+  assert.deepEqual(r.topk.index("1:").flatten().tolist(), FIX.topk.v.slice(k));
   assertTensor(r.recall, FIX.recall, { atol: 1e-6, msg: "recall@3" });
   assertTensor(r.ndcg, FIX.ndcg, { atol: 1e-6, msg: "ndcg@3" });
 

@@ -12,7 +12,8 @@
  * factorization (Embedding with paddingIdx / maxNorm) under a hand-written BPR loss; an
  * Embedding trained by SparseAdam. Ranking losses (MarginRanking, TripletMargin(p=1, swap),
  * TripletMarginWithDistance, CosineEmbedding, HingeEmbedding, MultiLabelSoftMargin,
- * SoftMargin) and metrics by hand (AUC from argsort ranks, recall@k with topk / isin, NDCG).
+ * SoftMargin) and metrics by hand (AUC from argsort ranks, recall@k with topk / isin, NDCG);
+ * segmentReduce pooling the same bags as EmbeddingBag.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -216,6 +217,15 @@ test("recsys: preprocessing, DLRM / DeepFM / MF / SparseAdam training, ranking l
     const [logitAll, ZAll] = dlrm(full);
     const trilEqual = torch.equal(ZAll.index(":", li2, lj2), ZAll.index(":", lj2, li2));
     const scoresFm = torch.sigmoid(deepfm(full));
+    // jagged pooling by hand: segmentReduce over the looked-up rows gives EmbeddingBag's bags
+    const lengths = torch.tensor(histLen, { dtype: torch.long });
+    const rows = dlrm.histSum.weight.index(full.hist);
+    const segSum = torch.segmentReduce(rows.mul(full.hist_w.unsqueeze(1)), "sum", { lengths });
+    const segMax = torch.segmentReduce(dlrm.histMax.weight.index(full.hist), "max", { lengths });
+    const segMean = torch.segmentReduce(dlrm.histMean.weight.index(full.hist), "mean", { offsets: torch.cat([full.offsets, torch.tensor([full.hist.shape[0]!], { dtype: torch.long })]) });
+    const segOk = [torch.allclose(segSum, dlrm.histSum(full.hist, full.offsets, { perSampleWeights: full.hist_w }), { atol: 1e-6 }),
+      torch.allclose(segMax, dlrm.histMax(full.hist, full.offsets)),
+      torch.allclose(segMean, dlrm.histMean(full.hist, full.offsets), { atol: 1e-6 })];
     // AUC via ranks (Mann-Whitney U)
     const isPos = full.label.eq(1);
     const auc = (scores: Tensor): Tensor => {
@@ -238,12 +248,14 @@ test("recsys: preprocessing, DLRM / DeepFM / MF / SparseAdam training, ranking l
     const dcg = hits.mul(discount).sum(1);
     const idcg = torch.stack((nRel.tolist() as number[]).map((n) => discount.index(`:${Math.min(n, k)}`).sum()));
     const ndcg = torch.where(nRel.gt(0), dcg.div(idcg.clamp({ min: 1e-12 })), torch.zeros(nUsers));
-    return { k, logitAll, trilEqual, scoresFm, auc: auc(logitAll), aucFm: auc(scoresFm), topk, recall, ndcg };
+    return { k, logitAll, trilEqual, segOk, segSum, scoresFm, auc: auc(logitAll), aucFm: auc(scoresFm), topk, recall, ndcg };
   });
   const k = r.k;
   assertTensor(r.logitAll, FIX.logit_all, { atol: 1e-4, msg: "dlrm logits" });
   assertTensor(r.scoresFm, FIX.scores_fm, { atol: 1e-5, msg: "deepfm scores" });
   assert.equal(r.trilEqual, FIX.tril_equal);
+  assert.deepEqual(r.segOk, FIX.seg_ok);
+  assertTensor(r.segSum, FIX.seg_sum, { atol: 1e-5, msg: "segmentReduce sum" });
   assert.ok(Math.abs(r.auc.item() - FIX.auc) < 1e-6, `auc ${r.auc.item()} vs ${FIX.auc}`);
   assert.ok(Math.abs(r.aucFm.item() - FIX.auc_fm) < 1e-6, `auc_fm ${r.aucFm.item()} vs ${FIX.auc_fm}`);
   // user 0 is the padding row (all scores 0): which of the tied items topk returns is

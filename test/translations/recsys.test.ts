@@ -168,6 +168,9 @@ test("recsys: preprocessing, DLRM / DeepFM / MF / SparseAdam training, ranking l
     dlrm.user.weight.index(0).fill_(0);
     mf.U.weight.index(0).fill_(0);
   });
+  // a zero-initialized output layer: the first step's logits are exactly 0
+  nn.init.zeros_((dlrm.top.at(2) as nn.Linear).weight);
+  nn.init.zeros_((dlrm.top.at(2) as nn.Linear).bias!);
   const optDlrm = new torch.optim.RMSprop(dlrm.parameters(), { lr: 0.01, alpha: 0.9, centered: true, momentum: 0.5, weightDecay: 1e-3 });
   const optFm = new torch.optim.Adagrad(deepfm.parameters(), { lr: 0.05, lrDecay: 0.1, initialAccumulatorValue: 0.1, weightDecay: 1e-3 });
   const optMf = new torch.optim.Adagrad(mf.parameters(), { lr: 0.1, initialAccumulatorValue: 0.05 });
@@ -197,7 +200,7 @@ test("recsys: preprocessing, DLRM / DeepFM / MF / SparseAdam training, ranking l
       if (firstBatch === null) {
         firstBatch = {
           offsets: b.offsets, hist: b.hist, logit, Z,
-          g_hist_sum: dlrm.histSum.weight.grad!, g_hist_max: dlrm.histMax.weight.grad!,
+          g_hist_sum: dlrm.histSum.weight.grad!, g_top2: (dlrm.top.at(2) as nn.Linear).weight.grad!, g_top2_bias: (dlrm.top.at(2) as nn.Linear).bias!.grad!, g_hist_max: dlrm.histMax.weight.grad!,
           g_user: dlrm.user.weight.grad!, g_fm_emb: deepfm.emb.weight.grad!, g_mf_V: mf.V.weight.grad!,
           g_sp: spEmb.weight.grad!,
         };

@@ -12,7 +12,7 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { zerosLike } from "../tensor/creation.js";
 import { declareArgs, type CtorArgs } from "../api/registry.js";
-import { Optimizer, checkOption, type ParamGroup } from "./optimizer.js";
+import { Optimizer, checkOption, freeTemporary, type ParamGroup } from "./optimizer.js";
 
 const SPARSE_ADAM_ARGS = "SparseAdam(Any params, float lr=1e-3, float[2] betas=[0.9, 0.999], float eps=1e-8, *, bool maximize=false)";
 const sparseAdamArgs = declareArgs(SPARSE_ADAM_ARGS, "optim");
@@ -74,18 +74,19 @@ export class SparseAdam extends Optimizer<SparseAdamOptions> {
       const nonzero = grad.ne(0);
       const rows = param.ndim >= 2 ? nonzero.flatten(1).any(1).view(param.shape[0]!, ...param.shape.slice(1).map(() => 1)) : nonzero;
       // PyTorch's arithmetic, in its order: old += (1 - b)(new - old); numer and denom from the sums
-      const avgUpdate = grad.sub(expAvg).mul_(1 - beta1);
-      const sqUpdate = grad.pow(2).sub_(expAvgSq).mul_(1 - beta2);
-      const numer = avgUpdate.add_(expAvg);
-      const sq = sqUpdate.add_(expAvgSq);
-      expAvg.copy_(numer.where(rows, expAvg));
-      expAvgSq.copy_(sq.where(rows, expAvgSq));
-      const denom = sq.sqrt_().add_(eps);
+      const numer = grad.sub(expAvg).mul_(1 - beta1).add_(expAvg);
+      const sq = grad.pow(2).sub_(expAvgSq).mul_(1 - beta2).add_(expAvgSq);
+      const newAvg = numer.where(rows, expAvg), newAvgSq = sq.where(rows, expAvgSq);
+      expAvg.copy_(newAvg);
+      expAvgSq.copy_(newAvgSq);
       const biasCorrection1 = 1 - beta1 ** step;
       const biasCorrection2 = 1 - beta2 ** step;
       const stepSize = (lr * Math.sqrt(biasCorrection2)) / biasCorrection1;
-      const delta = numer.div_(denom).mul_(-stepSize);
-      param.add_(delta.where(rows, 0));
+      const delta = numer.div_(sq.sqrt_().add_(eps)).mul_(-stepSize).where(rows, 0);
+      param.add_(delta);
+      for (const t of [numer, sq, newAvg, newAvgSq, delta, nonzero]) freeTemporary(t);
+      if (rows.storage !== nonzero.storage) freeTemporary(rows);
+      if (grad !== param.grad) freeTemporary(grad);
     }
   }
 }

@@ -226,6 +226,8 @@ test("recsys: preprocessing, DLRM / DeepFM / MF / SparseAdam training, ranking l
     const segSum = torch.segmentReduce(rows.mul(full.hist_w.unsqueeze(1)), "sum", { lengths });
     const segMax = torch.segmentReduce(dlrm.histMax.weight.index(full.hist), "max", { lengths });
     const segMean = torch.segmentReduce(dlrm.histMean.weight.index(full.hist), "mean", { offsets: torch.cat([full.offsets, torch.tensor([full.hist.shape[0]!], { dtype: torch.long })]) });
+    const jagged = torch.tensorSplit(full.hist, full.offsets.index("1:"));
+    const paddedHist = nn.utils.rnn.padSequence(jagged, { batchFirst: true, paddingValue: -1 });
     const segOk = [torch.allclose(segSum, dlrm.histSum(full.hist, full.offsets, { perSampleWeights: full.hist_w }), { atol: 1e-6 }),
       torch.allclose(segMax, dlrm.histMax(full.hist, full.offsets)),
       torch.allclose(segMean, dlrm.histMean(full.hist, full.offsets), { atol: 1e-6 })];
@@ -251,13 +253,14 @@ test("recsys: preprocessing, DLRM / DeepFM / MF / SparseAdam training, ranking l
     const dcg = hits.mul(discount).sum(1);
     const idcg = torch.stack((nRel.tolist() as number[]).map((n) => discount.index(`:${Math.min(n, k)}`).sum()));
     const ndcg = torch.where(nRel.gt(0), dcg.div(idcg.clamp({ min: 1e-12 })), torch.zeros(nUsers));
-    return { k, logitAll, trilEqual, segOk, segSum, scoresFm, auc: auc(logitAll), aucFm: auc(scoresFm), topk, recall, ndcg };
+    return { k, logitAll, trilEqual, segOk, segSum, paddedHist, scoresFm, auc: auc(logitAll), aucFm: auc(scoresFm), topk, recall, ndcg };
   });
   const k = r.k;
   assertTensor(r.logitAll, FIX.logit_all, { atol: 1e-4, msg: "dlrm logits" });
   assertTensor(r.scoresFm, FIX.scores_fm, { atol: 1e-5, msg: "deepfm scores" });
   assert.equal(r.trilEqual, FIX.tril_equal);
   assert.deepEqual(r.segOk, FIX.seg_ok);
+  assertTensor(r.paddedHist, FIX.padded_hist, { msg: "tensorSplit + padSequence" });
   assertTensor(r.segSum, FIX.seg_sum, { atol: 1e-5, msg: "segmentReduce sum" });
   assert.ok(Math.abs(r.auc.item() - FIX.auc) < 1e-6, `auc ${r.auc.item()} vs ${FIX.auc}`);
   assert.ok(Math.abs(r.aucFm.item() - FIX.auc_fm) < 1e-6, `auc_fm ${r.aucFm.item()} vs ${FIX.auc_fm}`);

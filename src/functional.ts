@@ -15,6 +15,7 @@ import { SCATTER_REDUCE_FNS } from "./ops/scatter_reduce.js";
 import { CUMULATIVE_FNS } from "./ops/cumulative.js";
 import { DIAGONAL_FNS } from "./ops/diagonal.js";
 import { REPEAT_INTERLEAVE_FNS } from "./ops/repeat_interleave.js";
+import { SEGMENT_REDUCE_FNS } from "./ops/segment_reduce.js";
 import { MESHGRID_FNS } from "./ops/meshgrid.js";
 import { MOMENTS_FNS } from "./ops/moments.js";
 import { EINSUM_FNS } from "./ops/einsum.js";
@@ -68,6 +69,7 @@ export const { sort, argsort, msort, topk, kthvalue, median, nanmedian, unique, 
 export const { gather, scatter, scatterAdd, indexSelect, indexAdd, take, nonzero, argwhere, oneHot } = ADVANCED_INDEXING_FNS;
 export const { indexPut, maskedFill, maskedSelect } = INDEXING_FNS;
 export const { scatterReduce } = SCATTER_REDUCE_FNS;
+export const { segmentReduce } = SEGMENT_REDUCE_FNS;
 export const { cummax, cummin, logcumsumexp } = CUMULATIVE_FNS;
 export const { diagonal, diagEmbed, diag, trace } = DIAGONAL_FNS;
 export const { repeatInterleave } = REPEAT_INTERLEAVE_FNS;

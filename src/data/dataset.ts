@@ -203,7 +203,8 @@ export class Subset<T> extends Dataset<T> {
  * const all = new data.ConcatDataset([trainSet, extraSet]);
  */
 export class ConcatDataset<T> extends Dataset<T> {
-  private readonly ends: number[] = [];
+  /** The running totals of the datasets' lengths (torch's `cumulative_sizes`): dataset k holds items [cumulativeSizes[k-1], cumulativeSizes[k]). */
+  readonly cumulativeSizes: readonly number[];
 
   readonly datasets: readonly Dataset<T>[];
 
@@ -215,17 +216,18 @@ export class ConcatDataset<T> extends Dataset<T> {
     if (datasets.length === 0) throw new FluxionError("ConcatDataset: expected at least one dataset");
     this.datasets = [...datasets];
     let total = 0;
-    for (const d of datasets) this.ends.push((total += d.length));
+    this.cumulativeSizes = Object.freeze(datasets.map((d) => (total += d.length)));
   }
 
   get length(): number {
-    return this.ends[this.ends.length - 1]!;
+    return this.cumulativeSizes[this.cumulativeSizes.length - 1]!;
   }
 
   get(index: number): T {
     const i = this.checkIndex(index);
-    const k = this.ends.findIndex((e) => i < e);
-    return this.datasets[k]!.get(i - (k === 0 ? 0 : this.ends[k - 1]!));
+    const ends = this.cumulativeSizes;
+    const k = ends.findIndex((e) => i < e);
+    return this.datasets[k]!.get(i - (k === 0 ? 0 : ends[k - 1]!));
   }
 }
 

@@ -279,7 +279,7 @@ function toWeights(raw: unknown): Tensor {
  * Groups the indices of `sampler` into lists of batchSize (the last one shorter, or dropped
  * with dropLast). Pass it to DataLoader as `batchSampler`.
  * @example
- * const batches = new data.BatchSampler(new data.SequentialSampler(dataset), 3, false);
+ * const batches = new data.BatchSampler(new data.SequentialSampler(dataset), 3, false); // or { batchSize: 3, dropLast: false }
  * [...batches] // [[0, 1, 2], [3, 4, 5], [6]] for 7 items
  */
 export class BatchSampler extends Sampler<number[]> {
@@ -287,6 +287,8 @@ export class BatchSampler extends Sampler<number[]> {
   readonly batchSize: number;
   readonly dropLast: boolean;
   constructor(sampler: Iterable<number>, batchSize: number, dropLast: boolean);
+  constructor(sampler: Iterable<number>, opts: { batchSize: number; dropLast: boolean });
+  constructor(sampler: Iterable<number>, batchSize: number, opts: { dropLast: boolean });
   constructor(...args: unknown[]) {
     super();
     const [sampler, batchSize, dropLast] = batchArgs.bind(args);

@@ -9,7 +9,8 @@
 import { dispatch } from "../backend/dispatcher.js";
 import { record1 } from "../autograd/record.js";
 import type { BackwardFn } from "../autograd/node.js";
-import { FluxionError, IndexError, ShapeError, fmtShape } from "../errors.js";
+import { DTypeError, FluxionError, IndexError, ShapeError, fmtShape } from "../errors.js";
+import { readHost } from "../tensor/host_read.js";
 import { promoteTypes, type DType } from "../tensor/dtype.js";
 import { arange, scalarTensor, zeros } from "../tensor/creation.js";
 import { normalizeDim, normalizeDims } from "../tensor/shape.js";
@@ -170,13 +171,23 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   return split(x, each, d);
 }
 
+/** torch.tensor_split's tensor form: a 0-d integer tensor is a number of sections, a 1-D one the split indices (read on the host: they decide how many views there are). */
+function splitPointsOf(t: Tensor): number | number[] {
+  if (t.dtype !== "int64" && t.dtype !== "int32") throw new DTypeError(`tensorSplit: expected tensor_indices_or_sections to have an integer dtype (int64 or int32), but got ${t.dtype} (shape ${fmtShape(t.shape)})`);
+  if (t.ndim > 1) throw new ShapeError(`tensorSplit: expected tensor_indices_or_sections to be a zero-dimensional or one-dimensional tensor, but got a tensor with ${t.ndim} dims (shape ${fmtShape(t.shape)})`);
+  const v = Array.from(readHost(t, "tensorSplit reads its split points"), Number);
+  return t.ndim === 0 ? v[0]! : v;
+}
+
 /**
  * Splits into `sections` nearly equal views (the first size % sections get one extra
  * element), or at the given indices along dim (torch.tensor_split).
  * @example tensorSplit(arange(5), 3).map((t) => t.tolist()) // [[0, 1], [2, 3], [4]]
  * @example tensorSplit(arange(5), [1, 3]).map((t) => t.tolist()) // [[0], [1, 2], [3, 4]]
+ * @example tensorSplit(flat, offsets.narrow(0, 1, offsets.shape[0] - 1)) // jagged rows from their offsets (a tensor: read on the host)
  */
-export function tensorSplit(x: Tensor, indicesOrSections: number | readonly number[], dim = 0): Tensor[] {
+export function tensorSplit(x: Tensor, indicesOrSections: number | readonly number[] | Tensor, dim = 0): Tensor[] {
+  if (indicesOrSections instanceof Tensor) indicesOrSections = splitPointsOf(indicesOrSections);
   const d = checkSplittable("tensorSplit", x, dim);
   const size = x.shape[d]!;
   if (typeof indicesOrSections === "number") {
@@ -417,7 +428,7 @@ export function triu(x: Tensor, diagonal = 0): Tensor {
 const SIGS = {
   split: "split(Tensor self, int|int[] splitSizeOrSections, int dim=0) -> Tensor[]",
   chunk: "chunk(Tensor self, int chunks, int dim=0) -> Tensor[]",
-  tensorSplit: "tensorSplit(Tensor self, int|int[] indicesOrSections, int dim=0) -> Tensor[]",
+  tensorSplit: "tensorSplit(Tensor self, int|int[]|Tensor indicesOrSections, int dim=0) -> Tensor[]",
   flip: "flip(Tensor self, int... dims) -> Tensor",
   fliplr: "fliplr(Tensor self) -> Tensor",
   flipud: "flipud(Tensor self) -> Tensor",

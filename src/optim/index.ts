@@ -1,5 +1,5 @@
 /**
- * optim: optimizers (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam,
+ * optim: optimizers (SGD, Adam, AdamW, SparseAdam, RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam,
  * ASGD, Rprop, LBFGS) and learning-rate schedulers
  * (`optim.lrScheduler`), mirroring torch.optim.
  *
@@ -13,6 +13,7 @@ export { Adam, type AdamOptions } from "./adam.js";
 export { AdamW, type AdamWOptions } from "./adamw.js";
 export { RMSprop, type RMSpropOptions } from "./rmsprop.js";
 export { Adagrad, type AdagradOptions } from "./adagrad.js";
+export { SparseAdam, type SparseAdamOptions } from "./sparse_adam.js";
 export { Adadelta, type AdadeltaOptions } from "./adadelta.js";
 export { Adamax, type AdamaxOptions } from "./adamax.js";
 export { NAdam, type NAdamOptions } from "./nadam.js";
@@ -26,6 +27,7 @@ export * as swaUtils from "./swa_utils.js";
 
 import { markBuiltInOptimizers } from "./optimizer.js";
 import { Adagrad } from "./adagrad.js";
+import { SparseAdam } from "./sparse_adam.js";
 import { Adam } from "./adam.js";
 import { AdamW } from "./adamw.js";
 import { RMSprop } from "./rmsprop.js";
@@ -37,4 +39,4 @@ import { RAdam } from "./radam.js";
 import { ASGD } from "./asgd.js";
 import { Rprop } from "./rprop.js";
 // their steps are framework frames (compile/state.ts); LBFGS's step runs the user's closure, so it is not one
-markBuiltInOptimizers([SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam, ASGD, Rprop]);
+markBuiltInOptimizers([SGD, Adam, AdamW, RMSprop, Adagrad, SparseAdam, Adadelta, Adamax, NAdam, RAdam, ASGD, Rprop]);

@@ -63,6 +63,14 @@ test("ConcatDataset chains datasets", () => {
   assert.deepEqual([...cat], [0, 10, 0, 10, 20]);
 });
 
+test("ConcatDataset.cumulativeSizes: the running totals (torch's cumulative_sizes), with an empty dataset in between", () => {
+  const cat = new ConcatDataset([new Range(2), new Range(0), new Range(3)]);
+  assert.deepEqual(cat.cumulativeSizes, [2, 2, 5]);
+  assert.ok(Object.isFrozen(cat.cumulativeSizes));
+  assert.deepEqual([...cat], [0, 10, 0, 10, 20]);
+  assert.equal(cat.get(-1), 20);
+});
+
 test("randomSplit by counts: disjoint, covering, seeded", () => {
   const ds = new Range(10);
   const [a, b] = randomSplit(ds, [7, 3], { generator: new Generator(42) });

@@ -210,6 +210,10 @@ test("BatchSampler groups a sampler's indices (PyTorch's example), with and with
   assert.equal(new BatchSampler(seq, 3, false).length, 4);
   assert.equal(new BatchSampler(seq, 3, true).length, 3);
   assert.equal(new BatchSampler(seq, 5, true).len(), 2);
+  // PyTorch's keywords, BatchSampler(sampler, batch_size=3, drop_last=True), as options (typed overloads)
+  assert.deepEqual([...new BatchSampler(seq, { batchSize: 3, dropLast: true })], [[0, 1, 2], [3, 4, 5], [6, 7, 8]]);
+  assert.deepEqual([...new BatchSampler(seq, 3, { dropLast: false })], [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]);
+  throwsArg(() => new BatchSampler(seq, { batchSize: 3 } as never), /BatchSampler\(\) missing required argument 'dropLast' \(position 3\)/);
   // any iterable of indices; a generator has no length
   assert.deepEqual([...new BatchSampler([5, 4, 3], 2, false)], [[5, 4], [3]]);
   const gen = new BatchSampler((function* () { yield 1; yield 2; yield 3; })(), 2, false);

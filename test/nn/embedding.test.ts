@@ -92,6 +92,7 @@ describe("Embedding module", () => {
     assert.deepEqual([m.numEmbeddings, m.embeddingDim, m.paddingIdx, m.maxNorm, m.normType, m.scaleGradByFreq], [5, 2, 1, null, 2, false]);
     assert.equal(new nn.EmbeddingBag(5, 2).sparse, false);
     assert.throws(() => new nn.Embedding(5, 2, { sparse: true }), /Embedding: sparse gradients are not supported/);
+    assert.throws(() => new nn.Embedding(5, 2, { sparse: true }), /optim\.SparseAdam takes the dense gradient/);
   });
   it("errors: float indices, out-of-range index, bad paddingIdx", () => {
     const m = new nn.Embedding(5, 2);

@@ -42,6 +42,17 @@ describe("gradcheck in float64", () => {
       assert.ok(gradgradcheck(f, [x], { atol: 1e-5, rtol: 1e-3 }), `${name} (second derivative)`);
     }
   });
+  it("logsigmoid: the gradient keeps its tail for large x in float32 (PyTorch's log_sigmoid_backward)", () => {
+    // PyTorch 1.13: F.logsigmoid(x).sum().backward() in float32; the composite form's gradient rounded 2e-9 to 0
+    const x = tensor([-100, -20, 0, 20, 100], { requiresGrad: true });
+    const y = F.logsigmoid(x);
+    assert.equal(y.gradFn!.name, "LogSigmoidBackward0");
+    y.sum().backward();
+    const g = x.grad!.tolist() as number[];
+    const want = [1, 1, 0.5, 2.061154e-9, 3.783506e-44];
+    g.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) <= 1e-6 * Math.abs(want[i]!), `x=${x.tolist()[i]}: ${v} vs ${want[i]}`));
+    assertClose(y.detach(), [-100, -20, -Math.log(2), -2.0611537e-9, 0], { atol: 1e-6 });
+  });
   it("prelu in its input and its weight (one value, and one per channel)", () => {
     const x = distinct([2, 3, 4], 1).mul(4).detach().requiresGrad_(true);
     check((a, w) => F.prelu(a, w), [x, tensor([0.25], { dtype: "float64", requiresGrad: true })]);

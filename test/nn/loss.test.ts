@@ -51,6 +51,40 @@ test("losses pass gradcheck, including second derivatives of cross entropy", () 
   assert.ok(autograd.gradcheck((z) => F.smoothL1Loss(z, y), [x]));
 });
 
+test("binaryCrossEntropyWithLogits: PyTorch's gradients at logits of exactly 0 and in the tails (with and without posWeight)", () => {
+  // x = torch.tensor([-100., -30., -5., 0., 5., 30., 100.], requires_grad=True); t = torch.tensor([1., 0., 1., 0.5, 0., 1., 0.])
+  // F.binary_cross_entropy_with_logits(x, t, pos_weight=torch.tensor(3.), reduction="sum").backward(): 421.41315, x.grad
+  const t = tensor([1, 0, 1, 0.5, 0, 1, 0]);
+  const x = tensor([-100, -30, -5, 0, 5, 30, 100], { requiresGrad: true });
+  const loss = F.binaryCrossEntropyWithLogits(x, t, { posWeight: tensor(3), reduction: "sum" });
+  assertClose(loss, 421.41314697265625, { rtol: 1e-6 });
+  loss.backward();
+  assertClose(x.grad!, [-3, 9.357623589846195e-14, -2.979921340942383, -0.5, 0.9933071732521057, 0, 1], { rtol: 1e-6, atol: 0 });
+  // without posWeight: sigmoid(x) - t (0 -> 1/2 - t, the softplus kink gave -t - 1/2 + ... before)
+  const z = tensor([0, 0, -30], { requiresGrad: true });
+  F.binaryCrossEntropyWithLogits(z, tensor([1, 0, 0]), { reduction: "sum" }).backward();
+  assertClose(z.grad!, [-0.5, 0.5, 9.357623589846195e-14], { rtol: 1e-6, atol: 0 });
+  // multilabelSoftMarginLoss (logsigmoid) at 0: -(1/2) / C
+  const m = tensor([[0, 0]], { requiresGrad: true });
+  F.multilabelSoftMarginLoss(m, tensor([[1, 0]])).backward();
+  assertClose(m.grad!, [-0.25, 0.25], { atol: 1e-7 });
+});
+
+test("binaryCrossEntropyWithLogits: float64 gradcheck / gradgradcheck in input, target and a broadcast posWeight; weight; posWeight shape errors", () => {
+  const x = tensor([[0.3, -1.2, 2.5], [0.0, 4.1, -0.7]], { dtype: "float64", requiresGrad: true });
+  const t = tensor([[1, 0, 0.25], [0.5, 1, 0]], { dtype: "float64", requiresGrad: true });
+  const pw = tensor([2, 0.5, 3], { dtype: "float64", requiresGrad: true });
+  const w = tensor([[1, 2, 0.5], [1.5, 1, 1]], { dtype: "float64", requiresGrad: true });
+  const f = (a: Tensor, b: Tensor, c: Tensor, d: Tensor) => F.binaryCrossEntropyWithLogits(a, b, { posWeight: c, weight: d });
+  assert.ok(autograd.gradcheck(f, [x, t, pw, w]));
+  assert.ok(autograd.gradgradcheck(f, [x, t, pw, w]));
+  assert.ok(autograd.gradcheck((a: Tensor, b: Tensor) => F.binaryCrossEntropyWithLogits(a, b, { reduction: "none" }), [x, t]));
+  assert.ok(autograd.gradgradcheck((a: Tensor, b: Tensor) => F.binaryCrossEntropyWithLogits(a, b), [x, t]));
+  assert.throws(() => F.binaryCrossEntropyWithLogits(x, t, { posWeight: tensor([1, 2], { dtype: "float64" }) }),
+    (e: Error) => e.name === "ShapeError" && /^binaryCrossEntropyWithLogits: posWeight of shape \[2\] cannot be broadcast to the input's shape \[2, 3\] \(give one weight per class, along the last dim: \[3\]\)$/.test(e.message));
+  assert.doesNotThrow(() => F.binaryCrossEntropyWithLogits(x, t, { posWeight: tensor([[2], [1]], { dtype: "float64" }) }));
+});
+
 test("binaryCrossEntropy's gradient is finite at probabilities of exactly 0 and 1, as PyTorch's", () => {
   // x = torch.tensor([0., 1., 1., 0., 1e-30, 0.5], requires_grad=True); t = torch.tensor([1., 0., 0.3, 0.3, 1., 1.])
   // F.binary_cross_entropy(x, t).backward(); x.grad

@@ -230,6 +230,16 @@ describe("split, chunk, tensorSplit", () => {
     assert.deepEqual(arange(5).tensorSplit([-2]).map((t) => t.tolist()), [[0, 1, 2], [3, 4]]);
   });
 
+  test("tensorSplit by a tensor (torch.tensor_split's tensor_indices_or_sections): 1-D indices, a 0-d section count, PyTorch's checks", () => {
+    // torch.tensor_split(torch.arange(6.), torch.tensor([1, 1, 4])) -> [[0.], [], [1., 2., 3.], [4., 5.]]: jagged rows from offsets
+    const f = arange(6).float();
+    assert.deepEqual(tensorSplit(f, tensor([1, 1, 4], { dtype: "int64" })).map((t) => t.tolist()), [[0], [], [1, 2, 3], [4, 5]]);
+    assert.deepEqual(f.tensorSplit(tensor(4, { dtype: "int64" })).map((t) => t.tolist()), [[0, 1], [2, 3], [4], [5]]);
+    assert.deepEqual(f.view(2, 3).tensorSplit(tensor([1], { dtype: "int32" }), 1).map((t) => t.tolist()), [[[0], [3]], [[1, 2], [4, 5]]]);
+    assert.throws(() => f.tensorSplit(tensor([1.5])), (e: Error) => e.name === "DTypeError" && /^tensorSplit: expected tensor_indices_or_sections to have an integer dtype \(int64 or int32\), but got float32/.test(e.message));
+    assert.throws(() => f.tensorSplit(tensor([[1]], { dtype: "int64" })), (e: Error) => e instanceof ShapeError && /zero-dimensional or one-dimensional tensor, but got a tensor with 2 dims/.test(e.message));
+  });
+
   test("gradients of the pieces land in the right places (gradcheck)", () => {
     const x = rg([5, 2]);
     assert.ok(autograd.gradcheck((x) => split(x!, [1, 4]).map(weighted), [x]));

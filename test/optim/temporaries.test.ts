@@ -40,6 +40,7 @@ for (const [name, make, perParam] of [
   ["RAdam (L2)", (p: Tensor[]) => new optim.RAdam(p, { weightDecay: 0.1 }), 3],
   ["ASGD (averaging, maximize, L2)", (p: Tensor[]) => new optim.ASGD(p, { t0: -5, maximize: true, weightDecay: 0.1 }), 2],
   ["Rprop (maximize)", (p: Tensor[]) => new optim.Rprop(p, { maximize: true }), 4],
+  ["SparseAdam (maximize)", (p: Tensor[]) => new optim.SparseAdam(p, { maximize: true }), 6],
 ] as const) {
   // the op-by-op update (Adam/AdamW run as one fused program by default: no temporaries)
   test(`${name}: frees its temporaries, keeps parameters, gradients and state`, { skip }, (t) => {

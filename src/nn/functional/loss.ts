@@ -14,8 +14,8 @@ import { getDefaultDtype } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { where } from "../../ops/elementwise.js";
 import { assertAll } from "../../ops/advanced_indexing.js";
+import { reduceGradToShape } from "../../ops/helpers.js";
 import { defineF } from "./define.js";
-import { logsigmoid } from "./activation.js";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -228,20 +228,60 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: { weigh
   return reduce("binaryCrossEntropy", loss, opts?.reduction);
 }
 
+/** log σ(z) = min(z, 0) - log1p(exp(-|z|)), finite for any z (no gradient recorded). */
+function logSigmoidRaw(z: Tensor): Tensor {
+  const a = z.abs();
+  return z.sub(a).mul(0.5).sub(a.neg().exp().log1p());
+}
+
+// PyTorch's binary_cross_entropy_with_logits_backward (input) and _target_backward, and for a
+// posWeight that requires grad (PyTorch has no derivative there) d/dpw = -t log σ(x). Written
+// out rather than differentiated through max(-x, 0) + log1p(exp(-|x|)), whose kinks at x = 0
+// gave -1 for softplus(-x)'s slope there instead of -1/2 (zero-initialized logits), and whose
+// tails rounded σ(x) - t to values PyTorch does not give.
+function bceWithLogitsBackward(hasPosWeight: boolean): BackwardFn {
+  return ([g], [x, t, pw], needs) => {
+    const shapeOf = (i: number) => [x, t, pw][i]!.shape;
+    let gx: Tensor | null = null, gt: Tensor | null = null, gpw: Tensor | null = null;
+    if (needs[0]) {
+      const sig = x!.sigmoid();
+      if (hasPosWeight) {
+        const pt = pw!.mul(t!);
+        gx = g!.mul(pt.add(1).sub(t!).mul(sig).sub(pt));
+      } else gx = g!.mul(sig.sub(t!));
+      gx = reduceGradToShape(gx, shapeOf(0));
+    }
+    if (needs[1]) {
+      gt = hasPosWeight ? g!.mul(logSigmoidRaw(x!.neg()).sub(logSigmoidRaw(x!).mul(pw!))) : g!.mul(x!.neg());
+      gt = reduceGradToShape(gt, shapeOf(1));
+    }
+    if (hasPosWeight && needs[2]) gpw = reduceGradToShape(g!.mul(t!.mul(logSigmoidRaw(x!)).neg()), shapeOf(2));
+    return hasPosWeight ? [gx, gt, gpw] : [gx, gt];
+  };
+}
+
 /** Sigmoid + binary cross entropy in one stable expression (posWeight scales positives). */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts?: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction }): Tensor {
-  checkSameShape("binaryCrossEntropyWithLogits", input, target);
-  checkFloatTarget("binaryCrossEntropyWithLogits", input, target);
-  // -log sigmoid(x) = log(1 + exp(-x)), without overflow, and with the gradient sigmoid(x) - 1
-  // at x = 0 too (max(-x, 0) + log1p(exp(-|x|)) differentiated as written gives -1 there)
-  const logSigNeg = logsigmoid(input).neg();
-  let loss: Tensor;
-  if (opts?.posWeight) {
-    const logWeight = opts.posWeight.sub(1).mul(target).add(1);
-    loss = target.rsub(1).mul(input).add(logWeight.mul(logSigNeg));
-  } else loss = target.rsub(1).mul(input).add(logSigNeg);
+  const op = "binaryCrossEntropyWithLogits";
+  checkSameShape(op, input, target);
+  checkFloatTarget(op, input, target);
+  const posWeight = opts?.posWeight ?? null;
+  if (posWeight !== null) {
+    const pw = posWeight.shape, n = pw.length, m = input.ndim;
+    const fits = pw.every((d, i) => d === 1 || i + m - n < 0 || d === input.shape[i + m - n]);
+    if (!fits) throw new ShapeError(`${op}: posWeight of shape ${fmtShape(pw)} cannot be broadcast to the input's shape ${fmtShape(input.shape)} (give one weight per class, along the last dim: [${input.shape[m - 1] ?? 1}])`);
+  }
+  const elementwise = noGrad(() => {
+    // log(1 + exp(-x)) computed without overflow: softplus(-x) = max(-x, 0) + log1p(exp(-|x|))
+    const logSigNeg = input.neg().clamp(0).add(input.abs().neg().exp().log1p()); // -log sigmoid(x)
+    if (posWeight === null) return target.rsub(1).mul(input).add(logSigNeg);
+    const logWeight = posWeight.sub(1).mul(target).add(1);
+    return target.rsub(1).mul(input).add(logWeight.mul(logSigNeg));
+  });
+  const inputs = posWeight === null ? [input, target] : [input, target, posWeight];
+  let loss = record1("BinaryCrossEntropyWithLogitsBackward0", inputs, elementwise, inputs, bceWithLogitsBackward(posWeight !== null));
   if (opts?.weight) loss = loss.mul(opts.weight);
-  return reduce("binaryCrossEntropyWithLogits", loss, opts?.reduction);
+  return reduce(op, loss, opts?.reduction);
 }
 
 let warnedKlDivMean = false;

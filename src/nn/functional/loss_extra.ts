@@ -15,6 +15,7 @@ import { shapesEqual } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { defineF } from "./define.js";
 import { pairwiseDistance } from "./distance.js";
+import { logsigmoid } from "./activation.js";
 import { checkSameShape, reduce, legacyReduction, type Reduction } from "./loss.js";
 
 /**
@@ -141,8 +142,8 @@ export function multiMarginLoss(input: Tensor, target: Tensor, opts?: MultiMargi
 export function multilabelSoftMarginLoss(input: Tensor, target: Tensor, opts?: { weight?: Tensor | null; reduction?: Reduction }): Tensor {
   const op = "multilabelSoftMarginLoss";
   checkSameShape(op, input, target);
-  const logSig = (z: Tensor) => z.neg().clampMin(0).add(z.abs().neg().exp().log1p()).neg(); // log σ(z), stably
-  let loss = target.mul(logSig(input)).add(target.rsub(1).mul(logSig(input.neg()))).neg();
+  // PyTorch's -(y logsigmoid(x) + (1 - y) logsigmoid(-x)), through logsigmoid's own gradient (1/2 at 0)
+  let loss = target.mul(logsigmoid(input)).add(target.rsub(1).mul(logsigmoid(input.neg()))).neg();
   if (opts?.weight) loss = loss.mul(opts.weight);
   const classDim = input.ndim - 1;
   loss = loss.sum(classDim).div(input.shape[classDim]!);

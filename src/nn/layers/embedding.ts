@@ -38,7 +38,7 @@ const FROM_PRETRAINED = "Embedding.fromPretrained(Tensor embeddings, bool freeze
 const fromPretrainedArgs = declareMethodArgs(FROM_PRETRAINED);
 
 function checkDense(op: string, sparse: boolean): void {
-  if (sparse) throw new FluxionError(`${op}: sparse gradients are not supported; use sparse=false (the default)`);
+  if (sparse) throw new FluxionError(`${op}: sparse gradients are not supported; use sparse=false (the default): optim.SparseAdam takes the dense gradient and updates only the looked-up rows`);
 }
 
 /**

@@ -64,7 +64,7 @@ export class EmbeddingBag extends Module {
   constructor(...args: CtorArgs<typeof EMBEDDING_BAG>) {
     super();
     const [numEmbeddings, embeddingDim, maxNorm, normType, scaleGradByFreq, mode, sparse, weight, includeLastOffset, paddingIdx, { device, dtype }] = embeddingBagArgs.bind(args);
-    if (sparse) throw new FluxionError("EmbeddingBag: sparse gradients are not supported; use sparse=false (the default)");
+    if (sparse) throw new FluxionError("EmbeddingBag: sparse gradients are not supported; use sparse=false (the default): optim.SparseAdam takes the dense gradient and updates only the looked-up rows");
     checkLayerSizes("EmbeddingBag", { num_embeddings: numEmbeddings, embedding_dim: embeddingDim }, device);
     if (!weight) checkNumel("EmbeddingBag", [numEmbeddings, embeddingDim], dtype ?? "float32");
     this.numEmbeddings = numEmbeddings;

@@ -8,8 +8,19 @@
  * its values at x = ±1 (and 0, 1 for the shifted ones). n is truncated toward zero as C++'s
  * static_cast<int64_t> does: a fractional n is its integer part, and a negative n gives 0; so does
  * a NaN or infinite n, or one beyond 2^63, which x86 converts to INT64_MIN. The recurrence runs
- * n steps, as PyTorch's does: a huge n outside (-1, 1) takes as long as it does there.
+ * n steps, as PyTorch's does; where it would run more than 2^22 (PyTorch takes minutes to years
+ * over a degree like 1e12), the kernel raises an ArgumentError instead of hanging.
  */
+import { ArgumentError } from "../errors.js";
+
+/** The most recurrence steps one value may take (~0.2 s in these loops; PyTorch's C++ takes ~10 ms). */
+const MAX_DEGREE = 2 ** 22;
+/** Refuses a degree whose recurrence would run past MAX_DEGREE steps. */
+function checkDegree(x: number, n: number): void {
+  if (n > MAX_DEGREE) {
+    throw new ArgumentError(`degree n = ${n} at x = ${x} needs n steps of the three-term recurrence (PyTorch runs them all, which takes minutes to years); Fluxion refuses degrees above 2^22 there`);
+  }
+}
 
 /** n as PyTorch's static_cast<int64_t>(n): truncated; NaN, ±inf and |n| >= 2^63 give -1 (negative, as INT64_MIN). */
 function order(n: number): number {
@@ -26,6 +37,7 @@ export function chebyshevT(x: number, nIn: number): number {
   if (n > 6 && Math.abs(x) < 1) return Math.cos(n * Math.acos(x));
   if (n === 0) return 1;
   if (n === 1) return x;
+  checkDegree(x, n);
   return recurrence(x + x, 1, x, n);
 }
 
@@ -41,6 +53,7 @@ export function chebyshevU(x: number, nIn: number): number {
   }
   if (n === 0) return 1;
   if (n === 1) return x + x;
+  checkDegree(x, n);
   return recurrence(x + x, 1, x + x, n);
 }
 
@@ -56,6 +69,7 @@ export function chebyshevV(x: number, nIn: number): number {
   }
   if (n === 0) return 1;
   if (n === 1) return x + x - 1;
+  checkDegree(x, n);
   return recurrence(x + x, 1, x + x - 1, n);
 }
 
@@ -71,6 +85,7 @@ export function chebyshevW(x: number, nIn: number): number {
   }
   if (n === 0) return 1;
   if (n === 1) return x + x + 1;
+  checkDegree(x, n);
   return recurrence(x + x, 1, x + x + 1, n);
 }
 
@@ -95,6 +110,7 @@ export function shiftedChebyshevT(x: number, nIn: number): number {
   if (n > 6 && Math.abs(y) < 1) return Math.cos(n * Math.acos(y));
   if (n === 0) return 1;
   if (n === 1) return y;
+  checkDegree(x, n);
   return recurrence(y + y, 1, y, n);
 }
 
@@ -112,6 +128,7 @@ export function shiftedChebyshevU(x: number, nIn: number): number {
   }
   if (n === 0) return 1;
   if (n === 1) return y + y;
+  checkDegree(x, n);
   return recurrence(y + y, 1, y + y, n);
 }
 
@@ -129,6 +146,7 @@ export function shiftedChebyshevV(x: number, nIn: number): number {
   }
   if (n === 0) return 1;
   if (n === 1) return y + y - 1;
+  checkDegree(x, n);
   return recurrence(y + y, 1, y + y - 1, n);
 }
 
@@ -146,6 +164,7 @@ export function shiftedChebyshevW(x: number, nIn: number): number {
   }
   if (n === 0) return 1;
   if (n === 1) return y + y + 1;
+  checkDegree(x, n);
   return recurrence(y + y, 1, y + y + 1, n);
 }
 
@@ -155,6 +174,7 @@ export function hermiteH(x: number, nIn: number): number {
   if (n < 0) return 0;
   if (n === 0) return 1;
   if (n === 1) return x + x;
+  checkDegree(x, n);
   let p = 1, q = x + x, r = q;
   for (let k = 2; k < n + n; k += 2) {
     r = (x + x) * q - k * p;
@@ -170,6 +190,7 @@ export function hermiteHe(x: number, nIn: number): number {
   if (n < 0) return 0;
   if (n === 0) return 1;
   if (n === 1) return x;
+  checkDegree(x, n);
   let p = 1, q = x, r = q;
   for (let k = 1; k < n; k++) {
     r = x * q - k * p;
@@ -186,6 +207,7 @@ export function laguerreL(x: number, nIn: number): number {
   if (Math.abs(x) === 0) return 1;
   if (n === 0) return 1;
   if (n === 1) return 1 - x;
+  checkDegree(x, n);
   let p = 1, q = 1 - x, r = q;
   for (let k = 1; k < n; k++) {
     r = ((k + k + (1 - x)) * q - k * p) / (k + 1);
@@ -202,6 +224,7 @@ export function legendreP(x: number, nIn: number): number {
   if (Math.abs(x) === 1) return x > 0 || even(n) ? 1 : -1;
   if (n === 0) return 1;
   if (n === 1) return x;
+  checkDegree(x, n);
   let p = 1, q = x, r = q;
   for (let k = 1; k < n; k++) {
     r = ((k + k + 1) * x * q - k * p) / (k + 1);

@@ -90,6 +90,16 @@ test("the orthogonal polynomials match PyTorch for every x, and for negative, fr
   }
 });
 
+test("a degree whose recurrence would run past 2^22 steps is refused (PyTorch loops n times); the trigonometric forms take any n", () => {
+  for (const name of Object.keys(FX.poly.values)) {
+    assert.match(fluxionErrorMessage(() => SP[name]!(f64([2.5]), 1e12), `${name}(2.5, 1e12)`), /degree n = 1000000000000 .*refuses degrees above 2\^22/);
+  }
+  // inside (-1, 1) the Chebyshev kinds use cos(n acos x) and its kin beyond small n, as PyTorch
+  const t = special.chebyshevPolynomialT(f64([0.3]), 1e12).item() as number;
+  assert.ok(Math.abs(t - Math.cos(1e12 * Math.acos(0.3))) < 1e-15);
+  assert.deepEqual(vals(special.legendrePolynomialP(f64([0.3, -1, 1]), 2 ** 22)).length, 3);
+});
+
 test("polynomials take n (or x) as a number, broadcast x against n, and refuse two numbers", () => {
   const s = FX.polyScalar, x = f64(decAll(s.x));
   for (const [name, want] of Object.entries<unknown[]>(s.nScalar)) {

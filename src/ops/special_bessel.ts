@@ -5,9 +5,10 @@
  *
  * These are PyTorch 1.13's own algorithms (aten/src/ATen/native/Math.h, from Cephes): the same
  * rational approximations, Chebyshev series and coefficients, evaluated in the same order, so
- * float64 results agree with PyTorch's to the last bit or two (test/ops/special_bessel.test.ts
- * checks them against special_bessel_torch.json). Float32 tensors compute in float64 and round
- * once, a little closer to the truth than PyTorch's float32 kernels.
+ * float64 results agree with PyTorch's to a few ulps, more only beside the roots of J and Y,
+ * where Math.sin/cos's last bit (not glibc's) is amplified (test/ops/special_more.test.ts checks
+ * them against special_more_torch.json). Float32 tensors compute in float64 and round once,
+ * closer to the truth than PyTorch's float32 kernels, which round every step.
  */
 
 /** sum_i c[i] z^(n-1-i) by Horner's rule from 0, as PyTorch's loops write it. */

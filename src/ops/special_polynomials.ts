@@ -22,6 +22,24 @@ function checkDegree(x: number, n: number): void {
   }
 }
 
+/**
+ * a·b + c rounded once. PyTorch's CPU kernels are compiled with FMA contraction, so its
+ * recurrences compute a·q - k·p as fma(a, q, -(k·p)); doing the same here reproduces its values
+ * bit for bit, where plain a·q - k·p would differ by a few hundred ulps after 100 steps near a root.
+ * Dekker's exact product, then the sum with its rounding error carried (the product of
+ * numbers beyond 1e300 is left to rounding twice).
+ */
+function fma(a: number, b: number, c: number): number {
+  const p = a * b;
+  if (!Number.isFinite(p) || Math.abs(a) > 1e300 || Math.abs(b) > 1e300) return p + c;
+  const ah = 134217729 * a - (134217729 * a - a), al = a - ah;
+  const bh = 134217729 * b - (134217729 * b - b), bl = b - bh;
+  const pe = ah * bh - p + ah * bl + al * bh + al * bl; // p + pe = a·b exactly
+  const s = p + c, bb = s - p;
+  const se = p - (s - bb) + (c - bb); // s + se = p + c exactly
+  return s + (se + pe);
+}
+
 /** n as PyTorch's static_cast<int64_t>(n): truncated; NaN, ±inf and |n| >= 2^63 give -1 (negative, as INT64_MIN). */
 function order(n: number): number {
   return Math.abs(n) < 9223372036854775808 ? Math.trunc(n) : -1;
@@ -93,7 +111,7 @@ export function chebyshevW(x: number, nIn: number): number {
 function recurrence(c: number, p: number, q: number, n: number): number {
   let r = q;
   for (let k = 2; k <= n; k++) {
-    r = c * q - p;
+    r = fma(c, q, -p);
     p = q;
     q = r;
   }
@@ -177,7 +195,7 @@ export function hermiteH(x: number, nIn: number): number {
   checkDegree(x, n);
   let p = 1, q = x + x, r = q;
   for (let k = 2; k < n + n; k += 2) {
-    r = (x + x) * q - k * p;
+    r = fma(x + x, q, -(k * p));
     p = q;
     q = r;
   }
@@ -193,7 +211,7 @@ export function hermiteHe(x: number, nIn: number): number {
   checkDegree(x, n);
   let p = 1, q = x, r = q;
   for (let k = 1; k < n; k++) {
-    r = x * q - k * p;
+    r = fma(x, q, -(k * p));
     p = q;
     q = r;
   }
@@ -210,7 +228,7 @@ export function laguerreL(x: number, nIn: number): number {
   checkDegree(x, n);
   let p = 1, q = 1 - x, r = q;
   for (let k = 1; k < n; k++) {
-    r = ((k + k + (1 - x)) * q - k * p) / (k + 1);
+    r = fma(k + k + (1 - x), q, -(k * p)) / (k + 1);
     p = q;
     q = r;
   }
@@ -227,7 +245,7 @@ export function legendreP(x: number, nIn: number): number {
   checkDegree(x, n);
   let p = 1, q = x, r = q;
   for (let k = 1; k < n; k++) {
-    r = ((k + k + 1) * x * q - k * p) / (k + 1);
+    r = fma((k + k + 1) * x, q, -(k * p)) / (k + 1);
     p = q;
     q = r;
   }

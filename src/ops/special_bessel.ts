@@ -10,29 +10,13 @@
  * them against special_more_torch.json). Float32 tensors compute in float64 and round once,
  * closer to the truth than PyTorch's float32 kernels, which round every step.
  */
+import { fma } from "./special_fma.js";
 
 /** sum_i c[i] z^(n-1-i) by Horner's rule from 0, as PyTorch's loops (fused) compute it. */
 function horner(z: number, c: readonly number[]): number {
   let r = 0;
   for (let i = 0; i < c.length; i++) r = fma(r, z, c[i]!);
   return r;
-}
-
-/**
- * a·b + c rounded once: PyTorch's CPU kernels are compiled with FMA contraction, so its Horner
- * and Clenshaw steps are fused multiply-adds; doing the same keeps Y0/Y1 within a few ulps of
- * its values beside their roots. Dekker's exact product, then the sum with its rounding error
- * carried (products of numbers beyond 1e300 round twice).
- */
-function fma(a: number, b: number, c: number): number {
-  const p = a * b;
-  if (!Number.isFinite(p) || Math.abs(a) > 1e300 || Math.abs(b) > 1e300) return p + c;
-  const ah = 134217729 * a - (134217729 * a - a), al = a - ah;
-  const bh = 134217729 * b - (134217729 * b - b), bl = b - bh;
-  const pe = ah * bh - p + ah * bl + al * bh + al * bl;
-  const s = p + c, bb = s - p;
-  const se = p - (s - bb) + (c - bb);
-  return s + (se + pe);
 }
 
 /** Clenshaw's sum of a Chebyshev series c at t (Cephes' chbevl): 0.5 (b0 - b2), t q - p fused as PyTorch's. */

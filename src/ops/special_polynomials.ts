@@ -12,6 +12,7 @@
  * over a degree like 1e12), the kernel raises an ArgumentError instead of hanging.
  */
 import { ArgumentError } from "../errors.js";
+import { fma } from "./special_fma.js";
 
 /** The most recurrence steps one value may take (~0.2 s in these loops; PyTorch's C++ takes ~10 ms). */
 const MAX_DEGREE = 2 ** 22;
@@ -20,24 +21,6 @@ function checkDegree(x: number, n: number): void {
   if (n > MAX_DEGREE) {
     throw new ArgumentError(`degree n = ${n} at x = ${x} needs n steps of the three-term recurrence (PyTorch runs them all, which takes minutes to years); Fluxion refuses degrees above 2^22 there`);
   }
-}
-
-/**
- * a·b + c rounded once. PyTorch's CPU kernels are compiled with FMA contraction, so its
- * recurrences compute a·q - k·p as fma(a, q, -(k·p)); doing the same here reproduces its values
- * bit for bit, where plain a·q - k·p would differ by a few hundred ulps after 100 steps near a root.
- * Dekker's exact product, then the sum with its rounding error carried (the product of
- * numbers beyond 1e300 is left to rounding twice).
- */
-function fma(a: number, b: number, c: number): number {
-  const p = a * b;
-  if (!Number.isFinite(p) || Math.abs(a) > 1e300 || Math.abs(b) > 1e300) return p + c;
-  const ah = 134217729 * a - (134217729 * a - a), al = a - ah;
-  const bh = 134217729 * b - (134217729 * b - b), bl = b - bh;
-  const pe = ah * bh - p + ah * bl + al * bh + al * bl; // p + pe = a·b exactly
-  const s = p + c, bb = s - p;
-  const se = p - (s - bb) + (c - bb); // s + se = p + c exactly
-  return s + (se + pe);
 }
 
 /** n as PyTorch's static_cast<int64_t>(n): truncated; NaN, ±inf and |n| >= 2^63 give -1 (negative, as INT64_MIN). */

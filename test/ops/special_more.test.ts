@@ -38,7 +38,7 @@ function assertNear(got: readonly number[], want: readonly number[], what: strin
 // float64 tolerances: the Bessel functions agree to a few ulps (Airy's asymptotic sin/cos of
 // large arguments to 15: Math.sin/cos are not glibc's); the incomplete gamma functions' tiny
 // values carry exp(a log x - x - lgamma a), whose exponent's last ulp (lgamma is not glibc's)
-// moves them by up to ~1e-12; the polynomials' recurrences are PyTorch's bit for bit, but the
+// moves them by up to ~3e-13; the polynomials' recurrences are PyTorch's bit for bit, but the
 // Chebyshev kinds' cos(n acos x) amplifies acos's last ulp by n near a root.
 const UNARY_ULPS: Record<string, number> = { airyAi: 32 };
 const POLY_TOL: Record<string, { ulps: number; rel?: number }> = {
@@ -69,7 +69,7 @@ test("float32 inputs give PyTorch's float64 values at the same inputs, rounded o
 test("gammainc and gammaincc (torch.igamma, igammac) match PyTorch over every regime and at the boundaries", () => {
   const g = FX.igamma;
   for (const [k, fn] of [["gammainc", special.gammainc], ["gammaincc", special.gammaincc]] as const) {
-    assertNear(vals(fn(f64(decAll(g.a)), f64(decAll(g.x)))), decAll(g[k]), k, { ulps: 16, rel: 2e-12 });
+    assertNear(vals(fn(f64(decAll(g.a)), f64(decAll(g.x)))), decAll(g[k]), k, { ulps: 16, rel: 5e-13 });
     const r = fn(f32(decAll(g.a32)), f32(decAll(g.x32)));
     assert.equal(r.dtype, "float32");
     assertNear(vals(r), decAll(g[`${k}64at32`]).map(Math.fround), `${k}(float32)`, { ulps: 1 }, "float32");

@@ -32,6 +32,7 @@ import { AMINMAX_FNS } from "./ops/aminmax.js";
 import { COMBINATORICS_FNS } from "./ops/combinatorics.js";
 import { TORCH_LINALG_FNS } from "./ops/linalg/torch_forms.js";
 import { SPECIAL_FNS } from "./ops/special.js";
+import { IGAMMA_FNS } from "./ops/special_more.js";
 import { NUMERIC_FNS } from "./ops/elementwise_numeric.js";
 import { ALIAS_FNS } from "./ops/aliases.js";
 import { COMPAT_FNS } from "./ops/tensor_compat.js";
@@ -96,6 +97,7 @@ export const {
   bitwiseNot, sinc, deg2rad, rad2deg, logit, nanToNum, lerp, isclose, allclose, equal, addcmul, addcdiv,
 } = EXTRA_FNS;
 export const { erfc, erfinv, lgamma, digamma, polygamma, mvlgamma, i0 } = SPECIAL_FNS;
+export const { igamma, igammac } = IGAMMA_FNS;
 export const { signbit, isposinf, isneginf, frexp, ldexp, nextafter, heaviside, gcd, lcm, floatPower } = NUMERIC_FNS;
 export const {
   arccos, arcsin, arctan, arccosh, arcsinh, arctanh, arctan2, negative, positive, absolute, fix, trueDivide, ravel,

@@ -300,6 +300,7 @@ const TORCH_KERNEL: Readonly<Record<string, string>> = {
   remainder: "remainder_cpu", fmod: "fmod_cpu", frac: "frac_cpu", logaddexp: "logaddexp_cpu", logaddexp2: "logaddexp2_cpu", hypot: "hypot_cpu",
   lerp: "lerp_kernel_scalar", bitwiseAnd: "bitwise_and_cpu", bitwiseOr: "bitwise_or_cpu", bitwiseXor: "bitwise_xor_cpu", bitwiseNot: "bitwise_not_cpu",
   bitwiseLeftShift: "lshift_cpu", bitwiseRightShift: "rshift_cpu", gcd: "gcd_cpu", lcm: "lcm_cpu", nextafter: "nextafter_cpu",
+  igamma: "igamma_cpu", igammac: "igammac_cpu",
 };
 const ACCEPTS_HINT: Readonly<Record<OperandDTypes, string>> = {
   float: "convert them with .float()", numeric: "convert them with .int()", integral: "bitwise ops take integer or bool tensors", int: "it takes integer tensors (not bool or floating point)",

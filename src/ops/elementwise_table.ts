@@ -23,6 +23,9 @@
 import { FluxionError } from "../errors.js";
 import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBFloat16Bits, float32ToFloat16Bits } from "../tensor/half.js";
 import { SPECIAL_HELPERS, erf } from "./special_math.js";
+import { BESSEL_HELPERS } from "./special_bessel.js";
+import { IGAMMA_HELPERS } from "./special_igamma.js";
+import { POLYNOMIAL_HELPERS } from "./special_polynomials.js";
 import { frexpExponent, frexpMantissa, gcd, gcdInt, lcm, lcmInt, nextafter, signbit } from "./elementwise_bits.js";
 
 export { erf };
@@ -104,6 +107,19 @@ export const UNARY_OPS = {
   ndtr: { js: "H.ndtr(x)", kind: "float", native: false },
   ndtri: { js: "H.ndtri(x)", kind: "float", native: false },
   logNdtr: { js: "H.logNdtr(x)", kind: "float", native: false },
+  // torch.special's Bessel and Airy functions, PyTorch's Cephes algorithms (special_bessel.ts)
+  besselJ0: { js: "H.besselJ0(x)", kind: "float", native: false },
+  besselJ1: { js: "H.besselJ1(x)", kind: "float", native: false },
+  besselY0: { js: "H.besselY0(x)", kind: "float", native: false },
+  besselY1: { js: "H.besselY1(x)", kind: "float", native: false },
+  modifiedBesselI0: { js: "H.modifiedBesselI0(x)", kind: "float", native: false },
+  modifiedBesselI1: { js: "H.modifiedBesselI1(x)", kind: "float", native: false },
+  modifiedBesselK0: { js: "H.modifiedBesselK0(x)", kind: "float", native: false },
+  modifiedBesselK1: { js: "H.modifiedBesselK1(x)", kind: "float", native: false },
+  scaledModifiedBesselK0: { js: "H.scaledModifiedBesselK0(x)", kind: "float", native: false },
+  scaledModifiedBesselK1: { js: "H.scaledModifiedBesselK1(x)", kind: "float", native: false },
+  sphericalBesselJ0: { js: "H.sphericalBesselJ0(x)", kind: "float", native: false },
+  airyAi: { js: "H.airyAi(x)", kind: "float", native: false },
   // -x log x, 0 at 0, -inf below (torch.special.entr)
   entr: { js: "(x > 0 ? -x * Math.log(x) : x === 0 ? 0 : x < 0 ? -Infinity : x)", kind: "float", native: false },
   // the sign bit: true for -0 and a negative NaN (torch.signbit)
@@ -168,6 +184,22 @@ export const BINARY_OPS = {
   xlog1py: { js: "(y !== y ? y : x === 0 ? 0 : x * Math.log1p(y))", kind: "float", native: false },
   // the Hurwitz zeta function zeta(x, y) = sum_k (y + k)^-x (torch.special.zeta)
   zeta: { js: "H.zeta(x, y)", kind: "float", native: false },
+  // the regularized incomplete gamma functions P(x, y) and Q(x, y) (torch.igamma, igammac; special_igamma.ts)
+  igamma: { js: "H.igamma(x, y)", kind: "float", accepts: "float", native: false },
+  igammac: { js: "H.igammac(x, y)", kind: "float", accepts: "float", native: false },
+  // torch.special's orthogonal polynomials of x, of degree y truncated to an integer (special_polynomials.ts)
+  chebyshevT: { js: "H.chebyshevT(x, y)", kind: "float", native: false },
+  chebyshevU: { js: "H.chebyshevU(x, y)", kind: "float", native: false },
+  chebyshevV: { js: "H.chebyshevV(x, y)", kind: "float", native: false },
+  chebyshevW: { js: "H.chebyshevW(x, y)", kind: "float", native: false },
+  shiftedChebyshevT: { js: "H.shiftedChebyshevT(x, y)", kind: "float", native: false },
+  shiftedChebyshevU: { js: "H.shiftedChebyshevU(x, y)", kind: "float", native: false },
+  shiftedChebyshevV: { js: "H.shiftedChebyshevV(x, y)", kind: "float", native: false },
+  shiftedChebyshevW: { js: "H.shiftedChebyshevW(x, y)", kind: "float", native: false },
+  hermiteH: { js: "H.hermiteH(x, y)", kind: "float", native: false },
+  hermiteHe: { js: "H.hermiteHe(x, y)", kind: "float", native: false },
+  laguerreL: { js: "H.laguerreL(x, y)", kind: "float", native: false },
+  legendreP: { js: "H.legendreP(x, y)", kind: "float", native: false },
   // 0 below 0, y at 0, 1 above (NaN gives 0, as PyTorch's kernel)
   heaviside: { js: "(x === 0 ? y : x > 0 ? 1 : 0)", kind: "same", native: false },
   gcd: { js: "H.gcd(x, y)", kind: "same", accepts: "int", native: false },
@@ -344,6 +376,6 @@ const OVERFLOW_F32 = 2 ** 128 - 2 ** 103;
 
 /** Helpers the generated loops may call as H.name. */
 export const ELEMENTWISE_HELPERS = {
-  ...SPECIAL_HELPERS, pow, powScalar, remainder, intRemainder, intDiv, divRounded, intFmod, copysign, sinc, logit, lerp, fmaFloat32,
+  ...SPECIAL_HELPERS, ...BESSEL_HELPERS, ...IGAMMA_HELPERS, ...POLYNOMIAL_HELPERS, pow, powScalar, remainder, intRemainder, intDiv, divRounded, intFmod, copysign, sinc, logit, lerp, fmaFloat32,
   signbit, frexpMantissa, frexpExponent, gcd, gcdInt, lcm, lcmInt, nextafter,
 };

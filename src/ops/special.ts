@@ -5,7 +5,7 @@
  * (derivatives.yaml) written beside it. The scalar math is special_math.ts, run through the
  * elementwise table; integer and bool inputs compute in the default float dtype, as PyTorch.
  */
-import { AutogradError, ArgumentError, DTypeError } from "../errors.js";
+import { ArgumentError, DTypeError } from "../errors.js";
 import { defineOp, type MethodsOf } from "../api/registry.js";
 import type { Fn } from "../api/types.js";
 import { arange } from "../tensor/creation.js";
@@ -16,6 +16,7 @@ import { EXTRA_FNS } from "./elementwise_extra.js";
 import { applyInPlace } from "./inplace.js";
 import type { TensorLike } from "./helpers.js";
 import { SQRT_2PI } from "./special_math.js";
+import { SPECIAL_MORE, notImplemented } from "./special_more.js";
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
@@ -38,13 +39,6 @@ defineUnaryGrads({
   logNdtr: { uses: "both", grad: (g, x, y) => g.div(y.add(x.mul(x).mul(0.5)).exp().mul(SQRT_2PI)) },
   entr: { uses: "x", grad: (g, x) => g.mul(x.log().add(1).neg()) },
 });
-
-/** A backward PyTorch does not have: the output requires grad, and backward raises. */
-function notImplemented(op: string): (g: Tensor) => Tensor {
-  return () => {
-    throw new AutogradError(`the derivative for '${op}' is not implemented (as in PyTorch)`);
-  };
-}
 
 defineBinaryGrads({
   // d/dx: log1p(y), but 0 where x == 0 and y <= -1 (never NaN or -inf there)
@@ -148,7 +142,8 @@ type Dims = number | readonly number[];
 /**
  * torch.special: the special functions under PyTorch's names, and its aliases of torch ops
  * (special.expit is sigmoid, special.gammaln lgamma, special.psi digamma, special.multigammaln
- * mvlgamma, special.logsumexp, softmax, logSoftmax, round ...).
+ * mvlgamma, special.logsumexp, softmax, logSoftmax, round ...), and special_more.ts's Bessel, Airy and
+ * incomplete-gamma functions and orthogonal polynomials (special.besselJ0, gammainc, legendrePolynomialP ...).
  * @example special.ndtr(tensor([-1, 0, 1])) // tensor([0.1587, 0.5000, 0.8413])
  */
 export const special = {
@@ -182,4 +177,5 @@ export const special = {
   logsumexp: sp("logsumexp(Tensor input, int[] dim, bool keepdim=false, *, Tensor? out=null) -> Tensor", (x: Tensor, dim: Dims, keepdim: boolean) => x.logsumexp(dim, keepdim)),
   softmax: sp("softmax(Tensor input, int dim, ScalarType? dtype=null) -> Tensor", (x: Tensor, dim: number, dtype: DType | null) => x.softmax(dim, dtype)),
   logSoftmax: sp("logSoftmax(Tensor input, int dim, ScalarType? dtype=null) -> Tensor", (x: Tensor, dim: number, dtype: DType | null) => x.logSoftmax(dim, dtype)),
+  ...SPECIAL_MORE,
 };

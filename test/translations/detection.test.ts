@@ -1,0 +1,423 @@
+/**
+ * Object-detection utilities and a tiny single-stage detector, translated line by line from
+ * test/fixtures/translations/detection.py (-> detection.json, PyTorch 1.13): box conversions
+ * with unbind/stack, boxArea, pairwise IoU and GIoU by broadcasting (index(":", null, ":2")),
+ * anchors from meshgrid ("ij" and "xy"), arange with float steps, repeatInterleave; anchor
+ * matching (max over a dim, argmax, where, -1/-2 labels through indexPut_, nonzero asTuple),
+ * box encode/decode with log/exp and the log(1000/16) clamp, a greedy NMS loop and the
+ * batched-NMS offset trick, sigmoid focal loss, smoothL1/huber/GIoU losses, a conv backbone
+ * with an FPN (F.interpolate nearest + add), a head permuted to [N, H*W*A, K], SGD steps;
+ * topk, sort(stable), gather, scatter_, oneHot, maskedSelect, unique, bincount, and RoI crops
+ * with affineGrid/gridSample (alignCorners both ways).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as torch from "../../src/index.js";
+import { nn, Tensor } from "../../src/index.js";
+import { assertTensor, det, initDeterministic, loadFixture } from "./common.js";
+
+const F = nn.functional;
+const FIX = loadFixture("detection.json");
+const NUM_CLASSES = 3;
+const IMG = 32;
+const BBOX_CLIP = Math.log(1000.0 / 16);
+
+function boxCxcywhToXyxy(x: Tensor): Tensor {
+  const [xC, yC, w, h] = x.unbind(-1);
+  const b = [xC!.sub(w!.mul(0.5)), yC!.sub(h!.mul(0.5)), xC!.add(w!.mul(0.5)), yC!.add(h!.mul(0.5))];
+  return torch.stack(b, { dim: -1 });
+}
+
+function boxXyxyToCxcywh(x: Tensor): Tensor {
+  const [x0, y0, x1, y1] = x.unbind(-1);
+  const b = [x0!.add(x1!).div(2), y0!.add(y1!).div(2), x1!.sub(x0!), y1!.sub(y0!)];
+  return torch.stack(b, { dim: -1 });
+}
+
+function boxArea(boxes: Tensor): Tensor {
+  return boxes.index(":", 2).sub(boxes.index(":", 0)).mul(boxes.index(":", 3).sub(boxes.index(":", 1)));
+}
+
+function boxIou(boxes1: Tensor, boxes2: Tensor): [Tensor, Tensor] {
+  const area1 = boxArea(boxes1);
+  const area2 = boxArea(boxes2);
+  const lt = torch.max(boxes1.index(":", null, ":2"), boxes2.index(":", ":2")); // [N,M,2]
+  const rb = torch.min(boxes1.index(":", null, "2:"), boxes2.index(":", "2:")); // [N,M,2]
+  const wh = rb.sub(lt).clamp({ min: 0 });
+  const inter = wh.index(":", ":", 0).mul(wh.index(":", ":", 1));
+  const union = area1.index(":", null).add(area2).sub(inter);
+  return [inter.div(union), union];
+}
+
+function generalizedBoxIou(boxes1: Tensor, boxes2: Tensor): Tensor {
+  assert.ok(boxes1.index(":", "2:").ge(boxes1.index(":", ":2")).all().item());
+  const [iou, union] = boxIou(boxes1, boxes2);
+  const lt = torch.min(boxes1.index(":", null, ":2"), boxes2.index(":", ":2"));
+  const rb = torch.max(boxes1.index(":", null, "2:"), boxes2.index(":", "2:"));
+  const wh = rb.sub(lt).clamp({ min: 0 });
+  const area = wh.index(":", ":", 0).mul(wh.index(":", ":", 1));
+  return iou.sub(area.sub(union).div(area));
+}
+
+function makeAnchors(featH: number, featW: number, stride: number, sizes: number[], ratios: number[]): Tensor {
+  const scales = torch.asTensor(sizes, { dtype: torch.float32 });
+  const aspect = torch.asTensor(ratios, { dtype: torch.float32 });
+  const hRatios = torch.sqrt(aspect);
+  const wRatios = hRatios.reciprocal();
+  const ws = wRatios.index(":", null).mul(scales.index(null, ":")).view(-1);
+  const hs = hRatios.index(":", null).mul(scales.index(null, ":")).view(-1);
+  const base = torch.stack([ws.neg(), hs.neg(), ws, hs], { dim: 1 }).div(2); // [A, 4]
+  const shiftsX = torch.arange(0.5, featW, 1.0).mul(stride);
+  const shiftsY = torch.arange(0, featH * stride, stride, { dtype: torch.float32 }).add(stride / 2);
+  let [shiftY, shiftX] = torch.meshgrid(shiftsY, shiftsX, { indexing: "ij" });
+  [shiftX, shiftY] = [shiftX!.reshape(-1), shiftY!.reshape(-1)];
+  const shifts = torch.stack([shiftX, shiftY, shiftX, shiftY], { dim: 1 });
+  return shifts.view(-1, 1, 4).add(base.view(1, -1, 4)).reshape(-1, 4);
+}
+
+/** The YOLO-style grid: meshgrid with indexing "xy", then repeatInterleave per anchor. */
+function gridCentersXy(featH: number, featW: number, stride: number): Tensor {
+  const xs = torch.arange(featW, { dtype: torch.float32 });
+  const ys = torch.arange(featH, { dtype: torch.float32 });
+  const [gx, gy] = torch.meshgrid(xs, ys, { indexing: "xy" }); // [H, W]
+  const centers = torch.stack([gx!, gy!], { dim: -1 }).add(0.5).mul(stride);
+  return centers.reshape(-1, 2).repeatInterleave(3, { dim: 0 });
+}
+
+function encode(reference: Tensor, proposals: Tensor, weights: [number, number, number, number] = [1.0, 1.0, 1.0, 1.0]): Tensor {
+  const [wx, wy, ww, wh] = weights;
+  const exW = proposals.index(":", 2).sub(proposals.index(":", 0));
+  const exH = proposals.index(":", 3).sub(proposals.index(":", 1));
+  const exCx = proposals.index(":", 0).add(exW.mul(0.5));
+  const exCy = proposals.index(":", 1).add(exH.mul(0.5));
+  const gtW = reference.index(":", 2).sub(reference.index(":", 0));
+  const gtH = reference.index(":", 3).sub(reference.index(":", 1));
+  const gtCx = reference.index(":", 0).add(gtW.mul(0.5));
+  const gtCy = reference.index(":", 1).add(gtH.mul(0.5));
+  const dx = gtCx.sub(exCx).mul(wx).div(exW);
+  const dy = gtCy.sub(exCy).mul(wy).div(exH);
+  const dw = torch.log(gtW.div(exW)).mul(ww);
+  const dh = torch.log(gtH.div(exH)).mul(wh);
+  return torch.stack([dx, dy, dw, dh], { dim: 1 });
+}
+
+function decode(relCodes: Tensor, boxes: Tensor): Tensor {
+  const widths = boxes.index(":", 2).sub(boxes.index(":", 0));
+  const heights = boxes.index(":", 3).sub(boxes.index(":", 1));
+  const ctrX = boxes.index(":", 0).add(widths.mul(0.5));
+  const ctrY = boxes.index(":", 1).add(heights.mul(0.5));
+  const [dx, dy] = [relCodes.index(":", "0::4"), relCodes.index(":", "1::4")];
+  const dw = torch.clamp(relCodes.index(":", "2::4"), { max: BBOX_CLIP });
+  const dh = torch.clamp(relCodes.index(":", "3::4"), { max: BBOX_CLIP });
+  const predCtrX = dx!.mul(widths.index(":", null)).add(ctrX.index(":", null));
+  const predCtrY = dy!.mul(heights.index(":", null)).add(ctrY.index(":", null));
+  const predW = torch.exp(dw).mul(widths.index(":", null));
+  const predH = torch.exp(dh).mul(heights.index(":", null));
+  const x1 = predCtrX.sub(predW.mul(0.5));
+  const y1 = predCtrY.sub(predH.mul(0.5));
+  const x2 = predCtrX.add(predW.mul(0.5));
+  const y2 = predCtrY.add(predH.mul(0.5));
+  return torch.stack([x1, y1, x2, y2], { dim: 2 }).flatten(1);
+}
+
+function match(gtBoxes: Tensor, anchors: Tensor, high = 0.5, low = 0.4): [Tensor, Tensor, Tensor, Tensor, Tensor] {
+  const [iou] = boxIou(gtBoxes, anchors); // [G, A]
+  let [matchedVals, matches] = iou.max(0);
+  const allMatches = matches!.clone();
+  const below = matchedVals!.lt(low);
+  const between = matchedVals!.ge(low).bitwiseAnd(matchedVals!.lt(high));
+  matches = torch.where(below, torch.fullLike(matches!, -1), matches!);
+  matches.indexPut_([between], -2);
+  // low-quality matches: every gt keeps its best anchor(s)
+  const [highest] = iou.max(1);
+  const [gtIdx, predIdx] = torch.nonzero(iou.eq(highest!.index(":", null)), { asTuple: true });
+  matches.indexPut_([predIdx!], allMatches.index(predIdx!));
+  return [matches, iou, gtIdx!, predIdx!, iou.argmax({ dim: 1 })];
+}
+
+function nms(boxes: Tensor, scores: Tensor, thresh: number): Tensor {
+  let order = scores.sort({ descending: true })[1];
+  const keep: Tensor[] = [];
+  while (order.numel() > 0) {
+    const i = order.index(0);
+    keep.push(i.view(1));
+    if (order.numel() === 1) break;
+    const [ious] = boxIou(boxes.index(i).unsqueeze(0), boxes.index(order.index("1:")));
+    const mask = ious.index(0).le(thresh);
+    order = order.index("1:").index(mask);
+  }
+  return keep.length ? torch.cat(keep) : torch.empty(0, { dtype: torch.long });
+}
+
+function batchedNms(boxes: Tensor, scores: Tensor, idxs: Tensor, thresh: number): Tensor {
+  const maxCoordinate = boxes.max();
+  const offsets = idxs.to(boxes).mul(maxCoordinate.add(torch.tensor(1).to(boxes)));
+  return nms(boxes.add(offsets.index(":", null)), scores, thresh);
+}
+
+function sigmoidFocalLoss(inputs: Tensor, targets: Tensor, alpha = 0.25, gamma = 2.0, reduction = "sum"): Tensor {
+  const p = torch.sigmoid(inputs);
+  const ceLoss = F.binaryCrossEntropyWithLogits(inputs, targets, { reduction: "none" });
+  const pT = p.mul(targets).add(p.rsub(1).mul(targets.rsub(1)));
+  let loss = ceLoss.mul(pT.rsub(1).pow(gamma));
+  if (alpha >= 0) {
+    const alphaT = targets.mul(alpha).add(targets.rsub(1).mul(1 - alpha));
+    loss = alphaT.mul(loss);
+  }
+  return reduction === "sum" ? loss.sum() : loss.mean();
+}
+
+class Backbone extends nn.Module {
+  stem = new nn.Sequential(new nn.Conv2d(3, 8, 3, { stride: 2, padding: 1 }), new nn.ReLU({ inplace: true }));
+  c3 = new nn.Sequential(new nn.Conv2d(8, 16, 3, { stride: 2, padding: 1 }), new nn.ReLU({ inplace: true }));
+  c4 = new nn.Sequential(new nn.Conv2d(16, 16, 3, { stride: 2, padding: 1 }), new nn.ReLU({ inplace: true }));
+  lat3 = new nn.Conv2d(16, 16, 1);
+  lat4 = new nn.Conv2d(16, 16, 1);
+  out3 = new nn.Conv2d(16, 16, 3, { padding: 1 });
+
+  forward(x: Tensor): Tensor[] {
+    const c3 = this.c3(this.stem(x));
+    const c4 = this.c4(c3);
+    const p4 = this.lat4(c4);
+    const p3 = this.lat3(c3).add(F.interpolate(p4, { scaleFactor: 2, mode: "nearest" }));
+    return [this.out3(p3), p4];
+  }
+}
+
+class Head extends nn.Module {
+  numClasses: number;
+  conv: nn.Sequential;
+  clsLogits: nn.Conv2d;
+  bboxReg: nn.Conv2d;
+  constructor(ch: number, numAnchors: number, numClasses: number) {
+    super();
+    this.numClasses = numClasses;
+    this.conv = new nn.Sequential(new nn.Conv2d(ch, ch, 3, { padding: 1 }), new nn.ReLU());
+    this.clsLogits = new nn.Conv2d(ch, numAnchors * numClasses, 3, { padding: 1 });
+    this.bboxReg = new nn.Conv2d(ch, numAnchors * 4, 3, { padding: 1 });
+  }
+
+  forward(feats: Tensor[]): [Tensor, Tensor] {
+    const allCls: Tensor[] = [], allReg: Tensor[] = [];
+    for (const f of feats) {
+      const t = this.conv(f);
+      let cls = this.clsLogits(t);
+      const [N, , H, W] = cls.shape as number[];
+      cls = cls.view(N!, -1, this.numClasses, H!, W!).permute(0, 3, 4, 1, 2).reshape(N!, -1, this.numClasses);
+      let reg = this.bboxReg(t);
+      reg = reg.view(N!, -1, 4, H!, W!).permute(0, 3, 4, 1, 2).reshape(N!, -1, 4);
+      allCls.push(cls);
+      allReg.push(reg);
+    }
+    return [torch.cat(allCls, { dim: 1 }), torch.cat(allReg, { dim: 1 })];
+  }
+}
+
+class Detector extends nn.Module {
+  backbone = new Backbone();
+  head = new Head(16, 3, NUM_CLASSES);
+
+  forward(x: Tensor): [Tensor, Tensor] {
+    return this.head(this.backbone(x));
+  }
+}
+
+const sumOf = (xs: Tensor[]): Tensor => xs.reduce((a, b) => a.add(b));
+
+test("detection: box utilities, anchors, matching, NMS, focal/smoothL1/GIoU losses, an FPN detector's SGD steps and RoI crops match PyTorch", () => {
+  // ---- box utilities on fixed boxes
+  const gt = [torch.tensor([[2.0, 3.0, 14.0, 12.0], [16.0, 18.0, 29.0, 30.0]]),
+    torch.tensor([[5.0, 6.0, 20.0, 26.0], [0.0, 20.0, 9.0, 31.0], [18.0, 2.0, 30.0, 10.0]])];
+  const gtLabels = [torch.tensor([1, 2], { dtype: torch.long }), torch.tensor([0, 2, 1], { dtype: torch.long })];
+  const cxcywh = boxXyxyToCxcywh(gt[1]!);
+  const roundtrip = boxCxcywhToXyxy(cxcywh);
+  const [iou01] = boxIou(gt[0]!, gt[1]!);
+  const giou01 = generalizedBoxIou(gt[0]!, gt[1]!);
+  assertTensor(cxcywh, FIX.cxcywh, { msg: "cxcywh" });
+  assertTensor(roundtrip, FIX.roundtrip, { msg: "roundtrip" });
+  assertTensor(boxArea(gt[1]!), FIX.area, { msg: "area" });
+  assertTensor(iou01, FIX.iou_01, { atol: 1e-6, msg: "iou" });
+  assertTensor(giou01, FIX.giou_01, { atol: 1e-6, msg: "giou" });
+
+  const anchorsIj = makeAnchors(8, 8, 4, [6.0, 10.0], [0.5, 1.0, 2.0]);
+  const centersXy = gridCentersXy(4, 6, 8);
+  const A_TOTAL = 8 * 8 * 3 + 4 * 4 * 3;
+  const anchors = torch.cat([makeAnchors(8, 8, 4, [8.0], [0.5, 1.0, 2.0]), makeAnchors(4, 4, 8, [16.0], [0.5, 1.0, 2.0])]);
+  assert.equal(anchors.shape[0], A_TOTAL);
+  assertTensor(anchors, FIX.anchors, { atol: 1e-5, msg: "anchors" });
+  assertTensor(anchorsIj, FIX.anchors_ij, { atol: 1e-5, msg: "anchors_ij" });
+  assertTensor(centersXy, FIX.centers_xy, { msg: "centers_xy" });
+
+  const matched = gt.map((g) => match(g, anchors));
+  matched.forEach((m, b) => {
+    assertTensor(m[0], FIX.matches[b], { msg: `matches[${b}]` });
+    assertTensor(m[2], FIX.lowq_gt[b], { msg: `lowq_gt[${b}]` });
+    assertTensor(m[3], FIX.lowq_pred[b], { msg: `lowq_pred[${b}]` });
+    assertTensor(m[4], FIX.best_anchor[b], { msg: `best_anchor[${b}]` });
+  });
+  assertTensor(matched[1]![1], FIX.iou_match, { atol: 1e-6, msg: "iou_match" });
+  assertTensor(encode(gt[1]!, anchors.index(":3")), FIX.encoded, { atol: 1e-5, msg: "encoded" });
+  assertTensor(decode(torch.tensor([[0.1, -0.2, 10.0, -0.3], [0.0, 0.0, 0.5, 0.2], [-0.3, 0.4, 0.0, 5.0]]), anchors.index(":3")),
+    FIX.decoded, { atol: 1e-4, msg: "decoded" });
+
+  // ---- model and training
+  const model = new Detector();
+  initDeterministic(model, 700);
+  torch.noGrad(() => {
+    for (const m of model.modules()) {
+      if (m instanceof nn.Conv2d) {
+        const fanIn = m.inChannels * m.kernelSize[0]! * m.kernelSize[1]!;
+        m.weight.mul_(Math.sqrt(m.kernelSize[1]! / fanIn));
+      }
+    }
+  });
+  const priorProb = 0.01;
+  nn.init.constant_(model.head.clsLogits.bias!, -Math.log((1 - priorProb) / priorProb));
+  nn.init.zeros_(model.head.bboxReg.bias!);
+  const optimizer = new torch.optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 });
+  const images = det([2, 3, IMG, IMG], 710);
+
+  function computeLoss(clsOut: Tensor, regOut: Tensor): [Tensor, number[]] {
+    const clsLosses: Tensor[] = [], regLosses: Tensor[] = [], giouLosses: Tensor[] = [], huberLosses: Tensor[] = [];
+    for (let b = 0; b < gt.length; b++) {
+      const matches = matched[b]![0];
+      const fg = matches.ge(0);
+      const numFg = fg.sum();
+      const gtClassesTarget = torch.zerosLike(clsOut.index(b));
+      const fgIdx = torch.where(fg)[0]!;
+      gtClassesTarget.indexPut_([fgIdx, gtLabels[b]!.index(matches.index(fgIdx))], 1.0);
+      const valid = matches.ne(-2);
+      clsLosses.push(sigmoidFocalLoss(clsOut.index(b).index(valid), gtClassesTarget.index(valid)).div(Math.max(1, numFg.item())));
+      const matchedGt = gt[b]!.index(matches.index(fgIdx));
+      const targetReg = encode(matchedGt, anchors.index(fgIdx));
+      const predReg = regOut.index(b).index(fgIdx);
+      regLosses.push(F.smoothL1Loss(predReg, targetReg, { beta: 1.0 / 9, reduction: "sum" }).div(Math.max(1, numFg.item())));
+      huberLosses.push(F.huberLoss(predReg, targetReg, { delta: 0.5 }));
+      const predBoxes = decode(predReg, anchors.index(fgIdx));
+      const giou = torch.diag(generalizedBoxIou(predBoxes, matchedGt));
+      giouLosses.push(giou.rsub(1).mean());
+    }
+    const clsL = sumOf(clsLosses).div(gt.length);
+    const regL = sumOf(regLosses).div(gt.length);
+    const giouL = sumOf(giouLosses).div(gt.length);
+    const hubL = sumOf(huberLosses).div(gt.length);
+    return [clsL.add(regL).add(giouL.mul(0.5)).add(hubL.mul(0.1)), [clsL.item(), regL.item(), giouL.item(), hubL.item()]];
+  }
+
+  const losses: number[] = [], parts: number[][] = [];
+  let first: Record<string, Tensor> = {};
+  for (let step = 0; step < 3; step++) {
+    const [clsOut, regOut] = model(images);
+    const [loss, part] = computeLoss(clsOut, regOut);
+    optimizer.zeroGrad();
+    loss.backward();
+    if (step === 0) {
+      first = {
+        cls_out: clsOut, reg_out: regOut,
+        grad_stem: (model.backbone.stem.at(0) as nn.Conv2d).weight.grad!,
+        grad_lat4: model.backbone.lat4.weight.grad!,
+        grad_cls_b: model.head.clsLogits.bias!.grad!,
+        grad_reg_w: model.head.bboxReg.weight.grad!,
+      };
+    }
+    optimizer.step();
+    losses.push(loss.item());
+    parts.push(part);
+  }
+  losses.forEach((l, i) => assert.ok(Math.abs(l - FIX.losses[i]) < 1e-4, `step ${i}: loss ${l} vs PyTorch ${FIX.losses[i]}`));
+  parts.forEach((row, i) => row.forEach((v, k) => assert.ok(Math.abs(v - FIX.parts[i][k]) < 1e-4, `step ${i} part ${k}: ${v} vs ${FIX.parts[i][k]}`)));
+  assertTensor(first.cls_out!, FIX.first.cls_out, { atol: 1e-5, msg: "cls_out" });
+  assertTensor(first.reg_out!, FIX.first.reg_out, { atol: 1e-5, msg: "reg_out" });
+  for (const k of ["grad_stem", "grad_lat4", "grad_cls_b", "grad_reg_w"]) assertTensor(first[k]!, FIX.first[k], { atol: 1e-5, msg: k });
+  for (const [name, p] of model.namedParameters()) {
+    if (name.endsWith("weight")) assertTensor(p, FIX.params[name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)], { atol: 1e-5, msg: name });
+  }
+  assert.deepEqual(Object.keys(FIX.params).length, [...model.namedParameters()].filter(([n]) => n.endsWith("weight")).length);
+  assertTensor(optimizer.state.get(model.head.clsLogits.weight)!.momentumBuffer as Tensor, FIX.momentum_cls, { atol: 1e-5, msg: "momentum_buffer" });
+
+  // ---- post-processing: scores, topk, decode, batched NMS
+  model.eval();
+  const [clsOut, topScores, topIdx, labelsIdx, boxesPred, keepPost] = torch.noGrad(() => {
+    const [clsOut, regOut] = model(images);
+    const scoresAll = torch.sigmoid(clsOut.index(0)).flatten();
+    const [topScores, topIdx] = scoresAll.topk(20);
+    const anchorIdx = torch.div(topIdx, NUM_CLASSES, { roundingMode: "floor" });
+    const labelsIdx = topIdx.remainder(NUM_CLASSES);
+    let boxesPred = decode(regOut.index(0).index(anchorIdx), anchors.index(anchorIdx));
+    boxesPred = boxesPred.clamp({ min: 0, max: IMG });
+    const keepPost = batchedNms(boxesPred, topScores, labelsIdx, 0.5);
+    return [clsOut, topScores, topIdx, labelsIdx, boxesPred, keepPost];
+  });
+  assertTensor(topScores, FIX.top_scores, { atol: 1e-6, msg: "top_scores" });
+  assertTensor(topIdx, FIX.top_idx, { msg: "top_idx" });
+  assertTensor(boxesPred, FIX.boxes_pred, { atol: 1e-4, msg: "boxes_pred" });
+  assertTensor(keepPost, FIX.keep_post, { msg: "keep_post" });
+
+  // ---- NMS on fixed boxes
+  const nmsBoxes = boxCxcywhToXyxy(torch.cat([det([12, 2], 720, 10.0, 16.0), det([12, 2], 721, 3.0, 8.0)], { dim: 1 }));
+  const nmsScores = det([12], 722, 0.5, 0.5);
+  const nmsClasses = torch.tensor([0, 1, 0, 1, 2, 0, 1, 2, 2, 0, 1, 0], { dtype: torch.long });
+  const keepNms = nms(nmsBoxes, nmsScores, 0.3);
+  const keepBatched = batchedNms(nmsBoxes, nmsScores, nmsClasses, 0.3);
+  assertTensor(nmsBoxes, FIX.nms_boxes, { atol: 1e-5, msg: "nms_boxes" });
+  assertTensor(keepNms, FIX.keep_nms, { msg: "keep_nms" });
+  assert.equal(FIX.keep_nms.dtype, "int64");
+  assert.equal(keepNms.dtype, "int32"); // sort's indices are int32 in Fluxion (README: the default integer dtype)
+  assertTensor(keepBatched, FIX.keep_batched, { msg: "keep_batched" });
+
+  // ---- misc ops the genre uses
+  const vals = torch.tensor([3.0, 1.0, 2.0, 3.0, 1.0, 2.0, 3.0]);
+  const [, sortedIdx] = vals.sort({ stable: true });
+  const [sortedDesc, sortedDescIdx] = torch.sort(vals, { descending: true, stable: true });
+  const [tkVals, tkIdx] = nmsScores.topk(4, { largest: false, sorted: true });
+  const gathered = torch.gather(clsOut.index(0), 1, labelsIdx.newZeros(clsOut.shape[1]!, 1));
+  const oneHot = F.oneHot(torch.cat(gtLabels), { numClasses: NUM_CLASSES });
+  const scattered = torch.zeros(5, NUM_CLASSES).scatter_(1, torch.cat(gtLabels).unsqueeze(1), 1.0);
+  const scatteredAdd = torch.zeros(NUM_CLASSES).scatter_(0, torch.tensor([0, 2, 2], { dtype: torch.long }), torch.tensor([1.0, 2.0, 3.0]), { reduce: "add" });
+  const selected = torch.maskedSelect(nmsScores, nmsScores.gt(0.5));
+  const [uniq, inverse, counts] = torch.unique(nmsClasses, { sorted: true, returnInverse: true, returnCounts: true }) as Tensor[];
+  const perClass = torch.bincount(nmsClasses, { minlength: 4 });
+  const weighted = torch.bincount(nmsClasses, { weights: nmsScores });
+  const fgCount = torch.bincount(matched[1]![0].clamp({ min: -1 }).add(1));
+  assertTensor(sortedIdx, FIX.sorted_idx, { msg: "sorted_idx" });
+  assertTensor(sortedDescIdx, FIX.sorted_desc_idx, { msg: "sorted_desc_idx" });
+  assertTensor(sortedDesc, FIX.sorted_desc, { msg: "sorted_desc" });
+  assertTensor(tkVals, FIX.tk_vals, { msg: "tk_vals" });
+  assertTensor(tkIdx, FIX.tk_idx, { msg: "tk_idx" });
+  assertTensor(gathered, FIX.gathered, { atol: 1e-5, msg: "gathered" });
+  assertTensor(oneHot, FIX.one_hot, { msg: "one_hot" });
+  assert.equal(oneHot.dtype, "int64");
+  assertTensor(scattered, FIX.scattered, { msg: "scattered" });
+  assertTensor(scatteredAdd, FIX.scattered_add, { msg: "scattered_add" });
+  assertTensor(selected, FIX.selected, { msg: "selected" });
+  assertTensor(uniq!, FIX.uniq, { msg: "uniq" });
+  assertTensor(inverse!, FIX.inverse, { msg: "inverse" });
+  assertTensor(counts!, FIX.counts, { msg: "counts" });
+  assertTensor(perClass, FIX.per_class, { msg: "per_class" });
+  assertTensor(weighted, FIX.weighted, { atol: 1e-6, msg: "weighted" });
+  assert.equal(weighted.dtype, FIX.weighted.dtype);
+  assertTensor(fgCount, FIX.fg_count, { msg: "fg_count" });
+
+  // ---- RoI crops with affineGrid / gridSample
+  const feat = det([2, 4, 8, 8], 730);
+  const rois = torch.tensor([[0.0, 4.0, 4.0, 20.0, 28.0], [1.0, 10.0, 2.0, 30.0, 14.0]]); // (batch, x1, y1, x2, y2)
+  const bIdx = rois.index(":", 0).long();
+  const [x1, y1, x2, y2] = rois.index(":", "1:").unbind(1);
+  const theta = torch.zeros(rois.shape[0]!, 2, 3);
+  theta.indexPut_([":", 0, 0], x2!.sub(x1!).div(IMG));
+  theta.indexPut_([":", 0, 2], x1!.add(x2!).div(IMG).sub(1));
+  theta.indexPut_([":", 1, 1], y2!.sub(y1!).div(IMG));
+  theta.indexPut_([":", 1, 2], y1!.add(y2!).div(IMG).sub(1));
+  const featR = feat.clone().requiresGrad_();
+  const crops = new Map<boolean, Tensor>();
+  for (const ac of [false, true]) {
+    const grid = F.affineGrid(theta, [rois.shape[0]!, 4, 3, 3], { alignCorners: ac });
+    crops.set(ac, F.gridSample(featR.index(bIdx), grid, { mode: "bilinear", paddingMode: "zeros", alignCorners: ac }));
+  }
+  crops.get(false)!.sum().add(crops.get(true)!.pow(2).sum().mul(2)).backward();
+  const cropNearest = F.gridSample(feat.index(bIdx), F.affineGrid(theta, [2, 4, 3, 3], { alignCorners: false }), { mode: "nearest", alignCorners: false });
+  assertTensor(crops.get(false)!, FIX.crop_false, { atol: 1e-5, msg: "crop_false" });
+  assertTensor(crops.get(true)!, FIX.crop_true, { atol: 1e-5, msg: "crop_true" });
+  assertTensor(cropNearest, FIX.crop_nearest, { atol: 1e-6, msg: "crop_nearest" });
+  assertTensor(featR.grad!, FIX.feat_grad, { atol: 1e-5, msg: "feat.grad" });
+});

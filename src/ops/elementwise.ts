@@ -5,6 +5,7 @@
  */
 import { dispatch } from "../backend/dispatcher.js";
 import { needsGrad, record1 } from "../autograd/record.js";
+import { noGrad } from "../autograd/grad_mode.js";
 import type { BackwardFn } from "../autograd/node.js";
 import { DTypeError, FluxionError, fmtShape } from "../errors.js";
 import { arrayFor, floatResult, getDefaultDtype, isFloating, isIntegral, type DType, type TypedArray } from "../tensor/dtype.js";
@@ -421,12 +422,7 @@ export function whereImpl(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
 /** Clamps into [min, max]; either bound may be omitted (null/undefined). */
 function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | null): Tensor {
   if ((min === undefined || min === null) && (max === undefined || max === null)) throw new DTypeError("clamp: at least one of 'min' or 'max' must not be None");
-  if (min instanceof Tensor || max instanceof Tensor) {
-    let r: Tensor = x;
-    if (min !== undefined && min !== null) r = r.maximum(min instanceof Tensor ? min : asTensor(min, x.dtype, x.device));
-    if (max !== undefined && max !== null) r = r.minimum(max instanceof Tensor ? max : asTensor(max, x.dtype, x.device));
-    return r;
-  }
+  if (min instanceof Tensor || max instanceof Tensor) return clampByTensors(x, min, max);
   // the bounds take part in promotion, as PyTorch's: an int32 tensor with 0.5 gives float32,
   // a bool tensor with an integer bound an integer result (int32 here: a JS integer's dtype)
   const given = [min, max].filter((b): b is number | boolean | bigint => b !== undefined && b !== null);
@@ -441,6 +437,38 @@ function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | null): Ten
     return wrapInto(Number(checkedValue("clamp", typeof b === "boolean" ? Number(b) : b, dtype)), dtype);
   };
   return unary("clamp", input, [bound(min, -Infinity), bound(max, Infinity)]);
+}
+
+/**
+ * clamp with a tensor bound: the values of maximum(x, min) then minimum(., max), but PyTorch's
+ * clamp.Tensor gradients rather than maximum's tie split: x gets the whole gradient where it
+ * lies inside [min, max] (ends included), a bound only where it is what the output took (min
+ * where x < min < max; max where x > max, or wherever max < min, as the output is max there).
+ */
+function clampByTensors(x: Tensor, min?: TensorLike | null, max?: TensorLike | null): Tensor {
+  const bound = (b: TensorLike | null | undefined) => (b === undefined || b === null ? null : b instanceof Tensor ? b : asTensor(b, x.dtype, x.device));
+  const lo = bound(min), hi = bound(max);
+  const out = noGrad(() => {
+    let r = x;
+    if (lo) r = r.maximum(lo);
+    if (hi) r = r.minimum(hi);
+    return r;
+  });
+  if (!isFloating(out.dtype)) return out;
+  const saved = [x, ...(lo ? [lo] : []), ...(hi ? [hi] : [])];
+  return record1("ClampBackward1", [x, lo, hi], out, saved, ([g], [sx, s1, s2]) => {
+    const l = lo ? s1! : null, h = hi ? (lo ? s2! : s1!) : null;
+    const pick = (mask: Tensor, t: Tensor) => reduceGradToShape(whereImpl(mask, g!, 0), t.shape);
+    if (l && h) {
+      return [
+        pick(sx!.ge(l).logicalAnd(sx!.le(h)), sx!),
+        pick(sx!.lt(l).logicalAnd(l.lt(h)), l),
+        pick(sx!.gt(h).logicalOr(h.lt(l)), h),
+      ];
+    }
+    if (l) return [pick(sx!.ge(l), sx!), pick(sx!.lt(l), l), null];
+    return [pick(sx!.le(h!), sx!), null, pick(sx!.gt(h!), h!)];
+  });
 }
 
 /** An integer bound stored into `dtype` and read back (wrapping as the dtype does); ±Infinity (no bound) stays. */

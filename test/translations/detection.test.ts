@@ -8,7 +8,11 @@
  * batched-NMS offset trick, sigmoid focal loss, smoothL1/huber/GIoU losses, a conv backbone
  * with an FPN (F.interpolate nearest + add), a head permuted to [N, H*W*A, K], SGD steps;
  * topk, sort(stable), gather, scatter_, oneHot, maskedSelect, unique, bincount, and RoI crops
- * with affineGrid/gridSample (alignCorners both ways).
+ * with affineGrid/gridSample (alignCorners both ways); torchvision's FrozenBatchNorm2d (buffers by
+ * registerBuffer), MaxPool2d and a LastLevelMaxPool P5, GroupNorm in the head, SGD parameter
+ * groups without weight decay for biases and norms, ChainedScheduler(LinearLR warmup,
+ * MultiStepLR), clipGradNorm_, per-level split + topk, the LevelMapper, and boxes clipped with
+ * tensor bounds (clamp.Tensor gradients at the border).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -167,8 +171,35 @@ function sigmoidFocalLoss(inputs: Tensor, targets: Tensor, alpha = 0.25, gamma =
   return reduction === "sum" ? loss.sum() : loss.mean();
 }
 
+/** torchvision's: BatchNorm2d with fixed statistics and affine parameters, as buffers. */
+class FrozenBatchNorm2d extends nn.Module {
+  eps: number;
+  declare weight: Tensor;
+  declare bias: Tensor;
+  declare running_mean: Tensor; // the buffer's name is the attribute (and the state-dict key), as in PyTorch
+  declare running_var: Tensor;
+  constructor(n: number, eps = 1e-5) {
+    super();
+    this.eps = eps;
+    this.registerBuffer("weight", torch.ones(n));
+    this.registerBuffer("bias", torch.zeros(n));
+    this.registerBuffer("running_mean", torch.zeros(n));
+    this.registerBuffer("running_var", torch.ones(n));
+  }
+
+  forward(x: Tensor): Tensor {
+    const w = this.weight.reshape(1, -1, 1, 1);
+    const b = this.bias.reshape(1, -1, 1, 1);
+    const rv = this.running_var.reshape(1, -1, 1, 1);
+    const rm = this.running_mean.reshape(1, -1, 1, 1);
+    const scale = w.mul(rv.add(this.eps).rsqrt());
+    const bias = b.sub(rm.mul(scale));
+    return x.mul(scale).add(bias);
+  }
+}
+
 class Backbone extends nn.Module {
-  stem = new nn.Sequential(new nn.Conv2d(3, 8, 3, { stride: 2, padding: 1 }), new nn.ReLU({ inplace: true }));
+  stem = new nn.Sequential(new nn.Conv2d(3, 8, 3, { padding: 1, bias: false }), new FrozenBatchNorm2d(8), new nn.ReLU({ inplace: true }), new nn.MaxPool2d({ kernelSize: 3, stride: 2, padding: 1 }));
   c3 = new nn.Sequential(new nn.Conv2d(8, 16, 3, { stride: 2, padding: 1 }), new nn.ReLU({ inplace: true }));
   c4 = new nn.Sequential(new nn.Conv2d(16, 16, 3, { stride: 2, padding: 1 }), new nn.ReLU({ inplace: true }));
   lat3 = new nn.Conv2d(16, 16, 1);
@@ -180,7 +211,8 @@ class Backbone extends nn.Module {
     const c4 = this.c4(c3);
     const p4 = this.lat4(c4);
     const p3 = this.lat3(c3).add(F.interpolate(p4, { scaleFactor: 2, mode: "nearest" }));
-    return [this.out3(p3), p4];
+    const p5 = F.maxPool2d(p4, 1, 2, 0); // torchvision's LastLevelMaxPool
+    return [this.out3(p3), p4, p5];
   }
 }
 
@@ -192,7 +224,7 @@ class Head extends nn.Module {
   constructor(ch: number, numAnchors: number, numClasses: number) {
     super();
     this.numClasses = numClasses;
-    this.conv = new nn.Sequential(new nn.Conv2d(ch, ch, 3, { padding: 1 }), new nn.ReLU());
+    this.conv = new nn.Sequential(new nn.Conv2d(ch, ch, 3, { padding: 1 }), new nn.GroupNorm(4, ch), new nn.ReLU());
     this.clsLogits = new nn.Conv2d(ch, numAnchors * numClasses, 3, { padding: 1 });
     this.bboxReg = new nn.Conv2d(ch, numAnchors * 4, 3, { padding: 1 });
   }
@@ -241,8 +273,10 @@ test("detection: box utilities, anchors, matching, NMS, focal/smoothL1/GIoU loss
 
   const anchorsIj = makeAnchors(8, 8, 4, [6.0, 10.0], [0.5, 1.0, 2.0]);
   const centersXy = gridCentersXy(4, 6, 8);
-  const A_TOTAL = 8 * 8 * 3 + 4 * 4 * 3;
-  const anchors = torch.cat([makeAnchors(8, 8, 4, [8.0], [0.5, 1.0, 2.0]), makeAnchors(4, 4, 8, [16.0], [0.5, 1.0, 2.0])]);
+  const numAnchorsPerLevel = [8 * 8 * 3, 4 * 4 * 3, 2 * 2 * 3];
+  const A_TOTAL = numAnchorsPerLevel.reduce((a, b) => a + b);
+  const anchors = torch.cat([makeAnchors(8, 8, 4, [8.0], [0.5, 1.0, 2.0]), makeAnchors(4, 4, 8, [16.0], [0.5, 1.0, 2.0]),
+    makeAnchors(2, 2, 16, [32.0], [0.5, 1.0, 2.0])]);
   assert.equal(anchors.shape[0], A_TOTAL);
   assertTensor(anchors, FIX.anchors, { atol: 1e-5, msg: "anchors" });
   assertTensor(anchorsIj, FIX.anchors_ij, { atol: 1e-5, msg: "anchors_ij" });
@@ -274,7 +308,19 @@ test("detection: box utilities, anchors, matching, NMS, focal/smoothL1/GIoU loss
   const priorProb = 0.01;
   nn.init.constant_(model.head.clsLogits.bias!, -Math.log((1 - priorProb) / priorProb));
   nn.init.zeros_(model.head.bboxReg.bias!);
-  const optimizer = new torch.optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 });
+  const frozen = model.backbone.stem.at(1) as FrozenBatchNorm2d;
+  torch.noGrad(() => {
+    frozen.weight.copy_(det([8], 740, 0.2, 1.0));
+    frozen.bias.copy_(det([8], 741, 0.1));
+    frozen.running_mean.copy_(det([8], 742, 0.1));
+    frozen.running_var.copy_(det([8], 743, 0.3, 1.0));
+  });
+  const decay: Tensor[] = [], noDecay: Tensor[] = [];
+  for (const [, p] of model.namedParameters()) (p.ndim <= 1 ? noDecay : decay).push(p);
+  const optimizer = new torch.optim.SGD([{ params: decay, weightDecay: 1e-4 }, { params: noDecay, weightDecay: 0.0 }], { lr: 0.01, momentum: 0.9 });
+  const scheduler = new torch.optim.lrScheduler.ChainedScheduler([
+    new torch.optim.lrScheduler.LinearLR(optimizer, { startFactor: 0.5, totalIters: 2 }),
+    new torch.optim.lrScheduler.MultiStepLR(optimizer, { milestones: [3], gamma: 0.1 })]);
   const images = det([2, 3, IMG, IMG], 710);
 
   function computeLoss(clsOut: Tensor, regOut: Tensor): [Tensor, number[]] {
@@ -304,9 +350,9 @@ test("detection: box utilities, anchors, matching, NMS, focal/smoothL1/GIoU loss
     return [clsL.add(regL).add(giouL.mul(0.5)).add(hubL.mul(0.1)), [clsL.item(), regL.item(), giouL.item(), hubL.item()]];
   }
 
-  const losses: number[] = [], parts: number[][] = [];
+  const losses: number[] = [], parts: number[][] = [], lrs: number[] = [], gradNorms: number[] = [];
   let first: Record<string, Tensor> = {};
-  for (let step = 0; step < 3; step++) {
+  for (let step = 0; step < 4; step++) {
     const [clsOut, regOut] = model(images);
     const [loss, part] = computeLoss(clsOut, regOut);
     optimizer.zeroGrad();
@@ -314,17 +360,23 @@ test("detection: box utilities, anchors, matching, NMS, focal/smoothL1/GIoU loss
     if (step === 0) {
       first = {
         cls_out: clsOut, reg_out: regOut,
-        grad_stem: (model.backbone.stem.at(0) as nn.Conv2d).weight.grad!,
-        grad_lat4: model.backbone.lat4.weight.grad!,
-        grad_cls_b: model.head.clsLogits.bias!.grad!,
-        grad_reg_w: model.head.bboxReg.weight.grad!,
+        // clones: clipGradNorm_ scales the grads in place below (Python's enc() reads them at once)
+        grad_stem: (model.backbone.stem.at(0) as nn.Conv2d).weight.grad!.clone(),
+        grad_lat4: model.backbone.lat4.weight.grad!.clone(),
+        grad_cls_b: model.head.clsLogits.bias!.grad!.clone(),
+        grad_reg_w: model.head.bboxReg.weight.grad!.clone(),
       };
     }
+    gradNorms.push(nn.utils.clipGradNorm_(model.parameters(), { maxNorm: 1.0 }).item());
     optimizer.step();
+    lrs.push(optimizer.paramGroups[0]!.lr);
+    scheduler.step();
     losses.push(loss.item());
     parts.push(part);
   }
   losses.forEach((l, i) => assert.ok(Math.abs(l - FIX.losses[i]) < 1e-4, `step ${i}: loss ${l} vs PyTorch ${FIX.losses[i]}`));
+  lrs.forEach((lr, i) => assert.ok(Math.abs(lr - FIX.lrs[i]) < 1e-12, `step ${i}: lr ${lr} vs ${FIX.lrs[i]}`));
+  gradNorms.forEach((n, i) => assert.ok(Math.abs(n - FIX.grad_norms[i]) < 1e-4, `step ${i}: grad norm ${n} vs ${FIX.grad_norms[i]}`));
   parts.forEach((row, i) => row.forEach((v, k) => assert.ok(Math.abs(v - FIX.parts[i][k]) < 1e-4, `step ${i} part ${k}: ${v} vs ${FIX.parts[i][k]}`)));
   assertTensor(first.cls_out!, FIX.first.cls_out, { atol: 1e-5, msg: "cls_out" });
   assertTensor(first.reg_out!, FIX.first.reg_out, { atol: 1e-5, msg: "reg_out" });
@@ -337,7 +389,7 @@ test("detection: box utilities, anchors, matching, NMS, focal/smoothL1/GIoU loss
 
   // ---- post-processing: scores, topk, decode, batched NMS
   model.eval();
-  const [clsOut, topScores, topIdx, labelsIdx, boxesPred, keepPost] = torch.noGrad(() => {
+  const [clsOut, regOut0, topScores, topIdx, labelsIdx, boxesPred, keepPost, levelBest] = torch.noGrad(() => {
     const [clsOut, regOut] = model(images);
     const scoresAll = torch.sigmoid(clsOut.index(0)).flatten();
     const [topScores, topIdx] = scoresAll.topk(20);
@@ -346,8 +398,43 @@ test("detection: box utilities, anchors, matching, NMS, focal/smoothL1/GIoU loss
     let boxesPred = decode(regOut.index(0).index(anchorIdx), anchors.index(anchorIdx));
     boxesPred = boxesPred.clamp({ min: 0, max: IMG });
     const keepPost = batchedNms(boxesPred, topScores, labelsIdx, 0.5);
-    return [clsOut, topScores, topIdx, labelsIdx, boxesPred, keepPost];
+    // per level, as RetinaNet's postprocess: split, topk of each, concatenate
+    const levelBest: Tensor[] = [];
+    const [cs, rs, as] = [clsOut.index(1).split(numAnchorsPerLevel), regOut.index(1).split(numAnchorsPerLevel), anchors.split(numAnchorsPerLevel)];
+    for (let lvl = 0; lvl < cs.length; lvl++) {
+      const [c, r, a] = [cs[lvl]!, rs[lvl]!, as[lvl]!];
+      let sc = torch.sigmoid(c).flatten();
+      const keepIdxs = sc.gt(0.0105);
+      sc = sc.index(keepIdxs);
+      let topkIdxs = torch.where(keepIdxs)[0]!;
+      const numTopk = Math.min(5, topkIdxs.size(0));
+      let idxs: Tensor;
+      [sc, idxs] = sc.topk(numTopk);
+      topkIdxs = topkIdxs.index(idxs);
+      const aIdx = torch.div(topkIdxs, NUM_CLASSES, { roundingMode: "floor" });
+      levelBest.push(torch.cat([decode(r.index(aIdx), a.index(aIdx)), sc.index(":", null), topkIdxs.remainder(NUM_CLASSES).index(":", null).float()], { dim: 1 }));
+    }
+    return [clsOut, regOut, topScores, topIdx, labelsIdx, boxesPred, keepPost, torch.cat(levelBest)];
   });
+  assertTensor(levelBest, FIX.level_best, { atol: 1e-4, msg: "level_best" });
+
+  /** torchvision's LevelMapper: the FPN level of each box from its scale. */
+  function mapLevels(boxes: Tensor, kMin = 3, kMax = 5, canonicalScale = 16, canonicalLevel = 4, eps = 1e-6): Tensor {
+    const s = torch.sqrt(boxArea(boxes));
+    let targetLvls = torch.floor(torch.log2(s.div(canonicalScale).add(eps)).add(canonicalLevel));
+    targetLvls = torch.clamp(targetLvls, { min: kMin, max: kMax });
+    return targetLvls.to(torch.int64).sub(kMin).to(torch.int64);
+  }
+
+  const levels = mapLevels(torch.cat([...gt, torch.tensor([[0.0, 0.0, 64.0, 64.0], [1.0, 1.0, 3.0, 3.0]])]));
+  assertTensor(levels, FIX.levels, { msg: "levels" });
+  assert.equal(levels.dtype, "int64");
+  const imgHw = torch.tensor([IMG, 24, IMG, 24], { dtype: torch.float32 });
+  const clipIn = torch.cat([decode(regOut0.index(0).index(":6"), anchors.index(":6")).mul(1.5).sub(2), torch.tensor([[0.0, 24.0, 32.0, 30.0]])]).requiresGrad_();
+  const clipped = clipIn.clamp({ min: torch.zeros(4), max: imgHw }); // a box on the border keeps its gradient
+  clipped.mul(torch.arange(28.0, { dtype: torch.float32 }).view(7, 4)).sum().backward();
+  assertTensor(clipped, FIX.clipped, { atol: 1e-4, msg: "clipped" });
+  assertTensor(clipIn.grad!, FIX.clip_grad, { msg: "clip_in.grad" });
   assertTensor(topScores, FIX.top_scores, { atol: 1e-6, msg: "top_scores" });
   assertTensor(topIdx, FIX.top_idx, { msg: "top_idx" });
   assertTensor(boxesPred, FIX.boxes_pred, { atol: 1e-4, msg: "boxes_pred" });

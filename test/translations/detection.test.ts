@@ -507,4 +507,24 @@ test("detection: box utilities, anchors, matching, NMS, focal/smoothL1/GIoU loss
   assertTensor(crops.get(true)!, FIX.crop_true, { atol: 1e-5, msg: "crop_true" });
   assertTensor(cropNearest, FIX.crop_nearest, { atol: 1e-6, msg: "crop_nearest" });
   assertTensor(featR.grad!, FIX.feat_grad, { atol: 1e-5, msg: "feat.grad" });
+
+  // what a user gets wrong here raises as PyTorch does, naming the shapes
+  const headOut = torch.zeros(2, 9, 4, 4);
+  // view after permute: "view size is not compatible with input tensor's size and stride ... Use .reshape(...) instead."
+  assert.throws(() => headOut.permute(0, 2, 3, 1).view(2, -1, NUM_CLASSES), (e: Error) => e instanceof torch.ShapeError && /Use reshape\(\.\.\.\) instead/.test(e.message));
+  // topk asking for more candidates than a level has: "selected index k out of range" (hence min(k, n) above)
+  assert.throws(() => torch.ones(3).topk(5), (e: Error) => e instanceof torch.IndexError && /topk: selected index k out of range \(k = 5, size of dim 0 = 3/.test(e.message));
+  // "Class values must be smaller than num_classes."
+  assert.throws(() => F.oneHot(torch.tensor([0, 3], { dtype: torch.long }), { numClasses: 3 }), /oneHot: class values must be non-negative and smaller than numClasses \(3\), got 3/);
+  // "only one of size or scale_factor should be defined"
+  assert.throws(() => F.interpolate(headOut, { size: [8, 8], scaleFactor: 2 }), /interpolate: only one of size or scaleFactor should be defined/);
+  // "align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear"
+  assert.throws(() => F.interpolate(headOut, { scaleFactor: 2, mode: "nearest", alignCorners: false }), /align_corners option can only be set with the interpolating modes/);
+  // "grid_sampler(): expected grid and input to have same batch size, but got input with sizes [2, 4, 8, 8] and grid with sizes [1, 3, 3, 2]"
+  assert.throws(() => F.gridSample(feat, F.affineGrid(theta.index(":1"), [1, 4, 3, 3], { alignCorners: false }), { alignCorners: false }),
+    /gridSample: expected grid and input to have same batch size, but got input with sizes \[2, 4, 8, 8\] and grid with sizes \[1, 3, 3, 2\]/);
+  // "torch.meshgrid: indexing must be one of "xy" or "ij", but received: IJ"
+  assert.throws(() => torch.meshgrid([torch.arange(2), torch.arange(3)], { indexing: "IJ" as never }), /closest: meshgrid\(\): option 'indexing' must be "ij" or "xy"/);
+  // GroupNorm(4, 16) fed 8 channels: "Expected weight to be a vector of size equal to the number of channels in input, but got weight of shape [16] and input of shape [2, 8, 4, 4]"
+  assert.throws(() => new nn.GroupNorm(4, 16)(torch.zeros(2, 8, 4, 4)), /expected weight of shape \[8\], got \[16\] \(one per channel of the input, of shape \[2, 8, 4, 4\]\)/);
 });

@@ -12,7 +12,9 @@
  * registerBuffer), MaxPool2d and a LastLevelMaxPool P5, GroupNorm in the head, SGD parameter
  * groups without weight decay for biases and norms, ChainedScheduler(LinearLR warmup,
  * MultiStepLR), clipGradNorm_, per-level split + topk, the LevelMapper, and boxes clipped with
- * tensor bounds (clamp.Tensor gradients at the border).
+ * tensor bounds (clamp.Tensor gradients at the border); a YOLOv5-style build_targets and CIoU
+ * loss (`.T` unpacked into views that clamp_ writes through, 4-tensor index/indexPut_) and decode
+ * (in-place ops on slices, nonzero().T, x.index(i, j.add(5), null)).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -252,6 +254,124 @@ class Detector extends nn.Module {
   forward(x: Tensor): [Tensor, Tensor] {
     return this.head(this.backbone(x));
   }
+}
+
+// ---- a YOLOv5-style loss and decode
+const [na, ny, nx] = [3, 4, 4];
+const stride = 8.0;
+const anchorsPx = torch.tensor([[10.0, 13.0], [16.0, 30.0], [33.0, 23.0]]);
+const anchorsG = anchorsPx.div(stride);
+
+function bboxCiou(box1: Tensor, box2: Tensor, eps = 1e-7): Tensor {
+  const [[x1, y1, w1, h1], [x2, y2, w2, h2]] = [box1.chunk(4, -1), box2.chunk(4, -1)] as Tensor[][];
+  const [w1_, h1_, w2_, h2_] = [w1!.div(2), h1!.div(2), w2!.div(2), h2!.div(2)];
+  const [b1x1, b1x2, b1y1, b1y2] = [x1!.sub(w1_), x1!.add(w1_), y1!.sub(h1_), y1!.add(h1_)];
+  const [b2x1, b2x2, b2y1, b2y2] = [x2!.sub(w2_), x2!.add(w2_), y2!.sub(h2_), y2!.add(h2_)];
+  const inter = torch.min(b1x2, b2x2).sub(torch.max(b1x1, b2x1)).clamp(0).mul(torch.min(b1y2, b2y2).sub(torch.max(b1y1, b2y1)).clamp(0));
+  const union = w1!.mul(h1!).add(w2!.mul(h2!)).sub(inter).add(eps);
+  const iou = inter.div(union);
+  const cw = torch.max(b1x2, b2x2).sub(torch.min(b1x1, b2x1));
+  const ch = torch.max(b1y2, b2y2).sub(torch.min(b1y1, b2y1));
+  const c2 = cw.pow(2).add(ch.pow(2)).add(eps);
+  const rho2 = b2x1.add(b2x2).sub(b1x1).sub(b1x2).pow(2).add(b2y1.add(b2y2).sub(b1y1).sub(b1y2).pow(2)).div(4);
+  const v = torch.pow(torch.atan(w2!.div(h2!)).sub(torch.atan(w1!.div(h1!))), 2).mul(4 / Math.PI ** 2);
+  const alpha = torch.noGrad(() => v.div(v.sub(iou).add(1 + eps)));
+  return iou.sub(rho2.div(c2).add(v.mul(alpha)));
+}
+
+function buildTargets(pShape: readonly number[], targets: Tensor, anchorT = 4.0) {
+  const nt = targets.shape[0]!;
+  const gain = torch.ones(7);
+  const ai = torch.arange(na).float().view(na, 1).repeat(1, nt);
+  targets = torch.cat([targets.repeat(na, 1, 1), ai.index("...", null)], 2);
+  const g = 0.5;
+  const off = torch.tensor([[0, 0], [1, 0], [0, 1], [-1, 0], [0, -1]]).float().mul(g);
+  gain.indexPut_(["2:6"], torch.tensor([...pShape]).index([3, 2, 3, 2]));
+  let t = targets.mul(gain);
+  const r = t.index("...", "4:6").div(anchorsG.index(":", null));
+  let j = torch.max(r, r.reciprocal()).max(2)[0]!.lt(anchorT);
+  t = t.index(j);
+  let gxy = t.index(":", "2:4");
+  const gxi = gain.index([2, 3]).sub(gxy);
+  let [jj, k] = gxy.remainder(1).lt(g).bitwiseAnd(gxy.gt(1)).T;
+  const [l, m] = gxi.remainder(1).lt(g).bitwiseAnd(gxi.gt(1)).T;
+  j = torch.stack([torch.onesLike(jj!), jj!, k!, l!, m!]);
+  t = t.repeat([5, 1, 1]).index(j);
+  const offsets = torch.zerosLike(gxy).index(null).add(off.index(":", null)).index(j);
+  const [bc, gxy2, gwh, a0] = t.split([2, 2, 2, 1], 1) as Tensor[];
+  gxy = gxy2!;
+  const a = a0!.long().view(-1);
+  const [b, c] = bc!.long().T;
+  const gij = gxy.sub(offsets).long();
+  const [gi, gj] = gij.T;
+  gj!.clamp_(0, pShape[2]! - 1);
+  gi!.clamp_(0, pShape[3]! - 1);
+  return { tcls: [c!], tbox: [torch.cat([gxy.sub(gij), gwh!], 1)], indices: [[b!, a, gj!, gi!]], anch: [anchorsG.index(a)], gij };
+}
+
+function yoloLoss(p: Tensor, targets: Tensor): [Tensor, Tensor, Tensor, Tensor] {
+  const BCEcls = new nn.BCEWithLogitsLoss({ posWeight: torch.tensor([1.0]) });
+  const BCEobj = new nn.BCEWithLogitsLoss({ posWeight: torch.tensor([1.0]) });
+  const [cp, cn] = [1.0 - 0.5 * 0.1, 0.5 * 0.1];
+  const [lcls, lbox, lobj] = [torch.zeros(1), torch.zeros(1), torch.zeros(1)];
+  const { tcls, tbox, indices, anch, gij } = buildTargets(p.shape, targets);
+  const [b, a, gj, gi] = indices[0]!;
+  const tobj = torch.zeros(p.shape.slice(0, 4), { dtype: p.dtype });
+  const n = b!.shape[0]!;
+  let [pxy, pwh, , pcls] = p.index(b!, a!, gj!, gi!).split([2, 2, 1, NUM_CLASSES], 1) as Tensor[];
+  pxy = pxy!.sigmoid().mul(2).sub(0.5);
+  pwh = pwh!.sigmoid().mul(2).pow(2).mul(anch[0]!);
+  const pbox = torch.cat([pxy, pwh], 1);
+  let iou = bboxCiou(pbox, tbox[0]!).squeeze();
+  lbox.add_(iou.rsub(1.0).mean());
+  iou = iou.detach().clamp(0).type(tobj.dtype);
+  tobj.indexPut_([b!, a!, gj!, gi!], iou);
+  const t = torch.fullLike(pcls!, cn);
+  t.indexPut_([torch.arange(n), tcls[0]!], cp);
+  lcls.add_(BCEcls(pcls!, t));
+  lobj.add_(BCEobj(p.index("...", 4), tobj).mul(4.0));
+  lbox.mul_(0.05);
+  lobj.mul_(1.0);
+  lcls.mul_(0.5);
+  const bs = tobj.shape[0]!;
+  return [lbox.add(lobj).add(lcls).mul(bs), torch.cat([lbox, lobj, lcls]).detach(), gij, tobj];
+}
+
+function yoloDecode(x: Tensor): Tensor {
+  const bs = x.shape[0]!;
+  const [yv, xv] = torch.meshgrid([torch.arange(ny), torch.arange(nx)], { indexing: "ij" });
+  const grid = torch.stack([xv!, yv!], 2).view([1, 1, ny, nx, 2]).float();
+  const anchorGrid = anchorsG.clone().mul(stride).view([1, na, 1, 1, 2]).expand([1, na, ny, nx, 2]);
+  const y = x.sigmoid();
+  y.indexPut_(["...", "0:2"], y.index("...", "0:2").mul(2).sub(0.5).add(grid).mul(stride));
+  y.indexPut_(["...", "2:4"], y.index("...", "2:4").mul(2).pow(2).mul(anchorGrid));
+  return y.view(bs, -1, 5 + NUM_CLASSES);
+}
+
+function xywh2xyxy(x: Tensor): Tensor {
+  const y = x.clone();
+  y.indexPut_([":", 0], x.index(":", 0).sub(x.index(":", 2).div(2)));
+  y.indexPut_([":", 1], x.index(":", 1).sub(x.index(":", 3).div(2)));
+  y.indexPut_([":", 2], x.index(":", 0).add(x.index(":", 2).div(2)));
+  y.indexPut_([":", 3], x.index(":", 1).add(x.index(":", 3).div(2)));
+  return y;
+}
+
+function nmsPrep(prediction: Tensor, confThres = 0.45): Tensor[] {
+  const xc = prediction.index("...", 4).gt(confThres);
+  const out: Tensor[] = [];
+  let xi = 0;
+  for (let x of prediction) {
+    x = x.index(xc.index(xi));
+    x.index(":", "5:").mul_(x.index(":", "4:5"));
+    const box = xywh2xyxy(x.index(":", ":4"));
+    const [i, j] = x.index(":", "5:").gt(confThres * 0.9).nonzero().T;
+    x = torch.cat([box.index(i!), x.index(i!, j!.add(5), null), j!.index(":", null).float()], 1);
+    x = x.index(x.index(":", 4).argsort({ descending: true }));
+    out.push(x);
+    xi++;
+  }
+  return out;
 }
 
 const sumOf = (xs: Tensor[]): Tensor => xs.reduce((a, b) => a.add(b));
@@ -527,4 +647,25 @@ test("detection: box utilities, anchors, matching, NMS, focal/smoothL1/GIoU loss
   assert.throws(() => torch.meshgrid([torch.arange(2), torch.arange(3)], { indexing: "IJ" as never }), /closest: meshgrid\(\): option 'indexing' must be "ij" or "xy"/);
   // GroupNorm(4, 16) fed 8 channels: "Expected weight to be a vector of size equal to the number of channels in input, but got weight of shape [16] and input of shape [2, 8, 4, 4]"
   assert.throws(() => new nn.GroupNorm(4, 16)(torch.zeros(2, 8, 4, 4)), /expected weight of shape \[8\], got \[16\] \(one per channel of the input, of shape \[2, 8, 4, 4\]\)/);
+});
+
+test("detection: a YOLOv5-style build_targets, CIoU loss and decode (in-place ops on views, 4-tensor indexing) match PyTorch", () => {
+  const Y = FIX.yolo;
+  const p = det([2, na, ny, nx, 5 + NUM_CLASSES], 800, 1.5).requiresGrad_();
+  const targets = torch.tensor([[0, 1, 0.30, 0.40, 0.20, 0.35], [0, 2, 0.70, 0.62, 0.50, 0.40],
+    [1, 0, 0.52, 0.18, 0.12, 0.10], [1, 1, 0.25, 0.80, 0.30, 0.30]]);
+  const [loss, items, gij, tobj] = yoloLoss(p, targets);
+  loss.backward();
+  const [dec, kept] = torch.noGrad(() => {
+    const d = yoloDecode(p.detach());
+    return [d, nmsPrep(d)] as const;
+  });
+  assertTensor(loss, Y.loss, { atol: 1e-5, msg: "loss" });
+  assertTensor(items, Y.items, { atol: 1e-5, msg: "loss items" });
+  assertTensor(gij, Y.gij, { msg: "gij (clamp_ through the views of gij.T)" });
+  assertTensor(tobj, Y.tobj, { atol: 1e-5, msg: "tobj" });
+  assertTensor(p.grad!, Y.p_grad, { atol: 1e-6, msg: "p.grad" });
+  assertTensor(dec, Y.decoded, { atol: 1e-4, msg: "decoded" });
+  assertTensor(kept[0]!, Y.kept0, { atol: 1e-4, msg: "kept[0]" });
+  assertTensor(kept[1]!, Y.kept1, { atol: 1e-4, msg: "kept[1]" });
 });

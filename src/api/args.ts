@@ -111,11 +111,19 @@ export function callName(sig: Signature, asMethod: boolean): string {
 
 /** Why a signature did not bind: the message, built only when it is needed. */
 class BindFailure {
+  /** 1 once the positional arguments fitted (the failure is in the options or a missing argument): such an overload is the closer one. */
+  stage = 0;
   constructor(
     readonly message: () => string,
     /** A bad dtype raises a DTypeError, as the dtype checks elsewhere do. */
     readonly dtype = false,
   ) {}
+}
+
+/** A failure past the positional arguments (see BindFailure.stage). */
+function further(f: BindFailure): BindFailure {
+  f.stage = 1;
+  return f;
 }
 
 function isDTypeParam(p: Param): boolean {
@@ -238,14 +246,14 @@ function tryBind(sig: Signature, self: Tensor | undefined, args: ArrayLike<unkno
       for (let k = first; k < params.length; k++) if (params[k]!.name === key) { idx = k; break; }
       if (idx < 0) {
         const rest = params.slice(first);
-        return new BindFailure(() => `${callName(sig, asMethod)} got an unexpected option '${key}'${suggestion(key, rest)}; ${rest.length ? `valid options: ${rest.map((q) => q.name).join(", ")}` : "it takes no options"}`);
+        return further(new BindFailure(() => `${callName(sig, asMethod)} got an unexpected option '${key}'${suggestion(key, rest)}; ${rest.length ? `valid options: ${rest.map((q) => q.name).join(", ")}` : "it takes no options"}`));
       }
       if (v === undefined) continue;
       const p = params[idx]!;
       const ok = p.type.varargs ? Array.isArray(v) && v.every((x) => matchesType(p.type, x)) : matchesType(p.type, v);
-      if (!ok) return mismatch(`${callName(sig, asMethod)}: option '${key}'`, p, v);
+      if (!ok) return further(mismatch(`${callName(sig, asMethod)}: option '${key}'`, p, v));
       if (idx < npos) {
-        if (out[idx] !== undefined) return new BindFailure(() => `${callName(sig, asMethod)} got multiple values for argument '${key}' (positional and in the options object)`);
+        if (out[idx] !== undefined) return further(new BindFailure(() => `${callName(sig, asMethod)} got multiple values for argument '${key}' (positional and in the options object)`));
         out[idx] = v;
       } else (kw ??= {})[key] = v;
     }
@@ -256,7 +264,7 @@ function tryBind(sig: Signature, self: Tensor | undefined, args: ArrayLike<unkno
     const p = params[k]!;
     if (p.type.varargs) out[k] = [];
     else if (p.hasDefault) out[k] = Array.isArray(p.default) ? [...p.default] : p.default;
-    else if (!p.type.nullable) return new BindFailure(() => `${callName(sig, asMethod)} missing required argument '${p.name}' (position ${k - first + 1})`);
+    else if (!p.type.nullable) return further(new BindFailure(() => `${callName(sig, asMethod)} missing required argument '${p.name}' (position ${k - first + 1})`));
   }
   if (!hasKw) return out;
   if (kw === null && sig.kwDefaults !== null) out[npos] = sig.kwDefaults;
@@ -266,7 +274,7 @@ function tryBind(sig: Signature, self: Tensor | undefined, args: ArrayLike<unkno
       const p = params[k]!;
       if (kw[p.name] !== undefined) continue;
       if (p.hasDefault) kw[p.name] = Array.isArray(p.default) ? [...p.default] : p.default;
-      else if (!p.type.nullable) return new BindFailure(() => `${callName(sig, asMethod)} missing required option '${p.name}'`);
+      else if (!p.type.nullable) return further(new BindFailure(() => `${callName(sig, asMethod)} missing required option '${p.name}'`));
     }
     out[npos] = kw;
   }
@@ -289,8 +297,9 @@ export function bindCall(sigs: readonly Signature[], self: Tensor | undefined, a
       boundOverload = i;
       return r;
     }
-    // an unknown dtype name says most about what was meant (view("int8"))
-    if (firstFailure === null || (r.dtype && !firstFailure.dtype)) firstFailure = r;
+    // an unknown dtype name says most about what was meant (view("int8")); else the overload
+    // whose positional arguments fitted (meshgrid([a, b], { indexing: "IJ" }): the bad option)
+    if (firstFailure === null || (r.dtype && !firstFailure.dtype) || (r.dtype === firstFailure.dtype && r.stage > firstFailure.stage)) firstFailure = r;
   }
   if (sigs.length === 1) throw new (firstFailure!.dtype ? DTypeError : ArgumentError)(firstFailure!.message());
   const got = Array.prototype.map.call(args, (a: unknown) => describeValue(a)).join(", ");

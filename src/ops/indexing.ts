@@ -306,9 +306,29 @@ function dropLeadingOnes(value: Tensor): Tensor {
 }
 
 /**
+ * PyTorch's advanced-index put wants a value tensor of x's dtype ("Index put requires the
+ * source and destination dtypes match"): a float tensor written into an int64 one would be
+ * truncated silently. Fluxion refuses a value of another kind (bool, integer, floating) and
+ * casts within a kind: int32 and int64 mix (Fluxion's indices and arange are int32 where
+ * PyTorch's are int64), as do float32 values put into float16 (mixed precision). One element
+ * through a single bool mask casts whatever its kind, as PyTorch (it becomes masked_fill);
+ * so does basic indexing (ints, slices), which is copy_.
+ */
+function checkValueDtype(op: string, x: Tensor, specs: readonly IndexSpec[], value: Tensor, accumulate: boolean): void {
+  const kind = (t: Tensor) => (t.dtype === "bool" ? "bool" : t.isFloatingPoint() ? "float" : "int");
+  if (kind(value) === kind(x)) return;
+  const tensors = specs.filter((s): s is Tensor => s instanceof Tensor);
+  if (!accumulate && value.numel() === 1 && tensors.length === 1 && (tensors[0]!.dtype === "bool" || tensors[0]!.dtype === "uint8")) return;
+  throw new DTypeError(
+    `${op}: Index put requires the source and destination dtypes match, got ${x.dtype} for the destination (shape ${fmtShape(x.shape)}) and ${value.dtype} for the source (shape ${fmtShape(value.shape)}); convert the value with .to("${x.dtype}")`,
+  );
+}
+
+/**
  * x[specs] = value (or += value with `accumulate`, where repeated indices add up), in place.
  * `value` broadcasts to the indexed shape (after dropping leading size-1 dims, as Python's
- * `x[specs] = value`) and is cast to x's dtype. Differentiable: x's
+ * `x[specs] = value`) and is cast to x's dtype (with an index tensor, a value tensor must have
+ * x's dtype already, as PyTorch's: see checkValueDtype). Differentiable: x's
  * gradient is zero at overwritten positions, value's gradient gathers from them. Bad
  * indices raise before anything is written.
  *
@@ -332,6 +352,7 @@ export function indexPut_(x: Tensor, specs: readonly IndexSpec[], value: TensorL
     applyInPlace(view, op, (s) => (accumulate ? s.add(cast) : cast.expand(view.shape)), [cast], false);
     return x;
   }
+  if (value instanceof Tensor) checkValueDtype(op, x, specs, value, accumulate);
   const positions = flatPositions(op, view, adv);
   checkValueShape(op, val, positions.shape, given);
   const overlapping = view.shape.some((s, d) => s > 1 && view.strides[d] === 0);

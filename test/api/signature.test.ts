@@ -96,6 +96,19 @@ test("overloads: the first that binds wins; when none does, the message lists th
   });
 });
 
+test("of several overloads, the closest is the one whose positional arguments fitted: meshgrid([a, b], { indexing: \"IJ\" }) names the option", () => {
+  // PyTorch: 'torch.meshgrid: indexing must be one of "xy" or "ij", but received: IJ'
+  const [a, b] = [fx.arange(2), fx.arange(3)];
+  for (const call of [() => fx.meshgrid([a, b], { indexing: "IJ" as never }), () => fx.meshgrid(a, b, { indexing: "ji" as never })]) {
+    assert.throws(call, (e: Error) => {
+      assert.ok(e instanceof ArgumentError);
+      assert.match(e.message, /^meshgrid\(\) received an invalid combination of arguments/);
+      assert.match(e.message, /\(closest: meshgrid\(\): option 'indexing' must be "ij" or "xy" or null, but got string "(IJ|ji)"\)$/);
+      return true;
+    });
+  }
+});
+
 test("named tuples destructure and keep .values / .indices", () => {
   const r = x.topk(1);
   assert.ok(Array.isArray(r));

@@ -185,6 +185,19 @@ test("huberLoss refuses delta <= 0 and smoothL1Loss beta < 0, as PyTorch (beta =
   assert.ok(Math.abs(F.huberLoss(x, t, { delta: 1e-3 }).item() - (1e-3 * (1 - 5e-4) + 1e-3 * (3 - 5e-4)) / 2) < 1e-9);
 });
 
+test("smoothL1Loss with beta 0 takes PyTorch's -1 gradient side where input equals target, for the input and the target", () => {
+  // x = torch.tensor([0.5, -0.5, 0.0, 2.0], requires_grad=True); t = torch.zeros(4, requires_grad=True)
+  // F.smooth_l1_loss(x, t, beta=0.0, reduction='sum') -> 3; x.grad [1, -1, -1, 1]; t.grad [-1, 1, -1, -1]
+  const x = tensor([0.5, -0.5, 0.0, 2.0], { requiresGrad: true }), t = tensor([0, 0, 0, 0], { requiresGrad: true });
+  const l = F.smoothL1Loss(x, t, { beta: 0, reduction: "sum" });
+  assert.equal(l.item(), 3);
+  l.backward();
+  assert.deepEqual(x.grad!.tolist(), [1, -1, -1, 1]);
+  assert.deepEqual(t.grad!.tolist(), [-1, 1, -1, -1]);
+  assert.ok(Object.is(F.smoothL1Loss(tensor([1]), tensor([1]), { beta: 0, reduction: "none" }).item(), 0));
+  assert.ok(autograd.gradcheck((a, b) => F.smoothL1Loss(a, b, { beta: 0 }), [tensor([0.3, -1.2], { dtype: "float64", requiresGrad: true }), tensor([1.0, 0.4], { dtype: "float64", requiresGrad: true })]));
+});
+
 test("binaryCrossEntropy(WithLogits) refuse integer and bool targets, as PyTorch (\"Found dtype Long but expected Float\")", () => {
   const p = tensor([0.5, 0.2]);
   for (const target of [tensor([1, 0], { dtype: "int64" }), tensor([1, 0], { dtype: "int32" }), tensor([true, false])]) {

@@ -1,7 +1,7 @@
 /** nn normalization: batch/layer/group norm against PyTorch (incl. running stats), gradcheck, modules, errors. */
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
-import { arange, autograd, nn, ones, tensor, zeros, type Tensor } from "../../src/index.js";
+import { describe, it, test } from "node:test";
+import { ShapeError, arange, autograd, nn, ones, tensor, zeros, type Tensor } from "../../src/index.js";
 import { assertClose, assertShape, randomTensor } from "../helpers.js";
 import { buildModule, dec, reference, reprsOf } from "../fixtures/nn_cases.js";
 
@@ -188,4 +188,12 @@ describe("BatchNorm3d", () => {
     assert.equal(String(bn), "BatchNorm3d(2, eps=1e-05, momentum=0.3, affine=True, track_running_stats=True)");
     assert.throws(() => bn(zeros(2, 2, 3, 3)), /BatchNorm3d: expected 5D input \(got 4D input, shape \[2, 2, 3, 3\]\)/);
   });
+});
+
+test("a norm layer fed the wrong number of channels names the input's shape (GroupNorm(4, 16) given 8 channels)", () => {
+  // PyTorch: "Expected weight to be a vector of size equal to the number of channels in input, but got weight of shape [16] and input of shape [2, 8, 3, 3]"
+  const re = /groupNorm: expected weight of shape \[8\], got \[16\] \(one per channel of the input, of shape \[2, 8, 3, 3\]\)/;
+  assert.throws(() => new nn.GroupNorm(4, 16)(zeros(2, 8, 3, 3)), (e: any) => e instanceof ShapeError && re.test(e.message));
+  assert.throws(() => F.batchNorm(zeros(2, 8, 3), zeros(16), ones(16)), (e: any) => e instanceof ShapeError && /batchNorm: expected runningMean of shape \[8\], got \[16\] \(one per channel of the input, of shape \[2, 8, 3\]\)/.test(e.message));
+  assert.throws(() => new nn.InstanceNorm1d(4, { affine: true })(zeros(2, 3, 5)), (e: any) => e instanceof ShapeError && /shape \[2, 3, 5\]/.test(e.message));
 });

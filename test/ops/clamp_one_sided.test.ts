@@ -56,3 +56,39 @@ test("clamp with tensor bounds gives x the whole gradient at a bound (no tie spl
   assert.deepEqual(gy!.tolist(), [1, 1, 0]);
   assert.deepEqual(gm!.tolist(), [0, 0, 1]);
 });
+
+test("clamp with tensor bounds has PyTorch's clamp.Tensor gradients (the input keeps the whole gradient at a tie, a bound only where it was taken)", () => {
+  // x = torch.tensor([-1., 0., 1., 2., 3.]); lo = torch.tensor([0., 0., 0., 0., 4.]); hi = torch.tensor([2., 2., 0.5, 2., 1.]) (all requires_grad)
+  // y = x.clamp(min=lo, max=hi) -> [0, 0, 0.5, 2, 1]; (y * [1..5]).sum().backward()
+  // x.grad [0, 2, 0, 4, 0]; lo.grad [1, 0, 0, 0, 0]; hi.grad [0, 0, 3, 0, 5] (min > max: the output is max)
+  const x = fx.tensor([-1, 0, 1, 2, 3], { requiresGrad: true });
+  const lo = fx.tensor([0, 0, 0, 0, 4], { requiresGrad: true });
+  const hi = fx.tensor([2, 2, 0.5, 2, 1], { requiresGrad: true });
+  const y = x.clamp({ min: lo, max: hi });
+  assert.deepEqual(y.tolist(), [0, 0, 0.5, 2, 1]);
+  y.mul(fx.tensor([1, 2, 3, 4, 5])).sum().backward();
+  assert.deepEqual(x.grad!.tolist(), [0, 2, 0, 4, 0]);
+  assert.deepEqual(lo.grad!.tolist(), [1, 0, 0, 0, 0]);
+  assert.deepEqual(hi.grad!.tolist(), [0, 0, 3, 0, 5]);
+
+  // a broadcast bound: torch.clamp_min(x [1, 3], lo [2, 1]) -> x.grad [[0, 2, 2]], lo.grad [[1], [1]]
+  const a = fx.tensor([[-1, 0.5, 2]], { requiresGrad: true });
+  const b = fx.tensor([[0], [0.5]], { requiresGrad: true });
+  const z = fx.clampMin(a, b);
+  assert.deepEqual(z.tolist(), [[0, 0.5, 2], [0.5, 0.5, 2]]);
+  z.sum().backward();
+  assert.deepEqual(a.grad!.tolist(), [[0, 2, 2]]);
+  assert.deepEqual(b.grad!.tolist(), [[1], [1]]);
+
+  // a 0-d max: x.clamp(max=hi) with x = [-1, 0.5, 2], hi = 0.5 -> x.grad [1, 1, 0], hi.grad 1
+  const c = fx.tensor([-1, 0.5, 2], { requiresGrad: true });
+  const h = fx.tensor(0.5, { requiresGrad: true });
+  c.clamp({ max: h }).sum().backward();
+  assert.deepEqual(c.grad!.tolist(), [1, 1, 0]);
+  assert.equal(h.grad!.item(), 1);
+  assert.ok(fx.autograd.gradcheck((p, q, r) => p.clamp({ min: q, max: r }), [
+    fx.tensor([-1.3, 0.2, 0.9, 2.5], { dtype: "float64", requiresGrad: true }),
+    fx.tensor([0.1, 0.0, 0.0, 3.0], { dtype: "float64", requiresGrad: true }),
+    fx.tensor([1.0, 1.0, 0.5, 1.0], { dtype: "float64", requiresGrad: true }),
+  ]));
+});

@@ -291,10 +291,27 @@ test("indexPut_ reads a value that aliases the target before writing", () => {
   assert.deepEqual(x.tolist(), [[2, 3], [0, 1], [4, 5]]);
 });
 
-test("indexPut_ casts values to the tensor's dtype; bool accumulate stays 0/1", () => {
+test("indexPut_ with an index tensor refuses a value of another kind (a float into an int tensor), as PyTorch; basic indexing and one value through a mask cast; bool accumulate stays 0/1", () => {
+  // PyTorch 1.13: x = torch.zeros(3, dtype=torch.int32); x[[0, 2]] = torch.tensor([1.7, -2.2], dtype=torch.float64)
+  // -> "Index put requires the source and destination dtypes match, got Int for the destination and Double for the source."
   const x = zeros([3], { dtype: "int32" });
-  x.indexPut_([[0, 2]], tensor([1.7, -2.2], { dtype: "float64" }));
+  const re = /^indexPut_: Index put requires the source and destination dtypes match, got int32 for the destination \(shape \[3\]\) and float64 for the source \(shape \[2\]\); convert the value with \.to\("int32"\)$/;
+  assert.throws(() => x.indexPut_([[0, 2]], tensor([1.7, -2.2], { dtype: "float64" })), (e: Error) => e instanceof DTypeError && re.test(e.message));
+  assert.throws(() => x.indexPut_([x.ge(0)], tensor([1.5, 2.5, 3.5])), DTypeError); // a mask with several values: index_put, not masked_fill
+  assert.throws(() => zeros([3]).indexPut_([[0]], tensor([1], { dtype: "int64" })), /got float32 for the destination \(shape \[3\]\) and int64 for the source/);
+  assert.deepEqual(x.tolist(), [0, 0, 0]);
+  x.indexPut_([[0, 2]], tensor([1.7, -2.2], { dtype: "float64" }).to("int32"));
   assert.deepEqual(x.tolist(), [1, 0, -2]);
+  x.indexPut_(["0:2"], tensor([5.9, 6.1])); // x[0:2] = ...: copy_, which casts
+  assert.deepEqual(x.tolist(), [5, 6, -2]);
+  x.indexPut_([x.lt(0)], tensor(7.5)); // one element through a bool mask: masked_fill, which casts
+  assert.deepEqual(x.tolist(), [5, 6, 7]);
+  x.indexPut_([[1]], tensor([9], { dtype: "int64" })); // int32 and int64 mix (Fluxion's int32 defaults)
+  assert.deepEqual(x.tolist(), [5, 9, 7]);
+  const f = zeros([2]);
+  f.indexPut_([[1]], tensor([2.5], { dtype: "float64" })); // floating dtypes mix
+  assert.deepEqual(f.tolist(), [0, 2.5]);
+  assert.throws(() => f.indexPut_([[0]], tensor([true])), /got float32 for the destination \(shape \[2\]\) and bool for the source/);
   const b = zeros([3], { dtype: "bool" });
   b.indexPut_([[1, 1, 1]], true, { accumulate: true });
   assert.deepEqual(b.tolist(), [false, true, false]);

@@ -189,11 +189,25 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts?: { reduction?:
   checkSameShape("smoothL1Loss", input, target);
   const beta = opts?.beta ?? 1;
   if (!(beta >= 0)) throw new ArgumentError(`smoothL1Loss: beta must be non-negative (PyTorch: "smooth_l1_loss does not support negative values for beta"), got ${beta}`);
+  if (beta === 0) return reduce("smoothL1Loss", smoothL1Beta0(input, target), opts?.reduction);
   // the quadratic part squares the difference itself, not |difference|: abs's derivative, 0
   // at 0, would make the second derivative 0 there instead of 1 / beta
   const diff = input.sub(target), d = diff.abs();
-  const loss = beta === 0 ? d : where(d.lt(beta), diff.mul(diff).mul(0.5 / beta), d.sub(0.5 * beta));
+  const loss = where(d.lt(beta), diff.mul(diff).mul(0.5 / beta), d.sub(0.5 * beta));
   return reduce("smoothL1Loss", loss, opts?.reduction);
+}
+
+/**
+ * |input - target| with the gradients of PyTorch's smooth_l1 kernel at beta 0. Where input ==
+ * target it takes the -1 side (its test is x <= -beta) for the input, and for the target too
+ * (the target's gradient is the same kernel with the two swapped): abs() would give 0 and -0.
+ */
+function smoothL1Beta0(input: Tensor, target: Tensor): Tensor {
+  const out = noGrad(() => input.sub(target).abs());
+  return record1("SmoothL1LossBackward0", [input, target], out, [input, target], ([g], [i, t]) => {
+    const x = i!.sub(t!);
+    return [where(x.gt(0), g!, g!.neg()), where(x.lt(0), g!, g!.neg())];
+  });
 }
 
 /** Quadratic below delta, linear above (not divided by delta, as torch.huber_loss). */

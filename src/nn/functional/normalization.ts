@@ -25,9 +25,11 @@ export interface BatchNormOptions {
   eps?: number;
 }
 
-function checkAffine(op: string, name: string, t: Tensor | null | undefined, shape: readonly number[]): void {
+/** A per-channel (or normalized-shape) tensor of the right shape; `x` given, the message names the input it must fit. */
+function checkAffine(op: string, name: string, t: Tensor | null | undefined, shape: readonly number[], x?: Tensor): void {
   if (t && (t.ndim !== shape.length || t.shape.some((s, i) => s !== shape[i]))) {
-    throw new ShapeError(`${op}: expected ${name} of shape ${fmtShape(shape)}, got ${fmtShape(t.shape)}`);
+    const input = x ? ` (one per channel of the input, of shape ${fmtShape(x.shape)})` : "";
+    throw new ShapeError(`${op}: expected ${name} of shape ${fmtShape(shape)}, got ${fmtShape(t.shape)}${input}`);
   }
 }
 
@@ -110,7 +112,7 @@ export function batchNorm(
   const op = "batchNorm";
   if (x.ndim < 2) throw new ShapeError(`${op}: expected an input of at least 2 dims [N, C, *], got shape ${fmtShape(x.shape)}`);
   const C = x.shape[1]!;
-  for (const [name, t] of [["runningMean", runningMean], ["runningVar", runningVar], ["weight", weight], ["bias", bias]] as const) checkAffine(op, name, t, [C]);
+  for (const [name, t] of [["runningMean", runningMean], ["runningVar", runningVar], ["weight", weight], ["bias", bias]] as const) checkAffine(op, name, t, [C], x);
   const training = opts?.training ?? false;
   const eps = opts?.eps ?? 1e-5;
   const momentum = opts?.momentum ?? 0.1;
@@ -223,8 +225,8 @@ export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, 
     throw new ShapeError(`${op}: Expected number of channels in input to be divisible by num_groups, but got input of shape ${fmtShape(x.shape)} and num_groups=${numGroups}`);
   }
   checkFloat(op, x);
-  checkAffine(op, "weight", weight, [C]);
-  checkAffine(op, "bias", bias, [C]);
+  checkAffine(op, "weight", weight, [C], x);
+  checkAffine(op, "bias", bias, [C], x);
   const w = like(weight, x), b = like(bias, x);
   return groupNormOp("NativeGroupNormBackward0", x, x, numGroups, w, b, w, b, opts?.eps ?? 1e-5, null);
 }
@@ -266,7 +268,7 @@ export function instanceNorm(
   const op = "instanceNorm";
   if (x.ndim < 3) throw new ShapeError(`${op}: expected an input of at least 3 dims [N, C, *], got shape ${fmtShape(x.shape)}`);
   const [N, C] = x.shape as [number, number];
-  for (const [name, t] of [["runningMean", runningMean], ["runningVar", runningVar], ["weight", weight], ["bias", bias]] as const) checkAffine(op, name, t, [C]);
+  for (const [name, t] of [["runningMean", runningMean], ["runningVar", runningVar], ["weight", weight], ["bias", bias]] as const) checkAffine(op, name, t, [C], x);
   const useInputStats = opts?.useInputStats ?? true;
   if (!useInputStats && (!runningMean || !runningVar)) throw new FluxionError(`${op}: Expected running_mean and running_var to be defined when useInputStats is false`);
   if (useInputStats && x.numel() / (N * C) === 1 && N * C > 0) {

@@ -44,11 +44,12 @@ const named = new WeakSet<Error>();
 /**
  * Makes a FluxionError raised inside `name` (an op the user called, a module's forward) name
  * it: "Upsample: interpolate: ...". Only the innermost public entry point adds its name (an
- * error it already names, or one named on the way out, is left alone); anything that is
- * not a FluxionError passes through unchanged.
+ * error it already names, or one named on the way out, is left alone, unless `again`: a
+ * distribution built inside another adds the outer one's name too); anything that is not a
+ * FluxionError passes through unchanged.
  */
-export function nameIn(e: unknown, name: string, label = name): unknown {
-  if (!(e instanceof FluxionError) || named.has(e)) return e;
+export function nameIn(e: unknown, name: string, label = name, again = false): unknown {
+  if (!(e instanceof FluxionError) || (named.has(e) && !again)) return e;
   named.add(e);
   if (new RegExp(`(^|\\W)${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(\\W|$)`).test(e.message)) return e;
   const before = e.message;

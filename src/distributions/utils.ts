@@ -85,12 +85,16 @@ export function shapeArg(where: string, name: string, s: unknown): number[] {
   return list as number[];
 }
 
-/** Runs `f` and makes a FluxionError from inside it name `where`. */
+/**
+ * Runs `f` and makes a FluxionError from inside it name `where`, also when an inner
+ * distribution already named itself (RelaxedOneHotCategorical: ExpRelaxedCategorical: ...),
+ * so the message starts with the class the user constructed.
+ */
 export function named<T>(where: string, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    throw nameIn(e, where);
+    throw nameIn(e, where, where, true);
   }
 }
 

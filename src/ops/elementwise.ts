@@ -245,6 +245,9 @@ export function binary(op: BinaryOpName, a: TensorLike, b: TensorLike, params?: 
   if (op === "pow" && isIntegral(dtype) && !(b instanceof Tensor) && Number(b) < 0) {
     throw new DTypeError(`pow: integers to negative integer powers are not allowed (base ${describe(a)}, exponent ${describe(b)}); use a floating point base`);
   }
+  // as PyTorch, an integer tensor's scalar exponent must fit its dtype (int8 ** 128 raises:
+  // "value cannot be converted to type int8_t without overflow"), where other ops wrap it
+  if (op === "pow" && isIntegral(dtype) && !(b instanceof Tensor)) checkedValue("pow", typeof b === "boolean" ? Number(b) : b, dtype);
   const device = deviceOf(a, b);
   const ta = asTensor(a, dtype, device), tb = asTensor(b, dtype, device);
   if (op === "pow" && isIntegral(dtype) && b instanceof Tensor) return intPowTensor(ta, tb);
@@ -422,9 +425,21 @@ export function whereImpl(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
 function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | null): Tensor {
   if ((min === undefined || min === null) && (max === undefined || max === null)) throw new DTypeError("clamp: at least one of 'min' or 'max' must not be None");
   if (min instanceof Tensor || max instanceof Tensor) {
+    // PyTorch's scalar kernel: std::min(std::max(x, lo), hi), NaN where a bound is NaN. On a
+    // tie x itself is kept, so -0.0 clamped to [0, 0] stays -0.0 (maximum would give 0.0),
+    // and the gradient goes to x there, to the bound only where x lies outside.
     let r: Tensor = x;
-    if (min !== undefined && min !== null) r = r.maximum(min instanceof Tensor ? min : asTensor(min, x.dtype, x.device));
-    if (max !== undefined && max !== null) r = r.minimum(max instanceof Tensor ? max : asTensor(max, x.dtype, x.device));
+    const isnan = (t: Tensor) => (isFloating(t.dtype) ? t.isnan() : null);
+    if (min !== undefined && min !== null) {
+      const lo = min instanceof Tensor ? min : asTensor(min, x.dtype, x.device), nan = isnan(lo);
+      const below = r.lt(lo);
+      r = whereImpl(nan ? below.logicalOr(nan) : below, lo, r);
+    }
+    if (max !== undefined && max !== null) {
+      const hi = max instanceof Tensor ? max : asTensor(max, x.dtype, x.device), nan = isnan(hi);
+      const above = hi.lt(r);
+      r = whereImpl(nan ? above.logicalOr(nan) : above, hi, r);
+    }
     return r;
   }
   // the bounds take part in promotion, as PyTorch's: an int32 tensor with 0.5 gives float32,
@@ -462,7 +477,7 @@ type PlainUnary = (typeof PLAIN_UNARY)[number];
 
 /** Binary ops of the table that are Tensor methods as they are (self, other). */
 const PLAIN_BINARY = [
-  "mul", "maximum", "minimum", "atan2", "eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor", "copysign", "fmod",
+  "maximum", "minimum", "atan2", "eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor", "copysign", "fmod",
 ] as const satisfies readonly BinaryOpName[];
 type PlainBinary = (typeof PLAIN_BINARY)[number];
 /** Binary ops whose other operand must be a tensor, as in PyTorch (self, Tensor other). */
@@ -476,6 +491,7 @@ type TensorBinaryDecl<K extends string> = `${K}(Tensor self, Tensor other) -> Te
 const SIGS = {
   add: "add(Tensor self, Tensor|Scalar other, *, Scalar alpha=1, Tensor? out=null) -> Tensor",
   sub: "sub(Tensor self, Tensor|Scalar other, *, Scalar alpha=1, Tensor? out=null) -> Tensor",
+  mul: "mul(Tensor self, Tensor|Scalar other, *, Tensor? out=null) -> Tensor",
   rsub: "rsub(Tensor self, Tensor|Scalar other, *, Scalar alpha=1) -> Tensor",
   div: "div(Tensor self, Tensor|Scalar other, *, \"trunc\"|\"floor\"? roundingMode=null, Tensor? out=null) -> Tensor",
   pow: "pow(Tensor self, Tensor|Scalar exponent) -> Tensor",
@@ -527,10 +543,36 @@ function addSub(op: "add" | "sub", a: TensorLike, b: TensorLike, alpha: number |
   const sa = a instanceof Tensor && a.dtype !== dtype && resultTypeOf(a, sb) !== dtype ? a.to(dtype) : a;
   return binary(op, sa, sb);
 }
-const add = defineOp(SIGS.add, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => addSub("add", x, y, alpha));
-const sub = defineOp(SIGS.sub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => addSub("sub", x, y, alpha));
+/**
+ * The function forms that take a number first, as PyTorch's arithmetic does (torch.add(2, t),
+ * torch.mul(3, t), torch.div(1, t), even torch.add(2, 3), a 0-d tensor): the Python binding
+ * reads a number as a tensor for add, sub, mul, div and their aliases (true_divide, floor_divide,
+ * multiply, subtract, divide). Other binary ops refuse a number first (torch.maximum(2, t)
+ * raises), unless they declare a Scalar self of their own (pow, remainder, the bitwise ops).
+ */
+export const NUMBER_FIRST = {
+  add: ["add.Tensor(Tensor self, Tensor|Scalar other, *, Scalar alpha=1, Tensor? out=null) -> Tensor", "add.Scalar(Scalar self, Tensor|Scalar other, *, Scalar alpha=1, Tensor? out=null) -> Tensor"],
+  sub: ["sub.Tensor(Tensor self, Tensor|Scalar other, *, Scalar alpha=1, Tensor? out=null) -> Tensor", "sub.Scalar(Scalar self, Tensor|Scalar other, *, Scalar alpha=1, Tensor? out=null) -> Tensor"],
+  mul: ["mul.Tensor(Tensor self, Tensor|Scalar other, *, Tensor? out=null) -> Tensor", "mul.Scalar(Scalar self, Tensor|Scalar other, *, Tensor? out=null) -> Tensor"],
+  div: [
+    "div.Tensor(Tensor self, Tensor|Scalar other, *, \"trunc\"|\"floor\"? roundingMode=null, Tensor? out=null) -> Tensor",
+    "div.Scalar(Scalar self, Tensor|Scalar other, *, \"trunc\"|\"floor\"? roundingMode=null, Tensor? out=null) -> Tensor",
+  ],
+} as const;
+const method = (key: string) => ({ variants: "method", key: `Tensor.${key}` }) as const;
+const addImpl = (x: TensorLike, y: TensorLike, { alpha }: { alpha: number | boolean }) => addSub("add", x, y, alpha);
+const subImpl = (x: TensorLike, y: TensorLike, { alpha }: { alpha: number | boolean }) => addSub("sub", x, y, alpha);
+const mulImpl = (x: TensorLike, y: TensorLike) => binary("mul", x, y);
+const divImpl = (x: TensorLike, y: TensorLike, kw: { roundingMode?: RoundingMode | null }) => divide(x, y, kw);
+defineOp(SIGS.add, addImpl, method("add"));
+defineOp(SIGS.sub, subImpl, method("sub"));
+defineOp(SIGS.mul, mulImpl, method("mul"));
+defineOp(SIGS.div, divImpl, method("div"));
+const add = defineOp(NUMBER_FIRST.add, [addImpl, addImpl]);
+const sub = defineOp(NUMBER_FIRST.sub, [subImpl, subImpl]);
+const mul = defineOp(NUMBER_FIRST.mul, [mulImpl, mulImpl]);
+const div = defineOp(NUMBER_FIRST.div, [divImpl, divImpl]);
 const rsub = defineOp(SIGS.rsub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => addSub("sub", y, x, alpha, "rsub"));
-const div = defineOp(SIGS.div, (x: Tensor, y: TensorLike, kw: { roundingMode?: RoundingMode | null }) => divide(x, y, kw));
 function powImpl(x: TensorLike, e: TensorLike): Tensor {
   if (x instanceof Tensor && typeof e === "number" && !(isIntegral(x.dtype) && !Number.isInteger(e))) {
     if (e === 1) return x.mul(1);
@@ -575,6 +617,6 @@ export const {
   sigmoid, erf, relu, silu, logicalNot, isnan, isfinite, isinf,
   log2, log10, exp2, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, frac,
 } = unaryFns;
-export const { mul, maximum, minimum, atan2, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, copysign, fmod } = binaryFns;
+export const { maximum, minimum, atan2, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, copysign, fmod } = binaryFns;
 export const { logaddexp, logaddexp2, hypot } = tensorBinaryFns;
-export { add, sub, rsub, div, pow, square, clampFn as clamp, clip, clampMin, clampMax, where, round };
+export { add, sub, mul, rsub, div, pow, square, clampFn as clamp, clip, clampMin, clampMax, where, round };

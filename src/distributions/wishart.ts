@@ -103,7 +103,7 @@ export class Wishart extends ExponentialFamily {
   }
   /** As PyTorch's instance arg_constraints: df must exceed p - 1. */
   override get argConstraints(): Record<string, constraints.Constraint> {
-    return { ...Wishart.argConstraints, df: constraints.greaterThan(this.eventShape[0]! - 1) };
+    return { ...super.argConstraints, df: constraints.greaterThan(this.eventShape[0]! - 1) };
   }
   protected override params(): Record<string, Tensor | null> {
     return { covarianceMatrix: this._cov, precisionMatrix: this._prec, scaleTril: this._tril, df: this.df };

@@ -102,14 +102,11 @@ const mulImpl = (x: TensorLike, o: TensorLike) => mul(x as Tensor, o);
 const subImpl = (x: TensorLike, o: TensorLike, { alpha }: Alpha) => sub(x as Tensor, o, { alpha });
 const divImpl = (x: TensorLike, o: TensorLike, { roundingMode }: Rounding) => div(x as Tensor, o, { roundingMode });
 const trueDivImpl = (x: TensorLike, o: TensorLike) => div(x as Tensor, o);
-defineOp(BINARY_SIGS.multiply, mulImpl, { variants: "method", key: "Tensor.multiply" });
-defineOp(BINARY_SIGS.subtract, subImpl, { variants: "method", key: "Tensor.subtract" });
-defineOp(BINARY_SIGS.divide, divImpl, { variants: "method", key: "Tensor.divide" });
-defineOp(BINARY_SIGS.trueDivide, trueDivImpl, { variants: "method", key: "Tensor.trueDivide" });
-const multiply = defineOp(NUMBER_FIRST_ALIASES.multiply, [mulImpl, mulImpl]);
-const subtract = defineOp(NUMBER_FIRST_ALIASES.subtract, [subImpl, subImpl]);
-const divide = defineOp(NUMBER_FIRST_ALIASES.divide, [divImpl, divImpl]);
-const trueDivide = defineOp(NUMBER_FIRST_ALIASES.trueDivide, [trueDivImpl, trueDivImpl]);
+const both = { variants: "both" } as const;
+const multiply = defineOp(NUMBER_FIRST_ALIASES.multiply, [mulImpl, mulImpl], both);
+const subtract = defineOp(NUMBER_FIRST_ALIASES.subtract, [subImpl, subImpl], both);
+const divide = defineOp(NUMBER_FIRST_ALIASES.divide, [divImpl, divImpl], both);
+const trueDivide = defineOp(NUMBER_FIRST_ALIASES.trueDivide, [trueDivImpl, trueDivImpl], both);
 
 export const ALIAS_FNS = {
   ...unaryFns,

@@ -559,19 +559,16 @@ export const NUMBER_FIRST = {
     "div.Scalar(Scalar self, Tensor|Scalar other, *, \"trunc\"|\"floor\"? roundingMode=null, Tensor? out=null) -> Tensor",
   ],
 } as const;
-const method = (key: string) => ({ variants: "method", key: `Tensor.${key}` }) as const;
+// one declaration each (method and function, so autocast and the profiler see "add" either way)
+const both = { variants: "both" } as const;
 const addImpl = (x: TensorLike, y: TensorLike, { alpha }: { alpha: number | boolean }) => addSub("add", x, y, alpha);
 const subImpl = (x: TensorLike, y: TensorLike, { alpha }: { alpha: number | boolean }) => addSub("sub", x, y, alpha);
 const mulImpl = (x: TensorLike, y: TensorLike) => binary("mul", x, y);
 const divImpl = (x: TensorLike, y: TensorLike, kw: { roundingMode?: RoundingMode | null }) => divide(x, y, kw);
-defineOp(SIGS.add, addImpl, method("add"));
-defineOp(SIGS.sub, subImpl, method("sub"));
-defineOp(SIGS.mul, mulImpl, method("mul"));
-defineOp(SIGS.div, divImpl, method("div"));
-const add = defineOp(NUMBER_FIRST.add, [addImpl, addImpl]);
-const sub = defineOp(NUMBER_FIRST.sub, [subImpl, subImpl]);
-const mul = defineOp(NUMBER_FIRST.mul, [mulImpl, mulImpl]);
-const div = defineOp(NUMBER_FIRST.div, [divImpl, divImpl]);
+const add = defineOp(NUMBER_FIRST.add, [addImpl, addImpl], both);
+const sub = defineOp(NUMBER_FIRST.sub, [subImpl, subImpl], both);
+const mul = defineOp(NUMBER_FIRST.mul, [mulImpl, mulImpl], both);
+const div = defineOp(NUMBER_FIRST.div, [divImpl, divImpl], both);
 const rsub = defineOp(SIGS.rsub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => addSub("sub", y, x, alpha, "rsub"));
 function powImpl(x: TensorLike, e: TensorLike): Tensor {
   if (x instanceof Tensor && typeof e === "number" && !(isIntegral(x.dtype) && !Number.isInteger(e))) {

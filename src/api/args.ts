@@ -289,12 +289,15 @@ export let boundOverload = 0;
  * arguments; throws an ArgumentError naming what was wrong (one overload) or listing every
  * overload (several).
  */
-export function bindCall(sigs: readonly Signature[], self: Tensor | undefined, args: ArrayLike<unknown>, asMethod: boolean): unknown[] {
+export function bindCall(allSigs: readonly Signature[], self: Tensor | undefined, args: ArrayLike<unknown>, asMethod: boolean): unknown[] {
+  // a method binds only the overloads with a Tensor self (not torch.add's number-first one)
+  const candidates = allSigs.map((_, i) => i).filter((i) => !asMethod || allSigs[i]!.params[0]?.type.text === "Tensor");
+  const sigs = candidates.map((i) => allSigs[i]!);
   let firstFailure: BindFailure | null = null;
   for (let i = 0; i < sigs.length; i++) {
     const r = tryBind(sigs[i]!, self, args, asMethod);
     if (!(r instanceof BindFailure)) {
-      boundOverload = i;
+      boundOverload = candidates[i]!;
       return r;
     }
     // an unknown dtype name says most about what was meant (view("int8")); else the overload

@@ -141,9 +141,15 @@ export function defineOp<const S extends string | readonly string[]>(decl: S, im
   const sigs = decls.map(parseSignature);
   const name = sigs[0]!.name;
   if (sigs.some((s) => s.name !== name)) throw new FluxionError(`defineOp: overloads must share a name, got ${sigs.map((s) => s.name).join(", ")}`);
-  const selfFirst = sigs.every((s) => s.params[0]?.name === "self" && s.params[0].type.text === "Tensor");
+  const tensorSelf = (s: Signature) => s.params[0]?.name === "self" && s.params[0].type.text === "Tensor";
+  const selfFirst = sigs.every(tensorSelf);
   const variants = opts.variants ?? (selfFirst ? "both" : "function");
-  if (variants !== "function" && !selfFirst) throw new FluxionError(`defineOp: ${name} has a method form, so every overload must start with 'Tensor self'`);
+  // a method form needs 'Tensor self' in every overload, or (variants "both" asked for, as
+  // torch.add's number-first form beside Tensor.add) in the first: a method call, whose self is
+  // a tensor, never binds a Scalar self
+  if (variants !== "function" && !selfFirst && !(opts.variants === "both" && tensorSelf(sigs[0]!))) {
+    throw new FluxionError(`defineOp: ${name} has a method form, so every overload must start with 'Tensor self'`);
+  }
   const key = opts.key ?? name;
   if (ops.has(key)) throw new FluxionError(`defineOp: ${key} is declared twice`);
   const entry: OpEntry = {

@@ -301,7 +301,7 @@ function accumulate(t: Tensor, gv: GradValue, createGraph: boolean, handedOut: S
     return createGraph ? t._grad : null;
   }
   let stored = createGraph ? g : g.detach();
-  if (!stored.isContiguous() || handedOut.has(stored.storage)) stored = stored.clone();
+  if (!stored.isContiguous() || handedOut.has(stored.storage)) stored = stored.clone({ memoryFormat: "contiguousFormat" });
   handedOut.add(stored.storage);
   t._grad = stored;
   keepAfterCall(stored);

@@ -10,6 +10,7 @@
  * Every operand is seen as [batch, rows, cols] (the batch dims flattened); helpers below
  * take views of those without copying.
  */
+import { FluxionError } from "../errors.js";
 import type { DType } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { dispatch, dispatchAll } from "./dispatcher.js";
@@ -279,6 +280,8 @@ export function linalgDecomposed(inputs: readonly Tensor[], a: LinalgAttrs): Ten
     }
     case "lu":
       return lu(A).map(shapeAs);
+    case "ldl":
+      throw new FluxionError(`linalg.ldlFactor: Bunch-Kaufman LDLᵀ runs on the CPU only for now (its pivoting is not written as core primitives); move the tensor to the CPU with .to("cpu") first (got a ${A0.device} tensor)`);
     case "geqrf": {
       const [B, m, n] = A.shape as [number, number, number];
       if (A.numel() === 0) return specs.map((s) => full(s.shape, 0, s.dtype, dev));

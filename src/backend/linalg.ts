@@ -19,6 +19,12 @@
  *       diagonal and U on and above it; pivots (k = min(m, n), 1-based, LAPACK's ipiv): row j
  *       was swapped with row pivots[j]; perm (m): row i of P·A is row perm[i] of A (the swaps
  *       applied in order).
+ *   ldl                       [A (n x n)]        -> [LD, pivots, info]
+ *       Bunch-Kaufman LDLᵀ from A's lower triangle as LAPACK's sytrf (uplo "L"): D's 1x1 and
+ *       2x2 blocks on the diagonal (a 2x2 block's off-diagonal element below it), L's
+ *       multipliers below, the upper triangle zero; pivots (n, 1-based, LAPACK's ipiv: > 0 a 1x1
+ *       block and its interchange, a pair of equal negatives a 2x2 block). CPU only: its pivoting
+ *       is not written as core primitives yet, so other backends refuse it.
  *   qr {mode}                 [A (m x n)]        -> [Q, R]      Householder, LAPACK's signs (geqrf,
  *       orgqr); k = min(m, n): "reduced" Q m x k, R k x n; "complete" Q m x m, R m x n;
  *       "r" Q empty ([0]), R k x n.
@@ -35,7 +41,7 @@
  *
  * `info` (int32, one per matrix; 0 when it succeeded) is LAPACK's: for cholesky the order of
  * the first leading minor that is not positive-definite, for lu the 1-based index of the first
- * exactly zero pivot. The ops read it to raise PyTorch's errors (src/ops/linalg/checks.ts).
+ * exactly zero pivot, for ldl that of the first exactly zero block of D. The ops read it to raise PyTorch's errors (src/ops/linalg/checks.ts).
  * Where info > 0 the other outputs are unspecified (NaN, or partly factored).
  */
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from "../errors.js";
@@ -45,6 +51,7 @@ import { Tensor } from "../tensor/tensor.js";
 export type LinalgAttrs =
   | { op: "cholesky"; upper: boolean }
   | { op: "lu" }
+  | { op: "ldl" }
   | { op: "qr"; mode: "reduced" | "complete" | "r" }
   | { op: "geqrf" }
   | { op: "eigh"; upper: boolean; vectors: boolean }
@@ -77,6 +84,8 @@ export function linalgOutputs(inputs: readonly Tensor[], a: LinalgAttrs): Linalg
       return [of(n, n), int()];
     case "lu":
       return [of(m, n), int(k), int(m), int()];
+    case "ldl":
+      return [of(n, n), int(n), int()];
     case "geqrf":
       return [of(m, n), of(k)];
     case "qr":
@@ -97,6 +106,7 @@ export function linalgOutputs(inputs: readonly Tensor[], a: LinalgAttrs): Linalg
 const FLAGS: Record<LinalgOp, readonly string[]> = {
   cholesky: ["upper"],
   lu: [],
+  ldl: [],
   qr: [],
   geqrf: [],
   eigh: ["upper", "vectors"],
@@ -121,7 +131,7 @@ export function checkLinalg(inputs: readonly unknown[], a: LinalgAttrs): void {
   if (a.op === "qr" && !["reduced", "complete", "r"].includes(a.mode)) throw new ArgumentError(`${name}: mode must be "reduced", "complete" or "r", got ${String(a.mode)}`);
   const arity = a.op === "solveTriangular" ? 2 : 1;
   if (!Array.isArray(inputs) || inputs.length !== arity) throw new ArgumentError(`${name}: expected ${arity} input tensor${arity > 1 ? "s" : ""}, got ${Array.isArray(inputs) ? inputs.length : typeof inputs}`);
-  const A = matrix(name, "A", inputs[0], a.op === "cholesky" || a.op === "eigh" || a.op === "solveTriangular");
+  const A = matrix(name, "A", inputs[0], a.op === "cholesky" || a.op === "eigh" || a.op === "solveTriangular" || a.op === "ldl");
   if (a.op !== "solveTriangular") return;
   const B = matrix(name, "B", inputs[1], false);
   if (B.dtype !== A.dtype) throw new DTypeError(`${name}: A and B must have one dtype, got ${A.dtype} and ${B.dtype}`);

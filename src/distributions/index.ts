@@ -51,6 +51,7 @@ export { FisherSnedecor } from "./fisher_snedecor.js";
 export { LogisticNormal } from "./logistic_normal.js";
 export { OneHotCategoricalStraightThrough } from "./one_hot_straight_through.js";
 export { LKJCholesky } from "./lkj_cholesky.js";
+export { Wishart } from "./wishart.js";
 export {
   PowerTransform, AbsTransform, SoftplusTransform, CumulativeDistributionTransform,
 } from "./transforms_elementwise.js";

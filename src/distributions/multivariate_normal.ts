@@ -17,7 +17,7 @@ const MVN = "MultivariateNormal(Tensor loc, Tensor? covarianceMatrix=null, Tenso
 const mvnArgs = declareArgs(MVN, "distributions");
 
 /** The lower Cholesky factor of P⁻¹ without inverting P: flip, factor, flip back, solve (PyTorch's _precision_to_scale_tril). */
-function precisionToScaleTril(P: Tensor): Tensor {
+export function precisionToScaleTril(P: Tensor): Tensor {
   const Lf = cholesky(P.flip([-2, -1]));
   const Linv = Lf.flip([-2, -1]).mT;
   const n = P.shape.at(-1)!;

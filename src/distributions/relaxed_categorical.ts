@@ -7,6 +7,7 @@
 import { Tensor } from "../tensor/tensor.js";
 import { declareArgs, type CtorArgs } from "../api/registry.js";
 import { rand } from "../functional.js";
+import { FluxionError } from "../errors.js";
 import { Distribution } from "./distribution.js";
 import * as constraints from "./constraints.js";
 import { Categorical } from "./categorical.js";
@@ -92,7 +93,15 @@ export class RelaxedOneHotCategorical extends RelaxedTransformed {
   constructor(...args: CtorArgs<typeof RELAXED_ONE_HOT>) {
     const [temperature, probs, logits, validateArgs] = relaxedOneHotArgs.bind(args);
     probsOrLogits("RelaxedOneHotCategorical", probs, logits);
-    const base = named("RelaxedOneHotCategorical", () => new ExpRelaxedCategorical(temperature, { probs, logits, validateArgs }));
+    // (the base's errors are named by ExpRelaxedCategorical already, which named() keeps: say
+    // which distribution the user built in front of that)
+    let base: ExpRelaxedCategorical;
+    try {
+      base = new ExpRelaxedCategorical(temperature, { probs, logits, validateArgs });
+    } catch (e) {
+      if (e instanceof FluxionError && !/(^|\W)RelaxedOneHotCategorical(\W|$)/.test(e.message)) e.message = `RelaxedOneHotCategorical: ${e.message}`;
+      throw e;
+    }
     super(base, [new ExpTransform()], validateArgs);
   }
   override get support(): constraints.Constraint {

@@ -10,6 +10,7 @@ import { defineOp, type MethodsOf } from "../api/registry.js";
 import type { Fn } from "../api/types.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { TensorLike } from "./helpers.js";
+import { add, div, mul, sub } from "./elementwise.js";
 
 /** alias -> the Tensor method it runs (unary ops). */
 const UNARY_ALIASES = {
@@ -20,12 +21,14 @@ type UnaryAlias = keyof typeof UNARY_ALIASES;
 
 /** alias -> the Tensor method it runs (binary ops without options). */
 const BINARY_ALIASES = {
-  multiply: "mul", greater: "gt", greaterEqual: "ge", less: "lt", lessEqual: "le", notEqual: "ne",
+  greater: "gt", greaterEqual: "ge", less: "lt", lessEqual: "le", notEqual: "ne",
 } as const;
 type BinaryAlias = keyof typeof BINARY_ALIASES;
 type BinaryDecl<K extends string> = `${K}(Tensor self, Tensor|Scalar other, *, Tensor? out=null) -> Tensor`;
 
 const BINARY_SIGS = {
+  multiply: "multiply(Tensor self, Tensor|Scalar other, *, Tensor? out=null) -> Tensor",
+  multiply_: "multiply_(Tensor self, Tensor|Scalar other) -> self",
   subtract: "subtract(Tensor self, Tensor|Scalar other, *, Scalar alpha=1, Tensor? out=null) -> Tensor",
   subtract_: "subtract_(Tensor self, Tensor|Scalar other, *, Scalar alpha=1) -> self",
   divide: "divide(Tensor self, Tensor|Scalar other, *, \"trunc\"|\"floor\"? roundingMode=null, Tensor? out=null) -> Tensor",
@@ -80,13 +83,36 @@ function positive(x: Tensor): Tensor {
 defineOp(BINARY_SIGS.arctan2_, (x: Tensor, o: TensorLike) => x.atan2_(o), m);
 defineOp(BINARY_SIGS.trueDivide_, (x: Tensor, o: TensorLike) => x.div_(o), m);
 
+defineOp(BINARY_SIGS.multiply_, (x: Tensor, o: TensorLike) => x.mul_(o), m);
+
+/**
+ * The aliases' function forms take a number first, as the ops they alias do (torch.multiply(2, t),
+ * torch.divide(1, t): NUMBER_FIRST in elementwise.ts).
+ */
+const NUMBER_FIRST_ALIASES = {
+  multiply: ["multiply.Tensor(Tensor self, Tensor|Scalar other, *, Tensor? out=null) -> Tensor",
+    "multiply.Scalar(Scalar self, Tensor|Scalar other, *, Tensor? out=null) -> Tensor"],
+  subtract: ["subtract.Tensor(Tensor self, Tensor|Scalar other, *, Scalar alpha=1, Tensor? out=null) -> Tensor",
+    "subtract.Scalar(Scalar self, Tensor|Scalar other, *, Scalar alpha=1, Tensor? out=null) -> Tensor"],
+  divide: ["divide.Tensor(Tensor self, Tensor|Scalar other, *, \"trunc\"|\"floor\"? roundingMode=null, Tensor? out=null) -> Tensor",
+    "divide.Scalar(Scalar self, Tensor|Scalar other, *, \"trunc\"|\"floor\"? roundingMode=null, Tensor? out=null) -> Tensor"],
+  trueDivide: ["trueDivide.Tensor(Tensor self, Tensor|Scalar other, *, Tensor? out=null) -> Tensor", "trueDivide.Scalar(Scalar self, Tensor|Scalar other, *, Tensor? out=null) -> Tensor"],
+} as const;
+const mulImpl = (x: TensorLike, o: TensorLike) => mul(x as Tensor, o);
+const subImpl = (x: TensorLike, o: TensorLike, { alpha }: Alpha) => sub(x as Tensor, o, { alpha });
+const divImpl = (x: TensorLike, o: TensorLike, { roundingMode }: Rounding) => div(x as Tensor, o, { roundingMode });
+const trueDivImpl = (x: TensorLike, o: TensorLike) => div(x as Tensor, o);
+const both = { variants: "both" } as const;
+const multiply = defineOp(NUMBER_FIRST_ALIASES.multiply, [mulImpl, mulImpl], both);
+const subtract = defineOp(NUMBER_FIRST_ALIASES.subtract, [subImpl, subImpl], both);
+const divide = defineOp(NUMBER_FIRST_ALIASES.divide, [divImpl, divImpl], both);
+const trueDivide = defineOp(NUMBER_FIRST_ALIASES.trueDivide, [trueDivImpl, trueDivImpl], both);
+
 export const ALIAS_FNS = {
   ...unaryFns,
   ...binaryFns,
-  subtract: defineOp(BINARY_SIGS.subtract, (x: Tensor, o: TensorLike, { alpha }: Alpha) => x.sub(o, { alpha })),
-  divide: defineOp(BINARY_SIGS.divide, (x: Tensor, o: TensorLike, { roundingMode }: Rounding) => x.div(o, { roundingMode })),
+  multiply, subtract, divide, trueDivide,
   arctan2: defineOp(BINARY_SIGS.arctan2, (x: Tensor, o: TensorLike) => x.atan2(o)),
-  trueDivide: defineOp(BINARY_SIGS.trueDivide, (x: Tensor, o: TensorLike) => x.div(o)),
   positive: defineOp(BINARY_SIGS.positive, positive),
   // torch.ravel: flattened, a view when the layout allows (reshape's rule)
   ravel: defineOp(BINARY_SIGS.ravel, (x: Tensor) => x.reshape([-1])),

@@ -255,6 +255,9 @@ export function binary(op: BinaryOpName, a: TensorLike, b: TensorLike, params?: 
   if (op === "pow" && isIntegral(dtype) && !(b instanceof Tensor) && Number(b) < 0) {
     throw new DTypeError(`pow: integers to negative integer powers are not allowed (base ${describe(a)}, exponent ${describe(b)}); use a floating point base`);
   }
+  // as PyTorch, an integer tensor's scalar exponent must fit its dtype (int8 ** 128 raises:
+  // "value cannot be converted to type int8_t without overflow"), where other ops wrap it
+  if (op === "pow" && isIntegral(dtype) && !(b instanceof Tensor)) checkedValue("pow", typeof b === "boolean" ? Number(b) : b, dtype);
   const device = deviceOf(a, b);
   const ta = asTensor(a, dtype, device), tb = asTensor(b, dtype, device);
   if (op === "pow" && isIntegral(dtype) && b instanceof Tensor) return intPowTensor(ta, tb);
@@ -450,7 +453,7 @@ function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | null): Ten
 }
 
 /**
- * clamp with a tensor bound: maximum then minimum forward, and PyTorch's gradient, which
+ * clamp with a tensor bound: PyTorch's values (ties keep x, a NaN bound gives NaN) and gradient, which
  * (unlike maximum's and minimum's) does not split ties: x gets g where lo <= x <= hi (at a
  * bound too), a bound gets g where x is past it; where lo > hi the result is hi, whose
  * gradient it is.
@@ -459,9 +462,18 @@ function clampByTensors(x: Tensor, min?: TensorLike | null, max?: TensorLike | n
   const lo = min === undefined || min === null ? null : min instanceof Tensor ? min : asTensor(min, x.dtype, x.device);
   const hi = max === undefined || max === null ? null : max instanceof Tensor ? max : asTensor(max, x.dtype, x.device);
   const out = noGrad(() => {
+    // PyTorch's scalar kernel: std::min(std::max(x, lo), hi), NaN where a bound is NaN. On a
+    // tie x itself is kept, so -0.0 clamped to [0, 0] stays -0.0 (maximum would give 0.0)
     let r: Tensor = x;
-    if (lo) r = r.maximum(lo);
-    if (hi) r = r.minimum(hi);
+    const nanOf = (t: Tensor) => (isFloating(t.dtype) ? t.isnan() : null);
+    if (lo) {
+      const below = r.lt(lo), nan = nanOf(lo);
+      r = whereImpl(nan ? below.logicalOr(nan) : below, lo, r);
+    }
+    if (hi) {
+      const above = hi.lt(r), nan = nanOf(hi);
+      r = whereImpl(nan ? above.logicalOr(nan) : above, hi, r);
+    }
     return r;
   });
   if (!isFloating(out.dtype)) return out;
@@ -499,7 +511,7 @@ type PlainUnary = (typeof PLAIN_UNARY)[number];
 
 /** Binary ops of the table that are Tensor methods as they are (self, other). */
 const PLAIN_BINARY = [
-  "mul", "maximum", "minimum", "atan2", "eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor", "copysign", "fmod",
+  "maximum", "minimum", "atan2", "eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor", "copysign", "fmod",
 ] as const satisfies readonly BinaryOpName[];
 type PlainBinary = (typeof PLAIN_BINARY)[number];
 /** Binary ops whose other operand must be a tensor, as in PyTorch (self, Tensor other). */
@@ -513,6 +525,7 @@ type TensorBinaryDecl<K extends string> = `${K}(Tensor self, Tensor other) -> Te
 const SIGS = {
   add: "add(Tensor self, Tensor|Scalar other, *, Scalar alpha=1, Tensor? out=null) -> Tensor",
   sub: "sub(Tensor self, Tensor|Scalar other, *, Scalar alpha=1, Tensor? out=null) -> Tensor",
+  mul: "mul(Tensor self, Tensor|Scalar other, *, Tensor? out=null) -> Tensor",
   rsub: "rsub(Tensor self, Tensor|Scalar other, *, Scalar alpha=1) -> Tensor",
   div: "div(Tensor self, Tensor|Scalar other, *, \"trunc\"|\"floor\"? roundingMode=null, Tensor? out=null) -> Tensor",
   pow: "pow(Tensor self, Tensor|Scalar exponent) -> Tensor",
@@ -564,10 +577,33 @@ function addSub(op: "add" | "sub", a: TensorLike, b: TensorLike, alpha: number |
   const sa = a instanceof Tensor && a.dtype !== dtype && resultTypeOf(a, sb) !== dtype ? a.to(dtype) : a;
   return binary(op, sa, sb);
 }
-const add = defineOp(SIGS.add, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => addSub("add", x, y, alpha));
-const sub = defineOp(SIGS.sub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => addSub("sub", x, y, alpha));
+/**
+ * The function forms that take a number first, as PyTorch's arithmetic does (torch.add(2, t),
+ * torch.mul(3, t), torch.div(1, t), even torch.add(2, 3), a 0-d tensor): the Python binding
+ * reads a number as a tensor for add, sub, mul, div and their aliases (true_divide, floor_divide,
+ * multiply, subtract, divide). Other binary ops refuse a number first (torch.maximum(2, t)
+ * raises), unless they declare a Scalar self of their own (pow, remainder, the bitwise ops).
+ */
+export const NUMBER_FIRST = {
+  add: ["add.Tensor(Tensor self, Tensor|Scalar other, *, Scalar alpha=1, Tensor? out=null) -> Tensor", "add.Scalar(Scalar self, Tensor|Scalar other, *, Scalar alpha=1, Tensor? out=null) -> Tensor"],
+  sub: ["sub.Tensor(Tensor self, Tensor|Scalar other, *, Scalar alpha=1, Tensor? out=null) -> Tensor", "sub.Scalar(Scalar self, Tensor|Scalar other, *, Scalar alpha=1, Tensor? out=null) -> Tensor"],
+  mul: ["mul.Tensor(Tensor self, Tensor|Scalar other, *, Tensor? out=null) -> Tensor", "mul.Scalar(Scalar self, Tensor|Scalar other, *, Tensor? out=null) -> Tensor"],
+  div: [
+    "div.Tensor(Tensor self, Tensor|Scalar other, *, \"trunc\"|\"floor\"? roundingMode=null, Tensor? out=null) -> Tensor",
+    "div.Scalar(Scalar self, Tensor|Scalar other, *, \"trunc\"|\"floor\"? roundingMode=null, Tensor? out=null) -> Tensor",
+  ],
+} as const;
+// one declaration each (method and function, so autocast and the profiler see "add" either way)
+const both = { variants: "both" } as const;
+const addImpl = (x: TensorLike, y: TensorLike, { alpha }: { alpha: number | boolean }) => addSub("add", x, y, alpha);
+const subImpl = (x: TensorLike, y: TensorLike, { alpha }: { alpha: number | boolean }) => addSub("sub", x, y, alpha);
+const mulImpl = (x: TensorLike, y: TensorLike) => binary("mul", x, y);
+const divImpl = (x: TensorLike, y: TensorLike, kw: { roundingMode?: RoundingMode | null }) => divide(x, y, kw);
+const add = defineOp(NUMBER_FIRST.add, [addImpl, addImpl], both);
+const sub = defineOp(NUMBER_FIRST.sub, [subImpl, subImpl], both);
+const mul = defineOp(NUMBER_FIRST.mul, [mulImpl, mulImpl], both);
+const div = defineOp(NUMBER_FIRST.div, [divImpl, divImpl], both);
 const rsub = defineOp(SIGS.rsub, (x: Tensor, y: TensorLike, { alpha }: { alpha: number | boolean }) => addSub("sub", y, x, alpha, "rsub"));
-const div = defineOp(SIGS.div, (x: Tensor, y: TensorLike, kw: { roundingMode?: RoundingMode | null }) => divide(x, y, kw));
 function powImpl(x: TensorLike, e: TensorLike): Tensor {
   if (x instanceof Tensor && typeof e === "number" && !(isIntegral(x.dtype) && !Number.isInteger(e))) {
     if (e === 1) return x.mul(1);
@@ -612,6 +648,6 @@ export const {
   sigmoid, erf, relu, silu, logicalNot, isnan, isfinite, isinf,
   log2, log10, exp2, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, frac,
 } = unaryFns;
-export const { mul, maximum, minimum, atan2, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, copysign, fmod } = binaryFns;
+export const { maximum, minimum, atan2, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, copysign, fmod } = binaryFns;
 export const { logaddexp, logaddexp2, hypot } = tensorBinaryFns;
-export { add, sub, rsub, div, pow, square, clampFn as clamp, clip, clampMin, clampMax, where, round };
+export { add, sub, mul, rsub, div, pow, square, clampFn as clamp, clip, clampMin, clampMax, where, round };

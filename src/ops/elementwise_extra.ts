@@ -37,7 +37,7 @@ function inPrecision(v: number, d: DType): number {
 
 const SCALAR_FIRST = {
   remainder: ["remainder.Tensor(Tensor self, Tensor|Scalar other) -> Tensor", "remainder.Scalar_Tensor(Scalar self, Tensor other) -> Tensor"],
-  floorDivide: ["floorDivide.Tensor(Tensor self, Tensor|Scalar other) -> Tensor", "floorDivide.Scalar_Tensor(Scalar self, Tensor other) -> Tensor"],
+  floorDivide: ["floorDivide.Tensor(Tensor self, Tensor|Scalar other) -> Tensor", "floorDivide.Scalar_Tensor(Scalar self, Tensor|Scalar other) -> Tensor"],
   bitwiseAnd: ["bitwiseAnd.Tensor(Tensor self, Tensor|Scalar other) -> Tensor", "bitwiseAnd.Scalar_Tensor(Scalar self, Tensor other) -> Tensor"],
   bitwiseOr: ["bitwiseOr.Tensor(Tensor self, Tensor|Scalar other) -> Tensor", "bitwiseOr.Scalar_Tensor(Scalar self, Tensor other) -> Tensor"],
   bitwiseXor: ["bitwiseXor.Tensor(Tensor self, Tensor|Scalar other) -> Tensor", "bitwiseXor.Scalar_Tensor(Scalar self, Tensor other) -> Tensor"],

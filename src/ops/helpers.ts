@@ -1,7 +1,7 @@
 /** Helpers shared by op definitions: scalar operands, dtype casts, gradient reduction. */
 import { dispatch } from "../backend/dispatcher.js";
 import { DTypeError, fmtShape } from "../errors.js";
-import { resultType, type DType } from "../tensor/dtype.js";
+import { isIntegral, resultType, type DType } from "../tensor/dtype.js";
 import { scalarTensor } from "../tensor/creation.js";
 import { shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -24,6 +24,11 @@ export function resultTypeOf(...xs: TensorLike[]): DType {
 /** `x` as a tensor of `dtype` on `device` (scalars become 0-d tensors). */
 export function asTensor(x: TensorLike, dtype: DType, device: string): Tensor {
   if (x instanceof Tensor) return x.dtype === dtype ? x : cast(x, dtype);
+  if (typeof x === "number" && Number.isInteger(x) && (x >= 2 ** 63 || x < -(2 ** 63)) && isIntegral(dtype)) {
+    // PyTorch cannot even read such a Python int ("Overflow when unpacking long"); a float
+    // operand (a float tensor, or the value as a float in a float tensor) is what works
+    throw new DTypeError(`value ${BigInt(x)} is an integer beyond int64's range, so it cannot take part in ${dtype} arithmetic (PyTorch: "Overflow when unpacking long"); use a floating point tensor`);
+  }
   return cachedScalar(typeof x === "bigint" ? x : Number(x), dtype, device);
 }
 

@@ -2,7 +2,8 @@
  * Memory formats (torch.contiguous_format, channels_last, ...): the order a 4-D (or 5-D)
  * tensor's elements are laid out in, not its shape. `x.contiguous({ memoryFormat: channelsLast })`
  * keeps x's [N, C, H, W] shape with NHWC strides; `x.isContiguous({ memoryFormat })` tests a
- * layout; `x.to({ memoryFormat })` and `module.to({ memoryFormat })` convert. Every op reads
+ * layout; `x.to({ memoryFormat })` and `module.to({ memoryFormat })` convert; `x.clone()` keeps
+ * the layout (preserveFormat, as PyTorch's) and `x.clone({ memoryFormat })` sets it. Every op reads
  * any layout, so a format changes where values sit, never a result.
  */
 import { ArgumentError, ShapeError, fmtShape } from "../errors.js";
@@ -59,4 +60,38 @@ export function toMemoryFormat(x: Tensor, fmt: MemoryFormat): Tensor {
   const order = dimOrder(fmt, x.ndim).reverse();
   const inverse = order.map((_, i) => order.indexOf(i));
   return x.permute(order).contiguous().permute(inverse);
+}
+
+/**
+ * Whether x's elements fill a dense block with no two at one address, in some dim order
+ * (PyTorch's is_non_overlapping_and_dense): what a preserve-format clone copies stride for stride.
+ */
+export function isNonOverlappingAndDense(x: Tensor): boolean {
+  const dims = x.shape.map((_, d) => d).filter((d) => x.shape[d]! > 1).sort((a, b) => x.strides[a]! - x.strides[b]!);
+  let expected = 1;
+  for (const d of dims) {
+    if (x.strides[d] !== expected) return false;
+    expected *= x.shape[d]!;
+  }
+  return true;
+}
+
+/** PyTorch's is_channels_last_strides_2d/3d: strides that grow in the channels-last order (C, W, H(, D), N), ambiguous cases NCHW. */
+function stridesLikeChannelsLast(x: Tensor): boolean {
+  const order = x.ndim === 4 ? [1, 3, 2, 0] : x.ndim === 5 ? [1, 4, 3, 2, 0] : null;
+  if (order === null || x.strides[1] === 0) return false;
+  let min = 0;
+  for (const d of order) {
+    const size = x.shape[d]!, stride = x.strides[d]!;
+    if (size === 0 || stride < min) return false;
+    if (d === 0 && min === x.strides[1]) return false;
+    min = size > 1 ? stride * size : stride;
+  }
+  return true;
+}
+
+/** The layout a copy of x should take when x's own strides cannot be kept (torch's suggest_memory_format). */
+export function suggestMemoryFormat(x: Tensor): MemoryFormat {
+  if (!stridesLikeChannelsLast(x)) return contiguousFormat;
+  return x.ndim === 4 ? channelsLast : channelsLast3d;
 }

@@ -6,6 +6,7 @@
 import { dispatch } from "../backend/dispatcher.js";
 import { AutogradError, IndexError, ShapeError, fmtShape } from "../errors.js";
 import { record1 } from "../autograd/record.js";
+import type { BackwardFn } from "../autograd/node.js";
 import { markView } from "../autograd/view_grad.js";
 import type { ViewRegion } from "../autograd/region_grad.js";
 import { broadcastShapes, contiguousStrides, inferShape, normalizeDim, normalizeDims, numelOf } from "../tensor/shape.js";
@@ -14,7 +15,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { zeros } from "../tensor/creation.js";
 import { reduceGradToShape } from "./helpers.js";
 import { defineOp, type MethodsOf } from "../api/registry.js";
-import { checkMemoryFormat, toMemoryFormat } from "./memory_format.js";
+import { checkMemoryFormat, contiguousFormat, isNonOverlappingAndDense, preserveFormat, suggestMemoryFormat, toMemoryFormat, type MemoryFormat } from "./memory_format.js";
 
 /** A raw view (no autograd): the result shares x's storage and base. */
 export function rawView(x: Tensor, shape: readonly number[], strides: readonly number[], offset: number): Tensor {
@@ -203,12 +204,51 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
 
 export function contiguous(x: Tensor): Tensor {
   if (x.isContiguous()) return x;
-  return clone(x);
+  return clone(x, contiguousFormat);
 }
 
-export function clone(x: Tensor): Tensor {
-  return record1("CloneBackward0", [x], dispatch("copy", [x], {}), [], ([g]) => [g!]);
+/**
+ * A copy of x (torch.clone), laid out as `memoryFormat` says. With preserveFormat (the default,
+ * as PyTorch's) a dense x keeps its strides exactly (a channels-last tensor clones to
+ * channels-last, a transposed one to the same transposed strides), any other x takes the
+ * layout its strides suggest (channels-last for a sliced channels-last tensor, else row-major).
+ */
+export function clone(x: Tensor, memoryFormat: MemoryFormat = preserveFormat): Tensor {
+  let fmt = memoryFormat;
+  let out: Tensor;
+  if (fmt === preserveFormat && (x.isContiguous() || x.numel() === 0)) fmt = contiguousFormat;
+  if (fmt === preserveFormat && isNonOverlappingAndDense(x)) {
+    // copy in the order of x's strides, then view the copy with x's own strides
+    out = viewAs(denseCopy(x, strideOrder(x.strides)), x.shape, x.strides);
+  } else {
+    if (fmt === preserveFormat) fmt = suggestMemoryFormat(x);
+    if (fmt === contiguousFormat) out = dispatch("copy", [x], {});
+    else {
+      // channels-last: copy with C innermost, then view it in x's dim order
+      const order = x.ndim === 4 ? [0, 2, 3, 1] : [0, 2, 3, 4, 1];
+      const c = denseCopy(x, order);
+      const strides = new Array<number>(x.ndim);
+      order.forEach((d, i) => (strides[d] = c.strides[i]!));
+      out = viewAs(c, x.shape, strides);
+    }
+  }
+  return record1("CloneBackward0", [x], out, [], cloneBackward);
 }
+
+// outside clone(): a closure made there would share its context, and so keep x alive (see makeView)
+const cloneBackward: BackwardFn = ([g]) => [g!];
+
+/** The dims from the largest stride to the smallest (ties in dim order). */
+function strideOrder(strides: readonly number[]): number[] {
+  return strides.map((_, d) => d).sort((a, b) => strides[b]! - strides[a]! || a - b);
+}
+
+/** x's dims permuted to `order`, copied row-major (no autograd: clone records its own node). */
+function denseCopy(x: Tensor, order: readonly number[]): Tensor {
+  const permuted = dispatch("view", [x], { shape: order.map((d) => x.shape[d]!), strides: order.map((d) => x.strides[d]!), offset: x.offset });
+  return dispatch("copy", [permuted], {});
+}
+const viewAs = (t: Tensor, shape: readonly number[], strides: readonly number[]) => dispatch("view", [t], { shape, strides, offset: t.offset });
 
 /**
  * A tensor sharing storage (and version counter) with x but cut from the graph. It is not
@@ -298,7 +338,7 @@ const SIGS = {
   narrow: "narrow(Tensor self, int dim, int start, int length) -> Tensor",
   select: "select(Tensor self, int dim, int index) -> Tensor",
   contiguous: "contiguous(Tensor self, *, str memoryFormat=\"contiguousFormat\") -> Tensor",
-  clone: "clone(Tensor self) -> Tensor",
+  clone: "clone(Tensor self, *, str memoryFormat=\"preserveFormat\") -> Tensor",
   detach: "detach(Tensor self) -> Tensor",
   detach_: "detach_(Tensor self) -> self",
   unbind: "unbind(Tensor self, int dim=0) -> Tensor[]",
@@ -353,7 +393,8 @@ export const VIEW_FNS = {
   // x.contiguous({ memoryFormat: channelsLast }): the same shape, laid out NHWC (memory_format.ts)
   contiguous: defineOp(SIGS.contiguous, (x: Tensor, { memoryFormat }: { memoryFormat: string }) =>
     memoryFormat === "contiguousFormat" ? contiguous(x) : toMemoryFormat(x, checkMemoryFormat("contiguous", memoryFormat, x, false)), { variants: "method" }),
-  clone: defineOp(SIGS.clone, clone),
+  clone: defineOp(SIGS.clone, (x: Tensor, { memoryFormat }: { memoryFormat: string }) =>
+    clone(x, memoryFormat === preserveFormat ? preserveFormat : checkMemoryFormat("clone", memoryFormat, x, true))),
   detach: defineOp(SIGS.detach, detach),
   detach_: defineOp(SIGS.detach_, detachInPlace, { variants: "method" }),
   unbind: defineOp(SIGS.unbind, unbind),

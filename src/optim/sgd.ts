@@ -70,7 +70,7 @@ export class SGD extends Optimizer<SGDOptions> {
       if (state !== null) {
         let buf = state.momentumBuffer as Tensor | undefined;
         if (buf === undefined) {
-          buf = dP.detach().clone();
+          buf = dP.detach().clone({ memoryFormat: "contiguousFormat" }); // row-major, as the fused update reads it
           state.momentumBuffer = buf;
         } else {
           buf.mul_(momentum).add_(dP, { alpha: 1 - dampening });

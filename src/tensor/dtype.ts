@@ -114,12 +114,15 @@ export function promoteTypes(a: DType, b: DType): DType {
 
 /**
  * A scalar operand's dtype as a 0-d "weak" participant in promotion: integer numbers count
- * as the default integer dtype, bigints as int64.
+ * as the default integer dtype, those beyond int32's range (2 ** 31, -(2 ** 31) - 1) as int64
+ * (a Python int's dtype: a bool tensor compared with 2 ** 31 is compared in int64, as in
+ * PyTorch, not wrapped to int32), bigints as int64.
  */
 export function scalarDType(x: number | boolean | bigint): DType {
   if (typeof x === "boolean") return "bool";
   if (typeof x === "bigint") return "int64";
-  return Number.isInteger(x) ? DEFAULT_INT : getDefaultDtype();
+  if (!Number.isInteger(x)) return getDefaultDtype();
+  return x >= -2147483648 && x <= 2147483647 ? DEFAULT_INT : "int64";
 }
 
 /**

@@ -190,7 +190,7 @@ test("the primitive's contract: op, flags, arity, dtypes and shapes are checked,
   const A = randn([3, 3], { dtype: "float64" });
   const bad = (inputs: unknown[], attrs: unknown, cls: new (...a: never[]) => Error, re: RegExp) =>
     assert.throws(() => dispatchAll("linalg", inputs as Tensor[], attrs as LinalgAttrs), (e: unknown) => e instanceof cls && re.test((e as Error).message) && /linalg/.test((e as Error).message));
-  bad([A], { op: "eig" }, ArgumentError, /op must be one of cholesky, lu, qr, geqrf, eigh, svd, solveTriangular/);
+  bad([A], { op: "eig" }, ArgumentError, /op must be one of cholesky, lu, ldl, qr, geqrf, eigh, svd, solveTriangular/);
   bad([A], { op: "cholesky" }, ArgumentError, /upper must be true or false/);
   bad([A], { op: "qr", mode: "full" }, ArgumentError, /mode must be/);
   bad([A, A], { op: "lu" }, ArgumentError, /expected 1 input tensor/);
@@ -213,3 +213,16 @@ test("compile() records the primitive with its output rule and runs it as eager 
   const M = randn([4, 4], { dtype: "float64" });
   assertClose(eig(M), linalg.eigvalsh(M.add(M.mT)), { atol: 1e-12, rtol: 0 });
 });
+
+test("ldl: the kernel's LD, pivots and info have the contract's shapes; the decomposition refuses it by name (CPU only)", () => {
+  const A0 = randn([2, 4, 4], { dtype: "float64" });
+  const A = A0.add(A0.mT);
+  const outs = cpuLinalg([A], { op: "ldl" }, "cpu");
+  const specs = linalgOutputs([A], { op: "ldl" });
+  outs.forEach((x, i) => assert.deepEqual([[...x.shape], x.dtype], [specs[i]!.shape, specs[i]!.dtype]));
+  assert.throws(() => runDecomposition("linalg", [A], { op: "ldl" }, "cpu"), /ldlFactor: Bunch-Kaufman LDLᵀ runs on the CPU only/);
+  bad2([A.narrow(-1, 0, 3)], { op: "ldl" });
+});
+function bad2(inputs: Tensor[], attrs: LinalgAttrs): void {
+  assert.throws(() => dispatchAll("linalg", inputs, attrs), (e: unknown) => e instanceof ShapeError && /square/.test((e as Error).message));
+}

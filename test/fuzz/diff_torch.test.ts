@@ -143,7 +143,7 @@ const ALLOWED: Allowance[] = [
     },
   },
   {
-    reason: "a JS integer scalar is int32 where Python's int is int64: a bool tensor with an integer number, or integer scalars alone, give int32 (README, Promotion)",
+    reason: "a JS integer scalar within int32's range is int32 where Python's int is int64: a bool tensor with such a number, or such integer scalars alone, give int32 (README, Promotion; beyond int32 it is int64, as PyTorch)",
     expect(c) {
       if (!c.out || !("dtype" in c.out) || c.out.dtype !== "int64" || !hasIntScalar(c)) return null;
       // (where's condition does not take part in the promotion)

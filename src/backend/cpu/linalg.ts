@@ -9,7 +9,7 @@ import { Tensor } from "../../tensor/tensor.js";
 import { linalgOutputs, type LinalgAttrs } from "../linalg.js";
 import { dense } from "./fused.js";
 import { alloc } from "./util.js";
-import { choleskyLower, householderQ, householderQr, jacobiEigh, luFactor, tallSvd, triangularSolve } from "./linalg_algorithms.js";
+import { choleskyLower, householderQ, householderQr, jacobiEigh, ldlFactor, luFactor, tallSvd, triangularSolve } from "./linalg_algorithms.js";
 
 /** The input's matrices as one float64 array (batch-major, each m x n row-major); `transpose` reads each transposed. */
 function readMatrices(t: Tensor, device: string, transpose = false): Float64Array {
@@ -69,6 +69,17 @@ export function linalg(inputs: readonly Tensor[], a: LinalgAttrs, device: string
         write(outs[0]!, b * m * n, mat);
         write(outs[1]!, b * k, pivots);
         write(outs[2]!, b * m, perm);
+      }
+      return outs;
+    }
+    case "ldl": {
+      const all = readMatrices(A, device);
+      const pivots = new Int32Array(n);
+      for (let b = 0; b < batch; b++) {
+        const mat = all.subarray(b * n * n, (b + 1) * n * n);
+        (outs[2]!.storage.data as Int32Array)[b] = ldlFactor(mat, n, pivots);
+        write(outs[0]!, b * n * n, mat);
+        write(outs[1]!, b * n, pivots);
       }
       return outs;
     }

@@ -308,3 +308,94 @@ export function triangularSolve(a: Float64Array, n: number, b: Float64Array, k: 
     }
   }
 }
+
+/**
+ * Bunch-Kaufman LDLᵀ of a symmetric matrix from its lower triangle, in place on `a` (n x n,
+ * row-major), as LAPACK's unblocked sytf2 with uplo "L" (what sytrf runs for n below its block
+ * size): D's 1x1 and 2x2 blocks on the diagonal (a 2x2 block's off-diagonal element below it),
+ * the multipliers of L (unit lower, in LAPACK's factored form) below. piv (1-based, LAPACK's
+ * ipiv): piv[k] > 0, a 1x1 block with rows and columns k and piv[k] - 1 interchanged;
+ * piv[k] = piv[k+1] < 0, a 2x2 block with k + 1 and -piv[k] - 1 interchanged. The upper
+ * triangle is zeroed (as PyTorch returns LD). Returns info: 0, or the 1-based index of the first
+ * exactly zero block of D (the factorization still completes, as LAPACK's).
+ */
+export function ldlFactor(a: Float64Array, n: number, piv: Int32Array): number {
+  // 1-based accessors, so the loop reads as LAPACK's
+  const at = (i: number, j: number) => (i - 1) * n + (j - 1);
+  const A = (i: number, j: number) => a[at(i, j)]!;
+  const swap = (p: number, q: number) => {
+    const t = a[p]!;
+    a[p] = a[q]!;
+    a[q] = t;
+  };
+  const alpha = (1 + Math.sqrt(17)) / 8;
+  let info = 0;
+  let k = 1;
+  while (k <= n) {
+    let kstep = 1, kp: number;
+    const absakk = Math.abs(A(k, k));
+    // the largest off-diagonal element of column k (the first one on ties, as idamax)
+    let imax = k, colmax = 0;
+    for (let i = k + 1; i <= n; i++) {
+      const v = Math.abs(A(i, k));
+      if (i === k + 1 || v > colmax) [imax, colmax] = [i, v];
+    }
+    if (Math.max(absakk, colmax) === 0 || Number.isNaN(absakk)) {
+      if (info === 0) info = k;
+      kp = k;
+    } else {
+      if (absakk >= alpha * colmax) kp = k;
+      else {
+        // the largest off-diagonal element of row/column imax
+        let rowmax = 0;
+        for (let j = k; j < imax; j++) rowmax = Math.max(rowmax, Math.abs(A(imax, j)));
+        for (let i = imax + 1; i <= n; i++) rowmax = Math.max(rowmax, Math.abs(A(i, imax)));
+        if (absakk >= alpha * colmax * (colmax / rowmax)) kp = k;
+        else if (Math.abs(A(imax, imax)) >= alpha * rowmax) kp = imax;
+        else {
+          kp = imax;
+          kstep = 2;
+        }
+      }
+      const kk = k + kstep - 1;
+      if (kp !== kk) {
+        // interchange rows and columns kk and kp of the trailing submatrix A(k:n, k:n)
+        for (let i = kp + 1; i <= n; i++) swap(at(i, kk), at(i, kp));
+        for (let j = kk + 1; j < kp; j++) swap(at(j, kk), at(kp, j));
+        swap(at(kk, kk), at(kp, kp));
+        if (kstep === 2) swap(at(k + 1, k), at(kp, k));
+      }
+      if (kstep === 1) {
+        if (k < n) {
+          // A22 -= d11 x xᵀ (lower triangle), then x *= d11 (dsyr, dscal)
+          const d11 = 1 / A(k, k);
+          for (let j = k + 1; j <= n; j++) {
+            const xj = A(j, k);
+            if (xj !== 0) {
+              const t = -d11 * xj;
+              for (let i = j; i <= n; i++) a[at(i, j)] = A(i, j) + A(i, k) * t;
+            }
+          }
+          for (let i = k + 1; i <= n; i++) a[at(i, k)] = d11 * A(i, k);
+        }
+      } else if (k < n - 1) {
+        let d21 = A(k + 1, k);
+        const d11 = A(k + 1, k + 1) / d21, d22 = A(k, k) / d21;
+        const t = 1 / (d11 * d22 - 1);
+        d21 = t / d21;
+        for (let j = k + 2; j <= n; j++) {
+          const wk = d21 * (d11 * A(j, k) - A(j, k + 1));
+          const wkp1 = d21 * (d22 * A(j, k + 1) - A(j, k));
+          for (let i = j; i <= n; i++) a[at(i, j)] = A(i, j) - A(i, k) * wk - A(i, k + 1) * wkp1;
+          a[at(j, k)] = wk;
+          a[at(j, k + 1)] = wkp1;
+        }
+      }
+    }
+    if (kstep === 1) piv[k - 1] = kp;
+    else piv[k - 1] = piv[k] = -kp;
+    k += kstep;
+  }
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) a[i * n + j] = 0;
+  return info;
+}

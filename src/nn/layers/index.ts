@@ -18,6 +18,7 @@ export * from "./padding.js";
 export * from "./rms_norm.js";
 export * from "./pixel_shuffle.js";
 export * from "./local_response_norm.js";
+export * from "./cross_map_lrn2d.js";
 export * from "./lp_pool.js";
 export * from "./channel_shuffle.js";
 export * from "./fractional_max_pool.js";

@@ -1,9 +1,7 @@
 /**
  * nn.LocalResponseNorm: F.localResponseNorm as a module (AlexNet's normalization across
- * channels). PyTorch's legacy nn.CrossMapLRN2d is not provided: its forward never drops the
- * first channel from the running window (a known quirk) and its hand-written backward does
- * not match that forward, so there is nothing sound to copy; LocalResponseNorm is the same
- * idea done right.
+ * channels). PyTorch's legacy nn.CrossMapLRN2d, whose forward never drops the first channel
+ * from its running window, is reproduced as it is in ./cross_map_lrn2d.ts.
  */
 import { declareArgs, type CtorArgs } from "../../api/registry.js";
 import { ShapeError } from "../../errors.js";

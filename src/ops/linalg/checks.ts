@@ -58,7 +58,7 @@ export function isVectorRhs(A: Tensor, B: Tensor): boolean {
 }
 
 /** What a nonzero info means, per factorization, in PyTorch's words. */
-export type InfoKind = "cholesky" | "inv" | "solve" | "lu";
+export type InfoKind = "cholesky" | "inv" | "solve" | "lu" | "ldl";
 
 function infoMessage(kind: InfoKind, i: number): string {
   switch (kind) {
@@ -68,6 +68,8 @@ function infoMessage(kind: InfoKind, i: number): string {
       return `The diagonal element ${i} is zero, the inversion could not be completed because the input matrix is singular.`;
     case "solve":
       return "The solver failed because the input matrix is singular.";
+    case "ldl":
+      return `The factorization could not be completed because the input is singular: D[${i - 1},${i - 1}] (the block of step ${i}) is exactly zero, and ldlSolve would divide by zero. Call linalg.ldlFactorEx to get the factorization and info instead`;
     case "lu":
       return `U[${i},${i}] is zero and using it on luSolve would result in a division by zero. If you still want to perform the factorization, consider calling linalg.lu(A, pivot) or linalg.luFactorEx(A, pivot)`;
   }

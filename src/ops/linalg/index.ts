@@ -27,6 +27,7 @@ import { cond as condImpl, type CondOrd } from "./cond.js";
 import { tensorinv as tensorinvImpl, tensorsolve as tensorsolveImpl } from "./tensor_solve.js";
 import { householderProduct as householderProductImpl } from "./householder.js";
 import { lu as luImpl, luFactor as luFactorImpl, luFactorEx as luFactorExImpl, luSolve as luSolveImpl } from "./lu.js";
+import { ldlFactor as ldlFactorImpl, ldlFactorEx as ldlFactorExImpl, ldlSolve as ldlSolveImpl } from "./ldl.js";
 import { cross as crossImpl, matrixPower as matrixPowerImpl, multiDot as multiDotImpl, vander as vanderImpl, vecdot as vecdotImpl } from "./products.js";
 
 type Tol = number | Tensor | null;
@@ -65,6 +66,9 @@ const LINALG = {
   luFactorEx: "luFactorEx(Tensor A, *, bool pivot=true, bool checkErrors=false) -> (Tensor LU, Tensor pivots, Tensor info)",
   lu: "lu(Tensor A, *, bool pivot=true) -> (Tensor P, Tensor L, Tensor U)",
   luSolve: "luSolve(Tensor LU, Tensor pivots, Tensor B, *, bool left=true, bool adjoint=false, Tensor? out=null) -> Tensor",
+  ldlFactor: "ldlFactor(Tensor A, *, bool hermitian=false) -> (Tensor LD, Tensor pivots)",
+  ldlFactorEx: "ldlFactorEx(Tensor A, *, bool hermitian=false, bool checkErrors=false) -> (Tensor LD, Tensor pivots, Tensor info)",
+  ldlSolve: "ldlSolve(Tensor LD, Tensor pivots, Tensor B, *, bool hermitian=false, Tensor? out=null) -> Tensor",
   cond: 'cond(Tensor A, float|"fro"|"nuc"? p=null, *, Tensor? out=null) -> Tensor',
   tensorinv: "tensorinv(Tensor A, int ind=2, *, Tensor? out=null) -> Tensor",
   tensorsolve: "tensorsolve(Tensor A, Tensor B, int[]? dims=null, *, Tensor? out=null) -> Tensor",
@@ -146,6 +150,18 @@ export const luFactorEx = linalgOp(LINALG.luFactorEx, (A: Tensor, o: { pivot: bo
 export const lu = linalgOp(LINALG.lu, (A: Tensor, o: { pivot: boolean }) => luImpl(A, o.pivot));
 /** X with A X = B from luFactor's (LU, pivots): `adjoint` solves Aᴴ X = B, `left` false X A = B; batches broadcast. */
 export const luSolve = linalgOp(LINALG.luSolve, (LU: Tensor, pivots: Tensor, B: Tensor, o: { left: boolean; adjoint: boolean }) => luSolveImpl(LU, pivots, B, o.left, o.adjoint));
+/**
+ * (LD, pivots) of the Bunch-Kaufman A = P L D Lᵀ Pᵀ of a symmetric A (its lower triangle is
+ * read), in LAPACK's sytrf layout as PyTorch returns it: D's 1x1 and 2x2 blocks on the diagonal,
+ * L's multipliers below, pivots 1-based int32 (negative pairs mark 2x2 blocks). An exactly zero
+ * block of D raises. `hermitian` changes nothing for real A. CPU only for now.
+ * @example const { LD, pivots } = linalg.ldlFactor(A); const X = linalg.ldlSolve(LD, pivots, B);
+ */
+export const ldlFactor = linalgOp(LINALG.ldlFactor, (A: Tensor) => ldlFactorImpl(A));
+/** (LD, pivots, info): ldlFactor without the error (info > 0: the first zero block of D, 1-based). */
+export const ldlFactorEx = linalgOp(LINALG.ldlFactorEx, (A: Tensor, o: { checkErrors: boolean }) => ldlFactorExImpl(A, o.checkErrors));
+/** X with A X = B from ldlFactor's (LD, pivots); batches broadcast. */
+export const ldlSolve = linalgOp(LINALG.ldlSolve, (LD: Tensor, pivots: Tensor, B: Tensor) => ldlSolveImpl(LD, pivots, B));
 /** The condition number in the norm `p`: null or ±2 from the singular values (any m x n), "fro", "nuc", ±1, ±inf as ‖A‖·‖A⁻¹‖ (square A; inf where singular). */
 export const cond = linalgOp(LINALG.cond, (A: Tensor, p: CondOrd) => condImpl(A, p));
 /** The inverse of A seen as a prod(shape[:ind]) x prod(shape[ind:]) matrix, shaped shape[ind:] + shape[:ind]. */

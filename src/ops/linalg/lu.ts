@@ -56,7 +56,7 @@ export function permutationOf(pivots: Tensor, m: number): Tensor {
 const colsOf1 = (t: Tensor) => t.shape[t.ndim - 1]!;
 
 /** PyTorch's P (A = P L U) from perm: P[r, i] = 1 where perm[i] = r, in `dtype`. */
-function permutationMatrix(perm: Tensor, m: number, dtype: Tensor["dtype"]): Tensor {
+export function permutationMatrix(perm: Tensor, m: number, dtype: Tensor["dtype"]): Tensor {
   return noGrad(() => arange(m, { dtype: "int32", device: perm.device }).unsqueeze(-1).eq(perm.unsqueeze(-2)).to(dtype));
 }
 

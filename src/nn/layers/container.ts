@@ -210,8 +210,9 @@ export class ModuleList<M extends Module = Module> extends IndexedModules<M> {
   constructor(...args: CtorArgs<typeof MODULE_LIST> | [Iterable<NoInfer<M>>]) {
     super();
     const first = args[0];
-    // an iterable that is not an array (a ModuleList, a generator) is read into one first
-    if (args.length === 1 && (typeof first === "object" || typeof first === "function") && first !== null && !Array.isArray(first)) {
+    // an iterable that is not an array (a ModuleList, a generator) is read into one first; a
+    // tensor (iterable too) is left for the binder to refuse as not a list of Modules
+    if (args.length === 1 && (typeof first === "object" || typeof first === "function") && first !== null && !Array.isArray(first) && !(first instanceof Tensor)) {
       if (typeof (first as Iterable<unknown>)[Symbol.iterator] === "function") args = [[...(first as Iterable<Module>)]];
     }
     const [modules] = moduleListArgs.bind(args);

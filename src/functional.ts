@@ -44,6 +44,7 @@ import { NUMERIC_EXTRA_FNS } from "./ops/numeric_extra.js";
 import { DISTANCE_FNS } from "./nn/functional/distance.js";
 import { TORCH_INPLACE_FNS, TORCH_NN_FNS } from "./nn/functional/torch_forms.js";
 import { SIGNAL_WINDOW_FNS } from "./ops/windows_signal.js";
+import { REAL_COMPLEX_FNS } from "./ops/real_complex.js";
 
 export {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
@@ -62,7 +63,7 @@ export {
 export { fromTypedArray } from "./tensor/typed_array_bridge.js";
 
 export const { reshape, permute, transpose, swapaxes, swapdims, t, squeeze, unsqueeze, flatten, unflatten, narrow, select, clone, detach, unbind, movedim, moveaxis, broadcastTo, broadcastTensors } = VIEW_FNS;
-export const { cat, concat, stack, hstack, vstack, split, chunk, tensorSplit, flip, fliplr, flipud, roll, tile, tril, triu, pad } = SHAPE_FNS;
+export const { cat, concat, concatenate, stack, hstack, vstack, split, chunk, tensorSplit, splitWithSizes, unsafeSplit, unsafeSplitWithSizes, unsafeChunk, flip, fliplr, flipud, roll, tile, tril, triu, pad } = SHAPE_FNS;
 export const { matmul, mm, bmm, mv, dot, outer } = LINALG_FNS;
 export const { sort, argsort, msort, topk, kthvalue, median, nanmedian, unique, uniqueConsecutive } = SORTING_FNS;
 export const { gather, scatter, scatterAdd, indexSelect, indexAdd, take, nonzero, argwhere, oneHot } = ADVANCED_INDEXING_FNS;
@@ -108,7 +109,7 @@ export const {
 } = SHAPE_EXTRA_FNS;
 export const { diagonalScatter, selectScatter, sliceScatter, maskedScatter, put, indexReduce } = SCATTER_EXTRA_FNS;
 export const { mode, quantile, nanquantile, cov, corrcoef } = STATISTICS_FNS;
-export const { asTensor, asarray, logspace, normal, poisson, randintLike, diagflat } = CREATION_EXTRA_FNS;
+export const { asTensor, asarray, logspace, normal, poisson, randintLike, diagflat, emptyStrided, fill, frombuffer, range } = CREATION_EXTRA_FNS;
 export const { tensordot, trapezoid, trapz, cumulativeTrapezoid, gradient, pdist, unravelIndex, histogram } = NUMERIC_EXTRA_FNS;
 /** torch.cosine_similarity / torch.pairwise_distance: nn.functional's, also at the top level as in PyTorch. */
 export const { cosineSimilarity, pairwiseDistance } = DISTANCE_FNS;
@@ -129,6 +130,8 @@ export const {
   log1p_, log2_, logit_, nanToNum_, neg_, negative_, rad2deg_, reciprocal_, relu_, resizeAs_, round_, rsqrt_, sigmoid_, sin_, sinc_, sinh_, sqrt_, square_,
   tan_, tanh_, trunc_, xlogy_, zero_,
 } = TORCH_INPLACE_FNS;
+/** torch.conj, torch.angle, torch.real, torch.imag, ...: PyTorch's complex API on real tensors (src/ops/real_complex.ts). */
+export const { conj, conjPhysical, conjPhysical_, resolveConj, resolveNeg, isConj, isNeg, angle, isreal, real, imag } = REAL_COMPLEX_FNS;
 /** torch.hann_window and the other signal windows (src/ops/windows_signal.ts). */
 export const { hannWindow, hammingWindow, blackmanWindow, bartlettWindow, kaiserWindow } = SIGNAL_WINDOW_FNS;
 

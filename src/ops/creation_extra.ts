@@ -1,16 +1,19 @@
 /**
  * More torch.* creation and sampling functions, composed from the core factories and tensor
  * ops: asTensor / asarray (share a tensor or typed array when nothing needs converting),
- * logspace, normal (all four of torch.normal's overloads), poisson, randintLike and diagflat.
+ * logspace, normal (all four of torch.normal's overloads), poisson, randintLike, diagflat,
+ * emptyStrided (and Tensor.newEmptyStrided), the out-of-place fill, frombuffer (a tensor over
+ * an ArrayBuffer's bytes, sharing them) and the deprecated inclusive-end range.
  */
 import { defineOp } from "../api/registry.js";
 import { record1 } from "../autograd/record.js";
 import { noGrad } from "../autograd/grad_mode.js";
-import { ArgumentError, DTypeError, FluxionError } from "../errors.js";
+import { ArgumentError, DTypeError, FluxionError, ShapeError, fmtShape } from "../errors.js";
 import { checkDevice } from "../backend/backend.js";
-import { getDefaultDtype, isFloating, type DType } from "../tensor/dtype.js";
+import { getDefaultDtype, isFloating, type DType, type StorageArray } from "../tensor/dtype.js";
 import { broadcastShapes } from "../tensor/shape.js";
-import { linspace, rand, randint, randn, tensor, zerosLike, type TensorData } from "../tensor/creation.js";
+import { arange, linspace, rand, randint, randn, tensor, zeros, zerosLike, type TensorData } from "../tensor/creation.js";
+import { Storage } from "../tensor/storage.js";
 import type { Generator } from "../tensor/random.js";
 import { Tensor } from "../tensor/tensor.js";
 import { fromTypedArray } from "../tensor/typed_array_bridge.js";
@@ -203,6 +206,106 @@ function diagflatImpl(input: Tensor, offset: number): Tensor {
   return diag(input.reshape(-1), offset);
 }
 
+/**
+ * torch.empty_strided: a tensor of `size` laid out with `stride` over a fresh storage just
+ * large enough (zeros, where PyTorch leaves the memory uninitialized).
+ * @example emptyStrided([2, 3], [1, 2]).stride() // [1, 2]
+ */
+function emptyStridedImpl(op: string, size: number[], stride: number[], o: Kw): Tensor {
+  if (size.length !== stride.length) throw new ShapeError(`${op}: mismatch in length of strides and shape (size ${fmtShape(size)}, stride ${fmtShape(stride)})`);
+  if (size.some((s) => s < 0)) throw new ShapeError(`${op}: Trying to create tensor with negative dimension: ${fmtShape(size)}`);
+  if (stride.some((s) => s < 0)) throw new ShapeError(`${op}: strides must be non-negative, got ${fmtShape(stride)}`);
+  const n = size.some((s) => s === 0) ? 0 : 1 + size.reduce((acc, s, i) => acc + (s - 1) * stride[i]!, 0);
+  const base = zeros([n], { dtype: o.dtype ?? getDefaultDtype(), device: o.device ?? undefined });
+  const out = base.asStrided(size, stride, 0);
+  return o.requiresGrad ? out.requiresGrad_(true) : out;
+}
+
+/**
+ * torch.fill(input, value): a copy of input with every element set to value (input's dtype;
+ * a tensor value must be 0-d). The gradient to input is zero, to a tensor value the sum.
+ * @example fill(tensor([1, 2], { dtype: "int64" }), 2.5).tolist() // [2n, 2n]
+ */
+function fillImpl(x: Tensor, value: Tensor | number | boolean): Tensor {
+  if (value instanceof Tensor && value.ndim !== 0) throw new ShapeError(`fill: only supports 0-dimension value tensor but got tensor with ${value.ndim} dimensions`);
+  return x.clone().fill_(value);
+}
+
+/** The bytes of an ArrayBuffer, SharedArrayBuffer or view of one (a typed array, DataView, Node Buffer). */
+function bytesOf(buffer: unknown): { buffer: ArrayBufferLike; start: number; length: number } | null {
+  if (buffer instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer)) {
+    return { buffer, start: 0, length: buffer.byteLength };
+  }
+  if (ArrayBuffer.isView(buffer)) return { buffer: buffer.buffer, start: buffer.byteOffset, length: buffer.byteLength };
+  return null;
+}
+
+/**
+ * torch.frombuffer: a 1-D CPU tensor over `count` elements (-1: all that fit) of the buffer's
+ * bytes from byte `offset`, sharing them as PyTorch shares the Python buffer: writes through
+ * the tensor show in the buffer and the other way round. A typed array or Node Buffer counts
+ * from its own first byte. JavaScript typed arrays cannot start at a byte that is not a
+ * multiple of the element size, so such an offset raises (PyTorch accepts it).
+ * @example
+ * const bytes = new Uint8Array([1, 0, 0, 0, 2, 0, 0, 0]);
+ * const t = frombuffer(bytes.buffer, { dtype: "int32" }); // tensor([1, 2], dtype=torch.int32)
+ * bytes[0] = 7; t.tolist() // [7, 2]
+ */
+function frombufferImpl(buffer: unknown, o: { dtype: DType; count: number; offset: number; requiresGrad: boolean }): Tensor {
+  const op = "frombuffer";
+  const bytes = bytesOf(buffer);
+  if (bytes === null) throw new ArgumentError(`${op}: expected an ArrayBuffer, SharedArrayBuffer or a view of one (typed array, DataView, Buffer), got ${buffer === null ? "null" : typeof buffer === "object" ? (buffer as object).constructor?.name ?? "an object" : typeof buffer}`);
+  const { dtype, count, offset } = o;
+  const Ctor = ARRAY_TYPES[dtype];
+  const size = Ctor.BYTES_PER_ELEMENT;
+  const len = bytes.length;
+  if (len <= 0 || count === 0) throw new ArgumentError(`${op}: both buffer length (${len}) and count (${count}) must not be 0`);
+  if (offset < 0 || offset >= len) throw new ArgumentError(`${op}: offset (${offset} bytes) must be non-negative and no greater than buffer length (${len} bytes) minus 1`);
+  let n = count;
+  if (count < 0) {
+    if ((len - offset) % size !== 0) throw new ArgumentError(`${op}: buffer length (${len - offset} bytes) after offset (${offset} bytes) must be a multiple of element size (${size})`);
+    n = (len - offset) / size;
+  }
+  if (offset + n * size > len) {
+    throw new ArgumentError(`${op}: requested buffer length (${n} * ${size} bytes) after offset (${offset} bytes) must not be greater than actual buffer length (${len} bytes)`);
+  }
+  const start = bytes.start + offset;
+  if (start % size !== 0) {
+    throw new ArgumentError(`${op}: the data starts at byte ${start} of its ArrayBuffer, not a multiple of ${dtype}'s element size (${size}); JavaScript typed arrays cannot view it in place (copy the bytes to an aligned buffer first)`);
+  }
+  const array = new Ctor(bytes.buffer as ArrayBuffer, start, n) as StorageArray;
+  const t = Tensor._contiguous(new Storage(array, "cpu"), [n], dtype);
+  return o.requiresGrad ? t.requiresGrad_(true) : t;
+}
+
+/**
+ * torch.range (deprecated in PyTorch, which warns): values from start to end *inclusive*,
+ * step apart: floor((end - start) / step) + 1 of them, computed as start + i * step in double
+ * precision, in the default float dtype unless dtype says otherwise (also for integer
+ * arguments, unlike arange). Prefer arange, whose end is exclusive.
+ * @example range(1, 4).tolist() // [1, 2, 3, 4] (float32)
+ */
+function rangeImpl(start: number, end: number, step: number, o: Kw): Tensor {
+  const op = "range";
+  console.warn("fluxion: torch.range is deprecated and will be removed in a future release because its behavior is inconsistent with Python's range builtin (as PyTorch warns). Instead, use arange, which produces values in [start, end).");
+  if (!Number.isFinite(start) || !Number.isFinite(end)) throw new FluxionError(`${op}: unsupported range: ${start} -> ${end}`);
+  if (step === 0) throw new FluxionError(`${op}: step must be nonzero`);
+  if (!Number.isFinite(step)) throw new FluxionError(`${op}: step must be finite, got ${step}`);
+  if ((step > 0 && end < start) || (step < 0 && end > start)) throw new FluxionError(`${op}: upper bound and lower bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`);
+  const n = Math.floor((end - start) / step) + 1;
+  const dtype = o.dtype ?? getDefaultDtype();
+  const device = o.device ?? undefined;
+  const idx = arange(n, { dtype: "float64", device });
+  const out = noGrad(() => idx.mul(step).add(start).to(dtype));
+  return o.requiresGrad ? out.requiresGrad_(true) : out;
+}
+
+/** The typed array each dtype is stored in (bool as bytes, the half types as 16-bit patterns). */
+const ARRAY_TYPES: Record<DType, { new (b: ArrayBuffer, start: number, n: number): ArrayLike<unknown>; readonly BYTES_PER_ELEMENT: number }> = {
+  float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array, bfloat16: Uint16Array, float16: Uint16Array,
+  uint8: Uint8Array, int8: Int8Array, int64: BigInt64Array,
+};
+
 const RANDOM_KW = `Generator? generator=null, ${CREATE}`;
 export const CREATION_EXTRA_FNS = {
   asTensor: defineOp("asTensor(Any data, ScalarType? dtype=null, Device? device=null) -> Tensor", asTensorImpl, { variants: "function" }),
@@ -225,11 +328,27 @@ export const CREATION_EXTRA_FNS = {
   ),
   diagflat: defineOp("diagflat(Tensor self, int offset=0) -> Tensor", diagflatImpl),
   poisson: defineOp("poisson(Tensor self, Generator? generator=null) -> Tensor", poissonImpl, { variants: "function" }),
+  emptyStrided: defineOp(`emptyStrided(int[] size, int[] stride, *, ${CREATE}) -> Tensor`, (size: number | number[], stride: number | number[], o: Kw) =>
+    emptyStridedImpl("emptyStrided", typeof size === "number" ? [size] : size, typeof stride === "number" ? [stride] : stride, o), { variants: "function" }),
+  fill: defineOp("fill(Tensor input, Tensor|Scalar value) -> Tensor", fillImpl, { variants: "function" }),
+  frombuffer: defineOp("frombuffer(Any buffer, *, ScalarType dtype, int count=-1, int offset=0, bool requiresGrad=false) -> Tensor", frombufferImpl, { variants: "function" }),
+  range: defineOp(
+    [`range(float start, float end, *, ${CREATE}) -> Tensor`, `range.step(float start, float end, float step=1, *, ${CREATE}) -> Tensor`],
+    [(start: number, end: number, o: Kw) => rangeImpl(start, end, 1, o), rangeImpl],
+    { variants: "function" },
+  ),
 };
+
+/** x.new_empty_strided(size, stride): emptyStrided with x's dtype and device unless given. */
+defineOp(`newEmptyStrided(Tensor self, int[] size, int[] stride, *, ${CREATE}) -> Tensor`, (x: Tensor, size: number | number[], stride: number | number[], o: Kw) =>
+  emptyStridedImpl("newEmptyStrided", typeof size === "number" ? [size] : size, typeof stride === "number" ? [stride] : stride,
+    { ...o, dtype: o.dtype ?? x.dtype, device: o.device ?? x.device }), { variants: "method" });
 
 declare module "../tensor/tensor.js" {
   interface Tensor {
     /** torch.Tensor.diagflat. */
     diagflat(offset?: number | { offset?: number }): Tensor;
+    /** torch.Tensor.new_empty_strided: emptyStrided with this tensor's dtype and device unless given. */
+    newEmptyStrided(size: number | readonly number[], stride: number | readonly number[], opts?: { dtype?: DType | null; device?: string | null; requiresGrad?: boolean }): Tensor;
   }
 }

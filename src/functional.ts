@@ -43,6 +43,7 @@ import { CREATION_EXTRA_FNS } from "./ops/creation_extra.js";
 import { NUMERIC_EXTRA_FNS } from "./ops/numeric_extra.js";
 import { DISTANCE_FNS } from "./nn/functional/distance.js";
 import { TORCH_INPLACE_FNS, TORCH_NN_FNS } from "./nn/functional/torch_forms.js";
+import { TORCH_NATIVE_FNS } from "./nn/functional/torch_forms_native.js";
 import { SIGNAL_WINDOW_FNS } from "./ops/windows_signal.js";
 import { REAL_COMPLEX_FNS } from "./ops/real_complex.js";
 
@@ -121,8 +122,17 @@ export const {
   conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d, pixelShuffle, pixelUnshuffle, prelu, hardshrink, selu, selu_, celu, celu_,
   rrelu, rrelu_, threshold, threshold_, maxPool1d, maxPool2d, maxPool3d, avgPool1d, adaptiveAvgPool1d, adaptiveMaxPool1d, bilinear, channelShuffle,
   nativeChannelShuffle, dropout, dropout_, alphaDropout, alphaDropout_, featureAlphaDropout, featureAlphaDropout_, layerNorm, groupNorm, batchNorm,
-  instanceNorm, embedding,
+  instanceNorm, embedding, featureDropout, featureDropout_, maxPool1dWithIndices, convolution, constantPadNd, binaryCrossEntropyWithLogits,
+  cosineEmbeddingLoss, hingeEmbeddingLoss, klDiv, marginRankingLoss, poissonNllLoss, tripletMarginLoss, ctcLoss,
 } = TORCH_NN_FNS;
+/**
+ * torch.native_layer_norm / native_batch_norm / native_group_norm / native_dropout (their tuples),
+ * the functional cells torch.rnn_tanh_cell, rnn_relu_cell, lstm_cell, gru_cell, torch.norm_except_dim
+ * and the removed torch.matrix_rank (src/nn/functional/torch_forms_native.ts).
+ */
+export const {
+  nativeLayerNorm, nativeBatchNorm, nativeGroupNorm, nativeDropout, rnnTanhCell, rnnReluCell, lstmCell, gruCell, normExceptDim, matrixRank,
+} = TORCH_NATIVE_FNS;
 /** torch.relu_(x), torch.exp_(x), torch.clamp_(x, 0), ...: Tensor's in-place methods as functions. */
 export const {
   abs_, acos_, acosh_, addmv_, arccos_, arccosh_, arcsin_, arcsinh_, arctan_, arctanh_, asin_, asinh_, atan_, atanh_, ceil_, clamp_, clampMax_, clampMin_,

@@ -12,7 +12,7 @@ import { ArgumentError, DTypeError, FluxionError, ShapeError, fmtShape } from ".
 import { checkDevice } from "../backend/backend.js";
 import { getDefaultDtype, isFloating, type DType, type StorageArray } from "../tensor/dtype.js";
 import { broadcastShapes } from "../tensor/shape.js";
-import { arange, linspace, rand, randint, randn, tensor, zeros, zerosLike, type TensorData } from "../tensor/creation.js";
+import { arange, full, linspace, rand, randint, randn, tensor, zeros, zerosLike, type TensorData } from "../tensor/creation.js";
 import { Storage } from "../tensor/storage.js";
 import type { Generator } from "../tensor/random.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -228,7 +228,8 @@ function emptyStridedImpl(op: string, size: number[], stride: number[], o: Kw): 
  */
 function fillImpl(x: Tensor, value: Tensor | number | boolean): Tensor {
   if (value instanceof Tensor && value.ndim !== 0) throw new ShapeError(`fill: only supports 0-dimension value tensor but got tensor with ${value.ndim} dimensions`);
-  return x.clone().fill_(value);
+  // where() routes a zero gradient to x and the summed gradient to a tensor value
+  return where(full(x.shape, true, { dtype: "bool", device: x.device }), value, x).to(x.dtype);
 }
 
 /** The bytes of an ArrayBuffer, SharedArrayBuffer or view of one (a typed array, DataView, Node Buffer). */

@@ -55,7 +55,7 @@ defineOp(SIGS.cumsum_, (x: Tensor, dim: number) => applyInPlace(x, "cumsum_", (s
 // a dtype other than self's cannot be written in place (PyTorch's "Bad in-place call")
 defineOp(SIGS.cumprod_, (x: Tensor, dim: number, { dtype }: { dtype: DType | null }) => {
   if (dtype !== null && dtype !== x.dtype) throw new DTypeError(`cumprod_: Bad in-place call: input tensor dtype ${x.dtype} and output tensor dtype ${dtype} should match`);
-  return applyInPlace(x, "cumprod_", (s) => s.cumprod(dim), [], false);
+  return applyInPlace(x, "cumprod_", (s) => s.cumprod(dim)); // cumprod's backward keeps its input: a copy of self
 }, m);
 // sgn is sign for real tensors (PyTorch's sgn differs only on complex ones, which Fluxion lacks)
 export const sgn = defineOp(SIGS.sgn, (x: Tensor) => x.sign());

@@ -239,3 +239,21 @@ test("setWarnAlways / isWarnAlwaysEnabled and set/getDeterministicDebugMode", ()
     fx.setDeterministicDebugMode(0);
   }
 });
+
+test("Tensor.map2_, getDevice (-1 on the CPU), isShared/shareMemory_ (SharedArrayBuffer-backed), outputNr", () => {
+  const x = tensor([1, 2, 3]);
+  assert.equal(x.map2_(tensor([10, 20, 30]), tensor([100]), (s, p, q) => (s as number) + (p as number) * (q as number)), x);
+  assert.deepEqual(x.tolist(), [1001, 2002, 3003]);
+  assert.throws(() => x.map2_(tensor([1, 2, 3]), ones([2]), (s) => s), msg(/map2_: y of shape \[2\] cannot be broadcast to self's shape \[3\]/));
+  assert.throws(() => x.map2_(x, x, 3 as never), FluxionError);
+  assert.throws(() => ones([2], { requiresGrad: true }).map2_(ones([2]), ones([2]), (s) => s), FluxionError);
+
+  assert.equal(x.getDevice(), -1);
+  assert.equal(x.isShared(), false);
+  assert.equal(x.shareMemory_(), x);
+  const shared = fx.frombuffer(new SharedArrayBuffer(8), { dtype: "float32" });
+  assert.equal(shared.isShared(), true);
+  assert.equal(shared.narrow(0, 1, 1).isShared(), true);
+
+  assert.equal(tensor([1, 2], { requiresGrad: true }).outputNr, 0);
+});

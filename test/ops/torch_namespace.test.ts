@@ -257,3 +257,20 @@ test("Tensor.map2_, getDevice (-1 on the CPU), isShared/shareMemory_ (SharedArra
 
   assert.equal(tensor([1, 2], { requiresGrad: true }).outputNr, 0);
 });
+
+test("histogramdd: D-dimensional histograms by bin counts, ranges, edges, weights and density (PyTorch's values)", () => {
+  const x = tensor([[0, 0], [1, 1], [2, 0.5], [0.5, 2], [3, 3]]);
+  let [h, e] = fx.histogramdd(x, [2, 3]);
+  assert.deepEqual([h.tolist(), e.map((t) => t.tolist()), h.dtype], [[[1, 1, 1], [1, 0, 1]], [[0, 1.5, 3], [0, 1, 2, 3]], "float32"]);
+  [h, e] = fx.histogramdd(x, 2, { range: [0, 4, 0, 2], weight: arange(5, { dtype: "float32" }) });
+  assert.deepEqual([h.tolist(), e.map((t) => t.tolist())], [[[0, 4], [2, 0]], [[0, 2, 4], [0, 1, 2]]]);
+  const r = fx.histogramdd(x, [tensor([0, 1, 3]), tensor([0, 2])], { density: true });
+  assert.deepEqual([r.hist.tolist(), r.binEdges.map((t) => t.tolist())], [[[0.25], [0.125]], [[0, 1, 3], [0, 2]]]);
+  [h, e] = fx.histogramdd(tensor([[1, 1]], { dtype: "float64" }), 1);
+  assert.deepEqual([h.tolist(), e.map((t) => t.tolist()), h.dtype], [[[1]], [[0.5, 1.5], [0.5, 1.5]], "float64"]);
+  assert.deepEqual(fx.histogramdd(zeros([2, 3, 2]), 2).hist.shape, [2, 2]); // leading dims are points
+  assert.throws(() => fx.histogramdd(x, 2, { range: [0, 1] }), msg(/for a 2-dimensional histogram range should have 4 elements, but got 2/));
+  assert.throws(() => fx.histogramdd(x, [2, 3, 4]), msg(/expected 2 sequences of bin edges \(or bin counts\) for a 2-dimensional histogram but got 3/));
+  assert.throws(() => fx.histogramdd(tensor([[1, 2]], { dtype: "int64" }), 2), msg(/float32 or float64/));
+  assert.throws(() => fx.histogramdd(x, 2, { weight: ones([4]) }), msg(/same shape as the input tensor excluding its innermost dimension/));
+});

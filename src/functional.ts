@@ -46,6 +46,7 @@ import { TORCH_INPLACE_FNS, TORCH_NN_FNS } from "./nn/functional/torch_forms.js"
 import { TORCH_NATIVE_FNS } from "./nn/functional/torch_forms_native.js";
 import { SIGNAL_WINDOW_FNS } from "./ops/windows_signal.js";
 import { REAL_COMPLEX_FNS } from "./ops/real_complex.js";
+import { LOWRANK_FNS } from "./ops/linalg/lowrank.js";
 
 export {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
@@ -91,6 +92,8 @@ export const {
   inverse, det, logdet, slogdet, cholesky, qr, svd, pinverse, cross, matrixPower, matrixExp, triangularSolve, lu, luSolve, luUnpack,
   geqrf, orgqr, ormqr, choleskySolve, choleskyInverse, inner, vdot, dist, ger, chainMatmul, frobeniusNorm, nuclearNorm, vander,
 } = TORCH_LINALG_FNS;
+/** torch.svd_lowrank / torch.pca_lowrank: randomized low-rank SVD and PCA (src/ops/linalg/lowrank.ts). */
+export const { svdLowrank, pcaLowrank } = LOWRANK_FNS;
 export const {
   remainder, floorDivide, bitwiseAnd, bitwiseOr, bitwiseXor, bitwiseLeftShift, bitwiseRightShift, xlogy,
   bitwiseNot, sinc, deg2rad, rad2deg, logit, nanToNum, lerp, isclose, allclose, equal, addcmul, addcdiv,

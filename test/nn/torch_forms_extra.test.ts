@@ -3,7 +3,8 @@
  * written by torch_namespace_torch.py): the losses with reduction as ATen's int enum,
  * torch.convolution for every rank, transposed or not, constantPadNd, maxPool1dWithIndices, the
  * native_* normalizations (their tuples, the running statistics they update), the functional RNN
- * cells (values and gradients to every input) and normExceptDim; then featureDropout,
+ * cells (values and gradients to every input), normExceptDim and svdLowrank/pcaLowrank
+ * (singular values and reconstructions); then featureDropout,
  * nativeDropout and matrixRank, and the errors PyTorch raises.
  */
 import { test } from "node:test";
@@ -171,4 +172,35 @@ test("featureDropout zeroes whole features (dims 0 and 1) and scales the rest; n
 
 test("matrixRank raises PyTorch 1.13's removal error, naming linalg.matrixRank", () => {
   assert.throws(() => fx.matrixRank(ones([2, 2])), /matrixRank: This function was deprecated since version 1.9 and is now removed. Please use the `linalg.matrixRank`/);
+});
+
+test("svdLowrank / pcaLowrank: PyTorch's singular values and reconstruction of a rank-3 matrix (signs of the factors are free)", () => {
+  manualSeed(0);
+  for (const name of ["svdLowrank", "pcaLowrank"] as const) {
+    const c = FX[name]!, i = inputs(c);
+    const A = i.L!.matmul(i.R!);
+    const [U, S, V] = fx[name](A, 3);
+    assert.deepEqual([U.shape, S.shape, V.shape], [[8, 3], [3], [6, 3]]);
+    check(`${name} S`, S, [c.results[0]!], 1e-9, 1e-9);
+    check(`${name} U S V^T`, U.mul(S).matmul(V.mT), [c.results[1]!], 1e-9, 1e-9);
+    // orthonormal factors
+    assertValues(U.mT.matmul(U), [1, 0, 0, 0, 1, 0, 0, 0, 1], { atol: 1e-12, msg: `${name} U^T U` });
+    assertValues(V.mT.matmul(V), [1, 0, 0, 0, 1, 0, 0, 0, 1], { atol: 1e-12, msg: `${name} V^T V` });
+  }
+  const i = inputs(FX.svdLowrank!);
+  const A = i.L!.matmul(i.R!);
+  // the wide case, batches, M, and niter 0
+  const [U, S, V] = fx.svdLowrank(A.mT, 3, 0);
+  assertValues(U.mul(S).matmul(V.mT), Array.from(A.mT.contiguous().toTypedArray() as Float64Array), { rtol: 1e-9, atol: 1e-9 });
+  const batch = fx.stack([A, A.mul(2)]);
+  const [Ub, Sb, Vb] = fx.svdLowrank(batch, 3);
+  assertValues(Ub.mul(Sb.unsqueeze(-2)).matmul(Vb.mT), Array.from(batch.toTypedArray() as Float64Array), { rtol: 1e-9, atol: 1e-9 });
+  const [Um, Sm, Vm] = fx.svdLowrank(A.add(5), 3, 2, fx.full([8, 6], 5, { dtype: "float64" }));
+  assertValues(Um.mul(Sm).matmul(Vm.mT), Array.from(A.toTypedArray() as Float64Array), { rtol: 1e-9, atol: 1e-9 });
+  // pca centers the columns by default: its S is the centered matrix's
+  const [, Sp] = fx.pcaLowrank(A.add(3), 3);
+  check("pca centered", Sp, [FX.pcaLowrank!.results[0]!], 1e-9, 1e-9);
+  assert.throws(() => fx.svdLowrank(A, 7), /svdLowrank: q\(=7\) must be non-negative integer and not greater than min\(m, n\)=6/);
+  assert.throws(() => fx.pcaLowrank(A, 2, true, -1), /niter\(=-1\) must be non-negative integer/);
+  assert.throws(() => fx.svdLowrank(ones([3])), /expected a matrix or a batch of matrices/);
 });

@@ -113,7 +113,7 @@ export const {
 } = SHAPE_EXTRA_FNS;
 export const { diagonalScatter, selectScatter, sliceScatter, maskedScatter, put, indexReduce } = SCATTER_EXTRA_FNS;
 export const { mode, quantile, nanquantile, cov, corrcoef } = STATISTICS_FNS;
-export const { asTensor, asarray, logspace, normal, poisson, randintLike, diagflat, emptyStrided, fill, frombuffer, range } = CREATION_EXTRA_FNS;
+export const { asTensor, asarray, logspace, normal, poisson, binomial, randintLike, diagflat, emptyStrided, fill, frombuffer, range } = CREATION_EXTRA_FNS;
 export const { tensordot, trapezoid, trapz, cumulativeTrapezoid, gradient, pdist, unravelIndex, histogram, histogramdd } = NUMERIC_EXTRA_FNS;
 /** torch.cosine_similarity / torch.pairwise_distance: nn.functional's, also at the top level as in PyTorch. */
 export const { cosineSimilarity, pairwiseDistance } = DISTANCE_FNS;

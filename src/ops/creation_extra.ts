@@ -1,7 +1,7 @@
 /**
  * More torch.* creation and sampling functions, composed from the core factories and tensor
  * ops: asTensor / asarray (share a tensor or typed array when nothing needs converting),
- * logspace, normal (all four of torch.normal's overloads), poisson, randintLike, diagflat,
+ * logspace, normal (all four of torch.normal's overloads), poisson, binomial, randintLike, diagflat,
  * emptyStrided (and Tensor.newEmptyStrided), the out-of-place fill, frombuffer (a tensor over
  * an ArrayBuffer's bytes, sharing them) and the deprecated inclusive-end range.
  */
@@ -191,6 +191,79 @@ function poissonImpl(rates: Tensor, generator: Generator | null): Tensor {
   return zeroGrads(out, [rates]);
 }
 
+const INVERSION_DRAWS = 48; // count * p < 10: P(X >= 47) < 1e-16
+const BTRS_ROUNDS = 16; // each round accepts with probability > 0.75: all fail with probability < 1e-9
+/** log(k!) - (Stirling's approximation of it), exact for k <= 9, as PyTorch's stirling_approx_tail. */
+const STIRLING_TAIL = [0.08106146679532726, 0.04134069595540929, 0.02767792568499834, 0.02079067210376509, 0.01664469118982119,
+  0.01387612882307075, 0.01189670994589177, 0.01041126526197209, 0.009255462182712733, 0.008330563433362871];
+function stirlingTail(k: Tensor): Tensor {
+  const table = tensor(STIRLING_TAIL, { dtype: "float64", device: k.device });
+  const small = table.indexSelect(0, k.clamp(0, 9).to("int64").reshape([-1])).reshape(k.shape);
+  const kp1 = k.add(1), kp1sq = kp1.mul(kp1);
+  const large = kp1sq.reciprocal().mul(-1 / 1260).add(1 / 360).div(kp1sq).neg().add(1 / 12).div(kp1);
+  return where(k.le(9), small, large);
+}
+
+/**
+ * torch.binomial(count, prob): a Binomial(count, prob) sample per element (broadcast), drawn as
+ * PyTorch's sampler does, on min(prob, 1 - prob) (the count minus it for prob > 0.5): by
+ * inversion (summed geometric waiting times) when count * p < 10, else by Hormann's BTRS
+ * rejection; vectorized, with a fixed number of draws per element, so no value is read on the
+ * host. count <= 0 or prob <= 0 give 0, prob >= 1 gives count. Float count and prob of one
+ * dtype, as PyTorch; the gradients to both are zero.
+ * @example binomial(full([3], 10), tensor([0.1, 0.5, 0.9]), { generator: new Generator(0) })
+ */
+function binomialImpl(count: Tensor, prob: Tensor, generator: Generator | null): Tensor {
+  const op = "binomial";
+  if (!isFloating(count.dtype)) throw new DTypeError(`${op}: expected a floating point count tensor, got ${count.dtype} ("binomial_cpu" not implemented for it in PyTorch)`);
+  if (prob.dtype !== count.dtype) throw new DTypeError(`${op}: Found dtype ${prob.dtype} but expected ${count.dtype} (count and prob must have the same dtype)`);
+  const shape = broadcastShapes(op, count.shape, prob.shape);
+  const out = noGrad(() => {
+    const n = count.detach().to("float64").expand(shape);
+    const p0 = prob.detach().to("float64").expand(shape);
+    const flip = p0.gt(0.5);
+    const p = where(flip, p0.neg().add(1), p0).clamp(1e-300, 0.5); // the sampled probability (<= 0.5)
+    const draw = (k: number) => rand([k, ...shape], { dtype: "float64", device: count.device, generator });
+    // inversion: how many geometric waiting times fit in count
+    const logq = p.neg().log1p();
+    const geom = draw(INVERSION_DRAWS).log().div(logq).ceil();
+    const small = geom.cumsum(0).le(n).sum(0).to("float64");
+    // BTRS, on count * p >= 10 (clamped so the small cases compute finite, unused values)
+    const useLarge = n.mul(p).ge(10);
+    const nl = where(useLarge, n, 20), pl = where(useLarge, p, 0.5);
+    const stddev = nl.mul(pl).mul(pl.neg().add(1)).sqrt();
+    const b = stddev.mul(2.53).add(1.15);
+    const a = b.mul(0.0248).add(pl.mul(0.01)).add(-0.0873);
+    const c = nl.mul(pl).add(0.5);
+    const vr = b.reciprocal().mul(-4.2).add(0.92);
+    const r = pl.div(pl.neg().add(1));
+    const alpha = b.reciprocal().mul(5.1).add(2.83).mul(stddev);
+    const m = nl.add(1).mul(pl).floor();
+    const mTerm = m.add(0.5).mul(m.add(1).div(r.mul(nl.sub(m).add(1))).log()).add(stirlingTail(m)).add(stirlingTail(nl.sub(m)));
+    const uv = draw(2 * BTRS_ROUNDS);
+    let large = c.floor(); // only if every round rejects
+    for (let i = BTRS_ROUNDS - 1; i >= 0; i--) {
+      const U = uv.select(0, 2 * i).sub(0.5), V = uv.select(0, 2 * i + 1);
+      const us = U.abs().neg().add(0.5);
+      const k = a.mul(2).div(us).add(b).mul(U).add(c).floor();
+      const valid = k.ge(0).logicalAnd(k.le(nl));
+      const quick = us.ge(0.07).logicalAnd(V.le(vr));
+      const lhs = V.mul(alpha).div(a.div(us.mul(us)).add(b)).log();
+      const kc = k.clamp(0, nl); // finite logs for the rejected k
+      const bound = mTerm.add(nl.add(1).mul(nl.sub(m).add(1).div(nl.sub(kc).add(1)).log()))
+        .add(kc.add(0.5).mul(r.mul(nl.sub(kc).add(1)).div(kc.add(1)).log())).sub(stirlingTail(kc)).sub(stirlingTail(nl.sub(kc)));
+      const accept = valid.logicalAnd(quick.logicalOr(lhs.le(bound)));
+      large = where(accept, k, large);
+    }
+    const x = where(useLarge, large, small);
+    let result = where(flip, n.sub(x), x);
+    result = where(n.le(0).logicalOr(p0.le(0)), 0, result);
+    result = where(p0.ge(1), n, result);
+    return result.to(count.dtype);
+  });
+  return zeroGrads(out, [count, prob]);
+}
+
 /** torch.randint_like: randint with `input`'s shape, dtype and device (overridable). */
 function randintLikeImpl(input: Tensor, low: number, high: number, o: Kw): Tensor {
   return randint(low, high, input.shape, {
@@ -329,6 +402,7 @@ export const CREATION_EXTRA_FNS = {
   ),
   diagflat: defineOp("diagflat(Tensor self, int offset=0) -> Tensor", diagflatImpl),
   poisson: defineOp("poisson(Tensor self, Generator? generator=null) -> Tensor", poissonImpl, { variants: "function" }),
+  binomial: defineOp("binomial(Tensor count, Tensor prob, Generator? generator=null) -> Tensor", binomialImpl, { variants: "function" }),
   emptyStrided: defineOp(`emptyStrided(int[] size, int[] stride, *, ${CREATE}) -> Tensor`, (size: number | number[], stride: number | number[], o: Kw) =>
     emptyStridedImpl("emptyStrided", typeof size === "number" ? [size] : size, typeof stride === "number" ? [stride] : stride, o), { variants: "function" }),
   fill: defineOp("fill(Tensor input, Tensor|Scalar value) -> Tensor", fillImpl, { variants: "function" }),

@@ -179,7 +179,7 @@ test("svdLowrank / pcaLowrank: PyTorch's singular values and reconstruction of a
   for (const name of ["svdLowrank", "pcaLowrank"] as const) {
     const c = FX[name]!, i = inputs(c);
     const A = i.L!.matmul(i.R!);
-    const [U, S, V] = fx[name](A, 3);
+    const [U, S, V] = (fx[name] as (A: Tensor, q: number) => [Tensor, Tensor, Tensor])(A, 3);
     assert.deepEqual([U.shape, S.shape, V.shape], [[8, 3], [3], [6, 3]]);
     check(`${name} S`, S, [c.results[0]!], 1e-9, 1e-9);
     check(`${name} U S V^T`, U.mul(S).matmul(V.mT), [c.results[1]!], 1e-9, 1e-9);

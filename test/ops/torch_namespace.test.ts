@@ -274,3 +274,31 @@ test("histogramdd: D-dimensional histograms by bin counts, ranges, edges, weight
   assert.throws(() => fx.histogramdd(tensor([[1, 2]], { dtype: "int64" }), 2), msg(/float32 or float64/));
   assert.throws(() => fx.histogramdd(x, 2, { weight: ones([4]) }), msg(/same shape as the input tensor excluding its innermost dimension/));
 });
+
+test("binomial: integer samples in [0, count] whose mean and variance follow the law of large numbers, both samplers", () => {
+  const N = 20000;
+  // count * min(p, 1 - p) below 10 (inversion) and above (BTRS), p on both sides of 0.5
+  for (const [n, p] of [[12, 0.2], [10, 0.9], [5, 0.01], [100, 0.3], [1000, 0.6], [50, 0.5]] as const) {
+    const s = fx.binomial(fx.full([N], n, { dtype: "float64" }), fx.full([N], p, { dtype: "float64" }), new fx.Generator(7));
+    assert.deepEqual([s.shape, s.dtype], [[N], "float64"]);
+    assert.equal(s.sub(s.round()).abs().max().item(), 0, "integers");
+    assert.ok((s.min().item() as number) >= 0 && (s.max().item() as number) <= n, "in [0, count]");
+    const mean = s.mean().item() as number, variance = s.var().item() as number;
+    const sd = Math.sqrt(n * p * (1 - p));
+    assert.ok(Math.abs(mean - n * p) < (5 * sd) / Math.sqrt(N), `mean ${mean} vs ${n * p} (n ${n}, p ${p})`);
+    assert.ok(Math.abs(variance / (sd * sd) - 1) < 0.08, `variance ${variance} vs ${sd * sd} (n ${n}, p ${p})`);
+  }
+  // the edges, as PyTorch: count <= 0 or prob 0 give 0, prob 1 gives count
+  assert.deepEqual(fx.binomial(tensor([-3, 0, 4, 3.5]), tensor([0.5, 0.5, 0, 1])).tolist(), [0, 0, 0, 3.5]);
+  // a generator makes it reproducible; count and prob broadcast; float32 stays float32
+  const a = fx.binomial(tensor([10, 5]), tensor(0.5), new fx.Generator(3)), b = fx.binomial(tensor([10, 5]), tensor(0.5), { generator: new fx.Generator(3) });
+  assert.deepEqual([a.tolist(), a.dtype, a.shape], [b.tolist(), "float32", [2]]);
+  assert.deepEqual(fx.binomial(tensor(10), tensor([0.5, 0.2])).shape, [2]);
+  const c = tensor([10], { requiresGrad: true }), q = tensor([0.5], { requiresGrad: true });
+  const d = fx.binomial(c, q);
+  assert.equal(d.requiresGrad, true);
+  d.sum().backward();
+  assert.deepEqual([c.grad!.tolist(), q.grad!.tolist()], [[0], [0]]);
+  assert.throws(() => fx.binomial(tensor([10], { dtype: "int64" }), tensor([0.5])), msg(/binomial: expected a floating point count tensor, got int64/));
+  assert.throws(() => fx.binomial(tensor([10], { dtype: "float64" }), tensor([0.5])), msg(/Found dtype float32 but expected float64/));
+});

@@ -134,7 +134,7 @@ export const {
  * and the removed torch.matrix_rank (src/nn/functional/torch_forms_native.ts).
  */
 export const {
-  nativeLayerNorm, nativeBatchNorm, nativeGroupNorm, nativeDropout, rnnTanhCell, rnnReluCell, lstmCell, gruCell, normExceptDim, matrixRank,
+  nativeLayerNorm, nativeBatchNorm, nativeGroupNorm, nativeDropout, rnnTanhCell, rnnReluCell, lstmCell, gruCell, normExceptDim, matrixRank, embeddingBag,
 } = TORCH_NATIVE_FNS;
 /** torch.relu_(x), torch.exp_(x), torch.clamp_(x, 0), ...: Tensor's in-place methods as functions. */
 export const {

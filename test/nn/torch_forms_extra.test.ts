@@ -204,3 +204,23 @@ test("svdLowrank / pcaLowrank: PyTorch's singular values and reconstruction of a
   assert.throws(() => fx.pcaLowrank(A, 2, true, -1), /niter\(=-1\) must be non-negative integer/);
   assert.throws(() => fx.svdLowrank(ones([3])), /expected a matrix or a batch of matrices/);
 });
+
+test("torch.embeddingBag returns (output, offset2bag, bagSize, maxIndices) as PyTorch's CPU kernel fills them", () => {
+  for (const [k, c] of Object.entries(FX).filter(([k]) => /^bag\d/.test(k))) {
+    const i = inputs(c as Case & { mode: number; pad: number | null }) as Record<string, Tensor>;
+    const { mode, pad } = c as unknown as { mode: number; pad: number | null };
+    const r = fx.embeddingBag(i.w!, i.i!, i.o!, false, mode, false, null, false, pad);
+    check(k, r, c.results, 1e-12);
+  }
+  const c = FX.bagPsw!, i = inputs(c);
+  check("bagPsw", fx.embeddingBag(i.w!, i.i!, i.o!, false, 0, false, i.psw!), c.results, 1e-12);
+  // float32 sum without a padding index: PyTorch's fast path leaves offset2bag empty
+  const [, o2b, size] = fx.embeddingBag(i.w!.float(), i.i!, i.o!);
+  assert.deepEqual([o2b.shape, size.tolist()], [[0], [0, 0, 0, 0]]);
+  // includeLastOffset: 3 bags from 4 offsets; sizes count each bag's own indices
+  const [out, , sizes] = fx.embeddingBag(i.w!, i.i!, i.o!, false, 1, false, null, true);
+  assert.deepEqual([out.shape, sizes.tolist()], [[3, 3], [2, 0, 3]]);
+  assert.throws(() => fx.embeddingBag(i.w!, i.i!, i.o!, false, 3), /embeddingBag: mode must be 0 \(sum\), 1 \(mean\) or 2 \(max\), got 3/);
+  assert.throws(() => fx.embeddingBag(i.w!, i.i!, i.o!, false, 0, true), /sparse=true/);
+  assert.throws(() => fx.embeddingBag(i.w!, i.i!.reshape([7, 1]), i.o!), /input has to be a 1D Tensor/);
+});

@@ -4,13 +4,17 @@
  * native_batch_norm (output, saveMean, saveInvstd), native_group_norm (output, mean, rstd),
  * native_dropout (output, mask)), the functional RNN cells torch.rnn_tanh_cell,
  * rnn_relu_cell, lstm_cell and gru_cell (PyTorch's cell equations over w_ih, w_hh, b_ih, b_hh),
- * torch.norm_except_dim and torch.matrix_rank (removed in PyTorch 1.13, which raises).
+ * torch.embedding_bag (output, offset2bag, bag_size, max_indices), torch.norm_except_dim and
+ * torch.matrix_rank (removed in PyTorch 1.13, which raises).
  * The outputs are F's (so values and checks are the same); the statistics are computed beside.
  */
 import { defineOp } from "../../api/registry.js";
 import { noGrad } from "../../autograd/grad_mode.js";
 import { FluxionError, IndexError, ShapeError, fmtShape } from "../../errors.js";
-import { bernoulli, empty, full } from "../../tensor/creation.js";
+import { arange, bernoulli, empty, full, zeros } from "../../tensor/creation.js";
+import { SEARCHSORTED_FNS } from "../../ops/searchsorted.js";
+import { where } from "../../ops/elementwise.js";
+import { embeddingBag, type EmbeddingBagMode } from "./embedding_bag.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { linear } from "./linear.js";
 import { batchNorm, groupNorm, layerNorm } from "./normalization.js";
@@ -132,6 +136,58 @@ function normExceptDim(v: Tensor, pow: number, dim: number): Tensor {
   return v.norm(pow, others, true);
 }
 
+const BAG_MODES: readonly EmbeddingBagMode[] = ["sum", "mean", "max"];
+
+/**
+ * torch.embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse,
+ * per_sample_weights, include_last_offset, padding_idx): F.embeddingBag's output (mode as ATen's
+ * int: 0 sum, 1 mean, 2 max) and the three tensors ATen's kernel returns beside it, as PyTorch
+ * 1.13's CPU kernel fills them: offset2bag (each index's bag; empty on its fast float32/float16
+ * sum path), bag_size (the non-padding indices of each bag; zeros, one per offset, in sum mode)
+ * and max_indices (in max
+ * mode the weight row each output element came from, 0 for an empty bag; bag_size in mean mode;
+ * zeros in sum mode). With includeLastOffset the sizes count each bag's own indices (PyTorch's
+ * count past the last offset, and its max mode crashes there).
+ */
+function torchEmbeddingBag(weight: Tensor, indices: Tensor, offsets: Tensor, scaleGradByFreq: boolean, mode: number, sparse: boolean,
+  perSampleWeights: T, includeLastOffset: boolean, paddingIdx: number | null): [Tensor, Tensor, Tensor, Tensor] {
+  const op = "embeddingBag";
+  if (sparse) throw new FluxionError(`${op}: sparse=true (sparse gradients) is not supported; Fluxion computes a dense weight gradient`);
+  const m = BAG_MODES[mode];
+  if (m === undefined) throw new FluxionError(`${op}: mode must be 0 (sum), 1 (mean) or 2 (max), got ${mode}`);
+  if (indices.ndim !== 1) throw new ShapeError(`${op}: input has to be a 1D Tensor (with offsets), but got Tensor of dimension ${indices.ndim} (shape ${fmtShape(indices.shape)})`);
+  const out = embeddingBag(indices, weight, { offsets, mode: m, scaleGradByFreq, perSampleWeights, includeLastOffset, paddingIdx });
+  const device = weight.device;
+  const K = offsets.shape[0]!;
+  const B = out.shape[0]!, M = indices.shape[0]!;
+  const idx = indices.to("int64"), off = offsets.to("int64");
+  // each index's bag: the last offset at or before it
+  const bagOf = M === 0 ? zeros([0], { dtype: "int64", device }) : SEARCHSORTED_FNS.searchsorted(off.narrow(0, 0, B), arange(M, { dtype: "int64", device }), { right: true }).sub(1).to("int64");
+  const V = weight.shape[0]!;
+  const pad = paddingIdx === null ? null : paddingIdx < 0 ? paddingIdx + V : paddingIdx;
+  if (m === "sum") {
+    // PyTorch's fast float32/float16 sum path (no padding index) leaves offset2bag empty
+    const fast = (weight.dtype === "float32" || weight.dtype === "float16") && pad === null;
+    return [out, fast ? zeros([0], { dtype: "int64", device }) : bagOf, zeros([K], { dtype: "int64", device }), zeros([K], { dtype: "int64", device })];
+  }
+  let counted = pad === null ? full([M], true, { dtype: "bool", device }) : idx.ne(BigInt(pad));
+  if (includeLastOffset && K > 0) counted = counted.logicalAnd(arange(M, { dtype: "int64", device }).lt(off.narrow(0, K - 1, 1)));
+  const slot = where(counted, bagOf, BigInt(B)); // not counted: a dropped slot past the bags
+  const bagSize = zeros([B + 1], { dtype: "int64", device }).scatterAdd(0, slot, counted.to("int64")).narrow(0, 0, B);
+  if (m === "mean") return [out, bagOf, bagSize, bagSize.clone()];
+  // max: the first position of each bag holding the maximum of a feature, then its row index
+  const D = weight.shape[1]!;
+  const rows = noGrad(() => weight.detach().indexSelect(0, idx.clamp(0, V - 1))); // [M, D]
+  const best = noGrad(() => out.detach().indexSelect(0, bagOf.clamp(0, Math.max(B - 1, 0)))); // each index's bag max
+  const pos = arange(M, { dtype: "int64", device }).reshape([M, 1]).expand([M, D]);
+  const isMax = rows.eq(best).logicalAnd(counted.reshape([M, 1]));
+  const first = full([B + 1, D], BigInt(M), { dtype: "int64", device })
+    .scatterReduce(0, slot.reshape([M, 1]).expand([M, D]), where(isMax, pos, BigInt(M)), "amin").narrow(0, 0, B);
+  const found = first.lt(BigInt(M));
+  const maxIndices = where(found, idx.indexSelect(0, first.clamp(0, Math.max(M - 1, 0)).reshape([-1])).reshape([B, D]), 0n);
+  return [out, bagOf, bagSize, maxIndices];
+}
+
 export const TORCH_NATIVE_FNS = {
   nativeLayerNorm: defineOp("nativeLayerNorm(Tensor input, int[] normalizedShape, Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)", nativeLayerNorm, fn),
   nativeBatchNorm: defineOp(
@@ -143,6 +199,9 @@ export const TORCH_NATIVE_FNS = {
   rnnReluCell: defineOp("rnnReluCell(Tensor input, Tensor hx, Tensor wIh, Tensor wHh, Tensor? bIh=null, Tensor? bHh=null) -> Tensor", rnnReluCell, fn),
   lstmCell: defineOp("lstmCell(Tensor input, Tensor[] hx, Tensor wIh, Tensor wHh, Tensor? bIh=null, Tensor? bHh=null) -> (Tensor, Tensor)", lstmCell, fn),
   gruCell: defineOp("gruCell(Tensor input, Tensor hx, Tensor wIh, Tensor wHh, Tensor? bIh=null, Tensor? bHh=null) -> Tensor", gruCell, fn),
+  embeddingBag: defineOp(
+    "embeddingBag(Tensor weight, Tensor indices, Tensor offsets, bool scaleGradByFreq=false, int mode=0, bool sparse=false, Tensor? perSampleWeights=null, bool includeLastOffset=false, int? paddingIdx=null) -> (Tensor, Tensor, Tensor, Tensor)",
+    torchEmbeddingBag, fn),
   normExceptDim: defineOp("normExceptDim(Tensor v, int pow=2, int dim=0) -> Tensor", normExceptDim, fn),
   /** torch.matrix_rank: removed in PyTorch 1.13 (it raises there too); use linalg.matrixRank. */
   matrixRank: defineOp("matrixRank(Tensor input, float? tol=null, bool symmetric=false) -> Tensor", (): never => {

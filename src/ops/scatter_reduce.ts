@@ -27,8 +27,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { whereImpl as where } from "./elementwise.js";
 import { applyInPlace } from "./inplace.js";
 import { cat, pad } from "./shape_ops.js";
-import { assertAll, checkIndexDType, checkIndexValues } from "./advanced_indexing.js";
-import { SEARCHSORTED_FNS } from "./searchsorted.js";
+import { checkIndexDType, checkIndexValues } from "./advanced_indexing.js";
 
 export type ScatterReduceOp = "sum" | "prod" | "mean" | "amax" | "amin";
 const REDUCES: readonly ScatterReduceOp[] = ["sum", "prod", "mean", "amax", "amin"];
@@ -246,59 +245,7 @@ declare module "../tensor/tensor.js" {
 type Kw = { includeSelf: boolean };
 
 /** The public, argument-checked forms (torch.scatter_reduce, Tensor.scatter_reduce_). */
-type SegmentReduce = "sum" | "mean" | "max" | "min" | "prod";
-const SEGMENT_AS_SCATTER: Record<SegmentReduce, ScatterReduceOp> = { sum: "sum", mean: "mean", max: "amax", min: "amin", prod: "prod" };
-/** An empty segment's value without `initial`, as PyTorch's. */
-const SEGMENT_EMPTY: Record<SegmentReduce, number> = { sum: 0, mean: NaN, max: -Infinity, min: Infinity, prod: 1 };
-
-/**
- * torch.segment_reduce(data, reduce, lengths=..., axis=0, unsafe=False, initial=None): data's
- * consecutive segments along axis (of `lengths[i]` elements each) reduced to one value each
- * ("sum", "mean", "max", "min", "prod"). An empty segment gives 0, NaN, -inf, inf or 1, or
- * `initial`, which otherwise joins every segment as one more element (for "mean", as PyTorch's,
- * it is added to the sum, which is still divided by the segment's own length). lengths must be
- * non-negative and (unless unsafe) sum to data's size along axis; with unsafe, elements past
- * the segments are left out. Gradients as scatterReduce's (max/min share among ties).
- * @example segmentReduce(tensor([1, 2, 3, 4]), "sum", { lengths: tensor([3, 1], { dtype: "int64" }) }).tolist() // [6, 4]
- */
-function segmentReduce(data: Tensor, reduce: SegmentReduce, o: { lengths: Tensor | null; indices: Tensor | null; offsets: Tensor | null; axis: number; unsafe: boolean; initial: number | null }): Tensor {
-  const op = "segmentReduce";
-  if (!isFloating(data.dtype)) throw new DTypeError(`${op}: "_segment_reduce_cpu" not implemented for ${data.dtype} (float data only, as PyTorch)`);
-  if (o.indices !== null) throw new ShapeError(`${op}: indices based reduction is not supported yet (as PyTorch 1.13)`);
-  if (o.offsets !== null) throw new ShapeError(`${op}: offsets are not supported by PyTorch 1.13's segment_reduce; pass lengths`);
-  const lengths = o.lengths;
-  if (lengths === null) throw new ShapeError(`${op}: Either lengths or offsets must be defined (offsets arrive in PyTorch 2.0; pass lengths)`);
-  if (lengths.isFloatingPoint() || lengths.dtype === "bool") throw new DTypeError(`${op}: lengths must be an integer tensor, got ${lengths.dtype}`);
-  if (lengths.ndim !== 1) throw new ShapeError(`${op}: lengths must be 1-D (one length per segment), got shape ${fmtShape(lengths.shape)}`);
-  if (data.ndim < 1) throw new ShapeError(`${op}: data must have at least 1 dimension, got a 0-d tensor`);
-  if (o.axis !== 0 && o.axis !== -data.ndim) throw new ShapeError(`${op}: Expected axis to be the last dimension of lengths but got ${o.axis}.`);
-  const S = lengths.shape[0]!, N = data.shape[0]!;
-  const len = lengths.to("int64");
-  if (S > 0) assertAll(len.ge(0), `${op}: lengths contains negative value!`);
-  if (!o.unsafe) {
-    assertAll(len.sum().eq(BigInt(N)), `${op}: Expected all rows of lengths along axis to sum to data.size(lengths.dim()-1) when !unsafe (data size ${N} along axis 0).`);
-  }
-  // each element's segment: how many segment ends lie at or before it (S: past every segment)
-  const ends = len.cumsum(0);
-  const seg = S === 0 ? full([N], BigInt(0), { dtype: "int64", device: data.device }) : SEARCHSORTED_FNS.searchsorted(ends, arange(N, { dtype: "int64", device: data.device }), { right: true }).to("int64");
-  const rest = data.shape.slice(1);
-  const index = seg.reshape([N, ...rest.map(() => 1)]).expand(data.shape);
-  const init = o.initial ?? SEGMENT_EMPTY[reduce];
-  const self = full([S + 1, ...rest], init, { dtype: data.dtype, device: data.device });
-  if (reduce === "mean" && o.initial !== null) {
-    // PyTorch divides (initial + sum) by the segment's own count; an empty segment is initial
-    const total = scatterReduce(self, 0, index, data, "sum", true).narrow(0, 0, S);
-    const count = zeros([S + 1], { dtype: data.dtype, device: data.device }).scatterAdd(0, seg, onesLike(seg, { dtype: data.dtype })).narrow(0, 0, S);
-    const c = count.reshape([S, ...rest.map(() => 1)]);
-    return where(c.eq(0), o.initial, total.div(c.clampMin(1)));
-  }
-  return scatterReduce(self, 0, index, data, SEGMENT_AS_SCATTER[reduce], o.initial !== null).narrow(0, 0, S);
-}
-
 export const SCATTER_REDUCE_FNS = {
-  segmentReduce: defineOp(
-    'segmentReduce(Tensor data, "sum"|"mean"|"max"|"min"|"prod" reduce, *, Tensor? lengths=null, Tensor? indices=null, Tensor? offsets=null, int axis=0, bool unsafe=false, float? initial=null) -> Tensor',
-    segmentReduce, { variants: "function" }),
   scatterReduce: defineOp(SIGS.scatterReduce, (x: Tensor, dim: number, index: Tensor, src: Tensor, reduce: ScatterReduceOp, { includeSelf }: Kw) =>
     scatterReduce(x, dim, index, src, reduce, includeSelf)),
   scatterReduce_: defineOp(SIGS.scatterReduce_, (x: Tensor, dim: number, index: Tensor, src: Tensor, reduce: ScatterReduceOp, { includeSelf }: Kw) =>

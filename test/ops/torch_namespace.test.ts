@@ -302,39 +302,3 @@ test("binomial: integer samples in [0, count] whose mean and variance follow the
   assert.throws(() => fx.binomial(tensor([10], { dtype: "int64" }), tensor([0.5])), msg(/binomial: expected a floating point count tensor, got int64/));
   assert.throws(() => fx.binomial(tensor([10], { dtype: "float64" }), tensor([0.5])), msg(/Found dtype float32 but expected float64/));
 });
-
-test("segmentReduce: segments by lengths reduced by sum/mean/max/min/prod, initial, unsafe, gradients (PyTorch's values)", () => {
-  const d = tensor([1, 2, 3, 4, 5, 6]), L = tensor([2, 0, 3, 1], { dtype: "int64" });
-  const expect: Record<string, [number[], number[]]> = {
-    sum: [[3, 0, 12, 6], [13, 10, 22, 16]],
-    mean: [[1.5, NaN, 4, 6], [6.5, 10, 22 / 3, 16]],
-    max: [[2, -Infinity, 5, 6], [10, 10, 10, 10]],
-    min: [[1, Infinity, 3, 6], [1, 10, 3, 6]],
-    prod: [[2, 1, 60, 6], [20, 10, 600, 60]],
-  };
-  for (const [r, [plain, withInitial]] of Object.entries(expect)) {
-    const reduce = r as "sum";
-    const a = fx.segmentReduce(d, reduce, { lengths: L });
-    assert.deepEqual([a.shape, a.dtype], [[4], "float32"]);
-    assert.deepEqual(a.tolist(), plain.map(Math.fround), r);
-    assert.deepEqual(fx.segmentReduce(d, reduce, { lengths: L, initial: 10 }).tolist(), withInitial.map(Math.fround), `${r} initial`);
-  }
-  assert.deepEqual(fx.segmentReduce(d, "max", { lengths: L, initial: 3 }).tolist(), [3, 3, 5, 6]);
-  assert.deepEqual(fx.segmentReduce(arange(12, { dtype: "float32" }).reshape([6, 2]), "sum", { lengths: L }).tolist(), [[2, 4], [0, 0], [18, 21], [10, 11]]);
-  assert.deepEqual(fx.segmentReduce(d, "sum", { lengths: tensor([2, 2], { dtype: "int64" }), unsafe: true }).tolist(), [3, 7]);
-  let x = tensor([1, 5, 3, 4], { requiresGrad: true });
-  fx.segmentReduce(x, "max", { lengths: tensor([3, 1], { dtype: "int64" }) }).sum().backward();
-  assert.deepEqual(x.grad!.tolist(), [0, 1, 0, 1]);
-  x = tensor([1, 5, 3, 4], { requiresGrad: true });
-  fx.segmentReduce(x, "mean", { lengths: tensor([3, 1], { dtype: "int64" }) }).sum().backward();
-  assert.deepEqual(x.grad!.tolist(), [1 / 3, 1 / 3, 1 / 3, 1].map(Math.fround));
-  x = tensor([1, 5, 3, 4], { requiresGrad: true });
-  fx.segmentReduce(x, "mean", { lengths: tensor([3, 1], { dtype: "int64" }), initial: 2 }).sum().backward();
-  assert.deepEqual(x.grad!.tolist(), [1 / 3, 1 / 3, 1 / 3, 1].map(Math.fround));
-  assert.throws(() => fx.segmentReduce(d, "sum", { lengths: tensor([2, 2], { dtype: "int64" }) }), msg(/Expected all rows of lengths along axis to sum to data.size\(lengths.dim\(\)-1\) when !unsafe/));
-  assert.throws(() => fx.segmentReduce(d, "sum", { lengths: tensor([2, -1, 5], { dtype: "int64" }) }), msg(/lengths contains negative value!/));
-  assert.throws(() => fx.segmentReduce(tensor([1, 2, 3], { dtype: "int64" }), "sum", { lengths: tensor([3], { dtype: "int64" }) }), msg(/not implemented for int64/));
-  assert.throws(() => fx.segmentReduce(arange(12, { dtype: "float32" }).reshape([6, 2]), "sum", { lengths: tensor([1, 1], { dtype: "int64" }), axis: 1 }), msg(/Expected axis to be the last dimension of lengths but got 1/));
-  assert.throws(() => fx.segmentReduce(d, "sum"), msg(/Either lengths or offsets must be defined/));
-  assert.throws(() => fx.segmentReduce(d, "median" as never, { lengths: L }), FluxionError);
-});

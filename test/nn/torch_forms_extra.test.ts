@@ -202,6 +202,7 @@ test("svdLowrank / pcaLowrank: PyTorch's singular values and reconstruction of a
   check("pca centered", Sp, [FX.pcaLowrank!.results[0]!], 1e-9, 1e-9);
   assert.throws(() => fx.svdLowrank(A, 7), /svdLowrank: q\(=7\) must be non-negative integer and not greater than min\(m, n\)=6/);
   assert.throws(() => fx.pcaLowrank(A, 2, true, -1), /niter\(=-1\) must be non-negative integer/);
+  assert.throws(() => fx.svdLowrank(A, 2, 2 ** 53), /niter\(=9007199254740992\) is more power iterations than make sense/);
   assert.throws(() => fx.svdLowrank(ones([3])), /expected a matrix or a batch of matrices/);
 });
 

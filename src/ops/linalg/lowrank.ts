@@ -12,6 +12,8 @@ import { isFloating } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { qr, svd } from "./factorizations.js";
 
+const MAX_NITER = 1000;
+
 /** An orthonormal basis Q [..., m, q] of A's range, from A times a Gaussian matrix and `niter` power iterations. */
 function approximateBasis(A: Tensor, q: number, niter: number): Tensor {
   const n = A.shape[A.ndim - 1]!;
@@ -31,6 +33,8 @@ function svdLowrankImpl(op: string, A: Tensor, q: number, niter: number, M: Tens
   const m = A.shape[A.ndim - 2]!, n = A.shape[A.ndim - 1]!;
   if (!Number.isInteger(q) || q < 0 || q > Math.min(m, n)) throw new ArgumentError(`${op}: q(=${q}) must be non-negative integer and not greater than min(m, n)=${Math.min(m, n)}`);
   if (!Number.isInteger(niter) || niter < 0) throw new ArgumentError(`${op}: niter(=${niter}) must be non-negative integer`);
+  // PyTorch runs any count; a bound keeps an absurd one (2**53) from running for ever
+  if (niter > MAX_NITER) throw new ArgumentError(`${op}: niter(=${niter}) is more power iterations than make sense (at most ${MAX_NITER}; PyTorch's default is 2)`);
   const B = M === null ? A : A.sub(M.broadcastTo(A.shape));
   // the basis of the smaller side keeps the small matrix small, as PyTorch's choice
   if (m < n || n > q) {

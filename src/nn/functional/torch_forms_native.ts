@@ -91,7 +91,13 @@ function nativeDropout(x: Tensor, p: number, train: boolean | null): [Tensor, Te
 
 /** The input-to-hidden plus hidden-to-hidden projections of a cell, checked as PyTorch's cells check them. */
 function gates(op: string, x: Tensor, h: Tensor, wIh: Tensor, wHh: Tensor, bIh: T, bHh: T, k: number): Tensor {
-  if (wIh.ndim !== 2 || wHh.ndim !== 2) throw new ShapeError(`${op}: expected 2-D weights w_ih [${k}*hidden, input] and w_hh [${k}*hidden, hidden], got ${fmtShape(wIh.shape)} and ${fmtShape(wHh.shape)}`);
+  const H = wHh.shape[wHh.ndim - 1]!;
+  if (wIh.ndim !== 2 || wHh.ndim !== 2 || wIh.shape[0] !== k * H || wHh.shape[0] !== k * H) {
+    throw new ShapeError(`${op}: expected 2-D weights w_ih [${k}*hidden, input] and w_hh [${k}*hidden, hidden], got ${fmtShape(wIh.shape)} and ${fmtShape(wHh.shape)}`);
+  }
+  if ((x.ndim !== 1 && x.ndim !== 2) || h.ndim !== x.ndim) {
+    throw new ShapeError(`${op}: expected input [batch, input_size] and hx [batch, hidden_size] (or both 1-D), got ${fmtShape(x.shape)} and ${fmtShape(h.shape)}`);
+  }
   if (x.shape[x.ndim - 1] !== wIh.shape[1]) throw new ShapeError(`${op}: input has inconsistent input_size: got ${x.shape[x.ndim - 1]} expected ${wIh.shape[1]} (input ${fmtShape(x.shape)}, w_ih ${fmtShape(wIh.shape)})`);
   if (h.shape[h.ndim - 1] !== wHh.shape[1]) throw new ShapeError(`${op}: hidden has inconsistent hidden_size: got ${h.shape[h.ndim - 1]}, expected ${wHh.shape[1]} (hx ${fmtShape(h.shape)}, w_hh ${fmtShape(wHh.shape)})`);
   if (x.ndim === 2 && h.ndim === 2 && x.shape[0] !== h.shape[0]) throw new ShapeError(`${op}: Input batch size ${x.shape[0]} doesn't match hidden batch size ${h.shape[0]}`);

@@ -45,7 +45,10 @@ import { CREATION_EXTRA_FNS } from "./ops/creation_extra.js";
 import { NUMERIC_EXTRA_FNS } from "./ops/numeric_extra.js";
 import { DISTANCE_FNS } from "./nn/functional/distance.js";
 import { TORCH_INPLACE_FNS, TORCH_NN_FNS } from "./nn/functional/torch_forms.js";
+import { TORCH_NATIVE_FNS } from "./nn/functional/torch_forms_native.js";
 import { SIGNAL_WINDOW_FNS } from "./ops/windows_signal.js";
+import { REAL_COMPLEX_FNS } from "./ops/real_complex.js";
+import { LOWRANK_FNS } from "./ops/linalg/lowrank.js";
 
 export {
   neg, abs, sign, floor, ceil, round, trunc, exp, log, log1p, expm1, sqrt, rsqrt, reciprocal, sin, cos, tan, tanh,
@@ -64,7 +67,7 @@ export {
 export { fromTypedArray } from "./tensor/typed_array_bridge.js";
 
 export const { reshape, permute, transpose, swapaxes, swapdims, t, squeeze, unsqueeze, flatten, unflatten, narrow, select, clone, detach, unbind, movedim, moveaxis, broadcastTo, broadcastTensors } = VIEW_FNS;
-export const { cat, concat, stack, hstack, vstack, split, chunk, tensorSplit, flip, fliplr, flipud, roll, tile, tril, triu, pad } = SHAPE_FNS;
+export const { cat, concat, concatenate, stack, hstack, vstack, split, chunk, tensorSplit, splitWithSizes, unsafeSplit, unsafeSplitWithSizes, unsafeChunk, flip, fliplr, flipud, roll, tile, tril, triu, pad } = SHAPE_FNS;
 export const { matmul, mm, bmm, mv, dot, outer } = LINALG_FNS;
 export const { sort, argsort, msort, topk, kthvalue, median, nanmedian, unique, uniqueConsecutive } = SORTING_FNS;
 export const { gather, scatter, scatterAdd, indexSelect, indexAdd, take, nonzero, argwhere, oneHot } = ADVANCED_INDEXING_FNS;
@@ -92,6 +95,8 @@ export const {
   inverse, det, logdet, slogdet, cholesky, qr, svd, pinverse, cross, matrixPower, matrixExp, triangularSolve, lu, luSolve, luUnpack,
   geqrf, orgqr, ormqr, choleskySolve, choleskyInverse, inner, vdot, dist, ger, chainMatmul, frobeniusNorm, nuclearNorm, vander,
 } = TORCH_LINALG_FNS;
+/** torch.svd_lowrank / torch.pca_lowrank: randomized low-rank SVD and PCA (src/ops/linalg/lowrank.ts). */
+export const { svdLowrank, pcaLowrank } = LOWRANK_FNS;
 export const {
   remainder, floorDivide, bitwiseAnd, bitwiseOr, bitwiseXor, bitwiseLeftShift, bitwiseRightShift, xlogy,
   bitwiseNot, sinc, deg2rad, rad2deg, logit, nanToNum, lerp, isclose, allclose, equal, addcmul, addcdiv,
@@ -112,8 +117,8 @@ export const {
 } = SHAPE_EXTRA_FNS;
 export const { diagonalScatter, selectScatter, sliceScatter, maskedScatter, put, indexReduce } = SCATTER_EXTRA_FNS;
 export const { mode, quantile, nanquantile, cov, corrcoef } = STATISTICS_FNS;
-export const { asTensor, asarray, logspace, normal, poisson, randintLike, diagflat } = CREATION_EXTRA_FNS;
-export const { tensordot, trapezoid, trapz, cumulativeTrapezoid, gradient, pdist, unravelIndex, histogram } = NUMERIC_EXTRA_FNS;
+export const { asTensor, asarray, logspace, normal, poisson, binomial, randintLike, diagflat, emptyStrided, fill, frombuffer, range } = CREATION_EXTRA_FNS;
+export const { tensordot, trapezoid, trapz, cumulativeTrapezoid, gradient, pdist, unravelIndex, histogram, histogramdd } = NUMERIC_EXTRA_FNS;
 /** torch.cosine_similarity / torch.pairwise_distance: nn.functional's, also at the top level as in PyTorch. */
 export const { cosineSimilarity, pairwiseDistance } = DISTANCE_FNS;
 /**
@@ -124,8 +129,17 @@ export const {
   conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d, pixelShuffle, pixelUnshuffle, prelu, hardshrink, selu, selu_, celu, celu_,
   rrelu, rrelu_, threshold, threshold_, maxPool1d, maxPool2d, maxPool3d, avgPool1d, adaptiveAvgPool1d, adaptiveMaxPool1d, bilinear, channelShuffle,
   nativeChannelShuffle, dropout, dropout_, alphaDropout, alphaDropout_, featureAlphaDropout, featureAlphaDropout_, layerNorm, groupNorm, batchNorm,
-  instanceNorm, embedding,
+  instanceNorm, embedding, featureDropout, featureDropout_, maxPool1dWithIndices, convolution, constantPadNd, binaryCrossEntropyWithLogits,
+  cosineEmbeddingLoss, hingeEmbeddingLoss, klDiv, marginRankingLoss, poissonNllLoss, tripletMarginLoss, ctcLoss,
 } = TORCH_NN_FNS;
+/**
+ * torch.native_layer_norm / native_batch_norm / native_group_norm / native_dropout (their tuples),
+ * the functional cells torch.rnn_tanh_cell, rnn_relu_cell, lstm_cell, gru_cell, torch.norm_except_dim
+ * and the removed torch.matrix_rank (src/nn/functional/torch_forms_native.ts).
+ */
+export const {
+  nativeLayerNorm, nativeBatchNorm, nativeGroupNorm, nativeDropout, rnnTanhCell, rnnReluCell, lstmCell, gruCell, normExceptDim, matrixRank, embeddingBag,
+} = TORCH_NATIVE_FNS;
 /** torch.relu_(x), torch.exp_(x), torch.clamp_(x, 0), ...: Tensor's in-place methods as functions. */
 export const {
   abs_, acos_, acosh_, addmv_, arccos_, arccosh_, arcsin_, arcsinh_, arctan_, arctanh_, asin_, asinh_, atan_, atanh_, ceil_, clamp_, clampMax_, clampMin_,
@@ -133,6 +147,8 @@ export const {
   log1p_, log2_, logit_, nanToNum_, neg_, negative_, rad2deg_, reciprocal_, relu_, resizeAs_, round_, rsqrt_, sigmoid_, sin_, sinc_, sinh_, sqrt_, square_,
   tan_, tanh_, trunc_, xlogy_, zero_,
 } = TORCH_INPLACE_FNS;
+/** torch.conj, torch.angle, torch.real, torch.imag, ...: PyTorch's complex API on real tensors (src/ops/real_complex.ts). */
+export const { conj, conjPhysical, conjPhysical_, resolveConj, resolveNeg, isConj, isNeg, angle, isreal, real, imag } = REAL_COMPLEX_FNS;
 /** torch.hann_window and the other signal windows (src/ops/windows_signal.ts). */
 export const { hannWindow, hammingWindow, blackmanWindow, bartlettWindow, kaiserWindow } = SIGNAL_WINDOW_FNS;
 

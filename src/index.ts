@@ -38,6 +38,7 @@ import "./ops/statistics.js";
 import "./ops/toplevel.js";
 import "./ops/creation_extra.js";
 import "./ops/numeric_extra.js";
+import "./ops/real_complex.js";
 import "./autograd/backward.js";
 
 export { Tensor, type GradHook } from "./tensor/tensor.js";
@@ -47,7 +48,8 @@ export { type CreateOptions, type RandomOptions, type TensorData, type NestedArr
 export { Generator, manualSeed, defaultGenerator } from "./tensor/random.js";
 export {
   setDefaultDtype, getDefaultDtype, finfo, iinfo, isTensor, isFloatingPoint, isComplex, numel, isNonzero, isSameSize,
-  seed, initialSeed, getRngState, setRngState, isInferenceModeEnabled, device, cuda,
+  seed, initialSeed, getRngState, setRngState, isInferenceModeEnabled, device, cuda, isSigned, isInference, typename, isStorage,
+  broadcastShapes, isAnomalyEnabled, isAnomalyCheckNanEnabled, setAnomalyEnabled,
 } from "./ops/toplevel.js";
 export { FInfo, IInfo } from "./tensor/type_info.js";
 export { printOptions } from "./tensor/print.js";
@@ -59,7 +61,7 @@ export { registerBackend, type Backend } from "./backend/backend.js";
 export {
   backends, useDeterministicAlgorithms, areDeterministicAlgorithmsEnabled, isDeterministicAlgorithmsWarnOnlyEnabled,
   setFloat32MatmulPrecision, getFloat32MatmulPrecision, setFlushDenormal, setNumInteropThreads, getNumInteropThreads,
-  setPrintoptions, resultType, canCast,
+  setPrintoptions, resultType, canCast, setDeterministicDebugMode, getDeterministicDebugMode, setWarnAlways, isWarnAlwaysEnabled,
 } from "./ops/config.js";
 export { initWebGPU, type WebGPUInfo } from "./backend/webgpu/index.js";
 export { setNumThreads, getNumThreads, nativeStatus, setNativeIsa, type NativeStatus } from "./backend/cpu/native.js";

@@ -30,6 +30,40 @@ export const areDeterministicAlgorithmsEnabled = defineOp("areDeterministicAlgor
 /** torch.is_deterministic_algorithms_warn_only_enabled. */
 export const isDeterministicAlgorithmsWarnOnlyEnabled = defineOp("isDeterministicAlgorithmsWarnOnlyEnabled() -> bool", () => deterministic.warnOnly, fn);
 
+const DEBUG_MODES = ["default", "warn", "error"] as const;
+/**
+ * torch.set_deterministic_debug_mode: "default" (0), "warn" (1) or "error" (2), the other
+ * spelling of useDeterministicAlgorithms: "warn" is (true, warnOnly), "error" is true,
+ * "default" is false.
+ * @example setDeterministicDebugMode("warn"); getDeterministicDebugMode() // 1
+ */
+export const setDeterministicDebugMode = defineOp("setDeterministicDebugMode(str|int debugMode) -> None", (mode: string | number) => {
+  let level: number;
+  if (typeof mode === "string") {
+    level = DEBUG_MODES.indexOf(mode as (typeof DEBUG_MODES)[number]);
+    if (level < 0) throw new ArgumentError(`setDeterministicDebugMode: invalid value of debug_mode, expected one of \`default\`, \`warn\`, \`error\`, but got ${mode}`);
+  } else {
+    if (mode !== 0 && mode !== 1 && mode !== 2) throw new ArgumentError(`setDeterministicDebugMode: invalid value of debug_mode, expected 0, 1, or 2, but got ${mode}`);
+    level = mode;
+  }
+  deterministic.enabled = level > 0;
+  deterministic.warnOnly = level === 1;
+}, fn);
+/** torch.get_deterministic_debug_mode: 0 (off), 1 (warn only) or 2 (error), from useDeterministicAlgorithms's state. */
+export const getDeterministicDebugMode = defineOp("getDeterministicDebugMode() -> int", () => (!deterministic.enabled ? 0 : deterministic.warnOnly ? 1 : 2), fn);
+
+let warnAlways = false;
+/**
+ * torch.set_warn_always: remembered for isWarnAlwaysEnabled(). Fluxion's warnings (deprecations,
+ * klDiv's "mean") are printed with console.warn on every call whatever the flag, which is what
+ * PyTorch does with the flag on.
+ */
+export const setWarnAlways = defineOp("setWarnAlways(bool b) -> None", (b: boolean) => {
+  warnAlways = b;
+}, fn);
+/** torch.is_warn_always_enabled: the flag setWarnAlways set (false initially, as PyTorch). */
+export const isWarnAlwaysEnabled = defineOp("isWarnAlwaysEnabled() -> bool", () => warnAlways, fn);
+
 let matmulPrecision: "highest" | "high" | "medium" = "highest";
 /**
  * torch.set_float32_matmul_precision: "highest" (the default), "high" or "medium". Remembered;

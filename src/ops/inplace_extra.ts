@@ -1,13 +1,14 @@
 /**
  * In-place forms PyTorch's tensors have that the op families do not declare themselves:
- * triu_/tril_, square_, cumsum_, sgn/sgn_, the comparisons eq_/ne_/lt_/le_/gt_/ge_ and
+ * triu_/tril_, square_, cumsum_/cumprod_, sgn/sgn_, the comparisons eq_/ne_/lt_/le_/gt_/ge_ and
  * logicalAnd_/logicalOr_/logicalXor_/logicalNot_ (the 0/1 result written in self's dtype:
  * `finished.logicalOr_(nextWord.eq(EOS))` in a decoding loop), fillDiagonal_ and the in-place view ops unsqueeze_,
- * squeeze_, t_ and transpose_ (which change self's shape and strides, not its values). All
+ * squeeze_, t_, transpose_ and its aliases swapaxes_/swapdims_ (which change self's shape and strides, not its values). All
  * go through applyInPlace's checks (shape, dtype, autograd) or, for the view ops, through the
  * out-of-place view whose autograd node self then takes over.
  */
-import { AutogradError, FluxionError, ShapeError, fmtShape } from "../errors.js";
+import { AutogradError, DTypeError, FluxionError, ShapeError, fmtShape } from "../errors.js";
+import type { DType } from "../tensor/dtype.js";
 import { isGradEnabled } from "../autograd/grad_mode.js";
 import { defineOp, type MethodsOf } from "../api/registry.js";
 import { arange } from "../tensor/creation.js";
@@ -20,6 +21,7 @@ const SIGS = {
   tril_: "tril_(Tensor self, int diagonal=0) -> self",
   square_: "square_(Tensor self) -> self",
   cumsum_: "cumsum_(Tensor self, int dim) -> self",
+  cumprod_: "cumprod_(Tensor self, int dim, *, ScalarType? dtype=null) -> self",
   sgn: "sgn(Tensor self) -> Tensor",
   sgn_: "sgn_(Tensor self) -> self",
   eq_: "eq_(Tensor self, Tensor|Scalar other) -> self",
@@ -37,6 +39,8 @@ const SIGS = {
   squeeze_: "squeeze_(Tensor self, int? dim=null) -> self",
   t_: "t_(Tensor self) -> self",
   transpose_: "transpose_(Tensor self, int dim0, int dim1) -> self",
+  swapaxes_: "swapaxes_(Tensor self, int axis0, int axis1) -> self",
+  swapdims_: "swapdims_(Tensor self, int dim0, int dim1) -> self",
 } as const;
 
 declare module "../tensor/tensor.js" {
@@ -48,6 +52,11 @@ defineOp(SIGS.triu_, (x: Tensor, d: number) => applyInPlace(x, "triu_", (s) => s
 defineOp(SIGS.tril_, (x: Tensor, d: number) => applyInPlace(x, "tril_", (s) => s.tril(d), [], false), m);
 defineOp(SIGS.square_, (x: Tensor) => applyInPlace(x, "square_", (s) => s.square(), []), m);
 defineOp(SIGS.cumsum_, (x: Tensor, dim: number) => applyInPlace(x, "cumsum_", (s) => s.cumsum(dim), [], false), m);
+// a dtype other than self's cannot be written in place (PyTorch's "Bad in-place call")
+defineOp(SIGS.cumprod_, (x: Tensor, dim: number, { dtype }: { dtype: DType | null }) => {
+  if (dtype !== null && dtype !== x.dtype) throw new DTypeError(`cumprod_: Bad in-place call: input tensor dtype ${x.dtype} and output tensor dtype ${dtype} should match`);
+  return applyInPlace(x, "cumprod_", (s) => s.cumprod(dim)); // cumprod's backward keeps its input: a copy of self
+}, m);
 // sgn is sign for real tensors (PyTorch's sgn differs only on complex ones, which Fluxion lacks)
 export const sgn = defineOp(SIGS.sgn, (x: Tensor) => x.sign());
 defineOp(SIGS.sgn_, (x: Tensor) => x.sign_(), m);
@@ -108,3 +117,5 @@ defineOp(SIGS.t_, (x: Tensor) => {
   return restride("t_", x, (s) => s.t());
 }, m);
 defineOp(SIGS.transpose_, (x: Tensor, d0: number, d1: number) => restride("transpose_", x, (s) => s.transpose(d0, d1)), m);
+defineOp(SIGS.swapaxes_, (x: Tensor, d0: number, d1: number) => restride("swapaxes_", x, (s) => s.transpose(d0, d1)), m);
+defineOp(SIGS.swapdims_, (x: Tensor, d0: number, d1: number) => restride("swapdims_", x, (s) => s.transpose(d0, d1)), m);

@@ -8,7 +8,7 @@ import { describeValue } from "../api/args.js";
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from "../errors.js";
 import { isFloating, isIntegral } from "../tensor/dtype.js";
 import { normalizeDim } from "../tensor/shape.js";
-import { arange, tensor, zeros } from "../tensor/creation.js";
+import { arange, ones, tensor, zeros } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
 import { cdist } from "./cdist.js";
 import { where } from "./elementwise.js";
@@ -281,6 +281,36 @@ function histogramFromEdges(op: string, x: Tensor, edges: Tensor, weight: Tensor
   return [hist, edges];
 }
 
+/**
+ * bins + 1 equal-width edges over range [min, max] (x's own min..max when null; a single value v
+ * spans v - 0.5..v + 0.5), computed as PyTorch's kernel computes linspace.
+ */
+function equalEdges(op: string, x: Tensor, bins: number, range: readonly number[] | null): Tensor {
+  let lo: Tensor, hi: Tensor;
+  if (range !== null) {
+    if (range.length !== 2) throw new ArgumentError(`${op}: range must be [min, max], got ${describeValue(range)}`);
+    const [a, b] = range as [number, number];
+    if (!(a <= b)) throw new ArgumentError(`${op}: min should not exceed max, but got min ${a} max ${b}`);
+    if (!Number.isFinite(a) || !Number.isFinite(b)) throw new ArgumentError(`${op}: range of [${a}, ${b}] is not finite`);
+    lo = tensor(a, { dtype: x.dtype, device: x.device });
+    hi = tensor(b, { dtype: x.dtype, device: x.device });
+  } else if (x.numel() === 0) {
+    lo = tensor(0, { dtype: x.dtype, device: x.device });
+    hi = tensor(0, { dtype: x.dtype, device: x.device });
+  } else {
+    lo = x.amin();
+    hi = x.amax();
+  }
+  const same = lo.eq(hi);
+  lo = where(same, lo.sub(0.5), lo);
+  hi = where(same, hi.add(0.5), hi);
+  // linspace(lo, hi, bins + 1) as PyTorch's kernel: the first half from lo, the second back from hi
+  const i = arange(bins + 1, { dtype: x.dtype, device: x.device });
+  const step = hi.sub(lo).div(bins);
+  const half = Math.floor((bins + 1) / 2);
+  return where(i.lt(half), lo.add(step.mul(i)), hi.sub(step.mul(i.neg().add(bins))));
+}
+
 function checkHistInput(op: string, x: Tensor): void {
   if (x.dtype !== "float32" && x.dtype !== "float64") throw new DTypeError(`${op}: torch.histogram: input tensor and bins tensors should have the same dtype, and be float32 or float64 ("histogramdd" not implemented for '${x.dtype}')`);
 }
@@ -295,29 +325,7 @@ function histogramBins(x: Tensor, bins: number, o: { range?: number[] | null; we
   const op = "histogram";
   checkHistInput(op, x);
   if (!Number.isInteger(bins) || bins <= 0) throw new ArgumentError(`${op}: torch.histogram(): bins must be > 0, but got ${bins}`);
-  let lo: Tensor, hi: Tensor;
-  if (o.range !== null && o.range !== undefined) {
-    if (o.range.length !== 2) throw new ArgumentError(`${op}: range must be [min, max], got ${describeValue(o.range)}`);
-    const [a, b] = o.range as [number, number];
-    if (!(a <= b)) throw new ArgumentError(`${op}: min should not exceed max, but got min ${a} max ${b}`);
-    if (!Number.isFinite(a) || !Number.isFinite(b)) throw new ArgumentError(`${op}: range of [${a}, ${b}] is not finite`);
-    lo = tensor(a, { dtype: x.dtype, device: x.device });
-    hi = tensor(b, { dtype: x.dtype, device: x.device });
-  } else if (x.numel() === 0) {
-    lo = tensor(0, { dtype: x.dtype, device: x.device });
-    hi = tensor(0, { dtype: x.dtype, device: x.device });
-  } else {
-    lo = x.detach().amin();
-    hi = x.detach().amax();
-  }
-  const same = lo.eq(hi);
-  lo = where(same, lo.sub(0.5), lo);
-  hi = where(same, hi.add(0.5), hi);
-  // linspace(lo, hi, bins + 1) as PyTorch's kernel: the first half from lo, the second back from hi
-  const i = arange(bins + 1, { dtype: x.dtype, device: x.device });
-  const step = hi.sub(lo).div(bins);
-  const half = Math.floor((bins + 1) / 2);
-  const edges = where(i.lt(half), lo.add(step.mul(i)), hi.sub(step.mul(i.neg().add(bins))));
+  const edges = equalEdges(op, x.detach(), bins, o.range ?? null);
   return histogramFromEdges(op, x.detach(), edges, o.weight ?? null, o.density ?? false);
 }
 function histogramEdges(x: Tensor, bins: Tensor, o: { weight?: Tensor | null; density?: boolean }): [Tensor, Tensor] {
@@ -327,6 +335,64 @@ function histogramEdges(x: Tensor, bins: Tensor, o: { weight?: Tensor | null; de
   if (bins.ndim !== 1 || bins.shape[0]! < 1) throw new ShapeError(`${op}: torch.histogram: bins tensor should have one dimension and at least 1 element, but got shape ${fmtShape(bins.shape)}`);
   if (bins.shape[0] === 1) return [zeros([0], { dtype: x.dtype, device: x.device }), bins.detach().clone()];
   return histogramFromEdges(op, x.detach(), bins.detach().clone(), o.weight ?? null, o.density ?? false);
+}
+
+/**
+ * torch.histogramdd: the D-dimensional histogram of the points in input's last dim ([*, D]):
+ * bins per dim (one int for all, an int per dim, or a tensor of edges per dim), equal bins
+ * over range ([min0, max0, min1, max1, ...], each dim's own min..max by default), optional
+ * weight per point ([*]) and density. Returns (hist [b0, b1, ...], binEdges: D tensors).
+ * @example const [hist, edges] = histogramdd(points, [2, 3]) // points [N, 2]: hist [2, 3]
+ */
+function histogramdd(x: Tensor, bins: number | number[] | Tensor[], o: { range: number[] | null; weight: Tensor | null; density: boolean }): [Tensor, Tensor[]] {
+  const op = "histogramdd";
+  checkHistInput(op, x);
+  if (x.ndim < 1) throw new ShapeError(`${op}: torch.histogramdd: input tensor should have at least 1 dimension, but got 0-d`);
+  const D = x.shape[x.ndim - 1]!;
+  const pts = x.detach().reshape([-1, D]);
+  const N = pts.shape[0]!;
+  const list = typeof bins === "number" ? new Array<number>(D).fill(bins) : bins;
+  if (list.length !== D) throw new ArgumentError(`${op}: torch.histogramdd: expected ${D} sequences of bin edges (or bin counts) for a ${D}-dimensional histogram but got ${list.length}`);
+  if (o.range !== null && o.range.length !== 2 * D) throw new ArgumentError(`${op}: torch.histogramdd: for a ${D}-dimensional histogram range should have ${2 * D} elements, but got ${o.range.length}`);
+  const edges = list.map((b, d) => {
+    const col = pts.select(1, d);
+    if (typeof b === "number") {
+      if (!Number.isInteger(b) || b <= 0) throw new ArgumentError(`${op}: torch.histogramdd(): bins must be > 0, but got ${b} for dimension ${d}`);
+      return equalEdges(op, col, b, o.range === null ? null : o.range.slice(2 * d, 2 * d + 2));
+    }
+    if (!(b instanceof Tensor)) throw new ArgumentError(`${op}: bins must be an int, a list of ints or a list of tensors of edges, got ${describeValue(b)}`);
+    if (b.dtype !== x.dtype) throw new DTypeError(`${op}: torch.histogramdd: input tensor and bins tensors should have the same dtype, but got input ${x.dtype} and bins ${b.dtype}`);
+    if (b.ndim !== 1 || b.shape[0]! < 1) throw new ShapeError(`${op}: torch.histogramdd: bins tensor should have one dimension and at least 1 element, but got shape ${fmtShape(b.shape)}`);
+    return b.detach().clone();
+  });
+  const sizes = edges.map((e) => e.shape[0]! - 1);
+  const cells = sizes.reduce((a, b) => a * b, 1);
+  if (o.weight !== null && (o.weight.ndim !== x.ndim - 1 || o.weight.shape.some((s, i) => s !== x.shape[i]))) {
+    throw new ShapeError(`${op}: if weight tensor is provided it should have the same shape as the input tensor excluding its innermost dimension (input ${fmtShape(x.shape)}, weight ${fmtShape(o.weight.shape)})`);
+  }
+  // the flat cell of each point, or `cells` (a slot dropped at the end) when outside any dim's edges
+  let flatIdx = zeros([N], { dtype: "int64", device: x.device });
+  let inside = ones([N], { dtype: "bool", device: x.device });
+  edges.forEach((e, d) => {
+    const n = sizes[d]!;
+    if (n === 0) {
+      inside = inside.logicalAnd(zeros([N], { dtype: "bool", device: x.device }));
+      return;
+    }
+    const idx = binIndex(pts.select(1, d), e);
+    inside = inside.logicalAnd(idx.ge(0));
+    flatIdx = flatIdx.mul(BigInt(n)).add(idx.clampMin(0).to("int64"));
+  });
+  const w = o.weight === null ? inside.to(x.dtype) : where(inside, o.weight.detach().reshape([-1]), 0);
+  let hist = zeros([cells + 1], { dtype: x.dtype, device: x.device }).scatterAdd(0, where(inside, flatIdx, BigInt(cells)), w).narrow(0, 0, cells).reshape(sizes);
+  if (o.density) {
+    let volume = ones(sizes.map(() => 1), { dtype: x.dtype, device: x.device });
+    edges.forEach((e, d) => {
+      volume = volume.mul(e.diff().reshape(sizes.map((s, k) => (k === d ? s : 1))));
+    });
+    hist = hist.div(hist.sum()).div(volume);
+  }
+  return [hist, edges];
 }
 
 const HIST_SIGS = {
@@ -361,4 +427,7 @@ export const NUMERIC_EXTRA_FNS = {
   pdist: defineOp("pdist(Tensor input, float p=2) -> Tensor", pdist, { variants: "function" }),
   unravelIndex: defineOp("unravelIndex(Tensor indices, int[] shape) -> Tensor[]", unravelIndexImpl, { variants: "function" }),
   histogram: defineOp(HIST_SIGS.histogram, [histogramBins, histogramEdges]),
+  histogramdd: defineOp(
+    "histogramdd(Tensor input, int|int[]|Tensor[] bins, *, float[]? range=null, Tensor? weight=null, bool density=false) -> (Tensor hist, Tensor[] binEdges)",
+    histogramdd, { variants: "function" }),
 };

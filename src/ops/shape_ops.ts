@@ -429,6 +429,10 @@ const SIGS = {
   split: "split(Tensor self, int|int[] splitSizeOrSections, int dim=0) -> Tensor[]",
   chunk: "chunk(Tensor self, int chunks, int dim=0) -> Tensor[]",
   tensorSplit: "tensorSplit(Tensor self, int|int[]|Tensor indicesOrSections, int dim=0) -> Tensor[]",
+  splitWithSizes: "splitWithSizes(Tensor self, int[] splitSizes, int dim=0) -> Tensor[]",
+  unsafeSplit: "unsafeSplit(Tensor self, int splitSize, int dim=0) -> Tensor[]",
+  unsafeSplitWithSizes: "unsafeSplitWithSizes(Tensor self, int[] splitSizes, int dim=0) -> Tensor[]",
+  unsafeChunk: "unsafeChunk(Tensor self, int chunks, int dim=0) -> Tensor[]",
   flip: "flip(Tensor self, int... dims) -> Tensor",
   fliplr: "fliplr(Tensor self) -> Tensor",
   flipud: "flipud(Tensor self) -> Tensor",
@@ -452,16 +456,39 @@ function flipud(x: Tensor): Tensor {
   return flip(x, [0]);
 }
 
+/**
+ * torch.split_with_sizes: split with a list of sizes only, which must be non-negative and sum
+ * to the dim's size. The unsafe_ forms are the same views here: PyTorch's skip the autograd
+ * view tracking that makes an in-place change of one piece visible to the others' gradients,
+ * and say so ("unsafe"); Fluxion keeps it, which only removes a way to get wrong gradients.
+ */
+function splitWithSizes(op: string, x: Tensor, sizes: readonly number[], dim: number): Tensor[] {
+  const d = checkSplittable(op, x, dim);
+  if (sizes.some((s) => s < 0)) throw new ShapeError(`${op}: split_sizes must have only non-negative entries, but got split_sizes=${JSON.stringify(sizes)}`);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (total !== x.shape[d]) {
+    throw new ShapeError(`${op}: split_sizes must sum exactly to ${x.shape[d]} (input tensor's size at dimension ${d}, shape ${fmtShape(x.shape)}), but got split_sizes=${JSON.stringify(sizes)}`);
+  }
+  return splitBySizes(x, sizes, d);
+}
+
 /** The public, argument-checked forms (torch.cat, torch.split, ...); ops call the functions above directly. */
 export const SHAPE_FNS = {
   cat: defineOp("cat(Tensor[] tensors, int dim=0, *, Tensor? out=null) -> Tensor", (ts: readonly Tensor[], dim: number) => cat(ts, dim)),
   concat: defineOp("concat(Tensor[] tensors, int dim=0, *, Tensor? out=null) -> Tensor", (ts: readonly Tensor[], dim: number) => cat(ts, dim)),
+  /** torch.concatenate: cat under NumPy's name (PyTorch 1.13 has cat, concat and concatenate). */
+  concatenate: defineOp("concatenate(Tensor[] tensors, int dim=0, *, Tensor? out=null) -> Tensor", (ts: readonly Tensor[], dim: number) => cat(ts, dim)),
   stack: defineOp("stack(Tensor[] tensors, int dim=0, *, Tensor? out=null) -> Tensor", (ts: readonly Tensor[], dim: number) => stack(ts, dim)),
   hstack: defineOp("hstack(Tensor[] tensors) -> Tensor", hstack),
   vstack: defineOp("vstack(Tensor[] tensors) -> Tensor", vstack),
   split: defineOp(SIGS.split, split),
   chunk: defineOp(SIGS.chunk, chunk),
   tensorSplit: defineOp(SIGS.tensorSplit, tensorSplit),
+  splitWithSizes: defineOp(SIGS.splitWithSizes, (x: Tensor, sizes: number | number[], dim: number) => splitWithSizes("splitWithSizes", x, typeof sizes === "number" ? [sizes] : sizes, dim)),
+  unsafeSplit: defineOp(SIGS.unsafeSplit, (x: Tensor, size: number, dim: number) => split(x, size, dim)),
+  unsafeSplitWithSizes: defineOp(SIGS.unsafeSplitWithSizes, (x: Tensor, sizes: number | number[], dim: number) =>
+    splitWithSizes("unsafeSplitWithSizes", x, typeof sizes === "number" ? [sizes] : sizes, dim)),
+  unsafeChunk: defineOp(SIGS.unsafeChunk, chunk),
   flip: defineOp(SIGS.flip, flip),
   fliplr: defineOp(SIGS.fliplr, fliplr),
   flipud: defineOp(SIGS.flipud, flipud),

@@ -2,7 +2,7 @@
  * Tensor methods PyTorch programs call that are about memory and legacy spellings rather than
  * math: ndimension(), the conjugate transposes H/mH/adjoint() (plain transposes: Fluxion has
  * no complex dtypes), sumToSize, resize_/resizeAs_, dataPtr(), isCpu, isPinned(), the
- * per-element JavaScript callbacks apply_/map_, the layout predicates (layout, isSparse,
+ * per-element JavaScript callbacks apply_/map_/map2_, getDevice(), isShared()/shareMemory_(), the layout predicates (layout, isSparse,
  * isQuantized, isMeta), and clear errors for what a CPU-only
  * framework without int16 cannot do (cuda(), pinMemory(), short()).
  */
@@ -28,6 +28,10 @@ const SIGS = {
   cuda: "cuda(Tensor self, Device? device=null, bool nonBlocking=false) -> Tensor",
   apply_: "apply_(Tensor self, Callable callable) -> self",
   map_: "map_(Tensor self, Tensor other, Callable callable) -> self",
+  map2_: "map2_(Tensor self, Tensor x, Tensor y, Callable callable) -> self",
+  getDevice: "getDevice(Tensor self) -> int",
+  isShared: "isShared(Tensor self) -> bool",
+  shareMemory_: "shareMemory_(Tensor self) -> self",
   short: "short(Tensor self) -> Tensor",
 } as const;
 
@@ -144,6 +148,23 @@ function map_(x: Tensor, other: Tensor, fn: Callback): Tensor {
   });
 }
 
+/** x[i] = fn(x[i], a[i], b[i]) in place, a and b broadcast to x's shape (torch's map2_). */
+function map2_(x: Tensor, a: Tensor, b: Tensor, fn: Callback): Tensor {
+  checkCallback("map2_", fn);
+  for (const [name, t] of [["x", a], ["y", b]] as const) {
+    if (!expandableTo(t.shape, x.shape)) throw new ShapeError(`map2_: ${name} of shape ${fmtShape(t.shape)} cannot be broadcast to self's shape ${fmtShape(x.shape)}`);
+  }
+  return applyCallback("map2_", x, () => {
+    const va = valuesOf(a.expand(x.shape)), vb = valuesOf(b.expand(x.shape));
+    return valuesOf(x).map((v, i) => fn(v, va[i]!, vb[i]!));
+  });
+}
+
+/** The bytes' buffer is a SharedArrayBuffer (what JavaScript shares between threads without copying). */
+function isShared(x: Tensor): boolean {
+  return x.device === "cpu" && typeof SharedArrayBuffer !== "undefined" && x.storage.data.buffer instanceof SharedArrayBuffer;
+}
+
 export const COMPAT_FNS = {
   adjoint: defineOp(SIGS.adjoint, adjoint),
 };
@@ -165,6 +186,18 @@ defineOp(SIGS.short, () => {
 
 defineOp(SIGS.apply_, apply_, m);
 defineOp(SIGS.map_, map_, m);
+defineOp(SIGS.map2_, map2_, m);
+/** -1 for a CPU tensor (as PyTorch's get_device()), 0 for the one WebGPU device. */
+defineOp(SIGS.getDevice, (x: Tensor) => (x.device === "cpu" ? -1 : Number(/:(\d+)$/.exec(x.device)?.[1] ?? 0)), m);
+/**
+ * isShared(): whether the elements live in a SharedArrayBuffer (a tensor made by frombuffer over
+ * one), which worker threads can read and write without copies; PyTorch's shared memory is for
+ * other processes. shareMemory_() returns self and moves nothing: Fluxion's storages may be
+ * aliased by views of other dtypes, which a move would separate. To share a tensor with
+ * workers, make it over a SharedArrayBuffer: `frombuffer(new SharedArrayBuffer(n * 4), { dtype: "float32" })`.
+ */
+defineOp(SIGS.isShared, isShared, m);
+defineOp(SIGS.shareMemory_, (x: Tensor) => x, m);
 
 const P = Tensor.prototype;
 Object.defineProperty(P, "H", {

@@ -1,12 +1,16 @@
 /**
  * The torch.* functions that are not tensor math: the default dtype, finfo/iinfo, type
  * predicates (isTensor, isFloatingPoint, numel, ...) and the default generator's state
- * (seed, initialSeed, getRngState/setRngState). Declared like every op, so the arguments are
- * checked and documented the same way.
+ * (seed, initialSeed, getRngState/setRngState), typename/isStorage, broadcastShapes and the
+ * anomaly-mode switches (isAnomalyEnabled/setAnomalyEnabled, autograd's detectAnomaly state).
+ * Declared like every op, so the arguments are checked and documented the same way.
  */
 import { defineOp } from "../api/registry.js";
 import { ArgumentError, DTypeError, DeviceError, FluxionError, ShapeError, fmtShape } from "../errors.js";
 import { isInferenceModeEnabled as inferenceEnabled } from "../autograd/grad_mode.js";
+import { isAnomalyCheckNanEnabled as anomalyCheckNan, isAnomalyEnabled as anomalyEnabled, setDetectAnomaly } from "../autograd/anomaly_mode.js";
+import { broadcastShapes as broadcast } from "../tensor/shape.js";
+import { Storage } from "../tensor/storage.js";
 import { getDefaultDtype as getDefault, setDefaultDtype as setDefault, type DType } from "../tensor/dtype.js";
 import { defaultGenerator } from "../tensor/random.js";
 import { FInfo, IInfo, finfoImpl, iinfoImpl } from "../tensor/type_info.js";
@@ -39,6 +43,13 @@ export function isTensor(obj: unknown): boolean {
 export const isFloatingPoint = defineOp("isFloatingPoint(Tensor input) -> bool", (t: Tensor) => t.isFloatingPoint(), fn);
 /** torch.is_complex: always false, Fluxion has no complex dtypes. */
 export const isComplex = defineOp("isComplex(Tensor input) -> bool", () => false, fn);
+/** torch.is_signed: whether the dtype holds negative values (all but bool and uint8). */
+export const isSigned = defineOp("isSigned(Tensor input) -> bool", (t: Tensor) => t.isSigned(), fn);
+/**
+ * torch.is_inference: always false. Tensors made inside inferenceMode are ordinary tensors in
+ * Fluxion (PyTorch's "inference tensors" refuse later autograd use; Fluxion's do not).
+ */
+export const isInference = defineOp("isInference(Tensor self) -> bool", () => false);
 /** torch.numel. */
 export const numel = defineOp("numel(Tensor input) -> int", (t: Tensor) => t.numel(), fn);
 
@@ -47,6 +58,8 @@ const ISSAMESIZE = "isSameSize(Tensor self, Tensor other) -> bool";
 
 declare module "../tensor/tensor.js" {
   interface Tensor {
+    /** Always false (torch.Tensor.is_inference): Fluxion has no inference tensors, see isInference. */
+    isInference(): boolean;
     /** Whether the one value of a one-element tensor is nonzero (torch.Tensor.is_nonzero; reads it on the host). */
     isNonzero(): boolean;
     /** Whether the shapes are equal (torch.Tensor.is_same_size). */
@@ -183,3 +196,68 @@ function checkSeed(what: string, seed: unknown): void {
     throw new ArgumentError(`${what}: seed must be an integer, got ${typeof seed === "number" ? seed : typeof seed}`);
   }
 }
+
+/** PyTorch's legacy tensor type names, by dtype (torch.typename, Tensor.type()). */
+const TYPE_NAMES: Record<DType, string> = {
+  float32: "torch.FloatTensor", float64: "torch.DoubleTensor", float16: "torch.HalfTensor", bfloat16: "torch.BFloat16Tensor",
+  int64: "torch.LongTensor", int32: "torch.IntTensor", int8: "torch.CharTensor", uint8: "torch.ByteTensor", bool: "torch.BoolTensor",
+} as Record<DType, string>;
+
+/**
+ * torch.typename: "torch.FloatTensor" (the legacy type name) for a tensor; for anything else
+ * its class name (PyTorch gives the Python module path, "torch.nn.modules.linear.Linear",
+ * which has no JavaScript equivalent), or typeof for a primitive ("number", "string").
+ * @example typename(zeros(2)) // "torch.FloatTensor"; typename(new nn.Linear(1, 1)) // "Linear"
+ */
+export function typename(obj: unknown): string {
+  if (arguments.length !== 1) throw new ArgumentError(`typename() takes 1 argument (obj), but got ${arguments.length}`);
+  if (obj instanceof Tensor) return TYPE_NAMES[obj.dtype] ?? `torch.${obj.dtype}`;
+  if (obj === null) return "null";
+  if (typeof obj === "object" || typeof obj === "function") {
+    // callable instances (a Module is one) are named by their class, plain functions "function"
+    const name = (Object.getPrototypeOf(obj) as { constructor?: { name?: string } } | null)?.constructor?.name;
+    if (typeof obj === "function" && (name === undefined || name === "Function")) return "function";
+    return name && name.length > 0 ? name : "Object";
+  }
+  return typeof obj;
+}
+
+/**
+ * torch.is_storage: whether obj is a tensor's storage (`x.storage`, a Storage); a tensor is not one.
+ * @example isStorage(x.storage) // true; isStorage(x) // false
+ */
+export function isStorage(obj: unknown): boolean {
+  if (arguments.length !== 1) throw new ArgumentError(`isStorage() takes 1 argument (obj), but got ${arguments.length}`);
+  return obj instanceof Storage;
+}
+
+/**
+ * torch.broadcast_shapes: the shape tensors of these shapes broadcast to, without making
+ * tensors; an int is a 1-D shape, as in PyTorch.
+ * @example broadcastShapes([2, 1], [3]) // [2, 3]
+ */
+export function broadcastShapes(...shapes: (number | readonly number[])[]): number[] {
+  const list = shapes.map((s, i) => {
+    const shape = typeof s === "number" ? [s] : s;
+    if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d))) {
+      throw new ArgumentError(`broadcastShapes: each shape must be an int or a list of ints, got ${JSON.stringify(s)} at position ${i}`);
+    }
+    const bad = shape.find((d) => d < 0);
+    if (bad !== undefined) throw new ShapeError(`broadcastShapes: Trying to create tensor with negative dimension (${bad}): ${fmtShape(shape)}`);
+    return shape;
+  });
+  return broadcast("broadcastShapes", ...list);
+}
+
+/** torch.is_anomaly_enabled: whether autograd's anomaly detection is on (autograd.detectAnomaly / setDetectAnomaly). */
+export const isAnomalyEnabled = defineOp("isAnomalyEnabled() -> bool", () => anomalyEnabled(), fn);
+/** torch.is_anomaly_check_nan_enabled: whether anomaly detection checks backward results for NaN. */
+export const isAnomalyCheckNanEnabled = defineOp("isAnomalyCheckNanEnabled() -> bool", () => anomalyCheckNan(), fn);
+/**
+ * torch.set_anomaly_enabled(enabled, check_nan=True): turns autograd's anomaly detection on or
+ * off, the same switch as autograd.setDetectAnomaly.
+ * @example setAnomalyEnabled(true); isAnomalyEnabled() // true
+ */
+export const setAnomalyEnabled = defineOp("setAnomalyEnabled(bool enabled, bool checkNan=true) -> None", (enabled: boolean, checkNan: boolean) => {
+  setDetectAnomaly(enabled, checkNan);
+}, fn);

@@ -5,12 +5,14 @@
  * required and positional, torch.batch_norm takes weight and bias before the running
  * statistics (all required) and a cudnnEnabled flag, torch.embedding takes the weight first,
  * torch.max_pool1d has no returnIndices and torch.adaptive_max_pool1d returns (values,
- * indices). Also the function forms of Tensor's in-place ops (torch.relu_(x), torch.exp_(x),
+ * indices), the losses take reduction as ATen's int enum (0 none, 1 mean, 2 sum) with
+ * torch.kl_div's log_target keyword-only, torch.convolution is the generic convolution (a
+ * transposed flag and outputPadding, the rank from the weight's). Also the function forms of Tensor's in-place ops (torch.relu_(x), torch.exp_(x),
  * torch.clamp_(x, 0) ...), the same declarations as the methods. Each runs the raw function
  * F's declared form runs, so values and checks are F's.
  */
 import { defineOp, functionFormOf, type MethodsOf } from "../../api/registry.js";
-import { FluxionError } from "../../errors.js";
+import { ArgumentError, FluxionError, ShapeError, fmtShape } from "../../errors.js";
 // the modules declaring the in-place methods given function forms below
 import "../../ops/views.js";
 import "../../ops/inplace.js";
@@ -33,13 +35,62 @@ import { dropout } from "./dropout.js";
 import { alphaDropout, featureAlphaDropout } from "./dropout_extra.js";
 import { embedding } from "./embedding.js";
 import { bilinear } from "./linear.js";
+import { binaryCrossEntropyWithLogits, klDiv, type Reduction } from "./loss.js";
+import { cosineEmbeddingLoss, hingeEmbeddingLoss, marginRankingLoss, poissonNllLoss, tripletMarginLoss } from "./loss_extra.js";
+import { ctcLoss } from "./ctc_loss.js";
+import { pad } from "../../ops/shape_ops.js";
 import { batchNorm, groupNorm, instanceNorm, layerNorm } from "./normalization.js";
 import { pixelShuffle, pixelUnshuffle } from "./pixel_shuffle.js";
 import { adaptiveAvgPool1d, avgPool1d, maxPool1d, maxPool2d } from "./pooling.js";
+import { bernoulli, full } from "../../tensor/creation.js";
 import { maxPool3d } from "./pooling3d.js";
 import { rrelu } from "./rrelu.js";
 
 const fn = { variants: "function" } as const;
+
+/** ATen's reduction enum (at::Reduction): 0 none, 1 mean, 2 sum. */
+function reductionOf(op: string, r: number): Reduction {
+  if (r === 0) return "none";
+  if (r === 1) return "mean";
+  if (r === 2) return "sum";
+  throw new ArgumentError(`${op}: reduction must be 0 (none), 1 (mean) or 2 (sum), as ATen's Reduction enum, got ${r}`);
+}
+
+/**
+ * torch.convolution: conv{1,2,3}d or convTranspose{1,2,3}d by the weight's rank (3, 4 or 5 dims)
+ * and `transposed`, every argument required as in ATen; outputPadding is used by the transposed
+ * convolutions only (PyTorch ignores it otherwise, as here).
+ */
+function convolution(x: Tensor, w: Tensor, b: T, stride: number[], padding: number[], dilation: number[], transposed: boolean, outputPadding: number[], groups: number): Tensor {
+  const k = w.ndim - 2;
+  if (k < 1 || k > 3) throw new ShapeError(`convolution: expected a weight of 3, 4 or 5 dims ([out, in/groups, *kernel] or transposed [in, out/groups, *kernel]), got shape ${fmtShape(w.shape)}`);
+  const per = (name: string, v: number[]) => {
+    if (v.length === 1) return new Array<number>(k).fill(v[0]!);
+    if (v.length !== k) throw new ShapeError(`convolution: expected ${name} to be a single integer value or a list of ${k} values to match the convolution dimensions, but got ${name}=${JSON.stringify(v)}`);
+    return v;
+  };
+  const [st, pd, dl] = [per("stride", stride), per("padding", padding), per("dilation", dilation)];
+  if (transposed) {
+    const op = per("output_padding", outputPadding);
+    const o = { stride: st, padding: pd, outputPadding: op, groups, dilation: dl } as never;
+    return k === 1 ? convTranspose1d(x, w, b, o) : k === 2 ? convTranspose2d(x, w, b, o) : convTranspose3d(x, w, b, o);
+  }
+  const o = { stride: st, padding: pd, dilation: dl, groups } as never;
+  return k === 1 ? conv1d(x, w, b, o) : k === 2 ? conv2d(x, w, b, o) : conv3d(x, w, b, o);
+}
+
+/**
+ * torch.feature_dropout(input, p, train): whole features (dims 0 and 1 index one, the rest share
+ * its draw) zeroed with probability p and the rest scaled by 1 / (1 - p), in training.
+ */
+function featureDropout(op: string, x: Tensor, p: number, train: boolean, inplace: boolean): Tensor {
+  if (!(p >= 0 && p <= 1)) throw new FluxionError(`${op}: dropout probability has to be between 0 and 1, but got ${p}`);
+  if (x.ndim < 2) throw new ShapeError(`${op}: Feature dropout requires at least 2 dimensions in the input (got shape ${fmtShape(x.shape)})`);
+  if (!train || p === 0 || x.numel() === 0) return x;
+  const keep = full(x.shape.map((s, i) => (i < 2 ? s : 1)), 1 - p, { dtype: x.dtype, device: x.device });
+  const mask = p === 1 ? keep.mul(0) : bernoulli(keep).div(1 - p);
+  return inplace ? x.mul_(mask) : x.mul(mask);
+}
 
 /** The two that are Tensor methods in PyTorch too. */
 const METHOD_SIGS = {
@@ -116,6 +167,44 @@ export const TORCH_NN_FNS = {
   instanceNorm: defineOp(
     "instanceNorm(Tensor input, Tensor? weight, Tensor? bias, Tensor? runningMean, Tensor? runningVar, bool useInputStats, float momentum, float eps, bool cudnnEnabled) -> Tensor",
     (x: Tensor, w: T, b: T, rm: T, rv: T, useInputStats: boolean, momentum: number, eps: number) => instanceNorm(x, rm, rv, w, b, { useInputStats, momentum, eps }), fn),
+  featureDropout: defineOp("featureDropout(Tensor input, float p, bool train) -> Tensor", (x: Tensor, p: number, train: boolean) => featureDropout("featureDropout", x, p, train, false), fn),
+  featureDropout_: defineOp("featureDropout_(Tensor input, float p, bool train) -> Tensor", (x: Tensor, p: number, train: boolean) => featureDropout("featureDropout_", x, p, train, true), fn),
+  // (output, indices), stride defaulting to the kernel, as torch.max_pool1d_with_indices
+  maxPool1dWithIndices: defineOp("maxPool1dWithIndices(Tensor input, int[1] kernelSize, int[1]? stride=null, int[1] padding=0, int[1] dilation=1, bool ceilMode=false) -> (Tensor, Tensor)",
+    (x: Tensor, k: IntOrSingle, stride: IntOrSingle | null, padding: IntOrSingle, dilation: IntOrSingle, ceilMode: boolean) =>
+      maxPool1d(x, k, { stride, padding, dilation, ceilMode, returnIndices: true }) as unknown as [Tensor, Tensor], fn),
+  convolution: defineOp("convolution(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, bool transposed, int[] outputPadding, int groups) -> Tensor",
+    (x: Tensor, w: Tensor, b: T, stride: number | number[], padding: number | number[], dilation: number | number[], transposed: boolean, outputPadding: number | number[], groups: number) =>
+      convolution(x, w, b, [stride].flat(), [padding].flat(), [dilation].flat(), transposed, [outputPadding].flat(), groups), fn),
+  /** torch.constant_pad_nd: F.pad's constant mode (negative pads crop). */
+  constantPadNd: defineOp("constantPadNd(Tensor input, int[] pad, Scalar value=0) -> Tensor", (x: Tensor, padding: number | number[], value: number) => {
+    const p = [padding].flat();
+    if (p.length % 2 !== 0) throw new ShapeError(`constantPadNd: Length of pad must be even but instead it equals ${p.length}`);
+    return pad(x, p, { mode: "constant", value: Number(value) });
+  }, fn),
+  // torch's losses: reduction as ATen's int enum (1, mean, by default)
+  binaryCrossEntropyWithLogits: defineOp("binaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor? weight=null, Tensor? posWeight=null, int reduction=1) -> Tensor",
+    (x: Tensor, t: Tensor, weight: T, posWeight: T, r: number) => binaryCrossEntropyWithLogits(x, t, { weight, posWeight, reduction: reductionOf("binaryCrossEntropyWithLogits", r) }), fn),
+  cosineEmbeddingLoss: defineOp("cosineEmbeddingLoss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=1) -> Tensor",
+    (a: Tensor, b: Tensor, t: Tensor, margin: number, r: number) => cosineEmbeddingLoss(a, b, t, { margin, reduction: reductionOf("cosineEmbeddingLoss", r) }), fn),
+  hingeEmbeddingLoss: defineOp("hingeEmbeddingLoss(Tensor input, Tensor target, float margin=1.0, int reduction=1) -> Tensor",
+    (x: Tensor, t: Tensor, margin: number, r: number) => hingeEmbeddingLoss(x, t, { margin, reduction: reductionOf("hingeEmbeddingLoss", r) }), fn),
+  // no warning for the mean, as torch.kl_div (only F.kl_div warns)
+  klDiv: defineOp("klDiv(Tensor input, Tensor target, int reduction=1, *, bool logTarget=false) -> Tensor", (x: Tensor, t: Tensor, r: number, { logTarget }: { logTarget: boolean }) => {
+    const reduction = reductionOf("klDiv", r);
+    const loss = klDiv(x, t, { reduction: "none", logTarget });
+    return reduction === "none" ? loss : reduction === "sum" ? loss.sum() : loss.mean();
+  }, fn),
+  marginRankingLoss: defineOp("marginRankingLoss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=1) -> Tensor",
+    (a: Tensor, b: Tensor, t: Tensor, margin: number, r: number) => marginRankingLoss(a, b, t, { margin, reduction: reductionOf("marginRankingLoss", r) }), fn),
+  poissonNllLoss: defineOp("poissonNllLoss(Tensor input, Tensor target, bool logInput, bool full, float eps, int reduction) -> Tensor",
+    (x: Tensor, t: Tensor, logInput: boolean, fullLoss: boolean, eps: number, r: number) => poissonNllLoss(x, t, { logInput, full: fullLoss, eps, reduction: reductionOf("poissonNllLoss", r) }), fn),
+  tripletMarginLoss: defineOp("tripletMarginLoss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-6, bool swap=false, int reduction=1) -> Tensor",
+    (a: Tensor, pos: Tensor, neg: Tensor, margin: number, p: number, eps: number, swap: boolean, r: number) =>
+      tripletMarginLoss(a, pos, neg, { margin, p, eps, swap, reduction: reductionOf("tripletMarginLoss", r) }), fn),
+  ctcLoss: defineOp("ctcLoss(Tensor logProbs, Tensor targets, Tensor|int[] inputLengths, Tensor|int[] targetLengths, int blank=0, int reduction=1, bool zeroInfinity=false) -> Tensor",
+    (lp: Tensor, t: Tensor, il: Tensor | number[], tl: Tensor | number[], blank: number, r: number, zeroInfinity: boolean) =>
+      ctcLoss(lp, t, il, tl, { blank, reduction: reductionOf("ctcLoss", r), zeroInfinity }), fn),
   // the weight first, as ATen's; paddingIdx -1 (any negative) means none; no maxNorm (F.embedding renorms before calling it)
   embedding: defineOp("embedding(Tensor weight, Tensor indices, int paddingIdx=-1, bool scaleGradByFreq=false, bool sparse=false) -> Tensor",
     (weight: Tensor, indices: Tensor, paddingIdx: number, scaleGradByFreq: boolean, sparse: boolean) => {

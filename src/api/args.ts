@@ -289,15 +289,29 @@ export let boundOverload = 0;
  * arguments; throws an ArgumentError naming what was wrong (one overload) or listing every
  * overload (several).
  */
+/** Per overload list with a number-first overload: the method's overloads (Tensor self) and their indices. */
+const methodOverloads = new WeakMap<readonly Signature[], { sigs: readonly Signature[]; index: readonly number[] }>();
+
+/** The overloads a call may bind: all of them, or for a method only those with a Tensor self (not torch.add's number-first one). */
+function overloadsFor(allSigs: readonly Signature[], asMethod: boolean): { sigs: readonly Signature[]; index: readonly number[] | null } {
+  // the hot path (every op call) allocates nothing: functions, and methods with one overload
+  if (!asMethod || allSigs.length === 1) return { sigs: allSigs, index: null };
+  let m = methodOverloads.get(allSigs);
+  if (m === undefined) {
+    const index = allSigs.map((_, i) => i).filter((i) => allSigs[i]!.params[0]?.type.text === "Tensor");
+    m = { sigs: index.map((i) => allSigs[i]!), index };
+    methodOverloads.set(allSigs, m);
+  }
+  return m;
+}
+
 export function bindCall(allSigs: readonly Signature[], self: Tensor | undefined, args: ArrayLike<unknown>, asMethod: boolean): unknown[] {
-  // a method binds only the overloads with a Tensor self (not torch.add's number-first one)
-  const candidates = allSigs.map((_, i) => i).filter((i) => !asMethod || allSigs[i]!.params[0]?.type.text === "Tensor");
-  const sigs = candidates.map((i) => allSigs[i]!);
+  const { sigs, index } = overloadsFor(allSigs, asMethod);
   let firstFailure: BindFailure | null = null;
   for (let i = 0; i < sigs.length; i++) {
     const r = tryBind(sigs[i]!, self, args, asMethod);
     if (!(r instanceof BindFailure)) {
-      boundOverload = candidates[i]!;
+      boundOverload = index === null ? i : index[i]!;
       return r;
     }
     // an unknown dtype name says most about what was meant (view("int8")); else the overload

@@ -23,7 +23,8 @@
  * Custom methods subclass BasePruningMethod and implement computeMask(t, defaultMask), with a
  * static (or instance) PRUNING_TYPE of "unstructured", "structured" (with a `dim`) or "global".
  */
-import { describeValue } from "../api/args.js";
+import { describeValue, isPlainObject } from "../api/args.js";
+import { checkArity, checkOptions } from "../api/check_args.js";
 import { noGrad } from "../autograd/grad_mode.js";
 import { ArgumentError, FluxionError, IndexError, ShapeError } from "../errors.js";
 import { fmtShape } from "../errors.js";
@@ -216,8 +217,8 @@ export class Identity extends BasePruningMethod {
   }
 }
 
-/** Prunes `amount` entries chosen at random (a fraction in [0, 1], or a count). */
-export class RandomUnstructured extends BasePruningMethod {
+/** An unstructured method that zeroes the `amount` entries `pick` chooses (a fraction in [0, 1], or a count). */
+abstract class AmountUnstructured extends BasePruningMethod {
   static PRUNING_TYPE: PruningType = "unstructured";
   readonly amount: number;
   constructor(amount: number) {
@@ -225,38 +226,29 @@ export class RandomUnstructured extends BasePruningMethod {
     validateAmountInit(amount);
     this.amount = amount;
   }
+  /** The flat indices of the n entries of t to prune. */
+  protected abstract pick(t: Tensor, n: number): Tensor;
   computeMask(t: Tensor, defaultMask: Tensor): Tensor {
     const size = t.numel();
     const n = nparamsToPrune(this.amount, size);
     validateAmount(this.amount, n, size);
     const mask = defaultMask.contiguous().clone();
-    if (n !== 0) {
-      const { indices } = randLike(t).view(-1).topk(n);
-      mask.view(-1).indexPut_([indices], 0);
-    }
+    if (n !== 0) mask.view(-1).indexPut_([this.pick(t, n)], 0);
     return mask;
   }
 }
 
-/** Prunes the `amount` entries of smallest absolute value (a fraction in [0, 1], or a count). */
-export class L1Unstructured extends BasePruningMethod {
-  static PRUNING_TYPE: PruningType = "unstructured";
-  readonly amount: number;
-  constructor(amount: number) {
-    super();
-    validateAmountInit(amount);
-    this.amount = amount;
+/** Prunes `amount` entries chosen at random (a fraction in [0, 1], or a count). */
+export class RandomUnstructured extends AmountUnstructured {
+  protected pick(t: Tensor, n: number): Tensor {
+    return randLike(t).view(-1).topk(n).indices;
   }
-  computeMask(t: Tensor, defaultMask: Tensor): Tensor {
-    const size = t.numel();
-    const n = nparamsToPrune(this.amount, size);
-    validateAmount(this.amount, n, size);
-    const mask = defaultMask.contiguous().clone();
-    if (n !== 0) {
-      const { indices } = t.abs().reshape(-1).topk(n, -1, false);
-      mask.view(-1).indexPut_([indices], 0);
-    }
-    return mask;
+}
+
+/** Prunes the `amount` entries of smallest absolute value (a fraction in [0, 1], or a count). */
+export class L1Unstructured extends AmountUnstructured {
+  protected pick(t: Tensor, n: number): Tensor {
+    return t.abs().reshape(-1).topk(n, -1, false).indices;
   }
 }
 
@@ -395,12 +387,15 @@ function applyMethod(cls: new (...args: any[]) => BasePruningMethod, module: Mod
 
 /** Applies the pruning reparameterization to module[name] without pruning anything. Returns the module. */
 export function identity<M extends Module>(module: M, name: string): M {
+  checkArity("identity", arguments, 2, "module, name");
   Identity.apply(module, name);
   return module;
 }
 
 /** Prunes `amount` random entries of module[name] (a fraction in [0, 1], or a count). Returns the module. */
 export function randomUnstructured<M extends Module>(module: M, name: string, amount: number | { amount: number }): M {
+  checkArity("randomUnstructured", arguments, 3, "module, name, amount");
+  if (isPlainObject(amount)) checkOptions("randomUnstructured", amount, ["amount"]);
   RandomUnstructured.apply(module, name, amountOf("randomUnstructured", amount));
   return module;
 }
@@ -411,14 +406,18 @@ export function randomUnstructured<M extends Module>(module: M, name: string, am
  * @example prune.l1Unstructured(model.fc1, "weight", 0.3); model.fc1.weight_mask
  */
 export function l1Unstructured<M extends Module>(module: M, name: string, amount: number | { amount: number; importanceScores?: Tensor | null }, opts?: { importanceScores?: Tensor | null }): M {
-  const o = typeof amount === "object" && amount !== null ? amount : { amount, ...opts };
+  checkArity("l1Unstructured", arguments, 4, "module, name, amount, options");
+  checkOptions("l1Unstructured", isPlainObject(amount) ? amount : opts, isPlainObject(amount) ? ["amount", "importanceScores"] : ["importanceScores"]);
+  const o = isPlainObject(amount) ? amount : { amount, ...opts };
   L1Unstructured.apply(module, name, amountOf("l1Unstructured", o.amount), { importanceScores: o.importanceScores ?? null });
   return module;
 }
 
 /** Prunes `amount` random channels of module[name] along `dim`. Returns the module. */
 export function randomStructured<M extends Module>(module: M, name: string, amount: number | { amount: number; dim: number }, dim?: number): M {
-  const o = typeof amount === "object" && amount !== null ? amount : { amount, dim };
+  checkArity("randomStructured", arguments, 4, "module, name, amount, dim");
+  if (isPlainObject(amount)) checkOptions("randomStructured", amount, ["amount", "dim"]);
+  const o = isPlainObject(amount) ? amount : { amount, dim };
   if (typeof o.dim !== "number") throw new ArgumentError(`randomStructured(): missing required argument 'dim'`);
   RandomStructured.apply(module, name, amountOf("randomStructured", o.amount), o.dim);
   return module;
@@ -426,7 +425,9 @@ export function randomStructured<M extends Module>(module: M, name: string, amou
 
 /** Prunes the `amount` channels of module[name] along `dim` with the smallest Ln norm. Returns the module. */
 export function lnStructured<M extends Module>(module: M, name: string, amount: number | { amount: number; n: number | "fro"; dim: number; importanceScores?: Tensor | null }, n?: number | "fro", dim?: number, opts?: { importanceScores?: Tensor | null }): M {
-  const o = typeof amount === "object" && amount !== null ? amount : { amount, n, dim, ...opts };
+  checkArity("lnStructured", arguments, 6, "module, name, amount, n, dim, options");
+  checkOptions("lnStructured", isPlainObject(amount) ? amount : opts, isPlainObject(amount) ? ["amount", "n", "dim", "importanceScores"] : ["importanceScores"]);
+  const o = isPlainObject(amount) ? amount : { amount, n, dim, ...opts };
   if (o.n === undefined) throw new ArgumentError(`lnStructured(): missing required argument 'n'`);
   if (typeof o.dim !== "number") throw new ArgumentError(`lnStructured(): missing required argument 'dim'`);
   LnStructured.apply(module, name, amountOf("lnStructured", o.amount), o.n, o.dim, { importanceScores: o.importanceScores ?? null });
@@ -435,6 +436,8 @@ export function lnStructured<M extends Module>(module: M, name: string, amount: 
 
 /** Prunes module[name] where `mask` is 0. Returns the module. */
 export function customFromMask<M extends Module>(module: M, name: string, mask: Tensor | { mask: Tensor }): M {
+  checkArity("customFromMask", arguments, 3, "module, name, mask");
+  if (isPlainObject(mask)) checkOptions("customFromMask", mask, ["mask"]);
   CustomFromMask.apply(module, name, mask instanceof Tensor ? mask : mask?.mask);
   return module;
 }
@@ -456,6 +459,10 @@ export function globalUnstructured(
   pruningMethod: new (...args: any[]) => BasePruningMethod,
   opts: { amount?: number; importanceScores?: Map<readonly [Module, string], Tensor> | null; [k: string]: unknown } = {},
 ): void {
+  checkArity("globalUnstructured", arguments, 3, "parameters, pruningMethod, options");
+  // the built-in methods' keyword arguments are known; a custom method's go to its constructor in order
+  if (pruningMethod === L1Unstructured || pruningMethod === RandomUnstructured) checkOptions("globalUnstructured", opts, ["amount", "importanceScores"]);
+  else checkOptions("globalUnstructured", opts, Object.keys(opts ?? {}));
   if (parameters === null || typeof (parameters as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== "function") throw new ArgumentError("globalUnstructured(): parameters is not an Iterable");
   const pairs = [...parameters];
   for (const p of pairs) {
@@ -493,6 +500,7 @@ export function globalUnstructured(
 
 /** Makes the pruning of module[name] permanent and removes its hook (torch.nn.utils.prune.remove). Returns the module. */
 export function remove<M extends Module>(module: M, name: string): M {
+  checkArity("remove", arguments, 2, "module, name");
   checkTarget("remove", module, name);
   const found = findMethod(module, name);
   if (found === null) throw new ArgumentError(`remove(): Parameter '${name}' of module ${module.constructor.name} has to be pruned before pruning can be removed`);
@@ -503,6 +511,7 @@ export function remove<M extends Module>(module: M, name: string): M {
 
 /** Whether module or any submodule has a pruning hook. */
 export function isPruned(module: Module): boolean {
+  checkArity("isPruned", arguments, 1, "module");
   if (!(module instanceof Module)) throw new ArgumentError(`isPruned(): argument 'module' must be a Module, but got ${describeValue(module)}`);
   for (const [, m] of module.namedModules()) if (_forwardPreHooks(m).some((h) => hookMethods.has(h))) return true;
   return false;
@@ -510,6 +519,7 @@ export function isPruned(module: Module): boolean {
 
 /** The pruning method (or PruningContainer, holding the history) on module[name], or null (PyTorch finds it among module._forward_pre_hooks). */
 export function pruningMethodOf(module: Module, name: string): BasePruningMethod | null {
+  checkArity("pruningMethodOf", arguments, 2, "module, name");
   checkTarget("pruningMethodOf", module, name);
   return findMethod(module, name)?.method ?? null;
 }

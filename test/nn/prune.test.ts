@@ -168,6 +168,12 @@ test("prune: bad amounts, structured pruning of a vector, removing what is not p
   assert.throws(() => prune.l1Unstructured(l, "nothing", 0.5), /has no tensor `nothing` to prune/);
   assert.throws(() => prune.l1Unstructured(l, "weight", "0.5" as never), /invalid type for amount/i);
   assert.throws(() => prune.l1Unstructured(l, "weight", 0.5, { importanceScores: fx.ones(3) }), /importance_scores should have the same shape/);
+  // JavaScript callers: unknown options and extra arguments are refused, nothing pruned
+  assert.throws(() => prune.l1Unstructured(l, "weight", 0.5, { importanceScore: fx.ones([2, 2]) } as never), /l1Unstructured\(\): unknown option 'importanceScore' \(did you mean 'importanceScores'\?\)/);
+  assert.throws(() => prune.lnStructured(l, "weight", { amount: 1, n: 2, dim: 0, axis: 1 } as never), /lnStructured\(\): unknown option 'axis'/);
+  assert.throws(() => prune.globalUnstructured([[l, "weight"]], prune.L1Unstructured, { amont: 0.2 } as never), /globalUnstructured\(\): unknown option 'amont' \(did you mean 'amount'\?\)/);
+  assert.throws(() => (prune.remove as (...a: unknown[]) => unknown)(l, "weight", true), /remove\(\) takes at most 2 arguments/);
+  assert.ok(!prune.isPruned(l));
 });
 
 test("prune: a deep copy of a pruned module carries its own mask and hook", () => {

@@ -5,6 +5,7 @@
  */
 import { describeValue } from "../api/args.js";
 import { ArgumentError, FluxionError } from "../errors.js";
+import { checkArity } from "../api/check_args.js";
 import { stack } from "../ops/shape_ops.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { Module } from "../nn/module.js";
@@ -26,6 +27,7 @@ function stackedLeaf(tensors: Tensor[], name: string): Tensor {
  * const out = func.vmap(fmodel, { inDims: [0, 0, null] })(params, buffers, x); // [models, ...]
  */
 export function stackModuleState(models: readonly Module[]): [Record<string, Tensor>, Record<string, Tensor>] {
+  checkArity("stackModuleState", arguments, 1, "models");
   if (!Array.isArray(models) || !models.every((m) => m instanceof Module)) throw new ArgumentError(`stackModuleState: expected an array of Modules, got ${describeValue(models)}`);
   if (models.length === 0) throw new FluxionError("stackModuleState: Expected at least one model, got 0.");
   if (!(models.every((m) => m.training) || models.every((m) => !m.training))) throw new FluxionError("stackModuleState: Expected all models to have the same training/eval mode.");
